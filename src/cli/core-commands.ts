@@ -1,0 +1,82 @@
+import { loadConfig } from '../config.ts';
+import { openDatabase, type Database } from '../db/database.ts';
+import { migrate } from '../db/migrate.ts';
+import { demoAccounts, seedDemo, type DemoAccount } from '../demo/seed.ts';
+import { buildApp } from '../server.ts';
+import type { Command } from './command.ts';
+
+/** Opens the configured database, runs `work`, and always closes it. */
+export async function withDatabase<T>(work: (database: Database) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const database = await openDatabase(config);
+  try {
+    return await work(database);
+  } finally {
+    await database.close();
+  }
+}
+
+function printAccounts(accounts: DemoAccount[]) {
+  if (accounts.length === 0) return;
+  console.log('\nDemo sign-in accounts (fictional data):');
+  for (const account of accounts) console.log(`  ${account.role.padEnd(14)} ${account.email.padEnd(36)} ${account.password}`);
+}
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'Migrate the database, load demo data if it is empty (demo mode), and serve the app',
+  usage: 'Usage: signpost serve\n\nConfigured by PORT, HOST, DATABASE_URL, PGLITE_DIR, SIGNPOST_DEMO, SESSION_SECRET, BASE_URL (see docs/operations.md).',
+  async run() {
+    const started = Date.now();
+    const config = loadConfig();
+    const database = await openDatabase(config);
+    await migrate(database.pool);
+    let accounts: DemoAccount[] = [];
+    if (config.demo) {
+      const result = await seedDemo(database);
+      accounts = result.seeded ? result.accounts : await demoAccounts(database);
+    }
+    const app = await buildApp({ config, database });
+    let closing = false;
+    const shutdown = async (signal: string) => {
+      if (closing) return;
+      closing = true;
+      app.log.info({ signal }, 'shutting down');
+      await app.close();
+      await database.close();
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void shutdown('SIGINT'));
+    process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    console.log(`\nSignpost is running at http://${config.host}:${port} (ready in ${Date.now() - started} ms, ${database.backend === 'pglite' ? `embedded database in ${config.pgliteDir}` : 'PostgreSQL server'})`);
+    printAccounts(accounts);
+    await new Promise(() => {});
+  },
+};
+
+export const migrateCommand: Command = {
+  name: 'migrate',
+  summary: 'Apply database migrations that have not run yet',
+  usage: 'Usage: signpost migrate',
+  async run() {
+    const applied = await withDatabase((database) => migrate(database.pool));
+    console.log(applied.length ? `Applied ${applied.length} migration(s): ${applied.join(', ')}` : 'The database is up to date.');
+  },
+};
+
+export const seedCommand: Command = {
+  name: 'seed',
+  summary: 'Load the fictional demo service into an empty database',
+  usage: 'Usage: signpost seed\n\nDoes nothing if demo data was already loaded.',
+  async run() {
+    const result = await withDatabase(async (database) => {
+      await migrate(database.pool);
+      return seedDemo(database);
+    });
+    console.log(result.seeded ? 'Demo data loaded.' : 'Demo data was already loaded; nothing changed.');
+    printAccounts(result.accounts);
+  },
+};

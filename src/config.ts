@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** Everything Signpost reads from its environment, typed and checked once at start-up. */
+export interface Config {
+  port: number;
+  host: string;
+  /** A PostgreSQL server; when unset Signpost runs on embedded PGlite under `pgliteDir`. */
+  databaseUrl: string | undefined;
+  pgliteDir: string;
+  /** Seed the fictional demo service into an empty database. */
+  demo: boolean;
+  sessionSecret: string;
+  baseUrl: string;
+  logLevel: string;
+  oidc: { issuer: string; clientId: string; clientSecret: string } | undefined;
+  notifyApiKey: string | undefined;
+  notifyBaseUrl: string | undefined;
+  /** Run the durable job worker inside `signpost serve`. */
+  runWorker: boolean;
+}
+
+/** A configuration value that cannot be used; start-up prints its message as one line. */
+export class ConfigError extends Error {
+  constructor(readonly variable: string, problem: string) {
+    super(`${variable} ${problem}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function readPort(env: Env): number {
+  const raw = env.PORT ?? '3000';
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port < 0 || port > 65535) {
+    throw new ConfigError('PORT', `must be a whole number from 0 to 65535 (got "${raw}")`);
+  }
+  return port;
+}
+
+function readBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(true|1|yes)$/i.test(raw)) return true;
+  if (/^(false|0|no)$/i.test(raw)) return false;
+  throw new ConfigError(name, `must be true or false (got "${raw}")`);
+}
+
+function readUrl(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'is not a valid URL');
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(name, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  }
+  return raw;
+}
+
+/**
+ * In demo mode a missing secret is generated once and kept beside the data, so sessions
+ * survive a restart; anywhere else a missing secret stops start-up.
+ */
+function readSessionSecret(env: Env, demo: boolean, dataDir: string): string {
+  const given = env.SESSION_SECRET;
+  if (given) {
+    if (given.length < 32) throw new ConfigError('SESSION_SECRET', 'must be at least 32 characters long');
+    return given;
+  }
+  if (!demo) throw new ConfigError('SESSION_SECRET', 'must be set when SIGNPOST_DEMO is false');
+  const file = path.join(dataDir, 'session-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('hex');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const port = readPort(env);
+  const host = env.HOST || '127.0.0.1';
+  const databaseUrl = readUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const pgliteDir = path.resolve(env.PGLITE_DIR || './data');
+  const demo = readBoolean(env, 'SIGNPOST_DEMO', true);
+  const baseUrl = readUrl(env, 'BASE_URL', ['http:', 'https:']) ?? `http://${host}:${port}`;
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', 'must be one of fatal, error, warn, info, debug, trace, silent');
+  }
+  const oidcIssuer = readUrl(env, 'OIDC_ISSUER', ['http:', 'https:']);
+  let oidc: Config['oidc'];
+  if (oidcIssuer) {
+    if (!env.OIDC_CLIENT_ID) throw new ConfigError('OIDC_CLIENT_ID', 'must be set when OIDC_ISSUER is set');
+    if (!env.OIDC_CLIENT_SECRET) throw new ConfigError('OIDC_CLIENT_SECRET', 'must be set when OIDC_ISSUER is set');
+    oidc = { issuer: oidcIssuer, clientId: env.OIDC_CLIENT_ID, clientSecret: env.OIDC_CLIENT_SECRET };
+  }
+  return {
+    port,
+    host,
+    databaseUrl,
+    pgliteDir,
+    demo,
+    sessionSecret: readSessionSecret(env, demo, pgliteDir),
+    baseUrl,
+    logLevel,
+    oidc,
+    notifyApiKey: env.NOTIFY_API_KEY || undefined,
+    notifyBaseUrl: readUrl(env, 'NOTIFY_BASE_URL', ['http:', 'https:']),
+    runWorker: readBoolean(env, 'SIGNPOST_WORKER', true),
+  };
+}

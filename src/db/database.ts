@@ -1,0 +1,69 @@
+import { PGlite } from '@electric-sql/pglite';
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import { cube } from '@electric-sql/pglite/contrib/cube';
+import { earthdistance } from '@electric-sql/pglite/contrib/earthdistance';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
+import pg from 'pg';
+
+/** Anything SQL can be sent to: the pool, or a client inside a transaction. */
+export interface Db {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+export type Backend = 'pglite' | 'postgres';
+
+/** The one handle the app uses, whichever backend runs underneath. */
+export interface Database {
+  backend: Backend;
+  pool: pg.Pool;
+  /** Set only on the embedded backend (for LISTEN, dumps and clean shutdown). */
+  pglite?: PGlite;
+  close(): Promise<void>;
+}
+
+// Timestamps without zone and dates stay strings so a date of birth never shifts by a time zone.
+pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
+// count(*) and bigint ids fit comfortably in a JS number for this domain.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
+
+export const pgliteExtensions = { cube, earthdistance, pg_trgm, pgcrypto, unaccent };
+
+/** Wraps an already created PGlite instance; the caller's PGlite is closed with the database. */
+export function pgliteDatabase(pglite: PGlite): Database {
+  // Never close idle clients: PGlite has exactly one connection object behind the pool.
+  const pool = new pg.Pool({ ...createPgConfig(pglite), idleTimeoutMillis: 0 } as pg.PoolConfig);
+  return {
+    backend: 'pglite',
+    pool,
+    pglite,
+    async close() {
+      await pool.end();
+      await pglite.close();
+    },
+  };
+}
+
+export async function openPglite(dataDir: string): Promise<Database> {
+  const pglite = await PGlite.create(dataDir, { extensions: pgliteExtensions });
+  return pgliteDatabase(pglite);
+}
+
+export function openPostgres(connectionString: string, max = 10): Database {
+  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5000 });
+  // A dropped server connection must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  return {
+    backend: 'postgres',
+    pool,
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+export async function openDatabase(options: { databaseUrl?: string; pgliteDir: string }): Promise<Database> {
+  return options.databaseUrl ? openPostgres(options.databaseUrl) : openPglite(options.pgliteDir);
+}

@@ -1,0 +1,60 @@
+import type { Database } from '../db/database.ts';
+import { withTransaction } from '../db/transaction.ts';
+import { DemoRandom } from './random.ts';
+
+/** A sign-in account the demo prints at start-up. */
+export interface DemoAccount {
+  role: string;
+  email: string;
+  password: string;
+}
+
+export interface DemoContext {
+  database: Database;
+  random: DemoRandom;
+  /** Filled by seeders so later ones can refer to what earlier ones made. */
+  ids: Record<string, string[]>;
+  accounts: DemoAccount[];
+}
+
+/** One area's part of the demo; seeders run in order, each after the areas it depends on. */
+export interface DemoSeeder {
+  area: string;
+  seed(context: DemoContext): Promise<void>;
+}
+
+const DEMO_MARKER = 'demo_seeded_at';
+
+/** Areas register their seeders here, in dependency order. */
+export const demoSeeders: DemoSeeder[] = [];
+
+export async function isSeeded(database: Database): Promise<boolean> {
+  const { rows } = await database.pool.query('SELECT 1 FROM installation_fact WHERE key = $1', [DEMO_MARKER]);
+  return rows.length > 0;
+}
+
+export interface SeedResult {
+  seeded: boolean;
+  accounts: DemoAccount[];
+}
+
+/**
+ * Loads the fictional demo service once. Everything in it is made up: names, ODS codes, and
+ * NHS numbers from the 999 test range that no real person holds.
+ */
+export async function seedDemo(database: Database, seeders = demoSeeders): Promise<SeedResult> {
+  const context: DemoContext = { database, random: new DemoRandom(20261124), ids: {}, accounts: [] };
+  if (await isSeeded(database)) return { seeded: false, accounts: await demoAccounts(database) };
+  for (const seeder of seeders) await seeder.seed(context);
+  await withTransaction(database.pool, async (tx) => {
+    await tx.query('INSERT INTO installation_fact (key, value) VALUES ($1, now()::text)', [DEMO_MARKER]);
+    await tx.query('INSERT INTO installation_fact (key, value) VALUES ($1, $2)', ['demo_accounts', JSON.stringify(context.accounts)]);
+  });
+  return { seeded: true, accounts: context.accounts };
+}
+
+/** The demo accounts, so a second start can print them again. */
+export async function demoAccounts(database: Database): Promise<DemoAccount[]> {
+  const { rows } = await database.pool.query<{ value: string }>('SELECT value FROM installation_fact WHERE key = $1', ['demo_accounts']);
+  return rows[0] ? (JSON.parse(rows[0].value) as DemoAccount[]) : [];
+}

@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from './config.ts';
+import type { Database } from './db/database.ts';
+import { guardRoutes } from './web/access.ts';
+import { setUpErrorPages } from './web/error-pages.ts';
+import { navigationFor } from './web/navigation.ts';
+import { webRoutes } from './web/routes.ts';
+import { setUpSecurity } from './web/security.ts';
+import { nhsukDist, setUpViews, srcDir } from './web/views.ts';
+
+export interface AppDependencies {
+  config: Config;
+  database: Database;
+  /** Where JSON logs go (standard output when unset); tests read them back. */
+  logStream?: NodeJS.WritableStream;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    database: Database;
+  }
+}
+
+/** Logs carry request ids and routes, never people: no bodies, query strings or names. */
+export function loggerOptions(level: string, stream?: NodeJS.WritableStream): FastifyServerOptions['logger'] {
+  return {
+    level,
+    ...(stream ? { stream } : {}),
+    redact: {
+      paths: ['req.body', 'body', 'name', 'nhsNumber', 'postcode', 'email', 'phone', 'dateOfBirth', '*.name', '*.nhsNumber', '*.postcode', '*.email', 'req.headers.cookie', 'req.headers.authorization'],
+      censor: '[redacted]',
+    },
+    serializers: {
+      req: (req) => ({ method: req.method, url: req.url.split('?')[0], id: req.id }),
+      res: (res) => ({ statusCode: res.statusCode }),
+    },
+  };
+}
+
+function setUpStatic(app: FastifyInstance) {
+  // The NHS.UK template and CSS expect their images and manifest under /assets; the compiled CSS
+  // and JS sit one folder up in the package, so both folders serve that prefix.
+  app.register(fastifyStatic, {
+    root: [path.join(nhsukDist, 'nhsuk', 'assets'), path.join(nhsukDist, 'nhsuk')],
+    prefix: '/assets/', decorateReply: false, index: false,
+  });
+  app.register(fastifyStatic, { root: path.join(srcDir, 'web', 'static'), prefix: '/static/', decorateReply: false, index: false });
+}
+
+function setUpPageLocals(app: FastifyInstance, config: Config) {
+  app.addHook('onRequest', async (req, reply) => {
+    // Getters: the actor is known only after sign-in hooks run, and a CSRF token is minted only
+    // for pages that are actually rendered.
+    reply.locals = {
+      get cspNonce() { return reply.cspNonce?.script; },
+      get actor() { return req.actor; },
+      get navigation() { return navigationFor(req.actor); },
+      get csrfToken() { return reply.generateCsrf(); },
+      demo: config.demo,
+      currentPath: req.url.split('?')[0],
+    };
+  });
+}
+
+/** Builds the app from small named steps; domain areas plug in as route plugins. */
+export async function buildApp({ config, database, logStream }: AppDependencies): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(config.logLevel, logStream),
+    genReqId: () => randomUUID(),
+    bodyLimit: 1024 * 1024,
+    trustProxy: config.baseUrl.startsWith('https:'),
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('config', config);
+  app.decorate('database', database);
+
+  await setUpSecurity(app, config);
+  await setUpViews(app, config.logLevel !== 'debug');
+  setUpStatic(app);
+  await app.after();
+  setUpPageLocals(app, config);
+  setUpErrorPages(app);
+
+  guardRoutes(app);
+  await app.register(webRoutes(database));
+
+  return app;
+}

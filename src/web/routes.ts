@@ -1,0 +1,22 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { publicAccess } from '../identity/policy.ts';
+import type { Database } from '../db/database.ts';
+
+/** Pages and endpoints that belong to no domain area: home, health. */
+export function webRoutes(database: Database): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get('/', { config: { policy: publicAccess } }, async (_req, reply) => reply.view('web/views/home.njk'));
+
+    app.get('/health/live', { config: { policy: publicAccess } }, async () => ({ status: 'ok' }));
+
+    app.get('/health/ready', { config: { policy: publicAccess } }, async (req, reply) => {
+      try {
+        await database.pool.query('SELECT 1');
+        return { database: 'ok' };
+      } catch (err) {
+        req.log.warn({ err: (err as Error).message }, 'readiness check failed');
+        return reply.code(503).send({ database: 'unavailable', reason: 'The database did not answer.' });
+      }
+    });
+  };
+}

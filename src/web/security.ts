@@ -1,0 +1,49 @@
+import type { FastifyInstance } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import type { Config } from '../config.ts';
+
+/**
+ * Headers, cookies, form parsing, CSRF and rate limits. The content security policy allows
+ * only this origin plus a per-response nonce for the NHS.UK frontend's inline boot script;
+ * the NHS web font lives on a third-party host, so it is left out and pages fall back to Arial.
+ */
+export async function setUpSecurity(app: FastifyInstance, config: Config): Promise<void> {
+  const secure = config.baseUrl.startsWith('https:');
+  await app.register(fastifyHelmet, {
+    enableCSPNonces: true,
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        upgradeInsecureRequests: secure ? [] : null,
+      },
+    },
+    hsts: secure,
+  });
+  await app.register(fastifyFormbody);
+  await app.register(fastifyCookie, { secret: config.sessionSecret });
+  await app.register(fastifyCsrf, {
+    cookieKey: 'signpost_csrf',
+    cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', path: '/', secure },
+    getToken: (req) => {
+      const body = req.body as Record<string, unknown> | undefined;
+      const fromBody = body && typeof body === 'object' ? body._csrf : undefined;
+      const fromQuery = (req.query as Record<string, unknown> | undefined)?._csrf;
+      return String(fromBody ?? req.headers['x-csrf-token'] ?? fromQuery ?? '');
+    },
+  });
+  // Opt-in per route (`config.rateLimit`), e.g. sign-in and self-referral.
+  await app.register(fastifyRateLimit, { global: false });
+}

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { backend } from './support/database.ts';
+
+const cli = path.resolve('bin/signpost.mjs');
+const run = (args: string[], env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+
+test('signpost --help lists the commands', () => {
+  const result = run(['--help']);
+  assert.equal(result.status, 0);
+  for (const command of ['serve', 'migrate', 'seed']) assert.match(result.stdout, new RegExp(`\\n  ${command} `));
+});
+
+test('each command explains itself with --help', () => {
+  const result = run(['serve', '--help']);
+  assert.equal(result.status, 0);
+  assert.match(result.stdout, /Usage: signpost serve/);
+});
+
+test('an unknown command or option is refused with usage, exit 1', () => {
+  const unknown = run(['frobnicate']);
+  assert.equal(unknown.status, 1);
+  assert.match(unknown.stderr, /Unknown command "frobnicate"/);
+  const option = run(['migrate', '--bogus']);
+  assert.equal(option.status, 1);
+  assert.match(option.stderr, /Unknown option '--bogus'/);
+});
+
+test('a bad setting stops start-up with one line naming the variable and no stack trace', () => {
+  const result = run(['serve'], { PORT: 'eighty', PGLITE_DIR: mkdtempSync(path.join(tmpdir(), 'signpost-cli-')) });
+  assert.equal(result.status, 1);
+  assert.equal(result.stderr.trim(), 'Configuration error: PORT must be a whole number from 0 to 65535 (got "eighty")');
+});
+
+/** Starts `signpost serve` and resolves with its URL once it says it is running. */
+function startServer(env: Record<string, string>): Promise<{ url: string; output: string; stop: () => Promise<void>; ms: number }> {
+  const started = Date.now();
+  const child = spawn(process.execPath, [cli, 'serve'], { env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', SIGNPOST_WORKER: 'false', ...env } });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`no start within 120 s:\n${output}`)); }, 120_000);
+    child.stderr.on('data', (chunk) => { output += chunk; });
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      const url = /running at (http:\/\/[^\s]+)/.exec(output)?.[1];
+      if (url) {
+        clearTimeout(timer);
+        resolve({
+          url, output, ms: Date.now() - started,
+          stop: () => new Promise((done) => { child.once('exit', () => done()); child.kill('SIGTERM'); }),
+        });
+      }
+    });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`exited ${code}:\n${output}`)); });
+  });
+}
+
+test('serve migrates an empty embedded database, answers, stops cleanly, and starts again on the same data', { skip: backend !== 'pglite' && 'embedded-database start is checked in the PGlite pass' }, async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'signpost-serve-'));
+  const first = await startServer({ PGLITE_DIR: dir });
+  const ready = await fetch(`${first.url}/health/ready`);
+  assert.equal(ready.status, 200);
+  assert.deepEqual(await ready.json(), { database: 'ok' });
+  await first.stop();
+  const second = await startServer({ PGLITE_DIR: dir });
+  assert.equal((await fetch(`${second.url}/`)).status, 200);
+  await second.stop();
+});

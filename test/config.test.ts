@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+const dataDir = () => mkdtempSync(path.join(tmpdir(), 'signpost-config-'));
+
+test('defaults give an embedded database on 127.0.0.1:3000 in demo mode', () => {
+  const dir = dataDir();
+  const config = loadConfig({ PGLITE_DIR: dir });
+  assert.equal(config.port, 3000);
+  assert.equal(config.host, '127.0.0.1');
+  assert.equal(config.databaseUrl, undefined);
+  assert.equal(config.demo, true);
+  assert.equal(config.baseUrl, 'http://127.0.0.1:3000');
+});
+
+test('in demo mode a missing session secret is generated once and kept under the data directory', () => {
+  const dir = dataDir();
+  const first = loadConfig({ PGLITE_DIR: dir });
+  assert.ok(first.sessionSecret.length >= 32);
+  assert.ok(existsSync(path.join(dir, 'session-secret')));
+  assert.equal(readFileSync(path.join(dir, 'session-secret'), 'utf8'), first.sessionSecret);
+  assert.equal(loadConfig({ PGLITE_DIR: dir }).sessionSecret, first.sessionSecret);
+});
+
+test('outside demo mode a missing session secret stops start-up and names the variable', () => {
+  assert.throws(() => loadConfig({ PGLITE_DIR: dataDir(), SIGNPOST_DEMO: 'false' }),
+    (error: unknown) => error instanceof ConfigError && error.variable === 'SESSION_SECRET' && /SIGNPOST_DEMO/.test(error.message));
+});
+
+test('bad values are refused with a message naming the variable', () => {
+  const cases: [Record<string, string>, string][] = [
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://localhost/x' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
+    [{ SIGNPOST_DEMO: 'perhaps' }, 'SIGNPOST_DEMO'],
+    [{ BASE_URL: 'ftp://example.org' }, 'BASE_URL'],
+    [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET'],
+    [{ OIDC_ISSUER: 'https://login.example.org' }, 'OIDC_CLIENT_ID'],
+  ];
+  for (const [env, variable] of cases) {
+    assert.throws(() => loadConfig({ PGLITE_DIR: dataDir(), ...env }),
+      (error: unknown) => error instanceof ConfigError && error.variable === variable && error.message.startsWith(variable),
+      `expected ${variable} to be refused for ${JSON.stringify(env)}`);
+  }
+});
+
+test('a PostgreSQL URL and https base URL are accepted', () => {
+  const config = loadConfig({
+    DATABASE_URL: 'postgres://signpost@db.internal:5432/signpost',
+    BASE_URL: 'https://signpost.example.nhs.uk',
+    SESSION_SECRET: 'x'.repeat(40),
+    SIGNPOST_DEMO: 'false',
+    PORT: '8080',
+  });
+  assert.equal(config.databaseUrl, 'postgres://signpost@db.internal:5432/signpost');
+  assert.equal(config.port, 8080);
+  assert.equal(config.demo, false);
+});

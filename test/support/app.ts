@@ -1,0 +1,34 @@
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, type Config } from '../../src/config.ts';
+import type { Database } from '../../src/db/database.ts';
+import { buildApp } from '../../src/server.ts';
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    SIGNPOST_DEMO: 'false',
+    SESSION_SECRET: 'test-secret-that-is-long-enough-for-cookies-1234',
+    LOG_LEVEL: 'silent',
+    SIGNPOST_WORKER: 'false',
+    ...env,
+  });
+}
+
+/** The whole app over a test database, for `app.inject` route tests. */
+export async function testApp(
+  database: Database,
+  env: Record<string, string> = {},
+  options: { logStream?: NodeJS.WritableStream; ready?: boolean } = {},
+): Promise<FastifyInstance> {
+  const app = await buildApp({ config: testConfig(env), database, logStream: options.logStream });
+  if (options.ready !== false) await app.ready();
+  return app;
+}
+
+/** Fetches a page and returns the CSRF token and cookie a form on it would send back. */
+export async function formSession(app: FastifyInstance, url: string, cookies: Record<string, string> = {}) {
+  const page = await app.inject({ method: 'GET', url, cookies });
+  const token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? /_csrf=([^"&]+)/.exec(page.body)?.[1];
+  const jar = { ...cookies };
+  for (const cookie of page.cookies) jar[cookie.name] = cookie.value;
+  return { token: token ? decodeURIComponent(token) : undefined, cookies: jar, page };
+}

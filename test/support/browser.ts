@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { AxeBuilder } from '@axe-core/playwright';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { FastifyInstance } from 'fastify';
+import type { Database } from '../../src/db/database.ts';
+import { testApp } from './app.ts';
+import { freshDatabase } from './database.ts';
+
+export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Debian's Chromium, headless, with nothing reaching out to the network on its own. */
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'],
+  });
+}
+
+export interface BrowserRig {
+  app: FastifyInstance;
+  database: Database;
+  browser: Browser;
+  baseUrl: string;
+  /** A new context (fresh cookies) and page. */
+  newPage(): Promise<{ context: BrowserContext; page: Page }>;
+  close(): Promise<void>;
+}
+
+/** The app on a free loopback port over its own database, and a browser to drive it. */
+export async function startBrowserRig(options: { database?: Database; env?: Record<string, string> } = {}): Promise<BrowserRig> {
+  const database = options.database ?? await freshDatabase();
+  const app = await testApp(database, options.env);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const browser = await launchChromium();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  return {
+    app, database, browser, baseUrl,
+    async newPage() {
+      const context = await browser.newContext({ baseURL: baseUrl });
+      const page = await context.newPage();
+      return { context, page };
+    },
+    async close() {
+      await browser.close();
+      await app.close();
+      await database.close();
+    },
+  };
+}
+
+/** Fails on any WCAG 2.2 A or AA violation on the page as it stands. */
+export async function assertAccessible(page: Page): Promise<void> {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'])
+    .analyze();
+  const problems = results.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  assert.deepEqual(problems, [], `accessibility violations on ${page.url()}`);
+}
+
+/** Opens a path and checks it with axe; returns the response status. */
+export async function visit(page: Page, path: string): Promise<number> {
+  const response = await page.goto(path);
+  await assertAccessible(page);
+  return response?.status() ?? 0;
+}

@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { openPostgres, pgliteDatabase, pgliteExtensions, type Backend, type Database } from '../../src/db/database.ts';
+import { pgliteTemplatePath, postgresTemplateName, serverUrl, urlForDatabase } from './template.ts';
+
+export const backend: Backend = process.env.TEST_BACKEND === 'postgres' ? 'postgres' : 'pglite';
+
+async function adminQuery(sql: string) {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
+ * A freshly migrated database of its own for one test file, on the backend under test. On
+ * PostgreSQL it is created from the template and dropped on close; on PGlite it lives in memory.
+ */
+export async function freshDatabase(): Promise<Database> {
+  if (backend === 'pglite') {
+    const loadDataDir = new Blob([readFileSync(pgliteTemplatePath())]);
+    return pgliteDatabase(await PGlite.create({ loadDataDir, extensions: pgliteExtensions }));
+  }
+  const name = `signpost_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  // Two files copying the template at the same instant can collide; try again briefly.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${postgresTemplateName()}`);
+      break;
+    } catch (error) {
+      if (attempt >= 20 || !/being accessed by other users/.test((error as Error).message)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
+    }
+  }
+  const database = openPostgres(urlForDatabase(name), 5);
+  return {
+    ...database,
+    async close() {
+      await database.close();
+      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
