@@ -1,0 +1,30 @@
+import type { Db } from '../db/database.ts';
+
+export type NotificationChannel = 'email' | 'sms' | 'letter';
+
+export interface NewNotification {
+  tenantId: string;
+  channel: NotificationChannel;
+  recipient: string;
+  /** Our template name; configuration maps it to a GOV.UK Notify template id. */
+  template: string;
+  personalisation: Record<string, string>;
+  /** The same key twice queues one notification: e.g. `invite:<userId>:<tokenId>`. */
+  idempotencyKey: string;
+}
+
+/**
+ * Queues a notification inside the caller's transaction, so it is sent if and only if the change
+ * that caused it commits. Returns the notification id, or undefined when the key was already used.
+ */
+export async function queueNotification(db: Db, notification: NewNotification): Promise<string | undefined> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO notification (tenant_id, channel, recipient, template, personalisation, idempotency_key)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+     RETURNING id`,
+    [notification.tenantId, notification.channel, notification.recipient, notification.template,
+      JSON.stringify(notification.personalisation), notification.idempotencyKey],
+  );
+  return rows[0]?.id;
+}
