@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { backend } from './support/database.ts';
+import { backend, freshDatabase } from './support/database.ts';
 
 const cli = path.resolve('bin/signpost.mjs');
 const run = (args: string[], env: Record<string, string> = {}) =>
@@ -70,4 +70,17 @@ test('serve migrates an empty embedded database, answers, stops cleanly, and sta
   const second = await startServer({ PGLITE_DIR: dir });
   assert.equal((await fetch(`${second.url}/`)).status, 200);
   await second.stop();
+});
+
+test('serve runs on the PostgreSQL server named by DATABASE_URL', { skip: backend !== 'postgres' && 'the server backend is checked in the PostgreSQL pass' }, async () => {
+  const database = await freshDatabase();
+  try {
+    const server = await startServer({ DATABASE_URL: database.url!, PGLITE_DIR: mkdtempSync(path.join(tmpdir(), 'signpost-unused-')) });
+    const ready = await fetch(`${server.url}/health/ready`);
+    assert.equal(ready.status, 200);
+    assert.match(server.output, /PostgreSQL server/);
+    await server.stop();
+  } finally {
+    await database.close();
+  }
 });

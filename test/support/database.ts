@@ -21,7 +21,7 @@ async function adminQuery(sql: string) {
  * A freshly migrated database of its own for one test file, on the backend under test. On
  * PostgreSQL it is created from the template and dropped on close; on PGlite it lives in memory.
  */
-export async function freshDatabase(): Promise<Database> {
+export async function freshDatabase(): Promise<Database & { url?: string }> {
   if (backend === 'pglite') {
     const loadDataDir = new Blob([readFileSync(pgliteTemplatePath())]);
     return pgliteDatabase(await PGlite.create({ loadDataDir, extensions: pgliteExtensions }));
@@ -40,6 +40,7 @@ export async function freshDatabase(): Promise<Database> {
   const database = openPostgres(urlForDatabase(name), 5);
   return {
     ...database,
+    url: urlForDatabase(name),
     async close() {
       await database.close();
       await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
