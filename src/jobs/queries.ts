@@ -1,0 +1,171 @@
+import cronParser from 'cron-parser';
+import type { Db } from '../db/database.ts';
+
+export type JobState = 'queued' | 'running' | 'succeeded' | 'dead' | 'cancelled';
+
+export interface JobRow {
+  id: number;
+  kind: string;
+  tenantId: string | null;
+  payload: Record<string, unknown>;
+  state: JobState;
+  runAt: Date;
+  attempts: number;
+  maxAttempts: number;
+  lastError: string | null;
+  lockedBy: string | null;
+  lockedUntil: Date | null;
+  idempotencyKey: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  finishedAt: Date | null;
+}
+
+const JOB_COLUMNS = `id, kind, tenant_id AS "tenantId", payload, state, run_at AS "runAt", attempts,
+  max_attempts AS "maxAttempts", last_error AS "lastError", locked_by AS "lockedBy",
+  locked_until AS "lockedUntil", idempotency_key AS "idempotencyKey", created_at AS "createdAt",
+  updated_at AS "updatedAt", finished_at AS "finishedAt"`;
+
+export async function insertJob(db: Db, job: {
+  kind: string; tenantId: string | null; payload: object; runAt: Date | null; idempotencyKey: string | null; maxAttempts: number;
+}): Promise<number | undefined> {
+  const { rows } = await db.query<{ id: number }>(
+    `INSERT INTO job (kind, tenant_id, payload, run_at, idempotency_key, max_attempts)
+     VALUES ($1, $2, $3, COALESCE($4::timestamptz, now()), $5, $6)
+     ON CONFLICT (idempotency_key) DO NOTHING
+     RETURNING id`,
+    [job.kind, job.tenantId, JSON.stringify(job.payload), job.runAt, job.idempotencyKey, job.maxAttempts]);
+  return rows[0]?.id;
+}
+
+/**
+ * Claims up to `limit` due jobs of the given kinds: queued ones whose time has come, and running
+ * ones whose worker's lock has expired (that worker is presumed dead). SKIP LOCKED lets many
+ * workers claim side by side without waiting on, or double-claiming, each other's rows.
+ */
+export async function claimJobs(db: Db, claim: {
+  workerId: string; kinds: string[]; now: Date; lockSeconds: number; limit: number;
+}): Promise<JobRow[]> {
+  const { rows } = await db.query<JobRow>(
+    `UPDATE job SET state = 'running', attempts = attempts + 1, locked_by = $1,
+            locked_until = $3::timestamptz + make_interval(secs => $4), updated_at = $3
+      WHERE id IN (
+        SELECT id FROM job
+         WHERE kind = ANY($2::text[])
+           AND ((state = 'queued' AND run_at <= $3) OR (state = 'running' AND locked_until < $3))
+         ORDER BY run_at, id
+         LIMIT $5
+         FOR UPDATE SKIP LOCKED)
+      RETURNING ${JOB_COLUMNS}`,
+    [claim.workerId, claim.kinds, claim.now, claim.lockSeconds, claim.limit]);
+  return rows.sort((a, b) => a.runAt.getTime() - b.runAt.getTime() || a.id - b.id);
+}
+
+/** Keeps a long job's claim alive; false when another worker has taken it over. */
+export async function extendLock(db: Db, id: number, workerId: string, until: Date): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE job SET locked_until = $3 WHERE id = $1 AND locked_by = $2 AND state = 'running'`, [id, workerId, until]);
+  return rowCount === 1;
+}
+
+export async function markSucceeded(db: Db, id: number, workerId: string, now: Date): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE job SET state = 'succeeded', locked_by = NULL, locked_until = NULL, finished_at = $3, updated_at = $3
+      WHERE id = $1 AND locked_by = $2 AND state = 'running'`, [id, workerId, now]);
+  return rowCount === 1;
+}
+
+export async function markRetry(db: Db, id: number, workerId: string, now: Date, runAt: Date, error: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE job SET state = 'queued', run_at = $4, last_error = $5, locked_by = NULL, locked_until = NULL, updated_at = $3
+      WHERE id = $1 AND locked_by = $2 AND state = 'running'`, [id, workerId, now, runAt, error]);
+  return rowCount === 1;
+}
+
+export async function markDead(db: Db, id: number, workerId: string, now: Date, error: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE job SET state = 'dead', last_error = $4, locked_by = NULL, locked_until = NULL, finished_at = $3, updated_at = $3
+      WHERE id = $1 AND locked_by = $2 AND state = 'running'`, [id, workerId, now, error]);
+  return rowCount === 1;
+}
+
+export async function findJob(db: Db, id: number): Promise<JobRow | undefined> {
+  const { rows } = await db.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM job WHERE id = $1`, [id]);
+  return rows[0];
+}
+
+export async function findJobByKey(db: Db, idempotencyKey: string): Promise<JobRow | undefined> {
+  const { rows } = await db.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM job WHERE idempotency_key = $1`, [idempotencyKey]);
+  return rows[0];
+}
+
+/** One tenant's jobs in a state, newest first (run under `withTenant`, so RLS confines it). */
+export async function listJobs(db: Db, tenantId: string, state: JobState, limit: number): Promise<JobRow[]> {
+  const { rows } = await db.query<JobRow>(
+    `SELECT ${JOB_COLUMNS} FROM job WHERE tenant_id = $1 AND state = $2 ORDER BY updated_at DESC, id DESC LIMIT $3`,
+    [tenantId, state, limit]);
+  return rows;
+}
+
+export async function countJobsByState(db: Db, tenantId: string): Promise<Record<string, number>> {
+  const { rows } = await db.query<{ state: string; count: number }>(
+    'SELECT state, count(*) AS count FROM job WHERE tenant_id = $1 GROUP BY state', [tenantId]);
+  return Object.fromEntries(rows.map((r) => [r.state, r.count]));
+}
+
+/** Puts a dead or cancelled job back in the queue with a fresh set of attempts. */
+export async function requeueJob(db: Db, tenantId: string, id: number): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE job SET state = 'queued', attempts = 0, run_at = now(), finished_at = NULL, updated_at = now()
+      WHERE tenant_id = $1 AND id = $2 AND state IN ('dead', 'cancelled')`, [tenantId, id]);
+  return rowCount === 1;
+}
+
+/** Cancels a job that has not started (or is waiting to retry, or dead). */
+export async function cancelJob(db: Db, tenantId: string, id: number): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE job SET state = 'cancelled', finished_at = now(), updated_at = now()
+      WHERE tenant_id = $1 AND id = $2 AND state IN ('queued', 'dead')`, [tenantId, id]);
+  return rowCount === 1;
+}
+
+export function nextCronTime(cron: string, timeZone: string, after: Date): Date {
+  if (cron.trim().split(/\s+/).length !== 5) throw new Error(`Cron "${cron}" must have five fields: minute hour day month weekday.`);
+  return cronParser.parseExpression(cron, { currentDate: after, tz: timeZone }).next().toDate();
+}
+
+export async function upsertSchedule(db: Db, schedule: {
+  name: string; cron: string; timeZone: string; kind: string; payload: object; nextRunAt: Date;
+}): Promise<void> {
+  // A changed cron or zone takes effect from now; an unchanged one keeps its next run.
+  await db.query(
+    `INSERT INTO job_schedule (name, cron, time_zone, kind, payload, next_run_at)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (name) DO UPDATE SET
+       kind = EXCLUDED.kind, payload = EXCLUDED.payload, updated_at = now(),
+       next_run_at = CASE WHEN job_schedule.cron = EXCLUDED.cron AND job_schedule.time_zone = EXCLUDED.time_zone
+                          THEN job_schedule.next_run_at ELSE EXCLUDED.next_run_at END,
+       cron = EXCLUDED.cron, time_zone = EXCLUDED.time_zone`,
+    [schedule.name, schedule.cron, schedule.timeZone, schedule.kind, JSON.stringify(schedule.payload), schedule.nextRunAt]);
+}
+
+export interface DueSchedule {
+  name: string;
+  cron: string;
+  timeZone: string;
+  kind: string;
+  payload: Record<string, string | number | boolean | null>;
+  nextRunAt: Date;
+}
+
+export async function lockDueSchedules(db: Db, now: Date, names: string[]): Promise<DueSchedule[]> {
+  const { rows } = await db.query<DueSchedule>(
+    `SELECT name, cron, time_zone AS "timeZone", kind, payload, next_run_at AS "nextRunAt"
+       FROM job_schedule WHERE next_run_at <= $1 AND name = ANY($2::text[])
+      ORDER BY next_run_at FOR UPDATE SKIP LOCKED`, [now, names]);
+  return rows;
+}
+
+export async function advanceSchedule(db: Db, name: string, ranAt: Date, nextRunAt: Date): Promise<void> {
+  await db.query('UPDATE job_schedule SET last_run_at = $2, next_run_at = $3, updated_at = now() WHERE name = $1', [name, ranAt, nextRunAt]);
+}
