@@ -5,6 +5,8 @@ import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
+import { identityRoutes } from './identity/routes.ts';
+import { setUpSessions } from './identity/sessions.ts';
 import { guardRoutes } from './web/access.ts';
 import { setUpErrorPages } from './web/error-pages.ts';
 import { navigationFor } from './web/navigation.ts';
@@ -87,8 +89,10 @@ export async function buildApp({ config, database, logStream }: AppDependencies)
   setUpPageLocals(app, config);
   setUpErrorPages(app);
 
+  setUpSessions(app);
   guardRoutes(app);
   await app.register(webRoutes(database));
+  await app.register(identityRoutes);
 
   return app;
 }

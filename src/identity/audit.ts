@@ -1,0 +1,82 @@
+import type { Db } from '../db/database.ts';
+import type { Actor } from './actor.ts';
+
+/** One audit event: who (from the actor), what, which record, why. */
+export interface AuditEntry {
+  actor?: Pick<Actor, 'userId' | 'roles'> | undefined;
+  /** The tenant whose chain the event joins; null for installation-wide events. */
+  tenantId: string | null;
+  /** What happened, as `<area>.<verb>`: `person.view`, `referral.create`, `sign-in.success`. */
+  action: string;
+  entityType: string;
+  entityId?: string | null;
+  personId?: string | null;
+  reason?: string | null;
+  requestId?: string | null;
+}
+
+/**
+ * Appends an audit event inside the caller's transaction, so it is kept exactly when the change
+ * it describes is. The database trigger chains it to the tenant's previous event by hash.
+ */
+export async function recordAudit(db: Db, entry: AuditEntry): Promise<void> {
+  await db.query(
+    `INSERT INTO audit_event (tenant_id, user_id, roles, action, entity_type, entity_id, person_id, reason, request_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [entry.tenantId, entry.actor?.userId ?? null, entry.actor?.roles ?? [], entry.action, entry.entityType,
+      entry.entityId ?? null, entry.personId ?? null, entry.reason ?? null, entry.requestId ?? null],
+  );
+}
+
+export interface BrokenLink {
+  chain: string;
+  seq: number;
+  id: string;
+  problem: string;
+}
+
+export interface VerifyResult {
+  events: number;
+  chains: number;
+  broken: BrokenLink | undefined;
+}
+
+/**
+ * Walks every chain in order and reports the first broken link: a row whose content no longer
+ * matches its hash, whose previous hash is not the hash of the row before it, or a chain whose
+ * recorded head is not its last row (rows deleted from the end). Runs as the database owner.
+ */
+export async function verifyAuditChains(db: Db): Promise<VerifyResult> {
+  const { rows } = await db.query<{ seq: number; id: string; chain: string; prevHash: string; hash: string; computed: string }>(
+    `SELECT e.seq, e.id, coalesce(e.tenant_id::text, 'installation') AS chain, e.prev_hash AS "prevHash", e.hash,
+            encode(digest(audit_event_content(e), 'sha256'), 'hex') AS computed
+       FROM audit_event e ORDER BY e.seq`);
+  const heads = await db.query<{ chain: string; lastSeq: number; lastHash: string }>(
+    'SELECT chain, last_seq AS "lastSeq", last_hash AS "lastHash" FROM audit_chain_head');
+  const previous = new Map<string, { hash: string; seq: number; id: string }>();
+  let broken: BrokenLink | undefined;
+  for (const row of rows) {
+    const before = previous.get(row.chain);
+    const expectedPrev = before?.hash ?? '0'.repeat(64);
+    if (row.computed !== row.hash) {
+      broken = { chain: row.chain, seq: row.seq, id: row.id, problem: 'its content does not match its hash (the row was changed)' };
+      break;
+    }
+    if (row.prevHash !== expectedPrev) {
+      broken = { chain: row.chain, seq: row.seq, id: row.id, problem: 'its previous hash does not match the row before it (a row was removed or changed)' };
+      break;
+    }
+    previous.set(row.chain, { hash: row.hash, seq: row.seq, id: row.id });
+  }
+  if (!broken) {
+    for (const head of heads.rows) {
+      const last = previous.get(head.chain);
+      if (head.lastSeq === 0) continue;
+      if (!last || last.hash !== head.lastHash || last.seq !== head.lastSeq) {
+        broken = { chain: head.chain, seq: head.lastSeq, id: last?.id ?? '', problem: 'the chain ends before its recorded last event (rows were deleted from the end)' };
+        break;
+      }
+    }
+  }
+  return { events: rows.length, chains: previous.size, broken };
+}

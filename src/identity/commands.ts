@@ -1,0 +1,75 @@
+import { readStdin, UsageError, type Command } from '../cli/command.ts';
+import { withDatabase } from '../cli/core-commands.ts';
+import { migrate } from '../db/migrate.ts';
+import { DomainError, InvalidInput } from '../web/errors.ts';
+import { ROLES, type Role } from './actor.ts';
+import { verifyAuditChains } from './audit.ts';
+import { addUser, findTenantByName } from './service.ts';
+
+export const userAddCommand: Command = {
+  name: 'user add',
+  summary: 'Create a user with a role in a tenant (password read from standard input)',
+  usage: [
+    'Usage: echo "<password>" | signpost user add --email <email> --name "<full name>" --tenant "<tenant name or id>" --role <role> [--role <role>]',
+    '                 [--practice <ODS code>] [--provider-organisation <name>]',
+    '',
+    `Roles: ${ROLES.join(', ')}. Referrers need --practice, providers --provider-organisation.`,
+    'The password is read from standard input so it never appears in the process list or shell history.',
+  ].join('\n'),
+  options: {
+    email: { type: 'string' }, name: { type: 'string' }, tenant: { type: 'string' }, role: { type: 'string', multiple: true },
+    practice: { type: 'string' }, 'provider-organisation': { type: 'string' },
+  },
+  async run({ values }) {
+    const email = String(values.email ?? '');
+    const name = String(values.name ?? '');
+    const tenantName = String(values.tenant ?? '');
+    const roles = ((values.role as unknown as string[] | undefined) ?? []) as Role[];
+    if (!email || !name || !tenantName || roles.length === 0) throw new UsageError(`Give --email, --name, --tenant and at least one --role.\n\n${this.usage}`);
+    const unknown = roles.filter((r) => !ROLES.includes(r));
+    if (unknown.length) throw new UsageError(`Unknown role ${unknown.join(', ')}. Roles: ${ROLES.join(', ')}.`);
+    const password = (await readStdin()).replace(/\r?\n$/, '');
+    return withDatabase(async (database) => {
+      await migrate(database.pool);
+      const tenant = await findTenantByName(database.pool, tenantName);
+      if (!tenant) throw new UsageError(`No tenant called "${tenantName}".`);
+      let practiceId: string | undefined;
+      let providerOrganisationId: string | undefined;
+      if (values.practice) {
+        const { rows } = await database.pool.query<{ id: string }>('SELECT id FROM practice WHERE tenant_id = $1 AND ods_code = $2', [tenant.id, String(values.practice).toUpperCase()]);
+        if (!rows[0]) throw new UsageError(`No practice with ODS code ${String(values.practice)} in ${tenant.name}.`);
+        practiceId = rows[0].id;
+      }
+      if (values['provider-organisation']) {
+        const { rows } = await database.pool.query<{ id: string }>('SELECT id FROM provider_organisation WHERE tenant_id = $1 AND (id::text = $2 OR lower(name) = lower($2))', [tenant.id, String(values['provider-organisation'])]);
+        if (!rows[0]) throw new UsageError(`No provider organisation "${String(values['provider-organisation'])}" in ${tenant.name}.`);
+        providerOrganisationId = rows[0].id;
+      }
+      try {
+        const id = await addUser(database.pool, { email, name, tenantId: tenant.id, roles, password, practiceId, providerOrganisationId });
+        console.log(`Created ${email} (${id}) in ${tenant.name} as ${roles.join(', ')}.`);
+        return 0;
+      } catch (error) {
+        if (error instanceof InvalidInput) throw new UsageError(error.errors.map((e) => e.message).join('\n'));
+        if (error instanceof DomainError) throw new UsageError(error.message);
+        throw error;
+      }
+    });
+  },
+};
+
+export const auditVerifyCommand: Command = {
+  name: 'audit verify',
+  summary: 'Check the audit log hash chains and report the first broken link',
+  usage: 'Usage: signpost audit verify\n\nExits 0 when every chain is intact, 1 when a link is broken.',
+  async run() {
+    const result = await withDatabase((database) => verifyAuditChains(database.pool));
+    if (!result.broken) {
+      console.log(`The audit log is intact: ${result.events} event(s) in ${result.chains} chain(s).`);
+      return 0;
+    }
+    const b = result.broken;
+    console.error(`The audit log is broken in chain ${b.chain} at event ${b.seq}${b.id ? ` (${b.id})` : ''}: ${b.problem}.`);
+    return 1;
+  },
+};

@@ -1,0 +1,284 @@
+import type { Db } from '../db/database.ts';
+import type { Role } from './actor.ts';
+
+// Sign-in queries run before a tenant is known, as the database owner; admin queries run inside
+// withTenant, where row-level security confines role_membership to the admin's tenant.
+
+export interface SessionActorRow {
+  sessionId: string;
+  userId: string;
+  tenantId: string | null;
+  email: string;
+  name: string;
+  roles: Role[] | null;
+  practiceId: string | null;
+  providerOrganisationId: string | null;
+  lastSeenAt: Date;
+}
+
+export async function findLiveSession(db: Db, sessionHash: string, idleSeconds: number): Promise<SessionActorRow | undefined> {
+  const { rows } = await db.query<SessionActorRow>(
+    `SELECT s.id AS "sessionId", s.user_id AS "userId", s.tenant_id AS "tenantId", u.email, u.name, s.last_seen_at AS "lastSeenAt",
+            array_agg(m.role ORDER BY m.role) FILTER (WHERE m.role IS NOT NULL) AS roles,
+            (array_agg(m.practice_id) FILTER (WHERE m.practice_id IS NOT NULL))[1] AS "practiceId",
+            (array_agg(m.provider_organisation_id) FILTER (WHERE m.provider_organisation_id IS NOT NULL))[1] AS "providerOrganisationId"
+       FROM user_session s
+       JOIN app_user u ON u.id = s.user_id AND u.active
+       LEFT JOIN role_membership m ON m.user_id = s.user_id AND m.tenant_id = s.tenant_id
+      WHERE s.id = $1 AND s.ended_at IS NULL AND s.expires_at > now()
+        AND s.last_seen_at > now() - make_interval(secs => $2)
+      GROUP BY s.id, u.id`,
+    [sessionHash, idleSeconds]);
+  return rows[0];
+}
+
+export async function touchSession(db: Db, sessionHash: string): Promise<void> {
+  await db.query('UPDATE user_session SET last_seen_at = now() WHERE id = $1', [sessionHash]);
+}
+
+export async function insertSession(db: Db, session: { id: string; userId: string; tenantId: string | null; absoluteSeconds: number }): Promise<void> {
+  await db.query(
+    `INSERT INTO user_session (id, user_id, tenant_id, expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))`,
+    [session.id, session.userId, session.tenantId, session.absoluteSeconds]);
+}
+
+export async function setSessionTenant(db: Db, sessionHash: string, tenantId: string): Promise<void> {
+  await db.query('UPDATE user_session SET tenant_id = $2, last_seen_at = now() WHERE id = $1 AND ended_at IS NULL', [sessionHash, tenantId]);
+}
+
+export async function endSession(db: Db, sessionHash: string, reason: string): Promise<void> {
+  await db.query('UPDATE user_session SET ended_at = now(), ended_reason = $2 WHERE id = $1 AND ended_at IS NULL', [sessionHash, reason]);
+}
+
+/** Ends a user's sessions (in one tenant, or everywhere); returns how many ended. */
+export async function endUserSessions(db: Db, userId: string, reason: string, tenantId?: string): Promise<number> {
+  const { rowCount } = await db.query(
+    `UPDATE user_session SET ended_at = now(), ended_reason = $2
+      WHERE user_id = $1 AND ended_at IS NULL AND ($3::uuid IS NULL OR tenant_id = $3 OR tenant_id IS NULL)`,
+    [userId, reason, tenantId ?? null]);
+  return rowCount ?? 0;
+}
+
+export interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  passwordHash: string | null;
+  active: boolean;
+}
+
+export async function findUserByEmail(db: Db, email: string): Promise<UserRow | undefined> {
+  const { rows } = await db.query<UserRow>(
+    `SELECT id, email, name, password_hash AS "passwordHash", active FROM app_user WHERE lower(email) = lower($1)`, [email]);
+  return rows[0];
+}
+
+export async function findUserById(db: Db, id: string): Promise<UserRow | undefined> {
+  const { rows } = await db.query<UserRow>(
+    `SELECT id, email, name, password_hash AS "passwordHash", active FROM app_user WHERE id = $1`, [id]);
+  return rows[0];
+}
+
+export interface TenantChoice {
+  id: string;
+  name: string;
+  roles: Role[];
+}
+
+/** Every tenant a user holds a role in (as the owner: across tenants, for sign-in). */
+export async function tenantsOfUser(db: Db, userId: string): Promise<TenantChoice[]> {
+  const { rows } = await db.query<TenantChoice>(
+    `SELECT t.id, t.name, array_agg(m.role ORDER BY m.role) AS roles
+       FROM role_membership m JOIN tenant t ON t.id = m.tenant_id
+      WHERE m.user_id = $1 GROUP BY t.id, t.name ORDER BY t.name`, [userId]);
+  return rows;
+}
+
+export interface Throttle {
+  failures: number;
+  lockedUntil: Date | null;
+}
+
+export async function findThrottle(db: Db, emailKey: string): Promise<Throttle | undefined> {
+  const { rows } = await db.query<Throttle & { locked: boolean }>(
+    `SELECT failures, locked_until AS "lockedUntil" FROM sign_in_throttle WHERE email_key = $1 AND locked_until > now()`, [emailKey]);
+  return rows[0];
+}
+
+/** Counts a failure; after `limit` within the window the address is locked for `lockSeconds`. */
+export async function recordFailure(db: Db, emailKey: string, limit: number, lockSeconds: number): Promise<{ locked: boolean }> {
+  const { rows } = await db.query<{ locked: boolean }>(
+    `INSERT INTO sign_in_throttle (email_key, failures, last_failure_at) VALUES ($1, 1, now())
+     ON CONFLICT (email_key) DO UPDATE SET
+       failures = CASE WHEN sign_in_throttle.last_failure_at < now() - make_interval(secs => $3)
+                         OR sign_in_throttle.locked_until IS NOT NULL THEN 1
+                       ELSE sign_in_throttle.failures + 1 END,
+       locked_until = NULL,
+       last_failure_at = now()
+     RETURNING failures >= $2 AS locked`,
+    [emailKey, limit, lockSeconds]);
+  const locked = rows[0]?.locked ?? false;
+  if (locked) {
+    await db.query(`UPDATE sign_in_throttle SET locked_until = now() + make_interval(secs => $2) WHERE email_key = $1`, [emailKey, lockSeconds]);
+  }
+  return { locked };
+}
+
+export async function clearThrottle(db: Db, emailKey: string): Promise<void> {
+  await db.query('DELETE FROM sign_in_throttle WHERE email_key = $1', [emailKey]);
+}
+
+export async function insertUser(db: Db, user: { email: string; name: string; passwordHash: string | null }): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO app_user (email, name, password_hash, password_changed_at) VALUES ($1, $2, $3, CASE WHEN $3::text IS NULL THEN NULL ELSE now() END)
+     RETURNING id`, [user.email, user.name, user.passwordHash]);
+  return rows[0]!.id;
+}
+
+export async function setPassword(db: Db, userId: string, passwordHash: string): Promise<void> {
+  await db.query('UPDATE app_user SET password_hash = $2, password_changed_at = now(), active = true WHERE id = $1', [userId, passwordHash]);
+}
+
+export async function setUserActive(db: Db, userId: string, active: boolean): Promise<void> {
+  await db.query('UPDATE app_user SET active = $2 WHERE id = $1', [userId, active]);
+}
+
+export async function insertMembership(db: Db, m: { tenantId: string; userId: string; role: Role; practiceId: string | null; providerOrganisationId: string | null }): Promise<void> {
+  await db.query(
+    `INSERT INTO role_membership (tenant_id, user_id, role, practice_id, provider_organisation_id) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (tenant_id, user_id, role) DO UPDATE SET practice_id = EXCLUDED.practice_id, provider_organisation_id = EXCLUDED.provider_organisation_id`,
+    [m.tenantId, m.userId, m.role, m.practiceId, m.providerOrganisationId]);
+}
+
+export async function deleteMemberships(db: Db, tenantId: string, userId: string, keep: Role[] = []): Promise<void> {
+  await db.query('DELETE FROM role_membership WHERE tenant_id = $1 AND user_id = $2 AND NOT (role = ANY($3::text[]))', [tenantId, userId, keep]);
+}
+
+export async function countMembershipsAnywhere(db: Db, userId: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('SELECT count(*) AS n FROM role_membership WHERE user_id = $1', [userId]);
+  return rows[0]!.n;
+}
+
+export interface MemberRow {
+  id: string;
+  email: string;
+  name: string;
+  active: boolean;
+  roles: Role[];
+  practiceId: string | null;
+  providerOrganisationId: string | null;
+  hasPassword: boolean;
+}
+
+/** Users with a role in the current tenant (row-level security decides which tenant). */
+export async function listMembers(db: Db): Promise<MemberRow[]> {
+  const { rows } = await db.query<MemberRow>(
+    `SELECT u.id, u.email, u.name, u.active, u.password_hash IS NOT NULL AS "hasPassword",
+            array_agg(m.role ORDER BY m.role) AS roles,
+            (array_agg(m.practice_id) FILTER (WHERE m.practice_id IS NOT NULL))[1] AS "practiceId",
+            (array_agg(m.provider_organisation_id) FILTER (WHERE m.provider_organisation_id IS NOT NULL))[1] AS "providerOrganisationId"
+       FROM role_membership m JOIN app_user u ON u.id = m.user_id
+      GROUP BY u.id ORDER BY u.name, u.email`);
+  return rows;
+}
+
+export async function findMember(db: Db, userId: string): Promise<MemberRow | undefined> {
+  const { rows } = await db.query<MemberRow>(
+    `SELECT u.id, u.email, u.name, u.active, u.password_hash IS NOT NULL AS "hasPassword",
+            array_agg(m.role ORDER BY m.role) AS roles,
+            (array_agg(m.practice_id) FILTER (WHERE m.practice_id IS NOT NULL))[1] AS "practiceId",
+            (array_agg(m.provider_organisation_id) FILTER (WHERE m.provider_organisation_id IS NOT NULL))[1] AS "providerOrganisationId"
+       FROM role_membership m JOIN app_user u ON u.id = m.user_id
+      WHERE u.id = $1 GROUP BY u.id`, [userId]);
+  return rows[0];
+}
+
+export async function listPractices(db: Db): Promise<{ id: string; name: string; odsCode: string }[]> {
+  const { rows } = await db.query<{ id: string; name: string; odsCode: string }>(
+    'SELECT id, name, ods_code AS "odsCode" FROM practice ORDER BY name');
+  return rows;
+}
+
+export async function listProviderOrganisations(db: Db): Promise<{ id: string; name: string }[]> {
+  const { rows } = await db.query<{ id: string; name: string }>('SELECT id, name FROM provider_organisation ORDER BY name');
+  return rows;
+}
+
+export async function insertToken(db: Db, token: { id: string; userId: string; tenantId: string; purpose: 'invitation' | 'password_reset'; ttlSeconds: number }): Promise<void> {
+  await db.query(
+    `INSERT INTO user_token (id, user_id, tenant_id, purpose, expires_at) VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))`,
+    [token.id, token.userId, token.tenantId, token.purpose, token.ttlSeconds]);
+}
+
+export interface TokenRow {
+  id: string;
+  userId: string;
+  tenantId: string;
+  purpose: 'invitation' | 'password_reset';
+  email: string;
+  name: string;
+}
+
+export async function findUsableToken(db: Db, tokenHash: string): Promise<TokenRow | undefined> {
+  const { rows } = await db.query<TokenRow>(
+    `SELECT t.id, t.user_id AS "userId", t.tenant_id AS "tenantId", t.purpose, u.email, u.name
+       FROM user_token t JOIN app_user u ON u.id = t.user_id
+      WHERE t.id = $1 AND t.used_at IS NULL AND t.expires_at > now()`, [tokenHash]);
+  return rows[0];
+}
+
+/** Marks a token used; false when it was already used (two tabs racing). */
+export async function useToken(db: Db, tokenHash: string): Promise<boolean> {
+  const { rowCount } = await db.query('UPDATE user_token SET used_at = now() WHERE id = $1 AND used_at IS NULL AND expires_at > now()', [tokenHash]);
+  return (rowCount ?? 0) === 1;
+}
+
+export async function expireOtherTokens(db: Db, userId: string, purpose: string): Promise<void> {
+  await db.query('UPDATE user_token SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL', [userId, purpose]);
+}
+
+export interface AuditRow {
+  seq: number;
+  occurredAt: Date;
+  userId: string | null;
+  userName: string | null;
+  roles: string[];
+  action: string;
+  entityType: string;
+  entityId: string | null;
+  personId: string | null;
+  reason: string | null;
+  requestId: string | null;
+}
+
+/** Audit events of the current tenant, newest first, filtered. */
+export async function searchAudit(db: Db, filter: { userId?: string; personId?: string; from?: string; to?: string; limit: number }): Promise<AuditRow[]> {
+  const { rows } = await db.query<AuditRow>(
+    `SELECT e.seq, e.occurred_at AS "occurredAt", e.user_id AS "userId", u.name AS "userName", e.roles, e.action,
+            e.entity_type AS "entityType", e.entity_id AS "entityId", e.person_id AS "personId", e.reason, e.request_id AS "requestId"
+       FROM audit_event e LEFT JOIN app_user u ON u.id = e.user_id
+      WHERE ($1::uuid IS NULL OR e.user_id = $1)
+        AND ($2::text IS NULL OR e.person_id = $2)
+        AND ($3::date IS NULL OR e.occurred_at >= $3::date)
+        AND ($4::date IS NULL OR e.occurred_at < $4::date + 1)
+      ORDER BY e.seq DESC LIMIT $5`,
+    [filter.userId ?? null, filter.personId ?? null, filter.from ?? null, filter.to ?? null, filter.limit]);
+  return rows;
+}
+
+export interface OutboxRow {
+  id: string;
+  channel: string;
+  recipient: string;
+  template: string;
+  personalisation: Record<string, string>;
+  state: string;
+  createdAt: Date;
+}
+
+export async function listOutbox(db: Db, limit: number): Promise<OutboxRow[]> {
+  const { rows } = await db.query<OutboxRow>(
+    `SELECT id, channel, recipient, template, personalisation, state, created_at AS "createdAt"
+       FROM notification ORDER BY created_at DESC LIMIT $1`, [limit]);
+  return rows;
+}

@@ -1,0 +1,181 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import type { Db } from '../db/database.ts';
+import { withTransaction } from '../db/transaction.ts';
+import { InvalidInput, RuleBroken, type FieldError } from '../web/errors.ts';
+import { ROLES, type Actor, type Role } from './actor.ts';
+import { recordAudit } from './audit.ts';
+import { checkNewPassword, hashPassword, verifyPassword } from './passwords.ts';
+import * as q from './queries.ts';
+import { createSession } from './sessions.ts';
+
+export const LOCKOUT_FAILURES = 5;
+export const LOCKOUT_SECONDS = 15 * 60;
+export const INVITATION_TTL_SECONDS = 7 * 24 * 60 * 60;
+export const RESET_TTL_SECONDS = 60 * 60;
+
+/** Said for an unknown email and a wrong password alike. */
+export const WRONG_CREDENTIALS = 'Enter a correct email address and password. After 5 wrong attempts sign-in is paused for 15 minutes.';
+/** Said whether or not the email belongs to anyone. */
+export const LOCKED_OUT = 'There have been too many attempts to sign in with that email address. Wait 15 minutes and try again, or reset your password.';
+
+const emailKey = (email: string) => createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
+
+export function isEmail(value: string): boolean {
+  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value) && value.length <= 254;
+}
+
+export type SignInOutcome =
+  | { ok: true; userId: string; sessionToken: string; tenants: q.TenantChoice[] }
+  | { ok: false; status: 400 | 401 | 403 | 429; errors: FieldError[] };
+
+/**
+ * Checks an email and password and, when right, starts a session: bound to the only tenant the
+ * user belongs to, or pending a choice when there are several. Every attempt is audited.
+ */
+export async function signIn(pool: pg.Pool, input: { email: string; password: string; requestId?: string; previousSessionHash?: string }): Promise<SignInOutcome> {
+  const email = input.email.trim();
+  const errors: FieldError[] = [];
+  if (!email) errors.push({ field: 'email', message: 'Enter your email address' });
+  else if (!isEmail(email)) errors.push({ field: 'email', message: 'Enter an email address in the correct format, like name@example.nhs.uk' });
+  if (!input.password) errors.push({ field: 'password', message: 'Enter your password' });
+  if (errors.length) return { ok: false, status: 400, errors };
+
+  const key = emailKey(email);
+  const user = await q.findUserByEmail(pool, email);
+  const tenants = user ? await q.tenantsOfUser(pool, user.id) : [];
+  const auditFailure = async (reason: string) => {
+    if (tenants.length === 0) {
+      await recordAudit(pool, { tenantId: null, action: 'sign-in.failure', entityType: 'user', entityId: user?.id ?? null, reason, requestId: input.requestId });
+    }
+    for (const tenant of tenants) {
+      await recordAudit(pool, { tenantId: tenant.id, action: 'sign-in.failure', entityType: 'user', entityId: user!.id, reason, requestId: input.requestId });
+    }
+  };
+
+  if (await q.findThrottle(pool, key)) {
+    await auditFailure('locked out');
+    return { ok: false, status: 429, errors: [{ field: 'email', message: LOCKED_OUT }] };
+  }
+  const passwordOk = await verifyPassword(user?.active ? user.passwordHash : null, input.password);
+  if (!user || !passwordOk) {
+    const { locked } = await q.recordFailure(pool, key, LOCKOUT_FAILURES, LOCKOUT_SECONDS);
+    await auditFailure(user ? 'wrong password' : 'unknown email');
+    return locked
+      ? { ok: false, status: 429, errors: [{ field: 'email', message: LOCKED_OUT }] }
+      : { ok: false, status: 401, errors: [{ field: 'email', message: WRONG_CREDENTIALS }] };
+  }
+  await q.clearThrottle(pool, key);
+  if (tenants.length === 0) {
+    await auditFailure('no role in any tenant');
+    return { ok: false, status: 403, errors: [{ field: 'email', message: 'Your account has no access to any service yet. Ask your Signpost administrator to give you a role.' }] };
+  }
+  return withTransaction(pool, async (tx) => {
+    // A new session id on every sign-in: whatever session the browser had before is ended.
+    if (input.previousSessionHash) await q.endSession(tx, input.previousSessionHash, 'replaced by sign-in');
+    const only = tenants.length === 1 ? tenants[0]! : undefined;
+    const session = await createSession(tx, user.id, only?.id ?? null);
+    if (only) {
+      await recordAudit(tx, { tenantId: only.id, actor: { userId: user.id, roles: only.roles }, action: 'sign-in.success', entityType: 'user', entityId: user.id, requestId: input.requestId });
+    }
+    return { ok: true as const, userId: user.id, sessionToken: session.token, tenants };
+  });
+}
+
+/** Binds a pending session to one of its user's tenants. */
+export async function chooseTenant(pool: pg.Pool, session: { id: string; userId: string }, tenantId: string, requestId?: string): Promise<void> {
+  const tenants = await q.tenantsOfUser(pool, session.userId);
+  const chosen = tenants.find((t) => t.id === tenantId);
+  if (!chosen) throw new InvalidInput([{ field: 'tenant', message: 'Select the service you want to work in' }]);
+  await withTransaction(pool, async (tx) => {
+    await q.setSessionTenant(tx, session.id, chosen.id);
+    await recordAudit(tx, { tenantId: chosen.id, actor: { userId: session.userId, roles: chosen.roles }, action: 'sign-in.success', entityType: 'user', entityId: session.userId, requestId });
+  });
+}
+
+export async function tenantsFor(pool: pg.Pool, userId: string): Promise<q.TenantChoice[]> {
+  return q.tenantsOfUser(pool, userId);
+}
+
+export async function signOut(pool: pg.Pool, sessionHash: string, actor: Actor | undefined, requestId?: string): Promise<void> {
+  await withTransaction(pool, async (tx) => {
+    await q.endSession(tx, sessionHash, 'signed out');
+    if (actor) await recordAudit(tx, { tenantId: actor.tenantId, actor, action: 'sign-out', entityType: 'user', entityId: actor.userId, requestId });
+  });
+}
+
+/** Ends every session of the signed-in user, on every device. */
+export async function signOutEverywhere(pool: pg.Pool, actor: Actor, requestId?: string): Promise<number> {
+  return withTransaction(pool, async (tx) => {
+    const ended = await q.endUserSessions(tx, actor.userId, 'signed out everywhere');
+    await recordAudit(tx, { tenantId: actor.tenantId, actor, action: 'sign-out.everywhere', entityType: 'user', entityId: actor.userId, reason: `${ended} session(s) ended`, requestId });
+    return ended;
+  });
+}
+
+export interface NewUser {
+  email: string;
+  name: string;
+  tenantId: string;
+  roles: Role[];
+  practiceId?: string | null;
+  providerOrganisationId?: string | null;
+  password?: string;
+}
+
+/** Creates a user with roles in one tenant (for the command line and the demo). */
+export async function addUser(pool: pg.Pool, user: NewUser): Promise<string> {
+  const errors = checkUserFields(user);
+  if (user.password !== undefined) {
+    const problem = checkNewPassword(user.password, { email: user.email, name: user.name });
+    if (problem) errors.push(problem);
+  }
+  if (errors.length) throw new InvalidInput(errors);
+  const passwordHash = user.password ? await hashPassword(user.password) : null;
+  return withTransaction(pool, async (tx) => {
+    if (await q.findUserByEmail(tx, user.email)) throw new RuleBroken('A user with that email address already exists.', 'email');
+    const userId = await q.insertUser(tx, { email: user.email.trim(), name: user.name.trim(), passwordHash });
+    await withTenantSettings(tx, user.tenantId, async () => {
+      for (const role of user.roles) {
+        await q.insertMembership(tx, {
+          tenantId: user.tenantId, userId, role,
+          practiceId: role === 'referrer' ? user.practiceId ?? null : null,
+          providerOrganisationId: role === 'provider' ? user.providerOrganisationId ?? null : null,
+        });
+      }
+      await recordAudit(tx, { tenantId: user.tenantId, action: 'user.create', entityType: 'user', entityId: userId, reason: `roles: ${user.roles.join(', ')}` });
+    });
+    return userId;
+  });
+}
+
+// Inside an owner transaction, sets the tenant for RLS-checked inserts as the app role.
+async function withTenantSettings<T>(tx: Db, tenantId: string, work: () => Promise<T>): Promise<T> {
+  await tx.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
+  return work();
+}
+
+function checkUserFields(user: { email: string; name: string; roles: Role[]; practiceId?: string | null; providerOrganisationId?: string | null }): FieldError[] {
+  const errors: FieldError[] = [];
+  if (!user.email?.trim()) errors.push({ field: 'email', message: 'Enter an email address' });
+  else if (!isEmail(user.email.trim())) errors.push({ field: 'email', message: 'Enter an email address in the correct format, like name@example.nhs.uk' });
+  if (!user.name?.trim()) errors.push({ field: 'name', message: 'Enter a full name' });
+  else if (user.name.length > 200) errors.push({ field: 'name', message: 'Name must be 200 characters or fewer' });
+  if (!user.roles.length) errors.push({ field: 'roles', message: 'Select at least one role' });
+  else if (user.roles.some((r) => !ROLES.includes(r))) errors.push({ field: 'roles', message: 'Select roles from the list' });
+  if (user.roles.includes('referrer') && !user.practiceId) errors.push({ field: 'practiceId', message: 'Select the practice a referrer refers from' });
+  if (user.roles.includes('provider') && !user.providerOrganisationId) {
+    errors.push({ field: 'providerOrganisationId', message: 'Select the organisation a provider user works for' });
+  }
+  return errors;
+}
+
+export { checkUserFields, emailKey };
+
+/** The tenant whose name matches, for the command line. */
+export async function findTenantByName(pool: pg.Pool, nameOrId: string): Promise<{ id: string; name: string } | undefined> {
+  const { rows } = await pool.query<{ id: string; name: string }>(
+    `SELECT id, name FROM tenant WHERE id::text = $1 OR lower(name) = lower($1) ORDER BY created_at LIMIT 1`, [nameOrId]);
+  return rows[0];
+}
+
