@@ -19,6 +19,10 @@ export interface Config {
   notifyBaseUrl: string | undefined;
   /** Run the durable job worker inside `signpost serve`. */
   runWorker: boolean;
+  /** GOV.UK Notify template ids by our template name, from NOTIFY_TEMPLATE_<NAME> (e.g. NOTIFY_TEMPLATE_INVITATION). */
+  notifyTemplates: Record<string, string>;
+  /** How long a job worker's claim lasts; a worker that dies holds its jobs this long at most. */
+  jobLockSeconds: number;
 }
 
 /** A configuration value that cannot be used; start-up prints its message as one line. */
@@ -81,6 +85,29 @@ function readSessionSecret(env: Env, demo: boolean, dataDir: string): string {
   return secret;
 }
 
+/** Our template names are lower case with underscores: NOTIFY_TEMPLATE_SELF_REFERRAL -> self_referral. */
+function readNotifyTemplates(env: Env): Record<string, string> {
+  const templates: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    const match = /^NOTIFY_TEMPLATE_([A-Z0-9_]+)$/.exec(name);
+    if (!match || !value) continue;
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) {
+      throw new ConfigError(name, 'must be a GOV.UK Notify template id (a UUID)');
+    }
+    templates[match[1]!.toLowerCase()] = value.toLowerCase();
+  }
+  return templates;
+}
+
+function readJobLockSeconds(env: Env): number {
+  const raw = env.JOB_LOCK_SECONDS || '300';
+  const seconds = Number(raw);
+  if (!/^\d+$/.test(raw) || seconds < 1 || seconds > 86_400) {
+    throw new ConfigError('JOB_LOCK_SECONDS', `must be a whole number of seconds from 1 to 86400 (got "${raw}")`);
+  }
+  return seconds;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = readPort(env);
   const host = env.HOST || '127.0.0.1';
@@ -112,5 +139,7 @@ export function loadConfig(env: Env = process.env): Config {
     notifyApiKey: env.NOTIFY_API_KEY || undefined,
     notifyBaseUrl: readUrl(env, 'NOTIFY_BASE_URL', ['http:', 'https:']),
     runWorker: readBoolean(env, 'SIGNPOST_WORKER', true),
+    notifyTemplates: readNotifyTemplates(env),
+    jobLockSeconds: readJobLockSeconds(env),
   };
 }

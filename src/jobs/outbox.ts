@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts';
+import { scheduleJob } from './queue.ts';
 
 export type NotificationChannel = 'email' | 'sms' | 'letter';
 
@@ -16,6 +17,7 @@ export interface NewNotification {
 /**
  * Queues a notification inside the caller's transaction, so it is sent if and only if the change
  * that caused it commits. Returns the notification id, or undefined when the key was already used.
+ * The job that sends it is scheduled in the same transaction and carries only the ids.
  */
 export async function queueNotification(db: Db, notification: NewNotification): Promise<string | undefined> {
   const { rows } = await db.query<{ id: string }>(
@@ -26,5 +28,12 @@ export async function queueNotification(db: Db, notification: NewNotification): 
     [notification.tenantId, notification.channel, notification.recipient, notification.template,
       JSON.stringify(notification.personalisation), notification.idempotencyKey],
   );
-  return rows[0]?.id;
+  const id = rows[0]?.id;
+  if (id) {
+    await scheduleJob(db, {
+      kind: 'notification.send', tenantId: notification.tenantId, payload: { notificationId: id },
+      idempotencyKey: `notification.send:${id}`, maxAttempts: 8,
+    });
+  }
+  return id;
 }

@@ -169,3 +169,81 @@ export async function lockDueSchedules(db: Db, now: Date, names: string[]): Prom
 export async function advanceSchedule(db: Db, name: string, ranAt: Date, nextRunAt: Date): Promise<void> {
   await db.query('UPDATE job_schedule SET last_run_at = $2, next_run_at = $3, updated_at = now() WHERE name = $1', [name, ranAt, nextRunAt]);
 }
+
+export interface OutboxRow {
+  id: string;
+  tenantId: string;
+  channel: 'email' | 'sms' | 'letter';
+  recipient: string;
+  template: string;
+  personalisation: Record<string, string>;
+  state: 'queued' | 'sending' | 'sent' | 'delivered' | 'failed' | 'cancelled';
+  providerReference: string | null;
+  providerStatus: string | null;
+  failureKind: string | null;
+  attempts: number;
+  lastError: string | null;
+  createdAt: Date;
+  sentAt: Date | null;
+}
+
+const OUTBOX_COLUMNS = `tenant_id AS "tenantId", id, channel, recipient, template, personalisation, state,
+  provider_reference AS "providerReference", provider_status AS "providerStatus", failure_kind AS "failureKind",
+  attempts, last_error AS "lastError", created_at AS "createdAt", sent_at AS "sentAt"`;
+
+export async function lockNotification(db: Db, tenantId: string, id: string): Promise<OutboxRow | undefined> {
+  const { rows } = await db.query<OutboxRow>(
+    `SELECT ${OUTBOX_COLUMNS} FROM notification WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenantId, id]);
+  return rows[0];
+}
+
+export async function markNotificationSending(db: Db, tenantId: string, id: string): Promise<void> {
+  await db.query(`UPDATE notification SET state = 'sending', attempts = attempts + 1 WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+}
+
+export async function markNotificationSent(db: Db, tenantId: string, id: string, sent: {
+  providerReference: string; providerStatus: string | null; at: Date;
+}): Promise<void> {
+  await db.query(
+    `UPDATE notification SET state = 'sent', provider_reference = $3, provider_status = $4, sent_at = $5, last_error = NULL
+      WHERE tenant_id = $1 AND id = $2`, [tenantId, id, sent.providerReference, sent.providerStatus, sent.at]);
+}
+
+export async function markNotificationOutcome(db: Db, tenantId: string, id: string, outcome: {
+  state: 'queued' | 'sending' | 'sent' | 'delivered' | 'failed'; failureKind: string | null; providerStatus: string | null;
+  error: string | null; at: Date;
+}): Promise<void> {
+  await db.query(
+    `UPDATE notification SET state = $3, failure_kind = $4, provider_status = COALESCE($5, provider_status),
+            last_error = $6, status_checked_at = $7
+      WHERE tenant_id = $1 AND id = $2`,
+    [tenantId, id, outcome.state, outcome.failureKind, outcome.providerStatus, outcome.error, outcome.at]);
+}
+
+export async function findNotification(db: Db, tenantId: string, id: string): Promise<OutboxRow | undefined> {
+  const { rows } = await db.query<OutboxRow>(`SELECT ${OUTBOX_COLUMNS} FROM notification WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+  return rows[0];
+}
+
+export async function listNotifications(db: Db, tenantId: string, limit: number): Promise<OutboxRow[]> {
+  const { rows } = await db.query<OutboxRow>(
+    `SELECT ${OUTBOX_COLUMNS} FROM notification WHERE tenant_id = $1 ORDER BY created_at DESC LIMIT $2`, [tenantId, limit]);
+  return rows;
+}
+
+/**
+ * The latest settled notification to each recipient; a permanent failure there means the contact
+ * detail does not work. A later successful delivery to the same address clears it.
+ */
+export async function latestSettledByRecipient(db: Db, tenantId: string, normalisedRecipients: string[]): Promise<Array<OutboxRow & { key: string }>> {
+  const { rows } = await db.query<OutboxRow & { key: string }>(
+    `SELECT DISTINCT ON (key) * FROM (
+       SELECT ${OUTBOX_COLUMNS}, lower(regexp_replace(recipient, '\\s', '', 'g')) AS key,
+              COALESCE(status_checked_at, sent_at, created_at) AS settled_at
+         FROM notification
+        WHERE tenant_id = $1 AND state IN ('sent', 'delivered', 'failed')
+          AND lower(regexp_replace(recipient, '\\s', '', 'g')) = ANY($2::text[])) latest
+     ORDER BY key, settled_at DESC`,
+    [tenantId, normalisedRecipients]);
+  return rows;
+}

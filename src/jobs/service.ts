@@ -1,0 +1,82 @@
+import type { Db } from '../db/database.ts';
+import type { Actor } from '../identity/actor.ts';
+import { NotFound, RuleBroken } from '../web/errors.ts';
+import * as q from './queries.ts';
+
+export { registerJobHandler, registerRecurringJob, scheduleJob, PermanentJobError } from './queue.ts';
+export type { JobContext, JobHandler, NewJob, RecurringJob } from './queue.ts';
+export { queueNotification } from './outbox.ts';
+
+export const JOB_STATES = ['dead', 'queued', 'running', 'succeeded', 'cancelled'] as const;
+export type { JobState } from './queries.ts';
+
+export interface FailingContactDetail {
+  recipient: string;
+  channel: 'email' | 'sms' | 'letter';
+  failedAt: Date;
+  /** Why, in words for the person page. */
+  reason: string;
+}
+
+const REASONS: Record<string, string> = {
+  email: 'Emails to this address cannot be delivered (GOV.UK Notify reported a permanent failure).',
+  sms: 'Text messages to this number cannot be delivered (GOV.UK Notify reported a permanent failure).',
+  letter: 'Letters to this address cannot be delivered (GOV.UK Notify rejected the address).',
+};
+
+export function normaliseRecipient(recipient: string): string {
+  return recipient.replace(/\s/g, '').toLowerCase();
+}
+
+/**
+ * Which of a person's contact details are failing: the latest message to each ended in a
+ * permanent failure (invalid number, bounced email). Call inside `withTenant` for that person.
+ */
+export async function failingContactDetails(db: Db, tenantId: string, recipients: string[]): Promise<FailingContactDetail[]> {
+  if (recipients.length === 0) return [];
+  const latest = await q.latestSettledByRecipient(db, tenantId, recipients.map(normaliseRecipient));
+  return latest
+    .filter((n) => n.state === 'failed' && n.failureKind === 'permanent')
+    .map((n) => ({
+      recipient: recipients.find((r) => normaliseRecipient(r) === n.key) ?? n.recipient,
+      channel: n.channel,
+      failedAt: n.sentAt ?? n.createdAt,
+      reason: n.providerStatus === 'validation-failed' && n.channel !== 'letter'
+        ? `GOV.UK Notify says this is not a valid ${n.channel === 'email' ? 'email address' : 'mobile number'}.`
+        : REASONS[n.channel]!,
+    }));
+}
+
+export interface JobsOverview {
+  state: q.JobState;
+  counts: Record<string, number>;
+  jobs: q.JobRow[];
+  notifications: q.OutboxRow[];
+}
+
+/** The admin view of one tenant's jobs in one state, and its latest notifications (the outbox). */
+export async function jobsOverview(db: Db, actor: Actor, state: q.JobState): Promise<JobsOverview> {
+  const [counts, jobs, notifications] = [
+    await q.countJobsByState(db, actor.tenantId),
+    await q.listJobs(db, actor.tenantId, state, 100),
+    await q.listNotifications(db, actor.tenantId, 25),
+  ];
+  return { state, counts, jobs, notifications };
+}
+
+/** Puts a dead or cancelled job back in the queue with a fresh set of attempts. */
+export async function retryJob(db: Db, actor: Actor, jobId: number): Promise<void> {
+  const job = await q.findJob(db, jobId);
+  if (!job || job.tenantId !== actor.tenantId) throw new NotFound('job');
+  if (!(await q.requeueJob(db, actor.tenantId, jobId))) {
+    throw new RuleBroken(`Only a dead or cancelled job can be retried; this one is ${job.state}.`);
+  }
+}
+
+export async function cancelJob(db: Db, actor: Actor, jobId: number): Promise<void> {
+  const job = await q.findJob(db, jobId);
+  if (!job || job.tenantId !== actor.tenantId) throw new NotFound('job');
+  if (!(await q.cancelJob(db, actor.tenantId, jobId))) {
+    throw new RuleBroken(`Only a waiting or dead job can be cancelled; this one is ${job.state}.`);
+  }
+}
