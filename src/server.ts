@@ -7,6 +7,7 @@ import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { identityRoutes } from './identity/routes.ts';
 import { setUpSessions } from './identity/sessions.ts';
+import { setUpJobWorker } from './jobs/runner.ts';
 import { guardRoutes } from './web/access.ts';
 import { setUpErrorPages } from './web/error-pages.ts';
 import { navigationFor } from './web/navigation.ts';
@@ -93,6 +94,7 @@ export async function buildApp({ config, database, logStream }: AppDependencies)
   guardRoutes(app);
   await app.register(webRoutes(database));
   await app.register(identityRoutes);
+  setUpJobWorker(app, config, database);
 
   return app;
 }
