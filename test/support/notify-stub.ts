@@ -27,6 +27,8 @@ export interface NotifyStub {
   apiKey: string;
   /** Every notification accepted, in order. */
   received: StubNotification[];
+  /** Every request, as `METHOD /path?query`, in order. */
+  requests: string[];
   /** POSTs answered with this status (and counted down) before any is accepted. */
   failNext(count: number, status?: number): void;
   /** Accepts POSTs but answers none of them until `release()`: a worker can be caught mid-send. */
@@ -92,6 +94,7 @@ export async function startNotifyStub(): Promise<NotifyStub> {
   const serviceId = randomUUID();
   const secret = randomUUID();
   const received: StubNotification[] = [];
+  const requests: string[] = [];
   let failures = 0;
   let failureStatus = 500;
   let holding = false;
@@ -106,6 +109,7 @@ export async function startNotifyStub(): Promise<NotifyStub> {
     send(res, status, { status_code: status, errors: [{ error, message }] });
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
+    requests.push(`${req.method} ${req.url}`);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const authProblem = verifyToken(req.headers.authorization, serviceId, secret);
@@ -164,6 +168,7 @@ export async function startNotifyStub(): Promise<NotifyStub> {
     url: `http://127.0.0.1:${port}`,
     apiKey: `signpost_test-${serviceId}-${secret}`,
     received,
+    requests,
     failNext(count, status = 500) { failures = count; failureStatus = status; },
     hold() { holding = true; },
     release() { holding = false; for (const resolve of held.splice(0)) resolve(); },
