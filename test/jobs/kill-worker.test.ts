@@ -60,7 +60,7 @@ test(`a worker killed with SIGKILL in the middle of sending is replaced and the 
   } else {
     database = await freshDatabase();
   }
-  const workerEnv = dataDir ? { PGLITE_DIR: dataDir } : { DATABASE_URL: database.url! };
+  const workerEnv: Record<string, string> = dataDir ? { PGLITE_DIR: dataDir } : { DATABASE_URL: database.url! };
   try {
     const tenantId = (await aTenant(database)).id;
     const notificationId = (await withTenant(database.pool, tenantId, (tx) => queueNotification(tx, {
