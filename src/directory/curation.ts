@@ -1,0 +1,186 @@
+import type { Db } from '../db/database.ts';
+import type { Actor } from '../identity/actor.ts';
+import { hasRole } from '../identity/actor.ts';
+import { recordAudit } from '../identity/audit.ts';
+import { Forbidden, InvalidInput, NotFound, RuleBroken, type FieldError } from '../web/errors.ts';
+import type { OrukService } from './oruk-types.ts';
+import * as q from './queries.ts';
+import { CAPACITY_TAXONOMY_ID, capacityForTerm, capacityTermId, stableId, type Capacity } from './taxonomy.ts';
+import { DEFAULT_FRESHNESS_MONTHS } from './service.ts';
+
+export interface WriteOptions {
+  sourceFeed?: string;
+  capacity?: Capacity;
+  expectedWaitWeeks?: number | null;
+  lastVerifiedAt?: Date | null;
+}
+
+/**
+ * Writes a full service. Capacity travels in ORUK feeds as an attribute in Signpost's capacity
+ * taxonomy (its value the expected wait in weeks); here it becomes the service's capacity columns,
+ * and the export adds the attribute back, so capacity round-trips without being stored twice.
+ */
+export async function writeDirectoryService(db: Db, service: OrukService, options: WriteOptions = {}): Promise<void> {
+  const capacityAttribute = (service.attributes ?? []).find((a) => capacityForTerm(a.taxonomy_term?.id ?? a.taxonomy_term_id ?? ''));
+  const fromFeed = capacityAttribute ? capacityForTerm(capacityAttribute.taxonomy_term?.id ?? capacityAttribute.taxonomy_term_id ?? '') : undefined;
+  const capacity = options.capacity ?? fromFeed;
+  const wait = options.expectedWaitWeeks !== undefined ? options.expectedWaitWeeks
+    : capacityAttribute?.value && /^\d+$/.test(capacityAttribute.value) ? Number(capacityAttribute.value) : null;
+  const attributes = (service.attributes ?? []).filter((a) => a !== capacityAttribute);
+  await q.writeService(db, { ...service, attributes }, { sourceFeed: options.sourceFeed, capacity, expectedWaitWeeks: capacity === 'waiting_list' ? wait : null });
+  if (options.lastVerifiedAt !== undefined) await q.setLastVerified(db, service.id, options.lastVerifiedAt);
+}
+
+/** The full ORUK service as exported and served: stored records plus the capacity attribute. */
+export async function readDirectoryService(db: Db, id: string): Promise<OrukService | undefined> {
+  const service = await q.readService(db, id);
+  const curation = await q.findServiceCuration(db, id);
+  if (!service || !curation) return undefined;
+  const term = await q.readTaxonomyTerm(db, capacityTermId(curation.capacity));
+  return {
+    ...service,
+    attributes: [...(service.attributes ?? []), {
+      id: stableId(`capacity:${id}`), link_id: id, link_type: 'capacity', link_entity: 'service', taxonomy_term_id: capacityTermId(curation.capacity),
+      ...(curation.expectedWaitWeeks !== null ? { value: String(curation.expectedWaitWeeks) } : {}),
+      ...(term ? { taxonomy_term: { ...term, taxonomy_id: CAPACITY_TAXONOMY_ID } } : {}),
+    }],
+  };
+}
+
+/** The fields a provider or curator may edit on the curation form. */
+export interface ServiceEdit {
+  name: string;
+  description: string;
+  email: string;
+  url: string;
+  fees: string;
+  status: 'active' | 'inactive' | 'temporarily closed' | 'defunct';
+  capacity: Capacity;
+  expectedWaitWeeks: number | null;
+}
+
+export function checkServiceEdit(body: Record<string, string | undefined>): { ok: true; value: ServiceEdit } | { ok: false; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const name = (body.name ?? '').trim();
+  if (!name) errors.push({ field: 'name', message: 'Enter the name of the service' });
+  else if (name.length > 300) errors.push({ field: 'name', message: 'Name must be 300 characters or fewer' });
+  const description = (body.description ?? '').trim();
+  if (description.length > 5000) errors.push({ field: 'description', message: 'Description must be 5000 characters or fewer' });
+  const email = (body.email ?? '').trim();
+  if (email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) errors.push({ field: 'email', message: 'Enter an email address in the correct format, like name@example.com' });
+  const url = (body.url ?? '').trim();
+  if (url && !/^https?:\/\/[^\s]+$/.test(url)) errors.push({ field: 'url', message: 'Enter a web address starting with https://' });
+  const fees = (body.fees ?? '').trim();
+  const status = body.status as ServiceEdit['status'];
+  if (!['active', 'inactive', 'temporarily closed', 'defunct'].includes(status)) errors.push({ field: 'status', message: 'Select whether the service is running' });
+  const capacity = body.capacity as Capacity;
+  if (!['taking_referrals', 'waiting_list', 'full'].includes(capacity)) errors.push({ field: 'capacity', message: 'Select whether the service is taking referrals' });
+  let expectedWaitWeeks: number | null = null;
+  if (capacity === 'waiting_list') {
+    const raw = (body.expectedWaitWeeks ?? '').trim();
+    if (!/^\d{1,3}$/.test(raw) || Number(raw) > 104) errors.push({ field: 'expectedWaitWeeks', message: 'Enter the expected wait in weeks, from 0 to 104' });
+    else expectedWaitWeeks = Number(raw);
+  }
+  if (errors.length) return { ok: false, errors };
+  return { ok: true, value: { name, description, email, url, fees, status, capacity, expectedWaitWeeks } };
+}
+
+/** A curator may edit any service; a provider only their own organisation's. */
+async function assertMayEdit(db: Db, actor: Actor, organizationId: string | null): Promise<void> {
+  if (hasRole(actor, 'curator')) return;
+  if (hasRole(actor, 'provider') && actor.providerOrganisationId && organizationId) {
+    const own = await q.providerDirectoryOrganization(db, actor.providerOrganisationId);
+    if (own && own === organizationId) return;
+  }
+  throw new Forbidden('You can only change services your organisation runs.');
+}
+
+function diffOf(before: Record<string, unknown>, after: Record<string, unknown>) {
+  const diff: Record<string, { from: unknown; to: unknown }> = {};
+  for (const key of Object.keys(after)) {
+    const from = before[key] ?? null;
+    const to = after[key] === '' ? null : after[key] ?? null;
+    if (JSON.stringify(from) !== JSON.stringify(to)) diff[key] = { from, to };
+  }
+  return diff;
+}
+
+/** Edits a service, records the field-by-field difference and audits it. Run in the actor's tenant transaction. */
+export async function editService(db: Db, actor: Actor, serviceId: string, edit: ServiceEdit): Promise<{ changed: string[] }> {
+  const service = await q.readService(db, serviceId);
+  const curation = await q.findServiceCuration(db, serviceId);
+  if (!service || !curation) throw new NotFound('service');
+  await assertMayEdit(db, actor, curation.organizationId);
+  if (edit.status === 'defunct' && !hasRole(actor, 'curator')) throw new RuleBroken('Only a curator can remove a service from the directory.', 'status');
+  const before = {
+    name: service.name, description: service.description ?? null, email: service.email ?? null, url: service.url ?? null,
+    fees: service.fees ?? null, status: service.status, capacity: curation.capacity, expectedWaitWeeks: curation.expectedWaitWeeks,
+  };
+  const diff = diffOf(before, { ...edit });
+  if (Object.keys(diff).length === 0) return { changed: [] };
+  await writeDirectoryService(db, {
+    ...service,
+    name: edit.name, description: edit.description || null, email: edit.email || null, url: edit.url || null, fees: edit.fees || null,
+    status: edit.status, last_modified: new Date().toISOString(),
+  }, { capacity: edit.capacity, expectedWaitWeeks: edit.expectedWaitWeeks });
+  const role = hasRole(actor, 'curator') ? 'curator' : 'provider';
+  await q.recordRevision(db, { serviceId, userId: actor.userId, role, action: 'edit', diff });
+  await recordAudit(db, { actor, tenantId: actor.tenantId, action: 'directory.service-edit', entityType: 'directory_service', entityId: serviceId, reason: Object.keys(diff).join(', ') });
+  return { changed: Object.keys(diff) };
+}
+
+/** A curator confirms the entry is correct: assured date and last verified move to today. */
+export async function verifyService(db: Db, actor: Actor, serviceId: string): Promise<void> {
+  if (!hasRole(actor, 'curator')) throw new Forbidden();
+  const curation = await q.findServiceCuration(db, serviceId);
+  if (!curation) throw new NotFound('service');
+  await q.markVerified(db, serviceId, actor.userId, actor.email);
+  await q.recordRevision(db, { serviceId, userId: actor.userId, role: 'curator', action: 'verify', diff: { lastVerifiedAt: { from: curation.lastVerifiedAt, to: 'now' } } });
+  await recordAudit(db, { actor, tenantId: actor.tenantId, action: 'directory.service-verify', entityType: 'directory_service', entityId: serviceId });
+}
+
+export async function listChangeRequests(db: Db, actor: Actor) {
+  if (!hasRole(actor, 'curator')) throw new Forbidden();
+  return q.listOpenChangeRequests(db);
+}
+
+export async function getChangeRequest(db: Db, actor: Actor, id: string) {
+  if (!hasRole(actor, 'curator')) throw new Forbidden();
+  const request = await q.findChangeRequest(db, id);
+  if (!request) throw new NotFound('change request');
+  return request;
+}
+
+/** Accept (the curator has made the change) or reject with a reason; either way it leaves the queue. */
+export async function decideChangeRequest(db: Db, actor: Actor, id: string, decision: { outcome?: string; reason?: string }): Promise<void> {
+  const request = await getChangeRequest(db, actor, id);
+  if (request.status !== 'open') throw new RuleBroken('This change request has already been decided.');
+  if (decision.outcome !== 'accepted' && decision.outcome !== 'rejected') {
+    throw new InvalidInput([{ field: 'outcome', message: 'Select whether to accept or reject the change' }]);
+  }
+  const reason = (decision.reason ?? '').trim();
+  if (decision.outcome === 'rejected' && !reason) throw new InvalidInput([{ field: 'reason', message: 'Enter why the change is rejected' }]);
+  if (reason.length > 1000) throw new InvalidInput([{ field: 'reason', message: 'Reason must be 1000 characters or fewer' }]);
+  await q.decideChangeRequest(db, id, decision.outcome, reason || null, actor.userId);
+  await q.recordRevision(db, { serviceId: request.serviceId, userId: actor.userId, role: 'curator', action: `change-request-${decision.outcome}`, diff: { changeRequest: { from: 'open', to: decision.outcome } } });
+  await recordAudit(db, { actor, tenantId: actor.tenantId, action: `directory.change-request-${decision.outcome === 'accepted' ? 'accept' : 'reject'}`, entityType: 'directory_change_request', entityId: id, reason: reason || null });
+}
+
+/** Services not verified within `months` (default 6), oldest first, for curators to follow up. */
+export async function freshnessQueue(db: Db, actor: Actor, months = DEFAULT_FRESHNESS_MONTHS, now = new Date()) {
+  if (!hasRole(actor, 'curator')) throw new Forbidden();
+  const before = new Date(now);
+  before.setMonth(before.getMonth() - months);
+  return q.listStaleServices(db, before);
+}
+
+/** The services a provider user may edit (their organisation's), or every service's org for curators. */
+export async function servicesForProvider(db: Db, actor: Actor) {
+  if (!actor.providerOrganisationId) return { organizationId: null, services: [] };
+  const organizationId = await q.providerDirectoryOrganization(db, actor.providerOrganisationId);
+  return { organizationId, services: organizationId ? await q.servicesOfOrganization(db, organizationId) : [] };
+}
+
+export async function revisionsOf(db: Db, serviceId: string) {
+  return q.listRevisions(db, serviceId);
+}

@@ -1,0 +1,538 @@
+import type { Db } from '../db/database.ts';
+import type {
+  OrukAttribute, OrukContact, OrukCostOption, OrukLanguage, OrukLocation, OrukOrganization, OrukPhone, OrukSchedule,
+  OrukService, OrukServiceAtLocation, OrukTaxonomy, OrukTaxonomyTerm,
+} from './oruk-types.ts';
+
+// Every statement of the directory's records (not search: see search-queries.ts).
+
+/** Drops null, undefined and empty-array properties: ORUK fields are typed, never null. */
+export function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0))) as T;
+}
+
+
+export async function upsertOrganization(db: Db, org: OrukOrganization, source?: { feed: string }) {
+  await db.query(
+    `INSERT INTO directory_organization (id, name, description, email, website, logo, uri, parent_organization_id, source_feed, source_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $1)
+     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description, email = EXCLUDED.email,
+       website = EXCLUDED.website, logo = EXCLUDED.logo, uri = EXCLUDED.uri, parent_organization_id = EXCLUDED.parent_organization_id,
+       source_feed = COALESCE(EXCLUDED.source_feed, directory_organization.source_feed),
+       last_modified = CASE WHEN (directory_organization.name, directory_organization.description, directory_organization.email,
+         directory_organization.website, directory_organization.logo, directory_organization.uri, directory_organization.parent_organization_id)
+         IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.description, EXCLUDED.email, EXCLUDED.website, EXCLUDED.logo, EXCLUDED.uri,
+         EXCLUDED.parent_organization_id) THEN now() ELSE directory_organization.last_modified END`,
+    [org.id, org.name, org.description ?? null, org.email ?? null, org.website ?? null, org.logo ?? null, org.uri ?? null,
+      org.parent_organization_id ?? null, source?.feed ?? null]);
+}
+
+export async function upsertTaxonomy(db: Db, taxonomy: OrukTaxonomy) {
+  await db.query(
+    `INSERT INTO directory_taxonomy (id, name, description, uri, version) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description, uri = EXCLUDED.uri, version = EXCLUDED.version`,
+    [taxonomy.id, taxonomy.name, taxonomy.description ?? null, taxonomy.uri ?? null, taxonomy.version ?? null]);
+}
+
+export async function upsertTaxonomyTerm(db: Db, term: OrukTaxonomyTerm) {
+  let taxonomyId = term.taxonomy_id ?? null;
+  if (term.taxonomy_detail) {
+    await upsertTaxonomy(db, term.taxonomy_detail);
+    taxonomyId = term.taxonomy_detail.id;
+  } else if (taxonomyId) {
+    await db.query(
+      `INSERT INTO directory_taxonomy (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`,
+      [taxonomyId, term.taxonomy ?? 'Imported taxonomy']);
+  }
+  await db.query(
+    `INSERT INTO directory_taxonomy_term (id, taxonomy_id, code, name, description, parent_id, term_uri)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (id) DO UPDATE SET taxonomy_id = COALESCE(EXCLUDED.taxonomy_id, directory_taxonomy_term.taxonomy_id),
+       code = EXCLUDED.code, name = EXCLUDED.name, description = EXCLUDED.description, parent_id = EXCLUDED.parent_id,
+       term_uri = EXCLUDED.term_uri`,
+    [term.id, taxonomyId, term.code ?? term.term ?? null, term.name, term.description ?? null, term.parent_id ?? null, term.term_uri ?? null]);
+}
+
+async function insertPhones(db: Db, phones: OrukPhone[] | undefined, owner: { service?: string; location?: string; contact?: string }) {
+  for (const phone of phones ?? []) {
+    await db.query(
+      `INSERT INTO directory_phone (id, service_id, location_id, contact_id, number, extension, type, description)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, location_id = EXCLUDED.location_id, contact_id = EXCLUDED.contact_id,
+         number = EXCLUDED.number, extension = EXCLUDED.extension, type = EXCLUDED.type, description = EXCLUDED.description`,
+      [phone.id, owner.service ?? null, owner.location ?? null, owner.contact ?? null, phone.number, phone.extension ?? null,
+        phone.type ?? null, phone.description ?? null]);
+  }
+}
+
+async function upsertLocation(db: Db, location: OrukLocation, organizationId: string | null) {
+  const address = location.addresses?.[0];
+  await db.query(
+    `INSERT INTO directory_location (id, organization_id, location_type, name, description, latitude, longitude, external_identifier,
+       external_identifier_type, address_id, address_1, address_2, city, region, state_province, postal_code, country, address_type)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+     ON CONFLICT (id) DO UPDATE SET location_type = EXCLUDED.location_type, name = EXCLUDED.name, description = EXCLUDED.description,
+       latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude, external_identifier = EXCLUDED.external_identifier,
+       external_identifier_type = EXCLUDED.external_identifier_type, address_id = EXCLUDED.address_id, address_1 = EXCLUDED.address_1,
+       address_2 = EXCLUDED.address_2, city = EXCLUDED.city, region = EXCLUDED.region, state_province = EXCLUDED.state_province,
+       postal_code = EXCLUDED.postal_code, country = EXCLUDED.country, address_type = EXCLUDED.address_type`,
+    [location.id, organizationId, location.location_type, location.name ?? null, location.description ?? null,
+      location.latitude ?? null, location.longitude ?? null, location.external_identifier ?? null, location.external_identifier_type ?? null,
+      address?.id ?? null, address?.address_1 ?? null, address?.address_2 ?? null, address?.city ?? null, address?.region ?? null,
+      address?.state_province ?? null, address?.postal_code ?? null, address?.country ?? null, address?.address_type ?? null]);
+  await db.query('DELETE FROM directory_accessibility WHERE location_id = $1', [location.id]);
+  for (const a of location.accessibility ?? []) {
+    await db.query(
+      `INSERT INTO directory_accessibility (id, location_id, description, details, url) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (id) DO UPDATE SET location_id = EXCLUDED.location_id, description = EXCLUDED.description,
+         details = EXCLUDED.details, url = EXCLUDED.url`,
+      [a.id, location.id, a.description ?? null, a.details ?? null, a.url ?? null]);
+  }
+  await db.query('DELETE FROM directory_phone WHERE location_id = $1', [location.id]);
+  await insertPhones(db, location.phones, { location: location.id });
+}
+
+/**
+ * Writes one full service (organisation, locations and every child record), replacing what was
+ * there, then refreshes its search document. Call inside a transaction.
+ */
+export async function writeService(db: Db, service: OrukService, options: { sourceFeed?: string; capacity?: string; expectedWaitWeeks?: number | null } = {}) {
+  const organizationId = service.organization?.id ?? service.organization_id ?? null;
+  if (service.organization) await upsertOrganization(db, service.organization, options.sourceFeed ? { feed: options.sourceFeed } : undefined);
+  await db.query(
+    `INSERT INTO directory_service (id, organization_id, name, description, url, email, status, fees, accreditations, eligibility_description,
+       minimum_age, maximum_age, assured_date, assurer_email, alert, last_modified, source_feed, source_id, capacity, expected_wait_weeks)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, COALESCE($16::timestamptz, now()), $17, $1,
+       COALESCE($18, 'taking_referrals'), $19)
+     ON CONFLICT (id) DO UPDATE SET organization_id = EXCLUDED.organization_id, name = EXCLUDED.name, description = EXCLUDED.description,
+       url = EXCLUDED.url, email = EXCLUDED.email, status = EXCLUDED.status, fees = EXCLUDED.fees, accreditations = EXCLUDED.accreditations,
+       eligibility_description = EXCLUDED.eligibility_description, minimum_age = EXCLUDED.minimum_age, maximum_age = EXCLUDED.maximum_age,
+       assured_date = EXCLUDED.assured_date, assurer_email = EXCLUDED.assurer_email, alert = EXCLUDED.alert,
+       last_modified = COALESCE($16::timestamptz, directory_service.last_modified),
+       source_feed = COALESCE(EXCLUDED.source_feed, directory_service.source_feed),
+       capacity = COALESCE($18, directory_service.capacity), expected_wait_weeks = $19`,
+    [service.id, organizationId, service.name, service.description ?? null, service.url ?? null, service.email ?? null, service.status,
+      service.fees ?? null, service.accreditations ?? null, service.eligibility_description ?? null, service.minimum_age ?? null,
+      service.maximum_age ?? null, service.assured_date ?? null, service.assurer_email ?? null, service.alert ?? null,
+      service.last_modified ?? null, options.sourceFeed ?? null, options.capacity ?? null, options.expectedWaitWeeks ?? null]);
+
+  for (const table of ['directory_schedule', 'directory_cost_option', 'directory_language', 'directory_contact', 'directory_phone', 'directory_service_at_location']) {
+    await db.query(`DELETE FROM ${table} WHERE service_id = $1`, [service.id]);
+  }
+  await db.query(`DELETE FROM directory_attribute WHERE link_id = $1 AND link_entity = 'service'`, [service.id]);
+
+  for (const sal of service.service_at_locations ?? []) {
+    if (sal.location) await upsertLocation(db, sal.location, organizationId);
+    await db.query(
+      `INSERT INTO directory_service_at_location (id, service_id, location_id, description) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, location_id = EXCLUDED.location_id, description = EXCLUDED.description`,
+      [sal.id, service.id, sal.location?.id ?? sal.location_id, sal.description ?? null]);
+  }
+  for (const s of service.schedules ?? []) {
+    await db.query(
+      `INSERT INTO directory_schedule (id, service_id, service_at_location_id, freq, interval, byday, bymonthday, dtstart, valid_from,
+         valid_to, opens_at, closes_at, description, schedule_link, attending_type, notes)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+       ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, service_at_location_id = EXCLUDED.service_at_location_id,
+         freq = EXCLUDED.freq, interval = EXCLUDED.interval, byday = EXCLUDED.byday, bymonthday = EXCLUDED.bymonthday,
+         dtstart = EXCLUDED.dtstart, valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to, opens_at = EXCLUDED.opens_at,
+         closes_at = EXCLUDED.closes_at, description = EXCLUDED.description, schedule_link = EXCLUDED.schedule_link,
+         attending_type = EXCLUDED.attending_type, notes = EXCLUDED.notes`,
+      [s.id, service.id, s.service_at_location_id ?? null, s.freq ?? null, s.interval ?? null, s.byday ?? null, s.bymonthday ?? null,
+        s.dtstart ?? null, s.valid_from ?? null, s.valid_to ?? null, s.opens_at ?? null, s.closes_at ?? null, s.description ?? null,
+        s.schedule_link ?? null, s.attending_type ?? null, s.notes ?? null]);
+  }
+  for (const c of service.cost_options ?? []) {
+    await db.query(
+      `INSERT INTO directory_cost_option (id, service_id, option, amount, amount_description, valid_from, valid_to)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, option = EXCLUDED.option, amount = EXCLUDED.amount,
+         amount_description = EXCLUDED.amount_description, valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to`,
+      [c.id, service.id, c.option ?? null, c.amount ?? null, c.amount_description ?? null, c.valid_from ?? null, c.valid_to ?? null]);
+  }
+  for (const l of service.languages ?? []) {
+    await db.query(
+      `INSERT INTO directory_language (id, service_id, name, code, note) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, name = EXCLUDED.name, code = EXCLUDED.code, note = EXCLUDED.note`,
+      [l.id, service.id, l.name ?? null, l.code ?? null, l.note ?? null]);
+  }
+  for (const c of service.contacts ?? []) {
+    await db.query(
+      `INSERT INTO directory_contact (id, service_id, name, title, department, email) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, name = EXCLUDED.name, title = EXCLUDED.title,
+         department = EXCLUDED.department, email = EXCLUDED.email`,
+      [c.id, service.id, c.name ?? null, c.title ?? null, c.department ?? null, c.email ?? null]);
+    await insertPhones(db, c.phones, { service: service.id, contact: c.id });
+  }
+  await insertPhones(db, service.phones, { service: service.id });
+  for (const a of service.attributes ?? []) {
+    const termId = a.taxonomy_term?.id ?? a.taxonomy_term_id;
+    if (!termId) continue;
+    if (a.taxonomy_term) await upsertTaxonomyTerm(db, a.taxonomy_term);
+    await db.query(
+      `INSERT INTO directory_attribute (id, link_id, link_type, link_entity, taxonomy_term_id, value) VALUES ($1, $2, $3, 'service', $4, $5)
+       ON CONFLICT (id) DO UPDATE SET link_id = EXCLUDED.link_id, link_type = EXCLUDED.link_type, link_entity = 'service',
+         taxonomy_term_id = EXCLUDED.taxonomy_term_id, value = EXCLUDED.value`,
+      [a.id, service.id, a.link_type ?? null, termId, a.value ?? null]);
+  }
+  await refreshSearch(db, [service.id]);
+}
+
+export async function refreshSearch(db: Db, serviceIds: string[]) {
+  await db.query('SELECT directory_refresh_search($1::text[])', [serviceIds]);
+}
+
+export async function serviceExists(db: Db, id: string): Promise<boolean> {
+  const { rows } = await db.query('SELECT 1 FROM directory_service WHERE id = $1', [id]);
+  return rows.length > 0;
+}
+
+export interface ServiceCuration {
+  id: string;
+  organizationId: string | null;
+  status: string;
+  capacity: 'taking_referrals' | 'waiting_list' | 'full';
+  expectedWaitWeeks: number | null;
+  lastVerifiedAt: Date | null;
+  lastVerifiedBy: string | null;
+  sourceFeed: string | null;
+}
+
+export async function findServiceCuration(db: Db, id: string): Promise<ServiceCuration | undefined> {
+  const { rows } = await db.query<ServiceCuration>(
+    `SELECT id, organization_id AS "organizationId", status, capacity, expected_wait_weeks AS "expectedWaitWeeks",
+            last_verified_at AS "lastVerifiedAt", last_verified_by AS "lastVerifiedBy", source_feed AS "sourceFeed"
+       FROM directory_service WHERE id = $1`, [id]);
+  return rows[0];
+}
+
+const termSelect = `t.id, t.code, t.name, t.description, t.parent_id, t.taxonomy_id, t.term_uri, tx.name AS taxonomy`;
+
+function termJson(row: Record<string, unknown>): OrukTaxonomyTerm {
+  return compact({
+    id: row.id as string, name: row.name as string, code: row.code as string | null, description: row.description as string | null,
+    parent_id: row.parent_id as string | null, taxonomy: row.taxonomy as string | null, taxonomy_id: row.taxonomy_id as string | null,
+    term_uri: row.term_uri as string | null,
+  });
+}
+
+async function phonesFor(db: Db, column: 'service_id' | 'location_id' | 'contact_id', id: string, extra = ''): Promise<OrukPhone[]> {
+  const { rows } = await db.query<OrukPhone>(
+    `SELECT id, number, extension, type, description FROM directory_phone WHERE ${column} = $1 ${extra} ORDER BY id`, [id]);
+  return rows.map((r) => compact(r));
+}
+
+export async function readOrganization(db: Db, id: string): Promise<OrukOrganization | undefined> {
+  const { rows } = await db.query(
+    `SELECT id, name, description, email, website, logo, uri, parent_organization_id FROM directory_organization WHERE id = $1`, [id]);
+  const row = rows[0];
+  if (!row) return undefined;
+  return compact({ ...row, description: row.description ?? '' }) as OrukOrganization;
+}
+
+async function readLocation(db: Db, id: string): Promise<OrukLocation | undefined> {
+  const { rows } = await db.query(`SELECT * FROM directory_location WHERE id = $1`, [id]);
+  const l = rows[0];
+  if (!l) return undefined;
+  const { rows: access } = await db.query(
+    'SELECT id, location_id, description, details, url FROM directory_accessibility WHERE location_id = $1 ORDER BY id', [id]);
+  const address = l.address_id ? [compact({
+    id: l.address_id, location_id: l.id, address_1: l.address_1, address_2: l.address_2, city: l.city, region: l.region,
+    state_province: l.state_province, postal_code: l.postal_code, country: l.country, address_type: l.address_type,
+  })] : [];
+  return compact({
+    id: l.id, location_type: l.location_type, name: l.name, description: l.description, latitude: l.latitude, longitude: l.longitude,
+    external_identifier: l.external_identifier, external_identifier_type: l.external_identifier_type,
+    addresses: address, accessibility: access.map((a) => compact(a)), phones: await phonesFor(db, 'location_id', id),
+  }) as OrukLocation;
+}
+
+/** One service fully nested, as the ORUK /services/{id} endpoint and the exports give it. */
+export async function readService(db: Db, id: string): Promise<OrukService | undefined> {
+  const { rows } = await db.query(
+    `SELECT id, organization_id, name, description, url, email, status, fees, accreditations, eligibility_description,
+            minimum_age, maximum_age, to_char(assured_date, 'YYYY-MM-DD') AS assured_date, assurer_email, alert,
+            to_char(last_modified AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_modified, capacity
+       FROM directory_service WHERE id = $1`, [id]);
+  const s = rows[0];
+  if (!s) return undefined;
+  const { rows: sals } = await db.query('SELECT id, service_id, location_id, description FROM directory_service_at_location WHERE service_id = $1 ORDER BY id', [id]);
+  const serviceAtLocations: OrukServiceAtLocation[] = [];
+  for (const sal of sals) serviceAtLocations.push(compact({ ...sal, location: await readLocation(db, sal.location_id) }) as OrukServiceAtLocation);
+  const { rows: schedules } = await db.query(
+    `SELECT id, service_id, service_at_location_id, freq, interval, byday, bymonthday, to_char(dtstart, 'YYYY-MM-DD') AS dtstart,
+            to_char(valid_from, 'YYYY-MM-DD') AS valid_from, to_char(valid_to, 'YYYY-MM-DD') AS valid_to,
+            to_char(opens_at, 'HH24:MI:SS') AS opens_at, to_char(closes_at, 'HH24:MI:SS') AS closes_at,
+            description, schedule_link, attending_type, notes
+       FROM directory_schedule WHERE service_id = $1 ORDER BY id`, [id]);
+  const { rows: costs } = await db.query(
+    `SELECT id, service_id, option, amount, amount_description, to_char(valid_from, 'YYYY-MM-DD') AS valid_from,
+            to_char(valid_to, 'YYYY-MM-DD') AS valid_to
+       FROM directory_cost_option WHERE service_id = $1 ORDER BY id`, [id]);
+  const { rows: languages } = await db.query('SELECT id, service_id, name, code, note FROM directory_language WHERE service_id = $1 ORDER BY id', [id]);
+  const { rows: contacts } = await db.query('SELECT id, service_id, name, title, department, email FROM directory_contact WHERE service_id = $1 ORDER BY id', [id]);
+  const contactJson: OrukContact[] = [];
+  for (const c of contacts) contactJson.push(compact({ ...c, phones: await phonesFor(db, 'contact_id', c.id) }) as OrukContact);
+  const { rows: attributes } = await db.query(
+    `SELECT a.id AS attribute_id, a.link_id, a.link_type, a.value, ${termSelect}
+       FROM directory_attribute a JOIN directory_taxonomy_term t ON t.id = a.taxonomy_term_id
+       LEFT JOIN directory_taxonomy tx ON tx.id = t.taxonomy_id
+      WHERE a.link_id = $1 AND a.link_entity = 'service' ORDER BY a.id`, [id]);
+  const organization = s.organization_id ? await readOrganization(db, s.organization_id) : undefined;
+  return compact({
+    id: s.id, organization_id: s.organization_id, name: s.name, description: s.description, url: s.url, email: s.email,
+    status: s.status, fees: s.fees, accreditations: s.accreditations, eligibility_description: s.eligibility_description,
+    minimum_age: s.minimum_age, maximum_age: s.maximum_age, assured_date: s.assured_date, assurer_email: s.assurer_email,
+    alert: s.alert, last_modified: s.last_modified, organization,
+    service_at_locations: serviceAtLocations,
+    schedules: schedules.map((r) => compact(r) as OrukSchedule),
+    cost_options: costs.map((r) => compact(r) as OrukCostOption),
+    languages: languages.map((r) => compact(r) as OrukLanguage),
+    contacts: contactJson,
+    phones: await phonesFor(db, 'service_id', id, 'AND contact_id IS NULL'),
+    attributes: attributes.map((r) => compact({
+      id: r.attribute_id, link_id: r.link_id, link_type: r.link_type, link_entity: 'service', taxonomy_term_id: r.id, value: r.value,
+      taxonomy_term: termJson(r),
+    }) as OrukAttribute),
+  }) as OrukService;
+}
+
+export interface ServicePageOptions {
+  limit: number;
+  offset: number;
+  search?: string;
+  taxonomyTermId?: string;
+  taxonomyId?: string;
+  organizationId?: string;
+  modifiedAfter?: string;
+  minimumAge?: number;
+  maximumAge?: number;
+  day?: string;
+  startTime?: string;
+  endTime?: string;
+  includeInactive?: boolean;
+}
+
+/** A page of services in id order for the ORUK API and exports, with the total count. */
+export async function listServiceIds(db: Db, o: ServicePageOptions): Promise<{ ids: string[]; total: number }> {
+  const { rows } = await db.query<{ id: string; total: number }>(
+    `SELECT s.id, count(*) OVER () AS total
+       FROM directory_service s
+      WHERE ($3::boolean OR s.status = 'active')
+        AND ($4::text IS NULL OR s.search_document @@ websearch_to_tsquery('english', $4) OR $4 <% s.name)
+        AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM directory_attribute a WHERE a.link_id = s.id AND a.taxonomy_term_id = $5))
+        AND ($6::text IS NULL OR EXISTS (SELECT 1 FROM directory_attribute a JOIN directory_taxonomy_term t ON t.id = a.taxonomy_term_id
+                                         WHERE a.link_id = s.id AND t.taxonomy_id = $6))
+        AND ($7::text IS NULL OR s.organization_id = $7)
+        AND ($8::timestamptz IS NULL OR s.last_modified >= $8)
+        AND ($9::numeric IS NULL OR s.maximum_age IS NULL OR s.maximum_age >= $9)
+        AND ($10::numeric IS NULL OR s.minimum_age IS NULL OR s.minimum_age <= $10)
+        AND ($11::text IS NULL OR EXISTS (SELECT 1 FROM directory_schedule sc WHERE sc.service_id = s.id
+              AND (sc.byday IS NULL OR sc.byday ~ ('(^|,)' || $11 || '($|,)'))
+              AND ($12::time IS NULL OR sc.closes_at IS NULL OR sc.closes_at > $12)
+              AND ($13::time IS NULL OR sc.opens_at IS NULL OR sc.opens_at < $13)))
+      ORDER BY s.id
+      LIMIT $1 OFFSET $2`,
+    [o.limit, o.offset, o.includeInactive ?? false, o.search ?? null, o.taxonomyTermId ?? null, o.taxonomyId ?? null,
+      o.organizationId ?? null, o.modifiedAfter ?? null, o.minimumAge ?? null, o.maximumAge ?? null, o.day ?? null,
+      o.startTime ?? null, o.endTime ?? null]);
+  if (rows.length === 0 && o.offset > 0) {
+    const again = await listServiceIds(db, { ...o, offset: 0, limit: 1 });
+    return { ids: [], total: again.total };
+  }
+  return { ids: rows.map((r) => r.id), total: rows[0]?.total ?? 0 };
+}
+
+/** The one-to-one fields of services (ORUK list items), in the order given. */
+export async function readServiceSummaries(db: Db, ids: string[]): Promise<OrukService[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await db.query(
+    `SELECT s.id, s.organization_id, s.name, s.description, s.url, s.email, s.status, s.fees, s.accreditations, s.minimum_age, s.maximum_age,
+            to_char(s.assured_date, 'YYYY-MM-DD') AS assured_date, s.assurer_email, s.alert,
+            to_char(s.last_modified AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_modified,
+            o.id AS org_id, o.name AS org_name, o.description AS org_description, o.email AS org_email, o.website AS org_website,
+            o.logo AS org_logo, o.uri AS org_uri, o.parent_organization_id AS org_parent
+       FROM directory_service s LEFT JOIN directory_organization o ON o.id = s.organization_id
+      WHERE s.id = ANY ($1::text[])`, [ids]);
+  const byId = new Map(rows.map((r) => [r.id as string, r]));
+  return ids.flatMap((id) => {
+    const r = byId.get(id);
+    if (!r) return [];
+    const organization = r.org_id ? compact({
+      id: r.org_id, name: r.org_name, description: r.org_description ?? '', email: r.org_email, website: r.org_website,
+      logo: r.org_logo, uri: r.org_uri, parent_organization_id: r.org_parent,
+    }) : undefined;
+    return [compact({
+      id: r.id, organization_id: r.organization_id, name: r.name, description: r.description, url: r.url, email: r.email, status: r.status,
+      fees: r.fees, accreditations: r.accreditations, minimum_age: r.minimum_age, maximum_age: r.maximum_age, assured_date: r.assured_date,
+      assurer_email: r.assurer_email, alert: r.alert, last_modified: r.last_modified, organization,
+    }) as OrukService];
+  });
+}
+
+export async function listOrganizations(db: Db, limit: number, offset: number) {
+  const { rows } = await db.query<{ id: string; total: number }>(
+    'SELECT id, count(*) OVER () AS total FROM directory_organization ORDER BY id LIMIT $1 OFFSET $2', [limit, offset]);
+  const total = rows[0]?.total ?? (await db.query<{ c: number }>('SELECT count(*) AS c FROM directory_organization')).rows[0]!.c;
+  const orgs: OrukOrganization[] = [];
+  for (const r of rows) orgs.push((await readOrganization(db, r.id))!);
+  return { orgs, total };
+}
+
+export async function organizationServiceIds(db: Db, organizationId: string): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM directory_service WHERE organization_id = $1 ORDER BY id', [organizationId]);
+  return rows.map((r) => r.id);
+}
+
+export async function listTaxonomies(db: Db, limit: number, offset: number) {
+  const { rows } = await db.query(
+    'SELECT id, name, description, uri, version, count(*) OVER () AS total FROM directory_taxonomy ORDER BY id LIMIT $1 OFFSET $2', [limit, offset]);
+  const total = rows[0]?.total ?? (await db.query<{ c: number }>('SELECT count(*) AS c FROM directory_taxonomy')).rows[0]!.c;
+  return { items: rows.map(({ total: _t, ...r }) => compact(r) as OrukTaxonomy), total: total as number };
+}
+
+export async function readTaxonomy(db: Db, id: string): Promise<OrukTaxonomy | undefined> {
+  const { rows } = await db.query('SELECT id, name, description, uri, version FROM directory_taxonomy WHERE id = $1', [id]);
+  return rows[0] ? (compact(rows[0]) as OrukTaxonomy) : undefined;
+}
+
+export async function listTaxonomyTerms(db: Db, limit: number, offset: number, taxonomyId?: string) {
+  const { rows } = await db.query(
+    `SELECT ${termSelect}, count(*) OVER () AS total FROM directory_taxonomy_term t LEFT JOIN directory_taxonomy tx ON tx.id = t.taxonomy_id
+      WHERE ($3::text IS NULL OR t.taxonomy_id = $3) ORDER BY t.id LIMIT $1 OFFSET $2`, [limit, offset, taxonomyId ?? null]);
+  const total = rows[0]?.total ?? (await db.query<{ c: number }>(
+    'SELECT count(*) AS c FROM directory_taxonomy_term WHERE ($1::text IS NULL OR taxonomy_id = $1)', [taxonomyId ?? null])).rows[0]!.c;
+  return { items: rows.map((r) => termJson(r)), total: total as number };
+}
+
+export async function readTaxonomyTerm(db: Db, id: string): Promise<OrukTaxonomyTerm | undefined> {
+  const { rows } = await db.query(
+    `SELECT ${termSelect} FROM directory_taxonomy_term t LEFT JOIN directory_taxonomy tx ON tx.id = t.taxonomy_id WHERE t.id = $1`, [id]);
+  return rows[0] ? termJson(rows[0]) : undefined;
+}
+
+export async function findServiceAtLocation(db: Db, id: string): Promise<{ serviceId: string; locationId: string } | undefined> {
+  const { rows } = await db.query<{ serviceId: string; locationId: string }>(
+    'SELECT service_id AS "serviceId", location_id AS "locationId" FROM directory_service_at_location WHERE id = $1', [id]);
+  return rows[0];
+}
+
+export async function insertChangeRequest(db: Db, serviceId: string, r: { kind: string; details: string; replyEmail?: string }) {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO directory_change_request (service_id, kind, details, reply_email) VALUES ($1, $2, $3, $4) RETURNING id`,
+    [serviceId, r.kind, r.details, r.replyEmail ?? null]);
+  return rows[0]!;
+}
+
+export interface ChangeRequestRow {
+  id: string;
+  serviceId: string;
+  serviceName: string;
+  kind: string;
+  details: string;
+  replyEmail: string | null;
+  status: string;
+  decisionReason: string | null;
+  createdAt: Date;
+}
+
+const changeRequestSelect = `SELECT cr.id, cr.service_id AS "serviceId", s.name AS "serviceName", cr.kind, cr.details,
+       cr.reply_email AS "replyEmail", cr.status, cr.decision_reason AS "decisionReason", cr.created_at AS "createdAt"
+  FROM directory_change_request cr JOIN directory_service s ON s.id = cr.service_id`;
+
+export async function listOpenChangeRequests(db: Db): Promise<ChangeRequestRow[]> {
+  const { rows } = await db.query<ChangeRequestRow>(`${changeRequestSelect} WHERE cr.status = 'open' ORDER BY cr.created_at, cr.id`);
+  return rows;
+}
+
+export async function findChangeRequest(db: Db, id: string): Promise<ChangeRequestRow | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  const { rows } = await db.query<ChangeRequestRow>(`${changeRequestSelect} WHERE cr.id = $1`, [id]);
+  return rows[0];
+}
+
+export async function decideChangeRequest(db: Db, id: string, status: 'accepted' | 'rejected', reason: string | null, userId: string) {
+  await db.query(
+    `UPDATE directory_change_request SET status = $2, decision_reason = $3, decided_by = $4, decided_at = now() WHERE id = $1`,
+    [id, status, reason, userId]);
+}
+
+export async function markVerified(db: Db, serviceId: string, userId: string, email: string) {
+  await db.query(
+    `UPDATE directory_service SET last_verified_at = now(), last_verified_by = $2, assured_date = current_date, assurer_email = $3
+      WHERE id = $1`, [serviceId, userId, email]);
+}
+
+export async function updateCapacity(db: Db, serviceId: string, capacity: string, expectedWaitWeeks: number | null) {
+  await db.query(
+    `UPDATE directory_service SET capacity = $2, expected_wait_weeks = $3, last_modified = now() WHERE id = $1`,
+    [serviceId, capacity, expectedWaitWeeks]);
+}
+
+export async function recordRevision(db: Db, r: { serviceId: string; userId: string | null; role: string | null; action: string; diff: object }) {
+  await db.query(
+    `INSERT INTO directory_service_revision (service_id, changed_by, changed_by_role, action, diff) VALUES ($1, $2, $3, $4, $5)`,
+    [r.serviceId, r.userId, r.role, r.action, JSON.stringify(r.diff)]);
+}
+
+export async function listRevisions(db: Db, serviceId: string) {
+  const { rows } = await db.query<{ action: string; diff: Record<string, { from: unknown; to: unknown }>; changedBy: string | null; changedAt: Date }>(
+    `SELECT action, diff, changed_by AS "changedBy", changed_at AS "changedAt" FROM directory_service_revision
+      WHERE service_id = $1 ORDER BY id`, [serviceId]);
+  return rows;
+}
+
+/** Active services not verified since `before`, oldest first. */
+export async function listStaleServices(db: Db, before: Date, limit = 200) {
+  const { rows } = await db.query<{ id: string; name: string; organizationName: string | null; lastVerifiedAt: Date | null }>(
+    `SELECT s.id, s.name, o.name AS "organizationName", s.last_verified_at AS "lastVerifiedAt"
+       FROM directory_service s LEFT JOIN directory_organization o ON o.id = s.organization_id
+      WHERE s.status = 'active' AND (s.last_verified_at IS NULL OR s.last_verified_at < $1)
+      ORDER BY s.last_verified_at NULLS FIRST, s.name LIMIT $2`, [before, limit]);
+  return rows;
+}
+
+export async function servicesOfOrganization(db: Db, organizationId: string) {
+  const { rows } = await db.query<{ id: string; name: string; status: string; capacity: string }>(
+    `SELECT id, name, status, capacity FROM directory_service WHERE organization_id = $1 ORDER BY name`, [organizationId]);
+  return rows;
+}
+
+export async function allServiceIds(db: Db): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM directory_service ORDER BY id');
+  return rows.map((r) => r.id);
+}
+
+export async function allTaxonomyTerms(db: Db) {
+  const { rows } = await db.query('SELECT id, taxonomy_id, code, name, description, parent_id, term_uri FROM directory_taxonomy_term ORDER BY id');
+  return rows;
+}
+
+export async function allTaxonomies(db: Db) {
+  const { rows } = await db.query('SELECT id, name, description, uri, version FROM directory_taxonomy ORDER BY id');
+  return rows;
+}
+
+export async function setLastVerified(db: Db, serviceId: string, at: Date | null) {
+  await db.query('UPDATE directory_service SET last_verified_at = $2 WHERE id = $1', [serviceId, at]);
+}
+
+/**
+ * The directory organisation a provider organisation speaks for. Runs inside the actor's tenant
+ * transaction, so row-level security confines it to their own tenant.
+ */
+export async function providerDirectoryOrganization(db: Db, providerOrganisationId: string): Promise<string | null> {
+  const { rows } = await db.query<{ id: string | null }>(
+    'SELECT directory_organization_id AS id FROM provider_organisation WHERE id = $1', [providerOrganisationId]);
+  return rows[0]?.id ?? null;
+}
+
+/** Demo only: the provider organisations the identity seeder made, to list them in the directory. */
+export async function providerOrganisationNames(db: Db, ids: string[]): Promise<Array<{ id: string; name: string }>> {
+  const { rows } = await db.query<{ id: string; name: string }>('SELECT id, name FROM provider_organisation WHERE id = ANY ($1::uuid[]) ORDER BY name', [ids]);
+  return rows;
+}
+
+export async function linkProviderOrganisation(db: Db, providerOrganisationId: string, directoryOrganizationId: string) {
+  await db.query('UPDATE provider_organisation SET directory_organization_id = $2 WHERE id = $1', [providerOrganisationId, directoryOrganizationId]);
+}

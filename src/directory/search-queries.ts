@@ -1,0 +1,131 @@
+import type { Db } from '../db/database.ts';
+
+/** Everything one directory search can ask; the pages, the ORUK API and link workers share it. */
+export interface SearchFilters {
+  text?: string;
+  origin?: { latitude: number; longitude: number };
+  /** Only services with a location within this many metres (services with no location still show). */
+  radiusMetres?: number;
+  needTermId?: string;
+  taxonomyTermId?: string;
+  cost?: 'free' | 'low';
+  /** Two-letter iCalendar day (MO..SU) the service runs on. */
+  day?: string;
+  /** HH:MM: open at this time (on `day` when given). */
+  time?: string;
+  age?: number;
+  wheelchair?: boolean;
+  hearingLoop?: boolean;
+  language?: string;
+  deliveryTermId?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface SearchRow {
+  id: string;
+  name: string;
+  description: string | null;
+  organizationName: string | null;
+  status: string;
+  capacity: 'taking_referrals' | 'waiting_list' | 'full';
+  expectedWaitWeeks: number | null;
+  lastVerifiedAt: Date | null;
+  /** Metres to the nearest location; null without an origin or for services with no location. */
+  distance: number | null;
+  maxCost: number | null;
+  score: number;
+  total: number;
+}
+
+/** The price at or under which a service counts as low cost, in pounds per session. */
+export const LOW_COST_LIMIT = 5;
+
+// One statement: full text (weighted document, English stemming, websearch syntax) OR fuzzy name
+// (pg_trgm word similarity, so "mindfullness" finds "Mindfulness"), candidates near the origin from
+// the GiST earthdistance index, filters as nullable parameters, and a score blending relevance
+// with distance (relevance halves at 5 km).
+export const SEARCH_SQL = `
+WITH params AS (
+  SELECT CASE WHEN $1::text IS NULL THEN NULL ELSE websearch_to_tsquery('english', $1::text) END AS tsq,
+         CASE WHEN $2::float8 IS NULL THEN NULL ELSE ll_to_earth($2::float8, $3::float8) END AS origin
+), nearby AS (
+  SELECT sal.service_id, min(earth_distance(p.origin, ll_to_earth(l.latitude, l.longitude))) AS distance
+    FROM params p
+    JOIN directory_location l ON earth_box(p.origin, $4::float8) @> ll_to_earth(l.latitude, l.longitude)
+    JOIN directory_service_at_location sal ON sal.location_id = l.id
+   WHERE p.origin IS NOT NULL AND l.latitude IS NOT NULL
+   GROUP BY sal.service_id
+), matched AS (
+  SELECT s.id, s.name, s.description, o.name AS organization_name, s.status, s.capacity, s.expected_wait_weeks, s.last_verified_at,
+         n.distance,
+         CASE WHEN p.tsq IS NULL THEN 1.0
+              ELSE ts_rank_cd(s.search_document, p.tsq, 1) + word_similarity($1::text, s.name) END AS relevance
+    FROM params p
+    CROSS JOIN directory_service s
+    LEFT JOIN directory_organization o ON o.id = s.organization_id
+    LEFT JOIN nearby n ON n.service_id = s.id
+   WHERE s.status = 'active'
+     AND ($1::text IS NULL OR s.search_document @@ p.tsq OR $1::text <% s.name)
+     AND (p.origin IS NULL OR n.service_id IS NOT NULL
+          OR NOT EXISTS (SELECT 1 FROM directory_service_at_location x WHERE x.service_id = s.id))
+     AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM directory_attribute a WHERE a.link_id = s.id AND a.taxonomy_term_id = $5::text))
+     AND ($6::text IS NULL OR EXISTS (SELECT 1 FROM directory_attribute a WHERE a.link_id = s.id AND a.taxonomy_term_id = $6::text))
+     AND ($7::numeric IS NULL OR NOT EXISTS (SELECT 1 FROM directory_cost_option c WHERE c.service_id = s.id AND c.amount > $7::numeric))
+     AND ($8::text IS NULL AND $9::time IS NULL OR EXISTS (
+           SELECT 1 FROM directory_schedule sc WHERE sc.service_id = s.id
+              AND ($8::text IS NULL OR sc.byday ~ ('(^|,)' || $8::text || '($|,)'))
+              AND ($9::time IS NULL OR (sc.opens_at <= $9::time AND sc.closes_at > $9::time))))
+     AND ($10::numeric IS NULL OR ((s.minimum_age IS NULL OR s.minimum_age <= $10::numeric)
+                                   AND (s.maximum_age IS NULL OR s.maximum_age >= $10::numeric)))
+     AND (NOT $11::boolean OR EXISTS (
+           SELECT 1 FROM directory_service_at_location x JOIN directory_accessibility ac ON ac.location_id = x.location_id
+            WHERE x.service_id = s.id AND concat_ws(' ', ac.description, ac.details) ~* 'wheelchair|step-free|step free'))
+     AND (NOT $12::boolean OR EXISTS (
+           SELECT 1 FROM directory_service_at_location x JOIN directory_accessibility ac ON ac.location_id = x.location_id
+            WHERE x.service_id = s.id AND concat_ws(' ', ac.description, ac.details) ~* '(hearing|induction) loop'))
+     AND ($13::text IS NULL OR EXISTS (SELECT 1 FROM directory_language lg WHERE lg.service_id = s.id
+                                        AND (lower(lg.name) = lower($13::text) OR lower(lg.code) = lower($13::text))))
+     AND ($14::text IS NULL OR EXISTS (SELECT 1 FROM directory_attribute a WHERE a.link_id = s.id AND a.taxonomy_term_id = $14::text))
+)
+SELECT m.id, m.name, m.description, m.organization_name AS "organizationName", m.status, m.capacity,
+       m.expected_wait_weeks AS "expectedWaitWeeks", m.last_verified_at AS "lastVerifiedAt", m.distance,
+       (SELECT max(c.amount) FROM directory_cost_option c WHERE c.service_id = m.id) AS "maxCost",
+       m.relevance / (1 + coalesce(m.distance, $4::float8) / 5000.0) AS score,
+       count(*) OVER () AS total
+  FROM matched m
+ ORDER BY score DESC, m.distance NULLS LAST, m.name, m.id
+ LIMIT $15 OFFSET $16`;
+
+export function searchParameters(f: SearchFilters): unknown[] {
+  return [
+    f.text ?? null, f.origin?.latitude ?? null, f.origin?.longitude ?? null, f.radiusMetres ?? 16093,
+    f.needTermId ?? null, f.taxonomyTermId ?? null,
+    f.cost === 'free' ? 0 : f.cost === 'low' ? LOW_COST_LIMIT : null,
+    f.day ?? null, f.time ?? null, f.age ?? null, f.wheelchair ?? false, f.hearingLoop ?? false, f.language ?? null,
+    f.deliveryTermId ?? null, f.limit, f.offset,
+  ];
+}
+
+export async function searchServices(db: Db, filters: SearchFilters): Promise<{ rows: SearchRow[]; total: number }> {
+  const { rows } = await db.query<SearchRow>(SEARCH_SQL, searchParameters(filters));
+  return { rows, total: rows[0]?.total ?? 0 };
+}
+
+export interface ScheduleRow {
+  serviceId: string;
+  byday: string | null;
+  freq: string | null;
+  opensAt: string | null;
+  closesAt: string | null;
+  description: string | null;
+}
+
+export async function schedulesFor(db: Db, serviceIds: string[]): Promise<ScheduleRow[]> {
+  if (serviceIds.length === 0) return [];
+  const { rows } = await db.query<ScheduleRow>(
+    `SELECT service_id AS "serviceId", byday, freq, to_char(opens_at, 'HH24:MI') AS "opensAt", to_char(closes_at, 'HH24:MI') AS "closesAt",
+            description
+       FROM directory_schedule WHERE service_id = ANY ($1::text[]) ORDER BY opens_at NULLS LAST`, [serviceIds]);
+  return rows;
+}

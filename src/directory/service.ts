@@ -1,0 +1,286 @@
+import type { Db } from '../db/database.ts';
+import { InvalidInput, NotFound, type FieldError } from '../web/errors.ts';
+import { lookupPostcode, normalisePostcodeOrOutcode, type PostcodeLocation } from '../geo/postcodes.ts';
+import { findNeed, isNeedCode, NEEDS } from './needs.ts';
+import * as q from './queries.ts';
+import * as sq from './search-queries.ts';
+import { CAPACITIES, DELIVERY_METHODS, capacityForTerm, deliveryCodeForTerm, deliveryTermId, needCodeForTerm, needTermId, type Capacity } from './taxonomy.ts';
+import type { OrukService } from './oruk-types.ts';
+
+export const PAGE_SIZE = 20;
+export const DISTANCE_CHOICES_MILES = [1, 3, 5, 10, 25, 50] as const;
+const METRES_PER_MILE = 1609.344;
+const DAYS = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'] as const;
+export const DAY_NAMES: Record<string, string> = {
+  MO: 'Monday', TU: 'Tuesday', WE: 'Wednesday', TH: 'Thursday', FR: 'Friday', SA: 'Saturday', SU: 'Sunday',
+};
+
+/** A search as a person or another area asks it; every field optional. */
+export interface DirectorySearchInput {
+  q?: string;
+  postcode?: string;
+  miles?: number;
+  need?: string;
+  cost?: 'free' | 'low';
+  day?: string;
+  time?: string;
+  openNow?: boolean;
+  age?: number;
+  wheelchair?: boolean;
+  hearingLoop?: boolean;
+  language?: string;
+  delivery?: string;
+  page?: number;
+  pageSize?: number;
+  /** The moment "open now" refers to (defaults to now). */
+  now?: Date;
+}
+
+export interface DirectorySearchResult {
+  id: string;
+  name: string;
+  organizationName: string | null;
+  shortDescription: string;
+  distanceMiles: number | null;
+  nextSession: string | null;
+  cost: string;
+  capacity: Capacity;
+  capacityLabel: string;
+  expectedWaitWeeks: number | null;
+  stale: boolean;
+}
+
+export interface DirectorySearchOutcome {
+  results: DirectorySearchResult[];
+  total: number;
+  page: number;
+  pageCount: number;
+  /** What the postcode resolved to; undefined when none was given or it was not found. */
+  location?: PostcodeLocation;
+  /** "we could not find that postcode": the search ran without distance. */
+  postcodeNotFound: boolean;
+  miles: number;
+}
+
+/** Months after which an unverified service is flagged as possibly out of date. */
+export const DEFAULT_FRESHNESS_MONTHS = 6;
+
+function londonNow(now: Date): { day: string; time: string } {
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false })
+    .formatToParts(now);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return { day: get('weekday').slice(0, 2).toUpperCase(), time: `${get('hour').replace('24', '00')}:${get('minute')}` };
+}
+
+/** Checks a search; a malformed postcode or value is an InvalidInput naming the field. */
+export function checkSearch(input: DirectorySearchInput): FieldError[] {
+  const errors: FieldError[] = [];
+  if (input.q !== undefined && input.q.length > 200) errors.push({ field: 'q', message: 'Search words must be 200 characters or fewer' });
+  if (input.postcode && !normalisePostcodeOrOutcode(input.postcode)) {
+    errors.push({ field: 'postcode', message: 'Enter a real postcode, like LS6 3AB' });
+  }
+  if (input.need && !isNeedCode(input.need)) errors.push({ field: 'need', message: 'Select a need from the list' });
+  if (input.day && !DAYS.includes(input.day as (typeof DAYS)[number])) errors.push({ field: 'day', message: 'Select a day from the list' });
+  if (input.time && !/^([01]\d|2[0-3]):[0-5]\d$/.test(input.time)) errors.push({ field: 'time', message: 'Enter a time like 14:30' });
+  if (input.age !== undefined && (!Number.isInteger(input.age) || input.age < 0 || input.age > 120)) {
+    errors.push({ field: 'age', message: 'Age must be a whole number from 0 to 120' });
+  }
+  if (input.delivery && !DELIVERY_METHODS.some((m) => m.code === input.delivery)) errors.push({ field: 'delivery', message: 'Select how the service is delivered' });
+  if (input.language !== undefined && input.language.length > 60) errors.push({ field: 'language', message: 'Language must be 60 characters or fewer' });
+  return errors;
+}
+
+function describeCost(maxCost: number | null): string {
+  if (maxCost === null || maxCost === 0) return 'Free';
+  return maxCost <= sq.LOW_COST_LIMIT ? `Low cost (up to £${maxCost.toFixed(2)})` : `Up to £${maxCost.toFixed(2)}`;
+}
+
+function shorten(text: string | null, length = 180): string {
+  if (!text) return '';
+  if (text.length <= length) return text;
+  return `${text.slice(0, text.lastIndexOf(' ', length)).trimEnd()}…`;
+}
+
+/** "Tuesday 10:00 to 12:00" for the soonest weekly session on or after now. */
+export function nextSessionText(schedules: sq.ScheduleRow[], now = new Date()): string | null {
+  const today = DAYS.indexOf(londonNow(now).day as (typeof DAYS)[number]);
+  let best: { offset: number; text: string } | undefined;
+  for (const s of schedules) {
+    const days = (s.byday ?? '').split(',').map((d) => d.trim()).filter((d) => DAYS.includes(d as (typeof DAYS)[number]));
+    for (const d of days) {
+      const offset = (DAYS.indexOf(d as (typeof DAYS)[number]) - today + 7) % 7;
+      const hours = s.opensAt && s.closesAt ? ` ${s.opensAt} to ${s.closesAt}` : '';
+      if (!best || offset < best.offset) best = { offset, text: `${DAY_NAMES[d]}${hours}` };
+    }
+  }
+  return best?.text ?? schedules.find((s) => s.description)?.description ?? null;
+}
+
+export function isStale(lastVerifiedAt: Date | null, now = new Date(), months = DEFAULT_FRESHNESS_MONTHS): boolean {
+  if (!lastVerifiedAt) return true;
+  const limit = new Date(now);
+  limit.setMonth(limit.getMonth() - months);
+  return new Date(lastVerifiedAt) < limit;
+}
+
+/**
+ * The directory search: resolves the postcode offline, runs the one search query, and shapes the
+ * results for people. A well-formed but unknown postcode still searches, without distance.
+ */
+export async function searchDirectory(db: Db, input: DirectorySearchInput): Promise<DirectorySearchOutcome> {
+  const errors = checkSearch(input);
+  if (errors.length) throw new InvalidInput(errors);
+  const pageSize = input.pageSize ?? PAGE_SIZE;
+  const page = Math.max(1, input.page ?? 1);
+  const miles = input.miles ?? 10;
+  let location: PostcodeLocation | undefined;
+  let postcodeNotFound = false;
+  if (input.postcode?.trim()) {
+    location = await lookupPostcode(db, input.postcode);
+    postcodeNotFound = !location;
+  }
+  const now = input.now ?? new Date();
+  const open = input.openNow ? londonNow(now) : undefined;
+  const text = input.q?.trim() || undefined;
+  const { rows, total } = await sq.searchServices(db, {
+    text,
+    origin: location,
+    radiusMetres: miles * METRES_PER_MILE,
+    needTermId: input.need ? needTermId(input.need) : undefined,
+    cost: input.cost,
+    day: open?.day ?? input.day,
+    time: open?.time ?? input.time,
+    age: input.age,
+    wheelchair: input.wheelchair,
+    hearingLoop: input.hearingLoop,
+    language: input.language?.trim() || undefined,
+    deliveryTermId: input.delivery ? deliveryTermId(input.delivery) : undefined,
+    limit: pageSize,
+    offset: (page - 1) * pageSize,
+  });
+  const schedules = await sq.schedulesFor(db, rows.map((r) => r.id));
+  return {
+    results: rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      organizationName: r.organizationName,
+      shortDescription: shorten(r.description),
+      distanceMiles: r.distance === null ? null : Math.round((r.distance / METRES_PER_MILE) * 10) / 10,
+      nextSession: nextSessionText(schedules.filter((s) => s.serviceId === r.id), now),
+      cost: describeCost(r.maxCost),
+      capacity: r.capacity,
+      capacityLabel: CAPACITIES.find((c) => c.code === r.capacity)!.label,
+      expectedWaitWeeks: r.expectedWaitWeeks,
+      stale: isStale(r.lastVerifiedAt, now),
+    })),
+    total,
+    page,
+    pageCount: Math.max(1, Math.ceil(total / pageSize)),
+    location,
+    postcodeNotFound,
+    miles,
+  };
+}
+
+/**
+ * For other areas (link workers choosing an onward referral): active services meeting a need,
+ * nearest first from a postcode when given.
+ */
+export async function findServicesForNeed(db: Db, input: { need: string; postcode?: string; miles?: number; limit?: number }) {
+  const outcome = await searchDirectory(db, { need: input.need, postcode: input.postcode, miles: input.miles ?? 25, pageSize: input.limit ?? 20 });
+  return { services: outcome.results, precision: outcome.location?.precision, postcodeNotFound: outcome.postcodeNotFound };
+}
+
+/** What another area needs to show or refer to a service; undefined when it does not exist. */
+export interface ServiceSummary {
+  id: string;
+  name: string;
+  organizationId: string | null;
+  organizationName: string | null;
+  status: string;
+  active: boolean;
+  capacity: Capacity;
+  capacityLabel: string;
+  expectedWaitWeeks: number | null;
+  /** True when an onward referral should warn before sending (the service is full or inactive). */
+  warnBeforeReferral: boolean;
+  email: string | null;
+  needs: string[];
+}
+
+export async function getServiceSummary(db: Db, id: string): Promise<ServiceSummary | undefined> {
+  const service = await q.readService(db, id);
+  const curation = await q.findServiceCuration(db, id);
+  if (!service || !curation) return undefined;
+  return {
+    id,
+    name: service.name,
+    organizationId: service.organization?.id ?? null,
+    organizationName: service.organization?.name ?? null,
+    status: service.status,
+    active: service.status === 'active',
+    capacity: curation.capacity,
+    capacityLabel: CAPACITIES.find((c) => c.code === curation.capacity)!.label,
+    expectedWaitWeeks: curation.expectedWaitWeeks,
+    warnBeforeReferral: curation.capacity === 'full' || service.status !== 'active',
+    email: service.email ?? null,
+    needs: (service.attributes ?? []).flatMap((a) => {
+      const code = a.taxonomy_term?.id ? needCodeForTerm(a.taxonomy_term.id) : undefined;
+      return code ? [code] : [];
+    }),
+  };
+}
+
+/** Everything the public detail page shows. */
+export async function getServiceDetail(db: Db, id: string, now = new Date()) {
+  const service = await q.readService(db, id);
+  const curation = await q.findServiceCuration(db, id);
+  if (!service || !curation || service.status === 'defunct') throw new NotFound('service');
+  const termIds = (service.attributes ?? []).map((a) => a.taxonomy_term?.id ?? '');
+  const locations = (service.service_at_locations ?? []).flatMap((sal) => (sal.location ? [sal.location] : []));
+  return {
+    service,
+    needs: termIds.flatMap((t) => { const c = needCodeForTerm(t); return c ? [findNeed(c)!] : []; }),
+    delivery: termIds.flatMap((t) => { const c = deliveryCodeForTerm(t); return c ? [DELIVERY_METHODS.find((m) => m.code === c)!.label] : []; }),
+    locations,
+    schedules: (service.schedules ?? []).map((s) => ({
+      ...s,
+      days: (s.byday ?? '').split(',').flatMap((d) => (DAY_NAMES[d.trim()] ? [DAY_NAMES[d.trim()]!] : [])).join(', '),
+      hours: s.opens_at && s.closes_at ? `${s.opens_at.slice(0, 5)} to ${s.closes_at.slice(0, 5)}` : '',
+    })),
+    costs: service.cost_options ?? [],
+    capacity: curation.capacity,
+    capacityLabel: CAPACITIES.find((c) => c.code === curation.capacity)!.label,
+    expectedWaitWeeks: curation.expectedWaitWeeks,
+    lastVerifiedAt: curation.lastVerifiedAt,
+    stale: isStale(curation.lastVerifiedAt, now),
+    active: service.status === 'active',
+  };
+}
+
+export interface ChangeSuggestion {
+  kind: 'suggestion' | 'problem';
+  details: string;
+  replyEmail?: string;
+}
+
+/** "Suggest a change or report a problem": checked, then queued for the curators. */
+export function checkChangeSuggestion(body: { kind?: string; details?: string; replyEmail?: string }): { ok: true; value: ChangeSuggestion } | { ok: false; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  if (body.kind !== 'suggestion' && body.kind !== 'problem') errors.push({ field: 'kind', message: 'Select whether you are suggesting a change or reporting a problem' });
+  const details = (body.details ?? '').trim();
+  if (!details) errors.push({ field: 'details', message: 'Enter what should change or what the problem is' });
+  else if (details.length > 2000) errors.push({ field: 'details', message: 'Details must be 2000 characters or fewer' });
+  const replyEmail = (body.replyEmail ?? '').trim();
+  if (replyEmail && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(replyEmail)) errors.push({ field: 'replyEmail', message: 'Enter an email address in the correct format, like name@example.com' });
+  if (errors.length) return { ok: false, errors };
+  return { ok: true, value: { kind: body.kind as 'suggestion' | 'problem', details, ...(replyEmail ? { replyEmail } : {}) } };
+}
+
+export async function suggestChange(db: Db, serviceId: string, suggestion: ChangeSuggestion): Promise<{ id: string }> {
+  if (!(await q.serviceExists(db, serviceId))) throw new NotFound('service');
+  return q.insertChangeRequest(db, serviceId, suggestion);
+}
+
+export { NEEDS, DELIVERY_METHODS, CAPACITIES, capacityForTerm };
+export type { OrukService };
