@@ -7,6 +7,7 @@ import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { identityRoutes } from './identity/routes.ts';
 import { setUpSessions } from './identity/sessions.ts';
+import { recordRouteTable } from './identity/route-table.ts';
 import { setUpJobWorker } from './jobs/runner.ts';
 import { guardRoutes } from './web/access.ts';
 import { setUpErrorPages } from './web/error-pages.ts';
@@ -90,6 +91,7 @@ export async function buildApp({ config, database, logStream }: AppDependencies)
   setUpPageLocals(app, config);
   setUpErrorPages(app);
 
+  recordRouteTable(app);
   setUpSessions(app);
   guardRoutes(app);
   await app.register(webRoutes(database));

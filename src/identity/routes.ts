@@ -4,6 +4,7 @@ import { anySignedIn, publicAccess } from './policy.ts';
 import * as service from './service.ts';
 import { clearSessionCookie, setSessionCookie } from './sessions.ts';
 import { field, renderForm, ROLE_NAMES, safeReturnTo } from './web.ts';
+import { accountRoutes, adminRoutes } from './admin-routes.ts';
 
 // Per client address, on top of the per-account lockout.
 const SIGN_IN_RATE_LIMIT = { max: 20, timeWindow: '1 minute' };
@@ -15,7 +16,8 @@ export const signInRoutes: FastifyPluginAsync = async (app) => {
   app.get('/sign-in', { config: { policy: publicAccess } }, async (req, reply) => {
     const query = req.query as Record<string, unknown>;
     const returnTo = safeReturnTo(query.returnTo);
-    const notice = query.signedOut !== undefined ? 'You have signed out.' : query.expired !== undefined ? 'Your session ended. Sign in again.' : undefined;
+    const notice = query.signedOut !== undefined ? 'You have signed out.'
+      : query.passwordSet !== undefined ? 'Your password is set. Sign in with it now.' : undefined;
     return reply.view('identity/views/sign-in.njk', { returnTo, values: {}, fieldErrors: {}, notice, oidcEnabled: !!app.config.oidc });
   });
 
@@ -80,4 +82,6 @@ function withRoleNames(tenants: { id: string; name: string; roles: (keyof typeof
 /** Every identity route: sign-in now; account, admin and single sign-on join here. */
 export const identityRoutes: FastifyPluginAsync = async (app) => {
   await app.register(signInRoutes);
+  await app.register(accountRoutes);
+  await app.register(adminRoutes);
 };

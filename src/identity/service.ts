@@ -11,8 +11,6 @@ import { createSession } from './sessions.ts';
 
 export const LOCKOUT_FAILURES = 5;
 export const LOCKOUT_SECONDS = 15 * 60;
-export const INVITATION_TTL_SECONDS = 7 * 24 * 60 * 60;
-export const RESET_TTL_SECONDS = 60 * 60;
 
 /** Said for an unknown email and a wrong password alike. */
 export const WRONG_CREDENTIALS = 'Enter a correct email address and password. After 5 wrong attempts sign-in is paused for 15 minutes.';

@@ -1,0 +1,188 @@
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { DomainError, Forbidden, InvalidInput, NotFound } from '../web/errors.ts';
+import { ROLES, type Actor, type Role } from './actor.ts';
+import { anySignedIn, publicAccess, rolePolicy } from './policy.ts';
+import * as q from './queries.ts';
+import * as users from './users.ts';
+import { field, fields, renderForm, ROLE_NAMES } from './web.ts';
+
+const adminOnly = rolePolicy('admin', 'admin');
+
+function signedIn(actor: Actor | undefined): Actor {
+  if (!actor) throw new Forbidden();
+  return actor;
+}
+
+function roleFieldItems(choice: users.RoleChoice, practices: { id: string; name: string; odsCode: string }[], organisations: { id: string; name: string }[]) {
+  return {
+    roleItems: ROLES.map((role) => ({ value: role, text: ROLE_NAMES[role], checked: choice.roles.includes(role) })),
+    practiceItems: [{ value: '', text: 'None' }, ...practices.map((p) => ({ value: p.id, text: `${p.name} (${p.odsCode})`, selected: p.id === choice.practiceId }))],
+    organisationItems: [{ value: '', text: 'None' }, ...organisations.map((o) => ({ value: o.id, text: o.name, selected: o.id === choice.providerOrganisationId }))],
+  };
+}
+
+function roleChoiceFrom(body: unknown): users.RoleChoice {
+  return {
+    roles: fields(body, 'roles') as Role[],
+    practiceId: field(body, 'practiceId') || null,
+    providerOrganisationId: field(body, 'providerOrganisationId') || null,
+  };
+}
+
+const withNames = <T extends { roles: Role[] }>(list: T[]) => list.map((u) => ({ ...u, roleNames: u.roles.map((r) => ROLE_NAMES[r] ?? r) }));
+
+/** Users, roles, the audit trail and (in demo mode) the outbox, for a tenant's admins. */
+export const adminRoutes: FastifyPluginAsync = async (app) => {
+  const pool = app.database.pool;
+
+  app.get('/admin/users', { config: { policy: adminOnly } }, async (req, reply) => {
+    const { users: list } = await users.listUsers(pool, signedIn(req.actor));
+    return reply.view('identity/views/users.njk', { users: withNames(list) });
+  });
+
+  app.get('/admin/users/invite', { config: { policy: adminOnly } }, async (req, reply) => {
+    const { practices, organisations } = await users.practicesAndOrganisations(pool, signedIn(req.actor));
+    return reply.view('identity/views/invite.njk', {
+      values: {}, fieldErrors: {}, ...roleFieldItems({ roles: [], practiceId: null, providerOrganisationId: null }, practices, organisations),
+    });
+  });
+
+  app.post('/admin/users/invite', { config: { policy: adminOnly } }, async (req, reply) => {
+    const actor = signedIn(req.actor);
+    const input = { ...roleChoiceFrom(req.body), email: field(req.body, 'email'), name: field(req.body, 'name') };
+    try {
+      await users.inviteUser(pool, actor, input, { baseUrl: app.config.baseUrl, requestId: req.id });
+    } catch (error) {
+      if (!(error instanceof InvalidInput) && !(error instanceof DomainError && error.status === 409)) throw error;
+      const { practices, organisations } = await users.practicesAndOrganisations(pool, actor);
+      const errors = error instanceof InvalidInput ? error.errors : [{ field: error.field ?? 'email', message: error.message }];
+      return renderForm(reply, error.status, 'identity/views/invite.njk',
+        { values: { email: input.email, name: input.name }, ...roleFieldItems(input, practices, organisations) }, errors);
+    }
+    return reply.redirect('/admin/users', 303);
+  });
+
+  async function showUser(reply: FastifyReply, actor: Actor, userId: string, status = 200, choice?: users.RoleChoice, errors: { field: string; message: string }[] = []) {
+    const { user, practices, organisations } = await users.getUser(pool, actor, userId);
+    const current = choice ?? { roles: user.roles, practiceId: user.practiceId, providerOrganisationId: user.providerOrganisationId };
+    return renderForm(reply, status, 'identity/views/user.njk', { user, ...roleFieldItems(current, practices, organisations) }, errors);
+  }
+
+  app.get('/admin/users/:userId', { config: { policy: adminOnly } }, async (req, reply) => {
+    return showUser(reply, signedIn(req.actor), (req.params as { userId: string }).userId);
+  });
+
+  app.post('/admin/users/:userId/roles', { config: { policy: adminOnly } }, async (req, reply) => {
+    const actor = signedIn(req.actor);
+    const { userId } = req.params as { userId: string };
+    const choice = roleChoiceFrom(req.body);
+    try {
+      await users.changeRoles(pool, actor, userId, choice, req.id);
+    } catch (error) {
+      if (error instanceof InvalidInput) return showUser(reply, actor, userId, 400, choice, error.errors);
+      if (error instanceof DomainError && error.status === 409) return showUser(reply, actor, userId, 409, choice, [{ field: 'roles', message: error.message }]);
+      throw error;
+    }
+    return reply.redirect('/admin/users', 303);
+  });
+
+  app.post('/admin/users/:userId/deactivate', { config: { policy: adminOnly } }, async (req, reply) => {
+    await users.deactivateUser(pool, signedIn(req.actor), (req.params as { userId: string }).userId, req.id);
+    return reply.redirect('/admin/users', 303);
+  });
+
+  app.get('/admin/audit', { config: { policy: adminOnly } }, async (req, reply) => {
+    const query = req.query as Record<string, unknown>;
+    const filter = { user: field(query, 'user'), person: field(query, 'person').trim(), from: field(query, 'from'), to: field(query, 'to') };
+    const result = await users.searchAuditTrail(pool, signedIn(req.actor), filter);
+    const userItems = [{ value: '', text: 'Anyone' }, ...result.users.map((u) => ({ value: u.id, text: `${u.name} (${u.email})`, selected: u.id === filter.user }))];
+    return renderForm(reply, result.errors.length ? 400 : 200, 'identity/views/audit.njk', { values: filter, userItems, events: result.events }, result.errors);
+  });
+
+  app.get('/admin/outbox', { config: { policy: adminOnly } }, async (req, reply) => {
+    if (!app.config.demo) throw new NotFound('page');
+    return reply.view('identity/views/outbox.njk', { messages: await users.outbox(pool, signedIn(req.actor)) });
+  });
+};
+
+/** The signed-in person's own account, and the links sent by email. */
+export const accountRoutes: FastifyPluginAsync = async (app) => {
+  const pool = app.database.pool;
+
+  async function showAccount(reply: FastifyReply, actor: Actor, status = 200, errors: { field: string; message: string }[] = [], notice?: string) {
+    const tenants = await q.tenantsOfUser(pool, actor.userId);
+    const tenantName = tenants.find((t) => t.id === actor.tenantId)?.name ?? '';
+    return renderForm(reply, status, 'identity/views/account.njk',
+      { tenantName, tenantCount: tenants.length, roleNames: actor.roles.map((r) => ROLE_NAMES[r]), notice }, errors);
+  }
+
+  app.get('/account', { config: { policy: anySignedIn } }, async (req, reply) => {
+    const notice = (req.query as Record<string, unknown>).passwordChanged !== undefined ? 'Your password has been changed.' : undefined;
+    return showAccount(reply, signedIn(req.actor), 200, [], notice);
+  });
+
+  app.post('/account/password', { config: { policy: anySignedIn, rateLimit: { max: 10, timeWindow: '1 minute' } } }, async (req, reply) => {
+    const actor = signedIn(req.actor);
+    try {
+      await users.changeOwnPassword(pool, actor, field(req.body, 'current'), field(req.body, 'password'), field(req.body, 'confirm'), req.id);
+    } catch (error) {
+      if (error instanceof InvalidInput) return showAccount(reply, actor, 400, error.errors);
+      throw error;
+    }
+    return reply.redirect('/account?passwordChanged', 303);
+  });
+
+  const linkPages = [
+    { path: '/invitation', purpose: 'invitation' as const, title: 'Set your password', done: '/sign-in?passwordSet' },
+    { path: '/reset-password', purpose: 'password_reset' as const, title: 'Choose a new password', done: '/sign-in?passwordSet' },
+  ];
+  for (const page of linkPages) {
+    app.get(page.path, { config: { policy: publicAccess } }, async (req, reply) => {
+      const token = field(req.query, 'token');
+      const found = await users.findToken(pool, token, page.purpose);
+      if (!found) return linkGone(reply);
+      return reply.view('identity/views/set-password.njk', { title: page.title, action: page.path, token, name: found.name, email: found.email, fieldErrors: {} });
+    });
+    app.post(page.path, { config: { policy: publicAccess, rateLimit: { max: 10, timeWindow: '1 minute' } } }, async (req, reply) => {
+      const token = field(req.body, 'token');
+      try {
+        await users.setPasswordWithToken(pool, token, page.purpose, field(req.body, 'password'), field(req.body, 'confirm'), req.id);
+      } catch (error) {
+        if (error instanceof NotFound) return linkGone(reply);
+        if (!(error instanceof InvalidInput)) throw error;
+        const found = await users.findToken(pool, token, page.purpose);
+        if (!found) return linkGone(reply);
+        return renderForm(reply, 400, 'identity/views/set-password.njk', { title: page.title, action: page.path, token, name: found.name, email: found.email }, error.errors);
+      }
+      return reply.redirect(page.done, 303);
+    });
+  }
+
+  app.get('/forgotten-password', { config: { policy: publicAccess } }, async (_req, reply) => {
+    return reply.view('identity/views/forgotten-password.njk', { values: {}, fieldErrors: {} });
+  });
+
+  app.post('/forgotten-password', { config: { policy: publicAccess, rateLimit: { max: 5, timeWindow: '1 minute' } } }, async (req, reply) => {
+    const email = field(req.body, 'email');
+    try {
+      await users.requestPasswordReset(pool, email, { baseUrl: app.config.baseUrl, requestId: req.id });
+    } catch (error) {
+      if (error instanceof InvalidInput) return renderForm(reply, 400, 'identity/views/forgotten-password.njk', { values: { email } }, error.errors);
+      throw error;
+    }
+    return reply.view('identity/views/message.njk', {
+      title: 'Check your email',
+      paragraphs: ['If that email address belongs to a Signpost account, we have sent it a link to set a new password. The link expires after 1 hour.',
+        'If nothing arrives, check the address and try again, or ask your Signpost administrator.'],
+      link: { href: '/sign-in', text: 'Back to sign in' },
+    });
+  });
+};
+
+function linkGone(reply: FastifyReply) {
+  return reply.code(404).view('identity/views/message.njk', {
+    title: 'This link has expired or has already been used',
+    paragraphs: ['Links to set a password work once and expire. Ask your Signpost administrator for a new invitation, or reset your password again.'],
+    link: { href: '/forgotten-password', text: 'Reset your password' },
+  });
+}
