@@ -41,7 +41,7 @@ async function baseline(database: Database, n: number): Promise<Result> {
 }
 
 let runs = 0;
-async function queue(database: Database, n: number, workers: number): Promise<Result> {
+async function queue(database: Database, n: number, workers: number[]): Promise<Result> {
   const kind = `bench.noop-${++runs}`;
   const lastFinish = new Map<string, number>();
   const perJobMs: number[] = [];

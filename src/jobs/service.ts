@@ -51,17 +51,13 @@ export interface JobsOverview {
   state: q.JobState;
   counts: Record<string, number>;
   jobs: q.JobRow[];
-  notifications: q.OutboxRow[];
 }
 
-/** The admin view of one tenant's jobs in one state, and its latest notifications (the outbox). */
+/** The admin view of one tenant's jobs in one state (the latest 100), with counts for every state. */
 export async function jobsOverview(db: Db, actor: Actor, state: q.JobState): Promise<JobsOverview> {
-  const [counts, jobs, notifications] = [
-    await q.countJobsByState(db, actor.tenantId),
-    await q.listJobs(db, actor.tenantId, state, 100),
-    await q.listNotifications(db, actor.tenantId, 25),
-  ];
-  return { state, counts, jobs, notifications };
+  const counts = await q.countJobsByState(db, actor.tenantId);
+  const jobs = await q.listJobs(db, actor.tenantId, state, 100);
+  return { state, counts, jobs };
 }
 
 /** Puts a dead or cancelled job back in the queue with a fresh set of attempts. */

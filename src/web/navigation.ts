@@ -17,5 +17,6 @@ export function navigationFor(actor: Actor | undefined): NavigationItem[] {
   if (hasRole(actor, 'curator', 'provider')) items.push({ href: '/curation', text: 'Directory' });
   if (hasRole(actor, 'commissioner', 'lead', 'researcher')) items.push({ href: '/reports', text: 'Reports' });
   if (hasRole(actor, 'admin')) items.push({ href: '/admin/users', text: 'Admin' });
+  if (hasRole(actor, 'admin')) items.push({ href: '/admin/jobs', text: 'Jobs' });
   return items;
 }
