@@ -8,6 +8,7 @@ import type { Database } from './db/database.ts';
 import { identityRoutes } from './identity/routes.ts';
 import { setUpSessions } from './identity/sessions.ts';
 import { recordRouteTable } from './identity/route-table.ts';
+import { jobRoutes } from './jobs/routes.ts';
 import { setUpJobWorker } from './jobs/runner.ts';
 import { guardRoutes } from './web/access.ts';
 import { setUpErrorPages } from './web/error-pages.ts';
@@ -96,6 +97,7 @@ export async function buildApp({ config, database, logStream }: AppDependencies)
   guardRoutes(app);
   await app.register(webRoutes(database));
   await app.register(identityRoutes);
+  await app.register(jobRoutes);
   setUpJobWorker(app, config, database);
 
   return app;
