@@ -159,6 +159,6 @@ test('a route added without an entry makes the matrix fail', async () => {
   await extra.ready();
   const known = new Set(areas.flatMap((a) => a.routes.map((r) => key(r.method, r.url))));
   const missing = extra.routeTable.filter((r) => !known.has(key(r.method, r.url))).map((r) => key(r.method, r.url));
-  assert.deepEqual(missing, ['GET /an/unlisted/page']);
+  assert.ok(missing.includes('GET /an/unlisted/page'), 'the new route is reported as missing');
   await extra.close();
 });
