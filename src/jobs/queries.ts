@@ -247,3 +247,10 @@ export async function latestSettledByRecipient(db: Db, tenantId: string, normali
     [tenantId, normalisedRecipients]);
   return rows;
 }
+
+/** Every tenant id, read as the one role allowed to list them (see migration 0032). */
+export async function listTenantIds(db: Db): Promise<string[]> {
+  await db.query('SET LOCAL ROLE signpost_jobs');
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM tenant ORDER BY id');
+  return rows.map((r) => r.id);
+}

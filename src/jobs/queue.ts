@@ -132,3 +132,24 @@ export function registerRecurringJob(schedule: RecurringJob): void {
 export function registeredRecurringJobs(): RecurringJob[] {
   return [...recurring.values()];
 }
+
+export const TENANT_FAN_OUT = 'jobs.tenant-fan-out';
+
+export interface TenantScan {
+  /** Stable name; also names the per-tenant jobs' idempotency keys. */
+  name: string;
+  cron: string;
+  /** The job kind run once per tenant, with `tenantId` set: e.g. `referrals.waiting-scan`. */
+  kind: string;
+  timeZone?: string;
+}
+
+/**
+ * Periodic work that runs once per tenant (reminders due, referrals waiting past the tenant's
+ * target). At each due time one fan-out job schedules `kind` for every tenant; the area's handler
+ * then works inside `withTenant(job.pool, job.tenantId, ...)` and schedules one job or notification
+ * per reminder with an idempotency key, so a repeated scan makes nothing twice.
+ */
+export function registerTenantScan(scan: TenantScan): void {
+  registerRecurringJob({ name: scan.name, cron: scan.cron, kind: TENANT_FAN_OUT, payload: { kind: scan.kind, scan: scan.name }, timeZone: scan.timeZone });
+}

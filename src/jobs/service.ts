@@ -3,8 +3,8 @@ import type { Actor } from '../identity/actor.ts';
 import { NotFound, RuleBroken } from '../web/errors.ts';
 import * as q from './queries.ts';
 
-export { registerJobHandler, registerRecurringJob, scheduleJob, PermanentJobError } from './queue.ts';
-export type { JobContext, JobHandler, NewJob, RecurringJob } from './queue.ts';
+export { registerJobHandler, registerRecurringJob, registerTenantScan, scheduleJob, PermanentJobError } from './queue.ts';
+export type { JobContext, JobHandler, NewJob, RecurringJob, TenantScan } from './queue.ts';
 export { queueNotification } from './outbox.ts';
 
 export const JOB_STATES = ['dead', 'queued', 'running', 'succeeded', 'cancelled'] as const;
