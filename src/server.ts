@@ -9,6 +9,8 @@ import { identityRoutes } from './identity/routes.ts';
 import { setUpSessions } from './identity/sessions.ts';
 import { recordRouteTable } from './identity/route-table.ts';
 import { jobRoutes } from './jobs/routes.ts';
+import { directoryRoutes } from './directory/routes.ts';
+import { orukRoutes } from './directory/oruk-routes.ts';
 import { setUpJobWorker } from './jobs/runner.ts';
 import { guardRoutes } from './web/access.ts';
 import { setUpErrorPages } from './web/error-pages.ts';
@@ -98,6 +100,8 @@ export async function buildApp({ config, database, logStream }: AppDependencies)
   await app.register(webRoutes(database));
   await app.register(identityRoutes);
   await app.register(jobRoutes);
+  await app.register(directoryRoutes);
+  await app.register(orukRoutes);
   setUpJobWorker(app, config, database);
 
   return app;

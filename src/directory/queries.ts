@@ -210,7 +210,7 @@ const termSelect = `t.id, t.code, t.name, t.description, t.parent_id, t.taxonomy
 
 function termJson(row: Record<string, unknown>): OrukTaxonomyTerm {
   return compact({
-    id: row.id as string, name: row.name as string, code: row.code as string | null, description: row.description as string | null,
+    id: row.id as string, name: row.name as string, code: row.code as string | null, description: (row.description as string | null) ?? '',
     parent_id: row.parent_id as string | null, taxonomy: row.taxonomy as string | null, taxonomy_id: row.taxonomy_id as string | null,
     term_uri: row.term_uri as string | null,
   });
@@ -236,9 +236,10 @@ async function readLocation(db: Db, id: string): Promise<OrukLocation | undefine
   if (!l) return undefined;
   const { rows: access } = await db.query(
     'SELECT id, location_id, description, details, url FROM directory_accessibility WHERE location_id = $1 ORDER BY id', [id]);
+  // ORUK requires these address fields, so an unknown one is sent as an empty string.
   const address = l.address_id ? [compact({
-    id: l.address_id, location_id: l.id, address_1: l.address_1, address_2: l.address_2, city: l.city, region: l.region,
-    state_province: l.state_province, postal_code: l.postal_code, country: l.country, address_type: l.address_type,
+    id: l.address_id, location_id: l.id, address_1: l.address_1 ?? '', address_2: l.address_2, city: l.city ?? '', region: l.region,
+    state_province: l.state_province ?? '', postal_code: l.postal_code ?? '', country: l.country ?? '', address_type: l.address_type ?? 'physical',
   })] : [];
   return compact({
     id: l.id, location_type: l.location_type, name: l.name, description: l.description, latitude: l.latitude, longitude: l.longitude,
@@ -388,12 +389,12 @@ export async function listTaxonomies(db: Db, limit: number, offset: number) {
   const { rows } = await db.query(
     'SELECT id, name, description, uri, version, count(*) OVER () AS total FROM directory_taxonomy ORDER BY id LIMIT $1 OFFSET $2', [limit, offset]);
   const total = rows[0]?.total ?? (await db.query<{ c: number }>('SELECT count(*) AS c FROM directory_taxonomy')).rows[0]!.c;
-  return { items: rows.map(({ total: _t, ...r }) => compact(r) as OrukTaxonomy), total: total as number };
+  return { items: rows.map(({ total: _t, ...r }) => compact({ ...r, description: r.description ?? '' }) as OrukTaxonomy), total: total as number };
 }
 
 export async function readTaxonomy(db: Db, id: string): Promise<OrukTaxonomy | undefined> {
   const { rows } = await db.query('SELECT id, name, description, uri, version FROM directory_taxonomy WHERE id = $1', [id]);
-  return rows[0] ? (compact(rows[0]) as OrukTaxonomy) : undefined;
+  return rows[0] ? (compact({ ...rows[0], description: rows[0].description ?? '' }) as OrukTaxonomy) : undefined;
 }
 
 export async function listTaxonomyTerms(db: Db, limit: number, offset: number, taxonomyId?: string) {

@@ -129,3 +129,41 @@ export async function schedulesFor(db: Db, serviceIds: string[]): Promise<Schedu
        FROM directory_schedule WHERE service_id = ANY ($1::text[]) ORDER BY opens_at NULLS LAST`, [serviceIds]);
   return rows;
 }
+
+/** Service-at-location ids for the ORUK API: active services, optional filters, nearest first from an origin. */
+export async function listServiceAtLocations(db: Db, o: {
+  search?: string; taxonomyTermId?: string; taxonomyId?: string; organizationId?: string; modifiedAfter?: string;
+  minimumAge?: number; maximumAge?: number; day?: string; startTime?: string; endTime?: string;
+  origin?: { latitude: number; longitude: number }; radiusMetres?: number; limit: number; offset: number;
+}): Promise<{ rows: Array<{ id: string; distance: number | null }>; total: number }> {
+  const { rows } = await db.query<{ id: string; distance: number | null; total: number }>(
+    `SELECT sal.id,
+            CASE WHEN $14::float8 IS NULL OR l.latitude IS NULL THEN NULL
+                 ELSE earth_distance(ll_to_earth($14::float8, $15::float8), ll_to_earth(l.latitude, l.longitude)) END AS distance,
+            count(*) OVER () AS total
+       FROM directory_service_at_location sal
+       JOIN directory_service s ON s.id = sal.service_id
+       JOIN directory_location l ON l.id = sal.location_id
+      WHERE s.status = 'active'
+        AND ($3::text IS NULL OR s.search_document @@ websearch_to_tsquery('english', $3::text) OR $3::text <% s.name)
+        AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM directory_attribute a WHERE a.link_id = s.id AND a.taxonomy_term_id = $4::text))
+        AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM directory_attribute a JOIN directory_taxonomy_term t ON t.id = a.taxonomy_term_id
+                                         WHERE a.link_id = s.id AND t.taxonomy_id = $5::text))
+        AND ($6::text IS NULL OR s.organization_id = $6::text)
+        AND ($7::timestamptz IS NULL OR s.last_modified >= $7::timestamptz)
+        AND ($8::numeric IS NULL OR s.maximum_age IS NULL OR s.maximum_age >= $8::numeric)
+        AND ($9::numeric IS NULL OR s.minimum_age IS NULL OR s.minimum_age <= $9::numeric)
+        AND ($10::text IS NULL AND $11::time IS NULL AND $12::time IS NULL OR EXISTS (SELECT 1 FROM directory_schedule sc WHERE sc.service_id = s.id
+              AND ($10::text IS NULL OR sc.byday ~ ('(^|,)' || $10::text || '($|,)'))
+              AND ($11::time IS NULL OR sc.closes_at IS NULL OR sc.closes_at > $11::time)
+              AND ($12::time IS NULL OR sc.opens_at IS NULL OR sc.opens_at < $12::time)))
+        AND ($14::float8 IS NULL OR $13::float8 IS NULL
+             OR earth_box(ll_to_earth($14::float8, $15::float8), $13::float8) @> ll_to_earth(l.latitude, l.longitude)
+                AND earth_distance(ll_to_earth($14::float8, $15::float8), ll_to_earth(l.latitude, l.longitude)) <= $13::float8)
+      ORDER BY distance NULLS LAST, sal.id
+      LIMIT $1 OFFSET $2`,
+    [o.limit, o.offset, o.search ?? null, o.taxonomyTermId ?? null, o.taxonomyId ?? null, o.organizationId ?? null,
+      o.modifiedAfter ?? null, o.minimumAge ?? null, o.maximumAge ?? null, o.day ?? null, o.startTime ?? null, o.endTime ?? null,
+      o.radiusMetres ?? null, o.origin?.latitude ?? null, o.origin?.longitude ?? null]);
+  return { rows, total: rows[0]?.total ?? 0 };
+}

@@ -47,7 +47,7 @@ export async function aDirectoryService(database: Database, o: ServiceOverrides 
       id: randomUUID(),
       location: {
         id: randomUUID(), location_type: 'physical', name: 'Test venue', latitude: point.latitude, longitude: point.longitude,
-        addresses: [{ id: randomUUID(), address_1: '1 Test Street', city: 'Leeds', postal_code: point.postcode, country: 'GB' }],
+        addresses: [{ id: randomUUID(), address_1: '1 Test Street', city: 'Leeds', state_province: 'West Yorkshire', postal_code: point.postcode, country: 'GB', address_type: 'physical' }],
         accessibility: (o.accessibility ?? []).map((description) => ({ id: randomUUID(), description })),
       },
     }] : [],

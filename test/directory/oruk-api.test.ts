@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import type { Database } from '../../src/db/database.ts';
+import type { OrukService } from '../../src/directory/oruk-types.ts';
+import { NEEDS_TAXONOMY_ID, needTermId } from '../../src/directory/taxonomy.ts';
+import { testApp } from '../support/app.ts';
+import { freshDatabase } from '../support/database.ts';
+import { aDirectoryService } from '../support/directory-factories.ts';
+import { orukValidators, readOpenReferral, validationProblems } from '../support/oruk-schemas.ts';
+
+let database: Database;
+let app: FastifyInstance;
+let near: Awaited<ReturnType<typeof aDirectoryService>>;
+let far: Awaited<ReturnType<typeof aDirectoryService>>;
+
+before(async () => {
+  database = await freshDatabase();
+  app = await testApp(database);
+  near = await aDirectoryService(database, {
+    name: 'Headingley Walking Group', needs: ['physical-activity', 'loneliness'], delivery: ['in-person'], postcode: 'LS6 3AB',
+    byday: 'TU', opensAt: '10:00', closesAt: '11:30', cost: 0, minimumAge: 18, accessibility: ['Wheelchair accessible'], languages: ['English'],
+    capacity: 'waiting_list', expectedWaitWeeks: 4,
+  });
+  far = await aDirectoryService(database, { name: 'City Debt Advice', needs: ['money'], postcode: 'LS1 1AA', byday: 'TH', cost: 5 });
+  await aDirectoryService(database, { name: 'Closed Craft Club', needs: ['arts'], status: 'inactive' });
+});
+after(async () => {
+  await app.close();
+  await database.close();
+});
+
+const get = async (url: string) => {
+  const res = await app.inject(url);
+  return { status: res.statusCode, body: res.json() as Record<string, unknown> & { contents?: Array<Record<string, unknown>> }, headers: res.headers };
+};
+
+test('the validators accept the official valid feed and refuse the failing one', () => {
+  assert.equal(validationProblems(orukValidators.service, readOpenReferral('oruk-validator-mocks/V3.0-UK-Default/service_full.json')), 'ok');
+  assert.notEqual(validationProblems(orukValidators.service, readOpenReferral('oruk-validator-mocks/V3.0-UK-Fail/service_full.json')), 'ok');
+});
+
+test('the API root describes the ORUK 3.0 profile, with open CORS', async () => {
+  const res = await get('/api/oruk');
+  assert.equal(res.status, 200);
+  assert.equal(res.headers['access-control-allow-origin'], '*');
+  assert.equal(validationProblems(orukValidators.apiDetails, res.body), 'ok');
+  assert.equal(res.body.version, 'HSDS-UK-3.0');
+});
+
+test('services list pages, filters and validates; inactive services are left out', async () => {
+  const all = await get('/api/oruk/services?per_page=1');
+  assert.equal(all.status, 200);
+  assert.equal(validationProblems(orukValidators.serviceList, all.body), 'ok');
+  assert.equal(all.body.total_items, 2);
+  assert.equal(all.body.total_pages, 2);
+  assert.equal(all.body.size, 1);
+  const second = await get('/api/oruk/services?per_page=1&page=2');
+  assert.equal(second.body.last_page, true);
+  assert.notEqual(second.body.contents![0]!.id, all.body.contents![0]!.id);
+
+  const bySearch = await get('/api/oruk/services?search=walking');
+  assert.deepEqual(bySearch.body.contents!.map((s) => s.name), ['Headingley Walking Group']);
+  const byTerm = await get(`/api/oruk/services?taxonomy_term_id=${needTermId('money')}`);
+  assert.deepEqual(byTerm.body.contents!.map((s) => s.name), ['City Debt Advice']);
+  const byTaxonomy = await get(`/api/oruk/services?taxonomy_id=${NEEDS_TAXONOMY_ID}`);
+  assert.equal(byTaxonomy.body.total_items, 2);
+  const byDay = await get('/api/oruk/services?day=TU&start_time=09:00&end_time=12:00');
+  assert.deepEqual(byDay.body.contents!.map((s) => s.name), ['Headingley Walking Group']);
+  const byAge = await get('/api/oruk/services?maximum_age=16');
+  assert.deepEqual(byAge.body.contents!.map((s) => s.name), ['City Debt Advice']);
+  const byOrg = await get(`/api/oruk/services?organization_id=${far.organization_id}`);
+  assert.deepEqual(byOrg.body.contents!.map((s) => s.name), ['City Debt Advice']);
+  const future = await get('/api/oruk/services?modified_after=2999-01-01T00:00:00Z');
+  assert.equal(future.body.empty, true);
+
+  const full = await get('/api/oruk/services?full=true&search=walking');
+  assert.equal(validationProblems(orukValidators.serviceList, full.body), 'ok');
+  assert.ok(Array.isArray(full.body.contents![0]!.schedules));
+  const minimal = await get('/api/oruk/services?minimal=true');
+  assert.deepEqual(Object.keys(minimal.body.contents![0]!).sort(), ['id', 'last_modified']);
+});
+
+test('a full service validates and carries schedules, costs, locations, needs and capacity', async () => {
+  const res = await get(`/api/oruk/services/${near.id}`);
+  assert.equal(res.status, 200);
+  assert.equal(validationProblems(orukValidators.service, res.body), 'ok');
+  const body = res.body as unknown as OrukService;
+  assert.equal(body.schedules![0]!.byday, 'TU');
+  assert.equal(body.cost_options![0]!.amount, 0);
+  assert.equal(body.service_at_locations![0]!.location!.addresses![0]!.postal_code, 'LS6 3AB');
+  const terms = body.attributes!.map((a) => a.taxonomy_term?.code);
+  assert.ok(terms.includes('physical-activity') && terms.includes('waiting-list'));
+  assert.equal(body.attributes!.find((a) => a.taxonomy_term?.code === 'waiting-list')?.value, '4');
+  assert.equal((await get('/api/oruk/services/no-such-id')).status, 404);
+});
+
+test('taxonomies and taxonomy terms list and validate', async () => {
+  const taxonomies = await get('/api/oruk/taxonomies');
+  assert.equal(validationProblems(orukValidators.taxonomyList, taxonomies.body), 'ok');
+  assert.ok(taxonomies.body.contents!.some((t) => t.name === 'Signpost needs'));
+  const one = await get(`/api/oruk/taxonomies/${NEEDS_TAXONOMY_ID}`);
+  assert.equal(validationProblems(orukValidators.taxonomy, one.body), 'ok');
+  const terms = await get(`/api/oruk/taxonomy_terms?taxonomy_id=${NEEDS_TAXONOMY_ID}&per_page=100`);
+  assert.equal(validationProblems(orukValidators.taxonomyTermList, terms.body), 'ok');
+  assert.equal(terms.body.total_items, 16);
+  const term = await get(`/api/oruk/taxonomy_terms/${needTermId('carers')}`);
+  assert.equal(validationProblems(orukValidators.taxonomyTerm, term.body), 'ok');
+  assert.equal(term.body.name, 'Carers');
+});
+
+test('service at locations filter by postcode and proximity, nearest first, and validate', async () => {
+  const all = await get('/api/oruk/service_at_locations?postcode=LS6%203AB');
+  assert.equal(validationProblems(orukValidators.serviceAtLocationList, all.body), 'ok');
+  assert.deepEqual(all.body.contents!.map((s) => (s.service as { name: string }).name), ['Headingley Walking Group', 'City Debt Advice']);
+  const close = await get('/api/oruk/service_at_locations?postcode=LS6%203AB&proximity=1000');
+  assert.deepEqual(close.body.contents!.map((s) => (s.service as { name: string }).name), ['Headingley Walking Group']);
+  const one = await get(`/api/oruk/service_at_locations/${close.body.contents![0]!.id}`);
+  assert.equal(validationProblems(orukValidators.serviceAtLocation, one.body), 'ok');
+});
+
+test('organizations list and show with their services, and validate', async () => {
+  const list = await get('/api/oruk/organizations');
+  assert.equal(validationProblems(orukValidators.organizationList, list.body), 'ok');
+  const one = await get(`/api/oruk/organizations/${near.organization_id}`);
+  assert.equal(validationProblems(orukValidators.organization, one.body), 'ok');
+  assert.deepEqual((one.body.services as Array<{ name: string }>).map((s) => s.name), ['Headingley Walking Group']);
+});
+
+test('unknown parameters and bad values get a 400 JSON message and nothing else', async () => {
+  for (const url of [
+    '/api/oruk/services?colour=blue', '/api/oruk/services?page=0', '/api/oruk/services?per_page=1000', '/api/oruk/services?full=maybe',
+    '/api/oruk/services?modified_after=yesterday', '/api/oruk/services?day=Funday', '/api/oruk/services?start_time=25:00',
+    '/api/oruk/services?page=1&page=2', '/api/oruk/service_at_locations?postcode=nonsense', '/api/oruk/service_at_locations?proximity=100',
+    '/api/oruk/taxonomies?search=x', `/api/oruk/services/${near.id}?full=true`,
+  ]) {
+    const res = await get(url);
+    assert.equal(res.status, 400, url);
+    assert.match(String(res.body.message), /\w/, url);
+    assert.equal(res.headers['access-control-allow-origin'], '*', url);
+  }
+  const unknown = await get('/api/oruk/services?colour=blue');
+  assert.match(String(unknown.body.message), /Unknown parameter "colour"/);
+});
