@@ -1,10 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { Forbidden, InvalidInput } from '../web/errors.ts';
+import { Forbidden, InvalidInput, NotFound } from '../web/errors.ts';
 import { anySignedIn, publicAccess } from './policy.ts';
 import * as service from './service.ts';
 import { clearSessionCookie, setSessionCookie } from './sessions.ts';
 import { field, renderForm, ROLE_NAMES, safeReturnTo } from './web.ts';
 import { accountRoutes, adminRoutes } from './admin-routes.ts';
+import { finishOidc, OIDC_COOKIE, OIDC_COOKIE_SECONDS, oidcClient, startOidc, type OidcPending } from './oidc.ts';
 
 // Per client address, on top of the per-account lockout.
 const SIGN_IN_RATE_LIMIT = { max: 20, timeWindow: '1 minute' };
@@ -75,6 +76,58 @@ export const signInRoutes: FastifyPluginAsync = async (app) => {
   });
 };
 
+/** Single sign-on through the configured OpenID Connect provider (404 when none is configured). */
+export const oidcRoutes: FastifyPluginAsync = async (app) => {
+  const pool = app.database.pool;
+  const discover = oidcClient(app.config);
+  const secure = app.config.baseUrl.startsWith('https:');
+
+  // Started by a link (GET): a form post would be stopped by the form-action CSP on the redirect.
+  app.get('/sign-in/oidc', { config: { policy: publicAccess } }, async (req, reply) => {
+    if (!app.config.oidc) throw new NotFound('page');
+    const returnTo = safeReturnTo((req.query as Record<string, unknown>).returnTo);
+    let configuration;
+    try {
+      configuration = await discover();
+    } catch (err) {
+      req.log.warn({ err: (err as Error).message }, 'OIDC discovery failed');
+      return reply.code(503).view('identity/views/message.njk', {
+        title: 'Single sign-on is not available', paragraphs: ['We could not reach your organisation\'s sign-in service. Try again in a few minutes, or sign in with your email and password.'],
+        link: { href: '/sign-in', text: 'Sign in with email and password' },
+      });
+    }
+    const { url, pending } = await startOidc(configuration, app.config, returnTo);
+    reply.setCookie(OIDC_COOKIE, JSON.stringify(pending), {
+      path: '/sign-in/oidc', httpOnly: true, sameSite: 'lax', secure, signed: true, maxAge: OIDC_COOKIE_SECONDS,
+    });
+    return reply.redirect(url, 303);
+  });
+
+  app.get('/sign-in/oidc/callback', { config: { policy: publicAccess } }, async (req, reply) => {
+    if (!app.config.oidc) throw new NotFound('page');
+    const raw = req.cookies[OIDC_COOKIE];
+    const unsigned = raw ? req.unsignCookie(raw) : undefined;
+    let pending: OidcPending | undefined;
+    try {
+      pending = unsigned?.valid && unsigned.value ? JSON.parse(unsigned.value) as OidcPending : undefined;
+    } catch {
+      pending = undefined;
+    }
+    reply.clearCookie(OIDC_COOKIE, { path: '/sign-in/oidc' });
+    const failed = (status: number, title: string, message: string) => reply.code(status).view('identity/views/message.njk', {
+      title, paragraphs: [message], link: { href: '/sign-in', text: 'Back to sign in' },
+    });
+    if (!pending) return failed(400, 'Single sign-on did not finish', 'Your sign-in took too long or was started in another browser. Go back to the sign-in page and try again.');
+    const configuration = await discover();
+    const outcome = await finishOidc(pool, configuration, new URL(req.url, app.config.baseUrl), pending, { requestId: req.id, previousSessionHash: req.sessionHash });
+    if (!outcome.ok) return failed(outcome.status, outcome.title, outcome.message);
+    setSessionCookie(reply, outcome.sessionToken);
+    const returnTo = safeReturnTo(outcome.returnTo);
+    if (outcome.tenants.length > 1) return reply.redirect(`/sign-in/organisation${returnTo ? `?returnTo=${encodeURIComponent(returnTo)}` : ''}`, 303);
+    return reply.redirect(returnTo ?? '/', 303);
+  });
+};
+
 function withRoleNames(tenants: { id: string; name: string; roles: (keyof typeof ROLE_NAMES)[] }[]) {
   return tenants.map((t) => ({ ...t, roleNames: t.roles.map((r) => ROLE_NAMES[r]) }));
 }
@@ -82,6 +135,7 @@ function withRoleNames(tenants: { id: string; name: string; roles: (keyof typeof
 /** Every identity route: sign-in now; account, admin and single sign-on join here. */
 export const identityRoutes: FastifyPluginAsync = async (app) => {
   await app.register(signInRoutes);
+  await app.register(oidcRoutes);
   await app.register(accountRoutes);
   await app.register(adminRoutes);
 };

@@ -119,7 +119,7 @@ async function call(route: RouteAccess, caller: Caller) {
   const n = ++addressCounter;
   const remoteAddress = `10.${77 + (n >> 16)}.${(n >> 8) & 255}.${n & 255}`;
   const url = route.path ? route.path(world) : route.url;
-  if (route.method === 'GET') return app.inject({ method: 'GET', url, cookies, remoteAddress });
+  if (route.method === 'GET' || route.method === 'OPTIONS') return app.inject({ method: route.method, url, cookies, remoteAddress });
   const session = await formSession(app, '/sign-in', cookies);
   const headers: Record<string, string> = { 'x-csrf-token': session.token ?? '' };
   if (route.json) {

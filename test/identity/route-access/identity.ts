@@ -18,6 +18,9 @@ export const access: AreaAccess = {
     { method: 'POST', url: '/sign-in', expect: everyone(400) },
     { method: 'GET', url: '/sign-in/organisation', expect: signedIn() },
     { method: 'POST', url: '/sign-in/organisation', expect: signedIn({ ok: 400 }) },
+    // Single sign-on is not configured in the matrix app.
+    { method: 'GET', url: '/sign-in/oidc', expect: everyone(404) },
+    { method: 'GET', url: '/sign-in/oidc/callback', expect: everyone(404) },
     { method: 'POST', url: '/sign-out', expect: everyone(303) },
     { method: 'POST', url: '/sign-out/everywhere', expect: everyone(303) },
     { method: 'GET', url: '/account', expect: signedIn() },

@@ -35,7 +35,7 @@ export interface MatrixWorld {
 export type Expected = number | readonly number[];
 
 export interface RouteAccess {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
   /** The route exactly as registered, e.g. `/admin/users/:userId`. */
   url: string;
   /** The concrete path to call; required when `url` has parameters. */

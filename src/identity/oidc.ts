@@ -1,0 +1,110 @@
+import * as client from 'openid-client';
+import type pg from 'pg';
+import type { Config } from '../config.ts';
+import { withTransaction } from '../db/transaction.ts';
+import { recordAudit } from './audit.ts';
+import * as q from './queries.ts';
+import { createSession } from './sessions.ts';
+
+/** What must survive the round trip to the identity provider, kept in a signed short-lived cookie. */
+export interface OidcPending {
+  state: string;
+  nonce: string;
+  verifier: string;
+  returnTo?: string;
+}
+
+export const OIDC_COOKIE = 'signpost_oidc';
+export const OIDC_COOKIE_SECONDS = 10 * 60;
+
+export function callbackUrl(config: Config): string {
+  return new URL('/sign-in/oidc/callback', config.baseUrl).toString();
+}
+
+const isLoopback = (url: URL) => ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+
+/** Discovers the provider once per process; a failed discovery is retried on the next sign-in. */
+export function oidcClient(config: Config): () => Promise<client.Configuration> {
+  let discovered: Promise<client.Configuration> | undefined;
+  return () => {
+    if (!config.oidc) throw new Error('Single sign-on is not configured.');
+    const { issuer, clientId, clientSecret } = config.oidc;
+    const url = new URL(issuer);
+    // Plain http only for a provider on this machine (development and tests); anywhere else https.
+    const options = url.protocol === 'http:' && isLoopback(url) ? { execute: [client.allowInsecureRequests] } : undefined;
+    discovered ??= client.discovery(url, clientId, clientSecret, undefined, options);
+    discovered.catch(() => { discovered = undefined; });
+    return discovered;
+  };
+}
+
+export async function startOidc(configuration: client.Configuration, config: Config, returnTo?: string): Promise<{ url: string; pending: OidcPending }> {
+  const verifier = client.randomPKCECodeVerifier();
+  const pending: OidcPending = { state: client.randomState(), nonce: client.randomNonce(), verifier, returnTo };
+  const url = client.buildAuthorizationUrl(configuration, {
+    redirect_uri: callbackUrl(config),
+    scope: 'openid email profile',
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state: pending.state,
+    nonce: pending.nonce,
+  });
+  return { url: url.toString(), pending };
+}
+
+export type OidcOutcome =
+  | { ok: true; sessionToken: string; tenants: q.TenantChoice[]; returnTo?: string }
+  | { ok: false; status: 400 | 403; title: string; message: string };
+
+/**
+ * Finishes the code flow and maps the person to an existing Signpost user by email. A login
+ * that matches no active user with a role, or a user already linked to another subject, is refused.
+ */
+export async function finishOidc(pool: pg.Pool, configuration: client.Configuration, currentUrl: URL, pending: OidcPending, context: { requestId?: string; previousSessionHash?: string }): Promise<OidcOutcome> {
+  let email: string | undefined;
+  let subject: string;
+  try {
+    const tokens = await client.authorizationCodeGrant(configuration, currentUrl, {
+      pkceCodeVerifier: pending.verifier, expectedState: pending.state, expectedNonce: pending.nonce, idTokenExpected: true,
+    });
+    const claims = tokens.claims()!;
+    subject = claims.sub;
+    email = typeof claims.email === 'string' ? claims.email : undefined;
+    if (!email && tokens.access_token) {
+      const info = await client.fetchUserInfo(configuration, tokens.access_token, subject);
+      email = typeof info.email === 'string' ? info.email : undefined;
+    }
+  } catch {
+    return { ok: false, status: 400, title: 'Single sign-on did not finish', message: 'Your organisation did not confirm who you are. Go back to the sign-in page and try again.' };
+  }
+  const refused = (reason: string, tenantId: string | null = null) => recordAudit(pool, { tenantId, action: 'sign-in.failure', entityType: 'user', reason: `single sign-on: ${reason}`, requestId: context.requestId });
+  const notRegistered = {
+    ok: false as const, status: 403 as const, title: 'Your account is not set up in Signpost',
+    message: `You signed in with your organisation as ${email ?? 'an account without an email address'}, but no Signpost user has that email address. Ask your Signpost administrator to invite you with it.`,
+  };
+  if (!email) {
+    await refused('no email claim');
+    return notRegistered;
+  }
+  const user = await q.findUserByEmail(pool, email);
+  const tenants = user?.active ? await q.tenantsOfUser(pool, user.id) : [];
+  if (!user || tenants.length === 0) {
+    await refused('no matching user');
+    return notRegistered;
+  }
+  const { rows } = await pool.query<{ oidcSubject: string | null }>('SELECT oidc_subject AS "oidcSubject" FROM app_user WHERE id = $1', [user.id]);
+  if (rows[0]?.oidcSubject && rows[0].oidcSubject !== subject) {
+    for (const t of tenants) await refused('a different organisation account is linked to this user', t.id);
+    return { ok: false, status: 403, title: 'This account is linked to someone else', message: 'Your Signpost account is linked to a different organisation account. Ask your Signpost administrator for help.' };
+  }
+  return withTransaction(pool, async (tx) => {
+    await tx.query('UPDATE app_user SET oidc_subject = $2 WHERE id = $1 AND oidc_subject IS NULL', [user.id, subject]);
+    if (context.previousSessionHash) await q.endSession(tx, context.previousSessionHash, 'replaced by sign-in');
+    const only = tenants.length === 1 ? tenants[0]! : undefined;
+    const session = await createSession(tx, user.id, only?.id ?? null);
+    if (only) {
+      await recordAudit(tx, { tenantId: only.id, actor: { userId: user.id, roles: only.roles }, action: 'sign-in.success', entityType: 'user', entityId: user.id, reason: 'single sign-on', requestId: context.requestId });
+    }
+    return { ok: true as const, sessionToken: session.token, tenants, returnTo: pending.returnTo };
+  });
+}
