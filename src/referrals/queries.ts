@@ -1,0 +1,507 @@
+import type { Db } from '../db/database.ts';
+import type { ReferralStatus } from './lifecycle.ts';
+import type { ContactInput, PersonInput, ReferralInput } from './schema.ts';
+
+// Every statement for people and referrals. Each runs inside withTenant (row-level security) and
+// also names the tenant, so a query is right even where security is bypassed (the owner role).
+
+export interface PersonRow extends PersonInput {
+  id: string;
+  tenantId: string;
+  deprivationDecile: number | null;
+  mergedIntoId: string | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  practiceName: string | null;
+}
+
+const PERSON_COLUMNS = `p.id, p.tenant_id AS "tenantId", p.nhs_number AS "nhsNumber", p.given_name AS "givenName", p.family_name AS "familyName",
+  p.preferred_name AS "preferredName", p.date_of_birth AS "dateOfBirth", p.sex, p.gender_identity AS "genderIdentity", p.ethnicity,
+  p.postcode, p.deprivation_decile AS "deprivationDecile", p.address, p.phone, p.email, p.contact_channels AS "contactChannels",
+  p.safe_to_leave_message AS "safeToLeaveMessage", p.interpreter_language AS "interpreterLanguage", p.large_print AS "largePrint",
+  p.easy_read AS "easyRead", p.bsl, p.other_communication_needs AS "otherCommunicationNeeds", p.practice_id AS "practiceId",
+  p.merged_into_id AS "mergedIntoId", p.version, p.created_at AS "createdAt", p.updated_at AS "updatedAt", pr.name AS "practiceName"`;
+
+function personValues(p: PersonInput, deprivationDecile: number | null) {
+  return [p.nhsNumber, p.givenName, p.familyName, p.preferredName, p.dateOfBirth, p.sex, p.genderIdentity, p.ethnicity, p.postcode,
+    deprivationDecile, p.address, p.phone, p.email, p.contactChannels, p.safeToLeaveMessage, p.interpreterLanguage, p.largePrint,
+    p.easyRead, p.bsl, p.otherCommunicationNeeds, p.practiceId];
+}
+
+export async function insertPerson(db: Db, tenantId: string, p: PersonInput, deprivationDecile: number | null): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO person (tenant_id, nhs_number, given_name, family_name, preferred_name, date_of_birth, sex, gender_identity, ethnicity,
+       postcode, deprivation_decile, address, phone, email, contact_channels, safe_to_leave_message, interpreter_language, large_print,
+       easy_read, bsl, other_communication_needs, practice_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+     RETURNING id`,
+    [tenantId, ...personValues(p, deprivationDecile)]);
+  return rows[0]!.id;
+}
+
+/** Updates only when the version is the one the editor opened; returns the new version or undefined. */
+export async function updatePerson(db: Db, tenantId: string, id: string, version: number, p: PersonInput, deprivationDecile: number | null): Promise<number | undefined> {
+  const { rows } = await db.query<{ version: number }>(
+    `UPDATE person SET nhs_number = $4, given_name = $5, family_name = $6, preferred_name = $7, date_of_birth = $8, sex = $9,
+       gender_identity = $10, ethnicity = $11, postcode = $12, deprivation_decile = $13, address = $14, phone = $15, email = $16,
+       contact_channels = $17, safe_to_leave_message = $18, interpreter_language = $19, large_print = $20, easy_read = $21, bsl = $22,
+       other_communication_needs = $23, practice_id = $24, version = version + 1, updated_at = now()
+     WHERE tenant_id = $1 AND id = $2 AND version = $3 AND merged_into_id IS NULL
+     RETURNING version`,
+    [tenantId, id, version, ...personValues(p, deprivationDecile)]);
+  return rows[0]?.version;
+}
+
+export async function findPerson(db: Db, tenantId: string, id: string): Promise<PersonRow | undefined> {
+  const { rows } = await db.query<PersonRow>(
+    `SELECT ${PERSON_COLUMNS} FROM person p LEFT JOIN practice pr ON pr.tenant_id = p.tenant_id AND pr.id = p.practice_id
+      WHERE p.tenant_id = $1 AND p.id = $2`, [tenantId, id]);
+  return rows[0];
+}
+
+export async function findLivePersonByNhsNumber(db: Db, tenantId: string, nhsNumber: string): Promise<{ id: string } | undefined> {
+  const { rows } = await db.query<{ id: string }>(
+    'SELECT id FROM person WHERE tenant_id = $1 AND nhs_number = $2 AND merged_into_id IS NULL', [tenantId, nhsNumber]);
+  return rows[0];
+}
+
+export interface DuplicateCandidate {
+  id: string;
+  nhsNumber: string | null;
+  givenName: string;
+  familyName: string;
+  dateOfBirth: string;
+  postcode: string | null;
+  matchedOn: 'nhs_number' | 'name_and_date_of_birth';
+  similarity: number;
+}
+
+/**
+ * Live records that are probably the same person: the same NHS number, or the same date of birth
+ * and a name close enough by trigram similarity (catches "Jon Smyth" for "John Smith").
+ */
+export async function findDuplicates(db: Db, tenantId: string, p: { nhsNumber: string | null; givenName: string; familyName: string; dateOfBirth: string }, threshold: number): Promise<DuplicateCandidate[]> {
+  const { rows } = await db.query<DuplicateCandidate>(
+    `SELECT id, nhs_number AS "nhsNumber", given_name AS "givenName", family_name AS "familyName", date_of_birth AS "dateOfBirth", postcode,
+            CASE WHEN $2::text IS NOT NULL AND nhs_number = $2 THEN 'nhs_number' ELSE 'name_and_date_of_birth' END AS "matchedOn",
+            similarity(lower(given_name || ' ' || family_name), lower($3)) AS similarity
+       FROM person
+      WHERE tenant_id = $1 AND merged_into_id IS NULL
+        AND (($2::text IS NOT NULL AND nhs_number = $2)
+          OR (date_of_birth = $4::date AND similarity(lower(given_name || ' ' || family_name), lower($3)) >= $5))
+      ORDER BY ($2::text IS NOT NULL AND nhs_number = $2) DESC, similarity DESC
+      LIMIT 10`,
+    [tenantId, p.nhsNumber, `${p.givenName} ${p.familyName}`, p.dateOfBirth, threshold]);
+  return rows;
+}
+
+export async function moveReferralsAndConsents(db: Db, tenantId: string, fromPersonId: string, toPersonId: string): Promise<{ referrals: number; consents: number }> {
+  const referrals = await db.query('UPDATE referral SET person_id = $3, version = version + 1 WHERE tenant_id = $1 AND person_id = $2', [tenantId, fromPersonId, toPersonId]);
+  const consents = await db.query('UPDATE consent SET person_id = $3 WHERE tenant_id = $1 AND person_id = $2', [tenantId, fromPersonId, toPersonId]);
+  return { referrals: referrals.rowCount ?? 0, consents: consents.rowCount ?? 0 };
+}
+
+export async function markMerged(db: Db, tenantId: string, personId: string, intoId: string): Promise<void> {
+  await db.query('UPDATE person SET merged_into_id = $3, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2', [tenantId, personId, intoId]);
+}
+
+export async function setNhsNumberIfMissing(db: Db, tenantId: string, personId: string, nhsNumber: string): Promise<void> {
+  await db.query('UPDATE person SET nhs_number = $3, version = version + 1 WHERE tenant_id = $1 AND id = $2 AND nhs_number IS NULL', [tenantId, personId, nhsNumber]);
+}
+
+/** This record and every record merged into it (directly or through a chain of merges). */
+export async function mergedPersonIds(db: Db, tenantId: string, personId: string): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `WITH RECURSIVE merged AS (
+       SELECT id FROM person WHERE tenant_id = $1 AND id = $2
+       UNION SELECT p.id FROM person p JOIN merged m ON p.merged_into_id = m.id WHERE p.tenant_id = $1)
+     SELECT id FROM merged`, [tenantId, personId]);
+  return rows.map((r) => r.id);
+}
+
+export interface ConsentRow {
+  id: string;
+  personId: string;
+  referralId: string | null;
+  kind: 'refer' | 'share' | 'contact';
+  recordedAt: Date;
+  recordedByName: string | null;
+  recordedByDescription: string | null;
+  withdrawnAt: Date | null;
+  withdrawnByName: string | null;
+  withdrawnReason: string | null;
+}
+
+export async function insertConsent(db: Db, tenantId: string, c: { personId: string; referralId: string | null; kind: string; recordedBy: string | null; recordedByDescription: string | null }): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO consent (tenant_id, person_id, referral_id, kind, recorded_by, recorded_by_description) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+    [tenantId, c.personId, c.referralId, c.kind, c.recordedBy, c.recordedByDescription]);
+  return rows[0]!.id;
+}
+
+export async function consentsOf(db: Db, tenantId: string, personId: string): Promise<ConsentRow[]> {
+  const { rows } = await db.query<ConsentRow>(
+    `SELECT c.id, c.person_id AS "personId", c.referral_id AS "referralId", c.kind, c.recorded_at AS "recordedAt", u.name AS "recordedByName",
+            c.recorded_by_description AS "recordedByDescription", c.withdrawn_at AS "withdrawnAt", w.name AS "withdrawnByName",
+            c.withdrawn_reason AS "withdrawnReason"
+       FROM consent c LEFT JOIN app_user u ON u.id = c.recorded_by LEFT JOIN app_user w ON w.id = c.withdrawn_by
+      WHERE c.tenant_id = $1 AND c.person_id = $2 ORDER BY c.recorded_at DESC`, [tenantId, personId]);
+  return rows;
+}
+
+export async function withdrawConsent(db: Db, tenantId: string, consentId: string, personId: string, userId: string, reason: string | null): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE consent SET withdrawn_at = now(), withdrawn_by = $4, withdrawn_reason = $5
+      WHERE tenant_id = $1 AND id = $2 AND person_id = $3 AND withdrawn_at IS NULL`, [tenantId, consentId, personId, userId, reason]);
+  return (rowCount ?? 0) > 0;
+}
+
+export interface ReferralRow {
+  id: string;
+  tenantId: string;
+  reference: string;
+  personId: string;
+  source: ReferralInput['source'];
+  channel: ReferralInput['channel'];
+  referrerUserId: string | null;
+  referrerUserName: string | null;
+  referrerUserEmail: string | null;
+  referrerName: string | null;
+  referrerOrganisation: string | null;
+  referrerEmail: string | null;
+  practiceId: string | null;
+  practiceName: string | null;
+  reasons: string[];
+  context: string | null;
+  urgency: ReferralInput['urgency'];
+  consentToRefer: boolean;
+  consentToShare: boolean;
+  risk: string | null;
+  status: ReferralStatus;
+  assignedTo: string | null;
+  assignedToName: string | null;
+  nextAction: string | null;
+  nextActionDue: string | null;
+  notSuitableReason: string | null;
+  redirectedTo: string | null;
+  receivedAt: Date;
+  statusChangedAt: Date;
+  version: number;
+  personPracticeId: string | null;
+  givenName: string;
+  familyName: string;
+  dateOfBirth: string;
+  nhsNumber: string | null;
+}
+
+const REFERRAL_COLUMNS = `r.id, r.tenant_id AS "tenantId", r.reference, r.person_id AS "personId", r.source, r.channel,
+  r.referrer_user_id AS "referrerUserId", ru.name AS "referrerUserName", ru.email AS "referrerUserEmail", r.referrer_name AS "referrerName",
+  r.referrer_organisation AS "referrerOrganisation", r.referrer_email AS "referrerEmail", r.practice_id AS "practiceId", pr.name AS "practiceName",
+  r.reasons, r.context, r.urgency, r.consent_to_refer AS "consentToRefer", r.consent_to_share AS "consentToShare", r.risk, r.status,
+  r.assigned_to AS "assignedTo", au.name AS "assignedToName", r.next_action AS "nextAction", r.next_action_due AS "nextActionDue",
+  r.not_suitable_reason AS "notSuitableReason", r.redirected_to AS "redirectedTo", r.received_at AS "receivedAt",
+  r.status_changed_at AS "statusChangedAt", r.version, p.practice_id AS "personPracticeId", p.given_name AS "givenName",
+  p.family_name AS "familyName", p.date_of_birth AS "dateOfBirth", p.nhs_number AS "nhsNumber"`;
+
+const REFERRAL_FROM = `referral r
+  JOIN person p ON p.tenant_id = r.tenant_id AND p.id = r.person_id
+  LEFT JOIN app_user ru ON ru.id = r.referrer_user_id
+  LEFT JOIN app_user au ON au.id = r.assigned_to
+  LEFT JOIN practice pr ON pr.tenant_id = r.tenant_id AND pr.id = r.practice_id`;
+
+export async function insertReferral(db: Db, tenantId: string, r: ReferralInput & { reference: string; personId: string; referrerUserId: string | null; practiceId: string | null }): Promise<{ id: string; receivedAt: Date }> {
+  const { rows } = await db.query<{ id: string; receivedAt: Date }>(
+    `INSERT INTO referral (tenant_id, reference, person_id, source, channel, referrer_user_id, referrer_name, referrer_organisation, referrer_email,
+       practice_id, reasons, context, urgency, consent_to_refer, consent_to_share, risk)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+     RETURNING id, received_at AS "receivedAt"`,
+    [tenantId, r.reference, r.personId, r.source, r.channel, r.referrerUserId, r.referrerName, r.referrerOrganisation, r.referrerEmail,
+      r.practiceId, r.reasons, r.context, r.urgency, r.consentToRefer, r.consentToShare, r.risk]);
+  return rows[0]!;
+}
+
+export async function findReferral(db: Db, tenantId: string, id: string, options: { lock?: boolean } = {}): Promise<ReferralRow | undefined> {
+  if (options.lock) await db.query('SELECT 1 FROM referral WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [tenantId, id]);
+  const { rows } = await db.query<ReferralRow>(`SELECT ${REFERRAL_COLUMNS} FROM ${REFERRAL_FROM} WHERE r.tenant_id = $1 AND r.id = $2`, [tenantId, id]);
+  return rows[0];
+}
+
+export async function referralsOfPeople(db: Db, tenantId: string, personIds: string[]): Promise<ReferralRow[]> {
+  const { rows } = await db.query<ReferralRow>(
+    `SELECT ${REFERRAL_COLUMNS} FROM ${REFERRAL_FROM} WHERE r.tenant_id = $1 AND r.person_id = ANY($2::uuid[]) ORDER BY r.received_at DESC`, [tenantId, personIds]);
+  return rows;
+}
+
+export async function setStatus(db: Db, tenantId: string, id: string, status: ReferralStatus, extra: { notSuitableReason?: string | null; redirectedTo?: string | null } = {}): Promise<void> {
+  await db.query(
+    `UPDATE referral SET status = $3, status_changed_at = now(), version = version + 1,
+       not_suitable_reason = coalesce($4, not_suitable_reason), redirected_to = coalesce($5, redirected_to)
+     WHERE tenant_id = $1 AND id = $2`, [tenantId, id, status, extra.notSuitableReason ?? null, extra.redirectedTo ?? null]);
+}
+
+export async function insertTransition(db: Db, tenantId: string, t: { referralId: string; from: ReferralStatus | null; to: ReferralStatus; byUserId: string | null; reason: string | null }): Promise<void> {
+  await db.query(
+    `INSERT INTO referral_transition (tenant_id, referral_id, from_status, to_status, by_user_id, reason) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [tenantId, t.referralId, t.from, t.to, t.byUserId, t.reason]);
+}
+
+export interface TransitionRow {
+  id: string;
+  referralId: string;
+  fromStatus: ReferralStatus | null;
+  toStatus: ReferralStatus;
+  occurredAt: Date;
+  byUserName: string | null;
+  reason: string | null;
+}
+
+export async function transitionsOf(db: Db, tenantId: string, referralIds: string[]): Promise<TransitionRow[]> {
+  const { rows } = await db.query<TransitionRow>(
+    `SELECT t.id, t.referral_id AS "referralId", t.from_status AS "fromStatus", t.to_status AS "toStatus", t.occurred_at AS "occurredAt",
+            u.name AS "byUserName", t.reason
+       FROM referral_transition t LEFT JOIN app_user u ON u.id = t.by_user_id
+      WHERE t.tenant_id = $1 AND t.referral_id = ANY($2::uuid[]) ORDER BY t.occurred_at, t.id`, [tenantId, referralIds]);
+  return rows;
+}
+
+export async function setAssignee(db: Db, tenantId: string, id: string, linkWorkerId: string): Promise<void> {
+  await db.query('UPDATE referral SET assigned_to = $3, version = version + 1 WHERE tenant_id = $1 AND id = $2', [tenantId, id, linkWorkerId]);
+}
+
+export async function insertAllocation(db: Db, tenantId: string, a: { referralId: string; linkWorkerId: string; previousLinkWorkerId: string | null; allocatedBy: string; reason: string | null }): Promise<void> {
+  await db.query(
+    `INSERT INTO referral_allocation (tenant_id, referral_id, link_worker_id, previous_link_worker_id, allocated_by, reason) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [tenantId, a.referralId, a.linkWorkerId, a.previousLinkWorkerId, a.allocatedBy, a.reason]);
+}
+
+export interface AllocationRow {
+  id: string;
+  referralId: string;
+  linkWorkerName: string;
+  previousLinkWorkerName: string | null;
+  allocatedByName: string | null;
+  allocatedAt: Date;
+  reason: string | null;
+}
+
+export async function allocationsOf(db: Db, tenantId: string, referralIds: string[]): Promise<AllocationRow[]> {
+  const { rows } = await db.query<AllocationRow>(
+    `SELECT a.id, a.referral_id AS "referralId", lw.name AS "linkWorkerName", pw.name AS "previousLinkWorkerName", ab.name AS "allocatedByName",
+            a.allocated_at AS "allocatedAt", a.reason
+       FROM referral_allocation a JOIN app_user lw ON lw.id = a.link_worker_id
+       LEFT JOIN app_user pw ON pw.id = a.previous_link_worker_id LEFT JOIN app_user ab ON ab.id = a.allocated_by
+      WHERE a.tenant_id = $1 AND a.referral_id = ANY($2::uuid[]) ORDER BY a.allocated_at, a.id`, [tenantId, referralIds]);
+  return rows;
+}
+
+export interface LinkWorkerLoad {
+  userId: string;
+  name: string;
+  openReferrals: number;
+  samePractice: number;
+}
+
+/** Link workers in the tenant with their open caseload, and how many of it is from one practice. */
+export async function linkWorkerLoads(db: Db, tenantId: string, openStatuses: readonly string[], practiceId: string | null): Promise<LinkWorkerLoad[]> {
+  const { rows } = await db.query<LinkWorkerLoad>(
+    `SELECT u.id AS "userId", u.name,
+            count(r.id)::int AS "openReferrals",
+            count(r.id) FILTER (WHERE $3::uuid IS NOT NULL AND p.practice_id = $3)::int AS "samePractice"
+       FROM role_membership m JOIN app_user u ON u.id = m.user_id AND u.active
+       LEFT JOIN referral r ON r.tenant_id = m.tenant_id AND r.assigned_to = u.id AND r.status = ANY($2::text[])
+       LEFT JOIN person p ON p.tenant_id = r.tenant_id AND p.id = r.person_id
+      WHERE m.tenant_id = $1 AND m.role = 'link_worker'
+      GROUP BY u.id, u.name ORDER BY u.name`, [tenantId, openStatuses, practiceId]);
+  return rows;
+}
+
+export async function isLinkWorker(db: Db, tenantId: string, userId: string): Promise<boolean> {
+  const { rows } = await db.query(
+    `SELECT 1 FROM role_membership m JOIN app_user u ON u.id = m.user_id AND u.active
+      WHERE m.tenant_id = $1 AND m.user_id = $2 AND m.role = 'link_worker'`, [tenantId, userId]);
+  return rows.length > 0;
+}
+
+export async function insertContact(db: Db, tenantId: string, referralId: string, c: ContactInput, recordedBy: string): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO contact (tenant_id, referral_id, outcome, mode, minutes, approach, notes, recorded_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+    [tenantId, referralId, c.outcome, c.mode, c.minutes, c.approach, c.notes, recordedBy]);
+  return rows[0]!.id;
+}
+
+export interface ContactRow extends ContactInput {
+  id: string;
+  referralId: string;
+  occurredAt: Date;
+  recordedByName: string | null;
+}
+
+export async function contactsOf(db: Db, tenantId: string, referralIds: string[]): Promise<ContactRow[]> {
+  const { rows } = await db.query<ContactRow>(
+    `SELECT c.id, c.referral_id AS "referralId", c.outcome, c.mode, c.minutes, c.approach, c.notes, c.occurred_at AS "occurredAt", u.name AS "recordedByName"
+       FROM contact c LEFT JOIN app_user u ON u.id = c.recorded_by
+      WHERE c.tenant_id = $1 AND c.referral_id = ANY($2::uuid[]) ORDER BY c.occurred_at DESC, c.created_at DESC`, [tenantId, referralIds]);
+  return rows;
+}
+
+/** Failed attempts since the last contact made (all of them when none was made). */
+export async function failedAttemptsSinceLastContact(db: Db, tenantId: string, referralId: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM contact c
+      WHERE c.tenant_id = $1 AND c.referral_id = $2 AND c.outcome = 'attempted'
+        AND c.occurred_at > coalesce((SELECT max(occurred_at) FROM contact m WHERE m.tenant_id = $1 AND m.referral_id = $2 AND m.outcome = 'made'), '-infinity')`,
+    [tenantId, referralId]);
+  return rows[0]!.n;
+}
+
+export async function updateNextAction(db: Db, tenantId: string, id: string, version: number, nextAction: string | null, due: string | null): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE referral SET next_action = $4, next_action_due = $5, version = version + 1 WHERE tenant_id = $1 AND id = $2 AND version = $3`,
+    [tenantId, id, version, nextAction, due]);
+  return (rowCount ?? 0) > 0;
+}
+
+export async function tenantSettings(db: Db, tenantId: string): Promise<Record<string, unknown>> {
+  const { rows } = await db.query<{ settings: Record<string, unknown> }>('SELECT settings FROM tenant WHERE id = $1', [tenantId]);
+  return rows[0]?.settings ?? {};
+}
+
+export interface QueueRow {
+  id: string;
+  reference: string;
+  personId: string;
+  givenName: string;
+  familyName: string;
+  status: ReferralStatus;
+  urgency: string;
+  source: string;
+  reasons: string[];
+  receivedAt: Date;
+  daysWaiting: number;
+  practiceName: string | null;
+}
+
+/** New and accepted-but-unallocated referrals: urgent first, then oldest first. */
+export async function triageQueue(db: Db, tenantId: string): Promise<QueueRow[]> {
+  const { rows } = await db.query<QueueRow>(
+    `SELECT r.id, r.reference, r.person_id AS "personId", p.given_name AS "givenName", p.family_name AS "familyName", r.status, r.urgency,
+            r.source, r.reasons, r.received_at AS "receivedAt", (current_date - r.received_at::date) AS "daysWaiting", pr.name AS "practiceName"
+       FROM referral r JOIN person p ON p.tenant_id = r.tenant_id AND p.id = r.person_id
+       LEFT JOIN practice pr ON pr.tenant_id = r.tenant_id AND pr.id = coalesce(r.practice_id, p.practice_id)
+      WHERE r.tenant_id = $1 AND r.status IN ('received', 'triaged')
+      ORDER BY CASE r.urgency WHEN 'urgent' THEN 0 WHEN 'soon' THEN 1 ELSE 2 END, r.received_at, r.id
+      LIMIT 500`, [tenantId]);
+  return rows;
+}
+
+export interface CaseloadRow {
+  id: string;
+  reference: string;
+  personId: string;
+  givenName: string;
+  familyName: string;
+  preferredName: string | null;
+  status: ReferralStatus;
+  urgency: string;
+  assignedTo: string | null;
+  assignedToName: string | null;
+  receivedAt: Date;
+  daysWaiting: number;
+  nextAction: string | null;
+  nextActionDue: string | null;
+  overdue: boolean;
+  lastContactAt: Date | null;
+  lastContactOutcome: string | null;
+}
+
+export const CASELOAD_SORTS = {
+  waiting: 'r.received_at ASC, r.id',
+  due: 'r.next_action_due ASC NULLS LAST, r.received_at ASC, r.id',
+  name: 'p.family_name ASC, p.given_name ASC, r.id',
+  contact: 'lc.occurred_at ASC NULLS FIRST, r.id',
+} as const;
+export type CaseloadSort = keyof typeof CASELOAD_SORTS;
+
+export async function caseload(db: Db, tenantId: string, filter: { assignedTo: string | null; statuses: readonly string[]; overdueOnly: boolean; sort: CaseloadSort }): Promise<CaseloadRow[]> {
+  // The ORDER BY comes from a fixed map, never from the request.
+  const { rows } = await db.query<CaseloadRow>(
+    `SELECT r.id, r.reference, r.person_id AS "personId", p.given_name AS "givenName", p.family_name AS "familyName",
+            p.preferred_name AS "preferredName", r.status, r.urgency, r.assigned_to AS "assignedTo", u.name AS "assignedToName",
+            r.received_at AS "receivedAt", (current_date - r.received_at::date) AS "daysWaiting", r.next_action AS "nextAction",
+            r.next_action_due AS "nextActionDue", coalesce(r.next_action_due < current_date, false) AS overdue,
+            lc.occurred_at AS "lastContactAt", lc.outcome AS "lastContactOutcome"
+       FROM referral r
+       JOIN person p ON p.tenant_id = r.tenant_id AND p.id = r.person_id
+       LEFT JOIN app_user u ON u.id = r.assigned_to
+       LEFT JOIN LATERAL (SELECT c.occurred_at, c.outcome FROM contact c WHERE c.tenant_id = r.tenant_id AND c.referral_id = r.id
+                           ORDER BY c.occurred_at DESC LIMIT 1) lc ON true
+      WHERE r.tenant_id = $1 AND r.status = ANY($2::text[]) AND r.assigned_to IS NOT NULL
+        AND ($3::uuid IS NULL OR r.assigned_to = $3)
+        AND (NOT $4::boolean OR r.next_action_due < current_date)
+      ORDER BY ${CASELOAD_SORTS[filter.sort]}
+      LIMIT 2000`, [tenantId, filter.statuses, filter.assignedTo, filter.overdueOnly]);
+  return rows;
+}
+
+export interface ReferrerViewRow {
+  id: string;
+  reference: string;
+  givenName: string;
+  familyName: string;
+  dateOfBirth: string;
+  status: ReferralStatus;
+  receivedAt: Date;
+  statusChangedAt: Date;
+  referrerUserName: string | null;
+  assignedToName: string | null;
+}
+
+/** What a referrer may see: their own and their practice's referrals, status only. */
+export async function referrerReferrals(db: Db, tenantId: string, userId: string, practiceId: string | null): Promise<ReferrerViewRow[]> {
+  const { rows } = await db.query<ReferrerViewRow>(
+    `SELECT r.id, r.reference, p.given_name AS "givenName", p.family_name AS "familyName", p.date_of_birth AS "dateOfBirth", r.status,
+            r.received_at AS "receivedAt", r.status_changed_at AS "statusChangedAt", ru.name AS "referrerUserName", au.name AS "assignedToName"
+       FROM referral r JOIN person p ON p.tenant_id = r.tenant_id AND p.id = r.person_id
+       LEFT JOIN app_user ru ON ru.id = r.referrer_user_id LEFT JOIN app_user au ON au.id = r.assigned_to
+      WHERE r.tenant_id = $1 AND (r.referrer_user_id = $2 OR ($3::uuid IS NOT NULL AND r.practice_id = $3))
+      ORDER BY r.received_at DESC LIMIT 500`, [tenantId, userId, practiceId]);
+  return rows;
+}
+
+export async function practicesOf(db: Db, tenantId: string): Promise<{ id: string; name: string; odsCode: string }[]> {
+  const { rows } = await db.query<{ id: string; name: string; odsCode: string }>(
+    'SELECT id, name, ods_code AS "odsCode" FROM practice WHERE tenant_id = $1 ORDER BY name', [tenantId]);
+  return rows;
+}
+
+export async function insertDraft(db: Db, tenantId: string, userId: string, answers: object): Promise<string> {
+  const { rows } = await db.query<{ id: string }>('INSERT INTO referral_draft (tenant_id, user_id, answers) VALUES ($1, $2, $3) RETURNING id', [tenantId, userId, JSON.stringify(answers)]);
+  return rows[0]!.id;
+}
+
+export async function findDraft(db: Db, tenantId: string, userId: string, id: string): Promise<Record<string, unknown> | undefined> {
+  const { rows } = await db.query<{ answers: Record<string, unknown> }>(
+    `SELECT answers FROM referral_draft WHERE tenant_id = $1 AND user_id = $2 AND id = $3 AND created_at > now() - interval '7 days'`, [tenantId, userId, id]);
+  return rows[0]?.answers;
+}
+
+export async function updateDraft(db: Db, tenantId: string, userId: string, id: string, answers: object): Promise<void> {
+  await db.query('UPDATE referral_draft SET answers = $4 WHERE tenant_id = $1 AND user_id = $2 AND id = $3', [tenantId, userId, id, JSON.stringify(answers)]);
+}
+
+export async function deleteDraft(db: Db, tenantId: string, id: string): Promise<void> {
+  await db.query('DELETE FROM referral_draft WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
+}
+
+/** The tenant public self-referrals land in when none is configured: the first created. */
+export async function firstTenantId(db: Db): Promise<string | undefined> {
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM tenant ORDER BY created_at, id LIMIT 1');
+  return rows[0]?.id;
+}
+
+export async function userName(db: Db, userId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ name: string }>('SELECT name FROM app_user WHERE id = $1', [userId]);
+  return rows[0]?.name;
+}

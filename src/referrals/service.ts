@@ -1,0 +1,655 @@
+import { randomInt } from 'node:crypto';
+import type pg from 'pg';
+import type { Db } from '../db/database.ts';
+import { withTenant } from '../db/transaction.ts';
+import { findNeed } from '../directory/needs.ts';
+import { lookupPostcode } from '../geo/postcodes.ts';
+import { hasRole, type Actor } from '../identity/actor.ts';
+import { recordAudit } from '../identity/audit.ts';
+import { queueNotification } from '../jobs/outbox.ts';
+import { Forbidden, InvalidInput, NotFound, RuleBroken } from '../web/errors.ts';
+import {
+  ALLOCATED_STATUSES, allowedNext, canTransition, illegalTransitionMessage, isReferralStatus, OPEN_STATUSES, STATUS_LABELS,
+  type ReferralStatus,
+} from './lifecycle.ts';
+import * as q from './queries.ts';
+import { isUuid, type ContactInput, type PersonInput, type ReferralInput } from './schema.ts';
+
+export { STATUS_LABELS, allowedNext } from './lifecycle.ts';
+
+/** Where an action came from, for the audit trail. */
+export interface RequestContext {
+  requestId?: string;
+}
+
+export const STALE_RECORD_MESSAGE = 'This record changed since you opened it. Reload the page to see the latest version, then make your change again.';
+
+/** Failed contact attempts before "unable to contact" is offered, unless the tenant sets its own. */
+export const DEFAULT_UNABLE_TO_CONTACT_ATTEMPTS = 3;
+
+/** Trigram similarity of full names, with the same date of birth, above which we call it a likely duplicate. */
+export const NAME_SIMILARITY_THRESHOLD = 0.3;
+
+function requireStaff(actor: Actor) {
+  if (!hasRole(actor, 'link_worker', 'lead')) throw new Forbidden();
+}
+
+function requireLead(actor: Actor) {
+  if (!hasRole(actor, 'lead')) throw new Forbidden('Only a link worker lead can do that.');
+}
+
+function requireReferrer(actor: Actor) {
+  if (!hasRole(actor, 'referrer', 'link_worker', 'lead')) throw new Forbidden();
+}
+
+function checkId(id: string, what: string) {
+  if (!isUuid(id)) throw new NotFound(what);
+}
+
+const REFERENCE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** SP- and 8 characters from Crockford's base 32 (no I, L, O or U to misread). */
+export function newReference(): string {
+  let out = 'SP-';
+  for (let i = 0; i < 8; i++) out += REFERENCE_ALPHABET[randomInt(REFERENCE_ALPHABET.length)];
+  return out;
+}
+
+async function deprivationFor(db: Db, postcode: string | null): Promise<number | null> {
+  if (!postcode) return null;
+  const found = await lookupPostcode(db, postcode);
+  return found?.imdDecile ?? null;
+}
+
+async function unableToContactThreshold(db: Db, tenantId: string): Promise<number> {
+  const value = (await q.tenantSettings(db, tenantId)).unableToContactAttempts;
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 ? value : DEFAULT_UNABLE_TO_CONTACT_ATTEMPTS;
+}
+
+// ---------------------------------------------------------------------------------------------
+// People
+
+export async function findDuplicates(pool: pg.Pool, actor: Actor, person: Pick<PersonInput, 'nhsNumber' | 'givenName' | 'familyName' | 'dateOfBirth'>) {
+  requireReferrer(actor);
+  return withTenant(pool, actor.tenantId, (tx) => q.findDuplicates(tx, actor.tenantId, person, NAME_SIMILARITY_THRESHOLD));
+}
+
+export async function getPerson(pool: pg.Pool, actor: Actor, personId: string, context: RequestContext = {}) {
+  requireStaff(actor);
+  checkId(personId, 'person');
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const person = await q.findPerson(tx, actor.tenantId, personId);
+    if (!person) throw new NotFound('person');
+    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'person.view', entityType: 'person', entityId: personId, personId, requestId: context.requestId });
+    const ids = await q.mergedPersonIds(tx, actor.tenantId, personId);
+    const referrals = await q.referralsOfPeople(tx, actor.tenantId, ids);
+    const consents = await q.consentsOf(tx, actor.tenantId, personId);
+    return { person, referrals, consents, mergedFrom: ids.filter((id) => id !== personId) };
+  });
+}
+
+export async function updatePerson(pool: pg.Pool, actor: Actor, personId: string, version: number | undefined, input: PersonInput, context: RequestContext = {}) {
+  requireStaff(actor);
+  checkId(personId, 'person');
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const current = await q.findPerson(tx, actor.tenantId, personId);
+    if (!current || current.mergedIntoId) throw new NotFound('person');
+    if (version === undefined || version !== current.version) throw new RuleBroken(STALE_RECORD_MESSAGE);
+    if (input.nhsNumber && input.nhsNumber !== current.nhsNumber) {
+      const other = await q.findLivePersonByNhsNumber(tx, actor.tenantId, input.nhsNumber);
+      if (other && other.id !== personId) {
+        throw new InvalidInput([{ field: 'nhsNumber', message: 'Another record already has this NHS number. Merge the two records instead.' }]);
+      }
+    }
+    const next = await q.updatePerson(tx, actor.tenantId, personId, version, input, await deprivationFor(tx, input.postcode));
+    if (next === undefined) throw new RuleBroken(STALE_RECORD_MESSAGE);
+    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'person.update', entityType: 'person', entityId: personId, personId, requestId: context.requestId });
+    return { version: next };
+  });
+}
+
+/**
+ * Merges `duplicateId` into `survivorId`: every referral and consent moves to the survivor, and
+ * the duplicate stays (marked merged) so the audit events that name it still resolve; the person
+ * audit trail reads both.
+ */
+export async function mergePeople(pool: pg.Pool, actor: Actor, survivorId: string, duplicateId: string, context: RequestContext = {}) {
+  requireStaff(actor);
+  checkId(survivorId, 'person');
+  checkId(duplicateId, 'person');
+  if (survivorId === duplicateId) throw new RuleBroken('Choose two different records to merge.');
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const survivor = await q.findPerson(tx, actor.tenantId, survivorId);
+    const duplicate = await q.findPerson(tx, actor.tenantId, duplicateId);
+    if (!survivor || survivor.mergedIntoId || !duplicate || duplicate.mergedIntoId) throw new NotFound('person');
+    if (survivor.nhsNumber && duplicate.nhsNumber && survivor.nhsNumber !== duplicate.nhsNumber) {
+      throw new RuleBroken('These records have different NHS numbers, so they are different people. They cannot be merged.');
+    }
+    const moved = await q.moveReferralsAndConsents(tx, actor.tenantId, duplicateId, survivorId);
+    await q.markMerged(tx, actor.tenantId, duplicateId, survivorId);
+    if (!survivor.nhsNumber && duplicate.nhsNumber) await q.setNhsNumberIfMissing(tx, actor.tenantId, survivorId, duplicate.nhsNumber);
+    const reason = `Merged record ${duplicateId} into ${survivorId}: ${moved.referrals} referral(s), ${moved.consents} consent(s) moved`;
+    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'person.merge', entityType: 'person', entityId: survivorId, personId: survivorId, reason, requestId: context.requestId });
+    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'person.merged-away', entityType: 'person', entityId: duplicateId, personId: duplicateId, reason, requestId: context.requestId });
+    return moved;
+  });
+}
+
+/** Every audit event about this person, including those recorded against records merged into it. */
+export async function personAuditTrail(pool: pg.Pool, actor: Actor, personId: string) {
+  requireStaff(actor);
+  checkId(personId, 'person');
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const ids = await q.mergedPersonIds(tx, actor.tenantId, personId);
+    const { rows } = await tx.query<{ action: string; personId: string; occurredAt: Date; reason: string | null }>(
+      `SELECT action, person_id AS "personId", occurred_at AS "occurredAt", reason FROM audit_event
+        WHERE tenant_id = $1 AND person_id = ANY($2::text[]) ORDER BY seq`, [actor.tenantId, ids]);
+    return rows;
+  });
+}
+
+export async function withdrawConsent(pool: pg.Pool, actor: Actor, personId: string, consentId: string, reason: string | null, context: RequestContext = {}) {
+  requireStaff(actor);
+  checkId(personId, 'person');
+  checkId(consentId, 'consent');
+  await withTenant(pool, actor.tenantId, async (tx) => {
+    if (!await q.withdrawConsent(tx, actor.tenantId, consentId, personId, actor.userId, reason)) throw new NotFound('consent');
+    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'consent.withdraw', entityType: 'consent', entityId: consentId, personId, reason, requestId: context.requestId });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Intake
+
+export interface IntakeInput {
+  person: PersonInput;
+  referral: ReferralInput;
+  /**
+   * 'new' creates a record; a person id attaches the referral to that record; 'auto' (public and
+   * machine intake) reuses the live record with the same NHS number, if any, silently.
+   */
+  personChoice: 'new' | 'auto' | string;
+  /** Who gave consent when no user did: "the person, online", "GP system". */
+  consentRecordedByDescription?: string;
+}
+
+export interface IntakeResult {
+  referralId: string;
+  reference: string;
+  personId: string;
+}
+
+/**
+ * The one way a referral enters Signpost: staff forms, the public self-referral form and FHIR
+ * intake all land here, inside the caller's tenant transaction. `actor` is null for the public and
+ * for machine intake. Writes the person (or reuses one), the referral, its first transition,
+ * consent records and audit events.
+ */
+export async function intakeReferral(tx: Db, tenantId: string, actor: Actor | null, input: IntakeInput, context: RequestContext = {}): Promise<IntakeResult> {
+  if (!input.referral.consentToRefer) {
+    throw new InvalidInput([{ field: 'consentToRefer', message: 'The person must agree to the referral before it is sent' }]);
+  }
+  let personId: string | undefined;
+  if (input.personChoice === 'auto') {
+    if (input.person.nhsNumber) personId = (await q.findLivePersonByNhsNumber(tx, tenantId, input.person.nhsNumber))?.id;
+  } else if (input.personChoice !== 'new') {
+    checkId(input.personChoice, 'person');
+    const existing = await q.findPerson(tx, tenantId, input.personChoice);
+    if (!existing || existing.mergedIntoId) throw new NotFound('person');
+    if (input.person.nhsNumber && existing.nhsNumber && existing.nhsNumber !== input.person.nhsNumber) {
+      throw new InvalidInput([{ field: 'personChoice', message: 'The record you chose has a different NHS number. Choose another record or create a new one.' }]);
+    }
+    personId = existing.id;
+    if (!existing.nhsNumber && input.person.nhsNumber) await q.setNhsNumberIfMissing(tx, tenantId, personId, input.person.nhsNumber);
+  } else if (input.person.nhsNumber && await q.findLivePersonByNhsNumber(tx, tenantId, input.person.nhsNumber)) {
+    throw new InvalidInput([{ field: 'personChoice', message: 'A record with this NHS number already exists. Choose it instead of creating a new one.' }]);
+  }
+  const createdPerson = !personId;
+  if (!personId) personId = await q.insertPerson(tx, tenantId, input.person, await deprivationFor(tx, input.person.postcode));
+
+  const referrerIsPracticeStaff = actor && hasRole(actor, 'referrer') && actor.practiceId;
+  const practiceId = referrerIsPracticeStaff ? actor.practiceId : (input.person.practiceId ?? null);
+  let inserted: { id: string; receivedAt: Date } | undefined;
+  let reference = '';
+  for (let attempt = 0; !inserted; attempt++) {
+    reference = newReference();
+    try {
+      // A savepoint, so a (vanishingly rare) clash of references can be retried in this transaction.
+      await tx.query('SAVEPOINT referral_reference');
+      inserted = await q.insertReferral(tx, tenantId, {
+        ...input.referral, reference, personId, referrerUserId: actor?.userId ?? null, practiceId,
+        referrerName: input.referral.referrerName ?? actor?.name ?? null,
+        referrerEmail: input.referral.referrerEmail ?? (actor && hasRole(actor, 'referrer') ? actor.email : null),
+      });
+      await tx.query('RELEASE SAVEPOINT referral_reference');
+    } catch (error) {
+      await tx.query('ROLLBACK TO SAVEPOINT referral_reference');
+      if (attempt >= 3 || !/referral_tenant_id_reference_key/.test((error as Error).message)) throw error;
+    }
+  }
+  const referralId = inserted.id;
+  await q.insertTransition(tx, tenantId, { referralId, from: null, to: 'received', byUserId: actor?.userId ?? null, reason: `Referral received (${input.referral.channel})` });
+  const recordedBy = actor?.userId ?? null;
+  const description = actor ? null : (input.consentRecordedByDescription ?? 'The person, online');
+  await q.insertConsent(tx, tenantId, { personId, referralId, kind: 'refer', recordedBy, recordedByDescription: description });
+  if (input.referral.consentToShare) await q.insertConsent(tx, tenantId, { personId, referralId, kind: 'share', recordedBy, recordedByDescription: description });
+  if (input.person.contactChannels.length > 0) await q.insertConsent(tx, tenantId, { personId, referralId, kind: 'contact', recordedBy, recordedByDescription: description });
+  if (createdPerson) {
+    await recordAudit(tx, { actor: actor ?? undefined, tenantId, action: 'person.create', entityType: 'person', entityId: personId, personId, requestId: context.requestId });
+  }
+  await recordAudit(tx, { actor: actor ?? undefined, tenantId, action: 'referral.create', entityType: 'referral', entityId: referralId, personId, reason: input.referral.channel, requestId: context.requestId });
+  return { referralId, reference, personId };
+}
+
+/** A staff referral (referrer, or a link worker entering a letter or phone referral). */
+export async function submitStaffReferral(pool: pg.Pool, actor: Actor, input: IntakeInput, context: RequestContext = {}): Promise<IntakeResult> {
+  requireReferrer(actor);
+  if (input.personChoice === 'auto') throw new InvalidInput([{ field: 'personChoice', message: 'Choose a record or create a new one' }]);
+  return withTenant(pool, actor.tenantId, (tx) => intakeReferral(tx, actor.tenantId, actor, input, context));
+}
+
+/**
+ * A public self-referral. The answer is the same whether or not the person already has a record,
+ * so the form cannot be used to find out who is known to the service.
+ */
+export async function submitSelfReferral(pool: pg.Pool, tenantId: string, person: PersonInput, referral: ReferralInput, context: RequestContext = {}): Promise<{ reference: string }> {
+  return withTenant(pool, tenantId, async (tx) => {
+    const result = await intakeReferral(tx, tenantId, null, { person, referral: { ...referral, source: 'self', channel: 'self' }, personChoice: 'auto' }, context);
+    const personalisation = { reference: result.reference };
+    if (person.email && (person.contactChannels.length === 0 || person.contactChannels.includes('email'))) {
+      await queueNotification(tx, { tenantId, channel: 'email', recipient: person.email, template: 'self_referral_confirmation', personalisation, idempotencyKey: `self-referral:${result.referralId}` });
+    } else if (person.phone && person.contactChannels.includes('sms')) {
+      await queueNotification(tx, { tenantId, channel: 'sms', recipient: person.phone, template: 'self_referral_confirmation', personalisation, idempotencyKey: `self-referral:${result.referralId}` });
+    }
+    return { reference: result.reference };
+  });
+}
+
+/** The tenant public self-referrals land in: the configured one, or the first tenant created. */
+export async function selfReferralTenant(pool: pg.Pool, configured: string | undefined): Promise<string | undefined> {
+  return configured ?? q.firstTenantId(pool);
+}
+
+// Staff referral drafts: the question pages save their answers here until "check your answers".
+
+export async function startDraft(pool: pg.Pool, actor: Actor, answers: Record<string, unknown>): Promise<string> {
+  requireReferrer(actor);
+  return withTenant(pool, actor.tenantId, (tx) => q.insertDraft(tx, actor.tenantId, actor.userId, answers));
+}
+
+export async function getDraft(pool: pg.Pool, actor: Actor, draftId: string): Promise<Record<string, unknown>> {
+  requireReferrer(actor);
+  checkId(draftId, 'referral');
+  const answers = await withTenant(pool, actor.tenantId, (tx) => q.findDraft(tx, actor.tenantId, actor.userId, draftId));
+  if (!answers) throw new NotFound('referral');
+  return answers;
+}
+
+export async function saveDraft(pool: pg.Pool, actor: Actor, draftId: string, answers: Record<string, unknown>): Promise<void> {
+  requireReferrer(actor);
+  checkId(draftId, 'referral');
+  await withTenant(pool, actor.tenantId, (tx) => q.updateDraft(tx, actor.tenantId, actor.userId, draftId, answers));
+}
+
+export async function submitDraft(pool: pg.Pool, actor: Actor, draftId: string, input: IntakeInput, context: RequestContext = {}): Promise<IntakeResult> {
+  requireReferrer(actor);
+  checkId(draftId, 'referral');
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    if (!await q.findDraft(tx, actor.tenantId, actor.userId, draftId)) throw new NotFound('referral');
+    const result = await intakeReferral(tx, actor.tenantId, actor, input, context);
+    await q.deleteDraft(tx, actor.tenantId, draftId);
+    return result;
+  });
+}
+
+export async function practices(pool: pg.Pool, actor: Actor) {
+  return withTenant(pool, actor.tenantId, (tx) => q.practicesOf(tx, actor.tenantId));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Life cycle
+
+export interface TransitionRequest {
+  to: ReferralStatus | string;
+  reason?: string | null;
+  /** The version the person saw; a different current version is refused as a stale edit. */
+  version?: number;
+  notSuitableReason?: string | null;
+  redirectedTo?: string | null;
+}
+
+async function applyTransition(tx: Db, actor: Actor, referral: q.ReferralRow, to: ReferralStatus, reason: string | null, extra: { notSuitableReason?: string | null; redirectedTo?: string | null } = {}, context: RequestContext = {}) {
+  if (!canTransition(referral.status, to)) throw new RuleBroken(illegalTransitionMessage(referral.status, to), 'status');
+  await q.setStatus(tx, actor.tenantId, referral.id, to, extra);
+  await q.insertTransition(tx, actor.tenantId, { referralId: referral.id, from: referral.status, to, byUserId: actor.userId, reason });
+  await recordAudit(tx, {
+    actor, tenantId: actor.tenantId, action: 'referral.transition', entityType: 'referral', entityId: referral.id, personId: referral.personId,
+    reason: `${referral.status} -> ${to}${reason ? `: ${reason}` : ''}`, requestId: context.requestId,
+  });
+  referral.status = to;
+  referral.version += 1;
+}
+
+async function lockReferral(tx: Db, actor: Actor, referralId: string, version: number | undefined): Promise<q.ReferralRow> {
+  checkId(referralId, 'referral');
+  const referral = await q.findReferral(tx, actor.tenantId, referralId, { lock: true });
+  if (!referral) throw new NotFound('referral');
+  if (version !== undefined && version !== referral.version) throw new RuleBroken(STALE_RECORD_MESSAGE);
+  return referral;
+}
+
+/** Moves a referral along its life cycle, refusing anything the transition table does not allow. */
+export async function transitionReferral(pool: pg.Pool, actor: Actor, referralId: string, request: TransitionRequest, context: RequestContext = {}) {
+  requireStaff(actor);
+  if (!isReferralStatus(request.to)) throw new InvalidInput([{ field: 'status', message: 'Select what happened from the list' }]);
+  const to = request.to;
+  if (to === 'unable_to_contact') return markUnableToContact(pool, actor, referralId, { version: request.version, reason: request.reason ?? null }, context);
+  if (['triaged', 'not_suitable', 'allocated'].includes(to)) requireLead(actor);
+  const reason = request.reason?.trim() || null;
+  if (to === 'not_suitable') {
+    const errors = [];
+    if (!request.notSuitableReason?.trim()) errors.push({ field: 'notSuitableReason', message: 'Enter why the referral is not suitable' });
+    if (!request.redirectedTo?.trim()) errors.push({ field: 'redirectedTo', message: 'Enter where the person was redirected (or "nowhere" and why)' });
+    if (errors.length) throw new InvalidInput(errors);
+  }
+  if ((to === 'declined' || to === 'withdrawn') && !reason) {
+    throw new InvalidInput([{ field: 'reason', message: to === 'declined' ? 'Enter why the person declined' : 'Enter why the referral was withdrawn' }]);
+  }
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const referral = await lockReferral(tx, actor, referralId, request.version);
+    await applyTransition(tx, actor, referral, to, reason ?? (to === 'not_suitable' ? request.notSuitableReason!.trim() : null), {
+      notSuitableReason: request.notSuitableReason?.trim() || null, redirectedTo: request.redirectedTo?.trim() || null,
+    }, context);
+    return { status: referral.status, version: referral.version };
+  });
+}
+
+/** Triage: the lead accepts the referral for the service. */
+export async function acceptReferral(pool: pg.Pool, actor: Actor, referralId: string, version?: number, context: RequestContext = {}) {
+  requireLead(actor);
+  return transitionReferral(pool, actor, referralId, { to: 'triaged', reason: 'Accepted at triage', version }, context);
+}
+
+export interface AllocationSuggestion {
+  workers: (q.LinkWorkerLoad & { suggested: boolean })[];
+  suggestedUserId: string | undefined;
+}
+
+/**
+ * Suggests the link worker with the lightest open caseload, counting each person they already
+ * support from the same practice as a few fewer (a worker who knows the practice is worth a little).
+ */
+export async function suggestAllocation(pool: pg.Pool, actor: Actor, referralId: string): Promise<AllocationSuggestion & { referral: q.ReferralRow }> {
+  requireLead(actor);
+  checkId(referralId, 'referral');
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const referral = await q.findReferral(tx, actor.tenantId, referralId);
+    if (!referral) throw new NotFound('referral');
+    const practiceId = referral.personPracticeId ?? referral.practiceId;
+    const loads = await q.linkWorkerLoads(tx, actor.tenantId, OPEN_STATUSES, practiceId);
+    const score = (w: q.LinkWorkerLoad) => w.openReferrals - Math.min(w.samePractice, 3) * 2;
+    const candidates = loads.filter((w) => w.userId !== referral.assignedTo);
+    const best = [...candidates].sort((a, b) => score(a) - score(b) || a.name.localeCompare(b.name))[0];
+    return {
+      referral,
+      workers: loads.map((w) => ({ ...w, suggested: w.userId === best?.userId })),
+      suggestedUserId: best?.userId,
+    };
+  });
+}
+
+/**
+ * Allocates (or reallocates) a referral to a link worker. A new referral is accepted on the way
+ * (two transition rows); reallocation keeps the status and adds an allocation row.
+ */
+export async function allocateReferral(pool: pg.Pool, actor: Actor, referralId: string, input: { linkWorkerId: string; reason?: string | null; version?: number }, context: RequestContext = {}) {
+  requireLead(actor);
+  if (!isUuid(input.linkWorkerId)) throw new InvalidInput([{ field: 'linkWorkerId', message: 'Select a link worker' }]);
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const referral = await lockReferral(tx, actor, referralId, input.version);
+    if (!await q.isLinkWorker(tx, actor.tenantId, input.linkWorkerId)) throw new InvalidInput([{ field: 'linkWorkerId', message: 'Select a link worker from the list' }]);
+    const reason = input.reason?.trim() || null;
+    const previous = referral.assignedTo;
+    if (ALLOCATED_STATUSES.includes(referral.status)) {
+      if (previous === input.linkWorkerId) throw new RuleBroken('This referral is already allocated to that link worker.', 'linkWorkerId');
+    } else {
+      if (referral.status === 'received') await applyTransition(tx, actor, referral, 'triaged', 'Accepted at allocation', {}, context);
+      await applyTransition(tx, actor, referral, 'allocated', reason, {}, context);
+    }
+    await q.setAssignee(tx, actor.tenantId, referral.id, input.linkWorkerId);
+    await q.insertAllocation(tx, actor.tenantId, { referralId: referral.id, linkWorkerId: input.linkWorkerId, previousLinkWorkerId: previous, allocatedBy: actor.userId, reason });
+    await recordAudit(tx, {
+      actor, tenantId: actor.tenantId, action: previous ? 'referral.reallocate' : 'referral.allocate', entityType: 'referral', entityId: referral.id,
+      personId: referral.personId, reason: `to ${input.linkWorkerId}${reason ? `: ${reason}` : ''}`, requestId: context.requestId,
+    });
+    return { status: referral.status };
+  });
+}
+
+export async function getReferral(pool: pg.Pool, actor: Actor, referralId: string, context: RequestContext = {}) {
+  requireStaff(actor);
+  checkId(referralId, 'referral');
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const referral = await q.findReferral(tx, actor.tenantId, referralId);
+    if (!referral) throw new NotFound('referral');
+    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'referral.view', entityType: 'referral', entityId: referralId, personId: referral.personId, requestId: context.requestId });
+    const transitions = await q.transitionsOf(tx, actor.tenantId, [referralId]);
+    const contacts = await q.contactsOf(tx, actor.tenantId, [referralId]);
+    const allocations = await q.allocationsOf(tx, actor.tenantId, [referralId]);
+    const failedAttempts = await q.failedAttemptsSinceLastContact(tx, actor.tenantId, referralId);
+    const threshold = await unableToContactThreshold(tx, actor.tenantId);
+    return {
+      referral, transitions, contacts, allocations, failedAttempts, threshold,
+      offerUnableToContact: referral.status === 'allocated' && failedAttempts >= threshold,
+      allowedNext: allowedNext(referral.status),
+      waiting: waitingTimes(referral.receivedAt, transitions),
+      reasons: referral.reasons.map((code) => ({ code, label: findNeed(code)?.label ?? code, snomed: findNeed(code)?.snomed })),
+    };
+  });
+}
+
+export interface WaitingTimes {
+  /** Days from the referral arriving to the first contact made, when there has been one. */
+  toFirstContactDays: number | null;
+  toAssessmentDays: number | null;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Waiting times from the transition rows: the first move into "in contact" and into "assessed". */
+export function waitingTimes(receivedAt: Date, transitions: { toStatus: string; occurredAt: Date }[]): WaitingTimes {
+  const first = (status: string) => transitions.find((t) => t.toStatus === status)?.occurredAt;
+  const days = (at: Date | undefined) => (at ? Math.round(((at.getTime() - receivedAt.getTime()) / DAY_MS) * 10) / 10 : null);
+  return { toFirstContactDays: days(first('in_contact')), toAssessmentDays: days(first('assessed')) };
+}
+
+/** Waiting times for one referral, read from its transitions. */
+export async function referralWaitingTimes(pool: pg.Pool, actor: Actor, referralId: string): Promise<WaitingTimes> {
+  requireStaff(actor);
+  checkId(referralId, 'referral');
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const referral = await q.findReferral(tx, actor.tenantId, referralId);
+    if (!referral) throw new NotFound('referral');
+    return waitingTimes(referral.receivedAt, await q.transitionsOf(tx, actor.tenantId, [referralId]));
+  });
+}
+
+export async function setNextAction(pool: pg.Pool, actor: Actor, referralId: string, input: { nextAction: string; due: string; version: number | undefined }, context: RequestContext = {}) {
+  requireStaff(actor);
+  const errors = [];
+  const nextAction = input.nextAction.trim();
+  if (nextAction.length > 500) errors.push({ field: 'nextAction', message: 'Next action must be 500 characters or fewer' });
+  let due: string | null = null;
+  if (input.due) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(input.due) || Number.isNaN(Date.parse(input.due))) errors.push({ field: 'due', message: 'Due date must be a real date' });
+    else due = input.due;
+  }
+  if (nextAction && !due) errors.push({ field: 'due', message: 'Enter when the next action is due' });
+  if (errors.length) throw new InvalidInput(errors);
+  await withTenant(pool, actor.tenantId, async (tx) => {
+    const referral = await lockReferral(tx, actor, referralId, input.version);
+    if (input.version === undefined || !await q.updateNextAction(tx, actor.tenantId, referralId, input.version, nextAction || null, due)) {
+      throw new RuleBroken(STALE_RECORD_MESSAGE);
+    }
+    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'referral.next-action', entityType: 'referral', entityId: referralId, personId: referral.personId, requestId: context.requestId });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contacts
+
+/**
+ * Records a contact. The first contact made moves an allocated (or unable-to-contact) referral to
+ * "in contact". Returns how many attempts have failed since the last contact made, and whether
+ * "unable to contact" is now offered.
+ */
+export async function recordContact(pool: pg.Pool, actor: Actor, referralId: string, input: ContactInput, context: RequestContext = {}) {
+  requireStaff(actor);
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const referral = await lockReferral(tx, actor, referralId, undefined);
+    if (!ALLOCATED_STATUSES.includes(referral.status) && referral.status !== 'unable_to_contact') {
+      throw new RuleBroken(`Contacts can be recorded once the referral is allocated. It is "${STATUS_LABELS[referral.status]}".`);
+    }
+    const contactId = await q.insertContact(tx, actor.tenantId, referral.id, input, actor.userId);
+    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'contact.create', entityType: 'contact', entityId: contactId, personId: referral.personId, reason: input.outcome, requestId: context.requestId });
+    if (input.outcome === 'made' && (referral.status === 'allocated' || referral.status === 'unable_to_contact')) {
+      await applyTransition(tx, actor, referral, 'in_contact', 'First contact made', {}, context);
+    }
+    const failedAttempts = await q.failedAttemptsSinceLastContact(tx, actor.tenantId, referral.id);
+    const threshold = await unableToContactThreshold(tx, actor.tenantId);
+    return { contactId, status: referral.status, failedAttempts, offerUnableToContact: referral.status === 'allocated' && failedAttempts >= threshold };
+  });
+}
+
+/**
+ * "Unable to contact", offered once the tenant's number of failed attempts is reached. Writes to
+ * the referrer through the notification outbox.
+ */
+export async function markUnableToContact(pool: pg.Pool, actor: Actor, referralId: string, input: { version?: number; reason?: string | null }, context: RequestContext = {}) {
+  requireStaff(actor);
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const referral = await lockReferral(tx, actor, referralId, input.version);
+    if (!canTransition(referral.status, 'unable_to_contact')) throw new RuleBroken(illegalTransitionMessage(referral.status, 'unable_to_contact'), 'status');
+    const failed = await q.failedAttemptsSinceLastContact(tx, actor.tenantId, referral.id);
+    const threshold = await unableToContactThreshold(tx, actor.tenantId);
+    if (failed < threshold) {
+      throw new RuleBroken(`"Unable to contact" is offered after ${threshold} failed attempts. ${failed} ${failed === 1 ? 'has' : 'have'} been recorded.`, 'status');
+    }
+    await applyTransition(tx, actor, referral, 'unable_to_contact', input.reason?.trim() || `${failed} attempts to make contact failed`, {}, context);
+    const recipient = referral.referrerEmail ?? referral.referrerUserEmail;
+    let letterQueued = false;
+    if (recipient && referral.source !== 'self') {
+      letterQueued = !!await queueNotification(tx, {
+        tenantId: actor.tenantId, channel: 'email', recipient, template: 'unable_to_contact',
+        personalisation: {
+          reference: referral.reference, referrer_name: referral.referrerName ?? referral.referrerUserName ?? 'colleague',
+          person_name: `${referral.givenName} ${referral.familyName}`, date_of_birth: referral.dateOfBirth, attempts: String(failed),
+        },
+        idempotencyKey: `unable-to-contact:${referral.id}`,
+      });
+    }
+    return { status: referral.status, letterQueued };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Triage, caseload, referrer view
+
+export async function triageQueue(pool: pg.Pool, actor: Actor, context: RequestContext = {}) {
+  requireLead(actor);
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const rows = await q.triageQueue(tx, actor.tenantId);
+    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'triage.view', entityType: 'referral', reason: `${rows.length} referrals listed`, requestId: context.requestId });
+    return rows;
+  });
+}
+
+export interface CaseloadFilter {
+  /** A user id, 'all' (leads only) or undefined for the actor's own. */
+  worker?: string;
+  status?: string;
+  overdueOnly?: boolean;
+  sort?: string;
+}
+
+export async function caseload(pool: pg.Pool, actor: Actor, filter: CaseloadFilter = {}, context: RequestContext = {}) {
+  requireStaff(actor);
+  const isLead = hasRole(actor, 'lead');
+  let assignedTo: string | null = actor.userId;
+  if (filter.worker && filter.worker !== actor.userId) {
+    if (!isLead) throw new Forbidden('You can see your own caseload. A lead can see everyone’s.');
+    if (filter.worker === 'all') assignedTo = null;
+    else if (isUuid(filter.worker)) assignedTo = filter.worker;
+    else throw new InvalidInput([{ field: 'worker', message: 'Select a link worker from the list' }]);
+  } else if (!filter.worker && isLead && !hasRole(actor, 'link_worker')) {
+    assignedTo = null;
+  }
+  const statuses = filter.status && OPEN_STATUSES.includes(filter.status as ReferralStatus) ? [filter.status] : OPEN_STATUSES;
+  const sort = (filter.sort && filter.sort in q.CASELOAD_SORTS ? filter.sort : 'waiting') as q.CaseloadSort;
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const rows = await q.caseload(tx, actor.tenantId, { assignedTo, statuses, overdueOnly: !!filter.overdueOnly, sort });
+    const workers = isLead ? await q.linkWorkerLoads(tx, actor.tenantId, OPEN_STATUSES, null) : [];
+    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'caseload.view', entityType: 'caseload', entityId: assignedTo, reason: `${rows.length} referrals listed`, requestId: context.requestId });
+    return { rows, overdue: rows.filter((r) => r.overdue).length, assignedTo, sort, status: statuses.length === 1 ? statuses[0] : '', workers, isLead };
+  });
+}
+
+export async function referrerView(pool: pg.Pool, actor: Actor, context: RequestContext = {}) {
+  if (!hasRole(actor, 'referrer')) throw new Forbidden();
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const rows = await q.referrerReferrals(tx, actor.tenantId, actor.userId, actor.practiceId);
+    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'referrer-view.view', entityType: 'referral', reason: `${rows.length} referrals listed`, requestId: context.requestId });
+    return rows;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Person timeline
+
+export interface TimelineEntry {
+  at: Date;
+  kind: string;
+  title: string;
+  detail?: string;
+  referralId?: string;
+  href?: string;
+}
+
+/** Another area (assessments, plans, social prescriptions, outcomes) adds its entries here. */
+export type TimelineSource = (tx: Db, tenantId: string, personIds: string[], referralIds: string[]) => Promise<TimelineEntry[]>;
+
+const timelineSources: TimelineSource[] = [];
+
+export function registerTimelineSource(source: TimelineSource): void {
+  timelineSources.push(source);
+}
+
+/** The person page: their record and everything that happened, newest first. */
+export async function personPage(pool: pg.Pool, actor: Actor, personId: string, context: RequestContext = {}) {
+  const page = await getPerson(pool, actor, personId, context);
+  const referralIds = page.referrals.map((r) => r.id);
+  const timeline = await withTenant(pool, actor.tenantId, async (tx) => {
+    const entries: TimelineEntry[] = [];
+    for (const r of page.referrals) {
+      entries.push({ at: r.receivedAt, kind: 'referral', title: `Referral ${r.reference} received`, detail: r.reasons.map((c) => findNeed(c)?.label ?? c).join(', '), referralId: r.id, href: `/referrals/${r.id}` });
+    }
+    for (const t of await q.transitionsOf(tx, actor.tenantId, referralIds)) {
+      if (t.fromStatus === null) continue;
+      entries.push({ at: t.occurredAt, kind: 'transition', title: `${STATUS_LABELS[t.fromStatus]} → ${STATUS_LABELS[t.toStatus]}`, detail: [t.reason, t.byUserName ? `by ${t.byUserName}` : ''].filter(Boolean).join(' · '), referralId: t.referralId });
+    }
+    for (const a of await q.allocationsOf(tx, actor.tenantId, referralIds)) {
+      entries.push({ at: a.allocatedAt, kind: 'allocation', title: a.previousLinkWorkerName ? `Reallocated from ${a.previousLinkWorkerName} to ${a.linkWorkerName}` : `Allocated to ${a.linkWorkerName}`, detail: [a.reason, a.allocatedByName ? `by ${a.allocatedByName}` : ''].filter(Boolean).join(' · '), referralId: a.referralId });
+    }
+    for (const c of await q.contactsOf(tx, actor.tenantId, referralIds)) {
+      entries.push({ at: c.occurredAt, kind: 'contact', title: c.outcome === 'made' ? 'Contact made' : 'Contact attempted', detail: [c.mode.replace(/_/g, ' '), c.minutes !== null ? `${c.minutes} minutes` : '', c.recordedByName ? `by ${c.recordedByName}` : ''].filter(Boolean).join(' · '), referralId: c.referralId });
+    }
+    for (const c of page.consents) {
+      entries.push({ at: c.recordedAt, kind: 'consent', title: `Consent recorded: ${c.kind}`, detail: c.recordedByName ?? c.recordedByDescription ?? undefined });
+      if (c.withdrawnAt) entries.push({ at: c.withdrawnAt, kind: 'consent', title: `Consent withdrawn: ${c.kind}`, detail: c.withdrawnReason ?? undefined });
+    }
+    const ids = [personId, ...page.mergedFrom];
+    for (const source of timelineSources) entries.push(...await source(tx, actor.tenantId, ids, referralIds));
+    return entries.sort((a, b) => b.at.getTime() - a.at.getTime());
+  });
+  return { ...page, timeline };
+}
