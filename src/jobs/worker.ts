@@ -32,7 +32,9 @@ const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) 
 });
 
 function describe(error: unknown): string {
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  // A plain Error's name adds nothing for the admin who reads this; a TypeError's does.
+  const message = error instanceof Error && !['Error', 'PermanentJobError'].includes(error.name) ? `${error.name}: ${error.message}`
+    : error instanceof Error ? error.message : String(error);
   return message.slice(0, 2000);
 }
 
