@@ -254,3 +254,16 @@ export async function listTenantIds(db: Db): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>('SELECT id FROM tenant ORDER BY id');
   return rows.map((r) => r.id);
 }
+
+/**
+ * Deletes finished jobs (done or cancelled) last changed before `before` whose idempotency key can
+ * never come round again: none, a schedule run's (it names its time), or one of `kinds` (whose keys
+ * name a row that is itself idempotent). Other keyed jobs stay, so an area's reminder key is never
+ * free to be used a second time; dead jobs stay for admins.
+ */
+export async function pruneFinishedJobs(db: Db, before: Date, kinds: string[]): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM job WHERE state IN ('succeeded', 'cancelled') AND updated_at < $1
+        AND (idempotency_key IS NULL OR idempotency_key LIKE 'schedule:%' OR kind = ANY($2::text[]))`, [before, kinds]);
+  return rowCount ?? 0;
+}

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import './fan-out.ts';
+import './maintenance.ts';
 import { registerNotificationJobs, notifySettings } from './notify.ts';
 import type { JobLog } from './queue.ts';
 import { JobWorker } from './worker.ts';
