@@ -238,3 +238,22 @@ test('the outbox page exists only in demo mode', async () => {
   assert.equal((await plain.inject({ url: '/admin/outbox', cookies })).statusCode, 404);
   await plain.close();
 });
+
+test('an admin form posted with a wrong CSRF token is refused with 403 and nothing changes', async () => {
+  const tenant = await aTenant(database);
+  const admin = await aUserWithPassword(database, { tenantId: tenant.id, roles: ['admin'] });
+  const target = await aUserWithPassword(database, { tenantId: tenant.id, roles: ['lead'] });
+  const cookies = await signInAs(app, database, admin);
+  const page = await formSession(app, '/admin/users/invite', cookies);
+  const forged = (url: string, body: string) => app.inject({ method: 'POST', url, cookies: page.cookies, headers: formHeaders, payload: `${body}&_csrf=forged-token` });
+  const invite = await forged('/admin/users/invite', 'name=Fay+Forged&email=fay.forged%40example.nhs.uk&roles=admin');
+  assert.equal(invite.statusCode, 403);
+  assert.match(invite.body, /This form has expired/);
+  assert.equal((await forged(`/admin/users/${target.userId}/deactivate`, 'x=1')).statusCode, 403);
+  assert.equal((await forged(`/admin/users/${target.userId}/roles`, 'roles=admin')).statusCode, 403);
+  const noToken = await app.inject({ method: 'POST', url: '/admin/users/invite', cookies: page.cookies, headers: formHeaders, payload: 'name=Fay&email=fay.forged%40example.nhs.uk&roles=admin' });
+  assert.equal(noToken.statusCode, 403);
+  assert.equal((await database.pool.query(`SELECT 1 FROM app_user WHERE email = 'fay.forged@example.nhs.uk'`)).rows.length, 0);
+  const { rows } = await database.pool.query('SELECT role FROM role_membership WHERE user_id = $1', [target.userId]);
+  assert.deepEqual(rows.map((r) => r.role), ['lead']);
+});
