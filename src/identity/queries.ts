@@ -249,14 +249,18 @@ export interface AuditRow {
   personId: string | null;
   reason: string | null;
   requestId: string | null;
+  /** The name of the user the event is about, when it is about a user. */
+  subjectName: string | null;
 }
 
 /** Audit events of the current tenant, newest first, filtered. */
 export async function searchAudit(db: Db, filter: { userId?: string; personId?: string; from?: string; to?: string; limit: number }): Promise<AuditRow[]> {
   const { rows } = await db.query<AuditRow>(
     `SELECT e.seq, e.occurred_at AS "occurredAt", e.user_id AS "userId", u.name AS "userName", e.roles, e.action,
-            e.entity_type AS "entityType", e.entity_id AS "entityId", e.person_id AS "personId", e.reason, e.request_id AS "requestId"
+            e.entity_type AS "entityType", e.entity_id AS "entityId", e.person_id AS "personId", e.reason, e.request_id AS "requestId",
+            s.name AS "subjectName"
        FROM audit_event e LEFT JOIN app_user u ON u.id = e.user_id
+       LEFT JOIN app_user s ON e.entity_type = 'user' AND s.id::text = e.entity_id
       WHERE ($1::uuid IS NULL OR e.user_id = $1)
         AND ($2::text IS NULL OR e.person_id = $2)
         AND ($3::date IS NULL OR e.occurred_at >= $3::date)
