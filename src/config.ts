@@ -23,6 +23,8 @@ export interface Config {
   notifyTemplates: Record<string, string>;
   /** How long a job worker's claim lasts; a worker that dies holds its jobs this long at most. */
   jobLockSeconds: number;
+  /** The tenant public self-referrals land in (SELF_REFERRAL_TENANT); when unset, the first tenant created. */
+  selfReferralTenantId: string | undefined;
 }
 
 /** A configuration value that cannot be used; start-up prints its message as one line. */
@@ -108,6 +110,15 @@ function readJobLockSeconds(env: Env): number {
   return seconds;
 }
 
+function readSelfReferralTenant(env: Env): string | undefined {
+  const raw = env.SELF_REFERRAL_TENANT;
+  if (!raw) return undefined;
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(raw)) {
+    throw new ConfigError('SELF_REFERRAL_TENANT', 'must be a tenant id (a UUID)');
+  }
+  return raw.toLowerCase();
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = readPort(env);
   const host = env.HOST || '127.0.0.1';
@@ -141,5 +152,6 @@ export function loadConfig(env: Env = process.env): Config {
     runWorker: readBoolean(env, 'SIGNPOST_WORKER', true),
     notifyTemplates: readNotifyTemplates(env),
     jobLockSeconds: readJobLockSeconds(env),
+    selfReferralTenantId: readSelfReferralTenant(env),
   };
 }

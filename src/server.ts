@@ -11,6 +11,7 @@ import { recordRouteTable } from './identity/route-table.ts';
 import { jobRoutes } from './jobs/routes.ts';
 import { directoryRoutes } from './directory/routes.ts';
 import { orukRoutes } from './directory/oruk-routes.ts';
+import { referralRoutes } from './referrals/routes.ts';
 import { setUpJobWorker } from './jobs/runner.ts';
 import { guardRoutes } from './web/access.ts';
 import { setUpErrorPages } from './web/error-pages.ts';
@@ -102,6 +103,7 @@ export async function buildApp({ config, database, logStream }: AppDependencies)
   await app.register(jobRoutes);
   await app.register(directoryRoutes);
   await app.register(orukRoutes);
+  await app.register(referralRoutes);
   setUpJobWorker(app, config, database);
 
   return app;

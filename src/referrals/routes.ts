@@ -1,0 +1,508 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Actor } from '../identity/actor.ts';
+import { publicAccess, rolePolicy } from '../identity/policy.ts';
+import { DomainError, Forbidden, InvalidInput, NotFound, type FieldError } from '../web/errors.ts';
+import { ALLOCATED_STATUSES, OPEN_STATUSES, STATUS_LABELS } from './lifecycle.ts';
+import { formatNhsNumber } from './nhs-number.ts';
+import * as present from './present.ts';
+import { checkConsent, checkContact, checkPerson, checkReferralReason, checkVersion, text, type PersonInput, type ReferralInput } from './schema.ts';
+import * as service from './service.ts';
+
+const staff = rolePolicy('link worker or lead', 'link_worker', 'lead');
+const leads = rolePolicy('lead', 'lead');
+const referrers = rolePolicy('referrer, link worker or lead', 'referrer', 'link_worker', 'lead');
+const referrerOnly = rolePolicy('referrer', 'referrer');
+
+/** Self-referral is public: a honeypot plus these per-address limits keep spam out. */
+export const SELF_REFERRAL_RATE_LIMIT = { max: 10, timeWindow: '1 hour' };
+const SELF_REFERRAL_CHECK_RATE_LIMIT = { max: 30, timeWindow: '1 hour' };
+
+function signedIn(req: FastifyRequest): Actor {
+  if (!req.actor) throw new Forbidden();
+  return req.actor;
+}
+
+function formErrors(errors: FieldError[]) {
+  const fieldErrors: Record<string, string> = {};
+  for (const e of errors) fieldErrors[e.field] ??= e.message;
+  return { errors: errors.map((e) => ({ text: e.message, href: `#${e.field === 'dateOfBirth' ? 'dateOfBirth-day' : e.field}` })), fieldErrors };
+}
+
+function render(reply: FastifyReply, status: number, view: string, data: Record<string, unknown>, errors: FieldError[] = []) {
+  return reply.code(status).view(`referrals/views/${view}`, { ...data, ...formErrors(errors) });
+}
+
+/** Form errors a page can re-show: invalid input, or a rule (a stale edit, an illegal step). */
+function asFieldErrors(error: unknown, field = 'status'): { status: number; errors: FieldError[] } | undefined {
+  if (error instanceof InvalidInput) return { status: 400, errors: error.errors };
+  if (error instanceof DomainError && (error.status === 409 || error.status === 400)) return { status: error.status, errors: [{ field: error.field ?? field, message: error.message }] };
+  return undefined;
+}
+
+function bodyValues(body: unknown): Record<string, unknown> {
+  const values = { ...(body && typeof body === 'object' ? body as Record<string, unknown> : {}) };
+  delete values._csrf;
+  return values;
+}
+
+const ctx = (req: FastifyRequest) => ({ requestId: req.id });
+
+type Draft = { person?: Record<string, unknown>; reason?: Record<string, unknown>; consent?: Record<string, unknown> };
+
+/** Staff intake: question pages, check your answers, confirmation. */
+const staffIntakeRoutes: FastifyPluginAsync = async (app) => {
+  const pool = app.database.pool;
+
+  const personPage = async (reply: FastifyReply, actor: Actor, status: number, action: string, values: Record<string, unknown>, errors: FieldError[] = []) => {
+    const practices = await service.practices(pool, actor);
+    return render(reply, status, 'person-page.njk', { action, values, back: '/', ...present.personFormItems(values, practices), isReferrer: actor.roles.includes('referrer') }, errors);
+  };
+
+  app.get('/referrals/new', { config: { policy: referrers } }, async (req, reply) => {
+    const actor = signedIn(req);
+    return personPage(reply, actor, 200, '/referrals/new', { practiceId: actor.practiceId ?? '' });
+  });
+
+  app.post('/referrals/new', { config: { policy: referrers } }, async (req, reply) => {
+    const actor = signedIn(req);
+    const values = bodyValues(req.body);
+    const checked = checkPerson(values);
+    if (!checked.ok) return personPage(reply, actor, 400, '/referrals/new', values, checked.errors);
+    const draftId = await service.startDraft(pool, actor, { person: values });
+    return reply.redirect(`/referrals/new/${draftId}/reason`, 303);
+  });
+
+  const pages = {
+    person: { view: 'person-page.njk', check: (v: unknown) => checkPerson(v), next: 'reason' },
+    reason: { view: 'reason-page.njk', check: (v: unknown) => checkReferralReason(v), next: 'consent' },
+    consent: { view: 'consent-page.njk', check: (v: unknown) => checkConsent(v), next: 'check' },
+  } as const;
+
+  for (const [name, page] of Object.entries(pages) as [keyof typeof pages, (typeof pages)[keyof typeof pages]][]) {
+    const show = async (reply: FastifyReply, actor: Actor, draftId: string, status: number, values: Record<string, unknown>, errors: FieldError[] = []) => {
+      const action = `/referrals/new/${draftId}/${name}`;
+      const extra = name === 'person' ? present.personFormItems(values, await service.practices(pool, actor))
+        : name === 'reason' ? present.reasonFormItems(values) : {};
+      const back = name === 'person' ? '/' : name === 'reason' ? `/referrals/new/${draftId}/person` : `/referrals/new/${draftId}/reason`;
+      return render(reply, status, page.view, { action, values, back, draftId, ...extra, isReferrer: actor.roles.includes('referrer') }, errors);
+    };
+    app.get(`/referrals/new/:draftId/${name}`, { config: { policy: referrers } }, async (req, reply) => {
+      const actor = signedIn(req);
+      const { draftId } = req.params as { draftId: string };
+      const draft = await service.getDraft(pool, actor, draftId) as Draft;
+      const values = draft[name] ?? (name === 'reason' && actor.roles.includes('referrer') ? { source: 'gp' } : {});
+      return show(reply, actor, draftId, 200, values);
+    });
+    app.post(`/referrals/new/:draftId/${name}`, { config: { policy: referrers } }, async (req, reply) => {
+      const actor = signedIn(req);
+      const { draftId } = req.params as { draftId: string };
+      const draft = await service.getDraft(pool, actor, draftId) as Draft;
+      const values = bodyValues(req.body);
+      const checked = page.check(values);
+      if (!checked.ok) return show(reply, actor, draftId, 400, values, checked.errors);
+      await service.saveDraft(pool, actor, draftId, { ...draft, [name]: values });
+      const complete = { ...draft, [name]: values };
+      const next = complete.person && complete.reason && complete.consent ? 'check' : page.next;
+      return reply.redirect(`/referrals/new/${draftId}/${next}`, 303);
+    });
+  }
+
+  /** The draft's answers, checked again; the first page with a problem when any is missing. */
+  function draftInput(draft: Draft): { person: PersonInput; referral: ReferralInput } | { missing: string } {
+    const person = checkPerson(draft.person ?? {});
+    if (!person.ok) return { missing: 'person' };
+    const reason = checkReferralReason(draft.reason ?? {});
+    if (!reason.ok) return { missing: 'reason' };
+    const consent = checkConsent(draft.consent ?? {});
+    if (!consent.ok) return { missing: 'consent' };
+    return { person: person.value, referral: { ...reason.value, ...consent.value } };
+  }
+
+  const showCheck = async (reply: FastifyReply, actor: Actor, draftId: string, input: { person: PersonInput; referral: ReferralInput }, status = 200, errors: FieldError[] = [], choice = '') => {
+    const duplicates = await service.findDuplicates(pool, actor, input.person);
+    const practices = await service.practices(pool, actor);
+    const practiceName = practices.find((p) => p.id === input.person.practiceId)?.name ?? null;
+    const base = `/referrals/new/${draftId}`;
+    const r = input.referral;
+    const referralRows = [
+      { key: { text: 'Who is referring' }, value: { text: present.labels.SOURCES[r.source] }, actions: { items: [{ href: `${base}/reason`, text: 'Change', visuallyHiddenText: 'who is referring' }] } },
+      { key: { text: 'How it arrived' }, value: { text: present.labels.CHANNELS[r.channel] } },
+      { key: { text: 'Referrer' }, value: { text: [r.referrerName ?? actor.name, r.referrerOrganisation, r.referrerEmail].filter(Boolean).join(', ') } },
+      { key: { text: 'Reasons' }, value: { text: present.reasonsText(r.reasons) }, actions: { items: [{ href: `${base}/reason`, text: 'Change', visuallyHiddenText: 'reasons' }] } },
+      { key: { text: 'Context' }, value: { text: r.context ?? 'None given' } },
+      { key: { text: 'Urgency' }, value: { text: present.labels.URGENCIES[r.urgency] } },
+      { key: { text: 'Agreed to the referral' }, value: { text: r.consentToRefer ? 'Yes' : 'No' }, actions: { items: [{ href: `${base}/consent`, text: 'Change', visuallyHiddenText: 'consent' }] } },
+      { key: { text: 'Agreed to share information' }, value: { text: r.consentToShare ? 'Yes' : 'No' } },
+      { key: { text: 'Known risks' }, value: { text: r.risk ?? 'None known' } },
+    ];
+    const choiceItems = [
+      ...duplicates.map((d) => ({
+        value: d.id, checked: choice === d.id,
+        text: `${d.givenName} ${d.familyName}, born ${present.formatDate(d.dateOfBirth)}`,
+        hint: { text: [d.nhsNumber ? `NHS number ${formatNhsNumber(d.nhsNumber)}` : 'No NHS number', d.postcode, d.matchedOn === 'nhs_number' ? 'same NHS number' : 'similar name, same date of birth'].filter(Boolean).join(' · ') },
+      })),
+      { value: 'new', text: 'None of these: create a new record', checked: choice === 'new' },
+    ];
+    return render(reply, status, 'check-page.njk', {
+      draftId, personRows: present.personRows(input.person, practiceName, `${base}/person`), referralRows, duplicates, choiceItems,
+    }, errors);
+  };
+
+  app.get('/referrals/new/:draftId/check', { config: { policy: referrers } }, async (req, reply) => {
+    const actor = signedIn(req);
+    const { draftId } = req.params as { draftId: string };
+    const input = draftInput(await service.getDraft(pool, actor, draftId) as Draft);
+    if ('missing' in input) return reply.redirect(`/referrals/new/${draftId}/${input.missing}`, 303);
+    return showCheck(reply, actor, draftId, input);
+  });
+
+  app.post('/referrals/new/:draftId/check', { config: { policy: referrers } }, async (req, reply) => {
+    const actor = signedIn(req);
+    const { draftId } = req.params as { draftId: string };
+    const input = draftInput(await service.getDraft(pool, actor, draftId) as Draft);
+    if ('missing' in input) return reply.redirect(`/referrals/new/${draftId}/${input.missing}`, 303);
+    const duplicates = await service.findDuplicates(pool, actor, input.person);
+    const choice = text(req.body, 'personChoice') || (duplicates.length === 0 ? 'new' : '');
+    if (!choice) return showCheck(reply, actor, draftId, input, 400, [{ field: 'personChoice', message: 'Select the existing record for this person, or create a new one' }]);
+    if (choice !== 'new' && !duplicates.some((d) => d.id === choice)) {
+      return showCheck(reply, actor, draftId, input, 400, [{ field: 'personChoice', message: 'Select a record from the list' }]);
+    }
+    try {
+      const result = await service.submitDraft(pool, actor, draftId, { ...input, personChoice: choice }, ctx(req));
+      return reply.redirect(`/referrals/sent?reference=${encodeURIComponent(result.reference)}`, 303);
+    } catch (error) {
+      const shown = asFieldErrors(error, 'personChoice');
+      if (!shown) throw error;
+      return showCheck(reply, actor, draftId, input, shown.status, shown.errors, choice);
+    }
+  });
+
+  app.get('/referrals/sent', { config: { policy: referrers } }, async (req, reply) => {
+    const reference = text(req.query, 'reference');
+    if (!/^SP-[0-9A-Z]{8}$/.test(reference)) throw new NotFound('referral');
+    const actor = signedIn(req);
+    return render(reply, 200, 'confirmation.njk', {
+      reference, title: 'Referral sent',
+      next: actor.roles.includes('referrer')
+        ? { text: 'You can follow its progress in your referrals.', href: '/my-referrals', link: 'View your referrals' }
+        : { text: 'It is waiting in the triage queue.', href: actor.roles.includes('lead') ? '/triage' : '/caseload', link: actor.roles.includes('lead') ? 'Go to triage' : 'Go to your caseload' },
+    });
+  });
+};
+
+/** The public self-referral: plain English, no account, never says whether a person is known. */
+const selfReferralRoutes: FastifyPluginAsync = async (app) => {
+  const pool = app.database.pool;
+
+  async function tenant(): Promise<string> {
+    const id = await service.selfReferralTenant(pool, app.config.selfReferralTenantId);
+    if (!id) throw new NotFound('service');
+    return id;
+  }
+
+  const showForm = async (reply: FastifyReply, status: number, values: Record<string, unknown>, errors: FieldError[] = []) => {
+    const practices = await service.practicesOfTenant(pool, await tenant());
+    return render(reply, status, 'self-referral.njk', {
+      values, ...present.personFormItems(values, practices), ...present.reasonFormItems(values, { public: true }),
+    }, errors);
+  };
+
+  function checkAll(values: Record<string, unknown>) {
+    const person = checkPerson(values, { requireContact: true });
+    const reason = checkReferralReason(values, { public: true });
+    const consent = checkConsent(values, { public: true });
+    const errors = [...(person.ok ? [] : person.errors), ...(reason.ok ? [] : reason.errors), ...(consent.ok ? [] : consent.errors)];
+    if (!person.ok || !reason.ok || !consent.ok) return { errors };
+    return { person: person.value, referral: { ...reason.value, ...consent.value } };
+  }
+
+  // Bots fill every field; people never see this one.
+  const isSpam = (values: Record<string, unknown>) => typeof values.website === 'string' && values.website !== '';
+
+  app.get('/refer-yourself', { config: { policy: publicAccess } }, async (_req, reply) => showForm(reply, 200, {}));
+
+  app.post('/refer-yourself', { config: { policy: publicAccess, rateLimit: SELF_REFERRAL_CHECK_RATE_LIMIT } }, async (req, reply) => {
+    const values = bodyValues(req.body);
+    const checked = checkAll(values);
+    if ('errors' in checked) return showForm(reply, 400, values, checked.errors);
+    const practices = await service.practicesOfTenant(pool, await tenant());
+    const practiceName = practices.find((p) => p.id === checked.person.practiceId)?.name ?? null;
+    return render(reply, 200, 'self-check.njk', {
+      answers: JSON.stringify(values),
+      personRows: present.personRows(checked.person, practiceName),
+      helpRows: [
+        { key: { text: 'What you would like help with' }, value: { text: checked.referral.reasons.map((c) => present.needLabel(c)).join(', ') } },
+        { key: { text: 'What you told us' }, value: { text: checked.referral.context ?? 'Nothing else' } },
+        { key: { text: 'We can share your details with services that can help' }, value: { text: checked.referral.consentToShare ? 'Yes' : 'No' } },
+      ],
+    });
+  });
+
+  app.post('/refer-yourself/send', { config: { policy: publicAccess, rateLimit: SELF_REFERRAL_RATE_LIMIT } }, async (req, reply) => {
+    let values: Record<string, unknown>;
+    try {
+      values = JSON.parse(text(req.body, 'answers') || '{}') as Record<string, unknown>;
+      if (!values || typeof values !== 'object' || Array.isArray(values)) throw new Error('not an object');
+    } catch {
+      return showForm(reply, 400, {}, [{ field: 'givenName', message: 'We could not read your answers. Fill in the form again.' }]);
+    }
+    const checked = checkAll(values);
+    if ('errors' in checked) return showForm(reply, 400, values, checked.errors);
+    // A filled honeypot gets the same page a person would, with a reference that leads nowhere.
+    const reference = isSpam(values) ? service.newReference()
+      : (await service.submitSelfReferral(pool, await tenant(), checked.person, checked.referral, ctx(req))).reference;
+    return render(reply, 200, 'confirmation.njk', {
+      reference, title: 'We have your referral', public: true,
+    });
+  });
+};
+
+/** Triage, allocation, the referral page, contacts and status changes. */
+const workRoutes: FastifyPluginAsync = async (app) => {
+  const pool = app.database.pool;
+
+  app.get('/triage', { config: { policy: leads } }, async (req, reply) => {
+    const rows = await service.triageQueue(pool, signedIn(req), ctx(req));
+    return render(reply, 200, 'triage.njk', {
+      rows: rows.map((r) => ({
+        ...r, received: present.formatDate(r.receivedAt), urgencyTag: present.urgencyTag(r.urgency), statusTag: present.statusTag(r.status),
+        reasonsText: r.reasons.map(present.needLabel).join(', '),
+      })),
+    });
+  });
+
+  const showReferral = async (req: FastifyRequest, reply: FastifyReply, status = 200, errors: FieldError[] = [], values: Record<string, unknown> = {}) => {
+    const actor = signedIn(req);
+    const { referralId } = req.params as { referralId: string };
+    const view = await service.getReferral(pool, actor, referralId, ctx(req));
+    const r = view.referral;
+    const isLead = actor.roles.includes('lead');
+    const notice = text(req.query, 'done');
+    return render(reply, status, 'referral.njk', {
+      r, view, isLead, values, notice,
+      statusTag: present.statusTag(r.status), urgencyTag: present.urgencyTag(r.urgency),
+      received: present.formatDateTime(r.receivedAt), nextDue: present.formatDate(r.nextActionDue),
+      reasonsText: present.reasonsText(r.reasons), source: present.labels.SOURCES[r.source], channel: present.labels.CHANNELS[r.channel],
+      canAccept: isLead && r.status === 'received',
+      canAllocate: isLead && (r.status === 'received' || r.status === 'triaged' || ALLOCATED_STATUSES.includes(r.status)),
+      canNotSuitable: isLead && (r.status === 'received' || r.status === 'triaged'),
+      canContact: ALLOCATED_STATUSES.includes(r.status) || r.status === 'unable_to_contact',
+      isOpen: OPEN_STATUSES.includes(r.status),
+      closeItems: view.allowedNext.filter((s) => s === 'declined' || s === 'withdrawn').map((s) => ({ value: s, text: STATUS_LABELS[s], checked: values.status === s })),
+      contacts: view.contacts.map((c) => ({ ...c, when: present.formatDateTime(c.occurredAt), modeLabel: present.labels.CONTACT_MODES[c.mode], approachLabel: c.approach ? present.labels.APPROACHES[c.approach] : '' })),
+      transitions: [...view.transitions].reverse().map((t) => ({ ...t, when: present.formatDateTime(t.occurredAt), fromLabel: t.fromStatus ? STATUS_LABELS[t.fromStatus] : '', toLabel: STATUS_LABELS[t.toStatus] })),
+      allocations: [...view.allocations].reverse().map((a) => ({ ...a, when: present.formatDateTime(a.allocatedAt) })),
+      nextActionValues: { nextAction: values.nextAction ?? r.nextAction ?? '', due: values.due ?? r.nextActionDue ?? '' },
+    }, errors);
+  };
+
+  app.get('/referrals/:referralId', { config: { policy: staff } }, async (req, reply) => showReferral(req, reply));
+
+  const referralAction = (path: string, policy: typeof staff, act: (actor: Actor, referralId: string, body: Record<string, unknown>, req: FastifyRequest) => Promise<unknown>, done: string) => {
+    app.post(`/referrals/:referralId/${path}`, { config: { policy } }, async (req, reply) => {
+      const actor = signedIn(req);
+      const { referralId } = req.params as { referralId: string };
+      const body = bodyValues(req.body);
+      try {
+        await act(actor, referralId, body, req);
+      } catch (error) {
+        const shown = asFieldErrors(error);
+        if (!shown) throw error;
+        return showReferral(req, reply, shown.status, shown.errors, body);
+      }
+      return reply.redirect(`/referrals/${referralId}?done=${done}`, 303);
+    });
+  };
+
+  referralAction('accept', leads, (actor, id, body, req) => service.acceptReferral(pool, actor, id, checkVersion(body), ctx(req)), 'accepted');
+  referralAction('status', staff, (actor, id, body, req) => service.transitionReferral(pool, actor, id, {
+    to: text(body, 'status'), reason: text(body, 'reason'), version: checkVersion(body),
+  }, ctx(req)), 'status');
+  referralAction('unable-to-contact', staff, (actor, id, body, req) => service.markUnableToContact(pool, actor, id, { version: checkVersion(body) }, ctx(req)), 'unable-to-contact');
+  referralAction('next-action', staff, (actor, id, body, req) => service.setNextAction(pool, actor, id, {
+    nextAction: text(body, 'nextAction'), due: text(body, 'due'), version: checkVersion(body),
+  }, ctx(req)), 'next-action');
+
+  const showNotSuitable = async (req: FastifyRequest, reply: FastifyReply, status = 200, values: Record<string, unknown> = {}, errors: FieldError[] = []) => {
+    const { referralId } = req.params as { referralId: string };
+    const view = await service.getReferral(pool, signedIn(req), referralId, ctx(req));
+    return render(reply, status, 'not-suitable.njk', { r: view.referral, values }, errors);
+  };
+  app.get('/referrals/:referralId/not-suitable', { config: { policy: leads } }, async (req, reply) => showNotSuitable(req, reply));
+  app.post('/referrals/:referralId/not-suitable', { config: { policy: leads } }, async (req, reply) => {
+    const { referralId } = req.params as { referralId: string };
+    const body = bodyValues(req.body);
+    try {
+      await service.transitionReferral(pool, signedIn(req), referralId, {
+        to: 'not_suitable', notSuitableReason: text(body, 'notSuitableReason'), redirectedTo: text(body, 'redirectedTo'), version: checkVersion(body),
+      }, ctx(req));
+    } catch (error) {
+      const shown = asFieldErrors(error, 'notSuitableReason');
+      if (!shown) throw error;
+      return showNotSuitable(req, reply, shown.status, body, shown.errors);
+    }
+    return reply.redirect('/triage', 303);
+  });
+
+  const showAllocate = async (req: FastifyRequest, reply: FastifyReply, status = 200, values: Record<string, unknown> = {}, errors: FieldError[] = []) => {
+    const { referralId } = req.params as { referralId: string };
+    const suggestion = await service.suggestAllocation(pool, signedIn(req), referralId);
+    const chosen = typeof values.linkWorkerId === 'string' ? values.linkWorkerId : suggestion.suggestedUserId;
+    return render(reply, status, 'allocate.njk', {
+      r: suggestion.referral, values,
+      workerItems: suggestion.workers.filter((w) => w.userId !== suggestion.referral.assignedTo).map((w) => ({
+        value: w.userId, checked: w.userId === chosen, text: `${w.name}${w.suggested ? ' (suggested)' : ''}`,
+        hint: { text: `${w.openReferrals} open referral${w.openReferrals === 1 ? '' : 's'}${w.samePractice ? `, ${w.samePractice} from this person’s practice` : ''}` },
+      })),
+    }, errors);
+  };
+  app.get('/referrals/:referralId/allocate', { config: { policy: leads } }, async (req, reply) => showAllocate(req, reply));
+  app.post('/referrals/:referralId/allocate', { config: { policy: leads } }, async (req, reply) => {
+    const { referralId } = req.params as { referralId: string };
+    const body = bodyValues(req.body);
+    try {
+      await service.allocateReferral(pool, signedIn(req), referralId, { linkWorkerId: text(body, 'linkWorkerId'), reason: text(body, 'reason'), version: checkVersion(body) }, ctx(req));
+    } catch (error) {
+      const shown = asFieldErrors(error, 'linkWorkerId');
+      if (!shown) throw error;
+      return showAllocate(req, reply, shown.status, body, shown.errors);
+    }
+    return reply.redirect(`/referrals/${referralId}?done=allocated`, 303);
+  });
+
+  const showContact = async (req: FastifyRequest, reply: FastifyReply, status = 200, values: Record<string, unknown> = {}, errors: FieldError[] = []) => {
+    const { referralId } = req.params as { referralId: string };
+    const view = await service.getReferral(pool, signedIn(req), referralId, ctx(req));
+    return render(reply, status, 'contact.njk', { r: view.referral, values, ...present.contactFormItems(values) }, errors);
+  };
+  app.get('/referrals/:referralId/contacts/new', { config: { policy: staff } }, async (req, reply) => showContact(req, reply));
+  app.post('/referrals/:referralId/contacts', { config: { policy: staff } }, async (req, reply) => {
+    const { referralId } = req.params as { referralId: string };
+    const body = bodyValues(req.body);
+    const checked = checkContact(body);
+    if (!checked.ok) return showContact(req, reply, 400, body, checked.errors);
+    try {
+      await service.recordContact(pool, signedIn(req), referralId, checked.value, ctx(req));
+    } catch (error) {
+      const shown = asFieldErrors(error, 'outcome');
+      if (!shown) throw error;
+      return showContact(req, reply, shown.status, body, shown.errors);
+    }
+    return reply.redirect(`/referrals/${referralId}?done=contact`, 303);
+  });
+
+  app.get('/caseload', { config: { policy: staff } }, async (req, reply) => {
+    const query = req.query as Record<string, unknown>;
+    const filter = { worker: text(query, 'worker') || undefined, status: text(query, 'status') || undefined, overdueOnly: text(query, 'overdue') === 'yes', sort: text(query, 'sort') || undefined };
+    const result = await service.caseload(pool, signedIn(req), filter, ctx(req));
+    return render(reply, 200, 'caseload.njk', {
+      ...result,
+      filter,
+      rows: result.rows.map((r) => ({
+        ...r, statusTag: present.statusTag(r.status), urgencyTag: present.urgencyTag(r.urgency), due: present.formatDate(r.nextActionDue),
+        lastContact: r.lastContactAt ? `${present.formatDate(r.lastContactAt)} (${r.lastContactOutcome === 'made' ? 'spoke' : 'attempt'})` : 'None yet',
+      })),
+      statusItems: [{ value: '', text: 'Any open status' }, ...OPEN_STATUSES.map((s) => ({ value: s, text: STATUS_LABELS[s], selected: s === result.status }))],
+      sortItems: [['waiting', 'Longest waiting'], ['due', 'Next action due'], ['name', 'Name'], ['contact', 'Last contact (oldest first)']].map(([value, label]) => ({ value, text: label, selected: value === result.sort })),
+      workerItems: result.isLead ? [
+        { value: 'all', text: 'Everyone', selected: result.assignedTo === null },
+        ...result.workers.map((w) => ({ value: w.userId, text: `${w.name} (${w.openReferrals})`, selected: w.userId === result.assignedTo })),
+      ] : [],
+    });
+  });
+
+  app.get('/my-referrals', { config: { policy: referrerOnly } }, async (req, reply) => {
+    const rows = await service.referrerView(pool, signedIn(req), ctx(req));
+    return render(reply, 200, 'my-referrals.njk', {
+      rows: rows.map((r) => ({ ...r, received: present.formatDate(r.receivedAt), changed: present.formatDate(r.statusChangedAt), statusTag: present.statusTag(r.status), born: present.formatDate(r.dateOfBirth) })),
+    });
+  });
+};
+
+/** The person page, editing, merging and consents. */
+const peopleRoutes: FastifyPluginAsync = async (app) => {
+  const pool = app.database.pool;
+
+  app.get('/people/:personId', { config: { policy: staff } }, async (req, reply) => {
+    const actor = signedIn(req);
+    const { personId } = req.params as { personId: string };
+    const page = await service.personPage(pool, actor, personId, ctx(req));
+    if (page.person.mergedIntoId) return reply.redirect(`/people/${page.person.mergedIntoId}`, 303);
+    return render(reply, 200, 'person.njk', {
+      p: page.person,
+      personRows: present.personRows(page.person, page.person.practiceName, `/people/${personId}/edit`),
+      referrals: page.referrals.map((r) => ({ ...r, received: present.formatDate(r.receivedAt), statusTag: present.statusTag(r.status) })),
+      consents: page.consents.map((c) => ({ ...c, recorded: present.formatDateTime(c.recordedAt), withdrawn: present.formatDateTime(c.withdrawnAt) })),
+      timeline: page.timeline.map((e) => ({ ...e, when: present.formatDateTime(e.at) })),
+      mergedFrom: page.mergedFrom,
+      notice: text(req.query, 'done'),
+    });
+  });
+
+  const showEdit = async (req: FastifyRequest, reply: FastifyReply, status = 200, values?: Record<string, unknown>, errors: FieldError[] = []) => {
+    const actor = signedIn(req);
+    const { personId } = req.params as { personId: string };
+    const { person } = await service.getPerson(pool, actor, personId, ctx(req));
+    const shown = values ?? { ...present.personFormValues(person), version: String(person.version) };
+    const practices = await service.practices(pool, actor);
+    return render(reply, status, 'person-page.njk', {
+      action: `/people/${personId}/edit`, values: shown, back: `/people/${personId}`, editing: true, ...present.personFormItems(shown, practices),
+    }, errors);
+  };
+  app.get('/people/:personId/edit', { config: { policy: staff } }, async (req, reply) => showEdit(req, reply));
+  app.post('/people/:personId/edit', { config: { policy: staff } }, async (req, reply) => {
+    const { personId } = req.params as { personId: string };
+    const values = bodyValues(req.body);
+    const checked = checkPerson(values);
+    if (!checked.ok) return showEdit(req, reply, 400, values, checked.errors);
+    try {
+      await service.updatePerson(pool, signedIn(req), personId, checkVersion(values), checked.value, ctx(req));
+    } catch (error) {
+      const shown = asFieldErrors(error, 'givenName');
+      if (!shown) throw error;
+      return showEdit(req, reply, shown.status, values, shown.errors);
+    }
+    return reply.redirect(`/people/${personId}?done=saved`, 303);
+  });
+
+  const showMerge = async (req: FastifyRequest, reply: FastifyReply, status = 200, errors: FieldError[] = []) => {
+    const actor = signedIn(req);
+    const { personId } = req.params as { personId: string };
+    const { person } = await service.getPerson(pool, actor, personId, ctx(req));
+    const candidates = (await service.findDuplicates(pool, actor, person)).filter((d) => d.id !== personId);
+    return render(reply, status, 'merge.njk', {
+      p: person,
+      items: candidates.map((d) => ({
+        value: d.id, text: `${d.givenName} ${d.familyName}, born ${present.formatDate(d.dateOfBirth)}`,
+        hint: { text: [d.nhsNumber ? `NHS number ${formatNhsNumber(d.nhsNumber)}` : 'No NHS number', d.postcode].filter(Boolean).join(' · ') },
+      })),
+    }, errors);
+  };
+  app.get('/people/:personId/merge', { config: { policy: staff } }, async (req, reply) => showMerge(req, reply));
+  app.post('/people/:personId/merge', { config: { policy: staff } }, async (req, reply) => {
+    const { personId } = req.params as { personId: string };
+    const duplicateId = text(req.body, 'duplicateId');
+    if (!duplicateId) return showMerge(req, reply, 400, [{ field: 'duplicateId', message: 'Select the record to merge into this one' }]);
+    try {
+      await service.mergePeople(pool, signedIn(req), personId, duplicateId, ctx(req));
+    } catch (error) {
+      const shown = asFieldErrors(error, 'duplicateId');
+      if (!shown) throw error;
+      return showMerge(req, reply, shown.status, shown.errors);
+    }
+    return reply.redirect(`/people/${personId}?done=merged`, 303);
+  });
+
+  app.post('/people/:personId/consents/:consentId/withdraw', { config: { policy: staff } }, async (req, reply) => {
+    const { personId, consentId } = req.params as { personId: string; consentId: string };
+    await service.withdrawConsent(pool, signedIn(req), personId, consentId, text(req.body, 'reason') || null, ctx(req));
+    return reply.redirect(`/people/${personId}?done=consent`, 303);
+  });
+};
+
+export const referralRoutes: FastifyPluginAsync = async (app) => {
+  await app.register(staffIntakeRoutes);
+  await app.register(selfReferralRoutes);
+  await app.register(workRoutes);
+  await app.register(peopleRoutes);
+};
