@@ -147,6 +147,56 @@ test('a person in two services chooses one after signing in', async () => {
   await context.close();
 });
 
+test('five wrong passwords pause sign-in for that email with a message that reveals nothing', async () => {
+  const user = await aUserWithPassword(database, { tenantId, roles: ['curator'] });
+  const { context, page } = await newPage();
+  await visit(page, '/sign-in');
+  for (let i = 0; i < 5; i++) {
+    await page.getByLabel('Email address').fill(user.email);
+    await page.getByLabel('Password', { exact: true }).fill(`wrong-password-${i}`);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.locator('.nhsuk-error-summary').waitFor();
+  }
+  await page.getByLabel('Password', { exact: true }).fill(TEST_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.locator('.nhsuk-error-summary').waitFor();
+  assert.match(await page.locator('.nhsuk-error-summary').innerText(), /too many attempts[\s\S]*Wait 15 minutes/);
+  await assertAccessible(page);
+  assert.equal((await context.cookies()).find((c) => c.name === 'signpost_session'), undefined);
+  await context.close();
+});
+
+test('an admin changes a colleague\'s roles and then deactivates them, ending their open session at once', async () => {
+  const admin = await aUserWithPassword(database, { tenantId, roles: ['admin'], name: 'Adele Admin' });
+  const colleague = await aUserWithPassword(database, { tenantId, roles: ['referrer'], name: 'Rory Roles' });
+  const theirs = await newPage();
+  await signInInBrowser(theirs.page, colleague.email, TEST_PASSWORD, '/account');
+  const mine = await newPage();
+  await signInInBrowser(mine.page, admin.email, TEST_PASSWORD, '/admin/users');
+  await mine.page.getByRole('link', { name: 'Rory Roles' }).click();
+  await mine.page.getByRole('heading', { name: 'Rory Roles' }).waitFor();
+  await assertAccessible(mine.page);
+  await mine.page.getByLabel('Referrer (practice staff)').uncheck();
+  await mine.page.getByRole('button', { name: 'Save roles' }).click();
+  await mine.page.getByText('There is a problem').waitFor();
+  await assertAccessible(mine.page);
+  await mine.page.getByLabel('Directory curator').check();
+  await mine.page.getByRole('button', { name: 'Save roles' }).click();
+  await mine.page.waitForURL(/\/admin\/users$/);
+  assert.match(await mine.page.locator('table').innerText(), /Rory Roles[^\n]*Directory curator/);
+  await theirs.page.reload();
+  assert.match(await theirs.page.locator('main').innerText(), /Directory curator/, 'the new role applies on their next page');
+
+  await mine.page.getByRole('link', { name: 'Rory Roles' }).click();
+  await mine.page.getByRole('button', { name: 'Deactivate Rory Roles' }).click();
+  await mine.page.waitForURL(/\/admin\/users$/);
+  assert.doesNotMatch(await mine.page.locator('table').innerText(), /Rory Roles/);
+  await theirs.page.reload();
+  assert.equal(new URL(theirs.page.url()).pathname, '/sign-in', 'their session ended at once');
+  await mine.context.close();
+  await theirs.context.close();
+});
+
 /** From our sign-in page, through the provider's own login and consent pages, and back. */
 async function signInWithProvider(page: import('playwright-core').Page, login: string, returnTo?: string) {
   await visit(page, returnTo ? `/sign-in?returnTo=${encodeURIComponent(returnTo)}` : '/sign-in');
