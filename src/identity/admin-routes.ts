@@ -91,6 +91,25 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
     return reply.redirect('/admin/users', 303);
   });
 
+  async function showPractices(reply: FastifyReply, actor: Actor, status = 200, values: Record<string, string> = {}, errors: { field: string; message: string }[] = []) {
+    const { practices, organisations } = await users.practicesAndOrganisations(pool, actor);
+    return renderForm(reply, status, 'identity/views/practices.njk', { practices, organisations, values }, errors);
+  }
+
+  app.get('/admin/practices', { config: { policy: adminOnly } }, async (req, reply) => showPractices(reply, signedIn(req.actor)));
+
+  app.post('/admin/practices', { config: { policy: adminOnly } }, async (req, reply) => {
+    const actor = signedIn(req.actor);
+    const values = { odsCode: field(req.body, 'odsCode'), name: field(req.body, 'name') };
+    try {
+      await users.addPractice(pool, actor, values, req.id);
+    } catch (error) {
+      if (error instanceof InvalidInput) return showPractices(reply, actor, 400, values, error.errors);
+      throw error;
+    }
+    return reply.redirect('/admin/practices', 303);
+  });
+
   app.get('/admin/audit', { config: { policy: adminOnly } }, async (req, reply) => {
     const query = req.query as Record<string, unknown>;
     const filter = { user: field(query, 'user'), person: field(query, 'person').trim(), from: field(query, 'from'), to: field(query, 'to') };

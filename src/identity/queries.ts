@@ -286,3 +286,8 @@ export async function listOutbox(db: Db, limit: number): Promise<OutboxRow[]> {
        FROM notification ORDER BY created_at DESC LIMIT $1`, [limit]);
   return rows;
 }
+
+export async function insertPractice(db: Db, tenantId: string, odsCode: string, name: string): Promise<string> {
+  const { rows } = await db.query<{ id: string }>('INSERT INTO practice (tenant_id, ods_code, name) VALUES ($1, $2, $3) RETURNING id', [tenantId, odsCode, name]);
+  return rows[0]!.id;
+}

@@ -269,3 +269,23 @@ export async function outbox(pool: pg.Pool, actor: Actor) {
   requireAdmin(actor);
   return withTenant(pool, actor.tenantId, (tx) => q.listOutbox(tx, 100));
 }
+
+/** Adds a GP practice to the admin's tenant by its ODS code. */
+export async function addPractice(pool: pg.Pool, actor: Actor, input: { odsCode: string; name: string }, requestId?: string): Promise<string> {
+  requireAdmin(actor);
+  const odsCode = input.odsCode.trim().toUpperCase();
+  const name = input.name.trim();
+  const errors: FieldError[] = [];
+  if (!odsCode) errors.push({ field: 'odsCode', message: 'Enter the practice\'s ODS code' });
+  else if (!/^[A-Z0-9]{3,10}$/.test(odsCode)) errors.push({ field: 'odsCode', message: 'ODS code must be 3 to 10 letters and numbers, like B86001' });
+  if (!name) errors.push({ field: 'name', message: 'Enter the practice name' });
+  else if (name.length > 200) errors.push({ field: 'name', message: 'Practice name must be 200 characters or fewer' });
+  if (errors.length) throw new InvalidInput(errors);
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const existing = await q.listPractices(tx);
+    if (existing.some((p) => p.odsCode === odsCode)) throw new InvalidInput([{ field: 'odsCode', message: `${odsCode} is already a practice in this service` }]);
+    const id = await q.insertPractice(tx, actor.tenantId, odsCode, name);
+    await recordAudit(tx, { tenantId: actor.tenantId, actor, action: 'practice.create', entityType: 'practice', entityId: id, reason: `${odsCode} ${name}`, requestId });
+    return id;
+  });
+}

@@ -96,6 +96,12 @@ test('an admin invites a colleague, who follows the link from the demo outbox, s
   assert.ok(href);
   assert.equal(await visit(page, '/admin/audit'), 200);
   assert.match(await page.locator('table').innerText(), /user\.invite/);
+  assert.equal(await visit(page, '/admin/practices'), 200);
+  await page.getByLabel('ODS code').fill('Y90123');
+  await page.getByLabel('Practice name').fill('Meanwood Health Centre');
+  await page.getByRole('button', { name: 'Add practice' }).click();
+  await page.waitForURL(/\/admin\/practices$/);
+  assert.match(await page.locator('table').innerText(), /Meanwood Health Centre\s+Y90123/);
   await context.close();
 
   const invitee = await newPage();

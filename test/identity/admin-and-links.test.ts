@@ -257,3 +257,25 @@ test('an admin form posted with a wrong CSRF token is refused with 403 and nothi
   const { rows } = await database.pool.query('SELECT role FROM role_membership WHERE user_id = $1', [target.userId]);
   assert.deepEqual(rows.map((r) => r.role), ['lead']);
 });
+
+test('an admin adds a practice by ODS code; bad and duplicate codes are explained', async () => {
+  const tenant = await aTenant(database);
+  const elsewhere = await aTenant(database);
+  await aPractice(database, elsewhere.id, { odsCode: 'B86001', name: 'Elsewhere Surgery' });
+  const admin = await aUserWithPassword(database, { tenantId: tenant.id, roles: ['admin'] });
+  const cookies = await signInAs(app, database, admin);
+  const bad = await post('/admin/practices', cookies, { odsCode: 'b8-6', name: '' });
+  assert.equal(bad.statusCode, 400);
+  assert.match(bad.body, /ODS code must be 3 to 10 letters and numbers/);
+  assert.match(bad.body, /Enter the practice name/);
+  const ok = await post('/admin/practices', cookies, { odsCode: ' b86001 ', name: 'Chapel Allerton Surgery' });
+  assert.equal(ok.statusCode, 303, 'the same code in another tenant does not clash');
+  const list = await app.inject({ url: '/admin/practices', cookies });
+  assert.match(list.body, /Chapel Allerton Surgery/);
+  assert.match(list.body, /B86001/);
+  assert.doesNotMatch(list.body, /Elsewhere Surgery/);
+  const twice = await post('/admin/practices', cookies, { odsCode: 'B86001', name: 'Again' });
+  assert.equal(twice.statusCode, 400);
+  assert.match(twice.body, /already a practice/);
+  assert.equal((await auditEvents(database, tenant.id)).at(-1)?.action, 'practice.create');
+});

@@ -43,6 +43,8 @@ export const access: AreaAccess = {
       method: 'POST', url: '/admin/users/:userId/deactivate', path: (w) => `/admin/users/${w.ids.disposableUser}/deactivate`,
       expect: onlyRoles(admin, { ok: 303, otherTenant: 404 }),
     },
+    { method: 'GET', url: '/admin/practices', expect: onlyRoles(admin) },
+    { method: 'POST', url: '/admin/practices', expect: onlyRoles(admin, { ok: 400 }) },
     { method: 'GET', url: '/admin/audit', expect: onlyRoles(admin) },
     // Demo mode only; the matrix runs with demo off.
     { method: 'GET', url: '/admin/outbox', expect: onlyRoles(admin, { ok: 404, otherTenant: 404 }) },
