@@ -201,9 +201,9 @@ const selfReferralRoutes: FastifyPluginAsync = async (app) => {
   }
 
   const showForm = async (reply: FastifyReply, status: number, values: Record<string, unknown>, errors: FieldError[] = []) => {
-    const practices = await service.practicesOfTenant(pool, await tenant());
+    // No practice list: the public form shows nothing of any tenant's data.
     return render(reply, status, 'self-referral.njk', {
-      values, ...present.personFormItems(values, practices), ...present.reasonFormItems(values, { public: true }),
+      values, ...present.personFormItems(values, []), ...present.reasonFormItems(values, { public: true }),
     }, errors);
   };
 
@@ -225,11 +225,9 @@ const selfReferralRoutes: FastifyPluginAsync = async (app) => {
     const values = bodyValues(req.body);
     const checked = checkAll(values);
     if ('errors' in checked) return showForm(reply, 400, values, checked.errors);
-    const practices = await service.practicesOfTenant(pool, await tenant());
-    const practiceName = practices.find((p) => p.id === checked.person.practiceId)?.name ?? null;
     return render(reply, 200, 'self-check.njk', {
       answers: JSON.stringify(values),
-      personRows: present.personRows(checked.person, practiceName),
+      personRows: present.personRows({ ...checked.person, practiceId: null }, null).filter((row) => row.key.text !== 'GP practice'),
       helpRows: [
         { key: { text: 'What you would like help with' }, value: { text: checked.referral.reasons.map((c) => present.needLabel(c)).join(', ') } },
         { key: { text: 'What you told us' }, value: { text: checked.referral.context ?? 'Nothing else' } },
@@ -248,6 +246,7 @@ const selfReferralRoutes: FastifyPluginAsync = async (app) => {
     }
     const checked = checkAll(values);
     if ('errors' in checked) return showForm(reply, 400, values, checked.errors);
+    checked.person.practiceId = null;
     // A filled honeypot gets the same page a person would, with a reference that leads nowhere.
     const reference = isSpam(values) ? service.newReference()
       : (await service.submitSelfReferral(pool, await tenant(), checked.person, checked.referral, ctx(req))).reference;

@@ -653,8 +653,3 @@ export async function personPage(pool: pg.Pool, actor: Actor, personId: string, 
   });
   return { ...page, timeline };
 }
-
-/** The practices a public self-referral can choose from, in the tenant it will land in. */
-export async function practicesOfTenant(pool: pg.Pool, tenantId: string) {
-  return withTenant(pool, tenantId, (tx) => q.practicesOf(tx, tenantId));
-}

@@ -1,0 +1,100 @@
+import type { Database } from '../../../src/db/database.ts';
+import { withTenant } from '../../../src/db/transaction.ts';
+import type { Actor } from '../../../src/identity/actor.ts';
+import * as referrals from '../../../src/referrals/service.ts';
+import { aReferral, aTestNhsNumber } from '../../support/referrals-factories.ts';
+import { everyone, onlyRoles, type AreaAccess, type Caller, type Expected } from './types.ts';
+
+const intake = ['referrer', 'link_worker', 'lead'] as const;
+const staff = ['link_worker', 'lead'] as const;
+
+/** A draft belongs to the referrer who started it: anyone else in the tenant gets a 404. */
+function draftOwnerOnly(ok: Expected): Record<Caller, Expected> {
+  return { ...onlyRoles(intake, { ok, otherTenant: 404 }), link_worker: 404, lead: 404 };
+}
+
+async function personIdOf(database: Database, actor: Actor, referralId: string) {
+  return withTenant(database.pool, actor.tenantId, async (tx) => {
+    const { rows } = await tx.query<{ personId: string }>('SELECT person_id AS "personId" FROM referral WHERE id = $1', [referralId]);
+    return rows[0]!.personId;
+  });
+}
+
+/** Referral intake (staff and public), triage, allocation, caseload, contacts and people. */
+export const access: AreaAccess = {
+  area: 'referrals',
+  async setUp(world) {
+    const home = world.home.users;
+    const lead = home.lead!;
+    const nhsNumber = aTestNhsNumber();
+    const shown = await aReferral(world.database, lead, { person: { nhsNumber, givenName: 'Hermione', familyName: 'Homeperson-Matrix' } });
+    world.ids.referral = shown.referralId;
+    world.ids.person = shown.personId;
+    world.ids.acceptReferral = (await aReferral(world.database, lead, { person: { givenName: 'Hester', familyName: 'Homeperson-Accept' } })).referralId;
+    world.ids.statusReferral = (await aReferral(world.database, lead, { person: { givenName: 'Horace', familyName: 'Homeperson-Status' } })).referralId;
+    const consented = await aReferral(world.database, lead, { person: { givenName: 'Hilda', familyName: 'Homeperson-Consent' } });
+    world.ids.consentPerson = await personIdOf(world.database, lead, consented.referralId);
+    world.ids.consent = (await referrals.getPerson(world.database.pool, lead, world.ids.consentPerson)).consents[0]!.id;
+    // A complete draft by the home referrer whose person matches an existing record, so sending
+    // it without choosing a record is refused (400) and the draft stays for every caller.
+    world.ids.draft = await referrals.startDraft(world.database.pool, home.referrer!, {
+      person: { givenName: 'Hermione', familyName: 'Homeperson-Matrix', nhsNumber, 'dateOfBirth[day]': '4', 'dateOfBirth[month]': '5', 'dateOfBirth[year]': '1970' },
+      reason: { source: 'gp', reasons: ['loneliness'], urgency: 'routine' },
+      consent: { consentToRefer: 'yes', consentToShare: 'yes' },
+    });
+    const otherLead = world.other.everyRole;
+    await aReferral(world.database, otherLead, { person: { givenName: 'Oswald', familyName: 'Otherperson-Matrix' } });
+    world.markers.home.push('Homeperson-Matrix', 'Homeperson-Accept', 'Homeperson-Status', 'Homeperson-Consent');
+    world.markers.other.push('Otherperson-Matrix');
+  },
+  routes: [
+    { method: 'GET', url: '/referrals/new', expect: onlyRoles(intake) },
+    { method: 'POST', url: '/referrals/new', expect: onlyRoles(intake, { ok: 400 }) },
+    { method: 'GET', url: '/referrals/new/:draftId/person', path: (w) => `/referrals/new/${w.ids.draft}/person`, expect: draftOwnerOnly(200) },
+    { method: 'POST', url: '/referrals/new/:draftId/person', path: (w) => `/referrals/new/${w.ids.draft}/person`, expect: draftOwnerOnly(400) },
+    { method: 'GET', url: '/referrals/new/:draftId/reason', path: (w) => `/referrals/new/${w.ids.draft}/reason`, expect: draftOwnerOnly(200) },
+    { method: 'POST', url: '/referrals/new/:draftId/reason', path: (w) => `/referrals/new/${w.ids.draft}/reason`, expect: draftOwnerOnly(400) },
+    { method: 'GET', url: '/referrals/new/:draftId/consent', path: (w) => `/referrals/new/${w.ids.draft}/consent`, expect: draftOwnerOnly(200) },
+    { method: 'POST', url: '/referrals/new/:draftId/consent', path: (w) => `/referrals/new/${w.ids.draft}/consent`, expect: draftOwnerOnly(400) },
+    { method: 'GET', url: '/referrals/new/:draftId/check', path: (w) => `/referrals/new/${w.ids.draft}/check`, expect: draftOwnerOnly(200) },
+    { method: 'POST', url: '/referrals/new/:draftId/check', path: (w) => `/referrals/new/${w.ids.draft}/check`, expect: draftOwnerOnly(400) },
+    { method: 'GET', url: '/referrals/sent', path: () => '/referrals/sent?reference=SP-ABCD1234', expect: onlyRoles(intake) },
+    { method: 'GET', url: '/refer-yourself', expect: everyone(200) },
+    { method: 'POST', url: '/refer-yourself', expect: everyone(400) },
+    { method: 'POST', url: '/refer-yourself/send', expect: everyone(400) },
+    { method: 'GET', url: '/triage', expect: onlyRoles(['lead']) },
+    { method: 'GET', url: '/caseload', expect: onlyRoles(staff) },
+    { method: 'GET', url: '/my-referrals', expect: onlyRoles(['referrer']) },
+    { method: 'GET', url: '/referrals/:referralId', path: (w) => `/referrals/${w.ids.referral}`, expect: onlyRoles(staff, { otherTenant: 404 }) },
+    // The lead accepts it (303); by then nobody else may.
+    { method: 'POST', url: '/referrals/:referralId/accept', path: (w) => `/referrals/${w.ids.acceptReferral}/accept`, expect: onlyRoles(['lead'], { ok: 303, otherTenant: 404 }) },
+    // The link worker withdraws it (303); the lead then finds it closed (409).
+    {
+      method: 'POST', url: '/referrals/:referralId/status', path: (w) => `/referrals/${w.ids.statusReferral}/status`,
+      form: () => ({ status: 'withdrawn', reason: 'Entered twice' }), expect: onlyRoles(staff, { ok: [303, 409], otherTenant: 404 }),
+    },
+    // A new referral cannot be marked unable to contact.
+    { method: 'POST', url: '/referrals/:referralId/unable-to-contact', path: (w) => `/referrals/${w.ids.referral}/unable-to-contact`, expect: onlyRoles(staff, { ok: 409, otherTenant: 404 }) },
+    // No version from the form: refused as a stale edit.
+    {
+      method: 'POST', url: '/referrals/:referralId/next-action', path: (w) => `/referrals/${w.ids.referral}/next-action`,
+      form: () => ({ nextAction: 'Ring', due: '2030-01-01' }), expect: onlyRoles(staff, { ok: 409, otherTenant: 404 }),
+    },
+    { method: 'GET', url: '/referrals/:referralId/not-suitable', path: (w) => `/referrals/${w.ids.referral}/not-suitable`, expect: onlyRoles(['lead'], { otherTenant: 404 }) },
+    { method: 'POST', url: '/referrals/:referralId/not-suitable', path: (w) => `/referrals/${w.ids.referral}/not-suitable`, expect: onlyRoles(['lead'], { ok: 400, otherTenant: 404 }) },
+    { method: 'GET', url: '/referrals/:referralId/allocate', path: (w) => `/referrals/${w.ids.referral}/allocate`, expect: onlyRoles(['lead'], { otherTenant: 404 }) },
+    { method: 'POST', url: '/referrals/:referralId/allocate', path: (w) => `/referrals/${w.ids.referral}/allocate`, expect: onlyRoles(['lead'], { ok: 400, otherTenant: 404 }) },
+    { method: 'GET', url: '/referrals/:referralId/contacts/new', path: (w) => `/referrals/${w.ids.referral}/contacts/new`, expect: onlyRoles(staff, { otherTenant: 404 }) },
+    { method: 'POST', url: '/referrals/:referralId/contacts', path: (w) => `/referrals/${w.ids.referral}/contacts`, expect: onlyRoles(staff, { ok: 400, otherTenant: 404 }) },
+    { method: 'GET', url: '/people/:personId', path: (w) => `/people/${w.ids.person}`, expect: onlyRoles(staff, { otherTenant: 404 }) },
+    { method: 'GET', url: '/people/:personId/edit', path: (w) => `/people/${w.ids.person}/edit`, expect: onlyRoles(staff, { otherTenant: 404 }) },
+    { method: 'POST', url: '/people/:personId/edit', path: (w) => `/people/${w.ids.person}/edit`, expect: onlyRoles(staff, { ok: 400, otherTenant: 404 }) },
+    { method: 'GET', url: '/people/:personId/merge', path: (w) => `/people/${w.ids.person}/merge`, expect: onlyRoles(staff, { otherTenant: 404 }) },
+    { method: 'POST', url: '/people/:personId/merge', path: (w) => `/people/${w.ids.person}/merge`, expect: onlyRoles(staff, { ok: 400, otherTenant: 404 }) },
+    // The link worker withdraws it (303); it is then no longer there to withdraw (404).
+    {
+      method: 'POST', url: '/people/:personId/consents/:consentId/withdraw', path: (w) => `/people/${w.ids.consentPerson}/consents/${w.ids.consent}/withdraw`,
+      form: () => ({ reason: 'Asked us to stop' }), expect: onlyRoles(staff, { ok: [303, 404], otherTenant: 404 }),
+    },
+  ],
+};
