@@ -168,7 +168,6 @@ function checkUserFields(user: { email: string; name: string; roles: Role[]; pra
   return errors;
 }
 
-export { checkUserFields, emailKey };
 
 /** The tenant whose name matches, for the command line. */
 export async function findTenantByName(pool: pg.Pool, nameOrId: string): Promise<{ id: string; name: string } | undefined> {
