@@ -2,6 +2,7 @@ import type { Database } from '../db/database.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { identitySeeder } from '../identity/demo.ts';
 import { directorySeeder } from '../directory/seed.ts';
+import { referralsSeeder } from '../referrals/demo.ts';
 import { DemoRandom } from './random.ts';
 
 /** A sign-in account the demo prints at start-up. */
@@ -31,6 +32,7 @@ const DEMO_MARKER = 'demo_seeded_at';
 export const demoSeeders: DemoSeeder[] = [];
 demoSeeders.push(identitySeeder);
 demoSeeders.push(directorySeeder);
+demoSeeders.push(referralsSeeder);
 
 export async function isSeeded(database: Database): Promise<boolean> {
   const { rows } = await database.pool.query('SELECT 1 FROM installation_fact WHERE key = $1', [DEMO_MARKER]);

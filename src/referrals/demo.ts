@@ -1,0 +1,31 @@
+import { withTransaction } from '../db/transaction.ts';
+import type { DemoSeeder } from '../demo/seed.ts';
+import { generateBatch, insertBatch } from './bulk.ts';
+
+/**
+ * A few hundred fictional people with referrals in every state of the life cycle, contacts and
+ * consents, in the demo tenant (and a few in the second tenant). Runs after the identity
+ * seeder, whose ids it reads from the context.
+ */
+export const referralsSeeder: DemoSeeder = {
+  area: 'referrals',
+  async seed(context) {
+    const ids = context.ids;
+    const tenantId = ids.tenant?.[0];
+    if (!tenantId) throw new Error('The referrals demo needs the identity demo first (no tenant in the seed context).');
+    const home = generateBatch(context.random, {
+      tenantId, practices: ids.practices ?? [], linkWorkers: ids.linkWorkers ?? [], leadId: ids['user:lead']?.[0] ?? null, referrerId: ids['user:referrer']?.[0] ?? null,
+    }, { people: 300, referralsPerPerson: 1.2, nhsOffset: 0 });
+    const otherTenant = ids.otherTenant?.[0];
+    const other = otherTenant ? generateBatch(context.random, {
+      tenantId: otherTenant, practices: ids['otherTenant:practices'] ?? [], linkWorkers: ids['otherTenant:user:link_worker'] ?? [],
+      leadId: ids['otherTenant:user:admin']?.[0] ?? null, referrerId: null,
+    }, { people: 40, referralsPerPerson: 1.1, nhsOffset: 500_000 }) : undefined;
+    await withTransaction(context.database.pool, async (tx) => {
+      await insertBatch(tx, home);
+      if (other) await insertBatch(tx, other);
+    });
+    ids.people = home.people.map((p) => p.id);
+    ids.referrals = home.referrals.map((r) => r.id);
+  },
+};
