@@ -2,12 +2,12 @@ import { ConfigError } from './config.ts';
 import { MigrationError } from './db/migrate.ts';
 import { parseCommandArgs, UsageError, type Command } from './cli/command.ts';
 import { migrateCommand, seedCommand, serveCommand } from './cli/core-commands.ts';
-import { auditVerifyCommand, userAddCommand } from './identity/commands.ts';
+import { auditVerifyCommand, tenantAddCommand, userAddCommand } from './identity/commands.ts';
 import { workerCommand } from './jobs/commands.ts';
 
 /** Every `signpost` command; areas add theirs here. */
 const commands: Command[] = [serveCommand, migrateCommand, seedCommand];
-commands.push(userAddCommand, auditVerifyCommand);
+commands.push(tenantAddCommand, userAddCommand, auditVerifyCommand);
 commands.push(workerCommand);
 
 function overview(): string {

@@ -4,7 +4,7 @@ import { migrate } from '../db/migrate.ts';
 import { DomainError, InvalidInput } from '../web/errors.ts';
 import { ROLES, type Role } from './actor.ts';
 import { verifyAuditChains } from './audit.ts';
-import { addUser, findTenantByName } from './service.ts';
+import { addTenant, addUser, findTenantByName } from './service.ts';
 
 export const userAddCommand: Command = {
   name: 'user add',
@@ -54,6 +54,25 @@ export const userAddCommand: Command = {
         if (error instanceof DomainError) throw new UsageError(error.message);
         throw error;
       }
+    });
+  },
+};
+
+export const tenantAddCommand: Command = {
+  name: 'tenant add',
+  summary: 'Create a tenant (a social prescribing service), to which users are then added',
+  usage: 'Usage: signpost tenant add --name "<service name>"\n\nThen: echo "<password>" | signpost user add --tenant "<service name>" --role admin ...',
+  options: { name: { type: 'string' } },
+  async run({ values }) {
+    const name = String(values.name ?? '').trim();
+    if (!name) throw new UsageError(`Give --name.\n\n${this.usage}`);
+    if (name.length > 200) throw new UsageError('The name must be 200 characters or fewer.');
+    return withDatabase(async (database) => {
+      await migrate(database.pool);
+      if (await findTenantByName(database.pool, name)) throw new UsageError(`A tenant called "${name}" already exists.`);
+      const id = await addTenant(database.pool, name);
+      console.log(`Created tenant "${name}" (${id}).`);
+      return 0;
     });
   },
 };

@@ -176,3 +176,13 @@ export async function findTenantByName(pool: pg.Pool, nameOrId: string): Promise
   return rows[0];
 }
 
+
+/** Creates a tenant (command line); its creation is the first event of its audit chain. */
+export async function addTenant(pool: pg.Pool, name: string): Promise<string> {
+  return withTransaction(pool, async (tx) => {
+    const { rows } = await tx.query<{ id: string }>('INSERT INTO tenant (name) VALUES ($1) RETURNING id', [name]);
+    const id = rows[0]!.id;
+    await recordAudit(tx, { tenantId: id, action: 'tenant.create', entityType: 'tenant', entityId: id, reason: name });
+    return id;
+  });
+}

@@ -65,6 +65,19 @@ test('user add creates a user with roles from a password on standard input', asy
   });
 });
 
+test('tenant add creates a service that users can then be added to, and refuses a duplicate name', async () => {
+  const res = signpost(['tenant', 'add', '--name', 'Fresh Start PCN']);
+  assert.equal(res.status, 0, res.stderr);
+  assert.match(res.stdout, /Created tenant "Fresh Start PCN"/);
+  assert.match(signpost(['tenant', 'add', '--name', 'fresh start pcn']).stderr, /already exists/);
+  const admin = signpost(['user', 'add', '--email', 'first.admin@example.nhs.uk', '--name', 'First Admin', '--tenant', 'Fresh Start PCN', '--role', 'admin'], 'copper-willow-signal');
+  assert.equal(admin.status, 0, admin.stderr);
+  await withDb(async (database) => {
+    const { rows } = await database.pool.query(`SELECT e.action FROM audit_event e JOIN tenant t ON t.id = e.tenant_id WHERE t.name = 'Fresh Start PCN' ORDER BY e.seq`);
+    assert.deepEqual(rows.map((r) => r.action), ['tenant.create', 'user.create']);
+  });
+});
+
 test('user add refuses weak passwords, unknown tenants and roles, and duplicates, with one clear line', () => {
   const weak = signpost(['user', 'add', '--email', 'weak@example.nhs.uk', '--name', 'W', '--tenant', 'Command Line PCN', '--role', 'admin'], 'password123');
   assert.equal(weak.status, 1);
