@@ -25,6 +25,10 @@ export async function startOidcProvider(redirectUri: string): Promise<TestProvid
   const issuer = `http://127.0.0.1:${port}`;
   const clientId = 'signpost-test';
   const clientSecret = 'signpost-test-client-secret-0123456789abcdef';
+  // The provider warns on every start that development keys and login pages are in use, which is
+  // the point here; keep test output readable.
+  const warn = console.warn;
+  console.warn = () => {};
   const provider = new Provider(issuer, {
     clients: [{
       client_id: clientId, client_secret: clientSecret, redirect_uris: [redirectUri],
@@ -38,7 +42,7 @@ export async function startOidcProvider(redirectUri: string): Promise<TestProvid
     features: { devInteractions: { enabled: true } },
     ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
   });
-  // The development login page warns loudly on every start; keep test output readable.
+  console.warn = warn;
   provider.on('server_error', () => {});
   const server: Server = createServer(provider.callback());
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
