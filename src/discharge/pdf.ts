@@ -1,0 +1,24 @@
+import PDFDocument from 'pdfkit';
+import { documentSections, type DischargeDocument } from './document.ts';
+
+/** Renders sections of text as an A4 PDF with pdfkit's built-in Helvetica. */
+export function sectionsPdf(title: string, sections: { heading: string; lines: string[] }[]): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const doc = new PDFDocument({ size: 'A4', margin: 50, info: { Title: title, Author: 'Signpost' } });
+    const chunks: Buffer[] = [];
+    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+    doc.font('Helvetica-Bold').fontSize(18).text(title);
+    for (const section of sections) {
+      doc.moveDown().font('Helvetica-Bold').fontSize(13).text(section.heading);
+      doc.font('Helvetica').fontSize(11);
+      for (const line of section.lines) doc.text(line);
+    }
+    doc.end();
+  });
+}
+
+export function dischargePdf(document: DischargeDocument): Promise<Buffer> {
+  return sectionsPdf(`Social prescribing discharge summary: ${document.demographics.name}`, documentSections(document));
+}

@@ -1,0 +1,31 @@
+import type { Db } from '../db/database.ts';
+import type { DischargeDocument } from './document.ts';
+
+export interface DischargeRow {
+  id: string;
+  referralId: string;
+  reason: string;
+  summary: string;
+  document: DischargeDocument;
+  dischargedAt: Date;
+}
+
+const COLUMNS = `id, referral_id AS "referralId", reason, summary, document, discharged_at AS "dischargedAt"`;
+
+export async function insertDischarge(db: Db, tenantId: string, d: { referralId: string; reason: string; summary: string; outcomes: unknown; document: DischargeDocument; userId: string }): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO discharge (tenant_id, referral_id, reason, summary, outcomes, document, discharged_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+    [tenantId, d.referralId, d.reason, d.summary, JSON.stringify(d.outcomes), JSON.stringify(d.document), d.userId]);
+  return rows[0]!.id;
+}
+
+export async function findDischarge(db: Db, tenantId: string, id: string): Promise<DischargeRow | undefined> {
+  const { rows } = await db.query<DischargeRow>(`SELECT ${COLUMNS} FROM discharge WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+  return rows[0];
+}
+
+export async function dischargesOf(db: Db, tenantId: string, referralIds: string[]): Promise<DischargeRow[]> {
+  const { rows } = await db.query<DischargeRow>(
+    `SELECT ${COLUMNS} FROM discharge WHERE tenant_id = $1 AND referral_id = ANY($2::uuid[]) ORDER BY discharged_at DESC`, [tenantId, referralIds]);
+  return rows;
+}

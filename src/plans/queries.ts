@@ -1,0 +1,306 @@
+import type { Db } from '../db/database.ts';
+import type { OnwardStatus } from './lifecycle.ts';
+
+export interface GoalRow {
+  id: string;
+  referralId: string;
+  personId: string;
+  goal: string;
+  steps: string | null;
+  whoDoesWhat: string | null;
+  reviewDate: string | null;
+  progress: 'not_started' | 'in_progress' | 'achieved' | 'no_longer_relevant';
+  createdAt: Date;
+}
+
+const GOAL_COLUMNS = `id, referral_id AS "referralId", person_id AS "personId", goal, steps, who_does_what AS "whoDoesWhat",
+  to_char(review_date, 'YYYY-MM-DD') AS "reviewDate", progress, created_at AS "createdAt"`;
+
+export async function insertGoal(db: Db, tenantId: string, g: { referralId: string; personId: string; goal: string; steps: string | null; whoDoesWhat: string | null; reviewDate: string | null; createdBy: string }): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO plan_goal (tenant_id, referral_id, person_id, goal, steps, who_does_what, review_date, created_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+    [tenantId, g.referralId, g.personId, g.goal, g.steps, g.whoDoesWhat, g.reviewDate, g.createdBy]);
+  return rows[0]!.id;
+}
+
+export async function findGoal(db: Db, tenantId: string, id: string): Promise<GoalRow | undefined> {
+  await db.query('SELECT 1 FROM plan_goal WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [tenantId, id]);
+  const { rows } = await db.query<GoalRow>(`SELECT ${GOAL_COLUMNS} FROM plan_goal WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+  return rows[0];
+}
+
+export async function goalsOf(db: Db, tenantId: string, referralIds: string[]): Promise<GoalRow[]> {
+  const { rows } = await db.query<GoalRow>(
+    `SELECT ${GOAL_COLUMNS} FROM plan_goal WHERE tenant_id = $1 AND referral_id = ANY($2::uuid[]) ORDER BY created_at, id`, [tenantId, referralIds]);
+  return rows;
+}
+
+export async function goalsOfPeople(db: Db, tenantId: string, personIds: string[]): Promise<GoalRow[]> {
+  const { rows } = await db.query<GoalRow>(
+    `SELECT ${GOAL_COLUMNS} FROM plan_goal WHERE tenant_id = $1 AND person_id = ANY($2::uuid[])`, [tenantId, personIds]);
+  return rows;
+}
+
+export async function setGoalProgress(db: Db, tenantId: string, id: string, progress: string): Promise<void> {
+  await db.query('UPDATE plan_goal SET progress = $3 WHERE tenant_id = $1 AND id = $2', [tenantId, id, progress]);
+}
+
+export interface ProgressRow {
+  goalId: string;
+  fromProgress: string | null;
+  toProgress: string;
+  note: string | null;
+  byUserName: string | null;
+  occurredAt: Date;
+}
+
+export async function insertProgress(db: Db, tenantId: string, p: { goalId: string; from: string | null; to: string; note: string | null; byUserId: string }): Promise<void> {
+  await db.query(
+    `INSERT INTO goal_progress (tenant_id, goal_id, from_progress, to_progress, note, by_user_id) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [tenantId, p.goalId, p.from, p.to, p.note, p.byUserId]);
+}
+
+export async function progressOf(db: Db, tenantId: string, goalIds: string[]): Promise<ProgressRow[]> {
+  const { rows } = await db.query<ProgressRow>(
+    `SELECT g.goal_id AS "goalId", g.from_progress AS "fromProgress", g.to_progress AS "toProgress", g.note, u.name AS "byUserName", g.occurred_at AS "occurredAt"
+       FROM goal_progress g LEFT JOIN app_user u ON u.id = g.by_user_id
+      WHERE g.tenant_id = $1 AND g.goal_id = ANY($2::uuid[]) ORDER BY g.occurred_at, g.id`, [tenantId, goalIds]);
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Onward referrals
+
+export interface SharedDetails {
+  name: string;
+  preferredName: string | null;
+  dateOfBirth: string;
+  phone: string | null;
+  email: string | null;
+  contactChannels: string[];
+  safeToLeaveMessage: boolean | null;
+  needs?: { need: string; label: string; rating?: string }[];
+  whatMatters?: string | null;
+  notes?: string | null;
+  accessibility?: string[];
+}
+
+export interface OnwardRow {
+  id: string;
+  referralId: string;
+  personId: string;
+  kind: 'refer' | 'signpost';
+  delivery: 'signpost' | 'email' | 'print' | 'signposted';
+  serviceId: string;
+  serviceName: string;
+  organisationName: string | null;
+  providerOrganisationId: string | null;
+  providerOrganisationName: string | null;
+  need: string | null;
+  status: OnwardStatus;
+  shareFields: string[];
+  shared: SharedDetails;
+  consentRecordedAt: Date | null;
+  note: string | null;
+  declineReason: string | null;
+  declineDetail: string | null;
+  stopReason: string | null;
+  firstSessionDate: string | null;
+  sentAt: Date | null;
+  respondedAt: Date | null;
+  followUpAskedAt: Date | null;
+  followUpAnswer: string | null;
+  createdBy: string | null;
+  createdByName: string | null;
+  createdByEmail: string | null;
+  createdAt: Date;
+  statusChangedAt: Date;
+}
+
+const ONWARD_COLUMNS = `o.id, o.referral_id AS "referralId", o.person_id AS "personId", o.kind, o.delivery, o.service_id AS "serviceId",
+  o.service_name AS "serviceName", o.organisation_name AS "organisationName", o.provider_organisation_id AS "providerOrganisationId",
+  po.name AS "providerOrganisationName", o.need, o.status, o.share_fields AS "shareFields", o.shared,
+  o.consent_recorded_at AS "consentRecordedAt", o.note, o.decline_reason AS "declineReason", o.decline_detail AS "declineDetail",
+  o.stop_reason AS "stopReason", to_char(o.first_session_date, 'YYYY-MM-DD') AS "firstSessionDate", o.sent_at AS "sentAt",
+  o.responded_at AS "respondedAt", o.follow_up_asked_at AS "followUpAskedAt", o.follow_up_answer AS "followUpAnswer",
+  o.created_by AS "createdBy", cu.name AS "createdByName", cu.email AS "createdByEmail", o.created_at AS "createdAt",
+  o.status_changed_at AS "statusChangedAt"`;
+const ONWARD_FROM = `onward_referral o
+  LEFT JOIN provider_organisation po ON po.tenant_id = o.tenant_id AND po.id = o.provider_organisation_id
+  LEFT JOIN app_user cu ON cu.id = o.created_by`;
+
+export async function providerOrganisationForDirectory(db: Db, tenantId: string, directoryOrganizationId: string): Promise<{ id: string; name: string; email: string | null } | undefined> {
+  const { rows } = await db.query<{ id: string; name: string; email: string | null }>(
+    `SELECT id, name, email FROM provider_organisation WHERE tenant_id = $1 AND directory_organization_id = $2 ORDER BY created_at LIMIT 1`,
+    [tenantId, directoryOrganizationId]);
+  return rows[0];
+}
+
+export async function providerOrganisationEmail(db: Db, tenantId: string, id: string): Promise<string | null> {
+  const { rows } = await db.query<{ email: string | null }>('SELECT email FROM provider_organisation WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
+  return rows[0]?.email ?? null;
+}
+
+export async function hasOpenOnward(db: Db, tenantId: string, referralId: string, serviceId: string, open: readonly string[]): Promise<boolean> {
+  const { rows } = await db.query(
+    `SELECT 1 FROM onward_referral WHERE tenant_id = $1 AND referral_id = $2 AND service_id = $3 AND kind = 'refer' AND status = ANY($4::text[])`,
+    [tenantId, referralId, serviceId, open]);
+  return rows.length > 0;
+}
+
+export async function insertOnward(db: Db, tenantId: string, o: {
+  referralId: string; personId: string; kind: string; delivery: string; serviceId: string; serviceName: string; organisationName: string | null;
+  providerOrganisationId: string | null; need: string | null; status: OnwardStatus; shareFields: string[]; shared: SharedDetails;
+  consent: boolean; userId: string; note: string | null;
+}): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO onward_referral (tenant_id, referral_id, person_id, kind, delivery, service_id, service_name, organisation_name,
+       provider_organisation_id, need, status, share_fields, shared, consent_recorded_at, consent_recorded_by, note, created_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, CASE WHEN $14 THEN now() END, CASE WHEN $14 THEN $15::uuid END, $16, $15)
+     RETURNING id`,
+    [tenantId, o.referralId, o.personId, o.kind, o.delivery, o.serviceId, o.serviceName, o.organisationName, o.providerOrganisationId,
+      o.need, o.status, o.shareFields, JSON.stringify(o.shared), o.consent, o.userId, o.note]);
+  return rows[0]!.id;
+}
+
+export async function findOnward(db: Db, tenantId: string, id: string, options: { lock?: boolean; providerOrganisationId?: string } = {}): Promise<OnwardRow | undefined> {
+  if (options.lock) await db.query('SELECT 1 FROM onward_referral WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [tenantId, id]);
+  const { rows } = await db.query<OnwardRow>(
+    `SELECT ${ONWARD_COLUMNS} FROM ${ONWARD_FROM}
+      WHERE o.tenant_id = $1 AND o.id = $2 AND ($3::uuid IS NULL OR (o.provider_organisation_id = $3 AND o.delivery = 'signpost' AND o.status <> 'draft'))`,
+    [tenantId, id, options.providerOrganisationId ?? null]);
+  return rows[0];
+}
+
+export async function onwardOf(db: Db, tenantId: string, referralIds: string[]): Promise<OnwardRow[]> {
+  const { rows } = await db.query<OnwardRow>(
+    `SELECT ${ONWARD_COLUMNS} FROM ${ONWARD_FROM} WHERE o.tenant_id = $1 AND o.referral_id = ANY($2::uuid[]) ORDER BY o.created_at, o.id`, [tenantId, referralIds]);
+  return rows;
+}
+
+export async function onwardOfPeople(db: Db, tenantId: string, personIds: string[]): Promise<OnwardRow[]> {
+  const { rows } = await db.query<OnwardRow>(
+    `SELECT ${ONWARD_COLUMNS} FROM ${ONWARD_FROM} WHERE o.tenant_id = $1 AND o.person_id = ANY($2::uuid[])`, [tenantId, personIds]);
+  return rows;
+}
+
+/** The provider's inbox: only what was sent to their organisation through Signpost. */
+export async function onwardForProvider(db: Db, tenantId: string, providerOrganisationId: string): Promise<OnwardRow[]> {
+  const { rows } = await db.query<OnwardRow>(
+    `SELECT ${ONWARD_COLUMNS} FROM ${ONWARD_FROM}
+      WHERE o.tenant_id = $1 AND o.provider_organisation_id = $2 AND o.delivery = 'signpost' AND o.status <> 'draft'
+      ORDER BY o.sent_at DESC NULLS LAST, o.id`, [tenantId, providerOrganisationId]);
+  return rows;
+}
+
+export async function updateOnwardStatus(db: Db, tenantId: string, id: string, to: OnwardStatus, extra: {
+  declineReason?: string | null; declineDetail?: string | null; stopReason?: string | null; firstSessionDate?: string | null; sent?: boolean; responded?: boolean;
+}): Promise<void> {
+  await db.query(
+    `UPDATE onward_referral SET status = $3, status_changed_at = now(),
+       decline_reason = coalesce($4, decline_reason), decline_detail = coalesce($5, decline_detail), stop_reason = coalesce($6, stop_reason),
+       first_session_date = coalesce($7::date, first_session_date),
+       sent_at = CASE WHEN $8 THEN now() ELSE sent_at END,
+       responded_at = CASE WHEN $9 AND responded_at IS NULL THEN now() ELSE responded_at END
+     WHERE tenant_id = $1 AND id = $2`,
+    [tenantId, id, to, extra.declineReason ?? null, extra.declineDetail ?? null, extra.stopReason ?? null, extra.firstSessionDate ?? null, !!extra.sent, !!extra.responded]);
+}
+
+export async function insertOnwardTransition(db: Db, tenantId: string, t: { onwardId: string; from: string | null; to: string; reason: string | null; byUserId: string | null; byDescription: string | null }): Promise<void> {
+  await db.query(
+    `INSERT INTO onward_referral_transition (tenant_id, onward_referral_id, from_status, to_status, reason, by_user_id, by_description)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`, [tenantId, t.onwardId, t.from, t.to, t.reason, t.byUserId, t.byDescription]);
+}
+
+export interface OnwardTransitionRow {
+  onwardReferralId: string;
+  fromStatus: OnwardStatus | null;
+  toStatus: OnwardStatus;
+  reason: string | null;
+  byUserName: string | null;
+  byDescription: string | null;
+  occurredAt: Date;
+  referralId: string;
+  serviceName: string;
+  createdBy: string | null;
+}
+
+export async function onwardTransitionsOf(db: Db, tenantId: string, filter: { onwardIds?: string[]; personIds?: string[]; createdBy?: string; since?: Date }): Promise<OnwardTransitionRow[]> {
+  const { rows } = await db.query<OnwardTransitionRow>(
+    `SELECT t.onward_referral_id AS "onwardReferralId", t.from_status AS "fromStatus", t.to_status AS "toStatus", t.reason,
+            u.name AS "byUserName", t.by_description AS "byDescription", t.occurred_at AS "occurredAt", o.referral_id AS "referralId",
+            o.service_name AS "serviceName", o.created_by AS "createdBy"
+       FROM onward_referral_transition t
+       JOIN onward_referral o ON o.tenant_id = t.tenant_id AND o.id = t.onward_referral_id
+       LEFT JOIN app_user u ON u.id = t.by_user_id
+      WHERE t.tenant_id = $1
+        AND ($2::uuid[] IS NULL OR t.onward_referral_id = ANY($2::uuid[]))
+        AND ($3::uuid[] IS NULL OR o.person_id = ANY($3::uuid[]))
+        AND ($4::uuid IS NULL OR o.created_by = $4)
+        AND ($5::timestamptz IS NULL OR t.occurred_at >= $5)
+      ORDER BY t.occurred_at DESC, t.id`,
+    [tenantId, filter.onwardIds ?? null, filter.personIds ?? null, filter.createdBy ?? null, filter.since ?? null]);
+  return rows;
+}
+
+export interface AttendanceRow {
+  id: string;
+  onwardReferralId: string;
+  sessionDate: string | null;
+  attended: boolean;
+  sessionsAttended: number | null;
+  sessionsOffered: number | null;
+  note: string | null;
+  recordedAt: Date;
+}
+
+export async function insertAttendance(db: Db, tenantId: string, a: { onwardId: string; sessionDate: string | null; attended: boolean; sessionsAttended: number | null; sessionsOffered: number | null; note: string | null; userId: string }): Promise<void> {
+  await db.query(
+    `INSERT INTO onward_attendance (tenant_id, onward_referral_id, session_date, attended, sessions_attended, sessions_offered, note, recorded_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [tenantId, a.onwardId, a.sessionDate, a.attended, a.sessionsAttended, a.sessionsOffered, a.note, a.userId]);
+}
+
+export async function attendanceOf(db: Db, tenantId: string, onwardIds: string[]): Promise<AttendanceRow[]> {
+  const { rows } = await db.query<AttendanceRow>(
+    `SELECT id, onward_referral_id AS "onwardReferralId", to_char(session_date, 'YYYY-MM-DD') AS "sessionDate", attended,
+            sessions_attended AS "sessionsAttended", sessions_offered AS "sessionsOffered", note, recorded_at AS "recordedAt"
+       FROM onward_attendance WHERE tenant_id = $1 AND onward_referral_id = ANY($2::uuid[]) ORDER BY session_date NULLS LAST, recorded_at`,
+    [tenantId, onwardIds]);
+  return rows;
+}
+
+export async function recordFollowUpAnswer(db: Db, tenantId: string, id: string, answer: string): Promise<void> {
+  await db.query('UPDATE onward_referral SET follow_up_answer = $3, follow_up_answered_at = now() WHERE tenant_id = $1 AND id = $2', [tenantId, id, answer]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Nudges (run by the tenant scan, with the scan's clock)
+
+export async function unansweredSent(db: Db, tenantId: string, sentBefore: Date): Promise<Array<OnwardRow & { nudgedProviderAt: Date | null; nudgedWorkerAt: Date | null }>> {
+  const { rows } = await db.query<OnwardRow & { nudgedProviderAt: Date | null; nudgedWorkerAt: Date | null }>(
+    `SELECT ${ONWARD_COLUMNS}, o.nudged_provider_at AS "nudgedProviderAt", o.nudged_worker_at AS "nudgedWorkerAt" FROM ${ONWARD_FROM}
+      WHERE o.tenant_id = $1 AND o.status = 'sent' AND o.sent_at <= $2 AND o.nudged_worker_at IS NULL`, [tenantId, sentBefore]);
+  return rows;
+}
+
+export async function markNudged(db: Db, tenantId: string, id: string, who: 'provider' | 'worker', at: Date): Promise<void> {
+  await db.query(
+    who === 'provider'
+      ? 'UPDATE onward_referral SET nudged_provider_at = $3 WHERE tenant_id = $1 AND id = $2 AND nudged_provider_at IS NULL'
+      : 'UPDATE onward_referral SET nudged_worker_at = $3 WHERE tenant_id = $1 AND id = $2 AND nudged_worker_at IS NULL',
+    [tenantId, id, at]);
+}
+
+export async function dueFollowUps(db: Db, tenantId: string, sessionOnOrBefore: string): Promise<OnwardRow[]> {
+  const { rows } = await db.query<OnwardRow>(
+    `SELECT ${ONWARD_COLUMNS} FROM ${ONWARD_FROM}
+      WHERE o.tenant_id = $1 AND o.follow_up_asked_at IS NULL AND o.first_session_date IS NOT NULL AND o.first_session_date <= $2::date
+        AND o.status IN ('accepted', 'attending', 'completed')`, [tenantId, sessionOnOrBefore]);
+  return rows;
+}
+
+export async function markFollowUpAsked(db: Db, tenantId: string, id: string, at: Date): Promise<void> {
+  await db.query('UPDATE onward_referral SET follow_up_asked_at = $3 WHERE tenant_id = $1 AND id = $2 AND follow_up_asked_at IS NULL', [tenantId, id, at]);
+}

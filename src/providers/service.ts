@@ -1,0 +1,86 @@
+import type pg from 'pg';
+import { withTenant } from '../db/transaction.ts';
+import { hasRole, type Actor } from '../identity/actor.ts';
+import { recordAudit } from '../identity/audit.ts';
+import * as plans from '../plans/service.ts';
+import { Forbidden, NotFound } from '../web/errors.ts';
+import * as q from '../plans/queries.ts';
+
+interface RequestContext { requestId?: string }
+
+function providerOrganisation(actor: Actor): string {
+  if (!hasRole(actor, 'provider') || !actor.providerOrganisationId) throw new Forbidden();
+  return actor.providerOrganisationId;
+}
+
+export const INBOX_GROUPS = [
+  { key: 'new', heading: 'New', statuses: ['sent'] },
+  { key: 'accepted', heading: 'Accepted', statuses: ['accepted'] },
+  { key: 'attending', heading: 'Attending', statuses: ['attending'] },
+  { key: 'closed', heading: 'Closed', statuses: ['declined', 'completed', 'did_not_attend', 'stopped'] },
+] as const;
+
+/** The provider's inbox: onward referrals sent to their organisation, grouped by where they are. */
+export async function providerInbox(pool: pg.Pool, actor: Actor, context: RequestContext = {}) {
+  const organisationId = providerOrganisation(actor);
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const rows = await q.onwardForProvider(tx, actor.tenantId, organisationId);
+    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'provider-inbox.view', entityType: 'onward_referral', reason: `${rows.length} listed`, requestId: context.requestId });
+    return INBOX_GROUPS.map((g) => ({ ...g, rows: rows.filter((r) => (g.statuses as readonly string[]).includes(r.status)) }));
+  });
+}
+
+/**
+ * One onward referral, exactly as shared. Anything not sent to the actor's organisation is a
+ * 404 (never confirming it exists), and the attempt is audited.
+ */
+async function ownOnward(tx: import('../db/database.ts').Db, actor: Actor, onwardId: string, context: RequestContext, lock = false) {
+  const organisationId = providerOrganisation(actor);
+  plans.checkId(onwardId, 'referral');
+  const onward = await q.findOnward(tx, actor.tenantId, onwardId, { providerOrganisationId: organisationId, lock });
+  if (!onward) {
+    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'provider.refused', entityType: 'onward_referral', entityId: onwardId, reason: 'not sent to this organisation', requestId: context.requestId });
+    return undefined;
+  }
+  return onward;
+}
+
+/** Runs `work` and keeps the refusal's audit row even though the request fails. */
+async function asProvider<T>(pool: pg.Pool, actor: Actor, onwardId: string, context: RequestContext, lock: boolean, work: (tx: import('../db/database.ts').Db, onward: q.OnwardRow) => Promise<T>): Promise<T> {
+  const found = await withTenant(pool, actor.tenantId, async (tx) => {
+    const onward = await ownOnward(tx, actor, onwardId, context, lock);
+    if (!onward) return { missing: true as const };
+    return { missing: false as const, value: await work(tx, onward) };
+  });
+  if (found.missing) throw new NotFound('referral');
+  return found.value;
+}
+
+export async function providerReferral(pool: pg.Pool, actor: Actor, onwardId: string, context: RequestContext = {}) {
+  return asProvider(pool, actor, onwardId, context, false, async (tx, onward) => {
+    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'provider.view', entityType: 'onward_referral', entityId: onward.id, personId: onward.personId, requestId: context.requestId });
+    const attendance = await q.attendanceOf(tx, actor.tenantId, [onward.id]);
+    const transitions = await q.onwardTransitionsOf(tx, actor.tenantId, { onwardIds: [onward.id] });
+    // Only what was shared leaves this function: no person id, referral id or the worker's notes.
+    return {
+      id: onward.id, serviceName: onward.serviceName, status: onward.status, shared: onward.shared, shareFields: onward.shareFields,
+      sentAt: onward.sentAt, firstSessionDate: onward.firstSessionDate, declineReason: onward.declineReason, declineDetail: onward.declineDetail,
+      stopReason: onward.stopReason, sentBy: onward.createdByName, attendance,
+      history: transitions.map((t) => ({ toStatus: t.toStatus, reason: t.reason, occurredAt: t.occurredAt })),
+    };
+  });
+}
+
+export async function providerRespond(pool: pg.Pool, actor: Actor, onwardId: string, request: plans.MoveRequest, context: RequestContext = {}) {
+  return asProvider(pool, actor, onwardId, context, true, async (tx, onward) => {
+    await plans.moveOnward(tx, actor, onward, request, null, context);
+    return { status: onward.status };
+  });
+}
+
+export async function providerAttendance(pool: pg.Pool, actor: Actor, onwardId: string, input: plans.AttendanceInput, context: RequestContext = {}) {
+  return asProvider(pool, actor, onwardId, context, true, async (tx, onward) => {
+    await plans.recordAttendance(tx, actor, onward, input, null, context);
+    return { status: onward.status };
+  });
+}
