@@ -414,6 +414,9 @@ export interface CaseloadRow {
   overdue: boolean;
   lastContactAt: Date | null;
   lastContactOutcome: string | null;
+  /** Over the whole filtered caseload, not just this page. */
+  total: number;
+  overdueTotal: number;
 }
 
 export const CASELOAD_SORTS = {
@@ -424,14 +427,15 @@ export const CASELOAD_SORTS = {
 } as const;
 export type CaseloadSort = keyof typeof CASELOAD_SORTS;
 
-export async function caseload(db: Db, tenantId: string, filter: { assignedTo: string | null; statuses: readonly string[]; overdueOnly: boolean; sort: CaseloadSort }): Promise<CaseloadRow[]> {
+export async function caseload(db: Db, tenantId: string, filter: { assignedTo: string | null; statuses: readonly string[]; overdueOnly: boolean; sort: CaseloadSort; limit: number; offset: number }): Promise<CaseloadRow[]> {
   // The ORDER BY comes from a fixed map, never from the request.
   const { rows } = await db.query<CaseloadRow>(
     `SELECT r.id, r.reference, r.person_id AS "personId", p.given_name AS "givenName", p.family_name AS "familyName",
             p.preferred_name AS "preferredName", r.status, r.urgency, r.assigned_to AS "assignedTo", u.name AS "assignedToName",
             r.received_at AS "receivedAt", (current_date - r.received_at::date) AS "daysWaiting", r.next_action AS "nextAction",
             r.next_action_due AS "nextActionDue", coalesce(r.next_action_due < current_date, false) AS overdue,
-            lc.occurred_at AS "lastContactAt", lc.outcome AS "lastContactOutcome"
+            lc.occurred_at AS "lastContactAt", lc.outcome AS "lastContactOutcome",
+            count(*) OVER () AS total, count(*) FILTER (WHERE r.next_action_due < current_date) OVER () AS "overdueTotal"
        FROM referral r
        JOIN person p ON p.tenant_id = r.tenant_id AND p.id = r.person_id
        LEFT JOIN app_user u ON u.id = r.assigned_to
@@ -441,7 +445,7 @@ export async function caseload(db: Db, tenantId: string, filter: { assignedTo: s
         AND ($3::uuid IS NULL OR r.assigned_to = $3)
         AND (NOT $4::boolean OR r.next_action_due < current_date)
       ORDER BY ${CASELOAD_SORTS[filter.sort]}
-      LIMIT 2000`, [tenantId, filter.statuses, filter.assignedTo, filter.overdueOnly]);
+      LIMIT $5 OFFSET $6`, [tenantId, filter.statuses, filter.assignedTo, filter.overdueOnly, filter.limit, filter.offset]);
   return rows;
 }
 

@@ -392,11 +392,20 @@ const workRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/caseload', { config: { policy: staff } }, async (req, reply) => {
     const query = req.query as Record<string, unknown>;
-    const filter = { worker: text(query, 'worker') || undefined, status: text(query, 'status') || undefined, overdueOnly: text(query, 'overdue') === 'yes', sort: text(query, 'sort') || undefined };
+    const filter = {
+      worker: text(query, 'worker') || undefined, status: text(query, 'status') || undefined, overdueOnly: text(query, 'overdue') === 'yes',
+      sort: text(query, 'sort') || undefined, page: /^\d{1,5}$/.test(text(query, 'page')) ? Number(text(query, 'page')) : undefined,
+    };
     const result = await service.caseload(pool, signedIn(req), filter, ctx(req));
+    const pageLink = (page: number) => `/caseload?${new URLSearchParams({
+      ...(filter.worker ? { worker: filter.worker } : {}), ...(filter.status ? { status: filter.status } : {}),
+      ...(filter.overdueOnly ? { overdue: 'yes' } : {}), sort: result.sort, page: String(page),
+    }).toString()}`;
     return render(reply, 200, 'caseload.njk', {
       ...result,
       filter,
+      previous: result.page > 1 ? { href: pageLink(result.page - 1), labelText: `Page ${result.page - 1} of ${result.pages}` } : undefined,
+      next: result.page < result.pages ? { href: pageLink(result.page + 1), labelText: `Page ${result.page + 1} of ${result.pages}` } : undefined,
       rows: result.rows.map((r) => ({
         ...r, statusTag: present.statusTag(r.status), urgencyTag: present.urgencyTag(r.urgency), due: present.formatDate(r.nextActionDue),
         lastContact: r.lastContactAt ? `${present.formatDate(r.lastContactAt)} (${r.lastContactOutcome === 'made' ? 'spoke' : 'attempt'})` : 'None yet',

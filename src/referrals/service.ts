@@ -570,7 +570,12 @@ export interface CaseloadFilter {
   status?: string;
   overdueOnly?: boolean;
   sort?: string;
+  /** 1-based page of CASELOAD_PAGE_SIZE rows. */
+  page?: number;
 }
+
+/** Rows per caseload page; counts (total, overdue) cover the whole caseload. */
+export const CASELOAD_PAGE_SIZE = 50;
 
 export async function caseload(pool: pg.Pool, actor: Actor, filter: CaseloadFilter = {}, context: RequestContext = {}) {
   requireStaff(actor);
@@ -587,10 +592,17 @@ export async function caseload(pool: pg.Pool, actor: Actor, filter: CaseloadFilt
   const statuses = filter.status && OPEN_STATUSES.includes(filter.status as ReferralStatus) ? [filter.status] : OPEN_STATUSES;
   const sort = (filter.sort && filter.sort in q.CASELOAD_SORTS ? filter.sort : 'waiting') as q.CaseloadSort;
   return withTenant(pool, actor.tenantId, async (tx) => {
-    const rows = await q.caseload(tx, actor.tenantId, { assignedTo, statuses, overdueOnly: !!filter.overdueOnly, sort });
+    const page = filter.page && Number.isInteger(filter.page) && filter.page > 0 ? filter.page : 1;
+    const rows = await q.caseload(tx, actor.tenantId, {
+      assignedTo, statuses, overdueOnly: !!filter.overdueOnly, sort, limit: CASELOAD_PAGE_SIZE, offset: (page - 1) * CASELOAD_PAGE_SIZE,
+    });
     const workers = isLead ? await q.linkWorkerLoads(tx, actor.tenantId, OPEN_STATUSES, null) : [];
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'caseload.view', entityType: 'caseload', entityId: assignedTo, reason: `${rows.length} referrals listed`, requestId: context.requestId });
-    return { rows, overdue: rows.filter((r) => r.overdue).length, assignedTo, sort, status: statuses.length === 1 ? statuses[0] : '', workers, isLead };
+    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'caseload.view', entityType: 'caseload', entityId: assignedTo, reason: `${rows.length} referrals listed (page ${page})`, requestId: context.requestId });
+    const total = rows[0]?.total ?? 0;
+    return {
+      rows, total, overdue: rows[0]?.overdueTotal ?? 0, page, pages: Math.max(1, Math.ceil(total / CASELOAD_PAGE_SIZE)),
+      assignedTo, sort, status: statuses.length === 1 ? statuses[0] : '', workers, isLead,
+    };
   });
 }
 

@@ -207,3 +207,21 @@ test('the person timeline lists referral, transitions, allocation, contacts and 
   for (let i = 1; i < page.timeline.length; i++) assert.ok(page.timeline[i - 1]!.at.getTime() >= page.timeline[i]!.at.getTime());
   assert.equal(page.timeline[0]!.title, 'Allocated → In contact');
 });
+
+test('a long caseload comes in pages of 50 while the total and overdue count cover all of it', async () => {
+  const { lead, worker } = await team();
+  const { generateBatch, insertBatch } = await import('../../src/referrals/bulk.ts');
+  const { DemoRandom } = await import('../../src/demo/random.ts');
+  const batch = generateBatch(new DemoRandom(7), { tenantId: lead.tenantId, practices: [], linkWorkers: [worker.userId], leadId: lead.userId, referrerId: null },
+    { people: 55, referralsPerPerson: 1, nhsOffset: 800_000 + (process.pid % 1000) * 60, statuses: ['allocated'] });
+  await insertBatch(database.pool, batch);
+  const first = await referrals.caseload(database.pool, worker);
+  const second = await referrals.caseload(database.pool, worker, { page: 2 });
+  assert.equal(first.rows.length, 50);
+  assert.equal(second.rows.length, 5);
+  assert.equal(first.total, 55);
+  assert.equal(first.pages, 2);
+  const overdue = batch.referrals.filter((r) => r.nextActionDue! < new Date().toISOString().slice(0, 10)).length;
+  assert.equal(first.overdue, overdue);
+  assert.equal(new Set([...first.rows, ...second.rows].map((r) => r.id)).size, 55);
+});
