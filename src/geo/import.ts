@@ -29,8 +29,6 @@ export async function importPostcodes(pool: pg.Pool, file: string, options: { dr
     report.rejected++;
     if (report.examples.length < 10) report.examples.push({ line, reason });
   };
-  const input = createReadStream(file);
-  const lines = createInterface({ input: file.endsWith('.gz') ? input.pipe(createGunzip()) : input, crlfDelay: Infinity });
   let columns: { pc: number; lat: number; lng: number; l11: number; l21: number } | undefined;
   let batch: q.PostcodeRow[] = [];
   let lineNo = 0;
@@ -41,6 +39,9 @@ export async function importPostcodes(pool: pg.Pool, file: string, options: { dr
       report.unchanged += batch.length - changed;
       batch = [];
     };
+    // Opened only once the transaction is ready: readline drops lines emitted before iteration starts.
+    const input = createReadStream(file);
+    const lines = createInterface({ input: file.endsWith('.gz') ? input.pipe(createGunzip()) : input, crlfDelay: Infinity });
     for await (const line of lines) {
       lineNo++;
       if (!line.trim()) continue;

@@ -1,0 +1,114 @@
+import { writeFileSync } from 'node:fs';
+import { withDatabase } from '../cli/core-commands.ts';
+import { UsageError, type Command } from '../cli/command.ts';
+import { migrate } from '../db/migrate.ts';
+import { importPostcodes } from '../geo/import.ts';
+import { exportHsdsCsv, exportOruk } from './export.ts';
+import { ImportSourceError, importServices, readHsdsCsv, readOrukSource, type ImportReport } from './import.ts';
+
+function printReport(report: ImportReport): number {
+  const prefix = report.dryRun ? 'Dry run (nothing was saved): would have ' : '';
+  console.log(`${prefix}${report.dryRun ? 'added' : 'Added'} ${report.added.length}, changed ${report.changed.length}, unchanged ${report.unchanged.length}, invalid ${report.invalid.length}.`);
+  for (const id of report.added) console.log(`  added      ${id}`);
+  for (const id of report.changed) console.log(`  changed    ${id}`);
+  for (const problem of report.invalid) console.log(`  invalid    ${problem.id}: ${problem.reason}`);
+  // 2 tells scripts that some records were skipped even though the rest were imported.
+  return report.invalid.length ? 2 : 0;
+}
+
+async function runImport(read: () => Promise<unknown[]> | unknown[], sourceFeed: string, dryRun: boolean): Promise<number> {
+  try {
+    const services = await read();
+    const report = await withDatabase(async (database) => {
+      await migrate(database.pool);
+      return importServices(database.pool, services, { sourceFeed, dryRun });
+    });
+    return printReport(report);
+  } catch (error) {
+    if (error instanceof ImportSourceError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+const dryRunOption = { 'dry-run': { type: 'boolean' as const } };
+
+export const importOrukCommand: Command = {
+  name: 'import oruk',
+  summary: 'Import services from an Open Referral UK feed (API URL, JSON file or folder)',
+  usage: 'Usage: signpost import oruk <url | file.json | folder> [--dry-run]\n\nRe-running with the same feed changes nothing. Reports added, changed, unchanged and invalid records; exits 2 when any record was invalid.',
+  options: dryRunOption,
+  async run({ values, positionals }) {
+    const source = positionals[0];
+    if (!source) throw new UsageError(this.usage);
+    return runImport(() => readOrukSource(source, (line) => console.log(line)), source.startsWith('http') ? source : `file:${source}`, values['dry-run'] === true);
+  },
+};
+
+export const importHsdsCsvCommand: Command = {
+  name: 'import hsds-csv',
+  summary: 'Import services from a folder of HSDS CSV files',
+  usage: 'Usage: signpost import hsds-csv <folder> [--dry-run]\n\nReports added, changed, unchanged and invalid records; exits 2 when any record was invalid.',
+  options: dryRunOption,
+  async run({ values, positionals }) {
+    const folder = positionals[0];
+    if (!folder) throw new UsageError(this.usage);
+    return runImport(() => readHsdsCsv(folder), `csv:${folder}`, values['dry-run'] === true);
+  },
+};
+
+export const importPostcodesCommand: Command = {
+  name: 'import postcodes',
+  summary: 'Load the ONS Postcode Directory or NSPL CSV for exact distances and deprivation',
+  usage: 'Usage: signpost import postcodes <file.csv | file.csv.gz> [--dry-run]\n\nNeeds the pcds (or pcd), lat and long columns, and lsoa21 and/or lsoa11. Streams the file; re-running changes nothing.',
+  options: dryRunOption,
+  async run({ values, positionals }) {
+    const file = positionals[0];
+    if (!file) throw new UsageError(this.usage);
+    const started = Date.now();
+    const report = await withDatabase(async (database) => {
+      await migrate(database.pool);
+      try {
+        return await importPostcodes(database.pool, file, { dryRun: values['dry-run'] === true });
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+    });
+    console.log(`${values['dry-run'] ? 'Dry run (nothing was saved): ' : ''}Read ${report.read} rows in ${((Date.now() - started) / 1000).toFixed(1)} s: loaded ${report.loaded}, unchanged ${report.unchanged}, rejected ${report.rejected}.`);
+    for (const example of report.examples) console.log(`  line ${example.line}: ${example.reason}`);
+  },
+};
+
+export const exportOrukCommand: Command = {
+  name: 'export oruk',
+  summary: 'Export every directory service as Open Referral UK JSON',
+  usage: 'Usage: signpost export oruk [--out file.json]\n\nWrites one page with every service fully nested (standard output without --out).',
+  options: { out: { type: 'string' } },
+  async run({ values }) {
+    const page = await withDatabase(async (database) => {
+      await migrate(database.pool);
+      return exportOruk(database.pool);
+    });
+    const json = JSON.stringify(page, null, 2);
+    if (typeof values.out === 'string') {
+      writeFileSync(values.out, `${json}\n`);
+      console.log(`Wrote ${page.total_items} services to ${values.out}.`);
+    } else process.stdout.write(`${json}\n`);
+  },
+};
+
+export const exportHsdsCsvCommand: Command = {
+  name: 'export hsds-csv',
+  summary: 'Export the directory as HSDS CSV files into a folder',
+  usage: 'Usage: signpost export hsds-csv <folder>',
+  async run({ positionals }) {
+    const folder = positionals[0];
+    if (!folder) throw new UsageError(this.usage);
+    const counts = await withDatabase(async (database) => {
+      await migrate(database.pool);
+      return exportHsdsCsv(database.pool, folder);
+    });
+    console.log(`Wrote ${Object.entries(counts).map(([file, n]) => `${file} (${n})`).join(', ')} to ${folder}.`);
+  },
+};
+
+export const directoryCommands = [importOrukCommand, importHsdsCsvCommand, importPostcodesCommand, exportOrukCommand, exportHsdsCsvCommand];
