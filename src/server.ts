@@ -12,6 +12,10 @@ import { jobRoutes } from './jobs/routes.ts';
 import { directoryRoutes } from './directory/routes.ts';
 import { orukRoutes } from './directory/oruk-routes.ts';
 import { referralRoutes } from './referrals/routes.ts';
+import { assessmentRoutes } from './assessment/routes.ts';
+import { planRoutes } from './plans/routes.ts';
+import { providerRoutes } from './providers/routes.ts';
+import { dischargeRoutes } from './discharge/routes.ts';
 import { setUpJobWorker } from './jobs/runner.ts';
 import { guardRoutes } from './web/access.ts';
 import { setUpErrorPages } from './web/error-pages.ts';
@@ -104,6 +108,10 @@ export async function buildApp({ config, database, logStream }: AppDependencies)
   await app.register(directoryRoutes);
   await app.register(orukRoutes);
   await app.register(referralRoutes);
+  await app.register(assessmentRoutes);
+  await app.register(planRoutes);
+  await app.register(providerRoutes);
+  await app.register(dischargeRoutes);
   setUpJobWorker(app, config, database);
 
   return app;

@@ -1,0 +1,56 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Actor } from '../identity/actor.ts';
+import { DomainError, Forbidden, InvalidInput, type FieldError } from '../web/errors.ts';
+
+type Body = Record<string, unknown>;
+
+/** One text field of a urlencoded form, trimmed ('' when absent or not text). */
+export function field(body: unknown, name: string): string {
+  const value = body && typeof body === 'object' ? (body as Body)[name] : undefined;
+  if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0].trim() : '';
+  return typeof value === 'string' ? value.trim() : '';
+}
+
+/** A checkbox group: zero, one or many values. */
+export function fields(body: unknown, name: string): string[] {
+  const value = body && typeof body === 'object' ? (body as Body)[name] : undefined;
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string' && v !== '');
+  return typeof value === 'string' && value !== '' ? [value] : [];
+}
+
+export function bodyValues(body: unknown): Record<string, unknown> {
+  const values = { ...(body && typeof body === 'object' ? body as Body : {}) };
+  delete values._csrf;
+  return values;
+}
+
+export function signedIn(req: FastifyRequest): Actor {
+  if (!req.actor) throw new Forbidden();
+  return req.actor;
+}
+
+export const ctx = (req: FastifyRequest) => ({ requestId: req.id });
+
+export function formErrors(errors: FieldError[]) {
+  const fieldErrors: Record<string, string> = {};
+  for (const e of errors) fieldErrors[e.field] ??= e.message;
+  return { errors: errors.map((e) => ({ text: e.message, href: `#${e.field}` })), fieldErrors };
+}
+
+/** Errors a form page re-shows (400 or 409); anything else goes to the error handler. */
+export function asFieldErrors(error: unknown, field = 'form'): { status: number; errors: FieldError[] } | undefined {
+  if (error instanceof InvalidInput) return { status: 400, errors: error.errors };
+  if (error instanceof DomainError && (error.status === 409 || error.status === 400)) return { status: error.status, errors: [{ field: error.field ?? field, message: error.message }] };
+  return undefined;
+}
+
+export function view(reply: FastifyReply, status: number, template: string, data: Record<string, unknown>, errors: FieldError[] = []) {
+  return reply.code(status).view(template, { ...data, ...formErrors(errors) });
+}
+
+/** "24 November 2026" in London time. */
+export function formatDate(value: Date | string | null | undefined): string {
+  if (!value) return '';
+  const at = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T12:00:00Z`) : new Date(value);
+  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' }).format(at);
+}

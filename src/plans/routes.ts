@@ -1,0 +1,214 @@
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import './timeline.ts';
+import { assessmentsForReferral, concernsForPeople } from '../assessment/service.ts';
+import { NEEDS, findNeed } from '../directory/needs.ts';
+import { searchDirectory } from '../directory/service.ts';
+import { withTenant } from '../db/transaction.ts';
+import type { Actor } from '../identity/actor.ts';
+import { rolePolicy } from '../identity/policy.ts';
+import { dischargeOfReferral } from '../discharge/service.ts';
+import { getPerson } from '../referrals/service.ts';
+import { InvalidInput, type FieldError } from '../web/errors.ts';
+import { asFieldErrors, bodyValues, ctx, field, fields, formatDate, signedIn, view } from './form.ts';
+import { sectionsPdf } from '../discharge/pdf.ts';
+import * as plans from './service.ts';
+
+const staff = rolePolicy('link worker or lead', 'link_worker', 'lead');
+
+const DELIVERY_TEXT: Record<string, string> = {
+  signpost: 'Through Signpost', email: 'By secure email', print: 'On paper', signposted: 'Details given to the person',
+};
+
+async function printablePlan(pool: import('pg').Pool, actor: Actor, referralId: string) {
+  const plan = await plans.planForReferral(pool, actor, referralId);
+  const services = [];
+  for (const o of plan.onward.filter((x) => ['signposted', 'sent', 'accepted', 'attending'].includes(x.status))) {
+    services.push({ name: o.serviceName, organisation: o.organisationName, status: o.kind === 'signpost' ? 'Details to contact them yourself' : plans.ONWARD_LABELS[o.status], ...await plans.serviceWhenAndWhere(pool, o.serviceId) });
+  }
+  const r = plan.episode.referral;
+  const goals = plan.goals.filter((g) => g.progress !== 'no_longer_relevant');
+  const sections = [
+    { heading: 'My goals', lines: goals.length ? goals.flatMap((g) => [
+      `${g.goal} (${plans.progressLabel(g.progress)})`,
+      ...(g.steps ? [`  Steps: ${g.steps}`] : []), ...(g.whoDoesWhat ? [`  Who does what: ${g.whoDoesWhat}`] : []),
+      ...(g.reviewDate ? [`  We will look at this again on ${formatDate(g.reviewDate)}`] : []),
+    ]) : ['No goals written yet.'] },
+    { heading: 'Services for me', lines: services.length ? services.flatMap((s) => [
+      `${s.name}${s.organisation ? `, ${s.organisation}` : ''}: ${s.status}`, `  When: ${s.when}`, `  Where: ${s.where}`, ...(s.contact ? [`  Contact: ${s.contact}`] : []),
+    ]) : ['No services yet.'] },
+    { heading: 'My link worker', lines: [`${r.assignedToName ?? 'Your link worker'}`, `Your reference: ${r.reference}`] },
+  ];
+  return { r, goals, services, sections };
+}
+
+export const planRoutes: FastifyPluginAsync = async (app) => {
+  const pool = app.database.pool;
+
+  const supportPage = async (reply: FastifyReply, actor: Actor, referralId: string, status: number, notice: string, values: Record<string, unknown> = {}, errors: FieldError[] = []) => {
+    const plan = await plans.planForReferral(pool, actor, referralId);
+    const r = plan.episode.referral;
+    const [assessment] = await assessmentsForReferral(pool, actor, referralId);
+    const concerns = await concernsForPeople(pool, actor, [r.personId]);
+    const discharge = await dischargeOfReferral(pool, actor, referralId);
+    return view(reply, status, 'plans/views/support.njk', {
+      r, notice, values, discharge, working: ['in_contact', 'assessed', 'active_plan'].includes(r.status),
+      openConcerns: concerns.filter((c) => !c.actionedAt).map((c) => ({ ...c, raised: formatDate(c.raisedAt) })),
+      closedConcerns: concerns.filter((c) => c.actionedAt).map((c) => ({ ...c, raised: formatDate(c.raisedAt), actioned: formatDate(c.actionedAt) })),
+      assessment: assessment && {
+        ...assessment, assessed: formatDate(assessment.assessedAt),
+        needsText: assessment.needs.filter((n) => n.rating !== 'none').map((n) => findNeed(n.need)?.label ?? n.need).join(', '),
+        needs: assessment.needs.filter((n) => n.rating !== 'none').map((n) => ({ ...n, label: findNeed(n.need)?.label ?? n.need, ratingLabel: n.rating === 'high' ? 'High need' : 'Some need' })),
+      },
+      goals: plan.goals.map((g) => ({
+        ...g, review: formatDate(g.reviewDate), progressLabel: plans.progressLabel(g.progress),
+        progressItems: plans.GOAL_PROGRESS.map((p) => ({ value: p.code, text: p.label, selected: p.code === g.progress })),
+        history: g.history.map((h) => ({ ...h, when: formatDate(h.occurredAt), label: plans.progressLabel(h.toProgress) })),
+      })),
+      onward: plan.onward.map((o) => ({
+        ...o, statusLabel: plans.ONWARD_LABELS[o.status], deliveryText: DELIVERY_TEXT[o.delivery], sent: formatDate(o.sentAt ?? o.createdAt),
+        attendanceText: o.attendance.map((a) => a.sessionDate ? `${formatDate(a.sessionDate)}: ${a.attended ? 'attended' : 'did not attend'}` : `${a.sessionsAttended} of ${a.sessionsOffered} sessions attended`).join('; '),
+        handRecorded: o.delivery !== 'signpost' && o.kind === 'refer',
+        nextItems: plans.ONWARD_TRANSITIONS[o.status].filter((s) => o.delivery !== 'signpost' || s === 'stopped').map((s) => ({ value: s, text: plans.ONWARD_LABELS[s] })),
+        open: plans.OPEN_ONWARD.includes(o.status),
+        reasonItems: [{ value: '', text: 'Not needed' }, ...[...(o.delivery !== 'signpost' ? plans.DECLINE_REASONS : []), ...plans.STOP_REASONS]
+          .filter((x, i, all) => all.findIndex((y) => y.code === x.code) === i).map((x) => ({ value: x.code, text: x.label }))],
+        history: o.transitions.map((t) => ({ ...t, when: formatDate(t.occurredAt), label: plans.ONWARD_LABELS[t.toStatus] })),
+      })),
+    }, errors);
+  };
+
+  app.get('/referrals/:referralId/support', { config: { policy: staff } }, async (req, reply) => {
+    const { referralId } = req.params as { referralId: string };
+    return supportPage(reply, signedIn(req), referralId, 200, field(req.query, 'done'));
+  });
+
+  app.post('/referrals/:referralId/goals', { config: { policy: staff } }, async (req, reply) => {
+    const actor = signedIn(req);
+    const { referralId } = req.params as { referralId: string };
+    try {
+      await plans.addGoal(pool, actor, referralId, { goal: field(req.body, 'goal'), steps: field(req.body, 'steps'), whoDoesWhat: field(req.body, 'whoDoesWhat'), reviewDate: field(req.body, 'reviewDate') }, ctx(req));
+    } catch (error) {
+      const shown = asFieldErrors(error, 'goal');
+      if (!shown) throw error;
+      return supportPage(reply, actor, referralId, shown.status, '', bodyValues(req.body), shown.errors);
+    }
+    return reply.redirect(`/referrals/${referralId}/support?done=goal#plan`, 303);
+  });
+
+  app.post('/goals/:goalId/progress', { config: { policy: staff } }, async (req, reply) => {
+    const actor = signedIn(req);
+    const { goalId } = req.params as { goalId: string };
+    const { referralId } = await plans.updateGoalProgress(pool, actor, goalId, { progress: field(req.body, 'progress'), note: field(req.body, 'note') }, ctx(req));
+    return reply.redirect(`/referrals/${referralId}/support?done=progress#plan`, 303);
+  });
+
+  app.get('/referrals/:referralId/plan', { config: { policy: staff } }, async (req, reply) => {
+    const { referralId } = req.params as { referralId: string };
+    const plan = await printablePlan(pool, signedIn(req), referralId);
+    return view(reply, 200, 'plans/views/printable-plan.njk', plan);
+  });
+
+  app.get('/referrals/:referralId/plan.pdf', { config: { policy: staff } }, async (req, reply) => {
+    const { referralId } = req.params as { referralId: string };
+    const plan = await printablePlan(pool, signedIn(req), referralId);
+    const pdf = await sectionsPdf(`My plan: ${plan.r.givenName} ${plan.r.familyName}`, plan.sections);
+    return reply.type('application/pdf').header('content-disposition', `inline; filename="plan-${plan.r.reference}.pdf"`).header('cache-control', 'no-store').send(pdf);
+  });
+
+  const onwardPage = async (reply: FastifyReply, actor: Actor, referralId: string, query: unknown, status: number, values: Record<string, unknown>, errors: FieldError[] = []) => {
+    const plan = await plans.planForReferral(pool, actor, referralId);
+    const r = plan.episode.referral;
+    const { person } = await getPerson(pool, actor, r.personId);
+    const need = field(query, 'need') || String(values.need ?? '') || r.reasons[0] || '';
+    const postcode = field(query, 'postcode') || String(values.postcode ?? '') || person.postcode || '';
+    let results: Awaited<ReturnType<typeof searchDirectory>>['results'] = [];
+    const searchErrors: FieldError[] = [];
+    try {
+      results = (await withTenant(pool, null, (tx) => searchDirectory(tx, { need: need || undefined, postcode: postcode || undefined, miles: 25, pageSize: 15 }))).results;
+    } catch (error) {
+      const shown = asFieldErrors(error, 'need');
+      if (!shown) throw error;
+      searchErrors.push(...shown.errors);
+    }
+    const chosen = String(values.serviceId ?? '');
+    return view(reply, status || (searchErrors.length ? 400 : 200), 'plans/views/onward.njk', {
+      r, values, need, postcode,
+      needItems: [{ value: '', text: 'Any need' }, ...NEEDS.map((n) => ({ value: n.code, text: n.label, selected: n.code === need }))],
+      serviceItems: results.map((s) => ({
+        value: s.id, checked: s.id === chosen, text: s.name,
+        hint: { text: [s.organizationName, s.distanceMiles !== null ? `${s.distanceMiles} miles` : null, s.nextSession, s.capacityLabel].filter(Boolean).join(' · ') },
+      })),
+      kindItems: [{ value: 'refer', text: 'Refer: send the person’s details to the service', checked: values.kind === 'refer' }, { value: 'signpost', text: 'Signpost: give the person the details to contact them', checked: values.kind === 'signpost' }],
+      shareItems: plans.SHARE_FIELDS.map((f) => ({ value: f.code, text: f.label, checked: fields(values, 'share').includes(f.code) })),
+      deliveryItems: [{ value: 'email', text: 'By secure email to the service', checked: values.delivery === 'email' }, { value: 'print', text: 'Print it to post or hand over', checked: values.delivery === 'print' }],
+    }, [...searchErrors, ...errors]);
+  };
+
+  app.get('/referrals/:referralId/onward/new', { config: { policy: staff } }, async (req, reply) => {
+    const { referralId } = req.params as { referralId: string };
+    return onwardPage(reply, signedIn(req), referralId, req.query, 0, {});
+  });
+
+  app.post('/referrals/:referralId/onward', { config: { policy: staff } }, async (req, reply) => {
+    const actor = signedIn(req);
+    const { referralId } = req.params as { referralId: string };
+    const body = req.body;
+    try {
+      if (!field(body, 'serviceId')) {
+        throw new InvalidInput([{ field: 'serviceId', message: 'Select a service' }]);
+      }
+      const result = await plans.createOnwardReferral(pool, actor, referralId, {
+        kind: field(body, 'kind'), serviceId: field(body, 'serviceId'), need: field(body, 'need') || null, share: fields(body, 'share'),
+        consent: field(body, 'consent') === 'yes', note: field(body, 'note'), delivery: field(body, 'delivery') || null,
+      }, ctx(req));
+      if (result.delivery === 'print') return reply.redirect(`/onward-referrals/${result.id}/letter`, 303);
+      return reply.redirect(`/referrals/${referralId}/support?done=${result.status === 'signposted' ? 'signposted' : 'sent'}#prescriptions`, 303);
+    } catch (error) {
+      const shown = asFieldErrors(error, 'serviceId');
+      if (!shown) throw error;
+      return onwardPage(reply, actor, referralId, {}, shown.status, bodyValues(body), shown.errors);
+    }
+  });
+
+  app.post('/onward-referrals/:onwardId/response', { config: { policy: staff } }, async (req, reply) => {
+    const actor = signedIn(req);
+    const { onwardId } = req.params as { onwardId: string };
+    const onward = await plans.getOnward(pool, actor, onwardId);
+    try {
+      await plans.recordOnwardResponse(pool, actor, onwardId, { to: field(req.body, 'to'), reason: field(req.body, 'reason'), detail: field(req.body, 'detail') }, ctx(req));
+    } catch (error) {
+      const shown = asFieldErrors(error, 'to');
+      if (!shown) throw error;
+      return supportPage(reply, actor, onward.referralId, shown.status, '', {}, shown.errors.map((e) => ({ ...e, field: `${e.field}-${onwardId}` })));
+    }
+    return reply.redirect(`/referrals/${onward.referralId}/support?done=response#prescriptions`, 303);
+  });
+
+  app.post('/onward-referrals/:onwardId/follow-up', { config: { policy: staff } }, async (req, reply) => {
+    const actor = signedIn(req);
+    const { onwardId } = req.params as { onwardId: string };
+    const onward = await plans.getOnward(pool, actor, onwardId);
+    try {
+      await plans.recordFollowUp(pool, actor, onwardId, field(req.body, 'answer'), ctx(req));
+    } catch (error) {
+      const shown = asFieldErrors(error, 'answer');
+      if (!shown) throw error;
+      return supportPage(reply, actor, onward.referralId, shown.status, '', {}, shown.errors.map((e) => ({ ...e, field: `${e.field}-${onwardId}` })));
+    }
+    return reply.redirect(`/referrals/${onward.referralId}/support?done=follow-up#prescriptions`, 303);
+  });
+
+  app.get('/onward-referrals/:onwardId/letter', { config: { policy: staff } }, async (req, reply) => {
+    const onward = await plans.getOnward(pool, signedIn(req), (req.params as { onwardId: string }).onwardId);
+    if (onward.kind !== 'refer') return reply.redirect(`/referrals/${onward.referralId}/support`, 303);
+    return view(reply, 200, 'plans/views/letter.njk', { o: onward, s: onward.shared, sent: formatDate(onward.sentAt) });
+  });
+
+  app.get('/responses', { config: { policy: staff } }, async (req, reply) => {
+    const since = new Date(Date.now() - 30 * 86_400_000);
+    const rows = await plans.responses(pool, signedIn(req), since);
+    return view(reply, 200, 'plans/views/responses.njk', {
+      rows: rows.map((t) => ({ ...t, when: formatDate(t.occurredAt), label: plans.ONWARD_LABELS[t.toStatus] })),
+    });
+  });
+};

@@ -1,0 +1,85 @@
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { Actor } from '../identity/actor.ts';
+import { rolePolicy } from '../identity/policy.ts';
+import { asFieldErrors, ctx, field, formatDate, signedIn, view } from '../plans/form.ts';
+import { DECLINE_REASONS, ONWARD_LABELS, ONWARD_TRANSITIONS, STOP_REASONS, type SharedDetails } from '../plans/service.ts';
+import type { FieldError } from '../web/errors.ts';
+import * as service from './service.ts';
+
+const providers = rolePolicy('provider', 'provider');
+
+/** Exactly what the link worker shared: name and contact always, the rest only when ticked. */
+function sharedRows(s: SharedDetails) {
+  const rows = [
+    { key: { text: 'Name' }, value: { text: s.preferredName ? `${s.name} (prefers ${s.preferredName})` : s.name } },
+    { key: { text: 'Date of birth' }, value: { text: formatDate(s.dateOfBirth) } },
+    { key: { text: 'Phone' }, value: { text: s.phone ?? 'Not given' } },
+    { key: { text: 'Email' }, value: { text: s.email ?? 'Not given' } },
+    { key: { text: 'Safe to leave a message' }, value: { text: s.safeToLeaveMessage ? 'Yes' : 'No' } },
+  ];
+  if (s.needs) rows.push({ key: { text: 'Needs' }, value: { text: s.needs.map((n) => n.label).join(', ') || 'None recorded' } });
+  return rows;
+}
+
+export const providerRoutes: FastifyPluginAsync = async (app) => {
+  const pool = app.database.pool;
+
+  app.get('/provider/inbox', { config: { policy: providers } }, async (req, reply) => {
+    const groups = await service.providerInbox(pool, signedIn(req), ctx(req));
+    return view(reply, 200, 'providers/views/inbox.njk', {
+      groups: groups.map((g) => ({ ...g, rows: g.rows.map((o) => ({ id: o.id, name: o.shared.name, serviceName: o.serviceName, sent: formatDate(o.sentAt), statusLabel: ONWARD_LABELS[o.status] })) })),
+    });
+  });
+
+  const detailPage = async (reply: FastifyReply, actor: Actor, onwardId: string, status: number, notice: string, errors: FieldError[] = []) => {
+    const o = await service.providerReferral(pool, actor, onwardId);
+    const next = ONWARD_TRANSITIONS[o.status];
+    return view(reply, status, 'providers/views/referral.njk', {
+      o, s: o.shared, notice, sharedRows: sharedRows(o.shared), sent: formatDate(o.sentAt), statusLabel: ONWARD_LABELS[o.status],
+      canRespond: o.status === 'sent', canAttend: ['accepted', 'attending'].includes(o.status),
+      closeItems: next.filter((x) => ['completed', 'did_not_attend', 'stopped'].includes(x)).map((x) => ({ value: x, text: ONWARD_LABELS[x] })),
+      declineItems: [{ value: '', text: 'Select a reason' }, ...DECLINE_REASONS.map((r) => ({ value: r.code, text: r.label }))],
+      stopItems: [{ value: '', text: 'Only if stopping' }, ...STOP_REASONS.map((r) => ({ value: r.code, text: r.label }))],
+      attendance: o.attendance.map((a) => a.sessionDate ? `${formatDate(a.sessionDate)}: ${a.attended ? 'attended' : 'did not attend'}` : `${a.sessionsAttended} of ${a.sessionsOffered} sessions attended`),
+      history: o.history.map((h) => ({ ...h, when: formatDate(h.occurredAt), label: ONWARD_LABELS[h.toStatus] })),
+    }, errors);
+  };
+
+  app.get('/provider/referrals/:onwardId', { config: { policy: providers } }, async (req, reply) => {
+    const { onwardId } = req.params as { onwardId: string };
+    return detailPage(reply, signedIn(req), onwardId, 200, field(req.query, 'done'));
+  });
+
+  app.post('/provider/referrals/:onwardId/respond', { config: { policy: providers } }, async (req, reply) => {
+    const actor = signedIn(req);
+    const { onwardId } = req.params as { onwardId: string };
+    try {
+      await service.providerRespond(pool, actor, onwardId, {
+        to: field(req.body, 'to'), reason: field(req.body, 'reason'), detail: field(req.body, 'detail'), firstSessionDate: field(req.body, 'firstSessionDate') || null,
+      }, ctx(req));
+    } catch (error) {
+      const shown = asFieldErrors(error, 'to');
+      if (!shown) throw error;
+      return detailPage(reply, actor, onwardId, shown.status, '', shown.errors);
+    }
+    return reply.redirect(`/provider/referrals/${onwardId}?done=response`, 303);
+  });
+
+  app.post('/provider/referrals/:onwardId/attendance', { config: { policy: providers } }, async (req, reply) => {
+    const actor = signedIn(req);
+    const { onwardId } = req.params as { onwardId: string };
+    const count = (name: string) => { const v = field(req.body, name); return /^\d{1,3}$/.test(v) ? Number(v) : null; };
+    const attended = field(req.body, 'attended');
+    try {
+      await service.providerAttendance(pool, actor, onwardId, {
+        sessionDate: field(req.body, 'sessionDate') || null, attended: attended === 'yes' ? true : attended === 'no' ? false : null,
+        sessionsAttended: count('sessionsAttended'), sessionsOffered: count('sessionsOffered'), note: field(req.body, 'note'),
+      }, ctx(req));
+    } catch (error) {
+      const shown = asFieldErrors(error, 'attended');
+      if (!shown) throw error;
+      return detailPage(reply, actor, onwardId, shown.status, '', shown.errors);
+    }
+    return reply.redirect(`/provider/referrals/${onwardId}?done=attendance`, 303);
+  });
+};
