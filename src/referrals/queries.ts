@@ -427,25 +427,35 @@ export const CASELOAD_SORTS = {
 } as const;
 export type CaseloadSort = keyof typeof CASELOAD_SORTS;
 
+const CASELOAD_COLUMNS = `r.id, r.reference, r.person_id AS "personId", p.given_name AS "givenName", p.family_name AS "familyName",
+  p.preferred_name AS "preferredName", r.status, r.urgency, r.assigned_to AS "assignedTo", u.name AS "assignedToName",
+  r.received_at AS "receivedAt", (current_date - r.received_at::date) AS "daysWaiting", r.next_action AS "nextAction",
+  r.next_action_due AS "nextActionDue", coalesce(r.next_action_due < current_date, false) AS overdue,
+  lc.occurred_at AS "lastContactAt", lc.outcome AS "lastContactOutcome"`;
+
+const CASELOAD_JOINS = `JOIN person p ON p.tenant_id = r.tenant_id AND p.id = r.person_id
+  LEFT JOIN app_user u ON u.id = r.assigned_to
+  LEFT JOIN LATERAL (SELECT c.occurred_at, c.outcome FROM contact c WHERE c.tenant_id = r.tenant_id AND c.referral_id = r.id
+                      ORDER BY c.occurred_at DESC LIMIT 1) lc ON true`;
+
+const CASELOAD_WHERE = `r.tenant_id = $1 AND r.status = ANY($2::text[]) AND r.assigned_to IS NOT NULL
+  AND ($3::uuid IS NULL OR r.assigned_to = $3)
+  AND (NOT $4::boolean OR r.next_action_due < current_date)`;
+
+const CASELOAD_COUNTS = `count(*) OVER () AS total, count(*) FILTER (WHERE r.next_action_due < current_date) OVER () AS "overdueTotal"`;
+
 export async function caseload(db: Db, tenantId: string, filter: { assignedTo: string | null; statuses: readonly string[]; overdueOnly: boolean; sort: CaseloadSort; limit: number; offset: number }): Promise<CaseloadRow[]> {
-  // The ORDER BY comes from a fixed map, never from the request.
-  const { rows } = await db.query<CaseloadRow>(
-    `SELECT r.id, r.reference, r.person_id AS "personId", p.given_name AS "givenName", p.family_name AS "familyName",
-            p.preferred_name AS "preferredName", r.status, r.urgency, r.assigned_to AS "assignedTo", u.name AS "assignedToName",
-            r.received_at AS "receivedAt", (current_date - r.received_at::date) AS "daysWaiting", r.next_action AS "nextAction",
-            r.next_action_due AS "nextActionDue", coalesce(r.next_action_due < current_date, false) AS overdue,
-            lc.occurred_at AS "lastContactAt", lc.outcome AS "lastContactOutcome",
-            count(*) OVER () AS total, count(*) FILTER (WHERE r.next_action_due < current_date) OVER () AS "overdueTotal"
-       FROM referral r
-       JOIN person p ON p.tenant_id = r.tenant_id AND p.id = r.person_id
-       LEFT JOIN app_user u ON u.id = r.assigned_to
-       LEFT JOIN LATERAL (SELECT c.occurred_at, c.outcome FROM contact c WHERE c.tenant_id = r.tenant_id AND c.referral_id = r.id
-                           ORDER BY c.occurred_at DESC LIMIT 1) lc ON true
-      WHERE r.tenant_id = $1 AND r.status = ANY($2::text[]) AND r.assigned_to IS NOT NULL
-        AND ($3::uuid IS NULL OR r.assigned_to = $3)
-        AND (NOT $4::boolean OR r.next_action_due < current_date)
-      ORDER BY ${CASELOAD_SORTS[filter.sort]}
-      LIMIT $5 OFFSET $6`, [tenantId, filter.statuses, filter.assignedTo, filter.overdueOnly, filter.limit, filter.offset]);
+  // The ORDER BY comes from a fixed map, never from the request. Sorts on the referral's own
+  // columns pick the page first and join people and last contacts for those rows only: a planner
+  // that misjudges a large caseload would otherwise read every person in the tenant.
+  const order = CASELOAD_SORTS[filter.sort];
+  const pageFirst = filter.sort === 'waiting' || filter.sort === 'due';
+  const sql = pageFirst
+    ? `WITH page AS MATERIALIZED (
+         SELECT r.*, ${CASELOAD_COUNTS} FROM referral r WHERE ${CASELOAD_WHERE} ORDER BY ${order} LIMIT $5 OFFSET $6)
+       SELECT ${CASELOAD_COLUMNS}, r.total, r."overdueTotal" FROM page r ${CASELOAD_JOINS} ORDER BY ${order}`
+    : `SELECT ${CASELOAD_COLUMNS}, ${CASELOAD_COUNTS} FROM referral r ${CASELOAD_JOINS} WHERE ${CASELOAD_WHERE} ORDER BY ${order} LIMIT $5 OFFSET $6`;
+  const { rows } = await db.query<CaseloadRow>(sql, [tenantId, filter.statuses, filter.assignedTo, filter.overdueOnly, filter.limit, filter.offset]);
   return rows;
 }
 

@@ -314,9 +314,16 @@ const workRoutes: FastifyPluginAsync = async (app) => {
   };
 
   referralAction('accept', leads, (actor, id, body, req) => service.acceptReferral(pool, actor, id, checkVersion(body), ctx(req)), 'accepted');
-  referralAction('status', staff, (actor, id, body, req) => service.transitionReferral(pool, actor, id, {
-    to: text(body, 'status'), reason: text(body, 'reason'), version: checkVersion(body),
-  }, ctx(req)), 'status');
+  // This form only closes a referral; the other steps have their own pages (contacts, allocation,
+  // and later assessment and discharge).
+  referralAction('status', staff, async (actor, id, body, req) => {
+    const to = text(body, 'status');
+    if (to !== 'declined' && to !== 'withdrawn') {
+      await service.getReferral(pool, actor, id, ctx(req));
+      throw new InvalidInput([{ field: 'status', message: 'Select whether the person declined or the referral was withdrawn' }]);
+    }
+    return service.transitionReferral(pool, actor, id, { to, reason: text(body, 'reason'), version: checkVersion(body) }, ctx(req));
+  }, 'status');
   referralAction('unable-to-contact', staff, (actor, id, body, req) => service.markUnableToContact(pool, actor, id, { version: checkVersion(body) }, ctx(req)), 'unable-to-contact');
   referralAction('next-action', staff, (actor, id, body, req) => service.setNextAction(pool, actor, id, {
     nextAction: text(body, 'nextAction'), due: text(body, 'due'), version: checkVersion(body),
