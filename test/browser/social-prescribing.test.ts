@@ -35,7 +35,7 @@ async function pdfText(bytes: Buffer): Promise<string> {
 test('a link worker assesses, records a concern, plans, refers and signposts; the provider accepts and records attendance; the referrer reads the discharge summary and its PDF', async () => {
   const team = await aSocialPrescribingTeam(rig.database);
   const referrer = await anActor(rig.database, { tenantId: team.tenantId, roles: ['referrer'] });
-  const referred = await aProviderService(rig.database, team.provider, { name: 'Kirkgate Allotment Friends', needs: ['loneliness'], byday: 'TU', opensAt: '10:00', closesAt: '12:00' });
+  await aProviderService(rig.database, team.provider, { name: 'Kirkgate Allotment Friends', needs: ['loneliness'], byday: 'TU', opensAt: '10:00', closesAt: '12:00' });
   await aDirectoryService(rig.database, { name: 'Woodhouse Chatty Café', needs: ['loneliness'] });
   const { referralId } = await aReferral(rig.database, referrer, { person: { givenName: 'Maureen', familyName: 'Hollis', email: 'maureen@example.com', contactChannels: ['email'] } });
   await allocateReferral(rig.database.pool, team.lead, referralId, { linkWorkerId: team.worker.userId });
