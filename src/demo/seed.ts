@@ -3,6 +3,7 @@ import { withTransaction } from '../db/transaction.ts';
 import { identitySeeder } from '../identity/demo.ts';
 import { directorySeeder } from '../directory/seed.ts';
 import { referralsSeeder } from '../referrals/demo.ts';
+import { socialPrescribingSeeder } from '../plans/demo.ts';
 import { DemoRandom } from './random.ts';
 
 /** A sign-in account the demo prints at start-up. */
@@ -33,6 +34,7 @@ export const demoSeeders: DemoSeeder[] = [];
 demoSeeders.push(identitySeeder);
 demoSeeders.push(directorySeeder);
 demoSeeders.push(referralsSeeder);
+demoSeeders.push(socialPrescribingSeeder);
 
 export async function isSeeded(database: Database): Promise<boolean> {
   const { rows } = await database.pool.query('SELECT 1 FROM installation_fact WHERE key = $1', [DEMO_MARKER]);

@@ -57,7 +57,7 @@ export interface ProgressRow {
 
 export async function insertProgress(db: Db, tenantId: string, p: { goalId: string; from: string | null; to: string; note: string | null; byUserId: string }): Promise<void> {
   await db.query(
-    `INSERT INTO goal_progress (tenant_id, goal_id, from_progress, to_progress, note, by_user_id) VALUES ($1, $2, $3, $4, $5, $6)`,
+    `INSERT INTO goal_progress (tenant_id, goal_id, from_progress, to_progress, note, by_user_id, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp())`,
     [tenantId, p.goalId, p.from, p.to, p.note, p.byUserId]);
 }
 
@@ -209,8 +209,9 @@ export async function updateOnwardStatus(db: Db, tenantId: string, id: string, t
 
 export async function insertOnwardTransition(db: Db, tenantId: string, t: { onwardId: string; from: string | null; to: string; reason: string | null; byUserId: string | null; byDescription: string | null }): Promise<void> {
   await db.query(
-    `INSERT INTO onward_referral_transition (tenant_id, onward_referral_id, from_status, to_status, reason, by_user_id, by_description)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`, [tenantId, t.onwardId, t.from, t.to, t.reason, t.byUserId, t.byDescription]);
+    // clock_timestamp, not now(): several steps in one transaction (draft then sent) must keep their order.
+    `INSERT INTO onward_referral_transition (tenant_id, onward_referral_id, from_status, to_status, reason, by_user_id, by_description, occurred_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, clock_timestamp())`, [tenantId, t.onwardId, t.from, t.to, t.reason, t.byUserId, t.byDescription]);
 }
 
 export interface OnwardTransitionRow {
