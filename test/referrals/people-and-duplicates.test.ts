@@ -18,6 +18,8 @@ test('a referral creates the person, the referral, its first transition, consent
   assert.match(made.reference, /^SP-[0-9A-Z]{8}$/);
   const page = await referrals.getPerson(database.pool, worker, made.personId);
   assert.equal(page.person.postcode, 'LS6 3AB');
+  // From the offline postcode and deprivation data: LS6 3AB has a known LSOA and IMD decile.
+  assert.ok(page.person.deprivationDecile! >= 1 && page.person.deprivationDecile! <= 10, String(page.person.deprivationDecile));
   assert.equal(page.referrals.length, 1);
   assert.equal(page.referrals[0]!.status, 'received');
   assert.deepEqual(page.consents.map((c) => c.kind).sort(), ['contact', 'refer', 'share']);
