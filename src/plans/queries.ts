@@ -305,3 +305,35 @@ export async function dueFollowUps(db: Db, tenantId: string, sessionOnOrBefore: 
 export async function markFollowUpAsked(db: Db, tenantId: string, id: string, at: Date): Promise<void> {
   await db.query('UPDATE onward_referral SET follow_up_asked_at = $3 WHERE tenant_id = $1 AND id = $2 AND follow_up_asked_at IS NULL', [tenantId, id, at]);
 }
+
+export interface FollowUpRow {
+  referralId: string;
+  what: string;
+  kind: 'goal' | 'onward';
+  due: string;
+  givenName: string;
+  familyName: string;
+}
+
+/**
+ * Follow-ups for one link worker (or everyone, for a lead): goal reviews still open and onward
+ * referrals still open, on episodes not yet discharged. An onward referral is due a look on its
+ * first session date, or two weeks after it last changed.
+ */
+export async function followUps(db: Db, tenantId: string, createdBy: string | null): Promise<FollowUpRow[]> {
+  const { rows } = await db.query<FollowUpRow>(
+    `SELECT g.referral_id AS "referralId", 'Review goal: ' || g.goal AS what, 'goal' AS kind, to_char(g.review_date, 'YYYY-MM-DD') AS due,
+            p.given_name AS "givenName", p.family_name AS "familyName"
+       FROM plan_goal g JOIN person p ON p.tenant_id = g.tenant_id AND p.id = g.person_id
+      WHERE g.tenant_id = $1 AND ($2::uuid IS NULL OR g.created_by = $2) AND g.review_date IS NOT NULL AND g.progress IN ('not_started', 'in_progress')
+        AND NOT EXISTS (SELECT 1 FROM discharge d WHERE d.tenant_id = g.tenant_id AND d.referral_id = g.referral_id)
+     UNION ALL
+     SELECT o.referral_id, o.service_name || ': ' || o.status, 'onward', to_char(coalesce(o.first_session_date, (o.status_changed_at + interval '14 days')::date), 'YYYY-MM-DD'),
+            p.given_name, p.family_name
+       FROM onward_referral o JOIN person p ON p.tenant_id = o.tenant_id AND p.id = o.person_id
+      WHERE o.tenant_id = $1 AND ($2::uuid IS NULL OR o.created_by = $2) AND o.status IN ('sent', 'accepted', 'attending')
+        AND NOT EXISTS (SELECT 1 FROM discharge d WHERE d.tenant_id = o.tenant_id AND d.referral_id = o.referral_id)
+      ORDER BY due, "referralId"
+      LIMIT 500`, [tenantId, createdBy]);
+  return rows;
+}

@@ -204,6 +204,12 @@ export const planRoutes: FastifyPluginAsync = async (app) => {
     return view(reply, 200, 'plans/views/letter.njk', { o: onward, s: onward.shared, sent: formatDate(onward.sentAt) });
   });
 
+  app.get('/follow-ups', { config: { policy: staff } }, async (req, reply) => {
+    const today = plans.isoDate(new Date());
+    const rows = await plans.myFollowUps(pool, signedIn(req), today);
+    return view(reply, 200, 'plans/views/follow-ups.njk', { rows: rows.map((r) => ({ ...r, dueText: formatDate(r.due) })), overdue: rows.filter((r) => r.overdue).length });
+  });
+
   app.get('/responses', { config: { policy: staff } }, async (req, reply) => {
     const since = new Date(Date.now() - 30 * 86_400_000);
     const rows = await plans.responses(pool, signedIn(req), since);

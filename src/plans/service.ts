@@ -406,6 +406,19 @@ export async function followUpsFor(pool: pg.Pool, actor: Actor, referralIds: str
   });
 }
 
+/** The follow-ups page: the actor's own (a lead without a caseload sees everyone's), overdue flagged. */
+export async function myFollowUps(pool: pg.Pool, actor: Actor, today: string) {
+  requireStaff(actor);
+  const everyone = actor.roles.includes('lead') && !actor.roles.includes('link_worker');
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const rows = await q.followUps(tx, actor.tenantId, everyone ? null : actor.userId);
+    return rows.map((r) => ({
+      ...r, what: r.kind === 'onward' ? r.what.replace(/: (\w+)$/, (_, s: string) => `: ${isOnwardStatus(s) ? ONWARD_LABELS[s] : s}`) : r.what,
+      overdue: r.due < today,
+    }));
+  });
+}
+
 export function isoDate(at: Date): string {
   return at.toISOString().slice(0, 10);
 }

@@ -11,6 +11,7 @@ export function navigationFor(actor: Actor | undefined): NavigationItem[] {
   if (!actor) return items;
   if (hasRole(actor, 'link_worker', 'lead')) items.push({ href: '/caseload', text: 'Caseload' });
   if (hasRole(actor, 'lead')) items.push({ href: '/triage', text: 'Triage' });
+  if (hasRole(actor, 'lead')) items.push({ href: '/safeguarding', text: 'Safeguarding' });
   if (hasRole(actor, 'referrer', 'link_worker', 'lead')) items.push({ href: '/referrals/new', text: 'Refer someone' });
   if (hasRole(actor, 'referrer')) items.push({ href: '/my-referrals', text: 'My referrals' });
   if (hasRole(actor, 'provider')) items.push({ href: '/provider/inbox', text: 'Referrals inbox' });

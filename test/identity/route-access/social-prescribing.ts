@@ -54,6 +54,7 @@ export const access: AreaAccess = {
     { method: 'POST', url: '/onward-referrals/:onwardId/follow-up', path: (w) => `/onward-referrals/${w.ids.onward}/follow-up`, expect: onHome(400) },
     { method: 'GET', url: '/onward-referrals/:onwardId/letter', path: (w) => `/onward-referrals/${w.ids.onward}/letter`, expect: onHome() },
     { method: 'GET', url: '/responses', expect: onlyRoles(staff) },
+    { method: 'GET', url: '/follow-ups', expect: onlyRoles(staff) },
     { method: 'GET', url: '/provider/inbox', expect: onlyRoles(['provider']) },
     { method: 'GET', url: '/provider/referrals/:onwardId', path: (w) => `/provider/referrals/${w.ids.onward}`, expect: forProvider(200) },
     { method: 'POST', url: '/provider/referrals/:onwardId/respond', path: (w) => `/provider/referrals/${w.ids.onward}/respond`, expect: forProvider(400) },
