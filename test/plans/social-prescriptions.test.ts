@@ -90,8 +90,15 @@ test('an onward referral shares only what was ticked, follows its life cycle, an
 test('a service not on Signpost gets the referral by secure email and the link worker records its response by hand', async () => {
   const team = await aSocialPrescribingTeam(database);
   const service = await aDirectoryService(database);
-  await database.pool.query(`UPDATE directory_service SET email = 'intake@elsewhere.example' WHERE id = $1`, [service.id]).catch(() => {});
-  const { referralId } = await anEpisodeInContact(database, team);
+  await database.pool.query(`UPDATE directory_service SET email = 'intake@elsewhere.example' WHERE id = $1`, [service.id]);
+  const { referralId } = await anEpisodeInContact(database, team, { givenName: 'Emailed', familyName: 'Person' });
+  const emailed = await createOnwardReferral(database.pool, team.worker, referralId, { kind: 'refer', serviceId: service.id, consent: true });
+  assert.equal(emailed.delivery, 'email');
+  const { rows } = await database.pool.query<{ recipient: string; personalisation: Record<string, string> }>(
+    `SELECT recipient, personalisation FROM notification WHERE tenant_id = $1 AND template = 'onward_referral_email'`, [team.tenantId]);
+  assert.deepEqual(rows.map((r) => [r.recipient, r.personalisation.person_name, r.personalisation.notes]), [['intake@elsewhere.example', 'Emailed Person', 'not shared']]);
+  await recordOnwardResponse(database.pool, team.worker, emailed.id, { to: 'declined', reason: 'full' });
+
   const sent = await createOnwardReferral(database.pool, team.worker, referralId, { kind: 'refer', serviceId: service.id, consent: true, delivery: 'print' });
   assert.equal(sent.delivery, 'print');
   await recordOnwardResponse(database.pool, team.worker, sent.id, { to: 'accepted' });
