@@ -37,6 +37,7 @@ export function documentSections(d: DischargeDocument): { heading: string; lines
   return [
     { heading: 'About the person', lines: [
       `Name: ${d.demographics.name}`, `Date of birth: ${d.demographics.dateOfBirth}`, `NHS number: ${d.demographics.nhsNumber ?? 'not recorded'}`,
+      `Sex: ${d.demographics.sex ? d.demographics.sex.replace('_', ' ') : 'not recorded'}`,
       `Postcode: ${d.demographics.postcode ?? 'not recorded'}`, `GP practice: ${d.demographics.practice ?? 'not recorded'}`,
     ] },
     { heading: 'Referral', lines: [
