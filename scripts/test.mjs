@@ -33,10 +33,23 @@ const serverTests = all.filter((f) => !browserTests.includes(f));
 const concurrency = Math.max(2, cpus().length);
 const timings = [];
 
-function run(step, command, commandArgs, env = {}) {
+// Template locations are fixed once by the prepare step and handed to every test file, so all
+// files of a run copy the same template.
+const templateEnv = {};
+
+function run(step, command, commandArgs, env = {}, capture = false) {
   const started = Date.now();
   console.log(`\n=== ${step} ===`);
-  const result = spawnSync(command, commandArgs, { stdio: 'inherit', env: { ...process.env, ...env } });
+  const result = spawnSync(command, commandArgs, {
+    stdio: capture ? ['inherit', 'pipe', 'inherit'] : 'inherit', env: { ...process.env, ...templateEnv, ...env }, encoding: 'utf8',
+  });
+  if (capture) {
+    process.stdout.write(result.stdout ?? '');
+    const pglite = /PGlite template: (.+)/.exec(result.stdout ?? '')?.[1];
+    const postgres = /PostgreSQL template: (.+)/.exec(result.stdout ?? '')?.[1];
+    if (pglite) templateEnv.TEST_PGLITE_TEMPLATE = pglite.trim();
+    if (postgres) templateEnv.TEST_PG_TEMPLATE = postgres.trim();
+  }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   timings.push(`${step}: ${seconds}s`);
   if (result.status !== 0) {
@@ -52,15 +65,15 @@ const testArgs = (files, extra = []) => ['--import', 'tsx', '--test', '--test-re
 if (wanted('typecheck')) run('typecheck', node, ['node_modules/typescript/bin/tsc', '-p', '.']);
 if (wanted('lint')) run('lint', node, ['node_modules/eslint/bin/eslint.js', '.']);
 if (wanted('pglite') && serverTests.length) {
-  run('prepare PGlite template', node, ['--import', 'tsx', 'test/support/prepare-templates.ts', 'pglite']);
+  run('prepare PGlite template', node, ['--import', 'tsx', 'test/support/prepare-templates.ts', 'pglite'], {}, true);
   run('tests on PGlite', node, testArgs(serverTests), { TEST_BACKEND: 'pglite' });
 }
 if (wanted('postgres') && serverTests.length) {
-  run('prepare PostgreSQL template', node, ['--import', 'tsx', 'test/support/prepare-templates.ts', 'postgres']);
+  run('prepare PostgreSQL template', node, ['--import', 'tsx', 'test/support/prepare-templates.ts', 'postgres'], {}, true);
   run('tests on PostgreSQL', node, testArgs(serverTests), { TEST_BACKEND: 'postgres' });
 }
 if (wanted('browser') && browserTests.length) {
-  run('prepare PGlite template (browser)', node, ['--import', 'tsx', 'test/support/prepare-templates.ts', 'pglite']);
+  run('prepare PGlite template (browser)', node, ['--import', 'tsx', 'test/support/prepare-templates.ts', 'pglite'], {}, true);
   run('browser tests in Chromium', node, testArgs(browserTests), { TEST_BACKEND: 'pglite' });
 }
 console.log(`\nAll passed.\n${timings.join('\n')}`);
