@@ -164,7 +164,12 @@ export async function assessmentTimeline(tx: import('../db/database.ts').Db, ten
     entries.push({ at: a.assessedAt, kind: 'assessment', title: 'What matters assessment recorded', detail: a.assessedByName ? `by ${a.assessedByName}` : undefined, referralId: a.referralId, href: `/referrals/${a.referralId}/support` });
   }
   for (const c of await q.concernsOfPeople(tx, tenantId, personIds)) {
-    entries.push({ at: c.raisedAt, kind: 'safeguarding', title: c.actionedAt ? 'Safeguarding concern raised' : 'Safeguarding concern raised: open, waiting for the lead', detail: c.raisedByName ? `by ${c.raisedByName}` : undefined, referralId: c.referralId, href: `/referrals/${c.referralId}/support` });
+    // `alert` puts an open concern at the top of the person page as a warning.
+    entries.push({
+      at: c.raisedAt, kind: 'safeguarding', title: c.actionedAt ? 'Safeguarding concern raised' : 'Safeguarding concern raised: open, waiting for the lead',
+      detail: c.raisedByName ? `by ${c.raisedByName}` : undefined, referralId: c.referralId, href: `/referrals/${c.referralId}/support`,
+      ...(c.actionedAt ? {} : { alert: 'Open safeguarding concern' }),
+    });
     if (c.actionedAt) entries.push({ at: c.actionedAt, kind: 'safeguarding', title: 'Safeguarding action recorded', detail: c.actionedByName ? `by ${c.actionedByName}` : undefined, referralId: c.referralId, href: `/referrals/${c.referralId}/support` });
   }
   return entries;

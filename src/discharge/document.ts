@@ -1,4 +1,5 @@
 import type { SnomedConcept } from '../interop/snomed.ts';
+import { formatNhsNumber } from '../referrals/nhs-number.ts';
 
 /**
  * The discharge summary, kept as written at discharge. Its sections follow the PRSB Social
@@ -36,7 +37,7 @@ export function documentSections(d: DischargeDocument): { heading: string; lines
   const s = d.supportOffered;
   return [
     { heading: 'About the person', lines: [
-      `Name: ${d.demographics.name}`, `Date of birth: ${d.demographics.dateOfBirth}`, `NHS number: ${d.demographics.nhsNumber ?? 'not recorded'}`,
+      `Name: ${d.demographics.name}`, `Date of birth: ${d.demographics.dateOfBirth}`, `NHS number: ${d.demographics.nhsNumber ? formatNhsNumber(d.demographics.nhsNumber) : 'not recorded'}`,
       `Sex: ${d.demographics.sex ? d.demographics.sex.replace('_', ' ') : 'not recorded'}`,
       `Postcode: ${d.demographics.postcode ?? 'not recorded'}`, `GP practice: ${d.demographics.practice ?? 'not recorded'}`,
     ] },

@@ -43,6 +43,7 @@ test('a safeguarding concern shows as an alert, appears on the person’s timeli
   assert.match(support.body, /id="safeguarding-alert"[\s\S]*Bruises on arms/);
   const person = await app.inject({ url: `/people/${personId}`, cookies: worker });
   assert.match(person.body, new RegExp(`<a href="/referrals/${referralId}/support">Safeguarding concern raised: open, waiting for the lead</a>`));
+  assert.match(person.body, /nhsuk-warning-callout[\s\S]*Open safeguarding concern/, 'an alert at the top of the person page');
 
   const lead = await signInAs(app, database, team.lead);
   const tasks = await app.inject({ url: '/safeguarding', cookies: lead });
@@ -54,4 +55,5 @@ test('a safeguarding concern shows as an alert, appears on the person’s timeli
   assert.equal((await post(lead, `/safeguarding/${concernId}/action`, { action: 'Raised with the adult safeguarding team' })).statusCode, 303);
   const after = await app.inject({ url: `/referrals/${referralId}/support`, cookies: worker });
   assert.doesNotMatch(after.body, /id="safeguarding-alert"/);
+  assert.doesNotMatch((await app.inject({ url: `/people/${personId}`, cookies: worker })).body, /Open safeguarding concern/);
 });

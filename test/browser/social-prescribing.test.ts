@@ -37,7 +37,7 @@ test('a link worker assesses, records a concern, plans, refers and signposts; th
   const referrer = await anActor(rig.database, { tenantId: team.tenantId, roles: ['referrer'] });
   await aProviderService(rig.database, team.provider, { name: 'Kirkgate Allotment Friends', needs: ['loneliness'], byday: 'TU', opensAt: '10:00', closesAt: '12:00' });
   await aDirectoryService(rig.database, { name: 'Woodhouse Chatty Café', needs: ['loneliness'] });
-  const { referralId } = await aReferral(rig.database, referrer, { person: { givenName: 'Maureen', familyName: 'Hollis', email: 'maureen@example.com', contactChannels: ['email'] } });
+  const { referralId, personId } = await aReferral(rig.database, referrer, { person: { givenName: 'Maureen', familyName: 'Hollis', email: 'maureen@example.com', contactChannels: ['email'] } });
   await allocateReferral(rig.database.pool, team.lead, referralId, { linkWorkerId: team.worker.userId });
   await recordContact(rig.database.pool, team.worker, referralId, aContact({ outcome: 'made' }));
 
@@ -59,6 +59,9 @@ test('a link worker assesses, records a concern, plans, refers and signposts; th
   await page.getByRole('button', { name: 'Record concern' }).click();
   assert.match(await page.locator('#safeguarding-alert').textContent() ?? '', /taking her pension/);
   await assertAccessible(page);
+  assert.equal(await visit(page, `/people/${personId}`), 200);
+  assert.match(await page.locator('.nhsuk-warning-callout').textContent() ?? '', /Open safeguarding concern/);
+  await page.getByRole('link', { name: 'Safeguarding concern raised: open, waiting for the lead' }).first().click();
 
   await page.getByLabel('The goal, in the person’s words').fill('Grow my own vegetables again');
   await page.getByLabel('Review date (optional)').fill('2030-06-01');
