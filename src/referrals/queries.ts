@@ -452,7 +452,9 @@ export async function caseload(db: Db, tenantId: string, filter: { assignedTo: s
   const pageFirst = filter.sort === 'waiting' || filter.sort === 'due';
   const sql = pageFirst
     ? `WITH page AS MATERIALIZED (
-         SELECT r.*, ${CASELOAD_COUNTS} FROM referral r WHERE ${CASELOAD_WHERE} ORDER BY ${order} LIMIT $5 OFFSET $6)
+         SELECT r.tenant_id, r.id, r.reference, r.person_id, r.status, r.urgency, r.assigned_to, r.received_at, r.next_action, r.next_action_due,
+                ${CASELOAD_COUNTS}
+           FROM referral r WHERE ${CASELOAD_WHERE} ORDER BY ${order} LIMIT $5 OFFSET $6)
        SELECT ${CASELOAD_COLUMNS}, r.total, r."overdueTotal" FROM page r ${CASELOAD_JOINS} ORDER BY ${order}`
     : `SELECT ${CASELOAD_COLUMNS}, ${CASELOAD_COUNTS} FROM referral r ${CASELOAD_JOINS} WHERE ${CASELOAD_WHERE} ORDER BY ${order} LIMIT $5 OFFSET $6`;
   const { rows } = await db.query<CaseloadRow>(sql, [tenantId, filter.statuses, filter.assignedTo, filter.overdueOnly, filter.limit, filter.offset]);
