@@ -111,6 +111,7 @@ test('every entry states a status for every caller and a path for every paramete
 });
 
 let addressCounter = 0;
+let csrf: Awaited<ReturnType<typeof formSession>> | undefined;
 
 async function call(route: RouteAccess, caller: Caller) {
   const actor = caller === 'anonymous' ? undefined : caller === 'otherTenant' ? world.other.everyRole : world.home.users[caller];
@@ -120,15 +121,17 @@ async function call(route: RouteAccess, caller: Caller) {
   const remoteAddress = `10.${77 + (n >> 16)}.${(n >> 8) & 255}.${n & 255}`;
   const url = route.path ? route.path(world) : route.url;
   if (route.method === 'GET' || route.method === 'OPTIONS') return app.inject({ method: route.method, url, cookies, remoteAddress });
-  const session = await formSession(app, '/sign-in', cookies);
-  const headers: Record<string, string> = { 'x-csrf-token': session.token ?? '' };
+  // The CSRF secret cookie is independent of the session, so one token serves every call.
+  csrf ??= await formSession(app, '/sign-in');
+  const withCsrf = { ...csrf.cookies, ...cookies };
+  const headers: Record<string, string> = { 'x-csrf-token': csrf.token ?? '' };
   if (route.json) {
-    return app.inject({ method: route.method, url, cookies: session.cookies, remoteAddress, headers: { ...headers, 'content-type': 'application/json' }, payload: JSON.stringify(route.json(world)) });
+    return app.inject({ method: route.method, url, cookies: withCsrf, remoteAddress, headers: { ...headers, 'content-type': 'application/json' }, payload: JSON.stringify(route.json(world)) });
   }
   const form = new URLSearchParams();
   for (const [name, value] of Object.entries(route.form?.(world) ?? {})) for (const v of [value].flat()) form.append(name, v);
-  form.append('_csrf', session.token ?? '');
-  return app.inject({ method: route.method, url, cookies: session.cookies, remoteAddress, headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, payload: form.toString() });
+  form.append('_csrf', csrf.token ?? '');
+  return app.inject({ method: route.method, url, cookies: withCsrf, remoteAddress, headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, payload: form.toString() });
 }
 
 test('every route answers every caller as expected and never shows another tenant\'s data', async () => {
