@@ -11,6 +11,7 @@ import { recordRouteTable } from './identity/route-table.ts';
 import { jobRoutes } from './jobs/routes.ts';
 import { directoryRoutes } from './directory/routes.ts';
 import { orukRoutes } from './directory/oruk-routes.ts';
+import { curationRoutes } from './directory/curation-routes.ts';
 import { referralRoutes } from './referrals/routes.ts';
 import { assessmentRoutes } from './assessment/routes.ts';
 import { planRoutes } from './plans/routes.ts';
@@ -107,6 +108,7 @@ export async function buildApp({ config, database, logStream }: AppDependencies)
   await app.register(jobRoutes);
   await app.register(directoryRoutes);
   await app.register(orukRoutes);
+  await app.register(curationRoutes);
   await app.register(referralRoutes);
   await app.register(assessmentRoutes);
   await app.register(planRoutes);

@@ -85,6 +85,13 @@ export function checkServiceEdit(body: Record<string, string | undefined>): { ok
   return { ok: true, value: { name, description, email, url, fees, status, capacity, expectedWaitWeeks } };
 }
 
+/** Refuses (403) anyone who may not edit this service; NotFound when it does not exist. */
+export async function assertMayEditService(db: Db, actor: Actor, serviceId: string): Promise<void> {
+  const curationRow = await q.findServiceCuration(db, serviceId);
+  if (!curationRow) throw new NotFound('service');
+  await assertMayEdit(db, actor, curationRow.organizationId);
+}
+
 /** A curator may edit any service; a provider only their own organisation's. */
 async function assertMayEdit(db: Db, actor: Actor, organizationId: string | null): Promise<void> {
   if (hasRole(actor, 'curator')) return;

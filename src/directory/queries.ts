@@ -314,34 +314,34 @@ export interface ServicePageOptions {
   includeInactive?: boolean;
 }
 
-/** A page of services in id order for the ORUK API and exports, with the total count. */
+const SERVICE_LIST_WHERE = `
+      WHERE ($1::boolean OR s.status = 'active')
+        AND ($2::text IS NULL OR s.search_document @@ websearch_to_tsquery('english', $2) OR $2 <% s.name)
+        AND ($3::text IS NULL OR s.term_ids @> ARRAY[$3::text])
+        AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM directory_attribute a JOIN directory_taxonomy_term t ON t.id = a.taxonomy_term_id
+                                         WHERE a.link_id = s.id AND t.taxonomy_id = $4))
+        AND ($5::text IS NULL OR s.organization_id = $5)
+        AND ($6::timestamptz IS NULL OR s.last_modified >= $6)
+        AND ($7::numeric IS NULL OR s.maximum_age IS NULL OR s.maximum_age >= $7)
+        AND ($8::numeric IS NULL OR s.minimum_age IS NULL OR s.minimum_age <= $8)
+        AND ($9::text IS NULL AND $10::time IS NULL AND $11::time IS NULL OR EXISTS (SELECT 1 FROM directory_schedule sc WHERE sc.service_id = s.id
+              AND ($9::text IS NULL OR sc.byday ~ ('(^|,)' || $9 || '($|,)'))
+              AND ($10::time IS NULL OR sc.closes_at IS NULL OR sc.closes_at > $10)
+              AND ($11::time IS NULL OR sc.opens_at IS NULL OR sc.opens_at < $11)))`;
+
+/**
+ * A page of services in id order for the ORUK API and exports, with the total count. The count is
+ * its own index-only query: a window count would read every matching row on every page.
+ */
 export async function listServiceIds(db: Db, o: ServicePageOptions): Promise<{ ids: string[]; total: number }> {
-  const { rows } = await db.query<{ id: string; total: number }>(
-    `SELECT s.id, count(*) OVER () AS total
-       FROM directory_service s
-      WHERE ($3::boolean OR s.status = 'active')
-        AND ($4::text IS NULL OR s.search_document @@ websearch_to_tsquery('english', $4) OR $4 <% s.name)
-        AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM directory_attribute a WHERE a.link_id = s.id AND a.taxonomy_term_id = $5))
-        AND ($6::text IS NULL OR EXISTS (SELECT 1 FROM directory_attribute a JOIN directory_taxonomy_term t ON t.id = a.taxonomy_term_id
-                                         WHERE a.link_id = s.id AND t.taxonomy_id = $6))
-        AND ($7::text IS NULL OR s.organization_id = $7)
-        AND ($8::timestamptz IS NULL OR s.last_modified >= $8)
-        AND ($9::numeric IS NULL OR s.maximum_age IS NULL OR s.maximum_age >= $9)
-        AND ($10::numeric IS NULL OR s.minimum_age IS NULL OR s.minimum_age <= $10)
-        AND ($11::text IS NULL OR EXISTS (SELECT 1 FROM directory_schedule sc WHERE sc.service_id = s.id
-              AND (sc.byday IS NULL OR sc.byday ~ ('(^|,)' || $11 || '($|,)'))
-              AND ($12::time IS NULL OR sc.closes_at IS NULL OR sc.closes_at > $12)
-              AND ($13::time IS NULL OR sc.opens_at IS NULL OR sc.opens_at < $13)))
-      ORDER BY s.id
-      LIMIT $1 OFFSET $2`,
-    [o.limit, o.offset, o.includeInactive ?? false, o.search ?? null, o.taxonomyTermId ?? null, o.taxonomyId ?? null,
-      o.organizationId ?? null, o.modifiedAfter ?? null, o.minimumAge ?? null, o.maximumAge ?? null, o.day ?? null,
-      o.startTime ?? null, o.endTime ?? null]);
-  if (rows.length === 0 && o.offset > 0) {
-    const again = await listServiceIds(db, { ...o, offset: 0, limit: 1 });
-    return { ids: [], total: again.total };
-  }
-  return { ids: rows.map((r) => r.id), total: rows[0]?.total ?? 0 };
+  const filters = [o.includeInactive ?? false, o.search ?? null, o.taxonomyTermId ?? null, o.taxonomyId ?? null,
+    o.organizationId ?? null, o.modifiedAfter ?? null, o.minimumAge ?? null, o.maximumAge ?? null, o.day ?? null,
+    o.startTime ?? null, o.endTime ?? null];
+  const [{ rows }, count] = await Promise.all([
+    db.query<{ id: string }>(`SELECT s.id FROM directory_service s ${SERVICE_LIST_WHERE} ORDER BY s.id LIMIT $12 OFFSET $13`, [...filters, o.limit, o.offset]),
+    db.query<{ total: number }>(`SELECT count(*) AS total FROM directory_service s ${SERVICE_LIST_WHERE}`, filters),
+  ]);
+  return { ids: rows.map((r) => r.id), total: count.rows[0]!.total };
 }
 
 /** The one-to-one fields of services (ORUK list items), in the order given. */

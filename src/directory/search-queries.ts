@@ -18,6 +18,8 @@ export interface SearchFilters {
   hearingLoop?: boolean;
   language?: string;
   deliveryTermId?: string;
+  /** Also match names by trigram similarity (the fallback when full text finds nothing). */
+  fuzzy?: boolean;
   limit: number;
   offset: number;
 }
@@ -42,35 +44,16 @@ export interface SearchRow {
 export const LOW_COST_LIMIT = 5;
 
 // One statement: full text (weighted document, English stemming, websearch syntax) OR fuzzy name
-// (pg_trgm word similarity, so "mindfullness" finds "Mindfulness"), candidates near the origin from
-// the GiST earthdistance index, filters as nullable parameters, and a score blending relevance
-// with distance (relevance halves at 5 km).
-export const SEARCH_SQL = `
-WITH params AS (
-  SELECT CASE WHEN $1::text IS NULL THEN NULL ELSE websearch_to_tsquery('english', $1::text) END AS tsq,
-         CASE WHEN $2::float8 IS NULL THEN NULL ELSE ll_to_earth($2::float8, $3::float8) END AS origin
-), nearby AS (
-  SELECT sal.service_id, min(earth_distance(p.origin, ll_to_earth(l.latitude, l.longitude))) AS distance
-    FROM params p
-    JOIN directory_location l ON earth_box(p.origin, $4::float8) @> ll_to_earth(l.latitude, l.longitude)
-    JOIN directory_service_at_location sal ON sal.location_id = l.id
-   WHERE p.origin IS NOT NULL AND l.latitude IS NOT NULL
-   GROUP BY sal.service_id
-), matched AS (
-  SELECT s.id, s.name, s.description, o.name AS organization_name, s.status, s.capacity, s.expected_wait_weeks, s.last_verified_at,
-         n.distance,
-         CASE WHEN p.tsq IS NULL THEN 1.0
-              ELSE ts_rank_cd(s.search_document, p.tsq, 1) + word_similarity($1::text, s.name) END AS relevance
-    FROM params p
-    CROSS JOIN directory_service s
-    LEFT JOIN directory_organization o ON o.id = s.organization_id
-    LEFT JOIN nearby n ON n.service_id = s.id
-   WHERE s.status = 'active'
-     AND ($1::text IS NULL OR s.search_document @@ p.tsq OR $1::text <% s.name)
-     AND (p.origin IS NULL OR n.service_id IS NOT NULL
-          OR NOT EXISTS (SELECT 1 FROM directory_service_at_location x WHERE x.service_id = s.id))
-     AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM directory_attribute a WHERE a.link_id = s.id AND a.taxonomy_term_id = $5::text))
-     AND ($6::text IS NULL OR EXISTS (SELECT 1 FROM directory_attribute a WHERE a.link_id = s.id AND a.taxonomy_term_id = $6::text))
+// (pg_trgm word similarity, so "mindfullness" finds "Mindfulness"), filters as nullable
+// parameters read from the service row, and a score blending relevance with distance (relevance
+// halves at 5 km). With an origin, candidates come from the GiST earthdistance index on service
+// points (plus services with no location, such as phone lines), so only nearby rows are read.
+const FILTERS = `
+     s.status = 'active'
+     AND ($1::text IS NULL OR s.search_document @@ websearch_to_tsquery('english', $1::text) OR ($17::boolean AND $1::text <% s.name))
+     AND ($5::text IS NULL OR s.term_ids @> ARRAY[$5::text])
+     AND ($6::text IS NULL OR s.term_ids @> ARRAY[$6::text])
+     AND ($14::text IS NULL OR s.term_ids @> ARRAY[$14::text])
      AND ($7::numeric IS NULL OR NOT EXISTS (SELECT 1 FROM directory_cost_option c WHERE c.service_id = s.id AND c.amount > $7::numeric))
      AND ($8::text IS NULL AND $9::time IS NULL OR EXISTS (
            SELECT 1 FROM directory_schedule sc WHERE sc.service_id = s.id
@@ -85,17 +68,57 @@ WITH params AS (
            SELECT 1 FROM directory_service_at_location x JOIN directory_accessibility ac ON ac.location_id = x.location_id
             WHERE x.service_id = s.id AND concat_ws(' ', ac.description, ac.details) ~* '(hearing|induction) loop'))
      AND ($13::text IS NULL OR EXISTS (SELECT 1 FROM directory_language lg WHERE lg.service_id = s.id
-                                        AND (lower(lg.name) = lower($13::text) OR lower(lg.code) = lower($13::text))))
-     AND ($14::text IS NULL OR EXISTS (SELECT 1 FROM directory_attribute a WHERE a.link_id = s.id AND a.taxonomy_term_id = $14::text))
-)
-SELECT m.id, m.name, m.description, m.organization_name AS "organizationName", m.status, m.capacity,
+                                        AND (lower(lg.name) = lower($13::text) OR lower(lg.code) = lower($13::text))))`;
+
+const MATCHED_COLUMNS = `s.id, s.name, s.description, s.organization_id, s.status, s.capacity, s.expected_wait_weeks, s.last_verified_at,
+         CASE WHEN $1::text IS NULL THEN 1.0
+              ELSE ts_rank_cd(s.search_document, websearch_to_tsquery('english', $1::text), 1) + word_similarity($1::text, s.name) END AS relevance`;
+
+const NEAR = `
+WITH nearby AS (
+  SELECT service_id, min(distance) AS distance
+    FROM (SELECT p.service_id, earth_distance(ll_to_earth($2::float8, $3::float8), ll_to_earth(p.latitude, p.longitude)) AS distance
+            FROM directory_service_point p
+           WHERE earth_box(ll_to_earth($2::float8, $3::float8), $4::float8) @> ll_to_earth(p.latitude, p.longitude)
+             AND ($1::text IS NULL OR p.search_document @@ websearch_to_tsquery('english', $1::text) OR ($17::boolean AND $1::text <% p.name))
+             AND ($5::text IS NULL OR p.term_ids @> ARRAY[$5::text])
+             AND ($6::text IS NULL OR p.term_ids @> ARRAY[$6::text])
+             AND ($14::text IS NULL OR p.term_ids @> ARRAY[$14::text])) near
+   WHERE distance <= $4::float8
+   GROUP BY service_id
+), candidates AS (
+  SELECT service_id AS id, distance FROM nearby
+  UNION ALL
+  SELECT s.id, NULL::float8 FROM directory_service s WHERE s.status = 'active' AND NOT s.has_location
+), matched AS (
+  SELECT ${MATCHED_COLUMNS}, c.distance
+    FROM candidates c JOIN directory_service s ON s.id = c.id
+   WHERE ${FILTERS}
+)`;
+
+const ANYWHERE = `
+WITH matched AS (
+  SELECT ${MATCHED_COLUMNS}, NULL::float8 AS distance
+    FROM directory_service s
+   WHERE ($2::float8 IS NULL OR $3::float8 IS NOT NULL) AND ${FILTERS}
+)`;
+
+const RANKED = `
+SELECT m.id, m.name, m.description, o.name AS "organizationName", m.status, m.capacity,
        m.expected_wait_weeks AS "expectedWaitWeeks", m.last_verified_at AS "lastVerifiedAt", m.distance,
        (SELECT max(c.amount) FROM directory_cost_option c WHERE c.service_id = m.id) AS "maxCost",
        m.relevance / (1 + coalesce(m.distance, $4::float8) / 5000.0) AS score,
-       count(*) OVER () AS total
-  FROM matched m
- ORDER BY score DESC, m.distance NULLS LAST, m.name, m.id
- LIMIT $15 OFFSET $16`;
+       m.total
+  FROM (SELECT matched.*, count(*) OVER () AS total FROM matched
+         ORDER BY relevance / (1 + coalesce(distance, $4::float8) / 5000.0) DESC, distance NULLS LAST, name, id
+         LIMIT $15 OFFSET $16) m
+  LEFT JOIN directory_organization o ON o.id = m.organization_id
+ ORDER BY score DESC, m.distance NULLS LAST, m.name, m.id`;
+
+/** The search statement: near an origin, or anywhere. */
+export function searchSql(nearOrigin: boolean): string {
+  return (nearOrigin ? NEAR : ANYWHERE) + RANKED;
+}
 
 export function searchParameters(f: SearchFilters): unknown[] {
   return [
@@ -103,13 +126,21 @@ export function searchParameters(f: SearchFilters): unknown[] {
     f.needTermId ?? null, f.taxonomyTermId ?? null,
     f.cost === 'free' ? 0 : f.cost === 'low' ? LOW_COST_LIMIT : null,
     f.day ?? null, f.time ?? null, f.age ?? null, f.wheelchair ?? false, f.hearingLoop ?? false, f.language ?? null,
-    f.deliveryTermId ?? null, f.limit, f.offset,
+    f.deliveryTermId ?? null, f.limit, f.offset, f.fuzzy ?? false,
   ];
 }
 
-export async function searchServices(db: Db, filters: SearchFilters): Promise<{ rows: SearchRow[]; total: number }> {
-  const { rows } = await db.query<SearchRow>(SEARCH_SQL, searchParameters(filters));
-  return { rows, total: rows[0]?.total ?? 0 };
+/**
+ * Full text first; only when it finds nothing are names matched fuzzily, so a misspelling such as
+ * "mindfullness" still finds Mindfulness without every search paying for trigram comparisons.
+ */
+export async function searchServices(db: Db, filters: SearchFilters): Promise<{ rows: SearchRow[]; total: number; fuzzy: boolean }> {
+  const { rows } = await db.query<SearchRow>(searchSql(!!filters.origin), searchParameters({ ...filters, fuzzy: false }));
+  if (rows.length === 0 && filters.text && filters.offset === 0) {
+    const fuzzy = await db.query<SearchRow>(searchSql(!!filters.origin), searchParameters({ ...filters, fuzzy: true }));
+    return { rows: fuzzy.rows, total: fuzzy.rows[0]?.total ?? 0, fuzzy: true };
+  }
+  return { rows, total: rows[0]?.total ?? 0, fuzzy: false };
 }
 
 export interface ScheduleRow {

@@ -7,7 +7,7 @@ import * as q from './queries.ts';
 import { writeDirectoryService } from './curation.ts';
 import { capacityTermId, deliveryTermId, needTermId, stableId, type Capacity } from './taxonomy.ts';
 
-interface Template {
+export interface Template {
   name: string;
   needs: string[];
   description: string;
@@ -17,7 +17,7 @@ interface Template {
 }
 
 // Fictional services of the kinds link workers in Leeds refer to. Names are invented.
-const TEMPLATES: Template[] = [
+export const TEMPLATES: Template[] = [
   { name: 'Befriending phone calls', needs: ['loneliness'], delivery: ['phone'], description: 'A trained volunteer rings you for a friendly chat at the same time each week.' },
   { name: 'Home befriending visits', needs: ['loneliness', 'carers'], delivery: ['in-person'], description: 'A volunteer visits you at home for a cup of tea and a chat, and helps you get out and about if you want to.', ages: [60, null] },
   { name: 'Friendship café', needs: ['loneliness'], delivery: ['in-person'], description: 'A relaxed drop-in café where you can meet new people. Tea, coffee and cake provided.', cost: [1, 'per visit, pay what you can'] },
