@@ -3,6 +3,7 @@ import { raiseConcern } from '../../../src/assessment/service.ts';
 import { addGoal, createOnwardReferral } from '../../../src/plans/service.ts';
 import { allocateReferral, recordContact } from '../../../src/referrals/service.ts';
 import { aProviderService, anEpisodeInContact } from '../../support/plans-factories.ts';
+import { anActor } from '../../support/factories.ts';
 import { aContact, aReferral } from '../../support/referrals-factories.ts';
 import { onlyRoles, type AreaAccess } from './types.ts';
 
@@ -22,6 +23,10 @@ export const access: AreaAccess = {
     world.ids.concern = await raiseConcern(world.database.pool, team.worker, episode.referralId, 'Homeconcern text');
     world.ids.goal = await addGoal(world.database.pool, team.worker, episode.referralId, { goal: 'Homegoal allotment weekly' });
     world.ids.onward = (await createOnwardReferral(world.database.pool, team.worker, episode.referralId, { kind: 'refer', serviceId: service.id, consent: true })).id;
+    // Sent to another organisation in the same tenant: the home provider user must get a 404.
+    const elsewhere = await anActor(world.database, { tenantId: world.home.tenantId, roles: ['provider'] });
+    const elsewhereService = await aProviderService(world.database, elsewhere, { name: 'Homeservice Elsewhere' });
+    world.ids.otherOrganisationOnward = (await createOnwardReferral(world.database.pool, team.worker, episode.referralId, { kind: 'refer', serviceId: elsewhereService.id, consent: true })).id;
 
     const discharged = await aReferral(world.database, home.referrer!, { person: { givenName: 'Hugo', familyName: 'Homeperson-Discharged' } });
     await allocateReferral(world.database.pool, team.lead, discharged.referralId, { linkWorkerId: team.worker.userId });
@@ -58,7 +63,8 @@ export const access: AreaAccess = {
     { method: 'GET', url: '/provider/inbox', expect: onlyRoles(['provider']) },
     { method: 'GET', url: '/provider/referrals/:onwardId', path: (w) => `/provider/referrals/${w.ids.onward}`, expect: forProvider(200) },
     { method: 'POST', url: '/provider/referrals/:onwardId/respond', path: (w) => `/provider/referrals/${w.ids.onward}/respond`, expect: forProvider(400) },
-    { method: 'POST', url: '/provider/referrals/:onwardId/attendance', path: (w) => `/provider/referrals/${w.ids.onward}/attendance`, expect: forProvider(400) },
+    // Cross-organisation: a referral sent to another provider organisation is a 404 for this one.
+    { method: 'POST', url: '/provider/referrals/:onwardId/attendance', path: (w) => `/provider/referrals/${w.ids.otherOrganisationOnward}/attendance`, expect: forProvider(404) },
     { method: 'GET', url: '/referrals/:referralId/discharge', path: (w) => `/referrals/${w.ids.spReferral}/discharge`, expect: onHome() },
     { method: 'POST', url: '/referrals/:referralId/discharge', path: (w) => `/referrals/${w.ids.spReferral}/discharge`, expect: onHome(400) },
     { method: 'GET', url: '/discharge-summaries/:dischargeId', path: (w) => `/discharge-summaries/${w.ids.discharge}`, expect: onlyRoles(['referrer', ...staff], { otherTenant: 404 }) },
