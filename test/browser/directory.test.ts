@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startBrowserRig, visit, assertAccessible, type BrowserRig } from '../support/browser.ts';
 import { aDirectoryService } from '../support/directory-factories.ts';
+import { aProviderOrganisation, aTenant } from '../support/factories.ts';
+import { TEST_PASSWORD, aUserWithPassword } from '../support/identity-factories.ts';
+import { signInInBrowser } from '../support/session.ts';
 
 let rig: BrowserRig;
 before(async () => {
@@ -37,7 +40,7 @@ test('filters narrow the results and no results offers a way out', async () => {
 
   await visit(page, '/services?q=mindfulness&need=arts&postcode=LS6+1AA&miles=1');
   assert.match(await page.locator('main').textContent() ?? '', /No services matched/);
-  await Promise.all([page.waitForURL(/\/services\?/), page.getByRole('link', { name: 'Search again without filters' }).click()]);
+  await Promise.all([page.waitForURL((url) => !url.search.includes('need=')), page.getByRole('link', { name: 'Search again without filters' }).click()]);
   assert.ok((await page.locator('.signpost-results h3').count()) >= 1);
   await context.close();
 });
@@ -87,4 +90,45 @@ test('the print list of results is accessible', async () => {
   assert.equal(await visit(page, '/services/print?q=mindfulness'), 200);
   assert.equal(await page.locator('main li').count(), 2);
   await context.close();
+});
+
+test('a provider updates their service\'s capacity, and a curator reviews a suggestion and marks the service checked', async () => {
+  const service = await aDirectoryService(rig.database, { name: 'Kirkstall Befriending', needs: ['loneliness'], lastVerifiedAt: new Date('2024-01-01') });
+  const tenant = await aTenant(rig.database);
+  const providerOrganisation = await aProviderOrganisation(rig.database, tenant.id, { directoryOrganizationId: service.organization_id! });
+  await aUserWithPassword(rig.database, { tenantId: tenant.id, roles: ['provider'], email: 'provider@kirkstall.example', providerOrganisationId: providerOrganisation.id });
+  await aUserWithPassword(rig.database, { tenantId: tenant.id, roles: ['curator'], email: 'curator@directory.example' });
+
+  const provider = await rig.newPage();
+  await signInInBrowser(provider.page, 'provider@kirkstall.example', TEST_PASSWORD, '/curation');
+  await assertAccessible(provider.page);
+  await provider.page.getByRole('link', { name: 'Edit Kirkstall Befriending' }).click();
+  await assertAccessible(provider.page);
+  await provider.page.getByLabel('Waiting list').check();
+  await provider.page.getByLabel('Expected wait in weeks').fill('3');
+  await Promise.all([provider.page.waitForURL(/\/curation\?saved=edit/), provider.page.getByRole('button', { name: 'Save changes' }).click()]);
+  await assertAccessible(provider.page);
+  await visit(provider.page, '/services?q=befriending');
+  assert.match(await provider.page.locator('main').textContent() ?? '', /Waiting list, about 3 weeks/);
+  await provider.context.close();
+
+  await rig.database.pool.query(`INSERT INTO directory_change_request (service_id, kind, details) VALUES ($1, 'suggestion', 'Meets on Thursdays now')`, [service.id]);
+  const curator = await rig.newPage();
+  await signInInBrowser(curator.page, 'curator@directory.example', TEST_PASSWORD, '/curation');
+  await assertAccessible(curator.page);
+  assert.match(await curator.page.locator('main').textContent() ?? '', /Kirkstall Befriending, last checked 1 January 2024/);
+  await curator.page.getByRole('link', { name: 'Change suggested for Kirkstall Befriending' }).click();
+  await assertAccessible(curator.page);
+  await curator.page.getByLabel('Reject', { exact: true }).check();
+  await curator.page.getByRole('button', { name: 'Save decision' }).click();
+  await assertAccessible(curator.page);
+  assert.match(await curator.page.locator('.nhsuk-error-summary').textContent() ?? '', /Enter why the change is rejected/);
+  await curator.page.getByLabel('Accept (the change has been made)').check();
+  await Promise.all([curator.page.waitForURL(/saved=accepted/), curator.page.getByRole('button', { name: 'Save decision' }).click()]);
+  await assertAccessible(curator.page);
+  await visit(curator.page, `/curation/services/${service.id}/edit`);
+  await Promise.all([curator.page.waitForURL(/saved=verified/), curator.page.getByRole('button', { name: 'Mark as checked today' }).click()]);
+  await visit(curator.page, '/curation/freshness');
+  assert.doesNotMatch(await curator.page.locator('main').textContent() ?? '', /Kirkstall Befriending/);
+  await curator.context.close();
 });
