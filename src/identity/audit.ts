@@ -43,40 +43,40 @@ export interface VerifyResult {
 
 /**
  * Walks every chain in order and reports the first broken link: a row whose content no longer
- * matches its hash, whose previous hash is not the hash of the row before it, or a chain whose
- * recorded head is not its last row (rows deleted from the end). Runs as the database owner.
+ * matches its hash, whose previous hash is not the hash of the row before it in its chain, or a
+ * chain whose recorded head is not its last row (rows deleted from the end). Runs as the owner.
  */
 export async function verifyAuditChains(db: Db): Promise<VerifyResult> {
+  // Events since migration 0011 carry their chain and position; older ones are on their
+  // tenant-wide chain in sequence order.
   const { rows } = await db.query<{ seq: number; id: string; chain: string; prevHash: string; hash: string; computed: string }>(
-    `SELECT e.seq, e.id, coalesce(e.tenant_id::text, 'installation') AS chain, e.prev_hash AS "prevHash", e.hash,
+    `SELECT e.seq, e.id, coalesce(e.chain, e.tenant_id::text, 'installation') AS chain, e.prev_hash AS "prevHash", e.hash,
             encode(digest(audit_event_content(e), 'sha256'), 'hex') AS computed
-       FROM audit_event e ORDER BY e.seq`);
-  const heads = await db.query<{ chain: string; lastSeq: number; lastHash: string }>(
-    'SELECT chain, last_seq AS "lastSeq", last_hash AS "lastHash" FROM audit_chain_head');
-  const previous = new Map<string, { hash: string; seq: number; id: string }>();
+       FROM audit_event e
+      ORDER BY coalesce(e.chain, e.tenant_id::text, 'installation'), coalesce(e.chain_pos, e.seq)`);
+  const heads = await db.query<{ chain: string; lastHash: string; lastSeq: number }>(
+    'SELECT chain, last_hash AS "lastHash", last_seq AS "lastSeq" FROM audit_chain_head ORDER BY chain');
+  const last = new Map<string, { hash: string; seq: number; id: string }>();
   let broken: BrokenLink | undefined;
   for (const row of rows) {
-    const before = previous.get(row.chain);
+    const before = last.get(row.chain);
     const expectedPrev = before?.hash ?? '0'.repeat(64);
-    if (row.computed !== row.hash) {
-      broken = { chain: row.chain, seq: row.seq, id: row.id, problem: 'its content does not match its hash (the row was changed)' };
-      break;
-    }
-    if (row.prevHash !== expectedPrev) {
-      broken = { chain: row.chain, seq: row.seq, id: row.id, problem: 'its previous hash does not match the row before it (a row was removed or changed)' };
-      break;
-    }
-    previous.set(row.chain, { hash: row.hash, seq: row.seq, id: row.id });
+    const problem = row.computed !== row.hash ? 'its content does not match its hash (the row was changed)'
+      : row.prevHash !== expectedPrev ? 'its previous hash does not match the event before it in its chain (an event was removed or changed)'
+        : undefined;
+    // Chains are walked one after another; the first break in sequence order is the one to report.
+    if (problem && (!broken || row.seq < broken.seq)) broken = { chain: row.chain, seq: row.seq, id: row.id, problem };
+    last.set(row.chain, { hash: row.hash, seq: row.seq, id: row.id });
   }
   if (!broken) {
     for (const head of heads.rows) {
-      const last = previous.get(head.chain);
       if (head.lastSeq === 0) continue;
-      if (!last || last.hash !== head.lastHash || last.seq !== head.lastSeq) {
-        broken = { chain: head.chain, seq: head.lastSeq, id: last?.id ?? '', problem: 'the chain ends before its recorded last event (rows were deleted from the end)' };
+      const end = last.get(head.chain);
+      if (!end || end.hash !== head.lastHash) {
+        broken = { chain: head.chain, seq: head.lastSeq, id: end?.id ?? '', problem: 'the chain ends before its recorded last event (events were deleted from the end)' };
         break;
       }
     }
   }
-  return { events: rows.length, chains: previous.size, broken };
+  return { events: rows.length, chains: last.size, broken };
 }

@@ -63,12 +63,17 @@ test('each event carries the previous event\'s hash, and verification passes on 
   for (let i = 0; i < 3; i++) {
     await withTenant(database.pool, tenant.id, (tx) => recordAudit(tx, { tenantId: tenant.id, actor: { userId: '00000000-0000-4000-8000-000000000001', roles: ['link_worker'] }, action: 'referral.view', entityType: 'referral', entityId: `r-${i}`, requestId: `req-${i}` }));
   }
-  const { rows } = await database.pool.query<{ prevHash: string; hash: string }>(
-    'SELECT prev_hash AS "prevHash", hash FROM audit_event WHERE tenant_id = $1 ORDER BY seq', [tenant.id]);
-  assert.equal(rows[0]!.prevHash, '0'.repeat(64));
-  assert.equal(rows[1]!.prevHash, rows[0]!.hash);
-  assert.equal(rows[2]!.prevHash, rows[1]!.hash);
-  assert.match(rows[2]!.hash, /^[0-9a-f]{64}$/);
+  // Sequential transactions may use different pool connections, and so different chains.
+  const { rows } = await database.pool.query<{ chain: string; pos: number; prevHash: string; hash: string }>(
+    'SELECT chain, chain_pos AS pos, prev_hash AS "prevHash", hash FROM audit_event WHERE tenant_id = $1 ORDER BY chain, chain_pos', [tenant.id]);
+  assert.equal(rows.length, 3);
+  rows.forEach((row, i) => {
+    const before = rows[i - 1]?.chain === row.chain ? rows[i - 1] : undefined;
+    assert.match(row.chain, new RegExp(`^${tenant.id}:\\d+$`));
+    assert.equal(row.pos, before ? before.pos + 1 : 1);
+    assert.equal(row.prevHash, before ? before.hash : '0'.repeat(64));
+    assert.match(row.hash, /^[0-9a-f]{64}$/);
+  });
   const result = await verifyAuditChains(database.pool);
   assert.equal(result.broken, undefined);
 });
@@ -92,7 +97,7 @@ test('audit verify catches a changed row and a deleted row, naming the first bro
     await database.pool.query(`UPDATE audit_event SET reason = 'edited' WHERE seq = $1`, [seqs[2]]);
     const cli = spawnSync(process.execPath, ['bin/signpost.mjs', 'audit', 'verify'], { env: { ...process.env, DATABASE_URL: database.url, SIGNPOST_DEMO: 'false', SESSION_SECRET: 'x'.repeat(40) }, encoding: 'utf8' });
     assert.equal(cli.status, 1, cli.stderr);
-    assert.match(cli.stderr, new RegExp(`broken in chain ${tenant.id} at event ${seqs[2]}`));
+    assert.match(cli.stderr, new RegExp(`broken in chain ${tenant.id}(:\\d+)? at event ${seqs[2]} `));
     await database.pool.query(`UPDATE audit_event SET reason = NULL WHERE seq = $1`, [seqs[2]]);
   }
 
@@ -117,6 +122,25 @@ test('a deleted tail is caught through the chain head', async () => {
     await fresh.pool.query('DELETE FROM audit_event WHERE seq = (SELECT max(seq) FROM audit_event)');
     const result = await verifyAuditChains(fresh.pool);
     assert.match(result.broken?.problem ?? '', /ends before its recorded last event/);
+  } finally {
+    await fresh.close();
+  }
+});
+
+test('audited transactions of one tenant running at once all chain correctly, on separate chains per connection', async () => {
+  const fresh = await freshDatabase();
+  try {
+    const tenant = await aTenant(fresh);
+    await Promise.all(Array.from({ length: 40 }, (_, i) => withTenant(fresh.pool, tenant.id, async (tx) => {
+      await recordAudit(tx, { tenantId: tenant.id, action: 'person.view', entityType: 'person', entityId: `c-${i}` });
+      // Hold the transaction open a moment so others overlap it.
+      await tx.query('SELECT pg_sleep(0.01)');
+    })));
+    const { rows } = await fresh.pool.query<{ chains: number; events: number }>(
+      'SELECT count(DISTINCT chain)::int AS chains, count(*)::int AS events FROM audit_event WHERE tenant_id = $1', [tenant.id]);
+    assert.equal(rows[0]!.events, 40);
+    if (backend === 'postgres') assert.ok(rows[0]!.chains > 1, `expected several chains for concurrent connections, got ${rows[0]!.chains}`);
+    assert.equal((await verifyAuditChains(fresh.pool)).broken, undefined);
   } finally {
     await fresh.close();
   }
