@@ -25,6 +25,8 @@ export interface Config {
   jobLockSeconds: number;
   /** The tenant public self-referrals land in (SELF_REFERRAL_TENANT); when unset, the first tenant created. */
   selfReferralTenantId: string | undefined;
+  /** Months after which a directory service not checked by a curator is flagged (DIRECTORY_FRESHNESS_MONTHS, default 6). */
+  directoryFreshnessMonths: number;
 }
 
 /** A configuration value that cannot be used; start-up prints its message as one line. */
@@ -119,6 +121,14 @@ function readSelfReferralTenant(env: Env): string | undefined {
   return raw.toLowerCase();
 }
 
+function readFreshnessMonths(env: Env): number {
+  const raw = env.DIRECTORY_FRESHNESS_MONTHS || '6';
+  if (!/^\d{1,2}$/.test(raw) || Number(raw) < 1 || Number(raw) > 36) {
+    throw new ConfigError('DIRECTORY_FRESHNESS_MONTHS', `must be a whole number of months from 1 to 36 (got "${raw}")`);
+  }
+  return Number(raw);
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = readPort(env);
   const host = env.HOST || '127.0.0.1';
@@ -153,5 +163,6 @@ export function loadConfig(env: Env = process.env): Config {
     notifyTemplates: readNotifyTemplates(env),
     jobLockSeconds: readJobLockSeconds(env),
     selfReferralTenantId: readSelfReferralTenant(env),
+    directoryFreshnessMonths: readFreshnessMonths(env),
   };
 }

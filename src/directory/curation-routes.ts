@@ -24,22 +24,23 @@ const errorList = (errors: Array<{ field: string; message: string }>) => ({
 /** Curators review change requests, verify services and follow up stale ones; providers edit their own services. */
 export const curationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const pool = app.database.pool;
+  const months = app.config.directoryFreshnessMonths;
 
   app.get('/curation', { config: { policy: editors } }, async (req, reply) => {
     const actor = req.actor!;
     const data = await withTenant(pool, actor.tenantId, async (tx) => ({
       isCurator: hasRole(actor, 'curator'),
       changeRequests: hasRole(actor, 'curator') ? await curation.listChangeRequests(tx, actor) : [],
-      stale: hasRole(actor, 'curator') ? (await curation.freshnessQueue(tx, actor)).slice(0, 10) : [],
+      stale: hasRole(actor, 'curator') ? (await curation.freshnessQueue(tx, actor, months)).slice(0, 10) : [],
       own: await curation.servicesForProvider(tx, actor),
     }));
-    return reply.view('directory/views/curation/index.njk', { ...data, saved: (req.query as { saved?: string }).saved });
+    return reply.view('directory/views/curation/index.njk', { ...data, months, saved: (req.query as { saved?: string }).saved });
   });
 
   app.get('/curation/freshness', { config: { policy: curators } }, async (req, reply) => {
     const actor = req.actor!;
-    const stale = await withTenant(pool, actor.tenantId, (tx) => curation.freshnessQueue(tx, actor));
-    return reply.view('directory/views/curation/freshness.njk', { stale });
+    const stale = await withTenant(pool, actor.tenantId, (tx) => curation.freshnessQueue(tx, actor, months));
+    return reply.view('directory/views/curation/freshness.njk', { stale, months });
   });
 
   app.get('/curation/services/:id/edit', { schema: { params: IdParams }, config: { policy: editors } }, async (req, reply) => {

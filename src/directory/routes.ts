@@ -75,11 +75,12 @@ function formOptions(query: SearchQueryValue) {
 
 export const directoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const db = app.database.pool;
+  const months = app.config.directoryFreshnessMonths;
 
   async function search(query: SearchQueryValue) {
     const { input, errors } = readSearch(query);
     if (errors.length) throw new InvalidInput(errors);
-    return searchDirectory(db, input);
+    return searchDirectory(db, { ...input, freshnessMonths: months });
   }
 
   const renderSearch = async (query: SearchQueryValue, view: string) => {
@@ -129,16 +130,16 @@ export const directoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/services/:id', { schema: { params: ServiceParams }, config: { policy: publicAccess } }, async (req, reply) =>
-    reply.view('directory/views/detail.njk', { detail: await getServiceDetail(db, req.params.id) }));
+    reply.view('directory/views/detail.njk', { detail: await getServiceDetail(db, req.params.id, new Date(), months) }));
 
   app.get('/services/:id/print', { schema: { params: ServiceParams }, config: { policy: publicAccess } }, async (req, reply) =>
-    reply.view('directory/views/print-detail.njk', { detail: await getServiceDetail(db, req.params.id) }));
+    reply.view('directory/views/print-detail.njk', { detail: await getServiceDetail(db, req.params.id, new Date(), months) }));
 
   app.get('/services/:id/suggest-change', { schema: { params: ServiceParams }, config: { policy: publicAccess } }, async (req, reply) =>
-    reply.view('directory/views/suggest.njk', { detail: await getServiceDetail(db, req.params.id), values: {} }));
+    reply.view('directory/views/suggest.njk', { detail: await getServiceDetail(db, req.params.id, new Date(), months), values: {} }));
 
   app.post('/services/:id/suggest-change', { schema: { params: ServiceParams, body: SuggestionBody }, config: { policy: publicAccess } }, async (req, reply) => {
-    const detail = await getServiceDetail(db, req.params.id);
+    const detail = await getServiceDetail(db, req.params.id, new Date(), months);
     const checked = checkChangeSuggestion(req.body);
     if (!checked.ok) {
       return reply.code(400).view('directory/views/suggest.njk', {
@@ -152,5 +153,5 @@ export const directoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/services/:id/suggest-change/sent', { schema: { params: ServiceParams }, config: { policy: publicAccess } }, async (req, reply) =>
-    reply.view('directory/views/suggest-sent.njk', { detail: await getServiceDetail(db, req.params.id) }));
+    reply.view('directory/views/suggest-sent.njk', { detail: await getServiceDetail(db, req.params.id, new Date(), months) }));
 };

@@ -34,6 +34,8 @@ export interface DirectorySearchInput {
   pageSize?: number;
   /** The moment "open now" refers to (defaults to now). */
   now?: Date;
+  /** Months after which an unchecked service is flagged (DEFAULT_FRESHNESS_MONTHS unless configured). */
+  freshnessMonths?: number;
 }
 
 export interface DirectorySearchResult {
@@ -171,7 +173,7 @@ export async function searchDirectory(db: Db, input: DirectorySearchInput): Prom
       capacity: r.capacity,
       capacityLabel: CAPACITIES.find((c) => c.code === r.capacity)!.label,
       expectedWaitWeeks: r.expectedWaitWeeks,
-      stale: isStale(r.lastVerifiedAt, now),
+      stale: isStale(r.lastVerifiedAt, now, input.freshnessMonths),
     })),
     total,
     page,
@@ -232,7 +234,7 @@ export async function getServiceSummary(db: Db, id: string): Promise<ServiceSumm
 }
 
 /** Everything the public detail page shows. */
-export async function getServiceDetail(db: Db, id: string, now = new Date()) {
+export async function getServiceDetail(db: Db, id: string, now = new Date(), freshnessMonths = DEFAULT_FRESHNESS_MONTHS) {
   const service = await q.readService(db, id);
   const curation = await q.findServiceCuration(db, id);
   if (!service || !curation || service.status === 'defunct') throw new NotFound('service');
@@ -253,7 +255,7 @@ export async function getServiceDetail(db: Db, id: string, now = new Date()) {
     capacityLabel: CAPACITIES.find((c) => c.code === curation.capacity)!.label,
     expectedWaitWeeks: curation.expectedWaitWeeks,
     lastVerifiedAt: curation.lastVerifiedAt,
-    stale: isStale(curation.lastVerifiedAt, now),
+    stale: isStale(curation.lastVerifiedAt, now, freshnessMonths),
     active: service.status === 'active',
   };
 }

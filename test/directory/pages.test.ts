@@ -94,3 +94,16 @@ test('suggesting a change creates a change request and shows a confirmation; bad
   assert.equal(forged.statusCode, 403);
   assert.equal(await count(), 1);
 });
+
+test('the freshness limit is configurable: a service checked 2 months ago is flagged only when the limit is 1 month', async () => {
+  const twoMonthsAgo = new Date(Date.now() - 61 * 86_400_000);
+  const service = await aDirectoryService(database, { name: 'Recently Checked Club', lastVerifiedAt: twoMonthsAgo });
+  assert.doesNotMatch(text((await app.inject(`/services/${service.id}`)).body), /may be out of date/);
+  const strict = await testApp(database, { DIRECTORY_FRESHNESS_MONTHS: '1' });
+  try {
+    assert.match(text((await strict.inject(`/services/${service.id}`)).body), /may be out of date/);
+    assert.match(text((await strict.inject('/services?q=Recently+Checked+Club')).body), /Details may be out of date/);
+  } finally {
+    await strict.close();
+  }
+});
