@@ -17,6 +17,8 @@ import { assessmentRoutes } from './assessment/routes.ts';
 import { planRoutes } from './plans/routes.ts';
 import { providerRoutes } from './providers/routes.ts';
 import { dischargeRoutes } from './discharge/routes.ts';
+// Reminder scans and status-change notifications register their jobs at load (the worker imports this file).
+import './reminders/service.ts';
 import { setUpJobWorker } from './jobs/runner.ts';
 import { guardRoutes } from './web/access.ts';
 import { setUpErrorPages } from './web/error-pages.ts';

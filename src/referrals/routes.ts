@@ -416,7 +416,9 @@ const workRoutes: FastifyPluginAsync = async (app) => {
       rows: result.rows.map((r) => ({
         ...r, statusTag: present.statusTag(r.status), urgencyTag: present.urgencyTag(r.urgency), due: present.formatDate(r.nextActionDue),
         lastContact: r.lastContactAt ? `${present.formatDate(r.lastContactAt)} (${r.lastContactOutcome === 'made' ? 'spoke' : 'attempt'})` : 'None yet',
+        reminders: result.reminders.get(r.id) ?? [],
       })),
+      needingAttention: result.reminders.size,
       statusItems: [{ value: '', text: 'Any open status' }, ...OPEN_STATUSES.map((s) => ({ value: s, text: STATUS_LABELS[s], selected: s === result.status }))],
       sortItems: [['waiting', 'Longest waiting'], ['due', 'Next action due'], ['name', 'Name'], ['contact', 'Last contact (oldest first)']].map(([value, label]) => ({ value, text: label, selected: value === result.sort })),
       workerItems: result.isLead ? [

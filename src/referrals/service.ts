@@ -7,6 +7,7 @@ import { lookupPostcode } from '../geo/postcodes.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
 import { queueNotification } from '../jobs/outbox.ts';
+import { localDate, remindersFor } from '../reminders/caseload.ts';
 import { Forbidden, InvalidInput, NotFound, RuleBroken } from '../web/errors.ts';
 import {
   ALLOCATED_STATUSES, allowedNext, canTransition, illegalTransitionMessage, isReferralStatus, OPEN_STATUSES, STATUS_LABELS,
@@ -318,6 +319,15 @@ export interface TransitionRequest {
   redirectedTo?: string | null;
 }
 
+/** Another area (notifications to referrers) hears of every status change, inside its transaction. */
+export type TransitionListener = (tx: Db, actor: Actor, referral: q.ReferralRow, from: ReferralStatus, to: ReferralStatus) => Promise<void>;
+
+const transitionListeners: TransitionListener[] = [];
+
+export function registerTransitionListener(listener: TransitionListener): void {
+  transitionListeners.push(listener);
+}
+
 async function applyTransition(tx: Db, actor: Actor, referral: q.ReferralRow, to: ReferralStatus, reason: string | null, extra: { notSuitableReason?: string | null; redirectedTo?: string | null } = {}, context: RequestContext = {}) {
   if (!canTransition(referral.status, to)) throw new RuleBroken(illegalTransitionMessage(referral.status, to), 'status');
   await q.setStatus(tx, actor.tenantId, referral.id, to, extra);
@@ -326,8 +336,10 @@ async function applyTransition(tx: Db, actor: Actor, referral: q.ReferralRow, to
     actor, tenantId: actor.tenantId, action: 'referral.transition', entityType: 'referral', entityId: referral.id, personId: referral.personId,
     reason: `${referral.status} -> ${to}${reason ? `: ${reason}` : ''}`, requestId: context.requestId,
   });
+  const from = referral.status;
   referral.status = to;
   referral.version += 1;
+  for (const listener of transitionListeners) await listener(tx, actor, referral, from, to);
 }
 
 async function lockReferral(tx: Db, actor: Actor, referralId: string, version: number | undefined): Promise<q.ReferralRow> {
@@ -597,11 +609,13 @@ export async function caseload(pool: pg.Pool, actor: Actor, filter: CaseloadFilt
       assignedTo, statuses, overdueOnly: !!filter.overdueOnly, sort, limit: CASELOAD_PAGE_SIZE, offset: (page - 1) * CASELOAD_PAGE_SIZE,
     });
     const workers = isLead ? await q.linkWorkerLoads(tx, actor.tenantId, OPEN_STATUSES, null) : [];
+    const reminders = await remindersFor(tx, actor.tenantId, rows.map((r) => r.id), localDate(new Date()));
     await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'caseload.view', entityType: 'caseload', entityId: assignedTo, reason: `${rows.length} referrals listed (page ${page})`, requestId: context.requestId });
     const total = rows[0]?.total ?? 0;
     return {
       rows, total, overdue: rows[0]?.overdueTotal ?? 0, page, pages: Math.max(1, Math.ceil(total / CASELOAD_PAGE_SIZE)),
       assignedTo, sort, status: statuses.length === 1 ? statuses[0] : '', workers, isLead,
+      reminders, remindersTotal: [...reminders.values()].reduce((n, list) => n + list.length, 0),
     };
   });
 }

@@ -1,0 +1,121 @@
+import type { Db } from '../db/database.ts';
+import { withTenant } from '../db/transaction.ts';
+import type { Actor } from '../identity/actor.ts';
+import { queueNotification } from '../jobs/outbox.ts';
+import { registerJobHandler, registerTenantScan, type JobContext } from '../jobs/service.ts';
+import { addWorkingDays } from '../plans/lifecycle.ts';
+import type { ReferralRow } from '../referrals/queries.ts';
+import { DEFAULT_UNABLE_TO_CONTACT_ATTEMPTS, registerTransitionListener, STATUS_LABELS } from '../referrals/service.ts';
+import { describeReminder, localDate } from './caseload.ts';
+import * as q from './queries.ts';
+
+export { remindersFor, localDate } from './caseload.ts';
+
+/** Working days a referral may wait for its first contact before it is flagged, unless the tenant sets its own. */
+export const DEFAULT_FIRST_CONTACT_TARGET_WORKING_DAYS = 10;
+
+export const REMINDER_SCAN = 'reminders.link-workers';
+export const REMINDER_SCAN_KIND = 'reminders.scan';
+
+function positiveInteger(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 ? value : fallback;
+}
+
+/** The latest received time whose target (received + days working days) is not after now. */
+export function receivedCutoff(now: Date, workingDays: number): Date {
+  let probe = new Date(now.getTime() - workingDays * 86_400_000);
+  while (addWorkingDays(probe, workingDays) > now) probe = new Date(probe.getTime() - 3_600_000);
+  return probe;
+}
+
+export interface ScanResult {
+  created: number;
+  resolved: number;
+  emailed: number;
+}
+
+/**
+ * One tenant's reminder scan: works out which conditions hold now, writes a reminder row for each
+ * new one (its key makes a second scan write nothing), emails the link worker once per reminder,
+ * and resolves the reminders whose condition has cleared.
+ */
+export async function scanReminders(db: Db, tenantId: string, now: Date): Promise<ScanResult> {
+  const today = localDate(now);
+  const settings = await q.tenantSettings(db, tenantId);
+  const target = positiveInteger(settings.firstContactTargetWorkingDays, DEFAULT_FIRST_CONTACT_TARGET_WORKING_DAYS);
+  const attempts = positiveInteger(settings.unableToContactAttempts, DEFAULT_UNABLE_TO_CONTACT_ATTEMPTS);
+  const conditions = [
+    ...await q.followUpsDue(db, tenantId, today),
+    ...await q.planReviewsDue(db, tenantId, today),
+    ...await q.waitingPastTarget(db, tenantId, receivedCutoff(now, target)),
+    ...await q.unableToContactDue(db, tenantId, attempts),
+  ];
+  const created = await q.insertReminders(db, tenantId, conditions, now);
+  let emailed = 0;
+  for (const reminder of created) {
+    if (!reminder.linkWorkerId) continue;
+    const email = await q.userEmail(db, reminder.linkWorkerId);
+    const reference = await q.referenceOf(db, tenantId, reminder.referralId);
+    if (!email || !reference) continue;
+    // The email names the referral by reference only; the worker signs in to see who it is.
+    const id = await queueNotification(db, {
+      tenantId, channel: 'email', recipient: email, template: 'link_worker_reminder',
+      personalisation: { reference, reminder: describeReminder(reminder, today).text, link: `/referrals/${reminder.referralId}` },
+      idempotencyKey: `reminder:${reminder.key}`,
+    });
+    if (id) emailed++;
+  }
+  const resolved = await q.resolveClearedReminders(db, tenantId, conditions.map((c) => c.key), now);
+  return { created: created.length, resolved, emailed };
+}
+
+export async function reminderScanJob(job: JobContext): Promise<void> {
+  const tenantId = job.tenantId!;
+  const result = await withTenant(job.pool, tenantId, (tx) => scanReminders(tx, tenantId, job.clock.now()));
+  if (result.created || result.resolved) job.log.info({ tenantId, ...result }, 'reminder scan');
+}
+
+registerJobHandler(REMINDER_SCAN_KIND, reminderScanJob, { maxAttempts: 5 });
+// Every hour from 7am to 7pm on weekdays: reminders appear in the morning and clear the same day.
+registerTenantScan({ name: REMINDER_SCAN, cron: '0 7-19 * * 1-5', kind: REMINDER_SCAN_KIND });
+
+// ---------------------------------------------------------------------------------------------
+// Notifications on referral status changes
+
+/** Status changes the referrer hears about. Unable to contact and discharge send their own letters. */
+export const REFERRER_NOTIFIED = ['allocated', 'in_contact', 'declined', 'not_suitable'] as const;
+
+/**
+ * Queued in the transaction of the status change itself: the referrer (not for self-referrals) is
+ * told the referral's new status, by reference only; a person who referred themself hears that a
+ * link worker has been allocated, on the channel they chose, unless they withdrew consent.
+ */
+export async function notifyStatusChange(tx: Db, actor: Actor, referral: ReferralRow, from: string, to: string): Promise<void> {
+  if (!(REFERRER_NOTIFIED as readonly string[]).includes(to)) return;
+  const tenantId = actor.tenantId;
+  if (referral.source !== 'self') {
+    const recipient = referral.referrerEmail ?? referral.referrerUserEmail;
+    if (!recipient || referral.referrerUserId === actor.userId) return;
+    await queueNotification(tx, {
+      tenantId, channel: 'email', recipient, template: 'referral_status_changed',
+      personalisation: {
+        reference: referral.reference, referrer_name: referral.referrerName ?? referral.referrerUserName ?? 'colleague',
+        status: STATUS_LABELS[to as keyof typeof STATUS_LABELS] ?? to, previous_status: STATUS_LABELS[from as keyof typeof STATUS_LABELS] ?? from,
+      },
+      idempotencyKey: `referral-status:${referral.id}:${to}`,
+    });
+    return;
+  }
+  if (to !== 'allocated') return;
+  const person = await q.personContact(tx, tenantId, referral.personId);
+  if (!person || person.contactWithdrawn) return;
+  const channel = person.contactChannels.includes('email') && person.email ? 'email'
+    : person.contactChannels.includes('sms') && person.phone ? 'sms' : undefined;
+  if (!channel) return;
+  await queueNotification(tx, {
+    tenantId, channel, recipient: channel === 'email' ? person.email! : person.phone!, template: 'self_referral_allocated',
+    personalisation: { reference: referral.reference }, idempotencyKey: `self-referral-allocated:${referral.id}`,
+  });
+}
+
+registerTransitionListener(notifyStatusChange);
