@@ -1,6 +1,13 @@
 import { DELIVERY_TAXONOMY_ID, needTermId } from '../../../src/directory/taxonomy.ts';
+import { checkChangeSuggestion, suggestChange } from '../../../src/directory/service.ts';
 import { aDirectoryService } from '../../support/directory-factories.ts';
-import { everyone, type AreaAccess } from './types.ts';
+import { everyone, onlyRoles, type AreaAccess } from './types.ts';
+
+// Curation: the directory is shared, so a curator of any tenant may curate any service; a
+// provider may edit only services of the directory organisation its provider organisation is
+// linked to (the matrix's provider organisation is linked to none, so it is refused).
+const curators = ['curator'] as const;
+const editors = ['curator', 'provider'] as const;
 
 /**
  * The public directory pages and the Open Referral UK API. The directory is shared and public
@@ -13,6 +20,9 @@ export const access: AreaAccess = {
     world.ids.directoryService = service.id;
     world.ids.directoryOrganization = service.organization_id!;
     world.ids.directoryServiceAtLocation = service.service_at_locations![0]!.id;
+    const suggestion = checkChangeSuggestion({ kind: 'problem', details: 'The phone number is out of date.' });
+    if (!suggestion.ok) throw new Error('the matrix change request is not valid');
+    world.ids.directoryChangeRequest = (await suggestChange(world.database.pool, service.id, suggestion.value)).id;
   },
   routes: [
     { method: 'GET', url: '/services', expect: everyone(200) },
@@ -35,5 +45,14 @@ export const access: AreaAccess = {
     { method: 'GET', url: '/api/oruk/service_at_locations/:id', path: (w) => `/api/oruk/service_at_locations/${w.ids.directoryServiceAtLocation}`, expect: everyone(200) },
     { method: 'GET', url: '/api/oruk/organizations', expect: everyone(200) },
     { method: 'GET', url: '/api/oruk/organizations/:id', path: (w) => `/api/oruk/organizations/${w.ids.directoryOrganization}`, expect: everyone(200) },
+    { method: 'GET', url: '/curation', expect: onlyRoles(editors) },
+    { method: 'GET', url: '/curation/freshness', expect: onlyRoles(curators) },
+    { method: 'GET', url: '/curation/services/:id/edit', path: (w) => `/curation/services/${w.ids.directoryService}/edit`, expect: onlyRoles(curators) },
+    // An empty edit: curators are told what is missing; a provider of another organisation is refused.
+    { method: 'POST', url: '/curation/services/:id/edit', path: (w) => `/curation/services/${w.ids.directoryService}/edit`, expect: onlyRoles(curators, { ok: 400 }) },
+    { method: 'POST', url: '/curation/services/:id/verify', path: (w) => `/curation/services/${w.ids.directoryService}/verify`, expect: onlyRoles(curators, { ok: 303 }) },
+    { method: 'GET', url: '/curation/change-requests/:id', path: (w) => `/curation/change-requests/${w.ids.directoryChangeRequest}`, expect: onlyRoles(curators) },
+    // No outcome chosen: curators are asked to choose.
+    { method: 'POST', url: '/curation/change-requests/:id', path: (w) => `/curation/change-requests/${w.ids.directoryChangeRequest}`, expect: onlyRoles(curators, { ok: 400 }) },
   ],
 };
