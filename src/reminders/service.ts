@@ -95,7 +95,7 @@ export async function notifyStatusChange(tx: Db, actor: Actor, referral: Referra
   const tenantId = actor.tenantId;
   if (referral.source !== 'self') {
     const recipient = referral.referrerEmail ?? referral.referrerUserEmail;
-    if (!recipient || referral.referrerUserId === actor.userId) return;
+    if (!recipient || recipient.toLowerCase() === actor.email?.toLowerCase()) return; // no news to the one who made it
     await queueNotification(tx, {
       tenantId, channel: 'email', recipient, template: 'referral_status_changed',
       personalisation: {
