@@ -4,6 +4,7 @@ import { identitySeeder } from '../identity/demo.ts';
 import { directorySeeder } from '../directory/seed.ts';
 import { referralsSeeder } from '../referrals/demo.ts';
 import { socialPrescribingSeeder } from '../plans/demo.ts';
+import { remindersSeeder } from '../reminders/demo.ts';
 import { DemoRandom } from './random.ts';
 
 /** A sign-in account the demo prints at start-up. */
@@ -35,6 +36,7 @@ demoSeeders.push(identitySeeder);
 demoSeeders.push(directorySeeder);
 demoSeeders.push(referralsSeeder);
 demoSeeders.push(socialPrescribingSeeder);
+demoSeeders.push(remindersSeeder);
 
 export async function isSeeded(database: Database): Promise<boolean> {
   const { rows } = await database.pool.query('SELECT 1 FROM installation_fact WHERE key = $1', [DEMO_MARKER]);

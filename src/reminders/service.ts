@@ -39,7 +39,7 @@ export interface ScanResult {
  * new one (its key makes a second scan write nothing), emails the link worker once per reminder,
  * and resolves the reminders whose condition has cleared.
  */
-export async function scanReminders(db: Db, tenantId: string, now: Date): Promise<ScanResult> {
+export async function scanReminders(db: Db, tenantId: string, now: Date, options: { email?: boolean } = {}): Promise<ScanResult> {
   const today = localDate(now);
   const settings = await q.tenantSettings(db, tenantId);
   const target = positiveInteger(settings.firstContactTargetWorkingDays, DEFAULT_FIRST_CONTACT_TARGET_WORKING_DAYS);
@@ -53,7 +53,7 @@ export async function scanReminders(db: Db, tenantId: string, now: Date): Promis
   const created = await q.insertReminders(db, tenantId, conditions, now);
   let emailed = 0;
   for (const reminder of created) {
-    if (!reminder.linkWorkerId) continue;
+    if (!reminder.linkWorkerId || options.email === false) continue;
     const email = await q.userEmail(db, reminder.linkWorkerId);
     const reference = await q.referenceOf(db, tenantId, reminder.referralId);
     if (!email || !reference) continue;
