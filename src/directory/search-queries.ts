@@ -48,9 +48,11 @@ export const LOW_COST_LIMIT = 5;
 // parameters read from the service row, and a score blending relevance with distance (relevance
 // halves at 5 km). With an origin, candidates come from the GiST earthdistance index on service
 // points (plus services with no location, such as phone lines), so only nearby rows are read.
+// The tsquery is written as a scalar subquery so it is an InitPlan: parsed once per statement
+// rather than once per candidate row.
 const FILTERS = `
      s.status = 'active'
-     AND ($1::text IS NULL OR s.search_document @@ websearch_to_tsquery('english', $1::text) OR ($17::boolean AND $1::text <% s.name))
+     AND ($1::text IS NULL OR s.search_document @@ (SELECT websearch_to_tsquery('english', $1::text)) OR ($17::boolean AND $1::text <% s.name))
      AND ($5::text IS NULL OR s.term_ids @> ARRAY[$5::text])
      AND ($6::text IS NULL OR s.term_ids @> ARRAY[$6::text])
      AND ($14::text IS NULL OR s.term_ids @> ARRAY[$14::text])
@@ -72,7 +74,7 @@ const FILTERS = `
 
 const MATCHED_COLUMNS = `s.id, s.name, s.description, s.organization_id, s.status, s.capacity, s.expected_wait_weeks, s.last_verified_at,
          CASE WHEN $1::text IS NULL THEN 1.0
-              ELSE ts_rank_cd(s.search_document, websearch_to_tsquery('english', $1::text), 1) + word_similarity($1::text, s.name) END AS relevance`;
+              ELSE ts_rank_cd(s.search_document, (SELECT websearch_to_tsquery('english', $1::text)), 1) + word_similarity($1::text, s.name) END AS relevance`;
 
 const NEAR = `
 WITH nearby AS (
@@ -80,7 +82,7 @@ WITH nearby AS (
     FROM (SELECT p.service_id, earth_distance(ll_to_earth($2::float8, $3::float8), ll_to_earth(p.latitude, p.longitude)) AS distance
             FROM directory_service_point p
            WHERE earth_box(ll_to_earth($2::float8, $3::float8), $4::float8) @> ll_to_earth(p.latitude, p.longitude)
-             AND ($1::text IS NULL OR p.search_document @@ websearch_to_tsquery('english', $1::text) OR ($17::boolean AND $1::text <% p.name))
+             AND ($1::text IS NULL OR p.search_document @@ (SELECT websearch_to_tsquery('english', $1::text)) OR ($17::boolean AND $1::text <% p.name))
              AND ($5::text IS NULL OR p.term_ids @> ARRAY[$5::text])
              AND ($6::text IS NULL OR p.term_ids @> ARRAY[$6::text])
              AND ($14::text IS NULL OR p.term_ids @> ARRAY[$14::text])) near
