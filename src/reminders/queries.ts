@@ -130,11 +130,6 @@ export async function userEmail(db: Db, userId: string): Promise<string | null> 
   return rows[0]?.email ?? null;
 }
 
-export async function referenceOf(db: Db, tenantId: string, referralId: string): Promise<string | null> {
-  const { rows } = await db.query<{ reference: string }>('SELECT reference FROM referral WHERE tenant_id = $1 AND id = $2', [tenantId, referralId]);
-  return rows[0]?.reference ?? null;
-}
-
 export interface PersonContact {
   email: string | null;
   phone: string | null;

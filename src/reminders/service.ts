@@ -6,7 +6,7 @@ import { registerJobHandler, registerTenantScan, type JobContext } from '../jobs
 import { addWorkingDays } from '../plans/lifecycle.ts';
 import type { ReferralRow } from '../referrals/queries.ts';
 import { DEFAULT_UNABLE_TO_CONTACT_ATTEMPTS, registerTransitionListener, STATUS_LABELS } from '../referrals/service.ts';
-import { describeReminder, localDate } from './caseload.ts';
+import { localDate } from './caseload.ts';
 import * as q from './queries.ts';
 
 export { remindersFor, localDate } from './caseload.ts';
@@ -36,8 +36,8 @@ export interface ScanResult {
 
 /**
  * One tenant's reminder scan: works out which conditions hold now, writes a reminder row for each
- * new one (its key makes a second scan write nothing), emails the link worker once per reminder,
- * and resolves the reminders whose condition has cleared.
+ * new one (its key makes a second scan write nothing), emails each link worker with new reminders
+ * at most once a day, and resolves the reminders whose condition has cleared.
  */
 export async function scanReminders(db: Db, tenantId: string, now: Date, options: { email?: boolean } = {}): Promise<ScanResult> {
   const today = localDate(now);
@@ -51,17 +51,20 @@ export async function scanReminders(db: Db, tenantId: string, now: Date, options
     ...await q.unableToContactDue(db, tenantId, attempts),
   ];
   const created = await q.insertReminders(db, tenantId, conditions, now);
+  // One email a day at most to each link worker with new reminders, however many there are: the
+  // caseload lists them. It names no one and no referral.
   let emailed = 0;
+  const perWorker = new Map<string, number>();
   for (const reminder of created) {
-    if (!reminder.linkWorkerId || options.email === false) continue;
-    const email = await q.userEmail(db, reminder.linkWorkerId);
-    const reference = await q.referenceOf(db, tenantId, reminder.referralId);
-    if (!email || !reference) continue;
-    // The email names the referral by reference only; the worker signs in to see who it is.
+    if (reminder.linkWorkerId) perWorker.set(reminder.linkWorkerId, (perWorker.get(reminder.linkWorkerId) ?? 0) + 1);
+  }
+  for (const [workerId, count] of options.email === false ? [] : perWorker) {
+    const email = await q.userEmail(db, workerId);
+    if (!email) continue;
     const id = await queueNotification(db, {
-      tenantId, channel: 'email', recipient: email, template: 'link_worker_reminder',
-      personalisation: { reference, reminder: describeReminder(reminder, today).text, link: `/referrals/${reminder.referralId}` },
-      idempotencyKey: `reminder:${reminder.key}`,
+      tenantId, channel: 'email', recipient: email, template: 'link_worker_reminders',
+      personalisation: { count: String(count), reminders: count === 1 ? 'reminder' : 'reminders', link: '/caseload' },
+      idempotencyKey: `reminders:${workerId}:${today}`,
     });
     if (id) emailed++;
   }

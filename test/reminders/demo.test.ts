@@ -23,6 +23,6 @@ test('the demo starts with caseload reminders from one scan, without emailing th
     `SELECT 1 FROM reminder m JOIN referral r ON r.tenant_id = m.tenant_id AND r.id = m.referral_id
       WHERE m.tenant_id = $1 AND m.kind = 'follow_up' AND (r.next_action_due IS DISTINCT FROM m.due_on OR r.next_action_due > current_date + 1)`, [tenantId]);
   assert.equal(wrong.length, 0);
-  const emails = await database.pool.query('SELECT 1 FROM notification WHERE template = $1', ['link_worker_reminder']);
+  const emails = await database.pool.query('SELECT 1 FROM notification WHERE template = $1', ['link_worker_reminders']);
   assert.equal(emails.rowCount, 0);
 });

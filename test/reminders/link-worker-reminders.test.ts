@@ -56,11 +56,10 @@ test('a follow-up reminder appears when the next action falls due, is written on
   const again = await scan(team.worker, clock);
   assert.equal(again.created, 0, 'the second scan writes nothing');
   assert.equal((await openReminders(referralId)).length, 1);
-  const emails = await notifications(team.tenantId, 'link_worker_reminder');
+  const emails = await notifications(team.tenantId, 'link_worker_reminders');
   assert.equal(emails.length, 1, 'the link worker is emailed once');
   assert.equal(emails[0]!.recipient, team.worker.email);
-  assert.equal(emails[0]!.personalisation.reminder, 'Follow-up due today');
-  assert.match(emails[0]!.personalisation.reference!, /^SP-/);
+  assert.deepEqual(emails[0]!.personalisation, { count: '1', reminders: 'reminder', link: '/caseload' });
 
   const later = localDate(new Date(clock.now().getTime() + 7 * DAY * 1000));
   const { referral: now } = await getReferral(database.pool, team.worker, referralId);
@@ -184,4 +183,31 @@ test('the reminder scan is a weekday tenant scan: the worker runs it once per te
   const { rows } = await database.pool.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM job WHERE kind = $1 AND tenant_id = $2 AND state = 'succeeded'`, [REMINDER_SCAN_KIND, team.tenantId]);
   assert.equal(rows[0]!.n, 1, 'one scan for this tenant');
+});
+
+test('a link worker with many new reminders gets one email a day saying how many, not one each', async () => {
+  const team = await aSocialPrescribingTeam(database);
+  // 9am today, so the hour later is the same day wherever in the day the test runs.
+  const clock = new TestClock(new Date(`${localDate(new Date())}T09:00:00Z`));
+  for (let i = 0; i < 3; i++) {
+    const { referralId } = await aReferral(database, team.lead);
+    await allocateReferral(database.pool, team.lead, referralId, { linkWorkerId: team.worker.userId });
+    for (let a = 0; a < 3; a++) await recordContact(database.pool, team.worker, referralId, aContact());
+  }
+  const result = await scan(team.worker, clock);
+  assert.equal(result.created, 3);
+  const { referralId: later } = await aReferral(database, team.lead);
+  await allocateReferral(database.pool, team.lead, later, { linkWorkerId: team.worker.userId });
+  for (let a = 0; a < 3; a++) await recordContact(database.pool, team.worker, later, aContact());
+  clock.advance(3600);
+  assert.equal((await scan(team.worker, clock)).created, 1, 'a new reminder later the same day');
+  let emails = await notifications(team.tenantId, 'link_worker_reminders');
+  assert.deepEqual(emails.map((e) => e.personalisation.count), ['3'], 'but no second email that day');
+  const { referralId: tomorrow } = await aReferral(database, team.lead);
+  await allocateReferral(database.pool, team.lead, tomorrow, { linkWorkerId: team.worker.userId });
+  for (let a = 0; a < 3; a++) await recordContact(database.pool, team.worker, tomorrow, aContact());
+  clock.advance(DAY);
+  await scan(team.worker, clock);
+  emails = await notifications(team.tenantId, 'link_worker_reminders');
+  assert.deepEqual(emails.map((e) => e.personalisation.count), ['3', '1']);
 });
