@@ -27,6 +27,8 @@ export interface Config {
   selfReferralTenantId: string | undefined;
   /** Months after which a directory service not checked by a curator is flagged (DIRECTORY_FRESHNESS_MONTHS, default 6). */
   directoryFreshnessMonths: number;
+  /** ORUK API URLs the job worker re-imports every night (ORUK_FEED_URLS, comma separated); none by default. */
+  orukFeedUrls: string[];
 }
 
 /** A configuration value that cannot be used; start-up prints its message as one line. */
@@ -129,6 +131,12 @@ function readFreshnessMonths(env: Env): number {
   return Number(raw);
 }
 
+function readFeedUrls(env: Env): string[] {
+  const raw = env.ORUK_FEED_URLS;
+  if (!raw) return [];
+  return raw.split(',').map((u) => u.trim()).filter(Boolean).map((u) => readUrl({ ORUK_FEED_URLS: u }, 'ORUK_FEED_URLS', ['http:', 'https:'])!);
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = readPort(env);
   const host = env.HOST || '127.0.0.1';
@@ -164,5 +172,6 @@ export function loadConfig(env: Env = process.env): Config {
     jobLockSeconds: readJobLockSeconds(env),
     selfReferralTenantId: readSelfReferralTenant(env),
     directoryFreshnessMonths: readFreshnessMonths(env),
+    orukFeedUrls: readFeedUrls(env),
   };
 }
