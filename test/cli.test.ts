@@ -66,9 +66,15 @@ test('serve migrates an empty embedded database, answers, stops cleanly, and sta
   const ready = await fetch(`${first.url}/health/ready`);
   assert.equal(ready.status, 200);
   assert.deepEqual(await ready.json(), { database: 'ok' });
+  assert.match(first.output, /Demo sign-in accounts/);
+  assert.match(first.output, /linkworker@demo\.signpost\.example/);
   await first.stop();
   const second = await startServer({ PGLITE_DIR: dir });
   assert.equal((await fetch(`${second.url}/`)).status, 200);
+  // The demo is loaded once and kept: the same accounts, and the directory is there.
+  assert.match(second.output, /linkworker@demo\.signpost\.example/);
+  const search = await (await fetch(`${second.url}/services?q=walking`)).text();
+  assert.match(search, /walk/i);
   await second.stop();
 });
 
