@@ -19,6 +19,7 @@ import { providerRoutes } from './providers/routes.ts';
 import { dischargeRoutes } from './discharge/routes.ts';
 // Reminder scans and status-change notifications register their jobs at load (the worker imports this file).
 import './reminders/service.ts';
+import './reminders/directory.ts';
 import { setUpJobWorker } from './jobs/runner.ts';
 import { guardRoutes } from './web/access.ts';
 import { setUpErrorPages } from './web/error-pages.ts';

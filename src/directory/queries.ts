@@ -493,6 +493,16 @@ export async function listStaleServices(db: Db, before: Date, limit = 200) {
   return rows;
 }
 
+/** Active services of these organisations not verified since `before` (for freshness reminders). */
+export async function listStaleServicesOfOrganizations(db: Db, organizationIds: string[], before: Date) {
+  const { rows } = await db.query<{ id: string; name: string; organizationId: string; lastVerifiedAt: Date | null }>(
+    `SELECT s.id, s.name, s.organization_id AS "organizationId", s.last_verified_at AS "lastVerifiedAt"
+       FROM directory_service s
+      WHERE s.organization_id = ANY($1::text[]) AND s.status = 'active' AND (s.last_verified_at IS NULL OR s.last_verified_at < $2)
+      ORDER BY s.organization_id, s.name`, [organizationIds, before]);
+  return rows;
+}
+
 export async function servicesOfOrganization(db: Db, organizationId: string) {
   const { rows } = await db.query<{ id: string; name: string; status: string; capacity: string }>(
     `SELECT id, name, status, capacity FROM directory_service WHERE organization_id = $1 ORDER BY name`, [organizationId]);

@@ -286,3 +286,14 @@ export async function suggestChange(db: Db, serviceId: string, suggestion: Chang
 
 export { NEEDS, DELIVERY_METHODS, CAPACITIES, capacityForTerm };
 export type { OrukService };
+
+/**
+ * The active services of these directory organisations not verified within `months` of `now`:
+ * what the freshness reminders ask each provider organisation to check.
+ */
+export async function staleServicesOfOrganizations(db: Db, organizationIds: string[], now = new Date(), months = DEFAULT_FRESHNESS_MONTHS) {
+  if (organizationIds.length === 0) return [];
+  const before = new Date(now);
+  before.setMonth(before.getMonth() - months);
+  return q.listStaleServicesOfOrganizations(db, organizationIds, before);
+}

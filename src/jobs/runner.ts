@@ -6,10 +6,12 @@ import './maintenance.ts';
 import { registerNotificationJobs, notifySettings } from './notify.ts';
 import type { JobLog } from './queue.ts';
 import { JobWorker } from './worker.ts';
+import { registerDirectoryJobs } from '../reminders/directory.ts';
 
 /** A worker over every registered handler and schedule, configured from the environment. */
 export function createJobWorker(database: Database, config: Config, log: JobLog): JobWorker {
   registerNotificationJobs(notifySettings(config));
+  registerDirectoryJobs({ freshnessMonths: config.directoryFreshnessMonths, feeds: config.orukFeedUrls });
   return new JobWorker({
     pool: database.pool,
     log,

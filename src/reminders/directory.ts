@@ -1,0 +1,77 @@
+import { withTenant } from '../db/transaction.ts';
+import { importServices, readOrukSource } from '../directory/import.ts';
+import { DEFAULT_FRESHNESS_MONTHS, staleServicesOfOrganizations } from '../directory/service.ts';
+import { queueNotification } from '../jobs/outbox.ts';
+import { PermanentJobError, registerJobHandler, registerRecurringJob, registerTenantScan, scheduleJob, type JobContext } from '../jobs/service.ts';
+import { localDate } from './caseload.ts';
+import * as q from './queries.ts';
+
+export const FRESHNESS_SCAN = 'directory.freshness';
+export const FRESHNESS_SCAN_KIND = 'directory.freshness-scan';
+export const FEED_SCHEDULE = 'directory-feeds';
+export const FEED_SCHEDULE_KIND = 'directory.feed-schedule';
+export const FEED_IMPORT_KIND = 'directory.feed-import';
+
+export interface DirectoryJobSettings {
+  /** Months after which an unverified service is stale (DIRECTORY_FRESHNESS_MONTHS). */
+  freshnessMonths?: number;
+  /** ORUK API URLs re-imported every night (ORUK_FEED_URLS); none by default. */
+  feeds?: string[];
+}
+
+let settings: Required<DirectoryJobSettings> = { freshnessMonths: DEFAULT_FRESHNESS_MONTHS, feeds: [] };
+
+/**
+ * Per tenant, every Monday: each provider organisation (with an email) whose directory services
+ * have gone unverified past the freshness period is asked to check them, at most once a month.
+ */
+export async function freshnessScan(job: JobContext): Promise<void> {
+  const tenantId = job.tenantId!;
+  const now = job.clock.now();
+  await withTenant(job.pool, tenantId, async (tx) => {
+    const providers = await q.providersWithDirectoryEntries(tx, tenantId);
+    if (providers.length === 0) return;
+    const stale = await staleServicesOfOrganizations(tx, providers.map((p) => p.directoryOrganizationId), now, settings.freshnessMonths);
+    const month = localDate(now).slice(0, 7);
+    for (const provider of providers) {
+      const services = stale.filter((s) => s.organizationId === provider.directoryOrganizationId);
+      if (services.length === 0) continue;
+      await queueNotification(tx, {
+        tenantId, channel: 'email', recipient: provider.email, template: 'directory_freshness_reminder',
+        personalisation: {
+          organisation_name: provider.name, count: String(services.length), services: services.map((s) => s.name).join('; '),
+          months: String(settings.freshnessMonths), link: '/curation',
+        },
+        idempotencyKey: `directory-freshness:${provider.id}:${month}`,
+      });
+    }
+  });
+}
+
+/** Nightly: one import job per configured feed, keyed by feed and date so a rerun adds none. */
+export async function scheduleFeedImports(job: JobContext): Promise<void> {
+  const day = localDate(job.clock.now());
+  for (const feed of settings.feeds) {
+    await scheduleJob(job.pool, { kind: FEED_IMPORT_KIND, tenantId: null, payload: { feed }, idempotencyKey: `feed-import:${feed}:${day}`, runAt: job.clock.now() });
+  }
+}
+
+/** Re-imports one ORUK feed; importing the same feed again changes nothing. */
+export async function importFeed(job: JobContext<{ feed?: string }>): Promise<void> {
+  const feed = job.payload.feed;
+  if (!feed || !settings.feeds.includes(feed)) throw new PermanentJobError(`The feed ${feed ?? '(none)'} is not in ORUK_FEED_URLS.`);
+  const services = await readOrukSource(feed);
+  const report = await importServices(job.pool, services, { sourceFeed: feed });
+  job.log.info({ feed, added: report.added.length, changed: report.changed.length, unchanged: report.unchanged.length, invalid: report.invalid.length }, 'ORUK feed re-imported');
+}
+
+/** The worker calls this with the running configuration (as it does for notifications). */
+export function registerDirectoryJobs(options: DirectoryJobSettings): void {
+  settings = { freshnessMonths: options.freshnessMonths ?? DEFAULT_FRESHNESS_MONTHS, feeds: options.feeds ?? [] };
+}
+
+registerJobHandler(FRESHNESS_SCAN_KIND, freshnessScan, { maxAttempts: 5 });
+registerTenantScan({ name: FRESHNESS_SCAN, cron: '0 9 * * 1', kind: FRESHNESS_SCAN_KIND });
+registerJobHandler(FEED_SCHEDULE_KIND, scheduleFeedImports, { maxAttempts: 5 });
+registerJobHandler(FEED_IMPORT_KIND, importFeed, { maxAttempts: 4, backoffSeconds: 600 });
+registerRecurringJob({ name: FEED_SCHEDULE, cron: '30 2 * * *', kind: FEED_SCHEDULE_KIND });
