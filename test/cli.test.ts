@@ -38,7 +38,7 @@ test('a bad setting stops start-up with one line naming the variable and no stac
 });
 
 /** Starts `signpost serve` and resolves with its URL once it says it is running. */
-function startServer(env: Record<string, string>): Promise<{ url: string; output: string; stop: () => Promise<void>; ms: number }> {
+function startServer(env: Record<string, string>): Promise<{ url: string; readonly output: string; stop: () => Promise<void>; ms: number }> {
   const started = Date.now();
   const child = spawn(process.execPath, [cli, 'serve'], { env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', SIGNPOST_WORKER: 'false', ...env } });
   let output = '';
@@ -51,7 +51,8 @@ function startServer(env: Record<string, string>): Promise<{ url: string; output
       if (url) {
         clearTimeout(timer);
         resolve({
-          url, output, ms: Date.now() - started,
+          url, ms: Date.now() - started,
+          get output() { return output; },
           stop: () => new Promise((done) => { child.once('exit', () => done()); child.kill('SIGTERM'); }),
         });
       }

@@ -16,10 +16,10 @@ export async function withDatabase<T>(work: (database: Database) => Promise<T>):
   }
 }
 
-function printAccounts(accounts: DemoAccount[]) {
-  if (accounts.length === 0) return;
-  console.log('\nDemo sign-in accounts (fictional data):');
-  for (const account of accounts) console.log(`  ${account.role.padEnd(14)} ${account.email.padEnd(36)} ${account.password}`);
+function accountList(accounts: DemoAccount[]): string {
+  if (accounts.length === 0) return '';
+  return ['\nDemo sign-in accounts (fictional data):',
+    ...accounts.map((account) => `  ${account.role.padEnd(14)} ${account.email.padEnd(36)} ${account.password}`)].join('\n');
 }
 
 export const serveCommand: Command = {
@@ -51,8 +51,8 @@ export const serveCommand: Command = {
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
-    console.log(`\nSignpost is running at http://${config.host}:${port} (ready in ${Date.now() - started} ms, ${database.backend === 'pglite' ? `embedded database in ${config.pgliteDir}` : 'PostgreSQL server'})`);
-    printAccounts(accounts);
+    // One write, so the address and the accounts arrive together.
+    console.log(`\nSignpost is running at http://${config.host}:${port} (ready in ${Date.now() - started} ms, ${database.backend === 'pglite' ? `embedded database in ${config.pgliteDir}` : 'PostgreSQL server'})${accountList(accounts) ? `\n${accountList(accounts)}` : ''}`);
     await new Promise(() => {});
   },
 };
@@ -77,6 +77,7 @@ export const seedCommand: Command = {
       return seedDemo(database);
     });
     console.log(result.seeded ? 'Demo data loaded.' : 'Demo data was already loaded; nothing changed.');
-    printAccounts(result.accounts);
+    const list = accountList(result.accounts);
+    if (list) console.log(list);
   },
 };
