@@ -60,7 +60,7 @@ function run(step, command, commandArgs, env = {}, capture = false) {
 }
 
 const node = process.execPath;
-const testArgs = (files, extra = []) => ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, ...extra, ...files];
+const testArgs = (files, extra = []) => ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, '--test-timeout=300000', ...extra, ...files];
 
 if (wanted('typecheck')) run('typecheck', node, ['node_modules/typescript/bin/tsc', '-p', '.']);
 if (wanted('lint')) run('lint', node, ['node_modules/eslint/bin/eslint.js', '.']);

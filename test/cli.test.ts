@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { backend, freshDatabase } from './support/database.ts';
 
 const cli = path.resolve('bin/signpost.mjs');
@@ -38,9 +38,16 @@ test('a bad setting stops start-up with one line naming the variable and no stac
 });
 
 /** Starts `signpost serve` and resolves with its URL once it says it is running. */
+// Servers still running when the file ends (a failed assertion skips stop) are killed, so the
+// test process can exit.
+const running = new Set<ReturnType<typeof spawn>>();
+after(() => { for (const child of running) child.kill('SIGKILL'); });
+
 function startServer(env: Record<string, string>): Promise<{ url: string; readonly output: string; stop: () => Promise<void>; ms: number }> {
   const started = Date.now();
   const child = spawn(process.execPath, [cli, 'serve'], { env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', SIGNPOST_WORKER: 'false', ...env } });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`no start within 120 s:\n${output}`)); }, 120_000);
