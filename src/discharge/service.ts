@@ -7,7 +7,7 @@ import { recordAudit } from '../identity/audit.ts';
 import { SNOMED, type SnomedConcept } from '../interop/snomed.ts';
 import { queueNotification } from '../jobs/outbox.ts';
 import { ONWARD_LABELS, planForReferral, progressLabel } from '../plans/service.ts';
-import { getPerson, referrerView, transitionReferral } from '../referrals/service.ts';
+import { dischargeWithin, getPerson, referrerView } from '../referrals/service.ts';
 import { Forbidden, InvalidInput, NotFound, RuleBroken, type FieldError } from '../web/errors.ts';
 import { DISCHARGE_REASONS, type DischargeDocument } from './document.ts';
 import * as q from './queries.ts';
@@ -104,11 +104,10 @@ export async function dischargeReferral(pool: pg.Pool, actor: Actor, referralId:
     discharge: { reason: checked.reason!.label, date: day(new Date()), summary: checked.summary },
     snomed,
   };
-  // The life-cycle move and its checks belong to the referrals area, in its own transaction;
-  // the summary is written straight after. A failure between the two leaves a discharged
-  // referral without a summary, which the discharge page then offers to write again.
-  await transitionReferral(pool, actor, referralId, { to: 'discharged', reason: checked.reason!.label }, context);
+  // The life-cycle move (checked by the referrals area) and the summary share one transaction:
+  // a referral is never discharged without its summary.
   return withTenant(pool, actor.tenantId, async (tx) => {
+    await dischargeWithin(tx, actor, referralId, checked.reason!.label, context);
     const id = await q.insertDischarge(tx, actor.tenantId, { referralId, reason: checked.reason!.code, summary: checked.summary, outcomes: checked.outcomes, document, userId: actor.userId });
     await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'discharge.create', entityType: 'discharge', entityId: id, personId: r.personId, reason: checked.reason!.code, requestId: context.requestId });
     const recipient = r.referrerEmail ?? r.referrerUserEmail;

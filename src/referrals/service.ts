@@ -376,6 +376,17 @@ export async function transitionReferral(pool: pg.Pool, actor: Actor, referralId
   });
 }
 
+/**
+ * Discharges a referral inside the caller's transaction, so the discharge record written beside it
+ * and the life-cycle move commit together or not at all.
+ */
+export async function dischargeWithin(tx: Db, actor: Actor, referralId: string, reason: string, context: RequestContext = {}) {
+  requireStaff(actor);
+  const referral = await lockReferral(tx, actor, referralId, undefined);
+  await applyTransition(tx, actor, referral, 'discharged', reason, {}, context);
+  return { status: referral.status, version: referral.version };
+}
+
 /** Triage: the lead accepts the referral for the service. */
 export async function acceptReferral(pool: pg.Pool, actor: Actor, referralId: string, version?: number, context: RequestContext = {}) {
   requireLead(actor);

@@ -74,3 +74,29 @@ test('follow-ups list open goal reviews and referrals to services, with overdue 
   assert.doesNotMatch(page.body, /1 January 2099\s*<strong/);
   assert.match(page.body, /Future goal review/);
 });
+
+test('a discharge whose summary cannot be saved leaves the referral where it was', async () => {
+  const team = await aSocialPrescribingTeam(database);
+  const referrer = await anActor(database, { tenantId: team.tenantId, roles: ['referrer'] });
+  const { referralId } = await aReferral(database, referrer, { referral: { reasons: ['loneliness'] } });
+  await allocateReferral(database.pool, team.lead, referralId, { linkWorkerId: team.worker.userId });
+  await recordContact(database.pool, team.worker, referralId, aContact({ outcome: 'made' }));
+  await recordAssessment(database.pool, team.worker, referralId, anAssessment());
+  await addGoal(database.pool, team.worker, referralId, { goal: 'Meet people weekly' });
+  const before = (await getReferral(database.pool, team.worker, referralId)).referral.status;
+  // A real failure inside the database while the summary is written.
+  await database.pool.query(`CREATE FUNCTION refuse_discharge() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION 'disk full'; END $$`);
+  await database.pool.query('CREATE TRIGGER refuse_discharge BEFORE INSERT ON discharge FOR EACH ROW EXECUTE FUNCTION refuse_discharge()');
+  try {
+    await assert.rejects(dischargeReferral(database.pool, team.worker, referralId, { reason: 'goals_met', summary: 'Meets a group weekly' }), /disk full/);
+  } finally {
+    await database.pool.query('DROP TRIGGER refuse_discharge ON discharge');
+    await database.pool.query('DROP FUNCTION refuse_discharge()');
+  }
+  assert.equal((await getReferral(database.pool, team.worker, referralId)).referral.status, before);
+  assert.notEqual(before, 'discharged');
+  // Once the fault clears the same discharge goes through.
+  await dischargeReferral(database.pool, team.worker, referralId, { reason: 'goals_met', summary: 'Meets a group weekly' });
+  assert.equal((await getReferral(database.pool, team.worker, referralId)).referral.status, 'discharged');
+});
