@@ -51,7 +51,7 @@ export async function verifyAuditChains(db: Db): Promise<VerifyResult> {
   // tenant-wide chain in sequence order.
   const { rows } = await db.query<{ seq: number; id: string; chain: string; prevHash: string; hash: string; computed: string }>(
     `SELECT e.seq, e.id, coalesce(e.chain, e.tenant_id::text, 'installation') AS chain, e.prev_hash AS "prevHash", e.hash,
-            encode(digest(audit_event_content(e), 'sha256'), 'hex') AS computed
+            encode(sha256(convert_to(audit_event_content(e), 'UTF8')), 'hex') AS computed
        FROM audit_event e
       ORDER BY coalesce(e.chain, e.tenant_id::text, 'installation'), coalesce(e.chain_pos, e.seq)`);
   const heads = await db.query<{ chain: string; lastHash: string; lastSeq: number }>(
