@@ -6,13 +6,11 @@
 // endpoint/raw ratio shows what the web layer costs. PostgreSQL (TEST_DATABASE_URL) then PGlite.
 //   npm run bench -- directory [services] [pglite-services]      (defaults 100000 and 100000)
 //   BENCH_BACKEND=postgres|pglite to run one; BENCH_SECONDS (default 10).
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
-import { openPglite, openPostgres, type Database } from '../src/db/database.ts';
+import type { Database } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 import * as q from '../src/directory/queries.ts';
 import { load } from './_directory-data.ts';
@@ -20,11 +18,10 @@ import { searchParameters, searchSql } from '../src/directory/search-queries.ts'
 import { needTermId } from '../src/directory/taxonomy.ts';
 import { lookupPostcode } from '../src/geo/postcodes.ts';
 import { buildApp } from '../src/server.ts';
+import { onEachBackend } from './_backends.ts';
 
 const total = Number(process.argv[2] ?? 100_000);
 const pgliteTotal = Number(process.argv[3] ?? total);
-const only = process.env.BENCH_BACKEND;
-const serverUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 10;
 const PER_PAGE = 50;
@@ -32,12 +29,6 @@ const SEARCH = { q: 'walking', postcode: 'LS6 3AB', need: 'physical-activity' };
 
 function percentile(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
-}
-
-async function exec(sql: string) {
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  try { await admin.query(sql); } finally { await admin.end(); }
 }
 
 interface Run { label: string; requests: number; seconds: number; latencies: number[] }
@@ -126,24 +117,4 @@ async function run(backend: string, db: Database, count: number) {
   }
 }
 
-if (only !== 'pglite') {
-  const name = `signpost_bench_${randomBytes(4).toString('hex')}`;
-  await exec(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const database = openPostgres(url.toString(), 20);
-  try {
-    await run('PostgreSQL', database, total);
-  } finally {
-    await database.close();
-    await exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  }
-}
-if (only !== 'postgres') {
-  const database = await openPglite('memory://');
-  try {
-    await run('PGlite', database, pgliteTotal);
-  } finally {
-    await database.close();
-  }
-}
+await onEachBackend(20, (backend, database) => run(backend, database, backend === 'PostgreSQL' ? total : pgliteTotal));

@@ -9,9 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
-import { openPglite, openPostgres, type Database } from '../src/db/database.ts';
+import type { Database } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { withTransaction } from '../src/db/transaction.ts';
 import { DemoRandom } from '../src/demo/random.ts';
@@ -22,11 +21,10 @@ import { generateBatch, insertBatch, type BulkTenant } from '../src/referrals/bu
 import { testRangeNhsNumbers } from '../src/referrals/nhs-number.ts';
 import * as referrals from '../src/referrals/service.ts';
 import { buildApp } from '../src/server.ts';
+import { onEachBackend } from './_backends.ts';
 
 const scale = Number(process.argv[2] ?? 1);
 const pgliteScale = Number(process.argv[3] ?? 0.25);
-const only = process.env.BENCH_BACKEND;
-const serverUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const TENANTS = 20;
 const PEOPLE_PER_TENANT = 10_000;
 const REFERRALS_PER_PERSON = 1.5;
@@ -37,12 +35,6 @@ const CONNECTIONS = 10;
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-async function exec(sql: string) {
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  try { await admin.query(sql); } finally { await admin.end(); }
 }
 
 async function insertReturningId(db: Database, sql: string, values: unknown[]): Promise<string> {
@@ -193,24 +185,4 @@ async function run(backend: string, db: Database, factor: number) {
   }
 }
 
-if (only !== 'pglite') {
-  const name = `signpost_bench_${randomBytes(4).toString('hex')}`;
-  await exec(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const database = openPostgres(url.toString(), 20);
-  try {
-    await run('PostgreSQL', database, scale);
-  } finally {
-    await database.close();
-    await exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  }
-}
-if (only !== 'postgres') {
-  const database = await openPglite('memory://');
-  try {
-    await run('PGlite', database, pgliteScale);
-  } finally {
-    await database.close();
-  }
-}
+await onEachBackend(20, (backend, database) => run(backend, database, backend === 'PostgreSQL' ? scale : pgliteScale));

@@ -7,25 +7,17 @@
 //   npm run bench -- reminders [scale] [pglite-scale]     (defaults 1 and 0.25)
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
-import { openPglite, openPostgres, type Database } from '../src/db/database.ts';
+import type { Database } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { withTenant, withTransaction } from '../src/db/transaction.ts';
 import { DemoRandom } from '../src/demo/random.ts';
 import { generateBatch, insertBatch } from '../src/referrals/bulk.ts';
 import { localDate, remindersFor, scanReminders } from '../src/reminders/service.ts';
+import { onEachBackend } from './_backends.ts';
 
 const scale = Number(process.argv[2] ?? 1);
 const pgliteScale = Number(process.argv[3] ?? 0.25);
-const only = process.env.BENCH_BACKEND;
-const serverUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
-
-async function exec(sql: string) {
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  try { await admin.query(sql); } finally { await admin.end(); }
-}
 
 async function insertReturningId(db: Database, sql: string, values: unknown[]): Promise<string> {
   const { rows } = await db.pool.query<{ id: string }>(sql, values);
@@ -80,24 +72,4 @@ async function run(backend: string, db: Database, factor: number) {
   await timed(`caseload reminder lookup (${page.length} referrals)`, backend, RUNS * 5, () => withTenant(db.pool, tenantId, (tx) => remindersFor(tx, tenantId, page, today)));
 }
 
-if (only !== 'pglite') {
-  const name = `signpost_bench_${randomBytes(4).toString('hex')}`;
-  await exec(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const database = openPostgres(url.toString(), 5);
-  try {
-    await run('PostgreSQL', database, scale);
-  } finally {
-    await database.close();
-    await exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  }
-}
-if (only !== 'postgres') {
-  const database = await openPglite('memory://');
-  try {
-    await run('PGlite', database, pgliteScale);
-  } finally {
-    await database.close();
-  }
-}
+await onEachBackend(5, (backend, database) => run(backend, database, backend === 'PostgreSQL' ? scale : pgliteScale));
