@@ -19,7 +19,7 @@ export async function exportOruk(db: Db): Promise<OrukPage<OrukService>> {
 
 const TABLES: Record<string, string[]> = {
   'organizations.csv': ['id', 'name', 'description', 'email', 'website', 'logo', 'uri', 'parent_organization_id'],
-  'services.csv': ['id', 'organization_id', 'name', 'description', 'url', 'email', 'status', 'fees', 'accreditations', 'eligibility_description',
+  'services.csv': ['id', 'organization_id', 'program_id', 'name', 'description', 'url', 'email', 'status', 'fees', 'accreditations', 'eligibility_description',
     'minimum_age', 'maximum_age', 'assured_date', 'assurer_email', 'alert', 'last_modified'],
   'locations.csv': ['id', 'location_type', 'name', 'description', 'latitude', 'longitude', 'external_identifier', 'external_identifier_type'],
   'addresses.csv': ['id', 'location_id', 'attention', 'address_1', 'address_2', 'city', 'region', 'state_province', 'postal_code', 'country', 'address_type'],
@@ -34,16 +34,34 @@ const TABLES: Record<string, string[]> = {
   'taxonomies.csv': ['id', 'name', 'description', 'uri', 'version'],
   'taxonomy_terms.csv': ['id', 'code', 'name', 'description', 'parent_id', 'taxonomy_id', 'term_uri'],
   'attributes.csv': ['id', 'link_id', 'link_type', 'link_entity', 'taxonomy_term_id', 'value'],
+  'service_areas.csv': ['id', 'service_id', 'name', 'description', 'service_area', 'extent', 'extent_type', 'uri'],
+  'funding.csv': ['id', 'organization_id', 'service_id', 'source'],
+  'organization_identifiers.csv': ['id', 'organization_id', 'identifier_scheme', 'identifier_type', 'identifier'],
+  'programs.csv': ['id', 'organization_id', 'name', 'alternate_name', 'description'],
+  'required_documents.csv': ['id', 'service_id', 'document', 'uri'],
 };
 
 /** Writes the directory as HSDS CSV tables into `folder`; returns the row count per file. */
 export async function exportHsdsCsv(db: Db, folder: string): Promise<Record<string, number>> {
   const rows: Record<string, Map<string, Record<string, unknown>>> = Object.fromEntries(Object.keys(TABLES).map((t) => [t, new Map()]));
-  const add = (table: string, row: object) => rows[table]!.set(String((row as { id: unknown }).id), row as Record<string, unknown>);
+  // One row per id; a record met twice (funding of both a service and its organisation) is merged.
+  const add = (table: string, row: object) => {
+    const id = String((row as { id: unknown }).id);
+    rows[table]!.set(id, { ...rows[table]!.get(id), ...(row as Record<string, unknown>) });
+  };
   for (const t of await q.allTaxonomies(db)) add('taxonomies.csv', t);
   const { contents } = await exportOruk(db);
   for (const s of contents) {
-    if (s.organization) add('organizations.csv', s.organization);
+    if (s.organization) {
+      add('organizations.csv', s.organization);
+      for (const x of s.organization.organization_identifiers ?? []) add('organization_identifiers.csv', { ...x, organization_id: s.organization.id });
+      for (const f of s.organization.funding ?? []) add('funding.csv', { ...f, organization_id: s.organization.id });
+      for (const p of s.organization.programs ?? []) add('programs.csv', { ...p, organization_id: s.organization.id });
+    }
+    if (s.program) add('programs.csv', s.program);
+    for (const a of s.service_areas ?? []) add('service_areas.csv', { ...a, service_id: s.id });
+    for (const f of s.funding ?? []) add('funding.csv', { ...f, service_id: s.id });
+    for (const d of s.required_documents ?? []) add('required_documents.csv', { ...d, service_id: s.id });
     add('services.csv', { ...s, organization_id: s.organization?.id ?? s.organization_id });
     for (const sal of s.service_at_locations ?? []) {
       add('service_at_location.csv', { id: sal.id, service_id: s.id, location_id: sal.location?.id ?? sal.location_id, description: sal.description });

@@ -6,7 +6,8 @@ import { withTransaction } from '../db/transaction.ts';
 import { parseCsv } from '../geo/csv.ts';
 import { readDirectoryService, writeDirectoryService } from './curation.ts';
 import type {
-  OrukAttribute, OrukContact, OrukLocation, OrukPage, OrukPhone, OrukService, OrukServiceAtLocation, OrukTaxonomyTerm,
+  OrukAddress, OrukAttribute, OrukContact, OrukFunding, OrukLocation, OrukOrganizationIdentifier, OrukPage, OrukPhone, OrukProgram,
+  OrukRequiredDocument, OrukService, OrukServiceArea, OrukServiceAtLocation, OrukTaxonomyTerm,
 } from './oruk-types.ts';
 
 export interface ImportReport {
@@ -56,6 +57,10 @@ export function problemWith(service: Partial<OrukService>): string | undefined {
     if (l && ((l.latitude !== undefined && l.latitude !== null && typeof l.latitude !== 'number')
       || (l.longitude !== undefined && l.longitude !== null && typeof l.longitude !== 'number'))) return `location ${l.id} has a latitude or longitude that is not a number`;
     if (l && ((l.latitude === undefined || l.latitude === null) !== (l.longitude === undefined || l.longitude === null))) return `location ${l.id} has only one of latitude and longitude`;
+    for (const a of l?.addresses ?? []) {
+      if (!a.id) return `an address of location ${l!.id} has no id`;
+      if (a.address_type && !['physical', 'postal', 'virtual'].includes(a.address_type)) return `address ${a.id} has address_type "${a.address_type}"`;
+    }
   }
   for (const s of service.schedules ?? []) {
     if (!s.id) return 'a schedule has no id';
@@ -66,8 +71,13 @@ export function problemWith(service: Partial<OrukService>): string | undefined {
     if (!c.id) return 'a cost option has no id';
     if (c.amount !== undefined && c.amount !== null && (typeof c.amount !== 'number' || c.amount < 0)) return `cost option ${c.id} has an amount that is not a number`;
   }
-  for (const list of [service.languages, service.contacts, service.attributes, service.phones]) {
-    for (const item of list ?? []) if (!(item as { id?: string }).id) return 'a language, contact, attribute or phone has no id';
+  for (const list of [service.languages, service.contacts, service.attributes, service.phones, service.service_areas, service.funding,
+    service.required_documents, service.organization?.organization_identifiers, service.organization?.funding, service.organization?.programs]) {
+    if (list !== undefined && !Array.isArray(list)) return 'a list (languages, contacts, funding, service areas...) is not a list';
+    for (const item of list ?? []) if (!item || !(item as { id?: string }).id) return 'a language, contact, attribute, phone, service area, funding, required document, identifier or programme has no id';
+  }
+  for (const p of [service.program, ...(service.organization?.programs ?? [])]) {
+    if (p && (!p.id || typeof p.name !== 'string' || !p.name.trim())) return `programme ${String(p.id)} has no id or name`;
   }
   for (const a of service.attributes ?? []) {
     if (!a.taxonomy_term?.id && !a.taxonomy_term_id) return `attribute ${a.id} has no taxonomy term`;
@@ -125,13 +135,38 @@ function readJson(file: string): unknown {
   }
 }
 
-/** The services in one ORUK JSON document: a page, a list, or a single service. */
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => !!value && typeof value === 'object' && !Array.isArray(value);
+
+/**
+ * The services in one item of a document: a service; an organisation with its services (each
+ * given the organisation); or a service_at_location with its service (given that pair).
+ */
+function servicesInItem(item: unknown): unknown[] {
+  if (!isObject(item)) return [item];
+  if (Array.isArray(item.services) && !('status' in item)) {
+    const { services, ...organization } = item;
+    return (services as unknown[]).map((s) => (isObject(s) && !s.organization ? { ...s, organization } : s));
+  }
+  if (isObject(item.service) && !('status' in item)) {
+    const { service, ...pair } = item;
+    const pairs = Array.isArray(service.service_at_locations) ? service.service_at_locations as Json[] : [];
+    const known = pairs.some((p) => isObject(p) && p.id === pair.id);
+    return [{ ...service, service_at_locations: known ? pairs : [...pairs, { ...pair, service_id: service.id }] }];
+  }
+  return [item];
+}
+
+/**
+ * The services in one ORUK JSON document: a page, a list, or a single record, where each record
+ * is a service, an organisation with its services, or a service_at_location with its service.
+ */
 export function servicesInDocument(document: unknown): unknown[] {
-  if (Array.isArray(document)) return document;
+  if (Array.isArray(document)) return document.flatMap(servicesInItem);
   if (document && typeof document === 'object') {
     const page = document as Partial<OrukPage<unknown>>;
-    if (Array.isArray(page.contents)) return page.contents;
-    if ('id' in document) return [document];
+    if (Array.isArray(page.contents)) return page.contents.flatMap(servicesInItem);
+    if ('id' in document) return servicesInItem(document);
   }
   throw new ImportSourceError('This is not ORUK JSON: expected a page with "contents", a list of services, or one service.');
 }
@@ -181,6 +216,7 @@ const CSV_NAMES: Record<string, string[]> = {
   organizations: ['organizations.csv', 'organization.csv'],
   services: ['services.csv', 'service.csv'],
   locations: ['locations.csv', 'location.csv'],
+  // Some feeds (the ORUK examples) ship both; the plural table is HSDS 3's, with address_2.
   addresses: ['addresses.csv', 'address.csv'],
   serviceAtLocations: ['service_at_location.csv', 'service_at_locations.csv'],
   schedules: ['schedules.csv', 'schedule.csv'],
@@ -192,6 +228,11 @@ const CSV_NAMES: Record<string, string[]> = {
   taxonomies: ['taxonomies.csv', 'taxonomy.csv'],
   taxonomyTerms: ['taxonomy_terms.csv', 'taxonomy_term.csv'],
   attributes: ['attributes.csv', 'attribute.csv'],
+  serviceAreas: ['service_areas.csv', 'service_area.csv'],
+  funding: ['funding.csv', 'fundings.csv'],
+  organizationIdentifiers: ['organization_identifiers.csv', 'organization_identifier.csv'],
+  programs: ['programs.csv', 'program.csv'],
+  requiredDocuments: ['required_documents.csv', 'required_document.csv'],
 };
 
 type Row = Record<string, string>;
@@ -236,6 +277,14 @@ export function readHsdsCsv(folder: string): unknown[] {
   const languagesByService = by(t.languages, 'service_id');
   const contactsByService = by(t.contacts, 'service_id');
   const attributesByLink = by(t.attributes, 'link_id');
+  const areasByService = by(t.serviceAreas, 'service_id');
+  const fundingByService = by(t.funding, 'service_id');
+  const fundingByOrganization = by(t.funding, 'organization_id');
+  const identifiersByOrganization = by(t.organizationIdentifiers, 'organization_id');
+  const programsByOrganization = by(t.programs, 'organization_id');
+  const programs = new Map(t.programs.map((p) => [p.id!, p]));
+  const documentsByService = by(t.requiredDocuments, 'service_id');
+  const program = (p: Row): OrukProgram => ({ ...(pick(p, ['id', 'organization_id', 'name', 'alternate_name']) as unknown as OrukProgram), description: p.description ?? '' });
 
   const phone = (p: Row): OrukPhone => pick(p, ['id', 'number', 'extension', 'type', 'description']) as unknown as OrukPhone;
   const term = (id: string): OrukTaxonomyTerm | undefined => {
@@ -257,19 +306,33 @@ export function readHsdsCsv(folder: string): unknown[] {
       location_type: l.location_type || 'physical',
       ...(orNull(l.latitude) !== null ? { latitude: num(l.latitude) } : {}),
       ...(orNull(l.longitude) !== null ? { longitude: num(l.longitude) } : {}),
-      addresses: (addressesByLocation.get(id) ?? []).map((a) => pick(a, ['id', 'attention', 'address_1', 'address_2', 'city', 'region', 'state_province', 'postal_code', 'country', 'address_type']) as unknown as NonNullable<OrukLocation['addresses']>[number]),
+      addresses: (addressesByLocation.get(id) ?? []).map((a) => pick(a, ['id', 'attention', 'address_1', 'address_2', 'city', 'region', 'state_province', 'postal_code', 'country', 'address_type']) as unknown as OrukAddress),
       accessibility: (accessByLocation.get(id) ?? []).map((a) => pick(a, ['id', 'description', 'details', 'url']) as unknown as NonNullable<OrukLocation['accessibility']>[number]),
       phones: (phonesByLocation.get(id) ?? []).map(phone),
     };
   };
   return t.services.map((s) => {
     const org = s.organization_id ? organizations.get(s.organization_id) : undefined;
+    const programRow = s.program_id ? programs.get(s.program_id) : undefined;
     const service: OrukService = {
-      ...(pick(s, ['id', 'organization_id', 'name', 'description', 'url', 'email', 'status', 'fees', 'accreditations', 'eligibility_description',
+      ...(pick(s, ['id', 'organization_id', 'program_id', 'name', 'description', 'url', 'email', 'status', 'fees', 'accreditations', 'eligibility_description',
         'assured_date', 'assurer_email', 'alert', 'last_modified']) as unknown as OrukService),
       ...(orNull(s.minimum_age) !== null ? { minimum_age: num(s.minimum_age) } : {}),
       ...(orNull(s.maximum_age) !== null ? { maximum_age: num(s.maximum_age) } : {}),
-      ...(org ? { organization: { ...(pick(org, ['id', 'name', 'email', 'website', 'logo', 'uri', 'parent_organization_id']) as { id: string; name: string }), description: org.description ?? '' } } : {}),
+      ...(org ? {
+        organization: {
+          ...(pick(org, ['id', 'name', 'email', 'website', 'logo', 'uri', 'parent_organization_id']) as { id: string; name: string }),
+          description: org.description ?? '',
+          // A CSV folder is a whole dump, so these lists are complete (and replace what is stored).
+          organization_identifiers: (identifiersByOrganization.get(org.id!) ?? []).map((x) => pick(x, ['id', 'identifier_scheme', 'identifier_type', 'identifier']) as unknown as OrukOrganizationIdentifier),
+          funding: (fundingByOrganization.get(org.id!) ?? []).map((f) => pick(f, ['id', 'source']) as unknown as OrukFunding),
+          programs: (programsByOrganization.get(org.id!) ?? []).map(program),
+        },
+      } : {}),
+      ...(programRow ? { program: program(programRow) } : {}),
+      service_areas: (areasByService.get(s.id!) ?? []).map((a) => pick(a, ['id', 'name', 'description', 'service_area', 'extent', 'extent_type', 'uri']) as unknown as OrukServiceArea),
+      funding: (fundingByService.get(s.id!) ?? []).map((f) => pick(f, ['id', 'source']) as unknown as OrukFunding),
+      required_documents: (documentsByService.get(s.id!) ?? []).map((d) => pick(d, ['id', 'document', 'uri']) as unknown as OrukRequiredDocument),
       service_at_locations: (salByService.get(s.id!) ?? []).map((sal) => ({
         ...(pick(sal, ['id', 'location_id', 'description']) as unknown as OrukServiceAtLocation), location: location(sal.location_id ?? ''),
       })),

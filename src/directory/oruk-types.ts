@@ -127,6 +127,51 @@ export interface OrukContact {
   phones?: OrukPhone[];
 }
 
+export interface OrukOrganizationIdentifier {
+  id: string;
+  organization_id?: string | null;
+  identifier_scheme?: string | null;
+  identifier_type?: string | null;
+  identifier?: string | null;
+}
+
+/** Funding of a service or an organisation (HSDS 3; one record may name both). */
+export interface OrukFunding {
+  id: string;
+  organization_id?: string | null;
+  service_id?: string | null;
+  source?: string | null;
+}
+
+/** HSDS 3 program: a group of an organisation's services. Not in the ORUK profile; kept for HSDS feeds. */
+export interface OrukProgram {
+  id: string;
+  organization_id?: string | null;
+  name: string;
+  alternate_name?: string | null;
+  description?: string | null;
+}
+
+export interface OrukServiceArea {
+  id: string;
+  service_id?: string | null;
+  name?: string | null;
+  description?: string | null;
+  /** ORUK's free-text description of the area. */
+  service_area?: string | null;
+  extent?: string | null;
+  extent_type?: string | null;
+  uri?: string | null;
+}
+
+/** HSDS 3 required_document. Not in the ORUK profile; kept for HSDS feeds. */
+export interface OrukRequiredDocument {
+  id: string;
+  service_id?: string | null;
+  document?: string | null;
+  uri?: string | null;
+}
+
 export interface OrukOrganization {
   id: string;
   name: string;
@@ -136,6 +181,10 @@ export interface OrukOrganization {
   logo?: string | null;
   uri?: string | null;
   parent_organization_id?: string | null;
+  /** When present (even empty) on import, these replace the organisation's; when absent they are left as they are. */
+  organization_identifiers?: OrukOrganizationIdentifier[];
+  funding?: OrukFunding[];
+  programs?: OrukProgram[];
 }
 
 export interface OrukService {
@@ -155,8 +204,13 @@ export interface OrukService {
   assurer_email?: string | null;
   alert?: string | null;
   last_modified?: string | null;
+  program_id?: string | null;
   organization?: OrukOrganization;
   service_at_locations?: OrukServiceAtLocation[];
+  service_areas?: OrukServiceArea[];
+  funding?: OrukFunding[];
+  program?: OrukProgram;
+  required_documents?: OrukRequiredDocument[];
   schedules?: OrukSchedule[];
   cost_options?: OrukCostOption[];
   languages?: OrukLanguage[];

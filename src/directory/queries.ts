@@ -1,7 +1,7 @@
 import type { Db } from '../db/database.ts';
 import type {
-  OrukAttribute, OrukContact, OrukCostOption, OrukLanguage, OrukLocation, OrukOrganization, OrukPhone, OrukSchedule,
-  OrukService, OrukServiceAtLocation, OrukTaxonomy, OrukTaxonomyTerm,
+  OrukAddress, OrukAttribute, OrukContact, OrukCostOption, OrukFunding, OrukLanguage, OrukLocation, OrukOrganization, OrukPhone,
+  OrukProgram, OrukSchedule, OrukService, OrukServiceAtLocation, OrukTaxonomy, OrukTaxonomyTerm,
 } from './oruk-types.ts';
 
 // Every statement of the directory's records (not search: see search-queries.ts).
@@ -25,6 +25,45 @@ export async function upsertOrganization(db: Db, org: OrukOrganization, source?:
          EXCLUDED.parent_organization_id) THEN now() ELSE directory_organization.last_modified END`,
     [org.id, org.name, org.description ?? null, org.email ?? null, org.website ?? null, org.logo ?? null, org.uri ?? null,
       org.parent_organization_id ?? null, source?.feed ?? null]);
+  // An organisation's lists are replaced only when the record carries them: a service's brief
+  // organisation (as in list pages) leaves what a full record set.
+  if (org.organization_identifiers) {
+    await db.query('DELETE FROM directory_organization_identifier WHERE organization_id = $1', [org.id]);
+    for (const x of org.organization_identifiers) {
+      await db.query(
+        `INSERT INTO directory_organization_identifier (id, organization_id, identifier_scheme, identifier_type, identifier)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (id) DO UPDATE SET organization_id = EXCLUDED.organization_id, identifier_scheme = EXCLUDED.identifier_scheme,
+           identifier_type = EXCLUDED.identifier_type, identifier = EXCLUDED.identifier`,
+        [x.id, org.id, x.identifier_scheme ?? null, x.identifier_type ?? null, x.identifier ?? null]);
+    }
+  }
+  if (org.funding) await replaceFunding(db, 'organization_id', org.id, org.funding);
+  if (org.programs) {
+    await db.query('UPDATE directory_program SET organization_id = NULL WHERE organization_id = $1', [org.id]);
+    for (const p of org.programs) await upsertProgram(db, { ...p, organization_id: org.id });
+  }
+}
+
+/** Funding records of a service or an organisation; a record naming the other as well keeps that link. */
+async function replaceFunding(db: Db, owner: 'service_id' | 'organization_id', id: string, funding: OrukFunding[]) {
+  const other = owner === 'service_id' ? 'organization_id' : 'service_id';
+  await db.query(`UPDATE directory_funding SET ${owner} = NULL WHERE ${owner} = $1 AND ${other} IS NOT NULL`, [id]);
+  await db.query(`DELETE FROM directory_funding WHERE ${owner} = $1`, [id]);
+  for (const f of funding) {
+    await db.query(
+      `INSERT INTO directory_funding (id, ${owner}, source) VALUES ($1, $2, $3)
+       ON CONFLICT (id) DO UPDATE SET ${owner} = EXCLUDED.${owner}, source = EXCLUDED.source`,
+      [f.id, id, f.source ?? null]);
+  }
+}
+
+async function upsertProgram(db: Db, p: OrukProgram) {
+  await db.query(
+    `INSERT INTO directory_program (id, organization_id, name, alternate_name, description) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (id) DO UPDATE SET organization_id = COALESCE(EXCLUDED.organization_id, directory_program.organization_id),
+       name = EXCLUDED.name, alternate_name = EXCLUDED.alternate_name, description = EXCLUDED.description`,
+    [p.id, p.organization_id ?? null, p.name, p.alternate_name ?? null, p.description ?? null]);
 }
 
 export async function upsertTaxonomy(db: Db, taxonomy: OrukTaxonomy) {
@@ -66,20 +105,26 @@ async function insertPhones(db: Db, phones: OrukPhone[] | undefined, owner: { se
 }
 
 async function upsertLocation(db: Db, location: OrukLocation, organizationId: string | null) {
-  const address = location.addresses?.[0];
   await db.query(
     `INSERT INTO directory_location (id, organization_id, location_type, name, description, latitude, longitude, external_identifier,
-       external_identifier_type, address_id, address_1, address_2, city, region, state_province, postal_code, country, address_type)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+       external_identifier_type)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      ON CONFLICT (id) DO UPDATE SET location_type = EXCLUDED.location_type, name = EXCLUDED.name, description = EXCLUDED.description,
        latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude, external_identifier = EXCLUDED.external_identifier,
-       external_identifier_type = EXCLUDED.external_identifier_type, address_id = EXCLUDED.address_id, address_1 = EXCLUDED.address_1,
-       address_2 = EXCLUDED.address_2, city = EXCLUDED.city, region = EXCLUDED.region, state_province = EXCLUDED.state_province,
-       postal_code = EXCLUDED.postal_code, country = EXCLUDED.country, address_type = EXCLUDED.address_type`,
+       external_identifier_type = EXCLUDED.external_identifier_type`,
     [location.id, organizationId, location.location_type, location.name ?? null, location.description ?? null,
-      location.latitude ?? null, location.longitude ?? null, location.external_identifier ?? null, location.external_identifier_type ?? null,
-      address?.id ?? null, address?.address_1 ?? null, address?.address_2 ?? null, address?.city ?? null, address?.region ?? null,
-      address?.state_province ?? null, address?.postal_code ?? null, address?.country ?? null, address?.address_type ?? null]);
+      location.latitude ?? null, location.longitude ?? null, location.external_identifier ?? null, location.external_identifier_type ?? null]);
+  await db.query('DELETE FROM directory_address WHERE location_id = $1', [location.id]);
+  for (const a of location.addresses ?? []) {
+    await db.query(
+      `INSERT INTO directory_address (id, location_id, attention, address_1, address_2, city, region, state_province, postal_code, country, address_type)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (id) DO UPDATE SET location_id = EXCLUDED.location_id, attention = EXCLUDED.attention, address_1 = EXCLUDED.address_1,
+         address_2 = EXCLUDED.address_2, city = EXCLUDED.city, region = EXCLUDED.region, state_province = EXCLUDED.state_province,
+         postal_code = EXCLUDED.postal_code, country = EXCLUDED.country, address_type = EXCLUDED.address_type`,
+      [a.id, location.id, a.attention ?? null, a.address_1 ?? null, a.address_2 ?? null, a.city ?? null, a.region ?? null,
+        a.state_province ?? null, a.postal_code ?? null, a.country ?? null, a.address_type ?? null]);
+  }
   await db.query('DELETE FROM directory_accessibility WHERE location_id = $1', [location.id]);
   for (const a of location.accessibility ?? []) {
     await db.query(
@@ -101,22 +146,26 @@ export async function writeService(db: Db, service: OrukService, options: { sour
   if (service.organization) await upsertOrganization(db, service.organization, options.sourceFeed ? { feed: options.sourceFeed } : undefined);
   await db.query(
     `INSERT INTO directory_service (id, organization_id, name, description, url, email, status, fees, accreditations, eligibility_description,
-       minimum_age, maximum_age, assured_date, assurer_email, alert, last_modified, source_feed, source_id, capacity, expected_wait_weeks)
+       minimum_age, maximum_age, assured_date, assurer_email, alert, last_modified, source_feed, source_id, capacity, expected_wait_weeks,
+       program_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, COALESCE($16::timestamptz, now()), $17, $1,
-       COALESCE($18, 'taking_referrals'), $19)
+       COALESCE($18, 'taking_referrals'), $19, $20)
      ON CONFLICT (id) DO UPDATE SET organization_id = EXCLUDED.organization_id, name = EXCLUDED.name, description = EXCLUDED.description,
        url = EXCLUDED.url, email = EXCLUDED.email, status = EXCLUDED.status, fees = EXCLUDED.fees, accreditations = EXCLUDED.accreditations,
        eligibility_description = EXCLUDED.eligibility_description, minimum_age = EXCLUDED.minimum_age, maximum_age = EXCLUDED.maximum_age,
        assured_date = EXCLUDED.assured_date, assurer_email = EXCLUDED.assurer_email, alert = EXCLUDED.alert,
        last_modified = COALESCE($16::timestamptz, directory_service.last_modified),
        source_feed = COALESCE(EXCLUDED.source_feed, directory_service.source_feed),
-       capacity = COALESCE($18, directory_service.capacity), expected_wait_weeks = $19`,
+       capacity = COALESCE($18, directory_service.capacity), expected_wait_weeks = $19, program_id = $20`,
     [service.id, organizationId, service.name, service.description ?? null, service.url ?? null, service.email ?? null, service.status,
       service.fees ?? null, service.accreditations ?? null, service.eligibility_description ?? null, service.minimum_age ?? null,
       service.maximum_age ?? null, service.assured_date ?? null, service.assurer_email ?? null, service.alert ?? null,
-      service.last_modified ?? null, options.sourceFeed ?? null, options.capacity ?? null, options.expectedWaitWeeks ?? null]);
+      service.last_modified ?? null, options.sourceFeed ?? null, options.capacity ?? null, options.expectedWaitWeeks ?? null,
+      service.program?.id ?? service.program_id ?? null]);
+  if (service.program) await upsertProgram(db, service.program);
 
-  for (const table of ['directory_schedule', 'directory_cost_option', 'directory_language', 'directory_contact', 'directory_phone', 'directory_service_at_location']) {
+  for (const table of ['directory_schedule', 'directory_cost_option', 'directory_language', 'directory_contact', 'directory_phone',
+    'directory_service_at_location', 'directory_service_area', 'directory_required_document']) {
     await db.query(`DELETE FROM ${table} WHERE service_id = $1`, [service.id]);
   }
   await db.query(`DELETE FROM directory_attribute WHERE link_id = $1 AND link_entity = 'service'`, [service.id]);
@@ -165,6 +214,25 @@ export async function writeService(db: Db, service: OrukService, options: { sour
     await insertPhones(db, c.phones, { service: service.id, contact: c.id });
   }
   await insertPhones(db, service.phones, { service: service.id });
+  for (const a of service.service_areas ?? []) {
+    await db.query(
+      `INSERT INTO directory_service_area (id, service_id, name, description, service_area, extent, extent_type, uri)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, name = EXCLUDED.name, description = EXCLUDED.description,
+         service_area = EXCLUDED.service_area, extent = EXCLUDED.extent, extent_type = EXCLUDED.extent_type, uri = EXCLUDED.uri`,
+      [a.id, service.id, a.name ?? null, a.description ?? null, a.service_area ?? null, a.extent ?? null, a.extent_type ?? null, a.uri ?? null]);
+  }
+  for (const d of service.required_documents ?? []) {
+    await db.query(
+      `INSERT INTO directory_required_document (id, service_id, document, uri) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, document = EXCLUDED.document, uri = EXCLUDED.uri`,
+      [d.id, service.id, d.document ?? null, d.uri ?? null]);
+  }
+  await replaceFunding(db, 'service_id', service.id, service.funding ?? []);
+  // A programme that no organisation lists and no service belongs to is gone from every feed.
+  await db.query(
+    `DELETE FROM directory_program p WHERE p.organization_id IS NULL
+        AND NOT EXISTS (SELECT 1 FROM directory_service s WHERE s.program_id = p.id)`);
   for (const a of service.attributes ?? []) {
     const termId = a.taxonomy_term?.id ?? a.taxonomy_term_id;
     if (!termId) continue;
@@ -227,20 +295,37 @@ export async function readOrganization(db: Db, id: string): Promise<OrukOrganiza
     `SELECT id, name, description, email, website, logo, uri, parent_organization_id FROM directory_organization WHERE id = $1`, [id]);
   const row = rows[0];
   if (!row) return undefined;
-  return compact({ ...row, description: row.description ?? '' }) as OrukOrganization;
+  const identifiers = await db.query(
+    `SELECT id, organization_id, identifier_scheme, identifier_type, identifier FROM directory_organization_identifier
+      WHERE organization_id = $1 ORDER BY id`, [id]);
+  const funding = await db.query('SELECT id, organization_id, service_id, source FROM directory_funding WHERE organization_id = $1 ORDER BY id', [id]);
+  const programs = await db.query(
+    'SELECT id, organization_id, name, alternate_name, description FROM directory_program WHERE organization_id = $1 ORDER BY id', [id]);
+  return compact({
+    ...row, description: row.description ?? '',
+    // ORUK requires the type and the identifier, so an unknown one is sent as an empty string.
+    organization_identifiers: identifiers.rows.map((x) => compact({ ...x, identifier_type: x.identifier_type ?? '', identifier: x.identifier ?? '' })),
+    funding: funding.rows.map((f) => compact(f) as OrukFunding),
+    programs: programs.rows.map((p) => compact({ ...p, description: p.description ?? '' }) as OrukProgram),
+  }) as OrukOrganization;
 }
 
 async function readLocation(db: Db, id: string): Promise<OrukLocation | undefined> {
-  const { rows } = await db.query(`SELECT * FROM directory_location WHERE id = $1`, [id]);
+  const { rows } = await db.query(
+    `SELECT id, location_type, name, description, latitude, longitude, external_identifier, external_identifier_type
+       FROM directory_location WHERE id = $1`, [id]);
   const l = rows[0];
   if (!l) return undefined;
   const { rows: access } = await db.query(
     'SELECT id, location_id, description, details, url FROM directory_accessibility WHERE location_id = $1 ORDER BY id', [id]);
   // ORUK requires these address fields, so an unknown one is sent as an empty string.
-  const address = l.address_id ? [compact({
-    id: l.address_id, location_id: l.id, address_1: l.address_1 ?? '', address_2: l.address_2, city: l.city ?? '', region: l.region,
-    state_province: l.state_province ?? '', postal_code: l.postal_code ?? '', country: l.country ?? '', address_type: l.address_type ?? 'physical',
-  })] : [];
+  const { rows: addresses } = await db.query(
+    `SELECT id, location_id, attention, address_1, address_2, city, region, state_province, postal_code, country, address_type
+       FROM directory_address WHERE location_id = $1 ORDER BY id`, [id]);
+  const address = addresses.map((a) => compact({
+    ...a, address_1: a.address_1 ?? '', city: a.city ?? '', state_province: a.state_province ?? '', postal_code: a.postal_code ?? '',
+    country: a.country ?? '', address_type: a.address_type ?? 'physical',
+  }) as OrukAddress);
   return compact({
     id: l.id, location_type: l.location_type, name: l.name, description: l.description, latitude: l.latitude, longitude: l.longitude,
     external_identifier: l.external_identifier, external_identifier_type: l.external_identifier_type,
@@ -253,7 +338,7 @@ export async function readService(db: Db, id: string): Promise<OrukService | und
   const { rows } = await db.query(
     `SELECT id, organization_id, name, description, url, email, status, fees, accreditations, eligibility_description,
             minimum_age, maximum_age, to_char(assured_date, 'YYYY-MM-DD') AS assured_date, assurer_email, alert,
-            to_char(last_modified AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_modified, capacity
+            to_char(last_modified AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_modified, capacity, program_id
        FROM directory_service WHERE id = $1`, [id]);
   const s = rows[0];
   if (!s) return undefined;
@@ -280,12 +365,23 @@ export async function readService(db: Db, id: string): Promise<OrukService | und
        LEFT JOIN directory_taxonomy tx ON tx.id = t.taxonomy_id
       WHERE a.link_id = $1 AND a.link_entity = 'service' ORDER BY a.id`, [id]);
   const organization = s.organization_id ? await readOrganization(db, s.organization_id) : undefined;
+  const { rows: areas } = await db.query(
+    'SELECT id, service_id, name, description, service_area, extent, extent_type, uri FROM directory_service_area WHERE service_id = $1 ORDER BY id', [id]);
+  const { rows: funding } = await db.query('SELECT id, organization_id, service_id, source FROM directory_funding WHERE service_id = $1 ORDER BY id', [id]);
+  const { rows: documents } = await db.query('SELECT id, service_id, document, uri FROM directory_required_document WHERE service_id = $1 ORDER BY id', [id]);
+  const { rows: programs } = s.program_id
+    ? await db.query('SELECT id, organization_id, name, alternate_name, description FROM directory_program WHERE id = $1', [s.program_id])
+    : { rows: [] };
   return compact({
     id: s.id, organization_id: s.organization_id, name: s.name, description: s.description, url: s.url, email: s.email,
     status: s.status, fees: s.fees, accreditations: s.accreditations, eligibility_description: s.eligibility_description,
     minimum_age: s.minimum_age, maximum_age: s.maximum_age, assured_date: s.assured_date, assurer_email: s.assurer_email,
-    alert: s.alert, last_modified: s.last_modified, organization,
+    alert: s.alert, last_modified: s.last_modified, program_id: s.program_id, organization,
     service_at_locations: serviceAtLocations,
+    service_areas: areas.map((r) => compact(r)),
+    funding: funding.map((r) => compact(r) as OrukFunding),
+    program: programs[0] ? compact({ ...programs[0], description: programs[0].description ?? '' }) as OrukProgram : undefined,
+    required_documents: documents.map((r) => compact(r)),
     schedules: schedules.map((r) => compact(r) as OrukSchedule),
     cost_options: costs.map((r) => compact(r) as OrukCostOption),
     languages: languages.map((r) => compact(r) as OrukLanguage),

@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import type { Database } from '../../src/db/database.ts';
+import { exportHsdsCsv, exportOruk } from '../../src/directory/export.ts';
+import { importServices, readHsdsCsv, readOrukSource } from '../../src/directory/import.ts';
+import { parseCsv } from '../../src/geo/csv.ts';
+import { freshDatabase } from '../support/database.ts';
+import { openReferralDir, orukValidators, validationProblems } from '../support/oruk-schemas.ts';
+
+// Every official sample and validator mock feed: the HSDS 3 objects Signpost used to drop
+// (service areas, funding, organisation identifiers, programmes, required documents, and every
+// address of a location) must all come back out of our export, and our export must import back
+// into another installation and export again unchanged.
+
+const KINDS = {
+  service_area: ['service_areas'],
+  funding: ['funding'],
+  organization_identifier: ['organization_identifiers'],
+  program: ['programs', 'program'],
+  required_document: ['required_documents'],
+  address: ['addresses'],
+} as const;
+type Kind = keyof typeof KINDS;
+
+/** The ids of each kind of object anywhere in a JSON document, sorted. */
+function idsByKind(document: unknown): Record<Kind, string[]> {
+  const found = Object.fromEntries(Object.keys(KINDS).map((k) => [k, new Set<string>()])) as Record<Kind, Set<string>>;
+  const walk = (value: unknown) => {
+    if (Array.isArray(value)) return value.forEach(walk);
+    if (!value || typeof value !== 'object') return;
+    for (const [key, child] of Object.entries(value)) {
+      for (const [kind, keys] of Object.entries(KINDS) as Array<[Kind, readonly string[]]>) {
+        if (!keys.includes(key)) continue;
+        for (const item of Array.isArray(child) ? child : [child]) {
+          if (item && typeof item === 'object' && typeof (item as { id?: unknown }).id === 'string') found[kind].add((item as { id: string }).id);
+        }
+      }
+      walk(child);
+    }
+  };
+  walk(document);
+  return Object.fromEntries(Object.entries(found).map(([k, v]) => [k, [...v].sort()])) as Record<Kind, string[]>;
+}
+
+const CSV_TABLES: Record<Kind, string[]> = {
+  service_area: ['service_areas.csv'],
+  funding: ['funding.csv'],
+  organization_identifier: ['organization_identifiers.csv'],
+  program: ['programs.csv'],
+  required_document: ['required_documents.csv'],
+  address: ['addresses.csv', 'address.csv'],
+};
+
+function csvIdsByKind(folder: string): Record<Kind, string[]> {
+  return Object.fromEntries(Object.entries(CSV_TABLES).map(([kind, names]) => {
+    const ids = new Set<string>();
+    for (const name of names) {
+      try {
+        for (const row of parseCsv(readFileSync(path.join(folder, name), 'utf8'))) if (row.id) ids.add(row.id);
+      } catch {
+        // the feed has no such table
+      }
+    }
+    return [kind, [...ids].sort()];
+  })) as Record<Kind, string[]>;
+}
+
+const feeds = [
+  'hsds-3.0/examples', 'oruk-3.0-profile/examples', 'oruk-validator-mocks/V3.0-UK-Default', 'oruk-validator-mocks/V3.0-UK-Warn',
+].flatMap((folder) => readdirSync(path.join(openReferralDir, folder))
+  .filter((f) => /^(service|service_at_location)_(full|list)\.json$|^organization_full\.json$/.test(f))
+  .map((f) => path.join(folder, f)));
+
+async function withDatabases(run: (a: Database, b: Database) => Promise<void>) {
+  const a = await freshDatabase();
+  const b = await freshDatabase();
+  try {
+    await run(a, b);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+}
+
+test('the sample feeds cover every object kind Signpost must keep', () => {
+  const all = feeds.map((f) => idsByKind(JSON.parse(readFileSync(path.join(openReferralDir, f), 'utf8'))));
+  for (const kind of Object.keys(KINDS) as Kind[]) assert.ok(all.some((ids) => ids[kind].length > 0), kind);
+});
+
+for (const feed of feeds) {
+  test(`${feed}: nothing is lost, our export validates, and it round-trips unchanged`, async () => {
+    await withDatabases(async (first, second) => {
+      const file = path.join(openReferralDir, feed);
+      const input = idsByKind(JSON.parse(readFileSync(file, 'utf8')));
+      const report = await importServices(first.pool, await readOrukSource(file), { sourceFeed: 'sample' });
+      assert.deepEqual(report.invalid, []);
+      const exported = await exportOruk(first.pool);
+      assert.deepEqual(idsByKind(exported), input);
+      for (const service of exported.contents) assert.equal(validationProblems(orukValidators.service, service), 'ok', service.id);
+
+      const again = await importServices(first.pool, await readOrukSource(file), { sourceFeed: 'sample' });
+      assert.deepEqual([again.added.length, again.changed.length, again.invalid.length], [0, 0, 0]);
+
+      const ours = path.join(mkdtempSync(path.join(tmpdir(), 'oruk-fidelity-')), 'export.json');
+      (await import('node:fs')).writeFileSync(ours, JSON.stringify(exported));
+      const copied = await importServices(second.pool, await readOrukSource(ours), { sourceFeed: 'ours' });
+      assert.equal(copied.added.length, exported.contents.length);
+      assert.equal(JSON.stringify(await exportOruk(second.pool)), JSON.stringify(exported));
+      const reimported = await importServices(second.pool, await readOrukSource(ours), { sourceFeed: 'ours' });
+      assert.equal(reimported.unchanged.length, exported.contents.length);
+    });
+  });
+}
+
+for (const folder of ['hsds-3.0/examples/csv', 'oruk-3.0-profile/examples/csv']) {
+  test(`${folder}: HSDS CSV keeps every object, and our CSV export round-trips byte for byte`, async () => {
+    await withDatabases(async (first, second) => {
+      const source = path.join(openReferralDir, folder);
+      const report = await importServices(first.pool, readHsdsCsv(source), { sourceFeed: 'csv' });
+      assert.deepEqual(report.invalid, []);
+      const out = mkdtempSync(path.join(tmpdir(), 'hsds-fidelity-'));
+      await exportHsdsCsv(first.pool, out);
+      assert.deepEqual(csvIdsByKind(out), csvIdsByKind(source));
+      assert.deepEqual(idsByKind(await exportOruk(first.pool)), csvIdsByKind(source));
+
+      const copied = await importServices(second.pool, readHsdsCsv(out), { sourceFeed: 'ours' });
+      assert.equal(copied.invalid.length, 0);
+      const out2 = mkdtempSync(path.join(tmpdir(), 'hsds-fidelity-'));
+      await exportHsdsCsv(second.pool, out2);
+      for (const table of readdirSync(out)) assert.equal(readFileSync(path.join(out2, table), 'utf8'), readFileSync(path.join(out, table), 'utf8'), table);
+      const reimported = await importServices(second.pool, readHsdsCsv(out), { sourceFeed: 'ours' });
+      assert.deepEqual([reimported.added.length, reimported.changed.length], [0, 0]);
+    });
+  });
+}
+
+test('a location keeps all its addresses, physical, postal and virtual, through import, API and both exports', async () => {
+  await withDatabases(async (first, second) => {
+    const file = path.join(openReferralDir, 'oruk-validator-mocks/V3.0-UK-Default/service_full.json');
+    const service = JSON.parse(readFileSync(file, 'utf8'));
+    const location = service.service_at_locations[0].location;
+    const base = location.addresses[0];
+    location.addresses = [
+      base,
+      { ...base, id: 'b0000000-0000-4000-8000-000000000002', address_1: 'PO Box 12', address_type: 'postal' },
+      { ...base, id: 'b0000000-0000-4000-8000-000000000003', address_1: 'Online', address_type: 'virtual' },
+    ];
+    const report = await importServices(first.pool, [service], { sourceFeed: 'test' });
+    assert.equal(report.added.length, 1);
+    const exported = (await exportOruk(first.pool)).contents[0]!;
+    const addresses = exported.service_at_locations![0]!.location!.addresses!;
+    assert.deepEqual(addresses.map((a) => a.address_type).sort(), location.addresses.map((a: { address_type: string }) => a.address_type).sort());
+    assert.deepEqual(addresses.map((a) => a.id).sort(), location.addresses.map((a: { id: string }) => a.id).sort());
+    assert.equal(validationProblems(orukValidators.service, exported), 'ok');
+
+    const out = mkdtempSync(path.join(tmpdir(), 'hsds-addresses-'));
+    await exportHsdsCsv(first.pool, out);
+    assert.equal(parseCsv(readFileSync(path.join(out, 'addresses.csv'), 'utf8')).length, 3);
+    await importServices(second.pool, readHsdsCsv(out), { sourceFeed: 'csv' });
+    assert.deepEqual((await exportOruk(second.pool)).contents[0]!.service_at_locations![0]!.location!.addresses, addresses);
+
+    // Dropping an address from the feed removes it.
+    location.addresses = [base];
+    const changed = await importServices(first.pool, [service], { sourceFeed: 'test' });
+    assert.equal(changed.changed.length, 1);
+    assert.equal((await exportOruk(first.pool)).contents[0]!.service_at_locations![0]!.location!.addresses!.length, 1);
+  });
+});
