@@ -24,6 +24,12 @@ export function describeReminder(reminder: Pick<q.OpenReminder, 'kind' | 'dueOn'
       return { kind: reminder.kind, text: 'Waiting past target for first contact', colour: 'red' };
     case 'unable_to_contact':
       return { kind: reminder.kind, text: 'Consider "unable to contact"', colour: 'orange' };
+    case 'outcome_review':
+      // No due date: the person is assessed and has no baseline measure yet.
+      if (!reminder.dueOn) return { kind: reminder.kind, text: 'Baseline outcome measure missing', colour: 'orange' };
+      return reminder.dueOn < today
+        ? { kind: reminder.kind, text: 'Outcome review overdue', colour: 'red' }
+        : { kind: reminder.kind, text: 'Outcome review due', colour: 'orange' };
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.ts';
 
-export type ReminderKind = 'follow_up' | 'plan_review' | 'waiting' | 'unable_to_contact';
+export type ReminderKind = 'follow_up' | 'plan_review' | 'waiting' | 'unable_to_contact' | 'outcome_review';
 
 export interface Condition {
   kind: ReminderKind;
@@ -95,6 +95,13 @@ export async function resolveClearedReminders(db: Db, tenantId: string, currentK
   return rowCount ?? 0;
 }
 
+export async function resolveRemindersOf(db: Db, tenantId: string, referralId: string, kind: ReminderKind, at: Date): Promise<number> {
+  const { rowCount } = await db.query(
+    `UPDATE reminder SET resolved_at = $4 WHERE tenant_id = $1 AND referral_id = $2 AND kind = $3 AND resolved_at IS NULL`,
+    [tenantId, referralId, kind, at]);
+  return rowCount ?? 0;
+}
+
 export interface OpenReminder {
   referralId: string;
   kind: ReminderKind;
@@ -120,6 +127,8 @@ export async function openReminders(db: Db, tenantId: string, referralIds: strin
               WHEN 'waiting' THEN r.status IN ('received', 'triaged', 'allocated')
                 AND NOT EXISTS (SELECT 1 FROM contact c WHERE c.tenant_id = r.tenant_id AND c.referral_id = r.id AND c.outcome = 'made')
               WHEN 'unable_to_contact' THEN r.status = 'allocated'
+              -- Supplied by the outcomes area; cleared when a measure is recorded or by the next scan.
+              WHEN 'outcome_review' THEN true
               ELSE false END
       ORDER BY m.due_on NULLS LAST, m.created_at`, [tenantId, referralIds]);
   return rows;

@@ -28,6 +28,28 @@ export function receivedCutoff(now: Date, workingDays: number): Date {
   return probe;
 }
 
+/**
+ * Another area adds reminder conditions to the scan (outcomes: review due, baseline missing), so
+ * the reminders area never reads that area's tables. A source gets the tenant's settings and
+ * returns the conditions that hold now; keys must be stable while a condition holds.
+ */
+export type ReminderSource = (tx: Db, tenantId: string, now: Date, settings: Record<string, unknown>) => Promise<q.Condition[]>;
+export type { Condition as ReminderCondition } from './queries.ts';
+
+const reminderSources: ReminderSource[] = [];
+
+export function registerReminderSource(source: ReminderSource): void {
+  reminderSources.push(source);
+}
+
+/**
+ * Resolves the open reminders of one kind on a referral at once, when the change that clears them
+ * is made (an outcome review recorded), rather than at the next scan.
+ */
+export async function resolveReminders(tx: Db, tenantId: string, referralId: string, kind: q.ReminderKind, at: Date): Promise<number> {
+  return q.resolveRemindersOf(tx, tenantId, referralId, kind, at);
+}
+
 export interface ScanResult {
   created: number;
   resolved: number;
@@ -50,6 +72,7 @@ export async function scanReminders(db: Db, tenantId: string, now: Date, options
     ...await q.waitingPastTarget(db, tenantId, receivedCutoff(now, target)),
     ...await q.unableToContactDue(db, tenantId, attempts),
   ];
+  for (const source of reminderSources) conditions.push(...await source(db, tenantId, now, settings));
   const created = await q.insertReminders(db, tenantId, conditions, now);
   // One email a day at most to each link worker with new reminders, however many there are: the
   // caseload lists them. It names no one and no referral.
@@ -110,15 +133,24 @@ export async function notifyStatusChange(tx: Db, actor: Actor, referral: Referra
     return;
   }
   if (to !== 'allocated') return;
-  const person = await q.personContact(tx, tenantId, referral.personId);
-  if (!person || person.contactWithdrawn) return;
-  const channel = person.contactChannels.includes('email') && person.email ? 'email'
-    : person.contactChannels.includes('sms') && person.phone ? 'sms' : undefined;
-  if (!channel) return;
+  const reach = await personChannel(tx, tenantId, referral.personId);
+  if (!reach) return;
   await queueNotification(tx, {
-    tenantId, channel, recipient: channel === 'email' ? person.email! : person.phone!, template: 'self_referral_allocated',
+    tenantId, channel: reach.channel, recipient: reach.recipient, template: 'self_referral_allocated',
     personalisation: { reference: referral.reference }, idempotencyKey: `self-referral-allocated:${referral.id}`,
   });
+}
+
+/**
+ * How a person may be sent a message: email if they chose it and gave an address, else SMS if
+ * they chose it and gave a number; nothing if they withdrew consent to contact or to refer.
+ */
+export async function personChannel(tx: Db, tenantId: string, personId: string): Promise<{ channel: 'email' | 'sms'; recipient: string } | undefined> {
+  const person = await q.personContact(tx, tenantId, personId);
+  if (!person || person.contactWithdrawn) return undefined;
+  if (person.contactChannels.includes('email') && person.email) return { channel: 'email', recipient: person.email };
+  if (person.contactChannels.includes('sms') && person.phone) return { channel: 'sms', recipient: person.phone };
+  return undefined;
 }
 
 registerTransitionListener(notifyStatusChange);
