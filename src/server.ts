@@ -17,6 +17,7 @@ import { assessmentRoutes } from './assessment/routes.ts';
 import { planRoutes } from './plans/routes.ts';
 import { providerRoutes } from './providers/routes.ts';
 import { dischargeRoutes } from './discharge/routes.ts';
+import { reportingRoutes } from './reporting/routes.ts';
 import { outcomeRoutes } from './outcomes/routes.ts';
 // Reminder scans and status-change notifications register their jobs at load (the worker imports this file).
 import './reminders/service.ts';
@@ -118,6 +119,7 @@ export async function buildApp({ config, database, logStream }: AppDependencies)
   await app.register(planRoutes);
   await app.register(providerRoutes);
   await app.register(dischargeRoutes);
+  await app.register(reportingRoutes);
   await app.register(outcomeRoutes);
   setUpJobWorker(app, config, database);
 
