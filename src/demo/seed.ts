@@ -5,6 +5,7 @@ import { directorySeeder } from '../directory/seed.ts';
 import { referralsSeeder } from '../referrals/demo.ts';
 import { socialPrescribingSeeder } from '../plans/demo.ts';
 import { remindersSeeder } from '../reminders/demo.ts';
+import { outcomesSeeder } from '../outcomes/demo.ts';
 import { DemoRandom } from './random.ts';
 
 /** A sign-in account the demo prints at start-up. */
@@ -36,6 +37,7 @@ demoSeeders.push(identitySeeder);
 demoSeeders.push(directorySeeder);
 demoSeeders.push(referralsSeeder);
 demoSeeders.push(socialPrescribingSeeder);
+demoSeeders.push(outcomesSeeder);
 demoSeeders.push(remindersSeeder);
 
 export async function isSeeded(database: Database): Promise<boolean> {
