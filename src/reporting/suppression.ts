@@ -33,36 +33,55 @@ type Hidden = 'small' | 'secondary';
 
 interface Range { lo: number; hi: number }
 
-/** What the reader can tell about a cell from what is shown. */
-function readerRange(id: string, value: number, hidden: Map<string, Hidden>, smallestShownBeside: number): Range {
-  const kind = hidden.get(id);
-  if (!kind) return { lo: value, hi: value };
-  if (kind === 'small') return { lo: 0, hi: SMALL_NUMBER - 1 };
-  return { lo: SMALL_NUMBER, hi: Math.max(SMALL_NUMBER, smallestShownBeside) };
+/**
+ * What the reader can tell about every cell: each starts from what is shown ("<5" is 0 to 4,
+ * "[c]" is 5 or more and, as the next smallest, no more than the smallest count shown beside
+ * it), then every table's sum narrows its cells in turn until nothing narrows further, so what
+ * one table gives away about a shared cell is used in the others too. Returns the hidden cells
+ * left with a single possible value.
+ */
+function determinedCells(cells: Record<string, number>, lines: readonly Line[], hidden: Map<string, Hidden>): string[] {
+  const range = new Map<string, Range>();
+  for (const [id, value] of Object.entries(cells)) {
+    const kind = hidden.get(id);
+    range.set(id, !kind ? { lo: value, hi: value } : kind === 'small' ? { lo: 0, hi: SMALL_NUMBER - 1 } : { lo: SMALL_NUMBER, hi: Infinity });
+  }
+  for (const line of lines) {
+    const shown = line.members.filter((m) => !hidden.has(m)).map((m) => cells[m]!);
+    if (!shown.length) continue;
+    const ceiling = Math.max(SMALL_NUMBER, Math.min(...shown));
+    for (const m of line.members) if (hidden.get(m) === 'secondary') range.get(m)!.hi = Math.min(range.get(m)!.hi, ceiling);
+  }
+  const sum = (ids: readonly string[], key: 'lo' | 'hi') => ids.reduce((s, id) => s + range.get(id)![key], 0);
+  for (let pass = 0, narrowed = true; narrowed && pass < 100; pass++) {
+    narrowed = false;
+    const narrow = (id: string, lo: number, hi: number) => {
+      const r = range.get(id)!;
+      if (lo > r.lo) { r.lo = lo; narrowed = true; }
+      if (hi < r.hi) { r.hi = hi; narrowed = true; }
+    };
+    for (const line of lines) {
+      const total = range.get(line.total)!;
+      // total = sum(members): each member lies within the total minus the others' range.
+      for (const m of line.members) {
+        if (!hidden.has(m)) continue;
+        const others = line.members.filter((o) => o !== m);
+        narrow(m, total.lo - sum(others, 'hi'), total.hi - sum(others, 'lo'));
+      }
+      if (hidden.has(line.total)) narrow(line.total, sum(line.members, 'lo'), sum(line.members, 'hi'));
+    }
+  }
+  return [...hidden.keys()].filter((id) => range.get(id)!.lo >= range.get(id)!.hi);
 }
 
-/** The hidden cells of a line the reader could pin to one value from the line's sum. */
-function determinedIn(line: Line, cells: Record<string, number>, hidden: Map<string, Hidden>): boolean {
-  const shownMembers = line.members.filter((m) => !hidden.has(m)).map((m) => cells[m]!);
-  const smallest = shownMembers.length ? Math.min(...shownMembers) : Infinity;
-  const members = line.members.map((m) => readerRange(m, cells[m]!, hidden, smallest));
-  const total = readerRange(line.total, cells[line.total]!, hidden, Infinity);
-  const sum = (ranges: Range[], key: 'lo' | 'hi') => ranges.reduce((s, r) => s + r[key], 0);
-  // total = sum(members): each hidden member lies within the total minus the others' range.
-  for (const [i, id] of line.members.entries()) {
-    if (!hidden.has(id)) continue;
-    const own = members[i]!;
-    const others = members.filter((_, j) => j !== i);
-    const lo = Math.max(own.lo, total.lo - sum(others, 'hi'));
-    const hi = Math.min(own.hi, total.hi - sum(others, 'lo'));
-    if (lo >= hi) return true;
+/** The next cell to hide so that `id` can no longer be worked out, if there is one. */
+function nextToHide(id: string, cells: Record<string, number>, lines: readonly Line[], hidden: Map<string, Hidden>): string | undefined {
+  const around = [...lines.filter((l) => l.members.includes(id)), ...lines.filter((l) => l.total === id)];
+  for (const line of around) {
+    const shown = line.members.filter((m) => !hidden.has(m));
+    if (shown.length) return shown.sort((a, b) => cells[a]! - cells[b]! || line.members.indexOf(a) - line.members.indexOf(b))[0];
   }
-  if (hidden.has(line.total)) {
-    const lo = Math.max(total.lo, sum(members, 'lo'));
-    const hi = Math.min(total.hi, sum(members, 'hi'));
-    if (lo >= hi) return true;
-  }
-  return false;
+  return around.map((l) => l.total).find((t) => !hidden.has(t));
 }
 
 /**
@@ -78,17 +97,10 @@ export function suppressCounts(cells: Record<string, number>, lines: readonly Li
   for (const line of lines) {
     for (const id of [line.total, ...line.members]) if (!(id in cells)) throw new Error(`The table names a cell with no count: ${id}.`);
   }
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (const line of lines) {
-      if (!determinedIn(line, cells, hidden)) continue;
-      const next = line.members.filter((m) => !hidden.has(m)).sort((a, b) => cells[a]! - cells[b]! || line.members.indexOf(a) - line.members.indexOf(b))[0]
-        ?? (hidden.has(line.total) ? undefined : line.total);
-      if (next === undefined) continue;
-      hidden.set(next, 'secondary');
-      changed = true;
-    }
+  for (;;) {
+    const next = determinedCells(cells, lines, hidden).map((id) => nextToHide(id, cells, lines, hidden)).find((id) => id !== undefined);
+    if (next === undefined) break;
+    hidden.set(next, 'secondary');
   }
   const shown: Record<string, Shown> = {};
   for (const [id, value] of Object.entries(cells)) {
