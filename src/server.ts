@@ -72,13 +72,15 @@ function setUpStatic(app: FastifyInstance) {
 
 function setUpPageLocals(app: FastifyInstance, config: Config) {
   app.addHook('onRequest', async (req, reply) => {
-    // Getters: the actor is known only after sign-in hooks run, and a CSRF token is minted only
-    // for pages that are actually rendered.
+    // Getters: the actor is known only after sign-in hooks run. The view plugin copies these
+    // values into each render, so the CSRF token is an object that mints the token (and its
+    // cookie) only when a template actually prints it: public pages without forms set no cookie.
+    let csrfToken: string | undefined;
     reply.locals = {
       get cspNonce() { return reply.cspNonce?.script; },
       get actor() { return req.actor; },
       get navigation() { return navigationFor(req.actor); },
-      get csrfToken() { return reply.generateCsrf(); },
+      csrfToken: { toString: () => (csrfToken ??= reply.generateCsrf()) },
       demo: config.demo,
       currentPath: req.url.split('?')[0],
     };

@@ -67,9 +67,11 @@ export interface DirectorySearchOutcome {
 /** Months after which an unverified service is flagged as possibly out of date. */
 export const DEFAULT_FRESHNESS_MONTHS = 6;
 
+// Built once: constructing an Intl.DateTimeFormat costs far more than formatting with one.
+const LONDON_DAY_AND_TIME = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false });
+
 function londonNow(now: Date): { day: string; time: string } {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false })
-    .formatToParts(now);
+  const parts = LONDON_DAY_AND_TIME.formatToParts(now);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return { day: get('weekday').slice(0, 2).toUpperCase(), time: `${get('hour').replace('24', '00')}:${get('minute')}` };
 }
