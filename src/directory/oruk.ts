@@ -19,15 +19,29 @@ const MAX_PER_PAGE = 100;
 
 type Query = Record<string, unknown>;
 
-const PAGING = ['page', 'per_page'];
+// The parameters of each endpoint: the union of the ORUK 3.0 OpenAPI and the HSDS 3.0 OpenAPI it profiles.
+const PAGING = ['page', 'per_page', 'format'];
+const SERVICE_FILTERS = ['search', 'taxonomy_term_id', 'taxonomy_id', 'organization_id', 'modified_after', 'minimum_age', 'maximum_age', 'day', 'start_time', 'end_time'];
 export const ALLOWED = {
-  services: [...PAGING, 'search', 'taxonomy_term_id', 'taxonomy_id', 'organization_id', 'modified_after', 'minimum_age', 'maximum_age', 'day', 'start_time', 'end_time', 'full', 'minimal'],
-  serviceAtLocations: [...PAGING, 'search', 'taxonomy_term_id', 'taxonomy_id', 'organization_id', 'modified_after', 'minimum_age', 'maximum_age', 'day', 'start_time', 'end_time', 'postcode', 'proximity', 'full'],
-  taxonomies: [...PAGING],
-  taxonomyTerms: [...PAGING, 'taxonomy_id', 'top_only', 'parent_id'],
-  organizations: [...PAGING, 'full'],
+  services: [...PAGING, ...SERVICE_FILTERS, 'full', 'minimal'],
+  serviceAtLocations: [...PAGING, ...SERVICE_FILTERS, 'postcode', 'proximity', 'full'],
+  taxonomies: [...PAGING, 'search'],
+  taxonomyTerms: [...PAGING, 'search', 'taxonomy_id', 'top_only', 'parent_id'],
+  organizations: [...PAGING, 'search', 'full', 'full_service'],
+  organization: ['full_service'],
   one: [] as string[],
 };
+
+/** `format=ndjson`: every result, one JSON object a line, without pages (HSDS 3.0 OpenAPI). */
+export class NdjsonResult {
+  constructor(readonly items: unknown[]) {}
+  toString() {
+    return this.items.map((item) => `${JSON.stringify(item)}\n`).join('');
+  }
+}
+
+/** Rows fetched at a time when `format=ndjson` asks for everything. */
+const NDJSON_BATCH = 500;
 
 /** Reads query parameters strictly: unknown names, repeats and bad values are a 400 naming them. */
 class QueryReader {
@@ -94,15 +108,47 @@ class QueryReader {
     return days[value];
   }
 
+  oneOf<T extends string>(name: string, choices: readonly T[]): T | undefined {
+    const value = this.raw(name);
+    if (value !== undefined && !choices.includes(value as T)) {
+      this.errors.push({ field: name, message: `"${name}" must be one of ${choices.join(', ')}.` });
+      return undefined;
+    }
+    return value as T | undefined;
+  }
+
   paging() {
     const page = this.integer('page', 1, 1_000_000) ?? 1;
     const perPage = this.integer('per_page', 1, MAX_PER_PAGE) ?? DEFAULT_PER_PAGE;
-    return { page, perPage, offset: (page - 1) * perPage };
+    const ndjson = this.oneOf('format', ['json', 'ndjson']) === 'ndjson';
+    if (ndjson && (this.raw('page') !== undefined || this.raw('per_page') !== undefined)) {
+      this.errors.push({ field: 'format', message: '"format=ndjson" gives every result without pages; leave out "page" and "per_page".' });
+    }
+    return { page, perPage, offset: (page - 1) * perPage, ndjson };
   }
 
   done() {
     if (this.errors.length) throw new InvalidInput(this.errors);
   }
+}
+
+/**
+ * Either one page of a listing, or (format=ndjson) every item of it: `fetch` reads `limit` items
+ * from `offset` and says how many there are in all.
+ */
+async function listing<T>(paging: { page: number; perPage: number; offset: number; ndjson: boolean },
+  fetch: (limit: number, offset: number) => Promise<{ items: T[]; total: number }>): Promise<OrukPage<T> | NdjsonResult> {
+  if (!paging.ndjson) {
+    const { items, total } = await fetch(paging.perPage, paging.offset);
+    return page(items, total, paging.page, paging.perPage);
+  }
+  const all: T[] = [];
+  for (let offset = 0; ; offset += NDJSON_BATCH) {
+    const { items, total } = await fetch(NDJSON_BATCH, offset);
+    all.push(...items);
+    if (items.length < NDJSON_BATCH || all.length >= total) break;
+  }
+  return new NdjsonResult(all);
 }
 
 function page<T>(contents: T[], total: number, pageNumber: number, perPage: number): OrukPage<T> {
@@ -130,20 +176,22 @@ function serviceFilters(r: QueryReader) {
 
 export async function orukServices(db: Db, query: Query) {
   const r = new QueryReader(query, ALLOWED.services);
-  const { page: pageNumber, perPage, offset } = r.paging();
+  const paging = r.paging();
   const filters = serviceFilters(r);
   const full = r.boolean('full');
   const minimal = r.boolean('minimal');
   r.done();
-  const { ids, total } = await q.listServiceIds(db, { ...filters, limit: perPage, offset });
-  if (minimal) {
-    const summaries = await q.readServiceSummaries(db, ids);
-    return page(summaries.map((s) => ({ id: s.id, last_modified: s.last_modified })), total, pageNumber, perPage);
-  }
-  const contents: OrukService[] = [];
-  if (full) for (const id of ids) contents.push((await readDirectoryService(db, id))!);
-  else contents.push(...(await q.readServiceSummaries(db, ids)));
-  return page(contents, total, pageNumber, perPage);
+  return listing<Partial<OrukService>>(paging, async (limit, offset) => {
+    const { ids, total } = await q.listServiceIds(db, { ...filters, limit, offset });
+    if (minimal) {
+      const summaries = await q.readServiceSummaries(db, ids);
+      return { items: summaries.map((s) => ({ id: s.id, last_modified: s.last_modified })), total };
+    }
+    const items: OrukService[] = [];
+    if (full) for (const id of ids) items.push((await readDirectoryService(db, id))!);
+    else items.push(...(await q.readServiceSummaries(db, ids)));
+    return { items, total };
+  });
 }
 
 export async function orukService(db: Db, id: string) {
@@ -155,10 +203,10 @@ export async function orukService(db: Db, id: string) {
 
 export async function orukTaxonomies(db: Db, query: Query) {
   const r = new QueryReader(query, ALLOWED.taxonomies);
-  const { page: pageNumber, perPage, offset } = r.paging();
+  const paging = r.paging();
+  const search = r.text('search');
   r.done();
-  const { items, total } = await q.listTaxonomies(db, perPage, offset);
-  return page(items, total, pageNumber, perPage);
+  return listing(paging, (limit, offset) => q.listTaxonomies(db, limit, offset, search));
 }
 
 export async function orukTaxonomy(db: Db, id: string) {
@@ -167,15 +215,19 @@ export async function orukTaxonomy(db: Db, id: string) {
   return taxonomy;
 }
 
+/** Taxonomy terms: `taxonomy_id`, `parent_id` (its children), `top_only=true` (terms without a parent), `search`. */
 export async function orukTaxonomyTerms(db: Db, query: Query) {
   const r = new QueryReader(query, ALLOWED.taxonomyTerms);
-  const { page: pageNumber, perPage, offset } = r.paging();
-  const taxonomyId = r.text('taxonomy_id', 100);
-  r.text('parent_id', 100);
-  r.boolean('top_only');
+  const paging = r.paging();
+  const filters = {
+    taxonomyId: r.text('taxonomy_id', 100),
+    parentId: r.text('parent_id', 100),
+    topOnly: r.boolean('top_only'),
+    search: r.text('search'),
+  };
+  if (filters.topOnly && filters.parentId) r.errors.push({ field: 'top_only', message: '"top_only=true" lists terms without a parent, so it cannot go with "parent_id".' });
   r.done();
-  const { items, total } = await q.listTaxonomyTerms(db, perPage, offset, taxonomyId);
-  return page(items, total, pageNumber, perPage);
+  return listing(paging, (limit, offset) => q.listTaxonomyTerms(db, limit, offset, filters));
 }
 
 export async function orukTaxonomyTerm(db: Db, id: string) {
@@ -196,13 +248,13 @@ async function serviceAtLocationItem(db: Db, id: string, full: boolean) {
     const { addresses: _a, accessibility: _b, phones: _c, ...oneToOne } = location;
     location = oneToOne;
   }
-  return q.compact({ id, service_id: link.serviceId, location_id: link.locationId, location, service });
+  return q.compact({ id, service_id: link.serviceId, location_id: link.locationId, description: sal?.description, location, service });
 }
 
 /** Service-at-location pairs; with `postcode` (and `proximity` in metres) only those nearby, nearest first. */
 export async function orukServiceAtLocations(db: Db, query: Query) {
   const r = new QueryReader(query, ALLOWED.serviceAtLocations);
-  const { page: pageNumber, perPage, offset } = r.paging();
+  const paging = r.paging();
   const filters = serviceFilters(r);
   const postcode = r.text('postcode', 10);
   const proximity = r.integer('proximity', 1, 1_000_000);
@@ -215,37 +267,66 @@ export async function orukServiceAtLocations(db: Db, query: Query) {
     origin = await lookupPostcode(db, postcode);
     if (!origin) throw new InvalidInput([{ field: 'postcode', message: `We could not find the postcode "${postcode}".` }]);
   }
-  const { rows, total } = await sq.listServiceAtLocations(db, {
-    ...filters, origin, radiusMetres: proximity, limit: perPage, offset,
+  return listing(paging, async (limit, offset) => {
+    const { rows, total } = await sq.listServiceAtLocations(db, { ...filters, origin, radiusMetres: proximity, limit, offset });
+    const items = [];
+    for (const row of rows) {
+      const item = await serviceAtLocationItem(db, row.id, full);
+      if (item) items.push(item);
+    }
+    return { items, total };
   });
-  const contents = [];
-  for (const row of rows) {
-    const item = await serviceAtLocationItem(db, row.id, full);
-    if (item) contents.push(item);
-  }
-  return page(contents, total, pageNumber, perPage);
 }
 
+/**
+ * One service at a location. The ORUK 3.0 OpenAPI (like HSDS 3.0's) answers this path with the
+ * compiled service schema: the service, fully nested, whose service_at_locations holds only this
+ * pair (with its full location and the pair's schedules).
+ */
 export async function orukServiceAtLocation(db: Db, id: string) {
-  const item = await serviceAtLocationItem(db, id, true);
-  if (!item) throw new NotFound('service at location');
-  return item;
+  const link = await q.findServiceAtLocation(db, id);
+  const service = link ? await readDirectoryService(db, link.serviceId) : undefined;
+  if (!link || !service) throw new NotFound('service at location');
+  return q.compact({
+    ...service,
+    service_at_locations: (service.service_at_locations ?? []).filter((sal) => sal.id === id),
+    schedules: (service.schedules ?? []).filter((s) => !s.service_at_location_id || s.service_at_location_id === id),
+  });
 }
 
+/** Organisations; `full=true` adds their services, `full_service=true` their services fully nested. */
 export async function orukOrganizations(db: Db, query: Query) {
   const r = new QueryReader(query, ALLOWED.organizations);
-  const { page: pageNumber, perPage, offset } = r.paging();
-  r.boolean('full');
+  const paging = r.paging();
+  const search = r.text('search');
+  const full = r.boolean('full');
+  const fullService = r.boolean('full_service');
   r.done();
-  const { orgs, total } = await q.listOrganizations(db, perPage, offset);
-  return page(orgs, total, pageNumber, perPage);
+  return listing(paging, async (limit, offset) => {
+    const { orgs, total } = await q.listOrganizations(db, limit, offset, search);
+    if (!full && !fullService) return { items: orgs, total };
+    const items = [];
+    for (const org of orgs) items.push({ ...org, services: await organizationServices(db, org.id, fullService) });
+    return { items, total };
+  });
 }
 
-export async function orukOrganization(db: Db, id: string) {
+async function organizationServices(db: Db, organizationId: string, full: boolean): Promise<OrukService[]> {
+  const ids = await q.organizationServiceIds(db, organizationId);
+  if (!full) return q.readServiceSummaries(db, ids);
+  const services: OrukService[] = [];
+  for (const id of ids) services.push((await readDirectoryService(db, id))!);
+  return services;
+}
+
+/** One organisation with its services (fully nested with `full_service=true`). */
+export async function orukOrganization(db: Db, id: string, query: Query = {}) {
+  const r = new QueryReader(query, ALLOWED.organization);
+  const fullService = r.boolean('full_service');
+  r.done();
   const organization = await q.readOrganization(db, id);
   if (!organization) throw new NotFound('organization');
-  const ids = await q.organizationServiceIds(db, id);
-  return { ...organization, services: await q.readServiceSummaries(db, ids) };
+  return { ...organization, services: await organizationServices(db, id, fullService) };
 }
 
 /** Unknown query parameters on by-id endpoints are refused too. */

@@ -467,13 +467,15 @@ export async function readServiceSummaries(db: Db, ids: string[]): Promise<OrukS
   });
 }
 
-export async function listOrganizations(db: Db, limit: number, offset: number) {
-  const { rows } = await db.query<{ id: string; total: number }>(
-    'SELECT id, count(*) OVER () AS total FROM directory_organization ORDER BY id LIMIT $1 OFFSET $2', [limit, offset]);
-  const total = rows[0]?.total ?? (await db.query<{ c: number }>('SELECT count(*) AS c FROM directory_organization')).rows[0]!.c;
+/** A page of organisations in id order; `search` matches the name (words or a close spelling). */
+export async function listOrganizations(db: Db, limit: number, offset: number, search?: string) {
+  const where = `WHERE ($1::text IS NULL OR o.name ILIKE '%' || $1 || '%' OR $1 <% o.name)`;
+  const { rows } = await db.query<{ id: string }>(`SELECT o.id FROM directory_organization o ${where} ORDER BY o.id LIMIT $2 OFFSET $3`,
+    [search ?? null, limit, offset]);
+  const count = await db.query<{ c: number }>(`SELECT count(*)::int AS c FROM directory_organization o ${where}`, [search ?? null]);
   const orgs: OrukOrganization[] = [];
   for (const r of rows) orgs.push((await readOrganization(db, r.id))!);
-  return { orgs, total };
+  return { orgs, total: count.rows[0]!.c };
 }
 
 export async function organizationServiceIds(db: Db, organizationId: string): Promise<string[]> {
@@ -481,11 +483,13 @@ export async function organizationServiceIds(db: Db, organizationId: string): Pr
   return rows.map((r) => r.id);
 }
 
-export async function listTaxonomies(db: Db, limit: number, offset: number) {
-  const { rows } = await db.query(
-    'SELECT id, name, description, uri, version, count(*) OVER () AS total FROM directory_taxonomy ORDER BY id LIMIT $1 OFFSET $2', [limit, offset]);
-  const total = rows[0]?.total ?? (await db.query<{ c: number }>('SELECT count(*) AS c FROM directory_taxonomy')).rows[0]!.c;
-  return { items: rows.map(({ total: _t, ...r }) => compact({ ...r, description: r.description ?? '' }) as OrukTaxonomy), total: total as number };
+/** A page of taxonomies in id order; `search` matches the name or description. */
+export async function listTaxonomies(db: Db, limit: number, offset: number, search?: string) {
+  const where = `WHERE ($1::text IS NULL OR name ILIKE '%' || $1 || '%' OR description ILIKE '%' || $1 || '%')`;
+  const { rows } = await db.query(`SELECT id, name, description, uri, version FROM directory_taxonomy ${where} ORDER BY id LIMIT $2 OFFSET $3`,
+    [search ?? null, limit, offset]);
+  const count = await db.query<{ c: number }>(`SELECT count(*)::int AS c FROM directory_taxonomy ${where}`, [search ?? null]);
+  return { items: rows.map((r) => compact({ ...r, description: r.description ?? '' }) as OrukTaxonomy), total: count.rows[0]!.c };
 }
 
 export async function readTaxonomy(db: Db, id: string): Promise<OrukTaxonomy | undefined> {
@@ -493,13 +497,29 @@ export async function readTaxonomy(db: Db, id: string): Promise<OrukTaxonomy | u
   return rows[0] ? (compact({ ...rows[0], description: rows[0].description ?? '' }) as OrukTaxonomy) : undefined;
 }
 
-export async function listTaxonomyTerms(db: Db, limit: number, offset: number, taxonomyId?: string) {
+export interface TermFilters {
+  taxonomyId?: string;
+  /** Only the children of this term. */
+  parentId?: string;
+  /** Only terms without a parent. */
+  topOnly?: boolean;
+  /** Words in the name, code or description. */
+  search?: string;
+}
+
+const TERM_WHERE = `WHERE ($1::text IS NULL OR t.taxonomy_id = $1)
+    AND ($2::text IS NULL OR t.parent_id = $2)
+    AND (NOT $3::boolean OR t.parent_id IS NULL OR t.parent_id = '')
+    AND ($4::text IS NULL OR t.name ILIKE '%' || $4 || '%' OR t.code ILIKE '%' || $4 || '%' OR t.description ILIKE '%' || $4 || '%')`;
+
+/** A page of taxonomy terms in id order. */
+export async function listTaxonomyTerms(db: Db, limit: number, offset: number, f: TermFilters = {}) {
+  const filters = [f.taxonomyId ?? null, f.parentId ?? null, f.topOnly ?? false, f.search ?? null];
   const { rows } = await db.query(
-    `SELECT ${termSelect}, count(*) OVER () AS total FROM directory_taxonomy_term t LEFT JOIN directory_taxonomy tx ON tx.id = t.taxonomy_id
-      WHERE ($3::text IS NULL OR t.taxonomy_id = $3) ORDER BY t.id LIMIT $1 OFFSET $2`, [limit, offset, taxonomyId ?? null]);
-  const total = rows[0]?.total ?? (await db.query<{ c: number }>(
-    'SELECT count(*) AS c FROM directory_taxonomy_term WHERE ($1::text IS NULL OR taxonomy_id = $1)', [taxonomyId ?? null])).rows[0]!.c;
-  return { items: rows.map((r) => termJson(r)), total: total as number };
+    `SELECT ${termSelect} FROM directory_taxonomy_term t LEFT JOIN directory_taxonomy tx ON tx.id = t.taxonomy_id
+      ${TERM_WHERE} ORDER BY t.id LIMIT $5 OFFSET $6`, [...filters, limit, offset]);
+  const count = await db.query<{ c: number }>(`SELECT count(*)::int AS c FROM directory_taxonomy_term t ${TERM_WHERE}`, filters);
+  return { items: rows.map((r) => termJson(r)), total: count.rows[0]!.c };
 }
 
 export async function readTaxonomyTerm(db: Db, id: string): Promise<OrukTaxonomyTerm | undefined> {

@@ -3,7 +3,9 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
 import type { OrukService } from '../../src/directory/oruk-types.ts';
-import { NEEDS_TAXONOMY_ID, needTermId } from '../../src/directory/taxonomy.ts';
+import { upsertTaxonomyTerm } from '../../src/directory/queries.ts';
+import { NEEDS_TAXONOMY_ID, needTermId, stableId } from '../../src/directory/taxonomy.ts';
+import { withTransaction } from '../../src/db/transaction.ts';
 import { testApp } from '../support/app.ts';
 import { freshDatabase } from '../support/database.ts';
 import { aDirectoryService } from '../support/directory-factories.ts';
@@ -107,6 +109,45 @@ test('taxonomies and taxonomy terms list and validate', async () => {
   const term = await get(`/api/oruk/taxonomy_terms/${needTermId('carers')}`);
   assert.equal(validationProblems(orukValidators.taxonomyTerm, term.body), 'ok');
   assert.equal(term.body.name, 'Carers');
+  const searched = await get('/api/oruk/taxonomies?search=delivery');
+  assert.deepEqual(searched.body.contents!.map((t) => t.name), ['Signpost delivery methods']);
+});
+
+test('taxonomy terms filter by parent_id, top_only and search', async () => {
+  const [FEED_TAXONOMY, PARENT, CHILD_1, CHILD_2] = ['feed-taxonomy', 'feed-parent', 'feed-child-1', 'feed-child-2'].map((key) => stableId(key));
+  await withTransaction(database.pool, async (tx) => {
+    await upsertTaxonomyTerm(tx, { id: PARENT, name: 'Feed advice', taxonomy_id: FEED_TAXONOMY, taxonomy: 'Feed taxonomy' });
+    await upsertTaxonomyTerm(tx, { id: CHILD_1, name: 'Feed debt advice', parent_id: PARENT, taxonomy_id: FEED_TAXONOMY });
+    await upsertTaxonomyTerm(tx, { id: CHILD_2, name: 'Feed benefits advice', parent_id: PARENT, taxonomy_id: FEED_TAXONOMY });
+  });
+  const children = await get(`/api/oruk/taxonomy_terms?parent_id=${PARENT}`);
+  assert.equal(validationProblems(orukValidators.taxonomyTermList, children.body), 'ok');
+  assert.deepEqual(children.body.contents!.map((t) => t.id), [CHILD_1, CHILD_2].sort());
+  const top = await get(`/api/oruk/taxonomy_terms?taxonomy_id=${FEED_TAXONOMY}&top_only=true`);
+  assert.deepEqual(top.body.contents!.map((t) => t.id), [PARENT]);
+  const allTop = await get('/api/oruk/taxonomy_terms?top_only=true&per_page=100');
+  assert.ok(allTop.body.contents!.every((t) => !t.parent_id));
+  assert.ok(allTop.body.contents!.some((t) => t.id === needTermId('carers')));
+  const searched = await get('/api/oruk/taxonomy_terms?search=debt');
+  assert.deepEqual(searched.body.contents!.map((t) => t.name).sort(), ['Feed debt advice', 'Money and debt']);
+  for (const url of ['/api/oruk/taxonomy_terms?top_only=yes', `/api/oruk/taxonomy_terms?top_only=true&parent_id=${PARENT}`,
+    '/api/oruk/taxonomy_terms?vocabulary=esd']) {
+    assert.equal((await get(url)).status, 400, url);
+  }
+});
+
+test('format=ndjson gives every result, one JSON object a line, without pages', async () => {
+  const res = await app.inject('/api/oruk/services?format=ndjson');
+  assert.equal(res.statusCode, 200);
+  assert.match(String(res.headers['content-type']), /application\/x-ndjson/);
+  const lines = res.body.trimEnd().split('\n').map((line) => JSON.parse(line) as { id: string; name: string });
+  assert.deepEqual(lines.map((s) => s.name).sort(), ['City Debt Advice', 'Headingley Walking Group']);
+  const asPage = { total_items: 2, total_pages: 1, page_number: 1, size: 2, first_page: true, last_page: true, empty: false, contents: lines };
+  assert.equal(validationProblems(orukValidators.serviceList, asPage), 'ok');
+  const terms = await app.inject(`/api/oruk/taxonomy_terms?format=ndjson&taxonomy_id=${NEEDS_TAXONOMY_ID}`);
+  assert.equal(terms.body.trimEnd().split('\n').length, 16);
+  assert.equal((await get('/api/oruk/services?format=json')).body.page_number, 1);
+  for (const url of ['/api/oruk/services?format=xml', '/api/oruk/services?format=ndjson&page=2']) assert.equal((await get(url)).status, 400, url);
 });
 
 test('service at locations filter by postcode and proximity, nearest first, and validate', async () => {
@@ -115,8 +156,21 @@ test('service at locations filter by postcode and proximity, nearest first, and 
   assert.deepEqual(all.body.contents!.map((s) => (s.service as { name: string }).name), ['Headingley Walking Group', 'City Debt Advice']);
   const close = await get('/api/oruk/service_at_locations?postcode=LS6%203AB&proximity=1000');
   assert.deepEqual(close.body.contents!.map((s) => (s.service as { name: string }).name), ['Headingley Walking Group']);
-  const one = await get(`/api/oruk/service_at_locations/${close.body.contents![0]!.id}`);
-  assert.equal(validationProblems(orukValidators.serviceAtLocation, one.body), 'ok');
+  assert.equal(close.body.contents![0]!.service_id, near.id);
+});
+
+test('one service at location is its service, fully nested, holding only that pair (the schema the ORUK OpenAPI names)', async () => {
+  const pairs = (await get('/api/oruk/service_at_locations?postcode=LS6%203AB&proximity=1000')).body.contents!;
+  const pairId = pairs[0]!.id as string;
+  const one = await get(`/api/oruk/service_at_locations/${pairId}`);
+  assert.equal(one.status, 200);
+  assert.equal(validationProblems(orukValidators.service, one.body), 'ok');
+  const body = one.body as unknown as OrukService;
+  assert.equal(body.id, near.id);
+  assert.deepEqual(body.service_at_locations!.map((sal) => sal.id), [pairId]);
+  assert.equal(body.service_at_locations![0]!.location!.addresses![0]!.postal_code, 'LS6 3AB');
+  assert.equal(body.schedules![0]!.byday, 'TU');
+  assert.equal((await get('/api/oruk/service_at_locations/no-such-pair')).status, 404);
 });
 
 test('organizations list and show with their services, and validate', async () => {
@@ -125,6 +179,24 @@ test('organizations list and show with their services, and validate', async () =
   const one = await get(`/api/oruk/organizations/${near.organization_id}`);
   assert.equal(validationProblems(orukValidators.organization, one.body), 'ok');
   assert.deepEqual((one.body.services as Array<{ name: string }>).map((s) => s.name), ['Headingley Walking Group']);
+  assert.equal((one.body.services as Array<Record<string, unknown>>)[0]!.schedules, undefined);
+  const fullService = await get(`/api/oruk/organizations/${near.organization_id}?full_service=true`);
+  assert.equal(validationProblems(orukValidators.organization, fullService.body), 'ok');
+  const nested = (fullService.body.services as OrukService[])[0]!;
+  assert.equal(validationProblems(orukValidators.service, nested), 'ok');
+  assert.equal(nested.schedules![0]!.byday, 'TU');
+
+  const name = (await get(`/api/oruk/organizations/${far.organization_id}`)).body.name as string;
+  const searched = await get(`/api/oruk/organizations?search=${encodeURIComponent(name)}`);
+  assert.ok(searched.body.contents!.some((o) => o.id === far.organization_id));
+  assert.equal(searched.body.contents![0]!.services, undefined);
+  const withServices = await get(`/api/oruk/organizations?full=true&search=${encodeURIComponent(name)}`);
+  assert.equal(validationProblems(orukValidators.organizationList, withServices.body), 'ok');
+  assert.ok((withServices.body.contents!.find((o) => o.id === far.organization_id)!.services as unknown[]).length >= 1);
+  const withFull = await get(`/api/oruk/organizations?full_service=true&search=${encodeURIComponent(name)}`);
+  const services = withFull.body.contents!.find((o) => o.id === far.organization_id)!.services as OrukService[];
+  assert.ok(Array.isArray(services[0]!.schedules));
+  assert.equal((await get(`/api/oruk/organizations/${far.organization_id}?full=true`)).status, 400);
 });
 
 test('unknown parameters and bad values get a 400 JSON message and nothing else', async () => {
@@ -132,7 +204,8 @@ test('unknown parameters and bad values get a 400 JSON message and nothing else'
     '/api/oruk/services?colour=blue', '/api/oruk/services?page=0', '/api/oruk/services?per_page=1000', '/api/oruk/services?full=maybe',
     '/api/oruk/services?modified_after=yesterday', '/api/oruk/services?day=Funday', '/api/oruk/services?start_time=25:00',
     '/api/oruk/services?page=1&page=2', '/api/oruk/service_at_locations?postcode=nonsense', '/api/oruk/service_at_locations?proximity=100',
-    '/api/oruk/taxonomies?search=x', `/api/oruk/services/${near.id}?full=true`,
+    '/api/oruk/taxonomies?vocabulary=x', `/api/oruk/services/${near.id}?full=true`, `/api/oruk/service_at_locations/x?full=true`,
+    '/api/oruk/organizations?full_service=maybe',
   ]) {
     const res = await get(url);
     assert.equal(res.status, 400, url);

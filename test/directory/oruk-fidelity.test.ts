@@ -7,6 +7,7 @@ import type { Database } from '../../src/db/database.ts';
 import { exportHsdsCsv, exportOruk } from '../../src/directory/export.ts';
 import { importServices, readHsdsCsv, readOrukSource } from '../../src/directory/import.ts';
 import { parseCsv } from '../../src/geo/csv.ts';
+import { testApp } from '../support/app.ts';
 import { freshDatabase } from '../support/database.ts';
 import { openReferralDir, orukValidators, validationProblems } from '../support/oruk-schemas.ts';
 
@@ -168,4 +169,27 @@ test('a location keeps all its addresses, physical, postal and virtual, through 
     assert.equal(changed.changed.length, 1);
     assert.equal((await exportOruk(first.pool)).contents[0]!.service_at_locations![0]!.location!.addresses!.length, 1);
   });
+});
+
+test('the API serves the kept objects where HSDS puts them, and stays valid', async () => {
+  const database = await freshDatabase();
+  const app = await testApp(database);
+  try {
+    await importServices(database.pool, await readOrukSource(path.join(openReferralDir, 'hsds-3.0/examples/service_full.json')), { sourceFeed: 'sample' });
+    const original = JSON.parse(readFileSync(path.join(openReferralDir, 'hsds-3.0/examples/service_full.json'), 'utf8'));
+    const service = (await app.inject(`/api/oruk/services/${original.id}`)).json();
+    assert.equal(validationProblems(orukValidators.service, service), 'ok');
+    assert.deepEqual(service.service_areas.map((a: { id: string }) => a.id), original.service_areas.map((a: { id: string }) => a.id));
+    assert.deepEqual(service.funding.map((f: { source: string }) => f.source), original.funding.map((f: { source: string }) => f.source));
+    assert.equal(service.program.name, original.program.name);
+    assert.equal(service.required_documents[0].document, original.required_documents[0].document);
+    const organization = (await app.inject(`/api/oruk/organizations/${original.organization.id}`)).json();
+    assert.equal(validationProblems(orukValidators.organization, organization), 'ok');
+    assert.deepEqual(organization.organization_identifiers.map((x: { identifier: string }) => x.identifier), ['1234567']);
+    assert.deepEqual(organization.programs.map((p: { id: string }) => p.id), [original.program.id]);
+    assert.deepEqual(organization.funding.map((f: { id: string }) => f.id), [original.funding[0].id]);
+  } finally {
+    await app.close();
+    await database.close();
+  }
 });
