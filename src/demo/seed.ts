@@ -5,6 +5,7 @@ import { directorySeeder } from '../directory/seed.ts';
 import { referralsSeeder } from '../referrals/demo.ts';
 import { socialPrescribingSeeder } from '../plans/demo.ts';
 import { remindersSeeder } from '../reminders/demo.ts';
+import { reportingSeeder } from '../reporting/demo.ts';
 import { outcomesSeeder } from '../outcomes/demo.ts';
 import { DemoRandom } from './random.ts';
 
@@ -39,6 +40,8 @@ demoSeeders.push(referralsSeeder);
 demoSeeders.push(socialPrescribingSeeder);
 demoSeeders.push(outcomesSeeder);
 demoSeeders.push(remindersSeeder);
+// Last: the reports are built from what every other seeder made.
+demoSeeders.push(reportingSeeder);
 
 export async function isSeeded(database: Database): Promise<boolean> {
   const { rows } = await database.pool.query('SELECT 1 FROM installation_fact WHERE key = $1', [DEMO_MARKER]);
