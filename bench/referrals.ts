@@ -7,7 +7,6 @@
 //   npm run bench -- referrals [scale] [pglite-scale]     (defaults 1 and 0.25)
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import autocannon from 'autocannon';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../src/config.ts';
 import type { Database } from '../src/db/database.ts';
@@ -22,6 +21,7 @@ import { testRangeNhsNumbers } from '../src/referrals/nhs-number.ts';
 import * as referrals from '../src/referrals/service.ts';
 import { buildApp } from '../src/server.ts';
 import { onEachBackend } from './_backends.ts';
+import { cannon, reportLine, type Run } from './_load.ts';
 
 const scale = Number(process.argv[2] ?? 1);
 const pgliteScale = Number(process.argv[3] ?? 0.25);
@@ -31,11 +31,6 @@ const REFERRALS_PER_PERSON = 1.5;
 const CASELOAD = 400;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 10;
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 async function insertReturningId(db: Database, sql: string, values: unknown[]): Promise<string> {
   const { rows } = await db.pool.query<{ id: string }>(sql, values);
@@ -86,31 +81,6 @@ async function load(db: Database, factor: number): Promise<World> {
   return { tenantId, worker: actor(workerId, ['link_worker'], null), referrer: actor(referrerId, ['referrer'], first!.practiceIds[0]!), referralId: mine.referrals[0]!.id, people, referrals: total };
 }
 
-interface Run { label: string; requests: number; seconds: number; latencies: number[]; statuses: Map<number, number> }
-
-async function cannon(label: string, url: string, options: Partial<autocannon.Options> & { expect: number }): Promise<Run> {
-  const latencies: number[] = [];
-  const statuses = new Map<number, number>();
-  const started = performance.now();
-  await new Promise<void>((resolve, reject) => {
-    const instance = autocannon({ url, connections: CONNECTIONS, duration: SECONDS, ...options }, (error) => (error ? reject(error) : resolve()));
-    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-      latencies.push(responseTime);
-      statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1);
-    });
-  });
-  const run = { label, requests: latencies.length, seconds: (performance.now() - started) / 1000, latencies, statuses };
-  const wrong = [...statuses].filter(([s]) => s !== options.expect);
-  if (wrong.length) console.log(`  ! ${label}: unexpected statuses ${wrong.map(([s, n]) => `${s} x${n}`).join(', ')}`);
-  return run;
-}
-
-function report(backend: string, run: Run) {
-  const sorted = [...run.latencies].sort((a, b) => a - b);
-  console.log(`${backend.padEnd(10)} ${run.label.padEnd(36)} ${String(run.requests).padStart(6)} req  ${(run.requests / run.seconds).toFixed(0).padStart(6)} req/s  `
-    + `p50 ${percentile(sorted, 50).toFixed(1).padStart(6)} ms  p95 ${percentile(sorted, 95).toFixed(1).padStart(6)} ms`);
-}
-
 async function benchApp(db: Database): Promise<{ app: FastifyInstance; url: string }> {
   const config = loadConfig({ SIGNPOST_DEMO: 'false', SESSION_SECRET: 'bench-secret-that-is-long-enough-for-cookies-12', LOG_LEVEL: 'silent', SIGNPOST_WORKER: 'false' });
   const app = await buildApp({ config, database: db });
@@ -158,26 +128,20 @@ async function run(backend: string, db: Database, factor: number) {
         consent: { consentToRefer: 'yes', consentToShare: 'yes' },
       }));
     }
+    const load = { connections: CONNECTIONS, seconds: SECONDS };
     const results: Run[] = [];
-    results.push(await cannon('bare route, one indexed select', `${url}/bench/bare?tenant=${world.tenantId}&id=${world.referralId}`, { expect: 200 }));
-    results.push(await cannon(`caseload page (${rows} open, ${listed} shown)`, `${url}/caseload`, { headers: { cookie: workerCookie }, expect: 200 }));
-    let next = 0;
+    results.push(await cannon('bare route, one indexed select', `${url}/bench/bare?tenant=${world.tenantId}&id=${world.referralId}`, load));
+    results.push(await cannon(`caseload page (${rows} open, ${listed} shown)`, `${url}/caseload`, { ...load, headers: { cookie: workerCookie } }));
     results.push(await cannon('intake POST (check answers -> saved)', url, {
-      amount: intakeCount, expect: 303,
-      requests: [{
-        method: 'POST',
-        setupRequest: (request: autocannon.Request) => {
-          const draft = drafts[next++ % drafts.length];
-          return {
-            ...request, path: `/referrals/new/${draft}/check`,
-            headers: { ...request.headers, cookie: `${referrerCookie}; ${csrfCookie}`, 'content-type': 'application/x-www-form-urlencoded' },
-            body: `_csrf=${encodeURIComponent(token)}`,
-          };
-        },
-      }],
+      ...load, amount: intakeCount, expect: 303,
+      requests: drafts.map((draft) => ({
+        method: 'POST' as const, path: `/referrals/new/${draft}/check`,
+        headers: { cookie: `${referrerCookie}; ${csrfCookie}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: `_csrf=${encodeURIComponent(token)}`,
+      })),
     }));
     console.log('');
-    for (const r of results) report(backend, r);
+    for (const r of results) reportLine(backend, r);
     const { rows: audit } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_event WHERE tenant_id = $1 AND action = 'referral.create'`, [world.tenantId]);
     console.log(`${backend.padEnd(10)} audit events for created referrals: ${audit[0]!.n}`);
   } finally {
