@@ -582,8 +582,10 @@ export async function triageQueue(pool: pg.Pool, actor: Actor, context: RequestC
   requireLead(actor);
   return withTenant(pool, actor.tenantId, async (tx) => {
     const rows = await q.triageQueue(tx, actor.tenantId);
+    // Referrals waiting past the first-contact target before anyone is allocated show it here.
+    const reminders = await remindersFor(tx, actor.tenantId, rows.map((r) => r.id), localDate(new Date()));
     await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'triage.view', entityType: 'referral', reason: `${rows.length} referrals listed`, requestId: context.requestId });
-    return rows;
+    return rows.map((row) => ({ ...row, reminders: reminders.get(row.id) ?? [] }));
   });
 }
 

@@ -162,6 +162,28 @@ test('the caseload shows a reminder count and a marker on each affected row, and
   }
 });
 
+test('a referral nobody has been allocated yet shows its waiting reminder on the triage page, and only there until it is allocated', async () => {
+  const team = await aSocialPrescribingTeam(database);
+  const { referralId: waiting } = await aReferral(database, team.lead, { person: { givenName: 'Wren', familyName: 'Waiting' } });
+  await aReferral(database, team.lead, { person: { givenName: 'Nell', familyName: 'Newcomer' } });
+  // Back-date one referral past the 10 working-day target; the other arrived today.
+  await database.pool.query(`UPDATE referral SET received_at = received_at - interval '20 days' WHERE id = $1`, [waiting]);
+  await scan(team.lead, new TestClock(new Date()));
+  assert.deepEqual((await openReminders(waiting)).map((r) => r.kind), ['waiting']);
+
+  const app = await testApp(database);
+  try {
+    const cookies = await signInAs(app, database, team.lead);
+    const page = await app.inject({ url: '/triage', cookies });
+    assert.equal(page.statusCode, 200);
+    const rows = page.body.split('<tr class="nhsuk-table__row">');
+    assert.match(rows.find((r) => r.includes('Wren Waiting'))!, /data-reminder="waiting">Waiting past target for first contact/);
+    assert.doesNotMatch(rows.find((r) => r.includes('Nell Newcomer'))!, /data-reminder=/);
+  } finally {
+    await app.close();
+  }
+});
+
 test('the reminder scan is a weekday tenant scan: the worker runs it once per tenant at 7am and reminders follow', async () => {
   const team = await aSocialPrescribingTeam(database);
   const { referralId } = await aReferral(database, team.lead);
