@@ -3,6 +3,7 @@ import type {
   OrukAddress, OrukAttribute, OrukContact, OrukCostOption, OrukFunding, OrukLanguage, OrukLocation, OrukOrganization, OrukPhone,
   OrukProgram, OrukSchedule, OrukService, OrukServiceAtLocation, OrukTaxonomy, OrukTaxonomyTerm,
 } from './oruk-types.ts';
+import { lgaAttributeId, lgaServiceTypesForTerm, lgaTermId } from './taxonomy.ts';
 
 // Every statement of the directory's records (not search: see search-queries.ts).
 
@@ -242,6 +243,16 @@ export async function writeService(db: Db, service: OrukService, options: { sour
        ON CONFLICT (id) DO UPDATE SET link_id = EXCLUDED.link_id, link_type = EXCLUDED.link_type, link_entity = 'service',
          taxonomy_term_id = EXCLUDED.taxonomy_term_id, value = EXCLUDED.value`,
       [a.id, service.id, a.link_type ?? null, termId, a.value ?? null]);
+  }
+  // Each need also tags the service with the LGA service types it maps to, so ORUK consumers that
+  // filter by the LGA Service list find it. Same id every time: re-importing our export changes nothing.
+  for (const a of service.attributes ?? []) {
+    for (const type of lgaServiceTypesForTerm(a.taxonomy_term?.id ?? a.taxonomy_term_id ?? '')) {
+      await db.query(
+        `INSERT INTO directory_attribute (id, link_id, link_type, link_entity, taxonomy_term_id) VALUES ($1, $2, 'service_type', 'service', $3)
+         ON CONFLICT (id) DO NOTHING`,
+        [lgaAttributeId(service.id, type.code), service.id, lgaTermId(type.code)]);
+    }
   }
   await refreshSearch(db, [service.id]);
 }

@@ -10,6 +10,8 @@ export function stableId(key: string): string {
 export const NEEDS_TAXONOMY_ID = stableId('signpost:taxonomy:needs');
 export const DELIVERY_TAXONOMY_ID = stableId('signpost:taxonomy:delivery');
 export const CAPACITY_TAXONOMY_ID = stableId('signpost:taxonomy:capacity');
+/** The LGA (esd) Service list: the service types our needs map to (migration 0029). */
+export const LGA_TAXONOMY_ID = stableId('signpost:taxonomy:lga-services');
 
 export const DELIVERY_METHODS = [
   { code: 'in-person', label: 'In person' },
@@ -28,6 +30,22 @@ export type Capacity = (typeof CAPACITIES)[number]['code'];
 export const needTermId = (code: string) => stableId(`signpost:needs:${code}`);
 export const deliveryTermId = (code: string) => stableId(`signpost:delivery:${code}`);
 export const capacityTermId = (capacity: Capacity) => stableId(`signpost:capacity:${CAPACITIES.find((c) => c.code === capacity)!.term}`);
+
+export const lgaTermId = (code: string) => stableId(`signpost:lga-service:${code}`);
+export const lgaTermUri = (code: string) => `http://id.esd.org.uk/service/${code}`;
+/** The attribute linking a service to an LGA service type its needs map to: one per service and code. */
+export const lgaAttributeId = (serviceId: string, code: string) => stableId(`signpost:lga-attribute:${serviceId}:${code}`);
+
+/** Every LGA service type some need maps to, once each. */
+export const LGA_SERVICE_TYPES: ReadonlyArray<{ code: string; label: string }> = [
+  ...new Map(NEEDS.flatMap((need) => need.lga ?? []).map((t) => [t.code, t])).values(),
+];
+
+/** The LGA service types a service tagged with this need term provides (none for other terms). */
+export function lgaServiceTypesForTerm(termId: string) {
+  const code = needCodeForTerm(termId);
+  return NEEDS.find((need) => need.code === code)?.lga ?? [];
+}
 
 export function needCodeForTerm(termId: string): string | undefined {
   return NEEDS.find((need) => needTermId(need.code) === termId)?.code;

@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
 import type { OrukService } from '../../src/directory/oruk-types.ts';
 import { upsertTaxonomyTerm } from '../../src/directory/queries.ts';
-import { NEEDS_TAXONOMY_ID, needTermId, stableId } from '../../src/directory/taxonomy.ts';
+import { NEEDS } from '../../src/directory/needs.ts';
+import { LGA_SERVICE_TYPES, LGA_TAXONOMY_ID, lgaTermId, NEEDS_TAXONOMY_ID, needTermId, stableId } from '../../src/directory/taxonomy.ts';
 import { withTransaction } from '../../src/db/transaction.ts';
 import { testApp } from '../support/app.ts';
 import { freshDatabase } from '../support/database.ts';
@@ -129,11 +130,34 @@ test('taxonomy terms filter by parent_id, top_only and search', async () => {
   assert.ok(allTop.body.contents!.every((t) => !t.parent_id));
   assert.ok(allTop.body.contents!.some((t) => t.id === needTermId('carers')));
   const searched = await get('/api/oruk/taxonomy_terms?search=debt');
-  assert.deepEqual(searched.body.contents!.map((t) => t.name).sort(), ['Feed debt advice', 'Money and debt']);
+  assert.deepEqual(searched.body.contents!.map((t) => t.name).sort(), ['Debt counselling', 'Feed debt advice', 'Money and debt']);
   for (const url of ['/api/oruk/taxonomy_terms?top_only=yes', `/api/oruk/taxonomy_terms?top_only=true&parent_id=${PARENT}`,
     '/api/oruk/taxonomy_terms?vocabulary=esd']) {
     assert.equal((await get(url)).status, 400, url);
   }
+});
+
+test('needs map to LGA service types: a second taxonomy, carried by each service and usable as a filter', async () => {
+  const terms = await get(`/api/oruk/taxonomy_terms?taxonomy_id=${LGA_TAXONOMY_ID}&per_page=100`);
+  assert.equal(validationProblems(orukValidators.taxonomyTermList, terms.body), 'ok');
+  assert.deepEqual(terms.body.contents!.map((t) => [t.code, t.name, t.term_uri]).sort(),
+    LGA_SERVICE_TYPES.map((t) => [t.code, t.label, `http://id.esd.org.uk/service/${t.code}`]).sort());
+  for (const need of NEEDS) {
+    for (const type of need.lga ?? []) assert.ok(LGA_SERVICE_TYPES.some((t) => t.code === type.code && t.label === type.label), need.code);
+  }
+  assert.equal((await get(`/api/oruk/taxonomies/${LGA_TAXONOMY_ID}`)).body.uri, 'http://id.esd.org.uk/list/services');
+
+  const service = (await get(`/api/oruk/services/${near.id}`)).body as unknown as OrukService;
+  assert.equal(validationProblems(orukValidators.service, service), 'ok');
+  const lga = service.attributes!.filter((a) => a.taxonomy_term?.taxonomy_id === LGA_TAXONOMY_ID).map((a) => a.taxonomy_term!.code).sort();
+  assert.deepEqual(lga, ['241', '297', '885']);
+
+  const byTerm = await get(`/api/oruk/services?taxonomy_term_id=${lgaTermId('651')}`);
+  assert.deepEqual(byTerm.body.contents!.map((s) => s.name), ['City Debt Advice']);
+  const byTaxonomy = await get(`/api/oruk/services?taxonomy_id=${LGA_TAXONOMY_ID}`);
+  assert.equal(byTaxonomy.body.total_items, 2);
+  const pairs = await get(`/api/oruk/service_at_locations?taxonomy_term_id=${lgaTermId('885')}`);
+  assert.deepEqual(pairs.body.contents!.map((p) => (p.service as { name: string }).name), ['Headingley Walking Group']);
 });
 
 test('format=ndjson gives every result, one JSON object a line, without pages', async () => {
