@@ -3,13 +3,13 @@ import { MigrationError } from './db/migrate.ts';
 import { parseCommandArgs, UsageError, type Command } from './cli/command.ts';
 import { migrateCommand, seedCommand, serveCommand } from './cli/core-commands.ts';
 import { auditVerifyCommand, tenantAddCommand, userAddCommand } from './identity/commands.ts';
-import { workerCommand } from './jobs/commands.ts';
+import { jobsCommand, workerCommand } from './jobs/commands.ts';
 import { directoryCommands } from './directory/commands.ts';
 
 /** Every `signpost` command; areas add theirs here. */
 const commands: Command[] = [serveCommand, migrateCommand, seedCommand];
 commands.push(tenantAddCommand, userAddCommand, auditVerifyCommand);
-commands.push(workerCommand);
+commands.push(workerCommand, jobsCommand);
 commands.push(...directoryCommands);
 
 function overview(): string {

@@ -114,19 +114,30 @@ export async function countJobsByState(db: Db, tenantId: string): Promise<Record
 }
 
 /** Puts a dead or cancelled job back in the queue with a fresh set of attempts. */
-export async function requeueJob(db: Db, tenantId: string, id: number): Promise<boolean> {
+export async function requeueJob(db: Db, tenantId: string | null, id: number): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE job SET state = 'queued', attempts = 0, run_at = now(), finished_at = NULL, updated_at = now()
-      WHERE tenant_id = $1 AND id = $2 AND state IN ('dead', 'cancelled')`, [tenantId, id]);
+      WHERE tenant_id IS NOT DISTINCT FROM $1 AND id = $2 AND state IN ('dead', 'cancelled')`, [tenantId, id]);
   return rowCount === 1;
 }
 
 /** Cancels a job that has not started (or is waiting to retry, or dead). */
-export async function cancelJob(db: Db, tenantId: string, id: number): Promise<boolean> {
+export async function cancelJob(db: Db, tenantId: string | null, id: number): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE job SET state = 'cancelled', finished_at = now(), updated_at = now()
-      WHERE tenant_id = $1 AND id = $2 AND state IN ('queued', 'dead')`, [tenantId, id]);
+      WHERE tenant_id IS NOT DISTINCT FROM $1 AND id = $2 AND state IN ('queued', 'dead')`, [tenantId, id]);
   return rowCount === 1;
+}
+
+/**
+ * Jobs of the whole installation for its operator (the command line, outside row-level security):
+ * `system` limits them to jobs that belong to no tenant (schedules, fan-outs, feed imports).
+ */
+export async function listInstallationJobs(db: Db, state: JobState, systemOnly: boolean, limit: number): Promise<JobRow[]> {
+  const { rows } = await db.query<JobRow>(
+    `SELECT ${JOB_COLUMNS} FROM job WHERE state = $1 AND (NOT $2::boolean OR tenant_id IS NULL)
+      ORDER BY updated_at DESC, id DESC LIMIT $3`, [state, systemOnly, limit]);
+  return rows;
 }
 
 export function nextCronTime(cron: string, timeZone: string, after: Date): Date {

@@ -60,19 +60,32 @@ export async function jobsOverview(db: Db, actor: Actor, state: q.JobState): Pro
   return { state, counts, jobs };
 }
 
-/** Puts a dead or cancelled job back in the queue with a fresh set of attempts. */
-export async function retryJob(db: Db, actor: Actor, jobId: number): Promise<void> {
-  const job = await q.findJob(db, jobId);
-  if (!job || job.tenantId !== actor.tenantId) throw new NotFound('job');
-  if (!(await q.requeueJob(db, actor.tenantId, jobId))) {
+/**
+ * Puts a dead or cancelled job back in the queue with a fresh set of attempts. A tenant's admin
+ * passes their tenant; the installation's operator (command line) passes 'installation' and may
+ * act on any job, including system jobs that belong to no tenant.
+ */
+export async function retryJob(db: Db, who: Actor | 'installation', jobId: number): Promise<void> {
+  const job = await jobFor(db, who, jobId);
+  if (!(await q.requeueJob(db, job.tenantId, jobId))) {
     throw new RuleBroken(`Only a dead or cancelled job can be retried; this one is ${job.state}.`);
   }
 }
 
-export async function cancelJob(db: Db, actor: Actor, jobId: number): Promise<void> {
-  const job = await q.findJob(db, jobId);
-  if (!job || job.tenantId !== actor.tenantId) throw new NotFound('job');
-  if (!(await q.cancelJob(db, actor.tenantId, jobId))) {
+export async function cancelJob(db: Db, who: Actor | 'installation', jobId: number): Promise<void> {
+  const job = await jobFor(db, who, jobId);
+  if (!(await q.cancelJob(db, job.tenantId, jobId))) {
     throw new RuleBroken(`Only a waiting or dead job can be cancelled; this one is ${job.state}.`);
   }
+}
+
+async function jobFor(db: Db, who: Actor | 'installation', jobId: number): Promise<q.JobRow> {
+  const job = await q.findJob(db, jobId);
+  if (!job || (who !== 'installation' && job.tenantId !== who.tenantId)) throw new NotFound('job');
+  return job;
+}
+
+/** The installation's jobs in one state for its operator, newest first; `systemOnly` keeps tenant-less ones. */
+export function installationJobs(db: Db, state: q.JobState, systemOnly: boolean): Promise<q.JobRow[]> {
+  return q.listInstallationJobs(db, state, systemOnly, 100);
 }
