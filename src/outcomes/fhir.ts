@@ -1,4 +1,5 @@
-import { INSTRUMENTS, TIMEPOINT_LABELS, type InstrumentCode, type Timepoint } from './instruments.ts';
+import { INSTRUMENTS, TIMEPOINT_LABELS } from './instruments.ts';
+import type { AdministrationRow } from './queries.ts';
 import { ons4Band } from './scoring.ts';
 
 // FHIR R4 shapes for one outcome administration: the answers as a QuestionnaireResponse and the
@@ -6,19 +7,8 @@ import { ons4Band } from './scoring.ts';
 // codes for these instruments, so none are used: measures are named in `code.text` only. The one
 // coded value, the observation category "survey", is FHIR's own code system.
 
-export interface AdministrationForFhir {
-  id: string;
-  personId: string;
-  instrument: InstrumentCode;
-  timepoint: Timepoint;
-  completedAt: Date;
-  completedBy: string | null;
-  completedByName: string | null;
-  mode: 'with_link_worker' | 'self_completed';
-  rawScore: number | null;
-  metricScore: number | null;
-  answers: Record<string, number>;
-}
+export type AdministrationForFhir = Pick<AdministrationRow,
+  'id' | 'personId' | 'instrument' | 'timepoint' | 'completedAt' | 'completedBy' | 'completedByName' | 'mode' | 'rawScore' | 'metricScore' | 'answers'>;
 
 type Json = Record<string, unknown>;
 

@@ -24,18 +24,7 @@ const COLUMNS = `a.id, a.referral_id AS "referralId", a.person_id AS "personId",
   a.completed_by AS "completedBy", u.name AS "completedByName", a.mode, a.raw_score AS "rawScore", a.metric_score::float8 AS "metricScore",
   a.answers, a.created_at AS "createdAt"`;
 
-export interface NewAdministration {
-  referralId: string;
-  personId: string;
-  instrument: InstrumentCode;
-  timepoint: Timepoint;
-  completedAt: Date;
-  completedBy: string | null;
-  mode: Mode;
-  rawScore: number | null;
-  metricScore: number | null;
-  answers: Record<string, number>;
-}
+export type NewAdministration = Omit<AdministrationRow, 'id' | 'completedByName' | 'createdAt'>;
 
 /** Inserts one administration; undefined when the referral already has this baseline or discharge. */
 export async function insertAdministration(db: Db, tenantId: string, a: NewAdministration): Promise<string | undefined> {

@@ -199,30 +199,30 @@ export type LinkState =
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,100}$/;
 
-async function findLink(pool: pg.Pool, token: string): Promise<{ tenantId: string; tokenHash: string } | undefined> {
-  if (!TOKEN_SHAPE.test(token)) return undefined;
+type OpenLink = { tx: Db; tenantId: string; link: q.LinkRow; shown: LinkState & { state: 'open' } };
+
+/**
+ * Finds the link a token names and, if it is still open, runs `work` with it locked in its tenant's
+ * transaction. An unknown, used or expired token never reaches `work`.
+ */
+async function withOpenLink<T>(pool: pg.Pool, token: string, now: Date, work: (open: OpenLink) => Promise<T>): Promise<T | LinkState> {
+  if (!TOKEN_SHAPE.test(token)) return { state: 'unknown' };
   const tokenHash = hashToken(token);
   const tenantId = await withTenant(pool, null, (tx) => q.linkTenant(tx, tokenHash));
-  return tenantId ? { tenantId, tokenHash } : undefined;
-}
-
-function stateOf(link: q.LinkRow, now: Date): 'used' | 'expired' | 'open' {
-  if (link.usedAt) return 'used';
-  if (link.expiresAt.getTime() <= now.getTime()) return 'expired';
-  return 'open';
+  if (!tenantId) return { state: 'unknown' };
+  return withTenant(pool, tenantId, async (tx) => {
+    const link = await q.findLinkForUpdate(tx, tenantId, tokenHash);
+    if (!link) return { state: 'unknown' as const };
+    if (link.usedAt) return { state: 'used' as const };
+    if (link.expiresAt.getTime() <= now.getTime()) return { state: 'expired' as const };
+    const shown = { state: 'open' as const, instrument: link.instrument, timepoint: link.timepoint, serviceName: await q.tenantName(tx, tenantId), expiresAt: link.expiresAt };
+    return work({ tx, tenantId, link, shown });
+  });
 }
 
 /** What the public page may show for a token: nothing about anyone, only the measure to answer. */
 export async function openOutcomeLink(pool: pg.Pool, token: string, now = new Date()): Promise<LinkState> {
-  const found = await findLink(pool, token);
-  if (!found) return { state: 'unknown' };
-  return withTenant(pool, found.tenantId, async (tx) => {
-    const link = await q.findLinkForUpdate(tx, found.tenantId, found.tokenHash);
-    if (!link) return { state: 'unknown' };
-    const state = stateOf(link, now);
-    if (state !== 'open') return { state };
-    return { state, instrument: link.instrument, timepoint: link.timepoint, serviceName: await q.tenantName(tx, found.tenantId), expiresAt: link.expiresAt };
-  });
+  return withOpenLink(pool, token, now, async ({ shown }) => shown);
 }
 
 /**
@@ -230,29 +230,23 @@ export async function openOutcomeLink(pool: pg.Pool, token: string, now = new Da
  * is used up in the same transaction. Bad answers are refused (nothing saved, the link stays open).
  */
 export async function completeOutcomeLink(pool: pg.Pool, token: string, form: Record<string, string | undefined>, context: RequestContext = {}, now = new Date()): Promise<LinkState & { administrationId?: string }> {
-  const found = await findLink(pool, token);
-  if (!found) return { state: 'unknown' };
-  return withTenant(pool, found.tenantId, async (tx) => {
-    const link = await q.findLinkForUpdate(tx, found.tenantId, found.tokenHash);
-    if (!link) return { state: 'unknown' };
-    const state = stateOf(link, now);
-    if (state !== 'open') return { state };
+  return withOpenLink(pool, token, now, async ({ tx, tenantId, link, shown }) => {
     const { answers, score } = checkAnswers(link.instrument, form);
     let administrationId: string;
     try {
-      administrationId = await insertChecked(tx, found.tenantId, link.referralId, link.personId, { instrument: link.instrument, timepoint: link.timepoint }, answers, score,
+      administrationId = await insertChecked(tx, tenantId, link.referralId, link.personId, { instrument: link.instrument, timepoint: link.timepoint }, answers, score,
         { completedBy: null, mode: 'self_completed' }, now);
     } catch (error) {
       // Recorded meanwhile with the link worker: say so in the person's words, nothing more.
       if (error instanceof RuleBroken) throw new RuleBroken('Your link worker already has your answers to these questions, so there is nothing more to do. Thank you.', 'form');
       throw error;
     }
-    await q.markLinkUsed(tx, found.tenantId, link.id, administrationId, now);
+    await q.markLinkUsed(tx, tenantId, link.id, administrationId, now);
     await recordAudit(tx, {
-      tenantId: found.tenantId, action: 'outcome.record', entityType: 'outcome_administration', entityId: administrationId,
+      tenantId, action: 'outcome.record', entityType: 'outcome_administration', entityId: administrationId,
       personId: link.personId, reason: `${link.instrument} ${link.timepoint}, self-completed through a link`, requestId: context.requestId,
     });
-    return { state: 'open', instrument: link.instrument, timepoint: link.timepoint, serviceName: await q.tenantName(tx, found.tenantId), expiresAt: link.expiresAt, administrationId };
+    return { ...shown, administrationId };
   });
 }
 
