@@ -98,14 +98,14 @@ export const INSTRUMENTS: Record<InstrumentCode, Instrument> = {
   },
   ons4: {
     code: 'ons4', name: raw.ons4.name, shortName: 'ONS4',
-    instruction: `Answer each question on a scale of 0 to 10, where 0 is "not at all" and 10 is "completely". The first two are about ${raw.ons4.recall.split(' and ')[0]}; the last two about ${raw.ons4.recall.split(' and ')[1]}.`,
+    instruction: 'Answer each question on a scale of 0 to 10, where 0 is "not at all" and 10 is "completely".',
     items: raw.ons4.items.map((i) => ({ id: i.id, text: i.text, options: onsOptions(i.anchors, raw.ons4.scale.min, raw.ons4.scale.max), higherIsBetter: i.higher_is_better })),
     min: raw.ons4.scale.min, max: raw.ons4.scale.max, scoring: 'Each question is reported on its own, 0 to 10; ONS does not add them up.',
     bands: onsBands(), higherTotalIsBetter: null, licence: raw.ons4.licence,
   },
   ucla3: {
     code: 'ucla3', name: raw.ucla3.name, shortName: 'UCLA 3-item loneliness',
-    instruction: 'The next questions are about how you feel about different aspects of your life. For each one, say how often you feel that way.',
+    instruction: 'For each question, choose how often you feel this way.',
     items: raw.ucla3.items.map((i) => ({ id: i.id, text: i.text, options: raw.ucla3.response_options, higherIsBetter: false })),
     min: 1, max: 3, scoring: 'Score 3 to 9; higher means lonelier.', bands: {}, higherTotalIsBetter: false, licence: raw.ucla3.licence,
   },

@@ -65,7 +65,7 @@ export const outcomeRoutes: FastifyPluginAsync = async (app) => {
     })).filter((g) => g.rows.length > 0);
     const linkErrors = errors.filter((e) => e.field.startsWith('link-'));
     return view(reply, status, 'outcomes/views/outcomes.njk', {
-      r: page.referral, groups, canRecord: page.canRecord, values, linkValues,
+      r: page.referral, groups, canRecord: page.canRecord, canSendLink: page.canSendLink, discharged: page.status === 'discharged', values, linkValues,
       ...choiceItems(values),
       link: choiceItems(linkValues),
       saved: saved && { measure: `${INSTRUMENTS[saved.instrument].shortName} ${TIMEPOINT_LABELS[saved.timepoint].toLowerCase()}`, score: outcomes.scoreText(saved) },

@@ -89,7 +89,11 @@ export async function outcomesForReferral(pool: pg.Pool, actor: Actor, referralI
     const administrations = withScores(await q.administrationsOfReferral(tx, actor.tenantId, referralId));
     const links = await q.linksOfReferral(tx, actor.tenantId, referralId);
     await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'outcome.view', entityType: 'referral', entityId: referralId, personId: episode.referral.personId, requestId: context.requestId });
-    return { referral: episode.referral, administrations, links, canRecord: isWorking(episode.referral.status), status: episode.referral.status };
+    return {
+      referral: episode.referral, administrations, links, status: episode.referral.status,
+      // After discharge only a discharge measure may still be recorded, and no link sent.
+      canRecord: isWorking(episode.referral.status) || episode.referral.status === 'discharged', canSendLink: isWorking(episode.referral.status),
+    };
   });
 }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Database } from '../../src/db/database.ts';
 import { withTenant } from '../../src/db/transaction.ts';
+import { dischargeReferral } from '../../src/discharge/service.ts';
 import { completeOutcomeLink, openOutcomeLink, outcomesForReferral, recordAdministration, sendOutcomeLink } from '../../src/outcomes/service.ts';
 import '../../src/outcomes/timeline.ts';
 import { getPerson, personPage, withdrawConsent } from '../../src/referrals/service.ts';
@@ -163,4 +164,17 @@ test('a person who withdrew consent to contact, or chose no email or text, is se
   assert.equal((await sendOutcomeLink(database.pool, team.worker, texter.referralId, { instrument: 'ucla3', timepoint: 'baseline' }, BASE)).channel, 'sms');
   const [sms] = await outcomeLinksSent(database, team.tenantId);
   assert.deepEqual([sms!.channel, sms!.recipient], ['sms', '07700 900456']);
+});
+
+test('after discharge only a discharge measure may be recorded, and no link sent', async () => {
+  const team = await aSocialPrescribingTeam(database);
+  const { referralId } = await anEpisodeInContact(database, team);
+  await recordAdministration(database.pool, team.worker, referralId, { instrument: 'ucla3', timepoint: 'baseline', answers: answersForm('ucla3', [3, 3, 3]) });
+  await dischargeReferral(database.pool, team.worker, referralId, { reason: 'goals_met', summary: 'Goes to the choir every week.' });
+  await assert.rejects(recordAdministration(database.pool, team.worker, referralId, { instrument: 'ucla3', timepoint: 'review', answers: answersForm('ucla3', [2, 2, 2]) }), RuleBroken);
+  await assert.rejects(sendOutcomeLink(database.pool, team.worker, referralId, { instrument: 'ucla3', timepoint: 'discharge' }, BASE), RuleBroken);
+  await recordAdministration(database.pool, team.worker, referralId, { instrument: 'ucla3', timepoint: 'discharge', answers: answersForm('ucla3', [1, 2, 1]) });
+  const page = await outcomesForReferral(database.pool, team.worker, referralId);
+  assert.deepEqual([page.canRecord, page.canSendLink], [true, false]);
+  assert.deepEqual(page.administrations.at(-1)!.changes.map((c) => [c.from, c.to, c.direction]), [[9, 4, 'better']]);
 });
