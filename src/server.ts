@@ -17,8 +17,9 @@ import { assessmentRoutes } from './assessment/routes.ts';
 import { planRoutes } from './plans/routes.ts';
 import { providerRoutes } from './providers/routes.ts';
 import { dischargeRoutes } from './discharge/routes.ts';
-import { reportingRoutes } from './reporting/routes.ts';
+import { appointmentRoutes } from './appointments/routes.ts';
 import { outcomeRoutes } from './outcomes/routes.ts';
+import { reportingRoutes } from './reporting/routes.ts';
 // Reminder scans and status-change notifications register their jobs at load (the worker imports this file).
 import './reminders/service.ts';
 import './reminders/directory.ts';
@@ -121,8 +122,9 @@ export async function buildApp({ config, database, logStream }: AppDependencies)
   await app.register(planRoutes);
   await app.register(providerRoutes);
   await app.register(dischargeRoutes);
-  await app.register(reportingRoutes);
+  await app.register(appointmentRoutes);
   await app.register(outcomeRoutes);
+  await app.register(reportingRoutes);
   setUpJobWorker(app, config, database);
 
   return app;
