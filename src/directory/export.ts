@@ -41,7 +41,10 @@ const TABLES: Record<string, string[]> = {
   'required_documents.csv': ['id', 'service_id', 'document', 'uri'],
 };
 
-/** Writes the directory as HSDS CSV tables into `folder`; returns the row count per file. */
+/**
+ * Writes the directory as HSDS CSV tables into `folder`; returns the row count per file. Unlike the
+ * ORUK export (a page of services), it includes organisations that have no services.
+ */
 export async function exportHsdsCsv(db: Db, folder: string): Promise<Record<string, number>> {
   const rows: Record<string, Map<string, Record<string, unknown>>> = Object.fromEntries(Object.keys(TABLES).map((t) => [t, new Map()]));
   // One row per id; a record met twice (funding of both a service and its organisation) is merged.
@@ -50,14 +53,16 @@ export async function exportHsdsCsv(db: Db, folder: string): Promise<Record<stri
     rows[table]!.set(id, { ...rows[table]!.get(id), ...(row as Record<string, unknown>) });
   };
   for (const t of await q.allTaxonomies(db)) add('taxonomies.csv', t);
+  // Every organisation, with or without services.
+  for (const id of await q.allOrganizationIds(db)) {
+    const o = (await q.readOrganization(db, id))!;
+    add('organizations.csv', o);
+    for (const x of o.organization_identifiers ?? []) add('organization_identifiers.csv', { ...x, organization_id: o.id });
+    for (const f of o.funding ?? []) add('funding.csv', { ...f, organization_id: o.id });
+    for (const p of o.programs ?? []) add('programs.csv', { ...p, organization_id: o.id });
+  }
   const { contents } = await exportOruk(db);
   for (const s of contents) {
-    if (s.organization) {
-      add('organizations.csv', s.organization);
-      for (const x of s.organization.organization_identifiers ?? []) add('organization_identifiers.csv', { ...x, organization_id: s.organization.id });
-      for (const f of s.organization.funding ?? []) add('funding.csv', { ...f, organization_id: s.organization.id });
-      for (const p of s.organization.programs ?? []) add('programs.csv', { ...p, organization_id: s.organization.id });
-    }
     if (s.program) add('programs.csv', s.program);
     for (const a of s.service_areas ?? []) add('service_areas.csv', { ...a, service_id: s.id });
     for (const f of s.funding ?? []) add('funding.csv', { ...f, service_id: s.id });

@@ -2,11 +2,13 @@ import { isDeepStrictEqual } from 'node:util';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
+import type { Db } from '../db/database.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { parseCsv } from '../geo/csv.ts';
 import { readDirectoryService, writeDirectoryService } from './curation.ts';
+import { readOrganization, upsertOrganization } from './queries.ts';
 import type {
-  OrukAddress, OrukAttribute, OrukContact, OrukFunding, OrukLocation, OrukOrganizationIdentifier, OrukPage, OrukPhone, OrukProgram,
+  OrukAddress, OrukAttribute, OrukContact, OrukFunding, OrukLocation, OrukOrganization, OrukOrganizationIdentifier, OrukPage, OrukPhone, OrukProgram,
   OrukRequiredDocument, OrukService, OrukServiceArea, OrukServiceAtLocation, OrukTaxonomyTerm,
 } from './oruk-types.ts';
 
@@ -86,8 +88,33 @@ export function problemWith(service: Partial<OrukService>): string | undefined {
   return undefined;
 }
 
+const SERVICE_ONLY = ['status', 'service_at_locations', 'schedules', 'cost_options', 'service_areas', 'organization', 'organization_id',
+  'program', 'required_documents', 'fees', 'eligibility_description', 'service'];
+
 /**
- * Imports full services in ONE transaction. Each record is written inside a savepoint and compared
+ * An organisation on its own (as organisation lists give them): it has a name and none of a
+ * service's fields. A service that merely lacks its status still has others, and is reported invalid.
+ */
+export function isOrganizationRecord(record: unknown): record is OrukOrganization {
+  return !!record && typeof record === 'object' && !Array.isArray(record) && typeof (record as { name?: unknown }).name === 'string'
+    && !SERVICE_ONLY.some((key) => key in record);
+}
+
+function problemWithOrganization(org: OrukOrganization): string | undefined {
+  if (typeof org.id !== 'string' || !org.id.trim()) return 'it has no id';
+  if (org.id.length > 100) return 'its id is longer than 100 characters';
+  if (!org.name.trim() || org.name.length > 300) return 'its name is empty or longer than 300 characters';
+  if (org.email && !EMAIL.test(org.email)) return `its email "${org.email}" is not an email address`;
+  for (const list of [org.organization_identifiers, org.funding, org.programs]) {
+    if (list !== undefined && !Array.isArray(list)) return 'a list (identifiers, funding, programmes) is not a list';
+    for (const item of list ?? []) if (!item || !(item as { id?: string }).id) return 'an identifier, funding or programme has no id';
+  }
+  for (const p of org.programs ?? []) if (typeof p.name !== 'string' || !p.name.trim()) return `programme ${p.id} has no name`;
+  return undefined;
+}
+
+/**
+ * Imports full services (and organisations on their own) in ONE transaction. Each record is written inside a savepoint and compared
  * with what was there before, so a re-run reports everything unchanged; a record that is invalid
  * (or that the database refuses) is skipped and reported with its reason. A dry run does all of
  * this and rolls back, so its report is exactly what a real run would do.
@@ -98,6 +125,10 @@ export async function importServices(pool: pg.Pool, services: unknown[], options
   try {
     await withTransaction(pool, async (tx) => {
       for (const raw of services) {
+        if (isOrganizationRecord(raw)) {
+          await importOrganization(tx, raw, options.sourceFeed, report);
+          continue;
+        }
         const service = raw as OrukService;
         const problem = problemWith(service);
         const id = typeof service?.id === 'string' && service.id ? service.id : `(record ${services.indexOf(raw) + 1})`;
@@ -125,6 +156,27 @@ export async function importServices(pool: pg.Pool, services: unknown[], options
     if (error !== rollback) throw error;
   }
   return report;
+}
+
+async function importOrganization(tx: Db, org: OrukOrganization, sourceFeed: string, report: ImportReport) {
+  const problem = problemWithOrganization(org);
+  if (problem) {
+    report.invalid.push({ id: typeof org.id === 'string' && org.id ? org.id : '(organisation)', reason: `organisation: ${problem}` });
+    return;
+  }
+  await tx.query('SAVEPOINT import_record');
+  try {
+    const before = await readOrganization(tx, org.id);
+    await upsertOrganization(tx, org, { feed: sourceFeed });
+    const after = await readOrganization(tx, org.id);
+    if (!before) report.added.push(org.id);
+    else if (isDeepStrictEqual(before, after)) report.unchanged.push(org.id);
+    else report.changed.push(org.id);
+    await tx.query('RELEASE SAVEPOINT import_record');
+  } catch (error) {
+    await tx.query('ROLLBACK TO SAVEPOINT import_record');
+    report.invalid.push({ id: org.id, reason: `the database refused it: ${(error as Error).message}` });
+  }
 }
 
 function readJson(file: string): unknown {
@@ -252,11 +304,11 @@ const orNull = (value: string | undefined) => (value === undefined || value === 
 const num = (value: string | undefined) => (value === undefined || value === '' ? null : Number.isFinite(Number(value)) ? Number(value) : value as unknown as number);
 const pick = (row: Row, fields: string[]) => Object.fromEntries(fields.filter((f) => orNull(row[f]) !== null).map((f) => [f, row[f]]));
 
-/** Reads an HSDS CSV folder into full services (the same shape the JSON import takes). */
+/** Reads an HSDS CSV folder into full services, and organisations without services (the shapes the JSON import takes). */
 export function readHsdsCsv(folder: string): unknown[] {
   if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new ImportSourceError(`There is no folder at ${folder}.`);
   const t = Object.fromEntries(Object.entries(CSV_NAMES).map(([key, names]) => [key, readTable(folder, names)])) as Record<keyof typeof CSV_NAMES, Row[]>;
-  if (t.services.length === 0) throw new ImportSourceError(`${folder} has no services.csv with any rows.`);
+  if (t.services.length === 0 && t.organizations.length === 0) throw new ImportSourceError(`${folder} has no services.csv or organizations.csv with any rows.`);
   const by = (rows: Row[], key: string) => {
     const map = new Map<string, Row[]>();
     for (const row of rows) if (row[key]) map.set(row[key]!, [...(map.get(row[key]!) ?? []), row]);
@@ -311,7 +363,17 @@ export function readHsdsCsv(folder: string): unknown[] {
       phones: (phonesByLocation.get(id) ?? []).map(phone),
     };
   };
-  return t.services.map((s) => {
+  const fullOrganization = (org: Row) => ({
+    ...(pick(org, ['id', 'name', 'email', 'website', 'logo', 'uri', 'parent_organization_id']) as { id: string; name: string }),
+    description: org.description ?? '',
+    // A CSV folder is a whole dump, so these lists are complete (and replace what is stored).
+    organization_identifiers: (identifiersByOrganization.get(org.id!) ?? []).map((x) => pick(x, ['id', 'identifier_scheme', 'identifier_type', 'identifier']) as unknown as OrukOrganizationIdentifier),
+    funding: (fundingByOrganization.get(org.id!) ?? []).map((f) => pick(f, ['id', 'source']) as unknown as OrukFunding),
+    programs: (programsByOrganization.get(org.id!) ?? []).map(program),
+  });
+  const withServices = new Set(t.services.map((s) => s.organization_id));
+  const alone: unknown[] = t.organizations.filter((o) => o.id && !withServices.has(o.id)).map(fullOrganization);
+  return [...alone, ...t.services.map((s) => {
     const org = s.organization_id ? organizations.get(s.organization_id) : undefined;
     const programRow = s.program_id ? programs.get(s.program_id) : undefined;
     const service: OrukService = {
@@ -319,16 +381,7 @@ export function readHsdsCsv(folder: string): unknown[] {
         'assured_date', 'assurer_email', 'alert', 'last_modified']) as unknown as OrukService),
       ...(orNull(s.minimum_age) !== null ? { minimum_age: num(s.minimum_age) } : {}),
       ...(orNull(s.maximum_age) !== null ? { maximum_age: num(s.maximum_age) } : {}),
-      ...(org ? {
-        organization: {
-          ...(pick(org, ['id', 'name', 'email', 'website', 'logo', 'uri', 'parent_organization_id']) as { id: string; name: string }),
-          description: org.description ?? '',
-          // A CSV folder is a whole dump, so these lists are complete (and replace what is stored).
-          organization_identifiers: (identifiersByOrganization.get(org.id!) ?? []).map((x) => pick(x, ['id', 'identifier_scheme', 'identifier_type', 'identifier']) as unknown as OrukOrganizationIdentifier),
-          funding: (fundingByOrganization.get(org.id!) ?? []).map((f) => pick(f, ['id', 'source']) as unknown as OrukFunding),
-          programs: (programsByOrganization.get(org.id!) ?? []).map(program),
-        },
-      } : {}),
+      ...(org ? { organization: fullOrganization(org) } : {}),
       ...(programRow ? { program: program(programRow) } : {}),
       service_areas: (areasByService.get(s.id!) ?? []).map((a) => pick(a, ['id', 'name', 'description', 'service_area', 'extent', 'extent_type', 'uri']) as unknown as OrukServiceArea),
       funding: (fundingByService.get(s.id!) ?? []).map((f) => pick(f, ['id', 'source']) as unknown as OrukFunding),
@@ -356,5 +409,5 @@ export function readHsdsCsv(folder: string): unknown[] {
       })),
     };
     return service;
-  });
+  })];
 }

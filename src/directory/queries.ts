@@ -641,6 +641,11 @@ export async function allServiceIds(db: Db): Promise<string[]> {
   return rows.map((r) => r.id);
 }
 
+export async function allOrganizationIds(db: Db): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM directory_organization ORDER BY id');
+  return rows.map((r) => r.id);
+}
+
 export async function allTaxonomyTerms(db: Db) {
   const { rows } = await db.query('SELECT id, taxonomy_id, code, name, description, parent_id, term_uri FROM directory_taxonomy_term ORDER BY id');
   return rows;
