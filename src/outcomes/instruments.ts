@@ -104,7 +104,8 @@ export const INSTRUMENTS: Record<InstrumentCode, Instrument> = {
     bands: onsBands(), higherTotalIsBetter: null, licence: raw.ons4.licence,
   },
   ucla3: {
-    code: 'ucla3', name: raw.ucla3.name, shortName: 'UCLA 3-item loneliness',
+    // The data file's name also cites its source (Hughes et al. 2004, via ONS): kept in docs, not on every page.
+    code: 'ucla3', name: 'Three-item UCLA Loneliness Scale', shortName: 'UCLA 3-item loneliness',
     instruction: 'For each question, choose how often you feel this way.',
     items: raw.ucla3.items.map((i) => ({ id: i.id, text: i.text, options: raw.ucla3.response_options, higherIsBetter: false })),
     min: 1, max: 3, scoring: 'Score 3 to 9; higher means lonelier.', bands: {}, higherTotalIsBetter: false, licence: raw.ucla3.licence,
