@@ -1,0 +1,74 @@
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { Actor } from '../identity/actor.ts';
+import { rolePolicy } from '../identity/policy.ts';
+import { asFieldErrors, bodyValues, ctx, field, signedIn, view } from '../plans/form.ts';
+import { registerTimelineSource } from '../referrals/service.ts';
+import type { FieldError } from '../web/errors.ts';
+import * as appointments from './service.ts';
+
+const staff = rolePolicy('link worker or lead', 'link_worker', 'lead');
+
+const CHANNEL_TEXT = { email: 'an email', sms: 'a text message' } as const;
+
+registerTimelineSource((tx, tenantId, personIds) => appointments.appointmentTimeline(tx, tenantId, personIds));
+
+/** Booking, listing and cancelling a referral's appointments with the person. */
+export const appointmentRoutes: FastifyPluginAsync = async (app) => {
+  const pool = app.database.pool;
+
+  const page = async (reply: FastifyReply, actor: Actor, referralId: string, query: unknown, status = 200, values: Record<string, unknown> = {}, errors: FieldError[] = []) => {
+    const { referral, appointments: rows, canBook } = await appointments.appointmentsForReferral(pool, actor, referralId, { requestId: reply.request.id });
+    const now = Date.now();
+    const describe = (a: appointments.AppointmentRow) => {
+      const when = appointments.describeWhen(a.startsAt);
+      return { id: a.id, when: `${when.date} ${a.startsAt.getUTCFullYear()}, ${when.time}`, how: appointments.APPOINTMENT_MODES[a.mode], place: a.place ?? '', bookedBy: a.bookedByName ?? '' };
+    };
+    const upcoming = rows.filter((a) => a.status === 'booked' && a.startsAt.getTime() > now).reverse().map(describe);
+    const past = rows.filter((a) => a.status === 'booked' && a.startsAt.getTime() <= now).map(describe);
+    const cancelled = rows.filter((a) => a.status === 'cancelled').map((a) => ({ ...describe(a), reason: a.cancelReason ?? '', cancelledBy: a.cancelledByName ?? '' }));
+    const booked = rows.find((a) => a.id === field(query, 'booked'));
+    const reminder = field(query, 'reminder');
+    return view(reply, status, 'appointments/views/appointments.njk', {
+      r: referral, canBook, upcoming, past, cancelled, values,
+      modeItems: Object.entries(appointments.APPOINTMENT_MODES).map(([value, text]) => ({ value, text, checked: values.mode === value })),
+      bookedNotice: booked && {
+        ...describe(booked),
+        reminder: reminder === 'email' || reminder === 'sms' ? `We will send ${CHANNEL_TEXT[reminder]} the day before.`
+          : 'No reminder will be sent: the person has not chosen email or text messages, has withdrawn consent to contact, or the appointment is too soon.',
+      },
+      cancelledNotice: field(query, 'cancelled') === 'yes',
+    }, errors);
+  };
+
+  app.get('/referrals/:referralId/appointments', { config: { policy: staff } }, async (req, reply) => {
+    const { referralId } = req.params as { referralId: string };
+    return page(reply, signedIn(req), referralId, req.query);
+  });
+
+  app.post('/referrals/:referralId/appointments', { config: { policy: staff } }, async (req, reply) => {
+    const actor = signedIn(req);
+    const { referralId } = req.params as { referralId: string };
+    const input = { date: field(req.body, 'date'), time: field(req.body, 'time'), mode: field(req.body, 'mode'), place: field(req.body, 'place') };
+    try {
+      const booked = await appointments.bookAppointment(pool, actor, referralId, input, ctx(req));
+      return reply.redirect(`/referrals/${referralId}/appointments?booked=${booked.id}&reminder=${booked.reminder?.channel ?? 'none'}`, 303);
+    } catch (error) {
+      const shown = asFieldErrors(error, 'date');
+      if (!shown) throw error;
+      return page(reply, actor, referralId, {}, shown.status, bodyValues(req.body), shown.errors);
+    }
+  });
+
+  app.post('/referrals/:referralId/appointments/:appointmentId/cancel', { config: { policy: staff } }, async (req, reply) => {
+    const actor = signedIn(req);
+    const { referralId, appointmentId } = req.params as { referralId: string; appointmentId: string };
+    try {
+      await appointments.cancelAppointment(pool, actor, referralId, appointmentId, field(req.body, 'reason'), ctx(req));
+    } catch (error) {
+      const shown = asFieldErrors(error, `cancel-${appointmentId}`);
+      if (!shown) throw error;
+      return page(reply, actor, referralId, {}, shown.status, {}, shown.errors);
+    }
+    return reply.redirect(`/referrals/${referralId}/appointments?cancelled=yes`, 303);
+  });
+};
