@@ -155,17 +155,26 @@ export async function countBy(db: Db, tenantId: string, filter: FactFilter, dime
 export interface WaitingFigures {
   total: number;
   contacted: number;
+  /** Social prescriptions of these referrals: onward referrals, how many attended, signposting. */
+  onwardReferrals: number;
+  onwardAttended: number;
+  signposted: number;
   medianDays: number | null;
   p90Days: number | null;
 }
 
 /** How many referrals, how many reached a first contact, and the median and 90th percentile wait. */
 export async function waitingFigures(db: Db, tenantId: string, filter: FactFilter): Promise<WaitingFigures> {
-  const { rows } = await db.query<{ total: number; contacted: number; p: number[] | null }>(
+  const { rows } = await db.query<{ total: number; contacted: number; onwardReferrals: number; onwardAttended: number; signposted: number; p: number[] | null }>(
     `SELECT count(*)::int AS total, count(first_contact_days)::int AS contacted,
+            coalesce(sum(onward_referrals), 0)::int AS "onwardReferrals", coalesce(sum(onward_attended), 0)::int AS "onwardAttended",
+            coalesce(sum(signposted), 0)::int AS signposted,
             percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY first_contact_days) AS p
        FROM reporting_referral_fact WHERE ${WHERE}`, filterValues(tenantId, filter));
   const row = rows[0]!;
   const round = (v: number | undefined) => (v === undefined || v === null ? null : Math.round(Number(v) * 10) / 10);
-  return { total: row.total, contacted: row.contacted, medianDays: round(row.p?.[0]), p90Days: round(row.p?.[1]) };
+  return {
+    total: row.total, contacted: row.contacted, onwardReferrals: row.onwardReferrals, onwardAttended: row.onwardAttended, signposted: row.signposted,
+    medianDays: round(row.p?.[0]), p90Days: round(row.p?.[1]),
+  };
 }

@@ -184,6 +184,8 @@ export interface Report {
   practices: { id: string; name: string }[];
   total?: Shown;
   waiting?: { contacted: Shown; medianDays: number | null; p90Days: number | null };
+  /** Social prescriptions made for these referrals: onward referrals, attended, signposting. */
+  prescriptions?: { onwardReferrals: Shown; onwardAttended: Shown; signposted: Shown };
   tables: ReportTable[];
 }
 
@@ -245,7 +247,10 @@ export async function reportDashboard(pool: pg.Pool, actor: Actor, query: Report
     const factFilter = { practiceId: filter.practiceId, fromMonth: `${filter.from}-01`, toMonth: `${filter.to}-01` };
     const waiting = await q.waitingFigures(tx, tenantId, factFilter);
     const specs = tableSpecs(filter);
-    const cells: Record<string, number> = { total: waiting.total, contacted: waiting.contacted };
+    const cells: Record<string, number> = {
+      total: waiting.total, contacted: waiting.contacted,
+      onwardReferrals: waiting.onwardReferrals, onwardAttended: waiting.onwardAttended, signposted: waiting.signposted,
+    };
     const lines: Line[] = [];
     for (const spec of specs) {
       const counts = await q.countBy(tx, tenantId, factFilter, spec.dimension);
@@ -263,6 +268,7 @@ export async function reportDashboard(pool: pg.Pool, actor: Actor, query: Report
     return {
       refresh, filter, practices, tables, total: shown.total,
       waiting: { contacted: shown.contacted!, medianDays: enough ? waiting.medianDays : null, p90Days: enough ? waiting.p90Days : null },
+      prescriptions: { onwardReferrals: shown.onwardReferrals!, onwardAttended: shown.onwardAttended!, signposted: shown.signposted! },
     };
   });
 }
@@ -278,6 +284,9 @@ export function reportCsv(report: Report): string {
     lines.push(['Days to first contact', 'Referrals with a first contact', report.waiting!.contacted.text]);
     lines.push(['Days to first contact', 'Median', report.waiting!.medianDays === null ? 'not shown' : String(report.waiting!.medianDays)]);
     lines.push(['Days to first contact', '90th percentile', report.waiting!.p90Days === null ? 'not shown' : String(report.waiting!.p90Days)]);
+    lines.push(['Social prescriptions', 'Onward referrals to services', report.prescriptions!.onwardReferrals.text]);
+    lines.push(['Social prescriptions', 'Onward referrals attended', report.prescriptions!.onwardAttended.text]);
+    lines.push(['Social prescriptions', 'Signposted', report.prescriptions!.signposted.text]);
     for (const table of report.tables) {
       for (const row of table.rows) lines.push([table.caption, row.label, row.count.text]);
       if (table.total) lines.push([table.caption, 'Total', table.total.text]);

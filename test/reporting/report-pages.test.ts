@@ -27,7 +27,8 @@ const at = (start: string, days: number) => new Date(new Date(start).getTime() +
 
 /**
  * Nine referrals worked out by hand (September and October 2026):
- * - six from practice A's GPs in September, White, IMD decile 1, first contact after 1 to 6 days;
+ * - six from practice A's GPs in September, White, IMD decile 1, first contact after 1 to 6 days,
+ *   each referred on to a service (five of them completed it);
  * - two self-referrals to practice B in October, discharged with goals met, first contact after 3 and 10 days;
  * - one from a hospital to practice B in October, first contact after 5 days.
  * Waits sorted: 1 2 3 3 4 5 5 6 10, so the median is 4 and the 90th percentile 6.8 (6 + 0.2 x 4).
@@ -47,6 +48,7 @@ before(async () => {
     remember(await aReportedReferral(database, tenant.id, {
       givenName: `Gwendolyn${i}`, familyName: `Gpreferred${i}`, practiceId: practiceA, source: 'gp', ethnicity: 'A', deprivationDecile: 1, receivedAt: received,
       transitions: [{ to: 'triaged', at: at(received, 0.1) }, { to: 'allocated', at: at(received, 0.2) }, { to: 'in_contact', at: at(received, i) }],
+      onward: [{ kind: 'refer', status: i <= 5 ? 'completed' : 'sent' }],
     }));
   }
   for (const [i, days] of [3, 10].entries()) {
@@ -132,6 +134,9 @@ test('the dashboard shows the hand-worked figures with counts under 5 suppressed
   assert.equal(/id="contacted">([^<]*)/.exec(html)![1], '9');
   assert.equal(/id="median-days">([^<]*)/.exec(html)![1], '4');
   assert.equal(/id="p90-days">([^<]*)/.exec(html)![1], '6.8');
+  assert.equal(/id="onward-referrals">([^<]*)/.exec(html)![1], '6');
+  assert.equal(/id="onward-attended">([^<]*)/.exec(html)![1], '5');
+  assert.equal(unescape(/id="signposted">([^<]*)/.exec(html)![1]!), '<5');
   // September 6 and October 3: October is under 5, and the total would give it away, so September is hidden too.
   assert.equal(cell(html, 'by-month', 'September 2026'), '[c]');
   assert.equal(cell(html, 'by-month', 'October 2026'), '<5');
@@ -170,7 +175,7 @@ test('the CSV download holds the same suppressed figures, and viewing and downlo
   const lines = csv.body.split('\r\n');
   assert.equal(lines[0], 'table,category,value');
   for (const expected of ['Referrals,Total,9', 'Referrals received by month,September 2026,[c]', 'Referrals received by month,October 2026,<5',
-    'Referrals by source,GP,6', 'Days to first contact,Median,4', 'Days to first contact,90th percentile,6.8', 'Referrals by current status,Discharged,<5',
+    'Referrals by source,GP,6', 'Days to first contact,Median,4', 'Social prescriptions,Onward referrals attended,5', 'Days to first contact,90th percentile,6.8', 'Referrals by current status,Discharged,<5',
     'Referrals by deprivation (IMD quintile of the person’s area),1: most deprived 20% (deciles 1 and 2),6', 'Filter,Practice,All practices']) {
     assert.ok(lines.includes(expected), `the CSV has "${expected}"`);
   }
