@@ -175,10 +175,14 @@ export const outcomeRoutes: FastifyPluginAsync = async (app) => {
   // The person's own page, reached from the link in their email or text message. No sign-in:
   // the token is the only key, and a used, expired or unknown token says nothing about anyone.
 
+  // The token is a credential in the path, so these routes write no request logs (which carry the
+  // path); only warnings and errors are logged.
+  const quiet = 'warn';
+
   const gonePage = (reply: FastifyReply, state: 'unknown' | 'used' | 'expired') =>
     reply.code(state === 'unknown' ? 404 : 410).header('cache-control', 'no-store').view('outcomes/views/link-gone.njk', { state });
 
-  app.get('/outcomes/complete/:token', { config: { policy: publicAccess, rateLimit: OUTCOME_LINK_RATE_LIMIT } }, async (req, reply) => {
+  app.get('/outcomes/complete/:token', { logLevel: quiet, config: { policy: publicAccess, rateLimit: OUTCOME_LINK_RATE_LIMIT } }, async (req, reply) => {
     const { token } = req.params as { token: string };
     const link = await outcomes.openOutcomeLink(pool, token);
     if (link.state !== 'open') return gonePage(reply, link.state);
@@ -186,7 +190,7 @@ export const outcomeRoutes: FastifyPluginAsync = async (app) => {
     return questionsPage(reply, 200, { instrument: link.instrument, timepoint: link.timepoint, action: `/outcomes/complete/${token}`, publicPage: true, values: {}, errors: [], serviceName: link.serviceName });
   });
 
-  app.post('/outcomes/complete/:token', { config: { policy: publicAccess, rateLimit: OUTCOME_LINK_RATE_LIMIT } }, async (req, reply) => {
+  app.post('/outcomes/complete/:token', { logLevel: quiet, config: { policy: publicAccess, rateLimit: OUTCOME_LINK_RATE_LIMIT } }, async (req, reply) => {
     const { token } = req.params as { token: string };
     reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
     try {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
+import { sendOutcomeLink } from '../../src/outcomes/service.ts';
 import { formSession, testApp } from '../support/app.ts';
 import { freshDatabase } from '../support/database.ts';
 import { answersForm, outcomeLinksSent } from '../support/outcomes-factories.ts';
@@ -105,4 +107,25 @@ test('sending a link to someone who withdrew consent or has no email or text is 
   assert.equal(refused.statusCode, 409);
   assert.match(refused.body, /href="#link-instrument"[\s\S]*We cannot send a link/);
   assert.equal((await outcomeLinksSent(database, team.tenantId)).length, 0);
+});
+
+test('the link token never reaches the request logs', async () => {
+  const lines: string[] = [];
+  const logStream = new PassThrough();
+  logStream.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
+  const logged = await testApp(database, { LOG_LEVEL: 'info' }, { logStream });
+  try {
+    const team = await aSocialPrescribingTeam(database);
+    const { referralId } = await anEpisodeInContact(database, team, { email: 'logs@example.com', contactChannels: ['email'] });
+    await sendOutcomeLink(database.pool, team.worker, referralId, { instrument: 'ons4', timepoint: 'baseline' }, { baseUrl: 'http://localhost' });
+    const [message] = await outcomeLinksSent(database, team.tenantId);
+    const cookies = await signInAs(logged, database, team.worker);
+    assert.equal((await logged.inject({ url: `/referrals/${referralId}/outcomes`, cookies })).statusCode, 200);
+    assert.equal((await logged.inject({ url: `/outcomes/complete/${message!.token}` })).statusCode, 200);
+    assert.equal((await logged.inject({ method: 'POST', url: `/outcomes/complete/${message!.token}`, payload: {} })).statusCode, 403);
+    assert.ok(lines.some((l) => l.includes(`/referrals/${referralId}/outcomes`)), 'other requests are logged');
+    assert.ok(!lines.some((l) => l.includes(message!.token)), 'the token is not');
+  } finally {
+    await logged.close();
+  }
 });
