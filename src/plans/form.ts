@@ -48,9 +48,4 @@ export function view(reply: FastifyReply, status: number, template: string, data
   return reply.code(status).view(template, { ...data, ...formErrors(errors) });
 }
 
-/** "24 November 2026" in London time. */
-export function formatDate(value: Date | string | null | undefined): string {
-  if (!value) return '';
-  const at = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T12:00:00Z`) : new Date(value);
-  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' }).format(at);
-}
+export { formatDate } from '../referrals/present.ts';

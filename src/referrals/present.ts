@@ -10,10 +10,11 @@ import { APPROACHES, CHANNELS, CONTACT_CHANNELS, CONTACT_MODES, SEXES, SOURCES, 
 const DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' });
 const DATE_TIME = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'Europe/London' });
 
+/** "24 November 2026" in London time; a bare YYYY-MM-DD is that calendar date. */
 export function formatDate(value: Date | string | null | undefined): string {
   if (!value) return '';
-  const date = typeof value === 'string' ? new Date(`${value}T12:00:00Z`) : value;
-  return DATE.format(date);
+  const date = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T12:00:00Z`) : new Date(value);
+  return Number.isNaN(date.getTime()) ? '' : DATE.format(date);
 }
 
 export function formatDateTime(value: Date | null | undefined): string {

@@ -50,6 +50,9 @@ export async function remindersFor(tx: Db, tenantId: string, referralIds: string
 }
 
 /** Today's date in England, as the reminders and caseload judge "due". */
+// en-CA writes dates as YYYY-MM-DD.
+const LONDON_ISO_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' });
+
 export function localDate(at: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  return LONDON_ISO_DATE.format(at);
 }
