@@ -7,6 +7,7 @@ import { socialPrescribingSeeder } from '../plans/demo.ts';
 import { remindersSeeder } from '../reminders/demo.ts';
 import { reportingSeeder } from '../reporting/demo.ts';
 import { outcomesSeeder } from '../outcomes/demo.ts';
+import { appointmentsSeeder } from '../appointments/demo.ts';
 import { DemoRandom } from './random.ts';
 
 /** A sign-in account the demo prints at start-up. */
@@ -39,6 +40,7 @@ demoSeeders.push(directorySeeder);
 demoSeeders.push(referralsSeeder);
 demoSeeders.push(socialPrescribingSeeder);
 demoSeeders.push(outcomesSeeder);
+demoSeeders.push(appointmentsSeeder);
 demoSeeders.push(remindersSeeder);
 // Last: the reports are built from what every other seeder made.
 demoSeeders.push(reportingSeeder);

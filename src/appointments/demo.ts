@@ -1,0 +1,33 @@
+import { randomUUID } from 'node:crypto';
+import type { DemoSeeder } from '../demo/seed.ts';
+import type { Actor } from '../identity/actor.ts';
+import { localDate } from '../reminders/service.ts';
+import { bookAppointment } from './service.ts';
+
+const DAY = 86_400_000;
+
+/** What the demo link worker has booked with the first social prescribing people, days from the demo's start. */
+const BOOKINGS = [
+  { days: 2, time: '10:30', mode: 'face_to_face', place: 'Woodhouse Medical Practice, room 4' },
+  { days: 1, time: '14:00', mode: 'phone', place: '' },
+];
+
+/** A few appointments coming up, so the appointments page and the people's reminders have something to show. */
+export const appointmentsSeeder: DemoSeeder = {
+  area: 'appointments',
+  async seed(context) {
+    const tenantId = context.ids.tenant?.[0];
+    const workerId = context.ids.linkWorkers?.[0];
+    if (!tenantId || !workerId) return;
+    const worker: Actor = {
+      userId: workerId, tenantId, email: 'linkworker@demo.signpost.example', name: 'Sam Okafor', roles: ['link_worker'],
+      practiceId: null, providerOrganisationId: null, sessionId: randomUUID(),
+    };
+    const referrals = context.ids.socialPrescribingReferrals ?? [];
+    for (const [i, booking] of BOOKINGS.entries()) {
+      const referralId = referrals[i];
+      if (!referralId) continue;
+      await bookAppointment(context.database.pool, worker, referralId, { ...booking, date: localDate(new Date(Date.now() + booking.days * DAY)) });
+    }
+  },
+};
