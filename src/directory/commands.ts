@@ -35,7 +35,7 @@ const dryRunOption = { 'dry-run': { type: 'boolean' as const } };
 export const importOrukCommand: Command = {
   name: 'import oruk',
   summary: 'Import services from an Open Referral UK feed (API URL, JSON file or folder)',
-  usage: 'Usage: signpost import oruk <url | file.json | folder> [--dry-run]\n\nRe-running with the same feed changes nothing. Reports added, changed, unchanged and invalid records; exits 2 when any record was invalid.',
+  usage: 'Usage: signpost import oruk <url | file.json | folder> [--dry-run]\n\nReads services, organisations (with or without their services) and service_at_locations with their service. Re-running with the same feed changes nothing. Reports added, changed, unchanged and invalid records; exits 2 when any record was invalid.',
   options: dryRunOption,
   async run({ values, positionals }) {
     const source = positionals[0];
@@ -99,7 +99,7 @@ export const exportOrukCommand: Command = {
 export const exportHsdsCsvCommand: Command = {
   name: 'export hsds-csv',
   summary: 'Export the directory as HSDS CSV files into a folder',
-  usage: 'Usage: signpost export hsds-csv <folder>',
+  usage: 'Usage: signpost export hsds-csv <folder>\n\nWrites every HSDS table, organisations without services included.',
   async run({ positionals }) {
     const folder = positionals[0];
     if (!folder) throw new UsageError(this.usage);

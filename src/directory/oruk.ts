@@ -40,8 +40,9 @@ export class NdjsonResult {
   }
 }
 
-/** Rows fetched at a time when `format=ndjson` asks for everything. */
+/** Rows fetched at a time when `format=ndjson` asks for everything, and the most it gives. */
 const NDJSON_BATCH = 500;
+export const NDJSON_MAX = 10_000;
 
 /** Reads query parameters strictly: unknown names, repeats and bad values are a 400 naming them. */
 class QueryReader {
@@ -145,6 +146,9 @@ async function listing<T>(paging: { page: number; perPage: number; offset: numbe
   const all: T[] = [];
   for (let offset = 0; ; offset += NDJSON_BATCH) {
     const { items, total } = await fetch(NDJSON_BATCH, offset);
+    if (total > NDJSON_MAX) {
+      throw new InvalidInput([{ field: 'format', message: `"format=ndjson" gives at most ${NDJSON_MAX} results and this asks for ${total}: narrow it, or use pages.` }]);
+    }
     all.push(...items);
     if (items.length < NDJSON_BATCH || all.length >= total) break;
   }

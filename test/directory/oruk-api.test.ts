@@ -7,6 +7,7 @@ import { upsertTaxonomyTerm } from '../../src/directory/queries.ts';
 import { NEEDS } from '../../src/directory/needs.ts';
 import { LGA_SERVICE_TYPES, LGA_TAXONOMY_ID, lgaTermId, NEEDS_TAXONOMY_ID, needTermId, stableId } from '../../src/directory/taxonomy.ts';
 import { withTransaction } from '../../src/db/transaction.ts';
+import { NDJSON_MAX } from '../../src/directory/oruk.ts';
 import { testApp } from '../support/app.ts';
 import { freshDatabase } from '../support/database.ts';
 import { aDirectoryService } from '../support/directory-factories.ts';
@@ -238,4 +239,17 @@ test('unknown parameters and bad values get a 400 JSON message and nothing else'
   }
   const unknown = await get('/api/oruk/services?colour=blue');
   assert.match(String(unknown.body.message), /Unknown parameter "colour"/);
+});
+
+test('format=ndjson refuses more than it may give at once, and asks for a narrower query or pages', async () => {
+  await database.pool.query(
+    `INSERT INTO directory_taxonomy_term (id, name) SELECT 'bulk-' || n, 'Bulk term ' || n FROM generate_series(1, $1::int) AS n`, [NDJSON_MAX + 1]);
+  try {
+    const res = await get('/api/oruk/taxonomy_terms?format=ndjson');
+    assert.equal(res.status, 400);
+    assert.match(String(res.body.message), /at most 10000/);
+    assert.equal((await get('/api/oruk/taxonomy_terms?per_page=100&page=2')).status, 200);
+  } finally {
+    await database.pool.query(`DELETE FROM directory_taxonomy_term WHERE id LIKE 'bulk-%'`);
+  }
 });
