@@ -95,6 +95,20 @@ test('a second refresh with nothing new changes no row, and a change to a referr
   assert.deepEqual((await refreshes(tenant.id)).map((r) => [r.row_count, r.changed_rows]), [[2, 2], [2, 0], [2, 1]]);
 });
 
+test('a referral removed from the records (a retention purge, say) is not held back by its report row, which the next refresh deletes', async () => {
+  const tenant = await aTenant(database);
+  const kept = await aReportedReferral(database, tenant.id, { receivedAt: '2026-08-01T09:00:00Z' });
+  const purged = await aReportedReferral(database, tenant.id, { receivedAt: '2026-08-02T09:00:00Z' });
+  await refresh(tenant.id);
+  for (const table of ['referral_transition', 'referral']) {
+    await database.pool.query(`DELETE FROM ${table} WHERE ${table === 'referral' ? 'id' : 'referral_id'} = $1`, [purged.referralId]);
+  }
+  const after = await refresh(tenant.id);
+  assert.deepEqual({ rowCount: after.rowCount, changedRows: after.changedRows }, { rowCount: 1, changedRows: 1 });
+  assert.equal(await factRow(database, purged.referralId), undefined);
+  assert.ok(await factRow(database, kept.referralId));
+});
+
 test('a refresh counts only its own tenant: another tenant’s referrals are never in its read model, even when asked for by id', async () => {
   const home = await aTenant(database);
   const other = await aTenant(database);
