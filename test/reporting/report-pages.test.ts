@@ -5,7 +5,7 @@ import type { Database } from '../../src/db/database.ts';
 import type { Actor } from '../../src/identity/actor.ts';
 import { registeredHandlers } from '../../src/jobs/queue.ts';
 import { JobWorker } from '../../src/jobs/worker.ts';
-import { REPORTING_REFRESH_KIND } from '../../src/reporting/service.ts';
+import { checkReportFilter, REPORTING_REFRESH_KIND } from '../../src/reporting/service.ts';
 import { formSession, testApp } from '../support/app.ts';
 import { freshDatabase } from '../support/database.ts';
 import { anActor, aPractice, aTenant } from '../support/factories.ts';
@@ -223,4 +223,13 @@ test('bad filters are refused with a message and a 400, never a 500, on the page
   assert.match(page.body, /id="from-error"/);
   assert.match(page.body, /value="2026-13"/, 'what was typed is shown again');
   assert.doesNotMatch(page.body, /id="total-referrals"/, 'no figures beside the errors');
+});
+
+test('without months the dashboard covers the 12 months to this month in London', () => {
+  const practices = [practiceA];
+  // 23:30 UTC on 31 March 2026 is already April in London.
+  assert.deepEqual(checkReportFilter({}, practices, new Date('2026-03-31T23:30:00Z')), { practiceId: null, from: '2025-05', to: '2026-04' });
+  assert.deepEqual(checkReportFilter({ to: '2026-01' }, practices, new Date('2026-11-24T12:00:00Z')), { practiceId: null, from: '2025-02', to: '2026-01' });
+  assert.deepEqual(checkReportFilter({ from: '2026-06', practice: practiceA.toUpperCase() }, practices, new Date('2026-11-24T12:00:00Z')),
+    { practiceId: practiceA, from: '2026-06', to: '2026-11' });
 });
