@@ -1,3 +1,4 @@
+import cronParser from 'cron-parser';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -27,9 +28,18 @@ export interface Config {
   selfReferralTenantId: string | undefined;
   /** Months after which a directory service not checked by a curator is flagged (DIRECTORY_FRESHNESS_MONTHS, default 6). */
   directoryFreshnessMonths: number;
-  /** ORUK API URLs the job worker re-imports every night (ORUK_FEED_URLS, comma separated); none by default. */
-  orukFeedUrls: string[];
+  /** ORUK API feeds the job worker re-imports, each on its own schedule (ORUK_FEED_URLS); none by default. */
+  orukFeeds: OrukFeed[];
 }
+
+/** An ORUK API feed re-imported on a schedule: a five-field cron in London time. */
+export interface OrukFeed {
+  url: string;
+  cron: string;
+}
+
+/** When a feed names no schedule: every night at 02:30, London time. */
+export const DEFAULT_FEED_CRON = '30 2 * * *';
 
 /** A configuration value that cannot be used; start-up prints its message as one line. */
 export class ConfigError extends Error {
@@ -131,10 +141,26 @@ function readFreshnessMonths(env: Env): number {
   return Number(raw);
 }
 
-function readFeedUrls(env: Env): string[] {
+/**
+ * ORUK_FEED_URLS: comma-separated feeds, each a URL optionally followed by `|` and its own cron,
+ * e.g. `https://a.example/api/oruk, https://b.example/api/oruk|0 6 * * 1,4`. A comma splits feeds
+ * only where a new address starts, so a cron may list days with commas.
+ */
+function readFeeds(env: Env): OrukFeed[] {
   const raw = env.ORUK_FEED_URLS;
   if (!raw) return [];
-  return raw.split(',').map((u) => u.trim()).filter(Boolean).map((u) => readUrl({ ORUK_FEED_URLS: u }, 'ORUK_FEED_URLS', ['http:', 'https:'])!);
+  return raw.split(/,(?=\s*[a-zA-Z][a-zA-Z0-9+.-]*:)/).map((entry) => entry.trim().replace(/,+$/, '').trim()).filter(Boolean).map((entry) => {
+    const [address, schedule] = entry.split('|').map((part) => part.trim());
+    const url = readUrl({ ORUK_FEED_URLS: address }, 'ORUK_FEED_URLS', ['http:', 'https:'])!;
+    const cron = schedule || DEFAULT_FEED_CRON;
+    try {
+      if (cron.split(/\s+/).length !== 5) throw new Error('five fields');
+      cronParser.parseExpression(cron, { tz: 'Europe/London' });
+    } catch {
+      throw new ConfigError('ORUK_FEED_URLS', `has a schedule "${cron}" for ${url} that is not a five-field cron (minute hour day month weekday), like "30 2 * * *"`);
+    }
+    return { url, cron };
+  });
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -172,6 +198,6 @@ export function loadConfig(env: Env = process.env): Config {
     jobLockSeconds: readJobLockSeconds(env),
     selfReferralTenantId: readSelfReferralTenant(env),
     directoryFreshnessMonths: readFreshnessMonths(env),
-    orukFeedUrls: readFeedUrls(env),
+    orukFeeds: readFeeds(env),
   };
 }

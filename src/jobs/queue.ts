@@ -129,6 +129,11 @@ export function registerRecurringJob(schedule: RecurringJob): void {
   recurring.set(schedule.name, schedule);
 }
 
+/** Takes a schedule out of this process (a feed removed from the configuration, say). */
+export function unregisterRecurringJob(name: string): void {
+  recurring.delete(name);
+}
+
 export function registeredRecurringJobs(): RecurringJob[] {
   return [...recurring.values()];
 }

@@ -11,7 +11,7 @@ import { registerDirectoryJobs } from '../reminders/directory.ts';
 /** A worker over every registered handler and schedule, configured from the environment. */
 export function createJobWorker(database: Database, config: Config, log: JobLog): JobWorker {
   registerNotificationJobs(notifySettings(config));
-  registerDirectoryJobs({ freshnessMonths: config.directoryFreshnessMonths, feeds: config.orukFeedUrls });
+  registerDirectoryJobs({ freshnessMonths: config.directoryFreshnessMonths, feeds: config.orukFeeds });
   return new JobWorker({
     pool: database.pool,
     log,

@@ -3,7 +3,7 @@ import type { Actor } from '../identity/actor.ts';
 import { NotFound, RuleBroken } from '../web/errors.ts';
 import * as q from './queries.ts';
 
-export { registerJobHandler, registerRecurringJob, registerTenantScan, scheduleJob, PermanentJobError } from './queue.ts';
+export { registerJobHandler, registerRecurringJob, registerTenantScan, scheduleJob, unregisterRecurringJob, PermanentJobError } from './queue.ts';
 export type { JobContext, JobHandler, NewJob, RecurringJob, TenantScan } from './queue.ts';
 export { queueNotification } from './outbox.ts';
 

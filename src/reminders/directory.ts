@@ -1,25 +1,31 @@
+import { createHash } from 'node:crypto';
+import type { OrukFeed } from '../config.ts';
 import { withTenant } from '../db/transaction.ts';
 import { importServices, readOrukSource } from '../directory/import.ts';
 import { DEFAULT_FRESHNESS_MONTHS, staleServicesOfOrganizations } from '../directory/service.ts';
 import { queueNotification } from '../jobs/outbox.ts';
-import { PermanentJobError, registerJobHandler, registerRecurringJob, registerTenantScan, scheduleJob, type JobContext } from '../jobs/service.ts';
+import { PermanentJobError, registerJobHandler, registerRecurringJob, registerTenantScan, unregisterRecurringJob, type JobContext } from '../jobs/service.ts';
 import { localDate } from './caseload.ts';
 import * as q from './queries.ts';
 
 export const FRESHNESS_SCAN = 'directory.freshness';
 export const FRESHNESS_SCAN_KIND = 'directory.freshness-scan';
-export const FEED_SCHEDULE = 'directory-feeds';
-export const FEED_SCHEDULE_KIND = 'directory.feed-schedule';
 export const FEED_IMPORT_KIND = 'directory.feed-import';
 
 export interface DirectoryJobSettings {
   /** Months after which an unverified service is stale (DIRECTORY_FRESHNESS_MONTHS). */
   freshnessMonths?: number;
-  /** ORUK API URLs re-imported every night (ORUK_FEED_URLS); none by default. */
-  feeds?: string[];
+  /** ORUK API feeds re-imported each on its own schedule (ORUK_FEED_URLS); none by default. */
+  feeds?: OrukFeed[];
 }
 
 let settings: Required<DirectoryJobSettings> = { freshnessMonths: DEFAULT_FRESHNESS_MONTHS, feeds: [] };
+let feedSchedules: string[] = [];
+
+/** The recurring schedule of one feed, named by its address so the name stays put across restarts. */
+export function feedScheduleName(url: string): string {
+  return `directory-feed:${createHash('sha256').update(url).digest('hex').slice(0, 16)}`;
+}
 
 /**
  * Per tenant, every Monday: each provider organisation (with an email) whose directory services
@@ -48,18 +54,10 @@ export async function freshnessScan(job: JobContext): Promise<void> {
   });
 }
 
-/** Nightly: one import job per configured feed, keyed by feed and date so a rerun adds none. */
-export async function scheduleFeedImports(job: JobContext): Promise<void> {
-  const day = localDate(job.clock.now());
-  for (const feed of settings.feeds) {
-    await scheduleJob(job.pool, { kind: FEED_IMPORT_KIND, tenantId: null, payload: { feed }, idempotencyKey: `feed-import:${feed}:${day}`, runAt: job.clock.now() });
-  }
-}
-
 /** Re-imports one ORUK feed; importing the same feed again changes nothing. */
 export async function importFeed(job: JobContext<{ feed?: string }>): Promise<void> {
   const feed = job.payload.feed;
-  if (!feed || !settings.feeds.includes(feed)) throw new PermanentJobError(`The feed ${feed ?? '(none)'} is not in ORUK_FEED_URLS.`);
+  if (!feed || !settings.feeds.some((f) => f.url === feed)) throw new PermanentJobError(`The feed ${feed ?? '(none)'} is not in ORUK_FEED_URLS.`);
   const services = await readOrukSource(feed);
   const report = await importServices(job.pool, services, { sourceFeed: feed });
   job.log.info({ feed, added: report.added.length, changed: report.changed.length, unchanged: report.unchanged.length, invalid: report.invalid.length }, 'ORUK feed re-imported');
@@ -68,10 +66,16 @@ export async function importFeed(job: JobContext<{ feed?: string }>): Promise<vo
 /** The worker calls this with the running configuration (as it does for notifications). */
 export function registerDirectoryJobs(options: DirectoryJobSettings): void {
   settings = { freshnessMonths: options.freshnessMonths ?? DEFAULT_FRESHNESS_MONTHS, feeds: options.feeds ?? [] };
+  // One schedule per feed: each due run becomes one import job (a run missed while no worker was
+  // up runs once when one starts). A feed taken out of the configuration loses its schedule.
+  for (const name of feedSchedules) unregisterRecurringJob(name);
+  feedSchedules = settings.feeds.map((feed) => {
+    const name = feedScheduleName(feed.url);
+    registerRecurringJob({ name, cron: feed.cron, kind: FEED_IMPORT_KIND, payload: { feed: feed.url } });
+    return name;
+  });
 }
 
 registerJobHandler(FRESHNESS_SCAN_KIND, freshnessScan, { maxAttempts: 5 });
 registerTenantScan({ name: FRESHNESS_SCAN, cron: '0 9 * * 1', kind: FRESHNESS_SCAN_KIND });
-registerJobHandler(FEED_SCHEDULE_KIND, scheduleFeedImports, { maxAttempts: 5 });
 registerJobHandler(FEED_IMPORT_KIND, importFeed, { maxAttempts: 4, backoffSeconds: 600 });
-registerRecurringJob({ name: FEED_SCHEDULE, cron: '30 2 * * *', kind: FEED_SCHEDULE_KIND });
