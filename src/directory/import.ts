@@ -49,6 +49,16 @@ export function problemWith(service: Partial<OrukService>): string | undefined {
     const value = service[age];
     if (value !== undefined && value !== null && (typeof value !== 'number' || value < 0)) return `its ${age} is not a number`;
   }
+  const notList = (value: unknown) => value !== undefined && value !== null && !Array.isArray(value);
+  for (const key of ['service_at_locations', 'schedules', 'cost_options', 'languages', 'contacts', 'phones', 'attributes', 'service_areas',
+    'funding', 'required_documents'] as const) {
+    if (notList(service[key])) return `its ${key} is not a list`;
+  }
+  if (service.program !== undefined && service.program !== null && (typeof service.program !== 'object' || Array.isArray(service.program))) return 'its program is not an object';
+  for (const sal of service.service_at_locations ?? []) {
+    if (!sal || typeof sal !== 'object') return 'a service_at_location is not an object';
+    for (const key of ['addresses', 'accessibility', 'phones'] as const) if (notList(sal.location?.[key])) return `location ${sal.location?.id} has ${key} that is not a list`;
+  }
   if (service.organization && (!service.organization.id || !service.organization.name)) return 'its organization has no id or name';
   if (service.organization?.email && !EMAIL.test(service.organization.email)) return `its organization email "${service.organization.email}" is not an email address`;
   for (const sal of service.service_at_locations ?? []) {

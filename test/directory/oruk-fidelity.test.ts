@@ -230,3 +230,23 @@ test('the API serves the kept objects where HSDS puts them, and stays valid', as
     await database.close();
   }
 });
+
+test('a record whose lists are not lists is reported invalid, and the rest of the feed imports', async () => {
+  const database = await freshDatabase();
+  try {
+    const good = JSON.parse(readFileSync(path.join(openReferralDir, 'oruk-validator-mocks/V3.0-UK-Default/service_full.json'), 'utf8'));
+    const broken = [
+      { ...good, id: 'c0000000-0000-4000-8000-000000000001', service_areas: { id: 'x' } },
+      { ...good, id: 'c0000000-0000-4000-8000-000000000002', funding: 'council' },
+      { ...good, id: 'c0000000-0000-4000-8000-000000000003', program: ['not', 'an', 'object'] },
+      { ...good, id: 'c0000000-0000-4000-8000-000000000004', service_at_locations: [{ ...good.service_at_locations[0], location: { ...good.service_at_locations[0].location, addresses: { id: 'a' } } }] },
+      { ...good, id: 'c0000000-0000-4000-8000-000000000005', organization: { ...good.organization, organization_identifiers: [{ identifier: 'no id' }] } },
+    ];
+    const report = await importServices(database.pool, [...broken, good], { sourceFeed: 'test' });
+    assert.deepEqual(report.added, [good.id]);
+    assert.deepEqual(report.invalid.map((i) => i.id), broken.map((b) => b.id));
+    for (const problem of report.invalid) assert.match(problem.reason, /list|object|no id/);
+  } finally {
+    await database.close();
+  }
+});
