@@ -66,7 +66,7 @@ console.log(`PGlite, ${count} onward referrals over ${PROVIDERS} provider organi
 
 const provider: Actor = { userId: providerUser, tenantId, email: 'provider@bench.example', name: 'Bench Provider', roles: ['provider'], practiceId: null, providerOrganisationId: providers[0]!, sessionId: 'bench' };
 line('baseline: an empty tenant transaction (SELECT 1)', await time(200, () => withTenant(pool, tenantId, (tx) => tx.query('SELECT 1'))));
-line(`provider inbox (about ${Math.round(count / PROVIDERS)} referrals, grouped, audited)`, await time(100, () => providerInbox(pool, provider)));
+line(`provider inbox (about ${Math.round(count / PROVIDERS)} referrals, grouped, closed ones paged, audited)`, await time(100, () => providerInbox(pool, provider)));
 const scanAt = new Date(Date.now() + 40 * 86_400_000);
 const job = { id: 1, kind: 'bench', tenantId, payload: {}, attempt: 1, maxAttempts: 1, pool, clock: { now: () => scanAt }, log: { info() {}, warn() {}, error() {} } };
 let t = performance.now();

@@ -186,11 +186,16 @@ export async function onwardOfPeople(db: Db, tenantId: string, personIds: string
 }
 
 /** The provider's inbox: only what was sent to their organisation through Signpost. */
-export async function onwardForProvider(db: Db, tenantId: string, providerOrganisationId: string): Promise<OnwardRow[]> {
-  const { rows } = await db.query<OnwardRow>(
-    `SELECT ${ONWARD_COLUMNS} FROM ${ONWARD_FROM}
-      WHERE o.tenant_id = $1 AND o.provider_organisation_id = $2 AND o.delivery = 'signpost' AND o.status <> 'draft'
-      ORDER BY o.sent_at DESC NULLS LAST, o.id`, [tenantId, providerOrganisationId]);
+/**
+ * Onward referrals sent to a provider organisation through Signpost in the given statuses, newest
+ * first; `page` limits them (with the total in `total`) for the ever-growing closed list.
+ */
+export async function onwardForProvider(db: Db, tenantId: string, providerOrganisationId: string, statuses: readonly string[], page?: { limit: number; offset: number }): Promise<Array<OnwardRow & { total: number }>> {
+  const { rows } = await db.query<OnwardRow & { total: number }>(
+    `SELECT ${ONWARD_COLUMNS}, count(*) OVER ()::int AS total FROM ${ONWARD_FROM}
+      WHERE o.tenant_id = $1 AND o.provider_organisation_id = $2 AND o.delivery = 'signpost' AND o.status = ANY ($3::text[])
+      ORDER BY o.sent_at DESC NULLS LAST, o.id
+      LIMIT $4 OFFSET $5`, [tenantId, providerOrganisationId, statuses, page?.limit ?? null, page?.offset ?? 0]);
   return rows;
 }
 

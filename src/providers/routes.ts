@@ -3,7 +3,7 @@ import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
 import { asFieldErrors, ctx, field, formatDate, signedIn, view } from '../plans/form.ts';
 import { DECLINE_REASONS, ONWARD_LABELS, ONWARD_TRANSITIONS, STOP_REASONS, type SharedDetails } from '../plans/service.ts';
-import type { FieldError } from '../web/errors.ts';
+import { InvalidInput, type FieldError } from '../web/errors.ts';
 import * as service from './service.ts';
 
 const providers = rolePolicy('provider', 'provider');
@@ -25,9 +25,16 @@ export const providerRoutes: FastifyPluginAsync = async (app) => {
   const pool = app.database.pool;
 
   app.get('/provider/inbox', { config: { policy: providers } }, async (req, reply) => {
-    const groups = await service.providerInbox(pool, signedIn(req), ctx(req));
+    const raw = field(req.query, 'closedPage');
+    if (raw && !/^\d{1,5}$/.test(raw)) throw new InvalidInput([{ field: 'closedPage', message: 'That page of closed referrals does not exist' }]);
+    const { groups, closed } = await service.providerInbox(pool, signedIn(req), { closedPage: raw ? Number(raw) : 1, ...ctx(req) });
+    const pageLink = (page: number) => ({ href: `/provider/inbox?closedPage=${page}#closed`, labelText: `Page ${page} of ${closed.pages}` });
     return view(reply, 200, 'providers/views/inbox.njk', {
       groups: groups.map((g) => ({ ...g, rows: g.rows.map((o) => ({ id: o.id, name: o.shared.name, serviceName: o.serviceName, sent: formatDate(o.sentAt), statusLabel: ONWARD_LABELS[o.status] })) })),
+      closedPages: closed.pages > 1 ? {
+        previous: closed.page > 1 ? pageLink(closed.page - 1) : undefined,
+        next: closed.page < closed.pages ? pageLink(closed.page + 1) : undefined,
+      } : undefined,
     });
   });
 

@@ -3,7 +3,7 @@ import { withTenant } from '../db/transaction.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
 import * as plans from '../plans/service.ts';
-import { Forbidden, NotFound } from '../web/errors.ts';
+import { Forbidden, InvalidInput, NotFound } from '../web/errors.ts';
 import * as q from '../plans/queries.ts';
 
 interface RequestContext { requestId?: string }
@@ -20,13 +20,34 @@ export const INBOX_GROUPS = [
   { key: 'closed', heading: 'Closed', statuses: ['declined', 'completed', 'did_not_attend', 'stopped'] },
 ] as const;
 
-/** The provider's inbox: onward referrals sent to their organisation, grouped by where they are. */
-export async function providerInbox(pool: pg.Pool, actor: Actor, context: RequestContext = {}) {
+/** Closed referrals per inbox page: the open ones are the provider's work and are always listed in full. */
+export const CLOSED_PAGE_SIZE = 20;
+
+/**
+ * The provider's inbox: onward referrals sent to their organisation, grouped by where they are.
+ * New, accepted and attending are listed whole; closed ones, which only grow, a page at a time.
+ */
+export async function providerInbox(pool: pg.Pool, actor: Actor, options: { closedPage?: number } & RequestContext = {}) {
   const organisationId = providerOrganisation(actor);
+  const closedPage = options.closedPage ?? 1;
+  if (!Number.isInteger(closedPage) || closedPage < 1) throw new InvalidInput([{ field: 'closedPage', message: 'That page of closed referrals does not exist' }]);
   return withTenant(pool, actor.tenantId, async (tx) => {
-    const rows = await q.onwardForProvider(tx, actor.tenantId, organisationId);
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'provider-inbox.view', entityType: 'onward_referral', reason: `${rows.length} listed`, requestId: context.requestId });
-    return INBOX_GROUPS.map((g) => ({ ...g, rows: rows.filter((r) => (g.statuses as readonly string[]).includes(r.status)) }));
+    const groups = [];
+    let closed = { page: closedPage, pages: 1, total: 0 };
+    for (const g of INBOX_GROUPS) {
+      const paged = g.key === 'closed' ? { limit: CLOSED_PAGE_SIZE, offset: (closedPage - 1) * CLOSED_PAGE_SIZE } : undefined;
+      const rows = await q.onwardForProvider(tx, actor.tenantId, organisationId, g.statuses, paged);
+      const total = rows[0]?.total ?? 0;
+      if (paged) {
+        // A page past the end returns no rows (and so no total): only page 1 may be empty.
+        if (closedPage > 1 && rows.length === 0) throw new InvalidInput([{ field: 'closedPage', message: 'That page of closed referrals does not exist' }]);
+        closed = { page: closedPage, pages: Math.max(1, Math.ceil(total / CLOSED_PAGE_SIZE)), total };
+      }
+      groups.push({ ...g, rows, total });
+    }
+    const listed = groups.reduce((n, g) => n + g.rows.length, 0);
+    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'provider-inbox.view', entityType: 'onward_referral', reason: `${listed} listed`, requestId: options.requestId });
+    return { groups, closed };
   });
 }
 

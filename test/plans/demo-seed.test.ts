@@ -24,7 +24,7 @@ test('the demo provider user has referrals in several states and the demo referr
     userId: ids['user:provider']![0]!, tenantId, email: 'provider@demo.signpost.example', name: 'Tom Whitaker', roles: ['provider'],
     practiceId: null, providerOrganisationId: ids.providerOrganisations![0]!, sessionId: 'demo',
   };
-  const groups = await providerInbox(database.pool, provider);
+  const { groups } = await providerInbox(database.pool, provider);
   for (const key of ['new', 'attending', 'closed']) assert.ok(groups.find((g) => g.key === key)!.rows.length >= 1, `${key} has referrals`);
   const referrer: Actor = { ...provider, userId: ids['user:referrer']![0]!, roles: ['referrer'], practiceId: ids.practices![0]!, providerOrganisationId: null };
   const summaries = await referrerDischarges(database.pool, referrer);

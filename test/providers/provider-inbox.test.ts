@@ -78,3 +78,38 @@ test('a provider of another organisation gets a 404 for a referral not sent to t
   const inbox = await app.inject({ url: '/provider/inbox', cookies });
   assert.ok(!inbox.body.includes(sent.id));
 });
+
+test('closed referrals page 20 at a time while new and accepted ones are listed whole; a page that does not exist is a 400', async () => {
+  const team = await aSocialPrescribingTeam(database);
+  const service = await aProviderService(database, team.provider, { name: 'Paged Walking Group' });
+  const cookies = await signInAs(app, database, team.provider);
+  const sentIds: string[] = [];
+  for (let i = 0; i < 25; i++) {
+    const { referralId } = await anEpisodeInContact(database, team, { givenName: `Paged${String(i).padStart(2, '0')}`, familyName: 'Closedperson' });
+    sentIds.push((await createOnwardReferral(database.pool, team.worker, referralId, { kind: 'refer', serviceId: service.id, consent: true })).id);
+  }
+  // 22 declined (closed), 3 left new.
+  for (const id of sentIds.slice(0, 22)) {
+    const declined = await post(cookies, `/provider/referrals/${id}/respond`, { to: 'declined', reason: 'full' });
+    assert.equal(declined.statusCode, 303, declined.body.slice(0, 300));
+  }
+  const names = (body: string, group: string) => {
+    const section = body.split(`id="${group}"`)[1]!.split('<h2')[0]!;
+    return (section.match(/Paged\d\d Closedperson/g) ?? []).length;
+  };
+  const first = await app.inject({ url: '/provider/inbox', cookies });
+  assert.equal(first.statusCode, 200);
+  assert.match(first.body, /New \(3\)/);
+  assert.match(first.body, /Closed \(22\)/);
+  assert.equal(names(first.body, 'new'), 3);
+  assert.equal(names(first.body, 'closed'), 20);
+  assert.match(first.body, /href="\/provider\/inbox\?closedPage=2#closed"/);
+  const second = await app.inject({ url: '/provider/inbox?closedPage=2', cookies });
+  assert.equal(names(second.body, 'closed'), 2);
+  assert.equal(names(second.body, 'new'), 3, 'open work stays on every page');
+  for (const bad of ['3', '0', 'two', '-1']) {
+    const page = await app.inject({ url: `/provider/inbox?closedPage=${bad}`, cookies });
+    assert.equal(page.statusCode, 400, `${bad}: ${page.statusCode} ${page.body.slice(0, 200)}`);
+    assert.match(page.body, /That page of closed referrals does not exist/);
+  }
+});
