@@ -3,7 +3,7 @@ import type {
   OrukAddress, OrukAttribute, OrukContact, OrukCostOption, OrukFunding, OrukLanguage, OrukLocation, OrukOrganization, OrukPhone,
   OrukProgram, OrukSchedule, OrukService, OrukServiceAtLocation, OrukTaxonomy, OrukTaxonomyTerm,
 } from './oruk-types.ts';
-import { lgaAttributeId, lgaServiceTypesForTerm, lgaTermId } from './taxonomy.ts';
+import { lgaAttributeId, lgaServiceTypesForTerm, lgaTermId, stableId } from './taxonomy.ts';
 
 // Every statement of the directory's records (not search: see search-queries.ts).
 
@@ -83,6 +83,10 @@ export async function upsertTaxonomyTerm(db: Db, term: OrukTaxonomyTerm) {
     await db.query(
       `INSERT INTO directory_taxonomy (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`,
       [taxonomyId, term.taxonomy ?? 'Imported taxonomy']);
+  } else if (term.taxonomy) {
+    // ORUK may name the taxonomy only in free text: keep it, as a taxonomy of that name.
+    taxonomyId = stableId(`signpost:imported-taxonomy:${term.taxonomy}`);
+    await db.query(`INSERT INTO directory_taxonomy (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, [taxonomyId, term.taxonomy]);
   }
   await db.query(
     `INSERT INTO directory_taxonomy_term (id, taxonomy_id, code, name, description, parent_id, term_uri)
@@ -289,7 +293,9 @@ const termSelect = `t.id, t.code, t.name, t.description, t.parent_id, t.taxonomy
 
 function termJson(row: Record<string, unknown>): OrukTaxonomyTerm {
   return compact({
-    id: row.id as string, name: row.name as string, code: row.code as string | null, description: (row.description as string | null) ?? '',
+    // HSDS calls the term's own code `code`, the ORUK profile `term`: both are given.
+    id: row.id as string, name: row.name as string, code: row.code as string | null, term: row.code as string | null,
+    description: (row.description as string | null) ?? '',
     parent_id: row.parent_id as string | null, taxonomy: row.taxonomy as string | null, taxonomy_id: row.taxonomy_id as string | null,
     term_uri: row.term_uri as string | null,
   });

@@ -250,3 +250,18 @@ test('a record whose lists are not lists is reported invalid, and the rest of th
     await database.close();
   }
 });
+
+test('an ORUK taxonomy term keeps its "term" and its free-text "taxonomy"', async () => {
+  const database = await freshDatabase();
+  try {
+    const file = path.join(openReferralDir, 'oruk-validator-mocks/V3.0-UK-Default/service_full.json');
+    const original = JSON.parse(readFileSync(file, 'utf8')).attributes[0].taxonomy_term;
+    await importServices(database.pool, await readOrukSource(file), { sourceFeed: 'test' });
+    const exported = (await exportOruk(database.pool)).contents[0]!;
+    const term = exported.attributes!.find((a) => a.taxonomy_term?.id === original.id)!.taxonomy_term!;
+    assert.deepEqual([term.term, term.taxonomy, term.name, term.term_uri, term.parent_id], [original.term, original.taxonomy, original.name, original.term_uri, original.parent_id]);
+    assert.equal(validationProblems(orukValidators.taxonomyTerm, term), 'ok');
+  } finally {
+    await database.close();
+  }
+});
