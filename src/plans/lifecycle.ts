@@ -71,16 +71,5 @@ export const SHARE_FIELDS = [
   { code: 'accessibility', label: 'Communication and accessibility needs' },
 ] as const;
 
-const DAY_MS = 86_400_000;
-
-/** Adds working days (Monday to Friday; bank holidays are not counted out). */
-export function addWorkingDays(from: Date, days: number): Date {
-  const at = new Date(from.getTime());
-  let left = days;
-  while (left > 0) {
-    at.setTime(at.getTime() + DAY_MS);
-    const day = at.getUTCDay();
-    if (day !== 0 && day !== 6) left -= 1;
-  }
-  return at;
-}
+// Working days (weekends and bank holidays in England and Wales left out) are counted by the calendar in src/geo.
+export { addWorkingDays } from '../geo/calendar.ts';

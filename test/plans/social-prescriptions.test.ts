@@ -1,3 +1,4 @@
+import { addWorkingDays } from '../../src/geo/calendar.ts';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { raiseConcern, recordAssessment, recordConcernAction, openSafeguardingTasks } from '../../src/assessment/service.ts';
@@ -113,15 +114,18 @@ test('no response after 10 working days nudges the provider, then the link worke
   const { referralId } = await anEpisodeInContact(database, team);
   const sent = await createOnwardReferral(database.pool, team.worker, referralId, { kind: 'refer', serviceId: service.id, consent: true });
   const sentAt = (await getOnward(database.pool, team.worker, sent.id)).sentAt!;
-  const days = (n: number) => new Date(sentAt.getTime() + n * 86_400_000);
+  // Counted in working days (weekends and bank holidays left out), whatever today's date.
+  const workingDays = (n: number, minutes: number) => new Date(addWorkingDays(sentAt, n).getTime() + minutes * 60_000);
 
-  await onwardNudgeScan(job(team.tenantId, days(9)));
-  assert.equal((await outbox(team.tenantId, 'onward_referral_nudge_provider')).length, 0, 'nine calendar days is fewer than 10 working days');
-  await onwardNudgeScan(job(team.tenantId, days(15)));
-  await onwardNudgeScan(job(team.tenantId, days(15)));
+  await onwardNudgeScan(job(team.tenantId, workingDays(10, -60)));
+  assert.equal((await outbox(team.tenantId, 'onward_referral_nudge_provider')).length, 0, 'an hour short of 10 working days');
+  await onwardNudgeScan(job(team.tenantId, workingDays(10, 60)));
+  await onwardNudgeScan(job(team.tenantId, workingDays(10, 120)));
   assert.equal((await outbox(team.tenantId, 'onward_referral_nudge_provider')).length, 1);
   assert.equal((await outbox(team.tenantId, 'onward_referral_nudge_worker')).length, 0);
-  await onwardNudgeScan(job(team.tenantId, days(22)));
+  await onwardNudgeScan(job(team.tenantId, workingDays(15, -60)));
+  assert.equal((await outbox(team.tenantId, 'onward_referral_nudge_worker')).length, 0, 'an hour short of 15 working days');
+  await onwardNudgeScan(job(team.tenantId, workingDays(15, 60)));
   assert.equal((await outbox(team.tenantId, 'onward_referral_nudge_worker')).length, 1);
 
   const other = await anEpisodeInContact(database, team, { phone: '07700 900456', contactChannels: ['sms'] });

@@ -7,6 +7,7 @@ import { registeredHandlers, registeredRecurringJobs, TENANT_FAN_OUT } from '../
 import { JobWorker } from '../../src/jobs/worker.ts';
 import { addGoal, updateGoalProgress } from '../../src/plans/service.ts';
 import { allocateReferral, getReferral, recordContact, setNextAction } from '../../src/referrals/service.ts';
+import { addWorkingDays } from '../../src/geo/calendar.ts';
 import { localDate, REMINDER_SCAN, REMINDER_SCAN_KIND, scanReminders } from '../../src/reminders/service.ts';
 import { testApp } from '../support/app.ts';
 import { freshDatabase } from '../support/database.ts';
@@ -29,6 +30,11 @@ async function openReminders(referralId: string) {
   const { rows } = await database.pool.query<{ kind: string; key: string; resolved: boolean }>(
     `SELECT kind, reminder_key AS key, resolved_at IS NOT NULL AS resolved FROM reminder WHERE referral_id = $1 ORDER BY created_at, reminder_key`, [referralId]);
   return rows;
+}
+
+async function receivedAt(referralId: string): Promise<Date> {
+  const { rows } = await database.pool.query<{ at: Date }>('SELECT received_at AS at FROM referral WHERE id = $1', [referralId]);
+  return rows[0]!.at;
 }
 
 async function notifications(tenantId: string, template: string) {
@@ -92,21 +98,20 @@ test('a referral waiting past the tenant’s target without first contact is fla
   const team = await aSocialPrescribingTeam(database);
   const { referralId } = await aReferral(database, team.lead);
   await allocateReferral(database.pool, team.lead, referralId, { linkWorkerId: team.worker.userId });
-  const clock = new TestClock(new Date());
-  clock.advance(9 * DAY); // at most 7 working days
-  await scan(team.worker, clock);
-  assert.equal((await openReminders(referralId)).length, 0);
-  clock.advance(6 * DAY); // 15 days: at least 10 working days
+  const received = await receivedAt(referralId);
+  // Counted in working days (weekends and bank holidays left out), whatever today's date.
+  await scan(team.worker, new TestClock(new Date(addWorkingDays(received, 10).getTime() - 3_600_000)));
+  assert.equal((await openReminders(referralId)).length, 0, 'an hour short of 10 working days');
+  const clock = new TestClock(new Date(addWorkingDays(received, 10).getTime() + 3_600_000));
   await scan(team.worker, clock);
   assert.deepEqual(await openReminders(referralId), [{ kind: 'waiting', key: `waiting:${referralId}`, resolved: false }]);
 
-  // A tenant with a target of 2 working days flags a referral after 4 calendar days.
+  // A tenant with a target of 2 working days flags a referral after 2 working days.
   const other = await aSocialPrescribingTeam(database);
   await database.pool.query(`UPDATE tenant SET settings = settings || '{"firstContactTargetWorkingDays": 2}' WHERE id = $1`, [other.tenantId]);
   const { referralId: quick } = await aReferral(database, other.lead);
   await allocateReferral(database.pool, other.lead, quick, { linkWorkerId: other.worker.userId });
-  const otherClock = new TestClock(new Date());
-  otherClock.advance(4 * DAY);
+  const otherClock = new TestClock(new Date(addWorkingDays(await receivedAt(quick), 2).getTime() + 3_600_000));
   await scan(other.worker, otherClock);
   assert.deepEqual((await openReminders(quick)).map((r) => r.kind), ['waiting']);
 

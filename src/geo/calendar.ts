@@ -1,0 +1,44 @@
+import Holidays from 'date-holidays';
+
+// The calendar targets are counted in: working days are Monday to Friday in England, less the
+// bank holidays of England and Wales (substitute days included), from the maintained
+// date-holidays data rather than a list kept here.
+const englandAndWales = new Holidays('GB', 'ENG');
+const holidaysByYear = new Map<number, Set<string>>();
+
+const LONDON_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'short' });
+
+/** A moment's date in London (YYYY-MM-DD) and whether it is a Saturday or Sunday there. */
+function londonDay(at: Date): { date: string; weekend: boolean } {
+  const parts = LONDON_DATE.formatToParts(at);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  const weekday = get('weekday');
+  return { date: `${get('year')}-${get('month')}-${get('day')}`, weekend: weekday === 'Sat' || weekday === 'Sun' };
+}
+
+/** Bank holidays in England and Wales in a year, as YYYY-MM-DD dates. */
+export function bankHolidays(year: number): Set<string> {
+  let dates = holidaysByYear.get(year);
+  if (!dates) {
+    dates = new Set(englandAndWales.getHolidays(year).filter((h) => h.type === 'public').map((h) => h.date.slice(0, 10)));
+    holidaysByYear.set(year, dates);
+  }
+  return dates;
+}
+
+/** Whether a moment falls on a working day in England: a weekday that is not a bank holiday. */
+export function isWorkingDay(at: Date): boolean {
+  const day = londonDay(at);
+  return !day.weekend && !bankHolidays(Number(day.date.slice(0, 4))).has(day.date);
+}
+
+/** The moment `days` working days after `from` (same time of day), skipping weekends and bank holidays. */
+export function addWorkingDays(from: Date, days: number): Date {
+  const at = new Date(from.getTime());
+  let left = days;
+  while (left > 0) {
+    at.setTime(at.getTime() + 86_400_000);
+    if (isWorkingDay(at)) left -= 1;
+  }
+  return at;
+}
