@@ -143,12 +143,14 @@ async function listing<T>(paging: { page: number; perPage: number; offset: numbe
     const { items, total } = await fetch(paging.perPage, paging.offset);
     return page(items, total, paging.page, paging.perPage);
   }
+  // One item is enough to learn the total (some listings count with a window over the rows read).
+  const { total: expected } = await fetch(1, 0);
+  if (expected > NDJSON_MAX) {
+    throw new InvalidInput([{ field: 'format', message: `"format=ndjson" gives at most ${NDJSON_MAX} results and this asks for ${expected}: narrow it, or use pages.` }]);
+  }
   const all: T[] = [];
   for (let offset = 0; ; offset += NDJSON_BATCH) {
     const { items, total } = await fetch(NDJSON_BATCH, offset);
-    if (total > NDJSON_MAX) {
-      throw new InvalidInput([{ field: 'format', message: `"format=ndjson" gives at most ${NDJSON_MAX} results and this asks for ${total}: narrow it, or use pages.` }]);
-    }
     all.push(...items);
     if (items.length < NDJSON_BATCH || all.length >= total) break;
   }

@@ -169,6 +169,9 @@ test('format=ndjson gives every result, one JSON object a line, without pages', 
   assert.deepEqual(lines.map((s) => s.name).sort(), ['City Debt Advice', 'Headingley Walking Group']);
   const asPage = { total_items: 2, total_pages: 1, page_number: 1, size: 2, first_page: true, last_page: true, empty: false, contents: lines };
   assert.equal(validationProblems(orukValidators.serviceList, asPage), 'ok');
+  const pairs = await app.inject('/api/oruk/service_at_locations?format=ndjson&postcode=LS6%203AB');
+  assert.deepEqual(pairs.body.trimEnd().split('\n').map((line) => (JSON.parse(line) as { service: { name: string } }).service.name),
+    ['Headingley Walking Group', 'City Debt Advice']);
   const terms = await app.inject(`/api/oruk/taxonomy_terms?format=ndjson&taxonomy_id=${NEEDS_TAXONOMY_ID}`);
   assert.equal(terms.body.trimEnd().split('\n').length, 16);
   assert.equal((await get('/api/oruk/services?format=json')).body.page_number, 1);
