@@ -98,8 +98,10 @@ export function problemWith(service: Partial<OrukService>): string | undefined {
   return undefined;
 }
 
+// Fields a service (or a service_at_location) has and an HSDS 3 organisation never does.
 const SERVICE_ONLY = ['status', 'service_at_locations', 'schedules', 'cost_options', 'service_areas', 'organization', 'organization_id',
-  'program', 'required_documents', 'fees', 'eligibility_description', 'service'];
+  'program', 'program_id', 'required_documents', 'fees', 'eligibility_description', 'service', 'url', 'accreditations', 'minimum_age',
+  'maximum_age', 'assured_date', 'assurer_email', 'alert', 'last_modified', 'languages'];
 
 /**
  * An organisation on its own (as organisation lists give them): it has a name and none of a

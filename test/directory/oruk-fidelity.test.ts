@@ -242,10 +242,16 @@ test('a record whose lists are not lists is reported invalid, and the rest of th
       { ...good, id: 'c0000000-0000-4000-8000-000000000004', service_at_locations: [{ ...good.service_at_locations[0], location: { ...good.service_at_locations[0].location, addresses: { id: 'a' } } }] },
       { ...good, id: 'c0000000-0000-4000-8000-000000000005', organization: { ...good.organization, organization_identifiers: [{ identifier: 'no id' }] } },
     ];
+    // A service without its status is still a service (it has a url), reported invalid, not taken for an organisation.
+    const { status: _status, ...noStatus } = { ...good, id: 'c0000000-0000-4000-8000-000000000006', service_at_locations: undefined, schedules: undefined,
+      cost_options: undefined, service_areas: undefined, organization: undefined, funding: undefined, contacts: undefined, attributes: undefined, languages: undefined };
+    const slim = Object.fromEntries(Object.entries(noStatus).filter(([, v]) => v !== undefined));
+    broken.push(slim);
     const report = await importServices(database.pool, [...broken, good], { sourceFeed: 'test' });
     assert.deepEqual(report.added, [good.id]);
     assert.deepEqual(report.invalid.map((i) => i.id), broken.map((b) => b.id));
-    for (const problem of report.invalid) assert.match(problem.reason, /list|object|no id/);
+    assert.match(report.invalid.at(-1)!.reason, /status/);
+    for (const problem of report.invalid.slice(0, -1)) assert.match(problem.reason, /list|object|no id/);
   } finally {
     await database.close();
   }
