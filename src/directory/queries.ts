@@ -61,7 +61,9 @@ async function replaceFunding(db: Db, owner: 'service_id' | 'organization_id', i
 
 async function upsertProgram(db: Db, p: OrukProgram) {
   await db.query(
-    `INSERT INTO directory_program (id, organization_id, name, alternate_name, description) VALUES ($1, $2, $3, $4, $5)
+    // A programme naming an organisation we do not hold keeps no organisation rather than failing the record.
+    `INSERT INTO directory_program (id, organization_id, name, alternate_name, description)
+     VALUES ($1, (SELECT o.id FROM directory_organization o WHERE o.id = $2), $3, $4, $5)
      ON CONFLICT (id) DO UPDATE SET organization_id = COALESCE(EXCLUDED.organization_id, directory_program.organization_id),
        name = EXCLUDED.name, alternate_name = EXCLUDED.alternate_name, description = EXCLUDED.description`,
     [p.id, p.organization_id ?? null, p.name, p.alternate_name ?? null, p.description ?? null]);

@@ -271,3 +271,19 @@ test('an ORUK taxonomy term keeps its "term" and its free-text "taxonomy"', asyn
     await database.close();
   }
 });
+
+test('a programme naming an organisation we do not hold is kept without it', async () => {
+  const database = await freshDatabase();
+  try {
+    const service = JSON.parse(readFileSync(path.join(openReferralDir, 'hsds-3.0/examples/service_full.json'), 'utf8'));
+    service.program = { ...service.program, organization_id: 'd0000000-0000-4000-8000-00000000000f' };
+    delete service.organization.programs;
+    const report = await importServices(database.pool, [service], { sourceFeed: 'test' });
+    assert.deepEqual([report.added.length, report.invalid.length], [1, 0]);
+    const exported = (await exportOruk(database.pool)).contents[0]!;
+    assert.equal(exported.program!.id, service.program.id);
+    assert.equal(exported.program!.organization_id, undefined);
+  } finally {
+    await database.close();
+  }
+});
