@@ -29,10 +29,11 @@ export async function load(db: Database, count: number) {
     await db.pool.query(`INSERT INTO directory_service (id, organization_id, name, description, status, last_verified_at)
       SELECT 'bench-svc-' || p.g, 'bench-org-' || (p.g - p.g % 5), ($6::text[])[p.t] || ' ' || ($3::text[])[p.c], ($7::text[])[p.t], 'active', now() - random() * interval '300 days'
         FROM bench_pick p, (SELECT $1::int AS a, $2::int AS b, $4::float8[] AS la, $5::float8[] AS lo, $8::text[] AS n, $9::numeric[] AS co, $10::text AS d) x`, params);
-    await db.pool.query(`INSERT INTO directory_location (id, location_type, name, latitude, longitude, postal_code, city, address_1, address_id)
-      SELECT 'bench-loc-' || p.g, 'physical', 'Venue ' || p.g, ($4::float8[])[p.c] + (random() - 0.5) * 0.04, ($5::float8[])[p.c] + (random() - 0.5) * 0.06,
-             ($3::text[])[p.c], 'England', p.g || ' High Street', 'bench-adr-' || p.g
-        FROM bench_pick p, (SELECT $1::int AS a, $2::int AS b) x`, params.slice(0, 5));
+    await db.pool.query(`INSERT INTO directory_location (id, location_type, name, latitude, longitude)
+      SELECT 'bench-loc-' || p.g, 'physical', 'Venue ' || p.g, ($4::float8[])[p.c] + (random() - 0.5) * 0.04, ($5::float8[])[p.c] + (random() - 0.5) * 0.06
+        FROM bench_pick p, (SELECT $1::int AS a, $2::int AS b, $3::text[] AS o) x`, params.slice(0, 5));
+    await db.pool.query(`INSERT INTO directory_address (id, location_id, address_1, city, postal_code, country, address_type)
+      SELECT 'bench-adr-' || p.g, 'bench-loc-' || p.g, p.g || ' High Street', 'England', ($1::text[])[p.c], 'GB', 'physical' FROM bench_pick p`, [params[2]]);
     await db.pool.query(`INSERT INTO directory_service_at_location (id, service_id, location_id) SELECT 'bench-sal-' || g, 'bench-svc-' || g, 'bench-loc-' || g FROM bench_pick`);
     await db.pool.query(`INSERT INTO directory_schedule (id, service_id, freq, byday, opens_at, closes_at)
       SELECT 'bench-sch-' || g, 'bench-svc-' || g, 'WEEKLY', (ARRAY['MO','TU','WE','TH','FR','SA'])[1 + g % 6], make_time(9 + g % 9, 0, 0), make_time(11 + g % 9, 0, 0) FROM bench_pick`);
