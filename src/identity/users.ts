@@ -110,7 +110,7 @@ export async function inviteUser(pool: pg.Pool, actor: Actor, input: Invitation,
       await queueNotification(tx, {
         tenantId: actor.tenantId, channel: 'email', recipient: email, template: 'invitation',
         personalisation: { name, service: serviceName, invitedBy: actor.name, link: `${context.baseUrl}/invitation?token=${token}`, expires: '7 days' },
-        idempotencyKey: `invitation:${userId}:${tokenHash.slice(0, 16)}`,
+        idempotencyKey: `invitation:${userId}:${tokenHash.slice(0, 16)}`, secretKeys: ['link'],
       });
     }
     await recordAudit(tx, { tenantId: actor.tenantId, actor, action: 'user.invite', entityType: 'user', entityId: userId, reason: `roles: ${input.roles.join(', ')}`, requestId: context.requestId });
@@ -216,7 +216,7 @@ export async function requestPasswordReset(pool: pg.Pool, email: string, context
     await queueNotification(tx, {
       tenantId: tenant.id, channel: 'email', recipient: user.email, template: 'password-reset',
       personalisation: { name: user.name, link: `${context.baseUrl}/reset-password?token=${token}`, expires: '1 hour' },
-      idempotencyKey: `password-reset:${user.id}:${tokenHash.slice(0, 16)}`,
+      idempotencyKey: `password-reset:${user.id}:${tokenHash.slice(0, 16)}`, secretKeys: ['link'],
     });
     await recordAudit(tx, { tenantId: tenant.id, action: 'password.reset-requested', entityType: 'user', entityId: user.id, requestId: context.requestId });
   });

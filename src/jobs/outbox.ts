@@ -12,6 +12,11 @@ export interface NewNotification {
   personalisation: Record<string, string>;
   /** The same key twice queues one notification: e.g. `invite:<userId>:<tokenId>`. */
   idempotencyKey: string;
+  /**
+   * Personalisation keys whose values are secrets (a link holding a token): removed from the outbox
+   * once the message is sent or has failed for good, so the database keeps no working token.
+   */
+  secretKeys?: string[];
 }
 
 /**
@@ -21,12 +26,12 @@ export interface NewNotification {
  */
 export async function queueNotification(db: Db, notification: NewNotification): Promise<string | undefined> {
   const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO notification (tenant_id, channel, recipient, template, personalisation, idempotency_key)
-     VALUES ($1, $2, $3, $4, $5, $6)
+    `INSERT INTO notification (tenant_id, channel, recipient, template, personalisation, idempotency_key, secret_keys)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
      RETURNING id`,
     [notification.tenantId, notification.channel, notification.recipient, notification.template,
-      JSON.stringify(notification.personalisation), notification.idempotencyKey],
+      JSON.stringify(notification.personalisation), notification.idempotencyKey, notification.secretKeys ?? []],
   );
   const id = rows[0]?.id;
   if (id) {

@@ -212,11 +212,16 @@ export async function markNotificationSending(db: Db, tenantId: string, id: stri
   await db.query(`UPDATE notification SET state = 'sending', attempts = attempts + 1 WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
 }
 
+/** Replaces the values of a notification's secret personalisation keys, once it needs them no more. */
+const WITHOUT_SECRETS = `personalisation || coalesce((SELECT jsonb_object_agg(k, '(removed once sent)') FROM unnest(secret_keys) k
+  WHERE personalisation ? k), '{}'::jsonb)`;
+
 export async function markNotificationSent(db: Db, tenantId: string, id: string, sent: {
   providerReference: string; providerStatus: string | null; at: Date;
 }): Promise<void> {
   await db.query(
-    `UPDATE notification SET state = 'sent', provider_reference = $3, provider_status = $4, sent_at = $5, last_error = NULL
+    `UPDATE notification SET state = 'sent', provider_reference = $3, provider_status = $4, sent_at = $5, last_error = NULL,
+            personalisation = ${WITHOUT_SECRETS}
       WHERE tenant_id = $1 AND id = $2`, [tenantId, id, sent.providerReference, sent.providerStatus, sent.at]);
 }
 
@@ -226,7 +231,9 @@ export async function markNotificationOutcome(db: Db, tenantId: string, id: stri
 }): Promise<void> {
   await db.query(
     `UPDATE notification SET state = $3, failure_kind = $4, provider_status = COALESCE($5, provider_status),
-            last_error = $6, status_checked_at = $7
+            last_error = $6, status_checked_at = $7,
+            -- A message that failed for good is never sent again: its secrets can go too.
+            personalisation = CASE WHEN $3 = 'failed' THEN ${WITHOUT_SECRETS} ELSE personalisation END
       WHERE tenant_id = $1 AND id = $2`,
     [tenantId, id, outcome.state, outcome.failureKind, outcome.providerStatus, outcome.error, outcome.at]);
 }

@@ -186,7 +186,7 @@ export async function sendOutcomeLink(pool: pg.Pool, actor: Actor, referralId: s
         service: await q.tenantName(tx, actor.tenantId), measure: INSTRUMENTS[choice.instrument].shortName,
         link: `${context.baseUrl}/outcomes/complete/${token}`, expires: `${LINK_TTL_DAYS} days`,
       },
-      idempotencyKey: `outcome-link:${linkId}`,
+      idempotencyKey: `outcome-link:${linkId}`, secretKeys: ['link'],
     });
     await recordAudit(tx, {
       actor, tenantId: actor.tenantId, action: 'outcome.link.send', entityType: 'outcome_link', entityId: linkId,

@@ -96,6 +96,19 @@ test('a text message is sent with its own template and personalisation', async (
   assert.equal((await notification(id)).state, 'sent');
 });
 
+test('a secret in the personalisation (a link with a token) reaches Notify and is then removed from the outbox; other values stay', async () => {
+  const before = stub.received.length;
+  const id = (await queue({ template: 'outcome_measure_link', personalisation: { link: 'https://example.org/outcomes/complete/SeCrEtToKeN123456789', expires: '14 days' }, secretKeys: ['link'] }))!;
+  assert.equal((await notification(id)).personalisation.link, 'https://example.org/outcomes/complete/SeCrEtToKeN123456789', 'kept until sent');
+  await worker(new TestClock()).drain();
+  assert.equal(stub.received.slice(before)[0]!.personalisation.link, 'https://example.org/outcomes/complete/SeCrEtToKeN123456789', 'Notify gets the link');
+  const stored = await notification(id);
+  assert.equal(stored.state, 'sent');
+  assert.deepEqual(stored.personalisation, { link: '(removed once sent)', expires: '14 days' });
+  const { rows } = await database.pool.query(`SELECT 1 FROM notification WHERE personalisation::text LIKE '%SeCrEtToKeN%'`);
+  assert.equal(rows.length, 0, 'the token is nowhere in the outbox');
+});
+
 test('a bounced email and an invalid number are marked failed and flag the contact details, for that tenant only', async () => {
   const clock = new TestClock();
   const bounced = (await queue({ recipient: 'perm-fail@simulator.notify' }))!;
