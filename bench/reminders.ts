@@ -12,7 +12,8 @@ import { migrate } from '../src/db/migrate.ts';
 import { withTenant, withTransaction } from '../src/db/transaction.ts';
 import { DemoRandom } from '../src/demo/random.ts';
 import { generateBatch, insertBatch } from '../src/referrals/bulk.ts';
-import { localDate, remindersFor, scanReminders } from '../src/reminders/service.ts';
+import { localDate } from '../src/geo/calendar.ts';
+import { remindersFor, scanReminders } from '../src/reminders/service.ts';
 import { onEachBackend } from './_backends.ts';
 
 const scale = Number(process.argv[2] ?? 1);

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { demoLinkWorker } from '../demo/actors.ts';
 import type { DemoSeeder } from '../demo/seed.ts';
-import type { Actor } from '../identity/actor.ts';
-import { localDate } from '../reminders/service.ts';
+import { localDate } from '../geo/calendar.ts';
 import { bookAppointment } from './service.ts';
 
 const DAY = 86_400_000;
@@ -16,13 +15,8 @@ const BOOKINGS = [
 export const appointmentsSeeder: DemoSeeder = {
   area: 'appointments',
   async seed(context) {
-    const tenantId = context.ids.tenant?.[0];
-    const workerId = context.ids.linkWorkers?.[0];
-    if (!tenantId || !workerId) return;
-    const worker: Actor = {
-      userId: workerId, tenantId, email: 'linkworker@demo.signpost.example', name: 'Sam Okafor', roles: ['link_worker'],
-      practiceId: null, providerOrganisationId: null, sessionId: randomUUID(),
-    };
+    const worker = demoLinkWorker(context.ids);
+    if (!worker) return;
     const referrals = context.ids.socialPrescribingReferrals ?? [];
     for (const [i, booking] of BOOKINGS.entries()) {
       const referralId = referrals[i];

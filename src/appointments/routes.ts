@@ -21,7 +21,7 @@ export const appointmentRoutes: FastifyPluginAsync = async (app) => {
     const now = Date.now();
     const describe = (a: appointments.AppointmentRow) => {
       const when = appointments.describeWhen(a.startsAt);
-      return { id: a.id, when: `${when.date} ${a.startsAt.getUTCFullYear()}, ${when.time}`, how: appointments.APPOINTMENT_MODES[a.mode], place: a.place ?? '', bookedBy: a.bookedByName ?? '' };
+      return { id: a.id, when: `${when.date} ${when.year}, ${when.time}`, how: appointments.APPOINTMENT_MODES[a.mode], place: a.place ?? '', bookedBy: a.bookedByName ?? '' };
     };
     const upcoming = rows.filter((a) => a.status === 'booked' && a.startsAt.getTime() > now).reverse().map(describe);
     const past = rows.filter((a) => a.status === 'booked' && a.startsAt.getTime() <= now).map(describe);

@@ -8,7 +8,7 @@ import { queueNotification } from '../jobs/outbox.ts';
 import { registerJobHandler, scheduleJob, type JobContext } from '../jobs/service.ts';
 import { ALLOCATED_STATUSES } from '../referrals/lifecycle.ts';
 import { CONTACT_MODES } from '../referrals/schema.ts';
-import { personChannel } from '../reminders/service.ts';
+import { personChannel } from '../referrals/service.ts';
 import { InvalidInput, NotFound, RuleBroken, type FieldError } from '../web/errors.ts';
 import * as q from './queries.ts';
 
@@ -123,11 +123,12 @@ export async function cancelAppointment(pool: pg.Pool, actor: Actor, referralId:
 }
 
 const WHEN_DATE = new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', timeZone: 'Europe/London' });
+const WHEN_YEAR = new Intl.DateTimeFormat('en-GB', { year: 'numeric', timeZone: 'Europe/London' });
 const WHEN_TIME = new Intl.DateTimeFormat('en-GB', { hour: 'numeric', minute: '2-digit', hour12: true, timeZone: 'Europe/London' });
 
-/** "Tuesday 1 December" and "2:30pm", as a reminder says them. */
-export function describeWhen(at: Date): { date: string; time: string } {
-  return { date: WHEN_DATE.format(at).replace(',', ''), time: WHEN_TIME.format(at).replace(/\s/g, '').toLowerCase() };
+/** "Tuesday 1 December", its year and "2:30pm" in London, as a reminder and the pages say them. */
+export function describeWhen(at: Date): { date: string; year: string; time: string } {
+  return { date: WHEN_DATE.format(at).replace(',', ''), year: WHEN_YEAR.format(at), time: WHEN_TIME.format(at).replace(/\s/g, '').toLowerCase() };
 }
 
 function describeHow(appointment: q.AppointmentRow): string {

@@ -1,9 +1,12 @@
-import Holidays from 'date-holidays';
+import { createRequire } from 'node:module';
+import type HolidaysClass from 'date-holidays';
 
 // The calendar targets are counted in: working days are Monday to Friday in England, less the
 // bank holidays of England and Wales (substitute days included), from the maintained
-// date-holidays data rather than a list kept here.
-const englandAndWales = new Holidays('GB', 'ENG');
+// date-holidays data rather than a list kept here. Its data for every country takes about 130 ms
+// to load, so it is loaded when working days are first counted, not when the app starts.
+const require = createRequire(import.meta.url);
+let englandAndWales: HolidaysClass | undefined;
 const holidaysByYear = new Map<number, Set<string>>();
 
 const LONDON_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'short' });
@@ -16,10 +19,16 @@ function londonDay(at: Date): { date: string; weekend: boolean } {
   return { date: `${get('year')}-${get('month')}-${get('day')}`, weekend: weekday === 'Sat' || weekday === 'Sun' };
 }
 
+/** A moment's date in England (YYYY-MM-DD): what "today", "due" and "this month" are judged by. */
+export function localDate(at: Date): string {
+  return londonDay(at).date;
+}
+
 /** Bank holidays in England and Wales in a year, as YYYY-MM-DD dates. */
 export function bankHolidays(year: number): Set<string> {
   let dates = holidaysByYear.get(year);
   if (!dates) {
+    englandAndWales ??= new (require('date-holidays') as typeof HolidaysClass)('GB', 'ENG');
     dates = new Set(englandAndWales.getHolidays(year).filter((h) => h.type === 'public').map((h) => h.date.slice(0, 10)));
     holidaysByYear.set(year, dates);
   }

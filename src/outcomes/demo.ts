@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { demoLinkWorker } from '../demo/actors.ts';
 import type { DemoSeeder } from '../demo/seed.ts';
-import type { Actor } from '../identity/actor.ts';
 import { INSTRUMENTS, type InstrumentCode } from './instruments.ts';
 import { recordAdministration } from './service.ts';
 // The reminder scan the demo runs next must know the outcome conditions, whatever loaded this file.
@@ -35,14 +34,9 @@ const PLAN: { instrument: InstrumentCode; timepoint: 'baseline' | 'review'; week
 export const outcomesSeeder: DemoSeeder = {
   area: 'outcomes',
   async seed(context) {
-    const tenantId = context.ids.tenant?.[0];
-    const workerId = context.ids.linkWorkers?.[0];
+    const worker = demoLinkWorker(context.ids);
     const referrals = context.ids.socialPrescribingReferrals ?? [];
-    if (!tenantId || !workerId) return;
-    const worker: Actor = {
-      userId: workerId, tenantId, email: 'linkworker@demo.signpost.example', name: 'Sam Okafor', roles: ['link_worker'],
-      practiceId: null, providerOrganisationId: null, sessionId: randomUUID(),
-    };
+    if (!worker) return;
     const now = Date.now();
     for (const [i, referralId] of referrals.entries()) {
       for (const step of PLAN[i] ?? []) {

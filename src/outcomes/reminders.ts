@@ -1,4 +1,4 @@
-import { localDate } from '../reminders/caseload.ts';
+import { localDate } from '../geo/calendar.ts';
 import { registerReminderSource } from '../reminders/service.ts';
 import * as q from './queries.ts';
 import { reviewWeeks } from './service.ts';

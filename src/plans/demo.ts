@@ -1,18 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { raiseConcern, recordAssessment } from '../assessment/service.ts';
+import { demoActor } from '../demo/actors.ts';
 import type { DemoSeeder } from '../demo/seed.ts';
 import { withTenant } from '../db/transaction.ts';
 import { dischargeReferral } from '../discharge/service.ts';
 import { getServiceSummary } from '../directory/service.ts';
 import { samplePostcodes } from '../geo/postcodes.ts';
-import type { Actor, Role } from '../identity/actor.ts';
 import { providerAttendance, providerRespond } from '../providers/service.ts';
 import { allocateReferral, intakeReferral, recordContact } from '../referrals/service.ts';
 import { addGoal, createOnwardReferral, updateGoalProgress } from './service.ts';
-
-function demoActor(tenantId: string, userId: string, role: Role, name: string, extra: Partial<Actor> = {}): Actor {
-  return { userId, tenantId, email: `${role.replace('_', '')}@demo.signpost.example`, name, roles: [role], practiceId: null, providerOrganisationId: null, sessionId: randomUUID(), ...extra };
-}
 
 const PEOPLE = [
   { givenName: 'Maureen', familyName: 'Hollis (demo)', dateOfBirth: '1948-03-12', reasons: ['loneliness', 'gardening'] },

@@ -32,22 +32,21 @@ export async function providerInbox(pool: pg.Pool, actor: Actor, options: { clos
   const closedPage = options.closedPage ?? 1;
   if (!Number.isInteger(closedPage) || closedPage < 1) throw new InvalidInput([{ field: 'closedPage', message: 'That page of closed referrals does not exist' }]);
   return withTenant(pool, actor.tenantId, async (tx) => {
-    const groups = [];
-    let closed = { page: closedPage, pages: 1, total: 0 };
-    for (const g of INBOX_GROUPS) {
-      const paged = g.key === 'closed' ? { limit: CLOSED_PAGE_SIZE, offset: (closedPage - 1) * CLOSED_PAGE_SIZE } : undefined;
-      const rows = await q.onwardForProvider(tx, actor.tenantId, organisationId, g.statuses, paged);
-      const total = rows[0]?.total ?? 0;
-      if (paged) {
-        // A page past the end returns no rows (and so no total): only page 1 may be empty.
-        if (closedPage > 1 && rows.length === 0) throw new InvalidInput([{ field: 'closedPage', message: 'That page of closed referrals does not exist' }]);
-        closed = { page: closedPage, pages: Math.max(1, Math.ceil(total / CLOSED_PAGE_SIZE)), total };
-      }
-      groups.push({ ...g, rows, total });
-    }
-    const listed = groups.reduce((n, g) => n + g.rows.length, 0);
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'provider-inbox.view', entityType: 'onward_referral', reason: `${listed} listed`, requestId: options.requestId });
-    return { groups, closed };
+    const closedGroup = INBOX_GROUPS.find((g) => g.key === 'closed')!;
+    const openStatuses = INBOX_GROUPS.filter((g) => g !== closedGroup).flatMap((g) => g.statuses);
+    const open = await q.onwardForProvider(tx, actor.tenantId, organisationId, openStatuses);
+    const closedRows = await q.onwardForProvider(tx, actor.tenantId, organisationId, closedGroup.statuses,
+      { limit: CLOSED_PAGE_SIZE, offset: (closedPage - 1) * CLOSED_PAGE_SIZE });
+    // A page past the end returns no rows (and so no total): only page 1 may be empty.
+    if (closedPage > 1 && closedRows.length === 0) throw new InvalidInput([{ field: 'closedPage', message: 'That page of closed referrals does not exist' }]);
+    const closedTotal = closedRows[0]?.total ?? 0;
+    const groups = INBOX_GROUPS.map((g) => {
+      if (g === closedGroup) return { ...g, rows: closedRows, total: closedTotal };
+      const rows = open.filter((r) => (g.statuses as readonly string[]).includes(r.status));
+      return { ...g, rows, total: rows.length };
+    });
+    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'provider-inbox.view', entityType: 'onward_referral', reason: `${open.length + closedRows.length} listed`, requestId: options.requestId });
+    return { groups, closed: { page: closedPage, pages: Math.max(1, Math.ceil(closedTotal / CLOSED_PAGE_SIZE)), total: closedTotal } };
   });
 }
 

@@ -604,3 +604,20 @@ export async function bulkInsertConsents(db: Db, rows: BulkConsent[]): Promise<v
      SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[], $6::uuid[], $7::text[])`,
     [column(rows, 'tenantId'), column(rows, 'personId'), column(rows, 'referralId'), column(rows, 'kind'), column(rows, 'at'), column(rows, 'recordedBy'), column(rows, 'description')]);
 }
+
+export interface PersonContact {
+  email: string | null;
+  phone: string | null;
+  contactChannels: string[];
+  /** A consent to contact or to refer that was withdrawn. */
+  contactWithdrawn: boolean;
+}
+
+export async function personContact(db: Db, tenantId: string, personId: string): Promise<PersonContact | undefined> {
+  const { rows } = await db.query<PersonContact>(
+    `SELECT p.email, p.phone, p.contact_channels AS "contactChannels",
+            EXISTS (SELECT 1 FROM consent c WHERE c.tenant_id = p.tenant_id AND c.person_id = p.id AND c.kind IN ('contact', 'refer')
+                      AND c.withdrawn_at IS NOT NULL) AS "contactWithdrawn"
+       FROM person p WHERE p.tenant_id = $1 AND p.id = $2`, [tenantId, personId]);
+  return rows[0];
+}

@@ -7,7 +7,8 @@ import { lookupPostcode } from '../geo/postcodes.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
 import { queueNotification } from '../jobs/outbox.ts';
-import { localDate, remindersFor } from '../reminders/caseload.ts';
+import { localDate } from '../geo/calendar.ts';
+import { remindersFor } from '../reminders/caseload.ts';
 import { Forbidden, InvalidInput, NotFound, RuleBroken } from '../web/errors.ts';
 import {
   ALLOCATED_STATUSES, allowedNext, canTransition, illegalTransitionMessage, isReferralStatus, OPEN_STATUSES, STATUS_LABELS,
@@ -691,4 +692,16 @@ export async function personPage(pool: pg.Pool, actor: Actor, personId: string, 
     return entries.sort((a, b) => b.at.getTime() - a.at.getTime());
   });
   return { ...page, timeline };
+}
+
+/**
+ * How a person may be sent a message: email if they chose it and gave an address, else SMS if
+ * they chose it and gave a number; nothing if they withdrew consent to contact or to refer.
+ */
+export async function personChannel(tx: Db, tenantId: string, personId: string): Promise<{ channel: 'email' | 'sms'; recipient: string } | undefined> {
+  const person = await q.personContact(tx, tenantId, personId);
+  if (!person || person.contactWithdrawn) return undefined;
+  if (person.contactChannels.includes('email') && person.email) return { channel: 'email', recipient: person.email };
+  if (person.contactChannels.includes('sms') && person.phone) return { channel: 'sms', recipient: person.phone };
+  return undefined;
 }

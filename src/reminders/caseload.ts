@@ -48,11 +48,3 @@ export async function remindersFor(tx: Db, tenantId: string, referralIds: string
   }
   return byReferral;
 }
-
-// en-CA writes dates as YYYY-MM-DD.
-const LONDON_ISO_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' });
-
-/** Today's date in England, as the reminders and caseload judge "due". */
-export function localDate(at: Date): string {
-  return LONDON_ISO_DATE.format(at);
-}

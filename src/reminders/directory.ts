@@ -5,7 +5,7 @@ import { importServices, readOrukSource } from '../directory/import.ts';
 import { DEFAULT_FRESHNESS_MONTHS, staleServicesOfOrganizations } from '../directory/service.ts';
 import { queueNotification } from '../jobs/outbox.ts';
 import { PermanentJobError, registerJobHandler, registerRecurringJob, registerTenantScan, unregisterRecurringJob, type JobContext } from '../jobs/service.ts';
-import { localDate } from './caseload.ts';
+import { localDate } from '../geo/calendar.ts';
 import * as q from './queries.ts';
 
 export const FRESHNESS_SCAN = 'directory.freshness';

@@ -139,23 +139,6 @@ export async function userEmail(db: Db, userId: string): Promise<string | null> 
   return rows[0]?.email ?? null;
 }
 
-export interface PersonContact {
-  email: string | null;
-  phone: string | null;
-  contactChannels: string[];
-  /** A consent to contact or to refer that was withdrawn. */
-  contactWithdrawn: boolean;
-}
-
-export async function personContact(db: Db, tenantId: string, personId: string): Promise<PersonContact | undefined> {
-  const { rows } = await db.query<PersonContact>(
-    `SELECT p.email, p.phone, p.contact_channels AS "contactChannels",
-            EXISTS (SELECT 1 FROM consent c WHERE c.tenant_id = p.tenant_id AND c.person_id = p.id AND c.kind IN ('contact', 'refer')
-                      AND c.withdrawn_at IS NOT NULL) AS "contactWithdrawn"
-       FROM person p WHERE p.tenant_id = $1 AND p.id = $2`, [tenantId, personId]);
-  return rows[0];
-}
-
 export async function tenantSettings(db: Db, tenantId: string): Promise<Record<string, unknown>> {
   const { rows } = await db.query<{ settings: Record<string, unknown> }>('SELECT settings FROM tenant WHERE id = $1', [tenantId]);
   return rows[0]?.settings ?? {};

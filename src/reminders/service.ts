@@ -3,13 +3,12 @@ import { withTenant } from '../db/transaction.ts';
 import type { Actor } from '../identity/actor.ts';
 import { queueNotification } from '../jobs/outbox.ts';
 import { registerJobHandler, registerTenantScan, type JobContext } from '../jobs/service.ts';
-import { addWorkingDays } from '../geo/calendar.ts';
 import type { ReferralRow } from '../referrals/queries.ts';
-import { DEFAULT_UNABLE_TO_CONTACT_ATTEMPTS, registerTransitionListener, STATUS_LABELS } from '../referrals/service.ts';
-import { localDate } from './caseload.ts';
+import { DEFAULT_UNABLE_TO_CONTACT_ATTEMPTS, personChannel, registerTransitionListener, STATUS_LABELS } from '../referrals/service.ts';
+import { addWorkingDays, localDate } from '../geo/calendar.ts';
 import * as q from './queries.ts';
 
-export { remindersFor, localDate } from './caseload.ts';
+export { remindersFor } from './caseload.ts';
 
 /** Working days a referral may wait for its first contact before it is flagged, unless the tenant sets its own. */
 export const DEFAULT_FIRST_CONTACT_TARGET_WORKING_DAYS = 10;
@@ -139,18 +138,6 @@ export async function notifyStatusChange(tx: Db, actor: Actor, referral: Referra
     tenantId, channel: reach.channel, recipient: reach.recipient, template: 'self_referral_allocated',
     personalisation: { reference: referral.reference }, idempotencyKey: `self-referral-allocated:${referral.id}`,
   });
-}
-
-/**
- * How a person may be sent a message: email if they chose it and gave an address, else SMS if
- * they chose it and gave a number; nothing if they withdrew consent to contact or to refer.
- */
-export async function personChannel(tx: Db, tenantId: string, personId: string): Promise<{ channel: 'email' | 'sms'; recipient: string } | undefined> {
-  const person = await q.personContact(tx, tenantId, personId);
-  if (!person || person.contactWithdrawn) return undefined;
-  if (person.contactChannels.includes('email') && person.email) return { channel: 'email', recipient: person.email };
-  if (person.contactChannels.includes('sms') && person.phone) return { channel: 'sms', recipient: person.phone };
-  return undefined;
 }
 
 registerTransitionListener(notifyStatusChange);

@@ -4,6 +4,7 @@ import type { Db } from '../db/database.ts';
 import { withTenant } from '../db/transaction.ts';
 import { NEEDS } from '../directory/needs.ts';
 import { DISCHARGE_REASONS } from '../discharge/service.ts';
+import { localDate } from '../geo/calendar.ts';
 import { csvField } from '../geo/csv.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
@@ -112,8 +113,7 @@ export const MAX_MONTHS = 60;
 
 /** 'YYYY-MM' of a moment in London. */
 export function londonMonth(at: Date): string {
-  const parts = new Intl.DateTimeFormat('en-GB', { year: 'numeric', month: '2-digit', timeZone: 'Europe/London' }).formatToParts(at);
-  return `${parts.find((p) => p.type === 'year')!.value}-${parts.find((p) => p.type === 'month')!.value}`;
+  return localDate(at).slice(0, 7);
 }
 
 function addMonths(month: string, n: number): string {

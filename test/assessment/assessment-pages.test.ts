@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
-import { formSession, testApp } from '../support/app.ts';
+import { postForm, testApp } from '../support/app.ts';
 import { freshDatabase } from '../support/database.ts';
 import { aSocialPrescribingTeam, anEpisodeInContact } from '../support/plans-factories.ts';
 import { countRows } from '../support/referrals-factories.ts';
@@ -13,11 +13,7 @@ let app: FastifyInstance;
 before(async () => { database = await freshDatabase(); app = await testApp(database); });
 after(async () => { await app.close(); await database.close(); });
 
-async function post(cookies: Record<string, string>, url: string, form: Record<string, string>) {
-  const session = await formSession(app, '/sign-in', cookies);
-  const body = new URLSearchParams({ ...form, _csrf: session.token ?? '' });
-  return app.inject({ method: 'POST', url, cookies: session.cookies, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: body.toString() });
-}
+const post = (cookies: Record<string, string>, url: string, form: Record<string, string | string[]>) => postForm(app, cookies, url, form);
 
 test('an assessment without what matters or any rated need is refused with messages and nothing is saved', async () => {
   const team = await aSocialPrescribingTeam(database);

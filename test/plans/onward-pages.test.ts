@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
-import { formSession, testApp } from '../support/app.ts';
+import { postForm, testApp } from '../support/app.ts';
 import { freshDatabase } from '../support/database.ts';
 import { aDirectoryService } from '../support/directory-factories.ts';
 import { aProviderService, aSocialPrescribingTeam, anEpisodeInContact } from '../support/plans-factories.ts';
@@ -14,13 +14,7 @@ let app: FastifyInstance;
 before(async () => { database = await freshDatabase(); app = await testApp(database); });
 after(async () => { await app.close(); await database.close(); });
 
-async function post(cookies: Record<string, string>, url: string, form: Record<string, string | string[]>) {
-  const session = await formSession(app, '/sign-in', cookies);
-  const body = new URLSearchParams();
-  for (const [k, v] of Object.entries(form)) for (const x of [v].flat()) body.append(k, x);
-  body.append('_csrf', session.token ?? '');
-  return app.inject({ method: 'POST', url, cookies: session.cookies, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: body.toString() });
-}
+const post = (cookies: Record<string, string>, url: string, form: Record<string, string | string[]>) => postForm(app, cookies, url, form);
 
 test('choosing a service searches by the referral’s need, nearest the person’s postcode', async () => {
   const team = await aSocialPrescribingTeam(database);

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { raiseConcern, recordAssessment } from '../../src/assessment/service.ts';
 import type { Database } from '../../src/db/database.ts';
 import { createOnwardReferral } from '../../src/plans/service.ts';
-import { formSession, testApp } from '../support/app.ts';
+import { postForm, testApp } from '../support/app.ts';
 import { freshDatabase } from '../support/database.ts';
 import { aProviderService, aSocialPrescribingTeam, anAssessment, anEpisodeInContact } from '../support/plans-factories.ts';
 import { aReferral } from '../support/referrals-factories.ts';
@@ -15,11 +15,7 @@ let app: FastifyInstance;
 before(async () => { database = await freshDatabase(); app = await testApp(database); });
 after(async () => { await app.close(); await database.close(); });
 
-async function post(cookies: Record<string, string>, url: string, form: Record<string, string>) {
-  const session = await formSession(app, '/sign-in', cookies);
-  const body = new URLSearchParams({ ...form, _csrf: session.token ?? '' });
-  return app.inject({ method: 'POST', url, cookies: session.cookies, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: body.toString() });
-}
+const post = (cookies: Record<string, string>, url: string, form: Record<string, string | string[]>) => postForm(app, cookies, url, form);
 
 test('the provider sees the referral exactly as shared, and none of the person’s other referrals, notes or concerns', async () => {
   const team = await aSocialPrescribingTeam(database);

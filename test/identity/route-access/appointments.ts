@@ -1,5 +1,5 @@
 import { bookAppointment } from '../../../src/appointments/service.ts';
-import { localDate } from '../../../src/reminders/service.ts';
+import { localDate } from '../../../src/geo/calendar.ts';
 import { anEpisodeInContact } from '../../support/plans-factories.ts';
 import { onlyRoles, type AreaAccess } from './types.ts';
 
