@@ -27,31 +27,30 @@ export const orukRoutes: FastifyPluginAsyncTypebox = async (app) => {
     .header('access-control-max-age', '86400')
     .code(204).send());
 
+  /** A paged list, filtered by its query parameters (unknown ones are refused). */
+  const many = (url: string, read: (query: Record<string, unknown>) => Parameters<typeof list>[1]) =>
+    app.get(url, { config: open }, async (req, reply) => list(reply, read(req.query as Record<string, unknown>)));
+
+  /** A single object by id: these endpoints take no query parameters. */
+  const one = (url: string, read: (id: string) => Promise<unknown>) =>
+    app.get(url, { schema: { params: IdParams }, config: open }, async (req) => {
+      oruk.checkNoQuery(req.query as Record<string, unknown>);
+      return read(req.params.id);
+    });
+
   app.get('/api/oruk', { config: open }, async (req) => {
     oruk.checkNoQuery(req.query as Record<string, unknown>);
     return oruk.ORUK_API_DETAILS;
   });
-  app.get('/api/oruk/services', { config: open }, async (req, reply) => list(reply, oruk.orukServices(db, req.query as Record<string, unknown>)));
-  app.get('/api/oruk/services/:id', { schema: { params: IdParams }, config: open }, async (req) => {
-    oruk.checkNoQuery(req.query as Record<string, unknown>);
-    return oruk.orukService(db, req.params.id);
-  });
-  app.get('/api/oruk/taxonomies', { config: open }, async (req, reply) => list(reply, oruk.orukTaxonomies(db, req.query as Record<string, unknown>)));
-  app.get('/api/oruk/taxonomies/:id', { schema: { params: IdParams }, config: open }, async (req) => {
-    oruk.checkNoQuery(req.query as Record<string, unknown>);
-    return oruk.orukTaxonomy(db, req.params.id);
-  });
-  app.get('/api/oruk/taxonomy_terms', { config: open }, async (req, reply) => list(reply, oruk.orukTaxonomyTerms(db, req.query as Record<string, unknown>)));
-  app.get('/api/oruk/taxonomy_terms/:id', { schema: { params: IdParams }, config: open }, async (req) => {
-    oruk.checkNoQuery(req.query as Record<string, unknown>);
-    return oruk.orukTaxonomyTerm(db, req.params.id);
-  });
-  app.get('/api/oruk/service_at_locations', { config: open }, async (req, reply) => list(reply, oruk.orukServiceAtLocations(db, req.query as Record<string, unknown>)));
-  app.get('/api/oruk/service_at_locations/:id', { schema: { params: IdParams }, config: open }, async (req) => {
-    oruk.checkNoQuery(req.query as Record<string, unknown>);
-    return oruk.orukServiceAtLocation(db, req.params.id);
-  });
-  app.get('/api/oruk/organizations', { config: open }, async (req, reply) => list(reply, oruk.orukOrganizations(db, req.query as Record<string, unknown>)));
+  many('/api/oruk/services', (query) => oruk.orukServices(db, query));
+  one('/api/oruk/services/:id', (id) => oruk.orukService(db, id));
+  many('/api/oruk/taxonomies', (query) => oruk.orukTaxonomies(db, query));
+  one('/api/oruk/taxonomies/:id', (id) => oruk.orukTaxonomy(db, id));
+  many('/api/oruk/taxonomy_terms', (query) => oruk.orukTaxonomyTerms(db, query));
+  one('/api/oruk/taxonomy_terms/:id', (id) => oruk.orukTaxonomyTerm(db, id));
+  many('/api/oruk/service_at_locations', (query) => oruk.orukServiceAtLocations(db, query));
+  one('/api/oruk/service_at_locations/:id', (id) => oruk.orukServiceAtLocation(db, id));
+  many('/api/oruk/organizations', (query) => oruk.orukOrganizations(db, query));
   app.get('/api/oruk/organizations/:id', { schema: { params: IdParams }, config: open },
     async (req) => oruk.orukOrganization(db, req.params.id, req.query as Record<string, unknown>));
 };
