@@ -5,6 +5,7 @@ import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { Config } from '../config.ts';
+import { databaseRateLimitStore } from '../identity/rate-limit-store.ts';
 
 /**
  * Headers, cookies, form parsing, CSRF and rate limits. The content security policy allows
@@ -44,6 +45,7 @@ export async function setUpSecurity(app: FastifyInstance, config: Config): Promi
       return String(fromBody ?? req.headers['x-csrf-token'] ?? fromQuery ?? '');
     },
   });
-  // Opt-in per route (`config.rateLimit`), e.g. sign-in and self-referral.
-  await app.register(fastifyRateLimit, { global: false });
+  // Opt-in per route (`config.rateLimit`), e.g. sign-in and self-referral. Counted in the
+  // database so a restart or a second process does not hand out a fresh allowance.
+  await app.register(fastifyRateLimit, { global: false, store: databaseRateLimitStore(app.database.pool, config.sessionSecret) });
 }
