@@ -1,4 +1,4 @@
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type Extensions } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { cube } from '@electric-sql/pglite/contrib/cube';
 import { earthdistance } from '@electric-sql/pglite/contrib/earthdistance';
@@ -64,10 +64,10 @@ export function isOnDisk(dataDir: string): boolean {
  * held until close, so a second process (a server, a command) is refused instead of corrupting it.
  * `loadDataDir` fills an empty directory from a `dumpDataDir` archive (restore).
  */
-export async function openPglite(dataDir: string, options: { loadDataDir?: Blob } = {}): Promise<Database> {
+export async function openPglite(dataDir: string, options: { loadDataDir?: Blob; extensions?: Extensions } = {}): Promise<Database> {
   const lock = isOnDisk(dataDir) ? lockDataDir(dataDir.replace(/^file:\/\//, '')) : undefined;
   try {
-    const pglite = await PGlite.create(dataDir, { extensions: pgliteExtensions, loadDataDir: options.loadDataDir });
+    const pglite = await PGlite.create(dataDir, { extensions: { ...pgliteExtensions, ...options.extensions }, loadDataDir: options.loadDataDir });
     return pgliteDatabase(pglite, lock);
   } catch (error) {
     lock?.release();
