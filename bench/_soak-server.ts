@@ -7,7 +7,7 @@ import { openDatabase } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { withTenant } from '../src/db/transaction.ts';
 import { seedDemo } from '../src/demo/seed.ts';
-import { importServices, readOrukSource } from '../src/directory/import.ts';
+import { importServices } from '../src/directory/import.ts';
 import { scanReminders } from '../src/reminders/service.ts';
 import { buildApp } from '../src/server.ts';
 
@@ -26,10 +26,14 @@ const tasks: Record<string, () => Promise<void>> = {
     const { rows } = await database.pool.query<{ id: string }>('SELECT id FROM tenant ORDER BY id');
     for (const { id } of rows) await withTenant(database.pool, id, (tx) => scanReminders(tx, id, new Date(), { email: true }));
   },
-  // The app's own ORUK API as the feed, with a few descriptions changed each round so the import writes.
+  // A page of the app's own ORUK API as the feed, with a few descriptions changed each round so the
+  // import writes. One page, not the whole feed: a round must end well before the next.
   async 'oruk-import'() {
     importRound++;
-    const services = (await readOrukSource(`http://${config.host}:${config.port}/api/oruk`)) as Array<{ description?: string }>;
+    const api = `http://${config.host}:${config.port}/api/oruk/services`;
+    const page = (await (await fetch(`${api}?page=${1 + (importRound % 4)}&per_page=20`)).json()) as { contents: Array<{ id: string }> };
+    const services: Array<{ description?: string }> = [];
+    for (const item of page.contents) services.push(await (await fetch(`${api}/${item.id}`)).json() as { description?: string });
     for (const service of services.slice(0, 5)) service.description = `${(service.description ?? '').replace(/ \(feed round \d+\)$/, '')} (feed round ${importRound})`;
     await importServices(database.pool, services, { sourceFeed: 'soak-feed' });
   },
@@ -37,25 +41,27 @@ const tasks: Record<string, () => Promise<void>> = {
 
 let stopping = false;
 const running = new Set<Promise<void>>();
-const timers = [
-  setInterval(() => runTask('reminder-scan'), SCAN_MS),
-  setInterval(() => runTask('oruk-import'), IMPORT_MS),
-];
+const timers = new Map<string, NodeJS.Timeout>();
 
-function runTask(kind: string) {
-  if (stopping) return;
-  const started = Date.now();
-  const task = tasks[kind]!().then(
-    () => console.log(`soak-task ${kind} ok ${Date.now() - started}`),
-    (error: Error) => console.log(`soak-task ${kind} error ${Date.now() - started} ${error.message.split('\n')[0]}`),
-  ).finally(() => running.delete(task));
-  running.add(task);
+/** Runs a task every `everyMs` after the previous run ends, so runs never pile up under load. */
+function repeat(kind: string, everyMs: number) {
+  timers.set(kind, setTimeout(() => {
+    if (stopping) return;
+    const started = Date.now();
+    const task = tasks[kind]!().then(
+      () => console.log(`soak-task ${kind} ok ${Date.now() - started}`),
+      (error: Error) => console.log(`soak-task ${kind} error ${Date.now() - started} ${error.message.split('\n')[0]}`),
+    ).finally(() => { running.delete(task); repeat(kind, everyMs); });
+    running.add(task);
+  }, everyMs));
 }
+repeat('reminder-scan', SCAN_MS);
+repeat('oruk-import', IMPORT_MS);
 
 const shutdown = async () => {
   if (stopping) return;
   stopping = true;
-  for (const timer of timers) clearInterval(timer);
+  for (const timer of timers.values()) clearTimeout(timer);
   await Promise.allSettled(running);
   await app.close();
   await database.close();

@@ -65,7 +65,7 @@ class Client {
       body = params.toString();
       headers['content-type'] = 'application/x-www-form-urlencoded';
     }
-    const response = await fetch(`${this.base}${pathname}`, { method: init.method ?? (body ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
+    const response = await fetch(`${this.base}${pathname}`, { method: init.method ?? (body ? 'POST' : 'GET'), headers, body, redirect: 'manual', signal: AbortSignal.timeout(120_000) });
     for (const cookie of response.headers.getSetCookie()) {
       const [pair] = cookie.split(';');
       const at = pair!.indexOf('=');

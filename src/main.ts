@@ -6,12 +6,15 @@ import { migrateCommand, seedCommand, serveCommand } from './cli/core-commands.t
 import { auditVerifyCommand, tenantAddCommand, userAddCommand } from './identity/commands.ts';
 import { jobsCommand, workerCommand } from './jobs/commands.ts';
 import { directoryCommands } from './directory/commands.ts';
+import { BackupRefused } from './operations/backup.ts';
+import { backupCommand, restoreCommand } from './operations/commands.ts';
 
 /** Every `signpost` command; areas add theirs here. */
 const commands: Command[] = [serveCommand, migrateCommand, seedCommand];
 commands.push(tenantAddCommand, userAddCommand, auditVerifyCommand);
 commands.push(workerCommand, jobsCommand);
 commands.push(...directoryCommands);
+commands.push(backupCommand, restoreCommand);
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;
@@ -61,7 +64,7 @@ try {
   // Operator mistakes get one clear line; anything else is a bug and keeps its stack.
   if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`);
   else if (error instanceof DataDirLocked) console.error(lockRefusal(error, process.argv.slice(2)));
-  else if (error instanceof UsageError || error instanceof MigrationError) console.error(error.message);
+  else if (error instanceof UsageError || error instanceof MigrationError || error instanceof BackupRefused) console.error(error.message);
   else throw error;
   process.exitCode = 1;
 }

@@ -68,3 +68,19 @@ export async function checkHeaps(db: Db): Promise<{ tables: number; problems: st
   }
   return { tables: tables.length, problems };
 }
+
+export async function serverVersionNumber(db: Db): Promise<number> {
+  const { rows } = await db.query<{ version: string }>('SHOW server_version_num');
+  return Number(rows[0]!.version);
+}
+
+/** The roles migrations 0001 and 0032 create; a restore onto a new server needs them before the grants. */
+export async function ensureApplicationRoles(db: Db): Promise<void> {
+  await db.query(`DO $$
+  BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'signpost_app') THEN CREATE ROLE signpost_app NOLOGIN; END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'signpost_jobs') THEN CREATE ROLE signpost_jobs NOLOGIN; END IF;
+  END
+  $$`);
+  await db.query('GRANT signpost_app, signpost_jobs TO CURRENT_USER');
+}
