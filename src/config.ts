@@ -227,3 +227,8 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: readTrustProxy(env),
   };
 }
+
+/** The environment for a child process (PostgreSQL's client tools), with additions such as PGPASSWORD. */
+export function childProcessEnv(additions: Record<string, string> = {}): Record<string, string | undefined> {
+  return { ...process.env, ...additions };
+}
