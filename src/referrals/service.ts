@@ -108,12 +108,15 @@ export async function getPerson(pool: pg.Pool, actor: Actor, personId: string, c
   });
 }
 
+export const HELD_RECORD_MESSAGE = 'This record holds the details sent with a referral that is waiting for a lead to match it at triage. Match it there first.';
+
 export async function updatePerson(pool: pg.Pool, actor: Actor, personId: string, version: number | undefined, input: PersonInput, context: RequestContext = {}) {
   requireStaff(actor);
   checkId(personId, 'person');
   return withTenant(pool, actor.tenantId, async (tx) => {
     const current = await q.findPerson(tx, actor.tenantId, personId);
     if (!current || current.mergedIntoId) throw new NotFound('person');
+    if (current.awaitingMatch) throw new RuleBroken(HELD_RECORD_MESSAGE);
     if (version === undefined || version !== current.version) throw new RuleBroken(STALE_RECORD_MESSAGE);
     if (input.nhsNumber && input.nhsNumber !== current.nhsNumber) {
       const other = await q.findLivePersonByNhsNumber(tx, actor.tenantId, input.nhsNumber);
@@ -142,9 +145,7 @@ export async function mergePeople(pool: pg.Pool, actor: Actor, survivorId: strin
     const survivor = await q.findPerson(tx, actor.tenantId, survivorId);
     const duplicate = await q.findPerson(tx, actor.tenantId, duplicateId);
     if (!survivor || survivor.mergedIntoId || !duplicate || duplicate.mergedIntoId) throw new NotFound('person');
-    if (survivor.awaitingMatch || duplicate.awaitingMatch) {
-      throw new RuleBroken('One of these records came with a referral that is waiting for a lead to match it at triage. Match it there instead.');
-    }
+    if (survivor.awaitingMatch || duplicate.awaitingMatch) throw new RuleBroken(HELD_RECORD_MESSAGE);
     if (survivor.nhsNumber && duplicate.nhsNumber && survivor.nhsNumber !== duplicate.nhsNumber) {
       throw new RuleBroken('These records have different NHS numbers, so they are different people. They cannot be merged.');
     }

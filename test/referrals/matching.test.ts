@@ -266,11 +266,14 @@ test('a true duplicate (same NHS number, same name and date of birth) is still o
   assert.equal((await referrals.getPerson(database.pool, worker, known.personId)).referrals.length, 2);
 });
 
-test('a held record cannot be merged by hand, and another tenant’s lead cannot open the match page', async () => {
+test('a held record cannot be merged or edited by hand, and another tenant’s lead cannot open the match page', async () => {
   const reference = await sendSelfReferral(selfReferral({ givenName: 'Held', familyName: 'Record' }));
   const referral = await referralByReference(reference);
   const other = await aReferral(database, worker, { person: { nhsNumber: null, givenName: 'Held', familyName: 'Record', dateOfBirth: '1958-09-03' } });
   await assert.rejects(referrals.mergePeople(database.pool, worker, other.personId, referral.personId), RuleBroken);
+  const held = await referrals.getPerson(database.pool, worker, referral.personId);
+  await assert.rejects(referrals.updatePerson(database.pool, worker, referral.personId, held.person.version, { ...held.person, nhsNumber: aTestNhsNumber() }),
+    (e) => e instanceof RuleBroken && /waiting for a lead to match/.test(e.message));
   const stranger = await anActor(database, { roles: ['lead'] });
   const strangerCookies = await signInAs(app, database, stranger);
   assert.equal((await app.inject({ url: `/triage/${referral.id}/match`, cookies: strangerCookies })).statusCode, 404);
