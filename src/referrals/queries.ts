@@ -128,6 +128,8 @@ export interface ReferralMatchRow {
   matchedPersonName: string | null;
   decidedByName: string | null;
   decidedAt: Date | null;
+  consentsConfirmedAt: Date | null;
+  consentsConfirmedByName: string | null;
   createdAt: Date;
 }
 
@@ -142,10 +144,12 @@ export async function findReferralMatch(db: Db, tenantId: string, referralId: st
   const { rows } = await db.query<ReferralMatchRow>(
     `SELECT m.referral_id AS "referralId", m.reason, m.submitted_person_id AS "submittedPersonId", m.nhs_number AS "nhsNumber", m.decision,
             m.matched_person_id AS "matchedPersonId", mp.given_name || ' ' || mp.family_name AS "matchedPersonName", u.name AS "decidedByName",
-            m.decided_at AS "decidedAt", m.created_at AS "createdAt"
+            m.decided_at AS "decidedAt", m.consents_confirmed_at AS "consentsConfirmedAt", cu.name AS "consentsConfirmedByName",
+            m.created_at AS "createdAt"
        FROM referral_match m
        LEFT JOIN person mp ON mp.tenant_id = m.tenant_id AND mp.id = m.matched_person_id
        LEFT JOIN app_user u ON u.id = m.decided_by
+       LEFT JOIN app_user cu ON cu.id = m.consents_confirmed_by
       WHERE m.tenant_id = $1 AND m.referral_id = $2`, [tenantId, referralId]);
   return rows[0];
 }
@@ -154,6 +158,11 @@ export async function recordMatchDecision(db: Db, tenantId: string, referralId: 
   await db.query(
     `UPDATE referral_match SET decision = $3, matched_person_id = $4, decided_by = $5, decided_at = now()
       WHERE tenant_id = $1 AND referral_id = $2 AND decision IS NULL`, [tenantId, referralId, decision, matchedPersonId, userId]);
+}
+
+export async function markConsentsConfirmed(db: Db, tenantId: string, referralId: string, userId: string): Promise<void> {
+  await db.query('UPDATE referral_match SET consents_confirmed_by = $3, consents_confirmed_at = now() WHERE tenant_id = $1 AND referral_id = $2',
+    [tenantId, referralId, userId]);
 }
 
 export async function moveReferral(db: Db, tenantId: string, referralId: string, personId: string): Promise<void> {

@@ -6,7 +6,7 @@ import { ALLOCATED_STATUSES, OPEN_STATUSES, STATUS_LABELS } from './lifecycle.ts
 import { compareDetails } from './matching.ts';
 import { formatNhsNumber } from './nhs-number.ts';
 import * as present from './present.ts';
-import { checkConsent, checkContact, checkPerson, checkReferralReason, checkVersion, text, type PersonInput, type ReferralInput } from './schema.ts';
+import { checkConsent, checkContact, checkPerson, checkReferralReason, checkVersion, list, text, type PersonInput, type ReferralInput } from './schema.ts';
 import * as service from './service.ts';
 
 const staff = rolePolicy('link worker or lead', 'link_worker', 'lead');
@@ -333,6 +333,8 @@ const workRoutes: FastifyPluginAsync = async (app) => {
       received: present.formatDateTime(r.receivedAt), nextDue: present.formatDate(r.nextActionDue),
       reasonsText: present.reasonsText(r.reasons), source: present.labels.SOURCES[r.source], channel: present.labels.CHANNELS[r.channel],
       needsMatching, submittedConsents: view.submittedConsents.length ? present.consentStatements(view.submittedConsents) : '',
+      consentItems: view.submittedConsents.map((c) => ({ value: c.kind, text: present.consentStatements([c]).replace(/^Agreed to/, 'To'), checked: list(values, 'consents').includes(c.kind) })),
+      consentsConfirmed: view.match?.consentsConfirmedAt ? `Confirmed with the person by ${view.match.consentsConfirmedByName ?? 'a link worker'}, ${present.formatDateTime(view.match.consentsConfirmedAt)}.` : '',
       canAccept: isLead && r.status === 'received' && !needsMatching,
       canAllocate: isLead && !needsMatching && (r.status === 'received' || r.status === 'triaged' || ALLOCATED_STATUSES.includes(r.status)),
       canNotSuitable: isLead && (r.status === 'received' || r.status === 'triaged'),
@@ -375,6 +377,7 @@ const workRoutes: FastifyPluginAsync = async (app) => {
     }
     return service.transitionReferral(pool, actor, id, { to, reason: text(body, 'reason'), version: checkVersion(body) }, ctx(req));
   }, 'status');
+  referralAction('confirmed-consents', staff, (actor, id, body, req) => service.confirmSubmittedConsents(pool, actor, id, list(body, 'consents'), ctx(req)), 'consents');
   referralAction('unable-to-contact', staff, (actor, id, body, req) => service.markUnableToContact(pool, actor, id, { version: checkVersion(body) }, ctx(req)), 'unable-to-contact');
   referralAction('next-action', staff, (actor, id, body, req) => service.setNextAction(pool, actor, id, {
     nextAction: text(body, 'nextAction'), due: text(body, 'due'), version: checkVersion(body),

@@ -740,6 +740,34 @@ export async function resolveMatch(pool: pg.Pool, actor: Actor, referralId: stri
   });
 }
 
+const CONSENT_KINDS = ['refer', 'share', 'contact'] as const;
+
+/**
+ * A link worker records on the person's record the consents the person gave online, once they have
+ * confirmed them with the person: only the statements that came with the submission, once.
+ */
+export async function confirmSubmittedConsents(pool: pg.Pool, actor: Actor, referralId: string, kinds: string[], context: RequestContext = {}) {
+  requireStaff(actor);
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const referral = await lockReferral(tx, actor, referralId, undefined);
+    const match = await q.findReferralMatch(tx, actor.tenantId, referralId, { lock: true });
+    if (match?.decision !== 'same_person') throw new RuleBroken('This referral has no consents from the person to confirm.', 'consents');
+    if (match.consentsConfirmedAt) throw new RuleBroken(`These were already confirmed with the person by ${match.consentsConfirmedByName ?? 'a link worker'}.`, 'consents');
+    const submitted = new Set((await q.consentsOf(tx, actor.tenantId, match.submittedPersonId)).filter((c) => c.referralId === referralId).map((c) => c.kind));
+    const confirmed = CONSENT_KINDS.filter((kind) => kinds.includes(kind) && submitted.has(kind));
+    if (!confirmed.length) throw new InvalidInput([{ field: 'consents', message: 'Select what the person confirmed they agree to' }]);
+    for (const kind of confirmed) {
+      await q.insertConsent(tx, actor.tenantId, { personId: referral.personId, referralId, kind, recordedBy: actor.userId, recordedByDescription: null });
+    }
+    await q.markConsentsConfirmed(tx, actor.tenantId, referralId, actor.userId);
+    await recordAudit(tx, {
+      actor, tenantId: actor.tenantId, action: 'consent.confirm', entityType: 'referral', entityId: referralId, personId: referral.personId,
+      reason: `Confirmed with the person: ${confirmed.join(', ')}`, requestId: context.requestId,
+    });
+    return confirmed;
+  });
+}
+
 export interface CaseloadFilter {
   /** A user id, 'all' (leads only) or undefined for the actor's own. */
   worker?: string;

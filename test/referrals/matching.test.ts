@@ -170,6 +170,16 @@ test('the lead sees what agrees and differs; "the same person" attaches the refe
   const workerCookies = await signInAs(app, database, worker);
   const referralPage = await app.inject({ url: `/referrals/${referral.id}`, cookies: workerCookies });
   assert.match(referralPage.body, /id="submitted-consents">With this referral the person agreed to the referral; [\s\S]*?confirm them with the person/);
+  // The link worker confirms with the person, then records what they agreed to on the record.
+  const consentsUrl = `/referrals/${referral.id}/confirmed-consents`;
+  assert.equal((await postForm(app, workerCookies, consentsUrl, {}, `/referrals/${referral.id}`)).statusCode, 400);
+  const confirmed = await postForm(app, workerCookies, consentsUrl, { consents: ['refer', 'contact'] }, `/referrals/${referral.id}`);
+  assert.equal(confirmed.statusCode, 303);
+  const withConfirmed = await referrals.getPerson(database.pool, worker, known.personId);
+  assert.deepEqual(withConfirmed.consents.filter((c) => !c.withdrawnAt).map((c) => [c.kind, c.recordedByName]).sort(),
+    [['contact', worker.name], ['refer', worker.name]]);
+  assert.equal((await postForm(app, workerCookies, consentsUrl, { consents: 'share' }, `/referrals/${referral.id}`)).statusCode, 409);
+  assert.match((await app.inject({ url: `/referrals/${referral.id}`, cookies: workerCookies })).body, /id="consents-confirmed">Confirmed with the person by/);
   // Decided once: a second decision (another lead, an old tab) is refused.
   const again = await postForm(app, leadCookies, url, { choice: 'new' }, url);
   assert.equal(again.statusCode, 409);

@@ -18,6 +18,9 @@ CREATE TABLE referral_match (
   matched_person_id uuid,
   decided_by uuid REFERENCES app_user (id),
   decided_at timestamptz,
+  -- Attached to an existing record, the submitted consents are confirmed with the person by a link worker.
+  consents_confirmed_by uuid REFERENCES app_user (id),
+  consents_confirmed_at timestamptz,
   created_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, referral_id),
   FOREIGN KEY (tenant_id, referral_id) REFERENCES referral (tenant_id, id),

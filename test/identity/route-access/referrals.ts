@@ -78,6 +78,8 @@ export const access: AreaAccess = {
       method: 'POST', url: '/referrals/:referralId/status', path: (w) => `/referrals/${w.ids.statusReferral}/status`,
       form: () => ({ status: 'withdrawn', reason: 'Entered twice' }), expect: onlyRoles(staff, { ok: [303, 409], otherTenant: 404 }),
     },
+    // Not a held referral attached to an existing record: nothing to confirm (409).
+    { method: 'POST', url: '/referrals/:referralId/confirmed-consents', path: (w) => `/referrals/${w.ids.referral}/confirmed-consents`, expect: onlyRoles(staff, { ok: 409, otherTenant: 404 }) },
     // A new referral cannot be marked unable to contact.
     { method: 'POST', url: '/referrals/:referralId/unable-to-contact', path: (w) => `/referrals/${w.ids.referral}/unable-to-contact`, expect: onlyRoles(staff, { ok: 409, otherTenant: 404 }) },
     // No version from the form: refused as a stale edit.
