@@ -16,7 +16,7 @@ export interface SoakAccounts { linkWorker: string; provider: string; lead: stri
 export interface SoakOptions {
   dataDir: string;
   port: number;
-  /** Stop after this long, or after maxRequests, whichever comes first. */
+  /** Stop after this long, or after maxRequests, whichever comes first (then restarts go by requests). */
   durationMs: number;
   maxRequests?: number;
   /** Restarts spread evenly over the run, in this order. */
@@ -238,7 +238,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     while (!done()) {
       if (restarting) { await restarting; continue; }
       const due = restartAt[0];
-      if (due && (Date.now() >= due.at || (options.maxRequests !== undefined && sent >= ((report.restarts.length + 1) * options.maxRequests) / (options.restarts.length + 1)))) {
+      // With a request budget, restarts fall between requests (a slow machine still sees work
+      // between them); otherwise they fall evenly over the time.
+      const restartDue = due && (options.maxRequests !== undefined
+        ? sent >= ((options.restarts.length - restartAt.length + 1) * options.maxRequests) / (options.restarts.length + 1)
+        : Date.now() >= due.at);
+      if (due && restartDue) {
         restartAt.shift();
         restarting = restart(due.signal).finally(() => { restarting = undefined; });
         continue;

@@ -12,9 +12,9 @@ import { aProviderService, anEpisodeInContact } from '../support/plans-factories
 import { aTenant } from '../support/factories.ts';
 import { pgliteTemplatePath } from '../support/template.ts';
 
-// The short soak of bench/soak.ts: a few hundred mixed requests through a real server process,
+// The short soak of bench/soak.ts: 150 mixed requests through a real server process,
 // one SIGTERM and one SIGKILL restart, then amcheck and a full re-read of the database.
-test('a mixed workload with a clean and a killed restart leaves the embedded database sound and never answers 5xx', { skip: backend !== 'pglite' && 'the embedded database is soaked in the PGlite pass', timeout: 240_000 }, async () => {
+test('a mixed workload with a clean and a killed restart leaves the embedded database sound and never answers 5xx', { skip: backend !== 'pglite' && 'the embedded database is soaked in the PGlite pass', timeout: 600_000 }, async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'signpost-soak-'));
   try {
     const database = await openPglite(dataDir, { loadDataDir: new Blob([readFileSync(pgliteTemplatePath())]) });
@@ -28,7 +28,7 @@ test('a mixed workload with a clean and a killed restart leaves the embedded dat
     await database.close();
 
     const report = await runSoak({
-      dataDir, port: 3171, durationMs: 30_000, maxRequests: 300, restarts: ['SIGTERM', 'SIGKILL'], concurrency: 3,
+      dataDir, port: 3171, durationMs: 300_000, maxRequests: 150, restarts: ['SIGTERM', 'SIGKILL'], concurrency: 3,
       accounts: { linkWorker: worker.email, provider: provider.email, lead: lead.email, password: TEST_PASSWORD },
       env: { SIGNPOST_DEMO: 'false', SESSION_SECRET: 'soak-test-secret-that-is-long-enough-000', SOAK_SCAN_MS: '2000', SOAK_IMPORT_MS: '4000' },
     });
@@ -38,7 +38,7 @@ test('a mixed workload with a clean and a killed restart leaves the embedded dat
     assert.equal(report.serverErrors, 0, figures);
     assert.equal(report.errors, 0, figures);
     assert.deepEqual(report.restarts.map((r) => r.signal), ['SIGTERM', 'SIGKILL']);
-    assert.ok(Object.values(report.requests).reduce((a, b) => a + b, 0) >= 30, figures);
+    assert.ok(Object.values(report.requests).reduce((a, b) => a + b, 0) === 150, figures);
     for (const kind of ['directory search', 'curation edit', 'onward referral', 'provider response']) assert.ok(report.requests[kind]! > 0, `${kind} ran: ${figures}`);
     assert.ok(report.amcheck.indexes > 50, figures);
     assert.deepEqual([...report.amcheck.indexProblems, ...report.amcheck.heapProblems], []);
