@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { localDate } from '../../geo/calendar.ts';
+import { INSTRUMENTS, isInstrumentCode } from '../../outcomes/instruments.ts';
 import { K, kAnonymise, LEVELS, QUASI_IDENTIFIER_COLUMNS, type QuasiIdentifiers } from './anonymity.ts';
 import { columnsOf, csvLine, dictionaryCsv, dictionaryMarkdown, EXTRACT_TABLES, type ExtractTable } from './dictionary.ts';
 import type { SourceContact, SourceMeasure, SourceOnward, SourcePerson, SourceReferral } from './queries.ts';
@@ -75,11 +76,14 @@ export function ageOn(dateOfBirth: string, on: string): number {
   return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
 }
 
-/** Only numbers leave: an answer that is anything else is dropped rather than risk free text. */
-function answersText(answers: Record<string, unknown>): string {
-  return Object.entries(answers ?? {})
-    .filter(([item, value]) => /^[a-z0-9_]+$/i.test(item) && typeof value === 'number' && Number.isFinite(value))
-    .map(([item, value]) => `${item}=${String(value)}`).join(';');
+/**
+ * Answers in the questionnaire's order. Only the instrument's own items with numeric answers
+ * leave: anything else is dropped rather than risk free text.
+ */
+function answersText(instrument: string, answers: Record<string, unknown>): string {
+  const items = isInstrumentCode(instrument) ? INSTRUMENTS[instrument].items : [];
+  return items.filter((item) => typeof answers?.[item.id] === 'number' && Number.isFinite(answers[item.id]))
+    .map((item) => `${item.id}=${String(answers[item.id])}`).join(';');
 }
 
 const byFirstColumn = (a: string[], b: string[]) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0);
@@ -138,7 +142,7 @@ export function buildExtract(source: ExtractSource, key: Buffer, project: Extrac
   const measures = keep(source.measures).map((m) => ({
     measure_pseudonym: p(m.id), referral_pseudonym: p(m.referralId), person_pseudonym: p(m.personId),
     instrument: m.instrument, timepoint: m.timepoint, completed_month: month(m.completedAt), mode: m.mode,
-    raw_score: m.rawScore === null ? '' : String(m.rawScore), metric_score: m.metricScore ?? '', answers: answersText(m.answers),
+    raw_score: m.rawScore === null ? '' : String(m.rawScore), metric_score: m.metricScore ?? '', answers: answersText(m.instrument, m.answers),
   }));
   const onward = keep(source.onward).map((o) => ({
     onward_referral_pseudonym: p(o.id), referral_pseudonym: p(o.referralId), person_pseudonym: p(o.personId),
