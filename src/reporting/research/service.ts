@@ -16,8 +16,8 @@ interface RequestContext { requestId?: string }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function requireResearcher(actor: Actor): void {
-  if (!hasRole(actor, 'researcher')) throw new Forbidden();
+function requireResearcher(actor: Actor, tenantId = actor.tenantId): void {
+  if (!hasRole(actor, 'researcher') || actor.tenantId !== tenantId) throw new Forbidden();
 }
 
 function checkId(id: string, what: string): void {
@@ -55,7 +55,7 @@ export async function listProjects(pool: pg.Pool, actor: Actor): Promise<q.Proje
 
 /** Creates a project with its own random pseudonymisation key, which never leaves the database. */
 export async function createProject(pool: pg.Pool, actor: Actor | null, tenantId: string, input: ProjectInput, context: RequestContext = {}): Promise<string> {
-  if (actor) requireResearcher(actor);
+  if (actor) requireResearcher(actor, tenantId);
   const project = checkProject(input);
   return withTenant(pool, tenantId, async (tx) => {
     if (await q.findProjectIdByName(tx, tenantId, project.name)) {
@@ -105,7 +105,7 @@ export interface GeneratedExtract extends BuiltExtract {
  * figures; never a person). `actor` is null for the command line.
  */
 export async function generateExtract(pool: pg.Pool, actor: Actor | null, tenantId: string, projectId: string, now: Date, context: RequestContext = {}): Promise<GeneratedExtract> {
-  if (actor) requireResearcher(actor);
+  if (actor) requireResearcher(actor, tenantId);
   checkId(projectId, 'project');
   return withTenant(pool, tenantId, async (tx) => {
     const project = await q.findProject(tx, tenantId, projectId);
