@@ -1,5 +1,6 @@
 import cronParser from 'cron-parser';
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -30,6 +31,11 @@ export interface Config {
   directoryFreshnessMonths: number;
   /** ORUK API feeds the job worker re-imports, each on its own schedule (ORUK_FEED_URLS); none by default. */
   orukFeeds: OrukFeed[];
+  /**
+   * Proxies whose X-Forwarded-For is believed (TRUST_PROXY: addresses or CIDRs, comma-separated;
+   * none by default). Anyone else's header is ignored, so it cannot dodge per-address limits.
+   */
+  trustProxy: string[];
 }
 
 /** An ORUK API feed re-imported on a schedule: a five-field cron in London time. */
@@ -163,6 +169,25 @@ function readFeeds(env: Env): OrukFeed[] {
   });
 }
 
+// Names proxy-addr (Fastify's trustProxy) understands for whole ranges.
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function readTrustProxy(env: Env): string[] {
+  const raw = env.TRUST_PROXY;
+  if (!raw || !raw.trim()) return [];
+  return raw.split(',').map((entry) => entry.trim()).filter(Boolean).map((entry) => {
+    if (PROXY_RANGE_NAMES.includes(entry)) return entry;
+    const [address, prefix, extra] = entry.split('/');
+    const version = isIP(address ?? '');
+    const widest = version === 6 ? 128 : 32;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= widest);
+    if (!version || !prefixOk || extra !== undefined) {
+      throw new ConfigError('TRUST_PROXY', `has "${entry}", which is not an IP address or CIDR range (like 10.0.0.1 or 10.0.0.0/8) or one of ${PROXY_RANGE_NAMES.join(', ')}`);
+    }
+    return entry;
+  });
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = readPort(env);
   const host = env.HOST || '127.0.0.1';
@@ -199,5 +224,11 @@ export function loadConfig(env: Env = process.env): Config {
     selfReferralTenantId: readSelfReferralTenant(env),
     directoryFreshnessMonths: readFreshnessMonths(env),
     orukFeeds: readFeeds(env),
+    trustProxy: readTrustProxy(env),
   };
+}
+
+/** The environment for a child process (PostgreSQL's client tools), with additions such as PGPASSWORD. */
+export function childProcessEnv(additions: Record<string, string> = {}): Record<string, string | undefined> {
+  return { ...process.env, ...additions };
 }

@@ -1,10 +1,13 @@
 import { ConfigError } from './config.ts';
+import { DataDirLocked } from './db/data-dir-lock.ts';
 import { MigrationError } from './db/migrate.ts';
 import { parseCommandArgs, UsageError, type Command } from './cli/command.ts';
 import { migrateCommand, seedCommand, serveCommand } from './cli/core-commands.ts';
 import { auditVerifyCommand, tenantAddCommand, userAddCommand } from './identity/commands.ts';
 import { jobsCommand, workerCommand } from './jobs/commands.ts';
 import { directoryCommands } from './directory/commands.ts';
+import { BackupRefused } from './operations/backup.ts';
+import { backupCommand, restoreCommand } from './operations/commands.ts';
 import { exportResearchCommand } from './reporting/research/commands.ts';
 
 /** Every `signpost` command; areas add theirs here. */
@@ -12,6 +15,7 @@ const commands: Command[] = [serveCommand, migrateCommand, seedCommand];
 commands.push(tenantAddCommand, userAddCommand, auditVerifyCommand);
 commands.push(workerCommand, jobsCommand);
 commands.push(...directoryCommands);
+commands.push(backupCommand, restoreCommand);
 commands.push(exportResearchCommand);
 
 function overview(): string {
@@ -48,12 +52,21 @@ async function main(argv: string[]): Promise<number> {
   return (await found.command.run(args)) ?? 0;
 }
 
+/** One line for a refused data directory; a job worker cannot sit beside an embedded server at all. */
+function lockRefusal(error: DataDirLocked, argv: string[]): string {
+  if (argv[0] !== 'worker' || !error.owner || !error.sameHost) return error.message;
+  return `signpost worker cannot share the embedded database in ${error.dataDir} with process ${error.owner.pid} (${error.owner.command}): `
+    + 'on PGlite the server runs its own job worker in-process (unless SIGNPOST_WORKER=false), so stop that process to run the worker alone, '
+    + 'or move to a PostgreSQL server (DATABASE_URL) to run workers beside the web processes.';
+}
+
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
   // Operator mistakes get one clear line; anything else is a bug and keeps its stack.
   if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`);
-  else if (error instanceof UsageError || error instanceof MigrationError) console.error(error.message);
+  else if (error instanceof DataDirLocked) console.error(lockRefusal(error, process.argv.slice(2)));
+  else if (error instanceof UsageError || error instanceof MigrationError || error instanceof BackupRefused) console.error(error.message);
   else throw error;
   process.exitCode = 1;
 }

@@ -95,7 +95,8 @@ export async function buildApp({ config, database, logStream }: AppDependencies)
     logger: loggerOptions(config.logLevel, logStream),
     genReqId: () => randomUUID(),
     bodyLimit: 1024 * 1024,
-    trustProxy: config.baseUrl.startsWith('https:'),
+    // Only configured proxies: believing anyone's X-Forwarded-For would let a client pick its address.
+    trustProxy: config.trustProxy.length ? config.trustProxy : false,
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

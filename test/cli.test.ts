@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import { openPglite } from '../src/db/database.ts';
 import { backend, freshDatabase } from './support/database.ts';
+import { pgliteTemplatePath } from './support/template.ts';
 
 const cli = path.resolve('bin/signpost.mjs');
 const run = (args: string[], env: Record<string, string> = {}) =>
@@ -43,7 +45,9 @@ test('a bad setting stops start-up with one line naming the variable and no stac
 const running = new Set<ReturnType<typeof spawn>>();
 after(() => { for (const child of running) child.kill('SIGKILL'); });
 
-function startServer(env: Record<string, string>): Promise<{ url: string; readonly output: string; stop: () => Promise<void>; ms: number }> {
+interface Server { url: string; pid: number; readonly output: string; stop: () => Promise<void>; kill: () => Promise<void>; ms: number }
+
+function startServer(env: Record<string, string>): Promise<Server> {
   const started = Date.now();
   const child = spawn(process.execPath, [cli, 'serve'], { env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', SIGNPOST_WORKER: 'false', ...env } });
   running.add(child);
@@ -58,9 +62,10 @@ function startServer(env: Record<string, string>): Promise<{ url: string; readon
       if (url) {
         clearTimeout(timer);
         resolve({
-          url, ms: Date.now() - started,
+          url, pid: child.pid!, ms: Date.now() - started,
           get output() { return output; },
           stop: () => new Promise((done) => { child.once('exit', () => done()); child.kill('SIGTERM'); }),
+          kill: () => new Promise((done) => { child.once('exit', () => done()); child.kill('SIGKILL'); }),
         });
       }
     });
@@ -97,4 +102,36 @@ test('serve runs on the PostgreSQL server named by DATABASE_URL', { skip: backen
   } finally {
     await database.close();
   }
+});
+
+test('a second server or a command on a running server\'s embedded database is refused; a killed server\'s lock is taken over', { skip: backend !== 'pglite' && 'the embedded database lock is checked in the PGlite pass', timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'signpost-locked-'));
+  const prepared = await openPglite(dir, { loadDataDir: new Blob([readFileSync(pgliteTemplatePath())]) });
+  await prepared.close();
+  const env = { PGLITE_DIR: dir, SIGNPOST_DEMO: 'false', SESSION_SECRET: 'lock-test-secret-that-is-long-enough-00' };
+  const first = await startServer({ ...env, PORT: '3161' });
+  const lockLine = new RegExp(`^The embedded database in ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is in use by process ${first.pid} \\(signpost serve, since [^)]+\\)\\. Stop that process first, or run this against the server's database with DATABASE_URL\\.$`);
+
+  const second = run(['serve'], { ...env, PORT: '3162', LOG_LEVEL: 'warn' });
+  assert.equal(second.status, 1);
+  assert.match(second.stderr.trim(), lockLine);
+  const command = run(['tenant', 'add', '--name', 'Second Writer PCN'], env);
+  assert.equal(command.status, 1);
+  assert.match(command.stderr.trim(), lockLine);
+  const worker = run(['worker'], env);
+  assert.equal(worker.status, 1);
+  assert.match(worker.stderr.trim(), new RegExp(`^signpost worker cannot share the embedded database in .* with process ${first.pid} .*the server runs its own job worker in-process`));
+
+  assert.equal((await fetch(`${first.url}/health/ready`)).status, 200);
+  await first.kill();
+  assert.ok(existsSync(path.join(dir, 'signpost.lock')), 'SIGKILL leaves the lock behind');
+  const third = await startServer({ ...env, PORT: '3163' });
+  assert.equal((await fetch(`${third.url}/health/ready`)).status, 200);
+  await third.stop();
+  assert.equal(existsSync(path.join(dir, 'signpost.lock')), false, 'a clean stop releases the lock');
+  // Nothing the refused command meant to write reached the database.
+  const database = await openPglite(dir);
+  const { rows } = await database.pool.query(`SELECT 1 FROM tenant WHERE name = 'Second Writer PCN'`);
+  await database.close();
+  assert.equal(rows.length, 0);
 });

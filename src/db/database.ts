@@ -1,4 +1,4 @@
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type Extensions } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { cube } from '@electric-sql/pglite/contrib/cube';
 import { earthdistance } from '@electric-sql/pglite/contrib/earthdistance';
@@ -6,6 +6,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import pg from 'pg';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 
 /** Anything SQL can be sent to: the pool, or a client inside a transaction. */
 export interface Db {
@@ -31,8 +32,11 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
 
 export const pgliteExtensions = { cube, earthdistance, pg_trgm, pgcrypto, unaccent };
 
-/** Wraps an already created PGlite instance; the caller's PGlite is closed with the database. */
-export function pgliteDatabase(pglite: PGlite): Database {
+/**
+ * Wraps an already created PGlite instance; the caller's PGlite is closed with the database, and
+ * the data directory's lock, when given, is released after it.
+ */
+export function pgliteDatabase(pglite: PGlite, lock?: DataDirLock): Database {
   // Never close idle clients: PGlite has exactly one connection object behind the pool.
   const pool = new pg.Pool({ ...createPgConfig(pglite), idleTimeoutMillis: 0 } as pg.PoolConfig);
   return {
@@ -40,15 +44,35 @@ export function pgliteDatabase(pglite: PGlite): Database {
     pool,
     pglite,
     async close() {
-      await pool.end();
-      await pglite.close();
+      try {
+        await pool.end();
+        await pglite.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }
 
-export async function openPglite(dataDir: string): Promise<Database> {
-  const pglite = await PGlite.create(dataDir, { extensions: pgliteExtensions });
-  return pgliteDatabase(pglite);
+/** Whether a PGlite data directory names a place on disk (not `memory://` or IndexedDB). */
+export function isOnDisk(dataDir: string): boolean {
+  return !/^[a-z]+:\/\//i.test(dataDir) || dataDir.startsWith('file://');
+}
+
+/**
+ * The one place an embedded database on disk is opened: the directory's lock is taken first and
+ * held until close, so a second process (a server, a command) is refused instead of corrupting it.
+ * `loadDataDir` fills an empty directory from a `dumpDataDir` archive (restore).
+ */
+export async function openPglite(dataDir: string, options: { loadDataDir?: Blob; extensions?: Extensions } = {}): Promise<Database> {
+  const lock = isOnDisk(dataDir) ? lockDataDir(dataDir.replace(/^file:\/\//, '')) : undefined;
+  try {
+    const pglite = await PGlite.create(dataDir, { extensions: { ...pgliteExtensions, ...options.extensions }, loadDataDir: options.loadDataDir });
+    return pgliteDatabase(pglite, lock);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
 }
 
 export function openPostgres(connectionString: string, max = 10): Database {

@@ -128,6 +128,26 @@ export async function clearThrottle(db: Db, emailKey: string): Promise<void> {
   await db.query('DELETE FROM sign_in_throttle WHERE email_key = $1', [emailKey]);
 }
 
+/** Counts one request in a fixed window: a new window starts once the last one has run its length. */
+export async function countRequest(db: Db, key: string, windowSeconds: number): Promise<{ hits: number; ttlMs: number }> {
+  const { rows } = await db.query<{ hits: number; ttlMs: number }>(
+    `INSERT INTO rate_limit_counter AS c (key, window_start, hits) VALUES ($1, now(), 1)
+     ON CONFLICT (key) DO UPDATE SET
+       hits = CASE WHEN c.window_start <= now() - make_interval(secs => $2) THEN 1 ELSE c.hits + 1 END,
+       window_start = CASE WHEN c.window_start <= now() - make_interval(secs => $2) THEN now() ELSE c.window_start END
+     RETURNING hits, ceil(greatest(0, extract(epoch FROM c.window_start + make_interval(secs => $2) - now()) * 1000))::int AS "ttlMs"`,
+    [key, windowSeconds]);
+  return rows[0]!;
+}
+
+export async function readRequestCount(db: Db, key: string, windowSeconds: number): Promise<{ hits: number; ttlMs: number }> {
+  const { rows } = await db.query<{ hits: number; ttlMs: number }>(
+    `SELECT hits, ceil(extract(epoch FROM window_start + make_interval(secs => $2) - now()) * 1000)::int AS "ttlMs"
+       FROM rate_limit_counter WHERE key = $1 AND window_start > now() - make_interval(secs => $2)`,
+    [key, windowSeconds]);
+  return rows[0] ?? { hits: 0, ttlMs: 0 };
+}
+
 export async function insertUser(db: Db, user: { email: string; name: string; passwordHash: string | null }): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO app_user (email, name, password_hash, password_changed_at) VALUES ($1, $2, $3, CASE WHEN $3::text IS NULL THEN NULL ELSE now() END)

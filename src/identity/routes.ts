@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Forbidden, InvalidInput, NotFound } from '../web/errors.ts';
 import { anySignedIn, publicAccess } from './policy.ts';
 import * as service from './service.ts';
+import { knownDevices, rememberDevice } from './devices.ts';
 import { clearSessionCookie, setSessionCookie } from './sessions.ts';
 import { field, renderForm, ROLE_NAMES, safeReturnTo } from './web.ts';
 import { accountRoutes, adminRoutes } from './admin-routes.ts';
@@ -29,12 +30,14 @@ export const signInRoutes: FastifyPluginAsync = async (app) => {
     const email = field(req.body, 'email');
     const outcome = await service.signIn(pool, {
       email, password: field(req.body, 'password'), requestId: req.id, previousSessionHash: req.sessionHash,
+      knownDevices: knownDevices(req),
     });
     if (!outcome.ok) {
       return renderForm(reply, outcome.status, 'identity/views/sign-in.njk',
         { returnTo, values: { email }, oidcEnabled: !!app.config.oidc }, outcome.errors);
     }
     setSessionCookie(reply, outcome.sessionToken);
+    rememberDevice(req, reply, { userId: outcome.userId, deviceId: outcome.deviceId });
     if (outcome.tenants.length > 1) {
       return reply.redirect(`/sign-in/organisation${returnTo ? `?returnTo=${encodeURIComponent(returnTo)}` : ''}`, 303);
     }

@@ -5,12 +5,15 @@ import { withTransaction } from '../db/transaction.ts';
 import { InvalidInput, RuleBroken, type FieldError } from '../web/errors.ts';
 import { ROLES, type Actor, type Role } from './actor.ts';
 import { recordAudit } from './audit.ts';
+import { newDeviceId, type KnownDevice } from './devices.ts';
 import { checkNewPassword, hashPassword, verifyPassword } from './passwords.ts';
 import * as q from './queries.ts';
 import { createSession } from './sessions.ts';
 
 export const LOCKOUT_FAILURES = 5;
 export const LOCKOUT_SECONDS = 15 * 60;
+/** Wrong passwords a browser the user signed in from before may make before it too is paused. */
+export const KNOWN_DEVICE_FAILURES = 5;
 
 /** Said for an unknown email and a wrong password alike. */
 export const WRONG_CREDENTIALS = 'Enter a correct email address and password. After 5 wrong attempts sign-in is paused for 15 minutes.';
@@ -18,20 +21,26 @@ export const WRONG_CREDENTIALS = 'Enter a correct email address and password. Af
 export const LOCKED_OUT = 'There have been too many attempts to sign in with that email address. Wait 15 minutes and try again, or reset your password.';
 
 const emailKey = (email: string) => createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
+// A known device's failures are counted under a key of its own, apart from the address's.
+const deviceKey = (email: string, deviceId: string) => createHash('sha256').update(`device\n${deviceId}\n${emailKey(email)}`).digest('hex');
 
 export function isEmail(value: string): boolean {
   return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value) && value.length <= 254;
 }
 
 export type SignInOutcome =
-  | { ok: true; userId: string; sessionToken: string; tenants: q.TenantChoice[] }
+  | { ok: true; userId: string; sessionToken: string; tenants: q.TenantChoice[]; deviceId: string }
   | { ok: false; status: 400 | 401 | 403 | 429; errors: FieldError[] };
 
 /**
  * Checks an email and password and, when right, starts a session: bound to the only tenant the
  * user belongs to, or pending a choice when there are several. Every attempt is audited.
  */
-export async function signIn(pool: pg.Pool, input: { email: string; password: string; requestId?: string; previousSessionHash?: string }): Promise<SignInOutcome> {
+export async function signIn(pool: pg.Pool, input: {
+  email: string; password: string; requestId?: string; previousSessionHash?: string;
+  /** Users this browser signed in as before (from its device cookie). */
+  knownDevices?: KnownDevice[];
+}): Promise<SignInOutcome> {
   const email = input.email.trim();
   const errors: FieldError[] = [];
   if (!email) errors.push({ field: 'email', message: 'Enter your email address' });
@@ -39,8 +48,10 @@ export async function signIn(pool: pg.Pool, input: { email: string; password: st
   if (!input.password) errors.push({ field: 'password', message: 'Enter your password' });
   if (errors.length) return { ok: false, status: 400, errors };
 
-  const key = emailKey(email);
   const user = await q.findUserByEmail(pool, email);
+  // Only a device cookie issued to this very user counts: anyone else shares the address's budget.
+  const device = user ? input.knownDevices?.find((d) => d.userId === user.id) : undefined;
+  const key = device ? deviceKey(email, device.deviceId) : emailKey(email);
   const tenants = user ? await q.tenantsOfUser(pool, user.id) : [];
   const auditFailure = async (reason: string) => {
     if (tenants.length === 0) {
@@ -57,8 +68,8 @@ export async function signIn(pool: pg.Pool, input: { email: string; password: st
   }
   const passwordOk = await verifyPassword(user?.active ? user.passwordHash : null, input.password);
   if (!user || !passwordOk) {
-    const { locked } = await q.recordFailure(pool, key, LOCKOUT_FAILURES, LOCKOUT_SECONDS);
-    await auditFailure(user ? 'wrong password' : 'unknown email');
+    const { locked } = await q.recordFailure(pool, key, device ? KNOWN_DEVICE_FAILURES : LOCKOUT_FAILURES, LOCKOUT_SECONDS);
+    await auditFailure(!user ? 'unknown email' : device ? 'wrong password from a known device' : 'wrong password');
     return locked
       ? { ok: false, status: 429, errors: [{ field: 'email', message: LOCKED_OUT }] }
       : { ok: false, status: 401, errors: [{ field: 'email', message: WRONG_CREDENTIALS }] };
@@ -76,7 +87,7 @@ export async function signIn(pool: pg.Pool, input: { email: string; password: st
     if (only) {
       await recordAudit(tx, { tenantId: only.id, actor: { userId: user.id, roles: only.roles }, action: 'sign-in.success', entityType: 'user', entityId: user.id, requestId: input.requestId });
     }
-    return { ok: true as const, userId: user.id, sessionToken: session.token, tenants };
+    return { ok: true as const, userId: user.id, sessionToken: session.token, tenants, deviceId: device?.deviceId ?? newDeviceId() };
   });
 }
 

@@ -1,6 +1,18 @@
-import { withTransaction } from '../db/transaction.ts';
+import { withTenant, withTransaction } from '../db/transaction.ts';
 import type { DemoSeeder } from '../demo/seed.ts';
 import { generateBatch, insertBatch } from './bulk.ts';
+import type { BulkPerson } from './queries.ts';
+import type { PersonInput } from './schema.ts';
+import { intakeReferral } from './service.ts';
+
+/** A self-referral as the public form would send it, with these details. */
+function selfReferred(person: Pick<BulkPerson, 'nhsNumber' | 'givenName' | 'familyName' | 'dateOfBirth' | 'postcode'>): PersonInput {
+  return {
+    ...person, preferredName: null, sex: null, genderIdentity: null, ethnicity: null, address: null, phone: '07700 900999', email: null,
+    contactChannels: ['phone'], safeToLeaveMessage: true, interpreterLanguage: null, largePrint: false, easyRead: false, bsl: false,
+    otherCommunicationNeeds: null, practiceId: null,
+  };
+}
 
 /**
  * A few hundred fictional people with referrals in every state of the life cycle, contacts and
@@ -24,6 +36,22 @@ export const referralsSeeder: DemoSeeder = {
     await withTransaction(context.database.pool, async (tx) => {
       await insertBatch(tx, home);
       if (other) await insertBatch(tx, other);
+    });
+    // Two self-referrals waiting at triage to be matched: one typed with a known person's NHS number
+    // but another name and date of birth, one with every detail of a known person.
+    const known = home.people.filter((p) => p.nhsNumber).slice(0, 2);
+    await withTenant(context.database.pool, tenantId, async (tx) => {
+      const held = [
+        selfReferred({ ...known[0]!, givenName: 'Dana', familyName: 'Mistyped', dateOfBirth: '1991-08-14' }),
+        selfReferred(known[1]!),
+      ];
+      for (const person of held) {
+        await intakeReferral(tx, tenantId, null, {
+          person, personChoice: 'unmatched',
+          referral: { source: 'self', channel: 'self', referrerName: null, referrerOrganisation: null, referrerEmail: null, reasons: ['loneliness'],
+            context: 'Sent from the public form.', urgency: 'routine', consentToRefer: true, consentToShare: true, risk: null },
+        });
+      }
     });
     ids.people = home.people.map((p) => p.id);
     ids.referrals = home.referrals.map((r) => r.id);

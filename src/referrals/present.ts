@@ -136,4 +136,24 @@ export function personFormValues(p: PersonInput): Record<string, unknown> {
   };
 }
 
+/** "name and date of birth", "date of birth": which parts of the identity differ. */
+export function differencesText(differences: ('name' | 'dateOfBirth')[]): string {
+  return differences.map((d) => (d === 'name' ? 'name' : 'date of birth')).join(' and ');
+}
+
+/** A tag saying whether a detail agrees with the record, for the matching page. */
+export function agreementTag(agreement: 'agrees' | 'differs' | 'not_compared'): string {
+  if (agreement === 'agrees') return '<strong class="nhsuk-tag nhsuk-tag--green">Agrees</strong>';
+  if (agreement === 'differs') return '<strong class="nhsuk-tag nhsuk-tag--red">Differs</strong>';
+  return '<strong class="nhsuk-tag nhsuk-tag--grey">Cannot compare</strong>';
+}
+
+const CONSENT_STATEMENTS = { refer: 'to the referral', share: 'to sharing their details with services that can help', contact: 'to being contacted',
+  research: 'to their records being used, pseudonymised, in approved research' } as const;
+
+/** "Agreed to the referral; to being contacted": what a submission's consent rows say. */
+export function consentStatements(consents: { kind: keyof typeof CONSENT_STATEMENTS }[]): string {
+  return consents.length ? `Agreed ${consents.map((c) => CONSENT_STATEMENTS[c.kind]).join('; ')}` : 'None recorded';
+}
+
 export const labels = { SOURCES, CHANNELS, URGENCIES, CONTACT_MODES, APPROACHES, STATUS_LABELS };

@@ -10,6 +10,8 @@ export interface PersonRow extends PersonInput {
   tenantId: string;
   deprivationDecile: number | null;
   mergedIntoId: string | null;
+  /** Made from a held referral's submitted details; a lead has not yet said whose referral it is. */
+  awaitingMatch: boolean;
   version: number;
   createdAt: Date;
   updatedAt: Date;
@@ -21,7 +23,7 @@ const PERSON_COLUMNS = `p.id, p.tenant_id AS "tenantId", p.nhs_number AS "nhsNum
   p.postcode, p.deprivation_decile AS "deprivationDecile", p.address, p.phone, p.email, p.contact_channels AS "contactChannels",
   p.safe_to_leave_message AS "safeToLeaveMessage", p.interpreter_language AS "interpreterLanguage", p.large_print AS "largePrint",
   p.easy_read AS "easyRead", p.bsl, p.other_communication_needs AS "otherCommunicationNeeds", p.practice_id AS "practiceId",
-  p.merged_into_id AS "mergedIntoId", p.version, p.created_at AS "createdAt", p.updated_at AS "updatedAt", pr.name AS "practiceName"`;
+  p.merged_into_id AS "mergedIntoId", p.awaiting_match AS "awaitingMatch", p.version, p.created_at AS "createdAt", p.updated_at AS "updatedAt", pr.name AS "practiceName"`;
 
 function personValues(p: PersonInput, deprivationDecile: number | null) {
   return [p.nhsNumber, p.givenName, p.familyName, p.preferredName, p.dateOfBirth, p.sex, p.genderIdentity, p.ethnicity, p.postcode,
@@ -29,14 +31,14 @@ function personValues(p: PersonInput, deprivationDecile: number | null) {
     p.easyRead, p.bsl, p.otherCommunicationNeeds, p.practiceId];
 }
 
-export async function insertPerson(db: Db, tenantId: string, p: PersonInput, deprivationDecile: number | null): Promise<string> {
+export async function insertPerson(db: Db, tenantId: string, p: PersonInput, deprivationDecile: number | null, awaitingMatch = false): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO person (tenant_id, nhs_number, given_name, family_name, preferred_name, date_of_birth, sex, gender_identity, ethnicity,
        postcode, deprivation_decile, address, phone, email, contact_channels, safe_to_leave_message, interpreter_language, large_print,
-       easy_read, bsl, other_communication_needs, practice_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+       easy_read, bsl, other_communication_needs, practice_id, awaiting_match)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
      RETURNING id`,
-    [tenantId, ...personValues(p, deprivationDecile)]);
+    [tenantId, ...personValues(p, deprivationDecile), awaitingMatch]);
   return rows[0]!.id;
 }
 
@@ -79,7 +81,8 @@ export interface DuplicateCandidate {
 
 /**
  * Live records that are probably the same person: the same NHS number, or the same date of birth
- * and a name close enough by trigram similarity (catches "Jon Smyth" for "John Smith").
+ * and a name close enough by trigram similarity (catches "Jon Smyth" for "John Smith"). Records
+ * made from held referrals are left out: nobody has confirmed who they are yet.
  */
 export async function findDuplicates(db: Db, tenantId: string, p: { nhsNumber: string | null; givenName: string; familyName: string; dateOfBirth: string }, threshold: number): Promise<DuplicateCandidate[]> {
   const { rows } = await db.query<DuplicateCandidate>(
@@ -87,7 +90,7 @@ export async function findDuplicates(db: Db, tenantId: string, p: { nhsNumber: s
             CASE WHEN $2::text IS NOT NULL AND nhs_number = $2 THEN 'nhs_number' ELSE 'name_and_date_of_birth' END AS "matchedOn",
             similarity(lower(given_name || ' ' || family_name), lower($3)) AS similarity
        FROM person
-      WHERE tenant_id = $1 AND merged_into_id IS NULL
+      WHERE tenant_id = $1 AND merged_into_id IS NULL AND NOT awaiting_match
         AND (($2::text IS NOT NULL AND nhs_number = $2)
           OR (date_of_birth = $4::date AND similarity(lower(given_name || ' ' || family_name), lower($3)) >= $5))
       ORDER BY ($2::text IS NOT NULL AND nhs_number = $2) DESC, similarity DESC
@@ -108,6 +111,76 @@ export async function markMerged(db: Db, tenantId: string, personId: string, int
 
 export async function setNhsNumberIfMissing(db: Db, tenantId: string, personId: string, nhsNumber: string): Promise<void> {
   await db.query('UPDATE person SET nhs_number = $3, version = version + 1 WHERE tenant_id = $1 AND id = $2 AND nhs_number IS NULL', [tenantId, personId, nhsNumber]);
+}
+
+// Held referrals: see 0115_referral_matching.sql.
+
+export type MatchReason = 'self_referral' | 'nhs_number_mismatch';
+export type MatchDecision = 'same_person' | 'different_person';
+
+export interface ReferralMatchRow {
+  referralId: string;
+  reason: MatchReason;
+  submittedPersonId: string;
+  nhsNumber: string | null;
+  decision: MatchDecision | null;
+  matchedPersonId: string | null;
+  matchedPersonName: string | null;
+  decidedByName: string | null;
+  decidedAt: Date | null;
+  consentsConfirmedAt: Date | null;
+  consentsConfirmedByName: string | null;
+  createdAt: Date;
+}
+
+export async function insertReferralMatch(db: Db, tenantId: string, m: { referralId: string; reason: MatchReason; submittedPersonId: string; nhsNumber: string | null }): Promise<void> {
+  await db.query(
+    'INSERT INTO referral_match (tenant_id, referral_id, reason, submitted_person_id, nhs_number) VALUES ($1, $2, $3, $4, $5)',
+    [tenantId, m.referralId, m.reason, m.submittedPersonId, m.nhsNumber]);
+}
+
+export async function findReferralMatch(db: Db, tenantId: string, referralId: string, options: { lock?: boolean } = {}): Promise<ReferralMatchRow | undefined> {
+  if (options.lock) await db.query('SELECT 1 FROM referral_match WHERE tenant_id = $1 AND referral_id = $2 FOR UPDATE', [tenantId, referralId]);
+  const { rows } = await db.query<ReferralMatchRow>(
+    `SELECT m.referral_id AS "referralId", m.reason, m.submitted_person_id AS "submittedPersonId", m.nhs_number AS "nhsNumber", m.decision,
+            m.matched_person_id AS "matchedPersonId", mp.given_name || ' ' || mp.family_name AS "matchedPersonName", u.name AS "decidedByName",
+            m.decided_at AS "decidedAt", m.consents_confirmed_at AS "consentsConfirmedAt", cu.name AS "consentsConfirmedByName",
+            m.created_at AS "createdAt"
+       FROM referral_match m
+       LEFT JOIN person mp ON mp.tenant_id = m.tenant_id AND mp.id = m.matched_person_id
+       LEFT JOIN app_user u ON u.id = m.decided_by
+       LEFT JOIN app_user cu ON cu.id = m.consents_confirmed_by
+      WHERE m.tenant_id = $1 AND m.referral_id = $2`, [tenantId, referralId]);
+  return rows[0];
+}
+
+export async function recordMatchDecision(db: Db, tenantId: string, referralId: string, decision: MatchDecision, matchedPersonId: string, userId: string): Promise<void> {
+  await db.query(
+    `UPDATE referral_match SET decision = $3, matched_person_id = $4, decided_by = $5, decided_at = now()
+      WHERE tenant_id = $1 AND referral_id = $2 AND decision IS NULL`, [tenantId, referralId, decision, matchedPersonId, userId]);
+}
+
+export async function markConsentsConfirmed(db: Db, tenantId: string, referralId: string, userId: string): Promise<void> {
+  await db.query('UPDATE referral_match SET consents_confirmed_by = $3, consents_confirmed_at = now() WHERE tenant_id = $1 AND referral_id = $2',
+    [tenantId, referralId, userId]);
+}
+
+export async function moveReferral(db: Db, tenantId: string, referralId: string, personId: string): Promise<void> {
+  await db.query('UPDATE referral SET person_id = $3, version = version + 1 WHERE tenant_id = $1 AND id = $2', [tenantId, referralId, personId]);
+}
+
+/** A held record confirmed as a new person: it takes its NHS number (or none) and joins the live records. */
+export async function confirmNewPerson(db: Db, tenantId: string, personId: string, nhsNumber: string | null): Promise<void> {
+  await db.query(
+    'UPDATE person SET nhs_number = $3, awaiting_match = false, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2',
+    [tenantId, personId, nhsNumber]);
+}
+
+/** A held record found to be an existing person: kept (with the consents given in the submission) for the trail, merged into theirs. */
+export async function mergeHeldPerson(db: Db, tenantId: string, personId: string, intoId: string): Promise<void> {
+  await db.query(
+    'UPDATE person SET merged_into_id = $3, awaiting_match = false, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2',
+    [tenantId, personId, intoId]);
 }
 
 /** This record and every record merged into it (directly or through a chain of merges). */
@@ -400,13 +473,16 @@ export interface QueueRow {
   receivedAt: Date;
   daysWaiting: number;
   practiceName: string | null;
+  /** Held until a lead says whose referral it is. */
+  needsMatching: boolean;
 }
 
 /** New and accepted-but-unallocated referrals: urgent first, then oldest first. */
 export async function triageQueue(db: Db, tenantId: string): Promise<QueueRow[]> {
   const { rows } = await db.query<QueueRow>(
     `SELECT r.id, r.reference, r.person_id AS "personId", p.given_name AS "givenName", p.family_name AS "familyName", r.status, r.urgency,
-            r.source, r.reasons, r.received_at AS "receivedAt", (current_date - r.received_at::date) AS "daysWaiting", pr.name AS "practiceName"
+            r.source, r.reasons, r.received_at AS "receivedAt", (current_date - r.received_at::date) AS "daysWaiting", pr.name AS "practiceName",
+            EXISTS (SELECT 1 FROM referral_match m WHERE m.tenant_id = r.tenant_id AND m.referral_id = r.id AND m.decision IS NULL) AS "needsMatching"
        FROM referral r JOIN person p ON p.tenant_id = r.tenant_id AND p.id = r.person_id
        LEFT JOIN practice pr ON pr.tenant_id = r.tenant_id AND pr.id = coalesce(r.practice_id, p.practice_id)
       WHERE r.tenant_id = $1 AND r.status IN ('received', 'triaged')

@@ -3,9 +3,10 @@ import type { Actor } from '../identity/actor.ts';
 import { publicAccess, rolePolicy } from '../identity/policy.ts';
 import { DomainError, Forbidden, InvalidInput, NotFound, type FieldError } from '../web/errors.ts';
 import { ALLOCATED_STATUSES, OPEN_STATUSES, STATUS_LABELS } from './lifecycle.ts';
+import { compareDetails } from './matching.ts';
 import { formatNhsNumber } from './nhs-number.ts';
 import * as present from './present.ts';
-import { checkConsent, checkContact, checkPerson, checkReferralReason, checkVersion, text, type PersonInput, type ReferralInput } from './schema.ts';
+import { checkConsent, checkContact, checkPerson, checkReferralReason, checkVersion, list, text, type PersonInput, type ReferralInput } from './schema.ts';
 import * as service from './service.ts';
 
 const staff = rolePolicy('link worker or lead', 'link_worker', 'lead');
@@ -119,7 +120,7 @@ const staffIntakeRoutes: FastifyPluginAsync = async (app) => {
   }
 
   const showCheck = async (reply: FastifyReply, actor: Actor, draftId: string, input: { person: PersonInput; referral: ReferralInput }, status = 200, errors: FieldError[] = [], choice = '') => {
-    const duplicates = await service.findDuplicates(pool, actor, input.person);
+    const { duplicates, mismatch } = await service.checkForExistingRecords(pool, actor, input.person);
     const practices = await service.practices(pool, actor);
     const practiceName = practices.find((p) => p.id === input.person.practiceId)?.name ?? null;
     const base = `/referrals/new/${draftId}`;
@@ -146,6 +147,7 @@ const staffIntakeRoutes: FastifyPluginAsync = async (app) => {
     ];
     return render(reply, status, 'check-page.njk', {
       draftId, personRows: present.personRows(input.person, practiceName, `${base}/person`), referralRows, duplicates, choiceItems,
+      mismatch: mismatch && { ...mismatch, text: present.differencesText(mismatch.differences), nhsNumber: formatNhsNumber(input.person.nhsNumber) },
     }, errors);
   };
 
@@ -162,15 +164,16 @@ const staffIntakeRoutes: FastifyPluginAsync = async (app) => {
     const { draftId } = req.params as { draftId: string };
     const input = draftInput(await service.getDraft(pool, actor, draftId) as Draft);
     if ('missing' in input) return reply.redirect(`/referrals/new/${draftId}/${input.missing}`, 303);
-    const duplicates = await service.findDuplicates(pool, actor, input.person);
-    const choice = text(req.body, 'personChoice') || (duplicates.length === 0 ? 'new' : '');
+    const { duplicates, mismatch } = await service.checkForExistingRecords(pool, actor, input.person);
+    const choice = text(req.body, 'personChoice') || (duplicates.length === 0 && !mismatch ? 'new' : '');
+    if (mismatch && choice !== 'unmatched') return showCheck(reply, actor, draftId, input, 400, [{ field: 'personChoice', message: service.NHS_NUMBER_MISMATCH_MESSAGE }]);
     if (!choice) return showCheck(reply, actor, draftId, input, 400, [{ field: 'personChoice', message: 'Select the existing record for this person, or create a new one' }]);
-    if (choice !== 'new' && !duplicates.some((d) => d.id === choice)) {
+    if (!mismatch && choice !== 'new' && !duplicates.some((d) => d.id === choice)) {
       return showCheck(reply, actor, draftId, input, 400, [{ field: 'personChoice', message: 'Select a record from the list' }]);
     }
     try {
       const result = await service.submitDraft(pool, actor, draftId, { ...input, personChoice: choice }, ctx(req));
-      return reply.redirect(`/referrals/sent?reference=${encodeURIComponent(result.reference)}`, 303);
+      return reply.redirect(`/referrals/sent?reference=${encodeURIComponent(result.reference)}${choice === 'unmatched' ? '&held=yes' : ''}`, 303);
     } catch (error) {
       const shown = asFieldErrors(error, 'personChoice');
       if (!shown) throw error;
@@ -183,7 +186,7 @@ const staffIntakeRoutes: FastifyPluginAsync = async (app) => {
     if (!/^SP-[0-9A-Z]{8}$/.test(reference)) throw new NotFound('referral');
     const actor = signedIn(req);
     return render(reply, 200, 'confirmation.njk', {
-      reference, title: 'Referral sent',
+      reference, title: 'Referral sent', heldForMatching: text(req.query, 'held') === 'yes',
       next: actor.roles.includes('referrer')
         ? { text: 'You can follow its progress in your referrals.', href: '/my-referrals', link: 'View your referrals' }
         : { text: 'It is waiting in the triage queue.', href: actor.roles.includes('lead') ? '/triage' : '/caseload', link: actor.roles.includes('lead') ? 'Go to triage' : 'Go to your caseload' },
@@ -272,6 +275,52 @@ const workRoutes: FastifyPluginAsync = async (app) => {
     });
   });
 
+  const showMatch = async (req: FastifyRequest, reply: FastifyReply, status = 200, values: Record<string, unknown> = {}, errors: FieldError[] = []) => {
+    const { referralId } = req.params as { referralId: string };
+    const page = await service.matchPage(pool, signedIn(req), referralId, ctx(req));
+    const { submitted, match } = page;
+    const born = (p: { dateOfBirth: string }) => `born ${present.formatDate(p.dateOfBirth)}`;
+    return render(reply, status, 'match.njk', {
+      r: page.referral, values, nhsNumberHeldElsewhere: page.nhsNumberHeldElsewhere, submittedNhsNumber: formatNhsNumber(match.nhsNumber),
+      reasonText: match.reason === 'self_referral' ? 'The person referred themself online.'
+        : 'The referrer entered an NHS number that is on a record with a different name or date of birth.',
+      decided: !!match.decision,
+      decidedText: match.decision === 'same_person' ? `Matched to ${match.matchedPersonName} by ${match.decidedByName ?? 'a lead'}.`
+        : `Kept as a new person by ${match.decidedByName ?? 'a lead'}.`,
+      submittedRows: [
+        ...present.personRows(submitted, null).filter((row) => ['Name', 'NHS number', 'Date of birth', 'Postcode', 'Address', 'Phone', 'Email', 'How to contact'].includes(row.key.text)),
+        { key: { text: 'Consent given with it' }, value: { text: present.consentStatements(page.consents) } },
+      ],
+      candidates: page.candidates.map((record) => ({
+        id: record.id,
+        caption: `${record.givenName} ${record.familyName}, ${born(record)}`,
+        rows: compareDetails(submitted, record, present.formatDate).map((d) => [
+          { header: 'Detail', text: d.label }, { header: 'In the referral', text: d.submitted }, { header: 'On this record', text: d.record },
+          { header: 'Same?', html: present.agreementTag(d.agreement) },
+        ]),
+      })),
+      choiceItems: page.candidates.map((record) => ({
+        value: record.id, checked: values.choice === record.id,
+        text: `The same person as ${record.givenName} ${record.familyName}, ${born(record)}`,
+        hint: { text: 'The referral joins this record. Its consents stay as they are; the link worker confirms with the person what they agreed to.' },
+      })),
+    }, errors);
+  };
+  app.get('/triage/:referralId/match', { config: { policy: leads } }, async (req, reply) => showMatch(req, reply));
+  app.post('/triage/:referralId/match', { config: { policy: leads } }, async (req, reply) => {
+    const { referralId } = req.params as { referralId: string };
+    const body = bodyValues(req.body);
+    const nhsNumber = typeof body.nhsNumber === 'string' ? body.nhsNumber : undefined;
+    try {
+      await service.resolveMatch(pool, signedIn(req), referralId, { choice: text(body, 'choice'), nhsNumber }, ctx(req));
+    } catch (error) {
+      const shown = asFieldErrors(error, 'choice');
+      if (!shown) throw error;
+      return showMatch(req, reply, shown.status, body, shown.errors);
+    }
+    return reply.redirect(`/referrals/${referralId}?done=matched`, 303);
+  });
+
   const showReferral = async (req: FastifyRequest, reply: FastifyReply, status = 200, errors: FieldError[] = [], values: Record<string, unknown> = {}) => {
     const actor = signedIn(req);
     const { referralId } = req.params as { referralId: string };
@@ -279,13 +328,17 @@ const workRoutes: FastifyPluginAsync = async (app) => {
     const r = view.referral;
     const isLead = actor.roles.includes('lead');
     const notice = text(req.query, 'done');
+    const needsMatching = !!view.match && !view.match.decision;
     return render(reply, status, 'referral.njk', {
       r, view, isLead, values, notice,
       statusTag: present.statusTag(r.status), urgencyTag: present.urgencyTag(r.urgency),
       received: present.formatDateTime(r.receivedAt), nextDue: present.formatDate(r.nextActionDue),
       reasonsText: present.reasonsText(r.reasons), source: present.labels.SOURCES[r.source], channel: present.labels.CHANNELS[r.channel],
-      canAccept: isLead && r.status === 'received',
-      canAllocate: isLead && (r.status === 'received' || r.status === 'triaged' || ALLOCATED_STATUSES.includes(r.status)),
+      needsMatching, submittedConsents: view.submittedConsents.length ? present.consentStatements(view.submittedConsents) : '',
+      consentItems: view.submittedConsents.map((c) => ({ value: c.kind, text: present.consentStatements([c]).replace(/^Agreed to/, 'To'), checked: list(values, 'consents').includes(c.kind) })),
+      consentsConfirmed: view.match?.consentsConfirmedAt ? `Confirmed with the person by ${view.match.consentsConfirmedByName ?? 'a link worker'}, ${present.formatDateTime(view.match.consentsConfirmedAt)}.` : '',
+      canAccept: isLead && r.status === 'received' && !needsMatching,
+      canAllocate: isLead && !needsMatching && (r.status === 'received' || r.status === 'triaged' || ALLOCATED_STATUSES.includes(r.status)),
       canNotSuitable: isLead && (r.status === 'received' || r.status === 'triaged'),
       canContact: ALLOCATED_STATUSES.includes(r.status) || r.status === 'unable_to_contact',
       isOpen: OPEN_STATUSES.includes(r.status),
@@ -326,6 +379,7 @@ const workRoutes: FastifyPluginAsync = async (app) => {
     }
     return service.transitionReferral(pool, actor, id, { to, reason: text(body, 'reason'), version: checkVersion(body) }, ctx(req));
   }, 'status');
+  referralAction('confirmed-consents', staff, (actor, id, body, req) => service.confirmSubmittedConsents(pool, actor, id, list(body, 'consents'), ctx(req)), 'consents');
   referralAction('unable-to-contact', staff, (actor, id, body, req) => service.markUnableToContact(pool, actor, id, { version: checkVersion(body) }, ctx(req)), 'unable-to-contact');
   referralAction('next-action', staff, (actor, id, body, req) => service.setNextAction(pool, actor, id, {
     nextAction: text(body, 'nextAction'), due: text(body, 'due'), version: checkVersion(body),

@@ -137,17 +137,21 @@ function yesNo(value: string): boolean | null {
   return null;
 }
 
+/** An optional NHS number as typed: the ten digits, null when empty, or a message. */
+export function checkNhsNumber(raw: string): { value: string | null; message?: string } {
+  if (!raw) return { value: null };
+  const compact = compactNhsNumber(raw);
+  if (!compact) return { value: null, message: 'NHS number must be 10 digits, like 999 123 4567' };
+  if (!isValidNhsNumber(compact)) return { value: null, message: 'Enter a valid NHS number: the one entered is not a real NHS number (check the digits)' };
+  return { value: compact };
+}
+
 /** The person's details from a form body (staff or public wording share field names). */
 export function checkPerson(body: unknown, options: { requireContact?: boolean } = {}): Checked<PersonInput> {
   const errors: FieldError[] = [];
-  const rawNhs = text(body, 'nhsNumber');
-  let nhsNumber: string | null = null;
-  if (rawNhs) {
-    const compact = compactNhsNumber(rawNhs);
-    if (!compact) errors.push({ field: 'nhsNumber', message: 'NHS number must be 10 digits, like 999 123 4567' });
-    else if (!isValidNhsNumber(compact)) errors.push({ field: 'nhsNumber', message: 'Enter a valid NHS number: the one entered is not a real NHS number (check the digits)' });
-    else nhsNumber = compact;
-  }
+  const nhs = checkNhsNumber(text(body, 'nhsNumber'));
+  if (nhs.message) errors.push({ field: 'nhsNumber', message: nhs.message });
+  const nhsNumber = nhs.value;
   const givenName = text(body, 'givenName');
   const familyName = text(body, 'familyName');
   if (!givenName) errors.push({ field: 'givenName', message: 'Enter first name' });

@@ -14,8 +14,9 @@ import {
   ALLOCATED_STATUSES, allowedNext, canTransition, illegalTransitionMessage, isReferralStatus, OPEN_STATUSES, STATUS_LABELS,
   type ReferralStatus,
 } from './lifecycle.ts';
+import { identityDifferences } from './matching.ts';
 import * as q from './queries.ts';
-import { isUuid, type ContactInput, type PersonInput, type ReferralInput } from './schema.ts';
+import { checkNhsNumber, isUuid, type ContactInput, type PersonInput, type ReferralInput } from './schema.ts';
 
 export { STATUS_LABELS, allowedNext } from './lifecycle.ts';
 
@@ -76,6 +77,23 @@ export async function findDuplicates(pool: pg.Pool, actor: Actor, person: Pick<P
   return withTenant(pool, actor.tenantId, (tx) => q.findDuplicates(tx, actor.tenantId, person, NAME_SIMILARITY_THRESHOLD));
 }
 
+export const NHS_NUMBER_MISMATCH_MESSAGE = 'This NHS number is on a record with a different name or date of birth. Correct the NHS number, or send the referral for a lead to match.';
+
+/**
+ * What "check your answers" offers for a staff referral. A record with the same NHS number and
+ * the same name and date of birth, or no NHS number and a close name with the same date of birth,
+ * is a likely duplicate to choose. A record with the same NHS number but another name or date of
+ * birth is a mismatch: only which fields differ is said (the other person's details are not
+ * shown), and nothing can be attached to it from here.
+ */
+export async function checkForExistingRecords(pool: pg.Pool, actor: Actor, person: Pick<PersonInput, 'nhsNumber' | 'givenName' | 'familyName' | 'dateOfBirth'>) {
+  const duplicates = await findDuplicates(pool, actor, person);
+  const sameNhsNumber = duplicates.find((d) => d.matchedOn === 'nhs_number');
+  const differences = sameNhsNumber ? identityDifferences(person, sameNhsNumber) : [];
+  if (differences.length) return { duplicates: [], mismatch: { differences } };
+  return { duplicates, mismatch: undefined };
+}
+
 export async function getPerson(pool: pg.Pool, actor: Actor, personId: string, context: RequestContext = {}) {
   requireStaff(actor);
   checkId(personId, 'person');
@@ -90,12 +108,15 @@ export async function getPerson(pool: pg.Pool, actor: Actor, personId: string, c
   });
 }
 
+export const HELD_RECORD_MESSAGE = 'This record holds the details sent with a referral that is waiting for a lead to match it at triage. Match it there first.';
+
 export async function updatePerson(pool: pg.Pool, actor: Actor, personId: string, version: number | undefined, input: PersonInput, context: RequestContext = {}) {
   requireStaff(actor);
   checkId(personId, 'person');
   return withTenant(pool, actor.tenantId, async (tx) => {
     const current = await q.findPerson(tx, actor.tenantId, personId);
     if (!current || current.mergedIntoId) throw new NotFound('person');
+    if (current.awaitingMatch) throw new RuleBroken(HELD_RECORD_MESSAGE);
     if (version === undefined || version !== current.version) throw new RuleBroken(STALE_RECORD_MESSAGE);
     if (input.nhsNumber && input.nhsNumber !== current.nhsNumber) {
       const other = await q.findLivePersonByNhsNumber(tx, actor.tenantId, input.nhsNumber);
@@ -124,6 +145,7 @@ export async function mergePeople(pool: pg.Pool, actor: Actor, survivorId: strin
     const survivor = await q.findPerson(tx, actor.tenantId, survivorId);
     const duplicate = await q.findPerson(tx, actor.tenantId, duplicateId);
     if (!survivor || survivor.mergedIntoId || !duplicate || duplicate.mergedIntoId) throw new NotFound('person');
+    if (survivor.awaitingMatch || duplicate.awaitingMatch) throw new RuleBroken(HELD_RECORD_MESSAGE);
     if (survivor.nhsNumber && duplicate.nhsNumber && survivor.nhsNumber !== duplicate.nhsNumber) {
       throw new RuleBroken('These records have different NHS numbers, so they are different people. They cannot be merged.');
     }
@@ -184,10 +206,12 @@ export interface IntakeInput {
   person: PersonInput;
   referral: ReferralInput;
   /**
-   * 'new' creates a record; a person id attaches the referral to that record; 'auto' (public and
-   * machine intake) reuses the live record with the same NHS number, if any, silently.
+   * 'new' creates a record; a person id attaches the referral to that record (chosen by staff on
+   * "check your answers"); 'unmatched' holds the referral on a new record made from the submitted
+   * details until a lead says whose it is (public intake always, staff when the NHS number is on
+   * a record with another name or date of birth). Nothing attaches to an existing record by itself.
    */
-  personChoice: 'new' | 'auto' | string;
+  personChoice: 'new' | 'unmatched' | string;
   /** Who gave consent when no user did: "the person, online", "GP system". */
   consentRecordedByDescription?: string;
 }
@@ -209,22 +233,28 @@ export async function intakeReferral(tx: Db, tenantId: string, actor: Actor | nu
     throw new InvalidInput([{ field: 'consentToRefer', message: 'The person must agree to the referral before it is sent' }]);
   }
   let personId: string | undefined;
-  if (input.personChoice === 'auto') {
-    if (input.person.nhsNumber) personId = (await q.findLivePersonByNhsNumber(tx, tenantId, input.person.nhsNumber))?.id;
-  } else if (input.personChoice !== 'new') {
+  const held = input.personChoice === 'unmatched';
+  if (!held && input.personChoice !== 'new') {
     checkId(input.personChoice, 'person');
     const existing = await q.findPerson(tx, tenantId, input.personChoice);
-    if (!existing || existing.mergedIntoId) throw new NotFound('person');
+    if (!existing || existing.mergedIntoId || existing.awaitingMatch) throw new NotFound('person');
     if (input.person.nhsNumber && existing.nhsNumber && existing.nhsNumber !== input.person.nhsNumber) {
       throw new InvalidInput([{ field: 'personChoice', message: 'The record you chose has a different NHS number. Choose another record or create a new one.' }]);
     }
+    if (input.person.nhsNumber && existing.nhsNumber === input.person.nhsNumber && identityDifferences(input.person, existing).length) {
+      throw new InvalidInput([{ field: 'personChoice', message: NHS_NUMBER_MISMATCH_MESSAGE }]);
+    }
     personId = existing.id;
     if (!existing.nhsNumber && input.person.nhsNumber) await q.setNhsNumberIfMissing(tx, tenantId, personId, input.person.nhsNumber);
-  } else if (input.person.nhsNumber && await q.findLivePersonByNhsNumber(tx, tenantId, input.person.nhsNumber)) {
+  } else if (!held && input.person.nhsNumber && await q.findLivePersonByNhsNumber(tx, tenantId, input.person.nhsNumber)) {
     throw new InvalidInput([{ field: 'personChoice', message: 'A record with this NHS number already exists. Choose it instead of creating a new one.' }]);
   }
   const createdPerson = !personId;
-  if (!personId) personId = await q.insertPerson(tx, tenantId, input.person, await deprivationFor(tx, input.person.postcode));
+  if (!personId) {
+    // A held record carries no NHS number (another live record may hold it); the referral_match row keeps the submitted one.
+    const person = held ? { ...input.person, nhsNumber: null } : input.person;
+    personId = await q.insertPerson(tx, tenantId, person, await deprivationFor(tx, input.person.postcode), held);
+  }
 
   const referrerIsPracticeStaff = actor && hasRole(actor, 'referrer') && actor.practiceId;
   const practiceId = referrerIsPracticeStaff ? actor.practiceId : (input.person.practiceId ?? null);
@@ -247,6 +277,9 @@ export async function intakeReferral(tx: Db, tenantId: string, actor: Actor | nu
     }
   }
   const referralId = inserted.id;
+  if (held) {
+    await q.insertReferralMatch(tx, tenantId, { referralId, reason: actor ? 'nhs_number_mismatch' : 'self_referral', submittedPersonId: personId, nhsNumber: input.person.nhsNumber });
+  }
   await q.insertTransition(tx, tenantId, { referralId, from: null, to: 'received', byUserId: actor?.userId ?? null, reason: `Referral received (${input.referral.channel})` });
   const recordedBy = actor?.userId ?? null;
   const description = actor ? null : (input.consentRecordedByDescription ?? 'The person, online');
@@ -259,24 +292,28 @@ export async function intakeReferral(tx: Db, tenantId: string, actor: Actor | nu
   if (createdPerson) {
     await recordAudit(tx, { actor: actor ?? undefined, tenantId, action: 'person.create', entityType: 'person', entityId: personId, personId, requestId: context.requestId });
   }
-  await recordAudit(tx, { actor: actor ?? undefined, tenantId, action: 'referral.create', entityType: 'referral', entityId: referralId, personId, reason: input.referral.channel, requestId: context.requestId });
+  await recordAudit(tx, {
+    actor: actor ?? undefined, tenantId, action: 'referral.create', entityType: 'referral', entityId: referralId, personId,
+    reason: held ? `${input.referral.channel}, held for a lead to match` : input.referral.channel, requestId: context.requestId,
+  });
   return { referralId, reference, personId };
 }
 
 /** A staff referral (referrer, or a link worker entering a letter or phone referral). */
 export async function submitStaffReferral(pool: pg.Pool, actor: Actor, input: IntakeInput, context: RequestContext = {}): Promise<IntakeResult> {
   requireReferrer(actor);
-  if (input.personChoice === 'auto') throw new InvalidInput([{ field: 'personChoice', message: 'Choose a record or create a new one' }]);
   return withTenant(pool, actor.tenantId, (tx) => intakeReferral(tx, actor.tenantId, actor, input, context));
 }
 
 /**
  * A public self-referral. The answer is the same whether or not the person already has a record,
- * so the form cannot be used to find out who is known to the service.
+ * so the form cannot be used to find out who is known to the service. It never attaches to an
+ * existing record, even one with every detail the same: anyone can type anyone's details, so it
+ * is held for a lead to match, and the consents given with it stay on the held record.
  */
 export async function submitSelfReferral(pool: pg.Pool, tenantId: string, person: PersonInput, referral: ReferralInput, context: RequestContext = {}): Promise<{ reference: string }> {
   return withTenant(pool, tenantId, async (tx) => {
-    const result = await intakeReferral(tx, tenantId, null, { person, referral: { ...referral, source: 'self', channel: 'self' }, personChoice: 'auto' }, context);
+    const result = await intakeReferral(tx, tenantId, null, { person, referral: { ...referral, source: 'self', channel: 'self' }, personChoice: 'unmatched' }, context);
     const personalisation = { reference: result.reference };
     if (person.email && (person.contactChannels.length === 0 || person.contactChannels.includes('email'))) {
       await queueNotification(tx, { tenantId, channel: 'email', recipient: person.email, template: 'self_referral_confirmation', personalisation, idempotencyKey: `self-referral:${result.referralId}` });
@@ -349,8 +386,15 @@ export function registerTransitionListener(listener: TransitionListener): void {
   transitionListeners.push(listener);
 }
 
+export const MATCH_FIRST_MESSAGE = 'Match this referral to a person before accepting or allocating it: it is waiting to be matched.';
+
 async function applyTransition(tx: Db, actor: Actor, referral: q.ReferralRow, to: ReferralStatus, reason: string | null, extra: { notSuitableReason?: string | null; redirectedTo?: string | null } = {}, context: RequestContext = {}) {
   if (!canTransition(referral.status, to)) throw new RuleBroken(illegalTransitionMessage(referral.status, to), 'status');
+  // Work on a held referral would be done for whoever typed the details; closing it is still allowed.
+  if ((to === 'triaged' || to === 'allocated') && referral.status === 'received') {
+    const match = await q.findReferralMatch(tx, actor.tenantId, referral.id);
+    if (match && !match.decision) throw new RuleBroken(MATCH_FIRST_MESSAGE);
+  }
   await q.setStatus(tx, actor.tenantId, referral.id, to, extra);
   await q.insertTransition(tx, actor.tenantId, { referralId: referral.id, from: referral.status, to, byUserId: actor.userId, reason });
   await recordAudit(tx, {
@@ -482,8 +526,13 @@ export async function getReferral(pool: pg.Pool, actor: Actor, referralId: strin
     const allocations = await q.allocationsOf(tx, actor.tenantId, [referralId]);
     const failedAttempts = await q.failedAttemptsSinceLastContact(tx, actor.tenantId, referralId);
     const threshold = await unableToContactThreshold(tx, actor.tenantId);
+    const match = await q.findReferralMatch(tx, actor.tenantId, referralId);
+    // Attached to an existing record, the consents given with the submission were not added to it:
+    // the link worker confirms them with the person.
+    const submittedConsents = match?.decision === 'same_person'
+      ? (await q.consentsOf(tx, actor.tenantId, match.submittedPersonId)).filter((c) => c.referralId === referralId) : [];
     return {
-      referral, transitions, contacts, allocations, failedAttempts, threshold,
+      referral, transitions, contacts, allocations, failedAttempts, threshold, match, submittedConsents,
       offerUnableToContact: referral.status === 'allocated' && failedAttempts >= threshold,
       allowedNext: allowedNext(referral.status),
       waiting: waitingTimes(referral.receivedAt, transitions),
@@ -607,6 +656,135 @@ export async function triageQueue(pool: pg.Pool, actor: Actor, context: RequestC
     const reminders = await remindersFor(tx, actor.tenantId, rows.map((r) => r.id), localDate(new Date()));
     await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'triage.view', entityType: 'referral', reason: `${rows.length} referrals listed`, requestId: context.requestId });
     return rows.map((row) => ({ ...row, reminders: reminders.get(row.id) ?? [] }));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Matching held referrals
+
+/** A held referral beside every existing record that may be the same person, detail by detail. */
+export async function matchPage(pool: pg.Pool, actor: Actor, referralId: string, context: RequestContext = {}) {
+  requireLead(actor);
+  checkId(referralId, 'referral');
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const referral = await q.findReferral(tx, actor.tenantId, referralId);
+    const match = referral && await q.findReferralMatch(tx, actor.tenantId, referralId);
+    if (!referral || !match) throw new NotFound('referral');
+    const held = await q.findPerson(tx, actor.tenantId, match.submittedPersonId);
+    if (!held) throw new NotFound('referral');
+    const submitted = { ...held, nhsNumber: match.nhsNumber };
+    const found = match.decision ? [] : await q.findDuplicates(tx, actor.tenantId, submitted, NAME_SIMILARITY_THRESHOLD);
+    const candidates: q.PersonRow[] = [];
+    for (const duplicate of found) {
+      const record = await q.findPerson(tx, actor.tenantId, duplicate.id);
+      if (record) candidates.push(record);
+    }
+    const clash = match.nhsNumber ? await q.findLivePersonByNhsNumber(tx, actor.tenantId, match.nhsNumber) : undefined;
+    const consents = (await q.consentsOf(tx, actor.tenantId, match.submittedPersonId)).filter((c) => c.referralId === referralId);
+    await recordAudit(tx, {
+      actor, tenantId: actor.tenantId, action: 'referral.match-view', entityType: 'referral', entityId: referralId, personId: match.submittedPersonId,
+      reason: `${candidates.length} possible record(s) shown`, requestId: context.requestId,
+    });
+    for (const c of candidates) {
+      await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'person.view', entityType: 'person', entityId: c.id, personId: c.id, reason: `Compared with referral ${referral.reference}`, requestId: context.requestId });
+    }
+    return { referral, match, submitted, candidates, nhsNumberHeldElsewhere: !!clash, consents };
+  });
+}
+
+export interface MatchDecisionInput {
+  /** An existing person's id ("this is the same person"), or 'new' ("a different person"). */
+  choice: string;
+  /**
+   * For a different person whose submitted NHS number another live record holds: the corrected
+   * NHS number as typed, or '' to keep the record without one. Ignored otherwise.
+   */
+  nhsNumber?: string;
+}
+
+export const ALREADY_MATCHED_MESSAGE = 'This referral has already been matched by someone else. Reload the page to see what they decided.';
+
+/**
+ * A lead decides whose a held referral is. "The same person" moves the referral to the existing
+ * record and merges the held record into it, leaving that record's consents as they were (the
+ * consents given with the submission stay on the held record, for the link worker to confirm with
+ * the person). "A different person" keeps the held record as a new person; if another live record
+ * holds the submitted NHS number, the lead corrects it or clears it.
+ */
+export async function resolveMatch(pool: pg.Pool, actor: Actor, referralId: string, input: MatchDecisionInput, context: RequestContext = {}) {
+  requireLead(actor);
+  checkId(referralId, 'referral');
+  if (input.choice !== 'new' && !isUuid(input.choice)) {
+    throw new InvalidInput([{ field: 'choice', message: 'Select whether this is the same person as a record shown, or a different person' }]);
+  }
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const match = await q.findReferralMatch(tx, actor.tenantId, referralId, { lock: true });
+    const referral = match && await q.findReferral(tx, actor.tenantId, referralId, { lock: true });
+    if (!match || !referral) throw new NotFound('referral');
+    if (match.decision) throw new RuleBroken(ALREADY_MATCHED_MESSAGE, 'choice');
+    const heldId = match.submittedPersonId;
+    const audit = (action: string, personId: string, reason: string) => recordAudit(tx, {
+      actor, tenantId: actor.tenantId, action, entityType: 'referral', entityId: referralId, personId, reason, requestId: context.requestId,
+    });
+
+    if (input.choice === 'new') {
+      let nhsNumber = match.nhsNumber;
+      let note = '';
+      if (nhsNumber && await q.findLivePersonByNhsNumber(tx, actor.tenantId, nhsNumber)) {
+        const typed = checkNhsNumber(input.nhsNumber?.trim() ?? nhsNumber);
+        if (typed.message) throw new InvalidInput([{ field: 'nhsNumber', message: typed.message }]);
+        if (typed.value && await q.findLivePersonByNhsNumber(tx, actor.tenantId, typed.value)) {
+          throw new InvalidInput([{ field: 'nhsNumber', message: 'Another record has this NHS number. Enter the correct NHS number for this person, or leave it empty to keep the record without one.' }]);
+        }
+        nhsNumber = typed.value;
+        note = nhsNumber ? ', NHS number corrected' : ', NHS number cleared (it is on another record)';
+      }
+      await q.confirmNewPerson(tx, actor.tenantId, heldId, nhsNumber);
+      await q.recordMatchDecision(tx, actor.tenantId, referralId, 'different_person', heldId, actor.userId);
+      await audit('referral.match', heldId, `Different person: kept as a new record${note}`);
+      return { decision: 'different_person' as const, personId: heldId };
+    }
+
+    const existing = await q.findPerson(tx, actor.tenantId, input.choice);
+    if (!existing || existing.mergedIntoId || existing.awaitingMatch || existing.id === heldId) throw new NotFound('person');
+    await q.moveReferral(tx, actor.tenantId, referralId, existing.id);
+    await q.mergeHeldPerson(tx, actor.tenantId, heldId, existing.id);
+    if (!existing.nhsNumber && match.nhsNumber && !await q.findLivePersonByNhsNumber(tx, actor.tenantId, match.nhsNumber)) {
+      await q.setNhsNumberIfMissing(tx, actor.tenantId, existing.id, match.nhsNumber);
+    }
+    await q.recordMatchDecision(tx, actor.tenantId, referralId, 'same_person', existing.id, actor.userId);
+    const reason = `Same person: referral ${referral.reference} attached; the record's consents unchanged`;
+    await audit('referral.match', existing.id, reason);
+    await audit('person.merged-away', heldId, reason);
+    return { decision: 'same_person' as const, personId: existing.id };
+  });
+}
+
+const CONSENT_KINDS = ['refer', 'share', 'contact'] as const;
+
+/**
+ * A link worker records on the person's record the consents the person gave online, once they have
+ * confirmed them with the person: only the statements that came with the submission, once.
+ */
+export async function confirmSubmittedConsents(pool: pg.Pool, actor: Actor, referralId: string, kinds: string[], context: RequestContext = {}) {
+  requireStaff(actor);
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const referral = await lockReferral(tx, actor, referralId, undefined);
+    const match = await q.findReferralMatch(tx, actor.tenantId, referralId, { lock: true });
+    if (match?.decision !== 'same_person') throw new RuleBroken('This referral has no consents from the person to confirm.', 'consents');
+    if (match.consentsConfirmedAt) throw new RuleBroken(`These were already confirmed with the person by ${match.consentsConfirmedByName ?? 'a link worker'}.`, 'consents');
+    const submitted = new Set((await q.consentsOf(tx, actor.tenantId, match.submittedPersonId)).filter((c) => c.referralId === referralId).map((c) => c.kind));
+    const confirmed = CONSENT_KINDS.filter((kind) => kinds.includes(kind) && submitted.has(kind));
+    if (!confirmed.length) throw new InvalidInput([{ field: 'consents', message: 'Select what the person confirmed they agree to' }]);
+    for (const kind of confirmed) {
+      await q.insertConsent(tx, actor.tenantId, { personId: referral.personId, referralId, kind, recordedBy: actor.userId, recordedByDescription: null });
+    }
+    await q.markConsentsConfirmed(tx, actor.tenantId, referralId, actor.userId);
+    await recordAudit(tx, {
+      actor, tenantId: actor.tenantId, action: 'consent.confirm', entityType: 'referral', entityId: referralId, personId: referral.personId,
+      reason: `Confirmed with the person: ${confirmed.join(', ')}`, requestId: context.requestId,
+    });
+    return confirmed;
   });
 }
 

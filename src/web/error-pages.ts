@@ -1,6 +1,12 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { wantsJson } from './access.ts';
-import { DomainError, InvalidInput } from './errors.ts';
+import { DomainError, InvalidInput, isDatabaseUnreachable } from './errors.ts';
+
+/** What a 503 asks clients to wait, in seconds: database restarts and fail-overs take about this long. */
+export const OUTAGE_RETRY_AFTER_SECONDS = 30;
+// A quiet spell this long after the last connection error counts as the end of an outage, in case
+// the pool never needed a new connection to recover.
+const OUTAGE_QUIET_MS = 60_000;
 
 interface Problem {
   status: number;
@@ -78,7 +84,36 @@ export function sendProblem(req: FastifyRequest, reply: FastifyReply, problem: P
   return reply.view('web/views/problem.njk', { title: problem.title, messages: problem.messages, status: problem.status });
 }
 
+/**
+ * Notes connection failures so an outage is logged once when it starts and once when it ends,
+ * not once per request: the pool making a new connection is the sign that the database is back.
+ */
+function watchDatabaseOutages(app: FastifyInstance) {
+  let outage: { since: number; lastFailure: number; refused: number } | undefined;
+  const recovered = () => {
+    if (!outage) return;
+    app.log.warn({ seconds: Math.round((Date.now() - outage.since) / 1000), refused: outage.refused }, 'database reachable again');
+    outage = undefined;
+  };
+  const pool = app.database.pool;
+  pool.on('connect', recovered);
+  app.addHook('onClose', async () => { pool.off('connect', recovered); });
+  return (req: FastifyRequest, err: Error & { code?: unknown }) => {
+    const now = Date.now();
+    if (outage && now - outage.lastFailure > OUTAGE_QUIET_MS) recovered();
+    if (!outage) {
+      outage = { since: now, lastFailure: now, refused: 0 };
+      // The code and driver message only: a connection error carries no query or personal data.
+      req.log.error({ code: err.code, reason: err.message }, 'database unreachable: answering 503 until it returns');
+    }
+    outage.lastFailure = now;
+    outage.refused++;
+  };
+}
+
 export function setUpErrorPages(app: FastifyInstance): void {
+  const noteOutage = watchDatabaseOutages(app);
+
   app.setNotFoundHandler((req, reply) => {
     if (wantsJson(req)) {
       return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `There is nothing at ${req.method} ${req.url.split('?')[0]}.` });
@@ -91,6 +126,14 @@ export function setUpErrorPages(app: FastifyInstance): void {
     if (problem) {
       if (problem.status >= 400 && problem.status !== 404) req.log.info({ status: problem.status, code: err.code }, 'request refused');
       return sendProblem(req, reply, problem);
+    }
+    if (isDatabaseUnreachable(err)) {
+      noteOutage(req, err);
+      reply.code(503).header('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS));
+      if (wantsJson(req)) {
+        return reply.send({ statusCode: 503, error: 'Service Unavailable', message: 'The service cannot reach its database. Try again in a few minutes.' });
+      }
+      return reply.view('web/views/503.njk');
     }
     // The request id is the reference a user quotes; the log holds the detail, the page never does.
     req.log.error({ err }, 'unexpected error');

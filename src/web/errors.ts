@@ -40,3 +40,27 @@ export class InvalidInput extends DomainError {
     super(400, errors.map((e) => e.message).join(' '), errors[0]?.field);
   }
 }
+
+// Node socket errors on the way to the database server.
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
+// SQLSTATE: 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now; class 08 is
+// connection exceptions.
+const SERVER_CODES = new Set(['57P01', '57P02', '57P03']);
+// node-postgres and pg-pool raise these as plain Errors with no code.
+const DRIVER_MESSAGES = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error and is not queryable',
+];
+
+/** Whether an error (or an error it wraps) means the database server could not be reached. */
+export function isDatabaseUnreachable(err: unknown): boolean {
+  let current: unknown = err;
+  for (let depth = 0; current instanceof Error && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && (NETWORK_CODES.has(code) || SERVER_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+    if (code === undefined && DRIVER_MESSAGES.some((m) => current instanceof Error && current.message.startsWith(m))) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}

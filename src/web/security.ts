@@ -5,6 +5,7 @@ import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { Config } from '../config.ts';
+import { databaseRateLimitStore } from '../identity/rate-limit-store.ts';
 
 /**
  * Headers, cookies, form parsing, CSRF and rate limits. The content security policy allows
@@ -44,6 +45,20 @@ export async function setUpSecurity(app: FastifyInstance, config: Config): Promi
       return String(fromBody ?? req.headers['x-csrf-token'] ?? fromQuery ?? '');
     },
   });
-  // Opt-in per route (`config.rateLimit`), e.g. sign-in and self-referral.
-  await app.register(fastifyRateLimit, { global: false });
+  preventCaching(app);
+  // Opt-in per route (`config.rateLimit`), e.g. sign-in and self-referral. Counted in the
+  // database so a restart or a second process does not hand out a fresh allowance.
+  await app.register(fastifyRateLimit, { global: false, store: databaseRateLimitStore(app.database.pool, config.sessionSecret) });
+}
+
+/**
+ * Nothing shown to a signed-in person, and no page that needs signing in, may be kept by the
+ * browser or a proxy: on a shared NHS computer the back button after sign-out would show it.
+ * Anonymous public pages (the directory) are left to choose their own caching.
+ */
+function preventCaching(app: FastifyInstance): void {
+  app.addHook('onSend', async (req, reply) => {
+    const policy = req.routeOptions.config?.policy;
+    if (req.actor || req.pendingSession || (policy && policy.kind !== 'public')) reply.header('cache-control', 'no-store');
+  });
 }

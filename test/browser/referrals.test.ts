@@ -109,6 +109,12 @@ test('both reach triage; the lead accepts one, allocates both with the suggestio
     if (name === 'Gareth Journeyman') {
       await submit(page, 'Accept referral');
       assert.match(await page.locator('main').textContent() ?? '', /Accepted, waiting for a link worker/);
+    } else {
+      // A self-referral is matched to a person first; Pat is not known yet.
+      await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Match this referral' }).click()]);
+      await assertAccessible(page);
+      await page.getByLabel('A different person: keep the referral on a new record').check();
+      await submit(page, 'Confirm');
     }
     await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Allocate to a link worker' }).click()]);
     await assertAccessible(page);

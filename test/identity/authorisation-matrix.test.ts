@@ -1,7 +1,8 @@
 /**
  * The authorisation matrix: every route in Fastify's route table, called as every role of the
  * home tenant, as a user of another tenant who holds every role there, and anonymously. Each
- * call must get the expected status, and no body may show the other tenant's data.
+ * call must get the expected status, no body may show the other tenant's data, and every GET
+ * answered to a signed-in caller (or for a page that needs signing in) must say Cache-Control: no-store.
  *
  * HOW TO ADD YOUR ROUTES
  * Each area keeps its expectations in its own file: test/identity/route-access/<area>.ts,
@@ -134,9 +135,10 @@ async function call(route: RouteAccess, caller: Caller) {
   return app.inject({ method: route.method, url, cookies: withCsrf, remoteAddress, headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, payload: form.toString() });
 }
 
-test('every route answers every caller as expected and never shows another tenant\'s data', async () => {
+test('every route answers every caller as expected, never shows another tenant\'s data, and no signed-in page may be cached', async () => {
   const failures: string[] = [];
   let calls = 0;
+  const policies = new Map(app.routeTable.map((r) => [key(r.method, r.url), r.policy?.kind]));
   for (const area of areas) {
     for (const route of area.routes) {
       for (const caller of CALLERS) {
@@ -145,6 +147,11 @@ test('every route answers every caller as expected and never shows another tenan
         const expected = [route.expect[caller]].flat();
         const label = `${area.area}: ${route.method} ${route.url} as ${caller}`;
         if (!expected.includes(res.statusCode)) failures.push(`${label}: got ${res.statusCode}, expected ${expected.join(' or ')}`);
+        // A shared computer's back button or cache must show nothing after sign-out.
+        const personal = caller !== 'anonymous' || policies.get(key(route.method, route.url)) !== 'public';
+        if (route.method === 'GET' && personal && !/\bno-store\b/.test(String(res.headers['cache-control'] ?? ''))) {
+          failures.push(`${label}: Cache-Control is "${res.headers['cache-control'] ?? ''}", not no-store`);
+        }
         const forbidden = caller === 'otherTenant' ? world.markers.home : world.markers.other;
         const leaked = forbidden.filter((marker) => res.body.includes(marker));
         if (leaked.length) failures.push(`${label}: body shows the other tenant's ${leaked.join(', ')}`);

@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
 import { createServer, connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { openPostgres } from '../../src/db/database.ts';
 import * as q from '../../src/jobs/queries.ts';
 import { scheduleJob } from '../../src/jobs/queue.ts';
 import { JobWorker } from '../../src/jobs/worker.ts';
+import { testApp } from '../support/app.ts';
 import { backend, freshDatabase } from '../support/database.ts';
+import { anActor } from '../support/factories.ts';
+import { signInAs } from '../support/session.ts';
 import { aJobKind } from './support.ts';
 
 /** A TCP relay to the test server that can drop every connection and refuse new ones. */
@@ -65,6 +69,55 @@ test('a worker backs off while the database is unreachable and resumes when it r
   } finally {
     await worker.stop();
     await workerDb.close();
+    await relay.close();
+    await database.close();
+  }
+});
+
+test('while the database is unreachable pages answer 503 with Retry-After, logged once; the next request after it returns is 200', {
+  skip: backend === 'pglite' ? 'the embedded database runs inside the process and cannot go away' : false,
+}, async () => {
+  const database = await freshDatabase();
+  const relay = await startRelay(new URL(database.url!));
+  const relayed = new URL(database.url!);
+  relayed.hostname = '127.0.0.1';
+  relayed.port = String(relay.port);
+  const appDb = openPostgres(relayed.toString(), 2);
+  const logs: { level: number; msg: string }[] = [];
+  const logStream = new Writable({ write(chunk, _encoding, done) { logs.push(JSON.parse(String(chunk))); done(); } });
+  const app = await testApp(appDb, { LOG_LEVEL: 'info' }, { logStream });
+  try {
+    const worker = await anActor(database, { roles: ['link_worker'], name: 'Outage Tester' });
+    const cookies = await signInAs(app, database, worker);
+    assert.equal((await app.inject({ url: '/caseload', cookies })).statusCode, 200);
+
+    relay.goDown();
+    const page = await app.inject({ url: '/caseload', cookies });
+    assert.equal(page.statusCode, 503);
+    assert.equal(page.headers['retry-after'], '30');
+    assert.match(page.body, /Sorry, the service is unavailable/);
+    assert.match(page.body, /nhsuk-header/, 'an NHS.UK page');
+    assert.doesNotMatch(page.body, /Outage Tester|ECONN|Connection terminated/);
+    const api = await app.inject({ url: '/api/oruk/services' });
+    assert.equal(api.statusCode, 503);
+    assert.equal(api.headers['retry-after'], '30');
+    assert.equal(api.json().error, 'Service Unavailable');
+    assert.equal((await app.inject({ url: '/caseload', cookies })).statusCode, 503);
+
+    const unreachable = logs.filter((l) => l.msg.startsWith('database unreachable'));
+    assert.equal(unreachable.length, 1, 'logged once for the outage, not per request');
+    assert.ok(unreachable[0]!.level >= 50, 'at error level');
+    assert.ok(!logs.some((l) => l.msg === 'unexpected error'));
+    assert.ok(!JSON.stringify(logs).includes('Outage Tester'));
+
+    relay.comeBack();
+    const back = await app.inject({ url: '/caseload', cookies });
+    assert.equal(back.statusCode, 200);
+    assert.match(back.body, /Outage Tester/);
+    assert.equal(logs.filter((l) => l.msg === 'database reachable again').length, 1);
+  } finally {
+    await app.close();
+    await appDb.close();
     await relay.close();
     await database.close();
   }

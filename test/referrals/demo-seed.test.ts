@@ -52,5 +52,7 @@ test('the demo link worker has a caseload with contacts, and the demo lead a tri
   assert.ok(caseload.rows.some((r) => r.lastContactAt));
   assert.ok(caseload.overdue > 0);
   const lead: Actor = { ...worker, userId: ids['user:lead']![0]!, roles: ['lead'] };
-  assert.ok((await referrals.triageQueue(database.pool, lead)).length > 10);
+  const queue = await referrals.triageQueue(database.pool, lead);
+  assert.ok(queue.length > 10);
+  assert.equal(queue.filter((r) => r.needsMatching).length, 2, 'two self-referrals wait to be matched');
 });

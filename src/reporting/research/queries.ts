@@ -115,12 +115,15 @@ export interface SourcePerson {
   practiceId: string | null;
 }
 
-/** Live people (merged-away records excluded) with a research consent that is not withdrawn. */
+/**
+ * Live people with a research consent that is not withdrawn: merged-away records and records still
+ * awaiting a lead's match (which may be someone already known) are left out.
+ */
 export async function consentingPeople(db: Db, tenantId: string): Promise<SourcePerson[]> {
   const { rows } = await db.query<SourcePerson>(
     `SELECT p.id, to_char(p.date_of_birth, 'YYYY-MM-DD') AS "dateOfBirth", p.sex, p.ethnicity, p.deprivation_decile AS "imdDecile", p.postcode, p.practice_id AS "practiceId"
        FROM person p
-      WHERE p.tenant_id = $1 AND p.merged_into_id IS NULL
+      WHERE p.tenant_id = $1 AND p.merged_into_id IS NULL AND NOT p.awaiting_match
         AND EXISTS (SELECT 1 FROM consent c WHERE c.tenant_id = p.tenant_id AND c.person_id = p.id AND c.kind = 'research' AND c.withdrawn_at IS NULL)`,
     [tenantId]);
   return rows;

@@ -42,9 +42,11 @@ export const access: AreaAccess = {
       reason: { source: 'gp', reasons: ['loneliness'], urgency: 'routine' },
       consent: { consentToRefer: 'yes', consentToShare: 'yes' },
     });
+    // A referral held for a lead to match (as every public self-referral is).
+    world.ids.heldReferral = (await aReferral(world.database, lead, { person: { givenName: 'Hedda', familyName: 'Homeperson-Held' }, personChoice: 'unmatched' })).referralId;
     const otherLead = world.other.everyRole;
     await aReferral(world.database, otherLead, { person: { givenName: 'Oswald', familyName: 'Otherperson-Matrix' } });
-    world.markers.home.push('Homeperson-Matrix', 'Homeperson-Accept', 'Homeperson-Status', 'Homeperson-Consent');
+    world.markers.home.push('Homeperson-Matrix', 'Homeperson-Accept', 'Homeperson-Status', 'Homeperson-Consent', 'Homeperson-Held');
     world.markers.other.push('Otherperson-Matrix');
   },
   routes: [
@@ -63,6 +65,9 @@ export const access: AreaAccess = {
     { method: 'POST', url: '/refer-yourself', expect: everyone(400) },
     { method: 'POST', url: '/refer-yourself/send', expect: everyone(400) },
     { method: 'GET', url: '/triage', expect: onlyRoles(['lead']) },
+    { method: 'GET', url: '/triage/:referralId/match', path: (w) => `/triage/${w.ids.heldReferral}/match`, expect: onlyRoles(['lead'], { otherTenant: 404 }) },
+    // An empty form: the lead is asked to choose (400), nothing decided.
+    { method: 'POST', url: '/triage/:referralId/match', path: (w) => `/triage/${w.ids.heldReferral}/match`, expect: onlyRoles(['lead'], { ok: 400, otherTenant: 404 }) },
     { method: 'GET', url: '/caseload', expect: onlyRoles(staff) },
     { method: 'GET', url: '/my-referrals', expect: onlyRoles(['referrer']) },
     { method: 'GET', url: '/referrals/:referralId', path: (w) => `/referrals/${w.ids.referral}`, expect: onlyRoles(staff, { otherTenant: 404 }) },
@@ -73,6 +78,8 @@ export const access: AreaAccess = {
       method: 'POST', url: '/referrals/:referralId/status', path: (w) => `/referrals/${w.ids.statusReferral}/status`,
       form: () => ({ status: 'withdrawn', reason: 'Entered twice' }), expect: onlyRoles(staff, { ok: [303, 409], otherTenant: 404 }),
     },
+    // Not a held referral attached to an existing record: nothing to confirm (409).
+    { method: 'POST', url: '/referrals/:referralId/confirmed-consents', path: (w) => `/referrals/${w.ids.referral}/confirmed-consents`, expect: onlyRoles(staff, { ok: 409, otherTenant: 404 }) },
     // A new referral cannot be marked unable to contact.
     { method: 'POST', url: '/referrals/:referralId/unable-to-contact', path: (w) => `/referrals/${w.ids.referral}/unable-to-contact`, expect: onlyRoles(staff, { ok: 409, otherTenant: 404 }) },
     // No version from the form: refused as a stale edit.
