@@ -8,6 +8,7 @@ import { jobsCommand, workerCommand } from './jobs/commands.ts';
 import { directoryCommands } from './directory/commands.ts';
 import { BackupRefused } from './operations/backup.ts';
 import { backupCommand, restoreCommand } from './operations/commands.ts';
+import { exportResearchCommand } from './reporting/research/commands.ts';
 
 /** Every `signpost` command; areas add theirs here. */
 const commands: Command[] = [serveCommand, migrateCommand, seedCommand];
@@ -15,6 +16,7 @@ commands.push(tenantAddCommand, userAddCommand, auditVerifyCommand);
 commands.push(workerCommand, jobsCommand);
 commands.push(...directoryCommands);
 commands.push(backupCommand, restoreCommand);
+commands.push(exportResearchCommand);
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;

@@ -20,6 +20,7 @@ import { dischargeRoutes } from './discharge/routes.ts';
 import { appointmentRoutes } from './appointments/routes.ts';
 import { outcomeRoutes } from './outcomes/routes.ts';
 import { reportingRoutes } from './reporting/routes.ts';
+import { researchRoutes } from './reporting/research/routes.ts';
 // Reminder scans and status-change notifications register their jobs at load (the worker imports this file).
 import './reminders/service.ts';
 import './reminders/directory.ts';
@@ -126,6 +127,7 @@ export async function buildApp({ config, database, logStream }: AppDependencies)
   await app.register(appointmentRoutes);
   await app.register(outcomeRoutes);
   await app.register(reportingRoutes);
+  await app.register(researchRoutes);
   setUpJobWorker(app, config, database);
 
   return app;

@@ -8,6 +8,7 @@ import { remindersSeeder } from '../reminders/demo.ts';
 import { reportingSeeder } from '../reporting/demo.ts';
 import { outcomesSeeder } from '../outcomes/demo.ts';
 import { appointmentsSeeder } from '../appointments/demo.ts';
+import { researchSeeder } from '../reporting/research/demo.ts';
 import { DemoRandom } from './random.ts';
 
 /** A sign-in account the demo prints at start-up. */
@@ -42,6 +43,7 @@ demoSeeders.push(socialPrescribingSeeder);
 demoSeeders.push(outcomesSeeder);
 demoSeeders.push(appointmentsSeeder);
 demoSeeders.push(remindersSeeder);
+demoSeeders.push(researchSeeder);
 // Last: the reports are built from what every other seeder made.
 demoSeeders.push(reportingSeeder);
 

@@ -148,7 +148,8 @@ export function agreementTag(agreement: 'agrees' | 'differs' | 'not_compared'): 
   return '<strong class="nhsuk-tag nhsuk-tag--grey">Cannot compare</strong>';
 }
 
-const CONSENT_STATEMENTS = { refer: 'to the referral', share: 'to sharing their details with services that can help', contact: 'to being contacted' } as const;
+const CONSENT_STATEMENTS = { refer: 'to the referral', share: 'to sharing their details with services that can help', contact: 'to being contacted',
+  research: 'to their records being used, pseudonymised, in approved research' } as const;
 
 /** "Agreed to the referral; to being contacted": what a submission's consent rows say. */
 export function consentStatements(consents: { kind: keyof typeof CONSENT_STATEMENTS }[]): string {

@@ -197,7 +197,7 @@ export interface ConsentRow {
   id: string;
   personId: string;
   referralId: string | null;
-  kind: 'refer' | 'share' | 'contact';
+  kind: 'refer' | 'share' | 'contact' | 'research';
   recordedAt: Date;
   recordedByName: string | null;
   recordedByDescription: string | null;
@@ -221,6 +221,25 @@ export async function consentsOf(db: Db, tenantId: string, personId: string): Pr
        FROM consent c LEFT JOIN app_user u ON u.id = c.recorded_by LEFT JOIN app_user w ON w.id = c.withdrawn_by
       WHERE c.tenant_id = $1 AND c.person_id = $2 ORDER BY c.recorded_at DESC`, [tenantId, personId]);
   return rows;
+}
+
+/** Whether the person has a consent of this kind that has not been withdrawn. */
+export async function hasActiveConsent(db: Db, tenantId: string, personId: string, kind: string): Promise<boolean> {
+  const { rows } = await db.query(
+    'SELECT 1 FROM consent WHERE tenant_id = $1 AND person_id = $2 AND kind = $3 AND withdrawn_at IS NULL LIMIT 1', [tenantId, personId, kind]);
+  return rows.length > 0;
+}
+
+/**
+ * After `consentId` was withdrawn: if it was consent to research, withdraws every other research
+ * consent of the person still active (merged records can bring two), so no copy keeps them in.
+ */
+export async function withdrawOtherResearchConsents(db: Db, tenantId: string, personId: string, consentId: string, userId: string, reason: string | null): Promise<number> {
+  const { rowCount } = await db.query(
+    `UPDATE consent SET withdrawn_at = now(), withdrawn_by = $4, withdrawn_reason = $5
+      WHERE tenant_id = $1 AND person_id = $2 AND kind = 'research' AND withdrawn_at IS NULL
+        AND EXISTS (SELECT 1 FROM consent w WHERE w.tenant_id = $1 AND w.id = $3 AND w.kind = 'research')`, [tenantId, personId, consentId, userId, reason]);
+  return rowCount ?? 0;
 }
 
 export async function withdrawConsent(db: Db, tenantId: string, consentId: string, personId: string, userId: string, reason: string | null): Promise<boolean> {

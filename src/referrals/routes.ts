@@ -134,6 +134,7 @@ const staffIntakeRoutes: FastifyPluginAsync = async (app) => {
       { key: { text: 'Urgency' }, value: { text: present.labels.URGENCIES[r.urgency] } },
       { key: { text: 'Agreed to the referral' }, value: { text: r.consentToRefer ? 'Yes' : 'No' }, actions: { items: [{ href: `${base}/consent`, text: 'Change', visuallyHiddenText: 'consent' }] } },
       { key: { text: 'Agreed to share information' }, value: { text: r.consentToShare ? 'Yes' : 'No' } },
+      { key: { text: 'Agreed to research use of records' }, value: { text: r.consentToResearch ? 'Yes' : 'No' } },
       { key: { text: 'Known risks' }, value: { text: r.risk ?? 'None known' } },
     ];
     const choiceItems = [
@@ -235,6 +236,7 @@ const selfReferralRoutes: FastifyPluginAsync = async (app) => {
         { key: { text: 'What you would like help with' }, value: { text: checked.referral.reasons.map((c) => present.needLabel(c)).join(', ') } },
         { key: { text: 'What you told us' }, value: { text: checked.referral.context ?? 'Nothing else' } },
         { key: { text: 'We can share your details with services that can help' }, value: { text: checked.referral.consentToShare ? 'Yes' : 'No' } },
+        { key: { text: 'Your records can be used for research, without your name or details' }, value: { text: checked.referral.consentToResearch ? 'Yes' : 'No' } },
       ],
     });
   });
@@ -504,6 +506,7 @@ const peopleRoutes: FastifyPluginAsync = async (app) => {
       personRows: present.personRows(page.person, page.person.practiceName, `/people/${personId}/edit`),
       referrals: page.referrals.map((r) => ({ ...r, received: present.formatDate(r.receivedAt), statusTag: present.statusTag(r.status) })),
       consents: page.consents.map((c) => ({ ...c, recorded: present.formatDateTime(c.recordedAt), withdrawn: present.formatDateTime(c.withdrawnAt) })),
+      hasResearchConsent: page.consents.some((c) => c.kind === 'research' && !c.withdrawnAt),
       timeline: page.timeline.map((e) => ({ ...e, when: present.formatDateTime(e.at) })),
       mergedFrom: page.mergedFrom,
       notice: text(req.query, 'done'),
@@ -562,6 +565,12 @@ const peopleRoutes: FastifyPluginAsync = async (app) => {
       return showMerge(req, reply, shown.status, shown.errors);
     }
     return reply.redirect(`/people/${personId}?done=merged`, 303);
+  });
+
+  app.post('/people/:personId/consents/research', { config: { policy: staff } }, async (req, reply) => {
+    const { personId } = req.params as { personId: string };
+    await service.recordResearchConsent(pool, signedIn(req), personId, ctx(req));
+    return reply.redirect(`/people/${personId}?done=consent`, 303);
   });
 
   app.post('/people/:personId/consents/:consentId/withdraw', { config: { policy: staff } }, async (req, reply) => {

@@ -81,6 +81,8 @@ export interface ReferralInput {
   urgency: Urgency;
   consentToRefer: boolean;
   consentToShare: boolean;
+  /** Consent to the use of pseudonymised records in approved research; not given unless asked and agreed. */
+  consentToResearch?: boolean;
   risk: string | null;
 }
 
@@ -249,8 +251,8 @@ export function checkReferralReason(body: unknown, options: { public?: boolean }
   };
 }
 
-/** Consent to refer and to share, and any known risk. Consent to refer is required. */
-export function checkConsent(body: unknown, options: { public?: boolean } = {}): Checked<Pick<ReferralInput, 'consentToRefer' | 'consentToShare' | 'risk'>> {
+/** Consent to refer, to share and to research, and any known risk. Consent to refer is required. */
+export function checkConsent(body: unknown, options: { public?: boolean } = {}): Checked<Pick<ReferralInput, 'consentToRefer' | 'consentToShare' | 'consentToResearch' | 'risk'>> {
   const errors: FieldError[] = [];
   const refer = text(body, 'consentToRefer');
   const share = text(body, 'consentToShare');
@@ -266,7 +268,9 @@ export function checkConsent(body: unknown, options: { public?: boolean } = {}):
   const risk = text(body, 'risk');
   tooLong(errors, 'risk', risk, 2000, 'Risk');
   if (errors.length) return { ok: false, errors };
-  return { ok: true, value: { consentToRefer: true, consentToShare: options.public ? share === 'yes' : share === 'yes', risk: optional(risk) } };
+  // Research consent is optional and only "yes" gives it: unanswered means not given.
+  const research = text(body, 'consentToResearch') === 'yes';
+  return { ok: true, value: { consentToRefer: true, consentToShare: options.public ? share === 'yes' : share === 'yes', consentToResearch: research, risk: optional(risk) } };
 }
 
 export interface ContactInput {

@@ -178,7 +178,24 @@ export async function withdrawConsent(pool: pg.Pool, actor: Actor, personId: str
   checkId(consentId, 'consent');
   await withTenant(pool, actor.tenantId, async (tx) => {
     if (!await q.withdrawConsent(tx, actor.tenantId, consentId, personId, actor.userId, reason)) throw new NotFound('consent');
+    await q.withdrawOtherResearchConsents(tx, actor.tenantId, personId, consentId, actor.userId, reason);
     await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'consent.withdraw', entityType: 'consent', entityId: consentId, personId, reason, requestId: context.requestId });
+  });
+}
+
+/**
+ * Records the person's consent to the use of their pseudonymised records in approved research
+ * (asked on the person page when it was not asked at intake). Refused while one is active.
+ */
+export async function recordResearchConsent(pool: pg.Pool, actor: Actor, personId: string, context: RequestContext = {}) {
+  requireStaff(actor);
+  checkId(personId, 'person');
+  await withTenant(pool, actor.tenantId, async (tx) => {
+    const person = await q.findPerson(tx, actor.tenantId, personId);
+    if (!person || person.mergedIntoId) throw new NotFound('person');
+    if (await q.hasActiveConsent(tx, actor.tenantId, personId, 'research')) throw new RuleBroken('Consent to research is already recorded for this person.');
+    const consentId = await q.insertConsent(tx, actor.tenantId, { personId, referralId: null, kind: 'research', recordedBy: actor.userId, recordedByDescription: null });
+    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'consent.record', entityType: 'consent', entityId: consentId, personId, reason: 'research', requestId: context.requestId });
   });
 }
 
@@ -269,6 +286,9 @@ export async function intakeReferral(tx: Db, tenantId: string, actor: Actor | nu
   await q.insertConsent(tx, tenantId, { personId, referralId, kind: 'refer', recordedBy, recordedByDescription: description });
   if (input.referral.consentToShare) await q.insertConsent(tx, tenantId, { personId, referralId, kind: 'share', recordedBy, recordedByDescription: description });
   if (input.person.contactChannels.length > 0) await q.insertConsent(tx, tenantId, { personId, referralId, kind: 'contact', recordedBy, recordedByDescription: description });
+  if (input.referral.consentToResearch && !await q.hasActiveConsent(tx, tenantId, personId, 'research')) {
+    await q.insertConsent(tx, tenantId, { personId, referralId, kind: 'research', recordedBy, recordedByDescription: description });
+  }
   if (createdPerson) {
     await recordAudit(tx, { actor: actor ?? undefined, tenantId, action: 'person.create', entityType: 'person', entityId: personId, personId, requestId: context.requestId });
   }

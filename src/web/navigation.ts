@@ -17,6 +17,7 @@ export function navigationFor(actor: Actor | undefined): NavigationItem[] {
   if (hasRole(actor, 'provider')) items.push({ href: '/provider/inbox', text: 'Referrals inbox' });
   if (hasRole(actor, 'curator', 'provider')) items.push({ href: '/curation', text: 'Directory' });
   if (hasRole(actor, 'commissioner', 'lead', 'researcher')) items.push({ href: '/reports', text: 'Reports' });
+  if (hasRole(actor, 'researcher')) items.push({ href: '/research', text: 'Research' });
   if (hasRole(actor, 'admin')) items.push({ href: '/admin/users', text: 'Admin' });
   if (hasRole(actor, 'admin')) items.push({ href: '/admin/jobs', text: 'Jobs' });
   return items;

@@ -98,6 +98,11 @@ export const access: AreaAccess = {
     { method: 'POST', url: '/people/:personId/edit', path: (w) => `/people/${w.ids.person}/edit`, expect: onlyRoles(staff, { ok: 400, otherTenant: 404 }) },
     { method: 'GET', url: '/people/:personId/merge', path: (w) => `/people/${w.ids.person}/merge`, expect: onlyRoles(staff, { otherTenant: 404 }) },
     { method: 'POST', url: '/people/:personId/merge', path: (w) => `/people/${w.ids.person}/merge`, expect: onlyRoles(staff, { ok: 400, otherTenant: 404 }) },
+    // The first member of staff records research consent (303); a second active one is refused (409).
+    {
+      method: 'POST', url: '/people/:personId/consents/research', path: (w) => `/people/${w.ids.person}/consents/research`,
+      expect: onlyRoles(staff, { ok: [303, 409], otherTenant: 404 }),
+    },
     // The link worker withdraws it (303); it is then no longer there to withdraw (404).
     {
       method: 'POST', url: '/people/:personId/consents/:consentId/withdraw', path: (w) => `/people/${w.ids.consentPerson}/consents/${w.ids.consent}/withdraw`,

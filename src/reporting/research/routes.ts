@@ -1,0 +1,87 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { rolePolicy } from '../../identity/policy.ts';
+import { asFieldErrors, ctx, signedIn, view } from '../../plans/form.ts';
+import { formatDateTime } from '../../referrals/present.ts';
+import * as service from './service.ts';
+
+const researchers = rolePolicy('researcher', 'researcher');
+
+const ProjectParams = Type.Object({ projectId: Type.String({ maxLength: 100 }) });
+const ExtractParams = Type.Object({ projectId: Type.String({ maxLength: 100 }), extractId: Type.String({ maxLength: 100 }) });
+const FileParams = Type.Object({ projectId: Type.String({ maxLength: 100 }), extractId: Type.String({ maxLength: 100 }), file: Type.String({ maxLength: 100 }) });
+// Generous limits: the service's checks give the messages a person can act on.
+const ProjectForm = Type.Object({
+  name: Type.Optional(Type.String({ maxLength: 5000 })),
+  purpose: Type.Optional(Type.String({ maxLength: 20000 })),
+  approvalReference: Type.Optional(Type.String({ maxLength: 5000 })),
+});
+
+const PAGES = 'reporting/research/views';
+
+/** Research projects and their pseudonymised extracts, for researchers only. */
+export const researchRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const pool = app.database.pool;
+
+  app.get('/research', { config: { policy: researchers } }, async (req, reply) => {
+    const projects = await service.listProjects(pool, signedIn(req));
+    return view(reply, 200, `${PAGES}/projects.njk`, {
+      projects: projects.map((p) => ({ ...p, created: formatDateTime(p.createdAt), lastExtract: p.lastExtractAt ? formatDateTime(p.lastExtractAt) : 'None yet' })),
+    });
+  });
+
+  app.get('/research/projects/new', { config: { policy: researchers } }, async (_req, reply) => view(reply, 200, `${PAGES}/new-project.njk`, { values: {} }));
+
+  app.post('/research/projects', { schema: { body: ProjectForm }, config: { policy: researchers } }, async (req, reply) => {
+    const actor = signedIn(req);
+    try {
+      const id = await service.createProject(pool, actor, actor.tenantId, req.body, ctx(req));
+      return reply.redirect(`/research/projects/${id}`, 303);
+    } catch (error) {
+      const shown = asFieldErrors(error, 'name');
+      if (!shown) throw error;
+      return view(reply, shown.status, `${PAGES}/new-project.njk`, { values: req.body }, shown.errors);
+    }
+  });
+
+  app.get('/research/projects/:projectId', { schema: { params: ProjectParams }, config: { policy: researchers } }, async (req, reply) => {
+    const { project, extracts } = await service.getProject(pool, signedIn(req), req.params.projectId);
+    return view(reply, 200, `${PAGES}/project.njk`, {
+      project: { ...project, created: formatDateTime(project.createdAt) },
+      extracts: extracts.map((e) => ({ ...e, generated: formatDateTime(e.generatedAt), figures: (e.manifest as unknown as service.Manifest).kAnonymity })),
+    });
+  });
+
+  app.post('/research/projects/:projectId/extracts', { schema: { params: ProjectParams }, config: { policy: researchers } }, async (req, reply) => {
+    const actor = signedIn(req);
+    const extract = await service.generateExtract(pool, actor, actor.tenantId, req.params.projectId, new Date(), ctx(req));
+    return reply.redirect(`/research/projects/${extract.projectId}/extracts/${extract.extractId}`, 303);
+  });
+
+  app.get('/research/projects/:projectId/extracts/:extractId', { schema: { params: ExtractParams }, config: { policy: researchers } }, async (req, reply) => {
+    const { project, extract } = await service.getExtract(pool, signedIn(req), req.params.projectId, req.params.extractId);
+    const base = `/research/projects/${project.id}/extracts/${extract.id}`;
+    return view(reply, 200, `${PAGES}/extract.njk`, {
+      project, extract, generated: formatDateTime(extract.generatedAt), manifest: extract.manifest, base,
+      files: service.EXTRACT_FILES.map((name) => ({ name, href: `${base}/files/${name}`, rows: extract.manifest.rowCounts[name as keyof service.Manifest['rowCounts']] })),
+    });
+  });
+
+  app.get('/research/projects/:projectId/extracts/:extractId/extract.zip', { schema: { params: ExtractParams }, config: { policy: researchers } }, async (req, reply) => {
+    const file = await service.downloadExtract(pool, signedIn(req), req.params.projectId, req.params.extractId, null, ctx(req));
+    return reply.type('application/zip')
+      .header('content-disposition', `attachment; filename="research-extract-${req.params.extractId.slice(0, 8)}.zip"`)
+      .header('cache-control', 'no-store')
+      .send(file.body);
+  });
+
+  app.get('/research/projects/:projectId/extracts/:extractId/files/:file', { schema: { params: FileParams }, config: { policy: researchers } }, async (req, reply) => {
+    const name = req.params.file as service.ExtractFile;
+    const file = await service.downloadExtract(pool, signedIn(req), req.params.projectId, req.params.extractId, name, ctx(req));
+    const type = name.endsWith('.csv') ? 'text/csv; charset=utf-8' : name.endsWith('.json') ? 'application/json; charset=utf-8' : 'text/markdown; charset=utf-8';
+    return reply.type(type)
+      .header('content-disposition', `attachment; filename="${file.name}"`)
+      .header('cache-control', 'no-store')
+      .send(file.body);
+  });
+};

@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import type { Db } from '../../db/database.ts';
+import { withTenant } from '../../db/transaction.ts';
+import { lookupPostcode } from '../../geo/postcodes.ts';
+import { hasRole, type Actor } from '../../identity/actor.ts';
+import { recordAudit } from '../../identity/audit.ts';
+import { Forbidden, InvalidInput, NotFound, type FieldError } from '../../web/errors.ts';
+import { buildExtract, EXTRACT_FILES, type BuiltExtract, type ExtractFile, type ExtractSource, type Manifest } from './extract.ts';
+import * as q from './queries.ts';
+import { zipFiles } from './zip.ts';
+
+export { EXTRACT_FILES, type ExtractFile, type Manifest } from './extract.ts';
+
+interface RequestContext { requestId?: string }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function requireResearcher(actor: Actor, tenantId = actor.tenantId): void {
+  if (!hasRole(actor, 'researcher') || actor.tenantId !== tenantId) throw new Forbidden();
+}
+
+function checkId(id: string, what: string): void {
+  if (!UUID.test(id)) throw new NotFound(what);
+}
+
+export interface ProjectInput {
+  name?: string;
+  purpose?: string;
+  approvalReference?: string;
+}
+
+export interface CheckedProject { name: string; purpose: string; approvalReference: string }
+
+/** The project form: a name, what the research is for, and the approval it runs under. */
+export function checkProject(input: ProjectInput): CheckedProject {
+  const errors: FieldError[] = [];
+  const name = (input.name ?? '').trim();
+  const purpose = (input.purpose ?? '').trim();
+  const approvalReference = (input.approvalReference ?? '').trim();
+  if (!name) errors.push({ field: 'name', message: 'Enter a name for the project' });
+  else if (name.length > 120) errors.push({ field: 'name', message: 'The name must be 120 characters or fewer' });
+  if (!purpose) errors.push({ field: 'purpose', message: 'Enter what the research is for' });
+  else if (purpose.length > 2000) errors.push({ field: 'purpose', message: 'The purpose must be 2,000 characters or fewer' });
+  if (!approvalReference) errors.push({ field: 'approvalReference', message: 'Enter the approval reference, for example the REC reference or IRAS ID' });
+  else if (approvalReference.length > 100) errors.push({ field: 'approvalReference', message: 'The approval reference must be 100 characters or fewer' });
+  if (errors.length) throw new InvalidInput(errors);
+  return { name, purpose, approvalReference };
+}
+
+export async function listProjects(pool: pg.Pool, actor: Actor): Promise<q.ProjectRow[]> {
+  requireResearcher(actor);
+  return withTenant(pool, actor.tenantId, (tx) => q.listProjects(tx, actor.tenantId));
+}
+
+/** Creates a project with its own random pseudonymisation key, which never leaves the database. */
+export async function createProject(pool: pg.Pool, actor: Actor | null, tenantId: string, input: ProjectInput, context: RequestContext = {}): Promise<string> {
+  if (actor) requireResearcher(actor, tenantId);
+  const project = checkProject(input);
+  return withTenant(pool, tenantId, async (tx) => {
+    if (await q.findProjectIdByName(tx, tenantId, project.name)) {
+      throw new InvalidInput([{ field: 'name', message: 'A project with this name already exists. Choose another name' }]);
+    }
+    const id = await q.insertProject(tx, tenantId, { ...project, key: randomBytes(32), createdBy: actor?.userId ?? null });
+    await recordAudit(tx, { actor: actor ?? undefined, tenantId, action: 'research.project-create', entityType: 'research_project', entityId: id, reason: `approval ${project.approvalReference}`, requestId: context.requestId });
+    return id;
+  });
+}
+
+export async function getProject(pool: pg.Pool, actor: Actor, projectId: string): Promise<{ project: q.ProjectRow; extracts: q.ExtractRow[] }> {
+  requireResearcher(actor);
+  checkId(projectId, 'project');
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const project = await q.findProject(tx, actor.tenantId, projectId);
+    if (!project) throw new NotFound('project');
+    return { project, extracts: await q.listExtracts(tx, actor.tenantId, projectId) };
+  });
+}
+
+async function readSource(tx: Db, tenantId: string): Promise<ExtractSource> {
+  const people = await q.consentingPeople(tx, tenantId);
+  const ids = people.map((p) => p.id);
+  const imdFromPostcode = new Map<string, number>();
+  for (const person of people) {
+    if (person.imdDecile !== null || !person.postcode) continue;
+    const found = await lookupPostcode(tx, person.postcode);
+    if (found?.imdDecile) imdFromPostcode.set(person.id, found.imdDecile);
+  }
+  return {
+    people, imdFromPostcode,
+    referrals: await q.referralsOf(tx, tenantId, ids),
+    contacts: await q.contactsOf(tx, tenantId, ids),
+    measures: await q.measuresOf(tx, tenantId, ids),
+    onward: await q.onwardReferralsOf(tx, tenantId, ids),
+  };
+}
+
+export interface GeneratedExtract extends BuiltExtract {
+  extractId: string;
+  projectId: string;
+}
+
+/**
+ * Generates, checks and stores an extract for a project, and audits it (who, which project, the
+ * figures; never a person). `actor` is null for the command line.
+ */
+export async function generateExtract(pool: pg.Pool, actor: Actor | null, tenantId: string, projectId: string, now: Date, context: RequestContext = {}): Promise<GeneratedExtract> {
+  if (actor) requireResearcher(actor, tenantId);
+  checkId(projectId, 'project');
+  return withTenant(pool, tenantId, async (tx) => {
+    const project = await q.findProject(tx, tenantId, projectId);
+    const key = await q.projectKey(tx, tenantId, projectId);
+    if (!project || !key) throw new NotFound('project');
+    const built = buildExtract(await readSource(tx, tenantId), key, { name: project.name, purpose: project.purpose, approvalReference: project.approvalReference }, now);
+    const extractId = await q.insertExtract(tx, tenantId, { projectId, generatedAt: now, generatedBy: actor?.userId ?? null, manifest: built.manifest, files: built.files });
+    const k = built.manifest.kAnonymity;
+    await recordAudit(tx, {
+      actor: actor ?? undefined, tenantId, action: 'research.extract', entityType: 'research_extract', entityId: extractId,
+      reason: `project ${projectId}${actor ? '' : ' (command line)'}: ${k.peopleReleased} people released, ${k.peopleGeneralised} generalised, ${k.peopleSuppressed} suppressed; rows ${Object.entries(built.manifest.rowCounts).map(([f, n]) => `${f}=${n}`).join(' ')}`,
+      requestId: context.requestId,
+    });
+    return { ...built, extractId, projectId };
+  });
+}
+
+export async function getExtract(pool: pg.Pool, actor: Actor, projectId: string, extractId: string): Promise<{ project: q.ProjectRow; extract: q.ExtractRow & { manifest: Manifest } }> {
+  requireResearcher(actor);
+  checkId(projectId, 'project');
+  checkId(extractId, 'extract');
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const project = await q.findProject(tx, actor.tenantId, projectId);
+    const extract = project ? await q.findExtract(tx, actor.tenantId, projectId, extractId) : undefined;
+    if (!project || !extract) throw new NotFound('extract');
+    return { project, extract: extract as q.ExtractRow & { manifest: Manifest } };
+  });
+}
+
+/** One file of an extract, or (`file` null) all of them as a zip; each download is audited. */
+export async function downloadExtract(pool: pg.Pool, actor: Actor, projectId: string, extractId: string, file: ExtractFile | null, context: RequestContext = {}): Promise<{ name: string; body: Buffer | string }> {
+  requireResearcher(actor);
+  checkId(projectId, 'project');
+  checkId(extractId, 'extract');
+  if (file !== null && !EXTRACT_FILES.includes(file)) throw new NotFound('file');
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const extract = await q.findExtract(tx, actor.tenantId, projectId, extractId);
+    if (!extract) throw new NotFound('extract');
+    const files = await q.extractFiles(tx, actor.tenantId, extractId, file);
+    if (!files.length) throw new NotFound('file');
+    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'research.download', entityType: 'research_extract', entityId: extractId, reason: file ?? 'zip', requestId: context.requestId });
+    if (file) return { name: file, body: files[0]!.content };
+    return { name: 'extract.zip', body: zipFiles(files) };
+  });
+}
+
+/** For the command line: the project of that name, in the named tenant or the only tenant that has one. */
+export async function findProjectForCommand(pool: pg.Pool, name: string, tenant: { id: string } | undefined): Promise<{ tenantId: string; projectId: string } | { problem: string }> {
+  const found = (await q.projectsNamed(pool, name)).filter((p) => !tenant || p.tenantId === tenant.id);
+  if (found.length === 0) return { problem: `No research project called "${name}"${tenant ? ' in that tenant' : ''}.` };
+  if (found.length > 1) return { problem: `More than one tenant has a project called "${name}" (${found.map((p) => p.tenantName).join(', ')}). Give --tenant.` };
+  return { tenantId: found[0]!.tenantId, projectId: found[0]!.projectId };
+}
