@@ -281,14 +281,15 @@ export async function profiles(db: Db, tenantId: string, filter: FactFilter, by:
   const key = PROFILE_KEYS[by];
   const { rows } = await db.query<Omit<ProfileRow, 'approaches'> & { approaches: Record<string, number> | null }>(
     `WITH f AS (SELECT * FROM reporting_referral_fact WHERE ${WHERE}),
-     mix AS (SELECT ${key} AS key, jsonb_object_agg(approach, n) AS approaches
-               FROM (SELECT ${key}, a AS approach, count(*)::int AS n FROM f CROSS JOIN unnest(contact_approaches) a GROUP BY 1, 2) x GROUP BY 1)
-     SELECT ${key} AS key, count(*)::int AS referrals, count(first_contact_days)::int AS contacted,
-            coalesce(sum(contacts_made), 0)::int AS "contactsMade", coalesce(sum(contact_minutes), 0)::int AS minutes,
-            percentile_cont(0.5) WITHIN GROUP (ORDER BY first_contact_days)::float8 AS "medianFirstContactDays",
-            coalesce(sum(onward_referrals), 0)::int AS "onwardReferrals", coalesce(sum(onward_attended), 0)::int AS "onwardAttended",
-            (SELECT approaches FROM mix WHERE mix.key IS NOT DISTINCT FROM ${key}) AS approaches
-       FROM f GROUP BY ${key}`, filterValues(tenantId, filter));
+     mix AS (SELECT key, jsonb_object_agg(approach, n) AS approaches
+               FROM (SELECT ${key} AS key, a AS approach, count(*)::int AS n FROM f CROSS JOIN unnest(contact_approaches) a GROUP BY 1, 2) x GROUP BY 1),
+     totals AS (
+       SELECT ${key} AS key, count(*)::int AS referrals, count(first_contact_days)::int AS contacted,
+              coalesce(sum(contacts_made), 0)::int AS "contactsMade", coalesce(sum(contact_minutes), 0)::int AS minutes,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY first_contact_days)::float8 AS "medianFirstContactDays",
+              coalesce(sum(onward_referrals), 0)::int AS "onwardReferrals", coalesce(sum(onward_attended), 0)::int AS "onwardAttended"
+         FROM f GROUP BY 1)
+     SELECT totals.*, mix.approaches FROM totals LEFT JOIN mix ON mix.key IS NOT DISTINCT FROM totals.key`, filterValues(tenantId, filter));
   return rows.map((r) => ({ ...r, approaches: r.approaches ?? {} }));
 }
 
@@ -369,4 +370,48 @@ export async function linkWorkerNames(db: Db, tenantId: string): Promise<Map<str
   const { rows } = await db.query<{ id: string; name: string }>(
     `SELECT DISTINCT u.id, u.name FROM app_user u JOIN role_membership m ON m.user_id = u.id WHERE m.tenant_id = $1 AND m.role = 'link_worker'`, [tenantId]);
   return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Demo and benchmark data only: fictional outcome measures, discharges and onward referrals for
+// generated referrals, written in bulk as the database owner. Nothing in the running service
+// writes these tables from here.
+
+export interface BulkAdministration {
+  tenantId: string; referralId: string; personId: string; instrument: string; timepoint: string; completedAt: Date; completedBy: string;
+  rawScore: number | null; metricScore: number | null; answers: string;
+}
+
+export async function bulkInsertAdministrations(db: Db, rows: BulkAdministration[]): Promise<void> {
+  if (!rows.length) return;
+  const column = <K extends keyof BulkAdministration>(key: K) => rows.map((r) => r[key]);
+  await db.query(
+    `INSERT INTO outcome_administration (tenant_id, referral_id, person_id, instrument, timepoint, completed_at, completed_by, mode, raw_score, metric_score, answers, created_at)
+     SELECT t, r, p, i, tp, c, b, 'with_link_worker', rs, ms, a::jsonb, c
+       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::uuid[], $8::int[], $9::numeric[], $10::text[])
+            AS x(t, r, p, i, tp, c, b, rs, ms, a)`,
+    [column('tenantId'), column('referralId'), column('personId'), column('instrument'), column('timepoint'), column('completedAt'), column('completedBy'),
+      column('rawScore'), column('metricScore'), column('answers')]);
+}
+
+export interface BulkDischarge { tenantId: string; referralId: string; reason: string; at: Date; by: string | null }
+
+export async function bulkInsertDischarges(db: Db, rows: BulkDischarge[]): Promise<void> {
+  if (!rows.length) return;
+  await db.query(
+    `INSERT INTO discharge (tenant_id, referral_id, reason, summary, document, discharged_by, discharged_at)
+     SELECT t, r, reason, 'Support ended (demo).', '{}'::jsonb, b, at
+       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::timestamptz[]) AS x(t, r, reason, b, at)`,
+    [rows.map((r) => r.tenantId), rows.map((r) => r.referralId), rows.map((r) => r.reason), rows.map((r) => r.by), rows.map((r) => r.at)]);
+}
+
+export interface BulkOnward { tenantId: string; referralId: string; personId: string; serviceName: string; status: string; at: Date }
+
+export async function bulkInsertOnwardReferrals(db: Db, rows: BulkOnward[]): Promise<void> {
+  if (!rows.length) return;
+  await db.query(
+    `INSERT INTO onward_referral (tenant_id, referral_id, person_id, kind, delivery, service_id, service_name, status, consent_recorded_at)
+     SELECT t, r, p, 'refer', 'email', 'demo-' || md5(s), s, st, at
+       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[]) AS x(t, r, p, s, st, at)`,
+    [rows.map((r) => r.tenantId), rows.map((r) => r.referralId), rows.map((r) => r.personId), rows.map((r) => r.serviceName), rows.map((r) => r.status), rows.map((r) => r.at)]);
 }
