@@ -4,10 +4,10 @@ import { evidenceData, insertEvidenceData } from './evidence-data.ts';
 import { refreshReporting } from './service.ts';
 
 /** People per demo practice with simulated support and outcome measures. */
-export const DEMO_EVIDENCE_PEOPLE_PER_PRACTICE = 300;
+export const DEMO_EVIDENCE_PEOPLE_PER_PRACTICE = 200;
 
 /**
- * The evidence behind the outcome and approach reports: 300 fictional, discharged referrals per
+ * The evidence behind the outcome and approach reports: 200 fictional, discharged referrals per
  * practice of the demo service, with contacts, outcome measures and discharges, where Kirkgate's
  * link workers mostly signpost, Aire Valley's coach and go along to first visits, and
  * Woodhouse mixes both. Then refreshes each demo tenant's read model once, after every other

@@ -83,6 +83,8 @@ export function evidenceData(random: DemoRandom, tenant: EvidenceTenant, peopleP
       people: peoplePerPractice, referralsPerPerson: 1, nhsOffset: options.nhsOffset + p * peoplePerPractice, statuses: ['discharged'], now,
     });
     const people = new Map(batch.people.map((person) => [person.id, person]));
+    const steps = new Map<string, typeof batch.transitions>();
+    for (const t of batch.transitions) steps.set(t.referralId, [...(steps.get(t.referralId) ?? []), t]);
     const madeContacts = new Map<string, typeof batch.contacts>();
     for (const c of batch.contacts) if (c.outcome === 'made') madeContacts.set(c.referralId, [...(madeContacts.get(c.referralId) ?? []), c]);
     data.batch.people.push(...batch.people);
@@ -99,8 +101,7 @@ export function evidenceData(random: DemoRandom, tenant: EvidenceTenant, peopleP
         ageBand: ageBand(person.dateOfBirth, referral.receivedAt), sex: person.sex ?? 'not_recorded',
       }, practice.style);
       data.cases.set(referral.id, simulated);
-      const steps = batch.transitions.filter((t) => t.referralId === referral.id);
-      const at = (status: string) => steps.find((t) => t.to === status)!.at.getTime();
+      const at = (status: string) => steps.get(referral.id)!.find((t) => t.to === status)!.at.getTime();
       const first = at('in_contact');
       const last = at('discharged');
       const template = madeContacts.get(referral.id)?.[0];
@@ -143,7 +144,7 @@ export function evidenceData(random: DemoRandom, tenant: EvidenceTenant, peopleP
 }
 
 /** Writes the data in bulk, in chunks, as the database owner. */
-export async function insertEvidenceData(db: Db, data: EvidenceData, chunkSize = 5000): Promise<void> {
+export async function insertEvidenceData(db: Db, data: EvidenceData, chunkSize = 1000): Promise<void> {
   await insertBatch(db, data.batch, chunkSize);
   for (let i = 0; i < data.administrations.length; i += chunkSize) await q.bulkInsertAdministrations(db, data.administrations.slice(i, i + chunkSize));
   for (let i = 0; i < data.discharges.length; i += chunkSize) await q.bulkInsertDischarges(db, data.discharges.slice(i, i + chunkSize));

@@ -59,6 +59,7 @@ async function openPage<T>(pool: pg.Pool, actor: Actor, query: EvidenceQuery, no
       actor, tenantId: actor.tenantId, action: 'report.view', entityType: 'report', entityId,
       reason: `practice=${filter.practiceId ?? 'all'} from=${filter.from} to=${filter.to} measure=${measureCode}`, requestId: context.requestId,
     });
+    await q.preferHashJoins(tx);
     const refresh = await q.latestRefresh(tx, actor.tenantId);
     const page: EvidencePage = { refresh, filter, practices, measure: MEASURES[measureCode] };
     if (!refresh) return { ...page, figures: null };

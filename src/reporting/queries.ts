@@ -232,6 +232,15 @@ export async function waitingFigures(db: Db, tenantId: string, filter: FactFilte
 // ---------------------------------------------------------------------------------------------
 // Outcomes, approaches, practice profiles and inequalities: all read from the read models.
 
+/**
+ * The evidence pages read whole tenants' read models; on PGlite, whose tables may never have
+ * been analysed, the planner guesses one row and nests 900 index lookups where one hash join
+ * does (a third of the time). Transaction-local, like the refresh's own setting.
+ */
+export async function preferHashJoins(db: Db): Promise<void> {
+  await db.query(`SELECT set_config('enable_nestloop', 'off', true)`);
+}
+
 export interface OutcomeRow {
   baseline: number;
   followUp: number | null;
