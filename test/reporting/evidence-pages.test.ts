@@ -82,6 +82,18 @@ test('each page renders for a lead and a commissioner with charts, their tables 
   }
 });
 
+test('a referral’s outcomes page draws each score over time with the meaningful-change band, as a text alternative too', async () => {
+  const { rows } = await database.pool.query<{ referral_id: string }>(
+    `SELECT referral_id FROM outcome_administration WHERE tenant_id = $1 AND instrument = 'swemwbs' AND timepoint = 'discharge' LIMIT 1`, [lead.tenantId]);
+  const response = await app.inject({ method: 'GET', url: `/referrals/${rows[0]!.referral_id}/outcomes`, cookies: await signInAs(app, database, lead) });
+  assert.equal(response.statusCode, 200);
+  assert.match(response.body, /<figcaption>SWEMWBS mental wellbeing over time .*shaded band runs from the baseline to a meaningful improvement/);
+  assert.match(response.body, /aria-label="SWEMWBS mental wellbeing: Baseline [^"]*Discharge [^"]*A meaningful improvement would reach/);
+  assert.match(response.body, /<figcaption>ONS4: anxiety yesterday over time/);
+  assert.match(response.body, /UCLA 3-item loneliness over time .*no validated threshold/);
+  assert.ok(!/<style|style="/.test(response.body));
+});
+
 test('a bad measure or month is a 400 with the message beside the field; a researcher cannot see the evidence pages', async () => {
   const cookies = await signInAs(app, database, lead);
   const bad = await app.inject({ method: 'GET', url: '/reports/approaches?measure=wellbeing&from=2026-13', cookies });
