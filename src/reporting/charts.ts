@@ -23,6 +23,11 @@ function render(options: Plot.PlotOptions, caption: string, description: string)
   const svg = node.tagName.toLowerCase() === 'svg' ? node : node.querySelector('svg')!;
   for (const style of [...svg.querySelectorAll('style')]) style.remove();
   for (const styled of [...svg.querySelectorAll('[style]')]) styled.removeAttribute('style');
+  // The chart is one image with one text alternative: Plot's labels on its inner groups would
+  // be ARIA on presentational children, which assistive technology ignores and axe refuses.
+  for (const labelled of [...svg.querySelectorAll('[aria-label], [aria-description], [aria-hidden]')]) {
+    for (const name of ['aria-label', 'aria-description', 'aria-hidden']) labelled.removeAttribute(name);
+  }
   svg.removeAttribute('style');
   svg.setAttribute('class', 'signpost-chart');
   svg.setAttribute('role', 'img');
