@@ -424,3 +424,14 @@ export async function bulkInsertOnwardReferrals(db: Db, rows: BulkOnward[]): Pro
        FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[]) AS x(t, r, p, s, st, at)`,
     [rows.map((r) => r.tenantId), rows.map((r) => r.referralId), rows.map((r) => r.personId), rows.map((r) => r.serviceName), rows.map((r) => r.status), rows.map((r) => r.at)]);
 }
+
+/** A practice's list size, and its population by IMD quintile (replaced whole, or cleared). */
+export async function setPracticePopulation(db: Db, tenantId: string, practiceId: string, listSize: number, quintiles: number[] | null): Promise<void> {
+  await db.query('UPDATE practice SET list_size = $3 WHERE tenant_id = $1 AND id = $2', [tenantId, practiceId, listSize]);
+  await db.query(`DELETE FROM practice_population WHERE tenant_id = $1 AND practice_id = $2 AND dimension = 'imd_quintile'`, [tenantId, practiceId]);
+  if (quintiles) {
+    await db.query(
+      `INSERT INTO practice_population (tenant_id, practice_id, dimension, category, people)
+       SELECT $1, $2, 'imd_quintile', q::text, n FROM unnest($3::int[]) WITH ORDINALITY AS x(n, q)`, [tenantId, practiceId, quintiles]);
+  }
+}
