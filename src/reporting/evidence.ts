@@ -121,7 +121,7 @@ export interface OutcomesFigures {
   chart: Chart | null;
 }
 
-function attritionTables(measure: Measure, rows: q.OutcomeRow[]): AttritionTable[] {
+export function attritionTables(measure: Measure, rows: q.OutcomeRow[]): AttritionTable[] {
   const dimensions: { id: string; caption: string; category: string; key: (r: q.OutcomeRow) => string[]; categories: [string, string][]; additive: boolean }[] = [
     { id: 'lost-by-age', caption: 'Age band', category: 'Age band', key: (r) => [r.ageBand], additive: true,
       categories: ['0-17', '18-24', '25-34', '35-44', '45-54', '55-64', '65-74', '75-84', '85+'].map((b) => [b, b]) },

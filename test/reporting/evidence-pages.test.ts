@@ -10,7 +10,7 @@ import { identitySeeder } from '../../src/identity/demo.ts';
 import { referralsSeeder } from '../../src/referrals/demo.ts';
 import { reportingSeeder } from '../../src/reporting/demo.ts';
 import { approachesReport, inequalitiesReport, outcomesReport, practicesReport } from '../../src/reporting/evidence.ts';
-import { testApp } from '../support/app.ts';
+import { postForm, testApp } from '../support/app.ts';
 import { freshDatabase } from '../support/database.ts';
 import { signInAs } from '../support/session.ts';
 
@@ -92,6 +92,26 @@ test('a referral’s outcomes page draws each score over time with the meaningfu
   assert.match(response.body, /<figcaption>ONS4: anxiety yesterday over time/);
   assert.match(response.body, /UCLA 3-item loneliness over time .*no validated threshold/);
   assert.ok(!/<style|style="/.test(response.body));
+});
+
+test('an admin enters a practice’s registered patients; the inequalities page then gives referrals per 1,000 and rates by quintile; bad numbers are refused beside the field', async () => {
+  const admin = demoActor(lead.tenantId, ids['user:admin']![0]!, 'admin', 'Martin Hale');
+  const cookies = await signInAs(app, database, admin);
+  const practiceId = ids.practices![1]!;
+  const bad = await postForm(app, cookies, '/admin/practices/population', { practiceId, listSize: 'lots', 'quintile-1': '5' }, '/admin/practices');
+  assert.equal(bad.statusCode, 400);
+  assert.match(bad.body, /as a whole number, like 9500/);
+  assert.match(bad.body, /for all five IMD quintiles, or for none/);
+  const saved = await postForm(app, cookies, '/admin/practices/population',
+    { practiceId, listSize: '9,500', 'quintile-1': '3000', 'quintile-2': '2500', 'quintile-3': '2000', 'quintile-4': '1200', 'quintile-5': '800' }, '/admin/practices');
+  assert.equal(saved.statusCode, 303);
+  const figures = (await inequalitiesReport(database.pool, commissioner, {}, now)).figures!;
+  const line = figures.practiceRates.find((l) => l.label.startsWith('Aire Valley'))!;
+  assert.equal(line.population, 9500);
+  assert.equal(line.perThousand, ((1000 * line.referrals.value!) / 9500).toFixed(1));
+  const quintile1 = figures.groupRates[0]!.rows[0]!;
+  assert.equal(quintile1.population, 3000);
+  assert.ok(quintile1.perThousand !== null);
 });
 
 test('a bad measure or month is a 400 with the message beside the field; a researcher cannot see the evidence pages', async () => {
