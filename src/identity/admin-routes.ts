@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { practicePopulations, setPracticePopulation } from '../reporting/population.ts';
 import { DomainError, Forbidden, InvalidInput, NotFound } from '../web/errors.ts';
 import { ROLES, type Actor, type Role } from './actor.ts';
 import { anySignedIn, publicAccess, rolePolicy } from './policy.ts';
@@ -93,7 +94,9 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
 
   async function showPractices(reply: FastifyReply, actor: Actor, status = 200, values: Record<string, string> = {}, errors: { field: string; message: string }[] = []) {
     const { practices, organisations } = await users.practicesAndOrganisations(pool, actor);
-    return renderForm(reply, status, 'identity/views/practices.njk', { practices, organisations, values }, errors);
+    // List sizes and populations feed the referral rates on the inequalities report.
+    const populations = await practicePopulations(pool, actor);
+    return renderForm(reply, status, 'identity/views/practices.njk', { practices, organisations, values, populations }, errors);
   }
 
   app.get('/admin/practices', { config: { policy: adminOnly } }, async (req, reply) => showPractices(reply, signedIn(req.actor)));
@@ -103,6 +106,19 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
     const values = { odsCode: field(req.body, 'odsCode'), name: field(req.body, 'name') };
     try {
       await users.addPractice(pool, actor, values, req.id);
+    } catch (error) {
+      if (error instanceof InvalidInput) return showPractices(reply, actor, 400, values, error.errors);
+      throw error;
+    }
+    return reply.redirect('/admin/practices', 303);
+  });
+
+  app.post('/admin/practices/population', { config: { policy: adminOnly } }, async (req, reply) => {
+    const actor = signedIn(req.actor);
+    const quintiles = Object.fromEntries(['1', '2', '3', '4', '5'].map((k) => [k, field(req.body, `quintile-${k}`)]));
+    const values = { practiceId: field(req.body, 'practiceId'), listSize: field(req.body, 'listSize'), ...Object.fromEntries(Object.entries(quintiles).map(([k, v]) => [`quintile-${k}`, v])) };
+    try {
+      await setPracticePopulation(pool, actor, { practiceId: values.practiceId, listSize: values.listSize, quintiles }, req.id);
     } catch (error) {
       if (error instanceof InvalidInput) return showPractices(reply, actor, 400, values, error.errors);
       throw error;

@@ -8,6 +8,7 @@ import type { FieldError } from '../web/errors.ts';
 import { INSTRUMENT_CODES, INSTRUMENTS, TIMEPOINT_LABELS, TIMEPOINTS, isInstrumentCode, type InstrumentCode, type Timepoint } from './instruments.ts';
 import { formatChange } from './scoring.ts';
 import * as outcomes from './service.ts';
+import { outcomeCharts } from './charts.ts';
 
 const staff = rolePolicy('link worker or lead', 'link_worker', 'lead');
 
@@ -62,6 +63,7 @@ export const outcomeRoutes: FastifyPluginAsync = async (app) => {
         change: a.timepoint === 'baseline' ? 'Baseline' : a.changes.length === 0 ? 'No baseline'
           : a.changes.map((c) => `${code === 'ons4' ? `${outcomes.ONS4_SHORT[c.itemId ?? ''] ?? c.measure}: ` : ''}${c.from} to ${c.to}, ${formatChange(c.change)}${c.direction === 'same' ? '' : ` (${c.direction})`}`).join('; '),
       })),
+      charts: outcomeCharts(page.administrations).filter((c) => c.instrument === code).map((c) => c.chart),
     })).filter((g) => g.rows.length > 0);
     const linkErrors = errors.filter((e) => e.field.startsWith('link-'));
     return view(reply, status, 'outcomes/views/outcomes.njk', {

@@ -8,7 +8,7 @@ import type { Db } from '../db/database.ts';
 const FACT_COLUMNS = [
   'practice_id', 'source', 'needs', 'urgency', 'received_month', 'status', 'first_contact_days', 'discharge_days', 'discharge_reason',
   'age_band', 'sex', 'ethnic_group', 'imd_decile', 'contact_attempts', 'contacts_made', 'contact_approaches', 'onward_referrals',
-  'onward_attended', 'signposted',
+  'onward_attended', 'signposted', 'link_worker_id', 'contact_minutes', 'contact_modes', 'assessed',
 ] as const;
 
 const LONDON_DATE = (column: string) => `(${column} AT TIME ZONE 'Europe/London')::date`;
@@ -34,13 +34,16 @@ export async function refreshReferralFacts(db: Db, tenantId: string, ethnicGroup
     `WITH transitions AS (
        SELECT referral_id,
               min(occurred_at) FILTER (WHERE to_status = 'in_contact') AS first_contact_at,
-              min(occurred_at) FILTER (WHERE to_status = 'discharged') AS discharged_at
+              min(occurred_at) FILTER (WHERE to_status = 'discharged') AS discharged_at,
+              bool_or(to_status = 'assessed') AS assessed
          FROM referral_transition WHERE tenant_id = $1 GROUP BY referral_id
      ), contacts AS (
        SELECT referral_id,
               count(*) FILTER (WHERE outcome = 'attempted')::int AS attempts,
               count(*) FILTER (WHERE outcome = 'made')::int AS made,
-              coalesce(array_agg(DISTINCT approach ORDER BY approach) FILTER (WHERE approach IS NOT NULL), '{}') AS approaches
+              coalesce(array_agg(DISTINCT approach ORDER BY approach) FILTER (WHERE approach IS NOT NULL), '{}') AS approaches,
+              coalesce(sum(minutes) FILTER (WHERE outcome = 'made'), 0)::int AS minutes,
+              coalesce(array_agg(DISTINCT mode ORDER BY mode) FILTER (WHERE outcome = 'made'), '{}') AS modes
          FROM contact WHERE tenant_id = $1 GROUP BY referral_id
      ), onward AS (
        SELECT o.referral_id,
@@ -71,7 +74,9 @@ export async function refreshReferralFacts(db: Db, tenantId: string, ethnicGroup
               p.deprivation_decile AS imd_decile,
               coalesce(c.attempts, 0) AS contact_attempts, coalesce(c.made, 0) AS contacts_made,
               coalesce(c.approaches, '{}') AS contact_approaches,
-              coalesce(o.referred, 0) AS onward_referrals, coalesce(o.attended, 0) AS onward_attended, coalesce(o.signposted, 0) AS signposted
+              coalesce(o.referred, 0) AS onward_referrals, coalesce(o.attended, 0) AS onward_attended, coalesce(o.signposted, 0) AS signposted,
+              r.assigned_to AS link_worker_id, coalesce(c.minutes, 0) AS contact_minutes, coalesce(c.modes, '{}') AS contact_modes,
+              coalesce(t.assessed, false) AS assessed
          FROM referral r
          JOIN person p ON p.tenant_id = r.tenant_id AND p.id = r.person_id
          CROSS JOIN LATERAL (SELECT extract(year FROM age(${LONDON_DATE('r.received_at')}, p.date_of_birth))::int AS years) a
@@ -97,6 +102,51 @@ export async function refreshReferralFacts(db: Db, tenantId: string, ethnicGroup
     [tenantId, ethnicGroups.codes, ethnicGroups.groups]);
   await db.query(`SELECT set_config('enable_nestloop', 'on', true)`);
   return rows[0]!;
+}
+
+/**
+ * Rebuilds one tenant's outcome facts: for each referral and measure with a baseline, the
+ * baseline score and the follow-up (the discharge measure, else the latest review). ONS4 is four
+ * measures, one per question, because ONS never adds them up. Same insert, update-if-changed and
+ * delete-if-gone pattern as the referral facts.
+ */
+export async function refreshOutcomeFacts(db: Db, tenantId: string): Promise<number> {
+  await db.query(`SELECT set_config('enable_nestloop', 'off', true)`);
+  const { rows } = await db.query<{ changed: number }>(
+    `WITH scores AS (
+       SELECT a.referral_id, a.timepoint, a.completed_at, a.created_at, x.measure, x.score
+         FROM outcome_administration a
+        CROSS JOIN LATERAL (VALUES
+          ('swemwbs', CASE WHEN a.instrument = 'swemwbs' THEN a.metric_score END),
+          ('ucla3', CASE WHEN a.instrument = 'ucla3' THEN a.raw_score::numeric END),
+          ('ons4_life_satisfaction', CASE WHEN a.instrument = 'ons4' THEN (a.answers->>'life_satisfaction')::numeric END),
+          ('ons4_worthwhile', CASE WHEN a.instrument = 'ons4' THEN (a.answers->>'worthwhile')::numeric END),
+          ('ons4_happiness', CASE WHEN a.instrument = 'ons4' THEN (a.answers->>'happiness')::numeric END),
+          ('ons4_anxiety', CASE WHEN a.instrument = 'ons4' THEN (a.answers->>'anxiety')::numeric END)) AS x(measure, score)
+        WHERE a.tenant_id = $1 AND x.score IS NOT NULL
+     ), follow_ups AS (
+       SELECT DISTINCT ON (referral_id, measure) referral_id, measure, score, timepoint
+         FROM scores WHERE timepoint <> 'baseline'
+        ORDER BY referral_id, measure, timepoint = 'discharge' DESC, completed_at DESC, created_at DESC
+     ), fresh AS (
+       SELECT b.referral_id, b.measure, b.score AS baseline, f.score AS follow_up, f.timepoint AS follow_up_timepoint
+         FROM scores b LEFT JOIN follow_ups f ON f.referral_id = b.referral_id AND f.measure = b.measure
+        WHERE b.timepoint = 'baseline'
+     ), gone AS (
+       DELETE FROM reporting_outcome_fact o
+        WHERE o.tenant_id = $1 AND NOT EXISTS (SELECT 1 FROM fresh WHERE fresh.referral_id = o.referral_id AND fresh.measure = o.measure)
+       RETURNING 1
+     ), written AS (
+       INSERT INTO reporting_outcome_fact AS o (tenant_id, referral_id, measure, baseline, follow_up, follow_up_timepoint)
+       SELECT $1, referral_id, measure, baseline, follow_up, follow_up_timepoint FROM fresh
+       ON CONFLICT (tenant_id, referral_id, measure) DO UPDATE SET baseline = EXCLUDED.baseline, follow_up = EXCLUDED.follow_up,
+              follow_up_timepoint = EXCLUDED.follow_up_timepoint
+        WHERE (o.baseline, o.follow_up, o.follow_up_timepoint) IS DISTINCT FROM (EXCLUDED.baseline, EXCLUDED.follow_up, EXCLUDED.follow_up_timepoint)
+       RETURNING 1
+     )
+     SELECT ((SELECT count(*) FROM written) + (SELECT count(*) FROM gone))::int AS changed`, [tenantId]);
+  await db.query(`SELECT set_config('enable_nestloop', 'on', true)`);
+  return rows[0]!.changed;
 }
 
 export interface RefreshRow {
@@ -177,4 +227,211 @@ export async function waitingFigures(db: Db, tenantId: string, filter: FactFilte
     total: row.total, contacted: row.contacted, onwardReferrals: row.onwardReferrals, onwardAttended: row.onwardAttended, signposted: row.signposted,
     medianDays: round(row.p?.[0]), p90Days: round(row.p?.[1]),
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outcomes, approaches, practice profiles and inequalities: all read from the read models.
+
+/**
+ * The evidence pages read whole tenants' read models; on PGlite, whose tables may never have
+ * been analysed, the planner guesses one row and nests 900 index lookups where one hash join
+ * does (a third of the time). Transaction-local, like the refresh's own setting.
+ */
+export async function preferHashJoins(db: Db): Promise<void> {
+  await db.query(`SELECT set_config('enable_nestloop', 'off', true)`);
+}
+
+export interface OutcomeRow {
+  baseline: number;
+  followUp: number | null;
+  approaches: string[];
+  contacts: number;
+  ageBand: string;
+  sex: string;
+  imdQuintile: string;
+  ethnicGroup: string;
+  needs: string[];
+  practiceId: string | null;
+  linkWorkerId: string | null;
+}
+
+/** Every referral in the filter with a baseline of the measure, and its follow-up if any. */
+export async function outcomeRows(db: Db, tenantId: string, filter: FactFilter, measure: string): Promise<OutcomeRow[]> {
+  const { rows } = await db.query<OutcomeRow>(
+    `SELECT o.baseline::float8 AS baseline, o.follow_up::float8 AS "followUp", f.contact_approaches AS approaches, f.contacts_made AS contacts,
+            f.age_band AS "ageBand", coalesce(f.sex, 'not_recorded') AS sex, coalesce(((f.imd_decile + 1) / 2)::text, 'not_known') AS "imdQuintile",
+            f.ethnic_group AS "ethnicGroup", f.needs, f.practice_id AS "practiceId", f.link_worker_id AS "linkWorkerId"
+       FROM reporting_outcome_fact o
+       JOIN reporting_referral_fact f ON f.tenant_id = o.tenant_id AND f.referral_id = o.referral_id
+      WHERE o.tenant_id = $1 AND o.measure = $5
+        AND f.received_month BETWEEN $2::date AND $3::date AND ($4::uuid IS NULL OR f.practice_id = $4)`,
+    [...filterValues(tenantId, filter), measure]);
+  return rows;
+}
+
+export interface ProfileRow {
+  key: string | null;
+  referrals: number;
+  contacted: number;
+  contactsMade: number;
+  minutes: number;
+  medianFirstContactDays: number | null;
+  onwardReferrals: number;
+  onwardAttended: number;
+  /** Referrals whose contacts used each approach. */
+  approaches: Record<string, number>;
+}
+
+const PROFILE_KEYS = { practice: 'practice_id::text', linkWorker: 'link_worker_id::text' } as const;
+export type ProfileKey = keyof typeof PROFILE_KEYS;
+
+/** Per practice or link worker: referrals, contacts, minutes, waits, onward referrals and approaches. */
+export async function profiles(db: Db, tenantId: string, filter: FactFilter, by: ProfileKey): Promise<ProfileRow[]> {
+  const key = PROFILE_KEYS[by];
+  const { rows } = await db.query<Omit<ProfileRow, 'approaches'> & { approaches: Record<string, number> | null }>(
+    `WITH f AS (SELECT * FROM reporting_referral_fact WHERE ${WHERE}),
+     mix AS (SELECT key, jsonb_object_agg(approach, n) AS approaches
+               FROM (SELECT ${key} AS key, a AS approach, count(*)::int AS n FROM f CROSS JOIN unnest(contact_approaches) a GROUP BY 1, 2) x GROUP BY 1),
+     totals AS (
+       SELECT ${key} AS key, count(*)::int AS referrals, count(first_contact_days)::int AS contacted,
+              coalesce(sum(contacts_made), 0)::int AS "contactsMade", coalesce(sum(contact_minutes), 0)::int AS minutes,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY first_contact_days)::float8 AS "medianFirstContactDays",
+              coalesce(sum(onward_referrals), 0)::int AS "onwardReferrals", coalesce(sum(onward_attended), 0)::int AS "onwardAttended"
+         FROM f GROUP BY 1)
+     SELECT totals.*, mix.approaches FROM totals LEFT JOIN mix ON mix.key IS NOT DISTINCT FROM totals.key`, filterValues(tenantId, filter));
+  return rows.map((r) => ({ ...r, approaches: r.approaches ?? {} }));
+}
+
+export interface EngagementRow {
+  key: string;
+  referrals: number;
+  contacted: number;
+  assessed: number;
+  attendedOnward: number;
+  discharged: number;
+  goalsMet: number;
+}
+
+const GROUP_KEYS = { imdQuintile: DIMENSIONS.imdQuintile, ethnicGroup: DIMENSIONS.ethnicGroup, practice: `coalesce(practice_id::text, 'none')` } as const;
+export type GroupKey = keyof typeof GROUP_KEYS;
+
+/** Engagement by group: first contact, assessment, an onward referral attended, discharge and its reason. */
+export async function engagementBy(db: Db, tenantId: string, filter: FactFilter, by: GroupKey): Promise<EngagementRow[]> {
+  const { rows } = await db.query<EngagementRow>(
+    `SELECT ${GROUP_KEYS[by]} AS key, count(*)::int AS referrals, count(first_contact_days)::int AS contacted,
+            count(*) FILTER (WHERE assessed)::int AS assessed, count(*) FILTER (WHERE onward_attended > 0)::int AS "attendedOnward",
+            count(*) FILTER (WHERE status = 'discharged')::int AS discharged,
+            count(*) FILTER (WHERE discharge_reason = 'goals_met')::int AS "goalsMet"
+       FROM reporting_referral_fact WHERE ${WHERE} GROUP BY 1`, filterValues(tenantId, filter));
+  return rows;
+}
+
+export interface PracticePopulationRow {
+  practiceId: string;
+  name: string;
+  listSize: number | null;
+  population: { dimension: string; category: string; people: number }[];
+}
+
+/** Each practice's registered list size and, where entered, its population by group. */
+export async function practicePopulations(db: Db, tenantId: string): Promise<PracticePopulationRow[]> {
+  const { rows } = await db.query<PracticePopulationRow>(
+    `SELECT p.id AS "practiceId", p.name, p.list_size AS "listSize",
+            coalesce((SELECT jsonb_agg(jsonb_build_object('dimension', pp.dimension, 'category', pp.category, 'people', pp.people))
+                        FROM practice_population pp WHERE pp.tenant_id = p.tenant_id AND pp.practice_id = p.id), '[]') AS population
+       FROM practice p WHERE p.tenant_id = $1 ORDER BY p.name`, [tenantId]);
+  return rows;
+}
+
+export interface MonthlyRow {
+  month: string;
+  source: string;
+  referrals: number;
+}
+
+/** Referrals by month and source, for the chart. */
+export async function referralsByMonthAndSource(db: Db, tenantId: string, filter: FactFilter): Promise<MonthlyRow[]> {
+  const { rows } = await db.query<MonthlyRow>(
+    `SELECT to_char(received_month, 'YYYY-MM') AS month, source, count(*)::int AS referrals
+       FROM reporting_referral_fact WHERE ${WHERE} GROUP BY 1, 2 ORDER BY 1, 2`, filterValues(tenantId, filter));
+  return rows;
+}
+
+export interface WaitingMonthRow {
+  month: string;
+  contacted: number;
+  p25: number;
+  median: number;
+  p75: number;
+  p90: number;
+}
+
+/** Days to first contact by month of referral: quartiles and the 90th percentile. */
+export async function waitingByMonth(db: Db, tenantId: string, filter: FactFilter): Promise<WaitingMonthRow[]> {
+  const { rows } = await db.query<{ month: string; contacted: number; p: number[] }>(
+    `SELECT to_char(received_month, 'YYYY-MM') AS month, count(*)::int AS contacted,
+            percentile_cont(ARRAY[0.25, 0.5, 0.75, 0.9]) WITHIN GROUP (ORDER BY first_contact_days) AS p
+       FROM reporting_referral_fact WHERE ${WHERE} AND first_contact_days IS NOT NULL GROUP BY 1 ORDER BY 1`, filterValues(tenantId, filter));
+  return rows.map((r) => ({ month: r.month, contacted: r.contacted, p25: Number(r.p[0]), median: Number(r.p[1]), p75: Number(r.p[2]), p90: Number(r.p[3]) }));
+}
+
+export async function linkWorkerNames(db: Db, tenantId: string): Promise<Map<string, string>> {
+  const { rows } = await db.query<{ id: string; name: string }>(
+    `SELECT DISTINCT u.id, u.name FROM app_user u JOIN role_membership m ON m.user_id = u.id WHERE m.tenant_id = $1 AND m.role = 'link_worker'`, [tenantId]);
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Demo and benchmark data only: fictional outcome measures, discharges and onward referrals for
+// generated referrals, written in bulk as the database owner. Nothing in the running service
+// writes these tables from here.
+
+export interface BulkAdministration {
+  tenantId: string; referralId: string; personId: string; instrument: string; timepoint: string; completedAt: Date; completedBy: string;
+  rawScore: number | null; metricScore: number | null; answers: string;
+}
+
+export async function bulkInsertAdministrations(db: Db, rows: BulkAdministration[]): Promise<void> {
+  if (!rows.length) return;
+  const column = <K extends keyof BulkAdministration>(key: K) => rows.map((r) => r[key]);
+  await db.query(
+    `INSERT INTO outcome_administration (tenant_id, referral_id, person_id, instrument, timepoint, completed_at, completed_by, mode, raw_score, metric_score, answers, created_at)
+     SELECT t, r, p, i, tp, c, b, 'with_link_worker', rs, ms, a::jsonb, c
+       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::uuid[], $8::int[], $9::numeric[], $10::text[])
+            AS x(t, r, p, i, tp, c, b, rs, ms, a)`,
+    [column('tenantId'), column('referralId'), column('personId'), column('instrument'), column('timepoint'), column('completedAt'), column('completedBy'),
+      column('rawScore'), column('metricScore'), column('answers')]);
+}
+
+export interface BulkDischarge { tenantId: string; referralId: string; reason: string; at: Date; by: string | null }
+
+export async function bulkInsertDischarges(db: Db, rows: BulkDischarge[]): Promise<void> {
+  if (!rows.length) return;
+  await db.query(
+    `INSERT INTO discharge (tenant_id, referral_id, reason, summary, document, discharged_by, discharged_at)
+     SELECT t, r, reason, 'Support ended (demo).', '{}'::jsonb, b, at
+       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::timestamptz[]) AS x(t, r, reason, b, at)`,
+    [rows.map((r) => r.tenantId), rows.map((r) => r.referralId), rows.map((r) => r.reason), rows.map((r) => r.by), rows.map((r) => r.at)]);
+}
+
+export interface BulkOnward { tenantId: string; referralId: string; personId: string; serviceName: string; status: string; at: Date }
+
+export async function bulkInsertOnwardReferrals(db: Db, rows: BulkOnward[]): Promise<void> {
+  if (!rows.length) return;
+  await db.query(
+    `INSERT INTO onward_referral (tenant_id, referral_id, person_id, kind, delivery, service_id, service_name, status, consent_recorded_at)
+     SELECT t, r, p, 'refer', 'email', 'demo-' || md5(s), s, st, at
+       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[]) AS x(t, r, p, s, st, at)`,
+    [rows.map((r) => r.tenantId), rows.map((r) => r.referralId), rows.map((r) => r.personId), rows.map((r) => r.serviceName), rows.map((r) => r.status), rows.map((r) => r.at)]);
+}
+
+/** A practice's list size, and its population by IMD quintile (replaced whole, or cleared). */
+export async function setPracticePopulation(db: Db, tenantId: string, practiceId: string, listSize: number, quintiles: number[] | null): Promise<void> {
+  await db.query('UPDATE practice SET list_size = $3 WHERE tenant_id = $1 AND id = $2', [tenantId, practiceId, listSize]);
+  await db.query(`DELETE FROM practice_population WHERE tenant_id = $1 AND practice_id = $2 AND dimension = 'imd_quintile'`, [tenantId, practiceId]);
+  if (quintiles) {
+    await db.query(
+      `INSERT INTO practice_population (tenant_id, practice_id, dimension, category, people)
+       SELECT $1, $2, 'imd_quintile', q::text, n FROM unnest($3::int[]) WITH ORDINALITY AS x(n, q)`, [tenantId, practiceId, quintiles]);
+  }
 }

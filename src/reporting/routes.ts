@@ -3,13 +3,27 @@ import { Type } from 'typebox';
 import { hasRole } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
 import { asFieldErrors, ctx, signedIn, view } from '../plans/form.ts';
+import * as evidence from './evidence.ts';
+import { MEASURE_CODES, MEASURES } from './measures.ts';
 import * as service from './service.ts';
 
 const readers = rolePolicy('lead, commissioner or researcher', ...service.READERS);
 const leads = rolePolicy('lead', 'lead');
+const evidenceReaders = rolePolicy('lead or commissioner', ...evidence.EVIDENCE_READERS);
 
 const text = Type.Optional(Type.String({ maxLength: 100 }));
 const ReportQuery = Type.Object({ practice: text, from: text, to: text, requested: Type.Optional(Type.Literal('1')) });
+const EvidenceQuery = Type.Object({ practice: text, from: text, to: text, measure: text });
+
+/** The evidence pages: one template each, all built by a function of the same shape. */
+const EVIDENCE_PAGES = [
+  { path: '/reports/outcomes', template: 'reporting/views/outcomes.njk', build: evidence.outcomesReport },
+  { path: '/reports/approaches', template: 'reporting/views/approaches.njk', build: evidence.approachesReport },
+  { path: '/reports/practices', template: 'reporting/views/practices.njk', build: evidence.practicesReport },
+  { path: '/reports/inequalities', template: 'reporting/views/inequalities.njk', build: evidence.inequalitiesReport },
+] as const;
+
+const measureItems = (selected: string) => MEASURE_CODES.map((code) => ({ value: code, text: MEASURES[code].label, selected: code === selected }));
 
 /** Aggregate reports for leads, commissioners and researchers: no names, no small numbers. */
 export const reportingRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -21,9 +35,10 @@ export const reportingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const page = { values: query, canRefresh: hasRole(actor, 'lead'), requested: requested === '1', smallText: service.SMALL_TEXT, secondaryText: service.SECONDARY_TEXT };
     try {
       const report = await service.reportDashboard(pool, actor, query, new Date(), ctx(req));
+      const charts = report.refresh ? await evidence.dashboardCharts(pool, actor, report.filter, report.tables) : null;
       const csvQuery = new URLSearchParams({ from: report.filter.from, to: report.filter.to, ...(report.filter.practiceId ? { practice: report.filter.practiceId } : {}) });
       return view(reply, 200, 'reporting/views/dashboard.njk', {
-        ...page, report, csvHref: `/reports/summary.csv?${csvQuery.toString()}`,
+        ...page, report, charts, showEvidence: hasRole(actor, ...evidence.EVIDENCE_READERS), csvHref: `/reports/summary.csv?${csvQuery.toString()}`,
         values: { practice: report.filter.practiceId ?? '', from: report.filter.from, to: report.filter.to },
         practiceItems: practiceItems(report.practices, report.filter.practiceId ?? ''),
       });
@@ -34,6 +49,29 @@ export const reportingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return view(reply, shown.status, 'reporting/views/dashboard.njk', { ...page, practiceItems: practiceItems(practices, query.practice ?? '') }, shown.errors);
     }
   });
+
+  for (const page of EVIDENCE_PAGES) {
+    app.get(page.path, { schema: { querystring: EvidenceQuery }, config: { policy: evidenceReaders } }, async (req, reply) => {
+      const actor = signedIn(req);
+      const query = req.query;
+      const common = { current: page.path, isLead: hasRole(actor, 'lead') };
+      try {
+        const report = await page.build(pool, actor, query, new Date(), ctx(req));
+        return view(reply, 200, page.template, {
+          ...common, report, figures: report.figures,
+          values: { practice: report.filter.practiceId ?? '', from: report.filter.from, to: report.filter.to, measure: report.measure.code },
+          practiceItems: practiceItems(report.practices, report.filter.practiceId ?? ''), measureItems: measureItems(report.measure.code),
+        });
+      } catch (error) {
+        const shown = asFieldErrors(error);
+        if (!shown) throw error;
+        const practices = await service.reportPractices(pool, actor);
+        return view(reply, shown.status, page.template, {
+          ...common, values: query, practiceItems: practiceItems(practices, query.practice ?? ''), measureItems: measureItems(query.measure ?? 'swemwbs'),
+        }, shown.errors);
+      }
+    });
+  }
 
   app.get('/reports/summary.csv', { schema: { querystring: ReportQuery }, config: { policy: readers } }, async (req, reply) => {
     const { requested: _requested, ...query } = req.query;

@@ -42,6 +42,7 @@ const ETHNIC_MAP = { codes: ETHNIC_CATEGORIES.map((c) => c.code), groups: ETHNIC
 export async function refreshReporting(db: Db, tenantId: string, at: Date, trigger: RefreshTrigger): Promise<RefreshResult> {
   const started = performance.now();
   const counts = await q.refreshReferralFacts(db, tenantId, ETHNIC_MAP);
+  counts.changedRows += await q.refreshOutcomeFacts(db, tenantId);
   const durationMs = Math.round(performance.now() - started);
   const result = { refreshedAt: at, ...counts, durationMs };
   await q.insertRefresh(db, tenantId, { ...result, trigger });

@@ -62,11 +62,26 @@ function determinedCells(cells: Record<string, number>, lines: readonly Line[], 
     };
     for (const line of lines) {
       const total = range.get(line.total)!;
-      // total = sum(members): each member lies within the total minus the others' range.
+      // total = sum(members): each member lies within the total minus the others' range. The
+      // members' sums are kept up to date as they narrow (infinite upper bounds counted apart),
+      // so a line costs one pass rather than one pass per member.
+      let lo = 0;
+      let hi = 0;
+      let unbounded = 0;
+      for (const o of line.members) {
+        const r = range.get(o)!;
+        lo += r.lo;
+        if (r.hi === Infinity) unbounded++; else hi += r.hi;
+      }
       for (const m of line.members) {
         if (!hidden.has(m)) continue;
-        const others = line.members.filter((o) => o !== m);
-        narrow(m, total.lo - sum(others, 'hi'), total.hi - sum(others, 'lo'));
+        const r = range.get(m)!;
+        const before = { lo: r.lo, hi: r.hi };
+        const othersUnbounded = unbounded - (r.hi === Infinity ? 1 : 0);
+        const othersHi = othersUnbounded > 0 ? Infinity : hi - (r.hi === Infinity ? 0 : r.hi);
+        narrow(m, total.lo - othersHi, total.hi - (lo - r.lo));
+        lo += r.lo - before.lo;
+        if (before.hi === Infinity && r.hi !== Infinity) { unbounded--; hi += r.hi; } else if (before.hi !== Infinity) hi += r.hi - before.hi;
       }
       if (hidden.has(line.total)) narrow(line.total, sum(line.members, 'lo'), sum(line.members, 'hi'));
     }

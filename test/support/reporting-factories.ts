@@ -26,7 +26,11 @@ export interface ReportedReferralOptions {
   receivedAt: string;
   /** Life-cycle moves after "received", in order; the last one is the referral's status. */
   transitions?: { to: string; at: string }[];
-  contacts?: { outcome: 'attempted' | 'made'; at: string; approach?: string | null }[];
+  contacts?: { outcome: 'attempted' | 'made'; at: string; approach?: string | null; mode?: string; minutes?: number }[];
+  /** The link worker the referral is allocated to. */
+  assignedTo?: string | null;
+  /** Outcome measures: SWEMWBS with its metric score, UCLA with its sum, ONS4 with its answers. */
+  outcomes?: { instrument: 'swemwbs' | 'ons4' | 'ucla3'; timepoint: 'baseline' | 'review' | 'discharge'; at: string; score?: number; answers?: Record<string, number> }[];
   discharge?: { reason: string; at: string };
   onward?: { kind: 'refer' | 'signpost'; status: string; attended?: boolean }[];
 }
@@ -44,10 +48,10 @@ export async function aReportedReferral(database: Database, tenantId: string, op
   const transitions = options.transitions ?? [];
   const status = transitions.at(-1)?.to ?? 'received';
   const referral = await pool.query<{ id: string }>(
-    `INSERT INTO referral (tenant_id, reference, person_id, source, practice_id, reasons, urgency, consent_to_refer, consent_to_share, status, received_at, status_changed_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, true, true, $8, $9, $10) RETURNING id`,
+    `INSERT INTO referral (tenant_id, reference, person_id, source, practice_id, reasons, urgency, consent_to_refer, consent_to_share, status, received_at, status_changed_at, assigned_to)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, true, true, $8, $9, $10, $11) RETURNING id`,
     [tenantId, aReference(), personId, options.source ?? 'gp', options.practiceId ?? null, options.reasons ?? ['loneliness'], options.urgency ?? 'routine',
-      status, options.receivedAt, transitions.at(-1)?.at ?? options.receivedAt]);
+      status, options.receivedAt, transitions.at(-1)?.at ?? options.receivedAt, options.assignedTo ?? null]);
   const referralId = referral.rows[0]!.id;
   let from: string | null = null;
   for (const t of [{ to: 'received', at: options.receivedAt }, ...transitions]) {
@@ -56,8 +60,15 @@ export async function aReportedReferral(database: Database, tenantId: string, op
     from = t.to;
   }
   for (const c of options.contacts ?? []) {
-    await pool.query(`INSERT INTO contact (tenant_id, referral_id, outcome, mode, approach, occurred_at) VALUES ($1, $2, $3, 'phone', $4, $5)`,
-      [tenantId, referralId, c.outcome, c.approach ?? null, c.at]);
+    await pool.query(`INSERT INTO contact (tenant_id, referral_id, outcome, mode, approach, occurred_at, minutes) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [tenantId, referralId, c.outcome, c.mode ?? 'phone', c.approach ?? null, c.at, c.minutes ?? null]);
+  }
+  for (const o of options.outcomes ?? []) {
+    await pool.query(
+      `INSERT INTO outcome_administration (tenant_id, referral_id, person_id, instrument, timepoint, completed_at, mode, raw_score, metric_score, answers)
+       VALUES ($1, $2, $3, $4, $5, $6, 'self_completed', $7, $8, $9)`,
+      [tenantId, referralId, personId, o.instrument, o.timepoint, o.at, o.instrument === 'ucla3' ? o.score : o.instrument === 'swemwbs' ? 20 : null,
+        o.instrument === 'swemwbs' ? o.score : null, JSON.stringify(o.answers ?? {})]);
   }
   if (options.discharge) {
     await pool.query(`INSERT INTO discharge (tenant_id, referral_id, reason, summary, document, discharged_at) VALUES ($1, $2, $3, 'Support ended.', '{}', $4)`,

@@ -25,5 +25,8 @@ export const access: AreaAccess = {
     // The home tenant's practice is not one of the other tenant's: refused as bad input there.
     { method: 'GET', url: '/reports/summary.csv', path: (w) => `/reports/summary.csv?practice=${w.home.practiceId}`, expect: onlyRoles(readers, { otherTenant: 400 }) },
     { method: 'POST', url: '/reports/refresh', expect: onlyRoles(['lead'], { ok: 303 }) },
+    // Outcomes, approaches, practice profiles and inequalities: leads and commissioners.
+    ...['/reports/outcomes', '/reports/approaches', '/reports/practices', '/reports/inequalities'].map((url) => (
+      { method: 'GET' as const, url, expect: onlyRoles(['lead', 'commissioner']) })),
   ],
 };
