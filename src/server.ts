@@ -20,6 +20,8 @@ import { dischargeRoutes } from './discharge/routes.ts';
 import { appointmentRoutes } from './appointments/routes.ts';
 import { outcomeRoutes } from './outcomes/routes.ts';
 import { reportingRoutes } from './reporting/routes.ts';
+import { setUpApiClientAuth } from './interop/clients/auth.ts';
+import { interopRoutes } from './interop/routes.ts';
 // Reminder scans and status-change notifications register their jobs at load (the worker imports this file).
 import './reminders/service.ts';
 import './reminders/directory.ts';
@@ -110,6 +112,7 @@ export async function buildApp({ config, database, logStream }: AppDependencies)
 
   recordRouteTable(app);
   setUpSessions(app);
+  setUpApiClientAuth(app);
   guardRoutes(app);
   await app.register(webRoutes(database));
   await app.register(identityRoutes);
@@ -125,6 +128,7 @@ export async function buildApp({ config, database, logStream }: AppDependencies)
   await app.register(appointmentRoutes);
   await app.register(outcomeRoutes);
   await app.register(reportingRoutes);
+  await app.register(interopRoutes);
   setUpJobWorker(app, config, database);
 
   return app;

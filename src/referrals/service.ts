@@ -388,6 +388,28 @@ export async function dischargeWithin(tx: Db, actor: Actor, referralId: string, 
   return { status: referral.status, version: referral.version };
 }
 
+/**
+ * The referrer's system withdraws a referral it sent (a FHIR Task cancelled), inside the caller's
+ * transaction. No user is signed in: the transition row names none and its reason names the
+ * system; the audit event carries the system's client id. Transition listeners are not called:
+ * they expect a user, and a withdrawal notifies no one.
+ */
+export async function withdrawReferralForSystem(tx: Db, tenantId: string, referralId: string, reason: string, system: { clientId: string; name: string }, context: RequestContext = {}) {
+  checkId(referralId, 'referral');
+  if (!reason.trim()) throw new InvalidInput([{ field: 'reason', message: 'Enter why the referral was withdrawn' }]);
+  const referral = await q.findReferral(tx, tenantId, referralId, { lock: true });
+  if (!referral) throw new NotFound('referral');
+  if (!canTransition(referral.status, 'withdrawn')) throw new RuleBroken(illegalTransitionMessage(referral.status, 'withdrawn'), 'status');
+  const why = `${reason.trim()} (withdrawn by ${system.name})`;
+  await q.setStatus(tx, tenantId, referral.id, 'withdrawn');
+  await q.insertTransition(tx, tenantId, { referralId: referral.id, from: referral.status, to: 'withdrawn', byUserId: null, reason: why });
+  await recordAudit(tx, {
+    actor: { userId: system.clientId, roles: [] }, tenantId, action: 'referral.transition', entityType: 'referral', entityId: referral.id,
+    personId: referral.personId, reason: `${referral.status} -> withdrawn: ${why}`, requestId: context.requestId,
+  });
+  return { status: 'withdrawn' as const };
+}
+
 /** Triage: the lead accepts the referral for the service. */
 export async function acceptReferral(pool: pg.Pool, actor: Actor, referralId: string, version?: number, context: RequestContext = {}) {
   requireLead(actor);
