@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { apiScopePolicy, publicAccess } from '../../identity/policy.ts';
+import { BearerTokenRequired } from '../../web/access.ts';
 import { DomainError, InvalidInput } from '../../web/errors.ts';
 import type { ApiClientActor } from '../clients/service.ts';
 import { tokenUrl } from '../clients/routes.ts';
@@ -93,6 +94,14 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
       total: found.total, self: link(page.offset), next: page.offset + page.count < found.total ? link(page.offset + page.count) : undefined,
     }));
   };
+
+  // A call without a live token is refused before its body is read or checked.
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.routeOptions.config?.policy?.kind === 'api-client' && !req.apiClient) {
+      reply.header('www-authenticate', 'Bearer realm="signpost", error="invalid_token"');
+      throw new BearerTokenRequired();
+    }
+  });
 
   app.setNotFoundHandler((req, reply) => send(reply, operationOutcome([{ code: 'not-supported', diagnostics: `Signpost does not serve ${req.method} ${req.url.split('?')[0]}. See ${base}/metadata for what it does.` }]), 404));
 
