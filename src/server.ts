@@ -22,6 +22,7 @@ import { outcomeRoutes } from './outcomes/routes.ts';
 import { reportingRoutes } from './reporting/routes.ts';
 import { setUpApiClientAuth } from './interop/clients/auth.ts';
 import { interopRoutes } from './interop/routes.ts';
+import { setUpOpenApi } from './interop/openapi.ts';
 // Reminder scans and status-change notifications register their jobs at load (the worker imports this file).
 import './reminders/service.ts';
 import './reminders/directory.ts';
@@ -110,6 +111,7 @@ export async function buildApp({ config, database, logStream }: AppDependencies)
   setUpPageLocals(app, config);
   setUpErrorPages(app);
 
+  await setUpOpenApi(app);
   recordRouteTable(app);
   setUpSessions(app);
   setUpApiClientAuth(app);

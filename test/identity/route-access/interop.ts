@@ -19,6 +19,8 @@ export const access: AreaAccess = {
     // An empty form: the name, scopes and key are missing.
     { method: 'POST', url: '/admin/api-clients', expect: onlyRoles(['admin'], { ok: 400 }) },
     { method: 'POST', url: '/admin/api-clients/:clientId/revoke', path: (w) => `/admin/api-clients/${w.ids.apiClient}/revoke`, expect: onlyRoles(['admin'], { ok: 303, otherTenant: 404 }) },
+    { method: 'GET', url: '/api/openapi.json', expect: everyone(200) },
+    { method: 'GET', url: '/docs', expect: everyone(200) },
     { method: 'GET', url: '/fhir/metadata', expect: everyone(200) },
     { method: 'POST', url: '/fhir', expect: systemsOnly },
     { method: 'POST', url: '/fhir/ServiceRequest', expect: systemsOnly },
