@@ -278,3 +278,19 @@ test('searches page with _count and next links; unknown parameters are refused',
   await assert.rejects(fhir.search({ resourceType: 'Task', searchParams: { _lastUpdated: 'yesterday' } }), (e: { response: { status: number } }) => e.response.status === 400);
   await assert.rejects(fhir.read({ resourceType: 'Encounter', id: 'x' }), (e: { response: { status: number; data: Resource } }) => e.response.status === 404 && e.response.data.resourceType === 'OperationOutcome');
 });
+
+test('directory services are HealthcareService and outcome measures Questionnaire, valid R4, for any system with the read scope', async () => {
+  const fhir = await gpClient(await aSystem(database, { scopes: 'system/HealthcareService.read system/Questionnaire.read' }), 'system/HealthcareService.read system/Questionnaire.read');
+  const service = await aProviderService(database, team.provider, { name: 'Riverside Walking Group', needs: ['physical-activity'] });
+  const found = valid(await fhir.search({ resourceType: 'HealthcareService', searchParams: { name: 'Riverside Walking' } }) as Resource);
+  const hs = found.entry.map((e: Resource) => e.resource).find((r: Resource) => r.id === service.id);
+  assert.equal(hs.name, 'Riverside Walking Group');
+  assert.equal(hs.active, true);
+  valid(await fhir.read({ resourceType: 'HealthcareService', id: service.id }) as Resource);
+  const measures = valid(await fhir.search({ resourceType: 'Questionnaire', searchParams: {} }) as Resource);
+  assert.deepEqual(measures.entry.map((e: Resource) => e.resource.id).sort(), ['ons4', 'swemwbs', 'ucla3']);
+  const swemwbs = valid(await fhir.read({ resourceType: 'Questionnaire', id: 'swemwbs' }) as Resource);
+  assert.equal(swemwbs.status, 'active');
+  assert.equal(swemwbs.item.length, 7);
+  await assert.rejects(fhir.read({ resourceType: 'Questionnaire', id: 'phq9' }), (e: { response: { status: number } }) => e.response.status === 404);
+});

@@ -50,13 +50,8 @@ export const RESOURCES: ResourceCapability[] = [
   },
   {
     type: 'HealthcareService', interactions: ['read', 'search-type'],
-    documentation: 'Services in the directory of local services (shared, not tenant data).',
+    documentation: 'Services in the directory of local services (shared, not tenant data). Where each is delivered is in location[].display.',
     search: [{ name: 'name', type: 'string', documentation: 'Words in the name or description' }],
-  },
-  {
-    type: 'Location', interactions: ['read', 'search-type'],
-    documentation: 'Where directory services are delivered.',
-    search: [],
   },
   {
     type: 'Questionnaire', interactions: ['read', 'search-type'],

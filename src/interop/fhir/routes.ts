@@ -8,6 +8,7 @@ import type { ApiClientActor } from '../clients/service.ts';
 import { tokenUrl } from '../clients/routes.ts';
 import { capabilityStatement } from './capability.ts';
 import { FhirInputError, operationOutcome, searchset, type Json } from './mapping.ts';
+import * as reference from './reference-data.ts';
 import * as fhir from './service.ts';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
@@ -236,4 +237,34 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { summary: 'Read a discharge summary (PDF attached)', tags: ['FHIR'], params: IdParams, response: { 200: resourceSchema('DocumentReference'), ...errors } },
     config: needs('system/DocumentReference.read'),
   }, async (req, reply) => send(reply, await fhir.readDocument(pool, client(req), req.params.id, { requestId: req.id })));
+
+  // Shared reference data: the directory and the outcome measures
+  app.get('/HealthcareService', {
+    schema: { summary: 'Search directory services', tags: ['FHIR'], querystring: Type.Object({ ...Paging, name: Type.Optional(Type.String({ maxLength: 200, description: 'Words in the name or description' })) }, { additionalProperties: true }), response: { 200: resourceSchema('Bundle'), ...errors } },
+    config: needs('system/HealthcareService.read'),
+  }, async (req, reply) => {
+    const query = req.query as Record<string, unknown>;
+    checkParams(query, ['name']);
+    const page = pageOf(query);
+    const found = await reference.searchHealthcareServices(pool, { name: query.name === undefined ? undefined : String(query.name) }, page);
+    return sendPage(req, reply, found, page);
+  });
+  app.get('/HealthcareService/:id', {
+    schema: { summary: 'Read a directory service', tags: ['FHIR'], params: IdParams, response: { 200: resourceSchema('HealthcareService'), ...errors } },
+    config: needs('system/HealthcareService.read'),
+  }, async (req, reply) => send(reply, await reference.readHealthcareService(pool, req.params.id)));
+
+  app.get('/Questionnaire', {
+    schema: { summary: 'The outcome measures Signpost records', tags: ['FHIR'], querystring: Type.Object(Paging, { additionalProperties: true }), response: { 200: resourceSchema('Bundle'), ...errors } },
+    config: needs('system/Questionnaire.read'),
+  }, async (req, reply) => {
+    const query = req.query as Record<string, unknown>;
+    checkParams(query, []);
+    const page = pageOf(query);
+    return sendPage(req, reply, reference.searchQuestionnaires(page), page);
+  });
+  app.get('/Questionnaire/:id', {
+    schema: { summary: 'Read an outcome measure (swemwbs, ons4, ucla3)', tags: ['FHIR'], params: IdParams, response: { 200: resourceSchema('Questionnaire'), ...errors } },
+    config: needs('system/Questionnaire.read'),
+  }, async (req, reply) => send(reply, reference.readQuestionnaire(req.params.id)));
 };

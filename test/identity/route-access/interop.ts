@@ -34,5 +34,9 @@ export const access: AreaAccess = {
     { method: 'GET', url: '/fhir/Patient/:id', path: (w) => `/fhir/Patient/${w.ids.apiClient}`, expect: systemsOnly },
     { method: 'GET', url: '/fhir/DocumentReference', expect: systemsOnly },
     { method: 'GET', url: '/fhir/DocumentReference/:id', path: (w) => `/fhir/DocumentReference/${w.ids.apiClient}`, expect: systemsOnly },
+    { method: 'GET', url: '/fhir/HealthcareService', expect: systemsOnly },
+    { method: 'GET', url: '/fhir/HealthcareService/:id', path: (w) => `/fhir/HealthcareService/${w.ids.apiClient}`, expect: systemsOnly },
+    { method: 'GET', url: '/fhir/Questionnaire', expect: systemsOnly },
+    { method: 'GET', url: '/fhir/Questionnaire/:id', path: () => '/fhir/Questionnaire/swemwbs', expect: systemsOnly },
   ],
 };
