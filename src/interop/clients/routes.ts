@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
+import type { FastifyError, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { Actor } from '../../identity/actor.ts';
 import { publicAccess, rolePolicy } from '../../identity/policy.ts';
@@ -35,27 +35,41 @@ export function tokenUrl(baseUrl: string): string {
 export const apiClientRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const pool = app.database.pool;
 
-  app.post('/oauth/token', {
-    schema: {
-      summary: 'Exchange a signed JWT assertion for a bearer token (SMART backend services)',
-      tags: ['Authentication'],
-      consumes: ['application/x-www-form-urlencoded'],
-      body: TokenForm,
-      response: { 200: TokenAnswer, 400: OAuthProblem, 401: OAuthProblem },
-    },
-    config: {
-      policy: publicAccess, csrf: false,
-      // Per system (the client id the assertion claims), once the form is parsed.
-      rateLimit: { max: 30, timeWindow: '1 minute', hook: 'preHandler', keyGenerator: (req) => clients.claimedClientId((req.body as { client_assertion?: unknown } | undefined)?.client_assertion) ?? req.ip },
-    },
-  }, async (req, reply) => {
-    reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-    try {
-      return await clients.issueToken(pool, req.body, tokenUrl(app.config.baseUrl), { requestId: req.id });
-    } catch (error) {
-      if (!(error instanceof clients.OAuthError)) throw error;
-      return reply.code(error.status).send({ error: error.error, error_description: error.description });
-    }
+  // The token endpoint answers every refusal, including a malformed form or too many requests,
+  // as OAuth JSON: its callers are systems, never a browser.
+  await app.register(async (oauth) => {
+    oauth.setErrorHandler((err: FastifyError, req, reply) => {
+      const status = err.statusCode ?? 500;
+      if (status >= 500) {
+        req.log.error({ err }, 'unexpected error');
+        return reply.code(500).send({ error: 'server_error', error_description: `Something went wrong. Reference: ${req.id}` });
+      }
+      return reply.code(status).send(status === 429
+        ? { error: 'temporarily_unavailable', error_description: 'Too many token requests from this system. Wait a minute and try again.' }
+        : { error: 'invalid_request', error_description: 'The request could not be read: send a form (application/x-www-form-urlencoded) with grant_type, client_assertion_type, client_assertion and scope.' });
+    });
+    oauth.post('/oauth/token', {
+      schema: {
+        summary: 'Exchange a signed JWT assertion for a bearer token (SMART backend services)',
+        tags: ['Authentication'],
+        consumes: ['application/x-www-form-urlencoded'],
+        body: TokenForm,
+        response: { 200: TokenAnswer, 400: OAuthProblem, 401: OAuthProblem, 429: OAuthProblem },
+      },
+      config: {
+        policy: publicAccess, csrf: false,
+        // Per system (the client id the assertion claims), once the form is parsed.
+        rateLimit: { max: 30, timeWindow: '1 minute', hook: 'preHandler', keyGenerator: (req) => clients.claimedClientId((req.body as { client_assertion?: unknown } | undefined)?.client_assertion) ?? req.ip },
+      },
+    }, async (req, reply) => {
+      reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+      try {
+        return await clients.issueToken(pool, req.body as clients.TokenRequest, tokenUrl(app.config.baseUrl), { requestId: req.id });
+      } catch (error) {
+        if (!(error instanceof clients.OAuthError)) throw error;
+        return reply.code(error.status).send({ error: error.error, error_description: error.description });
+      }
+    });
   });
 
   async function showClients(reply: FastifyReply, actor: Actor, status = 200, values: Record<string, string> = {}, errors: { field: string; message: string }[] = [], created?: string) {
