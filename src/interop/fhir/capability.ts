@@ -72,7 +72,6 @@ export function capabilityStatement(baseUrl: string, tokenUrl: string, software:
     implementation: { description: 'Signpost social prescribing', url: `${baseUrl}/fhir` },
     fhirVersion: '4.0.1',
     format: ['application/fhir+json', 'application/json'],
-    instantiates: ['http://hl7.org/fhir/us/sdoh-clinicalcare/CapabilityStatement/SDOHCC-CoordinationPlatform'],
     rest: [{
       mode: 'server',
       documentation: `${PAGING} Errors are OperationOutcome resources.`,
