@@ -21,6 +21,9 @@ import { appointmentRoutes } from './appointments/routes.ts';
 import { outcomeRoutes } from './outcomes/routes.ts';
 import { reportingRoutes } from './reporting/routes.ts';
 import { researchRoutes } from './reporting/research/routes.ts';
+import { setUpApiClientAuth } from './interop/clients/auth.ts';
+import { interopRoutes } from './interop/routes.ts';
+import { setUpOpenApi } from './interop/openapi.ts';
 // Reminder scans and status-change notifications register their jobs at load (the worker imports this file).
 import './reminders/service.ts';
 import './reminders/directory.ts';
@@ -110,8 +113,10 @@ export async function buildApp({ config, database, logStream }: AppDependencies)
   setUpPageLocals(app, config);
   setUpErrorPages(app);
 
+  await setUpOpenApi(app);
   recordRouteTable(app);
   setUpSessions(app);
+  setUpApiClientAuth(app);
   guardRoutes(app);
   await app.register(webRoutes(database));
   await app.register(identityRoutes);
@@ -128,6 +133,7 @@ export async function buildApp({ config, database, logStream }: AppDependencies)
   await app.register(outcomeRoutes);
   await app.register(reportingRoutes);
   await app.register(researchRoutes);
+  await app.register(interopRoutes);
   setUpJobWorker(app, config, database);
 
   return app;

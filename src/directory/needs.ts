@@ -1,3 +1,5 @@
+import { SNOMED } from '../interop/snomed.ts';
+
 /** A service type of the LGA (esd) Service list: its numeric identifier and its label there. */
 export interface LgaServiceType {
   code: string;
@@ -40,7 +42,7 @@ export const NEEDS: readonly Need[] = [
   },
   {
     code: 'physical-activity', label: 'Physical activity', publicLabel: 'Getting more active',
-    snomed: { code: '390893007', display: 'Referral to physical activity program' },
+    snomed: SNOMED.referralToPhysicalActivityProgram,
     lga: [{ code: '885', label: 'Sports development' }],
   },
   {

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { covers } from '../interop/clients/scopes.ts';
 import { hasRole, type Actor, type Role } from './actor.ts';
 
 /**
@@ -7,7 +8,9 @@ import { hasRole, type Actor, type Role } from './actor.ts';
  */
 export type Policy =
   | { kind: 'public'; name: string }
-  | { kind: 'signed-in'; name: string; roles: readonly Role[] | 'any'; check?: (actor: Actor, req: FastifyRequest) => boolean };
+  | { kind: 'signed-in'; name: string; roles: readonly Role[] | 'any'; check?: (actor: Actor, req: FastifyRequest) => boolean }
+  /** A system with a bearer token (SMART backend services) whose scopes cover `scope`. */
+  | { kind: 'api-client'; name: string; scope: string };
 
 export const publicAccess: Policy = { kind: 'public', name: 'public' };
 
@@ -17,10 +20,18 @@ export function rolePolicy(name: string, ...roles: Role[]): Policy {
   return { kind: 'signed-in', name, roles };
 }
 
+export function apiScopePolicy(scope: string): Policy {
+  return { kind: 'api-client', name: scope, scope };
+}
+
 export type PolicyDecision = 'allow' | 'sign-in' | 'forbidden';
 
 export function decide(policy: Policy, actor: Actor | undefined, req: FastifyRequest): PolicyDecision {
   if (policy.kind === 'public') return 'allow';
+  if (policy.kind === 'api-client') {
+    if (!req.apiClient) return 'sign-in';
+    return covers(req.apiClient.scopes, policy.scope) ? 'allow' : 'forbidden';
+  }
   if (!actor) return 'sign-in';
   if (policy.roles !== 'any' && !hasRole(actor, ...policy.roles)) return 'forbidden';
   if (policy.check && !policy.check(actor, req)) return 'forbidden';

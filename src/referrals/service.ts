@@ -94,6 +94,18 @@ export async function checkForExistingRecords(pool: pg.Pool, actor: Actor, perso
   return { duplicates, mismatch: undefined };
 }
 
+/**
+ * Whose record a referral from a GP system joins. The NHS number comes from the GP record, so a
+ * live record with that number and the same name and date of birth is the person; the same number
+ * with another name or date of birth is held for a lead to match, as on the staff form.
+ */
+export async function personChoiceForSystem(tx: Db, tenantId: string, person: Pick<PersonInput, 'nhsNumber' | 'givenName' | 'familyName' | 'dateOfBirth'>): Promise<IntakeInput['personChoice']> {
+  if (!person.nhsNumber) return 'new';
+  const sameNumber = (await q.findDuplicates(tx, tenantId, person, NAME_SIMILARITY_THRESHOLD)).find((d) => d.matchedOn === 'nhs_number');
+  if (!sameNumber) return 'new';
+  return identityDifferences(person, sameNumber).length ? 'unmatched' : sameNumber.id;
+}
+
 export async function getPerson(pool: pg.Pool, actor: Actor, personId: string, context: RequestContext = {}) {
   requireStaff(actor);
   checkId(personId, 'person');
@@ -450,6 +462,28 @@ export async function dischargeWithin(tx: Db, actor: Actor, referralId: string, 
   const referral = await lockReferral(tx, actor, referralId, undefined);
   await applyTransition(tx, actor, referral, 'discharged', reason, {}, context);
   return { status: referral.status, version: referral.version };
+}
+
+/**
+ * The referrer's system withdraws a referral it sent (a FHIR Task cancelled), inside the caller's
+ * transaction. No user is signed in: the transition row names none and its reason names the
+ * system; the audit event carries the system's client id. Transition listeners are not called:
+ * they expect a user, and a withdrawal notifies no one.
+ */
+export async function withdrawReferralForSystem(tx: Db, tenantId: string, referralId: string, reason: string, system: { clientId: string; name: string }, context: RequestContext = {}) {
+  checkId(referralId, 'referral');
+  if (!reason.trim()) throw new InvalidInput([{ field: 'reason', message: 'Enter why the referral was withdrawn' }]);
+  const referral = await q.findReferral(tx, tenantId, referralId, { lock: true });
+  if (!referral) throw new NotFound('referral');
+  if (!canTransition(referral.status, 'withdrawn')) throw new RuleBroken(illegalTransitionMessage(referral.status, 'withdrawn'), 'status');
+  const why = `${reason.trim()} (withdrawn by ${system.name})`;
+  await q.setStatus(tx, tenantId, referral.id, 'withdrawn');
+  await q.insertTransition(tx, tenantId, { referralId: referral.id, from: referral.status, to: 'withdrawn', byUserId: null, reason: why });
+  await recordAudit(tx, {
+    actor: { userId: system.clientId, roles: [] }, tenantId, action: 'referral.transition', entityType: 'referral', entityId: referral.id,
+    personId: referral.personId, reason: `${referral.status} -> withdrawn: ${why}`, requestId: context.requestId,
+  });
+  return { status: 'withdrawn' as const };
 }
 
 /** Triage: the lead accepts the referral for the service. */

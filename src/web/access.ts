@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../identity/actor.ts';
 import { decide, type Policy } from '../identity/policy.ts';
+import type { ApiClientActor } from '../interop/clients/service.ts';
 import { Forbidden } from './errors.ts';
 
 declare module 'fastify' {
@@ -12,6 +13,16 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     actor?: Actor;
+    /** A system calling with a bearer token (src/interop/clients/auth.ts). */
+    apiClient?: ApiClientActor;
+  }
+}
+
+/** A machine route called without a live bearer token; answered 401 with WWW-Authenticate. */
+export class BearerTokenRequired extends Error {
+  readonly statusCode = 401;
+  constructor() {
+    super('Send a bearer token from POST /oauth/token in the Authorization header. The token may have expired or the system been revoked.');
   }
 }
 
@@ -49,6 +60,10 @@ export function guardRoutes(app: FastifyInstance): void {
     const decision = decide(policy, req.actor, req);
     if (decision === 'allow') return;
     if (decision === 'forbidden') throw new Forbidden();
+    if (policy.kind === 'api-client') {
+      reply.header('www-authenticate', 'Bearer realm="signpost", error="invalid_token"');
+      throw new BearerTokenRequired();
+    }
     if (wantsJson(req)) {
       return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'Sign in to use this.' });
     }
