@@ -5,12 +5,14 @@ import { migrateCommand, seedCommand, serveCommand } from './cli/core-commands.t
 import { auditVerifyCommand, tenantAddCommand, userAddCommand } from './identity/commands.ts';
 import { jobsCommand, workerCommand } from './jobs/commands.ts';
 import { directoryCommands } from './directory/commands.ts';
+import { citusDistributeCommand } from './db/commands.ts';
 
 /** Every `signpost` command; areas add theirs here. */
 const commands: Command[] = [serveCommand, migrateCommand, seedCommand];
 commands.push(tenantAddCommand, userAddCommand, auditVerifyCommand);
 commands.push(workerCommand, jobsCommand);
 commands.push(...directoryCommands);
+commands.push(citusDistributeCommand);
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;
