@@ -51,7 +51,7 @@ export TEST_CITUS_DEMO_URL=postgres://postgres@127.0.0.1:5433/signpost_citus_dem
   node bin/signpost.mjs migrate
   node bin/signpost.mjs citus distribute --shards 8
   node bin/signpost.mjs citus distribute   # a second run finds nothing to do
-  node bin/signpost.mjs seed | head -1
+  node bin/signpost.mjs seed | sed -n 1p
 )
 
 echo "=== test database ==="

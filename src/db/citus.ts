@@ -39,7 +39,7 @@ export interface DistributionPlan {
   steps: DistributionStep[];
   /** Tables already placed as planned, left alone. */
   alreadyPlaced: q.CitusTable[];
-  /** Run every time: lets SET LOCAL app.tenant_id reach the workers (src/db/transaction.ts). */
+  /** Run every time: lets SET LOCAL app.tenant_id reach the workers (src/db/transaction.ts), and more. */
   settings: string[];
 }
 
@@ -127,7 +127,13 @@ export async function planDistribution(db: Db, options: { shardCount?: number } 
   return {
     steps,
     alreadyPlaced: placed.filter((t) => !pending(t.name)),
-    settings: [`ALTER DATABASE ${quoteIdent(database)} SET citus.propagate_set_commands = 'local';`],
+    settings: [
+      `ALTER DATABASE ${quoteIdent(database)} SET citus.propagate_set_commands = 'local';`,
+      // A transaction that reads many shards over parallel connections may not then write a reference
+      // table (the directory, on import); one connection per node allows both, and routed queries
+      // (nearly all of Signpost's) use one connection anyway.
+      `ALTER DATABASE ${quoteIdent(database)} SET citus.multi_shard_modify_mode = 'sequential';`,
+    ],
   };
 }
 

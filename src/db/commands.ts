@@ -32,8 +32,9 @@ export const citusDistributeCommand: Command = {
         return 0;
       }
       await applyDistribution(database.pool, plan, (line) => console.log(line));
-      console.log(plan.steps.length
-        ? `Placed ${plan.steps.length} table(s); ${plan.alreadyPlaced.length} were already placed.`
+      const placed = plan.steps.filter((step) => !step.action.endsWith('foreign key')).length;
+      console.log(placed
+        ? `Placed ${placed} table(s); ${plan.alreadyPlaced.length} were already placed.`
         : `Nothing to do: all ${plan.alreadyPlaced.length} tables are already placed.`);
       return 0;
     } catch (error) {

@@ -122,3 +122,18 @@ export async function currentDatabaseName(db: Db): Promise<string> {
   const { rows } = await db.query<{ name: string }>('SELECT current_database() AS name');
   return rows[0]!.name;
 }
+
+/**
+ * How far a streaming replica's data is behind its primary, in seconds: 0 when it has replayed all
+ * it has received (an idle primary sends nothing, so the last replay time alone would look stale),
+ * null when the server is not a replica at all.
+ */
+export async function replicaLagSeconds(db: Db): Promise<number | null> {
+  const { rows } = await db.query<{ lag: number | null }>(
+    `SELECT CASE
+              WHEN NOT pg_is_in_recovery() THEN NULL
+              WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+              ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0)
+            END::float8 AS lag`);
+  return rows[0]!.lag;
+}
