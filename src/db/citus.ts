@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Db } from './database.ts';
-import { withTransaction } from './transaction.ts';
+import { APP_ROLE, withTransaction } from './transaction.ts';
 import * as q from './queries.ts';
 
 /**
@@ -133,6 +133,9 @@ export async function planDistribution(db: Db, options: { shardCount?: number } 
       // table (the directory, on import); one connection per node allows both, and routed queries
       // (nearly all of Signpost's) use one connection anyway.
       `ALTER DATABASE ${quoteIdent(database)} SET citus.multi_shard_modify_mode = 'sequential';`,
+      // Citus opens connections to the workers as the current role, which is the app role after
+      // SET LOCAL ROLE: it must be allowed to log in there (authenticated as pg_hba.conf says).
+      `ALTER ROLE ${APP_ROLE} LOGIN;`,
     ],
   };
 }

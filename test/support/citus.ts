@@ -1,6 +1,7 @@
-// Databases on a local Citus cluster (scripts/citus-test.sh starts one): each test file gets its own
-// database on the coordinator and every worker, copied on the coordinator from the migrated
-// PostgreSQL template, then given the citus extension, its nodes, and `signpost citus distribute`.
+// Databases on a local Citus cluster (scripts/citus-test.sh starts one): a database on the
+// coordinator and every worker, copied on the coordinator from the migrated PostgreSQL template,
+// then given the citus extension, its nodes, and `signpost citus distribute`. Also used by
+// bench/scale.ts.
 import pg from 'pg';
 import { applyDistribution, planDistribution } from '../../src/db/citus.ts';
 
@@ -34,17 +35,18 @@ async function workerUrls(coordinatorUrl: string): Promise<string[]> {
 }
 
 /**
- * Creates `name` on every node from `template` (a migrated database on the coordinator), then
- * distributes it. Returns the connection string of the new database on the coordinator.
+ * Creates `name` on every node (on the coordinator from `template` when given, e.g. a migrated
+ * database), with the citus extension and the nodes registered, and distributes it when it has
+ * tables. Returns the connection string of the new database on the coordinator.
  */
-export async function createCitusDatabase(coordinatorUrl: string, name: string, template: string, shardCount?: number): Promise<string> {
+export async function createCitusDatabase(coordinatorUrl: string, name: string, template?: string, shardCount?: number): Promise<string> {
   const workers = await workerUrls(coordinatorUrl);
   const coordinator = new URL(coordinatorUrl);
   for (const worker of workers) {
     await onServer(worker, (client) => client.query(`CREATE DATABASE ${name}`));
     await onServer(withDatabaseName(worker, name), (client) => client.query('CREATE EXTENSION citus'));
   }
-  await onServer(coordinatorUrl, (client) => client.query(`CREATE DATABASE ${name} TEMPLATE ${template}`));
+  await onServer(coordinatorUrl, (client) => client.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`));
   const url = withDatabaseName(coordinatorUrl, name);
   await onServer(url, async (client) => {
     await client.query('CREATE EXTENSION citus');
@@ -54,13 +56,18 @@ export async function createCitusDatabase(coordinatorUrl: string, name: string, 
       await client.query('SELECT citus_add_node($1, $2)', [node.hostname, Number(node.port)]);
     }
   });
+  if (template) await distributeDatabase(url, shardCount);
+  return url;
+}
+
+/** What `signpost citus distribute` does, for a database named by its URL. */
+export async function distributeDatabase(url: string, shardCount?: number): Promise<void> {
   const pool = new pg.Pool({ connectionString: url, max: 1 });
   try {
     await applyDistribution(pool, await planDistribution(pool, { shardCount }));
   } finally {
     await pool.end();
   }
-  return url;
 }
 
 export async function dropCitusDatabase(coordinatorUrl: string, name: string): Promise<void> {
