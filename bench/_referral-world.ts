@@ -98,7 +98,7 @@ export async function cookieFor(app: FastifyInstance, db: Database, actor: Actor
  * Loads the world at `factor`, then measures the bare route, the caseload page and the intake POST
  * under load and prints a line for each. `prepare` runs after migrating (Citus distributes there).
  */
-export async function runReferralBench(backend: string, db: Database, factor: number, options: { prepare?: (db: Database) => Promise<void> } = {}): Promise<Run[]> {
+export async function runReferralBench(backend: string, db: Database, factor: number, options: { prepare?: (db: Database) => Promise<void>; intakeCount?: number } = {}): Promise<Run[]> {
   console.log(`\n${backend}: migrating and loading (scale ${factor})`);
   await migrate(db.pool);
   await options.prepare?.(db);
@@ -117,7 +117,7 @@ export async function runReferralBench(backend: string, db: Database, factor: nu
     const csrfCookie = (form.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).join('; ');
     const token = decodeURIComponent(/name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!);
     const drafts: string[] = [];
-    const intakeCount = backend === 'PGlite' ? 600 : 3000;
+    const intakeCount = options.intakeCount ?? (backend === 'PGlite' ? 600 : 3000);
     const numbers = testRangeNhsNumbers(700_000);
     for (let i = 0; i < intakeCount; i++) {
       const born = new Date(Date.UTC(1930, 0, 1) + i * 86_400_000).toISOString().slice(0, 10).split('-');

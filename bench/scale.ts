@@ -28,6 +28,8 @@ const citusUrl = process.env.CITUS_URL ?? 'postgres://postgres@127.0.0.1:5433/po
 const primaryUrl = process.env.REPLICA_PRIMARY_URL ?? 'postgres://postgres@127.0.0.1:5440/signpost';
 const standbyUrl = process.env.REPLICA_STANDBY_URL ?? 'postgres://postgres@127.0.0.1:5441/signpost';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+// Intake POSTs per backend (each makes a referral, so a run cannot repeat one).
+const INTAKES = Number(process.env.BENCH_INTAKES ?? 500);
 const summary: string[] = [];
 
 async function reachable(url: string): Promise<boolean> {
@@ -67,7 +69,7 @@ if (await reachable(citusUrl)) {
   const single = openPostgres(withName(serverUrl, name), 20);
   let singleRuns: Run[] = [];
   try {
-    singleRuns = await runReferralBench('PostgreSQL', single, scale);
+    singleRuns = await runReferralBench('PostgreSQL', single, scale, { intakeCount: INTAKES });
   } finally {
     await single.close();
     await admin(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -78,6 +80,7 @@ if (await reachable(citusUrl)) {
     const citusRuns = await runReferralBench('Citus', citus, scale, {
       // Distributed after migrating and before loading, as an operator would with an empty database.
       prepare: async () => distributeDatabase(citusDb),
+      intakeCount: INTAKES,
     });
     for (let i = 0; i < citusRuns.length; i++) compare(`referrals: ${citusRuns[i]!.label.slice(0, 24)}`, singleRuns[i]!, citusRuns[i]!, 'Citus (3 nodes)', 'one PostgreSQL');
   } finally {
