@@ -11,6 +11,10 @@ export interface Config {
   /** A PostgreSQL server; when unset Signpost runs on embedded PGlite under `pgliteDir`. */
   databaseUrl: string | undefined;
   pgliteDir: string;
+  /** A streaming replica of DATABASE_URL for read-only work (DATABASE_READ_URL); unset sends everything to the primary. */
+  databaseReadUrl: string | undefined;
+  /** A replica further behind than this is skipped in favour of the primary (REPLICA_MAX_LAG_SECONDS, default 10). */
+  replicaMaxLagSeconds: number;
   /** Seed the fictional demo service into an empty database. */
   demo: boolean;
   sessionSecret: string;
@@ -188,11 +192,21 @@ function readTrustProxy(env: Env): string[] {
   });
 }
 
+function readReplicaLag(env: Env): number {
+  const raw = env.REPLICA_MAX_LAG_SECONDS || '10';
+  if (!/^\d{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > 3600) {
+    throw new ConfigError('REPLICA_MAX_LAG_SECONDS', `must be a whole number of seconds from 1 to 3600 (got "${raw}")`);
+  }
+  return Number(raw);
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = readPort(env);
   const host = env.HOST || '127.0.0.1';
   const databaseUrl = readUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
   const pgliteDir = path.resolve(env.PGLITE_DIR || './data');
+  const databaseReadUrl = readUrl(env, 'DATABASE_READ_URL', ['postgres:', 'postgresql:']);
+  if (databaseReadUrl && !databaseUrl) throw new ConfigError('DATABASE_READ_URL', 'needs DATABASE_URL: a read replica is of a PostgreSQL server, not of the embedded database');
   const demo = readBoolean(env, 'SIGNPOST_DEMO', true);
   const baseUrl = readUrl(env, 'BASE_URL', ['http:', 'https:']) ?? `http://${host}:${port}`;
   const logLevel = env.LOG_LEVEL || 'info';
@@ -211,6 +225,8 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     databaseUrl,
     pgliteDir,
+    databaseReadUrl,
+    replicaMaxLagSeconds: readReplicaLag(env),
     demo,
     sessionSecret: readSessionSecret(env, demo, pgliteDir),
     baseUrl,

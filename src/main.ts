@@ -9,6 +9,7 @@ import { directoryCommands } from './directory/commands.ts';
 import { BackupRefused } from './operations/backup.ts';
 import { backupCommand, restoreCommand } from './operations/commands.ts';
 import { exportResearchCommand } from './reporting/research/commands.ts';
+import { citusDistributeCommand } from './db/commands.ts';
 
 /** Every `signpost` command; areas add theirs here. */
 const commands: Command[] = [serveCommand, migrateCommand, seedCommand];
@@ -17,6 +18,7 @@ commands.push(workerCommand, jobsCommand);
 commands.push(...directoryCommands);
 commands.push(backupCommand, restoreCommand);
 commands.push(exportResearchCommand);
+commands.push(citusDistributeCommand);
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;

@@ -61,3 +61,12 @@ test('a PostgreSQL URL and https base URL are accepted', () => {
   assert.equal(config.port, 8080);
   assert.equal(config.demo, false);
 });
+
+test('a read replica needs a primary server, and its lag bound is whole seconds', () => {
+  const base = { SIGNPOST_DEMO: 'false', SESSION_SECRET: 'x'.repeat(32) };
+  assert.throws(() => loadConfig({ ...base, DATABASE_READ_URL: 'postgres://replica/signpost' }), /DATABASE_READ_URL needs DATABASE_URL/);
+  const config = loadConfig({ ...base, DATABASE_URL: 'postgres://primary/signpost', DATABASE_READ_URL: 'postgres://replica/signpost' });
+  assert.equal(config.databaseReadUrl, 'postgres://replica/signpost');
+  assert.equal(config.replicaMaxLagSeconds, 10);
+  assert.throws(() => loadConfig({ ...base, REPLICA_MAX_LAG_SECONDS: '0.5' }), /REPLICA_MAX_LAG_SECONDS must be a whole number/);
+});

@@ -7,6 +7,7 @@ import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import pg from 'pg';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
+import { readReplica, type ReadReplica } from './replica.ts';
 
 /** Anything SQL can be sent to: the pool, or a client inside a transaction. */
 export interface Db {
@@ -19,6 +20,13 @@ export type Backend = 'pglite' | 'postgres';
 export interface Database {
   backend: Backend;
   pool: pg.Pool;
+  /**
+   * For read-only work that may be a few seconds stale (public directory, ORUK API): the read
+   * replica when DATABASE_READ_URL is set and it is healthy, otherwise the same as `pool`.
+   */
+  reads: pg.Pool;
+  /** Set only when a read replica is configured (for /health/ready). */
+  replica?: ReadReplica;
   /** Set only on the embedded backend (for LISTEN, dumps and clean shutdown). */
   pglite?: PGlite;
   close(): Promise<void>;
@@ -42,6 +50,7 @@ export function pgliteDatabase(pglite: PGlite, lock?: DataDirLock): Database {
   return {
     backend: 'pglite',
     pool,
+    reads: pool,
     pglite,
     async close() {
       try {
@@ -82,12 +91,29 @@ export function openPostgres(connectionString: string, max = 10): Database {
   return {
     backend: 'postgres',
     pool,
+    reads: pool,
     async close() {
       await pool.end();
     },
   };
 }
 
-export async function openDatabase(options: { databaseUrl?: string; pgliteDir: string }): Promise<Database> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl) : openPglite(options.pgliteDir);
+/** Adds a read replica to a server database: `reads` then follows the replica's health. */
+export function withReadReplica(database: Database, readUrl: string, maxLagSeconds: number): Database {
+  const replica = readReplica(database.pool, readUrl, { maxLagSeconds });
+  return {
+    ...database,
+    reads: replica.reads,
+    replica,
+    async close() {
+      await replica.close();
+      await database.close();
+    },
+  };
+}
+
+export async function openDatabase(options: { databaseUrl?: string; pgliteDir: string; databaseReadUrl?: string; replicaMaxLagSeconds?: number }): Promise<Database> {
+  if (!options.databaseUrl) return openPglite(options.pgliteDir);
+  const database = openPostgres(options.databaseUrl);
+  return options.databaseReadUrl ? withReadReplica(database, options.databaseReadUrl, options.replicaMaxLagSeconds ?? 10) : database;
 }

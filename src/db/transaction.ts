@@ -20,15 +20,48 @@ export async function withTransaction<T>(pool: pg.Pool, work: (tx: Db) => Promis
   }
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const HEX = /^[0-9a-f]*$/i;
+
+/** A value bound for `SET LOCAL`; thrown before any SQL is sent when it is not of the expected shape. */
+export class UnsafeSettingValue extends Error {}
+
+/**
+ * `SET LOCAL app.tenant_id = '<uuid>'`, or `''` for no tenant (then no tenant row matches).
+ * SET LOCAL rather than set_config(): Citus passes SET LOCAL to its workers (with
+ * citus.propagate_set_commands = 'local', which `signpost citus distribute` sets on the database),
+ * so row-level security holds on every shard; set_config() never leaves the coordinator. SET takes
+ * no bind parameter, so the value is checked to be a UUID before it is written into the statement.
+ */
+export function tenantSetting(tenantId: string | null): string {
+  if (tenantId !== null && !UUID.test(tenantId)) throw new UnsafeSettingValue('A tenant id must be a UUID');
+  return `SET LOCAL app.tenant_id = '${tenantId ?? ''}'`;
+}
+
+/** Confines the rest of this transaction to one tenant (or to none). */
+export async function setTenant(tx: Db, tenantId: string | null): Promise<void> {
+  await tx.query(tenantSetting(tenantId));
+}
+
+/**
+ * Sets a transaction-local setting holding a hex digest (a token hash), the same way as the tenant
+ * so it reaches Citus workers; anything but hex digits is refused before it reaches SQL.
+ */
+export async function setDigestSetting(tx: Db, name: 'app.outcome_link_hash', digest: string): Promise<void> {
+  if (!HEX.test(digest)) throw new UnsafeSettingValue(`${name} must be hex digits`);
+  await tx.query(`SET LOCAL ${name} = '${digest}'`);
+}
+
 /**
  * Runs `work` as the application role with `app.tenant_id` set for this transaction only, so
  * row-level security confines every statement to one tenant. Both settings are transaction-local:
- * PGlite is a single session and anything session-wide would leak into the next request.
+ * PGlite is a single session and anything session-wide would leak into the next request. Both go in
+ * one round trip.
  */
 export async function withTenant<T>(pool: pg.Pool, tenantId: string | null, work: (tx: Db) => Promise<T>): Promise<T> {
+  const scope = `SET LOCAL ROLE ${APP_ROLE}; ${tenantSetting(tenantId)}`;
   return withTransaction(pool, async (tx) => {
-    await tx.query(`SET LOCAL ROLE ${APP_ROLE}`);
-    await tx.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId ?? '']);
+    await tx.query(scope);
     return work(tx);
   });
 }

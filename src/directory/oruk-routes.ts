@@ -10,7 +10,8 @@ const open = { policy: publicAccess, csrf: false };
 
 /** The Open Referral UK 3.0 API (plus HSDS 3 /organizations) under /api/oruk. */
 export const orukRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const db = app.database.pool;
+  // An open read-only feed: served from the read replica when there is one.
+  const db = app.database.reads;
   // A listing is a page of JSON, or with format=ndjson every item on its own line.
   const list = async (reply: FastifyReply, result: Promise<unknown>) => {
     const value = await result;

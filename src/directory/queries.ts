@@ -23,9 +23,10 @@ export async function upsertOrganization(db: Db, org: OrukOrganization, source?:
        last_modified = CASE WHEN (directory_organization.name, directory_organization.description, directory_organization.email,
          directory_organization.website, directory_organization.logo, directory_organization.uri, directory_organization.parent_organization_id)
          IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.description, EXCLUDED.email, EXCLUDED.website, EXCLUDED.logo, EXCLUDED.uri,
-         EXCLUDED.parent_organization_id) THEN now() ELSE directory_organization.last_modified END`,
+         EXCLUDED.parent_organization_id) THEN $10::timestamptz ELSE directory_organization.last_modified END`,
+    // The time is a parameter, not now(): Citus allows only immutable functions in DO UPDATE on reference tables.
     [org.id, org.name, org.description ?? null, org.email ?? null, org.website ?? null, org.logo ?? null, org.uri ?? null,
-      org.parent_organization_id ?? null, source?.feed ?? null]);
+      org.parent_organization_id ?? null, source?.feed ?? null, new Date()]);
   // An organisation's lists are replaced only when the record carries them: a service's brief
   // organisation (as in list pages) leaves what a full record set.
   if (org.organization_identifiers) {

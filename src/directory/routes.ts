@@ -75,12 +75,14 @@ function formOptions(query: SearchQueryValue) {
 
 export const directoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const db = app.database.pool;
+  // Public pages that may be a few seconds stale read from the replica when there is one.
+  const reads = app.database.reads;
   const months = app.config.directoryFreshnessMonths;
 
   async function search(query: SearchQueryValue) {
     const { input, errors } = readSearch(query);
     if (errors.length) throw new InvalidInput(errors);
-    return searchDirectory(db, { ...input, freshnessMonths: months });
+    return searchDirectory(reads, { ...input, freshnessMonths: months });
   }
 
   const renderSearch = async (query: SearchQueryValue, view: string) => {
@@ -130,10 +132,10 @@ export const directoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/services/:id', { schema: { params: ServiceParams }, config: { policy: publicAccess } }, async (req, reply) =>
-    reply.view('directory/views/detail.njk', { detail: await getServiceDetail(db, req.params.id, new Date(), months) }));
+    reply.view('directory/views/detail.njk', { detail: await getServiceDetail(reads, req.params.id, new Date(), months) }));
 
   app.get('/services/:id/print', { schema: { params: ServiceParams }, config: { policy: publicAccess } }, async (req, reply) =>
-    reply.view('directory/views/print-detail.njk', { detail: await getServiceDetail(db, req.params.id, new Date(), months) }));
+    reply.view('directory/views/print-detail.njk', { detail: await getServiceDetail(reads, req.params.id, new Date(), months) }));
 
   app.get('/services/:id/suggest-change', { schema: { params: ServiceParams }, config: { policy: publicAccess } }, async (req, reply) =>
     reply.view('directory/views/suggest.njk', { detail: await getServiceDetail(db, req.params.id, new Date(), months), values: {} }));

@@ -27,7 +27,9 @@ export async function findLiveSession(db: Db, sessionHash: string, idleSeconds: 
        LEFT JOIN role_membership m ON m.user_id = s.user_id AND m.tenant_id = s.tenant_id
       WHERE s.id = $1 AND s.ended_at IS NULL AND s.expires_at > now()
         AND s.last_seen_at > now() - make_interval(secs => $2)
-      GROUP BY s.id, u.id`,
+      -- Every column named: on Citus the session table is joined as a subquery, which loses the
+      -- primary key that lets PostgreSQL infer the rest.
+      GROUP BY s.id, s.user_id, s.tenant_id, s.last_seen_at, u.id, u.email, u.name`,
     [sessionHash, idleSeconds]);
   return rows[0];
 }

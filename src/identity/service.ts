@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Db } from '../db/database.ts';
-import { withTransaction } from '../db/transaction.ts';
+import { setTenant, withTransaction } from '../db/transaction.ts';
 import { InvalidInput, RuleBroken, type FieldError } from '../web/errors.ts';
 import { ROLES, type Actor, type Role } from './actor.ts';
 import { recordAudit } from './audit.ts';
@@ -160,7 +160,7 @@ export async function addUser(pool: pg.Pool, user: NewUser): Promise<string> {
 
 // Inside an owner transaction, sets the tenant for RLS-checked inserts as the app role.
 async function withTenantSettings<T>(tx: Db, tenantId: string, work: () => Promise<T>): Promise<T> {
-  await tx.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
+  await setTenant(tx, tenantId);
   return work();
 }
 

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { withTenant, withTransaction } from '../db/transaction.ts';
+import { setTenant, withTenant, withTransaction } from '../db/transaction.ts';
 import { queueNotification } from '../jobs/outbox.ts';
 import { Forbidden, InvalidInput, NotFound, RuleBroken, type FieldError } from '../web/errors.ts';
 import { ROLES, type Actor, type Role } from './actor.ts';
@@ -212,7 +212,7 @@ export async function requestPasswordReset(pool: pg.Pool, email: string, context
   await withTransaction(pool, async (tx) => {
     await q.expireOtherTokens(tx, user.id, 'password_reset');
     await q.insertToken(tx, { id: tokenHash, userId: user.id, tenantId: tenant.id, purpose: 'password_reset', ttlSeconds: RESET_TTL_SECONDS });
-    await tx.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenant.id]);
+    await setTenant(tx, tenant.id);
     await queueNotification(tx, {
       tenantId: tenant.id, channel: 'email', recipient: user.email, template: 'password-reset',
       personalisation: { name: user.name, link: `${context.baseUrl}/reset-password?token=${token}`, expires: '1 hour' },

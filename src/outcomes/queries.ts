@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts';
+import { setDigestSetting } from '../db/transaction.ts';
 import type { ReminderCondition } from '../reminders/service.ts';
 import type { InstrumentCode, Timepoint } from './instruments.ts';
 
@@ -87,9 +88,9 @@ export async function insertLink(db: Db, tenantId: string, l: NewLink): Promise<
  * shows exactly the row whose hash the transaction names, and nothing else.
  */
 export async function linkTenant(db: Db, tokenHash: string): Promise<string | undefined> {
-  await db.query(`SELECT set_config('app.outcome_link_hash', $1, true)`, [tokenHash]);
+  await setDigestSetting(db, 'app.outcome_link_hash', tokenHash);
   const { rows } = await db.query<{ tenantId: string }>('SELECT tenant_id AS "tenantId" FROM outcome_link WHERE token_hash = $1', [tokenHash]);
-  await db.query(`SELECT set_config('app.outcome_link_hash', '', true)`);
+  await setDigestSetting(db, 'app.outcome_link_hash', '');
   return rows[0]?.tenantId;
 }
 

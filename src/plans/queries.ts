@@ -206,10 +206,11 @@ export async function updateOnwardStatus(db: Db, tenantId: string, id: string, t
     `UPDATE onward_referral SET status = $3, status_changed_at = now(),
        decline_reason = coalesce($4, decline_reason), decline_detail = coalesce($5, decline_detail), stop_reason = coalesce($6, stop_reason),
        first_session_date = coalesce($7::date, first_session_date),
-       sent_at = CASE WHEN $8 THEN now() ELSE sent_at END,
-       responded_at = CASE WHEN $9 AND responded_at IS NULL THEN now() ELSE responded_at END
+       sent_at = CASE WHEN $8 THEN $10::timestamptz ELSE sent_at END,
+       responded_at = CASE WHEN $9 AND responded_at IS NULL THEN $10::timestamptz ELSE responded_at END
      WHERE tenant_id = $1 AND id = $2`,
-    [tenantId, id, to, extra.declineReason ?? null, extra.declineDetail ?? null, extra.stopReason ?? null, extra.firstSessionDate ?? null, !!extra.sent, !!extra.responded]);
+    // The time is a parameter: Citus refuses now() inside CASE in an UPDATE of a distributed table.
+    [tenantId, id, to, extra.declineReason ?? null, extra.declineDetail ?? null, extra.stopReason ?? null, extra.firstSessionDate ?? null, !!extra.sent, !!extra.responded, new Date()]);
 }
 
 export async function insertOnwardTransition(db: Db, tenantId: string, t: { onwardId: string; from: string | null; to: string; reason: string | null; byUserId: string | null; byDescription: string | null }): Promise<void> {

@@ -528,9 +528,11 @@ const CASELOAD_COLUMNS = `r.id, r.reference, r.person_id AS "personId", p.given_
   r.next_action_due AS "nextActionDue", coalesce(r.next_action_due < current_date, false) AS overdue,
   lc.occurred_at AS "lastContactAt", lc.outcome AS "lastContactOutcome"`;
 
-const CASELOAD_JOINS = `JOIN person p ON p.tenant_id = r.tenant_id AND p.id = r.person_id
+// Joined tables name the tenant ($1) themselves rather than through r: on Citus that routes the
+// whole statement, page included, to the tenant's one shard.
+const CASELOAD_JOINS = `JOIN person p ON p.tenant_id = $1 AND p.id = r.person_id
   LEFT JOIN app_user u ON u.id = r.assigned_to
-  LEFT JOIN LATERAL (SELECT c.occurred_at, c.outcome FROM contact c WHERE c.tenant_id = r.tenant_id AND c.referral_id = r.id
+  LEFT JOIN LATERAL (SELECT c.occurred_at, c.outcome FROM contact c WHERE c.tenant_id = $1 AND c.referral_id = r.id
                       ORDER BY c.occurred_at DESC LIMIT 1) lc ON true`;
 
 const CASELOAD_WHERE = `r.tenant_id = $1 AND r.status = ANY($2::text[]) AND r.assigned_to IS NOT NULL

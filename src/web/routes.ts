@@ -12,6 +12,12 @@ export function webRoutes(database: Database): FastifyPluginAsyncTypebox {
     app.get('/health/ready', { config: { policy: publicAccess } }, async (req, reply) => {
       try {
         await database.pool.query('SELECT 1');
+        // A replica that is down or behind is reported but does not make the app unready: reads
+        // have already gone back to the primary.
+        if (database.replica) {
+          const replica = database.replica.status();
+          return { database: 'ok', replica: { state: replica.state, lagSeconds: replica.lagSeconds, usedForReads: replica.inUse } };
+        }
         return { database: 'ok' };
       } catch (err) {
         req.log.warn({ err: (err as Error).message }, 'readiness check failed');

@@ -5,7 +5,7 @@ import type { Database } from '../../src/db/database.ts';
 import type { Actor } from '../../src/identity/actor.ts';
 import * as referrals from '../../src/referrals/service.ts';
 import { formSession, testApp } from '../support/app.ts';
-import { freshDatabase } from '../support/database.ts';
+import { freshDatabase, onCitus } from '../support/database.ts';
 import { anActor, aPractice, aTenant } from '../support/factories.ts';
 import { aContact, aReferral, aTestNhsNumber, countRows } from '../support/referrals-factories.ts';
 import { signInAs } from '../support/session.ts';
@@ -63,7 +63,10 @@ test('the public self-referral form asks in plain English and needs no account',
   assert.match(res.body, /name="website"/);
 });
 
-test('a self-referral is checked, then saved with a reference, and a confirmation is queued to the person', async () => {
+// On Citus every file shares one database, whose first tenant (where self-referrals land) is not this file's.
+const ownFirstTenant = { skip: onCitus && 'needs a database of its own' };
+
+test('a self-referral is checked, then saved with a reference, and a confirmation is queued to the person', ownFirstTenant, async () => {
   const check = await post('/refer-yourself', selfReferral(), {}, '/refer-yourself', '10.0.0.2');
   assert.equal(check.statusCode, 200);
   assert.match(check.body, /Check your answers/);
@@ -80,7 +83,7 @@ test('a self-referral is checked, then saved with a reference, and a confirmatio
   assert.deepEqual(sent.rows, [{ recipient: 'robin@example.com', template: 'self_referral_confirmation' }]);
 });
 
-test('a self-referral for someone already known looks exactly the same and is held for a lead, not added to their record', async () => {
+test('a self-referral for someone already known looks exactly the same and is held for a lead, not added to their record', ownFirstTenant, async () => {
   const nhsNumber = aTestNhsNumber();
   const known = await aReferral(database, worker, { person: { nhsNumber } });
   const people = await countRows(database, 'person', tenantId);

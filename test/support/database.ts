@@ -5,7 +5,9 @@ import pg from 'pg';
 import { openPostgres, pgliteDatabase, pgliteExtensions, type Backend, type Database } from '../../src/db/database.ts';
 import { pgliteTemplatePath, postgresTemplateName, serverUrl, urlForDatabase } from './template.ts';
 
-export const backend: Backend = process.env.TEST_BACKEND === 'postgres' ? 'postgres' : 'pglite';
+/** On Citus (TEST_BACKEND=citus) the app sees an ordinary PostgreSQL server: the coordinator. */
+export const onCitus = process.env.TEST_BACKEND === 'citus';
+export const backend: Backend = process.env.TEST_BACKEND === 'postgres' || onCitus ? 'postgres' : 'pglite';
 
 async function adminQuery(sql: string) {
   const admin = new pg.Client({ connectionString: serverUrl });
@@ -25,6 +27,13 @@ export async function freshDatabase(): Promise<Database & { url?: string }> {
   if (backend === 'pglite') {
     const loadDataDir = new Blob([readFileSync(pgliteTemplatePath())]);
     return pgliteDatabase(await PGlite.create({ loadDataDir, extensions: pgliteExtensions }));
+  }
+  if (onCitus) {
+    // One distributed database for the whole run (test files run one at a time): distributing a
+    // fresh copy for each file would take about a minute each on this cluster.
+    const url = process.env.TEST_CITUS_DATABASE_URL;
+    if (!url) throw new Error('TEST_BACKEND=citus needs TEST_CITUS_DATABASE_URL: run npm run test:citus');
+    return { ...openPostgres(url, 5), url };
   }
   const name = `signpost_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   // Two files copying the template at the same instant can collide; try again briefly.

@@ -4,6 +4,7 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { pgliteDatabase, pgliteExtensions, openPostgres } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
+import { createCitusDatabase } from './citus.ts';
 import { pgliteTemplatePath, postgresTemplateName, serverUrl, urlForDatabase } from './template.ts';
 
 const backends = process.argv.slice(2);
@@ -20,7 +21,7 @@ if (backends.includes('pglite')) {
   console.log(`PGlite template: ${file}`);
 }
 
-if (backends.includes('postgres')) {
+if (backends.includes('postgres') || backends.includes('citus')) {
   const admin = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 5000 });
   try {
     await admin.connect();
@@ -41,4 +42,9 @@ if (backends.includes('postgres')) {
   }
   await admin.end();
   console.log(`PostgreSQL template: ${name}`);
+  if (backends.includes('citus')) {
+    // Few shards keep distributing quick; routing to one shard is the same at any count.
+    const database = `signpost_citus_${Date.now().toString(36)}`;
+    console.log(`Citus database: ${await createCitusDatabase(serverUrl, database, name, 4)}`);
+  }
 }
