@@ -45,6 +45,8 @@ export const access: AreaAccess = {
     },
     { method: 'GET', url: '/admin/practices', expect: onlyRoles(admin) },
     { method: 'POST', url: '/admin/practices', expect: onlyRoles(admin, { ok: 400 }) },
+    // Registered patients for the inequalities report; an empty form is refused as bad input.
+    { method: 'POST', url: '/admin/practices/population', expect: onlyRoles(admin, { ok: 400 }) },
     { method: 'GET', url: '/admin/audit', expect: onlyRoles(admin) },
     // Demo mode only; the matrix runs with demo off.
     { method: 'GET', url: '/admin/outbox', expect: onlyRoles(admin, { ok: 404, otherTenant: 404 }) },
