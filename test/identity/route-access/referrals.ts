@@ -62,6 +62,7 @@ export const access: AreaAccess = {
     { method: 'GET', url: '/refer-yourself', expect: everyone(200) },
     { method: 'POST', url: '/refer-yourself', expect: everyone(400) },
     { method: 'POST', url: '/refer-yourself/send', expect: everyone(400) },
+    { method: 'GET', url: '/refer-yourself/sent', path: () => '/refer-yourself/sent?reference=SP-ABCD2345', expect: everyone(200) },
     { method: 'GET', url: '/triage', expect: onlyRoles(['lead']) },
     { method: 'GET', url: '/caseload', expect: onlyRoles(staff) },
     { method: 'GET', url: '/my-referrals', expect: onlyRoles(['referrer']) },
