@@ -209,6 +209,7 @@ async function send(target: Target, plan: Plan): Promise<{ res: LightMyRequestRe
 
 test('no generated request gets a 5xx, and no refused request changes any table', { timeout: 600_000 }, async () => {
   const started = Date.now();
+  const cpuAtStart = process.cpuUsage();
   const routes = targets();
   assert.ok(routes.length >= 80, `the route table has ${routes.length} routes`);
   const plans = fc.sample(planArbitrary, { seed: SEED, numRuns: REQUESTS });
@@ -254,9 +255,11 @@ test('no generated request gets a 5xx, and no refused request changes any table'
   assert.equal(polluted, undefined, `FUZZ_SEED=${SEED}: Object.prototype was polluted`);
   assert.deepEqual(failures, []);
   const seconds = (Date.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuAtStart);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const summary = [...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}: ${n}`).join(', ');
   // Shown in the test output so the budget can be watched.
-  console.log(`fuzz: ${plans.length} requests over ${routes.length} routes in ${seconds.toFixed(1)} s (seed ${SEED}); ${checked} checked unchanged; ${summary}`);
+  console.log(`fuzz: ${plans.length} requests over ${routes.length} routes in ${seconds.toFixed(1)} s (${cpuSeconds.toFixed(1)} s of this process's CPU; seed ${SEED}); ${checked} checked unchanged; ${summary}`);
   // The generated input reached the routes, not just the CSRF check or the content-type gate.
   assert.ok((statuses.get(400) ?? 0) > plans.length / 20, summary);
   assert.ok((statuses.get(415) ?? 0) > 0, summary);
