@@ -9,7 +9,7 @@
  * the request.
  *
  * Reproduce a failure with the seed it prints: FUZZ_SEED=<seed> node scripts/test.mjs --only pglite fuzz
- * FUZZ_REQUESTS sets how many requests are sent (default 5000 per backend).
+ * FUZZ_REQUESTS sets how many requests are sent (default 2500 per backend).
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -24,8 +24,10 @@ import type { AreaAccess, MatrixWorld, RouteAccess } from '../identity/route-acc
 import { buildMatrixWorld } from '../identity/route-access/world.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 5000);
-const BATCH = 40;
+// 2,500 per backend keeps each run near 40 s of CPU on PGlite (measured at about 16 ms a request,
+// database included) and 30 s on PostgreSQL; raise FUZZ_REQUESTS for a longer hunt.
+const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 2500);
+const BATCH = 80;
 
 /**
  * Tables and columns a refused request may legitimately change, left out of the checksums:
@@ -117,8 +119,8 @@ function changedTables(before: Map<string, string>, after: Map<string, string>):
 }
 
 const nastyValue = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom(...NASTY) },
-  { weight: 2, arbitrary: fc.string({ maxLength: 30 }) },
+  { weight: 12, arbitrary: fc.constantFrom(...NASTY) },
+  { weight: 3, arbitrary: fc.string({ maxLength: 30 }) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 20 }) },
   { weight: 1, arbitrary: fc.integer().map(String) },
   { weight: 1, arbitrary: fc.constantFrom('x'.repeat(100_000), 'é'.repeat(50_000), '<b>'.repeat(20_000)) },
