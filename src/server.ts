@@ -30,6 +30,7 @@ import './reminders/directory.ts';
 import { setUpJobWorker } from './jobs/runner.ts';
 import { guardRoutes } from './web/access.ts';
 import { setUpErrorPages } from './web/error-pages.ts';
+import { formTokenFor, setUpOncePerForm } from './web/form-submissions.ts';
 import { navigationFor } from './web/navigation.ts';
 import { webRoutes } from './web/routes.ts';
 import { setUpSecurity } from './web/security.ts';
@@ -85,7 +86,8 @@ function setUpPageLocals(app: FastifyInstance, config: Config) {
       get cspNonce() { return reply.cspNonce?.script; },
       get actor() { return req.actor; },
       get navigation() { return navigationFor(req.actor); },
-      csrfToken: { toString: () => (csrfToken ??= reply.generateCsrf()) },
+      // Printed by the csrfField macro beside the CSRF token: the one-time token of a form that creates a record.
+      csrfToken: { toString: () => (csrfToken ??= reply.generateCsrf()), formToken: formTokenFor(req) },
       demo: config.demo,
       currentPath: req.url.split('?')[0],
     };
@@ -112,6 +114,7 @@ export async function buildApp({ config, database, logStream }: AppDependencies)
   await app.after();
   setUpPageLocals(app, config);
   setUpErrorPages(app);
+  setUpOncePerForm(app);
 
   await setUpOpenApi(app);
   recordRouteTable(app);

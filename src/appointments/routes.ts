@@ -45,7 +45,7 @@ export const appointmentRoutes: FastifyPluginAsync = async (app) => {
     return page(reply, signedIn(req), referralId, req.query);
   });
 
-  app.post('/referrals/:referralId/appointments', { config: { policy: staff } }, async (req, reply) => {
+  app.post('/referrals/:referralId/appointments', { config: { policy: staff, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req);
     const { referralId } = req.params as { referralId: string };
     const input = { date: field(req.body, 'date'), time: field(req.body, 'time'), mode: field(req.body, 'mode'), place: field(req.body, 'place') };

@@ -24,7 +24,7 @@ export const assessmentRoutes: FastifyPluginAsync = async (app) => {
     return assessmentPage(reply, signedIn(req), referralId, 200, {});
   });
 
-  app.post('/referrals/:referralId/assessment', { config: { policy: staff } }, async (req, reply) => {
+  app.post('/referrals/:referralId/assessment', { config: { policy: staff, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req);
     const { referralId } = req.params as { referralId: string };
     const body = req.body;
@@ -48,7 +48,7 @@ export const assessmentRoutes: FastifyPluginAsync = async (app) => {
     return view(reply, 200, 'assessment/views/safeguarding.njk', { r: episode.referral, values: {} });
   });
 
-  app.post('/referrals/:referralId/safeguarding', { config: { policy: staff } }, async (req, reply) => {
+  app.post('/referrals/:referralId/safeguarding', { config: { policy: staff, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req);
     const { referralId } = req.params as { referralId: string };
     try {
@@ -67,7 +67,7 @@ export const assessmentRoutes: FastifyPluginAsync = async (app) => {
     return view(reply, 200, 'assessment/views/tasks.njk', { tasks: tasks.map((t) => ({ ...t, raised: formatDate(t.raisedAt) })) });
   });
 
-  app.post('/safeguarding/:concernId/action', { config: { policy: leads } }, async (req, reply) => {
+  app.post('/safeguarding/:concernId/action', { config: { policy: leads, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req);
     const { concernId } = req.params as { concernId: string };
     try {

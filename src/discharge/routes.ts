@@ -30,7 +30,7 @@ export const dischargeRoutes: FastifyPluginAsync = async (app) => {
     return formPage(reply, signedIn(req), referralId, 200, { outcomeMeasure0: 'ONS4 life satisfaction (0 to 10)' });
   });
 
-  app.post('/referrals/:referralId/discharge', { config: { policy: staff } }, async (req, reply) => {
+  app.post('/referrals/:referralId/discharge', { config: { policy: staff, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req);
     const { referralId } = req.params as { referralId: string };
     const body = req.body;

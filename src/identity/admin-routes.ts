@@ -48,7 +48,7 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
     });
   });
 
-  app.post('/admin/users/invite', { config: { policy: adminOnly } }, async (req, reply) => {
+  app.post('/admin/users/invite', { config: { policy: adminOnly, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req.actor);
     const input = { ...roleChoiceFrom(req.body), email: field(req.body, 'email'), name: field(req.body, 'name') };
     try {
@@ -101,7 +101,7 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/admin/practices', { config: { policy: adminOnly } }, async (req, reply) => showPractices(reply, signedIn(req.actor)));
 
-  app.post('/admin/practices', { config: { policy: adminOnly } }, async (req, reply) => {
+  app.post('/admin/practices', { config: { policy: adminOnly, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req.actor);
     const values = { odsCode: field(req.body, 'odsCode'), name: field(req.body, 'name') };
     try {

@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { FieldError } from '../web/errors.ts';
+import { field as formField, fields } from '../web/forms.ts';
 import type { Role } from './actor.ts';
 
 export const ROLE_NAMES: Record<Role, string> = {
@@ -33,15 +34,9 @@ export function renderForm(reply: FastifyReply, status: number, view: string, da
   return reply.code(status).view(view, { ...data, ...formErrors(errors) });
 }
 
-/** A string field from a parsed form body, trimmed of nothing; missing is ''. */
+/** A field exactly as typed (passwords keep their spaces); strings or a 400, as every form. */
 export function field(body: unknown, name: string): string {
-  const value = body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
-  if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0] : '';
-  return typeof value === 'string' ? value : '';
+  return formField(body, name, undefined, { trim: false });
 }
 
-export function fields(body: unknown, name: string): string[] {
-  const value = body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
-  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
-  return typeof value === 'string' && value ? [value] : [];
-}
+export { fields };

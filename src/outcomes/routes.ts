@@ -141,7 +141,7 @@ export const outcomeRoutes: FastifyPluginAsync = async (app) => {
     }
   });
 
-  app.post('/referrals/:referralId/outcomes', { config: { policy: staff } }, async (req, reply) => {
+  app.post('/referrals/:referralId/outcomes', { config: { policy: staff, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req);
     const { referralId } = req.params as { referralId: string };
     const input = { instrument: field(req.body, 'instrument'), timepoint: field(req.body, 'timepoint'), answers: answersOf(req.body) };
@@ -159,7 +159,7 @@ export const outcomeRoutes: FastifyPluginAsync = async (app) => {
     }
   });
 
-  app.post('/referrals/:referralId/outcome-links', { config: { policy: staff } }, async (req, reply) => {
+  app.post('/referrals/:referralId/outcome-links', { config: { policy: staff, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req);
     const { referralId } = req.params as { referralId: string };
     const input = { instrument: field(req.body, 'instrument'), timepoint: field(req.body, 'timepoint') };

@@ -2,27 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../identity/actor.ts';
 import { DomainError, Forbidden, InvalidInput, type FieldError } from '../web/errors.ts';
 
-type Body = Record<string, unknown>;
-
-/** One text field of a urlencoded form, trimmed ('' when absent or not text). */
-export function field(body: unknown, name: string): string {
-  const value = body && typeof body === 'object' ? (body as Body)[name] : undefined;
-  if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0].trim() : '';
-  return typeof value === 'string' ? value.trim() : '';
-}
-
-/** A checkbox group: zero, one or many values. */
-export function fields(body: unknown, name: string): string[] {
-  const value = body && typeof body === 'object' ? (body as Body)[name] : undefined;
-  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string' && v !== '');
-  return typeof value === 'string' && value !== '' ? [value] : [];
-}
-
-export function bodyValues(body: unknown): Record<string, unknown> {
-  const values = { ...(body && typeof body === 'object' ? body as Body : {}) };
-  delete values._csrf;
-  return values;
-}
+export { bodyValues, field, fields } from '../web/forms.ts';
 
 export function signedIn(req: FastifyRequest): Actor {
   if (!req.actor) throw new Forbidden();

@@ -82,7 +82,7 @@ export const planRoutes: FastifyPluginAsync = async (app) => {
     return supportPage(reply, signedIn(req), referralId, 200, field(req.query, 'done'));
   });
 
-  app.post('/referrals/:referralId/goals', { config: { policy: staff } }, async (req, reply) => {
+  app.post('/referrals/:referralId/goals', { config: { policy: staff, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req);
     const { referralId } = req.params as { referralId: string };
     try {
@@ -95,7 +95,7 @@ export const planRoutes: FastifyPluginAsync = async (app) => {
     return reply.redirect(`/referrals/${referralId}/support?done=goal#plan`, 303);
   });
 
-  app.post('/goals/:goalId/progress', { config: { policy: staff } }, async (req, reply) => {
+  app.post('/goals/:goalId/progress', { config: { policy: staff, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req);
     const { goalId } = req.params as { goalId: string };
     const { referralId } = await plans.updateGoalProgress(pool, actor, goalId, { progress: field(req.body, 'progress'), note: field(req.body, 'note') }, ctx(req));
@@ -149,7 +149,7 @@ export const planRoutes: FastifyPluginAsync = async (app) => {
     return onwardPage(reply, signedIn(req), referralId, req.query, 0, {});
   });
 
-  app.post('/referrals/:referralId/onward', { config: { policy: staff } }, async (req, reply) => {
+  app.post('/referrals/:referralId/onward', { config: { policy: staff, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req);
     const { referralId } = req.params as { referralId: string };
     const body = req.body;
@@ -184,7 +184,7 @@ export const planRoutes: FastifyPluginAsync = async (app) => {
     return reply.redirect(`/referrals/${onward.referralId}/support?done=response#prescriptions`, 303);
   });
 
-  app.post('/onward-referrals/:onwardId/follow-up', { config: { policy: staff } }, async (req, reply) => {
+  app.post('/onward-referrals/:onwardId/follow-up', { config: { policy: staff, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req);
     const { onwardId } = req.params as { onwardId: string };
     const onward = await plans.getOnward(pool, actor, onwardId);

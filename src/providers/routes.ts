@@ -72,7 +72,7 @@ export const providerRoutes: FastifyPluginAsync = async (app) => {
     return reply.redirect(`/provider/referrals/${onwardId}?done=response`, 303);
   });
 
-  app.post('/provider/referrals/:onwardId/attendance', { config: { policy: providers } }, async (req, reply) => {
+  app.post('/provider/referrals/:onwardId/attendance', { config: { policy: providers, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req);
     const { onwardId } = req.params as { onwardId: string };
     const count = (name: string) => { const v = field(req.body, name); return /^\d{1,3}$/.test(v) ? Number(v) : null; };

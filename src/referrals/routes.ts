@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../identity/actor.ts';
 import { publicAccess, rolePolicy } from '../identity/policy.ts';
 import { DomainError, Forbidden, InvalidInput, NotFound, type FieldError } from '../web/errors.ts';
+import { LIMITS } from '../web/forms.ts';
 import { ALLOCATED_STATUSES, OPEN_STATUSES, STATUS_LABELS } from './lifecycle.ts';
 import { compareDetails } from './matching.ts';
 import { formatNhsNumber } from './nhs-number.ts';
@@ -64,7 +65,7 @@ const staffIntakeRoutes: FastifyPluginAsync = async (app) => {
     return personPage(reply, actor, 200, '/referrals/new', { practiceId: actor.practiceId ?? '' });
   });
 
-  app.post('/referrals/new', { config: { policy: referrers } }, async (req, reply) => {
+  app.post('/referrals/new', { config: { policy: referrers, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req);
     const values = bodyValues(req.body);
     const checked = checkPerson(values);
@@ -159,7 +160,7 @@ const staffIntakeRoutes: FastifyPluginAsync = async (app) => {
     return showCheck(reply, actor, draftId, input);
   });
 
-  app.post('/referrals/new/:draftId/check', { config: { policy: referrers } }, async (req, reply) => {
+  app.post('/referrals/new/:draftId/check', { config: { policy: referrers, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req);
     const { draftId } = req.params as { draftId: string };
     const input = draftInput(await service.getDraft(pool, actor, draftId) as Draft);
@@ -241,7 +242,7 @@ const selfReferralRoutes: FastifyPluginAsync = async (app) => {
     });
   });
 
-  app.post('/refer-yourself/send', { config: { policy: publicAccess, rateLimit: SELF_REFERRAL_RATE_LIMIT } }, async (req, reply) => {
+  app.post('/refer-yourself/send', { config: { policy: publicAccess, rateLimit: SELF_REFERRAL_RATE_LIMIT, oncePerForm: tenant } }, async (req, reply) => {
     let values: Record<string, unknown>;
     try {
       values = JSON.parse(text(req.body, 'answers') || '{}') as Record<string, unknown>;
@@ -255,9 +256,14 @@ const selfReferralRoutes: FastifyPluginAsync = async (app) => {
     // A filled honeypot gets the same page a person would, with a reference that leads nowhere.
     const reference = isSpam(values) ? service.newReference()
       : (await service.submitSelfReferral(pool, await tenant(), checked.person, checked.referral, ctx(req))).reference;
-    return render(reply, 200, 'confirmation.njk', {
-      reference, title: 'We have your referral', public: true,
-    });
+    // Post, then redirect: a repeat of the same form is sent to this page rather than saved twice.
+    return reply.redirect(`/refer-yourself/sent?reference=${encodeURIComponent(reference)}`, 303);
+  });
+
+  app.get('/refer-yourself/sent', { config: { policy: publicAccess } }, async (req, reply) => {
+    const reference = text(req.query, 'reference', { max: 20, label: 'Reference' });
+    if (!/^SP-[0-9A-Z]{8}$/.test(reference)) throw new NotFound('referral');
+    return render(reply, 200, 'confirmation.njk', { reference, title: 'We have your referral', public: true });
   });
 };
 
@@ -377,12 +383,12 @@ const workRoutes: FastifyPluginAsync = async (app) => {
       await service.getReferral(pool, actor, id, ctx(req));
       throw new InvalidInput([{ field: 'status', message: 'Select whether the person declined or the referral was withdrawn' }]);
     }
-    return service.transitionReferral(pool, actor, id, { to, reason: text(body, 'reason'), version: checkVersion(body) }, ctx(req));
+    return service.transitionReferral(pool, actor, id, { to, reason: text(body, 'reason', { max: LIMITS.shortReason, label: 'Reason' }), version: checkVersion(body) }, ctx(req));
   }, 'status');
   referralAction('confirmed-consents', staff, (actor, id, body, req) => service.confirmSubmittedConsents(pool, actor, id, list(body, 'consents'), ctx(req)), 'consents');
   referralAction('unable-to-contact', staff, (actor, id, body, req) => service.markUnableToContact(pool, actor, id, { version: checkVersion(body) }, ctx(req)), 'unable-to-contact');
   referralAction('next-action', staff, (actor, id, body, req) => service.setNextAction(pool, actor, id, {
-    nextAction: text(body, 'nextAction'), due: text(body, 'due'), version: checkVersion(body),
+    nextAction: text(body, 'nextAction', { max: LIMITS.shortReason, label: 'Next action' }), due: text(body, 'due', { max: 20, label: 'Due date' }), version: checkVersion(body),
   }, ctx(req)), 'next-action');
 
   const showNotSuitable = async (req: FastifyRequest, reply: FastifyReply, status = 200, values: Record<string, unknown> = {}, errors: FieldError[] = []) => {
@@ -396,7 +402,8 @@ const workRoutes: FastifyPluginAsync = async (app) => {
     const body = bodyValues(req.body);
     try {
       await service.transitionReferral(pool, signedIn(req), referralId, {
-        to: 'not_suitable', notSuitableReason: text(body, 'notSuitableReason'), redirectedTo: text(body, 'redirectedTo'), version: checkVersion(body),
+        to: 'not_suitable', notSuitableReason: text(body, 'notSuitableReason', { max: LIMITS.shortReason, label: 'Reason' }),
+        redirectedTo: text(body, 'redirectedTo', { max: LIMITS.organisationName, label: 'Where you redirected them' }), version: checkVersion(body),
       }, ctx(req));
     } catch (error) {
       const shown = asFieldErrors(error, 'notSuitableReason');
@@ -423,7 +430,7 @@ const workRoutes: FastifyPluginAsync = async (app) => {
     const { referralId } = req.params as { referralId: string };
     const body = bodyValues(req.body);
     try {
-      await service.allocateReferral(pool, signedIn(req), referralId, { linkWorkerId: text(body, 'linkWorkerId'), reason: text(body, 'reason'), version: checkVersion(body) }, ctx(req));
+      await service.allocateReferral(pool, signedIn(req), referralId, { linkWorkerId: text(body, 'linkWorkerId', { max: 36, label: 'Link worker' }), reason: text(body, 'reason', { max: LIMITS.shortReason, label: 'Reason' }), version: checkVersion(body) }, ctx(req));
     } catch (error) {
       const shown = asFieldErrors(error, 'linkWorkerId');
       if (!shown) throw error;
@@ -438,7 +445,7 @@ const workRoutes: FastifyPluginAsync = async (app) => {
     return render(reply, status, 'contact.njk', { r: view.referral, values, ...present.contactFormItems(values) }, errors);
   };
   app.get('/referrals/:referralId/contacts/new', { config: { policy: staff } }, async (req, reply) => showContact(req, reply));
-  app.post('/referrals/:referralId/contacts', { config: { policy: staff } }, async (req, reply) => {
+  app.post('/referrals/:referralId/contacts', { config: { policy: staff, oncePerForm: true } }, async (req, reply) => {
     const { referralId } = req.params as { referralId: string };
     const body = bodyValues(req.body);
     const checked = checkContact(body);
@@ -575,7 +582,7 @@ const peopleRoutes: FastifyPluginAsync = async (app) => {
 
   app.post('/people/:personId/consents/:consentId/withdraw', { config: { policy: staff } }, async (req, reply) => {
     const { personId, consentId } = req.params as { personId: string; consentId: string };
-    await service.withdrawConsent(pool, signedIn(req), personId, consentId, text(req.body, 'reason') || null, ctx(req));
+    await service.withdrawConsent(pool, signedIn(req), personId, consentId, text(req.body, 'reason', { max: LIMITS.shortReason, label: 'Reason for withdrawing consent' }) || null, ctx(req));
     return reply.redirect(`/people/${personId}?done=consent`, 303);
   });
 };

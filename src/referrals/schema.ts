@@ -1,6 +1,7 @@
 import { isNeedCode } from '../directory/needs.ts';
 import { normalisePostcode } from '../geo/postcodes.ts';
 import type { FieldError } from '../web/errors.ts';
+import { field as text, fields as list, version as checkVersion } from '../web/forms.ts';
 import { findEthnicCategory } from './ethnicity.ts';
 import { compactNhsNumber, isValidNhsNumber } from './nhs-number.ts';
 
@@ -88,19 +89,8 @@ export interface ReferralInput {
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
-type Body = Record<string, unknown>;
-
-export function text(body: unknown, name: string): string {
-  const value = body && typeof body === 'object' ? (body as Body)[name] : undefined;
-  if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0].trim() : '';
-  return typeof value === 'string' ? value.trim() : '';
-}
-
-export function list(body: unknown, name: string): string[] {
-  const value = body && typeof body === 'object' ? (body as Body)[name] : undefined;
-  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string' && v !== '');
-  return typeof value === 'string' && value ? [value] : [];
-}
+/** Form fields through the one forms module: strings or a 400, trimmed, within limits. */
+export { text, list };
 
 const optional = (value: string) => (value === '' ? null : value);
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -305,8 +295,5 @@ export function checkContact(body: unknown): Checked<ContactInput> {
   };
 }
 
-/** A version number carried by an edit form, for optimistic locking. */
-export function checkVersion(body: unknown): number | undefined {
-  const raw = text(body, 'version');
-  return /^\d{1,9}$/.test(raw) ? Number(raw) : undefined;
-}
+/** The version an edit form carries, for optimistic locking: required, or a 400. */
+export { checkVersion };

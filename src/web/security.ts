@@ -6,6 +6,7 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { Config } from '../config.ts';
 import { databaseRateLimitStore } from '../identity/rate-limit-store.ts';
+import { setUpFormInput } from './forms.ts';
 
 /**
  * Headers, cookies, form parsing, CSRF and rate limits. The content security policy allows
@@ -34,6 +35,7 @@ export async function setUpSecurity(app: FastifyInstance, config: Config): Promi
     hsts: secure,
   });
   await app.register(fastifyFormbody);
+  setUpFormInput(app);
   await app.register(fastifyCookie, { secret: config.sessionSecret });
   await app.register(fastifyCsrf, {
     cookieKey: 'signpost_csrf',
@@ -41,8 +43,8 @@ export async function setUpSecurity(app: FastifyInstance, config: Config): Promi
     getToken: (req) => {
       const body = req.body as Record<string, unknown> | undefined;
       const fromBody = body && typeof body === 'object' ? body._csrf : undefined;
-      const fromQuery = (req.query as Record<string, unknown> | undefined)?._csrf;
-      return String(fromBody ?? req.headers['x-csrf-token'] ?? fromQuery ?? '');
+      // Never from the query string: a token in a URL ends up in logs, history and Referer headers.
+      return String(fromBody ?? req.headers['x-csrf-token'] ?? '');
     },
   });
   preventCaching(app);

@@ -6,7 +6,7 @@ import { registeredHandlers } from '../../src/jobs/queue.ts';
 import { JobWorker } from '../../src/jobs/worker.ts';
 import { getPerson, personPage, withdrawConsent } from '../../src/referrals/service.ts';
 import { localDate } from '../../src/geo/calendar.ts';
-import { formSession, testApp } from '../support/app.ts';
+import { asForm, formSession, testApp } from '../support/app.ts';
 import { freshDatabase } from '../support/database.ts';
 import { aSocialPrescribingTeam, anEpisodeInContact } from '../support/plans-factories.ts';
 import { aReferral } from '../support/referrals-factories.ts';
@@ -133,24 +133,24 @@ test('the appointments page books with a confirmation, shows form errors with no
     assert.equal(empty.statusCode, 200);
     assert.match(empty.body, /No appointments booked/);
     const { token, cookies: jar } = await formSession(app, url, cookies);
-    const bad = await app.inject({ method: 'POST', url, cookies: jar, payload: { _csrf: token!, date: inDays(2), time: '10:00', mode: 'group', place: '' } });
+    const bad = await app.inject({ method: 'POST', url, cookies: jar, ...asForm({ _csrf: token!, date: inDays(2), time: '10:00', mode: 'group', place: '' }) });
     assert.equal(bad.statusCode, 400);
     assert.match(bad.body, /There is a problem/);
     assert.match(bad.body, /href="#place">\s*Enter where the appointment is/);
     assert.equal(await appointmentCount(referralId), 0);
 
-    const good = await app.inject({ method: 'POST', url, cookies: jar, payload: { _csrf: token!, date: inDays(2), time: '14:30', mode: 'group', place: 'Hyde Park Community Centre' } });
+    const good = await app.inject({ method: 'POST', url, cookies: jar, ...asForm({ _csrf: token!, date: inDays(2), time: '14:30', mode: 'group', place: 'Hyde Park Community Centre' }) });
     assert.equal(good.statusCode, 303);
     const shown = await app.inject({ url: good.headers.location as string, cookies });
     assert.match(shown.body, /Appointment booked: Group, .*2:30pm, Hyde Park Community Centre/);
     assert.match(shown.body, /We will send an email the day before/);
     const id = /appointments\/([0-9a-f-]{36})\/cancel/.exec(shown.body)![1]!;
-    const cancelled = await app.inject({ method: 'POST', url: `${url}/${id}/cancel`, cookies: jar, payload: { _csrf: token!, reason: 'Unwell' } });
+    const cancelled = await app.inject({ method: 'POST', url: `${url}/${id}/cancel`, cookies: jar, ...asForm({ _csrf: token!, reason: 'Unwell' }) });
     assert.equal(cancelled.statusCode, 303);
     const after = await app.inject({ url: cancelled.headers.location as string, cookies });
     assert.match(after.body, /Appointment cancelled/);
     assert.match(after.body, /cancelled by [^:]+: Unwell/);
-    const again = await app.inject({ method: 'POST', url: `${url}/${id}/cancel`, cookies: jar, payload: { _csrf: token!, reason: '' } });
+    const again = await app.inject({ method: 'POST', url: `${url}/${id}/cancel`, cookies: jar, ...asForm({ _csrf: token!, reason: '' }) });
     assert.equal(again.statusCode, 409);
     assert.match(again.body, /already cancelled/);
   } finally {

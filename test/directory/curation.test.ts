@@ -6,7 +6,7 @@ import { withTenant } from '../../src/db/transaction.ts';
 import { decideChangeRequest, editService, freshnessQueue, verifyService, type ServiceEdit } from '../../src/directory/curation.ts';
 import { getServiceSummary, searchDirectory, suggestChange } from '../../src/directory/service.ts';
 import { Forbidden, InvalidInput } from '../../src/web/errors.ts';
-import { formSession, testApp } from '../support/app.ts';
+import { asForm, formSession, testApp } from '../support/app.ts';
 import { freshDatabase } from '../support/database.ts';
 import { aDirectoryService } from '../support/directory-factories.ts';
 import { aProviderOrganisation, aTenant, anActor } from '../support/factories.ts';
@@ -106,11 +106,11 @@ test('curation pages: providers see and save their own services, curators review
 
   const url = `/curation/services/${service.id}/edit`;
   const session = await formSession(app, url, cookies);
-  const bad = await app.inject({ method: 'POST', url, cookies: session.cookies, payload: { _csrf: session.token!, name: '', status: 'active', capacity: 'waiting_list', expectedWaitWeeks: 'soon' } });
+  const bad = await app.inject({ method: 'POST', url, cookies: session.cookies, ...asForm({ _csrf: session.token!, name: '', status: 'active', capacity: 'waiting_list', expectedWaitWeeks: 'soon' }) });
   assert.equal(bad.statusCode, 400);
   assert.match(bad.body, /href="#name"/);
   assert.match(bad.body, /href="#expectedWaitWeeks"/);
-  const good = await app.inject({ method: 'POST', url, cookies: session.cookies, payload: { _csrf: session.token!, name: 'Page Edit Group', description: 'Now on Fridays', status: 'active', capacity: 'full' } });
+  const good = await app.inject({ method: 'POST', url, cookies: session.cookies, ...asForm({ _csrf: session.token!, name: 'Page Edit Group', description: 'Now on Fridays', status: 'active', capacity: 'full' }) });
   assert.equal(good.statusCode, 303);
   assert.equal((await getServiceSummary(database.pool, service.id))!.capacity, 'full');
 
@@ -127,11 +127,11 @@ test('curation pages: providers see and save their own services, curators review
   assert.match(dashboard.body, new RegExp(`/curation/change-requests/${request.id}`));
   const reqUrl = `/curation/change-requests/${request.id}`;
   const form = await formSession(app, reqUrl, curatorCookies);
-  const noReason = await app.inject({ method: 'POST', url: reqUrl, cookies: form.cookies, payload: { _csrf: form.token!, outcome: 'rejected' } });
+  const noReason = await app.inject({ method: 'POST', url: reqUrl, cookies: form.cookies, ...asForm({ _csrf: form.token!, outcome: 'rejected' }) });
   assert.equal(noReason.statusCode, 400);
-  const accepted = await app.inject({ method: 'POST', url: reqUrl, cookies: form.cookies, payload: { _csrf: form.token!, outcome: 'accepted' } });
+  const accepted = await app.inject({ method: 'POST', url: reqUrl, cookies: form.cookies, ...asForm({ _csrf: form.token!, outcome: 'accepted' }) });
   assert.equal(accepted.statusCode, 303);
-  const verify = await app.inject({ method: 'POST', url: `/curation/services/${service.id}/verify`, cookies: form.cookies, payload: { _csrf: form.token! } });
+  const verify = await app.inject({ method: 'POST', url: `/curation/services/${service.id}/verify`, cookies: form.cookies, ...asForm({ _csrf: form.token! }) });
   assert.equal(verify.statusCode, 303);
   assert.equal((await app.inject({ url: '/curation/freshness', cookies: curatorCookies })).statusCode, 200);
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
-import { formSession, testApp } from '../support/app.ts';
+import { formSession, newFormToken, testApp } from '../support/app.ts';
 import { freshDatabase } from '../support/database.ts';
 import { aPractice, aTenant } from '../support/factories.ts';
 import { aMembership, aUserWithPassword, auditEvents, TEST_PASSWORD } from '../support/identity-factories.ts';
@@ -27,6 +27,7 @@ async function post(url: string, cookies: Record<string, string>, body: Record<s
   const form = new URLSearchParams();
   for (const [k, v] of Object.entries(body)) for (const one of [v].flat()) form.append(k, one);
   form.append('_csrf', session.token!);
+  if (!('formToken' in body)) form.append('formToken', newFormToken());
   return app.inject({ method: 'POST', url, cookies: session.cookies, headers: formHeaders, payload: form.toString() });
 }
 

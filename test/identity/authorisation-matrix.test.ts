@@ -18,68 +18,24 @@
  * Each call gets a fresh session, so state-changing routes can be exercised in turn.
  */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
-import { ROLES, type Actor, type Role } from '../../src/identity/actor.ts';
-import { formSession, testApp } from '../support/app.ts';
+import { formSession, newFormToken, testApp } from '../support/app.ts';
 import { freshDatabase } from '../support/database.ts';
-import { aPractice, aProviderOrganisation, aTenant, anActor } from '../support/factories.ts';
 import { signInAs } from '../support/session.ts';
 import { CALLERS, type AreaAccess, type Caller, type MatrixWorld, type RouteAccess } from './route-access/types.ts';
-
-const accessDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'route-access');
+import { buildMatrixWorld } from './route-access/world.ts';
 
 let database: Database;
 let app: FastifyInstance;
 let world: MatrixWorld;
 let areas: AreaAccess[];
 
-async function loadAreas(): Promise<AreaAccess[]> {
-  const files = readdirSync(accessDir).filter((f) => f.endsWith('.ts') && f !== 'types.ts').sort();
-  const loaded: AreaAccess[] = [];
-  for (const file of files) {
-    const module = await import(pathToFileURL(path.join(accessDir, file)).href) as { access?: AreaAccess };
-    assert.ok(module.access, `route-access/${file} must export \`access\``);
-    loaded.push(module.access);
-  }
-  return loaded;
-}
-
-async function tenantWorld(label: string) {
-  const tenant = await aTenant(database, { name: `${label} Primary Care Network` });
-  const practice = await aPractice(database, tenant.id, { name: `${label} Surgery` });
-  const organisation = await aProviderOrganisation(database, tenant.id, { name: `${label} Community Allotments` });
-  return { tenantId: tenant.id, name: tenant.name, practiceId: practice.id, providerOrganisationId: organisation.id, users: {} as Partial<Record<Role, Actor>> };
-}
-
 before(async () => {
   database = await freshDatabase();
   app = await testApp(database);
-  const home = await tenantWorld('Hometown');
-  for (const role of ROLES) {
-    home.users[role] = await anActor(database, {
-      tenantId: home.tenantId, roles: [role], name: `Home ${role} Person`, practiceId: home.practiceId, providerOrganisationId: home.providerOrganisationId,
-    });
-  }
-  const other = await tenantWorld('Otherbury');
-  const everyRole = await anActor(database, {
-    tenantId: other.tenantId, roles: [...ROLES], name: 'Zed Otherbury-Person', email: 'zed@otherbury.example',
-    practiceId: other.practiceId, providerOrganisationId: other.providerOrganisationId,
-  });
-  for (const role of ROLES) other.users[role] = everyRole;
-  world = {
-    app, database, home, other: { ...other, everyRole }, ids: {},
-    markers: {
-      home: ['Hometown Primary Care Network', 'Hometown Surgery', 'Hometown Community Allotments', ...ROLES.map((r) => `Home ${r} Person`)],
-      other: ['Otherbury Primary Care Network', 'Otherbury Surgery', 'Otherbury Community Allotments', 'Zed Otherbury-Person', 'zed@otherbury.example'],
-    },
-  };
-  areas = await loadAreas();
-  for (const area of areas) await area.setUp?.(world);
+  ({ world, areas } = await buildMatrixWorld(app, database));
 });
 after(async () => {
   await app.close();
@@ -132,6 +88,7 @@ async function call(route: RouteAccess, caller: Caller) {
   const form = new URLSearchParams();
   for (const [name, value] of Object.entries(route.form?.(world) ?? {})) for (const v of [value].flat()) form.append(name, v);
   form.append('_csrf', csrf.token ?? '');
+  form.append('formToken', newFormToken());
   return app.inject({ method: route.method, url, cookies: withCsrf, remoteAddress, headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, payload: form.toString() });
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
-import { formSession, testApp } from '../support/app.ts';
+import { asForm, formSession, testApp } from '../support/app.ts';
 import { freshDatabase } from '../support/database.ts';
 import { aTenant } from '../support/factories.ts';
 import { aMembership, aUserWithPassword, auditEvents, TEST_PASSWORD } from '../support/identity-factories.ts';
@@ -124,9 +124,12 @@ test('the header sign-out form ends the session', async () => {
   const user = await aUserWithPassword(database);
   const { cookies } = await postSignIn(user.email, TEST_PASSWORD);
   const home = await formSession(app, '/', cookies);
-  const action = /action="(\/sign-out\?_csrf=[^"]+)"/.exec(home.page.body)?.[1];
-  assert.ok(action, 'the header has a sign-out form');
-  const res = await app.inject({ method: 'POST', url: action.replace(/&amp;/g, '&'), cookies: home.cookies });
+  // The token travels in the form body, never in the address.
+  const form = /<form[^>]*action="\/sign-out"[^>]*>([\s\S]*?)<\/form>/.exec(home.page.body)?.[1];
+  assert.ok(form, 'the header has a sign-out form');
+  const token = /name="_csrf" value="([^"]+)"/.exec(form)?.[1];
+  assert.ok(token, 'the sign-out form carries the CSRF token as a field');
+  const res = await app.inject({ method: 'POST', url: '/sign-out', cookies: home.cookies, ...asForm({ _csrf: token }) });
   assert.equal(res.statusCode, 303);
   assert.equal(res.headers.location, '/sign-in?signedOut');
   const after = await app.inject({ url: '/', cookies });
@@ -139,9 +142,12 @@ test('sign-out with a wrong CSRF token is refused with 403 and the session lives
   const user = await aUserWithPassword(database);
   const cookies = await signInAs(app, database, user);
   const page = await formSession(app, '/', cookies);
-  const res = await app.inject({ method: 'POST', url: '/sign-out?_csrf=not-the-token', cookies: page.cookies });
+  const res = await app.inject({ method: 'POST', url: '/sign-out', cookies: page.cookies, ...asForm({ _csrf: 'not-the-token' }) });
   assert.equal(res.statusCode, 403);
   assert.match(res.body, /This form has expired/);
+  // A right token in the query string is not accepted either: tokens are taken from the body or a header only.
+  const inQuery = await app.inject({ method: 'POST', url: `/sign-out?_csrf=${encodeURIComponent(page.token!)}`, cookies: page.cookies, ...asForm({}) });
+  assert.equal(inQuery.statusCode, 403);
   assert.match((await app.inject({ url: '/', cookies })).body, /Sign out/);
 });
 

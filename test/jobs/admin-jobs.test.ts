@@ -6,7 +6,7 @@ import * as q from '../../src/jobs/queries.ts';
 import { PermanentJobError, scheduleJob } from '../../src/jobs/queue.ts';
 import { JobWorker } from '../../src/jobs/worker.ts';
 import type { Actor } from '../../src/identity/actor.ts';
-import { formSession, testApp } from '../support/app.ts';
+import { asForm, formSession, testApp } from '../support/app.ts';
 import { freshDatabase } from '../support/database.ts';
 import { anActor } from '../support/factories.ts';
 import { signInAs } from '../support/session.ts';
@@ -37,7 +37,7 @@ async function aDeadJob(tenantId: string, error = 'Template not found') {
 
 async function post(url: string, body: Record<string, string> = {}) {
   const { token, cookies: jar } = await formSession(app, '/admin/jobs', cookies);
-  return app.inject({ method: 'POST', url, cookies: jar, payload: { _csrf: token!, ...body } });
+  return app.inject({ method: 'POST', url, cookies: jar, ...asForm({ _csrf: token!, ...body }) });
 }
 
 test('an admin sees failed jobs with their errors and retry and cancel buttons, and no other tenant\'s', async () => {
@@ -98,14 +98,14 @@ test('people who are not admins cannot see or change jobs', async () => {
   assert.notEqual(anonymous.statusCode, 200);
   const { id } = await aDeadJob(admin.tenantId);
   const { token, cookies: jar } = await formSession(app, '/', theirCookies);
-  const res = await app.inject({ method: 'POST', url: `/admin/jobs/${id}/retry`, cookies: jar, payload: { _csrf: token ?? '' } });
+  const res = await app.inject({ method: 'POST', url: `/admin/jobs/${id}/retry`, cookies: jar, ...asForm({ _csrf: token ?? '' }) });
   assert.equal(res.statusCode, 403);
   assert.equal((await q.findJob(database.pool, id))!.state, 'dead');
 });
 
 test('a retry without its CSRF token is refused and changes nothing', async () => {
   const { id } = await aDeadJob(admin.tenantId);
-  const res = await app.inject({ method: 'POST', url: `/admin/jobs/${id}/retry`, cookies, payload: {} });
+  const res = await app.inject({ method: 'POST', url: `/admin/jobs/${id}/retry`, cookies, ...asForm({}) });
   assert.equal(res.statusCode, 403);
   assert.equal((await q.findJob(database.pool, id))!.state, 'dead');
 });

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
 import { sendOutcomeLink } from '../../src/outcomes/service.ts';
-import { formSession, testApp } from '../support/app.ts';
+import { asForm, formSession, testApp } from '../support/app.ts';
 import { freshDatabase } from '../support/database.ts';
 import { answersForm, outcomeLinksSent } from '../support/outcomes-factories.ts';
 import { aSocialPrescribingTeam, anEpisodeInContact } from '../support/plans-factories.ts';
@@ -18,7 +18,7 @@ after(async () => { await app.close(); await database.close(); });
 
 async function post(url: string, cookies: Record<string, string>, body: Record<string, string>, from = url) {
   const session = await formSession(app, from, cookies);
-  return app.inject({ method: 'POST', url, cookies: session.cookies, payload: { ...body, _csrf: session.token! } });
+  return app.inject({ method: 'POST', url, cookies: session.cookies, ...asForm({ ...body, _csrf: session.token! }) });
 }
 
 test('a link worker chooses a measure, answers, checks and saves; errors come back with a summary and nothing is saved', async () => {
@@ -122,7 +122,7 @@ test('the link token never reaches the request logs', async () => {
     const cookies = await signInAs(logged, database, team.worker);
     assert.equal((await logged.inject({ url: `/referrals/${referralId}/outcomes`, cookies })).statusCode, 200);
     assert.equal((await logged.inject({ url: `/outcomes/complete/${message!.token}` })).statusCode, 200);
-    assert.equal((await logged.inject({ method: 'POST', url: `/outcomes/complete/${message!.token}`, payload: {} })).statusCode, 403);
+    assert.equal((await logged.inject({ method: 'POST', url: `/outcomes/complete/${message!.token}`, ...asForm({}) })).statusCode, 403);
     assert.ok(lines.some((l) => l.includes(`/referrals/${referralId}/outcomes`)), 'other requests are logged');
     assert.ok(!lines.some((l) => l.includes(message!.token)), 'the token is not');
   } finally {

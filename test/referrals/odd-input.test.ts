@@ -39,11 +39,19 @@ test('odd shapes of input to referral forms get a 4xx with a message and change 
   const referralsBefore = await countRows(database, 'referral', lead.tenantId);
   let calls = 0;
   const statuses = new Set<number>();
+  const asForm = (value: unknown) => {
+    const form = new URLSearchParams({ _csrf: token });
+    for (const field of fields) for (const one of [value].flat()) form.append(field, typeof one === 'object' ? JSON.stringify(one) : String(one));
+    return form.toString();
+  };
   for (const url of urls) {
     for (const value of odd) {
       const body: Record<string, unknown> = { _csrf: token };
       for (const field of fields) body[field] = value;
-      const res = await app.inject({ method: 'POST', url, cookies: session.cookies, payload: JSON.stringify(body), headers: { 'content-type': 'application/json', accept: 'text/html' } });
+      // A form route takes forms only: JSON is refused before it is read.
+      const json = await app.inject({ method: 'POST', url, cookies: session.cookies, payload: JSON.stringify(body), headers: { 'content-type': 'application/json', accept: 'text/html' } });
+      assert.equal(json.statusCode, 415, `${url} with JSON`);
+      const res = await app.inject({ method: 'POST', url, cookies: session.cookies, payload: asForm(value), headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' } });
       calls++;
       statuses.add(res.statusCode);
       assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${url} with ${JSON.stringify(value).slice(0, 40)}: ${res.statusCode}`);

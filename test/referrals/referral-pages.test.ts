@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
 import type { Actor } from '../../src/identity/actor.ts';
 import * as referrals from '../../src/referrals/service.ts';
-import { formSession, testApp } from '../support/app.ts';
+import { formSession, newFormToken, testApp } from '../support/app.ts';
 import { freshDatabase, onCitus } from '../support/database.ts';
 import { anActor, aPractice, aTenant } from '../support/factories.ts';
 import { aContact, aReferral, aTestNhsNumber, countRows } from '../support/referrals-factories.ts';
@@ -36,6 +36,7 @@ async function post(url: string, form: Record<string, string | string[]>, cookie
   const session = await formSession(app, formUrl, cookies);
   const params = new URLSearchParams();
   params.append('_csrf', session.token ?? '');
+  if (!('formToken' in form)) params.append('formToken', newFormToken());
   for (const [key, value] of Object.entries(form)) for (const v of [value].flat()) params.append(key, v);
   return app.inject({
     method: 'POST', url, payload: params.toString(), cookies: session.cookies,
@@ -51,8 +52,11 @@ function selfReferral(overrides: Record<string, string | string[]> = {}) {
   };
 }
 
+/** Sends the answers as the check page would, and follows the redirect to the confirmation. */
 async function sendSelfReferral(form: Record<string, string | string[]>, remoteAddress = '10.0.0.1') {
-  return post('/refer-yourself/send', { answers: JSON.stringify(form) }, {}, '/refer-yourself', remoteAddress);
+  const sent = await post('/refer-yourself/send', { answers: JSON.stringify(form) }, {}, '/refer-yourself', remoteAddress);
+  if (sent.statusCode !== 303) return sent;
+  return app.inject({ url: String(sent.headers.location), remoteAddress });
 }
 
 test('the public self-referral form asks in plain English and needs no account', async () => {
@@ -206,7 +210,8 @@ test('a lead triages and allocates through the pages, and the link worker record
   assert.match(triage.body, new RegExp(made.reference));
   const allocatePage = await app.inject({ url: `/referrals/${made.referralId}/allocate`, cookies: leadCookies });
   assert.match(allocatePage.body, /\(suggested\)/);
-  const allocated = await post(`/referrals/${made.referralId}/allocate`, { linkWorkerId: worker.userId }, leadCookies, `/referrals/${made.referralId}/allocate`);
+  const allocateVersion = /name="version" value="(\d+)"/.exec(allocatePage.body)![1]!;
+  const allocated = await post(`/referrals/${made.referralId}/allocate`, { linkWorkerId: worker.userId, version: allocateVersion }, leadCookies, `/referrals/${made.referralId}/allocate`);
   assert.equal(allocated.statusCode, 303);
   const cookies = await signInAs(app, database, worker);
   const formUrl = `/referrals/${made.referralId}/contacts/new`;
@@ -234,7 +239,8 @@ test('an illegal step and a stale form are refused on the page with a message, n
   const stale = await post(`${url}/accept`, { version }, cookies, url);
   assert.equal(stale.statusCode, 409);
   assert.match(stale.body, /changed since you opened it/);
-  const illegal = await post(`${url}/accept`, {}, cookies, url);
+  const current = /name="version" value="(\d+)"/.exec((await app.inject({ url, cookies })).body)![1]!;
+  const illegal = await post(`${url}/accept`, { version: current }, cookies, url);
   assert.equal(illegal.statusCode, 409);
   assert.match(illegal.body, /it is &quot;Accepted, waiting for a link worker&quot;|it is "Accepted, waiting for a link worker"/);
   const unknownStatus = await post(`${url}/status`, { status: 'teleported' }, cookies, url);

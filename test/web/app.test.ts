@@ -21,7 +21,7 @@ before(async () => {
   // Routes that exist only in this test, to exercise forms, JSON bodies and failures.
   app.get('/test/form', { config: { policy: publicAccess } }, async (_req, reply) => ({ token: reply.generateCsrf() }));
   app.post('/test/form', { config: { policy: publicAccess } }, async () => ({ saved: true }));
-  app.post('/api/test/json', { config: { policy: publicAccess, csrf: false } }, async (req) => ({ got: req.body }));
+  app.post('/api/test/json', { config: { policy: publicAccess, csrf: false, accepts: ['application/json'] } }, async (req) => ({ got: req.body }));
   app.get('/test/boom', { config: { policy: publicAccess } }, async () => { throw new Error('secret internals: SELECT * FROM person'); });
   await app.ready();
 });

@@ -46,6 +46,11 @@ export const access: AreaAccess = {
     world.ids.heldReferral = (await aReferral(world.database, lead, { person: { givenName: 'Hedda', familyName: 'Homeperson-Held' }, personChoice: 'unmatched' })).referralId;
     const otherLead = world.other.everyRole;
     await aReferral(world.database, otherLead, { person: { givenName: 'Oswald', familyName: 'Otherperson-Matrix' } });
+    // Edit forms carry the version the page showed.
+    for (const key of ['referral', 'acceptReferral', 'statusReferral']) {
+      const { rows } = await world.database.pool.query<{ version: number }>('SELECT version FROM referral WHERE id = $1', [world.ids[key]]);
+      world.ids[`${key}Version`] = String(rows[0]!.version);
+    }
     world.markers.home.push('Homeperson-Matrix', 'Homeperson-Accept', 'Homeperson-Status', 'Homeperson-Consent', 'Homeperson-Held');
     world.markers.other.push('Otherperson-Matrix');
   },
@@ -64,6 +69,7 @@ export const access: AreaAccess = {
     { method: 'GET', url: '/refer-yourself', expect: everyone(200) },
     { method: 'POST', url: '/refer-yourself', expect: everyone(400) },
     { method: 'POST', url: '/refer-yourself/send', expect: everyone(400) },
+    { method: 'GET', url: '/refer-yourself/sent', path: () => '/refer-yourself/sent?reference=SP-ABCD2345', expect: everyone(200) },
     { method: 'GET', url: '/triage', expect: onlyRoles(['lead']) },
     { method: 'GET', url: '/triage/:referralId/match', path: (w) => `/triage/${w.ids.heldReferral}/match`, expect: onlyRoles(['lead'], { otherTenant: 404 }) },
     // An empty form: the lead is asked to choose (400), nothing decided.
@@ -72,20 +78,20 @@ export const access: AreaAccess = {
     { method: 'GET', url: '/my-referrals', expect: onlyRoles(['referrer']) },
     { method: 'GET', url: '/referrals/:referralId', path: (w) => `/referrals/${w.ids.referral}`, expect: onlyRoles(staff, { otherTenant: 404 }) },
     // The lead accepts it (303); by then nobody else may.
-    { method: 'POST', url: '/referrals/:referralId/accept', path: (w) => `/referrals/${w.ids.acceptReferral}/accept`, expect: onlyRoles(['lead'], { ok: 303, otherTenant: 404 }) },
+    { method: 'POST', url: '/referrals/:referralId/accept', path: (w) => `/referrals/${w.ids.acceptReferral}/accept`, form: (w) => ({ version: w.ids.acceptReferralVersion! }), expect: onlyRoles(['lead'], { ok: 303, otherTenant: 404 }) },
     // The link worker withdraws it (303); the lead then finds it closed (409).
     {
       method: 'POST', url: '/referrals/:referralId/status', path: (w) => `/referrals/${w.ids.statusReferral}/status`,
-      form: () => ({ status: 'withdrawn', reason: 'Entered twice' }), expect: onlyRoles(staff, { ok: [303, 409], otherTenant: 404 }),
+      form: (w) => ({ status: 'withdrawn', reason: 'Entered twice', version: w.ids.statusReferralVersion! }), expect: onlyRoles(staff, { ok: [303, 409], otherTenant: 404 }),
     },
     // Not a held referral attached to an existing record: nothing to confirm (409).
     { method: 'POST', url: '/referrals/:referralId/confirmed-consents', path: (w) => `/referrals/${w.ids.referral}/confirmed-consents`, expect: onlyRoles(staff, { ok: 409, otherTenant: 404 }) },
     // A new referral cannot be marked unable to contact.
-    { method: 'POST', url: '/referrals/:referralId/unable-to-contact', path: (w) => `/referrals/${w.ids.referral}/unable-to-contact`, expect: onlyRoles(staff, { ok: 409, otherTenant: 404 }) },
-    // No version from the form: refused as a stale edit.
+    { method: 'POST', url: '/referrals/:referralId/unable-to-contact', path: (w) => `/referrals/${w.ids.referral}/unable-to-contact`, form: (w) => ({ version: w.ids.referralVersion! }), expect: onlyRoles(staff, { ok: 409, otherTenant: 404 }) },
+    // No version from the form: refused (400) before the record is looked up, so for any id alike.
     {
       method: 'POST', url: '/referrals/:referralId/next-action', path: (w) => `/referrals/${w.ids.referral}/next-action`,
-      form: () => ({ nextAction: 'Ring', due: '2030-01-01' }), expect: onlyRoles(staff, { ok: 409, otherTenant: 404 }),
+      form: () => ({ nextAction: 'Ring', due: '2030-01-01' }), expect: onlyRoles(staff, { ok: 400, otherTenant: 400 }),
     },
     { method: 'GET', url: '/referrals/:referralId/not-suitable', path: (w) => `/referrals/${w.ids.referral}/not-suitable`, expect: onlyRoles(['lead'], { otherTenant: 404 }) },
     { method: 'POST', url: '/referrals/:referralId/not-suitable', path: (w) => `/referrals/${w.ids.referral}/not-suitable`, expect: onlyRoles(['lead'], { ok: 400, otherTenant: 404 }) },
