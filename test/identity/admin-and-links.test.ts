@@ -93,7 +93,9 @@ test('an expired invitation link is refused', async () => {
   const cookies = await signInAs(app, database, admin);
   await post('/admin/users/invite', cookies, { name: 'Late Larry', email: 'larry@example.nhs.uk', roles: 'commissioner' });
   const link = await latestLink(tenant.id, 'invitation');
-  await database.pool.query(`UPDATE user_token SET expires_at = now() - interval '1 second'`);
+  // Only this tenant's invitation: other tests in the file keep their links.
+  const expired = await database.pool.query(`UPDATE user_token SET expires_at = now() - interval '1 second' WHERE tenant_id = $1 AND purpose = 'invitation'`, [tenant.id]);
+  assert.equal(expired.rowCount, 1);
   assert.equal((await app.inject({ url: link })).statusCode, 404);
 });
 

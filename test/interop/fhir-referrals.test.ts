@@ -233,6 +233,22 @@ test('a second referral for the same NHS number joins the same person, as machin
   assert.notEqual(a.entry[1].resource.id, b.entry[1].resource.id);
 });
 
+test('the same NHS number with another name is held for a lead to match, and the existing record is left as it was', async () => {
+  const fhir = await gpClient();
+  const first = aReferralBundle({ family: 'Keptperson' });
+  const nhsNumber = first.entry[0]!.resource.identifier![0]!.value;
+  const a = await fhir.transaction({ body: first }) as Resource;
+  const b = await fhir.transaction({ body: aReferralBundle({ family: 'Otherperson', nhsNumber }) }) as Resource;
+  assert.notEqual(a.entry[0].resource.id, b.entry[0].resource.id, 'a new record holds the second referral');
+  const { rows } = await database.pool.query<{ awaiting_match: boolean; family_name: string; nhs_number: string | null }>(
+    'SELECT awaiting_match, family_name, nhs_number FROM person WHERE id = ANY($1::uuid[]) ORDER BY family_name',
+    [[a.entry[0].resource.id, b.entry[0].resource.id]]);
+  assert.deepEqual(rows, [
+    { awaiting_match: false, family_name: 'Keptperson', nhs_number: nhsNumber },
+    { awaiting_match: true, family_name: 'Otherperson', nhs_number: null },
+  ]);
+});
+
 test('the referrer cancels its own referral with a reason; a closed one cannot be cancelled; other systems see nothing of it', async () => {
   const fhir = await gpClient();
   const created = await fhir.transaction({ body: aReferralBundle({ family: 'Cancelperson' }) }) as Resource;

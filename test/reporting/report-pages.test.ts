@@ -193,6 +193,9 @@ test('no name or NHS number of anyone counted ever appears in a reporting respon
     await get(lead, '/reports'), await get(lead, september), await get(commissioner, `${september}&practice=${practiceA}`),
     await get(researcher, '/reports/summary.csv?from=2026-09&to=2026-10'), await get(lead, '/reports?from=2026-13'),
   ];
+  // The pages must really show figures (the last is a refused filter), or the check proves nothing.
+  assert.deepEqual(responses.map((res) => res.statusCode), [200, 200, 200, 200, 400]);
+  assert.match(responses[1]!.body, /Referrals received/);
   for (const res of responses) {
     for (const text of identities) assert.ok(!res.body.includes(text), `"${text}" is not in ${res.statusCode} ${res.headers['content-type']}`);
   }
