@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -134,4 +134,5 @@ test('a second server or a command on a running server\'s embedded database is r
   const { rows } = await database.pool.query(`SELECT 1 FROM tenant WHERE name = 'Second Writer PCN'`);
   await database.close();
   assert.equal(rows.length, 0);
+  rmSync(dir, { recursive: true, force: true });
 });
