@@ -88,10 +88,10 @@ export const access: AreaAccess = {
     { method: 'POST', url: '/referrals/:referralId/confirmed-consents', path: (w) => `/referrals/${w.ids.referral}/confirmed-consents`, expect: onlyRoles(staff, { ok: 409, otherTenant: 404 }) },
     // A new referral cannot be marked unable to contact.
     { method: 'POST', url: '/referrals/:referralId/unable-to-contact', path: (w) => `/referrals/${w.ids.referral}/unable-to-contact`, form: (w) => ({ version: w.ids.referralVersion! }), expect: onlyRoles(staff, { ok: 409, otherTenant: 404 }) },
-    // No version from the form: refused (400) before the record is looked up, so for any id alike.
+    // No version from the form: refused (400), nothing changed; another tenant's referral is still a 404.
     {
       method: 'POST', url: '/referrals/:referralId/next-action', path: (w) => `/referrals/${w.ids.referral}/next-action`,
-      form: () => ({ nextAction: 'Ring', due: '2030-01-01' }), expect: onlyRoles(staff, { ok: 400, otherTenant: 400 }),
+      form: () => ({ nextAction: 'Ring', due: '2030-01-01' }), expect: onlyRoles(staff, { ok: 400, otherTenant: 404 }),
     },
     { method: 'GET', url: '/referrals/:referralId/not-suitable', path: (w) => `/referrals/${w.ids.referral}/not-suitable`, expect: onlyRoles(['lead'], { otherTenant: 404 }) },
     { method: 'POST', url: '/referrals/:referralId/not-suitable', path: (w) => `/referrals/${w.ids.referral}/not-suitable`, expect: onlyRoles(['lead'], { ok: 400, otherTenant: 404 }) },
