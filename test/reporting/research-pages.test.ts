@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
 import type { Actor, Role } from '../../src/identity/actor.ts';
-import { formSession, testApp } from '../support/app.ts';
+import { formSession, newFormToken, testApp } from '../support/app.ts';
 import { freshDatabase } from '../support/database.ts';
 import { anActor, aPractice, aTenant } from '../support/factories.ts';
 import { aTestNhsNumber } from '../support/referrals-factories.ts';
@@ -41,6 +41,7 @@ async function post(url: string, form: Record<string, string | string[]>, cookie
   const session = await formSession(app, formUrl, cookies);
   const params = new URLSearchParams();
   params.append('_csrf', session.token ?? '');
+  if (!('formToken' in form)) params.append('formToken', newFormToken());
   for (const [key, value] of Object.entries(form)) for (const v of [value].flat()) params.append(key, v);
   return app.inject({ method: 'POST', url, payload: params.toString(), cookies: session.cookies, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
 }
@@ -81,10 +82,15 @@ test('a researcher creates a project, generates an extract, sees its figures and
   for (const message of ['Enter a name for the project', 'Enter what the research is for', 'Enter the approval reference']) assert.ok(empty.body.includes(message), message);
   const tooLong = await post('/research/projects', { name: 'x'.repeat(6000), purpose: 'p', approvalReference: 'r' }, cookies, '/research/projects/new');
   assert.equal(tooLong.statusCode, 400);
-  const created = await post('/research/projects', { name: 'Walking groups', purpose: 'Do walking groups help?', approvalReference: 'IRAS 300001' }, cookies, '/research/projects/new');
+  const formToken = newFormToken();
+  const created = await post('/research/projects', { name: 'Walking groups', purpose: 'Do walking groups help?', approvalReference: 'IRAS 300001', formToken }, cookies, '/research/projects/new');
   assert.equal(created.statusCode, 303);
   const projectUrl = created.headers.location as string;
   assert.match(projectUrl, /^\/research\/projects\/[0-9a-f-]{36}$/);
+  // A double click sends the same form twice: the second goes to the project the first made.
+  const again = await post('/research/projects', { name: 'Walking groups', purpose: 'Do walking groups help?', approvalReference: 'IRAS 300001', formToken }, cookies, '/research/projects/new');
+  assert.equal(again.statusCode, 303);
+  assert.equal(again.headers.location, projectUrl);
   const duplicate = await post('/research/projects', { name: 'walking GROUPS', purpose: 'Again', approvalReference: 'IRAS 300002' }, cookies, '/research/projects/new');
   assert.equal(duplicate.statusCode, 400);
   assert.match(duplicate.body, /already exists/);

@@ -85,7 +85,7 @@ export const apiClientRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return showClients(reply, signedIn(req.actor), 200, {}, [], created);
   });
 
-  app.post('/admin/api-clients', { config: { policy: adminOnly } }, async (req, reply) => {
+  app.post('/admin/api-clients', { config: { policy: adminOnly, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req.actor);
     const values = { name: field(req.body, 'name'), scopes: field(req.body, 'scopes'), jwks: field(req.body, 'jwks'), practiceId: field(req.body, 'practiceId') };
     try {

@@ -28,8 +28,11 @@ const FhirBody = Type.Object({ resourceType: Type.String() }, { additionalProper
 /** The per-system limit on calls, keyed by the client id behind the bearer token. */
 const perSystem = { max: 300, timeWindow: '1 minute', keyGenerator: (req: FastifyRequest) => req.apiClient?.clientId ?? req.ip };
 
+// FHIR takes JSON (and JSON Patch for Task updates), never HTML forms.
+const FHIR_BODIES = ['application/fhir+json', 'application/json', 'application/json-patch+json'];
+
 function needs(scope: string) {
-  return { policy: apiScopePolicy(scope), csrf: false, rateLimit: perSystem };
+  return { policy: apiScopePolicy(scope), csrf: false, rateLimit: perSystem, accepts: FHIR_BODIES };
 }
 
 function client(req: FastifyRequest): ApiClientActor {

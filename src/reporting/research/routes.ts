@@ -32,7 +32,7 @@ export const researchRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/research/projects/new', { config: { policy: researchers } }, async (_req, reply) => view(reply, 200, `${PAGES}/new-project.njk`, { values: {} }));
 
-  app.post('/research/projects', { schema: { body: ProjectForm }, config: { policy: researchers } }, async (req, reply) => {
+  app.post('/research/projects', { schema: { body: ProjectForm }, config: { policy: researchers, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req);
     try {
       const id = await service.createProject(pool, actor, actor.tenantId, req.body, ctx(req));
@@ -52,7 +52,7 @@ export const researchRoutes: FastifyPluginAsyncTypebox = async (app) => {
     });
   });
 
-  app.post('/research/projects/:projectId/extracts', { schema: { params: ProjectParams }, config: { policy: researchers } }, async (req, reply) => {
+  app.post('/research/projects/:projectId/extracts', { schema: { params: ProjectParams }, config: { policy: researchers, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req);
     const extract = await service.generateExtract(pool, actor, actor.tenantId, req.params.projectId, new Date(), ctx(req));
     return reply.redirect(`/research/projects/${extract.projectId}/extracts/${extract.extractId}`, 303);
