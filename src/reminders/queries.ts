@@ -116,16 +116,17 @@ export interface OpenReminder {
  */
 export async function openReminders(db: Db, tenantId: string, referralIds: string[]): Promise<OpenReminder[]> {
   if (referralIds.length === 0) return [];
+  // Every table names the tenant ($1) itself, so Citus routes the statement to the tenant's shard.
   const { rows } = await db.query<OpenReminder>(
     `SELECT m.referral_id AS "referralId", m.kind, to_char(m.due_on, 'YYYY-MM-DD') AS "dueOn", m.detail, m.created_at AS "createdAt"
-       FROM reminder m JOIN referral r ON r.tenant_id = m.tenant_id AND r.id = m.referral_id
-       LEFT JOIN plan_goal g ON g.tenant_id = m.tenant_id AND g.id = m.goal_id
+       FROM reminder m JOIN referral r ON r.tenant_id = $1 AND r.id = m.referral_id
+       LEFT JOIN plan_goal g ON g.tenant_id = $1 AND g.id = m.goal_id
       WHERE m.tenant_id = $1 AND m.referral_id = ANY($2::uuid[]) AND m.resolved_at IS NULL AND ${OPEN}
         AND CASE m.kind
               WHEN 'follow_up' THEN r.next_action_due = m.due_on
               WHEN 'plan_review' THEN g.review_date = m.due_on AND g.progress IN ('not_started', 'in_progress')
               WHEN 'waiting' THEN r.status IN ('received', 'triaged', 'allocated')
-                AND NOT EXISTS (SELECT 1 FROM contact c WHERE c.tenant_id = r.tenant_id AND c.referral_id = r.id AND c.outcome = 'made')
+                AND NOT EXISTS (SELECT 1 FROM contact c WHERE c.tenant_id = $1 AND c.referral_id = r.id AND c.outcome = 'made')
               WHEN 'unable_to_contact' THEN r.status = 'allocated'
               -- Supplied by the outcomes area; cleared when a measure is recorded or by the next scan.
               WHEN 'outcome_review' THEN true
