@@ -3,6 +3,7 @@
 // `npm run bench -- soak` (long, demo data) and test/db/soak.test.ts (short, in CI).
 import { amcheck } from '@electric-sql/pglite/contrib/amcheck';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DOMParser } from 'linkedom';
@@ -59,7 +60,8 @@ class Client {
     let body: string | undefined;
     if (init.form) {
       const params = new URLSearchParams();
-      for (const [key, value] of Object.entries({ _csrf: this.csrf, ...init.form })) {
+      // Each post is a freshly opened form, with its own one-time form token.
+      for (const [key, value] of Object.entries({ _csrf: this.csrf, formToken: randomBytes(18).toString('base64url'), ...init.form })) {
         for (const one of Array.isArray(value) ? value : [value]) params.append(key, one);
       }
       body = params.toString();

@@ -135,17 +135,20 @@ function hasBody(req: FastifyRequest): boolean {
  * take (415, before it is parsed), and NUL anywhere in the path, query or body (400).
  */
 export function setUpFormInput(app: FastifyInstance): void {
-  app.addHook('onRequest', async (req) => {
-    if (BODILESS.has(req.method)) return;
+  // preParsing: after every onRequest check (a machine API's missing token is a 401 first), still
+  // before the body is read.
+  app.addHook('preParsing', async (req, _reply, payload) => {
+    if (BODILESS.has(req.method)) return payload;
     const accepts = req.routeOptions.config?.accepts ?? [FORM];
-    if (!req.routeOptions.config?.policy) return; // no route here: the 404 handler answers
+    if (!req.routeOptions.config?.policy) return payload; // no route here: the 404 handler answers
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type === '' && !hasBody(req)) return;
+    if (type === '' && !hasBody(req)) return payload;
     if (!accepts.includes(type)) {
       throw new UnsupportedMediaType(accepts.includes(FORM)
         ? 'This address takes a form. Send it from the page as a form (application/x-www-form-urlencoded).'
         : `This address takes ${accepts.join(' or ')}.`);
     }
+    return payload;
   });
   app.addHook('preValidation', async (req) => {
     const found = findNul(req.params, 'The address') ?? findNul(req.query, 'The address') ?? findNul(req.body, 'What you sent');
