@@ -46,8 +46,10 @@ function selfReferral(overrides: Record<string, string | string[]> = {}) {
 /** Sends a self-referral as the public would; returns the reference on the confirmation page. */
 async function sendSelfReferral(form: Record<string, string | string[]>): Promise<string> {
   const res = await postForm(app, {}, '/refer-yourself/send', { answers: JSON.stringify(form) }, '/refer-yourself');
-  assert.equal(res.statusCode, 200, res.body);
-  return /id="reference">(SP-[0-9A-Z]{8})</.exec(res.body)![1]!;
+  assert.equal(res.statusCode, 303, res.body);
+  const confirmation = await app.inject({ url: res.headers.location as string });
+  assert.equal(confirmation.statusCode, 200);
+  return /id="reference">(SP-[0-9A-Z]{8})</.exec(confirmation.body)![1]!;
 }
 
 async function referralByReference(reference: string) {

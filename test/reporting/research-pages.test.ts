@@ -159,7 +159,8 @@ test('research consent is asked at staff intake and on the public form, defaults
   });
   for (const [familyName, extra] of [['Selfyes', { consentToResearch: 'yes' }], ['Selfdefault', {}]] as const) {
     const sent = await post('/refer-yourself/send', { answers: JSON.stringify(self(familyName, extra)) }, {}, '/refer-yourself');
-    assert.equal(sent.statusCode, 200);
+    assert.equal(sent.statusCode, 303);
+    assert.match(sent.headers.location as string, /^\/refer-yourself\/sent\?reference=SP-/);
   }
   assert.deepEqual(await researchConsents('Selfyes'), [true]);
   assert.deepEqual(await researchConsents('Selfdefault'), []);
