@@ -101,7 +101,7 @@ test('an admin invites a colleague, who follows the link from the demo outbox, s
   await page.getByLabel('Practice name').fill('Meanwood Health Centre');
   await page.getByRole('button', { name: 'Add practice' }).click();
   await page.waitForURL(/\/admin\/practices$/);
-  assert.match(await page.locator('table').innerText(), /Meanwood Health Centre\s+Y90123/);
+  assert.match(await page.getByRole('table', { name: 'GP practices in this service' }).innerText(), /Meanwood Health Centre\s+Y90123/);
   await context.close();
 
   const invitee = await newPage();

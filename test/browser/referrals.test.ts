@@ -64,7 +64,7 @@ test('a GP refers through the question pages, sees an error summary for a bad NH
   await page.getByLabel('Context (optional)').fill('Recently widowed, keen to get out more.');
   await submit(page, 'Continue');
   await page.getByLabel('The person agrees to be referred to social prescribing').check();
-  await page.getByLabel('Yes', { exact: true }).check();
+  await page.getByRole('group', { name: /information being shared/ }).getByLabel('Yes', { exact: true }).check();
   await submit(page, 'Continue');
   assert.equal(await page.locator('h1').textContent(), 'Check your answers before sending the referral');
   assert.match(await page.locator('main').textContent() ?? '', /SNOMED CT 390893007/);
