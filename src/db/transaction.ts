@@ -65,3 +65,16 @@ export async function withTenant<T>(pool: pg.Pool, tenantId: string | null, work
     return work(tx);
   });
 }
+
+/** Runs `work` inside a savepoint of the caller's transaction: on failure only its own writes are undone. */
+export async function withSavepoint<T>(tx: Db, work: () => Promise<T>): Promise<T> {
+  await tx.query('SAVEPOINT signpost_step');
+  try {
+    const result = await work();
+    await tx.query('RELEASE SAVEPOINT signpost_step');
+    return result;
+  } catch (error) {
+    await tx.query('ROLLBACK TO SAVEPOINT signpost_step');
+    throw error;
+  }
+}

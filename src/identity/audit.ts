@@ -1,5 +1,6 @@
 import type { Db } from '../db/database.ts';
 import type { Actor } from './actor.ts';
+import * as q from './queries.ts';
 
 /** One audit event: who (from the actor), what, which record, why. */
 export interface AuditEntry {
@@ -20,12 +21,10 @@ export interface AuditEntry {
  * it describes is. The database trigger chains it to the tenant's previous event by hash.
  */
 export async function recordAudit(db: Db, entry: AuditEntry): Promise<void> {
-  await db.query(
-    `INSERT INTO audit_event (tenant_id, user_id, roles, action, entity_type, entity_id, person_id, reason, request_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [entry.tenantId, entry.actor?.userId ?? null, entry.actor?.roles ?? [], entry.action, entry.entityType,
-      entry.entityId ?? null, entry.personId ?? null, entry.reason ?? null, entry.requestId ?? null],
-  );
+  await q.insertAuditEvent(db, {
+    tenantId: entry.tenantId, userId: entry.actor?.userId ?? null, roles: entry.actor?.roles ?? [], action: entry.action,
+    entityType: entry.entityType, entityId: entry.entityId ?? null, personId: entry.personId ?? null, reason: entry.reason ?? null, requestId: entry.requestId ?? null,
+  });
 }
 
 export interface BrokenLink {
@@ -47,15 +46,8 @@ export interface VerifyResult {
  * chain whose recorded head is not its last row (rows deleted from the end). Runs as the owner.
  */
 export async function verifyAuditChains(db: Db): Promise<VerifyResult> {
-  // Events since migration 0011 carry their chain and position; older ones are on their
-  // tenant-wide chain in sequence order.
-  const { rows } = await db.query<{ seq: number; id: string; chain: string; prevHash: string; hash: string; computed: string }>(
-    `SELECT e.seq, e.id, coalesce(e.chain, e.tenant_id::text, 'installation') AS chain, e.prev_hash AS "prevHash", e.hash,
-            encode(sha256(convert_to(audit_event_content(e), 'UTF8')), 'hex') AS computed
-       FROM audit_event e
-      ORDER BY coalesce(e.chain, e.tenant_id::text, 'installation'), coalesce(e.chain_pos, e.seq)`);
-  const heads = await db.query<{ chain: string; lastHash: string; lastSeq: number }>(
-    'SELECT chain, last_hash AS "lastHash", last_seq AS "lastSeq" FROM audit_chain_head ORDER BY chain');
+  const rows = await q.auditEventsInChainOrder(db);
+  const heads = { rows: await q.auditChainHeads(db) };
   const last = new Map<string, { hash: string; seq: number; id: string }>();
   let broken: BrokenLink | undefined;
   for (const row of rows) {
@@ -79,4 +71,9 @@ export async function verifyAuditChains(db: Db): Promise<VerifyResult> {
     }
   }
   return { events: rows.length, chains: last.size, broken };
+}
+
+/** Audit events about these people (a person and the records merged into them), oldest first. */
+export function auditEventsAboutPeople(db: Db, tenantId: string, personIds: string[]) {
+  return q.auditEventsAboutPeople(db, tenantId, personIds);
 }

@@ -92,13 +92,13 @@ export async function finishOidc(pool: pg.Pool, configuration: client.Configurat
     await refused('no matching user');
     return notRegistered;
   }
-  const { rows } = await pool.query<{ oidcSubject: string | null }>('SELECT oidc_subject AS "oidcSubject" FROM app_user WHERE id = $1', [user.id]);
-  if (rows[0]?.oidcSubject && rows[0].oidcSubject !== subject) {
+  const linked = await q.oidcSubjectOf(pool, user.id);
+  if (linked && linked !== subject) {
     for (const t of tenants) await refused('a different organisation account is linked to this user', t.id);
     return { ok: false, status: 403, title: 'This account is linked to someone else', message: 'Your Signpost account is linked to a different organisation account. Ask your Signpost administrator for help.' };
   }
   return withTransaction(pool, async (tx) => {
-    await tx.query('UPDATE app_user SET oidc_subject = $2 WHERE id = $1 AND oidc_subject IS NULL', [user.id, subject]);
+    await q.linkOidcSubject(tx, user.id, subject);
     if (context.previousSessionHash) await q.endSession(tx, context.previousSessionHash, 'replaced by sign-in');
     const only = tenants.length === 1 ? tenants[0]! : undefined;
     const session = await createSession(tx, user.id, only?.id ?? null);

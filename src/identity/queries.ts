@@ -313,3 +313,65 @@ export async function insertPractice(db: Db, tenantId: string, odsCode: string, 
   const { rows } = await db.query<{ id: string }>('INSERT INTO practice (tenant_id, ods_code, name) VALUES ($1, $2, $3) RETURNING id', [tenantId, odsCode, name]);
   return rows[0]!.id;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Audit log
+
+export async function insertAuditEvent(db: Db, e: { tenantId: string | null; userId: string | null; roles: string[]; action: string; entityType: string; entityId: string | null; personId: string | null; reason: string | null; requestId: string | null }): Promise<void> {
+  await db.query(
+    `INSERT INTO audit_event (tenant_id, user_id, roles, action, entity_type, entity_id, person_id, reason, request_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [e.tenantId, e.userId, e.roles, e.action, e.entityType, e.entityId, e.personId, e.reason, e.requestId]);
+}
+
+/** Every event in chain order, with the hash its content gives now. Events before migration 0011 sit on their tenant-wide chain in sequence order. */
+export async function auditEventsInChainOrder(db: Db) {
+  const { rows } = await db.query<{ seq: number; id: string; chain: string; prevHash: string; hash: string; computed: string }>(
+    `SELECT e.seq, e.id, coalesce(e.chain, e.tenant_id::text, 'installation') AS chain, e.prev_hash AS "prevHash", e.hash,
+            encode(sha256(convert_to(audit_event_content(e), 'UTF8')), 'hex') AS computed
+       FROM audit_event e
+      ORDER BY coalesce(e.chain, e.tenant_id::text, 'installation'), coalesce(e.chain_pos, e.seq)`);
+  return rows;
+}
+
+export async function auditChainHeads(db: Db) {
+  const { rows } = await db.query<{ chain: string; lastHash: string; lastSeq: number }>(
+    'SELECT chain, last_hash AS "lastHash", last_seq AS "lastSeq" FROM audit_chain_head ORDER BY chain');
+  return rows;
+}
+
+export async function auditEventsAboutPeople(db: Db, tenantId: string, personIds: string[]) {
+  const { rows } = await db.query<{ action: string; personId: string; occurredAt: Date; reason: string | null }>(
+    `SELECT action, person_id AS "personId", occurred_at AS "occurredAt", reason FROM audit_event
+      WHERE tenant_id = $1 AND person_id = ANY($2::text[]) ORDER BY seq`, [tenantId, personIds]);
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Single sign-on and pruning
+
+export async function oidcSubjectOf(db: Db, userId: string): Promise<string | null> {
+  const { rows } = await db.query<{ oidcSubject: string | null }>('SELECT oidc_subject AS "oidcSubject" FROM app_user WHERE id = $1', [userId]);
+  return rows[0]?.oidcSubject ?? null;
+}
+
+export async function linkOidcSubject(db: Db, userId: string, subject: string): Promise<void> {
+  await db.query('UPDATE app_user SET oidc_subject = $2 WHERE id = $1 AND oidc_subject IS NULL', [userId, subject]);
+}
+
+export async function pruneSessions(db: Db, before: Date): Promise<number> {
+  return (await db.query('DELETE FROM user_session WHERE coalesce(ended_at, expires_at) < $1', [before])).rowCount ?? 0;
+}
+
+export async function pruneTokens(db: Db, before: Date): Promise<number> {
+  return (await db.query('DELETE FROM user_token WHERE coalesce(used_at, expires_at) < $1', [before])).rowCount ?? 0;
+}
+
+export async function pruneSignInThrottles(db: Db, now: Date): Promise<number> {
+  return (await db.query(`DELETE FROM sign_in_throttle WHERE coalesce(locked_until, last_failure_at) < $1::timestamptz - interval '1 day'`, [now])).rowCount ?? 0;
+}
+
+/** The longest rate-limit window is an hour; a day-old count limits nothing. */
+export async function pruneRateLimitCounts(db: Db, now: Date): Promise<number> {
+  return (await db.query(`DELETE FROM rate_limit_counter WHERE window_start < $1::timestamptz - interval '1 day'`, [now])).rowCount ?? 0;
+}

@@ -1,11 +1,11 @@
 import { randomInt } from 'node:crypto';
 import type pg from 'pg';
 import type { Db } from '../db/database.ts';
-import { withTenant } from '../db/transaction.ts';
+import { withSavepoint, withTenant } from '../db/transaction.ts';
 import { findNeed } from '../directory/needs.ts';
 import { lookupPostcode } from '../geo/postcodes.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
-import { recordAudit } from '../identity/audit.ts';
+import { auditEventsAboutPeople, recordAudit } from '../identity/audit.ts';
 import { queueNotification } from '../jobs/outbox.ts';
 import { localDate } from '../geo/calendar.ts';
 import { remindersFor } from '../reminders/caseload.ts';
@@ -16,6 +16,9 @@ import {
 } from './lifecycle.ts';
 import { identityDifferences } from './matching.ts';
 import * as q from './queries.ts';
+
+/** A referral as other areas receive it (transition listeners, notifications). */
+export type { ReferralRow } from './queries.ts';
 import { checkNhsNumber, isUuid, type ContactInput, type PersonInput, type ReferralInput } from './schema.ts';
 
 export { STATUS_LABELS, allowedNext } from './lifecycle.ts';
@@ -177,10 +180,7 @@ export async function personAuditTrail(pool: pg.Pool, actor: Actor, personId: st
   checkId(personId, 'person');
   return withTenant(pool, actor.tenantId, async (tx) => {
     const ids = await q.mergedPersonIds(tx, actor.tenantId, personId);
-    const { rows } = await tx.query<{ action: string; personId: string; occurredAt: Date; reason: string | null }>(
-      `SELECT action, person_id AS "personId", occurred_at AS "occurredAt", reason FROM audit_event
-        WHERE tenant_id = $1 AND person_id = ANY($2::text[]) ORDER BY seq`, [actor.tenantId, ids]);
-    return rows;
+    return auditEventsAboutPeople(tx, actor.tenantId, ids);
   });
 }
 
@@ -276,15 +276,12 @@ export async function intakeReferral(tx: Db, tenantId: string, actor: Actor | nu
     reference = newReference();
     try {
       // A savepoint, so a (vanishingly rare) clash of references can be retried in this transaction.
-      await tx.query('SAVEPOINT referral_reference');
-      inserted = await q.insertReferral(tx, tenantId, {
+      inserted = await withSavepoint(tx, () => q.insertReferral(tx, tenantId, {
         ...input.referral, reference, personId, referrerUserId: actor?.userId ?? null, practiceId,
         referrerName: input.referral.referrerName ?? actor?.name ?? null,
         referrerEmail: input.referral.referrerEmail ?? (actor && hasRole(actor, 'referrer') ? actor.email : null),
-      });
-      await tx.query('RELEASE SAVEPOINT referral_reference');
+      }));
     } catch (error) {
-      await tx.query('ROLLBACK TO SAVEPOINT referral_reference');
       if (attempt >= 3 || !/referral_tenant_id_reference_key/.test((error as Error).message)) throw error;
     }
   }

@@ -3,7 +3,7 @@ import { withTenant } from '../db/transaction.ts';
 import type { Actor } from '../identity/actor.ts';
 import { queueNotification } from '../jobs/outbox.ts';
 import { registerJobHandler, registerTenantScan, type JobContext } from '../jobs/service.ts';
-import type { ReferralRow } from '../referrals/queries.ts';
+import type { ReferralRow } from '../referrals/service.ts';
 import { DEFAULT_UNABLE_TO_CONTACT_ATTEMPTS, personChannel, registerTransitionListener, STATUS_LABELS } from '../referrals/service.ts';
 import { addWorkingDays, localDate } from '../geo/calendar.ts';
 import * as q from './queries.ts';

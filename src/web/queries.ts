@@ -29,3 +29,8 @@ export async function recordFormSubmissionResult(db: Db, tenantId: string, token
 export async function releaseFormSubmission(db: Db, tenantId: string, tokenHash: string): Promise<void> {
   await db.query(`DELETE FROM form_submission WHERE tenant_id = $1 AND token_hash = $2 AND result_url IS NULL`, [tenantId, tokenHash]);
 }
+
+/** The cheapest round trip: is the database answering? */
+export async function ping(db: Db): Promise<void> {
+  await db.query('SELECT 1');
+}

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { publicAccess } from '../identity/policy.ts';
 import type { Database } from '../db/database.ts';
+import { ping } from './queries.ts';
 
 /** Pages and endpoints that belong to no domain area: home, health. */
 export function webRoutes(database: Database): FastifyPluginAsyncTypebox {
@@ -11,7 +12,7 @@ export function webRoutes(database: Database): FastifyPluginAsyncTypebox {
 
     app.get('/health/ready', { config: { policy: publicAccess } }, async (req, reply) => {
       try {
-        await database.pool.query('SELECT 1');
+        await ping(database.pool);
         // A replica that is down or behind is reported but does not make the app unready: reads
         // have already gone back to the primary.
         if (database.replica) {
