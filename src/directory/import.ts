@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import type { Db } from '../db/database.ts';
-import { withTransaction } from '../db/transaction.ts';
+import { withSavepoint, withTransaction } from '../db/transaction.ts';
 import { parseCsv } from '../geo/csv.ts';
 import { readDirectoryService, writeDirectoryService } from './curation.ts';
 import { readOrganization, upsertOrganization } from './queries.ts';
@@ -148,17 +148,16 @@ export async function importServices(pool: pg.Pool, services: unknown[], options
           report.invalid.push({ id, reason: problem });
           continue;
         }
-        await tx.query('SAVEPOINT import_record');
         try {
-          const before = await readDirectoryService(tx, service.id);
-          await writeDirectoryService(tx, service, { sourceFeed: options.sourceFeed });
-          const after = await readDirectoryService(tx, service.id);
-          if (!before) report.added.push(service.id);
-          else if (isDeepStrictEqual(before, after)) report.unchanged.push(service.id);
-          else report.changed.push(service.id);
-          await tx.query('RELEASE SAVEPOINT import_record');
+          await withSavepoint(tx, async () => {
+            const before = await readDirectoryService(tx, service.id);
+            await writeDirectoryService(tx, service, { sourceFeed: options.sourceFeed });
+            const after = await readDirectoryService(tx, service.id);
+            if (!before) report.added.push(service.id);
+            else if (isDeepStrictEqual(before, after)) report.unchanged.push(service.id);
+            else report.changed.push(service.id);
+          });
         } catch (error) {
-          await tx.query('ROLLBACK TO SAVEPOINT import_record');
           report.invalid.push({ id, reason: `the database refused it: ${(error as Error).message}` });
         }
       }
@@ -176,17 +175,16 @@ async function importOrganization(tx: Db, org: OrukOrganization, sourceFeed: str
     report.invalid.push({ id: typeof org.id === 'string' && org.id ? org.id : '(organisation)', reason: `organisation: ${problem}` });
     return;
   }
-  await tx.query('SAVEPOINT import_record');
   try {
-    const before = await readOrganization(tx, org.id);
-    await upsertOrganization(tx, org, { feed: sourceFeed });
-    const after = await readOrganization(tx, org.id);
-    if (!before) report.added.push(org.id);
-    else if (isDeepStrictEqual(before, after)) report.unchanged.push(org.id);
-    else report.changed.push(org.id);
-    await tx.query('RELEASE SAVEPOINT import_record');
+    await withSavepoint(tx, async () => {
+      const before = await readOrganization(tx, org.id);
+      await upsertOrganization(tx, org, { feed: sourceFeed });
+      const after = await readOrganization(tx, org.id);
+      if (!before) report.added.push(org.id);
+      else if (isDeepStrictEqual(before, after)) report.unchanged.push(org.id);
+      else report.changed.push(org.id);
+    });
   } catch (error) {
-    await tx.query('ROLLBACK TO SAVEPOINT import_record');
     report.invalid.push({ id: org.id, reason: `the database refused it: ${(error as Error).message}` });
   }
 }
