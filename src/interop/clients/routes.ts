@@ -1,3 +1,4 @@
+import { DomainError } from '../../web/errors.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyError, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
@@ -39,7 +40,8 @@ export const apiClientRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // as OAuth JSON: its callers are systems, never a browser.
   await app.register(async (oauth) => {
     oauth.setErrorHandler((err: FastifyError, req, reply) => {
-      const status = err.statusCode ?? 500;
+      // Refusals raised before the handler (a NUL in the form, say) are DomainErrors with a 4xx status.
+      const status = err instanceof DomainError ? err.status : err.statusCode ?? 500;
       if (status >= 500) {
         req.log.error({ err }, 'unexpected error');
         return reply.code(500).send({ error: 'server_error', error_description: `Something went wrong. Reference: ${req.id}` });
