@@ -4,7 +4,7 @@
 //   --only <step>   typecheck | lint | pglite | postgres | browser (repeatable)
 //   any other argument filters test files by path substring.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
 
@@ -30,6 +30,9 @@ const matches = (file) => filters.length === 0 || filters.some((f) => file.inclu
 const all = findTests('test').filter(matches);
 const browserTests = all.filter((f) => f.startsWith(path.join('test', 'browser')));
 const serverTests = all.filter((f) => !browserTests.includes(f));
+// A file that touches no database says so on its first line and runs once, in the PGlite pass.
+const NO_DATABASE = '// Touches no database';
+const databaseTests = serverTests.filter((f) => !readFileSync(f, 'utf8').startsWith(NO_DATABASE));
 const concurrency = Math.max(2, cpus().length);
 const timings = [];
 
@@ -68,9 +71,9 @@ if (wanted('pglite') && serverTests.length) {
   run('prepare PGlite template', node, ['--import', 'tsx', 'test/support/prepare-templates.ts', 'pglite'], {}, true);
   run('tests on PGlite', node, testArgs(serverTests), { TEST_BACKEND: 'pglite' });
 }
-if (wanted('postgres') && serverTests.length) {
+if (wanted('postgres') && databaseTests.length) {
   run('prepare PostgreSQL template', node, ['--import', 'tsx', 'test/support/prepare-templates.ts', 'postgres'], {}, true);
-  run('tests on PostgreSQL', node, testArgs(serverTests), { TEST_BACKEND: 'postgres' });
+  run('tests on PostgreSQL', node, testArgs(databaseTests), { TEST_BACKEND: 'postgres' });
 }
 if (wanted('browser') && browserTests.length) {
   run('prepare PGlite template (browser)', node, ['--import', 'tsx', 'test/support/prepare-templates.ts', 'pglite'], {}, true);

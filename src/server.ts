@@ -24,10 +24,8 @@ import { researchRoutes } from './reporting/research/routes.ts';
 import { setUpApiClientAuth } from './interop/clients/auth.ts';
 import { interopRoutes } from './interop/routes.ts';
 import { setUpOpenApi } from './interop/openapi.ts';
-// Reminder scans and status-change notifications register their jobs at load (the worker imports this file).
-import './reminders/service.ts';
-import './reminders/directory.ts';
 import { setUpJobWorker } from './jobs/runner.ts';
+import { wireAreas } from './wiring.ts';
 import { guardRoutes } from './web/access.ts';
 import { setUpErrorPages } from './web/error-pages.ts';
 import { formTokenFor, setUpOncePerForm } from './web/form-submissions.ts';
@@ -105,6 +103,7 @@ export async function buildApp({ config, database, logStream }: AppDependencies)
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  wireAreas();
   app.decorate('config', config);
   app.decorate('database', database);
 

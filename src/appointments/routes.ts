@@ -2,15 +2,12 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
 import { asFieldErrors, bodyValues, ctx, field, signedIn, view } from '../plans/form.ts';
-import { registerTimelineSource } from '../referrals/service.ts';
 import type { FieldError } from '../web/errors.ts';
 import * as appointments from './service.ts';
 
 const staff = rolePolicy('link worker or lead', 'link_worker', 'lead');
 
 const CHANNEL_TEXT = { email: 'an email', sms: 'a text message' } as const;
-
-registerTimelineSource((tx, tenantId, personIds) => appointments.appointmentTimeline(tx, tenantId, personIds));
 
 /** Booking, listing and cancelling a referral's appointments with the person. */
 export const appointmentRoutes: FastifyPluginAsync = async (app) => {

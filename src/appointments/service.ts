@@ -5,7 +5,7 @@ import { loadEpisode } from '../assessment/episode.ts';
 import type { Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
 import { queueNotification } from '../jobs/outbox.ts';
-import { registerJobHandler, scheduleJob, type JobContext } from '../jobs/service.ts';
+import { scheduleJob, type JobContext } from '../jobs/service.ts';
 import { ALLOCATED_STATUSES } from '../referrals/lifecycle.ts';
 import { CONTACT_MODES } from '../referrals/schema.ts';
 import { personChannel } from '../referrals/service.ts';
@@ -159,12 +159,11 @@ export async function sendAppointmentReminder(tx: Db, tenantId: string, appointm
   return !!id;
 }
 
-async function appointmentReminderJob(job: JobContext<{ appointmentId: string; startsAt: string }>): Promise<void> {
+export async function appointmentReminderJob(job: JobContext<{ appointmentId: string; startsAt: string }>): Promise<void> {
   const tenantId = job.tenantId!;
   await withTenant(job.pool, tenantId, (tx) => sendAppointmentReminder(tx, tenantId, job.payload.appointmentId, job.payload.startsAt, job.clock.now()));
 }
 
-registerJobHandler(APPOINTMENT_REMINDER_KIND, appointmentReminderJob, { maxAttempts: 5 });
 
 /** Appointments booked and cancelled, for the person page's timeline. */
 export async function appointmentTimeline(tx: Db, tenantId: string, personIds: string[]) {

@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.ts';
+import { installationFact, recordInstallationFact } from '../db/queries.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { identitySeeder } from '../identity/demo.ts';
 import { directorySeeder } from '../directory/seed.ts';
@@ -48,8 +49,7 @@ demoSeeders.push(researchSeeder);
 demoSeeders.push(reportingSeeder);
 
 export async function isSeeded(database: Database): Promise<boolean> {
-  const { rows } = await database.pool.query('SELECT 1 FROM installation_fact WHERE key = $1', [DEMO_MARKER]);
-  return rows.length > 0;
+  return (await installationFact(database.pool, DEMO_MARKER)) !== undefined;
 }
 
 export interface SeedResult {
@@ -66,14 +66,14 @@ export async function seedDemo(database: Database, seeders = demoSeeders): Promi
   if (await isSeeded(database)) return { seeded: false, accounts: await demoAccounts(database) };
   for (const seeder of seeders) await seeder.seed(context);
   await withTransaction(database.pool, async (tx) => {
-    await tx.query('INSERT INTO installation_fact (key, value) VALUES ($1, now()::text)', [DEMO_MARKER]);
-    await tx.query('INSERT INTO installation_fact (key, value) VALUES ($1, $2)', ['demo_accounts', JSON.stringify(context.accounts)]);
+    await recordInstallationFact(tx, DEMO_MARKER, new Date().toISOString());
+    await recordInstallationFact(tx, 'demo_accounts', JSON.stringify(context.accounts));
   });
   return { seeded: true, accounts: context.accounts };
 }
 
 /** The demo accounts, so a second start can print them again. */
 export async function demoAccounts(database: Database): Promise<DemoAccount[]> {
-  const { rows } = await database.pool.query<{ value: string }>('SELECT value FROM installation_fact WHERE key = $1', ['demo_accounts']);
-  return rows[0] ? (JSON.parse(rows[0].value) as DemoAccount[]) : [];
+  const accounts = await installationFact(database.pool, 'demo_accounts');
+  return accounts ? (JSON.parse(accounts) as DemoAccount[]) : [];
 }

@@ -4,7 +4,7 @@ import { migrate } from '../db/migrate.ts';
 import { DomainError, InvalidInput } from '../web/errors.ts';
 import { ROLES, type Role } from './actor.ts';
 import { verifyAuditChains } from './audit.ts';
-import { addTenant, addUser, findTenantByName } from './service.ts';
+import { addTenant, addUser, findPracticeIdByOdsCode, findProviderOrganisationId, findTenantByName } from './service.ts';
 
 export const userAddCommand: Command = {
   name: 'user add',
@@ -36,14 +36,12 @@ export const userAddCommand: Command = {
       let practiceId: string | undefined;
       let providerOrganisationId: string | undefined;
       if (values.practice) {
-        const { rows } = await database.pool.query<{ id: string }>('SELECT id FROM practice WHERE tenant_id = $1 AND ods_code = $2', [tenant.id, String(values.practice).toUpperCase()]);
-        if (!rows[0]) throw new UsageError(`No practice with ODS code ${String(values.practice)} in ${tenant.name}.`);
-        practiceId = rows[0].id;
+        practiceId = await findPracticeIdByOdsCode(database.pool, tenant.id, String(values.practice));
+        if (!practiceId) throw new UsageError(`No practice with ODS code ${String(values.practice)} in ${tenant.name}.`);
       }
       if (values['provider-organisation']) {
-        const { rows } = await database.pool.query<{ id: string }>('SELECT id FROM provider_organisation WHERE tenant_id = $1 AND (id::text = $2 OR lower(name) = lower($2))', [tenant.id, String(values['provider-organisation'])]);
-        if (!rows[0]) throw new UsageError(`No provider organisation "${String(values['provider-organisation'])}" in ${tenant.name}.`);
-        providerOrganisationId = rows[0].id;
+        providerOrganisationId = await findProviderOrganisationId(database.pool, tenant.id, String(values['provider-organisation']));
+        if (!providerOrganisationId) throw new UsageError(`No provider organisation "${String(values['provider-organisation'])}" in ${tenant.name}.`);
       }
       try {
         const id = await addUser(database.pool, { email, name, tenantId: tenant.id, roles, password, practiceId, providerOrganisationId });

@@ -1,5 +1,6 @@
 import type { DemoContext, DemoSeeder } from '../demo/seed.ts';
 import type { Role } from './actor.ts';
+import * as q from './queries.ts';
 import { addUser } from './service.ts';
 
 /** Every demo account shares this password (three random words, as NCSC suggests). */
@@ -11,20 +12,15 @@ const ROLE_EMAIL: Record<Role, string> = {
 };
 
 async function insertTenant(context: DemoContext, name: string): Promise<string> {
-  const { rows } = await context.database.pool.query<{ id: string }>('INSERT INTO tenant (name) VALUES ($1) RETURNING id', [name]);
-  return rows[0]!.id;
+  return q.insertTenant(context.database.pool, name);
 }
 
 async function insertPractice(context: DemoContext, tenantId: string, odsCode: string, name: string): Promise<string> {
-  const { rows } = await context.database.pool.query<{ id: string }>(
-    'INSERT INTO practice (tenant_id, ods_code, name) VALUES ($1, $2, $3) RETURNING id', [tenantId, odsCode, name]);
-  return rows[0]!.id;
+  return q.insertPractice(context.database.pool, tenantId, odsCode, name);
 }
 
 async function insertProvider(context: DemoContext, tenantId: string, name: string, email: string): Promise<string> {
-  const { rows } = await context.database.pool.query<{ id: string }>(
-    'INSERT INTO provider_organisation (tenant_id, name, email) VALUES ($1, $2, $3) RETURNING id', [tenantId, name, email]);
-  return rows[0]!.id;
+  return q.insertProviderOrganisation(context.database.pool, tenantId, name, email);
 }
 
 /**

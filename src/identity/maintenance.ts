@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.ts';
-import { registerJobHandler, registerRecurringJob } from '../jobs/service.ts';
+import type { JobContext } from '../jobs/service.ts';
 import * as q from './queries.ts';
 
 export const PRUNE_IDENTITY = 'identity.prune';
@@ -20,8 +20,7 @@ export async function pruneIdentityRecords(db: Db, now: Date): Promise<{ session
   };
 }
 
-registerJobHandler(PRUNE_IDENTITY, async (job) => {
+export async function pruneIdentityJob(job: JobContext): Promise<void> {
   const removed = await pruneIdentityRecords(job.pool, job.clock.now());
   job.log.info(removed, 'pruned old sessions, links, sign-in and rate-limit counts');
-});
-registerRecurringJob({ name: 'identity-prune', cron: '40 3 * * *', kind: PRUNE_IDENTITY });
+}

@@ -375,3 +375,39 @@ export async function pruneSignInThrottles(db: Db, now: Date): Promise<number> {
 export async function pruneRateLimitCounts(db: Db, now: Date): Promise<number> {
   return (await db.query(`DELETE FROM rate_limit_counter WHERE window_start < $1::timestamptz - interval '1 day'`, [now])).rowCount ?? 0;
 }
+
+// Command line and demo: run as the database owner, before any tenant is chosen.
+
+export async function findTenantByNameOrId(db: Db, nameOrId: string): Promise<{ id: string; name: string } | undefined> {
+  const { rows } = await db.query<{ id: string; name: string }>(
+    `SELECT id, name FROM tenant WHERE id::text = $1 OR lower(name) = lower($1) ORDER BY created_at LIMIT 1`, [nameOrId]);
+  return rows[0];
+}
+
+export async function tenantName(db: Db, tenantId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ name: string }>('SELECT name FROM tenant WHERE id = $1', [tenantId]);
+  return rows[0]?.name;
+}
+
+export async function insertTenant(db: Db, name: string): Promise<string> {
+  const { rows } = await db.query<{ id: string }>('INSERT INTO tenant (name) VALUES ($1) RETURNING id', [name]);
+  return rows[0]!.id;
+}
+
+export async function insertProviderOrganisation(db: Db, tenantId: string, name: string, email: string): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    'INSERT INTO provider_organisation (tenant_id, name, email) VALUES ($1, $2, $3) RETURNING id', [tenantId, name, email]);
+  return rows[0]!.id;
+}
+
+export async function findPracticeIdByOdsCode(db: Db, tenantId: string, odsCode: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM practice WHERE tenant_id = $1 AND ods_code = $2', [tenantId, odsCode.toUpperCase()]);
+  return rows[0]?.id;
+}
+
+/** A provider organisation by id or by name (any case). */
+export async function findProviderOrganisationId(db: Db, tenantId: string, idOrName: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ id: string }>(
+    'SELECT id FROM provider_organisation WHERE tenant_id = $1 AND (id::text = $2 OR lower(name) = lower($2))', [tenantId, idOrName]);
+  return rows[0]?.id;
+}

@@ -7,7 +7,6 @@ import { clearSessionCookie, setSessionCookie } from './sessions.ts';
 import { field, renderForm, ROLE_NAMES, safeReturnTo } from './web.ts';
 import { accountRoutes, adminRoutes } from './admin-routes.ts';
 // Registers the nightly clean-up of old sessions and links with the job worker.
-import './maintenance.ts';
 import { finishOidc, OIDC_COOKIE, OIDC_COOKIE_SECONDS, oidcClient, startOidc, type OidcPending } from './oidc.ts';
 
 // Per client address, on top of the per-account lockout.

@@ -182,17 +182,24 @@ function checkUserFields(user: { email: string; name: string; roles: Role[]; pra
 
 /** The tenant whose name matches, for the command line. */
 export async function findTenantByName(pool: pg.Pool, nameOrId: string): Promise<{ id: string; name: string } | undefined> {
-  const { rows } = await pool.query<{ id: string; name: string }>(
-    `SELECT id, name FROM tenant WHERE id::text = $1 OR lower(name) = lower($1) ORDER BY created_at LIMIT 1`, [nameOrId]);
-  return rows[0];
+  return q.findTenantByNameOrId(pool, nameOrId);
 }
 
+
+/** The id of a tenant's practice with this ODS code, for the command line. */
+export async function findPracticeIdByOdsCode(pool: pg.Pool, tenantId: string, odsCode: string): Promise<string | undefined> {
+  return q.findPracticeIdByOdsCode(pool, tenantId, odsCode);
+}
+
+/** A tenant's provider organisation by id or name, for the command line. */
+export async function findProviderOrganisationId(pool: pg.Pool, tenantId: string, idOrName: string): Promise<string | undefined> {
+  return q.findProviderOrganisationId(pool, tenantId, idOrName);
+}
 
 /** Creates a tenant (command line); its creation is the first event of its audit chain. */
 export async function addTenant(pool: pg.Pool, name: string): Promise<string> {
   return withTransaction(pool, async (tx) => {
-    const { rows } = await tx.query<{ id: string }>('INSERT INTO tenant (name) VALUES ($1) RETURNING id', [name]);
-    const id = rows[0]!.id;
+    const id = await q.insertTenant(tx, name);
     await recordAudit(tx, { tenantId: id, action: 'tenant.create', entityType: 'tenant', entityId: id, reason: name });
     return id;
   });

@@ -94,8 +94,7 @@ export async function inviteUser(pool: pg.Pool, actor: Actor, input: Invitation,
         providerOrganisationId: role === 'provider' ? input.providerOrganisationId : null,
       });
     }
-    const { rows } = await tx.query<{ name: string }>('SELECT name FROM tenant WHERE id = $1', [actor.tenantId]);
-    const serviceName = rows[0]?.name ?? 'Signpost';
+    const serviceName = (await q.tenantName(tx, actor.tenantId)) ?? 'Signpost';
     if (existing?.passwordHash) {
       // Someone who can already sign in just needs to know they have access here now.
       await queueNotification(tx, {

@@ -4,8 +4,6 @@ import { withDatabase } from '../cli/core-commands.ts';
 import { loadConfig } from '../config.ts';
 import { openDatabase } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
-// Every area registers its job handlers when its modules load; the app's module graph holds them all.
-import '../server.ts';
 import { createJobWorker } from './runner.ts';
 import { cancelJob, installationJobs, JOB_STATES, retryJob } from './service.ts';
 import { DomainError } from '../web/errors.ts';

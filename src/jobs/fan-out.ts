@@ -1,6 +1,6 @@
 import { withTransaction } from '../db/transaction.ts';
 import * as q from './queries.ts';
-import { PermanentJobError, registerJobHandler, scheduleJob, TENANT_FAN_OUT, type JobContext } from './queue.ts';
+import { PermanentJobError, scheduleJob, type JobContext } from './queue.ts';
 
 /** Schedules a tenant scan's job for every tenant; the same run twice schedules nothing more. */
 export async function fanOutToTenants(job: JobContext<{ kind?: string; scan?: string }>): Promise<void> {
@@ -13,4 +13,3 @@ export async function fanOutToTenants(job: JobContext<{ kind?: string; scan?: st
   }
 }
 
-registerJobHandler(TENANT_FAN_OUT, fanOutToTenants, { maxAttempts: 5 });

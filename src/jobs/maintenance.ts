@@ -1,6 +1,6 @@
 import * as q from './queries.ts';
 import { CHECK_NOTIFICATION_STATUS, SEND_NOTIFICATION } from './notify.ts';
-import { registerJobHandler, registerRecurringJob, TENANT_FAN_OUT, type JobContext } from './queue.ts';
+import { TENANT_FAN_OUT, type JobContext } from './queue.ts';
 
 export const PRUNE_JOBS = 'jobs.prune';
 /** Finished jobs are kept this long for troubleshooting; idempotency keys of older ones are freed. */
@@ -12,5 +12,3 @@ export async function pruneJobs(job: JobContext): Promise<void> {
   if (removed) job.log.info({ removed }, 'pruned finished jobs');
 }
 
-registerJobHandler(PRUNE_JOBS, pruneJobs);
-registerRecurringJob({ name: 'jobs-prune', cron: '30 3 * * *', kind: PRUNE_JOBS });

@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts';
+import * as q from './queries.ts';
 import { scheduleJob } from './queue.ts';
 
 export type NotificationChannel = 'email' | 'sms' | 'letter';
@@ -25,15 +26,7 @@ export interface NewNotification {
  * The job that sends it is scheduled in the same transaction and carries only the ids.
  */
 export async function queueNotification(db: Db, notification: NewNotification): Promise<string | undefined> {
-  const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO notification (tenant_id, channel, recipient, template, personalisation, idempotency_key, secret_keys)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
-     RETURNING id`,
-    [notification.tenantId, notification.channel, notification.recipient, notification.template,
-      JSON.stringify(notification.personalisation), notification.idempotencyKey, notification.secretKeys ?? []],
-  );
-  const id = rows[0]?.id;
+  const id = await q.insertNotification(db, notification);
   if (id) {
     await scheduleJob(db, {
       kind: 'notification.send', tenantId: notification.tenantId, payload: { notificationId: id },

@@ -285,3 +285,17 @@ export async function pruneFinishedJobs(db: Db, before: Date, kinds: string[]): 
         AND (idempotency_key IS NULL OR idempotency_key LIKE 'schedule:%' OR kind = ANY($2::text[]))`, [before, kinds]);
   return rowCount ?? 0;
 }
+
+/** A notification in the outbox; undefined when its idempotency key was already used. */
+export async function insertNotification(db: Db, n: {
+  tenantId: string; channel: string; recipient: string; template: string; personalisation: Record<string, string>; idempotencyKey: string; secretKeys?: string[];
+}): Promise<string | undefined> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO notification (tenant_id, channel, recipient, template, personalisation, idempotency_key, secret_keys)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+     RETURNING id`,
+    [n.tenantId, n.channel, n.recipient, n.template, JSON.stringify(n.personalisation), n.idempotencyKey, n.secretKeys ?? []],
+  );
+  return rows[0]?.id;
+}

@@ -1,17 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
-import './fan-out.ts';
-import './maintenance.ts';
-import { registerNotificationJobs, notifySettings } from './notify.ts';
 import type { JobLog } from './queue.ts';
 import { JobWorker } from './worker.ts';
-import { registerDirectoryJobs } from '../reminders/directory.ts';
+import { wireAreas, wireJobSettings } from '../wiring.ts';
 
 /** A worker over every registered handler and schedule, configured from the environment. */
 export function createJobWorker(database: Database, config: Config, log: JobLog): JobWorker {
-  registerNotificationJobs(notifySettings(config));
-  registerDirectoryJobs({ freshnessMonths: config.directoryFreshnessMonths, feeds: config.orukFeeds });
+  wireAreas();
+  wireJobSettings(config);
   return new JobWorker({
     pool: database.pool,
     log,

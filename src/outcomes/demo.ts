@@ -3,7 +3,6 @@ import type { DemoSeeder } from '../demo/seed.ts';
 import { INSTRUMENTS, type InstrumentCode } from './instruments.ts';
 import { recordAdministration } from './service.ts';
 // The reminder scan the demo runs next must know the outcome conditions, whatever loaded this file.
-import './reminders.ts';
 
 const WEEK = 7 * 86_400_000;
 

@@ -1,6 +1,4 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import './reminders.ts';
-import './timeline.ts';
 import type { Actor } from '../identity/actor.ts';
 import { publicAccess, rolePolicy } from '../identity/policy.ts';
 import { asFieldErrors, bodyValues, ctx, field, formatDate, signedIn, view } from '../plans/form.ts';

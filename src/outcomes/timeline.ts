@@ -1,5 +1,5 @@
-import { registerTimelineSource } from '../referrals/service.ts';
+import type { TimelineSource } from '../referrals/service.ts';
 import { outcomeTimeline } from './service.ts';
 
-// The person page lists each outcome measure with its score.
-registerTimelineSource(async (tx, tenantId, personIds) => outcomeTimeline(tx, tenantId, personIds));
+/** Each outcome measure with its score, for the person page. */
+export const outcomeTimelineSource: TimelineSource = (tx, tenantId, personIds) => outcomeTimeline(tx, tenantId, personIds);

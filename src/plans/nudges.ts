@@ -1,6 +1,6 @@
 import { withTenant } from '../db/transaction.ts';
 import { queueNotification } from '../jobs/outbox.ts';
-import { registerJobHandler, registerTenantScan, type JobContext } from '../jobs/service.ts';
+import type { JobContext } from '../jobs/service.ts';
 import { addWorkingDays, isoDate } from './service.ts';
 import * as q from './queries.ts';
 
@@ -67,5 +67,4 @@ export async function onwardNudgeScan(job: JobContext): Promise<void> {
 
 export const ONWARD_NUDGE_KIND = 'social-prescribing.nudge-scan';
 
-registerJobHandler(ONWARD_NUDGE_KIND, onwardNudgeScan, { maxAttempts: 5 });
-registerTenantScan({ name: ONWARD_NUDGE_SCAN, cron: '0 8 * * 1-5', kind: ONWARD_NUDGE_KIND });
+

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import './timeline.ts';
 import { assessmentsForReferral, concernsForPeople } from '../assessment/service.ts';
 import { NEEDS, findNeed } from '../directory/needs.ts';
 import { searchDirectory } from '../directory/service.ts';

@@ -4,7 +4,7 @@ import { withTenant } from '../db/transaction.ts';
 import { importServices, readOrukSource } from '../directory/import.ts';
 import { DEFAULT_FRESHNESS_MONTHS, staleServicesOfOrganizations } from '../directory/service.ts';
 import { queueNotification } from '../jobs/outbox.ts';
-import { PermanentJobError, registerJobHandler, registerRecurringJob, registerTenantScan, unregisterRecurringJob, type JobContext } from '../jobs/service.ts';
+import { PermanentJobError, registerRecurringJob, unregisterRecurringJob, type JobContext } from '../jobs/service.ts';
 import { localDate } from '../geo/calendar.ts';
 import * as q from './queries.ts';
 
@@ -76,6 +76,3 @@ export function registerDirectoryJobs(options: DirectoryJobSettings): void {
   });
 }
 
-registerJobHandler(FRESHNESS_SCAN_KIND, freshnessScan, { maxAttempts: 5 });
-registerTenantScan({ name: FRESHNESS_SCAN, cron: '0 9 * * 1', kind: FRESHNESS_SCAN_KIND });
-registerJobHandler(FEED_IMPORT_KIND, importFeed, { maxAttempts: 4, backoffSeconds: 600 });

@@ -8,7 +8,7 @@ import { localDate } from '../geo/calendar.ts';
 import { csvField } from '../geo/csv.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
-import { registerJobHandler, registerTenantScan, scheduleJob, type JobContext } from '../jobs/service.ts';
+import { scheduleJob, type JobContext } from '../jobs/service.ts';
 import { ETHNIC_CATEGORIES } from '../referrals/ethnicity.ts';
 import { SOURCES } from '../referrals/schema.ts';
 import { practices as tenantPractices, STATUS_LABELS } from '../referrals/service.ts';
@@ -58,10 +58,7 @@ export async function refreshJob(job: JobContext): Promise<void> {
   job.log.info({ tenantId, trigger, rowCount: result.rowCount, changedRows: result.changedRows, durationMs: result.durationMs }, 'reporting refresh');
 }
 
-registerJobHandler(REPORTING_REFRESH_KIND, refreshJob, { maxAttempts: 3, backoffSeconds: 60 });
-// 02:15 London time every night: after the day's work, clear of the 1am to 2am hour the clocks
-// change in, and before the 03:30 maintenance jobs.
-registerTenantScan({ name: REPORTING_NIGHTLY_SCAN, cron: '15 2 * * *', kind: REPORTING_REFRESH_KIND });
+
 
 export const READERS = ['lead', 'commissioner', 'researcher'] as const;
 

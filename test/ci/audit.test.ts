@@ -1,3 +1,4 @@
+// Touches no database: runs once, in the PGlite pass (scripts/test.mjs).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';

@@ -1,3 +1,4 @@
+// Touches no database: runs once, in the PGlite pass (scripts/test.mjs).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { addWorkingDays, bankHolidays, isWorkingDay } from '../../src/geo/calendar.ts';

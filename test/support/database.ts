@@ -3,7 +3,11 @@ import { readFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { openPostgres, pgliteDatabase, pgliteExtensions, type Backend, type Database } from '../../src/db/database.ts';
+import { wireAreas } from '../../src/wiring.ts';
 import { pgliteTemplatePath, postgresTemplateName, serverUrl, urlForDatabase } from './template.ts';
+
+// Tests that call services without building the app still see the areas wired as the app does.
+wireAreas();
 
 /** On Citus (TEST_BACKEND=citus) the app sees an ordinary PostgreSQL server: the coordinator. */
 export const onCitus = process.env.TEST_BACKEND === 'citus';
