@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { TEMPLATE_KEYS } from './jobs/templates.ts';
 
 /** Everything Signpost reads from its environment, typed and checked once at start-up. */
 export interface Config {
@@ -117,6 +118,9 @@ function readNotifyTemplates(env: Env): Record<string, string> {
   for (const [name, value] of Object.entries(env)) {
     const match = /^NOTIFY_TEMPLATE_([A-Z0-9_]+)$/.exec(name);
     if (!match || !value) continue;
+    if (!TEMPLATE_KEYS.has(match[1]!.toLowerCase())) {
+      throw new ConfigError(name, `names no Signpost message; the templates are ${[...TEMPLATE_KEYS].map((k) => k.toUpperCase()).join(', ')}`);
+    }
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) {
       throw new ConfigError(name, 'must be a GOV.UK Notify template id (a UUID)');
     }

@@ -71,3 +71,11 @@ test('a read replica needs a primary server, and its lag bound is whole seconds'
   assert.equal(config.replicaMaxLagSeconds, 10);
   assert.throws(() => loadConfig({ ...base, REPLICA_MAX_LAG_SECONDS: '0.5' }), /REPLICA_MAX_LAG_SECONDS must be a whole number/);
 });
+
+test('a Notify template id is taken only for a message Signpost sends, whichever separator its name uses', () => {
+  const base = { PGLITE_DIR: dataDir(), SIGNPOST_DEMO: 'true' };
+  const id = '8f0c7c5e-3b3a-4c6e-9d49-1d8c1f9d2a01';
+  const config = loadConfig({ ...base, NOTIFY_TEMPLATE_PASSWORD_RESET: id, NOTIFY_TEMPLATE_APPOINTMENT_REMINDER: id });
+  assert.deepEqual(config.notifyTemplates, { password_reset: id, appointment_reminder: id });
+  assert.throws(() => loadConfig({ ...base, NOTIFY_TEMPLATE_DISCHARGE_SUMARY_READY: id }), /NOTIFY_TEMPLATE_DISCHARGE_SUMARY_READY names no Signpost message/);
+});

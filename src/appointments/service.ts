@@ -27,7 +27,7 @@ const NO_REMINDER_WITHIN_HOURS = 3;
 const LATEST_MONTHS_AHEAD = 12;
 
 export const APPOINTMENT_REMINDER_KIND = 'appointments.remind';
-export const APPOINTMENT_REMINDER_TEMPLATE = 'appointment_reminder';
+export const APPOINTMENT_REMINDER_TEMPLATE = 'appointment_reminder' as const;
 
 type RequestContext = { requestId?: string };
 

@@ -2,6 +2,7 @@ import { NotifyClient } from 'notifications-node-client';
 import type { Config } from '../config.ts';
 import { withTenant } from '../db/transaction.ts';
 import * as q from './queries.ts';
+import { templateKey } from './templates.ts';
 import { PermanentJobError, registerJobHandler, scheduleJob, type JobContext } from './queue.ts';
 
 export const SEND_NOTIFICATION = 'notification.send';
@@ -23,10 +24,7 @@ export function notifySettings(config: Config): NotifySettings {
   return { apiKey: config.notifyApiKey, baseUrl: config.notifyBaseUrl, templates: config.notifyTemplates, demo: config.demo };
 }
 
-/** Our template names may use hyphens or underscores; configuration keys use underscores. */
-export function templateKey(template: string): string {
-  return template.toLowerCase().replace(/[^a-z0-9]+/g, '_');
-}
+export { templateKey } from './templates.ts';
 
 interface NotifyResponseError {
   response?: { status?: number; data?: { errors?: Array<{ error?: string; message?: string }> } };

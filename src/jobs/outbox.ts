@@ -1,5 +1,6 @@
 import type { Db } from '../db/database.ts';
 import * as q from './queries.ts';
+import type { NotificationTemplate } from './templates.ts';
 import { scheduleJob } from './queue.ts';
 
 export type NotificationChannel = 'email' | 'sms' | 'letter';
@@ -9,7 +10,7 @@ export interface NewNotification {
   channel: NotificationChannel;
   recipient: string;
   /** Our template name; configuration maps it to a GOV.UK Notify template id. */
-  template: string;
+  template: NotificationTemplate;
   personalisation: Record<string, string>;
   /** The same key twice queues one notification: e.g. `invite:<userId>:<tokenId>`. */
   idempotencyKey: string;

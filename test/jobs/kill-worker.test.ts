@@ -64,7 +64,7 @@ test(`a worker killed with SIGKILL in the middle of sending is replaced and the 
   try {
     const tenantId = (await aTenant(database)).id;
     const notificationId = (await withTenant(database.pool, tenantId, (tx) => queueNotification(tx, {
-      tenantId, channel: 'email', recipient: 'jo.bloggs@example.com', template: 'appointment-reminder',
+      tenantId, channel: 'email', recipient: 'jo.bloggs@example.com', template: 'appointment_reminder',
       personalisation: { first_name: 'Jo' }, idempotencyKey: 'kill-test',
     })))!;
     if (dataDir) await database.close();

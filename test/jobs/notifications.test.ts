@@ -46,7 +46,7 @@ after(async () => {
 let keys = 0;
 function queue(overrides: Partial<NewNotification> = {}) {
   return withTenant(database.pool, overrides.tenantId ?? tenantId, (tx) => queueNotification(tx, {
-    tenantId, channel: 'email', recipient: 'sam.taylor@example.com', template: 'appointment-reminder',
+    tenantId, channel: 'email', recipient: 'sam.taylor@example.com', template: 'appointment_reminder',
     personalisation: { first_name: 'Sam', appointment_time: '10:30 on 2 December' }, idempotencyKey: `test:${++keys}`,
     ...overrides,
   }));
@@ -181,11 +181,11 @@ test('a worker that stalls after Notify accepted the message is taken over witho
 test('a template with no Notify id dead-letters the job and keeps the notification queued for a retry', async () => {
   const clock = new TestClock();
   const before = stub.received.length;
-  const id = (await queue({ template: 'discharge-summary' }))!;
+  const id = (await queue({ template: 'discharge_summary_ready' }))!;
   await worker(clock).drain();
   const job = (await q.findJobByKey(database.pool, `notification.send:${id}`))!;
   assert.equal(job.state, 'dead');
-  assert.match(job.lastError!, /NOTIFY_TEMPLATE_DISCHARGE_SUMMARY/);
+  assert.match(job.lastError!, /NOTIFY_TEMPLATE_DISCHARGE_SUMMARY_READY/);
   assert.equal((await notification(id)).state, 'queued');
   assert.equal(stub.received.length, before);
 });

@@ -30,7 +30,7 @@ test('the app runs the job worker when SIGNPOST_WORKER is on: a queued message i
   try {
     const tenantId = (await aTenant(database)).id;
     const id = (await withTenant(database.pool, tenantId, (tx) => queueNotification(tx, {
-      tenantId, channel: 'email', recipient: 'pat@example.com', template: 'self-referral-confirmation',
+      tenantId, channel: 'email', recipient: 'pat@example.com', template: 'self_referral_confirmation',
       personalisation: { first_name: 'Pat' }, idempotencyKey: 'self-referral:1',
     })))!;
     await stub.waitForReceived(1, 15_000);
