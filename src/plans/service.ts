@@ -403,6 +403,16 @@ export async function responsesPage(pool: pg.Pool, actor: Actor, now: Date, cont
   });
 }
 
+/** Responses not yet seen on the responses page, newest first, for the home page; reading them here does not mark them seen. */
+export async function unseenResponses(pool: pg.Pool, actor: Actor, now: Date, limit: number) {
+  requireStaff(actor);
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const windowStart = new Date(now.getTime() - RESPONSES_DAYS * 86_400_000);
+    const seenAt = await q.listSeenAt(tx, actor.tenantId, actor.userId, 'responses');
+    return q.responsesTo(tx, actor.tenantId, actor.userId, seenAt && seenAt > windowStart ? seenAt : windowStart, limit);
+  });
+}
+
 /** Responses that arrived since the link worker last opened the responses page, for the header. */
 export async function newResponseCount(tx: Db, actor: Actor, now: Date): Promise<number> {
   if (!actor.roles.includes('link_worker')) return 0;

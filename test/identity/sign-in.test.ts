@@ -37,7 +37,7 @@ test('signing in with the right password starts a session whose cookie is HttpOn
   const user = await aUserWithPassword(database, { name: 'Rosa Field' });
   const { res, cookies } = await postSignIn(user.email, TEST_PASSWORD);
   assert.equal(res.statusCode, 303);
-  assert.equal(res.headers.location, '/');
+  assert.equal(res.headers.location, '/home');
   const cookie = res.cookies.find((c) => c.name === 'signpost_session');
   assert.ok(cookie);
   assert.equal(cookie.httpOnly, true);
@@ -94,7 +94,7 @@ test('returnTo sends the person back to a local page, never to another site', as
   assert.equal(local.res.headers.location, '/caseload?tab=2');
   for (const evil of ['https://evil.example/', '//evil.example/', '/\\evil.example', 'javascript:alert(1)']) {
     const { res } = await postSignIn(user.email, TEST_PASSWORD, `/sign-in?returnTo=${encodeURIComponent(evil)}`);
-    assert.equal(res.headers.location, '/', `returnTo ${evil}`);
+    assert.equal(res.headers.location, '/home', `returnTo ${evil}`);
   }
 });
 
