@@ -334,7 +334,10 @@ export async function setStatus(db: Db, tenantId: string, id: string, status: Re
 
 export async function insertTransition(db: Db, tenantId: string, t: { referralId: string; from: ReferralStatus | null; to: ReferralStatus; byUserId: string | null; reason: string | null }): Promise<void> {
   await db.query(
-    `INSERT INTO referral_transition (tenant_id, referral_id, from_status, to_status, by_user_id, reason) VALUES ($1, $2, $3, $4, $5, $6)`,
+    // clock_timestamp, not now(): two steps in one transaction (triaged then allocated) must keep
+    // their order. The first row keeps now(), the referral's own received_at.
+    `INSERT INTO referral_transition (tenant_id, referral_id, from_status, to_status, by_user_id, reason, occurred_at)
+     VALUES ($1, $2, $3::text, $4, $5, $6, CASE WHEN $3::text IS NULL THEN now() ELSE clock_timestamp() END)`,
     [tenantId, t.referralId, t.from, t.to, t.byUserId, t.reason]);
 }
 
