@@ -27,7 +27,7 @@ export function navigationFor(actor: Actor | undefined, counts?: HeaderCounts): 
   if (hasRole(actor, 'link_worker', 'lead')) items.push(counted('/caseload', 'Caseload', counts?.newAllocations));
   if (hasRole(actor, 'link_worker', 'lead')) items.push({ href: '/follow-ups', text: 'Follow-ups' });
   if (hasRole(actor, 'link_worker', 'lead')) items.push(counted('/responses', 'Responses', counts?.newResponses));
-  if (hasRole(actor, 'link_worker')) items.push({ href: '/appointments', text: 'Appointments' });
+  if (hasRole(actor, 'link_worker')) items.push({ href: '/appointments', text: 'Calendar' });
   if (hasRole(actor, 'lead')) items.push({ href: '/triage', text: 'Triage' });
   if (hasRole(actor, 'lead')) items.push({ href: '/safeguarding', text: 'Safeguarding' });
   if (hasRole(actor, 'referrer', 'link_worker', 'lead')) items.push({ href: '/referrals/new', text: 'Refer someone' });
