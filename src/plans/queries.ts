@@ -344,15 +344,7 @@ export async function followUps(db: Db, tenantId: string, createdBy: string | nu
   return rows;
 }
 
-export interface ResponseRow {
-  onwardReferralId: string;
-  toStatus: OnwardStatus;
-  reason: string | null;
-  byUserName: string | null;
-  byDescription: string | null;
-  occurredAt: Date;
-  referralId: string;
-  serviceName: string;
+export interface ResponseRow extends Omit<OnwardTransitionRow, 'fromStatus' | 'createdBy'> {
   givenName: string;
   familyName: string;
 }
