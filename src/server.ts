@@ -29,7 +29,9 @@ import { wireAreas } from './wiring.ts';
 import { guardRoutes } from './web/access.ts';
 import { setUpErrorPages } from './web/error-pages.ts';
 import { formTokenFor, setUpOncePerForm } from './web/form-submissions.ts';
-import { navigationFor } from './web/navigation.ts';
+import { navigationFor, type HeaderCounts } from './web/navigation.ts';
+import { homeRoutes } from './home/routes.ts';
+import { workCounts } from './home/service.ts';
 import { webRoutes } from './web/routes.ts';
 import { setUpSecurity } from './web/security.ts';
 import { nhsukDist, setUpViews, srcDir } from './web/views.ts';
@@ -83,13 +85,39 @@ function setUpPageLocals(app: FastifyInstance, config: Config) {
     reply.locals = {
       get cspNonce() { return reply.cspNonce?.script; },
       get actor() { return req.actor; },
-      get navigation() { return navigationFor(req.actor); },
+      get navigation() { return navigationFor(req.actor, req.headerCounts); },
       // Printed by the csrfField macro beside the CSRF token: the one-time token of a form that creates a record.
       csrfToken: { toString: () => (csrfToken ??= reply.generateCsrf()), formToken: formTokenFor(req) },
       demo: config.demo,
       currentPath: req.url.split('?')[0],
     };
   });
+}
+
+// Pages only: machine APIs, files and assets have no header to count for.
+const NO_HEADER = /^\/(api|fhir|oauth|health|static|assets|docs)(\/|$)|\.(ics|pdf|csv|json)$/;
+
+/**
+ * A signed-in link worker's header counts new allocations and responses on every page. Counted
+ * after the access guard, for page requests only; a failure to count leaves the links bare rather
+ * than failing the page.
+ */
+function setUpHeaderCounts(app: FastifyInstance, database: Database) {
+  app.addHook('preHandler', async (req) => {
+    if (req.method !== 'GET' || !req.actor || !req.routeOptions.config.policy || NO_HEADER.test(req.url.split('?')[0]!)) return;
+    try {
+      req.headerCounts = await workCounts(database.pool, req.actor, new Date());
+    } catch (err) {
+      req.log.warn({ err: (err as Error).message }, 'header counts unavailable');
+    }
+  });
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** New work beside the header's links, for a signed-in link worker's pages. */
+    headerCounts?: HeaderCounts;
+  }
 }
 
 /** Builds the app from small named steps; domain areas plug in as route plugins. */
@@ -120,7 +148,9 @@ export async function buildApp({ config, database, logStream }: AppDependencies)
   setUpSessions(app);
   setUpApiClientAuth(app);
   guardRoutes(app);
+  setUpHeaderCounts(app, database);
   await app.register(webRoutes(database));
+  await app.register(homeRoutes);
   await app.register(identityRoutes);
   await app.register(jobRoutes);
   await app.register(directoryRoutes);

@@ -64,3 +64,24 @@ export async function appointmentsOfPeople(db: Db, tenantId: string, personIds: 
     `SELECT ${COLUMNS} FROM ${FROM} WHERE a.tenant_id = $1 AND r.person_id = ANY ($2::uuid[]) ORDER BY a.booked_at`, [tenantId, personIds]);
   return rows;
 }
+
+export interface WorkerAppointmentRow extends AppointmentRow {
+  reference: string;
+  givenName: string;
+  familyName: string;
+}
+
+/**
+ * A link worker's appointments between two London dates (from inclusive, to exclusive): those on
+ * referrals allocated to them and those they booked themselves.
+ */
+export async function appointmentsOfWorker(db: Db, tenantId: string, userId: string, from: string, to: string, options: { includeCancelled: boolean }): Promise<WorkerAppointmentRow[]> {
+  const { rows } = await db.query<WorkerAppointmentRow>(
+    `SELECT ${COLUMNS}, r.reference, p.given_name AS "givenName", p.family_name AS "familyName"
+       FROM ${FROM} JOIN person p ON p.tenant_id = r.tenant_id AND p.id = r.person_id
+      WHERE a.tenant_id = $1 AND (r.assigned_to = $2 OR a.booked_by = $2)
+        AND a.starts_at >= ($3::date::timestamp AT TIME ZONE 'Europe/London') AND a.starts_at < ($4::date::timestamp AT TIME ZONE 'Europe/London')
+        AND ($5::boolean OR a.status = 'booked')
+      ORDER BY a.starts_at, a.id`, [tenantId, userId, from, to, options.includeCancelled]);
+  return rows;
+}

@@ -2,10 +2,12 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
 import { asFieldErrors, bodyValues, ctx, field, signedIn, view } from '../plans/form.ts';
-import type { FieldError } from '../web/errors.ts';
+import { addDays, isIsoDate, localDate } from '../geo/calendar.ts';
+import { InvalidInput, type FieldError } from '../web/errors.ts';
 import * as appointments from './service.ts';
 
 const staff = rolePolicy('link worker or lead', 'link_worker', 'lead');
+const linkWorkers = rolePolicy('link worker', 'link_worker');
 
 const CHANNEL_TEXT = { email: 'an email', sms: 'a text message' } as const;
 
@@ -67,5 +69,35 @@ export const appointmentRoutes: FastifyPluginAsync = async (app) => {
       return page(reply, actor, referralId, {}, shown.status, {}, shown.errors);
     }
     return reply.redirect(`/referrals/${referralId}/appointments?cancelled=yes`, 303);
+  });
+
+  const DAY_HEADING = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: 'long', day: 'numeric', month: 'long' });
+  const WEEK_OF = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' });
+  const asDate = (iso: string) => new Date(`${iso}T00:00:00Z`);
+
+  app.get('/appointments', { config: { policy: linkWorkers } }, async (req, reply) => {
+    const today = localDate(new Date());
+    const week = field(req.query, 'week', { max: 10, label: 'Week' }) || today;
+    if (!isIsoDate(week)) throw new InvalidInput([{ field: 'week', message: 'Enter the week as a date, like 2026-12-07' }]);
+    const result = await appointments.appointmentWeek(pool, signedIn(req), week, ctx(req));
+    return view(reply, 200, 'appointments/views/week.njk', {
+      total: result.total,
+      weekOf: WEEK_OF.format(asDate(result.monday)),
+      isThisWeek: result.days.some((d) => d.date === today),
+      previous: { href: `/appointments?week=${addDays(result.monday, -7)}`, labelText: `Week of ${WEEK_OF.format(asDate(addDays(result.monday, -7)))}` },
+      next: { href: `/appointments?week=${addDays(result.monday, 7)}`, labelText: `Week of ${WEEK_OF.format(asDate(addDays(result.monday, 7)))}` },
+      days: result.days.map((d) => ({
+        id: `day-${d.date}`, heading: DAY_HEADING.format(asDate(d.date)), isToday: d.date === today,
+        appointments: d.appointments.map((a) => ({
+          referralId: a.referralId, name: `${a.givenName} ${a.familyName}`, reference: a.reference,
+          time: appointments.describeWhen(a.startsAt).time, how: appointments.APPOINTMENT_MODES[a.mode], place: a.place ?? '',
+        })),
+      })),
+    });
+  });
+
+  app.get('/appointments/calendar.ics', { config: { policy: linkWorkers } }, async (req, reply) => {
+    const file = await appointments.appointmentCalendarFile(pool, signedIn(req), { baseUrl: app.config.baseUrl, now: new Date(), ...ctx(req) });
+    return reply.type('text/calendar; charset=utf-8').header('content-disposition', 'attachment; filename="signpost-appointments.ics"').header('cache-control', 'no-store').send(file);
   });
 };

@@ -6,10 +6,13 @@ import type { Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
 import { queueNotification } from '../jobs/outbox.ts';
 import { scheduleJob, type JobContext } from '../jobs/service.ts';
+import { addDays, localDate, mondayOf } from '../geo/calendar.ts';
+import { hasRole } from '../identity/actor.ts';
 import { ALLOCATED_STATUSES } from '../referrals/lifecycle.ts';
 import { CONTACT_MODES } from '../referrals/schema.ts';
 import { personChannel } from '../referrals/service.ts';
-import { InvalidInput, NotFound, RuleBroken, type FieldError } from '../web/errors.ts';
+import { Forbidden, InvalidInput, NotFound, RuleBroken, type FieldError } from '../web/errors.ts';
+import { appointmentCalendar } from './icalendar.ts';
 import * as q from './queries.ts';
 
 export type { AppointmentRow, AppointmentMode } from './queries.ts';
@@ -176,4 +179,49 @@ export async function appointmentTimeline(tx: Db, tenantId: string, personIds: s
       ...(a.cancelledAt ? [{ at: a.cancelledAt, kind: 'appointment', title: 'Appointment cancelled', detail: `${what}${a.cancelReason ? `: ${a.cancelReason}` : ''}`, referralId: a.referralId, href: `/referrals/${a.referralId}/appointments` }] : []),
     ];
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// A link worker's own appointments: today, a week, and the calendar file
+
+function requireLinkWorker(actor: Actor) {
+  if (!hasRole(actor, 'link_worker')) throw new Forbidden('Only a link worker has appointments of their own.');
+}
+
+/** The link worker's booked appointments on one London date. */
+export async function appointmentsOn(pool: pg.Pool, actor: Actor, date: string) {
+  requireLinkWorker(actor);
+  return withTenant(pool, actor.tenantId, (tx) => q.appointmentsOfWorker(tx, actor.tenantId, actor.userId, date, addDays(date, 1), { includeCancelled: false }));
+}
+
+/** Monday to Sunday of the week `date` falls in, each day with its booked appointments. */
+export async function appointmentWeek(pool: pg.Pool, actor: Actor, date: string, context: RequestContext = {}) {
+  requireLinkWorker(actor);
+  const monday = mondayOf(date);
+  const rows = await withTenant(pool, actor.tenantId, async (tx) => {
+    const found = await q.appointmentsOfWorker(tx, actor.tenantId, actor.userId, monday, addDays(monday, 7), { includeCancelled: false });
+    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'appointments.week', entityType: 'appointment', reason: `${found.length} appointments in the week of ${monday}`, requestId: context.requestId });
+    return found;
+  });
+  const days = Array.from({ length: 7 }, (_, i) => addDays(monday, i)).map((day) => ({ date: day, appointments: rows.filter((a) => localDate(a.startsAt) === day) }));
+  return { monday, days, total: rows.length };
+}
+
+/** How far back and ahead the calendar file reaches: bookings go up to 12 months ahead. */
+const CALENDAR_DAYS_BACK = 30;
+const CALENDAR_DAYS_AHEAD = 366;
+
+/**
+ * The link worker's appointments as an iCalendar file: the last 30 days and everything booked
+ * ahead, cancelled ones included (marked cancelled) so a calendar that imported them drops them.
+ */
+export async function appointmentCalendarFile(pool: pg.Pool, actor: Actor, options: { baseUrl: string; now: Date } & RequestContext) {
+  requireLinkWorker(actor);
+  const today = localDate(options.now);
+  const rows = await withTenant(pool, actor.tenantId, async (tx) => {
+    const found = await q.appointmentsOfWorker(tx, actor.tenantId, actor.userId, addDays(today, -CALENDAR_DAYS_BACK), addDays(today, CALENDAR_DAYS_AHEAD), { includeCancelled: true });
+    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'appointments.export', entityType: 'appointment', reason: `${found.length} appointments in a calendar file`, requestId: options.requestId });
+    return found;
+  });
+  return appointmentCalendar(rows.map((a) => ({ ...a, modeLabel: APPOINTMENT_MODES[a.mode] })), { baseUrl: options.baseUrl, now: options.now, calendarName: 'Signpost appointments' });
 }

@@ -40,7 +40,7 @@ export const signInRoutes: FastifyPluginAsync = async (app) => {
     if (outcome.tenants.length > 1) {
       return reply.redirect(`/sign-in/organisation${returnTo ? `?returnTo=${encodeURIComponent(returnTo)}` : ''}`, 303);
     }
-    return reply.redirect(returnTo ?? '/', 303);
+    return reply.redirect(returnTo ?? '/home', 303);
   });
 
   app.get('/sign-in/organisation', { config: { policy: publicAccess } }, async (req, reply) => {
@@ -63,7 +63,7 @@ export const signInRoutes: FastifyPluginAsync = async (app) => {
       const tenants = await service.tenantsFor(pool, userId);
       return renderForm(reply, 400, 'identity/views/choose-tenant.njk', { returnTo, tenants: withRoleNames(tenants) }, error.errors);
     }
-    return reply.redirect(returnTo ?? '/', 303);
+    return reply.redirect(returnTo ?? '/home', 303);
   });
 
   app.post('/sign-out', { config: { policy: publicAccess } }, async (req, reply) => {
@@ -128,7 +128,7 @@ export const oidcRoutes: FastifyPluginAsync = async (app) => {
     setSessionCookie(reply, outcome.sessionToken);
     const returnTo = safeReturnTo(outcome.returnTo);
     if (outcome.tenants.length > 1) return reply.redirect(`/sign-in/organisation${returnTo ? `?returnTo=${encodeURIComponent(returnTo)}` : ''}`, 303);
-    return reply.redirect(returnTo ?? '/', 303);
+    return reply.redirect(returnTo ?? '/home', 303);
   });
 };
 

@@ -343,3 +343,50 @@ export async function followUps(db: Db, tenantId: string, createdBy: string | nu
       LIMIT 500`, [tenantId, createdBy]);
   return rows;
 }
+
+export interface ResponseRow extends Omit<OnwardTransitionRow, 'fromStatus' | 'createdBy'> {
+  givenName: string;
+  familyName: string;
+}
+
+// A response is a service moving an onward referral the link worker sent: anything past "sent"
+// that the link worker did not record themself.
+const RESPONSE_WHERE = `t.tenant_id = $1 AND o.created_by = $2 AND t.occurred_at >= $3
+  AND t.to_status NOT IN ('draft', 'sent', 'signposted') AND t.by_user_id IS DISTINCT FROM $2`;
+
+/** Responses from services to a link worker's onward referrals since a moment, newest first, naming the person. */
+export async function responsesTo(db: Db, tenantId: string, createdBy: string, since: Date, limit: number): Promise<ResponseRow[]> {
+  const { rows } = await db.query<ResponseRow>(
+    `SELECT t.onward_referral_id AS "onwardReferralId", t.to_status AS "toStatus", t.reason, u.name AS "byUserName",
+            t.by_description AS "byDescription", t.occurred_at AS "occurredAt", o.referral_id AS "referralId", o.service_name AS "serviceName",
+            p.given_name AS "givenName", p.family_name AS "familyName"
+       FROM onward_referral_transition t
+       JOIN onward_referral o ON o.tenant_id = t.tenant_id AND o.id = t.onward_referral_id
+       JOIN person p ON p.tenant_id = o.tenant_id AND p.id = o.person_id
+       LEFT JOIN app_user u ON u.id = t.by_user_id
+      WHERE ${RESPONSE_WHERE}
+      ORDER BY t.occurred_at DESC, t.id LIMIT $4`, [tenantId, createdBy, since, limit]);
+  return rows;
+}
+
+export async function responseCount(db: Db, tenantId: string, createdBy: string, since: Date): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM onward_referral_transition t
+       JOIN onward_referral o ON o.tenant_id = t.tenant_id AND o.id = t.onward_referral_id
+      WHERE ${RESPONSE_WHERE}`, [tenantId, createdBy, since]);
+  return rows[0]!.n;
+}
+
+/** When the user last opened a work list; undefined if never. */
+export async function listSeenAt(db: Db, tenantId: string, userId: string, list: 'responses'): Promise<Date | undefined> {
+  const { rows } = await db.query<{ seenAt: Date }>(
+    'SELECT seen_at AS "seenAt" FROM work_list_seen WHERE tenant_id = $1 AND user_id = $2 AND list = $3', [tenantId, userId, list]);
+  return rows[0]?.seenAt;
+}
+
+export async function markListSeen(db: Db, tenantId: string, userId: string, list: 'responses', at: Date): Promise<void> {
+  await db.query(
+    `INSERT INTO work_list_seen (tenant_id, user_id, list, seen_at) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (tenant_id, user_id, list) DO UPDATE SET seen_at = greatest(work_list_seen.seen_at, EXCLUDED.seen_at)`,
+    [tenantId, userId, list, at]);
+}

@@ -210,10 +210,10 @@ export const planRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.get('/responses', { config: { policy: staff } }, async (req, reply) => {
-    const since = new Date(Date.now() - 30 * 86_400_000);
-    const rows = await plans.responses(pool, signedIn(req), since);
+    const rows = await plans.responsesPage(pool, signedIn(req), new Date(), ctx(req));
     return view(reply, 200, 'plans/views/responses.njk', {
-      rows: rows.map((t) => ({ ...t, when: formatDate(t.occurredAt), label: plans.ONWARD_LABELS[t.toStatus] })),
+      newCount: rows.filter((t) => t.isNew).length,
+      rows: rows.map((t) => ({ ...t, when: formatDate(t.occurredAt), label: plans.ONWARD_LABELS[t.toStatus], by: t.byDescription ?? t.byUserName })),
     });
   });
 };

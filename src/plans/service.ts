@@ -383,13 +383,42 @@ export async function serviceWhenAndWhere(pool: pg.Pool, serviceId: string): Pro
   }
 }
 
-/** Recent changes to the onward referrals a link worker sent: their "responses" list. */
-export async function responses(pool: pg.Pool, actor: Actor, since: Date) {
+/** How far back the responses page and its header count look. */
+export const RESPONSES_DAYS = 30;
+
+/**
+ * The responses page: services' responses to the onward referrals the link worker sent in the
+ * last 30 days, naming the person, those since their last visit marked new. Opening it counts as
+ * reading them, so the header count goes back to none.
+ */
+export async function responsesPage(pool: pg.Pool, actor: Actor, now: Date, context: RequestContext = {}) {
   requireStaff(actor);
   return withTenant(pool, actor.tenantId, async (tx) => {
-    const rows = await q.onwardTransitionsOf(tx, actor.tenantId, { createdBy: actor.userId, since });
-    return rows.filter((r) => r.byUserName === null || r.byDescription !== null || !['draft', 'sent', 'signposted'].includes(r.toStatus));
+    const since = new Date(now.getTime() - RESPONSES_DAYS * 86_400_000);
+    const seenAt = await q.listSeenAt(tx, actor.tenantId, actor.userId, 'responses');
+    const rows = await q.responsesTo(tx, actor.tenantId, actor.userId, since, 200);
+    await q.markListSeen(tx, actor.tenantId, actor.userId, 'responses', now);
+    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'responses.view', entityType: 'onward_referral', reason: `${rows.length} responses listed`, requestId: context.requestId });
+    return rows.map((r) => ({ ...r, isNew: !seenAt || r.occurredAt > seenAt }));
   });
+}
+
+/** Responses not yet seen on the responses page, newest first, for the home page; reading them here does not mark them seen. */
+export async function unseenResponses(pool: pg.Pool, actor: Actor, now: Date, limit: number) {
+  requireStaff(actor);
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const windowStart = new Date(now.getTime() - RESPONSES_DAYS * 86_400_000);
+    const seenAt = await q.listSeenAt(tx, actor.tenantId, actor.userId, 'responses');
+    return q.responsesTo(tx, actor.tenantId, actor.userId, seenAt && seenAt > windowStart ? seenAt : windowStart, limit);
+  });
+}
+
+/** Responses that arrived since the link worker last opened the responses page, for the header. */
+export async function newResponseCount(tx: Db, actor: Actor, now: Date): Promise<number> {
+  if (!actor.roles.includes('link_worker')) return 0;
+  const windowStart = new Date(now.getTime() - RESPONSES_DAYS * 86_400_000);
+  const seenAt = await q.listSeenAt(tx, actor.tenantId, actor.userId, 'responses');
+  return q.responseCount(tx, actor.tenantId, actor.userId, seenAt && seenAt > windowStart ? seenAt : windowStart);
 }
 
 /** Follow-ups for the caseload: open onward referrals and goal reviews, with due dates. */

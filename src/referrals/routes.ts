@@ -2,7 +2,8 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../identity/actor.ts';
 import { publicAccess, rolePolicy } from '../identity/policy.ts';
 import { DomainError, Forbidden, InvalidInput, NotFound, type FieldError } from '../web/errors.ts';
-import { LIMITS } from '../web/forms.ts';
+import * as discharge from '../discharge/service.ts';
+import { field, fields, LIMITS } from '../web/forms.ts';
 import { ALLOCATED_STATUSES, OPEN_STATUSES, STATUS_LABELS } from './lifecycle.ts';
 import { compareDetails } from './matching.ts';
 import { formatNhsNumber } from './nhs-number.ts';
@@ -271,14 +272,45 @@ const selfReferralRoutes: FastifyPluginAsync = async (app) => {
 const workRoutes: FastifyPluginAsync = async (app) => {
   const pool = app.database.pool;
 
-  app.get('/triage', { config: { policy: leads } }, async (req, reply) => {
-    const rows = await service.triageQueue(pool, signedIn(req), ctx(req));
-    return render(reply, 200, 'triage.njk', {
+  const showTriage = async (req: FastifyRequest, reply: FastifyReply, status = 200, values: Record<string, unknown> = {}, errors: FieldError[] = []) => {
+    const actor = signedIn(req);
+    const search = field(req.query, 'q', { max: service.SEARCH_MAX_LENGTH, label: 'Search' });
+    const rows = await service.triageQueue(pool, actor, { ...ctx(req), search });
+    const { caseloads } = await service.teamOverview(pool, actor);
+    const selected = new Set(Array.isArray(values.referralIds) ? values.referralIds : [values.referralIds]);
+    const done = field(req.query, 'done');
+    const count = Number(field(req.query, 'count')) || 0;
+    // The summary's "select at least one" link goes to the first box in the table.
+    const firstBox = rows[0] ? `referral-${rows[0].id}` : 'q';
+    return render(reply, status, 'triage.njk', {
+      search, values,
+      notice: (done === 'accepted' || done === 'allocated') && count > 0 ? `${count} referral${count === 1 ? '' : 's'} ${done}.` : '',
       rows: rows.map((r) => ({
         ...r, received: present.formatDate(r.receivedAt), urgencyTag: present.urgencyTag(r.urgency), statusTag: present.statusTag(r.status),
-        reasonsText: r.reasons.map(present.needLabel).join(', '),
+        reasonsText: r.reasons.map(present.needLabel).join(', '), selected: selected.has(r.id),
       })),
-    });
+      workerItems: [{ value: '', text: 'Choose a link worker' }, ...caseloads.map((w) => ({
+        value: w.userId, text: `${w.name} (${w.openReferrals} open)`, selected: values.linkWorkerId === w.userId,
+      }))],
+    }, errors.map((e) => (e.field === 'referralIds' ? { ...e, field: firstBox } : e)));
+  };
+
+  app.get('/triage', { config: { policy: leads } }, async (req, reply) => showTriage(req, reply));
+
+  app.post('/triage/bulk', { config: { policy: leads } }, async (req, reply) => {
+    const body = bodyValues(req.body);
+    const action = field(req.body, 'action', { max: 20, label: 'Action' });
+    try {
+      const done = await service.bulkTriage(pool, signedIn(req), {
+        action, referralIds: fields(req.body, 'referralIds', { max: 36, label: 'Selected referrals' }),
+        linkWorkerId: field(req.body, 'linkWorkerId', { max: 36, label: 'Link worker' }),
+      }, ctx(req));
+      return reply.redirect(`/triage?done=${action === 'accept' ? 'accepted' : 'allocated'}&count=${done.count}`, 303);
+    } catch (error) {
+      const shown = asFieldErrors(error, 'referralIds');
+      if (!shown) throw error;
+      return showTriage(req, reply, shown.status, body, shown.errors);
+    }
   });
 
   const showMatch = async (req: FastifyRequest, reply: FastifyReply, status = 200, values: Record<string, unknown> = {}, errors: FieldError[] = []) => {
@@ -465,11 +497,12 @@ const workRoutes: FastifyPluginAsync = async (app) => {
     const filter = {
       worker: text(query, 'worker') || undefined, status: text(query, 'status') || undefined, overdueOnly: text(query, 'overdue') === 'yes',
       sort: text(query, 'sort') || undefined, page: /^\d{1,5}$/.test(text(query, 'page')) ? Number(text(query, 'page')) : undefined,
+      search: field(query, 'q', { max: service.SEARCH_MAX_LENGTH, label: 'Search' }),
     };
     const result = await service.caseload(pool, signedIn(req), filter, ctx(req));
     const pageLink = (page: number) => `/caseload?${new URLSearchParams({
       ...(filter.worker ? { worker: filter.worker } : {}), ...(filter.status ? { status: filter.status } : {}),
-      ...(filter.overdueOnly ? { overdue: 'yes' } : {}), sort: result.sort, page: String(page),
+      ...(filter.overdueOnly ? { overdue: 'yes' } : {}), ...(filter.search ? { q: filter.search } : {}), sort: result.sort, page: String(page),
     }).toString()}`;
     return render(reply, 200, 'caseload.njk', {
       ...result,
@@ -492,9 +525,36 @@ const workRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.get('/my-referrals', { config: { policy: referrerOnly } }, async (req, reply) => {
-    const rows = await service.referrerView(pool, signedIn(req), ctx(req));
+    const search = field(req.query, 'q', { max: service.SEARCH_MAX_LENGTH, label: 'Search' });
+    const pageText = field(req.query, 'page', { max: 6, label: 'Page' });
+    const result = await service.referrerPage(pool, signedIn(req), { search, page: /^\d{1,5}$/.test(pageText) ? Number(pageText) : 1 }, ctx(req));
+    const pageLink = (page: number) => `/my-referrals?${new URLSearchParams({ ...(search ? { q: search } : {}), page: String(page) }).toString()}`;
     return render(reply, 200, 'my-referrals.njk', {
-      rows: rows.map((r) => ({ ...r, received: present.formatDate(r.receivedAt), changed: present.formatDate(r.statusChangedAt), statusTag: present.statusTag(r.status), born: present.formatDate(r.dateOfBirth) })),
+      ...result, search,
+      previous: result.page > 1 ? { href: pageLink(result.page - 1), labelText: `Page ${result.page - 1} of ${result.pages}` } : undefined,
+      next: result.page < result.pages ? { href: pageLink(result.page + 1), labelText: `Page ${result.page + 1} of ${result.pages}` } : undefined,
+      rows: result.rows.map((r) => ({ ...r, received: present.formatDate(r.receivedAt), changed: present.formatDate(r.statusChangedAt), statusTag: present.statusTag(r.status), born: present.formatDate(r.dateOfBirth) })),
+    });
+  });
+
+  app.get('/my-referrals/:referralId', { config: { policy: referrerOnly } }, async (req, reply) => {
+    const { referralId } = req.params as { referralId: string };
+    const actor = signedIn(req);
+    const { referral: r, transitions } = await service.referralForReferrer(pool, actor, referralId, ctx(req));
+    const summary = r.status === 'discharged' ? (await discharge.referrerDischarges(pool, actor, ctx(req))).find((d) => d.referralId === r.id) : undefined;
+    return render(reply, 200, 'my-referral.njk', {
+      r, statusTag: present.statusTag(r.status), summaryId: summary?.id,
+      rows: [
+        { key: { text: 'Name' }, value: { text: `${r.givenName} ${r.familyName}` } },
+        { key: { text: 'Date of birth' }, value: { text: present.formatDate(r.dateOfBirth) } },
+        { key: { text: 'NHS number' }, value: { text: r.nhsNumber ? formatNhsNumber(r.nhsNumber) : 'Not given' } },
+        { key: { text: 'Sent' }, value: { text: `${present.formatDate(r.receivedAt)}${r.referrerUserName ? ` by ${r.referrerUserName}` : ''}` } },
+        { key: { text: 'Reasons' }, value: { text: present.reasonsText(r.reasons) } },
+        { key: { text: 'Urgency' }, value: { text: present.labels.URGENCIES[r.urgency as keyof typeof present.labels.URGENCIES] ?? r.urgency } },
+        { key: { text: 'Link worker' }, value: { text: r.assignedToName ?? 'Not allocated yet' } },
+        ...(r.status === 'not_suitable' ? [{ key: { text: 'Redirected to' }, value: { text: r.redirectedTo ?? 'Not recorded' } }] : []),
+      ],
+      steps: [...transitions].reverse().map((t) => ({ label: STATUS_LABELS[t.toStatus], when: present.formatDate(t.occurredAt) })),
     });
   });
 };

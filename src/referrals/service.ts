@@ -527,21 +527,83 @@ export async function allocateReferral(pool: pg.Pool, actor: Actor, referralId: 
   return withTenant(pool, actor.tenantId, async (tx) => {
     const referral = await lockReferral(tx, actor, referralId, input.version);
     if (!await q.isLinkWorker(tx, actor.tenantId, input.linkWorkerId)) throw new InvalidInput([{ field: 'linkWorkerId', message: 'Select a link worker from the list' }]);
-    const reason = input.reason?.trim() || null;
-    const previous = referral.assignedTo;
-    if (ALLOCATED_STATUSES.includes(referral.status)) {
-      if (previous === input.linkWorkerId) throw new RuleBroken('This referral is already allocated to that link worker.', 'linkWorkerId');
-    } else {
-      if (referral.status === 'received') await applyTransition(tx, actor, referral, 'triaged', 'Accepted at allocation', {}, context);
-      await applyTransition(tx, actor, referral, 'allocated', reason, {}, context);
-    }
-    await q.setAssignee(tx, actor.tenantId, referral.id, input.linkWorkerId);
-    await q.insertAllocation(tx, actor.tenantId, { referralId: referral.id, linkWorkerId: input.linkWorkerId, previousLinkWorkerId: previous, allocatedBy: actor.userId, reason });
-    await recordAudit(tx, {
-      actor, tenantId: actor.tenantId, action: previous ? 'referral.reallocate' : 'referral.allocate', entityType: 'referral', entityId: referral.id,
-      personId: referral.personId, reason: `to ${input.linkWorkerId}${reason ? `: ${reason}` : ''}`, requestId: context.requestId,
-    });
+    await allocateWithin(tx, actor, referral, input.linkWorkerId, input.reason?.trim() || null, context);
     return { status: referral.status };
+  });
+}
+
+async function allocateWithin(tx: Db, actor: Actor, referral: q.ReferralRow, linkWorkerId: string, reason: string | null, context: RequestContext) {
+  const previous = referral.assignedTo;
+  if (ALLOCATED_STATUSES.includes(referral.status)) {
+    if (previous === linkWorkerId) throw new RuleBroken('This referral is already allocated to that link worker.', 'linkWorkerId');
+  } else {
+    if (referral.status === 'received') await applyTransition(tx, actor, referral, 'triaged', 'Accepted at allocation', {}, context);
+    await applyTransition(tx, actor, referral, 'allocated', reason, {}, context);
+  }
+  await q.setAssignee(tx, actor.tenantId, referral.id, linkWorkerId);
+  await q.insertAllocation(tx, actor.tenantId, { referralId: referral.id, linkWorkerId, previousLinkWorkerId: previous, allocatedBy: actor.userId, reason });
+  await recordAudit(tx, {
+    actor, tenantId: actor.tenantId, action: previous ? 'referral.reallocate' : 'referral.allocate', entityType: 'referral', entityId: referral.id,
+    personId: referral.personId, reason: `to ${linkWorkerId}${reason ? `: ${reason}` : ''}`, requestId: context.requestId,
+  });
+}
+
+export interface BulkTriageRequest {
+  action: 'accept' | 'allocate' | string;
+  referralIds: string[];
+  linkWorkerId?: string;
+}
+
+/** The most referrals one bulk action takes: a triage page's worth. */
+export const BULK_TRIAGE_LIMIT = 100;
+
+/**
+ * Accepts, or allocates to one link worker, several referrals from the triage queue at once. All
+ * or nothing in one transaction: if any referral cannot move (held for matching, already moved on,
+ * changed by someone else), nothing changes and the refusal names each such referral by reference.
+ * Each referral gets its own transition and audit rows, as if done one at a time.
+ */
+export async function bulkTriage(pool: pg.Pool, actor: Actor, request: BulkTriageRequest, context: RequestContext = {}) {
+  requireLead(actor);
+  const errors: { field: string; message: string }[] = [];
+  if (request.action !== 'accept' && request.action !== 'allocate') errors.push({ field: 'action', message: 'Choose whether to accept or allocate the selected referrals' });
+  const ids = [...new Set(request.referralIds)];
+  if (ids.length === 0) errors.push({ field: 'referralIds', message: 'Select at least one referral' });
+  if (ids.length > BULK_TRIAGE_LIMIT) errors.push({ field: 'referralIds', message: `Select ${BULK_TRIAGE_LIMIT} referrals or fewer at a time` });
+  if (ids.some((id) => !isUuid(id))) errors.push({ field: 'referralIds', message: 'One of the selected referrals does not exist. Reload the page and select again' });
+  if (request.action === 'allocate' && !isUuid(request.linkWorkerId ?? '')) errors.push({ field: 'linkWorkerId', message: 'Select a link worker to allocate the referrals to' });
+  if (errors.length) throw new InvalidInput(errors);
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    if (request.action === 'allocate' && !await q.isLinkWorker(tx, actor.tenantId, request.linkWorkerId!)) {
+      throw new InvalidInput([{ field: 'linkWorkerId', message: 'Select a link worker from the list' }]);
+    }
+    const refused: { field: string; message: string }[] = [];
+    for (const id of ids) {
+      const referral = await q.findReferral(tx, actor.tenantId, id, { lock: true });
+      if (!referral) {
+        refused.push({ field: 'referralIds', message: 'One of the selected referrals does not exist. Reload the page and select again' });
+        continue;
+      }
+      try {
+        // Only the queue's own referrals: a bulk action must not reallocate someone's caseload.
+        if (referral.status !== 'received' && referral.status !== 'triaged') {
+          throw new RuleBroken(`it is already ${STATUS_LABELS[referral.status].toLowerCase()}`);
+        }
+        if (request.action === 'accept') {
+          if (referral.status !== 'received') throw new RuleBroken('it was already accepted');
+          await applyTransition(tx, actor, referral, 'triaged', 'Accepted at triage', {}, context);
+        } else {
+          await allocateWithin(tx, actor, referral, request.linkWorkerId!, null, context);
+        }
+      } catch (error) {
+        if (!(error instanceof RuleBroken)) throw error;
+        const why = error.message === MATCH_FIRST_MESSAGE ? 'it is waiting to be matched to a person' : error.message.replace(/\.$/, '');
+        refused.push({ field: `referral-${referral.id}`, message: `${referral.reference} (${referral.givenName} ${referral.familyName}): ${why}` });
+      }
+    }
+    // Throwing rolls back every change made above, so the queue is as it was.
+    if (refused.length) throw new InvalidInput([{ field: 'referralIds', message: `Nothing was changed. ${refused.length === 1 ? 'This referral' : 'These referrals'} cannot be ${request.action === 'accept' ? 'accepted' : 'allocated'}; untick ${refused.length === 1 ? 'it' : 'them'} and try again` }, ...refused]);
+    return { count: ids.length };
   });
 }
 
@@ -679,10 +741,33 @@ export async function markUnableToContact(pool: pg.Pool, actor: Actor, referralI
 // ---------------------------------------------------------------------------------------------
 // Triage, caseload, referrer view
 
-export async function triageQueue(pool: pg.Pool, actor: Actor, context: RequestContext = {}) {
+/** The longest search a list accepts: a full name with room to spare. */
+export const SEARCH_MAX_LENGTH = 100;
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * Reads what someone typed into a list's search box: an NHS number with or without spaces, a
+ * reference with or without its "SP-", or words of a name. Empty text searches for nothing.
+ */
+export function personSearch(text: string | undefined): q.PersonSearch | null {
+  const typed = (text ?? '').trim().slice(0, SEARCH_MAX_LENGTH);
+  if (!typed) return null;
+  const digits = typed.replace(/[\s-]/g, '');
+  const reference = /^(?:SP-?)?([0-9A-Z]{8})$/.exec(typed.toUpperCase().replace(/\s/g, ''));
+  return {
+    namePatterns: typed.toLowerCase().split(/\s+/).filter(Boolean).map((word) => `%${escapeLike(word)}%`),
+    nhsNumber: /^\d{10}$/.test(digits) ? digits : null,
+    reference: reference ? `SP-${reference[1]}` : null,
+  };
+}
+
+export async function triageQueue(pool: pg.Pool, actor: Actor, context: RequestContext & { search?: string } = {}) {
   requireLead(actor);
   return withTenant(pool, actor.tenantId, async (tx) => {
-    const rows = await q.triageQueue(tx, actor.tenantId);
+    const rows = await q.triageQueue(tx, actor.tenantId, personSearch(context.search));
     // Referrals waiting past the first-contact target before anyone is allocated show it here.
     const reminders = await remindersFor(tx, actor.tenantId, rows.map((r) => r.id), localDate(new Date()));
     await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'triage.view', entityType: 'referral', reason: `${rows.length} referrals listed`, requestId: context.requestId });
@@ -827,6 +912,8 @@ export interface CaseloadFilter {
   sort?: string;
   /** 1-based page of CASELOAD_PAGE_SIZE rows. */
   page?: number;
+  /** A name, NHS number or reference. */
+  search?: string;
 }
 
 /** Rows per caseload page; counts (total, overdue) cover the whole caseload. */
@@ -850,6 +937,7 @@ export async function caseload(pool: pg.Pool, actor: Actor, filter: CaseloadFilt
     const page = filter.page && Number.isInteger(filter.page) && filter.page > 0 ? filter.page : 1;
     const rows = await q.caseload(tx, actor.tenantId, {
       assignedTo, statuses, overdueOnly: !!filter.overdueOnly, sort, limit: CASELOAD_PAGE_SIZE, offset: (page - 1) * CASELOAD_PAGE_SIZE,
+      search: personSearch(filter.search),
     });
     const workers = isLead ? await q.linkWorkerLoads(tx, actor.tenantId, OPEN_STATUSES, null) : [];
     const reminders = await remindersFor(tx, actor.tenantId, rows.map((r) => r.id), localDate(new Date()));
@@ -870,6 +958,64 @@ export async function referrerView(pool: pg.Pool, actor: Actor, context: Request
     await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'referrer-view.view', entityType: 'referral', reason: `${rows.length} referrals listed`, requestId: context.requestId });
     return rows;
   });
+}
+
+/** Rows per page of the referrer's view. */
+export const REFERRER_PAGE_SIZE = 25;
+
+/** The referrer's view a page at a time, newest first, optionally narrowed by a search. */
+export async function referrerPage(pool: pg.Pool, actor: Actor, options: { page?: number; search?: string } = {}, context: RequestContext = {}) {
+  if (!hasRole(actor, 'referrer')) throw new Forbidden();
+  const page = options.page && Number.isInteger(options.page) && options.page > 0 ? options.page : 1;
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const rows = await q.referrerReferralsPage(tx, actor.tenantId, actor.userId, actor.practiceId, {
+      search: personSearch(options.search), limit: REFERRER_PAGE_SIZE, offset: (page - 1) * REFERRER_PAGE_SIZE,
+    });
+    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'referrer-view.view', entityType: 'referral', reason: `${rows.length} referrals listed (page ${page})`, requestId: context.requestId });
+    const total = rows[0]?.total ?? 0;
+    return { rows, total, page, pages: Math.max(1, Math.ceil(total / REFERRER_PAGE_SIZE)) };
+  });
+}
+
+/**
+ * One referral as its referrer sees it: who, what was asked, where it is now and each step's
+ * date. Reasons given at each step stay with the service; a referral the referrer may not see is
+ * a 404, never confirming it exists.
+ */
+export async function referralForReferrer(pool: pg.Pool, actor: Actor, referralId: string, context: RequestContext = {}) {
+  if (!hasRole(actor, 'referrer')) throw new Forbidden();
+  checkId(referralId, 'referral');
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const referral = await q.referralForReferrer(tx, actor.tenantId, referralId, actor.userId, actor.practiceId);
+    if (!referral) throw new NotFound('referral');
+    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'referrer-view.referral', entityType: 'referral', entityId: referralId, personId: referral.personId, requestId: context.requestId });
+    const transitions = (await q.transitionsOf(tx, actor.tenantId, [referralId])).map((t) => ({ toStatus: t.toStatus, occurredAt: t.occurredAt }));
+    return { referral, transitions };
+  });
+}
+
+/** A link worker's referrals allocated and not yet contacted, most urgent first. */
+export async function newAllocations(pool: pg.Pool, actor: Actor, limit = 10) {
+  requireStaff(actor);
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const rows = await q.newAllocations(tx, actor.tenantId, actor.userId, limit);
+    return { rows, total: rows[0]?.total ?? 0 };
+  });
+}
+
+/** The number of new allocations alone, for the header. */
+export async function newAllocationCount(tx: Db, actor: Actor): Promise<number> {
+  if (!hasRole(actor, 'link_worker')) return 0;
+  return (await q.newAllocations(tx, actor.tenantId, actor.userId, 1))[0]?.total ?? 0;
+}
+
+/** The lead's overview: referrals waiting at triage and every link worker's open caseload. */
+export async function teamOverview(pool: pg.Pool, actor: Actor) {
+  requireLead(actor);
+  return withTenant(pool, actor.tenantId, async (tx) => ({
+    triage: await q.triageCounts(tx, actor.tenantId),
+    caseloads: await q.linkWorkerLoads(tx, actor.tenantId, OPEN_STATUSES, null),
+  }));
 }
 
 // ---------------------------------------------------------------------------------------------

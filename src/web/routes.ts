@@ -6,7 +6,8 @@ import { ping } from './queries.ts';
 /** Pages and endpoints that belong to no domain area: home, health. */
 export function webRoutes(database: Database): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.get('/', { config: { policy: publicAccess } }, async (_req, reply) => reply.view('web/views/home.njk'));
+    // Staff start from their work; the public search page stays at /services for them.
+    app.get('/', { config: { policy: publicAccess } }, async (req, reply) => (req.actor ? reply.redirect('/home', 303) : reply.view('web/views/home.njk')));
 
     app.get('/health/live', { config: { policy: publicAccess } }, async () => ({ status: 'ok' }));
 

@@ -147,7 +147,7 @@ test('a person in two services chooses one after signing in', async () => {
   await assertAccessible(page);
   await page.getByLabel('Second Browser PCN').check();
   await page.getByRole('button', { name: 'Continue' }).click();
-  await page.waitForURL(`${baseUrl}/`);
+  await page.waitForURL(`${baseUrl}/home`);
   assert.equal(await visit(page, '/account'), 200);
   assert.match(await page.locator('main').innerText(), /Second Browser PCN[\s\S]*Researcher/);
   await context.close();

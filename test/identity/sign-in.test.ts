@@ -37,13 +37,13 @@ test('signing in with the right password starts a session whose cookie is HttpOn
   const user = await aUserWithPassword(database, { name: 'Rosa Field' });
   const { res, cookies } = await postSignIn(user.email, TEST_PASSWORD);
   assert.equal(res.statusCode, 303);
-  assert.equal(res.headers.location, '/');
+  assert.equal(res.headers.location, '/home');
   const cookie = res.cookies.find((c) => c.name === 'signpost_session');
   assert.ok(cookie);
   assert.equal(cookie.httpOnly, true);
   assert.equal(cookie.sameSite, 'Lax');
   assert.notEqual(cookie.secure, true, 'not Secure on an http BASE_URL');
-  const home = await app.inject({ url: '/', cookies });
+  const home = await app.inject({ url: '/services', cookies });
   assert.match(home.body, /Rosa Field/);
   assert.match(home.body, /Sign out/);
   const events = await auditEvents(database, user.tenantId);
@@ -94,7 +94,7 @@ test('returnTo sends the person back to a local page, never to another site', as
   assert.equal(local.res.headers.location, '/caseload?tab=2');
   for (const evil of ['https://evil.example/', '//evil.example/', '/\\evil.example', 'javascript:alert(1)']) {
     const { res } = await postSignIn(user.email, TEST_PASSWORD, `/sign-in?returnTo=${encodeURIComponent(evil)}`);
-    assert.equal(res.headers.location, '/', `returnTo ${evil}`);
+    assert.equal(res.headers.location, '/home', `returnTo ${evil}`);
   }
 });
 
@@ -114,16 +114,16 @@ test('signing in again rotates the session id and ends the old session', async (
   });
   const newCookie = second.cookies.find((c) => c.name === 'signpost_session')!.value;
   assert.notEqual(newCookie, first.cookies.signpost_session);
-  const old = await app.inject({ url: '/', cookies: first.cookies });
+  const old = await app.inject({ url: '/services', cookies: first.cookies });
   assert.doesNotMatch(old.body, /Sign out/, 'the old cookie no longer signs anyone in');
-  const fresh = await app.inject({ url: '/', cookies: { ...page.cookies, signpost_session: newCookie } });
+  const fresh = await app.inject({ url: '/services', cookies: { ...page.cookies, signpost_session: newCookie } });
   assert.match(fresh.body, /Sign out/);
 });
 
 test('the header sign-out form ends the session', async () => {
   const user = await aUserWithPassword(database);
   const { cookies } = await postSignIn(user.email, TEST_PASSWORD);
-  const home = await formSession(app, '/', cookies);
+  const home = await formSession(app, '/services', cookies);
   // The token travels in the form body, never in the address.
   const form = /<form[^>]*action="\/sign-out"[^>]*>([\s\S]*?)<\/form>/.exec(home.page.body)?.[1];
   assert.ok(form, 'the header has a sign-out form');
@@ -132,7 +132,7 @@ test('the header sign-out form ends the session', async () => {
   const res = await app.inject({ method: 'POST', url: '/sign-out', cookies: home.cookies, ...asForm({ _csrf: token }) });
   assert.equal(res.statusCode, 303);
   assert.equal(res.headers.location, '/sign-in?signedOut');
-  const after = await app.inject({ url: '/', cookies });
+  const after = await app.inject({ url: '/services', cookies });
   assert.doesNotMatch(after.body, /Sign out/);
   const { rows } = await database.pool.query('SELECT ended_reason FROM user_session WHERE user_id = $1', [user.userId]);
   assert.deepEqual(rows.map((r) => r.ended_reason), ['signed out']);
@@ -141,14 +141,14 @@ test('the header sign-out form ends the session', async () => {
 test('sign-out with a wrong CSRF token is refused with 403 and the session lives on', async () => {
   const user = await aUserWithPassword(database);
   const cookies = await signInAs(app, database, user);
-  const page = await formSession(app, '/', cookies);
+  const page = await formSession(app, '/services', cookies);
   const res = await app.inject({ method: 'POST', url: '/sign-out', cookies: page.cookies, ...asForm({ _csrf: 'not-the-token' }) });
   assert.equal(res.statusCode, 403);
   assert.match(res.body, /This form has expired/);
   // A right token in the query string is not accepted either: tokens are taken from the body or a header only.
   const inQuery = await app.inject({ method: 'POST', url: `/sign-out?_csrf=${encodeURIComponent(page.token!)}`, cookies: page.cookies, ...asForm({}) });
   assert.equal(inQuery.statusCode, 403);
-  assert.match((await app.inject({ url: '/', cookies })).body, /Sign out/);
+  assert.match((await app.inject({ url: '/services', cookies })).body, /Sign out/);
 });
 
 test('a tampered cookie is treated as signed out', async () => {
@@ -157,7 +157,7 @@ test('a tampered cookie is treated as signed out', async () => {
   const value = cookies.signpost_session!;
   const flipped = value.slice(0, 5) + (value[5] === 'a' ? 'b' : 'a') + value.slice(6);
   for (const bad of [flipped, 'garbage', `${value}x`]) {
-    const res = await app.inject({ url: '/', cookies: { signpost_session: bad } });
+    const res = await app.inject({ url: '/services', cookies: { signpost_session: bad } });
     assert.equal(res.statusCode, 200);
     assert.doesNotMatch(res.body, /Sign out/);
   }
@@ -167,11 +167,11 @@ test('a session idle for over 30 minutes, or older than 12 hours, is signed out'
   const user = await aUserWithPassword(database);
   const idle = await signInAs(app, database, user);
   const old = await signInAs(app, database, user);
-  assert.match((await app.inject({ url: '/', cookies: idle })).body, /Sign out/);
+  assert.match((await app.inject({ url: '/services', cookies: idle })).body, /Sign out/);
   await database.pool.query(`UPDATE user_session SET last_seen_at = now() - interval '31 minutes' WHERE user_id = $1 AND created_at = (SELECT min(created_at) FROM user_session WHERE user_id = $1)`, [user.userId]);
   await database.pool.query(`UPDATE user_session SET expires_at = now() - interval '1 second' WHERE user_id = $1 AND last_seen_at > now() - interval '1 minute'`, [user.userId]);
-  assert.doesNotMatch((await app.inject({ url: '/', cookies: idle })).body, /Sign out/);
-  assert.doesNotMatch((await app.inject({ url: '/', cookies: old })).body, /Sign out/);
+  assert.doesNotMatch((await app.inject({ url: '/services', cookies: idle })).body, /Sign out/);
+  assert.doesNotMatch((await app.inject({ url: '/services', cookies: old })).body, /Sign out/);
 });
 
 test('a person in two tenants chooses one after signing in, and only that tenant is used', async () => {
@@ -181,7 +181,7 @@ test('a person in two tenants chooses one after signing in, and only that tenant
   await aMembership(database, user.userId, second.id, 'lead');
   const { res, cookies } = await postSignIn(user.email, TEST_PASSWORD, '/sign-in?returnTo=%2Fcaseload');
   assert.equal(res.headers.location, '/sign-in/organisation?returnTo=%2Fcaseload');
-  const pending = await app.inject({ url: '/', cookies });
+  const pending = await app.inject({ url: '/services', cookies });
   assert.doesNotMatch(pending.body, /Sign out/, 'not signed in until a tenant is chosen');
   const choose = await formSession(app, '/sign-in/organisation?returnTo=%2Fcaseload', cookies);
   assert.match(choose.page.body, /Alpha PCN/);

@@ -23,6 +23,8 @@ export const access: AreaAccess = {
     world.markers.other.push('Otherperson-Appointments', 'Otherplace Surgery');
   },
   routes: [
+    { method: 'GET', url: '/appointments', expect: onlyRoles(['link_worker']) },
+    { method: 'GET', url: '/appointments/calendar.ics', expect: onlyRoles(['link_worker']) },
     { method: 'GET', url: '/referrals/:referralId/appointments', path: (w) => `/referrals/${w.ids.appointmentReferral}/appointments`, expect: onHome(200) },
     // An empty form: every field is missing.
     { method: 'POST', url: '/referrals/:referralId/appointments', path: (w) => `/referrals/${w.ids.appointmentReferral}/appointments`, expect: onHome(400) },

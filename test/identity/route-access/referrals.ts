@@ -44,6 +44,8 @@ export const access: AreaAccess = {
     });
     // A referral held for a lead to match (as every public self-referral is).
     world.ids.heldReferral = (await aReferral(world.database, lead, { person: { givenName: 'Hedda', familyName: 'Homeperson-Held' }, personChoice: 'unmatched' })).referralId;
+    // Made by the home referrer: their own referral's status page.
+    world.ids.referrerReferral = (await aReferral(world.database, home.referrer!, { person: { givenName: 'Harriet', familyName: 'Homeperson-Referred' } })).referralId;
     const otherLead = world.other.everyRole;
     await aReferral(world.database, otherLead, { person: { givenName: 'Oswald', familyName: 'Otherperson-Matrix' } });
     // Edit forms carry the version the page showed.
@@ -51,7 +53,7 @@ export const access: AreaAccess = {
       const { rows } = await world.database.pool.query<{ version: number }>('SELECT version FROM referral WHERE id = $1', [world.ids[key]]);
       world.ids[`${key}Version`] = String(rows[0]!.version);
     }
-    world.markers.home.push('Homeperson-Matrix', 'Homeperson-Accept', 'Homeperson-Status', 'Homeperson-Consent', 'Homeperson-Held');
+    world.markers.home.push('Homeperson-Matrix', 'Homeperson-Accept', 'Homeperson-Status', 'Homeperson-Consent', 'Homeperson-Held', 'Homeperson-Referred');
     world.markers.other.push('Otherperson-Matrix');
   },
   routes: [
@@ -76,6 +78,9 @@ export const access: AreaAccess = {
     { method: 'POST', url: '/triage/:referralId/match', path: (w) => `/triage/${w.ids.heldReferral}/match`, expect: onlyRoles(['lead'], { ok: 400, otherTenant: 404 }) },
     { method: 'GET', url: '/caseload', expect: onlyRoles(staff) },
     { method: 'GET', url: '/my-referrals', expect: onlyRoles(['referrer']) },
+    { method: 'GET', url: '/my-referrals/:referralId', path: (w) => `/my-referrals/${w.ids.referrerReferral}`, expect: onlyRoles(['referrer'], { otherTenant: 404 }) },
+    // An empty form: nothing selected (400), nothing changed.
+    { method: 'POST', url: '/triage/bulk', expect: onlyRoles(['lead'], { ok: 400 }) },
     { method: 'GET', url: '/referrals/:referralId', path: (w) => `/referrals/${w.ids.referral}`, expect: onlyRoles(staff, { otherTenant: 404 }) },
     // The lead accepts it (303); by then nobody else may.
     { method: 'POST', url: '/referrals/:referralId/accept', path: (w) => `/referrals/${w.ids.acceptReferral}/accept`, form: (w) => ({ version: w.ids.acceptReferralVersion! }), expect: onlyRoles(['lead'], { ok: 303, otherTenant: 404 }) },

@@ -1,10 +1,12 @@
-import { everyone, type AreaAccess } from './types.ts';
+import { everyone, signedIn, type AreaAccess } from './types.ts';
 
-/** The foundation's pages: home and health. */
+/** The foundation's pages: the public front page, the staff home page and health. */
 export const access: AreaAccess = {
   area: 'web',
   routes: [
-    { method: 'GET', url: '/', expect: everyone(200) },
+    // The public page for the public; signed-in staff are sent to their home page.
+    { method: 'GET', url: '/', expect: signedIn({ ok: 303, anonymous: 200 }) },
+    { method: 'GET', url: '/home', expect: signedIn() },
     { method: 'GET', url: '/health/live', expect: everyone(200) },
     { method: 'GET', url: '/health/ready', expect: everyone(200) },
   ],
