@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { withTenant } from '../db/transaction.ts';
 import { hasRole } from '../identity/actor.ts';
@@ -166,7 +167,7 @@ export const curationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return reply.view('directory/views/curation/location.njk', { ...partPage(service, placePart(location.id), locationFormValues(location), hasRole(actor, 'curator')), isNew: false });
   });
 
-  const savePlace = (isNew: boolean) => async (req: { actor?: typeof undefined | import('../identity/actor.ts').Actor; params: { id: string; locationId?: string }; body: unknown }, reply: import('fastify').FastifyReply) => {
+  const savePlace = (isNew: boolean) => async (req: FastifyRequest<{ Params: { id: string; locationId?: string } }>, reply: FastifyReply) => {
     const actor = req.actor!;
     const locationId = isNew ? null : req.params.locationId!;
     try {
