@@ -126,10 +126,14 @@ const openingTimes: Section<OpeningTimesValue> = {
   title: 'Opening times and holiday closures',
   formValues(service) {
     const values: Record<string, unknown> = {};
-    const sessions = (service.schedules ?? []).filter((s) => !isClosure(s));
+    // A feed's session on several days ("MO,WE") is shown as one line a day, so saving keeps every day.
+    const sessions = (service.schedules ?? []).filter((s) => !isClosure(s)).flatMap((s) => {
+      const days = (s.byday ?? '').split(',').map((d) => d.trim()).filter(Boolean);
+      return days.length > 1 ? days.map((d, n) => ({ ...s, id: n === 0 ? s.id : '', byday: d })) : [s];
+    });
     const closures = (service.schedules ?? []).filter(isClosure);
     sessions.forEach((s, i) => {
-      const m = /^(-?\d)?([A-Z]{2})/.exec(s.byday ?? '');
+      const m = /^(-?\d)?([A-Z]{2})$/.exec(s.byday ?? '');
       Object.assign(values, {
         [`id-${i}`]: s.id, [`freq-${i}`]: s.freq ?? '', [`week-${i}`]: m?.[1] ?? '', [`day-${i}`]: m?.[2] ?? '',
         [`opens-${i}`]: s.opens_at?.slice(0, 5) ?? '', [`closes-${i}`]: s.closes_at?.slice(0, 5) ?? '',
@@ -139,7 +143,6 @@ const openingTimes: Section<OpeningTimesValue> = {
     closures.forEach((s, i) => Object.assign(values, {
       [`closureId-${i}`]: s.id, [`closedFrom-${i}`]: s.valid_from ?? '', [`closedTo-${i}`]: s.valid_to ?? '', [`closedReason-${i}`]: s.description ?? '',
     }));
-    // Sessions with several days or an unusual pattern came from a feed; they are kept as they are.
     values.rows = sessions.length + SPARE_ROWS;
     values.closureRows = closures.length + SPARE_ROWS;
     return values;
@@ -153,6 +156,12 @@ const openingTimes: Section<OpeningTimesValue> = {
       const [freq, week, day, opensRaw, closesRaw, validFrom, validTo, description] =
         ['freq', 'week', 'day', 'opens', 'closes', 'validFrom', 'validTo', 'description'].map(f) as [string, string, string, string, string, string, string, string];
       if (!day && !opensRaw && !closesRaw && !description && !validFrom && !validTo) continue;
+      const id = keptId(field(body, `id-${i}`, { max: 100, label: 'Id' }), existing);
+      // Words alone ("by appointment"), as feeds often send, are a session HSDS 3 allows.
+      if (!freq && !day && !opensRaw && !closesRaw && !validFrom && !validTo) {
+        schedules.push({ id, description });
+        continue;
+      }
       const n = `session ${i + 1}`;
       if (freq !== 'WEEKLY' && freq !== 'MONTHLY') errors.push({ field: `freq-${i}`, message: `Select how often ${n} runs` });
       if (!DAYS.some((d) => d.code === day)) errors.push({ field: `day-${i}`, message: `Select the day of ${n}` });
@@ -166,8 +175,7 @@ const openingTimes: Section<OpeningTimesValue> = {
       if (validTo && !validDate(validTo)) errors.push({ field: `validTo-${i}`, message: `Enter the date ${n} ends as a real date, like 2027-01-31` });
       else if (validTo && validFrom && validDate(validFrom) && validTo < validFrom) errors.push({ field: `validTo-${i}`, message: `The end date of ${n} must be on or after its start date` });
       schedules.push({
-        id: keptId(field(body, `id-${i}`, { max: 100, label: 'Id' }), existing),
-        freq, interval: 1, byday: freq === 'MONTHLY' ? `${week}${day}` : day,
+        id, freq, interval: 1, byday: freq === 'MONTHLY' ? `${week}${day}` : day,
         opens_at: opens ? `${opens}:00` : null, closes_at: closes ? `${closes}:00` : null,
         valid_from: validFrom || null, valid_to: validTo || null, description: description || null,
       });
@@ -189,7 +197,16 @@ const openingTimes: Section<OpeningTimesValue> = {
     return { schedules };
   },
   apply(service, value) {
-    return { ...service, schedules: value.schedules.map((s) => ({ ...s, service_id: service.id })) };
+    const before = new Map((service.schedules ?? []).map((s) => [s.id, s]));
+    // What the form does not show (the place a session is for, its link and notes) stays as it was.
+    return {
+      ...service,
+      schedules: value.schedules.map((s) => {
+        const old = before.get(s.id);
+        const kept = old ? { service_at_location_id: old.service_at_location_id, schedule_link: old.schedule_link, attending_type: old.attending_type, notes: old.notes } : {};
+        return { ...kept, ...s, service_id: service.id };
+      }),
+    };
   },
   describe(service) {
     const all = service.schedules ?? [];

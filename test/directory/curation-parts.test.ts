@@ -318,3 +318,22 @@ test('a rejected proposal changes nothing', async () => {
   assert.deepEqual((await readDirectoryService(database.pool, service.id))!.phones ?? [], []);
   assert.deepEqual((await revisions(service.id)).map((r) => r.action), ['change-request-rejected']);
 });
+
+test('a feed\'s session on several days shows one line a day, and saving keeps every day and what the form does not show', async () => {
+  const service = await aDirectoryService(database, { name: 'Two Day Drop In', byday: 'MO,WE', opensAt: '10:00', closesAt: '12:00' });
+  const url = `/curation/services/${service.id}/opening-times`;
+  const page = (await app.inject({ url, cookies: curatorCookies })).body;
+  assert.match(page, /name="day-0"[\s\S]*?<option value="MO" selected/);
+  assert.match(page, /name="day-1"[\s\S]*?<option value="WE" selected/);
+  const saved = await submit(url, curatorCookies, {
+    'id-0': service.schedules![0]!.id, 'freq-0': 'WEEKLY', 'day-0': 'MO', 'opens-0': '10:00', 'closes-0': '12:00',
+    'id-1': '', 'freq-1': 'WEEKLY', 'day-1': 'WE', 'opens-1': '10:00', 'closes-1': '12:00',
+    'description-2': 'Also by appointment',
+  });
+  assert.equal(saved.statusCode, 303);
+  for (const day of ['MO', 'WE']) assert.equal((await searchDirectory(database.pool, { q: 'Two Day Drop In', day })).total, 1, day);
+  assert.equal((await searchDirectory(database.pool, { q: 'Two Day Drop In', day: 'TU' })).total, 0);
+  const schedules = (await oruk(service.id)).schedules as Array<Record<string, unknown>>;
+  assert.equal(schedules.length, 3);
+  assert.ok(schedules.some((s) => s.description === 'Also by appointment' && !s.byday));
+});
