@@ -328,7 +328,7 @@ test('a feed\'s session on several days shows one line a day, and saving keeps e
   const saved = await submit(url, curatorCookies, {
     'id-0': service.schedules![0]!.id, 'freq-0': 'WEEKLY', 'day-0': 'MO', 'opens-0': '10:00', 'closes-0': '12:00',
     'id-1': '', 'freq-1': 'WEEKLY', 'day-1': 'WE', 'opens-1': '10:00', 'closes-1': '12:00',
-    'description-2': 'Also by appointment',
+    'id-2': '', 'freq-2': '', 'day-2': '', 'opens-2': '', 'closes-2': '', 'description-2': 'Also by appointment',
   });
   assert.equal(saved.statusCode, 303);
   for (const day of ['MO', 'WE']) assert.equal((await searchDirectory(database.pool, { q: 'Two Day Drop In', day })).total, 1, day);
