@@ -3,8 +3,13 @@ import type { Actor } from '../identity/actor.ts';
 import { hasRole } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
 import { Forbidden, InvalidInput, NotFound, RuleBroken, type FieldError } from '../web/errors.ts';
+import { randomUUID } from 'node:crypto';
+import { field } from '../web/forms.ts';
 import type { OrukService } from './oruk-types.ts';
 import * as q from './queries.ts';
+import {
+  applyLocation, checkLocation, describeService, differenceOf, locationsOf, sectionAt, type EditableService, type LocationValue,
+} from './curation-sections.ts';
 import { CAPACITY_TAXONOMY_ID, capacityForTerm, capacityTermId, stableId, type Capacity } from './taxonomy.ts';
 import { DEFAULT_FRESHNESS_MONTHS } from './service.ts';
 
@@ -151,6 +156,166 @@ export async function listChangeRequests(db: Db, actor: Actor) {
   return q.listOpenChangeRequests(db);
 }
 
+/** The whole service as curation edits it; undefined when it does not exist. */
+export async function readEditableService(db: Db, serviceId: string): Promise<EditableService | undefined> {
+  const service = await q.readService(db, serviceId);
+  if (!service) return undefined;
+  return { ...service, application_process: await q.readApplicationProcess(db, serviceId) };
+}
+
+/** The service a curator or provider may edit, checked; NotFound or Forbidden otherwise. */
+export async function editableServiceFor(db: Db, actor: Actor, serviceId: string): Promise<EditableService> {
+  const curationRow = await q.findServiceCuration(db, serviceId);
+  const service = curationRow ? await readEditableService(db, serviceId) : undefined;
+  if (!curationRow || !service || service.status === 'defunct') throw new NotFound('service');
+  await assertMayEdit(db, actor, curationRow.organizationId);
+  return service;
+}
+
+/** One change to a part of a service: the part ('location' for a place) and its checked value. */
+export interface PartChange {
+  section: string;
+  value: unknown;
+  title: string;
+}
+
+/** Reads and checks the form of one part; InvalidInput names each wrong field. */
+export async function checkPart(db: Db, service: EditableService, part: string, body: unknown, locationId: string | null = null): Promise<PartChange> {
+  if (part === 'location') {
+    if (locationId && !locationsOf(service).some((l) => l.id === locationId)) throw new NotFound('location');
+    return { section: 'location', value: await checkLocation(db, body, service, locationId), title: locationId ? 'Place' : 'New place' };
+  }
+  const section = sectionAt(part);
+  if (!section) throw new NotFound('page');
+  return { section: part, value: await section.check(db, body, service), title: section.title };
+}
+
+function applyPart(service: EditableService, change: { section: string; value: unknown }): EditableService {
+  if (change.section === 'location') return applyLocation(service, change.value as LocationValue);
+  const section = sectionAt(change.section);
+  if (!section) throw new RuleBroken('This change is for a part of a service that can no longer be changed. Reject it and ask for it again.');
+  return section.apply(service, change.value);
+}
+
+/** Writes the whole service as edited, keeping its capacity and giving it a new modified time. */
+async function persist(db: Db, edited: EditableService): Promise<void> {
+  const curationRow = await q.findServiceCuration(db, edited.id);
+  const { application_process: applicationProcess, ...service } = edited;
+  await writeDirectoryService(db, {
+    ...service,
+    // Terms are linked by id: every one is already stored, and a partial copy must not overwrite it.
+    attributes: (service.attributes ?? []).map((a) => ({
+      id: a.id, link_id: service.id, link_type: a.link_type ?? null, link_entity: 'service', taxonomy_term_id: a.taxonomy_term?.id ?? a.taxonomy_term_id ?? null, value: a.value ?? null,
+    })),
+    last_modified: new Date().toISOString(),
+  }, curationRow ? { capacity: curationRow.capacity, expectedWaitWeeks: curationRow.expectedWaitWeeks } : {});
+  await q.writeApplicationProcess(db, edited.id, applicationProcess ?? null);
+}
+
+export type PartOutcome = { outcome: 'saved' | 'nochange'; changed: string[] } | { outcome: 'proposed'; changed: string[]; requestId: string };
+
+/**
+ * Changes one part of a service. A curator's change is made at once, with its difference in the
+ * revisions and an audit row; a provider's becomes a change request a curator accepts or rejects.
+ */
+export async function changePart(db: Db, actor: Actor, serviceId: string, part: string, body: unknown, locationId: string | null = null): Promise<PartOutcome> {
+  const service = await editableServiceFor(db, actor, serviceId);
+  const change = await checkPart(db, service, part, body, locationId);
+  const diff = differenceOf(describeService(service), describeService(applyPart(service, change)));
+  const changed = Object.keys(diff);
+  if (changed.length === 0) return { outcome: 'nochange', changed };
+  if (hasRole(actor, 'curator')) {
+    await persist(db, applyPart(service, change));
+    await q.recordRevision(db, { serviceId, userId: actor.userId, role: 'curator', action: 'edit', diff });
+    await recordAudit(db, { actor, tenantId: actor.tenantId, action: 'directory.service-edit', entityType: 'directory_service', entityId: serviceId, reason: changed.join(', ') });
+    return { outcome: 'saved', changed };
+  }
+  const request = await q.insertProposal(db, {
+    serviceId, kind: 'edit', details: `${change.title}: ${changed.join(', ')}`.slice(0, 2000), proposal: { section: change.section, value: change.value }, diff,
+    proposedBy: actor.userId, organizationId: service.organization_id ?? null,
+  });
+  await recordAudit(db, { actor, tenantId: actor.tenantId, action: 'directory.change-propose', entityType: 'directory_change_request', entityId: request.id, reason: changed.join(', ') });
+  return { outcome: 'proposed', changed, requestId: request.id };
+}
+
+/** What a new service starts with; the rest is added part by part once it exists. */
+export interface NewService {
+  name: string;
+  description: string;
+  email: string | null;
+  url: string | null;
+  /** An existing directory organisation, or null to create one called organizationName. */
+  organizationId: string | null;
+  organizationName: string;
+}
+
+export async function checkNewService(db: Db, actor: Actor, body: unknown): Promise<NewService> {
+  const errors: Array<{ field: string; message: string }> = [];
+  const name = field(body, 'name', { max: 300, label: 'Name' });
+  if (!name) errors.push({ field: 'name', message: 'Enter the name of the service' });
+  const description = field(body, 'description', { max: 5000, label: 'What it is' });
+  if (!description) errors.push({ field: 'description', message: 'Enter what the service is and does' });
+  const email = field(body, 'email', { max: 300, label: 'Email address' });
+  if (email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) errors.push({ field: 'email', message: 'Enter an email address in the correct format, like name@example.com' });
+  const url = field(body, 'url', { max: 2000, label: 'Website' });
+  if (url && !/^https?:\/\/[^\s]+$/.test(url)) errors.push({ field: 'url', message: 'Enter a web address starting with https://' });
+  let organizationId: string | null = null;
+  let organizationName = '';
+  if (hasRole(actor, 'curator')) {
+    organizationName = field(body, 'organizationName', { max: 300, label: 'Organisation' });
+    if (!organizationName) errors.push({ field: 'organizationName', message: 'Enter the name of the organisation that runs the service' });
+    else {
+      const found = await q.findOrganizationByName(db, organizationName);
+      if (found) ({ id: organizationId, name: organizationName } = found);
+    }
+  } else {
+    organizationId = actor.providerOrganisationId ? await q.providerDirectoryOrganization(db, actor.providerOrganisationId) : null;
+    if (!organizationId) throw new Forbidden('Your organisation is not linked to a directory entry yet. Ask a directory curator to link it.');
+    organizationName = (await q.readOrganization(db, organizationId))?.name ?? '';
+  }
+  if (errors.length) throw new InvalidInput(errors);
+  return { name, description, email: email || null, url: url || null, organizationId, organizationName };
+}
+
+const newServiceInWords = (v: NewService) => ({
+  Name: v.name, 'What it is': v.description, Organisation: v.organizationName, Email: v.email, Website: v.url,
+});
+
+async function createService(db: Db, actor: Actor, v: NewService, proposedBy: string | null): Promise<string> {
+  const id = randomUUID();
+  const organizationId = v.organizationId ?? randomUUID();
+  await writeDirectoryService(db, {
+    id, organization_id: organizationId, name: v.name, description: v.description, email: v.email, url: v.url, status: 'active',
+    ...(v.organizationId ? {} : { organization: { id: organizationId, name: v.organizationName, description: '' } }),
+    last_modified: new Date().toISOString(),
+  });
+  const diff = Object.fromEntries(Object.entries(newServiceInWords(v)).map(([k, to]) => [k, { from: null, to }]));
+  await q.recordRevision(db, { serviceId: id, userId: proposedBy ?? actor.userId, role: proposedBy ? 'provider' : 'curator', action: 'create', diff });
+  await recordAudit(db, { actor, tenantId: actor.tenantId, action: 'directory.service-create', entityType: 'directory_service', entityId: id });
+  return id;
+}
+
+/** A curator adds a service at once; a provider proposes one for a curator to approve. */
+export async function addService(db: Db, actor: Actor, body: unknown): Promise<{ outcome: 'created'; serviceId: string } | { outcome: 'proposed'; requestId: string }> {
+  if (!hasRole(actor, 'curator') && !hasRole(actor, 'provider')) throw new Forbidden();
+  const value = await checkNewService(db, actor, body);
+  if (hasRole(actor, 'curator')) return { outcome: 'created', serviceId: await createService(db, actor, value, null) };
+  const diff = Object.fromEntries(Object.entries(newServiceInWords(value)).map(([k, to]) => [k, { from: null, to }]));
+  const request = await q.insertProposal(db, {
+    serviceId: null, kind: 'new-service', details: `New service: ${value.name}`.slice(0, 2000), proposal: { section: 'new-service', value }, diff,
+    proposedBy: actor.userId, organizationId: value.organizationId,
+  });
+  await recordAudit(db, { actor, tenantId: actor.tenantId, action: 'directory.change-propose', entityType: 'directory_change_request', entityId: request.id, reason: 'new service' });
+  return { outcome: 'proposed', requestId: request.id };
+}
+
+/** Open changes a provider's organisation has proposed, so they can see what awaits review. */
+export async function proposalsOfProvider(db: Db, actor: Actor) {
+  if (!actor.providerOrganisationId) return [];
+  const organizationId = await q.providerDirectoryOrganization(db, actor.providerOrganisationId);
+  return organizationId ? q.listOpenProposalsOfOrganization(db, organizationId) : [];
+}
+
 export async function getChangeRequest(db: Db, actor: Actor, id: string) {
   if (!hasRole(actor, 'curator')) throw new Forbidden();
   const request = await q.findChangeRequest(db, id);
@@ -168,8 +333,27 @@ export async function decideChangeRequest(db: Db, actor: Actor, id: string, deci
   const reason = (decision.reason ?? '').trim();
   if (decision.outcome === 'rejected' && !reason) throw new InvalidInput([{ field: 'reason', message: 'Enter why the change is rejected' }]);
   if (reason.length > 1000) throw new InvalidInput([{ field: 'reason', message: 'Reason must be 1000 characters or fewer' }]);
+  let serviceId = request.serviceId;
+  if (decision.outcome === 'accepted' && request.proposal) {
+    const proposal = request.proposal;
+    if (request.kind === 'new-service') {
+      serviceId = await createService(db, actor, proposal.value as NewService, null);
+      await q.setChangeRequestService(db, id, serviceId);
+    } else {
+      // Applied to the service as it is now, so changes made since to other parts stay.
+      const service = serviceId ? await readEditableService(db, serviceId) : undefined;
+      if (!service) throw new NotFound('service');
+      const edited = applyPart(service, proposal);
+      const diff = differenceOf(describeService(service), describeService(edited));
+      if (Object.keys(diff).length) {
+        await persist(db, edited);
+        await q.recordRevision(db, { serviceId: service.id, userId: actor.userId, role: 'curator', action: 'edit', diff });
+        await recordAudit(db, { actor, tenantId: actor.tenantId, action: 'directory.service-edit', entityType: 'directory_service', entityId: service.id, reason: Object.keys(diff).join(', ') });
+      }
+    }
+  }
   await q.decideChangeRequest(db, id, decision.outcome, reason || null, actor.userId);
-  await q.recordRevision(db, { serviceId: request.serviceId, userId: actor.userId, role: 'curator', action: `change-request-${decision.outcome}`, diff: { changeRequest: { from: 'open', to: decision.outcome } } });
+  if (serviceId) await q.recordRevision(db, { serviceId, userId: actor.userId, role: 'curator', action: `change-request-${decision.outcome}`, diff: { changeRequest: { from: 'open', to: decision.outcome } } });
   await recordAudit(db, { actor, tenantId: actor.tenantId, action: `directory.change-request-${decision.outcome === 'accepted' ? 'accept' : 'reject'}`, entityType: 'directory_change_request', entityId: id, reason: reason || null });
 }
 

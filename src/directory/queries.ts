@@ -563,19 +563,26 @@ export async function insertChangeRequest(db: Db, serviceId: string, r: { kind: 
 
 export interface ChangeRequestRow {
   id: string;
-  serviceId: string;
+  /** Null for a proposed new service until it is accepted. */
+  serviceId: string | null;
   serviceName: string;
-  kind: string;
+  kind: 'suggestion' | 'problem' | 'edit' | 'new-service';
   details: string;
   replyEmail: string | null;
   status: string;
   decisionReason: string | null;
   createdAt: Date;
+  /** A provider's proposal: the part changed and its checked value. */
+  proposal: { section: string; value: unknown } | null;
+  diff: Record<string, { from: string | null; to: string | null }> | null;
+  proposedByOrganizationId: string | null;
 }
 
-const changeRequestSelect = `SELECT cr.id, cr.service_id AS "serviceId", s.name AS "serviceName", cr.kind, cr.details,
-       cr.reply_email AS "replyEmail", cr.status, cr.decision_reason AS "decisionReason", cr.created_at AS "createdAt"
-  FROM directory_change_request cr JOIN directory_service s ON s.id = cr.service_id`;
+const changeRequestSelect = `SELECT cr.id, cr.service_id AS "serviceId",
+       coalesce(s.name, cr.proposal -> 'value' ->> 'name', 'A new service') AS "serviceName", cr.kind, cr.details,
+       cr.reply_email AS "replyEmail", cr.status, cr.decision_reason AS "decisionReason", cr.created_at AS "createdAt",
+       cr.proposal, cr.diff, cr.proposed_by_organization_id AS "proposedByOrganizationId"
+  FROM directory_change_request cr LEFT JOIN directory_service s ON s.id = cr.service_id`;
 
 export async function listOpenChangeRequests(db: Db): Promise<ChangeRequestRow[]> {
   const { rows } = await db.query<ChangeRequestRow>(`${changeRequestSelect} WHERE cr.status = 'open' ORDER BY cr.created_at, cr.id`);
@@ -585,6 +592,55 @@ export async function listOpenChangeRequests(db: Db): Promise<ChangeRequestRow[]
 export async function findChangeRequest(db: Db, id: string): Promise<ChangeRequestRow | undefined> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
   const { rows } = await db.query<ChangeRequestRow>(`${changeRequestSelect} WHERE cr.id = $1`, [id]);
+  return rows[0];
+}
+
+/** A provider's proposed change to a service, or a proposed new service (no service id), for a curator to decide. */
+export async function insertProposal(db: Db, p: {
+  serviceId: string | null; kind: 'edit' | 'new-service'; details: string; proposal: object; diff: object; proposedBy: string; organizationId: string | null;
+}): Promise<{ id: string }> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO directory_change_request (service_id, kind, details, proposal, diff, proposed_by, proposed_by_organization_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+    [p.serviceId, p.kind, p.details, JSON.stringify(p.proposal), JSON.stringify(p.diff), p.proposedBy, p.organizationId]);
+  return rows[0]!;
+}
+
+/** Open proposals a provider organisation has made, newest first, so its users see what awaits review. */
+export async function listOpenProposalsOfOrganization(db: Db, organizationId: string): Promise<ChangeRequestRow[]> {
+  const { rows } = await db.query<ChangeRequestRow>(
+    `${changeRequestSelect} WHERE cr.status = 'open' AND cr.proposed_by_organization_id = $1 ORDER BY cr.created_at DESC, cr.id`, [organizationId]);
+  return rows;
+}
+
+/** Records the service an accepted new-service proposal created. */
+export async function setChangeRequestService(db: Db, id: string, serviceId: string) {
+  await db.query('UPDATE directory_change_request SET service_id = $2 WHERE id = $1', [id, serviceId]);
+}
+
+/** HSDS 3 application_process ("how to apply"), kept beside the ORUK fields. */
+export async function readApplicationProcess(db: Db, serviceId: string): Promise<string | null> {
+  const { rows } = await db.query<{ applicationProcess: string | null }>(
+    'SELECT application_process AS "applicationProcess" FROM directory_service WHERE id = $1', [serviceId]);
+  return rows[0]?.applicationProcess ?? null;
+}
+
+export async function writeApplicationProcess(db: Db, serviceId: string, text: string | null) {
+  await db.query('UPDATE directory_service SET application_process = $2 WHERE id = $1', [serviceId, text]);
+}
+
+/** A taxonomy term by its exact name or code, ignoring case; the first by id when several share it. */
+export async function findTaxonomyTermByNameOrCode(db: Db, wanted: string): Promise<{ id: string; name: string; taxonomyId: string | null } | undefined> {
+  const { rows } = await db.query<{ id: string; name: string; taxonomyId: string | null }>(
+    `SELECT id, name, taxonomy_id AS "taxonomyId" FROM directory_taxonomy_term
+      WHERE lower(name) = lower($1) OR lower(code) = lower($1) OR id = $1 ORDER BY (lower(name) = lower($1)) DESC, id LIMIT 1`, [wanted]);
+  return rows[0];
+}
+
+/** An organisation by its exact name, ignoring case and surrounding spaces. */
+export async function findOrganizationByName(db: Db, name: string): Promise<{ id: string; name: string } | undefined> {
+  const { rows } = await db.query<{ id: string; name: string }>(
+    'SELECT id, name FROM directory_organization WHERE lower(btrim(name)) = lower(btrim($1)) ORDER BY id LIMIT 1', [name]);
   return rows[0];
 }
 

@@ -6,6 +6,7 @@ import * as q from './queries.ts';
 import * as sq from './search-queries.ts';
 import { CAPACITIES, DELIVERY_METHODS, capacityForTerm, deliveryCodeForTerm, deliveryTermId, needCodeForTerm, needTermId, type Capacity } from './taxonomy.ts';
 import type { OrukService } from './oruk-types.ts';
+import { closureInWords, isClosure, scheduleInWords } from './curation-sections.ts';
 
 export const PAGE_SIZE = 20;
 export const DISTANCE_CHOICES_MILES = [1, 3, 5, 10, 25, 50] as const;
@@ -69,6 +70,12 @@ export const DEFAULT_FRESHNESS_MONTHS = 6;
 
 // Built once: constructing an Intl.DateTimeFormat costs far more than formatting with one.
 const LONDON_DAY_AND_TIME = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false });
+
+const LONDON_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' });
+/** Today in London as YYYY-MM-DD. */
+function londonDate(now: Date): string {
+  return LONDON_DATE.format(now);
+}
 
 function londonNow(now: Date): { day: string; time: string } {
   const parts = LONDON_DAY_AND_TIME.formatToParts(now);
@@ -247,11 +254,18 @@ export async function getServiceDetail(db: Db, id: string, now = new Date(), fre
     needs: termIds.flatMap((t) => { const c = needCodeForTerm(t); return c ? [findNeed(c)!] : []; }),
     delivery: termIds.flatMap((t) => { const c = deliveryCodeForTerm(t); return c ? [DELIVERY_METHODS.find((m) => m.code === c)!.label] : []; }),
     locations,
-    schedules: (service.schedules ?? []).map((s) => ({
+    schedules: (service.schedules ?? []).filter((s) => !isClosure(s)).map((s) => ({
       ...s,
+      words: scheduleInWords(s),
       days: (s.byday ?? '').split(',').flatMap((d) => (DAY_NAMES[d.trim()] ? [DAY_NAMES[d.trim()]!] : [])).join(', '),
       hours: s.opens_at && s.closes_at ? `${s.opens_at.slice(0, 5)} to ${s.closes_at.slice(0, 5)}` : '',
     })),
+    // Closures still to come or under way, soonest first (dates compared as London calendar days).
+    closures: (service.schedules ?? [])
+      .filter((s) => isClosure(s) && (s.valid_to ?? s.valid_from!) >= londonDate(now))
+      .sort((a, b) => a.valid_from!.localeCompare(b.valid_from!))
+      .map((s) => ({ ...s, words: closureInWords(s) })),
+    applicationProcess: await q.readApplicationProcess(db, id),
     costs: service.cost_options ?? [],
     capacity: curation.capacity,
     capacityLabel: CAPACITIES.find((c) => c.code === curation.capacity)!.label,
