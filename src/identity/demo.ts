@@ -11,7 +11,9 @@ const ROLE_EMAIL: Record<Role, string> = {
 };
 
 async function insertTenant(context: DemoContext, name: string): Promise<string> {
-  const { rows } = await context.database.pool.query<{ id: string }>('INSERT INTO tenant (name) VALUES ($1) RETURNING id', [name]);
+  // A fictional address for the letterhead of the demo's discharge summaries.
+  const { rows } = await context.database.pool.query<{ id: string }>('INSERT INTO tenant (name, postal_address) VALUES ($1, $2) RETURNING id',
+    [name, `${name}, 1 Example Street, Leeds, LS1 1AA`]);
   return rows[0]!.id;
 }
 

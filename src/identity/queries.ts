@@ -375,3 +375,13 @@ export async function pruneSignInThrottles(db: Db, now: Date): Promise<number> {
 export async function pruneRateLimitCounts(db: Db, now: Date): Promise<number> {
   return (await db.query(`DELETE FROM rate_limit_counter WHERE window_start < $1::timestamptz - interval '1 day'`, [now])).rowCount ?? 0;
 }
+
+/** The tenant's name and postal address: the letterhead of what it sends (read inside withTenant). */
+export async function tenantLetterhead(db: Db, tenantId: string): Promise<{ name: string; address: string | null } | undefined> {
+  const { rows } = await db.query<{ name: string; address: string | null }>('SELECT name, postal_address AS address FROM tenant WHERE id = $1', [tenantId]);
+  return rows[0];
+}
+
+export async function setTenantAddress(db: Db, tenantId: string, address: string | null): Promise<void> {
+  await db.query('UPDATE tenant SET postal_address = $2 WHERE id = $1', [tenantId, address]);
+}

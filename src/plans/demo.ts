@@ -2,7 +2,7 @@ import { raiseConcern, recordAssessment } from '../assessment/service.ts';
 import { demoActor } from '../demo/actors.ts';
 import type { DemoSeeder } from '../demo/seed.ts';
 import { withTenant } from '../db/transaction.ts';
-import { dischargeReferral } from '../discharge/service.ts';
+import { dischargeReferral, recordedOutcomes } from '../discharge/service.ts';
 import { getServiceSummary } from '../directory/service.ts';
 import { samplePostcodes } from '../geo/postcodes.ts';
 import { providerAttendance, providerRespond } from '../providers/service.ts';
@@ -104,7 +104,8 @@ export const socialPrescribingSeeder: DemoSeeder = {
     await updateGoalProgress(pool, worker, discharged!.goalId, { progress: 'achieved' });
     await dischargeReferral(pool, worker, discharged!.referralId, {
       reason: 'goals_met', summary: 'Irene now goes to the gardening group each week and has made friends there.',
-      outcomes: [{ measure: 'ONS4 life satisfaction (0 to 10)', before: 3, after: 7 }],
+      // Only what was recorded: the demo invents no scores.
+      outcomes: await recordedOutcomes(pool, worker, discharged!.referralId),
     });
 
     // Declined by the provider.

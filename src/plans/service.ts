@@ -415,6 +415,16 @@ export async function recordFollowUp(pool: pg.Pool, actor: Actor, onwardId: stri
   });
 }
 
+/**
+ * Stops an open onward referral because the person is being discharged, inside the discharge's
+ * transaction; the service (or, for one not on Signpost, the link worker's record) shows why.
+ */
+export async function stopOnwardAtDischarge(tx: Db, actor: Actor, onwardId: string, context: RequestContext = {}) {
+  const onward = await q.findOnward(tx, actor.tenantId, onwardId, { lock: true });
+  if (!onward) throw new NotFound('referral to a service');
+  await moveOnward(tx, actor, onward, { to: 'stopped', reason: 'other', detail: 'Support from the link worker ended (discharged)' }, null, context);
+}
+
 export async function getOnward(pool: pg.Pool, actor: Actor, onwardId: string) {
   requireStaff(actor);
   checkId(onwardId, 'referral to a service');
