@@ -86,18 +86,19 @@ export const socialPrescribingSeeder: DemoSeeder = {
     const [sent, attending, discharged, declined] = episodes;
 
     // New in the provider's inbox, with an open safeguarding concern on the person.
-    await createOnwardReferral(pool, worker, sent!.referralId, { kind: 'refer', serviceId: own.id, consent: true, share: ['needs'], need: 'gardening' });
+    // The demo's link worker has told each person when a service is full or has a waiting list.
+    await createOnwardReferral(pool, worker, sent!.referralId, { kind: 'refer', serviceId: own.id, confirmCapacity: true, consent: true, share: ['needs'], need: 'gardening' });
     await raiseConcern(pool, worker, sent!.referralId, 'Mentioned a neighbour who takes money for shopping and keeps the change.');
 
     // Accepted and attending, and signposted elsewhere.
-    const a = await createOnwardReferral(pool, worker, attending!.referralId, { kind: 'refer', serviceId: own.id, consent: true, share: ['needs', 'accessibility'] });
+    const a = await createOnwardReferral(pool, worker, attending!.referralId, { kind: 'refer', serviceId: own.id, confirmCapacity: true, consent: true, share: ['needs', 'accessibility'] });
     await providerRespond(pool, provider, a.id, { to: 'accepted', firstSessionDate: new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10) });
     await providerAttendance(pool, provider, a.id, { sessionDate: new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10), attended: true });
-    await createOnwardReferral(pool, worker, attending!.referralId, { kind: 'signpost', serviceId: elsewhere.id });
+    await createOnwardReferral(pool, worker, attending!.referralId, { kind: 'signpost', serviceId: elsewhere.id, confirmCapacity: true });
     await updateGoalProgress(pool, worker, attending!.goalId, { progress: 'in_progress', note: 'Went to the first session' });
 
     // Completed and discharged with a summary for the referrer.
-    const c = await createOnwardReferral(pool, worker, discharged!.referralId, { kind: 'refer', serviceId: own.id, consent: true });
+    const c = await createOnwardReferral(pool, worker, discharged!.referralId, { kind: 'refer', serviceId: own.id, confirmCapacity: true, consent: true });
     await providerRespond(pool, provider, c.id, { to: 'accepted' });
     await providerAttendance(pool, provider, c.id, { attended: true, sessionsAttended: 6, sessionsOffered: 8 });
     await providerRespond(pool, provider, c.id, { to: 'completed' });
@@ -109,7 +110,7 @@ export const socialPrescribingSeeder: DemoSeeder = {
     });
 
     // Declined by the provider.
-    const d = await createOnwardReferral(pool, worker, declined!.referralId, { kind: 'refer', serviceId: own.id, consent: true });
+    const d = await createOnwardReferral(pool, worker, declined!.referralId, { kind: 'refer', serviceId: own.id, confirmCapacity: true, consent: true });
     await providerRespond(pool, provider, d.id, { to: 'declined', reason: 'full', detail: 'Waiting list reopens in spring' });
 
     ids.socialPrescribingReferrals = episodes.map((e) => e.referralId);
