@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Db } from '../db/database.ts';
 import { withTenant } from '../db/transaction.ts';
 import { findNeed } from '../directory/needs.ts';
-import { getServiceDetail, getServiceSummary, searchDirectory, type DirectorySearchInput, type DirectorySearchOutcome } from '../directory/service.ts';
+import { getServiceDetail, getServiceSummary, searchDirectory, serviceCards, type DirectorySearchInput, type DirectorySearchOutcome } from '../directory/service.ts';
 import type { Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
 import { queueNotification } from '../jobs/outbox.ts';
@@ -160,25 +160,21 @@ export function capacityWarning(s: { name: string; organisation?: string | null;
  */
 export async function findServicesToRefer(pool: pg.Pool, actor: Actor, input: DirectorySearchInput): Promise<DirectorySearchOutcome & { choices: ServiceChoice[] }> {
   requireStaff(actor);
-  const { outcome, details } = await withTenant(pool, null, async (tx) => {
+  const { outcome, cards } = await withTenant(pool, null, async (tx) => {
     const found = await searchDirectory(tx, input);
-    const read = [];
-    for (const r of found.results) read.push(await getServiceDetail(tx, r.id).catch((error: unknown) => { if (error instanceof NotFound) return undefined; throw error; }));
-    return { outcome: found, details: read };
+    return { outcome: found, cards: await serviceCards(tx, found.results.map((r) => r.id)) };
   });
-  const organisationIds = [...new Set(details.flatMap((d) => (d?.service.organization_id ? [d.service.organization_id] : [])))];
+  const organisationIds = [...new Set(cards.flatMap((c) => (c.organizationId ? [c.organizationId] : [])))];
   const inboxes = await withTenant(pool, actor.tenantId, (tx) => q.providerOrganisationsForDirectory(tx, actor.tenantId, organisationIds));
-  const choices = outcome.results.map((r, i): ServiceChoice => {
-    const d = details[i];
-    const addresses = (d?.locations ?? []).flatMap((l) => (l.addresses ?? []).map((a) => [a.address_1, a.city, a.postal_code].filter(Boolean).join(', '))).filter(Boolean);
-    const email = d?.service.email ?? null;
-    const onSignpost = !!d?.service.organization_id && inboxes.some((p) => p.directoryOrganizationId === d.service.organization_id);
+  const choices = outcome.results.map((r): ServiceChoice => {
+    const card = cards.find((c) => c.id === r.id);
+    const onSignpost = !!card?.organizationId && inboxes.some((p) => p.directoryOrganizationId === card.organizationId);
     return {
-      id: r.id, name: r.name, organisation: r.organizationName, where: addresses.length ? addresses.join('; ') : null,
-      deliveryMethods: d?.delivery ?? [], distanceMiles: r.distanceMiles, nextSession: r.nextSession,
+      id: r.id, name: r.name, organisation: r.organizationName, where: card?.addresses.length ? card.addresses.join('; ') : null,
+      deliveryMethods: card?.delivery ?? [], distanceMiles: r.distanceMiles, nextSession: r.nextSession,
       capacity: r.capacity, capacityLabel: r.capacityLabel, expectedWaitWeeks: r.expectedWaitWeeks,
-      lastVerifiedAt: d?.lastVerifiedAt ?? null, stale: r.stale,
-      route: onSignpost ? 'signpost' : email ? 'email' : 'print', email,
+      lastVerifiedAt: card?.lastVerifiedAt ?? null, stale: r.stale,
+      route: onSignpost ? 'signpost' : card?.email ? 'email' : 'print', email: card?.email ?? null,
     };
   });
   return { ...outcome, choices };
