@@ -3,7 +3,7 @@ import { DataDirLocked } from './db/data-dir-lock.ts';
 import { MigrationError } from './db/migrate.ts';
 import { parseCommandArgs, UsageError, type Command } from './cli/command.ts';
 import { migrateCommand, seedCommand, serveCommand } from './cli/core-commands.ts';
-import { auditVerifyCommand, tenantAddCommand, userAddCommand } from './identity/commands.ts';
+import { auditVerifyCommand, tenantAddCommand, tenantAddressCommand, userAddCommand } from './identity/commands.ts';
 import { jobsCommand, workerCommand } from './jobs/commands.ts';
 import { directoryCommands } from './directory/commands.ts';
 import { BackupRefused } from './operations/backup.ts';
@@ -13,7 +13,7 @@ import { citusDistributeCommand } from './db/commands.ts';
 
 /** Every `signpost` command; areas add theirs here. */
 const commands: Command[] = [serveCommand, migrateCommand, seedCommand];
-commands.push(tenantAddCommand, userAddCommand, auditVerifyCommand);
+commands.push(tenantAddCommand, tenantAddressCommand, userAddCommand, auditVerifyCommand);
 commands.push(workerCommand, jobsCommand);
 commands.push(...directoryCommands);
 commands.push(backupCommand, restoreCommand);

@@ -202,6 +202,20 @@ export async function findServicesForNeed(db: Db, input: { need: string; postcod
   return { services: outcome.results, precision: outcome.location?.precision, postcodeNotFound: outcome.postcodeNotFound };
 }
 
+/**
+ * For other areas listing a page of search results (link workers choosing an onward referral):
+ * each service's addresses, how it is delivered, email, organisation and last check, read in one
+ * statement rather than a full record per service.
+ */
+export async function serviceCards(db: Db, ids: string[]) {
+  const rows = await q.listServiceCards(db, ids);
+  return rows.map((r) => ({
+    id: r.id, organizationId: r.organizationId, email: r.email, lastVerifiedAt: r.lastVerifiedAt,
+    addresses: r.addresses.filter(Boolean),
+    delivery: r.termIds.flatMap((t) => { const c = deliveryCodeForTerm(t); return c ? [DELIVERY_METHODS.find((m) => m.code === c)!.label] : []; }),
+  }));
+}
+
 /** What another area needs to show or refer to a service; undefined when it does not exist. */
 export interface ServiceSummary {
   id: string;

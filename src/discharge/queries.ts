@@ -12,10 +12,10 @@ export interface DischargeRow {
 
 const COLUMNS = `id, referral_id AS "referralId", reason, summary, document, discharged_at AS "dischargedAt"`;
 
-export async function insertDischarge(db: Db, tenantId: string, d: { referralId: string; reason: string; summary: string; outcomes: unknown; document: DischargeDocument; userId: string }): Promise<string> {
+export async function insertDischarge(db: Db, tenantId: string, d: { referralId: string; reason: string; reasonNote: string | null; summary: string; outcomes: unknown; document: DischargeDocument; userId: string }): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO discharge (tenant_id, referral_id, reason, summary, outcomes, document, discharged_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-    [tenantId, d.referralId, d.reason, d.summary, JSON.stringify(d.outcomes), JSON.stringify(d.document), d.userId]);
+    `INSERT INTO discharge (tenant_id, referral_id, reason, reason_note, summary, outcomes, document, discharged_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+    [tenantId, d.referralId, d.reason, d.reasonNote, d.summary, JSON.stringify(d.outcomes), JSON.stringify(d.document), d.userId]);
   return rows[0]!.id;
 }
 

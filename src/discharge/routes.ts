@@ -1,5 +1,4 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { loadEpisode } from '../assessment/service.ts';
 import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
 import { asFieldErrors, bodyValues, ctx, field, formatDate, signedIn, view } from '../plans/form.ts';
@@ -10,36 +9,103 @@ const staff = rolePolicy('link worker or lead', 'link_worker', 'lead');
 const readers = rolePolicy('referrer, link worker or lead', 'referrer', 'link_worker', 'lead');
 const referrers = rolePolicy('referrer', 'referrer');
 
-/** Outcome measures offered on the form; any other measure can be typed in the last row. */
-const OUTCOME_ROWS = 3;
+/** Outcome rows a form may carry: every instrument's lines recorded, and a few typed in. */
+const MAX_OUTCOME_ROWS = 12;
+const ONWARD_CHOICE = /^onward-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The answers on the discharge form, read through the one way in for form fields. */
+function readAnswers(body: unknown): service.DischargeInput {
+  const keys = body && typeof body === 'object' ? Object.keys(body) : [];
+  const rows = Array.from({ length: MAX_OUTCOME_ROWS }, (_, i) => i).filter((i) => keys.includes(`outcomeMeasure${i}`));
+  return {
+    reason: field(body, 'reason'), summary: field(body, 'summary'), reasonNote: field(body, 'reasonNote'),
+    outcomes: rows.map((i) => ({ measure: field(body, `outcomeMeasure${i}`), before: field(body, `outcomeBefore${i}`), after: field(body, `outcomeAfter${i}`) })),
+    onward: Object.fromEntries(keys.filter((k) => ONWARD_CHOICE.test(k)).map((k) => [k.slice('onward-'.length), field(body, k)])),
+  };
+}
+
+/** The answers as hidden fields, so the check page can send or change them without storing a draft. */
+function hiddenFields(input: service.DischargeInput) {
+  return [
+    { name: 'reason', value: input.reason }, { name: 'summary', value: input.summary }, { name: 'reasonNote', value: input.reasonNote ?? '' },
+    ...(input.outcomes ?? []).flatMap((o, i) => [
+      { name: `outcomeMeasure${i}`, value: o.measure }, { name: `outcomeBefore${i}`, value: String(o.before ?? '') }, { name: `outcomeAfter${i}`, value: String(o.after ?? '') },
+    ]),
+    ...Object.entries(input.onward ?? {}).map(([id, choice]) => ({ name: `onward-${id}`, value: choice })),
+  ];
+}
 
 export const dischargeRoutes: FastifyPluginAsync = async (app) => {
   const pool = app.database.pool;
 
-  const formPage = async (reply: FastifyReply, actor: Actor, referralId: string, status: number, values: Record<string, unknown>, errors: FieldError[] = []) => {
-    const episode = await loadEpisode(pool, actor, referralId);
+  const formPage = async (reply: FastifyReply, actor: Actor, referralId: string, status: number, values: Record<string, unknown> | undefined, errors: FieldError[] = []) => {
+    const record = await service.dischargeRecord(pool, actor, referralId);
+    // First visit: the outcome rows are what was recorded, and one empty row for a measure taken elsewhere.
+    const shown: Record<string, unknown> = values ?? Object.fromEntries(record.outcomes.flatMap((o, i) => [
+      [`outcomeMeasure${i}`, o.measure], [`outcomeBefore${i}`, o.before === null ? '' : String(o.before)], [`outcomeAfter${i}`, o.after === null ? '' : String(o.after)],
+    ]));
+    const filled = Array.from({ length: MAX_OUTCOME_ROWS }, (_, i) => i).filter((i) => `outcomeMeasure${i}` in shown && String(shown[`outcomeMeasure${i}`] ?? '') !== '');
+    const rowCount = Math.min(MAX_OUTCOME_ROWS, (filled.length ? Math.max(...filled) + 1 : 0) + 1);
+    const goalsText = record.goals ? `${record.achieved} of ${record.goals} goal${record.goals === 1 ? '' : 's'} achieved` : 'no goals recorded';
+    const attendedText = record.attended ? `attendance at ${record.attended} service${record.attended === 1 ? '' : 's'}` : 'no attendance at a service';
     return view(reply, status, 'discharge/views/discharge.njk', {
-      r: episode.referral, values,
-      reasonItems: service.DISCHARGE_REASONS.map((x) => ({ value: x.code, text: x.label, checked: values.reason === x.code })),
-      outcomeRows: Array.from({ length: OUTCOME_ROWS }, (_, i) => i),
+      r: record.referral, values: shown, recorded: record.outcomes.length,
+      recordText: `The record shows ${goalsText} and ${attendedText}.`,
+      reasonItems: service.DISCHARGE_REASONS.map((x) => ({ value: x.code, text: x.label, checked: shown.reason === x.code })),
+      pending: record.pending.map((o) => ({
+        ...o, name: `onward-${o.id}`,
+        items: [
+          { value: 'stop', text: 'Stop it now: support is ending', checked: shown[`onward-${o.id}`] === 'stop' },
+          { value: 'keep', text: 'Leave it open: the person carries on with the service', checked: shown[`onward-${o.id}`] === 'keep' },
+        ],
+      })),
+      outcomeRows: Array.from({ length: rowCount }, (_, i) => i),
     }, errors);
+  };
+
+  const checkPage = async (reply: FastifyReply, actor: Actor, referralId: string, body: unknown) => {
+    const input = readAnswers(body);
+    let document: service.DischargeDocument;
+    try {
+      document = await service.previewDischarge(pool, actor, referralId, input);
+    } catch (error) {
+      const shown = asFieldErrors(error, 'reason');
+      if (!shown) throw error;
+      return formPage(reply, actor, referralId, shown.status, bodyValues(body), shown.errors);
+    }
+    const reason = service.DISCHARGE_REASONS.find((x) => x.code === input.reason)!;
+    return view(reply, 200, 'discharge/views/check.njk', {
+      r: { id: referralId }, doc: document, letterhead: service.documentLetterhead(document), sections: service.documentSections(document),
+      hidden: hiddenFields(input), reason: reason.label,
+    });
   };
 
   app.get('/referrals/:referralId/discharge', { config: { policy: staff } }, async (req, reply) => {
     const { referralId } = req.params as { referralId: string };
-    return formPage(reply, signedIn(req), referralId, 200, { outcomeMeasure0: 'ONS4 life satisfaction (0 to 10)' });
+    return formPage(reply, signedIn(req), referralId, 200, undefined);
+  });
+
+  app.post('/referrals/:referralId/discharge/check', { config: { policy: staff } }, async (req, reply) => {
+    const { referralId } = req.params as { referralId: string };
+    return checkPage(reply, signedIn(req), referralId, req.body);
+  });
+
+  app.post('/referrals/:referralId/discharge/change', { config: { policy: staff } }, async (req, reply) => {
+    const { referralId } = req.params as { referralId: string };
+    return formPage(reply, signedIn(req), referralId, 200, bodyValues(req.body));
   });
 
   app.post('/referrals/:referralId/discharge', { config: { policy: staff, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req);
     const { referralId } = req.params as { referralId: string };
     const body = req.body;
+    // The summary goes only from the check page, where the link worker has read it as the GP will.
+    if (field(body, 'checked') !== 'yes') {
+      return formPage(reply, actor, referralId, 400, bodyValues(body), [{ field: 'reason', message: 'Check the summary before you send it: select Continue, then read it through' }]);
+    }
     let id: string;
     try {
-      id = await service.dischargeReferral(pool, actor, referralId, {
-        reason: field(body, 'reason'), summary: field(body, 'summary'),
-        outcomes: Array.from({ length: OUTCOME_ROWS }, (_, i) => ({ measure: field(body, `outcomeMeasure${i}`), before: field(body, `outcomeBefore${i}`), after: field(body, `outcomeAfter${i}`) })),
-      }, ctx(req));
+      id = await service.dischargeReferral(pool, actor, referralId, readAnswers(body), ctx(req));
     } catch (error) {
       const shown = asFieldErrors(error, 'reason');
       if (!shown) throw error;
@@ -51,7 +117,7 @@ export const dischargeRoutes: FastifyPluginAsync = async (app) => {
   app.get('/discharge-summaries/:dischargeId', { config: { policy: readers } }, async (req, reply) => {
     const { dischargeId } = req.params as { dischargeId: string };
     const discharge = await service.getDischargeSummary(pool, signedIn(req), dischargeId, ctx(req));
-    return view(reply, 200, 'discharge/views/summary.njk', { d: discharge, doc: discharge.document, sections: service.documentSections(discharge.document), date: formatDate(discharge.dischargedAt) });
+    return view(reply, 200, 'discharge/views/summary.njk', { d: discharge, doc: discharge.document, letterhead: service.documentLetterhead(discharge.document), sections: service.documentSections(discharge.document), date: formatDate(discharge.dischargedAt) });
   });
 
   app.get('/discharge-summaries/:dischargeId/pdf', { config: { policy: readers } }, async (req, reply) => {

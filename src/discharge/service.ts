@@ -6,13 +6,16 @@ import { hasRole, type Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
 import { SNOMED, type SnomedConcept } from '../interop/snomed.ts';
 import { queueNotification } from '../jobs/outbox.ts';
-import { ONWARD_LABELS, planForReferral, progressLabel } from '../plans/service.ts';
+import { ONWARD_LABELS, OPEN_ONWARD, planForReferral, progressLabel, serviceSummary, stopOnwardAtDischarge } from '../plans/service.ts';
+import { tenantLetterhead } from '../identity/service.ts';
+import { ONS4_SHORT, outcomesForReferral } from '../outcomes/service.ts';
+import { INSTRUMENT_CODES, INSTRUMENTS } from '../outcomes/instruments.ts';
 import { dischargeWithin, getPerson, referrerView } from '../referrals/service.ts';
 import { Forbidden, InvalidInput, NotFound, RuleBroken, type FieldError } from '../web/errors.ts';
 import { DISCHARGE_REASONS, type DischargeDocument } from './document.ts';
 import * as q from './queries.ts';
 
-export { DISCHARGE_REASONS, documentSections, type DischargeDocument } from './document.ts';
+export { DISCHARGE_REASONS, documentLetterhead, documentSections, type DischargeDocument } from './document.ts';
 export { dischargePdf } from './pdf.ts';
 
 interface RequestContext { requestId?: string }
@@ -22,18 +25,58 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export interface DischargeInput {
   reason: string;
   summary: string;
+  /** Confirms a reason the record seems to contradict (goals met with none achieved, connected with nothing attended). */
+  reasonNote?: string | null;
   outcomes?: { measure: string; before: string | number | null; after: string | number | null }[];
+  /** For each onward referral still open, by its id: "stop" it now or "keep" it open. */
+  onward?: Record<string, string>;
 }
 
 const day = (at: Date | string) => new Date(at).toISOString().slice(0, 10);
 
-function checkDischarge(input: DischargeInput) {
+/** Onward referrals a discharge must decide on: still waiting for, or in the middle of, a service. */
+const PENDING: readonly string[] = OPEN_ONWARD;
+
+type Plan = Awaited<ReturnType<typeof planForReferral>>;
+
+/** What the record says about the reasons a link worker may give. */
+function recordFacts(plan: Plan) {
+  const achieved = plan.goals.filter((g) => g.progress === 'achieved').length;
+  const attended = plan.onward.filter((o) => o.kind === 'refer' && (['attending', 'completed'].includes(o.status) || o.attendance.some((a) => a.attended))).length;
+  return { goals: plan.goals.length, achieved, attended, pending: plan.onward.filter((o) => o.kind === 'refer' && PENDING.includes(o.status)) };
+}
+
+function contradiction(reason: string, facts: ReturnType<typeof recordFacts>): string | undefined {
+  if (reason === 'goals_met' && facts.achieved === 0) {
+    return facts.goals === 0
+      ? 'No goals are recorded. Write a note confirming the goals were met, or choose another reason'
+      : `None of the ${facts.goals} goal${facts.goals === 1 ? ' is' : 's are'} recorded as achieved. Write a note confirming the goals were met, or choose another reason`;
+  }
+  if (reason === 'connected_to_services' && facts.attended === 0) {
+    return 'No attendance at a service is recorded. Write a note saying how the person is connected, or choose another reason';
+  }
+  return undefined;
+}
+
+function checkDischarge(input: DischargeInput, facts: ReturnType<typeof recordFacts>) {
   const errors: FieldError[] = [];
   const reason = DISCHARGE_REASONS.find((r) => r.code === input.reason);
   if (!reason) errors.push({ field: 'reason', message: 'Select why support is ending' });
   const summary = input.summary.trim();
   if (!summary) errors.push({ field: 'summary', message: 'Enter a summary for the referrer' });
   else if (summary.length > 4000) errors.push({ field: 'summary', message: 'The summary must be 4000 characters or fewer' });
+  const reasonNote = (input.reasonNote ?? '').trim() || null;
+  if (reasonNote && reasonNote.length > 1000) errors.push({ field: 'reasonNote', message: 'The note must be 1000 characters or fewer' });
+  const contradicted = reason ? contradiction(reason.code, facts) : undefined;
+  if (contradicted && !reasonNote) errors.push({ field: 'reasonNote', message: contradicted });
+  const stop: string[] = [];
+  const keep: string[] = [];
+  for (const o of facts.pending) {
+    const choice = input.onward?.[o.id];
+    if (choice === 'stop') stop.push(o.id);
+    else if (choice === 'keep') keep.push(o.id);
+    else errors.push({ field: `onward-${o.id}`, message: `Choose whether to stop the referral to ${o.serviceName}${o.organisationName ? ` (${o.organisationName})` : ''} or leave it open` });
+  }
   const outcomes: DischargeDocument['outcomes'] = [];
   for (const [i, o] of (input.outcomes ?? []).entries()) {
     const measure = o.measure.trim();
@@ -48,34 +91,79 @@ function checkDischarge(input: DischargeInput) {
     if (!measure) { if (before !== null || after !== null) errors.push({ field: `outcomeMeasure${i}`, message: 'Enter the name of the outcome measure' }); continue; }
     outcomes.push({ measure: measure.slice(0, 200), before, after });
   }
-  return { reason, summary, outcomes, errors };
+  return { reason, summary, reasonNote, outcomes, stop, keep, errors };
 }
 
 /**
- * Discharges the episode and writes the summary for the referrer / GP practice. The referral
- * moves to "discharged" through its life cycle (refused from any other state), then the summary
- * is stored as written and the referrer is told through the outbox.
+ * The outcome measures recorded on the referral, as the discharge form offers them: for each
+ * instrument its baseline score and its latest later score (ONS4 as its four questions). Nothing
+ * recorded, nothing offered.
  */
-export async function dischargeReferral(pool: pg.Pool, actor: Actor, referralId: string, input: DischargeInput, context: RequestContext = {}) {
-  const checked = checkDischarge(input);
+export async function recordedOutcomes(pool: pg.Pool, actor: Actor, referralId: string, context: RequestContext = {}): Promise<DischargeDocument['outcomes']> {
+  const { administrations } = await outcomesForReferral(pool, actor, referralId, context);
+  const rows: DischargeDocument['outcomes'] = [];
+  for (const instrument of INSTRUMENT_CODES) {
+    const mine = administrations.filter((a) => a.instrument === instrument).sort((a, b) => new Date(a.completedAt).getTime() - new Date(b.completedAt).getTime());
+    if (!mine.length) continue;
+    const baseline = mine.find((a) => a.timepoint === 'baseline');
+    const latest = mine.filter((a) => a.timepoint !== 'baseline').at(-1);
+    if (instrument === 'swemwbs') rows.push({ measure: 'SWEMWBS metric score (7 to 35)', before: baseline?.score.metric ?? null, after: latest?.score.metric ?? null });
+    else if (instrument === 'ucla3') rows.push({ measure: 'UCLA 3-item loneliness score (3 to 9)', before: baseline?.score.raw ?? null, after: latest?.score.raw ?? null });
+    else {
+      for (const item of INSTRUMENTS.ons4.items) {
+        rows.push({ measure: `ONS4 ${(ONS4_SHORT[item.id] ?? item.id).toLowerCase()} (0 to 10)`, before: baseline?.answers[item.id] ?? null, after: latest?.answers[item.id] ?? null });
+      }
+    }
+  }
+  return rows;
+}
+
+/** What the discharge form shows beside the reasons: goals, attendance, and the referrals still open. */
+export async function dischargeRecord(pool: pg.Pool, actor: Actor, referralId: string, context: RequestContext = {}) {
+  const plan = await planForReferral(pool, actor, referralId, context);
+  const facts = recordFacts(plan);
+  return {
+    referral: plan.episode.referral, goals: facts.goals, achieved: facts.achieved, attended: facts.attended,
+    pending: facts.pending.map((o) => ({ id: o.id, service: o.serviceName, organisation: o.organisationName, status: ONWARD_LABELS[o.status] })),
+    outcomes: await recordedOutcomes(pool, actor, referralId, context),
+  };
+}
+
+/** The SNOMED CT codes that apply: the referral to social prescribing, and each onward referral's need's code. */
+async function codesFor(pool: pg.Pool, referred: Plan['onward']): Promise<SnomedConcept[]> {
+  const codes: SnomedConcept[] = [SNOMED.referralToSocialPrescribing];
+  const add = (code: SnomedConcept | undefined) => { if (code && !codes.some((c) => c.code === code.code)) codes.push(code); };
+  for (const o of referred) {
+    if (o.status === 'draft') continue;
+    if (o.need) add(findNeed(o.need)?.snomed);
+    else {
+      // No need was chosen when referring: the needs the service meets say what kind of referral it was.
+      const service = await serviceSummary(pool, o.serviceId);
+      for (const need of service?.needs ?? []) add(findNeed(need)?.snomed);
+    }
+  }
+  return codes;
+}
+
+/** Checks the answers against the record and builds the summary exactly as it will be sent. */
+async function prepareDischarge(pool: pg.Pool, actor: Actor, referralId: string, input: DischargeInput, context: RequestContext) {
   const episode = await loadEpisode(pool, actor, referralId, context);
-  if (checked.errors.length) throw new InvalidInput(checked.errors);
   const r = episode.referral;
   if (!['in_contact', 'assessed', 'active_plan'].includes(r.status)) {
     throw new RuleBroken(`Only a referral the person is being supported on can be discharged. This one is "${r.status.replace(/_/g, ' ')}".`);
   }
+  const plan = await planForReferral(pool, actor, referralId, context);
+  const checked = checkDischarge(input, recordFacts(plan));
+  if (checked.errors.length) throw new InvalidInput(checked.errors);
   const { person } = await getPerson(pool, actor, r.personId, context);
   const assessment = (await assessmentsForReferral(pool, actor, referralId))[0];
-  const plan = await planForReferral(pool, actor, referralId, context);
+  const letterhead = await withTenant(pool, actor.tenantId, (tx) => tenantLetterhead(tx, actor.tenantId));
   const made = episode.contacts.filter((c) => c.outcome === 'made');
   const firstContact = made.map((c) => c.occurredAt).sort((a, b) => a.getTime() - b.getTime())[0];
   const referred = plan.onward.filter((o) => o.kind === 'refer');
-  const snomed: SnomedConcept[] = [SNOMED.referralToSocialPrescribing];
-  for (const o of referred) {
-    const code = o.need ? findNeed(o.need)?.snomed : undefined;
-    if (code && !snomed.some((c) => c.code === code.code)) snomed.push(code);
-  }
+  const named = (o: Plan['onward'][number]) => `${o.serviceName}${o.organisationName ? `, ${o.organisationName}` : ''}`;
   const document: DischargeDocument = {
+    service: letterhead,
     demographics: {
       name: `${person.givenName} ${person.familyName}`, dateOfBirth: day(person.dateOfBirth), nhsNumber: person.nhsNumber ?? null,
       sex: person.sex ?? null, postcode: person.postcode ?? null, practice: person.practiceName ?? r.practiceName ?? null,
@@ -83,7 +171,7 @@ export async function dischargeReferral(pool: pg.Pool, actor: Actor, referralId:
     referral: { reference: r.reference, received: day(r.receivedAt), referredBy: r.referrerName ?? r.referrerUserName ?? null, reasons: episode.reasons.map((x) => x.label) },
     needsAndConcerns: {
       whatMatters: assessment?.whatMatters ?? null,
-      needs: (assessment?.needs ?? []).filter((n) => n.rating !== 'none').map((n) => ({ label: findNeed(n.need)?.label ?? n.need, rating: n.rating === 'high' ? 'high need' : 'some need' })),
+      needs: (assessment?.needs ?? []).filter((n) => n.rating !== 'none').map((n) => ({ label: findNeed(n.need)?.label ?? n.need, rating: n.rating === 'high' ? 'High need' : 'Some need' })),
       risks: assessment?.risks ?? null,
     },
     supportOffered: {
@@ -94,21 +182,45 @@ export async function dischargeReferral(pool: pg.Pool, actor: Actor, referralId:
         const overall = o.attendance.find((a) => !a.sessionDate);
         const attended = sessions.filter((a) => a.attended).length;
         const attendance = overall
-          ? `attended ${overall.sessionsAttended} of ${overall.sessionsOffered} sessions`
-          : sessions.length ? `attended ${attended} of ${sessions.length} recorded sessions` : 'no attendance recorded';
-        return { service: o.serviceName, organisation: o.organisationName, status: ONWARD_LABELS[o.status], attendance };
+          ? `Attended ${overall.sessionsAttended} of ${overall.sessionsOffered} sessions`
+          : sessions.length ? `Attended ${attended} of ${sessions.length} recorded sessions` : 'No attendance recorded';
+        // A referral stopped with this discharge reads as the GP will find it afterwards.
+        const status = checked.stop.includes(o.id) ? ONWARD_LABELS.stopped : ONWARD_LABELS[o.status];
+        return { service: o.serviceName, organisation: o.organisationName, status, attendance };
       }),
       signposted: plan.onward.filter((o) => o.kind === 'signpost').map((o) => ({ service: o.serviceName, organisation: o.organisationName })),
     },
     outcomes: checked.outcomes,
-    discharge: { reason: checked.reason!.label, date: day(new Date()), summary: checked.summary },
-    snomed,
+    discharge: {
+      reason: checked.reason!.label, date: day(new Date()), summary: checked.summary, reasonNote: checked.reasonNote,
+      stillOpen: referred.filter((o) => checked.keep.includes(o.id)).map((o) => `${named(o)} (${ONWARD_LABELS[o.status]})`),
+    },
+    snomed: await codesFor(pool, referred),
   };
-  // The life-cycle move (checked by the referrals area) and the summary share one transaction:
-  // a referral is never discharged without its summary.
+  return { r, checked, document };
+}
+
+/** The summary as the GP will get it, for the "check your answers" page; nothing is saved. */
+export async function previewDischarge(pool: pg.Pool, actor: Actor, referralId: string, input: DischargeInput, context: RequestContext = {}): Promise<DischargeDocument> {
+  return (await prepareDischarge(pool, actor, referralId, input, context)).document;
+}
+
+/**
+ * Discharges the episode and writes the summary for the referrer / GP practice. The referral
+ * moves to "discharged" through its life cycle (refused from any other state), the onward
+ * referrals the link worker chose to stop are stopped, then the summary is stored as written and
+ * the referrer is told through the outbox.
+ */
+export async function dischargeReferral(pool: pg.Pool, actor: Actor, referralId: string, input: DischargeInput, context: RequestContext = {}) {
+  const { r, checked, document } = await prepareDischarge(pool, actor, referralId, input, context);
+  // The life-cycle move (checked by the referrals area), the stops and the summary share one
+  // transaction: a referral is never discharged without its summary.
   return withTenant(pool, actor.tenantId, async (tx) => {
     await dischargeWithin(tx, actor, referralId, checked.reason!.label, context);
-    const id = await q.insertDischarge(tx, actor.tenantId, { referralId, reason: checked.reason!.code, summary: checked.summary, outcomes: checked.outcomes, document, userId: actor.userId });
+    for (const onwardId of checked.stop) await stopOnwardAtDischarge(tx, actor, onwardId, context);
+    const id = await q.insertDischarge(tx, actor.tenantId, {
+      referralId, reason: checked.reason!.code, reasonNote: checked.reasonNote, summary: checked.summary, outcomes: checked.outcomes, document, userId: actor.userId,
+    });
     await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'discharge.create', entityType: 'discharge', entityId: id, personId: r.personId, reason: checked.reason!.code, requestId: context.requestId });
     const recipient = r.referrerEmail ?? r.referrerUserEmail;
     if (recipient && r.source !== 'self') {

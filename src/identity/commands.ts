@@ -4,7 +4,7 @@ import { migrate } from '../db/migrate.ts';
 import { DomainError, InvalidInput } from '../web/errors.ts';
 import { ROLES, type Role } from './actor.ts';
 import { verifyAuditChains } from './audit.ts';
-import { addTenant, addUser, findPracticeIdByOdsCode, findProviderOrganisationId, findTenantByName } from './service.ts';
+import { addTenant, addUser, findPracticeIdByOdsCode, findProviderOrganisationId, findTenantByName, setTenantAddress } from './service.ts';
 
 export const userAddCommand: Command = {
   name: 'user add',
@@ -70,6 +70,27 @@ export const tenantAddCommand: Command = {
       if (await findTenantByName(database.pool, name)) throw new UsageError(`A tenant called "${name}" already exists.`);
       const id = await addTenant(database.pool, name);
       console.log(`Created tenant "${name}" (${id}).`);
+      return 0;
+    });
+  },
+};
+
+export const tenantAddressCommand: Command = {
+  name: 'tenant address',
+  summary: 'Set the postal address printed with the tenant’s name at the top of its discharge summaries',
+  usage: 'Usage: signpost tenant address --tenant "<service name>" --address "<line 1, line 2, town, postcode>"',
+  options: { tenant: { type: 'string' }, address: { type: 'string' } },
+  async run({ values }) {
+    const tenant = String(values.tenant ?? '').trim();
+    const address = String(values.address ?? '').trim();
+    if (!tenant || !address) throw new UsageError(`Give --tenant and --address.\n\n${this.usage}`);
+    if (address.length > 500) throw new UsageError('The address must be 500 characters or fewer.');
+    return withDatabase(async (database) => {
+      await migrate(database.pool);
+      const found = await findTenantByName(database.pool, tenant);
+      if (!found) throw new UsageError(`No tenant called "${tenant}".`);
+      await setTenantAddress(database.pool, found.id, address);
+      console.log(`The address of "${found.name}" is now: ${address}`);
       return 0;
     });
   },

@@ -12,7 +12,8 @@ const ROLE_EMAIL: Record<Role, string> = {
 };
 
 async function insertTenant(context: DemoContext, name: string): Promise<string> {
-  return q.insertTenant(context.database.pool, name);
+  // A fictional address for the letterhead of the demo's discharge summaries.
+  return q.insertTenant(context.database.pool, name, `${name}, 1 Example Street, Leeds, LS1 1AA`);
 }
 
 async function insertPractice(context: DemoContext, tenantId: string, odsCode: string, name: string): Promise<string> {

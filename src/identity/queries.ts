@@ -389,8 +389,8 @@ export async function tenantName(db: Db, tenantId: string): Promise<string | und
   return rows[0]?.name;
 }
 
-export async function insertTenant(db: Db, name: string): Promise<string> {
-  const { rows } = await db.query<{ id: string }>('INSERT INTO tenant (name) VALUES ($1) RETURNING id', [name]);
+export async function insertTenant(db: Db, name: string, postalAddress: string | null = null): Promise<string> {
+  const { rows } = await db.query<{ id: string }>('INSERT INTO tenant (name, postal_address) VALUES ($1, $2) RETURNING id', [name, postalAddress]);
   return rows[0]!.id;
 }
 
@@ -410,4 +410,14 @@ export async function findProviderOrganisationId(db: Db, tenantId: string, idOrN
   const { rows } = await db.query<{ id: string }>(
     'SELECT id FROM provider_organisation WHERE tenant_id = $1 AND (id::text = $2 OR lower(name) = lower($2))', [tenantId, idOrName]);
   return rows[0]?.id;
+}
+
+/** The tenant's name and postal address: the letterhead of what it sends (read inside withTenant). */
+export async function tenantLetterhead(db: Db, tenantId: string): Promise<{ name: string; address: string | null } | undefined> {
+  const { rows } = await db.query<{ name: string; address: string | null }>('SELECT name, postal_address AS address FROM tenant WHERE id = $1', [tenantId]);
+  return rows[0];
+}
+
+export async function setTenantAddress(db: Db, tenantId: string, address: string | null): Promise<void> {
+  await db.query('UPDATE tenant SET postal_address = $2 WHERE id = $1', [tenantId, address]);
 }

@@ -196,6 +196,22 @@ export async function findProviderOrganisationId(pool: pg.Pool, tenantId: string
   return q.findProviderOrganisationId(pool, tenantId, idOrName);
 }
 
+/** The tenant's name and postal address, for the letterhead of a discharge summary (inside withTenant). */
+export async function tenantLetterhead(db: Db, tenantId: string): Promise<{ name: string; address: string | null }> {
+  const found = await q.tenantLetterhead(db, tenantId);
+  return found ?? { name: 'Social prescribing service', address: null };
+}
+
+/** Sets the postal address printed on what the tenant sends (command line). */
+export async function setTenantAddress(pool: pg.Pool, tenantId: string, address: string): Promise<void> {
+  const text = address.trim();
+  if (text.length > 500) throw new InvalidInput([{ field: 'address', message: 'The address must be 500 characters or fewer' }]);
+  await withTransaction(pool, async (tx) => {
+    await q.setTenantAddress(tx, tenantId, text || null);
+    await recordAudit(tx, { tenantId, action: 'tenant.address', entityType: 'tenant', entityId: tenantId });
+  });
+}
+
 /** Creates a tenant (command line); its creation is the first event of its audit chain. */
 export async function addTenant(pool: pg.Pool, name: string): Promise<string> {
   return withTransaction(pool, async (tx) => {

@@ -2,7 +2,7 @@ import { raiseConcern, recordAssessment } from '../assessment/service.ts';
 import { demoActor } from '../demo/actors.ts';
 import type { DemoSeeder } from '../demo/seed.ts';
 import { withTenant } from '../db/transaction.ts';
-import { dischargeReferral } from '../discharge/service.ts';
+import { dischargeReferral, recordedOutcomes } from '../discharge/service.ts';
 import { getServiceSummary } from '../directory/service.ts';
 import { samplePostcodes } from '../geo/postcodes.ts';
 import { providerAttendance, providerRespond } from '../providers/service.ts';
@@ -86,29 +86,31 @@ export const socialPrescribingSeeder: DemoSeeder = {
     const [sent, attending, discharged, declined] = episodes;
 
     // New in the provider's inbox, with an open safeguarding concern on the person.
-    await createOnwardReferral(pool, worker, sent!.referralId, { kind: 'refer', serviceId: own.id, consent: true, share: ['needs'], need: 'gardening' });
+    // The demo's link worker has told each person when a service is full or has a waiting list.
+    await createOnwardReferral(pool, worker, sent!.referralId, { kind: 'refer', serviceId: own.id, confirmCapacity: true, consent: true, share: ['needs'], need: 'gardening' });
     await raiseConcern(pool, worker, sent!.referralId, 'Mentioned a neighbour who takes money for shopping and keeps the change.');
 
     // Accepted and attending, and signposted elsewhere.
-    const a = await createOnwardReferral(pool, worker, attending!.referralId, { kind: 'refer', serviceId: own.id, consent: true, share: ['needs', 'accessibility'] });
+    const a = await createOnwardReferral(pool, worker, attending!.referralId, { kind: 'refer', serviceId: own.id, confirmCapacity: true, consent: true, share: ['needs', 'accessibility'] });
     await providerRespond(pool, provider, a.id, { to: 'accepted', firstSessionDate: new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10) });
     await providerAttendance(pool, provider, a.id, { sessionDate: new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10), attended: true });
-    await createOnwardReferral(pool, worker, attending!.referralId, { kind: 'signpost', serviceId: elsewhere.id });
+    await createOnwardReferral(pool, worker, attending!.referralId, { kind: 'signpost', serviceId: elsewhere.id, confirmCapacity: true });
     await updateGoalProgress(pool, worker, attending!.goalId, { progress: 'in_progress', note: 'Went to the first session' });
 
     // Completed and discharged with a summary for the referrer.
-    const c = await createOnwardReferral(pool, worker, discharged!.referralId, { kind: 'refer', serviceId: own.id, consent: true });
+    const c = await createOnwardReferral(pool, worker, discharged!.referralId, { kind: 'refer', serviceId: own.id, confirmCapacity: true, consent: true });
     await providerRespond(pool, provider, c.id, { to: 'accepted' });
     await providerAttendance(pool, provider, c.id, { attended: true, sessionsAttended: 6, sessionsOffered: 8 });
     await providerRespond(pool, provider, c.id, { to: 'completed' });
     await updateGoalProgress(pool, worker, discharged!.goalId, { progress: 'achieved' });
     await dischargeReferral(pool, worker, discharged!.referralId, {
       reason: 'goals_met', summary: 'Irene now goes to the gardening group each week and has made friends there.',
-      outcomes: [{ measure: 'ONS4 life satisfaction (0 to 10)', before: 3, after: 7 }],
+      // Only what was recorded: the demo invents no scores.
+      outcomes: await recordedOutcomes(pool, worker, discharged!.referralId),
     });
 
     // Declined by the provider.
-    const d = await createOnwardReferral(pool, worker, declined!.referralId, { kind: 'refer', serviceId: own.id, consent: true });
+    const d = await createOnwardReferral(pool, worker, declined!.referralId, { kind: 'refer', serviceId: own.id, confirmCapacity: true, consent: true });
     await providerRespond(pool, provider, d.id, { to: 'declined', reason: 'full', detail: 'Waiting list reopens in spring' });
 
     ids.socialPrescribingReferrals = episodes.map((e) => e.referralId);

@@ -137,6 +137,16 @@ export async function providerOrganisationForDirectory(db: Db, tenantId: string,
   return rows[0];
 }
 
+/** The tenant's provider organisations (their Signpost inboxes) for these directory organisations. */
+export async function providerOrganisationsForDirectory(db: Db, tenantId: string, directoryOrganizationIds: string[]): Promise<Array<{ id: string; directoryOrganizationId: string }>> {
+  if (directoryOrganizationIds.length === 0) return [];
+  const { rows } = await db.query<{ id: string; directoryOrganizationId: string }>(
+    `SELECT DISTINCT ON (directory_organization_id) id, directory_organization_id AS "directoryOrganizationId"
+       FROM provider_organisation WHERE tenant_id = $1 AND directory_organization_id = ANY($2::text[])
+      ORDER BY directory_organization_id, created_at`, [tenantId, directoryOrganizationIds]);
+  return rows;
+}
+
 export async function providerOrganisationEmail(db: Db, tenantId: string, id: string): Promise<string | null> {
   const { rows } = await db.query<{ email: string | null }>('SELECT email FROM provider_organisation WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
   return rows[0]?.email ?? null;
@@ -230,6 +240,7 @@ export interface OnwardTransitionRow {
   occurredAt: Date;
   referralId: string;
   serviceName: string;
+  organisationName: string | null;
   createdBy: string | null;
 }
 
@@ -237,7 +248,7 @@ export async function onwardTransitionsOf(db: Db, tenantId: string, filter: { on
   const { rows } = await db.query<OnwardTransitionRow>(
     `SELECT t.onward_referral_id AS "onwardReferralId", t.from_status AS "fromStatus", t.to_status AS "toStatus", t.reason,
             u.name AS "byUserName", t.by_description AS "byDescription", t.occurred_at AS "occurredAt", o.referral_id AS "referralId",
-            o.service_name AS "serviceName", o.created_by AS "createdBy"
+            o.service_name AS "serviceName", o.organisation_name AS "organisationName", o.created_by AS "createdBy"
        FROM onward_referral_transition t
        JOIN onward_referral o ON o.tenant_id = t.tenant_id AND o.id = t.onward_referral_id
        LEFT JOIN app_user u ON u.id = t.by_user_id
@@ -334,7 +345,7 @@ export async function followUps(db: Db, tenantId: string, createdBy: string | nu
       WHERE g.tenant_id = $1 AND ($2::uuid IS NULL OR g.created_by = $2) AND g.review_date IS NOT NULL AND g.progress IN ('not_started', 'in_progress')
         AND NOT EXISTS (SELECT 1 FROM discharge d WHERE d.tenant_id = g.tenant_id AND d.referral_id = g.referral_id)
      UNION ALL
-     SELECT o.referral_id, o.service_name || ': ' || o.status, 'onward', to_char(coalesce(o.first_session_date, (o.status_changed_at + interval '14 days')::date), 'YYYY-MM-DD'),
+     SELECT o.referral_id, o.service_name || coalesce(', ' || o.organisation_name, '') || ': ' || o.status, 'onward', to_char(coalesce(o.first_session_date, (o.status_changed_at + interval '14 days')::date), 'YYYY-MM-DD'),
             p.given_name, p.family_name
        FROM onward_referral o JOIN person p ON p.tenant_id = o.tenant_id AND p.id = o.person_id
       WHERE o.tenant_id = $1 AND ($2::uuid IS NULL OR o.created_by = $2) AND o.status IN ('sent', 'accepted', 'attending')
@@ -359,7 +370,7 @@ export async function responsesTo(db: Db, tenantId: string, createdBy: string, s
   const { rows } = await db.query<ResponseRow>(
     `SELECT t.onward_referral_id AS "onwardReferralId", t.to_status AS "toStatus", t.reason, u.name AS "byUserName",
             t.by_description AS "byDescription", t.occurred_at AS "occurredAt", o.referral_id AS "referralId", o.service_name AS "serviceName",
-            p.given_name AS "givenName", p.family_name AS "familyName"
+            o.organisation_name AS "organisationName", p.given_name AS "givenName", p.family_name AS "familyName"
        FROM onward_referral_transition t
        JOIN onward_referral o ON o.tenant_id = t.tenant_id AND o.id = t.onward_referral_id
        JOIN person p ON p.tenant_id = o.tenant_id AND p.id = o.person_id

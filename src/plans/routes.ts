@@ -1,8 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { assessmentsForReferral, concernsForPeople } from '../assessment/service.ts';
 import { NEEDS, findNeed } from '../directory/needs.ts';
-import { searchDirectory } from '../directory/service.ts';
-import { withTenant } from '../db/transaction.ts';
+import { DELIVERY_METHODS, DISTANCE_CHOICES_MILES } from '../directory/service.ts';
 import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
 import { dischargeOfReferral } from '../discharge/service.ts';
@@ -13,6 +12,10 @@ import { sectionsPdf } from '../discharge/pdf.ts';
 import * as plans from './service.ts';
 
 const staff = rolePolicy('link worker or lead', 'link_worker', 'lead');
+
+/** The picker's default radius and page size: a page of choices a link worker can read through. */
+const PICKER_MILES = 10;
+const PICKER_PAGE_SIZE = 10;
 
 const DELIVERY_TEXT: Record<string, string> = {
   signpost: 'Through Signpost', email: 'By secure email', print: 'On paper', signposted: 'Details given to the person',
@@ -114,29 +117,59 @@ export const planRoutes: FastifyPluginAsync = async (app) => {
     return reply.type('application/pdf').header('content-disposition', `inline; filename="plan-${plan.r.reference}.pdf"`).header('cache-control', 'no-store').send(pdf);
   });
 
-  const onwardPage = async (reply: FastifyReply, actor: Actor, referralId: string, query: unknown, status: number, values: Record<string, unknown>, errors: FieldError[] = []) => {
+  /** The search as the picker asks it: from the search form's query, or carried through a post. */
+  const pickerSearch = (source: unknown, fallbackNeed: string, fallbackPostcode: string) => {
+    const searched = !!source && typeof source === 'object' && Object.hasOwn(source, 'need');
+    const milesText = field(source, 'miles');
+    const pageText = field(source, 'page');
+    return {
+      q: field(source, 'q'),
+      need: searched ? field(source, 'need') : fallbackNeed,
+      postcode: searched ? field(source, 'postcode') : fallbackPostcode,
+      miles: (DISTANCE_CHOICES_MILES as readonly number[]).includes(Number(milesText)) ? Number(milesText) : PICKER_MILES,
+      method: field(source, 'method'),
+      page: /^\d{1,4}$/.test(pageText) && Number(pageText) > 0 ? Number(pageText) : 1,
+    };
+  };
+
+  const onwardPage = async (reply: FastifyReply, actor: Actor, referralId: string, source: unknown, status: number, values: Record<string, unknown>, errors: FieldError[] = []) => {
     const plan = await plans.planForReferral(pool, actor, referralId);
     const r = plan.episode.referral;
     const { person } = await getPerson(pool, actor, r.personId);
-    const need = field(query, 'need') || String(values.need ?? '') || r.reasons[0] || '';
-    const postcode = field(query, 'postcode') || String(values.postcode ?? '') || person.postcode || '';
-    let results: Awaited<ReturnType<typeof searchDirectory>>['results'] = [];
+    const search = pickerSearch(source, r.reasons[0] ?? '', person.postcode ?? '');
+    let found: Awaited<ReturnType<typeof plans.findServicesToRefer>> | undefined;
     const searchErrors: FieldError[] = [];
     try {
-      results = (await withTenant(pool, null, (tx) => searchDirectory(tx, { need: need || undefined, postcode: postcode || undefined, miles: 25, pageSize: 15 }))).results;
+      found = await plans.findServicesToRefer(pool, actor, {
+        q: search.q || undefined, need: search.need || undefined, postcode: search.postcode || undefined, miles: search.miles,
+        delivery: search.method || undefined, page: search.page, pageSize: PICKER_PAGE_SIZE, freshnessMonths: app.config.directoryFreshnessMonths,
+      });
     } catch (error) {
-      const shown = asFieldErrors(error, 'need');
+      const shown = asFieldErrors(error, 'q');
       if (!shown) throw error;
-      searchErrors.push(...shown.errors);
+      searchErrors.push(...shown.errors.map((e) => ({ ...e, field: e.field === 'delivery' ? 'method' : e.field })));
     }
     const chosen = String(values.serviceId ?? '');
+    const pageHref = (page: number) => `/referrals/${r.id}/onward/new?${new URLSearchParams({ q: search.q, need: search.need, postcode: search.postcode, miles: String(search.miles), method: search.method, page: String(page) })}#results`;
+    const confirming = errors.some((e) => e.field === 'confirmCapacity') || values.confirmCapacity === 'yes';
     return view(reply, status || (searchErrors.length ? 400 : 200), 'plans/views/onward.njk', {
-      r, values, need, postcode,
-      needItems: [{ value: '', text: 'Any need' }, ...NEEDS.map((n) => ({ value: n.code, text: n.label, selected: n.code === need }))],
-      serviceItems: results.map((s) => ({
-        value: s.id, checked: s.id === chosen, text: s.name,
-        hint: { text: [s.organizationName, s.distanceMiles !== null ? `${s.distanceMiles} miles` : null, s.nextSession, s.capacityLabel].filter(Boolean).join(' · ') },
+      r, values, search, found, confirming,
+      needItems: [{ value: '', text: 'Any need' }, ...NEEDS.map((n) => ({ value: n.code, text: n.label, selected: n.code === search.need }))],
+      milesItems: DISTANCE_CHOICES_MILES.map((m) => ({ value: String(m), text: `Within ${m} mile${m === 1 ? '' : 's'}`, selected: m === search.miles })),
+      methodItems: [{ value: '', text: 'Any way' }, ...DELIVERY_METHODS.map((d) => ({ value: d.code, text: d.label, selected: d.code === search.method }))],
+      choices: (found?.choices ?? []).map((s) => ({
+        ...s, checked: s.id === chosen,
+        where: s.where ?? `${s.deliveryMethods.filter((m) => m !== 'In person').join(' or ') || 'Phone or online'}: no address`,
+        distance: s.distanceMiles !== null ? `${s.distanceMiles} miles away` : null,
+        capacityText: s.capacity === 'waiting_list' && s.expectedWaitWeeks ? `${s.capacityLabel}: about ${s.expectedWaitWeeks} week${s.expectedWaitWeeks === 1 ? '' : 's'}` : s.capacityLabel,
+        warn: plans.needsCapacityConfirmation(s.capacity),
+        verified: s.lastVerifiedAt ? `Last checked ${formatDate(s.lastVerifiedAt)}` : 'Never checked',
+        routeText: plans.ROUTE_TEXT[s.route],
       })),
+      pages: found && found.pageCount > 1 ? {
+        previous: found.page > 1 ? { href: pageHref(found.page - 1), labelText: `Page ${found.page - 1} of ${found.pageCount}` } : undefined,
+        next: found.page < found.pageCount ? { href: pageHref(found.page + 1), labelText: `Page ${found.page + 1} of ${found.pageCount}` } : undefined,
+      } : undefined,
       kindItems: [{ value: 'refer', text: 'Refer: send the person’s details to the service', checked: values.kind === 'refer' }, { value: 'signpost', text: 'Signpost: give the person the details to contact them', checked: values.kind === 'signpost' }],
       shareItems: plans.SHARE_FIELDS.map((f) => ({ value: f.code, text: f.label, checked: fields(values, 'share').includes(f.code) })),
       deliveryItems: [{ value: 'email', text: 'By secure email to the service', checked: values.delivery === 'email' }, { value: 'print', text: 'Print it to post or hand over', checked: values.delivery === 'print' }],
@@ -159,13 +192,14 @@ export const planRoutes: FastifyPluginAsync = async (app) => {
       const result = await plans.createOnwardReferral(pool, actor, referralId, {
         kind: field(body, 'kind'), serviceId: field(body, 'serviceId'), need: field(body, 'need') || null, share: fields(body, 'share'),
         consent: field(body, 'consent') === 'yes', note: field(body, 'note'), delivery: field(body, 'delivery') || null,
+        confirmCapacity: field(body, 'confirmCapacity') === 'yes',
       }, ctx(req));
       if (result.delivery === 'print') return reply.redirect(`/onward-referrals/${result.id}/letter`, 303);
       return reply.redirect(`/referrals/${referralId}/support?done=${result.status === 'signposted' ? 'signposted' : 'sent'}#prescriptions`, 303);
     } catch (error) {
       const shown = asFieldErrors(error, 'serviceId');
       if (!shown) throw error;
-      return onwardPage(reply, actor, referralId, {}, shown.status, bodyValues(body), shown.errors);
+      return onwardPage(reply, actor, referralId, body, shown.status, bodyValues(body), shown.errors);
     }
   });
 

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Db } from '../db/database.ts';
 import { withTenant } from '../db/transaction.ts';
 import { findNeed } from '../directory/needs.ts';
-import { getServiceDetail, getServiceSummary } from '../directory/service.ts';
+import { getServiceDetail, getServiceSummary, searchDirectory, serviceCards, type DirectorySearchInput, type DirectorySearchOutcome } from '../directory/service.ts';
 import type { Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
 import { queueNotification } from '../jobs/outbox.ts';
@@ -109,6 +109,75 @@ export interface OnwardInput {
   note?: string | null;
   /** For a service not on Signpost: send by secure email or print a letter. */
   delivery?: 'email' | 'print' | string | null;
+  /** The link worker has seen that the service is full or has a waiting list and still chooses it. */
+  confirmCapacity?: boolean;
+}
+
+/** How an onward referral to a service travels: decided by the service's organisation and email. */
+export type ReferralRoute = 'signpost' | 'email' | 'print';
+
+export const ROUTE_TEXT: Record<ReferralRoute, string> = {
+  signpost: 'Signpost inbox: the service reads it in Signpost',
+  email: 'Secure email to the service (or print it)',
+  print: 'Print: the service has no Signpost inbox or email',
+};
+
+/** One service in the onward-referral picker, with what a link worker needs to choose the right one. */
+export interface ServiceChoice {
+  id: string;
+  name: string;
+  organisation: string | null;
+  /** The address of each place it runs, or null for a phone or online service. */
+  where: string | null;
+  deliveryMethods: string[];
+  distanceMiles: number | null;
+  nextSession: string | null;
+  capacity: 'taking_referrals' | 'waiting_list' | 'full';
+  capacityLabel: string;
+  expectedWaitWeeks: number | null;
+  lastVerifiedAt: Date | null;
+  stale: boolean;
+  route: ReferralRoute;
+  email: string | null;
+}
+
+/** A capacity that makes the link worker confirm before choosing the service. */
+export function needsCapacityConfirmation(capacity: string): boolean {
+  return capacity === 'full' || capacity === 'waiting_list';
+}
+
+export function capacityWarning(s: { name: string; organisation?: string | null; capacity: string; expectedWaitWeeks: number | null }): string {
+  const who = s.organisation ? `${s.name} (${s.organisation})` : s.name;
+  if (s.capacity === 'full') return `${who} is full and is not taking new people at the moment. Confirm that you still want to choose it, for example because the person will join its waiting list.`;
+  const wait = s.expectedWaitWeeks ? ` of about ${s.expectedWaitWeeks} week${s.expectedWaitWeeks === 1 ? '' : 's'}` : '';
+  return `${who} has a waiting list${wait}. Confirm that the person is happy to wait.`;
+}
+
+/**
+ * The directory's own search (words, need, distance, how it is delivered, phone and online
+ * services included, paged), each result with its organisation, where it runs, capacity, when it
+ * was last checked and how a referral to it would travel from this tenant.
+ */
+export async function findServicesToRefer(pool: pg.Pool, actor: Actor, input: DirectorySearchInput): Promise<DirectorySearchOutcome & { choices: ServiceChoice[] }> {
+  requireStaff(actor);
+  const { outcome, cards } = await withTenant(pool, null, async (tx) => {
+    const found = await searchDirectory(tx, input);
+    return { outcome: found, cards: await serviceCards(tx, found.results.map((r) => r.id)) };
+  });
+  const organisationIds = [...new Set(cards.flatMap((c) => (c.organizationId ? [c.organizationId] : [])))];
+  const inboxes = await withTenant(pool, actor.tenantId, (tx) => q.providerOrganisationsForDirectory(tx, actor.tenantId, organisationIds));
+  const choices = outcome.results.map((r): ServiceChoice => {
+    const card = cards.find((c) => c.id === r.id);
+    const onSignpost = !!card?.organizationId && inboxes.some((p) => p.directoryOrganizationId === card.organizationId);
+    return {
+      id: r.id, name: r.name, organisation: r.organizationName, where: card?.addresses.length ? card.addresses.join('; ') : null,
+      deliveryMethods: card?.delivery ?? [], distanceMiles: r.distanceMiles, nextSession: r.nextSession,
+      capacity: r.capacity, capacityLabel: r.capacityLabel, expectedWaitWeeks: r.expectedWaitWeeks,
+      lastVerifiedAt: card?.lastVerifiedAt ?? null, stale: r.stale,
+      route: onSignpost ? 'signpost' : card?.email ? 'email' : 'print', email: card?.email ?? null,
+    };
+  });
+  return { ...outcome, choices };
 }
 
 async function sharedSnapshot(pool: pg.Pool, actor: Actor, personId: string, referralId: string, share: string[], note: string | null): Promise<q.SharedDetails> {
@@ -158,7 +227,10 @@ export async function createOnwardReferral(pool: pg.Pool, actor: Actor, referral
   return withTenant(pool, actor.tenantId, async (tx) => {
     const service = UUID.test(input.serviceId) || /^[A-Za-z0-9:_-]{1,200}$/.test(input.serviceId) ? await getServiceSummary(tx, input.serviceId) : undefined;
     if (!service) throw new InvalidInput([{ field: 'serviceId', message: 'Select a service from the directory' }]);
-    if (!service.active) throw new RuleBroken(`${service.name} is not taking part at the moment (it is ${service.status}). Choose another service.`, 'serviceId');
+    if (!service.active) throw new RuleBroken(`${service.name} is not taking referrals at the moment (it is ${service.status}). Choose another service.`, 'serviceId');
+    if (needsCapacityConfirmation(service.capacity) && !input.confirmCapacity) {
+      throw new RuleBroken(capacityWarning({ name: service.name, organisation: service.organizationName, capacity: service.capacity, expectedWaitWeeks: service.expectedWaitWeeks }), 'confirmCapacity');
+    }
     if (input.kind === 'signpost') {
       const id = await q.insertOnward(tx, actor.tenantId, {
         referralId, personId, kind: 'signpost', delivery: 'signposted', serviceId: service.id, serviceName: service.name, organisationName: service.organizationName,
@@ -339,6 +411,16 @@ export async function recordFollowUp(pool: pg.Pool, actor: Actor, onwardId: stri
   });
 }
 
+/**
+ * Stops an open onward referral because the person is being discharged, inside the discharge's
+ * transaction; the service (or, for one not on Signpost, the link worker's record) shows why.
+ */
+export async function stopOnwardAtDischarge(tx: Db, actor: Actor, onwardId: string, context: RequestContext = {}) {
+  const onward = await q.findOnward(tx, actor.tenantId, onwardId, { lock: true });
+  if (!onward) throw new NotFound('referral to a service');
+  await moveOnward(tx, actor, onward, { to: 'stopped', reason: 'other', detail: 'Support from the link worker ended (discharged)' }, null, context);
+}
+
 export async function getOnward(pool: pg.Pool, actor: Actor, onwardId: string) {
   requireStaff(actor);
   checkId(onwardId, 'referral to a service');
@@ -429,7 +511,7 @@ export async function followUpsFor(pool: pg.Pool, actor: Actor, referralIds: str
     const onward = (await q.onwardOf(tx, actor.tenantId, referralIds)).filter((o) => OPEN_ONWARD.includes(o.status));
     const items = [
       ...goals.map((g) => ({ referralId: g.referralId, what: `Review goal: ${g.goal}`, due: g.reviewDate! })),
-      ...onward.map((o) => ({ referralId: o.referralId, what: `${o.serviceName}: ${ONWARD_LABELS[o.status]}`, due: (o.firstSessionDate ?? isoDate(new Date(o.statusChangedAt.getTime() + 14 * 86_400_000))) })),
+      ...onward.map((o) => ({ referralId: o.referralId, what: `${o.serviceName}${o.organisationName ? `, ${o.organisationName}` : ''}: ${ONWARD_LABELS[o.status]}`, due: (o.firstSessionDate ?? isoDate(new Date(o.statusChangedAt.getTime() + 14 * 86_400_000))) })),
     ];
     return items.map((i) => ({ ...i, overdue: i.due < today })).sort((a, b) => a.due.localeCompare(b.due));
   });
@@ -460,7 +542,8 @@ export async function planTimeline(tx: Db, tenantId: string, personIds: string[]
   }
   for (const t of await q.onwardTransitionsOf(tx, tenantId, { personIds })) {
     if (t.toStatus === 'draft') continue;
-    const title = t.toStatus === 'signposted' ? `Signposted to ${t.serviceName}` : `${t.serviceName}: ${ONWARD_LABELS[t.toStatus]}`;
+    const service = t.organisationName ? `${t.serviceName}, ${t.organisationName}` : t.serviceName;
+    const title = t.toStatus === 'signposted' ? `Signposted to ${service}` : `${service}: ${ONWARD_LABELS[t.toStatus]}`;
     entries.push({ at: t.occurredAt, kind: 'onward', title, detail: [t.reason, t.byUserName ? `by ${t.byUserName}` : t.byDescription].filter(Boolean).join(' · ') || undefined, referralId: t.referralId, href: `/referrals/${t.referralId}/support` });
   }
   return entries;

@@ -74,8 +74,9 @@ test('a GP system refers in over FHIR and polls its Task while a lead and a link
 
   await worked.page.goto(`/referrals/${id}/support`);
   await worked.page.getByRole('link', { name: 'Discharge and write the summary for the referrer' }).click();
-  await worked.page.getByLabel('Goals met').check();
+  await worked.page.getByLabel('The person chose to end support').check();
   await worked.page.getByLabel('Summary for the referrer').fill('Morgan now meets friends at the library twice a week.');
+  await worked.page.getByRole('button', { name: 'Continue' }).click();
   await worked.page.getByRole('button', { name: 'Discharge and send summary' }).click();
   await worked.page.waitForURL(/\/discharge-summaries\//);
   await worked.context.close();

@@ -86,7 +86,7 @@ test('script-like text in every free-text field shows literally on every page th
   const inbox = await assertShownAsText(provider.page, `/provider/referrals/${onward.id}`, dialogs);
   assert.ok(literal(inbox), 'the provider sees the shared details as text');
 
-  const discharge = await dischargeReferral(rig.database.pool, team.worker, referralId, { reason: 'goals_met', summary: LONG });
+  const discharge = await dischargeReferral(rig.database.pool, team.worker, referralId, { reason: 'person_chose_to_end', summary: LONG, onward: { [onward.id]: 'keep' } });
   const summary = await assertShownAsText(worker.page, `/discharge-summaries/${discharge}`, dialogs);
   assert.ok(literal(summary), 'the discharge summary shows the text literally');
 

@@ -114,16 +114,24 @@ test('a link worker assesses, records a concern, plans, refers and signposts; th
   page = worker.page;
   assert.equal(await visit(page, '/responses'), 200);
   const responses = await page.locator('#responses').textContent() ?? '';
-  assert.match(responses, /Kirkgate Allotment Friends: Accepted/);
-  assert.match(responses, /Kirkgate Allotment Friends: Attending/);
+  assert.match(responses, /Kirkgate Allotment Friends, [^:]+: Accepted/);
+  assert.match(responses, /Kirkgate Allotment Friends, [^:]+: Attending/);
   assert.equal(await visit(page, `/referrals/${referralId}/support`), 200);
   assert.match(await page.locator('main').textContent() ?? '', /5 March 2030: attended/);
   await page.getByRole('link', { name: 'Discharge and write the summary for the referrer' }).click();
   await assertAccessible(page);
   await page.getByLabel('Goals met').check();
   await page.getByLabel('Summary for the referrer').fill('Maureen now goes to the allotment group every week.');
+  await page.getByRole('group', { name: 'Outcome measure 1' }).getByLabel('Measure').fill('ONS4 life satisfaction (0 to 10)');
   await page.getByRole('group', { name: 'Outcome measure 1' }).getByLabel('Score before').fill('3');
   await page.getByRole('group', { name: 'Outcome measure 1' }).getByLabel('Score after').fill('7');
+  await page.getByRole('button', { name: 'Continue' }).click();
+  // The goal is not marked achieved and the allotment referral is still open: both need an answer.
+  assert.match(await page.locator('.nhsuk-error-summary').textContent() ?? '', /recorded as achieved/);
+  await page.getByLabel('Note about the reason (optional)').fill('Maureen has her own plot now; the goal was not updated.');
+  await page.getByRole('group', { name: /Kirkgate Allotment Friends/ }).getByLabel(/Leave it open/).check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await assertAccessible(page);
   await page.getByRole('button', { name: 'Discharge and send summary' }).click();
   await page.waitForURL(/\/discharge-summaries\//);
   await worker.context.close();
@@ -135,7 +143,7 @@ test('a link worker assesses, records a concern, plans, refers and signposts; th
   await page.getByRole('link', { name: /Maureen Hollis/ }).click();
   await assertAccessible(page);
   const summary = await page.locator('main').textContent() ?? '';
-  for (const expected of ['About the person', 'Needs and concerns', 'Support offered', 'Outcomes', 'Referred to Kirkgate Allotment Friends', 'Signposted to Woodhouse Chatty Café', 'before 3, after 7', '871731000000106 Referral to social prescribing service']) {
+  for (const expected of ['Person demographics', 'Needs and concerns', 'Personalised care and support plan', 'Outcome measures', 'Referred to Kirkgate Allotment Friends', 'Signposted to Woodhouse Chatty Café', 'before 3, after 7', '871731000000106 Referral to social prescribing service']) {
     assert.ok(summary.includes(expected), `the summary shows "${expected}"`);
   }
   assert.ok(!summary.includes('871691000000100'), 'the unverified code is never emitted');
@@ -144,7 +152,7 @@ test('a link worker assesses, records a concern, plans, refers and signposts; th
   assert.equal(response.headers()['content-type'], 'application/pdf');
   const text = (await pdfText(await response.body())).replace(/\s+/g, ' ');
   assert.match(text, /Maureen Hollis/);
-  assert.match(text, /Referred to Kirkgate Allotment Friends, [^:]+: Attending; attended 1 of 1 recorded sessions/);
+  assert.match(text, /Referred to Kirkgate Allotment Friends, [^:]+: Attending; Attended 1 of 1 recorded sessions/);
   assert.match(text, /before 3, after 7/);
   assert.match(text, /871731000000106/);
   assert.match(text, /Goals met/);

@@ -34,14 +34,14 @@ test('discharge writes a summary in the PRSB sections with verified SNOMED CT co
   await providerAttendance(database.pool, team.provider, sent.id, { attended: true, sessionsAttended: 5, sessionsOffered: 6 });
 
   await assert.rejects(dischargeReferral(database.pool, team.worker, referralId, { reason: 'bored', summary: '' }), InvalidInput);
-  const id = await dischargeReferral(database.pool, team.worker, referralId, { reason: 'goals_met', summary: 'Runs weekly now', outcomes: [{ measure: 'ONS4 happiness', before: '4', after: '8' }] });
+  const id = await dischargeReferral(database.pool, team.worker, referralId, { reason: 'goals_met', reasonNote: 'Runs 5k; the goal was not updated', summary: 'Runs weekly now', outcomes: [{ measure: 'ONS4 happiness', before: '4', after: '8' }], onward: { [sent.id]: 'keep' } });
   assert.equal((await getReferral(database.pool, team.worker, referralId)).referral.status, 'discharged');
   await assert.rejects(dischargeReferral(database.pool, team.worker, referralId, { reason: 'goals_met', summary: 'Again' }), RuleBroken);
 
   const summary = await getDischargeSummary(database.pool, referrer, id);
   const doc = summary.document;
   assert.equal(doc.demographics.name, 'Walter Discharged');
-  assert.deepEqual(doc.supportOffered.activitiesReferredTo.map((a) => a.attendance), ['attended 5 of 6 sessions']);
+  assert.deepEqual(doc.supportOffered.activitiesReferredTo.map((a) => a.attendance), ['Attended 5 of 6 sessions']);
   assert.deepEqual(doc.outcomes, [{ measure: 'ONS4 happiness', before: 4, after: 8 }]);
   assert.deepEqual(doc.snomed.map((c) => c.code), ['871731000000106', '390893007']);
   assert.ok(!JSON.stringify(doc).includes('871691000000100'), 'the unverified code is never emitted');
@@ -89,7 +89,7 @@ test('a discharge whose summary cannot be saved leaves the referral where it was
     BEGIN RAISE EXCEPTION 'disk full'; END $$`);
   await database.pool.query('CREATE TRIGGER refuse_discharge BEFORE INSERT ON discharge FOR EACH ROW EXECUTE FUNCTION refuse_discharge()');
   try {
-    await assert.rejects(dischargeReferral(database.pool, team.worker, referralId, { reason: 'goals_met', summary: 'Meets a group weekly' }), /disk full/);
+    await assert.rejects(dischargeReferral(database.pool, team.worker, referralId, { reason: 'goals_met', reasonNote: 'Confirmed with the person', summary: 'Meets a group weekly' }), /disk full/);
   } finally {
     await database.pool.query('DROP TRIGGER refuse_discharge ON discharge');
     await database.pool.query('DROP FUNCTION refuse_discharge()');
@@ -97,6 +97,6 @@ test('a discharge whose summary cannot be saved leaves the referral where it was
   assert.equal((await getReferral(database.pool, team.worker, referralId)).referral.status, before);
   assert.notEqual(before, 'discharged');
   // Once the fault clears the same discharge goes through.
-  await dischargeReferral(database.pool, team.worker, referralId, { reason: 'goals_met', summary: 'Meets a group weekly' });
+  await dischargeReferral(database.pool, team.worker, referralId, { reason: 'goals_met', reasonNote: 'Confirmed with the person', summary: 'Meets a group weekly' });
   assert.equal((await getReferral(database.pool, team.worker, referralId)).referral.status, 'discharged');
 });

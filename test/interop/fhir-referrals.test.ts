@@ -159,13 +159,13 @@ test('a GP system refers in with a Bundle and follows the Task to completion and
   task = await poll();
   assert.equal(task.status, 'in-progress');
   const service = await aProviderService(database, team.provider, { name: 'Hometown Allotment Club', needs: ['gardening'] });
-  await createOnwardReferral(database.pool, team.worker, sr.id, { kind: 'refer', serviceId: service.id, consent: true, need: 'gardening' });
+  const onward = await createOnwardReferral(database.pool, team.worker, sr.id, { kind: 'refer', serviceId: service.id, consent: true, need: 'gardening' });
   task = await poll();
   assert.equal(task.output.length, 1);
   assert.equal(task.output[0].valueReference.reference, `HealthcareService/${service.id}`);
   assert.match(task.output[0].valueReference.display, /Referred to Hometown Allotment Club/);
 
-  const dischargeId = await dischargeReferral(database.pool, team.worker, sr.id, { reason: 'goals_met', summary: 'Gardening twice a week; sees friends there.' });
+  const dischargeId = await dischargeReferral(database.pool, team.worker, sr.id, { reason: 'goals_met', reasonNote: 'Agreed with the person at the last contact', summary: 'Gardening twice a week; sees friends there.', onward: { [onward.id]: 'keep' } });
   task = await poll();
   assert.equal(task.status, 'completed');
   const docOutput = task.output.find((o: Resource) => o.valueReference.reference.startsWith('DocumentReference/'));

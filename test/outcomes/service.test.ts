@@ -170,7 +170,7 @@ test('after discharge only a discharge measure may be recorded, and no link sent
   const team = await aSocialPrescribingTeam(database);
   const { referralId } = await anEpisodeInContact(database, team);
   await recordAdministration(database.pool, team.worker, referralId, { instrument: 'ucla3', timepoint: 'baseline', answers: answersForm('ucla3', [3, 3, 3]) });
-  await dischargeReferral(database.pool, team.worker, referralId, { reason: 'goals_met', summary: 'Goes to the choir every week.' });
+  await dischargeReferral(database.pool, team.worker, referralId, { reason: 'person_chose_to_end', summary: 'Goes to the choir every week.' });
   await assert.rejects(recordAdministration(database.pool, team.worker, referralId, { instrument: 'ucla3', timepoint: 'review', answers: answersForm('ucla3', [2, 2, 2]) }), RuleBroken);
   await assert.rejects(sendOutcomeLink(database.pool, team.worker, referralId, { instrument: 'ucla3', timepoint: 'discharge' }, BASE), RuleBroken);
   await recordAdministration(database.pool, team.worker, referralId, { instrument: 'ucla3', timepoint: 'discharge', answers: answersForm('ucla3', [1, 2, 1]) });

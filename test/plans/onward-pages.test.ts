@@ -41,7 +41,7 @@ test('sending without consent, to an inactive service, or twice to the same serv
   assert.match(noConsent.body, /Record the person’s consent/);
   const closed = await post(cookies, url, { serviceId: inactive.id, kind: 'refer', consent: 'yes' });
   assert.equal(closed.statusCode, 409);
-  assert.match(closed.body, /Closed Café is not taking part at the moment/);
+  assert.match(closed.body, /Closed Café is not taking referrals at the moment/);
   assert.equal(await countRows(database, 'onward_referral', team.tenantId), 0);
 
   assert.equal((await post(cookies, url, { serviceId: service.id, kind: 'refer', consent: 'yes', share: ['needs', 'notes'] })).statusCode, 303);

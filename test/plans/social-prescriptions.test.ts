@@ -63,7 +63,7 @@ test('an onward referral shares only what was ticked, follows its life cycle, an
     (e: unknown) => e instanceof InvalidInput && /consent/.test(e.message));
   const inactive = await aDirectoryService(database, { status: 'inactive' });
   await assert.rejects(createOnwardReferral(database.pool, team.worker, referralId, { kind: 'refer', serviceId: inactive.id, consent: true }),
-    (e: unknown) => e instanceof RuleBroken && /not taking part/.test(e.message));
+    (e: unknown) => e instanceof RuleBroken && /not taking referrals/.test(e.message));
 
   const sent = await createOnwardReferral(database.pool, team.worker, referralId, { kind: 'refer', serviceId: service.id, consent: true, share: ['needs'], note: 'Private note', need: 'gardening' });
   assert.equal(sent.status, 'sent');
