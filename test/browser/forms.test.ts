@@ -11,7 +11,7 @@ import type { Actor } from '../../src/identity/actor.ts';
 import { localDate } from '../../src/geo/calendar.ts';
 import { addGoal, createOnwardReferral } from '../../src/plans/service.ts';
 import { setNextAction, getReferral } from '../../src/referrals/service.ts';
-import { assertAccessible, startBrowserRig, type BrowserRig } from '../support/browser.ts';
+import { assertFits, startBrowserRig, visitFitting as go, type BrowserRig } from '../support/browser.ts';
 import { anActor, aPractice } from '../support/factories.ts';
 import { aProviderService, aSocialPrescribingTeam, anEpisodeInContact } from '../support/plans-factories.ts';
 import { aReferral } from '../support/referrals-factories.ts';
@@ -41,19 +41,6 @@ async function pageAt(width: (typeof WIDTHS)[number], actor?: Actor) {
     await context.addCookies(Object.entries(cookies).map(([name, value]) => ({ name, value, url: rig.baseUrl })));
   }
   return { context, page: await context.newPage() };
-}
-
-/** Axe clean, and nothing wider than the window (no sideways scrolling of the whole page). */
-async function assertFits(page: Page, width: number) {
-  await assertAccessible(page);
-  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
-  assert.ok(scrollWidth <= width, `${page.url()} fits ${width} px (scroll width ${scrollWidth})`);
-}
-
-async function go(page: Page, path: string, width: number) {
-  const response = await page.goto(path);
-  assert.ok(response && response.status() < 400, `${path} answered ${response?.status()}`);
-  await assertFits(page, width);
 }
 
 async function submit(page: Page, button: string | RegExp, width: number) {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { assertAccessible, startBrowserRig, type BrowserRig } from '../support/browser.ts';
+import { assertFits, startBrowserRig, visitFitting as go, type BrowserRig } from '../support/browser.ts';
 import { aTenant } from '../support/factories.ts';
 
 const WIDTHS = [{ name: 'desktop', width: 1280, height: 900 }, { name: '375 px phone', width: 375, height: 812 }] as const;
@@ -22,19 +22,6 @@ after(() => rig.close());
 async function pageAt(width: (typeof WIDTHS)[number]) {
   const context = await rig.browser.newContext({ baseURL: rig.baseUrl, viewport: { width: width.width, height: width.height } });
   return { context, page: await context.newPage() };
-}
-
-/** Axe clean, and nothing wider than the window. */
-async function assertFits(page: Page, width: number) {
-  await assertAccessible(page);
-  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
-  assert.ok(scrollWidth <= width, `${page.url()} fits ${width} px (scroll width ${scrollWidth})`);
-}
-
-async function go(page: Page, path: string, width: number) {
-  const response = await page.goto(path);
-  assert.ok(response && response.status() < 400, `${path} answered ${response?.status()}`);
-  await assertFits(page, width);
 }
 
 async function submit(page: Page, button: string, width: number) {
