@@ -77,10 +77,11 @@ export const socialPrescribingSeeder: DemoSeeder = {
         needs: p.reasons.map((need, n) => ({ need, rating: n === 0 ? 'high' : 'some', notes: null })),
         strengths: 'Friendly, keen to try new things', barriers: ['confidence', 'transport'], barrierNotes: null, risks: null,
       });
+      const reviewDate = new Date(Date.now() + (i - 1) * 14 * 86_400_000).toISOString().slice(0, 10);
+      // The first plan was agreed weeks ago, so its review is already overdue.
       const goalId = await addGoal(pool, worker, intake.referralId, {
-        goal: 'Get out of the house twice a week', steps: 'Try the group on Tuesday with Sam', whoDoesWhat: 'Sam books the first visit',
-        reviewDate: new Date(Date.now() + (i - 1) * 14 * 86_400_000).toISOString().slice(0, 10),
-      });
+        goal: 'Get out of the house twice a week', steps: 'Try the group on Tuesday with Sam', whoDoesWhat: 'Sam books the first visit', reviewDate,
+      }, {}, { agreedOn: new Date(Date.now() - 28 * 86_400_000).toISOString().slice(0, 10) });
       episodes.push({ ...intake, goalId });
     }
     const [sent, attending, discharged, declined] = episodes;

@@ -21,17 +21,24 @@ const DELIVERY_TEXT: Record<string, string> = {
   signpost: 'Through Signpost', email: 'By secure email', print: 'On paper', signposted: 'Details given to the person',
 };
 
+// The plan is the person's: it speaks to them, not in the statuses staff work with.
+const PLAN_SERVICE_WORDING: Record<string, string> = {
+  signposted: 'Details to contact them yourself', sent: 'We have asked them to get in touch with you',
+  accepted: 'They have agreed to see you', attending: 'You are going',
+};
+const PLAN_GOAL_WORDING: Record<string, string> = { not_started: 'not started yet', in_progress: 'under way', achieved: 'done' };
+
 async function printablePlan(pool: import('pg').Pool, actor: Actor, referralId: string) {
   const plan = await plans.planForReferral(pool, actor, referralId);
   const services = [];
   for (const o of plan.onward.filter((x) => ['signposted', 'sent', 'accepted', 'attending'].includes(x.status))) {
-    services.push({ name: o.serviceName, organisation: o.organisationName, status: o.kind === 'signpost' ? 'Details to contact them yourself' : plans.ONWARD_LABELS[o.status], ...await plans.serviceWhenAndWhere(pool, o.serviceId) });
+    services.push({ name: o.serviceName, organisation: o.organisationName, status: o.kind === 'signpost' ? 'Details to contact them yourself' : PLAN_SERVICE_WORDING[o.status], ...await plans.serviceWhenAndWhere(pool, o.serviceId) });
   }
   const r = plan.episode.referral;
   const goals = plan.goals.filter((g) => g.progress !== 'no_longer_relevant');
   const sections = [
     { heading: 'My goals', lines: goals.length ? goals.flatMap((g) => [
-      `${g.goal} (${plans.progressLabel(g.progress)})`,
+      `${g.goal} (${PLAN_GOAL_WORDING[g.progress] ?? plans.progressLabel(g.progress)})`,
       ...(g.steps ? [`  Steps: ${g.steps}`] : []), ...(g.whoDoesWhat ? [`  Who does what: ${g.whoDoesWhat}`] : []),
       ...(g.reviewDate ? [`  We will look at this again on ${formatDate(g.reviewDate)}`] : []),
     ]) : ['No goals written yet.'] },

@@ -1,3 +1,4 @@
+import { localDate } from '../geo/calendar.ts';
 import type pg from 'pg';
 import type { Db } from '../db/database.ts';
 import { withTenant } from '../db/transaction.ts';
@@ -54,8 +55,11 @@ export interface GoalInput {
   reviewDate?: string | null;
 }
 
-/** Adds a goal in the person's words. The first goal moves an assessed referral to "active plan". */
-export async function addGoal(pool: pg.Pool, actor: Actor, referralId: string, input: GoalInput, context: RequestContext = {}) {
+/**
+ * Adds a goal in the person's words. The first goal moves an assessed referral to "active plan".
+ * `agreedOn` is for a plan written up later (the demo's history): its review date is judged from then.
+ */
+export async function addGoal(pool: pg.Pool, actor: Actor, referralId: string, input: GoalInput, context: RequestContext = {}, options: { agreedOn?: string } = {}) {
   const errors: FieldError[] = [];
   const goal = trimmed(input.goal, 'goal', 1000, 'The goal', errors);
   if (!goal) errors.push({ field: 'goal', message: 'Enter the goal, in the person’s own words' });
@@ -63,6 +67,8 @@ export async function addGoal(pool: pg.Pool, actor: Actor, referralId: string, i
   const whoDoesWhat = trimmed(input.whoDoesWhat, 'whoDoesWhat', 1000, 'Who does what', errors);
   const reviewDate = input.reviewDate?.trim() || null;
   if (reviewDate && !isRealDate(reviewDate)) errors.push({ field: 'reviewDate', message: 'Review date must be a real date' });
+  // A review already in the past would be overdue the moment it is agreed: almost always a mistyped year.
+  else if (reviewDate && reviewDate < (options.agreedOn ?? localDate(new Date()))) errors.push({ field: 'reviewDate', message: 'Review date must be today or in the future' });
   const episode = await loadEpisode(pool, actor, referralId, context);
   if (!isWorking(episode.referral.status)) throw new RuleBroken('Goals can be added once contact is made and until discharge.');
   if (errors.length) throw new InvalidInput(errors);
@@ -361,9 +367,11 @@ export interface AttendanceInput {
   note?: string | null;
 }
 
-export function checkAttendance(input: AttendanceInput): FieldError[] {
+export function checkAttendance(input: AttendanceInput, today = localDate(new Date())): FieldError[] {
   const errors: FieldError[] = [];
   if (input.sessionDate && !isRealDate(input.sessionDate)) errors.push({ field: 'sessionDate', message: 'Session date must be a real date' });
+  // Nobody has attended (or missed) a session that has not happened yet.
+  else if (input.sessionDate && input.sessionDate > today) errors.push({ field: 'sessionDate', message: 'Session date must be today or in the past' });
   if (input.attended === null) errors.push({ field: 'attended', message: 'Select whether the person attended' });
   if (!input.sessionDate) {
     const a = input.sessionsAttended, o = input.sessionsOffered;

@@ -25,6 +25,12 @@ export function isValidNhsNumber(raw: string): boolean {
   return nhsCheckDigit(compact.slice(0, 9)) === Number(compact[9]);
 }
 
+/**
+ * The example the forms give: a valid number from the 999 test range (no real person holds it),
+ * so someone copying the example's shape is never told the example itself is wrong.
+ */
+export const EXAMPLE_NHS_NUMBER = '999 000 0018';
+
 /** "9434765919" -> "943 476 5919". */
 export function formatNhsNumber(digits: string | null | undefined): string {
   if (!digits) return '';

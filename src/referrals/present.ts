@@ -1,7 +1,7 @@
 import { findNeed, NEEDS } from '../directory/needs.ts';
 import { ETHNIC_CATEGORIES, ethnicCategoryLabel } from './ethnicity.ts';
 import { STATUS_LABELS, type ReferralStatus } from './lifecycle.ts';
-import { formatNhsNumber } from './nhs-number.ts';
+import { EXAMPLE_NHS_NUMBER, formatNhsNumber } from './nhs-number.ts';
 import { APPROACHES, CHANNELS, CONTACT_CHANNELS, CONTACT_MODES, SEXES, SOURCES, URGENCIES, type PersonInput } from './schema.ts';
 
 // Turns rows into what the pages show: dates in words, codes as labels, option lists for the
@@ -74,6 +74,7 @@ export function personFormItems(values: Record<string, unknown>, practices: { id
       { value: 'bsl', text: 'British Sign Language (BSL) interpreter', checked: communication.includes('bsl') },
     ],
     practiceItems: [{ value: '', text: 'Not known' }, ...practices.map((p) => ({ value: p.id, text: `${p.name} (${p.odsCode})`, selected: p.id === values.practiceId }))],
+    exampleNhsNumber: EXAMPLE_NHS_NUMBER,
   };
 }
 
@@ -81,7 +82,8 @@ export function reasonFormItems(values: Record<string, unknown>, options: { publ
   const reasons = asList(values.reasons);
   return {
     sourceItems: optionItems(Object.fromEntries(Object.entries(SOURCES).filter(([k]) => k !== 'self')), str(values.source)),
-    channelItems: optionItems(Object.fromEntries(Object.entries(CHANNELS).filter(([k]) => !['self', 'fhir'].includes(k))), str(values.channel) || 'web', 'selected'),
+    // Not "channelItems": that name is the person's ways to be contacted, and the public form shows both lists.
+    arrivalItems: optionItems(Object.fromEntries(Object.entries(CHANNELS).filter(([k]) => !['self', 'fhir'].includes(k))), str(values.channel) || 'web', 'selected'),
     reasonItems: NEEDS.map((n) => ({ value: n.code, text: options.public ? n.publicLabel : n.label, checked: reasons.includes(n.code) })),
     urgencyItems: optionItems(URGENCIES, str(values.urgency) || 'routine'),
   };
@@ -157,3 +159,42 @@ export function consentStatements(consents: { kind: keyof typeof CONSENT_STATEME
 }
 
 export const labels = { SOURCES, CHANNELS, URGENCIES, CONTACT_MODES, APPROACHES, STATUS_LABELS };
+
+export interface AnswerRow {
+  key: string;
+  value: string;
+  /** The form field a "Change" goes back to, and what it changes for screen readers. */
+  field: string;
+  change: string;
+}
+
+/**
+ * The public "check your answers" in the person's own terms: only what the form asked, each with
+ * the field a "Change" returns to (NHS.UK check answers pattern).
+ */
+export function selfReferralRows(p: PersonInput, r: { reasons: string[]; context: string | null; consentToShare: boolean; consentToResearch?: boolean }) {
+  const communication = [p.interpreterLanguage ? `Interpreter: ${p.interpreterLanguage}` : '', p.largePrint ? 'Large print' : '', p.easyRead ? 'Easy read' : '',
+    p.bsl ? 'British Sign Language (BSL) interpreter' : '', p.otherCommunicationNeeds ?? ''].filter(Boolean).join(', ');
+  const row = (key: string, value: string, field: string, change: string): AnswerRow => ({ key, value, field, change });
+  return {
+    personRows: [
+      row('Name', `${p.givenName} ${p.familyName}`, 'givenName', 'name'),
+      row('Name you like to be called', p.preferredName ?? 'Not given', 'preferredName', 'the name you like to be called'),
+      row('Date of birth', formatDate(p.dateOfBirth), 'dateOfBirth-day', 'date of birth'),
+      row('NHS number', formatNhsNumber(p.nhsNumber) || 'Not given', 'nhsNumber', 'NHS number'),
+      row('Postcode', p.postcode ?? 'Not given', 'postcode', 'postcode'),
+      row('Address', p.address ?? 'Not given', 'address', 'address'),
+      row('Phone number', p.phone ?? 'Not given', 'phone', 'phone number'),
+      row('Email address', p.email ?? 'Not given', 'email', 'email address'),
+      row('How we can get in touch', p.contactChannels.map((c) => CONTACT_CHANNELS[c]).join(', ') || 'Any of the ways you gave us', 'contactChannels', 'how we can get in touch'),
+      row('OK to leave a message', p.safeToLeaveMessage === null ? 'Not answered' : p.safeToLeaveMessage ? 'Yes' : 'No', 'safeToLeaveMessage', 'whether it is OK to leave a message'),
+      row('Help to communicate with us', communication || 'None', 'interpreterLanguage', 'help to communicate with us'),
+    ],
+    helpRows: [
+      row('What you would like help with', r.reasons.map((c) => findNeed(c)?.publicLabel ?? needLabel(c)).join(', '), 'reasons', 'what you would like help with'),
+      row('What you told us', r.context ?? 'Nothing else', 'context', 'what you told us'),
+      row('We can share your details with services that can help', r.consentToShare ? 'Yes' : 'No', 'consentToShare', 'whether we can share your details'),
+      row('Your records can be used for research, without your name or details', r.consentToResearch ? 'Yes' : 'No', 'consentToResearch', 'whether your records can be used for research'),
+    ],
+  };
+}

@@ -222,6 +222,16 @@ const selfReferralRoutes: FastifyPluginAsync = async (app) => {
     return { person: person.value, referral: { ...reason.value, ...consent.value } };
   }
 
+  /** The answers the check page carries, as the form posted them; undefined when unreadable. */
+  function postedAnswers(body: unknown): Record<string, unknown> | undefined {
+    try {
+      const values = JSON.parse(text(body, 'answers') || '{}') as unknown;
+      return values && typeof values === 'object' && !Array.isArray(values) ? values as Record<string, unknown> : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   // Bots fill every field; people never see this one.
   const isSpam = (values: Record<string, unknown>) => typeof values.website === 'string' && values.website !== '';
 
@@ -231,26 +241,20 @@ const selfReferralRoutes: FastifyPluginAsync = async (app) => {
     const values = bodyValues(req.body);
     const checked = checkAll(values);
     if ('errors' in checked) return showForm(reply, 400, values, checked.errors);
-    return render(reply, 200, 'self-check.njk', {
-      answers: JSON.stringify(values),
-      personRows: present.personRows({ ...checked.person, practiceId: null }, null).filter((row) => row.key.text !== 'GP practice'),
-      helpRows: [
-        { key: { text: 'What you would like help with' }, value: { text: checked.referral.reasons.map((c) => present.needLabel(c)).join(', ') } },
-        { key: { text: 'What you told us' }, value: { text: checked.referral.context ?? 'Nothing else' } },
-        { key: { text: 'We can share your details with services that can help' }, value: { text: checked.referral.consentToShare ? 'Yes' : 'No' } },
-        { key: { text: 'Your records can be used for research, without your name or details' }, value: { text: checked.referral.consentToResearch ? 'Yes' : 'No' } },
-      ],
-    });
+    return render(reply, 200, 'self-check.njk', { answers: JSON.stringify(values), ...present.selfReferralRows(checked.person, checked.referral) });
+  });
+
+  // "Change" on the check page posts the answers back (no account, so nothing is kept on the
+  // server, and no answer goes in an address); the form comes back filled in, at the field.
+  app.post('/refer-yourself/change', { config: { policy: publicAccess, rateLimit: SELF_REFERRAL_CHECK_RATE_LIMIT } }, async (req, reply) => {
+    const values = postedAnswers(req.body);
+    if (!values) return showForm(reply, 400, {}, [{ field: 'givenName', message: 'We could not read your answers. Fill in the form again.' }]);
+    return showForm(reply, 200, values);
   });
 
   app.post('/refer-yourself/send', { config: { policy: publicAccess, rateLimit: SELF_REFERRAL_RATE_LIMIT, oncePerForm: tenant } }, async (req, reply) => {
-    let values: Record<string, unknown>;
-    try {
-      values = JSON.parse(text(req.body, 'answers') || '{}') as Record<string, unknown>;
-      if (!values || typeof values !== 'object' || Array.isArray(values)) throw new Error('not an object');
-    } catch {
-      return showForm(reply, 400, {}, [{ field: 'givenName', message: 'We could not read your answers. Fill in the form again.' }]);
-    }
+    const values = postedAnswers(req.body);
+    if (!values) return showForm(reply, 400, {}, [{ field: 'givenName', message: 'We could not read your answers. Fill in the form again.' }]);
     const checked = checkAll(values);
     if ('errors' in checked) return showForm(reply, 400, values, checked.errors);
     checked.person.practiceId = null;

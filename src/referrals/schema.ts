@@ -3,7 +3,7 @@ import { normalisePostcode } from '../geo/postcodes.ts';
 import type { FieldError } from '../web/errors.ts';
 import { field as text, fields as list, version as checkVersion } from '../web/forms.ts';
 import { findEthnicCategory } from './ethnicity.ts';
-import { compactNhsNumber, isValidNhsNumber } from './nhs-number.ts';
+import { compactNhsNumber, EXAMPLE_NHS_NUMBER, isValidNhsNumber } from './nhs-number.ts';
 
 // The shapes a person and a referral take on their way in, and the checks that give a person a
 // message they can act on. Form bodies arrive as loose strings; these turn them into typed input.
@@ -131,7 +131,7 @@ function yesNo(value: string): boolean | null {
 export function checkNhsNumber(raw: string): { value: string | null; message?: string } {
   if (!raw) return { value: null };
   const compact = compactNhsNumber(raw);
-  if (!compact) return { value: null, message: 'NHS number must be 10 digits, like 999 123 4567' };
+  if (!compact) return { value: null, message: `NHS number must be 10 digits, like ${EXAMPLE_NHS_NUMBER}` };
   if (!isValidNhsNumber(compact)) return { value: null, message: 'Enter a valid NHS number: the one entered is not a real NHS number (check the digits)' };
   return { value: compact };
 }

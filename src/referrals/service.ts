@@ -635,7 +635,7 @@ export async function getReferral(pool: pg.Pool, actor: Actor, referralId: strin
 }
 
 export interface WaitingTimes {
-  /** Days from the referral arriving to the first contact made, when there has been one. */
+  /** Calendar days from the referral arriving to the first contact made, when there has been one (0 the same day). */
   toFirstContactDays: number | null;
   toAssessmentDays: number | null;
 }
@@ -645,7 +645,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** Waiting times from the transition rows: the first move into "in contact" and into "assessed". */
 export function waitingTimes(receivedAt: Date, transitions: { toStatus: string; occurredAt: Date }[]): WaitingTimes {
   const first = (status: string) => transitions.find((t) => t.toStatus === status)?.occurredAt;
-  const days = (at: Date | undefined) => (at ? Math.round(((at.getTime() - receivedAt.getTime()) / DAY_MS) * 10) / 10 : null);
+  // Calendar days in England, as the reports count them: a contact on the day it arrived is 0.
+  const days = (at: Date | undefined) => (at ? Math.round((Date.parse(localDate(at)) - Date.parse(localDate(receivedAt))) / DAY_MS) : null);
   return { toFirstContactDays: days(first('in_contact')), toAssessmentDays: days(first('assessed')) };
 }
 
@@ -668,6 +669,8 @@ export async function setNextAction(pool: pg.Pool, actor: Actor, referralId: str
   let due: string | null = null;
   if (input.due) {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(input.due) || Number.isNaN(Date.parse(input.due))) errors.push({ field: 'due', message: 'Due date must be a real date' });
+    // An action due in the past is overdue as soon as it is set: almost always a mistyped date.
+    else if (input.due < localDate(new Date())) errors.push({ field: 'due', message: 'Due date must be today or in the future' });
     else due = input.due;
   }
   if (nextAction && !due) errors.push({ field: 'due', message: 'Enter when the next action is due' });

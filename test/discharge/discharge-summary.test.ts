@@ -65,7 +65,7 @@ test('follow-ups list open goal reviews and referrals to services, with overdue 
   const { referralId } = await aReferral(database, team.lead, { person: { givenName: 'Fiona', familyName: 'Followup' } });
   await allocateReferral(database.pool, team.lead, referralId, { linkWorkerId: team.worker.userId });
   await recordContact(database.pool, team.worker, referralId, aContact({ outcome: 'made' }));
-  await addGoal(database.pool, team.worker, referralId, { goal: 'Overdue goal review', reviewDate: '2020-01-01' });
+  await addGoal(database.pool, team.worker, referralId, { goal: 'Overdue goal review', reviewDate: '2020-01-01' }, {}, { agreedOn: '2019-12-01' });
   await addGoal(database.pool, team.worker, referralId, { goal: 'Future goal review', reviewDate: '2099-01-01' });
   const page = await app.inject({ url: '/follow-ups', cookies: await signInAs(app, database, team.worker) });
   assert.equal(page.statusCode, 200);

@@ -79,7 +79,7 @@ test('an onward referral shares only what was ticked, follows its life cycle, an
   await assert.rejects(providerRespond(database.pool, team.provider, sent.id, { to: 'completed' }), /can only move to/);
   await assert.rejects(providerRespond(database.pool, team.provider, sent.id, { to: 'declined' }), InvalidInput);
   await providerRespond(database.pool, team.provider, sent.id, { to: 'accepted', firstSessionDate: '2030-03-05' });
-  await providerAttendance(database.pool, team.provider, sent.id, { sessionDate: '2030-03-05', attended: true });
+  await providerAttendance(database.pool, team.provider, sent.id, { sessionDate: new Date().toISOString().slice(0, 10), attended: true });
   const plan = await planForReferral(database.pool, team.worker, referralId);
   assert.deepEqual(plan.onward[0]!.transitions.map((t) => t.toStatus).reverse(), ['draft', 'sent', 'accepted', 'attending']);
   assert.equal((await outbox(team.tenantId, 'onward_referral_update')).length, 2, 'the link worker hears of each change');

@@ -168,8 +168,10 @@ test('the caseload shows a worker their own people with days waiting, next actio
   await referrals.allocateReferral(database.pool, lead, theirs.referralId, { linkWorkerId: other.userId });
   await referrals.recordContact(database.pool, worker, mine.referralId, aContact());
   const version = (await referrals.getReferral(database.pool, worker, mine2.referralId)).referral.version;
-  await referrals.setNextAction(database.pool, worker, mine2.referralId, { nextAction: 'Ring back', due: '2020-01-01', version });
-  await assert.rejects(referrals.setNextAction(database.pool, worker, mine2.referralId, { nextAction: 'Again', due: '2020-01-02', version }), /changed since you opened it/);
+  await referrals.setNextAction(database.pool, worker, mine2.referralId, { nextAction: 'Ring back', due: '2099-01-01', version });
+  await assert.rejects(referrals.setNextAction(database.pool, worker, mine2.referralId, { nextAction: 'Again', due: '2099-01-02', version }), /changed since you opened it/);
+  // A due date cannot be set in the past; the action falls overdue as time passes.
+  await database.pool.query(`UPDATE referral SET next_action_due = '2020-01-01' WHERE id = $1`, [mine2.referralId]);
   const own = await referrals.caseload(database.pool, worker, { sort: 'name' });
   assert.deepEqual(own.rows.map((r) => r.familyName), ['Alpha', 'Beta']);
   assert.equal(own.overdue, 1);

@@ -67,3 +67,17 @@ export async function visit(page: Page, path: string): Promise<number> {
   await assertAccessible(page);
   return response?.status() ?? 0;
 }
+
+/** Axe clean, and no wider than `width`: nothing makes the whole page scroll sideways. */
+export async function assertFits(page: Page, width: number): Promise<void> {
+  await assertAccessible(page);
+  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(scrollWidth <= width, `${page.url()} fits ${width} px (scroll width ${scrollWidth})`);
+}
+
+/** Opens a path that must answer below 400, then checks it as `assertFits` does. */
+export async function visitFitting(page: Page, path: string, width: number): Promise<void> {
+  const response = await page.goto(path);
+  assert.ok(response && response.status() < 400, `${path} answered ${response?.status()}`);
+  await assertFits(page, width);
+}
