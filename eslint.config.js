@@ -16,6 +16,11 @@ export default tseslint.config(
     },
   },
   {
+    // Scripts the pages load run in the browser.
+    files: ['src/web/static/**/*.js'],
+    languageOptions: { globals: { document: 'readonly', window: 'readonly', HTMLScriptElement: 'readonly' } },
+  },
+  {
     files: ['src/config.ts', 'test/**', 'scripts/**', 'bench/**'],
     rules: { 'no-restricted-syntax': 'off' },
   },
