@@ -20,6 +20,8 @@ export interface SearchFilters {
   deliveryTermId?: string;
   /** Also match names by trigram similarity (the fallback when full text finds nothing). */
   fuzzy?: boolean;
+  /** Near a place, consider only this many nearest services (CANDIDATE_CAP unless given). */
+  candidateCap?: number;
   limit: number;
   offset: number;
 }
@@ -150,7 +152,7 @@ export function searchParameters(f: SearchFilters): unknown[] {
     f.needTermId ?? null, f.taxonomyTermId ?? null,
     f.cost === 'free' ? 0 : f.cost === 'low' ? LOW_COST_LIMIT : null,
     f.day ?? null, f.time ?? null, f.age ?? null, f.wheelchair ?? false, f.hearingLoop ?? false, f.language ?? null,
-    f.deliveryTermId ?? null, f.limit, f.offset, f.fuzzy ?? false, CANDIDATE_CAP,
+    f.deliveryTermId ?? null, f.limit, f.offset, f.fuzzy ?? false, f.candidateCap ?? CANDIDATE_CAP,
   ];
 }
 

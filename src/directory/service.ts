@@ -32,6 +32,8 @@ export interface DirectorySearchInput {
   delivery?: string;
   page?: number;
   pageSize?: number;
+  /** Near a place, how many nearest services to consider (the search's CANDIDATE_CAP unless given). */
+  candidateCap?: number;
   /** The moment "open now" refers to (defaults to now). */
   now?: Date;
   /** Months after which an unchecked service is flagged (DEFAULT_FRESHNESS_MONTHS unless configured). */
@@ -166,6 +168,7 @@ export async function searchDirectory(db: Db, input: DirectorySearchInput): Prom
     deliveryTermId: input.delivery ? deliveryTermId(input.delivery) : undefined,
     limit: pageSize,
     offset: (page - 1) * pageSize,
+    candidateCap: input.candidateCap,
   });
   return {
     results: rows.map((r) => ({
