@@ -57,6 +57,11 @@ export default tseslint.config(
     rules: { 'signpost/no-foreign-queries': 'error' },
   },
   {
+    // Scripts the pages load run in the browser.
+    files: ['src/web/static/**/*.js'],
+    languageOptions: { globals: { document: 'readonly', window: 'readonly', HTMLScriptElement: 'readonly' } },
+  },
+  {
     files: ['src/config.ts', 'test/**', 'scripts/**', 'bench/**'],
     rules: { 'no-restricted-syntax': 'off' },
   },

@@ -5,8 +5,12 @@
 // and, in the same run with the same pool and concurrency, the raw SQL of each, so the
 // endpoint/raw ratio shows what the web layer costs. The load generator runs in a worker thread
 // (bench/_load.ts), off the server's event loop. PostgreSQL (TEST_DATABASE_URL) then PGlite.
-//   npm run bench -- directory [services] [pglite-services]      (defaults 100000 and 100000)
-//   BENCH_BACKEND=postgres|pglite to run one; BENCH_SECONDS (default 10).
+// Beside each run: CPU per request of the Node server thread and of the PostgreSQL backends
+// (from /proc; on PGlite the database runs on the Node thread, so "node" is both), a static page
+// (the framework's floor), the dense-area search (no words, 10 miles of central London) single
+// caller, and the load average.
+//   npm run bench -- directory [services] [pglite-services]      (defaults 100000 and 10000)
+//   BENCH_BACKEND=postgres|pglite to run one; BENCH_SECONDS (default 10); BENCH_PORT (default any).
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../src/config.ts';
 import type { Database } from '../src/db/database.ts';
@@ -18,19 +22,29 @@ import { needTermId } from '../src/directory/taxonomy.ts';
 import { lookupPostcode } from '../src/geo/postcodes.ts';
 import { buildApp } from '../src/server.ts';
 import { onEachBackend } from './_backends.ts';
-import { cannon, direct, reportAgainst } from './_load.ts';
+import { cannon, direct, reportAgainst, reportLine, type Run } from './_load.ts';
+import { withCpu, type CpuSample } from './_cpu.ts';
+import { loadavg } from 'node:os';
 
 const total = Number(process.argv[2] ?? 100_000);
-const pgliteTotal = Number(process.argv[3] ?? total);
+const pgliteTotal = Number(process.argv[3] ?? 10_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 10;
 const PER_PAGE = 50;
 const SEARCH = { q: 'walking', postcode: 'LS6 3AB', need: 'physical-activity' };
+// The densest case: every service within 10 miles of central London, no words.
+const DENSE = { postcode: 'EC1A 1BB', miles: 10 };
+
+function cpuLine(run: Run, cpu: CpuSample): string {
+  const per = (ms: number) => (ms / Math.max(1, run.requests)).toFixed(2);
+  return `${' '.repeat(10)}   CPU per request: node ${per(cpu.node)} ms, postgres ${per(cpu.postgres)} ms, total ${per(cpu.node + cpu.postgres)} ms`
+    + `   (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`;
+}
 
 async function benchApp(db: Database): Promise<{ app: FastifyInstance; url: string }> {
   const config = loadConfig({ SIGNPOST_DEMO: 'false', SESSION_SECRET: 'bench-secret-that-is-long-enough-for-cookies-12', LOG_LEVEL: 'silent', SIGNPOST_WORKER: 'false' });
   const app = await buildApp({ config, database: db });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.listen({ port: Number(process.env.BENCH_PORT ?? 0), host: '127.0.0.1' });
   const address = app.server.address();
   return { app, url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` };
 }
@@ -49,8 +63,15 @@ async function run(backend: string, db: Database, count: number) {
     const pages = Math.ceil(count / PER_PAGE);
 
     const load = { connections: CONNECTIONS, seconds: SECONDS };
-    const searchEndpoint = await cannon('search page (words + postcode + need)', `${url}${searchPath}`, load);
-    const searchRaw = await direct('  raw search SQL', CONNECTIONS, SECONDS, () => db.pool.query(searchSql(true), params));
+    const dbName = backend === 'PostgreSQL' ? (await db.pool.query<{ name: string }>('SELECT current_database() AS name')).rows[0]!.name : undefined;
+    const measured = async (work: () => Promise<Run>) => withCpu(dbName, work);
+    const staticPage = await measured(() => cannon('static page (home, no database)', `${url}/`, load));
+    const searchEndpoint = await measured(() => cannon('search page (words + postcode + need)', `${url}${searchPath}`, load));
+    const searchRaw = await measured(() => direct('  raw search SQL', CONNECTIONS, SECONDS, () => db.pool.query(searchSql(true), params)));
+    const densePath = `/services?postcode=${encodeURIComponent(DENSE.postcode)}&miles=${DENSE.miles}`;
+    const dense = await (await fetch(`${url}${densePath}`)).text();
+    console.log(`  dense area: ${/(\d+) services? found/.exec(dense)?.[1] ?? '?'} services found within ${DENSE.miles} miles of ${DENSE.postcode}, no words`);
+    const denseRun = await measured(() => cannon('dense area page, single caller (no words, London)', `${url}${densePath}`, { connections: 1, seconds: SECONDS }));
     const pageOf = (i: number) => 1 + ((i * 7919) % pages);
     const orukPaths = Array.from({ length: Math.min(pages, 2000) }, (_, i) => ({ path: `/api/oruk/services?page=${pageOf(i)}&per_page=${PER_PAGE}` }));
     const orukEndpoint = await cannon(`ORUK /services paging (${PER_PAGE} per page)`, url, { ...load, requests: orukPaths });
@@ -58,8 +79,17 @@ async function run(backend: string, db: Database, count: number) {
       const { ids } = await q.listServiceIds(db.pool, { limit: PER_PAGE, offset: (pageOf(i % orukPaths.length) - 1) * PER_PAGE });
       return q.readServiceSummaries(db.pool, ids);
     });
+    const single = await measured(() => cannon('search page, single caller', `${url}${searchPath}`, { connections: 1, seconds: SECONDS }));
     console.log('');
-    reportAgainst(backend, searchEndpoint, searchRaw);
+    reportLine(backend, staticPage.result);
+    console.log(cpuLine(staticPage.result, staticPage.cpu));
+    reportAgainst(backend, searchEndpoint.result, searchRaw.result);
+    console.log(cpuLine(searchEndpoint.result, searchEndpoint.cpu));
+    console.log(`${' '.repeat(10)}   raw SQL CPU per query: node ${(searchRaw.cpu.node / searchRaw.result.requests).toFixed(2)} ms, postgres ${(searchRaw.cpu.postgres / searchRaw.result.requests).toFixed(2)} ms`);
+    reportLine(backend, single.result);
+    console.log(cpuLine(single.result, single.cpu));
+    reportLine(backend, denseRun.result);
+    console.log(cpuLine(denseRun.result, denseRun.cpu));
     reportAgainst(backend, orukEndpoint, orukRaw);
   } finally {
     await app.close();

@@ -41,6 +41,18 @@ export interface Config {
    * none by default). Anyone else's header is ignored, so it cannot dodge per-address limits.
    */
   trustProxy: string[];
+  /**
+   * Map tiles for the search results map (MAP_TILE_URL, a {z}/{x}/{y} template, with
+   * MAP_TILE_ATTRIBUTION); without them there is no map and nothing external is loaded.
+   */
+  mapTiles: MapTiles | undefined;
+}
+
+/** A raster tile server: its URL template, the credit its licence asks for, and its origin for the CSP. */
+export interface MapTiles {
+  url: string;
+  attribution: string;
+  origin: string;
 }
 
 /** An ORUK API feed re-imported on a schedule: a five-field cron in London time. */
@@ -180,6 +192,20 @@ function readFeeds(env: Env): OrukFeed[] {
 // Names proxy-addr (Fastify's trustProxy) understands for whole ranges.
 const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 
+function readMapTiles(env: Env): MapTiles | undefined {
+  const url = readUrl(env, 'MAP_TILE_URL', ['http:', 'https:']);
+  if (!url) return undefined;
+  if (!['{z}', '{x}', '{y}'].every((part) => url.includes(part))) {
+    throw new ConfigError('MAP_TILE_URL', 'must hold {z}, {x} and {y}, like https://tiles.example.org/{z}/{x}/{y}.png');
+  }
+  const attribution = env.MAP_TILE_ATTRIBUTION?.trim();
+  // Tile licences (OpenStreetMap's among them) require the credit on the map.
+  if (!attribution) throw new ConfigError('MAP_TILE_ATTRIBUTION', 'must be set when MAP_TILE_URL is set (the credit the tile licence asks for)');
+  // A {s} subdomain placeholder would need a wildcard in the CSP; one host is allowed exactly.
+  if (url.includes('{s}')) throw new ConfigError('MAP_TILE_URL', 'must name one host, without {s}');
+  return { url, attribution, origin: new URL(url).origin };
+}
+
 function readTrustProxy(env: Env): string[] {
   const raw = env.TRUST_PROXY;
   if (!raw || !raw.trim()) return [];
@@ -245,6 +271,7 @@ export function loadConfig(env: Env = process.env): Config {
     directoryFreshnessMonths: readFreshnessMonths(env),
     orukFeeds: readFeeds(env),
     trustProxy: readTrustProxy(env),
+    mapTiles: readMapTiles(env),
   };
 }
 

@@ -35,6 +35,10 @@ import { workCounts } from './home/service.ts';
 import { webRoutes } from './web/routes.ts';
 import { setUpSecurity } from './web/security.ts';
 import { nhsukDist, setUpViews, srcDir } from './web/views.ts';
+import { isPublicCacheable } from './web/http-cache.ts';
+import { createRequire } from 'node:module';
+
+const leafletDist = path.join(path.dirname(createRequire(import.meta.url).resolve('leaflet/package.json')), 'dist');
 
 export interface AppDependencies {
   config: Config;
@@ -74,6 +78,8 @@ function setUpStatic(app: FastifyInstance) {
     prefix: '/assets/', decorateReply: false, index: false,
   });
   app.register(fastifyStatic, { root: path.join(srcDir, 'web', 'static'), prefix: '/static/', decorateReply: false, index: false });
+  // The results map's library, served from here: no third-party scripts.
+  app.register(fastifyStatic, { root: leafletDist, prefix: '/vendor/leaflet/', decorateReply: false, index: false });
 }
 
 function setUpPageLocals(app: FastifyInstance, config: Config) {
@@ -83,7 +89,8 @@ function setUpPageLocals(app: FastifyInstance, config: Config) {
     // cookie) only when a template actually prints it: public pages without forms set no cookie.
     let csrfToken: string | undefined;
     reply.locals = {
-      get cspNonce() { return reply.cspNonce?.script; },
+      // Cacheable public pages print no nonce: a cached copy would carry a stale one (the CSP allows their inline script by hash).
+      get cspNonce() { return isPublicCacheable(req) ? undefined : reply.cspNonce?.script; },
       get actor() { return req.actor; },
       get navigation() { return navigationFor(req.actor, req.headerCounts); },
       // Printed by the csrfField macro beside the CSRF token: the one-time token of a form that creates a record.

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { publicAccess } from '../identity/policy.ts';
 import { InvalidInput } from '../web/errors.ts';
 import {
-  checkChangeSuggestion, DAY_NAMES, DELIVERY_METHODS, DISTANCE_CHOICES_MILES, getServiceDetail, NEEDS, searchDirectory, suggestChange,
+  checkChangeSuggestion, DAY_NAMES, DELIVERY_METHODS, DISTANCE_CHOICES_MILES, getServiceDetail, NEEDS, searchDirectory, suggestChange, suggestSearches,
   type DirectorySearchInput,
 } from './service.ts';
 
@@ -15,6 +15,8 @@ const SearchQuery = Type.Object({
   wheelchair: Text, hearingLoop: Text, language: Text, delivery: Text, page: Text,
 });
 type SearchQueryValue = Partial<Record<keyof typeof SearchQuery.properties, string>>;
+
+const SuggestionQuery = Type.Object({ q: Text });
 
 const ServiceParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 
@@ -78,6 +80,9 @@ export const directoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // Public pages that may be a few seconds stale read from the replica when there is one.
   const reads = app.database.reads;
   const months = app.config.directoryFreshnessMonths;
+  const map = app.config.mapTiles;
+  // Anonymous GETs of these pages carry Cache-Control: public, max-age=60 and an ETag (src/web/http-cache.ts).
+  const cached = { policy: publicAccess, publicCache: true };
 
   async function search(query: SearchQueryValue) {
     const { input, errors } = readSearch(query);
@@ -100,7 +105,7 @@ export const directoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         status: 200,
         view,
         data: {
-          query, outcome, pages, options: formOptions(query), activeFilters,
+          query, outcome, pages, options: formOptions(query), activeFilters, map,
           printHref: `/services/print?${queryString(query, { page: undefined })}`,
           widenHref: outcome?.location && widerMiles ? `/services?${queryString(query, { miles: String(widerMiles), page: undefined })}` : undefined,
           widerMiles,
@@ -121,20 +126,27 @@ export const directoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   };
 
-  app.get('/services', { schema: { querystring: SearchQuery }, config: { policy: publicAccess } }, async (req, reply) => {
+  app.get('/services', { schema: { querystring: SearchQuery }, config: cached }, async (req, reply) => {
     const page = await renderSearch(req.query, 'directory/views/search.njk');
     return reply.code(page.status).view(page.view, page.data);
   });
 
-  app.get('/services/print', { schema: { querystring: SearchQuery }, config: { policy: publicAccess } }, async (req, reply) => {
+  app.get('/services/print', { schema: { querystring: SearchQuery }, config: cached }, async (req, reply) => {
     const page = await renderSearch({ ...req.query, page: undefined }, 'directory/views/print-list.njk');
     return reply.code(page.status).view(page.view, page.data);
   });
 
-  app.get('/services/:id', { schema: { params: ServiceParams }, config: { policy: publicAccess } }, async (req, reply) =>
+  // Suggestions as a person types: a page of links without JavaScript, JSON for the script.
+  app.get('/services/suggestions', { schema: { querystring: SuggestionQuery }, config: cached }, async (req, reply) =>
+    reply.view('directory/views/suggestions.njk', { q: req.query.q ?? '', suggestions: await suggestSearches(reads, req.query.q ?? '') }));
+
+  app.get('/services/suggestions.json', { schema: { querystring: SuggestionQuery }, config: cached }, async (req) =>
+    ({ suggestions: await suggestSearches(reads, req.query.q ?? '') }));
+
+  app.get('/services/:id', { schema: { params: ServiceParams }, config: cached }, async (req, reply) =>
     reply.view('directory/views/detail.njk', { detail: await getServiceDetail(reads, req.params.id, new Date(), months) }));
 
-  app.get('/services/:id/print', { schema: { params: ServiceParams }, config: { policy: publicAccess } }, async (req, reply) =>
+  app.get('/services/:id/print', { schema: { params: ServiceParams }, config: cached }, async (req, reply) =>
     reply.view('directory/views/print-detail.njk', { detail: await getServiceDetail(reads, req.params.id, new Date(), months) }));
 
   app.get('/services/:id/suggest-change', { schema: { params: ServiceParams }, config: { policy: publicAccess } }, async (req, reply) =>

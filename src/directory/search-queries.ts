@@ -20,6 +20,8 @@ export interface SearchFilters {
   deliveryTermId?: string;
   /** Also match names by trigram similarity (the fallback when full text finds nothing). */
   fuzzy?: boolean;
+  /** Near a place, consider only this many nearest services (CANDIDATE_CAP unless given). */
+  candidateCap?: number;
   limit: number;
   offset: number;
 }
@@ -36,9 +38,23 @@ export interface SearchRow {
   /** Metres to the nearest location; null without an origin or for services with no location. */
   distance: number | null;
   maxCost: number | null;
+  /** The weekly sessions, as the refresh function keeps them on the service row. */
+  sessions: Array<Omit<ScheduleRow, 'serviceId'>>;
+  /** Where to put it on a map: its nearest location to the origin, or any of its locations. */
+  latitude: number | null;
+  longitude: number | null;
   score: number;
   total: number;
+  /** The search near a place stopped at the nearest CANDIDATE_CAP services (more matched). */
+  capped: boolean;
 }
+
+/**
+ * The most services a search near a place considers, nearest first: the dense-area case (every
+ * service within 10 miles of central London, about 10,000) would otherwise rank and count them
+ * all for a person who reads the first page. More than this says "more than" and offers to narrow.
+ */
+export const CANDIDATE_CAP = 500;
 
 /** The price at or under which a service counts as low cost, in pounds per session. */
 export const LOW_COST_LIMIT = 5;
@@ -72,54 +88,76 @@ const FILTERS = `
      AND ($13::text IS NULL OR EXISTS (SELECT 1 FROM directory_language lg WHERE lg.service_id = s.id
                                         AND (lower(lg.name) = lower($13::text) OR lower(lg.code) = lower($13::text))))`;
 
-const MATCHED_COLUMNS = `s.id, s.name, s.description, s.organization_id, s.status, s.capacity, s.expected_wait_weeks, s.last_verified_at,
+const MATCHED_COLUMNS = `s.id, s.name, s.description, s.organization_name, s.max_cost, s.sessions, s.status, s.capacity, s.expected_wait_weeks, s.last_verified_at,
          CASE WHEN $1::text IS NULL THEN 1.0
               ELSE ts_rank_cd(s.search_document, (SELECT websearch_to_tsquery('english', $1::text)), 1) + word_similarity($1::text, s.name) END AS relevance`;
 
-const NEAR = `
+// Near a place: each service's nearest point in the box, then only the CANDIDATE_CAP nearest of
+// them go on to the service row's filters, ranking and count. Without words the ranking is simply
+// nearest first, so the points are read from the GiST index in distance order (K-nearest, `<->`)
+// and the scan stops after a few times the cap, instead of sorting every point in a dense box;
+// with words the index finds the few matching points faster than a distance-ordered walk would.
+function nearSql(nearestFirst: boolean): string {
+  const points = nearestFirst
+    ? `(SELECT * FROM directory_service_point p
+           WHERE earth_box(ll_to_earth($2::float8, $3::float8), $4::float8) @> ll_to_earth(p.latitude, p.longitude)
+             AND ($5::text IS NULL OR p.term_ids @> ARRAY[$5::text])
+             AND ($6::text IS NULL OR p.term_ids @> ARRAY[$6::text])
+             AND ($14::text IS NULL OR p.term_ids @> ARRAY[$14::text])
+           ORDER BY ll_to_earth(p.latitude, p.longitude) <-> ll_to_earth($2::float8, $3::float8)
+           LIMIT $18 * 4) p`
+    : 'directory_service_point p';
+  return `
 WITH nearby AS (
-  SELECT service_id, min(distance) AS distance
-    FROM (SELECT p.service_id, earth_distance(ll_to_earth($2::float8, $3::float8), ll_to_earth(p.latitude, p.longitude)) AS distance
-            FROM directory_service_point p
+  SELECT service_id, distance, latitude, longitude
+    FROM (SELECT DISTINCT ON (p.service_id) p.service_id, p.latitude, p.longitude,
+                 earth_distance(ll_to_earth($2::float8, $3::float8), ll_to_earth(p.latitude, p.longitude)) AS distance
+            FROM ${points}
            WHERE earth_box(ll_to_earth($2::float8, $3::float8), $4::float8) @> ll_to_earth(p.latitude, p.longitude)
              AND ($1::text IS NULL OR p.search_document @@ (SELECT websearch_to_tsquery('english', $1::text)) OR ($17::boolean AND $1::text <% p.name))
              AND ($5::text IS NULL OR p.term_ids @> ARRAY[$5::text])
              AND ($6::text IS NULL OR p.term_ids @> ARRAY[$6::text])
-             AND ($14::text IS NULL OR p.term_ids @> ARRAY[$14::text])) near
+             AND ($14::text IS NULL OR p.term_ids @> ARRAY[$14::text])
+           ORDER BY p.service_id, distance) near
    WHERE distance <= $4::float8
-   GROUP BY service_id
+   ORDER BY distance
+   LIMIT $18
 ), candidates AS (
-  SELECT service_id AS id, distance FROM nearby
+  SELECT service_id AS id, distance, latitude, longitude FROM nearby
   UNION ALL
-  SELECT s.id, NULL::float8 FROM directory_service s WHERE s.status = 'active' AND NOT s.has_location
+  SELECT s.id, NULL::float8, NULL::float8, NULL::float8 FROM directory_service s WHERE s.status = 'active' AND NOT s.has_location
+), bound AS (
+  SELECT count(*) >= $18 AS capped FROM nearby
 ), matched AS (
-  SELECT ${MATCHED_COLUMNS}, c.distance
+  SELECT ${MATCHED_COLUMNS}, c.distance, c.latitude, c.longitude
     FROM candidates c JOIN directory_service s ON s.id = c.id
    WHERE ${FILTERS}
 )`;
+}
 
 const ANYWHERE = `
-WITH matched AS (
-  SELECT ${MATCHED_COLUMNS}, NULL::float8 AS distance
+WITH bound AS (
+  SELECT $18::int IS NULL AS capped
+), matched AS (
+  SELECT ${MATCHED_COLUMNS}, NULL::float8 AS distance, s.map_latitude AS latitude, s.map_longitude AS longitude
     FROM directory_service s
    WHERE ($2::float8 IS NULL OR $3::float8 IS NOT NULL) AND ${FILTERS}
 )`;
 
+// Everything shown comes from the matched rows themselves: no joins or subqueries per result.
 const RANKED = `
-SELECT m.id, m.name, m.description, o.name AS "organizationName", m.status, m.capacity,
+SELECT m.id, m.name, m.description, m.organization_name AS "organizationName", m.status, m.capacity,
        m.expected_wait_weeks AS "expectedWaitWeeks", m.last_verified_at AS "lastVerifiedAt", m.distance,
-       (SELECT max(c.amount) FROM directory_cost_option c WHERE c.service_id = m.id) AS "maxCost",
+       m.max_cost AS "maxCost", m.sessions, m.latitude, m.longitude,
        m.relevance / (1 + coalesce(m.distance, $4::float8) / 5000.0) AS score,
-       m.total
-  FROM (SELECT matched.*, count(*) OVER () AS total FROM matched
-         ORDER BY relevance / (1 + coalesce(distance, $4::float8) / 5000.0) DESC, distance NULLS LAST, name, id
-         LIMIT $15 OFFSET $16) m
-  LEFT JOIN directory_organization o ON o.id = m.organization_id
- ORDER BY score DESC, m.distance NULLS LAST, m.name, m.id`;
+       count(*) OVER () AS total, (SELECT capped FROM bound) AS capped
+  FROM matched m
+ ORDER BY score DESC, m.distance NULLS LAST, m.name, m.id
+ LIMIT $15 OFFSET $16`;
 
 /** The search statement: near an origin, or anywhere. */
-export function searchSql(nearOrigin: boolean): string {
-  return (nearOrigin ? NEAR : ANYWHERE) + RANKED;
+export function searchSql(nearOrigin: boolean, nearestFirst = false): string {
+  return (nearOrigin ? nearSql(nearestFirst) : ANYWHERE) + RANKED;
 }
 
 export function searchParameters(f: SearchFilters): unknown[] {
@@ -128,7 +166,7 @@ export function searchParameters(f: SearchFilters): unknown[] {
     f.needTermId ?? null, f.taxonomyTermId ?? null,
     f.cost === 'free' ? 0 : f.cost === 'low' ? LOW_COST_LIMIT : null,
     f.day ?? null, f.time ?? null, f.age ?? null, f.wheelchair ?? false, f.hearingLoop ?? false, f.language ?? null,
-    f.deliveryTermId ?? null, f.limit, f.offset, f.fuzzy ?? false,
+    f.deliveryTermId ?? null, f.limit, f.offset, f.fuzzy ?? false, f.candidateCap ?? CANDIDATE_CAP,
   ];
 }
 
@@ -136,13 +174,13 @@ export function searchParameters(f: SearchFilters): unknown[] {
  * Full text first; only when it finds nothing are names matched fuzzily, so a misspelling such as
  * "mindfullness" still finds Mindfulness without every search paying for trigram comparisons.
  */
-export async function searchServices(db: Db, filters: SearchFilters): Promise<{ rows: SearchRow[]; total: number; fuzzy: boolean }> {
-  const { rows } = await db.query<SearchRow>(searchSql(!!filters.origin), searchParameters({ ...filters, fuzzy: false }));
+export async function searchServices(db: Db, filters: SearchFilters): Promise<{ rows: SearchRow[]; total: number; capped: boolean; fuzzy: boolean }> {
+  const { rows } = await db.query<SearchRow>(searchSql(!!filters.origin, !filters.text), searchParameters({ ...filters, fuzzy: false }));
   if (rows.length === 0 && filters.text && filters.offset === 0) {
     const fuzzy = await db.query<SearchRow>(searchSql(!!filters.origin), searchParameters({ ...filters, fuzzy: true }));
-    return { rows: fuzzy.rows, total: fuzzy.rows[0]?.total ?? 0, fuzzy: true };
+    return { rows: fuzzy.rows, total: Number(fuzzy.rows[0]?.total ?? 0), capped: fuzzy.rows[0]?.capped ?? false, fuzzy: true };
   }
-  return { rows, total: rows[0]?.total ?? 0, fuzzy: false };
+  return { rows, total: Number(rows[0]?.total ?? 0), capped: rows[0]?.capped ?? false, fuzzy: false };
 }
 
 export interface ScheduleRow {
@@ -152,15 +190,6 @@ export interface ScheduleRow {
   opensAt: string | null;
   closesAt: string | null;
   description: string | null;
-}
-
-export async function schedulesFor(db: Db, serviceIds: string[]): Promise<ScheduleRow[]> {
-  if (serviceIds.length === 0) return [];
-  const { rows } = await db.query<ScheduleRow>(
-    `SELECT service_id AS "serviceId", byday, freq, to_char(opens_at, 'HH24:MI') AS "opensAt", to_char(closes_at, 'HH24:MI') AS "closesAt",
-            description
-       FROM directory_schedule WHERE service_id = ANY ($1::text[]) ORDER BY opens_at NULLS LAST`, [serviceIds]);
-  return rows;
 }
 
 /** Service-at-location ids for the ORUK API: active services, optional filters, nearest first from an origin. */
@@ -199,4 +228,21 @@ export async function listServiceAtLocations(db: Db, o: {
       o.modifiedAfter ?? null, o.minimumAge ?? null, o.maximumAge ?? null, o.day ?? null, o.startTime ?? null, o.endTime ?? null,
       o.radiusMetres ?? null, o.origin?.latitude ?? null, o.origin?.longitude ?? null]);
   return { rows, total: rows[0]?.total ?? 0 };
+}
+
+/**
+ * Names of active services containing the words typed, best match first, for suggestions as a
+ * person types. The name's trigram index serves the ILIKE; names shared by many services appear once.
+ */
+export async function suggestServiceNames(db: Db, text: string, limit: number): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>(
+    `SELECT name FROM (
+       SELECT DISTINCT ON (lower(name)) name, word_similarity($1::text, name) AS similarity
+         FROM directory_service
+        WHERE status = 'active' AND name ILIKE '%' || $2::text || '%'
+        ORDER BY lower(name), name) named
+      ORDER BY similarity DESC, lower(name)
+      LIMIT $3`,
+    [text, text.replace(/[\\%_]/g, (c) => `\\${c}`), limit]);
+  return rows.map((r) => r.name);
 }

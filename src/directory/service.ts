@@ -33,6 +33,8 @@ export interface DirectorySearchInput {
   delivery?: string;
   page?: number;
   pageSize?: number;
+  /** Near a place, how many nearest services to consider (the search's CANDIDATE_CAP unless given). */
+  candidateCap?: number;
   /** The moment "open now" refers to (defaults to now). */
   now?: Date;
   /** Months after which an unchecked service is flagged (DEFAULT_FRESHNESS_MONTHS unless configured). */
@@ -51,6 +53,9 @@ export interface DirectorySearchResult {
   capacityLabel: string;
   expectedWaitWeeks: number | null;
   stale: boolean;
+  /** Where it goes on the results map; null for services with no location (phone lines). */
+  latitude: number | null;
+  longitude: number | null;
 }
 
 export interface DirectorySearchOutcome {
@@ -63,6 +68,8 @@ export interface DirectorySearchOutcome {
   /** "we could not find that postcode": the search ran without distance. */
   postcodeNotFound: boolean;
   miles: number;
+  /** Only the nearest CANDIDATE_CAP services were considered: more matched than `total` says. */
+  capped: boolean;
 }
 
 /** Months after which an unverified service is flagged as possibly out of date. */
@@ -113,7 +120,7 @@ function shorten(text: string | null, length = 180): string {
 }
 
 /** "Tuesday 10:00 to 12:00" for the soonest weekly session on or after now. */
-export function nextSessionText(schedules: sq.ScheduleRow[], now = new Date()): string | null {
+export function nextSessionText(schedules: Array<Omit<sq.ScheduleRow, 'serviceId'>>, now = new Date()): string | null {
   const today = DAYS.indexOf(londonNow(now).day as (typeof DAYS)[number]);
   let best: { offset: number; text: string } | undefined;
   for (const s of schedules) {
@@ -153,7 +160,7 @@ export async function searchDirectory(db: Db, input: DirectorySearchInput): Prom
   const now = input.now ?? new Date();
   const open = input.openNow ? londonNow(now) : undefined;
   const text = input.q?.trim() || undefined;
-  const { rows, total } = await sq.searchServices(db, {
+  const { rows, total, capped } = await sq.searchServices(db, {
     text,
     origin: location,
     radiusMetres: miles * METRES_PER_MILE,
@@ -168,8 +175,8 @@ export async function searchDirectory(db: Db, input: DirectorySearchInput): Prom
     deliveryTermId: input.delivery ? deliveryTermId(input.delivery) : undefined,
     limit: pageSize,
     offset: (page - 1) * pageSize,
+    candidateCap: input.candidateCap,
   });
-  const schedules = await sq.schedulesFor(db, rows.map((r) => r.id));
   return {
     results: rows.map((r) => ({
       id: r.id,
@@ -177,12 +184,14 @@ export async function searchDirectory(db: Db, input: DirectorySearchInput): Prom
       organizationName: r.organizationName,
       shortDescription: shorten(r.description),
       distanceMiles: r.distance === null ? null : Math.round((r.distance / METRES_PER_MILE) * 10) / 10,
-      nextSession: nextSessionText(schedules.filter((s) => s.serviceId === r.id), now),
+      nextSession: nextSessionText(r.sessions, now),
       cost: describeCost(r.maxCost),
       capacity: r.capacity,
       capacityLabel: CAPACITIES.find((c) => c.code === r.capacity)!.label,
       expectedWaitWeeks: r.expectedWaitWeeks,
       stale: isStale(r.lastVerifiedAt, now, input.freshnessMonths),
+      latitude: r.latitude,
+      longitude: r.longitude,
     })),
     total,
     page,
@@ -190,6 +199,7 @@ export async function searchDirectory(db: Db, input: DirectorySearchInput): Prom
     location,
     postcodeNotFound,
     miles,
+    capped,
   };
 }
 
@@ -326,4 +336,26 @@ export async function staleServicesOfOrganizations(db: Db, organizationIds: stri
   const before = new Date(now);
   before.setMonth(before.getMonth() - months);
   return q.listStaleServicesOfOrganizations(db, organizationIds, before);
+}
+
+/** One suggestion as a person types: a need to filter by, or a service name to search for. */
+export interface SearchSuggestion {
+  kind: 'need' | 'service';
+  text: string;
+  href: string;
+}
+
+export const SUGGESTION_LIMIT = 8;
+
+/** Needs whose names contain the words, then service names; nothing under two characters. */
+export async function suggestSearches(db: Db, raw: string): Promise<SearchSuggestion[]> {
+  const text = raw.trim().replace(/\s+/g, ' ');
+  if (text.length < 2) return [];
+  const lower = text.toLowerCase();
+  const needs: SearchSuggestion[] = NEEDS
+    .filter((n) => n.label.toLowerCase().includes(lower) || n.publicLabel.toLowerCase().includes(lower))
+    .map((n) => ({ kind: 'need', text: n.publicLabel, href: `/services?need=${encodeURIComponent(n.code)}` }));
+  const names = await sq.suggestServiceNames(db, text.slice(0, 100), SUGGESTION_LIMIT);
+  return [...needs, ...names.map((name): SearchSuggestion => ({ kind: 'service', text: name, href: `/services?q=${encodeURIComponent(name)}` }))]
+    .slice(0, SUGGESTION_LIMIT);
 }

@@ -7,22 +7,27 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import type { Config } from '../config.ts';
 import { databaseRateLimitStore } from '../identity/rate-limit-store.ts';
 import { setUpFormInput } from './forms.ts';
+import { setUpPublicCaching, templateBootScriptHash } from './http-cache.ts';
+import { nhsukDist } from './views.ts';
+import path from 'node:path';
 
 /**
  * Headers, cookies, form parsing, CSRF and rate limits. The content security policy allows
- * only this origin plus a per-response nonce for the NHS.UK frontend's inline boot script;
+ * only this origin plus a per-response nonce (or, on cacheable public pages, the hash) for the
+ * NHS.UK frontend's inline boot script, and images from the configured map tile host, if any;
  * the NHS web font lives on a third-party host, so it is left out and pages fall back to Arial.
  */
 export async function setUpSecurity(app: FastifyInstance, config: Config): Promise<void> {
   const secure = config.baseUrl.startsWith('https:');
+  const bootScript = templateBootScriptHash(path.join(nhsukDist, 'nhsuk', 'template.njk'));
   await app.register(fastifyHelmet, {
     enableCSPNonces: true,
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
+        scriptSrc: ["'self'", ...(bootScript ? [bootScript] : [])],
         styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
+        imgSrc: ["'self'", 'data:', ...(config.mapTiles ? [config.mapTiles.origin] : [])],
         fontSrc: ["'self'"],
         connectSrc: ["'self'"],
         formAction: ["'self'"],
@@ -48,6 +53,7 @@ export async function setUpSecurity(app: FastifyInstance, config: Config): Promi
     },
   });
   preventCaching(app);
+  setUpPublicCaching(app);
   // Opt-in per route (`config.rateLimit`), e.g. sign-in and self-referral. Counted in the
   // database so a restart or a second process does not hand out a fresh allowance.
   await app.register(fastifyRateLimit, { global: false, store: databaseRateLimitStore(app.database.pool, config.sessionSecret) });

@@ -1,4 +1,3 @@
-/* global document, window */
 import { initAll } from '/assets/nhsuk-frontend.min.js';
 
 initAll();

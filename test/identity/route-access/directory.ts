@@ -27,6 +27,8 @@ export const access: AreaAccess = {
   routes: [
     { method: 'GET', url: '/services', expect: everyone(200) },
     { method: 'GET', url: '/services/print', expect: everyone(200) },
+    { method: 'GET', url: '/services/suggestions', path: () => '/services/suggestions?q=walk', expect: everyone(200) },
+    { method: 'GET', url: '/services/suggestions.json', path: () => '/services/suggestions.json?q=walk', expect: everyone(200) },
     { method: 'GET', url: '/services/:id', path: (w) => `/services/${w.ids.directoryService}`, expect: everyone(200) },
     { method: 'GET', url: '/services/:id/print', path: (w) => `/services/${w.ids.directoryService}/print`, expect: everyone(200) },
     { method: 'GET', url: '/services/:id/suggest-change', path: (w) => `/services/${w.ids.directoryService}/suggest-change`, expect: everyone(200) },
