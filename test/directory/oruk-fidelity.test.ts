@@ -231,7 +231,7 @@ test('the API serves the kept objects where HSDS puts them, and stays valid', as
   }
 });
 
-test('a record whose lists are not lists is reported invalid, and the rest of the feed imports', async () => {
+test('a record whose lists are not lists imports without them, each reported; a record without its status is refused', async () => {
   const database = await freshDatabase();
   try {
     const good = JSON.parse(readFileSync(path.join(openReferralDir, 'oruk-validator-mocks/V3.0-UK-Default/service_full.json'), 'utf8'));
@@ -248,10 +248,16 @@ test('a record whose lists are not lists is reported invalid, and the rest of th
     const slim = Object.fromEntries(Object.entries(noStatus).filter(([, v]) => v !== undefined));
     broken.push(slim);
     const report = await importServices(database.pool, [...broken, good], { sourceFeed: 'test' });
-    assert.deepEqual(report.added, [good.id]);
-    assert.deepEqual(report.invalid.map((i) => i.id), broken.map((b) => b.id));
-    assert.match(report.invalid.at(-1)!.reason, /status/);
-    for (const problem of report.invalid.slice(0, -1)) assert.match(problem.reason, /list|object|no id/);
+    assert.deepEqual(report.added, [...broken.slice(0, -1).map((b) => b.id), good.id]);
+    assert.deepEqual(report.invalid.map((i) => i.id), [slim.id]);
+    assert.match(report.invalid[0]!.reason, /status/);
+    const fields = ['service_areas', 'funding', 'program', 'service_at_locations[.*].location.addresses', 'organization.organization_identifiers'];
+    broken.slice(0, -1).forEach((b, i) => {
+      const problems = report.problems.filter((p) => p.id === b.id);
+      assert.equal(problems.length, 1, b.id);
+      assert.match(problems[0]!.field, new RegExp(`^${fields[i]!.replace('[.*]', '\\[.*\\]')}`), b.id);
+    });
+    assert.equal(report.problems.filter((p) => p.id === good.id).length, 0);
   } finally {
     await database.close();
   }
