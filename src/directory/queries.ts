@@ -339,7 +339,8 @@ function termJson(row: Record<string, unknown>): OrukTaxonomyTerm {
 async function phonesFor(db: Db, column: 'service_id' | 'location_id' | 'contact_id', id: string, extra = ''): Promise<OrukPhone[]> {
   const { rows } = await db.query<OrukPhone>(
     `SELECT id, number, extension, type, description FROM directory_phone WHERE ${column} = $1 ${extra} ORDER BY id`, [id]);
-  return rows.map((r) => compact(r));
+  // HSDS 3 types the extension as a number; a feed's "ext. 12" stays text rather than being lost.
+  return rows.map((r) => compact({ ...r, extension: r.extension !== null && /^\d{1,15}$/.test(String(r.extension)) ? Number(r.extension) : r.extension }));
 }
 
 export async function readOrganization(db: Db, id: string): Promise<OrukOrganization | undefined> {

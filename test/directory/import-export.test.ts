@@ -87,7 +87,7 @@ test('a record the database refuses is reported, and the rest of the feed still 
   const database = await freshDatabase();
   try {
     const good = readOpenReferral('oruk-3.0-profile/examples/service_full.json') as OrukService;
-    const dangling: OrukService = { id: 'dangling-1', name: 'Dangling', status: 'active', organization: { id: 'org-d', name: 'Dangling trust' },
+    const dangling: OrukService = { id: 'dangling-1', name: 'Dangling', status: 'active', organization: { id: 'org-d', name: 'Dangling trust', description: '' },
       service_at_locations: [{ id: 'sal-x', location_id: 'no-such-location' }] };
     const report = await importServices(database.pool, [dangling, good], { sourceFeed: 'test' });
     assert.deepEqual(report.added, [good.id]);
