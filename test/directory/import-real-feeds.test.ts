@@ -177,7 +177,7 @@ test('the full HSDS 3.0 example imports and exports without losing any field HSD
   assert.equal(lostFrom(original, exported).length - lost(exported).length, 2);
   assert.deepEqual(lost(exported), []);
   // The negative control: a field that was never stored is seen as lost.
-  assert.equal(lostFrom({ ...original, wait_time: 'changed' }, exported).length, 1);
+  assert.equal(lostFrom({ ...original, wait_time: 'changed' }, exported).length, lostFrom(original, exported).length + 1);
   const served = (await app.inject(`/api/oruk/services/${original.id}`)).json();
   assert.deepEqual(lost(served), []);
   assert.equal(validationProblems(orukValidators.service, served), 'ok');
