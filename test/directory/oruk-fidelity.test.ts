@@ -103,6 +103,20 @@ async function withThreeDatabases(run: (a: Database, b: Database, c: Database) =
   });
 }
 
+/**
+ * The page as our HSDS CSV export carries it: lists HSDS CSV spreads over tables we do not export
+ * (an organisation's phones, contacts and locations, a location's or phone's languages, metadata)
+ * travel in the ORUK JSON export only (docs/api.md).
+ */
+function csvCarries<T>(value: T, parent = ''): T {
+  if (Array.isArray(value)) return value.map((item) => csvCarries(item, parent)) as T;
+  if (!value || typeof value !== 'object') return value;
+  const drop: Record<string, string[]> = { organization: ['phones', 'contacts', 'locations'], location: ['languages', 'contacts'], phones: ['languages'] };
+  return Object.fromEntries(Object.entries(value)
+    .filter(([key]) => key !== 'metadata' && !(drop[parent] ?? []).includes(key))
+    .map(([key, inner]) => [key, csvCarries(inner, key)])) as T;
+}
+
 for (const feed of feeds) {
   test(`${feed}: nothing is lost, our exports validate, and both round-trip unchanged`, async () => {
     await withThreeDatabases(async (first, second, third) => {
@@ -148,7 +162,7 @@ for (const feed of feeds) {
       const csv2 = mkdtempSync(path.join(tmpdir(), 'hsds-fidelity-'));
       await exportHsdsCsv(third.pool, csv2);
       for (const table of readdirSync(csv)) assert.equal(readFileSync(path.join(csv2, table), 'utf8'), readFileSync(path.join(csv, table), 'utf8'), table);
-      assert.equal(JSON.stringify(await exportOruk(third.pool)), JSON.stringify(exported));
+      assert.equal(JSON.stringify(await exportOruk(third.pool)), JSON.stringify(csvCarries(exported)));
     });
   });
 }

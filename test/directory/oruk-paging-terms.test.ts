@@ -11,8 +11,8 @@ import { freshDatabase } from '../support/database.ts';
 import { orukValidators, validationProblems } from '../support/oruk-schemas.ts';
 
 // A realistic size: thousands of services, paged through as an ORUK client would.
-const COUNT = 2_000;
-const PER_PAGE = 100;
+const COUNT = 1_200;
+const PER_PAGE = 50;
 
 let database: Database;
 let app: FastifyInstance;
