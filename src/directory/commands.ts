@@ -4,7 +4,7 @@ import { UsageError, type Command } from '../cli/command.ts';
 import { migrate } from '../db/migrate.ts';
 import { importPostcodes } from '../geo/import.ts';
 import { exportHsdsCsv, exportOruk } from './export.ts';
-import { ImportSourceError, importServices, readHsdsCsv, readOrukSource, type ImportReport } from './import.ts';
+import { ImportSourceError, importServices, readHsdsCsv, readOrukFeed, type OrukFeed, type ImportReport } from './import.ts';
 
 function printReport(report: ImportReport): number {
   const prefix = report.dryRun ? 'Dry run (nothing was saved): would have ' : '';
@@ -12,16 +12,20 @@ function printReport(report: ImportReport): number {
   for (const id of report.added) console.log(`  added      ${id}`);
   for (const id of report.changed) console.log(`  changed    ${id}`);
   for (const problem of report.invalid) console.log(`  invalid    ${problem.id}: ${problem.reason}`);
+  for (const problem of report.problems) console.log(`  repaired   ${problem.id}: ${problem.field} ${problem.problem}`);
+  for (const duplicate of report.duplicates) console.log(`  duplicate  ${duplicate.id}: given ${duplicate.count} times`);
+  for (const note of report.notes) console.log(`Note: ${note}`);
+  if (report.problems.length) console.log(`${report.problems.length} values were repaired or left out; the services they belong to were imported.`);
   // 2 tells scripts that some records were skipped even though the rest were imported.
   return report.invalid.length ? 2 : 0;
 }
 
-async function runImport(read: () => Promise<unknown[]> | unknown[], sourceFeed: string, dryRun: boolean): Promise<number> {
+async function runImport(read: () => Promise<OrukFeed> | OrukFeed, sourceFeed: string, dryRun: boolean): Promise<number> {
   try {
-    const services = await read();
+    const feed = await read();
     const report = await withDatabase(async (database) => {
       await migrate(database.pool);
-      return importServices(database.pool, services, { sourceFeed, dryRun });
+      return importServices(database.pool, feed.records, { sourceFeed, dryRun, notes: feed.notes, unread: feed.unread });
     });
     return printReport(report);
   } catch (error) {
@@ -35,24 +39,24 @@ const dryRunOption = { 'dry-run': { type: 'boolean' as const } };
 export const importOrukCommand: Command = {
   name: 'import oruk',
   summary: 'Import services from an Open Referral UK feed (API URL, JSON file or folder)',
-  usage: 'Usage: signpost import oruk <url | file.json | folder> [--dry-run]\n\nReads services, organisations (with or without their services) and service_at_locations with their service. Re-running with the same feed changes nothing. Reports added, changed, unchanged and invalid records; exits 2 when any record was invalid.',
+  usage: 'Usage: signpost import oruk <url | file.json | folder> [--dry-run]\n\nReads services, organisations (with or without their services) and service_at_locations with their service. Re-running with the same feed changes nothing. Reports added, changed, unchanged and invalid records, each value repaired or left out (with the record id), ids given twice, and a total_items that disagrees with the rows received; exits 2 when any record was invalid. Only a record without an id, name, status or organisation is refused. Re-importing an unchanged feed writes nothing.',
   options: dryRunOption,
   async run({ values, positionals }) {
     const source = positionals[0];
     if (!source) throw new UsageError(this.usage);
-    return runImport(() => readOrukSource(source, (line) => console.log(line)), source.startsWith('http') ? source : `file:${source}`, values['dry-run'] === true);
+    return runImport(() => readOrukFeed(source, (line) => console.log(line)), source.startsWith('http') ? source : `file:${source}`, values['dry-run'] === true);
   },
 };
 
 export const importHsdsCsvCommand: Command = {
   name: 'import hsds-csv',
   summary: 'Import services from a folder of HSDS CSV files',
-  usage: 'Usage: signpost import hsds-csv <folder> [--dry-run]\n\nReports added, changed, unchanged and invalid records; exits 2 when any record was invalid.',
+  usage: 'Usage: signpost import hsds-csv <folder> [--dry-run]\n\nHSDS 3.0 CSV; a folder of HSDS 1.x or 2.0 CSV is refused, naming the version found. Reports added, changed, unchanged and invalid records and each value repaired; exits 2 when any record was invalid.',
   options: dryRunOption,
   async run({ values, positionals }) {
     const folder = positionals[0];
     if (!folder) throw new UsageError(this.usage);
-    return runImport(() => readHsdsCsv(folder), `csv:${folder}`, values['dry-run'] === true);
+    return runImport(() => ({ records: readHsdsCsv(folder), notes: [], unread: [] }), `csv:${folder}`, values['dry-run'] === true);
   },
 };
 

@@ -6,6 +6,7 @@ import { Forbidden, InvalidInput, NotFound, RuleBroken, type FieldError } from '
 import { randomUUID } from 'node:crypto';
 import { field } from '../web/forms.ts';
 import type { OrukService } from './oruk-types.ts';
+import { withExtra } from './hsds-extra.ts';
 import * as q from './queries.ts';
 import {
   applyLocation, checkLocation, describeService, differenceOf, locationsOf, sectionAt, type EditableService, type LocationValue,
@@ -25,20 +26,25 @@ export interface WriteOptions {
  * taxonomy (its value the expected wait in weeks); here it becomes the service's capacity columns,
  * and the export adds the attribute back, so capacity round-trips without being stored twice.
  */
-export async function writeDirectoryService(db: Db, service: OrukService, options: WriteOptions = {}): Promise<void> {
+export async function writeDirectoryService(db: Db, service: OrukService, options: WriteOptions & { refreshSearch?: boolean } = {}): Promise<void> {
   const capacityAttribute = (service.attributes ?? []).find((a) => capacityForTerm(a.taxonomy_term?.id ?? a.taxonomy_term_id ?? ''));
   const fromFeed = capacityAttribute ? capacityForTerm(capacityAttribute.taxonomy_term?.id ?? capacityAttribute.taxonomy_term_id ?? '') : undefined;
   const capacity = options.capacity ?? fromFeed;
   const wait = options.expectedWaitWeeks !== undefined ? options.expectedWaitWeeks
     : capacityAttribute?.value && /^\d+$/.test(capacityAttribute.value) ? Number(capacityAttribute.value) : null;
   const attributes = (service.attributes ?? []).filter((a) => a !== capacityAttribute);
-  await q.writeService(db, { ...service, attributes }, { sourceFeed: options.sourceFeed, capacity, expectedWaitWeeks: capacity === 'waiting_list' ? wait : null });
+  await q.writeService(db, { ...service, attributes }, { sourceFeed: options.sourceFeed, capacity, expectedWaitWeeks: capacity === 'waiting_list' ? wait : null,
+    refreshSearch: options.refreshSearch });
   if (options.lastVerifiedAt !== undefined) await q.setLastVerified(db, service.id, options.lastVerifiedAt);
 }
 
-/** The full ORUK service as exported and served: stored records plus the capacity attribute. */
-export async function readDirectoryService(db: Db, id: string): Promise<OrukService | undefined> {
-  const service = await q.readService(db, id);
+/**
+ * The full ORUK service as exported and served: stored records, the capacity attribute, and what an
+ * imported record said that no column holds (left out with `extra: false`, to compare with a feed).
+ */
+export async function readDirectoryService(db: Db, id: string, options: { extra?: boolean } = {}): Promise<OrukService | undefined> {
+  const stored = await q.readService(db, id);
+  const service = stored && options.extra !== false ? withExtra(stored, await q.readServiceExtra(db, id)) : stored;
   const curation = await q.findServiceCuration(db, id);
   if (!service || !curation) return undefined;
   const term = await q.readTaxonomyTerm(db, capacityTermId(curation.capacity));

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -6,7 +7,9 @@ import type { Db } from '../db/database.ts';
 import { withSavepoint, withTransaction } from '../db/transaction.ts';
 import { parseCsv } from '../geo/csv.ts';
 import { readDirectoryService, writeDirectoryService } from './curation.ts';
-import { readOrganization, upsertOrganization } from './queries.ts';
+import { missingFrom, withExtra } from './hsds-extra.ts';
+import { refusal, repairService } from './import-repair.ts';
+import { importHashes, readOrganization, refreshSearch, saveImportState, upsertOrganization } from './queries.ts';
 import type {
   OrukAddress, OrukAttribute, OrukContact, OrukFunding, OrukLocation, OrukOrganization, OrukOrganizationIdentifier, OrukPage, OrukPhone, OrukProgram,
   OrukRequiredDocument, OrukService, OrukServiceArea, OrukServiceAtLocation, OrukTaxonomyTerm,
@@ -16,86 +19,29 @@ export interface ImportReport {
   added: string[];
   changed: string[];
   unchanged: string[];
+  /** Records refused: they lack what the ORUK profile requires, or the database refused them. */
   invalid: Array<{ id: string; reason: string }>;
+  /** Values repaired or left out of records that were imported, with the record's id. */
+  problems: Array<{ id: string; field: string; problem: string }>;
+  /** Ids given more than once in the feed (the first record of each was imported). */
+  duplicates: Array<{ id: string; count: number }>;
+  /** What was wrong with the feed as a whole, like a total_items that disagrees with the rows received. */
+  notes: string[];
   dryRun: boolean;
 }
 
 /** Thrown for a source that cannot be read at all; nothing is imported. */
 export class ImportSourceError extends Error {}
 
-const STATUSES = ['active', 'inactive', 'defunct', 'temporarily closed'];
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** Records written between search refreshes and import-state saves. */
+const BATCH = 500;
+/** Changes when what an import writes for the same record changes, so every record is written again. */
+const IMPORT_VERSION = 'import-1';
 
-function isUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
-
-/** Why a record cannot be imported, or undefined when it can. */
-export function problemWith(service: Partial<OrukService>): string | undefined {
-  if (!service || typeof service !== 'object') return 'it is not an object';
-  if (typeof service.id !== 'string' || !service.id.trim()) return 'it has no id';
-  if (service.id.length > 100) return 'its id is longer than 100 characters';
-  if (typeof service.name !== 'string' || !service.name.trim()) return 'it has no name';
-  if (service.name.length > 300) return 'its name is longer than 300 characters';
-  if (!STATUSES.includes(service.status as string)) return `its status "${String(service.status)}" is not one of ${STATUSES.join(', ')}`;
-  if (service.email && !EMAIL.test(service.email)) return `its email "${service.email}" is not an email address`;
-  if (service.url && !isUrl(service.url)) return `its url "${service.url}" is not a web address`;
-  for (const age of ['minimum_age', 'maximum_age'] as const) {
-    const value = service[age];
-    if (value !== undefined && value !== null && (typeof value !== 'number' || value < 0)) return `its ${age} is not a number`;
-  }
-  const notList = (value: unknown) => value !== undefined && value !== null && !Array.isArray(value);
-  for (const key of ['service_at_locations', 'schedules', 'cost_options', 'languages', 'contacts', 'phones', 'attributes', 'service_areas',
-    'funding', 'required_documents'] as const) {
-    if (notList(service[key])) return `its ${key} is not a list`;
-  }
-  if (service.program !== undefined && service.program !== null && (typeof service.program !== 'object' || Array.isArray(service.program))) return 'its program is not an object';
-  for (const sal of service.service_at_locations ?? []) {
-    if (!sal || typeof sal !== 'object') return 'a service_at_location is not an object';
-    for (const key of ['addresses', 'accessibility', 'phones'] as const) if (notList(sal.location?.[key])) return `location ${sal.location?.id} has ${key} that is not a list`;
-  }
-  if (service.organization && (!service.organization.id || !service.organization.name)) return 'its organization has no id or name';
-  if (service.organization?.email && !EMAIL.test(service.organization.email)) return `its organization email "${service.organization.email}" is not an email address`;
-  for (const sal of service.service_at_locations ?? []) {
-    if (!sal.id) return 'a service_at_location has no id';
-    if (!sal.location?.id && !sal.location_id) return `service_at_location ${sal.id} has no location`;
-    const l = sal.location;
-    if (l && !['physical', 'postal', 'virtual'].includes(l.location_type)) return `location ${l.id} has location_type "${String(l.location_type)}"`;
-    if (l && ((l.latitude !== undefined && l.latitude !== null && typeof l.latitude !== 'number')
-      || (l.longitude !== undefined && l.longitude !== null && typeof l.longitude !== 'number'))) return `location ${l.id} has a latitude or longitude that is not a number`;
-    if (l && ((l.latitude === undefined || l.latitude === null) !== (l.longitude === undefined || l.longitude === null))) return `location ${l.id} has only one of latitude and longitude`;
-    for (const a of l?.addresses ?? []) {
-      if (!a.id) return `an address of location ${l!.id} has no id`;
-      if (a.address_type && !['physical', 'postal', 'virtual'].includes(a.address_type)) return `address ${a.id} has address_type "${a.address_type}"`;
-    }
-  }
-  for (const s of service.schedules ?? []) {
-    if (!s.id) return 'a schedule has no id';
-    for (const t of [s.opens_at, s.closes_at]) if (t && !/^\d{2}:\d{2}(:\d{2})?/.test(t)) return `schedule ${s.id} has a time "${t}" that is not HH:MM`;
-    if (s.freq && !['WEEKLY', 'MONTHLY'].includes(s.freq)) return `schedule ${s.id} has freq "${s.freq}"`;
-  }
-  for (const c of service.cost_options ?? []) {
-    if (!c.id) return 'a cost option has no id';
-    if (c.amount !== undefined && c.amount !== null && (typeof c.amount !== 'number' || c.amount < 0)) return `cost option ${c.id} has an amount that is not a number`;
-  }
-  for (const list of [service.languages, service.contacts, service.attributes, service.phones, service.service_areas, service.funding,
-    service.required_documents, service.organization?.organization_identifiers, service.organization?.funding, service.organization?.programs]) {
-    if (list !== undefined && !Array.isArray(list)) return 'a list (languages, contacts, funding, service areas...) is not a list';
-    for (const item of list ?? []) if (!item || !(item as { id?: string }).id) return 'a language, contact, attribute, phone, service area, funding, required document, identifier or programme has no id';
-  }
-  for (const p of [service.program, ...(service.organization?.programs ?? [])]) {
-    if (p && (!p.id || typeof p.name !== 'string' || !p.name.trim())) return `programme ${String(p.id)} has no id or name`;
-  }
-  for (const a of service.attributes ?? []) {
-    if (!a.taxonomy_term?.id && !a.taxonomy_term_id) return `attribute ${a.id} has no taxonomy term`;
-    if (a.taxonomy_term && !a.taxonomy_term.name) return `taxonomy term ${a.taxonomy_term.id} has no name`;
-  }
-  return undefined;
+/** The hash a record is compared by on the next import: the repaired record and where it came from. */
+function recordHash(record: unknown, sourceFeed: string): string {
+  return createHash('sha256').update(IMPORT_VERSION).update('\0').update(sourceFeed).update('\0').update(JSON.stringify(record)).digest('base64url');
 }
 
 // Fields a service (or a service_at_location) has and an HSDS 3 organisation never does.
@@ -126,40 +72,76 @@ function problemWithOrganization(org: OrukOrganization): string | undefined {
 }
 
 /**
- * Imports full services (and organisations on their own) in ONE transaction. Each record is written inside a savepoint and compared
- * with what was there before, so a re-run reports everything unchanged; a record that is invalid
- * (or that the database refuses) is skipped and reported with its reason. A dry run does all of
- * this and rolls back, so its report is exactly what a real run would do.
+ * Imports full services (and organisations on their own) in ONE transaction. Each record is
+ * repaired value by value (import-repair.ts) and compared by a hash with what the last import of
+ * it wrote: an unchanged record costs no write. A changed or new record is written inside a
+ * savepoint, so one the database refuses is reported and the rest still import; search documents
+ * and hashes are written a batch at a time. A dry run does all of this and rolls back, so its
+ * report is exactly what a real run would do.
  */
-export async function importServices(pool: pg.Pool, services: unknown[], options: { sourceFeed: string; dryRun?: boolean }): Promise<ImportReport> {
-  const report: ImportReport = { added: [], changed: [], unchanged: [], invalid: [], dryRun: options.dryRun ?? false };
+export async function importServices(pool: pg.Pool, records: unknown[],
+  options: { sourceFeed: string; dryRun?: boolean; notes?: string[]; unread?: ImportReport['invalid'] }): Promise<ImportReport> {
+  const report: ImportReport = {
+    added: [], changed: [], unchanged: [], invalid: [...(options.unread ?? [])], problems: [], duplicates: [], notes: [...(options.notes ?? [])],
+    dryRun: options.dryRun ?? false,
+  };
+  const organizations: OrukOrganization[] = [];
+  const services: Array<{ id: string; service: OrukService; hash: string }> = [];
+  const seen = new Map<string, number>();
+  records.forEach((raw, index) => {
+    if (isOrganizationRecord(raw)) {
+      organizations.push(raw);
+      return;
+    }
+    const reason = refusal(raw);
+    const rawId = (raw as { id?: unknown } | null)?.id;
+    const id = typeof rawId === 'string' && rawId ? rawId : `(record ${index + 1})`;
+    if (reason) {
+      report.invalid.push({ id, reason });
+      return;
+    }
+    seen.set(id, (seen.get(id) ?? 0) + 1);
+    if (seen.get(id)! > 1) return;
+    const { service, problems } = repairService(raw);
+    for (const problem of problems) report.problems.push({ id, ...problem });
+    services.push({ id, service: service as unknown as OrukService, hash: recordHash(service, options.sourceFeed) });
+  });
+  for (const [id, count] of seen) if (count > 1) report.duplicates.push({ id, count });
+  if (report.duplicates.length) {
+    report.notes.push(`${report.duplicates.length} id${report.duplicates.length === 1 ? ' was' : 's were'} given more than once; the first record of each was imported.`);
+  }
+
   const rollback = new Error('dry run');
   try {
     await withTransaction(pool, async (tx) => {
-      for (const raw of services) {
-        if (isOrganizationRecord(raw)) {
-          await importOrganization(tx, raw, options.sourceFeed, report);
-          continue;
+      for (const org of organizations) await importOrganization(tx, org, options.sourceFeed, report);
+      for (let start = 0; start < services.length; start += BATCH) {
+        const batch = services.slice(start, start + BATCH);
+        const hashes = await importHashes(tx, batch.map((b) => b.id));
+        const saved: Array<{ id: string; hash: string; extra: unknown }> = [];
+        for (const { id, service, hash } of batch) {
+          if (hashes.get(id) === hash) {
+            report.unchanged.push(id);
+            continue;
+          }
+          try {
+            await withSavepoint(tx, async () => {
+              const before = hashes.has(id) ? await readDirectoryService(tx, id) : undefined;
+              await writeDirectoryService(tx, service, { sourceFeed: options.sourceFeed, refreshSearch: false });
+              const stored = await readDirectoryService(tx, id, { extra: false });
+              const extra = missingFrom(service, stored);
+              const after = withExtra(stored, extra);
+              if (!before) report.added.push(id);
+              else if (isDeepStrictEqual(before, after)) report.unchanged.push(id);
+              else report.changed.push(id);
+              saved.push({ id, hash, extra });
+            });
+          } catch (error) {
+            report.invalid.push({ id, reason: `the database refused it: ${(error as Error).message}` });
+          }
         }
-        const service = raw as OrukService;
-        const problem = problemWith(service);
-        const id = typeof service?.id === 'string' && service.id ? service.id : `(record ${services.indexOf(raw) + 1})`;
-        if (problem) {
-          report.invalid.push({ id, reason: problem });
-          continue;
-        }
-        try {
-          await withSavepoint(tx, async () => {
-            const before = await readDirectoryService(tx, service.id);
-            await writeDirectoryService(tx, service, { sourceFeed: options.sourceFeed });
-            const after = await readDirectoryService(tx, service.id);
-            if (!before) report.added.push(service.id);
-            else if (isDeepStrictEqual(before, after)) report.unchanged.push(service.id);
-            else report.changed.push(service.id);
-          });
-        } catch (error) {
-          report.invalid.push({ id, reason: `the database refused it: ${(error as Error).message}` });
-        }
+        await refreshSearch(tx, saved.map((x) => x.id));
+        await saveImportState(tx, saved);
       }
       if (options.dryRun) throw rollback;
     });
@@ -247,29 +229,87 @@ async function fetchJson(url: string): Promise<unknown> {
   return response.json();
 }
 
+/** Detail pages fetched at once in URL mode: quick without hammering someone else's server. */
+const FETCH_CONCURRENCY = 8;
+
+/** Runs `work` over `items` with at most `limit` running at once; results in the order of `items`. */
+async function mapBounded<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 /**
  * Reads an ORUK feed: a URL of an ORUK API (its base or its /services), following total_pages and
- * fetching each full service; a JSON file; or a folder of JSON files (pages or services).
+ * fetching each full service once (an id listed twice is fetched once), a few at a time; a JSON
+ * file; or a folder of JSON files (pages or services). `notes` say what was wrong with the feed as a
+ * whole, like a total_items that disagrees with the rows received.
  */
-export async function readOrukSource(source: string, log: (line: string) => void = () => {}, perPage = 100): Promise<unknown[]> {
-  if (/^https?:\/\//.test(source)) {
-    const base = source.replace(/\/+$/, '');
-    const servicesUrl = base.endsWith('/services') ? base : `${base}/services`;
-    const services: unknown[] = [];
-    for (let pageNumber = 1; ; pageNumber++) {
-      const page = (await fetchJson(`${servicesUrl}?page=${pageNumber}&per_page=${perPage}`)) as OrukPage<{ id: string }>;
-      const items = servicesInDocument(page) as Array<{ id: string }>;
-      log(`Read page ${pageNumber} of ${page.total_pages ?? 1} (${items.length} services)`);
-      for (const item of items) services.push(looksFull(item) ? item : await fetchJson(`${servicesUrl}/${encodeURIComponent(item.id)}`));
-      if (!page.total_pages || pageNumber >= page.total_pages || items.length === 0) break;
-    }
-    return services;
+export async function readOrukFeed(source: string, log: (line: string) => void = () => {}, perPage = 100): Promise<OrukFeed> {
+  if (!/^https?:\/\//.test(source)) return { records: readOrukFile(source), notes: [], unread: [] };
+  const base = source.replace(/\/+$/, '');
+  const servicesUrl = base.endsWith('/services') ? base : `${base}/services`;
+  const listed: unknown[] = [];
+  let claimed: number | undefined;
+  for (let pageNumber = 1; ; pageNumber++) {
+    const page = (await fetchJson(`${servicesUrl}?page=${pageNumber}&per_page=${perPage}`)) as OrukPage<{ id: string }>;
+    if (pageNumber === 1 && typeof page.total_items === 'number') claimed = page.total_items;
+    const items = servicesInDocument(page);
+    log(`Read page ${pageNumber} of ${page.total_pages ?? 1} (${items.length} services)`);
+    listed.push(...items);
+    if (!page.total_pages || pageNumber >= page.total_pages || items.length === 0) break;
   }
+  const notes: string[] = [];
+  if (claimed !== undefined && claimed !== listed.length) notes.push(`The feed said it has ${claimed} services (total_items) but its pages gave ${listed.length} rows.`);
+  // One detail fetch per id: a feed that repeats an id (one validator mock repeats one 128 times) is read once.
+  const byId = new Map<string, unknown>();
+  const others: unknown[] = [];
+  for (const item of listed) {
+    const id = (item as { id?: unknown } | null)?.id;
+    if (typeof id !== 'string' || !id) others.push(item);
+    else if (!byId.has(id)) byId.set(id, item);
+  }
+  const repeated = listed.length - others.length - byId.size;
+  if (repeated > 0) notes.push(`The feed listed ${repeated} rows whose id it had already listed; each id was read once.`);
+  const unread: OrukFeed['unread'] = [];
+  const records = await mapBounded([...byId.entries()], FETCH_CONCURRENCY, async ([id, item]) => {
+    if (looksFull(item)) return [item];
+    try {
+      return [await fetchJson(`${servicesUrl}/${encodeURIComponent(id)}`)];
+    } catch (error) {
+      // One missing detail page costs that service, not the feed; its stored copy is left as it was.
+      unread.push({ id, reason: `its detail page could not be read: ${(error as Error).message}` });
+      return [];
+    }
+  });
+  return { records: [...records.flat(), ...others], notes, unread };
+}
+
+export interface OrukFeed {
+  records: unknown[];
+  notes: string[];
+  /** Services listed whose detail could not be read (reported invalid by importServices). */
+  unread: Array<{ id: string; reason: string }>;
+}
+
+function readOrukFile(source: string): unknown[] {
   if (!existsSync(source)) throw new ImportSourceError(`There is no file or folder at ${source}.`);
   if (statSync(source).isDirectory()) {
     return readdirSync(source).filter((f) => f.endsWith('.json')).sort().flatMap((f) => servicesInDocument(readJson(path.join(source, f))));
   }
   return servicesInDocument(readJson(source));
+}
+
+/** The records of an ORUK feed (see readOrukFeed), without its notes. */
+export async function readOrukSource(source: string, log: (line: string) => void = () => {}, perPage = 100): Promise<unknown[]> {
+  return (await readOrukFeed(source, log, perPage)).records;
 }
 
 // HSDS CSV: one file per table, rows joined back into full services by their foreign keys.
@@ -286,7 +326,7 @@ const CSV_NAMES: Record<string, string[]> = {
   languages: ['languages.csv', 'language.csv'],
   contacts: ['contacts.csv', 'contact.csv'],
   phones: ['phones.csv', 'phone.csv'],
-  accessibility: ['accessibility.csv', 'accessibility_for_disabilities.csv'],
+  accessibility: ['accessibility.csv'],
   taxonomies: ['taxonomies.csv', 'taxonomy.csv'],
   taxonomyTerms: ['taxonomy_terms.csv', 'taxonomy_term.csv'],
   attributes: ['attributes.csv', 'attribute.csv'],
@@ -314,9 +354,38 @@ const orNull = (value: string | undefined) => (value === undefined || value === 
 const num = (value: string | undefined) => (value === undefined || value === '' ? null : Number.isFinite(Number(value)) ? Number(value) : value as unknown as number);
 const pick = (row: Row, fields: string[]) => Object.fromEntries(fields.filter((f) => orNull(row[f]) !== null).map((f) => [f, row[f]]));
 
-/** Reads an HSDS CSV folder into full services, and organisations without services (the shapes the JSON import takes). */
+// Tables only HSDS 1.x and 2.0 CSV have; their data lives elsewhere in HSDS 3 (addresses.csv, schedules.csv...).
+const OLDER_HSDS_TABLES = ['services_at_location.csv', 'physical_addresses.csv', 'postal_addresses.csv', 'regular_schedules.csv',
+  'holiday_schedules.csv', 'eligibility.csv', 'service_taxonomy.csv', 'accessibility_for_disabilities.csv'];
+
+/**
+ * Refuses a CSV folder of an HSDS version before 3.0, naming the version found: read as HSDS 3 it
+ * would import services while losing their locations, addresses, opening times and eligibility.
+ */
+function refuseOlderHsds(folder: string) {
+  let version: string | undefined;
+  const datapackage = path.join(folder, 'datapackage.json');
+  if (existsSync(datapackage)) {
+    try {
+      const declared = (JSON.parse(readFileSync(datapackage, 'utf8')) as { version?: unknown }).version;
+      if (typeof declared === 'string' || typeof declared === 'number') version = String(declared);
+    } catch {
+      // An unreadable datapackage.json says nothing either way; the tables decide.
+    }
+  }
+  const older = OLDER_HSDS_TABLES.filter((name) => existsSync(path.join(folder, name)));
+  const olderVersion = version !== undefined && /^[12](\.|$)/.test(version);
+  if (!olderVersion && older.length === 0) return;
+  const found = olderVersion ? `HSDS ${version} (its datapackage.json says so)` : `an HSDS version before 3.0 (it has ${older.join(', ')})`;
+  throw new ImportSourceError(`${folder} is ${found}. Signpost imports HSDS 3.0 CSV, and reading this as HSDS 3 would lose its `
+    + 'locations, addresses, opening times and eligibility, so nothing was imported. Convert it to HSDS 3.0 first (Open Referral publishes '
+    + 'a mapping from 1.1 and 2.0), or import the same directory from its ORUK API.');
+}
+
+/** Reads an HSDS 3.0 CSV folder into full services, and organisations without services (the shapes the JSON import takes). */
 export function readHsdsCsv(folder: string): unknown[] {
   if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new ImportSourceError(`There is no folder at ${folder}.`);
+  refuseOlderHsds(folder);
   const t = Object.fromEntries(Object.entries(CSV_NAMES).map(([key, names]) => [key, readTable(folder, names)])) as Record<keyof typeof CSV_NAMES, Row[]>;
   if (t.services.length === 0 && t.organizations.length === 0) throw new ImportSourceError(`${folder} has no services.csv or organizations.csv with any rows.`);
   const by = (rows: Row[], key: string) => {
@@ -330,7 +399,8 @@ export function readHsdsCsv(folder: string): unknown[] {
   const locations = new Map(t.locations.map((l) => [l.id!, l]));
   const addressesByLocation = by(t.addresses, 'location_id');
   const accessByLocation = by(t.accessibility, 'location_id');
-  const phonesByLocation = by(t.phones.filter((p) => !p.contact_id), 'location_id');
+  // A phone may be a location's and a contact's at once (HSDS lists it under both).
+  const phonesByLocation = by(t.phones, 'location_id');
   const phonesByContact = by(t.phones, 'contact_id');
   const phonesByService = by(t.phones.filter((p) => !p.contact_id && !p.location_id), 'service_id');
   const salByService = by(t.serviceAtLocations, 'service_id');
@@ -364,17 +434,18 @@ export function readHsdsCsv(folder: string): unknown[] {
     const l = locations.get(id);
     if (!l) return undefined;
     return {
-      ...(pick(l, ['id', 'location_type', 'name', 'description', 'external_identifier', 'external_identifier_type']) as unknown as OrukLocation),
+      ...(pick(l, ['id', 'location_type', 'url', 'name', 'alternate_name', 'description', 'transportation', 'external_identifier', 'external_identifier_type']) as unknown as OrukLocation),
       location_type: l.location_type || 'physical',
       ...(orNull(l.latitude) !== null ? { latitude: num(l.latitude) } : {}),
       ...(orNull(l.longitude) !== null ? { longitude: num(l.longitude) } : {}),
       addresses: (addressesByLocation.get(id) ?? []).map((a) => pick(a, ['id', 'attention', 'address_1', 'address_2', 'city', 'region', 'state_province', 'postal_code', 'country', 'address_type']) as unknown as OrukAddress),
-      accessibility: (accessByLocation.get(id) ?? []).map((a) => pick(a, ['id', 'description', 'details', 'url']) as unknown as NonNullable<OrukLocation['accessibility']>[number]),
+      accessibility: (accessByLocation.get(id) ?? []).map((a) => pick(a, ['id', 'description', 'details', 'url', 'accessibility']) as unknown as NonNullable<OrukLocation['accessibility']>[number]),
       phones: (phonesByLocation.get(id) ?? []).map(phone),
     };
   };
   const fullOrganization = (org: Row) => ({
-    ...(pick(org, ['id', 'name', 'email', 'website', 'logo', 'uri', 'parent_organization_id']) as { id: string; name: string }),
+    ...(pick(org, ['id', 'name', 'alternate_name', 'email', 'website', 'tax_status', 'tax_id', 'legal_status', 'logo', 'uri', 'parent_organization_id']) as { id: string; name: string }),
+    ...(orNull(org.year_incorporated) !== null ? { year_incorporated: num(org.year_incorporated) } : {}),
     description: org.description ?? '',
     // A CSV folder is a whole dump, so these lists are complete (and replace what is stored).
     organization_identifiers: (identifiersByOrganization.get(org.id!) ?? []).map((x) => pick(x, ['id', 'identifier_scheme', 'identifier_type', 'identifier']) as unknown as OrukOrganizationIdentifier),
@@ -387,8 +458,9 @@ export function readHsdsCsv(folder: string): unknown[] {
     const org = s.organization_id ? organizations.get(s.organization_id) : undefined;
     const programRow = s.program_id ? programs.get(s.program_id) : undefined;
     const service: OrukService = {
-      ...(pick(s, ['id', 'organization_id', 'program_id', 'name', 'description', 'url', 'email', 'status', 'fees', 'accreditations', 'eligibility_description',
-        'assured_date', 'assurer_email', 'alert', 'last_modified']) as unknown as OrukService),
+      ...(pick(s, ['id', 'organization_id', 'program_id', 'name', 'alternate_name', 'description', 'url', 'email', 'status', 'interpretation_services',
+        'application_process', 'fees_description', 'wait_time', 'fees', 'accreditations', 'eligibility_description', 'assured_date', 'assurer_email', 'licenses',
+        'alert', 'last_modified']) as unknown as OrukService),
       ...(orNull(s.minimum_age) !== null ? { minimum_age: num(s.minimum_age) } : {}),
       ...(orNull(s.maximum_age) !== null ? { maximum_age: num(s.maximum_age) } : {}),
       ...(org ? { organization: fullOrganization(org) } : {}),
@@ -401,11 +473,12 @@ export function readHsdsCsv(folder: string): unknown[] {
       })),
       schedules: (schedulesByService.get(s.id!) ?? []).map((x) => ({
         ...(pick(x, ['id', 'service_at_location_id', 'freq', 'byday', 'bymonthday', 'dtstart', 'valid_from', 'valid_to', 'opens_at', 'closes_at',
-          'description', 'schedule_link', 'attending_type', 'notes']) as unknown as { id: string }),
+          'description', 'schedule_link', 'attending_type', 'notes', 'timezone', 'until', 'wkst', 'byweekno', 'byyearday']) as unknown as { id: string }),
         ...(orNull(x.interval) !== null ? { interval: num(x.interval) } : {}),
+        ...(orNull(x.count) !== null ? { count: num(x.count) } : {}),
       })),
       cost_options: (costsByService.get(s.id!) ?? []).map((c) => ({
-        ...(pick(c, ['id', 'option', 'amount_description', 'valid_from', 'valid_to']) as unknown as { id: string }),
+        ...(pick(c, ['id', 'option', 'currency', 'amount_description', 'valid_from', 'valid_to']) as unknown as { id: string }),
         ...(orNull(c.amount) !== null ? { amount: num(c.amount) } : {}),
       })),
       languages: (languagesByService.get(s.id!) ?? []).map((l) => pick(l, ['id', 'name', 'code', 'note']) as unknown as { id: string }),

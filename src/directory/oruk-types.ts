@@ -56,7 +56,7 @@ export interface OrukAccessibility {
 export interface OrukPhone {
   id: string;
   number: string;
-  extension?: string | null;
+  extension?: string | number | null;
   type?: string | null;
   description?: string | null;
 }

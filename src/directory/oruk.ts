@@ -4,7 +4,7 @@ import { InvalidInput, NotFound, type FieldError } from '../web/errors.ts';
 import { readDirectoryService } from './curation.ts';
 import type { OrukPage, OrukService } from './oruk-types.ts';
 import * as q from './queries.ts';
-import * as sq from './search-queries.ts';
+import { CAPACITY_TAXONOMY_ID, capacityForTerm } from './taxonomy.ts';
 
 // The Open Referral UK 3.0 API: query checking, paging and shaping. Routes only pass the query in.
 
@@ -166,10 +166,16 @@ function page<T>(contents: T[], total: number, pageNumber: number, perPage: numb
 }
 
 function serviceFilters(r: QueryReader) {
+  const taxonomyTermId = r.text('taxonomy_term_id', 100);
+  const taxonomyId = r.text('taxonomy_id', 100);
+  // Capacity is a column, served as an attribute (curation.ts): its term filters by the column, and
+  // its taxonomy is one every service carries.
+  const capacity = taxonomyTermId ? capacityForTerm(taxonomyTermId) : undefined;
   return {
     search: r.text('search'),
-    taxonomyTermId: r.text('taxonomy_term_id', 100),
-    taxonomyId: r.text('taxonomy_id', 100),
+    taxonomyTermId: capacity ? undefined : taxonomyTermId,
+    capacity,
+    taxonomyId: taxonomyId === CAPACITY_TAXONOMY_ID ? undefined : taxonomyId,
     organizationId: r.text('organization_id', 100),
     modifiedAfter: r.dateTime('modified_after'),
     minimumAge: r.integer('minimum_age', 0, 150),
@@ -274,7 +280,7 @@ export async function orukServiceAtLocations(db: Db, query: Query) {
     if (!origin) throw new InvalidInput([{ field: 'postcode', message: `We could not find the postcode "${postcode}".` }]);
   }
   return listing(paging, async (limit, offset) => {
-    const { rows, total } = await sq.listServiceAtLocations(db, { ...filters, origin, radiusMetres: proximity, limit, offset });
+    const { rows, total } = await q.listServiceAtLocationIds(db, { ...filters, origin, radiusMetres: proximity, limit, offset });
     const items = [];
     for (const row of rows) {
       const item = await serviceAtLocationItem(db, row.id, full);

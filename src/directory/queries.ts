@@ -149,7 +149,8 @@ async function upsertLocation(db: Db, location: OrukLocation, organizationId: st
  * Writes one full service (organisation, locations and every child record), replacing what was
  * there, then refreshes its search document. Call inside a transaction.
  */
-export async function writeService(db: Db, service: OrukService, options: { sourceFeed?: string; capacity?: string; expectedWaitWeeks?: number | null } = {}) {
+export async function writeService(db: Db, service: OrukService,
+  options: { sourceFeed?: string; capacity?: string; expectedWaitWeeks?: number | null; refreshSearch?: boolean } = {}) {
   const organizationId = service.organization?.id ?? service.organization_id ?? null;
   if (service.organization) await upsertOrganization(db, service.organization, options.sourceFeed ? { feed: options.sourceFeed } : undefined);
   await db.query(
@@ -157,14 +158,16 @@ export async function writeService(db: Db, service: OrukService, options: { sour
        minimum_age, maximum_age, assured_date, assurer_email, alert, last_modified, source_feed, source_id, capacity, expected_wait_weeks,
        program_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, COALESCE($16::timestamptz, now()), $17, $1,
-       COALESCE($18, 'taking_referrals'), $19, $20)
+       COALESCE($18, 'unknown'), $19, $20)
      ON CONFLICT (id) DO UPDATE SET organization_id = EXCLUDED.organization_id, name = EXCLUDED.name, description = EXCLUDED.description,
        url = EXCLUDED.url, email = EXCLUDED.email, status = EXCLUDED.status, fees = EXCLUDED.fees, accreditations = EXCLUDED.accreditations,
        eligibility_description = EXCLUDED.eligibility_description, minimum_age = EXCLUDED.minimum_age, maximum_age = EXCLUDED.maximum_age,
        assured_date = EXCLUDED.assured_date, assurer_email = EXCLUDED.assurer_email, alert = EXCLUDED.alert,
        last_modified = COALESCE($16::timestamptz, directory_service.last_modified),
        source_feed = COALESCE(EXCLUDED.source_feed, directory_service.source_feed),
-       capacity = COALESCE($18, directory_service.capacity), expected_wait_weeks = $19, program_id = $20`,
+       capacity = COALESCE($18, directory_service.capacity), expected_wait_weeks = $19, program_id = $20,
+       -- Any write makes the next import of this record write again (see saveImportState).
+       import_hash = NULL`,
     [service.id, organizationId, service.name, service.description ?? null, service.url ?? null, service.email ?? null, service.status,
       service.fees ?? null, service.accreditations ?? null, service.eligibility_description ?? null, service.minimum_age ?? null,
       service.maximum_age ?? null, service.assured_date ?? null, service.assurer_email ?? null, service.alert ?? null,
@@ -261,7 +264,30 @@ export async function writeService(db: Db, service: OrukService, options: { sour
         [lgaAttributeId(service.id, type.code), service.id, lgaTermId(type.code)]);
     }
   }
-  await refreshSearch(db, [service.id]);
+  // An import refreshes the search documents of a whole batch at once.
+  if (options.refreshSearch !== false) await refreshSearch(db, [service.id]);
+}
+
+/** The import hash of each of these services that exists (null when something else wrote it last). */
+export async function importHashes(db: Db, ids: string[]): Promise<Map<string, string | null>> {
+  const { rows } = await db.query<{ id: string; hash: string | null }>(
+    'SELECT id, import_hash AS hash FROM directory_service WHERE id = ANY ($1::text[])', [ids]);
+  return new Map(rows.map((r) => [r.id, r.hash]));
+}
+
+/** Records, for a batch of imported services, the hash of what the feed gave and what no column holds. */
+export async function saveImportState(db: Db, rows: Array<{ id: string; hash: string; extra: unknown }>) {
+  if (rows.length === 0) return;
+  await db.query(
+    `UPDATE directory_service s SET import_hash = x.hash, hsds_extra = x.extra
+       FROM unnest($1::text[], $2::text[], $3::jsonb[]) AS x(id, hash, extra) WHERE s.id = x.id`,
+    [rows.map((r) => r.id), rows.map((r) => r.hash), rows.map((r) => (r.extra === undefined ? null : JSON.stringify(r.extra)))]);
+}
+
+/** What an imported record said that no column holds (see hsds-extra.ts). */
+export async function readServiceExtra(db: Db, id: string): Promise<unknown> {
+  const { rows } = await db.query<{ extra: unknown }>('SELECT hsds_extra AS extra FROM directory_service WHERE id = $1', [id]);
+  return rows[0]?.extra ?? undefined;
 }
 
 export async function refreshSearch(db: Db, serviceIds: string[]) {
@@ -277,7 +303,7 @@ export interface ServiceCuration {
   id: string;
   organizationId: string | null;
   status: string;
-  capacity: 'taking_referrals' | 'waiting_list' | 'full';
+  capacity: 'unknown' | 'taking_referrals' | 'waiting_list' | 'full';
   expectedWaitWeeks: number | null;
   lastVerifiedAt: Date | null;
   lastVerifiedBy: string | null;
@@ -292,7 +318,8 @@ export async function findServiceCuration(db: Db, id: string): Promise<ServiceCu
   return rows[0];
 }
 
-const termSelect = `t.id, t.code, t.name, t.description, t.parent_id, t.taxonomy_id, t.term_uri, tx.name AS taxonomy`;
+const termSelect = `t.id, t.code, t.name, t.description, t.parent_id, t.taxonomy_id, t.term_uri, tx.name AS taxonomy,
+  tx.description AS taxonomy_description, tx.uri AS taxonomy_uri, tx.version AS taxonomy_version`;
 
 function termJson(row: Record<string, unknown>): OrukTaxonomyTerm {
   return compact({
@@ -301,13 +328,19 @@ function termJson(row: Record<string, unknown>): OrukTaxonomyTerm {
     description: (row.description as string | null) ?? '',
     parent_id: row.parent_id as string | null, taxonomy: row.taxonomy as string | null, taxonomy_id: row.taxonomy_id as string | null,
     term_uri: row.term_uri as string | null,
+    // HSDS 3 gives the term's taxonomy in full; the ORUK profile names it only.
+    taxonomy_detail: row.taxonomy_id && row.taxonomy ? compact({
+      id: row.taxonomy_id as string, name: row.taxonomy as string, description: (row.taxonomy_description as string | null) ?? '',
+      uri: row.taxonomy_uri as string | null, version: row.taxonomy_version as string | null,
+    }) : undefined,
   });
 }
 
 async function phonesFor(db: Db, column: 'service_id' | 'location_id' | 'contact_id', id: string, extra = ''): Promise<OrukPhone[]> {
   const { rows } = await db.query<OrukPhone>(
     `SELECT id, number, extension, type, description FROM directory_phone WHERE ${column} = $1 ${extra} ORDER BY id`, [id]);
-  return rows.map((r) => compact(r));
+  // HSDS 3 types the extension as a number; a feed's "ext. 12" stays text rather than being lost.
+  return rows.map((r) => compact({ ...r, extension: r.extension !== null && /^\d{1,15}$/.test(String(r.extension)) ? Number(r.extension) : r.extension }));
 }
 
 export async function readOrganization(db: Db, id: string): Promise<OrukOrganization | undefined> {
@@ -428,6 +461,8 @@ export interface ServicePageOptions {
   startTime?: string;
   endTime?: string;
   includeInactive?: boolean;
+  /** Only services of this capacity (a capacity term is not an attribute row: see curation.ts). */
+  capacity?: string;
 }
 
 const SERVICE_LIST_WHERE = `
@@ -443,7 +478,8 @@ const SERVICE_LIST_WHERE = `
         AND ($9::text IS NULL AND $10::time IS NULL AND $11::time IS NULL OR EXISTS (SELECT 1 FROM directory_schedule sc WHERE sc.service_id = s.id
               AND ($9::text IS NULL OR sc.byday ~ ('(^|,)' || $9 || '($|,)'))
               AND ($10::time IS NULL OR sc.closes_at IS NULL OR sc.closes_at > $10)
-              AND ($11::time IS NULL OR sc.opens_at IS NULL OR sc.opens_at < $11)))`;
+              AND ($11::time IS NULL OR sc.opens_at IS NULL OR sc.opens_at < $11)))
+        AND ($14::text IS NULL OR s.capacity = $14)`;
 
 /**
  * A page of services in id order for the ORUK API and exports, with the total count. The count is
@@ -453,11 +489,54 @@ export async function listServiceIds(db: Db, o: ServicePageOptions): Promise<{ i
   const filters = [o.includeInactive ?? false, o.search ?? null, o.taxonomyTermId ?? null, o.taxonomyId ?? null,
     o.organizationId ?? null, o.modifiedAfter ?? null, o.minimumAge ?? null, o.maximumAge ?? null, o.day ?? null,
     o.startTime ?? null, o.endTime ?? null];
+  const capacity = o.capacity ?? null;
   const [{ rows }, count] = await Promise.all([
-    db.query<{ id: string }>(`SELECT s.id FROM directory_service s ${SERVICE_LIST_WHERE} ORDER BY s.id LIMIT $12 OFFSET $13`, [...filters, o.limit, o.offset]),
-    db.query<{ total: number }>(`SELECT count(*) AS total FROM directory_service s ${SERVICE_LIST_WHERE}`, filters),
+    db.query<{ id: string }>(`SELECT s.id FROM directory_service s ${SERVICE_LIST_WHERE} ORDER BY s.id LIMIT $12 OFFSET $13`, [...filters, o.limit, o.offset, capacity]),
+    // $12 and $13 are unused by the count; they keep the parameter numbers of the WHERE clause.
+    db.query<{ total: number }>(`SELECT count(*) AS total FROM directory_service s ${SERVICE_LIST_WHERE} AND $12::int IS NULL AND $13::int IS NULL`,
+      [...filters, null, null, capacity]),
   ]);
   return { ids: rows.map((r) => r.id), total: count.rows[0]!.total };
+}
+
+/**
+ * A page of ORUK service_at_locations with their total: with an origin, nearest first (within
+ * `radiusMetres` when given). Term filters match attributes and the capacity every service carries.
+ */
+export async function listServiceAtLocationIds(db: Db, o: Omit<ServicePageOptions, 'includeInactive'> & {
+  origin?: { latitude: number; longitude: number }; radiusMetres?: number;
+}): Promise<{ rows: Array<{ id: string; distance: number | null }>; total: number }> {
+  const { rows } = await db.query<{ id: string; distance: number | null; total: number }>(
+    `SELECT sal.id,
+            CASE WHEN $14::float8 IS NULL OR l.latitude IS NULL THEN NULL
+                 ELSE earth_distance(ll_to_earth($14::float8, $15::float8), ll_to_earth(l.latitude, l.longitude)) END AS distance,
+            count(*) OVER () AS total
+       FROM directory_service_at_location sal
+       JOIN directory_service s ON s.id = sal.service_id
+       JOIN directory_location l ON l.id = sal.location_id
+      WHERE s.status = 'active'
+        AND ($3::text IS NULL OR s.search_document @@ websearch_to_tsquery('english', $3::text) OR $3::text <% s.name)
+        AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM directory_attribute a WHERE a.link_id = s.id AND a.taxonomy_term_id = $4::text))
+        AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM directory_attribute a JOIN directory_taxonomy_term t ON t.id = a.taxonomy_term_id
+                                         WHERE a.link_id = s.id AND t.taxonomy_id = $5::text))
+        AND ($6::text IS NULL OR s.organization_id = $6::text)
+        AND ($7::timestamptz IS NULL OR s.last_modified >= $7::timestamptz)
+        AND ($8::numeric IS NULL OR s.maximum_age IS NULL OR s.maximum_age >= $8::numeric)
+        AND ($9::numeric IS NULL OR s.minimum_age IS NULL OR s.minimum_age <= $9::numeric)
+        AND ($10::text IS NULL AND $11::time IS NULL AND $12::time IS NULL OR EXISTS (SELECT 1 FROM directory_schedule sc WHERE sc.service_id = s.id
+              AND ($10::text IS NULL OR sc.byday ~ ('(^|,)' || $10::text || '($|,)'))
+              AND ($11::time IS NULL OR sc.closes_at IS NULL OR sc.closes_at > $11::time)
+              AND ($12::time IS NULL OR sc.opens_at IS NULL OR sc.opens_at < $12::time)))
+        AND ($14::float8 IS NULL OR $13::float8 IS NULL
+             OR earth_box(ll_to_earth($14::float8, $15::float8), $13::float8) @> ll_to_earth(l.latitude, l.longitude)
+                AND earth_distance(ll_to_earth($14::float8, $15::float8), ll_to_earth(l.latitude, l.longitude)) <= $13::float8)
+        AND ($16::text IS NULL OR s.capacity = $16::text)
+      ORDER BY distance NULLS LAST, sal.id
+      LIMIT $1 OFFSET $2`,
+    [o.limit, o.offset, o.search ?? null, o.taxonomyTermId ?? null, o.taxonomyId ?? null, o.organizationId ?? null,
+      o.modifiedAfter ?? null, o.minimumAge ?? null, o.maximumAge ?? null, o.day ?? null, o.startTime ?? null, o.endTime ?? null,
+      o.radiusMetres ?? null, o.origin?.latitude ?? null, o.origin?.longitude ?? null, o.capacity ?? null]);
+  return { rows, total: Number(rows[0]?.total ?? 0) };
 }
 
 /** The one-to-one fields of services (ORUK list items), in the order given. */

@@ -2,6 +2,7 @@ import type { Db } from '../db/database.ts';
 import { InvalidInput, NotFound, type FieldError } from '../web/errors.ts';
 import { lookupPostcode, normalisePostcodeOrOutcode, type PostcodeLocation } from '../geo/postcodes.ts';
 import { findNeed, isNeedCode, NEEDS } from './needs.ts';
+import { withExtra } from './hsds-extra.ts';
 import * as q from './queries.ts';
 import * as sq from './search-queries.ts';
 import { CAPACITIES, DELIVERY_METHODS, capacityForTerm, deliveryCodeForTerm, deliveryTermId, needCodeForTerm, needTermId, type Capacity } from './taxonomy.ts';
@@ -268,7 +269,8 @@ export async function getServiceSummary(db: Db, id: string): Promise<ServiceSumm
 
 /** Everything the public detail page shows. */
 export async function getServiceDetail(db: Db, id: string, now = new Date(), freshnessMonths = DEFAULT_FRESHNESS_MONTHS) {
-  const service = await q.readService(db, id);
+  // What the feed said beyond our columns (how to apply, transport, fees description) helps a person too.
+  const service = withExtra(await q.readService(db, id), await q.readServiceExtra(db, id));
   const curation = await q.findServiceCuration(db, id);
   if (!service || !curation || service.status === 'defunct') throw new NotFound('service');
   const termIds = (service.attributes ?? []).map((a) => a.taxonomy_term?.id ?? '');

@@ -20,7 +20,9 @@ export const DELIVERY_METHODS = [
 ] as const;
 export type DeliveryMethod = (typeof DELIVERY_METHODS)[number]['code'];
 
+// Unknown until a provider, a curator or the feed itself says otherwise (migration 0230).
 export const CAPACITIES = [
+  { code: 'unknown', term: 'unknown', label: 'Capacity not known' },
   { code: 'taking_referrals', term: 'taking-referrals', label: 'Taking referrals' },
   { code: 'waiting_list', term: 'waiting-list', label: 'Waiting list' },
   { code: 'full', term: 'full', label: 'Full' },

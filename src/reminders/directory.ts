@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { OrukFeed } from '../config.ts';
 import { withTenant } from '../db/transaction.ts';
-import { importServices, readOrukSource } from '../directory/import.ts';
+import { importServices, readOrukFeed } from '../directory/import.ts';
 import { DEFAULT_FRESHNESS_MONTHS, staleServicesOfOrganizations } from '../directory/service.ts';
 import { queueNotification } from '../jobs/outbox.ts';
 import { PermanentJobError, registerRecurringJob, unregisterRecurringJob, type JobContext } from '../jobs/service.ts';
@@ -58,9 +58,10 @@ export async function freshnessScan(job: JobContext): Promise<void> {
 export async function importFeed(job: JobContext<{ feed?: string }>): Promise<void> {
   const feed = job.payload.feed;
   if (!feed || !settings.feeds.some((f) => f.url === feed)) throw new PermanentJobError(`The feed ${feed ?? '(none)'} is not in ORUK_FEED_URLS.`);
-  const services = await readOrukSource(feed);
-  const report = await importServices(job.pool, services, { sourceFeed: feed });
-  job.log.info({ feed, added: report.added.length, changed: report.changed.length, unchanged: report.unchanged.length, invalid: report.invalid.length }, 'ORUK feed re-imported');
+  const read = await readOrukFeed(feed);
+  const report = await importServices(job.pool, read.records, { sourceFeed: feed, notes: read.notes, unread: read.unread });
+  job.log.info({ feed, added: report.added.length, changed: report.changed.length, unchanged: report.unchanged.length, invalid: report.invalid.length,
+    repaired: report.problems.length, duplicates: report.duplicates.length, notes: report.notes }, 'ORUK feed re-imported');
 }
 
 /** The worker calls this with the running configuration (as it does for notifications). */

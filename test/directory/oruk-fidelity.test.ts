@@ -103,6 +103,20 @@ async function withThreeDatabases(run: (a: Database, b: Database, c: Database) =
   });
 }
 
+/**
+ * The page as our HSDS CSV export carries it: lists HSDS CSV spreads over tables we do not export
+ * (an organisation's phones, contacts and locations, a location's or phone's languages, metadata)
+ * travel in the ORUK JSON export only (docs/api.md).
+ */
+function csvCarries<T>(value: T, parent = ''): T {
+  if (Array.isArray(value)) return value.map((item) => csvCarries(item, parent)) as T;
+  if (!value || typeof value !== 'object') return value;
+  const drop: Record<string, string[]> = { organization: ['phones', 'contacts', 'locations'], location: ['languages', 'contacts'], phones: ['languages'] };
+  return Object.fromEntries(Object.entries(value)
+    .filter(([key]) => key !== 'metadata' && !(drop[parent] ?? []).includes(key))
+    .map(([key, inner]) => [key, csvCarries(inner, key)])) as T;
+}
+
 for (const feed of feeds) {
   test(`${feed}: nothing is lost, our exports validate, and both round-trip unchanged`, async () => {
     await withThreeDatabases(async (first, second, third) => {
@@ -148,7 +162,7 @@ for (const feed of feeds) {
       const csv2 = mkdtempSync(path.join(tmpdir(), 'hsds-fidelity-'));
       await exportHsdsCsv(third.pool, csv2);
       for (const table of readdirSync(csv)) assert.equal(readFileSync(path.join(csv2, table), 'utf8'), readFileSync(path.join(csv, table), 'utf8'), table);
-      assert.equal(JSON.stringify(await exportOruk(third.pool)), JSON.stringify(exported));
+      assert.equal(JSON.stringify(await exportOruk(third.pool)), JSON.stringify(csvCarries(exported)));
     });
   });
 }
@@ -231,7 +245,7 @@ test('the API serves the kept objects where HSDS puts them, and stays valid', as
   }
 });
 
-test('a record whose lists are not lists is reported invalid, and the rest of the feed imports', async () => {
+test('a record whose lists are not lists imports without them, each reported; a record without its status is refused', async () => {
   const database = await freshDatabase();
   try {
     const good = JSON.parse(readFileSync(path.join(openReferralDir, 'oruk-validator-mocks/V3.0-UK-Default/service_full.json'), 'utf8'));
@@ -248,10 +262,16 @@ test('a record whose lists are not lists is reported invalid, and the rest of th
     const slim = Object.fromEntries(Object.entries(noStatus).filter(([, v]) => v !== undefined));
     broken.push(slim);
     const report = await importServices(database.pool, [...broken, good], { sourceFeed: 'test' });
-    assert.deepEqual(report.added, [good.id]);
-    assert.deepEqual(report.invalid.map((i) => i.id), broken.map((b) => b.id));
-    assert.match(report.invalid.at(-1)!.reason, /status/);
-    for (const problem of report.invalid.slice(0, -1)) assert.match(problem.reason, /list|object|no id/);
+    assert.deepEqual(report.added, [...broken.slice(0, -1).map((b) => b.id), good.id]);
+    assert.deepEqual(report.invalid.map((i) => i.id), [slim.id]);
+    assert.match(report.invalid[0]!.reason, /status/);
+    const fields = ['service_areas', 'funding', 'program', 'service_at_locations[.*].location.addresses', 'organization.organization_identifiers'];
+    broken.slice(0, -1).forEach((b, i) => {
+      const problems = report.problems.filter((p) => p.id === b.id);
+      assert.equal(problems.length, 1, b.id);
+      assert.match(problems[0]!.field, new RegExp(`^${fields[i]!.replace('[.*]', '\\[.*\\]')}`), b.id);
+    });
+    assert.equal(report.problems.filter((p) => p.id === good.id).length, 0);
   } finally {
     await database.close();
   }
