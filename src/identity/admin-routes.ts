@@ -103,7 +103,7 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
 
   app.post('/admin/practices', { config: { policy: adminOnly, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req.actor);
-    const values = { odsCode: field(req.body, 'odsCode'), name: field(req.body, 'name') };
+    const values = { odsCode: field(req.body, 'odsCode'), name: field(req.body, 'name'), meshMailboxId: field(req.body, 'meshMailboxId') };
     try {
       await users.addPractice(pool, actor, values, req.id);
     } catch (error) {
@@ -111,6 +111,20 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
       throw error;
     }
     return reply.redirect('/admin/practices', 303);
+  });
+
+  app.post('/admin/practices/mesh-mailbox', { config: { policy: adminOnly } }, async (req, reply) => {
+    const actor = signedIn(req.actor);
+    const values = { mailboxPracticeId: field(req.body, 'mailboxPracticeId'), practiceMeshMailboxId: field(req.body, 'practiceMeshMailboxId') };
+    try {
+      await users.setPracticeMeshMailbox(pool, actor, { practiceId: values.mailboxPracticeId, meshMailboxId: values.practiceMeshMailboxId }, req.id);
+    } catch (error) {
+      if (error instanceof InvalidInput) {
+        return showPractices(reply, actor, 400, values, error.errors.map((e) => (e.field === 'meshMailboxId' ? { ...e, field: 'practiceMeshMailboxId' } : e)));
+      }
+      throw error;
+    }
+    return reply.redirect('/admin/practices?saved=mesh-mailbox#mesh-mailboxes', 303);
   });
 
   app.post('/admin/practices/population', { config: { policy: adminOnly } }, async (req, reply) => {

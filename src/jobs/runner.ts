@@ -7,11 +7,13 @@ import { registerNotificationJobs, notifySettings } from './notify.ts';
 import type { JobLog } from './queue.ts';
 import { JobWorker } from './worker.ts';
 import { registerDirectoryJobs } from '../reminders/directory.ts';
+import { registerGpRecordJobs } from '../interop/mesh/service.ts';
 
 /** A worker over every registered handler and schedule, configured from the environment. */
 export function createJobWorker(database: Database, config: Config, log: JobLog): JobWorker {
   registerNotificationJobs(notifySettings(config));
   registerDirectoryJobs({ freshnessMonths: config.directoryFreshnessMonths, feeds: config.orukFeeds });
+  registerGpRecordJobs(config.mesh);
   return new JobWorker({
     pool: database.pool,
     log,
