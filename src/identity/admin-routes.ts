@@ -92,14 +92,15 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
     return reply.redirect('/admin/users', 303);
   });
 
-  async function showPractices(reply: FastifyReply, actor: Actor, status = 200, values: Record<string, string> = {}, errors: { field: string; message: string }[] = []) {
+  async function showPractices(reply: FastifyReply, actor: Actor, status = 200, values: Record<string, string> = {}, errors: { field: string; message: string }[] = [], notice = '') {
     const { practices, organisations } = await users.practicesAndOrganisations(pool, actor);
     // List sizes and populations feed the referral rates on the inequalities report.
     const populations = await practicePopulations(pool, actor);
-    return renderForm(reply, status, 'identity/views/practices.njk', { practices, organisations, values, populations }, errors);
+    return renderForm(reply, status, 'identity/views/practices.njk', { practices, organisations, values, populations, notice }, errors);
   }
 
-  app.get('/admin/practices', { config: { policy: adminOnly } }, async (req, reply) => showPractices(reply, signedIn(req.actor)));
+  app.get('/admin/practices', { config: { policy: adminOnly } }, async (req, reply) =>
+    showPractices(reply, signedIn(req.actor), 200, {}, [], (req.query as Record<string, unknown>).saved === 'mesh-mailbox' ? 'The practice’s MESH mailbox was saved.' : ''));
 
   app.post('/admin/practices', { config: { policy: adminOnly, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req.actor);

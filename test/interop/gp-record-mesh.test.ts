@@ -123,7 +123,8 @@ test('a discharge reaches the practice mailbox as an ITK3 message, and the pract
   const adminCookies = await signInAs(app, database, admin);
   const saved = await postForm(app, adminCookies, '/admin/practices/mesh-mailbox', { mailboxPracticeId: practice.id, practiceMeshMailboxId: 'x26abc2' }, '/admin/practices');
   assert.equal(saved.statusCode, 303);
-  const list = await app.inject({ url: '/admin/practices', cookies: adminCookies });
+  const list = await app.inject({ url: saved.headers.location!.split('#')[0]!, cookies: adminCookies });
+  assert.match(list.body, /The practice’s MESH mailbox was saved\./);
   assert.match(list.body, /<td class="nhsuk-table__cell">B86001<\/td><td class="nhsuk-table__cell">X26ABC2<\/td>/);
 
   const { referralId, dischargeId, nhsNumber } = await aDischargedReferral(team, practice.id);

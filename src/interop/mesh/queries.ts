@@ -130,3 +130,8 @@ export async function updateRecipient(db: Db, tenantId: string, id: string, r: {
     `UPDATE gp_record_message SET practice_ods_code = $3, practice_name = $4, to_mailbox = $5, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
     [tenantId, id, r.practiceOdsCode, r.practiceName, r.toMailbox]);
 }
+
+export async function dischargeIdOfReferral(db: Db, tenantId: string, referralId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM discharge WHERE tenant_id = $1 AND referral_id = $2', [tenantId, referralId]);
+  return rows[0]?.id;
+}

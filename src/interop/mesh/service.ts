@@ -66,29 +66,38 @@ export async function queueGpRecordSend(tx: Db, tenantId: string, discharge: { d
 
 /**
  * Sends a summary again after what stopped it is put right (a mailbox added to the practice, an
- * NHS number recorded) or after the practice rejected it. Staff only.
+ * NHS number recorded) or after the practice rejected it; or sends one written before MESH was
+ * set up. Staff only.
  */
 export async function resendToGpRecord(pool: pg.Pool, actor: Actor, referralId: string, requestId?: string): Promise<void> {
   if (!hasRole(actor, 'link_worker', 'lead')) throw new Forbidden();
   if (!UUID.test(referralId)) throw new NotFound('referral');
-  if (!configured) throw new RuleBroken('Sending to GP records is not set up for this service (MESH is not configured).');
   await withTenant(pool, actor.tenantId, async (tx) => {
+    const dischargeId = await q.dischargeIdOfReferral(tx, actor.tenantId, referralId);
+    if (!dischargeId) throw new NotFound('discharge summary');
+    if (!configured) throw new RuleBroken('Sending to GP records is not set up for this service (MESH is not configured).');
     const message = await q.lockMessageOfReferral(tx, actor.tenantId, referralId);
-    if (!message) throw new NotFound('discharge summary');
-    if (!['not_sent', 'failed', 'rejected'].includes(message.state)) throw new RuleBroken('This summary is already on its way to the GP record.');
+    if (message && !['not_sent', 'failed', 'rejected'].includes(message.state)) throw new RuleBroken('This summary is already on its way to the GP record.');
     const to = await q.recipientOfReferral(tx, actor.tenantId, referralId);
     const reason = !to?.nhsNumber ? 'The person still has no NHS number on their record.'
       : !to.odsCode ? 'The person still has no GP practice on their record.'
         : !to.mailbox ? `${to.practiceName} (${to.odsCode}) still has no MESH mailbox in the practice list.` : null;
     if (reason) throw new RuleBroken(`${reason} Put that right first, then send it again.`);
-    await q.updateRecipient(tx, actor.tenantId, message.id, { practiceOdsCode: to!.odsCode, practiceName: to!.practiceName, toMailbox: to!.mailbox });
-    await q.updateMessage(tx, actor.tenantId, message.id, { state: 'queued', reason: null });
-    await scheduleJob(tx, { kind: SEND_TO_GP_RECORD, tenantId: actor.tenantId, payload: { messageId: message.id }, idempotencyKey: `${SEND_TO_GP_RECORD}:${message.id}:${Date.now()}` });
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'gp-record.resend', entityType: 'discharge', entityId: message.dischargeId, requestId });
+    const recipient = { practiceOdsCode: to!.odsCode, practiceName: to!.practiceName, toMailbox: to!.mailbox };
+    let messageId = message?.id;
+    if (message) {
+      await q.updateRecipient(tx, actor.tenantId, message.id, recipient);
+      await q.updateMessage(tx, actor.tenantId, message.id, { state: 'queued', reason: null });
+    } else {
+      messageId = await q.insertMessage(tx, actor.tenantId, { dischargeId, referralId, state: 'queued', reason: null, ...recipient });
+    }
+    await scheduleJob(tx, { kind: SEND_TO_GP_RECORD, tenantId: actor.tenantId, payload: { messageId: messageId! }, idempotencyKey: `${SEND_TO_GP_RECORD}:${messageId}:${Date.now()}` });
+    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'gp-record.resend', entityType: 'discharge', entityId: dischargeId, requestId });
   });
 }
 
 export interface GpRecordStatus {
+  referralId: string;
   /** MESH is configured for this installation. */
   configured: boolean;
   message: (q.GpRecordMessageRow & { acknowledgements: q.AcknowledgementRow[] }) | undefined;
@@ -101,8 +110,9 @@ export async function gpRecordStatus(pool: pg.Pool, actor: Actor, referralId: st
   if (!UUID.test(referralId)) throw new NotFound('referral');
   const message = await withTenant(pool, actor.tenantId, (tx) => q.messageOfReferral(tx, actor.tenantId, referralId));
   return {
-    configured: configured !== undefined, message,
-    canResend: configured !== undefined && !!message && ['not_sent', 'failed', 'rejected'].includes(message.state) && hasRole(actor, 'link_worker', 'lead'),
+    referralId, configured: configured !== undefined, message,
+    // A summary written before MESH was set up (no message) may be sent now too.
+    canResend: configured !== undefined && (!message || ['not_sent', 'failed', 'rejected'].includes(message.state)) && hasRole(actor, 'link_worker', 'lead'),
   };
 }
 
@@ -255,9 +265,9 @@ export function describeGpRecordStatus(status: GpRecordStatus) {
     return {
       tag: { text: 'Not sent electronically', classes: 'nhsuk-tag--grey' },
       lines: [status.configured
-        ? 'No summary has been sent to the GP record for this referral.'
+        ? 'This summary was not sent to the GP record electronically: it was written before sending to GP records was set up.'
         : 'This summary was not sent to the GP record electronically: sending to GP records (MESH) is not set up for this service. Share the summary page or its PDF with the practice.'],
-      reason: null as string | null, canResend: false, referralId: null as string | null,
+      reason: null as string | null, canResend: status.canResend, referralId: status.referralId, resendLabel: 'Send to the GP record',
     };
   }
   const label = STATE_LABELS[m.state];
@@ -281,6 +291,6 @@ export function describeGpRecordStatus(status: GpRecordStatus) {
   return {
     tag: { text: label.tag, classes: `nhsuk-tag--${label.colour}` }, lines,
     reason: m.state === 'accepted' || m.state === 'delivered' || m.state === 'sent' ? null : m.reason,
-    canResend: status.canResend, referralId: m.referralId,
+    canResend: status.canResend, referralId: status.referralId, resendLabel: 'Send to the GP record again',
   };
 }

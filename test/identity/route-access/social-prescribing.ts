@@ -32,6 +32,7 @@ export const access: AreaAccess = {
     await allocateReferral(world.database.pool, team.lead, discharged.referralId, { linkWorkerId: team.worker.userId });
     await recordContact(world.database.pool, team.worker, discharged.referralId, aContact({ outcome: 'made' }));
     world.ids.discharge = await dischargeReferral(world.database.pool, team.worker, discharged.referralId, { reason: 'goals_met', summary: 'Homesummary of support' });
+    world.ids.dischargedReferral = discharged.referralId;
 
     const otherTeam = { lead: world.other.everyRole, worker: world.other.everyRole };
     const otherService = await aProviderService(world.database, world.other.everyRole, { name: 'Otherservice Walking Group' });
@@ -67,6 +68,8 @@ export const access: AreaAccess = {
     { method: 'POST', url: '/provider/referrals/:onwardId/attendance', path: (w) => `/provider/referrals/${w.ids.otherOrganisationOnward}/attendance`, expect: forProvider(404) },
     { method: 'GET', url: '/referrals/:referralId/discharge', path: (w) => `/referrals/${w.ids.spReferral}/discharge`, expect: onHome() },
     { method: 'POST', url: '/referrals/:referralId/discharge', path: (w) => `/referrals/${w.ids.spReferral}/discharge`, expect: onHome(400) },
+    // The matrix's app has no MESH: staff on the home tenant are told it is not set up.
+    { method: 'POST', url: '/referrals/:referralId/gp-record/send', path: (w) => `/referrals/${w.ids.dischargedReferral}/gp-record/send`, expect: onHome(409) },
     { method: 'GET', url: '/discharge-summaries/:dischargeId', path: (w) => `/discharge-summaries/${w.ids.discharge}`, expect: onlyRoles(['referrer', ...staff], { otherTenant: 404 }) },
     { method: 'GET', url: '/discharge-summaries/:dischargeId/pdf', path: (w) => `/discharge-summaries/${w.ids.discharge}/pdf`, expect: onlyRoles(['referrer', ...staff], { otherTenant: 404 }) },
     { method: 'GET', url: '/my-referrals/discharge-summaries', expect: onlyRoles(['referrer']) },
