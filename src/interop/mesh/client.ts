@@ -82,14 +82,16 @@ export class MeshClient {
 
   constructor(readonly mailbox: MeshMailbox) {
     this.base = new URL(mailbox.url);
+    // No keep-alive: a socket the server closed while idle would fail the next request (ECONNRESET),
+    // and a send is not safe to repeat blindly; MESH sees a few requests a minute at most.
     this.agent = this.base.protocol === 'https:'
       ? new https.Agent({
-        keepAlive: true,
+        keepAlive: false,
         cert: mailbox.clientCertPath ? readFileSync(mailbox.clientCertPath) : undefined,
         key: mailbox.clientKeyPath ? readFileSync(mailbox.clientKeyPath) : undefined,
         ca: mailbox.caCertPath ? readFileSync(mailbox.caCertPath) : undefined,
       })
-      : new http.Agent({ keepAlive: true });
+      : new http.Agent({ keepAlive: false });
   }
 
   close(): void {
