@@ -171,7 +171,7 @@ test('a discharge reaches the practice mailbox as an ITK3 message, and the pract
   assert.deepEqual(byRef(header.sender).telecom, [{ system: 'phone', value: '0113 496 0000' }]);
   assert.equal(byRef(header.destination[0].receiver).identifier[0].value, 'B86001');
 
-  const composition = byRef(header.focus);
+  const composition = byRef(header.focus[0]);
   assert.equal(composition.resourceType, 'Composition');
   assert.equal(composition.status, 'final');
   const patient = byRef(composition.subject);

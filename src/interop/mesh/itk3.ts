@@ -88,7 +88,7 @@ export function buildItk3Message(input: Itk3Input): FhirResource {
     sender: ref(id.sender),
     timestamp: when,
     source: { endpoint: input.sender.mailboxId },
-    focus: ref(id.composition),
+    focus: [ref(id.composition)],
   };
   const patient: FhirResource = {
     resourceType: 'Patient', id: id.patient, meta: { profile: [ITK.patientProfile] },
