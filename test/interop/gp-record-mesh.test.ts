@@ -297,6 +297,29 @@ test('a practice without a MESH mailbox: the page says it was not sent electroni
   assert.equal((await practiceReceives()).length, 1);
 });
 
+test('a retry after a worker died once MESH had the message finds it by its local id and does not send it twice', async () => {
+  const team = await aSocialPrescribingTeam(database);
+  const practice = await aPractice(database, team.tenantId);
+  await database.pool.query('UPDATE practice SET mesh_mailbox_id = $2 WHERE id = $1', [practice.id, PRACTICE_MAILBOX]);
+  const { referralId } = await aDischargedReferral(team, practice.id);
+  const row = await messageRow(referralId);
+  // What the dead worker did: marked the row sending, and MESH took the message under its tracking id.
+  await database.pool.query(`UPDATE gp_record_message SET state = 'sending', attempts = 1 WHERE id = $1`, [row.id]);
+  const signpostSide = new MeshClient({ url: sandbox.url, mailboxId: SIGNPOST_MAILBOX, password: 'password', sharedKey: 'TestKey' });
+  let meshMessageId: string;
+  try {
+    meshMessageId = await signpostSide.send({ to: PRACTICE_MAILBOX, workflowId: SEND_DOCUMENT_WORKFLOW, body: Buffer.from('{"resourceType":"Bundle"}'), localId: row.tracking_id });
+  } finally {
+    signpostSide.close();
+  }
+  await worker.drain();
+  const after = await messageRow(referralId);
+  assert.equal(after.state, 'sent');
+  assert.equal(after.mesh_message_id, meshMessageId);
+  assert.deepEqual(await practiceSide.inbox(), [meshMessageId], 'one message, not two');
+  await practiceReceives();
+});
+
 test('MESH refuses a wrong shared key, and messages that are not acknowledgements stay in the inbox', async () => {
   const wrong = new MeshClient({ url: sandbox.url, mailboxId: PRACTICE_MAILBOX, password: 'password', sharedKey: 'NotTheKey' });
   try {
