@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -66,7 +67,17 @@ export interface MeshSandbox {
   stop(): Promise<void>;
 }
 
+/** Whether something already listens on the loopback port (start.sh would then find that one healthy). */
+function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 export async function startMeshSandbox(port: number): Promise<MeshSandbox> {
+  if (await portInUse(port)) throw new Error(`Port ${port} is already in use (a MESH sandbox left from an earlier run?); the tests need a fresh one there`);
   const venv = await cachedVenv();
   const data = mkdtempSync(path.join(tmpdir(), 'signpost-mesh-run-'));
   symlinkSync(venv, path.join(data, 'venv'));
