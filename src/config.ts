@@ -46,6 +46,8 @@ export interface Config {
    * MAP_TILE_ATTRIBUTION); without them there is no map and nothing external is loaded.
    */
   mapTiles: MapTiles | undefined;
+  /** The MESH mailbox discharge summaries go to GP records from (GP Connect Send Document); unset: not sent electronically. */
+  mesh: MeshConfig | undefined;
 }
 
 /** A raster tile server: its URL template, the credit its licence asks for, and its origin for the CSP. */
@@ -53,6 +55,26 @@ export interface MapTiles {
   url: string;
   attribution: string;
   origin: string;
+}
+
+/**
+ * A MESH mailbox (MESH_URL and friends). Real MESH is HTTPS with mutual TLS: the client certificate
+ * and key issued for the mailbox, and the CA that signed MESH's server certificate; plain HTTP is
+ * accepted only on loopback (NHS England's MESH sandbox in tests).
+ */
+export interface MeshConfig {
+  url: string;
+  mailboxId: string;
+  password: string;
+  sharedKey: string;
+  /** The sending organisation's ODS code, put in every ITK3 message (MESH_SENDER_ODS_CODE). */
+  senderOdsCode: string;
+  /** The service's telephone number for the practice, in the ITK3 message (MESH_SENDER_PHONE; optional). */
+  senderPhone: string | undefined;
+  /** File paths (MESH_CLIENT_CERT, MESH_CLIENT_KEY, MESH_CA_CERT), PEM. */
+  clientCertPath: string | undefined;
+  clientKeyPath: string | undefined;
+  caCertPath: string | undefined;
 }
 
 /** An ORUK API feed re-imported on a schedule: a five-field cron in London time. */
@@ -230,6 +252,49 @@ function readReplicaLag(env: Env): number {
   return Number(raw);
 }
 
+const MESH_MAILBOX = /^[A-Z0-9]{3,20}$/;
+
+function readMesh(env: Env): MeshConfig | undefined {
+  const url = readUrl(env, 'MESH_URL', ['http:', 'https:']);
+  const others = ['MESH_MAILBOX_ID', 'MESH_MAILBOX_PASSWORD', 'MESH_SHARED_KEY', 'MESH_SENDER_ODS_CODE', 'MESH_CLIENT_CERT', 'MESH_CLIENT_KEY', 'MESH_CA_CERT'];
+  if (!url) {
+    const stray = others.find((name) => env[name]);
+    if (stray) throw new ConfigError(stray, 'is set but MESH_URL is not: set MESH_URL too, or unset it');
+    return undefined;
+  }
+  for (const name of ['MESH_MAILBOX_ID', 'MESH_MAILBOX_PASSWORD', 'MESH_SHARED_KEY', 'MESH_SENDER_ODS_CODE']) {
+    if (!env[name]) throw new ConfigError(name, 'must be set when MESH_URL is set');
+  }
+  const mailboxId = env.MESH_MAILBOX_ID!.trim().toUpperCase();
+  if (!MESH_MAILBOX.test(mailboxId)) throw new ConfigError('MESH_MAILBOX_ID', `must be a MESH mailbox id, letters and digits like X26ABC1 (got "${env.MESH_MAILBOX_ID}")`);
+  const senderOdsCode = env.MESH_SENDER_ODS_CODE!.trim().toUpperCase();
+  if (!/^[A-Z0-9]{3,10}$/.test(senderOdsCode)) throw new ConfigError('MESH_SENDER_ODS_CODE', `must be an ODS code, 3 to 10 letters and digits (got "${env.MESH_SENDER_ODS_CODE}")`);
+  const file = (name: string) => {
+    const value = env[name];
+    if (!value) return undefined;
+    const resolved = path.resolve(value);
+    try {
+      readFileSync(resolved);
+    } catch {
+      throw new ConfigError(name, `names a file that cannot be read: ${resolved}`);
+    }
+    return resolved;
+  };
+  const clientCertPath = file('MESH_CLIENT_CERT');
+  const clientKeyPath = file('MESH_CLIENT_KEY');
+  const caCertPath = file('MESH_CA_CERT');
+  if (!!clientCertPath !== !!clientKeyPath) throw new ConfigError(clientCertPath ? 'MESH_CLIENT_KEY' : 'MESH_CLIENT_CERT', 'must be set with its pair: MESH needs both the client certificate and its key');
+  const { protocol, hostname } = new URL(url);
+  if (protocol === 'https:' && !clientCertPath) throw new ConfigError('MESH_CLIENT_CERT', 'must be set for an https MESH_URL: MESH needs mutual TLS (MESH_CLIENT_CERT and MESH_CLIENT_KEY)');
+  if (protocol === 'http:' && !['127.0.0.1', 'localhost', '[::1]'].includes(hostname)) {
+    throw new ConfigError('MESH_URL', 'must be https (plain http only to a MESH sandbox on this machine)');
+  }
+  return {
+    url: url.replace(/\/+$/, ''), mailboxId, password: env.MESH_MAILBOX_PASSWORD!, sharedKey: env.MESH_SHARED_KEY!, senderOdsCode,
+    senderPhone: env.MESH_SENDER_PHONE?.trim() || undefined, clientCertPath, clientKeyPath, caCertPath,
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = readPort(env);
   const host = env.HOST || '127.0.0.1';
@@ -272,6 +337,7 @@ export function loadConfig(env: Env = process.env): Config {
     orukFeeds: readFeeds(env),
     trustProxy: readTrustProxy(env),
     mapTiles: readMapTiles(env),
+    mesh: readMesh(env),
   };
 }
 

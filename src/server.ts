@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.ts';
+import { configureGpRecordTransport } from './interop/mesh/service.ts';
 import type { Database } from './db/database.ts';
 import { identityRoutes } from './identity/routes.ts';
 import { setUpSessions } from './identity/sessions.ts';
@@ -141,6 +142,8 @@ export async function buildApp({ config, database, logStream }: AppDependencies)
   wireAreas();
   app.decorate('config', config);
   app.decorate('database', database);
+  // Whether a discharge summary is also sent to the GP record over MESH.
+  configureGpRecordTransport(config.mesh);
 
   await setUpSecurity(app, config);
   await setUpViews(app, config.logLevel !== 'debug');

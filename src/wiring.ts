@@ -11,6 +11,7 @@ import { fanOutToTenants } from './jobs/fan-out.ts';
 import { pruneJobs, PRUNE_JOBS } from './jobs/maintenance.ts';
 import { notifySettings, registerNotificationJobs } from './jobs/notify.ts';
 import { registerJobHandler, registerRecurringJob, registerTenantScan, TENANT_FAN_OUT } from './jobs/queue.ts';
+import { registerGpRecordJobs } from './interop/mesh/service.ts';
 import { outcomeReminderSource } from './outcomes/reminders.ts';
 import { outcomeTimelineSource } from './outcomes/timeline.ts';
 import { ONWARD_NUDGE_KIND, ONWARD_NUDGE_SCAN, onwardNudgeScan } from './plans/nudges.ts';
@@ -60,8 +61,10 @@ export function wireAreas(): void {
   registerRecurringJob({ name: 'identity-prune', cron: '40 3 * * *', kind: PRUNE_IDENTITY });
 }
 
-/** The jobs that follow the running configuration (Notify keys, feeds), set when a worker starts. */
+/** The jobs that follow the running configuration (Notify, feeds, MESH), set when a worker starts. */
 export function wireJobSettings(config: Config): void {
   registerNotificationJobs(notifySettings(config));
   registerDirectoryJobs({ freshnessMonths: config.directoryFreshnessMonths, feeds: config.orukFeeds });
+  // Discharge summaries to the GP record over MESH, and the acknowledgements back, when configured.
+  registerGpRecordJobs(config.mesh);
 }

@@ -3,6 +3,7 @@ import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
 import { asFieldErrors, bodyValues, ctx, field, formatDate, signedIn, view } from '../plans/form.ts';
 import type { FieldError } from '../web/errors.ts';
+import { describeGpRecordStatus, gpRecordStatus } from '../interop/mesh/service.ts';
 import * as service from './service.ts';
 
 const staff = rolePolicy('link worker or lead', 'link_worker', 'lead');
@@ -117,7 +118,8 @@ export const dischargeRoutes: FastifyPluginAsync = async (app) => {
   app.get('/discharge-summaries/:dischargeId', { config: { policy: readers } }, async (req, reply) => {
     const { dischargeId } = req.params as { dischargeId: string };
     const discharge = await service.getDischargeSummary(pool, signedIn(req), dischargeId, ctx(req));
-    return view(reply, 200, 'discharge/views/summary.njk', { d: discharge, doc: discharge.document, letterhead: service.documentLetterhead(discharge.document), sections: service.documentSections(discharge.document), date: formatDate(discharge.dischargedAt) });
+    const gpRecordView = describeGpRecordStatus(await gpRecordStatus(pool, signedIn(req), discharge.referralId));
+    return view(reply, 200, 'discharge/views/summary.njk', { d: discharge, doc: discharge.document, letterhead: service.documentLetterhead(discharge.document), sections: service.documentSections(discharge.document), date: formatDate(discharge.dischargedAt), gpRecordView });
   });
 
   app.get('/discharge-summaries/:dischargeId/pdf', { config: { policy: readers } }, async (req, reply) => {

@@ -4,6 +4,7 @@ import { withTenant } from '../db/transaction.ts';
 import { findNeed } from '../directory/needs.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
+import { queueGpRecordSend } from '../interop/mesh/service.ts';
 import { SNOMED, type SnomedConcept } from '../interop/snomed.ts';
 import { queueNotification } from '../jobs/outbox.ts';
 import { ONWARD_LABELS, OPEN_ONWARD, planForReferral, progressLabel, serviceSummary, stopOnwardAtDischarge } from '../plans/service.ts';
@@ -221,6 +222,8 @@ export async function dischargeReferral(pool: pg.Pool, actor: Actor, referralId:
     const id = await q.insertDischarge(tx, actor.tenantId, {
       referralId, reason: checked.reason!.code, reasonNote: checked.reasonNote, summary: checked.summary, outcomes: checked.outcomes, document, userId: actor.userId,
     });
+    // With MESH configured, the summary also goes to the GP record (GP Connect Send Document).
+    await queueGpRecordSend(tx, actor.tenantId, { dischargeId: id, referralId });
     await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'discharge.create', entityType: 'discharge', entityId: id, personId: r.personId, reason: checked.reason!.code, requestId: context.requestId });
     const recipient = r.referrerEmail ?? r.referrerUserEmail;
     if (recipient && r.source !== 'self') {

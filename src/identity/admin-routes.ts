@@ -92,18 +92,19 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
     return reply.redirect('/admin/users', 303);
   });
 
-  async function showPractices(reply: FastifyReply, actor: Actor, status = 200, values: Record<string, string> = {}, errors: { field: string; message: string }[] = []) {
+  async function showPractices(reply: FastifyReply, actor: Actor, status = 200, values: Record<string, string> = {}, errors: { field: string; message: string }[] = [], notice = '') {
     const { practices, organisations } = await users.practicesAndOrganisations(pool, actor);
     // List sizes and populations feed the referral rates on the inequalities report.
     const populations = await practicePopulations(pool, actor);
-    return renderForm(reply, status, 'identity/views/practices.njk', { practices, organisations, values, populations }, errors);
+    return renderForm(reply, status, 'identity/views/practices.njk', { practices, organisations, values, populations, notice }, errors);
   }
 
-  app.get('/admin/practices', { config: { policy: adminOnly } }, async (req, reply) => showPractices(reply, signedIn(req.actor)));
+  app.get('/admin/practices', { config: { policy: adminOnly } }, async (req, reply) =>
+    showPractices(reply, signedIn(req.actor), 200, {}, [], (req.query as Record<string, unknown>).saved === 'mesh-mailbox' ? 'The practice’s MESH mailbox was saved.' : ''));
 
   app.post('/admin/practices', { config: { policy: adminOnly, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req.actor);
-    const values = { odsCode: field(req.body, 'odsCode'), name: field(req.body, 'name') };
+    const values = { odsCode: field(req.body, 'odsCode'), name: field(req.body, 'name'), meshMailboxId: field(req.body, 'meshMailboxId') };
     try {
       await users.addPractice(pool, actor, values, req.id);
     } catch (error) {
@@ -111,6 +112,20 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
       throw error;
     }
     return reply.redirect('/admin/practices', 303);
+  });
+
+  app.post('/admin/practices/mesh-mailbox', { config: { policy: adminOnly } }, async (req, reply) => {
+    const actor = signedIn(req.actor);
+    const values = { mailboxPracticeId: field(req.body, 'mailboxPracticeId'), practiceMeshMailboxId: field(req.body, 'practiceMeshMailboxId') };
+    try {
+      await users.setPracticeMeshMailbox(pool, actor, { practiceId: values.mailboxPracticeId, meshMailboxId: values.practiceMeshMailboxId }, req.id);
+    } catch (error) {
+      if (error instanceof InvalidInput) {
+        return showPractices(reply, actor, 400, values, error.errors.map((e) => (e.field === 'meshMailboxId' ? { ...e, field: 'practiceMeshMailboxId' } : e)));
+      }
+      throw error;
+    }
+    return reply.redirect('/admin/practices?saved=mesh-mailbox#mesh-mailboxes', 303);
   });
 
   app.post('/admin/practices/population', { config: { policy: adminOnly } }, async (req, reply) => {

@@ -215,10 +215,15 @@ export async function findMember(db: Db, userId: string): Promise<MemberRow | un
   return rows[0];
 }
 
-export async function listPractices(db: Db): Promise<{ id: string; name: string; odsCode: string }[]> {
-  const { rows } = await db.query<{ id: string; name: string; odsCode: string }>(
-    'SELECT id, name, ods_code AS "odsCode" FROM practice ORDER BY name');
+export async function listPractices(db: Db): Promise<{ id: string; name: string; odsCode: string; meshMailboxId: string | null }[]> {
+  const { rows } = await db.query<{ id: string; name: string; odsCode: string; meshMailboxId: string | null }>(
+    'SELECT id, name, ods_code AS "odsCode", mesh_mailbox_id AS "meshMailboxId" FROM practice ORDER BY name');
   return rows;
+}
+
+export async function setPracticeMailbox(db: Db, tenantId: string, practiceId: string, mailbox: string | null): Promise<boolean> {
+  const { rowCount } = await db.query('UPDATE practice SET mesh_mailbox_id = $3 WHERE tenant_id = $1 AND id = $2', [tenantId, practiceId, mailbox]);
+  return (rowCount ?? 0) > 0;
 }
 
 export async function listProviderOrganisations(db: Db): Promise<{ id: string; name: string }[]> {
@@ -309,8 +314,8 @@ export async function listOutbox(db: Db, limit: number): Promise<OutboxRow[]> {
   return rows;
 }
 
-export async function insertPractice(db: Db, tenantId: string, odsCode: string, name: string): Promise<string> {
-  const { rows } = await db.query<{ id: string }>('INSERT INTO practice (tenant_id, ods_code, name) VALUES ($1, $2, $3) RETURNING id', [tenantId, odsCode, name]);
+export async function insertPractice(db: Db, tenantId: string, odsCode: string, name: string, meshMailboxId: string | null = null): Promise<string> {
+  const { rows } = await db.query<{ id: string }>('INSERT INTO practice (tenant_id, ods_code, name, mesh_mailbox_id) VALUES ($1, $2, $3, $4) RETURNING id', [tenantId, odsCode, name, meshMailboxId]);
   return rows[0]!.id;
 }
 

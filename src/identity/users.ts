@@ -269,12 +269,16 @@ export async function outbox(pool: pg.Pool, actor: Actor) {
   return withTenant(pool, actor.tenantId, (tx) => q.listOutbox(tx, 100));
 }
 
-/** Adds a GP practice to the admin's tenant by its ODS code. */
-export async function addPractice(pool: pg.Pool, actor: Actor, input: { odsCode: string; name: string }, requestId?: string): Promise<string> {
+const MESH_MAILBOX_MESSAGE = 'MESH mailbox ID must be 3 to 20 letters and numbers, like A12345OT001';
+
+/** Adds a GP practice to the admin's tenant by its ODS code, with its MESH mailbox when known. */
+export async function addPractice(pool: pg.Pool, actor: Actor, input: { odsCode: string; name: string; meshMailboxId?: string }, requestId?: string): Promise<string> {
   requireAdmin(actor);
   const odsCode = input.odsCode.trim().toUpperCase();
   const name = input.name.trim();
+  const mailbox = (input.meshMailboxId ?? '').trim().toUpperCase() || null;
   const errors: FieldError[] = [];
+  if (mailbox && !/^[A-Z0-9]{3,20}$/.test(mailbox)) errors.push({ field: 'meshMailboxId', message: MESH_MAILBOX_MESSAGE });
   if (!odsCode) errors.push({ field: 'odsCode', message: 'Enter the practice\'s ODS code' });
   else if (!/^[A-Z0-9]{3,10}$/.test(odsCode)) errors.push({ field: 'odsCode', message: 'ODS code must be 3 to 10 letters and numbers, like B86001' });
   if (!name) errors.push({ field: 'name', message: 'Enter the practice name' });
@@ -283,8 +287,24 @@ export async function addPractice(pool: pg.Pool, actor: Actor, input: { odsCode:
   return withTenant(pool, actor.tenantId, async (tx) => {
     const existing = await q.listPractices(tx);
     if (existing.some((p) => p.odsCode === odsCode)) throw new InvalidInput([{ field: 'odsCode', message: `${odsCode} is already a practice in this service` }]);
-    const id = await q.insertPractice(tx, actor.tenantId, odsCode, name);
-    await recordAudit(tx, { tenantId: actor.tenantId, actor, action: 'practice.create', entityType: 'practice', entityId: id, reason: `${odsCode} ${name}`, requestId });
+    const id = await q.insertPractice(tx, actor.tenantId, odsCode, name, mailbox);
+    await recordAudit(tx, { tenantId: actor.tenantId, actor, action: 'practice.create', entityType: 'practice', entityId: id, reason: `${odsCode} ${name}${mailbox ? ` MESH ${mailbox}` : ''}`, requestId });
     return id;
+  });
+}
+
+/**
+ * Sets (or clears) the MESH mailbox a practice receives documents in: discharge summaries go to
+ * the GP record through it (GP Connect Send Document). Blank clears it.
+ */
+export async function setPracticeMeshMailbox(pool: pg.Pool, actor: Actor, input: { practiceId: string; meshMailboxId: string }, requestId?: string): Promise<void> {
+  requireAdmin(actor);
+  const mailbox = input.meshMailboxId.trim().toUpperCase() || null;
+  if (mailbox && !/^[A-Z0-9]{3,20}$/.test(mailbox)) throw new InvalidInput([{ field: 'meshMailboxId', message: MESH_MAILBOX_MESSAGE }]);
+  await withTenant(pool, actor.tenantId, async (tx) => {
+    const practice = (await q.listPractices(tx)).find((p) => p.id === input.practiceId);
+    if (!practice) throw new InvalidInput([{ field: 'mailboxPracticeId', message: 'Select a practice' }]);
+    await q.setPracticeMailbox(tx, actor.tenantId, practice.id, mailbox);
+    await recordAudit(tx, { tenantId: actor.tenantId, actor, action: 'practice.mesh-mailbox', entityType: 'practice', entityId: practice.id, reason: mailbox ?? 'cleared', requestId });
   });
 }

@@ -4,6 +4,7 @@ import type { Db } from '../db/database.ts';
 import { withTenant } from '../db/transaction.ts';
 import { findNeed } from '../directory/needs.ts';
 import { getServiceDetail, getServiceSummary, searchDirectory, serviceCards, type DirectorySearchInput, type DirectorySearchOutcome } from '../directory/service.ts';
+import type { Capacity } from '../directory/taxonomy.ts';
 import type { Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
 import { queueNotification } from '../jobs/outbox.ts';
@@ -138,7 +139,7 @@ export interface ServiceChoice {
   deliveryMethods: string[];
   distanceMiles: number | null;
   nextSession: string | null;
-  capacity: 'taking_referrals' | 'waiting_list' | 'full';
+  capacity: Capacity;
   capacityLabel: string;
   expectedWaitWeeks: number | null;
   lastVerifiedAt: Date | null;

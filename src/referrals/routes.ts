@@ -10,6 +10,7 @@ import { formatNhsNumber } from './nhs-number.ts';
 import * as present from './present.ts';
 import { checkConsent, checkContact, checkPerson, checkReferralReason, checkVersion, list, text, type PersonInput, type ReferralInput } from './schema.ts';
 import * as service from './service.ts';
+import { describeGpRecordStatus, gpRecordStatus } from '../interop/mesh/service.ts';
 
 const staff = rolePolicy('link worker or lead', 'link_worker', 'lead');
 const leads = rolePolicy('lead', 'lead');
@@ -371,8 +372,10 @@ const workRoutes: FastifyPluginAsync = async (app) => {
     const isLead = actor.roles.includes('lead');
     const notice = text(req.query, 'done');
     const needsMatching = !!view.match && !view.match.decision;
+    // Where the discharge summary has got to on its way into the GP record.
+    const gpRecordView = r.status === 'discharged' ? describeGpRecordStatus(await gpRecordStatus(pool, actor, referralId)) : undefined;
     return render(reply, status, 'referral.njk', {
-      r, view, isLead, values, notice,
+      r, view, isLead, values, notice, gpRecordView,
       statusTag: present.statusTag(r.status), urgencyTag: present.urgencyTag(r.urgency),
       received: present.formatDateTime(r.receivedAt), nextDue: present.formatDate(r.nextActionDue),
       reasonsText: present.reasonsText(r.reasons), source: present.labels.SOURCES[r.source], channel: present.labels.CHANNELS[r.channel],

@@ -7,6 +7,7 @@ import { DISCHARGE_REASONS } from '../discharge/service.ts';
 import { localDate } from '../geo/calendar.ts';
 import { csvField } from '../geo/csv.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
+import { SNOMED } from '../interop/snomed.ts';
 import { recordAudit } from '../identity/audit.ts';
 import { scheduleJob, type JobContext } from '../jobs/service.ts';
 import { ETHNIC_CATEGORIES } from '../referrals/ethnicity.ts';
@@ -206,10 +207,14 @@ interface TableSpec {
   note?: string;
 }
 
+// The monthly counts are of the referrals a GP practice codes with this concept, so the two can be compared.
+const REFERRAL_CODE = SNOMED.referralToSocialPrescribing;
+const REFERRAL_CODE_NOTE = `Each is a referral to social prescribing: SNOMED CT ${REFERRAL_CODE.code} ${REFERRAL_CODE.display}.`;
+
 function tableSpecs(filter: ReportFilter): TableSpec[] {
   return [
     { id: 'by-month', caption: 'Referrals received by month', category: 'Month', dimension: 'month', totalCell: 'total',
-      categories: monthsBetween(filter.from, filter.to).map((m) => [m, monthLabel(m)]) },
+      categories: monthsBetween(filter.from, filter.to).map((m) => [m, monthLabel(m)]), note: REFERRAL_CODE_NOTE },
     { id: 'by-source', caption: 'Referrals by source', category: 'Source', dimension: 'source', totalCell: 'total',
       categories: Object.entries(SOURCES) },
     { id: 'by-need', caption: 'Referrals by need', category: 'Need', dimension: 'need',
@@ -279,6 +284,7 @@ export function reportCsv(report: Report): string {
     lines.push(['Filter', 'Months', `${report.filter.from} to ${report.filter.to}`]);
     lines.push(['Filter', 'Practice', report.practices.find((p) => p.id === report.filter.practiceId)?.name ?? 'All practices']);
     lines.push(['Referrals', 'Total', report.total!.text]);
+    lines.push(['Referrals', 'SNOMED CT code', `${REFERRAL_CODE.code} ${REFERRAL_CODE.display}`]);
     lines.push(['Days to first contact', 'Referrals with a first contact', report.waiting!.contacted.text]);
     lines.push(['Days to first contact', 'Median', report.waiting!.medianDays === null ? 'not shown' : String(report.waiting!.medianDays)]);
     lines.push(['Days to first contact', '90th percentile', report.waiting!.p90Days === null ? 'not shown' : String(report.waiting!.p90Days)]);

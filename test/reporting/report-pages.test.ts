@@ -123,6 +123,7 @@ test('“Refresh now” queues one refresh however often it is pressed, and the 
   assert.deepEqual(rows, [{ trigger: 'manual', row_count: 9 }]);
   const page = await get(commissioner, september);
   assert.match(page.body, /Figures as of/);
+  assert.match(page.body, /Each is a referral to social prescribing: SNOMED CT 871731000000106 Referral to social prescribing service\./);
   assert.equal(cell(page.body, 'by-source', 'GP'), '6');
 });
 
@@ -176,7 +177,8 @@ test('the CSV download holds the same suppressed figures, and viewing and downlo
   assert.equal(lines[0], 'table,category,value');
   for (const expected of ['Referrals,Total,9', 'Referrals received by month,September 2026,[c]', 'Referrals received by month,October 2026,<5',
     'Referrals by source,GP,6', 'Days to first contact,Median,4', 'Social prescriptions,Onward referrals attended,5', 'Days to first contact,90th percentile,6.8', 'Referrals by current status,Discharged,<5',
-    'Referrals by deprivation (IMD quintile of the person’s area),1: most deprived 20% (deciles 1 and 2),6', 'Filter,Practice,All practices']) {
+    'Referrals by deprivation (IMD quintile of the person’s area),1: most deprived 20% (deciles 1 and 2),6', 'Filter,Practice,All practices',
+    'Referrals,SNOMED CT code,871731000000106 Referral to social prescribing service']) {
     assert.ok(lines.includes(expected), `the CSV has "${expected}"`);
   }
   assert.ok(!lines.some((l) => !l.startsWith('Days to first contact,Median') && /,[1-4]$/.test(l)), 'no count from 1 to 4');

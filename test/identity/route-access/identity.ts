@@ -46,6 +46,8 @@ export const access: AreaAccess = {
     { method: 'GET', url: '/admin/practices', expect: onlyRoles(admin) },
     { method: 'POST', url: '/admin/practices', expect: onlyRoles(admin, { ok: 400 }) },
     // Registered patients for the inequalities report; an empty form is refused as bad input.
+    // An empty form: no practice chosen.
+    { method: 'POST', url: '/admin/practices/mesh-mailbox', expect: onlyRoles(admin, { ok: 400 }) },
     { method: 'POST', url: '/admin/practices/population', expect: onlyRoles(admin, { ok: 400 }) },
     { method: 'GET', url: '/admin/audit', expect: onlyRoles(admin) },
     // Demo mode only; the matrix runs with demo off.

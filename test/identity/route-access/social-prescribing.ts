@@ -32,6 +32,7 @@ export const access: AreaAccess = {
     await allocateReferral(world.database.pool, team.lead, discharged.referralId, { linkWorkerId: team.worker.userId });
     await recordContact(world.database.pool, team.worker, discharged.referralId, aContact({ outcome: 'made' }));
     world.ids.discharge = await dischargeReferral(world.database.pool, team.worker, discharged.referralId, { reason: 'person_chose_to_end', summary: 'Homesummary of support' });
+    world.ids.dischargedReferral = discharged.referralId;
 
     const otherTeam = { lead: world.other.everyRole, worker: world.other.everyRole };
     const otherService = await aProviderService(world.database, world.other.everyRole, { name: 'Otherservice Walking Group' });
@@ -69,6 +70,8 @@ export const access: AreaAccess = {
     { method: 'POST', url: '/referrals/:referralId/discharge', path: (w) => `/referrals/${w.ids.spReferral}/discharge`, expect: onHome(400) },
     { method: 'POST', url: '/referrals/:referralId/discharge/check', path: (w) => `/referrals/${w.ids.spReferral}/discharge/check`, expect: onHome(400) },
     { method: 'POST', url: '/referrals/:referralId/discharge/change', path: (w) => `/referrals/${w.ids.spReferral}/discharge/change`, expect: onHome() },
+    // The matrix's app has no MESH: staff on the home tenant are told it is not set up.
+    { method: 'POST', url: '/referrals/:referralId/gp-record/send', path: (w) => `/referrals/${w.ids.dischargedReferral}/gp-record/send`, expect: onHome(409) },
     { method: 'GET', url: '/discharge-summaries/:dischargeId', path: (w) => `/discharge-summaries/${w.ids.discharge}`, expect: onlyRoles(['referrer', ...staff], { otherTenant: 404 }) },
     { method: 'GET', url: '/discharge-summaries/:dischargeId/pdf', path: (w) => `/discharge-summaries/${w.ids.discharge}/pdf`, expect: onlyRoles(['referrer', ...staff], { otherTenant: 404 }) },
     { method: 'GET', url: '/my-referrals/discharge-summaries', expect: onlyRoles(['referrer']) },
