@@ -28,8 +28,11 @@ export async function refreshReferralFacts(db: Db, tenantId: string, ethnicGroup
   // PGlite has no autovacuum, so these tables may never have been analysed: the planner then
   // guesses a dozen rows and nests loops over thousands (27 s instead of 0.3 s for 6,000
   // referrals). Hash joins suit a whole-tenant rebuild whatever the statistics say; the setting
-  // is transaction-local and put back straight after.
-  await db.query(`SELECT set_config('enable_nestloop', 'off', true)`);
+  // is transaction-local and put back straight after. Turning nested loops off adds a huge cost to
+  // any plan that still needs one (an unnest), which pushes PostgreSQL's plan over its JIT
+  // threshold: compiling took over a second on every statement here for a few milliseconds of
+  // work, so JIT is off for the rest of a reporting transaction.
+  await db.query(`SELECT set_config('enable_nestloop', 'off', true), set_config('jit', 'off', true)`);
   const { rows } = await db.query<RefreshCounts>(
     `WITH transitions AS (
        SELECT referral_id,
@@ -111,7 +114,7 @@ export async function refreshReferralFacts(db: Db, tenantId: string, ethnicGroup
  * delete-if-gone pattern as the referral facts.
  */
 export async function refreshOutcomeFacts(db: Db, tenantId: string): Promise<number> {
-  await db.query(`SELECT set_config('enable_nestloop', 'off', true)`);
+  await db.query(`SELECT set_config('enable_nestloop', 'off', true), set_config('jit', 'off', true)`);
   const { rows } = await db.query<{ changed: number }>(
     `WITH scores AS (
        SELECT a.referral_id, a.timepoint, a.completed_at, a.created_at, x.measure, x.score
@@ -235,10 +238,11 @@ export async function waitingFigures(db: Db, tenantId: string, filter: FactFilte
 /**
  * The evidence pages read whole tenants' read models; on PGlite, whose tables may never have
  * been analysed, the planner guesses one row and nests 900 index lookups where one hash join
- * does (a third of the time). Transaction-local, like the refresh's own setting.
+ * does (a third of the time). Transaction-local, like the refresh's own setting; JIT off for the
+ * reason given at the refresh (it cost 1-2 s per page on PostgreSQL for milliseconds of work).
  */
 export async function preferHashJoins(db: Db): Promise<void> {
-  await db.query(`SELECT set_config('enable_nestloop', 'off', true)`);
+  await db.query(`SELECT set_config('enable_nestloop', 'off', true), set_config('jit', 'off', true)`);
 }
 
 export interface OutcomeRow {
