@@ -9,6 +9,7 @@ import { Forbidden, InvalidInput } from '../web/errors.ts';
 import { approachEffects, groupChanges, type ApproachAnalysis, type GroupAnalysis, type OutcomeCase } from './analysis.ts';
 import { approachLabel, APPROACH_CODES } from './approaches.ts';
 import { barChart, forestPlot, horizontalBarChart, shareGrid, spreadChart, type Chart, type ForestRow } from './charts.ts';
+import { POPULATION_DIMENSIONS } from './population.ts';
 import { improvedMeaningfully, isMeasureCode, MEASURE_CODES, MEASURES, type Measure } from './measures.ts';
 import * as q from './queries.ts';
 import { checkReportFilter, monthsBetween, reportPractices, type ReportFilter, type ReportQuery } from './service.ts';
@@ -407,7 +408,8 @@ export interface EngagementLine {
 export interface InequalityFigures {
   months: number;
   practiceRates: RateLine[];
-  groupRates: { dimension: string; caption: string; rows: RateLine[] }[];
+  /** Per dimension some practice entered; `unplaced` counts referrals whose group is not recorded (in no rate). */
+  groupRates: { dimension: string; caption: string; rows: RateLine[]; unplaced: Shown }[];
   byImd: EngagementLine[];
   byEthnicGroup: EngagementLine[];
   rateChart: Chart | null;
@@ -462,24 +464,29 @@ export async function inequalitiesReport(pool: pg.Pool, actor: Actor, query: Evi
         perThousand: p.listSize && shown.value !== null ? fixed((1000 * shown.value) / p.listSize) : null,
       };
     });
-    // By group, relative to the registered population of the practices that entered it.
+    // By group, relative to the registered population of the practices that entered it: only
+    // their referrals count, so the rate compares like with like.
     const groupRates: InequalityFigures['groupRates'] = [];
-    const withImd = populations.filter((p) => p.population.some((x) => x.dimension === 'imd_quintile'));
-    if (withImd.length) {
-      const perPractice = await Promise.all(withImd.map((p) => q.engagementBy(tx, actor.tenantId, { ...filter, practiceId: p.practiceId }, 'imdQuintile')));
+    for (const dimension of POPULATION_DIMENSIONS) {
+      const entered = populations.filter((p) => p.population.some((x) => x.dimension === dimension.code));
+      if (!entered.length) continue;
+      const ids = new Set(entered.map((p) => p.practiceId));
+      const referrals = (await q.referralsByPracticeAnd(tx, actor.tenantId, filter, dimension.code)).filter((r) => ids.has(r.practiceId));
       const counts: Record<string, number> = {};
       const population: Record<string, number> = {};
-      for (const code of ['1', '2', '3', '4', '5']) {
-        counts[code] = perPractice.reduce((s, rows) => s + (rows.find((r) => r.key === code)?.referrals ?? 0), 0);
-        population[code] = withImd.reduce((s, p) => s + (p.population.find((x) => x.dimension === 'imd_quintile' && x.category === code)?.people ?? 0), 0);
+      for (const c of dimension.categories) {
+        counts[c.code] = referrals.filter((r) => r.key === c.code).reduce((s, r) => s + r.referrals, 0);
+        population[c.code] = entered.reduce((s, p) => s + (p.population.find((x) => x.dimension === dimension.code && x.category === c.code)?.people ?? 0), 0);
       }
-      const shown = suppressCounts(counts, []);
+      const unplaced = referrals.filter((r) => !dimension.categories.some((c) => c.code === r.key)).reduce((s, r) => s + r.referrals, 0);
+      const shown = suppressCounts({ ...counts, unplaced }, []);
       groupRates.push({
-        dimension: 'imd_quintile', caption: `Referrals per 1,000 registered patients by IMD quintile (${withImd.map((p) => p.name).join(', ')})`,
-        rows: ['1', '2', '3', '4', '5'].map((code) => ({
-          label: QUINTILE_LABELS[code]!, referrals: shown[code]!, population: population[code] || null,
-          perThousand: population[code] && shown[code]!.value !== null ? fixed((1000 * shown[code]!.value!) / population[code]!) : null,
+        dimension: dimension.code, caption: `Referrals per 1,000 registered patients ${dimension.by} (${entered.map((p) => p.name).join(', ')})`,
+        rows: dimension.categories.map((c) => ({
+          label: dimension.code === 'imd_quintile' ? QUINTILE_LABELS[c.code]! : c.label, referrals: shown[c.code]!, population: population[c.code] || null,
+          perThousand: population[c.code] && shown[c.code]!.value !== null ? fixed((1000 * shown[c.code]!.value!) / population[c.code]!) : null,
         })),
+        unplaced: shown.unplaced!,
       });
     }
     const rows = await q.outcomeRows(tx, actor.tenantId, filter, measure.code);

@@ -330,6 +330,18 @@ export async function engagementBy(db: Db, tenantId: string, filter: FactFilter,
   return rows;
 }
 
+const POPULATION_KEYS = {
+  imd_quintile: DIMENSIONS.imdQuintile, age_band: 'age_band', sex: `coalesce(sex, 'not_recorded')`, ethnic_group: DIMENSIONS.ethnicGroup,
+} as const;
+
+/** Referrals by practice and by one of the dimensions a registered population is entered in. */
+export async function referralsByPracticeAnd(db: Db, tenantId: string, filter: FactFilter, dimension: PopulationDimensionCode): Promise<{ practiceId: string; key: string; referrals: number }[]> {
+  const { rows } = await db.query<{ practiceId: string; key: string; referrals: number }>(
+    `SELECT practice_id::text AS "practiceId", ${POPULATION_KEYS[dimension]} AS key, count(*)::int AS referrals
+       FROM reporting_referral_fact WHERE ${WHERE} AND practice_id IS NOT NULL GROUP BY 1, 2`, filterValues(tenantId, filter));
+  return rows;
+}
+
 export interface PracticePopulationRow {
   practiceId: string;
   name: string;
@@ -429,13 +441,17 @@ export async function bulkInsertOnwardReferrals(db: Db, rows: BulkOnward[]): Pro
     [rows.map((r) => r.tenantId), rows.map((r) => r.referralId), rows.map((r) => r.personId), rows.map((r) => r.serviceName), rows.map((r) => r.status), rows.map((r) => r.at)]);
 }
 
-/** A practice's list size, and its population by IMD quintile (replaced whole, or cleared). */
-export async function setPracticePopulation(db: Db, tenantId: string, practiceId: string, listSize: number, quintiles: number[] | null): Promise<void> {
+export type PopulationDimensionCode = 'imd_quintile' | 'age_band' | 'sex' | 'ethnic_group';
+
+/** A practice's list size, and its population by each dimension entered (replaced whole) or cleared. */
+export async function setPracticePopulation(db: Db, tenantId: string, practiceId: string, listSize: number,
+  entered: { dimension: PopulationDimensionCode; categories: string[]; people: number[] }[], cleared: PopulationDimensionCode[]): Promise<void> {
   await db.query('UPDATE practice SET list_size = $3 WHERE tenant_id = $1 AND id = $2', [tenantId, practiceId, listSize]);
-  await db.query(`DELETE FROM practice_population WHERE tenant_id = $1 AND practice_id = $2 AND dimension = 'imd_quintile'`, [tenantId, practiceId]);
-  if (quintiles) {
+  await db.query(`DELETE FROM practice_population WHERE tenant_id = $1 AND practice_id = $2 AND dimension = ANY($3::text[])`,
+    [tenantId, practiceId, [...cleared, ...entered.map((e) => e.dimension)]]);
+  for (const e of entered) {
     await db.query(
       `INSERT INTO practice_population (tenant_id, practice_id, dimension, category, people)
-       SELECT $1, $2, 'imd_quintile', q::text, n FROM unnest($3::int[]) WITH ORDINALITY AS x(n, q)`, [tenantId, practiceId, quintiles]);
+       SELECT $1, $2, $3, c, n FROM unnest($4::text[], $5::int[]) AS x(c, n)`, [tenantId, practiceId, e.dimension, e.categories, e.people]);
   }
 }
