@@ -13,7 +13,7 @@ import { POPULATION_DIMENSIONS } from './population.ts';
 import { improvedMeaningfully, isMeasureCode, MEASURE_CODES, MEASURES, type Measure } from './measures.ts';
 import * as q from './queries.ts';
 import { checkReportFilter, monthsBetween, reportPractices, type ReportFilter, type ReportQuery } from './service.ts';
-import { MINIMUM_PAIRED, pairedChange, type Interval, type PairedChange } from './statistics.ts';
+import { countedPairedChange, MINIMUM_PAIRED, type Interval, type PairedChange } from './statistics.ts';
 import { SMALL_NUMBER, suppressCounts, type Line, type Shown } from './suppression.ts';
 
 // The evidence pages: outcomes, which approaches help, practice and link worker profiles, and
@@ -122,29 +122,40 @@ export interface OutcomesFigures {
   chart: Chart | null;
 }
 
-export function attritionTables(measure: Measure, rows: q.OutcomeRow[]): AttritionTable[] {
-  const dimensions: { id: string; caption: string; category: string; key: (r: q.OutcomeRow) => string[]; categories: [string, string][]; additive: boolean }[] = [
-    { id: 'lost-by-age', caption: 'Age band', category: 'Age band', key: (r) => [r.ageBand], additive: true,
+/** People with a baseline counted by group (from the read model), for the attrition tables. */
+export interface AttritionCounts {
+  byGroup: q.AttritionCount[];
+  byNeed: { need: string; followed: boolean; n: number }[];
+}
+
+export function attritionTables(measure: Measure, counts: AttritionCounts): AttritionTable[] {
+  type Cell = { keys: string[]; followed: boolean; n: number };
+  const groupCells = (key: (r: q.AttritionCount) => string): Cell[] => counts.byGroup.map((r) => ({ keys: [key(r)], followed: r.followed, n: r.n }));
+  const dimensions: { id: string; caption: string; category: string; cells: Cell[]; categories: [string, string][]; additive: boolean }[] = [
+    { id: 'lost-by-age', caption: 'Age band', category: 'Age band', cells: groupCells((r) => r.ageBand), additive: true,
       categories: ['0-17', '18-24', '25-34', '35-44', '45-54', '55-64', '65-74', '75-84', '85+'].map((b) => [b, b]) },
-    { id: 'lost-by-sex', caption: 'Sex', category: 'Sex', key: (r) => [r.sex], additive: true,
+    { id: 'lost-by-sex', caption: 'Sex', category: 'Sex', cells: groupCells((r) => r.sex), additive: true,
       categories: [['female', 'Female'], ['male', 'Male'], ['intersex', 'Intersex'], ['not_stated', 'Not stated'], ['not_recorded', 'Not recorded']] },
-    { id: 'lost-by-ethnic-group', caption: 'Ethnic group', category: 'Ethnic group', key: (r) => [r.ethnicGroup], additive: true,
+    { id: 'lost-by-ethnic-group', caption: 'Ethnic group', category: 'Ethnic group', cells: groupCells((r) => r.ethnicGroup), additive: true,
       categories: ETHNIC_GROUPS.map((g) => [g, g]) },
-    { id: 'lost-by-imd', caption: 'IMD quintile', category: 'IMD quintile', key: (r) => [r.imdQuintile], additive: true,
+    { id: 'lost-by-imd', caption: 'IMD quintile', category: 'IMD quintile', cells: groupCells((r) => r.imdQuintile), additive: true,
       categories: Object.entries(QUINTILE_LABELS) },
-    { id: 'lost-by-need', caption: 'Need', category: 'Need', key: (r) => r.needs, additive: false,
+    { id: 'lost-by-need', caption: 'Need', category: 'Need', cells: counts.byNeed.map((r) => ({ keys: [r.need], followed: r.followed, n: r.n })), additive: false,
       categories: NEEDS.map((n) => [n.code, n.label]) },
   ];
-  const cells: Record<string, number> = { 'b:total': rows.length, 'f:total': rows.filter((r) => r.followUp !== null).length };
+  const sum = (cells: Cell[], followed?: boolean) => cells.reduce((s, c) => s + (followed === undefined || c.followed === followed ? c.n : 0), 0);
+  const all = groupCells(() => 'all');
+  const cells: Record<string, number> = { 'b:total': sum(all), 'f:total': sum(all, true) };
   cells['l:total'] = cells['b:total']! - cells['f:total']!;
   const lines: Line[] = [{ total: 'b:total', members: ['f:total', 'l:total'] }];
   for (const d of dimensions) {
     for (const [code] of d.categories) {
-      const inCategory = rows.filter((r) => d.key(r).includes(code));
-      const followed = inCategory.filter((r) => r.followUp !== null).length;
-      cells[`b:${d.id}:${code}`] = inCategory.length;
+      const inCategory = d.cells.filter((c) => c.keys.includes(code));
+      const total = sum(inCategory);
+      const followed = sum(inCategory, true);
+      cells[`b:${d.id}:${code}`] = total;
       cells[`f:${d.id}:${code}`] = followed;
-      cells[`l:${d.id}:${code}`] = inCategory.length - followed;
+      cells[`l:${d.id}:${code}`] = total - followed;
       lines.push({ total: `b:${d.id}:${code}`, members: [`f:${d.id}:${code}`, `l:${d.id}:${code}`] });
     }
     if (d.additive) for (const kind of ['b', 'f', 'l']) lines.push({ total: `${kind}:total`, members: d.categories.map(([code]) => `${kind}:${d.id}:${code}`) });
@@ -170,22 +181,24 @@ export function attritionTables(measure: Measure, rows: q.OutcomeRow[]): Attriti
 export async function outcomesReport(pool: pg.Pool, actor: Actor, query: EvidenceQuery, now: Date, context: RequestContext = {}) {
   return openPage(pool, actor, query, now, 'outcomes', context, async (tx, page, filter): Promise<OutcomesFigures> => {
     const summaries: MeasureSummary[] = [];
-    let chosenRows: q.OutcomeRow[] = [];
+    // Counted pairs, not people: a few hundred rows whatever the size of the service.
+    const pairCounts = await q.outcomePairCounts(tx, actor.tenantId, filter);
     for (const code of MEASURE_CODES) {
       const measure = MEASURES[code];
-      const rows = await q.outcomeRows(tx, actor.tenantId, filter, code);
-      if (code === page.measure.code) chosenRows = rows;
-      const paired = rows.filter((r) => r.followUp !== null).map((r) => ({ baseline: r.baseline, followUp: r.followUp! }));
-      const improvedCount = paired.filter((p) => improvedMeaningfully(measure, p.baseline, p.followUp)).length;
-      const enough = paired.length >= MINIMUM_PAIRED;
-      const cells = { baselines: rows.length, followedUp: paired.length, lost: rows.length - paired.length, improved: improvedCount, notImproved: paired.length - improvedCount };
+      const rows = pairCounts.filter((r) => r.measure === code);
+      const pairs = rows.filter((r) => r.followUp !== null).map((r) => ({ baseline: r.baseline, followUp: r.followUp!, n: r.n }));
+      const baselines = rows.reduce((s, r) => s + r.n, 0);
+      const followedUp = pairs.reduce((s, p) => s + p.n, 0);
+      const improvedCount = pairs.reduce((s, p) => s + (improvedMeaningfully(measure, p.baseline, p.followUp) ? p.n : 0), 0);
+      const enough = followedUp >= MINIMUM_PAIRED;
+      const cells = { baselines, followedUp, lost: baselines - followedUp, improved: improvedCount, notImproved: followedUp - improvedCount };
       const shown = suppressCounts(cells, [{ total: 'baselines', members: ['followedUp', 'lost'] }, { total: 'followedUp', members: ['improved', 'notImproved'] }]);
       const hasThreshold = measure.points !== null || measure.bands !== null;
       summaries.push({
         measure, baselines: shown.baselines!, followedUp: shown.followedUp!, lost: shown.lost!,
-        change: enough ? pairedChange(paired)! : null,
+        change: enough ? countedPairedChange(pairs)! : null,
         improved: enough && hasThreshold ? shown.improved! : null,
-        improvedShare: enough && hasThreshold ? percent(shown.improved!.value, paired.length) : null,
+        improvedShare: enough && hasThreshold ? percent(shown.improved!.value, followedUp) : null,
         notShown: enough ? null : `Fewer than ${MINIMUM_PAIRED} people have a baseline and a follow-up, so no change is shown.`,
       });
     }
@@ -202,7 +215,11 @@ export async function outcomesReport(pool: pg.Pool, actor: Actor, query: Evidenc
       description: `Standardised change per measure, better to the right: ${rows.map((r) => `${r.label} ${fixed(r.estimate, 2)} (${fixed(r.lower, 2)} to ${fixed(r.upper, 2)})`).join('; ')}.`,
       xLabel: 'Standardised change (d_z), better →', series: ['Change'],
     }) : null;
-    return { summaries, attrition: attritionTables(page.measure, chosenRows), chart };
+    const attrition = attritionTables(page.measure, {
+      byGroup: await q.attritionCounts(tx, actor.tenantId, filter, page.measure.code),
+      byNeed: await q.attritionByNeed(tx, actor.tenantId, filter, page.measure.code),
+    });
+    return { summaries, attrition, chart };
   });
 }
 

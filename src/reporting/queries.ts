@@ -273,6 +273,56 @@ export async function outcomeRows(db: Db, tenantId: string, filter: FactFilter, 
   return rows;
 }
 
+const OUTCOME_JOIN = `FROM reporting_outcome_fact o
+       JOIN reporting_referral_fact f ON f.tenant_id = o.tenant_id AND f.referral_id = o.referral_id
+      WHERE o.tenant_id = $1 AND f.received_month BETWEEN $2::date AND $3::date AND ($4::uuid IS NULL OR f.practice_id = $4)`;
+
+export interface PairCount {
+  measure: string;
+  baseline: number;
+  /** Null for people with a baseline and no follow-up. */
+  followUp: number | null;
+  n: number;
+}
+
+/**
+ * Every measure's baselines and follow-ups in the filter, counted by value: scores take a few
+ * dozen values, so this is hundreds of rows however many people there are.
+ */
+export async function outcomePairCounts(db: Db, tenantId: string, filter: FactFilter): Promise<PairCount[]> {
+  const { rows } = await db.query<PairCount>(
+    `SELECT o.measure, o.baseline::float8 AS baseline, o.follow_up::float8 AS "followUp", count(*)::int AS n
+       ${OUTCOME_JOIN} GROUP BY 1, 2, 3`, filterValues(tenantId, filter));
+  return rows;
+}
+
+export interface AttritionCount {
+  ageBand: string;
+  sex: string;
+  ethnicGroup: string;
+  imdQuintile: string;
+  followed: boolean;
+  n: number;
+}
+
+/** People with a baseline of the measure, followed up or not, counted by age band, sex, ethnic group and IMD quintile. */
+export async function attritionCounts(db: Db, tenantId: string, filter: FactFilter, measure: string): Promise<AttritionCount[]> {
+  const { rows } = await db.query<AttritionCount>(
+    `SELECT f.age_band AS "ageBand", coalesce(f.sex, 'not_recorded') AS sex, f.ethnic_group AS "ethnicGroup",
+            coalesce(((f.imd_decile + 1) / 2)::text, 'not_known') AS "imdQuintile", o.follow_up IS NOT NULL AS followed, count(*)::int AS n
+       ${OUTCOME_JOIN} AND o.measure = $5 GROUP BY 1, 2, 3, 4, 5`, [...filterValues(tenantId, filter), measure]);
+  return rows;
+}
+
+/** The same by need (a referral can name several, so these overlap). */
+export async function attritionByNeed(db: Db, tenantId: string, filter: FactFilter, measure: string): Promise<{ need: string; followed: boolean; n: number }[]> {
+  const { rows } = await db.query<{ need: string; followed: boolean; n: number }>(
+    `SELECT need, followed, count(*)::int AS n
+       FROM (SELECT f.needs, o.follow_up IS NOT NULL AS followed ${OUTCOME_JOIN} AND o.measure = $5) x
+      CROSS JOIN LATERAL unnest(x.needs) AS need GROUP BY 1, 2`, [...filterValues(tenantId, filter), measure]);
+  return rows;
+}
+
 export interface ProfileRow {
   key: string | null;
   referrals: number;
