@@ -123,8 +123,10 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
       { practice, dimensions: POPULATION_DIMENSIONS, values: typed ?? populationValues(practice) }, errors);
   }
 
-  async function savePopulation(req: FastifyRequest, reply: FastifyReply, practiceId: string) {
+  async function savePopulation(req: FastifyRequest, reply: FastifyReply, practiceId: string, inPath: boolean) {
     const actor = signedIn(req.actor);
+    // A practice in the address that is not this tenant's is not found, whatever the form holds.
+    if (inPath) await practicePopulation(pool, actor, practiceId);
     const values: Record<string, string> = Object.fromEntries(POPULATION_FIELDS.map((name) => [name, field(req.body, name)]));
     try {
       await setPracticePopulation(pool, actor, { practiceId, listSize: values.listSize, counts: values }, req.id);
@@ -140,10 +142,10 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
     showPopulation(reply, signedIn(req.actor), (req.params as { practiceId: string }).practiceId));
 
   app.post('/admin/practices/:practiceId/population', { config: { policy: adminOnly } }, async (req, reply) =>
-    savePopulation(req, reply, (req.params as { practiceId: string }).practiceId));
+    savePopulation(req, reply, (req.params as { practiceId: string }).practiceId, true));
 
   // The form's first home, kept for anything that still posts the practice in the body.
-  app.post('/admin/practices/population', { config: { policy: adminOnly } }, async (req, reply) => savePopulation(req, reply, field(req.body, 'practiceId')));
+  app.post('/admin/practices/population', { config: { policy: adminOnly } }, async (req, reply) => savePopulation(req, reply, field(req.body, 'practiceId'), false));
 
   app.get('/admin/audit', { config: { policy: adminOnly } }, async (req, reply) => {
     const query = req.query as Record<string, unknown>;

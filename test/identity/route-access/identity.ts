@@ -47,6 +47,14 @@ export const access: AreaAccess = {
     { method: 'POST', url: '/admin/practices', expect: onlyRoles(admin, { ok: 400 }) },
     // Registered patients for the inequalities report; an empty form is refused as bad input.
     { method: 'POST', url: '/admin/practices/population', expect: onlyRoles(admin, { ok: 400 }) },
+    {
+      method: 'GET', url: '/admin/practices/:practiceId/population', path: (w) => `/admin/practices/${w.home.practiceId}/population`,
+      expect: onlyRoles(admin, { otherTenant: 404 }),
+    },
+    {
+      method: 'POST', url: '/admin/practices/:practiceId/population', path: (w) => `/admin/practices/${w.home.practiceId}/population`,
+      expect: onlyRoles(admin, { ok: 400, otherTenant: 404 }),
+    },
     { method: 'GET', url: '/admin/audit', expect: onlyRoles(admin) },
     // Demo mode only; the matrix runs with demo off.
     { method: 'GET', url: '/admin/outbox', expect: onlyRoles(admin, { ok: 404, otherTenant: 404 }) },
