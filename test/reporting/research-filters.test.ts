@@ -74,10 +74,13 @@ test('months, practice and need narrow every file to the chosen referrals, and t
   }
   assert.deepEqual(extract.manifest.filters, {
     ...extract.manifest.filters,
-    received_from: '2026-01', received_to: '2026-06', practice: 'Alder Surgery (B86001)', need: 'loneliness (Loneliness and isolation)',
+    received_from: '2026-01', received_to: '2026-06', practice: `one practice, pseudonym ${pseudonym(key, alder.id)} (the referral’s practice; the practice column uses the same pseudonyms)`,
+    need: 'loneliness (Loneliness and isolation)',
   });
-  const stored = JSON.parse(extract.files.find((f) => f.name === 'manifest.json')!.content) as { filters: Record<string, string> };
-  assert.equal(stored.filters.practice, 'Alder Surgery (B86001)', 'the manifest file lists the filters too');
+  assert.ok(referrals.every((r) => r.practice === pseudonym(key, alder.id)), 'the pseudonym the manifest gives is the practice column’s');
+  const stored = extract.files.find((f) => f.name === 'manifest.json')!.content;
+  assert.equal((JSON.parse(stored) as { filters: Record<string, string> }).filters.received_to, '2026-06', 'the manifest file lists the filters too');
+  assert.ok(!stored.includes('Alder') && !stored.includes('B86001'), 'no file names the practice');
   const audit = (await auditEvents(database, tenantId)).filter((e) => e.action === 'research.extract').at(-1)!;
   assert.match(audit.reason!, /received_from=2026-01; received_to=2026-06; practice=Alder Surgery \(B86001\); need=loneliness/);
 });

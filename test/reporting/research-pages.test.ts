@@ -130,7 +130,7 @@ test('a researcher creates a project, generates an extract, sees its figures and
   const filtered = await post(`${projectUrl}/extracts`, { from: '2026-09', to: '2026-09', practice: practiceId, need: 'loneliness' }, cookies, projectUrl);
   assert.equal(filtered.statusCode, 303);
   const filteredPage = textOf((await app.inject({ url: filtered.headers.location as string, cookies })).body);
-  assert.match(filteredPage, /Referrals received from 2026-09 Referrals received to 2026-09 Practice Cedar Surgery \(Y\d+\) Need loneliness \(Loneliness and isolation\)/);
+  assert.match(filteredPage, /Referrals received from 2026-09 Referrals received to 2026-09 Practice Cedar Surgery \(Y\d+\): one practice, pseudonym [0-9a-f]{16} \(the referral’s practice; the practice column uses the same pseudonyms\) Need loneliness \(Loneliness and isolation\)/);
   assert.match(filteredPage, /Released 5 /);
   assert.match(textOf(page.body), /Practice all practices, and referrals with no practice Need any need/, 'the unfiltered extract says so');
 

@@ -80,11 +80,15 @@ export const researchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/research/projects/:projectId/extracts/:extractId', { schema: { params: ExtractParams }, config: { policy: researchers } }, async (req, reply) => {
-    const { project, extract } = await service.getExtract(pool, signedIn(req), req.params.projectId, req.params.extractId);
+    const { project, extract, practiceName } = await service.getExtract(pool, signedIn(req), req.params.projectId, req.params.extractId);
     const base = `/research/projects/${project.id}/extracts/${extract.id}`;
     return view(reply, 200, `${PAGES}/extract.njk`, {
       project, extract, generated: formatDateTime(extract.generatedAt), manifest: extract.manifest, base,
-      filters: FILTER_LABELS.filter(([key]) => extract.manifest.filters[key] !== undefined).map(([key, label]) => ({ key: { text: label }, value: { text: extract.manifest.filters[key] } })),
+      filters: FILTER_LABELS.filter(([key]) => extract.manifest.filters[key] !== undefined).map(([key, label]) => ({
+        key: { text: label },
+        // The files name a chosen practice only by pseudonym; this page, inside Signpost, names it too.
+        value: { text: key === 'practice' && practiceName ? `${practiceName}: ${extract.manifest.filters[key]}` : extract.manifest.filters[key] },
+      })),
       files: service.EXTRACT_FILES.map((name) => ({ name, href: `${base}/files/${name}`, rows: extract.manifest.rowCounts[name as keyof service.Manifest['rowCounts']] })),
     });
   });

@@ -8,7 +8,7 @@ import { hasRole, type Actor } from '../../identity/actor.ts';
 import { recordAudit } from '../../identity/audit.ts';
 import { Forbidden, InvalidInput, NotFound, type FieldError } from '../../web/errors.ts';
 import { londonMonth } from '../service.ts';
-import { buildExtract, EXTRACT_FILES, type BuiltExtract, type ExtractFile, type ExtractSource, type Manifest } from './extract.ts';
+import { buildExtract, EXTRACT_FILES, pseudonym, type BuiltExtract, type ExtractFile, type ExtractSource, type Manifest } from './extract.ts';
 import * as q from './queries.ts';
 import { zipFiles } from './zip.ts';
 
@@ -133,14 +133,30 @@ export function checkExtractFilter(input: ExtractFilterInput, practices: readonl
   return { from, to, practice, need: need ? { code: need.code, label: need.label } : null };
 }
 
-/** The filters as the manifest records them: every one named, "all" where none was chosen. */
-export function filterDescription(filter: ExtractFilter): Record<string, string> {
+/**
+ * The filters as the manifest records them: every one named, "no limit"/"all"/"any" where none was
+ * chosen. Practice names never leave in the files (the practice column is a pseudonym, and a
+ * quasi-identifier), so the manifest names a chosen practice by its pseudonym; Signpost's own
+ * page and audit name it (`named`).
+ */
+export function filterDescription(filter: ExtractFilter, key: Buffer | null): Record<string, string> {
+  const practice = !filter.practice ? 'all practices, and referrals with no practice'
+    : key ? `${PRACTICE_PREFIX}${pseudonym(key, filter.practice.id)} (the referral’s practice; the practice column uses the same pseudonyms)` : `${filter.practice.name} (${filter.practice.odsCode})`;
   return {
     received_from: filter.from ?? 'no limit (earliest referral)',
     received_to: filter.to ?? 'no limit (latest referral)',
-    practice: filter.practice ? `${filter.practice.name} (${filter.practice.odsCode})` : 'all practices, and referrals with no practice',
+    practice,
     need: filter.need ? `${filter.need.code} (${filter.need.label})` : 'any need',
   };
+}
+
+const PRACTICE_PREFIX = 'one practice, pseudonym ';
+
+/** The practice a manifest's filter names by pseudonym, for Signpost's own page. */
+function practiceNamed(manifestPractice: string | undefined, key: Buffer, practices: q.PracticeRow[]): string | null {
+  if (!manifestPractice?.startsWith(PRACTICE_PREFIX)) return null;
+  const found = practices.find((p) => manifestPractice.startsWith(`${PRACTICE_PREFIX}${pseudonym(key, p.id)}`));
+  return found ? `${found.name} (${found.odsCode})` : null;
 }
 
 /** The tenant's practices, for the extract form's practice list and the command line. */
@@ -197,27 +213,29 @@ export async function generateExtract(pool: pg.Pool, actor: Actor | null, tenant
     if (!project || !key) throw new NotFound('project');
     const filter = checkExtractFilter(filterInput, await q.practicesOf(tx, tenantId));
     const built = buildExtract(await readSource(tx, tenantId, filter), key, { name: project.name, purpose: project.purpose, approvalReference: project.approvalReference },
-      now, filterDescription(filter));
+      now, filterDescription(filter, key));
     const extractId = await q.insertExtract(tx, tenantId, { projectId, generatedAt: now, generatedBy: actor?.userId ?? null, manifest: built.manifest, files: built.files });
     const k = built.manifest.kAnonymity;
     await recordAudit(tx, {
       actor: actor ?? undefined, tenantId, action: 'research.extract', entityType: 'research_extract', entityId: extractId,
-      reason: `project ${projectId}${actor ? '' : ' (command line)'}: ${k.peopleReleased} people released, ${k.peopleGeneralised} generalised, ${k.peopleSuppressed} suppressed; rows ${Object.entries(built.manifest.rowCounts).map(([f, n]) => `${f}=${n}`).join(' ')}; filters ${Object.entries(filterDescription(filter)).map(([f, v]) => `${f}=${v}`).join('; ')}`,
+      reason: `project ${projectId}${actor ? '' : ' (command line)'}: ${k.peopleReleased} people released, ${k.peopleGeneralised} generalised, ${k.peopleSuppressed} suppressed; rows ${Object.entries(built.manifest.rowCounts).map(([f, n]) => `${f}=${n}`).join(' ')}; filters ${Object.entries(filterDescription(filter, null)).map(([f, v]) => `${f}=${v}`).join('; ')}`,
       requestId: context.requestId,
     });
     return { ...built, extractId, projectId };
   });
 }
 
-export async function getExtract(pool: pg.Pool, actor: Actor, projectId: string, extractId: string): Promise<{ project: q.ProjectRow; extract: q.ExtractRow & { manifest: Manifest } }> {
+export async function getExtract(pool: pg.Pool, actor: Actor, projectId: string, extractId: string): Promise<{ project: q.ProjectRow; extract: q.ExtractRow & { manifest: Manifest }; practiceName: string | null }> {
   requireResearcher(actor);
   checkId(projectId, 'project');
   checkId(extractId, 'extract');
   return withTenant(pool, actor.tenantId, async (tx) => {
     const project = await q.findProject(tx, actor.tenantId, projectId);
     const extract = project ? await q.findExtract(tx, actor.tenantId, projectId, extractId) : undefined;
-    if (!project || !extract) throw new NotFound('extract');
-    return { project, extract: extract as q.ExtractRow & { manifest: Manifest } };
+    const key = await q.projectKey(tx, actor.tenantId, projectId);
+    if (!project || !extract || !key) throw new NotFound('extract');
+    const manifest = extract.manifest as unknown as Manifest;
+    return { project, extract: extract as q.ExtractRow & { manifest: Manifest }, practiceName: practiceNamed(manifest.filters.practice, key, await q.practicesOf(tx, actor.tenantId)) };
   });
 }
 
