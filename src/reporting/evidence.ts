@@ -9,10 +9,11 @@ import { Forbidden, InvalidInput } from '../web/errors.ts';
 import { approachEffects, groupChanges, type ApproachAnalysis, type GroupAnalysis, type OutcomeCase } from './analysis.ts';
 import { approachLabel, APPROACH_CODES } from './approaches.ts';
 import { barChart, forestPlot, horizontalBarChart, shareGrid, spreadChart, type Chart, type ForestRow } from './charts.ts';
+import { POPULATION_DIMENSIONS } from './population.ts';
 import { improvedMeaningfully, isMeasureCode, MEASURE_CODES, MEASURES, type Measure } from './measures.ts';
 import * as q from './queries.ts';
 import { checkReportFilter, monthsBetween, reportPractices, type ReportFilter, type ReportQuery } from './service.ts';
-import { MINIMUM_PAIRED, pairedChange, type Interval, type PairedChange } from './statistics.ts';
+import { countedPairedChange, MINIMUM_PAIRED, type Interval, type PairedChange } from './statistics.ts';
 import { SMALL_NUMBER, suppressCounts, type Line, type Shown } from './suppression.ts';
 
 // The evidence pages: outcomes, which approaches help, practice and link worker profiles, and
@@ -121,29 +122,40 @@ export interface OutcomesFigures {
   chart: Chart | null;
 }
 
-export function attritionTables(measure: Measure, rows: q.OutcomeRow[]): AttritionTable[] {
-  const dimensions: { id: string; caption: string; category: string; key: (r: q.OutcomeRow) => string[]; categories: [string, string][]; additive: boolean }[] = [
-    { id: 'lost-by-age', caption: 'Age band', category: 'Age band', key: (r) => [r.ageBand], additive: true,
+/** People with a baseline counted by group (from the read model), for the attrition tables. */
+export interface AttritionCounts {
+  byGroup: q.AttritionCount[];
+  byNeed: { need: string; followed: boolean; n: number }[];
+}
+
+export function attritionTables(measure: Measure, counts: AttritionCounts): AttritionTable[] {
+  type Cell = { keys: string[]; followed: boolean; n: number };
+  const groupCells = (key: (r: q.AttritionCount) => string): Cell[] => counts.byGroup.map((r) => ({ keys: [key(r)], followed: r.followed, n: r.n }));
+  const dimensions: { id: string; caption: string; category: string; cells: Cell[]; categories: [string, string][]; additive: boolean }[] = [
+    { id: 'lost-by-age', caption: 'Age band', category: 'Age band', cells: groupCells((r) => r.ageBand), additive: true,
       categories: ['0-17', '18-24', '25-34', '35-44', '45-54', '55-64', '65-74', '75-84', '85+'].map((b) => [b, b]) },
-    { id: 'lost-by-sex', caption: 'Sex', category: 'Sex', key: (r) => [r.sex], additive: true,
+    { id: 'lost-by-sex', caption: 'Sex', category: 'Sex', cells: groupCells((r) => r.sex), additive: true,
       categories: [['female', 'Female'], ['male', 'Male'], ['intersex', 'Intersex'], ['not_stated', 'Not stated'], ['not_recorded', 'Not recorded']] },
-    { id: 'lost-by-ethnic-group', caption: 'Ethnic group', category: 'Ethnic group', key: (r) => [r.ethnicGroup], additive: true,
+    { id: 'lost-by-ethnic-group', caption: 'Ethnic group', category: 'Ethnic group', cells: groupCells((r) => r.ethnicGroup), additive: true,
       categories: ETHNIC_GROUPS.map((g) => [g, g]) },
-    { id: 'lost-by-imd', caption: 'IMD quintile', category: 'IMD quintile', key: (r) => [r.imdQuintile], additive: true,
+    { id: 'lost-by-imd', caption: 'IMD quintile', category: 'IMD quintile', cells: groupCells((r) => r.imdQuintile), additive: true,
       categories: Object.entries(QUINTILE_LABELS) },
-    { id: 'lost-by-need', caption: 'Need', category: 'Need', key: (r) => r.needs, additive: false,
+    { id: 'lost-by-need', caption: 'Need', category: 'Need', cells: counts.byNeed.map((r) => ({ keys: [r.need], followed: r.followed, n: r.n })), additive: false,
       categories: NEEDS.map((n) => [n.code, n.label]) },
   ];
-  const cells: Record<string, number> = { 'b:total': rows.length, 'f:total': rows.filter((r) => r.followUp !== null).length };
+  const sum = (cells: Cell[], followed?: boolean) => cells.reduce((s, c) => s + (followed === undefined || c.followed === followed ? c.n : 0), 0);
+  const all = groupCells(() => 'all');
+  const cells: Record<string, number> = { 'b:total': sum(all), 'f:total': sum(all, true) };
   cells['l:total'] = cells['b:total']! - cells['f:total']!;
   const lines: Line[] = [{ total: 'b:total', members: ['f:total', 'l:total'] }];
   for (const d of dimensions) {
     for (const [code] of d.categories) {
-      const inCategory = rows.filter((r) => d.key(r).includes(code));
-      const followed = inCategory.filter((r) => r.followUp !== null).length;
-      cells[`b:${d.id}:${code}`] = inCategory.length;
+      const inCategory = d.cells.filter((c) => c.keys.includes(code));
+      const total = sum(inCategory);
+      const followed = sum(inCategory, true);
+      cells[`b:${d.id}:${code}`] = total;
       cells[`f:${d.id}:${code}`] = followed;
-      cells[`l:${d.id}:${code}`] = inCategory.length - followed;
+      cells[`l:${d.id}:${code}`] = total - followed;
       lines.push({ total: `b:${d.id}:${code}`, members: [`f:${d.id}:${code}`, `l:${d.id}:${code}`] });
     }
     if (d.additive) for (const kind of ['b', 'f', 'l']) lines.push({ total: `${kind}:total`, members: d.categories.map(([code]) => `${kind}:${d.id}:${code}`) });
@@ -169,22 +181,24 @@ export function attritionTables(measure: Measure, rows: q.OutcomeRow[]): Attriti
 export async function outcomesReport(pool: pg.Pool, actor: Actor, query: EvidenceQuery, now: Date, context: RequestContext = {}) {
   return openPage(pool, actor, query, now, 'outcomes', context, async (tx, page, filter): Promise<OutcomesFigures> => {
     const summaries: MeasureSummary[] = [];
-    let chosenRows: q.OutcomeRow[] = [];
+    // Counted pairs, not people: a few hundred rows whatever the size of the service.
+    const pairCounts = await q.outcomePairCounts(tx, actor.tenantId, filter);
     for (const code of MEASURE_CODES) {
       const measure = MEASURES[code];
-      const rows = await q.outcomeRows(tx, actor.tenantId, filter, code);
-      if (code === page.measure.code) chosenRows = rows;
-      const paired = rows.filter((r) => r.followUp !== null).map((r) => ({ baseline: r.baseline, followUp: r.followUp! }));
-      const improvedCount = paired.filter((p) => improvedMeaningfully(measure, p.baseline, p.followUp)).length;
-      const enough = paired.length >= MINIMUM_PAIRED;
-      const cells = { baselines: rows.length, followedUp: paired.length, lost: rows.length - paired.length, improved: improvedCount, notImproved: paired.length - improvedCount };
+      const rows = pairCounts.filter((r) => r.measure === code);
+      const pairs = rows.filter((r) => r.followUp !== null).map((r) => ({ baseline: r.baseline, followUp: r.followUp!, n: r.n }));
+      const baselines = rows.reduce((s, r) => s + r.n, 0);
+      const followedUp = pairs.reduce((s, p) => s + p.n, 0);
+      const improvedCount = pairs.reduce((s, p) => s + (improvedMeaningfully(measure, p.baseline, p.followUp) ? p.n : 0), 0);
+      const enough = followedUp >= MINIMUM_PAIRED;
+      const cells = { baselines, followedUp, lost: baselines - followedUp, improved: improvedCount, notImproved: followedUp - improvedCount };
       const shown = suppressCounts(cells, [{ total: 'baselines', members: ['followedUp', 'lost'] }, { total: 'followedUp', members: ['improved', 'notImproved'] }]);
       const hasThreshold = measure.points !== null || measure.bands !== null;
       summaries.push({
         measure, baselines: shown.baselines!, followedUp: shown.followedUp!, lost: shown.lost!,
-        change: enough ? pairedChange(paired)! : null,
+        change: enough ? countedPairedChange(pairs)! : null,
         improved: enough && hasThreshold ? shown.improved! : null,
-        improvedShare: enough && hasThreshold ? percent(shown.improved!.value, paired.length) : null,
+        improvedShare: enough && hasThreshold ? percent(shown.improved!.value, followedUp) : null,
         notShown: enough ? null : `Fewer than ${MINIMUM_PAIRED} people have a baseline and a follow-up, so no change is shown.`,
       });
     }
@@ -201,7 +215,11 @@ export async function outcomesReport(pool: pg.Pool, actor: Actor, query: Evidenc
       description: `Standardised change per measure, better to the right: ${rows.map((r) => `${r.label} ${fixed(r.estimate, 2)} (${fixed(r.lower, 2)} to ${fixed(r.upper, 2)})`).join('; ')}.`,
       xLabel: 'Standardised change (d_z), better →', series: ['Change'],
     }) : null;
-    return { summaries, attrition: attritionTables(page.measure, chosenRows), chart };
+    const attrition = attritionTables(page.measure, {
+      byGroup: await q.attritionCounts(tx, actor.tenantId, filter, page.measure.code),
+      byNeed: await q.attritionByNeed(tx, actor.tenantId, filter, page.measure.code),
+    });
+    return { summaries, attrition, chart };
   });
 }
 
@@ -407,7 +425,8 @@ export interface EngagementLine {
 export interface InequalityFigures {
   months: number;
   practiceRates: RateLine[];
-  groupRates: { dimension: string; caption: string; rows: RateLine[] }[];
+  /** Per dimension some practice entered; `unplaced` counts referrals whose group is not recorded (in no rate). */
+  groupRates: { dimension: string; caption: string; rows: RateLine[]; unplaced: Shown }[];
   byImd: EngagementLine[];
   byEthnicGroup: EngagementLine[];
   rateChart: Chart | null;
@@ -462,24 +481,29 @@ export async function inequalitiesReport(pool: pg.Pool, actor: Actor, query: Evi
         perThousand: p.listSize && shown.value !== null ? fixed((1000 * shown.value) / p.listSize) : null,
       };
     });
-    // By group, relative to the registered population of the practices that entered it.
+    // By group, relative to the registered population of the practices that entered it: only
+    // their referrals count, so the rate compares like with like.
     const groupRates: InequalityFigures['groupRates'] = [];
-    const withImd = populations.filter((p) => p.population.some((x) => x.dimension === 'imd_quintile'));
-    if (withImd.length) {
-      const perPractice = await Promise.all(withImd.map((p) => q.engagementBy(tx, actor.tenantId, { ...filter, practiceId: p.practiceId }, 'imdQuintile')));
+    for (const dimension of POPULATION_DIMENSIONS) {
+      const entered = populations.filter((p) => p.population.some((x) => x.dimension === dimension.code));
+      if (!entered.length) continue;
+      const ids = new Set(entered.map((p) => p.practiceId));
+      const referrals = (await q.referralsByPracticeAnd(tx, actor.tenantId, filter, dimension.code)).filter((r) => ids.has(r.practiceId));
       const counts: Record<string, number> = {};
       const population: Record<string, number> = {};
-      for (const code of ['1', '2', '3', '4', '5']) {
-        counts[code] = perPractice.reduce((s, rows) => s + (rows.find((r) => r.key === code)?.referrals ?? 0), 0);
-        population[code] = withImd.reduce((s, p) => s + (p.population.find((x) => x.dimension === 'imd_quintile' && x.category === code)?.people ?? 0), 0);
+      for (const c of dimension.categories) {
+        counts[c.code] = referrals.filter((r) => r.key === c.code).reduce((s, r) => s + r.referrals, 0);
+        population[c.code] = entered.reduce((s, p) => s + (p.population.find((x) => x.dimension === dimension.code && x.category === c.code)?.people ?? 0), 0);
       }
-      const shown = suppressCounts(counts, []);
+      const unplaced = referrals.filter((r) => !dimension.categories.some((c) => c.code === r.key)).reduce((s, r) => s + r.referrals, 0);
+      const shown = suppressCounts({ ...counts, unplaced }, []);
       groupRates.push({
-        dimension: 'imd_quintile', caption: `Referrals per 1,000 registered patients by IMD quintile (${withImd.map((p) => p.name).join(', ')})`,
-        rows: ['1', '2', '3', '4', '5'].map((code) => ({
-          label: QUINTILE_LABELS[code]!, referrals: shown[code]!, population: population[code] || null,
-          perThousand: population[code] && shown[code]!.value !== null ? fixed((1000 * shown[code]!.value!) / population[code]!) : null,
+        dimension: dimension.code, caption: `Referrals per 1,000 registered patients ${dimension.by} (${entered.map((p) => p.name).join(', ')})`,
+        rows: dimension.categories.map((c) => ({
+          label: dimension.code === 'imd_quintile' ? QUINTILE_LABELS[c.code]! : c.label, referrals: shown[c.code]!, population: population[c.code] || null,
+          perThousand: population[c.code] && shown[c.code]!.value !== null ? fixed((1000 * shown[c.code]!.value!) / population[c.code]!) : null,
         })),
+        unplaced: shown.unplaced!,
       });
     }
     const rows = await q.outcomeRows(tx, actor.tenantId, filter, measure.code);

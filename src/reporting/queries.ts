@@ -28,8 +28,11 @@ export async function refreshReferralFacts(db: Db, tenantId: string, ethnicGroup
   // PGlite has no autovacuum, so these tables may never have been analysed: the planner then
   // guesses a dozen rows and nests loops over thousands (27 s instead of 0.3 s for 6,000
   // referrals). Hash joins suit a whole-tenant rebuild whatever the statistics say; the setting
-  // is transaction-local and put back straight after.
-  await db.query(`SELECT set_config('enable_nestloop', 'off', true)`);
+  // is transaction-local and put back straight after. Turning nested loops off adds a huge cost to
+  // any plan that still needs one (an unnest), which pushes PostgreSQL's plan over its JIT
+  // threshold: compiling took over a second on every statement here for a few milliseconds of
+  // work, so JIT is off for the rest of a reporting transaction.
+  await db.query(`SELECT set_config('enable_nestloop', 'off', true), set_config('jit', 'off', true)`);
   const { rows } = await db.query<RefreshCounts>(
     `WITH transitions AS (
        SELECT referral_id,
@@ -111,7 +114,7 @@ export async function refreshReferralFacts(db: Db, tenantId: string, ethnicGroup
  * delete-if-gone pattern as the referral facts.
  */
 export async function refreshOutcomeFacts(db: Db, tenantId: string): Promise<number> {
-  await db.query(`SELECT set_config('enable_nestloop', 'off', true)`);
+  await db.query(`SELECT set_config('enable_nestloop', 'off', true), set_config('jit', 'off', true)`);
   const { rows } = await db.query<{ changed: number }>(
     `WITH scores AS (
        SELECT a.referral_id, a.timepoint, a.completed_at, a.created_at, x.measure, x.score
@@ -235,10 +238,11 @@ export async function waitingFigures(db: Db, tenantId: string, filter: FactFilte
 /**
  * The evidence pages read whole tenants' read models; on PGlite, whose tables may never have
  * been analysed, the planner guesses one row and nests 900 index lookups where one hash join
- * does (a third of the time). Transaction-local, like the refresh's own setting.
+ * does (a third of the time). Transaction-local, like the refresh's own setting; JIT off for the
+ * reason given at the refresh (it cost 1-2 s per page on PostgreSQL for milliseconds of work).
  */
 export async function preferHashJoins(db: Db): Promise<void> {
-  await db.query(`SELECT set_config('enable_nestloop', 'off', true)`);
+  await db.query(`SELECT set_config('enable_nestloop', 'off', true), set_config('jit', 'off', true)`);
 }
 
 export interface OutcomeRow {
@@ -266,6 +270,56 @@ export async function outcomeRows(db: Db, tenantId: string, filter: FactFilter, 
       WHERE o.tenant_id = $1 AND o.measure = $5
         AND f.received_month BETWEEN $2::date AND $3::date AND ($4::uuid IS NULL OR f.practice_id = $4)`,
     [...filterValues(tenantId, filter), measure]);
+  return rows;
+}
+
+const OUTCOME_JOIN = `FROM reporting_outcome_fact o
+       JOIN reporting_referral_fact f ON f.tenant_id = o.tenant_id AND f.referral_id = o.referral_id
+      WHERE o.tenant_id = $1 AND f.received_month BETWEEN $2::date AND $3::date AND ($4::uuid IS NULL OR f.practice_id = $4)`;
+
+export interface PairCount {
+  measure: string;
+  baseline: number;
+  /** Null for people with a baseline and no follow-up. */
+  followUp: number | null;
+  n: number;
+}
+
+/**
+ * Every measure's baselines and follow-ups in the filter, counted by value: scores take a few
+ * dozen values, so this is hundreds of rows however many people there are.
+ */
+export async function outcomePairCounts(db: Db, tenantId: string, filter: FactFilter): Promise<PairCount[]> {
+  const { rows } = await db.query<PairCount>(
+    `SELECT o.measure, o.baseline::float8 AS baseline, o.follow_up::float8 AS "followUp", count(*)::int AS n
+       ${OUTCOME_JOIN} GROUP BY 1, 2, 3`, filterValues(tenantId, filter));
+  return rows;
+}
+
+export interface AttritionCount {
+  ageBand: string;
+  sex: string;
+  ethnicGroup: string;
+  imdQuintile: string;
+  followed: boolean;
+  n: number;
+}
+
+/** People with a baseline of the measure, followed up or not, counted by age band, sex, ethnic group and IMD quintile. */
+export async function attritionCounts(db: Db, tenantId: string, filter: FactFilter, measure: string): Promise<AttritionCount[]> {
+  const { rows } = await db.query<AttritionCount>(
+    `SELECT f.age_band AS "ageBand", coalesce(f.sex, 'not_recorded') AS sex, f.ethnic_group AS "ethnicGroup",
+            coalesce(((f.imd_decile + 1) / 2)::text, 'not_known') AS "imdQuintile", o.follow_up IS NOT NULL AS followed, count(*)::int AS n
+       ${OUTCOME_JOIN} AND o.measure = $5 GROUP BY 1, 2, 3, 4, 5`, [...filterValues(tenantId, filter), measure]);
+  return rows;
+}
+
+/** The same by need (a referral can name several, so these overlap). */
+export async function attritionByNeed(db: Db, tenantId: string, filter: FactFilter, measure: string): Promise<{ need: string; followed: boolean; n: number }[]> {
+  const { rows } = await db.query<{ need: string; followed: boolean; n: number }>(
+    `SELECT need, followed, count(*)::int AS n
+       FROM (SELECT f.needs, o.follow_up IS NOT NULL AS followed ${OUTCOME_JOIN} AND o.measure = $5) x
+      CROSS JOIN LATERAL unnest(x.needs) AS need GROUP BY 1, 2`, [...filterValues(tenantId, filter), measure]);
   return rows;
 }
 
@@ -323,6 +377,18 @@ export async function engagementBy(db: Db, tenantId: string, filter: FactFilter,
             count(*) FILTER (WHERE status = 'discharged')::int AS discharged,
             count(*) FILTER (WHERE discharge_reason = 'goals_met')::int AS "goalsMet"
        FROM reporting_referral_fact WHERE ${WHERE} GROUP BY 1`, filterValues(tenantId, filter));
+  return rows;
+}
+
+const POPULATION_KEYS = {
+  imd_quintile: DIMENSIONS.imdQuintile, age_band: 'age_band', sex: `coalesce(sex, 'not_recorded')`, ethnic_group: DIMENSIONS.ethnicGroup,
+} as const;
+
+/** Referrals by practice and by one of the dimensions a registered population is entered in. */
+export async function referralsByPracticeAnd(db: Db, tenantId: string, filter: FactFilter, dimension: PopulationDimensionCode): Promise<{ practiceId: string; key: string; referrals: number }[]> {
+  const { rows } = await db.query<{ practiceId: string; key: string; referrals: number }>(
+    `SELECT practice_id::text AS "practiceId", ${POPULATION_KEYS[dimension]} AS key, count(*)::int AS referrals
+       FROM reporting_referral_fact WHERE ${WHERE} AND practice_id IS NOT NULL GROUP BY 1, 2`, filterValues(tenantId, filter));
   return rows;
 }
 
@@ -425,13 +491,17 @@ export async function bulkInsertOnwardReferrals(db: Db, rows: BulkOnward[]): Pro
     [rows.map((r) => r.tenantId), rows.map((r) => r.referralId), rows.map((r) => r.personId), rows.map((r) => r.serviceName), rows.map((r) => r.status), rows.map((r) => r.at)]);
 }
 
-/** A practice's list size, and its population by IMD quintile (replaced whole, or cleared). */
-export async function setPracticePopulation(db: Db, tenantId: string, practiceId: string, listSize: number, quintiles: number[] | null): Promise<void> {
+export type PopulationDimensionCode = 'imd_quintile' | 'age_band' | 'sex' | 'ethnic_group';
+
+/** A practice's list size, and its population by each dimension entered (replaced whole) or cleared. */
+export async function setPracticePopulation(db: Db, tenantId: string, practiceId: string, listSize: number,
+  entered: { dimension: PopulationDimensionCode; categories: string[]; people: number[] }[], cleared: PopulationDimensionCode[]): Promise<void> {
   await db.query('UPDATE practice SET list_size = $3 WHERE tenant_id = $1 AND id = $2', [tenantId, practiceId, listSize]);
-  await db.query(`DELETE FROM practice_population WHERE tenant_id = $1 AND practice_id = $2 AND dimension = 'imd_quintile'`, [tenantId, practiceId]);
-  if (quintiles) {
+  await db.query(`DELETE FROM practice_population WHERE tenant_id = $1 AND practice_id = $2 AND dimension = ANY($3::text[])`,
+    [tenantId, practiceId, [...cleared, ...entered.map((e) => e.dimension)]]);
+  for (const e of entered) {
     await db.query(
       `INSERT INTO practice_population (tenant_id, practice_id, dimension, category, people)
-       SELECT $1, $2, 'imd_quintile', q::text, n FROM unnest($3::int[]) WITH ORDINALITY AS x(n, q)`, [tenantId, practiceId, quintiles]);
+       SELECT $1, $2, $3, c, n FROM unnest($4::text[], $5::int[]) AS x(c, n)`, [tenantId, practiceId, e.dimension, e.categories, e.people]);
   }
 }

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
 import { demoActor } from '../../src/demo/actors.ts';
-import { seedDemo, type DemoContext } from '../../src/demo/seed.ts';
+import { demoSeeders, seedDemo, type DemoContext } from '../../src/demo/seed.ts';
 import type { Actor } from '../../src/identity/actor.ts';
 import { identitySeeder } from '../../src/identity/demo.ts';
 import { referralsSeeder } from '../../src/referrals/demo.ts';
@@ -34,6 +34,19 @@ before(async () => {
 after(async () => { await app.close(); await database.close(); });
 
 const now = new Date();
+
+// Seeding the demo is the slowest part of these tests, so the demo's own check shares this file's seed.
+test('the demo’s reports have figures from the start: one refresh per demo tenant, after every other seeder', async () => {
+  assert.equal(demoSeeders.at(-1), reportingSeeder, 'the reporting seeder runs last');
+  for (const tenantId of [ids.tenant![0]!, ids.otherTenant![0]!]) {
+    const { rows } = await database.pool.query<{ trigger: string; row_count: number; referrals: number }>(
+      `SELECT trigger, row_count, (SELECT count(*)::int FROM referral WHERE tenant_id = $1) AS referrals FROM reporting_refresh WHERE tenant_id = $1`, [tenantId]);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.trigger, 'demo');
+    assert.ok(rows[0]!.row_count > 0);
+    assert.equal(rows[0]!.row_count, rows[0]!.referrals);
+  }
+});
 
 test('the demo gives every approach, practice and deprivation quintile an estimate from at least 30 paired measures, with the built-in effect visible', async () => {
   console.log(`demo seeding (identity, referrals, evidence, refresh): ${Math.round(seedMs)} ms`);

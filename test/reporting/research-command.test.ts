@@ -94,3 +94,21 @@ test('export research names the problem in one line for an unknown project or no
   assert.match(missing.stderr, /Give --project/);
   assert.doesNotMatch(unknown.stderr + missing.stderr, /\n\s+at /, 'no stack');
 });
+
+test('export research takes the filters of the page, lists them in the manifest, and names a bad one', async () => {
+  const out = path.join(work, 'filtered');
+  const res = signpost(['export', 'research', '--project', 'Command line study', '--out', out, '--from', '2026-09', '--to', '2026-09', '--need', 'loneliness']);
+  assert.equal(res.status, 0, res.stderr);
+  assert.match(res.stdout, /Filters: received 2026-09 to 2026-09; practice: all practices, and referrals with no practice; need: loneliness/);
+  const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as { filters: Record<string, string>; rowCounts: Record<string, number> };
+  assert.equal(manifest.filters.received_from, '2026-09');
+  assert.equal(manifest.rowCounts['referrals.csv'], 5);
+  const none = signpost(['export', 'research', '--project', 'Command line study', '--out', path.join(work, 'none'), '--from', '2027-01']);
+  assert.equal(none.status, 0, none.stderr);
+  assert.match(none.stdout, /0 of 0 people with consent released/, 'no referral received from 2027 on');
+  const bad = signpost(['export', 'research', '--project', 'Command line study', '--practice', 'No Such Surgery', '--from', 'last spring']);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /--from: Enter the first month as a year and month/);
+  assert.match(bad.stderr, /--practice: Select a practice from the list/);
+  assert.doesNotMatch(bad.stderr, /\n\s+at /, 'no stack');
+});

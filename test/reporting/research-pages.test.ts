@@ -118,6 +118,22 @@ test('a researcher creates a project, generates an extract, sees its figures and
   assert.equal(entries.get('referrals.csv'), csv.body);
   assert.ok(entries.has('manifest.json') && entries.has('data_dictionary.md') && entries.has('data_dictionary.csv'));
 
+  // Filters: a bad month is a 400 with the message beside its field and nothing generated; good ones are listed on the extract's page.
+  const before = (await database.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM research_extract')).rows[0]!.n;
+  const bad = await post(`${projectUrl}/extracts`, { from: '2026-13', to: '', practice: '', need: 'astrology' }, cookies, projectUrl);
+  assert.equal(bad.statusCode, 400);
+  assert.match(bad.body, /There is a problem/);
+  assert.match(bad.body, /<a href="#from">\s*Enter the first month as a year and month/);
+  assert.match(bad.body, /<a href="#need">\s*Select a need from the list/);
+  assert.match(bad.body, /value="2026-13"/, 'what was typed is kept');
+  assert.equal((await database.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM research_extract')).rows[0]!.n, before);
+  const filtered = await post(`${projectUrl}/extracts`, { from: '2026-09', to: '2026-09', practice: practiceId, need: 'loneliness' }, cookies, projectUrl);
+  assert.equal(filtered.statusCode, 303);
+  const filteredPage = textOf((await app.inject({ url: filtered.headers.location as string, cookies })).body);
+  assert.match(filteredPage, /Referrals received from 2026-09 Referrals received to 2026-09 Practice Cedar Surgery \(Y\d+\): one practice, pseudonym [0-9a-f]{16} \(the referral’s practice; the practice column uses the same pseudonyms\) Need loneliness \(Loneliness and isolation\)/);
+  assert.match(filteredPage, /Released 5 /);
+  assert.match(textOf(page.body), /Practice all practices, and referrals with no practice Need any need/, 'the unfiltered extract says so');
+
   for (const url of [`${extractUrl}/files/..%2Fsecrets.csv`, `${extractUrl}/files/person.csv`, '/research/projects/not-a-uuid', `${projectUrl.replace(/.{4}$/, '0000')}`,
     `${extractUrl.replace(/.{4}$/, '0000')}/extract.zip`]) {
     assert.equal((await app.inject({ url, cookies })).statusCode, 404, url);

@@ -16,6 +16,8 @@ export interface ResearchPersonOptions {
   deprivationDecile: number | null;
   practiceId: string | null;
   receivedAt?: string;
+  /** Need codes; default loneliness. */
+  reasons?: string[];
   postcode?: string;
   /** Default: an active research consent. */
   consent?: 'research' | 'none';
@@ -25,7 +27,7 @@ export async function aResearchPerson(database: Database, tenantId: string, o: R
   const receivedAt = o.receivedAt ?? '2026-09-15T10:00:00Z';
   const made = await aReportedReferral(database, tenantId, {
     givenName: o.givenName, familyName: o.familyName, dateOfBirth: o.dateOfBirth, sex: o.sex, ethnicity: o.ethnicity, deprivationDecile: o.deprivationDecile,
-    postcode: o.postcode ?? 'LS6 3AB', practiceId: o.practiceId, receivedAt,
+    postcode: o.postcode ?? 'LS6 3AB', practiceId: o.practiceId, receivedAt, reasons: o.reasons,
     transitions: [{ to: 'triaged', at: '2026-09-16T10:00:00Z' }, { to: 'allocated', at: '2026-09-17T10:00:00Z' }, { to: 'in_contact', at: '2026-09-20T10:00:00Z' }],
     contacts: [{ outcome: 'made', at: '2026-09-20T10:00:00Z', approach: 'guided_conversation' }],
     onward: [{ kind: 'refer', status: 'sent' }],

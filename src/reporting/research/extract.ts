@@ -99,7 +99,7 @@ function table(name: ExtractTable, rows: Record<string, string>[]): string {
  * IMD deciles, and k-anonymous over the quasi-identifiers, with a data dictionary and manifest.
  * The people in `source` are already only those with an active consent to research.
  */
-export function buildExtract(source: ExtractSource, key: Buffer, project: ExtractProject, generatedAt: Date): BuiltExtract {
+export function buildExtract(source: ExtractSource, key: Buffer, project: ExtractProject, generatedAt: Date, chosen: Record<string, string> = {}): BuiltExtract {
   const p = (id: string) => pseudonym(key, id);
   const firstReceived = new Map<string, Date>();
   for (const r of source.referrals) {
@@ -164,7 +164,8 @@ export function buildExtract(source: ExtractSource, key: Buffer, project: Extrac
     },
     filters: {
       consent: 'People with an active (not withdrawn) consent to research when the extract was generated',
-      records: 'Live person records (records merged into another are counted as that one); every referral of those people, with its contacts, outcome measures and onward referrals',
+      records: 'Live person records (records merged into another are counted as that one); every referral of those people that the filters below choose, with its contacts, outcome measures and onward referrals',
+      ...chosen,
     },
     kAnonymity: {
       k: K,

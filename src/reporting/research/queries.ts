@@ -101,6 +101,14 @@ export async function extractFiles(db: Db, tenantId: string, extractId: string, 
   return rows;
 }
 
+export interface PracticeRow { id: string; name: string; odsCode: string }
+
+/** The tenant's practices, for an extract's practice filter. */
+export async function practicesOf(db: Db, tenantId: string): Promise<PracticeRow[]> {
+  const { rows } = await db.query<PracticeRow>('SELECT id, name, ods_code AS "odsCode" FROM practice WHERE tenant_id = $1 ORDER BY name', [tenantId]);
+  return rows;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Source rows
 

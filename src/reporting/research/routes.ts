@@ -1,7 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { rolePolicy } from '../../identity/policy.ts';
-import { asFieldErrors, ctx, signedIn, view } from '../../plans/form.ts';
+import { NEEDS } from '../../directory/needs.ts';
+import type { Actor } from '../../identity/actor.ts';
+import { asFieldErrors, ctx, field, signedIn, view } from '../../plans/form.ts';
 import { formatDateTime } from '../../referrals/present.ts';
 import * as service from './service.ts';
 
@@ -18,6 +21,11 @@ const ProjectForm = Type.Object({
 });
 
 const PAGES = 'reporting/research/views';
+/** The manifest's filters as the extract page names them; extracts made before filters have only the first two. */
+const FILTER_LABELS: [string, string][] = [
+  ['received_from', 'Referrals received from'], ['received_to', 'Referrals received to'], ['practice', 'Practice'], ['need', 'Need'],
+  ['consent', 'Consent'], ['records', 'Records'],
+];
 
 /** Research projects and their pseudonymised extracts, for researchers only. */
 export const researchRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -44,25 +52,43 @@ export const researchRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   });
 
-  app.get('/research/projects/:projectId', { schema: { params: ProjectParams }, config: { policy: researchers } }, async (req, reply) => {
-    const { project, extracts } = await service.getProject(pool, signedIn(req), req.params.projectId);
-    return view(reply, 200, `${PAGES}/project.njk`, {
-      project: { ...project, created: formatDateTime(project.createdAt) },
+  async function showProject(reply: FastifyReply, actor: Actor, projectId: string, status = 200, values: Record<string, string> = {}, errors: { field: string; message: string }[] = []) {
+    const { project, extracts } = await service.getProject(pool, actor, projectId);
+    const practices = await service.extractPractices(pool, actor, actor.tenantId);
+    return view(reply, status, `${PAGES}/project.njk`, {
+      project: { ...project, created: formatDateTime(project.createdAt) }, values,
+      practiceItems: [{ value: '', text: 'All practices' }, ...practices.map((p) => ({ value: p.id, text: `${p.name} (${p.odsCode})`, selected: p.id === values.practice }))],
+      needItems: [{ value: '', text: 'Any need' }, ...NEEDS.map((n) => ({ value: n.code, text: n.label, selected: n.code === values.need }))],
       extracts: extracts.map((e) => ({ ...e, generated: formatDateTime(e.generatedAt), figures: (e.manifest as unknown as service.Manifest).kAnonymity })),
-    });
-  });
+    }, errors);
+  }
+
+  app.get('/research/projects/:projectId', { schema: { params: ProjectParams }, config: { policy: researchers } }, async (req, reply) =>
+    showProject(reply, signedIn(req), req.params.projectId));
 
   app.post('/research/projects/:projectId/extracts', { schema: { params: ProjectParams }, config: { policy: researchers, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req);
-    const extract = await service.generateExtract(pool, actor, actor.tenantId, req.params.projectId, new Date(), ctx(req));
-    return reply.redirect(`/research/projects/${extract.projectId}/extracts/${extract.extractId}`, 303);
+    const filter = { from: field(req.body, 'from'), to: field(req.body, 'to'), practice: field(req.body, 'practice'), need: field(req.body, 'need') };
+    try {
+      const extract = await service.generateExtract(pool, actor, actor.tenantId, req.params.projectId, new Date(), ctx(req), filter);
+      return reply.redirect(`/research/projects/${extract.projectId}/extracts/${extract.extractId}`, 303);
+    } catch (error) {
+      const shown = asFieldErrors(error, 'from');
+      if (!shown) throw error;
+      return showProject(reply, actor, req.params.projectId, shown.status, filter, shown.errors);
+    }
   });
 
   app.get('/research/projects/:projectId/extracts/:extractId', { schema: { params: ExtractParams }, config: { policy: researchers } }, async (req, reply) => {
-    const { project, extract } = await service.getExtract(pool, signedIn(req), req.params.projectId, req.params.extractId);
+    const { project, extract, practiceName } = await service.getExtract(pool, signedIn(req), req.params.projectId, req.params.extractId);
     const base = `/research/projects/${project.id}/extracts/${extract.id}`;
     return view(reply, 200, `${PAGES}/extract.njk`, {
       project, extract, generated: formatDateTime(extract.generatedAt), manifest: extract.manifest, base,
+      filters: FILTER_LABELS.filter(([key]) => extract.manifest.filters[key] !== undefined).map(([key, label]) => ({
+        key: { text: label },
+        // The files name a chosen practice only by pseudonym; this page, inside Signpost, names it too.
+        value: { text: key === 'practice' && practiceName ? `${practiceName}: ${extract.manifest.filters[key]}` : extract.manifest.filters[key] },
+      })),
       files: service.EXTRACT_FILES.map((name) => ({ name, href: `${base}/files/${name}`, rows: extract.manifest.rowCounts[name as keyof service.Manifest['rowCounts']] })),
     });
   });

@@ -49,6 +49,14 @@ export const access: AreaAccess = {
     // An empty form: no practice chosen.
     { method: 'POST', url: '/admin/practices/mesh-mailbox', expect: onlyRoles(admin, { ok: 400 }) },
     { method: 'POST', url: '/admin/practices/population', expect: onlyRoles(admin, { ok: 400 }) },
+    {
+      method: 'GET', url: '/admin/practices/:practiceId/population', path: (w) => `/admin/practices/${w.home.practiceId}/population`,
+      expect: onlyRoles(admin, { otherTenant: 404 }),
+    },
+    {
+      method: 'POST', url: '/admin/practices/:practiceId/population', path: (w) => `/admin/practices/${w.home.practiceId}/population`,
+      expect: onlyRoles(admin, { ok: 400, otherTenant: 404 }),
+    },
     { method: 'GET', url: '/admin/audit', expect: onlyRoles(admin) },
     // Demo mode only; the matrix runs with demo off.
     { method: 'GET', url: '/admin/outbox', expect: onlyRoles(admin, { ok: 404, otherTenant: 404 }) },
