@@ -93,26 +93,13 @@ const MATCHED_COLUMNS = `s.id, s.name, s.description, s.organization_name, s.max
               ELSE ts_rank_cd(s.search_document, (SELECT websearch_to_tsquery('english', $1::text)), 1) + word_similarity($1::text, s.name) END AS relevance`;
 
 // Near a place: each service's nearest point in the box, then only the CANDIDATE_CAP nearest of
-// them go on to the service row's filters, ranking and count. Without words the ranking is simply
-// nearest first, so the points are read from the GiST index in distance order (K-nearest, `<->`)
-// and the scan stops after a few times the cap, instead of sorting every point in a dense box;
-// with words the index finds the few matching points faster than a distance-ordered walk would.
-function nearSql(nearestFirst: boolean): string {
-  const points = nearestFirst
-    ? `(SELECT * FROM directory_service_point p
-           WHERE earth_box(ll_to_earth($2::float8, $3::float8), $4::float8) @> ll_to_earth(p.latitude, p.longitude)
-             AND ($5::text IS NULL OR p.term_ids @> ARRAY[$5::text])
-             AND ($6::text IS NULL OR p.term_ids @> ARRAY[$6::text])
-             AND ($14::text IS NULL OR p.term_ids @> ARRAY[$14::text])
-           ORDER BY ll_to_earth(p.latitude, p.longitude) <-> ll_to_earth($2::float8, $3::float8)
-           LIMIT $18 * 4) p`
-    : 'directory_service_point p';
-  return `
+// them go on to the service row's filters, ranking and count.
+const NEAR = `
 WITH nearby AS (
   SELECT service_id, distance, latitude, longitude
     FROM (SELECT DISTINCT ON (p.service_id) p.service_id, p.latitude, p.longitude,
                  earth_distance(ll_to_earth($2::float8, $3::float8), ll_to_earth(p.latitude, p.longitude)) AS distance
-            FROM ${points}
+            FROM directory_service_point p
            WHERE earth_box(ll_to_earth($2::float8, $3::float8), $4::float8) @> ll_to_earth(p.latitude, p.longitude)
              AND ($1::text IS NULL OR p.search_document @@ (SELECT websearch_to_tsquery('english', $1::text)) OR ($17::boolean AND $1::text <% p.name))
              AND ($5::text IS NULL OR p.term_ids @> ARRAY[$5::text])
@@ -133,7 +120,6 @@ WITH nearby AS (
     FROM candidates c JOIN directory_service s ON s.id = c.id
    WHERE ${FILTERS}
 )`;
-}
 
 const ANYWHERE = `
 WITH bound AS (
@@ -156,8 +142,8 @@ SELECT m.id, m.name, m.description, m.organization_name AS "organizationName", m
  LIMIT $15 OFFSET $16`;
 
 /** The search statement: near an origin, or anywhere. */
-export function searchSql(nearOrigin: boolean, nearestFirst = false): string {
-  return (nearOrigin ? nearSql(nearestFirst) : ANYWHERE) + RANKED;
+export function searchSql(nearOrigin: boolean): string {
+  return (nearOrigin ? NEAR : ANYWHERE) + RANKED;
 }
 
 export function searchParameters(f: SearchFilters): unknown[] {
@@ -175,7 +161,7 @@ export function searchParameters(f: SearchFilters): unknown[] {
  * "mindfullness" still finds Mindfulness without every search paying for trigram comparisons.
  */
 export async function searchServices(db: Db, filters: SearchFilters): Promise<{ rows: SearchRow[]; total: number; capped: boolean; fuzzy: boolean }> {
-  const { rows } = await db.query<SearchRow>(searchSql(!!filters.origin, !filters.text), searchParameters({ ...filters, fuzzy: false }));
+  const { rows } = await db.query<SearchRow>(searchSql(!!filters.origin), searchParameters({ ...filters, fuzzy: false }));
   if (rows.length === 0 && filters.text && filters.offset === 0) {
     const fuzzy = await db.query<SearchRow>(searchSql(!!filters.origin), searchParameters({ ...filters, fuzzy: true }));
     return { rows: fuzzy.rows, total: Number(fuzzy.rows[0]?.total ?? 0), capped: fuzzy.rows[0]?.capped ?? false, fuzzy: true };
