@@ -53,7 +53,7 @@ for (const size of WIDTHS) {
     const phone = await page.locator('.nhsuk-radios__item', { hasText: 'Befriend by Phone' }).textContent() ?? '';
     assert.match(phone, /By phone: no address/, 'the phone-only service is listed');
     const full = page.locator('.nhsuk-radios__item', { hasText: 'St Luke’s Church' });
-    assert.match(await full.textContent() ?? '', /Full/);
+    assert.match(await full.textContent() ?? '', /Full[\s\S]*Referral goes by: Print/);
 
     await page.getByLabel('Little London Men’s shed, St Luke’s Church').check();
     await page.getByLabel('Refer: send the person’s details to the service').check();
@@ -66,7 +66,10 @@ for (const size of WIDTHS) {
     await page.getByLabel('Refer: send the person’s details to the service').check();
     await page.getByLabel('The person agrees to this referral and to sharing what is ticked').check();
     await page.getByRole('button', { name: 'Save' }).click();
-    assert.match(await page.locator('#notice').textContent() ?? '', /Referral sent/);
+    // St Luke’s has neither a Signpost inbox nor an email, as its option said: the referral is printed.
+    await page.waitForURL(/\/onward-referrals\/[^/]+\/letter$/);
+    await fits(page, size.width);
+    assert.equal(await visit(page, `/referrals/${referralId}/support`), 200);
     assert.match(await page.locator('#prescriptions ~ section').first().textContent() ?? '', /Little London Men’s shed\s*St Luke’s Church/);
     await fits(page, size.width);
     await context.close();
