@@ -37,7 +37,7 @@ test('a summary that could not go to the GP record says why; the admin adds the 
   const { referralId } = await aReferral(rig.database, lead, { person: { givenName: 'Harriet', familyName: 'Hillside', practiceId: practice.id } });
   await allocateReferral(rig.database.pool, lead, referralId, { linkWorkerId: worker.userId });
   await recordContact(rig.database.pool, worker, referralId, aContact({ outcome: 'made' }));
-  await dischargeReferral(rig.database.pool, worker, referralId, { reason: 'goals_met', summary: 'Walking group twice a week' });
+  await dischargeReferral(rig.database.pool, worker, referralId, { reason: 'goals_met', reasonNote: 'Confirmed with the person', summary: 'Walking group twice a week' });
 
   const desk = await rig.browser.newContext({ baseURL: rig.baseUrl });
   const workerPage = await desk.newPage();

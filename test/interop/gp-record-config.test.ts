@@ -90,7 +90,7 @@ test('without MESH the summary stays a page and a PDF, and the page says it was 
   const { referralId } = await aReferral(database, team.lead, { person: { practiceId: practice.id } });
   await allocateReferral(database.pool, team.lead, referralId, { linkWorkerId: team.worker.userId });
   await recordContact(database.pool, team.worker, referralId, aContact({ outcome: 'made' }));
-  const dischargeId = await dischargeReferral(database.pool, team.worker, referralId, { reason: 'goals_met', summary: 'Doing well' });
+  const dischargeId = await dischargeReferral(database.pool, team.worker, referralId, { reason: 'goals_met', reasonNote: 'Confirmed with the person', summary: 'Doing well' });
   const { rows } = await database.pool.query('SELECT count(*)::int AS n FROM gp_record_message WHERE referral_id = $1', [referralId]);
   assert.equal((rows[0] as { n: number }).n, 0);
   const { rows: jobs } = await database.pool.query(`SELECT count(*)::int AS n FROM job WHERE kind LIKE 'gp-record.%'`);

@@ -65,7 +65,7 @@ async function aDischargedReferral(team: { lead: Actor; worker: Actor }, practic
   const { referralId } = await aReferral(database, team.lead, { person: { givenName: 'Gwen', familyName: 'Record', nhsNumber, practiceId, sex: 'female', dateOfBirth: '1951-02-03', ...person } });
   await allocateReferral(database.pool, team.lead, referralId, { linkWorkerId: team.worker.userId });
   await recordContact(database.pool, team.worker, referralId, aContact({ outcome: 'made' }));
-  const dischargeId = await dischargeReferral(database.pool, team.worker, referralId, { reason: 'goals_met', summary: 'Goes to the lunch club every week', outcomes: [{ measure: 'ONS4 life satisfaction', before: '3', after: '7' }] });
+  const dischargeId = await dischargeReferral(database.pool, team.worker, referralId, { reason: 'goals_met', reasonNote: 'Confirmed with the person at the last contact', summary: 'Goes to the lunch club every week', outcomes: [{ measure: 'ONS4 life satisfaction', before: '3', after: '7' }] });
   return { referralId, dischargeId, nhsNumber };
 }
 
