@@ -96,6 +96,8 @@ test('paging through thousands of services gives every service once, with the ri
   const lastSal = await get(`/api/oruk/service_at_locations?page=${salPages.total_pages}&per_page=${PER_PAGE}`);
   assert.equal(lastSal.last_page, true);
   assert.equal(validationProblems(orukValidators.serviceAtLocationList, lastSal), 'ok');
+  const pastSal = await get(`/api/oruk/service_at_locations?page=${salPages.total_pages + 1}&per_page=${PER_PAGE}`);
+  assert.deepEqual([pastSal.size, pastSal.total_items], [0, COUNT]);
 });
 
 test('every by-id path answers for random ids taken from its list, and validates', async () => {
