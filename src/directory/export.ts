@@ -72,6 +72,8 @@ export async function exportHsdsCsv(db: Db, folder: string): Promise<Record<stri
     for (const f of s.funding ?? []) add('funding.csv', { ...f, service_id: s.id });
     for (const d of s.required_documents ?? []) add('required_documents.csv', { ...d, service_id: s.id });
     add('services.csv', { ...s, organization_id: s.organization?.id ?? s.organization_id });
+    // What the feed said of the organisation beyond our columns (legal status...) came with the service.
+    if (s.organization) add('organizations.csv', s.organization);
     for (const sal of s.service_at_locations ?? []) {
       add('service_at_location.csv', { id: sal.id, service_id: s.id, location_id: sal.location?.id ?? sal.location_id, description: sal.description });
       const l = sal.location;

@@ -47,7 +47,8 @@ export function missingFrom(given: unknown, stored: unknown): unknown {
 export function withExtra<T>(stored: T, extra: unknown): T {
   if (!isObject(extra) || !isObject(stored)) return stored;
   const merged: Json = { ...stored };
-  for (const [key, value] of Object.entries(extra)) {
+  // In name order: the same record reads the same whichever way it came in (jsonb keeps no order).
+  for (const [key, value] of Object.entries(extra).sort(([a], [b]) => a.localeCompare(b))) {
     const there = merged[key];
     if (there === undefined) merged[key] = value;
     else if (isObject(there) && isObject(value)) merged[key] = withExtra(there, value);

@@ -418,7 +418,11 @@ export function readHsdsCsv(folder: string): unknown[] {
   const documentsByService = by(t.requiredDocuments, 'service_id');
   const program = (p: Row): OrukProgram => ({ ...(pick(p, ['id', 'organization_id', 'name', 'alternate_name']) as unknown as OrukProgram), description: p.description ?? '' });
 
-  const phone = (p: Row): OrukPhone => pick(p, ['id', 'number', 'extension', 'type', 'description']) as unknown as OrukPhone;
+  const phone = (p: Row): OrukPhone => ({
+    ...(pick(p, ['id', 'number', 'type', 'description']) as unknown as OrukPhone),
+    // HSDS 3 types the extension as a number (as the API serves it).
+    ...(orNull(p.extension) !== null ? { extension: /^\d{1,15}$/.test(p.extension!) ? Number(p.extension) : p.extension } : {}),
+  });
   const term = (id: string): OrukTaxonomyTerm | undefined => {
     const row = terms.get(id);
     if (!row) return undefined;

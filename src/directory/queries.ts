@@ -536,6 +536,8 @@ export async function listServiceAtLocationIds(db: Db, o: Omit<ServicePageOption
     [o.limit, o.offset, o.search ?? null, o.taxonomyTermId ?? null, o.taxonomyId ?? null, o.organizationId ?? null,
       o.modifiedAfter ?? null, o.minimumAge ?? null, o.maximumAge ?? null, o.day ?? null, o.startTime ?? null, o.endTime ?? null,
       o.radiusMetres ?? null, o.origin?.latitude ?? null, o.origin?.longitude ?? null, o.capacity ?? null]);
+  // A page past the last has no row to carry the window count: ask for the first row's.
+  if (rows.length === 0 && o.offset > 0) return { rows, total: (await listServiceAtLocationIds(db, { ...o, limit: 1, offset: 0 })).total };
   return { rows, total: Number(rows[0]?.total ?? 0) };
 }
 

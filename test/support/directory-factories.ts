@@ -60,7 +60,8 @@ export async function aDirectoryService(database: Database, o: ServiceOverrides 
     ],
   };
   await withTransaction(database.pool, (tx) => writeDirectoryService(tx, service, {
-    capacity: o.capacity, expectedWaitWeeks: o.expectedWaitWeeks, lastVerifiedAt: o.lastVerifiedAt === undefined ? new Date() : o.lastVerifiedAt,
+    // A factory service stands for one a provider has kept up to date; an import's unknown capacity is tested on its own.
+    capacity: o.capacity ?? 'taking_referrals', expectedWaitWeeks: o.expectedWaitWeeks, lastVerifiedAt: o.lastVerifiedAt === undefined ? new Date() : o.lastVerifiedAt,
   }));
   return service;
 }
