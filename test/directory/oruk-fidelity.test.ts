@@ -162,7 +162,8 @@ for (const feed of feeds) {
       const csv2 = mkdtempSync(path.join(tmpdir(), 'hsds-fidelity-'));
       await exportHsdsCsv(third.pool, csv2);
       for (const table of readdirSync(csv)) assert.equal(readFileSync(path.join(csv2, table), 'utf8'), readFileSync(path.join(csv, table), 'utf8'), table);
-      assert.equal(JSON.stringify(await exportOruk(third.pool)), JSON.stringify(csvCarries(exported)));
+      // The same objects; the CSV route may set a location's kept fields in another key order.
+      assert.deepEqual(JSON.parse(JSON.stringify(await exportOruk(third.pool))), JSON.parse(JSON.stringify(csvCarries(exported))));
     });
   });
 }

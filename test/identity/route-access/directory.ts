@@ -20,6 +20,7 @@ export const access: AreaAccess = {
     world.ids.directoryService = service.id;
     world.ids.directoryOrganization = service.organization_id!;
     world.ids.directoryServiceAtLocation = service.service_at_locations![0]!.id;
+    world.ids.directoryLocation = service.service_at_locations![0]!.location!.id;
     const suggestion = checkChangeSuggestion({ kind: 'problem', details: 'The phone number is out of date.' });
     if (!suggestion.ok) throw new Error('the matrix change request is not valid');
     world.ids.directoryChangeRequest = (await suggestChange(world.database.pool, service.id, suggestion.value)).id;
@@ -52,6 +53,26 @@ export const access: AreaAccess = {
     { method: 'GET', url: '/curation/services/:id/edit', path: (w) => `/curation/services/${w.ids.directoryService}/edit`, expect: onlyRoles(curators) },
     // An empty edit: curators are told what is missing; a provider of another organisation is refused.
     { method: 'POST', url: '/curation/services/:id/edit', path: (w) => `/curation/services/${w.ids.directoryService}/edit`, expect: onlyRoles(curators, { ok: 400 }) },
+    // A provider may propose a new service; each part of a service is the matrix provider's to change
+    // only if its organisation runs it (it does not). An empty form clears a list part (303).
+    { method: 'GET', url: '/curation/services/new', expect: onlyRoles(editors) },
+    { method: 'POST', url: '/curation/services/new', expect: onlyRoles(editors, { ok: 400 }) },
+    { method: 'GET', url: '/curation/services/:id/opening-times', path: (w) => `/curation/services/${w.ids.directoryService}/opening-times`, expect: onlyRoles(curators) },
+    { method: 'POST', url: '/curation/services/:id/opening-times', path: (w) => `/curation/services/${w.ids.directoryService}/opening-times`, expect: onlyRoles(curators, { ok: 303 }) },
+    { method: 'GET', url: '/curation/services/:id/eligibility', path: (w) => `/curation/services/${w.ids.directoryService}/eligibility`, expect: onlyRoles(curators) },
+    { method: 'POST', url: '/curation/services/:id/eligibility', path: (w) => `/curation/services/${w.ids.directoryService}/eligibility`, expect: onlyRoles(curators, { ok: 303 }) },
+    { method: 'GET', url: '/curation/services/:id/phones', path: (w) => `/curation/services/${w.ids.directoryService}/phones`, expect: onlyRoles(curators) },
+    { method: 'POST', url: '/curation/services/:id/phones', path: (w) => `/curation/services/${w.ids.directoryService}/phones`, expect: onlyRoles(curators, { ok: 303 }) },
+    { method: 'GET', url: '/curation/services/:id/languages', path: (w) => `/curation/services/${w.ids.directoryService}/languages`, expect: onlyRoles(curators) },
+    { method: 'POST', url: '/curation/services/:id/languages', path: (w) => `/curation/services/${w.ids.directoryService}/languages`, expect: onlyRoles(curators, { ok: 303 }) },
+    { method: 'GET', url: '/curation/services/:id/areas', path: (w) => `/curation/services/${w.ids.directoryService}/areas`, expect: onlyRoles(curators) },
+    { method: 'POST', url: '/curation/services/:id/areas', path: (w) => `/curation/services/${w.ids.directoryService}/areas`, expect: onlyRoles(curators, { ok: 303 }) },
+    { method: 'GET', url: '/curation/services/:id/needs-and-terms', path: (w) => `/curation/services/${w.ids.directoryService}/needs-and-terms`, expect: onlyRoles(curators) },
+    { method: 'POST', url: '/curation/services/:id/needs-and-terms', path: (w) => `/curation/services/${w.ids.directoryService}/needs-and-terms`, expect: onlyRoles(curators, { ok: 303 }) },
+    { method: 'GET', url: '/curation/services/:id/locations/new', path: (w) => `/curation/services/${w.ids.directoryService}/locations/new`, expect: onlyRoles(curators) },
+    { method: 'POST', url: '/curation/services/:id/locations/new', path: (w) => `/curation/services/${w.ids.directoryService}/locations/new`, expect: onlyRoles(curators, { ok: 400 }) },
+    { method: 'GET', url: '/curation/services/:id/locations/:locationId', path: (w) => `/curation/services/${w.ids.directoryService}/locations/${w.ids.directoryLocation}`, expect: onlyRoles(curators) },
+    { method: 'POST', url: '/curation/services/:id/locations/:locationId', path: (w) => `/curation/services/${w.ids.directoryService}/locations/${w.ids.directoryLocation}`, expect: onlyRoles(curators, { ok: 400 }) },
     { method: 'POST', url: '/curation/services/:id/verify', path: (w) => `/curation/services/${w.ids.directoryService}/verify`, expect: onlyRoles(curators, { ok: 303 }) },
     { method: 'GET', url: '/curation/change-requests/:id', path: (w) => `/curation/change-requests/${w.ids.directoryChangeRequest}`, expect: onlyRoles(curators) },
     // No outcome chosen: curators are asked to choose.

@@ -71,6 +71,8 @@ export const access: AreaAccess = {
     { method: 'GET', url: '/refer-yourself', expect: everyone(200) },
     { method: 'POST', url: '/refer-yourself', expect: everyone(400) },
     { method: 'POST', url: '/refer-yourself/send', expect: everyone(400) },
+    // Change from the check page: the form again, filled in with what was posted.
+    { method: 'POST', url: '/refer-yourself/change', expect: everyone(200) },
     { method: 'GET', url: '/refer-yourself/sent', path: () => '/refer-yourself/sent?reference=SP-ABCD2345', expect: everyone(200) },
     { method: 'GET', url: '/triage', expect: onlyRoles(['lead']) },
     { method: 'GET', url: '/triage/:referralId/match', path: (w) => `/triage/${w.ids.heldReferral}/match`, expect: onlyRoles(['lead'], { otherTenant: 404 }) },
