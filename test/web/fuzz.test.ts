@@ -35,9 +35,10 @@ const BATCH = 80;
  * - user_session.last_seen_at: every signed-in request moves the idle timer on;
  * - sign_in_throttle: refused sign-ins are counted, which is how lockout works;
  * - rate_limit_counter: every request to a rate-limited route counts, refused or not;
- * - audit_event, audit_chain_head: reads of a person's record and refused attempts are audited.
+ * - audit_event, audit_chain_head: reads of a person's record and refused attempts are audited;
+ * - work_list_seen: opening a work list (responses, new allocations) marks it seen, a GET that writes.
  */
-const IGNORED_TABLES = new Set(['sign_in_throttle', 'rate_limit_counter', 'audit_event', 'audit_chain_head', 'schema_migration']);
+const IGNORED_TABLES = new Set(['sign_in_throttle', 'rate_limit_counter', 'audit_event', 'audit_chain_head', 'schema_migration', 'work_list_seen']);
 const IGNORED_COLUMNS: Record<string, string[]> = { user_session: ['last_seen_at'] };
 
 /** Field names the forms read, plus names no form uses. */

@@ -24,11 +24,16 @@ test('pages that show a person are sent with Cache-Control: no-store, so a share
   const worker = await anActor(database, { roles: ['link_worker'] });
   const referral = await aReferral(database, worker);
   const cookies = await signInAs(app, database, worker);
-  for (const url of ['/caseload', `/referrals/${referral.referralId}`, `/people/${referral.personId}`, '/']) {
+  for (const url of ['/caseload', `/referrals/${referral.referralId}`, `/people/${referral.personId}`, '/home']) {
     const res = await app.inject({ url, cookies });
     assert.equal(res.statusCode, 200, url);
     assert.equal(res.headers['cache-control'], 'no-store', url);
   }
+  // The public front page sends someone signed in to their home page, and that answer is not kept either.
+  const front = await app.inject({ url: '/', cookies });
+  assert.equal(front.statusCode, 303);
+  assert.equal(front.headers.location, '/home');
+  assert.equal(front.headers['cache-control'], 'no-store', '/ when signed in');
   const missing = await app.inject({ url: '/no/such/page', cookies });
   assert.equal(missing.headers['cache-control'], 'no-store', 'even a signed-in 404');
   const signedOut = await app.inject({ url: `/referrals/${referral.referralId}` });
