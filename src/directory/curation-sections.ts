@@ -292,7 +292,8 @@ const languages: Section<LanguagesValue> = {
     };
   },
   describe(service) {
-    return { Languages: (service.languages ?? []).map((l) => l.name ?? l.code ?? '').join(', ') || null };
+    // A set, not a list: stored order follows ids, so compare sorted.
+    return { Languages: (service.languages ?? []).map((l) => l.name ?? l.code ?? '').sort().join(', ') || null };
   },
 };
 
@@ -380,7 +381,7 @@ const areas: Section<AreasValue> = {
     };
   },
   describe(service) {
-    return { 'Areas it covers': (service.service_areas ?? []).map((a) => a.name ?? a.service_area ?? a.description ?? '').join(', ') || null };
+    return { 'Areas it covers': (service.service_areas ?? []).map((a) => a.name ?? a.service_area ?? a.description ?? '').sort().join(', ') || null };
   },
 };
 
@@ -455,8 +456,8 @@ const terms: Section<TermsValue> = {
   describe(service) {
     const ids = (service.attributes ?? []).map((a) => a.taxonomy_term?.id ?? a.taxonomy_term_id ?? '');
     return {
-      Needs: ids.flatMap((t) => { const c = needCodeForTerm(t); return c ? [findNeed(c)!.label] : []; }).join(', ') || null,
-      'How it is delivered': ids.flatMap((t) => { const c = deliveryCodeForTerm(t); return c ? [DELIVERY_METHODS.find((m) => m.code === c)!.label] : []; }).join(', ') || null,
+      Needs: ids.flatMap((t) => { const c = needCodeForTerm(t); return c ? [findNeed(c)!.label] : []; }).sort().join(', ') || null,
+      'How it is delivered': ids.flatMap((t) => { const c = deliveryCodeForTerm(t); return c ? [DELIVERY_METHODS.find((m) => m.code === c)!.label] : []; }).sort().join(', ') || null,
       'Other terms': otherTermAttributes(service).map(termName).sort().join(', ') || null,
     };
   },

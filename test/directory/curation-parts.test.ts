@@ -245,8 +245,13 @@ test('phones, languages, eligibility, how to apply, age range and areas: a curat
   assert.deepEqual((await revisions(service.id))[2]!.diff['How to apply'], { from: null, to: 'Ring the cafe to book your first visit.' });
   assert.equal((await audits(service.id)).length, 4);
 
-  const again = await submit(`${base}/areas`, curatorCookies, { 'area-0': 'Leeds North West', 'area-1': 'Headingley' });
-  assert.equal(again.headers.location, `${base}/edit?saved=nochange`);
+  // Areas are a set: the same ones in either order are no change, whatever order they are stored in.
+  for (const order of [['Leeds North West', 'Headingley'], ['Headingley', 'Leeds North West']]) {
+    const again = await submit(`${base}/areas`, curatorCookies, { 'area-0': order[0]!, 'area-1': order[1]! });
+    assert.equal(again.headers.location, `${base}/edit?saved=nochange`);
+  }
+  const sameLanguages = await submit(`${base}/languages`, curatorCookies, { 'language-0': 'Polish', 'language-1': 'Urdu' });
+  assert.equal(sameLanguages.headers.location, `${base}/edit?saved=nochange`);
   assert.equal((await revisions(service.id)).length, 4, 'saving without a change records nothing');
 });
 
