@@ -34,7 +34,7 @@ after(() => (rig ? rig.close() : database.close()));
 test('a researcher creates a project, generates an extract, reads its figures and downloads it; every page passes the accessibility checks', async () => {
   const { context, page } = await rig!.newPage();
   await signInInBrowser(page, researcher.email, TEST_PASSWORD);
-  await page.getByRole('link', { name: 'Research', exact: true }).click();
+  await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Research', exact: true }).click();
   await page.waitForURL('**/research');
   await assertAccessible(page);
   assert.match(await page.locator('main').innerText(), /There are no research projects yet/);
