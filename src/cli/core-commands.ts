@@ -1,9 +1,11 @@
 import { loadConfig } from '../config.ts';
 import { openDatabase, type Database } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
-import { demoAccounts, seedDemo, type DemoAccount } from '../demo/seed.ts';
-import { buildApp } from '../server.ts';
+import type { DemoAccount } from '../demo/seed.ts';
 import type { Command } from './command.ts';
+
+// The app and the demo are imported when a command needs them, so `signpost user add` and the
+// other short commands start in a fraction of the time and refuse a locked database at once.
 
 /** Opens the configured database, runs `work`, and always closes it. */
 export async function withDatabase<T>(work: (database: Database) => Promise<T>): Promise<T> {
@@ -33,9 +35,11 @@ export const serveCommand: Command = {
     await migrate(database.pool);
     let accounts: DemoAccount[] = [];
     if (config.demo) {
+      const { demoAccounts, seedDemo } = await import('../demo/seed.ts');
       const result = await seedDemo(database);
       accounts = result.seeded ? result.accounts : await demoAccounts(database);
     }
+    const { buildApp } = await import('../server.ts');
     const app = await buildApp({ config, database });
     let closing = false;
     const shutdown = async (signal: string) => {
@@ -74,6 +78,7 @@ export const seedCommand: Command = {
   async run() {
     const result = await withDatabase(async (database) => {
       await migrate(database.pool);
+      const { seedDemo } = await import('../demo/seed.ts');
       return seedDemo(database);
     });
     console.log(result.seeded ? 'Demo data loaded.' : 'Demo data was already loaded; nothing changed.');
