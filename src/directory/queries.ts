@@ -635,11 +635,18 @@ export async function findServiceAtLocation(db: Db, id: string): Promise<{ servi
   return rows[0];
 }
 
+/** Queues a public suggestion; the same one already open (sent twice) is returned, not repeated. */
 export async function insertChangeRequest(db: Db, serviceId: string, r: { kind: string; details: string; replyEmail?: string }) {
+  const params = [serviceId, r.kind, r.details, r.replyEmail ?? null];
   const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO directory_change_request (service_id, kind, details, reply_email) VALUES ($1, $2, $3, $4) RETURNING id`,
-    [serviceId, r.kind, r.details, r.replyEmail ?? null]);
-  return rows[0]!;
+    `INSERT INTO directory_change_request (service_id, kind, details, reply_email) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (service_id, kind, md5(details), coalesce(reply_email, '')) WHERE status = 'open' AND kind IN ('suggestion', 'problem')
+     DO NOTHING RETURNING id`, params);
+  if (rows[0]) return rows[0];
+  const existing = await db.query<{ id: string }>(
+    `SELECT id FROM directory_change_request
+      WHERE status = 'open' AND service_id = $1 AND kind = $2 AND md5(details) = md5($3) AND coalesce(reply_email, '') = coalesce($4, '')`, params);
+  return existing.rows[0]!;
 }
 
 export interface ChangeRequestRow {

@@ -90,9 +90,15 @@ test('suggesting a change creates a change request and shows a confirmation; bad
   assert.equal(good.headers.location, `${url}/sent`);
   assert.equal(await count(), 1);
   assert.match(text((await app.inject(`${url}/sent`)).body), /Thank you, we have your message/);
+  // A double click, or five resends at once, is the same suggestion; a different one is queued.
+  const resends = await Promise.all(Array.from({ length: 5 }, () => app.inject({ method: 'POST', url, cookies: session.cookies, ...asForm({ _csrf: session.token!, kind: 'suggestion', details: 'It now meets on Wednesdays.' }) })));
+  assert.deepEqual(resends.map((r) => r.headers.location), Array(5).fill(`${url}/sent`));
+  assert.equal(await count(), 1);
+  await app.inject({ method: 'POST', url, cookies: session.cookies, ...asForm({ _csrf: session.token!, kind: 'problem', details: 'It now meets on Wednesdays.' }) });
+  assert.equal(await count(), 2);
   const forged = await app.inject({ method: 'POST', url, ...asForm({ kind: 'problem', details: 'spam' }) });
   assert.equal(forged.statusCode, 403);
-  assert.equal(await count(), 1);
+  assert.equal(await count(), 2);
 });
 
 test('the freshness limit is configurable: a service checked 2 months ago is flagged only when the limit is 1 month', async () => {
