@@ -136,7 +136,8 @@ export async function runReferralBench(backend: string, db: Database, factor: nu
       requests: drafts.map((draft) => ({
         method: 'POST' as const, path: `/referrals/new/${draft}/check`,
         headers: { cookie: `${referrerCookie}; ${csrfCookie}`, 'content-type': 'application/x-www-form-urlencoded' },
-        body: `_csrf=${encodeURIComponent(token)}`,
+        // Each post is its own form (intake is once per form), as each referral's page would mint.
+        body: `_csrf=${encodeURIComponent(token)}&formToken=${randomBytes(18).toString('base64url')}`,
       })),
     }));
     console.log('');

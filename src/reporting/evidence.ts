@@ -12,7 +12,7 @@ import { barChart, forestPlot, horizontalBarChart, shareGrid, spreadChart, type 
 import { POPULATION_DIMENSIONS } from './population.ts';
 import { improvedMeaningfully, isMeasureCode, MEASURE_CODES, MEASURES, type Measure } from './measures.ts';
 import * as q from './queries.ts';
-import { checkReportFilter, monthsBetween, reportPractices, type ReportFilter, type ReportQuery } from './service.ts';
+import { checkReportFilter, monthsBetween, reportingPools, reportPractices, type ReportFilter, type ReportingPools, type ReportQuery } from './service.ts';
 import { countedPairedChange, MINIMUM_PAIRED, type Interval, type PairedChange } from './statistics.ts';
 import { SMALL_NUMBER, suppressCounts, type Line, type Shown } from './suppression.ts';
 
@@ -48,18 +48,19 @@ const signed = (value: number, places = 1) => `${value > 0 ? '+' : ''}${fixed(va
 export const intervalText = (i: Interval, places = 1) => `${signed(i.estimate, places)} (${fixed(i.lower, places)} to ${fixed(i.upper, places)})`;
 const percent = (part: number | null, whole: number | null) => (part === null || whole === null || whole === 0 ? null : `${Math.round((100 * part) / whole)}%`);
 
-async function openPage<T>(pool: pg.Pool, actor: Actor, query: EvidenceQuery, now: Date, entityId: string, context: RequestContext,
+async function openPage<T>(db: pg.Pool | ReportingPools, actor: Actor, query: EvidenceQuery, now: Date, entityId: string, context: RequestContext,
   build: (tx: Db, page: EvidencePage, factFilter: q.FactFilter) => Promise<T>): Promise<EvidencePage & { figures: T | null }> {
   if (!hasRole(actor, ...EVIDENCE_READERS)) throw new Forbidden();
+  const { pool, reads } = reportingPools(db);
   const practices = await reportPractices(pool, actor);
   const filter = checkReportFilter(query, practices.map((p) => p.id), now);
   const measureCode = (query.measure ?? '').trim() || 'swemwbs';
   if (!isMeasureCode(measureCode)) throw new InvalidInput([{ field: 'measure', message: 'Select an outcome measure from the list' }]);
-  return withTenant(pool, actor.tenantId, async (tx) => {
-    await recordAudit(tx, {
-      actor, tenantId: actor.tenantId, action: 'report.view', entityType: 'report', entityId,
-      reason: `practice=${filter.practiceId ?? 'all'} from=${filter.from} to=${filter.to} measure=${measureCode}`, requestId: context.requestId,
-    });
+  await withTenant(pool, actor.tenantId, (tx) => recordAudit(tx, {
+    actor, tenantId: actor.tenantId, action: 'report.view', entityType: 'report', entityId,
+    reason: `practice=${filter.practiceId ?? 'all'} from=${filter.from} to=${filter.to} measure=${measureCode}`, requestId: context.requestId,
+  }));
+  return withTenant(reads, actor.tenantId, async (tx) => {
     await q.preferHashJoins(tx);
     const refresh = await q.latestRefresh(tx, actor.tenantId);
     const page: EvidencePage = { refresh, filter, practices, measure: MEASURES[measureCode] };
@@ -178,8 +179,8 @@ export function attritionTables(measure: Measure, counts: AttritionCounts): Attr
  * d_z, and the share who improved by the measure's meaningful change. Attrition by group for
  * the chosen measure.
  */
-export async function outcomesReport(pool: pg.Pool, actor: Actor, query: EvidenceQuery, now: Date, context: RequestContext = {}) {
-  return openPage(pool, actor, query, now, 'outcomes', context, async (tx, page, filter): Promise<OutcomesFigures> => {
+export async function outcomesReport(db: pg.Pool | ReportingPools, actor: Actor, query: EvidenceQuery, now: Date, context: RequestContext = {}) {
+  return openPage(db, actor, query, now, 'outcomes', context, async (tx, page, filter): Promise<OutcomesFigures> => {
     const summaries: MeasureSummary[] = [];
     // Counted pairs, not people: a few hundred rows whatever the size of the service.
     const pairCounts = await q.outcomePairCounts(tx, actor.tenantId, filter);
@@ -261,8 +262,8 @@ function termLabel(term: string): string {
  * 95% interval, the number of people behind it and a sentence, beside the plain before-and-after
  * change of the people who had it.
  */
-export async function approachesReport(pool: pg.Pool, actor: Actor, query: EvidenceQuery, now: Date, context: RequestContext = {}) {
-  return openPage(pool, actor, query, now, 'approaches', context, async (tx, page, filter): Promise<ApproachFigures> => {
+export async function approachesReport(db: pg.Pool | ReportingPools, actor: Actor, query: EvidenceQuery, now: Date, context: RequestContext = {}) {
+  return openPage(db, actor, query, now, 'approaches', context, async (tx, page, filter): Promise<ApproachFigures> => {
     const measure = page.measure;
     const profile = await q.profiles(tx, actor.tenantId, filter, 'practice');
     const withContact = profile.reduce((s, p) => s + p.contacted, 0);
@@ -353,8 +354,8 @@ function profileLines(rows: q.ProfileRow[], label: (key: string | null) => strin
  * baseline-adjusted change on the chosen measure with its interval. A commissioner sees one
  * tenant (one service): services are compared practice by practice.
  */
-export async function practicesReport(pool: pg.Pool, actor: Actor, query: EvidenceQuery, now: Date, context: RequestContext = {}) {
-  return openPage(pool, actor, query, now, 'practices', context, async (tx, page, filter): Promise<ProfileFigures> => {
+export async function practicesReport(db: pg.Pool | ReportingPools, actor: Actor, query: EvidenceQuery, now: Date, context: RequestContext = {}) {
+  return openPage(db, actor, query, now, 'practices', context, async (tx, page, filter): Promise<ProfileFigures> => {
     const measure = page.measure;
     const names = new Map(page.practices.map((p) => [p.id, p.name]));
     const practiceName = (key: string | null) => (key ? names.get(key) ?? 'A practice no longer listed' : NO_PRACTICE);
@@ -467,8 +468,8 @@ function engagementLines(prefix: string, rows: q.EngagementRow[], categories: [s
  * entered their population; engagement and baseline-adjusted change by IMD quintile and ethnic
  * group.
  */
-export async function inequalitiesReport(pool: pg.Pool, actor: Actor, query: EvidenceQuery, now: Date, context: RequestContext = {}) {
-  return openPage(pool, actor, query, now, 'inequalities', context, async (tx, page, filter): Promise<InequalityFigures> => {
+export async function inequalitiesReport(db: pg.Pool | ReportingPools, actor: Actor, query: EvidenceQuery, now: Date, context: RequestContext = {}) {
+  return openPage(db, actor, query, now, 'inequalities', context, async (tx, page, filter): Promise<InequalityFigures> => {
     const measure = page.measure;
     const months = monthsBetween(page.filter.from, page.filter.to).length;
     const populations = (await q.practicePopulations(tx, actor.tenantId)).filter((p) => !page.filter.practiceId || p.practiceId === page.filter.practiceId);
@@ -544,12 +545,12 @@ const monthLabel = (month: string) => MONTH_NAME.format(new Date(`${month}-01T12
  * table hides), and waiting time to first contact by month (quartiles and the 90th percentile,
  * for months with at least 5 first contacts).
  */
-export async function dashboardCharts(pool: pg.Pool, actor: Actor, filter: ReportFilter, tables: { id: string; rows: { label: string; count: Shown }[] }[]): Promise<DashboardCharts> {
+export async function dashboardCharts(db: pg.Pool | ReportingPools, actor: Actor, filter: ReportFilter, tables: { id: string; rows: { label: string; count: Shown }[] }[]): Promise<DashboardCharts> {
   if (!hasRole(actor, 'lead', 'commissioner', 'researcher')) throw new Forbidden();
   const bars = (id: string) => (tables.find((t) => t.id === id)?.rows ?? []).filter((r) => r.count.value !== null).map((r) => ({ label: r.label, value: r.count.value! }));
   const months = bars('by-month');
   const sources = bars('by-source');
-  const waiting = await withTenant(pool, actor.tenantId, (tx) => q.waitingByMonth(tx, actor.tenantId, {
+  const waiting = await withTenant(reportingPools(db).reads, actor.tenantId, (tx) => q.waitingByMonth(tx, actor.tenantId, {
     practiceId: filter.practiceId, fromMonth: `${filter.from}-01`, toMonth: `${filter.to}-01`,
   }));
   const shownWaits = suppressCounts(Object.fromEntries(waiting.map((w) => [w.month, w.contacted])), []);

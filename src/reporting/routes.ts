@@ -28,14 +28,16 @@ const measureItems = (selected: string) => MEASURE_CODES.map((code) => ({ value:
 /** Aggregate reports for leads, commissioners and researchers: no names, no small numbers. */
 export const reportingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const pool = app.database.pool;
+  // Figures from the read replica when there is one; audit rows and refresh requests on the primary.
+  const pools = { pool, reads: app.database.reads };
 
   app.get('/reports', { schema: { querystring: ReportQuery }, config: { policy: readers } }, async (req, reply) => {
     const actor = signedIn(req);
     const { requested, ...query } = req.query;
     const page = { values: query, canRefresh: hasRole(actor, 'lead'), requested: requested === '1', smallText: service.SMALL_TEXT, secondaryText: service.SECONDARY_TEXT };
     try {
-      const report = await service.reportDashboard(pool, actor, query, new Date(), ctx(req));
-      const charts = report.refresh ? await evidence.dashboardCharts(pool, actor, report.filter, report.tables) : null;
+      const report = await service.reportDashboard(pools, actor, query, new Date(), ctx(req));
+      const charts = report.refresh ? await evidence.dashboardCharts(pools, actor, report.filter, report.tables) : null;
       const csvQuery = new URLSearchParams({ from: report.filter.from, to: report.filter.to, ...(report.filter.practiceId ? { practice: report.filter.practiceId } : {}) });
       return view(reply, 200, 'reporting/views/dashboard.njk', {
         ...page, report, charts, showEvidence: hasRole(actor, ...evidence.EVIDENCE_READERS), csvHref: `/reports/summary.csv?${csvQuery.toString()}`,
@@ -56,7 +58,7 @@ export const reportingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const query = req.query;
       const common = { current: page.path, isLead: hasRole(actor, 'lead') };
       try {
-        const report = await page.build(pool, actor, query, new Date(), ctx(req));
+        const report = await page.build(pools, actor, query, new Date(), ctx(req));
         return view(reply, 200, page.template, {
           ...common, report, figures: report.figures,
           values: { practice: report.filter.practiceId ?? '', from: report.filter.from, to: report.filter.to, measure: report.measure.code },
@@ -75,7 +77,7 @@ export const reportingRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/reports/summary.csv', { schema: { querystring: ReportQuery }, config: { policy: readers } }, async (req, reply) => {
     const { requested: _requested, ...query } = req.query;
-    const report = await service.reportDashboard(pool, signedIn(req), query, new Date(), { ...ctx(req), download: true });
+    const report = await service.reportDashboard(pools, signedIn(req), query, new Date(), { ...ctx(req), download: true });
     return reply.type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="signpost-referrals-${report.filter.from}-to-${report.filter.to}.csv"`)
       .header('cache-control', 'no-store')

@@ -63,6 +63,17 @@ export async function refreshJob(job: JobContext): Promise<void> {
 
 export const READERS = ['lead', 'commissioner', 'researcher'] as const;
 
+/**
+ * Where reports run: the view is audited on the primary (`pool`); the figures, read models a
+ * nightly job rebuilds, are read from `reads`, a streaming replica when DATABASE_READ_URL is set
+ * (the app's `Database` fits). A plain pool does both.
+ */
+export interface ReportingPools { pool: pg.Pool; reads: pg.Pool }
+
+export function reportingPools(db: pg.Pool | ReportingPools): ReportingPools {
+  return 'reads' in db ? db : { pool: db, reads: db };
+}
+
 function requireReader(actor: Actor): void {
   if (!hasRole(actor, ...READERS)) throw new Forbidden();
 }
@@ -235,16 +246,17 @@ function tableSpecs(filter: ReportFilter): TableSpec[] {
  * contact, discharges by reason, and breakdowns by deprivation and ethnic group, from the read
  * model as of its last refresh, with small numbers suppressed. Viewing is audited (no person ids).
  */
-export async function reportDashboard(pool: pg.Pool, actor: Actor, query: ReportQuery, now: Date, options: RequestContext & { download?: boolean } = {}): Promise<Report> {
+export async function reportDashboard(db: pg.Pool | ReportingPools, actor: Actor, query: ReportQuery, now: Date, options: RequestContext & { download?: boolean } = {}): Promise<Report> {
   requireReader(actor);
+  const { pool, reads } = reportingPools(db);
   const practices = await reportPractices(pool, actor);
   const filter = checkReportFilter(query, practices.map((p) => p.id), now);
-  return withTenant(pool, actor.tenantId, async (tx) => {
+  await withTenant(pool, actor.tenantId, (tx) => recordAudit(tx, {
+    actor, tenantId: actor.tenantId, action: options.download ? 'report.download' : 'report.view', entityType: 'report', entityId: 'referrals',
+    reason: `practice=${filter.practiceId ?? 'all'} from=${filter.from} to=${filter.to}`, requestId: options.requestId,
+  }));
+  return withTenant(reads, actor.tenantId, async (tx) => {
     const tenantId = actor.tenantId;
-    await recordAudit(tx, {
-      actor, tenantId, action: options.download ? 'report.download' : 'report.view', entityType: 'report', entityId: 'referrals',
-      reason: `practice=${filter.practiceId ?? 'all'} from=${filter.from} to=${filter.to}`, requestId: options.requestId,
-    });
     const refresh = await q.latestRefresh(tx, tenantId);
     if (!refresh) return { refresh, filter, practices, tables: [] };
     const factFilter = { practiceId: filter.practiceId, fromMonth: `${filter.from}-01`, toMonth: `${filter.to}-01` };

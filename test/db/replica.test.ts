@@ -87,6 +87,21 @@ test("a curator's edit is written to the primary, shown on the next page at once
   assert.ok(await eventually(async () => (await app.inject(`/services/${serviceId}`)).body.includes(name)), 'the public page shows it once replayed');
 });
 
+test("a lead's reports are read from the standby, and each view is audited on the primary", { skip }, async () => {
+  const { rows } = await database.pool.query<{ userId: string; tenantId: string }>(
+    `SELECT u.id AS "userId", m.tenant_id AS "tenantId" FROM app_user u JOIN role_membership m ON m.user_id = u.id
+      WHERE u.email = 'lead@demo.signpost.example' AND m.role = 'lead'`);
+  const cookies = await signInAs(app, database, rows[0]!);
+  const audited = async () => Number((await database.pool.query<{ n: string }>(
+    `SELECT count(*) AS n FROM audit_event WHERE action = 'report.view' AND user_id = $1`, [rows[0]!.userId])).rows[0]!.n);
+  const auditedBefore = await audited();
+  const standbyBefore = await commits(standbyUrl!);
+  const pages = ['/reports', '/reports/outcomes', '/reports/approaches', '/reports/practices', '/reports/inequalities'];
+  for (const page of pages) assert.equal((await app.inject({ url: page, cookies })).statusCode, 200, page);
+  assert.ok(await eventually(async () => await commits(standbyUrl!) - standbyBefore >= pages.length), 'each report read its figures on the standby');
+  assert.equal(await audited() - auditedBefore, pages.length, 'each view is one audit row on the primary');
+});
+
 test('with the standby stopped, pages are still served from the primary and /health/ready says so', { skip }, async () => {
   execFileSync('bash', ['scripts/replica-test.sh', 'stop-standby'], { stdio: 'inherit' });
   assert.equal((await database.replica!.check()).state, 'down');
