@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { hasRole, type Actor } from '../identity/actor.ts';
-import { getReferral } from '../referrals/service.ts';
+import type { Db } from '../db/database.ts';
+import { getReferral, lockReferralForWork } from '../referrals/service.ts';
 import { Forbidden } from '../web/errors.ts';
 
 /** Assessment, plan, social prescriptions and discharge are link worker and lead work. */
@@ -18,6 +19,15 @@ export const WORKING_STATUSES = ['in_contact', 'assessed', 'active_plan'] as con
 export async function loadEpisode(pool: pg.Pool, actor: Actor, referralId: string, context: { requestId?: string } = {}) {
   requireStaff(actor);
   return getReferral(pool, actor, referralId, context);
+}
+
+/**
+ * The referral a write hangs off, locked in the writer's transaction: the status check and the
+ * write it allows commit together, with no read audit for the write's own read.
+ */
+export async function lockEpisode(tx: Db, actor: Actor, referralId: string) {
+  requireStaff(actor);
+  return lockReferralForWork(tx, actor, referralId);
 }
 
 export function isWorking(status: string): boolean {

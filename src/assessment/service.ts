@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { Db } from '../db/database.ts';
 import { withTenant } from '../db/transaction.ts';
 import { findNeed, NEEDS } from '../directory/needs.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
@@ -10,7 +11,7 @@ import { isWorking, loadEpisode, requireStaff } from './episode.ts';
 import * as q from './queries.ts';
 
 export type { AssessmentRow, ConcernRow, NeedRating } from './queries.ts';
-export { loadEpisode, requireStaff, isWorking } from './episode.ts';
+export { loadEpisode, lockEpisode, requireStaff, isWorking } from './episode.ts';
 
 export const NEED_RATINGS = [
   { code: 'none', label: 'No need' }, { code: 'some', label: 'Some need' }, { code: 'high', label: 'High need' },
@@ -93,6 +94,12 @@ export async function recordAssessment(pool: pg.Pool, actor: Actor, referralId: 
     await transitionReferral(pool, actor, referralId, { to: 'assessed', reason: 'What matters assessment recorded' }, context);
   }
   return id;
+}
+
+/** The latest assessment of a referral, inside the caller's transaction. */
+export async function latestAssessmentWithin(tx: Db, actor: Actor, referralId: string) {
+  requireStaff(actor);
+  return (await q.assessmentsOf(tx, actor.tenantId, [referralId]))[0];
 }
 
 export async function assessmentsForReferral(pool: pg.Pool, actor: Actor, referralId: string) {

@@ -7,7 +7,7 @@ import { recordAudit } from '../identity/audit.ts';
 import { queueGpRecordSend } from '../interop/mesh/service.ts';
 import { SNOMED, type SnomedConcept } from '../interop/snomed.ts';
 import { queueNotification } from '../jobs/outbox.ts';
-import { ONWARD_LABELS, OPEN_ONWARD, planForReferral, progressLabel, serviceSummary, stopOnwardAtDischarge } from '../plans/service.ts';
+import { ONWARD_LABELS, OPEN_ONWARD, openOnwardWithin, planForReferral, progressLabel, serviceSummary, stopOnwardAtDischarge } from '../plans/service.ts';
 import { tenantLetterhead } from '../identity/service.ts';
 import { ONS4_SHORT, outcomesForReferral } from '../outcomes/service.ts';
 import { INSTRUMENT_CODES, INSTRUMENTS } from '../outcomes/instruments.ts';
@@ -218,6 +218,13 @@ export async function dischargeReferral(pool: pg.Pool, actor: Actor, referralId:
   // transaction: a referral is never discharged without its summary.
   return withTenant(pool, actor.tenantId, async (tx) => {
     await dischargeWithin(tx, actor, referralId, checked.reason!.label, context);
+    // With the referral now locked: a referral to a service made after the form was filled in
+    // has had no decision, so nothing is discharged until the link worker has seen it.
+    const decided = new Set([...checked.stop, ...checked.keep]);
+    const unseen = (await openOnwardWithin(tx, actor, referralId)).filter((o) => !decided.has(o.id));
+    if (unseen.length) {
+      throw new RuleBroken(`A referral to ${unseen.map((o) => o.serviceName).join(' and ')} was made while you were discharging. Nothing was saved: check the summary again.`);
+    }
     for (const onwardId of checked.stop) await stopOnwardAtDischarge(tx, actor, onwardId, context);
     const id = await q.insertDischarge(tx, actor.tenantId, {
       referralId, reason: checked.reason!.code, reasonNote: checked.reasonNote, summary: checked.summary, outcomes: checked.outcomes, document, userId: actor.userId,

@@ -8,8 +8,8 @@ import type { Capacity } from '../directory/taxonomy.ts';
 import type { Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
 import { queueNotification } from '../jobs/outbox.ts';
-import { assessmentsForReferral, isWorking, loadEpisode, requireStaff } from '../assessment/service.ts';
-import { getPerson, transitionReferral } from '../referrals/service.ts';
+import { isWorking, latestAssessmentWithin, loadEpisode, lockEpisode, requireStaff } from '../assessment/service.ts';
+import { personWithin, transitionWithin } from '../referrals/service.ts';
 import { InvalidInput, NotFound, RuleBroken, type FieldError } from '../web/errors.ts';
 import {
   canMove, DECLINE_REASONS, illegalMoveMessage, isOnwardStatus, ONWARD_LABELS, OPEN_ONWARD, SHARE_FIELDS, STOP_REASONS, type OnwardStatus,
@@ -70,19 +70,19 @@ export async function addGoal(pool: pg.Pool, actor: Actor, referralId: string, i
   if (reviewDate && !isRealDate(reviewDate)) errors.push({ field: 'reviewDate', message: 'Review date must be a real date' });
   // A review already in the past would be overdue the moment it is agreed: almost always a mistyped year.
   else if (reviewDate && reviewDate < (options.agreedOn ?? localDate(new Date()))) errors.push({ field: 'reviewDate', message: 'Review date must be today or in the future' });
-  const episode = await loadEpisode(pool, actor, referralId, context);
-  if (!isWorking(episode.referral.status)) throw new RuleBroken('Goals can be added once contact is made and until discharge.');
-  if (errors.length) throw new InvalidInput(errors);
-  const id = await withTenant(pool, actor.tenantId, async (tx) => {
-    const goalId = await q.insertGoal(tx, actor.tenantId, { referralId, personId: episode.referral.personId, goal: goal!, steps, whoDoesWhat, reviewDate, createdBy: actor.userId });
+  requireStaff(actor);
+  // One transaction: the referral is locked while its status is checked, the goal written and,
+  // for the first goal, the referral moved to "active plan"; a failure anywhere leaves nothing.
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const referral = await lockEpisode(tx, actor, referralId);
+    if (!isWorking(referral.status)) throw new RuleBroken('Goals can be added once contact is made and until discharge.');
+    if (errors.length) throw new InvalidInput(errors);
+    const goalId = await q.insertGoal(tx, actor.tenantId, { referralId, personId: referral.personId, goal: goal!, steps, whoDoesWhat, reviewDate, createdBy: actor.userId });
     await q.insertProgress(tx, actor.tenantId, { goalId, from: null, to: 'not_started', note: null, byUserId: actor.userId });
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'plan.goal.create', entityType: 'plan_goal', entityId: goalId, personId: episode.referral.personId, requestId: context.requestId });
+    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'plan.goal.create', entityType: 'plan_goal', entityId: goalId, personId: referral.personId, requestId: context.requestId });
+    if (referral.status === 'assessed') await transitionWithin(tx, actor, referral, 'active_plan', 'Personal plan agreed', context);
     return goalId;
   });
-  if (episode.referral.status === 'assessed') {
-    await transitionReferral(pool, actor, referralId, { to: 'active_plan', reason: 'Personal plan agreed' }, context);
-  }
-  return id;
 }
 
 export async function updateGoalProgress(pool: pg.Pool, actor: Actor, goalId: string, input: { progress: string; note?: string | null }, context: RequestContext = {}) {
@@ -187,14 +187,14 @@ export async function findServicesToRefer(pool: pg.Pool, actor: Actor, input: Di
   return { ...outcome, choices };
 }
 
-async function sharedSnapshot(pool: pg.Pool, actor: Actor, personId: string, referralId: string, share: string[], note: string | null): Promise<q.SharedDetails> {
-  const { person } = await getPerson(pool, actor, personId);
+async function sharedSnapshot(tx: Db, actor: Actor, personId: string, referralId: string, share: string[], note: string | null): Promise<q.SharedDetails> {
+  const person = await personWithin(tx, actor, personId);
   const shared: q.SharedDetails = {
     name: `${person.givenName} ${person.familyName}`, preferredName: person.preferredName ?? null, dateOfBirth: person.dateOfBirth,
     phone: person.phone ?? null, email: person.email ?? null, contactChannels: person.contactChannels ?? [], safeToLeaveMessage: person.safeToLeaveMessage ?? null,
   };
   if (share.includes('needs')) {
-    const latest = (await assessmentsForReferral(pool, actor, referralId))[0];
+    const latest = await latestAssessmentWithin(tx, actor, referralId);
     shared.needs = (latest?.needs ?? []).filter((n) => n.rating !== 'none').map((n) => ({ need: n.need, label: findNeed(n.need)?.label ?? n.need, rating: n.rating }));
     shared.whatMatters = latest?.whatMatters ?? null;
   }
@@ -218,8 +218,7 @@ async function sharedSnapshot(pool: pg.Pool, actor: Actor, personId: string, ref
  * otherwise by secure email through the outbox or on paper.
  */
 export async function createOnwardReferral(pool: pg.Pool, actor: Actor, referralId: string, input: OnwardInput, context: RequestContext = {}) {
-  const episode = await loadEpisode(pool, actor, referralId, context);
-  if (!isWorking(episode.referral.status)) throw new RuleBroken('Social prescriptions can be made once contact is made and until discharge.');
+  requireStaff(actor);
   const errors: FieldError[] = [];
   if (input.kind !== 'refer' && input.kind !== 'signpost') errors.push({ field: 'kind', message: 'Select whether to refer or signpost' });
   const share = [...new Set(input.share ?? [])];
@@ -228,10 +227,14 @@ export async function createOnwardReferral(pool: pg.Pool, actor: Actor, referral
   if (input.need && !findNeed(input.need)) errors.push({ field: 'need', message: 'Select a need from the list' });
   if (input.kind === 'refer' && !input.consent) errors.push({ field: 'consent', message: 'Record the person’s consent to this referral and to sharing what you ticked before sending it' });
   if (input.delivery && !['email', 'print'].includes(input.delivery)) errors.push({ field: 'delivery', message: 'Select email or print' });
-  if (errors.length) throw new InvalidInput(errors);
-  const personId = episode.referral.personId;
-  const shared = input.kind === 'refer' ? await sharedSnapshot(pool, actor, personId, referralId, share, note) : undefined;
+  // One transaction, the referral locked from the status check to the last write: a discharge
+  // made at the same moment waits for this referral to the service, or this waits and is refused.
   return withTenant(pool, actor.tenantId, async (tx) => {
+    const referral = await lockEpisode(tx, actor, referralId);
+    if (!isWorking(referral.status)) throw new RuleBroken('Social prescriptions can be made once contact is made and until discharge.');
+    if (errors.length) throw new InvalidInput(errors);
+    const personId = referral.personId;
+    const shared = input.kind === 'refer' ? await sharedSnapshot(tx, actor, personId, referralId, share, note) : undefined;
     const service = UUID.test(input.serviceId) || /^[A-Za-z0-9:_-]{1,200}$/.test(input.serviceId) ? await getServiceSummary(tx, input.serviceId) : undefined;
     if (!service) throw new InvalidInput([{ field: 'serviceId', message: 'Select a service from the directory' }]);
     if (!service.active) throw new RuleBroken(`${service.name} is not taking referrals at the moment (it is ${service.status}). Choose another service.`, 'serviceId');
@@ -424,6 +427,12 @@ export async function recordFollowUp(pool: pg.Pool, actor: Actor, onwardId: stri
  * Stops an open onward referral because the person is being discharged, inside the discharge's
  * transaction; the service (or, for one not on Signpost, the link worker's record) shows why.
  */
+/** The referral's onward referrals still open, inside the caller's transaction (discharge re-checks them). */
+export async function openOnwardWithin(tx: Db, actor: Actor, referralId: string): Promise<Array<{ id: string; serviceName: string }>> {
+  requireStaff(actor);
+  return (await q.onwardOf(tx, actor.tenantId, [referralId])).filter((o) => o.kind === 'refer' && OPEN_ONWARD.includes(o.status)).map((o) => ({ id: o.id, serviceName: o.serviceName }));
+}
+
 export async function stopOnwardAtDischarge(tx: Db, actor: Actor, onwardId: string, context: RequestContext = {}) {
   const onward = await q.findOnward(tx, actor.tenantId, onwardId, { lock: true });
   if (!onward) throw new NotFound('referral to a service');

@@ -451,6 +451,33 @@ export async function transitionReferral(pool: pg.Pool, actor: Actor, referralId
 }
 
 /**
+ * The referral a piece of work is about, locked until the caller's transaction ends, so a check
+ * on its status holds until the work is written (a discharge and an onward referral made at the
+ * same moment are taken one after the other). Another tenant's referral is a 404. Not audited as a
+ * view: the write it serves is audited.
+ */
+export async function lockReferralForWork(tx: Db, actor: Actor, referralId: string): Promise<q.ReferralRow> {
+  requireStaff(actor);
+  return lockReferral(tx, actor, referralId, undefined);
+}
+
+/** A life-cycle move inside the caller's transaction, on a referral it has locked. */
+export async function transitionWithin(tx: Db, actor: Actor, referral: q.ReferralRow, to: ReferralStatus, reason: string | null, context: RequestContext = {}) {
+  requireStaff(actor);
+  await applyTransition(tx, actor, referral, to, reason, {}, context);
+  return { status: referral.status, version: referral.version };
+}
+
+/** A person's details for work written in the caller's transaction (not audited as a view). */
+export async function personWithin(tx: Db, actor: Actor, personId: string) {
+  requireStaff(actor);
+  checkId(personId, 'person');
+  const person = await q.findPerson(tx, actor.tenantId, personId);
+  if (!person) throw new NotFound('person');
+  return person;
+}
+
+/**
  * Discharges a referral inside the caller's transaction, so the discharge record written beside it
  * and the life-cycle move commit together or not at all.
  */
