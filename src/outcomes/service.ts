@@ -270,7 +270,7 @@ export async function outcomeTimeline(tx: Db, tenantId: string, personIds: strin
 
 /**
  * A page of the measures recorded on these referrals, for another area that has already decided
- * which referrals its caller may see (the FHIR server: those a system sent), and audits the read.
+ * which referrals its caller may see (the FHIR server: those a system sent) and audits what it shows.
  */
 export async function administrationsOfReferrals(tx: Db, tenantId: string, filter: q.AdministrationFilter, limit: number, offset: number) {
   const rows = await q.administrationsOfReferrals(tx, tenantId, filter, limit, offset);
