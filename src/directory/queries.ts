@@ -363,7 +363,7 @@ export async function readOrganization(db: Db, id: string): Promise<OrukOrganiza
   }) as OrukOrganization;
 }
 
-async function readLocation(db: Db, id: string): Promise<OrukLocation | undefined> {
+export async function readLocation(db: Db, id: string): Promise<OrukLocation | undefined> {
   const { rows } = await db.query(
     `SELECT id, location_type, name, description, latitude, longitude, external_identifier, external_identifier_type
        FROM directory_location WHERE id = $1`, [id]);
@@ -384,6 +384,38 @@ async function readLocation(db: Db, id: string): Promise<OrukLocation | undefine
     external_identifier: l.external_identifier, external_identifier_type: l.external_identifier_type,
     addresses: address, accessibility: access.map((a) => compact(a)), phones: await phonesFor(db, 'location_id', id),
   }) as OrukLocation;
+}
+
+export interface LocationFilter {
+  /** Part of the name, any case. */
+  name?: string;
+  /** A full postcode, without spaces (`LS63AB`). */
+  postcode?: string;
+  /** An outward code (`LS6`): everything before a postcode's three-character inward code. */
+  outcode?: string;
+}
+
+/**
+ * A page of locations where at least one active service is delivered, by name, with the total.
+ * Stored postcodes are compared without spaces and case, as feeds write them every way.
+ */
+export async function listLocationIds(db: Db, f: LocationFilter, limit: number, offset: number): Promise<{ ids: string[]; total: number }> {
+  const { rows } = await db.query<{ id: string; total: number }>(
+    `SELECT l.id, count(*) OVER ()::int AS total
+       FROM directory_location l
+      WHERE EXISTS (SELECT 1 FROM directory_service_at_location sal JOIN directory_service s ON s.id = sal.service_id
+                     WHERE sal.location_id = l.id AND s.status = 'active')
+        AND ($1::text IS NULL OR strpos(lower(l.name), lower($1::text)) > 0)
+        AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM directory_address a WHERE a.location_id = l.id
+                                          AND upper(replace(a.postal_code, ' ', '')) = $2::text))
+        AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM directory_address a WHERE a.location_id = l.id
+                                          AND left(upper(replace(a.postal_code, ' ', '')), -3) = $3::text))
+      ORDER BY l.name NULLS LAST, l.id
+      LIMIT $4 OFFSET $5`,
+    [f.name ?? null, f.postcode ?? null, f.outcode ?? null, limit, offset]);
+  // A page past the last has no row to carry the window count: ask for the first row's.
+  if (rows.length === 0 && offset > 0) return { ids: [], total: (await listLocationIds(db, f, 1, 0)).total };
+  return { ids: rows.map((r) => r.id), total: rows[0]?.total ?? 0 };
 }
 
 /** One service fully nested, as the ORUK /services/{id} endpoint and the exports give it. */

@@ -361,3 +361,31 @@ export async function suggestSearches(db: Db, raw: string): Promise<SearchSugges
   return [...needs, ...names.map((name): SearchSuggestion => ({ kind: 'service', text: name, href: `/services?q=${encodeURIComponent(name)}` }))]
     .slice(0, SUGGESTION_LIMIT);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Locations, for the FHIR server's Location resource
+
+/** One directory location with its addresses, accessibility and phones; undefined when unknown. */
+export async function directoryLocation(db: Db, id: string) {
+  return q.readLocation(db, id);
+}
+
+/**
+ * Locations where an active service is delivered, by name: `name` is part of the name, `postcode`
+ * a full postcode or an outward code (`LS6`). A postcode that is neither is refused.
+ */
+export async function searchLocations(db: Db, search: { name?: string; postcode?: string }, limit: number, offset: number) {
+  let postcode: { postcode?: string; outcode?: string } = {};
+  if (search.postcode !== undefined) {
+    const normal = normalisePostcodeOrOutcode(search.postcode);
+    if (!normal) throw new InvalidInput([{ field: 'postcode', message: 'Enter a UK postcode, like LS6 3AB, or its first half, like LS6.' }]);
+    postcode = normal.includes(' ') ? { postcode: normal.replace(' ', '') } : { outcode: normal };
+  }
+  const { ids, total } = await q.listLocationIds(db, { name: search.name, ...postcode }, limit, offset);
+  const locations = [];
+  for (const id of ids) {
+    const location = await q.readLocation(db, id);
+    if (location) locations.push(location);
+  }
+  return { locations, total };
+}

@@ -60,6 +60,27 @@ export async function administrationsOfPeople(db: Db, tenantId: string, personId
   return rows;
 }
 
+export interface AdministrationFilter {
+  referralIds: string[];
+  id?: string | null;
+  personId?: string | null;
+}
+
+/** A page of the administrations on these referrals, oldest first, with the total matching. */
+export async function administrationsOfReferrals(db: Db, tenantId: string, f: AdministrationFilter, limit: number, offset: number): Promise<(AdministrationRow & { total: number })[]> {
+  if (f.referralIds.length === 0) return [];
+  const { rows } = await db.query<AdministrationRow & { total: number }>(
+    `SELECT ${COLUMNS}, count(*) OVER ()::int AS total
+       FROM outcome_administration a LEFT JOIN app_user u ON u.id = a.completed_by
+      WHERE a.tenant_id = $1 AND a.referral_id = ANY($2::uuid[])
+        AND ($3::uuid IS NULL OR a.id = $3::uuid)
+        AND ($4::uuid IS NULL OR a.person_id = $4::uuid)
+      ORDER BY a.completed_at, a.id
+      LIMIT $5 OFFSET $6`,
+    [tenantId, f.referralIds, f.id ?? null, f.personId ?? null, limit, offset]);
+  return rows;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Links the person completes themselves
 

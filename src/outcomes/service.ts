@@ -268,6 +268,17 @@ export async function outcomeTimeline(tx: Db, tenantId: string, personIds: strin
   }));
 }
 
+/**
+ * A page of the measures recorded on these referrals, for another area that has already decided
+ * which referrals its caller may see (the FHIR server: those a system sent) and audits what it shows.
+ */
+export async function administrationsOfReferrals(tx: Db, tenantId: string, filter: q.AdministrationFilter, limit: number, offset: number) {
+  const rows = await q.administrationsOfReferrals(tx, tenantId, filter, limit, offset);
+  // A page past the last has no row to carry the window count.
+  const total = rows[0]?.total ?? (offset > 0 ? (await q.administrationsOfReferrals(tx, tenantId, filter, 1, 0))[0]?.total ?? 0 : 0);
+  return { administrations: rows, total };
+}
+
 /** "Metric score 19.25 (raw 21)", "Score 6 of 9", or the ONS4 answers. */
 export function scoreText(a: { instrument: InstrumentCode; score: Score; answers: Record<string, number> }): string {
   if (a.instrument === 'swemwbs') return `Metric score ${a.score.metric?.toFixed(2)} (raw ${a.score.raw})`;

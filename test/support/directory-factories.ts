@@ -3,7 +3,7 @@ import type { Database } from '../../src/db/database.ts';
 import { withTransaction } from '../../src/db/transaction.ts';
 import { lookupPostcode } from '../../src/geo/postcodes.ts';
 import { writeDirectoryService } from '../../src/directory/curation.ts';
-import type { OrukService } from '../../src/directory/oruk-types.ts';
+import type { OrukLocation, OrukService } from '../../src/directory/oruk-types.ts';
 import { deliveryTermId, needTermId, type Capacity } from '../../src/directory/taxonomy.ts';
 
 export interface ServiceOverrides {
@@ -26,6 +26,8 @@ export interface ServiceOverrides {
   capacity?: Capacity;
   expectedWaitWeeks?: number | null;
   lastVerifiedAt?: Date | null;
+  /** Fields of its one location (name, description, phones...) over the test venue's. */
+  location?: Partial<Omit<OrukLocation, 'id'>>;
 }
 
 /** A directory service with one location at a real sample postcode unless told otherwise. */
@@ -49,6 +51,7 @@ export async function aDirectoryService(database: Database, o: ServiceOverrides 
         id: randomUUID(), location_type: 'physical', name: 'Test venue', latitude: point.latitude, longitude: point.longitude,
         addresses: [{ id: randomUUID(), address_1: '1 Test Street', city: 'Leeds', state_province: 'West Yorkshire', postal_code: point.postcode, country: 'GB', address_type: 'physical' }],
         accessibility: (o.accessibility ?? []).map((description) => ({ id: randomUUID(), description })),
+        ...o.location,
       },
     }] : [],
     schedules: o.byday ? [{ id: randomUUID(), freq: 'WEEKLY', byday: o.byday, opens_at: o.opensAt ?? '10:00', closes_at: o.closesAt ?? '12:00' }] : [],

@@ -50,13 +50,31 @@ export const RESOURCES: ResourceCapability[] = [
   },
   {
     type: 'HealthcareService', interactions: ['read', 'search-type'],
-    documentation: 'Services in the directory of local services (shared, not tenant data). Where each is delivered is in location[].display.',
+    documentation: 'Services in the directory of local services (shared, not tenant data). location[] refers to the Locations where each is delivered.',
     search: [{ name: 'name', type: 'string', documentation: 'Words in the name or description' }],
+  },
+  {
+    type: 'Location', interactions: ['read', 'search-type'],
+    documentation: 'Places where directory services are delivered (shared, not tenant data): name, address, position. Searches list places with at least one active service.',
+    search: [
+      { name: 'name', type: 'string', documentation: 'Part of the name, any case' },
+      { name: 'address-postalcode', type: 'string', documentation: 'A full postcode (LS6 3AB) or its outward code (LS6)' },
+    ],
   },
   {
     type: 'Questionnaire', interactions: ['read', 'search-type'],
     documentation: 'The outcome measures Signpost records (SWEMWBS, ONS4, UCLA 3-item loneliness).',
     search: [],
+  },
+  {
+    type: 'QuestionnaireResponse', interactions: ['read', 'search-type'],
+    documentation: 'Outcome measures recorded on referrals this system sent: the answers, basedOn the referral\'s ServiceRequest.',
+    search: [
+      { name: '_id', type: 'token', documentation: 'The QuestionnaireResponse id' },
+      { name: 'subject', type: 'reference', documentation: 'Patient/<id>' },
+      { name: 'patient', type: 'reference', documentation: 'Patient/<id>' },
+      { name: 'based-on', type: 'reference', documentation: 'ServiceRequest/<id>' },
+    ],
   },
 ];
 

@@ -51,6 +51,19 @@ export async function referralsOfClient(db: Db, tenantId: string, clientId: stri
   return rows;
 }
 
+/** The ids of the referrals a system sent, optionally only these ids or this person's. */
+export async function referralIdsOfClient(db: Db, tenantId: string, clientId: string, f: { ids?: string[] | null; personId?: string | null }): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT r.id
+       FROM fhir_referral f
+       JOIN referral r ON r.tenant_id = f.tenant_id AND r.id = f.referral_id
+      WHERE f.tenant_id = $1 AND f.client_id = $2
+        AND ($3::uuid[] IS NULL OR r.id = ANY($3::uuid[]))
+        AND ($4::uuid IS NULL OR r.person_id = $4::uuid)`,
+    [tenantId, clientId, f.ids ?? null, f.personId ?? null]);
+  return rows.map((r) => r.id);
+}
+
 export async function onwardOf(db: Db, tenantId: string, referralIds: string[]): Promise<(OnwardForFhir & { referralId: string })[]> {
   const { rows } = await db.query<OnwardForFhir & { referralId: string }>(
     `SELECT id, referral_id AS "referralId", kind, service_id AS "serviceId", service_name AS "serviceName", organisation_name AS "organisationName", status, need

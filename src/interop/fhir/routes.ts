@@ -241,6 +241,38 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: needs('system/DocumentReference.read'),
   }, async (req, reply) => send(reply, await fhir.readDocument(pool, client(req), req.params.id, { requestId: req.id })));
 
+  // Outcome measures recorded on referrals this system sent
+  app.get('/QuestionnaireResponse', {
+    schema: {
+      summary: 'Search outcome measures recorded on referrals this system sent', tags: ['FHIR'],
+      querystring: Type.Object({
+        ...Paging,
+        _id: Type.Optional(Type.String()),
+        subject: Type.Optional(Type.String({ description: 'Patient/<id>' })),
+        patient: Type.Optional(Type.String({ description: 'Patient/<id>' })),
+        'based-on': Type.Optional(Type.String({ description: 'ServiceRequest/<id>' })),
+      }, { additionalProperties: true }),
+      response: { 200: resourceSchema('Bundle'), ...errors },
+    },
+    config: needs('system/QuestionnaireResponse.read'),
+  }, async (req, reply) => {
+    const query = req.query as Record<string, unknown>;
+    checkParams(query, ['_id', 'subject', 'patient', 'based-on']);
+    const page = pageOf(query);
+    const subject = referenceId(query.subject, 'Patient', 'subject');
+    const patient = referenceId(query.patient, 'Patient', 'patient');
+    // Both name the same person; two different people match nothing.
+    const person = subject !== undefined && patient !== undefined && subject !== patient ? 'none' : subject ?? patient;
+    const found = person === 'none' ? { resources: [], total: 0 } : await fhir.searchOutcomeResponses(pool, client(req), {
+      id: query._id === undefined ? undefined : String(query._id), patient: person, basedOn: referenceId(query['based-on'], 'ServiceRequest', 'based-on'),
+    }, page, { requestId: req.id });
+    return sendPage(req, reply, found, page);
+  });
+  app.get('/QuestionnaireResponse/:id', {
+    schema: { summary: 'Read an outcome measure recorded on a referral this system sent', tags: ['FHIR'], params: IdParams, response: { 200: resourceSchema('QuestionnaireResponse'), ...errors } },
+    config: needs('system/QuestionnaireResponse.read'),
+  }, async (req, reply) => send(reply, await fhir.readOutcomeResponse(pool, client(req), req.params.id, { requestId: req.id })));
+
   // Shared reference data: the directory and the outcome measures
   app.get('/HealthcareService', {
     schema: { summary: 'Search directory services', tags: ['FHIR'], querystring: Type.Object({ ...Paging, name: Type.Optional(Type.String({ maxLength: 200, description: 'Words in the name or description' })) }, { additionalProperties: true }), response: { 200: resourceSchema('Bundle'), ...errors } },
@@ -256,6 +288,32 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { summary: 'Read a directory service', tags: ['FHIR'], params: IdParams, response: { 200: resourceSchema('HealthcareService'), ...errors } },
     config: needs('system/HealthcareService.read'),
   }, async (req, reply) => send(reply, await reference.readHealthcareService(pool, req.params.id)));
+
+  app.get('/Location', {
+    schema: {
+      summary: 'Search the places directory services are delivered', tags: ['FHIR'],
+      querystring: Type.Object({
+        ...Paging,
+        name: Type.Optional(Type.String({ maxLength: 200, description: 'Part of the name' })),
+        'address-postalcode': Type.Optional(Type.String({ maxLength: 16, description: 'A postcode (LS6 3AB) or its outward code (LS6)' })),
+      }, { additionalProperties: true }),
+      response: { 200: resourceSchema('Bundle'), ...errors },
+    },
+    config: needs('system/Location.read'),
+  }, async (req, reply) => {
+    const query = req.query as Record<string, unknown>;
+    checkParams(query, ['name', 'address-postalcode']);
+    const page = pageOf(query);
+    const found = await reference.searchLocationResources(pool, {
+      name: query.name === undefined ? undefined : String(query.name),
+      postcode: query['address-postalcode'] === undefined ? undefined : String(query['address-postalcode']),
+    }, page);
+    return sendPage(req, reply, found, page);
+  });
+  app.get('/Location/:id', {
+    schema: { summary: 'Read a place directory services are delivered', tags: ['FHIR'], params: IdParams, response: { 200: resourceSchema('Location'), ...errors } },
+    config: needs('system/Location.read'),
+  }, async (req, reply) => send(reply, await reference.readLocation(pool, req.params.id)));
 
   app.get('/Questionnaire', {
     schema: { summary: 'The outcome measures Signpost records', tags: ['FHIR'], querystring: Type.Object(Paging, { additionalProperties: true }), response: { 200: resourceSchema('Bundle'), ...errors } },

@@ -3,6 +3,8 @@ import type { Db } from '../../db/database.ts';
 import { withTenant } from '../../db/transaction.ts';
 import { dischargePdf } from '../../discharge/pdf.ts';
 import { recordAudit } from '../../identity/audit.ts';
+import { questionnaireResponse } from '../../outcomes/fhir.ts';
+import { administrationsOfReferrals } from '../../outcomes/service.ts';
 import { checkConsent, checkPerson, checkReferralReason, isUuid } from '../../referrals/schema.ts';
 import { compactNhsNumber } from '../../referrals/nhs-number.ts';
 import { intakeReferral, personChoiceForSystem, withdrawReferralForSystem } from '../../referrals/service.ts';
@@ -273,5 +275,37 @@ export async function searchDocuments(pool: pg.Pool, client: ApiClientActor, sea
 export async function readDocument(pool: pg.Pool, client: ApiClientActor, id: string, context: RequestContext = {}): Promise<Json> {
   const found = await searchDocuments(pool, client, { id }, { count: 1, offset: 0 }, context);
   if (!found.resources[0]) throw new NotFound('DocumentReference');
+  return found.resources[0];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outcome measures
+
+export interface OutcomeResponseSearch {
+  id?: string;
+  patient?: string;
+  basedOn?: string;
+}
+
+/**
+ * Outcome measures recorded on referrals this system sent, as QuestionnaireResponse based on the
+ * referral's ServiceRequest. Each one read is audited against its person.
+ */
+export async function searchOutcomeResponses(pool: pg.Pool, client: ApiClientActor, search: OutcomeResponseSearch, page: Page, context: RequestContext = {}): Promise<Found> {
+  if ([search.id, search.patient, search.basedOn].some((v) => v !== undefined && !isUuid(v))) return { resources: [], total: 0 };
+  return withTenant(pool, client.tenantId, async (tx) => {
+    const referralIds = await q.referralIdsOfClient(tx, client.tenantId, client.clientId, { ids: search.basedOn ? [search.basedOn] : null, personId: search.patient ?? null });
+    const { administrations, total } = await administrationsOfReferrals(tx, client.tenantId, { referralIds, id: search.id ?? null, personId: search.patient ?? null }, page.count, page.offset);
+    await auditPeople(tx, client, 'fhir.QuestionnaireResponse.read', 'outcome_administration', administrations, context);
+    return {
+      resources: administrations.map((a) => ({ ...questionnaireResponse(a), basedOn: [{ reference: `ServiceRequest/${a.referralId}` }] })),
+      total,
+    };
+  });
+}
+
+export async function readOutcomeResponse(pool: pg.Pool, client: ApiClientActor, id: string, context: RequestContext = {}): Promise<Json> {
+  const found = await searchOutcomeResponses(pool, client, { id }, { count: 1, offset: 0 }, context);
+  if (!found.resources[0]) throw new NotFound('QuestionnaireResponse');
   return found.resources[0];
 }
