@@ -47,8 +47,8 @@ export function oidcClient(config: Config, signingKey?: ClientSigningKey): () =>
   let discovered: Promise<client.Configuration> | undefined;
   let tokenEndpoint: string | undefined;
   const clientAuthentication = signingKey ? client.PrivateKeyJwt({ key: signingKey.privateKey, kid: signingKey.kid }, {
-    // OpenID Connect Core section 9: the audience should be the token endpoint, and NHS CIS2
-    // checks that it is; openid-client would put the issuer there.
+    // OpenID Connect Core section 9: the audience should be the token endpoint, which is what NHS
+    // CIS2 expects; openid-client would put the issuer there.
     [client.modifyAssertion]: (_header, payload) => { if (tokenEndpoint) payload.aud = tokenEndpoint; },
   }) : undefined;
   return () => {
