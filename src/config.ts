@@ -1,6 +1,7 @@
 import cronParser from 'cron-parser';
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TEMPLATE_KEYS } from './jobs/templates.ts';
@@ -21,7 +22,7 @@ export interface Config {
   sessionSecret: string;
   baseUrl: string;
   logLevel: string;
-  oidc: { issuer: string; clientId: string; clientSecret: string } | undefined;
+  oidc: OidcConfig | undefined;
   notifyApiKey: string | undefined;
   notifyBaseUrl: string | undefined;
   /** Run the durable job worker inside `signpost serve`. */
@@ -48,6 +49,33 @@ export interface Config {
   mapTiles: MapTiles | undefined;
   /** The MESH mailbox discharge summaries go to GP records from (GP Connect Send Document); unset: not sent electronically. */
   mesh: MeshConfig | undefined;
+}
+
+/** Single sign-on through an OpenID Connect provider (OIDC_ISSUER and friends). */
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  /** How Signpost proves itself at the provider's token endpoint: exactly one of the two is set. */
+  clientAuthentication: { method: 'client_secret_post'; secret: string } | OidcClientKey;
+}
+
+/** JWS algorithms for a client assertion, by the kind of key that can make them (RFC 7518). */
+export const RSA_SIGNING_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] as const;
+const EC_SIGNING_ALG_BY_CURVE: Record<string, string> = { prime256v1: 'ES256', secp384r1: 'ES384', secp521r1: 'ES512' };
+const CURVE_NAMES: Record<string, string> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
+
+/**
+ * private_key_jwt (OpenID Connect Core section 9, RFC 7523), as NHS CIS2 asks: a PKCS#8 private key
+ * (OIDC_CLIENT_PRIVATE_KEY) that signs each client assertion with `alg`, and whose public half is
+ * published at /.well-known/jwks.json under `keyId` (OIDC_CLIENT_KEY_ID; when unset, the key's
+ * RFC 7638 thumbprint).
+ */
+export interface OidcClientKey {
+  method: 'private_key_jwt';
+  keyPath: string;
+  pkcs8Pem: string;
+  alg: string;
+  keyId: string | undefined;
 }
 
 /** A raster tile server: its URL template, the credit its licence asks for, and its origin for the CSP. */
@@ -295,6 +323,71 @@ function readMesh(env: Env): MeshConfig | undefined {
   };
 }
 
+function readOidcClientAuthentication(env: Env): OidcConfig['clientAuthentication'] {
+  const secret = env.OIDC_CLIENT_SECRET;
+  const keyFile = env.OIDC_CLIENT_PRIVATE_KEY;
+  if (secret && keyFile) {
+    throw new ConfigError('OIDC_CLIENT_PRIVATE_KEY', 'and OIDC_CLIENT_SECRET are both set: keep the one your provider registered (NHS CIS2 uses the private key) and unset the other');
+  }
+  if (!keyFile) {
+    const stray = ['OIDC_CLIENT_KEY_ID', 'OIDC_CLIENT_SIGNING_ALG'].find((name) => env[name]);
+    if (stray) throw new ConfigError(stray, 'is set but OIDC_CLIENT_PRIVATE_KEY is not: it describes the private key, so set that too, or unset it');
+    if (!secret) throw new ConfigError('OIDC_CLIENT_SECRET', 'or OIDC_CLIENT_PRIVATE_KEY must be set when OIDC_ISSUER is set');
+    return { method: 'client_secret_post', secret };
+  }
+  return readOidcClientKey(env, keyFile);
+}
+
+function readOidcClientKey(env: Env, keyFile: string): OidcClientKey {
+  const name = 'OIDC_CLIENT_PRIVATE_KEY';
+  const keyPath = path.resolve(keyFile);
+  let pkcs8Pem: string;
+  try {
+    pkcs8Pem = readFileSync(keyPath, 'utf8');
+  } catch {
+    throw new ConfigError(name, `names a file that cannot be read: ${keyPath}`);
+  }
+  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(pkcs8Pem)) {
+    throw new ConfigError(name, `names an encrypted key (${keyPath}); Signpost needs it unencrypted, readable only by the service account`);
+  }
+  const older = /-----BEGIN (RSA|EC) PRIVATE KEY-----/.exec(pkcs8Pem);
+  if (older) {
+    throw new ConfigError(name, `names an ${older[1]} key in the older format (${keyPath}); convert it to PKCS#8 with: openssl pkcs8 -topk8 -nocrypt -in old.pem -out key.pem`);
+  }
+  let key: KeyObject;
+  try {
+    if (!/-----BEGIN PRIVATE KEY-----/.test(pkcs8Pem)) throw new Error('not PKCS#8');
+    key = createPrivateKey({ key: pkcs8Pem, format: 'pem' });
+  } catch {
+    throw new ConfigError(name, `must name a PEM PKCS#8 private key ("-----BEGIN PRIVATE KEY-----"), RSA or EC; ${keyPath} is not one`);
+  }
+  const given = env.OIDC_CLIENT_SIGNING_ALG?.trim();
+  let alg: string;
+  if (key.asymmetricKeyType === 'rsa') {
+    // RFC 7518 section 3.3: RSA signing keys of 2048 bits or more.
+    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (bits < 2048) throw new ConfigError(name, `is a ${bits}-bit RSA key; use 2048 bits or more`);
+    alg = given || 'RS512';
+    if (!(RSA_SIGNING_ALGS as readonly string[]).includes(alg)) {
+      throw new ConfigError('OIDC_CLIENT_SIGNING_ALG', `is ${alg}, which does not fit the RSA key in OIDC_CLIENT_PRIVATE_KEY; use one of ${RSA_SIGNING_ALGS.join(', ')} (NHS CIS2 asks for RS512)`);
+    }
+  } else if (key.asymmetricKeyType === 'ec' && EC_SIGNING_ALG_BY_CURVE[key.asymmetricKeyDetails?.namedCurve ?? '']) {
+    const curve = key.asymmetricKeyDetails!.namedCurve!;
+    const fits = EC_SIGNING_ALG_BY_CURVE[curve]!;
+    alg = given || fits;
+    if (alg !== fits) {
+      throw new ConfigError('OIDC_CLIENT_SIGNING_ALG', `is ${alg}, which does not fit the EC ${CURVE_NAMES[curve]} key in OIDC_CLIENT_PRIVATE_KEY; use ${fits}`);
+    }
+  } else {
+    throw new ConfigError(name, `holds a key of type ${key.asymmetricKeyType}; use an RSA key (2048 bits or more) or an EC key on P-256, P-384 or P-521`);
+  }
+  const keyId = env.OIDC_CLIENT_KEY_ID?.trim() || undefined;
+  if (keyId && !/^[\x21-\x7e]{1,200}$/.test(keyId)) {
+    throw new ConfigError('OIDC_CLIENT_KEY_ID', 'must be 1 to 200 printable characters without spaces');
+  }
+  return { method: 'private_key_jwt', keyPath, pkcs8Pem, alg, keyId };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = readPort(env);
   const host = env.HOST || '127.0.0.1';
@@ -312,8 +405,7 @@ export function loadConfig(env: Env = process.env): Config {
   let oidc: Config['oidc'];
   if (oidcIssuer) {
     if (!env.OIDC_CLIENT_ID) throw new ConfigError('OIDC_CLIENT_ID', 'must be set when OIDC_ISSUER is set');
-    if (!env.OIDC_CLIENT_SECRET) throw new ConfigError('OIDC_CLIENT_SECRET', 'must be set when OIDC_ISSUER is set');
-    oidc = { issuer: oidcIssuer, clientId: env.OIDC_CLIENT_ID, clientSecret: env.OIDC_CLIENT_SECRET };
+    oidc = { issuer: oidcIssuer, clientId: env.OIDC_CLIENT_ID, clientAuthentication: readOidcClientAuthentication(env) };
   }
   return {
     port,

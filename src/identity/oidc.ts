@@ -1,6 +1,8 @@
+import { createPublicKey } from 'node:crypto';
+import { calculateJwkThumbprint, importPKCS8, type JWK } from 'jose';
 import * as client from 'openid-client';
 import type pg from 'pg';
-import type { Config } from '../config.ts';
+import type { Config, OidcClientKey } from '../config.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { recordAudit } from './audit.ts';
 import * as q from './queries.ts';
@@ -23,16 +25,45 @@ export function callbackUrl(config: Config): string {
 
 const isLoopback = (url: URL) => ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
 
+/** The key Signpost signs its client assertions with (private_key_jwt), and its public half for the JWKS. */
+export interface ClientSigningKey {
+  privateKey: CryptoKey;
+  kid: string;
+  /** Only public members, with kid, alg and use: what /.well-known/jwks.json publishes. */
+  publicJwk: JWK;
+}
+
+export async function loadClientSigningKey(key: OidcClientKey): Promise<ClientSigningKey> {
+  const privateKey = await importPKCS8(key.pkcs8Pem, key.alg);
+  const { kty, n, e, crv, x, y } = createPublicKey(key.pkcs8Pem).export({ format: 'jwk' });
+  const members = Object.fromEntries(Object.entries({ kty, n, e, crv, x, y }).filter(([, v]) => v !== undefined)) as JWK;
+  // Without a kid from the provider's registration, the RFC 7638 thumbprint names the key stably.
+  const kid = key.keyId ?? await calculateJwkThumbprint(members, 'sha256');
+  return { privateKey, kid, publicJwk: { ...members, kid, alg: key.alg, use: 'sig' } };
+}
+
 /** Discovers the provider once per process; a failed discovery is retried on the next sign-in. */
-export function oidcClient(config: Config): () => Promise<client.Configuration> {
+export function oidcClient(config: Config, signingKey?: ClientSigningKey): () => Promise<client.Configuration> {
   let discovered: Promise<client.Configuration> | undefined;
+  let tokenEndpoint: string | undefined;
+  const clientAuthentication = signingKey ? client.PrivateKeyJwt({ key: signingKey.privateKey, kid: signingKey.kid }, {
+    // OpenID Connect Core section 9: the audience should be the token endpoint, which is what NHS
+    // CIS2 expects; openid-client would put the issuer there.
+    [client.modifyAssertion]: (_header, payload) => { if (tokenEndpoint) payload.aud = tokenEndpoint; },
+  }) : undefined;
   return () => {
     if (!config.oidc) throw new Error('Single sign-on is not configured.');
-    const { issuer, clientId, clientSecret } = config.oidc;
+    const { issuer, clientId, clientAuthentication: method } = config.oidc;
+    if (method.method === 'private_key_jwt' && !signingKey) throw new Error('The private_key_jwt signing key was not loaded.');
     const url = new URL(issuer);
     // Plain http only for a provider on this machine (development and tests); anywhere else https.
     const options = url.protocol === 'http:' && isLoopback(url) ? { execute: [client.allowInsecureRequests] } : undefined;
-    discovered ??= client.discovery(url, clientId, clientSecret, undefined, options);
+    // A client secret given as the metadata means client_secret_post.
+    const metadata = method.method === 'client_secret_post' ? method.secret : undefined;
+    discovered ??= client.discovery(url, clientId, metadata, clientAuthentication, options).then((configuration) => {
+      tokenEndpoint = configuration.serverMetadata().token_endpoint;
+      return configuration;
+    });
     discovered.catch(() => { discovered = undefined; });
     return discovered;
   };
@@ -54,7 +85,14 @@ export async function startOidc(configuration: client.Configuration, config: Con
 
 export type OidcOutcome =
   | { ok: true; sessionToken: string; tenants: q.TenantChoice[]; returnTo?: string }
-  | { ok: false; status: 400 | 403; title: string; message: string };
+  | { ok: false; status: 400 | 403; title: string; message: string; detail?: string };
+
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  // openid-client's ResponseBodyError carries the provider's OAuth error code and description.
+  const { error: code, error_description: description } = error as Error & { error?: unknown; error_description?: unknown };
+  return [error.message, code, description].filter((part) => typeof part === 'string' && part).join(': ');
+}
 
 /**
  * Finishes the code flow and maps the person to an existing Signpost user by email. A login
@@ -74,8 +112,12 @@ export async function finishOidc(pool: pg.Pool, configuration: client.Configurat
       const info = await client.fetchUserInfo(configuration, tokens.access_token, subject);
       email = typeof info.email === 'string' ? info.email : undefined;
     }
-  } catch {
-    return { ok: false, status: 400, title: 'Single sign-on did not finish', message: 'Your organisation did not confirm who you are. Go back to the sign-in page and try again.' };
+  } catch (error) {
+    return {
+      ok: false, status: 400, title: 'Single sign-on did not finish', message: 'Your organisation did not confirm who you are. Go back to the sign-in page and try again.',
+      // For the log: a provider refusing the client (invalid_client) means its registration and ours differ.
+      detail: describeFailure(error),
+    };
   }
   const refused = (reason: string, tenantId: string | null = null) => recordAudit(pool, { tenantId, action: 'sign-in.failure', entityType: 'user', reason: `single sign-on: ${reason}`, requestId: context.requestId });
   const notRegistered = {

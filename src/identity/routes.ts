@@ -7,7 +7,7 @@ import { clearSessionCookie, setSessionCookie } from './sessions.ts';
 import { field, renderForm, ROLE_NAMES, safeReturnTo } from './web.ts';
 import { accountRoutes, adminRoutes } from './admin-routes.ts';
 // Registers the nightly clean-up of old sessions and links with the job worker.
-import { finishOidc, OIDC_COOKIE, OIDC_COOKIE_SECONDS, oidcClient, startOidc, type OidcPending } from './oidc.ts';
+import { finishOidc, loadClientSigningKey, OIDC_COOKIE, OIDC_COOKIE_SECONDS, oidcClient, startOidc, type OidcPending } from './oidc.ts';
 
 // Per client address, on top of the per-account lockout.
 const SIGN_IN_RATE_LIMIT = { max: 20, timeWindow: '1 minute' };
@@ -83,8 +83,17 @@ export const signInRoutes: FastifyPluginAsync = async (app) => {
 /** Single sign-on through the configured OpenID Connect provider (404 when none is configured). */
 export const oidcRoutes: FastifyPluginAsync = async (app) => {
   const pool = app.database.pool;
-  const discover = oidcClient(app.config);
+  const clientKey = app.config.oidc?.clientAuthentication;
+  // Loaded at start-up, so a key jose cannot use stops the server rather than a sign-in.
+  const signingKey = clientKey?.method === 'private_key_jwt' ? await loadClientSigningKey(clientKey) : undefined;
+  const discover = oidcClient(app.config, signingKey);
   const secure = app.config.baseUrl.startsWith('https:');
+
+  // The provider fetches Signpost's public key here to check its client assertions (private_key_jwt).
+  app.get('/.well-known/jwks.json', { config: { policy: publicAccess } }, async (_req, reply) => {
+    if (!signingKey) throw new NotFound('page');
+    return reply.type('application/jwk-set+json').send({ keys: [signingKey.publicJwk] });
+  });
 
   // Started by a link (GET): a form post would be stopped by the form-action CSP on the redirect.
   app.get('/sign-in/oidc', { config: { policy: publicAccess } }, async (req, reply) => {
@@ -124,7 +133,10 @@ export const oidcRoutes: FastifyPluginAsync = async (app) => {
     if (!pending) return failed(400, 'Single sign-on did not finish', 'Your sign-in took too long or was started in another browser. Go back to the sign-in page and try again.');
     const configuration = await discover();
     const outcome = await finishOidc(pool, configuration, new URL(req.url, app.config.baseUrl), pending, { requestId: req.id, previousSessionHash: req.sessionHash });
-    if (!outcome.ok) return failed(outcome.status, outcome.title, outcome.message);
+    if (!outcome.ok) {
+      if (outcome.detail) req.log.warn({ err: outcome.detail }, 'OIDC sign-in did not finish');
+      return failed(outcome.status, outcome.title, outcome.message);
+    }
     setSessionCookie(reply, outcome.sessionToken);
     const returnTo = safeReturnTo(outcome.returnTo);
     if (outcome.tenants.length > 1) return reply.redirect(`/sign-in/organisation${returnTo ? `?returnTo=${encodeURIComponent(returnTo)}` : ''}`, 303);

@@ -21,6 +21,8 @@ export const access: AreaAccess = {
     // Single sign-on is not configured in the matrix app.
     { method: 'GET', url: '/sign-in/oidc', expect: everyone(404) },
     { method: 'GET', url: '/sign-in/oidc/callback', expect: everyone(404) },
+    // Published only with a private_key_jwt key, which the matrix app does not have.
+    { method: 'GET', url: '/.well-known/jwks.json', expect: everyone(404) },
     { method: 'POST', url: '/sign-out', expect: everyone(303) },
     { method: 'POST', url: '/sign-out/everywhere', expect: everyone(303) },
     { method: 'GET', url: '/account', expect: signedIn() },
