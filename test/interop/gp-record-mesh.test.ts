@@ -16,6 +16,7 @@ import { startMeshSandbox, type MeshSandbox } from '../support/mesh-sandbox.ts';
 import { aSocialPrescribingTeam } from '../support/plans-factories.ts';
 import { aContact, aReferral, aTestNhsNumber } from '../support/referrals-factories.ts';
 import { signInAs } from '../support/session.ts';
+import { aReferralBundle, aSystem, aToken } from './support.ts';
 
 // The practice's side is played with the same MESH client, on the sandbox's second mailbox.
 const SANDBOX_PORT = 3265;
@@ -218,6 +219,53 @@ test('a discharge reaches the practice mailbox as an ITK3 message, and the pract
   // The referrer who sees the summary sees the same.
   const summary = await app.inject({ url: `/discharge-summaries/${dischargeId}`, cookies: await signInAs(app, database, team.worker) });
   assert.match(summary.body, /Accepted by the practice/);
+});
+
+test('a referral a GP system sent over FHIR closes the loop both ways: its discharge is the Task\'s DocumentReference and the ITK3 message the practice files', async () => {
+  const team = await aSocialPrescribingTeam(database);
+  const practice = await aPractice(database, team.tenantId, { name: 'Closed Loop Surgery', odsCode: 'B86002' });
+  await database.pool.query('UPDATE practice SET mesh_mailbox_id = $2 WHERE id = $1', [practice.id, PRACTICE_MAILBOX]);
+  const system = await aSystem(database, { tenantId: team.tenantId, practiceId: practice.id, name: 'Closed Loop Surgery GP system' });
+  const token = await aToken(app, system);
+  const fhir = async (method: 'GET' | 'POST', url: string, body?: unknown) => {
+    const res = await app.inject({ method, url, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/fhir+json' } : {}) }, ...(body ? { payload: JSON.stringify(body) } : {}) });
+    assert.ok(res.statusCode < 300, `${method} ${url}: ${res.statusCode} ${res.body.slice(0, 300)}`);
+    return res.json() as Resource;
+  };
+  const nhsNumber = aTestNhsNumber();
+  const created = await fhir('POST', '/fhir', aReferralBundle({ nhsNumber, family: 'Meshloop' }));
+  const referralId = (created.entry as Resource[]).map((e) => e.resource).find((r: Resource) => r.resourceType === 'ServiceRequest').id as string;
+
+  await allocateReferral(database.pool, team.lead, referralId, { linkWorkerId: team.worker.userId });
+  await recordContact(database.pool, team.worker, referralId, aContact({ outcome: 'made' }));
+  const dischargeId = await dischargeReferral(database.pool, team.worker, referralId, { reason: 'person_chose_to_end', summary: 'Back at the allotment most days.' });
+
+  // The referrer's system polls its Task: completed, with the summary as a DocumentReference.
+  const task = (await fhir('GET', `/fhir/Task?based-on=ServiceRequest/${referralId}`)).entry[0].resource as Resource;
+  assert.equal(task.status, 'completed');
+  const documentRef = (task.output as Resource[]).map((o) => o.valueReference.reference as string).find((r) => r.startsWith('DocumentReference/'));
+  assert.equal(documentRef, `DocumentReference/${dischargeId}`);
+  const viaApi = await fhir('GET', `/fhir/${documentRef}`);
+  assert.equal(Buffer.from(viaApi.content[0].attachment.data, 'base64').subarray(0, 5).toString(), '%PDF-');
+
+  // The same discharge goes to the practice's mailbox and is acknowledged back onto the referral.
+  await worker.drain();
+  const row = await messageRow(referralId);
+  assert.equal(row.discharge_id, dischargeId);
+  assert.equal(row.state, 'sent');
+  const received = (await practiceReceives()).find((m) => m.localId === row.tracking_id)!;
+  assert.ok(received, 'the practice received the message');
+  const resources = (JSON.parse(received.body.toString('utf8')).entry as Resource[]).map((e) => e.resource as Resource);
+  const patient = resources.find((r) => r.resourceType === 'Patient')!;
+  assert.deepEqual(patient.identifier, [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: nhsNumber }]);
+  const composition = resources.find((r) => r.resourceType === 'Composition')!;
+  assert.match(JSON.stringify(composition.section), /Back at the allotment most days\./);
+  const header = resources[0]!;
+  await practiceAnswers(header.id, 'ok', '20013');
+  await practiceAnswers(header.id, 'ok', '30001');
+  await pollInbox();
+  assert.equal((await messageRow(referralId)).state, 'accepted');
+  assert.match(await referralPage(team.worker, referralId), /Accepted into the GP record by the practice on/);
 });
 
 test('a rejected business acknowledgement shows the practice\'s reason, and the summary can be sent again', async () => {
