@@ -23,6 +23,7 @@ export const COORDINATOR_SHARED_TABLES: Readonly<Record<string, string>> = {
   audit_chain_head: 'the head of each audit hash chain, updated with every audit event',
   sign_in_throttle: 'counts failed sign-ins, written on every attempt',
   job_schedule: 'when each system job last ran, beside the job queue',
+  rate_limit_counter: 'counts requests per address or account, written on nearly every public request',
 };
 
 /** Citus's own default: enough shards to spread tenants over up to 32 worker cores later. */

@@ -78,3 +78,13 @@ export async function withSavepoint<T>(tx: Db, work: () => Promise<T>): Promise<
     throw error;
   }
 }
+
+/**
+ * `VALUES ($k, $k+1, ...), (...)` for rows of `width` parameters numbered from `first`, so a statement
+ * inserts several rows as a VALUES list. Prefer it to INSERT ... SELECT FROM unnest(...) for writes
+ * made as the app's role: Citus sends the latter to the workers as a COPY, which row-level security
+ * refuses, while a VALUES list of one tenant's rows is routed to its shard.
+ */
+export function valuesList(rows: number, width: number, first = 1): string {
+  return Array.from({ length: rows }, (_, r) => `(${Array.from({ length: width }, (_, c) => `$${first + r * width + c}`).join(', ')})`).join(', ');
+}

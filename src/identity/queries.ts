@@ -131,15 +131,18 @@ export async function clearThrottle(db: Db, emailKey: string): Promise<void> {
 }
 
 /** Counts one request in a fixed window: a new window starts once the last one has run its length. */
-export async function countRequest(db: Db, key: string, windowSeconds: number): Promise<{ hits: number; ttlMs: number }> {
-  const { rows } = await db.query<{ hits: number; ttlMs: number }>(
-    `INSERT INTO rate_limit_counter AS c (key, window_start, hits) VALUES ($1, now(), 1)
+export async function countRequest(db: Db, key: string, windowSeconds: number, now = new Date()): Promise<{ hits: number; ttlMs: number }> {
+  // The times are parameters and the time left is worked out here: Citus refuses non-immutable
+  // functions (now(), timestamp arithmetic) in an upsert's SET and RETURNING.
+  const { rows } = await db.query<{ hits: number; windowStart: Date }>(
+    `INSERT INTO rate_limit_counter AS c (key, window_start, hits) VALUES ($1, $2, 1)
      ON CONFLICT (key) DO UPDATE SET
-       hits = CASE WHEN c.window_start <= now() - make_interval(secs => $2) THEN 1 ELSE c.hits + 1 END,
-       window_start = CASE WHEN c.window_start <= now() - make_interval(secs => $2) THEN now() ELSE c.window_start END
-     RETURNING hits, ceil(greatest(0, extract(epoch FROM c.window_start + make_interval(secs => $2) - now()) * 1000))::int AS "ttlMs"`,
-    [key, windowSeconds]);
-  return rows[0]!;
+       hits = CASE WHEN c.window_start <= $3 THEN 1 ELSE c.hits + 1 END,
+       window_start = CASE WHEN c.window_start <= $3 THEN $2 ELSE c.window_start END
+     RETURNING hits, window_start AS "windowStart"`,
+    [key, now, new Date(now.getTime() - windowSeconds * 1000)]);
+  const { hits, windowStart } = rows[0]!;
+  return { hits, ttlMs: Math.max(0, Math.ceil(windowStart.getTime() + windowSeconds * 1000 - now.getTime())) };
 }
 
 export async function readRequestCount(db: Db, key: string, windowSeconds: number): Promise<{ hits: number; ttlMs: number }> {

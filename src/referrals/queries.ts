@@ -507,10 +507,11 @@ function searchClause(n: number): string {
 export async function triageQueue(db: Db, tenantId: string, search: PersonSearch | null = null): Promise<QueueRow[]> {
   const { rows } = await db.query<QueueRow>(
     `SELECT r.id, r.reference, r.person_id AS "personId", p.given_name AS "givenName", p.family_name AS "familyName", r.status, r.urgency,
-            r.source, r.reasons, r.received_at AS "receivedAt", (current_date - r.received_at::date) AS "daysWaiting", pr.name AS "practiceName",
+            r.source, r.reasons, r.received_at AS "receivedAt", (current_date - r.received_at::date) AS "daysWaiting",
+            -- A subquery, not an outer join: Citus on PostgreSQL 15 refuses outer joins beside the search's constant conditions.
+            (SELECT pr.name FROM practice pr WHERE pr.tenant_id = r.tenant_id AND pr.id = coalesce(r.practice_id, p.practice_id)) AS "practiceName",
             EXISTS (SELECT 1 FROM referral_match m WHERE m.tenant_id = r.tenant_id AND m.referral_id = r.id AND m.decision IS NULL) AS "needsMatching"
-       FROM referral r JOIN person p ON p.tenant_id = r.tenant_id AND p.id = r.person_id
-       LEFT JOIN practice pr ON pr.tenant_id = r.tenant_id AND pr.id = coalesce(r.practice_id, p.practice_id)
+       FROM referral r JOIN person p ON p.tenant_id = $1 AND p.id = r.person_id
       WHERE r.tenant_id = $1 AND r.status IN ('received', 'triaged') AND ${searchClause(2)}
       ORDER BY CASE r.urgency WHEN 'urgent' THEN 0 WHEN 'soon' THEN 1 ELSE 2 END, r.received_at, r.id
       LIMIT 500`, [tenantId, ...searchParams(search)]);
@@ -621,7 +622,7 @@ export async function referrerReferralsPage(db: Db, tenantId: string, userId: st
     `SELECT r.id, r.reference, p.given_name AS "givenName", p.family_name AS "familyName", p.date_of_birth AS "dateOfBirth", r.status,
             r.received_at AS "receivedAt", r.status_changed_at AS "statusChangedAt", ru.name AS "referrerUserName", au.name AS "assignedToName",
             count(*) OVER ()::int AS total
-       FROM referral r JOIN person p ON p.tenant_id = r.tenant_id AND p.id = r.person_id
+       FROM referral r JOIN person p ON p.tenant_id = $1 AND p.id = r.person_id
        LEFT JOIN app_user ru ON ru.id = r.referrer_user_id LEFT JOIN app_user au ON au.id = r.assigned_to
       WHERE r.tenant_id = $1 AND (r.referrer_user_id = $5 OR ($6::uuid IS NOT NULL AND r.practice_id = $6)) AND ${searchClause(2)}
       ORDER BY r.received_at DESC, r.id LIMIT $7 OFFSET $8`,

@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts';
+import { valuesList } from '../db/transaction.ts';
 
 // The reporting read model is built from other areas' tables in one statement per table: that
 // is what a read model is. Nothing else in Signpost reads those tables from here, and nothing
@@ -500,8 +501,8 @@ export async function setPracticePopulation(db: Db, tenantId: string, practiceId
   await db.query(`DELETE FROM practice_population WHERE tenant_id = $1 AND practice_id = $2 AND dimension = ANY($3::text[])`,
     [tenantId, practiceId, [...cleared, ...entered.map((e) => e.dimension)]]);
   for (const e of entered) {
-    await db.query(
-      `INSERT INTO practice_population (tenant_id, practice_id, dimension, category, people)
-       SELECT $1, $2, $3, c, n FROM unnest($4::text[], $5::int[]) AS x(c, n)`, [tenantId, practiceId, e.dimension, e.categories, e.people]);
+    if (!e.categories.length) continue;
+    await db.query(`INSERT INTO practice_population (tenant_id, practice_id, dimension, category, people) VALUES ${valuesList(e.categories.length, 5)}`,
+      e.categories.flatMap((category, i) => [tenantId, practiceId, e.dimension, category, e.people[i]]));
   }
 }

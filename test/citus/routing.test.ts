@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { openPostgres, type Database } from '../../src/db/database.ts';
 import { withTenant } from '../../src/db/transaction.ts';
-import { testApp } from '../support/app.ts';
+import { newFormToken, testApp } from '../support/app.ts';
 import { signInAs } from '../support/session.ts';
 
 const demoUrl = process.env.TEST_CITUS_DEMO_URL;
@@ -123,13 +123,14 @@ test('every statement of a self-referral (intake) is routed to one shard, and th
   const page = await app.inject({ url: '/refer-yourself' });
   const token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
   const cookies = Object.fromEntries(page.cookies.map((c) => [c.name, c.value]));
-  const body = new URLSearchParams({ _csrf: token, answers: JSON.stringify(form) }).toString();
-  let reply = { statusCode: 0, body: '' };
+  const body = new URLSearchParams({ _csrf: token, answers: JSON.stringify(form), formToken: newFormToken() }).toString();
+  let reply: { statusCode: number; body: string; headers?: Record<string, unknown> } = { statusCode: 0, body: '' };
   const statements = await record(async () => {
     reply = await app.inject({ method: 'POST', url: '/refer-yourself/send', cookies, payload: body, headers: { 'content-type': 'application/x-www-form-urlencoded' }, remoteAddress: '10.9.9.9' });
   });
-  assert.equal(reply.statusCode, 200, reply.body.slice(0, 300));
-  const reference = /(SP-[0-9A-Z]{8})/.exec(reply.body)?.[1];
+  assert.equal(reply.statusCode, 303, reply.body.slice(0, 300));
+  const confirmation = await app.inject({ url: String(reply.headers?.location), cookies });
+  const reference = /(SP-[0-9A-Z]{8})/.exec(confirmation.body)?.[1];
   assert.ok(reference);
   const saved = await database.pool.query('SELECT 1 FROM referral WHERE reference = $1', [reference]);
   assert.equal(saved.rowCount, 1);

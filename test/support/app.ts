@@ -8,7 +8,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({
     SIGNPOST_DEMO: 'false',
     SESSION_SECRET: 'test-secret-that-is-long-enough-for-cookies-1234',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SIGNPOST_WORKER: 'false',
     ...env,
   });

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/database.ts';
+import { valuesList } from '../../db/transaction.ts';
 
 // Research projects, their extracts, and the rows an extract is made from. Source rows come only
 // for live people with an active consent to research; they hold ids and dates of birth, which
@@ -15,20 +16,23 @@ export interface ProjectRow {
   lastExtractAt: Date | null;
 }
 
-const PROJECT_COLUMNS = `p.id, p.name, p.purpose, p.approval_reference AS "approvalReference", p.created_at AS "createdAt", u.name AS "createdByName",
+// The creator's name by a subquery, not an outer join: Citus on PostgreSQL 15 refuses outer joins
+// from a distributed table to a reference table when the plan holds pseudoconstant quals.
+const PROJECT_COLUMNS = `p.id, p.name, p.purpose, p.approval_reference AS "approvalReference", p.created_at AS "createdAt",
+  (SELECT u.name FROM app_user u WHERE u.id = p.created_by) AS "createdByName",
   (SELECT count(*)::int FROM research_extract e WHERE e.tenant_id = p.tenant_id AND e.project_id = p.id) AS extracts,
   (SELECT max(e.generated_at) FROM research_extract e WHERE e.tenant_id = p.tenant_id AND e.project_id = p.id) AS "lastExtractAt"`;
 
 export async function listProjects(db: Db, tenantId: string): Promise<ProjectRow[]> {
   const { rows } = await db.query<ProjectRow>(
-    `SELECT ${PROJECT_COLUMNS} FROM research_project p LEFT JOIN app_user u ON u.id = p.created_by
+    `SELECT ${PROJECT_COLUMNS} FROM research_project p
       WHERE p.tenant_id = $1 ORDER BY p.created_at DESC, p.name`, [tenantId]);
   return rows;
 }
 
 export async function findProject(db: Db, tenantId: string, projectId: string): Promise<ProjectRow | undefined> {
   const { rows } = await db.query<ProjectRow>(
-    `SELECT ${PROJECT_COLUMNS} FROM research_project p LEFT JOIN app_user u ON u.id = p.created_by
+    `SELECT ${PROJECT_COLUMNS} FROM research_project p
       WHERE p.tenant_id = $1 AND p.id = $2`, [tenantId, projectId]);
   return rows[0];
 }
@@ -87,10 +91,11 @@ export async function insertExtract(db: Db, tenantId: string, e: { projectId: st
     `INSERT INTO research_extract (tenant_id, project_id, generated_at, generated_by, manifest) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
     [tenantId, e.projectId, e.generatedAt, e.generatedBy, JSON.stringify(e.manifest)]);
   const id = rows[0]!.id;
-  await db.query(
-    `INSERT INTO research_extract_file (tenant_id, extract_id, name, content)
-     SELECT $1, $2, f.name, f.content FROM unnest($3::text[], $4::text[]) AS f(name, content)`,
-    [tenantId, id, e.files.map((f) => f.name), e.files.map((f) => f.content)]);
+  if (e.files.length) {
+    await db.query(
+      `INSERT INTO research_extract_file (tenant_id, extract_id, name, content) VALUES ${valuesList(e.files.length, 4)}`,
+      e.files.flatMap((f) => [tenantId, id, f.name, f.content]));
+  }
   return id;
 }
 
@@ -158,10 +163,12 @@ export async function referralsOf(db: Db, tenantId: string, personIds: string[])
     `SELECT r.id, r.person_id AS "personId", r.practice_id AS "practiceId", r.received_at AS "receivedAt", r.source, r.channel, r.urgency, r.reasons,
             r.status, r.status_changed_at AS "statusChangedAt",
             (SELECT min(t.occurred_at) FROM referral_transition t WHERE t.tenant_id = r.tenant_id AND t.referral_id = r.id AND t.to_status = 'in_contact') AS "firstContactAt",
-            CASE WHEN r.status = 'discharged' THEN coalesce(d.reason, 'not_recorded') END AS "dischargeReason",
-            CASE WHEN r.status = 'discharged' THEN coalesce(d.discharged_at,
+            CASE WHEN r.status = 'discharged' THEN coalesce(
+              (SELECT d.reason FROM discharge d WHERE d.tenant_id = r.tenant_id AND d.referral_id = r.id), 'not_recorded') END AS "dischargeReason",
+            CASE WHEN r.status = 'discharged' THEN coalesce(
+              (SELECT d.discharged_at FROM discharge d WHERE d.tenant_id = r.tenant_id AND d.referral_id = r.id),
               (SELECT max(t.occurred_at) FROM referral_transition t WHERE t.tenant_id = r.tenant_id AND t.referral_id = r.id AND t.to_status = 'discharged')) END AS "dischargedAt"
-       FROM referral r LEFT JOIN discharge d ON d.tenant_id = r.tenant_id AND d.referral_id = r.id
+       FROM referral r
       WHERE r.tenant_id = $1 AND r.person_id = ANY($2::uuid[])`, [tenantId, personIds]);
   return rows;
 }
@@ -215,7 +222,9 @@ export async function livePeople(db: Db, tenantId: string): Promise<string[]> {
 
 /** Demo only: research consents for many people at once, as recorded by one user. */
 export async function insertResearchConsents(db: Db, tenantId: string, personIds: string[], recordedBy: string): Promise<void> {
-  await db.query(
-    `INSERT INTO consent (tenant_id, person_id, kind, recorded_by) SELECT $1, p, 'research', $3 FROM unnest($2::uuid[]) AS p`,
-    [tenantId, personIds, recordedBy]);
+  for (let start = 0; start < personIds.length; start += 500) {
+    const batch = personIds.slice(start, start + 500);
+    await db.query(`INSERT INTO consent (tenant_id, person_id, kind, recorded_by) VALUES ${valuesList(batch.length, 4)}`,
+      batch.flatMap((personId) => [tenantId, personId, 'research', recordedBy]));
+  }
 }
