@@ -17,33 +17,39 @@ export async function exportOruk(db: Db): Promise<OrukPage<OrukService>> {
   };
 }
 
+// HSDS 3.0 tabular form (schema/compiled/tabular.json): one table per object, each row naming the
+// objects it is listed under by their ids (a phone listed under a contact and a location has both).
 const TABLES: Record<string, string[]> = {
   'organizations.csv': ['id', 'name', 'alternate_name', 'description', 'email', 'website', 'tax_status', 'tax_id', 'year_incorporated', 'legal_status', 'logo', 'uri',
     'parent_organization_id'],
   'services.csv': ['id', 'organization_id', 'program_id', 'name', 'alternate_name', 'description', 'url', 'email', 'status', 'interpretation_services',
     'application_process', 'fees_description', 'wait_time', 'fees', 'accreditations', 'eligibility_description', 'minimum_age', 'maximum_age', 'assured_date',
     'assurer_email', 'licenses', 'alert', 'last_modified'],
-  'locations.csv': ['id', 'location_type', 'url', 'name', 'alternate_name', 'description', 'transportation', 'latitude', 'longitude', 'external_identifier',
-    'external_identifier_type'],
+  'locations.csv': ['id', 'location_type', 'url', 'organization_id', 'name', 'alternate_name', 'description', 'transportation', 'latitude', 'longitude',
+    'external_identifier', 'external_identifier_type'],
   'addresses.csv': ['id', 'location_id', 'attention', 'address_1', 'address_2', 'city', 'region', 'state_province', 'postal_code', 'country', 'address_type'],
   'service_at_location.csv': ['id', 'service_id', 'location_id', 'description'],
-  'schedules.csv': ['id', 'service_id', 'service_at_location_id', 'freq', 'interval', 'byday', 'bymonthday', 'dtstart', 'valid_from', 'valid_to',
+  'schedules.csv': ['id', 'service_id', 'location_id', 'service_at_location_id', 'freq', 'interval', 'byday', 'bymonthday', 'dtstart', 'valid_from', 'valid_to',
     'opens_at', 'closes_at', 'description', 'schedule_link', 'attending_type', 'notes', 'timezone', 'until', 'count', 'wkst', 'byweekno', 'byyearday'],
   'cost_options.csv': ['id', 'service_id', 'option', 'currency', 'amount', 'amount_description', 'valid_from', 'valid_to'],
-  'languages.csv': ['id', 'service_id', 'name', 'code', 'note'],
-  'contacts.csv': ['id', 'service_id', 'name', 'title', 'department', 'email'],
-  'phones.csv': ['id', 'service_id', 'location_id', 'contact_id', 'number', 'extension', 'type', 'description'],
+  'languages.csv': ['id', 'service_id', 'location_id', 'phone_id', 'name', 'code', 'note'],
+  'contacts.csv': ['id', 'organization_id', 'service_id', 'service_at_location_id', 'location_id', 'name', 'title', 'department', 'email'],
+  'phones.csv': ['id', 'location_id', 'service_id', 'organization_id', 'contact_id', 'service_at_location_id', 'number', 'extension', 'type', 'description'],
   // `accessibility` is the ORUK profile's own column.
   'accessibility.csv': ['id', 'location_id', 'description', 'details', 'url', 'accessibility'],
   'taxonomies.csv': ['id', 'name', 'description', 'uri', 'version'],
-  'taxonomy_terms.csv': ['id', 'code', 'name', 'description', 'parent_id', 'taxonomy_id', 'term_uri'],
+  'taxonomy_terms.csv': ['id', 'code', 'name', 'description', 'parent_id', 'taxonomy', 'language', 'taxonomy_id', 'term_uri'],
   'attributes.csv': ['id', 'link_id', 'link_type', 'link_entity', 'taxonomy_term_id', 'value'],
   'service_areas.csv': ['id', 'service_id', 'name', 'description', 'service_area', 'extent', 'extent_type', 'uri'],
   'funding.csv': ['id', 'organization_id', 'service_id', 'source'],
   'organization_identifiers.csv': ['id', 'organization_id', 'identifier_scheme', 'identifier_type', 'identifier'],
   'programs.csv': ['id', 'organization_id', 'name', 'alternate_name', 'description'],
   'required_documents.csv': ['id', 'service_id', 'document', 'uri'],
+  'metadata.csv': ['id', 'resource_id', 'resource_type', 'last_action_date', 'last_action_type', 'field_name', 'previous_value', 'replacement_value', 'updated_by'],
 };
+
+type Item = { id: string; [key: string]: unknown };
+const list = (value: unknown): Item[] => (Array.isArray(value) ? value.filter((x): x is Item => !!x && typeof x === 'object' && typeof x.id === 'string') : []);
 
 /**
  * Writes the directory as HSDS CSV tables into `folder`; returns the row count per file. Unlike the
@@ -56,45 +62,124 @@ export async function exportHsdsCsv(db: Db, folder: string): Promise<Record<stri
     const id = String((row as { id: unknown }).id);
     rows[table]!.set(id, { ...rows[table]!.get(id), ...(row as Record<string, unknown>) });
   };
+  // What HSDS lets any object carry: attributes (link_id, link_entity) and metadata (resource_id).
+  const described = (entity: string, owner: Item) => {
+    for (const a of list(owner.attributes)) {
+      const term = a.taxonomy_term as Item | undefined;
+      add('attributes.csv', { ...a, link_id: owner.id, link_entity: entity, taxonomy_term_id: term?.id ?? a.taxonomy_term_id });
+      if (term) {
+        add('taxonomy_terms.csv', term);
+        described('taxonomy_term', term);
+      }
+      described('attribute', a);
+    }
+    for (const m of list(owner.metadata)) add('metadata.csv', { ...m, resource_id: owner.id, resource_type: m.resource_type ?? entity });
+  };
+  const phones = (value: unknown, owner: Record<string, string>) => {
+    for (const p of list(value)) {
+      add('phones.csv', { ...p, ...owner });
+      for (const l of list(p.languages)) add('languages.csv', { ...l, phone_id: p.id });
+      described('phone', p);
+    }
+  };
+  const contacts = (value: unknown, owner: Record<string, string>) => {
+    for (const c of list(value)) {
+      add('contacts.csv', { ...c, ...owner });
+      phones(c.phones, { contact_id: c.id });
+      described('contact', c);
+    }
+  };
+  const schedules = (value: unknown, owner: Record<string, string>) => {
+    for (const x of list(value)) {
+      add('schedules.csv', { ...x, ...owner });
+      described('schedule', x);
+    }
+  };
+  const location = (l: Item, owner: Record<string, string>) => {
+    add('locations.csv', { ...l, ...owner });
+    for (const a of list(l.addresses)) {
+      add('addresses.csv', { ...a, location_id: l.id });
+      described('address', a);
+    }
+    for (const a of list(l.accessibility)) {
+      add('accessibility.csv', { ...a, location_id: l.id });
+      described('accessibility', a);
+    }
+    for (const x of list(l.languages)) {
+      add('languages.csv', { ...x, location_id: l.id });
+      described('language', x);
+    }
+    phones(l.phones, { location_id: l.id });
+    contacts(l.contacts, { location_id: l.id });
+    schedules(l.schedules, { location_id: l.id });
+    described('location', l);
+  };
+  const organization = (o: Item) => {
+    add('organizations.csv', o);
+    for (const x of list(o.organization_identifiers)) {
+      add('organization_identifiers.csv', { ...x, organization_id: o.id });
+      described('organization_identifier', x);
+    }
+    for (const f of list(o.funding)) {
+      add('funding.csv', { ...f, organization_id: o.id });
+      described('funding', f);
+    }
+    for (const p of list(o.programs)) {
+      add('programs.csv', { ...p, organization_id: o.id });
+      described('program', p);
+    }
+    phones(o.phones, { organization_id: o.id });
+    contacts(o.contacts, { organization_id: o.id });
+    for (const l of list(o.locations)) location(l, { organization_id: o.id });
+    described('organization', o);
+  };
   for (const t of await q.allTaxonomies(db)) add('taxonomies.csv', t);
   // Every organisation, with or without services.
-  for (const id of await q.allOrganizationIds(db)) {
-    const o = (await q.readOrganization(db, id))!;
-    add('organizations.csv', o);
-    for (const x of o.organization_identifiers ?? []) add('organization_identifiers.csv', { ...x, organization_id: o.id });
-    for (const f of o.funding ?? []) add('funding.csv', { ...f, organization_id: o.id });
-    for (const p of o.programs ?? []) add('programs.csv', { ...p, organization_id: o.id });
-  }
+  for (const id of await q.allOrganizationIds(db)) organization((await q.readOrganization(db, id))! as unknown as Item);
   const { contents } = await exportOruk(db);
-  for (const s of contents) {
-    if (s.program) add('programs.csv', s.program);
-    for (const a of s.service_areas ?? []) add('service_areas.csv', { ...a, service_id: s.id });
-    for (const f of s.funding ?? []) add('funding.csv', { ...f, service_id: s.id });
-    for (const d of s.required_documents ?? []) add('required_documents.csv', { ...d, service_id: s.id });
-    add('services.csv', { ...s, organization_id: s.organization?.id ?? s.organization_id });
-    // What the feed said of the organisation beyond our columns (legal status...) came with the service.
-    if (s.organization) add('organizations.csv', s.organization);
-    for (const sal of s.service_at_locations ?? []) {
-      add('service_at_location.csv', { id: sal.id, service_id: s.id, location_id: sal.location?.id ?? sal.location_id, description: sal.description });
-      const l = sal.location;
-      if (!l) continue;
-      add('locations.csv', l);
-      for (const a of l.addresses ?? []) add('addresses.csv', { ...a, location_id: l.id });
-      for (const a of l.accessibility ?? []) add('accessibility.csv', { ...a, location_id: l.id });
-      for (const p of l.phones ?? []) add('phones.csv', { ...p, location_id: l.id });
+  for (const s of contents as unknown as Item[]) {
+    const program = s.program as Item | undefined;
+    if (program) {
+      add('programs.csv', program);
+      described('program', program);
     }
-    for (const x of s.schedules ?? []) add('schedules.csv', { ...x, service_id: s.id });
-    for (const x of s.cost_options ?? []) add('cost_options.csv', { ...x, service_id: s.id });
-    for (const x of s.languages ?? []) add('languages.csv', { ...x, service_id: s.id });
-    for (const c of s.contacts ?? []) {
-      add('contacts.csv', { ...c, service_id: s.id });
-      for (const p of c.phones ?? []) add('phones.csv', { ...p, service_id: s.id, contact_id: c.id });
+    for (const a of list(s.service_areas)) {
+      add('service_areas.csv', { ...a, service_id: s.id });
+      described('service_area', a);
     }
-    for (const p of s.phones ?? []) add('phones.csv', { ...p, service_id: s.id });
-    for (const a of s.attributes ?? []) {
-      add('attributes.csv', { ...a, link_id: s.id, link_entity: 'service', taxonomy_term_id: a.taxonomy_term?.id ?? a.taxonomy_term_id });
-      if (a.taxonomy_term) add('taxonomy_terms.csv', a.taxonomy_term);
+    for (const f of list(s.funding)) {
+      add('funding.csv', { ...f, service_id: s.id });
+      described('funding', f);
     }
+    for (const d of list(s.required_documents)) {
+      add('required_documents.csv', { ...d, service_id: s.id });
+      described('required_document', d);
+    }
+    const org = s.organization as Item | undefined;
+    add('services.csv', { ...s, organization_id: org?.id ?? s.organization_id });
+    // What the feed said of the organisation beyond our columns (legal status, phones...) came with the service.
+    if (org) organization(org);
+    for (const sal of list(s.service_at_locations)) {
+      const l = sal.location as Item | undefined;
+      add('service_at_location.csv', { id: sal.id, service_id: s.id, location_id: l?.id ?? sal.location_id, description: sal.description });
+      contacts(sal.contacts, { service_at_location_id: sal.id });
+      phones(sal.phones, { service_at_location_id: sal.id });
+      schedules(sal.schedules, { service_at_location_id: sal.id });
+      described('service_at_location', sal);
+      if (l) location(l, {});
+    }
+    schedules(s.schedules, { service_id: s.id });
+    for (const x of list(s.cost_options)) {
+      add('cost_options.csv', { ...x, service_id: s.id });
+      described('cost_option', x);
+    }
+    for (const x of list(s.languages)) {
+      add('languages.csv', { ...x, service_id: s.id });
+      described('language', x);
+    }
+    contacts(s.contacts, { service_id: s.id });
+    phones(s.phones, { service_id: s.id });
+    described('service', s);
   }
   mkdirSync(folder, { recursive: true });
   const counts: Record<string, number> = {};

@@ -263,6 +263,14 @@ export function repairService(record: unknown): { service: Json; problems: Field
     r.number(sc, 'interval', where, 0);
     for (const key of ['dtstart', 'valid_from', 'valid_to']) r.date(sc, key, where);
   }
+  // HSDS 3.0 nests a pair's schedules under the pair as well; a service schedule listed under exactly one of
+  // its pairs is that pair's, as the tabular form (one service_at_location_id column) says it.
+  const pairs = Array.isArray(s.service_at_locations) ? (s.service_at_locations as unknown[]).filter(isObject) : [];
+  for (const sc of Array.isArray(s.schedules) ? (s.schedules as unknown[]).filter(isObject) : []) {
+    if (present(sc.service_at_location_id)) continue;
+    const listing = pairs.filter((p) => Array.isArray(p.schedules) && p.schedules.some((x) => isObject(x) && x.id === sc.id));
+    if (listing.length === 1) sc.service_at_location_id = listing[0]!.id;
+  }
   for (const c of r.list(s, 'cost_options', '')) {
     const where = `cost_options[${String(c.id)}].`;
     r.number(c, 'amount', where, 0);

@@ -37,7 +37,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** Records written between search refreshes and import-state saves. */
 const BATCH = 500;
 /** Changes when what an import writes for the same record changes, so every record is written again. */
-const IMPORT_VERSION = 'import-1';
+const IMPORT_VERSION = 'import-2';
 
 /** The hash a record is compared by on the next import: the repaired record and where it came from. */
 function recordHash(record: unknown, sourceFeed: string): string {
@@ -335,6 +335,7 @@ const CSV_NAMES: Record<string, string[]> = {
   organizationIdentifiers: ['organization_identifiers.csv', 'organization_identifier.csv'],
   programs: ['programs.csv', 'program.csv'],
   requiredDocuments: ['required_documents.csv', 'required_document.csv'],
+  metadata: ['metadata.csv'],
 };
 
 type Row = Record<string, string>;
@@ -397,18 +398,30 @@ export function readHsdsCsv(folder: string): unknown[] {
   const taxonomies = new Map(t.taxonomies.map((x) => [x.id!, x]));
   const terms = new Map(t.taxonomyTerms.map((x) => [x.id!, x]));
   const locations = new Map(t.locations.map((l) => [l.id!, l]));
+  const locationsByOrganization = by(t.locations, 'organization_id');
   const addressesByLocation = by(t.addresses, 'location_id');
   const accessByLocation = by(t.accessibility, 'location_id');
-  // A phone may be a location's and a contact's at once (HSDS lists it under both).
-  const phonesByLocation = by(t.phones, 'location_id');
-  const phonesByContact = by(t.phones, 'contact_id');
-  const phonesByService = by(t.phones.filter((p) => !p.contact_id && !p.location_id), 'service_id');
-  const salByService = by(t.serviceAtLocations, 'service_id');
-  const schedulesByService = by(t.schedules, 'service_id');
-  const costsByService = by(t.costOptions, 'service_id');
-  const languagesByService = by(t.languages, 'service_id');
+  // A row names every object it is listed under: a phone may be a service's, a location's and a contact's at once.
+  const phonesBy = (key: string) => by(t.phones, key);
+  const phonesByLocation = phonesBy('location_id');
+  const phonesByContact = phonesBy('contact_id');
+  const phonesByService = phonesBy('service_id');
+  const phonesByOrganization = phonesBy('organization_id');
+  const phonesByPair = phonesBy('service_at_location_id');
   const contactsByService = by(t.contacts, 'service_id');
+  const contactsByOrganization = by(t.contacts, 'organization_id');
+  const contactsByLocation = by(t.contacts, 'location_id');
+  const contactsByPair = by(t.contacts, 'service_at_location_id');
+  const schedulesByService = by(t.schedules, 'service_id');
+  const schedulesByLocation = by(t.schedules, 'location_id');
+  const schedulesByPair = by(t.schedules, 'service_at_location_id');
+  const languagesByService = by(t.languages, 'service_id');
+  const languagesByLocation = by(t.languages, 'location_id');
+  const languagesByPhone = by(t.languages, 'phone_id');
+  const salByService = by(t.serviceAtLocations, 'service_id');
+  const costsByService = by(t.costOptions, 'service_id');
   const attributesByLink = by(t.attributes, 'link_id');
+  const metadataByResource = by(t.metadata, 'resource_id');
   const areasByService = by(t.serviceAreas, 'service_id');
   const fundingByService = by(t.funding, 'service_id');
   const fundingByOrganization = by(t.funding, 'organization_id');
@@ -416,24 +429,62 @@ export function readHsdsCsv(folder: string): unknown[] {
   const programsByOrganization = by(t.programs, 'organization_id');
   const programs = new Map(t.programs.map((p) => [p.id!, p]));
   const documentsByService = by(t.requiredDocuments, 'service_id');
-  const program = (p: Row): OrukProgram => ({ ...(pick(p, ['id', 'organization_id', 'name', 'alternate_name']) as unknown as OrukProgram), description: p.description ?? '' });
+  /** A list that only HSDS 3.0 nests here (kept beside the record): present only when it has items, as a feed gives it. */
+  const some = <T>(key: string, items: T[]) => (items.length ? { [key]: items } : {});
 
-  const phone = (p: Row): OrukPhone => ({
-    ...(pick(p, ['id', 'number', 'type', 'description']) as unknown as OrukPhone),
-    // HSDS 3 types the extension as a number (as the API serves it).
-    ...(orNull(p.extension) !== null ? { extension: /^\d{1,15}$/.test(p.extension!) ? Number(p.extension) : p.extension } : {}),
-  });
   const term = (id: string): OrukTaxonomyTerm | undefined => {
     const row = terms.get(id);
     if (!row) return undefined;
     const taxonomy = row.taxonomy_id ? taxonomies.get(row.taxonomy_id) : undefined;
     return {
-      ...(pick(row, ['id', 'code', 'name', 'parent_id', 'taxonomy_id', 'term_uri']) as unknown as OrukTaxonomyTerm),
+      ...(pick(row, ['id', 'code', 'name', 'parent_id', 'taxonomy_id', 'term_uri', 'language']) as unknown as OrukTaxonomyTerm),
       description: row.description ?? '',
       ...(row.term && !row.code ? { code: row.term } : {}),
       ...(taxonomy ? { taxonomy: taxonomy.name, taxonomy_detail: { ...(pick(taxonomy, ['id', 'name', 'uri', 'version']) as { id: string; name: string }), description: taxonomy.description ?? '' } } : {}),
+      ...(orNull(row.taxonomy) !== null ? { taxonomy: row.taxonomy } : {}),
+      ...described(row.id!),
     };
   };
+  // The attributes and metadata of any object, found by its id (HSDS: link_id, resource_id); the
+  // column naming the object is left out, as its place in the record says it.
+  function described(id: string, attributes: 'attributes' | 'none' = 'attributes') {
+    const notes = (metadataByResource.get(id) ?? []).map((m) => pick(m, ['id', 'resource_type', 'last_action_date', 'last_action_type', 'field_name',
+      'previous_value', 'replacement_value', 'updated_by']));
+    return { ...(attributes === 'attributes' ? some('attributes', attributesOf(id)) : {}), ...some('metadata', notes) };
+  }
+  function attributesOf(id: string): OrukAttribute[] {
+    return (attributesByLink.get(id) ?? []).map((a) => ({
+      ...(pick(a, ['id', 'link_type', 'taxonomy_term_id', 'value']) as unknown as OrukAttribute),
+      ...(term(a.taxonomy_term_id ?? '') ? { taxonomy_term: term(a.taxonomy_term_id ?? '') } : {}),
+      ...described(a.id!, 'none'),
+    }));
+  }
+  const program = (p: Row): OrukProgram => ({
+    ...(pick(p, ['id', 'organization_id', 'name', 'alternate_name']) as unknown as OrukProgram), description: p.description ?? '', ...described(p.id!),
+  });
+  const phone = (p: Row): OrukPhone => ({
+    ...(pick(p, ['id', 'number', 'type', 'description']) as unknown as OrukPhone),
+    // HSDS 3 types the extension as a number (as the API serves it).
+    ...(orNull(p.extension) !== null ? { extension: /^\d{1,15}$/.test(p.extension!) ? Number(p.extension) : p.extension } : {}),
+    ...some('languages', (languagesByPhone.get(p.id!) ?? []).map(language)),
+    ...described(p.id!),
+  });
+  function language(l: Row) {
+    return { ...(pick(l, ['id', 'name', 'code', 'note']) as unknown as { id: string }), ...described(l.id!) };
+  }
+  const contact = (c: Row): OrukContact => ({
+    ...(pick(c, ['id', 'name', 'title', 'department', 'email']) as unknown as OrukContact), phones: (phonesByContact.get(c.id!) ?? []).map(phone), ...described(c.id!),
+  });
+  // Only a service's own schedules carry service_at_location_id (Signpost keeps it); listed under the pair or a location, the place says it.
+  const schedule = (x: Row, own: boolean) => ({
+    ...(pick(x, ['id', ...(own ? ['service_at_location_id'] : []), 'freq', 'byday', 'bymonthday', 'dtstart', 'valid_from', 'valid_to', 'opens_at', 'closes_at',
+      'description', 'schedule_link', 'attending_type', 'notes', 'until', 'wkst', 'byweekno', 'byyearday']) as unknown as { id: string }),
+    ...(orNull(x.interval) !== null ? { interval: num(x.interval) } : {}),
+    ...(orNull(x.count) !== null ? { count: num(x.count) } : {}),
+    // HSDS 3.0 types the timezone as a number (an offset from UTC).
+    ...(orNull(x.timezone) !== null ? { timezone: num(x.timezone) } : {}),
+    ...described(x.id!),
+  });
   const location = (id: string): OrukLocation | undefined => {
     const l = locations.get(id);
     if (!l) return undefined;
@@ -442,9 +493,18 @@ export function readHsdsCsv(folder: string): unknown[] {
       location_type: l.location_type || 'physical',
       ...(orNull(l.latitude) !== null ? { latitude: num(l.latitude) } : {}),
       ...(orNull(l.longitude) !== null ? { longitude: num(l.longitude) } : {}),
-      addresses: (addressesByLocation.get(id) ?? []).map((a) => pick(a, ['id', 'attention', 'address_1', 'address_2', 'city', 'region', 'state_province', 'postal_code', 'country', 'address_type']) as unknown as OrukAddress),
-      accessibility: (accessByLocation.get(id) ?? []).map((a) => pick(a, ['id', 'description', 'details', 'url', 'accessibility']) as unknown as NonNullable<OrukLocation['accessibility']>[number]),
+      addresses: (addressesByLocation.get(id) ?? []).map((a) => ({
+        ...(pick(a, ['id', 'attention', 'address_1', 'address_2', 'city', 'region', 'state_province', 'postal_code', 'country', 'address_type']) as unknown as OrukAddress),
+        ...described(a.id!),
+      })),
+      accessibility: (accessByLocation.get(id) ?? []).map((a) => ({
+        ...(pick(a, ['id', 'description', 'details', 'url', 'accessibility']) as unknown as NonNullable<OrukLocation['accessibility']>[number]), ...described(a.id!),
+      })),
       phones: (phonesByLocation.get(id) ?? []).map(phone),
+      ...some('languages', (languagesByLocation.get(id) ?? []).map(language)),
+      ...some('contacts', (contactsByLocation.get(id) ?? []).map(contact)),
+      ...some('schedules', (schedulesByLocation.get(id) ?? []).map((x) => schedule(x, false))),
+      ...described(id),
     };
   };
   const fullOrganization = (org: Row) => ({
@@ -452,9 +512,15 @@ export function readHsdsCsv(folder: string): unknown[] {
     ...(orNull(org.year_incorporated) !== null ? { year_incorporated: num(org.year_incorporated) } : {}),
     description: org.description ?? '',
     // A CSV folder is a whole dump, so these lists are complete (and replace what is stored).
-    organization_identifiers: (identifiersByOrganization.get(org.id!) ?? []).map((x) => pick(x, ['id', 'identifier_scheme', 'identifier_type', 'identifier']) as unknown as OrukOrganizationIdentifier),
-    funding: (fundingByOrganization.get(org.id!) ?? []).map((f) => pick(f, ['id', 'source']) as unknown as OrukFunding),
+    organization_identifiers: (identifiersByOrganization.get(org.id!) ?? []).map((x) => ({
+      ...(pick(x, ['id', 'identifier_scheme', 'identifier_type', 'identifier']) as unknown as OrukOrganizationIdentifier), ...described(x.id!),
+    })),
+    funding: (fundingByOrganization.get(org.id!) ?? []).map((f) => ({ ...(pick(f, ['id', 'source']) as unknown as OrukFunding), ...described(f.id!) })),
     programs: (programsByOrganization.get(org.id!) ?? []).map(program),
+    ...some('phones', (phonesByOrganization.get(org.id!) ?? []).map(phone)),
+    ...some('contacts', (contactsByOrganization.get(org.id!) ?? []).map(contact)),
+    ...some('locations', (locationsByOrganization.get(org.id!) ?? []).flatMap((l) => location(l.id!) ?? [])),
+    ...described(org.id!),
   });
   const withServices = new Set(t.services.map((s) => s.organization_id));
   const alone: unknown[] = t.organizations.filter((o) => o.id && !withServices.has(o.id)).map(fullOrganization);
@@ -469,31 +535,31 @@ export function readHsdsCsv(folder: string): unknown[] {
       ...(orNull(s.maximum_age) !== null ? { maximum_age: num(s.maximum_age) } : {}),
       ...(org ? { organization: fullOrganization(org) } : {}),
       ...(programRow ? { program: program(programRow) } : {}),
-      service_areas: (areasByService.get(s.id!) ?? []).map((a) => pick(a, ['id', 'name', 'description', 'service_area', 'extent', 'extent_type', 'uri']) as unknown as OrukServiceArea),
-      funding: (fundingByService.get(s.id!) ?? []).map((f) => pick(f, ['id', 'source']) as unknown as OrukFunding),
-      required_documents: (documentsByService.get(s.id!) ?? []).map((d) => pick(d, ['id', 'document', 'uri']) as unknown as OrukRequiredDocument),
+      service_areas: (areasByService.get(s.id!) ?? []).map((a) => ({
+        ...(pick(a, ['id', 'name', 'description', 'service_area', 'extent', 'extent_type', 'uri']) as unknown as OrukServiceArea), ...described(a.id!),
+      })),
+      funding: (fundingByService.get(s.id!) ?? []).map((f) => ({ ...(pick(f, ['id', 'source']) as unknown as OrukFunding), ...described(f.id!) })),
+      required_documents: (documentsByService.get(s.id!) ?? []).map((d) => ({
+        ...(pick(d, ['id', 'document', 'uri']) as unknown as OrukRequiredDocument), ...described(d.id!),
+      })),
       service_at_locations: (salByService.get(s.id!) ?? []).map((sal) => ({
         ...(pick(sal, ['id', 'location_id', 'description']) as unknown as OrukServiceAtLocation), location: location(sal.location_id ?? ''),
+        ...some('contacts', (contactsByPair.get(sal.id!) ?? []).map(contact)),
+        ...some('phones', (phonesByPair.get(sal.id!) ?? []).map(phone)),
+        ...some('schedules', (schedulesByPair.get(sal.id!) ?? []).map((x) => schedule(x, false))),
+        ...described(sal.id!),
       })),
-      schedules: (schedulesByService.get(s.id!) ?? []).map((x) => ({
-        ...(pick(x, ['id', 'service_at_location_id', 'freq', 'byday', 'bymonthday', 'dtstart', 'valid_from', 'valid_to', 'opens_at', 'closes_at',
-          'description', 'schedule_link', 'attending_type', 'notes', 'timezone', 'until', 'wkst', 'byweekno', 'byyearday']) as unknown as { id: string }),
-        ...(orNull(x.interval) !== null ? { interval: num(x.interval) } : {}),
-        ...(orNull(x.count) !== null ? { count: num(x.count) } : {}),
-      })),
+      schedules: (schedulesByService.get(s.id!) ?? []).map((x) => schedule(x, true)),
       cost_options: (costsByService.get(s.id!) ?? []).map((c) => ({
         ...(pick(c, ['id', 'option', 'currency', 'amount_description', 'valid_from', 'valid_to']) as unknown as { id: string }),
         ...(orNull(c.amount) !== null ? { amount: num(c.amount) } : {}),
+        ...described(c.id!),
       })),
-      languages: (languagesByService.get(s.id!) ?? []).map((l) => pick(l, ['id', 'name', 'code', 'note']) as unknown as { id: string }),
-      contacts: (contactsByService.get(s.id!) ?? []).map((c) => ({
-        ...(pick(c, ['id', 'name', 'title', 'department', 'email']) as unknown as OrukContact), phones: (phonesByContact.get(c.id!) ?? []).map(phone),
-      })),
+      languages: (languagesByService.get(s.id!) ?? []).map(language),
+      contacts: (contactsByService.get(s.id!) ?? []).map(contact),
       phones: (phonesByService.get(s.id!) ?? []).map(phone),
-      attributes: (attributesByLink.get(s.id!) ?? []).map((a) => ({
-        ...(pick(a, ['id', 'link_type', 'taxonomy_term_id', 'value']) as unknown as OrukAttribute),
-        ...(term(a.taxonomy_term_id ?? '') ? { taxonomy_term: term(a.taxonomy_term_id ?? '') } : {}),
-      })),
+      attributes: attributesOf(s.id!),
+      ...described(s.id!, 'none'),
     };
     return service;
   })];
