@@ -6,8 +6,10 @@
 // of its own that is dropped afterwards.
 //   npm run bench -- reporting [--referrals N]     (default 1,000,000)
 // With --one-tenant N: one tenant of N referrals only, and the evidence page services called
-// directly (no HTTP), each split into its SQL and its JavaScript, beside the raw-table query and
-// the models fitted the way they were before (bench/_evidence-reference.ts) on the same rows.
+// directly (no HTTP), each split into its SQL (time waiting on each statement, which includes
+// node-postgres parsing the rows) and its JavaScript (the rest), with the Node process's CPU time,
+// beside the raw-table query and the models fitted the way they were before
+// (bench/_evidence-reference.ts) on the same rows. --queries prints each statement's time.
 //   npm run bench -- reporting --one-tenant 50000
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -186,12 +188,18 @@ async function run() {
 /** Time spent waiting on SQL while `measuring` is set: every query of the pool's clients, sequential within a page. */
 let sqlMs = 0;
 let measuring = false;
+/** With --queries, each statement's time in the last run of a page, to see which one dominates. */
+const eachQuery: [string, number][] = [];
 const clientQuery = pg.Client.prototype.query;
 pg.Client.prototype.query = function timedQuery(this: pg.Client, ...args: unknown[]) {
   const result = (clientQuery as (...a: unknown[]) => unknown).apply(this, args);
   if (measuring && result instanceof Promise) {
     const t0 = performance.now();
-    return result.finally(() => { sqlMs += performance.now() - t0; });
+    return result.finally(() => {
+      sqlMs += performance.now() - t0;
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text ?? '';
+      eachQuery.push([text.replace(/\s+/g, ' ').slice(0, 90), performance.now() - t0]);
+    });
   }
   return result;
 } as typeof clientQuery;
@@ -217,12 +225,17 @@ async function evidenceServices(db: Database, tenant: { tenantId: string; leadId
   for (const [path, service] of pages) {
     const whole: number[] = [];
     const sql: number[] = [];
+    const cpu: number[] = [];
     for (let i = 0; i < 3; i++) {
       sqlMs = 0;
+      eachQuery.length = 0;
       measuring = true;
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       await service(db.pool, actor, {}, now);
       whole.push(performance.now() - t0);
+      const used = process.cpuUsage(cpu0);
+      cpu.push((used.user + used.system) / 1000);
       measuring = false;
       sql.push(sqlMs);
     }
@@ -233,7 +246,8 @@ async function evidenceServices(db: Database, tenant: { tenantId: string; leadId
       raw.push(performance.now() - t0);
     }
     const js = whole.map((w, i) => w - sql[i]!);
-    console.log(`  ${path.padEnd(24)} ${median(whole).toFixed(0).padStart(6)} ms (SQL ${median(sql).toFixed(0).padStart(5)} ms, JavaScript ${median(js).toFixed(0).padStart(5)} ms)   same figures from the raw tables: ${median(raw).toFixed(0).padStart(6)} ms (query only)`);
+    if (process.argv.includes('--queries')) for (const [text, ms] of eachQuery) console.log(`      ${ms.toFixed(0).padStart(5)} ms  ${text}`);
+    console.log(`  ${path.padEnd(24)} ${median(whole).toFixed(0).padStart(6)} ms (SQL ${median(sql).toFixed(0).padStart(5)} ms, JavaScript ${median(js).toFixed(0).padStart(5)} ms; Node CPU ${median(cpu).toFixed(0).padStart(5)} ms)   same figures from the raw tables: ${median(raw).toFixed(0).padStart(6)} ms (query only)`);
   }
   await modelTimes(db, actor, now);
 }

@@ -65,15 +65,17 @@ function caseMix(cases: readonly OutcomeCase[], needCodes: readonly string[], le
   return mix;
 }
 
-/** The cases in each group (in their original order), grouped in one pass. */
+/** The cases in each group (in their original order), grouped in one pass; a key named twice for a case counts once. */
 function casesBy<K>(cases: readonly OutcomeCase[], keysOf: (c: OutcomeCase, i: number) => readonly K[]): Map<K, OutcomeCase[]> {
   const groups = new Map<K, OutcomeCase[]>();
   cases.forEach((c, i) => {
-    for (const key of new Set(keysOf(c, i))) {
+    const keys = keysOf(c, i);
+    keys.forEach((key, k) => {
+      if (keys.indexOf(key) !== k) return;
       const group = groups.get(key);
       if (group) group.push(c);
       else groups.set(key, [c]);
-    }
+    });
   });
   return groups;
 }
