@@ -1,5 +1,5 @@
 import {
-  coefficient, contrast, dummies, indicators, leastSquares, MINIMUM_PAIRED, pairedChange,
+  coefficient, columnSum, contrast, dummies, indicators, leastSquares, MINIMUM_PAIRED, pairedChange,
   type Column, type Interval, type PairedChange,
 } from './statistics.ts';
 
@@ -42,17 +42,42 @@ export interface ApproachAnalysis {
   effects: ApproachEffect[];
 }
 
-/** Case-mix columns: starting score, age band, sex, deprivation and needs. */
+/**
+ * Case-mix columns: starting score, age band, sex, deprivation and needs. Kept per set of cases,
+ * so the practice and link worker models of one page build them once.
+ */
+const caseMixes = new WeakMap<readonly OutcomeCase[], Map<string, Column[]>>();
 function caseMix(cases: readonly OutcomeCase[], needCodes: readonly string[], leaveOut: 'imd' | null = null): Column[] {
+  const key = `${leaveOut}|${needCodes.join(',')}`;
+  const known = caseMixes.get(cases)?.get(key);
+  if (known) return known;
   const meanBaseline = cases.reduce((s, c) => s + c.baseline, 0) / cases.length;
-  return [
+  const mix = [
     // Centred, so the intercept reads as the follow-up of someone starting at the average score.
-    { name: 'baseline', values: cases.map((c) => c.baseline - meanBaseline) },
+    { name: 'baseline', values: Float64Array.from(cases, (c) => c.baseline - meanBaseline) },
     ...dummies('age', cases.map((c) => c.ageBand)),
     ...dummies('sex', cases.map((c) => c.sex)),
     ...(leaveOut === 'imd' ? [] : dummies('imd', cases.map((c) => c.imdQuintile))),
     ...indicators('need', needCodes, cases.map((c) => c.needs)),
   ];
+  if (!caseMixes.has(cases)) caseMixes.set(cases, new Map());
+  caseMixes.get(cases)!.set(key, mix);
+  return mix;
+}
+
+/** The cases in each group (in their original order), grouped in one pass; a key named twice for a case counts once. */
+function casesBy<K>(cases: readonly OutcomeCase[], keysOf: (c: OutcomeCase, i: number) => readonly K[]): Map<K, OutcomeCase[]> {
+  const groups = new Map<K, OutcomeCase[]>();
+  cases.forEach((c, i) => {
+    const keys = keysOf(c, i);
+    keys.forEach((key, k) => {
+      if (keys.indexOf(key) !== k) return;
+      const group = groups.get(key);
+      if (group) group.push(c);
+      else groups.set(key, [c]);
+    });
+  });
+  return groups;
 }
 
 /**
@@ -63,16 +88,17 @@ function caseMix(cases: readonly OutcomeCase[], needCodes: readonly string[], le
  */
 export function approachEffects(cases: readonly OutcomeCase[], approachCodes: readonly string[], needCodes: readonly string[]): ApproachAnalysis {
   const people = cases.length;
-  const naiveOf = (code: string) => pairedChange(cases.filter((c) => c.approaches.includes(code)));
-  const counts = approachCodes.map((code) => cases.filter((c) => c.approaches.includes(code)).length);
+  const byApproach = casesBy(cases, (c) => c.approaches);
+  const naiveOf = (code: string) => pairedChange(byApproach.get(code) ?? []);
+  const counts = approachCodes.map((code) => byApproach.get(code)?.length ?? 0);
   const empty = (refusal: string, dropped: string[] = []): ApproachAnalysis => ({
     people, refusal, dropped,
     effects: approachCodes.map((approach, i) => ({ approach, people: counts[i]!, adjusted: null, naive: naiveOf(approach) ?? null, refusal })),
   });
   if (people < MINIMUM_PAIRED) return empty(`Only ${people} people have a baseline and a follow-up measure; at least ${MINIMUM_PAIRED} are needed.`);
-  const fitted = leastSquares(cases.map((c) => c.followUp), [
+  const fitted = leastSquares(Float64Array.from(cases, (c) => c.followUp), [
     ...indicators('approach', approachCodes, cases.map((c) => c.approaches)),
-    { name: 'contacts', values: cases.map((c) => c.contacts) },
+    { name: 'contacts', values: Float64Array.from(cases, (c) => c.contacts) },
     ...caseMix(cases, needCodes),
   ]);
   if (!fitted.ok) return empty(fitted.reason, fitted.dropped);
@@ -116,21 +142,22 @@ export interface GroupAnalysis {
 export function groupChanges(cases: readonly OutcomeCase[], groupOf: readonly string[], needCodes: readonly string[], options: { imdIsTheGroup?: boolean } = {}): GroupAnalysis {
   const people = cases.length;
   const keys = [...new Set(groupOf)].sort();
-  const sizes = new Map(keys.map((k) => [k, groupOf.filter((g) => g === k).length]));
-  const naiveOf = (key: string) => pairedChange(cases.filter((_, i) => groupOf[i] === key)) ?? null;
+  const byGroup = casesBy(cases, (_, i) => [groupOf[i]!]);
+  const sizes = new Map(keys.map((k) => [k, byGroup.get(k)?.length ?? 0]));
+  const naiveOf = (key: string) => pairedChange(byGroup.get(key) ?? []) ?? null;
   const none = (refusal: string, dropped: string[] = []): GroupAnalysis => ({
     people, refusal, dropped, groups: keys.map((group) => ({ group, people: sizes.get(group)!, naive: naiveOf(group), adjusted: null, refusal })),
   });
   if (people < MINIMUM_PAIRED) return none(`Only ${people} people have a baseline and a follow-up measure; at least ${MINIMUM_PAIRED} are needed.`);
   const mix = caseMix(cases, needCodes, options.imdIsTheGroup ? 'imd' : null);
-  const fitted = leastSquares(cases.map((c) => c.followUp), [...dummies('group', groupOf), ...mix]);
+  const fitted = leastSquares(Float64Array.from(cases, (c) => c.followUp), [...dummies('group', groupOf), ...mix]);
   if (!fitted.ok) return none(fitted.reason, fitted.dropped);
   const fit = fitted.fit;
   const meanBaseline = cases.reduce((s, c) => s + c.baseline, 0) / people;
   // Other case-mix terms are indicators: weight each by its share, so the prediction is for the average case.
   const share = (name: string) => {
     const column = mix.find((c) => c.name === name);
-    return column ? column.values.reduce((s, v) => s + v, 0) / people : 0;
+    return column ? columnSum(column) / people : 0;
   };
   const averageCase: Record<string, number> = { '(intercept)': 1 };
   for (const name of fit.columns) if (name !== '(intercept)' && !name.startsWith('group:') && name !== 'baseline') averageCase[name] = share(name);

@@ -71,7 +71,7 @@ async function openPage<T>(db: pg.Pool | ReportingPools, actor: Actor, query: Ev
 }
 
 const asCase = (r: q.OutcomeRow): OutcomeCase => ({
-  baseline: r.baseline, followUp: r.followUp!, approaches: r.approaches, contacts: r.contacts, ageBand: r.ageBand, sex: r.sex,
+  baseline: r.baseline, followUp: r.followUp, approaches: r.approaches, contacts: r.contacts, ageBand: r.ageBand, sex: r.sex,
   imdQuintile: r.imdQuintile, needs: r.needs,
 });
 
@@ -269,8 +269,7 @@ export async function approachesReport(db: pg.Pool | ReportingPools, actor: Acto
     const withContact = profile.reduce((s, p) => s + p.contacted, 0);
     const byApproach = Object.fromEntries(APPROACH_CODES.map((code) => [code, profile.reduce((s, p) => s + (p.approaches[code] ?? 0), 0)]));
     const counts = suppressCounts({ withContact, ...Object.fromEntries(APPROACH_CODES.map((c) => [`a:${c}`, byApproach[c]!])) }, []);
-    const rows = await q.outcomeRows(tx, actor.tenantId, filter, measure.code);
-    const cases = rows.filter((r) => r.followUp !== null).map(asCase);
+    const cases = (await q.pairedOutcomeRows(tx, actor.tenantId, filter, measure.code)).map(asCase);
     const analysis = approachEffects(cases, APPROACH_CODES, NEED_CODES);
     const table: ApproachRow[] = analysis.effects.map((e) => {
       const shownCount = counts[`a:${e.approach}`]!;
@@ -359,8 +358,7 @@ export async function practicesReport(db: pg.Pool | ReportingPools, actor: Actor
     const measure = page.measure;
     const names = new Map(page.practices.map((p) => [p.id, p.name]));
     const practiceName = (key: string | null) => (key ? names.get(key) ?? 'A practice no longer listed' : NO_PRACTICE);
-    const rows = await q.outcomeRows(tx, actor.tenantId, filter, measure.code);
-    const paired = rows.filter((r) => r.followUp !== null);
+    const paired = await q.pairedOutcomeRows(tx, actor.tenantId, filter, measure.code);
     const cases = paired.map(asCase);
     const practiceChanges = groupChanges(cases, paired.map((r) => r.practiceId ?? 'none'), NEED_CODES);
     const practiceProfiles = (await q.profiles(tx, actor.tenantId, filter, 'practice')).sort((a, b) => practiceName(a.key).localeCompare(practiceName(b.key)));
@@ -507,8 +505,7 @@ export async function inequalitiesReport(db: pg.Pool | ReportingPools, actor: Ac
         unplaced: shown.unplaced!,
       });
     }
-    const rows = await q.outcomeRows(tx, actor.tenantId, filter, measure.code);
-    const paired = rows.filter((r) => r.followUp !== null);
+    const paired = await q.pairedOutcomeRows(tx, actor.tenantId, filter, measure.code);
     const cases = paired.map(asCase);
     const imdChanges = groupChanges(cases, paired.map((r) => r.imdQuintile), NEED_CODES, { imdIsTheGroup: true });
     const ethnicChanges = groupChanges(cases, paired.map((r) => r.ethnicGroup), NEED_CODES);

@@ -37,9 +37,37 @@ export interface PairedChange {
   effectSize: number | null;
 }
 
-/** Mean baseline, mean follow-up and mean paired change; undefined for fewer than 2 pairs. */
+/**
+ * Mean baseline, mean follow-up and mean paired change; undefined for fewer than 2 pairs. The
+ * same arithmetic as countedPairedChange with every count 1, in plain loops: the models call this
+ * per group over tens of thousands of people, where an object per pair was most of the cost.
+ */
 export function pairedChange(pairs: readonly Pair[]): PairedChange | undefined {
-  return countedPairedChange(pairs.map((p) => ({ baseline: p.baseline, followUp: p.followUp, n: 1 })));
+  const n = pairs.length;
+  if (n < 2) return undefined;
+  let sumChange = 0;
+  let sumBaseline = 0;
+  let sumFollowUp = 0;
+  for (const p of pairs) {
+    sumChange += p.followUp - p.baseline;
+    sumBaseline += p.baseline;
+    sumFollowUp += p.followUp;
+  }
+  const meanChange = sumChange / n;
+  const meanBaseline = sumBaseline / n;
+  let squaresChange = 0;
+  let squaresBaseline = 0;
+  for (const p of pairs) {
+    squaresChange += (p.followUp - p.baseline - meanChange) ** 2;
+    squaresBaseline += (p.baseline - meanBaseline) ** 2;
+  }
+  const sdChange = Math.sqrt(squaresChange / (n - 1));
+  return {
+    n, meanBaseline, meanFollowUp: sumFollowUp / n,
+    change: sdChange > 0 ? tInterval(meanChange, sdChange / Math.sqrt(n), n - 1) : { estimate: meanChange, lower: meanChange, upper: meanChange },
+    sdChange, sdBaseline: Math.sqrt(squaresBaseline / (n - 1)),
+    effectSize: sdChange > 0 ? meanChange / sdChange : null,
+  };
 }
 
 /**
@@ -63,10 +91,11 @@ export function countedPairedChange(pairs: readonly (Pair & { n: number })[]): P
   };
 }
 
-export interface Column {
-  name: string;
-  values: number[];
-}
+/**
+ * One term of a model: numbers for every row, or an indicator given by the rows where it is 1.
+ * Most terms are indicators that are 0 for most people, so they are kept as those rows only.
+ */
+export type Column = { name: string; values: ArrayLike<number> } | { name: string; ones: Int32Array };
 
 export interface Fit {
   columns: string[];
@@ -83,6 +112,13 @@ export interface Fit {
 
 export type FitResult = { ok: true; fit: Fit } | { ok: false; reason: string; dropped: string[] };
 
+function isConstant(column: Column, n: number): boolean {
+  if ('ones' in column) return column.ones.length === 0 || column.ones.length === n;
+  const first = column.values[0];
+  for (let i = 1; i < n; i++) if (column.values[i] !== first) return false;
+  return true;
+}
+
 /**
  * Ordinary least squares of y on the columns (an intercept is added). Columns that are all zero
  * or the same for everyone say nothing and are dropped first (and named). If the rest still
@@ -90,36 +126,56 @@ export type FitResult = { ok: true; fit: Fit } | { ok: false; reason: string; dr
  * Solved from the normal equations through the SVD of X'X; standard errors are
  * sqrt(diag(sigma^2 (X'X)^-1)).
  */
-export function leastSquares(y: readonly number[], columns: readonly Column[]): FitResult {
+export function leastSquares(y: ArrayLike<number>, columns: readonly Column[]): FitResult {
   const n = y.length;
   const dropped: string[] = [];
   const kept = columns.filter((c) => {
-    const constant = c.values.every((v) => v === c.values[0]);
+    const constant = isConstant(c, n);
     if (constant) dropped.push(c.name);
     return !constant;
   });
   const p = kept.length + 1;
   if (n - p < 10) return { ok: false, reason: `Too few paired measures (${n}) for ${p} terms in the model.`, dropped };
-  // The sums of squares and cross-products X'X and X'y in one pass over the rows: ml-matrix's
-  // mmul on a 50,000-row matrix took most of a second here, this takes milliseconds. Everything
-  // after (rank, solution, inverse) is ml-matrix's singular value decomposition of X'X.
-  const xtx = Array.from({ length: p }, () => new Float64Array(p));
+  // Each person's row held sparsely (the column and value of each non-zero term, in column
+  // order): a row has a dozen non-zero terms of forty, so X'X takes a dozen squared products a
+  // person instead of forty squared. Every cell still adds the same products in the same order
+  // as the dense loop, so the sums, and so every figure, are unchanged to the last bit.
+  const start = new Int32Array(n + 1);
+  for (const c of kept) {
+    if ('ones' in c) for (const i of c.ones) start[i + 1]!++;
+    else for (let i = 0; i < n; i++) if (c.values[i] !== 0) start[i + 1]!++;
+  }
+  for (let i = 0; i < n; i++) start[i + 1]! += start[i]!;
+  const at = start.slice(0, n);
+  const term = new Int32Array(start[n]!);
+  const value = new Float64Array(start[n]!);
+  kept.forEach((c, k) => {
+    if ('ones' in c) {
+      for (const i of c.ones) { term[at[i]!] = k + 1; value[at[i]!++] = 1; }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const v = c.values[i]!;
+        if (v !== 0) { term[at[i]!] = k + 1; value[at[i]!++] = v; }
+      }
+    }
+  });
+  const xtx = new Float64Array(p * p);
   const xty = new Float64Array(p);
-  const row = new Float64Array(p);
-  row[0] = 1;
   for (let i = 0; i < n; i++) {
-    for (let j = 1; j < p; j++) row[j] = kept[j - 1]!.values[i]!;
     const yi = y[i]!;
-    for (let a = 0; a < p; a++) {
-      const ra = row[a]!;
-      if (ra === 0) continue;
-      xty[a]! += ra * yi;
-      const line = xtx[a]!;
-      for (let b = a; b < p; b++) line[b]! += ra * row[b]!;
+    const end = start[i + 1]!;
+    xty[0]! += yi;
+    xtx[0]! += 1;
+    for (let e = start[i]!; e < end; e++) xtx[term[e]!]! += value[e]!;
+    for (let e = start[i]!; e < end; e++) {
+      const a = term[e]!;
+      const va = value[e]!;
+      xty[a]! += va * yi;
+      for (let f = e; f < end; f++) xtx[a * p + term[f]!]! += va * value[f]!;
     }
   }
-  for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) xtx[a]![b] = xtx[b]![a]!;
-  const crossProduct = new Matrix(xtx.map((r) => [...r]));
+  const crossProduct = new Matrix(p, p);
+  for (let a = 0; a < p; a++) for (let b = a; b < p; b++) { crossProduct.set(a, b, xtx[a * p + b]!); crossProduct.set(b, a, xtx[a * p + b]!); }
   const svd = new SingularValueDecomposition(crossProduct, { autoTranspose: true });
   if (svd.rank < p) {
     return { ok: false, reason: 'The model cannot be fitted: some groups overlap completely (one can be worked out from the others).', dropped };
@@ -129,7 +185,7 @@ export function leastSquares(y: readonly number[], columns: readonly Column[]): 
   let rss = 0;
   for (let i = 0; i < n; i++) {
     let fitted = beta[0]!;
-    for (let j = 1; j < p; j++) fitted += beta[j]! * kept[j - 1]!.values[i]!;
+    for (let e = start[i]!; e < start[i + 1]!; e++) fitted += beta[term[e]!]! * value[e]!;
     rss += (y[i]! - fitted) ** 2;
   }
   const df = n - p;
@@ -165,13 +221,34 @@ export function contrast(fit: Fit, weights: Record<string, number>): Interval {
 
 /** Indicator columns for a category, leaving out the reference (the most common value). */
 export function dummies(prefix: string, values: readonly string[]): Column[] {
-  const counts = new Map<string, number>();
-  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-  const reference = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
-  return [...counts.keys()].filter((k) => k !== reference).sort().map((k) => ({ name: `${prefix}:${k}`, values: values.map((v) => (v === k ? 1 : 0)) }));
+  const rows = new Map<string, number[]>();
+  values.forEach((v, i) => {
+    const list = rows.get(v);
+    if (list) list.push(i);
+    else rows.set(v, [i]);
+  });
+  const reference = [...rows.entries()].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]))[0]?.[0];
+  return [...rows.keys()].filter((k) => k !== reference).sort().map((k) => ({ name: `${prefix}:${k}`, ones: Int32Array.from(rows.get(k)!) }));
 }
 
 /** One indicator column per code, for sets where a case can have several (approaches, needs). */
 export function indicators(prefix: string, codes: readonly string[], sets: readonly (readonly string[])[]): Column[] {
-  return codes.map((code) => ({ name: `${prefix}:${code}`, values: sets.map((s) => (s.includes(code) ? 1 : 0)) }));
+  const rows = codes.map((): number[] => []);
+  const position = new Map(codes.map((code, k) => [code, k]));
+  sets.forEach((set, i) => {
+    for (const code of set) {
+      const list = rows[position.get(code) ?? -1];
+      // A code named twice in one set is still one indicator.
+      if (list && list[list.length - 1] !== i) list.push(i);
+    }
+  });
+  return codes.map((code, k) => ({ name: `${prefix}:${code}`, ones: Int32Array.from(rows[k]!) }));
+}
+
+/** How many people a column covers (an indicator) or the sum of its values. */
+export function columnSum(column: Column): number {
+  if ('ones' in column) return column.ones.length;
+  let sum = 0;
+  for (let i = 0; i < column.values.length; i++) sum += column.values[i]!;
+  return sum;
 }
