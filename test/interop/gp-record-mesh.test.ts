@@ -1,3 +1,4 @@
+// Own process: registers the GP record jobs for the whole process against a MESH sandbox on a fixed port.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
@@ -261,7 +262,9 @@ test('a referral a GP system sent over FHIR closes the loop both ways: its disch
   const composition = resources.find((r) => r.resourceType === 'Composition')!;
   assert.match(JSON.stringify(composition.section), /Back at the allotment most days\./);
   const header = resources[0]!;
+  // One acknowledgement at a time, as a practice's system sends them: the inbox lists in no set order.
   await practiceAnswers(header.id, 'ok', '20013');
+  await pollInbox();
   await practiceAnswers(header.id, 'ok', '30001');
   await pollInbox();
   assert.equal((await messageRow(referralId)).state, 'accepted');
