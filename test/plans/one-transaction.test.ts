@@ -5,6 +5,7 @@ import { dischargeReferral } from '../../src/discharge/service.ts';
 import { recordAssessment } from '../../src/assessment/service.ts';
 import { addGoal, createOnwardReferral } from '../../src/plans/service.ts';
 import { backend, freshDatabase } from '../support/database.ts';
+import { failingInsert } from '../support/failures.ts';
 import { aProviderService, aSocialPrescribingTeam, anAssessment, anEpisodeInContact } from '../support/plans-factories.ts';
 
 // One action, one transaction: the referral is locked from the check on its status to the last
@@ -23,14 +24,6 @@ const count = async (sql: string, values: unknown[]) => Number((await database.p
 const statusOf = async (referralId: string) => (await database.pool.query<{ status: string }>('SELECT status FROM referral WHERE id = $1', [referralId])).rows[0]!.status;
 const viewAudits = () => count(`SELECT count(*) AS n FROM audit_event WHERE action IN ('referral.view', 'person.view')`, []);
 
-/** Makes the next insert into `table` matching `condition` fail, as a lost connection would, until removed. */
-async function failingInsert(table: string, condition: string): Promise<() => Promise<void>> {
-  await database.pool.query(`CREATE OR REPLACE FUNCTION test_injected_failure() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN IF ${condition} THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$`);
-  await database.pool.query(`CREATE TRIGGER test_injected_failure BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION test_injected_failure()`);
-  return async () => { await database.pool.query(`DROP TRIGGER test_injected_failure ON ${table}`); };
-}
-
 async function anAssessedEpisode() {
   const { referralId } = await anEpisodeInContact(database, team);
   await recordAssessment(database.pool, team.worker, referralId, anAssessment());
@@ -39,7 +32,7 @@ async function anAssessedEpisode() {
 
 test('the first goal and the move to "active plan" commit together: a failure at the move leaves no goal', async () => {
   const referralId = await anAssessedEpisode();
-  const remove = await failingInsert('referral_transition', `NEW.to_status = 'active_plan'`);
+  const remove = await failingInsert(database, 'referral_transition', `NEW.to_status = 'active_plan'`);
   try {
     await assert.rejects(addGoal(database.pool, team.worker, referralId, { goal: 'Join a walking group' }), /injected failure/);
   } finally {
@@ -57,7 +50,7 @@ test('the first goal and the move to "active plan" commit together: a failure at
 test('a referral to a service is written whole or not at all, and reads the person without auditing a view', async () => {
   const referralId = await anAssessedEpisode();
   const service = await aProviderService(database, team.provider, { name: 'Tuesday Allotment' });
-  const remove = await failingInsert('notification', `NEW.template = 'onward_referral_received'`);
+  const remove = await failingInsert(database, 'notification', `NEW.template = 'onward_referral_received'`);
   try {
     await assert.rejects(createOnwardReferral(database.pool, team.worker, referralId, { kind: 'refer', serviceId: service.id, consent: true, share: ['needs'] }), /injected failure/);
   } finally {
@@ -77,7 +70,7 @@ test('a discharge is written whole or not at all: a failure at its last write le
   const referralId = await anAssessedEpisode();
   const service = await aProviderService(database, team.provider, { name: 'Thursday Choir' });
   const onward = await createOnwardReferral(database.pool, team.worker, referralId, { kind: 'refer', serviceId: service.id, consent: true });
-  const remove = await failingInsert('notification', `NEW.template = 'discharge_summary_ready'`);
+  const remove = await failingInsert(database, 'notification', `NEW.template = 'discharge_summary_ready'`);
   try {
     await assert.rejects(dischargeReferral(database.pool, team.worker, referralId, { reason: 'person_chose_to_end', summary: 'Chose to stop for now.', onward: { [onward.id]: 'stop' } }), /injected failure/);
   } finally {
