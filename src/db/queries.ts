@@ -137,13 +137,3 @@ export async function replicaLagSeconds(db: Db): Promise<number | null> {
             END::float8 AS lag`);
   return rows[0]!.lag;
 }
-
-/** A fact about this installation (when the demo was loaded, its accounts), or undefined. */
-export async function installationFact(db: Db, key: string): Promise<string | undefined> {
-  const { rows } = await db.query<{ value: string }>('SELECT value FROM installation_fact WHERE key = $1', [key]);
-  return rows[0]?.value;
-}
-
-export async function recordInstallationFact(db: Db, key: string, value: string): Promise<void> {
-  await db.query('INSERT INTO installation_fact (key, value) VALUES ($1, $2)', [key, value]);
-}

@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.ts';
-import { installationFact, recordInstallationFact } from '../db/queries.ts';
+import { installationFact, recordInstallationFact } from './queries.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { identitySeeder } from '../identity/demo.ts';
 import { directorySeeder } from '../directory/seed.ts';

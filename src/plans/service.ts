@@ -427,6 +427,27 @@ export async function recordFollowUp(pool: pg.Pool, actor: Actor, onwardId: stri
  * Stops an open onward referral because the person is being discharged, inside the discharge's
  * transaction; the service (or, for one not on Signpost, the link worker's record) shows why.
  */
+// ---------------------------------------------------------------------------------------------
+// What the provider inbox reads, inside its transaction (it checks the organisation and audits)
+
+/** Onward referrals sent through Signpost to a provider organisation, in these statuses; a page of them if asked. */
+export async function onwardSentToOrganisation(tx: Db, tenantId: string, organisationId: string, statuses: readonly string[], page?: { limit: number; offset: number }) {
+  return q.onwardForProvider(tx, tenantId, organisationId, statuses, page);
+}
+
+/** One onward referral if it was sent to this organisation, locked when the provider will change it. */
+export async function onwardOfOrganisation(tx: Db, tenantId: string, onwardId: string, organisationId: string, lock: boolean) {
+  return q.findOnward(tx, tenantId, onwardId, { providerOrganisationId: organisationId, lock });
+}
+
+/** An onward referral's attendance and its steps, for the provider's view of it. */
+export async function onwardProgress(tx: Db, tenantId: string, onwardId: string) {
+  return {
+    attendance: await q.attendanceOf(tx, tenantId, [onwardId]),
+    transitions: await q.onwardTransitionsOf(tx, tenantId, { onwardIds: [onwardId] }),
+  };
+}
+
 /** The referral's onward referrals still open, inside the caller's transaction (discharge re-checks them). */
 export async function openOnwardWithin(tx: Db, actor: Actor, referralId: string): Promise<Array<{ id: string; serviceName: string }>> {
   requireStaff(actor);

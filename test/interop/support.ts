@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import type { Database } from '../../src/db/database.ts';
 import type { Actor } from '../../src/identity/actor.ts';
 import { ASSERTION_TYPE, registerClient } from '../../src/interop/clients/service.ts';
 import { NEED_SYSTEM, CONSENT_TO_REFER, CONSENT_TO_SHARE, NHS_NUMBER_SYSTEM } from '../../src/interop/fhir/mapping.ts';
+import { testApp } from '../support/app.ts';
 import { anActor } from '../support/factories.ts';
 import { aTestNhsNumber } from '../support/referrals-factories.ts';
 
@@ -92,4 +94,22 @@ export function aReferralBundle(overrides: { nhsNumber?: string; consentToRefer?
       },
     ],
   };
+}
+
+/**
+ * The app listening on a free loopback port in the range these tests may use, with BASE_URL set
+ * to it before it is built (token audiences and FHIR links name it).
+ */
+export async function anAppOnLoopback(database: Database): Promise<{ app: FastifyInstance; baseUrl: string }> {
+  for (let port = 3700 + (process.pid % 50); port < 3800; port++) {
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (!free) continue;
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const app = await testApp(database, { BASE_URL: baseUrl });
+    await app.listen({ port, host: '127.0.0.1' });
+    return { app, baseUrl };
+  }
+  throw new Error('no free port in 3700-3799');
 }
