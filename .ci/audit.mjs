@@ -17,7 +17,9 @@ try {
 const counts = audit?.metadata?.vulnerabilities;
 if (!audit?.auditReportVersion || !counts) {
   const why = audit?.message || audit?.error?.summary || audit?.error?.code || 'no report';
-  console.log(`npm audit: the registry's advisory endpoint answered an error (${String(why).split('\n')[0]}); dependencies were not checked for advisories.`);
+  console.log(
+    `npm audit: the registry's advisory endpoint answered an error (${String(why).split('\n')[0]}); dependencies were not checked for advisories.`,
+  );
   process.exit(0);
 }
 
@@ -29,6 +31,8 @@ if ((counts.high ?? 0) + (counts.critical ?? 0) === 0) {
 console.log(`npm audit: ${counts.critical ?? 0} critical and ${counts.high ?? 0} high advisories in production dependencies:`);
 for (const v of serious) {
   const titles = (v.via ?? []).filter((via) => typeof via === 'object').map((via) => `${via.title} (${via.url})`);
-  console.log(`  ${v.name} ${v.range ?? ''} ${v.severity}${titles.length ? `: ${titles.join('; ')}` : ` (through ${(v.via ?? []).join(', ')})`}${v.fixAvailable ? ', fix available' : ''}`);
+  console.log(
+    `  ${v.name} ${v.range ?? ''} ${v.severity}${titles.length ? `: ${titles.join('; ')}` : ` (through ${(v.via ?? []).join(', ')})`}${v.fixAvailable ? ', fix available' : ''}`,
+  );
 }
 process.exit(1);

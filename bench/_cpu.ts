@@ -25,7 +25,10 @@ export function nodeCpuMs(): number {
   return statMs(`/proc/self/task/${process.pid}/stat`);
 }
 
-export interface CpuSample { node: number; postgres: number }
+export interface CpuSample {
+  node: number;
+  postgres: number;
+}
 
 /** CPU milliseconds of each server process of the database now, by process id. */
 function postgresByPid(database: string): Map<string, number> {
@@ -33,7 +36,10 @@ function postgresByPid(database: string): Map<string, number> {
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('postgres:') && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(` ${database} `)) {
+      if (
+        readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('postgres:') &&
+        readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(` ${database} `)
+      ) {
         found.set(pid, statMs(`/proc/${pid}/stat`));
       }
     } catch {

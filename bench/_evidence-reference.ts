@@ -56,7 +56,11 @@ export function referenceLeastSquares(y: readonly number[], columns: readonly Re
   const crossProduct = new Matrix(xtx.map((r) => [...r]));
   const svd = new SingularValueDecomposition(crossProduct, { autoTranspose: true });
   if (svd.rank < p) {
-    return { ok: false, reason: 'The model cannot be fitted: some groups overlap completely (one can be worked out from the others).', dropped };
+    return {
+      ok: false,
+      reason: 'The model cannot be fitted: some groups overlap completely (one can be worked out from the others).',
+      dropped,
+    };
   }
   const inverseCross = svd.inverse();
   const beta = inverseCross.mmul(Matrix.columnVector([...xty])).to1DArray();
@@ -71,8 +75,12 @@ export function referenceLeastSquares(y: readonly number[], columns: readonly Re
   return {
     ok: true,
     fit: {
-      columns: ['(intercept)', ...kept.map((c) => c.name)], coefficients: beta,
-      standardErrors: covariance.diag().map((v) => Math.sqrt(Math.max(v, 0))), df, n, dropped,
+      columns: ['(intercept)', ...kept.map((c) => c.name)],
+      coefficients: beta,
+      standardErrors: covariance.diag().map((v) => Math.sqrt(Math.max(v, 0))),
+      df,
+      n,
+      dropped,
       covariance: covariance.to2DArray(),
     },
   };
@@ -83,7 +91,10 @@ export function dummies(prefix: string, values: readonly string[]): ReferenceCol
   const counts = new Map<string, number>();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
   const reference = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
-  return [...counts.keys()].filter((k) => k !== reference).sort().map((k) => ({ name: `${prefix}:${k}`, values: values.map((v) => (v === k ? 1 : 0)) }));
+  return [...counts.keys()]
+    .filter((k) => k !== reference)
+    .sort()
+    .map((k) => ({ name: `${prefix}:${k}`, values: values.map((v) => (v === k ? 1 : 0)) }));
 }
 
 /** One indicator column per code, for sets where a case can have several (approaches, needs). */
@@ -97,10 +108,25 @@ function caseMix(cases: readonly OutcomeCase[], needCodes: readonly string[], le
   return [
     // Centred, so the intercept reads as the follow-up of someone starting at the average score.
     { name: 'baseline', values: cases.map((c) => c.baseline - meanBaseline) },
-    ...dummies('age', cases.map((c) => c.ageBand)),
-    ...dummies('sex', cases.map((c) => c.sex)),
-    ...(leaveOut === 'imd' ? [] : dummies('imd', cases.map((c) => c.imdQuintile))),
-    ...indicators('need', needCodes, cases.map((c) => c.needs)),
+    ...dummies(
+      'age',
+      cases.map((c) => c.ageBand),
+    ),
+    ...dummies(
+      'sex',
+      cases.map((c) => c.sex),
+    ),
+    ...(leaveOut === 'imd'
+      ? []
+      : dummies(
+          'imd',
+          cases.map((c) => c.imdQuintile),
+        )),
+    ...indicators(
+      'need',
+      needCodes,
+      cases.map((c) => c.needs),
+    ),
   ];
 }
 
@@ -110,30 +136,61 @@ function caseMix(cases: readonly OutcomeCase[], needCodes: readonly string[], le
  * follow-up score between people whose support included it and those whose support did not.
  * An approach with fewer than 30 people on either side is not estimated.
  */
-export function referenceApproachEffects(cases: readonly OutcomeCase[], approachCodes: readonly string[], needCodes: readonly string[]): ApproachAnalysis {
+export function referenceApproachEffects(
+  cases: readonly OutcomeCase[],
+  approachCodes: readonly string[],
+  needCodes: readonly string[],
+): ApproachAnalysis {
   const people = cases.length;
   const naiveOf = (code: string) => pairedChange(cases.filter((c) => c.approaches.includes(code)));
   const counts = approachCodes.map((code) => cases.filter((c) => c.approaches.includes(code)).length);
   const empty = (refusal: string, dropped: string[] = []): ApproachAnalysis => ({
-    people, refusal, dropped,
-    effects: approachCodes.map((approach, i) => ({ approach, people: counts[i]!, adjusted: null, naive: naiveOf(approach) ?? null, refusal })),
+    people,
+    refusal,
+    dropped,
+    effects: approachCodes.map((approach, i) => ({
+      approach,
+      people: counts[i]!,
+      adjusted: null,
+      naive: naiveOf(approach) ?? null,
+      refusal,
+    })),
   });
-  if (people < MINIMUM_PAIRED) return empty(`Only ${people} people have a baseline and a follow-up measure; at least ${MINIMUM_PAIRED} are needed.`);
-  const fitted = referenceLeastSquares(cases.map((c) => c.followUp), [
-    ...indicators('approach', approachCodes, cases.map((c) => c.approaches)),
-    { name: 'contacts', values: cases.map((c) => c.contacts) },
-    ...caseMix(cases, needCodes),
-  ]);
+  if (people < MINIMUM_PAIRED)
+    return empty(`Only ${people} people have a baseline and a follow-up measure; at least ${MINIMUM_PAIRED} are needed.`);
+  const fitted = referenceLeastSquares(
+    cases.map((c) => c.followUp),
+    [
+      ...indicators(
+        'approach',
+        approachCodes,
+        cases.map((c) => c.approaches),
+      ),
+      { name: 'contacts', values: cases.map((c) => c.contacts) },
+      ...caseMix(cases, needCodes),
+    ],
+  );
   if (!fitted.ok) return empty(fitted.reason, fitted.dropped);
   const fit = fitted.fit;
   return {
-    people, refusal: null, dropped: fit.dropped,
+    people,
+    refusal: null,
+    dropped: fit.dropped,
     effects: approachCodes.map((approach, i) => {
       const n = counts[i]!;
-      const refusal = n < MINIMUM_PAIRED ? `Only ${n} people with paired measures had this approach; at least ${MINIMUM_PAIRED} are needed.`
-        : people - n < MINIMUM_PAIRED ? `Only ${people - n} people with paired measures did not have this approach, so there is too little to compare with.`
-          : null;
-      return { approach, people: n, adjusted: refusal ? null : coefficient(fit, `approach:${approach}`) ?? null, naive: naiveOf(approach) ?? null, refusal };
+      const refusal =
+        n < MINIMUM_PAIRED
+          ? `Only ${n} people with paired measures had this approach; at least ${MINIMUM_PAIRED} are needed.`
+          : people - n < MINIMUM_PAIRED
+            ? `Only ${people - n} people with paired measures did not have this approach, so there is too little to compare with.`
+            : null;
+      return {
+        approach,
+        people: n,
+        adjusted: refusal ? null : (coefficient(fit, `approach:${approach}`) ?? null),
+        naive: naiveOf(approach) ?? null,
+        refusal,
+      };
     }),
   };
 }
@@ -145,17 +202,29 @@ export function referenceApproachEffects(cases: readonly OutcomeCase[], approach
  * average starting score and case mix, minus that average starting score; its interval comes
  * from the covariance of the intercept and the group's indicator.
  */
-export function referenceGroupChanges(cases: readonly OutcomeCase[], groupOf: readonly string[], needCodes: readonly string[], options: { imdIsTheGroup?: boolean } = {}): GroupAnalysis {
+export function referenceGroupChanges(
+  cases: readonly OutcomeCase[],
+  groupOf: readonly string[],
+  needCodes: readonly string[],
+  options: { imdIsTheGroup?: boolean } = {},
+): GroupAnalysis {
   const people = cases.length;
   const keys = [...new Set(groupOf)].sort();
   const sizes = new Map(keys.map((k) => [k, groupOf.filter((g) => g === k).length]));
   const naiveOf = (key: string) => pairedChange(cases.filter((_, i) => groupOf[i] === key)) ?? null;
   const none = (refusal: string, dropped: string[] = []): GroupAnalysis => ({
-    people, refusal, dropped, groups: keys.map((group) => ({ group, people: sizes.get(group)!, naive: naiveOf(group), adjusted: null, refusal })),
+    people,
+    refusal,
+    dropped,
+    groups: keys.map((group) => ({ group, people: sizes.get(group)!, naive: naiveOf(group), adjusted: null, refusal })),
   });
-  if (people < MINIMUM_PAIRED) return none(`Only ${people} people have a baseline and a follow-up measure; at least ${MINIMUM_PAIRED} are needed.`);
+  if (people < MINIMUM_PAIRED)
+    return none(`Only ${people} people have a baseline and a follow-up measure; at least ${MINIMUM_PAIRED} are needed.`);
   const mix = caseMix(cases, needCodes, options.imdIsTheGroup ? 'imd' : null);
-  const fitted = referenceLeastSquares(cases.map((c) => c.followUp), [...dummies('group', groupOf), ...mix]);
+  const fitted = referenceLeastSquares(
+    cases.map((c) => c.followUp),
+    [...dummies('group', groupOf), ...mix],
+  );
   if (!fitted.ok) return none(fitted.reason, fitted.dropped);
   const fit = fitted.fit;
   const meanBaseline = cases.reduce((s, c) => s + c.baseline, 0) / people;
@@ -165,14 +234,28 @@ export function referenceGroupChanges(cases: readonly OutcomeCase[], groupOf: re
     return column ? column.values.reduce((s, v) => s + v, 0) / people : 0;
   };
   const averageCase: Record<string, number> = { '(intercept)': 1 };
-  for (const name of fit.columns) if (name !== '(intercept)' && !name.startsWith('group:') && name !== 'baseline') averageCase[name] = share(name);
+  for (const name of fit.columns)
+    if (name !== '(intercept)' && !name.startsWith('group:') && name !== 'baseline') averageCase[name] = share(name);
   return {
-    people, refusal: null, dropped: fit.dropped,
+    people,
+    refusal: null,
+    dropped: fit.dropped,
     groups: keys.map((group) => {
       const n = sizes.get(group)!;
-      if (n < MINIMUM_PAIRED) return { group, people: n, naive: naiveOf(group), adjusted: null, refusal: `Only ${n} people with paired measures; at least ${MINIMUM_PAIRED} are needed.` };
+      if (n < MINIMUM_PAIRED)
+        return {
+          group,
+          people: n,
+          naive: naiveOf(group),
+          adjusted: null,
+          refusal: `Only ${n} people with paired measures; at least ${MINIMUM_PAIRED} are needed.`,
+        };
       const followUp = contrast(fit, fit.columns.includes(`group:${group}`) ? { ...averageCase, [`group:${group}`]: 1 } : averageCase);
-      const adjusted = { estimate: followUp.estimate - meanBaseline, lower: followUp.lower - meanBaseline, upper: followUp.upper - meanBaseline };
+      const adjusted = {
+        estimate: followUp.estimate - meanBaseline,
+        lower: followUp.lower - meanBaseline,
+        upper: followUp.upper - meanBaseline,
+      };
       return { group, people: n, naive: naiveOf(group), adjusted, refusal: null };
     }),
   };

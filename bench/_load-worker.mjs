@@ -11,22 +11,36 @@ const statuses = new Map();
 const started = performance.now();
 let next = 0;
 const shapes = options.requests ?? [];
-const requests = shapes.length ? [{
-  method: shapes[0].method ?? 'GET',
-  setupRequest: (request) => {
-    const shape = shapes[next++ % shapes.length];
-    return { ...request, method: shape.method ?? 'GET', path: shape.path, headers: { ...request.headers, ...shape.headers }, ...(shape.body === undefined ? {} : { body: shape.body }) };
-  },
-}] : undefined;
+const requests = shapes.length
+  ? [
+      {
+        method: shapes[0].method ?? 'GET',
+        setupRequest: (request) => {
+          const shape = shapes[next++ % shapes.length];
+          return {
+            ...request,
+            method: shape.method ?? 'GET',
+            path: shape.path,
+            headers: { ...request.headers, ...shape.headers },
+            ...(shape.body === undefined ? {} : { body: shape.body }),
+          };
+        },
+      },
+    ]
+  : undefined;
 
 try {
   await new Promise((resolve, reject) => {
-    const instance = autocannon({
-      url, connections: options.connections,
-      ...(options.amount ? { amount: options.amount } : { duration: options.seconds }),
-      ...(options.headers ? { headers: options.headers } : {}),
-      ...(requests ? { requests } : {}),
-    }, (error) => (error ? reject(error) : resolve()));
+    const instance = autocannon(
+      {
+        url,
+        connections: options.connections,
+        ...(options.amount ? { amount: options.amount } : { duration: options.seconds }),
+        ...(options.headers ? { headers: options.headers } : {}),
+        ...(requests ? { requests } : {}),
+      },
+      (error) => (error ? reject(error) : resolve()),
+    );
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
       latencies.push(responseTime);
       statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1);

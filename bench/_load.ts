@@ -66,13 +66,15 @@ export async function direct(label: string, connections: number, seconds: number
   const started = performance.now();
   const until = started + seconds * 1000;
   let i = 0;
-  await Promise.all(Array.from({ length: connections }, async () => {
-    while (performance.now() < until) {
-      const t = performance.now();
-      await work(i++);
-      latencies.push(performance.now() - t);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < until) {
+        const t = performance.now();
+        await work(i++);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
   return { label, requests: latencies.length, seconds: (performance.now() - started) / 1000, latencies };
 }
 
@@ -80,7 +82,11 @@ export function percentile(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
 }
 
-export interface Summary { p50: number; p95: number; rps: number }
+export interface Summary {
+  p50: number;
+  p95: number;
+  rps: number;
+}
 
 export function summarise(run: Run): Summary {
   const sorted = [...run.latencies].sort((a, b) => a - b);
@@ -90,8 +96,10 @@ export function summarise(run: Run): Summary {
 /** One line per run: requests, rate, p50 and p95, and any extra words. */
 export function reportLine(backend: string, run: Run, extra = ''): Summary {
   const s = summarise(run);
-  console.log(`${backend.padEnd(10)} ${run.label.padEnd(46)} ${String(run.requests).padStart(7)} req ${s.rps.toFixed(0).padStart(6)} req/s  `
-    + `p50 ${s.p50.toFixed(2).padStart(7)} ms  p95 ${s.p95.toFixed(2).padStart(7)} ms${extra}`);
+  console.log(
+    `${backend.padEnd(10)} ${run.label.padEnd(46)} ${String(run.requests).padStart(7)} req ${s.rps.toFixed(0).padStart(6)} req/s  ` +
+      `p50 ${s.p50.toFixed(2).padStart(7)} ms  p95 ${s.p95.toFixed(2).padStart(7)} ms${extra}`,
+  );
   return s;
 }
 

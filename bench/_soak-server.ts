@@ -33,8 +33,9 @@ const tasks: Record<string, () => Promise<void>> = {
     const api = `http://${config.host}:${config.port}/api/oruk/services`;
     const page = (await (await fetch(`${api}?page=${1 + (importRound % 4)}&per_page=20`)).json()) as { contents: Array<{ id: string }> };
     const services: Array<{ description?: string }> = [];
-    for (const item of page.contents) services.push(await (await fetch(`${api}/${item.id}`)).json() as { description?: string });
-    for (const service of services.slice(0, 5)) service.description = `${(service.description ?? '').replace(/ \(feed round \d+\)$/, '')} (feed round ${importRound})`;
+    for (const item of page.contents) services.push((await (await fetch(`${api}/${item.id}`)).json()) as { description?: string });
+    for (const service of services.slice(0, 5))
+      service.description = `${(service.description ?? '').replace(/ \(feed round \d+\)$/, '')} (feed round ${importRound})`;
     await importServices(database.pool, services, { sourceFeed: 'soak-feed' });
   },
 };
@@ -45,15 +46,23 @@ const timers = new Map<string, NodeJS.Timeout>();
 
 /** Runs a task every `everyMs` after the previous run ends, so runs never pile up under load. */
 function repeat(kind: string, everyMs: number) {
-  timers.set(kind, setTimeout(() => {
-    if (stopping) return;
-    const started = Date.now();
-    const task = tasks[kind]!().then(
-      () => console.log(`soak-task ${kind} ok ${Date.now() - started}`),
-      (error: Error) => console.log(`soak-task ${kind} error ${Date.now() - started} ${error.message.split('\n')[0]}`),
-    ).finally(() => { running.delete(task); repeat(kind, everyMs); });
-    running.add(task);
-  }, everyMs));
+  timers.set(
+    kind,
+    setTimeout(() => {
+      if (stopping) return;
+      const started = Date.now();
+      const task = tasks[kind]!()
+        .then(
+          () => console.log(`soak-task ${kind} ok ${Date.now() - started}`),
+          (error: Error) => console.log(`soak-task ${kind} error ${Date.now() - started} ${error.message.split('\n')[0]}`),
+        )
+        .finally(() => {
+          running.delete(task);
+          repeat(kind, everyMs);
+        });
+      running.add(task);
+    }, everyMs),
+  );
 }
 repeat('reminder-scan', SCAN_MS);
 repeat('oruk-import', IMPORT_MS);

@@ -12,7 +12,12 @@ import { checkBtreeIndexes, checkHeaps, listTables, tableFigures } from '../src/
 
 const serverScript = path.join(path.dirname(fileURLToPath(import.meta.url)), '_soak-server.ts');
 
-export interface SoakAccounts { linkWorker: string; provider: string; lead: string; password: string }
+export interface SoakAccounts {
+  linkWorker: string;
+  provider: string;
+  lead: string;
+  password: string;
+}
 
 export interface SoakOptions {
   dataDir: string;
@@ -67,7 +72,13 @@ class Client {
       body = params.toString();
       headers['content-type'] = 'application/x-www-form-urlencoded';
     }
-    const response = await fetch(`${this.base}${pathname}`, { method: init.method ?? (body ? 'POST' : 'GET'), headers, body, redirect: 'manual', signal: AbortSignal.timeout(120_000) });
+    const response = await fetch(`${this.base}${pathname}`, {
+      method: init.method ?? (body ? 'POST' : 'GET'),
+      headers,
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(120_000),
+    });
     for (const cookie of response.headers.getSetCookie()) {
       const [pair] = cookie.split(';');
       const at = pair!.indexOf('=');
@@ -90,7 +101,23 @@ class Client {
 const uuids = (text: string, pattern: RegExp) => [...new Set([...text.matchAll(pattern)].map((m) => m[1]!))];
 const UUID = '([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
 const pick = <T>(items: T[]): T | undefined => items[Math.floor(Math.random() * items.length)];
-const WORDS = ['walk', 'garden', 'art', 'money', 'debt', 'lonely', 'choir', 'food', 'exercise', 'bereavement', 'carers', 'men', 'housing', 'yoga', ''];
+const WORDS = [
+  'walk',
+  'garden',
+  'art',
+  'money',
+  'debt',
+  'lonely',
+  'choir',
+  'food',
+  'exercise',
+  'bereavement',
+  'carers',
+  'men',
+  'housing',
+  'yoga',
+  '',
+];
 const POSTCODES = ['', '', 'LS6 1AN', 'LS1 4AP', 'LS6'];
 
 /** Every named field of the page's first form posting to `action`, as a browser would send it. */
@@ -116,29 +143,51 @@ function formValues(html: string, action: RegExp): Record<string, string> {
   return values;
 }
 
-interface Server { child: ChildProcess; exited: Promise<void> }
+interface Server {
+  child: ChildProcess;
+  exited: Promise<void>;
+}
 
 function startServer(options: SoakOptions, onLine: (line: string) => void): Promise<Server> {
   const child = spawn(process.execPath, ['--import', 'tsx', serverScript], {
-    env: { ...process.env, PGLITE_DIR: options.dataDir, PORT: String(options.port), HOST: '127.0.0.1', LOG_LEVEL: 'error', DATABASE_URL: '', ...options.env },
+    env: {
+      ...process.env,
+      PGLITE_DIR: options.dataDir,
+      PORT: String(options.port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'error',
+      DATABASE_URL: '',
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let buffered = '';
   let stderr = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`the server did not start within 10 minutes:\n${stderr}`)); }, 600_000);
-    child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the server did not start within 10 minutes:\n${stderr}`));
+    }, 600_000);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
     child.stdout!.on('data', (chunk: Buffer) => {
       buffered += chunk.toString();
       const lines = buffered.split('\n');
       buffered = lines.pop()!;
       for (const line of lines) {
-        if (line.includes('is running at')) { clearTimeout(timer); resolve({ child, exited }); }
+        if (line.includes('is running at')) {
+          clearTimeout(timer);
+          resolve({ child, exited });
+        }
         onLine(line);
       }
     });
-    child.once('exit', (code, signal) => { clearTimeout(timer); reject(new Error(`the server exited (${code ?? signal}) before it started:\n${stderr}`)); });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`the server exited (${code ?? signal}) before it started:\n${stderr}`));
+    });
   });
 }
 
@@ -146,13 +195,23 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const started = Date.now();
   const progress = options.progress ?? (() => {});
   const report: SoakReport = {
-    requests: {}, refused: {}, serverErrors: 0, serverErrorSamples: [], interrupted: 0, errors: 0, errorSamples: [],
-    background: {}, restarts: [], amcheck: { indexes: 0, indexProblems: [], tables: 0, heapProblems: [] }, tables: [], seconds: 0,
+    requests: {},
+    refused: {},
+    serverErrors: 0,
+    serverErrorSamples: [],
+    interrupted: 0,
+    errors: 0,
+    errorSamples: [],
+    background: {},
+    restarts: [],
+    amcheck: { indexes: 0, indexProblems: [], tables: 0, heapProblems: [] },
+    tables: [],
+    seconds: 0,
   };
   const onLine = (line: string) => {
     const match = /^soak-task (\S+) (ok|error) \d+ ?(.*)$/.exec(line);
     if (!match) return;
-    const entry = report.background[match[1]!] ??= { ok: 0, error: 0, samples: [] };
+    const entry = (report.background[match[1]!] ??= { ok: 0, error: 0, samples: [] });
     entry[match[2] as 'ok' | 'error']++;
     if (match[2] === 'error' && entry.samples.length < 3) entry.samples.push(match[3]!);
   };
@@ -170,57 +229,94 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const providerServices = uuids((await provider.request('/curation')).text, new RegExp(`/curation/services/${UUID}/edit`, 'g'));
   const referrals = uuids((await worker.request('/caseload')).text, new RegExp(`/referrals/${UUID}`, 'g'));
   const searchedServices = new Set<string>(providerServices);
-  if (providerServices.length === 0 || referrals.length === 0) throw new Error(`nothing to work on: ${providerServices.length} provider services, ${referrals.length} referrals on the caseload`);
+  if (providerServices.length === 0 || referrals.length === 0)
+    throw new Error(`nothing to work on: ${providerServices.length} provider services, ${referrals.length} referrals on the caseload`);
   progress(`${providerServices.length} provider services, ${referrals.length} referrals on the caseload`);
 
   let editRound = 0;
   const kinds: Array<[string, number, () => Promise<{ status: number; path: string }>]> = [
-    ['directory search', 40, async () => {
-      const p = `/services?q=${encodeURIComponent(pick(WORDS)!)}&postcode=${encodeURIComponent(pick(POSTCODES)!)}`;
-      const result = await publicClient.request(p);
-      for (const id of uuids(result.text, new RegExp(`/services/${UUID}`, 'g')).slice(0, 5)) searchedServices.add(id);
-      return { status: result.status, path: p };
-    }],
-    ['service page', 15, async () => {
-      const p = `/services/${pick([...searchedServices])}`;
-      return { status: (await publicClient.request(p)).status, path: p };
-    }],
-    ['curation edit', 10, async () => {
-      const id = pick(providerServices)!;
-      const page = await provider.request(`/curation/services/${id}/edit`);
-      if (page.status !== 200) return { status: page.status, path: `/curation/services/${id}/edit` };
-      const values = formValues(page.text, /\/edit$/);
-      values.description = `${(values.description ?? '').replace(/ Checked in round \d+\.$/, '')} Checked in round ${++editRound}.`;
-      const p = `/curation/services/${id}/edit`;
-      return { status: (await provider.request(p, { form: values })).status, path: p };
-    }],
-    ['onward referral', 10, async () => {
-      const p = `/referrals/${pick(referrals)}/onward`;
-      return { status: (await worker.request(p, { form: { kind: 'refer', serviceId: pick(providerServices)!, consent: 'yes', note: 'Soak referral' } })).status, path: p };
-    }],
-    ['provider response', 10, async () => {
-      const inbox = await provider.request('/provider/inbox');
-      const id = pick(uuids(inbox.text, new RegExp(`/provider/referrals/${UUID}`, 'g')));
-      if (!id) return { status: inbox.status, path: '/provider/inbox' };
-      const p = `/provider/referrals/${id}/respond`;
-      const answer: Record<string, string> = Math.random() < 0.7 ? { to: 'accepted' } : { to: 'declined', reason: 'full', detail: 'Full this term' };
-      return { status: (await provider.request(p, { form: answer })).status, path: p };
-    }],
+    [
+      'directory search',
+      40,
+      async () => {
+        const p = `/services?q=${encodeURIComponent(pick(WORDS)!)}&postcode=${encodeURIComponent(pick(POSTCODES)!)}`;
+        const result = await publicClient.request(p);
+        for (const id of uuids(result.text, new RegExp(`/services/${UUID}`, 'g')).slice(0, 5)) searchedServices.add(id);
+        return { status: result.status, path: p };
+      },
+    ],
+    [
+      'service page',
+      15,
+      async () => {
+        const p = `/services/${pick([...searchedServices])}`;
+        return { status: (await publicClient.request(p)).status, path: p };
+      },
+    ],
+    [
+      'curation edit',
+      10,
+      async () => {
+        const id = pick(providerServices)!;
+        const page = await provider.request(`/curation/services/${id}/edit`);
+        if (page.status !== 200) return { status: page.status, path: `/curation/services/${id}/edit` };
+        const values = formValues(page.text, /\/edit$/);
+        values.description = `${(values.description ?? '').replace(/ Checked in round \d+\.$/, '')} Checked in round ${++editRound}.`;
+        const p = `/curation/services/${id}/edit`;
+        return { status: (await provider.request(p, { form: values })).status, path: p };
+      },
+    ],
+    [
+      'onward referral',
+      10,
+      async () => {
+        const p = `/referrals/${pick(referrals)}/onward`;
+        return {
+          status: (
+            await worker.request(p, { form: { kind: 'refer', serviceId: pick(providerServices)!, consent: 'yes', note: 'Soak referral' } })
+          ).status,
+          path: p,
+        };
+      },
+    ],
+    [
+      'provider response',
+      10,
+      async () => {
+        const inbox = await provider.request('/provider/inbox');
+        const id = pick(uuids(inbox.text, new RegExp(`/provider/referrals/${UUID}`, 'g')));
+        if (!id) return { status: inbox.status, path: '/provider/inbox' };
+        const p = `/provider/referrals/${id}/respond`;
+        const answer: Record<string, string> =
+          Math.random() < 0.7 ? { to: 'accepted' } : { to: 'declined', reason: 'full', detail: 'Full this term' };
+        return { status: (await provider.request(p, { form: answer })).status, path: p };
+      },
+    ],
     ['caseload', 8, async () => ({ status: (await worker.request('/caseload')).status, path: '/caseload' })],
-    ['report refresh', 2, async () => ({ status: (await lead.request('/reports/refresh', { form: {} })).status, path: '/reports/refresh' })],
+    [
+      'report refresh',
+      2,
+      async () => ({ status: (await lead.request('/reports/refresh', { form: {} })).status, path: '/reports/refresh' }),
+    ],
     ['reports', 5, async () => ({ status: (await lead.request('/reports')).status, path: '/reports' })],
   ];
   const totalWeight = kinds.reduce((sum, [, weight]) => sum + weight, 0);
   const chooseKind = () => {
     let roll = Math.random() * totalWeight;
-    for (const kind of kinds) { roll -= kind[1]; if (roll <= 0) return kind; }
+    for (const kind of kinds) {
+      roll -= kind[1];
+      if (roll <= 0) return kind;
+    }
     return kinds[0]!;
   };
 
   // The clock starts once the server is up and signed in to: the first start may seed the demo.
   const workStarted = Date.now();
   const deadline = workStarted + options.durationMs;
-  const restartAt = options.restarts.map((signal, i) => ({ signal, at: workStarted + ((i + 1) * options.durationMs) / (options.restarts.length + 1) }));
+  const restartAt = options.restarts.map((signal, i) => ({
+    signal,
+    at: workStarted + ((i + 1) * options.durationMs) / (options.restarts.length + 1),
+  }));
   let sent = 0;
   let restarting: Promise<void> | undefined;
   const done = () => Date.now() >= deadline || (options.maxRequests !== undefined && sent >= options.maxRequests);
@@ -238,16 +334,23 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
   async function loop() {
     while (!done()) {
-      if (restarting) { await restarting; continue; }
+      if (restarting) {
+        await restarting;
+        continue;
+      }
       const due = restartAt[0];
       // With a request budget, restarts fall between requests (a slow machine still sees work
       // between them); otherwise they fall evenly over the time.
-      const restartDue = due && (options.maxRequests !== undefined
-        ? sent >= ((options.restarts.length - restartAt.length + 1) * options.maxRequests) / (options.restarts.length + 1)
-        : Date.now() >= due.at);
+      const restartDue =
+        due &&
+        (options.maxRequests !== undefined
+          ? sent >= ((options.restarts.length - restartAt.length + 1) * options.maxRequests) / (options.restarts.length + 1)
+          : Date.now() >= due.at);
       if (due && restartDue) {
         restartAt.shift();
-        restarting = restart(due.signal).finally(() => { restarting = undefined; });
+        restarting = restart(due.signal).finally(() => {
+          restarting = undefined;
+        });
         continue;
       }
       const [kind, , send] = chooseKind();
@@ -265,7 +368,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         if (!up || restarting) report.interrupted++;
         else {
           report.errors++;
-          if (report.errorSamples.length < 5) report.errorSamples.push(`${kind}: ${(error as Error).message} ${String((error as Error).cause ?? '')}`);
+          if (report.errorSamples.length < 5)
+            report.errorSamples.push(`${kind}: ${(error as Error).message} ${String((error as Error).cause ?? '')}`);
         }
       }
       if (sent % 500 === 0) progress(`${sent} requests, ${report.serverErrors} 5xx, ${report.restarts.length} restarts`);
@@ -297,18 +401,29 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
 export function printSoakReport(report: SoakReport, log: (line: string) => void = console.log) {
   const total = Object.values(report.requests).reduce((a, b) => a + b, 0);
-  log(`\nSoak: ${total} requests in ${report.seconds} s, ${report.serverErrors} answered 5xx, ${report.errors} network errors, ${report.interrupted} cut off by restarts`);
+  log(
+    `\nSoak: ${total} requests in ${report.seconds} s, ${report.serverErrors} answered 5xx, ${report.errors} network errors, ${report.interrupted} cut off by restarts`,
+  );
   for (const [kind, count] of Object.entries(report.requests).sort()) {
     log(`  ${kind.padEnd(20)} ${String(count).padStart(7)}  refused (4xx) ${report.refused[kind] ?? 0}`);
   }
   for (const sample of [...report.serverErrorSamples, ...report.errorSamples]) log(`  ! ${sample}`);
   for (const [kind, counts] of Object.entries(report.background)) {
-    log(`  background ${kind.padEnd(14)} ok ${counts.ok}, failed ${counts.error}${counts.samples.length ? ` (${counts.samples.join('; ')})` : ''}`);
+    log(
+      `  background ${kind.padEnd(14)} ok ${counts.ok}, failed ${counts.error}${counts.samples.length ? ` (${counts.samples.join('; ')})` : ''}`,
+    );
   }
   log(`Restarts: ${report.restarts.map((r) => `${r.signal} (back in ${(r.downMs / 1000).toFixed(1)} s)`).join(', ') || 'none'}`);
-  log(`amcheck: ${report.amcheck.indexes} btree indexes checked (bt_index_check with heapallindexed), ${report.amcheck.indexProblems.length} problems; `
-    + `${report.amcheck.tables} tables checked (verify_heapam with TOAST), ${report.amcheck.heapProblems.length} problems`);
+  log(
+    `amcheck: ${report.amcheck.indexes} btree indexes checked (bt_index_check with heapallindexed), ${report.amcheck.indexProblems.length} problems; ` +
+      `${report.amcheck.tables} tables checked (verify_heapam with TOAST), ${report.amcheck.heapProblems.length} problems`,
+  );
   for (const problem of [...report.amcheck.indexProblems, ...report.amcheck.heapProblems].slice(0, 20)) log(`  ! ${problem}`);
   const rows = report.tables.reduce((a, t) => a + t.rows, 0);
-  log(`Re-read ${report.tables.length} tables in full, ${rows} rows: ${report.tables.filter((t) => t.rows > 0).map((t) => `${t.table} ${t.rows}`).join(', ')}`);
+  log(
+    `Re-read ${report.tables.length} tables in full, ${rows} rows: ${report.tables
+      .filter((t) => t.rows > 0)
+      .map((t) => `${t.table} ${t.rows}`)
+      .join(', ')}`,
+  );
 }

@@ -37,12 +37,21 @@ const DENSE = { postcode: 'EC1A 1BB', miles: 10 };
 
 function cpuLine(run: Run, cpu: CpuSample): string {
   const per = (ms: number) => (ms / Math.max(1, run.requests)).toFixed(2);
-  return `${' '.repeat(10)}   CPU per request: node ${per(cpu.node)} ms, postgres ${per(cpu.postgres)} ms, total ${per(cpu.node + cpu.postgres)} ms`
-    + `   (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`;
+  return (
+    `${' '.repeat(10)}   CPU per request: node ${per(cpu.node)} ms, postgres ${per(cpu.postgres)} ms, total ${per(cpu.node + cpu.postgres)} ms` +
+    `   (load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')})`
+  );
 }
 
 async function benchApp(db: Database): Promise<{ app: FastifyInstance; url: string }> {
-  const config = loadConfig({ SIGNPOST_DEMO: 'false', SESSION_SECRET: 'bench-secret-that-is-long-enough-for-cookies-12', LOG_LEVEL: 'silent', SIGNPOST_WORKER: 'false' });
+  const config = loadConfig({
+    SIGNPOST_DEMO: 'false',
+    SESSION_SECRET: 'bench-secret-that-is-long-enough-for-cookies-12',
+    LOG_LEVEL: 'silent',
+    SIGNPOST_WORKER: 'false',
+  });
   const app = await buildApp({ config, database: db });
   await app.listen({ port: Number(process.env.BENCH_PORT ?? 0), host: '127.0.0.1' });
   const address = app.server.address();
@@ -57,23 +66,39 @@ async function run(backend: string, db: Database, count: number) {
   try {
     const searchPath = `/services?q=${SEARCH.q}&postcode=${encodeURIComponent(SEARCH.postcode)}&need=${SEARCH.need}`;
     const check = await (await fetch(`${url}${searchPath}`)).text();
-    console.log(`  search page: ${/(\d+) services? found/.exec(check)?.[1] ?? '?'} services found for "${SEARCH.q}" near ${SEARCH.postcode} (need ${SEARCH.need})`);
+    console.log(
+      `  search page: ${/(\d+) services? found/.exec(check)?.[1] ?? '?'} services found for "${SEARCH.q}" near ${SEARCH.postcode} (need ${SEARCH.need})`,
+    );
     const origin = (await lookupPostcode(db.pool, SEARCH.postcode))!;
-    const params = searchParameters({ text: SEARCH.q, origin, radiusMetres: 10 * 1609.344, needTermId: needTermId(SEARCH.need), limit: 20, offset: 0 });
+    const params = searchParameters({
+      text: SEARCH.q,
+      origin,
+      radiusMetres: 10 * 1609.344,
+      needTermId: needTermId(SEARCH.need),
+      limit: 20,
+      offset: 0,
+    });
     const pages = Math.ceil(count / PER_PAGE);
 
     const load = { connections: CONNECTIONS, seconds: SECONDS };
-    const dbName = backend === 'PostgreSQL' ? (await db.pool.query<{ name: string }>('SELECT current_database() AS name')).rows[0]!.name : undefined;
+    const dbName =
+      backend === 'PostgreSQL' ? (await db.pool.query<{ name: string }>('SELECT current_database() AS name')).rows[0]!.name : undefined;
     const measured = async (work: () => Promise<Run>) => withCpu(dbName, work);
     const staticPage = await measured(() => cannon('static page (home, no database)', `${url}/`, load));
     const searchEndpoint = await measured(() => cannon('search page (words + postcode + need)', `${url}${searchPath}`, load));
     const searchRaw = await measured(() => direct('  raw search SQL', CONNECTIONS, SECONDS, () => db.pool.query(searchSql(true), params)));
     const densePath = `/services?postcode=${encodeURIComponent(DENSE.postcode)}&miles=${DENSE.miles}`;
     const dense = await (await fetch(`${url}${densePath}`)).text();
-    console.log(`  dense area: ${/(\d+) services? found/.exec(dense)?.[1] ?? '?'} services found within ${DENSE.miles} miles of ${DENSE.postcode}, no words`);
-    const denseRun = await measured(() => cannon('dense area page, single caller (no words, London)', `${url}${densePath}`, { connections: 1, seconds: SECONDS }));
+    console.log(
+      `  dense area: ${/(\d+) services? found/.exec(dense)?.[1] ?? '?'} services found within ${DENSE.miles} miles of ${DENSE.postcode}, no words`,
+    );
+    const denseRun = await measured(() =>
+      cannon('dense area page, single caller (no words, London)', `${url}${densePath}`, { connections: 1, seconds: SECONDS }),
+    );
     const pageOf = (i: number) => 1 + ((i * 7919) % pages);
-    const orukPaths = Array.from({ length: Math.min(pages, 2000) }, (_, i) => ({ path: `/api/oruk/services?page=${pageOf(i)}&per_page=${PER_PAGE}` }));
+    const orukPaths = Array.from({ length: Math.min(pages, 2000) }, (_, i) => ({
+      path: `/api/oruk/services?page=${pageOf(i)}&per_page=${PER_PAGE}`,
+    }));
     const orukEndpoint = await cannon(`ORUK /services paging (${PER_PAGE} per page)`, url, { ...load, requests: orukPaths });
     const orukRaw = await direct('  raw ORUK page SQL (ids + one-to-one fields)', CONNECTIONS, SECONDS, async (i) => {
       const { ids } = await q.listServiceIds(db.pool, { limit: PER_PAGE, offset: (pageOf(i % orukPaths.length) - 1) * PER_PAGE });
@@ -85,7 +110,9 @@ async function run(backend: string, db: Database, count: number) {
     console.log(cpuLine(staticPage.result, staticPage.cpu));
     reportAgainst(backend, searchEndpoint.result, searchRaw.result);
     console.log(cpuLine(searchEndpoint.result, searchEndpoint.cpu));
-    console.log(`${' '.repeat(10)}   raw SQL CPU per query: node ${(searchRaw.cpu.node / searchRaw.result.requests).toFixed(2)} ms, postgres ${(searchRaw.cpu.postgres / searchRaw.result.requests).toFixed(2)} ms`);
+    console.log(
+      `${' '.repeat(10)}   raw SQL CPU per query: node ${(searchRaw.cpu.node / searchRaw.result.requests).toFixed(2)} ms, postgres ${(searchRaw.cpu.postgres / searchRaw.result.requests).toFixed(2)} ms`,
+    );
     reportLine(backend, single.result);
     console.log(cpuLine(single.result, single.cpu));
     reportLine(backend, denseRun.result);

@@ -20,14 +20,22 @@ async function run(backend: string, db: Database, factor: number) {
   console.log(`\n${backend}: migrating and loading (scale ${factor})`);
   await migrate(db.pool);
   const world = await load(db, factor);
-  const { rows: leads } = await db.pool.query<{ userId: string }>(`SELECT user_id AS "userId" FROM role_membership WHERE tenant_id = $1 AND role = 'lead' LIMIT 1`, [world.tenantId]);
+  const { rows: leads } = await db.pool.query<{ userId: string }>(
+    `SELECT user_id AS "userId" FROM role_membership WHERE tenant_id = $1 AND role = 'lead' LIMIT 1`,
+    [world.tenantId],
+  );
   const lead: Actor = { ...world.worker, userId: leads[0]!.userId, roles: ['lead'] };
   // A person on the worker's caseload, to search for by NHS number.
   const { rows: people } = await db.pool.query<{ nhsNumber: string; familyName: string }>(
     `SELECT p.nhs_number AS "nhsNumber", p.family_name AS "familyName" FROM referral r JOIN person p ON p.tenant_id = r.tenant_id AND p.id = r.person_id
-      WHERE r.tenant_id = $1 AND r.assigned_to = $2 AND p.nhs_number IS NOT NULL LIMIT 1`, [world.tenantId, world.worker.userId]);
+      WHERE r.tenant_id = $1 AND r.assigned_to = $2 AND p.nhs_number IS NOT NULL LIMIT 1`,
+    [world.tenantId, world.worker.userId],
+  );
   const sought = people[0]!;
-  const { rows: counts } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM referral WHERE tenant_id = $1 AND referrer_user_id = $2', [world.tenantId, world.referrer.userId]);
+  const { rows: counts } = await db.pool.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM referral WHERE tenant_id = $1 AND referrer_user_id = $2',
+    [world.tenantId, world.referrer.userId],
+  );
   const { app, url } = await benchApp(db);
   try {
     const cookie = async (actor: Actor) => ({ headers: { cookie: await cookieFor(app, db, actor) }, connections: 10, seconds: SECONDS });
@@ -37,7 +45,12 @@ async function run(backend: string, db: Database, factor: number) {
     const spaced = encodeURIComponent(formatNhsNumber(sought.nhsNumber));
     const name = encodeURIComponent(sought.familyName.toLowerCase());
     const runs: Run[] = [];
-    runs.push(await cannon('bare route, one indexed select', `${url}/bench/bare?tenant=${world.tenantId}&id=${world.referralId}`, { connections: 10, seconds: SECONDS }));
+    runs.push(
+      await cannon('bare route, one indexed select', `${url}/bench/bare?tenant=${world.tenantId}&id=${world.referralId}`, {
+        connections: 10,
+        seconds: SECONDS,
+      }),
+    );
     runs.push(await cannon('caseload page (400 open), no search', `${url}/caseload`, worker));
     runs.push(await cannon('caseload, search by surname', `${url}/caseload?q=${name}`, worker));
     runs.push(await cannon('caseload, search by NHS number', `${url}/caseload?q=${spaced}`, worker));
@@ -52,4 +65,6 @@ async function run(backend: string, db: Database, factor: number) {
   }
 }
 
-await onEachBackend(20, async (backend, database) => { await run(backend, database, backend === 'PostgreSQL' ? scale : pgliteScale); });
+await onEachBackend(20, async (backend, database) => {
+  await run(backend, database, backend === 'PostgreSQL' ? scale : pgliteScale);
+});

@@ -28,7 +28,9 @@ function stats(samples: number[]) {
 
 function line(scope: string, label: string, samples: number[]) {
   const s = stats(samples);
-  console.log(`${scope.padEnd(10)} ${label.padEnd(66)} p50 ${s.p50.toFixed(2).padStart(8)} ms  p95 ${s.p95.toFixed(2).padStart(8)} ms  ${s.perSecond.toFixed(0).padStart(6)}/s`);
+  console.log(
+    `${scope.padEnd(10)} ${label.padEnd(66)} p50 ${s.p50.toFixed(2).padStart(8)} ms  p95 ${s.p95.toFixed(2).padStart(8)} ms  ${s.perSecond.toFixed(0).padStart(6)}/s`,
+  );
   return s;
 }
 
@@ -59,8 +61,14 @@ async function seed(database: Database): Promise<{ tenants: string[]; users: Map
     tenants.push(tenantId);
     const ids: string[] = [];
     for (let u = 0; u < USERS_PER_TENANT; u++) {
-      const { rows: user } = await database.pool.query<{ id: string }>('INSERT INTO app_user (email, name) VALUES ($1, $2) RETURNING id', [`bench-${t}-${u}-${randomBytes(3).toString('hex')}@example.nhs.uk`, `Bench User ${t}-${u}`]);
-      await database.pool.query(`INSERT INTO role_membership (tenant_id, user_id, role) VALUES ($1, $2, 'link_worker')`, [tenantId, user[0]!.id]);
+      const { rows: user } = await database.pool.query<{ id: string }>('INSERT INTO app_user (email, name) VALUES ($1, $2) RETURNING id', [
+        `bench-${t}-${u}-${randomBytes(3).toString('hex')}@example.nhs.uk`,
+        `Bench User ${t}-${u}`,
+      ]);
+      await database.pool.query(`INSERT INTO role_membership (tenant_id, user_id, role) VALUES ($1, $2, 'link_worker')`, [
+        tenantId,
+        user[0]!.id,
+      ]);
       ids.push(user[0]!.id);
     }
     users.set(tenantId, ids);
@@ -68,7 +76,9 @@ async function seed(database: Database): Promise<{ tenants: string[]; users: Map
     await database.pool.query(
       `INSERT INTO audit_event (tenant_id, user_id, roles, action, entity_type, entity_id, person_id)
        SELECT $1, ($2::uuid[])[1 + (g % $3)], '{link_worker}', 'person.view', 'person', 'p-' || g, 'p-' || (g % 300)
-         FROM generate_series(1, $4) g`, [tenantId, ids, ids.length, EVENTS_PER_TENANT]);
+         FROM generate_series(1, $4) g`,
+      [tenantId, ids, ids.length, EVENTS_PER_TENANT],
+    );
   }
   await database.pool.query('ANALYZE');
   return { tenants, users };
@@ -93,46 +103,84 @@ async function rls(scope: string, database: Database) {
     return { tenantId, userId: userIds[i % userIds.length]! };
   };
   console.log(`${scope}: ${TENANTS} tenants x ${EVENTS_PER_TENANT} audit events, ${iterations} queries each`);
-  line(scope, 'baseline: bare query as owner (no transaction, no RLS)', await time(iterations, (i) => {
-    const { tenantId, userId } = pick(i);
-    return database.pool.query(TYPICAL, [tenantId, userId]);
-  }));
-  const noRls = line(scope, 'same query in a transaction with tenant set, as owner (RLS off)', await time(iterations, (i) => {
-    const { tenantId, userId } = pick(i);
-    return withTransaction(database.pool, async (tx) => {
-      await tx.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
-      return tx.query(TYPICAL, [tenantId, userId]);
-    });
-  }));
-  const withRls = line(scope, 'same query through withTenant as signpost_app (RLS on)', await time(iterations, (i) => {
-    const { tenantId, userId } = pick(i);
-    return withTenant(database.pool, tenantId, (tx) => tx.query(TYPICAL, [tenantId, userId]));
-  }));
-  line(scope, 'RLS on, tenant left out of the WHERE clause', await time(iterations, (i) => {
-    const { tenantId, userId } = pick(i);
-    return withTenant(database.pool, tenantId, (tx) => tx.query(RLS_ONLY, [userId]));
-  }));
-  console.log(`${scope.padEnd(10)} => RLS overhead on the typical query: ${(withRls.p50 - noRls.p50).toFixed(2)} ms at p50 (${(((withRls.p50 / noRls.p50) - 1) * 100).toFixed(0)}%)`);
-  const countNo = line(scope, 'count a tenant\'s events in a transaction, as owner (RLS off)', await time(Math.ceil(iterations / 4), (i) => withTransaction(database.pool, (tx) => tx.query(COUNT, [pick(i).tenantId]))));
-  const countRls = line(scope, 'count a tenant\'s events through withTenant (RLS on, no WHERE)', await time(Math.ceil(iterations / 4), (i) => withTenant(database.pool, pick(i).tenantId, (tx) => tx.query(COUNT_RLS_ONLY))));
-  console.log(`${scope.padEnd(10)} => RLS overhead on a ${EVENTS_PER_TENANT}-row count: ${(countRls.p50 - countNo.p50).toFixed(2)} ms at p50`);
+  line(
+    scope,
+    'baseline: bare query as owner (no transaction, no RLS)',
+    await time(iterations, (i) => {
+      const { tenantId, userId } = pick(i);
+      return database.pool.query(TYPICAL, [tenantId, userId]);
+    }),
+  );
+  const noRls = line(
+    scope,
+    'same query in a transaction with tenant set, as owner (RLS off)',
+    await time(iterations, (i) => {
+      const { tenantId, userId } = pick(i);
+      return withTransaction(database.pool, async (tx) => {
+        await tx.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
+        return tx.query(TYPICAL, [tenantId, userId]);
+      });
+    }),
+  );
+  const withRls = line(
+    scope,
+    'same query through withTenant as signpost_app (RLS on)',
+    await time(iterations, (i) => {
+      const { tenantId, userId } = pick(i);
+      return withTenant(database.pool, tenantId, (tx) => tx.query(TYPICAL, [tenantId, userId]));
+    }),
+  );
+  line(
+    scope,
+    'RLS on, tenant left out of the WHERE clause',
+    await time(iterations, (i) => {
+      const { tenantId, userId } = pick(i);
+      return withTenant(database.pool, tenantId, (tx) => tx.query(RLS_ONLY, [userId]));
+    }),
+  );
+  console.log(
+    `${scope.padEnd(10)} => RLS overhead on the typical query: ${(withRls.p50 - noRls.p50).toFixed(2)} ms at p50 (${((withRls.p50 / noRls.p50 - 1) * 100).toFixed(0)}%)`,
+  );
+  const countNo = line(
+    scope,
+    "count a tenant's events in a transaction, as owner (RLS off)",
+    await time(Math.ceil(iterations / 4), (i) => withTransaction(database.pool, (tx) => tx.query(COUNT, [pick(i).tenantId]))),
+  );
+  const countRls = line(
+    scope,
+    "count a tenant's events through withTenant (RLS on, no WHERE)",
+    await time(Math.ceil(iterations / 4), (i) => withTenant(database.pool, pick(i).tenantId, (tx) => tx.query(COUNT_RLS_ONLY))),
+  );
+  console.log(
+    `${scope.padEnd(10)} => RLS overhead on a ${EVENTS_PER_TENANT}-row count: ${(countRls.p50 - countNo.p50).toFixed(2)} ms at p50`,
+  );
 }
 
 async function signInRequests(database: Database) {
-  const app = await buildApp({ config: loadConfig({ SIGNPOST_DEMO: 'false', SESSION_SECRET: 'bench-secret-that-is-long-enough-0123456789', LOG_LEVEL: 'silent' }), database });
+  const app = await buildApp({
+    config: loadConfig({ SIGNPOST_DEMO: 'false', SESSION_SECRET: 'bench-secret-that-is-long-enough-0123456789', LOG_LEVEL: 'silent' }),
+    database,
+  });
   await app.ready();
   const hash = await hashPassword('bluebell-harbour-lantern');
   const { rows } = await database.pool.query<{ id: string }>('SELECT id FROM tenant LIMIT 1');
-  const { rows: user } = await database.pool.query<{ id: string }>(`INSERT INTO app_user (email, name, password_hash) VALUES ('bench.signin@example.nhs.uk', 'Bench Signin', $1) RETURNING id`, [hash]);
+  const { rows: user } = await database.pool.query<{ id: string }>(
+    `INSERT INTO app_user (email, name, password_hash) VALUES ('bench.signin@example.nhs.uk', 'Bench Signin', $1) RETURNING id`,
+    [hash],
+  );
   await database.pool.query(`INSERT INTO role_membership (tenant_id, user_id, role) VALUES ($1, $2, 'lead')`, [rows[0]!.id, user[0]!.id]);
   const page = await app.inject('/sign-in');
   const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
   const cookies = Object.fromEntries(page.cookies.map((c) => [c.name, c.value]));
-  const post = (i: number, password: string) => app.inject({
-    method: 'POST', url: '/sign-in', cookies, remoteAddress: `10.1.${(i >> 8) & 255}.${i & 255}`,
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: new URLSearchParams({ email: 'bench.signin@example.nhs.uk', password, _csrf: token }).toString(),
-  });
+  const post = (i: number, password: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/sign-in',
+      cookies,
+      remoteAddress: `10.1.${(i >> 8) & 255}.${i & 255}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ email: 'bench.signin@example.nhs.uk', password, _csrf: token }).toString(),
+    });
   line('request', 'baseline: GET /sign-in (render the form)', await time(50, () => app.inject('/sign-in')));
   line('request', 'POST /sign-in, right password (argon2id + session + audit)', await time(50, (i) => post(i, 'bluebell-harbour-lantern')));
   await app.close();

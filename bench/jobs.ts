@@ -19,21 +19,33 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-interface Result { label: string; jobs: number; seconds: number; perJobMs: number[] }
+interface Result {
+  label: string;
+  jobs: number;
+  seconds: number;
+  perJobMs: number[];
+}
 
 function report(backend: string, r: Result) {
   const sorted = [...r.perJobMs].sort((a, b) => a - b);
-  console.log(`${backend.padEnd(10)} ${r.label.padEnd(30)} ${String(r.jobs).padStart(6)} jobs  ${(r.jobs / r.seconds).toFixed(0).padStart(6)} jobs/s  `
-    + `p50 ${percentile(sorted, 50).toFixed(2)} ms  p95 ${percentile(sorted, 95).toFixed(2)} ms per job`);
+  console.log(
+    `${backend.padEnd(10)} ${r.label.padEnd(30)} ${String(r.jobs).padStart(6)} jobs  ${(r.jobs / r.seconds).toFixed(0).padStart(6)} jobs/s  ` +
+      `p50 ${percentile(sorted, 50).toFixed(2)} ms  p95 ${percentile(sorted, 95).toFixed(2)} ms per job`,
+  );
 }
 
 async function baseline(database: Database, n: number): Promise<Result> {
-  await database.pool.query('CREATE TABLE IF NOT EXISTS bench_baseline (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, state text NOT NULL, payload jsonb)');
+  await database.pool.query(
+    'CREATE TABLE IF NOT EXISTS bench_baseline (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, state text NOT NULL, payload jsonb)',
+  );
   const perJobMs: number[] = [];
   const started = performance.now();
   for (let i = 0; i < n; i++) {
     const t = performance.now();
-    const { rows } = await database.pool.query<{ id: number }>(`INSERT INTO bench_baseline (state, payload) VALUES ('queued', $1) RETURNING id`, [JSON.stringify({ n: i })]);
+    const { rows } = await database.pool.query<{ id: number }>(
+      `INSERT INTO bench_baseline (state, payload) VALUES ('queued', $1) RETURNING id`,
+      [JSON.stringify({ n: i })],
+    );
     await database.pool.query(`UPDATE bench_baseline SET state = 'done' WHERE id = $1`, [rows[0]!.id]);
     perJobMs.push(performance.now() - t);
   }
@@ -52,18 +64,25 @@ async function queue(database: Database, n: number, workers: number[]): Promise<
   const pool = workers.map((_, i) => new JobWorker({ pool: database.pool, handlers, concurrency: 1, workerId: `bench-${i}` }));
   const started = performance.now();
   let done = 0;
-  await Promise.all(pool.map(async (worker) => {
-    lastFinish.set(worker.workerId, performance.now());
-    for (;;) {
-      const ran = await worker.runOnce();
-      if (ran === 0) break;
-      const now = performance.now();
-      perJobMs.push(now - lastFinish.get(worker.workerId)!);
-      lastFinish.set(worker.workerId, now);
-      done += ran;
-    }
-  }));
-  return { label: `queue, ${workers.length} worker${workers.length > 1 ? 's' : ''}`, jobs: done, seconds: (performance.now() - started) / 1000, perJobMs };
+  await Promise.all(
+    pool.map(async (worker) => {
+      lastFinish.set(worker.workerId, performance.now());
+      for (;;) {
+        const ran = await worker.runOnce();
+        if (ran === 0) break;
+        const now = performance.now();
+        perJobMs.push(now - lastFinish.get(worker.workerId)!);
+        lastFinish.set(worker.workerId, now);
+        done += ran;
+      }
+    }),
+  );
+  return {
+    label: `queue, ${workers.length} worker${workers.length > 1 ? 's' : ''}`,
+    jobs: done,
+    seconds: (performance.now() - started) / 1000,
+    perJobMs,
+  };
 }
 
 async function benchBackend(name: string, database: Database, n: number) {

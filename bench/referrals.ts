@@ -11,4 +11,6 @@ import { runReferralBench } from './_referral-world.ts';
 const scale = Number(process.argv[2] ?? 1);
 const pgliteScale = Number(process.argv[3] ?? 0.25);
 
-await onEachBackend(20, async (backend, database) => { await runReferralBench(backend, database, backend === 'PostgreSQL' ? scale : pgliteScale); });
+await onEachBackend(20, async (backend, database) => {
+  await runReferralBench(backend, database, backend === 'PostgreSQL' ? scale : pgliteScale);
+});

@@ -44,7 +44,11 @@ const PRACTICES = 3;
 async function onServer(sql: string) {
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
-  try { await admin.query(sql); } finally { await admin.end(); }
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
 }
 
 async function insertReturningId(db: Database, sql: string, values: unknown[]): Promise<string> {
@@ -53,7 +57,10 @@ async function insertReturningId(db: Database, sql: string, values: unknown[]): 
 }
 
 async function aUser(db: Database, tenantId: string, role: string, name: string): Promise<string> {
-  const id = await insertReturningId(db, 'INSERT INTO app_user (email, name) VALUES ($1, $2) RETURNING id', [`${randomBytes(6).toString('hex')}@bench.example`, name]);
+  const id = await insertReturningId(db, 'INSERT INTO app_user (email, name) VALUES ($1, $2) RETURNING id', [
+    `${randomBytes(6).toString('hex')}@bench.example`,
+    name,
+  ]);
   await db.pool.query('INSERT INTO role_membership (tenant_id, user_id, role) VALUES ($1, $2, $3)', [tenantId, id, role]);
   return id;
 }
@@ -67,8 +74,14 @@ async function load(db: Database): Promise<{ tenantId: string; leadId: string }[
     const tenantId = await insertReturningId(db, 'INSERT INTO tenant (name) VALUES ($1) RETURNING id', [`Bench PCN ${t}`]);
     const practices = [];
     for (let p = 0; p < PRACTICES; p++) {
-      practices.push(await insertReturningId(db, 'INSERT INTO practice (tenant_id, ods_code, name, list_size) VALUES ($1, $2, $3, $4) RETURNING id',
-        [tenantId, `Y${t}R${p}`, `Bench Surgery ${t}-${p}`, 8000 + p * 2000]));
+      practices.push(
+        await insertReturningId(db, 'INSERT INTO practice (tenant_id, ods_code, name, list_size) VALUES ($1, $2, $3, $4) RETURNING id', [
+          tenantId,
+          `Y${t}R${p}`,
+          `Bench Surgery ${t}-${p}`,
+          8000 + p * 2000,
+        ]),
+      );
     }
     const linkWorkers = [];
     for (let w = 0; w < 6; w++) linkWorkers.push(await aUser(db, tenantId, 'link_worker', `Worker ${t}-${w}`));
@@ -77,14 +90,28 @@ async function load(db: Database): Promise<{ tenantId: string; leadId: string }[
     const slices = Math.ceil(perPractice / 5000);
     for (let s = 0; s < slices; s++) {
       const size = Math.min(5000, perPractice - s * 5000);
-      const data = evidenceData(random, {
-        tenantId, linkWorkers, leadId, referrerId: null,
-        practices: [{ id: practices[0]!, style: 'signposting' }, { id: practices[1]!, style: 'coaching' }, { id: practices[2]!, style: 'mixed' }],
-      }, size, { nhsOffset: (t * 20 + s) * 3 * 5000 });
+      const data = evidenceData(
+        random,
+        {
+          tenantId,
+          linkWorkers,
+          leadId,
+          referrerId: null,
+          practices: [
+            { id: practices[0]!, style: 'signposting' },
+            { id: practices[1]!, style: 'coaching' },
+            { id: practices[2]!, style: 'mixed' },
+          ],
+        },
+        size,
+        { nhsOffset: (t * 20 + s) * 3 * 5000 },
+      );
       await withTransaction(db.pool, (tx) => insertEvidenceData(tx, data, 5000));
     }
     tenants.push({ tenantId, leadId });
-    process.stdout.write(`\r  loaded tenant ${t + 1}/${TENANTS}: ${(t + 1) * perPractice * PRACTICES} referrals (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+    process.stdout.write(
+      `\r  loaded tenant ${t + 1}/${TENANTS}: ${(t + 1) * perPractice * PRACTICES} referrals (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+    );
   }
   await db.pool.query('ANALYZE');
   console.log(`\n  loaded ${TENANTS * perPractice * PRACTICES} referrals in ${((performance.now() - started) / 1000).toFixed(0)} s`);
@@ -127,9 +154,12 @@ async function run() {
   try {
     let tenants: { tenantId: string; leadId: string }[];
     if (reuse) {
-      tenants = (await db.pool.query<{ tenantId: string; leadId: string }>(
-        `SELECT m.tenant_id AS "tenantId", m.user_id AS "leadId" FROM role_membership m JOIN tenant t ON t.id = m.tenant_id
-          WHERE m.role = 'lead' ORDER BY t.name`)).rows;
+      tenants = (
+        await db.pool.query<{ tenantId: string; leadId: string }>(
+          `SELECT m.tenant_id AS "tenantId", m.user_id AS "leadId" FROM role_membership m JOIN tenant t ON t.id = m.tenant_id
+          WHERE m.role = 'lead' ORDER BY t.name`,
+        )
+      ).rows;
       console.log(`PostgreSQL: reusing ${name} (${tenants.length} tenants)`);
     } else {
       console.log(`PostgreSQL: migrating and loading ${REFERRALS} referrals in ${TENANTS} tenants`);
@@ -143,13 +173,21 @@ async function run() {
       const result = await withTenant(db.pool, t.tenantId, (tx) => refreshReporting(tx, t.tenantId, new Date(), 'nightly'));
       refreshTimes.push(result.durationMs);
     }
-    if (!reuse) console.log(`  nightly refresh of ${tenants.length} tenants: ${((performance.now() - started) / 1000).toFixed(1)} s in all, ${median(refreshTimes)} ms median per tenant, ${Math.max(...refreshTimes)} ms slowest`);
+    if (!reuse)
+      console.log(
+        `  nightly refresh of ${tenants.length} tenants: ${((performance.now() - started) / 1000).toFixed(1)} s in all, ${median(refreshTimes)} ms median per tenant, ${Math.max(...refreshTimes)} ms slowest`,
+      );
     await db.pool.query('ANALYZE');
     if (ONE_TENANT) {
       await evidenceServices(db, tenants[0]!);
       return;
     }
-    const config = loadConfig({ SIGNPOST_DEMO: 'false', SESSION_SECRET: 'bench-secret-that-is-long-enough-for-cookies-12', LOG_LEVEL: 'silent', SIGNPOST_WORKER: 'false' });
+    const config = loadConfig({
+      SIGNPOST_DEMO: 'false',
+      SESSION_SECRET: 'bench-secret-that-is-long-enough-for-cookies-12',
+      LOG_LEVEL: 'silent',
+      SIGNPOST_WORKER: 'false',
+    });
     const app = await buildApp({ config, database: db });
     await app.ready();
     try {
@@ -173,7 +211,9 @@ async function run() {
           await db.pool.query(RAW[path]!, [tenantId]);
           raw.push(performance.now() - t0);
         }
-        console.log(`  ${path.padEnd(24)} HTTP ${status}  ${median(times).toFixed(0).padStart(6)} ms   same figures from the raw tables: ${median(raw).toFixed(0).padStart(6)} ms (query only)`);
+        console.log(
+          `  ${path.padEnd(24)} HTTP ${status}  ${median(times).toFixed(0).padStart(6)} ms   same figures from the raw tables: ${median(raw).toFixed(0).padStart(6)} ms (query only)`,
+        );
       }
     } finally {
       await app.close();
@@ -197,7 +237,7 @@ pg.Client.prototype.query = function timedQuery(this: pg.Client, ...args: unknow
     const t0 = performance.now();
     return result.finally(() => {
       sqlMs += performance.now() - t0;
-      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text ?? '';
+      const text = typeof args[0] === 'string' ? args[0] : ((args[0] as { text?: string }).text ?? '');
       eachQuery.push([text.replace(/\s+/g, ' ').slice(0, 90), performance.now() - t0]);
     });
   }
@@ -210,17 +250,29 @@ type EvidenceService = (db: pg.Pool, actor: Actor, query: EvidenceQuery, now: Da
 async function evidenceServices(db: Database, tenant: { tenantId: string; leadId: string }) {
   const session = await createSession(db.pool, tenant.leadId, tenant.tenantId);
   const actor: Actor = {
-    userId: tenant.leadId, tenantId: tenant.tenantId, email: 'lead@bench.example', name: 'Lead', roles: ['lead'],
-    practiceId: null, providerOrganisationId: null, sessionId: session.hash,
+    userId: tenant.leadId,
+    tenantId: tenant.tenantId,
+    email: 'lead@bench.example',
+    name: 'Lead',
+    roles: ['lead'],
+    practiceId: null,
+    providerOrganisationId: null,
+    sessionId: session.hash,
   };
   const now = new Date();
   const { rows } = await db.pool.query<{ n: number; paired: number }>(
     `SELECT (SELECT count(*)::int FROM referral WHERE tenant_id = $1) AS n,
-            (SELECT count(*)::int FROM reporting_outcome_fact WHERE tenant_id = $1 AND measure = 'swemwbs' AND follow_up IS NOT NULL) AS paired`, [tenant.tenantId]);
-  console.log(`  evidence page services of one tenant (${rows[0]!.n} referrals, ${rows[0]!.paired} people with paired SWEMWBS), median of 3, no HTTP, as a lead:`);
+            (SELECT count(*)::int FROM reporting_outcome_fact WHERE tenant_id = $1 AND measure = 'swemwbs' AND follow_up IS NOT NULL) AS paired`,
+    [tenant.tenantId],
+  );
+  console.log(
+    `  evidence page services of one tenant (${rows[0]!.n} referrals, ${rows[0]!.paired} people with paired SWEMWBS), median of 3, no HTTP, as a lead:`,
+  );
   const pages: [string, EvidenceService][] = [
-    ['/reports/outcomes', outcomesReport], ['/reports/approaches', approachesReport],
-    ['/reports/practices', practicesReport], ['/reports/inequalities', inequalitiesReport],
+    ['/reports/outcomes', outcomesReport],
+    ['/reports/approaches', approachesReport],
+    ['/reports/practices', practicesReport],
+    ['/reports/inequalities', inequalitiesReport],
   ];
   for (const [path, service] of pages) {
     const whole: number[] = [];
@@ -246,8 +298,11 @@ async function evidenceServices(db: Database, tenant: { tenantId: string; leadId
       raw.push(performance.now() - t0);
     }
     const js = whole.map((w, i) => w - sql[i]!);
-    if (process.argv.includes('--queries')) for (const [text, ms] of eachQuery) console.log(`      ${ms.toFixed(0).padStart(5)} ms  ${text}`);
-    console.log(`  ${path.padEnd(24)} ${median(whole).toFixed(0).padStart(6)} ms (SQL ${median(sql).toFixed(0).padStart(5)} ms, JavaScript ${median(js).toFixed(0).padStart(5)} ms; Node CPU ${median(cpu).toFixed(0).padStart(5)} ms)   same figures from the raw tables: ${median(raw).toFixed(0).padStart(6)} ms (query only)`);
+    if (process.argv.includes('--queries'))
+      for (const [text, ms] of eachQuery) console.log(`      ${ms.toFixed(0).padStart(5)} ms  ${text}`);
+    console.log(
+      `  ${path.padEnd(24)} ${median(whole).toFixed(0).padStart(6)} ms (SQL ${median(sql).toFixed(0).padStart(5)} ms, JavaScript ${median(js).toFixed(0).padStart(5)} ms; Node CPU ${median(cpu).toFixed(0).padStart(5)} ms)   same figures from the raw tables: ${median(raw).toFixed(0).padStart(6)} ms (query only)`,
+    );
   }
   await modelTimes(db, actor, now);
 }
@@ -266,23 +321,64 @@ function largestDifference(a: unknown, b: unknown): number {
 /** The models alone on the same rows: as fitted before (dense columns) and now (sparse, grouped once). */
 async function modelTimes(db: Database, actor: Actor, now: Date) {
   const filter = checkReportFilter({}, [], now);
-  const rows = await withTenant(db.pool, actor.tenantId, (tx) => pairedOutcomeRows(tx, actor.tenantId, { practiceId: null, fromMonth: `${filter.from}-01`, toMonth: `${filter.to}-01` }, 'swemwbs'));
+  const rows = await withTenant(db.pool, actor.tenantId, (tx) =>
+    pairedOutcomeRows(tx, actor.tenantId, { practiceId: null, fromMonth: `${filter.from}-01`, toMonth: `${filter.to}-01` }, 'swemwbs'),
+  );
   const needCodes = NEEDS.map((n) => n.code);
-  const asCases = () => rows.map((r): OutcomeCase => ({
-    baseline: r.baseline, followUp: r.followUp, approaches: r.approaches, contacts: r.contacts, ageBand: r.ageBand, sex: r.sex, imdQuintile: r.imdQuintile, needs: r.needs,
-  }));
+  const asCases = () =>
+    rows.map((r): OutcomeCase => ({
+      baseline: r.baseline,
+      followUp: r.followUp,
+      approaches: r.approaches,
+      contacts: r.contacts,
+      ageBand: r.ageBand,
+      sex: r.sex,
+      imdQuintile: r.imdQuintile,
+      needs: r.needs,
+    }));
   const models: [string, (fitApproaches: typeof approachEffects, fitGroups: typeof groupChanges) => unknown][] = [
     ['approaches (1 model)', (fitApproaches) => fitApproaches(asCases(), APPROACH_CODES, needCodes)],
-    ['practices (2 models)', (_, fitGroups) => {
-      const cases = asCases();
-      return [fitGroups(cases, rows.map((r) => r.practiceId ?? 'none'), needCodes), fitGroups(cases, rows.map((r) => r.linkWorkerId ?? 'none'), needCodes)];
-    }],
-    ['inequalities (2 models)', (_, fitGroups) => {
-      const cases = asCases();
-      return [fitGroups(cases, rows.map((r) => r.imdQuintile), needCodes, { imdIsTheGroup: true }), fitGroups(cases, rows.map((r) => r.ethnicGroup), needCodes)];
-    }],
+    [
+      'practices (2 models)',
+      (_, fitGroups) => {
+        const cases = asCases();
+        return [
+          fitGroups(
+            cases,
+            rows.map((r) => r.practiceId ?? 'none'),
+            needCodes,
+          ),
+          fitGroups(
+            cases,
+            rows.map((r) => r.linkWorkerId ?? 'none'),
+            needCodes,
+          ),
+        ];
+      },
+    ],
+    [
+      'inequalities (2 models)',
+      (_, fitGroups) => {
+        const cases = asCases();
+        return [
+          fitGroups(
+            cases,
+            rows.map((r) => r.imdQuintile),
+            needCodes,
+            { imdIsTheGroup: true },
+          ),
+          fitGroups(
+            cases,
+            rows.map((r) => r.ethnicGroup),
+            needCodes,
+          ),
+        ];
+      },
+    ],
   ];
-  console.log(`  the models alone on the same ${rows.length} people (median of 3): before (dense columns per model), now (sparse rows, grouped once)`);
+  console.log(
+    `  the models alone on the same ${rows.length} people (median of 3): before (dense columns per model), now (sparse rows, grouped once)`,
+  );
   for (const [label, fit] of models) {
     const time = (fitApproaches: typeof approachEffects, fitGroups: typeof groupChanges) => {
       const times: number[] = [];
@@ -296,7 +392,9 @@ async function modelTimes(db: Database, actor: Actor, now: Date) {
     };
     const before = time(referenceApproachEffects, referenceGroupChanges);
     const after = time(approachEffects, groupChanges);
-    console.log(`  ${label.padEnd(24)} before ${before.ms.toFixed(0).padStart(5)} ms   now ${after.ms.toFixed(0).padStart(5)} ms   largest difference in any figure ${largestDifference(before.figures, after.figures).toExponential(1)}`);
+    console.log(
+      `  ${label.padEnd(24)} before ${before.ms.toFixed(0).padStart(5)} ms   now ${after.ms.toFixed(0).padStart(5)} ms   largest difference in any figure ${largestDifference(before.figures, after.figures).toExponential(1)}`,
+    );
   }
 }
 

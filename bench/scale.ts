@@ -52,14 +52,20 @@ function withName(url: string, name: string): string {
 async function admin(url: string, sql: string) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  try { await client.query(sql); } finally { await client.end(); }
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
 }
 
 function compare(section: string, baseline: Run, other: Run, otherName: string, baselineName: string) {
   const b = summarise(baseline);
   const o = summarise(other);
-  summary.push(`${section.padEnd(34)} ${baselineName.padEnd(22)} p50 ${b.p50.toFixed(1).padStart(6)} ms ${b.rps.toFixed(0).padStart(5)}/s | `
-    + `${otherName.padEnd(22)} p50 ${o.p50.toFixed(1).padStart(6)} ms ${o.rps.toFixed(0).padStart(5)}/s`);
+  summary.push(
+    `${section.padEnd(34)} ${baselineName.padEnd(22)} p50 ${b.p50.toFixed(1).padStart(6)} ms ${b.rps.toFixed(0).padStart(5)}/s | ` +
+      `${otherName.padEnd(22)} p50 ${o.p50.toFixed(1).padStart(6)} ms ${o.rps.toFixed(0).padStart(5)}/s`,
+  );
 }
 
 // 1. One PostgreSQL server against Citus.
@@ -82,7 +88,8 @@ if (await reachable(citusUrl)) {
       prepare: async () => distributeDatabase(citusDb),
       intakeCount: INTAKES,
     });
-    for (let i = 0; i < citusRuns.length; i++) compare(`referrals: ${citusRuns[i]!.label.slice(0, 24)}`, singleRuns[i]!, citusRuns[i]!, 'Citus (3 nodes)', 'one PostgreSQL');
+    for (let i = 0; i < citusRuns.length; i++)
+      compare(`referrals: ${citusRuns[i]!.label.slice(0, 24)}`, singleRuns[i]!, citusRuns[i]!, 'Citus (3 nodes)', 'one PostgreSQL');
   } finally {
     await citus.close();
     for (const port of ['5433', '5434', '5435']) {
@@ -96,7 +103,12 @@ if (await reachable(citusUrl)) {
 }
 
 async function listen(database: Database) {
-  const config = loadConfig({ SIGNPOST_DEMO: 'false', SESSION_SECRET: 'bench-secret-that-is-long-enough-for-cookies-12', LOG_LEVEL: 'silent', SIGNPOST_WORKER: 'false' });
+  const config = loadConfig({
+    SIGNPOST_DEMO: 'false',
+    SESSION_SECRET: 'bench-secret-that-is-long-enough-for-cookies-12',
+    LOG_LEVEL: 'silent',
+    SIGNPOST_WORKER: 'false',
+  });
   const app = await buildApp({ config, database });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
@@ -106,7 +118,7 @@ async function listen(database: Database) {
 const searches = ['walking', 'lonely', 'art', 'money advice', 'gardening'].map((q) => ({ path: `/services?q=${encodeURIComponent(q)}` }));
 
 // 2 and 3 need the primary and its standby.
-if (await reachable(primaryUrl) && await reachable(standbyUrl)) {
+if ((await reachable(primaryUrl)) && (await reachable(standbyUrl))) {
   const primary = openPostgres(primaryUrl, 10);
   await migrate(primary.pool);
   await seedDemo(primary);
@@ -128,12 +140,24 @@ if (await reachable(primaryUrl) && await reachable(standbyUrl)) {
 
   // 3. One process, then two behind HAProxy: real `signpost serve` processes, as deployed.
   const work = mkdtempSync(path.join(tmpdir(), 'signpost-scale-'));
-  const env = { ...process.env, DATABASE_URL: primaryUrl, SIGNPOST_DEMO: 'false', LOG_LEVEL: 'warn', SIGNPOST_WORKER: 'false', SESSION_SECRET: 'bench-secret-that-is-long-enough-for-cookies-12' };
+  const env = {
+    ...process.env,
+    DATABASE_URL: primaryUrl,
+    SIGNPOST_DEMO: 'false',
+    LOG_LEVEL: 'warn',
+    SIGNPOST_WORKER: 'false',
+    SESSION_SECRET: 'bench-secret-that-is-long-enough-for-cookies-12',
+  };
   const children: ChildProcess[] = [];
-  const serve = (port: number) => children.push(spawn(process.execPath, ['bin/signpost.mjs', 'serve'], { env: { ...env, PORT: String(port) }, stdio: 'ignore' }));
+  const serve = (port: number) =>
+    children.push(spawn(process.execPath, ['bin/signpost.mjs', 'serve'], { env: { ...env, PORT: String(port) }, stdio: 'ignore' }));
   const ready = async (url: string) => {
     for (let i = 0; i < 240; i++) {
-      try { if ((await fetch(`${url}/health/ready`)).ok) return; } catch { /* not listening yet */ }
+      try {
+        if ((await fetch(`${url}/health/ready`)).ok) return;
+      } catch {
+        /* not listening yet */
+      }
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     throw new Error(`${url} did not become ready`);
@@ -141,7 +165,10 @@ if (await reachable(primaryUrl) && await reachable(standbyUrl)) {
   try {
     serve(3801);
     serve(3802);
-    const config = readFileSync('deploy/haproxy.cfg', 'utf8').replace('${BALANCER_PORT}', '3900').replace('${APP1_PORT}', '3801').replace('${APP2_PORT}', '3802');
+    const config = readFileSync('deploy/haproxy.cfg', 'utf8')
+      .replace('${BALANCER_PORT}', '3900')
+      .replace('${APP1_PORT}', '3801')
+      .replace('${APP2_PORT}', '3802');
     writeFileSync(path.join(work, 'haproxy.cfg'), config);
     children.push(spawn('haproxy', ['-f', path.join(work, 'haproxy.cfg'), '-db'], { stdio: 'ignore' }));
     await ready('http://127.0.0.1:3801');

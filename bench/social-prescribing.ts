@@ -21,7 +21,9 @@ function line(label: string, samples: number[]) {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
   const perSecond = samples.length / (samples.reduce((a, b) => a + b, 0) / 1000);
-  console.log(`${label.padEnd(70)} p50 ${at(50).toFixed(2).padStart(8)} ms  p95 ${at(95).toFixed(2).padStart(8)} ms  ${perSecond.toFixed(0).padStart(6)}/s`);
+  console.log(
+    `${label.padEnd(70)} p50 ${at(50).toFixed(2).padStart(8)} ms  p95 ${at(95).toFixed(2).padStart(8)} ms  ${perSecond.toFixed(0).padStart(6)}/s`,
+  );
 }
 
 async function time(n: number, work: () => Promise<unknown>): Promise<number[]> {
@@ -39,17 +41,36 @@ const database = await openPglite('memory://');
 await migrate(database.pool);
 const pool = database.pool;
 const tenantId = (await pool.query<{ id: string }>(`INSERT INTO tenant (name) VALUES ('Bench PCN') RETURNING id`)).rows[0]!.id;
-const worker = (await pool.query<{ id: string }>(`INSERT INTO app_user (email, name) VALUES ('worker@bench.example', 'Bench Worker') RETURNING id`)).rows[0]!.id;
+const worker = (
+  await pool.query<{ id: string }>(`INSERT INTO app_user (email, name) VALUES ('worker@bench.example', 'Bench Worker') RETURNING id`)
+).rows[0]!.id;
 await pool.query(`INSERT INTO role_membership (tenant_id, user_id, role) VALUES ($1, $2, 'link_worker')`, [tenantId, worker]);
 const providers: string[] = [];
 for (let p = 0; p < PROVIDERS; p++) {
-  providers.push((await pool.query<{ id: string }>(`INSERT INTO provider_organisation (tenant_id, name, email) VALUES ($1, $2, $3) RETURNING id`,
-    [tenantId, `Bench provider ${p}`, `provider${p}@bench.example`])).rows[0]!.id);
+  providers.push(
+    (
+      await pool.query<{ id: string }>(`INSERT INTO provider_organisation (tenant_id, name, email) VALUES ($1, $2, $3) RETURNING id`, [
+        tenantId,
+        `Bench provider ${p}`,
+        `provider${p}@bench.example`,
+      ])
+    ).rows[0]!.id,
+  );
 }
-const providerUser = (await pool.query<{ id: string }>(`INSERT INTO app_user (email, name) VALUES ('provider@bench.example', 'Bench Provider') RETURNING id`)).rows[0]!.id;
-await pool.query(`INSERT INTO role_membership (tenant_id, user_id, role, provider_organisation_id) VALUES ($1, $2, 'provider', $3)`, [tenantId, providerUser, providers[0]]);
+const providerUser = (
+  await pool.query<{ id: string }>(`INSERT INTO app_user (email, name) VALUES ('provider@bench.example', 'Bench Provider') RETURNING id`)
+).rows[0]!.id;
+await pool.query(`INSERT INTO role_membership (tenant_id, user_id, role, provider_organisation_id) VALUES ($1, $2, 'provider', $3)`, [
+  tenantId,
+  providerUser,
+  providers[0],
+]);
 
-const batch = generateBatch(new DemoRandom(7), { tenantId, practices: [], linkWorkers: [worker], leadId: null, referrerId: null }, { people: ONWARD, referralsPerPerson: 1, nhsOffset: 0 });
+const batch = generateBatch(
+  new DemoRandom(7),
+  { tenantId, practices: [], linkWorkers: [worker], leadId: null, referrerId: null },
+  { people: ONWARD, referralsPerPerson: 1, nhsOffset: 0 },
+);
 await insertBatch(pool, batch);
 const statuses = ['sent', 'sent', 'accepted', 'attending', 'completed', 'declined'];
 // Onward referrals spread over the providers and states, sent over the last 30 days.
@@ -60,30 +81,68 @@ await pool.query(
           ($4::text[])[1 + n % 6], jsonb_build_object('name', 'Bench Person ' || n, 'dateOfBirth', '1970-01-01', 'contactChannels', jsonb_build_array('email'), 'email', 'p' || n || '@bench.example'),
           now(), $5, now() - (n % 30) * interval '1 day', (now() - (n % 20) * interval '1 day')::date
      FROM (SELECT id, person_id, tenant_id, row_number() OVER () AS n FROM referral WHERE tenant_id = $1) r`,
-  [tenantId, PROVIDERS, providers, statuses, worker]);
+  [tenantId, PROVIDERS, providers, statuses, worker],
+);
 const count = (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM onward_referral')).rows[0]!.n;
 console.log(`PGlite, ${count} onward referrals over ${PROVIDERS} provider organisations, one tenant`);
 
-const provider: Actor = { userId: providerUser, tenantId, email: 'provider@bench.example', name: 'Bench Provider', roles: ['provider'], practiceId: null, providerOrganisationId: providers[0]!, sessionId: 'bench' };
+const provider: Actor = {
+  userId: providerUser,
+  tenantId,
+  email: 'provider@bench.example',
+  name: 'Bench Provider',
+  roles: ['provider'],
+  practiceId: null,
+  providerOrganisationId: providers[0]!,
+  sessionId: 'bench',
+};
 line('baseline: an empty tenant transaction (SELECT 1)', await time(200, () => withTenant(pool, tenantId, (tx) => tx.query('SELECT 1'))));
-line(`provider inbox (about ${Math.round(count / PROVIDERS)} referrals, grouped, closed ones paged, audited)`, await time(100, () => providerInbox(pool, provider)));
+line(
+  `provider inbox (about ${Math.round(count / PROVIDERS)} referrals, grouped, closed ones paged, audited)`,
+  await time(100, () => providerInbox(pool, provider)),
+);
 const scanAt = new Date(Date.now() + 40 * 86_400_000);
-const job = { id: 1, kind: 'bench', tenantId, payload: {}, attempt: 1, maxAttempts: 1, pool, clock: { now: () => scanAt }, log: { info() {}, warn() {}, error() {} } };
+const job = {
+  id: 1,
+  kind: 'bench',
+  tenantId,
+  payload: {},
+  attempt: 1,
+  maxAttempts: 1,
+  pool,
+  clock: { now: () => scanAt },
+  log: { info() {}, warn() {}, error() {} },
+};
 let t = performance.now();
 await onwardNudgeScan(job);
 const first = performance.now() - t;
 const queued = (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM notification')).rows[0]!.n;
 t = performance.now();
 await onwardNudgeScan(job);
-console.log(`nudge scan: first run ${first.toFixed(0)} ms (${queued} notifications queued), repeat run ${(performance.now() - t).toFixed(0)} ms (nothing new)`);
+console.log(
+  `nudge scan: first run ${first.toFixed(0)} ms (${queued} notifications queued), repeat run ${(performance.now() - t).toFixed(0)} ms (nothing new)`,
+);
 
 const doc: DischargeDocument = {
-  demographics: { name: 'Bench Person', dateOfBirth: '1970-01-01', nhsNumber: '9990000018', sex: null, postcode: 'LS6 3AB', practice: 'Bench Surgery' },
+  demographics: {
+    name: 'Bench Person',
+    dateOfBirth: '1970-01-01',
+    nhsNumber: '9990000018',
+    sex: null,
+    postcode: 'LS6 3AB',
+    practice: 'Bench Surgery',
+  },
   referral: { reference: 'SP-BENCH000', received: '2026-01-01', referredBy: 'Dr Bench', reasons: ['Loneliness and isolation'] },
   needsAndConcerns: { whatMatters: 'Meeting people', needs: [{ label: 'Loneliness and isolation', rating: 'high need' }], risks: null },
   supportOffered: {
-    linkWorker: 'Bench Worker', contacts: 6, firstContact: '2026-01-05', goals: [{ goal: 'Join a group', progress: 'Achieved' }],
-    activitiesReferredTo: [{ service: 'Bench service', organisation: 'Bench provider', status: 'Completed', attendance: 'attended 6 of 8 sessions' }], signposted: [],
+    linkWorker: 'Bench Worker',
+    contacts: 6,
+    firstContact: '2026-01-05',
+    goals: [{ goal: 'Join a group', progress: 'Achieved' }],
+    activitiesReferredTo: [
+      { service: 'Bench service', organisation: 'Bench provider', status: 'Completed', attendance: 'attended 6 of 8 sessions' },
+    ],
+    signposted: [],
   },
   outcomes: [{ measure: 'ONS4 life satisfaction', before: 3, after: 7 }],
   discharge: { reason: 'Goals met', date: '2026-03-01', summary: 'Goes weekly.' },

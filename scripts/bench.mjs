@@ -4,7 +4,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 
 const [name, ...rest] = process.argv.slice(2);
-const available = existsSync('bench') ? readdirSync('bench').filter((f) => f.endsWith('.ts') && !f.startsWith('_')).map((f) => f.replace(/\.ts$/, '')) : [];
+const available = existsSync('bench')
+  ? readdirSync('bench')
+      .filter((f) => f.endsWith('.ts') && !f.startsWith('_'))
+      .map((f) => f.replace(/\.ts$/, ''))
+  : [];
 if (!name || !available.includes(name)) {
   console.log(`Usage: npm run bench -- <name>\nBenchmarks: ${available.join(', ') || '(none yet)'}`);
   process.exit(name ? 1 : 0);

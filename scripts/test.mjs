@@ -19,11 +19,13 @@ const wanted = (step) => only.length === 0 || only.includes(step);
 
 function findTests(dir) {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((entry) => {
-    const full = path.join(dir, entry);
-    if (statSync(full).isDirectory()) return findTests(full);
-    return entry.endsWith('.test.ts') ? [full] : [];
-  }).sort();
+  return readdirSync(dir)
+    .flatMap((entry) => {
+      const full = path.join(dir, entry);
+      if (statSync(full).isDirectory()) return findTests(full);
+      return entry.endsWith('.test.ts') ? [full] : [];
+    })
+    .sort();
 }
 
 const matches = (file) => filters.length === 0 || filters.some((f) => file.includes(f));
@@ -42,7 +44,13 @@ const timings = [];
 const OWN_PROCESS = /^\/\/ Own process:/m;
 const TIMINGS = 'test/support/file-timings.json';
 const CACHED_TIMINGS = 'node_modules/.cache/signpost/file-timings.json';
-const readJson = (file) => { try { return JSON.parse(readFileSync(file, 'utf8')); } catch { return {}; } };
+const readJson = (file) => {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return {};
+  }
+};
 const knownSeconds = { ...readJson(TIMINGS), ...readJson(CACHED_TIMINGS) };
 const expectedSeconds = (file) => knownSeconds[file] ?? statSync(file).size / 2000;
 
@@ -64,7 +72,9 @@ function queued(step, files) {
 
 /** Keeps each file's time from this run, so the next run queues the slowest first. */
 function keepTimings(dir) {
-  const lines = existsSync(path.join(dir, 'timings.jsonl')) ? readFileSync(path.join(dir, 'timings.jsonl'), 'utf8').trim().split('\n').filter(Boolean) : [];
+  const lines = existsSync(path.join(dir, 'timings.jsonl'))
+    ? readFileSync(path.join(dir, 'timings.jsonl'), 'utf8').trim().split('\n').filter(Boolean)
+    : [];
   for (const line of lines) {
     const { file, seconds } = JSON.parse(line);
     knownSeconds[file] = Math.round(seconds * 10) / 10;
@@ -82,7 +92,9 @@ function run(step, command, commandArgs, env = {}, capture = false, after = () =
   const started = Date.now();
   console.log(`\n=== ${step} ===`);
   const result = spawnSync(command, commandArgs, {
-    stdio: capture ? ['inherit', 'pipe', 'inherit'] : 'inherit', env: { ...process.env, ...templateEnv, ...env }, encoding: 'utf8',
+    stdio: capture ? ['inherit', 'pipe', 'inherit'] : 'inherit',
+    env: { ...process.env, ...templateEnv, ...env },
+    encoding: 'utf8',
   });
   if (capture) {
     process.stdout.write(result.stdout ?? '');
@@ -102,10 +114,24 @@ function run(step, command, commandArgs, env = {}, capture = false, after = () =
 }
 
 const node = process.execPath;
-const testArgs = (files, extra = []) => ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-reporter-destination=stdout', ...(process.env.TEST_TAP ? ['--test-reporter=tap', `--test-reporter-destination=${process.env.TEST_TAP}`] : []), `--test-concurrency=${concurrency}`, '--test-timeout=2400000', ...extra, ...files];
+const testArgs = (files, extra = []) => [
+  '--import',
+  'tsx',
+  '--test',
+  '--test-reporter=spec',
+  '--test-reporter-destination=stdout',
+  ...(process.env.TEST_TAP ? ['--test-reporter=tap', `--test-reporter-destination=${process.env.TEST_TAP}`] : []),
+  `--test-concurrency=${concurrency}`,
+  '--test-timeout=2400000',
+  ...extra,
+  ...files,
+];
 
 if (wanted('typecheck')) run('typecheck', node, ['node_modules/typescript/bin/tsc', '-p', '.']);
-if (wanted('lint')) run('lint', node, ['node_modules/eslint/bin/eslint.js', '.']);
+if (wanted('lint')) {
+  run('lint', node, ['node_modules/eslint/bin/eslint.js', '.']);
+  run('format', node, ['node_modules/prettier/bin/prettier.cjs', '--check', '--log-level', 'warn', '.']);
+}
 if (wanted('pglite') && serverTests.length) {
   run('prepare PGlite template', node, ['--import', 'tsx', 'test/support/prepare-templates.ts', 'pglite'], {}, true);
   const q = queued('pglite', serverTests);
@@ -119,6 +145,8 @@ if (wanted('postgres') && databaseTests.length) {
 if (wanted('browser') && browserTests.length) {
   run('prepare PGlite template (browser)', node, ['--import', 'tsx', 'test/support/prepare-templates.ts', 'pglite'], {}, true);
   const q = queued('browser', browserTests);
-  run('browser tests in Chromium', node, testArgs(q.files), { TEST_BACKEND: 'pglite', TEST_QUEUE_DIR: q.dir }, false, () => keepTimings(q.dir));
+  run('browser tests in Chromium', node, testArgs(q.files), { TEST_BACKEND: 'pglite', TEST_QUEUE_DIR: q.dir }, false, () =>
+    keepTimings(q.dir),
+  );
 }
 console.log(`\nAll passed.\n${timings.join('\n')}`);

@@ -116,7 +116,10 @@ export const DEFAULT_FEED_CRON = '30 2 * * *';
 
 /** A configuration value that cannot be used; start-up prints its message as one line. */
 export class ConfigError extends Error {
-  constructor(readonly variable: string, problem: string) {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
     super(`${variable} ${problem}`);
   }
 }
@@ -181,7 +184,10 @@ function readNotifyTemplates(env: Env): Record<string, string> {
     const match = /^NOTIFY_TEMPLATE_([A-Z0-9_]+)$/.exec(name);
     if (!match || !value) continue;
     if (!TEMPLATE_KEYS.has(match[1]!.toLowerCase())) {
-      throw new ConfigError(name, `names no Signpost message; the templates are ${[...TEMPLATE_KEYS].map((k) => k.toUpperCase()).join(', ')}`);
+      throw new ConfigError(
+        name,
+        `names no Signpost message; the templates are ${[...TEMPLATE_KEYS].map((k) => k.toUpperCase()).join(', ')}`,
+      );
     }
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) {
       throw new ConfigError(name, 'must be a GOV.UK Notify template id (a UUID)');
@@ -225,18 +231,25 @@ function readFreshnessMonths(env: Env): number {
 function readFeeds(env: Env): OrukFeed[] {
   const raw = env.ORUK_FEED_URLS;
   if (!raw) return [];
-  return raw.split(/,(?=\s*[a-zA-Z][a-zA-Z0-9+.-]*:)/).map((entry) => entry.trim().replace(/,+$/, '').trim()).filter(Boolean).map((entry) => {
-    const [address, schedule] = entry.split('|').map((part) => part.trim());
-    const url = readUrl({ ORUK_FEED_URLS: address }, 'ORUK_FEED_URLS', ['http:', 'https:'])!;
-    const cron = schedule || DEFAULT_FEED_CRON;
-    try {
-      if (cron.split(/\s+/).length !== 5) throw new Error('five fields');
-      cronParser.parseExpression(cron, { tz: 'Europe/London' });
-    } catch {
-      throw new ConfigError('ORUK_FEED_URLS', `has a schedule "${cron}" for ${url} that is not a five-field cron (minute hour day month weekday), like "30 2 * * *"`);
-    }
-    return { url, cron };
-  });
+  return raw
+    .split(/,(?=\s*[a-zA-Z][a-zA-Z0-9+.-]*:)/)
+    .map((entry) => entry.trim().replace(/,+$/, '').trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const [address, schedule] = entry.split('|').map((part) => part.trim());
+      const url = readUrl({ ORUK_FEED_URLS: address }, 'ORUK_FEED_URLS', ['http:', 'https:'])!;
+      const cron = schedule || DEFAULT_FEED_CRON;
+      try {
+        if (cron.split(/\s+/).length !== 5) throw new Error('five fields');
+        cronParser.parseExpression(cron, { tz: 'Europe/London' });
+      } catch {
+        throw new ConfigError(
+          'ORUK_FEED_URLS',
+          `has a schedule "${cron}" for ${url} that is not a five-field cron (minute hour day month weekday), like "30 2 * * *"`,
+        );
+      }
+      return { url, cron };
+    });
 }
 
 // Names proxy-addr (Fastify's trustProxy) understands for whole ranges.
@@ -250,7 +263,8 @@ function readMapTiles(env: Env): MapTiles | undefined {
   }
   const attribution = env.MAP_TILE_ATTRIBUTION?.trim();
   // Tile licences (OpenStreetMap's among them) require the credit on the map.
-  if (!attribution) throw new ConfigError('MAP_TILE_ATTRIBUTION', 'must be set when MAP_TILE_URL is set (the credit the tile licence asks for)');
+  if (!attribution)
+    throw new ConfigError('MAP_TILE_ATTRIBUTION', 'must be set when MAP_TILE_URL is set (the credit the tile licence asks for)');
   // A {s} subdomain placeholder would need a wildcard in the CSP; one host is allowed exactly.
   if (url.includes('{s}')) throw new ConfigError('MAP_TILE_URL', 'must name one host, without {s}');
   return { url, attribution, origin: new URL(url).origin };
@@ -259,17 +273,24 @@ function readMapTiles(env: Env): MapTiles | undefined {
 function readTrustProxy(env: Env): string[] {
   const raw = env.TRUST_PROXY;
   if (!raw || !raw.trim()) return [];
-  return raw.split(',').map((entry) => entry.trim()).filter(Boolean).map((entry) => {
-    if (PROXY_RANGE_NAMES.includes(entry)) return entry;
-    const [address, prefix, extra] = entry.split('/');
-    const version = isIP(address ?? '');
-    const widest = version === 6 ? 128 : 32;
-    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= widest);
-    if (!version || !prefixOk || extra !== undefined) {
-      throw new ConfigError('TRUST_PROXY', `has "${entry}", which is not an IP address or CIDR range (like 10.0.0.1 or 10.0.0.0/8) or one of ${PROXY_RANGE_NAMES.join(', ')}`);
-    }
-    return entry;
-  });
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      if (PROXY_RANGE_NAMES.includes(entry)) return entry;
+      const [address, prefix, extra] = entry.split('/');
+      const version = isIP(address ?? '');
+      const widest = version === 6 ? 128 : 32;
+      const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= widest);
+      if (!version || !prefixOk || extra !== undefined) {
+        throw new ConfigError(
+          'TRUST_PROXY',
+          `has "${entry}", which is not an IP address or CIDR range (like 10.0.0.1 or 10.0.0.0/8) or one of ${PROXY_RANGE_NAMES.join(', ')}`,
+        );
+      }
+      return entry;
+    });
 }
 
 function readReplicaLag(env: Env): number {
@@ -284,7 +305,15 @@ const MESH_MAILBOX = /^[A-Z0-9]{3,20}$/;
 
 function readMesh(env: Env): MeshConfig | undefined {
   const url = readUrl(env, 'MESH_URL', ['http:', 'https:']);
-  const others = ['MESH_MAILBOX_ID', 'MESH_MAILBOX_PASSWORD', 'MESH_SHARED_KEY', 'MESH_SENDER_ODS_CODE', 'MESH_CLIENT_CERT', 'MESH_CLIENT_KEY', 'MESH_CA_CERT'];
+  const others = [
+    'MESH_MAILBOX_ID',
+    'MESH_MAILBOX_PASSWORD',
+    'MESH_SHARED_KEY',
+    'MESH_SENDER_ODS_CODE',
+    'MESH_CLIENT_CERT',
+    'MESH_CLIENT_KEY',
+    'MESH_CA_CERT',
+  ];
   if (!url) {
     const stray = others.find((name) => env[name]);
     if (stray) throw new ConfigError(stray, 'is set but MESH_URL is not: set MESH_URL too, or unset it');
@@ -294,9 +323,11 @@ function readMesh(env: Env): MeshConfig | undefined {
     if (!env[name]) throw new ConfigError(name, 'must be set when MESH_URL is set');
   }
   const mailboxId = env.MESH_MAILBOX_ID!.trim().toUpperCase();
-  if (!MESH_MAILBOX.test(mailboxId)) throw new ConfigError('MESH_MAILBOX_ID', `must be a MESH mailbox id, letters and digits like X26ABC1 (got "${env.MESH_MAILBOX_ID}")`);
+  if (!MESH_MAILBOX.test(mailboxId))
+    throw new ConfigError('MESH_MAILBOX_ID', `must be a MESH mailbox id, letters and digits like X26ABC1 (got "${env.MESH_MAILBOX_ID}")`);
   const senderOdsCode = env.MESH_SENDER_ODS_CODE!.trim().toUpperCase();
-  if (!/^[A-Z0-9]{3,10}$/.test(senderOdsCode)) throw new ConfigError('MESH_SENDER_ODS_CODE', `must be an ODS code, 3 to 10 letters and digits (got "${env.MESH_SENDER_ODS_CODE}")`);
+  if (!/^[A-Z0-9]{3,10}$/.test(senderOdsCode))
+    throw new ConfigError('MESH_SENDER_ODS_CODE', `must be an ODS code, 3 to 10 letters and digits (got "${env.MESH_SENDER_ODS_CODE}")`);
   const file = (name: string) => {
     const value = env[name];
     if (!value) return undefined;
@@ -311,15 +342,30 @@ function readMesh(env: Env): MeshConfig | undefined {
   const clientCertPath = file('MESH_CLIENT_CERT');
   const clientKeyPath = file('MESH_CLIENT_KEY');
   const caCertPath = file('MESH_CA_CERT');
-  if (!!clientCertPath !== !!clientKeyPath) throw new ConfigError(clientCertPath ? 'MESH_CLIENT_KEY' : 'MESH_CLIENT_CERT', 'must be set with its pair: MESH needs both the client certificate and its key');
+  if (!!clientCertPath !== !!clientKeyPath)
+    throw new ConfigError(
+      clientCertPath ? 'MESH_CLIENT_KEY' : 'MESH_CLIENT_CERT',
+      'must be set with its pair: MESH needs both the client certificate and its key',
+    );
   const { protocol, hostname } = new URL(url);
-  if (protocol === 'https:' && !clientCertPath) throw new ConfigError('MESH_CLIENT_CERT', 'must be set for an https MESH_URL: MESH needs mutual TLS (MESH_CLIENT_CERT and MESH_CLIENT_KEY)');
+  if (protocol === 'https:' && !clientCertPath)
+    throw new ConfigError(
+      'MESH_CLIENT_CERT',
+      'must be set for an https MESH_URL: MESH needs mutual TLS (MESH_CLIENT_CERT and MESH_CLIENT_KEY)',
+    );
   if (protocol === 'http:' && !['127.0.0.1', 'localhost', '[::1]'].includes(hostname)) {
     throw new ConfigError('MESH_URL', 'must be https (plain http only to a MESH sandbox on this machine)');
   }
   return {
-    url: url.replace(/\/+$/, ''), mailboxId, password: env.MESH_MAILBOX_PASSWORD!, sharedKey: env.MESH_SHARED_KEY!, senderOdsCode,
-    senderPhone: env.MESH_SENDER_PHONE?.trim() || undefined, clientCertPath, clientKeyPath, caCertPath,
+    url: url.replace(/\/+$/, ''),
+    mailboxId,
+    password: env.MESH_MAILBOX_PASSWORD!,
+    sharedKey: env.MESH_SHARED_KEY!,
+    senderOdsCode,
+    senderPhone: env.MESH_SENDER_PHONE?.trim() || undefined,
+    clientCertPath,
+    clientKeyPath,
+    caCertPath,
   };
 }
 
@@ -327,11 +373,15 @@ function readOidcClientAuthentication(env: Env): OidcConfig['clientAuthenticatio
   const secret = env.OIDC_CLIENT_SECRET;
   const keyFile = env.OIDC_CLIENT_PRIVATE_KEY;
   if (secret && keyFile) {
-    throw new ConfigError('OIDC_CLIENT_PRIVATE_KEY', 'and OIDC_CLIENT_SECRET are both set: keep the one your provider registered (NHS CIS2 uses the private key) and unset the other');
+    throw new ConfigError(
+      'OIDC_CLIENT_PRIVATE_KEY',
+      'and OIDC_CLIENT_SECRET are both set: keep the one your provider registered (NHS CIS2 uses the private key) and unset the other',
+    );
   }
   if (!keyFile) {
     const stray = ['OIDC_CLIENT_KEY_ID', 'OIDC_CLIENT_SIGNING_ALG'].find((name) => env[name]);
-    if (stray) throw new ConfigError(stray, 'is set but OIDC_CLIENT_PRIVATE_KEY is not: it describes the private key, so set that too, or unset it');
+    if (stray)
+      throw new ConfigError(stray, 'is set but OIDC_CLIENT_PRIVATE_KEY is not: it describes the private key, so set that too, or unset it');
     if (!secret) throw new ConfigError('OIDC_CLIENT_SECRET', 'or OIDC_CLIENT_PRIVATE_KEY must be set when OIDC_ISSUER is set');
     return { method: 'client_secret_post', secret };
   }
@@ -352,7 +402,10 @@ function readOidcClientKey(env: Env, keyFile: string): OidcClientKey {
   }
   const older = /-----BEGIN (RSA|EC) PRIVATE KEY-----/.exec(pkcs8Pem);
   if (older) {
-    throw new ConfigError(name, `names an ${older[1]} key in the older format (${keyPath}); convert it to PKCS#8 with: openssl pkcs8 -topk8 -nocrypt -in old.pem -out key.pem`);
+    throw new ConfigError(
+      name,
+      `names an ${older[1]} key in the older format (${keyPath}); convert it to PKCS#8 with: openssl pkcs8 -topk8 -nocrypt -in old.pem -out key.pem`,
+    );
   }
   let key: KeyObject;
   try {
@@ -369,17 +422,26 @@ function readOidcClientKey(env: Env, keyFile: string): OidcClientKey {
     if (bits < 2048) throw new ConfigError(name, `is a ${bits}-bit RSA key; use 2048 bits or more`);
     alg = given || 'RS512';
     if (!(RSA_SIGNING_ALGS as readonly string[]).includes(alg)) {
-      throw new ConfigError('OIDC_CLIENT_SIGNING_ALG', `is ${alg}, which does not fit the RSA key in OIDC_CLIENT_PRIVATE_KEY; use one of ${RSA_SIGNING_ALGS.join(', ')} (NHS CIS2 asks for RS512)`);
+      throw new ConfigError(
+        'OIDC_CLIENT_SIGNING_ALG',
+        `is ${alg}, which does not fit the RSA key in OIDC_CLIENT_PRIVATE_KEY; use one of ${RSA_SIGNING_ALGS.join(', ')} (NHS CIS2 asks for RS512)`,
+      );
     }
   } else if (key.asymmetricKeyType === 'ec' && EC_SIGNING_ALG_BY_CURVE[key.asymmetricKeyDetails?.namedCurve ?? '']) {
     const curve = key.asymmetricKeyDetails!.namedCurve!;
     const fits = EC_SIGNING_ALG_BY_CURVE[curve]!;
     alg = given || fits;
     if (alg !== fits) {
-      throw new ConfigError('OIDC_CLIENT_SIGNING_ALG', `is ${alg}, which does not fit the EC ${CURVE_NAMES[curve]} key in OIDC_CLIENT_PRIVATE_KEY; use ${fits}`);
+      throw new ConfigError(
+        'OIDC_CLIENT_SIGNING_ALG',
+        `is ${alg}, which does not fit the EC ${CURVE_NAMES[curve]} key in OIDC_CLIENT_PRIVATE_KEY; use ${fits}`,
+      );
     }
   } else {
-    throw new ConfigError(name, `holds a key of type ${key.asymmetricKeyType}; use an RSA key (2048 bits or more) or an EC key on P-256, P-384 or P-521`);
+    throw new ConfigError(
+      name,
+      `holds a key of type ${key.asymmetricKeyType}; use an RSA key (2048 bits or more) or an EC key on P-256, P-384 or P-521`,
+    );
   }
   const keyId = env.OIDC_CLIENT_KEY_ID?.trim() || undefined;
   if (keyId && !/^[\x21-\x7e]{1,200}$/.test(keyId)) {
@@ -394,7 +456,11 @@ export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = readUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
   const pgliteDir = path.resolve(env.PGLITE_DIR || './data');
   const databaseReadUrl = readUrl(env, 'DATABASE_READ_URL', ['postgres:', 'postgresql:']);
-  if (databaseReadUrl && !databaseUrl) throw new ConfigError('DATABASE_READ_URL', 'needs DATABASE_URL: a read replica is of a PostgreSQL server, not of the embedded database');
+  if (databaseReadUrl && !databaseUrl)
+    throw new ConfigError(
+      'DATABASE_READ_URL',
+      'needs DATABASE_URL: a read replica is of a PostgreSQL server, not of the embedded database',
+    );
   const demo = readBoolean(env, 'SIGNPOST_DEMO', true);
   const baseUrl = readUrl(env, 'BASE_URL', ['http:', 'https:']) ?? `http://${host}:${port}`;
   const logLevel = env.LOG_LEVEL || 'info';

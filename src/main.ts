@@ -22,8 +22,14 @@ commands.push(citusDistributeCommand);
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;
-  return ['Usage: signpost <command> [options]', '', 'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`), '', 'Run signpost <command> --help for details.'].join('\n');
+  return [
+    'Usage: signpost <command> [options]',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    '',
+    'Run signpost <command> --help for details.',
+  ].join('\n');
 }
 
 /** Finds the longest command name matching the arguments, so `user add` works beside `user`. */
@@ -57,9 +63,11 @@ async function main(argv: string[]): Promise<number> {
 /** One line for a refused data directory; a job worker cannot sit beside an embedded server at all. */
 function lockRefusal(error: DataDirLocked, argv: string[]): string {
   if (argv[0] !== 'worker' || !error.owner || !error.sameHost) return error.message;
-  return `signpost worker cannot share the embedded database in ${error.dataDir} with process ${error.owner.pid} (${error.owner.command}): `
-    + 'on PGlite the server runs its own job worker in-process (unless SIGNPOST_WORKER=false), so stop that process to run the worker alone, '
-    + 'or move to a PostgreSQL server (DATABASE_URL) to run workers beside the web processes.';
+  return (
+    `signpost worker cannot share the embedded database in ${error.dataDir} with process ${error.owner.pid} (${error.owner.command}): ` +
+    'on PGlite the server runs its own job worker in-process (unless SIGNPOST_WORKER=false), so stop that process to run the worker alone, ' +
+    'or move to a PostgreSQL server (DATABASE_URL) to run workers beside the web processes.'
+  );
 }
 
 try {

@@ -61,7 +61,22 @@ export function loggerOptions(level: string, stream?: NodeJS.WritableStream): Fa
     level,
     ...(stream ? { stream } : {}),
     redact: {
-      paths: ['req.body', 'body', 'name', 'nhsNumber', 'postcode', 'email', 'phone', 'dateOfBirth', '*.name', '*.nhsNumber', '*.postcode', '*.email', 'req.headers.cookie', 'req.headers.authorization'],
+      paths: [
+        'req.body',
+        'body',
+        'name',
+        'nhsNumber',
+        'postcode',
+        'email',
+        'phone',
+        'dateOfBirth',
+        '*.name',
+        '*.nhsNumber',
+        '*.postcode',
+        '*.email',
+        'req.headers.cookie',
+        'req.headers.authorization',
+      ],
       censor: '[redacted]',
     },
     serializers: {
@@ -76,7 +91,9 @@ function setUpStatic(app: FastifyInstance) {
   // and JS sit one folder up in the package, so both folders serve that prefix.
   app.register(fastifyStatic, {
     root: [path.join(nhsukDist, 'nhsuk', 'assets'), path.join(nhsukDist, 'nhsuk')],
-    prefix: '/assets/', decorateReply: false, index: false,
+    prefix: '/assets/',
+    decorateReply: false,
+    index: false,
   });
   app.register(fastifyStatic, { root: path.join(srcDir, 'web', 'static'), prefix: '/static/', decorateReply: false, index: false });
   // The results map's library, served from here: no third-party scripts.
@@ -91,9 +108,15 @@ function setUpPageLocals(app: FastifyInstance, config: Config) {
     let csrfToken: string | undefined;
     reply.locals = {
       // Cacheable public pages print no nonce: a cached copy would carry a stale one (the CSP allows their inline script by hash).
-      get cspNonce() { return isPublicCacheable(req) ? undefined : reply.cspNonce?.script; },
-      get actor() { return req.actor; },
-      get navigation() { return navigationFor(req.actor, req.headerCounts); },
+      get cspNonce() {
+        return isPublicCacheable(req) ? undefined : reply.cspNonce?.script;
+      },
+      get actor() {
+        return req.actor;
+      },
+      get navigation() {
+        return navigationFor(req.actor, req.headerCounts);
+      },
       // Printed by the csrfField macro beside the CSRF token: the one-time token of a form that creates a record.
       csrfToken: { toString: () => (csrfToken ??= reply.generateCsrf()), formToken: formTokenFor(req) },
       demo: config.demo,

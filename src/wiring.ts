@@ -18,7 +18,14 @@ import { ONWARD_NUDGE_KIND, ONWARD_NUDGE_SCAN, onwardNudgeScan } from './plans/n
 import { planTimelineSource } from './plans/timeline.ts';
 import { notifyStatusChange } from './referrals/notifications.ts';
 import { registerTimelineSource, registerTransitionListener } from './referrals/service.ts';
-import { FEED_IMPORT_KIND, FRESHNESS_SCAN, FRESHNESS_SCAN_KIND, freshnessScan, importFeed, registerDirectoryJobs } from './reminders/directory.ts';
+import {
+  FEED_IMPORT_KIND,
+  FRESHNESS_SCAN,
+  FRESHNESS_SCAN_KIND,
+  freshnessScan,
+  importFeed,
+  registerDirectoryJobs,
+} from './reminders/directory.ts';
 import { registerReminderSource, REMINDER_SCAN, REMINDER_SCAN_KIND, reminderScanJob } from './reminders/service.ts';
 import { REPORTING_NIGHTLY_SCAN, REPORTING_REFRESH_KIND, refreshJob } from './reporting/service.ts';
 

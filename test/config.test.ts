@@ -30,8 +30,10 @@ test('in demo mode a missing session secret is generated once and kept under the
 });
 
 test('outside demo mode a missing session secret stops start-up and names the variable', () => {
-  assert.throws(() => loadConfig({ PGLITE_DIR: dataDir(), SIGNPOST_DEMO: 'false' }),
-    (error: unknown) => error instanceof ConfigError && error.variable === 'SESSION_SECRET' && /SIGNPOST_DEMO/.test(error.message));
+  assert.throws(
+    () => loadConfig({ PGLITE_DIR: dataDir(), SIGNPOST_DEMO: 'false' }),
+    (error: unknown) => error instanceof ConfigError && error.variable === 'SESSION_SECRET' && /SIGNPOST_DEMO/.test(error.message),
+  );
 });
 
 test('bad values are refused with a message naming the variable', () => {
@@ -46,9 +48,11 @@ test('bad values are refused with a message naming the variable', () => {
     [{ OIDC_ISSUER: 'https://login.example.org' }, 'OIDC_CLIENT_ID'],
   ];
   for (const [env, variable] of cases) {
-    assert.throws(() => loadConfig({ PGLITE_DIR: dataDir(), ...env }),
+    assert.throws(
+      () => loadConfig({ PGLITE_DIR: dataDir(), ...env }),
       (error: unknown) => error instanceof ConfigError && error.variable === variable && error.message.startsWith(variable),
-      `expected ${variable} to be refused for ${JSON.stringify(env)}`);
+      `expected ${variable} to be refused for ${JSON.stringify(env)}`,
+    );
   }
 });
 
@@ -79,7 +83,10 @@ test('a Notify template id is taken only for a message Signpost sends, whichever
   const id = '8f0c7c5e-3b3a-4c6e-9d49-1d8c1f9d2a01';
   const config = loadConfig({ ...base, NOTIFY_TEMPLATE_PASSWORD_RESET: id, NOTIFY_TEMPLATE_APPOINTMENT_REMINDER: id });
   assert.deepEqual(config.notifyTemplates, { password_reset: id, appointment_reminder: id });
-  assert.throws(() => loadConfig({ ...base, NOTIFY_TEMPLATE_DISCHARGE_SUMARY_READY: id }), /NOTIFY_TEMPLATE_DISCHARGE_SUMARY_READY names no Signpost message/);
+  assert.throws(
+    () => loadConfig({ ...base, NOTIFY_TEMPLATE_DISCHARGE_SUMARY_READY: id }),
+    /NOTIFY_TEMPLATE_DISCHARGE_SUMARY_READY names no Signpost message/,
+  );
 });
 
 async function keyFile(alg: string): Promise<string> {
@@ -89,7 +96,12 @@ async function keyFile(alg: string): Promise<string> {
   return file;
 }
 
-const oidcBase = { SIGNPOST_DEMO: 'false', SESSION_SECRET: 'x'.repeat(32), OIDC_ISSUER: 'https://am.nhsint.auth-ptl.cis2.spineservices.nhs.uk/openam/oauth2/realms/root/realms/oidc', OIDC_CLIENT_ID: '12345.apps.supplier' };
+const oidcBase = {
+  SIGNPOST_DEMO: 'false',
+  SESSION_SECRET: 'x'.repeat(32),
+  OIDC_ISSUER: 'https://am.nhsint.auth-ptl.cis2.spineservices.nhs.uk/openam/oauth2/realms/root/realms/oidc',
+  OIDC_CLIENT_ID: '12345.apps.supplier',
+};
 
 /** The single line start-up prints for a refused configuration (src/main.ts). */
 function refusal(env: Record<string, string>): ConfigError {
@@ -107,15 +119,20 @@ function refusal(env: Record<string, string>): ConfigError {
 test('a PKCS#8 private key for private_key_jwt signs RS512 for RSA and ES256 or ES384 for EC unless told otherwise', async () => {
   const rsa = await keyFile('RS256');
   const config = loadConfig({ ...oidcBase, OIDC_CLIENT_PRIVATE_KEY: rsa, OIDC_CLIENT_KEY_ID: ' signpost-2026 ' });
-  assert.deepEqual({ ...config.oidc!.clientAuthentication, pkcs8Pem: undefined },
-    { method: 'private_key_jwt', keyPath: rsa, pkcs8Pem: undefined, alg: 'RS512', keyId: 'signpost-2026' });
+  assert.deepEqual(
+    { ...config.oidc!.clientAuthentication, pkcs8Pem: undefined },
+    { method: 'private_key_jwt', keyPath: rsa, pkcs8Pem: undefined, alg: 'RS512', keyId: 'signpost-2026' },
+  );
   const ps = loadConfig({ ...oidcBase, OIDC_CLIENT_PRIVATE_KEY: rsa, OIDC_CLIENT_SIGNING_ALG: 'PS256' }).oidc!.clientAuthentication;
   assert.equal(ps.method === 'private_key_jwt' && ps.alg, 'PS256');
   const es256 = loadConfig({ ...oidcBase, OIDC_CLIENT_PRIVATE_KEY: await keyFile('ES256') }).oidc!.clientAuthentication;
   assert.equal(es256.method === 'private_key_jwt' && es256.alg, 'ES256');
   const es384 = loadConfig({ ...oidcBase, OIDC_CLIENT_PRIVATE_KEY: await keyFile('ES384') }).oidc!.clientAuthentication;
   assert.equal(es384.method === 'private_key_jwt' && es384.alg, 'ES384');
-  assert.deepEqual(loadConfig({ ...oidcBase, OIDC_CLIENT_SECRET: 's3cret' }).oidc!.clientAuthentication, { method: 'client_secret_post', secret: 's3cret' });
+  assert.deepEqual(loadConfig({ ...oidcBase, OIDC_CLIENT_SECRET: 's3cret' }).oidc!.clientAuthentication, {
+    method: 'client_secret_post',
+    secret: 's3cret',
+  });
 });
 
 test('a client secret and a private key together, an unreadable key, or a key that does not fit its algorithm each stop start-up with one line', async () => {
@@ -130,9 +147,18 @@ test('a client secret and a private key together, an unreadable key, or a key th
   assert.equal(unreadable.message, `OIDC_CLIENT_PRIVATE_KEY names a file that cannot be read: ${missing}`);
 
   const mismatch = refusal({ ...oidcBase, OIDC_CLIENT_PRIVATE_KEY: ec, OIDC_CLIENT_SIGNING_ALG: 'RS512' });
-  assert.equal(mismatch.message, 'OIDC_CLIENT_SIGNING_ALG is RS512, which does not fit the EC P-256 key in OIDC_CLIENT_PRIVATE_KEY; use ES256');
-  assert.equal(refusal({ ...oidcBase, OIDC_CLIENT_PRIVATE_KEY: rsa, OIDC_CLIENT_SIGNING_ALG: 'ES256' }).variable, 'OIDC_CLIENT_SIGNING_ALG');
-  assert.equal(refusal({ ...oidcBase, OIDC_CLIENT_PRIVATE_KEY: rsa, OIDC_CLIENT_SIGNING_ALG: 'HS256' }).variable, 'OIDC_CLIENT_SIGNING_ALG');
+  assert.equal(
+    mismatch.message,
+    'OIDC_CLIENT_SIGNING_ALG is RS512, which does not fit the EC P-256 key in OIDC_CLIENT_PRIVATE_KEY; use ES256',
+  );
+  assert.equal(
+    refusal({ ...oidcBase, OIDC_CLIENT_PRIVATE_KEY: rsa, OIDC_CLIENT_SIGNING_ALG: 'ES256' }).variable,
+    'OIDC_CLIENT_SIGNING_ALG',
+  );
+  assert.equal(
+    refusal({ ...oidcBase, OIDC_CLIENT_PRIVATE_KEY: rsa, OIDC_CLIENT_SIGNING_ALG: 'HS256' }).variable,
+    'OIDC_CLIENT_SIGNING_ALG',
+  );
 
   assert.equal(refusal(oidcBase).message, 'OIDC_CLIENT_SECRET or OIDC_CLIENT_PRIVATE_KEY must be set when OIDC_ISSUER is set');
   assert.equal(refusal({ ...oidcBase, OIDC_CLIENT_SECRET: 's3cret', OIDC_CLIENT_KEY_ID: 'k1' }).variable, 'OIDC_CLIENT_KEY_ID');
@@ -146,8 +172,12 @@ test('a private key file that is not an unencrypted PKCS#8 RSA or EC key of a us
   };
   const pkcs1 = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }) as string;
   assert.match(refusal({ ...oidcBase, OIDC_CLIENT_PRIVATE_KEY: write(pkcs1) }).message, /older format.*openssl pkcs8 -topk8/);
-  const encrypted = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey
-    .export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'secret' }) as string;
+  const encrypted = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+    type: 'pkcs8',
+    format: 'pem',
+    cipher: 'aes-256-cbc',
+    passphrase: 'secret',
+  }) as string;
   assert.match(refusal({ ...oidcBase, OIDC_CLIENT_PRIVATE_KEY: write(encrypted) }).message, /encrypted key/);
   const small = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
   assert.match(refusal({ ...oidcBase, OIDC_CLIENT_PRIVATE_KEY: write(small) }).message, /1024-bit RSA key; use 2048 bits or more/);
@@ -155,5 +185,8 @@ test('a private key file that is not an unencrypted PKCS#8 RSA or EC key of a us
   assert.match(refusal({ ...oidcBase, OIDC_CLIENT_PRIVATE_KEY: write(ed) }).message, /holds a key of type ed25519/);
   const certificate = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
   assert.match(refusal({ ...oidcBase, OIDC_CLIENT_PRIVATE_KEY: write(certificate) }).message, /must name a PEM PKCS#8 private key/);
-  assert.match(refusal({ ...oidcBase, OIDC_CLIENT_PRIVATE_KEY: write('-----BEGIN PRIVATE KEY-----\nbroken\n-----END PRIVATE KEY-----\n') }).message, /is not one/);
+  assert.match(
+    refusal({ ...oidcBase, OIDC_CLIENT_PRIVATE_KEY: write('-----BEGIN PRIVATE KEY-----\nbroken\n-----END PRIVATE KEY-----\n') }).message,
+    /is not one/,
+  );
 });

@@ -21,7 +21,10 @@ export const appointmentsSeeder: DemoSeeder = {
     for (const [i, booking] of BOOKINGS.entries()) {
       const referralId = referrals[i];
       if (!referralId) continue;
-      await bookAppointment(context.database.pool, worker, referralId, { ...booking, date: localDate(new Date(Date.now() + booking.days * DAY)) });
+      await bookAppointment(context.database.pool, worker, referralId, {
+        ...booking,
+        date: localDate(new Date(Date.now() + booking.days * DAY)),
+      });
     }
   },
 };

@@ -28,17 +28,28 @@ export const APPOINTMENT_MINUTES = 60;
 
 /** Initials only ("M.W."), from the first letter of each name. */
 export function initials(givenName: string, familyName: string): string {
-  return [givenName, familyName].map((name) => (Array.from(name.trim())[0] ?? '').toUpperCase()).filter(Boolean).map((c) => `${c}.`).join('');
+  return [givenName, familyName]
+    .map((name) => (Array.from(name.trim())[0] ?? '').toUpperCase())
+    .filter(Boolean)
+    .map((c) => `${c}.`)
+    .join('');
 }
 
 /** RFC 5545 section 3.3.11: backslash, semicolon, comma and line breaks are escaped in TEXT. */
 export function escapeText(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r\n|\r|\n/g, '\\n');
+  return text
+    .replace(/\\/g, '\\\\')
+    .replace(/;/g, '\\;')
+    .replace(/,/g, '\\,')
+    .replace(/\r\n|\r|\n/g, '\\n');
 }
 
 /** UTC date-time form (section 3.3.5, form #2), so no time zone definition is needed. */
 export function utcStamp(at: Date): string {
-  return at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /**
@@ -64,7 +75,10 @@ export function foldLine(line: string): string {
   return out.join('\r\n ');
 }
 
-export function appointmentCalendar(appointments: CalendarAppointment[], options: { baseUrl: string; now: Date; calendarName: string }): string {
+export function appointmentCalendar(
+  appointments: CalendarAppointment[],
+  options: { baseUrl: string; now: Date; calendarName: string },
+): string {
   const lines = [
     'BEGIN:VCALENDAR',
     'VERSION:2.0',

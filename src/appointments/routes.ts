@@ -15,28 +15,64 @@ const CHANNEL_TEXT = { email: 'an email', sms: 'a text message' } as const;
 export const appointmentRoutes: FastifyPluginAsync = async (app) => {
   const pool = app.database.pool;
 
-  const page = async (reply: FastifyReply, actor: Actor, referralId: string, query: unknown, status = 200, values: Record<string, unknown> = {}, errors: FieldError[] = []) => {
-    const { referral, appointments: rows, canBook } = await appointments.appointmentsForReferral(pool, actor, referralId, { requestId: reply.request.id });
+  const page = async (
+    reply: FastifyReply,
+    actor: Actor,
+    referralId: string,
+    query: unknown,
+    status = 200,
+    values: Record<string, unknown> = {},
+    errors: FieldError[] = [],
+  ) => {
+    const {
+      referral,
+      appointments: rows,
+      canBook,
+    } = await appointments.appointmentsForReferral(pool, actor, referralId, { requestId: reply.request.id });
     const now = Date.now();
     const describe = (a: appointments.AppointmentRow) => {
       const when = appointments.describeWhen(a.startsAt);
-      return { id: a.id, when: `${when.date} ${when.year}, ${when.time}`, how: appointments.APPOINTMENT_MODES[a.mode], place: a.place ?? '', bookedBy: a.bookedByName ?? '' };
+      return {
+        id: a.id,
+        when: `${when.date} ${when.year}, ${when.time}`,
+        how: appointments.APPOINTMENT_MODES[a.mode],
+        place: a.place ?? '',
+        bookedBy: a.bookedByName ?? '',
+      };
     };
-    const upcoming = rows.filter((a) => a.status === 'booked' && a.startsAt.getTime() > now).reverse().map(describe);
+    const upcoming = rows
+      .filter((a) => a.status === 'booked' && a.startsAt.getTime() > now)
+      .reverse()
+      .map(describe);
     const past = rows.filter((a) => a.status === 'booked' && a.startsAt.getTime() <= now).map(describe);
-    const cancelled = rows.filter((a) => a.status === 'cancelled').map((a) => ({ ...describe(a), reason: a.cancelReason ?? '', cancelledBy: a.cancelledByName ?? '' }));
+    const cancelled = rows
+      .filter((a) => a.status === 'cancelled')
+      .map((a) => ({ ...describe(a), reason: a.cancelReason ?? '', cancelledBy: a.cancelledByName ?? '' }));
     const booked = rows.find((a) => a.id === field(query, 'booked'));
     const reminder = field(query, 'reminder');
-    return view(reply, status, 'appointments/views/appointments.njk', {
-      r: referral, canBook, upcoming, past, cancelled, values,
-      modeItems: Object.entries(appointments.APPOINTMENT_MODES).map(([value, text]) => ({ value, text, checked: values.mode === value })),
-      bookedNotice: booked && {
-        ...describe(booked),
-        reminder: reminder === 'email' || reminder === 'sms' ? `We will send ${CHANNEL_TEXT[reminder]} the day before.`
-          : 'No reminder will be sent: the person has not chosen email or text messages, has withdrawn consent to contact, or the appointment is too soon.',
+    return view(
+      reply,
+      status,
+      'appointments/views/appointments.njk',
+      {
+        r: referral,
+        canBook,
+        upcoming,
+        past,
+        cancelled,
+        values,
+        modeItems: Object.entries(appointments.APPOINTMENT_MODES).map(([value, text]) => ({ value, text, checked: values.mode === value })),
+        bookedNotice: booked && {
+          ...describe(booked),
+          reminder:
+            reminder === 'email' || reminder === 'sms'
+              ? `We will send ${CHANNEL_TEXT[reminder]} the day before.`
+              : 'No reminder will be sent: the person has not chosen email or text messages, has withdrawn consent to contact, or the appointment is too soon.',
+        },
+        cancelledNotice: field(query, 'cancelled') === 'yes',
       },
-      cancelledNotice: field(query, 'cancelled') === 'yes',
-    }, errors);
+      errors,
+    );
   };
 
   app.get('/referrals/:referralId/appointments', { config: { policy: staff } }, async (req, reply) => {
@@ -47,10 +83,18 @@ export const appointmentRoutes: FastifyPluginAsync = async (app) => {
   app.post('/referrals/:referralId/appointments', { config: { policy: staff, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req);
     const { referralId } = req.params as { referralId: string };
-    const input = { date: field(req.body, 'date'), time: field(req.body, 'time'), mode: field(req.body, 'mode'), place: field(req.body, 'place') };
+    const input = {
+      date: field(req.body, 'date'),
+      time: field(req.body, 'time'),
+      mode: field(req.body, 'mode'),
+      place: field(req.body, 'place'),
+    };
     try {
       const booked = await appointments.bookAppointment(pool, actor, referralId, input, ctx(req));
-      return reply.redirect(`/referrals/${referralId}/appointments?booked=${booked.id}&reminder=${booked.reminder?.channel ?? 'none'}`, 303);
+      return reply.redirect(
+        `/referrals/${referralId}/appointments?booked=${booked.id}&reminder=${booked.reminder?.channel ?? 'none'}`,
+        303,
+      );
     } catch (error) {
       const shown = asFieldErrors(error, 'date');
       if (!shown) throw error;
@@ -84,20 +128,40 @@ export const appointmentRoutes: FastifyPluginAsync = async (app) => {
       total: result.total,
       weekOf: WEEK_OF.format(asDate(result.monday)),
       isThisWeek: result.days.some((d) => d.date === today),
-      previous: { href: `/appointments?week=${addDays(result.monday, -7)}`, labelText: `Week of ${WEEK_OF.format(asDate(addDays(result.monday, -7)))}` },
-      next: { href: `/appointments?week=${addDays(result.monday, 7)}`, labelText: `Week of ${WEEK_OF.format(asDate(addDays(result.monday, 7)))}` },
+      previous: {
+        href: `/appointments?week=${addDays(result.monday, -7)}`,
+        labelText: `Week of ${WEEK_OF.format(asDate(addDays(result.monday, -7)))}`,
+      },
+      next: {
+        href: `/appointments?week=${addDays(result.monday, 7)}`,
+        labelText: `Week of ${WEEK_OF.format(asDate(addDays(result.monday, 7)))}`,
+      },
       days: result.days.map((d) => ({
-        id: `day-${d.date}`, heading: DAY_HEADING.format(asDate(d.date)), isToday: d.date === today,
+        id: `day-${d.date}`,
+        heading: DAY_HEADING.format(asDate(d.date)),
+        isToday: d.date === today,
         appointments: d.appointments.map((a) => ({
-          referralId: a.referralId, name: `${a.givenName} ${a.familyName}`, reference: a.reference,
-          time: appointments.describeWhen(a.startsAt).time, how: appointments.APPOINTMENT_MODES[a.mode], place: a.place ?? '',
+          referralId: a.referralId,
+          name: `${a.givenName} ${a.familyName}`,
+          reference: a.reference,
+          time: appointments.describeWhen(a.startsAt).time,
+          how: appointments.APPOINTMENT_MODES[a.mode],
+          place: a.place ?? '',
         })),
       })),
     });
   });
 
   app.get('/appointments/calendar.ics', { config: { policy: linkWorkers } }, async (req, reply) => {
-    const file = await appointments.appointmentCalendarFile(pool, signedIn(req), { baseUrl: app.config.baseUrl, now: new Date(), ...ctx(req) });
-    return reply.type('text/calendar; charset=utf-8').header('content-disposition', 'attachment; filename="signpost-appointments.ics"').header('cache-control', 'no-store').send(file);
+    const file = await appointments.appointmentCalendarFile(pool, signedIn(req), {
+      baseUrl: app.config.baseUrl,
+      now: new Date(),
+      ...ctx(req),
+    });
+    return reply
+      .type('text/calendar; charset=utf-8')
+      .header('content-disposition', 'attachment; filename="signpost-appointments.ics"')
+      .header('cache-control', 'no-store')
+      .send(file);
   });
 };

@@ -18,8 +18,11 @@ import * as q from './queries.ts';
 export type { AppointmentRow, AppointmentMode } from './queries.ts';
 
 export const APPOINTMENT_MODES: Record<q.AppointmentMode, string> = {
-  phone: CONTACT_MODES.phone, face_to_face: CONTACT_MODES.face_to_face, home_visit: CONTACT_MODES.home_visit,
-  video: CONTACT_MODES.video, group: CONTACT_MODES.group,
+  phone: CONTACT_MODES.phone,
+  face_to_face: CONTACT_MODES.face_to_face,
+  home_visit: CONTACT_MODES.home_visit,
+  video: CONTACT_MODES.video,
+  group: CONTACT_MODES.group,
 };
 
 /** How long before an appointment the person is reminded. */
@@ -46,13 +49,15 @@ export function checkBooking(input: BookingInput): { errors: FieldError[]; mode?
   const errors: FieldError[] = [];
   const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(input.date);
   if (!input.date) errors.push({ field: 'date', message: 'Enter the date of the appointment' });
-  else if (!date || !isRealDate(Number(date[1]), Number(date[2]), Number(date[3]))) errors.push({ field: 'date', message: 'Enter a real date, like 27 November 2026' });
+  else if (!date || !isRealDate(Number(date[1]), Number(date[2]), Number(date[3])))
+    errors.push({ field: 'date', message: 'Enter a real date, like 27 November 2026' });
   if (!input.time) errors.push({ field: 'time', message: 'Enter the time of the appointment' });
   else if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(input.time)) errors.push({ field: 'time', message: 'Enter a 24-hour time, like 14:30' });
-  const mode = input.mode in APPOINTMENT_MODES ? input.mode as q.AppointmentMode : undefined;
+  const mode = input.mode in APPOINTMENT_MODES ? (input.mode as q.AppointmentMode) : undefined;
   if (!mode) errors.push({ field: 'mode', message: 'Select how the appointment will happen' });
   const place = input.place.trim() || null;
-  if ((mode === 'face_to_face' || mode === 'group') && !place) errors.push({ field: 'place', message: 'Enter where the appointment is, like "Woodhouse Surgery, room 2"' });
+  if ((mode === 'face_to_face' || mode === 'group') && !place)
+    errors.push({ field: 'place', message: 'Enter where the appointment is, like "Woodhouse Surgery, room 2"' });
   if (place && place.length > 200) errors.push({ field: 'place', message: 'Where must be 200 characters or fewer' });
   return { errors, mode, place };
 }
@@ -82,7 +87,13 @@ export interface Booked {
  * person's reminder for the day before. The reminder job carries the appointment's time, so a
  * cancelled or moved appointment reminds no one.
  */
-export async function bookAppointment(pool: pg.Pool, actor: Actor, referralId: string, input: BookingInput, options: { now?: Date } & RequestContext = {}): Promise<Booked> {
+export async function bookAppointment(
+  pool: pg.Pool,
+  actor: Actor,
+  referralId: string,
+  input: BookingInput,
+  options: { now?: Date } & RequestContext = {},
+): Promise<Booked> {
   const { referral } = await loadEpisode(pool, actor, referralId, options);
   if (!ALLOCATED_STATUSES.includes(referral.status)) {
     throw new RuleBroken('Appointments can be booked once the referral is allocated and while it is open.');
@@ -95,16 +106,34 @@ export async function bookAppointment(pool: pg.Pool, actor: Actor, referralId: s
     if (startsAt <= now) throw new InvalidInput([{ field: 'date', message: 'The appointment must be in the future' }]);
     const latest = new Date(now);
     latest.setMonth(latest.getMonth() + LATEST_MONTHS_AHEAD);
-    if (startsAt > latest) throw new InvalidInput([{ field: 'date', message: `The appointment must be within the next ${LATEST_MONTHS_AHEAD} months` }]);
-    const id = await q.insertAppointment(tx, actor.tenantId, { referralId, startsAt, mode: checked.mode!, place: checked.place, bookedBy: actor.userId });
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'appointment.book', entityType: 'appointment', entityId: id, personId: referral.personId, requestId: options.requestId });
+    if (startsAt > latest)
+      throw new InvalidInput([{ field: 'date', message: `The appointment must be within the next ${LATEST_MONTHS_AHEAD} months` }]);
+    const id = await q.insertAppointment(tx, actor.tenantId, {
+      referralId,
+      startsAt,
+      mode: checked.mode!,
+      place: checked.place,
+      bookedBy: actor.userId,
+    });
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'appointment.book',
+      entityType: 'appointment',
+      entityId: id,
+      personId: referral.personId,
+      requestId: options.requestId,
+    });
     const booked: Booked = { id, startsAt };
     const reach = await personChannel(tx, actor.tenantId, referral.personId);
     if (reach && startsAt.getTime() - now.getTime() > NO_REMINDER_WITHIN_HOURS * 3_600_000) {
       const at = new Date(Math.max(now.getTime(), startsAt.getTime() - REMINDER_HOURS_BEFORE * 3_600_000));
       await scheduleJob(tx, {
-        kind: APPOINTMENT_REMINDER_KIND, tenantId: actor.tenantId, runAt: at,
-        payload: { appointmentId: id, startsAt: startsAt.toISOString() }, idempotencyKey: `appointment-reminder:${id}:${startsAt.toISOString()}`,
+        kind: APPOINTMENT_REMINDER_KIND,
+        tenantId: actor.tenantId,
+        runAt: at,
+        payload: { appointmentId: id, startsAt: startsAt.toISOString() },
+        idempotencyKey: `appointment-reminder:${id}:${startsAt.toISOString()}`,
       });
       booked.reminder = { channel: reach.channel, at };
     }
@@ -112,7 +141,14 @@ export async function bookAppointment(pool: pg.Pool, actor: Actor, referralId: s
   });
 }
 
-export async function cancelAppointment(pool: pg.Pool, actor: Actor, referralId: string, appointmentId: string, reason: string, context: RequestContext = {}): Promise<void> {
+export async function cancelAppointment(
+  pool: pg.Pool,
+  actor: Actor,
+  referralId: string,
+  appointmentId: string,
+  reason: string,
+  context: RequestContext = {},
+): Promise<void> {
   const { referral } = await loadEpisode(pool, actor, referralId, context);
   if (reason.length > 500) throw new InvalidInput([{ field: 'reason', message: 'The reason must be 500 characters or fewer' }]);
   await withTenant(pool, actor.tenantId, async (tx) => {
@@ -121,7 +157,16 @@ export async function cancelAppointment(pool: pg.Pool, actor: Actor, referralId:
     if (!(await q.cancelAppointment(tx, actor.tenantId, appointmentId, actor.userId, reason || null))) {
       throw new RuleBroken('This appointment was already cancelled.');
     }
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'appointment.cancel', entityType: 'appointment', entityId: appointmentId, personId: referral.personId, reason: reason || undefined, requestId: context.requestId });
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'appointment.cancel',
+      entityType: 'appointment',
+      entityId: appointmentId,
+      personId: referral.personId,
+      reason: reason || undefined,
+      requestId: context.requestId,
+    });
   });
 }
 
@@ -131,15 +176,23 @@ const WHEN_TIME = new Intl.DateTimeFormat('en-GB', { hour: 'numeric', minute: '2
 
 /** "Tuesday 1 December", its year and "2:30pm" in London, as a reminder and the pages say them. */
 export function describeWhen(at: Date): { date: string; year: string; time: string } {
-  return { date: WHEN_DATE.format(at).replace(',', ''), year: WHEN_YEAR.format(at), time: WHEN_TIME.format(at).replace(/\s/g, '').toLowerCase() };
+  return {
+    date: WHEN_DATE.format(at).replace(',', ''),
+    year: WHEN_YEAR.format(at),
+    time: WHEN_TIME.format(at).replace(/\s/g, '').toLowerCase(),
+  };
 }
 
 function describeHow(appointment: q.AppointmentRow): string {
   switch (appointment.mode) {
-    case 'phone': return 'by phone: your link worker will call you';
-    case 'video': return 'by video call';
-    case 'home_visit': return 'at your home';
-    default: return `at ${appointment.place}`;
+    case 'phone':
+      return 'by phone: your link worker will call you';
+    case 'video':
+      return 'by video call';
+    case 'home_visit':
+      return 'at your home';
+    default:
+      return `at ${appointment.place}`;
   }
 }
 
@@ -147,7 +200,13 @@ function describeHow(appointment: q.AppointmentRow): string {
  * The day-before reminder: sent only if the appointment is still booked for the time the job was
  * scheduled for, still ahead, and the person can still be reached (consent and channel read now).
  */
-export async function sendAppointmentReminder(tx: Db, tenantId: string, appointmentId: string, startsAtIso: string, now: Date): Promise<boolean> {
+export async function sendAppointmentReminder(
+  tx: Db,
+  tenantId: string,
+  appointmentId: string,
+  startsAtIso: string,
+  now: Date,
+): Promise<boolean> {
   const appointment = await q.findAppointment(tx, tenantId, appointmentId);
   if (!appointment || appointment.status !== 'booked') return false;
   if (appointment.startsAt.toISOString() !== startsAtIso || appointment.startsAt <= now) return false;
@@ -155,7 +214,10 @@ export async function sendAppointmentReminder(tx: Db, tenantId: string, appointm
   if (!reach) return false;
   const when = describeWhen(appointment.startsAt);
   const id = await queueNotification(tx, {
-    tenantId, channel: reach.channel, recipient: reach.recipient, template: APPOINTMENT_REMINDER_TEMPLATE,
+    tenantId,
+    channel: reach.channel,
+    recipient: reach.recipient,
+    template: APPOINTMENT_REMINDER_TEMPLATE,
     personalisation: { date: when.date, time: when.time, how: describeHow(appointment) },
     idempotencyKey: `appointment-reminder:${appointmentId}:${startsAtIso}`,
   });
@@ -164,9 +226,10 @@ export async function sendAppointmentReminder(tx: Db, tenantId: string, appointm
 
 export async function appointmentReminderJob(job: JobContext<{ appointmentId: string; startsAt: string }>): Promise<void> {
   const tenantId = job.tenantId!;
-  await withTenant(job.pool, tenantId, (tx) => sendAppointmentReminder(tx, tenantId, job.payload.appointmentId, job.payload.startsAt, job.clock.now()));
+  await withTenant(job.pool, tenantId, (tx) =>
+    sendAppointmentReminder(tx, tenantId, job.payload.appointmentId, job.payload.startsAt, job.clock.now()),
+  );
 }
-
 
 /** Appointments booked and cancelled, for the person page's timeline. */
 export async function appointmentTimeline(tx: Db, tenantId: string, personIds: string[]) {
@@ -175,8 +238,26 @@ export async function appointmentTimeline(tx: Db, tenantId: string, personIds: s
     const when = describeWhen(a.startsAt);
     const what = `${APPOINTMENT_MODES[a.mode]}, ${when.date} at ${when.time}${a.place ? `, ${a.place}` : ''}`;
     return [
-      { at: a.bookedAt, kind: 'appointment', title: 'Appointment booked', detail: what, referralId: a.referralId, href: `/referrals/${a.referralId}/appointments` },
-      ...(a.cancelledAt ? [{ at: a.cancelledAt, kind: 'appointment', title: 'Appointment cancelled', detail: `${what}${a.cancelReason ? `: ${a.cancelReason}` : ''}`, referralId: a.referralId, href: `/referrals/${a.referralId}/appointments` }] : []),
+      {
+        at: a.bookedAt,
+        kind: 'appointment',
+        title: 'Appointment booked',
+        detail: what,
+        referralId: a.referralId,
+        href: `/referrals/${a.referralId}/appointments`,
+      },
+      ...(a.cancelledAt
+        ? [
+            {
+              at: a.cancelledAt,
+              kind: 'appointment',
+              title: 'Appointment cancelled',
+              detail: `${what}${a.cancelReason ? `: ${a.cancelReason}` : ''}`,
+              referralId: a.referralId,
+              href: `/referrals/${a.referralId}/appointments`,
+            },
+          ]
+        : []),
     ];
   });
 }
@@ -191,7 +272,9 @@ function requireLinkWorker(actor: Actor) {
 /** The link worker's booked appointments on one London date. */
 export async function appointmentsOn(pool: pg.Pool, actor: Actor, date: string) {
   requireLinkWorker(actor);
-  return withTenant(pool, actor.tenantId, (tx) => q.appointmentsOfWorker(tx, actor.tenantId, actor.userId, date, addDays(date, 1), { includeCancelled: false }));
+  return withTenant(pool, actor.tenantId, (tx) =>
+    q.appointmentsOfWorker(tx, actor.tenantId, actor.userId, date, addDays(date, 1), { includeCancelled: false }),
+  );
 }
 
 /** Monday to Sunday of the week `date` falls in, each day with its booked appointments. */
@@ -200,10 +283,20 @@ export async function appointmentWeek(pool: pg.Pool, actor: Actor, date: string,
   const monday = mondayOf(date);
   const rows = await withTenant(pool, actor.tenantId, async (tx) => {
     const found = await q.appointmentsOfWorker(tx, actor.tenantId, actor.userId, monday, addDays(monday, 7), { includeCancelled: false });
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'appointments.week', entityType: 'appointment', reason: `${found.length} appointments in the week of ${monday}`, requestId: context.requestId });
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'appointments.week',
+      entityType: 'appointment',
+      reason: `${found.length} appointments in the week of ${monday}`,
+      requestId: context.requestId,
+    });
     return found;
   });
-  const days = Array.from({ length: 7 }, (_, i) => addDays(monday, i)).map((day) => ({ date: day, appointments: rows.filter((a) => localDate(a.startsAt) === day) }));
+  const days = Array.from({ length: 7 }, (_, i) => addDays(monday, i)).map((day) => ({
+    date: day,
+    appointments: rows.filter((a) => localDate(a.startsAt) === day),
+  }));
   return { monday, days, total: rows.length };
 }
 
@@ -219,9 +312,26 @@ export async function appointmentCalendarFile(pool: pg.Pool, actor: Actor, optio
   requireLinkWorker(actor);
   const today = localDate(options.now);
   const rows = await withTenant(pool, actor.tenantId, async (tx) => {
-    const found = await q.appointmentsOfWorker(tx, actor.tenantId, actor.userId, addDays(today, -CALENDAR_DAYS_BACK), addDays(today, CALENDAR_DAYS_AHEAD), { includeCancelled: true });
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'appointments.export', entityType: 'appointment', reason: `${found.length} appointments in a calendar file`, requestId: options.requestId });
+    const found = await q.appointmentsOfWorker(
+      tx,
+      actor.tenantId,
+      actor.userId,
+      addDays(today, -CALENDAR_DAYS_BACK),
+      addDays(today, CALENDAR_DAYS_AHEAD),
+      { includeCancelled: true },
+    );
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'appointments.export',
+      entityType: 'appointment',
+      reason: `${found.length} appointments in a calendar file`,
+      requestId: options.requestId,
+    });
     return found;
   });
-  return appointmentCalendar(rows.map((a) => ({ ...a, modeLabel: APPOINTMENT_MODES[a.mode] })), { baseUrl: options.baseUrl, now: options.now, calendarName: 'Signpost appointments' });
+  return appointmentCalendar(
+    rows.map((a) => ({ ...a, modeLabel: APPOINTMENT_MODES[a.mode] })),
+    { baseUrl: options.baseUrl, now: options.now, calendarName: 'Signpost appointments' },
+  );
 }

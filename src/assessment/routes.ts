@@ -10,13 +10,31 @@ const leads = rolePolicy('lead', 'lead');
 export const assessmentRoutes: FastifyPluginAsync = async (app) => {
   const pool = app.database.pool;
 
-  const assessmentPage = async (reply: import('fastify').FastifyReply, actor: import('../identity/actor.ts').Actor, referralId: string, status: number, values: Record<string, unknown>, errors: import('../web/errors.ts').FieldError[] = []) => {
+  const assessmentPage = async (
+    reply: import('fastify').FastifyReply,
+    actor: import('../identity/actor.ts').Actor,
+    referralId: string,
+    status: number,
+    values: Record<string, unknown>,
+    errors: import('../web/errors.ts').FieldError[] = [],
+  ) => {
     const episode = await service.loadEpisode(pool, actor, referralId);
-    return view(reply, status, 'assessment/views/assessment.njk', {
-      r: episode.referral, values,
-      needRows: NEEDS.map((n) => ({ code: n.code, label: n.label, items: service.NEED_RATINGS.map((r) => ({ value: r.code, text: r.label, checked: values[`need-${n.code}`] === r.code })) })),
-      barrierItems: service.BARRIERS.map((b) => ({ value: b.code, text: b.label, checked: fields(values, 'barriers').includes(b.code) })),
-    }, errors);
+    return view(
+      reply,
+      status,
+      'assessment/views/assessment.njk',
+      {
+        r: episode.referral,
+        values,
+        needRows: NEEDS.map((n) => ({
+          code: n.code,
+          label: n.label,
+          items: service.NEED_RATINGS.map((r) => ({ value: r.code, text: r.label, checked: values[`need-${n.code}`] === r.code })),
+        })),
+        barrierItems: service.BARRIERS.map((b) => ({ value: b.code, text: b.label, checked: fields(values, 'barriers').includes(b.code) })),
+      },
+      errors,
+    );
   };
 
   app.get('/referrals/:referralId/assessment', { config: { policy: staff } }, async (req, reply) => {
@@ -29,11 +47,20 @@ export const assessmentRoutes: FastifyPluginAsync = async (app) => {
     const { referralId } = req.params as { referralId: string };
     const body = req.body;
     try {
-      await service.recordAssessment(pool, actor, referralId, {
-        whatMatters: field(body, 'whatMatters'),
-        needs: NEEDS.map((n) => ({ need: n.code, rating: field(body, `need-${n.code}`), notes: field(body, `note-${n.code}`) })),
-        strengths: field(body, 'strengths'), barriers: fields(body, 'barriers'), barrierNotes: field(body, 'barrierNotes'), risks: field(body, 'risks'),
-      }, ctx(req));
+      await service.recordAssessment(
+        pool,
+        actor,
+        referralId,
+        {
+          whatMatters: field(body, 'whatMatters'),
+          needs: NEEDS.map((n) => ({ need: n.code, rating: field(body, `need-${n.code}`), notes: field(body, `note-${n.code}`) })),
+          strengths: field(body, 'strengths'),
+          barriers: fields(body, 'barriers'),
+          barrierNotes: field(body, 'barrierNotes'),
+          risks: field(body, 'risks'),
+        },
+        ctx(req),
+      );
     } catch (error) {
       const shown = asFieldErrors(error, 'whatMatters');
       if (!shown) throw error;
@@ -57,7 +84,13 @@ export const assessmentRoutes: FastifyPluginAsync = async (app) => {
       const shown = asFieldErrors(error, 'concern');
       if (!shown) throw error;
       const episode = await service.loadEpisode(pool, actor, referralId);
-      return view(reply, shown.status, 'assessment/views/safeguarding.njk', { r: episode.referral, values: bodyValues(req.body) }, shown.errors);
+      return view(
+        reply,
+        shown.status,
+        'assessment/views/safeguarding.njk',
+        { r: episode.referral, values: bodyValues(req.body) },
+        shown.errors,
+      );
     }
     return reply.redirect(`/referrals/${referralId}/support?done=safeguarding`, 303);
   });
@@ -78,7 +111,13 @@ export const assessmentRoutes: FastifyPluginAsync = async (app) => {
       if (!shown) throw error;
       const tasks = await service.openSafeguardingTasks(pool, actor);
       const errors = shown.errors.map((e) => ({ ...e, field: e.field === 'action' ? `action-${concernId}` : e.field }));
-      return view(reply, shown.status, 'assessment/views/tasks.njk', { tasks: tasks.map((t) => ({ ...t, raised: formatDate(t.raisedAt) })) }, errors);
+      return view(
+        reply,
+        shown.status,
+        'assessment/views/tasks.njk',
+        { tasks: tasks.map((t) => ({ ...t, raised: formatDate(t.raisedAt) })) },
+        errors,
+      );
     }
   });
 };

@@ -14,12 +14,18 @@ export type { AssessmentRow, ConcernRow, NeedRating } from './queries.ts';
 export { loadEpisode, lockEpisode, requireStaff, isWorking } from './episode.ts';
 
 export const NEED_RATINGS = [
-  { code: 'none', label: 'No need' }, { code: 'some', label: 'Some need' }, { code: 'high', label: 'High need' },
+  { code: 'none', label: 'No need' },
+  { code: 'some', label: 'Some need' },
+  { code: 'high', label: 'High need' },
 ] as const;
 
 export const BARRIERS = [
-  { code: 'transport', label: 'Transport' }, { code: 'cost', label: 'Cost' }, { code: 'confidence', label: 'Confidence' },
-  { code: 'caring', label: 'Caring duties' }, { code: 'language', label: 'Language' }, { code: 'digital', label: 'Digital access' },
+  { code: 'transport', label: 'Transport' },
+  { code: 'cost', label: 'Cost' },
+  { code: 'confidence', label: 'Confidence' },
+  { code: 'caring', label: 'Caring duties' },
+  { code: 'language', label: 'Language' },
+  { code: 'digital', label: 'Digital access' },
 ] as const;
 
 export interface AssessmentInput {
@@ -32,7 +38,9 @@ export interface AssessmentInput {
   risks?: string | null;
 }
 
-interface RequestContext { requestId?: string }
+interface RequestContext {
+  requestId?: string;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -46,7 +54,10 @@ function optional(value: string | null | undefined, field: string, max: number, 
   return v || null;
 }
 
-export function checkAssessment(input: AssessmentInput): { value: Omit<q.AssessmentRow, 'id' | 'assessedAt' | 'assessedByName' | 'referralId' | 'personId' | 'assessedBy'>; errors: FieldError[] } {
+export function checkAssessment(input: AssessmentInput): {
+  value: Omit<q.AssessmentRow, 'id' | 'assessedAt' | 'assessedByName' | 'referralId' | 'personId' | 'assessedBy'>;
+  errors: FieldError[];
+} {
   const errors: FieldError[] = [];
   const whatMatters = input.whatMatters.trim();
   if (!whatMatters) errors.push({ field: 'whatMatters', message: 'Enter what matters to the person, in their own words' });
@@ -54,18 +65,31 @@ export function checkAssessment(input: AssessmentInput): { value: Omit<q.Assessm
   const needs: q.NeedRating[] = [];
   for (const n of input.needs) {
     if (!n.rating) continue;
-    if (!findNeed(n.need)) { errors.push({ field: 'needs', message: 'Rate needs from the list' }); continue; }
-    if (!NEED_RATINGS.some((r) => r.code === n.rating)) { errors.push({ field: `need-${n.need}`, message: `Select no need, some need or high need for ${findNeed(n.need)!.label}` }); continue; }
-    needs.push({ need: n.need, rating: n.rating as q.NeedRating['rating'], notes: optional(n.notes, `note-${n.need}`, 1000, 'Notes on a need', errors) });
+    if (!findNeed(n.need)) {
+      errors.push({ field: 'needs', message: 'Rate needs from the list' });
+      continue;
+    }
+    if (!NEED_RATINGS.some((r) => r.code === n.rating)) {
+      errors.push({ field: `need-${n.need}`, message: `Select no need, some need or high need for ${findNeed(n.need)!.label}` });
+      continue;
+    }
+    needs.push({
+      need: n.need,
+      rating: n.rating as q.NeedRating['rating'],
+      notes: optional(n.notes, `note-${n.need}`, 1000, 'Notes on a need', errors),
+    });
   }
   if (!needs.some((n) => n.rating !== 'none') && errors.length === 0) {
     errors.push({ field: `need-${NEEDS[0]!.code}`, message: 'Rate at least one need as some or high need' });
   }
   const barriers = input.barriers ?? [];
-  if (barriers.some((b) => !BARRIERS.some((x) => x.code === b))) errors.push({ field: 'barriers', message: 'Select barriers from the list' });
+  if (barriers.some((b) => !BARRIERS.some((x) => x.code === b)))
+    errors.push({ field: 'barriers', message: 'Select barriers from the list' });
   return {
     value: {
-      whatMatters, needs, barriers: [...new Set(barriers)],
+      whatMatters,
+      needs,
+      barriers: [...new Set(barriers)],
       strengths: optional(input.strengths, 'strengths', 4000, 'Strengths', errors),
       barrierNotes: optional(input.barrierNotes, 'barrierNotes', 2000, 'Notes on barriers', errors),
       risks: optional(input.risks, 'risks', 4000, 'Risks', errors),
@@ -78,16 +102,37 @@ export function checkAssessment(input: AssessmentInput): { value: Omit<q.Assessm
  * Records a "what matters to me" assessment. The first one moves the referral from "in contact"
  * to "assessed" through the referrals life cycle.
  */
-export async function recordAssessment(pool: pg.Pool, actor: Actor, referralId: string, input: AssessmentInput, context: RequestContext = {}) {
+export async function recordAssessment(
+  pool: pg.Pool,
+  actor: Actor,
+  referralId: string,
+  input: AssessmentInput,
+  context: RequestContext = {},
+) {
   const { value, errors } = checkAssessment(input);
   const episode = await loadEpisode(pool, actor, referralId, context);
   if (!isWorking(episode.referral.status)) {
-    throw new RuleBroken(`An assessment can be recorded once contact is made and until discharge. This referral is "${episode.referral.status.replace(/_/g, ' ')}".`);
+    throw new RuleBroken(
+      `An assessment can be recorded once contact is made and until discharge. This referral is "${episode.referral.status.replace(/_/g, ' ')}".`,
+    );
   }
   if (errors.length) throw new InvalidInput(errors);
   const id = await withTenant(pool, actor.tenantId, async (tx) => {
-    const assessmentId = await q.insertAssessment(tx, actor.tenantId, { ...value, referralId, personId: episode.referral.personId, assessedBy: actor.userId });
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'assessment.create', entityType: 'assessment', entityId: assessmentId, personId: episode.referral.personId, requestId: context.requestId });
+    const assessmentId = await q.insertAssessment(tx, actor.tenantId, {
+      ...value,
+      referralId,
+      personId: episode.referral.personId,
+      assessedBy: actor.userId,
+    });
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'assessment.create',
+      entityType: 'assessment',
+      entityId: assessmentId,
+      personId: episode.referral.personId,
+      requestId: context.requestId,
+    });
     return assessmentId;
   });
   if (episode.referral.status === 'in_contact') {
@@ -121,12 +166,28 @@ export async function raiseConcern(pool: pg.Pool, actor: Actor, referralId: stri
   if (!text) throw new InvalidInput([{ field: 'concern', message: 'Describe the safeguarding concern' }]);
   if (text.length > 4000) throw new InvalidInput([{ field: 'concern', message: 'The concern must be 4000 characters or fewer' }]);
   return withTenant(pool, actor.tenantId, async (tx) => {
-    const id = await q.insertConcern(tx, actor.tenantId, { referralId, personId: episode.referral.personId, concern: text, raisedBy: actor.userId });
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'safeguarding.raise', entityType: 'safeguarding_concern', entityId: id, personId: episode.referral.personId, requestId: context.requestId });
+    const id = await q.insertConcern(tx, actor.tenantId, {
+      referralId,
+      personId: episode.referral.personId,
+      concern: text,
+      raisedBy: actor.userId,
+    });
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'safeguarding.raise',
+      entityType: 'safeguarding_concern',
+      entityId: id,
+      personId: episode.referral.personId,
+      requestId: context.requestId,
+    });
     for (const email of await q.leadEmails(tx, actor.tenantId)) {
       // No personal details in the email: the lead signs in to read it.
       await queueNotification(tx, {
-        tenantId: actor.tenantId, channel: 'email', recipient: email, template: 'safeguarding_concern_raised',
+        tenantId: actor.tenantId,
+        channel: 'email',
+        recipient: email,
+        template: 'safeguarding_concern_raised',
         personalisation: { reference: episode.referral.reference, raised_by: actor.name },
         idempotencyKey: `safeguarding:${id}:${email.toLowerCase()}`,
       });
@@ -148,7 +209,15 @@ export async function recordConcernAction(pool: pg.Pool, actor: Actor, concernId
     if (note.length > 4000) throw new InvalidInput([{ field: 'action', message: 'The action taken must be 4000 characters or fewer' }]);
     if (concern.actionedAt) throw new RuleBroken('The action on this concern has already been recorded.');
     await q.recordAction(tx, actor.tenantId, concernId, note, actor.userId);
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'safeguarding.action', entityType: 'safeguarding_concern', entityId: concernId, personId: concern.personId, requestId: context.requestId });
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'safeguarding.action',
+      entityType: 'safeguarding_concern',
+      entityId: concernId,
+      personId: concern.personId,
+      requestId: context.requestId,
+    });
     return { referralId: concern.referralId };
   });
 }
@@ -168,16 +237,35 @@ export async function concernsForPeople(pool: pg.Pool, actor: Actor, personIds: 
 export async function assessmentTimeline(tx: import('../db/database.ts').Db, tenantId: string, personIds: string[]) {
   const entries = [];
   for (const a of await q.assessmentsOfPeople(tx, tenantId, personIds)) {
-    entries.push({ at: a.assessedAt, kind: 'assessment', title: 'What matters assessment recorded', detail: a.assessedByName ? `by ${a.assessedByName}` : undefined, referralId: a.referralId, href: `/referrals/${a.referralId}/support` });
+    entries.push({
+      at: a.assessedAt,
+      kind: 'assessment',
+      title: 'What matters assessment recorded',
+      detail: a.assessedByName ? `by ${a.assessedByName}` : undefined,
+      referralId: a.referralId,
+      href: `/referrals/${a.referralId}/support`,
+    });
   }
   for (const c of await q.concernsOfPeople(tx, tenantId, personIds)) {
     // `alert` puts an open concern at the top of the person page as a warning.
     entries.push({
-      at: c.raisedAt, kind: 'safeguarding', title: c.actionedAt ? 'Safeguarding concern raised' : 'Safeguarding concern raised: open, waiting for the lead',
-      detail: c.raisedByName ? `by ${c.raisedByName}` : undefined, referralId: c.referralId, href: `/referrals/${c.referralId}/support`,
+      at: c.raisedAt,
+      kind: 'safeguarding',
+      title: c.actionedAt ? 'Safeguarding concern raised' : 'Safeguarding concern raised: open, waiting for the lead',
+      detail: c.raisedByName ? `by ${c.raisedByName}` : undefined,
+      referralId: c.referralId,
+      href: `/referrals/${c.referralId}/support`,
       ...(c.actionedAt ? {} : { alert: 'Open safeguarding concern' }),
     });
-    if (c.actionedAt) entries.push({ at: c.actionedAt, kind: 'safeguarding', title: 'Safeguarding action recorded', detail: c.actionedByName ? `by ${c.actionedByName}` : undefined, referralId: c.referralId, href: `/referrals/${c.referralId}/support` });
+    if (c.actionedAt)
+      entries.push({
+        at: c.actionedAt,
+        kind: 'safeguarding',
+        title: 'Safeguarding action recorded',
+        detail: c.actionedByName ? `by ${c.actionedByName}` : undefined,
+        referralId: c.referralId,
+        href: `/referrals/${c.referralId}/support`,
+      });
   }
   return entries;
 }

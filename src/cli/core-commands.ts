@@ -20,14 +20,17 @@ export async function withDatabase<T>(work: (database: Database) => Promise<T>):
 
 function accountList(accounts: DemoAccount[]): string {
   if (accounts.length === 0) return '';
-  return ['\nDemo sign-in accounts (fictional data):',
-    ...accounts.map((account) => `  ${account.role.padEnd(14)} ${account.email.padEnd(36)} ${account.password}`)].join('\n');
+  return [
+    '\nDemo sign-in accounts (fictional data):',
+    ...accounts.map((account) => `  ${account.role.padEnd(14)} ${account.email.padEnd(36)} ${account.password}`),
+  ].join('\n');
 }
 
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'Migrate the database, load demo data if it is empty (demo mode), and serve the app',
-  usage: 'Usage: signpost serve\n\nConfigured by PORT, HOST, DATABASE_URL, PGLITE_DIR, SIGNPOST_DEMO, SESSION_SECRET, BASE_URL (see docs/operations.md).',
+  usage:
+    'Usage: signpost serve\n\nConfigured by PORT, HOST, DATABASE_URL, PGLITE_DIR, SIGNPOST_DEMO, SESSION_SECRET, BASE_URL (see docs/operations.md).',
   async run() {
     const started = Date.now();
     const config = loadConfig();
@@ -56,7 +59,9 @@ export const serveCommand: Command = {
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     // One write, so the address and the accounts arrive together.
-    console.log(`\nSignpost is running at http://${config.host}:${port} (ready in ${Date.now() - started} ms, ${database.backend === 'pglite' ? `embedded database in ${config.pgliteDir}` : 'PostgreSQL server'})${accountList(accounts) ? `\n${accountList(accounts)}` : ''}`);
+    console.log(
+      `\nSignpost is running at http://${config.host}:${port} (ready in ${Date.now() - started} ms, ${database.backend === 'pglite' ? `embedded database in ${config.pgliteDir}` : 'PostgreSQL server'})${accountList(accounts) ? `\n${accountList(accounts)}` : ''}`,
+    );
     await new Promise(() => {});
   },
 };

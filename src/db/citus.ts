@@ -92,7 +92,10 @@ export async function planDistribution(db: Db, options: { shardCount?: number } 
     if (shape.name in COORDINATOR_TABLES || shape.name in COORDINATOR_SHARED_TABLES) kindOf.set(shape.name, 'coordinator');
     else if (shape.tenantColumn === 'none') kindOf.set(shape.name, 'reference');
     else if (shape.tenantColumn === 'not null') kindOf.set(shape.name, 'distributed');
-    else problems.push(`${shape.name}: tenant_id may be empty; make it NOT NULL, or keep the table on the coordinator in COORDINATOR_TABLES (src/db/citus.ts)`);
+    else
+      problems.push(
+        `${shape.name}: tenant_id may be empty; make it NOT NULL, or keep the table on the coordinator in COORDINATOR_TABLES (src/db/citus.ts)`,
+      );
   }
   const distributed = [...kindOf].filter(([, kind]) => kind === 'distributed').map(([name]) => name);
   for (const breach of await q.keyRuleBreaches(db, distributed)) {
@@ -106,23 +109,45 @@ export async function planDistribution(db: Db, options: { shardCount?: number } 
   const placedKind = new Map(placed.map((t) => [t.name, t.kind]));
   const pending = (table: string) => placedKind.get(table) !== kindOf.get(table);
   const byKind = (kind: q.CitusTable['kind']) => [...kindOf].filter(([name, k]) => k === kind && pending(name)).map(([name]) => name);
-  const tenantKeys = keys.filter((key) => kindOf.get(key.table) === 'distributed' && kindOf.get(key.references) === 'distributed'
-    && (pending(key.table) || pending(key.references)));
+  const tenantKeys = keys.filter(
+    (key) =>
+      kindOf.get(key.table) === 'distributed' &&
+      kindOf.get(key.references) === 'distributed' &&
+      (pending(key.table) || pending(key.references)),
+  );
   const tenantOrder = foreignKeyOrder(byKind('distributed'), keys);
   const anchor = placed.find((t) => t.kind === 'distributed')?.name ?? tenantOrder[0];
   const steps: DistributionStep[] = [
-    ...tenantKeys.map((key) => ({ table: key.table, action: 'drop foreign key' as const,
-      sql: `ALTER TABLE ${quoteIdent(key.table)} DROP CONSTRAINT ${quoteIdent(key.name)};` })),
+    ...tenantKeys.map((key) => ({
+      table: key.table,
+      action: 'drop foreign key' as const,
+      sql: `ALTER TABLE ${quoteIdent(key.table)} DROP CONSTRAINT ${quoteIdent(key.name)};`,
+    })),
     // Reference tables before the tables that point at them; the coordinator's own next.
-    ...foreignKeyOrder(byKind('reference'), keys).map((table) => ({ table, action: 'reference' as const,
-      sql: `SELECT create_reference_table(${quoteLiteral(quoteIdent(table))});` })),
-    ...foreignKeyOrder(byKind('coordinator'), keys).map((table) => ({ table, action: 'coordinator' as const,
-      sql: `SELECT citus_add_local_table_to_metadata(${quoteLiteral(quoteIdent(table))});` })),
-    ...tenantOrder.map((table) => ({ table, action: 'distributed' as const,
-      sql: `SELECT create_distributed_table(${quoteLiteral(quoteIdent(table))}, 'tenant_id', ${table === anchor
-        ? `shard_count => ${options.shardCount ?? DEFAULT_SHARD_COUNT}` : `colocate_with => ${quoteLiteral(quoteIdent(anchor!))}`});` })),
-    ...tenantKeys.map((key) => ({ table: key.table, action: 'add foreign key' as const,
-      sql: `ALTER TABLE ${quoteIdent(key.table)} ADD CONSTRAINT ${quoteIdent(key.name)} ${key.definition};` })),
+    ...foreignKeyOrder(byKind('reference'), keys).map((table) => ({
+      table,
+      action: 'reference' as const,
+      sql: `SELECT create_reference_table(${quoteLiteral(quoteIdent(table))});`,
+    })),
+    ...foreignKeyOrder(byKind('coordinator'), keys).map((table) => ({
+      table,
+      action: 'coordinator' as const,
+      sql: `SELECT citus_add_local_table_to_metadata(${quoteLiteral(quoteIdent(table))});`,
+    })),
+    ...tenantOrder.map((table) => ({
+      table,
+      action: 'distributed' as const,
+      sql: `SELECT create_distributed_table(${quoteLiteral(quoteIdent(table))}, 'tenant_id', ${
+        table === anchor
+          ? `shard_count => ${options.shardCount ?? DEFAULT_SHARD_COUNT}`
+          : `colocate_with => ${quoteLiteral(quoteIdent(anchor!))}`
+      });`,
+    })),
+    ...tenantKeys.map((key) => ({
+      table: key.table,
+      action: 'add foreign key' as const,
+      sql: `ALTER TABLE ${quoteIdent(key.table)} ADD CONSTRAINT ${quoteIdent(key.name)} ${key.definition};`,
+    })),
   ];
   const database = await q.currentDatabaseName(db);
   return {

@@ -24,7 +24,9 @@ export const citusDistributeCommand: Command = {
     const database = openPostgres(config.databaseUrl, 1);
     try {
       if (!(await hasCitus(database.pool))) {
-        throw new UsageError('The database at DATABASE_URL has no citus extension: run CREATE EXTENSION citus and add the worker nodes first (docs/scaling.md).');
+        throw new UsageError(
+          'The database at DATABASE_URL has no citus extension: run CREATE EXTENSION citus and add the worker nodes first (docs/scaling.md).',
+        );
       }
       const plan = await planDistribution(database.pool, { shardCount: shards });
       if (values['dry-run']) {
@@ -33,9 +35,11 @@ export const citusDistributeCommand: Command = {
       }
       await applyDistribution(database.pool, plan, (line) => console.log(line));
       const placed = plan.steps.filter((step) => !step.action.endsWith('foreign key')).length;
-      console.log(placed
-        ? `Placed ${placed} table(s); ${plan.alreadyPlaced.length} were already placed.`
-        : `Nothing to do: all ${plan.alreadyPlaced.length} tables are already placed.`);
+      console.log(
+        placed
+          ? `Placed ${placed} table(s); ${plan.alreadyPlaced.length} were already placed.`
+          : `Nothing to do: all ${plan.alreadyPlaced.length} tables are already placed.`,
+      );
       return 0;
     } catch (error) {
       if (error instanceof NotDistributable) throw new UsageError(error.message);

@@ -24,7 +24,11 @@ export interface LockOwner {
 
 /** Another live process, or a process on another host, holds the data directory. */
 export class DataDirLocked extends Error {
-  constructor(readonly dataDir: string, readonly owner: LockOwner | undefined, readonly sameHost: boolean) {
+  constructor(
+    readonly dataDir: string,
+    readonly owner: LockOwner | undefined,
+    readonly sameHost: boolean,
+  ) {
     super(DataDirLocked.describe(dataDir, owner, sameHost));
   }
 
@@ -48,7 +52,10 @@ const held = new Map<string, DataDirLock>();
 
 function describeCommand(): string {
   const script = process.argv[1] ? path.basename(process.argv[1]).replace(/\.(mjs|js|ts)$/, '') : 'node';
-  const words = process.argv.slice(2).filter((arg) => !arg.startsWith('-')).slice(0, 2);
+  const words = process.argv
+    .slice(2)
+    .filter((arg) => !arg.startsWith('-'))
+    .slice(0, 2);
   return [script, ...words].join(' ').slice(0, 100);
 }
 
@@ -104,7 +111,11 @@ function removeStale(file: string, stale: LockOwner | undefined): boolean {
   const moved = readOwner(aside);
   if (moved && moved.token !== stale?.token) {
     // Another process took the lock over between our read and the rename: give it back.
-    try { linkSync(aside, file); } catch { /* it was replaced again; the next round decides */ }
+    try {
+      linkSync(aside, file);
+    } catch {
+      /* it was replaced again; the next round decides */
+    }
     unlinkSync(aside);
     return false;
   }
@@ -123,7 +134,11 @@ export function lockDataDir(dataDir: string): DataDirLock {
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, LOCK_FILE);
   const owner: LockOwner = {
-    pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command: describeCommand(), token: randomBytes(8).toString('hex'),
+    pid: process.pid,
+    host: hostname(),
+    startedAt: new Date().toISOString(),
+    command: describeCommand(),
+    token: randomBytes(8).toString('hex'),
   };
   const draft = `${file}.${process.pid}-${owner.token}`;
   writeFileSync(draft, `${JSON.stringify(owner)}\n`, { flag: 'wx', mode: 0o644 });
@@ -138,7 +153,11 @@ export function lockDataDir(dataDir: string): DataDirLock {
       const current = readOwner(file);
       if (!current) {
         let age = 0;
-        try { age = Date.now() - statSync(file).mtimeMs; } catch { continue; }
+        try {
+          age = Date.now() - statSync(file).mtimeMs;
+        } catch {
+          continue;
+        }
         if (age < UNREADABLE_GRACE_MS) throw new DataDirLocked(dir, undefined, true);
         removeStale(file, undefined);
         continue;
@@ -157,7 +176,11 @@ export function lockDataDir(dataDir: string): DataDirLock {
     process.off('exit', onExit);
     // Remove only our own lock: never one a later owner took over.
     if (readOwner(file)?.token === owner.token) {
-      try { unlinkSync(file); } catch { /* already gone */ }
+      try {
+        unlinkSync(file);
+      } catch {
+        /* already gone */
+      }
     }
   }
   const lock: DataDirLock = { file, owner, release };

@@ -76,7 +76,10 @@ export function isOnDisk(dataDir: string): boolean {
 export async function openPglite(dataDir: string, options: { loadDataDir?: Blob; extensions?: Extensions } = {}): Promise<Database> {
   const lock = isOnDisk(dataDir) ? lockDataDir(dataDir.replace(/^file:\/\//, '')) : undefined;
   try {
-    const pglite = await PGlite.create(dataDir, { extensions: { ...pgliteExtensions, ...options.extensions }, loadDataDir: options.loadDataDir });
+    const pglite = await PGlite.create(dataDir, {
+      extensions: { ...pgliteExtensions, ...options.extensions },
+      loadDataDir: options.loadDataDir,
+    });
     return pgliteDatabase(pglite, lock);
   } catch (error) {
     lock?.release();
@@ -112,7 +115,12 @@ export function withReadReplica(database: Database, readUrl: string, maxLagSecon
   };
 }
 
-export async function openDatabase(options: { databaseUrl?: string; pgliteDir: string; databaseReadUrl?: string; replicaMaxLagSeconds?: number }): Promise<Database> {
+export async function openDatabase(options: {
+  databaseUrl?: string;
+  pgliteDir: string;
+  databaseReadUrl?: string;
+  replicaMaxLagSeconds?: number;
+}): Promise<Database> {
   if (!options.databaseUrl) return openPglite(options.pgliteDir);
   const database = openPostgres(options.databaseUrl);
   return options.databaseReadUrl ? withReadReplica(database, options.databaseReadUrl, options.replicaMaxLagSeconds ?? 10) : database;

@@ -43,13 +43,13 @@ export async function migrate(pool: pg.Pool, migrations = readMigrations()): Pro
   for (const migration of migrations) {
     await withTransaction(pool, async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-      const { rows } = await tx.query<{ checksum: string }>(
-        'SELECT checksum FROM schema_migration WHERE name = $1', [migration.name]);
+      const { rows } = await tx.query<{ checksum: string }>('SELECT checksum FROM schema_migration WHERE name = $1', [migration.name]);
       if (rows[0]) {
         if (rows[0].checksum !== migration.checksum) {
           throw new MigrationError(
             `Migration ${migration.name} was changed after it was applied. ` +
-            'Restore the original file and put the change in a new migration.');
+              'Restore the original file and put the change in a new migration.',
+          );
         }
         return;
       }

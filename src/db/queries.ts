@@ -14,7 +14,8 @@ export async function tableShapes(db: Db): Promise<TableShape[]> {
        JOIN pg_namespace n ON n.oid = c.relnamespace
        LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
       WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-      ORDER BY c.relname`);
+      ORDER BY c.relname`,
+  );
   return rows;
 }
 
@@ -34,7 +35,8 @@ export async function foreignKeys(db: Db): Promise<ForeignKey[]> {
        JOIN pg_class c ON c.oid = k.conrelid
        JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE k.contype = 'f' AND n.nspname = 'public'
-      ORDER BY 1, 2, 3`);
+      ORDER BY 1, 2, 3`,
+  );
   return rows;
 }
 
@@ -95,7 +97,8 @@ export async function keyRuleBreaches(db: Db, tables: string[]): Promise<KeyRule
        LEFT JOIN pg_attrdef d ON d.adrelid = t.oid AND d.adnum = a.attnum
       WHERE a.attidentity <> '' OR pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%'
       ORDER BY 1, 2`,
-    [tables]);
+    [tables],
+  );
   return rows;
 }
 
@@ -109,7 +112,8 @@ export async function citusTables(db: Db): Promise<CitusTable[]> {
   const { rows } = await db.query<CitusTable>(
     `SELECT logicalrelid::regclass::text AS name,
             CASE WHEN partmethod = 'h' THEN 'distributed' WHEN repmodel = 't' THEN 'reference' ELSE 'coordinator' END AS kind
-       FROM pg_dist_partition ORDER BY 1`);
+       FROM pg_dist_partition ORDER BY 1`,
+  );
   return rows;
 }
 
@@ -134,6 +138,7 @@ export async function replicaLagSeconds(db: Db): Promise<number | null> {
               WHEN NOT pg_is_in_recovery() THEN NULL
               WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
               ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0)
-            END::float8 AS lag`);
+            END::float8 AS lag`,
+  );
   return rows[0]!.lag;
 }

@@ -24,7 +24,11 @@ export interface ReadReplica {
  * and to the primary otherwise. The replica is checked on a timer, never per query, so a slow or
  * dead replica costs one check every few seconds rather than every request.
  */
-export function readReplica(primary: pg.Pool, url: string, options: { maxLagSeconds: number; checkEverySeconds?: number; max?: number }): ReadReplica {
+export function readReplica(
+  primary: pg.Pool,
+  url: string,
+  options: { maxLagSeconds: number; checkEverySeconds?: number; max?: number },
+): ReadReplica {
   const replica = new pg.Pool({ connectionString: url, max: options.max ?? 10, connectionTimeoutMillis: 2000 });
   // A replica that goes away must not crash the process; the next check marks it down.
   replica.on('error', () => {});
@@ -38,13 +42,22 @@ export function readReplica(primary: pg.Pool, url: string, options: { maxLagSeco
         new Promise<never>((_, reject) => setTimeout(() => reject(new Error('replica check timed out')), 2000).unref()),
       ]);
       if (lag === null) current = { state: 'not a replica', checkedAt: new Date(), inUse: true };
-      else current = { state: lag <= options.maxLagSeconds ? 'ok' : 'lagging', lagSeconds: Math.round(lag * 10) / 10, checkedAt: new Date(), inUse: lag <= options.maxLagSeconds };
+      else
+        current = {
+          state: lag <= options.maxLagSeconds ? 'ok' : 'lagging',
+          lagSeconds: Math.round(lag * 10) / 10,
+          checkedAt: new Date(),
+          inUse: lag <= options.maxLagSeconds,
+        };
     } catch {
       current = { state: 'down', checkedAt: new Date(), inUse: false };
     }
     return current;
   }
-  const check = () => (checking ??= runCheck().finally(() => { checking = undefined; }));
+  const check = () =>
+    (checking ??= runCheck().finally(() => {
+      checking = undefined;
+    }));
   void check();
   const timer = setInterval(() => void check(), (options.checkEverySeconds ?? 5) * 1000);
   timer.unref();

@@ -86,5 +86,8 @@ export async function withSavepoint<T>(tx: Db, work: () => Promise<T>): Promise<
  * refuses, while a VALUES list of one tenant's rows is routed to its shard.
  */
 export function valuesList(rows: number, width: number, first = 1): string {
-  return Array.from({ length: rows }, (_, r) => `(${Array.from({ length: width }, (_, c) => `$${first + r * width + c}`).join(', ')})`).join(', ');
+  return Array.from(
+    { length: rows },
+    (_, r) => `(${Array.from({ length: width }, (_, c) => `$${first + r * width + c}`).join(', ')})`,
+  ).join(', ');
 }

@@ -6,7 +6,17 @@ import type { Actor, Role } from '../identity/actor.ts';
  * the seeders create records the way people would, with their audit events.
  */
 export function demoActor(tenantId: string, userId: string, role: Role, name: string, extra: Partial<Actor> = {}): Actor {
-  return { userId, tenantId, email: `${role.replace('_', '')}@demo.signpost.example`, name, roles: [role], practiceId: null, providerOrganisationId: null, sessionId: randomUUID(), ...extra };
+  return {
+    userId,
+    tenantId,
+    email: `${role.replace('_', '')}@demo.signpost.example`,
+    name,
+    roles: [role],
+    practiceId: null,
+    providerOrganisationId: null,
+    sessionId: randomUUID(),
+    ...extra,
+  };
 }
 
 /** The first demo tenant's link worker (Sam Okafor), once the identity seeder has run. */

@@ -8,14 +8,17 @@ import { ImportSourceError, importServices, readHsdsCsv, readOrukFeed, type Oruk
 
 function printReport(report: ImportReport): number {
   const prefix = report.dryRun ? 'Dry run (nothing was saved): would have ' : '';
-  console.log(`${prefix}${report.dryRun ? 'added' : 'Added'} ${report.added.length}, changed ${report.changed.length}, unchanged ${report.unchanged.length}, invalid ${report.invalid.length}.`);
+  console.log(
+    `${prefix}${report.dryRun ? 'added' : 'Added'} ${report.added.length}, changed ${report.changed.length}, unchanged ${report.unchanged.length}, invalid ${report.invalid.length}.`,
+  );
   for (const id of report.added) console.log(`  added      ${id}`);
   for (const id of report.changed) console.log(`  changed    ${id}`);
   for (const problem of report.invalid) console.log(`  invalid    ${problem.id}: ${problem.reason}`);
   for (const problem of report.problems) console.log(`  repaired   ${problem.id}: ${problem.field} ${problem.problem}`);
   for (const duplicate of report.duplicates) console.log(`  duplicate  ${duplicate.id}: given ${duplicate.count} times`);
   for (const note of report.notes) console.log(`Note: ${note}`);
-  if (report.problems.length) console.log(`${report.problems.length} values were repaired or left out; the services they belong to were imported.`);
+  if (report.problems.length)
+    console.log(`${report.problems.length} values were repaired or left out; the services they belong to were imported.`);
   // 2 tells scripts that some records were skipped even though the rest were imported.
   return report.invalid.length ? 2 : 0;
 }
@@ -39,19 +42,25 @@ const dryRunOption = { 'dry-run': { type: 'boolean' as const } };
 export const importOrukCommand: Command = {
   name: 'import oruk',
   summary: 'Import services from an Open Referral UK feed (API URL, JSON file or folder)',
-  usage: 'Usage: signpost import oruk <url | file.json | folder> [--dry-run]\n\nReads services, organisations (with or without their services) and service_at_locations with their service. Re-running with the same feed changes nothing. Reports added, changed, unchanged and invalid records, each value repaired or left out (with the record id), ids given twice, and a total_items that disagrees with the rows received; exits 2 when any record was invalid. Only a record without an id, name, status or organisation is refused. Re-importing an unchanged feed writes nothing.',
+  usage:
+    'Usage: signpost import oruk <url | file.json | folder> [--dry-run]\n\nReads services, organisations (with or without their services) and service_at_locations with their service. Re-running with the same feed changes nothing. Reports added, changed, unchanged and invalid records, each value repaired or left out (with the record id), ids given twice, and a total_items that disagrees with the rows received; exits 2 when any record was invalid. Only a record without an id, name, status or organisation is refused. Re-importing an unchanged feed writes nothing.',
   options: dryRunOption,
   async run({ values, positionals }) {
     const source = positionals[0];
     if (!source) throw new UsageError(this.usage);
-    return runImport(() => readOrukFeed(source, (line) => console.log(line)), source.startsWith('http') ? source : `file:${source}`, values['dry-run'] === true);
+    return runImport(
+      () => readOrukFeed(source, (line) => console.log(line)),
+      source.startsWith('http') ? source : `file:${source}`,
+      values['dry-run'] === true,
+    );
   },
 };
 
 export const importHsdsCsvCommand: Command = {
   name: 'import hsds-csv',
   summary: 'Import services from a folder of HSDS CSV files',
-  usage: 'Usage: signpost import hsds-csv <folder> [--dry-run]\n\nHSDS 3.0 CSV; a folder of HSDS 1.x or 2.0 CSV is refused, naming the version found. Reports added, changed, unchanged and invalid records and each value repaired; exits 2 when any record was invalid.',
+  usage:
+    'Usage: signpost import hsds-csv <folder> [--dry-run]\n\nHSDS 3.0 CSV; a folder of HSDS 1.x or 2.0 CSV is refused, naming the version found. Reports added, changed, unchanged and invalid records and each value repaired; exits 2 when any record was invalid.',
   options: dryRunOption,
   async run({ values, positionals }) {
     const folder = positionals[0];
@@ -63,7 +72,8 @@ export const importHsdsCsvCommand: Command = {
 export const importPostcodesCommand: Command = {
   name: 'import postcodes',
   summary: 'Load the ONS Postcode Directory or NSPL CSV for exact distances and deprivation',
-  usage: 'Usage: signpost import postcodes <file.csv | file.csv.gz> [--dry-run]\n\nNeeds the pcds (or pcd), lat and long columns, and lsoa21 and/or lsoa11. Streams the file; re-running changes nothing.',
+  usage:
+    'Usage: signpost import postcodes <file.csv | file.csv.gz> [--dry-run]\n\nNeeds the pcds (or pcd), lat and long columns, and lsoa21 and/or lsoa11. Streams the file; re-running changes nothing.',
   options: dryRunOption,
   async run({ values, positionals }) {
     const file = positionals[0];
@@ -77,7 +87,9 @@ export const importPostcodesCommand: Command = {
         throw new UsageError((error as Error).message);
       }
     });
-    console.log(`${values['dry-run'] ? 'Dry run (nothing was saved): ' : ''}Read ${report.read} rows in ${((Date.now() - started) / 1000).toFixed(1)} s: loaded ${report.loaded}, unchanged ${report.unchanged}, rejected ${report.rejected}.`);
+    console.log(
+      `${values['dry-run'] ? 'Dry run (nothing was saved): ' : ''}Read ${report.read} rows in ${((Date.now() - started) / 1000).toFixed(1)} s: loaded ${report.loaded}, unchanged ${report.unchanged}, rejected ${report.rejected}.`,
+    );
     for (const example of report.examples) console.log(`  line ${example.line}: ${example.reason}`);
   },
 };
@@ -85,7 +97,8 @@ export const importPostcodesCommand: Command = {
 export const exportOrukCommand: Command = {
   name: 'export oruk',
   summary: 'Export every directory service as Open Referral UK JSON',
-  usage: 'Usage: signpost export oruk [--out file.json]\n\nWrites one page with every service fully nested (standard output without --out).',
+  usage:
+    'Usage: signpost export oruk [--out file.json]\n\nWrites one page with every service fully nested (standard output without --out).',
   options: { out: { type: 'string' } },
   async run({ values }) {
     const page = await withDatabase(async (database) => {
@@ -111,7 +124,11 @@ export const exportHsdsCsvCommand: Command = {
       await migrate(database.pool);
       return exportHsdsCsv(database.pool, folder);
     });
-    console.log(`Wrote ${Object.entries(counts).map(([file, n]) => `${file} (${n})`).join(', ')} to ${folder}.`);
+    console.log(
+      `Wrote ${Object.entries(counts)
+        .map(([file, n]) => `${file} (${n})`)
+        .join(', ')} to ${folder}.`,
+    );
   },
 };
 

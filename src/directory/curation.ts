@@ -9,7 +9,14 @@ import type { OrukService } from './oruk-types.ts';
 import { withExtra } from './hsds-extra.ts';
 import * as q from './queries.ts';
 import {
-  applyLocation, checkLocation, describeService, differenceOf, locationsOf, sectionAt, type EditableService, type LocationValue,
+  applyLocation,
+  checkLocation,
+  describeService,
+  differenceOf,
+  locationsOf,
+  sectionAt,
+  type EditableService,
+  type LocationValue,
 } from './curation-sections.ts';
 import { CAPACITY_TAXONOMY_ID, capacityForTerm, capacityTermId, stableId, type Capacity } from './taxonomy.ts';
 import { DEFAULT_FRESHNESS_MONTHS } from './service.ts';
@@ -26,15 +33,33 @@ export interface WriteOptions {
  * taxonomy (its value the expected wait in weeks); here it becomes the service's capacity columns,
  * and the export adds the attribute back, so capacity round-trips without being stored twice.
  */
-export async function writeDirectoryService(db: Db, service: OrukService, options: WriteOptions & { refreshSearch?: boolean } = {}): Promise<void> {
+export async function writeDirectoryService(
+  db: Db,
+  service: OrukService,
+  options: WriteOptions & { refreshSearch?: boolean } = {},
+): Promise<void> {
   const capacityAttribute = (service.attributes ?? []).find((a) => capacityForTerm(a.taxonomy_term?.id ?? a.taxonomy_term_id ?? ''));
-  const fromFeed = capacityAttribute ? capacityForTerm(capacityAttribute.taxonomy_term?.id ?? capacityAttribute.taxonomy_term_id ?? '') : undefined;
+  const fromFeed = capacityAttribute
+    ? capacityForTerm(capacityAttribute.taxonomy_term?.id ?? capacityAttribute.taxonomy_term_id ?? '')
+    : undefined;
   const capacity = options.capacity ?? fromFeed;
-  const wait = options.expectedWaitWeeks !== undefined ? options.expectedWaitWeeks
-    : capacityAttribute?.value && /^\d+$/.test(capacityAttribute.value) ? Number(capacityAttribute.value) : null;
+  const wait =
+    options.expectedWaitWeeks !== undefined
+      ? options.expectedWaitWeeks
+      : capacityAttribute?.value && /^\d+$/.test(capacityAttribute.value)
+        ? Number(capacityAttribute.value)
+        : null;
   const attributes = (service.attributes ?? []).filter((a) => a !== capacityAttribute);
-  await q.writeService(db, { ...service, attributes }, { sourceFeed: options.sourceFeed, capacity, expectedWaitWeeks: capacity === 'waiting_list' ? wait : null,
-    refreshSearch: options.refreshSearch });
+  await q.writeService(
+    db,
+    { ...service, attributes },
+    {
+      sourceFeed: options.sourceFeed,
+      capacity,
+      expectedWaitWeeks: capacity === 'waiting_list' ? wait : null,
+      refreshSearch: options.refreshSearch,
+    },
+  );
   if (options.lastVerifiedAt !== undefined) await q.setLastVerified(db, service.id, options.lastVerifiedAt);
 }
 
@@ -50,11 +75,18 @@ export async function readDirectoryService(db: Db, id: string, options: { extra?
   const term = await q.readTaxonomyTerm(db, capacityTermId(curation.capacity));
   return {
     ...service,
-    attributes: [...(service.attributes ?? []), {
-      id: stableId(`capacity:${id}`), link_id: id, link_type: 'capacity', link_entity: 'service', taxonomy_term_id: capacityTermId(curation.capacity),
-      ...(curation.expectedWaitWeeks !== null ? { value: String(curation.expectedWaitWeeks) } : {}),
-      ...(term ? { taxonomy_term: { ...term, taxonomy_id: CAPACITY_TAXONOMY_ID } } : {}),
-    }],
+    attributes: [
+      ...(service.attributes ?? []),
+      {
+        id: stableId(`capacity:${id}`),
+        link_id: id,
+        link_type: 'capacity',
+        link_entity: 'service',
+        taxonomy_term_id: capacityTermId(curation.capacity),
+        ...(curation.expectedWaitWeeks !== null ? { value: String(curation.expectedWaitWeeks) } : {}),
+        ...(term ? { taxonomy_term: { ...term, taxonomy_id: CAPACITY_TAXONOMY_ID } } : {}),
+      },
+    ],
   };
 }
 
@@ -70,7 +102,9 @@ export interface ServiceEdit {
   expectedWaitWeeks: number | null;
 }
 
-export function checkServiceEdit(body: Record<string, string | undefined>): { ok: true; value: ServiceEdit } | { ok: false; errors: FieldError[] } {
+export function checkServiceEdit(
+  body: Record<string, string | undefined>,
+): { ok: true; value: ServiceEdit } | { ok: false; errors: FieldError[] } {
   const errors: FieldError[] = [];
   const name = (body.name ?? '').trim();
   if (!name) errors.push({ field: 'name', message: 'Enter the name of the service' });
@@ -78,18 +112,22 @@ export function checkServiceEdit(body: Record<string, string | undefined>): { ok
   const description = (body.description ?? '').trim();
   if (description.length > 5000) errors.push({ field: 'description', message: 'Description must be 5000 characters or fewer' });
   const email = (body.email ?? '').trim();
-  if (email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) errors.push({ field: 'email', message: 'Enter an email address in the correct format, like name@example.com' });
+  if (email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
+    errors.push({ field: 'email', message: 'Enter an email address in the correct format, like name@example.com' });
   const url = (body.url ?? '').trim();
   if (url && !/^https?:\/\/[^\s]+$/.test(url)) errors.push({ field: 'url', message: 'Enter a web address starting with https://' });
   const fees = (body.fees ?? '').trim();
   const status = body.status as ServiceEdit['status'];
-  if (!['active', 'inactive', 'temporarily closed', 'defunct'].includes(status)) errors.push({ field: 'status', message: 'Select whether the service is running' });
+  if (!['active', 'inactive', 'temporarily closed', 'defunct'].includes(status))
+    errors.push({ field: 'status', message: 'Select whether the service is running' });
   const capacity = body.capacity as Capacity;
-  if (!['taking_referrals', 'waiting_list', 'full'].includes(capacity)) errors.push({ field: 'capacity', message: 'Select whether the service is taking referrals' });
+  if (!['taking_referrals', 'waiting_list', 'full'].includes(capacity))
+    errors.push({ field: 'capacity', message: 'Select whether the service is taking referrals' });
   let expectedWaitWeeks: number | null = null;
   if (capacity === 'waiting_list') {
     const raw = (body.expectedWaitWeeks ?? '').trim();
-    if (!/^\d{1,3}$/.test(raw) || Number(raw) > 104) errors.push({ field: 'expectedWaitWeeks', message: 'Enter the expected wait in weeks, from 0 to 104' });
+    if (!/^\d{1,3}$/.test(raw) || Number(raw) > 104)
+      errors.push({ field: 'expectedWaitWeeks', message: 'Enter the expected wait in weeks, from 0 to 104' });
     else expectedWaitWeeks = Number(raw);
   }
   if (errors.length) return { ok: false, errors };
@@ -117,7 +155,7 @@ function diffOf(before: Record<string, unknown>, after: Record<string, unknown>)
   const diff: Record<string, { from: unknown; to: unknown }> = {};
   for (const key of Object.keys(after)) {
     const from = before[key] ?? null;
-    const to = after[key] === '' ? null : after[key] ?? null;
+    const to = after[key] === '' ? null : (after[key] ?? null);
     if (JSON.stringify(from) !== JSON.stringify(to)) diff[key] = { from, to };
   }
   return diff;
@@ -129,21 +167,44 @@ export async function editService(db: Db, actor: Actor, serviceId: string, edit:
   const curation = await q.findServiceCuration(db, serviceId);
   if (!service || !curation) throw new NotFound('service');
   await assertMayEdit(db, actor, curation.organizationId);
-  if (edit.status === 'defunct' && !hasRole(actor, 'curator')) throw new RuleBroken('Only a curator can remove a service from the directory.', 'status');
+  if (edit.status === 'defunct' && !hasRole(actor, 'curator'))
+    throw new RuleBroken('Only a curator can remove a service from the directory.', 'status');
   const before = {
-    name: service.name, description: service.description ?? null, email: service.email ?? null, url: service.url ?? null,
-    fees: service.fees ?? null, status: service.status, capacity: curation.capacity, expectedWaitWeeks: curation.expectedWaitWeeks,
+    name: service.name,
+    description: service.description ?? null,
+    email: service.email ?? null,
+    url: service.url ?? null,
+    fees: service.fees ?? null,
+    status: service.status,
+    capacity: curation.capacity,
+    expectedWaitWeeks: curation.expectedWaitWeeks,
   };
   const diff = diffOf(before, { ...edit });
   if (Object.keys(diff).length === 0) return { changed: [] };
-  await writeDirectoryService(db, {
-    ...service,
-    name: edit.name, description: edit.description || null, email: edit.email || null, url: edit.url || null, fees: edit.fees || null,
-    status: edit.status, last_modified: new Date().toISOString(),
-  }, { capacity: edit.capacity, expectedWaitWeeks: edit.expectedWaitWeeks });
+  await writeDirectoryService(
+    db,
+    {
+      ...service,
+      name: edit.name,
+      description: edit.description || null,
+      email: edit.email || null,
+      url: edit.url || null,
+      fees: edit.fees || null,
+      status: edit.status,
+      last_modified: new Date().toISOString(),
+    },
+    { capacity: edit.capacity, expectedWaitWeeks: edit.expectedWaitWeeks },
+  );
   const role = hasRole(actor, 'curator') ? 'curator' : 'provider';
   await q.recordRevision(db, { serviceId, userId: actor.userId, role, action: 'edit', diff });
-  await recordAudit(db, { actor, tenantId: actor.tenantId, action: 'directory.service-edit', entityType: 'directory_service', entityId: serviceId, reason: Object.keys(diff).join(', ') });
+  await recordAudit(db, {
+    actor,
+    tenantId: actor.tenantId,
+    action: 'directory.service-edit',
+    entityType: 'directory_service',
+    entityId: serviceId,
+    reason: Object.keys(diff).join(', '),
+  });
   return { changed: Object.keys(diff) };
 }
 
@@ -153,8 +214,20 @@ export async function verifyService(db: Db, actor: Actor, serviceId: string): Pr
   const curation = await q.findServiceCuration(db, serviceId);
   if (!curation) throw new NotFound('service');
   await q.markVerified(db, serviceId, actor.userId, actor.email);
-  await q.recordRevision(db, { serviceId, userId: actor.userId, role: 'curator', action: 'verify', diff: { lastVerifiedAt: { from: curation.lastVerifiedAt, to: 'now' } } });
-  await recordAudit(db, { actor, tenantId: actor.tenantId, action: 'directory.service-verify', entityType: 'directory_service', entityId: serviceId });
+  await q.recordRevision(db, {
+    serviceId,
+    userId: actor.userId,
+    role: 'curator',
+    action: 'verify',
+    diff: { lastVerifiedAt: { from: curation.lastVerifiedAt, to: 'now' } },
+  });
+  await recordAudit(db, {
+    actor,
+    tenantId: actor.tenantId,
+    action: 'directory.service-verify',
+    entityType: 'directory_service',
+    entityId: serviceId,
+  });
 }
 
 export async function listChangeRequests(db: Db, actor: Actor) {
@@ -186,7 +259,13 @@ export interface PartChange {
 }
 
 /** Reads and checks the form of one part; InvalidInput names each wrong field. */
-export async function checkPart(db: Db, service: EditableService, part: string, body: unknown, locationId: string | null = null): Promise<PartChange> {
+export async function checkPart(
+  db: Db,
+  service: EditableService,
+  part: string,
+  body: unknown,
+  locationId: string | null = null,
+): Promise<PartChange> {
   if (part === 'location') {
     if (locationId && !locationsOf(service).some((l) => l.id === locationId)) throw new NotFound('location');
     return { section: 'location', value: await checkLocation(db, body, service, locationId), title: locationId ? 'Place' : 'New place' };
@@ -199,7 +278,8 @@ export async function checkPart(db: Db, service: EditableService, part: string, 
 function applyPart(service: EditableService, change: { section: string; value: unknown }): EditableService {
   if (change.section === 'location') return applyLocation(service, change.value as LocationValue);
   const section = sectionAt(change.section);
-  if (!section) throw new RuleBroken('This change is for a part of a service that can no longer be changed. Reject it and ask for it again.');
+  if (!section)
+    throw new RuleBroken('This change is for a part of a service that can no longer be changed. Reject it and ask for it again.');
   return section.apply(service, change.value);
 }
 
@@ -207,24 +287,41 @@ function applyPart(service: EditableService, change: { section: string; value: u
 async function persist(db: Db, edited: EditableService): Promise<void> {
   const curationRow = await q.findServiceCuration(db, edited.id);
   const { application_process: applicationProcess, ...service } = edited;
-  await writeDirectoryService(db, {
-    ...service,
-    // Terms are linked by id: every one is already stored, and a partial copy must not overwrite it.
-    attributes: (service.attributes ?? []).map((a) => ({
-      id: a.id, link_id: service.id, link_type: a.link_type ?? null, link_entity: 'service', taxonomy_term_id: a.taxonomy_term?.id ?? a.taxonomy_term_id ?? null, value: a.value ?? null,
-    })),
-    last_modified: new Date().toISOString(),
-  }, curationRow ? { capacity: curationRow.capacity, expectedWaitWeeks: curationRow.expectedWaitWeeks } : {});
+  await writeDirectoryService(
+    db,
+    {
+      ...service,
+      // Terms are linked by id: every one is already stored, and a partial copy must not overwrite it.
+      attributes: (service.attributes ?? []).map((a) => ({
+        id: a.id,
+        link_id: service.id,
+        link_type: a.link_type ?? null,
+        link_entity: 'service',
+        taxonomy_term_id: a.taxonomy_term?.id ?? a.taxonomy_term_id ?? null,
+        value: a.value ?? null,
+      })),
+      last_modified: new Date().toISOString(),
+    },
+    curationRow ? { capacity: curationRow.capacity, expectedWaitWeeks: curationRow.expectedWaitWeeks } : {},
+  );
   await q.writeApplicationProcess(db, edited.id, applicationProcess ?? null);
 }
 
-export type PartOutcome = { outcome: 'saved' | 'nochange'; changed: string[] } | { outcome: 'proposed'; changed: string[]; requestId: string };
+export type PartOutcome =
+  { outcome: 'saved' | 'nochange'; changed: string[] } | { outcome: 'proposed'; changed: string[]; requestId: string };
 
 /**
  * Changes one part of a service. A curator's change is made at once, with its difference in the
  * revisions and an audit row; a provider's becomes a change request a curator accepts or rejects.
  */
-export async function changePart(db: Db, actor: Actor, serviceId: string, part: string, body: unknown, locationId: string | null = null): Promise<PartOutcome> {
+export async function changePart(
+  db: Db,
+  actor: Actor,
+  serviceId: string,
+  part: string,
+  body: unknown,
+  locationId: string | null = null,
+): Promise<PartOutcome> {
   const service = await editableServiceFor(db, actor, serviceId);
   const change = await checkPart(db, service, part, body, locationId);
   const diff = differenceOf(describeService(service), describeService(applyPart(service, change)));
@@ -233,14 +330,33 @@ export async function changePart(db: Db, actor: Actor, serviceId: string, part: 
   if (hasRole(actor, 'curator')) {
     await persist(db, applyPart(service, change));
     await q.recordRevision(db, { serviceId, userId: actor.userId, role: 'curator', action: 'edit', diff });
-    await recordAudit(db, { actor, tenantId: actor.tenantId, action: 'directory.service-edit', entityType: 'directory_service', entityId: serviceId, reason: changed.join(', ') });
+    await recordAudit(db, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'directory.service-edit',
+      entityType: 'directory_service',
+      entityId: serviceId,
+      reason: changed.join(', '),
+    });
     return { outcome: 'saved', changed };
   }
   const request = await q.insertProposal(db, {
-    serviceId, kind: 'edit', details: `${change.title}: ${changed.join(', ')}`.slice(0, 2000), proposal: { section: change.section, value: change.value }, diff,
-    proposedBy: actor.userId, organizationId: service.organization_id ?? null,
+    serviceId,
+    kind: 'edit',
+    details: `${change.title}: ${changed.join(', ')}`.slice(0, 2000),
+    proposal: { section: change.section, value: change.value },
+    diff,
+    proposedBy: actor.userId,
+    organizationId: service.organization_id ?? null,
   });
-  await recordAudit(db, { actor, tenantId: actor.tenantId, action: 'directory.change-propose', entityType: 'directory_change_request', entityId: request.id, reason: changed.join(', ') });
+  await recordAudit(db, {
+    actor,
+    tenantId: actor.tenantId,
+    action: 'directory.change-propose',
+    entityType: 'directory_change_request',
+    entityId: request.id,
+    reason: changed.join(', '),
+  });
   return { outcome: 'proposed', changed, requestId: request.id };
 }
 
@@ -262,7 +378,8 @@ export async function checkNewService(db: Db, actor: Actor, body: unknown): Prom
   const description = field(body, 'description', { max: 5000, label: 'What it is' });
   if (!description) errors.push({ field: 'description', message: 'Enter what the service is and does' });
   const email = field(body, 'email', { max: 300, label: 'Email address' });
-  if (email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) errors.push({ field: 'email', message: 'Enter an email address in the correct format, like name@example.com' });
+  if (email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
+    errors.push({ field: 'email', message: 'Enter an email address in the correct format, like name@example.com' });
   const url = field(body, 'url', { max: 2000, label: 'Website' });
   if (url && !/^https?:\/\/[^\s]+$/.test(url)) errors.push({ field: 'url', message: 'Enter a web address starting with https://' });
   let organizationId: string | null = null;
@@ -276,7 +393,8 @@ export async function checkNewService(db: Db, actor: Actor, body: unknown): Prom
     }
   } else {
     organizationId = actor.providerOrganisationId ? await q.providerDirectoryOrganization(db, actor.providerOrganisationId) : null;
-    if (!organizationId) throw new Forbidden('Your organisation is not linked to a directory entry yet. Ask a directory curator to link it.');
+    if (!organizationId)
+      throw new Forbidden('Your organisation is not linked to a directory entry yet. Ask a directory curator to link it.');
     organizationName = (await q.readOrganization(db, organizationId))?.name ?? '';
   }
   if (errors.length) throw new InvalidInput(errors);
@@ -284,34 +402,72 @@ export async function checkNewService(db: Db, actor: Actor, body: unknown): Prom
 }
 
 const newServiceInWords = (v: NewService) => ({
-  Name: v.name, 'What it is': v.description, Organisation: v.organizationName, Email: v.email, Website: v.url,
+  Name: v.name,
+  'What it is': v.description,
+  Organisation: v.organizationName,
+  Email: v.email,
+  Website: v.url,
 });
 
 async function createService(db: Db, actor: Actor, v: NewService, proposedBy: string | null): Promise<string> {
   const id = randomUUID();
   const organizationId = v.organizationId ?? randomUUID();
   await writeDirectoryService(db, {
-    id, organization_id: organizationId, name: v.name, description: v.description, email: v.email, url: v.url, status: 'active',
+    id,
+    organization_id: organizationId,
+    name: v.name,
+    description: v.description,
+    email: v.email,
+    url: v.url,
+    status: 'active',
     ...(v.organizationId ? {} : { organization: { id: organizationId, name: v.organizationName, description: '' } }),
     last_modified: new Date().toISOString(),
   });
   const diff = Object.fromEntries(Object.entries(newServiceInWords(v)).map(([k, to]) => [k, { from: null, to }]));
-  await q.recordRevision(db, { serviceId: id, userId: proposedBy ?? actor.userId, role: proposedBy ? 'provider' : 'curator', action: 'create', diff });
-  await recordAudit(db, { actor, tenantId: actor.tenantId, action: 'directory.service-create', entityType: 'directory_service', entityId: id });
+  await q.recordRevision(db, {
+    serviceId: id,
+    userId: proposedBy ?? actor.userId,
+    role: proposedBy ? 'provider' : 'curator',
+    action: 'create',
+    diff,
+  });
+  await recordAudit(db, {
+    actor,
+    tenantId: actor.tenantId,
+    action: 'directory.service-create',
+    entityType: 'directory_service',
+    entityId: id,
+  });
   return id;
 }
 
 /** A curator adds a service at once; a provider proposes one for a curator to approve. */
-export async function addService(db: Db, actor: Actor, body: unknown): Promise<{ outcome: 'created'; serviceId: string } | { outcome: 'proposed'; requestId: string }> {
+export async function addService(
+  db: Db,
+  actor: Actor,
+  body: unknown,
+): Promise<{ outcome: 'created'; serviceId: string } | { outcome: 'proposed'; requestId: string }> {
   if (!hasRole(actor, 'curator') && !hasRole(actor, 'provider')) throw new Forbidden();
   const value = await checkNewService(db, actor, body);
   if (hasRole(actor, 'curator')) return { outcome: 'created', serviceId: await createService(db, actor, value, null) };
   const diff = Object.fromEntries(Object.entries(newServiceInWords(value)).map(([k, to]) => [k, { from: null, to }]));
   const request = await q.insertProposal(db, {
-    serviceId: null, kind: 'new-service', details: `New service: ${value.name}`.slice(0, 2000), proposal: { section: 'new-service', value }, diff,
-    proposedBy: actor.userId, organizationId: value.organizationId,
+    serviceId: null,
+    kind: 'new-service',
+    details: `New service: ${value.name}`.slice(0, 2000),
+    proposal: { section: 'new-service', value },
+    diff,
+    proposedBy: actor.userId,
+    organizationId: value.organizationId,
   });
-  await recordAudit(db, { actor, tenantId: actor.tenantId, action: 'directory.change-propose', entityType: 'directory_change_request', entityId: request.id, reason: 'new service' });
+  await recordAudit(db, {
+    actor,
+    tenantId: actor.tenantId,
+    action: 'directory.change-propose',
+    entityType: 'directory_change_request',
+    entityId: request.id,
+    reason: 'new service',
+  });
   return { outcome: 'proposed', requestId: request.id };
 }
 
@@ -330,14 +486,20 @@ export async function getChangeRequest(db: Db, actor: Actor, id: string) {
 }
 
 /** Accept (the curator has made the change) or reject with a reason; either way it leaves the queue. */
-export async function decideChangeRequest(db: Db, actor: Actor, id: string, decision: { outcome?: string; reason?: string }): Promise<void> {
+export async function decideChangeRequest(
+  db: Db,
+  actor: Actor,
+  id: string,
+  decision: { outcome?: string; reason?: string },
+): Promise<void> {
   const request = await getChangeRequest(db, actor, id);
   if (request.status !== 'open') throw new RuleBroken('This change request has already been decided.');
   if (decision.outcome !== 'accepted' && decision.outcome !== 'rejected') {
     throw new InvalidInput([{ field: 'outcome', message: 'Select whether to accept or reject the change' }]);
   }
   const reason = (decision.reason ?? '').trim();
-  if (decision.outcome === 'rejected' && !reason) throw new InvalidInput([{ field: 'reason', message: 'Enter why the change is rejected' }]);
+  if (decision.outcome === 'rejected' && !reason)
+    throw new InvalidInput([{ field: 'reason', message: 'Enter why the change is rejected' }]);
   if (reason.length > 1000) throw new InvalidInput([{ field: 'reason', message: 'Reason must be 1000 characters or fewer' }]);
   let serviceId = request.serviceId;
   if (decision.outcome === 'accepted' && request.proposal) {
@@ -354,13 +516,34 @@ export async function decideChangeRequest(db: Db, actor: Actor, id: string, deci
       if (Object.keys(diff).length) {
         await persist(db, edited);
         await q.recordRevision(db, { serviceId: service.id, userId: actor.userId, role: 'curator', action: 'edit', diff });
-        await recordAudit(db, { actor, tenantId: actor.tenantId, action: 'directory.service-edit', entityType: 'directory_service', entityId: service.id, reason: Object.keys(diff).join(', ') });
+        await recordAudit(db, {
+          actor,
+          tenantId: actor.tenantId,
+          action: 'directory.service-edit',
+          entityType: 'directory_service',
+          entityId: service.id,
+          reason: Object.keys(diff).join(', '),
+        });
       }
     }
   }
   await q.decideChangeRequest(db, id, decision.outcome, reason || null, actor.userId);
-  if (serviceId) await q.recordRevision(db, { serviceId, userId: actor.userId, role: 'curator', action: `change-request-${decision.outcome}`, diff: { changeRequest: { from: 'open', to: decision.outcome } } });
-  await recordAudit(db, { actor, tenantId: actor.tenantId, action: `directory.change-request-${decision.outcome === 'accepted' ? 'accept' : 'reject'}`, entityType: 'directory_change_request', entityId: id, reason: reason || null });
+  if (serviceId)
+    await q.recordRevision(db, {
+      serviceId,
+      userId: actor.userId,
+      role: 'curator',
+      action: `change-request-${decision.outcome}`,
+      diff: { changeRequest: { from: 'open', to: decision.outcome } },
+    });
+  await recordAudit(db, {
+    actor,
+    tenantId: actor.tenantId,
+    action: `directory.change-request-${decision.outcome === 'accepted' ? 'accept' : 'reject'}`,
+    entityType: 'directory_change_request',
+    entityId: id,
+    reason: reason || null,
+  });
 }
 
 /** Services not verified within `months` (default 6), oldest first, for curators to follow up. */

@@ -162,7 +162,11 @@ class Repairer {
   location(l: Json, where: string) {
     if (!LOCATION_TYPES.includes(l.location_type as string)) {
       const lower = typeof l.location_type === 'string' ? l.location_type.trim().toLowerCase() : '';
-      if (!LOCATION_TYPES.includes(lower)) this.report(`${where}location_type`, `"${String(l.location_type ?? '')}" is not physical, postal or virtual, so physical was assumed`);
+      if (!LOCATION_TYPES.includes(lower))
+        this.report(
+          `${where}location_type`,
+          `"${String(l.location_type ?? '')}" is not physical, postal or virtual, so physical was assumed`,
+        );
       l.location_type = LOCATION_TYPES.includes(lower) ? lower : 'physical';
     }
     this.number(l, 'latitude', where);
@@ -174,7 +178,10 @@ class Repairer {
     }
     for (const a of this.list(l, 'addresses', where)) {
       if (present(a.address_type) && !LOCATION_TYPES.includes(a.address_type as string)) {
-        this.report(`${where}addresses[${String(a.id)}].address_type`, `"${String(a.address_type)}" is not physical, postal or virtual, so it was left out`);
+        this.report(
+          `${where}addresses[${String(a.id)}].address_type`,
+          `"${String(a.address_type)}" is not physical, postal or virtual, so it was left out`,
+        );
         delete a.address_type;
       }
     }

@@ -11,8 +11,21 @@ import { missingFrom, withExtra } from './hsds-extra.ts';
 import { refusal, repairService } from './import-repair.ts';
 import { importHashes, readOrganization, refreshSearch, saveImportState, upsertOrganization } from './queries.ts';
 import type {
-  OrukAddress, OrukAttribute, OrukContact, OrukFunding, OrukLocation, OrukOrganization, OrukOrganizationIdentifier, OrukPage, OrukPhone, OrukProgram,
-  OrukRequiredDocument, OrukService, OrukServiceArea, OrukServiceAtLocation, OrukTaxonomyTerm,
+  OrukAddress,
+  OrukAttribute,
+  OrukContact,
+  OrukFunding,
+  OrukLocation,
+  OrukOrganization,
+  OrukOrganizationIdentifier,
+  OrukPage,
+  OrukPhone,
+  OrukProgram,
+  OrukRequiredDocument,
+  OrukService,
+  OrukServiceArea,
+  OrukServiceAtLocation,
+  OrukTaxonomyTerm,
 } from './oruk-types.ts';
 
 export interface ImportReport {
@@ -41,21 +54,53 @@ const IMPORT_VERSION = 'import-2';
 
 /** The hash a record is compared by on the next import: the repaired record and where it came from. */
 function recordHash(record: unknown, sourceFeed: string): string {
-  return createHash('sha256').update(IMPORT_VERSION).update('\0').update(sourceFeed).update('\0').update(JSON.stringify(record)).digest('base64url');
+  return createHash('sha256')
+    .update(IMPORT_VERSION)
+    .update('\0')
+    .update(sourceFeed)
+    .update('\0')
+    .update(JSON.stringify(record))
+    .digest('base64url');
 }
 
 // Fields a service (or a service_at_location) has and an HSDS 3 organisation never does.
-const SERVICE_ONLY = ['status', 'service_at_locations', 'schedules', 'cost_options', 'service_areas', 'organization', 'organization_id',
-  'program', 'program_id', 'required_documents', 'fees', 'eligibility_description', 'service', 'url', 'accreditations', 'minimum_age',
-  'maximum_age', 'assured_date', 'assurer_email', 'alert', 'last_modified', 'languages'];
+const SERVICE_ONLY = [
+  'status',
+  'service_at_locations',
+  'schedules',
+  'cost_options',
+  'service_areas',
+  'organization',
+  'organization_id',
+  'program',
+  'program_id',
+  'required_documents',
+  'fees',
+  'eligibility_description',
+  'service',
+  'url',
+  'accreditations',
+  'minimum_age',
+  'maximum_age',
+  'assured_date',
+  'assurer_email',
+  'alert',
+  'last_modified',
+  'languages',
+];
 
 /**
  * An organisation on its own (as organisation lists give them): it has a name and none of a
  * service's fields. A service that merely lacks its status still has others, and is reported invalid.
  */
 export function isOrganizationRecord(record: unknown): record is OrukOrganization {
-  return !!record && typeof record === 'object' && !Array.isArray(record) && typeof (record as { name?: unknown }).name === 'string'
-    && !SERVICE_ONLY.some((key) => key in record);
+  return (
+    !!record &&
+    typeof record === 'object' &&
+    !Array.isArray(record) &&
+    typeof (record as { name?: unknown }).name === 'string' &&
+    !SERVICE_ONLY.some((key) => key in record)
+  );
 }
 
 function problemWithOrganization(org: OrukOrganization): string | undefined {
@@ -79,10 +124,19 @@ function problemWithOrganization(org: OrukOrganization): string | undefined {
  * and hashes are written a batch at a time. A dry run does all of this and rolls back, so its
  * report is exactly what a real run would do.
  */
-export async function importServices(pool: pg.Pool, records: unknown[],
-  options: { sourceFeed: string; dryRun?: boolean; notes?: string[]; unread?: ImportReport['invalid'] }): Promise<ImportReport> {
+export async function importServices(
+  pool: pg.Pool,
+  records: unknown[],
+  options: { sourceFeed: string; dryRun?: boolean; notes?: string[]; unread?: ImportReport['invalid'] },
+): Promise<ImportReport> {
   const report: ImportReport = {
-    added: [], changed: [], unchanged: [], invalid: [...(options.unread ?? [])], problems: [], duplicates: [], notes: [...(options.notes ?? [])],
+    added: [],
+    changed: [],
+    unchanged: [],
+    invalid: [...(options.unread ?? [])],
+    problems: [],
+    duplicates: [],
+    notes: [...(options.notes ?? [])],
     dryRun: options.dryRun ?? false,
   };
   const organizations: OrukOrganization[] = [];
@@ -108,7 +162,9 @@ export async function importServices(pool: pg.Pool, records: unknown[],
   });
   for (const [id, count] of seen) if (count > 1) report.duplicates.push({ id, count });
   if (report.duplicates.length) {
-    report.notes.push(`${report.duplicates.length} id${report.duplicates.length === 1 ? ' was' : 's were'} given more than once; the first record of each was imported.`);
+    report.notes.push(
+      `${report.duplicates.length} id${report.duplicates.length === 1 ? ' was' : 's were'} given more than once; the first record of each was imported.`,
+    );
   }
 
   const rollback = new Error('dry run');
@@ -117,7 +173,10 @@ export async function importServices(pool: pg.Pool, records: unknown[],
       for (const org of organizations) await importOrganization(tx, org, options.sourceFeed, report);
       for (let start = 0; start < services.length; start += BATCH) {
         const batch = services.slice(start, start + BATCH);
-        const hashes = await importHashes(tx, batch.map((b) => b.id));
+        const hashes = await importHashes(
+          tx,
+          batch.map((b) => b.id),
+        );
         const saved: Array<{ id: string; hash: string; extra: unknown }> = [];
         for (const { id, service, hash } of batch) {
           if (hashes.get(id) === hash) {
@@ -140,7 +199,10 @@ export async function importServices(pool: pg.Pool, records: unknown[],
             report.invalid.push({ id, reason: `the database refused it: ${(error as Error).message}` });
           }
         }
-        await refreshSearch(tx, saved.map((x) => x.id));
+        await refreshSearch(
+          tx,
+          saved.map((x) => x.id),
+        );
         await saveImportState(tx, saved);
       }
       if (options.dryRun) throw rollback;
@@ -194,7 +256,7 @@ function servicesInItem(item: unknown): unknown[] {
   }
   if (isObject(item.service) && !('status' in item)) {
     const { service, ...pair } = item;
-    const pairs = Array.isArray(service.service_at_locations) ? service.service_at_locations as Json[] : [];
+    const pairs = Array.isArray(service.service_at_locations) ? (service.service_at_locations as Json[]) : [];
     const known = pairs.some((p) => isObject(p) && p.id === pair.id);
     return [{ ...service, service_at_locations: known ? pairs : [...pairs, { ...pair, service_id: service.id }] }];
   }
@@ -215,8 +277,10 @@ export function servicesInDocument(document: unknown): unknown[] {
   throw new ImportSourceError('This is not ORUK JSON: expected a page with "contents", a list of services, or one service.');
 }
 
-const looksFull = (service: unknown) => !!service && typeof service === 'object'
-  && ['service_at_locations', 'schedules', 'attributes', 'contacts', 'cost_options'].some((key) => key in service);
+const looksFull = (service: unknown) =>
+  !!service &&
+  typeof service === 'object' &&
+  ['service_at_locations', 'schedules', 'attributes', 'contacts', 'cost_options'].some((key) => key in service);
 
 async function fetchJson(url: string): Promise<unknown> {
   let response: Response;
@@ -267,7 +331,8 @@ export async function readOrukFeed(source: string, log: (line: string) => void =
     if (!page.total_pages || pageNumber >= page.total_pages || items.length === 0) break;
   }
   const notes: string[] = [];
-  if (claimed !== undefined && claimed !== listed.length) notes.push(`The feed said it has ${claimed} services (total_items) but its pages gave ${listed.length} rows.`);
+  if (claimed !== undefined && claimed !== listed.length)
+    notes.push(`The feed said it has ${claimed} services (total_items) but its pages gave ${listed.length} rows.`);
   // One detail fetch per id: a feed that repeats an id (one validator mock repeats one 128 times) is read once.
   const byId = new Map<string, unknown>();
   const others: unknown[] = [];
@@ -302,7 +367,10 @@ export interface OrukFeed {
 function readOrukFile(source: string): unknown[] {
   if (!existsSync(source)) throw new ImportSourceError(`There is no file or folder at ${source}.`);
   if (statSync(source).isDirectory()) {
-    return readdirSync(source).filter((f) => f.endsWith('.json')).sort().flatMap((f) => servicesInDocument(readJson(path.join(source, f))));
+    return readdirSync(source)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .flatMap((f) => servicesInDocument(readJson(path.join(source, f))));
   }
   return servicesInDocument(readJson(source));
 }
@@ -352,12 +420,21 @@ function readTable(folder: string, names: string[]): Row[] {
 }
 
 const orNull = (value: string | undefined) => (value === undefined || value === '' ? null : value);
-const num = (value: string | undefined) => (value === undefined || value === '' ? null : Number.isFinite(Number(value)) ? Number(value) : value as unknown as number);
+const num = (value: string | undefined) =>
+  value === undefined || value === '' ? null : Number.isFinite(Number(value)) ? Number(value) : (value as unknown as number);
 const pick = (row: Row, fields: string[]) => Object.fromEntries(fields.filter((f) => orNull(row[f]) !== null).map((f) => [f, row[f]]));
 
 // Tables only HSDS 1.x and 2.0 CSV have; their data lives elsewhere in HSDS 3 (addresses.csv, schedules.csv...).
-const OLDER_HSDS_TABLES = ['services_at_location.csv', 'physical_addresses.csv', 'postal_addresses.csv', 'regular_schedules.csv',
-  'holiday_schedules.csv', 'eligibility.csv', 'service_taxonomy.csv', 'accessibility_for_disabilities.csv'];
+const OLDER_HSDS_TABLES = [
+  'services_at_location.csv',
+  'physical_addresses.csv',
+  'postal_addresses.csv',
+  'regular_schedules.csv',
+  'holiday_schedules.csv',
+  'eligibility.csv',
+  'service_taxonomy.csv',
+  'accessibility_for_disabilities.csv',
+];
 
 /**
  * Refuses a CSV folder of an HSDS version before 3.0, naming the version found: read as HSDS 3 it
@@ -378,17 +455,23 @@ function refuseOlderHsds(folder: string) {
   const olderVersion = version !== undefined && /^[12](\.|$)/.test(version);
   if (!olderVersion && older.length === 0) return;
   const found = olderVersion ? `HSDS ${version} (its datapackage.json says so)` : `an HSDS version before 3.0 (it has ${older.join(', ')})`;
-  throw new ImportSourceError(`${folder} is ${found}. Signpost imports HSDS 3.0 CSV, and reading this as HSDS 3 would lose its `
-    + 'locations, addresses, opening times and eligibility, so nothing was imported. Convert it to HSDS 3.0 first (Open Referral publishes '
-    + 'a mapping from 1.1 and 2.0), or import the same directory from its ORUK API.');
+  throw new ImportSourceError(
+    `${folder} is ${found}. Signpost imports HSDS 3.0 CSV, and reading this as HSDS 3 would lose its ` +
+      'locations, addresses, opening times and eligibility, so nothing was imported. Convert it to HSDS 3.0 first (Open Referral publishes ' +
+      'a mapping from 1.1 and 2.0), or import the same directory from its ORUK API.',
+  );
 }
 
 /** Reads an HSDS 3.0 CSV folder into full services, and organisations without services (the shapes the JSON import takes). */
 export function readHsdsCsv(folder: string): unknown[] {
   if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new ImportSourceError(`There is no folder at ${folder}.`);
   refuseOlderHsds(folder);
-  const t = Object.fromEntries(Object.entries(CSV_NAMES).map(([key, names]) => [key, readTable(folder, names)])) as Record<keyof typeof CSV_NAMES, Row[]>;
-  if (t.services.length === 0 && t.organizations.length === 0) throw new ImportSourceError(`${folder} has no services.csv or organizations.csv with any rows.`);
+  const t = Object.fromEntries(Object.entries(CSV_NAMES).map(([key, names]) => [key, readTable(folder, names)])) as Record<
+    keyof typeof CSV_NAMES,
+    Row[]
+  >;
+  if (t.services.length === 0 && t.organizations.length === 0)
+    throw new ImportSourceError(`${folder} has no services.csv or organizations.csv with any rows.`);
   const by = (rows: Row[], key: string) => {
     const map = new Map<string, Row[]>();
     for (const row of rows) if (row[key]) map.set(row[key]!, [...(map.get(row[key]!) ?? []), row]);
@@ -440,7 +523,15 @@ export function readHsdsCsv(folder: string): unknown[] {
       ...(pick(row, ['id', 'code', 'name', 'parent_id', 'taxonomy_id', 'term_uri', 'language']) as unknown as OrukTaxonomyTerm),
       description: row.description ?? '',
       ...(row.term && !row.code ? { code: row.term } : {}),
-      ...(taxonomy ? { taxonomy: taxonomy.name, taxonomy_detail: { ...(pick(taxonomy, ['id', 'name', 'uri', 'version']) as { id: string; name: string }), description: taxonomy.description ?? '' } } : {}),
+      ...(taxonomy
+        ? {
+            taxonomy: taxonomy.name,
+            taxonomy_detail: {
+              ...(pick(taxonomy, ['id', 'name', 'uri', 'version']) as { id: string; name: string }),
+              description: taxonomy.description ?? '',
+            },
+          }
+        : {}),
       ...(orNull(row.taxonomy) !== null ? { taxonomy: row.taxonomy } : {}),
       ...described(row.id!),
     };
@@ -448,8 +539,18 @@ export function readHsdsCsv(folder: string): unknown[] {
   // The attributes and metadata of any object, found by its id (HSDS: link_id, resource_id); the
   // column naming the object is left out, as its place in the record says it.
   function described(id: string, attributes: 'attributes' | 'none' = 'attributes') {
-    const notes = (metadataByResource.get(id) ?? []).map((m) => pick(m, ['id', 'resource_type', 'last_action_date', 'last_action_type', 'field_name',
-      'previous_value', 'replacement_value', 'updated_by']));
+    const notes = (metadataByResource.get(id) ?? []).map((m) =>
+      pick(m, [
+        'id',
+        'resource_type',
+        'last_action_date',
+        'last_action_type',
+        'field_name',
+        'previous_value',
+        'replacement_value',
+        'updated_by',
+      ]),
+    );
     return { ...(attributes === 'attributes' ? some('attributes', attributesOf(id)) : {}), ...some('metadata', notes) };
   }
   function attributesOf(id: string): OrukAttribute[] {
@@ -460,7 +561,9 @@ export function readHsdsCsv(folder: string): unknown[] {
     }));
   }
   const program = (p: Row): OrukProgram => ({
-    ...(pick(p, ['id', 'organization_id', 'name', 'alternate_name']) as unknown as OrukProgram), description: p.description ?? '', ...described(p.id!),
+    ...(pick(p, ['id', 'organization_id', 'name', 'alternate_name']) as unknown as OrukProgram),
+    description: p.description ?? '',
+    ...described(p.id!),
   });
   const phone = (p: Row): OrukPhone => ({
     ...(pick(p, ['id', 'number', 'type', 'description']) as unknown as OrukPhone),
@@ -473,12 +576,32 @@ export function readHsdsCsv(folder: string): unknown[] {
     return { ...(pick(l, ['id', 'name', 'code', 'note']) as unknown as { id: string }), ...described(l.id!) };
   }
   const contact = (c: Row): OrukContact => ({
-    ...(pick(c, ['id', 'name', 'title', 'department', 'email']) as unknown as OrukContact), phones: (phonesByContact.get(c.id!) ?? []).map(phone), ...described(c.id!),
+    ...(pick(c, ['id', 'name', 'title', 'department', 'email']) as unknown as OrukContact),
+    phones: (phonesByContact.get(c.id!) ?? []).map(phone),
+    ...described(c.id!),
   });
   // Only a service's own schedules carry service_at_location_id (Signpost keeps it); listed under the pair or a location, the place says it.
   const schedule = (x: Row, own: boolean) => ({
-    ...(pick(x, ['id', ...(own ? ['service_at_location_id'] : []), 'freq', 'byday', 'bymonthday', 'dtstart', 'valid_from', 'valid_to', 'opens_at', 'closes_at',
-      'description', 'schedule_link', 'attending_type', 'notes', 'until', 'wkst', 'byweekno', 'byyearday']) as unknown as { id: string }),
+    ...(pick(x, [
+      'id',
+      ...(own ? ['service_at_location_id'] : []),
+      'freq',
+      'byday',
+      'bymonthday',
+      'dtstart',
+      'valid_from',
+      'valid_to',
+      'opens_at',
+      'closes_at',
+      'description',
+      'schedule_link',
+      'attending_type',
+      'notes',
+      'until',
+      'wkst',
+      'byweekno',
+      'byyearday',
+    ]) as unknown as { id: string }),
     ...(orNull(x.interval) !== null ? { interval: num(x.interval) } : {}),
     ...(orNull(x.count) !== null ? { count: num(x.count) } : {}),
     // HSDS 3.0 types the timezone as a number (an offset from UTC).
@@ -489,78 +612,156 @@ export function readHsdsCsv(folder: string): unknown[] {
     const l = locations.get(id);
     if (!l) return undefined;
     return {
-      ...(pick(l, ['id', 'location_type', 'url', 'name', 'alternate_name', 'description', 'transportation', 'external_identifier', 'external_identifier_type']) as unknown as OrukLocation),
+      ...(pick(l, [
+        'id',
+        'location_type',
+        'url',
+        'name',
+        'alternate_name',
+        'description',
+        'transportation',
+        'external_identifier',
+        'external_identifier_type',
+      ]) as unknown as OrukLocation),
       location_type: l.location_type || 'physical',
       ...(orNull(l.latitude) !== null ? { latitude: num(l.latitude) } : {}),
       ...(orNull(l.longitude) !== null ? { longitude: num(l.longitude) } : {}),
       addresses: (addressesByLocation.get(id) ?? []).map((a) => ({
-        ...(pick(a, ['id', 'attention', 'address_1', 'address_2', 'city', 'region', 'state_province', 'postal_code', 'country', 'address_type']) as unknown as OrukAddress),
+        ...(pick(a, [
+          'id',
+          'attention',
+          'address_1',
+          'address_2',
+          'city',
+          'region',
+          'state_province',
+          'postal_code',
+          'country',
+          'address_type',
+        ]) as unknown as OrukAddress),
         ...described(a.id!),
       })),
       accessibility: (accessByLocation.get(id) ?? []).map((a) => ({
-        ...(pick(a, ['id', 'description', 'details', 'url', 'accessibility']) as unknown as NonNullable<OrukLocation['accessibility']>[number]), ...described(a.id!),
+        ...(pick(a, ['id', 'description', 'details', 'url', 'accessibility']) as unknown as NonNullable<
+          OrukLocation['accessibility']
+        >[number]),
+        ...described(a.id!),
       })),
       phones: (phonesByLocation.get(id) ?? []).map(phone),
       ...some('languages', (languagesByLocation.get(id) ?? []).map(language)),
       ...some('contacts', (contactsByLocation.get(id) ?? []).map(contact)),
-      ...some('schedules', (schedulesByLocation.get(id) ?? []).map((x) => schedule(x, false))),
+      ...some(
+        'schedules',
+        (schedulesByLocation.get(id) ?? []).map((x) => schedule(x, false)),
+      ),
       ...described(id),
     };
   };
   const fullOrganization = (org: Row) => ({
-    ...(pick(org, ['id', 'name', 'alternate_name', 'email', 'website', 'tax_status', 'tax_id', 'legal_status', 'logo', 'uri', 'parent_organization_id']) as { id: string; name: string }),
+    ...(pick(org, [
+      'id',
+      'name',
+      'alternate_name',
+      'email',
+      'website',
+      'tax_status',
+      'tax_id',
+      'legal_status',
+      'logo',
+      'uri',
+      'parent_organization_id',
+    ]) as { id: string; name: string }),
     ...(orNull(org.year_incorporated) !== null ? { year_incorporated: num(org.year_incorporated) } : {}),
     description: org.description ?? '',
     // A CSV folder is a whole dump, so these lists are complete (and replace what is stored).
     organization_identifiers: (identifiersByOrganization.get(org.id!) ?? []).map((x) => ({
-      ...(pick(x, ['id', 'identifier_scheme', 'identifier_type', 'identifier']) as unknown as OrukOrganizationIdentifier), ...described(x.id!),
+      ...(pick(x, ['id', 'identifier_scheme', 'identifier_type', 'identifier']) as unknown as OrukOrganizationIdentifier),
+      ...described(x.id!),
     })),
-    funding: (fundingByOrganization.get(org.id!) ?? []).map((f) => ({ ...(pick(f, ['id', 'source']) as unknown as OrukFunding), ...described(f.id!) })),
+    funding: (fundingByOrganization.get(org.id!) ?? []).map((f) => ({
+      ...(pick(f, ['id', 'source']) as unknown as OrukFunding),
+      ...described(f.id!),
+    })),
     programs: (programsByOrganization.get(org.id!) ?? []).map(program),
     ...some('phones', (phonesByOrganization.get(org.id!) ?? []).map(phone)),
     ...some('contacts', (contactsByOrganization.get(org.id!) ?? []).map(contact)),
-    ...some('locations', (locationsByOrganization.get(org.id!) ?? []).flatMap((l) => location(l.id!) ?? [])),
+    ...some(
+      'locations',
+      (locationsByOrganization.get(org.id!) ?? []).flatMap((l) => location(l.id!) ?? []),
+    ),
     ...described(org.id!),
   });
   const withServices = new Set(t.services.map((s) => s.organization_id));
   const alone: unknown[] = t.organizations.filter((o) => o.id && !withServices.has(o.id)).map(fullOrganization);
-  return [...alone, ...t.services.map((s) => {
-    const org = s.organization_id ? organizations.get(s.organization_id) : undefined;
-    const programRow = s.program_id ? programs.get(s.program_id) : undefined;
-    const service: OrukService = {
-      ...(pick(s, ['id', 'organization_id', 'program_id', 'name', 'alternate_name', 'description', 'url', 'email', 'status', 'interpretation_services',
-        'application_process', 'fees_description', 'wait_time', 'fees', 'accreditations', 'eligibility_description', 'assured_date', 'assurer_email', 'licenses',
-        'alert', 'last_modified']) as unknown as OrukService),
-      ...(orNull(s.minimum_age) !== null ? { minimum_age: num(s.minimum_age) } : {}),
-      ...(orNull(s.maximum_age) !== null ? { maximum_age: num(s.maximum_age) } : {}),
-      ...(org ? { organization: fullOrganization(org) } : {}),
-      ...(programRow ? { program: program(programRow) } : {}),
-      service_areas: (areasByService.get(s.id!) ?? []).map((a) => ({
-        ...(pick(a, ['id', 'name', 'description', 'service_area', 'extent', 'extent_type', 'uri']) as unknown as OrukServiceArea), ...described(a.id!),
-      })),
-      funding: (fundingByService.get(s.id!) ?? []).map((f) => ({ ...(pick(f, ['id', 'source']) as unknown as OrukFunding), ...described(f.id!) })),
-      required_documents: (documentsByService.get(s.id!) ?? []).map((d) => ({
-        ...(pick(d, ['id', 'document', 'uri']) as unknown as OrukRequiredDocument), ...described(d.id!),
-      })),
-      service_at_locations: (salByService.get(s.id!) ?? []).map((sal) => ({
-        ...(pick(sal, ['id', 'location_id', 'description']) as unknown as OrukServiceAtLocation), location: location(sal.location_id ?? ''),
-        ...some('contacts', (contactsByPair.get(sal.id!) ?? []).map(contact)),
-        ...some('phones', (phonesByPair.get(sal.id!) ?? []).map(phone)),
-        ...some('schedules', (schedulesByPair.get(sal.id!) ?? []).map((x) => schedule(x, false))),
-        ...described(sal.id!),
-      })),
-      schedules: (schedulesByService.get(s.id!) ?? []).map((x) => schedule(x, true)),
-      cost_options: (costsByService.get(s.id!) ?? []).map((c) => ({
-        ...(pick(c, ['id', 'option', 'currency', 'amount_description', 'valid_from', 'valid_to']) as unknown as { id: string }),
-        ...(orNull(c.amount) !== null ? { amount: num(c.amount) } : {}),
-        ...described(c.id!),
-      })),
-      languages: (languagesByService.get(s.id!) ?? []).map(language),
-      contacts: (contactsByService.get(s.id!) ?? []).map(contact),
-      phones: (phonesByService.get(s.id!) ?? []).map(phone),
-      attributes: attributesOf(s.id!),
-      ...described(s.id!, 'none'),
-    };
-    return service;
-  })];
+  return [
+    ...alone,
+    ...t.services.map((s) => {
+      const org = s.organization_id ? organizations.get(s.organization_id) : undefined;
+      const programRow = s.program_id ? programs.get(s.program_id) : undefined;
+      const service: OrukService = {
+        ...(pick(s, [
+          'id',
+          'organization_id',
+          'program_id',
+          'name',
+          'alternate_name',
+          'description',
+          'url',
+          'email',
+          'status',
+          'interpretation_services',
+          'application_process',
+          'fees_description',
+          'wait_time',
+          'fees',
+          'accreditations',
+          'eligibility_description',
+          'assured_date',
+          'assurer_email',
+          'licenses',
+          'alert',
+          'last_modified',
+        ]) as unknown as OrukService),
+        ...(orNull(s.minimum_age) !== null ? { minimum_age: num(s.minimum_age) } : {}),
+        ...(orNull(s.maximum_age) !== null ? { maximum_age: num(s.maximum_age) } : {}),
+        ...(org ? { organization: fullOrganization(org) } : {}),
+        ...(programRow ? { program: program(programRow) } : {}),
+        service_areas: (areasByService.get(s.id!) ?? []).map((a) => ({
+          ...(pick(a, ['id', 'name', 'description', 'service_area', 'extent', 'extent_type', 'uri']) as unknown as OrukServiceArea),
+          ...described(a.id!),
+        })),
+        funding: (fundingByService.get(s.id!) ?? []).map((f) => ({
+          ...(pick(f, ['id', 'source']) as unknown as OrukFunding),
+          ...described(f.id!),
+        })),
+        required_documents: (documentsByService.get(s.id!) ?? []).map((d) => ({
+          ...(pick(d, ['id', 'document', 'uri']) as unknown as OrukRequiredDocument),
+          ...described(d.id!),
+        })),
+        service_at_locations: (salByService.get(s.id!) ?? []).map((sal) => ({
+          ...(pick(sal, ['id', 'location_id', 'description']) as unknown as OrukServiceAtLocation),
+          location: location(sal.location_id ?? ''),
+          ...some('contacts', (contactsByPair.get(sal.id!) ?? []).map(contact)),
+          ...some('phones', (phonesByPair.get(sal.id!) ?? []).map(phone)),
+          ...some(
+            'schedules',
+            (schedulesByPair.get(sal.id!) ?? []).map((x) => schedule(x, false)),
+          ),
+          ...described(sal.id!),
+        })),
+        schedules: (schedulesByService.get(s.id!) ?? []).map((x) => schedule(x, true)),
+        cost_options: (costsByService.get(s.id!) ?? []).map((c) => ({
+          ...(pick(c, ['id', 'option', 'currency', 'amount_description', 'valid_from', 'valid_to']) as unknown as { id: string }),
+          ...(orNull(c.amount) !== null ? { amount: num(c.amount) } : {}),
+          ...described(c.id!),
+        })),
+        languages: (languagesByService.get(s.id!) ?? []).map(language),
+        contacts: (contactsByService.get(s.id!) ?? []).map(contact),
+        phones: (phonesByService.get(s.id!) ?? []).map(phone),
+        attributes: attributesOf(s.id!),
+        ...described(s.id!, 'none'),
+      };
+      return service;
+    }),
+  ];
 }

@@ -22,11 +22,14 @@ export const orukRoutes: FastifyPluginAsyncTypebox = async (app) => {
     reply.header('access-control-allow-origin', '*');
   });
 
-  app.options('/api/oruk/*', { config: open }, async (_req, reply) => reply
-    .header('access-control-allow-methods', 'GET, OPTIONS')
-    .header('access-control-allow-headers', 'Content-Type, Accept')
-    .header('access-control-max-age', '86400')
-    .code(204).send());
+  app.options('/api/oruk/*', { config: open }, async (_req, reply) =>
+    reply
+      .header('access-control-allow-methods', 'GET, OPTIONS')
+      .header('access-control-allow-headers', 'Content-Type, Accept')
+      .header('access-control-max-age', '86400')
+      .code(204)
+      .send(),
+  );
 
   /** A paged list, filtered by its query parameters (unknown ones are refused). */
   const many = (url: string, read: (query: Record<string, unknown>) => Parameters<typeof list>[1]) =>
@@ -52,6 +55,7 @@ export const orukRoutes: FastifyPluginAsyncTypebox = async (app) => {
   many('/api/oruk/service_at_locations', (query) => oruk.orukServiceAtLocations(db, query));
   one('/api/oruk/service_at_locations/:id', (id) => oruk.orukServiceAtLocation(db, id));
   many('/api/oruk/organizations', (query) => oruk.orukOrganizations(db, query));
-  app.get('/api/oruk/organizations/:id', { schema: { params: IdParams }, config: open },
-    async (req) => oruk.orukOrganization(db, req.params.id, req.query as Record<string, unknown>));
+  app.get('/api/oruk/organizations/:id', { schema: { params: IdParams }, config: open }, async (req) =>
+    oruk.orukOrganization(db, req.params.id, req.query as Record<string, unknown>),
+  );
 };

@@ -21,7 +21,18 @@ type Query = Record<string, unknown>;
 
 // The parameters of each endpoint: the union of the ORUK 3.0 OpenAPI and the HSDS 3.0 OpenAPI it profiles.
 const PAGING = ['page', 'per_page', 'format'];
-const SERVICE_FILTERS = ['search', 'taxonomy_term_id', 'taxonomy_id', 'organization_id', 'modified_after', 'minimum_age', 'maximum_age', 'day', 'start_time', 'end_time'];
+const SERVICE_FILTERS = [
+  'search',
+  'taxonomy_term_id',
+  'taxonomy_id',
+  'organization_id',
+  'modified_after',
+  'minimum_age',
+  'maximum_age',
+  'day',
+  'start_time',
+  'end_time',
+];
 export const ALLOWED = {
   services: [...PAGING, ...SERVICE_FILTERS, 'full', 'minimal'],
   serviceAtLocations: [...PAGING, ...SERVICE_FILTERS, 'postcode', 'proximity', 'full'],
@@ -47,9 +58,13 @@ export const NDJSON_MAX = 10_000;
 /** Reads query parameters strictly: unknown names, repeats and bad values are a 400 naming them. */
 class QueryReader {
   errors: FieldError[] = [];
-  constructor(private readonly query: Query, allowed: string[]) {
+  constructor(
+    private readonly query: Query,
+    allowed: string[],
+  ) {
     for (const [name, value] of Object.entries(query)) {
-      if (!allowed.includes(name)) this.errors.push({ field: name, message: `Unknown parameter "${name}". Allowed: ${allowed.join(', ') || 'none'}.` });
+      if (!allowed.includes(name))
+        this.errors.push({ field: name, message: `Unknown parameter "${name}". Allowed: ${allowed.join(', ') || 'none'}.` });
       else if (typeof value !== 'string') this.errors.push({ field: name, message: `Give "${name}" once.` });
     }
   }
@@ -61,7 +76,8 @@ class QueryReader {
 
   text(name: string, max = 200): string | undefined {
     const value = this.raw(name);
-    if (value !== undefined && value.length > max) this.errors.push({ field: name, message: `"${name}" must be ${max} characters or fewer.` });
+    if (value !== undefined && value.length > max)
+      this.errors.push({ field: name, message: `"${name}" must be ${max} characters or fewer.` });
     return value;
   }
 
@@ -103,8 +119,22 @@ class QueryReader {
   day(name: string): string | undefined {
     const value = this.raw(name)?.toUpperCase();
     if (value === undefined) return undefined;
-    const days: Record<string, string> = { MO: 'MO', TU: 'TU', WE: 'WE', TH: 'TH', FR: 'FR', SA: 'SA', SU: 'SU',
-      MONDAY: 'MO', TUESDAY: 'TU', WEDNESDAY: 'WE', THURSDAY: 'TH', FRIDAY: 'FR', SATURDAY: 'SA', SUNDAY: 'SU' };
+    const days: Record<string, string> = {
+      MO: 'MO',
+      TU: 'TU',
+      WE: 'WE',
+      TH: 'TH',
+      FR: 'FR',
+      SA: 'SA',
+      SU: 'SU',
+      MONDAY: 'MO',
+      TUESDAY: 'TU',
+      WEDNESDAY: 'WE',
+      THURSDAY: 'TH',
+      FRIDAY: 'FR',
+      SATURDAY: 'SA',
+      SUNDAY: 'SU',
+    };
     if (!days[value]) this.errors.push({ field: name, message: `"${name}" must be a day, like MO or Monday.` });
     return days[value];
   }
@@ -137,8 +167,10 @@ class QueryReader {
  * Either one page of a listing, or (format=ndjson) every item of it: `fetch` reads `limit` items
  * from `offset` and says how many there are in all.
  */
-async function listing<T>(paging: { page: number; perPage: number; offset: number; ndjson: boolean },
-  fetch: (limit: number, offset: number) => Promise<{ items: T[]; total: number }>): Promise<OrukPage<T> | NdjsonResult> {
+async function listing<T>(
+  paging: { page: number; perPage: number; offset: number; ndjson: boolean },
+  fetch: (limit: number, offset: number) => Promise<{ items: T[]; total: number }>,
+): Promise<OrukPage<T> | NdjsonResult> {
   if (!paging.ndjson) {
     const { items, total } = await fetch(paging.perPage, paging.offset);
     return page(items, total, paging.page, paging.perPage);
@@ -146,7 +178,12 @@ async function listing<T>(paging: { page: number; perPage: number; offset: numbe
   // One item is enough to learn the total (some listings count with a window over the rows read).
   const { total: expected } = await fetch(1, 0);
   if (expected > NDJSON_MAX) {
-    throw new InvalidInput([{ field: 'format', message: `"format=ndjson" gives at most ${NDJSON_MAX} results and this asks for ${expected}: narrow it, or use pages.` }]);
+    throw new InvalidInput([
+      {
+        field: 'format',
+        message: `"format=ndjson" gives at most ${NDJSON_MAX} results and this asks for ${expected}: narrow it, or use pages.`,
+      },
+    ]);
   }
   const all: T[] = [];
   for (let offset = 0; ; offset += NDJSON_BATCH) {
@@ -160,8 +197,14 @@ async function listing<T>(paging: { page: number; perPage: number; offset: numbe
 function page<T>(contents: T[], total: number, pageNumber: number, perPage: number): OrukPage<T> {
   const totalPages = Math.max(1, Math.ceil(total / perPage));
   return {
-    total_items: total, total_pages: totalPages, page_number: pageNumber, size: contents.length,
-    first_page: pageNumber === 1, last_page: pageNumber >= totalPages, empty: contents.length === 0, contents,
+    total_items: total,
+    total_pages: totalPages,
+    page_number: pageNumber,
+    size: contents.length,
+    first_page: pageNumber === 1,
+    last_page: pageNumber >= totalPages,
+    empty: contents.length === 0,
+    contents,
   };
 }
 
@@ -237,7 +280,8 @@ export async function orukTaxonomyTerms(db: Db, query: Query) {
     topOnly: r.boolean('top_only'),
     search: r.text('search'),
   };
-  if (filters.topOnly && filters.parentId) r.errors.push({ field: 'top_only', message: '"top_only=true" lists terms without a parent, so it cannot go with "parent_id".' });
+  if (filters.topOnly && filters.parentId)
+    r.errors.push({ field: 'top_only', message: '"top_only=true" lists terms without a parent, so it cannot go with "parent_id".' });
   r.done();
   return listing(paging, (limit, offset) => q.listTaxonomyTerms(db, limit, offset, filters));
 }
@@ -271,8 +315,10 @@ export async function orukServiceAtLocations(db: Db, query: Query) {
   const postcode = r.text('postcode', 10);
   const proximity = r.integer('proximity', 1, 1_000_000);
   const full = r.boolean('full');
-  if (postcode && !normalisePostcodeOrOutcode(postcode)) r.errors.push({ field: 'postcode', message: '"postcode" must be a UK postcode, like LS6 3AB.' });
-  if (proximity !== undefined && !postcode) r.errors.push({ field: 'proximity', message: '"proximity" needs a "postcode" to measure from.' });
+  if (postcode && !normalisePostcodeOrOutcode(postcode))
+    r.errors.push({ field: 'postcode', message: '"postcode" must be a UK postcode, like LS6 3AB.' });
+  if (proximity !== undefined && !postcode)
+    r.errors.push({ field: 'proximity', message: '"proximity" needs a "postcode" to measure from.' });
   r.done();
   let origin: { latitude: number; longitude: number } | undefined;
   if (postcode) {

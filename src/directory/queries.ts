@@ -1,7 +1,20 @@
 import type { Db } from '../db/database.ts';
 import type {
-  OrukAddress, OrukAttribute, OrukContact, OrukCostOption, OrukFunding, OrukLanguage, OrukLocation, OrukOrganization, OrukPhone,
-  OrukProgram, OrukSchedule, OrukService, OrukServiceAtLocation, OrukTaxonomy, OrukTaxonomyTerm,
+  OrukAddress,
+  OrukAttribute,
+  OrukContact,
+  OrukCostOption,
+  OrukFunding,
+  OrukLanguage,
+  OrukLocation,
+  OrukOrganization,
+  OrukPhone,
+  OrukProgram,
+  OrukSchedule,
+  OrukService,
+  OrukServiceAtLocation,
+  OrukTaxonomy,
+  OrukTaxonomyTerm,
 } from './oruk-types.ts';
 import { lgaAttributeId, lgaServiceTypesForTerm, lgaTermId, stableId } from './taxonomy.ts';
 
@@ -9,9 +22,10 @@ import { lgaAttributeId, lgaServiceTypesForTerm, lgaTermId, stableId } from './t
 
 /** Drops null, undefined and empty-array properties: ORUK fields are typed, never null. */
 export function compact<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0))) as T;
+  return Object.fromEntries(
+    Object.entries(value).filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0)),
+  ) as T;
 }
-
 
 export async function upsertOrganization(db: Db, org: OrukOrganization, source?: { feed: string }) {
   await db.query(
@@ -25,8 +39,19 @@ export async function upsertOrganization(db: Db, org: OrukOrganization, source?:
          IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.description, EXCLUDED.email, EXCLUDED.website, EXCLUDED.logo, EXCLUDED.uri,
          EXCLUDED.parent_organization_id) THEN $10::timestamptz ELSE directory_organization.last_modified END`,
     // The time is a parameter, not now(): Citus allows only immutable functions in DO UPDATE on reference tables.
-    [org.id, org.name, org.description ?? null, org.email ?? null, org.website ?? null, org.logo ?? null, org.uri ?? null,
-      org.parent_organization_id ?? null, source?.feed ?? null, new Date()]);
+    [
+      org.id,
+      org.name,
+      org.description ?? null,
+      org.email ?? null,
+      org.website ?? null,
+      org.logo ?? null,
+      org.uri ?? null,
+      org.parent_organization_id ?? null,
+      source?.feed ?? null,
+      new Date(),
+    ],
+  );
   // An organisation's lists are replaced only when the record carries them: a service's brief
   // organisation (as in list pages) leaves what a full record set.
   if (org.organization_identifiers) {
@@ -37,7 +62,8 @@ export async function upsertOrganization(db: Db, org: OrukOrganization, source?:
          VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (id) DO UPDATE SET organization_id = EXCLUDED.organization_id, identifier_scheme = EXCLUDED.identifier_scheme,
            identifier_type = EXCLUDED.identifier_type, identifier = EXCLUDED.identifier`,
-        [x.id, org.id, x.identifier_scheme ?? null, x.identifier_type ?? null, x.identifier ?? null]);
+        [x.id, org.id, x.identifier_scheme ?? null, x.identifier_type ?? null, x.identifier ?? null],
+      );
     }
   }
   if (org.funding) await replaceFunding(db, 'organization_id', org.id, org.funding);
@@ -56,7 +82,8 @@ async function replaceFunding(db: Db, owner: 'service_id' | 'organization_id', i
     await db.query(
       `INSERT INTO directory_funding (id, ${owner}, source) VALUES ($1, $2, $3)
        ON CONFLICT (id) DO UPDATE SET ${owner} = EXCLUDED.${owner}, source = EXCLUDED.source`,
-      [f.id, id, f.source ?? null]);
+      [f.id, id, f.source ?? null],
+    );
   }
 }
 
@@ -67,14 +94,16 @@ async function upsertProgram(db: Db, p: OrukProgram) {
      VALUES ($1, (SELECT o.id FROM directory_organization o WHERE o.id = $2), $3, $4, $5)
      ON CONFLICT (id) DO UPDATE SET organization_id = COALESCE(EXCLUDED.organization_id, directory_program.organization_id),
        name = EXCLUDED.name, alternate_name = EXCLUDED.alternate_name, description = EXCLUDED.description`,
-    [p.id, p.organization_id ?? null, p.name, p.alternate_name ?? null, p.description ?? null]);
+    [p.id, p.organization_id ?? null, p.name, p.alternate_name ?? null, p.description ?? null],
+  );
 }
 
 export async function upsertTaxonomy(db: Db, taxonomy: OrukTaxonomy) {
   await db.query(
     `INSERT INTO directory_taxonomy (id, name, description, uri, version) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description, uri = EXCLUDED.uri, version = EXCLUDED.version`,
-    [taxonomy.id, taxonomy.name, taxonomy.description ?? null, taxonomy.uri ?? null, taxonomy.version ?? null]);
+    [taxonomy.id, taxonomy.name, taxonomy.description ?? null, taxonomy.uri ?? null, taxonomy.version ?? null],
+  );
 }
 
 export async function upsertTaxonomyTerm(db: Db, term: OrukTaxonomyTerm) {
@@ -83,9 +112,10 @@ export async function upsertTaxonomyTerm(db: Db, term: OrukTaxonomyTerm) {
     await upsertTaxonomy(db, term.taxonomy_detail);
     taxonomyId = term.taxonomy_detail.id;
   } else if (taxonomyId) {
-    await db.query(
-      `INSERT INTO directory_taxonomy (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`,
-      [taxonomyId, term.taxonomy ?? 'Imported taxonomy']);
+    await db.query(`INSERT INTO directory_taxonomy (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, [
+      taxonomyId,
+      term.taxonomy ?? 'Imported taxonomy',
+    ]);
   } else if (term.taxonomy) {
     // ORUK may name the taxonomy only in free text: keep it, as a taxonomy of that name.
     taxonomyId = stableId(`signpost:imported-taxonomy:${term.taxonomy}`);
@@ -97,7 +127,16 @@ export async function upsertTaxonomyTerm(db: Db, term: OrukTaxonomyTerm) {
      ON CONFLICT (id) DO UPDATE SET taxonomy_id = COALESCE(EXCLUDED.taxonomy_id, directory_taxonomy_term.taxonomy_id),
        code = EXCLUDED.code, name = EXCLUDED.name, description = EXCLUDED.description, parent_id = EXCLUDED.parent_id,
        term_uri = EXCLUDED.term_uri`,
-    [term.id, taxonomyId, term.code ?? term.term ?? null, term.name, term.description ?? null, term.parent_id ?? null, term.term_uri ?? null]);
+    [
+      term.id,
+      taxonomyId,
+      term.code ?? term.term ?? null,
+      term.name,
+      term.description ?? null,
+      term.parent_id ?? null,
+      term.term_uri ?? null,
+    ],
+  );
 }
 
 async function insertPhones(db: Db, phones: OrukPhone[] | undefined, owner: { service?: string; location?: string; contact?: string }) {
@@ -107,8 +146,17 @@ async function insertPhones(db: Db, phones: OrukPhone[] | undefined, owner: { se
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, location_id = EXCLUDED.location_id, contact_id = EXCLUDED.contact_id,
          number = EXCLUDED.number, extension = EXCLUDED.extension, type = EXCLUDED.type, description = EXCLUDED.description`,
-      [phone.id, owner.service ?? null, owner.location ?? null, owner.contact ?? null, phone.number, phone.extension ?? null,
-        phone.type ?? null, phone.description ?? null]);
+      [
+        phone.id,
+        owner.service ?? null,
+        owner.location ?? null,
+        owner.contact ?? null,
+        phone.number,
+        phone.extension ?? null,
+        phone.type ?? null,
+        phone.description ?? null,
+      ],
+    );
   }
 }
 
@@ -120,8 +168,18 @@ async function upsertLocation(db: Db, location: OrukLocation, organizationId: st
      ON CONFLICT (id) DO UPDATE SET location_type = EXCLUDED.location_type, name = EXCLUDED.name, description = EXCLUDED.description,
        latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude, external_identifier = EXCLUDED.external_identifier,
        external_identifier_type = EXCLUDED.external_identifier_type`,
-    [location.id, organizationId, location.location_type, location.name ?? null, location.description ?? null,
-      location.latitude ?? null, location.longitude ?? null, location.external_identifier ?? null, location.external_identifier_type ?? null]);
+    [
+      location.id,
+      organizationId,
+      location.location_type,
+      location.name ?? null,
+      location.description ?? null,
+      location.latitude ?? null,
+      location.longitude ?? null,
+      location.external_identifier ?? null,
+      location.external_identifier_type ?? null,
+    ],
+  );
   await db.query('DELETE FROM directory_address WHERE location_id = $1', [location.id]);
   for (const a of location.addresses ?? []) {
     await db.query(
@@ -130,8 +188,20 @@ async function upsertLocation(db: Db, location: OrukLocation, organizationId: st
        ON CONFLICT (id) DO UPDATE SET location_id = EXCLUDED.location_id, attention = EXCLUDED.attention, address_1 = EXCLUDED.address_1,
          address_2 = EXCLUDED.address_2, city = EXCLUDED.city, region = EXCLUDED.region, state_province = EXCLUDED.state_province,
          postal_code = EXCLUDED.postal_code, country = EXCLUDED.country, address_type = EXCLUDED.address_type`,
-      [a.id, location.id, a.attention ?? null, a.address_1 ?? null, a.address_2 ?? null, a.city ?? null, a.region ?? null,
-        a.state_province ?? null, a.postal_code ?? null, a.country ?? null, a.address_type ?? null]);
+      [
+        a.id,
+        location.id,
+        a.attention ?? null,
+        a.address_1 ?? null,
+        a.address_2 ?? null,
+        a.city ?? null,
+        a.region ?? null,
+        a.state_province ?? null,
+        a.postal_code ?? null,
+        a.country ?? null,
+        a.address_type ?? null,
+      ],
+    );
   }
   await db.query('DELETE FROM directory_accessibility WHERE location_id = $1', [location.id]);
   for (const a of location.accessibility ?? []) {
@@ -139,7 +209,8 @@ async function upsertLocation(db: Db, location: OrukLocation, organizationId: st
       `INSERT INTO directory_accessibility (id, location_id, description, details, url) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (id) DO UPDATE SET location_id = EXCLUDED.location_id, description = EXCLUDED.description,
          details = EXCLUDED.details, url = EXCLUDED.url`,
-      [a.id, location.id, a.description ?? null, a.details ?? null, a.url ?? null]);
+      [a.id, location.id, a.description ?? null, a.details ?? null, a.url ?? null],
+    );
   }
   await db.query('DELETE FROM directory_phone WHERE location_id = $1', [location.id]);
   await insertPhones(db, location.phones, { location: location.id });
@@ -149,10 +220,14 @@ async function upsertLocation(db: Db, location: OrukLocation, organizationId: st
  * Writes one full service (organisation, locations and every child record), replacing what was
  * there, then refreshes its search document. Call inside a transaction.
  */
-export async function writeService(db: Db, service: OrukService,
-  options: { sourceFeed?: string; capacity?: string; expectedWaitWeeks?: number | null; refreshSearch?: boolean } = {}) {
+export async function writeService(
+  db: Db,
+  service: OrukService,
+  options: { sourceFeed?: string; capacity?: string; expectedWaitWeeks?: number | null; refreshSearch?: boolean } = {},
+) {
   const organizationId = service.organization?.id ?? service.organization_id ?? null;
-  if (service.organization) await upsertOrganization(db, service.organization, options.sourceFeed ? { feed: options.sourceFeed } : undefined);
+  if (service.organization)
+    await upsertOrganization(db, service.organization, options.sourceFeed ? { feed: options.sourceFeed } : undefined);
   await db.query(
     `INSERT INTO directory_service (id, organization_id, name, description, url, email, status, fees, accreditations, eligibility_description,
        minimum_age, maximum_age, assured_date, assurer_email, alert, last_modified, source_feed, source_id, capacity, expected_wait_weeks,
@@ -168,15 +243,41 @@ export async function writeService(db: Db, service: OrukService,
        capacity = COALESCE($18, directory_service.capacity), expected_wait_weeks = $19, program_id = $20,
        -- Any write makes the next import of this record write again (see saveImportState).
        import_hash = NULL`,
-    [service.id, organizationId, service.name, service.description ?? null, service.url ?? null, service.email ?? null, service.status,
-      service.fees ?? null, service.accreditations ?? null, service.eligibility_description ?? null, service.minimum_age ?? null,
-      service.maximum_age ?? null, service.assured_date ?? null, service.assurer_email ?? null, service.alert ?? null,
-      service.last_modified ?? null, options.sourceFeed ?? null, options.capacity ?? null, options.expectedWaitWeeks ?? null,
-      service.program?.id ?? service.program_id ?? null]);
+    [
+      service.id,
+      organizationId,
+      service.name,
+      service.description ?? null,
+      service.url ?? null,
+      service.email ?? null,
+      service.status,
+      service.fees ?? null,
+      service.accreditations ?? null,
+      service.eligibility_description ?? null,
+      service.minimum_age ?? null,
+      service.maximum_age ?? null,
+      service.assured_date ?? null,
+      service.assurer_email ?? null,
+      service.alert ?? null,
+      service.last_modified ?? null,
+      options.sourceFeed ?? null,
+      options.capacity ?? null,
+      options.expectedWaitWeeks ?? null,
+      service.program?.id ?? service.program_id ?? null,
+    ],
+  );
   if (service.program) await upsertProgram(db, service.program);
 
-  for (const table of ['directory_schedule', 'directory_cost_option', 'directory_language', 'directory_contact', 'directory_phone',
-    'directory_service_at_location', 'directory_service_area', 'directory_required_document']) {
+  for (const table of [
+    'directory_schedule',
+    'directory_cost_option',
+    'directory_language',
+    'directory_contact',
+    'directory_phone',
+    'directory_service_at_location',
+    'directory_service_area',
+    'directory_required_document',
+  ]) {
     await db.query(`DELETE FROM ${table} WHERE service_id = $1`, [service.id]);
   }
   await db.query(`DELETE FROM directory_attribute WHERE link_id = $1 AND link_entity = 'service'`, [service.id]);
@@ -186,7 +287,8 @@ export async function writeService(db: Db, service: OrukService,
     await db.query(
       `INSERT INTO directory_service_at_location (id, service_id, location_id, description) VALUES ($1, $2, $3, $4)
        ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, location_id = EXCLUDED.location_id, description = EXCLUDED.description`,
-      [sal.id, service.id, sal.location?.id ?? sal.location_id, sal.description ?? null]);
+      [sal.id, service.id, sal.location?.id ?? sal.location_id, sal.description ?? null],
+    );
   }
   for (const s of service.schedules ?? []) {
     await db.query(
@@ -198,9 +300,25 @@ export async function writeService(db: Db, service: OrukService,
          dtstart = EXCLUDED.dtstart, valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to, opens_at = EXCLUDED.opens_at,
          closes_at = EXCLUDED.closes_at, description = EXCLUDED.description, schedule_link = EXCLUDED.schedule_link,
          attending_type = EXCLUDED.attending_type, notes = EXCLUDED.notes`,
-      [s.id, service.id, s.service_at_location_id ?? null, s.freq ?? null, s.interval ?? null, s.byday ?? null, s.bymonthday ?? null,
-        s.dtstart ?? null, s.valid_from ?? null, s.valid_to ?? null, s.opens_at ?? null, s.closes_at ?? null, s.description ?? null,
-        s.schedule_link ?? null, s.attending_type ?? null, s.notes ?? null]);
+      [
+        s.id,
+        service.id,
+        s.service_at_location_id ?? null,
+        s.freq ?? null,
+        s.interval ?? null,
+        s.byday ?? null,
+        s.bymonthday ?? null,
+        s.dtstart ?? null,
+        s.valid_from ?? null,
+        s.valid_to ?? null,
+        s.opens_at ?? null,
+        s.closes_at ?? null,
+        s.description ?? null,
+        s.schedule_link ?? null,
+        s.attending_type ?? null,
+        s.notes ?? null,
+      ],
+    );
   }
   for (const c of service.cost_options ?? []) {
     await db.query(
@@ -208,20 +326,23 @@ export async function writeService(db: Db, service: OrukService,
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, option = EXCLUDED.option, amount = EXCLUDED.amount,
          amount_description = EXCLUDED.amount_description, valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to`,
-      [c.id, service.id, c.option ?? null, c.amount ?? null, c.amount_description ?? null, c.valid_from ?? null, c.valid_to ?? null]);
+      [c.id, service.id, c.option ?? null, c.amount ?? null, c.amount_description ?? null, c.valid_from ?? null, c.valid_to ?? null],
+    );
   }
   for (const l of service.languages ?? []) {
     await db.query(
       `INSERT INTO directory_language (id, service_id, name, code, note) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, name = EXCLUDED.name, code = EXCLUDED.code, note = EXCLUDED.note`,
-      [l.id, service.id, l.name ?? null, l.code ?? null, l.note ?? null]);
+      [l.id, service.id, l.name ?? null, l.code ?? null, l.note ?? null],
+    );
   }
   for (const c of service.contacts ?? []) {
     await db.query(
       `INSERT INTO directory_contact (id, service_id, name, title, department, email) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, name = EXCLUDED.name, title = EXCLUDED.title,
          department = EXCLUDED.department, email = EXCLUDED.email`,
-      [c.id, service.id, c.name ?? null, c.title ?? null, c.department ?? null, c.email ?? null]);
+      [c.id, service.id, c.name ?? null, c.title ?? null, c.department ?? null, c.email ?? null],
+    );
     await insertPhones(db, c.phones, { service: service.id, contact: c.id });
   }
   await insertPhones(db, service.phones, { service: service.id });
@@ -231,19 +352,31 @@ export async function writeService(db: Db, service: OrukService,
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, name = EXCLUDED.name, description = EXCLUDED.description,
          service_area = EXCLUDED.service_area, extent = EXCLUDED.extent, extent_type = EXCLUDED.extent_type, uri = EXCLUDED.uri`,
-      [a.id, service.id, a.name ?? null, a.description ?? null, a.service_area ?? null, a.extent ?? null, a.extent_type ?? null, a.uri ?? null]);
+      [
+        a.id,
+        service.id,
+        a.name ?? null,
+        a.description ?? null,
+        a.service_area ?? null,
+        a.extent ?? null,
+        a.extent_type ?? null,
+        a.uri ?? null,
+      ],
+    );
   }
   for (const d of service.required_documents ?? []) {
     await db.query(
       `INSERT INTO directory_required_document (id, service_id, document, uri) VALUES ($1, $2, $3, $4)
        ON CONFLICT (id) DO UPDATE SET service_id = EXCLUDED.service_id, document = EXCLUDED.document, uri = EXCLUDED.uri`,
-      [d.id, service.id, d.document ?? null, d.uri ?? null]);
+      [d.id, service.id, d.document ?? null, d.uri ?? null],
+    );
   }
   await replaceFunding(db, 'service_id', service.id, service.funding ?? []);
   // A programme that no organisation lists and no service belongs to is gone from every feed.
   await db.query(
     `DELETE FROM directory_program p WHERE p.organization_id IS NULL
-        AND NOT EXISTS (SELECT 1 FROM directory_service s WHERE s.program_id = p.id)`);
+        AND NOT EXISTS (SELECT 1 FROM directory_service s WHERE s.program_id = p.id)`,
+  );
   for (const a of service.attributes ?? []) {
     const termId = a.taxonomy_term?.id ?? a.taxonomy_term_id;
     if (!termId) continue;
@@ -252,7 +385,8 @@ export async function writeService(db: Db, service: OrukService,
       `INSERT INTO directory_attribute (id, link_id, link_type, link_entity, taxonomy_term_id, value) VALUES ($1, $2, $3, 'service', $4, $5)
        ON CONFLICT (id) DO UPDATE SET link_id = EXCLUDED.link_id, link_type = EXCLUDED.link_type, link_entity = 'service',
          taxonomy_term_id = EXCLUDED.taxonomy_term_id, value = EXCLUDED.value`,
-      [a.id, service.id, a.link_type ?? null, termId, a.value ?? null]);
+      [a.id, service.id, a.link_type ?? null, termId, a.value ?? null],
+    );
   }
   // Each need also tags the service with the LGA service types it maps to, so ORUK consumers that
   // filter by the LGA Service list find it. Same id every time: re-importing our export changes nothing.
@@ -261,7 +395,8 @@ export async function writeService(db: Db, service: OrukService,
       await db.query(
         `INSERT INTO directory_attribute (id, link_id, link_type, link_entity, taxonomy_term_id) VALUES ($1, $2, 'service_type', 'service', $3)
          ON CONFLICT (id) DO NOTHING`,
-        [lgaAttributeId(service.id, type.code), service.id, lgaTermId(type.code)]);
+        [lgaAttributeId(service.id, type.code), service.id, lgaTermId(type.code)],
+      );
     }
   }
   // An import refreshes the search documents of a whole batch at once.
@@ -271,7 +406,9 @@ export async function writeService(db: Db, service: OrukService,
 /** The import hash of each of these services that exists (null when something else wrote it last). */
 export async function importHashes(db: Db, ids: string[]): Promise<Map<string, string | null>> {
   const { rows } = await db.query<{ id: string; hash: string | null }>(
-    'SELECT id, import_hash AS hash FROM directory_service WHERE id = ANY ($1::text[])', [ids]);
+    'SELECT id, import_hash AS hash FROM directory_service WHERE id = ANY ($1::text[])',
+    [ids],
+  );
   return new Map(rows.map((r) => [r.id, r.hash]));
 }
 
@@ -281,7 +418,8 @@ export async function saveImportState(db: Db, rows: Array<{ id: string; hash: st
   await db.query(
     `UPDATE directory_service s SET import_hash = x.hash, hsds_extra = x.extra
        FROM unnest($1::text[], $2::text[], $3::jsonb[]) AS x(id, hash, extra) WHERE s.id = x.id`,
-    [rows.map((r) => r.id), rows.map((r) => r.hash), rows.map((r) => (r.extra === undefined ? null : JSON.stringify(r.extra)))]);
+    [rows.map((r) => r.id), rows.map((r) => r.hash), rows.map((r) => (r.extra === undefined ? null : JSON.stringify(r.extra)))],
+  );
 }
 
 /** What an imported record said that no column holds (see hsds-extra.ts). */
@@ -314,7 +452,9 @@ export async function findServiceCuration(db: Db, id: string): Promise<ServiceCu
   const { rows } = await db.query<ServiceCuration>(
     `SELECT id, organization_id AS "organizationId", status, capacity, expected_wait_weeks AS "expectedWaitWeeks",
             last_verified_at AS "lastVerifiedAt", last_verified_by AS "lastVerifiedBy", source_feed AS "sourceFeed"
-       FROM directory_service WHERE id = $1`, [id]);
+       FROM directory_service WHERE id = $1`,
+    [id],
+  );
   return rows[0];
 }
 
@@ -324,40 +464,67 @@ const termSelect = `t.id, t.code, t.name, t.description, t.parent_id, t.taxonomy
 function termJson(row: Record<string, unknown>): OrukTaxonomyTerm {
   return compact({
     // HSDS calls the term's own code `code`, the ORUK profile `term`: both are given.
-    id: row.id as string, name: row.name as string, code: row.code as string | null, term: row.code as string | null,
+    id: row.id as string,
+    name: row.name as string,
+    code: row.code as string | null,
+    term: row.code as string | null,
     description: (row.description as string | null) ?? '',
-    parent_id: row.parent_id as string | null, taxonomy: row.taxonomy as string | null, taxonomy_id: row.taxonomy_id as string | null,
+    parent_id: row.parent_id as string | null,
+    taxonomy: row.taxonomy as string | null,
+    taxonomy_id: row.taxonomy_id as string | null,
     term_uri: row.term_uri as string | null,
     // HSDS 3 gives the term's taxonomy in full; the ORUK profile names it only.
-    taxonomy_detail: row.taxonomy_id && row.taxonomy ? compact({
-      id: row.taxonomy_id as string, name: row.taxonomy as string, description: (row.taxonomy_description as string | null) ?? '',
-      uri: row.taxonomy_uri as string | null, version: row.taxonomy_version as string | null,
-    }) : undefined,
+    taxonomy_detail:
+      row.taxonomy_id && row.taxonomy
+        ? compact({
+            id: row.taxonomy_id as string,
+            name: row.taxonomy as string,
+            description: (row.taxonomy_description as string | null) ?? '',
+            uri: row.taxonomy_uri as string | null,
+            version: row.taxonomy_version as string | null,
+          })
+        : undefined,
   });
 }
 
 async function phonesFor(db: Db, column: 'service_id' | 'location_id' | 'contact_id', id: string, extra = ''): Promise<OrukPhone[]> {
   const { rows } = await db.query<OrukPhone>(
-    `SELECT id, number, extension, type, description FROM directory_phone WHERE ${column} = $1 ${extra} ORDER BY id`, [id]);
+    `SELECT id, number, extension, type, description FROM directory_phone WHERE ${column} = $1 ${extra} ORDER BY id`,
+    [id],
+  );
   // HSDS 3 types the extension as a number; a feed's "ext. 12" stays text rather than being lost.
-  return rows.map((r) => compact({ ...r, extension: r.extension !== null && /^\d{1,15}$/.test(String(r.extension)) ? Number(r.extension) : r.extension }));
+  return rows.map((r) =>
+    compact({ ...r, extension: r.extension !== null && /^\d{1,15}$/.test(String(r.extension)) ? Number(r.extension) : r.extension }),
+  );
 }
 
 export async function readOrganization(db: Db, id: string): Promise<OrukOrganization | undefined> {
   const { rows } = await db.query(
-    `SELECT id, name, description, email, website, logo, uri, parent_organization_id FROM directory_organization WHERE id = $1`, [id]);
+    `SELECT id, name, description, email, website, logo, uri, parent_organization_id FROM directory_organization WHERE id = $1`,
+    [id],
+  );
   const row = rows[0];
   if (!row) return undefined;
   const identifiers = await db.query(
     `SELECT id, organization_id, identifier_scheme, identifier_type, identifier FROM directory_organization_identifier
-      WHERE organization_id = $1 ORDER BY id`, [id]);
-  const funding = await db.query('SELECT id, organization_id, service_id, source FROM directory_funding WHERE organization_id = $1 ORDER BY id', [id]);
+      WHERE organization_id = $1 ORDER BY id`,
+    [id],
+  );
+  const funding = await db.query(
+    'SELECT id, organization_id, service_id, source FROM directory_funding WHERE organization_id = $1 ORDER BY id',
+    [id],
+  );
   const programs = await db.query(
-    'SELECT id, organization_id, name, alternate_name, description FROM directory_program WHERE organization_id = $1 ORDER BY id', [id]);
+    'SELECT id, organization_id, name, alternate_name, description FROM directory_program WHERE organization_id = $1 ORDER BY id',
+    [id],
+  );
   return compact({
-    ...row, description: row.description ?? '',
+    ...row,
+    description: row.description ?? '',
     // ORUK requires the type and the identifier, so an unknown one is sent as an empty string.
-    organization_identifiers: identifiers.rows.map((x) => compact({ ...x, identifier_type: x.identifier_type ?? '', identifier: x.identifier ?? '' })),
+    organization_identifiers: identifiers.rows.map((x) =>
+      compact({ ...x, identifier_type: x.identifier_type ?? '', identifier: x.identifier ?? '' }),
+    ),
     funding: funding.rows.map((f) => compact(f) as OrukFunding),
     programs: programs.rows.map((p) => compact({ ...p, description: p.description ?? '' }) as OrukProgram),
   }) as OrukOrganization;
@@ -366,23 +533,45 @@ export async function readOrganization(db: Db, id: string): Promise<OrukOrganiza
 export async function readLocation(db: Db, id: string): Promise<OrukLocation | undefined> {
   const { rows } = await db.query(
     `SELECT id, location_type, name, description, latitude, longitude, external_identifier, external_identifier_type
-       FROM directory_location WHERE id = $1`, [id]);
+       FROM directory_location WHERE id = $1`,
+    [id],
+  );
   const l = rows[0];
   if (!l) return undefined;
   const { rows: access } = await db.query(
-    'SELECT id, location_id, description, details, url FROM directory_accessibility WHERE location_id = $1 ORDER BY id', [id]);
+    'SELECT id, location_id, description, details, url FROM directory_accessibility WHERE location_id = $1 ORDER BY id',
+    [id],
+  );
   // ORUK requires these address fields, so an unknown one is sent as an empty string.
   const { rows: addresses } = await db.query(
     `SELECT id, location_id, attention, address_1, address_2, city, region, state_province, postal_code, country, address_type
-       FROM directory_address WHERE location_id = $1 ORDER BY id`, [id]);
-  const address = addresses.map((a) => compact({
-    ...a, address_1: a.address_1 ?? '', city: a.city ?? '', state_province: a.state_province ?? '', postal_code: a.postal_code ?? '',
-    country: a.country ?? '', address_type: a.address_type ?? 'physical',
-  }) as OrukAddress);
+       FROM directory_address WHERE location_id = $1 ORDER BY id`,
+    [id],
+  );
+  const address = addresses.map(
+    (a) =>
+      compact({
+        ...a,
+        address_1: a.address_1 ?? '',
+        city: a.city ?? '',
+        state_province: a.state_province ?? '',
+        postal_code: a.postal_code ?? '',
+        country: a.country ?? '',
+        address_type: a.address_type ?? 'physical',
+      }) as OrukAddress,
+  );
   return compact({
-    id: l.id, location_type: l.location_type, name: l.name, description: l.description, latitude: l.latitude, longitude: l.longitude,
-    external_identifier: l.external_identifier, external_identifier_type: l.external_identifier_type,
-    addresses: address, accessibility: access.map((a) => compact(a)), phones: await phonesFor(db, 'location_id', id),
+    id: l.id,
+    location_type: l.location_type,
+    name: l.name,
+    description: l.description,
+    latitude: l.latitude,
+    longitude: l.longitude,
+    external_identifier: l.external_identifier,
+    external_identifier_type: l.external_identifier_type,
+    addresses: address,
+    accessibility: access.map((a) => compact(a)),
+    phones: await phonesFor(db, 'location_id', id),
   }) as OrukLocation;
 }
 
@@ -412,7 +601,8 @@ export async function listLocationIds(db: Db, f: LocationFilter, limit: number, 
                                           AND left(upper(replace(a.postal_code, ' ', '')), -3) = $3::text))
       ORDER BY l.name NULLS LAST, l.id
       LIMIT $4 OFFSET $5`,
-    [f.name ?? null, f.postcode ?? null, f.outcode ?? null, limit, offset]);
+    [f.name ?? null, f.postcode ?? null, f.outcode ?? null, limit, offset],
+  );
   // A page past the last has no row to carry the window count: ask for the first row's.
   if (rows.length === 0 && offset > 0) return { ids: [], total: (await listLocationIds(db, f, 1, 0)).total };
   return { ids: rows.map((r) => r.id), total: rows[0]?.total ?? 0 };
@@ -424,58 +614,106 @@ export async function readService(db: Db, id: string): Promise<OrukService | und
     `SELECT id, organization_id, name, description, url, email, status, fees, accreditations, eligibility_description,
             minimum_age, maximum_age, to_char(assured_date, 'YYYY-MM-DD') AS assured_date, assurer_email, alert,
             to_char(last_modified AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_modified, capacity, program_id
-       FROM directory_service WHERE id = $1`, [id]);
+       FROM directory_service WHERE id = $1`,
+    [id],
+  );
   const s = rows[0];
   if (!s) return undefined;
-  const { rows: sals } = await db.query('SELECT id, service_id, location_id, description FROM directory_service_at_location WHERE service_id = $1 ORDER BY id', [id]);
+  const { rows: sals } = await db.query(
+    'SELECT id, service_id, location_id, description FROM directory_service_at_location WHERE service_id = $1 ORDER BY id',
+    [id],
+  );
   const serviceAtLocations: OrukServiceAtLocation[] = [];
-  for (const sal of sals) serviceAtLocations.push(compact({ ...sal, location: await readLocation(db, sal.location_id) }) as OrukServiceAtLocation);
+  for (const sal of sals)
+    serviceAtLocations.push(compact({ ...sal, location: await readLocation(db, sal.location_id) }) as OrukServiceAtLocation);
   const { rows: schedules } = await db.query(
     `SELECT id, service_id, service_at_location_id, freq, interval, byday, bymonthday, to_char(dtstart, 'YYYY-MM-DD') AS dtstart,
             to_char(valid_from, 'YYYY-MM-DD') AS valid_from, to_char(valid_to, 'YYYY-MM-DD') AS valid_to,
             to_char(opens_at, 'HH24:MI:SS') AS opens_at, to_char(closes_at, 'HH24:MI:SS') AS closes_at,
             description, schedule_link, attending_type, notes
-       FROM directory_schedule WHERE service_id = $1 ORDER BY id`, [id]);
+       FROM directory_schedule WHERE service_id = $1 ORDER BY id`,
+    [id],
+  );
   const { rows: costs } = await db.query(
     `SELECT id, service_id, option, amount, amount_description, to_char(valid_from, 'YYYY-MM-DD') AS valid_from,
             to_char(valid_to, 'YYYY-MM-DD') AS valid_to
-       FROM directory_cost_option WHERE service_id = $1 ORDER BY id`, [id]);
-  const { rows: languages } = await db.query('SELECT id, service_id, name, code, note FROM directory_language WHERE service_id = $1 ORDER BY id', [id]);
-  const { rows: contacts } = await db.query('SELECT id, service_id, name, title, department, email FROM directory_contact WHERE service_id = $1 ORDER BY id', [id]);
+       FROM directory_cost_option WHERE service_id = $1 ORDER BY id`,
+    [id],
+  );
+  const { rows: languages } = await db.query(
+    'SELECT id, service_id, name, code, note FROM directory_language WHERE service_id = $1 ORDER BY id',
+    [id],
+  );
+  const { rows: contacts } = await db.query(
+    'SELECT id, service_id, name, title, department, email FROM directory_contact WHERE service_id = $1 ORDER BY id',
+    [id],
+  );
   const contactJson: OrukContact[] = [];
   for (const c of contacts) contactJson.push(compact({ ...c, phones: await phonesFor(db, 'contact_id', c.id) }) as OrukContact);
   const { rows: attributes } = await db.query(
     `SELECT a.id AS attribute_id, a.link_id, a.link_type, a.value, ${termSelect}
        FROM directory_attribute a JOIN directory_taxonomy_term t ON t.id = a.taxonomy_term_id
        LEFT JOIN directory_taxonomy tx ON tx.id = t.taxonomy_id
-      WHERE a.link_id = $1 AND a.link_entity = 'service' ORDER BY a.id`, [id]);
+      WHERE a.link_id = $1 AND a.link_entity = 'service' ORDER BY a.id`,
+    [id],
+  );
   const organization = s.organization_id ? await readOrganization(db, s.organization_id) : undefined;
   const { rows: areas } = await db.query(
-    'SELECT id, service_id, name, description, service_area, extent, extent_type, uri FROM directory_service_area WHERE service_id = $1 ORDER BY id', [id]);
-  const { rows: funding } = await db.query('SELECT id, organization_id, service_id, source FROM directory_funding WHERE service_id = $1 ORDER BY id', [id]);
-  const { rows: documents } = await db.query('SELECT id, service_id, document, uri FROM directory_required_document WHERE service_id = $1 ORDER BY id', [id]);
+    'SELECT id, service_id, name, description, service_area, extent, extent_type, uri FROM directory_service_area WHERE service_id = $1 ORDER BY id',
+    [id],
+  );
+  const { rows: funding } = await db.query(
+    'SELECT id, organization_id, service_id, source FROM directory_funding WHERE service_id = $1 ORDER BY id',
+    [id],
+  );
+  const { rows: documents } = await db.query(
+    'SELECT id, service_id, document, uri FROM directory_required_document WHERE service_id = $1 ORDER BY id',
+    [id],
+  );
   const { rows: programs } = s.program_id
     ? await db.query('SELECT id, organization_id, name, alternate_name, description FROM directory_program WHERE id = $1', [s.program_id])
     : { rows: [] };
   return compact({
-    id: s.id, organization_id: s.organization_id, name: s.name, description: s.description, url: s.url, email: s.email,
-    status: s.status, fees: s.fees, accreditations: s.accreditations, eligibility_description: s.eligibility_description,
-    minimum_age: s.minimum_age, maximum_age: s.maximum_age, assured_date: s.assured_date, assurer_email: s.assurer_email,
-    alert: s.alert, last_modified: s.last_modified, program_id: s.program_id, organization,
+    id: s.id,
+    organization_id: s.organization_id,
+    name: s.name,
+    description: s.description,
+    url: s.url,
+    email: s.email,
+    status: s.status,
+    fees: s.fees,
+    accreditations: s.accreditations,
+    eligibility_description: s.eligibility_description,
+    minimum_age: s.minimum_age,
+    maximum_age: s.maximum_age,
+    assured_date: s.assured_date,
+    assurer_email: s.assurer_email,
+    alert: s.alert,
+    last_modified: s.last_modified,
+    program_id: s.program_id,
+    organization,
     service_at_locations: serviceAtLocations,
     service_areas: areas.map((r) => compact(r)),
     funding: funding.map((r) => compact(r) as OrukFunding),
-    program: programs[0] ? compact({ ...programs[0], description: programs[0].description ?? '' }) as OrukProgram : undefined,
+    program: programs[0] ? (compact({ ...programs[0], description: programs[0].description ?? '' }) as OrukProgram) : undefined,
     required_documents: documents.map((r) => compact(r)),
     schedules: schedules.map((r) => compact(r) as OrukSchedule),
     cost_options: costs.map((r) => compact(r) as OrukCostOption),
     languages: languages.map((r) => compact(r) as OrukLanguage),
     contacts: contactJson,
     phones: await phonesFor(db, 'service_id', id, 'AND contact_id IS NULL'),
-    attributes: attributes.map((r) => compact({
-      id: r.attribute_id, link_id: r.link_id, link_type: r.link_type, link_entity: 'service', taxonomy_term_id: r.id, value: r.value,
-      taxonomy_term: termJson(r),
-    }) as OrukAttribute),
+    attributes: attributes.map(
+      (r) =>
+        compact({
+          id: r.attribute_id,
+          link_id: r.link_id,
+          link_type: r.link_type,
+          link_entity: 'service',
+          taxonomy_term_id: r.id,
+          value: r.value,
+          taxonomy_term: termJson(r),
+        }) as OrukAttribute,
+    ),
   }) as OrukService;
 }
 
@@ -518,15 +756,32 @@ const SERVICE_LIST_WHERE = `
  * its own index-only query: a window count would read every matching row on every page.
  */
 export async function listServiceIds(db: Db, o: ServicePageOptions): Promise<{ ids: string[]; total: number }> {
-  const filters = [o.includeInactive ?? false, o.search ?? null, o.taxonomyTermId ?? null, o.taxonomyId ?? null,
-    o.organizationId ?? null, o.modifiedAfter ?? null, o.minimumAge ?? null, o.maximumAge ?? null, o.day ?? null,
-    o.startTime ?? null, o.endTime ?? null];
+  const filters = [
+    o.includeInactive ?? false,
+    o.search ?? null,
+    o.taxonomyTermId ?? null,
+    o.taxonomyId ?? null,
+    o.organizationId ?? null,
+    o.modifiedAfter ?? null,
+    o.minimumAge ?? null,
+    o.maximumAge ?? null,
+    o.day ?? null,
+    o.startTime ?? null,
+    o.endTime ?? null,
+  ];
   const capacity = o.capacity ?? null;
   const [{ rows }, count] = await Promise.all([
-    db.query<{ id: string }>(`SELECT s.id FROM directory_service s ${SERVICE_LIST_WHERE} ORDER BY s.id LIMIT $12 OFFSET $13`, [...filters, o.limit, o.offset, capacity]),
+    db.query<{ id: string }>(`SELECT s.id FROM directory_service s ${SERVICE_LIST_WHERE} ORDER BY s.id LIMIT $12 OFFSET $13`, [
+      ...filters,
+      o.limit,
+      o.offset,
+      capacity,
+    ]),
     // $12 and $13 are unused by the count; they keep the parameter numbers of the WHERE clause.
-    db.query<{ total: number }>(`SELECT count(*) AS total FROM directory_service s ${SERVICE_LIST_WHERE} AND $12::int IS NULL AND $13::int IS NULL`,
-      [...filters, null, null, capacity]),
+    db.query<{ total: number }>(
+      `SELECT count(*) AS total FROM directory_service s ${SERVICE_LIST_WHERE} AND $12::int IS NULL AND $13::int IS NULL`,
+      [...filters, null, null, capacity],
+    ),
   ]);
   return { ids: rows.map((r) => r.id), total: count.rows[0]!.total };
 }
@@ -535,9 +790,13 @@ export async function listServiceIds(db: Db, o: ServicePageOptions): Promise<{ i
  * A page of ORUK service_at_locations with their total: with an origin, nearest first (within
  * `radiusMetres` when given). Term filters match attributes and the capacity every service carries.
  */
-export async function listServiceAtLocationIds(db: Db, o: Omit<ServicePageOptions, 'includeInactive'> & {
-  origin?: { latitude: number; longitude: number }; radiusMetres?: number;
-}): Promise<{ rows: Array<{ id: string; distance: number | null }>; total: number }> {
+export async function listServiceAtLocationIds(
+  db: Db,
+  o: Omit<ServicePageOptions, 'includeInactive'> & {
+    origin?: { latitude: number; longitude: number };
+    radiusMetres?: number;
+  },
+): Promise<{ rows: Array<{ id: string; distance: number | null }>; total: number }> {
   const { rows } = await db.query<{ id: string; distance: number | null; total: number }>(
     `SELECT sal.id,
             CASE WHEN $14::float8 IS NULL OR l.latitude IS NULL THEN NULL
@@ -565,9 +824,25 @@ export async function listServiceAtLocationIds(db: Db, o: Omit<ServicePageOption
         AND ($16::text IS NULL OR s.capacity = $16::text)
       ORDER BY distance NULLS LAST, sal.id
       LIMIT $1 OFFSET $2`,
-    [o.limit, o.offset, o.search ?? null, o.taxonomyTermId ?? null, o.taxonomyId ?? null, o.organizationId ?? null,
-      o.modifiedAfter ?? null, o.minimumAge ?? null, o.maximumAge ?? null, o.day ?? null, o.startTime ?? null, o.endTime ?? null,
-      o.radiusMetres ?? null, o.origin?.latitude ?? null, o.origin?.longitude ?? null, o.capacity ?? null]);
+    [
+      o.limit,
+      o.offset,
+      o.search ?? null,
+      o.taxonomyTermId ?? null,
+      o.taxonomyId ?? null,
+      o.organizationId ?? null,
+      o.modifiedAfter ?? null,
+      o.minimumAge ?? null,
+      o.maximumAge ?? null,
+      o.day ?? null,
+      o.startTime ?? null,
+      o.endTime ?? null,
+      o.radiusMetres ?? null,
+      o.origin?.latitude ?? null,
+      o.origin?.longitude ?? null,
+      o.capacity ?? null,
+    ],
+  );
   // A page past the last has no row to carry the window count: ask for the first row's.
   if (rows.length === 0 && o.offset > 0) return { rows, total: (await listServiceAtLocationIds(db, { ...o, limit: 1, offset: 0 })).total };
   return { rows, total: Number(rows[0]?.total ?? 0) };
@@ -583,28 +858,56 @@ export async function readServiceSummaries(db: Db, ids: string[]): Promise<OrukS
             o.id AS org_id, o.name AS org_name, o.description AS org_description, o.email AS org_email, o.website AS org_website,
             o.logo AS org_logo, o.uri AS org_uri, o.parent_organization_id AS org_parent
        FROM directory_service s LEFT JOIN directory_organization o ON o.id = s.organization_id
-      WHERE s.id = ANY ($1::text[])`, [ids]);
+      WHERE s.id = ANY ($1::text[])`,
+    [ids],
+  );
   const byId = new Map(rows.map((r) => [r.id as string, r]));
   return ids.flatMap((id) => {
     const r = byId.get(id);
     if (!r) return [];
-    const organization = r.org_id ? compact({
-      id: r.org_id, name: r.org_name, description: r.org_description ?? '', email: r.org_email, website: r.org_website,
-      logo: r.org_logo, uri: r.org_uri, parent_organization_id: r.org_parent,
-    }) : undefined;
-    return [compact({
-      id: r.id, organization_id: r.organization_id, name: r.name, description: r.description, url: r.url, email: r.email, status: r.status,
-      fees: r.fees, accreditations: r.accreditations, minimum_age: r.minimum_age, maximum_age: r.maximum_age, assured_date: r.assured_date,
-      assurer_email: r.assurer_email, alert: r.alert, last_modified: r.last_modified, organization,
-    }) as OrukService];
+    const organization = r.org_id
+      ? compact({
+          id: r.org_id,
+          name: r.org_name,
+          description: r.org_description ?? '',
+          email: r.org_email,
+          website: r.org_website,
+          logo: r.org_logo,
+          uri: r.org_uri,
+          parent_organization_id: r.org_parent,
+        })
+      : undefined;
+    return [
+      compact({
+        id: r.id,
+        organization_id: r.organization_id,
+        name: r.name,
+        description: r.description,
+        url: r.url,
+        email: r.email,
+        status: r.status,
+        fees: r.fees,
+        accreditations: r.accreditations,
+        minimum_age: r.minimum_age,
+        maximum_age: r.maximum_age,
+        assured_date: r.assured_date,
+        assurer_email: r.assurer_email,
+        alert: r.alert,
+        last_modified: r.last_modified,
+        organization,
+      }) as OrukService,
+    ];
   });
 }
 
 /** A page of organisations in id order; `search` matches the name (words or a close spelling). */
 export async function listOrganizations(db: Db, limit: number, offset: number, search?: string) {
   const where = `WHERE ($1::text IS NULL OR o.name ILIKE '%' || $1 || '%' OR $1 <% o.name)`;
-  const { rows } = await db.query<{ id: string }>(`SELECT o.id FROM directory_organization o ${where} ORDER BY o.id LIMIT $2 OFFSET $3`,
-    [search ?? null, limit, offset]);
+  const { rows } = await db.query<{ id: string }>(`SELECT o.id FROM directory_organization o ${where} ORDER BY o.id LIMIT $2 OFFSET $3`, [
+    search ?? null,
+    limit,
+    offset,
+  ]);
   const count = await db.query<{ c: number }>(`SELECT count(*)::int AS c FROM directory_organization o ${where}`, [search ?? null]);
   const orgs: OrukOrganization[] = [];
   for (const r of rows) orgs.push((await readOrganization(db, r.id))!);
@@ -612,15 +915,19 @@ export async function listOrganizations(db: Db, limit: number, offset: number, s
 }
 
 export async function organizationServiceIds(db: Db, organizationId: string): Promise<string[]> {
-  const { rows } = await db.query<{ id: string }>('SELECT id FROM directory_service WHERE organization_id = $1 ORDER BY id', [organizationId]);
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM directory_service WHERE organization_id = $1 ORDER BY id', [
+    organizationId,
+  ]);
   return rows.map((r) => r.id);
 }
 
 /** A page of taxonomies in id order; `search` matches the name or description. */
 export async function listTaxonomies(db: Db, limit: number, offset: number, search?: string) {
   const where = `WHERE ($1::text IS NULL OR name ILIKE '%' || $1 || '%' OR description ILIKE '%' || $1 || '%')`;
-  const { rows } = await db.query(`SELECT id, name, description, uri, version FROM directory_taxonomy ${where} ORDER BY id LIMIT $2 OFFSET $3`,
-    [search ?? null, limit, offset]);
+  const { rows } = await db.query(
+    `SELECT id, name, description, uri, version FROM directory_taxonomy ${where} ORDER BY id LIMIT $2 OFFSET $3`,
+    [search ?? null, limit, offset],
+  );
   const count = await db.query<{ c: number }>(`SELECT count(*)::int AS c FROM directory_taxonomy ${where}`, [search ?? null]);
   return { items: rows.map((r) => compact({ ...r, description: r.description ?? '' }) as OrukTaxonomy), total: count.rows[0]!.c };
 }
@@ -650,20 +957,26 @@ export async function listTaxonomyTerms(db: Db, limit: number, offset: number, f
   const filters = [f.taxonomyId ?? null, f.parentId ?? null, f.topOnly ?? false, f.search ?? null];
   const { rows } = await db.query(
     `SELECT ${termSelect} FROM directory_taxonomy_term t LEFT JOIN directory_taxonomy tx ON tx.id = t.taxonomy_id
-      ${TERM_WHERE} ORDER BY t.id LIMIT $5 OFFSET $6`, [...filters, limit, offset]);
+      ${TERM_WHERE} ORDER BY t.id LIMIT $5 OFFSET $6`,
+    [...filters, limit, offset],
+  );
   const count = await db.query<{ c: number }>(`SELECT count(*)::int AS c FROM directory_taxonomy_term t ${TERM_WHERE}`, filters);
   return { items: rows.map((r) => termJson(r)), total: count.rows[0]!.c };
 }
 
 export async function readTaxonomyTerm(db: Db, id: string): Promise<OrukTaxonomyTerm | undefined> {
   const { rows } = await db.query(
-    `SELECT ${termSelect} FROM directory_taxonomy_term t LEFT JOIN directory_taxonomy tx ON tx.id = t.taxonomy_id WHERE t.id = $1`, [id]);
+    `SELECT ${termSelect} FROM directory_taxonomy_term t LEFT JOIN directory_taxonomy tx ON tx.id = t.taxonomy_id WHERE t.id = $1`,
+    [id],
+  );
   return rows[0] ? termJson(rows[0]) : undefined;
 }
 
 export async function findServiceAtLocation(db: Db, id: string): Promise<{ serviceId: string; locationId: string } | undefined> {
   const { rows } = await db.query<{ serviceId: string; locationId: string }>(
-    'SELECT service_id AS "serviceId", location_id AS "locationId" FROM directory_service_at_location WHERE id = $1', [id]);
+    'SELECT service_id AS "serviceId", location_id AS "locationId" FROM directory_service_at_location WHERE id = $1',
+    [id],
+  );
   return rows[0];
 }
 
@@ -673,11 +986,15 @@ export async function insertChangeRequest(db: Db, serviceId: string, r: { kind: 
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO directory_change_request (service_id, kind, details, reply_email) VALUES ($1, $2, $3, $4)
      ON CONFLICT (service_id, kind, md5(details), coalesce(reply_email, '')) WHERE status = 'open' AND kind IN ('suggestion', 'problem')
-     DO NOTHING RETURNING id`, params);
+     DO NOTHING RETURNING id`,
+    params,
+  );
   if (rows[0]) return rows[0];
   const existing = await db.query<{ id: string }>(
     `SELECT id FROM directory_change_request
-      WHERE status = 'open' AND service_id = $1 AND kind = $2 AND md5(details) = md5($3) AND coalesce(reply_email, '') = coalesce($4, '')`, params);
+      WHERE status = 'open' AND service_id = $1 AND kind = $2 AND md5(details) = md5($3) AND coalesce(reply_email, '') = coalesce($4, '')`,
+    params,
+  );
   return existing.rows[0]!;
 }
 
@@ -716,20 +1033,32 @@ export async function findChangeRequest(db: Db, id: string): Promise<ChangeReque
 }
 
 /** A provider's proposed change to a service, or a proposed new service (no service id), for a curator to decide. */
-export async function insertProposal(db: Db, p: {
-  serviceId: string | null; kind: 'edit' | 'new-service'; details: string; proposal: object; diff: object; proposedBy: string; organizationId: string | null;
-}): Promise<{ id: string }> {
+export async function insertProposal(
+  db: Db,
+  p: {
+    serviceId: string | null;
+    kind: 'edit' | 'new-service';
+    details: string;
+    proposal: object;
+    diff: object;
+    proposedBy: string;
+    organizationId: string | null;
+  },
+): Promise<{ id: string }> {
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO directory_change_request (service_id, kind, details, proposal, diff, proposed_by, proposed_by_organization_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-    [p.serviceId, p.kind, p.details, JSON.stringify(p.proposal), JSON.stringify(p.diff), p.proposedBy, p.organizationId]);
+    [p.serviceId, p.kind, p.details, JSON.stringify(p.proposal), JSON.stringify(p.diff), p.proposedBy, p.organizationId],
+  );
   return rows[0]!;
 }
 
 /** Open proposals a provider organisation has made, newest first, so its users see what awaits review. */
 export async function listOpenProposalsOfOrganization(db: Db, organizationId: string): Promise<ChangeRequestRow[]> {
   const { rows } = await db.query<ChangeRequestRow>(
-    `${changeRequestSelect} WHERE cr.status = 'open' AND cr.proposed_by_organization_id = $1 ORDER BY cr.created_at DESC, cr.id`, [organizationId]);
+    `${changeRequestSelect} WHERE cr.status = 'open' AND cr.proposed_by_organization_id = $1 ORDER BY cr.created_at DESC, cr.id`,
+    [organizationId],
+  );
   return rows;
 }
 
@@ -741,7 +1070,9 @@ export async function setChangeRequestService(db: Db, id: string, serviceId: str
 /** HSDS 3 application_process ("how to apply"), kept beside the ORUK fields. */
 export async function readApplicationProcess(db: Db, serviceId: string): Promise<string | null> {
   const { rows } = await db.query<{ applicationProcess: string | null }>(
-    'SELECT application_process AS "applicationProcess" FROM directory_service WHERE id = $1', [serviceId]);
+    'SELECT application_process AS "applicationProcess" FROM directory_service WHERE id = $1',
+    [serviceId],
+  );
   return rows[0]?.applicationProcess ?? null;
 }
 
@@ -750,48 +1081,71 @@ export async function writeApplicationProcess(db: Db, serviceId: string, text: s
 }
 
 /** A taxonomy term by its exact name or code, ignoring case; the first by id when several share it. */
-export async function findTaxonomyTermByNameOrCode(db: Db, wanted: string): Promise<{ id: string; name: string; taxonomyId: string | null } | undefined> {
+export async function findTaxonomyTermByNameOrCode(
+  db: Db,
+  wanted: string,
+): Promise<{ id: string; name: string; taxonomyId: string | null } | undefined> {
   const { rows } = await db.query<{ id: string; name: string; taxonomyId: string | null }>(
     `SELECT id, name, taxonomy_id AS "taxonomyId" FROM directory_taxonomy_term
-      WHERE lower(name) = lower($1) OR lower(code) = lower($1) OR id = $1 ORDER BY (lower(name) = lower($1)) DESC, id LIMIT 1`, [wanted]);
+      WHERE lower(name) = lower($1) OR lower(code) = lower($1) OR id = $1 ORDER BY (lower(name) = lower($1)) DESC, id LIMIT 1`,
+    [wanted],
+  );
   return rows[0];
 }
 
 /** An organisation by its exact name, ignoring case and surrounding spaces. */
 export async function findOrganizationByName(db: Db, name: string): Promise<{ id: string; name: string } | undefined> {
   const { rows } = await db.query<{ id: string; name: string }>(
-    'SELECT id, name FROM directory_organization WHERE lower(btrim(name)) = lower(btrim($1)) ORDER BY id LIMIT 1', [name]);
+    'SELECT id, name FROM directory_organization WHERE lower(btrim(name)) = lower(btrim($1)) ORDER BY id LIMIT 1',
+    [name],
+  );
   return rows[0];
 }
 
 export async function decideChangeRequest(db: Db, id: string, status: 'accepted' | 'rejected', reason: string | null, userId: string) {
   await db.query(
     `UPDATE directory_change_request SET status = $2, decision_reason = $3, decided_by = $4, decided_at = now() WHERE id = $1`,
-    [id, status, reason, userId]);
+    [id, status, reason, userId],
+  );
 }
 
 export async function markVerified(db: Db, serviceId: string, userId: string, email: string) {
   await db.query(
     `UPDATE directory_service SET last_verified_at = now(), last_verified_by = $2, assured_date = current_date, assurer_email = $3
-      WHERE id = $1`, [serviceId, userId, email]);
+      WHERE id = $1`,
+    [serviceId, userId, email],
+  );
 }
 
 export async function updateCapacity(db: Db, serviceId: string, capacity: string, expectedWaitWeeks: number | null) {
-  await db.query(
-    `UPDATE directory_service SET capacity = $2, expected_wait_weeks = $3, last_modified = now() WHERE id = $1`,
-    [serviceId, capacity, expectedWaitWeeks]);
+  await db.query(`UPDATE directory_service SET capacity = $2, expected_wait_weeks = $3, last_modified = now() WHERE id = $1`, [
+    serviceId,
+    capacity,
+    expectedWaitWeeks,
+  ]);
 }
 
-export async function recordRevision(db: Db, r: { serviceId: string; userId: string | null; role: string | null; action: string; diff: object }) {
+export async function recordRevision(
+  db: Db,
+  r: { serviceId: string; userId: string | null; role: string | null; action: string; diff: object },
+) {
   await db.query(
     `INSERT INTO directory_service_revision (service_id, changed_by, changed_by_role, action, diff) VALUES ($1, $2, $3, $4, $5)`,
-    [r.serviceId, r.userId, r.role, r.action, JSON.stringify(r.diff)]);
+    [r.serviceId, r.userId, r.role, r.action, JSON.stringify(r.diff)],
+  );
 }
 
 export async function listRevisions(db: Db, serviceId: string) {
-  const { rows } = await db.query<{ action: string; diff: Record<string, { from: unknown; to: unknown }>; changedBy: string | null; changedAt: Date }>(
+  const { rows } = await db.query<{
+    action: string;
+    diff: Record<string, { from: unknown; to: unknown }>;
+    changedBy: string | null;
+    changedAt: Date;
+  }>(
     `SELECT action, diff, changed_by AS "changedBy", changed_at AS "changedAt" FROM directory_service_revision
-      WHERE service_id = $1 ORDER BY id`, [serviceId]);
+      WHERE service_id = $1 ORDER BY id`,
+    [serviceId],
+  );
   return rows;
 }
 
@@ -801,7 +1155,9 @@ export async function listStaleServices(db: Db, before: Date, limit = 200) {
     `SELECT s.id, s.name, o.name AS "organizationName", s.last_verified_at AS "lastVerifiedAt"
        FROM directory_service s LEFT JOIN directory_organization o ON o.id = s.organization_id
       WHERE s.status = 'active' AND (s.last_verified_at IS NULL OR s.last_verified_at < $1)
-      ORDER BY s.last_verified_at NULLS FIRST, s.name LIMIT $2`, [before, limit]);
+      ORDER BY s.last_verified_at NULLS FIRST, s.name LIMIT $2`,
+    [before, limit],
+  );
   return rows;
 }
 
@@ -811,13 +1167,17 @@ export async function listStaleServicesOfOrganizations(db: Db, organizationIds: 
     `SELECT s.id, s.name, s.organization_id AS "organizationId", s.last_verified_at AS "lastVerifiedAt"
        FROM directory_service s
       WHERE s.organization_id = ANY($1::text[]) AND s.status = 'active' AND (s.last_verified_at IS NULL OR s.last_verified_at < $2)
-      ORDER BY s.organization_id, s.name`, [organizationIds, before]);
+      ORDER BY s.organization_id, s.name`,
+    [organizationIds, before],
+  );
   return rows;
 }
 
 export async function servicesOfOrganization(db: Db, organizationId: string) {
   const { rows } = await db.query<{ id: string; name: string; status: string; capacity: string }>(
-    `SELECT id, name, status, capacity FROM directory_service WHERE organization_id = $1 ORDER BY name`, [organizationId]);
+    `SELECT id, name, status, capacity FROM directory_service WHERE organization_id = $1 ORDER BY name`,
+    [organizationId],
+  );
   return rows;
 }
 
@@ -832,7 +1192,9 @@ export async function allOrganizationIds(db: Db): Promise<string[]> {
 }
 
 export async function allTaxonomyTerms(db: Db) {
-  const { rows } = await db.query('SELECT id, taxonomy_id, code, name, description, parent_id, term_uri FROM directory_taxonomy_term ORDER BY id');
+  const { rows } = await db.query(
+    'SELECT id, taxonomy_id, code, name, description, parent_id, term_uri FROM directory_taxonomy_term ORDER BY id',
+  );
   return rows;
 }
 
@@ -851,18 +1213,26 @@ export async function setLastVerified(db: Db, serviceId: string, at: Date | null
  */
 export async function providerDirectoryOrganization(db: Db, providerOrganisationId: string): Promise<string | null> {
   const { rows } = await db.query<{ id: string | null }>(
-    'SELECT directory_organization_id AS id FROM provider_organisation WHERE id = $1', [providerOrganisationId]);
+    'SELECT directory_organization_id AS id FROM provider_organisation WHERE id = $1',
+    [providerOrganisationId],
+  );
   return rows[0]?.id ?? null;
 }
 
 /** Demo only: the provider organisations the identity seeder made, to list them in the directory. */
 export async function providerOrganisationNames(db: Db, ids: string[]): Promise<Array<{ id: string; name: string }>> {
-  const { rows } = await db.query<{ id: string; name: string }>('SELECT id, name FROM provider_organisation WHERE id = ANY ($1::uuid[]) ORDER BY name', [ids]);
+  const { rows } = await db.query<{ id: string; name: string }>(
+    'SELECT id, name FROM provider_organisation WHERE id = ANY ($1::uuid[]) ORDER BY name',
+    [ids],
+  );
   return rows;
 }
 
 export async function linkProviderOrganisation(db: Db, providerOrganisationId: string, directoryOrganizationId: string) {
-  await db.query('UPDATE provider_organisation SET directory_organization_id = $2 WHERE id = $1', [providerOrganisationId, directoryOrganizationId]);
+  await db.query('UPDATE provider_organisation SET directory_organization_id = $2 WHERE id = $1', [
+    providerOrganisationId,
+    directoryOrganizationId,
+  ]);
 }
 
 export interface ServiceCardRow {
@@ -884,6 +1254,8 @@ export async function listServiceCards(db: Db, ids: string[]): Promise<ServiceCa
                        WHERE sal.service_id = s.id), '{}') AS addresses,
             coalesce((SELECT array_agg(at.taxonomy_term_id ORDER BY at.id) FROM directory_attribute at
                        WHERE at.link_id = s.id AND at.link_entity = 'service'), '{}') AS "termIds"
-       FROM directory_service s WHERE s.id = ANY($1::text[])`, [ids]);
+       FROM directory_service s WHERE s.id = ANY($1::text[])`,
+    [ids],
+  );
   return rows;
 }

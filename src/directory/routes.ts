@@ -3,7 +3,15 @@ import { Type } from 'typebox';
 import { publicAccess } from '../identity/policy.ts';
 import { InvalidInput } from '../web/errors.ts';
 import {
-  checkChangeSuggestion, DAY_NAMES, DELIVERY_METHODS, DISTANCE_CHOICES_MILES, getServiceDetail, NEEDS, searchDirectory, suggestChange, suggestSearches,
+  checkChangeSuggestion,
+  DAY_NAMES,
+  DELIVERY_METHODS,
+  DISTANCE_CHOICES_MILES,
+  getServiceDetail,
+  NEEDS,
+  searchDirectory,
+  suggestChange,
+  suggestSearches,
   type DirectorySearchInput,
 } from './service.ts';
 
@@ -11,8 +19,20 @@ const Text = Type.Optional(Type.String({ maxLength: 500 }));
 
 /** The search form's fields; pages ignore unknown parameters (the API does not). */
 const SearchQuery = Type.Object({
-  q: Text, postcode: Text, miles: Text, need: Text, cost: Text, day: Text, time: Text, openNow: Text, age: Text,
-  wheelchair: Text, hearingLoop: Text, language: Text, delivery: Text, page: Text,
+  q: Text,
+  postcode: Text,
+  miles: Text,
+  need: Text,
+  cost: Text,
+  day: Text,
+  time: Text,
+  openNow: Text,
+  age: Text,
+  wheelchair: Text,
+  hearingLoop: Text,
+  language: Text,
+  delivery: Text,
+  page: Text,
 });
 type SearchQueryValue = Partial<Record<keyof typeof SearchQuery.properties, string>>;
 
@@ -21,7 +41,10 @@ const SuggestionQuery = Type.Object({ q: Text });
 const ServiceParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 
 const SuggestionBody = Type.Object({
-  kind: Text, details: Type.Optional(Type.String({ maxLength: 5000 })), replyEmail: Text, _csrf: Text,
+  kind: Text,
+  details: Type.Optional(Type.String({ maxLength: 5000 })),
+  replyEmail: Text,
+  _csrf: Text,
 });
 
 /** Turns the form's strings into a search; values that cannot be read become field errors. */
@@ -44,7 +67,8 @@ function readSearch(query: SearchQueryValue): { input: DirectorySearchInput; err
   if (query.cost && !input.cost) errors.push({ field: 'cost', message: 'Select a cost from the list' });
   if (query.miles) {
     const miles = Number(query.miles);
-    if (!DISTANCE_CHOICES_MILES.includes(miles as (typeof DISTANCE_CHOICES_MILES)[number])) errors.push({ field: 'miles', message: 'Select a distance from the list' });
+    if (!DISTANCE_CHOICES_MILES.includes(miles as (typeof DISTANCE_CHOICES_MILES)[number]))
+      errors.push({ field: 'miles', message: 'Select a distance from the list' });
     else input.miles = miles;
   }
   if (query.age?.trim()) {
@@ -52,7 +76,8 @@ function readSearch(query: SearchQueryValue): { input: DirectorySearchInput; err
     else input.age = Number(query.age.trim());
   }
   if (query.page) {
-    if (!/^\d{1,4}$/.test(query.page) || Number(query.page) < 1) errors.push({ field: 'page', message: 'That page of results does not exist' });
+    if (!/^\d{1,4}$/.test(query.page) || Number(query.page) < 1)
+      errors.push({ field: 'page', message: 'That page of results does not exist' });
     else input.page = Number(query.page);
   }
   return { input, errors };
@@ -68,10 +93,24 @@ function queryString(query: SearchQueryValue, changes: Record<string, string | u
 function formOptions(query: SearchQueryValue) {
   return {
     needs: [{ value: '', text: 'Any need' }, ...NEEDS.map((n) => ({ value: n.code, text: n.label, selected: query.need === n.code }))],
-    miles: DISTANCE_CHOICES_MILES.map((m) => ({ value: String(m), text: `Within ${m} mile${m === 1 ? '' : 's'}`, selected: (query.miles ?? '10') === String(m) })),
-    days: [{ value: '', text: 'Any day' }, ...Object.entries(DAY_NAMES).map(([value, text]) => ({ value, text, selected: query.day === value }))],
-    costs: [{ value: '', text: 'Any cost' }, { value: 'free', text: 'Free', selected: query.cost === 'free' }, { value: 'low', text: 'Free or low cost (up to £5)', selected: query.cost === 'low' }],
-    delivery: [{ value: '', text: 'Any way' }, ...DELIVERY_METHODS.map((d) => ({ value: d.code, text: d.label, selected: query.delivery === d.code }))],
+    miles: DISTANCE_CHOICES_MILES.map((m) => ({
+      value: String(m),
+      text: `Within ${m} mile${m === 1 ? '' : 's'}`,
+      selected: (query.miles ?? '10') === String(m),
+    })),
+    days: [
+      { value: '', text: 'Any day' },
+      ...Object.entries(DAY_NAMES).map(([value, text]) => ({ value, text, selected: query.day === value })),
+    ],
+    costs: [
+      { value: '', text: 'Any cost' },
+      { value: 'free', text: 'Free', selected: query.cost === 'free' },
+      { value: 'low', text: 'Free or low cost (up to £5)', selected: query.cost === 'low' },
+    ],
+    delivery: [
+      { value: '', text: 'Any way' },
+      ...DELIVERY_METHODS.map((d) => ({ value: d.code, text: d.label, selected: query.delivery === d.code })),
+    ],
   };
 }
 
@@ -94,20 +133,36 @@ export const directoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const hasSearch = Object.entries(query).some(([key, value]) => key !== 'page' && value);
     try {
       const outcome = hasSearch ? await search(query) : undefined;
-      const pages = outcome && outcome.pageCount > 1 ? {
-        previous: outcome.page > 1 ? { href: `/services?${queryString(query, { page: String(outcome.page - 1) })}`, labelText: `Page ${outcome.page - 1}` } : undefined,
-        next: outcome.page < outcome.pageCount ? { href: `/services?${queryString(query, { page: String(outcome.page + 1) })}`, labelText: `Page ${outcome.page + 1}` } : undefined,
-      } : undefined;
-      const activeFilters = ['need', 'cost', 'day', 'time', 'openNow', 'age', 'wheelchair', 'hearingLoop', 'language', 'delivery']
-        .some((key) => query[key as keyof SearchQueryValue]);
+      const pages =
+        outcome && outcome.pageCount > 1
+          ? {
+              previous:
+                outcome.page > 1
+                  ? { href: `/services?${queryString(query, { page: String(outcome.page - 1) })}`, labelText: `Page ${outcome.page - 1}` }
+                  : undefined,
+              next:
+                outcome.page < outcome.pageCount
+                  ? { href: `/services?${queryString(query, { page: String(outcome.page + 1) })}`, labelText: `Page ${outcome.page + 1}` }
+                  : undefined,
+            }
+          : undefined;
+      const activeFilters = ['need', 'cost', 'day', 'time', 'openNow', 'age', 'wheelchair', 'hearingLoop', 'language', 'delivery'].some(
+        (key) => query[key as keyof SearchQueryValue],
+      );
       const widerMiles = DISTANCE_CHOICES_MILES.find((m) => m > (outcome?.miles ?? 10));
       return {
         status: 200,
         view,
         data: {
-          query, outcome, pages, options: formOptions(query), activeFilters, map,
+          query,
+          outcome,
+          pages,
+          options: formOptions(query),
+          activeFilters,
+          map,
           printHref: `/services/print?${queryString(query, { page: undefined })}`,
-          widenHref: outcome?.location && widerMiles ? `/services?${queryString(query, { miles: String(widerMiles), page: undefined })}` : undefined,
+          widenHref:
+            outcome?.location && widerMiles ? `/services?${queryString(query, { miles: String(widerMiles), page: undefined })}` : undefined,
           widerMiles,
           dropFiltersHref: `/services?${queryString({ q: query.q, postcode: query.postcode, miles: query.miles }, {})}`,
         },
@@ -118,7 +173,8 @@ export const directoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         status: 400,
         view: 'directory/views/search.njk',
         data: {
-          query, options: formOptions(query),
+          query,
+          options: formOptions(query),
           errors: error.errors.map((e) => ({ text: e.message, href: `#${e.field}` })),
           fieldErrors: Object.fromEntries(error.errors.map((e) => [e.field, { text: e.message }])),
         },
@@ -138,34 +194,48 @@ export const directoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   // Suggestions as a person types: a page of links without JavaScript, JSON for the script.
   app.get('/services/suggestions', { schema: { querystring: SuggestionQuery }, config: cached }, async (req, reply) =>
-    reply.view('directory/views/suggestions.njk', { q: req.query.q ?? '', suggestions: await suggestSearches(reads, req.query.q ?? '') }));
+    reply.view('directory/views/suggestions.njk', { q: req.query.q ?? '', suggestions: await suggestSearches(reads, req.query.q ?? '') }),
+  );
 
-  app.get('/services/suggestions.json', { schema: { querystring: SuggestionQuery }, config: cached }, async (req) =>
-    ({ suggestions: await suggestSearches(reads, req.query.q ?? '') }));
+  app.get('/services/suggestions.json', { schema: { querystring: SuggestionQuery }, config: cached }, async (req) => ({
+    suggestions: await suggestSearches(reads, req.query.q ?? ''),
+  }));
 
   app.get('/services/:id', { schema: { params: ServiceParams }, config: cached }, async (req, reply) =>
-    reply.view('directory/views/detail.njk', { detail: await getServiceDetail(reads, req.params.id, new Date(), months) }));
+    reply.view('directory/views/detail.njk', { detail: await getServiceDetail(reads, req.params.id, new Date(), months) }),
+  );
 
   app.get('/services/:id/print', { schema: { params: ServiceParams }, config: cached }, async (req, reply) =>
-    reply.view('directory/views/print-detail.njk', { detail: await getServiceDetail(reads, req.params.id, new Date(), months) }));
+    reply.view('directory/views/print-detail.njk', { detail: await getServiceDetail(reads, req.params.id, new Date(), months) }),
+  );
 
   app.get('/services/:id/suggest-change', { schema: { params: ServiceParams }, config: { policy: publicAccess } }, async (req, reply) =>
-    reply.view('directory/views/suggest.njk', { detail: await getServiceDetail(db, req.params.id, new Date(), months), values: {} }));
+    reply.view('directory/views/suggest.njk', { detail: await getServiceDetail(db, req.params.id, new Date(), months), values: {} }),
+  );
 
-  app.post('/services/:id/suggest-change', { schema: { params: ServiceParams, body: SuggestionBody }, config: { policy: publicAccess } }, async (req, reply) => {
-    const detail = await getServiceDetail(db, req.params.id, new Date(), months);
-    const checked = checkChangeSuggestion(req.body);
-    if (!checked.ok) {
-      return reply.code(400).view('directory/views/suggest.njk', {
-        detail, values: req.body,
-        errors: checked.errors.map((e) => ({ text: e.message, href: `#${e.field}` })),
-        fieldErrors: Object.fromEntries(checked.errors.map((e) => [e.field, { text: e.message }])),
-      });
-    }
-    await suggestChange(db, req.params.id, checked.value);
-    return reply.redirect(`/services/${encodeURIComponent(req.params.id)}/suggest-change/sent`, 303);
-  });
+  app.post(
+    '/services/:id/suggest-change',
+    { schema: { params: ServiceParams, body: SuggestionBody }, config: { policy: publicAccess } },
+    async (req, reply) => {
+      const detail = await getServiceDetail(db, req.params.id, new Date(), months);
+      const checked = checkChangeSuggestion(req.body);
+      if (!checked.ok) {
+        return reply.code(400).view('directory/views/suggest.njk', {
+          detail,
+          values: req.body,
+          errors: checked.errors.map((e) => ({ text: e.message, href: `#${e.field}` })),
+          fieldErrors: Object.fromEntries(checked.errors.map((e) => [e.field, { text: e.message }])),
+        });
+      }
+      await suggestChange(db, req.params.id, checked.value);
+      return reply.redirect(`/services/${encodeURIComponent(req.params.id)}/suggest-change/sent`, 303);
+    },
+  );
 
-  app.get('/services/:id/suggest-change/sent', { schema: { params: ServiceParams }, config: { policy: publicAccess } }, async (req, reply) =>
-    reply.view('directory/views/suggest-sent.njk', { detail: await getServiceDetail(db, req.params.id, new Date(), months) }));
+  app.get(
+    '/services/:id/suggest-change/sent',
+    { schema: { params: ServiceParams }, config: { policy: publicAccess } },
+    async (req, reply) =>
+      reply.view('directory/views/suggest-sent.njk', { detail: await getServiceDetail(db, req.params.id, new Date(), months) }),
+  );
 };

@@ -148,11 +148,24 @@ export function searchSql(nearOrigin: boolean): string {
 
 export function searchParameters(f: SearchFilters): unknown[] {
   return [
-    f.text ?? null, f.origin?.latitude ?? null, f.origin?.longitude ?? null, f.radiusMetres ?? 16093,
-    f.needTermId ?? null, f.taxonomyTermId ?? null,
+    f.text ?? null,
+    f.origin?.latitude ?? null,
+    f.origin?.longitude ?? null,
+    f.radiusMetres ?? 16093,
+    f.needTermId ?? null,
+    f.taxonomyTermId ?? null,
     f.cost === 'free' ? 0 : f.cost === 'low' ? LOW_COST_LIMIT : null,
-    f.day ?? null, f.time ?? null, f.age ?? null, f.wheelchair ?? false, f.hearingLoop ?? false, f.language ?? null,
-    f.deliveryTermId ?? null, f.limit, f.offset, f.fuzzy ?? false, f.candidateCap ?? CANDIDATE_CAP,
+    f.day ?? null,
+    f.time ?? null,
+    f.age ?? null,
+    f.wheelchair ?? false,
+    f.hearingLoop ?? false,
+    f.language ?? null,
+    f.deliveryTermId ?? null,
+    f.limit,
+    f.offset,
+    f.fuzzy ?? false,
+    f.candidateCap ?? CANDIDATE_CAP,
   ];
 }
 
@@ -160,7 +173,10 @@ export function searchParameters(f: SearchFilters): unknown[] {
  * Full text first; only when it finds nothing are names matched fuzzily, so a misspelling such as
  * "mindfullness" still finds Mindfulness without every search paying for trigram comparisons.
  */
-export async function searchServices(db: Db, filters: SearchFilters): Promise<{ rows: SearchRow[]; total: number; capped: boolean; fuzzy: boolean }> {
+export async function searchServices(
+  db: Db,
+  filters: SearchFilters,
+): Promise<{ rows: SearchRow[]; total: number; capped: boolean; fuzzy: boolean }> {
   const { rows } = await db.query<SearchRow>(searchSql(!!filters.origin), searchParameters({ ...filters, fuzzy: false }));
   if (rows.length === 0 && filters.text && filters.offset === 0) {
     const fuzzy = await db.query<SearchRow>(searchSql(!!filters.origin), searchParameters({ ...filters, fuzzy: true }));
@@ -179,11 +195,25 @@ export interface ScheduleRow {
 }
 
 /** Service-at-location ids for the ORUK API: active services, optional filters, nearest first from an origin. */
-export async function listServiceAtLocations(db: Db, o: {
-  search?: string; taxonomyTermId?: string; taxonomyId?: string; organizationId?: string; modifiedAfter?: string;
-  minimumAge?: number; maximumAge?: number; day?: string; startTime?: string; endTime?: string;
-  origin?: { latitude: number; longitude: number }; radiusMetres?: number; limit: number; offset: number;
-}): Promise<{ rows: Array<{ id: string; distance: number | null }>; total: number }> {
+export async function listServiceAtLocations(
+  db: Db,
+  o: {
+    search?: string;
+    taxonomyTermId?: string;
+    taxonomyId?: string;
+    organizationId?: string;
+    modifiedAfter?: string;
+    minimumAge?: number;
+    maximumAge?: number;
+    day?: string;
+    startTime?: string;
+    endTime?: string;
+    origin?: { latitude: number; longitude: number };
+    radiusMetres?: number;
+    limit: number;
+    offset: number;
+  },
+): Promise<{ rows: Array<{ id: string; distance: number | null }>; total: number }> {
   const { rows } = await db.query<{ id: string; distance: number | null; total: number }>(
     `SELECT sal.id,
             CASE WHEN $14::float8 IS NULL OR l.latitude IS NULL THEN NULL
@@ -210,9 +240,24 @@ export async function listServiceAtLocations(db: Db, o: {
                 AND earth_distance(ll_to_earth($14::float8, $15::float8), ll_to_earth(l.latitude, l.longitude)) <= $13::float8)
       ORDER BY distance NULLS LAST, sal.id
       LIMIT $1 OFFSET $2`,
-    [o.limit, o.offset, o.search ?? null, o.taxonomyTermId ?? null, o.taxonomyId ?? null, o.organizationId ?? null,
-      o.modifiedAfter ?? null, o.minimumAge ?? null, o.maximumAge ?? null, o.day ?? null, o.startTime ?? null, o.endTime ?? null,
-      o.radiusMetres ?? null, o.origin?.latitude ?? null, o.origin?.longitude ?? null]);
+    [
+      o.limit,
+      o.offset,
+      o.search ?? null,
+      o.taxonomyTermId ?? null,
+      o.taxonomyId ?? null,
+      o.organizationId ?? null,
+      o.modifiedAfter ?? null,
+      o.minimumAge ?? null,
+      o.maximumAge ?? null,
+      o.day ?? null,
+      o.startTime ?? null,
+      o.endTime ?? null,
+      o.radiusMetres ?? null,
+      o.origin?.latitude ?? null,
+      o.origin?.longitude ?? null,
+    ],
+  );
   return { rows, total: rows[0]?.total ?? 0 };
 }
 
@@ -229,6 +274,7 @@ export async function suggestServiceNames(db: Db, text: string, limit: number): 
         ORDER BY lower(name), name) named
       ORDER BY similarity DESC, lower(name)
       LIMIT $3`,
-    [text, text.replace(/[\\%_]/g, (c) => `\\${c}`), limit]);
+    [text, text.replace(/[\\%_]/g, (c) => `\\${c}`), limit],
+  );
   return rows.map((r) => r.name);
 }

@@ -18,49 +18,274 @@ export interface Template {
 
 // Fictional services of the kinds link workers in Leeds refer to. Names are invented.
 export const TEMPLATES: Template[] = [
-  { name: 'Befriending phone calls', needs: ['loneliness'], delivery: ['phone'], description: 'A trained volunteer rings you for a friendly chat at the same time each week.' },
-  { name: 'Home befriending visits', needs: ['loneliness', 'carers'], delivery: ['in-person'], description: 'A volunteer visits you at home for a cup of tea and a chat, and helps you get out and about if you want to.', ages: [60, null] },
-  { name: 'Friendship café', needs: ['loneliness'], delivery: ['in-person'], description: 'A relaxed drop-in café where you can meet new people. Tea, coffee and cake provided.', cost: [1, 'per visit, pay what you can'] },
-  { name: 'Health walk', needs: ['physical-activity', 'loneliness'], delivery: ['in-person'], description: 'A gentle, led walk of about an hour on flat paths, finishing with a cuppa. Walk at your own pace; nobody gets left behind.' },
-  { name: 'Nordic walking group', needs: ['physical-activity'], delivery: ['in-person'], description: 'Walking with poles for a full-body workout. Poles provided and beginners welcome.', cost: [3, 'per session'] },
-  { name: 'Chair-based exercise', needs: ['physical-activity', 'long-term-conditions'], delivery: ['in-person'], description: 'Seated exercise to music that improves strength, balance and mobility.', cost: [2.5, 'per session'], ages: [50, null] },
-  { name: 'Debt advice drop-in', needs: ['money'], delivery: ['in-person', 'phone'], description: 'Free, confidential advice on debts, budgeting and dealing with creditors from accredited advisers.' },
-  { name: 'Benefits and money advice', needs: ['money', 'housing'], delivery: ['phone', 'online'], description: 'Help checking which benefits you can claim, filling in forms and challenging decisions.' },
-  { name: 'Energy bills help', needs: ['money', 'housing'], delivery: ['phone'], description: 'Advice on cutting energy bills, grants for heating and dealing with arrears.' },
-  { name: 'Arthritis support hub', needs: ['long-term-conditions', 'physical-activity'], delivery: ['in-person', 'online'], description: 'Information, gentle exercise and peer support for people living with arthritis and joint pain.', ages: [18, null] },
-  { name: 'Diabetes peer support group', needs: ['long-term-conditions', 'healthy-eating'], delivery: ['in-person'], description: 'Share tips and experiences of living with type 2 diabetes with others in the same boat.' },
-  { name: 'Breathe easy group', needs: ['long-term-conditions', 'loneliness'], delivery: ['in-person'], description: 'Support and singing for people with COPD and other lung conditions.' },
-  { name: 'Mindfulness for beginners', needs: ['mental-wellbeing'], delivery: ['in-person', 'online'], description: 'An eight-week mindfulness course teaching simple practices to manage stress and worry.', cost: [4, 'per session'] },
-  { name: 'Mindfulness walking', needs: ['mental-wellbeing', 'physical-activity'], delivery: ['in-person'], description: 'Slow, mindful walks noticing the sights and sounds of the park.' },
-  { name: 'Stress and anxiety workshop', needs: ['mental-wellbeing'], delivery: ['online'], description: 'Practical workshops on sleep, worry and low mood, led by wellbeing practitioners.' },
-  { name: 'Men\'s shed', needs: ['loneliness', 'mental-wellbeing', 'learning'], delivery: ['in-person'], description: 'A workshop space to make, mend and chat. Woodwork, repairs and plenty of tea.', cost: [2, 'per visit'] },
-  { name: 'Community art group', needs: ['arts', 'loneliness'], delivery: ['in-person'], description: 'Painting, drawing and collage for all abilities. Materials provided.', cost: [3, 'per session including materials'] },
-  { name: 'Singing for wellbeing', needs: ['arts', 'mental-wellbeing'], delivery: ['in-person'], description: 'A friendly community choir. No auditions and no need to read music.' },
-  { name: 'Craft and natter', needs: ['arts', 'loneliness'], delivery: ['in-person'], description: 'Bring your knitting, sewing or crochet, or learn something new with others.' },
-  { name: 'Community gardening group', needs: ['gardening', 'physical-activity', 'loneliness'], delivery: ['in-person'], description: 'Grow vegetables and flowers together on our allotment. Tools and gloves provided.' },
-  { name: 'Green gym', needs: ['gardening', 'physical-activity'], delivery: ['in-person'], description: 'Outdoor conservation work in local green spaces: a workout that helps nature too.' },
-  { name: 'Bereavement support group', needs: ['bereavement', 'mental-wellbeing'], delivery: ['in-person', 'phone'], description: 'A safe space to talk about grief with others who understand, run by trained volunteers.', ages: [18, null] },
-  { name: 'Carers\' support group', needs: ['carers', 'mental-wellbeing'], delivery: ['in-person', 'online'], description: 'Advice, breaks and a chance to meet other unpaid carers.' },
-  { name: 'Housing advice', needs: ['housing', 'money'], delivery: ['in-person', 'phone'], description: 'Help with tenancy problems, repairs, eviction and finding somewhere to live.' },
-  { name: 'Volunteering hub', needs: ['employment', 'loneliness'], delivery: ['in-person', 'online'], description: 'Find volunteering roles that match your interests and build confidence and skills.' },
-  { name: 'Job club', needs: ['employment', 'learning'], delivery: ['in-person'], description: 'Help with CVs, applications and interview practice.' },
-  { name: 'Digital skills drop-in', needs: ['digital', 'learning'], delivery: ['in-person'], description: 'Get help using your phone, tablet or computer: video calls, online shopping and NHS App.' },
-  { name: 'Adult learning taster courses', needs: ['learning'], delivery: ['in-person', 'online'], description: 'Short courses in English, maths, languages and hobbies.' },
-  { name: 'Community pantry', needs: ['food', 'money'], delivery: ['in-person'], description: 'A weekly shop of fresh food and essentials for a small membership fee.', cost: [4.5, 'per weekly shop'] },
-  { name: 'Cook and eat sessions', needs: ['healthy-eating', 'food', 'loneliness'], delivery: ['in-person'], description: 'Learn to cook simple, healthy meals on a budget and share them together.' },
-  { name: 'Weight management course', needs: ['healthy-eating', 'physical-activity'], delivery: ['in-person', 'online'], description: 'A twelve-week course on healthy eating and being more active.', ages: [18, null] },
-  { name: 'Community transport', needs: ['transport', 'loneliness'], delivery: ['phone'], description: 'Door-to-door minibus for people who find public transport hard to use, for shopping and appointments.', cost: [3, 'per return journey'] },
+  {
+    name: 'Befriending phone calls',
+    needs: ['loneliness'],
+    delivery: ['phone'],
+    description: 'A trained volunteer rings you for a friendly chat at the same time each week.',
+  },
+  {
+    name: 'Home befriending visits',
+    needs: ['loneliness', 'carers'],
+    delivery: ['in-person'],
+    description: 'A volunteer visits you at home for a cup of tea and a chat, and helps you get out and about if you want to.',
+    ages: [60, null],
+  },
+  {
+    name: 'Friendship café',
+    needs: ['loneliness'],
+    delivery: ['in-person'],
+    description: 'A relaxed drop-in café where you can meet new people. Tea, coffee and cake provided.',
+    cost: [1, 'per visit, pay what you can'],
+  },
+  {
+    name: 'Health walk',
+    needs: ['physical-activity', 'loneliness'],
+    delivery: ['in-person'],
+    description:
+      'A gentle, led walk of about an hour on flat paths, finishing with a cuppa. Walk at your own pace; nobody gets left behind.',
+  },
+  {
+    name: 'Nordic walking group',
+    needs: ['physical-activity'],
+    delivery: ['in-person'],
+    description: 'Walking with poles for a full-body workout. Poles provided and beginners welcome.',
+    cost: [3, 'per session'],
+  },
+  {
+    name: 'Chair-based exercise',
+    needs: ['physical-activity', 'long-term-conditions'],
+    delivery: ['in-person'],
+    description: 'Seated exercise to music that improves strength, balance and mobility.',
+    cost: [2.5, 'per session'],
+    ages: [50, null],
+  },
+  {
+    name: 'Debt advice drop-in',
+    needs: ['money'],
+    delivery: ['in-person', 'phone'],
+    description: 'Free, confidential advice on debts, budgeting and dealing with creditors from accredited advisers.',
+  },
+  {
+    name: 'Benefits and money advice',
+    needs: ['money', 'housing'],
+    delivery: ['phone', 'online'],
+    description: 'Help checking which benefits you can claim, filling in forms and challenging decisions.',
+  },
+  {
+    name: 'Energy bills help',
+    needs: ['money', 'housing'],
+    delivery: ['phone'],
+    description: 'Advice on cutting energy bills, grants for heating and dealing with arrears.',
+  },
+  {
+    name: 'Arthritis support hub',
+    needs: ['long-term-conditions', 'physical-activity'],
+    delivery: ['in-person', 'online'],
+    description: 'Information, gentle exercise and peer support for people living with arthritis and joint pain.',
+    ages: [18, null],
+  },
+  {
+    name: 'Diabetes peer support group',
+    needs: ['long-term-conditions', 'healthy-eating'],
+    delivery: ['in-person'],
+    description: 'Share tips and experiences of living with type 2 diabetes with others in the same boat.',
+  },
+  {
+    name: 'Breathe easy group',
+    needs: ['long-term-conditions', 'loneliness'],
+    delivery: ['in-person'],
+    description: 'Support and singing for people with COPD and other lung conditions.',
+  },
+  {
+    name: 'Mindfulness for beginners',
+    needs: ['mental-wellbeing'],
+    delivery: ['in-person', 'online'],
+    description: 'An eight-week mindfulness course teaching simple practices to manage stress and worry.',
+    cost: [4, 'per session'],
+  },
+  {
+    name: 'Mindfulness walking',
+    needs: ['mental-wellbeing', 'physical-activity'],
+    delivery: ['in-person'],
+    description: 'Slow, mindful walks noticing the sights and sounds of the park.',
+  },
+  {
+    name: 'Stress and anxiety workshop',
+    needs: ['mental-wellbeing'],
+    delivery: ['online'],
+    description: 'Practical workshops on sleep, worry and low mood, led by wellbeing practitioners.',
+  },
+  {
+    name: "Men's shed",
+    needs: ['loneliness', 'mental-wellbeing', 'learning'],
+    delivery: ['in-person'],
+    description: 'A workshop space to make, mend and chat. Woodwork, repairs and plenty of tea.',
+    cost: [2, 'per visit'],
+  },
+  {
+    name: 'Community art group',
+    needs: ['arts', 'loneliness'],
+    delivery: ['in-person'],
+    description: 'Painting, drawing and collage for all abilities. Materials provided.',
+    cost: [3, 'per session including materials'],
+  },
+  {
+    name: 'Singing for wellbeing',
+    needs: ['arts', 'mental-wellbeing'],
+    delivery: ['in-person'],
+    description: 'A friendly community choir. No auditions and no need to read music.',
+  },
+  {
+    name: 'Craft and natter',
+    needs: ['arts', 'loneliness'],
+    delivery: ['in-person'],
+    description: 'Bring your knitting, sewing or crochet, or learn something new with others.',
+  },
+  {
+    name: 'Community gardening group',
+    needs: ['gardening', 'physical-activity', 'loneliness'],
+    delivery: ['in-person'],
+    description: 'Grow vegetables and flowers together on our allotment. Tools and gloves provided.',
+  },
+  {
+    name: 'Green gym',
+    needs: ['gardening', 'physical-activity'],
+    delivery: ['in-person'],
+    description: 'Outdoor conservation work in local green spaces: a workout that helps nature too.',
+  },
+  {
+    name: 'Bereavement support group',
+    needs: ['bereavement', 'mental-wellbeing'],
+    delivery: ['in-person', 'phone'],
+    description: 'A safe space to talk about grief with others who understand, run by trained volunteers.',
+    ages: [18, null],
+  },
+  {
+    name: "Carers' support group",
+    needs: ['carers', 'mental-wellbeing'],
+    delivery: ['in-person', 'online'],
+    description: 'Advice, breaks and a chance to meet other unpaid carers.',
+  },
+  {
+    name: 'Housing advice',
+    needs: ['housing', 'money'],
+    delivery: ['in-person', 'phone'],
+    description: 'Help with tenancy problems, repairs, eviction and finding somewhere to live.',
+  },
+  {
+    name: 'Volunteering hub',
+    needs: ['employment', 'loneliness'],
+    delivery: ['in-person', 'online'],
+    description: 'Find volunteering roles that match your interests and build confidence and skills.',
+  },
+  {
+    name: 'Job club',
+    needs: ['employment', 'learning'],
+    delivery: ['in-person'],
+    description: 'Help with CVs, applications and interview practice.',
+  },
+  {
+    name: 'Digital skills drop-in',
+    needs: ['digital', 'learning'],
+    delivery: ['in-person'],
+    description: 'Get help using your phone, tablet or computer: video calls, online shopping and NHS App.',
+  },
+  {
+    name: 'Adult learning taster courses',
+    needs: ['learning'],
+    delivery: ['in-person', 'online'],
+    description: 'Short courses in English, maths, languages and hobbies.',
+  },
+  {
+    name: 'Community pantry',
+    needs: ['food', 'money'],
+    delivery: ['in-person'],
+    description: 'A weekly shop of fresh food and essentials for a small membership fee.',
+    cost: [4.5, 'per weekly shop'],
+  },
+  {
+    name: 'Cook and eat sessions',
+    needs: ['healthy-eating', 'food', 'loneliness'],
+    delivery: ['in-person'],
+    description: 'Learn to cook simple, healthy meals on a budget and share them together.',
+  },
+  {
+    name: 'Weight management course',
+    needs: ['healthy-eating', 'physical-activity'],
+    delivery: ['in-person', 'online'],
+    description: 'A twelve-week course on healthy eating and being more active.',
+    ages: [18, null],
+  },
+  {
+    name: 'Community transport',
+    needs: ['transport', 'loneliness'],
+    delivery: ['phone'],
+    description: 'Door-to-door minibus for people who find public transport hard to use, for shopping and appointments.',
+    cost: [3, 'per return journey'],
+  },
 ];
 
-const AREAS = ['Headingley', 'Hyde Park', 'Woodhouse', 'Meanwood', 'Burley', 'Kirkstall', 'City Centre', 'Little London', 'Holbeck', 'Far Headingley'];
-const ORG_KINDS = ['Community Association', 'Neighbourhood Network', 'Wellbeing Trust', 'Community Hub', 'Friends Together', 'Advice Centre', 'Community Partnership'];
-const VENUES = ['Community Centre', 'Library', 'Church Hall', 'Methodist Hall', 'Park Pavilion', 'Resource Centre', 'Sports Centre', 'Community Rooms'];
-const STREETS = ['Otley Road', 'Cardigan Road', 'Hyde Park Road', 'Woodhouse Lane', 'Kirkstall Road', 'Headingley Lane', 'Victoria Road', 'Brudenell Road', 'Park Lane', 'Briggate'];
+const AREAS = [
+  'Headingley',
+  'Hyde Park',
+  'Woodhouse',
+  'Meanwood',
+  'Burley',
+  'Kirkstall',
+  'City Centre',
+  'Little London',
+  'Holbeck',
+  'Far Headingley',
+];
+const ORG_KINDS = [
+  'Community Association',
+  'Neighbourhood Network',
+  'Wellbeing Trust',
+  'Community Hub',
+  'Friends Together',
+  'Advice Centre',
+  'Community Partnership',
+];
+const VENUES = [
+  'Community Centre',
+  'Library',
+  'Church Hall',
+  'Methodist Hall',
+  'Park Pavilion',
+  'Resource Centre',
+  'Sports Centre',
+  'Community Rooms',
+];
+const STREETS = [
+  'Otley Road',
+  'Cardigan Road',
+  'Hyde Park Road',
+  'Woodhouse Lane',
+  'Kirkstall Road',
+  'Headingley Lane',
+  'Victoria Road',
+  'Brudenell Road',
+  'Park Lane',
+  'Briggate',
+];
 const DAYS = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA'];
-const LANGUAGES = [['Urdu', 'ur'], ['Polish', 'pl'], ['Punjabi', 'pa'], ['Arabic', 'ar'], ['Bengali', 'bn']];
+const LANGUAGES = [
+  ['Urdu', 'ur'],
+  ['Polish', 'pl'],
+  ['Punjabi', 'pa'],
+  ['Arabic', 'ar'],
+  ['Bengali', 'bn'],
+];
 
 /** Builds one fictional service; `n` makes its ids and details stable across runs. */
-export async function demoService(context: Pick<DemoContext, 'random'>, db: Db, n: number, org: { id: string; name: string }, postcodes: string[]): Promise<{ service: OrukService; capacity: Capacity; wait: number | null; verifiedMonthsAgo: number | null }> {
+export async function demoService(
+  context: Pick<DemoContext, 'random'>,
+  db: Db,
+  n: number,
+  org: { id: string; name: string },
+  postcodes: string[],
+): Promise<{ service: OrukService; capacity: Capacity; wait: number | null; verifiedMonthsAgo: number | null }> {
   const { random } = context;
   const t = random.pick(TEMPLATES);
   const area = random.pick(AREAS);
@@ -81,39 +306,70 @@ export async function demoService(context: Pick<DemoContext, 'random'>, db: Db, 
     organization_id: org.id,
     name: `${area} ${t.name}`,
     description: `${t.description} Run by ${org.name}.`,
-    email: `hello@${org.name.toLowerCase().replace(/[^a-z]+/g, '-').replace(/^-|-$/g, '')}.example.org`,
+    email: `hello@${org.name
+      .toLowerCase()
+      .replace(/[^a-z]+/g, '-')
+      .replace(/^-|-$/g, '')}.example.org`,
     status: 'active',
     ...(t.cost ? { fees: `£${t.cost[0].toFixed(2)} ${t.cost[1]}` } : {}),
     ...(t.ages?.[0] != null ? { minimum_age: t.ages[0] } : {}),
     ...(t.ages?.[1] != null ? { maximum_age: t.ages[1] } : {}),
     eligibility_description: t.ages?.[0] ? `Adults aged ${t.ages[0]} and over.` : 'Anyone can come along.',
     last_modified: new Date(Date.UTC(2026, random.int(0, 9), random.int(1, 28), 10)).toISOString(),
-    service_at_locations: inPerson ? [{
-      id: stableId(`demo:sal:${n}`),
-      location: {
-        id: stableId(`demo:location:${n}`),
-        location_type: 'physical',
-        name: venue,
-        latitude: point.latitude,
-        longitude: point.longitude,
-        addresses: [{ id: stableId(`demo:address:${n}`), address_1: `${random.int(1, 250)} ${random.pick(STREETS)}`, city: 'Leeds', state_province: 'West Yorkshire', postal_code: postcode, country: 'GB', address_type: 'physical' }],
-        accessibility: [
-          ...(accessible ? [{ id: stableId(`demo:access:${n}:wheelchair`), description: 'Step-free entrance and wheelchair accessible toilet.' }] : []),
-          ...(loop ? [{ id: stableId(`demo:access:${n}:loop`), description: 'Hearing loop in the main room.' }] : []),
-        ],
+    service_at_locations: inPerson
+      ? [
+          {
+            id: stableId(`demo:sal:${n}`),
+            location: {
+              id: stableId(`demo:location:${n}`),
+              location_type: 'physical',
+              name: venue,
+              latitude: point.latitude,
+              longitude: point.longitude,
+              addresses: [
+                {
+                  id: stableId(`demo:address:${n}`),
+                  address_1: `${random.int(1, 250)} ${random.pick(STREETS)}`,
+                  city: 'Leeds',
+                  state_province: 'West Yorkshire',
+                  postal_code: postcode,
+                  country: 'GB',
+                  address_type: 'physical',
+                },
+              ],
+              accessibility: [
+                ...(accessible
+                  ? [{ id: stableId(`demo:access:${n}:wheelchair`), description: 'Step-free entrance and wheelchair accessible toilet.' }]
+                  : []),
+                ...(loop ? [{ id: stableId(`demo:access:${n}:loop`), description: 'Hearing loop in the main room.' }] : []),
+              ],
+            },
+          },
+        ]
+      : [],
+    schedules: [
+      {
+        id: stableId(`demo:schedule:${n}`),
+        freq: 'WEEKLY',
+        interval: 1,
+        byday: day,
+        opens_at: hh(hour),
+        closes_at: hh(Math.min(hour + random.int(1, 3), 21)),
+        description: `Every week`,
       },
-    }] : [],
-    schedules: [{
-      id: stableId(`demo:schedule:${n}`), freq: 'WEEKLY', interval: 1, byday: day,
-      opens_at: hh(hour), closes_at: hh(Math.min(hour + random.int(1, 3), 21)),
-      description: `Every week`,
-    }],
+    ],
     cost_options: t.cost ? [{ id: stableId(`demo:cost:${n}`), option: 'Standard', amount: t.cost[0], amount_description: t.cost[1] }] : [],
     languages: [
       { id: stableId(`demo:language:${n}:en`), name: 'English', code: 'en' },
       ...(language ? [{ id: stableId(`demo:language:${n}:${language[1]}`), name: language[0], code: language[1] }] : []),
     ],
-    contacts: [{ id: stableId(`demo:contact:${n}`), title: 'Group coordinator', phones: [{ id: stableId(`demo:phone:${n}`), number: `0113 496 ${String(random.int(0, 999)).padStart(4, '0')}` }] }],
+    contacts: [
+      {
+        id: stableId(`demo:contact:${n}`),
+        title: 'Group coordinator',
+        phones: [{ id: stableId(`demo:phone:${n}`), number: `0113 496 ${String(random.int(0, 999)).padStart(4, '0')}` }],
+      },
+    ],
     attributes: [
       ...t.needs.map((need) => ({ id: stableId(`demo:attr:${n}:${need}`), taxonomy_term_id: needTermId(need) })),
       ...t.delivery.map((d) => ({ id: stableId(`demo:attr:${n}:${d}`), taxonomy_term_id: deliveryTermId(d) })),
@@ -145,10 +401,19 @@ export const directorySeeder: DemoSeeder = {
         for (let i = 0; i < count; i++) {
           const { service, capacity, wait, verifiedMonthsAgo } = await demoService(context, tx, n++, org, postcodes);
           const verifiedAt = verifiedMonthsAgo === null ? null : new Date(Date.now() - verifiedMonthsAgo * 30.4 * 86_400_000);
-          await writeDirectoryService(tx, {
-            ...service,
-            organization: { id: org.id, name, description: `A fictional community organisation in Leeds (demo data).`, email: service.email ?? null },
-          }, { capacity, expectedWaitWeeks: wait, sourceFeed: 'demo', lastVerifiedAt: verifiedAt });
+          await writeDirectoryService(
+            tx,
+            {
+              ...service,
+              organization: {
+                id: org.id,
+                name,
+                description: `A fictional community organisation in Leeds (demo data).`,
+                email: service.email ?? null,
+              },
+            },
+            { capacity, expectedWaitWeeks: wait, sourceFeed: 'demo', lastVerifiedAt: verifiedAt },
+          );
           ids.push(service.id);
         }
       }

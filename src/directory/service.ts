@@ -5,7 +5,16 @@ import { findNeed, isNeedCode, NEEDS } from './needs.ts';
 import { withExtra } from './hsds-extra.ts';
 import * as q from './queries.ts';
 import * as sq from './search-queries.ts';
-import { CAPACITIES, DELIVERY_METHODS, capacityForTerm, deliveryCodeForTerm, deliveryTermId, needCodeForTerm, needTermId, type Capacity } from './taxonomy.ts';
+import {
+  CAPACITIES,
+  DELIVERY_METHODS,
+  capacityForTerm,
+  deliveryCodeForTerm,
+  deliveryTermId,
+  needCodeForTerm,
+  needTermId,
+  type Capacity,
+} from './taxonomy.ts';
 import type { OrukService } from './oruk-types.ts';
 import { closureInWords, isClosure, scheduleInWords } from './curation-sections.ts';
 
@@ -14,7 +23,13 @@ export const DISTANCE_CHOICES_MILES = [1, 3, 5, 10, 25, 50] as const;
 const METRES_PER_MILE = 1609.344;
 const DAYS = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'] as const;
 export const DAY_NAMES: Record<string, string> = {
-  MO: 'Monday', TU: 'Tuesday', WE: 'Wednesday', TH: 'Thursday', FR: 'Friday', SA: 'Saturday', SU: 'Sunday',
+  MO: 'Monday',
+  TU: 'Tuesday',
+  WE: 'Wednesday',
+  TH: 'Thursday',
+  FR: 'Friday',
+  SA: 'Saturday',
+  SU: 'Sunday',
 };
 
 /** A search as a person or another area asks it; every field optional. */
@@ -77,7 +92,13 @@ export interface DirectorySearchOutcome {
 export const DEFAULT_FRESHNESS_MONTHS = 6;
 
 // Built once: constructing an Intl.DateTimeFormat costs far more than formatting with one.
-const LONDON_DAY_AND_TIME = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false });
+const LONDON_DAY_AND_TIME = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London',
+  weekday: 'short',
+  hour: '2-digit',
+  minute: '2-digit',
+  hour12: false,
+});
 
 const LONDON_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' });
 /** Today in London as YYYY-MM-DD. */
@@ -104,8 +125,10 @@ export function checkSearch(input: DirectorySearchInput): FieldError[] {
   if (input.age !== undefined && (!Number.isInteger(input.age) || input.age < 0 || input.age > 120)) {
     errors.push({ field: 'age', message: 'Age must be a whole number from 0 to 120' });
   }
-  if (input.delivery && !DELIVERY_METHODS.some((m) => m.code === input.delivery)) errors.push({ field: 'delivery', message: 'Select how the service is delivered' });
-  if (input.language !== undefined && input.language.length > 60) errors.push({ field: 'language', message: 'Language must be 60 characters or fewer' });
+  if (input.delivery && !DELIVERY_METHODS.some((m) => m.code === input.delivery))
+    errors.push({ field: 'delivery', message: 'Select how the service is delivered' });
+  if (input.language !== undefined && input.language.length > 60)
+    errors.push({ field: 'language', message: 'Language must be 60 characters or fewer' });
   return errors;
 }
 
@@ -125,7 +148,10 @@ export function nextSessionText(schedules: Array<Omit<sq.ScheduleRow, 'serviceId
   const today = DAYS.indexOf(londonNow(now).day as (typeof DAYS)[number]);
   let best: { offset: number; text: string } | undefined;
   for (const s of schedules) {
-    const days = (s.byday ?? '').split(',').map((d) => d.trim()).filter((d) => DAYS.includes(d as (typeof DAYS)[number]));
+    const days = (s.byday ?? '')
+      .split(',')
+      .map((d) => d.trim())
+      .filter((d) => DAYS.includes(d as (typeof DAYS)[number]));
     for (const d of days) {
       const offset = (DAYS.indexOf(d as (typeof DAYS)[number]) - today + 7) % 7;
       const hours = s.opensAt && s.closesAt ? ` ${s.opensAt} to ${s.closesAt}` : '';
@@ -209,7 +235,12 @@ export async function searchDirectory(db: Db, input: DirectorySearchInput): Prom
  * nearest first from a postcode when given.
  */
 export async function findServicesForNeed(db: Db, input: { need: string; postcode?: string; miles?: number; limit?: number }) {
-  const outcome = await searchDirectory(db, { need: input.need, postcode: input.postcode, miles: input.miles ?? 25, pageSize: input.limit ?? 20 });
+  const outcome = await searchDirectory(db, {
+    need: input.need,
+    postcode: input.postcode,
+    miles: input.miles ?? 25,
+    pageSize: input.limit ?? 20,
+  });
   return { services: outcome.results, precision: outcome.location?.precision, postcodeNotFound: outcome.postcodeNotFound };
 }
 
@@ -221,9 +252,15 @@ export async function findServicesForNeed(db: Db, input: { need: string; postcod
 export async function serviceCards(db: Db, ids: string[]) {
   const rows = await q.listServiceCards(db, ids);
   return rows.map((r) => ({
-    id: r.id, organizationId: r.organizationId, email: r.email, lastVerifiedAt: r.lastVerifiedAt,
+    id: r.id,
+    organizationId: r.organizationId,
+    email: r.email,
+    lastVerifiedAt: r.lastVerifiedAt,
     addresses: r.addresses.filter(Boolean),
-    delivery: r.termIds.flatMap((t) => { const c = deliveryCodeForTerm(t); return c ? [DELIVERY_METHODS.find((m) => m.code === c)!.label] : []; }),
+    delivery: r.termIds.flatMap((t) => {
+      const c = deliveryCodeForTerm(t);
+      return c ? [DELIVERY_METHODS.find((m) => m.code === c)!.label] : [];
+    }),
   }));
 }
 
@@ -277,15 +314,26 @@ export async function getServiceDetail(db: Db, id: string, now = new Date(), fre
   const locations = (service.service_at_locations ?? []).flatMap((sal) => (sal.location ? [sal.location] : []));
   return {
     service,
-    needs: termIds.flatMap((t) => { const c = needCodeForTerm(t); return c ? [findNeed(c)!] : []; }),
-    delivery: termIds.flatMap((t) => { const c = deliveryCodeForTerm(t); return c ? [DELIVERY_METHODS.find((m) => m.code === c)!.label] : []; }),
+    needs: termIds.flatMap((t) => {
+      const c = needCodeForTerm(t);
+      return c ? [findNeed(c)!] : [];
+    }),
+    delivery: termIds.flatMap((t) => {
+      const c = deliveryCodeForTerm(t);
+      return c ? [DELIVERY_METHODS.find((m) => m.code === c)!.label] : [];
+    }),
     locations,
-    schedules: (service.schedules ?? []).filter((s) => !isClosure(s)).map((s) => ({
-      ...s,
-      words: scheduleInWords(s),
-      days: (s.byday ?? '').split(',').flatMap((d) => (DAY_NAMES[d.trim()] ? [DAY_NAMES[d.trim()]!] : [])).join(', '),
-      hours: s.opens_at && s.closes_at ? `${s.opens_at.slice(0, 5)} to ${s.closes_at.slice(0, 5)}` : '',
-    })),
+    schedules: (service.schedules ?? [])
+      .filter((s) => !isClosure(s))
+      .map((s) => ({
+        ...s,
+        words: scheduleInWords(s),
+        days: (s.byday ?? '')
+          .split(',')
+          .flatMap((d) => (DAY_NAMES[d.trim()] ? [DAY_NAMES[d.trim()]!] : []))
+          .join(', '),
+        hours: s.opens_at && s.closes_at ? `${s.opens_at.slice(0, 5)} to ${s.closes_at.slice(0, 5)}` : '',
+      })),
     // Closures still to come or under way, soonest first (dates compared as London calendar days).
     closures: (service.schedules ?? [])
       .filter((s) => isClosure(s) && (s.valid_to ?? s.valid_from!) >= londonDate(now))
@@ -309,14 +357,20 @@ export interface ChangeSuggestion {
 }
 
 /** "Suggest a change or report a problem": checked, then queued for the curators. */
-export function checkChangeSuggestion(body: { kind?: string; details?: string; replyEmail?: string }): { ok: true; value: ChangeSuggestion } | { ok: false; errors: FieldError[] } {
+export function checkChangeSuggestion(body: {
+  kind?: string;
+  details?: string;
+  replyEmail?: string;
+}): { ok: true; value: ChangeSuggestion } | { ok: false; errors: FieldError[] } {
   const errors: FieldError[] = [];
-  if (body.kind !== 'suggestion' && body.kind !== 'problem') errors.push({ field: 'kind', message: 'Select whether you are suggesting a change or reporting a problem' });
+  if (body.kind !== 'suggestion' && body.kind !== 'problem')
+    errors.push({ field: 'kind', message: 'Select whether you are suggesting a change or reporting a problem' });
   const details = (body.details ?? '').trim();
   if (!details) errors.push({ field: 'details', message: 'Enter what should change or what the problem is' });
   else if (details.length > 2000) errors.push({ field: 'details', message: 'Details must be 2000 characters or fewer' });
   const replyEmail = (body.replyEmail ?? '').trim();
-  if (replyEmail && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(replyEmail)) errors.push({ field: 'replyEmail', message: 'Enter an email address in the correct format, like name@example.com' });
+  if (replyEmail && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(replyEmail))
+    errors.push({ field: 'replyEmail', message: 'Enter an email address in the correct format, like name@example.com' });
   if (errors.length) return { ok: false, errors };
   return { ok: true, value: { kind: body.kind as 'suggestion' | 'problem', details, ...(replyEmail ? { replyEmail } : {}) } };
 }
@@ -354,12 +408,14 @@ export async function suggestSearches(db: Db, raw: string): Promise<SearchSugges
   const text = raw.trim().replace(/\s+/g, ' ');
   if (text.length < 2) return [];
   const lower = text.toLowerCase();
-  const needs: SearchSuggestion[] = NEEDS
-    .filter((n) => n.label.toLowerCase().includes(lower) || n.publicLabel.toLowerCase().includes(lower))
-    .map((n) => ({ kind: 'need', text: n.publicLabel, href: `/services?need=${encodeURIComponent(n.code)}` }));
+  const needs: SearchSuggestion[] = NEEDS.filter(
+    (n) => n.label.toLowerCase().includes(lower) || n.publicLabel.toLowerCase().includes(lower),
+  ).map((n) => ({ kind: 'need', text: n.publicLabel, href: `/services?need=${encodeURIComponent(n.code)}` }));
   const names = await sq.suggestServiceNames(db, text.slice(0, 100), SUGGESTION_LIMIT);
-  return [...needs, ...names.map((name): SearchSuggestion => ({ kind: 'service', text: name, href: `/services?q=${encodeURIComponent(name)}` }))]
-    .slice(0, SUGGESTION_LIMIT);
+  return [
+    ...needs,
+    ...names.map((name): SearchSuggestion => ({ kind: 'service', text: name, href: `/services?q=${encodeURIComponent(name)}` })),
+  ].slice(0, SUGGESTION_LIMIT);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -378,7 +434,8 @@ export async function searchLocations(db: Db, search: { name?: string; postcode?
   let postcode: { postcode?: string; outcode?: string } = {};
   if (search.postcode !== undefined) {
     const normal = normalisePostcodeOrOutcode(search.postcode);
-    if (!normal) throw new InvalidInput([{ field: 'postcode', message: 'Enter a UK postcode, like LS6 3AB, or its first half, like LS6.' }]);
+    if (!normal)
+      throw new InvalidInput([{ field: 'postcode', message: 'Enter a UK postcode, like LS6 3AB, or its first half, like LS6.' }]);
     postcode = normal.includes(' ') ? { postcode: normal.replace(' ', '') } : { outcode: normal };
   }
   const { ids, total } = await q.listLocationIds(db, { name: search.name, ...postcode }, limit, offset);

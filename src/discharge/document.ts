@@ -16,7 +16,14 @@ import { SEXES } from '../referrals/schema.ts';
 export interface DischargeDocument {
   /** The social prescribing service that writes the summary: its letterhead. */
   service?: { name: string; address: string | null };
-  demographics: { name: string; dateOfBirth: string; nhsNumber: string | null; sex: string | null; postcode: string | null; practice: string | null };
+  demographics: {
+    name: string;
+    dateOfBirth: string;
+    nhsNumber: string | null;
+    sex: string | null;
+    postcode: string | null;
+    practice: string | null;
+  };
   referral: { reference: string; received: string; referredBy: string | null; reasons: string[] };
   needsAndConcerns: { whatMatters: string | null; needs: { label: string; rating: string }[]; risks: string | null };
   supportOffered: {
@@ -57,7 +64,13 @@ function sexText(sex: string | null): string {
 /** The letterhead: the social prescribing service's name and address, one line each. */
 export function documentLetterhead(d: DischargeDocument): string[] {
   if (!d.service) return [];
-  return [d.service.name, ...(d.service.address ?? '').split(/\r?\n|,\s*/).map((l) => l.trim()).filter(Boolean)];
+  return [
+    d.service.name,
+    ...(d.service.address ?? '')
+      .split(/\r?\n|,\s*/)
+      .map((l) => l.trim())
+      .filter(Boolean),
+  ];
 }
 
 /** Plain-text lines of the document, in order: the page and the PDF print these and tests read them back. */
@@ -65,39 +78,70 @@ export function documentSections(d: DischargeDocument): { heading: string; lines
   const s = d.supportOffered;
   const named = (service: string, organisation: string | null) => `${service}${organisation ? `, ${organisation}` : ''}`;
   return [
-    { heading: 'Person demographics', lines: [
-      `Name: ${d.demographics.name}`, `Date of birth: ${dated(d.demographics.dateOfBirth)}`,
-      `NHS number: ${d.demographics.nhsNumber ? formatNhsNumber(d.demographics.nhsNumber) : 'Not recorded'}`,
-      `Sex: ${sexText(d.demographics.sex)}`, `Postcode: ${d.demographics.postcode ?? 'Not recorded'}`,
-    ] },
+    {
+      heading: 'Person demographics',
+      lines: [
+        `Name: ${d.demographics.name}`,
+        `Date of birth: ${dated(d.demographics.dateOfBirth)}`,
+        `NHS number: ${d.demographics.nhsNumber ? formatNhsNumber(d.demographics.nhsNumber) : 'Not recorded'}`,
+        `Sex: ${sexText(d.demographics.sex)}`,
+        `Postcode: ${d.demographics.postcode ?? 'Not recorded'}`,
+      ],
+    },
     { heading: 'GP practice', lines: [d.demographics.practice ?? 'Not recorded'] },
-    { heading: 'Referrer details', lines: [
-      `Referred by: ${d.referral.referredBy ?? 'Not recorded'}`, `Referral received: ${dated(d.referral.received)}`,
-      `Reference: ${d.referral.reference}`, `Reasons for referral: ${d.referral.reasons.join(', ') || 'Not recorded'}`,
-    ] },
+    {
+      heading: 'Referrer details',
+      lines: [
+        `Referred by: ${d.referral.referredBy ?? 'Not recorded'}`,
+        `Referral received: ${dated(d.referral.received)}`,
+        `Reference: ${d.referral.reference}`,
+        `Reasons for referral: ${d.referral.reasons.join(', ') || 'Not recorded'}`,
+      ],
+    },
     { heading: 'What matters to me', lines: [d.needsAndConcerns.whatMatters ?? 'Not recorded'] },
-    { heading: 'Needs and concerns', lines: [
-      ...(d.needsAndConcerns.needs.length ? d.needsAndConcerns.needs.map((n) => `${n.label}: ${capitalised(n.rating)}`) : ['No needs rated']),
-      ...(d.needsAndConcerns.risks ? [`Risks: ${d.needsAndConcerns.risks}`] : []),
-    ] },
-    { heading: 'Personalised care and support plan', lines: [
-      `Link worker: ${s.linkWorker}`, `Contacts: ${s.contacts}${s.firstContact ? ` (first on ${dated(s.firstContact)})` : ''}`,
-      ...(s.goals.length ? s.goals.map((g) => `Goal: ${g.goal} (${capitalised(g.progress)})`) : ['No goals recorded']),
-    ] },
-    { heading: 'Activities referred to', lines: [
-      ...s.activitiesReferredTo.map((a) => `Referred to ${named(a.service, a.organisation)}: ${capitalised(a.status)}; ${capitalised(a.attendance)}`),
-      ...s.signposted.map((a) => `Signposted to ${named(a.service, a.organisation)}`),
-      ...(s.activitiesReferredTo.length || s.signposted.length ? [] : ['None']),
-    ] },
-    { heading: 'Outcome measures', lines: d.outcomes.length
-      ? d.outcomes.map((o) => `${o.measure}: before ${o.before ?? 'not taken'}, after ${o.after ?? 'not taken'}`)
-      : ['No outcome measures were recorded.'] },
-    { heading: 'Social prescribing outcome', lines: [
-      `Reason for discharge: ${d.discharge.reason}`,
-      ...(d.discharge.reasonNote ? [`Note on the reason: ${d.discharge.reasonNote}`] : []),
-      `Date of discharge: ${dated(d.discharge.date)}`, `Summary: ${d.discharge.summary}`,
-      ...(d.discharge.stillOpen?.length ? [`Still open with services: ${d.discharge.stillOpen.join('; ')}`] : []),
-    ] },
+    {
+      heading: 'Needs and concerns',
+      lines: [
+        ...(d.needsAndConcerns.needs.length
+          ? d.needsAndConcerns.needs.map((n) => `${n.label}: ${capitalised(n.rating)}`)
+          : ['No needs rated']),
+        ...(d.needsAndConcerns.risks ? [`Risks: ${d.needsAndConcerns.risks}`] : []),
+      ],
+    },
+    {
+      heading: 'Personalised care and support plan',
+      lines: [
+        `Link worker: ${s.linkWorker}`,
+        `Contacts: ${s.contacts}${s.firstContact ? ` (first on ${dated(s.firstContact)})` : ''}`,
+        ...(s.goals.length ? s.goals.map((g) => `Goal: ${g.goal} (${capitalised(g.progress)})`) : ['No goals recorded']),
+      ],
+    },
+    {
+      heading: 'Activities referred to',
+      lines: [
+        ...s.activitiesReferredTo.map(
+          (a) => `Referred to ${named(a.service, a.organisation)}: ${capitalised(a.status)}; ${capitalised(a.attendance)}`,
+        ),
+        ...s.signposted.map((a) => `Signposted to ${named(a.service, a.organisation)}`),
+        ...(s.activitiesReferredTo.length || s.signposted.length ? [] : ['None']),
+      ],
+    },
+    {
+      heading: 'Outcome measures',
+      lines: d.outcomes.length
+        ? d.outcomes.map((o) => `${o.measure}: before ${o.before ?? 'not taken'}, after ${o.after ?? 'not taken'}`)
+        : ['No outcome measures were recorded.'],
+    },
+    {
+      heading: 'Social prescribing outcome',
+      lines: [
+        `Reason for discharge: ${d.discharge.reason}`,
+        ...(d.discharge.reasonNote ? [`Note on the reason: ${d.discharge.reasonNote}`] : []),
+        `Date of discharge: ${dated(d.discharge.date)}`,
+        `Summary: ${d.discharge.summary}`,
+        ...(d.discharge.stillOpen?.length ? [`Still open with services: ${d.discharge.stillOpen.join('; ')}`] : []),
+      ],
+    },
     { heading: 'Coded entries (SNOMED CT)', lines: d.snomed.map((c) => `${c.code} ${c.display}`) },
   ];
 }

@@ -29,5 +29,9 @@ export function sectionsPdf(title: string, sections: { heading: string; lines: s
 }
 
 export function dischargePdf(document: DischargeDocument): Promise<Buffer> {
-  return sectionsPdf(`Social prescribing discharge summary: ${document.demographics.name}`, documentSections(document), documentLetterhead(document));
+  return sectionsPdf(
+    `Social prescribing discharge summary: ${document.demographics.name}`,
+    documentSections(document),
+    documentLetterhead(document),
+  );
 }

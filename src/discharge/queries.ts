@@ -12,10 +12,23 @@ export interface DischargeRow {
 
 const COLUMNS = `id, referral_id AS "referralId", reason, summary, document, discharged_at AS "dischargedAt"`;
 
-export async function insertDischarge(db: Db, tenantId: string, d: { referralId: string; reason: string; reasonNote: string | null; summary: string; outcomes: unknown; document: DischargeDocument; userId: string }): Promise<string> {
+export async function insertDischarge(
+  db: Db,
+  tenantId: string,
+  d: {
+    referralId: string;
+    reason: string;
+    reasonNote: string | null;
+    summary: string;
+    outcomes: unknown;
+    document: DischargeDocument;
+    userId: string;
+  },
+): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO discharge (tenant_id, referral_id, reason, reason_note, summary, outcomes, document, discharged_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-    [tenantId, d.referralId, d.reason, d.reasonNote, d.summary, JSON.stringify(d.outcomes), JSON.stringify(d.document), d.userId]);
+    [tenantId, d.referralId, d.reason, d.reasonNote, d.summary, JSON.stringify(d.outcomes), JSON.stringify(d.document), d.userId],
+  );
   return rows[0]!.id;
 }
 
@@ -26,6 +39,8 @@ export async function findDischarge(db: Db, tenantId: string, id: string): Promi
 
 export async function dischargesOf(db: Db, tenantId: string, referralIds: string[]): Promise<DischargeRow[]> {
   const { rows } = await db.query<DischargeRow>(
-    `SELECT ${COLUMNS} FROM discharge WHERE tenant_id = $1 AND referral_id = ANY($2::uuid[]) ORDER BY discharged_at DESC`, [tenantId, referralIds]);
+    `SELECT ${COLUMNS} FROM discharge WHERE tenant_id = $1 AND referral_id = ANY($2::uuid[]) ORDER BY discharged_at DESC`,
+    [tenantId, referralIds],
+  );
   return rows;
 }

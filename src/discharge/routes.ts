@@ -19,8 +19,14 @@ function readAnswers(body: unknown): service.DischargeInput {
   const keys = body && typeof body === 'object' ? Object.keys(body) : [];
   const rows = Array.from({ length: MAX_OUTCOME_ROWS }, (_, i) => i).filter((i) => keys.includes(`outcomeMeasure${i}`));
   return {
-    reason: field(body, 'reason'), summary: field(body, 'summary'), reasonNote: field(body, 'reasonNote'),
-    outcomes: rows.map((i) => ({ measure: field(body, `outcomeMeasure${i}`), before: field(body, `outcomeBefore${i}`), after: field(body, `outcomeAfter${i}`) })),
+    reason: field(body, 'reason'),
+    summary: field(body, 'summary'),
+    reasonNote: field(body, 'reasonNote'),
+    outcomes: rows.map((i) => ({
+      measure: field(body, `outcomeMeasure${i}`),
+      before: field(body, `outcomeBefore${i}`),
+      after: field(body, `outcomeAfter${i}`),
+    })),
     onward: Object.fromEntries(keys.filter((k) => ONWARD_CHOICE.test(k)).map((k) => [k.slice('onward-'.length), field(body, k)])),
   };
 }
@@ -28,9 +34,13 @@ function readAnswers(body: unknown): service.DischargeInput {
 /** The answers as hidden fields, so the check page can send or change them without storing a draft. */
 function hiddenFields(input: service.DischargeInput) {
   return [
-    { name: 'reason', value: input.reason }, { name: 'summary', value: input.summary }, { name: 'reasonNote', value: input.reasonNote ?? '' },
+    { name: 'reason', value: input.reason },
+    { name: 'summary', value: input.summary },
+    { name: 'reasonNote', value: input.reasonNote ?? '' },
     ...(input.outcomes ?? []).flatMap((o, i) => [
-      { name: `outcomeMeasure${i}`, value: o.measure }, { name: `outcomeBefore${i}`, value: String(o.before ?? '') }, { name: `outcomeAfter${i}`, value: String(o.after ?? '') },
+      { name: `outcomeMeasure${i}`, value: o.measure },
+      { name: `outcomeBefore${i}`, value: String(o.before ?? '') },
+      { name: `outcomeAfter${i}`, value: String(o.after ?? '') },
     ]),
     ...Object.entries(input.onward ?? {}).map(([id, choice]) => ({ name: `onward-${id}`, value: choice })),
   ];
@@ -39,29 +49,57 @@ function hiddenFields(input: service.DischargeInput) {
 export const dischargeRoutes: FastifyPluginAsync = async (app) => {
   const pool = app.database.pool;
 
-  const formPage = async (reply: FastifyReply, actor: Actor, referralId: string, status: number, values: Record<string, unknown> | undefined, errors: FieldError[] = []) => {
+  const formPage = async (
+    reply: FastifyReply,
+    actor: Actor,
+    referralId: string,
+    status: number,
+    values: Record<string, unknown> | undefined,
+    errors: FieldError[] = [],
+  ) => {
     const record = await service.dischargeRecord(pool, actor, referralId);
     // First visit: the outcome rows are what was recorded, and one empty row for a measure taken elsewhere.
-    const shown: Record<string, unknown> = values ?? Object.fromEntries(record.outcomes.flatMap((o, i) => [
-      [`outcomeMeasure${i}`, o.measure], [`outcomeBefore${i}`, o.before === null ? '' : String(o.before)], [`outcomeAfter${i}`, o.after === null ? '' : String(o.after)],
-    ]));
-    const filled = Array.from({ length: MAX_OUTCOME_ROWS }, (_, i) => i).filter((i) => `outcomeMeasure${i}` in shown && String(shown[`outcomeMeasure${i}`] ?? '') !== '');
+    const shown: Record<string, unknown> =
+      values ??
+      Object.fromEntries(
+        record.outcomes.flatMap((o, i) => [
+          [`outcomeMeasure${i}`, o.measure],
+          [`outcomeBefore${i}`, o.before === null ? '' : String(o.before)],
+          [`outcomeAfter${i}`, o.after === null ? '' : String(o.after)],
+        ]),
+      );
+    const filled = Array.from({ length: MAX_OUTCOME_ROWS }, (_, i) => i).filter(
+      (i) => `outcomeMeasure${i}` in shown && String(shown[`outcomeMeasure${i}`] ?? '') !== '',
+    );
     const rowCount = Math.min(MAX_OUTCOME_ROWS, (filled.length ? Math.max(...filled) + 1 : 0) + 1);
-    const goalsText = record.goals ? `${record.achieved} of ${record.goals} goal${record.goals === 1 ? '' : 's'} achieved` : 'no goals recorded';
-    const attendedText = record.attended ? `attendance at ${record.attended} service${record.attended === 1 ? '' : 's'}` : 'no attendance at a service';
-    return view(reply, status, 'discharge/views/discharge.njk', {
-      r: record.referral, values: shown, recorded: record.outcomes.length,
-      recordText: `The record shows ${goalsText} and ${attendedText}.`,
-      reasonItems: service.DISCHARGE_REASONS.map((x) => ({ value: x.code, text: x.label, checked: shown.reason === x.code })),
-      pending: record.pending.map((o) => ({
-        ...o, name: `onward-${o.id}`,
-        items: [
-          { value: 'stop', text: 'Stop it now: support is ending', checked: shown[`onward-${o.id}`] === 'stop' },
-          { value: 'keep', text: 'Leave it open: the person carries on with the service', checked: shown[`onward-${o.id}`] === 'keep' },
-        ],
-      })),
-      outcomeRows: Array.from({ length: rowCount }, (_, i) => i),
-    }, errors);
+    const goalsText = record.goals
+      ? `${record.achieved} of ${record.goals} goal${record.goals === 1 ? '' : 's'} achieved`
+      : 'no goals recorded';
+    const attendedText = record.attended
+      ? `attendance at ${record.attended} service${record.attended === 1 ? '' : 's'}`
+      : 'no attendance at a service';
+    return view(
+      reply,
+      status,
+      'discharge/views/discharge.njk',
+      {
+        r: record.referral,
+        values: shown,
+        recorded: record.outcomes.length,
+        recordText: `The record shows ${goalsText} and ${attendedText}.`,
+        reasonItems: service.DISCHARGE_REASONS.map((x) => ({ value: x.code, text: x.label, checked: shown.reason === x.code })),
+        pending: record.pending.map((o) => ({
+          ...o,
+          name: `onward-${o.id}`,
+          items: [
+            { value: 'stop', text: 'Stop it now: support is ending', checked: shown[`onward-${o.id}`] === 'stop' },
+            { value: 'keep', text: 'Leave it open: the person carries on with the service', checked: shown[`onward-${o.id}`] === 'keep' },
+          ],
+        })),
+        outcomeRows: Array.from({ length: rowCount }, (_, i) => i),
+      },
+      errors,
+    );
   };
 
   const checkPage = async (reply: FastifyReply, actor: Actor, referralId: string, body: unknown) => {
@@ -76,8 +114,12 @@ export const dischargeRoutes: FastifyPluginAsync = async (app) => {
     }
     const reason = service.DISCHARGE_REASONS.find((x) => x.code === input.reason)!;
     return view(reply, 200, 'discharge/views/check.njk', {
-      r: { id: referralId }, doc: document, letterhead: service.documentLetterhead(document), sections: service.documentSections(document),
-      hidden: hiddenFields(input), reason: reason.label,
+      r: { id: referralId },
+      doc: document,
+      letterhead: service.documentLetterhead(document),
+      sections: service.documentSections(document),
+      hidden: hiddenFields(input),
+      reason: reason.label,
     });
   };
 
@@ -102,7 +144,9 @@ export const dischargeRoutes: FastifyPluginAsync = async (app) => {
     const body = req.body;
     // The summary goes only from the check page, where the link worker has read it as the GP will.
     if (field(body, 'checked') !== 'yes') {
-      return formPage(reply, actor, referralId, 400, bodyValues(body), [{ field: 'reason', message: 'Check the summary before you send it: select Continue, then read it through' }]);
+      return formPage(reply, actor, referralId, 400, bodyValues(body), [
+        { field: 'reason', message: 'Check the summary before you send it: select Continue, then read it through' },
+      ]);
     }
     let id: string;
     try {
@@ -119,18 +163,31 @@ export const dischargeRoutes: FastifyPluginAsync = async (app) => {
     const { dischargeId } = req.params as { dischargeId: string };
     const discharge = await service.getDischargeSummary(pool, signedIn(req), dischargeId, ctx(req));
     const gpRecordView = describeGpRecordStatus(await gpRecordStatus(pool, signedIn(req), discharge.referralId));
-    return view(reply, 200, 'discharge/views/summary.njk', { d: discharge, doc: discharge.document, letterhead: service.documentLetterhead(discharge.document), sections: service.documentSections(discharge.document), date: formatDate(discharge.dischargedAt), gpRecordView });
+    return view(reply, 200, 'discharge/views/summary.njk', {
+      d: discharge,
+      doc: discharge.document,
+      letterhead: service.documentLetterhead(discharge.document),
+      sections: service.documentSections(discharge.document),
+      date: formatDate(discharge.dischargedAt),
+      gpRecordView,
+    });
   });
 
   app.get('/discharge-summaries/:dischargeId/pdf', { config: { policy: readers } }, async (req, reply) => {
     const { dischargeId } = req.params as { dischargeId: string };
     const discharge = await service.getDischargeSummary(pool, signedIn(req), dischargeId, ctx(req));
     const pdf = await service.dischargePdf(discharge.document);
-    return reply.type('application/pdf').header('content-disposition', `inline; filename="discharge-${discharge.document.referral.reference}.pdf"`).header('cache-control', 'no-store').send(pdf);
+    return reply
+      .type('application/pdf')
+      .header('content-disposition', `inline; filename="discharge-${discharge.document.referral.reference}.pdf"`)
+      .header('cache-control', 'no-store')
+      .send(pdf);
   });
 
   app.get('/my-referrals/discharge-summaries', { config: { policy: referrers } }, async (req, reply) => {
     const rows = await service.referrerDischarges(pool, signedIn(req), ctx(req));
-    return view(reply, 200, 'discharge/views/list.njk', { rows: rows.map((d) => ({ ...d, date: formatDate(d.dischargedAt), name: d.document.demographics.name })) });
+    return view(reply, 200, 'discharge/views/list.njk', {
+      rows: rows.map((d) => ({ ...d, date: formatDate(d.dischargedAt), name: d.document.demographics.name })),
+    });
   });
 };

@@ -7,7 +7,15 @@ import { recordAudit } from '../identity/audit.ts';
 import { queueGpRecordSend } from '../interop/mesh/service.ts';
 import { SNOMED, type SnomedConcept } from '../interop/snomed.ts';
 import { queueNotification } from '../jobs/outbox.ts';
-import { ONWARD_LABELS, OPEN_ONWARD, openOnwardWithin, planForReferral, progressLabel, serviceSummary, stopOnwardAtDischarge } from '../plans/service.ts';
+import {
+  ONWARD_LABELS,
+  OPEN_ONWARD,
+  openOnwardWithin,
+  planForReferral,
+  progressLabel,
+  serviceSummary,
+  stopOnwardAtDischarge,
+} from '../plans/service.ts';
 import { tenantLetterhead } from '../identity/service.ts';
 import { ONS4_SHORT, outcomesForReferral } from '../outcomes/service.ts';
 import { INSTRUMENT_CODES, INSTRUMENTS } from '../outcomes/instruments.ts';
@@ -19,7 +27,9 @@ import * as q from './queries.ts';
 export { DISCHARGE_REASONS, documentLetterhead, documentSections, type DischargeDocument } from './document.ts';
 export { dischargePdf } from './pdf.ts';
 
-interface RequestContext { requestId?: string }
+interface RequestContext {
+  requestId?: string;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -43,8 +53,15 @@ type Plan = Awaited<ReturnType<typeof planForReferral>>;
 /** What the record says about the reasons a link worker may give. */
 function recordFacts(plan: Plan) {
   const achieved = plan.goals.filter((g) => g.progress === 'achieved').length;
-  const attended = plan.onward.filter((o) => o.kind === 'refer' && (['attending', 'completed'].includes(o.status) || o.attendance.some((a) => a.attended))).length;
-  return { goals: plan.goals.length, achieved, attended, pending: plan.onward.filter((o) => o.kind === 'refer' && PENDING.includes(o.status)) };
+  const attended = plan.onward.filter(
+    (o) => o.kind === 'refer' && (['attending', 'completed'].includes(o.status) || o.attendance.some((a) => a.attended)),
+  ).length;
+  return {
+    goals: plan.goals.length,
+    achieved,
+    attended,
+    pending: plan.onward.filter((o) => o.kind === 'refer' && PENDING.includes(o.status)),
+  };
 }
 
 function contradiction(reason: string, facts: ReturnType<typeof recordFacts>): string | undefined {
@@ -76,7 +93,11 @@ function checkDischarge(input: DischargeInput, facts: ReturnType<typeof recordFa
     const choice = input.onward?.[o.id];
     if (choice === 'stop') stop.push(o.id);
     else if (choice === 'keep') keep.push(o.id);
-    else errors.push({ field: `onward-${o.id}`, message: `Choose whether to stop the referral to ${o.serviceName}${o.organisationName ? ` (${o.organisationName})` : ''} or leave it open` });
+    else
+      errors.push({
+        field: `onward-${o.id}`,
+        message: `Choose whether to stop the referral to ${o.serviceName}${o.organisationName ? ` (${o.organisationName})` : ''} or leave it open`,
+      });
   }
   const outcomes: DischargeDocument['outcomes'] = [];
   for (const [i, o] of (input.outcomes ?? []).entries()) {
@@ -84,12 +105,18 @@ function checkDischarge(input: DischargeInput, facts: ReturnType<typeof recordFa
     const num = (v: string | number | null, field: string) => {
       if (v === null || v === '') return null;
       const n = Number(v);
-      if (!Number.isFinite(n) || n < 0 || n > 1000) { errors.push({ field, message: 'Outcome scores must be numbers from 0 to 1000' }); return null; }
+      if (!Number.isFinite(n) || n < 0 || n > 1000) {
+        errors.push({ field, message: 'Outcome scores must be numbers from 0 to 1000' });
+        return null;
+      }
       return n;
     };
     const before = num(o.before, `outcomeBefore${i}`);
     const after = num(o.after, `outcomeAfter${i}`);
-    if (!measure) { if (before !== null || after !== null) errors.push({ field: `outcomeMeasure${i}`, message: 'Enter the name of the outcome measure' }); continue; }
+    if (!measure) {
+      if (before !== null || after !== null) errors.push({ field: `outcomeMeasure${i}`, message: 'Enter the name of the outcome measure' });
+      continue;
+    }
     outcomes.push({ measure: measure.slice(0, 200), before, after });
   }
   return { reason, summary, reasonNote, outcomes, stop, keep, errors };
@@ -100,19 +127,36 @@ function checkDischarge(input: DischargeInput, facts: ReturnType<typeof recordFa
  * instrument its baseline score and its latest later score (ONS4 as its four questions). Nothing
  * recorded, nothing offered.
  */
-export async function recordedOutcomes(pool: pg.Pool, actor: Actor, referralId: string, context: RequestContext = {}): Promise<DischargeDocument['outcomes']> {
+export async function recordedOutcomes(
+  pool: pg.Pool,
+  actor: Actor,
+  referralId: string,
+  context: RequestContext = {},
+): Promise<DischargeDocument['outcomes']> {
   const { administrations } = await outcomesForReferral(pool, actor, referralId, context);
   const rows: DischargeDocument['outcomes'] = [];
   for (const instrument of INSTRUMENT_CODES) {
-    const mine = administrations.filter((a) => a.instrument === instrument).sort((a, b) => new Date(a.completedAt).getTime() - new Date(b.completedAt).getTime());
+    const mine = administrations
+      .filter((a) => a.instrument === instrument)
+      .sort((a, b) => new Date(a.completedAt).getTime() - new Date(b.completedAt).getTime());
     if (!mine.length) continue;
     const baseline = mine.find((a) => a.timepoint === 'baseline');
     const latest = mine.filter((a) => a.timepoint !== 'baseline').at(-1);
-    if (instrument === 'swemwbs') rows.push({ measure: 'SWEMWBS metric score (7 to 35)', before: baseline?.score.metric ?? null, after: latest?.score.metric ?? null });
-    else if (instrument === 'ucla3') rows.push({ measure: 'UCLA 3-item loneliness score (3 to 9)', before: baseline?.score.raw ?? null, after: latest?.score.raw ?? null });
+    if (instrument === 'swemwbs')
+      rows.push({ measure: 'SWEMWBS metric score (7 to 35)', before: baseline?.score.metric ?? null, after: latest?.score.metric ?? null });
+    else if (instrument === 'ucla3')
+      rows.push({
+        measure: 'UCLA 3-item loneliness score (3 to 9)',
+        before: baseline?.score.raw ?? null,
+        after: latest?.score.raw ?? null,
+      });
     else {
       for (const item of INSTRUMENTS.ons4.items) {
-        rows.push({ measure: `ONS4 ${(ONS4_SHORT[item.id] ?? item.id).toLowerCase()} (0 to 10)`, before: baseline?.answers[item.id] ?? null, after: latest?.answers[item.id] ?? null });
+        rows.push({
+          measure: `ONS4 ${(ONS4_SHORT[item.id] ?? item.id).toLowerCase()} (0 to 10)`,
+          before: baseline?.answers[item.id] ?? null,
+          after: latest?.answers[item.id] ?? null,
+        });
       }
     }
   }
@@ -124,8 +168,16 @@ export async function dischargeRecord(pool: pg.Pool, actor: Actor, referralId: s
   const plan = await planForReferral(pool, actor, referralId, context);
   const facts = recordFacts(plan);
   return {
-    referral: plan.episode.referral, goals: facts.goals, achieved: facts.achieved, attended: facts.attended,
-    pending: facts.pending.map((o) => ({ id: o.id, service: o.serviceName, organisation: o.organisationName, status: ONWARD_LABELS[o.status] })),
+    referral: plan.episode.referral,
+    goals: facts.goals,
+    achieved: facts.achieved,
+    attended: facts.attended,
+    pending: facts.pending.map((o) => ({
+      id: o.id,
+      service: o.serviceName,
+      organisation: o.organisationName,
+      status: ONWARD_LABELS[o.status],
+    })),
     outcomes: await recordedOutcomes(pool, actor, referralId, context),
   };
 }
@@ -133,7 +185,9 @@ export async function dischargeRecord(pool: pg.Pool, actor: Actor, referralId: s
 /** The SNOMED CT codes that apply: the referral to social prescribing, and each onward referral's need's code. */
 async function codesFor(pool: pg.Pool, referred: Plan['onward']): Promise<SnomedConcept[]> {
   const codes: SnomedConcept[] = [SNOMED.referralToSocialPrescribing];
-  const add = (code: SnomedConcept | undefined) => { if (code && !codes.some((c) => c.code === code.code)) codes.push(code); };
+  const add = (code: SnomedConcept | undefined) => {
+    if (code && !codes.some((c) => c.code === code.code)) codes.push(code);
+  };
   for (const o of referred) {
     if (o.status === 'draft') continue;
     if (o.need) add(findNeed(o.need)?.snomed);
@@ -151,7 +205,9 @@ async function prepareDischarge(pool: pg.Pool, actor: Actor, referralId: string,
   const episode = await loadEpisode(pool, actor, referralId, context);
   const r = episode.referral;
   if (!['in_contact', 'assessed', 'active_plan'].includes(r.status)) {
-    throw new RuleBroken(`Only a referral the person is being supported on can be discharged. This one is "${r.status.replace(/_/g, ' ')}".`);
+    throw new RuleBroken(
+      `Only a referral the person is being supported on can be discharged. This one is "${r.status.replace(/_/g, ' ')}".`,
+    );
   }
   const plan = await planForReferral(pool, actor, referralId, context);
   const checked = checkDischarge(input, recordFacts(plan));
@@ -166,17 +222,30 @@ async function prepareDischarge(pool: pg.Pool, actor: Actor, referralId: string,
   const document: DischargeDocument = {
     service: letterhead,
     demographics: {
-      name: `${person.givenName} ${person.familyName}`, dateOfBirth: day(person.dateOfBirth), nhsNumber: person.nhsNumber ?? null,
-      sex: person.sex ?? null, postcode: person.postcode ?? null, practice: person.practiceName ?? r.practiceName ?? null,
+      name: `${person.givenName} ${person.familyName}`,
+      dateOfBirth: day(person.dateOfBirth),
+      nhsNumber: person.nhsNumber ?? null,
+      sex: person.sex ?? null,
+      postcode: person.postcode ?? null,
+      practice: person.practiceName ?? r.practiceName ?? null,
     },
-    referral: { reference: r.reference, received: day(r.receivedAt), referredBy: r.referrerName ?? r.referrerUserName ?? null, reasons: episode.reasons.map((x) => x.label) },
+    referral: {
+      reference: r.reference,
+      received: day(r.receivedAt),
+      referredBy: r.referrerName ?? r.referrerUserName ?? null,
+      reasons: episode.reasons.map((x) => x.label),
+    },
     needsAndConcerns: {
       whatMatters: assessment?.whatMatters ?? null,
-      needs: (assessment?.needs ?? []).filter((n) => n.rating !== 'none').map((n) => ({ label: findNeed(n.need)?.label ?? n.need, rating: n.rating === 'high' ? 'High need' : 'Some need' })),
+      needs: (assessment?.needs ?? [])
+        .filter((n) => n.rating !== 'none')
+        .map((n) => ({ label: findNeed(n.need)?.label ?? n.need, rating: n.rating === 'high' ? 'High need' : 'Some need' })),
       risks: assessment?.risks ?? null,
     },
     supportOffered: {
-      linkWorker: actor.name, contacts: made.length, firstContact: firstContact ? day(firstContact) : null,
+      linkWorker: actor.name,
+      contacts: made.length,
+      firstContact: firstContact ? day(firstContact) : null,
       goals: plan.goals.map((g) => ({ goal: g.goal, progress: progressLabel(g.progress) })),
       activitiesReferredTo: referred.map((o) => {
         const sessions = o.attendance.filter((a) => a.sessionDate);
@@ -184,16 +253,23 @@ async function prepareDischarge(pool: pg.Pool, actor: Actor, referralId: string,
         const attended = sessions.filter((a) => a.attended).length;
         const attendance = overall
           ? `Attended ${overall.sessionsAttended} of ${overall.sessionsOffered} sessions`
-          : sessions.length ? `Attended ${attended} of ${sessions.length} recorded sessions` : 'No attendance recorded';
+          : sessions.length
+            ? `Attended ${attended} of ${sessions.length} recorded sessions`
+            : 'No attendance recorded';
         // A referral stopped with this discharge reads as the GP will find it afterwards.
         const status = checked.stop.includes(o.id) ? ONWARD_LABELS.stopped : ONWARD_LABELS[o.status];
         return { service: o.serviceName, organisation: o.organisationName, status, attendance };
       }),
-      signposted: plan.onward.filter((o) => o.kind === 'signpost').map((o) => ({ service: o.serviceName, organisation: o.organisationName })),
+      signposted: plan.onward
+        .filter((o) => o.kind === 'signpost')
+        .map((o) => ({ service: o.serviceName, organisation: o.organisationName })),
     },
     outcomes: checked.outcomes,
     discharge: {
-      reason: checked.reason!.label, date: day(new Date()), summary: checked.summary, reasonNote: checked.reasonNote,
+      reason: checked.reason!.label,
+      date: day(new Date()),
+      summary: checked.summary,
+      reasonNote: checked.reasonNote,
       stillOpen: referred.filter((o) => checked.keep.includes(o.id)).map((o) => `${named(o)} (${ONWARD_LABELS[o.status]})`),
     },
     snomed: await codesFor(pool, referred),
@@ -202,7 +278,13 @@ async function prepareDischarge(pool: pg.Pool, actor: Actor, referralId: string,
 }
 
 /** The summary as the GP will get it, for the "check your answers" page; nothing is saved. */
-export async function previewDischarge(pool: pg.Pool, actor: Actor, referralId: string, input: DischargeInput, context: RequestContext = {}): Promise<DischargeDocument> {
+export async function previewDischarge(
+  pool: pg.Pool,
+  actor: Actor,
+  referralId: string,
+  input: DischargeInput,
+  context: RequestContext = {},
+): Promise<DischargeDocument> {
   return (await prepareDischarge(pool, actor, referralId, input, context)).document;
 }
 
@@ -212,7 +294,13 @@ export async function previewDischarge(pool: pg.Pool, actor: Actor, referralId: 
  * referrals the link worker chose to stop are stopped, then the summary is stored as written and
  * the referrer is told through the outbox.
  */
-export async function dischargeReferral(pool: pg.Pool, actor: Actor, referralId: string, input: DischargeInput, context: RequestContext = {}) {
+export async function dischargeReferral(
+  pool: pg.Pool,
+  actor: Actor,
+  referralId: string,
+  input: DischargeInput,
+  context: RequestContext = {},
+) {
   const { r, checked, document } = await prepareDischarge(pool, actor, referralId, input, context);
   // The life-cycle move (checked by the referrals area), the stops and the summary share one
   // transaction: a referral is never discharged without its summary.
@@ -223,20 +311,41 @@ export async function dischargeReferral(pool: pg.Pool, actor: Actor, referralId:
     const decided = new Set([...checked.stop, ...checked.keep]);
     const unseen = (await openOnwardWithin(tx, actor, referralId)).filter((o) => !decided.has(o.id));
     if (unseen.length) {
-      throw new RuleBroken(`A referral to ${unseen.map((o) => o.serviceName).join(' and ')} was made while you were discharging. Nothing was saved: check the summary again.`);
+      throw new RuleBroken(
+        `A referral to ${unseen.map((o) => o.serviceName).join(' and ')} was made while you were discharging. Nothing was saved: check the summary again.`,
+      );
     }
     for (const onwardId of checked.stop) await stopOnwardAtDischarge(tx, actor, onwardId, context);
     const id = await q.insertDischarge(tx, actor.tenantId, {
-      referralId, reason: checked.reason!.code, reasonNote: checked.reasonNote, summary: checked.summary, outcomes: checked.outcomes, document, userId: actor.userId,
+      referralId,
+      reason: checked.reason!.code,
+      reasonNote: checked.reasonNote,
+      summary: checked.summary,
+      outcomes: checked.outcomes,
+      document,
+      userId: actor.userId,
     });
     // With MESH configured, the summary also goes to the GP record (GP Connect Send Document).
     await queueGpRecordSend(tx, actor.tenantId, { dischargeId: id, referralId });
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'discharge.create', entityType: 'discharge', entityId: id, personId: r.personId, reason: checked.reason!.code, requestId: context.requestId });
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'discharge.create',
+      entityType: 'discharge',
+      entityId: id,
+      personId: r.personId,
+      reason: checked.reason!.code,
+      requestId: context.requestId,
+    });
     const recipient = r.referrerEmail ?? r.referrerUserEmail;
     if (recipient && r.source !== 'self') {
       await queueNotification(tx, {
-        tenantId: actor.tenantId, channel: 'email', recipient, template: 'discharge_summary_ready',
-        personalisation: { reference: r.reference }, idempotencyKey: `discharge:${id}`,
+        tenantId: actor.tenantId,
+        channel: 'email',
+        recipient,
+        template: 'discharge_summary_ready',
+        personalisation: { reference: r.reference },
+        idempotencyKey: `discharge:${id}`,
       });
     }
     return id;
@@ -256,7 +365,16 @@ export async function getDischargeSummary(pool: pg.Pool, actor: Actor, discharge
     const visible = await referrerView(pool, actor, context);
     if (!visible.some((v) => v.id === discharge.referralId)) throw new NotFound('discharge summary');
   }
-  await withTenant(pool, actor.tenantId, (tx) => recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'discharge.view', entityType: 'discharge', entityId: dischargeId, requestId: context.requestId }));
+  await withTenant(pool, actor.tenantId, (tx) =>
+    recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'discharge.view',
+      entityType: 'discharge',
+      entityId: dischargeId,
+      requestId: context.requestId,
+    }),
+  );
   return discharge;
 }
 
@@ -264,7 +382,13 @@ export async function getDischargeSummary(pool: pg.Pool, actor: Actor, discharge
 export async function referrerDischarges(pool: pg.Pool, actor: Actor, context: RequestContext = {}) {
   if (!hasRole(actor, 'referrer')) throw new Forbidden();
   const visible = await referrerView(pool, actor, context);
-  const rows = await withTenant(pool, actor.tenantId, (tx) => q.dischargesOf(tx, actor.tenantId, visible.map((v) => v.id)));
+  const rows = await withTenant(pool, actor.tenantId, (tx) =>
+    q.dischargesOf(
+      tx,
+      actor.tenantId,
+      visible.map((v) => v.id),
+    ),
+  );
   return rows.map((d) => ({ ...d, reference: visible.find((v) => v.id === d.referralId)!.reference }));
 }
 
@@ -277,6 +401,11 @@ export async function dischargeOfReferral(pool: pg.Pool, actor: Actor, referralI
 /** For the person timeline (called inside its transaction). */
 export async function dischargeTimeline(tx: import('../db/database.ts').Db, tenantId: string, referralIds: string[]) {
   return (await q.dischargesOf(tx, tenantId, referralIds)).map((d) => ({
-    at: d.dischargedAt, kind: 'discharge', title: 'Discharged: summary sent to the referrer', detail: d.document.discharge.reason, referralId: d.referralId, href: `/discharge-summaries/${d.id}`,
+    at: d.dischargedAt,
+    kind: 'discharge',
+    title: 'Discharged: summary sent to the referrer',
+    detail: d.document.discharge.reason,
+    referralId: d.referralId,
+    href: `/discharge-summaries/${d.id}`,
   }));
 }

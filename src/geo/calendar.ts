@@ -9,7 +9,13 @@ const require = createRequire(import.meta.url);
 let englandAndWales: HolidaysClass | undefined;
 const holidaysByYear = new Map<number, Set<string>>();
 
-const LONDON_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'short' });
+const LONDON_DATE = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Europe/London',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  weekday: 'short',
+});
 
 /** A moment's date in London (YYYY-MM-DD) and whether it is a Saturday or Sunday there. */
 function londonDay(at: Date): { date: string; weekend: boolean } {
@@ -29,7 +35,12 @@ export function bankHolidays(year: number): Set<string> {
   let dates = holidaysByYear.get(year);
   if (!dates) {
     englandAndWales ??= new (require('date-holidays') as typeof HolidaysClass)('GB', 'ENG');
-    dates = new Set(englandAndWales.getHolidays(year).filter((h) => h.type === 'public').map((h) => h.date.slice(0, 10)));
+    dates = new Set(
+      englandAndWales
+        .getHolidays(year)
+        .filter((h) => h.type === 'public')
+        .map((h) => h.date.slice(0, 10)),
+    );
     holidaysByYear.set(year, dates);
   }
   return dates;

@@ -7,10 +7,16 @@ export function parseCsvLine(line: string): string[] {
     const ch = line[i]!;
     if (quoted) {
       if (ch === '"') {
-        if (line[i + 1] === '"') { field += '"'; i++; } else quoted = false;
+        if (line[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else quoted = false;
       } else field += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') { fields.push(field); field = ''; } else field += ch;
+    else if (ch === ',') {
+      fields.push(field);
+      field = '';
+    } else field += ch;
   }
   fields.push(field);
   return fields;
@@ -27,17 +33,27 @@ export function parseCsv(text: string): Array<Record<string, string>> {
     const ch = body[i]!;
     if (quoted) {
       if (ch === '"') {
-        if (body[i + 1] === '"') { field += '"'; i++; } else quoted = false;
+        if (body[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else quoted = false;
       } else field += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') { row.push(field); field = ''; } else if (ch === '\n' || ch === '\r') {
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
       if (ch === '\r' && body[i + 1] === '\n') i++;
-      row.push(field); field = '';
+      row.push(field);
+      field = '';
       if (row.length > 1 || row[0] !== '') records.push(row);
       row = [];
     } else field += ch;
   }
-  if (field !== '' || row.length) { row.push(field); records.push(row); }
+  if (field !== '' || row.length) {
+    row.push(field);
+    records.push(row);
+  }
   const [header, ...rest] = records;
   if (!header) return [];
   return rest.map((values) => Object.fromEntries(header.map((name, i) => [name.trim(), values[i] ?? ''])));

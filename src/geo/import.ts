@@ -47,7 +47,12 @@ export async function importPostcodes(pool: pg.Pool, file: string, options: { dr
       if (!line.trim()) continue;
       const fields = parseCsvLine(line);
       if (!columns) {
-        const names = fields.map((f) => f.trim().toLowerCase().replace(/^\uFEFF/, ''));
+        const names = fields.map((f) =>
+          f
+            .trim()
+            .toLowerCase()
+            .replace(/^\uFEFF/, ''),
+        );
         const pc = names.indexOf('pcds') >= 0 ? names.indexOf('pcds') : names.indexOf('pcd');
         columns = { pc, lat: names.indexOf('lat'), lng: names.indexOf('long'), l11: names.indexOf('lsoa11'), l21: names.indexOf('lsoa21') };
         if (pc < 0 || columns.lat < 0 || columns.lng < 0) {
@@ -59,10 +64,14 @@ export async function importPostcodes(pool: pg.Pool, file: string, options: { dr
       const postcode = normalisePostcode(fields[columns.pc] ?? '');
       const latitude = Number(fields[columns.lat]);
       const longitude = Number(fields[columns.lng]);
-      if (!postcode) { reject(lineNo, `"${fields[columns.pc] ?? ''}" is not a postcode`); continue; }
+      if (!postcode) {
+        reject(lineNo, `"${fields[columns.pc] ?? ''}" is not a postcode`);
+        continue;
+      }
       // ONS marks postcodes without a grid reference with latitude 99.999999.
       if (!Number.isFinite(latitude) || !Number.isFinite(longitude) || Math.abs(latitude) > 90 || Math.abs(longitude) > 180) {
-        reject(lineNo, `${postcode} has no usable latitude and longitude`); continue;
+        reject(lineNo, `${postcode} has no usable latitude and longitude`);
+        continue;
       }
       const lsoa = (i: number) => (i >= 0 && fields[i] && /^[EW]01\d{6}$/.test(fields[i]!) ? fields[i]! : null);
       batch.push({ postcode, latitude, longitude, lsoa11: lsoa(columns.l11), lsoa21: lsoa(columns.l21) });

@@ -41,7 +41,11 @@ export function normalisePostcodeOrOutcode(raw: string): string | undefined {
 
 function readGzipCsv(file: string): string[][] {
   const text = gunzipSync(readFileSync(path.join(dataDir, file))).toString('utf8');
-  return text.split(/\r?\n/).slice(1).filter(Boolean).map((line) => line.split(','));
+  return text
+    .split(/\r?\n/)
+    .slice(1)
+    .filter(Boolean)
+    .map((line) => line.split(','));
 }
 
 interface Bundled {
@@ -57,10 +61,15 @@ let bundled: Bundled | undefined;
 function bundledData(): Bundled {
   if (bundled) return bundled;
   bundled = {
-    postcodes: new Map(readGzipCsv('postcode-sample-ls1-ls6.csv.gz').map(([pc, lat, lng, l11, l21]) =>
-      [pc!, { latitude: Number(lat), longitude: Number(lng), lsoa11: l11!, lsoa21: l21! }])),
-    outcodes: new Map(readGzipCsv('outcode-centroids.csv.gz').map(([oc, lat, lng]) =>
-      [oc!, { latitude: Number(lat), longitude: Number(lng) }])),
+    postcodes: new Map(
+      readGzipCsv('postcode-sample-ls1-ls6.csv.gz').map(([pc, lat, lng, l11, l21]) => [
+        pc!,
+        { latitude: Number(lat), longitude: Number(lng), lsoa11: l11!, lsoa21: l21! },
+      ]),
+    ),
+    outcodes: new Map(
+      readGzipCsv('outcode-centroids.csv.gz').map(([oc, lat, lng]) => [oc!, { latitude: Number(lat), longitude: Number(lng) }]),
+    ),
     imd2025: new Map(readGzipCsv('imd2025-lsoa21.csv.gz').map(([code, , decile]) => [code!, Number(decile)])),
     imd2019: new Map(readGzipCsv('imd2019-lsoa11.csv.gz').map(([code, , decile]) => [code!, Number(decile)])),
   };
@@ -89,7 +98,10 @@ export async function lookupPostcode(db: Db, raw: string): Promise<PostcodeLocat
     if (found) {
       const lsoa = found.lsoa21 || found.lsoa11 || undefined;
       return {
-        postcode, latitude: found.latitude, longitude: found.longitude, precision: 'postcode',
+        postcode,
+        latitude: found.latitude,
+        longitude: found.longitude,
+        precision: 'postcode',
         ...(lsoa ? { lsoa } : {}),
         ...(imdDecileFor(found.lsoa21, found.lsoa11) ? { imdDecile: imdDecileFor(found.lsoa21, found.lsoa11) } : {}),
       };

@@ -10,7 +10,9 @@ export interface PostcodeRow {
 
 export async function findPostcode(db: Db, postcode: string): Promise<PostcodeRow | undefined> {
   const { rows } = await db.query<PostcodeRow>(
-    'SELECT postcode, latitude, longitude, lsoa11, lsoa21 FROM geo_postcode WHERE postcode = $1', [postcode]);
+    'SELECT postcode, latitude, longitude, lsoa11, lsoa21 FROM geo_postcode WHERE postcode = $1',
+    [postcode],
+  );
   return rows[0];
 }
 
@@ -24,8 +26,14 @@ export async function upsertPostcodes(db: Db, batch: PostcodeRow[]): Promise<num
         SET latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude, lsoa11 = EXCLUDED.lsoa11, lsoa21 = EXCLUDED.lsoa21
       WHERE (geo_postcode.latitude, geo_postcode.longitude, geo_postcode.lsoa11, geo_postcode.lsoa21)
             IS DISTINCT FROM (EXCLUDED.latitude, EXCLUDED.longitude, EXCLUDED.lsoa11, EXCLUDED.lsoa21)`,
-    [batch.map((r) => r.postcode), batch.map((r) => r.latitude), batch.map((r) => r.longitude),
-      batch.map((r) => r.lsoa11), batch.map((r) => r.lsoa21)]);
+    [
+      batch.map((r) => r.postcode),
+      batch.map((r) => r.latitude),
+      batch.map((r) => r.longitude),
+      batch.map((r) => r.lsoa11),
+      batch.map((r) => r.lsoa21),
+    ],
+  );
   return rowCount ?? 0;
 }
 

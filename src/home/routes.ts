@@ -22,20 +22,39 @@ export const homeRoutes: FastifyPluginAsync = async (app) => {
       linkWorker: lw && {
         allocations: {
           total: lw.allocations.total,
-          rows: lw.allocations.rows.map((r) => ({ ...r, urgencyTag: urgencyTag(r.urgency), allocated: formatDate(r.allocatedAt), reasonsText: r.reasons.map(needLabel).join(', ') })),
+          rows: lw.allocations.rows.map((r) => ({
+            ...r,
+            urgencyTag: urgencyTag(r.urgency),
+            allocated: formatDate(r.allocatedAt),
+            reasonsText: r.reasons.map(needLabel).join(', '),
+          })),
         },
-        overdueFollowUps: { total: lw.overdueFollowUps.total, rows: lw.overdueFollowUps.rows.map((f) => ({ ...f, dueText: formatDate(f.due) })) },
+        overdueFollowUps: {
+          total: lw.overdueFollowUps.total,
+          rows: lw.overdueFollowUps.rows.map((f) => ({ ...f, dueText: formatDate(f.due) })),
+        },
         responses: lw.responses.map((t) => ({ ...t, when: formatDate(t.occurredAt), label: ONWARD_LABELS[t.toStatus] })),
         appointmentsToday: lw.appointmentsToday.map((a) => ({ ...a, time: describeWhen(a.startsAt).time, how: APPOINTMENT_MODES[a.mode] })),
       },
       lead: lead && {
         triage: lead.triage,
         caseloads: lead.caseloads,
-        safeguarding: { total: lead.safeguarding.total, rows: lead.safeguarding.rows.map((c) => ({ ...c, raised: formatDate(c.raisedAt) })) },
+        safeguarding: {
+          total: lead.safeguarding.total,
+          rows: lead.safeguarding.rows.map((c) => ({ ...c, raised: formatDate(c.raisedAt) })),
+        },
       },
       referrer: referrer && {
-        recent: { total: referrer.recent.total, rows: referrer.recent.rows.map((r) => ({ ...r, statusTag: statusTag(r.status), received: formatDate(r.receivedAt) })) },
-        summaries: referrer.summaries.map((d) => ({ id: d.id, reference: d.reference, name: d.document.demographics.name, date: formatDate(d.dischargedAt) })),
+        recent: {
+          total: referrer.recent.total,
+          rows: referrer.recent.rows.map((r) => ({ ...r, statusTag: statusTag(r.status), received: formatDate(r.receivedAt) })),
+        },
+        summaries: referrer.summaries.map((d) => ({
+          id: d.id,
+          reference: d.reference,
+          name: d.document.demographics.name,
+          date: formatDate(d.dischargedAt),
+        })),
       },
       provider: provider && {
         total: provider.total,

@@ -16,7 +16,9 @@ const FIRST = 5;
 /** A discharge summary counts as new on the referrer's home page for this long. */
 const NEW_SUMMARY_DAYS = 14;
 
-interface RequestContext { requestId?: string }
+interface RequestContext {
+  requestId?: string;
+}
 
 async function linkWorkerHome(pool: pg.Pool, actor: Actor, now: Date, today: string) {
   const followUps = (await myFollowUps(pool, actor, today)).filter((f) => f.overdue);
@@ -30,7 +32,7 @@ async function linkWorkerHome(pool: pg.Pool, actor: Actor, now: Date, today: str
 
 async function leadHome(pool: pg.Pool, actor: Actor) {
   const tasks = await openSafeguardingTasks(pool, actor);
-  return { ...await teamOverview(pool, actor), safeguarding: { rows: tasks.slice(0, FIRST), total: tasks.length } };
+  return { ...(await teamOverview(pool, actor)), safeguarding: { rows: tasks.slice(0, FIRST), total: tasks.length } };
 }
 
 async function referrerHome(pool: pg.Pool, actor: Actor, now: Date, context: RequestContext) {

@@ -1,6 +1,4 @@
-export const ROLES = [
-  'referrer', 'link_worker', 'lead', 'provider', 'commissioner', 'researcher', 'curator', 'admin',
-] as const;
+export const ROLES = ['referrer', 'link_worker', 'lead', 'provider', 'commissioner', 'researcher', 'curator', 'admin'] as const;
 
 export type Role = (typeof ROLES)[number];
 

@@ -1,5 +1,12 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { POPULATION_DIMENSIONS, POPULATION_FIELDS, practicePopulation, practicePopulations, populationValues, setPracticePopulation } from '../reporting/population.ts';
+import {
+  POPULATION_DIMENSIONS,
+  POPULATION_FIELDS,
+  practicePopulation,
+  practicePopulations,
+  populationValues,
+  setPracticePopulation,
+} from '../reporting/population.ts';
 import { DomainError, Forbidden, InvalidInput, NotFound } from '../web/errors.ts';
 import { ROLES, type Actor, type Role } from './actor.ts';
 import { anySignedIn, publicAccess, rolePolicy } from './policy.ts';
@@ -14,11 +21,21 @@ function signedIn(actor: Actor | undefined): Actor {
   return actor;
 }
 
-function roleFieldItems(choice: users.RoleChoice, practices: { id: string; name: string; odsCode: string }[], organisations: { id: string; name: string }[]) {
+function roleFieldItems(
+  choice: users.RoleChoice,
+  practices: { id: string; name: string; odsCode: string }[],
+  organisations: { id: string; name: string }[],
+) {
   return {
     roleItems: ROLES.map((role) => ({ value: role, text: ROLE_NAMES[role], checked: choice.roles.includes(role) })),
-    practiceItems: [{ value: '', text: 'None' }, ...practices.map((p) => ({ value: p.id, text: `${p.name} (${p.odsCode})`, selected: p.id === choice.practiceId }))],
-    organisationItems: [{ value: '', text: 'None' }, ...organisations.map((o) => ({ value: o.id, text: o.name, selected: o.id === choice.providerOrganisationId }))],
+    practiceItems: [
+      { value: '', text: 'None' },
+      ...practices.map((p) => ({ value: p.id, text: `${p.name} (${p.odsCode})`, selected: p.id === choice.practiceId })),
+    ],
+    organisationItems: [
+      { value: '', text: 'None' },
+      ...organisations.map((o) => ({ value: o.id, text: o.name, selected: o.id === choice.providerOrganisationId })),
+    ],
   };
 }
 
@@ -30,7 +47,8 @@ function roleChoiceFrom(body: unknown): users.RoleChoice {
   };
 }
 
-const withNames = <T extends { roles: Role[] }>(list: T[]) => list.map((u) => ({ ...u, roleNames: u.roles.map((r) => ROLE_NAMES[r] ?? r) }));
+const withNames = <T extends { roles: Role[] }>(list: T[]) =>
+  list.map((u) => ({ ...u, roleNames: u.roles.map((r) => ROLE_NAMES[r] ?? r) }));
 
 /** Users, roles, the audit trail and (in demo mode) the outbox, for a tenant's admins. */
 export const adminRoutes: FastifyPluginAsync = async (app) => {
@@ -44,7 +62,9 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
   app.get('/admin/users/invite', { config: { policy: adminOnly } }, async (req, reply) => {
     const { practices, organisations } = await users.practicesAndOrganisations(pool, signedIn(req.actor));
     return reply.view('identity/views/invite.njk', {
-      values: {}, fieldErrors: {}, ...roleFieldItems({ roles: [], practiceId: null, providerOrganisationId: null }, practices, organisations),
+      values: {},
+      fieldErrors: {},
+      ...roleFieldItems({ roles: [], practiceId: null, providerOrganisationId: null }, practices, organisations),
     });
   });
 
@@ -57,13 +77,25 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
       if (!(error instanceof InvalidInput) && !(error instanceof DomainError && error.status === 409)) throw error;
       const { practices, organisations } = await users.practicesAndOrganisations(pool, actor);
       const errors = error instanceof InvalidInput ? error.errors : [{ field: error.field ?? 'email', message: error.message }];
-      return renderForm(reply, error.status, 'identity/views/invite.njk',
-        { values: { email: input.email, name: input.name }, ...roleFieldItems(input, practices, organisations) }, errors);
+      return renderForm(
+        reply,
+        error.status,
+        'identity/views/invite.njk',
+        { values: { email: input.email, name: input.name }, ...roleFieldItems(input, practices, organisations) },
+        errors,
+      );
     }
     return reply.redirect('/admin/users', 303);
   });
 
-  async function showUser(reply: FastifyReply, actor: Actor, userId: string, status = 200, choice?: users.RoleChoice, errors: { field: string; message: string }[] = []) {
+  async function showUser(
+    reply: FastifyReply,
+    actor: Actor,
+    userId: string,
+    status = 200,
+    choice?: users.RoleChoice,
+    errors: { field: string; message: string }[] = [],
+  ) {
     const { user, practices, organisations } = await users.getUser(pool, actor, userId);
     const current = choice ?? { roles: user.roles, practiceId: user.practiceId, providerOrganisationId: user.providerOrganisationId };
     return renderForm(reply, status, 'identity/views/user.njk', { user, ...roleFieldItems(current, practices, organisations) }, errors);
@@ -81,7 +113,8 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
       await users.changeRoles(pool, actor, userId, choice, req.id);
     } catch (error) {
       if (error instanceof InvalidInput) return showUser(reply, actor, userId, 400, choice, error.errors);
-      if (error instanceof DomainError && error.status === 409) return showUser(reply, actor, userId, 409, choice, [{ field: 'roles', message: error.message }]);
+      if (error instanceof DomainError && error.status === 409)
+        return showUser(reply, actor, userId, 409, choice, [{ field: 'roles', message: error.message }]);
       throw error;
     }
     return reply.redirect('/admin/users', 303);
@@ -92,19 +125,36 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
     return reply.redirect('/admin/users', 303);
   });
 
-  async function showPractices(reply: FastifyReply, actor: Actor, status = 200, values: Record<string, string> = {}, errors: { field: string; message: string }[] = [], savedWhat = '') {
+  async function showPractices(
+    reply: FastifyReply,
+    actor: Actor,
+    status = 200,
+    values: Record<string, string> = {},
+    errors: { field: string; message: string }[] = [],
+    savedWhat = '',
+  ) {
     const { practices, organisations } = await users.practicesAndOrganisations(pool, actor);
     // List sizes and populations feed the referral rates on the inequalities report.
     const populations = (await practicePopulations(pool, actor)).map((p) => ({
-      ...p, entered: POPULATION_DIMENSIONS.filter((d) => p.population.some((x) => x.dimension === d.code)).map((d) => d.label.replace(' of their home', '')),
+      ...p,
+      entered: POPULATION_DIMENSIONS.filter((d) => p.population.some((x) => x.dimension === d.code)).map((d) =>
+        d.label.replace(' of their home', ''),
+      ),
     }));
     const saved = populations.find((p) => p.practiceId === savedWhat);
     const notice = savedWhat === 'mesh-mailbox' ? 'The practice’s MESH mailbox was saved.' : '';
-    return renderForm(reply, status, 'identity/views/practices.njk', { practices, organisations, values, populations, saved, notice }, errors);
+    return renderForm(
+      reply,
+      status,
+      'identity/views/practices.njk',
+      { practices, organisations, values, populations, saved, notice },
+      errors,
+    );
   }
 
   app.get('/admin/practices', { config: { policy: adminOnly } }, async (req, reply) =>
-    showPractices(reply, signedIn(req.actor), 200, {}, [], field(req.query, 'saved')));
+    showPractices(reply, signedIn(req.actor), 200, {}, [], field(req.query, 'saved')),
+  );
 
   app.post('/admin/practices', { config: { policy: adminOnly, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req.actor);
@@ -120,22 +170,48 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
 
   app.post('/admin/practices/mesh-mailbox', { config: { policy: adminOnly } }, async (req, reply) => {
     const actor = signedIn(req.actor);
-    const values = { mailboxPracticeId: field(req.body, 'mailboxPracticeId'), practiceMeshMailboxId: field(req.body, 'practiceMeshMailboxId') };
+    const values = {
+      mailboxPracticeId: field(req.body, 'mailboxPracticeId'),
+      practiceMeshMailboxId: field(req.body, 'practiceMeshMailboxId'),
+    };
     try {
-      await users.setPracticeMeshMailbox(pool, actor, { practiceId: values.mailboxPracticeId, meshMailboxId: values.practiceMeshMailboxId }, req.id);
+      await users.setPracticeMeshMailbox(
+        pool,
+        actor,
+        { practiceId: values.mailboxPracticeId, meshMailboxId: values.practiceMeshMailboxId },
+        req.id,
+      );
     } catch (error) {
       if (error instanceof InvalidInput) {
-        return showPractices(reply, actor, 400, values, error.errors.map((e) => (e.field === 'meshMailboxId' ? { ...e, field: 'practiceMeshMailboxId' } : e)));
+        return showPractices(
+          reply,
+          actor,
+          400,
+          values,
+          error.errors.map((e) => (e.field === 'meshMailboxId' ? { ...e, field: 'practiceMeshMailboxId' } : e)),
+        );
       }
       throw error;
     }
     return reply.redirect('/admin/practices?saved=mesh-mailbox#mesh-mailboxes', 303);
   });
 
-  async function showPopulation(reply: FastifyReply, actor: Actor, practiceId: string, status = 200, typed?: Record<string, string>, errors: { field: string; message: string }[] = []) {
+  async function showPopulation(
+    reply: FastifyReply,
+    actor: Actor,
+    practiceId: string,
+    status = 200,
+    typed?: Record<string, string>,
+    errors: { field: string; message: string }[] = [],
+  ) {
     const practice = await practicePopulation(pool, actor, practiceId);
-    return renderForm(reply, status, 'identity/views/practice-population.njk',
-      { practice, dimensions: POPULATION_DIMENSIONS, values: typed ?? populationValues(practice) }, errors);
+    return renderForm(
+      reply,
+      status,
+      'identity/views/practice-population.njk',
+      { practice, dimensions: POPULATION_DIMENSIONS, values: typed ?? populationValues(practice) },
+      errors,
+    );
   }
 
   async function savePopulation(req: FastifyRequest, reply: FastifyReply, practiceId: string, inPath: boolean) {
@@ -148,26 +224,46 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
     } catch (error) {
       if (!(error instanceof InvalidInput)) throw error;
       const known = (await practicePopulations(pool, actor)).some((p) => p.practiceId === practiceId);
-      return known ? showPopulation(reply, actor, practiceId, 400, values, error.errors) : showPractices(reply, actor, 400, values, error.errors);
+      return known
+        ? showPopulation(reply, actor, practiceId, 400, values, error.errors)
+        : showPractices(reply, actor, 400, values, error.errors);
     }
     return reply.redirect(`/admin/practices?saved=${encodeURIComponent(practiceId)}#registered-patients`, 303);
   }
 
   app.get('/admin/practices/:practiceId/population', { config: { policy: adminOnly } }, async (req, reply) =>
-    showPopulation(reply, signedIn(req.actor), (req.params as { practiceId: string }).practiceId));
+    showPopulation(reply, signedIn(req.actor), (req.params as { practiceId: string }).practiceId),
+  );
 
   app.post('/admin/practices/:practiceId/population', { config: { policy: adminOnly } }, async (req, reply) =>
-    savePopulation(req, reply, (req.params as { practiceId: string }).practiceId, true));
+    savePopulation(req, reply, (req.params as { practiceId: string }).practiceId, true),
+  );
 
   // The form's first home, kept for anything that still posts the practice in the body.
-  app.post('/admin/practices/population', { config: { policy: adminOnly } }, async (req, reply) => savePopulation(req, reply, field(req.body, 'practiceId'), false));
+  app.post('/admin/practices/population', { config: { policy: adminOnly } }, async (req, reply) =>
+    savePopulation(req, reply, field(req.body, 'practiceId'), false),
+  );
 
   app.get('/admin/audit', { config: { policy: adminOnly } }, async (req, reply) => {
     const query = req.query as Record<string, unknown>;
-    const filter = { user: field(query, 'user'), person: field(query, 'person').trim(), from: field(query, 'from'), to: field(query, 'to') };
+    const filter = {
+      user: field(query, 'user'),
+      person: field(query, 'person').trim(),
+      from: field(query, 'from'),
+      to: field(query, 'to'),
+    };
     const result = await users.searchAuditTrail(pool, signedIn(req.actor), filter);
-    const userItems = [{ value: '', text: 'Anyone' }, ...result.users.map((u) => ({ value: u.id, text: `${u.name} (${u.email})`, selected: u.id === filter.user }))];
-    return renderForm(reply, result.errors.length ? 400 : 200, 'identity/views/audit.njk', { values: filter, userItems, events: result.events }, result.errors);
+    const userItems = [
+      { value: '', text: 'Anyone' },
+      ...result.users.map((u) => ({ value: u.id, text: `${u.name} (${u.email})`, selected: u.id === filter.user })),
+    ];
+    return renderForm(
+      reply,
+      result.errors.length ? 400 : 200,
+      'identity/views/audit.njk',
+      { values: filter, userItems, events: result.events },
+      result.errors,
+    );
   });
 
   app.get('/admin/outbox', { config: { policy: adminOnly } }, async (req, reply) => {
@@ -180,11 +276,22 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
 export const accountRoutes: FastifyPluginAsync = async (app) => {
   const pool = app.database.pool;
 
-  async function showAccount(reply: FastifyReply, actor: Actor, status = 200, errors: { field: string; message: string }[] = [], notice?: string) {
+  async function showAccount(
+    reply: FastifyReply,
+    actor: Actor,
+    status = 200,
+    errors: { field: string; message: string }[] = [],
+    notice?: string,
+  ) {
     const tenants = await q.tenantsOfUser(pool, actor.userId);
     const tenantName = tenants.find((t) => t.id === actor.tenantId)?.name ?? '';
-    return renderForm(reply, status, 'identity/views/account.njk',
-      { tenantName, tenantCount: tenants.length, roleNames: actor.roles.map((r) => ROLE_NAMES[r]), notice }, errors);
+    return renderForm(
+      reply,
+      status,
+      'identity/views/account.njk',
+      { tenantName, tenantCount: tenants.length, roleNames: actor.roles.map((r) => ROLE_NAMES[r]), notice },
+      errors,
+    );
   }
 
   app.get('/account', { config: { policy: anySignedIn } }, async (req, reply) => {
@@ -195,7 +302,14 @@ export const accountRoutes: FastifyPluginAsync = async (app) => {
   app.post('/account/password', { config: { policy: anySignedIn, rateLimit: { max: 10, timeWindow: '1 minute' } } }, async (req, reply) => {
     const actor = signedIn(req.actor);
     try {
-      await users.changeOwnPassword(pool, actor, field(req.body, 'current'), field(req.body, 'password'), field(req.body, 'confirm'), req.id);
+      await users.changeOwnPassword(
+        pool,
+        actor,
+        field(req.body, 'current'),
+        field(req.body, 'password'),
+        field(req.body, 'confirm'),
+        req.id,
+      );
     } catch (error) {
       if (error instanceof InvalidInput) return showAccount(reply, actor, 400, error.errors);
       throw error;
@@ -212,7 +326,14 @@ export const accountRoutes: FastifyPluginAsync = async (app) => {
       const token = field(req.query, 'token');
       const found = await users.findToken(pool, token, page.purpose);
       if (!found) return linkGone(reply);
-      return reply.view('identity/views/set-password.njk', { title: page.title, action: page.path, token, name: found.name, email: found.email, fieldErrors: {} });
+      return reply.view('identity/views/set-password.njk', {
+        title: page.title,
+        action: page.path,
+        token,
+        name: found.name,
+        email: found.email,
+        fieldErrors: {},
+      });
     });
     app.post(page.path, { config: { policy: publicAccess, rateLimit: { max: 10, timeWindow: '1 minute' } } }, async (req, reply) => {
       const token = field(req.body, 'token');
@@ -223,7 +344,13 @@ export const accountRoutes: FastifyPluginAsync = async (app) => {
         if (!(error instanceof InvalidInput)) throw error;
         const found = await users.findToken(pool, token, page.purpose);
         if (!found) return linkGone(reply);
-        return renderForm(reply, 400, 'identity/views/set-password.njk', { title: page.title, action: page.path, token, name: found.name, email: found.email }, error.errors);
+        return renderForm(
+          reply,
+          400,
+          'identity/views/set-password.njk',
+          { title: page.title, action: page.path, token, name: found.name, email: found.email },
+          error.errors,
+        );
       }
       return reply.redirect(page.done, 303);
     });
@@ -233,27 +360,36 @@ export const accountRoutes: FastifyPluginAsync = async (app) => {
     return reply.view('identity/views/forgotten-password.njk', { values: {}, fieldErrors: {} });
   });
 
-  app.post('/forgotten-password', { config: { policy: publicAccess, rateLimit: { max: 5, timeWindow: '1 minute' } } }, async (req, reply) => {
-    const email = field(req.body, 'email');
-    try {
-      await users.requestPasswordReset(pool, email, { baseUrl: app.config.baseUrl, requestId: req.id });
-    } catch (error) {
-      if (error instanceof InvalidInput) return renderForm(reply, 400, 'identity/views/forgotten-password.njk', { values: { email } }, error.errors);
-      throw error;
-    }
-    return reply.view('identity/views/message.njk', {
-      title: 'Check your email',
-      paragraphs: ['If that email address belongs to a Signpost account, we have sent it a link to set a new password. The link expires after 1 hour.',
-        'If nothing arrives, check the address and try again, or ask your Signpost administrator.'],
-      link: { href: '/sign-in', text: 'Back to sign in' },
-    });
-  });
+  app.post(
+    '/forgotten-password',
+    { config: { policy: publicAccess, rateLimit: { max: 5, timeWindow: '1 minute' } } },
+    async (req, reply) => {
+      const email = field(req.body, 'email');
+      try {
+        await users.requestPasswordReset(pool, email, { baseUrl: app.config.baseUrl, requestId: req.id });
+      } catch (error) {
+        if (error instanceof InvalidInput)
+          return renderForm(reply, 400, 'identity/views/forgotten-password.njk', { values: { email } }, error.errors);
+        throw error;
+      }
+      return reply.view('identity/views/message.njk', {
+        title: 'Check your email',
+        paragraphs: [
+          'If that email address belongs to a Signpost account, we have sent it a link to set a new password. The link expires after 1 hour.',
+          'If nothing arrives, check the address and try again, or ask your Signpost administrator.',
+        ],
+        link: { href: '/sign-in', text: 'Back to sign in' },
+      });
+    },
+  );
 };
 
 function linkGone(reply: FastifyReply) {
   return reply.code(404).view('identity/views/message.njk', {
     title: 'This link has expired or has already been used',
-    paragraphs: ['Links to set a password work once and expire. Ask your Signpost administrator for a new invitation, or reset your password again.'],
+    paragraphs: [
+      'Links to set a password work once and expire. Ask your Signpost administrator for a new invitation, or reset your password again.',
+    ],
     link: { href: '/forgotten-password', text: 'Reset your password' },
   });
 }

@@ -22,8 +22,15 @@ export interface AuditEntry {
  */
 export async function recordAudit(db: Db, entry: AuditEntry): Promise<void> {
   await q.insertAuditEvent(db, {
-    tenantId: entry.tenantId, userId: entry.actor?.userId ?? null, roles: entry.actor?.roles ?? [], action: entry.action,
-    entityType: entry.entityType, entityId: entry.entityId ?? null, personId: entry.personId ?? null, reason: entry.reason ?? null, requestId: entry.requestId ?? null,
+    tenantId: entry.tenantId,
+    userId: entry.actor?.userId ?? null,
+    roles: entry.actor?.roles ?? [],
+    action: entry.action,
+    entityType: entry.entityType,
+    entityId: entry.entityId ?? null,
+    personId: entry.personId ?? null,
+    reason: entry.reason ?? null,
+    requestId: entry.requestId ?? null,
   });
 }
 
@@ -53,9 +60,12 @@ export async function verifyAuditChains(db: Db): Promise<VerifyResult> {
   for (const row of rows) {
     const before = last.get(row.chain);
     const expectedPrev = before?.hash ?? '0'.repeat(64);
-    const problem = row.computed !== row.hash ? 'its content does not match its hash (the row was changed)'
-      : row.prevHash !== expectedPrev ? 'its previous hash does not match the event before it in its chain (an event was removed or changed)'
-        : undefined;
+    const problem =
+      row.computed !== row.hash
+        ? 'its content does not match its hash (the row was changed)'
+        : row.prevHash !== expectedPrev
+          ? 'its previous hash does not match the event before it in its chain (an event was removed or changed)'
+          : undefined;
     // Chains are walked one after another; the first break in sequence order is the one to report.
     if (problem && (!broken || row.seq < broken.seq)) broken = { chain: row.chain, seq: row.seq, id: row.id, problem };
     last.set(row.chain, { hash: row.hash, seq: row.seq, id: row.id });
@@ -65,7 +75,12 @@ export async function verifyAuditChains(db: Db): Promise<VerifyResult> {
       if (head.lastSeq === 0) continue;
       const end = last.get(head.chain);
       if (!end || end.hash !== head.lastHash) {
-        broken = { chain: head.chain, seq: head.lastSeq, id: end?.id ?? '', problem: 'the chain ends before its recorded last event (events were deleted from the end)' };
+        broken = {
+          chain: head.chain,
+          seq: head.lastSeq,
+          id: end?.id ?? '',
+          problem: 'the chain ends before its recorded last event (events were deleted from the end)',
+        };
         break;
       }
     }

@@ -17,15 +17,20 @@ export const userAddCommand: Command = {
     'The password is read from standard input so it never appears in the process list or shell history.',
   ].join('\n'),
   options: {
-    email: { type: 'string' }, name: { type: 'string' }, tenant: { type: 'string' }, role: { type: 'string', multiple: true },
-    practice: { type: 'string' }, 'provider-organisation': { type: 'string' },
+    email: { type: 'string' },
+    name: { type: 'string' },
+    tenant: { type: 'string' },
+    role: { type: 'string', multiple: true },
+    practice: { type: 'string' },
+    'provider-organisation': { type: 'string' },
   },
   async run({ values }) {
     const email = String(values.email ?? '');
     const name = String(values.name ?? '');
     const tenantName = String(values.tenant ?? '');
     const roles = ((values.role as unknown as string[] | undefined) ?? []) as Role[];
-    if (!email || !name || !tenantName || roles.length === 0) throw new UsageError(`Give --email, --name, --tenant and at least one --role.\n\n${this.usage}`);
+    if (!email || !name || !tenantName || roles.length === 0)
+      throw new UsageError(`Give --email, --name, --tenant and at least one --role.\n\n${this.usage}`);
     const unknown = roles.filter((r) => !ROLES.includes(r));
     if (unknown.length) throw new UsageError(`Unknown role ${unknown.join(', ')}. Roles: ${ROLES.join(', ')}.`);
     const password = (await readStdin()).replace(/\r?\n$/, '');
@@ -41,7 +46,8 @@ export const userAddCommand: Command = {
       }
       if (values['provider-organisation']) {
         providerOrganisationId = await findProviderOrganisationId(database.pool, tenant.id, String(values['provider-organisation']));
-        if (!providerOrganisationId) throw new UsageError(`No provider organisation "${String(values['provider-organisation'])}" in ${tenant.name}.`);
+        if (!providerOrganisationId)
+          throw new UsageError(`No provider organisation "${String(values['provider-organisation'])}" in ${tenant.name}.`);
       }
       try {
         const id = await addUser(database.pool, { email, name, tenantId: tenant.id, roles, password, practiceId, providerOrganisationId });
@@ -59,7 +65,8 @@ export const userAddCommand: Command = {
 export const tenantAddCommand: Command = {
   name: 'tenant add',
   summary: 'Create a tenant (a social prescribing service), to which users are then added',
-  usage: 'Usage: signpost tenant add --name "<service name>"\n\nThen: echo "<password>" | signpost user add --tenant "<service name>" --role admin ...',
+  usage:
+    'Usage: signpost tenant add --name "<service name>"\n\nThen: echo "<password>" | signpost user add --tenant "<service name>" --role admin ...',
   options: { name: { type: 'string' } },
   async run({ values }) {
     const name = String(values.name ?? '').trim();

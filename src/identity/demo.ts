@@ -7,8 +7,14 @@ import { addUser } from './service.ts';
 export const DEMO_PASSWORD = 'bluebell-harbour-lantern';
 
 const ROLE_EMAIL: Record<Role, string> = {
-  referrer: 'referrer', link_worker: 'linkworker', lead: 'lead', provider: 'provider',
-  commissioner: 'commissioner', researcher: 'researcher', curator: 'curator', admin: 'admin',
+  referrer: 'referrer',
+  link_worker: 'linkworker',
+  lead: 'lead',
+  provider: 'provider',
+  commissioner: 'commissioner',
+  researcher: 'researcher',
+  curator: 'curator',
+  admin: 'admin',
 };
 
 async function insertTenant(context: DemoContext, name: string): Promise<string> {
@@ -61,15 +67,24 @@ export const identitySeeder: DemoSeeder = {
     for (const person of people) {
       const email = `${ROLE_EMAIL[person.role]}@demo.signpost.example`;
       const userId = await addUser(context.database.pool, {
-        email, name: person.name, tenantId: tenant, roles: [person.role], password: DEMO_PASSWORD,
-        practiceId: practices[0], providerOrganisationId: providers[0],
+        email,
+        name: person.name,
+        tenantId: tenant,
+        roles: [person.role],
+        password: DEMO_PASSWORD,
+        practiceId: practices[0],
+        providerOrganisationId: providers[0],
       });
       ids[`user:${person.role}`] = [userId];
       context.accounts.push({ role: person.role, email, password: DEMO_PASSWORD });
     }
     // A second link worker, so caseloads and allocation have a choice.
     const second = await addUser(context.database.pool, {
-      email: 'linkworker2@demo.signpost.example', name: 'Jo Barker', tenantId: tenant, roles: ['link_worker'], password: DEMO_PASSWORD,
+      email: 'linkworker2@demo.signpost.example',
+      name: 'Jo Barker',
+      tenantId: tenant,
+      roles: ['link_worker'],
+      password: DEMO_PASSWORD,
     });
     ids.linkWorkers = [ids['user:link_worker']![0]!, second];
 
@@ -77,16 +92,28 @@ export const identitySeeder: DemoSeeder = {
     const otherPractice = await insertPractice(context, other, 'Y90011', 'Bowling Green Surgery (demo)');
     const otherProvider = await insertProvider(context, other, 'Bradford Walking Friends (demo)', 'walking@demo.signpost.example');
     const otherLinkWorker = await addUser(context.database.pool, {
-      email: 'linkworker@bradford.demo.signpost.example', name: 'Aisha Rahman', tenantId: other, roles: ['link_worker'], password: DEMO_PASSWORD,
+      email: 'linkworker@bradford.demo.signpost.example',
+      name: 'Aisha Rahman',
+      tenantId: other,
+      roles: ['link_worker'],
+      password: DEMO_PASSWORD,
     });
     const otherAdmin = await addUser(context.database.pool, {
-      email: 'admin@bradford.demo.signpost.example', name: 'Neil Carter', tenantId: other, roles: ['admin', 'lead'], password: DEMO_PASSWORD,
+      email: 'admin@bradford.demo.signpost.example',
+      name: 'Neil Carter',
+      tenantId: other,
+      roles: ['admin', 'lead'],
+      password: DEMO_PASSWORD,
     });
     ids.otherTenant = [other];
     ids['otherTenant:practices'] = [otherPractice];
     ids['otherTenant:providerOrganisations'] = [otherProvider];
     ids['otherTenant:user:link_worker'] = [otherLinkWorker];
     ids['otherTenant:user:admin'] = [otherAdmin];
-    context.accounts.push({ role: 'link_worker (2nd tenant)', email: 'linkworker@bradford.demo.signpost.example', password: DEMO_PASSWORD });
+    context.accounts.push({
+      role: 'link_worker (2nd tenant)',
+      email: 'linkworker@bradford.demo.signpost.example',
+      password: DEMO_PASSWORD,
+    });
   },
 };

@@ -38,10 +38,17 @@ export function newDeviceId(): string {
 /** Remembers this browser for the user (most recent first), keeping a few others who used it. */
 export function rememberDevice(req: FastifyRequest, reply: FastifyReply, device: KnownDevice): void {
   const others = knownDevices(req).filter((d) => d.userId !== device.userId);
-  const value = [device, ...others].slice(0, DEVICES_PER_BROWSER).map((d) => `${d.userId}.${d.deviceId}`).join('~');
+  const value = [device, ...others]
+    .slice(0, DEVICES_PER_BROWSER)
+    .map((d) => `${d.userId}.${d.deviceId}`)
+    .join('~');
   reply.setCookie(DEVICE_COOKIE, value, {
     // Only the sign-in form needs it.
-    path: '/sign-in', httpOnly: true, sameSite: 'strict', signed: true, maxAge: DEVICE_COOKIE_SECONDS,
+    path: '/sign-in',
+    httpOnly: true,
+    sameSite: 'strict',
+    signed: true,
+    maxAge: DEVICE_COOKIE_SECONDS,
     secure: reply.server.config.baseUrl.startsWith('https:'),
   });
 }

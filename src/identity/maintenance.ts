@@ -10,7 +10,10 @@ export const KEEP_DAYS = 30;
  * Removes sessions that ended or expired, invitation and reset links that were used or expired,
  * sign-in failure counts that no longer lock anything, and rate-limit counts of windows long past. The audit log keeps the history.
  */
-export async function pruneIdentityRecords(db: Db, now: Date): Promise<{ sessions: number; tokens: number; throttles: number; rateLimits: number }> {
+export async function pruneIdentityRecords(
+  db: Db,
+  now: Date,
+): Promise<{ sessions: number; tokens: number; throttles: number; rateLimits: number }> {
   const before = new Date(now.getTime() - KEEP_DAYS * 86_400_000);
   return {
     sessions: await q.pruneSessions(db, before),

@@ -38,7 +38,7 @@ export async function loadClientSigningKey(key: OidcClientKey): Promise<ClientSi
   const { kty, n, e, crv, x, y } = createPublicKey(key.pkcs8Pem).export({ format: 'jwk' });
   const members = Object.fromEntries(Object.entries({ kty, n, e, crv, x, y }).filter(([, v]) => v !== undefined)) as JWK;
   // Without a kid from the provider's registration, the RFC 7638 thumbprint names the key stably.
-  const kid = key.keyId ?? await calculateJwkThumbprint(members, 'sha256');
+  const kid = key.keyId ?? (await calculateJwkThumbprint(members, 'sha256'));
   return { privateKey, kid, publicJwk: { ...members, kid, alg: key.alg, use: 'sig' } };
 }
 
@@ -46,11 +46,18 @@ export async function loadClientSigningKey(key: OidcClientKey): Promise<ClientSi
 export function oidcClient(config: Config, signingKey?: ClientSigningKey): () => Promise<client.Configuration> {
   let discovered: Promise<client.Configuration> | undefined;
   let tokenEndpoint: string | undefined;
-  const clientAuthentication = signingKey ? client.PrivateKeyJwt({ key: signingKey.privateKey, kid: signingKey.kid }, {
-    // OpenID Connect Core section 9: the audience should be the token endpoint, which is what NHS
-    // CIS2 expects; openid-client would put the issuer there.
-    [client.modifyAssertion]: (_header, payload) => { if (tokenEndpoint) payload.aud = tokenEndpoint; },
-  }) : undefined;
+  const clientAuthentication = signingKey
+    ? client.PrivateKeyJwt(
+        { key: signingKey.privateKey, kid: signingKey.kid },
+        {
+          // OpenID Connect Core section 9: the audience should be the token endpoint, which is what NHS
+          // CIS2 expects; openid-client would put the issuer there.
+          [client.modifyAssertion]: (_header, payload) => {
+            if (tokenEndpoint) payload.aud = tokenEndpoint;
+          },
+        },
+      )
+    : undefined;
   return () => {
     if (!config.oidc) throw new Error('Single sign-on is not configured.');
     const { issuer, clientId, clientAuthentication: method } = config.oidc;
@@ -64,12 +71,18 @@ export function oidcClient(config: Config, signingKey?: ClientSigningKey): () =>
       tokenEndpoint = configuration.serverMetadata().token_endpoint;
       return configuration;
     });
-    discovered.catch(() => { discovered = undefined; });
+    discovered.catch(() => {
+      discovered = undefined;
+    });
     return discovered;
   };
 }
 
-export async function startOidc(configuration: client.Configuration, config: Config, returnTo?: string): Promise<{ url: string; pending: OidcPending }> {
+export async function startOidc(
+  configuration: client.Configuration,
+  config: Config,
+  returnTo?: string,
+): Promise<{ url: string; pending: OidcPending }> {
   const verifier = client.randomPKCECodeVerifier();
   const pending: OidcPending = { state: client.randomState(), nonce: client.randomNonce(), verifier, returnTo };
   const url = client.buildAuthorizationUrl(configuration, {
@@ -98,12 +111,21 @@ function describeFailure(error: unknown): string {
  * Finishes the code flow and maps the person to an existing Signpost user by email. A login
  * that matches no active user with a role, or a user already linked to another subject, is refused.
  */
-export async function finishOidc(pool: pg.Pool, configuration: client.Configuration, currentUrl: URL, pending: OidcPending, context: { requestId?: string; previousSessionHash?: string }): Promise<OidcOutcome> {
+export async function finishOidc(
+  pool: pg.Pool,
+  configuration: client.Configuration,
+  currentUrl: URL,
+  pending: OidcPending,
+  context: { requestId?: string; previousSessionHash?: string },
+): Promise<OidcOutcome> {
   let email: string | undefined;
   let subject: string;
   try {
     const tokens = await client.authorizationCodeGrant(configuration, currentUrl, {
-      pkceCodeVerifier: pending.verifier, expectedState: pending.state, expectedNonce: pending.nonce, idTokenExpected: true,
+      pkceCodeVerifier: pending.verifier,
+      expectedState: pending.state,
+      expectedNonce: pending.nonce,
+      idTokenExpected: true,
     });
     const claims = tokens.claims()!;
     subject = claims.sub;
@@ -114,14 +136,26 @@ export async function finishOidc(pool: pg.Pool, configuration: client.Configurat
     }
   } catch (error) {
     return {
-      ok: false, status: 400, title: 'Single sign-on did not finish', message: 'Your organisation did not confirm who you are. Go back to the sign-in page and try again.',
+      ok: false,
+      status: 400,
+      title: 'Single sign-on did not finish',
+      message: 'Your organisation did not confirm who you are. Go back to the sign-in page and try again.',
       // For the log: a provider refusing the client (invalid_client) means its registration and ours differ.
       detail: describeFailure(error),
     };
   }
-  const refused = (reason: string, tenantId: string | null = null) => recordAudit(pool, { tenantId, action: 'sign-in.failure', entityType: 'user', reason: `single sign-on: ${reason}`, requestId: context.requestId });
+  const refused = (reason: string, tenantId: string | null = null) =>
+    recordAudit(pool, {
+      tenantId,
+      action: 'sign-in.failure',
+      entityType: 'user',
+      reason: `single sign-on: ${reason}`,
+      requestId: context.requestId,
+    });
   const notRegistered = {
-    ok: false as const, status: 403 as const, title: 'Your account is not set up in Signpost',
+    ok: false as const,
+    status: 403 as const,
+    title: 'Your account is not set up in Signpost',
     message: `You signed in with your organisation as ${email ?? 'an account without an email address'}, but no Signpost user has that email address. Ask your Signpost administrator to invite you with it.`,
   };
   if (!email) {
@@ -137,7 +171,12 @@ export async function finishOidc(pool: pg.Pool, configuration: client.Configurat
   const linked = await q.oidcSubjectOf(pool, user.id);
   if (linked && linked !== subject) {
     for (const t of tenants) await refused('a different organisation account is linked to this user', t.id);
-    return { ok: false, status: 403, title: 'This account is linked to someone else', message: 'Your Signpost account is linked to a different organisation account. Ask your Signpost administrator for help.' };
+    return {
+      ok: false,
+      status: 403,
+      title: 'This account is linked to someone else',
+      message: 'Your Signpost account is linked to a different organisation account. Ask your Signpost administrator for help.',
+    };
   }
   return withTransaction(pool, async (tx) => {
     await q.linkOidcSubject(tx, user.id, subject);
@@ -145,7 +184,15 @@ export async function finishOidc(pool: pg.Pool, configuration: client.Configurat
     const only = tenants.length === 1 ? tenants[0]! : undefined;
     const session = await createSession(tx, user.id, only?.id ?? null);
     if (only) {
-      await recordAudit(tx, { tenantId: only.id, actor: { userId: user.id, roles: only.roles }, action: 'sign-in.success', entityType: 'user', entityId: user.id, reason: 'single sign-on', requestId: context.requestId });
+      await recordAudit(tx, {
+        tenantId: only.id,
+        actor: { userId: user.id, roles: only.roles },
+        action: 'sign-in.success',
+        entityType: 'user',
+        entityId: user.id,
+        reason: 'single sign-on',
+        requestId: context.requestId,
+      });
     }
     return { ok: true as const, sessionToken: session.token, tenants, returnTo: pending.returnTo };
   });

@@ -30,7 +30,8 @@ export async function findLiveSession(db: Db, sessionHash: string, idleSeconds: 
       -- Every column named: on Citus the session table is joined as a subquery, which loses the
       -- primary key that lets PostgreSQL infer the rest.
       GROUP BY s.id, s.user_id, s.tenant_id, s.last_seen_at, u.id, u.email, u.name`,
-    [sessionHash, idleSeconds]);
+    [sessionHash, idleSeconds],
+  );
   return rows[0];
 }
 
@@ -38,14 +39,23 @@ export async function touchSession(db: Db, sessionHash: string): Promise<void> {
   await db.query('UPDATE user_session SET last_seen_at = now() WHERE id = $1', [sessionHash]);
 }
 
-export async function insertSession(db: Db, session: { id: string; userId: string; tenantId: string | null; absoluteSeconds: number }): Promise<void> {
-  await db.query(
-    `INSERT INTO user_session (id, user_id, tenant_id, expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))`,
-    [session.id, session.userId, session.tenantId, session.absoluteSeconds]);
+export async function insertSession(
+  db: Db,
+  session: { id: string; userId: string; tenantId: string | null; absoluteSeconds: number },
+): Promise<void> {
+  await db.query(`INSERT INTO user_session (id, user_id, tenant_id, expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))`, [
+    session.id,
+    session.userId,
+    session.tenantId,
+    session.absoluteSeconds,
+  ]);
 }
 
 export async function setSessionTenant(db: Db, sessionHash: string, tenantId: string): Promise<void> {
-  await db.query('UPDATE user_session SET tenant_id = $2, last_seen_at = now() WHERE id = $1 AND ended_at IS NULL', [sessionHash, tenantId]);
+  await db.query('UPDATE user_session SET tenant_id = $2, last_seen_at = now() WHERE id = $1 AND ended_at IS NULL', [
+    sessionHash,
+    tenantId,
+  ]);
 }
 
 export async function endSession(db: Db, sessionHash: string, reason: string): Promise<void> {
@@ -57,7 +67,8 @@ export async function endUserSessions(db: Db, userId: string, reason: string, te
   const { rowCount } = await db.query(
     `UPDATE user_session SET ended_at = now(), ended_reason = $2
       WHERE user_id = $1 AND ended_at IS NULL AND ($3::uuid IS NULL OR tenant_id = $3 OR tenant_id IS NULL)`,
-    [userId, reason, tenantId ?? null]);
+    [userId, reason, tenantId ?? null],
+  );
   return rowCount ?? 0;
 }
 
@@ -71,13 +82,16 @@ export interface UserRow {
 
 export async function findUserByEmail(db: Db, email: string): Promise<UserRow | undefined> {
   const { rows } = await db.query<UserRow>(
-    `SELECT id, email, name, password_hash AS "passwordHash", active FROM app_user WHERE lower(email) = lower($1)`, [email]);
+    `SELECT id, email, name, password_hash AS "passwordHash", active FROM app_user WHERE lower(email) = lower($1)`,
+    [email],
+  );
   return rows[0];
 }
 
 export async function findUserById(db: Db, id: string): Promise<UserRow | undefined> {
-  const { rows } = await db.query<UserRow>(
-    `SELECT id, email, name, password_hash AS "passwordHash", active FROM app_user WHERE id = $1`, [id]);
+  const { rows } = await db.query<UserRow>(`SELECT id, email, name, password_hash AS "passwordHash", active FROM app_user WHERE id = $1`, [
+    id,
+  ]);
   return rows[0];
 }
 
@@ -92,7 +106,9 @@ export async function tenantsOfUser(db: Db, userId: string): Promise<TenantChoic
   const { rows } = await db.query<TenantChoice>(
     `SELECT t.id, t.name, array_agg(m.role ORDER BY m.role) AS roles
        FROM role_membership m JOIN tenant t ON t.id = m.tenant_id
-      WHERE m.user_id = $1 GROUP BY t.id, t.name ORDER BY t.name`, [userId]);
+      WHERE m.user_id = $1 GROUP BY t.id, t.name ORDER BY t.name`,
+    [userId],
+  );
   return rows;
 }
 
@@ -103,7 +119,9 @@ export interface Throttle {
 
 export async function findThrottle(db: Db, emailKey: string): Promise<Throttle | undefined> {
   const { rows } = await db.query<Throttle & { locked: boolean }>(
-    `SELECT failures, locked_until AS "lockedUntil" FROM sign_in_throttle WHERE email_key = $1 AND locked_until > now()`, [emailKey]);
+    `SELECT failures, locked_until AS "lockedUntil" FROM sign_in_throttle WHERE email_key = $1 AND locked_until > now()`,
+    [emailKey],
+  );
   return rows[0];
 }
 
@@ -118,10 +136,14 @@ export async function recordFailure(db: Db, emailKey: string, limit: number, loc
        locked_until = NULL,
        last_failure_at = now()
      RETURNING failures >= $2 AS locked`,
-    [emailKey, limit, lockSeconds]);
+    [emailKey, limit, lockSeconds],
+  );
   const locked = rows[0]?.locked ?? false;
   if (locked) {
-    await db.query(`UPDATE sign_in_throttle SET locked_until = now() + make_interval(secs => $2) WHERE email_key = $1`, [emailKey, lockSeconds]);
+    await db.query(`UPDATE sign_in_throttle SET locked_until = now() + make_interval(secs => $2) WHERE email_key = $1`, [
+      emailKey,
+      lockSeconds,
+    ]);
   }
   return { locked };
 }
@@ -140,7 +162,8 @@ export async function countRequest(db: Db, key: string, windowSeconds: number, n
        hits = CASE WHEN c.window_start <= $3 THEN 1 ELSE c.hits + 1 END,
        window_start = CASE WHEN c.window_start <= $3 THEN $2 ELSE c.window_start END
      RETURNING hits, window_start AS "windowStart"`,
-    [key, now, new Date(now.getTime() - windowSeconds * 1000)]);
+    [key, now, new Date(now.getTime() - windowSeconds * 1000)],
+  );
   const { hits, windowStart } = rows[0]!;
   return { hits, ttlMs: Math.max(0, Math.ceil(windowStart.getTime() + windowSeconds * 1000 - now.getTime())) };
 }
@@ -149,34 +172,48 @@ export async function readRequestCount(db: Db, key: string, windowSeconds: numbe
   const { rows } = await db.query<{ hits: number; ttlMs: number }>(
     `SELECT hits, ceil(extract(epoch FROM window_start + make_interval(secs => $2) - now()) * 1000)::int AS "ttlMs"
        FROM rate_limit_counter WHERE key = $1 AND window_start > now() - make_interval(secs => $2)`,
-    [key, windowSeconds]);
+    [key, windowSeconds],
+  );
   return rows[0] ?? { hits: 0, ttlMs: 0 };
 }
 
 export async function insertUser(db: Db, user: { email: string; name: string; passwordHash: string | null }): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO app_user (email, name, password_hash, password_changed_at) VALUES ($1, $2, $3, CASE WHEN $3::text IS NULL THEN NULL ELSE now() END)
-     RETURNING id`, [user.email, user.name, user.passwordHash]);
+     RETURNING id`,
+    [user.email, user.name, user.passwordHash],
+  );
   return rows[0]!.id;
 }
 
 export async function setPassword(db: Db, userId: string, passwordHash: string): Promise<void> {
-  await db.query('UPDATE app_user SET password_hash = $2, password_changed_at = now(), active = true WHERE id = $1', [userId, passwordHash]);
+  await db.query('UPDATE app_user SET password_hash = $2, password_changed_at = now(), active = true WHERE id = $1', [
+    userId,
+    passwordHash,
+  ]);
 }
 
 export async function setUserActive(db: Db, userId: string, active: boolean): Promise<void> {
   await db.query('UPDATE app_user SET active = $2 WHERE id = $1', [userId, active]);
 }
 
-export async function insertMembership(db: Db, m: { tenantId: string; userId: string; role: Role; practiceId: string | null; providerOrganisationId: string | null }): Promise<void> {
+export async function insertMembership(
+  db: Db,
+  m: { tenantId: string; userId: string; role: Role; practiceId: string | null; providerOrganisationId: string | null },
+): Promise<void> {
   await db.query(
     `INSERT INTO role_membership (tenant_id, user_id, role, practice_id, provider_organisation_id) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (tenant_id, user_id, role) DO UPDATE SET practice_id = EXCLUDED.practice_id, provider_organisation_id = EXCLUDED.provider_organisation_id`,
-    [m.tenantId, m.userId, m.role, m.practiceId, m.providerOrganisationId]);
+    [m.tenantId, m.userId, m.role, m.practiceId, m.providerOrganisationId],
+  );
 }
 
 export async function deleteMemberships(db: Db, tenantId: string, userId: string, keep: Role[] = []): Promise<void> {
-  await db.query('DELETE FROM role_membership WHERE tenant_id = $1 AND user_id = $2 AND NOT (role = ANY($3::text[]))', [tenantId, userId, keep]);
+  await db.query('DELETE FROM role_membership WHERE tenant_id = $1 AND user_id = $2 AND NOT (role = ANY($3::text[]))', [
+    tenantId,
+    userId,
+    keep,
+  ]);
 }
 
 export async function countMembershipsAnywhere(db: Db, userId: string): Promise<number> {
@@ -203,7 +240,8 @@ export async function listMembers(db: Db): Promise<MemberRow[]> {
             (array_agg(m.practice_id) FILTER (WHERE m.practice_id IS NOT NULL))[1] AS "practiceId",
             (array_agg(m.provider_organisation_id) FILTER (WHERE m.provider_organisation_id IS NOT NULL))[1] AS "providerOrganisationId"
        FROM role_membership m JOIN app_user u ON u.id = m.user_id
-      GROUP BY u.id ORDER BY u.name, u.email`);
+      GROUP BY u.id ORDER BY u.name, u.email`,
+  );
   return rows;
 }
 
@@ -214,18 +252,25 @@ export async function findMember(db: Db, userId: string): Promise<MemberRow | un
             (array_agg(m.practice_id) FILTER (WHERE m.practice_id IS NOT NULL))[1] AS "practiceId",
             (array_agg(m.provider_organisation_id) FILTER (WHERE m.provider_organisation_id IS NOT NULL))[1] AS "providerOrganisationId"
        FROM role_membership m JOIN app_user u ON u.id = m.user_id
-      WHERE u.id = $1 GROUP BY u.id`, [userId]);
+      WHERE u.id = $1 GROUP BY u.id`,
+    [userId],
+  );
   return rows[0];
 }
 
 export async function listPractices(db: Db): Promise<{ id: string; name: string; odsCode: string; meshMailboxId: string | null }[]> {
   const { rows } = await db.query<{ id: string; name: string; odsCode: string; meshMailboxId: string | null }>(
-    'SELECT id, name, ods_code AS "odsCode", mesh_mailbox_id AS "meshMailboxId" FROM practice ORDER BY name');
+    'SELECT id, name, ods_code AS "odsCode", mesh_mailbox_id AS "meshMailboxId" FROM practice ORDER BY name',
+  );
   return rows;
 }
 
 export async function setPracticeMailbox(db: Db, tenantId: string, practiceId: string, mailbox: string | null): Promise<boolean> {
-  const { rowCount } = await db.query('UPDATE practice SET mesh_mailbox_id = $3 WHERE tenant_id = $1 AND id = $2', [tenantId, practiceId, mailbox]);
+  const { rowCount } = await db.query('UPDATE practice SET mesh_mailbox_id = $3 WHERE tenant_id = $1 AND id = $2', [
+    tenantId,
+    practiceId,
+    mailbox,
+  ]);
   return (rowCount ?? 0) > 0;
 }
 
@@ -234,10 +279,14 @@ export async function listProviderOrganisations(db: Db): Promise<{ id: string; n
   return rows;
 }
 
-export async function insertToken(db: Db, token: { id: string; userId: string; tenantId: string; purpose: 'invitation' | 'password_reset'; ttlSeconds: number }): Promise<void> {
+export async function insertToken(
+  db: Db,
+  token: { id: string; userId: string; tenantId: string; purpose: 'invitation' | 'password_reset'; ttlSeconds: number },
+): Promise<void> {
   await db.query(
     `INSERT INTO user_token (id, user_id, tenant_id, purpose, expires_at) VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))`,
-    [token.id, token.userId, token.tenantId, token.purpose, token.ttlSeconds]);
+    [token.id, token.userId, token.tenantId, token.purpose, token.ttlSeconds],
+  );
 }
 
 export interface TokenRow {
@@ -253,13 +302,17 @@ export async function findUsableToken(db: Db, tokenHash: string): Promise<TokenR
   const { rows } = await db.query<TokenRow>(
     `SELECT t.id, t.user_id AS "userId", t.tenant_id AS "tenantId", t.purpose, u.email, u.name
        FROM user_token t JOIN app_user u ON u.id = t.user_id
-      WHERE t.id = $1 AND t.used_at IS NULL AND t.expires_at > now()`, [tokenHash]);
+      WHERE t.id = $1 AND t.used_at IS NULL AND t.expires_at > now()`,
+    [tokenHash],
+  );
   return rows[0];
 }
 
 /** Marks a token used; false when it was already used (two tabs racing). */
 export async function useToken(db: Db, tokenHash: string): Promise<boolean> {
-  const { rowCount } = await db.query('UPDATE user_token SET used_at = now() WHERE id = $1 AND used_at IS NULL AND expires_at > now()', [tokenHash]);
+  const { rowCount } = await db.query('UPDATE user_token SET used_at = now() WHERE id = $1 AND used_at IS NULL AND expires_at > now()', [
+    tokenHash,
+  ]);
   return (rowCount ?? 0) === 1;
 }
 
@@ -284,7 +337,10 @@ export interface AuditRow {
 }
 
 /** Audit events of the current tenant, newest first, filtered. */
-export async function searchAudit(db: Db, filter: { userId?: string; personId?: string; from?: string; to?: string; limit: number }): Promise<AuditRow[]> {
+export async function searchAudit(
+  db: Db,
+  filter: { userId?: string; personId?: string; from?: string; to?: string; limit: number },
+): Promise<AuditRow[]> {
   const { rows } = await db.query<AuditRow>(
     `SELECT e.seq, e.occurred_at AS "occurredAt", e.user_id AS "userId", u.name AS "userName", e.roles, e.action,
             e.entity_type AS "entityType", e.entity_id AS "entityId", e.person_id AS "personId", e.reason, e.request_id AS "requestId",
@@ -296,7 +352,8 @@ export async function searchAudit(db: Db, filter: { userId?: string; personId?: 
         AND ($3::date IS NULL OR e.occurred_at >= $3::date)
         AND ($4::date IS NULL OR e.occurred_at < $4::date + 1)
       ORDER BY e.seq DESC LIMIT $5`,
-    [filter.userId ?? null, filter.personId ?? null, filter.from ?? null, filter.to ?? null, filter.limit]);
+    [filter.userId ?? null, filter.personId ?? null, filter.from ?? null, filter.to ?? null, filter.limit],
+  );
   return rows;
 }
 
@@ -313,23 +370,48 @@ export interface OutboxRow {
 export async function listOutbox(db: Db, limit: number): Promise<OutboxRow[]> {
   const { rows } = await db.query<OutboxRow>(
     `SELECT id, channel, recipient, template, personalisation, state, created_at AS "createdAt"
-       FROM notification ORDER BY created_at DESC LIMIT $1`, [limit]);
+       FROM notification ORDER BY created_at DESC LIMIT $1`,
+    [limit],
+  );
   return rows;
 }
 
-export async function insertPractice(db: Db, tenantId: string, odsCode: string, name: string, meshMailboxId: string | null = null): Promise<string> {
-  const { rows } = await db.query<{ id: string }>('INSERT INTO practice (tenant_id, ods_code, name, mesh_mailbox_id) VALUES ($1, $2, $3, $4) RETURNING id', [tenantId, odsCode, name, meshMailboxId]);
+export async function insertPractice(
+  db: Db,
+  tenantId: string,
+  odsCode: string,
+  name: string,
+  meshMailboxId: string | null = null,
+): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    'INSERT INTO practice (tenant_id, ods_code, name, mesh_mailbox_id) VALUES ($1, $2, $3, $4) RETURNING id',
+    [tenantId, odsCode, name, meshMailboxId],
+  );
   return rows[0]!.id;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Audit log
 
-export async function insertAuditEvent(db: Db, e: { tenantId: string | null; userId: string | null; roles: string[]; action: string; entityType: string; entityId: string | null; personId: string | null; reason: string | null; requestId: string | null }): Promise<void> {
+export async function insertAuditEvent(
+  db: Db,
+  e: {
+    tenantId: string | null;
+    userId: string | null;
+    roles: string[];
+    action: string;
+    entityType: string;
+    entityId: string | null;
+    personId: string | null;
+    reason: string | null;
+    requestId: string | null;
+  },
+): Promise<void> {
   await db.query(
     `INSERT INTO audit_event (tenant_id, user_id, roles, action, entity_type, entity_id, person_id, reason, request_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [e.tenantId, e.userId, e.roles, e.action, e.entityType, e.entityId, e.personId, e.reason, e.requestId]);
+    [e.tenantId, e.userId, e.roles, e.action, e.entityType, e.entityId, e.personId, e.reason, e.requestId],
+  );
 }
 
 /** Every event in chain order, with the hash its content gives now. Events before migration 0011 sit on their tenant-wide chain in sequence order. */
@@ -338,20 +420,24 @@ export async function auditEventsInChainOrder(db: Db) {
     `SELECT e.seq, e.id, coalesce(e.chain, e.tenant_id::text, 'installation') AS chain, e.prev_hash AS "prevHash", e.hash,
             encode(sha256(convert_to(audit_event_content(e), 'UTF8')), 'hex') AS computed
        FROM audit_event e
-      ORDER BY coalesce(e.chain, e.tenant_id::text, 'installation'), coalesce(e.chain_pos, e.seq)`);
+      ORDER BY coalesce(e.chain, e.tenant_id::text, 'installation'), coalesce(e.chain_pos, e.seq)`,
+  );
   return rows;
 }
 
 export async function auditChainHeads(db: Db) {
   const { rows } = await db.query<{ chain: string; lastHash: string; lastSeq: number }>(
-    'SELECT chain, last_hash AS "lastHash", last_seq AS "lastSeq" FROM audit_chain_head ORDER BY chain');
+    'SELECT chain, last_hash AS "lastHash", last_seq AS "lastSeq" FROM audit_chain_head ORDER BY chain',
+  );
   return rows;
 }
 
 export async function auditEventsAboutPeople(db: Db, tenantId: string, personIds: string[]) {
   const { rows } = await db.query<{ action: string; personId: string; occurredAt: Date; reason: string | null }>(
     `SELECT action, person_id AS "personId", occurred_at AS "occurredAt", reason FROM audit_event
-      WHERE tenant_id = $1 AND person_id = ANY($2::text[]) ORDER BY seq`, [tenantId, personIds]);
+      WHERE tenant_id = $1 AND person_id = ANY($2::text[]) ORDER BY seq`,
+    [tenantId, personIds],
+  );
   return rows;
 }
 
@@ -359,7 +445,9 @@ export async function auditEventsAboutPeople(db: Db, tenantId: string, personIds
 // Single sign-on and pruning
 
 export async function oidcSubjectOf(db: Db, userId: string): Promise<string | null> {
-  const { rows } = await db.query<{ oidcSubject: string | null }>('SELECT oidc_subject AS "oidcSubject" FROM app_user WHERE id = $1', [userId]);
+  const { rows } = await db.query<{ oidcSubject: string | null }>('SELECT oidc_subject AS "oidcSubject" FROM app_user WHERE id = $1', [
+    userId,
+  ]);
   return rows[0]?.oidcSubject ?? null;
 }
 
@@ -376,7 +464,13 @@ export async function pruneTokens(db: Db, before: Date): Promise<number> {
 }
 
 export async function pruneSignInThrottles(db: Db, now: Date): Promise<number> {
-  return (await db.query(`DELETE FROM sign_in_throttle WHERE coalesce(locked_until, last_failure_at) < $1::timestamptz - interval '1 day'`, [now])).rowCount ?? 0;
+  return (
+    (
+      await db.query(`DELETE FROM sign_in_throttle WHERE coalesce(locked_until, last_failure_at) < $1::timestamptz - interval '1 day'`, [
+        now,
+      ])
+    ).rowCount ?? 0
+  );
 }
 
 /** The longest rate-limit window is an hour; a day-old count limits nothing. */
@@ -388,7 +482,9 @@ export async function pruneRateLimitCounts(db: Db, now: Date): Promise<number> {
 
 export async function findTenantByNameOrId(db: Db, nameOrId: string): Promise<{ id: string; name: string } | undefined> {
   const { rows } = await db.query<{ id: string; name: string }>(
-    `SELECT id, name FROM tenant WHERE id::text = $1 OR lower(name) = lower($1) ORDER BY created_at LIMIT 1`, [nameOrId]);
+    `SELECT id, name FROM tenant WHERE id::text = $1 OR lower(name) = lower($1) ORDER BY created_at LIMIT 1`,
+    [nameOrId],
+  );
   return rows[0];
 }
 
@@ -398,31 +494,44 @@ export async function tenantName(db: Db, tenantId: string): Promise<string | und
 }
 
 export async function insertTenant(db: Db, name: string, postalAddress: string | null = null): Promise<string> {
-  const { rows } = await db.query<{ id: string }>('INSERT INTO tenant (name, postal_address) VALUES ($1, $2) RETURNING id', [name, postalAddress]);
+  const { rows } = await db.query<{ id: string }>('INSERT INTO tenant (name, postal_address) VALUES ($1, $2) RETURNING id', [
+    name,
+    postalAddress,
+  ]);
   return rows[0]!.id;
 }
 
 export async function insertProviderOrganisation(db: Db, tenantId: string, name: string, email: string): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
-    'INSERT INTO provider_organisation (tenant_id, name, email) VALUES ($1, $2, $3) RETURNING id', [tenantId, name, email]);
+    'INSERT INTO provider_organisation (tenant_id, name, email) VALUES ($1, $2, $3) RETURNING id',
+    [tenantId, name, email],
+  );
   return rows[0]!.id;
 }
 
 export async function findPracticeIdByOdsCode(db: Db, tenantId: string, odsCode: string): Promise<string | undefined> {
-  const { rows } = await db.query<{ id: string }>('SELECT id FROM practice WHERE tenant_id = $1 AND ods_code = $2', [tenantId, odsCode.toUpperCase()]);
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM practice WHERE tenant_id = $1 AND ods_code = $2', [
+    tenantId,
+    odsCode.toUpperCase(),
+  ]);
   return rows[0]?.id;
 }
 
 /** A provider organisation by id or by name (any case). */
 export async function findProviderOrganisationId(db: Db, tenantId: string, idOrName: string): Promise<string | undefined> {
   const { rows } = await db.query<{ id: string }>(
-    'SELECT id FROM provider_organisation WHERE tenant_id = $1 AND (id::text = $2 OR lower(name) = lower($2))', [tenantId, idOrName]);
+    'SELECT id FROM provider_organisation WHERE tenant_id = $1 AND (id::text = $2 OR lower(name) = lower($2))',
+    [tenantId, idOrName],
+  );
   return rows[0]?.id;
 }
 
 /** The tenant's name and postal address: the letterhead of what it sends (read inside withTenant). */
 export async function tenantLetterhead(db: Db, tenantId: string): Promise<{ name: string; address: string | null } | undefined> {
-  const { rows } = await db.query<{ name: string; address: string | null }>('SELECT name, postal_address AS address FROM tenant WHERE id = $1', [tenantId]);
+  const { rows } = await db.query<{ name: string; address: string | null }>(
+    'SELECT name, postal_address AS address FROM tenant WHERE id = $1',
+    [tenantId],
+  );
   return rows[0];
 }
 

@@ -19,8 +19,12 @@ export const signInRoutes: FastifyPluginAsync = async (app) => {
   app.get('/sign-in', { config: { policy: publicAccess } }, async (req, reply) => {
     const query = req.query as Record<string, unknown>;
     const returnTo = safeReturnTo(query.returnTo);
-    const notice = query.signedOut !== undefined ? 'You have signed out.'
-      : query.passwordSet !== undefined ? 'Your password is set. Sign in with it now.' : undefined;
+    const notice =
+      query.signedOut !== undefined
+        ? 'You have signed out.'
+        : query.passwordSet !== undefined
+          ? 'Your password is set. Sign in with it now.'
+          : undefined;
     return reply.view('identity/views/sign-in.njk', { returnTo, values: {}, fieldErrors: {}, notice, oidcEnabled: !!app.config.oidc });
   });
 
@@ -28,12 +32,20 @@ export const signInRoutes: FastifyPluginAsync = async (app) => {
     const returnTo = safeReturnTo((req.query as Record<string, unknown>).returnTo);
     const email = field(req.body, 'email');
     const outcome = await service.signIn(pool, {
-      email, password: field(req.body, 'password'), requestId: req.id, previousSessionHash: req.sessionHash,
+      email,
+      password: field(req.body, 'password'),
+      requestId: req.id,
+      previousSessionHash: req.sessionHash,
       knownDevices: knownDevices(req),
     });
     if (!outcome.ok) {
-      return renderForm(reply, outcome.status, 'identity/views/sign-in.njk',
-        { returnTo, values: { email }, oidcEnabled: !!app.config.oidc }, outcome.errors);
+      return renderForm(
+        reply,
+        outcome.status,
+        'identity/views/sign-in.njk',
+        { returnTo, values: { email }, oidcEnabled: !!app.config.oidc },
+        outcome.errors,
+      );
     }
     setSessionCookie(reply, outcome.sessionToken);
     rememberDevice(req, reply, { userId: outcome.userId, deviceId: outcome.deviceId });
@@ -105,13 +117,21 @@ export const oidcRoutes: FastifyPluginAsync = async (app) => {
     } catch (err) {
       req.log.warn({ err: (err as Error).message }, 'OIDC discovery failed');
       return reply.code(503).view('identity/views/message.njk', {
-        title: 'Single sign-on is not available', paragraphs: ['We could not reach your organisation\'s sign-in service. Try again in a few minutes, or sign in with your email and password.'],
+        title: 'Single sign-on is not available',
+        paragraphs: [
+          "We could not reach your organisation's sign-in service. Try again in a few minutes, or sign in with your email and password.",
+        ],
         link: { href: '/sign-in', text: 'Sign in with email and password' },
       });
     }
     const { url, pending } = await startOidc(configuration, app.config, returnTo);
     reply.setCookie(OIDC_COOKIE, JSON.stringify(pending), {
-      path: '/sign-in/oidc', httpOnly: true, sameSite: 'lax', secure, signed: true, maxAge: OIDC_COOKIE_SECONDS,
+      path: '/sign-in/oidc',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure,
+      signed: true,
+      maxAge: OIDC_COOKIE_SECONDS,
     });
     return reply.redirect(url, 303);
   });
@@ -122,24 +142,36 @@ export const oidcRoutes: FastifyPluginAsync = async (app) => {
     const unsigned = raw ? req.unsignCookie(raw) : undefined;
     let pending: OidcPending | undefined;
     try {
-      pending = unsigned?.valid && unsigned.value ? JSON.parse(unsigned.value) as OidcPending : undefined;
+      pending = unsigned?.valid && unsigned.value ? (JSON.parse(unsigned.value) as OidcPending) : undefined;
     } catch {
       pending = undefined;
     }
     reply.clearCookie(OIDC_COOKIE, { path: '/sign-in/oidc' });
-    const failed = (status: number, title: string, message: string) => reply.code(status).view('identity/views/message.njk', {
-      title, paragraphs: [message], link: { href: '/sign-in', text: 'Back to sign in' },
-    });
-    if (!pending) return failed(400, 'Single sign-on did not finish', 'Your sign-in took too long or was started in another browser. Go back to the sign-in page and try again.');
+    const failed = (status: number, title: string, message: string) =>
+      reply.code(status).view('identity/views/message.njk', {
+        title,
+        paragraphs: [message],
+        link: { href: '/sign-in', text: 'Back to sign in' },
+      });
+    if (!pending)
+      return failed(
+        400,
+        'Single sign-on did not finish',
+        'Your sign-in took too long or was started in another browser. Go back to the sign-in page and try again.',
+      );
     const configuration = await discover();
-    const outcome = await finishOidc(pool, configuration, new URL(req.url, app.config.baseUrl), pending, { requestId: req.id, previousSessionHash: req.sessionHash });
+    const outcome = await finishOidc(pool, configuration, new URL(req.url, app.config.baseUrl), pending, {
+      requestId: req.id,
+      previousSessionHash: req.sessionHash,
+    });
     if (!outcome.ok) {
       if (outcome.detail) req.log.warn({ err: outcome.detail }, 'OIDC sign-in did not finish');
       return failed(outcome.status, outcome.title, outcome.message);
     }
     setSessionCookie(reply, outcome.sessionToken);
     const returnTo = safeReturnTo(outcome.returnTo);
-    if (outcome.tenants.length > 1) return reply.redirect(`/sign-in/organisation${returnTo ? `?returnTo=${encodeURIComponent(returnTo)}` : ''}`, 303);
+    if (outcome.tenants.length > 1)
+      return reply.redirect(`/sign-in/organisation${returnTo ? `?returnTo=${encodeURIComponent(returnTo)}` : ''}`, 303);
     return reply.redirect(returnTo ?? '/home', 303);
   });
 };

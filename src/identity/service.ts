@@ -18,11 +18,15 @@ export const KNOWN_DEVICE_FAILURES = 5;
 /** Said for an unknown email and a wrong password alike. */
 export const WRONG_CREDENTIALS = 'Enter a correct email address and password. After 5 wrong attempts sign-in is paused for 15 minutes.';
 /** Said whether or not the email belongs to anyone. */
-export const LOCKED_OUT = 'There have been too many attempts to sign in with that email address. Wait 15 minutes and try again, or reset your password.';
+export const LOCKED_OUT =
+  'There have been too many attempts to sign in with that email address. Wait 15 minutes and try again, or reset your password.';
 
 const emailKey = (email: string) => createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
 // A known device's failures are counted under a key of its own, apart from the address's.
-const deviceKey = (email: string, deviceId: string) => createHash('sha256').update(`device\n${deviceId}\n${emailKey(email)}`).digest('hex');
+const deviceKey = (email: string, deviceId: string) =>
+  createHash('sha256')
+    .update(`device\n${deviceId}\n${emailKey(email)}`)
+    .digest('hex');
 
 export function isEmail(value: string): boolean {
   return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value) && value.length <= 254;
@@ -36,15 +40,22 @@ export type SignInOutcome =
  * Checks an email and password and, when right, starts a session: bound to the only tenant the
  * user belongs to, or pending a choice when there are several. Every attempt is audited.
  */
-export async function signIn(pool: pg.Pool, input: {
-  email: string; password: string; requestId?: string; previousSessionHash?: string;
-  /** Users this browser signed in as before (from its device cookie). */
-  knownDevices?: KnownDevice[];
-}): Promise<SignInOutcome> {
+export async function signIn(
+  pool: pg.Pool,
+  input: {
+    email: string;
+    password: string;
+    requestId?: string;
+    previousSessionHash?: string;
+    /** Users this browser signed in as before (from its device cookie). */
+    knownDevices?: KnownDevice[];
+  },
+): Promise<SignInOutcome> {
   const email = input.email.trim();
   const errors: FieldError[] = [];
   if (!email) errors.push({ field: 'email', message: 'Enter your email address' });
-  else if (!isEmail(email)) errors.push({ field: 'email', message: 'Enter an email address in the correct format, like name@example.nhs.uk' });
+  else if (!isEmail(email))
+    errors.push({ field: 'email', message: 'Enter an email address in the correct format, like name@example.nhs.uk' });
   if (!input.password) errors.push({ field: 'password', message: 'Enter your password' });
   if (errors.length) return { ok: false, status: 400, errors };
 
@@ -55,10 +66,24 @@ export async function signIn(pool: pg.Pool, input: {
   const tenants = user ? await q.tenantsOfUser(pool, user.id) : [];
   const auditFailure = async (reason: string) => {
     if (tenants.length === 0) {
-      await recordAudit(pool, { tenantId: null, action: 'sign-in.failure', entityType: 'user', entityId: user?.id ?? null, reason, requestId: input.requestId });
+      await recordAudit(pool, {
+        tenantId: null,
+        action: 'sign-in.failure',
+        entityType: 'user',
+        entityId: user?.id ?? null,
+        reason,
+        requestId: input.requestId,
+      });
     }
     for (const tenant of tenants) {
-      await recordAudit(pool, { tenantId: tenant.id, action: 'sign-in.failure', entityType: 'user', entityId: user!.id, reason, requestId: input.requestId });
+      await recordAudit(pool, {
+        tenantId: tenant.id,
+        action: 'sign-in.failure',
+        entityType: 'user',
+        entityId: user!.id,
+        reason,
+        requestId: input.requestId,
+      });
     }
   };
 
@@ -77,7 +102,13 @@ export async function signIn(pool: pg.Pool, input: {
   await q.clearThrottle(pool, key);
   if (tenants.length === 0) {
     await auditFailure('no role in any tenant');
-    return { ok: false, status: 403, errors: [{ field: 'email', message: 'Your account has no access to any service yet. Ask your Signpost administrator to give you a role.' }] };
+    return {
+      ok: false,
+      status: 403,
+      errors: [
+        { field: 'email', message: 'Your account has no access to any service yet. Ask your Signpost administrator to give you a role.' },
+      ],
+    };
   }
   return withTransaction(pool, async (tx) => {
     // A new session id on every sign-in: whatever session the browser had before is ended.
@@ -85,20 +116,39 @@ export async function signIn(pool: pg.Pool, input: {
     const only = tenants.length === 1 ? tenants[0]! : undefined;
     const session = await createSession(tx, user.id, only?.id ?? null);
     if (only) {
-      await recordAudit(tx, { tenantId: only.id, actor: { userId: user.id, roles: only.roles }, action: 'sign-in.success', entityType: 'user', entityId: user.id, requestId: input.requestId });
+      await recordAudit(tx, {
+        tenantId: only.id,
+        actor: { userId: user.id, roles: only.roles },
+        action: 'sign-in.success',
+        entityType: 'user',
+        entityId: user.id,
+        requestId: input.requestId,
+      });
     }
     return { ok: true as const, userId: user.id, sessionToken: session.token, tenants, deviceId: device?.deviceId ?? newDeviceId() };
   });
 }
 
 /** Binds a pending session to one of its user's tenants. */
-export async function chooseTenant(pool: pg.Pool, session: { id: string; userId: string }, tenantId: string, requestId?: string): Promise<void> {
+export async function chooseTenant(
+  pool: pg.Pool,
+  session: { id: string; userId: string },
+  tenantId: string,
+  requestId?: string,
+): Promise<void> {
   const tenants = await q.tenantsOfUser(pool, session.userId);
   const chosen = tenants.find((t) => t.id === tenantId);
   if (!chosen) throw new InvalidInput([{ field: 'tenant', message: 'Select the service you want to work in' }]);
   await withTransaction(pool, async (tx) => {
     await q.setSessionTenant(tx, session.id, chosen.id);
-    await recordAudit(tx, { tenantId: chosen.id, actor: { userId: session.userId, roles: chosen.roles }, action: 'sign-in.success', entityType: 'user', entityId: session.userId, requestId });
+    await recordAudit(tx, {
+      tenantId: chosen.id,
+      actor: { userId: session.userId, roles: chosen.roles },
+      action: 'sign-in.success',
+      entityType: 'user',
+      entityId: session.userId,
+      requestId,
+    });
   });
 }
 
@@ -109,7 +159,8 @@ export async function tenantsFor(pool: pg.Pool, userId: string): Promise<q.Tenan
 export async function signOut(pool: pg.Pool, sessionHash: string, actor: Actor | undefined, requestId?: string): Promise<void> {
   await withTransaction(pool, async (tx) => {
     await q.endSession(tx, sessionHash, 'signed out');
-    if (actor) await recordAudit(tx, { tenantId: actor.tenantId, actor, action: 'sign-out', entityType: 'user', entityId: actor.userId, requestId });
+    if (actor)
+      await recordAudit(tx, { tenantId: actor.tenantId, actor, action: 'sign-out', entityType: 'user', entityId: actor.userId, requestId });
   });
 }
 
@@ -117,7 +168,15 @@ export async function signOut(pool: pg.Pool, sessionHash: string, actor: Actor |
 export async function signOutEverywhere(pool: pg.Pool, actor: Actor, requestId?: string): Promise<number> {
   return withTransaction(pool, async (tx) => {
     const ended = await q.endUserSessions(tx, actor.userId, 'signed out everywhere');
-    await recordAudit(tx, { tenantId: actor.tenantId, actor, action: 'sign-out.everywhere', entityType: 'user', entityId: actor.userId, reason: `${ended} session(s) ended`, requestId });
+    await recordAudit(tx, {
+      tenantId: actor.tenantId,
+      actor,
+      action: 'sign-out.everywhere',
+      entityType: 'user',
+      entityId: actor.userId,
+      reason: `${ended} session(s) ended`,
+      requestId,
+    });
     return ended;
   });
 }
@@ -147,12 +206,20 @@ export async function addUser(pool: pg.Pool, user: NewUser): Promise<string> {
     await withTenantSettings(tx, user.tenantId, async () => {
       for (const role of user.roles) {
         await q.insertMembership(tx, {
-          tenantId: user.tenantId, userId, role,
-          practiceId: role === 'referrer' ? user.practiceId ?? null : null,
-          providerOrganisationId: role === 'provider' ? user.providerOrganisationId ?? null : null,
+          tenantId: user.tenantId,
+          userId,
+          role,
+          practiceId: role === 'referrer' ? (user.practiceId ?? null) : null,
+          providerOrganisationId: role === 'provider' ? (user.providerOrganisationId ?? null) : null,
         });
       }
-      await recordAudit(tx, { tenantId: user.tenantId, action: 'user.create', entityType: 'user', entityId: userId, reason: `roles: ${user.roles.join(', ')}` });
+      await recordAudit(tx, {
+        tenantId: user.tenantId,
+        action: 'user.create',
+        entityType: 'user',
+        entityId: userId,
+        reason: `roles: ${user.roles.join(', ')}`,
+      });
     });
     return userId;
   });
@@ -164,27 +231,33 @@ async function withTenantSettings<T>(tx: Db, tenantId: string, work: () => Promi
   return work();
 }
 
-function checkUserFields(user: { email: string; name: string; roles: Role[]; practiceId?: string | null; providerOrganisationId?: string | null }): FieldError[] {
+function checkUserFields(user: {
+  email: string;
+  name: string;
+  roles: Role[];
+  practiceId?: string | null;
+  providerOrganisationId?: string | null;
+}): FieldError[] {
   const errors: FieldError[] = [];
   if (!user.email?.trim()) errors.push({ field: 'email', message: 'Enter an email address' });
-  else if (!isEmail(user.email.trim())) errors.push({ field: 'email', message: 'Enter an email address in the correct format, like name@example.nhs.uk' });
+  else if (!isEmail(user.email.trim()))
+    errors.push({ field: 'email', message: 'Enter an email address in the correct format, like name@example.nhs.uk' });
   if (!user.name?.trim()) errors.push({ field: 'name', message: 'Enter a full name' });
   else if (user.name.length > 200) errors.push({ field: 'name', message: 'Name must be 200 characters or fewer' });
   if (!user.roles.length) errors.push({ field: 'roles', message: 'Select at least one role' });
   else if (user.roles.some((r) => !ROLES.includes(r))) errors.push({ field: 'roles', message: 'Select roles from the list' });
-  if (user.roles.includes('referrer') && !user.practiceId) errors.push({ field: 'practiceId', message: 'Select the practice a referrer refers from' });
+  if (user.roles.includes('referrer') && !user.practiceId)
+    errors.push({ field: 'practiceId', message: 'Select the practice a referrer refers from' });
   if (user.roles.includes('provider') && !user.providerOrganisationId) {
     errors.push({ field: 'providerOrganisationId', message: 'Select the organisation a provider user works for' });
   }
   return errors;
 }
 
-
 /** The tenant whose name matches, for the command line. */
 export async function findTenantByName(pool: pg.Pool, nameOrId: string): Promise<{ id: string; name: string } | undefined> {
   return q.findTenantByNameOrId(pool, nameOrId);
 }
-
 
 /** The id of a tenant's practice with this ODS code, for the command line. */
 export async function findPracticeIdByOdsCode(pool: pg.Pool, tenantId: string, odsCode: string): Promise<string | undefined> {

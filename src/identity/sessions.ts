@@ -60,7 +60,10 @@ export function sessionTokenOf(req: FastifyRequest): string | undefined {
   return unsigned.valid && unsigned.value ? unsigned.value : undefined;
 }
 
-export async function loadActor(db: Db, token: string): Promise<{ actor?: Actor; pending?: PendingSession; hash: string; lastSeenAt: Date } | undefined> {
+export async function loadActor(
+  db: Db,
+  token: string,
+): Promise<{ actor?: Actor; pending?: PendingSession; hash: string; lastSeenAt: Date } | undefined> {
   const hash = hashToken(token);
   const row = await q.findLiveSession(db, hash, IDLE_TIMEOUT_SECONDS);
   if (!row) return undefined;
@@ -71,8 +74,14 @@ export async function loadActor(db: Db, token: string): Promise<{ actor?: Actor;
     hash,
     lastSeenAt: row.lastSeenAt,
     actor: {
-      userId: row.userId, tenantId: row.tenantId, email: row.email, name: row.name, roles: row.roles,
-      practiceId: row.practiceId, providerOrganisationId: row.providerOrganisationId, sessionId: hash,
+      userId: row.userId,
+      tenantId: row.tenantId,
+      email: row.email,
+      name: row.name,
+      roles: row.roles,
+      practiceId: row.practiceId,
+      providerOrganisationId: row.providerOrganisationId,
+      sessionId: hash,
     },
   };
 }

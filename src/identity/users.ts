@@ -58,7 +58,10 @@ export async function getUser(pool: pg.Pool, actor: Actor, userId: string) {
 }
 
 export async function practicesAndOrganisations(pool: pg.Pool, actor: Actor) {
-  return withTenant(pool, actor.tenantId, async (tx) => ({ practices: await q.listPractices(tx), organisations: await q.listProviderOrganisations(tx) }));
+  return withTenant(pool, actor.tenantId, async (tx) => ({
+    practices: await q.listPractices(tx),
+    organisations: await q.listProviderOrganisations(tx),
+  }));
 }
 
 export interface Invitation extends RoleChoice {
@@ -70,26 +73,34 @@ export interface Invitation extends RoleChoice {
  * Invites someone into the admin's tenant: a new account without a password (or an existing
  * account from another tenant) gets the roles, and an invitation link goes to the outbox.
  */
-export async function inviteUser(pool: pg.Pool, actor: Actor, input: Invitation, context: { baseUrl: string; requestId?: string }): Promise<string> {
+export async function inviteUser(
+  pool: pg.Pool,
+  actor: Actor,
+  input: Invitation,
+  context: { baseUrl: string; requestId?: string },
+): Promise<string> {
   requireAdmin(actor);
   const email = input.email.trim();
   const name = input.name.trim();
   return withTenant(pool, actor.tenantId, async (tx) => {
     const errors: FieldError[] = [];
     if (!email) errors.push({ field: 'email', message: 'Enter an email address' });
-    else if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254) errors.push({ field: 'email', message: 'Enter an email address in the correct format, like name@example.nhs.uk' });
+    else if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254)
+      errors.push({ field: 'email', message: 'Enter an email address in the correct format, like name@example.nhs.uk' });
     if (!name) errors.push({ field: 'name', message: 'Enter their full name' });
     else if (name.length > 200) errors.push({ field: 'name', message: 'Name must be 200 characters or fewer' });
     errors.push(...checkRoleChoice(input, await q.listPractices(tx), await q.listProviderOrganisations(tx)));
     if (errors.length) throw new InvalidInput(errors);
     const existing = await q.findUserByEmail(tx, email);
-    if (existing && await q.findMember(tx, existing.id)) {
+    if (existing && (await q.findMember(tx, existing.id))) {
       throw new RuleBroken('This person already has access to this service. Change their roles instead.', 'email');
     }
-    const userId = existing?.id ?? await q.insertUser(tx, { email, name, passwordHash: null });
+    const userId = existing?.id ?? (await q.insertUser(tx, { email, name, passwordHash: null }));
     for (const role of input.roles) {
       await q.insertMembership(tx, {
-        tenantId: actor.tenantId, userId, role,
+        tenantId: actor.tenantId,
+        userId,
+        role,
         practiceId: role === 'referrer' ? input.practiceId : null,
         providerOrganisationId: role === 'provider' ? input.providerOrganisationId : null,
       });
@@ -98,21 +109,48 @@ export async function inviteUser(pool: pg.Pool, actor: Actor, input: Invitation,
     if (existing?.passwordHash) {
       // Someone who can already sign in just needs to know they have access here now.
       await queueNotification(tx, {
-        tenantId: actor.tenantId, channel: 'email', recipient: existing.email, template: 'access-granted',
+        tenantId: actor.tenantId,
+        channel: 'email',
+        recipient: existing.email,
+        template: 'access-granted',
         personalisation: { name: existing.name, service: serviceName, link: `${context.baseUrl}/sign-in` },
         idempotencyKey: `access-granted:${userId}:${Date.now()}`,
       });
     } else {
       const token = newToken();
       const tokenHash = hashToken(token);
-      await q.insertToken(tx, { id: tokenHash, userId, tenantId: actor.tenantId, purpose: 'invitation', ttlSeconds: INVITATION_TTL_SECONDS });
+      await q.insertToken(tx, {
+        id: tokenHash,
+        userId,
+        tenantId: actor.tenantId,
+        purpose: 'invitation',
+        ttlSeconds: INVITATION_TTL_SECONDS,
+      });
       await queueNotification(tx, {
-        tenantId: actor.tenantId, channel: 'email', recipient: email, template: 'invitation',
-        personalisation: { name, service: serviceName, invitedBy: actor.name, link: `${context.baseUrl}/invitation?token=${token}`, expires: '7 days' },
-        idempotencyKey: `invitation:${userId}:${tokenHash.slice(0, 16)}`, secretKeys: ['link'],
+        tenantId: actor.tenantId,
+        channel: 'email',
+        recipient: email,
+        template: 'invitation',
+        personalisation: {
+          name,
+          service: serviceName,
+          invitedBy: actor.name,
+          link: `${context.baseUrl}/invitation?token=${token}`,
+          expires: '7 days',
+        },
+        idempotencyKey: `invitation:${userId}:${tokenHash.slice(0, 16)}`,
+        secretKeys: ['link'],
       });
     }
-    await recordAudit(tx, { tenantId: actor.tenantId, actor, action: 'user.invite', entityType: 'user', entityId: userId, reason: `roles: ${input.roles.join(', ')}`, requestId: context.requestId });
+    await recordAudit(tx, {
+      tenantId: actor.tenantId,
+      actor,
+      action: 'user.invite',
+      entityType: 'user',
+      entityId: userId,
+      reason: `roles: ${input.roles.join(', ')}`,
+      requestId: context.requestId,
+    });
     return userId;
   });
 }
@@ -132,14 +170,21 @@ export async function changeRoles(pool: pg.Pool, actor: Actor, userId: string, c
     await q.deleteMemberships(tx, actor.tenantId, userId, choice.roles);
     for (const role of choice.roles) {
       await q.insertMembership(tx, {
-        tenantId: actor.tenantId, userId, role,
+        tenantId: actor.tenantId,
+        userId,
+        role,
         practiceId: role === 'referrer' ? choice.practiceId : null,
         providerOrganisationId: role === 'provider' ? choice.providerOrganisationId : null,
       });
     }
     await recordAudit(tx, {
-      tenantId: actor.tenantId, actor, action: 'user.roles.change', entityType: 'user', entityId: userId,
-      reason: `from ${user.roles.join(', ')} to ${choice.roles.join(', ')}`, requestId,
+      tenantId: actor.tenantId,
+      actor,
+      action: 'user.roles.change',
+      entityType: 'user',
+      entityId: userId,
+      reason: `from ${user.roles.join(', ')} to ${choice.roles.join(', ')}`,
+      requestId,
     });
   });
 }
@@ -155,8 +200,13 @@ export async function deactivateUser(pool: pg.Pool, actor: Actor, userId: string
     await q.deleteMemberships(tx, actor.tenantId, userId);
     const ended = await q.endUserSessions(tx, userId, 'deactivated', actor.tenantId);
     await recordAudit(tx, {
-      tenantId: actor.tenantId, actor, action: 'user.deactivate', entityType: 'user', entityId: userId,
-      reason: `roles removed: ${user.roles.join(', ')}; ${ended} session(s) ended`, requestId,
+      tenantId: actor.tenantId,
+      actor,
+      action: 'user.deactivate',
+      entityType: 'user',
+      entityId: userId,
+      reason: `roles removed: ${user.roles.join(', ')}; ${ended} session(s) ended`,
+      requestId,
     });
   });
 }
@@ -169,7 +219,14 @@ export async function findToken(pool: pg.Pool, token: string, purpose: 'invitati
 }
 
 /** Sets a password from an invitation or reset link; the token works once. */
-export async function setPasswordWithToken(pool: pg.Pool, token: string, purpose: 'invitation' | 'password_reset', password: string, confirm: string, requestId?: string): Promise<void> {
+export async function setPasswordWithToken(
+  pool: pg.Pool,
+  token: string,
+  purpose: 'invitation' | 'password_reset',
+  password: string,
+  confirm: string,
+  requestId?: string,
+): Promise<void> {
   const found = await findToken(pool, token, purpose);
   if (!found) throw new NotFound('link. It may have expired or already been used');
   const errors: FieldError[] = [];
@@ -179,14 +236,18 @@ export async function setPasswordWithToken(pool: pg.Pool, token: string, purpose
   if (errors.length) throw new InvalidInput(errors);
   const passwordHash = await hashPassword(password);
   await withTransaction(pool, async (tx) => {
-    if (!await q.useToken(tx, hashToken(token))) throw new NotFound('link. It may have expired or already been used');
+    if (!(await q.useToken(tx, hashToken(token)))) throw new NotFound('link. It may have expired or already been used');
     await q.setPassword(tx, found.userId, passwordHash);
     await q.expireOtherTokens(tx, found.userId, purpose);
     // A reset means the old password may be known to someone else: end every session.
     if (purpose === 'password_reset') await q.endUserSessions(tx, found.userId, 'password reset');
     await recordAudit(tx, {
-      tenantId: found.tenantId, actor: { userId: found.userId, roles: [] },
-      action: purpose === 'invitation' ? 'invitation.accept' : 'password.reset', entityType: 'user', entityId: found.userId, requestId,
+      tenantId: found.tenantId,
+      actor: { userId: found.userId, roles: [] },
+      action: purpose === 'invitation' ? 'invitation.accept' : 'password.reset',
+      entityType: 'user',
+      entityId: found.userId,
+      requestId,
     });
   });
 }
@@ -210,30 +271,61 @@ export async function requestPasswordReset(pool: pg.Pool, email: string, context
   const tokenHash = hashToken(token);
   await withTransaction(pool, async (tx) => {
     await q.expireOtherTokens(tx, user.id, 'password_reset');
-    await q.insertToken(tx, { id: tokenHash, userId: user.id, tenantId: tenant.id, purpose: 'password_reset', ttlSeconds: RESET_TTL_SECONDS });
+    await q.insertToken(tx, {
+      id: tokenHash,
+      userId: user.id,
+      tenantId: tenant.id,
+      purpose: 'password_reset',
+      ttlSeconds: RESET_TTL_SECONDS,
+    });
     await setTenant(tx, tenant.id);
     await queueNotification(tx, {
-      tenantId: tenant.id, channel: 'email', recipient: user.email, template: 'password-reset',
+      tenantId: tenant.id,
+      channel: 'email',
+      recipient: user.email,
+      template: 'password-reset',
       personalisation: { name: user.name, link: `${context.baseUrl}/reset-password?token=${token}`, expires: '1 hour' },
-      idempotencyKey: `password-reset:${user.id}:${tokenHash.slice(0, 16)}`, secretKeys: ['link'],
+      idempotencyKey: `password-reset:${user.id}:${tokenHash.slice(0, 16)}`,
+      secretKeys: ['link'],
     });
-    await recordAudit(tx, { tenantId: tenant.id, action: 'password.reset-requested', entityType: 'user', entityId: user.id, requestId: context.requestId });
+    await recordAudit(tx, {
+      tenantId: tenant.id,
+      action: 'password.reset-requested',
+      entityType: 'user',
+      entityId: user.id,
+      requestId: context.requestId,
+    });
   });
 }
 
 /** Changes the signed-in user's own password after checking the current one. */
-export async function changeOwnPassword(pool: pg.Pool, actor: Actor, current: string, password: string, confirm: string, requestId?: string): Promise<void> {
+export async function changeOwnPassword(
+  pool: pg.Pool,
+  actor: Actor,
+  current: string,
+  password: string,
+  confirm: string,
+  requestId?: string,
+): Promise<void> {
   const user = await q.findUserById(pool, actor.userId);
   if (!user) throw new NotFound('user');
   if (!current) throw new InvalidInput([{ field: 'current', message: 'Enter your current password' }]);
-  if (!await verifyPassword(user.passwordHash, current)) throw new InvalidInput([{ field: 'current', message: 'Your current password is not right' }]);
+  if (!(await verifyPassword(user.passwordHash, current)))
+    throw new InvalidInput([{ field: 'current', message: 'Your current password is not right' }]);
   const problem = checkNewPassword(password, { email: user.email, name: user.name });
   if (problem) throw new InvalidInput([problem]);
   if (password !== confirm) throw new InvalidInput([{ field: 'confirm', message: 'The passwords do not match' }]);
   const passwordHash = await hashPassword(password);
   await withTransaction(pool, async (tx) => {
     await q.setPassword(tx, actor.userId, passwordHash);
-    await recordAudit(tx, { tenantId: actor.tenantId, actor, action: 'password.change', entityType: 'user', entityId: actor.userId, requestId });
+    await recordAudit(tx, {
+      tenantId: actor.tenantId,
+      actor,
+      action: 'password.change',
+      entityType: 'user',
+      entityId: actor.userId,
+      requestId,
+    });
   });
 }
 
@@ -250,15 +342,22 @@ export async function searchAuditTrail(pool: pg.Pool, actor: Actor, filter: { us
   requireAdmin(actor);
   const errors: FieldError[] = [];
   if (filter.user && !isUuid(filter.user)) errors.push({ field: 'user', message: 'Select a user from the list' });
-  if (filter.person && filter.person.length > 100) errors.push({ field: 'person', message: 'Person reference must be 100 characters or fewer' });
-  if (filter.from && !validDate(filter.from)) errors.push({ field: 'from', message: 'Enter the from date as a real date, like 2026-11-24' });
+  if (filter.person && filter.person.length > 100)
+    errors.push({ field: 'person', message: 'Person reference must be 100 characters or fewer' });
+  if (filter.from && !validDate(filter.from))
+    errors.push({ field: 'from', message: 'Enter the from date as a real date, like 2026-11-24' });
   if (filter.to && !validDate(filter.to)) errors.push({ field: 'to', message: 'Enter the to date as a real date, like 2026-11-24' });
-  if (!errors.length && filter.from && filter.to && filter.from > filter.to) errors.push({ field: 'to', message: 'The to date must be the same as or after the from date' });
+  if (!errors.length && filter.from && filter.to && filter.from > filter.to)
+    errors.push({ field: 'to', message: 'The to date must be the same as or after the from date' });
   return withTenant(pool, actor.tenantId, async (tx) => {
     const users = await q.listMembers(tx);
     if (errors.length) return { errors, events: [], users };
     const events = await q.searchAudit(tx, {
-      userId: filter.user || undefined, personId: filter.person || undefined, from: filter.from || undefined, to: filter.to || undefined, limit: 200,
+      userId: filter.user || undefined,
+      personId: filter.person || undefined,
+      from: filter.from || undefined,
+      to: filter.to || undefined,
+      limit: 200,
     });
     return { errors, events, users };
   });
@@ -272,23 +371,38 @@ export async function outbox(pool: pg.Pool, actor: Actor) {
 const MESH_MAILBOX_MESSAGE = 'MESH mailbox ID must be 3 to 20 letters and numbers, like A12345OT001';
 
 /** Adds a GP practice to the admin's tenant by its ODS code, with its MESH mailbox when known. */
-export async function addPractice(pool: pg.Pool, actor: Actor, input: { odsCode: string; name: string; meshMailboxId?: string }, requestId?: string): Promise<string> {
+export async function addPractice(
+  pool: pg.Pool,
+  actor: Actor,
+  input: { odsCode: string; name: string; meshMailboxId?: string },
+  requestId?: string,
+): Promise<string> {
   requireAdmin(actor);
   const odsCode = input.odsCode.trim().toUpperCase();
   const name = input.name.trim();
   const mailbox = (input.meshMailboxId ?? '').trim().toUpperCase() || null;
   const errors: FieldError[] = [];
   if (mailbox && !/^[A-Z0-9]{3,20}$/.test(mailbox)) errors.push({ field: 'meshMailboxId', message: MESH_MAILBOX_MESSAGE });
-  if (!odsCode) errors.push({ field: 'odsCode', message: 'Enter the practice\'s ODS code' });
-  else if (!/^[A-Z0-9]{3,10}$/.test(odsCode)) errors.push({ field: 'odsCode', message: 'ODS code must be 3 to 10 letters and numbers, like B86001' });
+  if (!odsCode) errors.push({ field: 'odsCode', message: "Enter the practice's ODS code" });
+  else if (!/^[A-Z0-9]{3,10}$/.test(odsCode))
+    errors.push({ field: 'odsCode', message: 'ODS code must be 3 to 10 letters and numbers, like B86001' });
   if (!name) errors.push({ field: 'name', message: 'Enter the practice name' });
   else if (name.length > 200) errors.push({ field: 'name', message: 'Practice name must be 200 characters or fewer' });
   if (errors.length) throw new InvalidInput(errors);
   return withTenant(pool, actor.tenantId, async (tx) => {
     const existing = await q.listPractices(tx);
-    if (existing.some((p) => p.odsCode === odsCode)) throw new InvalidInput([{ field: 'odsCode', message: `${odsCode} is already a practice in this service` }]);
+    if (existing.some((p) => p.odsCode === odsCode))
+      throw new InvalidInput([{ field: 'odsCode', message: `${odsCode} is already a practice in this service` }]);
     const id = await q.insertPractice(tx, actor.tenantId, odsCode, name, mailbox);
-    await recordAudit(tx, { tenantId: actor.tenantId, actor, action: 'practice.create', entityType: 'practice', entityId: id, reason: `${odsCode} ${name}${mailbox ? ` MESH ${mailbox}` : ''}`, requestId });
+    await recordAudit(tx, {
+      tenantId: actor.tenantId,
+      actor,
+      action: 'practice.create',
+      entityType: 'practice',
+      entityId: id,
+      reason: `${odsCode} ${name}${mailbox ? ` MESH ${mailbox}` : ''}`,
+      requestId,
+    });
     return id;
   });
 }
@@ -297,7 +411,12 @@ export async function addPractice(pool: pg.Pool, actor: Actor, input: { odsCode:
  * Sets (or clears) the MESH mailbox a practice receives documents in: discharge summaries go to
  * the GP record through it (GP Connect Send Document). Blank clears it.
  */
-export async function setPracticeMeshMailbox(pool: pg.Pool, actor: Actor, input: { practiceId: string; meshMailboxId: string }, requestId?: string): Promise<void> {
+export async function setPracticeMeshMailbox(
+  pool: pg.Pool,
+  actor: Actor,
+  input: { practiceId: string; meshMailboxId: string },
+  requestId?: string,
+): Promise<void> {
   requireAdmin(actor);
   const mailbox = input.meshMailboxId.trim().toUpperCase() || null;
   if (mailbox && !/^[A-Z0-9]{3,20}$/.test(mailbox)) throw new InvalidInput([{ field: 'meshMailboxId', message: MESH_MAILBOX_MESSAGE }]);
@@ -305,6 +424,14 @@ export async function setPracticeMeshMailbox(pool: pg.Pool, actor: Actor, input:
     const practice = (await q.listPractices(tx)).find((p) => p.id === input.practiceId);
     if (!practice) throw new InvalidInput([{ field: 'mailboxPracticeId', message: 'Select a practice' }]);
     await q.setPracticeMailbox(tx, actor.tenantId, practice.id, mailbox);
-    await recordAudit(tx, { tenantId: actor.tenantId, actor, action: 'practice.mesh-mailbox', entityType: 'practice', entityId: practice.id, reason: mailbox ?? 'cleared', requestId });
+    await recordAudit(tx, {
+      tenantId: actor.tenantId,
+      actor,
+      action: 'practice.mesh-mailbox',
+      entityType: 'practice',
+      entityId: practice.id,
+      reason: mailbox ?? 'cleared',
+      requestId,
+    });
   });
 }

@@ -13,8 +13,13 @@ const ORUK_PAGE = {
   type: 'object',
   required: ['total_items', 'total_pages', 'page_number', 'size', 'first_page', 'last_page', 'empty', 'contents'],
   properties: {
-    total_items: { type: 'integer' }, total_pages: { type: 'integer' }, page_number: { type: 'integer' }, size: { type: 'integer' },
-    first_page: { type: 'boolean' }, last_page: { type: 'boolean' }, empty: { type: 'boolean' },
+    total_items: { type: 'integer' },
+    total_pages: { type: 'integer' },
+    page_number: { type: 'integer' },
+    size: { type: 'integer' },
+    first_page: { type: 'boolean' },
+    last_page: { type: 'boolean' },
+    empty: { type: 'boolean' },
     contents: { type: 'array', items: { type: 'object', required: ['id'], properties: { id: { type: 'string' } } } },
   },
 };
@@ -31,29 +36,59 @@ const ORUK_PARAMS: Record<string, readonly string[]> = {
 };
 
 const PARAM_DESCRIPTIONS: Record<string, string> = {
-  page: 'Page number, from 1', per_page: 'Items per page, 1 to 100 (default 50)', format: 'json (pages, the default) or ndjson (every result, one object a line)',
-  search: 'Words to look for', postcode: 'A UK postcode: nearest first', proximity: 'Metres from the postcode (needs postcode)',
-  full: 'true: each item in full', minimal: 'true: id and last_modified only', full_service: 'true: services fully nested',
+  page: 'Page number, from 1',
+  per_page: 'Items per page, 1 to 100 (default 50)',
+  format: 'json (pages, the default) or ndjson (every result, one object a line)',
+  search: 'Words to look for',
+  postcode: 'A UK postcode: nearest first',
+  proximity: 'Metres from the postcode (needs postcode)',
+  full: 'true: each item in full',
+  minimal: 'true: id and last_modified only',
+  full_service: 'true: services fully nested',
 };
 
 /** Documentation-only additions for a route: parameters and responses its schema does not declare. */
 function documented(url: string, schema: FastifySchema): Record<string, unknown> {
-  if (url === '/health/live') return { summary: 'The process is up', response: { 200: { type: 'object', required: ['status'], properties: { status: { const: 'ok' } } } } };
+  if (url === '/health/live')
+    return {
+      summary: 'The process is up',
+      response: { 200: { type: 'object', required: ['status'], properties: { status: { const: 'ok' } } } },
+    };
   if (url === '/health/ready') {
     return {
       summary: 'The database answers',
-      response: { 200: { type: 'object', required: ['database'], properties: { database: { const: 'ok' } } }, 503: { type: 'object', properties: { database: { type: 'string' }, reason: { type: 'string' } } } },
+      response: {
+        200: { type: 'object', required: ['database'], properties: { database: { const: 'ok' } } },
+        503: { type: 'object', properties: { database: { type: 'string' }, reason: { type: 'string' } } },
+      },
     };
   }
-  if (url === '/api/oruk') return { summary: 'ORUK API details', response: { 200: { type: 'object', required: ['version', 'profile', 'openapi_url'], properties: { version: { type: 'string' }, profile: { type: 'string' }, openapi_url: { type: 'string' } } } } };
+  if (url === '/api/oruk')
+    return {
+      summary: 'ORUK API details',
+      response: {
+        200: {
+          type: 'object',
+          required: ['version', 'profile', 'openapi_url'],
+          properties: { version: { type: 'string' }, profile: { type: 'string' }, openapi_url: { type: 'string' } },
+        },
+      },
+    };
   if (!url.startsWith('/api/oruk/')) return {};
   const isList = !url.endsWith('/:id');
   const params = ORUK_PARAMS[url] ?? [];
   return {
     summary: isList ? `ORUK list: ${url.replace('/api/oruk/', '')}` : `ORUK item: ${url.replace('/api/oruk/', '').replace('/:id', '')}`,
-    ...(params.length && !schema.querystring ? {
-      querystring: { type: 'object', properties: Object.fromEntries(params.map((p) => [p, { type: 'string', description: PARAM_DESCRIPTIONS[p] ?? p.replace(/_/g, ' ') }])) },
-    } : {}),
+    ...(params.length && !schema.querystring
+      ? {
+          querystring: {
+            type: 'object',
+            properties: Object.fromEntries(
+              params.map((p) => [p, { type: 'string', description: PARAM_DESCRIPTIONS[p] ?? p.replace(/_/g, ' ') }]),
+            ),
+          },
+        }
+      : {}),
     response: { 200: isList ? ORUK_PAGE : ORUK_ONE, 400: MESSAGE, ...(isList ? {} : { 404: MESSAGE }) },
   };
 }
@@ -75,18 +110,25 @@ export async function setUpOpenApi(app: FastifyInstance): Promise<void> {
       info: {
         title: 'Signpost API',
         version: '0.1.0',
-        description: 'The Open Referral UK directory API (open), the FHIR R4 server for GP systems (SMART backend services), and health checks. See docs/api.md.',
+        description:
+          'The Open Referral UK directory API (open), the FHIR R4 server for GP systems (SMART backend services), and health checks. See docs/api.md.',
       },
       servers: [{ url: app.config.baseUrl }],
       components: {
         securitySchemes: {
           smartBackendServices: {
             type: 'oauth2',
-            description: 'SMART backend services: POST a JWT assertion signed with the system\'s registered key to /oauth/token (client_credentials); send the bearer token it returns.',
+            description:
+              "SMART backend services: POST a JWT assertion signed with the system's registered key to /oauth/token (client_credentials); send the bearer token it returns.",
             flows: {
               clientCredentials: {
                 tokenUrl: '/oauth/token',
-                scopes: Object.fromEntries(SCOPE_RESOURCES.flatMap((r) => [[`system/${r}.read`, `Read ${r}`], [`system/${r}.write`, `Create or change ${r}`]])),
+                scopes: Object.fromEntries(
+                  SCOPE_RESOURCES.flatMap((r) => [
+                    [`system/${r}.read`, `Read ${r}`],
+                    [`system/${r}.write`, `Create or change ${r}`],
+                  ]),
+                ),
               },
             },
           },
@@ -100,41 +142,95 @@ export async function setUpOpenApi(app: FastifyInstance): Promise<void> {
       if (!tag || methods.includes('OPTIONS')) return { schema: { ...base, hide: true } as FastifySchema, url };
       const policy = (route as RouteOptions).config as { policy?: Policy } | undefined;
       const security = policy?.policy?.kind === 'api-client' ? { security: [{ smartBackendServices: [policy.policy.scope] }] } : {};
-      return { schema: { ...documented(url, base), ...base, tags: (base.tags as string[] | undefined) ?? [tag], ...security } as FastifySchema, url };
+      return {
+        schema: { ...documented(url, base), ...base, tags: (base.tags as string[] | undefined) ?? [tag], ...security } as FastifySchema,
+        url,
+      };
     },
   });
 }
 
 /** The document, and a page that reads it, served by the app itself. */
 export const openApiRoutes: FastifyPluginAsync = async (app) => {
-  app.get('/api/openapi.json', {
-    schema: { summary: 'This OpenAPI document', response: { 200: { type: 'object', required: ['openapi', 'info', 'paths'], properties: { openapi: { type: 'string' } }, additionalProperties: true } } },
-    config: { policy: publicAccess },
-  }, async (_req, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(app.swagger())));
+  app.get(
+    '/api/openapi.json',
+    {
+      schema: {
+        summary: 'This OpenAPI document',
+        response: {
+          200: {
+            type: 'object',
+            required: ['openapi', 'info', 'paths'],
+            properties: { openapi: { type: 'string' } },
+            additionalProperties: true,
+          },
+        },
+      },
+      config: { policy: publicAccess },
+    },
+    async (_req, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(app.swagger())),
+  );
 
-  app.get('/docs', { config: { policy: publicAccess } }, async (_req, reply) => reply.view('interop/views/docs.njk', { reference: apiReference(app.swagger() as OpenApiDocument) }));
+  app.get('/docs', { config: { policy: publicAccess } }, async (_req, reply) =>
+    reply.view('interop/views/docs.njk', { reference: apiReference(app.swagger() as OpenApiDocument) }),
+  );
 };
 
 interface OpenApiDocument {
   info: { title: string; description?: string };
-  paths: Record<string, Record<string, { summary?: string; tags?: string[]; parameters?: { name: string; in: string; required?: boolean; description?: string }[]; security?: Record<string, string[]>[]; responses?: Record<string, unknown> }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        summary?: string;
+        tags?: string[];
+        parameters?: { name: string; in: string; required?: boolean; description?: string }[];
+        security?: Record<string, string[]>[];
+        responses?: Record<string, unknown>;
+      }
+    >
+  >;
 }
 
 /** The document grouped by tag for the reference page: each operation with its parameters and answers. */
 export function apiReference(doc: OpenApiDocument) {
-  const groups = new Map<string, { method: string; path: string; summary: string; parameters: { name: string; in: string; required: boolean; description: string }[]; scopes: string[]; responses: string[]; anchor: string }[]>();
+  const groups = new Map<
+    string,
+    {
+      method: string;
+      path: string;
+      summary: string;
+      parameters: { name: string; in: string; required: boolean; description: string }[];
+      scopes: string[];
+      responses: string[];
+      anchor: string;
+    }[]
+  >();
   for (const [path, operations] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(operations)) {
       const tag = op.tags?.[0] ?? 'Other';
       const list = groups.get(tag) ?? [];
       list.push({
-        method: method.toUpperCase(), path, summary: op.summary ?? '', anchor: `${method}-${path}`.replace(/[^A-Za-z0-9]+/g, '-'),
-        parameters: (op.parameters ?? []).map((p) => ({ name: p.name, in: p.in, required: !!p.required, description: p.description ?? '' })),
+        method: method.toUpperCase(),
+        path,
+        summary: op.summary ?? '',
+        anchor: `${method}-${path}`.replace(/[^A-Za-z0-9]+/g, '-'),
+        parameters: (op.parameters ?? []).map((p) => ({
+          name: p.name,
+          in: p.in,
+          required: !!p.required,
+          description: p.description ?? '',
+        })),
         scopes: (op.security ?? []).flatMap((s) => Object.values(s).flat()),
         responses: Object.keys(op.responses ?? {}),
       });
       groups.set(tag, list);
     }
   }
-  return { title: doc.info.title, description: doc.info.description ?? '', groups: [...groups.entries()].map(([tag, operations]) => ({ tag, operations })) };
+  return {
+    title: doc.info.title,
+    description: doc.info.description ?? '',
+    groups: [...groups.entries()].map(([tag, operations]) => ({ tag, operations })),
+  };
 }

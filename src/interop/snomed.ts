@@ -17,7 +17,8 @@ export interface SnomedConcept {
 
 /** Where each concept is confirmed: keys of /work/shared/data/snomed/README.md, listed in docs/data-sources.md. */
 export const SNOMED_SOURCES: Record<string, string> = {
-  '871731000000106': 'S1 (NHS England guidance quoted by Transformation Partners in Health and Care); S2; S3 (Greater Manchester SDE social-care-prescribing-referral code set)',
+  '871731000000106':
+    'S1 (NHS England guidance quoted by Transformation Partners in Health and Care); S2; S3 (Greater Manchester SDE social-care-prescribing-referral code set)',
   '871711000000103': 'S1; S2',
   '306238000': 'S3 (social-care-referral code set); S5 (SNOMED CT browser)',
   '1084431000000106': 'S3 (social-care-referral code set)',

@@ -12,9 +12,10 @@ import type { JobState } from './queries.ts';
 export const workerCommand: Command = {
   name: 'worker',
   summary: 'Run the durable job worker on its own (reminders, notifications, schedules)',
-  usage: 'Usage: signpost worker\n\nRuns jobs until stopped (SIGTERM or Ctrl+C). Run any number beside `signpost serve`\n'
-    + '(set SIGNPOST_WORKER=false there to keep web processes free of jobs). Configured by DATABASE_URL,\n'
-    + 'PGLITE_DIR, NOTIFY_API_KEY, NOTIFY_BASE_URL, NOTIFY_TEMPLATE_<NAME>, JOB_LOCK_SECONDS (see docs/operations.md).',
+  usage:
+    'Usage: signpost worker\n\nRuns jobs until stopped (SIGTERM or Ctrl+C). Run any number beside `signpost serve`\n' +
+    '(set SIGNPOST_WORKER=false there to keep web processes free of jobs). Configured by DATABASE_URL,\n' +
+    'PGLITE_DIR, NOTIFY_API_KEY, NOTIFY_BASE_URL, NOTIFY_TEMPLATE_<NAME>, JOB_LOCK_SECONDS (see docs/operations.md).',
   async run() {
     const config = loadConfig();
     const log = pino({ level: config.logLevel });
@@ -75,7 +76,9 @@ export const jobsCommand: Command = {
         return 0;
       }
       for (const job of jobs) {
-        console.log(`${String(job.id).padStart(8)}  ${job.kind.padEnd(32)} ${job.tenantId ? `tenant ${job.tenantId}` : 'system'}  attempts ${job.attempts}/${job.maxAttempts}  updated ${job.updatedAt.toISOString()}`);
+        console.log(
+          `${String(job.id).padStart(8)}  ${job.kind.padEnd(32)} ${job.tenantId ? `tenant ${job.tenantId}` : 'system'}  attempts ${job.attempts}/${job.maxAttempts}  updated ${job.updatedAt.toISOString()}`,
+        );
         if (job.lastError) console.log(`          ${job.lastError.split('\n')[0]}`);
       }
       return 0;

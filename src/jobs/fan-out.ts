@@ -9,7 +9,12 @@ export async function fanOutToTenants(job: JobContext<{ kind?: string; scan?: st
   const tenantIds = await withTransaction(job.pool, (tx) => q.listTenantIds(tx));
   // The fan-out job's own id ties the per-tenant jobs to this one run of the schedule.
   for (const tenantId of tenantIds) {
-    await scheduleJob(job.pool, { kind, tenantId, payload: { scan }, runAt: job.clock.now(), idempotencyKey: `${scan}:${tenantId}:run-${job.id}` });
+    await scheduleJob(job.pool, {
+      kind,
+      tenantId,
+      payload: { scan },
+      runAt: job.clock.now(),
+      idempotencyKey: `${scan}:${tenantId}:run-${job.id}`,
+    });
   }
 }
-

@@ -11,4 +11,3 @@ export async function pruneJobs(job: JobContext): Promise<void> {
   const removed = await q.pruneFinishedJobs(job.pool, before, [SEND_NOTIFICATION, CHECK_NOTIFICATION_STATUS, TENANT_FAN_OUT, PRUNE_JOBS]);
   if (removed) job.log.info({ removed }, 'pruned finished jobs');
 }
-

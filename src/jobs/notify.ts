@@ -59,7 +59,9 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout;
   return Promise.race([
     promise,
-    new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Error(`GOV.UK Notify did not answer within ${ms} ms`)), ms); }),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`GOV.UK Notify did not answer within ${ms} ms`)), ms);
+    }),
   ]).finally(() => clearTimeout(timer));
 }
 
@@ -104,7 +106,9 @@ export function sendNotificationHandler(settings: NotifySettings) {
     }
     const templateId = settings.templates[templateKey(row.template)];
     if (!templateId) {
-      throw new PermanentJobError(`No GOV.UK Notify template id is configured for "${row.template}": set NOTIFY_TEMPLATE_${templateKey(row.template).toUpperCase()}.`);
+      throw new PermanentJobError(
+        `No GOV.UK Notify template id is configured for "${row.template}": set NOTIFY_TEMPLATE_${templateKey(row.template).toUpperCase()}.`,
+      );
     }
 
     if (row.state === 'sending') {
@@ -120,25 +124,40 @@ export function sendNotificationHandler(settings: NotifySettings) {
 
     try {
       const options = { personalisation: row.personalisation, reference: id };
-      const request: Promise<{ data: { id: string } }> = row.channel === 'email' ? client.sendEmail(templateId, row.recipient, options)
-        : row.channel === 'sms' ? client.sendSms(templateId, row.recipient, options)
-          : client.sendLetter(templateId, options);
+      const request: Promise<{ data: { id: string } }> =
+        row.channel === 'email'
+          ? client.sendEmail(templateId, row.recipient, options)
+          : row.channel === 'sms'
+            ? client.sendSms(templateId, row.recipient, options)
+            : client.sendLetter(templateId, options);
       const response = await withTimeout(request, timeout);
       await recordSent(job, tenantId, id, response.data.id, 'created');
     } catch (error) {
       const { status, message } = notifyError(error);
       if (status === 400 && isRecipientProblem(message)) {
-        await withTenant(job.pool, tenantId, (tx) => q.markNotificationOutcome(tx, tenantId, id, {
-          state: 'failed', failureKind: 'permanent', providerStatus: 'validation-failed', error: message, at: job.clock.now(),
-        }));
+        await withTenant(job.pool, tenantId, (tx) =>
+          q.markNotificationOutcome(tx, tenantId, id, {
+            state: 'failed',
+            failureKind: 'permanent',
+            providerStatus: 'validation-failed',
+            error: message,
+            at: job.clock.now(),
+          }),
+        );
         return;
       }
       if (status !== undefined && status >= 400 && status < 500 && status !== 429) {
         // Notify refused the request itself (a template, personalisation or key problem): nothing
         // was sent, so the row goes back to the queue for an admin to retry once it is fixed.
-        await withTenant(job.pool, tenantId, (tx) => q.markNotificationOutcome(tx, tenantId, id, {
-          state: 'queued', failureKind: 'configuration', providerStatus: null, error: message, at: job.clock.now(),
-        }));
+        await withTenant(job.pool, tenantId, (tx) =>
+          q.markNotificationOutcome(tx, tenantId, id, {
+            state: 'queued',
+            failureKind: 'configuration',
+            providerStatus: null,
+            error: message,
+            at: job.clock.now(),
+          }),
+        );
         throw new PermanentJobError(`GOV.UK Notify refused the notification: ${message}`);
       }
       // Rate limit, server error or network trouble: Notify may or may not have it; the retry checks.
@@ -146,11 +165,19 @@ export function sendNotificationHandler(settings: NotifySettings) {
     }
   };
 
-  async function recordSent(job: JobContext<NotificationPayload>, tenantId: string, id: string, providerReference: string, providerStatus: string | null) {
+  async function recordSent(
+    job: JobContext<NotificationPayload>,
+    tenantId: string,
+    id: string,
+    providerReference: string,
+    providerStatus: string | null,
+  ) {
     await withTenant(job.pool, tenantId, async (tx) => {
       await q.markNotificationSent(tx, tenantId, id, { providerReference, providerStatus, at: job.clock.now() });
       await scheduleJob(tx, {
-        kind: CHECK_NOTIFICATION_STATUS, tenantId, payload: { notificationId: id },
+        kind: CHECK_NOTIFICATION_STATUS,
+        tenantId,
+        payload: { notificationId: id },
         runAt: new Date(job.clock.now().getTime() + (settings.statusCheckDelaySeconds ?? 300) * 1000),
         idempotencyKey: `${CHECK_NOTIFICATION_STATUS}:${id}`,
       });
@@ -172,15 +199,26 @@ export function checkNotificationStatusHandler(settings: NotifySettings) {
     const status = response.data.status;
     const failureKind = FAILED_STATES[status];
     if (!failureKind && !DELIVERED_STATES.has(status)) {
-      await withTenant(job.pool, tenantId, (tx) => q.markNotificationOutcome(tx, tenantId, id, {
-        state: 'sent', failureKind: null, providerStatus: status, error: null, at: job.clock.now(),
-      }));
+      await withTenant(job.pool, tenantId, (tx) =>
+        q.markNotificationOutcome(tx, tenantId, id, {
+          state: 'sent',
+          failureKind: null,
+          providerStatus: status,
+          error: null,
+          at: job.clock.now(),
+        }),
+      );
       throw new Error(`GOV.UK Notify still reports "${status}"; checking again later.`);
     }
-    await withTenant(job.pool, tenantId, (tx) => q.markNotificationOutcome(tx, tenantId, id, {
-      state: failureKind ? 'failed' : 'delivered', failureKind: failureKind ?? null, providerStatus: status,
-      error: failureKind ? `GOV.UK Notify reported ${status}` : null, at: job.clock.now(),
-    }));
+    await withTenant(job.pool, tenantId, (tx) =>
+      q.markNotificationOutcome(tx, tenantId, id, {
+        state: failureKind ? 'failed' : 'delivered',
+        failureKind: failureKind ?? null,
+        providerStatus: status,
+        error: failureKind ? `GOV.UK Notify reported ${status}` : null,
+        at: job.clock.now(),
+      }),
+    );
   };
 }
 

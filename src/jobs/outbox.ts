@@ -30,8 +30,11 @@ export async function queueNotification(db: Db, notification: NewNotification): 
   const id = await q.insertNotification(db, notification);
   if (id) {
     await scheduleJob(db, {
-      kind: 'notification.send', tenantId: notification.tenantId, payload: { notificationId: id },
-      idempotencyKey: `notification.send:${id}`, maxAttempts: 8,
+      kind: 'notification.send',
+      tenantId: notification.tenantId,
+      payload: { notificationId: id },
+      idempotencyKey: `notification.send:${id}`,
+      maxAttempts: 8,
     });
   }
   return id;

@@ -26,15 +26,24 @@ const JOB_COLUMNS = `id, kind, tenant_id AS "tenantId", payload, state, run_at A
   locked_until AS "lockedUntil", idempotency_key AS "idempotencyKey", created_at AS "createdAt",
   updated_at AS "updatedAt", finished_at AS "finishedAt"`;
 
-export async function insertJob(db: Db, job: {
-  kind: string; tenantId: string | null; payload: object; runAt: Date | null; idempotencyKey: string | null; maxAttempts: number;
-}): Promise<number | undefined> {
+export async function insertJob(
+  db: Db,
+  job: {
+    kind: string;
+    tenantId: string | null;
+    payload: object;
+    runAt: Date | null;
+    idempotencyKey: string | null;
+    maxAttempts: number;
+  },
+): Promise<number | undefined> {
   const { rows } = await db.query<{ id: number }>(
     `INSERT INTO job (kind, tenant_id, payload, run_at, idempotency_key, max_attempts)
      VALUES ($1, $2, $3, COALESCE($4::timestamptz, now()), $5, $6)
      ON CONFLICT (idempotency_key) DO NOTHING
      RETURNING id`,
-    [job.kind, job.tenantId, JSON.stringify(job.payload), job.runAt, job.idempotencyKey, job.maxAttempts]);
+    [job.kind, job.tenantId, JSON.stringify(job.payload), job.runAt, job.idempotencyKey, job.maxAttempts],
+  );
   return rows[0]?.id;
 }
 
@@ -43,9 +52,16 @@ export async function insertJob(db: Db, job: {
  * ones whose worker's lock has expired (that worker is presumed dead). SKIP LOCKED lets many
  * workers claim side by side without waiting on, or double-claiming, each other's rows.
  */
-export async function claimJobs(db: Db, claim: {
-  workerId: string; kinds: string[]; now: Date; lockSeconds: number; limit: number;
-}): Promise<JobRow[]> {
+export async function claimJobs(
+  db: Db,
+  claim: {
+    workerId: string;
+    kinds: string[];
+    now: Date;
+    lockSeconds: number;
+    limit: number;
+  },
+): Promise<JobRow[]> {
   const { rows } = await db.query<JobRow>(
     `UPDATE job SET state = 'running', attempts = attempts + 1, locked_by = $1,
             locked_until = $3::timestamptz + make_interval(secs => $4), updated_at = $3
@@ -57,35 +73,45 @@ export async function claimJobs(db: Db, claim: {
          LIMIT $5
          FOR UPDATE SKIP LOCKED)
       RETURNING ${JOB_COLUMNS}`,
-    [claim.workerId, claim.kinds, claim.now, claim.lockSeconds, claim.limit]);
+    [claim.workerId, claim.kinds, claim.now, claim.lockSeconds, claim.limit],
+  );
   return rows.sort((a, b) => a.runAt.getTime() - b.runAt.getTime() || a.id - b.id);
 }
 
 /** Keeps a long job's claim alive; false when another worker has taken it over. */
 export async function extendLock(db: Db, id: number, workerId: string, until: Date): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `UPDATE job SET locked_until = $3 WHERE id = $1 AND locked_by = $2 AND state = 'running'`, [id, workerId, until]);
+  const { rowCount } = await db.query(`UPDATE job SET locked_until = $3 WHERE id = $1 AND locked_by = $2 AND state = 'running'`, [
+    id,
+    workerId,
+    until,
+  ]);
   return rowCount === 1;
 }
 
 export async function markSucceeded(db: Db, id: number, workerId: string, now: Date): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE job SET state = 'succeeded', locked_by = NULL, locked_until = NULL, finished_at = $3, updated_at = $3
-      WHERE id = $1 AND locked_by = $2 AND state = 'running'`, [id, workerId, now]);
+      WHERE id = $1 AND locked_by = $2 AND state = 'running'`,
+    [id, workerId, now],
+  );
   return rowCount === 1;
 }
 
 export async function markRetry(db: Db, id: number, workerId: string, now: Date, runAt: Date, error: string): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE job SET state = 'queued', run_at = $4, last_error = $5, locked_by = NULL, locked_until = NULL, updated_at = $3
-      WHERE id = $1 AND locked_by = $2 AND state = 'running'`, [id, workerId, now, runAt, error]);
+      WHERE id = $1 AND locked_by = $2 AND state = 'running'`,
+    [id, workerId, now, runAt, error],
+  );
   return rowCount === 1;
 }
 
 export async function markDead(db: Db, id: number, workerId: string, now: Date, error: string): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE job SET state = 'dead', last_error = $4, locked_by = NULL, locked_until = NULL, finished_at = $3, updated_at = $3
-      WHERE id = $1 AND locked_by = $2 AND state = 'running'`, [id, workerId, now, error]);
+      WHERE id = $1 AND locked_by = $2 AND state = 'running'`,
+    [id, workerId, now, error],
+  );
   return rowCount === 1;
 }
 
@@ -103,13 +129,16 @@ export async function findJobByKey(db: Db, idempotencyKey: string): Promise<JobR
 export async function listJobs(db: Db, tenantId: string, state: JobState, limit: number): Promise<JobRow[]> {
   const { rows } = await db.query<JobRow>(
     `SELECT ${JOB_COLUMNS} FROM job WHERE tenant_id = $1 AND state = $2 ORDER BY updated_at DESC, id DESC LIMIT $3`,
-    [tenantId, state, limit]);
+    [tenantId, state, limit],
+  );
   return rows;
 }
 
 export async function countJobsByState(db: Db, tenantId: string): Promise<Record<string, number>> {
   const { rows } = await db.query<{ state: string; count: number }>(
-    'SELECT state, count(*) AS count FROM job WHERE tenant_id = $1 GROUP BY state', [tenantId]);
+    'SELECT state, count(*) AS count FROM job WHERE tenant_id = $1 GROUP BY state',
+    [tenantId],
+  );
   return Object.fromEntries(rows.map((r) => [r.state, r.count]));
 }
 
@@ -117,7 +146,9 @@ export async function countJobsByState(db: Db, tenantId: string): Promise<Record
 export async function requeueJob(db: Db, tenantId: string | null, id: number): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE job SET state = 'queued', attempts = 0, run_at = now(), finished_at = NULL, updated_at = now()
-      WHERE tenant_id IS NOT DISTINCT FROM $1 AND id = $2 AND state IN ('dead', 'cancelled')`, [tenantId, id]);
+      WHERE tenant_id IS NOT DISTINCT FROM $1 AND id = $2 AND state IN ('dead', 'cancelled')`,
+    [tenantId, id],
+  );
   return rowCount === 1;
 }
 
@@ -125,7 +156,9 @@ export async function requeueJob(db: Db, tenantId: string | null, id: number): P
 export async function cancelJob(db: Db, tenantId: string | null, id: number): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE job SET state = 'cancelled', finished_at = now(), updated_at = now()
-      WHERE tenant_id IS NOT DISTINCT FROM $1 AND id = $2 AND state IN ('queued', 'dead')`, [tenantId, id]);
+      WHERE tenant_id IS NOT DISTINCT FROM $1 AND id = $2 AND state IN ('queued', 'dead')`,
+    [tenantId, id],
+  );
   return rowCount === 1;
 }
 
@@ -136,7 +169,9 @@ export async function cancelJob(db: Db, tenantId: string | null, id: number): Pr
 export async function listInstallationJobs(db: Db, state: JobState, systemOnly: boolean, limit: number): Promise<JobRow[]> {
   const { rows } = await db.query<JobRow>(
     `SELECT ${JOB_COLUMNS} FROM job WHERE state = $1 AND (NOT $2::boolean OR tenant_id IS NULL)
-      ORDER BY updated_at DESC, id DESC LIMIT $3`, [state, systemOnly, limit]);
+      ORDER BY updated_at DESC, id DESC LIMIT $3`,
+    [state, systemOnly, limit],
+  );
   return rows;
 }
 
@@ -145,9 +180,17 @@ export function nextCronTime(cron: string, timeZone: string, after: Date): Date 
   return cronParser.parseExpression(cron, { currentDate: after, tz: timeZone }).next().toDate();
 }
 
-export async function upsertSchedule(db: Db, schedule: {
-  name: string; cron: string; timeZone: string; kind: string; payload: object; nextRunAt: Date;
-}): Promise<void> {
+export async function upsertSchedule(
+  db: Db,
+  schedule: {
+    name: string;
+    cron: string;
+    timeZone: string;
+    kind: string;
+    payload: object;
+    nextRunAt: Date;
+  },
+): Promise<void> {
   // A changed cron or zone takes effect from now; an unchanged one keeps its next run.
   await db.query(
     `INSERT INTO job_schedule (name, cron, time_zone, kind, payload, next_run_at)
@@ -157,7 +200,8 @@ export async function upsertSchedule(db: Db, schedule: {
        next_run_at = CASE WHEN job_schedule.cron = EXCLUDED.cron AND job_schedule.time_zone = EXCLUDED.time_zone
                           THEN job_schedule.next_run_at ELSE EXCLUDED.next_run_at END,
        cron = EXCLUDED.cron, time_zone = EXCLUDED.time_zone`,
-    [schedule.name, schedule.cron, schedule.timeZone, schedule.kind, JSON.stringify(schedule.payload), schedule.nextRunAt]);
+    [schedule.name, schedule.cron, schedule.timeZone, schedule.kind, JSON.stringify(schedule.payload), schedule.nextRunAt],
+  );
 }
 
 export interface DueSchedule {
@@ -173,12 +217,18 @@ export async function lockDueSchedules(db: Db, now: Date, names: string[]): Prom
   const { rows } = await db.query<DueSchedule>(
     `SELECT name, cron, time_zone AS "timeZone", kind, payload, next_run_at AS "nextRunAt"
        FROM job_schedule WHERE next_run_at <= $1 AND name = ANY($2::text[])
-      ORDER BY next_run_at FOR UPDATE SKIP LOCKED`, [now, names]);
+      ORDER BY next_run_at FOR UPDATE SKIP LOCKED`,
+    [now, names],
+  );
   return rows;
 }
 
 export async function advanceSchedule(db: Db, name: string, ranAt: Date, nextRunAt: Date): Promise<void> {
-  await db.query('UPDATE job_schedule SET last_run_at = $2, next_run_at = $3, updated_at = now() WHERE name = $1', [name, ranAt, nextRunAt]);
+  await db.query('UPDATE job_schedule SET last_run_at = $2, next_run_at = $3, updated_at = now() WHERE name = $1', [
+    name,
+    ranAt,
+    nextRunAt,
+  ]);
 }
 
 export interface OutboxRow {
@@ -203,8 +253,10 @@ const OUTBOX_COLUMNS = `tenant_id AS "tenantId", id, channel, recipient, templat
   attempts, last_error AS "lastError", created_at AS "createdAt", sent_at AS "sentAt"`;
 
 export async function lockNotification(db: Db, tenantId: string, id: string): Promise<OutboxRow | undefined> {
-  const { rows } = await db.query<OutboxRow>(
-    `SELECT ${OUTBOX_COLUMNS} FROM notification WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenantId, id]);
+  const { rows } = await db.query<OutboxRow>(`SELECT ${OUTBOX_COLUMNS} FROM notification WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
+    tenantId,
+    id,
+  ]);
   return rows[0];
 }
 
@@ -216,26 +268,44 @@ export async function markNotificationSending(db: Db, tenantId: string, id: stri
 const WITHOUT_SECRETS = `personalisation || coalesce((SELECT jsonb_object_agg(k, '(removed once sent)') FROM unnest(secret_keys) k
   WHERE personalisation ? k), '{}'::jsonb)`;
 
-export async function markNotificationSent(db: Db, tenantId: string, id: string, sent: {
-  providerReference: string; providerStatus: string | null; at: Date;
-}): Promise<void> {
+export async function markNotificationSent(
+  db: Db,
+  tenantId: string,
+  id: string,
+  sent: {
+    providerReference: string;
+    providerStatus: string | null;
+    at: Date;
+  },
+): Promise<void> {
   await db.query(
     `UPDATE notification SET state = 'sent', provider_reference = $3, provider_status = $4, sent_at = $5, last_error = NULL,
             personalisation = ${WITHOUT_SECRETS}
-      WHERE tenant_id = $1 AND id = $2`, [tenantId, id, sent.providerReference, sent.providerStatus, sent.at]);
+      WHERE tenant_id = $1 AND id = $2`,
+    [tenantId, id, sent.providerReference, sent.providerStatus, sent.at],
+  );
 }
 
-export async function markNotificationOutcome(db: Db, tenantId: string, id: string, outcome: {
-  state: 'queued' | 'sending' | 'sent' | 'delivered' | 'failed'; failureKind: string | null; providerStatus: string | null;
-  error: string | null; at: Date;
-}): Promise<void> {
+export async function markNotificationOutcome(
+  db: Db,
+  tenantId: string,
+  id: string,
+  outcome: {
+    state: 'queued' | 'sending' | 'sent' | 'delivered' | 'failed';
+    failureKind: string | null;
+    providerStatus: string | null;
+    error: string | null;
+    at: Date;
+  },
+): Promise<void> {
   await db.query(
     `UPDATE notification SET state = $3, failure_kind = $4, provider_status = COALESCE($5, provider_status),
             last_error = $6, status_checked_at = $7,
             -- A message that failed for good is never sent again: its secrets can go too.
             personalisation = CASE WHEN $3 = 'failed' THEN ${WITHOUT_SECRETS} ELSE personalisation END
       WHERE tenant_id = $1 AND id = $2`,
-    [tenantId, id, outcome.state, outcome.failureKind, outcome.providerStatus, outcome.error, outcome.at]);
+    [tenantId, id, outcome.state, outcome.failureKind, outcome.providerStatus, outcome.error, outcome.at],
+  );
 }
 
 export async function findNotification(db: Db, tenantId: string, id: string): Promise<OutboxRow | undefined> {
@@ -245,7 +315,9 @@ export async function findNotification(db: Db, tenantId: string, id: string): Pr
 
 export async function listNotifications(db: Db, tenantId: string, limit: number): Promise<OutboxRow[]> {
   const { rows } = await db.query<OutboxRow>(
-    `SELECT ${OUTBOX_COLUMNS} FROM notification WHERE tenant_id = $1 ORDER BY created_at DESC LIMIT $2`, [tenantId, limit]);
+    `SELECT ${OUTBOX_COLUMNS} FROM notification WHERE tenant_id = $1 ORDER BY created_at DESC LIMIT $2`,
+    [tenantId, limit],
+  );
   return rows;
 }
 
@@ -253,7 +325,11 @@ export async function listNotifications(db: Db, tenantId: string, limit: number)
  * The latest settled notification to each recipient; a permanent failure there means the contact
  * detail does not work. A later successful delivery to the same address clears it.
  */
-export async function latestSettledByRecipient(db: Db, tenantId: string, normalisedRecipients: string[]): Promise<Array<OutboxRow & { key: string }>> {
+export async function latestSettledByRecipient(
+  db: Db,
+  tenantId: string,
+  normalisedRecipients: string[],
+): Promise<Array<OutboxRow & { key: string }>> {
   const { rows } = await db.query<OutboxRow & { key: string }>(
     `SELECT DISTINCT ON (key) * FROM (
        SELECT ${OUTBOX_COLUMNS}, lower(regexp_replace(recipient, '\\s', '', 'g')) AS key,
@@ -262,7 +338,8 @@ export async function latestSettledByRecipient(db: Db, tenantId: string, normali
         WHERE tenant_id = $1 AND state IN ('sent', 'delivered', 'failed')
           AND lower(regexp_replace(recipient, '\\s', '', 'g')) = ANY($2::text[])) latest
      ORDER BY key, settled_at DESC`,
-    [tenantId, normalisedRecipients]);
+    [tenantId, normalisedRecipients],
+  );
   return rows;
 }
 
@@ -282,14 +359,25 @@ export async function listTenantIds(db: Db): Promise<string[]> {
 export async function pruneFinishedJobs(db: Db, before: Date, kinds: string[]): Promise<number> {
   const { rowCount } = await db.query(
     `DELETE FROM job WHERE state IN ('succeeded', 'cancelled') AND updated_at < $1
-        AND (idempotency_key IS NULL OR idempotency_key LIKE 'schedule:%' OR kind = ANY($2::text[]))`, [before, kinds]);
+        AND (idempotency_key IS NULL OR idempotency_key LIKE 'schedule:%' OR kind = ANY($2::text[]))`,
+    [before, kinds],
+  );
   return rowCount ?? 0;
 }
 
 /** A notification in the outbox; undefined when its idempotency key was already used. */
-export async function insertNotification(db: Db, n: {
-  tenantId: string; channel: string; recipient: string; template: string; personalisation: Record<string, string>; idempotencyKey: string; secretKeys?: string[];
-}): Promise<string | undefined> {
+export async function insertNotification(
+  db: Db,
+  n: {
+    tenantId: string;
+    channel: string;
+    recipient: string;
+    template: string;
+    personalisation: Record<string, string>;
+    idempotencyKey: string;
+    secretKeys?: string[];
+  },
+): Promise<string | undefined> {
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO notification (tenant_id, channel, recipient, template, personalisation, idempotency_key, secret_keys)
      VALUES ($1, $2, $3, $4, $5, $6, $7)

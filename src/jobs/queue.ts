@@ -57,7 +57,11 @@ const MAX_BACKOFF_SECONDS = 3600;
 const handlers = new Map<string, RegisteredHandler>();
 
 /** Registers the code that runs jobs of one kind; call once at module load in your area. */
-export function registerJobHandler<P = Record<string, unknown>>(kind: string, handler: JobHandler<P>, options: JobHandlerOptions = {}): void {
+export function registerJobHandler<P = Record<string, unknown>>(
+  kind: string,
+  handler: JobHandler<P>,
+  options: JobHandlerOptions = {},
+): void {
   if (!/^[a-z][a-z0-9-]*(\.[a-z0-9-]+)+$/.test(kind)) {
     throw new Error(`Job kind "${kind}" must look like "area.action" (lower case, dot separated).`);
   }
@@ -156,5 +160,11 @@ export interface TenantScan {
  * per reminder with an idempotency key, so a repeated scan makes nothing twice.
  */
 export function registerTenantScan(scan: TenantScan): void {
-  registerRecurringJob({ name: scan.name, cron: scan.cron, kind: TENANT_FAN_OUT, payload: { kind: scan.kind, scan: scan.name }, timeZone: scan.timeZone });
+  registerRecurringJob({
+    name: scan.name,
+    cron: scan.cron,
+    kind: TENANT_FAN_OUT,
+    payload: { kind: scan.kind, scan: scan.name },
+    timeZone: scan.timeZone,
+  });
 }

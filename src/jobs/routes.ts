@@ -8,12 +8,19 @@ import { cancelJob, JOB_STATES, jobsOverview, retryJob } from './service.ts';
 const adminOnly = rolePolicy('admin', 'admin');
 
 const STATE_NAMES: Record<string, string> = {
-  dead: 'Failed', queued: 'Waiting', running: 'Running', succeeded: 'Done', cancelled: 'Cancelled',
+  dead: 'Failed',
+  queued: 'Waiting',
+  running: 'Running',
+  succeeded: 'Done',
+  cancelled: 'Cancelled',
 };
 
 const ListQuery = Type.Object({ state: Type.Optional(Type.Union(JOB_STATES.map((s) => Type.Literal(s)))) });
 const JobParams = Type.Object({ jobId: Type.String({ pattern: '^[0-9]{1,15}$' }) });
-const ActionBody = Type.Object({ returnState: Type.Optional(Type.Union(JOB_STATES.map((s) => Type.Literal(s)))) }, { additionalProperties: true });
+const ActionBody = Type.Object(
+  { returnState: Type.Optional(Type.Union(JOB_STATES.map((s) => Type.Literal(s)))) },
+  { additionalProperties: true },
+);
 
 /** Background jobs for a tenant's admins: what is waiting, what failed and why; retry or cancel. */
 export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -32,14 +39,19 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   for (const action of ['retry', 'cancel'] as const) {
-    app.post(`/admin/jobs/:jobId/${action}`, {
-      schema: { params: JobParams, body: ActionBody }, config: { policy: adminOnly },
-    }, async (req, reply) => {
-      const actor = req.actor;
-      if (!actor) throw new Forbidden();
-      const jobId = Number(req.params.jobId);
-      await withTenant(pool, actor.tenantId, (tx) => (action === 'retry' ? retryJob : cancelJob)(tx, actor, jobId));
-      return reply.redirect(`/admin/jobs?state=${req.body.returnState ?? 'dead'}`, 303);
-    });
+    app.post(
+      `/admin/jobs/:jobId/${action}`,
+      {
+        schema: { params: JobParams, body: ActionBody },
+        config: { policy: adminOnly },
+      },
+      async (req, reply) => {
+        const actor = req.actor;
+        if (!actor) throw new Forbidden();
+        const jobId = Number(req.params.jobId);
+        await withTenant(pool, actor.tenantId, (tx) => (action === 'retry' ? retryJob : cancelJob)(tx, actor, jobId));
+        return reply.redirect(`/admin/jobs?state=${req.body.returnState ?? 'dead'}`, 303);
+      },
+    );
   }
 };

@@ -22,6 +22,10 @@ export function createJobWorker(database: Database, config: Config, log: JobLog)
 export function setUpJobWorker(app: FastifyInstance, config: Config, database: Database): void {
   if (!config.runWorker) return;
   const worker = createJobWorker(database, config, app.log);
-  app.addHook('onReady', async () => { worker.start(); });
-  app.addHook('onClose', async () => { await worker.stop(); });
+  app.addHook('onReady', async () => {
+    worker.start();
+  });
+  app.addHook('onClose', async () => {
+    await worker.stop();
+  });
 }

@@ -3,7 +3,14 @@ import type { Actor } from '../identity/actor.ts';
 import { NotFound, RuleBroken } from '../web/errors.ts';
 import * as q from './queries.ts';
 
-export { registerJobHandler, registerRecurringJob, registerTenantScan, scheduleJob, unregisterRecurringJob, PermanentJobError } from './queue.ts';
+export {
+  registerJobHandler,
+  registerRecurringJob,
+  registerTenantScan,
+  scheduleJob,
+  unregisterRecurringJob,
+  PermanentJobError,
+} from './queue.ts';
 export type { JobContext, JobHandler, NewJob, RecurringJob, TenantScan } from './queue.ts';
 export { queueNotification } from './outbox.ts';
 
@@ -41,9 +48,10 @@ export async function failingContactDetails(db: Db, tenantId: string, recipients
       recipient: recipients.find((r) => normaliseRecipient(r) === n.key) ?? n.recipient,
       channel: n.channel,
       failedAt: n.sentAt ?? n.createdAt,
-      reason: n.providerStatus === 'validation-failed' && n.channel !== 'letter'
-        ? `GOV.UK Notify says this is not a valid ${n.channel === 'email' ? 'email address' : 'mobile number'}.`
-        : REASONS[n.channel]!,
+      reason:
+        n.providerStatus === 'validation-failed' && n.channel !== 'letter'
+          ? `GOV.UK Notify says this is not a valid ${n.channel === 'email' ? 'email address' : 'mobile number'}.`
+          : REASONS[n.channel]!,
     }));
 }
 

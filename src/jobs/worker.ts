@@ -4,8 +4,15 @@ import type pg from 'pg';
 import { withTransaction } from '../db/transaction.ts';
 import * as q from './queries.ts';
 import {
-  backoffSeconds, PermanentJobError, registeredHandlers, registeredRecurringJobs, systemClock,
-  type Clock, type JobLog, type RecurringJob, type RegisteredHandler,
+  backoffSeconds,
+  PermanentJobError,
+  registeredHandlers,
+  registeredRecurringJobs,
+  systemClock,
+  type Clock,
+  type JobLog,
+  type RecurringJob,
+  type RegisteredHandler,
 } from './queue.ts';
 
 export interface WorkerOptions {
@@ -25,16 +32,25 @@ export interface WorkerOptions {
 
 const silentLog: JobLog = { info() {}, warn() {}, error() {} };
 
-const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => {
-  const wake = () => { clearTimeout(timer); signal?.removeEventListener('abort', wake); resolve(); };
-  const timer = setTimeout(wake, ms);
-  signal?.addEventListener('abort', wake, { once: true });
-});
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const wake = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', wake);
+      resolve();
+    };
+    const timer = setTimeout(wake, ms);
+    signal?.addEventListener('abort', wake, { once: true });
+  });
 
 function describe(error: unknown): string {
   // A plain Error's name adds nothing for the admin who reads this; a TypeError's does.
-  const message = error instanceof Error && !['Error', 'PermanentJobError'].includes(error.name) ? `${error.name}: ${error.message}`
-    : error instanceof Error ? error.message : String(error);
+  const message =
+    error instanceof Error && !['Error', 'PermanentJobError'].includes(error.name)
+      ? `${error.name}: ${error.message}`
+      : error instanceof Error
+        ? error.message
+        : String(error);
   return message.slice(0, 2000);
 }
 
@@ -82,7 +98,10 @@ export class JobWorker {
         } catch (error) {
           this.consecutiveFailures++;
           const wait = Math.min(30_000, this.pollMilliseconds * 2 ** Math.min(this.consecutiveFailures, 10));
-          this.log.warn({ err: describe(error), retryInMs: wait, failures: this.consecutiveFailures }, 'job worker cannot reach the database; backing off');
+          this.log.warn(
+            { err: describe(error), retryInMs: wait, failures: this.consecutiveFailures },
+            'job worker cannot reach the database; backing off',
+          );
           await sleep(wait, this.stopping.signal);
         }
       }
@@ -102,7 +121,11 @@ export class JobWorker {
     const kinds = [...this.handlers.keys()];
     if (kinds.length === 0) return 0;
     const jobs = await q.claimJobs(this.pool, {
-      workerId: this.workerId, kinds, now: this.clock.now(), lockSeconds: this.lockSeconds, limit: this.concurrency,
+      workerId: this.workerId,
+      kinds,
+      now: this.clock.now(),
+      lockSeconds: this.lockSeconds,
+      limit: this.concurrency,
     });
     await Promise.all(jobs.map((job) => this.run(job)));
     return jobs.length;
@@ -123,7 +146,11 @@ export class JobWorker {
     for (const schedule of this.schedules) {
       const timeZone = schedule.timeZone ?? 'Europe/London';
       await q.upsertSchedule(this.pool, {
-        name: schedule.name, cron: schedule.cron, timeZone, kind: schedule.kind, payload: schedule.payload ?? {},
+        name: schedule.name,
+        cron: schedule.cron,
+        timeZone,
+        kind: schedule.kind,
+        payload: schedule.payload ?? {},
         nextRunAt: q.nextCronTime(schedule.cron, timeZone, this.clock.now()),
       });
     }
@@ -133,11 +160,18 @@ export class JobWorker {
   private async enqueueDueSchedules(): Promise<void> {
     const now = this.clock.now();
     await withTransaction(this.pool, async (tx) => {
-      const due = await q.lockDueSchedules(tx, now, this.schedules.map((s) => s.name));
+      const due = await q.lockDueSchedules(
+        tx,
+        now,
+        this.schedules.map((s) => s.name),
+      );
       for (const schedule of due) {
         // Runs missed while no worker was up collapse into one: a reminder scan catches up by itself.
         await q.insertJob(tx, {
-          kind: schedule.kind, tenantId: null, payload: schedule.payload, runAt: schedule.nextRunAt,
+          kind: schedule.kind,
+          tenantId: null,
+          payload: schedule.payload,
+          runAt: schedule.nextRunAt,
           idempotencyKey: `schedule:${schedule.name}:${schedule.nextRunAt.toISOString()}`,
           maxAttempts: this.handlers.get(schedule.kind)?.options.maxAttempts ?? 5,
         });
@@ -150,20 +184,35 @@ export class JobWorker {
     const registered = this.handlers.get(job.kind)!;
     if (job.attempts > job.maxAttempts) {
       // Only a job whose workers kept dying gets here: its lock expired on the last attempt.
-      await q.markDead(this.pool, job.id, this.workerId, this.clock.now(),
-        job.lastError ?? 'The worker running this job stopped before it finished, on every attempt.');
+      await q.markDead(
+        this.pool,
+        job.id,
+        this.workerId,
+        this.clock.now(),
+        job.lastError ?? 'The worker running this job stopped before it finished, on every attempt.',
+      );
       return;
     }
-    const heartbeat = setInterval(() => {
-      const until = new Date(this.clock.now().getTime() + this.lockSeconds * 1000);
-      q.extendLock(this.pool, job.id, this.workerId, until).catch(() => {});
-    }, Math.max(1000, (this.lockSeconds * 1000) / 3));
+    const heartbeat = setInterval(
+      () => {
+        const until = new Date(this.clock.now().getTime() + this.lockSeconds * 1000);
+        q.extendLock(this.pool, job.id, this.workerId, until).catch(() => {});
+      },
+      Math.max(1000, (this.lockSeconds * 1000) / 3),
+    );
     heartbeat.unref();
     let failure: { error: unknown } | undefined;
     try {
       await registered.handler({
-        id: job.id, kind: job.kind, tenantId: job.tenantId, payload: job.payload, attempt: job.attempts,
-        maxAttempts: job.maxAttempts, pool: this.pool, clock: this.clock, log: this.log,
+        id: job.id,
+        kind: job.kind,
+        tenantId: job.tenantId,
+        payload: job.payload,
+        attempt: job.attempts,
+        maxAttempts: job.maxAttempts,
+        pool: this.pool,
+        clock: this.clock,
+        log: this.log,
       });
     } catch (error) {
       failure = { error };
@@ -181,7 +230,10 @@ export class JobWorker {
         await q.markDead(this.pool, job.id, this.workerId, now, message);
       } else {
         const delay = backoffSeconds(job.attempts, registered.options.backoffSeconds);
-        this.log.warn({ jobId: job.id, kind: job.kind, attempts: job.attempts, retryInSeconds: delay, err: message }, 'job failed; will retry');
+        this.log.warn(
+          { jobId: job.id, kind: job.kind, attempts: job.attempts, retryInSeconds: delay, err: message },
+          'job failed; will retry',
+        );
         await q.markRetry(this.pool, job.id, this.workerId, now, new Date(now.getTime() + delay * 1000), message);
       }
     }

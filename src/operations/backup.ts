@@ -1,5 +1,17 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
@@ -35,13 +47,15 @@ function writeAtomically(file: string, write: (partial: string) => void) {
 
 function refuseExisting(file: string, force: boolean) {
   if (existsSync(file) && !force) throw new BackupRefused(`${file} already exists; choose another name, or give --force to overwrite it.`);
-  if (!existsSync(path.dirname(path.resolve(file)))) throw new BackupRefused(`There is no folder ${path.dirname(path.resolve(file))} to write the backup in.`);
+  if (!existsSync(path.dirname(path.resolve(file))))
+    throw new BackupRefused(`There is no folder ${path.dirname(path.resolve(file))} to write the backup in.`);
 }
 
 /** The embedded database, dumped by PGlite as a gzipped tar of its data directory. */
 export async function backupPglite(dataDir: string, file: string, options: { force?: boolean } = {}): Promise<{ bytes: number }> {
   refuseExisting(file, options.force ?? false);
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) throw new BackupRefused(`There is no embedded database in ${dataDir} to back up (check PGLITE_DIR).`);
+  if (!existsSync(path.join(dataDir, 'PG_VERSION')))
+    throw new BackupRefused(`There is no embedded database in ${dataDir} to back up (check PGLITE_DIR).`);
   const database = await openPglite(dataDir);
   try {
     const dump = await database.pglite!.dumpDataDir('gzip');
@@ -60,7 +74,9 @@ function readHead(file: string, length: number): Buffer {
     fd = openSync(file, 'r');
   } catch (error) {
     if (error instanceof BackupRefused) throw error;
-    throw new BackupRefused(`Cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'there is no such file' : (error as Error).message}.`);
+    throw new BackupRefused(
+      `Cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'there is no such file' : (error as Error).message}.`,
+    );
   }
   try {
     const head = Buffer.alloc(length);
@@ -76,7 +92,9 @@ export function backupFormat(file: string): BackupFormat {
   const head = readHead(file, 5);
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'pglite';
   if (head.toString('latin1') === 'PGDMP') return 'pg_dump';
-  throw new BackupRefused(`${file} is not a Signpost backup: expected an embedded-database backup (gzip) or a pg_dump custom-format archive (PGDMP).`);
+  throw new BackupRefused(
+    `${file} is not a Signpost backup: expected an embedded-database backup (gzip) or a pg_dump custom-format archive (PGDMP).`,
+  );
 }
 
 /**
@@ -96,7 +114,8 @@ function checkPgliteDump(file: string): Buffer {
   while (offset + 512 <= tar.length) {
     const header = tar.subarray(offset, offset + 512);
     if (header.every((byte) => byte === 0)) break;
-    if (header.subarray(257, 262).toString('latin1') !== 'ustar') throw new BackupRefused(`${file} is not an embedded-database backup (no tar archive inside); nothing was changed.`);
+    if (header.subarray(257, 262).toString('latin1') !== 'ustar')
+      throw new BackupRefused(`${file} is not an embedded-database backup (no tar archive inside); nothing was changed.`);
     const name = header.subarray(0, 100).toString('utf8').replace(/\0.*$/s, '');
     const size = parseInt(header.subarray(124, 136).toString('latin1').replace(/\0.*$/s, '').trim() || '0', 8);
     if (/(^|\/)PG_VERSION$/.test(name)) sawVersion = true;
@@ -112,7 +131,11 @@ function checkPgliteDump(file: string): Buffer {
  * first, then moved in, so a failure leaves the target as it was. A target holding a database is
  * refused unless `force`; then the old database is moved to `<dir>.replaced-<time>`, not deleted.
  */
-export async function restorePglite(dataDir: string, file: string, options: { force?: boolean } = {}): Promise<{ migrations: string[]; replacedTo?: string }> {
+export async function restorePglite(
+  dataDir: string,
+  file: string,
+  options: { force?: boolean } = {},
+): Promise<{ migrations: string[]; replacedTo?: string }> {
   if (backupFormat(file) !== 'pglite') {
     throw new BackupRefused(`${file} is a pg_dump archive of a PostgreSQL server: restore it with DATABASE_URL set to the target server.`);
   }
@@ -120,7 +143,9 @@ export async function restorePglite(dataDir: string, file: string, options: { fo
   const target = path.resolve(dataDir);
   const empty = isDataDirEmpty(target);
   if (!empty && !options.force) {
-    throw new BackupRefused(`${target} already holds a database; give --force to replace it (the current one is kept as ${target}.replaced-<time>).`);
+    throw new BackupRefused(
+      `${target} already holds a database; give --force to replace it (the current one is kept as ${target}.replaced-<time>).`,
+    );
   }
   const lock = lockDataDir(target);
   const building = `${target}.restoring-${process.pid}`;
@@ -165,18 +190,28 @@ function clientConnection(databaseUrl: string): { dbname: string; env: NodeJS.Pr
 function clientTool(tool: 'pg_dump' | 'pg_restore' | 'psql'): number {
   const result = spawnSync(tool, ['--version'], { encoding: 'utf8' });
   if (result.error || result.status !== 0) {
-    throw new BackupRefused(`${tool} was not found: install PostgreSQL's client tools (on Debian: apt-get install postgresql-client-<server major version>).`);
+    throw new BackupRefused(
+      `${tool} was not found: install PostgreSQL's client tools (on Debian: apt-get install postgresql-client-<server major version>).`,
+    );
   }
   return Number(/(\d+)(?:\.\d+)?/.exec(result.stdout)?.[1] ?? 0);
 }
 
 /** A PostgreSQL server's database, by pg_dump in its custom format (-Fc). */
-export async function backupServer(database: Database, databaseUrl: string, file: string, options: { force?: boolean } = {}): Promise<{ bytes: number; pgDump: number; server: number }> {
+export async function backupServer(
+  database: Database,
+  databaseUrl: string,
+  file: string,
+  options: { force?: boolean } = {},
+): Promise<{ bytes: number; pgDump: number; server: number }> {
   refuseExisting(file, options.force ?? false);
   const pgDump = clientTool('pg_dump');
   const server = Math.floor((await q.serverVersionNumber(database.pool)) / 10_000);
   // pg_dump refuses a newer server, and an older pg_restore cannot read a newer pg_dump's archive.
-  if (pgDump < server) throw new BackupRefused(`pg_dump ${pgDump} cannot back up a PostgreSQL ${server} server: install postgresql-client-${server} (pg_dump must be at least the server's major version).`);
+  if (pgDump < server)
+    throw new BackupRefused(
+      `pg_dump ${pgDump} cannot back up a PostgreSQL ${server} server: install postgresql-client-${server} (pg_dump must be at least the server's major version).`,
+    );
   const { dbname, env } = clientConnection(databaseUrl);
   writeAtomically(file, (partial) => {
     const result = spawnSync('pg_dump', ['--format=custom', '--file', partial, '--dbname', dbname], { env, encoding: 'utf8' });
@@ -190,7 +225,12 @@ function checkPgDumpArchive(file: string) {
   clientTool('pg_restore');
   const result = spawnSync('pg_restore', ['--file', '/dev/null', file], { encoding: 'utf8' });
   if (result.status !== 0) {
-    throw new BackupRefused(`${file} is damaged or cut short (pg_restore: ${(result.stderr || '').trim().split('\n')[0]?.replace(/^pg_restore: (error: )?/, '')}); nothing was changed.`);
+    throw new BackupRefused(
+      `${file} is damaged or cut short (pg_restore: ${(result.stderr || '')
+        .trim()
+        .split('\n')[0]
+        ?.replace(/^pg_restore: (error: )?/, '')}); nothing was changed.`,
+    );
   }
 }
 
@@ -211,13 +251,18 @@ function firstError(stderr: string): string {
  * "earth" does not exist"). The script gets search_path public instead; every name in it is
  * schema-qualified anyway.
  */
-export async function restoreServer(database: Database, databaseUrl: string, file: string, options: { force?: boolean } = {}): Promise<{ migrations: string[] }> {
+export async function restoreServer(
+  database: Database,
+  databaseUrl: string,
+  file: string,
+  options: { force?: boolean } = {},
+): Promise<{ migrations: string[] }> {
   if (backupFormat(file) !== 'pg_dump') {
     throw new BackupRefused(`${file} is an embedded-database backup: restore it with DATABASE_URL unset, into PGLITE_DIR.`);
   }
   checkPgDumpArchive(file);
   clientTool('psql');
-  if (await q.hasTables(database.pool) && !options.force) {
+  if ((await q.hasTables(database.pool)) && !options.force) {
     throw new BackupRefused('The database at DATABASE_URL already has tables; give --force to replace them with the backup.');
   }
   // Roles are cluster-wide and not in a database's dump; the archive's grants need them.
@@ -225,12 +270,21 @@ export async function restoreServer(database: Database, databaseUrl: string, fil
   const { dbname, env } = clientConnection(databaseUrl);
   const preamble = options.force ? 'DROP SCHEMA public CASCADE; CREATE SCHEMA public;' : 'SELECT 1;';
   const dump = spawn('pg_restore', ['--no-owner', '--file', '-', file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const psql = spawn('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '--dbname', dbname, '-c', preamble, '-f', '-'], { env, stdio: ['pipe', 'ignore', 'pipe'] });
+  const psql = spawn('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '--dbname', dbname, '-c', preamble, '-f', '-'], {
+    env,
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
   let dumpErrors = '';
   let psqlErrors = '';
-  dump.stderr.on('data', (chunk: Buffer) => { dumpErrors += chunk.toString(); });
-  psql.stderr.on('data', (chunk: Buffer) => { psqlErrors += chunk.toString(); });
-  psql.stdin.on('error', () => { /* psql stopped at an error; its message says why */ });
+  dump.stderr.on('data', (chunk: Buffer) => {
+    dumpErrors += chunk.toString();
+  });
+  psql.stderr.on('data', (chunk: Buffer) => {
+    psqlErrors += chunk.toString();
+  });
+  psql.stdin.on('error', () => {
+    /* psql stopped at an error; its message says why */
+  });
   // Line by line, so the one-line statement is never split across chunks.
   const lines = createInterface({ input: dump.stdout, crlfDelay: Infinity });
   const piped = pipeline(async function* () {

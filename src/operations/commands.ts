@@ -29,7 +29,9 @@ export const backupCommand: Command = {
       const database = openPostgres(config.databaseUrl, 1);
       try {
         const result = await backupServer(database, config.databaseUrl, file, { force });
-        console.log(`Backed up the PostgreSQL ${result.server} database to ${file} (${megabytes(result.bytes)}, pg_dump ${result.pgDump} custom format).`);
+        console.log(
+          `Backed up the PostgreSQL ${result.server} database to ${file} (${megabytes(result.bytes)}, pg_dump ${result.pgDump} custom format).`,
+        );
       } finally {
         await database.close();
       }
@@ -69,9 +71,15 @@ export const restoreCommand: Command = {
     } else {
       const result = await restorePglite(config.pgliteDir, file, { force });
       migrations = result.migrations;
-      console.log(`Restored ${file} into ${config.pgliteDir}.${result.replacedTo ? ` The database it replaced is in ${result.replacedTo}.` : ''}`);
+      console.log(
+        `Restored ${file} into ${config.pgliteDir}.${result.replacedTo ? ` The database it replaced is in ${result.replacedTo}.` : ''}`,
+      );
     }
-    console.log(migrations.length ? `Applied ${migrations.length} migration(s) the backup predates: ${migrations.join(', ')}` : 'The restored database is up to date.');
+    console.log(
+      migrations.length
+        ? `Applied ${migrations.length} migration(s) the backup predates: ${migrations.join(', ')}`
+        : 'The restored database is up to date.',
+    );
     return 0;
   },
 };

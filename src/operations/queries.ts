@@ -4,7 +4,8 @@ import type { Db } from '../db/database.ts';
 export async function listTables(db: Db): Promise<string[]> {
   const { rows } = await db.query<{ name: string }>(
     `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') ORDER BY c.relname`);
+      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') ORDER BY c.relname`,
+  );
   return rows.map((row) => row.name);
 }
 
@@ -21,8 +22,12 @@ export interface TableFigures {
  */
 export async function tableFigures(db: Db, table: string): Promise<TableFigures> {
   // The name comes from pg_class and is quoted by format(%I); values never enter here.
-  const { rows: [sql] } = await db.query<{ text: string }>(
-    `SELECT format('SELECT count(*)::int AS rows, coalesce(md5(string_agg(t::text, E''\\n'' ORDER BY t::text COLLATE "C")), '''') AS checksum FROM public.%I t', $1::text) AS text`, [table]);
+  const {
+    rows: [sql],
+  } = await db.query<{ text: string }>(
+    `SELECT format('SELECT count(*)::int AS rows, coalesce(md5(string_agg(t::text, E''\\n'' ORDER BY t::text COLLATE "C")), '''') AS checksum FROM public.%I t', $1::text) AS text`,
+    [table],
+  );
   const { rows } = await db.query<{ rows: number; checksum: string }>(sql!.text);
   return { table, ...rows[0]! };
 }
@@ -45,7 +50,8 @@ export async function checkBtreeIndexes(db: Db): Promise<IndexCheck> {
     `SELECT c.oid::int AS oid, c.relname AS name FROM pg_index i
        JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
        JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE am.amname = 'btree' AND i.indisvalid AND i.indisready AND n.nspname = 'public' ORDER BY c.relname`);
+      WHERE am.amname = 'btree' AND i.indisvalid AND i.indisready AND n.nspname = 'public' ORDER BY c.relname`,
+  );
   const problems: string[] = [];
   for (const index of rows) {
     try {
@@ -63,7 +69,9 @@ export async function checkHeaps(db: Db): Promise<{ tables: number; problems: st
   const problems: string[] = [];
   for (const table of tables) {
     const { rows } = await db.query<{ blkno: number; offnum: number; msg: string }>(
-      `SELECT blkno::int, offnum, msg FROM verify_heapam(format('public.%I', $1::text)::regclass, check_toast => true)`, [table]);
+      `SELECT blkno::int, offnum, msg FROM verify_heapam(format('public.%I', $1::text)::regclass, check_toast => true)`,
+      [table],
+    );
     for (const row of rows) problems.push(`${table} block ${row.blkno} item ${row.offnum}: ${row.msg}`);
   }
   return { tables: tables.length, problems };

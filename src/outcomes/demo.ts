@@ -39,8 +39,17 @@ export const outcomesSeeder: DemoSeeder = {
     const now = Date.now();
     for (const [i, referralId] of referrals.entries()) {
       for (const step of PLAN[i] ?? []) {
-        const answers = Object.fromEntries(INSTRUMENTS[step.instrument].items.map((item, n) => [`item-${item.id}`, String(step.answers[n])]));
-        await recordAdministration(context.database.pool, worker, referralId, { instrument: step.instrument, timepoint: step.timepoint, answers }, {}, new Date(now - step.weeksAgo * WEEK));
+        const answers = Object.fromEntries(
+          INSTRUMENTS[step.instrument].items.map((item, n) => [`item-${item.id}`, String(step.answers[n])]),
+        );
+        await recordAdministration(
+          context.database.pool,
+          worker,
+          referralId,
+          { instrument: step.instrument, timepoint: step.timepoint, answers },
+          {},
+          new Date(now - step.weeksAgo * WEEK),
+        );
       }
     }
   },

@@ -7,8 +7,20 @@ import { ons4Band } from './scoring.ts';
 // codes for these instruments, so none are used: measures are named in `code.text` only. The one
 // coded value, the observation category "survey", is FHIR's own code system.
 
-export type AdministrationForFhir = Pick<AdministrationRow,
-  'id' | 'personId' | 'instrument' | 'timepoint' | 'completedAt' | 'completedBy' | 'completedByName' | 'mode' | 'rawScore' | 'metricScore' | 'answers'>;
+export type AdministrationForFhir = Pick<
+  AdministrationRow,
+  | 'id'
+  | 'personId'
+  | 'instrument'
+  | 'timepoint'
+  | 'completedAt'
+  | 'completedBy'
+  | 'completedByName'
+  | 'mode'
+  | 'rawScore'
+  | 'metricScore'
+  | 'answers'
+>;
 
 type Json = Record<string, unknown>;
 
@@ -25,12 +37,17 @@ export function questionnaireResponse(a: AdministrationForFhir): Json {
     subject: patient,
     authored: a.completedAt.toISOString(),
     // Who recorded the answers: the link worker, or the person through their link.
-    author: a.mode === 'with_link_worker' && a.completedBy
-      ? { reference: `Practitioner/${a.completedBy}`, ...(a.completedByName ? { display: a.completedByName } : {}) }
-      : patient,
+    author:
+      a.mode === 'with_link_worker' && a.completedBy
+        ? { reference: `Practitioner/${a.completedBy}`, ...(a.completedByName ? { display: a.completedByName } : {}) }
+        : patient,
     source: patient,
     item: [
-      { linkId: 'instrument', text: def.name, answer: [{ valueString: `${def.shortName}, ${TIMEPOINT_LABELS[a.timepoint].toLowerCase()}` }] },
+      {
+        linkId: 'instrument',
+        text: def.name,
+        answer: [{ valueString: `${def.shortName}, ${TIMEPOINT_LABELS[a.timepoint].toLowerCase()}` }],
+      },
       ...def.items.map((item) => ({ linkId: item.id, text: item.text, answer: [{ valueInteger: a.answers[item.id]! }] })),
     ],
   };
@@ -51,15 +68,19 @@ export function scoreObservation(a: AdministrationForFhir): Json {
   };
   if (a.instrument === 'swemwbs') {
     return {
-      ...base, code: { text: 'SWEMWBS metric score' }, valueQuantity: { value: a.metricScore, unit: 'score' },
+      ...base,
+      code: { text: 'SWEMWBS metric score' },
+      valueQuantity: { value: a.metricScore, unit: 'score' },
       component: [{ code: { text: 'SWEMWBS raw score' }, valueInteger: a.rawScore }],
     };
   }
   if (a.instrument === 'ucla3') return { ...base, code: { text: 'UCLA 3-item loneliness score' }, valueInteger: a.rawScore };
   return {
-    ...base, code: { text: def.name },
+    ...base,
+    code: { text: def.name },
     component: def.items.map((item) => ({
-      code: { text: item.text }, valueInteger: a.answers[item.id],
+      code: { text: item.text },
+      valueInteger: a.answers[item.id],
       interpretation: [{ text: ons4Band(item.id, a.answers[item.id]!) }],
     })),
   };

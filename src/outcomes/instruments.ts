@@ -54,16 +54,29 @@ export interface Instrument {
 
 interface RawInstruments {
   ons4: {
-    name: string; recall: string; scale: { min: number; max: number };
+    name: string;
+    recall: string;
+    scale: { min: number; max: number };
     items: { id: string; text: string; anchors: Record<string, string>; higher_is_better: boolean }[];
-    scoring: string; thresholds: Record<string, Band[]>; licence: string;
+    scoring: string;
+    thresholds: Record<string, Band[]>;
+    licence: string;
   };
   swemwbs: {
-    name: string; instruction: string; response_options: ResponseOption[]; items: { id: string; text: string }[];
-    scoring: string; licence: string; copyright: string;
+    name: string;
+    instruction: string;
+    response_options: ResponseOption[];
+    items: { id: string; text: string }[];
+    scoring: string;
+    licence: string;
+    copyright: string;
   };
   ucla3: {
-    name: string; response_options: ResponseOption[]; items: { id: string; text: string }[]; scoring: string; licence: string;
+    name: string;
+    response_options: ResponseOption[];
+    items: { id: string; text: string }[];
+    scoring: string;
+    licence: string;
   };
 }
 
@@ -71,10 +84,14 @@ const raw = JSON.parse(readFileSync(path.join(dataDir, 'instruments.json'), 'utf
 
 /** SWEMWBS raw score (7-35) to its Rasch-transformed metric score, from the published table. */
 export const SWEMWBS_METRIC: ReadonlyMap<number, number> = new Map(
-  readFileSync(path.join(dataDir, 'swemwbs-raw-to-metric.csv'), 'utf8').trim().split(/\r?\n/).slice(1).map((line) => {
-    const [rawScore, metric] = line.split(',');
-    return [Number(rawScore), Number(metric)] as const;
-  }),
+  readFileSync(path.join(dataDir, 'swemwbs-raw-to-metric.csv'), 'utf8')
+    .trim()
+    .split(/\r?\n/)
+    .slice(1)
+    .map((line) => {
+      const [rawScore, metric] = line.split(',');
+      return [Number(rawScore), Number(metric)] as const;
+    }),
 );
 
 function onsOptions(anchors: Record<string, string>, min: number, max: number): ResponseOption[] {
@@ -91,24 +108,49 @@ function onsBands(): Record<string, Band[]> {
 
 export const INSTRUMENTS: Record<InstrumentCode, Instrument> = {
   swemwbs: {
-    code: 'swemwbs', name: raw.swemwbs.name, shortName: 'SWEMWBS', instruction: raw.swemwbs.instruction,
+    code: 'swemwbs',
+    name: raw.swemwbs.name,
+    shortName: 'SWEMWBS',
+    instruction: raw.swemwbs.instruction,
     items: raw.swemwbs.items.map((i) => ({ id: i.id, text: i.text, options: raw.swemwbs.response_options, higherIsBetter: true })),
-    min: 1, max: 5, scoring: 'Metric score 7 to 35; higher means better wellbeing.', bands: {}, higherTotalIsBetter: true,
+    min: 1,
+    max: 5,
+    scoring: 'Metric score 7 to 35; higher means better wellbeing.',
+    bands: {},
+    higherTotalIsBetter: true,
     licence: `${raw.swemwbs.copyright} ${raw.swemwbs.licence}`,
   },
   ons4: {
-    code: 'ons4', name: raw.ons4.name, shortName: 'ONS4',
+    code: 'ons4',
+    name: raw.ons4.name,
+    shortName: 'ONS4',
     instruction: 'Answer each question on a scale of 0 to 10, where 0 is "not at all" and 10 is "completely".',
-    items: raw.ons4.items.map((i) => ({ id: i.id, text: i.text, options: onsOptions(i.anchors, raw.ons4.scale.min, raw.ons4.scale.max), higherIsBetter: i.higher_is_better })),
-    min: raw.ons4.scale.min, max: raw.ons4.scale.max, scoring: 'Each question is reported on its own, 0 to 10; ONS does not add them up.',
-    bands: onsBands(), higherTotalIsBetter: null, licence: raw.ons4.licence,
+    items: raw.ons4.items.map((i) => ({
+      id: i.id,
+      text: i.text,
+      options: onsOptions(i.anchors, raw.ons4.scale.min, raw.ons4.scale.max),
+      higherIsBetter: i.higher_is_better,
+    })),
+    min: raw.ons4.scale.min,
+    max: raw.ons4.scale.max,
+    scoring: 'Each question is reported on its own, 0 to 10; ONS does not add them up.',
+    bands: onsBands(),
+    higherTotalIsBetter: null,
+    licence: raw.ons4.licence,
   },
   ucla3: {
     // The data file's name also cites its source (Hughes et al. 2004, via ONS): kept in docs, not on every page.
-    code: 'ucla3', name: 'Three-item UCLA Loneliness Scale', shortName: 'UCLA 3-item loneliness',
+    code: 'ucla3',
+    name: 'Three-item UCLA Loneliness Scale',
+    shortName: 'UCLA 3-item loneliness',
     instruction: 'For each question, choose how often you feel this way.',
     items: raw.ucla3.items.map((i) => ({ id: i.id, text: i.text, options: raw.ucla3.response_options, higherIsBetter: false })),
-    min: 1, max: 3, scoring: 'Score 3 to 9; higher means lonelier.', bands: {}, higherTotalIsBetter: false, licence: raw.ucla3.licence,
+    min: 1,
+    max: 3,
+    scoring: 'Score 3 to 9; higher means lonelier.',
+    bands: {},
+    higherTotalIsBetter: false,
+    licence: raw.ucla3.licence,
   },
 };
 

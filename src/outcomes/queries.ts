@@ -34,21 +34,38 @@ export async function insertAdministration(db: Db, tenantId: string, a: NewAdmin
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $6)
      ON CONFLICT (tenant_id, referral_id, instrument, timepoint) WHERE timepoint IN ('baseline', 'discharge') DO NOTHING
      RETURNING id`,
-    [tenantId, a.referralId, a.personId, a.instrument, a.timepoint, a.completedAt, a.completedBy, a.mode, a.rawScore, a.metricScore, JSON.stringify(a.answers)]);
+    [
+      tenantId,
+      a.referralId,
+      a.personId,
+      a.instrument,
+      a.timepoint,
+      a.completedAt,
+      a.completedBy,
+      a.mode,
+      a.rawScore,
+      a.metricScore,
+      JSON.stringify(a.answers),
+    ],
+  );
   return rows[0]?.id;
 }
 
 export async function administrationsOfReferral(db: Db, tenantId: string, referralId: string): Promise<AdministrationRow[]> {
   const { rows } = await db.query<AdministrationRow>(
     `SELECT ${COLUMNS} FROM outcome_administration a LEFT JOIN app_user u ON u.id = a.completed_by
-      WHERE a.tenant_id = $1 AND a.referral_id = $2 ORDER BY a.completed_at, a.created_at`, [tenantId, referralId]);
+      WHERE a.tenant_id = $1 AND a.referral_id = $2 ORDER BY a.completed_at, a.created_at`,
+    [tenantId, referralId],
+  );
   return rows;
 }
 
 export async function findAdministration(db: Db, tenantId: string, id: string): Promise<AdministrationRow | undefined> {
   const { rows } = await db.query<AdministrationRow>(
     `SELECT ${COLUMNS} FROM outcome_administration a LEFT JOIN app_user u ON u.id = a.completed_by
-      WHERE a.tenant_id = $1 AND a.id = $2`, [tenantId, id]);
+      WHERE a.tenant_id = $1 AND a.id = $2`,
+    [tenantId, id],
+  );
   return rows[0];
 }
 
@@ -56,7 +73,9 @@ export async function administrationsOfPeople(db: Db, tenantId: string, personId
   if (personIds.length === 0) return [];
   const { rows } = await db.query<AdministrationRow>(
     `SELECT ${COLUMNS} FROM outcome_administration a LEFT JOIN app_user u ON u.id = a.completed_by
-      WHERE a.tenant_id = $1 AND a.person_id = ANY($2::uuid[]) ORDER BY a.completed_at`, [tenantId, personIds]);
+      WHERE a.tenant_id = $1 AND a.person_id = ANY($2::uuid[]) ORDER BY a.completed_at`,
+    [tenantId, personIds],
+  );
   return rows;
 }
 
@@ -67,7 +86,13 @@ export interface AdministrationFilter {
 }
 
 /** A page of the administrations on these referrals, oldest first, with the total matching. */
-export async function administrationsOfReferrals(db: Db, tenantId: string, f: AdministrationFilter, limit: number, offset: number): Promise<(AdministrationRow & { total: number })[]> {
+export async function administrationsOfReferrals(
+  db: Db,
+  tenantId: string,
+  f: AdministrationFilter,
+  limit: number,
+  offset: number,
+): Promise<(AdministrationRow & { total: number })[]> {
   if (f.referralIds.length === 0) return [];
   const { rows } = await db.query<AdministrationRow & { total: number }>(
     `SELECT ${COLUMNS}, count(*) OVER ()::int AS total
@@ -77,7 +102,8 @@ export async function administrationsOfReferrals(db: Db, tenantId: string, f: Ad
         AND ($4::uuid IS NULL OR a.person_id = $4::uuid)
       ORDER BY a.completed_at, a.id
       LIMIT $5 OFFSET $6`,
-    [tenantId, f.referralIds, f.id ?? null, f.personId ?? null, limit, offset]);
+    [tenantId, f.referralIds, f.id ?? null, f.personId ?? null, limit, offset],
+  );
   return rows;
 }
 
@@ -100,7 +126,8 @@ export async function insertLink(db: Db, tenantId: string, l: NewLink): Promise<
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO outcome_link (tenant_id, referral_id, person_id, instrument, timepoint, token_hash, channel, sent_by, created_at, expires_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-    [tenantId, l.referralId, l.personId, l.instrument, l.timepoint, l.tokenHash, l.channel, l.sentBy, l.createdAt, l.expiresAt]);
+    [tenantId, l.referralId, l.personId, l.instrument, l.timepoint, l.tokenHash, l.channel, l.sentBy, l.createdAt, l.expiresAt],
+  );
   return rows[0]!.id;
 }
 
@@ -110,7 +137,9 @@ export async function insertLink(db: Db, tenantId: string, l: NewLink): Promise<
  */
 export async function linkTenant(db: Db, tokenHash: string): Promise<string | undefined> {
   await setDigestSetting(db, 'app.outcome_link_hash', tokenHash);
-  const { rows } = await db.query<{ tenantId: string }>('SELECT tenant_id AS "tenantId" FROM outcome_link WHERE token_hash = $1', [tokenHash]);
+  const { rows } = await db.query<{ tenantId: string }>('SELECT tenant_id AS "tenantId" FROM outcome_link WHERE token_hash = $1', [
+    tokenHash,
+  ]);
   await setDigestSetting(db, 'app.outcome_link_hash', '');
   return rows[0]?.tenantId;
 }
@@ -135,19 +164,28 @@ const LINK_COLUMNS = `l.id, l.referral_id AS "referralId", l.person_id AS "perso
 export async function findLinkForUpdate(db: Db, tenantId: string, tokenHash: string): Promise<LinkRow | undefined> {
   const { rows } = await db.query<LinkRow>(
     `SELECT ${LINK_COLUMNS} FROM outcome_link l LEFT JOIN app_user u ON u.id = l.sent_by
-      WHERE l.tenant_id = $1 AND l.token_hash = $2 FOR UPDATE OF l`, [tenantId, tokenHash]);
+      WHERE l.tenant_id = $1 AND l.token_hash = $2 FOR UPDATE OF l`,
+    [tenantId, tokenHash],
+  );
   return rows[0];
 }
 
 export async function linksOfReferral(db: Db, tenantId: string, referralId: string): Promise<LinkRow[]> {
   const { rows } = await db.query<LinkRow>(
     `SELECT ${LINK_COLUMNS} FROM outcome_link l LEFT JOIN app_user u ON u.id = l.sent_by
-      WHERE l.tenant_id = $1 AND l.referral_id = $2 ORDER BY l.created_at DESC`, [tenantId, referralId]);
+      WHERE l.tenant_id = $1 AND l.referral_id = $2 ORDER BY l.created_at DESC`,
+    [tenantId, referralId],
+  );
   return rows;
 }
 
 export async function markLinkUsed(db: Db, tenantId: string, linkId: string, administrationId: string, at: Date): Promise<void> {
-  await db.query('UPDATE outcome_link SET used_at = $3, administration_id = $4 WHERE tenant_id = $1 AND id = $2', [tenantId, linkId, at, administrationId]);
+  await db.query('UPDATE outcome_link SET used_at = $3, administration_id = $4 WHERE tenant_id = $1 AND id = $2', [
+    tenantId,
+    linkId,
+    at,
+    administrationId,
+  ]);
 }
 
 export async function tenantName(db: Db, tenantId: string): Promise<string> {
@@ -166,7 +204,8 @@ export async function baselinesMissing(db: Db, tenantId: string): Promise<Remind
        FROM referral r
       WHERE r.tenant_id = $1 AND r.status IN ('assessed', 'active_plan')
         AND NOT EXISTS (SELECT 1 FROM outcome_administration a WHERE a.tenant_id = r.tenant_id AND a.referral_id = r.id AND a.timepoint = 'baseline')`,
-    [tenantId]);
+    [tenantId],
+  );
   return rows;
 }
 
@@ -183,6 +222,7 @@ export async function reviewsDue(db: Db, tenantId: string, weeks: number, today:
                        FROM outcome_administration a
                       WHERE a.tenant_id = r.tenant_id AND a.referral_id = r.id AND a.timepoint IN ('baseline', 'review')) d ON d.due IS NOT NULL
       WHERE r.tenant_id = $1 AND r.status IN ('in_contact', 'assessed', 'active_plan') AND d.due <= $3::date`,
-    [tenantId, weeks, today]);
+    [tenantId, weeks, today],
+  );
   return rows;
 }

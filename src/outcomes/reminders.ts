@@ -7,6 +7,6 @@ import { reviewWeeks } from './service.ts';
 // person is assessed, and a review `outcomeReviewWeeks` (tenant setting, default 12) after the
 // baseline or the last review. The reminders area never reads outcome tables itself.
 export const outcomeReminderSource: ReminderSource = async (tx, tenantId, now, settings) => [
-  ...await q.baselinesMissing(tx, tenantId),
-  ...await q.reviewsDue(tx, tenantId, reviewWeeks(settings), localDate(now)),
+  ...(await q.baselinesMissing(tx, tenantId)),
+  ...(await q.reviewsDue(tx, tenantId, reviewWeeks(settings), localDate(now))),
 ];

@@ -3,7 +3,15 @@ import type { Actor } from '../identity/actor.ts';
 import { publicAccess, rolePolicy } from '../identity/policy.ts';
 import { asFieldErrors, bodyValues, ctx, field, formatDate, signedIn, view } from '../plans/form.ts';
 import type { FieldError } from '../web/errors.ts';
-import { INSTRUMENT_CODES, INSTRUMENTS, TIMEPOINT_LABELS, TIMEPOINTS, isInstrumentCode, type InstrumentCode, type Timepoint } from './instruments.ts';
+import {
+  INSTRUMENT_CODES,
+  INSTRUMENTS,
+  TIMEPOINT_LABELS,
+  TIMEPOINTS,
+  isInstrumentCode,
+  type InstrumentCode,
+  type Timepoint,
+} from './instruments.ts';
 import { formatChange } from './scoring.ts';
 import * as outcomes from './service.ts';
 import { outcomeCharts } from './charts.ts';
@@ -20,22 +28,35 @@ type Values = Record<string, unknown>;
 
 function answersOf(body: unknown): Record<string, string> {
   const answers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(bodyValues(body))) if (key.startsWith('item-') && typeof value === 'string') answers[key] = value;
+  for (const [key, value] of Object.entries(bodyValues(body)))
+    if (key.startsWith('item-') && typeof value === 'string') answers[key] = value;
   return answers;
 }
 
 /** The radios for each question, with the person's answers and any errors. */
 function questionItems(instrument: InstrumentCode, values: Values, fieldErrors: Record<string, string>) {
   return INSTRUMENTS[instrument].items.map((item, n) => ({
-    id: `item-${item.id}`, number: n + 1, text: item.text, inline: instrument === 'ons4',
+    id: `item-${item.id}`,
+    number: n + 1,
+    text: item.text,
+    inline: instrument === 'ons4',
     error: fieldErrors[`item-${item.id}`],
-    options: item.options.map((o) => ({ value: String(o.value), text: o.label, checked: String(values[`item-${item.id}`] ?? '') === String(o.value) })),
+    options: item.options.map((o) => ({
+      value: String(o.value),
+      text: o.label,
+      checked: String(values[`item-${item.id}`] ?? '') === String(o.value),
+    })),
   }));
 }
 
 function choiceItems(values: Values) {
   return {
-    instrumentItems: INSTRUMENT_CODES.map((code) => ({ value: code, text: INSTRUMENTS[code].name, checked: values.instrument === code, hint: { text: INSTRUMENTS[code].scoring } })),
+    instrumentItems: INSTRUMENT_CODES.map((code) => ({
+      value: code,
+      text: INSTRUMENTS[code].name,
+      checked: values.instrument === code,
+      hint: { text: INSTRUMENTS[code].scoring },
+    })),
     timepointItems: TIMEPOINTS.map((t) => ({ value: t, text: TIMEPOINT_LABELS[t], checked: values.timepoint === t })),
   };
 }
@@ -49,43 +70,125 @@ function errorsOn(errors: FieldError[]) {
 export const outcomeRoutes: FastifyPluginAsync = async (app) => {
   const pool = app.database.pool;
 
-  const listPage = async (reply: FastifyReply, actor: Actor, referralId: string, query: unknown, status = 200, values: Values = {}, errors: FieldError[] = [], linkValues: Values = {}) => {
+  const listPage = async (
+    reply: FastifyReply,
+    actor: Actor,
+    referralId: string,
+    query: unknown,
+    status = 200,
+    values: Values = {},
+    errors: FieldError[] = [],
+    linkValues: Values = {},
+  ) => {
     const page = await outcomes.outcomesForReferral(pool, actor, referralId, { requestId: reply.request.id });
     const saved = page.administrations.find((a) => a.id === field(query, 'saved'));
     const now = Date.now();
     const groups = INSTRUMENT_CODES.map((code) => ({
-      code, name: INSTRUMENTS[code].name, shortName: INSTRUMENTS[code].shortName, scoring: INSTRUMENTS[code].scoring,
-      rows: page.administrations.filter((a) => a.instrument === code).map((a) => ({
-        id: a.id, timepoint: TIMEPOINT_LABELS[a.timepoint], when: formatDate(a.completedAt), score: outcomes.scoreText(a),
-        how: a.mode === 'self_completed' ? MODE_TEXT.self_completed : `${MODE_TEXT.with_link_worker}${a.completedByName ? ` (${a.completedByName})` : ''}`,
-        change: a.timepoint === 'baseline' ? 'Baseline' : a.changes.length === 0 ? 'No baseline'
-          : a.changes.map((c) => `${code === 'ons4' ? `${outcomes.ONS4_SHORT[c.itemId ?? ''] ?? c.measure}: ` : ''}${c.from} to ${c.to}, ${formatChange(c.change)}${c.direction === 'same' ? '' : ` (${c.direction})`}`).join('; '),
-      })),
-      charts: outcomeCharts(page.administrations).filter((c) => c.instrument === code).map((c) => c.chart),
+      code,
+      name: INSTRUMENTS[code].name,
+      shortName: INSTRUMENTS[code].shortName,
+      scoring: INSTRUMENTS[code].scoring,
+      rows: page.administrations
+        .filter((a) => a.instrument === code)
+        .map((a) => ({
+          id: a.id,
+          timepoint: TIMEPOINT_LABELS[a.timepoint],
+          when: formatDate(a.completedAt),
+          score: outcomes.scoreText(a),
+          how:
+            a.mode === 'self_completed'
+              ? MODE_TEXT.self_completed
+              : `${MODE_TEXT.with_link_worker}${a.completedByName ? ` (${a.completedByName})` : ''}`,
+          change:
+            a.timepoint === 'baseline'
+              ? 'Baseline'
+              : a.changes.length === 0
+                ? 'No baseline'
+                : a.changes
+                    .map(
+                      (c) =>
+                        `${code === 'ons4' ? `${outcomes.ONS4_SHORT[c.itemId ?? ''] ?? c.measure}: ` : ''}${c.from} to ${c.to}, ${formatChange(c.change)}${c.direction === 'same' ? '' : ` (${c.direction})`}`,
+                    )
+                    .join('; '),
+        })),
+      charts: outcomeCharts(page.administrations)
+        .filter((c) => c.instrument === code)
+        .map((c) => c.chart),
     })).filter((g) => g.rows.length > 0);
     const linkErrors = errors.filter((e) => e.field.startsWith('link-'));
-    return view(reply, status, 'outcomes/views/outcomes.njk', {
-      r: page.referral, groups, canRecord: page.canRecord, canSendLink: page.canSendLink, discharged: page.status === 'discharged', values, linkValues,
-      ...choiceItems(values),
-      link: choiceItems(linkValues),
-      saved: saved && { measure: `${INSTRUMENTS[saved.instrument].shortName} ${TIMEPOINT_LABELS[saved.timepoint].toLowerCase()}`, score: outcomes.scoreText(saved) },
-      sent: field(query, 'sent') === 'email' || field(query, 'sent') === 'sms' ? LINK_CHANNEL_TEXT[field(query, 'sent') as 'email' | 'sms'] : '',
-      links: page.links.map((l) => ({
-        sent: formatDate(l.createdAt), measure: `${INSTRUMENTS[l.instrument].shortName} ${TIMEPOINT_LABELS[l.timepoint].toLowerCase()}`,
-        channel: LINK_CHANNEL_TEXT[l.channel], by: l.sentByName ?? '',
-        state: l.usedAt ? `Completed ${formatDate(l.usedAt)}` : l.expiresAt.getTime() <= now ? 'Expired' : `Waiting, open until ${formatDate(l.expiresAt)}`,
-      })),
-      linkFieldErrors: errorsOn(linkErrors),
-    }, errors);
+    return view(
+      reply,
+      status,
+      'outcomes/views/outcomes.njk',
+      {
+        r: page.referral,
+        groups,
+        canRecord: page.canRecord,
+        canSendLink: page.canSendLink,
+        discharged: page.status === 'discharged',
+        values,
+        linkValues,
+        ...choiceItems(values),
+        link: choiceItems(linkValues),
+        saved: saved && {
+          measure: `${INSTRUMENTS[saved.instrument].shortName} ${TIMEPOINT_LABELS[saved.timepoint].toLowerCase()}`,
+          score: outcomes.scoreText(saved),
+        },
+        sent:
+          field(query, 'sent') === 'email' || field(query, 'sent') === 'sms'
+            ? LINK_CHANNEL_TEXT[field(query, 'sent') as 'email' | 'sms']
+            : '',
+        links: page.links.map((l) => ({
+          sent: formatDate(l.createdAt),
+          measure: `${INSTRUMENTS[l.instrument].shortName} ${TIMEPOINT_LABELS[l.timepoint].toLowerCase()}`,
+          channel: LINK_CHANNEL_TEXT[l.channel],
+          by: l.sentByName ?? '',
+          state: l.usedAt
+            ? `Completed ${formatDate(l.usedAt)}`
+            : l.expiresAt.getTime() <= now
+              ? 'Expired'
+              : `Waiting, open until ${formatDate(l.expiresAt)}`,
+        })),
+        linkFieldErrors: errorsOn(linkErrors),
+      },
+      errors,
+    );
   };
 
-  const questionsPage = (reply: FastifyReply, status: number, data: { r?: unknown; instrument: InstrumentCode; timepoint: Timepoint; action: string; publicPage: boolean; values: Values; errors: FieldError[]; serviceName?: string }) => {
+  const questionsPage = (
+    reply: FastifyReply,
+    status: number,
+    data: {
+      r?: unknown;
+      instrument: InstrumentCode;
+      timepoint: Timepoint;
+      action: string;
+      publicPage: boolean;
+      values: Values;
+      errors: FieldError[];
+      serviceName?: string;
+    },
+  ) => {
     const fieldErrors = errorsOn(data.errors);
     const def = INSTRUMENTS[data.instrument];
-    return view(reply, status, 'outcomes/views/questions.njk', {
-      ...data, name: def.name, shortName: def.shortName, instruction: def.instruction, licence: data.instrument === 'swemwbs' ? 'SWEMWBS © NHS Health Scotland, University of Warwick and University of Edinburgh, 2008, all rights reserved.' : '',
-      timepointLabel: TIMEPOINT_LABELS[data.timepoint], questions: questionItems(data.instrument, data.values, fieldErrors),
-    }, data.errors);
+    return view(
+      reply,
+      status,
+      'outcomes/views/questions.njk',
+      {
+        ...data,
+        name: def.name,
+        shortName: def.shortName,
+        instruction: def.instruction,
+        licence:
+          data.instrument === 'swemwbs'
+            ? 'SWEMWBS © NHS Health Scotland, University of Warwick and University of Edinburgh, 2008, all rights reserved.'
+            : '',
+        timepointLabel: TIMEPOINT_LABELS[data.timepoint],
+        questions: questionItems(data.instrument, data.values, fieldErrors),
+      },
+      data.errors,
+    );
   };
 
   app.get('/referrals/:referralId/outcomes', { config: { policy: staff } }, async (req, reply) => {
@@ -99,7 +202,14 @@ export const outcomeRoutes: FastifyPluginAsync = async (app) => {
     const values = { instrument: field(req.query, 'instrument'), timepoint: field(req.query, 'timepoint') };
     try {
       const { referral, choice } = await outcomes.startAdministration(pool, actor, referralId, values, ctx(req));
-      return questionsPage(reply, 200, { r: referral, ...choice, action: `/referrals/${referralId}/outcomes/check`, publicPage: false, values: {}, errors: [] });
+      return questionsPage(reply, 200, {
+        r: referral,
+        ...choice,
+        action: `/referrals/${referralId}/outcomes/check`,
+        publicPage: false,
+        values: {},
+        errors: [],
+      });
     } catch (error) {
       const shown = asFieldErrors(error, 'instrument');
       if (!shown) throw error;
@@ -119,16 +229,37 @@ export const outcomeRoutes: FastifyPluginAsync = async (app) => {
     } catch (error) {
       const shown = asFieldErrors(error, 'instrument');
       if (!shown) throw error;
-      return listPage(reply, actor, referralId, {}, shown.status, { instrument: input.instrument, timepoint: input.timepoint }, shown.errors);
+      return listPage(
+        reply,
+        actor,
+        referralId,
+        {},
+        shown.status,
+        { instrument: input.instrument, timepoint: input.timepoint },
+        shown.errors,
+      );
     }
-    const questions = { r: started.referral, ...started.choice, action: `/referrals/${referralId}/outcomes/check`, publicPage: false, values };
+    const questions = {
+      r: started.referral,
+      ...started.choice,
+      action: `/referrals/${referralId}/outcomes/check`,
+      publicPage: false,
+      values,
+    };
     if (field(req.body, 'change')) return questionsPage(reply, 200, { ...questions, errors: [] });
     try {
       const { answers, score } = outcomes.checkAnswers(started.choice.instrument, input.answers);
       const def = INSTRUMENTS[started.choice.instrument];
       return view(reply, 200, 'outcomes/views/check.njk', {
-        r: started.referral, ...started.choice, name: def.name, shortName: def.shortName, timepointLabel: TIMEPOINT_LABELS[started.choice.timepoint],
-        rows: def.items.map((item, n) => ({ key: { text: `${n + 1}. ${item.text}` }, value: { text: item.options.find((o) => o.value === answers[item.id])?.label ?? '' } })),
+        r: started.referral,
+        ...started.choice,
+        name: def.name,
+        shortName: def.shortName,
+        timepointLabel: TIMEPOINT_LABELS[started.choice.timepoint],
+        rows: def.items.map((item, n) => ({
+          key: { text: `${n + 1}. ${item.text}` },
+          value: { text: item.options.find((o) => o.value === answers[item.id])?.label ?? '' },
+        })),
         scoreText: outcomes.scoreText({ instrument: started.choice.instrument, score, answers }),
         hidden: Object.entries(input.answers).filter(([key]) => def.items.some((i) => `item-${i.id}` === key)),
       });
@@ -149,11 +280,31 @@ export const outcomeRoutes: FastifyPluginAsync = async (app) => {
     } catch (error) {
       const shown = asFieldErrors(error, 'instrument');
       if (!shown) throw error;
-      if (shown.status === 400 && isInstrumentCode(input.instrument) && shown.errors.every((e) => e.field.startsWith('item-') || e.field === 'form')) {
+      if (
+        shown.status === 400 &&
+        isInstrumentCode(input.instrument) &&
+        shown.errors.every((e) => e.field.startsWith('item-') || e.field === 'form')
+      ) {
         const { referral } = await outcomes.startAdministration(pool, actor, referralId, input, ctx(req));
-        return questionsPage(reply, 400, { r: referral, instrument: input.instrument, timepoint: input.timepoint as Timepoint, action: `/referrals/${referralId}/outcomes/check`, publicPage: false, values: bodyValues(req.body), errors: shown.errors });
+        return questionsPage(reply, 400, {
+          r: referral,
+          instrument: input.instrument,
+          timepoint: input.timepoint as Timepoint,
+          action: `/referrals/${referralId}/outcomes/check`,
+          publicPage: false,
+          values: bodyValues(req.body),
+          errors: shown.errors,
+        });
       }
-      return listPage(reply, actor, referralId, {}, shown.status, { instrument: input.instrument, timepoint: input.timepoint }, shown.errors);
+      return listPage(
+        reply,
+        actor,
+        referralId,
+        {},
+        shown.status,
+        { instrument: input.instrument, timepoint: input.timepoint },
+        shown.errors,
+      );
     }
   });
 
@@ -167,7 +318,16 @@ export const outcomeRoutes: FastifyPluginAsync = async (app) => {
     } catch (error) {
       const shown = asFieldErrors(error, 'instrument');
       if (!shown) throw error;
-      return listPage(reply, actor, referralId, {}, shown.status, {}, shown.errors.map((e) => ({ ...e, field: `link-${e.field}` })), input);
+      return listPage(
+        reply,
+        actor,
+        referralId,
+        {},
+        shown.status,
+        {},
+        shown.errors.map((e) => ({ ...e, field: `link-${e.field}` })),
+        input,
+      );
     }
   });
 
@@ -180,29 +340,59 @@ export const outcomeRoutes: FastifyPluginAsync = async (app) => {
   const quiet = 'warn';
 
   const gonePage = (reply: FastifyReply, state: 'unknown' | 'used' | 'expired') =>
-    reply.code(state === 'unknown' ? 404 : 410).header('cache-control', 'no-store').view('outcomes/views/link-gone.njk', { state });
+    reply
+      .code(state === 'unknown' ? 404 : 410)
+      .header('cache-control', 'no-store')
+      .view('outcomes/views/link-gone.njk', { state });
 
-  app.get('/outcomes/complete/:token', { logLevel: quiet, config: { policy: publicAccess, rateLimit: OUTCOME_LINK_RATE_LIMIT } }, async (req, reply) => {
-    const { token } = req.params as { token: string };
-    const link = await outcomes.openOutcomeLink(pool, token);
-    if (link.state !== 'open') return gonePage(reply, link.state);
-    reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
-    return questionsPage(reply, 200, { instrument: link.instrument, timepoint: link.timepoint, action: `/outcomes/complete/${token}`, publicPage: true, values: {}, errors: [], serviceName: link.serviceName });
-  });
-
-  app.post('/outcomes/complete/:token', { logLevel: quiet, config: { policy: publicAccess, rateLimit: OUTCOME_LINK_RATE_LIMIT } }, async (req, reply) => {
-    const { token } = req.params as { token: string };
-    reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
-    try {
-      const done = await outcomes.completeOutcomeLink(pool, token, answersOf(req.body), ctx(req));
-      if (done.state !== 'open') return gonePage(reply, done.state);
-      return reply.view('outcomes/views/thank-you.njk', { serviceName: done.serviceName, shortName: INSTRUMENTS[done.instrument].shortName });
-    } catch (error) {
-      const shown = asFieldErrors(error, 'form');
-      if (!shown) throw error;
+  app.get(
+    '/outcomes/complete/:token',
+    { logLevel: quiet, config: { policy: publicAccess, rateLimit: OUTCOME_LINK_RATE_LIMIT } },
+    async (req, reply) => {
+      const { token } = req.params as { token: string };
       const link = await outcomes.openOutcomeLink(pool, token);
       if (link.state !== 'open') return gonePage(reply, link.state);
-      return questionsPage(reply, shown.status, { instrument: link.instrument, timepoint: link.timepoint, action: `/outcomes/complete/${token}`, publicPage: true, values: bodyValues(req.body), errors: shown.errors, serviceName: link.serviceName });
-    }
-  });
+      reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
+      return questionsPage(reply, 200, {
+        instrument: link.instrument,
+        timepoint: link.timepoint,
+        action: `/outcomes/complete/${token}`,
+        publicPage: true,
+        values: {},
+        errors: [],
+        serviceName: link.serviceName,
+      });
+    },
+  );
+
+  app.post(
+    '/outcomes/complete/:token',
+    { logLevel: quiet, config: { policy: publicAccess, rateLimit: OUTCOME_LINK_RATE_LIMIT } },
+    async (req, reply) => {
+      const { token } = req.params as { token: string };
+      reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
+      try {
+        const done = await outcomes.completeOutcomeLink(pool, token, answersOf(req.body), ctx(req));
+        if (done.state !== 'open') return gonePage(reply, done.state);
+        return reply.view('outcomes/views/thank-you.njk', {
+          serviceName: done.serviceName,
+          shortName: INSTRUMENTS[done.instrument].shortName,
+        });
+      } catch (error) {
+        const shown = asFieldErrors(error, 'form');
+        if (!shown) throw error;
+        const link = await outcomes.openOutcomeLink(pool, token);
+        if (link.state !== 'open') return gonePage(reply, link.state);
+        return questionsPage(reply, shown.status, {
+          instrument: link.instrument,
+          timepoint: link.timepoint,
+          action: `/outcomes/complete/${token}`,
+          publicPage: true,
+          values: bodyValues(req.body),
+          errors: shown.errors,
+          serviceName: link.serviceName,
+        });
+      }
+    },
+  );
 };

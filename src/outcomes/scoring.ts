@@ -6,7 +6,10 @@ import { INSTRUMENTS, SWEMWBS_METRIC, type InstrumentCode } from './instruments.
 
 /** An answer set that cannot be scored: missing answers or a value outside the scale. */
 export class ScoringError extends Error {
-  constructor(message: string, readonly itemId?: string) {
+  constructor(
+    message: string,
+    readonly itemId?: string,
+  ) {
     super(message);
     this.name = 'ScoringError';
   }
@@ -30,7 +33,13 @@ function checkCount(name: string, answers: readonly unknown[], count: number): v
 /** SWEMWBS: 7 items 1-5, no reverse scoring; raw 7-35 to the metric score by the published table. */
 export function scoreSwemwbs(answers: readonly unknown[]): { raw: number; metric: number } {
   checkCount('SWEMWBS', answers, 7);
-  const values = checkRange('SWEMWBS', answers, 1, 5, INSTRUMENTS.swemwbs.items.map((i) => i.id));
+  const values = checkRange(
+    'SWEMWBS',
+    answers,
+    1,
+    5,
+    INSTRUMENTS.swemwbs.items.map((i) => i.id),
+  );
   const raw = values.reduce((a, b) => a + b, 0);
   const metric = SWEMWBS_METRIC.get(raw);
   if (metric === undefined) throw new ScoringError(`SWEMWBS raw score ${raw} is not in the conversion table`);
@@ -40,7 +49,13 @@ export function scoreSwemwbs(answers: readonly unknown[]): { raw: number; metric
 /** Three-item UCLA loneliness: 3 items 1-3 summed, 3-9; higher is lonelier. */
 export function scoreUcla3(answers: readonly unknown[]): { score: number } {
   checkCount('UCLA 3-item loneliness', answers, 3);
-  const values = checkRange('UCLA 3-item loneliness', answers, 1, 3, INSTRUMENTS.ucla3.items.map((i) => i.id));
+  const values = checkRange(
+    'UCLA 3-item loneliness',
+    answers,
+    1,
+    3,
+    INSTRUMENTS.ucla3.items.map((i) => i.id),
+  );
   return { score: values.reduce((a, b) => a + b, 0) };
 }
 
@@ -58,7 +73,13 @@ export function scoreOns4(answers: Readonly<Record<string, unknown>>): { items: 
   if (missing.length) throw new ScoringError(`ONS4 is incomplete: 4 answers required (${missing.join(', ')} missing)`, missing[0]);
   const unknown = Object.keys(answers).filter((id) => !ids.includes(id));
   if (unknown.length) throw new ScoringError(`ONS4 has no question ${unknown[0]}`);
-  const values = checkRange('ONS4', ids.map((id) => answers[id]), 0, 10, ids);
+  const values = checkRange(
+    'ONS4',
+    ids.map((id) => answers[id]),
+    0,
+    10,
+    ids,
+  );
   const items: Record<string, number> = {};
   const bands: Record<string, string> = {};
   ids.forEach((id, i) => {
@@ -110,7 +131,7 @@ export interface Change {
 
 function compare(measure: string, itemId: string | null, from: number, to: number, higherIsBetter: boolean): Change {
   const change = Math.round((to - from) * 100) / 100;
-  const direction = change === 0 ? 'same' : (change > 0) === higherIsBetter ? 'better' : 'worse';
+  const direction = change === 0 ? 'same' : change > 0 === higherIsBetter ? 'better' : 'worse';
   return { measure, itemId, from, to, change, direction };
 }
 
@@ -118,10 +139,15 @@ function compare(measure: string, itemId: string | null, from: number, to: numbe
  * Change from the baseline to a later administration of the same instrument: the SWEMWBS metric
  * score, the UCLA sum, or each ONS4 question separately (anxiety falls when things improve).
  */
-export function changeFromBaseline(instrument: InstrumentCode, baseline: { score: Score; answers: Record<string, number> }, later: { score: Score; answers: Record<string, number> }): Change[] {
+export function changeFromBaseline(
+  instrument: InstrumentCode,
+  baseline: { score: Score; answers: Record<string, number> },
+  later: { score: Score; answers: Record<string, number> },
+): Change[] {
   const def = INSTRUMENTS[instrument];
   if (instrument === 'ons4') {
-    return def.items.filter((i) => baseline.answers[i.id] !== undefined && later.answers[i.id] !== undefined)
+    return def.items
+      .filter((i) => baseline.answers[i.id] !== undefined && later.answers[i.id] !== undefined)
       .map((i) => compare(i.text, i.id, baseline.answers[i.id]!, later.answers[i.id]!, i.higherIsBetter));
   }
   if (instrument === 'swemwbs') {

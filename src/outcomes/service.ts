@@ -15,7 +15,9 @@ import { changeFromBaseline, scoreAnswers, ScoringError, type Change, type Score
 
 export type { AdministrationRow, LinkRow } from './queries.ts';
 
-interface RequestContext { requestId?: string }
+interface RequestContext {
+  requestId?: string;
+}
 
 /** Days a link to complete a measure stays open. */
 export const LINK_TTL_DAYS = 14;
@@ -39,7 +41,8 @@ export function checkChoice(input: { instrument?: string; timepoint?: string }):
   const instrument = input.instrument ?? '';
   const timepoint = input.timepoint ?? '';
   if (!isInstrumentCode(instrument)) errors.push({ field: 'instrument', message: 'Select which measure to record' });
-  if (!isTimepoint(timepoint)) errors.push({ field: 'timepoint', message: 'Select when in the support this is: baseline, review or discharge' });
+  if (!isTimepoint(timepoint))
+    errors.push({ field: 'timepoint', message: 'Select when in the support this is: baseline, review or discharge' });
   if (errors.length) throw new InvalidInput(errors);
   return { instrument: instrument as InstrumentCode, timepoint: timepoint as Timepoint };
 }
@@ -48,7 +51,10 @@ export function checkChoice(input: { instrument?: string; timepoint?: string }):
  * Reads the answers to one instrument from form fields `item-<id>` and scores them. Each missing or
  * unreadable answer gets its own message naming the question.
  */
-export function checkAnswers(instrument: InstrumentCode, form: Record<string, string | undefined>): { answers: Record<string, number>; score: Score } {
+export function checkAnswers(
+  instrument: InstrumentCode,
+  form: Record<string, string | undefined>,
+): { answers: Record<string, number>; score: Score } {
   const def = INSTRUMENTS[instrument];
   const errors: FieldError[] = [];
   const answers: Record<string, number> = {};
@@ -63,7 +69,8 @@ export function checkAnswers(instrument: InstrumentCode, form: Record<string, st
   try {
     return { answers, score: scoreAnswers(instrument, answers) };
   } catch (error) {
-    if (error instanceof ScoringError) throw new InvalidInput([{ field: error.itemId ? `item-${error.itemId}` : 'form', message: error.message }]);
+    if (error instanceof ScoringError)
+      throw new InvalidInput([{ field: error.itemId ? `item-${error.itemId}` : 'form', message: error.message }]);
     throw error;
   }
 }
@@ -75,7 +82,10 @@ export interface ScoredAdministration extends q.AdministrationRow {
 }
 
 function withScores(rows: q.AdministrationRow[]): ScoredAdministration[] {
-  const scored = rows.map((r) => ({ ...r, score: { raw: r.rawScore, metric: r.metricScore, bands: r.instrument === 'ons4' ? scoreAnswers('ons4', r.answers).bands : {} } }));
+  const scored = rows.map((r) => ({
+    ...r,
+    score: { raw: r.rawScore, metric: r.metricScore, bands: r.instrument === 'ons4' ? scoreAnswers('ons4', r.answers).bands : {} },
+  }));
   return scored.map((r) => {
     const baseline = scored.find((b) => b.instrument === r.instrument && b.timepoint === 'baseline');
     const changes = baseline && r.timepoint !== 'baseline' ? changeFromBaseline(r.instrument, baseline, r) : [];
@@ -89,11 +99,23 @@ export async function outcomesForReferral(pool: pg.Pool, actor: Actor, referralI
   return withTenant(pool, actor.tenantId, async (tx) => {
     const administrations = withScores(await q.administrationsOfReferral(tx, actor.tenantId, referralId));
     const links = await q.linksOfReferral(tx, actor.tenantId, referralId);
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'outcome.view', entityType: 'referral', entityId: referralId, personId: episode.referral.personId, requestId: context.requestId });
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'outcome.view',
+      entityType: 'referral',
+      entityId: referralId,
+      personId: episode.referral.personId,
+      requestId: context.requestId,
+    });
     return {
-      referral: episode.referral, administrations, links, status: episode.referral.status,
+      referral: episode.referral,
+      administrations,
+      links,
+      status: episode.referral.status,
       // After discharge only a discharge measure may still be recorded, and no link sent.
-      canRecord: isWorking(episode.referral.status) || episode.referral.status === 'discharged', canSendLink: isWorking(episode.referral.status),
+      canRecord: isWorking(episode.referral.status) || episode.referral.status === 'discharged',
+      canSendLink: isWorking(episode.referral.status),
     };
   });
 }
@@ -109,15 +131,39 @@ function timepointRule(existing: Pick<q.AdministrationRow, 'instrument' | 'timep
   }
 }
 
-async function insertChecked(tx: Db, tenantId: string, referralId: string, personId: string, choice: Choice, answers: Record<string, number>, score: Score,
-  by: { completedBy: string | null; mode: q.Mode }, now: Date): Promise<string> {
+async function insertChecked(
+  tx: Db,
+  tenantId: string,
+  referralId: string,
+  personId: string,
+  choice: Choice,
+  answers: Record<string, number>,
+  score: Score,
+  by: { completedBy: string | null; mode: q.Mode },
+  now: Date,
+): Promise<string> {
   timepointRule(await q.administrationsOfReferral(tx, tenantId, referralId), choice);
   const id = await q.insertAdministration(tx, tenantId, {
-    referralId, personId, instrument: choice.instrument, timepoint: choice.timepoint, completedAt: now,
-    completedBy: by.completedBy, mode: by.mode, rawScore: score.raw, metricScore: score.metric, answers,
+    referralId,
+    personId,
+    instrument: choice.instrument,
+    timepoint: choice.timepoint,
+    completedAt: now,
+    completedBy: by.completedBy,
+    mode: by.mode,
+    rawScore: score.raw,
+    metricScore: score.metric,
+    answers,
   });
   // Two saves at once: the unique index lets one through.
-  if (!id) timepointRule([{ instrument: choice.instrument, timepoint: choice.timepoint }, { instrument: choice.instrument, timepoint: 'baseline' }], choice);
+  if (!id)
+    timepointRule(
+      [
+        { instrument: choice.instrument, timepoint: choice.timepoint },
+        { instrument: choice.instrument, timepoint: 'baseline' },
+      ],
+      choice,
+    );
   // A measure recorded clears "baseline missing" and restarts the review clock at once.
   await resolveReminders(tx, tenantId, referralId, 'outcome_review', now);
   return id!;
@@ -127,7 +173,13 @@ async function insertChecked(tx: Db, tenantId: string, referralId: string, perso
  * Before the questions are shown: the referral (a 404 for another tenant's), a measure that may be
  * recorded now, and a timepoint that fits what is already recorded.
  */
-export async function startAdministration(pool: pg.Pool, actor: Actor, referralId: string, input: { instrument?: string; timepoint?: string }, context: RequestContext = {}) {
+export async function startAdministration(
+  pool: pg.Pool,
+  actor: Actor,
+  referralId: string,
+  input: { instrument?: string; timepoint?: string },
+  context: RequestContext = {},
+) {
   const episode = await loadEpisode(pool, actor, referralId, context);
   const choice = checkChoice(input);
   if (!canRecord(episode.referral.status, choice.timepoint)) {
@@ -139,8 +191,14 @@ export async function startAdministration(pool: pg.Pool, actor: Actor, referralI
 }
 
 /** The link worker records a measure they asked the person, face to face or on the phone. */
-export async function recordAdministration(pool: pg.Pool, actor: Actor, referralId: string, input: { instrument?: string; timepoint?: string; answers: Record<string, string | undefined> },
-  context: RequestContext = {}, now = new Date()): Promise<{ id: string; choice: Choice; score: Score }> {
+export async function recordAdministration(
+  pool: pg.Pool,
+  actor: Actor,
+  referralId: string,
+  input: { instrument?: string; timepoint?: string; answers: Record<string, string | undefined> },
+  context: RequestContext = {},
+  now = new Date(),
+): Promise<{ id: string; choice: Choice; score: Score }> {
   const episode = await loadEpisode(pool, actor, referralId, context);
   const choice = checkChoice(input);
   if (!canRecord(episode.referral.status, choice.timepoint)) {
@@ -148,10 +206,26 @@ export async function recordAdministration(pool: pg.Pool, actor: Actor, referral
   }
   const { answers, score } = checkAnswers(choice.instrument, input.answers);
   const id = await withTenant(pool, actor.tenantId, async (tx) => {
-    const administrationId = await insertChecked(tx, actor.tenantId, referralId, episode.referral.personId, choice, answers, score, { completedBy: actor.userId, mode: 'with_link_worker' }, now);
+    const administrationId = await insertChecked(
+      tx,
+      actor.tenantId,
+      referralId,
+      episode.referral.personId,
+      choice,
+      answers,
+      score,
+      { completedBy: actor.userId, mode: 'with_link_worker' },
+      now,
+    );
     await recordAudit(tx, {
-      actor, tenantId: actor.tenantId, action: 'outcome.record', entityType: 'outcome_administration', entityId: administrationId,
-      personId: episode.referral.personId, reason: `${choice.instrument} ${choice.timepoint}, with link worker`, requestId: context.requestId,
+      actor,
+      tenantId: actor.tenantId,
+      action: 'outcome.record',
+      entityType: 'outcome_administration',
+      entityId: administrationId,
+      personId: episode.referral.personId,
+      reason: `${choice.instrument} ${choice.timepoint}, with link worker`,
+      requestId: context.requestId,
     });
     return administrationId;
   });
@@ -165,33 +239,61 @@ export async function recordAdministration(pool: pg.Pool, actor: Actor, referral
  * Sends the person a single-use link (valid for 14 days) to answer a measure themselves, on the
  * channel they chose, unless they withdrew consent to contact. Only the token's SHA-256 is stored.
  */
-export async function sendOutcomeLink(pool: pg.Pool, actor: Actor, referralId: string, input: { instrument?: string; timepoint?: string },
-  context: RequestContext & { baseUrl: string }, now = new Date()): Promise<{ linkId: string; channel: 'email' | 'sms' }> {
+export async function sendOutcomeLink(
+  pool: pg.Pool,
+  actor: Actor,
+  referralId: string,
+  input: { instrument?: string; timepoint?: string },
+  context: RequestContext & { baseUrl: string },
+  now = new Date(),
+): Promise<{ linkId: string; channel: 'email' | 'sms' }> {
   const episode = await loadEpisode(pool, actor, referralId, context);
   const choice = checkChoice(input);
   if (!isWorking(episode.referral.status)) throw new RuleBroken('Links can be sent once contact is made and until discharge.');
   return withTenant(pool, actor.tenantId, async (tx) => {
     const reach = await personChannel(tx, actor.tenantId, episode.referral.personId);
     if (!reach) {
-      throw new RuleBroken('We cannot send a link: the person has not chosen email or text messages with an address or number for them, or has withdrawn consent to be contacted. Ask them the questions instead.', 'instrument');
+      throw new RuleBroken(
+        'We cannot send a link: the person has not chosen email or text messages with an address or number for them, or has withdrawn consent to be contacted. Ask them the questions instead.',
+        'instrument',
+      );
     }
     const token = newToken();
     const expiresAt = new Date(now.getTime() + LINK_TTL_DAYS * 86_400_000);
     const linkId = await q.insertLink(tx, actor.tenantId, {
-      referralId, personId: episode.referral.personId, instrument: choice.instrument, timepoint: choice.timepoint,
-      tokenHash: hashToken(token), channel: reach.channel, sentBy: actor.userId, createdAt: now, expiresAt,
+      referralId,
+      personId: episode.referral.personId,
+      instrument: choice.instrument,
+      timepoint: choice.timepoint,
+      tokenHash: hashToken(token),
+      channel: reach.channel,
+      sentBy: actor.userId,
+      createdAt: now,
+      expiresAt,
     });
     await queueNotification(tx, {
-      tenantId: actor.tenantId, channel: reach.channel, recipient: reach.recipient, template: 'outcome_measure_link',
+      tenantId: actor.tenantId,
+      channel: reach.channel,
+      recipient: reach.recipient,
+      template: 'outcome_measure_link',
       personalisation: {
-        service: await q.tenantName(tx, actor.tenantId), measure: INSTRUMENTS[choice.instrument].shortName,
-        link: `${context.baseUrl}/outcomes/complete/${token}`, expires: `${LINK_TTL_DAYS} days`,
+        service: await q.tenantName(tx, actor.tenantId),
+        measure: INSTRUMENTS[choice.instrument].shortName,
+        link: `${context.baseUrl}/outcomes/complete/${token}`,
+        expires: `${LINK_TTL_DAYS} days`,
       },
-      idempotencyKey: `outcome-link:${linkId}`, secretKeys: ['link'],
+      idempotencyKey: `outcome-link:${linkId}`,
+      secretKeys: ['link'],
     });
     await recordAudit(tx, {
-      actor, tenantId: actor.tenantId, action: 'outcome.link.send', entityType: 'outcome_link', entityId: linkId,
-      personId: episode.referral.personId, reason: `${choice.instrument} ${choice.timepoint} by ${reach.channel}`, requestId: context.requestId,
+      actor,
+      tenantId: actor.tenantId,
+      action: 'outcome.link.send',
+      entityType: 'outcome_link',
+      entityId: linkId,
+      personId: episode.referral.personId,
+      reason: `${choice.instrument} ${choice.timepoint} by ${reach.channel}`,
+      requestId: context.requestId,
     });
     return { linkId, channel: reach.channel };
   });
@@ -220,7 +322,13 @@ async function withOpenLink<T>(pool: pg.Pool, token: string, now: Date, work: (o
     if (!link) return { state: 'unknown' as const };
     if (link.usedAt) return { state: 'used' as const };
     if (link.expiresAt.getTime() <= now.getTime()) return { state: 'expired' as const };
-    const shown = { state: 'open' as const, instrument: link.instrument, timepoint: link.timepoint, serviceName: await q.tenantName(tx, tenantId), expiresAt: link.expiresAt };
+    const shown = {
+      state: 'open' as const,
+      instrument: link.instrument,
+      timepoint: link.timepoint,
+      serviceName: await q.tenantName(tx, tenantId),
+      expiresAt: link.expiresAt,
+    };
     return work({ tx, tenantId, link, shown });
   });
 }
@@ -234,22 +342,46 @@ export async function openOutcomeLink(pool: pg.Pool, token: string, now = new Da
  * The person's answers through their link: saved as a self-completed administration, and the link
  * is used up in the same transaction. Bad answers are refused (nothing saved, the link stays open).
  */
-export async function completeOutcomeLink(pool: pg.Pool, token: string, form: Record<string, string | undefined>, context: RequestContext = {}, now = new Date()): Promise<LinkState & { administrationId?: string }> {
+export async function completeOutcomeLink(
+  pool: pg.Pool,
+  token: string,
+  form: Record<string, string | undefined>,
+  context: RequestContext = {},
+  now = new Date(),
+): Promise<LinkState & { administrationId?: string }> {
   return withOpenLink(pool, token, now, async ({ tx, tenantId, link, shown }) => {
     const { answers, score } = checkAnswers(link.instrument, form);
     let administrationId: string;
     try {
-      administrationId = await insertChecked(tx, tenantId, link.referralId, link.personId, { instrument: link.instrument, timepoint: link.timepoint }, answers, score,
-        { completedBy: null, mode: 'self_completed' }, now);
+      administrationId = await insertChecked(
+        tx,
+        tenantId,
+        link.referralId,
+        link.personId,
+        { instrument: link.instrument, timepoint: link.timepoint },
+        answers,
+        score,
+        { completedBy: null, mode: 'self_completed' },
+        now,
+      );
     } catch (error) {
       // Recorded meanwhile with the link worker: say so in the person's words, nothing more.
-      if (error instanceof RuleBroken) throw new RuleBroken('Your link worker already has your answers to these questions, so there is nothing more to do. Thank you.', 'form');
+      if (error instanceof RuleBroken)
+        throw new RuleBroken(
+          'Your link worker already has your answers to these questions, so there is nothing more to do. Thank you.',
+          'form',
+        );
       throw error;
     }
     await q.markLinkUsed(tx, tenantId, link.id, administrationId, now);
     await recordAudit(tx, {
-      tenantId, action: 'outcome.record', entityType: 'outcome_administration', entityId: administrationId,
-      personId: link.personId, reason: `${link.instrument} ${link.timepoint}, self-completed through a link`, requestId: context.requestId,
+      tenantId,
+      action: 'outcome.record',
+      entityType: 'outcome_administration',
+      entityId: administrationId,
+      personId: link.personId,
+      reason: `${link.instrument} ${link.timepoint}, self-completed through a link`,
+      requestId: context.requestId,
     });
     return { ...shown, administrationId };
   });
@@ -261,10 +393,17 @@ export async function completeOutcomeLink(pool: pg.Pool, token: string, form: Re
 /** Timeline entries for the person page: one per administration, with its score. */
 export async function outcomeTimeline(tx: Db, tenantId: string, personIds: string[]) {
   return withScores(await q.administrationsOfPeople(tx, tenantId, personIds)).map((a) => ({
-    at: a.completedAt, kind: 'outcome',
+    at: a.completedAt,
+    kind: 'outcome',
     title: `${INSTRUMENTS[a.instrument].shortName} ${TIMEPOINT_LABELS[a.timepoint].toLowerCase()} recorded`,
-    detail: [scoreText(a), a.mode === 'self_completed' ? 'completed by the person online' : a.completedByName ? `with ${a.completedByName}` : ''].filter(Boolean).join(' · '),
-    referralId: a.referralId, href: `/referrals/${a.referralId}/outcomes`,
+    detail: [
+      scoreText(a),
+      a.mode === 'self_completed' ? 'completed by the person online' : a.completedByName ? `with ${a.completedByName}` : '',
+    ]
+      .filter(Boolean)
+      .join(' · '),
+    referralId: a.referralId,
+    href: `/referrals/${a.referralId}/outcomes`,
   }));
 }
 
@@ -275,7 +414,7 @@ export async function outcomeTimeline(tx: Db, tenantId: string, personIds: strin
 export async function administrationsOfReferrals(tx: Db, tenantId: string, filter: q.AdministrationFilter, limit: number, offset: number) {
   const rows = await q.administrationsOfReferrals(tx, tenantId, filter, limit, offset);
   // A page past the last has no row to carry the window count.
-  const total = rows[0]?.total ?? (offset > 0 ? (await q.administrationsOfReferrals(tx, tenantId, filter, 1, 0))[0]?.total ?? 0 : 0);
+  const total = rows[0]?.total ?? (offset > 0 ? ((await q.administrationsOfReferrals(tx, tenantId, filter, 1, 0))[0]?.total ?? 0) : 0);
   return { administrations: rows, total };
 }
 
@@ -287,7 +426,10 @@ export function scoreText(a: { instrument: InstrumentCode; score: Score; answers
 }
 
 export const ONS4_SHORT: Record<string, string> = {
-  life_satisfaction: 'Life satisfaction', worthwhile: 'Worthwhile', happiness: 'Happiness', anxiety: 'Anxiety',
+  life_satisfaction: 'Life satisfaction',
+  worthwhile: 'Worthwhile',
+  happiness: 'Happiness',
+  anxiety: 'Anxiety',
 };
 
 export function reviewWeeks(settings: Record<string, unknown>): number {

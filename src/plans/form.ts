@@ -20,7 +20,8 @@ export function formErrors(errors: FieldError[]) {
 /** Errors a form page re-shows (400 or 409); anything else goes to the error handler. */
 export function asFieldErrors(error: unknown, field = 'form'): { status: number; errors: FieldError[] } | undefined {
   if (error instanceof InvalidInput) return { status: 400, errors: error.errors };
-  if (error instanceof DomainError && (error.status === 409 || error.status === 400)) return { status: error.status, errors: [{ field: error.field ?? field, message: error.message }] };
+  if (error instanceof DomainError && (error.status === 409 || error.status === 400))
+    return { status: error.status, errors: [{ field: error.field ?? field, message: error.message }] };
   return undefined;
 }
 

@@ -2,7 +2,17 @@
  * The social prescription life cycle, in one table. Every change goes through `canMove` and is
  * written as an onward_referral_transition row (who, when, why).
  */
-export const ONWARD_STATUSES = ['signposted', 'draft', 'sent', 'accepted', 'declined', 'attending', 'completed', 'did_not_attend', 'stopped'] as const;
+export const ONWARD_STATUSES = [
+  'signposted',
+  'draft',
+  'sent',
+  'accepted',
+  'declined',
+  'attending',
+  'completed',
+  'did_not_attend',
+  'stopped',
+] as const;
 
 export type OnwardStatus = (typeof ONWARD_STATUSES)[number];
 

@@ -34,8 +34,12 @@ export async function onwardNudgeScan(job: JobContext): Promise<void> {
       const providerEmail = o.providerOrganisationId ? await q.providerOrganisationEmail(tx, tenantId, o.providerOrganisationId) : null;
       if (providerEmail && !o.nudgedProviderAt) {
         await queueNotification(tx, {
-          tenantId, channel: 'email', recipient: providerEmail, template: 'onward_referral_nudge_provider',
-          personalisation: { service_name: o.serviceName }, idempotencyKey: `onward-nudge-provider:${o.id}`,
+          tenantId,
+          channel: 'email',
+          recipient: providerEmail,
+          template: 'onward_referral_nudge_provider',
+          personalisation: { service_name: o.serviceName },
+          idempotencyKey: `onward-nudge-provider:${o.id}`,
         });
         await q.markNudged(tx, tenantId, o.id, 'provider', now);
       }
@@ -43,8 +47,12 @@ export async function onwardNudgeScan(job: JobContext): Promise<void> {
       const workerDue = o.sentAt! <= workerCutoff || !providerEmail;
       if (workerDue && o.createdByEmail) {
         await queueNotification(tx, {
-          tenantId, channel: 'email', recipient: o.createdByEmail, template: 'onward_referral_nudge_worker',
-          personalisation: { service_name: o.serviceName }, idempotencyKey: `onward-nudge-worker:${o.id}`,
+          tenantId,
+          channel: 'email',
+          recipient: o.createdByEmail,
+          template: 'onward_referral_nudge_worker',
+          personalisation: { service_name: o.serviceName },
+          idempotencyKey: `onward-nudge-worker:${o.id}`,
         });
         await q.markNudged(tx, tenantId, o.id, 'worker', now);
       }
@@ -56,8 +64,12 @@ export async function onwardNudgeScan(job: JobContext): Promise<void> {
       const recipient = sms ? o.shared.phone : o.shared.email;
       if (recipient) {
         await queueNotification(tx, {
-          tenantId, channel: sms ? 'sms' : 'email', recipient, template: 'onward_referral_follow_up',
-          personalisation: { service_name: o.serviceName }, idempotencyKey: `onward-follow-up:${o.id}`,
+          tenantId,
+          channel: sms ? 'sms' : 'email',
+          recipient,
+          template: 'onward_referral_follow_up',
+          personalisation: { service_name: o.serviceName },
+          idempotencyKey: `onward-follow-up:${o.id}`,
         });
       }
       await q.markFollowUpAsked(tx, tenantId, o.id, now);
@@ -66,5 +78,3 @@ export async function onwardNudgeScan(job: JobContext): Promise<void> {
 }
 
 export const ONWARD_NUDGE_KIND = 'social-prescribing.nudge-scan';
-
-

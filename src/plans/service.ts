@@ -3,7 +3,14 @@ import type pg from 'pg';
 import type { Db } from '../db/database.ts';
 import { withTenant } from '../db/transaction.ts';
 import { findNeed } from '../directory/needs.ts';
-import { getServiceDetail, getServiceSummary, searchDirectory, serviceCards, type DirectorySearchInput, type DirectorySearchOutcome } from '../directory/service.ts';
+import {
+  getServiceDetail,
+  getServiceSummary,
+  searchDirectory,
+  serviceCards,
+  type DirectorySearchInput,
+  type DirectorySearchOutcome,
+} from '../directory/service.ts';
 import type { Capacity } from '../directory/taxonomy.ts';
 import type { Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
@@ -12,14 +19,24 @@ import { isWorking, latestAssessmentWithin, loadEpisode, lockEpisode, requireSta
 import { personWithin, transitionWithin } from '../referrals/service.ts';
 import { InvalidInput, NotFound, RuleBroken, type FieldError } from '../web/errors.ts';
 import {
-  canMove, DECLINE_REASONS, illegalMoveMessage, isOnwardStatus, ONWARD_LABELS, OPEN_ONWARD, SHARE_FIELDS, STOP_REASONS, type OnwardStatus,
+  canMove,
+  DECLINE_REASONS,
+  illegalMoveMessage,
+  isOnwardStatus,
+  ONWARD_LABELS,
+  OPEN_ONWARD,
+  SHARE_FIELDS,
+  STOP_REASONS,
+  type OnwardStatus,
 } from './lifecycle.ts';
 import * as q from './queries.ts';
 
 export * from './lifecycle.ts';
 export type { AttendanceRow, GoalRow, OnwardRow, OnwardTransitionRow, SharedDetails } from './queries.ts';
 
-interface RequestContext { requestId?: string }
+interface RequestContext {
+  requestId?: string;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -28,8 +45,10 @@ export function checkId(id: string, what: string) {
 }
 
 export const GOAL_PROGRESS = [
-  { code: 'not_started', label: 'Not started' }, { code: 'in_progress', label: 'In progress' },
-  { code: 'achieved', label: 'Achieved' }, { code: 'no_longer_relevant', label: 'No longer relevant' },
+  { code: 'not_started', label: 'Not started' },
+  { code: 'in_progress', label: 'In progress' },
+  { code: 'achieved', label: 'Achieved' },
+  { code: 'no_longer_relevant', label: 'No longer relevant' },
 ] as const;
 
 export function progressLabel(code: string | null): string {
@@ -37,7 +56,11 @@ export function progressLabel(code: string | null): string {
 }
 
 export function isRealDate(value: string): boolean {
-  return /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
+  return (
+    /^\d{4}-\d{2}-\d{2}$/.test(value) &&
+    !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) &&
+    new Date(`${value}T00:00:00Z`).toISOString().startsWith(value)
+  );
 }
 
 function trimmed(value: string | null | undefined, field: string, max: number, what: string, errors: FieldError[]): string | null {
@@ -60,7 +83,14 @@ export interface GoalInput {
  * Adds a goal in the person's words. The first goal moves an assessed referral to "active plan".
  * `agreedOn` is for a plan written up later (the demo's history): its review date is judged from then.
  */
-export async function addGoal(pool: pg.Pool, actor: Actor, referralId: string, input: GoalInput, context: RequestContext = {}, options: { agreedOn?: string } = {}) {
+export async function addGoal(
+  pool: pg.Pool,
+  actor: Actor,
+  referralId: string,
+  input: GoalInput,
+  context: RequestContext = {},
+  options: { agreedOn?: string } = {},
+) {
   const errors: FieldError[] = [];
   const goal = trimmed(input.goal, 'goal', 1000, 'The goal', errors);
   if (!goal) errors.push({ field: 'goal', message: 'Enter the goal, in the person’s own words' });
@@ -69,7 +99,8 @@ export async function addGoal(pool: pg.Pool, actor: Actor, referralId: string, i
   const reviewDate = input.reviewDate?.trim() || null;
   if (reviewDate && !isRealDate(reviewDate)) errors.push({ field: 'reviewDate', message: 'Review date must be a real date' });
   // A review already in the past would be overdue the moment it is agreed: almost always a mistyped year.
-  else if (reviewDate && reviewDate < (options.agreedOn ?? localDate(new Date()))) errors.push({ field: 'reviewDate', message: 'Review date must be today or in the future' });
+  else if (reviewDate && reviewDate < (options.agreedOn ?? localDate(new Date())))
+    errors.push({ field: 'reviewDate', message: 'Review date must be today or in the future' });
   requireStaff(actor);
   // One transaction: the referral is locked while its status is checked, the goal written and,
   // for the first goal, the referral moved to "active plan"; a failure anywhere leaves nothing.
@@ -77,28 +108,61 @@ export async function addGoal(pool: pg.Pool, actor: Actor, referralId: string, i
     const referral = await lockEpisode(tx, actor, referralId);
     if (!isWorking(referral.status)) throw new RuleBroken('Goals can be added once contact is made and until discharge.');
     if (errors.length) throw new InvalidInput(errors);
-    const goalId = await q.insertGoal(tx, actor.tenantId, { referralId, personId: referral.personId, goal: goal!, steps, whoDoesWhat, reviewDate, createdBy: actor.userId });
+    const goalId = await q.insertGoal(tx, actor.tenantId, {
+      referralId,
+      personId: referral.personId,
+      goal: goal!,
+      steps,
+      whoDoesWhat,
+      reviewDate,
+      createdBy: actor.userId,
+    });
     await q.insertProgress(tx, actor.tenantId, { goalId, from: null, to: 'not_started', note: null, byUserId: actor.userId });
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'plan.goal.create', entityType: 'plan_goal', entityId: goalId, personId: referral.personId, requestId: context.requestId });
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'plan.goal.create',
+      entityType: 'plan_goal',
+      entityId: goalId,
+      personId: referral.personId,
+      requestId: context.requestId,
+    });
     if (referral.status === 'assessed') await transitionWithin(tx, actor, referral, 'active_plan', 'Personal plan agreed', context);
     return goalId;
   });
 }
 
-export async function updateGoalProgress(pool: pg.Pool, actor: Actor, goalId: string, input: { progress: string; note?: string | null }, context: RequestContext = {}) {
+export async function updateGoalProgress(
+  pool: pg.Pool,
+  actor: Actor,
+  goalId: string,
+  input: { progress: string; note?: string | null },
+  context: RequestContext = {},
+) {
   requireStaff(actor);
   checkId(goalId, 'goal');
   return withTenant(pool, actor.tenantId, async (tx) => {
     const goal = await q.findGoal(tx, actor.tenantId, goalId);
     if (!goal) throw new NotFound('goal');
-    if (!GOAL_PROGRESS.some((p) => p.code === input.progress)) throw new InvalidInput([{ field: `progress-${goalId}`, message: 'Select how the goal is going' }]);
+    if (!GOAL_PROGRESS.some((p) => p.code === input.progress))
+      throw new InvalidInput([{ field: `progress-${goalId}`, message: 'Select how the goal is going' }]);
     const errors: FieldError[] = [];
     const note = trimmed(input.note, `note-${goalId}`, 1000, 'The note', errors);
     if (errors.length) throw new InvalidInput(errors);
-    if (goal.progress === input.progress && !note) throw new RuleBroken(`The goal is already "${progressLabel(goal.progress)}".`, `progress-${goalId}`);
+    if (goal.progress === input.progress && !note)
+      throw new RuleBroken(`The goal is already "${progressLabel(goal.progress)}".`, `progress-${goalId}`);
     await q.setGoalProgress(tx, actor.tenantId, goalId, input.progress);
     await q.insertProgress(tx, actor.tenantId, { goalId, from: goal.progress, to: input.progress, note, byUserId: actor.userId });
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'plan.goal.progress', entityType: 'plan_goal', entityId: goalId, personId: goal.personId, reason: `${goal.progress} -> ${input.progress}`, requestId: context.requestId });
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'plan.goal.progress',
+      entityType: 'plan_goal',
+      entityId: goalId,
+      personId: goal.personId,
+      reason: `${goal.progress} -> ${input.progress}`,
+      requestId: context.requestId,
+    });
     return { referralId: goal.referralId };
   });
 }
@@ -153,9 +217,15 @@ export function needsCapacityConfirmation(capacity: string): boolean {
   return capacity === 'full' || capacity === 'waiting_list';
 }
 
-export function capacityWarning(s: { name: string; organisation?: string | null; capacity: string; expectedWaitWeeks: number | null }): string {
+export function capacityWarning(s: {
+  name: string;
+  organisation?: string | null;
+  capacity: string;
+  expectedWaitWeeks: number | null;
+}): string {
   const who = s.organisation ? `${s.name} (${s.organisation})` : s.name;
-  if (s.capacity === 'full') return `${who} is full and is not taking new people at the moment. Confirm that you still want to choose it, for example because the person will join its waiting list.`;
+  if (s.capacity === 'full')
+    return `${who} is full and is not taking new people at the moment. Confirm that you still want to choose it, for example because the person will join its waiting list.`;
   const wait = s.expectedWaitWeeks ? ` of about ${s.expectedWaitWeeks} week${s.expectedWaitWeeks === 1 ? '' : 's'}` : '';
   return `${who} has a waiting list${wait}. Confirm that the person is happy to wait.`;
 }
@@ -165,11 +235,21 @@ export function capacityWarning(s: { name: string; organisation?: string | null;
  * services included, paged), each result with its organisation, where it runs, capacity, when it
  * was last checked and how a referral to it would travel from this tenant.
  */
-export async function findServicesToRefer(pool: pg.Pool, actor: Actor, input: DirectorySearchInput): Promise<DirectorySearchOutcome & { choices: ServiceChoice[] }> {
+export async function findServicesToRefer(
+  pool: pg.Pool,
+  actor: Actor,
+  input: DirectorySearchInput,
+): Promise<DirectorySearchOutcome & { choices: ServiceChoice[] }> {
   requireStaff(actor);
   const { outcome, cards } = await withTenant(pool, null, async (tx) => {
     const found = await searchDirectory(tx, input);
-    return { outcome: found, cards: await serviceCards(tx, found.results.map((r) => r.id)) };
+    return {
+      outcome: found,
+      cards: await serviceCards(
+        tx,
+        found.results.map((r) => r.id),
+      ),
+    };
   });
   const organisationIds = [...new Set(cards.flatMap((c) => (c.organizationId ? [c.organizationId] : [])))];
   const inboxes = await withTenant(pool, actor.tenantId, (tx) => q.providerOrganisationsForDirectory(tx, actor.tenantId, organisationIds));
@@ -177,25 +257,48 @@ export async function findServicesToRefer(pool: pg.Pool, actor: Actor, input: Di
     const card = cards.find((c) => c.id === r.id);
     const onSignpost = !!card?.organizationId && inboxes.some((p) => p.directoryOrganizationId === card.organizationId);
     return {
-      id: r.id, name: r.name, organisation: r.organizationName, where: card?.addresses.length ? card.addresses.join('; ') : null,
-      deliveryMethods: card?.delivery ?? [], distanceMiles: r.distanceMiles, nextSession: r.nextSession,
-      capacity: r.capacity, capacityLabel: r.capacityLabel, expectedWaitWeeks: r.expectedWaitWeeks,
-      lastVerifiedAt: card?.lastVerifiedAt ?? null, stale: r.stale,
-      route: onSignpost ? 'signpost' : card?.email ? 'email' : 'print', email: card?.email ?? null,
+      id: r.id,
+      name: r.name,
+      organisation: r.organizationName,
+      where: card?.addresses.length ? card.addresses.join('; ') : null,
+      deliveryMethods: card?.delivery ?? [],
+      distanceMiles: r.distanceMiles,
+      nextSession: r.nextSession,
+      capacity: r.capacity,
+      capacityLabel: r.capacityLabel,
+      expectedWaitWeeks: r.expectedWaitWeeks,
+      lastVerifiedAt: card?.lastVerifiedAt ?? null,
+      stale: r.stale,
+      route: onSignpost ? 'signpost' : card?.email ? 'email' : 'print',
+      email: card?.email ?? null,
     };
   });
   return { ...outcome, choices };
 }
 
-async function sharedSnapshot(tx: Db, actor: Actor, personId: string, referralId: string, share: string[], note: string | null): Promise<q.SharedDetails> {
+async function sharedSnapshot(
+  tx: Db,
+  actor: Actor,
+  personId: string,
+  referralId: string,
+  share: string[],
+  note: string | null,
+): Promise<q.SharedDetails> {
   const person = await personWithin(tx, actor, personId);
   const shared: q.SharedDetails = {
-    name: `${person.givenName} ${person.familyName}`, preferredName: person.preferredName ?? null, dateOfBirth: person.dateOfBirth,
-    phone: person.phone ?? null, email: person.email ?? null, contactChannels: person.contactChannels ?? [], safeToLeaveMessage: person.safeToLeaveMessage ?? null,
+    name: `${person.givenName} ${person.familyName}`,
+    preferredName: person.preferredName ?? null,
+    dateOfBirth: person.dateOfBirth,
+    phone: person.phone ?? null,
+    email: person.email ?? null,
+    contactChannels: person.contactChannels ?? [],
+    safeToLeaveMessage: person.safeToLeaveMessage ?? null,
   };
   if (share.includes('needs')) {
     const latest = await latestAssessmentWithin(tx, actor, referralId);
-    shared.needs = (latest?.needs ?? []).filter((n) => n.rating !== 'none').map((n) => ({ need: n.need, label: findNeed(n.need)?.label ?? n.need, rating: n.rating }));
+    shared.needs = (latest?.needs ?? [])
+      .filter((n) => n.rating !== 'none')
+      .map((n) => ({ need: n.need, label: findNeed(n.need)?.label ?? n.need, rating: n.rating }));
     shared.whatMatters = latest?.whatMatters ?? null;
   }
   if (share.includes('notes')) shared.notes = note;
@@ -217,15 +320,26 @@ async function sharedSnapshot(tx: Db, actor: Actor, personId: string, referralId
  * sent at once: through Signpost when the service's organisation receives referrals here,
  * otherwise by secure email through the outbox or on paper.
  */
-export async function createOnwardReferral(pool: pg.Pool, actor: Actor, referralId: string, input: OnwardInput, context: RequestContext = {}) {
+export async function createOnwardReferral(
+  pool: pg.Pool,
+  actor: Actor,
+  referralId: string,
+  input: OnwardInput,
+  context: RequestContext = {},
+) {
   requireStaff(actor);
   const errors: FieldError[] = [];
   if (input.kind !== 'refer' && input.kind !== 'signpost') errors.push({ field: 'kind', message: 'Select whether to refer or signpost' });
   const share = [...new Set(input.share ?? [])];
-  if (share.some((s) => !SHARE_FIELDS.some((f) => f.code === s))) errors.push({ field: 'share', message: 'Select what to share from the list' });
+  if (share.some((s) => !SHARE_FIELDS.some((f) => f.code === s)))
+    errors.push({ field: 'share', message: 'Select what to share from the list' });
   const note = trimmed(input.note, 'note', 2000, 'The note', errors);
   if (input.need && !findNeed(input.need)) errors.push({ field: 'need', message: 'Select a need from the list' });
-  if (input.kind === 'refer' && !input.consent) errors.push({ field: 'consent', message: 'Record the person’s consent to this referral and to sharing what you ticked before sending it' });
+  if (input.kind === 'refer' && !input.consent)
+    errors.push({
+      field: 'consent',
+      message: 'Record the person’s consent to this referral and to sharing what you ticked before sending it',
+    });
   if (input.delivery && !['email', 'print'].includes(input.delivery)) errors.push({ field: 'delivery', message: 'Select email or print' });
   // One transaction, the referral locked from the status check to the last write: a discharge
   // made at the same moment waits for this referral to the service, or this waits and is refused.
@@ -235,45 +349,143 @@ export async function createOnwardReferral(pool: pg.Pool, actor: Actor, referral
     if (errors.length) throw new InvalidInput(errors);
     const personId = referral.personId;
     const shared = input.kind === 'refer' ? await sharedSnapshot(tx, actor, personId, referralId, share, note) : undefined;
-    const service = UUID.test(input.serviceId) || /^[A-Za-z0-9:_-]{1,200}$/.test(input.serviceId) ? await getServiceSummary(tx, input.serviceId) : undefined;
+    const service =
+      UUID.test(input.serviceId) || /^[A-Za-z0-9:_-]{1,200}$/.test(input.serviceId)
+        ? await getServiceSummary(tx, input.serviceId)
+        : undefined;
     if (!service) throw new InvalidInput([{ field: 'serviceId', message: 'Select a service from the directory' }]);
-    if (!service.active) throw new RuleBroken(`${service.name} is not taking referrals at the moment (it is ${service.status}). Choose another service.`, 'serviceId');
+    if (!service.active)
+      throw new RuleBroken(
+        `${service.name} is not taking referrals at the moment (it is ${service.status}). Choose another service.`,
+        'serviceId',
+      );
     if (needsCapacityConfirmation(service.capacity) && !input.confirmCapacity) {
-      throw new RuleBroken(capacityWarning({ name: service.name, organisation: service.organizationName, capacity: service.capacity, expectedWaitWeeks: service.expectedWaitWeeks }), 'confirmCapacity');
+      throw new RuleBroken(
+        capacityWarning({
+          name: service.name,
+          organisation: service.organizationName,
+          capacity: service.capacity,
+          expectedWaitWeeks: service.expectedWaitWeeks,
+        }),
+        'confirmCapacity',
+      );
     }
     if (input.kind === 'signpost') {
       const id = await q.insertOnward(tx, actor.tenantId, {
-        referralId, personId, kind: 'signpost', delivery: 'signposted', serviceId: service.id, serviceName: service.name, organisationName: service.organizationName,
-        providerOrganisationId: null, need: input.need ?? null, status: 'signposted', shareFields: [], shared: {} as q.SharedDetails, consent: false, userId: actor.userId, note,
+        referralId,
+        personId,
+        kind: 'signpost',
+        delivery: 'signposted',
+        serviceId: service.id,
+        serviceName: service.name,
+        organisationName: service.organizationName,
+        providerOrganisationId: null,
+        need: input.need ?? null,
+        status: 'signposted',
+        shareFields: [],
+        shared: {} as q.SharedDetails,
+        consent: false,
+        userId: actor.userId,
+        note,
       });
-      await q.insertOnwardTransition(tx, actor.tenantId, { onwardId: id, from: null, to: 'signposted', reason: note, byUserId: actor.userId, byDescription: null });
-      await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'onward.signpost', entityType: 'onward_referral', entityId: id, personId, reason: service.name, requestId: context.requestId });
+      await q.insertOnwardTransition(tx, actor.tenantId, {
+        onwardId: id,
+        from: null,
+        to: 'signposted',
+        reason: note,
+        byUserId: actor.userId,
+        byDescription: null,
+      });
+      await recordAudit(tx, {
+        actor,
+        tenantId: actor.tenantId,
+        action: 'onward.signpost',
+        entityType: 'onward_referral',
+        entityId: id,
+        personId,
+        reason: service.name,
+        requestId: context.requestId,
+      });
       return { id, status: 'signposted' as OnwardStatus, delivery: 'signposted' };
     }
     if (await q.hasOpenOnward(tx, actor.tenantId, referralId, service.id, OPEN_ONWARD)) {
-      throw new RuleBroken(`There is already an open referral to ${service.name} for this person. Wait for its outcome or stop it before referring again.`, 'serviceId');
+      throw new RuleBroken(
+        `There is already an open referral to ${service.name} for this person. Wait for its outcome or stop it before referring again.`,
+        'serviceId',
+      );
     }
-    const provider = service.organizationId ? await q.providerOrganisationForDirectory(tx, actor.tenantId, service.organizationId) : undefined;
-    const delivery = provider ? 'signpost' : (input.delivery === 'print' || !service.email ? 'print' : 'email');
+    const provider = service.organizationId
+      ? await q.providerOrganisationForDirectory(tx, actor.tenantId, service.organizationId)
+      : undefined;
+    const delivery = provider ? 'signpost' : input.delivery === 'print' || !service.email ? 'print' : 'email';
     const id = await q.insertOnward(tx, actor.tenantId, {
-      referralId, personId, kind: 'refer', delivery, serviceId: service.id, serviceName: service.name, organisationName: service.organizationName,
-      providerOrganisationId: provider?.id ?? null, need: input.need ?? null, status: 'draft', shareFields: share, shared: shared!, consent: true, userId: actor.userId, note,
+      referralId,
+      personId,
+      kind: 'refer',
+      delivery,
+      serviceId: service.id,
+      serviceName: service.name,
+      organisationName: service.organizationName,
+      providerOrganisationId: provider?.id ?? null,
+      need: input.need ?? null,
+      status: 'draft',
+      shareFields: share,
+      shared: shared!,
+      consent: true,
+      userId: actor.userId,
+      note,
     });
-    await q.insertOnwardTransition(tx, actor.tenantId, { onwardId: id, from: null, to: 'draft', reason: 'Consent recorded', byUserId: actor.userId, byDescription: null });
+    await q.insertOnwardTransition(tx, actor.tenantId, {
+      onwardId: id,
+      from: null,
+      to: 'draft',
+      reason: 'Consent recorded',
+      byUserId: actor.userId,
+      byDescription: null,
+    });
     await q.updateOnwardStatus(tx, actor.tenantId, id, 'sent', { sent: true });
-    const how = delivery === 'signpost' ? 'Sent through Signpost' : delivery === 'email' ? 'Sent by secure email' : 'Printed to send on paper';
-    await q.insertOnwardTransition(tx, actor.tenantId, { onwardId: id, from: 'draft', to: 'sent', reason: how, byUserId: actor.userId, byDescription: null });
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'onward.send', entityType: 'onward_referral', entityId: id, personId, reason: `${service.name} (${delivery}); shared: name, contact${share.length ? `, ${share.join(', ')}` : ''}`, requestId: context.requestId });
+    const how =
+      delivery === 'signpost' ? 'Sent through Signpost' : delivery === 'email' ? 'Sent by secure email' : 'Printed to send on paper';
+    await q.insertOnwardTransition(tx, actor.tenantId, {
+      onwardId: id,
+      from: 'draft',
+      to: 'sent',
+      reason: how,
+      byUserId: actor.userId,
+      byDescription: null,
+    });
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'onward.send',
+      entityType: 'onward_referral',
+      entityId: id,
+      personId,
+      reason: `${service.name} (${delivery}); shared: name, contact${share.length ? `, ${share.join(', ')}` : ''}`,
+      requestId: context.requestId,
+    });
     if (delivery === 'signpost' && provider?.email) {
       // The provider signs in to read it; the email names no person.
       await queueNotification(tx, {
-        tenantId: actor.tenantId, channel: 'email', recipient: provider.email, template: 'onward_referral_received',
-        personalisation: { service_name: service.name }, idempotencyKey: `onward-sent:${id}`,
+        tenantId: actor.tenantId,
+        channel: 'email',
+        recipient: provider.email,
+        template: 'onward_referral_received',
+        personalisation: { service_name: service.name },
+        idempotencyKey: `onward-sent:${id}`,
       });
     } else if (delivery === 'email') {
       await queueNotification(tx, {
-        tenantId: actor.tenantId, channel: 'email', recipient: service.email!, template: 'onward_referral_email',
-        personalisation: { service_name: service.name, ...sharedPersonalisation(shared!), link_worker: actor.name, link_worker_email: actor.email },
+        tenantId: actor.tenantId,
+        channel: 'email',
+        recipient: service.email!,
+        template: 'onward_referral_email',
+        personalisation: {
+          service_name: service.name,
+          ...sharedPersonalisation(shared!),
+          link_worker: actor.name,
+          link_worker_email: actor.email,
+        },
         idempotencyKey: `onward-email:${id}`,
       });
     }
@@ -284,8 +496,12 @@ export async function createOnwardReferral(pool: pg.Pool, actor: Actor, referral
 /** The shared details as flat text for a secure email to a service not on Signpost. */
 export function sharedPersonalisation(shared: q.SharedDetails): Record<string, string> {
   return {
-    person_name: shared.name, date_of_birth: shared.dateOfBirth, phone: shared.phone ?? 'not given', email: shared.email ?? 'not given',
-    needs: shared.needs?.map((n) => n.label).join(', ') ?? 'not shared', notes: shared.notes ?? 'not shared',
+    person_name: shared.name,
+    date_of_birth: shared.dateOfBirth,
+    phone: shared.phone ?? 'not given',
+    email: shared.email ?? 'not given',
+    needs: shared.needs?.map((n) => n.label).join(', ') ?? 'not shared',
+    notes: shared.notes ?? 'not shared',
     accessibility: shared.accessibility?.join(', ') || 'not shared',
   };
 }
@@ -302,7 +518,14 @@ export interface MoveRequest {
  * the link worker records it. Checks the step and its reason, writes the transition row, and
  * tells the link worker through the outbox when someone else made the change.
  */
-export async function moveOnward(tx: Db, actor: Actor, onward: q.OnwardRow, request: MoveRequest, byDescription: string | null, context: RequestContext = {}) {
+export async function moveOnward(
+  tx: Db,
+  actor: Actor,
+  onward: q.OnwardRow,
+  request: MoveRequest,
+  byDescription: string | null,
+  context: RequestContext = {},
+) {
   if (!isOnwardStatus(request.to)) throw new InvalidInput([{ field: 'to', message: 'Select what happened from the list' }]);
   const to = request.to;
   if (!canMove(onward.status, to)) throw new RuleBroken(illegalMoveMessage(onward.status, to), 'to');
@@ -326,20 +549,38 @@ export async function moveOnward(tx: Db, actor: Actor, onward: q.OnwardRow, requ
     reasonText = extra.stopReason ?? null;
   }
   if (request.firstSessionDate) {
-    if (!isRealDate(request.firstSessionDate)) errors.push({ field: 'firstSessionDate', message: 'First session date must be a real date' });
+    if (!isRealDate(request.firstSessionDate))
+      errors.push({ field: 'firstSessionDate', message: 'First session date must be a real date' });
     else extra.firstSessionDate = request.firstSessionDate;
   }
   if (errors.length) throw new InvalidInput(errors);
   await q.updateOnwardStatus(tx, actor.tenantId, onward.id, to, extra);
-  await q.insertOnwardTransition(tx, actor.tenantId, { onwardId: onward.id, from: onward.status, to, reason: reasonText, byUserId: actor.userId, byDescription });
+  await q.insertOnwardTransition(tx, actor.tenantId, {
+    onwardId: onward.id,
+    from: onward.status,
+    to,
+    reason: reasonText,
+    byUserId: actor.userId,
+    byDescription,
+  });
   await recordAudit(tx, {
-    actor, tenantId: actor.tenantId, action: 'onward.transition', entityType: 'onward_referral', entityId: onward.id, personId: onward.personId,
-    reason: `${onward.status} -> ${to}${reasonText ? `: ${reasonText}` : ''}`, requestId: context.requestId,
+    actor,
+    tenantId: actor.tenantId,
+    action: 'onward.transition',
+    entityType: 'onward_referral',
+    entityId: onward.id,
+    personId: onward.personId,
+    reason: `${onward.status} -> ${to}${reasonText ? `: ${reasonText}` : ''}`,
+    requestId: context.requestId,
   });
   if (onward.createdByEmail && onward.createdBy !== actor.userId) {
     await queueNotification(tx, {
-      tenantId: actor.tenantId, channel: 'email', recipient: onward.createdByEmail, template: 'onward_referral_update',
-      personalisation: { service_name: onward.serviceName, status: ONWARD_LABELS[to] }, idempotencyKey: `onward-update:${onward.id}:${to}`,
+      tenantId: actor.tenantId,
+      channel: 'email',
+      recipient: onward.createdByEmail,
+      template: 'onward_referral_update',
+      personalisation: { service_name: onward.serviceName, status: ONWARD_LABELS[to] },
+      idempotencyKey: `onward-update:${onward.id}:${to}`,
     });
   }
   const from = onward.status;
@@ -348,16 +589,32 @@ export async function moveOnward(tx: Db, actor: Actor, onward: q.OnwardRow, requ
 }
 
 /** The link worker records a response by hand (services not on Signpost) or stops a referral. */
-export async function recordOnwardResponse(pool: pg.Pool, actor: Actor, onwardId: string, request: MoveRequest, context: RequestContext = {}) {
+export async function recordOnwardResponse(
+  pool: pg.Pool,
+  actor: Actor,
+  onwardId: string,
+  request: MoveRequest,
+  context: RequestContext = {},
+) {
   requireStaff(actor);
   checkId(onwardId, 'referral to a service');
   return withTenant(pool, actor.tenantId, async (tx) => {
     const onward = await q.findOnward(tx, actor.tenantId, onwardId, { lock: true });
     if (!onward) throw new NotFound('referral to a service');
     if (onward.delivery === 'signpost' && request.to !== 'stopped') {
-      throw new RuleBroken(`${onward.serviceName} receives referrals in Signpost and records its own response. You can stop the referral.`, 'to');
+      throw new RuleBroken(
+        `${onward.serviceName} receives referrals in Signpost and records its own response. You can stop the referral.`,
+        'to',
+      );
     }
-    await moveOnward(tx, actor, onward, request, onward.delivery === 'signpost' ? null : 'Recorded by hand from the service’s response', context);
+    await moveOnward(
+      tx,
+      actor,
+      onward,
+      request,
+      onward.delivery === 'signpost' ? null : 'Recorded by hand from the service’s response',
+      context,
+    );
     return { referralId: onward.referralId, status: onward.status };
   });
 }
@@ -373,13 +630,20 @@ export interface AttendanceInput {
 
 export function checkAttendance(input: AttendanceInput, today = localDate(new Date())): FieldError[] {
   const errors: FieldError[] = [];
-  if (input.sessionDate && !isRealDate(input.sessionDate)) errors.push({ field: 'sessionDate', message: 'Session date must be a real date' });
+  if (input.sessionDate && !isRealDate(input.sessionDate))
+    errors.push({ field: 'sessionDate', message: 'Session date must be a real date' });
   // Nobody has attended (or missed) a session that has not happened yet.
-  else if (input.sessionDate && input.sessionDate > today) errors.push({ field: 'sessionDate', message: 'Session date must be today or in the past' });
+  else if (input.sessionDate && input.sessionDate > today)
+    errors.push({ field: 'sessionDate', message: 'Session date must be today or in the past' });
   if (input.attended === null) errors.push({ field: 'attended', message: 'Select whether the person attended' });
   if (!input.sessionDate) {
-    const a = input.sessionsAttended, o = input.sessionsOffered;
-    if (a === null || a === undefined || o === null || o === undefined) errors.push({ field: 'sessionsAttended', message: 'Enter a session date, or how many sessions were attended out of how many offered' });
+    const a = input.sessionsAttended,
+      o = input.sessionsOffered;
+    if (a === null || a === undefined || o === null || o === undefined)
+      errors.push({
+        field: 'sessionsAttended',
+        message: 'Enter a session date, or how many sessions were attended out of how many offered',
+      });
     else if (a > o) errors.push({ field: 'sessionsAttended', message: 'Sessions attended cannot be more than sessions offered' });
   }
   if ((input.note ?? '').length > 1000) errors.push({ field: 'note', message: 'The note must be 1000 characters or fewer' });
@@ -390,20 +654,46 @@ export function checkAttendance(input: AttendanceInput, today = localDate(new Da
  * Attendance per session or overall. The first attended session moves an accepted referral to
  * "attending" and sets the first session date (for the "did you go?" follow-up).
  */
-export async function recordAttendance(tx: Db, actor: Actor, onward: q.OnwardRow, input: AttendanceInput, byDescription: string | null, context: RequestContext = {}) {
+export async function recordAttendance(
+  tx: Db,
+  actor: Actor,
+  onward: q.OnwardRow,
+  input: AttendanceInput,
+  byDescription: string | null,
+  context: RequestContext = {},
+) {
   const errors = checkAttendance(input);
   if (errors.length) throw new InvalidInput(errors);
   if (!['accepted', 'attending'].includes(onward.status)) {
     throw new RuleBroken(`Attendance can be recorded once the referral is accepted. It is "${ONWARD_LABELS[onward.status]}".`);
   }
   await q.insertAttendance(tx, actor.tenantId, {
-    onwardId: onward.id, sessionDate: input.sessionDate || null, attended: !!input.attended,
-    sessionsAttended: input.sessionDate ? null : input.sessionsAttended ?? null, sessionsOffered: input.sessionDate ? null : input.sessionsOffered ?? null,
-    note: input.note?.trim() || null, userId: actor.userId,
+    onwardId: onward.id,
+    sessionDate: input.sessionDate || null,
+    attended: !!input.attended,
+    sessionsAttended: input.sessionDate ? null : (input.sessionsAttended ?? null),
+    sessionsOffered: input.sessionDate ? null : (input.sessionsOffered ?? null),
+    note: input.note?.trim() || null,
+    userId: actor.userId,
   });
-  await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'onward.attendance', entityType: 'onward_referral', entityId: onward.id, personId: onward.personId, requestId: context.requestId });
+  await recordAudit(tx, {
+    actor,
+    tenantId: actor.tenantId,
+    action: 'onward.attendance',
+    entityType: 'onward_referral',
+    entityId: onward.id,
+    personId: onward.personId,
+    requestId: context.requestId,
+  });
   if (onward.status === 'accepted' && input.attended) {
-    await moveOnward(tx, actor, onward, { to: 'attending', firstSessionDate: onward.firstSessionDate ?? input.sessionDate ?? null }, byDescription, context);
+    await moveOnward(
+      tx,
+      actor,
+      onward,
+      { to: 'attending', firstSessionDate: onward.firstSessionDate ?? input.sessionDate ?? null },
+      byDescription,
+      context,
+    );
   }
 }
 
@@ -418,7 +708,15 @@ export async function recordFollowUp(pool: pg.Pool, actor: Actor, onwardId: stri
     const onward = await q.findOnward(tx, actor.tenantId, onwardId, { lock: true });
     if (!onward || onward.kind !== 'refer') throw new NotFound('referral to a service');
     await q.recordFollowUpAnswer(tx, actor.tenantId, onwardId, text);
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'onward.follow-up', entityType: 'onward_referral', entityId: onwardId, personId: onward.personId, requestId: context.requestId });
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'onward.follow-up',
+      entityType: 'onward_referral',
+      entityId: onwardId,
+      personId: onward.personId,
+      requestId: context.requestId,
+    });
     return { referralId: onward.referralId };
   });
 }
@@ -431,7 +729,13 @@ export async function recordFollowUp(pool: pg.Pool, actor: Actor, onwardId: stri
 // What the provider inbox reads, inside its transaction (it checks the organisation and audits)
 
 /** Onward referrals sent through Signpost to a provider organisation, in these statuses; a page of them if asked. */
-export async function onwardSentToOrganisation(tx: Db, tenantId: string, organisationId: string, statuses: readonly string[], page?: { limit: number; offset: number }) {
+export async function onwardSentToOrganisation(
+  tx: Db,
+  tenantId: string,
+  organisationId: string,
+  statuses: readonly string[],
+  page?: { limit: number; offset: number },
+) {
   return q.onwardForProvider(tx, tenantId, organisationId, statuses, page);
 }
 
@@ -451,13 +755,22 @@ export async function onwardProgress(tx: Db, tenantId: string, onwardId: string)
 /** The referral's onward referrals still open, inside the caller's transaction (discharge re-checks them). */
 export async function openOnwardWithin(tx: Db, actor: Actor, referralId: string): Promise<Array<{ id: string; serviceName: string }>> {
   requireStaff(actor);
-  return (await q.onwardOf(tx, actor.tenantId, [referralId])).filter((o) => o.kind === 'refer' && OPEN_ONWARD.includes(o.status)).map((o) => ({ id: o.id, serviceName: o.serviceName }));
+  return (await q.onwardOf(tx, actor.tenantId, [referralId]))
+    .filter((o) => o.kind === 'refer' && OPEN_ONWARD.includes(o.status))
+    .map((o) => ({ id: o.id, serviceName: o.serviceName }));
 }
 
 export async function stopOnwardAtDischarge(tx: Db, actor: Actor, onwardId: string, context: RequestContext = {}) {
   const onward = await q.findOnward(tx, actor.tenantId, onwardId, { lock: true });
   if (!onward) throw new NotFound('referral to a service');
-  await moveOnward(tx, actor, onward, { to: 'stopped', reason: 'other', detail: 'Support from the link worker ended (discharged)' }, null, context);
+  await moveOnward(
+    tx,
+    actor,
+    onward,
+    { to: 'stopped', reason: 'other', detail: 'Support from the link worker ended (discharged)' },
+    null,
+    context,
+  );
 }
 
 export async function getOnward(pool: pg.Pool, actor: Actor, onwardId: string) {
@@ -478,13 +791,25 @@ export async function planForReferral(pool: pg.Pool, actor: Actor, referralId: s
   const episode = await loadEpisode(pool, actor, referralId, context);
   const data = await withTenant(pool, actor.tenantId, async (tx) => {
     const goals = await q.goalsOf(tx, actor.tenantId, [referralId]);
-    const progress = await q.progressOf(tx, actor.tenantId, goals.map((g) => g.id));
+    const progress = await q.progressOf(
+      tx,
+      actor.tenantId,
+      goals.map((g) => g.id),
+    );
     const onward = await q.onwardOf(tx, actor.tenantId, [referralId]);
-    const attendance = await q.attendanceOf(tx, actor.tenantId, onward.map((o) => o.id));
+    const attendance = await q.attendanceOf(
+      tx,
+      actor.tenantId,
+      onward.map((o) => o.id),
+    );
     const transitions = await q.onwardTransitionsOf(tx, actor.tenantId, { onwardIds: onward.map((o) => o.id) });
     return {
       goals: goals.map((g) => ({ ...g, history: progress.filter((p) => p.goalId === g.id) })),
-      onward: onward.map((o) => ({ ...o, attendance: attendance.filter((a) => a.onwardReferralId === o.id), transitions: transitions.filter((t) => t.onwardReferralId === o.id) })),
+      onward: onward.map((o) => ({
+        ...o,
+        attendance: attendance.filter((a) => a.onwardReferralId === o.id),
+        transitions: transitions.filter((t) => t.onwardReferralId === o.id),
+      })),
     };
   });
   return { episode, ...data };
@@ -494,8 +819,17 @@ export async function planForReferral(pool: pg.Pool, actor: Actor, referralId: s
 export async function serviceWhenAndWhere(pool: pg.Pool, serviceId: string): Promise<{ when: string; where: string; contact: string }> {
   try {
     const detail = await withTenant(pool, null, (tx) => getServiceDetail(tx, serviceId));
-    const when = detail.schedules.map((s) => [s.days, s.hours].filter(Boolean).join(' ') || s.description || '').filter(Boolean).join('; ');
-    const where = detail.locations.map((l) => [l.name, ...(l.addresses ?? []).map((a) => [a.address_1, a.city, a.postal_code].filter(Boolean).join(', '))].filter(Boolean).join(', ')).join('; ');
+    const when = detail.schedules
+      .map((s) => [s.days, s.hours].filter(Boolean).join(' ') || s.description || '')
+      .filter(Boolean)
+      .join('; ');
+    const where = detail.locations
+      .map((l) =>
+        [l.name, ...(l.addresses ?? []).map((a) => [a.address_1, a.city, a.postal_code].filter(Boolean).join(', '))]
+          .filter(Boolean)
+          .join(', '),
+      )
+      .join('; ');
     const contact = [detail.service.phones?.[0]?.number, detail.service.email].filter(Boolean).join(', ');
     return { when: when || 'Ask the service', where: where || 'Ask the service', contact };
   } catch (error) {
@@ -519,7 +853,14 @@ export async function responsesPage(pool: pg.Pool, actor: Actor, now: Date, cont
     const seenAt = await q.listSeenAt(tx, actor.tenantId, actor.userId, 'responses');
     const rows = await q.responsesTo(tx, actor.tenantId, actor.userId, since, 200);
     await q.markListSeen(tx, actor.tenantId, actor.userId, 'responses', now);
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'responses.view', entityType: 'onward_referral', reason: `${rows.length} responses listed`, requestId: context.requestId });
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'responses.view',
+      entityType: 'onward_referral',
+      reason: `${rows.length} responses listed`,
+      requestId: context.requestId,
+    });
     return rows.map((r) => ({ ...r, isNew: !seenAt || r.occurredAt > seenAt }));
   });
 }
@@ -546,11 +887,17 @@ export async function newResponseCount(tx: Db, actor: Actor, now: Date): Promise
 export async function followUpsFor(pool: pg.Pool, actor: Actor, referralIds: string[], today: string) {
   requireStaff(actor);
   return withTenant(pool, actor.tenantId, async (tx) => {
-    const goals = (await q.goalsOf(tx, actor.tenantId, referralIds)).filter((g) => g.reviewDate && ['not_started', 'in_progress'].includes(g.progress));
+    const goals = (await q.goalsOf(tx, actor.tenantId, referralIds)).filter(
+      (g) => g.reviewDate && ['not_started', 'in_progress'].includes(g.progress),
+    );
     const onward = (await q.onwardOf(tx, actor.tenantId, referralIds)).filter((o) => OPEN_ONWARD.includes(o.status));
     const items = [
       ...goals.map((g) => ({ referralId: g.referralId, what: `Review goal: ${g.goal}`, due: g.reviewDate! })),
-      ...onward.map((o) => ({ referralId: o.referralId, what: `${o.serviceName}${o.organisationName ? `, ${o.organisationName}` : ''}: ${ONWARD_LABELS[o.status]}`, due: (o.firstSessionDate ?? isoDate(new Date(o.statusChangedAt.getTime() + 14 * 86_400_000))) })),
+      ...onward.map((o) => ({
+        referralId: o.referralId,
+        what: `${o.serviceName}${o.organisationName ? `, ${o.organisationName}` : ''}: ${ONWARD_LABELS[o.status]}`,
+        due: o.firstSessionDate ?? isoDate(new Date(o.statusChangedAt.getTime() + 14 * 86_400_000)),
+      })),
     ];
     return items.map((i) => ({ ...i, overdue: i.due < today })).sort((a, b) => a.due.localeCompare(b.due));
   });
@@ -563,7 +910,8 @@ export async function myFollowUps(pool: pg.Pool, actor: Actor, today: string) {
   return withTenant(pool, actor.tenantId, async (tx) => {
     const rows = await q.followUps(tx, actor.tenantId, everyone ? null : actor.userId);
     return rows.map((r) => ({
-      ...r, what: r.kind === 'onward' ? r.what.replace(/: (\w+)$/, (_, s: string) => `: ${isOnwardStatus(s) ? ONWARD_LABELS[s] : s}`) : r.what,
+      ...r,
+      what: r.kind === 'onward' ? r.what.replace(/: (\w+)$/, (_, s: string) => `: ${isOnwardStatus(s) ? ONWARD_LABELS[s] : s}`) : r.what,
       overdue: r.due < today,
     }));
   });
@@ -577,13 +925,27 @@ export function isoDate(at: Date): string {
 export async function planTimeline(tx: Db, tenantId: string, personIds: string[]) {
   const entries = [];
   for (const g of await q.goalsOfPeople(tx, tenantId, personIds)) {
-    entries.push({ at: g.createdAt, kind: 'goal', title: `Goal agreed: ${g.goal}`, detail: progressLabel(g.progress), referralId: g.referralId, href: `/referrals/${g.referralId}/support` });
+    entries.push({
+      at: g.createdAt,
+      kind: 'goal',
+      title: `Goal agreed: ${g.goal}`,
+      detail: progressLabel(g.progress),
+      referralId: g.referralId,
+      href: `/referrals/${g.referralId}/support`,
+    });
   }
   for (const t of await q.onwardTransitionsOf(tx, tenantId, { personIds })) {
     if (t.toStatus === 'draft') continue;
     const service = t.organisationName ? `${t.serviceName}, ${t.organisationName}` : t.serviceName;
     const title = t.toStatus === 'signposted' ? `Signposted to ${service}` : `${service}: ${ONWARD_LABELS[t.toStatus]}`;
-    entries.push({ at: t.occurredAt, kind: 'onward', title, detail: [t.reason, t.byUserName ? `by ${t.byUserName}` : t.byDescription].filter(Boolean).join(' · ') || undefined, referralId: t.referralId, href: `/referrals/${t.referralId}/support` });
+    entries.push({
+      at: t.occurredAt,
+      kind: 'onward',
+      title,
+      detail: [t.reason, t.byUserName ? `by ${t.byUserName}` : t.byDescription].filter(Boolean).join(' · ') || undefined,
+      referralId: t.referralId,
+      href: `/referrals/${t.referralId}/support`,
+    });
   }
   return entries;
 }

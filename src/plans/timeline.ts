@@ -5,7 +5,7 @@ import { planTimeline } from './service.ts';
 
 /** Assessments, safeguarding, goals, social prescriptions and discharges, for the person page. */
 export const planTimelineSource: TimelineSource = async (tx, tenantId, personIds, referralIds) => [
-  ...await assessmentTimeline(tx, tenantId, personIds),
-  ...await planTimeline(tx, tenantId, personIds),
-  ...await dischargeTimeline(tx, tenantId, referralIds),
+  ...(await assessmentTimeline(tx, tenantId, personIds)),
+  ...(await planTimeline(tx, tenantId, personIds)),
+  ...(await dischargeTimeline(tx, tenantId, referralIds)),
 ];

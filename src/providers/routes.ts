@@ -26,30 +26,71 @@ export const providerRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/provider/inbox', { config: { policy: providers } }, async (req, reply) => {
     const raw = field(req.query, 'closedPage');
-    if (raw && !/^\d{1,5}$/.test(raw)) throw new InvalidInput([{ field: 'closedPage', message: 'That page of closed referrals does not exist' }]);
+    if (raw && !/^\d{1,5}$/.test(raw))
+      throw new InvalidInput([{ field: 'closedPage', message: 'That page of closed referrals does not exist' }]);
     const { groups, closed } = await service.providerInbox(pool, signedIn(req), { closedPage: raw ? Number(raw) : 1, ...ctx(req) });
-    const pageLink = (page: number) => ({ href: `/provider/inbox?closedPage=${page}#closed`, labelText: `Page ${page} of ${closed.pages}` });
+    const pageLink = (page: number) => ({
+      href: `/provider/inbox?closedPage=${page}#closed`,
+      labelText: `Page ${page} of ${closed.pages}`,
+    });
     return view(reply, 200, 'providers/views/inbox.njk', {
-      groups: groups.map((g) => ({ ...g, rows: g.rows.map((o) => ({ id: o.id, name: o.shared.name, serviceName: o.serviceName, sent: formatDate(o.sentAt), statusLabel: ONWARD_LABELS[o.status] })) })),
-      closedPages: closed.pages > 1 ? {
-        previous: closed.page > 1 ? pageLink(closed.page - 1) : undefined,
-        next: closed.page < closed.pages ? pageLink(closed.page + 1) : undefined,
-      } : undefined,
+      groups: groups.map((g) => ({
+        ...g,
+        rows: g.rows.map((o) => ({
+          id: o.id,
+          name: o.shared.name,
+          serviceName: o.serviceName,
+          sent: formatDate(o.sentAt),
+          statusLabel: ONWARD_LABELS[o.status],
+        })),
+      })),
+      closedPages:
+        closed.pages > 1
+          ? {
+              previous: closed.page > 1 ? pageLink(closed.page - 1) : undefined,
+              next: closed.page < closed.pages ? pageLink(closed.page + 1) : undefined,
+            }
+          : undefined,
     });
   });
 
-  const detailPage = async (reply: FastifyReply, actor: Actor, onwardId: string, status: number, notice: string, errors: FieldError[] = []) => {
+  const detailPage = async (
+    reply: FastifyReply,
+    actor: Actor,
+    onwardId: string,
+    status: number,
+    notice: string,
+    errors: FieldError[] = [],
+  ) => {
     const o = await service.providerReferral(pool, actor, onwardId);
     const next = ONWARD_TRANSITIONS[o.status];
-    return view(reply, status, 'providers/views/referral.njk', {
-      o, s: o.shared, notice, sharedRows: sharedRows(o.shared), sent: formatDate(o.sentAt), statusLabel: ONWARD_LABELS[o.status],
-      canRespond: o.status === 'sent', canAttend: ['accepted', 'attending'].includes(o.status),
-      closeItems: next.filter((x) => ['completed', 'did_not_attend', 'stopped'].includes(x)).map((x) => ({ value: x, text: ONWARD_LABELS[x] })),
-      declineItems: [{ value: '', text: 'Select a reason' }, ...DECLINE_REASONS.map((r) => ({ value: r.code, text: r.label }))],
-      stopItems: [{ value: '', text: 'Only if stopping' }, ...STOP_REASONS.map((r) => ({ value: r.code, text: r.label }))],
-      attendance: o.attendance.map((a) => a.sessionDate ? `${formatDate(a.sessionDate)}: ${a.attended ? 'attended' : 'did not attend'}` : `${a.sessionsAttended} of ${a.sessionsOffered} sessions attended`),
-      history: o.history.map((h) => ({ ...h, when: formatDate(h.occurredAt), label: ONWARD_LABELS[h.toStatus] })),
-    }, errors);
+    return view(
+      reply,
+      status,
+      'providers/views/referral.njk',
+      {
+        o,
+        s: o.shared,
+        notice,
+        sharedRows: sharedRows(o.shared),
+        sent: formatDate(o.sentAt),
+        statusLabel: ONWARD_LABELS[o.status],
+        canRespond: o.status === 'sent',
+        canAttend: ['accepted', 'attending'].includes(o.status),
+        closeItems: next
+          .filter((x) => ['completed', 'did_not_attend', 'stopped'].includes(x))
+          .map((x) => ({ value: x, text: ONWARD_LABELS[x] })),
+        declineItems: [{ value: '', text: 'Select a reason' }, ...DECLINE_REASONS.map((r) => ({ value: r.code, text: r.label }))],
+        stopItems: [{ value: '', text: 'Only if stopping' }, ...STOP_REASONS.map((r) => ({ value: r.code, text: r.label }))],
+        attendance: o.attendance.map((a) =>
+          a.sessionDate
+            ? `${formatDate(a.sessionDate)}: ${a.attended ? 'attended' : 'did not attend'}`
+            : `${a.sessionsAttended} of ${a.sessionsOffered} sessions attended`,
+        ),
+        history: o.history.map((h) => ({ ...h, when: formatDate(h.occurredAt), label: ONWARD_LABELS[h.toStatus] })),
+      },
+      errors,
+    );
   };
 
   app.get('/provider/referrals/:onwardId', { config: { policy: providers } }, async (req, reply) => {
@@ -61,9 +102,18 @@ export const providerRoutes: FastifyPluginAsync = async (app) => {
     const actor = signedIn(req);
     const { onwardId } = req.params as { onwardId: string };
     try {
-      await service.providerRespond(pool, actor, onwardId, {
-        to: field(req.body, 'to'), reason: field(req.body, 'reason'), detail: field(req.body, 'detail'), firstSessionDate: field(req.body, 'firstSessionDate') || null,
-      }, ctx(req));
+      await service.providerRespond(
+        pool,
+        actor,
+        onwardId,
+        {
+          to: field(req.body, 'to'),
+          reason: field(req.body, 'reason'),
+          detail: field(req.body, 'detail'),
+          firstSessionDate: field(req.body, 'firstSessionDate') || null,
+        },
+        ctx(req),
+      );
     } catch (error) {
       const shown = asFieldErrors(error, 'to');
       if (!shown) throw error;
@@ -75,13 +125,25 @@ export const providerRoutes: FastifyPluginAsync = async (app) => {
   app.post('/provider/referrals/:onwardId/attendance', { config: { policy: providers, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req);
     const { onwardId } = req.params as { onwardId: string };
-    const count = (name: string) => { const v = field(req.body, name); return /^\d{1,3}$/.test(v) ? Number(v) : null; };
+    const count = (name: string) => {
+      const v = field(req.body, name);
+      return /^\d{1,3}$/.test(v) ? Number(v) : null;
+    };
     const attended = field(req.body, 'attended');
     try {
-      await service.providerAttendance(pool, actor, onwardId, {
-        sessionDate: field(req.body, 'sessionDate') || null, attended: attended === 'yes' ? true : attended === 'no' ? false : null,
-        sessionsAttended: count('sessionsAttended'), sessionsOffered: count('sessionsOffered'), note: field(req.body, 'note'),
-      }, ctx(req));
+      await service.providerAttendance(
+        pool,
+        actor,
+        onwardId,
+        {
+          sessionDate: field(req.body, 'sessionDate') || null,
+          attended: attended === 'yes' ? true : attended === 'no' ? false : null,
+          sessionsAttended: count('sessionsAttended'),
+          sessionsOffered: count('sessionsOffered'),
+          note: field(req.body, 'note'),
+        },
+        ctx(req),
+      );
     } catch (error) {
       const shown = asFieldErrors(error, 'attended');
       if (!shown) throw error;

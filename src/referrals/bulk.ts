@@ -12,16 +12,103 @@ import { newReference } from './service.ts';
 // the demo and the benchmark. Names are common first and last names put together at random;
 // NHS numbers come from the 999 test range, which no real person holds.
 
-const GIVEN = ['Amelia', 'Oliver', 'Isla', 'George', 'Ava', 'Arthur', 'Mia', 'Noah', 'Ivy', 'Leo', 'Grace', 'Harry', 'Freya', 'Oscar', 'Lily',
-  'Muhammad', 'Aisha', 'Jack', 'Sofia', 'Charlie', 'Zara', 'Thomas', 'Priya', 'James', 'Chloe', 'Daniel', 'Fatima', 'Samuel', 'Ruby', 'Joseph',
-  'Margaret', 'Brian', 'Doreen', 'Kenneth', 'Patricia', 'Roy', 'Jean', 'Derek', 'Sandra', 'Keith'];
-const FAMILY = ['Smith', 'Jones', 'Taylor', 'Brown', 'Williams', 'Wilson', 'Johnson', 'Davies', 'Patel', 'Robinson', 'Wright', 'Thompson', 'Evans',
-  'Walker', 'White', 'Roberts', 'Green', 'Hall', 'Khan', 'Wood', 'Jackson', 'Clarke', 'Hughes', 'Ahmed', 'Turner', 'Hill', 'Moore', 'Begum',
-  'Cooper', 'Ward', 'Okafor', 'Nowak', 'Murphy', 'Kaur', 'Singh', 'Ali', 'Hussain', 'Lewis', 'Harris', 'Martin'];
+const GIVEN = [
+  'Amelia',
+  'Oliver',
+  'Isla',
+  'George',
+  'Ava',
+  'Arthur',
+  'Mia',
+  'Noah',
+  'Ivy',
+  'Leo',
+  'Grace',
+  'Harry',
+  'Freya',
+  'Oscar',
+  'Lily',
+  'Muhammad',
+  'Aisha',
+  'Jack',
+  'Sofia',
+  'Charlie',
+  'Zara',
+  'Thomas',
+  'Priya',
+  'James',
+  'Chloe',
+  'Daniel',
+  'Fatima',
+  'Samuel',
+  'Ruby',
+  'Joseph',
+  'Margaret',
+  'Brian',
+  'Doreen',
+  'Kenneth',
+  'Patricia',
+  'Roy',
+  'Jean',
+  'Derek',
+  'Sandra',
+  'Keith',
+];
+const FAMILY = [
+  'Smith',
+  'Jones',
+  'Taylor',
+  'Brown',
+  'Williams',
+  'Wilson',
+  'Johnson',
+  'Davies',
+  'Patel',
+  'Robinson',
+  'Wright',
+  'Thompson',
+  'Evans',
+  'Walker',
+  'White',
+  'Roberts',
+  'Green',
+  'Hall',
+  'Khan',
+  'Wood',
+  'Jackson',
+  'Clarke',
+  'Hughes',
+  'Ahmed',
+  'Turner',
+  'Hill',
+  'Moore',
+  'Begum',
+  'Cooper',
+  'Ward',
+  'Okafor',
+  'Nowak',
+  'Murphy',
+  'Kaur',
+  'Singh',
+  'Ali',
+  'Hussain',
+  'Lewis',
+  'Harris',
+  'Martin',
+];
 const POSTCODES = ['LS6 3AB', 'LS6 1AA', 'LS1 4AP', 'LS6 2DP', 'LS1 5HD', 'LS6 4JN', 'LS1 2HT', 'LS6 3HF'];
 const SOURCES = ['gp', 'gp', 'gp', 'practice_nurse', 'practice_staff', 'hospital', 'social_care', 'community', 'self', 'other'];
 const MODES = ['phone', 'phone', 'phone', 'face_to_face', 'home_visit', 'video', 'group', 'text_email'];
-const APPROACHES = ['signposting', 'guided_conversation', 'motivational_interviewing', 'health_coaching', 'counselling_informed', 'warm_handover', 'group_session', 'practical_help'];
+const APPROACHES = [
+  'signposting',
+  'guided_conversation',
+  'motivational_interviewing',
+  'health_coaching',
+  'counselling_informed',
+  'warm_handover',
+  'group_session',
+  'practical_help',
+];
 
 /** The path a referral took to reach each status. */
 const PATHS: Record<ReferralStatus, ReferralStatus[]> = {
@@ -60,8 +147,23 @@ export interface BulkOptions {
   now?: Date;
 }
 
-const DEFAULT_STATUSES: ReferralStatus[] = ['received', 'triaged', 'allocated', 'allocated', 'in_contact', 'in_contact', 'assessed', 'active_plan',
-  'active_plan', 'discharged', 'discharged', 'declined', 'unable_to_contact', 'not_suitable', 'withdrawn'];
+const DEFAULT_STATUSES: ReferralStatus[] = [
+  'received',
+  'triaged',
+  'allocated',
+  'allocated',
+  'in_contact',
+  'in_contact',
+  'assessed',
+  'active_plan',
+  'active_plan',
+  'discharged',
+  'discharged',
+  'declined',
+  'unable_to_contact',
+  'not_suitable',
+  'withdrawn',
+];
 
 export interface BulkBatch {
   people: q.BulkPerson[];
@@ -88,16 +190,29 @@ export function generateBatch(random: DemoRandom, tenant: BulkTenant, options: B
     const postcode = random.pick(POSTCODES);
     const createdAt = new Date(now - random.int(5, 180) * DAY);
     batch.people.push({
-      tenantId: tenant.tenantId, id: personId, nhsNumber: random.chance(0.85) ? numbers.next().value as string : null, givenName, familyName,
-      dateOfBirth: born.toISOString().slice(0, 10), sex: random.pick(['female', 'male', 'female', 'male', 'not_stated', null]),
-      ethnicity: random.chance(0.8) ? random.pick(ETHNIC_CATEGORIES).code : null, postcode, deprivationDecile: random.int(1, 10),
-      phone: `07700 900${String(random.int(0, 999)).padStart(3, '0')}`, email: random.chance(0.5) ? `${givenName}.${familyName}${i}@example.com`.toLowerCase() : null,
-      contactChannels: random.chance(0.5) ? 'phone,sms' : 'phone', practiceId, createdAt,
+      tenantId: tenant.tenantId,
+      id: personId,
+      nhsNumber: random.chance(0.85) ? (numbers.next().value as string) : null,
+      givenName,
+      familyName,
+      dateOfBirth: born.toISOString().slice(0, 10),
+      sex: random.pick(['female', 'male', 'female', 'male', 'not_stated', null]),
+      ethnicity: random.chance(0.8) ? random.pick(ETHNIC_CATEGORIES).code : null,
+      postcode,
+      deprivationDecile: random.int(1, 10),
+      phone: `07700 900${String(random.int(0, 999)).padStart(3, '0')}`,
+      email: random.chance(0.5) ? `${givenName}.${familyName}${i}@example.com`.toLowerCase() : null,
+      contactChannels: random.chance(0.5) ? 'phone,sms' : 'phone',
+      practiceId,
+      createdAt,
     });
     const count = random.chance(options.referralsPerPerson - 1) ? 2 : 1;
     for (let k = 0; k < count; k++) {
       // A second referral is an older, closed one.
-      const status: ReferralStatus = k === 0 ? random.pick(statuses) : random.pick(['discharged', 'declined', 'unable_to_contact', 'not_suitable', 'withdrawn'] as const);
+      const status: ReferralStatus =
+        k === 0
+          ? random.pick(statuses)
+          : random.pick(['discharged', 'declined', 'unable_to_contact', 'not_suitable', 'withdrawn'] as const);
       const referralId = randomUUID();
       const path = PATHS[status];
       const receivedAt = new Date(createdAt.getTime() + (k === 0 ? 0 : -random.int(60, 300) * DAY));
@@ -112,49 +227,149 @@ export function generateBatch(random: DemoRandom, tenant: BulkTenant, options: B
         if (s > 0) at = Math.min(now - 60_000, at + (span / steps) * DAY * (0.5 + random.next()));
         const to = path[s]!;
         batch.transitions.push({
-          tenantId: tenant.tenantId, referralId, from: s === 0 ? null : path[s - 1]!, to, at: new Date(at),
-          byUserId: s === 0 ? (source === 'self' ? null : tenant.referrerId) : ['triaged', 'allocated', 'not_suitable'].includes(to) ? tenant.leadId : worker,
-          reason: s === 0 ? 'Referral received' : to === 'not_suitable' ? 'Needs specialist mental health support' : to === 'declined' ? 'Did not want support at the moment'
-            : to === 'withdrawn' ? 'Referred twice by mistake' : to === 'unable_to_contact' ? '3 attempts to make contact failed' : null,
+          tenantId: tenant.tenantId,
+          referralId,
+          from: s === 0 ? null : path[s - 1]!,
+          to,
+          at: new Date(at),
+          byUserId:
+            s === 0
+              ? source === 'self'
+                ? null
+                : tenant.referrerId
+              : ['triaged', 'allocated', 'not_suitable'].includes(to)
+                ? tenant.leadId
+                : worker,
+          reason:
+            s === 0
+              ? 'Referral received'
+              : to === 'not_suitable'
+                ? 'Needs specialist mental health support'
+                : to === 'declined'
+                  ? 'Did not want support at the moment'
+                  : to === 'withdrawn'
+                    ? 'Referred twice by mistake'
+                    : to === 'unable_to_contact'
+                      ? '3 attempts to make contact failed'
+                      : null,
         });
         if (to === 'allocated' && worker) {
           allocatedAt = at;
-          batch.allocations.push({ tenantId: tenant.tenantId, referralId, linkWorkerId: worker, allocatedBy: tenant.leadId, at: new Date(at) });
+          batch.allocations.push({
+            tenantId: tenant.tenantId,
+            referralId,
+            linkWorkerId: worker,
+            allocatedBy: tenant.leadId,
+            at: new Date(at),
+          });
         }
         if (to === 'unable_to_contact' && allocatedAt !== undefined) {
           for (let a = 1; a <= 3; a++) {
-            batch.contacts.push({ tenantId: tenant.tenantId, referralId, outcome: 'attempted', mode: 'phone', minutes: 2, approach: null, at: new Date(allocatedAt + ((at - allocatedAt) * a) / 4), recordedBy: worker });
+            batch.contacts.push({
+              tenantId: tenant.tenantId,
+              referralId,
+              outcome: 'attempted',
+              mode: 'phone',
+              minutes: 2,
+              approach: null,
+              at: new Date(allocatedAt + ((at - allocatedAt) * a) / 4),
+              recordedBy: worker,
+            });
           }
         }
         if (to === 'in_contact' && allocatedAt !== undefined) {
-          if (random.chance(0.5)) batch.contacts.push({ tenantId: tenant.tenantId, referralId, outcome: 'attempted', mode: 'phone', minutes: 1, approach: null, at: new Date((allocatedAt + at) / 2), recordedBy: worker });
-          batch.contacts.push({ tenantId: tenant.tenantId, referralId, outcome: 'made', mode: random.pick(MODES), minutes: random.int(10, 60), approach: random.pick(APPROACHES), at: new Date(at), recordedBy: worker });
+          if (random.chance(0.5))
+            batch.contacts.push({
+              tenantId: tenant.tenantId,
+              referralId,
+              outcome: 'attempted',
+              mode: 'phone',
+              minutes: 1,
+              approach: null,
+              at: new Date((allocatedAt + at) / 2),
+              recordedBy: worker,
+            });
+          batch.contacts.push({
+            tenantId: tenant.tenantId,
+            referralId,
+            outcome: 'made',
+            mode: random.pick(MODES),
+            minutes: random.int(10, 60),
+            approach: random.pick(APPROACHES),
+            at: new Date(at),
+            recordedBy: worker,
+          });
         }
         if ((to === 'assessed' || to === 'active_plan') && worker) {
-          batch.contacts.push({ tenantId: tenant.tenantId, referralId, outcome: 'made', mode: random.pick(MODES), minutes: random.int(20, 90), approach: random.pick(APPROACHES), at: new Date(at), recordedBy: worker });
+          batch.contacts.push({
+            tenantId: tenant.tenantId,
+            referralId,
+            outcome: 'made',
+            mode: random.pick(MODES),
+            minutes: random.int(20, 90),
+            approach: random.pick(APPROACHES),
+            at: new Date(at),
+            recordedBy: worker,
+          });
         }
       }
       if (status === 'allocated' && allocatedAt !== undefined && random.chance(0.5)) {
-        batch.contacts.push({ tenantId: tenant.tenantId, referralId, outcome: 'attempted', mode: 'phone', minutes: 2, approach: null, at: new Date(Math.min(now - 60_000, allocatedAt + DAY)), recordedBy: worker });
+        batch.contacts.push({
+          tenantId: tenant.tenantId,
+          referralId,
+          outcome: 'attempted',
+          mode: 'phone',
+          minutes: 2,
+          approach: null,
+          at: new Date(Math.min(now - 60_000, allocatedAt + DAY)),
+          recordedBy: worker,
+        });
       }
       const open = ['allocated', 'in_contact', 'assessed', 'active_plan'].includes(status);
       const nextActionDue = open ? new Date(now + random.int(-10, 21) * DAY).toISOString().slice(0, 10) : null;
       const reasons = [random.pick(NEEDS).code];
       if (random.chance(0.4)) reasons.push(random.pick(NEEDS).code);
       batch.referrals.push({
-        tenantId: tenant.tenantId, id: referralId, reference: newReference(), personId, source, channel: source === 'self' ? 'self' : random.pick(['web', 'web', 'letter', 'phone']),
-        referrerUserId: source === 'self' ? null : tenant.referrerId, practiceId: source === 'self' ? null : practiceId, reasons: [...new Set(reasons)].join(','),
+        tenantId: tenant.tenantId,
+        id: referralId,
+        reference: newReference(),
+        personId,
+        source,
+        channel: source === 'self' ? 'self' : random.pick(['web', 'web', 'letter', 'phone']),
+        referrerUserId: source === 'self' ? null : tenant.referrerId,
+        practiceId: source === 'self' ? null : practiceId,
+        reasons: [...new Set(reasons)].join(','),
         context: random.chance(0.5) ? 'Lives alone since a bereavement last year and would like to get out more.' : null,
-        urgency: random.pick(['routine', 'routine', 'routine', 'soon', 'urgent']), status,
+        urgency: random.pick(['routine', 'routine', 'routine', 'soon', 'urgent']),
+        status,
         assignedTo: path.includes('allocated') ? worker : null,
-        nextAction: open ? random.pick(['Follow-up call', 'Check they went to the group', 'Review plan', 'Send leaflet']) : null, nextActionDue,
-        notSuitableReason: status === 'not_suitable' ? 'Needs specialist mental health support' : null, redirectedTo: status === 'not_suitable' ? 'Community mental health team' : null,
-        receivedAt, statusChangedAt: new Date(at),
+        nextAction: open ? random.pick(['Follow-up call', 'Check they went to the group', 'Review plan', 'Send leaflet']) : null,
+        nextActionDue,
+        notSuitableReason: status === 'not_suitable' ? 'Needs specialist mental health support' : null,
+        redirectedTo: status === 'not_suitable' ? 'Community mental health team' : null,
+        receivedAt,
+        statusChangedAt: new Date(at),
       });
       const consentBy = source === 'self' ? null : tenant.referrerId;
       const description = source === 'self' ? 'The person, online' : null;
-      batch.consents.push({ tenantId: tenant.tenantId, personId, referralId, kind: 'refer', at: receivedAt, recordedBy: consentBy, description });
-      batch.consents.push({ tenantId: tenant.tenantId, personId, referralId, kind: 'share', at: receivedAt, recordedBy: consentBy, description });
+      batch.consents.push({
+        tenantId: tenant.tenantId,
+        personId,
+        referralId,
+        kind: 'refer',
+        at: receivedAt,
+        recordedBy: consentBy,
+        description,
+      });
+      batch.consents.push({
+        tenantId: tenant.tenantId,
+        personId,
+        referralId,
+        kind: 'share',
+        at: receivedAt,
+        recordedBy: consentBy,
+        description,
+      });
     }
   }
   return batch;

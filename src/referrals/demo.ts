@@ -8,9 +8,22 @@ import { intakeReferral } from './service.ts';
 /** A self-referral as the public form would send it, with these details. */
 function selfReferred(person: Pick<BulkPerson, 'nhsNumber' | 'givenName' | 'familyName' | 'dateOfBirth' | 'postcode'>): PersonInput {
   return {
-    ...person, preferredName: null, sex: null, genderIdentity: null, ethnicity: null, address: null, phone: '07700 900999', email: null,
-    contactChannels: ['phone'], safeToLeaveMessage: true, interpreterLanguage: null, largePrint: false, easyRead: false, bsl: false,
-    otherCommunicationNeeds: null, practiceId: null,
+    ...person,
+    preferredName: null,
+    sex: null,
+    genderIdentity: null,
+    ethnicity: null,
+    address: null,
+    phone: '07700 900999',
+    email: null,
+    contactChannels: ['phone'],
+    safeToLeaveMessage: true,
+    interpreterLanguage: null,
+    largePrint: false,
+    easyRead: false,
+    bsl: false,
+    otherCommunicationNeeds: null,
+    practiceId: null,
   };
 }
 
@@ -25,14 +38,31 @@ export const referralsSeeder: DemoSeeder = {
     const ids = context.ids;
     const tenantId = ids.tenant?.[0];
     if (!tenantId) throw new Error('The referrals demo needs the identity demo first (no tenant in the seed context).');
-    const home = generateBatch(context.random, {
-      tenantId, practices: ids.practices ?? [], linkWorkers: ids.linkWorkers ?? [], leadId: ids['user:lead']?.[0] ?? null, referrerId: ids['user:referrer']?.[0] ?? null,
-    }, { people: 300, referralsPerPerson: 1.2, nhsOffset: 0 });
+    const home = generateBatch(
+      context.random,
+      {
+        tenantId,
+        practices: ids.practices ?? [],
+        linkWorkers: ids.linkWorkers ?? [],
+        leadId: ids['user:lead']?.[0] ?? null,
+        referrerId: ids['user:referrer']?.[0] ?? null,
+      },
+      { people: 300, referralsPerPerson: 1.2, nhsOffset: 0 },
+    );
     const otherTenant = ids.otherTenant?.[0];
-    const other = otherTenant ? generateBatch(context.random, {
-      tenantId: otherTenant, practices: ids['otherTenant:practices'] ?? [], linkWorkers: ids['otherTenant:user:link_worker'] ?? [],
-      leadId: ids['otherTenant:user:admin']?.[0] ?? null, referrerId: null,
-    }, { people: 40, referralsPerPerson: 1.1, nhsOffset: 500_000 }) : undefined;
+    const other = otherTenant
+      ? generateBatch(
+          context.random,
+          {
+            tenantId: otherTenant,
+            practices: ids['otherTenant:practices'] ?? [],
+            linkWorkers: ids['otherTenant:user:link_worker'] ?? [],
+            leadId: ids['otherTenant:user:admin']?.[0] ?? null,
+            referrerId: null,
+          },
+          { people: 40, referralsPerPerson: 1.1, nhsOffset: 500_000 },
+        )
+      : undefined;
     await withTransaction(context.database.pool, async (tx) => {
       await insertBatch(tx, home);
       if (other) await insertBatch(tx, other);
@@ -47,9 +77,21 @@ export const referralsSeeder: DemoSeeder = {
       ];
       for (const person of held) {
         await intakeReferral(tx, tenantId, null, {
-          person, personChoice: 'unmatched',
-          referral: { source: 'self', channel: 'self', referrerName: null, referrerOrganisation: null, referrerEmail: null, reasons: ['loneliness'],
-            context: 'Sent from the public form.', urgency: 'routine', consentToRefer: true, consentToShare: true, risk: null },
+          person,
+          personChoice: 'unmatched',
+          referral: {
+            source: 'self',
+            channel: 'self',
+            referrerName: null,
+            referrerOrganisation: null,
+            referrerEmail: null,
+            reasons: ['loneliness'],
+            context: 'Sent from the public form.',
+            urgency: 'routine',
+            consentToRefer: true,
+            consentToShare: true,
+            risk: null,
+          },
         });
       }
     });

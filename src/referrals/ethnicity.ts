@@ -2,7 +2,11 @@
  * NHS Data Dictionary ETHNIC CATEGORY codes (2001 census categories A-S, Z "Not stated", and
  * the default 99 "Not known"). Source and licence: docs/data-sources.md (OGL v3.0).
  */
-export interface EthnicCategory { code: string; group: string; description: string }
+export interface EthnicCategory {
+  code: string;
+  group: string;
+  description: string;
+}
 
 export const ETHNIC_CATEGORIES: readonly EthnicCategory[] = [
   { code: 'A', group: 'White', description: 'British' },

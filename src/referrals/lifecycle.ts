@@ -3,8 +3,17 @@
  * written as a referral_transition row (who, when, why); waiting times are read from those rows.
  */
 export const REFERRAL_STATUSES = [
-  'received', 'triaged', 'allocated', 'in_contact', 'assessed', 'active_plan', 'discharged',
-  'declined', 'unable_to_contact', 'not_suitable', 'withdrawn',
+  'received',
+  'triaged',
+  'allocated',
+  'in_contact',
+  'assessed',
+  'active_plan',
+  'discharged',
+  'declined',
+  'unable_to_contact',
+  'not_suitable',
+  'withdrawn',
 ] as const;
 
 export type ReferralStatus = (typeof REFERRAL_STATUSES)[number];
@@ -60,8 +69,6 @@ export function canTransition(from: ReferralStatus, to: ReferralStatus): boolean
 /** The refusal message for an illegal change: names the current state and the allowed next steps. */
 export function illegalTransitionMessage(from: ReferralStatus, to: ReferralStatus): string {
   const next = TRANSITIONS[from];
-  const allowed = next.length === 0
-    ? 'nothing: it is closed'
-    : next.map((s) => `"${STATUS_LABELS[s]}"`).join(', ');
+  const allowed = next.length === 0 ? 'nothing: it is closed' : next.map((s) => `"${STATUS_LABELS[s]}"`).join(', ');
   return `This referral cannot move to "${STATUS_LABELS[to]}": it is "${STATUS_LABELS[from]}", and from there it can only move to ${allowed}.`;
 }

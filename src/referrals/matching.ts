@@ -21,7 +21,11 @@ export interface DetailComparison {
 // Case, accents, spaces, hyphens and apostrophes are how the same name gets typed differently;
 // anything beyond that is a different name for a lead to judge.
 const nameKey = (given: string, family: string) =>
-  `${given} ${family}`.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/[^a-z]/g, '');
+  `${given} ${family}`
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z]/g, '');
 const postcodeKey = (value: string) => value.toUpperCase().replace(/\s+/g, '');
 const phoneKey = (value: string) => value.replace(/\D/g, '').replace(/^44/, '0');
 const emailKey = (value: string) => value.trim().toLowerCase();
@@ -41,7 +45,14 @@ export function identityDifferences(submitted: Identity, record: Identity): ('na
   return differ;
 }
 
-function compare(field: DetailComparison['field'], label: string, submitted: string | null, record: string | null, key: (v: string) => string, show: (v: string) => string = (v) => v): DetailComparison {
+function compare(
+  field: DetailComparison['field'],
+  label: string,
+  submitted: string | null,
+  record: string | null,
+  key: (v: string) => string,
+  show: (v: string) => string = (v) => v,
+): DetailComparison {
   const agreement: Agreement = !submitted || !record ? 'not_compared' : key(submitted) === key(record) ? 'agrees' : 'differs';
   return { field, label, submitted: submitted ? show(submitted) : 'Not given', record: record ? show(record) : 'Not held', agreement };
 }
@@ -51,7 +62,10 @@ export function compareDetails(submitted: Details, record: Details, formatDate: 
   const fullName = (p: Details) => `${p.givenName} ${p.familyName}`;
   return [
     compare('nhsNumber', 'NHS number', submitted.nhsNumber, record.nhsNumber, (v) => v, formatNhsNumber),
-    { ...compare('name', 'Name', fullName(submitted), fullName(record), (v) => v), agreement: namesAgree(submitted, record) ? 'agrees' : 'differs' },
+    {
+      ...compare('name', 'Name', fullName(submitted), fullName(record), (v) => v),
+      agreement: namesAgree(submitted, record) ? 'agrees' : 'differs',
+    },
     compare('dateOfBirth', 'Date of birth', submitted.dateOfBirth, record.dateOfBirth, (v) => v, formatDate),
     compare('postcode', 'Postcode', submitted.postcode, record.postcode, postcodeKey),
     compare('phone', 'Phone', submitted.phone, record.phone, phoneKey),

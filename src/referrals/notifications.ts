@@ -20,10 +20,15 @@ export async function notifyStatusChange(tx: Db, actor: Actor, referral: Referra
     const recipient = referral.referrerEmail ?? referral.referrerUserEmail;
     if (!recipient || recipient.toLowerCase() === actor.email?.toLowerCase()) return; // no news to the one who made it
     await queueNotification(tx, {
-      tenantId, channel: 'email', recipient, template: 'referral_status_changed',
+      tenantId,
+      channel: 'email',
+      recipient,
+      template: 'referral_status_changed',
       personalisation: {
-        reference: referral.reference, referrer_name: referral.referrerName ?? referral.referrerUserName ?? 'colleague',
-        status: STATUS_LABELS[to as keyof typeof STATUS_LABELS] ?? to, previous_status: STATUS_LABELS[from as keyof typeof STATUS_LABELS] ?? from,
+        reference: referral.reference,
+        referrer_name: referral.referrerName ?? referral.referrerUserName ?? 'colleague',
+        status: STATUS_LABELS[to as keyof typeof STATUS_LABELS] ?? to,
+        previous_status: STATUS_LABELS[from as keyof typeof STATUS_LABELS] ?? from,
       },
       idempotencyKey: `referral-status:${referral.id}:${to}`,
     });
@@ -33,7 +38,11 @@ export async function notifyStatusChange(tx: Db, actor: Actor, referral: Referra
   const reach = await personChannel(tx, tenantId, referral.personId);
   if (!reach) return;
   await queueNotification(tx, {
-    tenantId, channel: reach.channel, recipient: reach.recipient, template: 'self_referral_allocated',
-    personalisation: { reference: referral.reference }, idempotencyKey: `self-referral-allocated:${referral.id}`,
+    tenantId,
+    channel: reach.channel,
+    recipient: reach.recipient,
+    template: 'self_referral_allocated',
+    personalisation: { reference: referral.reference },
+    idempotencyKey: `self-referral-allocated:${referral.id}`,
   });
 }

@@ -8,7 +8,14 @@ import { APPROACHES, CHANNELS, CONTACT_CHANNELS, CONTACT_MODES, SEXES, SOURCES, 
 // nhsuk macros. No logic of the domain lives here.
 
 const DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' });
-const DATE_TIME = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'Europe/London' });
+const DATE_TIME = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  timeZone: 'Europe/London',
+});
 
 /** "24 November 2026" in London time; a bare YYYY-MM-DD is that calendar date. */
 export function formatDate(value: Date | string | null | undefined): string {
@@ -22,9 +29,17 @@ export function formatDateTime(value: Date | null | undefined): string {
 }
 
 const STATUS_TAG: Partial<Record<ReferralStatus, string>> = {
-  received: 'nhsuk-tag--blue', triaged: 'nhsuk-tag--aqua-green', allocated: 'nhsuk-tag--purple', in_contact: 'nhsuk-tag--green',
-  assessed: 'nhsuk-tag--green', active_plan: 'nhsuk-tag--green', unable_to_contact: 'nhsuk-tag--orange', not_suitable: 'nhsuk-tag--grey',
-  declined: 'nhsuk-tag--grey', withdrawn: 'nhsuk-tag--grey', discharged: 'nhsuk-tag--white',
+  received: 'nhsuk-tag--blue',
+  triaged: 'nhsuk-tag--aqua-green',
+  allocated: 'nhsuk-tag--purple',
+  in_contact: 'nhsuk-tag--green',
+  assessed: 'nhsuk-tag--green',
+  active_plan: 'nhsuk-tag--green',
+  unable_to_contact: 'nhsuk-tag--orange',
+  not_suitable: 'nhsuk-tag--grey',
+  declined: 'nhsuk-tag--grey',
+  withdrawn: 'nhsuk-tag--grey',
+  discharged: 'nhsuk-tag--white',
 };
 
 export function statusTag(status: ReferralStatus) {
@@ -40,10 +55,12 @@ export function urgencyTag(urgency: string) {
 export const needLabel = (code: string) => findNeed(code)?.label ?? code;
 
 export function reasonsText(codes: string[]): string {
-  return codes.map((code) => {
-    const need = findNeed(code);
-    return need?.snomed ? `${need.label} (SNOMED CT ${need.snomed.code})` : needLabel(code);
-  }).join(', ');
+  return codes
+    .map((code) => {
+      const need = findNeed(code);
+      return need?.snomed ? `${need.label} (SNOMED CT ${need.snomed.code})` : needLabel(code);
+    })
+    .join(', ');
 }
 
 type Items = { value: string; text: string; checked?: boolean; selected?: boolean; hint?: { text: string } }[];
@@ -65,15 +82,24 @@ export function personFormItems(values: Record<string, unknown>, practices: { id
   const communication = asList(values.communication);
   return {
     sexItems: [{ value: '', text: 'Not recorded' }, ...optionItems(SEXES, str(values.sex), 'selected')],
-    ethnicityItems: [{ value: '', text: 'Not recorded' }, ...ETHNIC_CATEGORIES.map((c) => ({ value: c.code, text: ethnicCategoryLabel(c.code), selected: c.code === values.ethnicity }))],
+    ethnicityItems: [
+      { value: '', text: 'Not recorded' },
+      ...ETHNIC_CATEGORIES.map((c) => ({ value: c.code, text: ethnicCategoryLabel(c.code), selected: c.code === values.ethnicity })),
+    ],
     channelItems: optionItems(CONTACT_CHANNELS, asList(values.contactChannels)),
-    safeItems: [{ value: 'yes', text: 'Yes', checked: values.safeToLeaveMessage === 'yes' }, { value: 'no', text: 'No', checked: values.safeToLeaveMessage === 'no' }],
+    safeItems: [
+      { value: 'yes', text: 'Yes', checked: values.safeToLeaveMessage === 'yes' },
+      { value: 'no', text: 'No', checked: values.safeToLeaveMessage === 'no' },
+    ],
     communicationItems: [
       { value: 'largePrint', text: 'Large print', checked: communication.includes('largePrint') },
       { value: 'easyRead', text: 'Easy read', checked: communication.includes('easyRead') },
       { value: 'bsl', text: 'British Sign Language (BSL) interpreter', checked: communication.includes('bsl') },
     ],
-    practiceItems: [{ value: '', text: 'Not known' }, ...practices.map((p) => ({ value: p.id, text: `${p.name} (${p.odsCode})`, selected: p.id === values.practiceId }))],
+    practiceItems: [
+      { value: '', text: 'Not known' },
+      ...practices.map((p) => ({ value: p.id, text: `${p.name} (${p.odsCode})`, selected: p.id === values.practiceId })),
+    ],
     exampleNhsNumber: EXAMPLE_NHS_NUMBER,
   };
 }
@@ -83,7 +109,11 @@ export function reasonFormItems(values: Record<string, unknown>, options: { publ
   return {
     sourceItems: optionItems(Object.fromEntries(Object.entries(SOURCES).filter(([k]) => k !== 'self')), str(values.source)),
     // Not "channelItems": that name is the person's ways to be contacted, and the public form shows both lists.
-    arrivalItems: optionItems(Object.fromEntries(Object.entries(CHANNELS).filter(([k]) => !['self', 'fhir'].includes(k))), str(values.channel) || 'web', 'selected'),
+    arrivalItems: optionItems(
+      Object.fromEntries(Object.entries(CHANNELS).filter(([k]) => !['self', 'fhir'].includes(k))),
+      str(values.channel) || 'web',
+      'selected',
+    ),
     reasonItems: NEEDS.map((n) => ({ value: n.code, text: options.public ? n.publicLabel : n.label, checked: reasons.includes(n.code) })),
     urgencyItems: optionItems(URGENCIES, str(values.urgency) || 'routine'),
   };
@@ -96,15 +126,25 @@ export function contactFormItems(values: Record<string, unknown>) {
       { value: 'attempted', text: 'No, I tried but could not reach them', checked: values.outcome === 'attempted' },
     ],
     modeItems: optionItems(CONTACT_MODES, str(values.mode)),
-    approachItems: [{ value: '', text: 'Not applicable (no contact made)', checked: !values.approach }, ...optionItems(APPROACHES, str(values.approach))],
+    approachItems: [
+      { value: '', text: 'Not applicable (no contact made)', checked: !values.approach },
+      ...optionItems(APPROACHES, str(values.approach)),
+    ],
   };
 }
 
 /** "check your answers" rows for a person. */
 export function personRows(p: PersonInput & { deprivationDecile?: number | null }, practiceName: string | null, changeHref?: string) {
   const change = changeHref ? { items: [{ href: changeHref, text: 'Change', visuallyHiddenText: 'details' }] } : undefined;
-  const communication = [p.interpreterLanguage ? `Interpreter: ${p.interpreterLanguage}` : '', p.largePrint ? 'Large print' : '', p.easyRead ? 'Easy read' : '', p.bsl ? 'BSL' : '', p.otherCommunicationNeeds ?? '']
-    .filter(Boolean).join(', ');
+  const communication = [
+    p.interpreterLanguage ? `Interpreter: ${p.interpreterLanguage}` : '',
+    p.largePrint ? 'Large print' : '',
+    p.easyRead ? 'Easy read' : '',
+    p.bsl ? 'BSL' : '',
+    p.otherCommunicationNeeds ?? '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   const rows = [
     { key: { text: 'Name' }, value: { text: `${p.givenName} ${p.familyName}${p.preferredName ? ` (prefers ${p.preferredName})` : ''}` } },
     { key: { text: 'NHS number' }, value: { text: formatNhsNumber(p.nhsNumber) || 'Not given' } },
@@ -112,12 +152,22 @@ export function personRows(p: PersonInput & { deprivationDecile?: number | null 
     { key: { text: 'Sex' }, value: { text: p.sex ? SEXES[p.sex as keyof typeof SEXES] : 'Not recorded' } },
     { key: { text: 'Gender identity' }, value: { text: p.genderIdentity ?? 'Not recorded' } },
     { key: { text: 'Ethnic group' }, value: { text: ethnicCategoryLabel(p.ethnicity) || 'Not recorded' } },
-    { key: { text: 'Postcode' }, value: { text: [p.postcode ?? 'Not given', p.deprivationDecile ? `(area deprivation decile ${p.deprivationDecile} of 10)` : ''].filter(Boolean).join(' ') } },
+    {
+      key: { text: 'Postcode' },
+      value: {
+        text: [p.postcode ?? 'Not given', p.deprivationDecile ? `(area deprivation decile ${p.deprivationDecile} of 10)` : '']
+          .filter(Boolean)
+          .join(' '),
+      },
+    },
     { key: { text: 'Address' }, value: { text: p.address ?? 'Not given' } },
     { key: { text: 'Phone' }, value: { text: p.phone ?? 'Not given' } },
     { key: { text: 'Email' }, value: { text: p.email ?? 'Not given' } },
     { key: { text: 'How to contact' }, value: { text: p.contactChannels.map((c) => CONTACT_CHANNELS[c]).join(', ') || 'Not given' } },
-    { key: { text: 'Safe to leave a message' }, value: { text: p.safeToLeaveMessage === null ? 'Not asked' : p.safeToLeaveMessage ? 'Yes' : 'No' } },
+    {
+      key: { text: 'Safe to leave a message' },
+      value: { text: p.safeToLeaveMessage === null ? 'Not asked' : p.safeToLeaveMessage ? 'Yes' : 'No' },
+    },
     { key: { text: 'Communication needs' }, value: { text: communication || 'None recorded' } },
     { key: { text: 'GP practice' }, value: { text: practiceName ?? 'Not known' } },
   ];
@@ -128,13 +178,26 @@ export function personRows(p: PersonInput & { deprivationDecile?: number | null 
 export function personFormValues(p: PersonInput): Record<string, unknown> {
   const [year, month, day] = p.dateOfBirth.split('-');
   return {
-    nhsNumber: formatNhsNumber(p.nhsNumber), givenName: p.givenName, familyName: p.familyName, preferredName: p.preferredName ?? '',
-    'dateOfBirth[day]': String(Number(day)), 'dateOfBirth[month]': String(Number(month)), 'dateOfBirth[year]': year,
-    sex: p.sex ?? '', genderIdentity: p.genderIdentity ?? '', ethnicity: p.ethnicity ?? '', postcode: p.postcode ?? '', address: p.address ?? '',
-    phone: p.phone ?? '', email: p.email ?? '', contactChannels: p.contactChannels,
-    safeToLeaveMessage: p.safeToLeaveMessage === null ? '' : p.safeToLeaveMessage ? 'yes' : 'no', interpreterLanguage: p.interpreterLanguage ?? '',
+    nhsNumber: formatNhsNumber(p.nhsNumber),
+    givenName: p.givenName,
+    familyName: p.familyName,
+    preferredName: p.preferredName ?? '',
+    'dateOfBirth[day]': String(Number(day)),
+    'dateOfBirth[month]': String(Number(month)),
+    'dateOfBirth[year]': year,
+    sex: p.sex ?? '',
+    genderIdentity: p.genderIdentity ?? '',
+    ethnicity: p.ethnicity ?? '',
+    postcode: p.postcode ?? '',
+    address: p.address ?? '',
+    phone: p.phone ?? '',
+    email: p.email ?? '',
+    contactChannels: p.contactChannels,
+    safeToLeaveMessage: p.safeToLeaveMessage === null ? '' : p.safeToLeaveMessage ? 'yes' : 'no',
+    interpreterLanguage: p.interpreterLanguage ?? '',
     communication: [p.largePrint ? 'largePrint' : '', p.easyRead ? 'easyRead' : '', p.bsl ? 'bsl' : ''].filter(Boolean),
-    otherCommunicationNeeds: p.otherCommunicationNeeds ?? '', practiceId: p.practiceId ?? '',
+    otherCommunicationNeeds: p.otherCommunicationNeeds ?? '',
+    practiceId: p.practiceId ?? '',
   };
 }
 
@@ -150,8 +213,12 @@ export function agreementTag(agreement: 'agrees' | 'differs' | 'not_compared'): 
   return '<strong class="nhsuk-tag nhsuk-tag--grey">Cannot compare</strong>';
 }
 
-const CONSENT_STATEMENTS = { refer: 'to the referral', share: 'to sharing their details with services that can help', contact: 'to being contacted',
-  research: 'to their records being used, pseudonymised, in approved research' } as const;
+const CONSENT_STATEMENTS = {
+  refer: 'to the referral',
+  share: 'to sharing their details with services that can help',
+  contact: 'to being contacted',
+  research: 'to their records being used, pseudonymised, in approved research',
+} as const;
 
 /** "Agreed to the referral; to being contacted": what a submission's consent rows say. */
 export function consentStatements(consents: { kind: keyof typeof CONSENT_STATEMENTS }[]): string {
@@ -172,9 +239,19 @@ export interface AnswerRow {
  * The public "check your answers" in the person's own terms: only what the form asked, each with
  * the field a "Change" returns to (NHS.UK check answers pattern).
  */
-export function selfReferralRows(p: PersonInput, r: { reasons: string[]; context: string | null; consentToShare: boolean; consentToResearch?: boolean }) {
-  const communication = [p.interpreterLanguage ? `Interpreter: ${p.interpreterLanguage}` : '', p.largePrint ? 'Large print' : '', p.easyRead ? 'Easy read' : '',
-    p.bsl ? 'British Sign Language (BSL) interpreter' : '', p.otherCommunicationNeeds ?? ''].filter(Boolean).join(', ');
+export function selfReferralRows(
+  p: PersonInput,
+  r: { reasons: string[]; context: string | null; consentToShare: boolean; consentToResearch?: boolean },
+) {
+  const communication = [
+    p.interpreterLanguage ? `Interpreter: ${p.interpreterLanguage}` : '',
+    p.largePrint ? 'Large print' : '',
+    p.easyRead ? 'Easy read' : '',
+    p.bsl ? 'British Sign Language (BSL) interpreter' : '',
+    p.otherCommunicationNeeds ?? '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   const row = (key: string, value: string, field: string, change: string): AnswerRow => ({ key, value, field, change });
   return {
     personRows: [
@@ -186,15 +263,40 @@ export function selfReferralRows(p: PersonInput, r: { reasons: string[]; context
       row('Address', p.address ?? 'Not given', 'address', 'address'),
       row('Phone number', p.phone ?? 'Not given', 'phone', 'phone number'),
       row('Email address', p.email ?? 'Not given', 'email', 'email address'),
-      row('How we can get in touch', p.contactChannels.map((c) => CONTACT_CHANNELS[c]).join(', ') || 'Any of the ways you gave us', 'contactChannels', 'how we can get in touch'),
-      row('OK to leave a message', p.safeToLeaveMessage === null ? 'Not answered' : p.safeToLeaveMessage ? 'Yes' : 'No', 'safeToLeaveMessage', 'whether it is OK to leave a message'),
+      row(
+        'How we can get in touch',
+        p.contactChannels.map((c) => CONTACT_CHANNELS[c]).join(', ') || 'Any of the ways you gave us',
+        'contactChannels',
+        'how we can get in touch',
+      ),
+      row(
+        'OK to leave a message',
+        p.safeToLeaveMessage === null ? 'Not answered' : p.safeToLeaveMessage ? 'Yes' : 'No',
+        'safeToLeaveMessage',
+        'whether it is OK to leave a message',
+      ),
       row('Help to communicate with us', communication || 'None', 'interpreterLanguage', 'help to communicate with us'),
     ],
     helpRows: [
-      row('What you would like help with', r.reasons.map((c) => findNeed(c)?.publicLabel ?? needLabel(c)).join(', '), 'reasons', 'what you would like help with'),
+      row(
+        'What you would like help with',
+        r.reasons.map((c) => findNeed(c)?.publicLabel ?? needLabel(c)).join(', '),
+        'reasons',
+        'what you would like help with',
+      ),
       row('What you told us', r.context ?? 'Nothing else', 'context', 'what you told us'),
-      row('We can share your details with services that can help', r.consentToShare ? 'Yes' : 'No', 'consentToShare', 'whether we can share your details'),
-      row('Your records can be used for research, without your name or details', r.consentToResearch ? 'Yes' : 'No', 'consentToResearch', 'whether your records can be used for research'),
+      row(
+        'We can share your details with services that can help',
+        r.consentToShare ? 'Yes' : 'No',
+        'consentToShare',
+        'whether we can share your details',
+      ),
+      row(
+        'Your records can be used for research, without your name or details',
+        r.consentToResearch ? 'Yes' : 'No',
+        'consentToResearch',
+        'whether your records can be used for research',
+      ),
     ],
   };
 }

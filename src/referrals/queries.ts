@@ -26,24 +26,58 @@ const PERSON_COLUMNS = `p.id, p.tenant_id AS "tenantId", p.nhs_number AS "nhsNum
   p.merged_into_id AS "mergedIntoId", p.awaiting_match AS "awaitingMatch", p.version, p.created_at AS "createdAt", p.updated_at AS "updatedAt", pr.name AS "practiceName"`;
 
 function personValues(p: PersonInput, deprivationDecile: number | null) {
-  return [p.nhsNumber, p.givenName, p.familyName, p.preferredName, p.dateOfBirth, p.sex, p.genderIdentity, p.ethnicity, p.postcode,
-    deprivationDecile, p.address, p.phone, p.email, p.contactChannels, p.safeToLeaveMessage, p.interpreterLanguage, p.largePrint,
-    p.easyRead, p.bsl, p.otherCommunicationNeeds, p.practiceId];
+  return [
+    p.nhsNumber,
+    p.givenName,
+    p.familyName,
+    p.preferredName,
+    p.dateOfBirth,
+    p.sex,
+    p.genderIdentity,
+    p.ethnicity,
+    p.postcode,
+    deprivationDecile,
+    p.address,
+    p.phone,
+    p.email,
+    p.contactChannels,
+    p.safeToLeaveMessage,
+    p.interpreterLanguage,
+    p.largePrint,
+    p.easyRead,
+    p.bsl,
+    p.otherCommunicationNeeds,
+    p.practiceId,
+  ];
 }
 
-export async function insertPerson(db: Db, tenantId: string, p: PersonInput, deprivationDecile: number | null, awaitingMatch = false): Promise<string> {
+export async function insertPerson(
+  db: Db,
+  tenantId: string,
+  p: PersonInput,
+  deprivationDecile: number | null,
+  awaitingMatch = false,
+): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO person (tenant_id, nhs_number, given_name, family_name, preferred_name, date_of_birth, sex, gender_identity, ethnicity,
        postcode, deprivation_decile, address, phone, email, contact_channels, safe_to_leave_message, interpreter_language, large_print,
        easy_read, bsl, other_communication_needs, practice_id, awaiting_match)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
      RETURNING id`,
-    [tenantId, ...personValues(p, deprivationDecile), awaitingMatch]);
+    [tenantId, ...personValues(p, deprivationDecile), awaitingMatch],
+  );
   return rows[0]!.id;
 }
 
 /** Updates only when the version is the one the editor opened; returns the new version or undefined. */
-export async function updatePerson(db: Db, tenantId: string, id: string, version: number, p: PersonInput, deprivationDecile: number | null): Promise<number | undefined> {
+export async function updatePerson(
+  db: Db,
+  tenantId: string,
+  id: string,
+  version: number,
+  p: PersonInput,
+  deprivationDecile: number | null,
+): Promise<number | undefined> {
   const { rows } = await db.query<{ version: number }>(
     `UPDATE person SET nhs_number = $4, given_name = $5, family_name = $6, preferred_name = $7, date_of_birth = $8, sex = $9,
        gender_identity = $10, ethnicity = $11, postcode = $12, deprivation_decile = $13, address = $14, phone = $15, email = $16,
@@ -51,20 +85,25 @@ export async function updatePerson(db: Db, tenantId: string, id: string, version
        other_communication_needs = $23, practice_id = $24, version = version + 1, updated_at = now()
      WHERE tenant_id = $1 AND id = $2 AND version = $3 AND merged_into_id IS NULL
      RETURNING version`,
-    [tenantId, id, version, ...personValues(p, deprivationDecile)]);
+    [tenantId, id, version, ...personValues(p, deprivationDecile)],
+  );
   return rows[0]?.version;
 }
 
 export async function findPerson(db: Db, tenantId: string, id: string): Promise<PersonRow | undefined> {
   const { rows } = await db.query<PersonRow>(
     `SELECT ${PERSON_COLUMNS} FROM person p LEFT JOIN practice pr ON pr.tenant_id = p.tenant_id AND pr.id = p.practice_id
-      WHERE p.tenant_id = $1 AND p.id = $2`, [tenantId, id]);
+      WHERE p.tenant_id = $1 AND p.id = $2`,
+    [tenantId, id],
+  );
   return rows[0];
 }
 
 export async function findLivePersonByNhsNumber(db: Db, tenantId: string, nhsNumber: string): Promise<{ id: string } | undefined> {
   const { rows } = await db.query<{ id: string }>(
-    'SELECT id FROM person WHERE tenant_id = $1 AND nhs_number = $2 AND merged_into_id IS NULL', [tenantId, nhsNumber]);
+    'SELECT id FROM person WHERE tenant_id = $1 AND nhs_number = $2 AND merged_into_id IS NULL',
+    [tenantId, nhsNumber],
+  );
   return rows[0];
 }
 
@@ -84,7 +123,12 @@ export interface DuplicateCandidate {
  * and a name close enough by trigram similarity (catches "Jon Smyth" for "John Smith"). Records
  * made from held referrals are left out: nobody has confirmed who they are yet.
  */
-export async function findDuplicates(db: Db, tenantId: string, p: { nhsNumber: string | null; givenName: string; familyName: string; dateOfBirth: string }, threshold: number): Promise<DuplicateCandidate[]> {
+export async function findDuplicates(
+  db: Db,
+  tenantId: string,
+  p: { nhsNumber: string | null; givenName: string; familyName: string; dateOfBirth: string },
+  threshold: number,
+): Promise<DuplicateCandidate[]> {
   const { rows } = await db.query<DuplicateCandidate>(
     `SELECT id, nhs_number AS "nhsNumber", given_name AS "givenName", family_name AS "familyName", date_of_birth AS "dateOfBirth", postcode,
             CASE WHEN $2::text IS NOT NULL AND nhs_number = $2 THEN 'nhs_number' ELSE 'name_and_date_of_birth' END AS "matchedOn",
@@ -95,22 +139,44 @@ export async function findDuplicates(db: Db, tenantId: string, p: { nhsNumber: s
           OR (date_of_birth = $4::date AND similarity(lower(given_name || ' ' || family_name), lower($3)) >= $5))
       ORDER BY ($2::text IS NOT NULL AND nhs_number = $2) DESC, similarity DESC
       LIMIT 10`,
-    [tenantId, p.nhsNumber, `${p.givenName} ${p.familyName}`, p.dateOfBirth, threshold]);
+    [tenantId, p.nhsNumber, `${p.givenName} ${p.familyName}`, p.dateOfBirth, threshold],
+  );
   return rows;
 }
 
-export async function moveReferralsAndConsents(db: Db, tenantId: string, fromPersonId: string, toPersonId: string): Promise<{ referrals: number; consents: number }> {
-  const referrals = await db.query('UPDATE referral SET person_id = $3, version = version + 1 WHERE tenant_id = $1 AND person_id = $2', [tenantId, fromPersonId, toPersonId]);
-  const consents = await db.query('UPDATE consent SET person_id = $3 WHERE tenant_id = $1 AND person_id = $2', [tenantId, fromPersonId, toPersonId]);
+export async function moveReferralsAndConsents(
+  db: Db,
+  tenantId: string,
+  fromPersonId: string,
+  toPersonId: string,
+): Promise<{ referrals: number; consents: number }> {
+  const referrals = await db.query('UPDATE referral SET person_id = $3, version = version + 1 WHERE tenant_id = $1 AND person_id = $2', [
+    tenantId,
+    fromPersonId,
+    toPersonId,
+  ]);
+  const consents = await db.query('UPDATE consent SET person_id = $3 WHERE tenant_id = $1 AND person_id = $2', [
+    tenantId,
+    fromPersonId,
+    toPersonId,
+  ]);
   return { referrals: referrals.rowCount ?? 0, consents: consents.rowCount ?? 0 };
 }
 
 export async function markMerged(db: Db, tenantId: string, personId: string, intoId: string): Promise<void> {
-  await db.query('UPDATE person SET merged_into_id = $3, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2', [tenantId, personId, intoId]);
+  await db.query('UPDATE person SET merged_into_id = $3, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2', [
+    tenantId,
+    personId,
+    intoId,
+  ]);
 }
 
 export async function setNhsNumberIfMissing(db: Db, tenantId: string, personId: string, nhsNumber: string): Promise<void> {
-  await db.query('UPDATE person SET nhs_number = $3, version = version + 1 WHERE tenant_id = $1 AND id = $2 AND nhs_number IS NULL', [tenantId, personId, nhsNumber]);
+  await db.query('UPDATE person SET nhs_number = $3, version = version + 1 WHERE tenant_id = $1 AND id = $2 AND nhs_number IS NULL', [
+    tenantId,
+    personId,
+    nhsNumber,
+  ]);
 }
 
 // Held referrals: see 0115_referral_matching.sql.
@@ -133,14 +199,25 @@ export interface ReferralMatchRow {
   createdAt: Date;
 }
 
-export async function insertReferralMatch(db: Db, tenantId: string, m: { referralId: string; reason: MatchReason; submittedPersonId: string; nhsNumber: string | null }): Promise<void> {
+export async function insertReferralMatch(
+  db: Db,
+  tenantId: string,
+  m: { referralId: string; reason: MatchReason; submittedPersonId: string; nhsNumber: string | null },
+): Promise<void> {
   await db.query(
     'INSERT INTO referral_match (tenant_id, referral_id, reason, submitted_person_id, nhs_number) VALUES ($1, $2, $3, $4, $5)',
-    [tenantId, m.referralId, m.reason, m.submittedPersonId, m.nhsNumber]);
+    [tenantId, m.referralId, m.reason, m.submittedPersonId, m.nhsNumber],
+  );
 }
 
-export async function findReferralMatch(db: Db, tenantId: string, referralId: string, options: { lock?: boolean } = {}): Promise<ReferralMatchRow | undefined> {
-  if (options.lock) await db.query('SELECT 1 FROM referral_match WHERE tenant_id = $1 AND referral_id = $2 FOR UPDATE', [tenantId, referralId]);
+export async function findReferralMatch(
+  db: Db,
+  tenantId: string,
+  referralId: string,
+  options: { lock?: boolean } = {},
+): Promise<ReferralMatchRow | undefined> {
+  if (options.lock)
+    await db.query('SELECT 1 FROM referral_match WHERE tenant_id = $1 AND referral_id = $2 FOR UPDATE', [tenantId, referralId]);
   const { rows } = await db.query<ReferralMatchRow>(
     `SELECT m.referral_id AS "referralId", m.reason, m.submitted_person_id AS "submittedPersonId", m.nhs_number AS "nhsNumber", m.decision,
             m.matched_person_id AS "matchedPersonId", mp.given_name || ' ' || mp.family_name AS "matchedPersonName", u.name AS "decidedByName",
@@ -150,37 +227,56 @@ export async function findReferralMatch(db: Db, tenantId: string, referralId: st
        LEFT JOIN person mp ON mp.tenant_id = m.tenant_id AND mp.id = m.matched_person_id
        LEFT JOIN app_user u ON u.id = m.decided_by
        LEFT JOIN app_user cu ON cu.id = m.consents_confirmed_by
-      WHERE m.tenant_id = $1 AND m.referral_id = $2`, [tenantId, referralId]);
+      WHERE m.tenant_id = $1 AND m.referral_id = $2`,
+    [tenantId, referralId],
+  );
   return rows[0];
 }
 
-export async function recordMatchDecision(db: Db, tenantId: string, referralId: string, decision: MatchDecision, matchedPersonId: string, userId: string): Promise<void> {
+export async function recordMatchDecision(
+  db: Db,
+  tenantId: string,
+  referralId: string,
+  decision: MatchDecision,
+  matchedPersonId: string,
+  userId: string,
+): Promise<void> {
   await db.query(
     `UPDATE referral_match SET decision = $3, matched_person_id = $4, decided_by = $5, decided_at = now()
-      WHERE tenant_id = $1 AND referral_id = $2 AND decision IS NULL`, [tenantId, referralId, decision, matchedPersonId, userId]);
+      WHERE tenant_id = $1 AND referral_id = $2 AND decision IS NULL`,
+    [tenantId, referralId, decision, matchedPersonId, userId],
+  );
 }
 
 export async function markConsentsConfirmed(db: Db, tenantId: string, referralId: string, userId: string): Promise<void> {
-  await db.query('UPDATE referral_match SET consents_confirmed_by = $3, consents_confirmed_at = now() WHERE tenant_id = $1 AND referral_id = $2',
-    [tenantId, referralId, userId]);
+  await db.query(
+    'UPDATE referral_match SET consents_confirmed_by = $3, consents_confirmed_at = now() WHERE tenant_id = $1 AND referral_id = $2',
+    [tenantId, referralId, userId],
+  );
 }
 
 export async function moveReferral(db: Db, tenantId: string, referralId: string, personId: string): Promise<void> {
-  await db.query('UPDATE referral SET person_id = $3, version = version + 1 WHERE tenant_id = $1 AND id = $2', [tenantId, referralId, personId]);
+  await db.query('UPDATE referral SET person_id = $3, version = version + 1 WHERE tenant_id = $1 AND id = $2', [
+    tenantId,
+    referralId,
+    personId,
+  ]);
 }
 
 /** A held record confirmed as a new person: it takes its NHS number (or none) and joins the live records. */
 export async function confirmNewPerson(db: Db, tenantId: string, personId: string, nhsNumber: string | null): Promise<void> {
   await db.query(
     'UPDATE person SET nhs_number = $3, awaiting_match = false, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2',
-    [tenantId, personId, nhsNumber]);
+    [tenantId, personId, nhsNumber],
+  );
 }
 
 /** A held record found to be an existing person: kept (with the consents given in the submission) for the trail, merged into theirs. */
 export async function mergeHeldPerson(db: Db, tenantId: string, personId: string, intoId: string): Promise<void> {
   await db.query(
     'UPDATE person SET merged_into_id = $3, awaiting_match = false, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2',
-    [tenantId, personId, intoId]);
+    [tenantId, personId, intoId],
+  );
 }
 
 /** This record and every record merged into it (directly or through a chain of merges). */
@@ -189,7 +285,9 @@ export async function mergedPersonIds(db: Db, tenantId: string, personId: string
     `WITH RECURSIVE merged AS (
        SELECT id FROM person WHERE tenant_id = $1 AND id = $2
        UNION SELECT p.id FROM person p JOIN merged m ON p.merged_into_id = m.id WHERE p.tenant_id = $1)
-     SELECT id FROM merged`, [tenantId, personId]);
+     SELECT id FROM merged`,
+    [tenantId, personId],
+  );
   return rows.map((r) => r.id);
 }
 
@@ -206,10 +304,15 @@ export interface ConsentRow {
   withdrawnReason: string | null;
 }
 
-export async function insertConsent(db: Db, tenantId: string, c: { personId: string; referralId: string | null; kind: string; recordedBy: string | null; recordedByDescription: string | null }): Promise<string> {
+export async function insertConsent(
+  db: Db,
+  tenantId: string,
+  c: { personId: string; referralId: string | null; kind: string; recordedBy: string | null; recordedByDescription: string | null },
+): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO consent (tenant_id, person_id, referral_id, kind, recorded_by, recorded_by_description) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-    [tenantId, c.personId, c.referralId, c.kind, c.recordedBy, c.recordedByDescription]);
+    [tenantId, c.personId, c.referralId, c.kind, c.recordedBy, c.recordedByDescription],
+  );
   return rows[0]!.id;
 }
 
@@ -219,14 +322,18 @@ export async function consentsOf(db: Db, tenantId: string, personId: string): Pr
             c.recorded_by_description AS "recordedByDescription", c.withdrawn_at AS "withdrawnAt", w.name AS "withdrawnByName",
             c.withdrawn_reason AS "withdrawnReason"
        FROM consent c LEFT JOIN app_user u ON u.id = c.recorded_by LEFT JOIN app_user w ON w.id = c.withdrawn_by
-      WHERE c.tenant_id = $1 AND c.person_id = $2 ORDER BY c.recorded_at DESC`, [tenantId, personId]);
+      WHERE c.tenant_id = $1 AND c.person_id = $2 ORDER BY c.recorded_at DESC`,
+    [tenantId, personId],
+  );
   return rows;
 }
 
 /** Whether the person has a consent of this kind that has not been withdrawn. */
 export async function hasActiveConsent(db: Db, tenantId: string, personId: string, kind: string): Promise<boolean> {
   const { rows } = await db.query(
-    'SELECT 1 FROM consent WHERE tenant_id = $1 AND person_id = $2 AND kind = $3 AND withdrawn_at IS NULL LIMIT 1', [tenantId, personId, kind]);
+    'SELECT 1 FROM consent WHERE tenant_id = $1 AND person_id = $2 AND kind = $3 AND withdrawn_at IS NULL LIMIT 1',
+    [tenantId, personId, kind],
+  );
   return rows.length > 0;
 }
 
@@ -234,18 +341,36 @@ export async function hasActiveConsent(db: Db, tenantId: string, personId: strin
  * After `consentId` was withdrawn: if it was consent to research, withdraws every other research
  * consent of the person still active (merged records can bring two), so no copy keeps them in.
  */
-export async function withdrawOtherResearchConsents(db: Db, tenantId: string, personId: string, consentId: string, userId: string, reason: string | null): Promise<number> {
+export async function withdrawOtherResearchConsents(
+  db: Db,
+  tenantId: string,
+  personId: string,
+  consentId: string,
+  userId: string,
+  reason: string | null,
+): Promise<number> {
   const { rowCount } = await db.query(
     `UPDATE consent SET withdrawn_at = now(), withdrawn_by = $4, withdrawn_reason = $5
       WHERE tenant_id = $1 AND person_id = $2 AND kind = 'research' AND withdrawn_at IS NULL
-        AND EXISTS (SELECT 1 FROM consent w WHERE w.tenant_id = $1 AND w.id = $3 AND w.kind = 'research')`, [tenantId, personId, consentId, userId, reason]);
+        AND EXISTS (SELECT 1 FROM consent w WHERE w.tenant_id = $1 AND w.id = $3 AND w.kind = 'research')`,
+    [tenantId, personId, consentId, userId, reason],
+  );
   return rowCount ?? 0;
 }
 
-export async function withdrawConsent(db: Db, tenantId: string, consentId: string, personId: string, userId: string, reason: string | null): Promise<boolean> {
+export async function withdrawConsent(
+  db: Db,
+  tenantId: string,
+  consentId: string,
+  personId: string,
+  userId: string,
+  reason: string | null,
+): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE consent SET withdrawn_at = now(), withdrawn_by = $4, withdrawn_reason = $5
-      WHERE tenant_id = $1 AND id = $2 AND person_id = $3 AND withdrawn_at IS NULL`, [tenantId, consentId, personId, userId, reason]);
+      WHERE tenant_id = $1 AND id = $2 AND person_id = $3 AND withdrawn_at IS NULL`,
+    [tenantId, consentId, personId, userId, reason],
+  );
   return (rowCount ?? 0) > 0;
 }
 
@@ -302,43 +427,87 @@ const REFERRAL_FROM = `referral r
   LEFT JOIN app_user au ON au.id = r.assigned_to
   LEFT JOIN practice pr ON pr.tenant_id = r.tenant_id AND pr.id = r.practice_id`;
 
-export async function insertReferral(db: Db, tenantId: string, r: ReferralInput & { reference: string; personId: string; referrerUserId: string | null; practiceId: string | null }): Promise<{ id: string; receivedAt: Date }> {
+export async function insertReferral(
+  db: Db,
+  tenantId: string,
+  r: ReferralInput & { reference: string; personId: string; referrerUserId: string | null; practiceId: string | null },
+): Promise<{ id: string; receivedAt: Date }> {
   const { rows } = await db.query<{ id: string; receivedAt: Date }>(
     `INSERT INTO referral (tenant_id, reference, person_id, source, channel, referrer_user_id, referrer_name, referrer_organisation, referrer_email,
        practice_id, reasons, context, urgency, consent_to_refer, consent_to_share, risk)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
      RETURNING id, received_at AS "receivedAt"`,
-    [tenantId, r.reference, r.personId, r.source, r.channel, r.referrerUserId, r.referrerName, r.referrerOrganisation, r.referrerEmail,
-      r.practiceId, r.reasons, r.context, r.urgency, r.consentToRefer, r.consentToShare, r.risk]);
+    [
+      tenantId,
+      r.reference,
+      r.personId,
+      r.source,
+      r.channel,
+      r.referrerUserId,
+      r.referrerName,
+      r.referrerOrganisation,
+      r.referrerEmail,
+      r.practiceId,
+      r.reasons,
+      r.context,
+      r.urgency,
+      r.consentToRefer,
+      r.consentToShare,
+      r.risk,
+    ],
+  );
   return rows[0]!;
 }
 
-export async function findReferral(db: Db, tenantId: string, id: string, options: { lock?: boolean } = {}): Promise<ReferralRow | undefined> {
+export async function findReferral(
+  db: Db,
+  tenantId: string,
+  id: string,
+  options: { lock?: boolean } = {},
+): Promise<ReferralRow | undefined> {
   if (options.lock) await db.query('SELECT 1 FROM referral WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [tenantId, id]);
-  const { rows } = await db.query<ReferralRow>(`SELECT ${REFERRAL_COLUMNS} FROM ${REFERRAL_FROM} WHERE r.tenant_id = $1 AND r.id = $2`, [tenantId, id]);
+  const { rows } = await db.query<ReferralRow>(`SELECT ${REFERRAL_COLUMNS} FROM ${REFERRAL_FROM} WHERE r.tenant_id = $1 AND r.id = $2`, [
+    tenantId,
+    id,
+  ]);
   return rows[0];
 }
 
 export async function referralsOfPeople(db: Db, tenantId: string, personIds: string[]): Promise<ReferralRow[]> {
   const { rows } = await db.query<ReferralRow>(
-    `SELECT ${REFERRAL_COLUMNS} FROM ${REFERRAL_FROM} WHERE r.tenant_id = $1 AND r.person_id = ANY($2::uuid[]) ORDER BY r.received_at DESC`, [tenantId, personIds]);
+    `SELECT ${REFERRAL_COLUMNS} FROM ${REFERRAL_FROM} WHERE r.tenant_id = $1 AND r.person_id = ANY($2::uuid[]) ORDER BY r.received_at DESC`,
+    [tenantId, personIds],
+  );
   return rows;
 }
 
-export async function setStatus(db: Db, tenantId: string, id: string, status: ReferralStatus, extra: { notSuitableReason?: string | null; redirectedTo?: string | null } = {}): Promise<void> {
+export async function setStatus(
+  db: Db,
+  tenantId: string,
+  id: string,
+  status: ReferralStatus,
+  extra: { notSuitableReason?: string | null; redirectedTo?: string | null } = {},
+): Promise<void> {
   await db.query(
     `UPDATE referral SET status = $3, status_changed_at = now(), version = version + 1,
        not_suitable_reason = coalesce($4, not_suitable_reason), redirected_to = coalesce($5, redirected_to)
-     WHERE tenant_id = $1 AND id = $2`, [tenantId, id, status, extra.notSuitableReason ?? null, extra.redirectedTo ?? null]);
+     WHERE tenant_id = $1 AND id = $2`,
+    [tenantId, id, status, extra.notSuitableReason ?? null, extra.redirectedTo ?? null],
+  );
 }
 
-export async function insertTransition(db: Db, tenantId: string, t: { referralId: string; from: ReferralStatus | null; to: ReferralStatus; byUserId: string | null; reason: string | null }): Promise<void> {
+export async function insertTransition(
+  db: Db,
+  tenantId: string,
+  t: { referralId: string; from: ReferralStatus | null; to: ReferralStatus; byUserId: string | null; reason: string | null },
+): Promise<void> {
   await db.query(
     // clock_timestamp, not now(): two steps in one transaction (triaged then allocated) must keep
     // their order. The first row keeps now(), the referral's own received_at.
     `INSERT INTO referral_transition (tenant_id, referral_id, from_status, to_status, by_user_id, reason, occurred_at)
      VALUES ($1, $2, $3::text, $4, $5, $6, CASE WHEN $3::text IS NULL THEN now() ELSE clock_timestamp() END)`,
-    [tenantId, t.referralId, t.from, t.to, t.byUserId, t.reason]);
+    [tenantId, t.referralId, t.from, t.to, t.byUserId, t.reason],
+  );
 }
 
 export interface TransitionRow {
@@ -356,18 +525,29 @@ export async function transitionsOf(db: Db, tenantId: string, referralIds: strin
     `SELECT t.id, t.referral_id AS "referralId", t.from_status AS "fromStatus", t.to_status AS "toStatus", t.occurred_at AS "occurredAt",
             u.name AS "byUserName", t.reason
        FROM referral_transition t LEFT JOIN app_user u ON u.id = t.by_user_id
-      WHERE t.tenant_id = $1 AND t.referral_id = ANY($2::uuid[]) ORDER BY t.occurred_at, t.id`, [tenantId, referralIds]);
+      WHERE t.tenant_id = $1 AND t.referral_id = ANY($2::uuid[]) ORDER BY t.occurred_at, t.id`,
+    [tenantId, referralIds],
+  );
   return rows;
 }
 
 export async function setAssignee(db: Db, tenantId: string, id: string, linkWorkerId: string): Promise<void> {
-  await db.query('UPDATE referral SET assigned_to = $3, version = version + 1 WHERE tenant_id = $1 AND id = $2', [tenantId, id, linkWorkerId]);
+  await db.query('UPDATE referral SET assigned_to = $3, version = version + 1 WHERE tenant_id = $1 AND id = $2', [
+    tenantId,
+    id,
+    linkWorkerId,
+  ]);
 }
 
-export async function insertAllocation(db: Db, tenantId: string, a: { referralId: string; linkWorkerId: string; previousLinkWorkerId: string | null; allocatedBy: string; reason: string | null }): Promise<void> {
+export async function insertAllocation(
+  db: Db,
+  tenantId: string,
+  a: { referralId: string; linkWorkerId: string; previousLinkWorkerId: string | null; allocatedBy: string; reason: string | null },
+): Promise<void> {
   await db.query(
     `INSERT INTO referral_allocation (tenant_id, referral_id, link_worker_id, previous_link_worker_id, allocated_by, reason) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [tenantId, a.referralId, a.linkWorkerId, a.previousLinkWorkerId, a.allocatedBy, a.reason]);
+    [tenantId, a.referralId, a.linkWorkerId, a.previousLinkWorkerId, a.allocatedBy, a.reason],
+  );
 }
 
 export interface AllocationRow {
@@ -386,7 +566,9 @@ export async function allocationsOf(db: Db, tenantId: string, referralIds: strin
             a.allocated_at AS "allocatedAt", a.reason
        FROM referral_allocation a JOIN app_user lw ON lw.id = a.link_worker_id
        LEFT JOIN app_user pw ON pw.id = a.previous_link_worker_id LEFT JOIN app_user ab ON ab.id = a.allocated_by
-      WHERE a.tenant_id = $1 AND a.referral_id = ANY($2::uuid[]) ORDER BY a.allocated_at, a.id`, [tenantId, referralIds]);
+      WHERE a.tenant_id = $1 AND a.referral_id = ANY($2::uuid[]) ORDER BY a.allocated_at, a.id`,
+    [tenantId, referralIds],
+  );
   return rows;
 }
 
@@ -398,7 +580,12 @@ export interface LinkWorkerLoad {
 }
 
 /** Link workers in the tenant with their open caseload, and how many of it is from one practice. */
-export async function linkWorkerLoads(db: Db, tenantId: string, openStatuses: readonly string[], practiceId: string | null): Promise<LinkWorkerLoad[]> {
+export async function linkWorkerLoads(
+  db: Db,
+  tenantId: string,
+  openStatuses: readonly string[],
+  practiceId: string | null,
+): Promise<LinkWorkerLoad[]> {
   const { rows } = await db.query<LinkWorkerLoad>(
     `SELECT u.id AS "userId", u.name,
             count(r.id)::int AS "openReferrals",
@@ -407,14 +594,18 @@ export async function linkWorkerLoads(db: Db, tenantId: string, openStatuses: re
        LEFT JOIN referral r ON r.tenant_id = m.tenant_id AND r.assigned_to = u.id AND r.status = ANY($2::text[])
        LEFT JOIN person p ON p.tenant_id = r.tenant_id AND p.id = r.person_id
       WHERE m.tenant_id = $1 AND m.role = 'link_worker'
-      GROUP BY u.id, u.name ORDER BY u.name`, [tenantId, openStatuses, practiceId]);
+      GROUP BY u.id, u.name ORDER BY u.name`,
+    [tenantId, openStatuses, practiceId],
+  );
   return rows;
 }
 
 export async function isLinkWorker(db: Db, tenantId: string, userId: string): Promise<boolean> {
   const { rows } = await db.query(
     `SELECT 1 FROM role_membership m JOIN app_user u ON u.id = m.user_id AND u.active
-      WHERE m.tenant_id = $1 AND m.user_id = $2 AND m.role = 'link_worker'`, [tenantId, userId]);
+      WHERE m.tenant_id = $1 AND m.user_id = $2 AND m.role = 'link_worker'`,
+    [tenantId, userId],
+  );
   return rows.length > 0;
 }
 
@@ -422,7 +613,8 @@ export async function insertContact(db: Db, tenantId: string, referralId: string
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO contact (tenant_id, referral_id, outcome, mode, minutes, approach, notes, recorded_by)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-    [tenantId, referralId, c.outcome, c.mode, c.minutes, c.approach, c.notes, recordedBy]);
+    [tenantId, referralId, c.outcome, c.mode, c.minutes, c.approach, c.notes, recordedBy],
+  );
   return rows[0]!.id;
 }
 
@@ -437,7 +629,9 @@ export async function contactsOf(db: Db, tenantId: string, referralIds: string[]
   const { rows } = await db.query<ContactRow>(
     `SELECT c.id, c.referral_id AS "referralId", c.outcome, c.mode, c.minutes, c.approach, c.notes, c.occurred_at AS "occurredAt", u.name AS "recordedByName"
        FROM contact c LEFT JOIN app_user u ON u.id = c.recorded_by
-      WHERE c.tenant_id = $1 AND c.referral_id = ANY($2::uuid[]) ORDER BY c.occurred_at DESC, c.created_at DESC`, [tenantId, referralIds]);
+      WHERE c.tenant_id = $1 AND c.referral_id = ANY($2::uuid[]) ORDER BY c.occurred_at DESC, c.created_at DESC`,
+    [tenantId, referralIds],
+  );
   return rows;
 }
 
@@ -447,14 +641,23 @@ export async function failedAttemptsSinceLastContact(db: Db, tenantId: string, r
     `SELECT count(*)::int AS n FROM contact c
       WHERE c.tenant_id = $1 AND c.referral_id = $2 AND c.outcome = 'attempted'
         AND c.occurred_at > coalesce((SELECT max(occurred_at) FROM contact m WHERE m.tenant_id = $1 AND m.referral_id = $2 AND m.outcome = 'made'), '-infinity')`,
-    [tenantId, referralId]);
+    [tenantId, referralId],
+  );
   return rows[0]!.n;
 }
 
-export async function updateNextAction(db: Db, tenantId: string, id: string, version: number, nextAction: string | null, due: string | null): Promise<boolean> {
+export async function updateNextAction(
+  db: Db,
+  tenantId: string,
+  id: string,
+  version: number,
+  nextAction: string | null,
+  due: string | null,
+): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE referral SET next_action = $4, next_action_due = $5, version = version + 1 WHERE tenant_id = $1 AND id = $2 AND version = $3`,
-    [tenantId, id, version, nextAction, due]);
+    [tenantId, id, version, nextAction, due],
+  );
   return (rowCount ?? 0) > 0;
 }
 
@@ -514,7 +717,9 @@ export async function triageQueue(db: Db, tenantId: string, search: PersonSearch
        FROM referral r JOIN person p ON p.tenant_id = $1 AND p.id = r.person_id
       WHERE r.tenant_id = $1 AND r.status IN ('received', 'triaged') AND ${searchClause(2)}
       ORDER BY CASE r.urgency WHEN 'urgent' THEN 0 WHEN 'soon' THEN 1 ELSE 2 END, r.received_at, r.id
-      LIMIT 500`, [tenantId, ...searchParams(search)]);
+      LIMIT 500`,
+    [tenantId, ...searchParams(search)],
+  );
   return rows;
 }
 
@@ -569,7 +774,19 @@ const CASELOAD_WHERE = `r.tenant_id = $1 AND r.status = ANY($2::text[]) AND r.as
 
 const CASELOAD_COUNTS = `count(*) OVER () AS total, count(*) FILTER (WHERE r.next_action_due < current_date) OVER () AS "overdueTotal"`;
 
-export async function caseload(db: Db, tenantId: string, filter: { assignedTo: string | null; statuses: readonly string[]; overdueOnly: boolean; sort: CaseloadSort; limit: number; offset: number; search?: PersonSearch | null }): Promise<CaseloadRow[]> {
+export async function caseload(
+  db: Db,
+  tenantId: string,
+  filter: {
+    assignedTo: string | null;
+    statuses: readonly string[];
+    overdueOnly: boolean;
+    sort: CaseloadSort;
+    limit: number;
+    offset: number;
+    search?: PersonSearch | null;
+  },
+): Promise<CaseloadRow[]> {
   // The ORDER BY comes from a fixed map, never from the request. Sorts on the referral's own
   // columns pick the page first and join people and last contacts for those rows only: a planner
   // that misjudges a large caseload would otherwise read every person in the tenant.
@@ -582,7 +799,15 @@ export async function caseload(db: Db, tenantId: string, filter: { assignedTo: s
            FROM referral r WHERE ${CASELOAD_WHERE} ORDER BY ${order} LIMIT $5 OFFSET $6)
        SELECT ${CASELOAD_COLUMNS}, r.total, r."overdueTotal" FROM page r ${CASELOAD_JOINS} ORDER BY ${order}`
     : `SELECT ${CASELOAD_COLUMNS}, ${CASELOAD_COUNTS} FROM referral r ${CASELOAD_JOINS} WHERE ${CASELOAD_WHERE} ORDER BY ${order} LIMIT $5 OFFSET $6`;
-  const { rows } = await db.query<CaseloadRow>(sql, [tenantId, filter.statuses, filter.assignedTo, filter.overdueOnly, filter.limit, filter.offset, ...searchParams(filter.search ?? null)]);
+  const { rows } = await db.query<CaseloadRow>(sql, [
+    tenantId,
+    filter.statuses,
+    filter.assignedTo,
+    filter.overdueOnly,
+    filter.limit,
+    filter.offset,
+    ...searchParams(filter.search ?? null),
+  ]);
   return rows;
 }
 
@@ -607,7 +832,9 @@ export async function referrerReferrals(db: Db, tenantId: string, userId: string
        FROM referral r JOIN person p ON p.tenant_id = r.tenant_id AND p.id = r.person_id
        LEFT JOIN app_user ru ON ru.id = r.referrer_user_id LEFT JOIN app_user au ON au.id = r.assigned_to
       WHERE r.tenant_id = $1 AND (r.referrer_user_id = $2 OR ($3::uuid IS NOT NULL AND r.practice_id = $3))
-      ORDER BY r.received_at DESC LIMIT 500`, [tenantId, userId, practiceId]);
+      ORDER BY r.received_at DESC LIMIT 500`,
+    [tenantId, userId, practiceId],
+  );
   return rows;
 }
 
@@ -617,7 +844,13 @@ export interface ReferrerPageRow extends ReferrerViewRow {
 }
 
 /** One page of the referrer's view, newest first, optionally narrowed by a search. */
-export async function referrerReferralsPage(db: Db, tenantId: string, userId: string, practiceId: string | null, options: { search: PersonSearch | null; limit: number; offset: number }): Promise<ReferrerPageRow[]> {
+export async function referrerReferralsPage(
+  db: Db,
+  tenantId: string,
+  userId: string,
+  practiceId: string | null,
+  options: { search: PersonSearch | null; limit: number; offset: number },
+): Promise<ReferrerPageRow[]> {
   const { rows } = await db.query<ReferrerPageRow>(
     `SELECT r.id, r.reference, p.given_name AS "givenName", p.family_name AS "familyName", p.date_of_birth AS "dateOfBirth", r.status,
             r.received_at AS "receivedAt", r.status_changed_at AS "statusChangedAt", ru.name AS "referrerUserName", au.name AS "assignedToName",
@@ -626,21 +859,34 @@ export async function referrerReferralsPage(db: Db, tenantId: string, userId: st
        LEFT JOIN app_user ru ON ru.id = r.referrer_user_id LEFT JOIN app_user au ON au.id = r.assigned_to
       WHERE r.tenant_id = $1 AND (r.referrer_user_id = $5 OR ($6::uuid IS NOT NULL AND r.practice_id = $6)) AND ${searchClause(2)}
       ORDER BY r.received_at DESC, r.id LIMIT $7 OFFSET $8`,
-    [tenantId, ...searchParams(options.search), userId, practiceId, options.limit, options.offset]);
+    [tenantId, ...searchParams(options.search), userId, practiceId, options.limit, options.offset],
+  );
   return rows;
 }
 
 /** One referral as its referrer may see it: the same rule as their view (theirs or their practice's). */
-export async function referralForReferrer(db: Db, tenantId: string, referralId: string, userId: string, practiceId: string | null): Promise<ReferralRow | undefined> {
+export async function referralForReferrer(
+  db: Db,
+  tenantId: string,
+  referralId: string,
+  userId: string,
+  practiceId: string | null,
+): Promise<ReferralRow | undefined> {
   const { rows } = await db.query<ReferralRow>(
     `SELECT ${REFERRAL_COLUMNS} FROM ${REFERRAL_FROM}
       WHERE r.tenant_id = $1 AND r.id = $2 AND (r.referrer_user_id = $3 OR ($4::uuid IS NOT NULL AND r.practice_id = $4))`,
-    [tenantId, referralId, userId, practiceId]);
+    [tenantId, referralId, userId, practiceId],
+  );
   return rows[0];
 }
 
 /** Referrals allocated to a link worker and not yet contacted: their new allocations. */
-export async function newAllocations(db: Db, tenantId: string, linkWorkerId: string, limit: number): Promise<(QueueRow & { allocatedAt: Date; total: number })[]> {
+export async function newAllocations(
+  db: Db,
+  tenantId: string,
+  linkWorkerId: string,
+  limit: number,
+): Promise<(QueueRow & { allocatedAt: Date; total: number })[]> {
   const { rows } = await db.query<QueueRow & { allocatedAt: Date; total: number }>(
     `SELECT r.id, r.reference, r.person_id AS "personId", p.given_name AS "givenName", p.family_name AS "familyName", r.status, r.urgency,
             r.source, r.reasons, r.received_at AS "receivedAt", (current_date - r.received_at::date) AS "daysWaiting", NULL AS "practiceName",
@@ -648,7 +894,9 @@ export async function newAllocations(db: Db, tenantId: string, linkWorkerId: str
        FROM referral r JOIN person p ON p.tenant_id = $1 AND p.id = r.person_id
       WHERE r.tenant_id = $1 AND r.assigned_to = $2 AND r.status = 'allocated'
       ORDER BY CASE r.urgency WHEN 'urgent' THEN 0 WHEN 'soon' THEN 1 ELSE 2 END, r.status_changed_at, r.id
-      LIMIT $3`, [tenantId, linkWorkerId, limit]);
+      LIMIT $3`,
+    [tenantId, linkWorkerId, limit],
+  );
   return rows;
 }
 
@@ -657,29 +905,43 @@ export async function triageCounts(db: Db, tenantId: string): Promise<{ waiting:
   const { rows } = await db.query<{ waiting: number; urgent: number; oldestDays: number | null }>(
     `SELECT count(*)::int AS waiting, count(*) FILTER (WHERE urgency = 'urgent')::int AS urgent,
             max(current_date - received_at::date) AS "oldestDays"
-       FROM referral WHERE tenant_id = $1 AND status IN ('received', 'triaged')`, [tenantId]);
+       FROM referral WHERE tenant_id = $1 AND status IN ('received', 'triaged')`,
+    [tenantId],
+  );
   return rows[0]!;
 }
 
 export async function practicesOf(db: Db, tenantId: string): Promise<{ id: string; name: string; odsCode: string }[]> {
   const { rows } = await db.query<{ id: string; name: string; odsCode: string }>(
-    'SELECT id, name, ods_code AS "odsCode" FROM practice WHERE tenant_id = $1 ORDER BY name', [tenantId]);
+    'SELECT id, name, ods_code AS "odsCode" FROM practice WHERE tenant_id = $1 ORDER BY name',
+    [tenantId],
+  );
   return rows;
 }
 
 export async function insertDraft(db: Db, tenantId: string, userId: string, answers: object): Promise<string> {
-  const { rows } = await db.query<{ id: string }>('INSERT INTO referral_draft (tenant_id, user_id, answers) VALUES ($1, $2, $3) RETURNING id', [tenantId, userId, JSON.stringify(answers)]);
+  const { rows } = await db.query<{ id: string }>(
+    'INSERT INTO referral_draft (tenant_id, user_id, answers) VALUES ($1, $2, $3) RETURNING id',
+    [tenantId, userId, JSON.stringify(answers)],
+  );
   return rows[0]!.id;
 }
 
 export async function findDraft(db: Db, tenantId: string, userId: string, id: string): Promise<Record<string, unknown> | undefined> {
   const { rows } = await db.query<{ answers: Record<string, unknown> }>(
-    `SELECT answers FROM referral_draft WHERE tenant_id = $1 AND user_id = $2 AND id = $3 AND created_at > now() - interval '7 days'`, [tenantId, userId, id]);
+    `SELECT answers FROM referral_draft WHERE tenant_id = $1 AND user_id = $2 AND id = $3 AND created_at > now() - interval '7 days'`,
+    [tenantId, userId, id],
+  );
   return rows[0]?.answers;
 }
 
 export async function updateDraft(db: Db, tenantId: string, userId: string, id: string, answers: object): Promise<void> {
-  await db.query('UPDATE referral_draft SET answers = $4 WHERE tenant_id = $1 AND user_id = $2 AND id = $3', [tenantId, userId, id, JSON.stringify(answers)]);
+  await db.query('UPDATE referral_draft SET answers = $4 WHERE tenant_id = $1 AND user_id = $2 AND id = $3', [
+    tenantId,
+    userId,
+    id,
+    JSON.stringify(answers),
+  ]);
 }
 
 export async function deleteDraft(db: Db, tenantId: string, id: string): Promise<void> {
@@ -701,20 +963,78 @@ export async function userName(db: Db, userId: string): Promise<string | undefin
 // Array columns travel as comma-joined text and are split in SQL.
 
 export interface BulkPerson {
-  tenantId: string; id: string; nhsNumber: string | null; givenName: string; familyName: string; dateOfBirth: string; sex: string | null;
-  ethnicity: string | null; postcode: string | null; deprivationDecile: number | null; phone: string | null; email: string | null;
-  contactChannels: string; practiceId: string | null; createdAt: Date;
+  tenantId: string;
+  id: string;
+  nhsNumber: string | null;
+  givenName: string;
+  familyName: string;
+  dateOfBirth: string;
+  sex: string | null;
+  ethnicity: string | null;
+  postcode: string | null;
+  deprivationDecile: number | null;
+  phone: string | null;
+  email: string | null;
+  contactChannels: string;
+  practiceId: string | null;
+  createdAt: Date;
 }
 export interface BulkReferral {
-  tenantId: string; id: string; reference: string; personId: string; source: string; channel: string; referrerUserId: string | null;
-  practiceId: string | null; reasons: string; context: string | null; urgency: string; status: string; assignedTo: string | null;
-  nextAction: string | null; nextActionDue: string | null; notSuitableReason: string | null; redirectedTo: string | null;
-  receivedAt: Date; statusChangedAt: Date;
+  tenantId: string;
+  id: string;
+  reference: string;
+  personId: string;
+  source: string;
+  channel: string;
+  referrerUserId: string | null;
+  practiceId: string | null;
+  reasons: string;
+  context: string | null;
+  urgency: string;
+  status: string;
+  assignedTo: string | null;
+  nextAction: string | null;
+  nextActionDue: string | null;
+  notSuitableReason: string | null;
+  redirectedTo: string | null;
+  receivedAt: Date;
+  statusChangedAt: Date;
 }
-export interface BulkTransition { tenantId: string; referralId: string; from: string | null; to: string; at: Date; byUserId: string | null; reason: string | null }
-export interface BulkAllocation { tenantId: string; referralId: string; linkWorkerId: string; allocatedBy: string | null; at: Date }
-export interface BulkContact { tenantId: string; referralId: string; outcome: string; mode: string; minutes: number | null; approach: string | null; at: Date; recordedBy: string | null }
-export interface BulkConsent { tenantId: string; personId: string; referralId: string; kind: string; at: Date; recordedBy: string | null; description: string | null }
+export interface BulkTransition {
+  tenantId: string;
+  referralId: string;
+  from: string | null;
+  to: string;
+  at: Date;
+  byUserId: string | null;
+  reason: string | null;
+}
+export interface BulkAllocation {
+  tenantId: string;
+  referralId: string;
+  linkWorkerId: string;
+  allocatedBy: string | null;
+  at: Date;
+}
+export interface BulkContact {
+  tenantId: string;
+  referralId: string;
+  outcome: string;
+  mode: string;
+  minutes: number | null;
+  approach: string | null;
+  at: Date;
+  recordedBy: string | null;
+}
+export interface BulkConsent {
+  tenantId: string;
+  personId: string;
+  referralId: string;
+  kind: string;
+  at: Date;
+  recordedBy: string | null;
+  description: string | null;
+}
 
 const column = <T, K extends keyof T>(rows: T[], key: K) => rows.map((r) => r[key]);
 
@@ -726,9 +1046,24 @@ export async function bulkInsertPeople(db: Db, rows: BulkPerson[]): Promise<void
      SELECT t, i, n, g, f, d::date, s, e, pc, dd, ph, em, CASE WHEN cc = '' THEN '{}'::text[] ELSE string_to_array(cc, ',') END, pr, ca, ca
        FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int[], $11::text[],
                    $12::text[], $13::text[], $14::uuid[], $15::timestamptz[]) AS x(t, i, n, g, f, d, s, e, pc, dd, ph, em, cc, pr, ca)`,
-    [column(rows, 'tenantId'), column(rows, 'id'), column(rows, 'nhsNumber'), column(rows, 'givenName'), column(rows, 'familyName'), column(rows, 'dateOfBirth'),
-      column(rows, 'sex'), column(rows, 'ethnicity'), column(rows, 'postcode'), column(rows, 'deprivationDecile'), column(rows, 'phone'), column(rows, 'email'),
-      column(rows, 'contactChannels'), column(rows, 'practiceId'), column(rows, 'createdAt')]);
+    [
+      column(rows, 'tenantId'),
+      column(rows, 'id'),
+      column(rows, 'nhsNumber'),
+      column(rows, 'givenName'),
+      column(rows, 'familyName'),
+      column(rows, 'dateOfBirth'),
+      column(rows, 'sex'),
+      column(rows, 'ethnicity'),
+      column(rows, 'postcode'),
+      column(rows, 'deprivationDecile'),
+      column(rows, 'phone'),
+      column(rows, 'email'),
+      column(rows, 'contactChannels'),
+      column(rows, 'practiceId'),
+      column(rows, 'createdAt'),
+    ],
+  );
 }
 
 export async function bulkInsertReferrals(db: Db, rows: BulkReferral[]): Promise<void> {
@@ -740,10 +1075,28 @@ export async function bulkInsertReferrals(db: Db, rows: BulkReferral[]): Promise
        FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::uuid[], $8::uuid[], $9::text[], $10::text[], $11::text[],
                    $12::text[], $13::uuid[], $14::text[], $15::text[], $16::text[], $17::text[], $18::timestamptz[], $19::timestamptz[])
             AS x(t, i, ref, p, s, ch, ru, pr, rs, cx, u, st, a, na, nd, ns, rd, ra, sc)`,
-    [column(rows, 'tenantId'), column(rows, 'id'), column(rows, 'reference'), column(rows, 'personId'), column(rows, 'source'), column(rows, 'channel'),
-      column(rows, 'referrerUserId'), column(rows, 'practiceId'), column(rows, 'reasons'), column(rows, 'context'), column(rows, 'urgency'), column(rows, 'status'),
-      column(rows, 'assignedTo'), column(rows, 'nextAction'), column(rows, 'nextActionDue'), column(rows, 'notSuitableReason'), column(rows, 'redirectedTo'),
-      column(rows, 'receivedAt'), column(rows, 'statusChangedAt')]);
+    [
+      column(rows, 'tenantId'),
+      column(rows, 'id'),
+      column(rows, 'reference'),
+      column(rows, 'personId'),
+      column(rows, 'source'),
+      column(rows, 'channel'),
+      column(rows, 'referrerUserId'),
+      column(rows, 'practiceId'),
+      column(rows, 'reasons'),
+      column(rows, 'context'),
+      column(rows, 'urgency'),
+      column(rows, 'status'),
+      column(rows, 'assignedTo'),
+      column(rows, 'nextAction'),
+      column(rows, 'nextActionDue'),
+      column(rows, 'notSuitableReason'),
+      column(rows, 'redirectedTo'),
+      column(rows, 'receivedAt'),
+      column(rows, 'statusChangedAt'),
+    ],
+  );
 }
 
 export async function bulkInsertTransitions(db: Db, rows: BulkTransition[]): Promise<void> {
@@ -751,7 +1104,16 @@ export async function bulkInsertTransitions(db: Db, rows: BulkTransition[]): Pro
   await db.query(
     `INSERT INTO referral_transition (tenant_id, referral_id, from_status, to_status, occurred_at, by_user_id, reason)
      SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::uuid[], $7::text[])`,
-    [column(rows, 'tenantId'), column(rows, 'referralId'), column(rows, 'from'), column(rows, 'to'), column(rows, 'at'), column(rows, 'byUserId'), column(rows, 'reason')]);
+    [
+      column(rows, 'tenantId'),
+      column(rows, 'referralId'),
+      column(rows, 'from'),
+      column(rows, 'to'),
+      column(rows, 'at'),
+      column(rows, 'byUserId'),
+      column(rows, 'reason'),
+    ],
+  );
 }
 
 export async function bulkInsertAllocations(db: Db, rows: BulkAllocation[]): Promise<void> {
@@ -759,7 +1121,8 @@ export async function bulkInsertAllocations(db: Db, rows: BulkAllocation[]): Pro
   await db.query(
     `INSERT INTO referral_allocation (tenant_id, referral_id, link_worker_id, allocated_by, allocated_at)
      SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[])`,
-    [column(rows, 'tenantId'), column(rows, 'referralId'), column(rows, 'linkWorkerId'), column(rows, 'allocatedBy'), column(rows, 'at')]);
+    [column(rows, 'tenantId'), column(rows, 'referralId'), column(rows, 'linkWorkerId'), column(rows, 'allocatedBy'), column(rows, 'at')],
+  );
 }
 
 export async function bulkInsertContacts(db: Db, rows: BulkContact[]): Promise<void> {
@@ -768,8 +1131,17 @@ export async function bulkInsertContacts(db: Db, rows: BulkContact[]): Promise<v
     `INSERT INTO contact (tenant_id, referral_id, outcome, mode, minutes, approach, occurred_at, recorded_by, created_at)
      SELECT t, r, o, m, mi, ap, at, rb, at FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[], $7::timestamptz[], $8::uuid[])
        AS x(t, r, o, m, mi, ap, at, rb)`,
-    [column(rows, 'tenantId'), column(rows, 'referralId'), column(rows, 'outcome'), column(rows, 'mode'), column(rows, 'minutes'), column(rows, 'approach'),
-      column(rows, 'at'), column(rows, 'recordedBy')]);
+    [
+      column(rows, 'tenantId'),
+      column(rows, 'referralId'),
+      column(rows, 'outcome'),
+      column(rows, 'mode'),
+      column(rows, 'minutes'),
+      column(rows, 'approach'),
+      column(rows, 'at'),
+      column(rows, 'recordedBy'),
+    ],
+  );
 }
 
 export async function bulkInsertConsents(db: Db, rows: BulkConsent[]): Promise<void> {
@@ -777,7 +1149,16 @@ export async function bulkInsertConsents(db: Db, rows: BulkConsent[]): Promise<v
   await db.query(
     `INSERT INTO consent (tenant_id, person_id, referral_id, kind, recorded_at, recorded_by, recorded_by_description)
      SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[], $6::uuid[], $7::text[])`,
-    [column(rows, 'tenantId'), column(rows, 'personId'), column(rows, 'referralId'), column(rows, 'kind'), column(rows, 'at'), column(rows, 'recordedBy'), column(rows, 'description')]);
+    [
+      column(rows, 'tenantId'),
+      column(rows, 'personId'),
+      column(rows, 'referralId'),
+      column(rows, 'kind'),
+      column(rows, 'at'),
+      column(rows, 'recordedBy'),
+      column(rows, 'description'),
+    ],
+  );
 }
 
 export interface PersonContact {
@@ -793,6 +1174,8 @@ export async function personContact(db: Db, tenantId: string, personId: string):
     `SELECT p.email, p.phone, p.contact_channels AS "contactChannels",
             EXISTS (SELECT 1 FROM consent c WHERE c.tenant_id = p.tenant_id AND c.person_id = p.id AND c.kind IN ('contact', 'refer')
                       AND c.withdrawn_at IS NOT NULL) AS "contactWithdrawn"
-       FROM person p WHERE p.tenant_id = $1 AND p.id = $2`, [tenantId, personId]);
+       FROM person p WHERE p.tenant_id = $1 AND p.id = $2`,
+    [tenantId, personId],
+  );
   return rows[0];
 }

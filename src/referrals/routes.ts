@@ -8,7 +8,17 @@ import { ALLOCATED_STATUSES, OPEN_STATUSES, STATUS_LABELS } from './lifecycle.ts
 import { compareDetails } from './matching.ts';
 import { formatNhsNumber } from './nhs-number.ts';
 import * as present from './present.ts';
-import { checkConsent, checkContact, checkPerson, checkReferralReason, checkVersion, list, text, type PersonInput, type ReferralInput } from './schema.ts';
+import {
+  checkConsent,
+  checkContact,
+  checkPerson,
+  checkReferralReason,
+  checkVersion,
+  list,
+  text,
+  type PersonInput,
+  type ReferralInput,
+} from './schema.ts';
 import * as service from './service.ts';
 import { describeGpRecordStatus, gpRecordStatus } from '../interop/mesh/service.ts';
 
@@ -29,7 +39,10 @@ function signedIn(req: FastifyRequest): Actor {
 function formErrors(errors: FieldError[]) {
   const fieldErrors: Record<string, string> = {};
   for (const e of errors) fieldErrors[e.field] ??= e.message;
-  return { errors: errors.map((e) => ({ text: e.message, href: `#${e.field === 'dateOfBirth' ? 'dateOfBirth-day' : e.field}` })), fieldErrors };
+  return {
+    errors: errors.map((e) => ({ text: e.message, href: `#${e.field === 'dateOfBirth' ? 'dateOfBirth-day' : e.field}` })),
+    fieldErrors,
+  };
 }
 
 function render(reply: FastifyReply, status: number, view: string, data: Record<string, unknown>, errors: FieldError[] = []) {
@@ -39,12 +52,13 @@ function render(reply: FastifyReply, status: number, view: string, data: Record<
 /** Form errors a page can re-show: invalid input, or a rule (a stale edit, an illegal step). */
 function asFieldErrors(error: unknown, field = 'status'): { status: number; errors: FieldError[] } | undefined {
   if (error instanceof InvalidInput) return { status: 400, errors: error.errors };
-  if (error instanceof DomainError && (error.status === 409 || error.status === 400)) return { status: error.status, errors: [{ field: error.field ?? field, message: error.message }] };
+  if (error instanceof DomainError && (error.status === 409 || error.status === 400))
+    return { status: error.status, errors: [{ field: error.field ?? field, message: error.message }] };
   return undefined;
 }
 
 function bodyValues(body: unknown): Record<string, unknown> {
-  const values = { ...(body && typeof body === 'object' ? body as Record<string, unknown> : {}) };
+  const values = { ...(body && typeof body === 'object' ? (body as Record<string, unknown>) : {}) };
   delete values._csrf;
   return values;
 }
@@ -57,9 +71,22 @@ type Draft = { person?: Record<string, unknown>; reason?: Record<string, unknown
 const staffIntakeRoutes: FastifyPluginAsync = async (app) => {
   const pool = app.database.pool;
 
-  const personPage = async (reply: FastifyReply, actor: Actor, status: number, action: string, values: Record<string, unknown>, errors: FieldError[] = []) => {
+  const personPage = async (
+    reply: FastifyReply,
+    actor: Actor,
+    status: number,
+    action: string,
+    values: Record<string, unknown>,
+    errors: FieldError[] = [],
+  ) => {
     const practices = await service.practices(pool, actor);
-    return render(reply, status, 'person-page.njk', { action, values, back: '/', ...present.personFormItems(values, practices), isReferrer: actor.roles.includes('referrer') }, errors);
+    return render(
+      reply,
+      status,
+      'person-page.njk',
+      { action, values, back: '/', ...present.personFormItems(values, practices), isReferrer: actor.roles.includes('referrer') },
+      errors,
+    );
   };
 
   app.get('/referrals/new', { config: { policy: referrers } }, async (req, reply) => {
@@ -83,24 +110,41 @@ const staffIntakeRoutes: FastifyPluginAsync = async (app) => {
   } as const;
 
   for (const [name, page] of Object.entries(pages) as [keyof typeof pages, (typeof pages)[keyof typeof pages]][]) {
-    const show = async (reply: FastifyReply, actor: Actor, draftId: string, status: number, values: Record<string, unknown>, errors: FieldError[] = []) => {
+    const show = async (
+      reply: FastifyReply,
+      actor: Actor,
+      draftId: string,
+      status: number,
+      values: Record<string, unknown>,
+      errors: FieldError[] = [],
+    ) => {
       const action = `/referrals/new/${draftId}/${name}`;
-      const extra = name === 'person' ? present.personFormItems(values, await service.practices(pool, actor))
-        : name === 'reason' ? present.reasonFormItems(values) : {};
+      const extra =
+        name === 'person'
+          ? present.personFormItems(values, await service.practices(pool, actor))
+          : name === 'reason'
+            ? present.reasonFormItems(values)
+            : {};
       const back = name === 'person' ? '/' : name === 'reason' ? `/referrals/new/${draftId}/person` : `/referrals/new/${draftId}/reason`;
-      return render(reply, status, page.view, { action, values, back, draftId, ...extra, isReferrer: actor.roles.includes('referrer') }, errors);
+      return render(
+        reply,
+        status,
+        page.view,
+        { action, values, back, draftId, ...extra, isReferrer: actor.roles.includes('referrer') },
+        errors,
+      );
     };
     app.get(`/referrals/new/:draftId/${name}`, { config: { policy: referrers } }, async (req, reply) => {
       const actor = signedIn(req);
       const { draftId } = req.params as { draftId: string };
-      const draft = await service.getDraft(pool, actor, draftId) as Draft;
+      const draft = (await service.getDraft(pool, actor, draftId)) as Draft;
       const values = draft[name] ?? (name === 'reason' && actor.roles.includes('referrer') ? { source: 'gp' } : {});
       return show(reply, actor, draftId, 200, values);
     });
     app.post(`/referrals/new/:draftId/${name}`, { config: { policy: referrers } }, async (req, reply) => {
       const actor = signedIn(req);
       const { draftId } = req.params as { draftId: string };
-      const draft = await service.getDraft(pool, actor, draftId) as Draft;
+      const draft = (await service.getDraft(pool, actor, draftId)) as Draft;
       const values = bodyValues(req.body);
       const checked = page.check(values);
       if (!checked.ok) return show(reply, actor, draftId, 400, values, checked.errors);
@@ -122,42 +166,88 @@ const staffIntakeRoutes: FastifyPluginAsync = async (app) => {
     return { person: person.value, referral: { ...reason.value, ...consent.value } };
   }
 
-  const showCheck = async (reply: FastifyReply, actor: Actor, draftId: string, input: { person: PersonInput; referral: ReferralInput }, status = 200, errors: FieldError[] = [], choice = '') => {
+  const showCheck = async (
+    reply: FastifyReply,
+    actor: Actor,
+    draftId: string,
+    input: { person: PersonInput; referral: ReferralInput },
+    status = 200,
+    errors: FieldError[] = [],
+    choice = '',
+  ) => {
     const { duplicates, mismatch } = await service.checkForExistingRecords(pool, actor, input.person);
     const practices = await service.practices(pool, actor);
     const practiceName = practices.find((p) => p.id === input.person.practiceId)?.name ?? null;
     const base = `/referrals/new/${draftId}`;
     const r = input.referral;
     const referralRows = [
-      { key: { text: 'Who is referring' }, value: { text: present.labels.SOURCES[r.source] }, actions: { items: [{ href: `${base}/reason`, text: 'Change', visuallyHiddenText: 'who is referring' }] } },
+      {
+        key: { text: 'Who is referring' },
+        value: { text: present.labels.SOURCES[r.source] },
+        actions: { items: [{ href: `${base}/reason`, text: 'Change', visuallyHiddenText: 'who is referring' }] },
+      },
       { key: { text: 'How it arrived' }, value: { text: present.labels.CHANNELS[r.channel] } },
-      { key: { text: 'Referrer' }, value: { text: [r.referrerName ?? actor.name, r.referrerOrganisation, r.referrerEmail].filter(Boolean).join(', ') } },
-      { key: { text: 'Reasons' }, value: { text: present.reasonsText(r.reasons) }, actions: { items: [{ href: `${base}/reason`, text: 'Change', visuallyHiddenText: 'reasons' }] } },
+      {
+        key: { text: 'Referrer' },
+        value: { text: [r.referrerName ?? actor.name, r.referrerOrganisation, r.referrerEmail].filter(Boolean).join(', ') },
+      },
+      {
+        key: { text: 'Reasons' },
+        value: { text: present.reasonsText(r.reasons) },
+        actions: { items: [{ href: `${base}/reason`, text: 'Change', visuallyHiddenText: 'reasons' }] },
+      },
       { key: { text: 'Context' }, value: { text: r.context ?? 'None given' } },
       { key: { text: 'Urgency' }, value: { text: present.labels.URGENCIES[r.urgency] } },
-      { key: { text: 'Agreed to the referral' }, value: { text: r.consentToRefer ? 'Yes' : 'No' }, actions: { items: [{ href: `${base}/consent`, text: 'Change', visuallyHiddenText: 'consent' }] } },
+      {
+        key: { text: 'Agreed to the referral' },
+        value: { text: r.consentToRefer ? 'Yes' : 'No' },
+        actions: { items: [{ href: `${base}/consent`, text: 'Change', visuallyHiddenText: 'consent' }] },
+      },
       { key: { text: 'Agreed to share information' }, value: { text: r.consentToShare ? 'Yes' : 'No' } },
       { key: { text: 'Agreed to research use of records' }, value: { text: r.consentToResearch ? 'Yes' : 'No' } },
       { key: { text: 'Known risks' }, value: { text: r.risk ?? 'None known' } },
     ];
     const choiceItems = [
       ...duplicates.map((d) => ({
-        value: d.id, checked: choice === d.id,
+        value: d.id,
+        checked: choice === d.id,
         text: `${d.givenName} ${d.familyName}, born ${present.formatDate(d.dateOfBirth)}`,
-        hint: { text: [d.nhsNumber ? `NHS number ${formatNhsNumber(d.nhsNumber)}` : 'No NHS number', d.postcode, d.matchedOn === 'nhs_number' ? 'same NHS number' : 'similar name, same date of birth'].filter(Boolean).join(' · ') },
+        hint: {
+          text: [
+            d.nhsNumber ? `NHS number ${formatNhsNumber(d.nhsNumber)}` : 'No NHS number',
+            d.postcode,
+            d.matchedOn === 'nhs_number' ? 'same NHS number' : 'similar name, same date of birth',
+          ]
+            .filter(Boolean)
+            .join(' · '),
+        },
       })),
       { value: 'new', text: 'None of these: create a new record', checked: choice === 'new' },
     ];
-    return render(reply, status, 'check-page.njk', {
-      draftId, personRows: present.personRows(input.person, practiceName, `${base}/person`), referralRows, duplicates, choiceItems,
-      mismatch: mismatch && { ...mismatch, text: present.differencesText(mismatch.differences), nhsNumber: formatNhsNumber(input.person.nhsNumber) },
-    }, errors);
+    return render(
+      reply,
+      status,
+      'check-page.njk',
+      {
+        draftId,
+        personRows: present.personRows(input.person, practiceName, `${base}/person`),
+        referralRows,
+        duplicates,
+        choiceItems,
+        mismatch: mismatch && {
+          ...mismatch,
+          text: present.differencesText(mismatch.differences),
+          nhsNumber: formatNhsNumber(input.person.nhsNumber),
+        },
+      },
+      errors,
+    );
   };
 
   app.get('/referrals/new/:draftId/check', { config: { policy: referrers } }, async (req, reply) => {
     const actor = signedIn(req);
     const { draftId } = req.params as { draftId: string };
-    const input = draftInput(await service.getDraft(pool, actor, draftId) as Draft);
+    const input = draftInput((await service.getDraft(pool, actor, draftId)) as Draft);
     if ('missing' in input) return reply.redirect(`/referrals/new/${draftId}/${input.missing}`, 303);
     return showCheck(reply, actor, draftId, input);
   });
@@ -165,18 +255,25 @@ const staffIntakeRoutes: FastifyPluginAsync = async (app) => {
   app.post('/referrals/new/:draftId/check', { config: { policy: referrers, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req);
     const { draftId } = req.params as { draftId: string };
-    const input = draftInput(await service.getDraft(pool, actor, draftId) as Draft);
+    const input = draftInput((await service.getDraft(pool, actor, draftId)) as Draft);
     if ('missing' in input) return reply.redirect(`/referrals/new/${draftId}/${input.missing}`, 303);
     const { duplicates, mismatch } = await service.checkForExistingRecords(pool, actor, input.person);
     const choice = text(req.body, 'personChoice') || (duplicates.length === 0 && !mismatch ? 'new' : '');
-    if (mismatch && choice !== 'unmatched') return showCheck(reply, actor, draftId, input, 400, [{ field: 'personChoice', message: service.NHS_NUMBER_MISMATCH_MESSAGE }]);
-    if (!choice) return showCheck(reply, actor, draftId, input, 400, [{ field: 'personChoice', message: 'Select the existing record for this person, or create a new one' }]);
+    if (mismatch && choice !== 'unmatched')
+      return showCheck(reply, actor, draftId, input, 400, [{ field: 'personChoice', message: service.NHS_NUMBER_MISMATCH_MESSAGE }]);
+    if (!choice)
+      return showCheck(reply, actor, draftId, input, 400, [
+        { field: 'personChoice', message: 'Select the existing record for this person, or create a new one' },
+      ]);
     if (!mismatch && choice !== 'new' && !duplicates.some((d) => d.id === choice)) {
       return showCheck(reply, actor, draftId, input, 400, [{ field: 'personChoice', message: 'Select a record from the list' }]);
     }
     try {
       const result = await service.submitDraft(pool, actor, draftId, { ...input, personChoice: choice }, ctx(req));
-      return reply.redirect(`/referrals/sent?reference=${encodeURIComponent(result.reference)}${choice === 'unmatched' ? '&held=yes' : ''}`, 303);
+      return reply.redirect(
+        `/referrals/sent?reference=${encodeURIComponent(result.reference)}${choice === 'unmatched' ? '&held=yes' : ''}`,
+        303,
+      );
     } catch (error) {
       const shown = asFieldErrors(error, 'personChoice');
       if (!shown) throw error;
@@ -189,10 +286,16 @@ const staffIntakeRoutes: FastifyPluginAsync = async (app) => {
     if (!/^SP-[0-9A-Z]{8}$/.test(reference)) throw new NotFound('referral');
     const actor = signedIn(req);
     return render(reply, 200, 'confirmation.njk', {
-      reference, title: 'Referral sent', heldForMatching: text(req.query, 'held') === 'yes',
+      reference,
+      title: 'Referral sent',
+      heldForMatching: text(req.query, 'held') === 'yes',
       next: actor.roles.includes('referrer')
         ? { text: 'You can follow its progress in your referrals.', href: '/my-referrals', link: 'View your referrals' }
-        : { text: 'It is waiting in the triage queue.', href: actor.roles.includes('lead') ? '/triage' : '/caseload', link: actor.roles.includes('lead') ? 'Go to triage' : 'Go to your caseload' },
+        : {
+            text: 'It is waiting in the triage queue.',
+            href: actor.roles.includes('lead') ? '/triage' : '/caseload',
+            link: actor.roles.includes('lead') ? 'Go to triage' : 'Go to your caseload',
+          },
     });
   });
 };
@@ -209,9 +312,17 @@ const selfReferralRoutes: FastifyPluginAsync = async (app) => {
 
   const showForm = async (reply: FastifyReply, status: number, values: Record<string, unknown>, errors: FieldError[] = []) => {
     // No practice list: the public form shows nothing of any tenant's data.
-    return render(reply, status, 'self-referral.njk', {
-      values, ...present.personFormItems(values, []), ...present.reasonFormItems(values, { public: true }),
-    }, errors);
+    return render(
+      reply,
+      status,
+      'self-referral.njk',
+      {
+        values,
+        ...present.personFormItems(values, []),
+        ...present.reasonFormItems(values, { public: true }),
+      },
+      errors,
+    );
   };
 
   function checkAll(values: Record<string, unknown>) {
@@ -227,7 +338,7 @@ const selfReferralRoutes: FastifyPluginAsync = async (app) => {
   function postedAnswers(body: unknown): Record<string, unknown> | undefined {
     try {
       const values = JSON.parse(text(body, 'answers') || '{}') as unknown;
-      return values && typeof values === 'object' && !Array.isArray(values) ? values as Record<string, unknown> : undefined;
+      return values && typeof values === 'object' && !Array.isArray(values) ? (values as Record<string, unknown>) : undefined;
     } catch {
       return undefined;
     }
@@ -242,29 +353,43 @@ const selfReferralRoutes: FastifyPluginAsync = async (app) => {
     const values = bodyValues(req.body);
     const checked = checkAll(values);
     if ('errors' in checked) return showForm(reply, 400, values, checked.errors);
-    return render(reply, 200, 'self-check.njk', { answers: JSON.stringify(values), ...present.selfReferralRows(checked.person, checked.referral) });
+    return render(reply, 200, 'self-check.njk', {
+      answers: JSON.stringify(values),
+      ...present.selfReferralRows(checked.person, checked.referral),
+    });
   });
 
   // "Change" on the check page posts the answers back (no account, so nothing is kept on the
   // server, and no answer goes in an address); the form comes back filled in, at the field.
-  app.post('/refer-yourself/change', { config: { policy: publicAccess, rateLimit: SELF_REFERRAL_CHECK_RATE_LIMIT } }, async (req, reply) => {
-    const values = postedAnswers(req.body);
-    if (!values) return showForm(reply, 400, {}, [{ field: 'givenName', message: 'We could not read your answers. Fill in the form again.' }]);
-    return showForm(reply, 200, values);
-  });
+  app.post(
+    '/refer-yourself/change',
+    { config: { policy: publicAccess, rateLimit: SELF_REFERRAL_CHECK_RATE_LIMIT } },
+    async (req, reply) => {
+      const values = postedAnswers(req.body);
+      if (!values)
+        return showForm(reply, 400, {}, [{ field: 'givenName', message: 'We could not read your answers. Fill in the form again.' }]);
+      return showForm(reply, 200, values);
+    },
+  );
 
-  app.post('/refer-yourself/send', { config: { policy: publicAccess, rateLimit: SELF_REFERRAL_RATE_LIMIT, oncePerForm: tenant } }, async (req, reply) => {
-    const values = postedAnswers(req.body);
-    if (!values) return showForm(reply, 400, {}, [{ field: 'givenName', message: 'We could not read your answers. Fill in the form again.' }]);
-    const checked = checkAll(values);
-    if ('errors' in checked) return showForm(reply, 400, values, checked.errors);
-    checked.person.practiceId = null;
-    // A filled honeypot gets the same page a person would, with a reference that leads nowhere.
-    const reference = isSpam(values) ? service.newReference()
-      : (await service.submitSelfReferral(pool, await tenant(), checked.person, checked.referral, ctx(req))).reference;
-    // Post, then redirect: a repeat of the same form is sent to this page rather than saved twice.
-    return reply.redirect(`/refer-yourself/sent?reference=${encodeURIComponent(reference)}`, 303);
-  });
+  app.post(
+    '/refer-yourself/send',
+    { config: { policy: publicAccess, rateLimit: SELF_REFERRAL_RATE_LIMIT, oncePerForm: tenant } },
+    async (req, reply) => {
+      const values = postedAnswers(req.body);
+      if (!values)
+        return showForm(reply, 400, {}, [{ field: 'givenName', message: 'We could not read your answers. Fill in the form again.' }]);
+      const checked = checkAll(values);
+      if ('errors' in checked) return showForm(reply, 400, values, checked.errors);
+      checked.person.practiceId = null;
+      // A filled honeypot gets the same page a person would, with a reference that leads nowhere.
+      const reference = isSpam(values)
+        ? service.newReference()
+        : (await service.submitSelfReferral(pool, await tenant(), checked.person, checked.referral, ctx(req))).reference;
+      // Post, then redirect: a repeat of the same form is sent to this page rather than saved twice.
+      return reply.redirect(`/refer-yourself/sent?reference=${encodeURIComponent(reference)}`, 303);
+    },
+  );
 
   app.get('/refer-yourself/sent', { config: { policy: publicAccess } }, async (req, reply) => {
     const reference = text(req.query, 'reference', { max: 20, label: 'Reference' });
@@ -277,7 +402,13 @@ const selfReferralRoutes: FastifyPluginAsync = async (app) => {
 const workRoutes: FastifyPluginAsync = async (app) => {
   const pool = app.database.pool;
 
-  const showTriage = async (req: FastifyRequest, reply: FastifyReply, status = 200, values: Record<string, unknown> = {}, errors: FieldError[] = []) => {
+  const showTriage = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    status = 200,
+    values: Record<string, unknown> = {},
+    errors: FieldError[] = [],
+  ) => {
     const actor = signedIn(req);
     const search = field(req.query, 'q', { max: service.SEARCH_MAX_LENGTH, label: 'Search' });
     const rows = await service.triageQueue(pool, actor, { ...ctx(req), search });
@@ -287,17 +418,33 @@ const workRoutes: FastifyPluginAsync = async (app) => {
     const count = Number(field(req.query, 'count')) || 0;
     // The summary's "select at least one" link goes to the first box in the table.
     const firstBox = rows[0] ? `referral-${rows[0].id}` : 'q';
-    return render(reply, status, 'triage.njk', {
-      search, values,
-      notice: (done === 'accepted' || done === 'allocated') && count > 0 ? `${count} referral${count === 1 ? '' : 's'} ${done}.` : '',
-      rows: rows.map((r) => ({
-        ...r, received: present.formatDate(r.receivedAt), urgencyTag: present.urgencyTag(r.urgency), statusTag: present.statusTag(r.status),
-        reasonsText: r.reasons.map(present.needLabel).join(', '), selected: selected.has(r.id),
-      })),
-      workerItems: [{ value: '', text: 'Choose a link worker' }, ...caseloads.map((w) => ({
-        value: w.userId, text: `${w.name} (${w.openReferrals} open)`, selected: values.linkWorkerId === w.userId,
-      }))],
-    }, errors.map((e) => (e.field === 'referralIds' ? { ...e, field: firstBox } : e)));
+    return render(
+      reply,
+      status,
+      'triage.njk',
+      {
+        search,
+        values,
+        notice: (done === 'accepted' || done === 'allocated') && count > 0 ? `${count} referral${count === 1 ? '' : 's'} ${done}.` : '',
+        rows: rows.map((r) => ({
+          ...r,
+          received: present.formatDate(r.receivedAt),
+          urgencyTag: present.urgencyTag(r.urgency),
+          statusTag: present.statusTag(r.status),
+          reasonsText: r.reasons.map(present.needLabel).join(', '),
+          selected: selected.has(r.id),
+        })),
+        workerItems: [
+          { value: '', text: 'Choose a link worker' },
+          ...caseloads.map((w) => ({
+            value: w.userId,
+            text: `${w.name} (${w.openReferrals} open)`,
+            selected: values.linkWorkerId === w.userId,
+          })),
+        ],
+      },
+      errors.map((e) => (e.field === 'referralIds' ? { ...e, field: firstBox } : e)),
+    );
   };
 
   app.get('/triage', { config: { policy: leads } }, async (req, reply) => showTriage(req, reply));
@@ -306,10 +453,16 @@ const workRoutes: FastifyPluginAsync = async (app) => {
     const body = bodyValues(req.body);
     const action = field(req.body, 'action', { max: 20, label: 'Action' });
     try {
-      const done = await service.bulkTriage(pool, signedIn(req), {
-        action, referralIds: fields(req.body, 'referralIds', { max: 36, label: 'Selected referrals' }),
-        linkWorkerId: field(req.body, 'linkWorkerId', { max: 36, label: 'Link worker' }),
-      }, ctx(req));
+      const done = await service.bulkTriage(
+        pool,
+        signedIn(req),
+        {
+          action,
+          referralIds: fields(req.body, 'referralIds', { max: 36, label: 'Selected referrals' }),
+          linkWorkerId: field(req.body, 'linkWorkerId', { max: 36, label: 'Link worker' }),
+        },
+        ctx(req),
+      );
       return reply.redirect(`/triage?done=${action === 'accept' ? 'accepted' : 'allocated'}&count=${done.count}`, 303);
     } catch (error) {
       const shown = asFieldErrors(error, 'referralIds');
@@ -318,36 +471,64 @@ const workRoutes: FastifyPluginAsync = async (app) => {
     }
   });
 
-  const showMatch = async (req: FastifyRequest, reply: FastifyReply, status = 200, values: Record<string, unknown> = {}, errors: FieldError[] = []) => {
+  const showMatch = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    status = 200,
+    values: Record<string, unknown> = {},
+    errors: FieldError[] = [],
+  ) => {
     const { referralId } = req.params as { referralId: string };
     const page = await service.matchPage(pool, signedIn(req), referralId, ctx(req));
     const { submitted, match } = page;
     const born = (p: { dateOfBirth: string }) => `born ${present.formatDate(p.dateOfBirth)}`;
-    return render(reply, status, 'match.njk', {
-      r: page.referral, values, nhsNumberHeldElsewhere: page.nhsNumberHeldElsewhere, submittedNhsNumber: formatNhsNumber(match.nhsNumber),
-      reasonText: match.reason === 'self_referral' ? 'The person referred themself online.'
-        : 'The referrer entered an NHS number that is on a record with a different name or date of birth.',
-      decided: !!match.decision,
-      decidedText: match.decision === 'same_person' ? `Matched to ${match.matchedPersonName} by ${match.decidedByName ?? 'a lead'}.`
-        : `Kept as a new person by ${match.decidedByName ?? 'a lead'}.`,
-      submittedRows: [
-        ...present.personRows(submitted, null).filter((row) => ['Name', 'NHS number', 'Date of birth', 'Postcode', 'Address', 'Phone', 'Email', 'How to contact'].includes(row.key.text)),
-        { key: { text: 'Consent given with it' }, value: { text: present.consentStatements(page.consents) } },
-      ],
-      candidates: page.candidates.map((record) => ({
-        id: record.id,
-        caption: `${record.givenName} ${record.familyName}, ${born(record)}`,
-        rows: compareDetails(submitted, record, present.formatDate).map((d) => [
-          { header: 'Detail', text: d.label }, { header: 'In the referral', text: d.submitted }, { header: 'On this record', text: d.record },
-          { header: 'Same?', html: present.agreementTag(d.agreement) },
-        ]),
-      })),
-      choiceItems: page.candidates.map((record) => ({
-        value: record.id, checked: values.choice === record.id,
-        text: `The same person as ${record.givenName} ${record.familyName}, ${born(record)}`,
-        hint: { text: 'The referral joins this record. Its consents stay as they are; the link worker confirms with the person what they agreed to.' },
-      })),
-    }, errors);
+    return render(
+      reply,
+      status,
+      'match.njk',
+      {
+        r: page.referral,
+        values,
+        nhsNumberHeldElsewhere: page.nhsNumberHeldElsewhere,
+        submittedNhsNumber: formatNhsNumber(match.nhsNumber),
+        reasonText:
+          match.reason === 'self_referral'
+            ? 'The person referred themself online.'
+            : 'The referrer entered an NHS number that is on a record with a different name or date of birth.',
+        decided: !!match.decision,
+        decidedText:
+          match.decision === 'same_person'
+            ? `Matched to ${match.matchedPersonName} by ${match.decidedByName ?? 'a lead'}.`
+            : `Kept as a new person by ${match.decidedByName ?? 'a lead'}.`,
+        submittedRows: [
+          ...present
+            .personRows(submitted, null)
+            .filter((row) =>
+              ['Name', 'NHS number', 'Date of birth', 'Postcode', 'Address', 'Phone', 'Email', 'How to contact'].includes(row.key.text),
+            ),
+          { key: { text: 'Consent given with it' }, value: { text: present.consentStatements(page.consents) } },
+        ],
+        candidates: page.candidates.map((record) => ({
+          id: record.id,
+          caption: `${record.givenName} ${record.familyName}, ${born(record)}`,
+          rows: compareDetails(submitted, record, present.formatDate).map((d) => [
+            { header: 'Detail', text: d.label },
+            { header: 'In the referral', text: d.submitted },
+            { header: 'On this record', text: d.record },
+            { header: 'Same?', html: present.agreementTag(d.agreement) },
+          ]),
+        })),
+        choiceItems: page.candidates.map((record) => ({
+          value: record.id,
+          checked: values.choice === record.id,
+          text: `The same person as ${record.givenName} ${record.familyName}, ${born(record)}`,
+          hint: {
+            text: 'The referral joins this record. Its consents stay as they are; the link worker confirms with the person what they agreed to.',
+          },
+        })),
+      },
+      errors,
+    );
   };
   app.get('/triage/:referralId/match', { config: { policy: leads } }, async (req, reply) => showMatch(req, reply));
   app.post('/triage/:referralId/match', { config: { policy: leads } }, async (req, reply) => {
@@ -364,7 +545,13 @@ const workRoutes: FastifyPluginAsync = async (app) => {
     return reply.redirect(`/referrals/${referralId}?done=matched`, 303);
   });
 
-  const showReferral = async (req: FastifyRequest, reply: FastifyReply, status = 200, errors: FieldError[] = [], values: Record<string, unknown> = {}) => {
+  const showReferral = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    status = 200,
+    errors: FieldError[] = [],
+    values: Record<string, unknown> = {},
+  ) => {
     const actor = signedIn(req);
     const { referralId } = req.params as { referralId: string };
     const view = await service.getReferral(pool, actor, referralId, ctx(req));
@@ -374,30 +561,70 @@ const workRoutes: FastifyPluginAsync = async (app) => {
     const needsMatching = !!view.match && !view.match.decision;
     // Where the discharge summary has got to on its way into the GP record.
     const gpRecordView = r.status === 'discharged' ? describeGpRecordStatus(await gpRecordStatus(pool, actor, referralId)) : undefined;
-    return render(reply, status, 'referral.njk', {
-      r, view, isLead, values, notice, gpRecordView,
-      statusTag: present.statusTag(r.status), urgencyTag: present.urgencyTag(r.urgency),
-      received: present.formatDateTime(r.receivedAt), nextDue: present.formatDate(r.nextActionDue),
-      reasonsText: present.reasonsText(r.reasons), source: present.labels.SOURCES[r.source], channel: present.labels.CHANNELS[r.channel],
-      needsMatching, submittedConsents: view.submittedConsents.length ? present.consentStatements(view.submittedConsents) : '',
-      consentItems: view.submittedConsents.map((c) => ({ value: c.kind, text: present.consentStatements([c]).replace(/^Agreed to/, 'To'), checked: list(values, 'consents').includes(c.kind) })),
-      consentsConfirmed: view.match?.consentsConfirmedAt ? `Confirmed with the person by ${view.match.consentsConfirmedByName ?? 'a link worker'}, ${present.formatDateTime(view.match.consentsConfirmedAt)}.` : '',
-      canAccept: isLead && r.status === 'received' && !needsMatching,
-      canAllocate: isLead && !needsMatching && (r.status === 'received' || r.status === 'triaged' || ALLOCATED_STATUSES.includes(r.status)),
-      canNotSuitable: isLead && (r.status === 'received' || r.status === 'triaged'),
-      canContact: ALLOCATED_STATUSES.includes(r.status) || r.status === 'unable_to_contact',
-      isOpen: OPEN_STATUSES.includes(r.status),
-      closeItems: view.allowedNext.filter((s) => s === 'declined' || s === 'withdrawn').map((s) => ({ value: s, text: STATUS_LABELS[s], checked: values.status === s })),
-      contacts: view.contacts.map((c) => ({ ...c, when: present.formatDateTime(c.occurredAt), modeLabel: present.labels.CONTACT_MODES[c.mode], approachLabel: c.approach ? present.labels.APPROACHES[c.approach] : '' })),
-      transitions: [...view.transitions].reverse().map((t) => ({ ...t, when: present.formatDateTime(t.occurredAt), fromLabel: t.fromStatus ? STATUS_LABELS[t.fromStatus] : '', toLabel: STATUS_LABELS[t.toStatus] })),
-      allocations: [...view.allocations].reverse().map((a) => ({ ...a, when: present.formatDateTime(a.allocatedAt) })),
-      nextActionValues: { nextAction: values.nextAction ?? r.nextAction ?? '', due: values.due ?? r.nextActionDue ?? '' },
-    }, errors);
+    return render(
+      reply,
+      status,
+      'referral.njk',
+      {
+        r,
+        view,
+        isLead,
+        values,
+        notice,
+        gpRecordView,
+        statusTag: present.statusTag(r.status),
+        urgencyTag: present.urgencyTag(r.urgency),
+        received: present.formatDateTime(r.receivedAt),
+        nextDue: present.formatDate(r.nextActionDue),
+        reasonsText: present.reasonsText(r.reasons),
+        source: present.labels.SOURCES[r.source],
+        channel: present.labels.CHANNELS[r.channel],
+        needsMatching,
+        submittedConsents: view.submittedConsents.length ? present.consentStatements(view.submittedConsents) : '',
+        consentItems: view.submittedConsents.map((c) => ({
+          value: c.kind,
+          text: present.consentStatements([c]).replace(/^Agreed to/, 'To'),
+          checked: list(values, 'consents').includes(c.kind),
+        })),
+        consentsConfirmed: view.match?.consentsConfirmedAt
+          ? `Confirmed with the person by ${view.match.consentsConfirmedByName ?? 'a link worker'}, ${present.formatDateTime(view.match.consentsConfirmedAt)}.`
+          : '',
+        canAccept: isLead && r.status === 'received' && !needsMatching,
+        canAllocate:
+          isLead && !needsMatching && (r.status === 'received' || r.status === 'triaged' || ALLOCATED_STATUSES.includes(r.status)),
+        canNotSuitable: isLead && (r.status === 'received' || r.status === 'triaged'),
+        canContact: ALLOCATED_STATUSES.includes(r.status) || r.status === 'unable_to_contact',
+        isOpen: OPEN_STATUSES.includes(r.status),
+        closeItems: view.allowedNext
+          .filter((s) => s === 'declined' || s === 'withdrawn')
+          .map((s) => ({ value: s, text: STATUS_LABELS[s], checked: values.status === s })),
+        contacts: view.contacts.map((c) => ({
+          ...c,
+          when: present.formatDateTime(c.occurredAt),
+          modeLabel: present.labels.CONTACT_MODES[c.mode],
+          approachLabel: c.approach ? present.labels.APPROACHES[c.approach] : '',
+        })),
+        transitions: [...view.transitions].reverse().map((t) => ({
+          ...t,
+          when: present.formatDateTime(t.occurredAt),
+          fromLabel: t.fromStatus ? STATUS_LABELS[t.fromStatus] : '',
+          toLabel: STATUS_LABELS[t.toStatus],
+        })),
+        allocations: [...view.allocations].reverse().map((a) => ({ ...a, when: present.formatDateTime(a.allocatedAt) })),
+        nextActionValues: { nextAction: values.nextAction ?? r.nextAction ?? '', due: values.due ?? r.nextActionDue ?? '' },
+      },
+      errors,
+    );
   };
 
   app.get('/referrals/:referralId', { config: { policy: staff } }, async (req, reply) => showReferral(req, reply));
 
-  const referralAction = (path: string, policy: typeof staff, act: (actor: Actor, referralId: string, body: Record<string, unknown>, req: FastifyRequest) => Promise<unknown>, done: string) => {
+  const referralAction = (
+    path: string,
+    policy: typeof staff,
+    act: (actor: Actor, referralId: string, body: Record<string, unknown>, req: FastifyRequest) => Promise<unknown>,
+    done: string,
+  ) => {
     app.post(`/referrals/:referralId/${path}`, { config: { policy } }, async (req, reply) => {
       const actor = signedIn(req);
       const { referralId } = req.params as { referralId: string };
@@ -413,24 +640,70 @@ const workRoutes: FastifyPluginAsync = async (app) => {
     });
   };
 
-  referralAction('accept', leads, (actor, id, body, req) => service.acceptReferral(pool, actor, id, checkVersion(body), ctx(req)), 'accepted');
+  referralAction(
+    'accept',
+    leads,
+    (actor, id, body, req) => service.acceptReferral(pool, actor, id, checkVersion(body), ctx(req)),
+    'accepted',
+  );
   // This form only closes a referral; the other steps have their own pages (contacts, allocation,
   // and later assessment and discharge).
-  referralAction('status', staff, async (actor, id, body, req) => {
-    const to = text(body, 'status');
-    if (to !== 'declined' && to !== 'withdrawn') {
-      await service.getReferral(pool, actor, id, ctx(req));
-      throw new InvalidInput([{ field: 'status', message: 'Select whether the person declined or the referral was withdrawn' }]);
-    }
-    return service.transitionReferral(pool, actor, id, { to, reason: text(body, 'reason', { max: LIMITS.shortReason, label: 'Reason' }), version: checkVersion(body) }, ctx(req));
-  }, 'status');
-  referralAction('confirmed-consents', staff, (actor, id, body, req) => service.confirmSubmittedConsents(pool, actor, id, list(body, 'consents'), ctx(req)), 'consents');
-  referralAction('unable-to-contact', staff, (actor, id, body, req) => service.markUnableToContact(pool, actor, id, { version: checkVersion(body) }, ctx(req)), 'unable-to-contact');
-  referralAction('next-action', staff, (actor, id, body, req) => service.setNextAction(pool, actor, id, {
-    nextAction: text(body, 'nextAction', { max: LIMITS.shortReason, label: 'Next action' }), due: text(body, 'due', { max: 20, label: 'Due date' }), version: checkVersion(body),
-  }, ctx(req)), 'next-action');
+  referralAction(
+    'status',
+    staff,
+    async (actor, id, body, req) => {
+      const to = text(body, 'status');
+      if (to !== 'declined' && to !== 'withdrawn') {
+        await service.getReferral(pool, actor, id, ctx(req));
+        throw new InvalidInput([{ field: 'status', message: 'Select whether the person declined or the referral was withdrawn' }]);
+      }
+      return service.transitionReferral(
+        pool,
+        actor,
+        id,
+        { to, reason: text(body, 'reason', { max: LIMITS.shortReason, label: 'Reason' }), version: checkVersion(body) },
+        ctx(req),
+      );
+    },
+    'status',
+  );
+  referralAction(
+    'confirmed-consents',
+    staff,
+    (actor, id, body, req) => service.confirmSubmittedConsents(pool, actor, id, list(body, 'consents'), ctx(req)),
+    'consents',
+  );
+  referralAction(
+    'unable-to-contact',
+    staff,
+    (actor, id, body, req) => service.markUnableToContact(pool, actor, id, { version: checkVersion(body) }, ctx(req)),
+    'unable-to-contact',
+  );
+  referralAction(
+    'next-action',
+    staff,
+    (actor, id, body, req) =>
+      service.setNextAction(
+        pool,
+        actor,
+        id,
+        {
+          nextAction: text(body, 'nextAction', { max: LIMITS.shortReason, label: 'Next action' }),
+          due: text(body, 'due', { max: 20, label: 'Due date' }),
+          version: checkVersion(body),
+        },
+        ctx(req),
+      ),
+    'next-action',
+  );
 
-  const showNotSuitable = async (req: FastifyRequest, reply: FastifyReply, status = 200, values: Record<string, unknown> = {}, errors: FieldError[] = []) => {
+  const showNotSuitable = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    status = 200,
+    values: Record<string, unknown> = {},
+    errors: FieldError[] = [],
+  ) => {
     const { referralId } = req.params as { referralId: string };
     const view = await service.getReferral(pool, signedIn(req), referralId, ctx(req));
     return render(reply, status, 'not-suitable.njk', { r: view.referral, values }, errors);
@@ -440,10 +713,18 @@ const workRoutes: FastifyPluginAsync = async (app) => {
     const { referralId } = req.params as { referralId: string };
     const body = bodyValues(req.body);
     try {
-      await service.transitionReferral(pool, signedIn(req), referralId, {
-        to: 'not_suitable', notSuitableReason: text(body, 'notSuitableReason', { max: LIMITS.shortReason, label: 'Reason' }),
-        redirectedTo: text(body, 'redirectedTo', { max: LIMITS.organisationName, label: 'Where you redirected them' }), version: checkVersion(body),
-      }, ctx(req));
+      await service.transitionReferral(
+        pool,
+        signedIn(req),
+        referralId,
+        {
+          to: 'not_suitable',
+          notSuitableReason: text(body, 'notSuitableReason', { max: LIMITS.shortReason, label: 'Reason' }),
+          redirectedTo: text(body, 'redirectedTo', { max: LIMITS.organisationName, label: 'Where you redirected them' }),
+          version: checkVersion(body),
+        },
+        ctx(req),
+      );
     } catch (error) {
       const shown = asFieldErrors(error, 'notSuitableReason');
       if (!shown) throw error;
@@ -452,24 +733,53 @@ const workRoutes: FastifyPluginAsync = async (app) => {
     return reply.redirect('/triage', 303);
   });
 
-  const showAllocate = async (req: FastifyRequest, reply: FastifyReply, status = 200, values: Record<string, unknown> = {}, errors: FieldError[] = []) => {
+  const showAllocate = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    status = 200,
+    values: Record<string, unknown> = {},
+    errors: FieldError[] = [],
+  ) => {
     const { referralId } = req.params as { referralId: string };
     const suggestion = await service.suggestAllocation(pool, signedIn(req), referralId);
     const chosen = typeof values.linkWorkerId === 'string' ? values.linkWorkerId : suggestion.suggestedUserId;
-    return render(reply, status, 'allocate.njk', {
-      r: suggestion.referral, values,
-      workerItems: suggestion.workers.filter((w) => w.userId !== suggestion.referral.assignedTo).map((w) => ({
-        value: w.userId, checked: w.userId === chosen, text: `${w.name}${w.suggested ? ' (suggested)' : ''}`,
-        hint: { text: `${w.openReferrals} open referral${w.openReferrals === 1 ? '' : 's'}${w.samePractice ? `, ${w.samePractice} from this person’s practice` : ''}` },
-      })),
-    }, errors);
+    return render(
+      reply,
+      status,
+      'allocate.njk',
+      {
+        r: suggestion.referral,
+        values,
+        workerItems: suggestion.workers
+          .filter((w) => w.userId !== suggestion.referral.assignedTo)
+          .map((w) => ({
+            value: w.userId,
+            checked: w.userId === chosen,
+            text: `${w.name}${w.suggested ? ' (suggested)' : ''}`,
+            hint: {
+              text: `${w.openReferrals} open referral${w.openReferrals === 1 ? '' : 's'}${w.samePractice ? `, ${w.samePractice} from this person’s practice` : ''}`,
+            },
+          })),
+      },
+      errors,
+    );
   };
   app.get('/referrals/:referralId/allocate', { config: { policy: leads } }, async (req, reply) => showAllocate(req, reply));
   app.post('/referrals/:referralId/allocate', { config: { policy: leads } }, async (req, reply) => {
     const { referralId } = req.params as { referralId: string };
     const body = bodyValues(req.body);
     try {
-      await service.allocateReferral(pool, signedIn(req), referralId, { linkWorkerId: text(body, 'linkWorkerId', { max: 36, label: 'Link worker' }), reason: text(body, 'reason', { max: LIMITS.shortReason, label: 'Reason' }), version: checkVersion(body) }, ctx(req));
+      await service.allocateReferral(
+        pool,
+        signedIn(req),
+        referralId,
+        {
+          linkWorkerId: text(body, 'linkWorkerId', { max: 36, label: 'Link worker' }),
+          reason: text(body, 'reason', { max: LIMITS.shortReason, label: 'Reason' }),
+          version: checkVersion(body),
+        },
+        ctx(req),
+      );
     } catch (error) {
       const shown = asFieldErrors(error, 'linkWorkerId');
       if (!shown) throw error;
@@ -478,7 +788,13 @@ const workRoutes: FastifyPluginAsync = async (app) => {
     return reply.redirect(`/referrals/${referralId}?done=allocated`, 303);
   });
 
-  const showContact = async (req: FastifyRequest, reply: FastifyReply, status = 200, values: Record<string, unknown> = {}, errors: FieldError[] = []) => {
+  const showContact = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    status = 200,
+    values: Record<string, unknown> = {},
+    errors: FieldError[] = [],
+  ) => {
     const { referralId } = req.params as { referralId: string };
     const view = await service.getReferral(pool, signedIn(req), referralId, ctx(req));
     return render(reply, status, 'contact.njk', { r: view.referral, values, ...present.contactFormItems(values) }, errors);
@@ -502,45 +818,91 @@ const workRoutes: FastifyPluginAsync = async (app) => {
   app.get('/caseload', { config: { policy: staff } }, async (req, reply) => {
     const query = req.query as Record<string, unknown>;
     const filter = {
-      worker: text(query, 'worker') || undefined, status: text(query, 'status') || undefined, overdueOnly: text(query, 'overdue') === 'yes',
-      sort: text(query, 'sort') || undefined, page: /^\d{1,5}$/.test(text(query, 'page')) ? Number(text(query, 'page')) : undefined,
+      worker: text(query, 'worker') || undefined,
+      status: text(query, 'status') || undefined,
+      overdueOnly: text(query, 'overdue') === 'yes',
+      sort: text(query, 'sort') || undefined,
+      page: /^\d{1,5}$/.test(text(query, 'page')) ? Number(text(query, 'page')) : undefined,
       search: field(query, 'q', { max: service.SEARCH_MAX_LENGTH, label: 'Search' }),
     };
     const result = await service.caseload(pool, signedIn(req), filter, ctx(req));
-    const pageLink = (page: number) => `/caseload?${new URLSearchParams({
-      ...(filter.worker ? { worker: filter.worker } : {}), ...(filter.status ? { status: filter.status } : {}),
-      ...(filter.overdueOnly ? { overdue: 'yes' } : {}), ...(filter.search ? { q: filter.search } : {}), sort: result.sort, page: String(page),
-    }).toString()}`;
+    const pageLink = (page: number) =>
+      `/caseload?${new URLSearchParams({
+        ...(filter.worker ? { worker: filter.worker } : {}),
+        ...(filter.status ? { status: filter.status } : {}),
+        ...(filter.overdueOnly ? { overdue: 'yes' } : {}),
+        ...(filter.search ? { q: filter.search } : {}),
+        sort: result.sort,
+        page: String(page),
+      }).toString()}`;
     return render(reply, 200, 'caseload.njk', {
       ...result,
       filter,
       previous: result.page > 1 ? { href: pageLink(result.page - 1), labelText: `Page ${result.page - 1} of ${result.pages}` } : undefined,
-      next: result.page < result.pages ? { href: pageLink(result.page + 1), labelText: `Page ${result.page + 1} of ${result.pages}` } : undefined,
+      next:
+        result.page < result.pages
+          ? { href: pageLink(result.page + 1), labelText: `Page ${result.page + 1} of ${result.pages}` }
+          : undefined,
       rows: result.rows.map((r) => ({
-        ...r, statusTag: present.statusTag(r.status), urgencyTag: present.urgencyTag(r.urgency), due: present.formatDate(r.nextActionDue),
-        lastContact: r.lastContactAt ? `${present.formatDate(r.lastContactAt)} (${r.lastContactOutcome === 'made' ? 'spoke' : 'attempt'})` : 'None yet',
+        ...r,
+        statusTag: present.statusTag(r.status),
+        urgencyTag: present.urgencyTag(r.urgency),
+        due: present.formatDate(r.nextActionDue),
+        lastContact: r.lastContactAt
+          ? `${present.formatDate(r.lastContactAt)} (${r.lastContactOutcome === 'made' ? 'spoke' : 'attempt'})`
+          : 'None yet',
         reminders: result.reminders.get(r.id) ?? [],
       })),
       needingAttention: result.reminders.size,
-      statusItems: [{ value: '', text: 'Any open status' }, ...OPEN_STATUSES.map((s) => ({ value: s, text: STATUS_LABELS[s], selected: s === result.status }))],
-      sortItems: [['waiting', 'Longest waiting'], ['due', 'Next action due'], ['name', 'Name'], ['contact', 'Last contact (oldest first)']].map(([value, label]) => ({ value, text: label, selected: value === result.sort })),
-      workerItems: result.isLead ? [
-        { value: 'all', text: 'Everyone', selected: result.assignedTo === null },
-        ...result.workers.map((w) => ({ value: w.userId, text: `${w.name} (${w.openReferrals})`, selected: w.userId === result.assignedTo })),
-      ] : [],
+      statusItems: [
+        { value: '', text: 'Any open status' },
+        ...OPEN_STATUSES.map((s) => ({ value: s, text: STATUS_LABELS[s], selected: s === result.status })),
+      ],
+      sortItems: [
+        ['waiting', 'Longest waiting'],
+        ['due', 'Next action due'],
+        ['name', 'Name'],
+        ['contact', 'Last contact (oldest first)'],
+      ].map(([value, label]) => ({ value, text: label, selected: value === result.sort })),
+      workerItems: result.isLead
+        ? [
+            { value: 'all', text: 'Everyone', selected: result.assignedTo === null },
+            ...result.workers.map((w) => ({
+              value: w.userId,
+              text: `${w.name} (${w.openReferrals})`,
+              selected: w.userId === result.assignedTo,
+            })),
+          ]
+        : [],
     });
   });
 
   app.get('/my-referrals', { config: { policy: referrerOnly } }, async (req, reply) => {
     const search = field(req.query, 'q', { max: service.SEARCH_MAX_LENGTH, label: 'Search' });
     const pageText = field(req.query, 'page', { max: 6, label: 'Page' });
-    const result = await service.referrerPage(pool, signedIn(req), { search, page: /^\d{1,5}$/.test(pageText) ? Number(pageText) : 1 }, ctx(req));
-    const pageLink = (page: number) => `/my-referrals?${new URLSearchParams({ ...(search ? { q: search } : {}), page: String(page) }).toString()}`;
+    const result = await service.referrerPage(
+      pool,
+      signedIn(req),
+      { search, page: /^\d{1,5}$/.test(pageText) ? Number(pageText) : 1 },
+      ctx(req),
+    );
+    const pageLink = (page: number) =>
+      `/my-referrals?${new URLSearchParams({ ...(search ? { q: search } : {}), page: String(page) }).toString()}`;
     return render(reply, 200, 'my-referrals.njk', {
-      ...result, search,
+      ...result,
+      search,
       previous: result.page > 1 ? { href: pageLink(result.page - 1), labelText: `Page ${result.page - 1} of ${result.pages}` } : undefined,
-      next: result.page < result.pages ? { href: pageLink(result.page + 1), labelText: `Page ${result.page + 1} of ${result.pages}` } : undefined,
-      rows: result.rows.map((r) => ({ ...r, received: present.formatDate(r.receivedAt), changed: present.formatDate(r.statusChangedAt), statusTag: present.statusTag(r.status), born: present.formatDate(r.dateOfBirth) })),
+      next:
+        result.page < result.pages
+          ? { href: pageLink(result.page + 1), labelText: `Page ${result.page + 1} of ${result.pages}` }
+          : undefined,
+      rows: result.rows.map((r) => ({
+        ...r,
+        received: present.formatDate(r.receivedAt),
+        changed: present.formatDate(r.statusChangedAt),
+        statusTag: present.statusTag(r.status),
+        born: present.formatDate(r.dateOfBirth),
+      })),
     });
   });
 
@@ -548,16 +910,27 @@ const workRoutes: FastifyPluginAsync = async (app) => {
     const { referralId } = req.params as { referralId: string };
     const actor = signedIn(req);
     const { referral: r, transitions } = await service.referralForReferrer(pool, actor, referralId, ctx(req));
-    const summary = r.status === 'discharged' ? (await discharge.referrerDischarges(pool, actor, ctx(req))).find((d) => d.referralId === r.id) : undefined;
+    const summary =
+      r.status === 'discharged'
+        ? (await discharge.referrerDischarges(pool, actor, ctx(req))).find((d) => d.referralId === r.id)
+        : undefined;
     return render(reply, 200, 'my-referral.njk', {
-      r, statusTag: present.statusTag(r.status), summaryId: summary?.id,
+      r,
+      statusTag: present.statusTag(r.status),
+      summaryId: summary?.id,
       rows: [
         { key: { text: 'Name' }, value: { text: `${r.givenName} ${r.familyName}` } },
         { key: { text: 'Date of birth' }, value: { text: present.formatDate(r.dateOfBirth) } },
         { key: { text: 'NHS number' }, value: { text: r.nhsNumber ? formatNhsNumber(r.nhsNumber) : 'Not given' } },
-        { key: { text: 'Sent' }, value: { text: `${present.formatDate(r.receivedAt)}${r.referrerUserName ? ` by ${r.referrerUserName}` : ''}` } },
+        {
+          key: { text: 'Sent' },
+          value: { text: `${present.formatDate(r.receivedAt)}${r.referrerUserName ? ` by ${r.referrerUserName}` : ''}` },
+        },
         { key: { text: 'Reasons' }, value: { text: present.reasonsText(r.reasons) } },
-        { key: { text: 'Urgency' }, value: { text: present.labels.URGENCIES[r.urgency as keyof typeof present.labels.URGENCIES] ?? r.urgency } },
+        {
+          key: { text: 'Urgency' },
+          value: { text: present.labels.URGENCIES[r.urgency as keyof typeof present.labels.URGENCIES] ?? r.urgency },
+        },
         { key: { text: 'Link worker' }, value: { text: r.assignedToName ?? 'Not allocated yet' } },
         ...(r.status === 'not_suitable' ? [{ key: { text: 'Redirected to' }, value: { text: r.redirectedTo ?? 'Not recorded' } }] : []),
       ],
@@ -579,7 +952,11 @@ const peopleRoutes: FastifyPluginAsync = async (app) => {
       p: page.person,
       personRows: present.personRows(page.person, page.person.practiceName, `/people/${personId}/edit`),
       referrals: page.referrals.map((r) => ({ ...r, received: present.formatDate(r.receivedAt), statusTag: present.statusTag(r.status) })),
-      consents: page.consents.map((c) => ({ ...c, recorded: present.formatDateTime(c.recordedAt), withdrawn: present.formatDateTime(c.withdrawnAt) })),
+      consents: page.consents.map((c) => ({
+        ...c,
+        recorded: present.formatDateTime(c.recordedAt),
+        withdrawn: present.formatDateTime(c.withdrawnAt),
+      })),
       hasResearchConsent: page.consents.some((c) => c.kind === 'research' && !c.withdrawnAt),
       timeline: page.timeline.map((e) => ({ ...e, when: present.formatDateTime(e.at) })),
       mergedFrom: page.mergedFrom,
@@ -587,15 +964,31 @@ const peopleRoutes: FastifyPluginAsync = async (app) => {
     });
   });
 
-  const showEdit = async (req: FastifyRequest, reply: FastifyReply, status = 200, values?: Record<string, unknown>, errors: FieldError[] = []) => {
+  const showEdit = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    status = 200,
+    values?: Record<string, unknown>,
+    errors: FieldError[] = [],
+  ) => {
     const actor = signedIn(req);
     const { personId } = req.params as { personId: string };
     const { person } = await service.getPerson(pool, actor, personId, ctx(req));
     const shown = values ?? { ...present.personFormValues(person), version: String(person.version) };
     const practices = await service.practices(pool, actor);
-    return render(reply, status, 'person-page.njk', {
-      action: `/people/${personId}/edit`, values: shown, back: `/people/${personId}`, editing: true, ...present.personFormItems(shown, practices),
-    }, errors);
+    return render(
+      reply,
+      status,
+      'person-page.njk',
+      {
+        action: `/people/${personId}/edit`,
+        values: shown,
+        back: `/people/${personId}`,
+        editing: true,
+        ...present.personFormItems(shown, practices),
+      },
+      errors,
+    );
   };
   app.get('/people/:personId/edit', { config: { policy: staff } }, async (req, reply) => showEdit(req, reply));
   app.post('/people/:personId/edit', { config: { policy: staff } }, async (req, reply) => {
@@ -618,13 +1011,22 @@ const peopleRoutes: FastifyPluginAsync = async (app) => {
     const { personId } = req.params as { personId: string };
     const { person } = await service.getPerson(pool, actor, personId, ctx(req));
     const candidates = (await service.findDuplicates(pool, actor, person)).filter((d) => d.id !== personId);
-    return render(reply, status, 'merge.njk', {
-      p: person,
-      items: candidates.map((d) => ({
-        value: d.id, text: `${d.givenName} ${d.familyName}, born ${present.formatDate(d.dateOfBirth)}`,
-        hint: { text: [d.nhsNumber ? `NHS number ${formatNhsNumber(d.nhsNumber)}` : 'No NHS number', d.postcode].filter(Boolean).join(' · ') },
-      })),
-    }, errors);
+    return render(
+      reply,
+      status,
+      'merge.njk',
+      {
+        p: person,
+        items: candidates.map((d) => ({
+          value: d.id,
+          text: `${d.givenName} ${d.familyName}, born ${present.formatDate(d.dateOfBirth)}`,
+          hint: {
+            text: [d.nhsNumber ? `NHS number ${formatNhsNumber(d.nhsNumber)}` : 'No NHS number', d.postcode].filter(Boolean).join(' · '),
+          },
+        })),
+      },
+      errors,
+    );
   };
   app.get('/people/:personId/merge', { config: { policy: staff } }, async (req, reply) => showMerge(req, reply));
   app.post('/people/:personId/merge', { config: { policy: staff } }, async (req, reply) => {
@@ -649,7 +1051,14 @@ const peopleRoutes: FastifyPluginAsync = async (app) => {
 
   app.post('/people/:personId/consents/:consentId/withdraw', { config: { policy: staff } }, async (req, reply) => {
     const { personId, consentId } = req.params as { personId: string; consentId: string };
-    await service.withdrawConsent(pool, signedIn(req), personId, consentId, text(req.body, 'reason', { max: LIMITS.shortReason, label: 'Reason for withdrawing consent' }) || null, ctx(req));
+    await service.withdrawConsent(
+      pool,
+      signedIn(req),
+      personId,
+      consentId,
+      text(req.body, 'reason', { max: LIMITS.shortReason, label: 'Reason for withdrawing consent' }) || null,
+      ctx(req),
+    );
     return reply.redirect(`/people/${personId}?done=consent`, 303);
   });
 };

@@ -20,7 +20,14 @@ export const SOURCES = {
 } as const;
 export type ReferralSource = keyof typeof SOURCES;
 
-export const CHANNELS = { web: 'Entered by the referrer', letter: 'Letter', phone: 'Phone call', email: 'Email', self: 'Self-referral online', fhir: 'GP system (FHIR)' } as const;
+export const CHANNELS = {
+  web: 'Entered by the referrer',
+  letter: 'Letter',
+  phone: 'Phone call',
+  email: 'Email',
+  self: 'Self-referral online',
+  fhir: 'GP system (FHIR)',
+} as const;
 export type ReferralChannel = keyof typeof CHANNELS;
 
 export const URGENCIES = { routine: 'Routine', soon: 'Soon (within 2 weeks)', urgent: 'Urgent (within 2 working days)' } as const;
@@ -32,7 +39,12 @@ export const CONTACT_CHANNELS = { phone: 'Phone call', sms: 'Text message', emai
 export type ContactChannel = keyof typeof CONTACT_CHANNELS;
 
 export const CONTACT_MODES = {
-  phone: 'Phone', face_to_face: 'Face to face', home_visit: 'Home visit', video: 'Video', group: 'Group', text_email: 'Text or email',
+  phone: 'Phone',
+  face_to_face: 'Face to face',
+  home_visit: 'Home visit',
+  video: 'Video',
+  group: 'Group',
+  text_email: 'Text or email',
 } as const;
 export type ContactMode = keyof typeof CONTACT_MODES;
 
@@ -111,7 +123,9 @@ export function checkDateOfBirth(day: string, month: string, year: string, today
   if (!/^\d{1,2}$/.test(day) || !/^\d{1,2}$/.test(month) || !/^\d{4}$/.test(year)) {
     return { message: 'Date of birth must be a real date, like 15 3 1984' };
   }
-  const d = Number(day), m = Number(month), y = Number(year);
+  const d = Number(day),
+    m = Number(month),
+    y = Number(year);
   const date = new Date(Date.UTC(y, m - 1, d));
   if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) {
     return { message: 'Date of birth must be a real date' };
@@ -132,7 +146,8 @@ export function checkNhsNumber(raw: string): { value: string | null; message?: s
   if (!raw) return { value: null };
   const compact = compactNhsNumber(raw);
   if (!compact) return { value: null, message: `NHS number must be 10 digits, like ${EXAMPLE_NHS_NUMBER}` };
-  if (!isValidNhsNumber(compact)) return { value: null, message: 'Enter a valid NHS number: the one entered is not a real NHS number (check the digits)' };
+  if (!isValidNhsNumber(compact))
+    return { value: null, message: 'Enter a valid NHS number: the one entered is not a real NHS number (check the digits)' };
   return { value: compact };
 }
 
@@ -172,13 +187,16 @@ export function checkPerson(body: unknown, options: { requireContact?: boolean }
   const address = text(body, 'address');
   tooLong(errors, 'address', address, 500, 'Address');
   const phone = text(body, 'phone');
-  if (phone && !/^\+?[0-9 ()-]{10,20}$/.test(phone)) errors.push({ field: 'phone', message: 'Enter a phone number, like 07700 900 982 or 0113 496 0000' });
+  if (phone && !/^\+?[0-9 ()-]{10,20}$/.test(phone))
+    errors.push({ field: 'phone', message: 'Enter a phone number, like 07700 900 982 or 0113 496 0000' });
   const email = text(body, 'email');
-  if (email && (!EMAIL.test(email) || email.length > 254)) errors.push({ field: 'email', message: 'Enter an email address in the correct format, like name@example.com' });
+  if (email && (!EMAIL.test(email) || email.length > 254))
+    errors.push({ field: 'email', message: 'Enter an email address in the correct format, like name@example.com' });
   const contactChannels = list(body, 'contactChannels');
   const badChannel = contactChannels.find((c) => !(c in CONTACT_CHANNELS));
   if (badChannel) errors.push({ field: 'contactChannels', message: 'Select how to contact from the list' });
-  if (contactChannels.includes('email') && !email) errors.push({ field: 'email', message: 'Enter an email address, or do not choose email as a way to get in touch' });
+  if (contactChannels.includes('email') && !email)
+    errors.push({ field: 'email', message: 'Enter an email address, or do not choose email as a way to get in touch' });
   if ((contactChannels.includes('phone') || contactChannels.includes('sms')) && !phone) {
     errors.push({ field: 'phone', message: 'Enter a phone number, or do not choose phone calls or texts as a way to get in touch' });
   }
@@ -196,53 +214,83 @@ export function checkPerson(body: unknown, options: { requireContact?: boolean }
   return {
     ok: true,
     value: {
-      nhsNumber, givenName, familyName, preferredName: optional(preferredName), dateOfBirth: dateOfBirth.value!,
-      sex: optional(sex), genderIdentity: optional(genderIdentity), ethnicity: optional(ethnicity), postcode,
-      address: optional(address), phone: optional(phone), email: optional(email),
-      contactChannels: contactChannels as ContactChannel[], safeToLeaveMessage: yesNo(text(body, 'safeToLeaveMessage')),
-      interpreterLanguage: optional(interpreterLanguage), largePrint: communication.includes('largePrint'),
-      easyRead: communication.includes('easyRead'), bsl: communication.includes('bsl'),
-      otherCommunicationNeeds: optional(otherCommunicationNeeds), practiceId: optional(practiceId),
+      nhsNumber,
+      givenName,
+      familyName,
+      preferredName: optional(preferredName),
+      dateOfBirth: dateOfBirth.value!,
+      sex: optional(sex),
+      genderIdentity: optional(genderIdentity),
+      ethnicity: optional(ethnicity),
+      postcode,
+      address: optional(address),
+      phone: optional(phone),
+      email: optional(email),
+      contactChannels: contactChannels as ContactChannel[],
+      safeToLeaveMessage: yesNo(text(body, 'safeToLeaveMessage')),
+      interpreterLanguage: optional(interpreterLanguage),
+      largePrint: communication.includes('largePrint'),
+      easyRead: communication.includes('easyRead'),
+      bsl: communication.includes('bsl'),
+      otherCommunicationNeeds: optional(otherCommunicationNeeds),
+      practiceId: optional(practiceId),
     },
   };
 }
 
 /** The referral's reason page: source, referrer, needs, context, urgency. */
-export function checkReferralReason(body: unknown, options: { public?: boolean } = {}): Checked<Pick<ReferralInput, 'source' | 'channel' | 'referrerName' | 'referrerOrganisation' | 'referrerEmail' | 'reasons' | 'context' | 'urgency'>> {
+export function checkReferralReason(
+  body: unknown,
+  options: { public?: boolean } = {},
+): Checked<
+  Pick<ReferralInput, 'source' | 'channel' | 'referrerName' | 'referrerOrganisation' | 'referrerEmail' | 'reasons' | 'context' | 'urgency'>
+> {
   const errors: FieldError[] = [];
   const source = options.public ? 'self' : text(body, 'source');
   if (!(source in SOURCES)) errors.push({ field: 'source', message: 'Select who is referring' });
-  const channel = options.public ? 'self' : (text(body, 'channel') || 'web');
+  const channel = options.public ? 'self' : text(body, 'channel') || 'web';
   if (!(channel in CHANNELS)) errors.push({ field: 'channel', message: 'Select how the referral arrived' });
   const referrerName = text(body, 'referrerName');
   const referrerOrganisation = text(body, 'referrerOrganisation');
   const referrerEmail = text(body, 'referrerEmail');
   tooLong(errors, 'referrerName', referrerName, 200, 'Referrer name');
   tooLong(errors, 'referrerOrganisation', referrerOrganisation, 200, 'Organisation');
-  if (referrerEmail && !EMAIL.test(referrerEmail)) errors.push({ field: 'referrerEmail', message: 'Enter the referrer’s email address in the correct format, like name@example.nhs.uk' });
+  if (referrerEmail && !EMAIL.test(referrerEmail))
+    errors.push({ field: 'referrerEmail', message: 'Enter the referrer’s email address in the correct format, like name@example.nhs.uk' });
   const reasons = [...new Set(list(body, 'reasons'))];
   if (reasons.length === 0) {
-    errors.push({ field: 'reasons', message: options.public ? 'Select at least one thing you would like help with' : 'Select at least one reason for the referral' });
+    errors.push({
+      field: 'reasons',
+      message: options.public ? 'Select at least one thing you would like help with' : 'Select at least one reason for the referral',
+    });
   } else if (reasons.some((r) => !isNeedCode(r))) {
     errors.push({ field: 'reasons', message: 'Select reasons from the list' });
   }
   const context = text(body, 'context');
   tooLong(errors, 'context', context, 4000, options.public ? 'What you tell us' : 'Context');
-  const urgency = options.public ? 'routine' : (text(body, 'urgency') || 'routine');
+  const urgency = options.public ? 'routine' : text(body, 'urgency') || 'routine';
   if (!(urgency in URGENCIES)) errors.push({ field: 'urgency', message: 'Select how urgent the referral is' });
   if (errors.length) return { ok: false, errors };
   return {
     ok: true,
     value: {
-      source: source as ReferralSource, channel: channel as ReferralChannel, referrerName: optional(referrerName),
-      referrerOrganisation: optional(referrerOrganisation), referrerEmail: optional(referrerEmail), reasons,
-      context: optional(context), urgency: urgency as Urgency,
+      source: source as ReferralSource,
+      channel: channel as ReferralChannel,
+      referrerName: optional(referrerName),
+      referrerOrganisation: optional(referrerOrganisation),
+      referrerEmail: optional(referrerEmail),
+      reasons,
+      context: optional(context),
+      urgency: urgency as Urgency,
     },
   };
 }
 
 /** Consent to refer, to share and to research, and any known risk. Consent to refer is required. */
-export function checkConsent(body: unknown, options: { public?: boolean } = {}): Checked<Pick<ReferralInput, 'consentToRefer' | 'consentToShare' | 'consentToResearch' | 'risk'>> {
+export function checkConsent(
+  body: unknown,
+  options: { public?: boolean } = {},
+): Checked<Pick<ReferralInput, 'consentToRefer' | 'consentToShare' | 'consentToResearch' | 'risk'>> {
   const errors: FieldError[] = [];
   const refer = text(body, 'consentToRefer');
   const share = text(body, 'consentToShare');
@@ -254,13 +302,22 @@ export function checkConsent(body: unknown, options: { public?: boolean } = {}):
         : 'The person must agree to the referral before you send it. Confirm they have agreed',
     });
   }
-  if (!options.public && share !== 'yes' && share !== 'no') errors.push({ field: 'consentToShare', message: 'Select whether the person agrees to share their information' });
+  if (!options.public && share !== 'yes' && share !== 'no')
+    errors.push({ field: 'consentToShare', message: 'Select whether the person agrees to share their information' });
   const risk = text(body, 'risk');
   tooLong(errors, 'risk', risk, 2000, 'Risk');
   if (errors.length) return { ok: false, errors };
   // Research consent is optional and only "yes" gives it: unanswered means not given.
   const research = text(body, 'consentToResearch') === 'yes';
-  return { ok: true, value: { consentToRefer: true, consentToShare: options.public ? share === 'yes' : share === 'yes', consentToResearch: research, risk: optional(risk) } };
+  return {
+    ok: true,
+    value: {
+      consentToRefer: true,
+      consentToShare: options.public ? share === 'yes' : share === 'yes',
+      consentToResearch: research,
+      risk: optional(risk),
+    },
+  };
 }
 
 export interface ContactInput {
@@ -280,7 +337,8 @@ export function checkContact(body: unknown): Checked<ContactInput> {
   const rawMinutes = text(body, 'minutes');
   let minutes: number | null = null;
   if (rawMinutes) {
-    if (!/^\d{1,3}$/.test(rawMinutes) || Number(rawMinutes) > 600) errors.push({ field: 'minutes', message: 'Minutes must be a whole number from 0 to 600' });
+    if (!/^\d{1,3}$/.test(rawMinutes) || Number(rawMinutes) > 600)
+      errors.push({ field: 'minutes', message: 'Minutes must be a whole number from 0 to 600' });
     else minutes = Number(rawMinutes);
   }
   const approach = text(body, 'approach');
@@ -291,7 +349,13 @@ export function checkContact(body: unknown): Checked<ContactInput> {
   if (errors.length) return { ok: false, errors };
   return {
     ok: true,
-    value: { outcome: outcome as ContactInput['outcome'], mode: mode as ContactMode, minutes, approach: (approach || null) as Approach | null, notes: optional(notes) },
+    value: {
+      outcome: outcome as ContactInput['outcome'],
+      mode: mode as ContactMode,
+      minutes,
+      approach: (approach || null) as Approach | null,
+      notes: optional(notes),
+    },
   };
 }
 

@@ -11,7 +11,13 @@ import { localDate } from '../geo/calendar.ts';
 import { remindersFor } from '../reminders/caseload.ts';
 import { Forbidden, InvalidInput, NotFound, RuleBroken } from '../web/errors.ts';
 import {
-  ALLOCATED_STATUSES, allowedNext, canTransition, illegalTransitionMessage, isReferralStatus, OPEN_STATUSES, STATUS_LABELS,
+  ALLOCATED_STATUSES,
+  allowedNext,
+  canTransition,
+  illegalTransitionMessage,
+  isReferralStatus,
+  OPEN_STATUSES,
+  STATUS_LABELS,
   type ReferralStatus,
 } from './lifecycle.ts';
 import { identityDifferences } from './matching.ts';
@@ -28,7 +34,8 @@ export interface RequestContext {
   requestId?: string;
 }
 
-export const STALE_RECORD_MESSAGE = 'This record changed since you opened it. Reload the page to see the latest version, then make your change again.';
+export const STALE_RECORD_MESSAGE =
+  'This record changed since you opened it. Reload the page to see the latest version, then make your change again.';
 
 /** Failed contact attempts before "unable to contact" is offered, unless the tenant sets its own. */
 export const DEFAULT_UNABLE_TO_CONTACT_ATTEMPTS = 3;
@@ -75,12 +82,17 @@ async function unableToContactThreshold(db: Db, tenantId: string): Promise<numbe
 // ---------------------------------------------------------------------------------------------
 // People
 
-export async function findDuplicates(pool: pg.Pool, actor: Actor, person: Pick<PersonInput, 'nhsNumber' | 'givenName' | 'familyName' | 'dateOfBirth'>) {
+export async function findDuplicates(
+  pool: pg.Pool,
+  actor: Actor,
+  person: Pick<PersonInput, 'nhsNumber' | 'givenName' | 'familyName' | 'dateOfBirth'>,
+) {
   requireReferrer(actor);
   return withTenant(pool, actor.tenantId, (tx) => q.findDuplicates(tx, actor.tenantId, person, NAME_SIMILARITY_THRESHOLD));
 }
 
-export const NHS_NUMBER_MISMATCH_MESSAGE = 'This NHS number is on a record with a different name or date of birth. Correct the NHS number, or send the referral for a lead to match.';
+export const NHS_NUMBER_MISMATCH_MESSAGE =
+  'This NHS number is on a record with a different name or date of birth. Correct the NHS number, or send the referral for a lead to match.';
 
 /**
  * What "check your answers" offers for a staff referral. A record with the same NHS number and
@@ -89,7 +101,11 @@ export const NHS_NUMBER_MISMATCH_MESSAGE = 'This NHS number is on a record with 
  * birth is a mismatch: only which fields differ is said (the other person's details are not
  * shown), and nothing can be attached to it from here.
  */
-export async function checkForExistingRecords(pool: pg.Pool, actor: Actor, person: Pick<PersonInput, 'nhsNumber' | 'givenName' | 'familyName' | 'dateOfBirth'>) {
+export async function checkForExistingRecords(
+  pool: pg.Pool,
+  actor: Actor,
+  person: Pick<PersonInput, 'nhsNumber' | 'givenName' | 'familyName' | 'dateOfBirth'>,
+) {
   const duplicates = await findDuplicates(pool, actor, person);
   const sameNhsNumber = duplicates.find((d) => d.matchedOn === 'nhs_number');
   const differences = sameNhsNumber ? identityDifferences(person, sameNhsNumber) : [];
@@ -102,7 +118,11 @@ export async function checkForExistingRecords(pool: pg.Pool, actor: Actor, perso
  * live record with that number and the same name and date of birth is the person; the same number
  * with another name or date of birth is held for a lead to match, as on the staff form.
  */
-export async function personChoiceForSystem(tx: Db, tenantId: string, person: Pick<PersonInput, 'nhsNumber' | 'givenName' | 'familyName' | 'dateOfBirth'>): Promise<IntakeInput['personChoice']> {
+export async function personChoiceForSystem(
+  tx: Db,
+  tenantId: string,
+  person: Pick<PersonInput, 'nhsNumber' | 'givenName' | 'familyName' | 'dateOfBirth'>,
+): Promise<IntakeInput['personChoice']> {
   if (!person.nhsNumber) return 'new';
   const sameNumber = (await q.findDuplicates(tx, tenantId, person, NAME_SIMILARITY_THRESHOLD)).find((d) => d.matchedOn === 'nhs_number');
   if (!sameNumber) return 'new';
@@ -115,7 +135,15 @@ export async function getPerson(pool: pg.Pool, actor: Actor, personId: string, c
   return withTenant(pool, actor.tenantId, async (tx) => {
     const person = await q.findPerson(tx, actor.tenantId, personId);
     if (!person) throw new NotFound('person');
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'person.view', entityType: 'person', entityId: personId, personId, requestId: context.requestId });
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'person.view',
+      entityType: 'person',
+      entityId: personId,
+      personId,
+      requestId: context.requestId,
+    });
     const ids = await q.mergedPersonIds(tx, actor.tenantId, personId);
     const referrals = await q.referralsOfPeople(tx, actor.tenantId, ids);
     const consents = await q.consentsOf(tx, actor.tenantId, personId);
@@ -123,9 +151,17 @@ export async function getPerson(pool: pg.Pool, actor: Actor, personId: string, c
   });
 }
 
-export const HELD_RECORD_MESSAGE = 'This record holds the details sent with a referral that is waiting for a lead to match it at triage. Match it there first.';
+export const HELD_RECORD_MESSAGE =
+  'This record holds the details sent with a referral that is waiting for a lead to match it at triage. Match it there first.';
 
-export async function updatePerson(pool: pg.Pool, actor: Actor, personId: string, version: number | undefined, input: PersonInput, context: RequestContext = {}) {
+export async function updatePerson(
+  pool: pg.Pool,
+  actor: Actor,
+  personId: string,
+  version: number | undefined,
+  input: PersonInput,
+  context: RequestContext = {},
+) {
   requireStaff(actor);
   checkId(personId, 'person');
   return withTenant(pool, actor.tenantId, async (tx) => {
@@ -136,12 +172,22 @@ export async function updatePerson(pool: pg.Pool, actor: Actor, personId: string
     if (input.nhsNumber && input.nhsNumber !== current.nhsNumber) {
       const other = await q.findLivePersonByNhsNumber(tx, actor.tenantId, input.nhsNumber);
       if (other && other.id !== personId) {
-        throw new InvalidInput([{ field: 'nhsNumber', message: 'Another record already has this NHS number. Merge the two records instead.' }]);
+        throw new InvalidInput([
+          { field: 'nhsNumber', message: 'Another record already has this NHS number. Merge the two records instead.' },
+        ]);
       }
     }
     const next = await q.updatePerson(tx, actor.tenantId, personId, version, input, await deprivationFor(tx, input.postcode));
     if (next === undefined) throw new RuleBroken(STALE_RECORD_MESSAGE);
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'person.update', entityType: 'person', entityId: personId, personId, requestId: context.requestId });
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'person.update',
+      entityType: 'person',
+      entityId: personId,
+      personId,
+      requestId: context.requestId,
+    });
     return { version: next };
   });
 }
@@ -168,8 +214,26 @@ export async function mergePeople(pool: pg.Pool, actor: Actor, survivorId: strin
     await q.markMerged(tx, actor.tenantId, duplicateId, survivorId);
     if (!survivor.nhsNumber && duplicate.nhsNumber) await q.setNhsNumberIfMissing(tx, actor.tenantId, survivorId, duplicate.nhsNumber);
     const reason = `Merged record ${duplicateId} into ${survivorId}: ${moved.referrals} referral(s), ${moved.consents} consent(s) moved`;
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'person.merge', entityType: 'person', entityId: survivorId, personId: survivorId, reason, requestId: context.requestId });
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'person.merged-away', entityType: 'person', entityId: duplicateId, personId: duplicateId, reason, requestId: context.requestId });
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'person.merge',
+      entityType: 'person',
+      entityId: survivorId,
+      personId: survivorId,
+      reason,
+      requestId: context.requestId,
+    });
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'person.merged-away',
+      entityType: 'person',
+      entityId: duplicateId,
+      personId: duplicateId,
+      reason,
+      requestId: context.requestId,
+    });
     return moved;
   });
 }
@@ -184,14 +248,30 @@ export async function personAuditTrail(pool: pg.Pool, actor: Actor, personId: st
   });
 }
 
-export async function withdrawConsent(pool: pg.Pool, actor: Actor, personId: string, consentId: string, reason: string | null, context: RequestContext = {}) {
+export async function withdrawConsent(
+  pool: pg.Pool,
+  actor: Actor,
+  personId: string,
+  consentId: string,
+  reason: string | null,
+  context: RequestContext = {},
+) {
   requireStaff(actor);
   checkId(personId, 'person');
   checkId(consentId, 'consent');
   await withTenant(pool, actor.tenantId, async (tx) => {
-    if (!await q.withdrawConsent(tx, actor.tenantId, consentId, personId, actor.userId, reason)) throw new NotFound('consent');
+    if (!(await q.withdrawConsent(tx, actor.tenantId, consentId, personId, actor.userId, reason))) throw new NotFound('consent');
     await q.withdrawOtherResearchConsents(tx, actor.tenantId, personId, consentId, actor.userId, reason);
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'consent.withdraw', entityType: 'consent', entityId: consentId, personId, reason, requestId: context.requestId });
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'consent.withdraw',
+      entityType: 'consent',
+      entityId: consentId,
+      personId,
+      reason,
+      requestId: context.requestId,
+    });
   });
 }
 
@@ -205,9 +285,25 @@ export async function recordResearchConsent(pool: pg.Pool, actor: Actor, personI
   await withTenant(pool, actor.tenantId, async (tx) => {
     const person = await q.findPerson(tx, actor.tenantId, personId);
     if (!person || person.mergedIntoId) throw new NotFound('person');
-    if (await q.hasActiveConsent(tx, actor.tenantId, personId, 'research')) throw new RuleBroken('Consent to research is already recorded for this person.');
-    const consentId = await q.insertConsent(tx, actor.tenantId, { personId, referralId: null, kind: 'research', recordedBy: actor.userId, recordedByDescription: null });
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'consent.record', entityType: 'consent', entityId: consentId, personId, reason: 'research', requestId: context.requestId });
+    if (await q.hasActiveConsent(tx, actor.tenantId, personId, 'research'))
+      throw new RuleBroken('Consent to research is already recorded for this person.');
+    const consentId = await q.insertConsent(tx, actor.tenantId, {
+      personId,
+      referralId: null,
+      kind: 'research',
+      recordedBy: actor.userId,
+      recordedByDescription: null,
+    });
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'consent.record',
+      entityType: 'consent',
+      entityId: consentId,
+      personId,
+      reason: 'research',
+      requestId: context.requestId,
+    });
   });
 }
 
@@ -240,7 +336,13 @@ export interface IntakeResult {
  * for machine intake. Writes the person (or reuses one), the referral, its first transition,
  * consent records and audit events.
  */
-export async function intakeReferral(tx: Db, tenantId: string, actor: Actor | null, input: IntakeInput, context: RequestContext = {}): Promise<IntakeResult> {
+export async function intakeReferral(
+  tx: Db,
+  tenantId: string,
+  actor: Actor | null,
+  input: IntakeInput,
+  context: RequestContext = {},
+): Promise<IntakeResult> {
   if (!input.referral.consentToRefer) {
     throw new InvalidInput([{ field: 'consentToRefer', message: 'The person must agree to the referral before it is sent' }]);
   }
@@ -251,15 +353,19 @@ export async function intakeReferral(tx: Db, tenantId: string, actor: Actor | nu
     const existing = await q.findPerson(tx, tenantId, input.personChoice);
     if (!existing || existing.mergedIntoId || existing.awaitingMatch) throw new NotFound('person');
     if (input.person.nhsNumber && existing.nhsNumber && existing.nhsNumber !== input.person.nhsNumber) {
-      throw new InvalidInput([{ field: 'personChoice', message: 'The record you chose has a different NHS number. Choose another record or create a new one.' }]);
+      throw new InvalidInput([
+        { field: 'personChoice', message: 'The record you chose has a different NHS number. Choose another record or create a new one.' },
+      ]);
     }
     if (input.person.nhsNumber && existing.nhsNumber === input.person.nhsNumber && identityDifferences(input.person, existing).length) {
       throw new InvalidInput([{ field: 'personChoice', message: NHS_NUMBER_MISMATCH_MESSAGE }]);
     }
     personId = existing.id;
     if (!existing.nhsNumber && input.person.nhsNumber) await q.setNhsNumberIfMissing(tx, tenantId, personId, input.person.nhsNumber);
-  } else if (!held && input.person.nhsNumber && await q.findLivePersonByNhsNumber(tx, tenantId, input.person.nhsNumber)) {
-    throw new InvalidInput([{ field: 'personChoice', message: 'A record with this NHS number already exists. Choose it instead of creating a new one.' }]);
+  } else if (!held && input.person.nhsNumber && (await q.findLivePersonByNhsNumber(tx, tenantId, input.person.nhsNumber))) {
+    throw new InvalidInput([
+      { field: 'personChoice', message: 'A record with this NHS number already exists. Choose it instead of creating a new one.' },
+    ]);
   }
   const createdPerson = !personId;
   if (!personId) {
@@ -276,40 +382,78 @@ export async function intakeReferral(tx: Db, tenantId: string, actor: Actor | nu
     reference = newReference();
     try {
       // A savepoint, so a (vanishingly rare) clash of references can be retried in this transaction.
-      inserted = await withSavepoint(tx, () => q.insertReferral(tx, tenantId, {
-        ...input.referral, reference, personId, referrerUserId: actor?.userId ?? null, practiceId,
-        referrerName: input.referral.referrerName ?? actor?.name ?? null,
-        referrerEmail: input.referral.referrerEmail ?? (actor && hasRole(actor, 'referrer') ? actor.email : null),
-      }));
+      inserted = await withSavepoint(tx, () =>
+        q.insertReferral(tx, tenantId, {
+          ...input.referral,
+          reference,
+          personId,
+          referrerUserId: actor?.userId ?? null,
+          practiceId,
+          referrerName: input.referral.referrerName ?? actor?.name ?? null,
+          referrerEmail: input.referral.referrerEmail ?? (actor && hasRole(actor, 'referrer') ? actor.email : null),
+        }),
+      );
     } catch (error) {
       if (attempt >= 3 || !/referral_tenant_id_reference_key/.test((error as Error).message)) throw error;
     }
   }
   const referralId = inserted.id;
   if (held) {
-    await q.insertReferralMatch(tx, tenantId, { referralId, reason: actor ? 'nhs_number_mismatch' : 'self_referral', submittedPersonId: personId, nhsNumber: input.person.nhsNumber });
+    await q.insertReferralMatch(tx, tenantId, {
+      referralId,
+      reason: actor ? 'nhs_number_mismatch' : 'self_referral',
+      submittedPersonId: personId,
+      nhsNumber: input.person.nhsNumber,
+    });
   }
-  await q.insertTransition(tx, tenantId, { referralId, from: null, to: 'received', byUserId: actor?.userId ?? null, reason: `Referral received (${input.referral.channel})` });
+  await q.insertTransition(tx, tenantId, {
+    referralId,
+    from: null,
+    to: 'received',
+    byUserId: actor?.userId ?? null,
+    reason: `Referral received (${input.referral.channel})`,
+  });
   const recordedBy = actor?.userId ?? null;
   const description = actor ? null : (input.consentRecordedByDescription ?? 'The person, online');
   await q.insertConsent(tx, tenantId, { personId, referralId, kind: 'refer', recordedBy, recordedByDescription: description });
-  if (input.referral.consentToShare) await q.insertConsent(tx, tenantId, { personId, referralId, kind: 'share', recordedBy, recordedByDescription: description });
-  if (input.person.contactChannels.length > 0) await q.insertConsent(tx, tenantId, { personId, referralId, kind: 'contact', recordedBy, recordedByDescription: description });
-  if (input.referral.consentToResearch && !await q.hasActiveConsent(tx, tenantId, personId, 'research')) {
+  if (input.referral.consentToShare)
+    await q.insertConsent(tx, tenantId, { personId, referralId, kind: 'share', recordedBy, recordedByDescription: description });
+  if (input.person.contactChannels.length > 0)
+    await q.insertConsent(tx, tenantId, { personId, referralId, kind: 'contact', recordedBy, recordedByDescription: description });
+  if (input.referral.consentToResearch && !(await q.hasActiveConsent(tx, tenantId, personId, 'research'))) {
     await q.insertConsent(tx, tenantId, { personId, referralId, kind: 'research', recordedBy, recordedByDescription: description });
   }
   if (createdPerson) {
-    await recordAudit(tx, { actor: actor ?? undefined, tenantId, action: 'person.create', entityType: 'person', entityId: personId, personId, requestId: context.requestId });
+    await recordAudit(tx, {
+      actor: actor ?? undefined,
+      tenantId,
+      action: 'person.create',
+      entityType: 'person',
+      entityId: personId,
+      personId,
+      requestId: context.requestId,
+    });
   }
   await recordAudit(tx, {
-    actor: actor ?? undefined, tenantId, action: 'referral.create', entityType: 'referral', entityId: referralId, personId,
-    reason: held ? `${input.referral.channel}, held for a lead to match` : input.referral.channel, requestId: context.requestId,
+    actor: actor ?? undefined,
+    tenantId,
+    action: 'referral.create',
+    entityType: 'referral',
+    entityId: referralId,
+    personId,
+    reason: held ? `${input.referral.channel}, held for a lead to match` : input.referral.channel,
+    requestId: context.requestId,
   });
   return { referralId, reference, personId };
 }
 
 /** A staff referral (referrer, or a link worker entering a letter or phone referral). */
-export async function submitStaffReferral(pool: pg.Pool, actor: Actor, input: IntakeInput, context: RequestContext = {}): Promise<IntakeResult> {
+export async function submitStaffReferral(
+  pool: pg.Pool,
+  actor: Actor,
+  input: IntakeInput,
+  context: RequestContext = {},
+): Promise<IntakeResult> {
   requireReferrer(actor);
   return withTenant(pool, actor.tenantId, (tx) => intakeReferral(tx, actor.tenantId, actor, input, context));
 }
@@ -320,14 +464,40 @@ export async function submitStaffReferral(pool: pg.Pool, actor: Actor, input: In
  * existing record, even one with every detail the same: anyone can type anyone's details, so it
  * is held for a lead to match, and the consents given with it stay on the held record.
  */
-export async function submitSelfReferral(pool: pg.Pool, tenantId: string, person: PersonInput, referral: ReferralInput, context: RequestContext = {}): Promise<{ reference: string }> {
+export async function submitSelfReferral(
+  pool: pg.Pool,
+  tenantId: string,
+  person: PersonInput,
+  referral: ReferralInput,
+  context: RequestContext = {},
+): Promise<{ reference: string }> {
   return withTenant(pool, tenantId, async (tx) => {
-    const result = await intakeReferral(tx, tenantId, null, { person, referral: { ...referral, source: 'self', channel: 'self' }, personChoice: 'unmatched' }, context);
+    const result = await intakeReferral(
+      tx,
+      tenantId,
+      null,
+      { person, referral: { ...referral, source: 'self', channel: 'self' }, personChoice: 'unmatched' },
+      context,
+    );
     const personalisation = { reference: result.reference };
     if (person.email && (person.contactChannels.length === 0 || person.contactChannels.includes('email'))) {
-      await queueNotification(tx, { tenantId, channel: 'email', recipient: person.email, template: 'self_referral_confirmation', personalisation, idempotencyKey: `self-referral:${result.referralId}` });
+      await queueNotification(tx, {
+        tenantId,
+        channel: 'email',
+        recipient: person.email,
+        template: 'self_referral_confirmation',
+        personalisation,
+        idempotencyKey: `self-referral:${result.referralId}`,
+      });
     } else if (person.phone && person.contactChannels.includes('sms')) {
-      await queueNotification(tx, { tenantId, channel: 'sms', recipient: person.phone, template: 'self_referral_confirmation', personalisation, idempotencyKey: `self-referral:${result.referralId}` });
+      await queueNotification(tx, {
+        tenantId,
+        channel: 'sms',
+        recipient: person.phone,
+        template: 'self_referral_confirmation',
+        personalisation,
+        idempotencyKey: `self-referral:${result.referralId}`,
+      });
     }
     return { reference: result.reference };
   });
@@ -359,11 +529,17 @@ export async function saveDraft(pool: pg.Pool, actor: Actor, draftId: string, an
   await withTenant(pool, actor.tenantId, (tx) => q.updateDraft(tx, actor.tenantId, actor.userId, draftId, answers));
 }
 
-export async function submitDraft(pool: pg.Pool, actor: Actor, draftId: string, input: IntakeInput, context: RequestContext = {}): Promise<IntakeResult> {
+export async function submitDraft(
+  pool: pg.Pool,
+  actor: Actor,
+  draftId: string,
+  input: IntakeInput,
+  context: RequestContext = {},
+): Promise<IntakeResult> {
   requireReferrer(actor);
   checkId(draftId, 'referral');
   return withTenant(pool, actor.tenantId, async (tx) => {
-    if (!await q.findDraft(tx, actor.tenantId, actor.userId, draftId)) throw new NotFound('referral');
+    if (!(await q.findDraft(tx, actor.tenantId, actor.userId, draftId))) throw new NotFound('referral');
     const result = await intakeReferral(tx, actor.tenantId, actor, input, context);
     await q.deleteDraft(tx, actor.tenantId, draftId);
     return result;
@@ -397,7 +573,15 @@ export function registerTransitionListener(listener: TransitionListener): void {
 
 export const MATCH_FIRST_MESSAGE = 'Match this referral to a person before accepting or allocating it: it is waiting to be matched.';
 
-async function applyTransition(tx: Db, actor: Actor, referral: q.ReferralRow, to: ReferralStatus, reason: string | null, extra: { notSuitableReason?: string | null; redirectedTo?: string | null } = {}, context: RequestContext = {}) {
+async function applyTransition(
+  tx: Db,
+  actor: Actor,
+  referral: q.ReferralRow,
+  to: ReferralStatus,
+  reason: string | null,
+  extra: { notSuitableReason?: string | null; redirectedTo?: string | null } = {},
+  context: RequestContext = {},
+) {
   if (!canTransition(referral.status, to)) throw new RuleBroken(illegalTransitionMessage(referral.status, to), 'status');
   // Work on a held referral would be done for whoever typed the details; closing it is still allowed.
   if ((to === 'triaged' || to === 'allocated') && referral.status === 'received') {
@@ -407,8 +591,14 @@ async function applyTransition(tx: Db, actor: Actor, referral: q.ReferralRow, to
   await q.setStatus(tx, actor.tenantId, referral.id, to, extra);
   await q.insertTransition(tx, actor.tenantId, { referralId: referral.id, from: referral.status, to, byUserId: actor.userId, reason });
   await recordAudit(tx, {
-    actor, tenantId: actor.tenantId, action: 'referral.transition', entityType: 'referral', entityId: referral.id, personId: referral.personId,
-    reason: `${referral.status} -> ${to}${reason ? `: ${reason}` : ''}`, requestId: context.requestId,
+    actor,
+    tenantId: actor.tenantId,
+    action: 'referral.transition',
+    entityType: 'referral',
+    entityId: referral.id,
+    personId: referral.personId,
+    reason: `${referral.status} -> ${to}${reason ? `: ${reason}` : ''}`,
+    requestId: context.requestId,
   });
   const from = referral.status;
   referral.status = to;
@@ -425,27 +615,46 @@ async function lockReferral(tx: Db, actor: Actor, referralId: string, version: n
 }
 
 /** Moves a referral along its life cycle, refusing anything the transition table does not allow. */
-export async function transitionReferral(pool: pg.Pool, actor: Actor, referralId: string, request: TransitionRequest, context: RequestContext = {}) {
+export async function transitionReferral(
+  pool: pg.Pool,
+  actor: Actor,
+  referralId: string,
+  request: TransitionRequest,
+  context: RequestContext = {},
+) {
   requireStaff(actor);
   if (!isReferralStatus(request.to)) throw new InvalidInput([{ field: 'status', message: 'Select what happened from the list' }]);
   const to = request.to;
-  if (to === 'unable_to_contact') return markUnableToContact(pool, actor, referralId, { version: request.version, reason: request.reason ?? null }, context);
+  if (to === 'unable_to_contact')
+    return markUnableToContact(pool, actor, referralId, { version: request.version, reason: request.reason ?? null }, context);
   if (['triaged', 'not_suitable', 'allocated'].includes(to)) requireLead(actor);
   const reason = request.reason?.trim() || null;
   if (to === 'not_suitable') {
     const errors = [];
     if (!request.notSuitableReason?.trim()) errors.push({ field: 'notSuitableReason', message: 'Enter why the referral is not suitable' });
-    if (!request.redirectedTo?.trim()) errors.push({ field: 'redirectedTo', message: 'Enter where the person was redirected (or "nowhere" and why)' });
+    if (!request.redirectedTo?.trim())
+      errors.push({ field: 'redirectedTo', message: 'Enter where the person was redirected (or "nowhere" and why)' });
     if (errors.length) throw new InvalidInput(errors);
   }
   if ((to === 'declined' || to === 'withdrawn') && !reason) {
-    throw new InvalidInput([{ field: 'reason', message: to === 'declined' ? 'Enter why the person declined' : 'Enter why the referral was withdrawn' }]);
+    throw new InvalidInput([
+      { field: 'reason', message: to === 'declined' ? 'Enter why the person declined' : 'Enter why the referral was withdrawn' },
+    ]);
   }
   return withTenant(pool, actor.tenantId, async (tx) => {
     const referral = await lockReferral(tx, actor, referralId, request.version);
-    await applyTransition(tx, actor, referral, to, reason ?? (to === 'not_suitable' ? request.notSuitableReason!.trim() : null), {
-      notSuitableReason: request.notSuitableReason?.trim() || null, redirectedTo: request.redirectedTo?.trim() || null,
-    }, context);
+    await applyTransition(
+      tx,
+      actor,
+      referral,
+      to,
+      reason ?? (to === 'not_suitable' ? request.notSuitableReason!.trim() : null),
+      {
+        notSuitableReason: request.notSuitableReason?.trim() || null,
+        redirectedTo: request.redirectedTo?.trim() || null,
+      },
+      context,
+    );
     return { status: referral.status, version: referral.version };
   });
 }
@@ -462,7 +671,14 @@ export async function lockReferralForWork(tx: Db, actor: Actor, referralId: stri
 }
 
 /** A life-cycle move inside the caller's transaction, on a referral it has locked. */
-export async function transitionWithin(tx: Db, actor: Actor, referral: q.ReferralRow, to: ReferralStatus, reason: string | null, context: RequestContext = {}) {
+export async function transitionWithin(
+  tx: Db,
+  actor: Actor,
+  referral: q.ReferralRow,
+  to: ReferralStatus,
+  reason: string | null,
+  context: RequestContext = {},
+) {
   requireStaff(actor);
   await applyTransition(tx, actor, referral, to, reason, {}, context);
   return { status: referral.status, version: referral.version };
@@ -494,7 +710,14 @@ export async function dischargeWithin(tx: Db, actor: Actor, referralId: string, 
  * system; the audit event carries the system's client id. Transition listeners are not called:
  * they expect a user, and a withdrawal notifies no one.
  */
-export async function withdrawReferralForSystem(tx: Db, tenantId: string, referralId: string, reason: string, system: { clientId: string; name: string }, context: RequestContext = {}) {
+export async function withdrawReferralForSystem(
+  tx: Db,
+  tenantId: string,
+  referralId: string,
+  reason: string,
+  system: { clientId: string; name: string },
+  context: RequestContext = {},
+) {
   checkId(referralId, 'referral');
   if (!reason.trim()) throw new InvalidInput([{ field: 'reason', message: 'Enter why the referral was withdrawn' }]);
   const referral = await q.findReferral(tx, tenantId, referralId, { lock: true });
@@ -504,8 +727,14 @@ export async function withdrawReferralForSystem(tx: Db, tenantId: string, referr
   await q.setStatus(tx, tenantId, referral.id, 'withdrawn');
   await q.insertTransition(tx, tenantId, { referralId: referral.id, from: referral.status, to: 'withdrawn', byUserId: null, reason: why });
   await recordAudit(tx, {
-    actor: { userId: system.clientId, roles: [] }, tenantId, action: 'referral.transition', entityType: 'referral', entityId: referral.id,
-    personId: referral.personId, reason: `${referral.status} -> withdrawn: ${why}`, requestId: context.requestId,
+    actor: { userId: system.clientId, roles: [] },
+    tenantId,
+    action: 'referral.transition',
+    entityType: 'referral',
+    entityId: referral.id,
+    personId: referral.personId,
+    reason: `${referral.status} -> withdrawn: ${why}`,
+    requestId: context.requestId,
   });
   return { status: 'withdrawn' as const };
 }
@@ -525,7 +754,11 @@ export interface AllocationSuggestion {
  * Suggests the link worker with the lightest open caseload, counting each person they already
  * support from the same practice as a few fewer (a worker who knows the practice is worth a little).
  */
-export async function suggestAllocation(pool: pg.Pool, actor: Actor, referralId: string): Promise<AllocationSuggestion & { referral: q.ReferralRow }> {
+export async function suggestAllocation(
+  pool: pg.Pool,
+  actor: Actor,
+  referralId: string,
+): Promise<AllocationSuggestion & { referral: q.ReferralRow }> {
   requireLead(actor);
   checkId(referralId, 'referral');
   return withTenant(pool, actor.tenantId, async (tx) => {
@@ -548,18 +781,32 @@ export async function suggestAllocation(pool: pg.Pool, actor: Actor, referralId:
  * Allocates (or reallocates) a referral to a link worker. A new referral is accepted on the way
  * (two transition rows); reallocation keeps the status and adds an allocation row.
  */
-export async function allocateReferral(pool: pg.Pool, actor: Actor, referralId: string, input: { linkWorkerId: string; reason?: string | null; version?: number }, context: RequestContext = {}) {
+export async function allocateReferral(
+  pool: pg.Pool,
+  actor: Actor,
+  referralId: string,
+  input: { linkWorkerId: string; reason?: string | null; version?: number },
+  context: RequestContext = {},
+) {
   requireLead(actor);
   if (!isUuid(input.linkWorkerId)) throw new InvalidInput([{ field: 'linkWorkerId', message: 'Select a link worker' }]);
   return withTenant(pool, actor.tenantId, async (tx) => {
     const referral = await lockReferral(tx, actor, referralId, input.version);
-    if (!await q.isLinkWorker(tx, actor.tenantId, input.linkWorkerId)) throw new InvalidInput([{ field: 'linkWorkerId', message: 'Select a link worker from the list' }]);
+    if (!(await q.isLinkWorker(tx, actor.tenantId, input.linkWorkerId)))
+      throw new InvalidInput([{ field: 'linkWorkerId', message: 'Select a link worker from the list' }]);
     await allocateWithin(tx, actor, referral, input.linkWorkerId, input.reason?.trim() || null, context);
     return { status: referral.status };
   });
 }
 
-async function allocateWithin(tx: Db, actor: Actor, referral: q.ReferralRow, linkWorkerId: string, reason: string | null, context: RequestContext) {
+async function allocateWithin(
+  tx: Db,
+  actor: Actor,
+  referral: q.ReferralRow,
+  linkWorkerId: string,
+  reason: string | null,
+  context: RequestContext,
+) {
   const previous = referral.assignedTo;
   if (ALLOCATED_STATUSES.includes(referral.status)) {
     if (previous === linkWorkerId) throw new RuleBroken('This referral is already allocated to that link worker.', 'linkWorkerId');
@@ -568,10 +815,22 @@ async function allocateWithin(tx: Db, actor: Actor, referral: q.ReferralRow, lin
     await applyTransition(tx, actor, referral, 'allocated', reason, {}, context);
   }
   await q.setAssignee(tx, actor.tenantId, referral.id, linkWorkerId);
-  await q.insertAllocation(tx, actor.tenantId, { referralId: referral.id, linkWorkerId, previousLinkWorkerId: previous, allocatedBy: actor.userId, reason });
+  await q.insertAllocation(tx, actor.tenantId, {
+    referralId: referral.id,
+    linkWorkerId,
+    previousLinkWorkerId: previous,
+    allocatedBy: actor.userId,
+    reason,
+  });
   await recordAudit(tx, {
-    actor, tenantId: actor.tenantId, action: previous ? 'referral.reallocate' : 'referral.allocate', entityType: 'referral', entityId: referral.id,
-    personId: referral.personId, reason: `to ${linkWorkerId}${reason ? `: ${reason}` : ''}`, requestId: context.requestId,
+    actor,
+    tenantId: actor.tenantId,
+    action: previous ? 'referral.reallocate' : 'referral.allocate',
+    entityType: 'referral',
+    entityId: referral.id,
+    personId: referral.personId,
+    reason: `to ${linkWorkerId}${reason ? `: ${reason}` : ''}`,
+    requestId: context.requestId,
   });
 }
 
@@ -593,15 +852,19 @@ export const BULK_TRIAGE_LIMIT = 100;
 export async function bulkTriage(pool: pg.Pool, actor: Actor, request: BulkTriageRequest, context: RequestContext = {}) {
   requireLead(actor);
   const errors: { field: string; message: string }[] = [];
-  if (request.action !== 'accept' && request.action !== 'allocate') errors.push({ field: 'action', message: 'Choose whether to accept or allocate the selected referrals' });
+  if (request.action !== 'accept' && request.action !== 'allocate')
+    errors.push({ field: 'action', message: 'Choose whether to accept or allocate the selected referrals' });
   const ids = [...new Set(request.referralIds)];
   if (ids.length === 0) errors.push({ field: 'referralIds', message: 'Select at least one referral' });
-  if (ids.length > BULK_TRIAGE_LIMIT) errors.push({ field: 'referralIds', message: `Select ${BULK_TRIAGE_LIMIT} referrals or fewer at a time` });
-  if (ids.some((id) => !isUuid(id))) errors.push({ field: 'referralIds', message: 'One of the selected referrals does not exist. Reload the page and select again' });
-  if (request.action === 'allocate' && !isUuid(request.linkWorkerId ?? '')) errors.push({ field: 'linkWorkerId', message: 'Select a link worker to allocate the referrals to' });
+  if (ids.length > BULK_TRIAGE_LIMIT)
+    errors.push({ field: 'referralIds', message: `Select ${BULK_TRIAGE_LIMIT} referrals or fewer at a time` });
+  if (ids.some((id) => !isUuid(id)))
+    errors.push({ field: 'referralIds', message: 'One of the selected referrals does not exist. Reload the page and select again' });
+  if (request.action === 'allocate' && !isUuid(request.linkWorkerId ?? ''))
+    errors.push({ field: 'linkWorkerId', message: 'Select a link worker to allocate the referrals to' });
   if (errors.length) throw new InvalidInput(errors);
   return withTenant(pool, actor.tenantId, async (tx) => {
-    if (request.action === 'allocate' && !await q.isLinkWorker(tx, actor.tenantId, request.linkWorkerId!)) {
+    if (request.action === 'allocate' && !(await q.isLinkWorker(tx, actor.tenantId, request.linkWorkerId!))) {
       throw new InvalidInput([{ field: 'linkWorkerId', message: 'Select a link worker from the list' }]);
     }
     const refused: { field: string; message: string }[] = [];
@@ -625,11 +888,21 @@ export async function bulkTriage(pool: pg.Pool, actor: Actor, request: BulkTriag
       } catch (error) {
         if (!(error instanceof RuleBroken)) throw error;
         const why = error.message === MATCH_FIRST_MESSAGE ? 'it is waiting to be matched to a person' : error.message.replace(/\.$/, '');
-        refused.push({ field: `referral-${referral.id}`, message: `${referral.reference} (${referral.givenName} ${referral.familyName}): ${why}` });
+        refused.push({
+          field: `referral-${referral.id}`,
+          message: `${referral.reference} (${referral.givenName} ${referral.familyName}): ${why}`,
+        });
       }
     }
     // Throwing rolls back every change made above, so the queue is as it was.
-    if (refused.length) throw new InvalidInput([{ field: 'referralIds', message: `Nothing was changed. ${refused.length === 1 ? 'This referral' : 'These referrals'} cannot be ${request.action === 'accept' ? 'accepted' : 'allocated'}; untick ${refused.length === 1 ? 'it' : 'them'} and try again` }, ...refused]);
+    if (refused.length)
+      throw new InvalidInput([
+        {
+          field: 'referralIds',
+          message: `Nothing was changed. ${refused.length === 1 ? 'This referral' : 'These referrals'} cannot be ${request.action === 'accept' ? 'accepted' : 'allocated'}; untick ${refused.length === 1 ? 'it' : 'them'} and try again`,
+        },
+        ...refused,
+      ]);
     return { count: ids.length };
   });
 }
@@ -640,7 +913,15 @@ export async function getReferral(pool: pg.Pool, actor: Actor, referralId: strin
   return withTenant(pool, actor.tenantId, async (tx) => {
     const referral = await q.findReferral(tx, actor.tenantId, referralId);
     if (!referral) throw new NotFound('referral');
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'referral.view', entityType: 'referral', entityId: referralId, personId: referral.personId, requestId: context.requestId });
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'referral.view',
+      entityType: 'referral',
+      entityId: referralId,
+      personId: referral.personId,
+      requestId: context.requestId,
+    });
     const transitions = await q.transitionsOf(tx, actor.tenantId, [referralId]);
     const contacts = await q.contactsOf(tx, actor.tenantId, [referralId]);
     const allocations = await q.allocationsOf(tx, actor.tenantId, [referralId]);
@@ -649,10 +930,19 @@ export async function getReferral(pool: pg.Pool, actor: Actor, referralId: strin
     const match = await q.findReferralMatch(tx, actor.tenantId, referralId);
     // Attached to an existing record, the consents given with the submission were not added to it:
     // the link worker confirms them with the person.
-    const submittedConsents = match?.decision === 'same_person'
-      ? (await q.consentsOf(tx, actor.tenantId, match.submittedPersonId)).filter((c) => c.referralId === referralId) : [];
+    const submittedConsents =
+      match?.decision === 'same_person'
+        ? (await q.consentsOf(tx, actor.tenantId, match.submittedPersonId)).filter((c) => c.referralId === referralId)
+        : [];
     return {
-      referral, transitions, contacts, allocations, failedAttempts, threshold, match, submittedConsents,
+      referral,
+      transitions,
+      contacts,
+      allocations,
+      failedAttempts,
+      threshold,
+      match,
+      submittedConsents,
       offerUnableToContact: referral.status === 'allocated' && failedAttempts >= threshold,
       allowedNext: allowedNext(referral.status),
       waiting: waitingTimes(referral.receivedAt, transitions),
@@ -688,14 +978,21 @@ export async function referralWaitingTimes(pool: pg.Pool, actor: Actor, referral
   });
 }
 
-export async function setNextAction(pool: pg.Pool, actor: Actor, referralId: string, input: { nextAction: string; due: string; version: number | undefined }, context: RequestContext = {}) {
+export async function setNextAction(
+  pool: pg.Pool,
+  actor: Actor,
+  referralId: string,
+  input: { nextAction: string; due: string; version: number | undefined },
+  context: RequestContext = {},
+) {
   requireStaff(actor);
   const errors = [];
   const nextAction = input.nextAction.trim();
   if (nextAction.length > 500) errors.push({ field: 'nextAction', message: 'Next action must be 500 characters or fewer' });
   let due: string | null = null;
   if (input.due) {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(input.due) || Number.isNaN(Date.parse(input.due))) errors.push({ field: 'due', message: 'Due date must be a real date' });
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(input.due) || Number.isNaN(Date.parse(input.due)))
+      errors.push({ field: 'due', message: 'Due date must be a real date' });
     // An action due in the past is overdue as soon as it is set: almost always a mistyped date.
     else if (input.due < localDate(new Date())) errors.push({ field: 'due', message: 'Due date must be today or in the future' });
     else due = input.due;
@@ -704,10 +1001,21 @@ export async function setNextAction(pool: pg.Pool, actor: Actor, referralId: str
   if (errors.length) throw new InvalidInput(errors);
   await withTenant(pool, actor.tenantId, async (tx) => {
     const referral = await lockReferral(tx, actor, referralId, input.version);
-    if (input.version === undefined || !await q.updateNextAction(tx, actor.tenantId, referralId, input.version, nextAction || null, due)) {
+    if (
+      input.version === undefined ||
+      !(await q.updateNextAction(tx, actor.tenantId, referralId, input.version, nextAction || null, due))
+    ) {
       throw new RuleBroken(STALE_RECORD_MESSAGE);
     }
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'referral.next-action', entityType: 'referral', entityId: referralId, personId: referral.personId, requestId: context.requestId });
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'referral.next-action',
+      entityType: 'referral',
+      entityId: referralId,
+      personId: referral.personId,
+      requestId: context.requestId,
+    });
   });
 }
 
@@ -727,13 +1035,27 @@ export async function recordContact(pool: pg.Pool, actor: Actor, referralId: str
       throw new RuleBroken(`Contacts can be recorded once the referral is allocated. It is "${STATUS_LABELS[referral.status]}".`);
     }
     const contactId = await q.insertContact(tx, actor.tenantId, referral.id, input, actor.userId);
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'contact.create', entityType: 'contact', entityId: contactId, personId: referral.personId, reason: input.outcome, requestId: context.requestId });
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'contact.create',
+      entityType: 'contact',
+      entityId: contactId,
+      personId: referral.personId,
+      reason: input.outcome,
+      requestId: context.requestId,
+    });
     if (input.outcome === 'made' && (referral.status === 'allocated' || referral.status === 'unable_to_contact')) {
       await applyTransition(tx, actor, referral, 'in_contact', 'First contact made', {}, context);
     }
     const failedAttempts = await q.failedAttemptsSinceLastContact(tx, actor.tenantId, referral.id);
     const threshold = await unableToContactThreshold(tx, actor.tenantId);
-    return { contactId, status: referral.status, failedAttempts, offerUnableToContact: referral.status === 'allocated' && failedAttempts >= threshold };
+    return {
+      contactId,
+      status: referral.status,
+      failedAttempts,
+      offerUnableToContact: referral.status === 'allocated' && failedAttempts >= threshold,
+    };
   });
 }
 
@@ -741,28 +1063,52 @@ export async function recordContact(pool: pg.Pool, actor: Actor, referralId: str
  * "Unable to contact", offered once the tenant's number of failed attempts is reached. Writes to
  * the referrer through the notification outbox.
  */
-export async function markUnableToContact(pool: pg.Pool, actor: Actor, referralId: string, input: { version?: number; reason?: string | null }, context: RequestContext = {}) {
+export async function markUnableToContact(
+  pool: pg.Pool,
+  actor: Actor,
+  referralId: string,
+  input: { version?: number; reason?: string | null },
+  context: RequestContext = {},
+) {
   requireStaff(actor);
   return withTenant(pool, actor.tenantId, async (tx) => {
     const referral = await lockReferral(tx, actor, referralId, input.version);
-    if (!canTransition(referral.status, 'unable_to_contact')) throw new RuleBroken(illegalTransitionMessage(referral.status, 'unable_to_contact'), 'status');
+    if (!canTransition(referral.status, 'unable_to_contact'))
+      throw new RuleBroken(illegalTransitionMessage(referral.status, 'unable_to_contact'), 'status');
     const failed = await q.failedAttemptsSinceLastContact(tx, actor.tenantId, referral.id);
     const threshold = await unableToContactThreshold(tx, actor.tenantId);
     if (failed < threshold) {
-      throw new RuleBroken(`"Unable to contact" is offered after ${threshold} failed attempts. ${failed} ${failed === 1 ? 'has' : 'have'} been recorded.`, 'status');
+      throw new RuleBroken(
+        `"Unable to contact" is offered after ${threshold} failed attempts. ${failed} ${failed === 1 ? 'has' : 'have'} been recorded.`,
+        'status',
+      );
     }
-    await applyTransition(tx, actor, referral, 'unable_to_contact', input.reason?.trim() || `${failed} attempts to make contact failed`, {}, context);
+    await applyTransition(
+      tx,
+      actor,
+      referral,
+      'unable_to_contact',
+      input.reason?.trim() || `${failed} attempts to make contact failed`,
+      {},
+      context,
+    );
     const recipient = referral.referrerEmail ?? referral.referrerUserEmail;
     let letterQueued = false;
     if (recipient && referral.source !== 'self') {
-      letterQueued = !!await queueNotification(tx, {
-        tenantId: actor.tenantId, channel: 'email', recipient, template: 'unable_to_contact',
+      letterQueued = !!(await queueNotification(tx, {
+        tenantId: actor.tenantId,
+        channel: 'email',
+        recipient,
+        template: 'unable_to_contact',
         personalisation: {
-          reference: referral.reference, referrer_name: referral.referrerName ?? referral.referrerUserName ?? 'colleague',
-          person_name: `${referral.givenName} ${referral.familyName}`, date_of_birth: referral.dateOfBirth, attempts: String(failed),
+          reference: referral.reference,
+          referrer_name: referral.referrerName ?? referral.referrerUserName ?? 'colleague',
+          person_name: `${referral.givenName} ${referral.familyName}`,
+          date_of_birth: referral.dateOfBirth,
+          attempts: String(failed),
         },
         idempotencyKey: `unable-to-contact:${referral.id}`,
-      });
+      }));
     }
     return { status: referral.status, letterQueued };
   });
@@ -788,7 +1134,11 @@ export function personSearch(text: string | undefined): q.PersonSearch | null {
   const digits = typed.replace(/[\s-]/g, '');
   const reference = /^(?:SP-?)?([0-9A-Z]{8})$/.exec(typed.toUpperCase().replace(/\s/g, ''));
   return {
-    namePatterns: typed.toLowerCase().split(/\s+/).filter(Boolean).map((word) => `%${escapeLike(word)}%`),
+    namePatterns: typed
+      .toLowerCase()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((word) => `%${escapeLike(word)}%`),
     nhsNumber: /^\d{10}$/.test(digits) ? digits : null,
     reference: reference ? `SP-${reference[1]}` : null,
   };
@@ -799,8 +1149,20 @@ export async function triageQueue(pool: pg.Pool, actor: Actor, context: RequestC
   return withTenant(pool, actor.tenantId, async (tx) => {
     const rows = await q.triageQueue(tx, actor.tenantId, personSearch(context.search));
     // Referrals waiting past the first-contact target before anyone is allocated show it here.
-    const reminders = await remindersFor(tx, actor.tenantId, rows.map((r) => r.id), localDate(new Date()));
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'triage.view', entityType: 'referral', reason: `${rows.length} referrals listed`, requestId: context.requestId });
+    const reminders = await remindersFor(
+      tx,
+      actor.tenantId,
+      rows.map((r) => r.id),
+      localDate(new Date()),
+    );
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'triage.view',
+      entityType: 'referral',
+      reason: `${rows.length} referrals listed`,
+      requestId: context.requestId,
+    });
     return rows.map((row) => ({ ...row, reminders: reminders.get(row.id) ?? [] }));
   });
 }
@@ -814,7 +1176,7 @@ export async function matchPage(pool: pg.Pool, actor: Actor, referralId: string,
   checkId(referralId, 'referral');
   return withTenant(pool, actor.tenantId, async (tx) => {
     const referral = await q.findReferral(tx, actor.tenantId, referralId);
-    const match = referral && await q.findReferralMatch(tx, actor.tenantId, referralId);
+    const match = referral && (await q.findReferralMatch(tx, actor.tenantId, referralId));
     if (!referral || !match) throw new NotFound('referral');
     const held = await q.findPerson(tx, actor.tenantId, match.submittedPersonId);
     if (!held) throw new NotFound('referral');
@@ -828,11 +1190,26 @@ export async function matchPage(pool: pg.Pool, actor: Actor, referralId: string,
     const clash = match.nhsNumber ? await q.findLivePersonByNhsNumber(tx, actor.tenantId, match.nhsNumber) : undefined;
     const consents = (await q.consentsOf(tx, actor.tenantId, match.submittedPersonId)).filter((c) => c.referralId === referralId);
     await recordAudit(tx, {
-      actor, tenantId: actor.tenantId, action: 'referral.match-view', entityType: 'referral', entityId: referralId, personId: match.submittedPersonId,
-      reason: `${candidates.length} possible record(s) shown`, requestId: context.requestId,
+      actor,
+      tenantId: actor.tenantId,
+      action: 'referral.match-view',
+      entityType: 'referral',
+      entityId: referralId,
+      personId: match.submittedPersonId,
+      reason: `${candidates.length} possible record(s) shown`,
+      requestId: context.requestId,
     });
     for (const c of candidates) {
-      await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'person.view', entityType: 'person', entityId: c.id, personId: c.id, reason: `Compared with referral ${referral.reference}`, requestId: context.requestId });
+      await recordAudit(tx, {
+        actor,
+        tenantId: actor.tenantId,
+        action: 'person.view',
+        entityType: 'person',
+        entityId: c.id,
+        personId: c.id,
+        reason: `Compared with referral ${referral.reference}`,
+        requestId: context.requestId,
+      });
     }
     return { referral, match, submitted, candidates, nhsNumberHeldElsewhere: !!clash, consents };
   });
@@ -857,30 +1234,52 @@ export const ALREADY_MATCHED_MESSAGE = 'This referral has already been matched b
  * the person). "A different person" keeps the held record as a new person; if another live record
  * holds the submitted NHS number, the lead corrects it or clears it.
  */
-export async function resolveMatch(pool: pg.Pool, actor: Actor, referralId: string, input: MatchDecisionInput, context: RequestContext = {}) {
+export async function resolveMatch(
+  pool: pg.Pool,
+  actor: Actor,
+  referralId: string,
+  input: MatchDecisionInput,
+  context: RequestContext = {},
+) {
   requireLead(actor);
   checkId(referralId, 'referral');
   if (input.choice !== 'new' && !isUuid(input.choice)) {
-    throw new InvalidInput([{ field: 'choice', message: 'Select whether this is the same person as a record shown, or a different person' }]);
+    throw new InvalidInput([
+      { field: 'choice', message: 'Select whether this is the same person as a record shown, or a different person' },
+    ]);
   }
   return withTenant(pool, actor.tenantId, async (tx) => {
     const match = await q.findReferralMatch(tx, actor.tenantId, referralId, { lock: true });
-    const referral = match && await q.findReferral(tx, actor.tenantId, referralId, { lock: true });
+    const referral = match && (await q.findReferral(tx, actor.tenantId, referralId, { lock: true }));
     if (!match || !referral) throw new NotFound('referral');
     if (match.decision) throw new RuleBroken(ALREADY_MATCHED_MESSAGE, 'choice');
     const heldId = match.submittedPersonId;
-    const audit = (action: string, personId: string, reason: string) => recordAudit(tx, {
-      actor, tenantId: actor.tenantId, action, entityType: 'referral', entityId: referralId, personId, reason, requestId: context.requestId,
-    });
+    const audit = (action: string, personId: string, reason: string) =>
+      recordAudit(tx, {
+        actor,
+        tenantId: actor.tenantId,
+        action,
+        entityType: 'referral',
+        entityId: referralId,
+        personId,
+        reason,
+        requestId: context.requestId,
+      });
 
     if (input.choice === 'new') {
       let nhsNumber = match.nhsNumber;
       let note = '';
-      if (nhsNumber && await q.findLivePersonByNhsNumber(tx, actor.tenantId, nhsNumber)) {
+      if (nhsNumber && (await q.findLivePersonByNhsNumber(tx, actor.tenantId, nhsNumber))) {
         const typed = checkNhsNumber(input.nhsNumber?.trim() ?? nhsNumber);
         if (typed.message) throw new InvalidInput([{ field: 'nhsNumber', message: typed.message }]);
-        if (typed.value && await q.findLivePersonByNhsNumber(tx, actor.tenantId, typed.value)) {
-          throw new InvalidInput([{ field: 'nhsNumber', message: 'Another record has this NHS number. Enter the correct NHS number for this person, or leave it empty to keep the record without one.' }]);
+        if (typed.value && (await q.findLivePersonByNhsNumber(tx, actor.tenantId, typed.value))) {
+          throw new InvalidInput([
+            {
+              field: 'nhsNumber',
+              message:
+                'Another record has this NHS number. Enter the correct NHS number for this person, or leave it empty to keep the record without one.',
+            },
+          ]);
         }
         nhsNumber = typed.value;
         note = nhsNumber ? ', NHS number corrected' : ', NHS number cleared (it is on another record)';
@@ -895,7 +1294,7 @@ export async function resolveMatch(pool: pg.Pool, actor: Actor, referralId: stri
     if (!existing || existing.mergedIntoId || existing.awaitingMatch || existing.id === heldId) throw new NotFound('person');
     await q.moveReferral(tx, actor.tenantId, referralId, existing.id);
     await q.mergeHeldPerson(tx, actor.tenantId, heldId, existing.id);
-    if (!existing.nhsNumber && match.nhsNumber && !await q.findLivePersonByNhsNumber(tx, actor.tenantId, match.nhsNumber)) {
+    if (!existing.nhsNumber && match.nhsNumber && !(await q.findLivePersonByNhsNumber(tx, actor.tenantId, match.nhsNumber))) {
       await q.setNhsNumberIfMissing(tx, actor.tenantId, existing.id, match.nhsNumber);
     }
     await q.recordMatchDecision(tx, actor.tenantId, referralId, 'same_person', existing.id, actor.userId);
@@ -912,23 +1311,47 @@ const CONSENT_KINDS = ['refer', 'share', 'contact'] as const;
  * A link worker records on the person's record the consents the person gave online, once they have
  * confirmed them with the person: only the statements that came with the submission, once.
  */
-export async function confirmSubmittedConsents(pool: pg.Pool, actor: Actor, referralId: string, kinds: string[], context: RequestContext = {}) {
+export async function confirmSubmittedConsents(
+  pool: pg.Pool,
+  actor: Actor,
+  referralId: string,
+  kinds: string[],
+  context: RequestContext = {},
+) {
   requireStaff(actor);
   return withTenant(pool, actor.tenantId, async (tx) => {
     const referral = await lockReferral(tx, actor, referralId, undefined);
     const match = await q.findReferralMatch(tx, actor.tenantId, referralId, { lock: true });
     if (match?.decision !== 'same_person') throw new RuleBroken('This referral has no consents from the person to confirm.', 'consents');
-    if (match.consentsConfirmedAt) throw new RuleBroken(`These were already confirmed with the person by ${match.consentsConfirmedByName ?? 'a link worker'}.`, 'consents');
-    const submitted = new Set((await q.consentsOf(tx, actor.tenantId, match.submittedPersonId)).filter((c) => c.referralId === referralId).map((c) => c.kind));
+    if (match.consentsConfirmedAt)
+      throw new RuleBroken(
+        `These were already confirmed with the person by ${match.consentsConfirmedByName ?? 'a link worker'}.`,
+        'consents',
+      );
+    const submitted = new Set(
+      (await q.consentsOf(tx, actor.tenantId, match.submittedPersonId)).filter((c) => c.referralId === referralId).map((c) => c.kind),
+    );
     const confirmed = CONSENT_KINDS.filter((kind) => kinds.includes(kind) && submitted.has(kind));
     if (!confirmed.length) throw new InvalidInput([{ field: 'consents', message: 'Select what the person confirmed they agree to' }]);
     for (const kind of confirmed) {
-      await q.insertConsent(tx, actor.tenantId, { personId: referral.personId, referralId, kind, recordedBy: actor.userId, recordedByDescription: null });
+      await q.insertConsent(tx, actor.tenantId, {
+        personId: referral.personId,
+        referralId,
+        kind,
+        recordedBy: actor.userId,
+        recordedByDescription: null,
+      });
     }
     await q.markConsentsConfirmed(tx, actor.tenantId, referralId, actor.userId);
     await recordAudit(tx, {
-      actor, tenantId: actor.tenantId, action: 'consent.confirm', entityType: 'referral', entityId: referralId, personId: referral.personId,
-      reason: `Confirmed with the person: ${confirmed.join(', ')}`, requestId: context.requestId,
+      actor,
+      tenantId: actor.tenantId,
+      action: 'consent.confirm',
+      entityType: 'referral',
+      entityId: referralId,
+      personId: referral.personId,
+      reason: `Confirmed with the person: ${confirmed.join(', ')}`,
+      requestId: context.requestId,
     });
     return confirmed;
   });
@@ -966,17 +1389,44 @@ export async function caseload(pool: pg.Pool, actor: Actor, filter: CaseloadFilt
   return withTenant(pool, actor.tenantId, async (tx) => {
     const page = filter.page && Number.isInteger(filter.page) && filter.page > 0 ? filter.page : 1;
     const rows = await q.caseload(tx, actor.tenantId, {
-      assignedTo, statuses, overdueOnly: !!filter.overdueOnly, sort, limit: CASELOAD_PAGE_SIZE, offset: (page - 1) * CASELOAD_PAGE_SIZE,
+      assignedTo,
+      statuses,
+      overdueOnly: !!filter.overdueOnly,
+      sort,
+      limit: CASELOAD_PAGE_SIZE,
+      offset: (page - 1) * CASELOAD_PAGE_SIZE,
       search: personSearch(filter.search),
     });
     const workers = isLead ? await q.linkWorkerLoads(tx, actor.tenantId, OPEN_STATUSES, null) : [];
-    const reminders = await remindersFor(tx, actor.tenantId, rows.map((r) => r.id), localDate(new Date()));
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'caseload.view', entityType: 'caseload', entityId: assignedTo, reason: `${rows.length} referrals listed (page ${page})`, requestId: context.requestId });
+    const reminders = await remindersFor(
+      tx,
+      actor.tenantId,
+      rows.map((r) => r.id),
+      localDate(new Date()),
+    );
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'caseload.view',
+      entityType: 'caseload',
+      entityId: assignedTo,
+      reason: `${rows.length} referrals listed (page ${page})`,
+      requestId: context.requestId,
+    });
     const total = rows[0]?.total ?? 0;
     return {
-      rows, total, overdue: rows[0]?.overdueTotal ?? 0, page, pages: Math.max(1, Math.ceil(total / CASELOAD_PAGE_SIZE)),
-      assignedTo, sort, status: statuses.length === 1 ? statuses[0] : '', workers, isLead,
-      reminders, remindersTotal: [...reminders.values()].reduce((n, list) => n + list.length, 0),
+      rows,
+      total,
+      overdue: rows[0]?.overdueTotal ?? 0,
+      page,
+      pages: Math.max(1, Math.ceil(total / CASELOAD_PAGE_SIZE)),
+      assignedTo,
+      sort,
+      status: statuses.length === 1 ? statuses[0] : '',
+      workers,
+      isLead,
+      reminders,
+      remindersTotal: [...reminders.values()].reduce((n, list) => n + list.length, 0),
     };
   });
 }
@@ -985,7 +1435,14 @@ export async function referrerView(pool: pg.Pool, actor: Actor, context: Request
   if (!hasRole(actor, 'referrer')) throw new Forbidden();
   return withTenant(pool, actor.tenantId, async (tx) => {
     const rows = await q.referrerReferrals(tx, actor.tenantId, actor.userId, actor.practiceId);
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'referrer-view.view', entityType: 'referral', reason: `${rows.length} referrals listed`, requestId: context.requestId });
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'referrer-view.view',
+      entityType: 'referral',
+      reason: `${rows.length} referrals listed`,
+      requestId: context.requestId,
+    });
     return rows;
   });
 }
@@ -994,14 +1451,28 @@ export async function referrerView(pool: pg.Pool, actor: Actor, context: Request
 export const REFERRER_PAGE_SIZE = 25;
 
 /** The referrer's view a page at a time, newest first, optionally narrowed by a search. */
-export async function referrerPage(pool: pg.Pool, actor: Actor, options: { page?: number; search?: string } = {}, context: RequestContext = {}) {
+export async function referrerPage(
+  pool: pg.Pool,
+  actor: Actor,
+  options: { page?: number; search?: string } = {},
+  context: RequestContext = {},
+) {
   if (!hasRole(actor, 'referrer')) throw new Forbidden();
   const page = options.page && Number.isInteger(options.page) && options.page > 0 ? options.page : 1;
   return withTenant(pool, actor.tenantId, async (tx) => {
     const rows = await q.referrerReferralsPage(tx, actor.tenantId, actor.userId, actor.practiceId, {
-      search: personSearch(options.search), limit: REFERRER_PAGE_SIZE, offset: (page - 1) * REFERRER_PAGE_SIZE,
+      search: personSearch(options.search),
+      limit: REFERRER_PAGE_SIZE,
+      offset: (page - 1) * REFERRER_PAGE_SIZE,
     });
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'referrer-view.view', entityType: 'referral', reason: `${rows.length} referrals listed (page ${page})`, requestId: context.requestId });
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'referrer-view.view',
+      entityType: 'referral',
+      reason: `${rows.length} referrals listed (page ${page})`,
+      requestId: context.requestId,
+    });
     const total = rows[0]?.total ?? 0;
     return { rows, total, page, pages: Math.max(1, Math.ceil(total / REFERRER_PAGE_SIZE)) };
   });
@@ -1018,8 +1489,19 @@ export async function referralForReferrer(pool: pg.Pool, actor: Actor, referralI
   return withTenant(pool, actor.tenantId, async (tx) => {
     const referral = await q.referralForReferrer(tx, actor.tenantId, referralId, actor.userId, actor.practiceId);
     if (!referral) throw new NotFound('referral');
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'referrer-view.referral', entityType: 'referral', entityId: referralId, personId: referral.personId, requestId: context.requestId });
-    const transitions = (await q.transitionsOf(tx, actor.tenantId, [referralId])).map((t) => ({ toStatus: t.toStatus, occurredAt: t.occurredAt }));
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'referrer-view.referral',
+      entityType: 'referral',
+      entityId: referralId,
+      personId: referral.personId,
+      requestId: context.requestId,
+    });
+    const transitions = (await q.transitionsOf(tx, actor.tenantId, [referralId])).map((t) => ({
+      toStatus: t.toStatus,
+      occurredAt: t.occurredAt,
+    }));
     return { referral, transitions };
   });
 }
@@ -1076,24 +1558,63 @@ export async function personPage(pool: pg.Pool, actor: Actor, personId: string, 
   const timeline = await withTenant(pool, actor.tenantId, async (tx) => {
     const entries: TimelineEntry[] = [];
     for (const r of page.referrals) {
-      entries.push({ at: r.receivedAt, kind: 'referral', title: `Referral ${r.reference} received`, detail: r.reasons.map((c) => findNeed(c)?.label ?? c).join(', '), referralId: r.id, href: `/referrals/${r.id}` });
+      entries.push({
+        at: r.receivedAt,
+        kind: 'referral',
+        title: `Referral ${r.reference} received`,
+        detail: r.reasons.map((c) => findNeed(c)?.label ?? c).join(', '),
+        referralId: r.id,
+        href: `/referrals/${r.id}`,
+      });
     }
     for (const t of await q.transitionsOf(tx, actor.tenantId, referralIds)) {
       if (t.fromStatus === null) continue;
-      entries.push({ at: t.occurredAt, kind: 'transition', title: `${STATUS_LABELS[t.fromStatus]} → ${STATUS_LABELS[t.toStatus]}`, detail: [t.reason, t.byUserName ? `by ${t.byUserName}` : ''].filter(Boolean).join(' · '), referralId: t.referralId });
+      entries.push({
+        at: t.occurredAt,
+        kind: 'transition',
+        title: `${STATUS_LABELS[t.fromStatus]} → ${STATUS_LABELS[t.toStatus]}`,
+        detail: [t.reason, t.byUserName ? `by ${t.byUserName}` : ''].filter(Boolean).join(' · '),
+        referralId: t.referralId,
+      });
     }
     for (const a of await q.allocationsOf(tx, actor.tenantId, referralIds)) {
-      entries.push({ at: a.allocatedAt, kind: 'allocation', title: a.previousLinkWorkerName ? `Reallocated from ${a.previousLinkWorkerName} to ${a.linkWorkerName}` : `Allocated to ${a.linkWorkerName}`, detail: [a.reason, a.allocatedByName ? `by ${a.allocatedByName}` : ''].filter(Boolean).join(' · '), referralId: a.referralId });
+      entries.push({
+        at: a.allocatedAt,
+        kind: 'allocation',
+        title: a.previousLinkWorkerName
+          ? `Reallocated from ${a.previousLinkWorkerName} to ${a.linkWorkerName}`
+          : `Allocated to ${a.linkWorkerName}`,
+        detail: [a.reason, a.allocatedByName ? `by ${a.allocatedByName}` : ''].filter(Boolean).join(' · '),
+        referralId: a.referralId,
+      });
     }
     for (const c of await q.contactsOf(tx, actor.tenantId, referralIds)) {
-      entries.push({ at: c.occurredAt, kind: 'contact', title: c.outcome === 'made' ? 'Contact made' : 'Contact attempted', detail: [c.mode.replace(/_/g, ' '), c.minutes !== null ? `${c.minutes} minutes` : '', c.recordedByName ? `by ${c.recordedByName}` : ''].filter(Boolean).join(' · '), referralId: c.referralId });
+      entries.push({
+        at: c.occurredAt,
+        kind: 'contact',
+        title: c.outcome === 'made' ? 'Contact made' : 'Contact attempted',
+        detail: [
+          c.mode.replace(/_/g, ' '),
+          c.minutes !== null ? `${c.minutes} minutes` : '',
+          c.recordedByName ? `by ${c.recordedByName}` : '',
+        ]
+          .filter(Boolean)
+          .join(' · '),
+        referralId: c.referralId,
+      });
     }
     for (const c of page.consents) {
-      entries.push({ at: c.recordedAt, kind: 'consent', title: `Consent recorded: ${c.kind}`, detail: c.recordedByName ?? c.recordedByDescription ?? undefined });
-      if (c.withdrawnAt) entries.push({ at: c.withdrawnAt, kind: 'consent', title: `Consent withdrawn: ${c.kind}`, detail: c.withdrawnReason ?? undefined });
+      entries.push({
+        at: c.recordedAt,
+        kind: 'consent',
+        title: `Consent recorded: ${c.kind}`,
+        detail: c.recordedByName ?? c.recordedByDescription ?? undefined,
+      });
+      if (c.withdrawnAt)
+        entries.push({ at: c.withdrawnAt, kind: 'consent', title: `Consent withdrawn: ${c.kind}`, detail: c.withdrawnReason ?? undefined });
     }
     const ids = [personId, ...page.mergedFrom];
-    for (const source of timelineSources) entries.push(...await source(tx, actor.tenantId, ids, referralIds));
+    for (const source of timelineSources) entries.push(...(await source(tx, actor.tenantId, ids, referralIds)));
     return entries.sort((a, b) => b.at.getTime() - a.at.getTime());
   });
   return { ...page, timeline };
@@ -1103,7 +1624,11 @@ export async function personPage(pool: pg.Pool, actor: Actor, personId: string, 
  * How a person may be sent a message: email if they chose it and gave an address, else SMS if
  * they chose it and gave a number; nothing if they withdrew consent to contact or to refer.
  */
-export async function personChannel(tx: Db, tenantId: string, personId: string): Promise<{ channel: 'email' | 'sms'; recipient: string } | undefined> {
+export async function personChannel(
+  tx: Db,
+  tenantId: string,
+  personId: string,
+): Promise<{ channel: 'email' | 'sms'; recipient: string } | undefined> {
   const person = await q.personContact(tx, tenantId, personId);
   if (!person || person.contactWithdrawn) return undefined;
   if (person.contactChannels.includes('email') && person.email) return { channel: 'email', recipient: person.email };

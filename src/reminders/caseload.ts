@@ -19,7 +19,11 @@ export function describeReminder(reminder: Pick<q.OpenReminder, 'kind' | 'dueOn'
         ? { kind: reminder.kind, text: 'Follow-up overdue', colour: 'red' }
         : { kind: reminder.kind, text: reminder.dueOn === today ? 'Follow-up due today' : 'Follow-up due', colour: 'orange' };
     case 'plan_review':
-      return { kind: reminder.kind, text: reminder.dueOn! < today ? 'Goal review overdue' : 'Goal review due', colour: reminder.dueOn! < today ? 'red' : 'orange' };
+      return {
+        kind: reminder.kind,
+        text: reminder.dueOn! < today ? 'Goal review overdue' : 'Goal review due',
+        colour: reminder.dueOn! < today ? 'red' : 'orange',
+      };
     case 'waiting':
       return { kind: reminder.kind, text: 'Waiting past target for first contact', colour: 'red' };
     case 'unable_to_contact':
@@ -37,7 +41,12 @@ export function describeReminder(reminder: Pick<q.OpenReminder, 'kind' | 'dueOn'
  * Open reminders for the given referrals, keyed by referral id, for the caseload page. Call inside
  * the caller's tenant transaction. `today` is the local date the reminders are judged against.
  */
-export async function remindersFor(tx: Db, tenantId: string, referralIds: string[], today: string): Promise<Map<string, CaseloadReminder[]>> {
+export async function remindersFor(
+  tx: Db,
+  tenantId: string,
+  referralIds: string[],
+  today: string,
+): Promise<Map<string, CaseloadReminder[]>> {
   const byReferral = new Map<string, CaseloadReminder[]>();
   for (const r of await q.openReminders(tx, tenantId, referralIds)) {
     const list = byReferral.get(r.referralId) ?? [];

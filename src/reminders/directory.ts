@@ -37,16 +37,27 @@ export async function freshnessScan(job: JobContext): Promise<void> {
   await withTenant(job.pool, tenantId, async (tx) => {
     const providers = await q.providersWithDirectoryEntries(tx, tenantId);
     if (providers.length === 0) return;
-    const stale = await staleServicesOfOrganizations(tx, providers.map((p) => p.directoryOrganizationId), now, settings.freshnessMonths);
+    const stale = await staleServicesOfOrganizations(
+      tx,
+      providers.map((p) => p.directoryOrganizationId),
+      now,
+      settings.freshnessMonths,
+    );
     const month = localDate(now).slice(0, 7);
     for (const provider of providers) {
       const services = stale.filter((s) => s.organizationId === provider.directoryOrganizationId);
       if (services.length === 0) continue;
       await queueNotification(tx, {
-        tenantId, channel: 'email', recipient: provider.email, template: 'directory_freshness_reminder',
+        tenantId,
+        channel: 'email',
+        recipient: provider.email,
+        template: 'directory_freshness_reminder',
         personalisation: {
-          organisation_name: provider.name, count: String(services.length), services: services.map((s) => s.name).join('; '),
-          months: String(settings.freshnessMonths), link: '/curation',
+          organisation_name: provider.name,
+          count: String(services.length),
+          services: services.map((s) => s.name).join('; '),
+          months: String(settings.freshnessMonths),
+          link: '/curation',
         },
         idempotencyKey: `directory-freshness:${provider.id}:${month}`,
       });
@@ -57,11 +68,23 @@ export async function freshnessScan(job: JobContext): Promise<void> {
 /** Re-imports one ORUK feed; importing the same feed again changes nothing. */
 export async function importFeed(job: JobContext<{ feed?: string }>): Promise<void> {
   const feed = job.payload.feed;
-  if (!feed || !settings.feeds.some((f) => f.url === feed)) throw new PermanentJobError(`The feed ${feed ?? '(none)'} is not in ORUK_FEED_URLS.`);
+  if (!feed || !settings.feeds.some((f) => f.url === feed))
+    throw new PermanentJobError(`The feed ${feed ?? '(none)'} is not in ORUK_FEED_URLS.`);
   const read = await readOrukFeed(feed);
   const report = await importServices(job.pool, read.records, { sourceFeed: feed, notes: read.notes, unread: read.unread });
-  job.log.info({ feed, added: report.added.length, changed: report.changed.length, unchanged: report.unchanged.length, invalid: report.invalid.length,
-    repaired: report.problems.length, duplicates: report.duplicates.length, notes: report.notes }, 'ORUK feed re-imported');
+  job.log.info(
+    {
+      feed,
+      added: report.added.length,
+      changed: report.changed.length,
+      unchanged: report.unchanged.length,
+      invalid: report.invalid.length,
+      repaired: report.problems.length,
+      duplicates: report.duplicates.length,
+      notes: report.notes,
+    },
+    'ORUK feed re-imported',
+  );
 }
 
 /** The worker calls this with the running configuration (as it does for notifications). */
@@ -76,4 +99,3 @@ export function registerDirectoryJobs(options: DirectoryJobSettings): void {
     return name;
   });
 }
-

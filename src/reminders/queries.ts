@@ -20,7 +20,9 @@ export async function followUpsDue(db: Db, tenantId: string, today: string): Pro
     `SELECT 'follow_up' AS kind, 'follow-up:' || r.id || ':' || to_char(r.next_action_due, 'YYYY-MM-DD') AS key, r.id AS "referralId",
             NULL::uuid AS "goalId", to_char(r.next_action_due, 'YYYY-MM-DD') AS "dueOn", r.assigned_to AS "linkWorkerId", r.next_action AS detail
        FROM referral r
-      WHERE r.tenant_id = $1 AND ${OPEN} AND r.next_action_due IS NOT NULL AND r.next_action_due <= $2::date`, [tenantId, today]);
+      WHERE r.tenant_id = $1 AND ${OPEN} AND r.next_action_due IS NOT NULL AND r.next_action_due <= $2::date`,
+    [tenantId, today],
+  );
   return rows;
 }
 
@@ -31,7 +33,9 @@ export async function planReviewsDue(db: Db, tenantId: string, today: string): P
             g.id AS "goalId", to_char(g.review_date, 'YYYY-MM-DD') AS "dueOn", r.assigned_to AS "linkWorkerId", g.goal AS detail
        FROM plan_goal g JOIN referral r ON r.tenant_id = g.tenant_id AND r.id = g.referral_id
       WHERE g.tenant_id = $1 AND ${OPEN} AND g.review_date IS NOT NULL AND g.review_date <= $2::date
-        AND g.progress IN ('not_started', 'in_progress')`, [tenantId, today]);
+        AND g.progress IN ('not_started', 'in_progress')`,
+    [tenantId, today],
+  );
   return rows;
 }
 
@@ -43,7 +47,8 @@ export async function waitingPastTarget(db: Db, tenantId: string, receivedBefore
        FROM referral r
       WHERE r.tenant_id = $1 AND r.status IN ('received', 'triaged', 'allocated') AND r.received_at <= $2
         AND NOT EXISTS (SELECT 1 FROM contact c WHERE c.tenant_id = r.tenant_id AND c.referral_id = r.id AND c.outcome = 'made')`,
-    [tenantId, receivedBefore]);
+    [tenantId, receivedBefore],
+  );
   return rows;
 }
 
@@ -57,7 +62,9 @@ export async function unableToContactDue(db: Db, tenantId: string, threshold: nu
                       WHERE c.tenant_id = r.tenant_id AND c.referral_id = r.id AND c.outcome = 'attempted'
                         AND c.occurred_at > coalesce((SELECT max(m.occurred_at) FROM contact m
                                                        WHERE m.tenant_id = r.tenant_id AND m.referral_id = r.id AND m.outcome = 'made'), '-infinity')) f ON true
-      WHERE r.tenant_id = $1 AND r.status = 'allocated' AND f.n >= $2`, [tenantId, threshold]);
+      WHERE r.tenant_id = $1 AND r.status = 'allocated' AND f.n >= $2`,
+    [tenantId, threshold],
+  );
   return rows;
 }
 
@@ -81,9 +88,22 @@ export async function insertReminders(db: Db, tenantId: string, conditions: Cond
      ON CONFLICT (tenant_id, reminder_key) DO NOTHING
      RETURNING id, reminder_key AS key, kind, referral_id AS "referralId", link_worker_id AS "linkWorkerId",
                to_char(due_on, 'YYYY-MM-DD') AS "dueOn", detail`,
-    [tenantId, JSON.stringify(conditions.map((c) => ({
-      referral_id: c.referralId, kind: c.kind, key: c.key, due_on: c.dueOn, goal_id: c.goalId, link_worker_id: c.linkWorkerId, detail: c.detail,
-    }))), at]);
+    [
+      tenantId,
+      JSON.stringify(
+        conditions.map((c) => ({
+          referral_id: c.referralId,
+          kind: c.kind,
+          key: c.key,
+          due_on: c.dueOn,
+          goal_id: c.goalId,
+          link_worker_id: c.linkWorkerId,
+          detail: c.detail,
+        })),
+      ),
+      at,
+    ],
+  );
   return rows;
 }
 
@@ -91,14 +111,16 @@ export async function insertReminders(db: Db, tenantId: string, conditions: Cond
 export async function resolveClearedReminders(db: Db, tenantId: string, currentKeys: string[], at: Date): Promise<number> {
   const { rowCount } = await db.query(
     `UPDATE reminder SET resolved_at = $3 WHERE tenant_id = $1 AND resolved_at IS NULL AND NOT (reminder_key = ANY($2::text[]))`,
-    [tenantId, currentKeys, at]);
+    [tenantId, currentKeys, at],
+  );
   return rowCount ?? 0;
 }
 
 export async function resolveRemindersOf(db: Db, tenantId: string, referralId: string, kind: ReminderKind, at: Date): Promise<number> {
   const { rowCount } = await db.query(
     `UPDATE reminder SET resolved_at = $4 WHERE tenant_id = $1 AND referral_id = $2 AND kind = $3 AND resolved_at IS NULL`,
-    [tenantId, referralId, kind, at]);
+    [tenantId, referralId, kind, at],
+  );
   return rowCount ?? 0;
 }
 
@@ -131,7 +153,9 @@ export async function openReminders(db: Db, tenantId: string, referralIds: strin
               -- Supplied by the outcomes area; cleared when a measure is recorded or by the next scan.
               WHEN 'outcome_review' THEN true
               ELSE false END
-      ORDER BY m.due_on NULLS LAST, m.created_at`, [tenantId, referralIds]);
+      ORDER BY m.due_on NULLS LAST, m.created_at`,
+    [tenantId, referralIds],
+  );
   return rows;
 }
 
@@ -156,6 +180,8 @@ export interface ProviderWithDirectoryEntry {
 export async function providersWithDirectoryEntries(db: Db, tenantId: string): Promise<ProviderWithDirectoryEntry[]> {
   const { rows } = await db.query<ProviderWithDirectoryEntry>(
     `SELECT id, name, email, directory_organization_id AS "directoryOrganizationId" FROM provider_organisation
-      WHERE tenant_id = $1 AND directory_organization_id IS NOT NULL AND email IS NOT NULL`, [tenantId]);
+      WHERE tenant_id = $1 AND directory_organization_id IS NOT NULL AND email IS NOT NULL`,
+    [tenantId],
+  );
   return rows;
 }

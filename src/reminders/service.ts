@@ -64,12 +64,12 @@ export async function scanReminders(db: Db, tenantId: string, now: Date, options
   const target = positiveInteger(settings.firstContactTargetWorkingDays, DEFAULT_FIRST_CONTACT_TARGET_WORKING_DAYS);
   const attempts = positiveInteger(settings.unableToContactAttempts, DEFAULT_UNABLE_TO_CONTACT_ATTEMPTS);
   const conditions = [
-    ...await q.followUpsDue(db, tenantId, today),
-    ...await q.planReviewsDue(db, tenantId, today),
-    ...await q.waitingPastTarget(db, tenantId, receivedCutoff(now, target)),
-    ...await q.unableToContactDue(db, tenantId, attempts),
+    ...(await q.followUpsDue(db, tenantId, today)),
+    ...(await q.planReviewsDue(db, tenantId, today)),
+    ...(await q.waitingPastTarget(db, tenantId, receivedCutoff(now, target))),
+    ...(await q.unableToContactDue(db, tenantId, attempts)),
   ];
-  for (const source of reminderSources) conditions.push(...await source(db, tenantId, now, settings));
+  for (const source of reminderSources) conditions.push(...(await source(db, tenantId, now, settings)));
   const created = await q.insertReminders(db, tenantId, conditions, now);
   // One email a day at most to each link worker with new reminders, however many there are: the
   // caseload lists them. It names no one and no referral.
@@ -82,13 +82,21 @@ export async function scanReminders(db: Db, tenantId: string, now: Date, options
     const email = await q.userEmail(db, workerId);
     if (!email) continue;
     const id = await queueNotification(db, {
-      tenantId, channel: 'email', recipient: email, template: 'link_worker_reminders',
+      tenantId,
+      channel: 'email',
+      recipient: email,
+      template: 'link_worker_reminders',
       personalisation: { count: String(count), reminders: count === 1 ? 'reminder' : 'reminders', link: '/caseload' },
       idempotencyKey: `reminders:${workerId}:${today}`,
     });
     if (id) emailed++;
   }
-  const resolved = await q.resolveClearedReminders(db, tenantId, conditions.map((c) => c.key), now);
+  const resolved = await q.resolveClearedReminders(
+    db,
+    tenantId,
+    conditions.map((c) => c.key),
+    now,
+  );
   return { created: created.length, resolved, emailed };
 }
 

@@ -1,6 +1,15 @@
 import {
-  coefficient, columnSum, contrast, dummies, indicators, leastSquares, MINIMUM_PAIRED, pairedChange,
-  type Column, type Interval, type PairedChange,
+  coefficient,
+  columnSum,
+  contrast,
+  dummies,
+  indicators,
+  leastSquares,
+  MINIMUM_PAIRED,
+  pairedChange,
+  type Column,
+  type Interval,
+  type PairedChange,
 } from './statistics.ts';
 
 // Baseline-adjusted (ANCOVA) estimates over people with a baseline and a follow-up measure:
@@ -55,10 +64,25 @@ function caseMix(cases: readonly OutcomeCase[], needCodes: readonly string[], le
   const mix = [
     // Centred, so the intercept reads as the follow-up of someone starting at the average score.
     { name: 'baseline', values: Float64Array.from(cases, (c) => c.baseline - meanBaseline) },
-    ...dummies('age', cases.map((c) => c.ageBand)),
-    ...dummies('sex', cases.map((c) => c.sex)),
-    ...(leaveOut === 'imd' ? [] : dummies('imd', cases.map((c) => c.imdQuintile))),
-    ...indicators('need', needCodes, cases.map((c) => c.needs)),
+    ...dummies(
+      'age',
+      cases.map((c) => c.ageBand),
+    ),
+    ...dummies(
+      'sex',
+      cases.map((c) => c.sex),
+    ),
+    ...(leaveOut === 'imd'
+      ? []
+      : dummies(
+          'imd',
+          cases.map((c) => c.imdQuintile),
+        )),
+    ...indicators(
+      'need',
+      needCodes,
+      cases.map((c) => c.needs),
+    ),
   ];
   if (!caseMixes.has(cases)) caseMixes.set(cases, new Map());
   caseMixes.get(cases)!.set(key, mix);
@@ -86,31 +110,62 @@ function casesBy<K>(cases: readonly OutcomeCase[], keysOf: (c: OutcomeCase, i: n
  * follow-up score between people whose support included it and those whose support did not.
  * An approach with fewer than 30 people on either side is not estimated.
  */
-export function approachEffects(cases: readonly OutcomeCase[], approachCodes: readonly string[], needCodes: readonly string[]): ApproachAnalysis {
+export function approachEffects(
+  cases: readonly OutcomeCase[],
+  approachCodes: readonly string[],
+  needCodes: readonly string[],
+): ApproachAnalysis {
   const people = cases.length;
   const byApproach = casesBy(cases, (c) => c.approaches);
   const naiveOf = (code: string) => pairedChange(byApproach.get(code) ?? []);
   const counts = approachCodes.map((code) => byApproach.get(code)?.length ?? 0);
   const empty = (refusal: string, dropped: string[] = []): ApproachAnalysis => ({
-    people, refusal, dropped,
-    effects: approachCodes.map((approach, i) => ({ approach, people: counts[i]!, adjusted: null, naive: naiveOf(approach) ?? null, refusal })),
+    people,
+    refusal,
+    dropped,
+    effects: approachCodes.map((approach, i) => ({
+      approach,
+      people: counts[i]!,
+      adjusted: null,
+      naive: naiveOf(approach) ?? null,
+      refusal,
+    })),
   });
-  if (people < MINIMUM_PAIRED) return empty(`Only ${people} people have a baseline and a follow-up measure; at least ${MINIMUM_PAIRED} are needed.`);
-  const fitted = leastSquares(Float64Array.from(cases, (c) => c.followUp), [
-    ...indicators('approach', approachCodes, cases.map((c) => c.approaches)),
-    { name: 'contacts', values: Float64Array.from(cases, (c) => c.contacts) },
-    ...caseMix(cases, needCodes),
-  ]);
+  if (people < MINIMUM_PAIRED)
+    return empty(`Only ${people} people have a baseline and a follow-up measure; at least ${MINIMUM_PAIRED} are needed.`);
+  const fitted = leastSquares(
+    Float64Array.from(cases, (c) => c.followUp),
+    [
+      ...indicators(
+        'approach',
+        approachCodes,
+        cases.map((c) => c.approaches),
+      ),
+      { name: 'contacts', values: Float64Array.from(cases, (c) => c.contacts) },
+      ...caseMix(cases, needCodes),
+    ],
+  );
   if (!fitted.ok) return empty(fitted.reason, fitted.dropped);
   const fit = fitted.fit;
   return {
-    people, refusal: null, dropped: fit.dropped,
+    people,
+    refusal: null,
+    dropped: fit.dropped,
     effects: approachCodes.map((approach, i) => {
       const n = counts[i]!;
-      const refusal = n < MINIMUM_PAIRED ? `Only ${n} people with paired measures had this approach; at least ${MINIMUM_PAIRED} are needed.`
-        : people - n < MINIMUM_PAIRED ? `Only ${people - n} people with paired measures did not have this approach, so there is too little to compare with.`
-          : null;
-      return { approach, people: n, adjusted: refusal ? null : coefficient(fit, `approach:${approach}`) ?? null, naive: naiveOf(approach) ?? null, refusal };
+      const refusal =
+        n < MINIMUM_PAIRED
+          ? `Only ${n} people with paired measures had this approach; at least ${MINIMUM_PAIRED} are needed.`
+          : people - n < MINIMUM_PAIRED
+            ? `Only ${people - n} people with paired measures did not have this approach, so there is too little to compare with.`
+            : null;
+      return {
+        approach,
+        people: n,
+        adjusted: refusal ? null : (coefficient(fit, `approach:${approach}`) ?? null),
+        naive: naiveOf(approach) ?? null,
+        refusal,
+      };
     }),
   };
 }
@@ -139,18 +194,30 @@ export interface GroupAnalysis {
  * average starting score and case mix, minus that average starting score; its interval comes
  * from the covariance of the intercept and the group's indicator.
  */
-export function groupChanges(cases: readonly OutcomeCase[], groupOf: readonly string[], needCodes: readonly string[], options: { imdIsTheGroup?: boolean } = {}): GroupAnalysis {
+export function groupChanges(
+  cases: readonly OutcomeCase[],
+  groupOf: readonly string[],
+  needCodes: readonly string[],
+  options: { imdIsTheGroup?: boolean } = {},
+): GroupAnalysis {
   const people = cases.length;
   const keys = [...new Set(groupOf)].sort();
   const byGroup = casesBy(cases, (_, i) => [groupOf[i]!]);
   const sizes = new Map(keys.map((k) => [k, byGroup.get(k)?.length ?? 0]));
   const naiveOf = (key: string) => pairedChange(byGroup.get(key) ?? []) ?? null;
   const none = (refusal: string, dropped: string[] = []): GroupAnalysis => ({
-    people, refusal, dropped, groups: keys.map((group) => ({ group, people: sizes.get(group)!, naive: naiveOf(group), adjusted: null, refusal })),
+    people,
+    refusal,
+    dropped,
+    groups: keys.map((group) => ({ group, people: sizes.get(group)!, naive: naiveOf(group), adjusted: null, refusal })),
   });
-  if (people < MINIMUM_PAIRED) return none(`Only ${people} people have a baseline and a follow-up measure; at least ${MINIMUM_PAIRED} are needed.`);
+  if (people < MINIMUM_PAIRED)
+    return none(`Only ${people} people have a baseline and a follow-up measure; at least ${MINIMUM_PAIRED} are needed.`);
   const mix = caseMix(cases, needCodes, options.imdIsTheGroup ? 'imd' : null);
-  const fitted = leastSquares(Float64Array.from(cases, (c) => c.followUp), [...dummies('group', groupOf), ...mix]);
+  const fitted = leastSquares(
+    Float64Array.from(cases, (c) => c.followUp),
+    [...dummies('group', groupOf), ...mix],
+  );
   if (!fitted.ok) return none(fitted.reason, fitted.dropped);
   const fit = fitted.fit;
   const meanBaseline = cases.reduce((s, c) => s + c.baseline, 0) / people;
@@ -160,14 +227,28 @@ export function groupChanges(cases: readonly OutcomeCase[], groupOf: readonly st
     return column ? columnSum(column) / people : 0;
   };
   const averageCase: Record<string, number> = { '(intercept)': 1 };
-  for (const name of fit.columns) if (name !== '(intercept)' && !name.startsWith('group:') && name !== 'baseline') averageCase[name] = share(name);
+  for (const name of fit.columns)
+    if (name !== '(intercept)' && !name.startsWith('group:') && name !== 'baseline') averageCase[name] = share(name);
   return {
-    people, refusal: null, dropped: fit.dropped,
+    people,
+    refusal: null,
+    dropped: fit.dropped,
     groups: keys.map((group) => {
       const n = sizes.get(group)!;
-      if (n < MINIMUM_PAIRED) return { group, people: n, naive: naiveOf(group), adjusted: null, refusal: `Only ${n} people with paired measures; at least ${MINIMUM_PAIRED} are needed.` };
+      if (n < MINIMUM_PAIRED)
+        return {
+          group,
+          people: n,
+          naive: naiveOf(group),
+          adjusted: null,
+          refusal: `Only ${n} people with paired measures; at least ${MINIMUM_PAIRED} are needed.`,
+        };
       const followUp = contrast(fit, fit.columns.includes(`group:${group}`) ? { ...averageCase, [`group:${group}`]: 1 } : averageCase);
-      const adjusted = { estimate: followUp.estimate - meanBaseline, lower: followUp.lower - meanBaseline, upper: followUp.upper - meanBaseline };
+      const adjusted = {
+        estimate: followUp.estimate - meanBaseline,
+        lower: followUp.lower - meanBaseline,
+        upper: followUp.upper - meanBaseline,
+      };
       return { group, people: n, naive: naiveOf(group), adjusted, refusal: null };
     }),
   };

@@ -43,22 +43,35 @@ export interface Bar {
 
 /** Vertical bars, e.g. referrals per month. Hidden (suppressed) values are left out by the caller. */
 export function barChart(bars: readonly Bar[], options: { caption: string; description: string; yLabel: string }): Chart {
-  return render({
-    width: 640, height: 260, marginBottom: 60, marginLeft: 50,
-    x: { label: null, domain: bars.map((b) => b.label), tickRotate: -35 },
-    y: { label: options.yLabel, grid: true },
-    marks: [Plot.barY(bars, { x: 'label', y: 'value', fill: NHS_BLUE }), Plot.ruleY([0])],
-  }, options.caption, options.description);
+  return render(
+    {
+      width: 640,
+      height: 260,
+      marginBottom: 60,
+      marginLeft: 50,
+      x: { label: null, domain: bars.map((b) => b.label), tickRotate: -35 },
+      y: { label: options.yLabel, grid: true },
+      marks: [Plot.barY(bars, { x: 'label', y: 'value', fill: NHS_BLUE }), Plot.ruleY([0])],
+    },
+    options.caption,
+    options.description,
+  );
 }
 
 /** Horizontal bars, e.g. referrals by source. */
 export function horizontalBarChart(bars: readonly Bar[], options: { caption: string; description: string; xLabel: string }): Chart {
-  return render({
-    width: 640, height: 40 + bars.length * 28, marginLeft: 260,
-    y: { label: null, domain: bars.map((b) => b.label) },
-    x: { label: options.xLabel, grid: true },
-    marks: [Plot.barX(bars, { y: 'label', x: 'value', fill: NHS_BLUE }), Plot.ruleX([0])],
-  }, options.caption, options.description);
+  return render(
+    {
+      width: 640,
+      height: 40 + bars.length * 28,
+      marginLeft: 260,
+      y: { label: null, domain: bars.map((b) => b.label) },
+      x: { label: options.xLabel, grid: true },
+      marks: [Plot.barX(bars, { y: 'label', x: 'value', fill: NHS_BLUE }), Plot.ruleX([0])],
+    },
+    options.caption,
+    options.description,
+  );
 }
 
 export interface Spread {
@@ -71,16 +84,23 @@ export interface Spread {
 
 /** Distribution by month: the middle half as a bar, the median as a dot, the 90th percentile as a tick. */
 export function spreadChart(rows: readonly Spread[], options: { caption: string; description: string; yLabel: string }): Chart {
-  return render({
-    width: 640, height: 280, marginBottom: 60, marginLeft: 50,
-    x: { label: null, domain: rows.map((r) => r.label), tickRotate: -35 },
-    y: { label: options.yLabel, grid: true, zero: true },
-    marks: [
-      Plot.ruleX(rows, { x: 'label', y1: 'p25', y2: 'p75', stroke: NHS_BLUE, strokeWidth: 10 }),
-      Plot.dot(rows, { x: 'label', y: 'median', fill: 'white', stroke: NHS_DARK_GREY, r: 4 }),
-      Plot.tickY(rows, { x: 'label', y: 'p90', stroke: NHS_WARM_YELLOW, strokeWidth: 3 }),
-    ],
-  }, options.caption, options.description);
+  return render(
+    {
+      width: 640,
+      height: 280,
+      marginBottom: 60,
+      marginLeft: 50,
+      x: { label: null, domain: rows.map((r) => r.label), tickRotate: -35 },
+      y: { label: options.yLabel, grid: true, zero: true },
+      marks: [
+        Plot.ruleX(rows, { x: 'label', y1: 'p25', y2: 'p75', stroke: NHS_BLUE, strokeWidth: 10 }),
+        Plot.dot(rows, { x: 'label', y: 'median', fill: 'white', stroke: NHS_DARK_GREY, r: 4 }),
+        Plot.tickY(rows, { x: 'label', y: 'p90', stroke: NHS_WARM_YELLOW, strokeWidth: 3 }),
+      ],
+    },
+    options.caption,
+    options.description,
+  );
 }
 
 export interface ForestRow {
@@ -93,7 +113,10 @@ export interface ForestRow {
 }
 
 /** Estimates with their 95% intervals, one line per row, several series offset within a line. */
-export function forestPlot(rows: readonly ForestRow[], options: { caption: string; description: string; xLabel: string; series: readonly string[] }): Chart {
+export function forestPlot(
+  rows: readonly ForestRow[],
+  options: { caption: string; description: string; xLabel: string; series: readonly string[] },
+): Chart {
   const labels = [...new Set(rows.map((r) => r.label))];
   const offset = (series: string) => (options.series.indexOf(series) - (options.series.length - 1) / 2) * 8;
   const marks: Plot.Markish[] = [Plot.ruleX([0], { stroke: NHS_DARK_GREY, strokeDasharray: '4,3' })];
@@ -101,13 +124,31 @@ export function forestPlot(rows: readonly ForestRow[], options: { caption: strin
     const data = rows.filter((r) => r.series === series);
     const colour = i === 0 ? NHS_BLUE : NHS_DARK_GREY;
     marks.push(Plot.ruleY(data, { y: 'label', x1: 'lower', x2: 'upper', dy: offset(series), stroke: colour, strokeWidth: 2 }));
-    marks.push(Plot.dot(data, { y: 'label', x: 'estimate', dy: offset(series), r: 4, fill: i === 0 ? colour : 'white', stroke: colour, symbol: i === 0 ? 'circle' : 'diamond' }));
+    marks.push(
+      Plot.dot(data, {
+        y: 'label',
+        x: 'estimate',
+        dy: offset(series),
+        r: 4,
+        fill: i === 0 ? colour : 'white',
+        stroke: colour,
+        symbol: i === 0 ? 'circle' : 'diamond',
+      }),
+    );
   });
-  return render({
-    width: 640, height: 50 + labels.length * 34, marginLeft: 260, marginRight: 20,
-    y: { label: null, domain: labels }, x: { label: options.xLabel, grid: true },
-    marks,
-  }, options.caption, options.description);
+  return render(
+    {
+      width: 640,
+      height: 50 + labels.length * 34,
+      marginLeft: 260,
+      marginRight: 20,
+      y: { label: null, domain: labels },
+      x: { label: options.xLabel, grid: true },
+      marks,
+    },
+    options.caption,
+    options.description,
+  );
 }
 
 export interface Cell {
@@ -118,18 +159,33 @@ export interface Cell {
 }
 
 /** A grid of shares (e.g. the approach mix of each practice), each cell labelled with its percentage. */
-export function shareGrid(cells: readonly Cell[], options: { caption: string; description: string; rows: readonly string[]; columns: readonly string[] }): Chart {
+export function shareGrid(
+  cells: readonly Cell[],
+  options: { caption: string; description: string; rows: readonly string[]; columns: readonly string[] },
+): Chart {
   const shown = cells.filter((c) => c.share !== null);
-  return render({
-    width: 640, height: 60 + options.rows.length * 30, marginLeft: 260, marginTop: 60,
-    x: { label: null, domain: options.columns, axis: 'top', tickRotate: -20 },
-    y: { label: null, domain: options.rows },
-    color: { type: 'linear', domain: [0, 1], range: ['#e8edee', NHS_BLUE] },
-    marks: [
-      Plot.cell(shown, { x: 'column', y: 'row', fill: 'share', inset: 1 }),
-      Plot.text(shown, { x: 'column', y: 'row', text: (c: Cell) => `${Math.round(c.share! * 100)}%`, fill: (c: Cell) => (c.share! > 0.5 ? 'white' : 'black') }),
-    ],
-  }, options.caption, options.description);
+  return render(
+    {
+      width: 640,
+      height: 60 + options.rows.length * 30,
+      marginLeft: 260,
+      marginTop: 60,
+      x: { label: null, domain: options.columns, axis: 'top', tickRotate: -20 },
+      y: { label: null, domain: options.rows },
+      color: { type: 'linear', domain: [0, 1], range: ['#e8edee', NHS_BLUE] },
+      marks: [
+        Plot.cell(shown, { x: 'column', y: 'row', fill: 'share', inset: 1 }),
+        Plot.text(shown, {
+          x: 'column',
+          y: 'row',
+          text: (c: Cell) => `${Math.round(c.share! * 100)}%`,
+          fill: (c: Cell) => (c.share! > 0.5 ? 'white' : 'black'),
+        }),
+      ],
+    },
+    options.caption,
+    options.description,
+  );
 }
 
 export interface ScorePoint {
@@ -144,14 +200,29 @@ export interface ScorePoint {
  * meaningful change (SWEMWBS), or the ONS bands are drawn behind (ONS4), so a reader sees
  * whether a change crosses it.
  */
-export function scoreTimeline(points: readonly ScorePoint[], options: {
-  caption: string; description: string; yLabel: string; domain: [number, number];
-  band?: { from: number; to: number; label: string }; zones?: { from: number; to: number; label: string }[];
-}): Chart {
+export function scoreTimeline(
+  points: readonly ScorePoint[],
+  options: {
+    caption: string;
+    description: string;
+    yLabel: string;
+    domain: [number, number];
+    band?: { from: number; to: number; label: string };
+    zones?: { from: number; to: number; label: string }[];
+  },
+): Chart {
   const marks: Plot.Markish[] = [];
   for (const zone of options.zones ?? []) {
     marks.push(Plot.rectY([zone], { y1: 'from', y2: 'to', fill: '#e8edee', fillOpacity: 0.6, stroke: 'white' }));
-    marks.push(Plot.text([zone], { y: (z: { from: number; to: number }) => (z.from + z.to) / 2, text: 'label', frameAnchor: 'right', dx: -4, fill: NHS_DARK_GREY }));
+    marks.push(
+      Plot.text([zone], {
+        y: (z: { from: number; to: number }) => (z.from + z.to) / 2,
+        text: 'label',
+        frameAnchor: 'right',
+        dx: -4,
+        fill: NHS_DARK_GREY,
+      }),
+    );
   }
   if (options.band) {
     marks.push(Plot.rectY([options.band], { y1: 'from', y2: 'to', fill: NHS_WARM_YELLOW, fillOpacity: 0.3 }));
@@ -160,9 +231,17 @@ export function scoreTimeline(points: readonly ScorePoint[], options: {
   marks.push(Plot.line(points, { x: 'at', y: 'score', stroke: NHS_BLUE, strokeWidth: 2 }));
   marks.push(Plot.dot(points, { x: 'at', y: 'score', fill: NHS_BLUE, r: 4 }));
   marks.push(Plot.text(points, { x: 'at', y: 'score', text: (p: ScorePoint) => `${p.timepoint} ${p.score}`, dy: -10 }));
-  return render({
-    width: 640, height: 240, marginLeft: 50, marginRight: 30,
-    x: { label: null, type: 'utc', inset: 40 }, y: { label: options.yLabel, domain: options.domain, grid: true },
-    marks,
-  }, options.caption, options.description);
+  return render(
+    {
+      width: 640,
+      height: 240,
+      marginLeft: 50,
+      marginRight: 30,
+      x: { label: null, type: 'utc', inset: 40 },
+      y: { label: options.yLabel, domain: options.domain, grid: true },
+      marks,
+    },
+    options.caption,
+    options.description,
+  );
 }

@@ -20,10 +20,22 @@ export const reportingSeeder: DemoSeeder = {
     const tenantId = ids.tenant?.[0];
     const practices = ids.practices ?? [];
     if (tenantId && practices.length >= 3) {
-      const data = evidenceData(context.random, {
-        tenantId, linkWorkers: ids.linkWorkers ?? [], leadId: ids['user:lead']?.[0] ?? null, referrerId: ids['user:referrer']?.[0] ?? null,
-        practices: [{ id: practices[0]!, style: 'signposting' }, { id: practices[1]!, style: 'coaching' }, { id: practices[2]!, style: 'mixed' }],
-      }, DEMO_EVIDENCE_PEOPLE_PER_PRACTICE, { nhsOffset: 100_000 });
+      const data = evidenceData(
+        context.random,
+        {
+          tenantId,
+          linkWorkers: ids.linkWorkers ?? [],
+          leadId: ids['user:lead']?.[0] ?? null,
+          referrerId: ids['user:referrer']?.[0] ?? null,
+          practices: [
+            { id: practices[0]!, style: 'signposting' },
+            { id: practices[1]!, style: 'coaching' },
+            { id: practices[2]!, style: 'mixed' },
+          ],
+        },
+        DEMO_EVIDENCE_PEOPLE_PER_PRACTICE,
+        { nhsOffset: 100_000 },
+      );
       await withTransaction(context.database.pool, (tx) => insertEvidenceData(tx, data));
     }
     const tenants = [tenantId, ids.otherTenant?.[0]].filter((id): id is string => !!id);

@@ -36,27 +36,49 @@ export const SWEMWBS_MEANINGFUL_POINTS = 3;
 const ONS_SOURCE = 'a move into a better ONS band (ONS personal well-being thresholds, Office for National Statistics)';
 
 const ons = (item: 'life_satisfaction' | 'worthwhile' | 'happiness' | 'anxiety', label: string): Measure => ({
-  code: `ons4_${item}`, instrument: 'ons4', label: `ONS4: ${label}`, scale: '0 to 10', min: 0, max: 10, higherIsBetter: item !== 'anxiety',
-  threshold: item === 'anxiety'
-    ? `${ONS_SOURCE}: very low 0-1, low 2-3, medium 4-5, high 6-10; a fall counts as better`
-    : `${ONS_SOURCE}: low 0-4, medium 5-6, high 7-8, very high 9-10`,
-  points: null, bands: INSTRUMENTS.ons4.bands[item] ?? null,
+  code: `ons4_${item}`,
+  instrument: 'ons4',
+  label: `ONS4: ${label}`,
+  scale: '0 to 10',
+  min: 0,
+  max: 10,
+  higherIsBetter: item !== 'anxiety',
+  threshold:
+    item === 'anxiety'
+      ? `${ONS_SOURCE}: very low 0-1, low 2-3, medium 4-5, high 6-10; a fall counts as better`
+      : `${ONS_SOURCE}: low 0-4, medium 5-6, high 7-8, very high 9-10`,
+  points: null,
+  bands: INSTRUMENTS.ons4.bands[item] ?? null,
 });
 
 export const MEASURES: Record<MeasureCode, Measure> = {
   swemwbs: {
-    code: 'swemwbs', instrument: 'swemwbs', label: 'SWEMWBS mental wellbeing', scale: 'metric score 7 to 35', min: 7, max: 35, higherIsBetter: true,
+    code: 'swemwbs',
+    instrument: 'swemwbs',
+    label: 'SWEMWBS mental wellbeing',
+    scale: 'metric score 7 to 35',
+    min: 7,
+    max: 35,
+    higherIsBetter: true,
     threshold: `a rise of ${SWEMWBS_MEANINGFUL_POINTS} metric points or more: Warwick Medical School, the scale's developers, report individual change of 1 to 3 points as meaningful and a standard error of measurement of about 1.03; 3 points is the top of that range and above the reliable change of 2.9 points`,
-    points: SWEMWBS_MEANINGFUL_POINTS, bands: null,
+    points: SWEMWBS_MEANINGFUL_POINTS,
+    bands: null,
   },
   ons4_life_satisfaction: ons('life_satisfaction', 'life satisfaction'),
   ons4_worthwhile: ons('worthwhile', 'feeling things are worthwhile'),
   ons4_happiness: ons('happiness', 'happiness yesterday'),
   ons4_anxiety: ons('anxiety', 'anxiety yesterday'),
   ucla3: {
-    code: 'ucla3', instrument: 'ucla3', label: 'UCLA 3-item loneliness', scale: 'score 3 to 9, higher is lonelier', min: 3, max: 9, higherIsBetter: false,
+    code: 'ucla3',
+    instrument: 'ucla3',
+    label: 'UCLA 3-item loneliness',
+    scale: 'score 3 to 9, higher is lonelier',
+    min: 3,
+    max: 9,
+    higherIsBetter: false,
     threshold: 'no validated threshold for a meaningful change exists for the three-item UCLA scale, so none is claimed',
-    points: null, bands: null,
+    points: null,
+    bands: null,
   },
 };
 

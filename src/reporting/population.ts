@@ -38,12 +38,40 @@ const ETHNIC_GROUPS = [...new Set(ETHNIC_CATEGORIES.map((c) => c.group))].filter
 
 export const POPULATION_DIMENSIONS: PopulationDimension[] = [
   {
-    code: 'imd_quintile', label: 'IMD quintile of their home', by: 'by IMD quintile', every: 'all five IMD quintiles',
-    categories: QUINTILES.map((k) => ({ code: k, field: `quintile-${k}`, label: `Quintile ${k}${k === '1' ? ' (most deprived 20%)' : k === '5' ? ' (least deprived 20%)' : ''}` })),
+    code: 'imd_quintile',
+    label: 'IMD quintile of their home',
+    by: 'by IMD quintile',
+    every: 'all five IMD quintiles',
+    categories: QUINTILES.map((k) => ({
+      code: k,
+      field: `quintile-${k}`,
+      label: `Quintile ${k}${k === '1' ? ' (most deprived 20%)' : k === '5' ? ' (least deprived 20%)' : ''}`,
+    })),
   },
-  { code: 'age_band', label: 'Age band', by: 'by age band', every: 'every age band', categories: AGE_BANDS.map((b, i) => ({ code: b, field: `age-${i + 1}`, label: b === '85+' ? '85 and over' : b })) },
-  { code: 'sex', label: 'Sex', by: 'by sex', every: 'both female and male', categories: [{ code: 'female', field: 'sex-female', label: 'Female' }, { code: 'male', field: 'sex-male', label: 'Male' }] },
-  { code: 'ethnic_group', label: 'Ethnic group', by: 'by ethnic group', every: 'every ethnic group', categories: ETHNIC_GROUPS.map((g, i) => ({ code: g, field: `ethnic-${i + 1}`, label: g })) },
+  {
+    code: 'age_band',
+    label: 'Age band',
+    by: 'by age band',
+    every: 'every age band',
+    categories: AGE_BANDS.map((b, i) => ({ code: b, field: `age-${i + 1}`, label: b === '85+' ? '85 and over' : b })),
+  },
+  {
+    code: 'sex',
+    label: 'Sex',
+    by: 'by sex',
+    every: 'both female and male',
+    categories: [
+      { code: 'female', field: 'sex-female', label: 'Female' },
+      { code: 'male', field: 'sex-male', label: 'Male' },
+    ],
+  },
+  {
+    code: 'ethnic_group',
+    label: 'Ethnic group',
+    by: 'by ethnic group',
+    every: 'every ethnic group',
+    categories: ETHNIC_GROUPS.map((g, i) => ({ code: g, field: `ethnic-${i + 1}`, label: g })),
+  },
 ];
 
 /** Every form field of the population form, for the route to read. */
@@ -113,7 +141,8 @@ export async function setPracticePopulation(pool: pg.Pool, actor: Actor, form: P
   const listOk = WHOLE.test(listText) && Number(listText) >= 1;
   if (!listOk) errors.push({ field: 'listSize', message: 'Enter the number of registered patients as a whole number, like 9500' });
   const counts = { ...form.counts };
-  for (const k of QUINTILES) if (form.quintiles?.[k] !== undefined && counts[`quintile-${k}`] === undefined) counts[`quintile-${k}`] = form.quintiles[k];
+  for (const k of QUINTILES)
+    if (form.quintiles?.[k] !== undefined && counts[`quintile-${k}`] === undefined) counts[`quintile-${k}`] = form.quintiles[k];
   const entered: { dimension: q.PopulationDimensionCode; categories: string[]; people: number[] }[] = [];
   const cleared: q.PopulationDimensionCode[] = [];
   for (const d of POPULATION_DIMENSIONS) {
@@ -133,13 +162,19 @@ export async function setPracticePopulation(pool: pg.Pool, actor: Actor, form: P
     texts.forEach((t, i) => {
       if (!WHOLE.test(t)) {
         bad = true;
-        errors.push({ field: d.categories[i]!.field, message: `Enter the patients in ${d.categories[i]!.label.toLowerCase()} as a whole number` });
+        errors.push({
+          field: d.categories[i]!.field,
+          message: `Enter the patients in ${d.categories[i]!.label.toLowerCase()} as a whole number`,
+        });
       }
     });
     if (bad) continue;
     const sum = texts.reduce((s, t) => s + Number(t), 0);
     if (listOk && sum > Number(listText)) {
-      errors.push({ field: first.field, message: `The patients ${d.by} add up to ${sum.toLocaleString('en-GB')}, more than the list size of ${Number(listText).toLocaleString('en-GB')}` });
+      errors.push({
+        field: first.field,
+        message: `The patients ${d.by} add up to ${sum.toLocaleString('en-GB')}, more than the list size of ${Number(listText).toLocaleString('en-GB')}`,
+      });
       continue;
     }
     entered.push({ dimension: d.code, categories: d.categories.map((c) => c.code), people: texts.map(Number) });
@@ -150,8 +185,13 @@ export async function setPracticePopulation(pool: pg.Pool, actor: Actor, form: P
     if (!practices.some((p) => p.practiceId === form.practiceId)) throw new NotFound('practice');
     await q.setPracticePopulation(tx, actor.tenantId, form.practiceId!, Number(listText), entered, cleared);
     await recordAudit(tx, {
-      actor, tenantId: actor.tenantId, action: 'practice.population', entityType: 'practice', entityId: form.practiceId!,
-      reason: `list size ${listText}; by ${entered.map((e) => e.dimension).join(', ') || 'no group'}`, requestId,
+      actor,
+      tenantId: actor.tenantId,
+      action: 'practice.population',
+      entityType: 'practice',
+      entityId: form.practiceId!,
+      reason: `list size ${listText}; by ${entered.map((e) => e.dimension).join(', ') || 'no group'}`,
+      requestId,
     });
   });
 }

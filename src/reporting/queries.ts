@@ -7,9 +7,29 @@ import { valuesList } from '../db/transaction.ts';
 
 /** Columns of reporting_referral_fact, in one place for the insert and the change check. */
 const FACT_COLUMNS = [
-  'practice_id', 'source', 'needs', 'urgency', 'received_month', 'status', 'first_contact_days', 'discharge_days', 'discharge_reason',
-  'age_band', 'sex', 'ethnic_group', 'imd_decile', 'contact_attempts', 'contacts_made', 'contact_approaches', 'onward_referrals',
-  'onward_attended', 'signposted', 'link_worker_id', 'contact_minutes', 'contact_modes', 'assessed',
+  'practice_id',
+  'source',
+  'needs',
+  'urgency',
+  'received_month',
+  'status',
+  'first_contact_days',
+  'discharge_days',
+  'discharge_reason',
+  'age_band',
+  'sex',
+  'ethnic_group',
+  'imd_decile',
+  'contact_attempts',
+  'contacts_made',
+  'contact_approaches',
+  'onward_referrals',
+  'onward_attended',
+  'signposted',
+  'link_worker_id',
+  'contact_minutes',
+  'contact_modes',
+  'assessed',
 ] as const;
 
 const LONDON_DATE = (column: string) => `(${column} AT TIME ZONE 'Europe/London')::date`;
@@ -24,7 +44,11 @@ export interface RefreshCounts {
  * new ones, updates only rows whose figures differ, and deletes rows whose referral is gone.
  * A second run with nothing new changes nothing.
  */
-export async function refreshReferralFacts(db: Db, tenantId: string, ethnicGroups: { codes: string[]; groups: string[] }): Promise<RefreshCounts> {
+export async function refreshReferralFacts(
+  db: Db,
+  tenantId: string,
+  ethnicGroups: { codes: string[]; groups: string[] },
+): Promise<RefreshCounts> {
   const columns = FACT_COLUMNS.join(', ');
   // PGlite has no autovacuum, so these tables may never have been analysed: the planner then
   // guesses a dozen rows and nests loops over thousands (27 s instead of 0.3 s for 6,000
@@ -103,7 +127,8 @@ export async function refreshReferralFacts(db: Db, tenantId: string, ethnicGroup
      )
      SELECT (SELECT count(*) FROM fresh)::int AS "rowCount",
             ((SELECT count(*) FROM written) + (SELECT count(*) FROM gone))::int AS "changedRows"`,
-    [tenantId, ethnicGroups.codes, ethnicGroups.groups]);
+    [tenantId, ethnicGroups.codes, ethnicGroups.groups],
+  );
   await db.query(`SELECT set_config('enable_nestloop', 'on', true)`);
   return rows[0]!;
 }
@@ -148,7 +173,9 @@ export async function refreshOutcomeFacts(db: Db, tenantId: string): Promise<num
         WHERE (o.baseline, o.follow_up, o.follow_up_timepoint) IS DISTINCT FROM (EXCLUDED.baseline, EXCLUDED.follow_up, EXCLUDED.follow_up_timepoint)
        RETURNING 1
      )
-     SELECT ((SELECT count(*) FROM written) + (SELECT count(*) FROM gone))::int AS changed`, [tenantId]);
+     SELECT ((SELECT count(*) FROM written) + (SELECT count(*) FROM gone))::int AS changed`,
+    [tenantId],
+  );
   await db.query(`SELECT set_config('enable_nestloop', 'on', true)`);
   return rows[0]!.changed;
 }
@@ -164,13 +191,16 @@ export interface RefreshRow {
 export async function insertRefresh(db: Db, tenantId: string, refresh: RefreshRow): Promise<void> {
   await db.query(
     `INSERT INTO reporting_refresh (tenant_id, refreshed_at, trigger, row_count, changed_rows, duration_ms) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [tenantId, refresh.refreshedAt, refresh.trigger, refresh.rowCount, refresh.changedRows, refresh.durationMs]);
+    [tenantId, refresh.refreshedAt, refresh.trigger, refresh.rowCount, refresh.changedRows, refresh.durationMs],
+  );
 }
 
 export async function latestRefresh(db: Db, tenantId: string): Promise<RefreshRow | undefined> {
   const { rows } = await db.query<RefreshRow>(
     `SELECT refreshed_at AS "refreshedAt", trigger, row_count AS "rowCount", changed_rows AS "changedRows", duration_ms AS "durationMs"
-       FROM reporting_refresh WHERE tenant_id = $1 ORDER BY refreshed_at DESC, id LIMIT 1`, [tenantId]);
+       FROM reporting_refresh WHERE tenant_id = $1 ORDER BY refreshed_at DESC, id LIMIT 1`,
+    [tenantId],
+  );
   return rows[0];
 }
 
@@ -202,7 +232,8 @@ export async function countBy(db: Db, tenantId: string, filter: FactFilter, dime
   const expression = DIMENSIONS[dimension];
   const { rows } = await db.query<{ key: string | null; n: number }>(
     `SELECT ${expression} AS key, count(*)::int AS n FROM reporting_referral_fact WHERE ${WHERE} GROUP BY 1`,
-    filterValues(tenantId, filter));
+    filterValues(tenantId, filter),
+  );
   return new Map(rows.filter((r) => r.key !== null).map((r) => [r.key!, r.n]));
 }
 
@@ -219,17 +250,31 @@ export interface WaitingFigures {
 
 /** How many referrals, how many reached a first contact, and the median and 90th percentile wait. */
 export async function waitingFigures(db: Db, tenantId: string, filter: FactFilter): Promise<WaitingFigures> {
-  const { rows } = await db.query<{ total: number; contacted: number; onwardReferrals: number; onwardAttended: number; signposted: number; p: number[] | null }>(
+  const { rows } = await db.query<{
+    total: number;
+    contacted: number;
+    onwardReferrals: number;
+    onwardAttended: number;
+    signposted: number;
+    p: number[] | null;
+  }>(
     `SELECT count(*)::int AS total, count(first_contact_days)::int AS contacted,
             coalesce(sum(onward_referrals), 0)::int AS "onwardReferrals", coalesce(sum(onward_attended), 0)::int AS "onwardAttended",
             coalesce(sum(signposted), 0)::int AS signposted,
             percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY first_contact_days) AS p
-       FROM reporting_referral_fact WHERE ${WHERE}`, filterValues(tenantId, filter));
+       FROM reporting_referral_fact WHERE ${WHERE}`,
+    filterValues(tenantId, filter),
+  );
   const row = rows[0]!;
   const round = (v: number | undefined) => (v === undefined || v === null ? null : Math.round(Number(v) * 10) / 10);
   return {
-    total: row.total, contacted: row.contacted, onwardReferrals: row.onwardReferrals, onwardAttended: row.onwardAttended, signposted: row.signposted,
-    medianDays: round(row.p?.[0]), p90Days: round(row.p?.[1]),
+    total: row.total,
+    contacted: row.contacted,
+    onwardReferrals: row.onwardReferrals,
+    onwardAttended: row.onwardAttended,
+    signposted: row.signposted,
+    medianDays: round(row.p?.[0]),
+    p90Days: round(row.p?.[1]),
   };
 }
 
@@ -277,7 +322,8 @@ export async function pairedOutcomeRows(db: Db, tenantId: string, filter: FactFi
        JOIN reporting_referral_fact f ON f.tenant_id = o.tenant_id AND f.referral_id = o.referral_id
       WHERE o.tenant_id = $1 AND o.measure = $5 AND o.follow_up IS NOT NULL
         AND f.received_month BETWEEN $2::date AND $3::date AND ($4::uuid IS NULL OR f.practice_id = $4)`,
-    [...filterValues(tenantId, filter), measure]);
+    [...filterValues(tenantId, filter), measure],
+  );
   return rows.map((r) => ({ ...r, approaches: codes(r.approaches), needs: codes(r.needs) }));
 }
 
@@ -300,7 +346,9 @@ export interface PairCount {
 export async function outcomePairCounts(db: Db, tenantId: string, filter: FactFilter): Promise<PairCount[]> {
   const { rows } = await db.query<PairCount>(
     `SELECT o.measure, o.baseline::float8 AS baseline, o.follow_up::float8 AS "followUp", count(*)::int AS n
-       ${OUTCOME_JOIN} GROUP BY 1, 2, 3`, filterValues(tenantId, filter));
+       ${OUTCOME_JOIN} GROUP BY 1, 2, 3`,
+    filterValues(tenantId, filter),
+  );
   return rows;
 }
 
@@ -318,16 +366,25 @@ export async function attritionCounts(db: Db, tenantId: string, filter: FactFilt
   const { rows } = await db.query<AttritionCount>(
     `SELECT f.age_band AS "ageBand", coalesce(f.sex, 'not_recorded') AS sex, f.ethnic_group AS "ethnicGroup",
             coalesce(((f.imd_decile + 1) / 2)::text, 'not_known') AS "imdQuintile", o.follow_up IS NOT NULL AS followed, count(*)::int AS n
-       ${OUTCOME_JOIN} AND o.measure = $5 GROUP BY 1, 2, 3, 4, 5`, [...filterValues(tenantId, filter), measure]);
+       ${OUTCOME_JOIN} AND o.measure = $5 GROUP BY 1, 2, 3, 4, 5`,
+    [...filterValues(tenantId, filter), measure],
+  );
   return rows;
 }
 
 /** The same by need (a referral can name several, so these overlap). */
-export async function attritionByNeed(db: Db, tenantId: string, filter: FactFilter, measure: string): Promise<{ need: string; followed: boolean; n: number }[]> {
+export async function attritionByNeed(
+  db: Db,
+  tenantId: string,
+  filter: FactFilter,
+  measure: string,
+): Promise<{ need: string; followed: boolean; n: number }[]> {
   const { rows } = await db.query<{ need: string; followed: boolean; n: number }>(
     `SELECT need, followed, count(*)::int AS n
        FROM (SELECT f.needs, o.follow_up IS NOT NULL AS followed ${OUTCOME_JOIN} AND o.measure = $5) x
-      CROSS JOIN LATERAL unnest(x.needs) AS need GROUP BY 1, 2`, [...filterValues(tenantId, filter), measure]);
+      CROSS JOIN LATERAL unnest(x.needs) AS need GROUP BY 1, 2`,
+    [...filterValues(tenantId, filter), measure],
+  );
   return rows;
 }
 
@@ -368,7 +425,9 @@ export async function profiles(db: Db, tenantId: string, filter: FactFilter, by:
          FROM f GROUP BY 1)
      SELECT totals.key::text AS key, totals.referrals, totals.contacted, totals."contactsMade", totals.minutes, totals."medianFirstContactDays",
             totals."onwardReferrals", totals."onwardAttended", mix.approaches
-       FROM totals LEFT JOIN mix ON mix.key IS NOT DISTINCT FROM totals.key`, filterValues(tenantId, filter));
+       FROM totals LEFT JOIN mix ON mix.key IS NOT DISTINCT FROM totals.key`,
+    filterValues(tenantId, filter),
+  );
   return rows.map((r) => ({ ...r, approaches: r.approaches ?? {} }));
 }
 
@@ -382,7 +441,11 @@ export interface EngagementRow {
   goalsMet: number;
 }
 
-const GROUP_KEYS = { imdQuintile: DIMENSIONS.imdQuintile, ethnicGroup: DIMENSIONS.ethnicGroup, practice: `coalesce(practice_id::text, 'none')` } as const;
+const GROUP_KEYS = {
+  imdQuintile: DIMENSIONS.imdQuintile,
+  ethnicGroup: DIMENSIONS.ethnicGroup,
+  practice: `coalesce(practice_id::text, 'none')`,
+} as const;
 export type GroupKey = keyof typeof GROUP_KEYS;
 
 /** Engagement by group: first contact, assessment, an onward referral attended, discharge and its reason. */
@@ -392,19 +455,31 @@ export async function engagementBy(db: Db, tenantId: string, filter: FactFilter,
             count(*) FILTER (WHERE assessed)::int AS assessed, count(*) FILTER (WHERE onward_attended > 0)::int AS "attendedOnward",
             count(*) FILTER (WHERE status = 'discharged')::int AS discharged,
             count(*) FILTER (WHERE discharge_reason = 'goals_met')::int AS "goalsMet"
-       FROM reporting_referral_fact WHERE ${WHERE} GROUP BY 1`, filterValues(tenantId, filter));
+       FROM reporting_referral_fact WHERE ${WHERE} GROUP BY 1`,
+    filterValues(tenantId, filter),
+  );
   return rows;
 }
 
 const POPULATION_KEYS = {
-  imd_quintile: DIMENSIONS.imdQuintile, age_band: 'age_band', sex: `coalesce(sex, 'not_recorded')`, ethnic_group: DIMENSIONS.ethnicGroup,
+  imd_quintile: DIMENSIONS.imdQuintile,
+  age_band: 'age_band',
+  sex: `coalesce(sex, 'not_recorded')`,
+  ethnic_group: DIMENSIONS.ethnicGroup,
 } as const;
 
 /** Referrals by practice and by one of the dimensions a registered population is entered in. */
-export async function referralsByPracticeAnd(db: Db, tenantId: string, filter: FactFilter, dimension: PopulationDimensionCode): Promise<{ practiceId: string; key: string; referrals: number }[]> {
+export async function referralsByPracticeAnd(
+  db: Db,
+  tenantId: string,
+  filter: FactFilter,
+  dimension: PopulationDimensionCode,
+): Promise<{ practiceId: string; key: string; referrals: number }[]> {
   const { rows } = await db.query<{ practiceId: string; key: string; referrals: number }>(
     `SELECT practice_id::text AS "practiceId", ${POPULATION_KEYS[dimension]} AS key, count(*)::int AS referrals
-       FROM reporting_referral_fact WHERE ${WHERE} AND practice_id IS NOT NULL GROUP BY 1, 2`, filterValues(tenantId, filter));
+       FROM reporting_referral_fact WHERE ${WHERE} AND practice_id IS NOT NULL GROUP BY 1, 2`,
+    filterValues(tenantId, filter),
+  );
   return rows;
 }
 
@@ -421,7 +496,9 @@ export async function practicePopulations(db: Db, tenantId: string): Promise<Pra
     `SELECT p.id AS "practiceId", p.name, p.list_size AS "listSize",
             coalesce((SELECT jsonb_agg(jsonb_build_object('dimension', pp.dimension, 'category', pp.category, 'people', pp.people))
                         FROM practice_population pp WHERE pp.tenant_id = p.tenant_id AND pp.practice_id = p.id), '[]') AS population
-       FROM practice p WHERE p.tenant_id = $1 ORDER BY p.name`, [tenantId]);
+       FROM practice p WHERE p.tenant_id = $1 ORDER BY p.name`,
+    [tenantId],
+  );
   return rows;
 }
 
@@ -435,7 +512,9 @@ export interface MonthlyRow {
 export async function referralsByMonthAndSource(db: Db, tenantId: string, filter: FactFilter): Promise<MonthlyRow[]> {
   const { rows } = await db.query<MonthlyRow>(
     `SELECT to_char(received_month, 'YYYY-MM') AS month, source, count(*)::int AS referrals
-       FROM reporting_referral_fact WHERE ${WHERE} GROUP BY 1, 2 ORDER BY 1, 2`, filterValues(tenantId, filter));
+       FROM reporting_referral_fact WHERE ${WHERE} GROUP BY 1, 2 ORDER BY 1, 2`,
+    filterValues(tenantId, filter),
+  );
   return rows;
 }
 
@@ -453,13 +532,24 @@ export async function waitingByMonth(db: Db, tenantId: string, filter: FactFilte
   const { rows } = await db.query<{ month: string; contacted: number; p: number[] }>(
     `SELECT to_char(received_month, 'YYYY-MM') AS month, count(*)::int AS contacted,
             percentile_cont(ARRAY[0.25, 0.5, 0.75, 0.9]) WITHIN GROUP (ORDER BY first_contact_days) AS p
-       FROM reporting_referral_fact WHERE ${WHERE} AND first_contact_days IS NOT NULL GROUP BY 1 ORDER BY 1`, filterValues(tenantId, filter));
-  return rows.map((r) => ({ month: r.month, contacted: r.contacted, p25: Number(r.p[0]), median: Number(r.p[1]), p75: Number(r.p[2]), p90: Number(r.p[3]) }));
+       FROM reporting_referral_fact WHERE ${WHERE} AND first_contact_days IS NOT NULL GROUP BY 1 ORDER BY 1`,
+    filterValues(tenantId, filter),
+  );
+  return rows.map((r) => ({
+    month: r.month,
+    contacted: r.contacted,
+    p25: Number(r.p[0]),
+    median: Number(r.p[1]),
+    p75: Number(r.p[2]),
+    p90: Number(r.p[3]),
+  }));
 }
 
 export async function linkWorkerNames(db: Db, tenantId: string): Promise<Map<string, string>> {
   const { rows } = await db.query<{ id: string; name: string }>(
-    `SELECT DISTINCT u.id, u.name FROM app_user u JOIN role_membership m ON m.user_id = u.id WHERE m.tenant_id = $1 AND m.role = 'link_worker'`, [tenantId]);
+    `SELECT DISTINCT u.id, u.name FROM app_user u JOIN role_membership m ON m.user_id = u.id WHERE m.tenant_id = $1 AND m.role = 'link_worker'`,
+    [tenantId],
+  );
   return new Map(rows.map((r) => [r.id, r.name]));
 }
 
@@ -469,8 +559,16 @@ export async function linkWorkerNames(db: Db, tenantId: string): Promise<Map<str
 // writes these tables from here.
 
 export interface BulkAdministration {
-  tenantId: string; referralId: string; personId: string; instrument: string; timepoint: string; completedAt: Date; completedBy: string;
-  rawScore: number | null; metricScore: number | null; answers: string;
+  tenantId: string;
+  referralId: string;
+  personId: string;
+  instrument: string;
+  timepoint: string;
+  completedAt: Date;
+  completedBy: string;
+  rawScore: number | null;
+  metricScore: number | null;
+  answers: string;
 }
 
 export async function bulkInsertAdministrations(db: Db, rows: BulkAdministration[]): Promise<void> {
@@ -481,11 +579,28 @@ export async function bulkInsertAdministrations(db: Db, rows: BulkAdministration
      SELECT t, r, p, i, tp, c, b, 'with_link_worker', rs, ms, a::jsonb, c
        FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::uuid[], $8::int[], $9::numeric[], $10::text[])
             AS x(t, r, p, i, tp, c, b, rs, ms, a)`,
-    [column('tenantId'), column('referralId'), column('personId'), column('instrument'), column('timepoint'), column('completedAt'), column('completedBy'),
-      column('rawScore'), column('metricScore'), column('answers')]);
+    [
+      column('tenantId'),
+      column('referralId'),
+      column('personId'),
+      column('instrument'),
+      column('timepoint'),
+      column('completedAt'),
+      column('completedBy'),
+      column('rawScore'),
+      column('metricScore'),
+      column('answers'),
+    ],
+  );
 }
 
-export interface BulkDischarge { tenantId: string; referralId: string; reason: string; at: Date; by: string | null }
+export interface BulkDischarge {
+  tenantId: string;
+  referralId: string;
+  reason: string;
+  at: Date;
+  by: string | null;
+}
 
 export async function bulkInsertDischarges(db: Db, rows: BulkDischarge[]): Promise<void> {
   if (!rows.length) return;
@@ -493,10 +608,18 @@ export async function bulkInsertDischarges(db: Db, rows: BulkDischarge[]): Promi
     `INSERT INTO discharge (tenant_id, referral_id, reason, summary, document, discharged_by, discharged_at)
      SELECT t, r, reason, 'Support ended (demo).', '{}'::jsonb, b, at
        FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::timestamptz[]) AS x(t, r, reason, b, at)`,
-    [rows.map((r) => r.tenantId), rows.map((r) => r.referralId), rows.map((r) => r.reason), rows.map((r) => r.by), rows.map((r) => r.at)]);
+    [rows.map((r) => r.tenantId), rows.map((r) => r.referralId), rows.map((r) => r.reason), rows.map((r) => r.by), rows.map((r) => r.at)],
+  );
 }
 
-export interface BulkOnward { tenantId: string; referralId: string; personId: string; serviceName: string; status: string; at: Date }
+export interface BulkOnward {
+  tenantId: string;
+  referralId: string;
+  personId: string;
+  serviceName: string;
+  status: string;
+  at: Date;
+}
 
 export async function bulkInsertOnwardReferrals(db: Db, rows: BulkOnward[]): Promise<void> {
   if (!rows.length) return;
@@ -504,20 +627,39 @@ export async function bulkInsertOnwardReferrals(db: Db, rows: BulkOnward[]): Pro
     `INSERT INTO onward_referral (tenant_id, referral_id, person_id, kind, delivery, service_id, service_name, status, consent_recorded_at)
      SELECT t, r, p, 'refer', 'email', 'demo-' || md5(s), s, st, at
        FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[]) AS x(t, r, p, s, st, at)`,
-    [rows.map((r) => r.tenantId), rows.map((r) => r.referralId), rows.map((r) => r.personId), rows.map((r) => r.serviceName), rows.map((r) => r.status), rows.map((r) => r.at)]);
+    [
+      rows.map((r) => r.tenantId),
+      rows.map((r) => r.referralId),
+      rows.map((r) => r.personId),
+      rows.map((r) => r.serviceName),
+      rows.map((r) => r.status),
+      rows.map((r) => r.at),
+    ],
+  );
 }
 
 export type PopulationDimensionCode = 'imd_quintile' | 'age_band' | 'sex' | 'ethnic_group';
 
 /** A practice's list size, and its population by each dimension entered (replaced whole) or cleared. */
-export async function setPracticePopulation(db: Db, tenantId: string, practiceId: string, listSize: number,
-  entered: { dimension: PopulationDimensionCode; categories: string[]; people: number[] }[], cleared: PopulationDimensionCode[]): Promise<void> {
+export async function setPracticePopulation(
+  db: Db,
+  tenantId: string,
+  practiceId: string,
+  listSize: number,
+  entered: { dimension: PopulationDimensionCode; categories: string[]; people: number[] }[],
+  cleared: PopulationDimensionCode[],
+): Promise<void> {
   await db.query('UPDATE practice SET list_size = $3 WHERE tenant_id = $1 AND id = $2', [tenantId, practiceId, listSize]);
-  await db.query(`DELETE FROM practice_population WHERE tenant_id = $1 AND practice_id = $2 AND dimension = ANY($3::text[])`,
-    [tenantId, practiceId, [...cleared, ...entered.map((e) => e.dimension)]]);
+  await db.query(`DELETE FROM practice_population WHERE tenant_id = $1 AND practice_id = $2 AND dimension = ANY($3::text[])`, [
+    tenantId,
+    practiceId,
+    [...cleared, ...entered.map((e) => e.dimension)],
+  ]);
   for (const e of entered) {
     if (!e.categories.length) continue;
-    await db.query(`INSERT INTO practice_population (tenant_id, practice_id, dimension, category, people) VALUES ${valuesList(e.categories.length, 5)}`,
-      e.categories.flatMap((category, i) => [tenantId, practiceId, e.dimension, category, e.people[i]]));
+    await db.query(
+      `INSERT INTO practice_population (tenant_id, practice_id, dimension, category, people) VALUES ${valuesList(e.categories.length, 5)}`,
+      e.categories.flatMap((category, i) => [tenantId, practiceId, e.dimension, category, e.people[i]]),
+    );
   }
 }

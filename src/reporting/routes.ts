@@ -23,7 +23,8 @@ const EVIDENCE_PAGES = [
   { path: '/reports/inequalities', template: 'reporting/views/inequalities.njk', build: evidence.inequalitiesReport },
 ] as const;
 
-const measureItems = (selected: string) => MEASURE_CODES.map((code) => ({ value: code, text: MEASURES[code].label, selected: code === selected }));
+const measureItems = (selected: string) =>
+  MEASURE_CODES.map((code) => ({ value: code, text: MEASURES[code].label, selected: code === selected }));
 
 /** Aggregate reports for leads, commissioners and researchers: no names, no small numbers. */
 export const reportingRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -34,13 +35,27 @@ export const reportingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/reports', { schema: { querystring: ReportQuery }, config: { policy: readers } }, async (req, reply) => {
     const actor = signedIn(req);
     const { requested, ...query } = req.query;
-    const page = { values: query, canRefresh: hasRole(actor, 'lead'), requested: requested === '1', smallText: service.SMALL_TEXT, secondaryText: service.SECONDARY_TEXT };
+    const page = {
+      values: query,
+      canRefresh: hasRole(actor, 'lead'),
+      requested: requested === '1',
+      smallText: service.SMALL_TEXT,
+      secondaryText: service.SECONDARY_TEXT,
+    };
     try {
       const report = await service.reportDashboard(pools, actor, query, new Date(), ctx(req));
       const charts = report.refresh ? await evidence.dashboardCharts(pools, actor, report.filter, report.tables) : null;
-      const csvQuery = new URLSearchParams({ from: report.filter.from, to: report.filter.to, ...(report.filter.practiceId ? { practice: report.filter.practiceId } : {}) });
+      const csvQuery = new URLSearchParams({
+        from: report.filter.from,
+        to: report.filter.to,
+        ...(report.filter.practiceId ? { practice: report.filter.practiceId } : {}),
+      });
       return view(reply, 200, 'reporting/views/dashboard.njk', {
-        ...page, report, charts, showEvidence: hasRole(actor, ...evidence.EVIDENCE_READERS), csvHref: `/reports/summary.csv?${csvQuery.toString()}`,
+        ...page,
+        report,
+        charts,
+        showEvidence: hasRole(actor, ...evidence.EVIDENCE_READERS),
+        csvHref: `/reports/summary.csv?${csvQuery.toString()}`,
         values: { practice: report.filter.practiceId ?? '', from: report.filter.from, to: report.filter.to },
         practiceItems: practiceItems(report.practices, report.filter.practiceId ?? ''),
       });
@@ -48,7 +63,13 @@ export const reportingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const shown = asFieldErrors(error);
       if (!shown) throw error;
       const practices = await service.reportPractices(pool, actor);
-      return view(reply, shown.status, 'reporting/views/dashboard.njk', { ...page, practiceItems: practiceItems(practices, query.practice ?? '') }, shown.errors);
+      return view(
+        reply,
+        shown.status,
+        'reporting/views/dashboard.njk',
+        { ...page, practiceItems: practiceItems(practices, query.practice ?? '') },
+        shown.errors,
+      );
     }
   });
 
@@ -60,17 +81,34 @@ export const reportingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       try {
         const report = await page.build(pools, actor, query, new Date(), ctx(req));
         return view(reply, 200, page.template, {
-          ...common, report, figures: report.figures,
-          values: { practice: report.filter.practiceId ?? '', from: report.filter.from, to: report.filter.to, measure: report.measure.code },
-          practiceItems: practiceItems(report.practices, report.filter.practiceId ?? ''), measureItems: measureItems(report.measure.code),
+          ...common,
+          report,
+          figures: report.figures,
+          values: {
+            practice: report.filter.practiceId ?? '',
+            from: report.filter.from,
+            to: report.filter.to,
+            measure: report.measure.code,
+          },
+          practiceItems: practiceItems(report.practices, report.filter.practiceId ?? ''),
+          measureItems: measureItems(report.measure.code),
         });
       } catch (error) {
         const shown = asFieldErrors(error);
         if (!shown) throw error;
         const practices = await service.reportPractices(pool, actor);
-        return view(reply, shown.status, page.template, {
-          ...common, values: query, practiceItems: practiceItems(practices, query.practice ?? ''), measureItems: measureItems(query.measure ?? 'swemwbs'),
-        }, shown.errors);
+        return view(
+          reply,
+          shown.status,
+          page.template,
+          {
+            ...common,
+            values: query,
+            practiceItems: practiceItems(practices, query.practice ?? ''),
+            measureItems: measureItems(query.measure ?? 'swemwbs'),
+          },
+          shown.errors,
+        );
       }
     });
   }
@@ -78,7 +116,8 @@ export const reportingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/reports/summary.csv', { schema: { querystring: ReportQuery }, config: { policy: readers } }, async (req, reply) => {
     const { requested: _requested, ...query } = req.query;
     const report = await service.reportDashboard(pools, signedIn(req), query, new Date(), { ...ctx(req), download: true });
-    return reply.type('text/csv; charset=utf-8')
+    return reply
+      .type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="signpost-referrals-${report.filter.from}-to-${report.filter.to}.csv"`)
       .header('cache-control', 'no-store')
       .send(service.reportCsv(report));
@@ -91,5 +130,8 @@ export const reportingRoutes: FastifyPluginAsyncTypebox = async (app) => {
 };
 
 function practiceItems(practices: { id: string; name: string }[], selected: string) {
-  return [{ value: '', text: 'All practices', selected: selected === '' }, ...practices.map((p) => ({ value: p.id, text: p.name, selected: p.id === selected }))];
+  return [
+    { value: '', text: 'All practices', selected: selected === '' },
+    ...practices.map((p) => ({ value: p.id, text: p.name, selected: p.id === selected })),
+  ];
 }

@@ -22,7 +22,9 @@ export { SMALL_TEXT, SECONDARY_TEXT } from './suppression.ts';
 export const REPORTING_REFRESH_KIND = 'reporting.refresh';
 export const REPORTING_NIGHTLY_SCAN = 'reporting.nightly-refresh';
 
-interface RequestContext { requestId?: string }
+interface RequestContext {
+  requestId?: string;
+}
 
 export type RefreshTrigger = 'nightly' | 'manual' | 'demo';
 
@@ -56,10 +58,11 @@ export async function refreshJob(job: JobContext): Promise<void> {
   if (!tenantId) return;
   const trigger: RefreshTrigger = job.payload.scan ? 'nightly' : 'manual';
   const result = await withTenant(job.pool, tenantId, (tx) => refreshReporting(tx, tenantId, job.clock.now(), trigger));
-  job.log.info({ tenantId, trigger, rowCount: result.rowCount, changedRows: result.changedRows, durationMs: result.durationMs }, 'reporting refresh');
+  job.log.info(
+    { tenantId, trigger, rowCount: result.rowCount, changedRows: result.changedRows, durationMs: result.durationMs },
+    'reporting refresh',
+  );
 }
-
-
 
 export const READERS = ['lead', 'commissioner', 'researcher'] as const;
 
@@ -68,7 +71,10 @@ export const READERS = ['lead', 'commissioner', 'researcher'] as const;
  * nightly job rebuilds, are read from `reads`, a streaming replica when DATABASE_READ_URL is set
  * (the app's `Database` fits). A plain pool does both.
  */
-export interface ReportingPools { pool: pg.Pool; reads: pg.Pool }
+export interface ReportingPools {
+  pool: pg.Pool;
+  reads: pg.Pool;
+}
 
 export function reportingPools(db: pg.Pool | ReportingPools): ReportingPools {
   return 'reads' in db ? db : { pool: db, reads: db };
@@ -93,10 +99,19 @@ export async function requestRefresh(pool: pg.Pool, actor: Actor, context: Reque
   return withTenant(pool, actor.tenantId, async (tx) => {
     const latest = await q.latestRefresh(tx, actor.tenantId);
     const id = await scheduleJob(tx, {
-      kind: REPORTING_REFRESH_KIND, tenantId: actor.tenantId, payload: {},
+      kind: REPORTING_REFRESH_KIND,
+      tenantId: actor.tenantId,
+      payload: {},
       idempotencyKey: `reporting-refresh:${actor.tenantId}:after:${latest ? latest.refreshedAt.toISOString() : 'never'}`,
     });
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'report.refresh-request', entityType: 'report', entityId: 'referrals', requestId: context.requestId });
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'report.refresh-request',
+      entityType: 'report',
+      entityId: 'referrals',
+      requestId: context.requestId,
+    });
     return { queued: id !== undefined };
   });
 }
@@ -203,8 +218,12 @@ const MONTH_NAME = new Intl.DateTimeFormat('en-GB', { month: 'long', year: 'nume
 const monthLabel = (month: string) => MONTH_NAME.format(new Date(`${month}-01T12:00:00Z`));
 
 const QUINTILES: [string, string][] = [
-  ['1', '1: most deprived 20% (deciles 1 and 2)'], ['2', '2 (deciles 3 and 4)'], ['3', '3 (deciles 5 and 6)'],
-  ['4', '4 (deciles 7 and 8)'], ['5', '5: least deprived 20% (deciles 9 and 10)'], ['not_known', 'Not known'],
+  ['1', '1: most deprived 20% (deciles 1 and 2)'],
+  ['2', '2 (deciles 3 and 4)'],
+  ['3', '3 (deciles 5 and 6)'],
+  ['4', '4 (deciles 7 and 8)'],
+  ['5', '5: least deprived 20% (deciles 9 and 10)'],
+  ['not_known', 'Not known'],
 ];
 
 interface TableSpec {
@@ -224,20 +243,63 @@ const REFERRAL_CODE_NOTE = `Each is a referral to social prescribing: SNOMED CT 
 
 function tableSpecs(filter: ReportFilter): TableSpec[] {
   return [
-    { id: 'by-month', caption: 'Referrals received by month', category: 'Month', dimension: 'month', totalCell: 'total',
-      categories: monthsBetween(filter.from, filter.to).map((m) => [m, monthLabel(m)]), note: REFERRAL_CODE_NOTE },
-    { id: 'by-source', caption: 'Referrals by source', category: 'Source', dimension: 'source', totalCell: 'total',
-      categories: Object.entries(SOURCES) },
-    { id: 'by-need', caption: 'Referrals by need', category: 'Need', dimension: 'need',
-      categories: NEEDS.map((n) => [n.code, n.label]), note: 'A referral can name more than one need, so these do not add up to the number of referrals.' },
-    { id: 'by-status', caption: 'Referrals by current status', category: 'Status', dimension: 'status', totalCell: 'total',
-      categories: Object.entries(STATUS_LABELS) },
-    { id: 'by-discharge-reason', caption: 'Discharges by reason', category: 'Reason', dimension: 'dischargeReason', totalCell: 'by-status:discharged',
-      categories: [...DISCHARGE_REASONS.map((r): [string, string] => [r.code, r.label]), ['not_recorded', 'Not recorded']] },
-    { id: 'by-imd', caption: 'Referrals by deprivation (IMD quintile of the person’s area)', category: 'IMD quintile', dimension: 'imdQuintile', totalCell: 'total',
-      categories: QUINTILES },
-    { id: 'by-ethnic-group', caption: 'Referrals by ethnic group', category: 'Ethnic group', dimension: 'ethnicGroup', totalCell: 'total',
-      categories: ETHNIC_GROUPS.map((g) => [g, g]) },
+    {
+      id: 'by-month',
+      caption: 'Referrals received by month',
+      category: 'Month',
+      dimension: 'month',
+      totalCell: 'total',
+      categories: monthsBetween(filter.from, filter.to).map((m) => [m, monthLabel(m)]),
+      note: REFERRAL_CODE_NOTE,
+    },
+    {
+      id: 'by-source',
+      caption: 'Referrals by source',
+      category: 'Source',
+      dimension: 'source',
+      totalCell: 'total',
+      categories: Object.entries(SOURCES),
+    },
+    {
+      id: 'by-need',
+      caption: 'Referrals by need',
+      category: 'Need',
+      dimension: 'need',
+      categories: NEEDS.map((n) => [n.code, n.label]),
+      note: 'A referral can name more than one need, so these do not add up to the number of referrals.',
+    },
+    {
+      id: 'by-status',
+      caption: 'Referrals by current status',
+      category: 'Status',
+      dimension: 'status',
+      totalCell: 'total',
+      categories: Object.entries(STATUS_LABELS),
+    },
+    {
+      id: 'by-discharge-reason',
+      caption: 'Discharges by reason',
+      category: 'Reason',
+      dimension: 'dischargeReason',
+      totalCell: 'by-status:discharged',
+      categories: [...DISCHARGE_REASONS.map((r): [string, string] => [r.code, r.label]), ['not_recorded', 'Not recorded']],
+    },
+    {
+      id: 'by-imd',
+      caption: 'Referrals by deprivation (IMD quintile of the person’s area)',
+      category: 'IMD quintile',
+      dimension: 'imdQuintile',
+      totalCell: 'total',
+      categories: QUINTILES,
+    },
+    {
+      id: 'by-ethnic-group',
+      caption: 'Referrals by ethnic group',
+      category: 'Ethnic group',
+      dimension: 'ethnicGroup',
+      totalCell: 'total',
+      categories: ETHNIC_GROUPS.map((g) => [g, g]),
+    },
   ];
 }
 
@@ -246,15 +308,32 @@ function tableSpecs(filter: ReportFilter): TableSpec[] {
  * contact, discharges by reason, and breakdowns by deprivation and ethnic group, from the read
  * model as of its last refresh, with small numbers suppressed. Viewing is audited (no person ids).
  */
-export async function reportDashboard(db: pg.Pool | ReportingPools, actor: Actor, query: ReportQuery, now: Date, options: RequestContext & { download?: boolean } = {}): Promise<Report> {
+export async function reportDashboard(
+  db: pg.Pool | ReportingPools,
+  actor: Actor,
+  query: ReportQuery,
+  now: Date,
+  options: RequestContext & { download?: boolean } = {},
+): Promise<Report> {
   requireReader(actor);
   const { pool, reads } = reportingPools(db);
   const practices = await reportPractices(pool, actor);
-  const filter = checkReportFilter(query, practices.map((p) => p.id), now);
-  await withTenant(pool, actor.tenantId, (tx) => recordAudit(tx, {
-    actor, tenantId: actor.tenantId, action: options.download ? 'report.download' : 'report.view', entityType: 'report', entityId: 'referrals',
-    reason: `practice=${filter.practiceId ?? 'all'} from=${filter.from} to=${filter.to}`, requestId: options.requestId,
-  }));
+  const filter = checkReportFilter(
+    query,
+    practices.map((p) => p.id),
+    now,
+  );
+  await withTenant(pool, actor.tenantId, (tx) =>
+    recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: options.download ? 'report.download' : 'report.view',
+      entityType: 'report',
+      entityId: 'referrals',
+      reason: `practice=${filter.practiceId ?? 'all'} from=${filter.from} to=${filter.to}`,
+      requestId: options.requestId,
+    }),
+  );
   return withTenant(reads, actor.tenantId, async (tx) => {
     const tenantId = actor.tenantId;
     const refresh = await q.latestRefresh(tx, tenantId);
@@ -263,8 +342,11 @@ export async function reportDashboard(db: pg.Pool | ReportingPools, actor: Actor
     const waiting = await q.waitingFigures(tx, tenantId, factFilter);
     const specs = tableSpecs(filter);
     const cells: Record<string, number> = {
-      total: waiting.total, contacted: waiting.contacted,
-      onwardReferrals: waiting.onwardReferrals, onwardAttended: waiting.onwardAttended, signposted: waiting.signposted,
+      total: waiting.total,
+      contacted: waiting.contacted,
+      onwardReferrals: waiting.onwardReferrals,
+      onwardAttended: waiting.onwardAttended,
+      signposted: waiting.signposted,
     };
     const lines: Line[] = [];
     for (const spec of specs) {
@@ -274,14 +356,21 @@ export async function reportDashboard(db: pg.Pool | ReportingPools, actor: Actor
     }
     const shown = suppressCounts(cells, lines);
     const tables = specs.map((spec): ReportTable => ({
-      id: spec.id, caption: spec.caption, category: spec.category, note: spec.note,
+      id: spec.id,
+      caption: spec.caption,
+      category: spec.category,
+      note: spec.note,
       rows: spec.categories.map(([code, label]) => ({ label, count: shown[`${spec.id}:${code}`]! })),
       total: spec.totalCell ? shown[spec.totalCell] : undefined,
     }));
     // A median or percentile of fewer than 5 waits is too close to one person's wait.
     const enough = waiting.contacted >= 5;
     return {
-      refresh, filter, practices, tables, total: shown.total,
+      refresh,
+      filter,
+      practices,
+      tables,
+      total: shown.total,
       waiting: { contacted: shown.contacted!, medianDays: enough ? waiting.medianDays : null, p90Days: enough ? waiting.p90Days : null },
       prescriptions: { onwardReferrals: shown.onwardReferrals!, onwardAttended: shown.onwardAttended!, signposted: shown.signposted! },
     };
@@ -299,7 +388,11 @@ export function reportCsv(report: Report): string {
     lines.push(['Referrals', 'SNOMED CT code', `${REFERRAL_CODE.code} ${REFERRAL_CODE.display}`]);
     lines.push(['Days to first contact', 'Referrals with a first contact', report.waiting!.contacted.text]);
     lines.push(['Days to first contact', 'Median', report.waiting!.medianDays === null ? 'not shown' : String(report.waiting!.medianDays)]);
-    lines.push(['Days to first contact', '90th percentile', report.waiting!.p90Days === null ? 'not shown' : String(report.waiting!.p90Days)]);
+    lines.push([
+      'Days to first contact',
+      '90th percentile',
+      report.waiting!.p90Days === null ? 'not shown' : String(report.waiting!.p90Days),
+    ]);
     lines.push(['Social prescriptions', 'Onward referrals to services', report.prescriptions!.onwardReferrals.text]);
     lines.push(['Social prescriptions', 'Onward referrals attended', report.prescriptions!.onwardAttended.text]);
     lines.push(['Social prescriptions', 'Signposted', report.prescriptions!.signposted.text]);

@@ -10,8 +10,14 @@ import { APPROACH_CODES } from './approaches.ts';
 
 /** Added SWEMWBS metric points for having had each approach (the "truth" the tests recover). */
 export const TRUE_EFFECTS: Record<string, number> = {
-  signposting: 0, guided_conversation: 0.5, motivational_interviewing: 0.5, health_coaching: 1.0,
-  counselling_informed: 1.5, warm_handover: 2.0, group_session: 0.8, practical_help: 0.3,
+  signposting: 0,
+  guided_conversation: 0.5,
+  motivational_interviewing: 0.5,
+  health_coaching: 1.0,
+  counselling_informed: 1.5,
+  warm_handover: 2.0,
+  group_session: 0.8,
+  practical_help: 0.3,
 };
 
 /** How a practice's link workers tend to work. */
@@ -32,7 +38,16 @@ export interface SimulatedCase {
   followedUp: boolean;
 }
 
-const NEED_CODES = ['loneliness', 'money', 'mental-wellbeing', 'physical-activity', 'bereavement', 'housing', 'long-term-conditions', 'carers'];
+const NEED_CODES = [
+  'loneliness',
+  'money',
+  'mental-wellbeing',
+  'physical-activity',
+  'bereavement',
+  'housing',
+  'long-term-conditions',
+  'carers',
+];
 const AGE_BANDS = ['18-24', '25-34', '35-44', '45-54', '55-64', '65-74', '75-84', '85+'];
 
 /** A standard normal draw (Box-Muller) from the seeded generator. */
@@ -42,9 +57,36 @@ export function normal(random: DemoRandom): number {
 }
 
 const APPROACH_CHANCE: Record<PracticeStyle, Record<string, number>> = {
-  signposting: { signposting: 0.95, guided_conversation: 0.3, motivational_interviewing: 0.05, health_coaching: 0.08, counselling_informed: 0.05, warm_handover: 0.08, group_session: 0.1, practical_help: 0.3 },
-  coaching: { signposting: 0.45, guided_conversation: 0.5, motivational_interviewing: 0.3, health_coaching: 0.6, counselling_informed: 0.2, warm_handover: 0.55, group_session: 0.3, practical_help: 0.2 },
-  mixed: { signposting: 0.7, guided_conversation: 0.4, motivational_interviewing: 0.15, health_coaching: 0.3, counselling_informed: 0.15, warm_handover: 0.3, group_session: 0.25, practical_help: 0.25 },
+  signposting: {
+    signposting: 0.95,
+    guided_conversation: 0.3,
+    motivational_interviewing: 0.05,
+    health_coaching: 0.08,
+    counselling_informed: 0.05,
+    warm_handover: 0.08,
+    group_session: 0.1,
+    practical_help: 0.3,
+  },
+  coaching: {
+    signposting: 0.45,
+    guided_conversation: 0.5,
+    motivational_interviewing: 0.3,
+    health_coaching: 0.6,
+    counselling_informed: 0.2,
+    warm_handover: 0.55,
+    group_session: 0.3,
+    practical_help: 0.2,
+  },
+  mixed: {
+    signposting: 0.7,
+    guided_conversation: 0.4,
+    motivational_interviewing: 0.15,
+    health_coaching: 0.3,
+    counselling_informed: 0.15,
+    warm_handover: 0.3,
+    group_session: 0.25,
+    practical_help: 0.25,
+  },
 };
 
 export interface CaseAttributes {
@@ -58,7 +100,12 @@ export interface CaseAttributes {
 export function randomAttributes(random: DemoRandom): CaseAttributes {
   const needs = [random.pick(NEED_CODES)];
   if (random.chance(0.4)) needs.push(random.pick(NEED_CODES));
-  return { needs: [...new Set(needs)], imdQuintile: random.int(1, 5), ageBand: random.pick(AGE_BANDS), sex: random.pick(['female', 'male', 'female', 'male', 'not_stated']) };
+  return {
+    needs: [...new Set(needs)],
+    imdQuintile: random.int(1, 5),
+    ageBand: random.pick(AGE_BANDS),
+    sex: random.pick(['female', 'male', 'female', 'male', 'not_stated']),
+  };
 }
 
 /**
@@ -66,9 +113,19 @@ export function randomAttributes(random: DemoRandom): CaseAttributes {
  * mental wellbeing or loneliness need and in more deprived areas; approaches are chosen by the
  * practice's style and are likelier for people who start low or are lonely.
  */
-export function simulateCase(random: DemoRandom, attributes: CaseAttributes, style: PracticeStyle, effects: Record<string, number> = TRUE_EFFECTS): SimulatedCase {
+export function simulateCase(
+  random: DemoRandom,
+  attributes: CaseAttributes,
+  style: PracticeStyle,
+  effects: Record<string, number> = TRUE_EFFECTS,
+): SimulatedCase {
   const { needs, imdQuintile } = attributes;
-  const trueLevel = 23 - (needs.includes('mental-wellbeing') ? 2.5 : 0) - (needs.includes('loneliness') ? 1.5 : 0) + 0.4 * (imdQuintile - 3) + 3 * normal(random);
+  const trueLevel =
+    23 -
+    (needs.includes('mental-wellbeing') ? 2.5 : 0) -
+    (needs.includes('loneliness') ? 1.5 : 0) +
+    0.4 * (imdQuintile - 3) +
+    3 * normal(random);
   const baseline = trueLevel + 2.5 * normal(random);
   const startsLow = baseline < 20;
   const approaches = APPROACH_CODES.filter((code) => {
@@ -89,7 +146,11 @@ export function simulateCase(random: DemoRandom, attributes: CaseAttributes, sty
 }
 
 /** n people spread evenly over the given practice styles. */
-export function simulateCases(random: DemoRandom, n: number, styles: readonly PracticeStyle[] = ['signposting', 'coaching', 'mixed']): (SimulatedCase & { style: PracticeStyle })[] {
+export function simulateCases(
+  random: DemoRandom,
+  n: number,
+  styles: readonly PracticeStyle[] = ['signposting', 'coaching', 'mixed'],
+): (SimulatedCase & { style: PracticeStyle })[] {
   const cases: (SimulatedCase & { style: PracticeStyle })[] = [];
   for (let i = 0; i < n; i++) {
     const style = styles[i % styles.length]!;

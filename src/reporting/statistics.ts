@@ -63,9 +63,13 @@ export function pairedChange(pairs: readonly Pair[]): PairedChange | undefined {
   }
   const sdChange = Math.sqrt(squaresChange / (n - 1));
   return {
-    n, meanBaseline, meanFollowUp: sumFollowUp / n,
-    change: sdChange > 0 ? tInterval(meanChange, sdChange / Math.sqrt(n), n - 1) : { estimate: meanChange, lower: meanChange, upper: meanChange },
-    sdChange, sdBaseline: Math.sqrt(squaresBaseline / (n - 1)),
+    n,
+    meanBaseline,
+    meanFollowUp: sumFollowUp / n,
+    change:
+      sdChange > 0 ? tInterval(meanChange, sdChange / Math.sqrt(n), n - 1) : { estimate: meanChange, lower: meanChange, upper: meanChange },
+    sdChange,
+    sdBaseline: Math.sqrt(squaresBaseline / (n - 1)),
     effectSize: sdChange > 0 ? meanChange / sdChange : null,
   };
 }
@@ -84,9 +88,13 @@ export function countedPairedChange(pairs: readonly (Pair & { n: number })[]): P
   const meanBaseline = meanOf((p) => p.baseline);
   const sdChange = sdOf(change, meanChange);
   return {
-    n, meanBaseline, meanFollowUp: meanOf((p) => p.followUp),
-    change: sdChange > 0 ? tInterval(meanChange, sdChange / Math.sqrt(n), n - 1) : { estimate: meanChange, lower: meanChange, upper: meanChange },
-    sdChange, sdBaseline: sdOf((p) => p.baseline, meanBaseline),
+    n,
+    meanBaseline,
+    meanFollowUp: meanOf((p) => p.followUp),
+    change:
+      sdChange > 0 ? tInterval(meanChange, sdChange / Math.sqrt(n), n - 1) : { estimate: meanChange, lower: meanChange, upper: meanChange },
+    sdChange,
+    sdBaseline: sdOf((p) => p.baseline, meanBaseline),
     effectSize: sdChange > 0 ? meanChange / sdChange : null,
   };
 }
@@ -151,11 +159,17 @@ export function leastSquares(y: ArrayLike<number>, columns: readonly Column[]): 
   const value = new Float64Array(start[n]!);
   kept.forEach((c, k) => {
     if ('ones' in c) {
-      for (const i of c.ones) { term[at[i]!] = k + 1; value[at[i]!++] = 1; }
+      for (const i of c.ones) {
+        term[at[i]!] = k + 1;
+        value[at[i]!++] = 1;
+      }
     } else {
       for (let i = 0; i < n; i++) {
         const v = c.values[i]!;
-        if (v !== 0) { term[at[i]!] = k + 1; value[at[i]!++] = v; }
+        if (v !== 0) {
+          term[at[i]!] = k + 1;
+          value[at[i]!++] = v;
+        }
       }
     }
   });
@@ -175,10 +189,18 @@ export function leastSquares(y: ArrayLike<number>, columns: readonly Column[]): 
     }
   }
   const crossProduct = new Matrix(p, p);
-  for (let a = 0; a < p; a++) for (let b = a; b < p; b++) { crossProduct.set(a, b, xtx[a * p + b]!); crossProduct.set(b, a, xtx[a * p + b]!); }
+  for (let a = 0; a < p; a++)
+    for (let b = a; b < p; b++) {
+      crossProduct.set(a, b, xtx[a * p + b]!);
+      crossProduct.set(b, a, xtx[a * p + b]!);
+    }
   const svd = new SingularValueDecomposition(crossProduct, { autoTranspose: true });
   if (svd.rank < p) {
-    return { ok: false, reason: 'The model cannot be fitted: some groups overlap completely (one can be worked out from the others).', dropped };
+    return {
+      ok: false,
+      reason: 'The model cannot be fitted: some groups overlap completely (one can be worked out from the others).',
+      dropped,
+    };
   }
   const inverseCross = svd.inverse();
   const beta = inverseCross.mmul(Matrix.columnVector([...xty])).to1DArray();
@@ -193,8 +215,12 @@ export function leastSquares(y: ArrayLike<number>, columns: readonly Column[]): 
   return {
     ok: true,
     fit: {
-      columns: ['(intercept)', ...kept.map((c) => c.name)], coefficients: beta,
-      standardErrors: covariance.diag().map((v) => Math.sqrt(Math.max(v, 0))), df, n, dropped,
+      columns: ['(intercept)', ...kept.map((c) => c.name)],
+      coefficients: beta,
+      standardErrors: covariance.diag().map((v) => Math.sqrt(Math.max(v, 0))),
+      df,
+      n,
+      dropped,
       covariance: covariance.to2DArray(),
     },
   };
@@ -228,7 +254,10 @@ export function dummies(prefix: string, values: readonly string[]): Column[] {
     else rows.set(v, [i]);
   });
   const reference = [...rows.entries()].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]))[0]?.[0];
-  return [...rows.keys()].filter((k) => k !== reference).sort().map((k) => ({ name: `${prefix}:${k}`, ones: Int32Array.from(rows.get(k)!) }));
+  return [...rows.keys()]
+    .filter((k) => k !== reference)
+    .sort()
+    .map((k) => ({ name: `${prefix}:${k}`, ones: Int32Array.from(rows.get(k)!) }));
 }
 
 /** One indicator column per code, for sets where a case can have several (approaches, needs). */

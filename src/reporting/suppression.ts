@@ -31,7 +31,10 @@ export interface Shown {
 
 type Hidden = 'small' | 'secondary';
 
-interface Range { lo: number; hi: number }
+interface Range {
+  lo: number;
+  hi: number;
+}
 
 /**
  * What the reader can tell about every cell: each starts from what is shown ("<5" is 0 to 4,
@@ -44,7 +47,10 @@ function determinedCells(cells: Record<string, number>, lines: readonly Line[], 
   const range = new Map<string, Range>();
   for (const [id, value] of Object.entries(cells)) {
     const kind = hidden.get(id);
-    range.set(id, !kind ? { lo: value, hi: value } : kind === 'small' ? { lo: 0, hi: SMALL_NUMBER - 1 } : { lo: SMALL_NUMBER, hi: Infinity });
+    range.set(
+      id,
+      !kind ? { lo: value, hi: value } : kind === 'small' ? { lo: 0, hi: SMALL_NUMBER - 1 } : { lo: SMALL_NUMBER, hi: Infinity },
+    );
   }
   for (const line of lines) {
     const shown = line.members.filter((m) => !hidden.has(m)).map((m) => cells[m]!);
@@ -57,8 +63,14 @@ function determinedCells(cells: Record<string, number>, lines: readonly Line[], 
     narrowed = false;
     const narrow = (id: string, lo: number, hi: number) => {
       const r = range.get(id)!;
-      if (lo > r.lo) { r.lo = lo; narrowed = true; }
-      if (hi < r.hi) { r.hi = hi; narrowed = true; }
+      if (lo > r.lo) {
+        r.lo = lo;
+        narrowed = true;
+      }
+      if (hi < r.hi) {
+        r.hi = hi;
+        narrowed = true;
+      }
     };
     for (const line of lines) {
       const total = range.get(line.total)!;
@@ -71,7 +83,8 @@ function determinedCells(cells: Record<string, number>, lines: readonly Line[], 
       for (const o of line.members) {
         const r = range.get(o)!;
         lo += r.lo;
-        if (r.hi === Infinity) unbounded++; else hi += r.hi;
+        if (r.hi === Infinity) unbounded++;
+        else hi += r.hi;
       }
       for (const m of line.members) {
         if (!hidden.has(m)) continue;
@@ -81,7 +94,10 @@ function determinedCells(cells: Record<string, number>, lines: readonly Line[], 
         const othersHi = othersUnbounded > 0 ? Infinity : hi - (r.hi === Infinity ? 0 : r.hi);
         narrow(m, total.lo - othersHi, total.hi - (lo - r.lo));
         lo += r.lo - before.lo;
-        if (before.hi === Infinity && r.hi !== Infinity) { unbounded--; hi += r.hi; } else if (before.hi !== Infinity) hi += r.hi - before.hi;
+        if (before.hi === Infinity && r.hi !== Infinity) {
+          unbounded--;
+          hi += r.hi;
+        } else if (before.hi !== Infinity) hi += r.hi - before.hi;
       }
       if (hidden.has(line.total)) narrow(line.total, sum(line.members, 'lo'), sum(line.members, 'hi'));
     }
@@ -113,16 +129,21 @@ export function suppressCounts(cells: Record<string, number>, lines: readonly Li
     for (const id of [line.total, ...line.members]) if (!(id in cells)) throw new Error(`The table names a cell with no count: ${id}.`);
   }
   for (;;) {
-    const next = determinedCells(cells, lines, hidden).map((id) => nextToHide(id, cells, lines, hidden)).find((id) => id !== undefined);
+    const next = determinedCells(cells, lines, hidden)
+      .map((id) => nextToHide(id, cells, lines, hidden))
+      .find((id) => id !== undefined);
     if (next === undefined) break;
     hidden.set(next, 'secondary');
   }
   const shown: Record<string, Shown> = {};
   for (const [id, value] of Object.entries(cells)) {
     const kind = hidden.get(id);
-    shown[id] = kind === 'small' ? { text: SMALL_TEXT, value: null, hidden: 'small' }
-      : kind === 'secondary' ? { text: SECONDARY_TEXT, value: null, hidden: 'secondary' }
-        : { text: String(value), value, hidden: false };
+    shown[id] =
+      kind === 'small'
+        ? { text: SMALL_TEXT, value: null, hidden: 'small' }
+        : kind === 'secondary'
+          ? { text: SECONDARY_TEXT, value: null, hidden: 'secondary' }
+          : { text: String(value), value, hidden: false };
   }
   return shown;
 }
@@ -130,7 +151,9 @@ export function suppressCounts(cells: Record<string, number>, lines: readonly Li
 /** One table on its own: its counts and their total. */
 export function suppressTable(counts: readonly number[]): { cells: Shown[]; total: Shown } {
   const cells: Record<string, number> = { total: counts.reduce((s, n) => s + n, 0) };
-  counts.forEach((n, i) => { cells[`c${i}`] = n; });
+  counts.forEach((n, i) => {
+    cells[`c${i}`] = n;
+  });
   const shown = suppressCounts(cells, [{ total: 'total', members: counts.map((_, i) => `c${i}`) }]);
   return { cells: counts.map((_, i) => shown[`c${i}`]!), total: shown.total! };
 }

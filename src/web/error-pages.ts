@@ -47,7 +47,9 @@ function describe(err: FastifyError | DomainError): Problem | undefined {
     return {
       status: 403,
       title: 'This form has expired',
-      messages: [{ text: 'We could not check that this form came from Signpost. Go back, reload the page and try again. Nothing was saved.' }],
+      messages: [
+        { text: 'We could not check that this form came from Signpost. Go back, reload the page and try again. Nothing was saved.' },
+      ],
     };
   }
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
@@ -71,7 +73,11 @@ function describe(err: FastifyError | DomainError): Problem | undefined {
     };
   }
   if (code.startsWith('FST_ERR_CTP')) {
-    return { status, title: TITLES[status] ?? 'There is a problem', messages: [{ text: 'We could not read what you sent. Check its format and try again.' }] };
+    return {
+      status,
+      title: TITLES[status] ?? 'There is a problem',
+      messages: [{ text: 'We could not read what you sent. Check its format and try again.' }],
+    };
   }
   return { status, title: TITLES[status] ?? 'There is a problem', messages: [{ text: fastifyError.message || 'There is a problem.' }] };
 }
@@ -97,7 +103,9 @@ function watchDatabaseOutages(app: FastifyInstance) {
   };
   const pool = app.database.pool;
   pool.on('connect', recovered);
-  app.addHook('onClose', async () => { pool.off('connect', recovered); });
+  app.addHook('onClose', async () => {
+    pool.off('connect', recovered);
+  });
   return (req: FastifyRequest, err: Error & { code?: unknown }) => {
     const now = Date.now();
     if (outage && now - outage.lastFailure > OUTAGE_QUIET_MS) recovered();
@@ -116,7 +124,9 @@ export function setUpErrorPages(app: FastifyInstance): void {
 
   app.setNotFoundHandler((req, reply) => {
     if (wantsJson(req)) {
-      return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `There is nothing at ${req.method} ${req.url.split('?')[0]}.` });
+      return reply
+        .code(404)
+        .send({ statusCode: 404, error: 'Not Found', message: `There is nothing at ${req.method} ${req.url.split('?')[0]}.` });
     }
     return reply.code(404).view('web/views/404.njk');
   });
@@ -131,7 +141,11 @@ export function setUpErrorPages(app: FastifyInstance): void {
       noteOutage(req, err);
       reply.code(503).header('retry-after', String(OUTAGE_RETRY_AFTER_SECONDS));
       if (wantsJson(req)) {
-        return reply.send({ statusCode: 503, error: 'Service Unavailable', message: 'The service cannot reach its database. Try again in a few minutes.' });
+        return reply.send({
+          statusCode: 503,
+          error: 'Service Unavailable',
+          message: 'The service cannot reach its database. Try again in a few minutes.',
+        });
       }
       return reply.view('web/views/503.njk');
     }

@@ -3,7 +3,11 @@
  * page with the NHS error summary, or a JSON problem on APIs.
  */
 export class DomainError extends Error {
-  constructor(readonly status: 400 | 403 | 404 | 409 | 413 | 422 | 429, message: string, readonly field?: string) {
+  constructor(
+    readonly status: 400 | 403 | 404 | 409 | 413 | 422 | 429,
+    message: string,
+    readonly field?: string,
+  ) {
     super(message);
     this.name = new.target.name;
   }

@@ -44,7 +44,9 @@ export function formTokenFor(req: FastifyRequest): { toString(): string } {
 /** The token is bound to the caller and the address, so one page's token serves each of its forms once. */
 function tokenHash(req: FastifyRequest, tenantId: string, token: string): string {
   const path = req.url.split('?')[0];
-  return createHash('sha256').update(`${tenantId}|${req.actor?.userId ?? 'public'}|${req.method}|${path}|${token}`).digest('hex');
+  return createHash('sha256')
+    .update(`${tenantId}|${req.actor?.userId ?? 'public'}|${req.method}|${path}|${token}`)
+    .digest('hex');
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -26,7 +26,12 @@ export interface Limit {
 
 /** `notSuitableReason` -> "Not suitable reason": a readable name where a route gave none. */
 function labelFor(name: string): string {
-  const words = name.replace(/[[\]]+/g, ' ').replace(/([a-z])([A-Z0-9])/g, '$1 $2').replace(/[-_]+/g, ' ').trim().toLowerCase();
+  const words = name
+    .replace(/[[\]]+/g, ' ')
+    .replace(/([a-z])([A-Z0-9])/g, '$1 $2')
+    .replace(/[-_]+/g, ' ')
+    .trim()
+    .toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
@@ -76,7 +81,7 @@ export function fields(body: unknown, name: string, limit?: Limit): string[] {
 
 /** The form's fields for re-showing it, without the CSRF token. */
 export function bodyValues(body: unknown): Record<string, unknown> {
-  const values = { ...(body && typeof body === 'object' ? body as Body : {}) };
+  const values = { ...(body && typeof body === 'object' ? (body as Body) : {}) };
   delete values._csrf;
   return values;
 }
@@ -144,9 +149,11 @@ export function setUpFormInput(app: FastifyInstance): void {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type === '' && !hasBody(req)) return payload;
     if (!accepts.includes(type)) {
-      throw new UnsupportedMediaType(accepts.includes(FORM)
-        ? 'This address takes a form. Send it from the page as a form (application/x-www-form-urlencoded).'
-        : `This address takes ${accepts.join(' or ')}.`);
+      throw new UnsupportedMediaType(
+        accepts.includes(FORM)
+          ? 'This address takes a form. Send it from the page as a form (application/x-www-form-urlencoded).'
+          : `This address takes ${accepts.join(' or ')}.`,
+      );
     }
     return payload;
   });

@@ -27,8 +27,7 @@ export function templateBootScriptHash(templatePath: string): string | undefined
 
 /** Whether this response may be cached publicly: an anonymous GET/HEAD of a route that opts in. */
 export function isPublicCacheable(req: FastifyRequest): boolean {
-  return !!req.routeOptions.config?.publicCache && (req.method === 'GET' || req.method === 'HEAD')
-    && !req.actor && !req.pendingSession;
+  return !!req.routeOptions.config?.publicCache && (req.method === 'GET' || req.method === 'HEAD') && !req.actor && !req.pendingSession;
 }
 
 function etagMatches(header: string | undefined, etag: string): boolean {

@@ -16,7 +16,11 @@ export interface HeaderCounts {
 /** A link with a count of new items; the count is read out as words too ("2 new"). */
 function counted(href: string, text: string, count: number | undefined): NavigationItem {
   if (!count) return { href, text };
-  return { href, text: `${text} (${count} new)`, html: `${text}<span class="signpost-count" aria-hidden="true">${count}</span><span class="nhsuk-u-visually-hidden">, ${count} new</span>` };
+  return {
+    href,
+    text: `${text} (${count} new)`,
+    html: `${text}<span class="signpost-count" aria-hidden="true">${count}</span><span class="nhsuk-u-visually-hidden">, ${count} new</span>`,
+  };
 }
 
 /** The header links a person sees, by what their roles let them do. */

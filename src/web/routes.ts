@@ -7,7 +7,9 @@ import { ping } from './queries.ts';
 export function webRoutes(database: Database): FastifyPluginAsyncTypebox {
   return async (app) => {
     // Staff start from their work; the public search page stays at /services for them.
-    app.get('/', { config: { policy: publicAccess } }, async (req, reply) => (req.actor ? reply.redirect('/home', 303) : reply.view('web/views/home.njk')));
+    app.get('/', { config: { policy: publicAccess } }, async (req, reply) =>
+      req.actor ? reply.redirect('/home', 303) : reply.view('web/views/home.njk'),
+    );
 
     app.get('/health/live', { config: { policy: publicAccess } }, async () => ({ status: 'ok' }));
 

@@ -14,7 +14,9 @@ import { signInAs } from '../support/session.ts';
 import { TestClock } from '../jobs/support.ts';
 
 let database: Database;
-before(async () => { database = await freshDatabase(); });
+before(async () => {
+  database = await freshDatabase();
+});
 after(() => database.close());
 
 const DAY = 86_400;
@@ -24,7 +26,9 @@ async function reminders(referralId: string) {
   const { rows } = await database.pool.query<{ channel: string; recipient: string; personalisation: Record<string, string> }>(
     `SELECT n.channel, n.recipient, n.personalisation FROM notification n
       WHERE n.template = 'appointment_reminder' AND n.idempotency_key LIKE 'appointment-reminder:%'
-        AND split_part(n.idempotency_key, ':', 2)::uuid IN (SELECT id FROM appointment WHERE referral_id = $1)`, [referralId]);
+        AND split_part(n.idempotency_key, ':', 2)::uuid IN (SELECT id FROM appointment WHERE referral_id = $1)`,
+    [referralId],
+  );
   return rows;
 }
 
@@ -35,14 +39,21 @@ function runJobs(clock: TestClock) {
 }
 
 async function appointmentCount(referralId: string) {
-  const { rows } = await database.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM appointment WHERE referral_id = $1', [referralId]);
+  const { rows } = await database.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM appointment WHERE referral_id = $1', [
+    referralId,
+  ]);
   return rows[0]!.n;
 }
 
 test('a booked appointment reminds the person by their chosen channel the day before, once, and not before', async () => {
   const team = await aSocialPrescribingTeam(database);
   const { referralId } = await anEpisodeInContact(database, team, { givenName: 'Ada', familyName: 'Appointment' });
-  const booked = await bookAppointment(database.pool, team.worker, referralId, { date: inDays(3), time: '10:30', mode: 'face_to_face', place: 'Woodhouse Surgery, room 2' });
+  const booked = await bookAppointment(database.pool, team.worker, referralId, {
+    date: inDays(3),
+    time: '10:30',
+    mode: 'face_to_face',
+    place: 'Woodhouse Surgery, room 2',
+  });
   assert.equal(booked.reminder?.channel, 'email');
   assert.equal(booked.startsAt.getTime() - booked.reminder!.at.getTime(), 24 * 3_600_000, 'reminded 24 hours before');
 
@@ -80,21 +91,42 @@ test('a cancelled or moved appointment reminds no one of the old time; withdrawn
   clock.advance((moved.reminder!.at.getTime() - clock.now().getTime()) / 1000 + 60);
   await runJobs(clock);
   const sent = await reminders(referralId);
-  assert.deepEqual(sent.map((s) => [s.personalisation.time, s.personalisation.how]), [['3:00pm', 'by phone: your link worker will call you']]);
+  assert.deepEqual(
+    sent.map((s) => [s.personalisation.time, s.personalisation.how]),
+    [['3:00pm', 'by phone: your link worker will call you']],
+  );
   assert.ok(moved.reminder);
 
   // Another person withdraws consent to be contacted after the booking: the reminder is not sent.
   const other = await anEpisodeInContact(database, team, { givenName: 'Wyn', familyName: 'Withdrawn' });
-  const video = await bookAppointment(database.pool, team.worker, other.referralId, { date: inDays(2), time: '11:00', mode: 'video', place: '' });
+  const video = await bookAppointment(database.pool, team.worker, other.referralId, {
+    date: inDays(2),
+    time: '11:00',
+    mode: 'video',
+    place: '',
+  });
   const person = await getPerson(database.pool, team.lead, other.personId);
-  await withdrawConsent(database.pool, team.lead, other.personId, person.consents.find((c) => c.kind === 'contact')!.id, 'Asked not to be contacted');
+  await withdrawConsent(
+    database.pool,
+    team.lead,
+    other.personId,
+    person.consents.find((c) => c.kind === 'contact')!.id,
+    'Asked not to be contacted',
+  );
   await runJobs(new TestClock(new Date(video.reminder!.at.getTime() + 60_000)));
   assert.deepEqual(await reminders(other.referralId), []);
   // and a booking now says no reminder will go.
-  assert.equal((await bookAppointment(database.pool, team.worker, other.referralId, { date: inDays(5), time: '11:00', mode: 'video', place: '' })).reminder, undefined);
+  assert.equal(
+    (await bookAppointment(database.pool, team.worker, other.referralId, { date: inDays(5), time: '11:00', mode: 'video', place: '' }))
+      .reminder,
+    undefined,
+  );
 
   const { timeline } = await personPage(database.pool, team.worker, personId);
-  const titles = timeline.filter((e) => e.kind === 'appointment').map((e) => e.title).sort();
+  const titles = timeline
+    .filter((e) => e.kind === 'appointment')
+    .map((e) => e.title)
+    .sort();
   assert.deepEqual(titles, ['Appointment booked', 'Appointment booked', 'Appointment cancelled']);
 });
 
@@ -116,9 +148,15 @@ test('bad bookings are refused with a reason and save nothing; unallocated refer
   assert.equal(await appointmentCount(referralId), 0);
 
   const waiting = await aReferral(database, team.lead);
-  await assert.rejects(bookAppointment(database.pool, team.lead, waiting.referralId, { date: inDays(2), time: '10:00', mode: 'phone', place: '' }), /once the referral is allocated/);
+  await assert.rejects(
+    bookAppointment(database.pool, team.lead, waiting.referralId, { date: inDays(2), time: '10:00', mode: 'phone', place: '' }),
+    /once the referral is allocated/,
+  );
   const stranger = await aSocialPrescribingTeam(database);
-  await assert.rejects(bookAppointment(database.pool, stranger.worker, referralId, { date: inDays(2), time: '10:00', mode: 'phone', place: '' }), /could not find that referral/);
+  await assert.rejects(
+    bookAppointment(database.pool, stranger.worker, referralId, { date: inDays(2), time: '10:00', mode: 'phone', place: '' }),
+    /could not find that referral/,
+  );
   assert.equal(await appointmentCount(referralId), 0);
 });
 
@@ -133,19 +171,34 @@ test('the appointments page books with a confirmation, shows form errors with no
     assert.equal(empty.statusCode, 200);
     assert.match(empty.body, /No appointments booked/);
     const { token, cookies: jar } = await formSession(app, url, cookies);
-    const bad = await app.inject({ method: 'POST', url, cookies: jar, ...asForm({ _csrf: token!, date: inDays(2), time: '10:00', mode: 'group', place: '' }) });
+    const bad = await app.inject({
+      method: 'POST',
+      url,
+      cookies: jar,
+      ...asForm({ _csrf: token!, date: inDays(2), time: '10:00', mode: 'group', place: '' }),
+    });
     assert.equal(bad.statusCode, 400);
     assert.match(bad.body, /There is a problem/);
     assert.match(bad.body, /href="#place">\s*Enter where the appointment is/);
     assert.equal(await appointmentCount(referralId), 0);
 
-    const good = await app.inject({ method: 'POST', url, cookies: jar, ...asForm({ _csrf: token!, date: inDays(2), time: '14:30', mode: 'group', place: 'Hyde Park Community Centre' }) });
+    const good = await app.inject({
+      method: 'POST',
+      url,
+      cookies: jar,
+      ...asForm({ _csrf: token!, date: inDays(2), time: '14:30', mode: 'group', place: 'Hyde Park Community Centre' }),
+    });
     assert.equal(good.statusCode, 303);
     const shown = await app.inject({ url: good.headers.location as string, cookies });
     assert.match(shown.body, /Appointment booked: Group, .*2:30pm, Hyde Park Community Centre/);
     assert.match(shown.body, /We will send an email the day before/);
     const id = /appointments\/([0-9a-f-]{36})\/cancel/.exec(shown.body)![1]!;
-    const cancelled = await app.inject({ method: 'POST', url: `${url}/${id}/cancel`, cookies: jar, ...asForm({ _csrf: token!, reason: 'Unwell' }) });
+    const cancelled = await app.inject({
+      method: 'POST',
+      url: `${url}/${id}/cancel`,
+      cookies: jar,
+      ...asForm({ _csrf: token!, reason: 'Unwell' }),
+    });
     assert.equal(cancelled.statusCode, 303);
     const after = await app.inject({ url: cancelled.headers.location as string, cookies });
     assert.match(after.body, /Appointment cancelled/);

@@ -10,7 +10,9 @@ import { referralsSeeder } from '../../src/referrals/demo.ts';
 import { freshDatabase } from '../support/database.ts';
 
 let database: Database;
-before(async () => { database = await freshDatabase(); });
+before(async () => {
+  database = await freshDatabase();
+});
 after(() => database.close());
 
 test('the demo has appointments coming up, each with its reminder scheduled for the day before', async () => {
@@ -18,9 +20,13 @@ test('the demo has appointments coming up, each with its reminder scheduled for 
   const { rows } = await database.pool.query<{ startsAt: Date; mode: string; runAt: Date | null }>(
     `SELECT a.starts_at AS "startsAt", a.mode, j.run_at AS "runAt" FROM appointment a
        LEFT JOIN job j ON j.kind = 'appointments.remind' AND j.payload->>'appointmentId' = a.id::text
-      WHERE a.status = 'booked' ORDER BY a.starts_at`);
+      WHERE a.status = 'booked' ORDER BY a.starts_at`,
+  );
   assert.deepEqual(rows.map((r) => r.mode).sort(), ['face_to_face', 'phone']);
-  assert.ok(rows.some((r) => r.runAt), 'at least one demo person is reminded');
+  assert.ok(
+    rows.some((r) => r.runAt),
+    'at least one demo person is reminded',
+  );
   for (const r of rows) {
     assert.ok(r.startsAt.getTime() > Date.now(), 'in the future');
     // The demo people choose phone and email or text; a reminder is due 24 hours before, or at once when that has passed.

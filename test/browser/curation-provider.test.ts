@@ -18,5 +18,7 @@ before(async () => {
 });
 after(() => rig.close());
 
-test('a provider proposes changes and a new service, and a curator approves them (375 px)', () => providerProposesAndCuratorApproves(rig, PHONE, tenantId, curator));
-test('a provider proposes changes and a new service, and a curator approves them (desktop)', () => providerProposesAndCuratorApproves(rig, DESKTOP, tenantId, curator));
+test('a provider proposes changes and a new service, and a curator approves them (375 px)', () =>
+  providerProposesAndCuratorApproves(rig, PHONE, tenantId, curator));
+test('a provider proposes changes and a new service, and a curator approves them (desktop)', () =>
+  providerProposesAndCuratorApproves(rig, DESKTOP, tenantId, curator));

@@ -25,21 +25,30 @@ const PAGES: [string, RegExp][] = [
   ['/reports/inequalities', /By IMD quintile/],
 ];
 
-for (const [role, email] of [['lead', 'lead@demo.signpost.example'], ['commissioner', 'commissioner@demo.signpost.example']] as const) {
+for (const [role, email] of [
+  ['lead', 'lead@demo.signpost.example'],
+  ['commissioner', 'commissioner@demo.signpost.example'],
+] as const) {
   test(`a ${role} reads every report page on the demo data: charts with captions and tables, no accessibility problems, nothing blocked by the content policy`, async () => {
     const { page, context } = await rig.newPage();
     const blocked: string[] = [];
-    page.on('console', (message) => { if (/style-src|inline style/.test(message.text())) blocked.push(message.text()); });
+    page.on('console', (message) => {
+      if (/style-src|inline style/.test(message.text())) blocked.push(message.text());
+    });
     await signInInBrowser(page, email, DEMO_PASSWORD, '/reports');
     for (const [path, shows] of PAGES) {
       assert.equal(await visit(page, path), 200, path);
       const main = await page.locator('main').innerText();
       assert.match(main, shows, path);
-      assert.ok(await page.locator('figure svg[role="img"]').count() >= 1, `${path} has a chart`);
-      assert.ok(await page.locator('table').count() >= 1, `${path} has a table`);
+      assert.ok((await page.locator('figure svg[role="img"]').count()) >= 1, `${path} has a chart`);
+      assert.ok((await page.locator('table').count()) >= 1, `${path} has a table`);
       if (path !== '/reports') assert.match(main, /figure on this page are fictional/);
       if (path === '/reports/practices') {
-        assert.equal(await page.locator('#link-worker-profiles').count(), role === 'lead' ? 1 : 0, 'link worker profiles are for leads only');
+        assert.equal(
+          await page.locator('#link-worker-profiles').count(),
+          role === 'lead' ? 1 : 0,
+          'link worker profiles are for leads only',
+        );
       }
     }
     assert.deepEqual(blocked, []);

@@ -20,7 +20,12 @@ before(async () => {
   const tenant = await aTenant(database, { name: 'Loop PCN' });
   const practice = await aPractice(database, tenant.id, { name: 'Loop Surgery' });
   lead = await aUserWithPassword(database, { tenantId: tenant.id, roles: ['lead'], name: 'Lena Lead', email: 'lead@loop.example' });
-  worker = await aUserWithPassword(database, { tenantId: tenant.id, roles: ['link_worker'], name: 'Wes Worker', email: 'worker@loop.example' });
+  worker = await aUserWithPassword(database, {
+    tenantId: tenant.id,
+    roles: ['link_worker'],
+    name: 'Wes Worker',
+    email: 'worker@loop.example',
+  });
   admin = await aUserWithPassword(database, { tenantId: tenant.id, roles: ['admin'], name: 'Ada Admin', email: 'admin@loop.example' });
   gp = await aSystem(database, { tenantId: tenant.id, practiceId: practice.id, name: 'Loop Surgery GP system' });
   rig = await startBrowserRig({ database });
@@ -42,16 +47,25 @@ async function submit(page: Page, button: string) {
 test('a GP system refers in over FHIR and polls its Task while a lead and a link worker work the referral in the browser', async () => {
   const token = await aToken(rig.app, gp);
   const fhir = async (method: 'GET' | 'POST', url: string, body?: unknown) => {
-    const res = await rig.app.inject({ method, url, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' }, payload: body ? JSON.stringify(body) : undefined });
+    const res = await rig.app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' },
+      payload: body ? JSON.stringify(body) : undefined,
+    });
     return res.json() as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   };
   const created = await fhir('POST', '/fhir', aReferralBundle({ family: 'Loopperson' }));
   const id = created.entry[1].resource.id as string;
-  const poll = async () => (await fhir('GET', `/fhir/Task?based-on=ServiceRequest/${id}`)).entry[0].resource as { status: string; businessStatus: { text: string } };
+  const poll = async () =>
+    (await fhir('GET', `/fhir/Task?based-on=ServiceRequest/${id}`)).entry[0].resource as {
+      status: string;
+      businessStatus: { text: string };
+    };
   assert.equal((await poll()).status, 'requested');
 
   const { context, page } = await signedInPage(lead.email, '/triage');
-  assert.match(await page.locator('main').textContent() ?? '', /Loop Surgery/);
+  assert.match((await page.locator('main').textContent()) ?? '', /Loop Surgery/);
   await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Morgan Loopperson' }).click()]);
   await assertAccessible(page);
   await submit(page, 'Accept referral');
@@ -82,16 +96,19 @@ test('a GP system refers in over FHIR and polls its Task while a lead and a link
   await worked.context.close();
   const done = await fhir('GET', `/fhir/Task/${id}`);
   assert.equal(done.status, 'completed');
-  const documentId = (done.output as { valueReference: { reference: string } }[]).map((o) => o.valueReference.reference).find((r) => r.startsWith('DocumentReference/'))!.split('/')[1]!;
+  const documentId = (done.output as { valueReference: { reference: string } }[])
+    .map((o) => o.valueReference.reference)
+    .find((r) => r.startsWith('DocumentReference/'))!
+    .split('/')[1]!;
   const document = await fhir('GET', `/fhir/DocumentReference/${documentId}`);
   assert.equal(document.content[0].attachment.contentType, 'application/pdf');
 });
 
 test('the connected-systems admin page and the API reference pass axe', async () => {
   const { context, page } = await signedInPage(admin.email, '/admin/api-clients');
-  assert.match(await page.locator('main').textContent() ?? '', /Loop Surgery GP system/);
+  assert.match((await page.locator('main').textContent()) ?? '', /Loop Surgery GP system/);
   await submit(page, 'Register system');
-  assert.match(await page.locator('.nhsuk-error-summary').textContent() ?? '', /Enter the name of the system/);
+  assert.match((await page.locator('.nhsuk-error-summary').textContent()) ?? '', /Enter the name of the system/);
   assert.equal(await visit(page, '/docs'), 200);
   await context.close();
 });

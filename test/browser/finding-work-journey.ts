@@ -25,32 +25,83 @@ async function aService(rig: BrowserRig, run: string) {
   const practice = await aPractice(database, tenantId, { name: `Finding Surgery ${run}` });
   const users = {
     lead: await aUserWithPassword(database, { tenantId, roles: ['lead'], name: 'Lena Lead', email: `lead-${run}@finding.example` }),
-    worker: await aUserWithPassword(database, { tenantId, roles: ['link_worker'], name: 'Wren Worker', email: `worker-${run}@finding.example` }),
-    referrer: await aUserWithPassword(database, { tenantId, roles: ['referrer'], name: 'Dr Rhys Referrer', email: `referrer-${run}@finding.example`, practiceId: practice.id }),
-    provider: await aUserWithPassword(database, { tenantId, roles: ['provider'], name: 'Priya Provider', email: `provider-${run}@finding.example` }),
+    worker: await aUserWithPassword(database, {
+      tenantId,
+      roles: ['link_worker'],
+      name: 'Wren Worker',
+      email: `worker-${run}@finding.example`,
+    }),
+    referrer: await aUserWithPassword(database, {
+      tenantId,
+      roles: ['referrer'],
+      name: 'Dr Rhys Referrer',
+      email: `referrer-${run}@finding.example`,
+      practiceId: practice.id,
+    }),
+    provider: await aUserWithPassword(database, {
+      tenantId,
+      roles: ['provider'],
+      name: 'Priya Provider',
+      email: `provider-${run}@finding.example`,
+    }),
   };
   const nhsNumber = aTestNhsNumber();
-  const person = (givenName: string, familyName: string, extra = {}) => ({ person: { givenName, familyName, practiceId: practice.id, ...extra } });
+  const person = (givenName: string, familyName: string, extra = {}) => ({
+    person: { givenName, familyName, practiceId: practice.id, ...extra },
+  });
   const sought = await aReferral(database, users.referrer, person('Imogen', 'Soughtperson', { nhsNumber }));
   const second = await aReferral(database, users.referrer, person('Cyril', 'Bulkperson'));
   await aReferral(database, users.referrer, person('Dora', 'Waitingperson'));
   for (let i = 0; i < 24; i++) await aReferral(database, users.referrer, person('Older', `Referral${String(i).padStart(2, '0')}`));
   // Someone already in contact, with a service's response and an appointment today.
-  const episode = await anEpisodeInContact(database, { lead: users.lead as Actor, worker: users.worker as Actor }, { givenName: 'Ottilie', familyName: 'Ongoingperson' });
+  const episode = await anEpisodeInContact(
+    database,
+    { lead: users.lead as Actor, worker: users.worker as Actor },
+    { givenName: 'Ottilie', familyName: 'Ongoingperson' },
+  );
   const service = await aProviderService(database, users.provider, { name: `Leeds Allotments ${run}` });
-  const onward = await createOnwardReferral(database.pool, users.worker, episode.referralId, { kind: 'refer', serviceId: service.id, consent: true });
+  const onward = await createOnwardReferral(database.pool, users.worker, episode.referralId, {
+    kind: 'refer',
+    serviceId: service.id,
+    consent: true,
+  });
   await providerRespond(database.pool, users.provider, onward.id, { to: 'accepted' });
-  const second2 = await anEpisodeInContact(database, { lead: users.lead as Actor, worker: users.worker as Actor }, { givenName: 'Nell', familyName: 'Newreferralperson' });
+  const second2 = await anEpisodeInContact(
+    database,
+    { lead: users.lead as Actor, worker: users.worker as Actor },
+    { givenName: 'Nell', familyName: 'Newreferralperson' },
+  );
   await createOnwardReferral(database.pool, users.worker, second2.referralId, { kind: 'refer', serviceId: service.id, consent: true });
   const inAnHour = new Date(Date.now() + 60 * 60_000);
   const today = localDate(new Date());
   // Late in the evening "in an hour" is tomorrow; book for tomorrow then and look at that week.
   const day = localDate(inAnHour) === today ? today : addDays(today, 1);
-  const time = localDate(inAnHour) === today ? inAnHour.toLocaleTimeString('en-GB', { timeZone: 'Europe/London', hour: '2-digit', minute: '2-digit' }) : '10:00';
-  await bookAppointment(database.pool, users.worker, episode.referralId, { date: day, time, mode: 'face_to_face', place: 'Hyde Park Surgery' });
-  const { rows } = await database.pool.query<{ id: string; reference: string }>('SELECT id, reference FROM referral WHERE id = ANY($1::uuid[])', [[sought.referralId, second.referralId, episode.referralId]]);
+  const time =
+    localDate(inAnHour) === today
+      ? inAnHour.toLocaleTimeString('en-GB', { timeZone: 'Europe/London', hour: '2-digit', minute: '2-digit' })
+      : '10:00';
+  await bookAppointment(database.pool, users.worker, episode.referralId, {
+    date: day,
+    time,
+    mode: 'face_to_face',
+    place: 'Hyde Park Surgery',
+  });
+  const { rows } = await database.pool.query<{ id: string; reference: string }>(
+    'SELECT id, reference FROM referral WHERE id = ANY($1::uuid[])',
+    [[sought.referralId, second.referralId, episode.referralId]],
+  );
   const reference = (id: string) => rows.find((r) => r.id === id)!.reference;
-  return { users, nhsNumber, sought, second, episode, day, appointmentToday: day === today, soughtReference: reference(sought.referralId), episodeReference: reference(episode.referralId) };
+  return {
+    users,
+    nhsNumber,
+    sought,
+    second,
+    episode,
+    day,
+    appointmentToday: day === today,
+    soughtReference: reference(sought.referralId),
+    episodeReference: reference(episode.referralId),
+  };
 }
 
 async function checkPage(page: Page, width: number) {
@@ -90,7 +141,7 @@ async function walk(rig: BrowserRig, viewport: { width: number; height: number }
   await signInInBrowser(lead, s.users.lead.email, TEST_PASSWORD);
   assert.equal(new URL(lead.url()).pathname, '/home');
   await checkPage(lead, viewport.width);
-  const leadHome = await lead.locator('main').textContent() ?? '';
+  const leadHome = (await lead.locator('main').textContent()) ?? '';
   assert.match(leadHome, /Triage waiting \(27\)/);
   assert.match(leadHome, /Safeguarding tasks \(0\)/);
   assert.match(leadHome, /Wren Worker\s*2/, 'caseload sizes: two people in contact');
@@ -100,7 +151,7 @@ async function walk(rig: BrowserRig, viewport: { width: number; height: number }
   await lead.getByLabel('Search by name, NHS number or reference').fill(formatNhsNumber(s.nhsNumber));
   await submit(lead, 'Search');
   await checkPage(lead, viewport.width);
-  assert.match(await lead.locator('#search-summary').textContent() ?? '', /1 result for/);
+  assert.match((await lead.locator('#search-summary').textContent()) ?? '', /1 result for/);
   assert.equal(await lead.locator('tbody tr').count(), 1);
   await lead.getByRole('link', { name: 'Clear search' }).click();
   await lead.waitForURL((url) => url.pathname === '/triage' && !url.search);
@@ -108,13 +159,13 @@ async function walk(rig: BrowserRig, viewport: { width: number; height: number }
   await lead.getByLabel('Select Cyril Bulkperson').check();
   await submit(lead, 'Allocate selected');
   await checkPage(lead, viewport.width);
-  assert.match(await lead.locator('.nhsuk-error-summary').textContent() ?? '', /Select a link worker to allocate the referrals to/);
+  assert.match((await lead.locator('.nhsuk-error-summary').textContent()) ?? '', /Select a link worker to allocate the referrals to/);
   assert.ok(await lead.getByLabel('Select Imogen Soughtperson').isChecked(), 'the selection is kept');
   await lead.getByLabel('Link worker to allocate the selected referrals to').selectOption({ label: 'Wren Worker (2 open)' });
   await submit(lead, 'Allocate selected');
   await checkPage(lead, viewport.width);
-  assert.match(await lead.locator('#notice').textContent() ?? '', /2 referrals allocated\./);
-  assert.doesNotMatch(await lead.locator('main').textContent() ?? '', /Soughtperson|Bulkperson/);
+  assert.match((await lead.locator('#notice').textContent()) ?? '', /2 referrals allocated\./);
+  assert.doesNotMatch((await lead.locator('main').textContent()) ?? '', /Soughtperson|Bulkperson/);
   await leadContext.close();
 
   // The link worker: counts in the header, their home page, caseload search, responses naming the person.
@@ -123,11 +174,11 @@ async function walk(rig: BrowserRig, viewport: { width: number; height: number }
   await signInInBrowser(worker, s.users.worker.email, TEST_PASSWORD);
   assert.equal(new URL(worker.url()).pathname, '/home');
   await checkPage(worker, viewport.width);
-  const header = await worker.locator('header').textContent() ?? '';
+  const header = (await worker.locator('header').textContent()) ?? '';
   assert.match(header, /Caseload2, 2 new/);
   assert.match(header, /Responses1, 1 new/);
   assert.match(header, /Follow-ups/);
-  const workerHome = await worker.locator('main').textContent() ?? '';
+  const workerHome = (await worker.locator('main').textContent()) ?? '';
   assert.match(workerHome, /New allocations \(2\)/);
   assert.match(workerHome, /Imogen Soughtperson/);
   assert.match(workerHome, /Ottilie Ongoingperson: Leeds Allotments/);
@@ -137,20 +188,23 @@ async function walk(rig: BrowserRig, viewport: { width: number; height: number }
   await submit(worker, 'Search and filter');
   await checkPage(worker, viewport.width);
   assert.equal(await worker.locator('tbody tr').count(), 1);
-  assert.match(await worker.locator('tbody').textContent() ?? '', /Imogen Soughtperson/);
+  assert.match((await worker.locator('tbody').textContent()) ?? '', /Imogen Soughtperson/);
   await worker.goto('/responses');
   await checkPage(worker, viewport.width);
-  assert.match(await worker.locator('#responses').textContent() ?? '', /Ottilie Ongoingperson\s*Leeds Allotments [dm], [^:]+: Accepted/);
+  assert.match((await worker.locator('#responses').textContent()) ?? '', /Ottilie Ongoingperson\s*Leeds Allotments [dm], [^:]+: Accepted/);
   await worker.goto('/home');
-  assert.doesNotMatch(await worker.locator('header').textContent() ?? '', /Responses1/, 'read: the count clears');
+  assert.doesNotMatch((await worker.locator('header').textContent()) ?? '', /Responses1/, 'read: the count clears');
 
   // The week of appointments, and the calendar file.
   await worker.goto(`/appointments?week=${s.day}`);
   await checkPage(worker, viewport.width);
-  const week = await worker.locator('main').textContent() ?? '';
+  const week = (await worker.locator('main').textContent()) ?? '';
   assert.match(week, /1 appointment\./);
   assert.match(week, /Ottilie Ongoingperson/);
-  const [download] = await Promise.all([worker.waitForEvent('download'), worker.getByRole('link', { name: 'Download your appointments as a calendar file' }).click()]);
+  const [download] = await Promise.all([
+    worker.waitForEvent('download'),
+    worker.getByRole('link', { name: 'Download your appointments as a calendar file' }).click(),
+  ]);
   assert.equal(download.suggestedFilename(), 'signpost-appointments.ics');
   const ics = await readFile((await download.path())!, 'utf8');
   assert.match(ics, /^BEGIN:VCALENDAR\r\nVERSION:2\.0\r\n/);
@@ -164,11 +218,11 @@ async function walk(rig: BrowserRig, viewport: { width: number; height: number }
   await signInInBrowser(referrer, s.users.referrer.email, TEST_PASSWORD);
   assert.equal(new URL(referrer.url()).pathname, '/home');
   await checkPage(referrer, viewport.width);
-  assert.match(await referrer.locator('main').textContent() ?? '', /New discharge summaries \(0\)/);
+  assert.match((await referrer.locator('main').textContent()) ?? '', /New discharge summaries \(0\)/);
   await referrer.getByRole('link', { name: /^All \d+ referrals$/ }).click();
   await referrer.waitForURL('**/my-referrals');
   await checkPage(referrer, viewport.width);
-  assert.match(await referrer.locator('caption').textContent() ?? '', /27 referrals \(page 1 of 2\)/);
+  assert.match((await referrer.locator('caption').textContent()) ?? '', /27 referrals \(page 1 of 2\)/);
   await Promise.all([referrer.waitForNavigation(), referrer.getByRole('link', { name: /Next/ }).click()]);
   await checkPage(referrer, viewport.width);
   assert.equal(await referrer.locator('tbody tr').count(), 2);
@@ -177,7 +231,7 @@ async function walk(rig: BrowserRig, viewport: { width: number; height: number }
   assert.equal(await referrer.locator('tbody tr').count(), 1);
   await Promise.all([referrer.waitForNavigation(), referrer.getByRole('link', { name: 'Imogen Soughtperson' }).click()]);
   await checkPage(referrer, viewport.width);
-  const status = await referrer.locator('main').textContent() ?? '';
+  const status = (await referrer.locator('main').textContent()) ?? '';
   assert.match(status, /Allocated/);
   assert.match(status, /Wren Worker/);
   await referrerContext.close();
@@ -187,7 +241,7 @@ async function walk(rig: BrowserRig, viewport: { width: number; height: number }
   const provider = await providerContext.newPage();
   await signInInBrowser(provider, s.users.provider.email, TEST_PASSWORD);
   await checkPage(provider, viewport.width);
-  const providerHome = await provider.locator('main').textContent() ?? '';
+  const providerHome = (await provider.locator('main').textContent()) ?? '';
   assert.match(providerHome, /New referrals to your organisation \(1\)/);
   assert.match(providerHome, /Nell Newreferralperson/);
   await providerContext.close();

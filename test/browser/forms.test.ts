@@ -16,7 +16,10 @@ import { anActor, aPractice } from '../support/factories.ts';
 import { aSocialPrescribingTeam, anEpisodeInContact } from '../support/plans-factories.ts';
 import { signInAs } from '../support/session.ts';
 
-const WIDTHS = [{ name: 'desktop', width: 1280, height: 900 }, { name: '375 px phone', width: 375, height: 812 }] as const;
+const WIDTHS = [
+  { name: 'desktop', width: 1280, height: 900 },
+  { name: '375 px phone', width: 375, height: 812 },
+] as const;
 /** One unbroken 5,000-character run, as pasted text sometimes is. */
 const UNBROKEN = 'x'.repeat(5000);
 
@@ -54,7 +57,10 @@ for (const width of WIDTHS) {
     const hint = await page.locator('#nhsNumber-hint').innerText();
     const example = /for example ([\d ]+)/.exec(hint)?.[1]?.trim();
     assert.ok(example, hint);
-    assert.equal((await page.getByLabel('GP practice').locator('option:checked').innerText()).trim(), `${practiceName} (${await practiceOds()})`);
+    assert.equal(
+      (await page.getByLabel('GP practice').locator('option:checked').innerText()).trim(),
+      `${practiceName} (${await practiceOds()})`,
+    );
     await page.getByLabel('First name').fill('Ezra');
     await page.getByLabel('Last name').fill('Example');
     await page.getByLabel('Day').fill('1');
@@ -73,7 +79,11 @@ for (const width of WIDTHS) {
   });
 
   test(`${width.name}: a next action in the past is refused on the page, and long unbroken text wraps on the referral, support and plan pages`, async () => {
-    const { referralId } = await anEpisodeInContact(rig.database, team, { givenName: 'Una', familyName: 'Broken', address: UNBROKEN.slice(0, 500) });
+    const { referralId } = await anEpisodeInContact(rig.database, team, {
+      givenName: 'Una',
+      familyName: 'Broken',
+      address: UNBROKEN.slice(0, 500),
+    });
     await addGoal(rig.database.pool, team.worker, referralId, { goal: UNBROKEN.slice(0, 1000), steps: UNBROKEN.slice(0, 2000) });
     const { context, page } = await pageAt(width, team.worker);
     await go(page, `/referrals/${referralId}`, width.width);
@@ -89,6 +99,8 @@ for (const width of WIDTHS) {
 }
 
 async function practiceOds(): Promise<string> {
-  const { rows } = await rig.database.pool.query<{ ods: string }>(`SELECT ods_code AS ods FROM practice WHERE id = $1`, [referrer.practiceId]);
+  const { rows } = await rig.database.pool.query<{ ods: string }>(`SELECT ods_code AS ods FROM practice WHERE id = $1`, [
+    referrer.practiceId,
+  ]);
   return rows[0]!.ods;
 }

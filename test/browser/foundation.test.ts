@@ -3,7 +3,9 @@ import { after, before, test } from 'node:test';
 import { startBrowserRig, visit, type BrowserRig } from '../support/browser.ts';
 
 let rig: BrowserRig;
-before(async () => { rig = await startBrowserRig(); });
+before(async () => {
+  rig = await startBrowserRig();
+});
 after(() => rig.close());
 
 test('the home page renders with the NHS.UK styles and passes WCAG 2.2 AA checks', async () => {
@@ -14,7 +16,7 @@ test('the home page renders with the NHS.UK styles and passes WCAG 2.2 AA checks
   const headerColour = await page.locator('.nhsuk-header').evaluate((el) => getComputedStyle(el).backgroundColor);
   assert.equal(headerColour, 'rgb(0, 94, 184)');
   // The frontend script ran under the content security policy.
-  assert.match(await page.locator('body').getAttribute('class') ?? '', /js-enabled/);
+  assert.match((await page.locator('body').getAttribute('class')) ?? '', /js-enabled/);
   await context.close();
 });
 

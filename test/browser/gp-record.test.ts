@@ -11,12 +11,20 @@ import { signInInBrowser } from '../support/session.ts';
 
 // MESH is configured but nothing listens there: no job runs in these journeys, they are about the pages.
 const MESH = {
-  MESH_URL: 'http://127.0.0.1:3269', MESH_MAILBOX_ID: 'X26ABC1', MESH_MAILBOX_PASSWORD: 'password', MESH_SHARED_KEY: 'TestKey', MESH_SENDER_ODS_CODE: 'X26',
+  MESH_URL: 'http://127.0.0.1:3269',
+  MESH_MAILBOX_ID: 'X26ABC1',
+  MESH_MAILBOX_PASSWORD: 'password',
+  MESH_SHARED_KEY: 'TestKey',
+  MESH_SENDER_ODS_CODE: 'X26',
 };
 
 let rig: BrowserRig;
-before(async () => { rig = await startBrowserRig({ env: MESH }); });
-after(async () => { await rig.close(); });
+before(async () => {
+  rig = await startBrowserRig({ env: MESH });
+});
+after(async () => {
+  await rig.close();
+});
 
 async function submit(page: Page, button: string) {
   await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: button, exact: true }).click()]);
@@ -28,16 +36,22 @@ async function fits(page: Page, width: number) {
   assert.ok(scroll <= width, `the page fits ${width} px (scroll width ${scroll})`);
 }
 
-test('a summary that could not go to the GP record says why; the admin adds the practice\'s mailbox at 375 px and the link worker sends it', async () => {
+test("a summary that could not go to the GP record says why; the admin adds the practice's mailbox at 375 px and the link worker sends it", async () => {
   const tenant = await aTenant(rig.database, { name: 'GP Record PCN' });
   const practice = await aPractice(rig.database, tenant.id, { name: 'Hillside Surgery', odsCode: 'B86002' });
   const admin = await aUserWithPassword(rig.database, { tenantId: tenant.id, roles: ['admin'] });
   const lead = await aUserWithPassword(rig.database, { tenantId: tenant.id, roles: ['lead'] });
   const worker = await aUserWithPassword(rig.database, { tenantId: tenant.id, roles: ['link_worker'] });
-  const { referralId } = await aReferral(rig.database, lead, { person: { givenName: 'Harriet', familyName: 'Hillside', practiceId: practice.id } });
+  const { referralId } = await aReferral(rig.database, lead, {
+    person: { givenName: 'Harriet', familyName: 'Hillside', practiceId: practice.id },
+  });
   await allocateReferral(rig.database.pool, lead, referralId, { linkWorkerId: worker.userId });
   await recordContact(rig.database.pool, worker, referralId, aContact({ outcome: 'made' }));
-  await dischargeReferral(rig.database.pool, worker, referralId, { reason: 'goals_met', reasonNote: 'Confirmed with the person', summary: 'Walking group twice a week' });
+  await dischargeReferral(rig.database.pool, worker, referralId, {
+    reason: 'goals_met',
+    reasonNote: 'Confirmed with the person',
+    summary: 'Walking group twice a week',
+  });
 
   const desk = await rig.browser.newContext({ baseURL: rig.baseUrl });
   const workerPage = await desk.newPage();

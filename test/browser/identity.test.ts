@@ -25,8 +25,11 @@ before(async () => {
   baseUrl = `http://127.0.0.1:${port}`;
   provider = await startOidcProvider(`${baseUrl}/sign-in/oidc/callback`);
   app = await testApp(database, {
-    BASE_URL: baseUrl, SIGNPOST_DEMO: 'true',
-    OIDC_ISSUER: provider.issuer, OIDC_CLIENT_ID: provider.clientId, OIDC_CLIENT_SECRET: provider.clientSecret,
+    BASE_URL: baseUrl,
+    SIGNPOST_DEMO: 'true',
+    OIDC_ISSUER: provider.issuer,
+    OIDC_CLIENT_ID: provider.clientId,
+    OIDC_CLIENT_SECRET: provider.clientSecret,
   });
   await app.listen({ port, host: '127.0.0.1' });
   browser = await launchChromium();
@@ -92,7 +95,10 @@ test('an admin invites a colleague, who follows the link from the demo outbox, s
   assert.match(await page.locator('main').innerText(), /Colin Colleague[\s\S]*Invited/);
 
   assert.equal(await visit(page, '/admin/outbox'), 200);
-  const href = await page.getByRole('link', { name: /Open the link in this invitation/ }).first().getAttribute('href');
+  const href = await page
+    .getByRole('link', { name: /Open the link in this invitation/ })
+    .first()
+    .getAttribute('href');
   assert.ok(href);
   assert.equal(await visit(page, '/admin/audit'), 200);
   assert.match(await page.locator('table').innerText(), /user\.invite/);
@@ -122,7 +128,10 @@ test('single sign-on through a real OpenID Connect provider signs in a known use
   await page.waitForURL(`${baseUrl}/account`);
   await assertAccessible(page);
   assert.match(await page.locator('main').innerText(), /Sophie Single-Sign-On[\s\S]*Link worker lead/);
-  const { rows } = await database.pool.query(`SELECT reason FROM audit_event WHERE tenant_id = $1 AND action = 'sign-in.success' ORDER BY seq DESC LIMIT 1`, [tenantId]);
+  const { rows } = await database.pool.query(
+    `SELECT reason FROM audit_event WHERE tenant_id = $1 AND action = 'sign-in.success' ORDER BY seq DESC LIMIT 1`,
+    [tenantId],
+  );
   assert.equal(rows[0]?.reason, 'single sign-on');
   await context.close();
 });
@@ -133,7 +142,10 @@ test('single sign-on for an email Signpost does not know is refused with a clear
   await page.getByRole('heading', { name: 'Your account is not set up in Signpost' }).waitFor();
   await assertAccessible(page);
   assert.match(await page.locator('main').innerText(), /stranger@example\.nhs\.uk[\s\S]*Ask your Signpost administrator/);
-  assert.equal((await context.cookies()).find((c) => c.name === 'signpost_session'), undefined);
+  assert.equal(
+    (await context.cookies()).find((c) => c.name === 'signpost_session'),
+    undefined,
+  );
   await context.close();
 });
 
@@ -168,11 +180,14 @@ test('five wrong passwords pause sign-in for that email with a message that reve
   await page.locator('.nhsuk-error-summary').waitFor();
   assert.match(await page.locator('.nhsuk-error-summary').innerText(), /too many attempts[\s\S]*Wait 15 minutes/);
   await assertAccessible(page);
-  assert.equal((await context.cookies()).find((c) => c.name === 'signpost_session'), undefined);
+  assert.equal(
+    (await context.cookies()).find((c) => c.name === 'signpost_session'),
+    undefined,
+  );
   await context.close();
 });
 
-test('an admin changes a colleague\'s roles and then deactivates them, ending their open session at once', async () => {
+test("an admin changes a colleague's roles and then deactivates them, ending their open session at once", async () => {
   const admin = await aUserWithPassword(database, { tenantId, roles: ['admin'], name: 'Adele Admin' });
   const colleague = await aUserWithPassword(database, { tenantId, roles: ['referrer'], name: 'Rory Roles' });
   const theirs = await newPage();

@@ -9,12 +9,16 @@ import { signInAs } from '../support/session.ts';
 import { aJobKind, TestClock } from '../jobs/support.ts';
 
 let rig: BrowserRig;
-before(async () => { rig = await startBrowserRig(); });
+before(async () => {
+  rig = await startBrowserRig();
+});
 after(() => rig.close());
 
 test('an admin reads why a job failed on an accessible page and retries it', async () => {
   const admin = await anActor(rig.database, { roles: ['admin'] });
-  const { kind, handlers } = aJobKind(async () => { throw new PermanentJobError('GOV.UK Notify refused the notification: Template not found'); });
+  const { kind, handlers } = aJobKind(async () => {
+    throw new PermanentJobError('GOV.UK Notify refused the notification: Template not found');
+  });
   const id = (await scheduleJob(rig.database.pool, { kind, tenantId: admin.tenantId }))!;
   await new JobWorker({ pool: rig.database.pool, clock: new TestClock(), handlers }).drain();
 
@@ -23,7 +27,7 @@ test('an admin reads why a job failed on an accessible page and retries it', asy
   await context.addCookies(Object.entries(cookies).map(([name, value]) => ({ name, value, url: rig.baseUrl })));
 
   assert.equal(await visit(page, '/admin/jobs'), 200);
-  assert.match(await page.locator(`#job-${id}`).textContent() ?? '', /Template not found/);
+  assert.match((await page.locator(`#job-${id}`).textContent()) ?? '', /Template not found/);
   await page.getByRole('button', { name: `Retry job ${id}` }).click();
   await page.waitForURL(/\/admin\/jobs\?state=dead$/);
   assert.equal(await page.locator(`#job-${id}`).count(), 0, 'no longer listed as failed');

@@ -21,7 +21,9 @@ before(async () => {
   // The only tenant: public self-referrals land here.
   tenantId = (await aTenant(database, { name: 'Matching Journey PCN' })).id;
   lead = await aUserWithPassword(database, { tenantId, roles: ['lead', 'link_worker'], name: 'Lena Lead', email: 'lead@matching.example' });
-  known = await aReferral(database, lead, { person: { nhsNumber, givenName: 'Margaret', familyName: 'Knownperson', dateOfBirth: '1950-01-01', postcode: 'LS6 3AB' } });
+  known = await aReferral(database, lead, {
+    person: { nhsNumber, givenName: 'Margaret', familyName: 'Knownperson', dateOfBirth: '1950-01-01', postcode: 'LS6 3AB' },
+  });
   for (const consent of (await referrals.getPerson(database.pool, lead, known.personId)).consents) {
     await referrals.withdrawConsent(database.pool, lead, known.personId, consent.id, 'Asked us to stop');
   }
@@ -30,13 +32,19 @@ before(async () => {
 after(() => rig.close());
 
 async function submit(page: Page, button: string) {
-  await Promise.all([page.waitForLoadState('load'), page.waitForNavigation(), page.getByRole('button', { name: button, exact: true }).click()]);
+  await Promise.all([
+    page.waitForLoadState('load'),
+    page.waitForNavigation(),
+    page.getByRole('button', { name: button, exact: true }).click(),
+  ]);
   await assertAccessible(page);
 }
 
 async function activeConsentsOfKnownPerson() {
   const { rows } = await rig.database.pool.query<{ n: number }>(
-    'SELECT count(*)::int AS n FROM consent WHERE person_id = $1 AND withdrawn_at IS NULL', [known.personId]);
+    'SELECT count(*)::int AS n FROM consent WHERE person_id = $1 AND withdrawn_at IS NULL',
+    [known.personId],
+  );
   return rows[0]!.n;
 }
 
@@ -65,31 +73,42 @@ test('someone refers themself with a known NHS number and another name; the lead
   const leadPage = signedIn.page;
   await assertAccessible(leadPage);
   const row = leadPage.locator('tr', { hasText: reference });
-  assert.match(await row.textContent() ?? '', /Needs matching/);
+  assert.match((await row.textContent()) ?? '', /Needs matching/);
   await Promise.all([leadPage.waitForNavigation(), row.getByRole('link', { name: /Match/ }).click()]);
   await assertAccessible(leadPage);
   assert.equal(await leadPage.locator('h1').textContent(), 'Whose referral is this?');
   const table = leadPage.locator('table', { hasText: 'Margaret Knownperson' });
-  assert.match(await table.locator('tr', { hasText: 'NHS number' }).textContent() ?? '', /Agrees/);
-  assert.match(await table.locator('tr', { hasText: 'Name' }).textContent() ?? '', /Differs/);
-  assert.match(await table.locator('tr', { hasText: 'Date of birth' }).textContent() ?? '', /Differs/);
-  assert.match(await table.locator('tr', { hasText: 'Postcode' }).textContent() ?? '', /Agrees/);
+  assert.match((await table.locator('tr', { hasText: 'NHS number' }).textContent()) ?? '', /Agrees/);
+  assert.match((await table.locator('tr', { hasText: 'Name' }).textContent()) ?? '', /Differs/);
+  assert.match((await table.locator('tr', { hasText: 'Date of birth' }).textContent()) ?? '', /Differs/);
+  assert.match((await table.locator('tr', { hasText: 'Postcode' }).textContent()) ?? '', /Agrees/);
 
   await leadPage.getByLabel('A different person: keep the referral on a new record').check();
   await submit(leadPage, 'Confirm');
-  assert.match(await leadPage.locator('.nhsuk-error-summary').textContent() ?? '', /Another record has this NHS number/);
+  assert.match((await leadPage.locator('.nhsuk-error-summary').textContent()) ?? '', /Another record has this NHS number/);
   await leadPage.getByLabel('If it is a different person: their NHS number').fill('');
   await submit(leadPage, 'Confirm');
-  assert.match(await leadPage.locator('main').textContent() ?? '', /Stranger Elsewhere/);
-  assert.match(await leadPage.locator('main').textContent() ?? '', /Accept referral/);
+  assert.match((await leadPage.locator('main').textContent()) ?? '', /Stranger Elsewhere/);
+  assert.match((await leadPage.locator('main').textContent()) ?? '', /Accept referral/);
   assert.equal(await activeConsentsOfKnownPerson(), 0);
   await signedIn.context.close();
 });
 
 test('on a 375 px screen the lead confirms a matching submission is the same person; the record keeps its consents', async () => {
-  const { reference } = await referrals.submitSelfReferral(rig.database.pool, tenantId,
-    aPersonInput({ nhsNumber, givenName: 'Margaret', familyName: 'Knownperson', dateOfBirth: '1950-01-01', postcode: 'LS6 3AB', email: 'margaret@example.com', contactChannels: ['email'] }),
-    aReferralInput());
+  const { reference } = await referrals.submitSelfReferral(
+    rig.database.pool,
+    tenantId,
+    aPersonInput({
+      nhsNumber,
+      givenName: 'Margaret',
+      familyName: 'Knownperson',
+      dateOfBirth: '1950-01-01',
+      postcode: 'LS6 3AB',
+      email: 'margaret@example.com',
+      contactChannels: ['email'],
+    }),
+    aReferralInput(),
+  );
   const context = await rig.browser.newContext({ baseURL: rig.baseUrl, viewport: { width: 375, height: 812 } });
   const page = await context.newPage();
   await signInInBrowser(page, lead.email, TEST_PASSWORD, '/triage');
@@ -100,11 +119,14 @@ test('on a 375 px screen the lead confirms a matching submission is the same per
   assert.ok(width <= 375, `the page fits a 375 px screen (scroll width ${width})`);
   await page.getByLabel(/The same person as Margaret Knownperson/).check();
   await submit(page, 'Confirm');
-  const main = await page.locator('main').textContent() ?? '';
+  const main = (await page.locator('main').textContent()) ?? '';
   assert.match(main, /Margaret Knownperson/);
   assert.match(main, /These were not added to Margaret Knownperson’s record/);
   assert.equal(await activeConsentsOfKnownPerson(), 0);
-  const { rows } = await rig.database.pool.query('SELECT 1 FROM referral WHERE reference = $1 AND person_id = $2', [reference, known.personId]);
+  const { rows } = await rig.database.pool.query('SELECT 1 FROM referral WHERE reference = $1 AND person_id = $2', [
+    reference,
+    known.personId,
+  ]);
   assert.equal(rows.length, 1);
   await context.close();
 });

@@ -22,7 +22,9 @@ before(async () => {
   tenantId = (await aTenant(database, { name: 'Outcomes PCN' })).id;
   const lead = await aUserWithPassword(database, { tenantId, roles: ['lead'], name: 'Olu Lead', email: 'lead@outcomes.example' });
   worker = await aUserWithPassword(database, { tenantId, roles: ['link_worker'], name: 'Wren Worker', email: 'worker@outcomes.example' });
-  ({ referralId } = await aReferral(database, lead, { person: { givenName: 'Bea', familyName: 'Better', email: 'bea.better@example.com', contactChannels: ['email'] } }));
+  ({ referralId } = await aReferral(database, lead, {
+    person: { givenName: 'Bea', familyName: 'Better', email: 'bea.better@example.com', contactChannels: ['email'] },
+  }));
   await allocateReferral(database.pool, lead, referralId, { linkWorkerId: worker.userId });
   await recordContact(database.pool, worker, referralId, aContact({ outcome: 'made' }));
   rig = await startBrowserRig({ database });
@@ -31,7 +33,10 @@ after(() => rig?.close());
 
 async function answerSwemwbs(page: Page, labels: string[]) {
   for (const [i, item] of INSTRUMENTS.swemwbs.items.entries()) {
-    await page.getByRole('group', { name: `${i + 1}. ${item.text}` }).getByLabel(labels[i]!, { exact: true }).check();
+    await page
+      .getByRole('group', { name: `${i + 1}. ${item.text}` })
+      .getByLabel(labels[i]!, { exact: true })
+      .check();
   }
 }
 
@@ -92,6 +97,9 @@ test('a link worker records a baseline SWEMWBS, the person completes a review fr
 
   assert.equal(await visit(page, `/referrals/${referralId}/outcomes`), 200);
   const review = page.locator('#measure-swemwbs tbody tr').nth(1);
-  assert.match(await review.innerText(), /Review\s+Metric score 25.03 \(raw 28\)\s+19.25 to 25.03, \+5.78 \(better\)\s+Self-completed online/);
+  assert.match(
+    await review.innerText(),
+    /Review\s+Metric score 25.03 \(raw 28\)\s+19.25 to 25.03, \+5.78 \(better\)\s+Self-completed online/,
+  );
   await staff.context.close();
 });

@@ -28,7 +28,9 @@ const LONG = `${SCRIPT} ${IMAGE} ${LINK} ${TEMPLATE} javascript:alert(1)`;
 const literal = (shown: string) => shown.includes('onerror=alert(1)') || shown.includes('{{7*7}}') || shown.includes(SCRIPT);
 
 let rig: BrowserRig;
-before(async () => { rig = await startBrowserRig(); });
+before(async () => {
+  rig = await startBrowserRig();
+});
 after(() => rig.close());
 
 async function signedInPage(actor: Actor) {
@@ -56,48 +58,91 @@ test('script-like text in every free-text field shows literally on every page th
   const service = await aProviderService(rig.database, team.provider, { name: `Club ${SHORT}`, description: LONG, needs: ['loneliness'] });
   await rig.database.pool.query(`UPDATE directory_service SET url = 'javascript:alert(1)' WHERE id = $1`, [service.id]);
   const { referralId, personId } = await aReferral(rig.database, referrer, {
-    person: { givenName: SHORT, familyName: `Family ${SHORT}`, preferredName: SHORT, address: LONG, otherCommunicationNeeds: LONG, interpreterLanguage: SHORT },
+    person: {
+      givenName: SHORT,
+      familyName: `Family ${SHORT}`,
+      preferredName: SHORT,
+      address: LONG,
+      otherCommunicationNeeds: LONG,
+      interpreterLanguage: SHORT,
+    },
     referral: { context: LONG, risk: LONG, referrerName: SHORT, referrerOrganisation: SHORT },
   });
   await allocateReferral(rig.database.pool, team.lead, referralId, { linkWorkerId: team.worker.userId, reason: LONG });
   await recordContact(rig.database.pool, team.worker, referralId, aContact({ outcome: 'made', notes: LONG }));
-  await recordAssessment(rig.database.pool, team.worker, referralId, anAssessment({ whatMatters: LONG, strengths: LONG, risks: LONG, barrierNotes: LONG }) as never);
+  await recordAssessment(
+    rig.database.pool,
+    team.worker,
+    referralId,
+    anAssessment({ whatMatters: LONG, strengths: LONG, risks: LONG, barrierNotes: LONG }) as never,
+  );
   await raiseConcern(rig.database.pool, team.worker, referralId, LONG);
   await addGoal(rig.database.pool, team.worker, referralId, { goal: LONG, steps: LONG, whoDoesWhat: LONG });
-  const onward = await createOnwardReferral(rig.database.pool, team.worker, referralId, { kind: 'refer', serviceId: service.id, consent: true, note: LONG });
+  const onward = await createOnwardReferral(rig.database.pool, team.worker, referralId, {
+    kind: 'refer',
+    serviceId: service.id,
+    consent: true,
+    note: LONG,
+  });
 
   const dialogs: string[] = [];
   const worker = await signedInPage(team.worker);
-  worker.page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
-  for (const path of [`/people/${personId}`, `/referrals/${referralId}`, `/referrals/${referralId}/support`, `/referrals/${referralId}/plan`, '/caseload', `/onward-referrals/${onward.id}/letter`]) {
+  worker.page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  for (const path of [
+    `/people/${personId}`,
+    `/referrals/${referralId}`,
+    `/referrals/${referralId}/support`,
+    `/referrals/${referralId}/plan`,
+    '/caseload',
+    `/onward-referrals/${onward.id}/letter`,
+  ]) {
     const shown = await assertShownAsText(worker.page, path, dialogs);
     assert.ok(literal(shown), `${path} shows the stored text literally`);
   }
 
   const lead = await signedInPage(team.lead);
-  lead.page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+  lead.page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
   const tasks = await assertShownAsText(lead.page, '/safeguarding', dialogs);
   assert.ok(tasks.includes(SCRIPT), 'the safeguarding task shows the concern as text');
   await assertShownAsText(lead.page, '/triage', dialogs);
 
   const provider = await signedInPage(team.provider);
-  provider.page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+  provider.page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
   await assertShownAsText(provider.page, '/provider/inbox', dialogs);
   const inbox = await assertShownAsText(provider.page, `/provider/referrals/${onward.id}`, dialogs);
   assert.ok(literal(inbox), 'the provider sees the shared details as text');
 
-  const discharge = await dischargeReferral(rig.database.pool, team.worker, referralId, { reason: 'person_chose_to_end', summary: LONG, onward: { [onward.id]: 'keep' } });
+  const discharge = await dischargeReferral(rig.database.pool, team.worker, referralId, {
+    reason: 'person_chose_to_end',
+    summary: LONG,
+    onward: { [onward.id]: 'keep' },
+  });
   const summary = await assertShownAsText(worker.page, `/discharge-summaries/${discharge}`, dialogs);
   assert.ok(literal(summary), 'the discharge summary shows the text literally');
 
   const visitor = await rig.newPage();
-  visitor.page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+  visitor.page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
   const servicePage = await assertShownAsText(visitor.page, `/services/${service.id}`, dialogs);
   assert.ok(literal(servicePage), 'the public service page shows the description as text');
   await assertShownAsText(visitor.page, `/services?q=${encodeURIComponent(SCRIPT)}`, dialogs);
   const curator = await anActor(rig.database, { tenantId: team.tenantId, roles: ['curator'] });
   const curation = await signedInPage(curator);
-  curation.page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+  curation.page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
   await assertShownAsText(curation.page, `/curation/services/${service.id}/edit`, dialogs);
   for (const { context } of [worker, lead, provider, visitor, curation]) await context.close();
 });

@@ -15,7 +15,10 @@ import { aProviderService, aSocialPrescribingTeam, anEpisodeInContact } from '..
 import { aReferral } from '../support/referrals-factories.ts';
 import { signInAs } from '../support/session.ts';
 
-const WIDTHS = [{ name: 'desktop', width: 1280, height: 900 }, { name: '375 px phone', width: 375, height: 812 }] as const;
+const WIDTHS = [
+  { name: 'desktop', width: 1280, height: 900 },
+  { name: '375 px phone', width: 375, height: 812 },
+] as const;
 
 let rig: BrowserRig;
 let team: Awaited<ReturnType<typeof aSocialPrescribingTeam>>;
@@ -43,22 +46,39 @@ test('on a 375 px phone the caseload, triage, referral, plan, my referrals and d
     const [givenName, familyName] = name.split(' ') as [string, string];
     const episode = await anEpisodeInContact(rig.database, team, { givenName, familyName });
     const { referral } = await getReferral(rig.database.pool, team.worker, episode.referralId);
-    await setNextAction(rig.database.pool, team.worker, episode.referralId, { nextAction: 'Check they went to the allotment group on Wednesday', due: localDate(new Date()), version: referral.version });
+    await setNextAction(rig.database.pool, team.worker, episode.referralId, {
+      nextAction: 'Check they went to the allotment group on Wednesday',
+      due: localDate(new Date()),
+      version: referral.version,
+    });
     people.push(episode);
   }
-  await addGoal(rig.database.pool, team.worker, people[0]!.referralId, { goal: 'Grow tomatoes with the allotment club', reviewDate: localDate(new Date(Date.now() + 14 * 86_400_000)) });
-  await createOnwardReferral(rig.database.pool, team.worker, people[0]!.referralId, { kind: 'refer', serviceId: service.id, consent: true });
+  await addGoal(rig.database.pool, team.worker, people[0]!.referralId, {
+    goal: 'Grow tomatoes with the allotment club',
+    reviewDate: localDate(new Date(Date.now() + 14 * 86_400_000)),
+  });
+  await createOnwardReferral(rig.database.pool, team.worker, people[0]!.referralId, {
+    kind: 'refer',
+    serviceId: service.id,
+    consent: true,
+  });
   await aReferral(rig.database, referrer, { person: { givenName: 'Gwendolyn', familyName: 'Triage-Waitingham' } });
   const phone = WIDTHS[1];
 
   const worker = await pageAt(phone, team.worker);
-  for (const path of ['/caseload', `/referrals/${people[0]!.referralId}`, `/referrals/${people[0]!.referralId}/support`, `/referrals/${people[0]!.referralId}/plan`, '/follow-ups']) {
+  for (const path of [
+    '/caseload',
+    `/referrals/${people[0]!.referralId}`,
+    `/referrals/${people[0]!.referralId}/support`,
+    `/referrals/${people[0]!.referralId}/plan`,
+    '/follow-ups',
+  ]) {
     await go(worker.page, path, phone.width);
   }
   await worker.context.close();
   const lead = await pageAt(phone, team.lead);
   for (const path of ['/triage', '/caseload']) await go(lead.page, path, phone.width);
-  assert.ok(await lead.page.locator('main table tbody tr').count() >= 3, 'the lead’s caseload has rows to fit');
+  assert.ok((await lead.page.locator('main table tbody tr').count()) >= 3, 'the lead’s caseload has rows to fit');
   await lead.context.close();
   const gp = await pageAt(phone, referrer);
   await go(gp.page, '/my-referrals', phone.width);
@@ -78,7 +98,10 @@ test('the printed plan shows no link addresses and no staff statuses', async () 
   await page.emulateMedia({ media: 'print' });
   const printed = await page.locator('body').evaluate((body: HTMLElement) => {
     // What paper shows: visible text plus any text generated after links.
-    const after = [...body.querySelectorAll('a')].filter((a) => a.offsetParent !== null).map((a) => getComputedStyle(a, '::after').content).filter((c) => c && c !== 'none' && c !== 'normal');
+    const after = [...body.querySelectorAll('a')]
+      .filter((a) => a.offsetParent !== null)
+      .map((a) => getComputedStyle(a, '::after').content)
+      .filter((c) => c && c !== 'none' && c !== 'normal');
     return { text: body.innerText, after };
   });
   assert.match(printed.text, /Walk with the group each Saturday/);

@@ -22,21 +22,47 @@ before(async () => {
   database = await freshDatabase();
   const tenantId = (await aTenant(database, { name: 'Forms Journey PCN' })).id;
   admin = await aUserWithPassword(database, { tenantId, roles: ['admin'], name: 'Ada Admin', email: 'admin@forms.example' });
-  researcher = await aUserWithPassword(database, { tenantId, roles: ['researcher'], name: 'Rhys Researcher', email: 'researcher@forms.example' });
+  researcher = await aUserWithPassword(database, {
+    tenantId,
+    roles: ['researcher'],
+    name: 'Rhys Researcher',
+    email: 'researcher@forms.example',
+  });
   const rowan = (await aPractice(database, tenantId, { name: 'Rowan Surgery', odsCode: 'B82001' })).id;
   await aPractice(database, tenantId, { name: 'Sycamore Surgery', odsCode: 'B82002' });
   for (let i = 0; i < 6; i++) {
-    await aResearchPerson(database, tenantId, { givenName: `Filterperson${i}`, familyName: 'Journeyfamily', dateOfBirth: '1962-02-02', sex: 'male', ethnicity: 'A', deprivationDecile: 3,
-      practiceId: rowan, receivedAt: '2026-05-12T10:00:00Z', reasons: ['loneliness'] });
+    await aResearchPerson(database, tenantId, {
+      givenName: `Filterperson${i}`,
+      familyName: 'Journeyfamily',
+      dateOfBirth: '1962-02-02',
+      sex: 'male',
+      ethnicity: 'A',
+      deprivationDecile: 3,
+      practiceId: rowan,
+      receivedAt: '2026-05-12T10:00:00Z',
+      reasons: ['loneliness'],
+    });
   }
-  await aResearchPerson(database, tenantId, { givenName: 'Elsewhen', familyName: 'Journeyfamily', dateOfBirth: '1962-02-02', sex: 'male', ethnicity: 'A', deprivationDecile: 3,
-    practiceId: rowan, receivedAt: '2025-05-12T10:00:00Z', reasons: ['money'] });
+  await aResearchPerson(database, tenantId, {
+    givenName: 'Elsewhen',
+    familyName: 'Journeyfamily',
+    dateOfBirth: '1962-02-02',
+    sex: 'male',
+    ethnicity: 'A',
+    deprivationDecile: 3,
+    practiceId: rowan,
+    receivedAt: '2025-05-12T10:00:00Z',
+    reasons: ['money'],
+  });
   rig = await startBrowserRig({ database });
 });
 after(() => (rig ? rig.close() : database.close()));
 
 async function pageAt(width: number): Promise<{ page: Page; close: () => Promise<void> }> {
-  const context = await rig!.browser.newContext({ baseURL: rig!.baseUrl, viewport: width === 375 ? { width: 375, height: 812 } : { width: 1280, height: 900 } });
+  const context = await rig!.browser.newContext({
+    baseURL: rig!.baseUrl,
+    viewport: width === 375 ? { width: 375, height: 812 } : { width: 1280, height: 900 },
+  });
   return { page: await context.newPage(), close: () => context.close() };
 }
 
@@ -52,7 +78,10 @@ for (const width of [1280, 375]) {
     await signInInBrowser(page, admin.email, TEST_PASSWORD, '/admin/practices');
     await assertAccessible(page);
     await fits(page, width);
-    await Promise.all([page.waitForURL(/\/population$/), page.getByRole('link', { name: /registered patients for Rowan Surgery/ }).click()]);
+    await Promise.all([
+      page.waitForURL(/\/population$/),
+      page.getByRole('link', { name: /registered patients for Rowan Surgery/ }).click(),
+    ]);
     await assertAccessible(page);
     await fits(page, width);
     await page.getByLabel('Registered patients (list size)').fill('8000');
@@ -67,7 +96,8 @@ for (const width of [1280, 375]) {
     await summary.getByRole('link', { name: /add up to 8,500/ }).click();
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'sex-female', 'the summary takes you to the field');
     await page.getByLabel('Female', { exact: true }).fill('3900');
-    for (const [i, n] of ['1500', '1700', '1600', '1700', '1200'].entries()) await page.getByLabel(new RegExp(`Quintile ${i + 1}\\b`)).fill(n);
+    for (const [i, n] of ['1500', '1700', '1600', '1700', '1200'].entries())
+      await page.getByLabel(new RegExp(`Quintile ${i + 1}\\b`)).fill(n);
     await page.getByRole('button', { name: 'Save registered patients' }).click();
     await page.waitForURL(/\/admin\/practices\?saved=/);
     await assertAccessible(page);
@@ -99,7 +129,7 @@ for (const width of [1280, 375]) {
     await assertAccessible(page);
     await fits(page, width);
     assert.match(await page.locator('.nhsuk-error-summary').innerText(), /Enter the first month as a year and month, for example 2026-04/);
-    assert.equal(await page.getByLabel('Practice (optional)').inputValue() !== '', true, 'the chosen practice is kept');
+    assert.equal((await page.getByLabel('Practice (optional)').inputValue()) !== '', true, 'the chosen practice is kept');
     await page.getByLabel('First month').fill('2026-01');
     await page.getByLabel('Last month').fill('2026-06');
     await page.getByRole('button', { name: 'Generate an extract' }).click();

@@ -17,8 +17,18 @@ let worker: Actor;
 before(async () => {
   const database = await freshDatabase();
   const tenant = await aTenant(database, { name: 'Reminder PCN' });
-  const lead = await aUserWithPassword(database, { tenantId: tenant.id, roles: ['lead'], name: 'Rae Lead', email: 'lead@reminders.example' });
-  worker = await aUserWithPassword(database, { tenantId: tenant.id, roles: ['link_worker'], name: 'Rob Worker', email: 'worker@reminders.example' });
+  const lead = await aUserWithPassword(database, {
+    tenantId: tenant.id,
+    roles: ['lead'],
+    name: 'Rae Lead',
+    email: 'lead@reminders.example',
+  });
+  worker = await aUserWithPassword(database, {
+    tenantId: tenant.id,
+    roles: ['link_worker'],
+    name: 'Rob Worker',
+    email: 'worker@reminders.example',
+  });
   const { referralId } = await aReferral(database, lead, { person: { givenName: 'Tess', familyName: 'Tagged' } });
   const { referralId: quiet } = await aReferral(database, lead, { person: { givenName: 'Una', familyName: 'Untagged' } });
   for (const id of [referralId, quiet]) await allocateReferral(database.pool, lead, id, { linkWorkerId: worker.userId });

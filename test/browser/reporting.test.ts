@@ -25,11 +25,22 @@ before(async () => {
   const oak = await aPractice(database, tenant.id, { name: 'Oak Surgery' });
   const elm = await aPractice(database, tenant.id, { name: 'Elm Surgery' });
   for (let i = 0; i < 7; i++) {
-    const r = await aReportedReferral(database, tenant.id, { givenName: `Browsername${i}`, familyName: 'Counted', practiceId: oak.id, receivedAt: `2026-10-0${i + 1}T10:00:00Z` });
+    const r = await aReportedReferral(database, tenant.id, {
+      givenName: `Browsername${i}`,
+      familyName: 'Counted',
+      practiceId: oak.id,
+      receivedAt: `2026-10-0${i + 1}T10:00:00Z`,
+    });
     names.push(r.givenName, r.nhsNumber);
   }
   for (let i = 0; i < 2; i++) {
-    const r = await aReportedReferral(database, tenant.id, { givenName: `Elmname${i}`, familyName: 'Counted', practiceId: elm.id, source: 'self', receivedAt: `2026-10-1${i}T10:00:00Z` });
+    const r = await aReportedReferral(database, tenant.id, {
+      givenName: `Elmname${i}`,
+      familyName: 'Counted',
+      practiceId: elm.id,
+      source: 'self',
+      receivedAt: `2026-10-1${i}T10:00:00Z`,
+    });
     names.push(r.givenName, r.nhsNumber);
   }
   rig = await startBrowserRig({ database });
@@ -69,7 +80,10 @@ test('a lead opens Reports, refreshes, sees the figures, filters by practice and
   assert.equal((await page.locator('#total-referrals').innerText()).trim(), '7');
   assert.equal((await page.locator('#by-month tr').filter({ hasText: 'September 2026' }).locator('td').innerText()).trim(), '<5');
 
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download these figures (CSV)' }).click()]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Download these figures (CSV)' }).click(),
+  ]);
   assert.equal(download.suggestedFilename(), 'signpost-referrals-2026-09-to-2026-10.csv');
   const csv = await readFile((await download.path())!, 'utf8');
   assert.match(csv, /^table,category,value\r\n/);

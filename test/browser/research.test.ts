@@ -19,13 +19,34 @@ const names: string[] = [];
 before(async () => {
   database = await freshDatabase();
   const tenant = await aTenant(database, { name: 'Research Journey PCN' });
-  researcher = await aUserWithPassword(database, { tenantId: tenant.id, roles: ['researcher'], name: 'Rhiannon Researcher', email: 'researcher@journey.example' });
+  researcher = await aUserWithPassword(database, {
+    tenantId: tenant.id,
+    roles: ['researcher'],
+    name: 'Rhiannon Researcher',
+    email: 'researcher@journey.example',
+  });
   const practiceId = (await aPractice(database, tenant.id, { name: 'Juniper Surgery' })).id;
   for (let i = 0; i < 6; i++) {
-    const p = await aResearchPerson(database, tenant.id, { givenName: `Journeyperson${i}`, familyName: 'Browserfamily', dateOfBirth: '1957-07-07', sex: 'female', ethnicity: 'A', deprivationDecile: 1, practiceId });
+    const p = await aResearchPerson(database, tenant.id, {
+      givenName: `Journeyperson${i}`,
+      familyName: 'Browserfamily',
+      dateOfBirth: '1957-07-07',
+      sex: 'female',
+      ethnicity: 'A',
+      deprivationDecile: 1,
+      practiceId,
+    });
     names.push(p.givenName, p.nhsNumber);
   }
-  const odd = await aResearchPerson(database, tenant.id, { givenName: 'Oddity', familyName: 'Outlier', dateOfBirth: '2001-01-01', sex: 'intersex', ethnicity: 'R', deprivationDecile: 10, practiceId });
+  const odd = await aResearchPerson(database, tenant.id, {
+    givenName: 'Oddity',
+    familyName: 'Outlier',
+    dateOfBirth: '2001-01-01',
+    sex: 'intersex',
+    ethnicity: 'R',
+    deprivationDecile: 10,
+    practiceId,
+  });
   names.push(odd.givenName, odd.nhsNumber);
   rig = await startBrowserRig({ database });
 });
@@ -70,7 +91,12 @@ test('a researcher creates a project, generates an extract, reads its figures an
   const contacts = await readFile((await csv.path())!, 'utf8');
   assert.equal(csvRows(contacts).length, 6);
   for (const text of names) {
-    assert.ok(![...entries.values()].some((content) => content.includes(text)) && !contacts.includes(text) && !(await page.content()).includes(text), `${text} never appears`);
+    assert.ok(
+      ![...entries.values()].some((content) => content.includes(text)) &&
+        !contacts.includes(text) &&
+        !(await page.content()).includes(text),
+      `${text} never appears`,
+    );
   }
 
   await page.getByRole('link', { name: 'Back to Green spaces and loneliness' }).click();

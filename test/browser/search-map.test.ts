@@ -24,10 +24,18 @@ before(async () => {
   });
   await new Promise<void>((resolve) => tiles.listen(TILE_PORT, '127.0.0.1', resolve));
   const database = await freshDatabase();
-  await aDirectoryService(database, { name: 'Hyde Park Mindfulness', organizationName: 'Calm Leeds', needs: ['mental-wellbeing'], postcode: 'LS6 1AA' });
+  await aDirectoryService(database, {
+    name: 'Hyde Park Mindfulness',
+    organizationName: 'Calm Leeds',
+    needs: ['mental-wellbeing'],
+    postcode: 'LS6 1AA',
+  });
   await aDirectoryService(database, { name: 'City Mindfulness Course', needs: ['mental-wellbeing'], postcode: 'LS1 1AA' });
   await aDirectoryService(database, { name: 'Woodhouse Art Group', needs: ['arts'], postcode: 'LS6 2AA' });
-  withMap = await startBrowserRig({ database, env: { MAP_TILE_URL: `${TILE_ORIGIN}/tiles/{z}/{x}/{y}.png`, MAP_TILE_ATTRIBUTION: 'Test tiles for Signpost' } });
+  withMap = await startBrowserRig({
+    database,
+    env: { MAP_TILE_URL: `${TILE_ORIGIN}/tiles/{z}/{x}/{y}.png`, MAP_TILE_ATTRIBUTION: 'Test tiles for Signpost' },
+  });
   // The same data without a tile server configured.
   withoutMap = await startBrowserRig({ database: await freshDatabase() });
   await aDirectoryService(withoutMap.database, { name: 'Hyde Park Mindfulness', needs: ['mental-wellbeing'], postcode: 'LS6 1AA' });
@@ -50,7 +58,7 @@ async function checkMap(page: Page) {
   const pins = page.locator('#results-map .signpost-map-pin');
   assert.equal(await pins.count(), 2);
   assert.equal(await pins.first().getAttribute('title'), '1. Hyde Park Mindfulness');
-  assert.match(await page.locator('.leaflet-control-attribution').textContent() ?? '', /Test tiles for Signpost/);
+  assert.match((await page.locator('.leaflet-control-attribution').textContent()) ?? '', /Test tiles for Signpost/);
   await assertAccessible(page);
 }
 
@@ -59,7 +67,9 @@ test('the results map draws pins from the list on tiles from the configured serv
   // What actually loaded: the NHS.UK stylesheet asks for its web font from the NHS's host, which
   // the CSP refuses, so requests are not the measure; responses are.
   const outside: string[] = [];
-  page.on('response', (r) => { if (!r.url().startsWith(withMap.baseUrl) && !r.url().startsWith(TILE_ORIGIN)) outside.push(r.url()); });
+  page.on('response', (r) => {
+    if (!r.url().startsWith(withMap.baseUrl) && !r.url().startsWith(TILE_ORIGIN)) outside.push(r.url());
+  });
   const before = tileRequests.length;
   await page.goto(SEARCH);
   await checkMap(page);
@@ -101,14 +111,20 @@ test('without MAP_TILE_URL nothing external is loaded and the CSP names no tile 
   page.on('response', (r) => requests.push(r.url()));
   const response = await page.goto(SEARCH);
   await assertAccessible(page);
-  assert.match(await page.locator('.signpost-results').textContent() ?? '', /Hyde Park Mindfulness/);
+  assert.match((await page.locator('.signpost-results').textContent()) ?? '', /Hyde Park Mindfulness/);
   assert.equal(await page.locator('#results-map').count(), 0);
   assert.ok(requests.length > 0);
-  assert.deepEqual(requests.filter((url) => !url.startsWith(withoutMap.baseUrl)), []);
-  assert.equal(requests.some((url) => url.includes('leaflet')), false, 'no map library either');
+  assert.deepEqual(
+    requests.filter((url) => !url.startsWith(withoutMap.baseUrl)),
+    [],
+  );
+  assert.equal(
+    requests.some((url) => url.includes('leaflet')),
+    false,
+    'no map library either',
+  );
   const csp = (await response!.allHeaders())['content-security-policy'] ?? '';
   assert.match(csp, /img-src 'self' data:;/);
   assert.doesNotMatch(csp, new RegExp(String(TILE_PORT)));
   await context.close();
 });
-

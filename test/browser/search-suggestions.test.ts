@@ -17,10 +17,16 @@ async function pickSuggestion(page: Page) {
   await page.getByLabel('What are you looking for?').pressSequentially('mindf', { delay: 30 });
   const suggestion = page.locator('.signpost-suggestions').getByRole('link', { name: 'Hyde Park Mindfulness' });
   await suggestion.waitFor();
-  assert.match(await page.locator('[role="status"]').filter({ hasText: 'suggestion' }).textContent() ?? '', /2 suggestions below the search box/);
+  assert.match(
+    (await page.locator('[role="status"]').filter({ hasText: 'suggestion' }).textContent()) ?? '',
+    /2 suggestions below the search box/,
+  );
   await assertAccessible(page);
   await Promise.all([page.waitForURL(/q=Hyde/), suggestion.click()]);
-  assert.deepEqual((await page.locator('.signpost-results h3').allTextContents()).map((n) => n.trim()), ['Hyde Park Mindfulness']);
+  assert.deepEqual(
+    (await page.locator('.signpost-results h3').allTextContents()).map((n) => n.trim()),
+    ['Hyde Park Mindfulness'],
+  );
 }
 
 test('suggestions appear as a person types and lead to a search, at desktop width and 375 px', async () => {
@@ -32,7 +38,7 @@ test('suggestions appear as a person types and lead to a search, at desktop widt
   const small = await narrow.newPage();
   await visit(small, '/services');
   await pickSuggestion(small);
-  assert.ok(await small.evaluate(() => document.documentElement.scrollWidth) <= 375);
+  assert.ok((await small.evaluate(() => document.documentElement.scrollWidth)) <= 375);
   await narrow.close();
 });
 
@@ -49,6 +55,9 @@ test('without JavaScript the suggestions page lists the same suggestions as link
   await page.getByLabel('Words or part of a name').fill('mindf');
   await page.getByRole('button', { name: 'Show suggestions' }).click();
   await Promise.all([page.waitForURL(/q=City/), page.getByRole('link', { name: 'City Mindfulness Course' }).click()]);
-  assert.deepEqual((await page.locator('.signpost-results h3').allTextContents()).map((n) => n.trim()), ['City Mindfulness Course']);
+  assert.deepEqual(
+    (await page.locator('.signpost-results h3').allTextContents()).map((n) => n.trim()),
+    ['City Mindfulness Course'],
+  );
   await context.close();
 });

@@ -9,7 +9,10 @@ import type { Page } from 'playwright-core';
 import { assertFits, startBrowserRig, visitFitting as go, type BrowserRig } from '../support/browser.ts';
 import { aTenant } from '../support/factories.ts';
 
-const WIDTHS = [{ name: 'desktop', width: 1280, height: 900 }, { name: '375 px phone', width: 375, height: 812 }] as const;
+const WIDTHS = [
+  { name: 'desktop', width: 1280, height: 900 },
+  { name: '375 px phone', width: 375, height: 812 },
+] as const;
 
 let rig: BrowserRig;
 before(async () => {
@@ -34,8 +37,12 @@ for (const width of WIDTHS) {
     const { context, page } = await pageAt(width);
     await go(page, '/refer-yourself', width.width);
     const contact = page.getByRole('group', { name: 'How can we get in touch with you?' });
-    assert.deepEqual((await contact.getByRole('checkbox').evaluateAll((boxes) => boxes.map((b) => (b as HTMLInputElement).labels?.[0]?.textContent?.trim()))),
-      ['Phone call', 'Text message', 'Email', 'Letter']);
+    assert.deepEqual(
+      await contact
+        .getByRole('checkbox')
+        .evaluateAll((boxes) => boxes.map((b) => (b as HTMLInputElement).labels?.[0]?.textContent?.trim())),
+      ['Phone call', 'Text message', 'Email', 'Letter'],
+    );
     await page.getByLabel('First name').fill('Tamsin');
     await page.getByLabel('Day').fill('4');
     await page.getByLabel('Month').fill('11');
@@ -53,7 +60,7 @@ for (const width of WIDTHS) {
     assert.match(await page.locator('.nhsuk-error-summary').innerText(), /Enter last name/);
     assert.ok(await contact.getByLabel('Text message').isChecked(), 'the text message tick is kept');
     assert.ok(await contact.getByLabel('Email').isChecked(), 'the email tick is kept');
-    assert.ok(!await contact.getByLabel('Phone call').isChecked());
+    assert.ok(!(await contact.getByLabel('Phone call').isChecked()));
     assert.equal(await page.getByLabel('Tell us anything else that would help (optional)').inputValue(), 'Evenings are hard.');
     assert.ok(await page.getByLabel('I agree to a link worker contacting me about support').isChecked());
     assert.equal(await page.getByText('Entered by the referrer').count(), 0);

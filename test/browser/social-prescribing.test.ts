@@ -13,7 +13,9 @@ import { aContact, aReferral } from '../support/referrals-factories.ts';
 import { signInAs } from '../support/session.ts';
 
 let rig: BrowserRig;
-before(async () => { rig = await startBrowserRig(); });
+before(async () => {
+  rig = await startBrowserRig();
+});
 after(() => rig.close());
 
 async function signedInPage(actor: Actor): Promise<{ context: BrowserContext; page: import('playwright-core').Page }> {
@@ -37,9 +39,17 @@ async function pdfText(bytes: Buffer): Promise<string> {
 test('a link worker assesses, records a concern, plans, refers and signposts; the provider accepts and records attendance; the referrer reads the discharge summary and its PDF', async () => {
   const team = await aSocialPrescribingTeam(rig.database);
   const referrer = await anActor(rig.database, { tenantId: team.tenantId, roles: ['referrer'] });
-  await aProviderService(rig.database, team.provider, { name: 'Kirkgate Allotment Friends', needs: ['loneliness'], byday: 'TU', opensAt: '10:00', closesAt: '12:00' });
+  await aProviderService(rig.database, team.provider, {
+    name: 'Kirkgate Allotment Friends',
+    needs: ['loneliness'],
+    byday: 'TU',
+    opensAt: '10:00',
+    closesAt: '12:00',
+  });
   await aDirectoryService(rig.database, { name: 'Woodhouse Chatty Café', needs: ['loneliness'] });
-  const { referralId, personId } = await aReferral(rig.database, referrer, { person: { givenName: 'Maureen', familyName: 'Hollis', email: 'maureen@example.com', contactChannels: ['email'] } });
+  const { referralId, personId } = await aReferral(rig.database, referrer, {
+    person: { givenName: 'Maureen', familyName: 'Hollis', email: 'maureen@example.com', contactChannels: ['email'] },
+  });
   await allocateReferral(rig.database.pool, team.lead, referralId, { linkWorkerId: team.worker.userId });
   await recordContact(rig.database.pool, team.worker, referralId, aContact({ outcome: 'made' }));
 
@@ -53,16 +63,16 @@ test('a link worker assesses, records a concern, plans, refers and signposts; th
   await page.getByRole('group', { name: 'Loneliness and isolation' }).getByLabel('High need').check();
   await page.getByLabel('Confidence').check();
   await page.getByRole('button', { name: 'Save assessment' }).click();
-  assert.match(await page.locator('#notice').textContent() ?? '', /Assessment saved/);
+  assert.match((await page.locator('#notice').textContent()) ?? '', /Assessment saved/);
   await assertAccessible(page);
 
   await page.getByRole('link', { name: 'Record a safeguarding concern' }).click();
   await page.getByLabel('What is the concern?').fill('A relative is taking her pension each week');
   await page.getByRole('button', { name: 'Record concern' }).click();
-  assert.match(await page.locator('#safeguarding-alert').textContent() ?? '', /taking her pension/);
+  assert.match((await page.locator('#safeguarding-alert').textContent()) ?? '', /taking her pension/);
   await assertAccessible(page);
   assert.equal(await visit(page, `/people/${personId}`), 200);
-  assert.match(await page.locator('.nhsuk-warning-callout').textContent() ?? '', /Open safeguarding concern/);
+  assert.match((await page.locator('.nhsuk-warning-callout').textContent()) ?? '', /Open safeguarding concern/);
   await page.getByRole('link', { name: 'Safeguarding concern raised: open, waiting for the lead' }).first().click();
 
   await page.getByLabel('The goal, in the person’s words').fill('Grow my own vegetables again');
@@ -77,19 +87,19 @@ test('a link worker assesses, records a concern, plans, refers and signposts; th
   await page.getByLabel('Refer: send the person’s details to the service').check();
   await page.getByLabel('Their needs and what matters to them').check();
   await page.getByRole('button', { name: 'Save' }).click();
-  assert.match(await page.locator('.nhsuk-error-summary').textContent() ?? '', /consent/, 'no consent, no referral');
+  assert.match((await page.locator('.nhsuk-error-summary').textContent()) ?? '', /consent/, 'no consent, no referral');
   await assertAccessible(page);
   await page.getByLabel('Kirkgate Allotment Friends').check();
   await page.getByLabel('Refer: send the person’s details to the service').check();
   await page.getByLabel('The person agrees to this referral and to sharing what is ticked').check();
   await page.getByRole('button', { name: 'Save' }).click();
-  assert.match(await page.locator('#notice').textContent() ?? '', /Referral sent/);
+  assert.match((await page.locator('#notice').textContent()) ?? '', /Referral sent/);
 
   await page.getByRole('link', { name: 'Find a service to refer or signpost to' }).click();
   await page.getByLabel('Woodhouse Chatty Café').check();
   await page.getByLabel('Signpost: give the person the details to contact them').check();
   await page.getByRole('button', { name: 'Save' }).click();
-  assert.match(await page.locator('#notice').textContent() ?? '', /Signposting recorded/);
+  assert.match((await page.locator('#notice').textContent()) ?? '', /Signposting recorded/);
   await assertAccessible(page);
 
   // The provider sees only what was shared, accepts, and records a session.
@@ -98,7 +108,7 @@ test('a link worker assesses, records a concern, plans, refers and signposts; th
   assert.equal(await visit(page, '/provider/inbox'), 200);
   await page.getByRole('link', { name: 'Maureen Hollis' }).click();
   await assertAccessible(page);
-  const shared = await page.locator('main').textContent() ?? '';
+  const shared = (await page.locator('main').textContent()) ?? '';
   assert.match(shared, /Loneliness and isolation/);
   assert.match(shared, /Getting back to gardening/);
   assert.doesNotMatch(shared, /pension/, 'the safeguarding concern is not shared');
@@ -116,11 +126,11 @@ test('a link worker assesses, records a concern, plans, refers and signposts; th
   // The link worker sees the responses, then discharges.
   page = worker.page;
   assert.equal(await visit(page, '/responses'), 200);
-  const responses = await page.locator('#responses').textContent() ?? '';
+  const responses = (await page.locator('#responses').textContent()) ?? '';
   assert.match(responses, /Kirkgate Allotment Friends, [^:]+: Accepted/);
   assert.match(responses, /Kirkgate Allotment Friends, [^:]+: Attending/);
   assert.equal(await visit(page, `/referrals/${referralId}/support`), 200);
-  assert.ok((await page.locator('main').textContent() ?? '').includes(`${formatDate(localDate(new Date()))}: attended`));
+  assert.ok(((await page.locator('main').textContent()) ?? '').includes(`${formatDate(localDate(new Date()))}: attended`));
   await page.getByRole('link', { name: 'Discharge and write the summary for the referrer' }).click();
   await assertAccessible(page);
   await page.getByLabel('Goals met').check();
@@ -130,9 +140,12 @@ test('a link worker assesses, records a concern, plans, refers and signposts; th
   await page.getByRole('group', { name: 'Outcome measure 1' }).getByLabel('Score after').fill('7');
   await page.getByRole('button', { name: 'Continue' }).click();
   // The goal is not marked achieved and the allotment referral is still open: both need an answer.
-  assert.match(await page.locator('.nhsuk-error-summary').textContent() ?? '', /recorded as achieved/);
+  assert.match((await page.locator('.nhsuk-error-summary').textContent()) ?? '', /recorded as achieved/);
   await page.getByLabel('Note about the reason (optional)').fill('Maureen has her own plot now; the goal was not updated.');
-  await page.getByRole('group', { name: /Kirkgate Allotment Friends/ }).getByLabel(/Leave it open/).check();
+  await page
+    .getByRole('group', { name: /Kirkgate Allotment Friends/ })
+    .getByLabel(/Leave it open/)
+    .check();
   await page.getByRole('button', { name: 'Continue' }).click();
   await assertAccessible(page);
   await page.getByRole('button', { name: 'Discharge and send summary' }).click();
@@ -145,8 +158,17 @@ test('a link worker assesses, records a concern, plans, refers and signposts; th
   assert.equal(await visit(page, '/my-referrals/discharge-summaries'), 200);
   await page.getByRole('link', { name: /Maureen Hollis/ }).click();
   await assertAccessible(page);
-  const summary = await page.locator('main').textContent() ?? '';
-  for (const expected of ['Person demographics', 'Needs and concerns', 'Personalised care and support plan', 'Outcome measures', 'Referred to Kirkgate Allotment Friends', 'Signposted to Woodhouse Chatty Café', 'before 3, after 7', '871731000000106 Referral to social prescribing service']) {
+  const summary = (await page.locator('main').textContent()) ?? '';
+  for (const expected of [
+    'Person demographics',
+    'Needs and concerns',
+    'Personalised care and support plan',
+    'Outcome measures',
+    'Referred to Kirkgate Allotment Friends',
+    'Signposted to Woodhouse Chatty Café',
+    'before 3, after 7',
+    '871731000000106 Referral to social prescribing service',
+  ]) {
     assert.ok(summary.includes(expected), `the summary shows "${expected}"`);
   }
   assert.ok(!summary.includes('871691000000100'), 'the unverified code is never emitted');

@@ -13,7 +13,10 @@ import { signInAs } from '../support/session.ts';
 const demoUrl = process.env.TEST_CITUS_DEMO_URL;
 const skip = demoUrl ? false : 'needs a Citus cluster: npm run test:citus';
 
-interface Statement { text: string; values: unknown[] }
+interface Statement {
+  text: string;
+  values: unknown[];
+}
 
 let database: Database;
 let app: FastifyInstance;
@@ -36,7 +39,8 @@ before(async () => {
   });
   const { rows } = await database.pool.query<{ userId: string; tenantId: string }>(
     `SELECT u.id AS "userId", m.tenant_id AS "tenantId" FROM app_user u JOIN role_membership m ON m.user_id = u.id
-      WHERE u.email = 'linkworker@demo.signpost.example' AND m.role = 'link_worker'`);
+      WHERE u.email = 'linkworker@demo.signpost.example' AND m.role = 'link_worker'`,
+  );
   worker = rows[0]!;
   app = await testApp(database);
 });
@@ -65,9 +69,11 @@ async function multiShard(statements: Statement[]): Promise<string[]> {
     // role_membership: see docs/scaling.md.
     if (/FROM user_session s\s+JOIN app_user/.test(statement.text)) continue;
     const plan = await withTenant(database.pool, worker.tenantId, async (tx) =>
-      (await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${statement.text}`, statement.values)).rows.map((r) => r['QUERY PLAN']).join('\n'));
+      (await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${statement.text}`, statement.values)).rows.map((r) => r['QUERY PLAN']).join('\n'),
+    );
     const tasks = [...plan.matchAll(/Task Count: (\d+)/g)].map((m) => Number(m[1]));
-    if (tasks.some((count) => count > 1)) found.push(`${statement.text.replace(/\s+/g, ' ').slice(0, 160)} -> Task Count ${tasks.join(', ')}`);
+    if (tasks.some((count) => count > 1))
+      found.push(`${statement.text.replace(/\s+/g, ' ').slice(0, 160)} -> Task Count ${tasks.join(', ')}`);
   }
   return found;
 }
@@ -78,28 +84,48 @@ function explainCount(statements: Statement[]) {
 
 test('the demo is distributed: tenant tables by tenant_id, the directory as reference tables', { skip }, async () => {
   const { rows } = await database.pool.query<{ kind: string; tables: string[] }>(
-    `SELECT citus_table_type AS kind, array_agg(table_name::text ORDER BY table_name::text) AS tables FROM citus_tables GROUP BY 1`);
+    `SELECT citus_table_type AS kind, array_agg(table_name::text ORDER BY table_name::text) AS tables FROM citus_tables GROUP BY 1`,
+  );
   const byKind = Object.fromEntries(rows.map((r) => [r.kind, r.tables]));
   assert.ok(byKind.distributed?.includes('referral') && byKind.distributed.includes('person'));
   assert.ok(byKind.reference?.includes('directory_service') && byKind.reference.includes('tenant'));
   const { rows: columns } = await database.pool.query<{ column: string }>(
-    `SELECT DISTINCT distribution_column AS column FROM citus_tables WHERE citus_table_type = 'distributed'`);
+    `SELECT DISTINCT distribution_column AS column FROM citus_tables WHERE citus_table_type = 'distributed'`,
+  );
   assert.deepEqual(columns, [{ column: 'tenant_id' }]);
 });
 
-test('row-level security holds on the workers: another tenant set in the transaction sees none of the demo referrals', { skip }, async () => {
-  const own = await withTenant(database.pool, worker.tenantId, async (tx) => (await tx.query<{ n: number }>('SELECT count(*) AS n FROM referral')).rows[0]!.n);
-  const other = await withTenant(database.pool, '00000000-0000-4000-8000-000000000000', async (tx) => (await tx.query<{ n: number }>('SELECT count(*) AS n FROM referral')).rows[0]!.n);
-  const none = await withTenant(database.pool, null, async (tx) => (await tx.query<{ n: number }>('SELECT count(*) AS n FROM referral')).rows[0]!.n);
-  assert.ok(own > 0, 'the demo tenant sees its referrals');
-  assert.equal(other, 0);
-  assert.equal(none, 0);
-});
+test(
+  'row-level security holds on the workers: another tenant set in the transaction sees none of the demo referrals',
+  { skip },
+  async () => {
+    const own = await withTenant(
+      database.pool,
+      worker.tenantId,
+      async (tx) => (await tx.query<{ n: number }>('SELECT count(*) AS n FROM referral')).rows[0]!.n,
+    );
+    const other = await withTenant(
+      database.pool,
+      '00000000-0000-4000-8000-000000000000',
+      async (tx) => (await tx.query<{ n: number }>('SELECT count(*) AS n FROM referral')).rows[0]!.n,
+    );
+    const none = await withTenant(
+      database.pool,
+      null,
+      async (tx) => (await tx.query<{ n: number }>('SELECT count(*) AS n FROM referral')).rows[0]!.n,
+    );
+    assert.ok(own > 0, 'the demo tenant sees its referrals');
+    assert.equal(other, 0);
+    assert.equal(none, 0);
+  },
+);
 
 test('every statement of the caseload page is routed to one shard', { skip }, async () => {
   const cookies = await signInAs(app, database, worker);
   let status = 0;
-  const statements = await record(async () => { status = (await app.inject({ url: '/caseload', cookies })).statusCode; });
+  const statements = await record(async () => {
+    status = (await app.inject({ url: '/caseload', cookies })).statusCode;
+  });
   assert.equal(status, 200);
   assert.ok(explainCount(statements) >= 3, `recorded ${explainCount(statements)} statements`);
   assert.deepEqual(await multiShard(statements), []);
@@ -107,18 +133,35 @@ test('every statement of the caseload page is routed to one shard', { skip }, as
 
 test("every statement of a referral's page is routed to one shard", { skip }, async () => {
   const cookies = await signInAs(app, database, worker);
-  const { rows } = await database.pool.query<{ id: string }>('SELECT id FROM referral WHERE tenant_id = $1 ORDER BY received_at DESC LIMIT 1', [worker.tenantId]);
+  const { rows } = await database.pool.query<{ id: string }>(
+    'SELECT id FROM referral WHERE tenant_id = $1 ORDER BY received_at DESC LIMIT 1',
+    [worker.tenantId],
+  );
   let status = 0;
-  const statements = await record(async () => { status = (await app.inject({ url: `/referrals/${rows[0]!.id}`, cookies })).statusCode; });
+  const statements = await record(async () => {
+    status = (await app.inject({ url: `/referrals/${rows[0]!.id}`, cookies })).statusCode;
+  });
   assert.equal(status, 200);
   assert.deepEqual(await multiShard(statements), []);
 });
 
 test('every statement of a self-referral (intake) is routed to one shard, and the referral is saved', { skip }, async () => {
   const form = {
-    givenName: 'Robin', familyName: 'Sharded', 'dateOfBirth[day]': '3', 'dateOfBirth[month]': '9', 'dateOfBirth[year]': '1958',
-    postcode: 'LS6 3AB', phone: '07700 900456', email: 'robin@example.com', contactChannels: 'email', safeToLeaveMessage: 'yes',
-    reasons: 'loneliness', context: 'Routed to one shard.', consentToRefer: 'yes', consentToShare: 'yes', website: '',
+    givenName: 'Robin',
+    familyName: 'Sharded',
+    'dateOfBirth[day]': '3',
+    'dateOfBirth[month]': '9',
+    'dateOfBirth[year]': '1958',
+    postcode: 'LS6 3AB',
+    phone: '07700 900456',
+    email: 'robin@example.com',
+    contactChannels: 'email',
+    safeToLeaveMessage: 'yes',
+    reasons: 'loneliness',
+    context: 'Routed to one shard.',
+    consentToRefer: 'yes',
+    consentToShare: 'yes',
+    website: '',
   };
   const page = await app.inject({ url: '/refer-yourself' });
   const token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
@@ -126,7 +169,14 @@ test('every statement of a self-referral (intake) is routed to one shard, and th
   const body = new URLSearchParams({ _csrf: token, answers: JSON.stringify(form), formToken: newFormToken() }).toString();
   let reply: { statusCode: number; body: string; headers?: Record<string, unknown> } = { statusCode: 0, body: '' };
   const statements = await record(async () => {
-    reply = await app.inject({ method: 'POST', url: '/refer-yourself/send', cookies, payload: body, headers: { 'content-type': 'application/x-www-form-urlencoded' }, remoteAddress: '10.9.9.9' });
+    reply = await app.inject({
+      method: 'POST',
+      url: '/refer-yourself/send',
+      cookies,
+      payload: body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      remoteAddress: '10.9.9.9',
+    });
   });
   assert.equal(reply.statusCode, 303, reply.body.slice(0, 300));
   const confirmation = await app.inject({ url: String(reply.headers?.location), cookies });

@@ -17,7 +17,12 @@ import { pgliteTemplatePath, serverUrl, urlForDatabase } from '../support/templa
 // need no second process call the restore functions directly.
 
 const work = mkdtempSync(path.join(tmpdir(), 'signpost-backup-'));
-const env = { ...process.env, SIGNPOST_DEMO: 'false', SESSION_SECRET: 'backup-test-secret-that-is-long-enough-0', LOG_LEVEL: 'silent' } as Record<string, string>;
+const env = {
+  ...process.env,
+  SIGNPOST_DEMO: 'false',
+  SESSION_SECRET: 'backup-test-secret-that-is-long-enough-0',
+  LOG_LEVEL: 'silent',
+} as Record<string, string>;
 const signpost = (args: string[], extra: Record<string, string>) =>
   spawnSync(process.execPath, ['bin/signpost.mjs', ...args], { env: { ...env, ...extra }, encoding: 'utf8', timeout: 120_000 });
 
@@ -28,7 +33,11 @@ const targets: string[] = [];
 async function admin(sql: string) {
   const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
-  try { await client.query(sql); } finally { await client.end(); }
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
 }
 
 /** An empty database of the backend under test: a new server database, or a PGLITE_DIR. */
@@ -42,7 +51,11 @@ async function anEmptyTarget(): Promise<Record<string, string>> {
 
 async function withTarget<T>(target: Record<string, string>, read: (database: Database) => Promise<T>): Promise<T> {
   const database = target.DATABASE_URL ? openPostgres(target.DATABASE_URL, 1) : await openPglite(target.PGLITE_DIR!);
-  try { return await read(database); } finally { await database.close(); }
+  try {
+    return await read(database);
+  } finally {
+    await database.close();
+  }
 }
 
 async function figures(database: Database): Promise<TableFigures[]> {
@@ -81,7 +94,12 @@ test(`backup then restore into an empty ${backend} database gives the same rows 
   const made = signpost(['backup', backupFile], sourceEnv());
   assert.equal(made.status, 0, made.stderr);
   assert.match(made.stdout, /^Backed up the .* to .*signpost\.backup \(\d+\.\d MB/);
-  assert.equal(readFileSync(backupFile).subarray(0, backend === 'pglite' ? 2 : 5).toString('latin1'), backend === 'pglite' ? '\x1f\x8b' : 'PGDMP');
+  assert.equal(
+    readFileSync(backupFile)
+      .subarray(0, backend === 'pglite' ? 2 : 5)
+      .toString('latin1'),
+    backend === 'pglite' ? '\x1f\x8b' : 'PGDMP',
+  );
 
   const target = await anEmptyTarget();
   const restored = signpost(['restore', backupFile], target);
@@ -95,7 +113,10 @@ test(`backup then restore into an empty ${backend} database gives the same rows 
   const again = signpost(['restore', backupFile], target);
   assert.equal(again.status, 1);
   assert.equal(again.stderr.trim().split('\n').length, 1);
-  assert.match(again.stderr, backend === 'pglite' ? /already holds a database; give --force to replace it/ : /already has tables; give --force/);
+  assert.match(
+    again.stderr,
+    backend === 'pglite' ? /already holds a database; give --force to replace it/ : /already has tables; give --force/,
+  );
 });
 
 test('a damaged, cut-short or foreign file is refused and the target is left as it was', { timeout: 240_000 }, async () => {
@@ -106,34 +127,58 @@ test('a damaged, cut-short or foreign file is refused and the target is left as 
   const text = path.join(work, 'notes.txt');
   writeFileSync(text, 'not a backup at all\n');
   const foreign = path.join(work, 'foreign.backup');
-  writeFileSync(foreign, backend === 'pglite' ? Buffer.concat([Buffer.from('PGDMP'), whole.subarray(0, 200)]) : Buffer.from([0x1f, 0x8b, 8, 0, 0, 0]));
+  writeFileSync(
+    foreign,
+    backend === 'pglite' ? Buffer.concat([Buffer.from('PGDMP'), whole.subarray(0, 200)]) : Buffer.from([0x1f, 0x8b, 8, 0, 0, 0]),
+  );
 
   const target = await anEmptyTarget();
-  const restore = (file: string, force = false) => (target.DATABASE_URL
-    ? withTarget(target, (database) => restoreServer(database, target.DATABASE_URL!, file, { force }))
-    : restorePglite(target.PGLITE_DIR!, file, { force }));
-  await assert.rejects(restore(truncated, true), (error: unknown) => error instanceof BackupRefused && /damaged or cut short|cut short/.test(error.message));
-  await assert.rejects(restore(text, true), /is not a Signpost backup: expected an embedded-database backup \(gzip\) or a pg_dump custom-format archive \(PGDMP\)/);
-  await assert.rejects(restore(foreign, true), backend === 'pglite' ? /is a pg_dump archive of a PostgreSQL server: restore it with DATABASE_URL set/ : /is an embedded-database backup: restore it with DATABASE_URL unset/);
+  const restore = (file: string, force = false) =>
+    target.DATABASE_URL
+      ? withTarget(target, (database) => restoreServer(database, target.DATABASE_URL!, file, { force }))
+      : restorePglite(target.PGLITE_DIR!, file, { force });
+  await assert.rejects(
+    restore(truncated, true),
+    (error: unknown) => error instanceof BackupRefused && /damaged or cut short|cut short/.test(error.message),
+  );
+  await assert.rejects(
+    restore(text, true),
+    /is not a Signpost backup: expected an embedded-database backup \(gzip\) or a pg_dump custom-format archive \(PGDMP\)/,
+  );
+  await assert.rejects(
+    restore(foreign, true),
+    backend === 'pglite'
+      ? /is a pg_dump archive of a PostgreSQL server: restore it with DATABASE_URL set/
+      : /is an embedded-database backup: restore it with DATABASE_URL unset/,
+  );
   await assert.rejects(restore(path.join(work, 'missing.backup')), /Cannot read .*missing\.backup: there is no such file/);
-  if (target.PGLITE_DIR) assert.ok(!existsSync(target.PGLITE_DIR) || readdirSync(target.PGLITE_DIR).length === 0, 'nothing was written to PGLITE_DIR');
+  if (target.PGLITE_DIR)
+    assert.ok(!existsSync(target.PGLITE_DIR) || readdirSync(target.PGLITE_DIR).length === 0, 'nothing was written to PGLITE_DIR');
   else assert.deepEqual(await withTarget(target, (database) => listTables(database.pool)), []);
 
   // With --force a good backup replaces what is there; the embedded database it replaced is kept.
   await restore(backupFile);
   await restore(backupFile, true);
   assert.deepEqual(await withTarget(target, figures), sourceFigures);
-  if (target.PGLITE_DIR) assert.equal(readdirSync(path.dirname(target.PGLITE_DIR)).filter((e) => e.startsWith(`${path.basename(target.PGLITE_DIR!)}.replaced-`)).length, 1);
+  if (target.PGLITE_DIR)
+    assert.equal(
+      readdirSync(path.dirname(target.PGLITE_DIR)).filter((e) => e.startsWith(`${path.basename(target.PGLITE_DIR!)}.replaced-`)).length,
+      1,
+    );
 });
 
-test('the embedded database cannot be backed up while another process has it open', { skip: backend !== 'pglite' && 'the embedded database lock is checked in the PGlite pass', timeout: 120_000 }, async () => {
-  const holder = await openPglite(sourceDir!);
-  try {
-    const refused = signpost(['backup', path.join(work, 'while-open.backup')], sourceEnv());
-    assert.equal(refused.status, 1);
-    assert.match(refused.stderr.trim(), new RegExp(`^The embedded database in .* is in use by process ${process.pid} `));
-    assert.equal(existsSync(path.join(work, 'while-open.backup')), false);
-  } finally {
-    await holder.close();
-  }
-});
+test(
+  'the embedded database cannot be backed up while another process has it open',
+  { skip: backend !== 'pglite' && 'the embedded database lock is checked in the PGlite pass', timeout: 120_000 },
+  async () => {
+    const holder = await openPglite(sourceDir!);
+    try {
+      const refused = signpost(['backup', path.join(work, 'while-open.backup')], sourceEnv());
+      assert.equal(refused.status, 1);
+      assert.match(refused.stderr.trim(), new RegExp(`^The embedded database in .* is in use by process ${process.pid} `));
+      assert.equal(existsSync(path.join(work, 'while-open.backup')), false);
+    } finally {
+      await holder.close();
+    }
+  },
+);

@@ -10,7 +10,9 @@ import { backend } from '../support/database.ts';
 import { pgliteTemplatePath } from '../support/template.ts';
 
 const dirs: string[] = [];
-after(() => { for (const dir of dirs) rmSync(dir, { recursive: true, force: true }); });
+after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 
 function aDataDir(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'signpost-lock-'));
@@ -19,7 +21,14 @@ function aDataDir(): string {
 }
 
 function writeLock(dir: string, owner: Partial<LockOwner>) {
-  const full: LockOwner = { pid: 1, host: hostname(), startedAt: new Date().toISOString(), command: 'signpost serve', token: 'earlier', ...owner };
+  const full: LockOwner = {
+    pid: 1,
+    host: hostname(),
+    startedAt: new Date().toISOString(),
+    command: 'signpost serve',
+    token: 'earlier',
+    ...owner,
+  };
   writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify(full));
 }
 
@@ -45,7 +54,10 @@ test('a directory already locked in this process is refused a second time', () =
   const dir = aDataDir();
   const lock = lockDataDir(dir);
   try {
-    assert.throws(() => lockDataDir(dir), (error: unknown) => error instanceof DataDirLocked && new RegExp(`process ${process.pid}\\b`).test(error.message));
+    assert.throws(
+      () => lockDataDir(dir),
+      (error: unknown) => error instanceof DataDirLocked && new RegExp(`process ${process.pid}\\b`).test(error.message),
+    );
   } finally {
     lock.release();
   }
@@ -56,13 +68,16 @@ test('a lock held by a live process on this host is refused with its pid and wha
   const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
   try {
     writeLock(dir, { pid: child.pid! });
-    assert.throws(() => lockDataDir(dir), (error: unknown) => {
-      assert.ok(error instanceof DataDirLocked);
-      assert.equal(error.message.split('\n').length, 1);
-      assert.match(error.message, new RegExp(`in use by process ${child.pid} \\(signpost serve, since `));
-      assert.match(error.message, /Stop that process first, or run this against the server's database with DATABASE_URL/);
-      return true;
-    });
+    assert.throws(
+      () => lockDataDir(dir),
+      (error: unknown) => {
+        assert.ok(error instanceof DataDirLocked);
+        assert.equal(error.message.split('\n').length, 1);
+        assert.match(error.message, new RegExp(`in use by process ${child.pid} \\(signpost serve, since `));
+        assert.match(error.message, /Stop that process first, or run this against the server's database with DATABASE_URL/);
+        return true;
+      },
+    );
     // The refusal leaves the owner's lock in place.
     assert.equal((JSON.parse(readFileSync(path.join(dir, LOCK_FILE), 'utf8')) as LockOwner).pid, child.pid);
   } finally {
@@ -88,21 +103,29 @@ test('a lock whose pid now belongs to a process started after it was taken is ta
 test('a lock held from another host is refused, naming the host and the lock file', () => {
   const dir = aDataDir();
   writeLock(dir, { pid: aDeadPid(), host: 'other-host.example' });
-  assert.throws(() => lockDataDir(dir), (error: unknown) => error instanceof DataDirLocked
-    && /locked by process \d+ on host other-host\.example/.test(error.message)
-    && error.message.includes(path.join(dir, LOCK_FILE)));
+  assert.throws(
+    () => lockDataDir(dir),
+    (error: unknown) =>
+      error instanceof DataDirLocked &&
+      /locked by process \d+ on host other-host\.example/.test(error.message) &&
+      error.message.includes(path.join(dir, LOCK_FILE)),
+  );
 });
 
-test('opening the embedded database takes the lock until it is closed', { skip: backend !== 'pglite' && 'the embedded database is checked in the PGlite pass' }, async () => {
-  const dir = aDataDir();
-  const database = await openPglite(dir, { loadDataDir: new Blob([readFileSync(pgliteTemplatePath())]) });
-  try {
-    await assert.rejects(openPglite(dir), DataDirLocked);
-    assert.equal((await database.pool.query<{ one: number }>('SELECT 1 AS one')).rows[0]!.one, 1);
-  } finally {
-    await database.close();
-  }
-  assert.equal(existsSync(path.join(dir, LOCK_FILE)), false);
-  const again = await openPglite(dir);
-  await again.close();
-});
+test(
+  'opening the embedded database takes the lock until it is closed',
+  { skip: backend !== 'pglite' && 'the embedded database is checked in the PGlite pass' },
+  async () => {
+    const dir = aDataDir();
+    const database = await openPglite(dir, { loadDataDir: new Blob([readFileSync(pgliteTemplatePath())]) });
+    try {
+      await assert.rejects(openPglite(dir), DataDirLocked);
+      assert.equal((await database.pool.query<{ one: number }>('SELECT 1 AS one')).rows[0]!.one, 1);
+    } finally {
+      await database.close();
+    }
+    assert.equal(existsSync(path.join(dir, LOCK_FILE)), false);
+    const again = await openPglite(dir);
+    await again.close();
+  },
+);

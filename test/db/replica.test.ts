@@ -44,7 +44,9 @@ before(async () => {
   const env = { DATABASE_URL: primaryUrl!, DATABASE_READ_URL: standbyUrl!, REPLICA_MAX_LAG_SECONDS: '10' };
   database = await openDatabase(testConfig(env));
   app = await testApp(database, env);
-  const { rows } = await database.pool.query<{ id: string }>(`SELECT id FROM directory_service WHERE status = 'active' ORDER BY name LIMIT 1`);
+  const { rows } = await database.pool.query<{ id: string }>(
+    `SELECT id FROM directory_service WHERE status = 'active' ORDER BY name LIMIT 1`,
+  );
   serviceId = rows[0]!.id;
 });
 after(async () => {
@@ -57,49 +59,82 @@ test('searches, service pages and the ORUK API are answered by the standby', { s
   const standbyBefore = await commits(standbyUrl!);
   const primaryBefore = await commits(primaryUrl!);
   for (let i = 0; i < 10; i++) {
-    assert.equal((await app.inject(`/services?q=walking&page=${i % 2 + 1}`)).statusCode, 200);
+    assert.equal((await app.inject(`/services?q=walking&page=${(i % 2) + 1}`)).statusCode, 200);
     assert.equal((await app.inject(`/services/${serviceId}`)).statusCode, 200);
     assert.equal((await app.inject('/api/oruk/services?per_page=5')).statusCode, 200);
   }
-  assert.ok(await eventually(async () => await commits(standbyUrl!) - standbyBefore >= 30), 'the standby committed at least one transaction per request');
+  assert.ok(
+    await eventually(async () => (await commits(standbyUrl!)) - standbyBefore >= 30),
+    'the standby committed at least one transaction per request',
+  );
   // The primary counts only our own two statistics reads, not the thirty pages.
-  assert.ok(await commits(primaryUrl!) - primaryBefore < 10);
+  assert.ok((await commits(primaryUrl!)) - primaryBefore < 10);
 });
 
-test("a curator's edit is written to the primary, shown on the next page at once, and reaches the public page through the standby", { skip }, async () => {
-  const { rows } = await database.pool.query<{ userId: string; tenantId: string }>(
-    `SELECT u.id AS "userId", m.tenant_id AS "tenantId" FROM app_user u JOIN role_membership m ON m.user_id = u.id
-      WHERE u.email = 'curator@demo.signpost.example' AND m.role = 'curator'`);
-  const cookies = await signInAs(app, database, rows[0]!);
-  const editPage = `/curation/services/${serviceId}/edit`;
-  const form = await app.inject({ url: editPage, cookies });
-  const value = (name: string) => new RegExp(`name="${name}"[^>]*value="([^"]*)"`).exec(form.body)?.[1] ?? '';
-  const name = `Replica check ${Date.now()}`;
-  const saved = await postForm(app, cookies, editPage, {
-    name, description: 'Checked through a streaming standby.', email: String(value('email')), url: String(value('url')), fees: '',
-    status: 'active', capacity: 'taking_referrals', expectedWaitWeeks: '',
-  }, editPage);
-  assert.equal(saved.statusCode, 303, saved.body.slice(0, 500));
-  const primary = await database.pool.query('SELECT 1 FROM directory_service WHERE id = $1 AND name = $2', [serviceId, name]);
-  assert.equal(primary.rowCount, 1, 'the edit is on the primary');
-  const next = await app.inject({ url: editPage, cookies });
-  assert.match(next.body, new RegExp(name), 'the curator sees the edit on the next page (read from the primary)');
-  assert.ok(await eventually(async () => (await app.inject(`/services/${serviceId}`)).body.includes(name)), 'the public page shows it once replayed');
-});
+test(
+  "a curator's edit is written to the primary, shown on the next page at once, and reaches the public page through the standby",
+  { skip },
+  async () => {
+    const { rows } = await database.pool.query<{ userId: string; tenantId: string }>(
+      `SELECT u.id AS "userId", m.tenant_id AS "tenantId" FROM app_user u JOIN role_membership m ON m.user_id = u.id
+      WHERE u.email = 'curator@demo.signpost.example' AND m.role = 'curator'`,
+    );
+    const cookies = await signInAs(app, database, rows[0]!);
+    const editPage = `/curation/services/${serviceId}/edit`;
+    const form = await app.inject({ url: editPage, cookies });
+    const value = (name: string) => new RegExp(`name="${name}"[^>]*value="([^"]*)"`).exec(form.body)?.[1] ?? '';
+    const name = `Replica check ${Date.now()}`;
+    const saved = await postForm(
+      app,
+      cookies,
+      editPage,
+      {
+        name,
+        description: 'Checked through a streaming standby.',
+        email: String(value('email')),
+        url: String(value('url')),
+        fees: '',
+        status: 'active',
+        capacity: 'taking_referrals',
+        expectedWaitWeeks: '',
+      },
+      editPage,
+    );
+    assert.equal(saved.statusCode, 303, saved.body.slice(0, 500));
+    const primary = await database.pool.query('SELECT 1 FROM directory_service WHERE id = $1 AND name = $2', [serviceId, name]);
+    assert.equal(primary.rowCount, 1, 'the edit is on the primary');
+    const next = await app.inject({ url: editPage, cookies });
+    assert.match(next.body, new RegExp(name), 'the curator sees the edit on the next page (read from the primary)');
+    assert.ok(
+      await eventually(async () => (await app.inject(`/services/${serviceId}`)).body.includes(name)),
+      'the public page shows it once replayed',
+    );
+  },
+);
 
 test("a lead's reports are read from the standby, and each view is audited on the primary", { skip }, async () => {
   const { rows } = await database.pool.query<{ userId: string; tenantId: string }>(
     `SELECT u.id AS "userId", m.tenant_id AS "tenantId" FROM app_user u JOIN role_membership m ON m.user_id = u.id
-      WHERE u.email = 'lead@demo.signpost.example' AND m.role = 'lead'`);
+      WHERE u.email = 'lead@demo.signpost.example' AND m.role = 'lead'`,
+  );
   const cookies = await signInAs(app, database, rows[0]!);
-  const audited = async () => Number((await database.pool.query<{ n: string }>(
-    `SELECT count(*) AS n FROM audit_event WHERE action = 'report.view' AND user_id = $1`, [rows[0]!.userId])).rows[0]!.n);
+  const audited = async () =>
+    Number(
+      (
+        await database.pool.query<{ n: string }>(`SELECT count(*) AS n FROM audit_event WHERE action = 'report.view' AND user_id = $1`, [
+          rows[0]!.userId,
+        ])
+      ).rows[0]!.n,
+    );
   const auditedBefore = await audited();
   const standbyBefore = await commits(standbyUrl!);
   const pages = ['/reports', '/reports/outcomes', '/reports/approaches', '/reports/practices', '/reports/inequalities'];
   for (const page of pages) assert.equal((await app.inject({ url: page, cookies })).statusCode, 200, page);
-  assert.ok(await eventually(async () => await commits(standbyUrl!) - standbyBefore >= pages.length), 'each report read its figures on the standby');
-  assert.equal(await audited() - auditedBefore, pages.length, 'each view is one audit row on the primary');
+  assert.ok(
+    await eventually(async () => (await commits(standbyUrl!)) - standbyBefore >= pages.length),
+    'each report read its figures on the standby',
+  );
+  assert.equal((await audited()) - auditedBefore, pages.length, 'each view is one audit row on the primary');
 });
 
 test('with the standby stopped, pages are still served from the primary and /health/ready says so', { skip }, async () => {
@@ -111,5 +146,5 @@ test('with the standby stopped, pages are still served from the primary and /hea
   const primaryBefore = await commits(primaryUrl!);
   for (let i = 0; i < 5; i++) assert.equal((await app.inject('/services?q=walking')).statusCode, 200);
   assert.equal((await app.inject(`/services/${serviceId}`)).statusCode, 200);
-  assert.ok(await eventually(async () => await commits(primaryUrl!) - primaryBefore >= 6), 'the primary answered the searches');
+  assert.ok(await eventually(async () => (await commits(primaryUrl!)) - primaryBefore >= 6), 'the primary answered the searches');
 });

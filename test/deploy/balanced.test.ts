@@ -10,14 +10,21 @@ const databaseUrl = process.env.TEST_BALANCED_DATABASE_URL;
 const skip = balancer && app1 && databaseUrl ? false : 'needs two app processes behind a balancer: npm run test:balanced';
 
 let db: pg.Pool;
-before(() => { if (!skip) db = new pg.Pool({ connectionString: databaseUrl }); });
-after(async () => { await db?.end(); });
+before(() => {
+  if (!skip) db = new pg.Pool({ connectionString: databaseUrl });
+});
+after(async () => {
+  await db?.end();
+});
 
 /** A browser's cookies, kept across requests. */
 class Browser {
   cookies = new Map<string, string>();
   served: string[] = [];
-  constructor(readonly base: string, readonly address = '') {}
+  constructor(
+    readonly base: string,
+    readonly address = '',
+  ) {}
   async request(path: string, init: RequestInit = {}) {
     const headers = new Headers(init.headers);
     if (this.cookies.size) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
@@ -40,19 +47,39 @@ class Browser {
   }
 }
 
-const selfReferral = (familyName: string) => ({ answers: JSON.stringify({
-  givenName: 'Robin', familyName, 'dateOfBirth[day]': '3', 'dateOfBirth[month]': '9', 'dateOfBirth[year]': '1958',
-  postcode: 'LS6 3AB', phone: '07700 900456', email: 'robin@example.com', contactChannels: ['email'], safeToLeaveMessage: 'yes',
-  reasons: ['loneliness'], context: 'Two processes.', consentToRefer: 'yes', consentToShare: 'yes', website: '',
-}) });
+const selfReferral = (familyName: string) => ({
+  answers: JSON.stringify({
+    givenName: 'Robin',
+    familyName,
+    'dateOfBirth[day]': '3',
+    'dateOfBirth[month]': '9',
+    'dateOfBirth[year]': '1958',
+    postcode: 'LS6 3AB',
+    phone: '07700 900456',
+    email: 'robin@example.com',
+    contactChannels: ['email'],
+    safeToLeaveMessage: 'yes',
+    reasons: ['loneliness'],
+    context: 'Two processes.',
+    consentToRefer: 'yes',
+    consentToShare: 'yes',
+    website: '',
+  }),
+});
 
 test('a session made through one process is honoured by the other', { skip }, async () => {
   const browser = new Browser(balancer!);
-  const signIn = await browser.post('/sign-in', '/sign-in', { email: 'linkworker@demo.signpost.example', password: 'bluebell-harbour-lantern' });
+  const signIn = await browser.post('/sign-in', '/sign-in', {
+    email: 'linkworker@demo.signpost.example',
+    password: 'bluebell-harbour-lantern',
+  });
   assert.equal(signIn.status, 303, signIn.body.slice(0, 300));
   const pages = [];
   for (let i = 0; i < 4; i++) pages.push(await browser.request('/caseload'));
-  assert.deepEqual(pages.map((p) => p.status), [200, 200, 200, 200]);
+  assert.deepEqual(
+    pages.map((p) => p.status),
+    [200, 200, 200, 200],
+  );
   assert.ok(pages.every((p) => /Caseload|caseload/.test(p.body)));
   assert.deepEqual(new Set(pages.map((p) => p.server)), new Set(['app1', 'app2']));
 });
@@ -78,7 +105,9 @@ test('a job queued by a request to the process without a worker is done by the o
   for (let i = 0; i < 100 && attempts === 0; i++) {
     const { rows } = await db.query<{ attempts: number }>(
       `SELECT j.attempts FROM job j JOIN notification n ON n.id::text = j.payload->>'notificationId'
-        WHERE j.kind = 'notification.send' AND n.personalisation->>'reference' = $1`, [reference]);
+        WHERE j.kind = 'notification.send' AND n.personalisation->>'reference' = $1`,
+      [reference],
+    );
     attempts = rows[0]?.attempts ?? 0;
     if (attempts === 0) await new Promise((resolve) => setTimeout(resolve, 200));
   }

@@ -31,23 +31,44 @@ after(async () => {
 async function providerCookiesFor(organizationId: string) {
   const tenant = await aTenant(database);
   const provider = await aProviderOrganisation(database, tenant.id, { directoryOrganizationId: organizationId });
-  return signInAs(app, database, await anActor(database, { tenantId: tenant.id, roles: ['provider'], providerOrganisationId: provider.id }));
+  return signInAs(
+    app,
+    database,
+    await anActor(database, { tenantId: tenant.id, roles: ['provider'], providerOrganisationId: provider.id }),
+  );
 }
 
 /** Opens the form's page as a browser would, then posts the form from it. */
 async function submit(url: string, cookies: Record<string, string>, form: Record<string, string | string[]>, page = url) {
   const session = await formSession(app, page, cookies);
   assert.equal(session.page.statusCode, 200, `${page} opens`);
-  return app.inject({ method: 'POST', url, cookies: session.cookies, ...asForm({ _csrf: session.token!, formToken: session.formToken!, ...form }) });
+  return app.inject({
+    method: 'POST',
+    url,
+    cookies: session.cookies,
+    ...asForm({ _csrf: session.token!, formToken: session.formToken!, ...form }),
+  });
 }
 
-const revisions = async (serviceId: string) => (await database.pool.query<{ action: string; diff: Record<string, { from: string | null; to: string | null }>; changed_by_role: string }>(
-  'SELECT action, diff, changed_by_role FROM directory_service_revision WHERE service_id = $1 ORDER BY id', [serviceId])).rows;
-const audits = async (entityId: string) => (await database.pool.query<{ action: string }>(
-  'SELECT action FROM audit_event WHERE entity_id = $1 ORDER BY seq', [entityId])).rows.map((r) => r.action);
+const revisions = async (serviceId: string) =>
+  (
+    await database.pool.query<{
+      action: string;
+      diff: Record<string, { from: string | null; to: string | null }>;
+      changed_by_role: string;
+    }>('SELECT action, diff, changed_by_role FROM directory_service_revision WHERE service_id = $1 ORDER BY id', [serviceId])
+  ).rows;
+const audits = async (entityId: string) =>
+  (await database.pool.query<{ action: string }>('SELECT action FROM audit_event WHERE entity_id = $1 ORDER BY seq', [entityId])).rows.map(
+    (r) => r.action,
+  );
 const oruk = async (serviceId: string) => JSON.parse((await app.inject({ url: `/api/oruk/services/${serviceId}` })).body);
-const openRequests = async (serviceId: string) => (await database.pool.query(
-  `SELECT id, kind, diff, proposal FROM directory_change_request WHERE service_id = $1 AND status = 'open'`, [serviceId])).rows;
+const openRequests = async (serviceId: string) =>
+  (
+    await database.pool.query(`SELECT id, kind, diff, proposal FROM directory_change_request WHERE service_id = $1 AND status = 'open'`, [
+      serviceId,
+    ])
+  ).rows;
 
 test('a curator sets weekly and first-Monday sessions and a holiday closure: HSDS 3 schedule fields, diff, audit, page and ORUK', async () => {
   const service = await aDirectoryService(database, { name: 'Knit and Natter', byday: 'TU', opensAt: '10:00', closesAt: '12:00' });
@@ -55,10 +76,28 @@ test('a curator sets weekly and first-Monday sessions and a holiday closure: HSD
   const page = await app.inject({ url, cookies: curatorCookies });
   assert.match(page.body, /value="10:00"/);
   const response = await submit(url, curatorCookies, {
-    'id-0': service.schedules![0]!.id, 'freq-0': 'WEEKLY', 'day-0': 'TU', 'opens-0': '10:00', 'closes-0': '12:30', 'validFrom-0': '', 'validTo-0': '', 'description-0': '',
-    'freq-1': 'MONTHLY', 'week-1': '1', 'day-1': 'MO', 'opens-1': '18:00', 'closes-1': '20:00', 'validFrom-1': '2026-01-01', 'validTo-1': '2027-12-31', 'description-1': 'Evening group',
-    'closedFrom-0': '2099-12-24', 'closedTo-0': '2100-01-02', 'closedReason-0': 'Christmas',
-    'closedFrom-1': '2000-01-01', 'closedTo-1': '', 'closedReason-1': 'Long past',
+    'id-0': service.schedules![0]!.id,
+    'freq-0': 'WEEKLY',
+    'day-0': 'TU',
+    'opens-0': '10:00',
+    'closes-0': '12:30',
+    'validFrom-0': '',
+    'validTo-0': '',
+    'description-0': '',
+    'freq-1': 'MONTHLY',
+    'week-1': '1',
+    'day-1': 'MO',
+    'opens-1': '18:00',
+    'closes-1': '20:00',
+    'validFrom-1': '2026-01-01',
+    'validTo-1': '2027-12-31',
+    'description-1': 'Evening group',
+    'closedFrom-0': '2099-12-24',
+    'closedTo-0': '2100-01-02',
+    'closedReason-0': 'Christmas',
+    'closedFrom-1': '2000-01-01',
+    'closedTo-1': '',
+    'closedReason-1': 'Long past',
   });
   assert.equal(response.statusCode, 303);
   assert.equal(response.headers.location, `/curation/services/${service.id}/edit?saved=edit`);
@@ -75,7 +114,10 @@ test('a curator sets weekly and first-Monday sessions and a holiday closure: HSD
   // The kept session keeps its id, so ORUK consumers see the same record changed.
   assert.equal(schedules.find((s) => s.freq === 'WEEKLY')!.id, service.schedules![0]!.id);
   const closure = schedules.find((s) => s.description === 'Christmas')!;
-  assert.deepEqual([closure.valid_from, closure.valid_to, closure.freq ?? null, closure.opens_at ?? null], ['2099-12-24', '2100-01-02', null, null]);
+  assert.deepEqual(
+    [closure.valid_from, closure.valid_to, closure.freq ?? null, closure.opens_at ?? null],
+    ['2099-12-24', '2100-01-02', null, null],
+  );
 
   const [revision] = await revisions(service.id);
   assert.equal(revision!.action, 'edit');
@@ -89,7 +131,9 @@ test('a curator sets weekly and first-Monday sessions and a holiday closure: HSD
   assert.match(publicPage, /First Monday of the month, 18:00 to 20:00/);
   assert.match(publicPage, /Every Tuesday, 10:00 to 12:30/);
   // Search by day still finds the weekly session.
-  assert.ok((await searchDirectory(database.pool, { q: 'Knit and Natter', day: 'TU', time: '12:15' })).results.some((r) => r.id === service.id));
+  assert.ok(
+    (await searchDirectory(database.pool, { q: 'Knit and Natter', day: 'TU', time: '12:15' })).results.some((r) => r.id === service.id),
+  );
 });
 
 test('opening times that make no sense are refused with a message on the field, and nothing changes', async () => {
@@ -109,20 +153,37 @@ test('opening times that make no sense are refused with a message on the field, 
     assert.match(response.body, message);
   }
   const after = await readDirectoryService(database.pool, service.id);
-  assert.deepEqual(after!.schedules!.map((s) => [s.byday, s.opens_at, s.closes_at]), [['WE', '09:00:00', '11:00:00']]);
+  assert.deepEqual(
+    after!.schedules!.map((s) => [s.byday, s.opens_at, s.closes_at]),
+    [['WE', '09:00:00', '11:00:00']],
+  );
   assert.deepEqual(await revisions(service.id), []);
 });
 
-test('a provider cannot open or change any part of another organisation\'s service', async () => {
+test("a provider cannot open or change any part of another organisation's service", async () => {
   const mine = await aDirectoryService(database);
   const theirs = await aDirectoryService(database, { name: 'Not Theirs To Change' });
   const cookies = await providerCookiesFor(mine.organization_id!);
   const locationId = theirs.service_at_locations![0]!.location!.id;
-  for (const path of ['opening-times', 'eligibility', 'phones', 'languages', 'areas', 'needs-and-terms', 'locations/new', `locations/${locationId}`]) {
+  for (const path of [
+    'opening-times',
+    'eligibility',
+    'phones',
+    'languages',
+    'areas',
+    'needs-and-terms',
+    'locations/new',
+    `locations/${locationId}`,
+  ]) {
     const url = `/curation/services/${theirs.id}/${path}`;
     assert.equal((await app.inject({ url, cookies })).statusCode, 403, `GET ${path}`);
     const session = await formSession(app, `/curation/services/${mine.id}/phones`, cookies);
-    const post = await app.inject({ method: 'POST', url, cookies: session.cookies, ...asForm({ _csrf: session.token!, 'number-0': '0113 496 0000', name: 'X' }) });
+    const post = await app.inject({
+      method: 'POST',
+      url,
+      cookies: session.cookies,
+      ...asForm({ _csrf: session.token!, 'number-0': '0113 496 0000', name: 'X' }),
+    });
     assert.equal(post.statusCode, 403, `POST ${path}`);
   }
   assert.equal((await app.inject({ url: `/curation/services/${mine.id}/phones`, cookies })).statusCode, 200, 'their own service opens');
@@ -130,7 +191,7 @@ test('a provider cannot open or change any part of another organisation\'s servi
   assert.deepEqual(await revisions(theirs.id), []);
 });
 
-test('a provider\'s new place waits as a change request with its difference; once a curator accepts it the postcode\'s point is searchable and in ORUK', async () => {
+test("a provider's new place waits as a change request with its difference; once a curator accepts it the postcode's point is searchable and in ORUK", async () => {
   const service = await aDirectoryService(database, { name: 'Walk and Talk Hyde Park', postcode: null, needs: ['physical-activity'] });
   const cookies = await providerCookiesFor(service.organization_id!);
   const url = `/curation/services/${service.id}/locations/new`;
@@ -145,10 +206,22 @@ test('a provider\'s new place waits as a change request with its difference; onc
   assert.match(missing.body, /value="Leeds"/, 'what was typed is shown again');
   assert.deepEqual(await openRequests(service.id), []);
 
-  const sent = await submit(url, cookies, { name: 'Hyde Park Pavilion', address1: '1 Hyde Park Road', city: 'Leeds', postcode: 'ls63ab', wheelchair: 'yes', accessibility: 'Accessible toilet', phone: '0113 496 0001' });
+  const sent = await submit(url, cookies, {
+    name: 'Hyde Park Pavilion',
+    address1: '1 Hyde Park Road',
+    city: 'Leeds',
+    postcode: 'ls63ab',
+    wheelchair: 'yes',
+    accessibility: 'Accessible toilet',
+    phone: '0113 496 0001',
+  });
   assert.equal(sent.statusCode, 303);
   assert.equal(sent.headers.location, '/curation?saved=proposed');
-  assert.equal(((await readDirectoryService(database.pool, service.id))!.service_at_locations ?? []).length, 0, 'nothing changes before a curator accepts');
+  assert.equal(
+    ((await readDirectoryService(database.pool, service.id))!.service_at_locations ?? []).length,
+    0,
+    'nothing changes before a curator accepts',
+  );
   const near = () => searchDirectory(database.pool, { q: 'Walk and Talk Hyde Park', postcode: 'LS6 3AB', miles: 1 });
   // Without a place it is listed as not tied to one (no distance).
   assert.equal((await near()).results[0]!.distanceMiles, null);
@@ -170,17 +243,23 @@ test('a provider\'s new place waits as a change request with its difference; onc
   assert.ok(location.accessibility!.some((a) => /wheelchair/i.test(a.description ?? '')));
   assert.equal(location.phones![0]!.number, '0113 496 0001');
   assert.equal(typeof (await near()).results[0]!.distanceMiles, 'number', 'the new point is searchable by distance');
-  assert.equal((await searchDirectory(database.pool, { q: 'Walk and Talk Hyde Park', postcode: 'LS1 1AA', miles: 25 })).results[0]!.distanceMiles! > 0, true);
+  assert.equal(
+    (await searchDirectory(database.pool, { q: 'Walk and Talk Hyde Park', postcode: 'LS1 1AA', miles: 25 })).results[0]!.distanceMiles! > 0,
+    true,
+  );
   assert.ok((await searchDirectory(database.pool, { q: 'Walk and Talk Hyde Park', wheelchair: true })).total === 1);
   const served = await oruk(service.id);
   assert.equal(served.service_at_locations[0].location.addresses[0].postal_code, 'LS6 3AB');
-  assert.deepEqual((await revisions(service.id)).map((r) => r.action), ['edit', 'change-request-accepted']);
+  assert.deepEqual(
+    (await revisions(service.id)).map((r) => r.action),
+    ['edit', 'change-request-accepted'],
+  );
   assert.ok(Object.keys((await revisions(service.id))[0]!.diff).includes('Place: Hyde Park Pavilion'));
   assert.deepEqual(await audits(request.id), ['directory.change-propose', 'directory.change-request-accept']);
   assert.deepEqual(await audits(service.id), ['directory.service-edit']);
 });
 
-test('a curator changes a place\'s postcode and then removes the place from the service', async () => {
+test("a curator changes a place's postcode and then removes the place from the service", async () => {
   const service = await aDirectoryService(database, { name: 'Moving Choir', postcode: 'LS6 3AB' });
   const locationId = service.service_at_locations![0]!.location!.id;
   const url = `/curation/services/${service.id}/locations/${locationId}`;
@@ -190,44 +269,74 @@ test('a curator changes a place\'s postcode and then removes the place from the 
   const location = (await readDirectoryService(database.pool, service.id))!.service_at_locations![0]!.location!;
   assert.equal(location.id, locationId);
   assert.equal(location.latitude, (await lookupPostcode(database.pool, 'LS1 1AA'))!.latitude);
-  assert.equal(typeof (await searchDirectory(database.pool, { q: 'Moving Choir', postcode: 'LS1 1AA', miles: 1 })).results[0]!.distanceMiles, 'number');
+  assert.equal(
+    typeof (await searchDirectory(database.pool, { q: 'Moving Choir', postcode: 'LS1 1AA', miles: 1 })).results[0]!.distanceMiles,
+    'number',
+  );
   const removed = await submit(url, curatorCookies, { remove: 'yes' });
   assert.equal(removed.statusCode, 303);
   assert.equal(((await readDirectoryService(database.pool, service.id))!.service_at_locations ?? []).length, 0);
-  assert.equal((await searchDirectory(database.pool, { q: 'Moving Choir', postcode: 'LS1 1AA', miles: 1 })).results[0]!.distanceMiles, null, 'listed as not tied to a place');
-  assert.equal((await app.inject({ url: `/curation/services/${service.id}/locations/no-such-place`, cookies: curatorCookies })).statusCode, 404);
+  assert.equal(
+    (await searchDirectory(database.pool, { q: 'Moving Choir', postcode: 'LS1 1AA', miles: 1 })).results[0]!.distanceMiles,
+    null,
+    'listed as not tied to a place',
+  );
+  assert.equal(
+    (await app.inject({ url: `/curation/services/${service.id}/locations/no-such-place`, cookies: curatorCookies })).statusCode,
+    404,
+  );
 });
 
-test('phones, languages, eligibility, how to apply, age range and areas: a curator\'s change is saved, diffed and served; bad input changes nothing', async () => {
+test("phones, languages, eligibility, how to apply, age range and areas: a curator's change is saved, diffed and served; bad input changes nothing", async () => {
   const service = await aDirectoryService(database, { name: 'Carers Cafe', languages: ['Urdu'] });
   const base = `/curation/services/${service.id}`;
 
   const badPhone = await submit(`${base}/phones`, curatorCookies, { 'number-0': 'call us', 'description-0': 'Bookings' });
   assert.equal(badPhone.statusCode, 400);
   assert.match(badPhone.body, /href="#number-0"/);
-  assert.equal((await submit(`${base}/phones`, curatorCookies, { 'number-0': '0113 496 0123', 'description-0': 'Bookings' })).statusCode, 303);
+  assert.equal(
+    (await submit(`${base}/phones`, curatorCookies, { 'number-0': '0113 496 0123', 'description-0': 'Bookings' })).statusCode,
+    303,
+  );
 
   const urduId = service.languages![0]!.id;
   const twice = await submit(`${base}/languages`, curatorCookies, { 'id-0': urduId, 'language-0': 'Urdu', 'language-1': 'urdu' });
   assert.equal(twice.statusCode, 400);
   assert.match(twice.body, /listed more than once/);
-  assert.equal((await submit(`${base}/languages`, curatorCookies, { 'id-0': urduId, 'language-0': 'Urdu', 'language-1': 'Polish' })).statusCode, 303);
+  assert.equal(
+    (await submit(`${base}/languages`, curatorCookies, { 'id-0': urduId, 'language-0': 'Urdu', 'language-1': 'Polish' })).statusCode,
+    303,
+  );
 
   const badAges = await submit(`${base}/eligibility`, curatorCookies, { eligibility: 'Carers', minimumAge: '65', maximumAge: '18' });
   assert.equal(badAges.statusCode, 400);
   assert.match(badAges.body, /href="#maximumAge"/);
   const notNumber = await submit(`${base}/eligibility`, curatorCookies, { minimumAge: 'eighteen' });
   assert.match(notNumber.body, /href="#minimumAge"/);
-  assert.equal((await submit(`${base}/eligibility`, curatorCookies, {
-    eligibility: 'Unpaid carers', minimumAge: '18', maximumAge: '', applicationProcess: 'Ring the cafe to book your first visit.',
-  })).statusCode, 303);
+  assert.equal(
+    (
+      await submit(`${base}/eligibility`, curatorCookies, {
+        eligibility: 'Unpaid carers',
+        minimumAge: '18',
+        maximumAge: '',
+        applicationProcess: 'Ring the cafe to book your first visit.',
+      })
+    ).statusCode,
+    303,
+  );
 
   assert.equal((await submit(`${base}/areas`, curatorCookies, { 'area-0': 'Leeds North West', 'area-1': 'Headingley' })).statusCode, 303);
 
   const served = await oruk(service.id);
-  assert.deepEqual(served.phones.map((p: { number: string; description: string }) => [p.number, p.description]), [['0113 496 0123', 'Bookings']]);
+  assert.deepEqual(
+    served.phones.map((p: { number: string; description: string }) => [p.number, p.description]),
+    [['0113 496 0123', 'Bookings']],
+  );
   assert.deepEqual(served.languages.map((l: { name: string }) => l.name).sort(), ['Polish', 'Urdu']);
-  assert.ok(served.languages.some((l: { id: string }) => l.id === urduId), 'the kept language keeps its id');
+  assert.ok(
+    served.languages.some((l: { id: string }) => l.id === urduId),
+    'the kept language keeps its id',
+  );
   assert.equal(served.eligibility_description, 'Unpaid carers');
   assert.equal(served.minimum_age, 18);
   assert.equal(served.maximum_age ?? null, null);
@@ -246,7 +355,10 @@ test('phones, languages, eligibility, how to apply, age range and areas: a curat
   assert.equal((await audits(service.id)).length, 4);
 
   // Areas are a set: the same ones in either order are no change, whatever order they are stored in.
-  for (const order of [['Leeds North West', 'Headingley'], ['Headingley', 'Leeds North West']]) {
+  for (const order of [
+    ['Leeds North West', 'Headingley'],
+    ['Headingley', 'Leeds North West'],
+  ]) {
     const again = await submit(`${base}/areas`, curatorCookies, { 'area-0': order[0]!, 'area-1': order[1]! });
     assert.equal(again.headers.location, `${base}/edit?saved=nochange`);
   }
@@ -259,7 +371,9 @@ test('needs, delivery and other taxonomy terms: search and ORUK follow; an unkno
   const service = await aDirectoryService(database, { name: 'Allotment Friends', needs: ['loneliness'] });
   const url = `/curation/services/${service.id}/needs-and-terms`;
   await database.pool.query(`INSERT INTO directory_taxonomy (id, name) VALUES ('test-tax', 'Test taxonomy') ON CONFLICT DO NOTHING`);
-  await database.pool.query(`INSERT INTO directory_taxonomy_term (id, taxonomy_id, code, name) VALUES ('test-term-garden', 'test-tax', 'GARD-1', 'Community gardening') ON CONFLICT DO NOTHING`);
+  await database.pool.query(
+    `INSERT INTO directory_taxonomy_term (id, taxonomy_id, code, name) VALUES ('test-term-garden', 'test-tax', 'GARD-1', 'Community gardening') ON CONFLICT DO NOTHING`,
+  );
 
   const unknown = await submit(url, curatorCookies, { needs: 'loneliness', addTerm: 'No such term at all' });
   assert.equal(unknown.statusCode, 400);
@@ -272,11 +386,19 @@ test('needs, delivery and other taxonomy terms: search and ORUK follow; an unkno
   assert.equal(saved.statusCode, 303);
   assert.equal((await searchDirectory(database.pool, { need: 'gardening', q: 'Allotment Friends' })).total, 1);
   assert.equal((await searchDirectory(database.pool, { delivery: 'in-person', q: 'Allotment Friends' })).total, 1);
-  assert.equal((await searchDirectory(database.pool, { q: 'community gardening' })).results.some((r) => r.id === service.id), true, 'the new term is in the search document');
+  assert.equal(
+    (await searchDirectory(database.pool, { q: 'community gardening' })).results.some((r) => r.id === service.id),
+    true,
+    'the new term is in the search document',
+  );
   const served = await oruk(service.id);
   const termIds = served.attributes.map((a: { taxonomy_term_id: string }) => a.taxonomy_term_id);
   assert.ok(termIds.includes('test-term-garden'));
-  assert.equal((await database.pool.query(`SELECT name FROM directory_taxonomy_term WHERE id = 'test-term-garden'`)).rows[0].name, 'Community gardening', 'the stored term is not overwritten');
+  assert.equal(
+    (await database.pool.query(`SELECT name FROM directory_taxonomy_term WHERE id = 'test-term-garden'`)).rows[0].name,
+    'Community gardening',
+    'the stored term is not overwritten',
+  );
 
   const removed = await submit(url, curatorCookies, { needs: 'gardening' });
   assert.equal(removed.statusCode, 303);
@@ -287,14 +409,23 @@ test('needs, delivery and other taxonomy terms: search and ORUK follow; an unkno
 });
 
 test('a curator adds a service; a provider proposes one, which appears only once a curator accepts it', async () => {
-  const created = await submit('/curation/services/new', curatorCookies, { name: 'Brand New Singing Group', organizationName: 'Headingley Singers', description: 'Singing for wellbeing.' });
+  const created = await submit('/curation/services/new', curatorCookies, {
+    name: 'Brand New Singing Group',
+    organizationName: 'Headingley Singers',
+    description: 'Singing for wellbeing.',
+  });
   assert.equal(created.statusCode, 303);
   const createdId = /\/curation\/services\/([^/]+)\/edit\?saved=created/.exec(created.headers.location as string)![1]!;
   assert.equal((await oruk(createdId)).organization.name, 'Headingley Singers');
   assert.equal((await searchDirectory(database.pool, { q: 'Brand New Singing Group' })).total, 1);
   assert.deepEqual(await audits(createdId), ['directory.service-create']);
 
-  const bad = await submit('/curation/services/new', curatorCookies, { name: '', organizationName: '', description: '', url: 'example.org' });
+  const bad = await submit('/curation/services/new', curatorCookies, {
+    name: '',
+    organizationName: '',
+    description: '',
+    url: 'example.org',
+  });
   assert.equal(bad.statusCode, 400);
   for (const id of ['name', 'organizationName', 'description', 'url']) assert.match(bad.body, new RegExp(`href="#${id}"`));
 
@@ -304,14 +435,22 @@ test('a curator adds a service; a provider proposes one, which appears only once
   assert.equal(proposed.statusCode, 303);
   assert.equal(proposed.headers.location, '/curation?saved=proposed-service');
   assert.equal((await searchDirectory(database.pool, { q: 'Proposed Tea Dance' })).total, 0);
-  const { rows: [request] } = await database.pool.query(`SELECT id FROM directory_change_request WHERE kind = 'new-service' AND status = 'open' AND proposal -> 'value' ->> 'name' = 'Proposed Tea Dance'`);
+  const {
+    rows: [request],
+  } = await database.pool.query(
+    `SELECT id FROM directory_change_request WHERE kind = 'new-service' AND status = 'open' AND proposal -> 'value' ->> 'name' = 'Proposed Tea Dance'`,
+  );
   const reviewUrl = `/curation/change-requests/${request.id}`;
   assert.match((await app.inject({ url: reviewUrl, cookies: curatorCookies })).body, /Dancing on Thursdays/);
   assert.equal((await submit(reviewUrl, curatorCookies, { outcome: 'accepted' })).statusCode, 303);
   const found = await searchDirectory(database.pool, { q: 'Proposed Tea Dance' });
   assert.equal(found.total, 1);
-  assert.equal((await oruk(found.results[0]!.id)).organization_id, existing.organization_id, 'it belongs to the provider\'s organisation');
-  assert.equal((await app.inject({ url: `/curation/services/${found.results[0]!.id}/edit`, cookies })).statusCode, 200, 'and the provider can now edit it');
+  assert.equal((await oruk(found.results[0]!.id)).organization_id, existing.organization_id, "it belongs to the provider's organisation");
+  assert.equal(
+    (await app.inject({ url: `/curation/services/${found.results[0]!.id}/edit`, cookies })).statusCode,
+    200,
+    'and the provider can now edit it',
+  );
 });
 
 test('a rejected proposal changes nothing', async () => {
@@ -319,21 +458,45 @@ test('a rejected proposal changes nothing', async () => {
   const cookies = await providerCookiesFor(service.organization_id!);
   assert.equal((await submit(`/curation/services/${service.id}/phones`, cookies, { 'number-0': '0113 496 0999' })).statusCode, 303);
   const [request] = await openRequests(service.id);
-  assert.equal((await submit(`/curation/change-requests/${request.id}`, curatorCookies, { outcome: 'rejected', reason: 'That is the home number of a volunteer.' })).statusCode, 303);
+  assert.equal(
+    (
+      await submit(`/curation/change-requests/${request.id}`, curatorCookies, {
+        outcome: 'rejected',
+        reason: 'That is the home number of a volunteer.',
+      })
+    ).statusCode,
+    303,
+  );
   assert.deepEqual((await readDirectoryService(database.pool, service.id))!.phones ?? [], []);
-  assert.deepEqual((await revisions(service.id)).map((r) => r.action), ['change-request-rejected']);
+  assert.deepEqual(
+    (await revisions(service.id)).map((r) => r.action),
+    ['change-request-rejected'],
+  );
 });
 
-test('a feed\'s session on several days shows one line a day, and saving keeps every day and what the form does not show', async () => {
+test("a feed's session on several days shows one line a day, and saving keeps every day and what the form does not show", async () => {
   const service = await aDirectoryService(database, { name: 'Two Day Drop In', byday: 'MO,WE', opensAt: '10:00', closesAt: '12:00' });
   const url = `/curation/services/${service.id}/opening-times`;
   const page = (await app.inject({ url, cookies: curatorCookies })).body;
   assert.match(page, /name="day-0"[\s\S]*?<option value="MO" selected/);
   assert.match(page, /name="day-1"[\s\S]*?<option value="WE" selected/);
   const saved = await submit(url, curatorCookies, {
-    'id-0': service.schedules![0]!.id, 'freq-0': 'WEEKLY', 'day-0': 'MO', 'opens-0': '10:00', 'closes-0': '12:00',
-    'id-1': '', 'freq-1': 'WEEKLY', 'day-1': 'WE', 'opens-1': '10:00', 'closes-1': '12:00',
-    'id-2': '', 'freq-2': '', 'day-2': '', 'opens-2': '', 'closes-2': '', 'description-2': 'Also by appointment',
+    'id-0': service.schedules![0]!.id,
+    'freq-0': 'WEEKLY',
+    'day-0': 'MO',
+    'opens-0': '10:00',
+    'closes-0': '12:00',
+    'id-1': '',
+    'freq-1': 'WEEKLY',
+    'day-1': 'WE',
+    'opens-1': '10:00',
+    'closes-1': '12:00',
+    'id-2': '',
+    'freq-2': '',
+    'day-2': '',
+    'opens-2': '',
+    'closes-2': '',
+    'description-2': 'Also by appointment',
   });
   assert.equal(saved.statusCode, 303);
   for (const day of ['MO', 'WE']) assert.equal((await searchDirectory(database.pool, { q: 'Two Day Drop In', day })).total, 1, day);

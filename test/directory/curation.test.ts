@@ -30,19 +30,37 @@ async function aProviderFor(organizationId: string) {
 }
 
 const editOf = (overrides: Partial<ServiceEdit> = {}): ServiceEdit => ({
-  name: 'Edited name', description: 'Edited description', email: '', url: '', fees: '', status: 'active', capacity: 'taking_referrals', expectedWaitWeeks: null, ...overrides,
+  name: 'Edited name',
+  description: 'Edited description',
+  email: '',
+  url: '',
+  fees: '',
+  status: 'active',
+  capacity: 'taking_referrals',
+  expectedWaitWeeks: null,
+  ...overrides,
 });
 
-const auditActions = async (entityId: string) => (await database.pool.query<{ action: string }>(
-  'SELECT action FROM audit_event WHERE entity_id = $1 ORDER BY seq', [entityId])).rows.map((r) => r.action);
+const auditActions = async (entityId: string) =>
+  (await database.pool.query<{ action: string }>('SELECT action FROM audit_event WHERE entity_id = $1 ORDER BY seq', [entityId])).rows.map(
+    (r) => r.action,
+  );
 
-test('a provider edits their own organisation\'s service: the diff is recorded and audited, and capacity shows in search', async () => {
+test("a provider edits their own organisation's service: the diff is recorded and audited, and capacity shows in search", async () => {
   const service = await aDirectoryService(database, { name: 'Provider Walk', description: 'Old words' });
   const provider = await aProviderFor(service.organization_id!);
   const result = await withTenant(database.pool, provider.tenantId, (tx) =>
-    editService(tx, provider, service.id, editOf({ name: 'Provider Walk', description: 'New words', capacity: 'waiting_list', expectedWaitWeeks: 5 })));
+    editService(
+      tx,
+      provider,
+      service.id,
+      editOf({ name: 'Provider Walk', description: 'New words', capacity: 'waiting_list', expectedWaitWeeks: 5 }),
+    ),
+  );
   assert.deepEqual(result.changed.sort(), ['capacity', 'description', 'expectedWaitWeeks']);
-  const { rows } = await database.pool.query('SELECT diff, changed_by_role FROM directory_service_revision WHERE service_id = $1', [service.id]);
+  const { rows } = await database.pool.query('SELECT diff, changed_by_role FROM directory_service_revision WHERE service_id = $1', [
+    service.id,
+  ]);
   assert.deepEqual(rows[0].diff.description, { from: 'Old words', to: 'New words' });
   assert.equal(rows[0].changed_by_role, 'provider');
   assert.deepEqual(await auditActions(service.id), ['directory.service-edit']);
@@ -51,18 +69,23 @@ test('a provider edits their own organisation\'s service: the diff is recorded a
   assert.equal(found.results[0]!.expectedWaitWeeks, 5);
 });
 
-test('a provider cannot edit another organisation\'s service, and nothing changes', async () => {
+test("a provider cannot edit another organisation's service, and nothing changes", async () => {
   const mine = await aDirectoryService(database, { name: 'Mine' });
   const theirs = await aDirectoryService(database, { name: 'Theirs' });
   const provider = await aProviderFor(mine.organization_id!);
-  await assert.rejects(withTenant(database.pool, provider.tenantId, (tx) => editService(tx, provider, theirs.id, editOf())), Forbidden);
+  await assert.rejects(
+    withTenant(database.pool, provider.tenantId, (tx) => editService(tx, provider, theirs.id, editOf())),
+    Forbidden,
+  );
   assert.equal((await getServiceSummary(database.pool, theirs.id))!.name, 'Theirs');
 });
 
 test('a full or inactive service warns onward referrals, and an inactive one drops out of search', async () => {
   const service = await aDirectoryService(database, { name: 'Soon Closed Club' });
   const curator = await anActor(database, { roles: ['curator'] });
-  await withTenant(database.pool, curator.tenantId, (tx) => editService(tx, curator, service.id, editOf({ name: 'Soon Closed Club', status: 'inactive', capacity: 'full' })));
+  await withTenant(database.pool, curator.tenantId, (tx) =>
+    editService(tx, curator, service.id, editOf({ name: 'Soon Closed Club', status: 'inactive', capacity: 'full' })),
+  );
   assert.equal((await getServiceSummary(database.pool, service.id))!.warnBeforeReferral, true);
   assert.equal((await searchDirectory(database.pool, { q: 'Soon Closed Club' })).total, 0);
 });
@@ -79,7 +102,10 @@ test('curators verify services, and the freshness queue lists those not checked 
   assert.ok(!after.some((s) => s.id === stale.id));
   assert.deepEqual(await auditActions(stale.id), ['directory.service-verify']);
   const provider = await aProviderFor(fresh.organization_id!);
-  await assert.rejects(withTenant(database.pool, provider.tenantId, (tx) => verifyService(tx, provider, fresh.id)), Forbidden);
+  await assert.rejects(
+    withTenant(database.pool, provider.tenantId, (tx) => verifyService(tx, provider, fresh.id)),
+    Forbidden,
+  );
 });
 
 test('curators accept or reject change requests; a rejection needs a reason', async () => {
@@ -87,13 +113,21 @@ test('curators accept or reject change requests; a rejection needs a reason', as
   const curator = await anActor(database, { roles: ['curator'] });
   const first = await suggestChange(database.pool, service.id, { kind: 'suggestion', details: 'New time' });
   const second = await suggestChange(database.pool, service.id, { kind: 'problem', details: 'Closed' });
-  await assert.rejects(withTenant(database.pool, curator.tenantId, (tx) => decideChangeRequest(tx, curator, second.id, { outcome: 'rejected' })), InvalidInput);
+  await assert.rejects(
+    withTenant(database.pool, curator.tenantId, (tx) => decideChangeRequest(tx, curator, second.id, { outcome: 'rejected' })),
+    InvalidInput,
+  );
   await withTenant(database.pool, curator.tenantId, (tx) => decideChangeRequest(tx, curator, first.id, { outcome: 'accepted' }));
-  await withTenant(database.pool, curator.tenantId, (tx) => decideChangeRequest(tx, curator, second.id, { outcome: 'rejected', reason: 'It is open; we rang them.' }));
-  const { rows } = await database.pool.query('SELECT status, decision_reason FROM directory_change_request WHERE service_id = $1 ORDER BY created_at, id', [service.id]);
+  await withTenant(database.pool, curator.tenantId, (tx) =>
+    decideChangeRequest(tx, curator, second.id, { outcome: 'rejected', reason: 'It is open; we rang them.' }),
+  );
+  const { rows } = await database.pool.query(
+    'SELECT status, decision_reason FROM directory_change_request WHERE service_id = $1 ORDER BY created_at, id',
+    [service.id],
+  );
   assert.deepEqual(rows.map((r) => r.status).sort(), ['accepted', 'rejected']);
-  assert.deepEqual((await auditActions(first.id)), ['directory.change-request-accept']);
-  assert.deepEqual((await auditActions(second.id)), ['directory.change-request-reject']);
+  assert.deepEqual(await auditActions(first.id), ['directory.change-request-accept']);
+  assert.deepEqual(await auditActions(second.id), ['directory.change-request-reject']);
 });
 
 test('curation pages: providers see and save their own services, curators review requests, others are refused', async () => {
@@ -106,11 +140,21 @@ test('curation pages: providers see and save their own services, curators review
 
   const url = `/curation/services/${service.id}/edit`;
   const session = await formSession(app, url, cookies);
-  const bad = await app.inject({ method: 'POST', url, cookies: session.cookies, ...asForm({ _csrf: session.token!, name: '', status: 'active', capacity: 'waiting_list', expectedWaitWeeks: 'soon' }) });
+  const bad = await app.inject({
+    method: 'POST',
+    url,
+    cookies: session.cookies,
+    ...asForm({ _csrf: session.token!, name: '', status: 'active', capacity: 'waiting_list', expectedWaitWeeks: 'soon' }),
+  });
   assert.equal(bad.statusCode, 400);
   assert.match(bad.body, /href="#name"/);
   assert.match(bad.body, /href="#expectedWaitWeeks"/);
-  const good = await app.inject({ method: 'POST', url, cookies: session.cookies, ...asForm({ _csrf: session.token!, name: 'Page Edit Group', description: 'Now on Fridays', status: 'active', capacity: 'full' }) });
+  const good = await app.inject({
+    method: 'POST',
+    url,
+    cookies: session.cookies,
+    ...asForm({ _csrf: session.token!, name: 'Page Edit Group', description: 'Now on Fridays', status: 'active', capacity: 'full' }),
+  });
   assert.equal(good.statusCode, 303);
   assert.equal((await getServiceSummary(database.pool, service.id))!.capacity, 'full');
 
@@ -127,11 +171,26 @@ test('curation pages: providers see and save their own services, curators review
   assert.match(dashboard.body, new RegExp(`/curation/change-requests/${request.id}`));
   const reqUrl = `/curation/change-requests/${request.id}`;
   const form = await formSession(app, reqUrl, curatorCookies);
-  const noReason = await app.inject({ method: 'POST', url: reqUrl, cookies: form.cookies, ...asForm({ _csrf: form.token!, outcome: 'rejected' }) });
+  const noReason = await app.inject({
+    method: 'POST',
+    url: reqUrl,
+    cookies: form.cookies,
+    ...asForm({ _csrf: form.token!, outcome: 'rejected' }),
+  });
   assert.equal(noReason.statusCode, 400);
-  const accepted = await app.inject({ method: 'POST', url: reqUrl, cookies: form.cookies, ...asForm({ _csrf: form.token!, outcome: 'accepted' }) });
+  const accepted = await app.inject({
+    method: 'POST',
+    url: reqUrl,
+    cookies: form.cookies,
+    ...asForm({ _csrf: form.token!, outcome: 'accepted' }),
+  });
   assert.equal(accepted.statusCode, 303);
-  const verify = await app.inject({ method: 'POST', url: `/curation/services/${service.id}/verify`, cookies: form.cookies, ...asForm({ _csrf: form.token! }) });
+  const verify = await app.inject({
+    method: 'POST',
+    url: `/curation/services/${service.id}/verify`,
+    cookies: form.cookies,
+    ...asForm({ _csrf: form.token! }),
+  });
   assert.equal(verify.statusCode, 303);
   assert.equal((await app.inject({ url: '/curation/freshness', cookies: curatorCookies })).statusCode, 200);
 });

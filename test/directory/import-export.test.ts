@@ -24,7 +24,8 @@ after(async () => {
   await target.close();
 });
 
-const countServices = async (database: Database) => (await database.pool.query('SELECT count(*)::int AS n FROM directory_service')).rows[0].n as number;
+const countServices = async (database: Database) =>
+  (await database.pool.query('SELECT count(*)::int AS n FROM directory_service')).rows[0].n as number;
 const sortById = (page: { contents: OrukService[] }) => [...page.contents].sort((a, b) => a.id.localeCompare(b.id));
 
 test('the official ORUK sample service imports, re-imports as unchanged, and exports valid without losing fields', async () => {
@@ -39,11 +40,32 @@ test('the official ORUK sample service imports, re-imports as unchanged, and exp
     const exported = (await exportOruk(database.pool)).contents[0]!;
     assert.equal(validationProblems(orukValidators.service, exported), 'ok');
     const original = readOpenReferral('oruk-validator-mocks/V3.0-UK-Default/service_full.json') as OrukService;
-    for (const field of ['id', 'name', 'description', 'url', 'email', 'status', 'fees', 'accreditations', 'minimum_age', 'maximum_age', 'assured_date', 'assurer_email', 'alert', 'last_modified'] as const) {
+    for (const field of [
+      'id',
+      'name',
+      'description',
+      'url',
+      'email',
+      'status',
+      'fees',
+      'accreditations',
+      'minimum_age',
+      'maximum_age',
+      'assured_date',
+      'assurer_email',
+      'alert',
+      'last_modified',
+    ] as const) {
       assert.deepEqual(exported[field], original[field], field);
     }
-    assert.deepEqual(exported.schedules, original.schedules!.map((s) => ({ ...s, service_id: original.id })));
-    assert.deepEqual(exported.cost_options, original.cost_options!.map((c) => ({ ...c, service_id: original.id })));
+    assert.deepEqual(
+      exported.schedules,
+      original.schedules!.map((s) => ({ ...s, service_id: original.id })),
+    );
+    assert.deepEqual(
+      exported.cost_options,
+      original.cost_options!.map((c) => ({ ...c, service_id: original.id })),
+    );
     const location = exported.service_at_locations![0]!.location!;
     const originalLocation = original.service_at_locations![0]!.location!;
     assert.equal(location.latitude, originalLocation.latitude);
@@ -63,7 +85,10 @@ test('the failing validator feed imports without its bad url and email, each rep
     const id = (services[0] as { id: string }).id;
     const report = await importServices(database.pool, services, { sourceFeed: 'test' });
     assert.deepEqual([report.added, report.invalid], [[id], []]);
-    assert.deepEqual(report.problems.map((p) => [p.id, p.field]).sort(), [[id, 'email'], [id, 'url']]);
+    assert.deepEqual(report.problems.map((p) => [p.id, p.field]).sort(), [
+      [id, 'email'],
+      [id, 'url'],
+    ]);
     const exported = (await exportOruk(database.pool)).contents[0]!;
     assert.equal(validationProblems(orukValidators.service, exported), 'ok');
   } finally {
@@ -87,8 +112,13 @@ test('a record the database refuses is reported, and the rest of the feed still 
   const database = await freshDatabase();
   try {
     const good = readOpenReferral('oruk-3.0-profile/examples/service_full.json') as OrukService;
-    const dangling: OrukService = { id: 'dangling-1', name: 'Dangling', status: 'active', organization: { id: 'org-d', name: 'Dangling trust', description: '' },
-      service_at_locations: [{ id: 'sal-x', location_id: 'no-such-location' }] };
+    const dangling: OrukService = {
+      id: 'dangling-1',
+      name: 'Dangling',
+      status: 'active',
+      organization: { id: 'org-d', name: 'Dangling trust', description: '' },
+      service_at_locations: [{ id: 'sal-x', location_id: 'no-such-location' }],
+    };
     const report = await importServices(database.pool, [dangling, good], { sourceFeed: 'test' });
     assert.deepEqual(report.added, [good.id]);
     assert.equal(report.invalid[0]!.id, 'dangling-1');
@@ -114,8 +144,25 @@ test('the ORUK profile CSV example imports as one service', async () => {
 });
 
 test('our own ORUK and CSV exports round-trip into another installation without loss, and re-importing changes nothing', async () => {
-  await aDirectoryService(source, { name: 'Round Trip Walk', needs: ['physical-activity'], delivery: ['in-person'], byday: 'MO,WE', cost: 2.5, minimumAge: 50, accessibility: ['Hearing loop'], languages: ['Polish'], capacity: 'waiting_list', expectedWaitWeeks: 6 });
-  await aDirectoryService(source, { name: 'Round Trip Phone Line', needs: ['loneliness'], delivery: ['phone'], postcode: null, status: 'temporarily closed' });
+  await aDirectoryService(source, {
+    name: 'Round Trip Walk',
+    needs: ['physical-activity'],
+    delivery: ['in-person'],
+    byday: 'MO,WE',
+    cost: 2.5,
+    minimumAge: 50,
+    accessibility: ['Hearing loop'],
+    languages: ['Polish'],
+    capacity: 'waiting_list',
+    expectedWaitWeeks: 6,
+  });
+  await aDirectoryService(source, {
+    name: 'Round Trip Phone Line',
+    needs: ['loneliness'],
+    delivery: ['phone'],
+    postcode: null,
+    status: 'temporarily closed',
+  });
   await aDirectoryService(source, { name: 'Round Trip Full', needs: ['money'], capacity: 'full' });
   const original = await exportOruk(source.pool);
 

@@ -22,9 +22,19 @@ before(async () => {
   database = await freshDatabase();
   app = await testApp(database);
   near = await aDirectoryService(database, {
-    name: 'Headingley Walking Group', needs: ['physical-activity', 'loneliness'], delivery: ['in-person'], postcode: 'LS6 3AB',
-    byday: 'TU', opensAt: '10:00', closesAt: '11:30', cost: 0, minimumAge: 18, accessibility: ['Wheelchair accessible'], languages: ['English'],
-    capacity: 'waiting_list', expectedWaitWeeks: 4,
+    name: 'Headingley Walking Group',
+    needs: ['physical-activity', 'loneliness'],
+    delivery: ['in-person'],
+    postcode: 'LS6 3AB',
+    byday: 'TU',
+    opensAt: '10:00',
+    closesAt: '11:30',
+    cost: 0,
+    minimumAge: 18,
+    accessibility: ['Wheelchair accessible'],
+    languages: ['English'],
+    capacity: 'waiting_list',
+    expectedWaitWeeks: 4,
   });
   far = await aDirectoryService(database, { name: 'City Debt Advice', needs: ['money'], postcode: 'LS1 1AA', byday: 'TH', cost: 5 });
   await aDirectoryService(database, { name: 'Closed Craft Club', needs: ['arts'], status: 'inactive' });
@@ -36,12 +46,22 @@ after(async () => {
 
 const get = async (url: string) => {
   const res = await app.inject(url);
-  return { status: res.statusCode, body: res.json() as Record<string, unknown> & { contents?: Array<Record<string, unknown>> }, headers: res.headers };
+  return {
+    status: res.statusCode,
+    body: res.json() as Record<string, unknown> & { contents?: Array<Record<string, unknown>> },
+    headers: res.headers,
+  };
 };
 
 test('the validators accept the official valid feed and refuse the failing one', () => {
-  assert.equal(validationProblems(orukValidators.service, readOpenReferral('oruk-validator-mocks/V3.0-UK-Default/service_full.json')), 'ok');
-  assert.notEqual(validationProblems(orukValidators.service, readOpenReferral('oruk-validator-mocks/V3.0-UK-Fail/service_full.json')), 'ok');
+  assert.equal(
+    validationProblems(orukValidators.service, readOpenReferral('oruk-validator-mocks/V3.0-UK-Default/service_full.json')),
+    'ok',
+  );
+  assert.notEqual(
+    validationProblems(orukValidators.service, readOpenReferral('oruk-validator-mocks/V3.0-UK-Fail/service_full.json')),
+    'ok',
+  );
 });
 
 test('the API root describes the ORUK 3.0 profile, with open CORS', async () => {
@@ -64,17 +84,32 @@ test('services list pages, filters and validates; inactive services are left out
   assert.notEqual(second.body.contents![0]!.id, all.body.contents![0]!.id);
 
   const bySearch = await get('/api/oruk/services?search=walking');
-  assert.deepEqual(bySearch.body.contents!.map((s) => s.name), ['Headingley Walking Group']);
+  assert.deepEqual(
+    bySearch.body.contents!.map((s) => s.name),
+    ['Headingley Walking Group'],
+  );
   const byTerm = await get(`/api/oruk/services?taxonomy_term_id=${needTermId('money')}`);
-  assert.deepEqual(byTerm.body.contents!.map((s) => s.name), ['City Debt Advice']);
+  assert.deepEqual(
+    byTerm.body.contents!.map((s) => s.name),
+    ['City Debt Advice'],
+  );
   const byTaxonomy = await get(`/api/oruk/services?taxonomy_id=${NEEDS_TAXONOMY_ID}`);
   assert.equal(byTaxonomy.body.total_items, 2);
   const byDay = await get('/api/oruk/services?day=TU&start_time=09:00&end_time=12:00');
-  assert.deepEqual(byDay.body.contents!.map((s) => s.name), ['Headingley Walking Group']);
+  assert.deepEqual(
+    byDay.body.contents!.map((s) => s.name),
+    ['Headingley Walking Group'],
+  );
   const byAge = await get('/api/oruk/services?maximum_age=16');
-  assert.deepEqual(byAge.body.contents!.map((s) => s.name), ['City Debt Advice']);
+  assert.deepEqual(
+    byAge.body.contents!.map((s) => s.name),
+    ['City Debt Advice'],
+  );
   const byOrg = await get(`/api/oruk/services?organization_id=${far.organization_id}`);
-  assert.deepEqual(byOrg.body.contents!.map((s) => s.name), ['City Debt Advice']);
+  assert.deepEqual(
+    byOrg.body.contents!.map((s) => s.name),
+    ['City Debt Advice'],
+  );
   const future = await get('/api/oruk/services?modified_after=2999-01-01T00:00:00Z');
   assert.equal(future.body.empty, true);
 
@@ -112,11 +147,16 @@ test('taxonomies and taxonomy terms list and validate', async () => {
   assert.equal(validationProblems(orukValidators.taxonomyTerm, term.body), 'ok');
   assert.equal(term.body.name, 'Carers');
   const searched = await get('/api/oruk/taxonomies?search=delivery');
-  assert.deepEqual(searched.body.contents!.map((t) => t.name), ['Signpost delivery methods']);
+  assert.deepEqual(
+    searched.body.contents!.map((t) => t.name),
+    ['Signpost delivery methods'],
+  );
 });
 
 test('taxonomy terms filter by parent_id, top_only and search', async () => {
-  const [FEED_TAXONOMY, PARENT, CHILD_1, CHILD_2] = ['feed-taxonomy', 'feed-parent', 'feed-child-1', 'feed-child-2'].map((key) => stableId(key));
+  const [FEED_TAXONOMY, PARENT, CHILD_1, CHILD_2] = ['feed-taxonomy', 'feed-parent', 'feed-child-1', 'feed-child-2'].map((key) =>
+    stableId(key),
+  );
   await withTransaction(database.pool, async (tx) => {
     await upsertTaxonomyTerm(tx, { id: PARENT, name: 'Feed advice', taxonomy_id: FEED_TAXONOMY, taxonomy: 'Feed taxonomy' });
     await upsertTaxonomyTerm(tx, { id: CHILD_1, name: 'Feed debt advice', parent_id: PARENT, taxonomy_id: FEED_TAXONOMY });
@@ -124,16 +164,25 @@ test('taxonomy terms filter by parent_id, top_only and search', async () => {
   });
   const children = await get(`/api/oruk/taxonomy_terms?parent_id=${PARENT}`);
   assert.equal(validationProblems(orukValidators.taxonomyTermList, children.body), 'ok');
-  assert.deepEqual(children.body.contents!.map((t) => t.id), [CHILD_1, CHILD_2].sort());
+  assert.deepEqual(
+    children.body.contents!.map((t) => t.id),
+    [CHILD_1, CHILD_2].sort(),
+  );
   const top = await get(`/api/oruk/taxonomy_terms?taxonomy_id=${FEED_TAXONOMY}&top_only=true`);
-  assert.deepEqual(top.body.contents!.map((t) => t.id), [PARENT]);
+  assert.deepEqual(
+    top.body.contents!.map((t) => t.id),
+    [PARENT],
+  );
   const allTop = await get('/api/oruk/taxonomy_terms?top_only=true&per_page=100');
   assert.ok(allTop.body.contents!.every((t) => !t.parent_id));
   assert.ok(allTop.body.contents!.some((t) => t.id === needTermId('carers')));
   const searched = await get('/api/oruk/taxonomy_terms?search=debt');
   assert.deepEqual(searched.body.contents!.map((t) => t.name).sort(), ['Debt counselling', 'Feed debt advice', 'Money and debt']);
-  for (const url of ['/api/oruk/taxonomy_terms?top_only=yes', `/api/oruk/taxonomy_terms?top_only=true&parent_id=${PARENT}`,
-    '/api/oruk/taxonomy_terms?vocabulary=esd']) {
+  for (const url of [
+    '/api/oruk/taxonomy_terms?top_only=yes',
+    `/api/oruk/taxonomy_terms?top_only=true&parent_id=${PARENT}`,
+    '/api/oruk/taxonomy_terms?vocabulary=esd',
+  ]) {
     assert.equal((await get(url)).status, 400, url);
   }
 });
@@ -141,49 +190,88 @@ test('taxonomy terms filter by parent_id, top_only and search', async () => {
 test('needs map to LGA service types: a second taxonomy, carried by each service and usable as a filter', async () => {
   const terms = await get(`/api/oruk/taxonomy_terms?taxonomy_id=${LGA_TAXONOMY_ID}&per_page=100`);
   assert.equal(validationProblems(orukValidators.taxonomyTermList, terms.body), 'ok');
-  assert.deepEqual(terms.body.contents!.map((t) => [t.code, t.name, t.term_uri]).sort(),
-    LGA_SERVICE_TYPES.map((t) => [t.code, t.label, `http://id.esd.org.uk/service/${t.code}`]).sort());
+  assert.deepEqual(
+    terms.body.contents!.map((t) => [t.code, t.name, t.term_uri]).sort(),
+    LGA_SERVICE_TYPES.map((t) => [t.code, t.label, `http://id.esd.org.uk/service/${t.code}`]).sort(),
+  );
   for (const need of NEEDS) {
-    for (const type of need.lga ?? []) assert.ok(LGA_SERVICE_TYPES.some((t) => t.code === type.code && t.label === type.label), need.code);
+    for (const type of need.lga ?? [])
+      assert.ok(
+        LGA_SERVICE_TYPES.some((t) => t.code === type.code && t.label === type.label),
+        need.code,
+      );
   }
   assert.equal((await get(`/api/oruk/taxonomies/${LGA_TAXONOMY_ID}`)).body.uri, 'http://id.esd.org.uk/list/services');
 
   const service = (await get(`/api/oruk/services/${near.id}`)).body as unknown as OrukService;
   assert.equal(validationProblems(orukValidators.service, service), 'ok');
-  const lga = service.attributes!.filter((a) => a.taxonomy_term?.taxonomy_id === LGA_TAXONOMY_ID).map((a) => a.taxonomy_term!.code).sort();
+  const lga = service
+    .attributes!.filter((a) => a.taxonomy_term?.taxonomy_id === LGA_TAXONOMY_ID)
+    .map((a) => a.taxonomy_term!.code)
+    .sort();
   assert.deepEqual(lga, ['241', '297', '885']);
 
   const byTerm = await get(`/api/oruk/services?taxonomy_term_id=${lgaTermId('651')}`);
-  assert.deepEqual(byTerm.body.contents!.map((s) => s.name), ['City Debt Advice']);
+  assert.deepEqual(
+    byTerm.body.contents!.map((s) => s.name),
+    ['City Debt Advice'],
+  );
   const byTaxonomy = await get(`/api/oruk/services?taxonomy_id=${LGA_TAXONOMY_ID}`);
   assert.equal(byTaxonomy.body.total_items, 2);
   const pairs = await get(`/api/oruk/service_at_locations?taxonomy_term_id=${lgaTermId('885')}`);
-  assert.deepEqual(pairs.body.contents!.map((p) => (p.service as { name: string }).name), ['Headingley Walking Group']);
+  assert.deepEqual(
+    pairs.body.contents!.map((p) => (p.service as { name: string }).name),
+    ['Headingley Walking Group'],
+  );
 });
 
 test('format=ndjson gives every result, one JSON object a line, without pages', async () => {
   const res = await app.inject('/api/oruk/services?format=ndjson');
   assert.equal(res.statusCode, 200);
   assert.match(String(res.headers['content-type']), /application\/x-ndjson/);
-  const lines = res.body.trimEnd().split('\n').map((line) => JSON.parse(line) as { id: string; name: string });
+  const lines = res.body
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { id: string; name: string });
   assert.deepEqual(lines.map((s) => s.name).sort(), ['City Debt Advice', 'Headingley Walking Group']);
-  const asPage = { total_items: 2, total_pages: 1, page_number: 1, size: 2, first_page: true, last_page: true, empty: false, contents: lines };
+  const asPage = {
+    total_items: 2,
+    total_pages: 1,
+    page_number: 1,
+    size: 2,
+    first_page: true,
+    last_page: true,
+    empty: false,
+    contents: lines,
+  };
   assert.equal(validationProblems(orukValidators.serviceList, asPage), 'ok');
   const pairs = await app.inject('/api/oruk/service_at_locations?format=ndjson&postcode=LS6%203AB');
-  assert.deepEqual(pairs.body.trimEnd().split('\n').map((line) => (JSON.parse(line) as { service: { name: string } }).service.name),
-    ['Headingley Walking Group', 'City Debt Advice']);
+  assert.deepEqual(
+    pairs.body
+      .trimEnd()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { service: { name: string } }).service.name),
+    ['Headingley Walking Group', 'City Debt Advice'],
+  );
   const terms = await app.inject(`/api/oruk/taxonomy_terms?format=ndjson&taxonomy_id=${NEEDS_TAXONOMY_ID}`);
   assert.equal(terms.body.trimEnd().split('\n').length, 16);
   assert.equal((await get('/api/oruk/services?format=json')).body.page_number, 1);
-  for (const url of ['/api/oruk/services?format=xml', '/api/oruk/services?format=ndjson&page=2']) assert.equal((await get(url)).status, 400, url);
+  for (const url of ['/api/oruk/services?format=xml', '/api/oruk/services?format=ndjson&page=2'])
+    assert.equal((await get(url)).status, 400, url);
 });
 
 test('service at locations filter by postcode and proximity, nearest first, and validate', async () => {
   const all = await get('/api/oruk/service_at_locations?postcode=LS6%203AB');
   assert.equal(validationProblems(orukValidators.serviceAtLocationList, all.body), 'ok');
-  assert.deepEqual(all.body.contents!.map((s) => (s.service as { name: string }).name), ['Headingley Walking Group', 'City Debt Advice']);
+  assert.deepEqual(
+    all.body.contents!.map((s) => (s.service as { name: string }).name),
+    ['Headingley Walking Group', 'City Debt Advice'],
+  );
   const close = await get('/api/oruk/service_at_locations?postcode=LS6%203AB&proximity=1000');
-  assert.deepEqual(close.body.contents!.map((s) => (s.service as { name: string }).name), ['Headingley Walking Group']);
+  assert.deepEqual(
+    close.body.contents!.map((s) => (s.service as { name: string }).name),
+    ['Headingley Walking Group'],
+  );
   assert.equal(close.body.contents![0]!.service_id, near.id);
 });
 
@@ -195,7 +283,10 @@ test('one service at location is its service, fully nested, holding only that pa
   assert.equal(validationProblems(orukValidators.service, one.body), 'ok');
   const body = one.body as unknown as OrukService;
   assert.equal(body.id, near.id);
-  assert.deepEqual(body.service_at_locations!.map((sal) => sal.id), [pairId]);
+  assert.deepEqual(
+    body.service_at_locations!.map((sal) => sal.id),
+    [pairId],
+  );
   assert.equal(body.service_at_locations![0]!.location!.addresses![0]!.postal_code, 'LS6 3AB');
   assert.equal(body.schedules![0]!.byday, 'TU');
   assert.equal((await get('/api/oruk/service_at_locations/no-such-pair')).status, 404);
@@ -206,7 +297,10 @@ test('organizations list and show with their services, and validate', async () =
   assert.equal(validationProblems(orukValidators.organizationList, list.body), 'ok');
   const one = await get(`/api/oruk/organizations/${near.organization_id}`);
   assert.equal(validationProblems(orukValidators.organization, one.body), 'ok');
-  assert.deepEqual((one.body.services as Array<{ name: string }>).map((s) => s.name), ['Headingley Walking Group']);
+  assert.deepEqual(
+    (one.body.services as Array<{ name: string }>).map((s) => s.name),
+    ['Headingley Walking Group'],
+  );
   assert.equal((one.body.services as Array<Record<string, unknown>>)[0]!.schedules, undefined);
   const fullService = await get(`/api/oruk/organizations/${near.organization_id}?full_service=true`);
   assert.equal(validationProblems(orukValidators.organization, fullService.body), 'ok');
@@ -229,10 +323,19 @@ test('organizations list and show with their services, and validate', async () =
 
 test('unknown parameters and bad values get a 400 JSON message and nothing else', async () => {
   for (const url of [
-    '/api/oruk/services?colour=blue', '/api/oruk/services?page=0', '/api/oruk/services?per_page=1000', '/api/oruk/services?full=maybe',
-    '/api/oruk/services?modified_after=yesterday', '/api/oruk/services?day=Funday', '/api/oruk/services?start_time=25:00',
-    '/api/oruk/services?page=1&page=2', '/api/oruk/service_at_locations?postcode=nonsense', '/api/oruk/service_at_locations?proximity=100',
-    '/api/oruk/taxonomies?vocabulary=x', `/api/oruk/services/${near.id}?full=true`, `/api/oruk/service_at_locations/x?full=true`,
+    '/api/oruk/services?colour=blue',
+    '/api/oruk/services?page=0',
+    '/api/oruk/services?per_page=1000',
+    '/api/oruk/services?full=maybe',
+    '/api/oruk/services?modified_after=yesterday',
+    '/api/oruk/services?day=Funday',
+    '/api/oruk/services?start_time=25:00',
+    '/api/oruk/services?page=1&page=2',
+    '/api/oruk/service_at_locations?postcode=nonsense',
+    '/api/oruk/service_at_locations?proximity=100',
+    '/api/oruk/taxonomies?vocabulary=x',
+    `/api/oruk/services/${near.id}?full=true`,
+    `/api/oruk/service_at_locations/x?full=true`,
     '/api/oruk/organizations?full_service=maybe',
   ]) {
     const res = await get(url);
@@ -246,7 +349,9 @@ test('unknown parameters and bad values get a 400 JSON message and nothing else'
 
 test('format=ndjson refuses more than it may give at once, and asks for a narrower query or pages', async () => {
   await database.pool.query(
-    `INSERT INTO directory_taxonomy_term (id, name) SELECT 'bulk-' || n, 'Bulk term ' || n FROM generate_series(1, $1::int) AS n`, [NDJSON_MAX + 1]);
+    `INSERT INTO directory_taxonomy_term (id, name) SELECT 'bulk-' || n, 'Bulk term ' || n FROM generate_series(1, $1::int) AS n`,
+    [NDJSON_MAX + 1],
+  );
   try {
     const res = await get('/api/oruk/taxonomy_terms?format=ndjson');
     assert.equal(res.status, 400);

@@ -37,7 +37,8 @@ function idsByKind(document: unknown): Record<Kind, string[]> {
       for (const [kind, keys] of Object.entries(KINDS) as Array<[Kind, readonly string[]]>) {
         if (!keys.includes(key)) continue;
         for (const item of Array.isArray(child) ? child : [child]) {
-          if (item && typeof item === 'object' && typeof (item as { id?: unknown }).id === 'string') found[kind].add((item as { id: string }).id);
+          if (item && typeof item === 'object' && typeof (item as { id?: unknown }).id === 'string')
+            found[kind].add((item as { id: string }).id);
         }
       }
       walk(child);
@@ -57,24 +58,31 @@ const CSV_TABLES: Record<Kind, string[]> = {
 };
 
 function csvIdsByKind(folder: string): Record<Kind, string[]> {
-  return Object.fromEntries(Object.entries(CSV_TABLES).map(([kind, names]) => {
-    const ids = new Set<string>();
-    for (const name of names) {
-      try {
-        for (const row of parseCsv(readFileSync(path.join(folder, name), 'utf8'))) if (row.id) ids.add(row.id);
-      } catch {
-        // the feed has no such table
+  return Object.fromEntries(
+    Object.entries(CSV_TABLES).map(([kind, names]) => {
+      const ids = new Set<string>();
+      for (const name of names) {
+        try {
+          for (const row of parseCsv(readFileSync(path.join(folder, name), 'utf8'))) if (row.id) ids.add(row.id);
+        } catch {
+          // the feed has no such table
+        }
       }
-    }
-    return [kind, [...ids].sort()];
-  })) as Record<Kind, string[]>;
+      return [kind, [...ids].sort()];
+    }),
+  ) as Record<Kind, string[]>;
 }
 
 const feeds = [
-  'hsds-3.0/examples', 'oruk-3.0-profile/examples', 'oruk-validator-mocks/V3.0-UK-Default', 'oruk-validator-mocks/V3.0-UK-Warn',
-].flatMap((folder) => readdirSync(path.join(openReferralDir, folder))
-  .filter((f) => /^(service|service_at_location|organization)_(full|list)\.json$/.test(f))
-  .map((f) => path.join(folder, f)));
+  'hsds-3.0/examples',
+  'oruk-3.0-profile/examples',
+  'oruk-validator-mocks/V3.0-UK-Default',
+  'oruk-validator-mocks/V3.0-UK-Warn',
+].flatMap((folder) =>
+  readdirSync(path.join(openReferralDir, folder))
+    .filter((f) => /^(service|service_at_location|organization)_(full|list)\.json$/.test(f))
+    .map((f) => path.join(folder, f)),
+);
 
 /** A JSON value with every list of records sorted by id, for comparing where order means nothing. */
 function unordered(value: unknown): unknown {
@@ -107,7 +115,8 @@ after(async () => {
 /** Back to the migrated state: no directory records, only the taxonomies the migrations add. */
 async function emptied(database: Database): Promise<Database> {
   const { rows } = await database.pool.query<{ name: string }>(
-    `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'directory\\_%' AND tablename NOT IN ('directory_taxonomy', 'directory_taxonomy_term')`);
+    `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'directory\\_%' AND tablename NOT IN ('directory_taxonomy', 'directory_taxonomy_term')`,
+  );
   await database.pool.query(`TRUNCATE ${rows.map((r) => r.name).join(', ')} CASCADE`);
   await database.pool.query('DELETE FROM directory_taxonomy_term WHERE NOT (id = ANY($1))', [templateTerms.terms]);
   await database.pool.query('DELETE FROM directory_taxonomy WHERE NOT (id = ANY($1))', [templateTerms.taxonomies]);
@@ -124,7 +133,11 @@ async function withThreeDatabases(run: (a: Database, b: Database, c: Database) =
 
 test('the sample feeds cover every object kind Signpost must keep', () => {
   const all = feeds.map((f) => idsByKind(JSON.parse(readFileSync(path.join(openReferralDir, f), 'utf8'))));
-  for (const kind of Object.keys(KINDS) as Kind[]) assert.ok(all.some((ids) => ids[kind].length > 0), kind);
+  for (const kind of Object.keys(KINDS) as Kind[])
+    assert.ok(
+      all.some((ids) => ids[kind].length > 0),
+      kind,
+    );
 });
 
 for (const feed of feeds) {
@@ -153,7 +166,8 @@ for (const feed of feeds) {
         for (const item of document.contents ?? [document]) {
           const o = await readOrganization(first.pool, item.id);
           // A mock whose own record breaks the schema (an identifier id that is not a UUID) comes back as it was.
-          if (validationProblems(orukValidators.organization, item) === 'ok') assert.equal(validationProblems(orukValidators.organization, o), 'ok');
+          if (validationProblems(orukValidators.organization, item) === 'ok')
+            assert.equal(validationProblems(orukValidators.organization, o), 'ok');
           organizations.push(o);
         }
         assert.deepEqual(idsByKind(organizations), input);
@@ -171,12 +185,13 @@ for (const feed of feeds) {
       assert.deepEqual(fromCsv.invalid, []);
       const csv2 = mkdtempSync(path.join(tmpdir(), 'hsds-fidelity-'));
       await exportHsdsCsv(third.pool, csv2);
-      for (const table of readdirSync(csv)) assert.equal(readFileSync(path.join(csv2, table), 'utf8'), readFileSync(path.join(csv, table), 'utf8'), table);
+      for (const table of readdirSync(csv))
+        assert.equal(readFileSync(path.join(csv2, table), 'utf8'), readFileSync(path.join(csv, table), 'utf8'), table);
       // The same objects, every kept HSDS 3.0 field included; the CSV route may give a location's kept
       // fields in another key order and list a service's records (attributes, phones) in another
       // order, which HSDS leaves open.
       assert.deepEqual(unordered(await exportOruk(third.pool)), unordered(exported));
-      for (const item of exported.contents.length ? [] : document.contents ?? [document]) {
+      for (const item of exported.contents.length ? [] : (document.contents ?? [document])) {
         assert.deepEqual(await readOrganization(third.pool, item.id), await readOrganization(first.pool, item.id), item.id);
       }
     });
@@ -198,7 +213,8 @@ for (const folder of ['hsds-3.0/examples/csv', 'oruk-3.0-profile/examples/csv'])
       assert.equal(copied.invalid.length, 0);
       const out2 = mkdtempSync(path.join(tmpdir(), 'hsds-fidelity-'));
       await exportHsdsCsv(second.pool, out2);
-      for (const table of readdirSync(out)) assert.equal(readFileSync(path.join(out2, table), 'utf8'), readFileSync(path.join(out, table), 'utf8'), table);
+      for (const table of readdirSync(out))
+        assert.equal(readFileSync(path.join(out2, table), 'utf8'), readFileSync(path.join(out, table), 'utf8'), table);
       const reimported = await importServices(second.pool, readHsdsCsv(out), { sourceFeed: 'ours' });
       assert.deepEqual([reimported.added.length, reimported.changed.length], [0, 0]);
     });
@@ -207,8 +223,16 @@ for (const folder of ['hsds-3.0/examples/csv', 'oruk-3.0-profile/examples/csv'])
 
 /** The lists HSDS 3.0 nests beyond the ORUK types. */
 interface Listed {
-  id: string; name?: string; organization?: Listed; location?: Listed; service_at_locations?: Listed[]; phones?: Listed[]; languages?: Listed[];
-  locations?: Listed[]; schedules?: Listed[]; contacts?: Listed[];
+  id: string;
+  name?: string;
+  organization?: Listed;
+  location?: Listed;
+  service_at_locations?: Listed[];
+  phones?: Listed[];
+  languages?: Listed[];
+  locations?: Listed[];
+  schedules?: Listed[];
+  contacts?: Listed[];
 }
 
 test('the HSDS CSV tables name every place an object is listed, as HSDS 3.0 tabular columns, and read back into those places', async () => {
@@ -228,10 +252,22 @@ test('the HSDS CSV tables name every place an object is listed, as HSDS 3.0 tabu
     const phone = service.contacts[0].phones[0];
     const [phoneRow] = table('phones.csv');
     const sal = service.service_at_locations[0];
-    assert.deepEqual([phoneRow!.id, phoneRow!.service_id, phoneRow!.organization_id, phoneRow!.location_id, phoneRow!.contact_id, phoneRow!.service_at_location_id],
-      [phone.id, service.id, service.organization.id, sal.location.id, service.contacts[0].id, sal.id]);
+    assert.deepEqual(
+      [
+        phoneRow!.id,
+        phoneRow!.service_id,
+        phoneRow!.organization_id,
+        phoneRow!.location_id,
+        phoneRow!.contact_id,
+        phoneRow!.service_at_location_id,
+      ],
+      [phone.id, service.id, service.organization.id, sal.location.id, service.contacts[0].id, sal.id],
+    );
     assert.deepEqual(table('languages.csv').find((l) => l.phone_id === phone.id)?.location_id, sal.location.id);
-    assert.deepEqual(table('metadata.csv').map((m) => [m.id, m.resource_id, m.resource_type]), [[service.metadata[0].id, service.id, 'location']]);
+    assert.deepEqual(
+      table('metadata.csv').map((m) => [m.id, m.resource_id, m.resource_type]),
+      [[service.metadata[0].id, service.id, 'location']],
+    );
     assert.equal(table('locations.csv')[0]!.organization_id, service.organization.id);
     assert.equal(table('taxonomy_terms.csv').find((t) => t.id === service.attributes[0].taxonomy_term.id)?.language, 'eng');
 
@@ -239,11 +275,22 @@ test('the HSDS CSV tables name every place an object is listed, as HSDS 3.0 tabu
     await importServices(second.pool, readHsdsCsv(example), { sourceFeed: 'csv' });
     const read = (await exportOruk(second.pool)).contents[0] as unknown as Listed;
     const location = read.service_at_locations![0]!.location!;
-    assert.deepEqual([read.phones, read.organization!.phones, location.phones, read.contacts![0]!.phones].map((list) => list?.map((p) => p.id)),
-      [[phone.id], [phone.id], [phone.id], [phone.id]]);
-    assert.deepEqual(location.phones![0]!.languages!.map((l) => l.name), ['Urdu']);
-    assert.deepEqual(location.contacts!.map((c) => c.id), [service.contacts[0].id]);
-    assert.deepEqual(read.service_at_locations![0]!.schedules!.map((x) => x.id), read.schedules!.map((x) => x.id));
+    assert.deepEqual(
+      [read.phones, read.organization!.phones, location.phones, read.contacts![0]!.phones].map((list) => list?.map((p) => p.id)),
+      [[phone.id], [phone.id], [phone.id], [phone.id]],
+    );
+    assert.deepEqual(
+      location.phones![0]!.languages!.map((l) => l.name),
+      ['Urdu'],
+    );
+    assert.deepEqual(
+      location.contacts!.map((c) => c.id),
+      [service.contacts[0].id],
+    );
+    assert.deepEqual(
+      read.service_at_locations![0]!.schedules!.map((x) => x.id),
+      read.schedules!.map((x) => x.id),
+    );
   });
 });
 
@@ -262,7 +309,10 @@ test('a location keeps all its addresses, physical, postal and virtual, through 
     assert.equal(report.added.length, 1);
     const exported = (await exportOruk(first.pool)).contents[0]!;
     const addresses = exported.service_at_locations![0]!.location!.addresses!;
-    assert.deepEqual(addresses.map((a) => a.address_type).sort(), location.addresses.map((a: { address_type: string }) => a.address_type).sort());
+    assert.deepEqual(
+      addresses.map((a) => a.address_type).sort(),
+      location.addresses.map((a: { address_type: string }) => a.address_type).sort(),
+    );
     assert.deepEqual(addresses.map((a) => a.id).sort(), location.addresses.map((a: { id: string }) => a.id).sort());
     assert.equal(validationProblems(orukValidators.service, exported), 'ok');
 
@@ -284,19 +334,36 @@ test('the API serves the kept objects where HSDS puts them, and stays valid', as
   const database = await freshDatabase();
   const app = await testApp(database);
   try {
-    await importServices(database.pool, await readOrukSource(path.join(openReferralDir, 'hsds-3.0/examples/service_full.json')), { sourceFeed: 'sample' });
+    await importServices(database.pool, await readOrukSource(path.join(openReferralDir, 'hsds-3.0/examples/service_full.json')), {
+      sourceFeed: 'sample',
+    });
     const original = JSON.parse(readFileSync(path.join(openReferralDir, 'hsds-3.0/examples/service_full.json'), 'utf8'));
     const service = (await app.inject(`/api/oruk/services/${original.id}`)).json();
     assert.equal(validationProblems(orukValidators.service, service), 'ok');
-    assert.deepEqual(service.service_areas.map((a: { id: string }) => a.id), original.service_areas.map((a: { id: string }) => a.id));
-    assert.deepEqual(service.funding.map((f: { source: string }) => f.source), original.funding.map((f: { source: string }) => f.source));
+    assert.deepEqual(
+      service.service_areas.map((a: { id: string }) => a.id),
+      original.service_areas.map((a: { id: string }) => a.id),
+    );
+    assert.deepEqual(
+      service.funding.map((f: { source: string }) => f.source),
+      original.funding.map((f: { source: string }) => f.source),
+    );
     assert.equal(service.program.name, original.program.name);
     assert.equal(service.required_documents[0].document, original.required_documents[0].document);
     const organization = (await app.inject(`/api/oruk/organizations/${original.organization.id}`)).json();
     assert.equal(validationProblems(orukValidators.organization, organization), 'ok');
-    assert.deepEqual(organization.organization_identifiers.map((x: { identifier: string }) => x.identifier), ['1234567']);
-    assert.deepEqual(organization.programs.map((p: { id: string }) => p.id), [original.program.id]);
-    assert.deepEqual(organization.funding.map((f: { id: string }) => f.id), [original.funding[0].id]);
+    assert.deepEqual(
+      organization.organization_identifiers.map((x: { identifier: string }) => x.identifier),
+      ['1234567'],
+    );
+    assert.deepEqual(
+      organization.programs.map((p: { id: string }) => p.id),
+      [original.program.id],
+    );
+    assert.deepEqual(
+      organization.funding.map((f: { id: string }) => f.id),
+      [original.funding[0].id],
+    );
   } finally {
     await app.close();
     await database.close();
@@ -311,19 +378,49 @@ test('a record whose lists are not lists imports without them, each reported; a 
       { ...good, id: 'c0000000-0000-4000-8000-000000000001', service_areas: { id: 'x' } },
       { ...good, id: 'c0000000-0000-4000-8000-000000000002', funding: 'council' },
       { ...good, id: 'c0000000-0000-4000-8000-000000000003', program: ['not', 'an', 'object'] },
-      { ...good, id: 'c0000000-0000-4000-8000-000000000004', service_at_locations: [{ ...good.service_at_locations[0], location: { ...good.service_at_locations[0].location, addresses: { id: 'a' } } }] },
-      { ...good, id: 'c0000000-0000-4000-8000-000000000005', organization: { ...good.organization, organization_identifiers: [{ identifier: 'no id' }] } },
+      {
+        ...good,
+        id: 'c0000000-0000-4000-8000-000000000004',
+        service_at_locations: [
+          { ...good.service_at_locations[0], location: { ...good.service_at_locations[0].location, addresses: { id: 'a' } } },
+        ],
+      },
+      {
+        ...good,
+        id: 'c0000000-0000-4000-8000-000000000005',
+        organization: { ...good.organization, organization_identifiers: [{ identifier: 'no id' }] },
+      },
     ];
     // A service without its status is still a service (it has a url), reported invalid, not taken for an organisation.
-    const { status: _status, ...noStatus } = { ...good, id: 'c0000000-0000-4000-8000-000000000006', service_at_locations: undefined, schedules: undefined,
-      cost_options: undefined, service_areas: undefined, organization: undefined, funding: undefined, contacts: undefined, attributes: undefined, languages: undefined };
+    const { status: _status, ...noStatus } = {
+      ...good,
+      id: 'c0000000-0000-4000-8000-000000000006',
+      service_at_locations: undefined,
+      schedules: undefined,
+      cost_options: undefined,
+      service_areas: undefined,
+      organization: undefined,
+      funding: undefined,
+      contacts: undefined,
+      attributes: undefined,
+      languages: undefined,
+    };
     const slim = Object.fromEntries(Object.entries(noStatus).filter(([, v]) => v !== undefined));
     broken.push(slim);
     const report = await importServices(database.pool, [...broken, good], { sourceFeed: 'test' });
     assert.deepEqual(report.added, [...broken.slice(0, -1).map((b) => b.id), good.id]);
-    assert.deepEqual(report.invalid.map((i) => i.id), [slim.id]);
+    assert.deepEqual(
+      report.invalid.map((i) => i.id),
+      [slim.id],
+    );
     assert.match(report.invalid[0]!.reason, /status/);
-    const fields = ['service_areas', 'funding', 'program', 'service_at_locations[.*].location.addresses', 'organization.organization_identifiers'];
+    const fields = [
+      'service_areas',
+      'funding',
+      'program',
+      'service_at_locations[.*].location.addresses',
+      'organization.organization_identifiers',
+    ];
     broken.slice(0, -1).forEach((b, i) => {
       const problems = report.problems.filter((p) => p.id === b.id);
       assert.equal(problems.length, 1, b.id);
@@ -343,7 +440,10 @@ test('an ORUK taxonomy term keeps its "term" and its free-text "taxonomy"', asyn
     await importServices(database.pool, await readOrukSource(file), { sourceFeed: 'test' });
     const exported = (await exportOruk(database.pool)).contents[0]!;
     const term = exported.attributes!.find((a) => a.taxonomy_term?.id === original.id)!.taxonomy_term!;
-    assert.deepEqual([term.term, term.taxonomy, term.name, term.term_uri, term.parent_id], [original.term, original.taxonomy, original.name, original.term_uri, original.parent_id]);
+    assert.deepEqual(
+      [term.term, term.taxonomy, term.name, term.term_uri, term.parent_id],
+      [original.term, original.taxonomy, original.name, original.term_uri, original.parent_id],
+    );
     assert.equal(validationProblems(orukValidators.taxonomyTerm, term), 'ok');
   } finally {
     await database.close();

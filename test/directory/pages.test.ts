@@ -20,7 +20,16 @@ after(async () => {
 const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
 
 test('the search page shows results with organisation, distance, next session and cost', async () => {
-  await aDirectoryService(database, { name: 'Meanwood Health Walk', organizationName: 'Meanwood Friends', needs: ['physical-activity'], postcode: 'LS6 3AB', byday: 'WE', opensAt: '10:00', closesAt: '11:00', cost: 0 });
+  await aDirectoryService(database, {
+    name: 'Meanwood Health Walk',
+    organizationName: 'Meanwood Friends',
+    needs: ['physical-activity'],
+    postcode: 'LS6 3AB',
+    byday: 'WE',
+    opensAt: '10:00',
+    closesAt: '11:00',
+    cost: 0,
+  });
   const res = await app.inject('/services?q=walk&postcode=ls6+3ab');
   assert.equal(res.statusCode, 200);
   const page = text(res.body);
@@ -59,12 +68,30 @@ test('no results offers to widen the distance and drop filters', async () => {
 });
 
 test('the detail and print pages show what, who, when, where, cost, contact and last checked', async () => {
-  const service = await aDirectoryService(database, { name: 'Arthritis Support Hub', needs: ['long-term-conditions'], byday: 'MO', cost: 2, minimumAge: 18, accessibility: ['Hearing loop'], capacity: 'full' });
+  const service = await aDirectoryService(database, {
+    name: 'Arthritis Support Hub',
+    needs: ['long-term-conditions'],
+    byday: 'MO',
+    cost: 2,
+    minimumAge: 18,
+    accessibility: ['Hearing loop'],
+    capacity: 'full',
+  });
   for (const url of [`/services/${service.id}`, `/services/${service.id}/print`]) {
     const res = await app.inject(url);
     assert.equal(res.statusCode, 200, url);
     const page = text(res.body);
-    for (const part of ['What it is', 'Who it is for', 'Aged 18 and over', 'Every Monday, 10:00 to 12:00', 'LS6 3AB', '£2', 'Hearing loop', 'This service is full', 'Last checked']) {
+    for (const part of [
+      'What it is',
+      'Who it is for',
+      'Aged 18 and over',
+      'Every Monday, 10:00 to 12:00',
+      'LS6 3AB',
+      '£2',
+      'Hearing loop',
+      'This service is full',
+      'Last checked',
+    ]) {
       assert.ok(page.includes(part), `${url} shows ${part}`);
     }
   }
@@ -80,21 +107,49 @@ test('suggesting a change creates a change request and shows a confirmation; bad
   const service = await aDirectoryService(database, { name: 'Tuesday Lunch Club' });
   const url = `/services/${service.id}/suggest-change`;
   const session = await formSession(app, url);
-  const bad = await app.inject({ method: 'POST', url, cookies: session.cookies, ...asForm({ _csrf: session.token!, kind: '', details: '' }) });
+  const bad = await app.inject({
+    method: 'POST',
+    url,
+    cookies: session.cookies,
+    ...asForm({ _csrf: session.token!, kind: '', details: '' }),
+  });
   assert.equal(bad.statusCode, 400);
   assert.match(bad.body, /href="#details"/);
-  const count = async () => (await database.pool.query('SELECT count(*)::int AS n FROM directory_change_request WHERE service_id = $1', [service.id])).rows[0].n;
+  const count = async () =>
+    (await database.pool.query('SELECT count(*)::int AS n FROM directory_change_request WHERE service_id = $1', [service.id])).rows[0].n;
   assert.equal(await count(), 0);
-  const good = await app.inject({ method: 'POST', url, cookies: session.cookies, ...asForm({ _csrf: session.token!, kind: 'suggestion', details: 'It now meets on Wednesdays.' }) });
+  const good = await app.inject({
+    method: 'POST',
+    url,
+    cookies: session.cookies,
+    ...asForm({ _csrf: session.token!, kind: 'suggestion', details: 'It now meets on Wednesdays.' }),
+  });
   assert.equal(good.statusCode, 303);
   assert.equal(good.headers.location, `${url}/sent`);
   assert.equal(await count(), 1);
   assert.match(text((await app.inject(`${url}/sent`)).body), /Thank you, we have your message/);
   // A double click, or five resends at once, is the same suggestion; a different one is queued.
-  const resends = await Promise.all(Array.from({ length: 5 }, () => app.inject({ method: 'POST', url, cookies: session.cookies, ...asForm({ _csrf: session.token!, kind: 'suggestion', details: 'It now meets on Wednesdays.' }) })));
-  assert.deepEqual(resends.map((r) => r.headers.location), Array(5).fill(`${url}/sent`));
+  const resends = await Promise.all(
+    Array.from({ length: 5 }, () =>
+      app.inject({
+        method: 'POST',
+        url,
+        cookies: session.cookies,
+        ...asForm({ _csrf: session.token!, kind: 'suggestion', details: 'It now meets on Wednesdays.' }),
+      }),
+    ),
+  );
+  assert.deepEqual(
+    resends.map((r) => r.headers.location),
+    Array(5).fill(`${url}/sent`),
+  );
   assert.equal(await count(), 1);
-  await app.inject({ method: 'POST', url, cookies: session.cookies, ...asForm({ _csrf: session.token!, kind: 'problem', details: 'It now meets on Wednesdays.' }) });
+  await app.inject({
+    method: 'POST',
+    url,
+    cookies: session.cookies,
+    ...asForm({ _csrf: session.token!, kind: 'problem', details: 'It now meets on Wednesdays.' }),
+  });
   assert.equal(await count(), 2);
   const forged = await app.inject({ method: 'POST', url, ...asForm({ kind: 'problem', details: 'spam' }) });
   assert.equal(forged.statusCode, 403);

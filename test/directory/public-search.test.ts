@@ -32,7 +32,12 @@ after(async () => {
 const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
 
 test('anonymous search and service pages may be cached for a minute, with an ETag that answers 304 until the page changes', async () => {
-  for (const url of ['/services?q=walk&postcode=LS6+3AB', `/services/${serviceId}`, '/services/suggestions?q=walk', '/services/suggestions.json?q=walk']) {
+  for (const url of [
+    '/services?q=walk&postcode=LS6+3AB',
+    `/services/${serviceId}`,
+    '/services/suggestions?q=walk',
+    '/services/suggestions.json?q=walk',
+  ]) {
     const first = await app.inject({ url });
     assert.equal(first.statusCode, 200, url);
     assert.equal(first.headers['cache-control'], 'public, max-age=60', url);
@@ -109,20 +114,40 @@ test('with MAP_TILE_URL the page offers a map of the results and the CSP allows 
 });
 
 test('map settings are checked at start-up', () => {
-  assert.throws(() => testConfig({ MAP_TILE_URL: TILES }), (e: unknown) => e instanceof ConfigError && e.variable === 'MAP_TILE_ATTRIBUTION');
+  assert.throws(
+    () => testConfig({ MAP_TILE_URL: TILES }),
+    (e: unknown) => e instanceof ConfigError && e.variable === 'MAP_TILE_ATTRIBUTION',
+  );
   assert.throws(() => testConfig({ MAP_TILE_URL: 'https://tiles.example.org/tile.png', MAP_TILE_ATTRIBUTION: 'x' }), ConfigError);
-  assert.throws(() => testConfig({ MAP_TILE_URL: 'https://{s}.tiles.example.org/{z}/{x}/{y}.png', MAP_TILE_ATTRIBUTION: 'x' }), ConfigError);
+  assert.throws(
+    () => testConfig({ MAP_TILE_URL: 'https://{s}.tiles.example.org/{z}/{x}/{y}.png', MAP_TILE_ATTRIBUTION: 'x' }),
+    ConfigError,
+  );
   assert.throws(() => testConfig({ MAP_TILE_URL: 'ftp://tiles.example.org/{z}/{x}/{y}.png', MAP_TILE_ATTRIBUTION: 'x' }), ConfigError);
-  assert.deepEqual(testConfig({ MAP_TILE_URL: 'https://tiles.example.org/{z}/{x}/{y}.png', MAP_TILE_ATTRIBUTION: '© OpenStreetMap contributors' }).mapTiles,
-    { url: 'https://tiles.example.org/{z}/{x}/{y}.png', attribution: '© OpenStreetMap contributors', origin: 'https://tiles.example.org' });
+  assert.deepEqual(
+    testConfig({ MAP_TILE_URL: 'https://tiles.example.org/{z}/{x}/{y}.png', MAP_TILE_ATTRIBUTION: '© OpenStreetMap contributors' })
+      .mapTiles,
+    { url: 'https://tiles.example.org/{z}/{x}/{y}.png', attribution: '© OpenStreetMap contributors', origin: 'https://tiles.example.org' },
+  );
   assert.equal(testConfig().mapTiles, undefined);
 });
 
 test('suggestions offer needs and service names as JSON for the script and as a page of links without it', async () => {
-  const json = (await app.inject('/services/suggestions.json?q=walk')).json() as { suggestions: Array<{ kind: string; text: string; href: string }> };
-  assert.ok(json.suggestions.some((s) => s.kind === 'service' && s.text === 'Meanwood Health Walk' && s.href === '/services?q=Meanwood%20Health%20Walk'));
-  const needs = (await app.inject('/services/suggestions.json?q=activ')).json() as { suggestions: Array<{ kind: string; text: string; href: string }> };
-  assert.ok(needs.suggestions.some((s) => s.kind === 'need' && s.href === '/services?need=physical-activity'), 'a need by part of its name');
+  const json = (await app.inject('/services/suggestions.json?q=walk')).json() as {
+    suggestions: Array<{ kind: string; text: string; href: string }>;
+  };
+  assert.ok(
+    json.suggestions.some(
+      (s) => s.kind === 'service' && s.text === 'Meanwood Health Walk' && s.href === '/services?q=Meanwood%20Health%20Walk',
+    ),
+  );
+  const needs = (await app.inject('/services/suggestions.json?q=activ')).json() as {
+    suggestions: Array<{ kind: string; text: string; href: string }>;
+  };
+  assert.ok(
+    needs.suggestions.some((s) => s.kind === 'need' && s.href === '/services?need=physical-activity'),
+    'a need by part of its name',
+  );
   const nothing = (await app.inject('/services/suggestions.json?q=zzqx')).json() as { suggestions: unknown[] };
   assert.deepEqual(nothing.suggestions, []);
   const short = (await app.inject('/services/suggestions.json?q=w')).json() as { suggestions: unknown[] };
@@ -141,7 +166,11 @@ test('suggestions offer needs and service names as JSON for the script and as a 
 
 test('near a place, only the nearest services up to the cap are considered, and the page says there are more', async () => {
   // Three more at increasing distances from LS6 3AB (Headingley), besides the walk there.
-  for (const [name, postcode] of [['Cap Test Near', 'LS6 3AB'], ['Cap Test Middle', 'LS1 4AP'], ['Cap Test Far', 'LS6']] as const) {
+  for (const [name, postcode] of [
+    ['Cap Test Near', 'LS6 3AB'],
+    ['Cap Test Middle', 'LS1 4AP'],
+    ['Cap Test Far', 'LS6'],
+  ] as const) {
     await aDirectoryService(database, { name, needs: ['arts'], postcode });
   }
   const all = await searchDirectory(database.pool, { need: 'arts', postcode: 'LS6 3AB', miles: 25 });
@@ -150,6 +179,10 @@ test('near a place, only the nearest services up to the cap are considered, and 
   const capped = await searchDirectory(database.pool, { need: 'arts', postcode: 'LS6 3AB', miles: 25, candidateCap: 2 });
   assert.equal(capped.capped, true);
   assert.equal(capped.total, 2);
-  const nearest = [...all.results].sort((a, b) => a.distanceMiles! - b.distanceMiles!).slice(0, 2).map((r) => r.name).sort();
+  const nearest = [...all.results]
+    .sort((a, b) => a.distanceMiles! - b.distanceMiles!)
+    .slice(0, 2)
+    .map((r) => r.name)
+    .sort();
   assert.deepEqual(capped.results.map((r) => r.name).sort(), nearest, 'the nearest two are kept');
 });

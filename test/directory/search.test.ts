@@ -7,7 +7,9 @@ import { aDirectoryService } from '../support/directory-factories.ts';
 import { freshDatabase } from '../support/database.ts';
 
 let database: Database;
-before(async () => { database = await freshDatabase(); });
+before(async () => {
+  database = await freshDatabase();
+});
 after(() => database.close());
 
 const names = (outcome: { results: Array<{ name: string }> }) => outcome.results.map((r) => r.name);
@@ -20,7 +22,11 @@ test('a misspelt name still finds the service by fuzzy matching', async () => {
 
 test('full text matches stemmed words in the description and organisation, and a name match ranks first', async () => {
   await aDirectoryService(database, { name: 'Tuesday Walkers', description: 'Gentle walking around the park.' });
-  await aDirectoryService(database, { name: 'Coffee morning', description: 'Chat, and sometimes we go for a walk.', organizationName: 'Walking Friends Trust' });
+  await aDirectoryService(database, {
+    name: 'Coffee morning',
+    description: 'Chat, and sometimes we go for a walk.',
+    organizationName: 'Walking Friends Trust',
+  });
   const outcome = await searchDirectory(database.pool, { q: 'walks' });
   const found = names(outcome);
   assert.ok(found.includes('Tuesday Walkers') && found.includes('Coffee morning'));
@@ -45,14 +51,34 @@ test('a well-formed but unknown postcode still searches, without distance; a mal
   assert.equal(outcome.postcodeNotFound, true);
   assert.ok(names(outcome).includes('Unknown postcode check'));
   assert.equal(outcome.results[0]!.distanceMiles, null);
-  await assert.rejects(searchDirectory(database.pool, { postcode: 'hello there' }), (error: unknown) =>
-    error instanceof InvalidInput && error.errors[0]!.field === 'postcode');
+  await assert.rejects(
+    searchDirectory(database.pool, { postcode: 'hello there' }),
+    (error: unknown) => error instanceof InvalidInput && error.errors[0]!.field === 'postcode',
+  );
 });
 
 test('filters narrow by cost, day and time, age, accessibility, language and delivery', async () => {
   const tag = 'Filterable';
-  await aDirectoryService(database, { name: `${tag} free Monday`, cost: 0, byday: 'MO', opensAt: '10:00', closesAt: '12:00', accessibility: ['Step-free access and wheelchair toilet'], languages: ['Urdu'], delivery: ['in-person'] });
-  await aDirectoryService(database, { name: `${tag} pricey Friday`, cost: 12, byday: 'FR', opensAt: '18:00', closesAt: '20:00', minimumAge: 65, accessibility: ['Hearing loop fitted'], delivery: ['online'] });
+  await aDirectoryService(database, {
+    name: `${tag} free Monday`,
+    cost: 0,
+    byday: 'MO',
+    opensAt: '10:00',
+    closesAt: '12:00',
+    accessibility: ['Step-free access and wheelchair toilet'],
+    languages: ['Urdu'],
+    delivery: ['in-person'],
+  });
+  await aDirectoryService(database, {
+    name: `${tag} pricey Friday`,
+    cost: 12,
+    byday: 'FR',
+    opensAt: '18:00',
+    closesAt: '20:00',
+    minimumAge: 65,
+    accessibility: ['Hearing loop fitted'],
+    delivery: ['online'],
+  });
   const search = (extra: object) => searchDirectory(database.pool, { q: tag, ...extra }).then(names);
   assert.deepEqual(await search({ cost: 'free' }), [`${tag} free Monday`]);
   assert.deepEqual(await search({ cost: 'low' }), [`${tag} free Monday`]);
@@ -87,7 +113,12 @@ test('results come in pages of 20 with a total', async () => {
 
 test('other areas find services for a need near a postcode and get a summary that warns about full services', async () => {
   const full = await aDirectoryService(database, { name: 'Full bereavement group', needs: ['bereavement'], capacity: 'full' });
-  await aDirectoryService(database, { name: 'Open bereavement group', needs: ['bereavement'], capacity: 'waiting_list', expectedWaitWeeks: 3 });
+  await aDirectoryService(database, {
+    name: 'Open bereavement group',
+    needs: ['bereavement'],
+    capacity: 'waiting_list',
+    expectedWaitWeeks: 3,
+  });
   const found = await findServicesForNeed(database.pool, { need: 'bereavement', postcode: 'LS6 3AB' });
   assert.equal(found.precision, 'postcode');
   assert.deepEqual(found.services.map((s) => s.capacityLabel).sort(), ['Full', 'Waiting list']);

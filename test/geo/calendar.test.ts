@@ -8,7 +8,10 @@ test('bank holidays of England and Wales, substitute days included', () => {
   for (const date of ['2026-01-01', '2026-04-03', '2026-04-06', '2026-05-04', '2026-05-25', '2026-08-31', '2026-12-25', '2026-12-28']) {
     assert.ok(y2026.has(date), date);
   }
-  assert.ok(bankHolidays(2027).has('2027-12-27') && bankHolidays(2027).has('2027-12-28'), 'Christmas and Boxing Day on a weekend move to Monday and Tuesday');
+  assert.ok(
+    bankHolidays(2027).has('2027-12-27') && bankHolidays(2027).has('2027-12-28'),
+    'Christmas and Boxing Day on a weekend move to Monday and Tuesday',
+  );
   assert.ok(!y2026.has('2026-03-15'), 'Mothering Sunday is an observance, not a bank holiday');
 });
 

@@ -9,7 +9,9 @@ import { distanceMetres, imdDecileFor, lookupPostcode, normalisePostcode } from 
 import { freshDatabase } from '../support/database.ts';
 
 let database: Database;
-before(async () => { database = await freshDatabase(); });
+before(async () => {
+  database = await freshDatabase();
+});
 after(() => database.close());
 
 test('postcodes are normalised to upper case with one space, and malformed ones are refused', () => {
@@ -44,13 +46,16 @@ test('a postcode outside the sample falls back to its outward code centroid, and
 test('importing an ONS postcode file loads good rows, reports rejects, and a re-run changes nothing', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'postcodes-'));
   const file = path.join(dir, 'nspl.csv');
-  writeFileSync(file, [
-    '"pcd","pcd2","pcds","lat","long","lsoa11","lsoa21"',
-    '"M202ZZ","M20 2ZZ","M20 2ZZ",53.431,-2.231,"E01005200","E01005200"',
-    '"M202ZY","M20 2ZY","M20 2ZY",53.432,-2.232,"E01005201",""',
-    '"XX","XX","not-a-postcode",53.4,-2.2,"",""',
-    '"M202ZX","M20 2ZX","M20 2ZX",99.999999,0.000000,"",""',
-  ].join('\r\n'));
+  writeFileSync(
+    file,
+    [
+      '"pcd","pcd2","pcds","lat","long","lsoa11","lsoa21"',
+      '"M202ZZ","M20 2ZZ","M20 2ZZ",53.431,-2.231,"E01005200","E01005200"',
+      '"M202ZY","M20 2ZY","M20 2ZY",53.432,-2.232,"E01005201",""',
+      '"XX","XX","not-a-postcode",53.4,-2.2,"",""',
+      '"M202ZX","M20 2ZX","M20 2ZX",99.999999,0.000000,"",""',
+    ].join('\r\n'),
+  );
   const first = await importPostcodes(database.pool, file);
   assert.deepEqual({ read: first.read, loaded: first.loaded, rejected: first.rejected }, { read: 4, loaded: 2, rejected: 2 });
   assert.match(first.examples.map((e) => e.reason).join(' '), /not a postcode.*no usable latitude/);

@@ -18,8 +18,14 @@ import { signInAs } from '../support/session.ts';
 
 let database: Database;
 let app: FastifyInstance;
-before(async () => { database = await freshDatabase(); app = await testApp(database); });
-after(async () => { await app.close(); await database.close(); });
+before(async () => {
+  database = await freshDatabase();
+  app = await testApp(database);
+});
+after(async () => {
+  await app.close();
+  await database.close();
+});
 
 const get = async (actor: Actor, url: string) => app.inject({ url, cookies: await signInAs(app, database, actor) });
 
@@ -29,7 +35,10 @@ async function referenceOf(referralId: string): Promise<string> {
 }
 
 async function auditActions(referralId: string): Promise<string[]> {
-  const { rows } = await database.pool.query<{ action: string }>('SELECT action FROM audit_event WHERE entity_id = $1 ORDER BY occurred_at, id', [referralId]);
+  const { rows } = await database.pool.query<{ action: string }>(
+    'SELECT action FROM audit_event WHERE entity_id = $1 ORDER BY occurred_at, id',
+    [referralId],
+  );
   return rows.map((r) => r.action);
 }
 
@@ -39,11 +48,25 @@ async function searchWorld() {
   const practice = await aPractice(database, team.tenantId);
   const referrer = await anActor(database, { tenantId: team.tenantId, roles: ['referrer'], practiceId: practice.id });
   const nhsNumber = aTestNhsNumber();
-  const wanted = await aReferral(database, referrer, { person: { givenName: 'Winifred', familyName: 'Quarrington', nhsNumber, practiceId: practice.id } });
-  const other = await aReferral(database, referrer, { person: { givenName: 'Bartholomew', familyName: 'Pennington', practiceId: practice.id } });
+  const wanted = await aReferral(database, referrer, {
+    person: { givenName: 'Winifred', familyName: 'Quarrington', nhsNumber, practiceId: practice.id },
+  });
+  const other = await aReferral(database, referrer, {
+    person: { givenName: 'Bartholomew', familyName: 'Pennington', practiceId: practice.id },
+  });
   const stranger = await aSocialPrescribingTeam(database);
   const strangerReferral = await aReferral(database, stranger.lead, { person: { givenName: 'Winifred', familyName: 'Quarrington' } });
-  return { team, referrer, nhsNumber, wanted, other, stranger, strangerReferral, reference: await referenceOf(wanted.referralId), strangerReference: await referenceOf(strangerReferral.referralId) };
+  return {
+    team,
+    referrer,
+    nhsNumber,
+    wanted,
+    other,
+    stranger,
+    strangerReferral,
+    reference: await referenceOf(wanted.referralId),
+    strangerReference: await referenceOf(strangerReferral.referralId),
+  };
 }
 
 test('triage finds a referral by name, NHS number with or without spaces, and reference with or without SP-, and never another tenant’s', async () => {
@@ -107,7 +130,8 @@ test('the caseload search keeps to the worker’s caseload and the tenant, besid
 
 test('My referrals searches, pages 25 at a time, and each row opens the referral’s status page', async () => {
   const w = await searchWorld();
-  for (let i = 0; i < 26; i++) await aReferral(database, w.referrer, { person: { givenName: 'Paged', familyName: `Person${String(i).padStart(2, '0')}` } });
+  for (let i = 0; i < 26; i++)
+    await aReferral(database, w.referrer, { person: { givenName: 'Paged', familyName: `Person${String(i).padStart(2, '0')}` } });
   const first = await get(w.referrer, '/my-referrals');
   assert.equal(first.statusCode, 200);
   assert.match(first.body, /28 referrals \(page 1 of 2\)/);
@@ -146,10 +170,16 @@ test('a lead accepts several referrals at once, each with its own transition and
   assert.equal(res.statusCode, 303);
   assert.equal(res.headers.location, '/triage?done=accepted&count=2');
   for (const r of [a, b]) {
-    assert.deepEqual((await transitionRows(database, r.referralId)).map((t) => t.toStatus), ['received', 'triaged']);
+    assert.deepEqual(
+      (await transitionRows(database, r.referralId)).map((t) => t.toStatus),
+      ['received', 'triaged'],
+    );
     assert.ok((await auditActions(r.referralId)).includes('referral.transition'));
   }
-  assert.deepEqual((await transitionRows(database, untouched.referralId)).map((t) => t.toStatus), ['received']);
+  assert.deepEqual(
+    (await transitionRows(database, untouched.referralId)).map((t) => t.toStatus),
+    ['received'],
+  );
   const page = await app.inject({ url: String(res.headers.location), cookies });
   assert.match(page.body, /2 referrals accepted\./);
 });
@@ -157,28 +187,56 @@ test('a lead accepts several referrals at once, each with its own transition and
 test('a bulk allocation with one referral that cannot move changes nothing and names that referral', async () => {
   const team = await aSocialPrescribingTeam(database);
   const ok = await aReferral(database, team.lead, { person: { givenName: 'Alloc', familyName: 'Fineperson' } });
-  const held = await aReferral(database, team.lead, { person: { givenName: 'Alloc', familyName: 'Heldperson' }, personChoice: 'unmatched' });
+  const held = await aReferral(database, team.lead, {
+    person: { givenName: 'Alloc', familyName: 'Heldperson' },
+    personChoice: 'unmatched',
+  });
   const cookies = await signInAs(app, database, team.lead);
   const heldReference = await referenceOf(held.referralId);
 
-  const refused = await postForm(app, cookies, '/triage/bulk', { action: 'allocate', linkWorkerId: team.worker.userId, referralIds: [ok.referralId, held.referralId] }, '/triage');
+  const refused = await postForm(
+    app,
+    cookies,
+    '/triage/bulk',
+    { action: 'allocate', linkWorkerId: team.worker.userId, referralIds: [ok.referralId, held.referralId] },
+    '/triage',
+  );
   assert.equal(refused.statusCode, 400);
   assert.match(refused.body, /Nothing was changed/);
   assert.match(refused.body, new RegExp(`${heldReference} \\(Alloc Heldperson\\): it is waiting to be matched to a person`));
   assert.match(refused.body, new RegExp(`href="#referral-${held.referralId}"`));
   assert.match(refused.body, new RegExp(`id="referral-${ok.referralId}"[^>]*checked`), 'the selection is kept');
   for (const r of [ok, held]) {
-    assert.deepEqual((await transitionRows(database, r.referralId)).map((t) => t.toStatus), ['received'], 'nothing moved');
+    assert.deepEqual(
+      (await transitionRows(database, r.referralId)).map((t) => t.toStatus),
+      ['received'],
+      'nothing moved',
+    );
     assert.ok(!(await auditActions(r.referralId)).includes('referral.allocate'));
   }
 
   // Without the held one, both steps happen for the other, with an allocation audit row.
-  const done = await postForm(app, cookies, '/triage/bulk', { action: 'allocate', linkWorkerId: team.worker.userId, referralIds: [ok.referralId] }, '/triage');
+  const done = await postForm(
+    app,
+    cookies,
+    '/triage/bulk',
+    { action: 'allocate', linkWorkerId: team.worker.userId, referralIds: [ok.referralId] },
+    '/triage',
+  );
   assert.equal(done.statusCode, 303);
-  assert.deepEqual((await transitionRows(database, ok.referralId)).map((t) => t.toStatus), ['received', 'triaged', 'allocated']);
+  assert.deepEqual(
+    (await transitionRows(database, ok.referralId)).map((t) => t.toStatus),
+    ['received', 'triaged', 'allocated'],
+  );
   assert.ok((await auditActions(ok.referralId)).includes('referral.allocate'));
   // Allocating it again in bulk is refused: it has left the queue.
-  const again = await postForm(app, cookies, '/triage/bulk', { action: 'allocate', linkWorkerId: team.worker.userId, referralIds: [ok.referralId] }, '/triage');
+  const again = await postForm(
+    app,
+    cookies,
+    '/triage/bulk',
+    { action: 'allocate', linkWorkerId: team.worker.userId, referralIds: [ok.referralId] },
+    '/triage',
+  );
   assert.equal(again.statusCode, 400);
   assert.match(again.body, /it is already allocated/);
 });
@@ -195,16 +253,43 @@ test('bulk triage refuses a missing selection, a missing link worker and another
   const noWorker = await postForm(app, cookies, '/triage/bulk', { action: 'allocate', referralIds: [mine.referralId] }, '/triage');
   assert.equal(noWorker.statusCode, 400);
   assert.match(noWorker.body, /Select a link worker to allocate the referrals to/);
-  const strangerWorker = await postForm(app, cookies, '/triage/bulk', { action: 'allocate', linkWorkerId: stranger.worker.userId, referralIds: [mine.referralId] }, '/triage');
+  const strangerWorker = await postForm(
+    app,
+    cookies,
+    '/triage/bulk',
+    { action: 'allocate', linkWorkerId: stranger.worker.userId, referralIds: [mine.referralId] },
+    '/triage',
+  );
   assert.equal(strangerWorker.statusCode, 400);
-  const mixed = await postForm(app, cookies, '/triage/bulk', { action: 'accept', referralIds: [mine.referralId, theirs.referralId] }, '/triage');
+  const mixed = await postForm(
+    app,
+    cookies,
+    '/triage/bulk',
+    { action: 'accept', referralIds: [mine.referralId, theirs.referralId] },
+    '/triage',
+  );
   assert.equal(mixed.statusCode, 400);
   assert.match(mixed.body, /does not exist/);
   assert.doesNotMatch(mixed.body, /Theirsnotmoved/);
-  for (const r of [mine, theirs]) assert.deepEqual((await transitionRows(database, r.referralId)).map((t) => t.toStatus), ['received']);
+  for (const r of [mine, theirs])
+    assert.deepEqual(
+      (await transitionRows(database, r.referralId)).map((t) => t.toStatus),
+      ['received'],
+    );
   // A referrer may not use it at all.
   const referrer = await anActor(database, { tenantId: team.tenantId, roles: ['referrer'] });
-  assert.equal((await postForm(app, await signInAs(app, database, referrer), '/triage/bulk', { action: 'accept', referralIds: [mine.referralId] }, '/sign-in')).statusCode, 403);
+  assert.equal(
+    (
+      await postForm(
+        app,
+        await signInAs(app, database, referrer),
+        '/triage/bulk',
+        { action: 'accept', referralIds: [mine.referralId] },
+        '/sign-in',
+      )
+    ).statusCode,
+    403,
+  );
 });
 
 /** Unfolds RFC 5545 content lines and checks the framing every line must have. */
@@ -212,7 +297,10 @@ function parseCalendar(text: string) {
   assert.ok(text.endsWith('\r\n'), 'ends with CRLF');
   assert.doesNotMatch(text.replace(/\r\n/g, ''), /[\r\n]/, 'only CRLF line breaks');
   for (const line of text.split('\r\n')) assert.ok(Buffer.byteLength(line, 'utf8') <= 75, `line within 75 octets: ${line}`);
-  const lines = text.replace(/\r\n[ \t]/g, '').split('\r\n').filter(Boolean);
+  const lines = text
+    .replace(/\r\n[ \t]/g, '')
+    .split('\r\n')
+    .filter(Boolean);
   for (const line of lines) assert.match(line, /^[A-Z][A-Z0-9-]*(;[^:]*)?:/, `a content line: ${line}`);
   assert.equal(lines[0], 'BEGIN:VCALENDAR');
   assert.equal(lines.at(-1), 'END:VCALENDAR');
@@ -221,8 +309,16 @@ function parseCalendar(text: string) {
   const events: Record<string, string>[] = [];
   let current: Record<string, string> | undefined;
   for (const line of lines.slice(1, -1)) {
-    if (line === 'BEGIN:VEVENT') { assert.equal(current, undefined, 'events do not nest'); current = {}; continue; }
-    if (line === 'END:VEVENT') { events.push(current!); current = undefined; continue; }
+    if (line === 'BEGIN:VEVENT') {
+      assert.equal(current, undefined, 'events do not nest');
+      current = {};
+      continue;
+    }
+    if (line === 'END:VEVENT') {
+      events.push(current!);
+      current = undefined;
+      continue;
+    }
     if (!current) continue;
     const at = line.indexOf(':');
     const name = line.slice(0, at);
@@ -243,12 +339,31 @@ test('the calendar file is valid iCalendar with reference and initials, never na
   const episode = await anEpisodeInContact(database, team, { givenName: 'Marjorie', familyName: 'Wetherell-Ojo' });
   const reference = await referenceOf(episode.referralId);
   const date = addDays(localDate(new Date()), 3);
-  const booked = await bookAppointment(database.pool, team.worker, episode.referralId, { date, time: '14:30', mode: 'face_to_face', place: 'Woodhouse Surgery, room 2; ground floor' });
-  const visit = await bookAppointment(database.pool, team.worker, episode.referralId, { date, time: '16:00', mode: 'home_visit', place: '12 Secret Street' });
-  const cancelled = await bookAppointment(database.pool, team.worker, episode.referralId, { date, time: '09:00', mode: 'phone', place: '' });
+  const booked = await bookAppointment(database.pool, team.worker, episode.referralId, {
+    date,
+    time: '14:30',
+    mode: 'face_to_face',
+    place: 'Woodhouse Surgery, room 2; ground floor',
+  });
+  const visit = await bookAppointment(database.pool, team.worker, episode.referralId, {
+    date,
+    time: '16:00',
+    mode: 'home_visit',
+    place: '12 Secret Street',
+  });
+  const cancelled = await bookAppointment(database.pool, team.worker, episode.referralId, {
+    date,
+    time: '09:00',
+    mode: 'phone',
+    place: '',
+  });
   await cancelAppointment(database.pool, team.worker, episode.referralId, cancelled.id, 'Moved');
   const colleague = await anActor(database, { tenantId: team.tenantId, roles: ['link_worker'] });
-  const theirs = await anEpisodeInContact(database, { lead: team.lead, worker: colleague }, { givenName: 'Colleagues', familyName: 'Ownperson' });
+  const theirs = await anEpisodeInContact(
+    database,
+    { lead: team.lead, worker: colleague },
+    { givenName: 'Colleagues', familyName: 'Ownperson' },
+  );
   await bookAppointment(database.pool, colleague, theirs.referralId, { date, time: '11:00', mode: 'phone', place: '' });
 
   const res = await get(team.worker, '/appointments/calendar.ics');
@@ -268,7 +383,13 @@ test('the calendar file is valid iCalendar with reference and initials, never na
   assert.doesNotMatch(res.body, /Marjorie|Wetherell|Secret Street|Colleagues|Ownperson/);
   // 14:30 in London on that date, as UTC.
   const { rows } = await database.pool.query<{ at: Date }>(`SELECT ($1::date + time '14:30') AT TIME ZONE 'Europe/London' AS at`, [date]);
-  assert.equal(main.DTSTART, rows[0]!.at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, ''));
+  assert.equal(
+    main.DTSTART,
+    rows[0]!.at
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d{3}/, ''),
+  );
 
   // The week page shows the appointment with the person's name, inside the app.
   const week = await get(team.worker, `/appointments?week=${date}`);
@@ -295,11 +416,18 @@ test('the header counts new allocations and new responses, and opening the respo
   const fresh = await aReferral(database, team.lead, { person: { givenName: 'Newly', familyName: 'Allocatedperson' } });
   await allocateReferral(database.pool, team.lead, fresh.referralId, { linkWorkerId: team.worker.userId });
   const episode = await anEpisodeInContact(database, team, { givenName: 'Rhoda', familyName: 'Respondedto' });
-  const onward = await createOnwardReferral(database.pool, team.worker, episode.referralId, { kind: 'refer', serviceId: service.id, consent: true });
+  const onward = await createOnwardReferral(database.pool, team.worker, episode.referralId, {
+    kind: 'refer',
+    serviceId: service.id,
+    consent: true,
+  });
   await providerRespond(database.pool, team.provider, onward.id, { to: 'accepted' });
 
   const after = await header();
-  assert.match(after, /Caseload<span class="signpost-count" aria-hidden="true">1<\/span><span class="nhsuk-u-visually-hidden">, 1 new<\/span>/);
+  assert.match(
+    after,
+    /Caseload<span class="signpost-count" aria-hidden="true">1<\/span><span class="nhsuk-u-visually-hidden">, 1 new<\/span>/,
+  );
   assert.match(after, /Responses<span class="signpost-count" aria-hidden="true">1<\/span>/);
   assert.match(after, /Newly Allocatedperson/, 'the home page lists the new allocation');
   assert.match(after, /Rhoda Respondedto<\/a>: Counting Choir, Accepted/);
@@ -309,7 +437,11 @@ test('the header counts new allocations and new responses, and opening the respo
   assert.match(responses.body, /1 new since you last looked/);
   const cleared = await header();
   assert.doesNotMatch(cleared, /Responses<span class="signpost-count"/);
-  assert.match(cleared, /Caseload<span class="signpost-count" aria-hidden="true">1</, 'the allocation stays new until the person is contacted');
+  assert.match(
+    cleared,
+    /Caseload<span class="signpost-count" aria-hidden="true">1</,
+    'the allocation stays new until the person is contacted',
+  );
   const again = await app.inject({ url: '/responses', cookies });
   assert.match(again.body, /Rhoda Respondedto/, 'seen responses stay listed');
   assert.doesNotMatch(again.body, /new since you last looked/);
@@ -319,11 +451,19 @@ test('each role’s home page shows its own work, and signing in lands there', a
   const team = await aSocialPrescribingTeam(database);
   const practice = await aPractice(database, team.tenantId);
   const referrer = await anActor(database, { tenantId: team.tenantId, roles: ['referrer'], practiceId: practice.id });
-  await aReferral(database, referrer, { person: { givenName: 'Homepage', familyName: 'Referredperson', practiceId: practice.id }, referral: { urgency: 'urgent' } });
+  await aReferral(database, referrer, {
+    person: { givenName: 'Homepage', familyName: 'Referredperson', practiceId: practice.id },
+    referral: { urgency: 'urgent' },
+  });
   const service = await aProviderService(database, team.provider, { name: 'Homepage Walkers' });
   const episode = await anEpisodeInContact(database, team, { givenName: 'Onward', familyName: 'Homepageperson' });
   await createOnwardReferral(database.pool, team.worker, episode.referralId, { kind: 'refer', serviceId: service.id, consent: true });
-  await bookAppointment(database.pool, team.worker, episode.referralId, { date: addDays(localDate(new Date()), 1), time: '10:00', mode: 'phone', place: '' });
+  await bookAppointment(database.pool, team.worker, episode.referralId, {
+    date: addDays(localDate(new Date()), 1),
+    time: '10:00',
+    mode: 'phone',
+    place: '',
+  });
 
   const lead = (await get(team.lead, '/home')).body;
   assert.match(lead, /Triage waiting \(1\)/);

@@ -33,7 +33,9 @@ async function post(url: string, cookies: Record<string, string>, body: Record<s
 
 async function latestLink(tenantId: string, template: string): Promise<string> {
   const { rows } = await database.pool.query<{ personalisation: { link: string } }>(
-    'SELECT personalisation FROM notification WHERE tenant_id = $1 AND template = $2 ORDER BY created_at DESC LIMIT 1', [tenantId, template]);
+    'SELECT personalisation FROM notification WHERE tenant_id = $1 AND template = $2 ORDER BY created_at DESC LIMIT 1',
+    [tenantId, template],
+  );
   assert.ok(rows[0], `a ${template} notification was queued`);
   return new URL(rows[0].personalisation.link).pathname + new URL(rows[0].personalisation.link).search;
 }
@@ -57,7 +59,12 @@ test('an admin invites a user, the invitation goes to the outbox, and its link s
   assert.match(noPractice.body, /Select the practice/);
   assert.match(noPractice.body, /value="rita@example.nhs.uk"/, 'what was typed is kept');
 
-  const invited = await post('/admin/users/invite', cookies, { name: 'Rita Referrer', email: 'rita@example.nhs.uk', roles: ['referrer', 'link_worker'], practiceId: practice.id });
+  const invited = await post('/admin/users/invite', cookies, {
+    name: 'Rita Referrer',
+    email: 'rita@example.nhs.uk',
+    roles: ['referrer', 'link_worker'],
+    practiceId: practice.id,
+  });
   assert.equal(invited.statusCode, 303);
   const list = await app.inject({ url: '/admin/users', cookies });
   assert.match(list.body, /Rita Referrer/);
@@ -94,7 +101,10 @@ test('an expired invitation link is refused', async () => {
   await post('/admin/users/invite', cookies, { name: 'Late Larry', email: 'larry@example.nhs.uk', roles: 'commissioner' });
   const link = await latestLink(tenant.id, 'invitation');
   // Only this tenant's invitation: other tests in the file keep their links.
-  const expired = await database.pool.query(`UPDATE user_token SET expires_at = now() - interval '1 second' WHERE tenant_id = $1 AND purpose = 'invitation'`, [tenant.id]);
+  const expired = await database.pool.query(
+    `UPDATE user_token SET expires_at = now() - interval '1 second' WHERE tenant_id = $1 AND purpose = 'invitation'`,
+    [tenant.id],
+  );
   assert.equal(expired.rowCount, 1);
   assert.equal((await app.inject({ url: link })).statusCode, 404);
 });
@@ -146,7 +156,10 @@ test('an admin cannot see or change a user of another tenant', async () => {
   assert.equal((await post(`/admin/users/${stranger.userId}/roles`, cookies, { roles: 'admin' })).statusCode, 404);
   assert.equal((await app.inject({ url: '/admin/users/not-a-uuid', cookies })).statusCode, 404);
   const { rows } = await database.pool.query('SELECT role FROM role_membership WHERE user_id = $1', [stranger.userId]);
-  assert.deepEqual(rows.map((r) => r.role), ['lead']);
+  assert.deepEqual(
+    rows.map((r) => r.role),
+    ['lead'],
+  );
 });
 
 test('inviting someone who already has an account elsewhere gives them access here without a new password', async () => {
@@ -181,7 +194,10 @@ test('a password reset never says whether the email exists, works once, and ends
   const done = await post('/reset-password', {}, { token, password: 'violet-canal-thunder', confirm: 'violet-canal-thunder' });
   assert.equal(done.statusCode, 303);
   assert.equal((await app.inject({ url: '/account', cookies: otherSession })).statusCode, 303, 'old sessions ended');
-  assert.equal((await post('/reset-password', {}, { token, password: 'violet-canal-thunder2', confirm: 'violet-canal-thunder2' })).statusCode, 404);
+  assert.equal(
+    (await post('/reset-password', {}, { token, password: 'violet-canal-thunder2', confirm: 'violet-canal-thunder2' })).statusCode,
+    404,
+  );
   assert.equal((await signIn(user.email, TEST_PASSWORD)).statusCode, 401);
   assert.equal((await signIn(user.email, 'violet-canal-thunder')).statusCode, 303);
 });
@@ -201,10 +217,18 @@ test('sign out everywhere ends sessions on every device', async () => {
 test('the account page changes the password after checking the current one', async () => {
   const user = await aUserWithPassword(database, { roles: ['curator'] });
   const cookies = await signInAs(app, database, user);
-  const wrong = await post('/account/password', cookies, { current: 'nope-nope-nope', password: 'sable-river-quartz', confirm: 'sable-river-quartz' });
+  const wrong = await post('/account/password', cookies, {
+    current: 'nope-nope-nope',
+    password: 'sable-river-quartz',
+    confirm: 'sable-river-quartz',
+  });
   assert.equal(wrong.statusCode, 400);
   assert.match(wrong.body, /current password is not right/);
-  const ok = await post('/account/password', cookies, { current: TEST_PASSWORD, password: 'sable-river-quartz', confirm: 'sable-river-quartz' });
+  const ok = await post('/account/password', cookies, {
+    current: TEST_PASSWORD,
+    password: 'sable-river-quartz',
+    confirm: 'sable-river-quartz',
+  });
   assert.equal(ok.statusCode, 303);
   assert.equal((await signIn(user.email, 'sable-river-quartz')).statusCode, 303);
 });
@@ -215,8 +239,27 @@ test('the audit page filters by user, person and date and rejects nonsense polit
   const worker = await aUserWithPassword(database, { tenantId: tenant.id, roles: ['link_worker'], name: 'Walter Worker' });
   const { recordAudit } = await import('../../src/identity/audit.ts');
   const { withTenant } = await import('../../src/db/transaction.ts');
-  await withTenant(database.pool, tenant.id, (tx) => recordAudit(tx, { tenantId: tenant.id, actor: worker, action: 'person.view', entityType: 'person', entityId: 'person-aaa', personId: 'person-aaa', reason: 'first contact' }));
-  await withTenant(database.pool, tenant.id, (tx) => recordAudit(tx, { tenantId: tenant.id, actor: admin, action: 'person.view', entityType: 'person', entityId: 'person-bbb', personId: 'person-bbb' }));
+  await withTenant(database.pool, tenant.id, (tx) =>
+    recordAudit(tx, {
+      tenantId: tenant.id,
+      actor: worker,
+      action: 'person.view',
+      entityType: 'person',
+      entityId: 'person-aaa',
+      personId: 'person-aaa',
+      reason: 'first contact',
+    }),
+  );
+  await withTenant(database.pool, tenant.id, (tx) =>
+    recordAudit(tx, {
+      tenantId: tenant.id,
+      actor: admin,
+      action: 'person.view',
+      entityType: 'person',
+      entityId: 'person-bbb',
+      personId: 'person-bbb',
+    }),
+  );
   const cookies = await signInAs(app, database, admin);
   const byWorker = await app.inject({ url: `/admin/audit?user=${worker.userId}`, cookies });
   assert.equal(byWorker.statusCode, 200);
@@ -248,17 +291,27 @@ test('an admin form posted with a wrong CSRF token is refused with 403 and nothi
   const target = await aUserWithPassword(database, { tenantId: tenant.id, roles: ['lead'] });
   const cookies = await signInAs(app, database, admin);
   const page = await formSession(app, '/admin/users/invite', cookies);
-  const forged = (url: string, body: string) => app.inject({ method: 'POST', url, cookies: page.cookies, headers: formHeaders, payload: `${body}&_csrf=forged-token` });
+  const forged = (url: string, body: string) =>
+    app.inject({ method: 'POST', url, cookies: page.cookies, headers: formHeaders, payload: `${body}&_csrf=forged-token` });
   const invite = await forged('/admin/users/invite', 'name=Fay+Forged&email=fay.forged%40example.nhs.uk&roles=admin');
   assert.equal(invite.statusCode, 403);
   assert.match(invite.body, /This form has expired/);
   assert.equal((await forged(`/admin/users/${target.userId}/deactivate`, 'x=1')).statusCode, 403);
   assert.equal((await forged(`/admin/users/${target.userId}/roles`, 'roles=admin')).statusCode, 403);
-  const noToken = await app.inject({ method: 'POST', url: '/admin/users/invite', cookies: page.cookies, headers: formHeaders, payload: 'name=Fay&email=fay.forged%40example.nhs.uk&roles=admin' });
+  const noToken = await app.inject({
+    method: 'POST',
+    url: '/admin/users/invite',
+    cookies: page.cookies,
+    headers: formHeaders,
+    payload: 'name=Fay&email=fay.forged%40example.nhs.uk&roles=admin',
+  });
   assert.equal(noToken.statusCode, 403);
   assert.equal((await database.pool.query(`SELECT 1 FROM app_user WHERE email = 'fay.forged@example.nhs.uk'`)).rows.length, 0);
   const { rows } = await database.pool.query('SELECT role FROM role_membership WHERE user_id = $1', [target.userId]);
-  assert.deepEqual(rows.map((r) => r.role), ['lead']);
+  assert.deepEqual(
+    rows.map((r) => r.role),
+    ['lead'],
+  );
 });
 
 test('an admin adds a practice by ODS code; bad and duplicate codes are explained', async () => {

@@ -61,8 +61,10 @@ test('every registered route has exactly one entry in the matrix, and every entr
 test('every entry states a status for every caller and a path for every parameter', () => {
   for (const area of areas) {
     for (const route of area.routes) {
-      for (const caller of CALLERS) assert.ok(route.expect[caller] !== undefined, `${area.area}: ${route.method} ${route.url} has no expectation for ${caller}`);
-      if (route.url.includes(':') || route.url.includes('*')) assert.ok(route.path, `${area.area}: ${route.method} ${route.url} needs path(world)`);
+      for (const caller of CALLERS)
+        assert.ok(route.expect[caller] !== undefined, `${area.area}: ${route.method} ${route.url} has no expectation for ${caller}`);
+      if (route.url.includes(':') || route.url.includes('*'))
+        assert.ok(route.path, `${area.area}: ${route.method} ${route.url} needs path(world)`);
     }
   }
 });
@@ -83,16 +85,30 @@ async function call(route: RouteAccess, caller: Caller) {
   const withCsrf = { ...csrf.cookies, ...cookies };
   const headers: Record<string, string> = { 'x-csrf-token': csrf.token ?? '' };
   if (route.json) {
-    return app.inject({ method: route.method, url, cookies: withCsrf, remoteAddress, headers: { ...headers, 'content-type': 'application/json' }, payload: JSON.stringify(route.json(world)) });
+    return app.inject({
+      method: route.method,
+      url,
+      cookies: withCsrf,
+      remoteAddress,
+      headers: { ...headers, 'content-type': 'application/json' },
+      payload: JSON.stringify(route.json(world)),
+    });
   }
   const form = new URLSearchParams();
   for (const [name, value] of Object.entries(route.form?.(world) ?? {})) for (const v of [value].flat()) form.append(name, v);
   form.append('_csrf', csrf.token ?? '');
   form.append('formToken', newFormToken());
-  return app.inject({ method: route.method, url, cookies: withCsrf, remoteAddress, headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, payload: form.toString() });
+  return app.inject({
+    method: route.method,
+    url,
+    cookies: withCsrf,
+    remoteAddress,
+    headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: form.toString(),
+  });
 }
 
-test('every route answers every caller as expected, never shows another tenant\'s data, and no signed-in page may be cached', async () => {
+test("every route answers every caller as expected, never shows another tenant's data, and no signed-in page may be cached", async () => {
   const failures: string[] = [];
   let calls = 0;
   const policies = new Map(app.routeTable.map((r) => [key(r.method, r.url), r.policy?.kind]));

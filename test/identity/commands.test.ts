@@ -52,13 +52,32 @@ function signpost(args: string[], input = '') {
 }
 
 test('user add creates a user with roles from a password on standard input', async () => {
-  const res = signpost(['user', 'add', '--email', 'cli.referrer@example.nhs.uk', '--name', 'Cleo Line', '--tenant', 'command line pcn', '--role', 'referrer', '--role', 'link_worker', '--practice', 'y90077'], 'paper-lantern-meadow\n');
+  const res = signpost(
+    [
+      'user',
+      'add',
+      '--email',
+      'cli.referrer@example.nhs.uk',
+      '--name',
+      'Cleo Line',
+      '--tenant',
+      'command line pcn',
+      '--role',
+      'referrer',
+      '--role',
+      'link_worker',
+      '--practice',
+      'y90077',
+    ],
+    'paper-lantern-meadow\n',
+  );
   assert.equal(res.status, 0, res.stderr);
   assert.match(res.stdout, /Created cli\.referrer@example\.nhs\.uk .* as referrer, link_worker/);
   await withDb(async (database) => {
     const { rows } = await database.pool.query<{ hash: string; roles: string[] }>(
       `SELECT u.password_hash AS hash, array_agg(m.role ORDER BY m.role) AS roles FROM app_user u JOIN role_membership m ON m.user_id = u.id
-        WHERE u.email = 'cli.referrer@example.nhs.uk' GROUP BY u.id`);
+        WHERE u.email = 'cli.referrer@example.nhs.uk' GROUP BY u.id`,
+    );
     assert.deepEqual(rows[0]?.roles, ['link_worker', 'referrer']);
     assert.match(rows[0]!.hash, /^\$argon2id\$/);
     assert.equal(await verifyPassword(rows[0]!.hash, 'paper-lantern-meadow'), true, 'the trailing newline is not part of the password');
@@ -70,23 +89,43 @@ test('tenant add creates a service that users can then be added to, and refuses 
   assert.equal(res.status, 0, res.stderr);
   assert.match(res.stdout, /Created tenant "Fresh Start PCN"/);
   assert.match(signpost(['tenant', 'add', '--name', 'fresh start pcn']).stderr, /already exists/);
-  const admin = signpost(['user', 'add', '--email', 'first.admin@example.nhs.uk', '--name', 'First Admin', '--tenant', 'Fresh Start PCN', '--role', 'admin'], 'copper-willow-signal');
+  const admin = signpost(
+    ['user', 'add', '--email', 'first.admin@example.nhs.uk', '--name', 'First Admin', '--tenant', 'Fresh Start PCN', '--role', 'admin'],
+    'copper-willow-signal',
+  );
   assert.equal(admin.status, 0, admin.stderr);
   await withDb(async (database) => {
-    const { rows } = await database.pool.query(`SELECT e.action FROM audit_event e JOIN tenant t ON t.id = e.tenant_id WHERE t.name = 'Fresh Start PCN' ORDER BY e.seq`);
-    assert.deepEqual(rows.map((r) => r.action), ['tenant.create', 'user.create']);
+    const { rows } = await database.pool.query(
+      `SELECT e.action FROM audit_event e JOIN tenant t ON t.id = e.tenant_id WHERE t.name = 'Fresh Start PCN' ORDER BY e.seq`,
+    );
+    assert.deepEqual(
+      rows.map((r) => r.action),
+      ['tenant.create', 'user.create'],
+    );
   });
 });
 
 test('user add refuses weak passwords, unknown tenants and roles, and duplicates, with one clear line', () => {
-  const weak = signpost(['user', 'add', '--email', 'weak@example.nhs.uk', '--name', 'W', '--tenant', 'Command Line PCN', '--role', 'admin'], 'password123');
+  const weak = signpost(
+    ['user', 'add', '--email', 'weak@example.nhs.uk', '--name', 'W', '--tenant', 'Command Line PCN', '--role', 'admin'],
+    'password123',
+  );
   assert.equal(weak.status, 1);
   assert.match(weak.stderr, /too common/);
-  const tenant = signpost(['user', 'add', '--email', 'x@example.nhs.uk', '--name', 'X', '--tenant', 'Nowhere PCN', '--role', 'admin'], 'paper-lantern-meadow');
+  const tenant = signpost(
+    ['user', 'add', '--email', 'x@example.nhs.uk', '--name', 'X', '--tenant', 'Nowhere PCN', '--role', 'admin'],
+    'paper-lantern-meadow',
+  );
   assert.match(tenant.stderr, /No tenant called "Nowhere PCN"/);
-  const role = signpost(['user', 'add', '--email', 'x@example.nhs.uk', '--name', 'X', '--tenant', 'Command Line PCN', '--role', 'wizard'], 'paper-lantern-meadow');
+  const role = signpost(
+    ['user', 'add', '--email', 'x@example.nhs.uk', '--name', 'X', '--tenant', 'Command Line PCN', '--role', 'wizard'],
+    'paper-lantern-meadow',
+  );
   assert.match(role.stderr, /Unknown role wizard/);
-  const twice = signpost(['user', 'add', '--email', 'CLI.referrer@example.nhs.uk', '--name', 'Again', '--tenant', 'Command Line PCN', '--role', 'admin'], 'paper-lantern-meadow');
+  const twice = signpost(
+    ['user', 'add', '--email', 'CLI.referrer@example.nhs.uk', '--name', 'Again', '--tenant', 'Command Line PCN', '--role', 'admin'],
+    'paper-lantern-meadow',
+  );
   assert.equal(twice.status, 1);
   assert.match(twice.stderr, /already exists/);
   assert.doesNotMatch(twice.stderr, /at .*\.ts/, 'no stack trace');
@@ -97,7 +136,9 @@ test('audit verify passes on an intact log and names the first broken event afte
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /The audit log is intact: \d+ event/);
   const seq = await withDb(async (database) => {
-    const { rows } = await database.pool.query<{ seq: number }>(`SELECT seq FROM audit_event WHERE action = 'user.create' ORDER BY seq LIMIT 1`);
+    const { rows } = await database.pool.query<{ seq: number }>(
+      `SELECT seq FROM audit_event WHERE action = 'user.create' ORDER BY seq LIMIT 1`,
+    );
     await database.pool.query(`UPDATE audit_event SET reason = 'roles: admin' WHERE seq = $1`, [rows[0]!.seq]);
     return rows[0]!.seq;
   });

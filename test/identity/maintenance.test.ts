@@ -17,9 +17,11 @@ after(async () => {
 
 test('old ended sessions, used links and stale sign-in and rate-limit counts are pruned nightly; live ones stay', async () => {
   const user = await anActor(database);
-  const insertSession = (id: string, ended: string | null, expires: string) => database.pool.query(
-    `INSERT INTO user_session (id, user_id, tenant_id, expires_at, ended_at) VALUES ($1, $2, $3, now() + $4::interval, now() + $5::interval)`,
-    [id, user.userId, user.tenantId, expires, ended]);
+  const insertSession = (id: string, ended: string | null, expires: string) =>
+    database.pool.query(
+      `INSERT INTO user_session (id, user_id, tenant_id, expires_at, ended_at) VALUES ($1, $2, $3, now() + $4::interval, now() + $5::interval)`,
+      [id, user.userId, user.tenantId, expires, ended],
+    );
   await insertSession('live', null, '1 hour');
   await insertSession('ended-recently', '-2 days', '1 hour');
   await insertSession('ended-long-ago', '-40 days', '-39 days');
@@ -27,12 +29,16 @@ test('old ended sessions, used links and stale sign-in and rate-limit counts are
   await database.pool.query(
     `INSERT INTO user_token (id, user_id, tenant_id, purpose, expires_at, used_at) VALUES
        ('t-open', $1, $2, 'invitation', now() + interval '5 days', NULL),
-       ('t-used-old', $1, $2, 'password_reset', now() - interval '40 days', now() - interval '40 days')`, [user.userId, user.tenantId]);
+       ('t-used-old', $1, $2, 'password_reset', now() - interval '40 days', now() - interval '40 days')`,
+    [user.userId, user.tenantId],
+  );
   await database.pool.query(
     `INSERT INTO sign_in_throttle (email_key, failures, last_failure_at, locked_until) VALUES
-       ('locked-now', 0, now(), now() + interval '10 minutes'), ('stale', 3, now() - interval '3 days', NULL)`);
+       ('locked-now', 0, now(), now() + interval '10 minutes'), ('stale', 3, now() - interval '3 days', NULL)`,
+  );
   await database.pool.query(
-    `INSERT INTO rate_limit_counter (key, window_start, hits) VALUES ('this-hour', now() - interval '10 minutes', 4), ('last-week', now() - interval '7 days', 9)`);
+    `INSERT INTO rate_limit_counter (key, window_start, hits) VALUES ('this-hour', now() - interval '10 minutes', 4), ('last-week', now() - interval '7 days', 9)`,
+  );
 
   const removed = await pruneIdentityRecords(database.pool, new Date());
   assert.deepEqual(removed, { sessions: 2, tokens: 1, throttles: 1, rateLimits: 1 });

@@ -40,21 +40,37 @@ export async function startOidcProvider(redirectUri: string, authentication?: Te
   const warn = console.warn;
   console.warn = () => {};
   const assertions: TestProvider['assertions'] = [];
-  const clientAuthentication = (authentication
-    ? { token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: authentication.privateKeyJwt.alg, jwks: { keys: authentication.privateKeyJwt.keys } }
-    : { client_secret: clientSecret, token_endpoint_auth_method: 'client_secret_post' }) as Partial<ClientMetadata>;
+  const clientAuthentication = (
+    authentication
+      ? {
+          token_endpoint_auth_method: 'private_key_jwt',
+          token_endpoint_auth_signing_alg: authentication.privateKeyJwt.alg,
+          jwks: { keys: authentication.privateKeyJwt.keys },
+        }
+      : { client_secret: clientSecret, token_endpoint_auth_method: 'client_secret_post' }
+  ) as Partial<ClientMetadata>;
   const provider = new Provider(issuer, {
-    clients: [{
-      client_id: clientId, redirect_uris: [redirectUri],
-      response_types: ['code'], grant_types: ['authorization_code'], ...clientAuthentication,
-    }],
+    clients: [
+      {
+        client_id: clientId,
+        redirect_uris: [redirectUri],
+        response_types: ['code'],
+        grant_types: ['authorization_code'],
+        ...clientAuthentication,
+      },
+    ],
     enabledJWA: { clientAuthSigningAlgValues: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'] },
     // Called only once the assertion's signature, issuer, audience and expiry have been checked.
     async assertJwtClientAuthClaimsAndHeader(_ctx: unknown, claims: Record<string, unknown>, header: Record<string, unknown>) {
       assertions.push({ header, claims });
     },
     async findAccount(_ctx: unknown, sub: string) {
-      return { accountId: sub, async claims() { return sub.includes('@') ? { sub, email: sub, email_verified: true } : { sub }; } };
+      return {
+        accountId: sub,
+        async claims() {
+          return sub.includes('@') ? { sub, email: sub, email_verified: true } : { sub };
+        },
+      };
     },
     claims: { openid: ['sub'], email: ['email', 'email_verified'] },
     cookies: { keys: ['test-cookie-key-for-the-provider-only'] },
@@ -66,8 +82,16 @@ export async function startOidcProvider(redirectUri: string, authentication?: Te
   const server: Server = createServer(provider.callback());
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
-    issuer, clientId, clientSecret, tokenEndpoint: `${issuer}/token`, assertions,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    issuer,
+    clientId,
+    clientSecret,
+    tokenEndpoint: `${issuer}/token`,
+    assertions,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

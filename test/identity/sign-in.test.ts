@@ -25,7 +25,11 @@ const form = { 'content-type': 'application/x-www-form-urlencoded' };
 async function postSignIn(email: string, password: string, url = '/sign-in', remoteAddress?: string) {
   const session = await formSession(app, '/sign-in');
   const res = await app.inject({
-    method: 'POST', url, cookies: session.cookies, headers: form, ...(remoteAddress ? { remoteAddress } : {}),
+    method: 'POST',
+    url,
+    cookies: session.cookies,
+    headers: form,
+    ...(remoteAddress ? { remoteAddress } : {}),
     payload: new URLSearchParams({ email, password, _csrf: session.token! }).toString(),
   });
   const cookies: Record<string, string> = { ...session.cookies };
@@ -56,7 +60,10 @@ test('the session cookie is Secure when BASE_URL is https', async () => {
   const user = await aUserWithPassword(database);
   const page = await formSession(secureApp, '/sign-in');
   const res = await secureApp.inject({
-    method: 'POST', url: '/sign-in', cookies: page.cookies, headers: form,
+    method: 'POST',
+    url: '/sign-in',
+    cookies: page.cookies,
+    headers: form,
     payload: new URLSearchParams({ email: user.email, password: TEST_PASSWORD, _csrf: page.token! }).toString(),
   });
   assert.equal(res.statusCode, 303);
@@ -72,7 +79,10 @@ test('a wrong password and an unknown email get the same message and no session'
     assert.equal(res.statusCode, 401);
     assert.match(res.body, /Enter a correct email address and password/);
     assert.match(res.body, /nhsuk-error-summary/);
-    assert.equal(res.cookies.find((c) => c.name === 'signpost_session'), undefined);
+    assert.equal(
+      res.cookies.find((c) => c.name === 'signpost_session'),
+      undefined,
+    );
   }
   const tenantEvents = await auditEvents(database, user.tenantId);
   assert.equal(tenantEvents.at(-1)?.action, 'sign-in.failure');
@@ -109,7 +119,10 @@ test('signing in again rotates the session id and ends the old session', async (
   const first = await postSignIn(user.email, TEST_PASSWORD);
   const page = await formSession(app, '/sign-in', first.cookies);
   const second = await app.inject({
-    method: 'POST', url: '/sign-in', cookies: page.cookies, headers: form,
+    method: 'POST',
+    url: '/sign-in',
+    cookies: page.cookies,
+    headers: form,
     payload: new URLSearchParams({ email: user.email, password: TEST_PASSWORD, _csrf: page.token! }).toString(),
   });
   const newCookie = second.cookies.find((c) => c.name === 'signpost_session')!.value;
@@ -135,7 +148,10 @@ test('the header sign-out form ends the session', async () => {
   const after = await app.inject({ url: '/services', cookies });
   assert.doesNotMatch(after.body, /Sign out/);
   const { rows } = await database.pool.query('SELECT ended_reason FROM user_session WHERE user_id = $1', [user.userId]);
-  assert.deepEqual(rows.map((r) => r.ended_reason), ['signed out']);
+  assert.deepEqual(
+    rows.map((r) => r.ended_reason),
+    ['signed out'],
+  );
 });
 
 test('sign-out with a wrong CSRF token is refused with 403 and the session lives on', async () => {
@@ -146,7 +162,12 @@ test('sign-out with a wrong CSRF token is refused with 403 and the session lives
   assert.equal(res.statusCode, 403);
   assert.match(res.body, /This form has expired/);
   // A right token in the query string is not accepted either: tokens are taken from the body or a header only.
-  const inQuery = await app.inject({ method: 'POST', url: `/sign-out?_csrf=${encodeURIComponent(page.token!)}`, cookies: page.cookies, ...asForm({}) });
+  const inQuery = await app.inject({
+    method: 'POST',
+    url: `/sign-out?_csrf=${encodeURIComponent(page.token!)}`,
+    cookies: page.cookies,
+    ...asForm({}),
+  });
   assert.equal(inQuery.statusCode, 403);
   assert.match((await app.inject({ url: '/services', cookies })).body, /Sign out/);
 });
@@ -168,8 +189,14 @@ test('a session idle for over 30 minutes, or older than 12 hours, is signed out'
   const idle = await signInAs(app, database, user);
   const old = await signInAs(app, database, user);
   assert.match((await app.inject({ url: '/services', cookies: idle })).body, /Sign out/);
-  await database.pool.query(`UPDATE user_session SET last_seen_at = now() - interval '31 minutes' WHERE user_id = $1 AND created_at = (SELECT min(created_at) FROM user_session WHERE user_id = $1)`, [user.userId]);
-  await database.pool.query(`UPDATE user_session SET expires_at = now() - interval '1 second' WHERE user_id = $1 AND last_seen_at > now() - interval '1 minute'`, [user.userId]);
+  await database.pool.query(
+    `UPDATE user_session SET last_seen_at = now() - interval '31 minutes' WHERE user_id = $1 AND created_at = (SELECT min(created_at) FROM user_session WHERE user_id = $1)`,
+    [user.userId],
+  );
+  await database.pool.query(
+    `UPDATE user_session SET expires_at = now() - interval '1 second' WHERE user_id = $1 AND last_seen_at > now() - interval '1 minute'`,
+    [user.userId],
+  );
   assert.doesNotMatch((await app.inject({ url: '/services', cookies: idle })).body, /Sign out/);
   assert.doesNotMatch((await app.inject({ url: '/services', cookies: old })).body, /Sign out/);
 });
@@ -187,36 +214,52 @@ test('a person in two tenants chooses one after signing in, and only that tenant
   assert.match(choose.page.body, /Alpha PCN/);
   assert.match(choose.page.body, /Beta PCN/);
   const none = await app.inject({
-    method: 'POST', url: '/sign-in/organisation', cookies: choose.cookies, headers: form,
+    method: 'POST',
+    url: '/sign-in/organisation',
+    cookies: choose.cookies,
+    headers: form,
     payload: new URLSearchParams({ _csrf: choose.token! }).toString(),
   });
   assert.equal(none.statusCode, 400);
   assert.match(none.body, /Select the service/);
   const foreign = await aTenant(database, { name: 'Gamma PCN' });
   const notMine = await app.inject({
-    method: 'POST', url: '/sign-in/organisation', cookies: choose.cookies, headers: form,
+    method: 'POST',
+    url: '/sign-in/organisation',
+    cookies: choose.cookies,
+    headers: form,
     payload: new URLSearchParams({ tenant: foreign.id, _csrf: choose.token! }).toString(),
   });
   assert.equal(notMine.statusCode, 400, 'a tenant the user has no role in cannot be chosen');
   const chosen = await app.inject({
-    method: 'POST', url: '/sign-in/organisation?returnTo=%2Fcaseload', cookies: choose.cookies, headers: form,
+    method: 'POST',
+    url: '/sign-in/organisation?returnTo=%2Fcaseload',
+    cookies: choose.cookies,
+    headers: form,
     payload: new URLSearchParams({ tenant: second.id, _csrf: choose.token! }).toString(),
   });
   assert.equal(chosen.statusCode, 303);
   assert.equal(chosen.headers.location, '/caseload');
   const { rows } = await database.pool.query('SELECT tenant_id FROM user_session WHERE user_id = $1 AND ended_at IS NULL', [user.userId]);
-  assert.deepEqual(rows.map((r) => r.tenant_id), [second.id]);
+  assert.deepEqual(
+    rows.map((r) => r.tenant_id),
+    [second.id],
+  );
   assert.equal((await auditEvents(database, second.id)).at(-1)?.action, 'sign-in.success');
 });
 
 test('five wrong passwords lock the account for 15 minutes, with the same message for an unknown email', async () => {
   const user = await aUserWithPassword(database);
-  for (let i = 0; i < 4; i++) assert.equal((await postSignIn(user.email, `wrong-password-${i}`, '/sign-in', '10.0.0.1')).res.statusCode, 401);
+  for (let i = 0; i < 4; i++)
+    assert.equal((await postSignIn(user.email, `wrong-password-${i}`, '/sign-in', '10.0.0.1')).res.statusCode, 401);
   const fifth = await postSignIn(user.email, 'wrong-password-5', '/sign-in', '10.0.0.1');
   assert.equal(fifth.res.statusCode, 429);
   const locked = await postSignIn(user.email, TEST_PASSWORD, '/sign-in', '10.0.0.1');
   assert.equal(locked.res.statusCode, 429, 'even the right password is refused while locked');
-  assert.equal(locked.res.cookies.find((c) => c.name === 'signpost_session'), undefined);
+  assert.equal(
+    locked.res.cookies.find((c) => c.name === 'signpost_session'),
+    undefined,
+  );
   const lockedMessage = /too many attempts to sign in with that email address/;
   assert.match(locked.res.body, lockedMessage);
   for (let i = 0; i < 5; i++) await postSignIn('ghost-user@example.nhs.uk', `wrong-password-${i}`, '/sign-in', '10.0.0.2');

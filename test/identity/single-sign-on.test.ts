@@ -19,7 +19,12 @@ after(async () => {
   await database.close();
 });
 
-const oidcEnv = () => ({ BASE_URL: 'http://127.0.0.1:3999', OIDC_ISSUER: provider.issuer, OIDC_CLIENT_ID: provider.clientId, OIDC_CLIENT_SECRET: provider.clientSecret });
+const oidcEnv = () => ({
+  BASE_URL: 'http://127.0.0.1:3999',
+  OIDC_ISSUER: provider.issuer,
+  OIDC_CLIENT_ID: provider.clientId,
+  OIDC_CLIENT_SECRET: provider.clientSecret,
+});
 
 test('without OIDC settings there is no single sign-on link and its routes are 404', async () => {
   const app = await testApp(database);
@@ -55,7 +60,10 @@ test('a callback without its cookie, or with a forged state, is refused without 
   const cookie = start.cookies.find((c) => c.name === 'signpost_oidc')!;
   const forged = await app.inject({ url: '/sign-in/oidc/callback?code=abc&state=not-the-state', cookies: { signpost_oidc: cookie.value } });
   assert.equal(forged.statusCode, 400);
-  assert.equal(forged.cookies.find((c) => c.name === 'signpost_session'), undefined);
+  assert.equal(
+    forged.cookies.find((c) => c.name === 'signpost_session'),
+    undefined,
+  );
   const denied = await app.inject({ url: `/sign-in/oidc/callback?error=access_denied&state=x`, cookies: { signpost_oidc: cookie.value } });
   assert.equal(denied.statusCode, 400);
   await app.close();

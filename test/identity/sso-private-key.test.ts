@@ -37,7 +37,9 @@ before(async () => {
   keyFile = key.file;
   publicJwk = key.publicJwk;
   otherKeyFile = (await pkcs8File('RS512', 'someone-else.pem')).file;
-  provider = await startOidcProvider(REDIRECT_URI, { privateKeyJwt: { keys: [{ ...publicJwk, kid: KID, alg: 'RS512', use: 'sig' }], alg: 'RS512' } });
+  provider = await startOidcProvider(REDIRECT_URI, {
+    privateKeyJwt: { keys: [{ ...publicJwk, kid: KID, alg: 'RS512', use: 'sig' }], alg: 'RS512' },
+  });
 });
 after(async () => {
   await provider.close();
@@ -45,7 +47,11 @@ after(async () => {
 });
 
 const keyEnv = (file = keyFile): Record<string, string> => ({
-  BASE_URL, OIDC_ISSUER: provider.issuer, OIDC_CLIENT_ID: provider.clientId, OIDC_CLIENT_PRIVATE_KEY: file, OIDC_CLIENT_KEY_ID: KID,
+  BASE_URL,
+  OIDC_ISSUER: provider.issuer,
+  OIDC_CLIENT_ID: provider.clientId,
+  OIDC_CLIENT_PRIVATE_KEY: file,
+  OIDC_CLIENT_KEY_ID: KID,
 });
 
 /** From Signpost's single sign-on link, through the provider, back to Signpost's callback. */
@@ -79,7 +85,15 @@ test('without OIDC_CLIENT_KEY_ID the key is named by its RFC 7638 thumbprint; an
   const ec = await pkcs8File('ES256', 'ec.pem');
   const ecApp = await testApp(database, { ...env, OIDC_CLIENT_PRIVATE_KEY: ec.file });
   const [published] = (await ecApp.inject('/.well-known/jwks.json')).json().keys as JWK[];
-  assert.deepEqual(published, { kty: 'EC', crv: 'P-256', x: ec.publicJwk.x, y: ec.publicJwk.y, kid: await calculateJwkThumbprint(ec.publicJwk, 'sha256'), alg: 'ES256', use: 'sig' });
+  assert.deepEqual(published, {
+    kty: 'EC',
+    crv: 'P-256',
+    x: ec.publicJwk.x,
+    y: ec.publicJwk.y,
+    kid: await calculateJwkThumbprint(ec.publicJwk, 'sha256'),
+    alg: 'ES256',
+    use: 'sig',
+  });
   await ecApp.close();
 });
 
@@ -87,7 +101,12 @@ test('with a client secret, or without single sign-on, there is no JWKS to publi
   const noSso = await testApp(database);
   assert.equal((await noSso.inject('/.well-known/jwks.json')).statusCode, 404);
   await noSso.close();
-  const secret = await testApp(database, { BASE_URL, OIDC_ISSUER: provider.issuer, OIDC_CLIENT_ID: provider.clientId, OIDC_CLIENT_SECRET: 'a-secret-for-another-provider' });
+  const secret = await testApp(database, {
+    BASE_URL,
+    OIDC_ISSUER: provider.issuer,
+    OIDC_CLIENT_ID: provider.clientId,
+    OIDC_CLIENT_SECRET: 'a-secret-for-another-provider',
+  });
   assert.equal((await secret.inject('/.well-known/jwks.json')).statusCode, 404);
   await secret.close();
 });
@@ -117,7 +136,9 @@ test('a member of staff signs in through the provider with a signed client asser
   assert.ok(typeof claims.jti === 'string' && claims.jti.length >= 16);
   assert.ok((claims.exp as number) - (claims.iat as number) <= 300, 'a short-lived assertion');
 
-  const { rows } = await database.pool.query<{ oidcSubject: string }>('SELECT oidc_subject AS "oidcSubject" FROM app_user WHERE id = $1', [worker.userId]);
+  const { rows } = await database.pool.query<{ oidcSubject: string }>('SELECT oidc_subject AS "oidcSubject" FROM app_user WHERE id = $1', [
+    worker.userId,
+  ]);
   assert.equal(rows[0]!.oidcSubject, worker.email);
   await app.close();
 });
@@ -125,7 +146,12 @@ test('a member of staff signs in through the provider with a signed client asser
 test('an assertion signed with a key the provider does not know is refused, and Signpost shows its sign-in failure page', async () => {
   const worker = await anActor(database, { roles: ['link_worker'] });
   const lines: string[] = [];
-  const logStream = new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } });
+  const logStream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
   const app = await testApp(database, { ...keyEnv(otherKeyFile), LOG_LEVEL: 'warn' }, { logStream });
   const before = provider.assertions.length;
 
@@ -136,9 +162,15 @@ test('an assertion signed with a key the provider does not know is refused, and 
   assert.equal(callback.cookies.find((c) => c.name === 'signpost_session')?.value || undefined, undefined);
   assert.equal(provider.assertions.length, before, 'the provider accepted no assertion');
   // The operator learns why from the log: the provider refused the client.
-  assert.ok(lines.some((line) => /invalid_client/.test(line)), 'the provider\'s refusal is logged');
+  assert.ok(
+    lines.some((line) => /invalid_client/.test(line)),
+    "the provider's refusal is logged",
+  );
 
-  const { rows } = await database.pool.query<{ oidcSubject: string | null }>('SELECT oidc_subject AS "oidcSubject" FROM app_user WHERE id = $1', [worker.userId]);
+  const { rows } = await database.pool.query<{ oidcSubject: string | null }>(
+    'SELECT oidc_subject AS "oidcSubject" FROM app_user WHERE id = $1',
+    [worker.userId],
+  );
   assert.equal(rows[0]!.oidcSubject, null);
   await app.close();
 });

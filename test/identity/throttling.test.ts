@@ -28,7 +28,9 @@ const SIGN_IN_LIMIT = 20;
  */
 function bareSignIn(on: FastifyInstance, remoteAddress: string, forwardedFor?: string) {
   return on.inject({
-    method: 'POST', url: '/sign-in', remoteAddress,
+    method: 'POST',
+    url: '/sign-in',
+    remoteAddress,
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) },
     payload: 'email=someone%40example.nhs.uk&password=guess',
   });
@@ -65,15 +67,25 @@ test('TRUST_PROXY takes addresses, CIDR ranges and proxy-addr range names; anyth
   assert.deepEqual(testConfig({}).trustProxy, []);
   assert.deepEqual(testConfig({ TRUST_PROXY: ' 10.0.0.1 ,fd00::/8, loopback' }).trustProxy, ['10.0.0.1', 'fd00::/8', 'loopback']);
   for (const bad of ['true', '10.0.0.300', '10.0.0.0/33', 'proxy.example', '10.0.0.0/8/1']) {
-    assert.throws(() => testConfig({ TRUST_PROXY: bad }), (err: unknown) =>
-      err instanceof ConfigError && err.variable === 'TRUST_PROXY' && err.message.startsWith('TRUST_PROXY') && !err.message.includes('\n'), bad);
+    assert.throws(
+      () => testConfig({ TRUST_PROXY: bad }),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.variable === 'TRUST_PROXY' &&
+        err.message.startsWith('TRUST_PROXY') &&
+        !err.message.includes('\n'),
+      bad,
+    );
   }
 });
 
 async function signIn(email: string, password: string, remoteAddress: string, cookies: Record<string, string> = {}) {
   const page = await formSession(app, '/sign-in', cookies);
   return app.inject({
-    method: 'POST', url: '/sign-in', remoteAddress, cookies: page.cookies,
+    method: 'POST',
+    url: '/sign-in',
+    remoteAddress,
+    cookies: page.cookies,
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     payload: new URLSearchParams({ email, password, _csrf: page.token! }).toString(),
   });
@@ -124,7 +136,10 @@ test('request counts are kept in the database, under keys that hold no address',
   await bareSignIn(app, '198.18.7.7');
   const { rows } = await database.pool.query<{ key: string }>('SELECT key FROM rate_limit_counter');
   assert.ok(rows.length > 0);
-  assert.ok(rows.every((r) => /^[0-9a-f]{64}$/.test(r.key)), 'keys are HMACs');
+  assert.ok(
+    rows.every((r) => /^[0-9a-f]{64}$/.test(r.key)),
+    'keys are HMACs',
+  );
   assert.ok(!rows.some((r) => r.key.includes('198.18.7.7')));
 });
 
@@ -141,20 +156,24 @@ test('request counts survive a restart: a new app on the same database carries o
   }
 });
 
-test('two app processes on one PostgreSQL database share their counts', {
-  skip: backend === 'pglite' ? 'an embedded database belongs to one process' : false,
-}, async () => {
-  const second = openPostgres(database.url!, 2);
-  const appA = await testApp(database);
-  const appB = await testApp(second);
-  try {
-    await statuses(SIGN_IN_LIMIT / 2, () => bareSignIn(appA, '198.18.2.1'));
-    await statuses(SIGN_IN_LIMIT / 2, () => bareSignIn(appB, '198.18.2.1'));
-    assert.equal((await bareSignIn(appA, '198.18.2.1')).statusCode, 429);
-    assert.equal((await bareSignIn(appB, '198.18.2.1')).statusCode, 429);
-  } finally {
-    await appA.close();
-    await appB.close();
-    await second.close();
-  }
-});
+test(
+  'two app processes on one PostgreSQL database share their counts',
+  {
+    skip: backend === 'pglite' ? 'an embedded database belongs to one process' : false,
+  },
+  async () => {
+    const second = openPostgres(database.url!, 2);
+    const appA = await testApp(database);
+    const appB = await testApp(second);
+    try {
+      await statuses(SIGN_IN_LIMIT / 2, () => bareSignIn(appA, '198.18.2.1'));
+      await statuses(SIGN_IN_LIMIT / 2, () => bareSignIn(appB, '198.18.2.1'));
+      assert.equal((await bareSignIn(appA, '198.18.2.1')).statusCode, 429);
+      assert.equal((await bareSignIn(appB, '198.18.2.1')).statusCode, 429);
+    } finally {
+      await appA.close();
+      await appB.close();
+      await second.close();
+    }
+  },
+);

@@ -29,41 +29,108 @@ function mutate(doc: unknown, path: number[], value: unknown): unknown {
   const keys = Object.keys(doc);
   if (keys.length === 0) return value;
   const key = keys[path[0]! % keys.length]!;
-  const copy: Record<string, unknown> = Array.isArray(doc) ? [...doc] as unknown as Record<string, unknown> : { ...doc as Record<string, unknown> };
+  const copy: Record<string, unknown> = Array.isArray(doc)
+    ? ([...doc] as unknown as Record<string, unknown>)
+    : { ...(doc as Record<string, unknown>) };
   copy[key] = mutate((doc as Record<string, unknown>)[key], path.slice(1), value);
   return copy;
 }
 
 test('odd bodies to every FHIR write answer a 4xx OperationOutcome, never a 500', async () => {
   const urls: { method: 'POST' | 'PUT' | 'PATCH'; url: string }[] = [
-    { method: 'POST', url: '/fhir' }, { method: 'POST', url: '/fhir/ServiceRequest' },
-    { method: 'PUT', url: '/fhir/Task/00000000-0000-4000-8000-000000000000' }, { method: 'PATCH', url: '/fhir/Task/not-a-uuid' },
+    { method: 'POST', url: '/fhir' },
+    { method: 'POST', url: '/fhir/ServiceRequest' },
+    { method: 'PUT', url: '/fhir/Task/00000000-0000-4000-8000-000000000000' },
+    { method: 'PATCH', url: '/fhir/Task/not-a-uuid' },
   ];
-  await fc.assert(fc.asyncProperty(
-    fc.constantFrom(...urls),
-    fc.oneof(fc.jsonValue(), fc.tuple(fc.array(fc.nat(), { maxLength: 6 }), fc.jsonValue()).map(([path, value]) => mutate(aReferralBundle(), path, value))),
-    async ({ method, url }, body) => {
-      const res = await app.inject({ method, url, headers: { authorization: `Bearer ${token}`, 'content-type': method === 'PATCH' ? 'application/json-patch+json' : 'application/fhir+json' }, payload: JSON.stringify(body) });
-      assert.ok(res.statusCode < 500, `${method} ${url} ${JSON.stringify(body).slice(0, 300)} -> ${res.statusCode} ${res.body.slice(0, 300)}`);
-      if (res.statusCode >= 400) assert.equal(res.json().resourceType, 'OperationOutcome');
-    },
-  ), { numRuns: 50 });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom(...urls),
+      fc.oneof(
+        fc.jsonValue(),
+        fc.tuple(fc.array(fc.nat(), { maxLength: 6 }), fc.jsonValue()).map(([path, value]) => mutate(aReferralBundle(), path, value)),
+      ),
+      async ({ method, url }, body) => {
+        const res = await app.inject({
+          method,
+          url,
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': method === 'PATCH' ? 'application/json-patch+json' : 'application/fhir+json',
+          },
+          payload: JSON.stringify(body),
+        });
+        assert.ok(
+          res.statusCode < 500,
+          `${method} ${url} ${JSON.stringify(body).slice(0, 300)} -> ${res.statusCode} ${res.body.slice(0, 300)}`,
+        );
+        if (res.statusCode >= 400) assert.equal(res.json().resourceType, 'OperationOutcome');
+      },
+    ),
+    { numRuns: 50 },
+  );
 });
 
 test('odd searches and token requests are refused with a message, never a 500', async () => {
-  await fc.assert(fc.asyncProperty(
-    fc.constantFrom('/fhir/Task', '/fhir/ServiceRequest', '/fhir/Patient', '/fhir/DocumentReference', '/fhir/HealthcareService', '/fhir/Location', '/fhir/QuestionnaireResponse',
-      '/fhir/Task/x', '/fhir/Patient/%00', '/fhir/Location/%00', '/fhir/QuestionnaireResponse/x'),
-    fc.dictionary(fc.constantFrom('_count', '_offset', '_lastUpdated', 'based-on', 'patient', 'subject', 'identifier', '_id', 'related', 'name', 'address-postalcode', '_format', 'zzz'), fc.string({ maxLength: 40 })),
-    async (path, query) => {
-      const res = await app.inject({ method: 'GET', url: `${path}?${new URLSearchParams(query).toString()}`, headers: { authorization: `Bearer ${token}` } });
-      assert.ok(res.statusCode < 500, `${path} ${JSON.stringify(query)} -> ${res.statusCode} ${res.body.slice(0, 200)}`);
-    },
-  ), { numRuns: 120 });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom(
+        '/fhir/Task',
+        '/fhir/ServiceRequest',
+        '/fhir/Patient',
+        '/fhir/DocumentReference',
+        '/fhir/HealthcareService',
+        '/fhir/Location',
+        '/fhir/QuestionnaireResponse',
+        '/fhir/Task/x',
+        '/fhir/Patient/%00',
+        '/fhir/Location/%00',
+        '/fhir/QuestionnaireResponse/x',
+      ),
+      fc.dictionary(
+        fc.constantFrom(
+          '_count',
+          '_offset',
+          '_lastUpdated',
+          'based-on',
+          'patient',
+          'subject',
+          'identifier',
+          '_id',
+          'related',
+          'name',
+          'address-postalcode',
+          '_format',
+          'zzz',
+        ),
+        fc.string({ maxLength: 40 }),
+      ),
+      async (path, query) => {
+        const res = await app.inject({
+          method: 'GET',
+          url: `${path}?${new URLSearchParams(query).toString()}`,
+          headers: { authorization: `Bearer ${token}` },
+        });
+        assert.ok(res.statusCode < 500, `${path} ${JSON.stringify(query)} -> ${res.statusCode} ${res.body.slice(0, 200)}`);
+      },
+    ),
+    { numRuns: 120 },
+  );
   // Past 30 a minute from one address the endpoint answers 429: also a refusal with a message.
-  await fc.assert(fc.asyncProperty(fc.dictionary(fc.constantFrom('grant_type', 'client_assertion_type', 'client_assertion', 'scope'), fc.string({ maxLength: 60 })), async (form) => {
-    const res = await app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(form).toString() });
-    assert.ok([400, 401, 429].includes(res.statusCode), `${JSON.stringify(form)} -> ${res.statusCode}`);
-    assert.ok(typeof res.json().error === 'string');
-  }), { numRuns: 60 });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.dictionary(fc.constantFrom('grant_type', 'client_assertion_type', 'client_assertion', 'scope'), fc.string({ maxLength: 60 })),
+      async (form) => {
+        const res = await app.inject({
+          method: 'POST',
+          url: '/oauth/token',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          payload: new URLSearchParams(form).toString(),
+        });
+        assert.ok([400, 401, 429].includes(res.statusCode), `${JSON.stringify(form)} -> ${res.statusCode}`);
+        assert.ok(typeof res.json().error === 'string');
+      },
+    ),
+    { numRuns: 60 },
+  );
 });

@@ -29,7 +29,17 @@ type FhirError = { response: { status: number; data: Resource } };
 
 const READ_SCOPES = `${GP_SCOPES} system/HealthcareService.read system/Location.read system/QuestionnaireResponse.read`;
 const QR_STATUSES = ['in-progress', 'completed', 'amended', 'entered-in-error', 'stopped'];
-const BUNDLE_TYPES = ['document', 'message', 'transaction', 'transaction-response', 'batch', 'batch-response', 'history', 'searchset', 'collection'];
+const BUNDLE_TYPES = [
+  'document',
+  'message',
+  'transaction',
+  'transaction-response',
+  'batch',
+  'batch-response',
+  'history',
+  'searchset',
+  'collection',
+];
 
 let database: Database;
 let app: FastifyInstance;
@@ -53,7 +63,7 @@ async function gpClient(system = gp, scope = READ_SCOPES) {
   const assertion = await anAssertion(system, `${baseUrl}/oauth/token`);
   const res = await fetch(`${baseUrl}/oauth/token`, { method: 'POST', body: new URLSearchParams(tokenForm(assertion, scope)) });
   assert.equal(res.status, 200);
-  const { access_token: token } = await res.json() as { access_token: string };
+  const { access_token: token } = (await res.json()) as { access_token: string };
   return new Client({ baseUrl: `${baseUrl}/fhir`, bearerToken: token });
 }
 
@@ -92,33 +102,50 @@ function refused(status: number, message?: RegExp) {
 
 /** A referral the GP system sends, worked to a recorded SWEMWBS baseline. */
 async function aMeasuredReferral(fhir: Client, family: string) {
-  const created = await fhir.transaction({ body: aReferralBundle({ family }) }) as Resource;
+  const created = (await fhir.transaction({ body: aReferralBundle({ family }) })) as Resource;
   const patientId = created.entry[0].resource.id as string;
   const referralId = created.entry[1].resource.id as string;
   await acceptReferral(database.pool, team.lead, referralId);
   await allocateReferral(database.pool, team.lead, referralId, { linkWorkerId: team.worker.userId });
   await recordContact(database.pool, team.worker, referralId, aContact({ outcome: 'made' }));
   await recordAssessment(database.pool, team.worker, referralId, anAssessment());
-  const measure = await recordAdministration(database.pool, team.worker, referralId, { instrument: 'swemwbs', timepoint: 'baseline', answers: answersForm('swemwbs', [3, 3, 4, 2, 3, 4, 3]) });
+  const measure = await recordAdministration(database.pool, team.worker, referralId, {
+    instrument: 'swemwbs',
+    timepoint: 'baseline',
+    answers: answersForm('swemwbs', [3, 3, 4, 2, 3, 4, 3]),
+  });
   return { patientId, referralId, administrationId: measure.id };
 }
 
 test('directory places are Location, valid R4, and HealthcareService refers to them', async () => {
   const fhir = await gpClient();
   const service = await aDirectoryService(database, {
-    name: 'Quarrybank Walking Group', postcode: 'LS6 3AB',
-    location: { name: 'Quarrybank Community Hall', description: 'Step-free entrance on Church Lane.', phones: [{ id: crypto.randomUUID(), number: '0113 496 0000' }] },
+    name: 'Quarrybank Walking Group',
+    postcode: 'LS6 3AB',
+    location: {
+      name: 'Quarrybank Community Hall',
+      description: 'Step-free entrance on Church Lane.',
+      phones: [{ id: crypto.randomUUID(), number: '0113 496 0000' }],
+    },
   });
   const place = service.service_at_locations![0]!.location!;
-  const location = valid(await fhir.read({ resourceType: 'Location', id: place.id }) as Resource);
+  const location = valid((await fhir.read({ resourceType: 'Location', id: place.id })) as Resource);
   assert.equal(location.name, 'Quarrybank Community Hall');
   assert.equal(location.description, 'Step-free entrance on Church Lane.');
   assert.equal(location.mode, 'instance');
-  assert.deepEqual(location.address, { use: 'work', type: 'physical', line: ['1 Test Street'], city: 'Leeds', state: 'West Yorkshire', postalCode: 'LS6 3AB', country: 'GB' });
+  assert.deepEqual(location.address, {
+    use: 'work',
+    type: 'physical',
+    line: ['1 Test Street'],
+    city: 'Leeds',
+    state: 'West Yorkshire',
+    postalCode: 'LS6 3AB',
+    country: 'GB',
+  });
   assert.deepEqual(location.position, { latitude: place.latitude, longitude: place.longitude });
   assert.deepEqual(location.telecom, [{ system: 'phone', value: '0113 496 0000' }]);
 
-  const hs = valid(await fhir.read({ resourceType: 'HealthcareService', id: service.id }) as Resource);
+  const hs = valid((await fhir.read({ resourceType: 'HealthcareService', id: service.id })) as Resource);
   assert.equal(hs.location[0].reference, `Location/${place.id}`);
   assert.match(hs.location[0].display, /Quarrybank Community Hall, 1 Test Street, Leeds, LS6 3AB/);
 });
@@ -130,16 +157,30 @@ test('Locations are searched by name and postcode and paged with next links; pla
   await aDirectoryService(database, { status: 'inactive', location: { name: 'Stoneleigh Barn' } });
   const idOf = (s: typeof library) => s.service_at_locations![0]!.location!.id;
 
-  const first = searchset(await fhir.search({ resourceType: 'Location', searchParams: { name: 'stoneleigh', _count: '1' } }) as Resource);
+  const first = searchset((await fhir.search({ resourceType: 'Location', searchParams: { name: 'stoneleigh', _count: '1' } })) as Resource);
   assert.equal(first.total, 2);
-  assert.deepEqual(first.entry.map((e: Resource) => e.resource.id), [idOf(hall)], 'by name: Chapel before Library');
+  assert.deepEqual(
+    first.entry.map((e: Resource) => e.resource.id),
+    [idOf(hall)],
+    'by name: Chapel before Library',
+  );
   assert.ok(first.link.some((l: Resource) => l.relation === 'next'));
-  const second = searchset(await fhir.nextPage({ bundle: first as Resource & { link: { relation: string; url: string }[] } }) as Resource);
-  assert.deepEqual(second.entry.map((e: Resource) => e.resource.id), [idOf(library)]);
-  assert.equal(second.link.find((l: Resource) => l.relation === 'next'), undefined);
+  const second = searchset(
+    (await fhir.nextPage({ bundle: first as Resource & { link: { relation: string; url: string }[] } })) as Resource,
+  );
+  assert.deepEqual(
+    second.entry.map((e: Resource) => e.resource.id),
+    [idOf(library)],
+  );
+  assert.equal(
+    second.link.find((l: Resource) => l.relation === 'next'),
+    undefined,
+  );
 
   const byPostcode = async (postcode: string) => {
-    const bundle = searchset(await fhir.search({ resourceType: 'Location', searchParams: { name: 'Stoneleigh', 'address-postalcode': postcode } }) as Resource);
+    const bundle = searchset(
+      (await fhir.search({ resourceType: 'Location', searchParams: { name: 'Stoneleigh', 'address-postalcode': postcode } })) as Resource,
+    );
     return (bundle.entry ?? []).map((e: Resource) => e.resource.id);
   };
   assert.deepEqual(await byPostcode('ls11aa'), [idOf(library)], 'any case, no space');
@@ -156,25 +197,44 @@ test('outcome measures on referrals this system sent are QuestionnaireResponse b
   const staffReferral = await aReferral(database, team.lead);
   await allocateReferral(database.pool, team.lead, staffReferral.referralId, { linkWorkerId: team.worker.userId });
   await recordContact(database.pool, team.worker, staffReferral.referralId, aContact({ outcome: 'made' }));
-  await recordAdministration(database.pool, team.worker, staffReferral.referralId, { instrument: 'ucla3', timepoint: 'baseline', answers: answersForm('ucla3', [2, 2, 2]) });
+  await recordAdministration(database.pool, team.worker, staffReferral.referralId, {
+    instrument: 'ucla3',
+    timepoint: 'baseline',
+    answers: answersForm('ucla3', [2, 2, 2]),
+  });
 
-  const qr = checkResponse(await fhir.read({ resourceType: 'QuestionnaireResponse', id: measured.administrationId }) as Resource);
+  const qr = checkResponse((await fhir.read({ resourceType: 'QuestionnaireResponse', id: measured.administrationId })) as Resource);
   assert.equal(qr.subject.reference, `Patient/${measured.patientId}`);
   assert.deepEqual(qr.basedOn, [{ reference: `ServiceRequest/${measured.referralId}` }]);
-  assert.deepEqual(qr.item.slice(1).map((i: Resource) => i.answer[0].valueInteger), [3, 3, 4, 2, 3, 4, 3]);
+  assert.deepEqual(
+    qr.item.slice(1).map((i: Resource) => i.answer[0].valueInteger),
+    [3, 3, 4, 2, 3, 4, 3],
+  );
 
-  const searches: Record<string, string>[] = [{ subject: `Patient/${measured.patientId}` }, { patient: measured.patientId }, { 'based-on': `ServiceRequest/${measured.referralId}` }, { _id: measured.administrationId }, {}];
+  const searches: Record<string, string>[] = [
+    { subject: `Patient/${measured.patientId}` },
+    { patient: measured.patientId },
+    { 'based-on': `ServiceRequest/${measured.referralId}` },
+    { _id: measured.administrationId },
+    {},
+  ];
   for (const searchParams of searches) {
-    const bundle = searchset(await fhir.search({ resourceType: 'QuestionnaireResponse', searchParams }) as Resource);
+    const bundle = searchset((await fhir.search({ resourceType: 'QuestionnaireResponse', searchParams })) as Resource);
     assert.equal(bundle.total, 1, JSON.stringify(searchParams));
     assert.equal(checkResponse(bundle.entry[0].resource).id, measured.administrationId);
   }
-  const none = searchset(await fhir.search({ resourceType: 'QuestionnaireResponse', searchParams: { subject: `Patient/${staffReferral.personId}` } }) as Resource);
+  const none = searchset(
+    (await fhir.search({
+      resourceType: 'QuestionnaireResponse',
+      searchParams: { subject: `Patient/${staffReferral.personId}` },
+    })) as Resource,
+  );
   assert.equal(none.total, 0);
 
   const { rows } = await database.pool.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM audit_event WHERE tenant_id = $1 AND action = 'fhir.QuestionnaireResponse.read' AND entity_id = $2 AND person_id = $3`,
-    [team.tenantId, measured.administrationId, measured.patientId]);
+    [team.tenantId, measured.administrationId, measured.patientId],
+  );
   assert.equal(rows[0]!.n, 6, 'one read and five searches, each audited');
 });
 
@@ -186,9 +246,13 @@ test('another system of the tenant, or of another tenant, finds none of them: 40
   for (const system of [sameTenant, elsewhere]) {
     const stranger = await gpClient(system);
     await assert.rejects(stranger.read({ resourceType: 'QuestionnaireResponse', id: measured.administrationId }), refused(404));
-    const searches: Record<string, string>[] = [{ subject: `Patient/${measured.patientId}` }, { 'based-on': `ServiceRequest/${measured.referralId}` }, { _id: measured.administrationId }];
+    const searches: Record<string, string>[] = [
+      { subject: `Patient/${measured.patientId}` },
+      { 'based-on': `ServiceRequest/${measured.referralId}` },
+      { _id: measured.administrationId },
+    ];
     for (const searchParams of searches) {
-      const bundle = searchset(await stranger.search({ resourceType: 'QuestionnaireResponse', searchParams }) as Resource);
+      const bundle = searchset((await stranger.search({ resourceType: 'QuestionnaireResponse', searchParams })) as Resource);
       assert.equal(bundle.total, 0);
     }
   }
@@ -221,20 +285,33 @@ test('unknown ids are 404, a token without the scope 403, and bad search paramet
 
 test('the CapabilityStatement lists Location and QuestionnaireResponse with exactly what they support, and every search it lists is taken', async () => {
   const fhir = await gpClient();
-  const cs = valid(await fhir.capabilityStatement() as Resource);
+  const cs = valid((await fhir.capabilityStatement()) as Resource);
   const listed = (type: string) => cs.rest[0].resource.find((r: Resource) => r.type === type);
   for (const type of ['Location', 'QuestionnaireResponse']) {
-    assert.deepEqual(listed(type).interaction.map((i: Resource) => i.code), ['read', 'search-type']);
+    assert.deepEqual(
+      listed(type).interaction.map((i: Resource) => i.code),
+      ['read', 'search-type'],
+    );
   }
-  assert.deepEqual(listed('Location').searchParam.map((p: Resource) => p.name), ['name', 'address-postalcode']);
-  assert.deepEqual(listed('QuestionnaireResponse').searchParam.map((p: Resource) => p.name), ['_id', 'subject', 'patient', 'based-on']);
+  assert.deepEqual(
+    listed('Location').searchParam.map((p: Resource) => p.name),
+    ['name', 'address-postalcode'],
+  );
+  assert.deepEqual(
+    listed('QuestionnaireResponse').searchParam.map((p: Resource) => p.name),
+    ['_id', 'subject', 'patient', 'based-on'],
+  );
   const values: Record<string, string> = {
-    name: 'x', 'address-postalcode': 'LS6 3AB', _id: crypto.randomUUID(), subject: `Patient/${crypto.randomUUID()}`,
-    patient: `Patient/${crypto.randomUUID()}`, 'based-on': `ServiceRequest/${crypto.randomUUID()}`,
+    name: 'x',
+    'address-postalcode': 'LS6 3AB',
+    _id: crypto.randomUUID(),
+    subject: `Patient/${crypto.randomUUID()}`,
+    patient: `Patient/${crypto.randomUUID()}`,
+    'based-on': `ServiceRequest/${crypto.randomUUID()}`,
   };
   for (const type of ['Location', 'QuestionnaireResponse']) {
     for (const p of listed(type).searchParam as Resource[]) {
-      searchset(await fhir.search({ resourceType: type, searchParams: { [p.name]: values[p.name]! } }) as Resource);
+      searchset((await fhir.search({ resourceType: type, searchParams: { [p.name]: values[p.name]! } })) as Resource);
     }
   }
 });

@@ -6,7 +6,13 @@ import type { MeshConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
 import { dischargeReferral } from '../../src/discharge/service.ts';
 import type { Actor } from '../../src/identity/actor.ts';
-import { MeshClient, POLL_GP_RECORD_INBOX, registerGpRecordJobs, SEND_DOCUMENT_ACK_WORKFLOW, SEND_DOCUMENT_WORKFLOW } from '../../src/interop/mesh/service.ts';
+import {
+  MeshClient,
+  POLL_GP_RECORD_INBOX,
+  registerGpRecordJobs,
+  SEND_DOCUMENT_ACK_WORKFLOW,
+  SEND_DOCUMENT_WORKFLOW,
+} from '../../src/interop/mesh/service.ts';
 import { registeredHandlers, scheduleJob } from '../../src/jobs/queue.ts';
 import { JobWorker } from '../../src/jobs/worker.ts';
 import { allocateReferral, recordContact } from '../../src/referrals/service.ts';
@@ -36,8 +42,12 @@ before(async () => {
   sandbox = await startMeshSandbox(SANDBOX_PORT);
   database = await freshDatabase();
   const env = {
-    MESH_URL: sandbox.url, MESH_MAILBOX_ID: SIGNPOST_MAILBOX, MESH_MAILBOX_PASSWORD: 'password', MESH_SHARED_KEY: 'TestKey',
-    MESH_SENDER_ODS_CODE: 'X26', MESH_SENDER_PHONE: '0113 496 0000',
+    MESH_URL: sandbox.url,
+    MESH_MAILBOX_ID: SIGNPOST_MAILBOX,
+    MESH_MAILBOX_PASSWORD: 'password',
+    MESH_SHARED_KEY: 'TestKey',
+    MESH_SENDER_ODS_CODE: 'X26',
+    MESH_SENDER_PHONE: '0113 496 0000',
   };
   mesh = testConfig(env).mesh!;
   app = await testApp(database, env);
@@ -55,7 +65,12 @@ after(async () => {
 
 /** Runs the GP record jobs that are due, with the handlers registered now (MESH up or down). */
 const worker = {
-  drain: () => new JobWorker({ pool: database.pool, handlers: new Map([...registeredHandlers()].filter(([kind]) => kind.startsWith('gp-record.'))), schedules: [] }).drain(),
+  drain: () =>
+    new JobWorker({
+      pool: database.pool,
+      handlers: new Map([...registeredHandlers()].filter(([kind]) => kind.startsWith('gp-record.'))),
+      schedules: [],
+    }).drain(),
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walking a parsed FHIR message as the practice would
@@ -64,10 +79,17 @@ type Resource = Record<string, any>;
 /** A referral discharged by the team, for a person registered at `practiceId`. */
 async function aDischargedReferral(team: { lead: Actor; worker: Actor }, practiceId: string, person: Record<string, unknown> = {}) {
   const nhsNumber = aTestNhsNumber();
-  const { referralId } = await aReferral(database, team.lead, { person: { givenName: 'Gwen', familyName: 'Record', nhsNumber, practiceId, sex: 'female', dateOfBirth: '1951-02-03', ...person } });
+  const { referralId } = await aReferral(database, team.lead, {
+    person: { givenName: 'Gwen', familyName: 'Record', nhsNumber, practiceId, sex: 'female', dateOfBirth: '1951-02-03', ...person },
+  });
   await allocateReferral(database.pool, team.lead, referralId, { linkWorkerId: team.worker.userId });
   await recordContact(database.pool, team.worker, referralId, aContact({ outcome: 'made' }));
-  const dischargeId = await dischargeReferral(database.pool, team.worker, referralId, { reason: 'goals_met', reasonNote: 'Confirmed with the person at the last contact', summary: 'Goes to the lunch club every week', outcomes: [{ measure: 'ONS4 life satisfaction', before: '3', after: '7' }] });
+  const dischargeId = await dischargeReferral(database.pool, team.worker, referralId, {
+    reason: 'goals_met',
+    reasonNote: 'Confirmed with the person at the last contact',
+    summary: 'Goes to the lunch club every week',
+    outcomes: [{ measure: 'ONS4 life satisfaction', before: '3', after: '7' }],
+  });
   return { referralId, dischargeId, nhsNumber };
 }
 
@@ -90,20 +112,46 @@ async function practiceReceives() {
 
 /** An ITK3 response Bundle as a GP system sends it back. */
 function itkResponse(answers: string, code: 'ok' | 'fatal-error', itkCode: string, diagnostics?: string) {
-  return Buffer.from(JSON.stringify({
-    resourceType: 'Bundle', id: crypto.randomUUID(), type: 'message',
-    entry: [
-      { resource: { resourceType: 'MessageHeader', id: crypto.randomUUID(), event: { system: 'https://fhir.nhs.uk/STU3/CodeSystem/ITK-MessageEvent-2', code: 'ITK008M' }, response: { identifier: answers, code } } },
-      { resource: { resourceType: 'OperationOutcome', id: crypto.randomUUID(), issue: [{
-        severity: code === 'ok' ? 'information' : 'fatal', code: code === 'ok' ? 'informational' : 'business-rule',
-        details: { coding: [{ system: 'https://fhir.nhs.uk/STU3/CodeSystem/ITK-ResponseCodes-1', code: itkCode }] }, ...(diagnostics ? { diagnostics } : {}),
-      }] } },
-    ],
-  }));
+  return Buffer.from(
+    JSON.stringify({
+      resourceType: 'Bundle',
+      id: crypto.randomUUID(),
+      type: 'message',
+      entry: [
+        {
+          resource: {
+            resourceType: 'MessageHeader',
+            id: crypto.randomUUID(),
+            event: { system: 'https://fhir.nhs.uk/STU3/CodeSystem/ITK-MessageEvent-2', code: 'ITK008M' },
+            response: { identifier: answers, code },
+          },
+        },
+        {
+          resource: {
+            resourceType: 'OperationOutcome',
+            id: crypto.randomUUID(),
+            issue: [
+              {
+                severity: code === 'ok' ? 'information' : 'fatal',
+                code: code === 'ok' ? 'informational' : 'business-rule',
+                details: { coding: [{ system: 'https://fhir.nhs.uk/STU3/CodeSystem/ITK-ResponseCodes-1', code: itkCode }] },
+                ...(diagnostics ? { diagnostics } : {}),
+              },
+            ],
+          },
+        },
+      ],
+    }),
+  );
 }
 
 async function practiceAnswers(answers: string, code: 'ok' | 'fatal-error', itkCode: string, diagnostics?: string) {
-  await practiceSide.send({ to: SIGNPOST_MAILBOX, workflowId: SEND_DOCUMENT_ACK_WORKFLOW, body: itkResponse(answers, code, itkCode, diagnostics), contentType: 'application/fhir+json' });
+  await practiceSide.send({
+    to: SIGNPOST_MAILBOX,
+    workflowId: SEND_DOCUMENT_ACK_WORKFLOW,
+    body: itkResponse(answers, code, itkCode, diagnostics),
+    contentType: 'application/fhir+json',
+  });
 }
 
 async function pollInbox() {
@@ -132,13 +180,19 @@ async function referralPage(actor: Actor, referralId: string) {
   return page.body;
 }
 
-test('a discharge reaches the practice mailbox as an ITK3 message, and the practice\'s acknowledgements show on the referral', async () => {
+test("a discharge reaches the practice mailbox as an ITK3 message, and the practice's acknowledgements show on the referral", async () => {
   const team = await aSocialPrescribingTeam(database);
   const admin = await anActor(database, { tenantId: team.tenantId, roles: ['admin'] });
   const practice = await aPractice(database, team.tenantId, { name: 'Leeds Road Surgery', odsCode: 'B86001' });
   // The admin gives the practice its MESH mailbox on the practice list.
   const adminCookies = await signInAs(app, database, admin);
-  const saved = await postForm(app, adminCookies, '/admin/practices/mesh-mailbox', { mailboxPracticeId: practice.id, practiceMeshMailboxId: 'x26abc2' }, '/admin/practices');
+  const saved = await postForm(
+    app,
+    adminCookies,
+    '/admin/practices/mesh-mailbox',
+    { mailboxPracticeId: practice.id, practiceMeshMailboxId: 'x26abc2' },
+    '/admin/practices',
+  );
   assert.equal(saved.statusCode, 303);
   const list = await app.inject({ url: saved.headers.location!.split('#')[0]!, cookies: adminCookies });
   assert.match(list.body, /The practice’s MESH mailbox was saved\./);
@@ -177,11 +231,19 @@ test('a discharge reaches the practice mailbox as an ITK3 message, and the pract
   assert.equal(header.resourceType, 'MessageHeader', 'the MessageHeader comes first');
   assert.equal(header.id, sent.tracking_id);
   assert.equal(header.event.code, 'ITK007C');
-  const handling = Object.fromEntries((header.extension[0].extension as Resource[]).map((x) => [x.url, x.valueBoolean ?? x.valueString ?? x.valueCoding?.code ?? x.valueReference?.reference]));
+  const handling = Object.fromEntries(
+    (header.extension[0].extension as Resource[]).map((x) => [
+      x.url,
+      x.valueBoolean ?? x.valueString ?? x.valueCoding?.code ?? x.valueReference?.reference,
+    ]),
+  );
   assert.deepEqual(handling, {
-    BusAckRequested: true, InfAckRequested: true, RecipientType: 'FA',
+    BusAckRequested: true,
+    InfAckRequested: true,
+    RecipientType: 'FA',
     MessageDefinition: 'https://fhir.nhs.uk/STU3/MessageDefinition/ITK-GPConnectSendDocument-MessageDefinition-Instance-1',
-    SenderReference: `urn:uuid:${dischargeId}`, LocalExtension: 'None',
+    SenderReference: `urn:uuid:${dischargeId}`,
+    LocalExtension: 'None',
   });
   assert.equal(header.destination[0].endpoint, PRACTICE_MAILBOX);
   assert.equal(byRef(header.sender).identifier[0].value, 'X26');
@@ -206,14 +268,28 @@ test('a discharge reaches the practice mailbox as an ITK3 message, and the pract
   assert.equal(attachment.contentType, 'application/pdf');
   assert.equal(Buffer.from(attachment.data, 'base64').subarray(0, 5).toString(), '%PDF-');
   // The PRSB headings of the summary, in its order.
-  assert.deepEqual(composition.section.slice(1).map((s: Resource) => s.title), [
-    'Person demographics', 'GP practice', 'Referrer details', 'What matters to me', 'Needs and concerns', 'Personalised care and support plan',
-    'Activities referred to', 'Outcome measures', 'Social prescribing outcome', 'Coded entries (SNOMED CT)',
-  ]);
+  assert.deepEqual(
+    composition.section.slice(1).map((s: Resource) => s.title),
+    [
+      'Person demographics',
+      'GP practice',
+      'Referrer details',
+      'What matters to me',
+      'Needs and concerns',
+      'Personalised care and support plan',
+      'Activities referred to',
+      'Outcome measures',
+      'Social prescribing outcome',
+      'Coded entries (SNOMED CT)',
+    ],
+  );
   const outcomes = composition.section.find((s: Resource) => s.title === 'Outcome measures');
   assert.match(outcomes.text.div, /ONS4 life satisfaction: before 3, after 7/);
   assert.match(outcomes.text.div, /^<div xmlns="http:\/\/www.w3.org\/1999\/xhtml">/);
-  assert.ok(composition.event[0].code.map((c: Resource) => c.coding[0].code).includes('871731000000106'), 'the social prescribing referral code');
+  assert.ok(
+    composition.event[0].code.map((c: Resource) => c.coding[0].code).includes('871731000000106'),
+    'the social prescribing referral code',
+  );
 
   // Infrastructure acknowledgement: delivered to the practice's system.
   await practiceAnswers(header.id, 'ok', '20013');
@@ -228,36 +304,53 @@ test('a discharge reaches the practice mailbox as an ITK3 message, and the pract
   assert.match(page, /Accepted into the GP record by the practice on/);
   assert.doesNotMatch(page, /Send to the GP record again/);
   assert.deepEqual(await practiceSide.inbox(), [], 'nothing is left for the practice');
-  assert.equal(((await database.pool.query('SELECT count(*)::int AS n FROM gp_record_acknowledgement WHERE message_id = $1', [queued.id])).rows[0] as { n: number }).n, 2);
+  assert.equal(
+    (
+      (await database.pool.query('SELECT count(*)::int AS n FROM gp_record_acknowledgement WHERE message_id = $1', [queued.id]))
+        .rows[0] as { n: number }
+    ).n,
+    2,
+  );
 
   // The referrer who sees the summary sees the same.
   const summary = await app.inject({ url: `/discharge-summaries/${dischargeId}`, cookies: await signInAs(app, database, team.worker) });
   assert.match(summary.body, /Accepted by the practice/);
 });
 
-test('a referral a GP system sent over FHIR closes the loop both ways: its discharge is the Task\'s DocumentReference and the ITK3 message the practice files', async () => {
+test("a referral a GP system sent over FHIR closes the loop both ways: its discharge is the Task's DocumentReference and the ITK3 message the practice files", async () => {
   const team = await aSocialPrescribingTeam(database);
   const practice = await aPractice(database, team.tenantId, { name: 'Closed Loop Surgery', odsCode: 'B86002' });
   await database.pool.query('UPDATE practice SET mesh_mailbox_id = $2 WHERE id = $1', [practice.id, PRACTICE_MAILBOX]);
   const system = await aSystem(database, { tenantId: team.tenantId, practiceId: practice.id, name: 'Closed Loop Surgery GP system' });
   const token = await aToken(app, system);
   const fhir = async (method: 'GET' | 'POST', url: string, body?: unknown) => {
-    const res = await app.inject({ method, url, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/fhir+json' } : {}) }, ...(body ? { payload: JSON.stringify(body) } : {}) });
+    const res = await app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/fhir+json' } : {}) },
+      ...(body ? { payload: JSON.stringify(body) } : {}),
+    });
     assert.ok(res.statusCode < 300, `${method} ${url}: ${res.statusCode} ${res.body.slice(0, 300)}`);
     return res.json() as Resource;
   };
   const nhsNumber = aTestNhsNumber();
   const created = await fhir('POST', '/fhir', aReferralBundle({ nhsNumber, family: 'Meshloop' }));
-  const referralId = (created.entry as Resource[]).map((e) => e.resource).find((r: Resource) => r.resourceType === 'ServiceRequest').id as string;
+  const referralId = (created.entry as Resource[]).map((e) => e.resource).find((r: Resource) => r.resourceType === 'ServiceRequest')
+    .id as string;
 
   await allocateReferral(database.pool, team.lead, referralId, { linkWorkerId: team.worker.userId });
   await recordContact(database.pool, team.worker, referralId, aContact({ outcome: 'made' }));
-  const dischargeId = await dischargeReferral(database.pool, team.worker, referralId, { reason: 'person_chose_to_end', summary: 'Back at the allotment most days.' });
+  const dischargeId = await dischargeReferral(database.pool, team.worker, referralId, {
+    reason: 'person_chose_to_end',
+    summary: 'Back at the allotment most days.',
+  });
 
   // The referrer's system polls its Task: completed, with the summary as a DocumentReference.
   const task = (await fhir('GET', `/fhir/Task?based-on=ServiceRequest/${referralId}`)).entry[0].resource as Resource;
   assert.equal(task.status, 'completed');
-  const documentRef = (task.output as Resource[]).map((o) => o.valueReference.reference as string).find((r) => r.startsWith('DocumentReference/'));
+  const documentRef = (task.output as Resource[])
+    .map((o) => o.valueReference.reference as string)
+    .find((r) => r.startsWith('DocumentReference/'));
   assert.equal(documentRef, `DocumentReference/${dischargeId}`);
   const viaApi = await fhir('GET', `/fhir/${documentRef}`);
   assert.equal(Buffer.from(viaApi.content[0].attachment.data, 'base64').subarray(0, 5).toString(), '%PDF-');
@@ -283,7 +376,7 @@ test('a referral a GP system sent over FHIR closes the loop both ways: its disch
   assert.match(await referralPage(team.worker, referralId), /Accepted into the GP record by the practice on/);
 });
 
-test('a rejected business acknowledgement shows the practice\'s reason, and the summary can be sent again', async () => {
+test("a rejected business acknowledgement shows the practice's reason, and the summary can be sent again", async () => {
   const team = await aSocialPrescribingTeam(database);
   const practice = await aPractice(database, team.tenantId, { name: 'Moor Lane Practice' });
   await database.pool.query('UPDATE practice SET mesh_mailbox_id = $2 WHERE id = $1', [practice.id, PRACTICE_MAILBOX]);
@@ -299,7 +392,13 @@ test('a rejected business acknowledgement shows the practice\'s reason, and the 
   assert.match(page, /Rejected by the practice/);
   assert.match(page, /<strong>Reason:<\/strong> The patient is not registered at this practice/);
 
-  const again = await postForm(app, await signInAs(app, database, team.worker), `/referrals/${referralId}/gp-record/send`, {}, `/referrals/${referralId}`);
+  const again = await postForm(
+    app,
+    await signInAs(app, database, team.worker),
+    `/referrals/${referralId}/gp-record/send`,
+    {},
+    `/referrals/${referralId}`,
+  );
   assert.equal(again.statusCode, 303);
   assert.equal((await messageRow(referralId)).state, 'queued');
   await worker.drain();
@@ -319,7 +418,12 @@ test('with MESH down the job retries and the referral shows "not yet sent" until
     assert.equal(row.state, 'queued');
     assert.equal(row.attempts, 1);
     assert.match(row.reason, /MESH could not be reached/);
-    const { rows: [job] } = await database.pool.query(`SELECT state, attempts, run_at > now() AS later FROM job WHERE kind = 'gp-record.send' AND payload->>'messageId' = $1`, [row.id]);
+    const {
+      rows: [job],
+    } = await database.pool.query(
+      `SELECT state, attempts, run_at > now() AS later FROM job WHERE kind = 'gp-record.send' AND payload->>'messageId' = $1`,
+      [row.id],
+    );
     assert.deepEqual(job, { state: 'queued', attempts: 1, later: true });
     const page = await referralPage(team.worker, referralId);
     assert.match(page, /Not yet sent/);
@@ -373,7 +477,12 @@ test('a retry after a worker died once MESH had the message finds it by its loca
   const signpostSide = new MeshClient({ url: sandbox.url, mailboxId: SIGNPOST_MAILBOX, password: 'password', sharedKey: 'TestKey' });
   let meshMessageId: string;
   try {
-    meshMessageId = await signpostSide.send({ to: PRACTICE_MAILBOX, workflowId: SEND_DOCUMENT_WORKFLOW, body: Buffer.from('{"resourceType":"Bundle"}'), localId: row.tracking_id });
+    meshMessageId = await signpostSide.send({
+      to: PRACTICE_MAILBOX,
+      workflowId: SEND_DOCUMENT_WORKFLOW,
+      body: Buffer.from('{"resourceType":"Bundle"}'),
+      localId: row.tracking_id,
+    });
   } finally {
     signpostSide.close();
   }

@@ -10,8 +10,18 @@ import { freshDatabase } from '../support/database.ts';
 import { aDirectoryService } from '../support/directory-factories.ts';
 import { aSystem, aToken, GP_SCOPES } from './support.ts';
 
-type Operation = { tags?: string[]; parameters?: { name: string; in: string; required?: boolean }[]; responses: Record<string, { content?: Record<string, { schema: object }> }>; security?: Record<string, string[]>[] };
-type Doc = { openapi: string; info: { title: string; version: string }; paths: Record<string, Record<string, Operation>>; components: { securitySchemes: Record<string, unknown> } };
+type Operation = {
+  tags?: string[];
+  parameters?: { name: string; in: string; required?: boolean }[];
+  responses: Record<string, { content?: Record<string, { schema: object }> }>;
+  security?: Record<string, string[]>[];
+};
+type Doc = {
+  openapi: string;
+  info: { title: string; version: string };
+  paths: Record<string, Record<string, Operation>>;
+  components: { securitySchemes: Record<string, unknown> };
+};
 
 let database: Database;
 let app: FastifyInstance;
@@ -45,7 +55,8 @@ test('the document is OpenAPI 3.1: every path, operation and response is well fo
       assert.ok(Object.keys(op.responses).length > 0, `${method} ${path} documents its responses`);
       for (const [status, response] of Object.entries(op.responses)) {
         assert.match(status, /^([1-5][0-9]{2}|default)$/, `${method} ${path} ${status}`);
-        for (const media of Object.values(response.content ?? {})) assert.doesNotThrow(() => ajv.compile(media.schema), `${method} ${path} ${status} schema compiles`);
+        for (const media of Object.values(response.content ?? {}))
+          assert.doesNotThrow(() => ajv.compile(media.schema), `${method} ${path} ${status} schema compiles`);
       }
       for (const p of op.parameters ?? []) {
         assert.ok(['query', 'path', 'header', 'cookie'].includes(p.in), `${path} ${p.name}`);
@@ -63,8 +74,18 @@ test('the document is OpenAPI 3.1: every path, operation and response is well fo
 
 test('it covers the ORUK API, FHIR, the token endpoint and health, and no HTML page', () => {
   const paths = Object.keys(doc.paths);
-  for (const p of ['/api/oruk/services', '/api/oruk/services/{id}', '/fhir/metadata', '/fhir/Task', '/oauth/token', '/health/ready', '/api/openapi.json']) assert.ok(paths.includes(p), p);
-  for (const page of ['/', '/sign-in', '/referrals/new', '/services', '/admin/api-clients', '/docs']) assert.ok(!paths.includes(page), `${page} is a page, not API`);
+  for (const p of [
+    '/api/oruk/services',
+    '/api/oruk/services/{id}',
+    '/fhir/metadata',
+    '/fhir/Task',
+    '/oauth/token',
+    '/health/ready',
+    '/api/openapi.json',
+  ])
+    assert.ok(paths.includes(p), p);
+  for (const page of ['/', '/sign-in', '/referrals/new', '/services', '/admin/api-clients', '/docs'])
+    assert.ok(!paths.includes(page), `${page} is a page, not API`);
   assert.deepEqual(doc.paths['/fhir/Task']!.get!.security, [{ smartBackendServices: ['system/Task.read'] }]);
   assert.ok(doc.paths['/api/oruk/services']!.get!.parameters!.some((p) => p.name === 'taxonomy_term_id'));
 });

@@ -27,7 +27,12 @@ after(async () => {
 });
 
 function askForToken(form: Record<string, string>) {
-  return app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(form).toString() });
+  return app.inject({
+    method: 'POST',
+    url: '/oauth/token',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams(form).toString(),
+  });
 }
 
 function fhirGet(url: string, token?: string) {
@@ -45,7 +50,9 @@ test('a registered system exchanges a signed assertion for a 5-minute bearer tok
     assert.equal(body.expires_in, 300);
     assert.equal(body.scope, 'system/Task.read system/ServiceRequest.write');
     const { rows } = await database.pool.query<{ tokenHash: string; seconds: number }>(
-      `SELECT token_hash AS "tokenHash", extract(epoch FROM expires_at - issued_at)::int AS seconds FROM api_token WHERE client_id = $1`, [system.clientId]);
+      `SELECT token_hash AS "tokenHash", extract(epoch FROM expires_at - issued_at)::int AS seconds FROM api_token WHERE client_id = $1`,
+      [system.clientId],
+    );
     assert.deepEqual(rows, [{ tokenHash: createHash('sha256').update(body.access_token).digest('hex'), seconds: 300 }]);
   }
 });
@@ -55,14 +62,29 @@ test('bad assertions get the OAuth error that says what is wrong', async () => {
   const stranger = await generateKeyPair('RS384');
   const cases: [string, Record<string, string>, number, string][] = [
     ['wrong audience', tokenForm(await anAssertion(system, 'https://elsewhere.example/token')), 401, 'invalid_client'],
-    ['signed with another key', tokenForm(await anAssertion({ ...system, privateKey: stranger.privateKey }, tokenUrl)), 401, 'invalid_client'],
+    [
+      'signed with another key',
+      tokenForm(await anAssertion({ ...system, privateKey: stranger.privateKey }, tokenUrl)),
+      401,
+      'invalid_client',
+    ],
     ['expired', tokenForm(await anAssertion(system, tokenUrl, {}, { now: new Date(Date.now() - 600_000) })), 400, 'invalid_grant'],
     ['exp more than 5 minutes ahead', tokenForm(await anAssertion(system, tokenUrl, {}, { expiresIn: 3600 })), 400, 'invalid_grant'],
     ['sub not the client', tokenForm(await anAssertion(system, tokenUrl, { sub: 'someone-else' })), 401, 'invalid_client'],
-    ['a scope it is not registered for', tokenForm(await anAssertion(system, tokenUrl), 'system/QuestionnaireResponse.write'), 400, 'invalid_scope'],
+    [
+      'a scope it is not registered for',
+      tokenForm(await anAssertion(system, tokenUrl), 'system/QuestionnaireResponse.write'),
+      400,
+      'invalid_scope',
+    ],
     ['no scope', tokenForm(await anAssertion(system, tokenUrl), ''), 400, 'invalid_scope'],
     ['not a JWT', tokenForm('not-a-jwt'), 401, 'invalid_client'],
-    ['unknown client', tokenForm(await anAssertion({ ...system, clientId: '00000000-0000-4000-8000-000000000000' }, tokenUrl)), 401, 'invalid_client'],
+    [
+      'unknown client',
+      tokenForm(await anAssertion({ ...system, clientId: '00000000-0000-4000-8000-000000000000' }, tokenUrl)),
+      401,
+      'invalid_client',
+    ],
     ['another grant type', { ...tokenForm(await anAssertion(system, tokenUrl)), grant_type: 'password' }, 400, 'unsupported_grant_type'],
   ];
   for (const [what, form, status, error] of cases) {
@@ -73,14 +95,21 @@ test('bad assertions get the OAuth error that says what is wrong', async () => {
     assert.ok(body.error_description.length > 10, what);
   }
   // HS256 with the public key as a secret is the classic confusion attack: refused.
-  const hs = await new SignJWT({ jti: 'x' }).setProtectedHeader({ alg: 'HS256' }).setIssuer(system.clientId).setSubject(system.clientId)
-    .setAudience(tokenUrl).setExpirationTime('4m').sign(new TextEncoder().encode('a-guessable-secret-of-enough-length!'));
+  const hs = await new SignJWT({ jti: 'x' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer(system.clientId)
+    .setSubject(system.clientId)
+    .setAudience(tokenUrl)
+    .setExpirationTime('4m')
+    .sign(new TextEncoder().encode('a-guessable-secret-of-enough-length!'));
   assert.equal((await askForToken(tokenForm(hs))).json().error, 'invalid_client');
   assert.equal(await countTokens(system), 0, 'nothing was issued');
 });
 
 async function countTokens(system: TestSystem) {
-  const { rows } = await database.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM api_token WHERE client_id = $1', [system.clientId]);
+  const { rows } = await database.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM api_token WHERE client_id = $1', [
+    system.clientId,
+  ]);
   return rows[0]!.n;
 }
 
@@ -118,7 +147,10 @@ test('revoking a system ends its tokens at once, and every call it made is in th
   assert.equal(retry.statusCode, 401);
   assert.equal(retry.json().error, 'invalid_client');
   const events = (await auditEvents(database, admin.tenantId)).filter((e) => e.userId === system.clientId);
-  assert.deepEqual(events.map((e) => e.action), ['api-client.token', 'api-client.call']);
+  assert.deepEqual(
+    events.map((e) => e.action),
+    ['api-client.token', 'api-client.call'],
+  );
   assert.equal(events[1]!.reason, 'GET /fhir/Task 200');
 });
 
@@ -126,13 +158,31 @@ test('an admin registers a system on the page (public key pasted, client id show
   const admin = await anActor(database, { roles: ['admin'] });
   const cookies = await signInAs(app, database, admin);
   const { publicKey, privateKey } = await generateKeyPair('ES384', { extractable: true });
-  const refused = await postForm(app, cookies, '/admin/api-clients', { name: 'Leaky system', scopes: 'system/Task.read', jwks: JSON.stringify(await exportJWK(privateKey)) }, '/admin/api-clients');
+  const refused = await postForm(
+    app,
+    cookies,
+    '/admin/api-clients',
+    { name: 'Leaky system', scopes: 'system/Task.read', jwks: JSON.stringify(await exportJWK(privateKey)) },
+    '/admin/api-clients',
+  );
   assert.equal(refused.statusCode, 400);
   assert.match(refused.body, /That is a private key/);
-  const badScope = await postForm(app, cookies, '/admin/api-clients', { name: 'Greedy', scopes: 'user/*.*', jwks: JSON.stringify(await exportJWK(publicKey)) }, '/admin/api-clients');
+  const badScope = await postForm(
+    app,
+    cookies,
+    '/admin/api-clients',
+    { name: 'Greedy', scopes: 'user/*.*', jwks: JSON.stringify(await exportJWK(publicKey)) },
+    '/admin/api-clients',
+  );
   assert.equal(badScope.statusCode, 400);
   assert.match(badScope.body, /not scopes Signpost knows: user\/\*\.\*/);
-  const made = await postForm(app, cookies, '/admin/api-clients', { name: 'Hometown EMIS', scopes: 'system/Task.read', jwks: JSON.stringify(await exportJWK(publicKey)) }, '/admin/api-clients');
+  const made = await postForm(
+    app,
+    cookies,
+    '/admin/api-clients',
+    { name: 'Hometown EMIS', scopes: 'system/Task.read', jwks: JSON.stringify(await exportJWK(publicKey)) },
+    '/admin/api-clients',
+  );
   assert.equal(made.statusCode, 303);
   const clientId = /created=([0-9a-f-]{36})/.exec(String(made.headers.location))![1]!;
   const page = await app.inject({ method: 'GET', url: String(made.headers.location), cookies });

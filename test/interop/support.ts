@@ -10,7 +10,8 @@ import { testApp } from '../support/app.ts';
 import { anActor } from '../support/factories.ts';
 import { aTestNhsNumber } from '../support/referrals-factories.ts';
 
-export const GP_SCOPES = 'system/ServiceRequest.write system/ServiceRequest.read system/Task.read system/Task.write system/Patient.read system/DocumentReference.read';
+export const GP_SCOPES =
+  'system/ServiceRequest.write system/ServiceRequest.read system/Task.read system/Task.write system/Patient.read system/DocumentReference.read';
 
 export interface TestSystem {
   clientId: string;
@@ -20,24 +21,38 @@ export interface TestSystem {
 }
 
 /** A system registered by an admin of the tenant, with a fresh key pair (RS384 unless ES384 is asked for). */
-export async function aSystem(database: Database, options: { admin?: Actor; tenantId?: string; scopes?: string; alg?: 'RS384' | 'ES384'; practiceId?: string; name?: string } = {}): Promise<TestSystem> {
-  const admin = options.admin ?? await anActor(database, { tenantId: options.tenantId, roles: ['admin'] });
+export async function aSystem(
+  database: Database,
+  options: { admin?: Actor; tenantId?: string; scopes?: string; alg?: 'RS384' | 'ES384'; practiceId?: string; name?: string } = {},
+): Promise<TestSystem> {
+  const admin = options.admin ?? (await anActor(database, { tenantId: options.tenantId, roles: ['admin'] }));
   const alg = options.alg ?? 'RS384';
   const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
-  const jwk = { ...await exportJWK(publicKey), alg, kid: randomUUID() };
+  const jwk = { ...(await exportJWK(publicKey)), alg, kid: randomUUID() };
   const clientId = await registerClient(database.pool, admin, {
-    name: options.name ?? 'Hometown Surgery GP system', scopes: options.scopes ?? GP_SCOPES, jwks: JSON.stringify({ keys: [jwk] }), practiceId: options.practiceId ?? '',
+    name: options.name ?? 'Hometown Surgery GP system',
+    scopes: options.scopes ?? GP_SCOPES,
+    jwks: JSON.stringify({ keys: [jwk] }),
+    practiceId: options.practiceId ?? '',
   });
   return { clientId, tenantId: admin.tenantId, privateKey, alg };
 }
 
 /** A client assertion as SMART backend services describes it; `claims` and `options` bend it for tests. */
-export async function anAssertion(system: Pick<TestSystem, 'clientId' | 'privateKey' | 'alg'>, aud: string, claims: JWTPayload = {}, options: { expiresIn?: number; now?: Date } = {}): Promise<string> {
+export async function anAssertion(
+  system: Pick<TestSystem, 'clientId' | 'privateKey' | 'alg'>,
+  aud: string,
+  claims: JWTPayload = {},
+  options: { expiresIn?: number; now?: Date } = {},
+): Promise<string> {
   const now = Math.floor((options.now ?? new Date()).getTime() / 1000);
   return new SignJWT({ jti: randomUUID(), ...claims })
     .setProtectedHeader({ alg: system.alg, typ: 'JWT' })
-    .setIssuer(system.clientId).setSubject(claims.sub ?? system.clientId).setAudience(aud)
-    .setIssuedAt(now).setExpirationTime(now + (options.expiresIn ?? 240))
+    .setIssuer(system.clientId)
+    .setSubject(claims.sub ?? system.clientId)
+    .setAudience(aud)
+    .setIssuedAt(now)
+    .setExpirationTime(now + (options.expiresIn ?? 240))
     .sign(system.privateKey);
 }
 
@@ -48,13 +63,20 @@ export function tokenForm(assertion: string, scope = GP_SCOPES): Record<string, 
 /** Asks the app for a token as the system would, over app.inject. */
 export async function aToken(app: FastifyInstance, system: TestSystem, scope = GP_SCOPES): Promise<string> {
   const assertion = await anAssertion(system, `${app.config.baseUrl}/oauth/token`);
-  const res = await app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(tokenForm(assertion, scope)).toString() });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/oauth/token',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams(tokenForm(assertion, scope)).toString(),
+  });
   if (res.statusCode !== 200) throw new Error(`token refused: ${res.body}`);
   return (res.json() as { access_token: string }).access_token;
 }
 
 /** A UK Core Patient and a Signpost ServiceRequest for it, as a GP system would send them. */
-export function aReferralBundle(overrides: { nhsNumber?: string; consentToRefer?: boolean; family?: string; reasons?: string[]; identifier?: string } = {}) {
+export function aReferralBundle(
+  overrides: { nhsNumber?: string; consentToRefer?: boolean; family?: string; reasons?: string[]; identifier?: string } = {},
+) {
   const patientUrl = `urn:uuid:${randomUUID()}`;
   return {
     resourceType: 'Bundle',
@@ -103,7 +125,9 @@ export function aReferralBundle(overrides: { nhsNumber?: string; consentToRefer?
 export async function anAppOnLoopback(database: Database): Promise<{ app: FastifyInstance; baseUrl: string }> {
   for (let port = 3700 + (process.pid % 50); port < 3800; port++) {
     const free = await new Promise<boolean>((resolve) => {
-      const probe = createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+      const probe = createServer()
+        .once('error', () => resolve(false))
+        .listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
     });
     if (!free) continue;
     const baseUrl = `http://127.0.0.1:${port}`;

@@ -29,7 +29,9 @@ after(async () => {
 });
 
 async function aDeadJob(tenantId: string, error = 'Template not found') {
-  const { kind, handlers } = aJobKind(async () => { throw new PermanentJobError(error); });
+  const { kind, handlers } = aJobKind(async () => {
+    throw new PermanentJobError(error);
+  });
   const id = (await scheduleJob(database.pool, { kind, tenantId }))!;
   await new JobWorker({ pool: database.pool, clock: new TestClock(), handlers }).drain();
   return { id, kind };
@@ -40,7 +42,7 @@ async function post(url: string, body: Record<string, string> = {}) {
   return app.inject({ method: 'POST', url, cookies: jar, ...asForm({ _csrf: token!, ...body }) });
 }
 
-test('an admin sees failed jobs with their errors and retry and cancel buttons, and no other tenant\'s', async () => {
+test("an admin sees failed jobs with their errors and retry and cancel buttons, and no other tenant's", async () => {
   const mine = await aDeadJob(admin.tenantId, 'Template not found: appointment reminder');
   const other = await anActor(database, { roles: ['admin'] });
   const theirs = await aDeadJob(other.tenantId, 'secret of another tenant');
@@ -80,7 +82,7 @@ test('cancel stops a waiting job from running', async () => {
   assert.match(list.body, new RegExp(kind));
 });
 
-test('another tenant\'s job cannot be retried or cancelled and is reported as not found', async () => {
+test("another tenant's job cannot be retried or cancelled and is reported as not found", async () => {
   const other = await anActor(database, { roles: ['admin'] });
   const { id } = await aDeadJob(other.tenantId);
   for (const action of ['retry', 'cancel']) {

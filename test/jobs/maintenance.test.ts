@@ -9,13 +9,19 @@ import { freshDatabase } from '../support/database.ts';
 import { TestClock } from './support.ts';
 
 let database: Database;
-before(async () => { database = await freshDatabase(); });
+before(async () => {
+  database = await freshDatabase();
+});
 after(() => database.close());
 
 test('the nightly prune removes jobs finished over 30 days ago, keeping dead ones for admins and reminder keys', async () => {
   const at = async (state: string, daysAgo: number, idempotencyKey?: string) => {
     const id = (await scheduleJob(database.pool, { kind: 'test.pruned', idempotencyKey }))!;
-    await database.pool.query(`UPDATE job SET state = $2, updated_at = now() - make_interval(days => $3) WHERE id = $1`, [id, state, daysAgo]);
+    await database.pool.query(`UPDATE job SET state = $2, updated_at = now() - make_interval(days => $3) WHERE id = $1`, [
+      id,
+      state,
+      daysAgo,
+    ]);
     return id;
   };
   const oldDone = await at('succeeded', 31);
@@ -36,5 +42,5 @@ test('the nightly prune removes jobs finished over 30 days ago, keeping dead one
   assert.equal(await q.findJob(database.pool, oldCancelled), undefined);
   assert.ok(await q.findJob(database.pool, recentDone), 'kept: finished 21 days before the prune ran');
   assert.ok(await q.findJob(database.pool, oldDead));
-  assert.ok(await q.findJob(database.pool, oldReminder), 'an area\'s reminder key is kept so it is never used twice');
+  assert.ok(await q.findJob(database.pool, oldReminder), "an area's reminder key is kept so it is never used twice");
 });

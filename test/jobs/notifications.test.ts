@@ -45,11 +45,17 @@ after(async () => {
 
 let keys = 0;
 function queue(overrides: Partial<NewNotification> = {}) {
-  return withTenant(database.pool, overrides.tenantId ?? tenantId, (tx) => queueNotification(tx, {
-    tenantId, channel: 'email', recipient: 'sam.taylor@example.com', template: 'appointment_reminder',
-    personalisation: { first_name: 'Sam', appointment_time: '10:30 on 2 December' }, idempotencyKey: `test:${++keys}`,
-    ...overrides,
-  }));
+  return withTenant(database.pool, overrides.tenantId ?? tenantId, (tx) =>
+    queueNotification(tx, {
+      tenantId,
+      channel: 'email',
+      recipient: 'sam.taylor@example.com',
+      template: 'appointment_reminder',
+      personalisation: { first_name: 'Sam', appointment_time: '10:30 on 2 December' },
+      idempotencyKey: `test:${++keys}`,
+      ...overrides,
+    }),
+  );
 }
 const notification = async (id: string, tenant = tenantId) => (await q.findNotification(database.pool, tenant, id))!;
 const worker = (clock: TestClock) => new JobWorker({ pool: database.pool, clock, handlers });
@@ -86,7 +92,12 @@ test('a queued email goes through notifications-node-client to the Notify endpoi
 test('a text message is sent with its own template and personalisation', async () => {
   const clock = new TestClock();
   const before = stub.received.length;
-  const id = (await queue({ channel: 'sms', recipient: '07700 900123', template: 'outcome_measure_link', personalisation: { link: 'https://example.org/m/abc' } }))!;
+  const id = (await queue({
+    channel: 'sms',
+    recipient: '07700 900123',
+    template: 'outcome_measure_link',
+    personalisation: { link: 'https://example.org/m/abc' },
+  }))!;
   await worker(clock).drain();
   const sent = stub.received.slice(before);
   assert.equal(sent.length, 1);
@@ -98,10 +109,22 @@ test('a text message is sent with its own template and personalisation', async (
 
 test('a secret in the personalisation (a link with a token) reaches Notify and is then removed from the outbox; other values stay', async () => {
   const before = stub.received.length;
-  const id = (await queue({ template: 'outcome_measure_link', personalisation: { link: 'https://example.org/outcomes/complete/SeCrEtToKeN123456789', expires: '14 days' }, secretKeys: ['link'] }))!;
-  assert.equal((await notification(id)).personalisation.link, 'https://example.org/outcomes/complete/SeCrEtToKeN123456789', 'kept until sent');
+  const id = (await queue({
+    template: 'outcome_measure_link',
+    personalisation: { link: 'https://example.org/outcomes/complete/SeCrEtToKeN123456789', expires: '14 days' },
+    secretKeys: ['link'],
+  }))!;
+  assert.equal(
+    (await notification(id)).personalisation.link,
+    'https://example.org/outcomes/complete/SeCrEtToKeN123456789',
+    'kept until sent',
+  );
   await worker(new TestClock()).drain();
-  assert.equal(stub.received.slice(before)[0]!.personalisation.link, 'https://example.org/outcomes/complete/SeCrEtToKeN123456789', 'Notify gets the link');
+  assert.equal(
+    stub.received.slice(before)[0]!.personalisation.link,
+    'https://example.org/outcomes/complete/SeCrEtToKeN123456789',
+    'Notify gets the link',
+  );
   const stored = await notification(id);
   assert.equal(stored.state, 'sent');
   assert.deepEqual(stored.personalisation, { link: '(removed once sent)', expires: '14 days' });
@@ -125,13 +148,16 @@ test('a bounced email and an invalid number are marked failed and flag the conta
   assert.equal((await notification(fine)).state, 'delivered');
 
   const failing = await withTenant(database.pool, tenantId, (tx) =>
-    failingContactDetails(tx, tenantId, ['Perm-Fail@simulator.notify', '0123', 'alex@example.com', 'never-used@example.com']));
+    failingContactDetails(tx, tenantId, ['Perm-Fail@simulator.notify', '0123', 'alex@example.com', 'never-used@example.com']),
+  );
   assert.deepEqual(failing.map((f) => f.recipient).sort(), ['0123', 'Perm-Fail@simulator.notify']);
   assert.match(failing.find((f) => f.recipient === '0123')!.reason, /not a valid mobile number/);
   assert.match(failing.find((f) => f.channel === 'email')!.reason, /cannot be delivered/);
 
   const other = (await aTenant(database)).id;
-  const seenByOther = await withTenant(database.pool, other, (tx) => failingContactDetails(tx, other, ['perm-fail@simulator.notify', '0123']));
+  const seenByOther = await withTenant(database.pool, other, (tx) =>
+    failingContactDetails(tx, other, ['perm-fail@simulator.notify', '0123']),
+  );
   assert.deepEqual(seenByOther, []);
 });
 

@@ -10,7 +10,9 @@ import { aTenant } from '../support/factories.ts';
 import { aJobKind, TestClock } from './support.ts';
 
 let database: Database;
-before(async () => { database = await freshDatabase(); });
+before(async () => {
+  database = await freshDatabase();
+});
 after(() => database.close());
 
 const job = async (id: number) => (await q.findJob(database.pool, id))!;
@@ -18,10 +20,13 @@ const job = async (id: number) => (await q.findJob(database.pool, id))!;
 test('a failing job is retried with exponential backoff and dead-lettered with its last error', async () => {
   const clock = new TestClock();
   let runs = 0;
-  const { kind, handlers } = aJobKind(async () => {
-    runs++;
-    throw new Error(`provider unavailable (run ${runs})`);
-  }, { maxAttempts: 3, backoffSeconds: 10 });
+  const { kind, handlers } = aJobKind(
+    async () => {
+      runs++;
+      throw new Error(`provider unavailable (run ${runs})`);
+    },
+    { maxAttempts: 3, backoffSeconds: 10 },
+  );
   const worker = new JobWorker({ pool: database.pool, clock, handlers });
   const id = (await scheduleJob(database.pool, { kind }))!;
 
@@ -75,7 +80,12 @@ test('a job that fails then succeeds runs until it succeeds and never again', as
 
 test('a permanent error dead-letters the job at once', async () => {
   const clock = new TestClock();
-  const { kind, handlers } = aJobKind(async () => { throw new PermanentJobError('template does not exist'); }, { maxAttempts: 5 });
+  const { kind, handlers } = aJobKind(
+    async () => {
+      throw new PermanentJobError('template does not exist');
+    },
+    { maxAttempts: 5 },
+  );
   const id = (await scheduleJob(database.pool, { kind }))!;
   await new JobWorker({ pool: database.pool, clock, handlers }).drain();
   const row = await job(id);
@@ -87,7 +97,9 @@ test('a permanent error dead-letters the job at once', async () => {
 test('a job scheduled for later waits until its time', async () => {
   const clock = new TestClock();
   let runs = 0;
-  const { kind, handlers } = aJobKind(async () => { runs++; });
+  const { kind, handlers } = aJobKind(async () => {
+    runs++;
+  });
   const worker = new JobWorker({ pool: database.pool, clock, handlers });
   await scheduleJob(database.pool, { kind, runAt: new Date(clock.now().getTime() + 3 * 86_400_000) });
   clock.advance(3 * 86_400 - 1);
@@ -100,7 +112,9 @@ test('a job scheduled for later waits until its time', async () => {
 test('the job of a worker that died is claimed again once its lock expires, and the dead worker cannot finish it', async () => {
   const clock = new TestClock();
   let runs = 0;
-  const { kind, handlers } = aJobKind(async () => { runs++; });
+  const { kind, handlers } = aJobKind(async () => {
+    runs++;
+  });
   const id = (await scheduleJob(database.pool, { kind }))!;
   // The first worker claims the job and then dies without a word.
   const [claimed] = await q.claimJobs(database.pool, { workerId: 'died', kinds: [kind], now: clock.now(), lockSeconds: 60, limit: 1 });
@@ -142,11 +156,23 @@ test('four workers claiming side by side run each of 120 jobs exactly once', asy
   for (let i = 0; i < 120; i++) ids.push((await scheduleJob(database.pool, { kind, payload: { n: i } }))!);
   // The clock starts after scheduling, however long that took, so every job is due.
   const clock = new TestClock();
-  const workers = Array.from({ length: 4 }, (_, i) => new JobWorker({ pool: database.pool, clock, handlers, concurrency: 3, workerId: `w${i}` }));
+  const workers = Array.from(
+    { length: 4 },
+    (_, i) => new JobWorker({ pool: database.pool, clock, handlers, concurrency: 3, workerId: `w${i}` }),
+  );
   const counts = await Promise.all(workers.map((w) => w.drain()));
-  assert.equal(counts.reduce((a, b) => a + b, 0), 120);
-  assert.deepEqual([...runs.keys()].sort((a, b) => a - b), ids);
-  assert.ok([...runs.values()].every((n) => n === 1), 'no job ran twice');
+  assert.equal(
+    counts.reduce((a, b) => a + b, 0),
+    120,
+  );
+  assert.deepEqual(
+    [...runs.keys()].sort((a, b) => a - b),
+    ids,
+  );
+  assert.ok(
+    [...runs.values()].every((n) => n === 1),
+    'no job ran twice',
+  );
   const { rows } = await database.pool.query(`SELECT count(*) AS n FROM job WHERE kind = $1 AND state = 'succeeded'`, [kind]);
   assert.equal(rows[0].n, 120);
 });
@@ -156,24 +182,31 @@ test('scheduling inside a transaction: one job per idempotency key, and none if 
   const { kind } = aJobKind(async () => {});
   const key = `reminder:${tenant.id}:2026-12-01`;
   const first = await withTenant(database.pool, tenant.id, (tx) =>
-    scheduleJob(tx, { kind, tenantId: tenant.id, payload: { referralId: 'r1' }, idempotencyKey: key }));
+    scheduleJob(tx, { kind, tenantId: tenant.id, payload: { referralId: 'r1' }, idempotencyKey: key }),
+  );
   const second = await withTenant(database.pool, tenant.id, (tx) =>
-    scheduleJob(tx, { kind, tenantId: tenant.id, payload: { referralId: 'r1' }, idempotencyKey: key }));
+    scheduleJob(tx, { kind, tenantId: tenant.id, payload: { referralId: 'r1' }, idempotencyKey: key }),
+  );
   assert.ok(first);
   assert.equal(second, undefined);
-  await assert.rejects(withTransaction(database.pool, async (tx) => {
-    await scheduleJob(tx, { kind, idempotencyKey: `${key}:rolled-back` });
-    throw new Error('the change failed');
-  }));
+  await assert.rejects(
+    withTransaction(database.pool, async (tx) => {
+      await scheduleJob(tx, { kind, idempotencyKey: `${key}:rolled-back` });
+      throw new Error('the change failed');
+    }),
+  );
   assert.equal(await q.findJobByKey(database.pool, `${key}:rolled-back`), undefined);
 });
 
-test('request code sees and schedules only its own tenant\'s jobs', async () => {
+test("request code sees and schedules only its own tenant's jobs", async () => {
   const mine = await aTenant(database);
   const theirs = await aTenant(database);
   const { kind } = aJobKind(async () => {});
   await scheduleJob(database.pool, { kind, tenantId: theirs.id });
-  await assert.rejects(withTenant(database.pool, mine.id, (tx) => scheduleJob(tx, { kind, tenantId: theirs.id })), /row-level security/);
+  await assert.rejects(
+    withTenant(database.pool, mine.id, (tx) => scheduleJob(tx, { kind, tenantId: theirs.id })),
+    /row-level security/,
+  );
   const visible = await withTenant(database.pool, mine.id, (tx) => tx.query('SELECT tenant_id FROM job'));
   assert.ok(visible.rows.every((r) => r.tenant_id === mine.id));
 });
@@ -182,7 +215,9 @@ test('a recurring schedule makes one job per due run however many workers tick, 
   // 06:59 GMT on a winter morning; the schedule is 7am London time.
   const clock = new TestClock(new Date('2026-11-24T06:59:00Z'));
   let runs = 0;
-  const { kind, handlers } = aJobKind(async () => { runs++; });
+  const { kind, handlers } = aJobKind(async () => {
+    runs++;
+  });
   const schedules = [{ name: `test-morning-scan-${kind}`, cron: '0 7 * * *', kind }];
   const workers = [1, 2].map(() => new JobWorker({ pool: database.pool, clock, handlers, schedules }));
   await Promise.all(workers.map((w) => w.drain()));

@@ -1,4 +1,11 @@
-import { registeredHandlers, registerJobHandler, type Clock, type JobHandler, type JobHandlerOptions, type RegisteredHandler } from '../../src/jobs/queue.ts';
+import {
+  registeredHandlers,
+  registerJobHandler,
+  type Clock,
+  type JobHandler,
+  type JobHandlerOptions,
+  type RegisteredHandler,
+} from '../../src/jobs/queue.ts';
 
 /** A clock tests move by hand, so backoff, lock expiry and schedules never need a sleep. */
 export class TestClock implements Clock {

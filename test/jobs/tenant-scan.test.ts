@@ -10,7 +10,9 @@ import { aTenant } from '../support/factories.ts';
 import { aJobKind, TestClock } from './support.ts';
 
 let database: Database;
-before(async () => { database = await freshDatabase(); });
+before(async () => {
+  database = await freshDatabase();
+});
 after(() => database.close());
 
 test('a tenant scan runs its job once per tenant at each due time, each inside its own tenant', async () => {
@@ -52,8 +54,15 @@ test('a fan-out that runs again after its worker died schedules nothing twice', 
   const { kind } = aJobKind(async () => {});
   const clock = new TestClock();
   const context = {
-    id: 987_654, kind: TENANT_FAN_OUT, tenantId: null, payload: { kind, scan: `rerun-${kind}` }, attempt: 1, maxAttempts: 5,
-    pool: database.pool, clock, log: { info() {}, warn() {}, error() {} },
+    id: 987_654,
+    kind: TENANT_FAN_OUT,
+    tenantId: null,
+    payload: { kind, scan: `rerun-${kind}` },
+    attempt: 1,
+    maxAttempts: 5,
+    pool: database.pool,
+    clock,
+    log: { info() {}, warn() {}, error() {} },
   };
   await fanOutToTenants(context);
   const count = async () => (await database.pool.query('SELECT count(*) AS n FROM job WHERE kind = $1', [kind])).rows[0].n as number;

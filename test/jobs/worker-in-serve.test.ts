@@ -24,15 +24,23 @@ after(async () => {
 
 test('the app runs the job worker when SIGNPOST_WORKER is on: a queued message is sent with the configured template', async () => {
   const app = await testApp(database, {
-    SIGNPOST_WORKER: 'true', NOTIFY_API_KEY: stub.apiKey, NOTIFY_BASE_URL: stub.url,
+    SIGNPOST_WORKER: 'true',
+    NOTIFY_API_KEY: stub.apiKey,
+    NOTIFY_BASE_URL: stub.url,
     NOTIFY_TEMPLATE_SELF_REFERRAL_CONFIRMATION: TEMPLATE_ID,
   });
   try {
     const tenantId = (await aTenant(database)).id;
-    const id = (await withTenant(database.pool, tenantId, (tx) => queueNotification(tx, {
-      tenantId, channel: 'email', recipient: 'pat@example.com', template: 'self_referral_confirmation',
-      personalisation: { first_name: 'Pat' }, idempotencyKey: 'self-referral:1',
-    })))!;
+    const id = (await withTenant(database.pool, tenantId, (tx) =>
+      queueNotification(tx, {
+        tenantId,
+        channel: 'email',
+        recipient: 'pat@example.com',
+        template: 'self_referral_confirmation',
+        personalisation: { first_name: 'Pat' },
+        idempotencyKey: 'self-referral:1',
+      }),
+    ))!;
     await stub.waitForReceived(1, 15_000);
     assert.equal(stub.received[0]!.templateId, TEMPLATE_ID);
     assert.deepEqual(stub.received[0]!.personalisation, { first_name: 'Pat' });
@@ -50,7 +58,13 @@ test('Notify template ids and the job lock come from the environment and bad val
   assert.equal(config.notifyTemplates.appointment_reminder, TEMPLATE_ID);
   assert.equal(config.jobLockSeconds, 45);
   assert.equal(testConfig().jobLockSeconds, 300);
-  assert.throws(() => testConfig({ NOTIFY_TEMPLATE_INVITATION: 'not-a-uuid' }), (e: unknown) => e instanceof ConfigError && e.variable === 'NOTIFY_TEMPLATE_INVITATION');
-  assert.throws(() => testConfig({ JOB_LOCK_SECONDS: '0' }), (e: unknown) => e instanceof ConfigError && e.variable === 'JOB_LOCK_SECONDS');
+  assert.throws(
+    () => testConfig({ NOTIFY_TEMPLATE_INVITATION: 'not-a-uuid' }),
+    (e: unknown) => e instanceof ConfigError && e.variable === 'NOTIFY_TEMPLATE_INVITATION',
+  );
+  assert.throws(
+    () => testConfig({ JOB_LOCK_SECONDS: '0' }),
+    (e: unknown) => e instanceof ConfigError && e.variable === 'JOB_LOCK_SECONDS',
+  );
   assert.throws(() => testConfig({ JOB_LOCK_SECONDS: 'ten' }), ConfigError);
 });

@@ -11,7 +11,9 @@ import { anActor } from '../support/factories.ts';
 import { freshDatabase } from '../support/database.ts';
 
 let database: Database;
-before(async () => { database = await freshDatabase(); });
+before(async () => {
+  database = await freshDatabase();
+});
 after(() => database.close());
 
 test('the demo gives the social prescribing people baselines and better reviews, through the service, and one outcome review is due', async () => {
@@ -33,12 +35,32 @@ test('the demo gives the social prescribing people baselines and better reviews,
     },
   };
   await seedDemo(database, [identitySeeder, episodes, outcomesSeeder, remindersSeeder]);
-  const { rows } = await database.pool.query<{ instrument: string; timepoint: string; raw: number | null; metric: number | null; mode: string }>(
-    `SELECT instrument, timepoint, raw_score AS raw, metric_score::float8 AS metric, mode FROM outcome_administration ORDER BY completed_at, instrument`);
+  const { rows } = await database.pool.query<{
+    instrument: string;
+    timepoint: string;
+    raw: number | null;
+    metric: number | null;
+    mode: string;
+  }>(
+    `SELECT instrument, timepoint, raw_score AS raw, metric_score::float8 AS metric, mode FROM outcome_administration ORDER BY completed_at, instrument`,
+  );
   assert.equal(rows.length, 7);
   assert.ok(rows.every((r) => r.mode === 'with_link_worker'));
   const swemwbs = rows.filter((r) => r.instrument === 'swemwbs');
-  assert.deepEqual(swemwbs.map((r) => [r.timepoint, r.raw, r.metric]), [['baseline', 19, 17.98], ['baseline', 18, 17.43], ['review', 23, 20.73]]);
-  const due = await database.pool.query<{ detail: string }>(`SELECT detail FROM reminder WHERE kind = 'outcome_review' AND resolved_at IS NULL`);
-  assert.deepEqual(due.rows.map((r) => r.detail), ['Outcome review due'], 'the 13-week-old baseline; the others are measured');
+  assert.deepEqual(
+    swemwbs.map((r) => [r.timepoint, r.raw, r.metric]),
+    [
+      ['baseline', 19, 17.98],
+      ['baseline', 18, 17.43],
+      ['review', 23, 20.73],
+    ],
+  );
+  const due = await database.pool.query<{ detail: string }>(
+    `SELECT detail FROM reminder WHERE kind = 'outcome_review' AND resolved_at IS NULL`,
+  );
+  assert.deepEqual(
+    due.rows.map((r) => r.detail),
+    ['Outcome review due'],
+    'the 13-week-old baseline; the others are measured',
+  );
 });

@@ -13,8 +13,14 @@ import { signInAs } from '../support/session.ts';
 
 let database: Database;
 let app: FastifyInstance;
-before(async () => { database = await freshDatabase(); app = await testApp(database, { BASE_URL: 'https://signpost.example' }); });
-after(async () => { await app.close(); await database.close(); });
+before(async () => {
+  database = await freshDatabase();
+  app = await testApp(database, { BASE_URL: 'https://signpost.example' });
+});
+after(async () => {
+  await app.close();
+  await database.close();
+});
 
 async function post(url: string, cookies: Record<string, string>, body: Record<string, string>, from = url) {
   const session = await formSession(app, from, cookies);
@@ -44,22 +50,42 @@ test('a link worker chooses a measure, answers, checks and saves; errors come ba
 
   const partial = answersForm('swemwbs', [3, 3, 3, 3, 3, 3, 3]);
   delete partial['item-own_mind'];
-  const missing = await post(`${base}/check`, cookies, { instrument: 'swemwbs', timepoint: 'baseline', ...partial }, `${base}/new?instrument=swemwbs&timepoint=baseline`);
+  const missing = await post(
+    `${base}/check`,
+    cookies,
+    { instrument: 'swemwbs', timepoint: 'baseline', ...partial },
+    `${base}/new?instrument=swemwbs&timepoint=baseline`,
+  );
   assert.equal(missing.statusCode, 400);
   assert.match(missing.body, /href="#item-own_mind"/);
   assert.match(missing.body, /value="3" checked/, 'answers given are kept');
 
-  const check = await post(`${base}/check`, cookies, { instrument: 'swemwbs', timepoint: 'baseline', ...answersForm('swemwbs', [3, 3, 3, 3, 3, 3, 3]) }, `${base}/new?instrument=swemwbs&timepoint=baseline`);
+  const check = await post(
+    `${base}/check`,
+    cookies,
+    { instrument: 'swemwbs', timepoint: 'baseline', ...answersForm('swemwbs', [3, 3, 3, 3, 3, 3, 3]) },
+    `${base}/new?instrument=swemwbs&timepoint=baseline`,
+  );
   assert.equal(check.statusCode, 200);
   assert.match(check.body, /Metric score 19.25 \(raw 21\)/);
   assert.equal(await countRows(database, 'outcome_administration', team.tenantId), 0, 'checking saves nothing');
 
-  const saved = await post(base, cookies, { instrument: 'swemwbs', timepoint: 'baseline', ...answersForm('swemwbs', [3, 3, 3, 3, 3, 3, 3]) }, `${base}/new?instrument=swemwbs&timepoint=baseline`);
+  const saved = await post(
+    base,
+    cookies,
+    { instrument: 'swemwbs', timepoint: 'baseline', ...answersForm('swemwbs', [3, 3, 3, 3, 3, 3, 3]) },
+    `${base}/new?instrument=swemwbs&timepoint=baseline`,
+  );
   assert.equal(saved.statusCode, 303);
   const confirmation = await app.inject({ url: saved.headers.location as string, cookies });
   assert.match(confirmation.body, /SWEMWBS baseline saved[\s\S]*Metric score 19.25/);
 
-  const again = await post(base, cookies, { instrument: 'swemwbs', timepoint: 'baseline', ...answersForm('swemwbs', [1, 1, 1, 1, 1, 1, 1]) }, base);
+  const again = await post(
+    base,
+    cookies,
+    { instrument: 'swemwbs', timepoint: 'baseline', ...answersForm('swemwbs', [1, 1, 1, 1, 1, 1, 1]) },
+    base,
+  );
   assert.equal(again.statusCode, 409);
   assert.match(again.body, /already has a baseline SWEMWBS/);
   assert.equal(await countRows(database, 'outcome_administration', team.tenantId), 1);
@@ -67,9 +93,19 @@ test('a link worker chooses a measure, answers, checks and saves; errors come ba
 
 test('the person opens their link without signing in, answers, and the link then says it was used; nothing about them is shown on a bad link', async () => {
   const team = await aSocialPrescribingTeam(database);
-  const { referralId } = await anEpisodeInContact(database, team, { givenName: 'Quinn', familyName: 'Quietly', email: 'quinn@example.com', contactChannels: ['email'] });
+  const { referralId } = await anEpisodeInContact(database, team, {
+    givenName: 'Quinn',
+    familyName: 'Quietly',
+    email: 'quinn@example.com',
+    contactChannels: ['email'],
+  });
   const cookies = await signInAs(app, database, team.worker);
-  const sent = await post(`/referrals/${referralId}/outcome-links`, cookies, { instrument: 'ucla3', timepoint: 'baseline' }, `/referrals/${referralId}/outcomes`);
+  const sent = await post(
+    `/referrals/${referralId}/outcome-links`,
+    cookies,
+    { instrument: 'ucla3', timepoint: 'baseline' },
+    `/referrals/${referralId}/outcomes`,
+  );
   assert.equal(sent.statusCode, 303);
   const [message] = await outcomeLinksSent(database, team.tenantId);
   const path = new URL(message!.link).pathname;
@@ -103,7 +139,12 @@ test('sending a link to someone who withdrew consent or has no email or text is 
   const team = await aSocialPrescribingTeam(database);
   const { referralId } = await anEpisodeInContact(database, team, { email: null, contactChannels: ['phone'] });
   const cookies = await signInAs(app, database, team.worker);
-  const refused = await post(`/referrals/${referralId}/outcome-links`, cookies, { instrument: 'ons4', timepoint: 'baseline' }, `/referrals/${referralId}/outcomes`);
+  const refused = await post(
+    `/referrals/${referralId}/outcome-links`,
+    cookies,
+    { instrument: 'ons4', timepoint: 'baseline' },
+    `/referrals/${referralId}/outcomes`,
+  );
   assert.equal(refused.statusCode, 409);
   assert.match(refused.body, /href="#link-instrument"[\s\S]*We cannot send a link/);
   assert.equal((await outcomeLinksSent(database, team.tenantId)).length, 0);
@@ -117,13 +158,22 @@ test('the link token never reaches the request logs', async () => {
   try {
     const team = await aSocialPrescribingTeam(database);
     const { referralId } = await anEpisodeInContact(database, team, { email: 'logs@example.com', contactChannels: ['email'] });
-    await sendOutcomeLink(database.pool, team.worker, referralId, { instrument: 'ons4', timepoint: 'baseline' }, { baseUrl: 'http://localhost' });
+    await sendOutcomeLink(
+      database.pool,
+      team.worker,
+      referralId,
+      { instrument: 'ons4', timepoint: 'baseline' },
+      { baseUrl: 'http://localhost' },
+    );
     const [message] = await outcomeLinksSent(database, team.tenantId);
     const cookies = await signInAs(logged, database, team.worker);
     assert.equal((await logged.inject({ url: `/referrals/${referralId}/outcomes`, cookies })).statusCode, 200);
     assert.equal((await logged.inject({ url: `/outcomes/complete/${message!.token}` })).statusCode, 200);
     assert.equal((await logged.inject({ method: 'POST', url: `/outcomes/complete/${message!.token}`, ...asForm({}) })).statusCode, 403);
-    assert.ok(lines.some((l) => l.includes(`/referrals/${referralId}/outcomes`)), 'other requests are logged');
+    assert.ok(
+      lines.some((l) => l.includes(`/referrals/${referralId}/outcomes`)),
+      'other requests are logged',
+    );
     assert.ok(!lines.some((l) => l.includes(message!.token)), 'the token is not');
   } finally {
     await logged.close();

@@ -15,7 +15,9 @@ import { anAssessedEpisode, answersForm, outcomeLinksSent } from '../support/out
 import { aSocialPrescribingTeam, anEpisodeInContact } from '../support/plans-factories.ts';
 
 let database: Database;
-before(async () => { database = await freshDatabase(); });
+before(async () => {
+  database = await freshDatabase();
+});
 after(() => database.close());
 
 const DAY = 86_400;
@@ -27,7 +29,9 @@ function scan(actor: Actor, clock: TestClock) {
 async function outcomeReminders(referralId: string) {
   const { rows } = await database.pool.query<{ key: string; dueOn: string | null; resolved: boolean }>(
     `SELECT reminder_key AS key, to_char(due_on, 'YYYY-MM-DD') AS "dueOn", resolved_at IS NOT NULL AS resolved FROM reminder
-      WHERE referral_id = $1 AND kind = 'outcome_review' ORDER BY created_at, reminder_key`, [referralId]);
+      WHERE referral_id = $1 AND kind = 'outcome_review' ORDER BY created_at, reminder_key`,
+    [referralId],
+  );
   return rows;
 }
 
@@ -51,8 +55,19 @@ test('"baseline missing" appears once the person is assessed without a baseline,
   clock.advance(3600);
   assert.equal((await scan(team.worker, clock)).created, 0, 'a second scan writes nothing');
 
-  await recordAdministration(database.pool, team.worker, referralId, { instrument: 'swemwbs', timepoint: 'baseline', answers: answersForm('swemwbs', [3, 3, 3, 3, 3, 3, 3]) }, {}, clock.now());
-  assert.deepEqual((await outcomeReminders(referralId)).map((r) => r.resolved), [true], 'resolved at once, not at the next scan');
+  await recordAdministration(
+    database.pool,
+    team.worker,
+    referralId,
+    { instrument: 'swemwbs', timepoint: 'baseline', answers: answersForm('swemwbs', [3, 3, 3, 3, 3, 3, 3]) },
+    {},
+    clock.now(),
+  );
+  assert.deepEqual(
+    (await outcomeReminders(referralId)).map((r) => r.resolved),
+    [true],
+    'resolved at once, not at the next scan',
+  );
   assert.deepEqual(await caseloadText(team.worker, referralId, clock.now()), []);
   await scan(team.worker, clock);
   assert.equal((await outcomeReminders(referralId)).length, 1, 'and not written again');
@@ -62,7 +77,14 @@ test('a review falls due 12 weeks after the baseline (moving the clock), and res
   const team = await aSocialPrescribingTeam(database);
   const { referralId } = await anAssessedEpisode(database, team, { email: 'rey.review@example.com', contactChannels: ['email'] });
   const clock = new TestClock(new Date('2026-03-02T10:00:00Z'));
-  await recordAdministration(database.pool, team.worker, referralId, { instrument: 'ons4', timepoint: 'baseline', answers: answersForm('ons4', [3, 4, 4, 7]) }, {}, clock.now());
+  await recordAdministration(
+    database.pool,
+    team.worker,
+    referralId,
+    { instrument: 'ons4', timepoint: 'baseline', answers: answersForm('ons4', [3, 4, 4, 7]) },
+    {},
+    clock.now(),
+  );
 
   clock.advance(12 * 7 * DAY - DAY);
   await scan(team.worker, clock);
@@ -70,25 +92,45 @@ test('a review falls due 12 weeks after the baseline (moving the clock), and res
 
   clock.advance(DAY);
   await scan(team.worker, clock);
-  assert.deepEqual(await outcomeReminders(referralId), [{ key: `outcome-review:${referralId}:2026-05-25`, dueOn: '2026-05-25', resolved: false }]);
+  assert.deepEqual(await outcomeReminders(referralId), [
+    { key: `outcome-review:${referralId}:2026-05-25`, dueOn: '2026-05-25', resolved: false },
+  ]);
   assert.deepEqual(await caseloadText(team.worker, referralId, clock.now()), ['Outcome review due']);
   clock.advance(2 * DAY);
   assert.deepEqual(await caseloadText(team.worker, referralId, clock.now()), ['Outcome review overdue']);
 
-  await sendOutcomeLink(database.pool, team.worker, referralId, { instrument: 'ons4', timepoint: 'review' }, { baseUrl: 'http://localhost' }, clock.now());
+  await sendOutcomeLink(
+    database.pool,
+    team.worker,
+    referralId,
+    { instrument: 'ons4', timepoint: 'review' },
+    { baseUrl: 'http://localhost' },
+    clock.now(),
+  );
   const [message] = await outcomeLinksSent(database, team.tenantId);
   clock.advance(DAY);
   const done = await completeOutcomeLink(database.pool, message!.token, answersForm('ons4', [6, 7, 7, 3]), {}, clock.now());
   assert.equal(done.state, 'open');
-  assert.deepEqual((await outcomeReminders(referralId)).map((r) => r.resolved), [true]);
+  assert.deepEqual(
+    (await outcomeReminders(referralId)).map((r) => r.resolved),
+    [true],
+  );
   await scan(team.worker, clock);
-  assert.deepEqual((await outcomeReminders(referralId)).map((r) => r.resolved), [true], 'the next review is 12 weeks after this one');
+  assert.deepEqual(
+    (await outcomeReminders(referralId)).map((r) => r.resolved),
+    [true],
+    'the next review is 12 weeks after this one',
+  );
 
   clock.advance(12 * 7 * DAY);
   await scan(team.worker, clock);
   const all = await outcomeReminders(referralId);
   assert.equal(all.length, 2);
-  assert.deepEqual(all[1], { key: `outcome-review:${referralId}:${localDate(clock.now())}`, dueOn: localDate(clock.now()), resolved: false });
+  assert.deepEqual(all[1], {
+    key: `outcome-review:${referralId}:${localDate(clock.now())}`,
+    dueOn: localDate(clock.now()),
+    resolved: false,
+  });
 });
 
 test('the tenant setting outcomeReviewWeeks moves the review date', async () => {
@@ -96,9 +138,19 @@ test('the tenant setting outcomeReviewWeeks moves the review date', async () => 
   const team = await aSocialPrescribingTeam(database, tenant.id);
   const { referralId } = await anEpisodeInContact(database, team);
   const clock = new TestClock(new Date('2026-06-01T09:00:00Z'));
-  await recordAdministration(database.pool, team.worker, referralId, { instrument: 'ucla3', timepoint: 'baseline', answers: answersForm('ucla3', [3, 3, 2]) }, {}, clock.now());
+  await recordAdministration(
+    database.pool,
+    team.worker,
+    referralId,
+    { instrument: 'ucla3', timepoint: 'baseline', answers: answersForm('ucla3', [3, 3, 2]) },
+    {},
+    clock.now(),
+  );
   clock.advance(4 * 7 * DAY);
   await scan(team.worker, clock);
-  assert.deepEqual((await outcomeReminders(referralId)).map((r) => r.dueOn), ['2026-06-29']);
+  assert.deepEqual(
+    (await outcomeReminders(referralId)).map((r) => r.dueOn),
+    ['2026-06-29'],
+  );
   assert.equal(describeReminder({ kind: 'outcome_review', dueOn: '2026-06-29' }, '2026-06-29').text, 'Outcome review due');
 });

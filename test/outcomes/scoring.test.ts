@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { INSTRUMENTS, SWEMWBS_METRIC } from '../../src/outcomes/instruments.ts';
-import { changeFromBaseline, formatChange, scoreAnswers, scoreOns4, scoreSwemwbs, scoreUcla3, ScoringError } from '../../src/outcomes/scoring.ts';
+import {
+  changeFromBaseline,
+  formatChange,
+  scoreAnswers,
+  scoreOns4,
+  scoreSwemwbs,
+  scoreUcla3,
+  ScoringError,
+} from '../../src/outcomes/scoring.ts';
 
 const shared = '/work/shared/data/outcome-measures';
 interface Vectors {
@@ -62,7 +70,11 @@ test('answers keyed by question score the same as the vectors, in any order', ()
   const keyed = Object.fromEntries(ids.map((id, i) => [id, v.answers[i]!]).reverse());
   assert.deepEqual(scoreAnswers('swemwbs', keyed), { raw: 28, metric: 25.03, bands: {} });
   const uclaIds = INSTRUMENTS.ucla3.items.map((i) => i.id);
-  assert.deepEqual(scoreAnswers('ucla3', Object.fromEntries(uclaIds.map((id, i) => [id, [2, 1, 3][i]!]))), { raw: 6, metric: null, bands: {} });
+  assert.deepEqual(scoreAnswers('ucla3', Object.fromEntries(uclaIds.map((id, i) => [id, [2, 1, 3][i]!]))), {
+    raw: 6,
+    metric: null,
+    bands: {},
+  });
   assert.deepEqual(scoreAnswers('ons4', vectors.ons4[1]!.answers), { raw: null, metric: null, bands: vectors.ons4[1]!.bands });
 });
 
@@ -70,15 +82,27 @@ test('a missing, unknown, fractional or non-numeric answer is refused and names 
   const ids = INSTRUMENTS.swemwbs.items.map((i) => i.id);
   const full = Object.fromEntries(ids.map((id) => [id, 3]));
   const { useful: _omitted, ...missing } = full;
-  assert.throws(() => scoreAnswers('swemwbs', missing), (e: unknown) => e instanceof ScoringError && e.itemId === 'useful' && /incomplete: 7 answers required/.test(e.message));
+  assert.throws(
+    () => scoreAnswers('swemwbs', missing),
+    (e: unknown) => e instanceof ScoringError && e.itemId === 'useful' && /incomplete: 7 answers required/.test(e.message),
+  );
   assert.throws(() => scoreAnswers('swemwbs', { ...full, extra: 3 }), /has no question extra/);
-  assert.throws(() => scoreAnswers('swemwbs', { ...full, relaxed: 2.5 }), (e: unknown) => e instanceof ScoringError && e.itemId === 'relaxed');
+  assert.throws(
+    () => scoreAnswers('swemwbs', { ...full, relaxed: 2.5 }),
+    (e: unknown) => e instanceof ScoringError && e.itemId === 'relaxed',
+  );
   assert.throws(() => scoreAnswers('ucla3', { lack_companionship: '2', left_out: 1, isolated: 1 }), /out of range: each answer 1-3/);
-  assert.throws(() => scoreOns4({ life_satisfaction: 5, worthwhile: 5, happiness: 5 }), /incomplete: 4 answers required \(anxiety missing\)/);
+  assert.throws(
+    () => scoreOns4({ life_satisfaction: 5, worthwhile: 5, happiness: 5 }),
+    /incomplete: 4 answers required \(anxiety missing\)/,
+  );
 });
 
 test('change from baseline: SWEMWBS metric up is better, UCLA up is worse, ONS4 anxiety down is better', () => {
-  const s = (answers: number[]) => { const r = scoreSwemwbs(answers); return { score: { raw: r.raw, metric: r.metric, bands: {} }, answers: {} }; };
+  const s = (answers: number[]) => {
+    const r = scoreSwemwbs(answers);
+    return { score: { raw: r.raw, metric: r.metric, bands: {} }, answers: {} };
+  };
   const [swemwbs] = changeFromBaseline('swemwbs', s([2, 2, 2, 3, 2, 1, 2]), s([3, 3, 3, 3, 3, 3, 3]));
   assert.deepEqual(swemwbs, { measure: 'SWEMWBS metric score', itemId: null, from: 15.32, to: 19.25, change: 3.93, direction: 'better' });
   assert.equal(formatChange(3.93), '+3.93');
@@ -86,9 +110,15 @@ test('change from baseline: SWEMWBS metric up is better, UCLA up is worse, ONS4 
   assert.equal(formatChange(0), 'no change');
   const u = (raw: number) => ({ score: { raw, metric: null, bands: {} }, answers: {} });
   assert.equal(changeFromBaseline('ucla3', u(7), u(5))[0]!.direction, 'better');
-  const o = (anxiety: number) => ({ score: { raw: null, metric: null, bands: {} }, answers: { life_satisfaction: 5, worthwhile: 5, happiness: 5, anxiety } });
+  const o = (anxiety: number) => ({
+    score: { raw: null, metric: null, bands: {} },
+    answers: { life_satisfaction: 5, worthwhile: 5, happiness: 5, anxiety },
+  });
   const ons = changeFromBaseline('ons4', o(8), o(3));
   assert.equal(ons.length, 4);
-  assert.deepEqual(ons.find((c) => c.itemId === 'anxiety'), { measure: INSTRUMENTS.ons4.items[3]!.text, itemId: 'anxiety', from: 8, to: 3, change: -5, direction: 'better' });
+  assert.deepEqual(
+    ons.find((c) => c.itemId === 'anxiety'),
+    { measure: INSTRUMENTS.ons4.items[3]!.text, itemId: 'anxiety', from: 8, to: 3, change: -5, direction: 'better' },
+  );
   assert.equal(ons.find((c) => c.itemId === 'happiness')!.direction, 'same');
 });

@@ -22,7 +22,10 @@ before(async () => {
   app = await testApp(database);
   team = await aSocialPrescribingTeam(database);
 });
-after(async () => { await app.close(); await database.close(); });
+after(async () => {
+  await app.close();
+  await database.close();
+});
 
 const DAY_MS = 86_400_000;
 const today = () => localDate(new Date());
@@ -38,16 +41,34 @@ test('a next action due yesterday is refused with a message and the referral kee
   const cookies = await signInAs(app, database, team.worker);
   const version = String((await getReferral(database.pool, team.worker, referralId)).referral.version);
 
-  const refused = await postForm(app, cookies, `/referrals/${referralId}/next-action`, { nextAction: 'Ring about the choir', due: yesterday(), version }, `/referrals/${referralId}`);
+  const refused = await postForm(
+    app,
+    cookies,
+    `/referrals/${referralId}/next-action`,
+    { nextAction: 'Ring about the choir', due: yesterday(), version },
+    `/referrals/${referralId}`,
+  );
   assert.equal(refused.statusCode, 400);
   assert.match(refused.body, /nhsuk-error-summary/);
   assert.match(refused.body, /Due date must be today or in the future/);
   assert.match(refused.body, /href="#due"/);
-  assert.deepEqual(await one(`SELECT next_action, next_action_due FROM referral WHERE id = $1`, [referralId]), { next_action: null, next_action_due: null });
+  assert.deepEqual(await one(`SELECT next_action, next_action_due FROM referral WHERE id = $1`, [referralId]), {
+    next_action: null,
+    next_action_due: null,
+  });
 
-  const accepted = await postForm(app, cookies, `/referrals/${referralId}/next-action`, { nextAction: 'Ring about the choir', due: today(), version }, `/referrals/${referralId}`);
+  const accepted = await postForm(
+    app,
+    cookies,
+    `/referrals/${referralId}/next-action`,
+    { nextAction: 'Ring about the choir', due: today(), version },
+    `/referrals/${referralId}`,
+  );
   assert.equal(accepted.statusCode, 303);
-  const saved = await one<{ next_action: string; due: string }>(`SELECT next_action, to_char(next_action_due, 'YYYY-MM-DD') AS due FROM referral WHERE id = $1`, [referralId]);
+  const saved = await one<{ next_action: string; due: string }>(
+    `SELECT next_action, to_char(next_action_due, 'YYYY-MM-DD') AS due FROM referral WHERE id = $1`,
+    [referralId],
+  );
   assert.deepEqual(saved, { next_action: 'Ring about the choir', due: today() });
 });
 
@@ -56,14 +77,26 @@ test('a goal whose review date has passed is refused with a message and no goal 
   const cookies = await signInAs(app, database, team.worker);
   const goals = async () => (await one<{ n: number }>(`SELECT count(*)::int AS n FROM plan_goal WHERE referral_id = $1`, [referralId])).n;
 
-  const refused = await postForm(app, cookies, `/referrals/${referralId}/goals`, { goal: 'Join the walking group', reviewDate: yesterday() }, `/referrals/${referralId}/support`);
+  const refused = await postForm(
+    app,
+    cookies,
+    `/referrals/${referralId}/goals`,
+    { goal: 'Join the walking group', reviewDate: yesterday() },
+    `/referrals/${referralId}/support`,
+  );
   assert.equal(refused.statusCode, 400);
   assert.match(refused.body, /Review date must be today or in the future/);
   assert.match(refused.body, /href="#reviewDate"/);
   assert.match(refused.body, /value="Join the walking group"|>Join the walking group</, 'what was typed is kept');
   assert.equal(await goals(), 0);
 
-  const accepted = await postForm(app, cookies, `/referrals/${referralId}/goals`, { goal: 'Join the walking group', reviewDate: tomorrow() }, `/referrals/${referralId}/support`);
+  const accepted = await postForm(
+    app,
+    cookies,
+    `/referrals/${referralId}/goals`,
+    { goal: 'Join the walking group', reviewDate: tomorrow() },
+    `/referrals/${referralId}/support`,
+  );
   assert.equal(accepted.statusCode, 303);
   assert.equal(await goals(), 1);
 });
@@ -71,18 +104,35 @@ test('a goal whose review date has passed is refused with a message and no goal 
 test('attendance at a session tomorrow is refused with a message and nothing is recorded; a session today is recorded', async () => {
   const { referralId } = await anEpisodeInContact(database, team);
   const service = await aProviderService(database, team.provider);
-  const onward = await createOnwardReferral(database.pool, team.worker, referralId, { kind: 'refer', serviceId: service.id, consent: true });
+  const onward = await createOnwardReferral(database.pool, team.worker, referralId, {
+    kind: 'refer',
+    serviceId: service.id,
+    consent: true,
+  });
   await providerRespond(database.pool, team.provider, onward.id, { to: 'accepted', firstSessionDate: tomorrow() });
   const cookies = await signInAs(app, database, team.provider);
-  const recorded = async () => (await one<{ n: number }>(`SELECT count(*)::int AS n FROM onward_attendance WHERE onward_referral_id = $1`, [onward.id])).n;
+  const recorded = async () =>
+    (await one<{ n: number }>(`SELECT count(*)::int AS n FROM onward_attendance WHERE onward_referral_id = $1`, [onward.id])).n;
 
-  const refused = await postForm(app, cookies, `/provider/referrals/${onward.id}/attendance`, { sessionDate: tomorrow(), attended: 'yes' }, `/provider/referrals/${onward.id}`);
+  const refused = await postForm(
+    app,
+    cookies,
+    `/provider/referrals/${onward.id}/attendance`,
+    { sessionDate: tomorrow(), attended: 'yes' },
+    `/provider/referrals/${onward.id}`,
+  );
   assert.equal(refused.statusCode, 400);
   assert.match(refused.body, /Session date must be today or in the past/);
   assert.equal(await recorded(), 0);
   assert.equal((await one<{ status: string }>(`SELECT status FROM onward_referral WHERE id = $1`, [onward.id])).status, 'accepted');
 
-  const accepted = await postForm(app, cookies, `/provider/referrals/${onward.id}/attendance`, { sessionDate: today(), attended: 'yes' }, `/provider/referrals/${onward.id}`);
+  const accepted = await postForm(
+    app,
+    cookies,
+    `/provider/referrals/${onward.id}/attendance`,
+    { sessionDate: today(), attended: 'yes' },
+    `/provider/referrals/${onward.id}`,
+  );
   assert.equal(accepted.statusCode, 303);
   assert.equal(await recorded(), 1);
 });

@@ -21,7 +21,8 @@ before(async () => {
 after(() => database.close());
 
 const count = async (sql: string, values: unknown[]) => Number((await database.pool.query<{ n: string }>(sql, values)).rows[0]!.n);
-const statusOf = async (referralId: string) => (await database.pool.query<{ status: string }>('SELECT status FROM referral WHERE id = $1', [referralId])).rows[0]!.status;
+const statusOf = async (referralId: string) =>
+  (await database.pool.query<{ status: string }>('SELECT status FROM referral WHERE id = $1', [referralId])).rows[0]!.status;
 const viewAudits = () => count(`SELECT count(*) AS n FROM audit_event WHERE action IN ('referral.view', 'person.view')`, []);
 
 async function anAssessedEpisode() {
@@ -52,54 +53,95 @@ test('a referral to a service is written whole or not at all, and reads the pers
   const service = await aProviderService(database, team.provider, { name: 'Tuesday Allotment' });
   const remove = await failingInsert(database, 'notification', `NEW.template = 'onward_referral_received'`);
   try {
-    await assert.rejects(createOnwardReferral(database.pool, team.worker, referralId, { kind: 'refer', serviceId: service.id, consent: true, share: ['needs'] }), /injected failure/);
+    await assert.rejects(
+      createOnwardReferral(database.pool, team.worker, referralId, {
+        kind: 'refer',
+        serviceId: service.id,
+        consent: true,
+        share: ['needs'],
+      }),
+      /injected failure/,
+    );
   } finally {
     await remove();
   }
   assert.equal(await count('SELECT count(*) AS n FROM onward_referral WHERE referral_id = $1', [referralId]), 0);
 
   const viewsBefore = await viewAudits();
-  const sent = await createOnwardReferral(database.pool, team.worker, referralId, { kind: 'refer', serviceId: service.id, consent: true, share: ['needs'] });
+  const sent = await createOnwardReferral(database.pool, team.worker, referralId, {
+    kind: 'refer',
+    serviceId: service.id,
+    consent: true,
+    share: ['needs'],
+  });
   assert.equal(sent.status, 'sent');
   assert.equal(await viewAudits(), viewsBefore, 'a referral to a service writes no view audit rows');
-  const shared = (await database.pool.query<{ shared: { needs: unknown[] } }>('SELECT shared FROM onward_referral WHERE id = $1', [sent.id])).rows[0]!.shared;
+  const shared = (
+    await database.pool.query<{ shared: { needs: unknown[] } }>('SELECT shared FROM onward_referral WHERE id = $1', [sent.id])
+  ).rows[0]!.shared;
   assert.ok(shared.needs.length > 0, 'the needs from the assessment are shared');
 });
 
 test('a discharge is written whole or not at all: a failure at its last write leaves the referral and its open referrals as they were', async () => {
   const referralId = await anAssessedEpisode();
   const service = await aProviderService(database, team.provider, { name: 'Thursday Choir' });
-  const onward = await createOnwardReferral(database.pool, team.worker, referralId, { kind: 'refer', serviceId: service.id, consent: true });
+  const onward = await createOnwardReferral(database.pool, team.worker, referralId, {
+    kind: 'refer',
+    serviceId: service.id,
+    consent: true,
+  });
   const remove = await failingInsert(database, 'notification', `NEW.template = 'discharge_summary_ready'`);
   try {
-    await assert.rejects(dischargeReferral(database.pool, team.worker, referralId, { reason: 'person_chose_to_end', summary: 'Chose to stop for now.', onward: { [onward.id]: 'stop' } }), /injected failure/);
+    await assert.rejects(
+      dischargeReferral(database.pool, team.worker, referralId, {
+        reason: 'person_chose_to_end',
+        summary: 'Chose to stop for now.',
+        onward: { [onward.id]: 'stop' },
+      }),
+      /injected failure/,
+    );
   } finally {
     await remove();
   }
   assert.equal(await statusOf(referralId), 'assessed');
   assert.equal(await count('SELECT count(*) AS n FROM discharge WHERE referral_id = $1', [referralId]), 0);
-  assert.equal((await database.pool.query<{ status: string }>('SELECT status FROM onward_referral WHERE id = $1', [onward.id])).rows[0]!.status, 'sent');
+  assert.equal(
+    (await database.pool.query<{ status: string }>('SELECT status FROM onward_referral WHERE id = $1', [onward.id])).rows[0]!.status,
+    'sent',
+  );
 });
 
-test('a referral to a service made while the referral is being discharged: exactly one of the two is saved', { skip: backend === 'pglite' && 'needs two connections at once: checked on PostgreSQL' }, async () => {
-  for (let round = 0; round < 3; round++) {
-    const referralId = await anAssessedEpisode();
-    const service = await aProviderService(database, team.provider, { name: `Race Club ${referralId.slice(0, 6)}` });
-    // Hold the referral's row so both actions are under way before either can write.
-    const holder = await database.pool.connect();
-    await holder.query('BEGIN');
-    await holder.query('SELECT 1 FROM referral WHERE id = $1 FOR UPDATE', [referralId]);
-    const onward = createOnwardReferral(database.pool, team.worker, referralId, { kind: 'refer', serviceId: service.id, consent: true });
-    const discharge = dischargeReferral(database.pool, team.worker, referralId, { reason: 'person_chose_to_end', summary: 'Chose to stop for now.', onward: {} });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await holder.query('COMMIT');
-    holder.release();
-    const [made, discharged] = await Promise.allSettled([onward, discharge]);
-    assert.equal([made, discharged].filter((r) => r.status === 'fulfilled').length, 1, 'one succeeds and the other is refused');
-    const refused = [made, discharged].find((r) => r.status === 'rejected') as PromiseRejectedResult;
-    assert.match(String(refused.reason.message), /while you were discharging|until discharge/);
-    const open = await count(`SELECT count(*) AS n FROM onward_referral WHERE referral_id = $1 AND status IN ('draft', 'sent', 'accepted', 'attending')`, [referralId]);
-    if (await statusOf(referralId) === 'discharged') assert.equal(open, 0, 'no referral to a service is left open that the discharge did not decide about');
-    else assert.equal(open, 1);
-  }
-});
+test(
+  'a referral to a service made while the referral is being discharged: exactly one of the two is saved',
+  { skip: backend === 'pglite' && 'needs two connections at once: checked on PostgreSQL' },
+  async () => {
+    for (let round = 0; round < 3; round++) {
+      const referralId = await anAssessedEpisode();
+      const service = await aProviderService(database, team.provider, { name: `Race Club ${referralId.slice(0, 6)}` });
+      // Hold the referral's row so both actions are under way before either can write.
+      const holder = await database.pool.connect();
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM referral WHERE id = $1 FOR UPDATE', [referralId]);
+      const onward = createOnwardReferral(database.pool, team.worker, referralId, { kind: 'refer', serviceId: service.id, consent: true });
+      const discharge = dischargeReferral(database.pool, team.worker, referralId, {
+        reason: 'person_chose_to_end',
+        summary: 'Chose to stop for now.',
+        onward: {},
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await holder.query('COMMIT');
+      holder.release();
+      const [made, discharged] = await Promise.allSettled([onward, discharge]);
+      assert.equal([made, discharged].filter((r) => r.status === 'fulfilled').length, 1, 'one succeeds and the other is refused');
+      const refused = [made, discharged].find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      assert.match(String(refused.reason.message), /while you were discharging|until discharge/);
+      const open = await count(
+        `SELECT count(*) AS n FROM onward_referral WHERE referral_id = $1 AND status IN ('draft', 'sent', 'accepted', 'attending')`,
+        [referralId],
+      );
+      if ((await statusOf(referralId)) === 'discharged')
+        assert.equal(open, 0, 'no referral to a service is left open that the discharge did not decide about');
+      else assert.equal(open, 1);
+    }
+  },
+);

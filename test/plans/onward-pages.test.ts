@@ -11,8 +11,14 @@ import { signInAs } from '../support/session.ts';
 
 let database: Database;
 let app: FastifyInstance;
-before(async () => { database = await freshDatabase(); app = await testApp(database); });
-after(async () => { await app.close(); await database.close(); });
+before(async () => {
+  database = await freshDatabase();
+  app = await testApp(database);
+});
+after(async () => {
+  await app.close();
+  await database.close();
+});
 
 const post = (cookies: Record<string, string>, url: string, form: Record<string, string | string[]>) => postForm(app, cookies, url, form);
 
@@ -44,7 +50,10 @@ test('sending without consent, to an inactive service, or twice to the same serv
   assert.match(closed.body, /Closed Café is not taking referrals at the moment/);
   assert.equal(await countRows(database, 'onward_referral', team.tenantId), 0);
 
-  assert.equal((await post(cookies, url, { serviceId: service.id, kind: 'refer', consent: 'yes', share: ['needs', 'notes'] })).statusCode, 303);
+  assert.equal(
+    (await post(cookies, url, { serviceId: service.id, kind: 'refer', consent: 'yes', share: ['needs', 'notes'] })).statusCode,
+    303,
+  );
   const twice = await post(cookies, url, { serviceId: service.id, kind: 'refer', consent: 'yes' });
   assert.equal(twice.statusCode, 409);
   assert.match(twice.body, /already an open referral to Once Only Allotments/);

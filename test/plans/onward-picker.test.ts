@@ -11,8 +11,14 @@ import { signInAs } from '../support/session.ts';
 
 let database: Database;
 let app: FastifyInstance;
-before(async () => { database = await freshDatabase(); app = await testApp(database); });
-after(async () => { await app.close(); await database.close(); });
+before(async () => {
+  database = await freshDatabase();
+  app = await testApp(database);
+});
+after(async () => {
+  await app.close();
+  await database.close();
+});
 
 const post = (cookies: Record<string, string>, url: string, form: Record<string, string | string[]>) => postForm(app, cookies, url, form);
 
@@ -26,15 +32,41 @@ function choiceOf(body: string, serviceId: string): string {
 
 test('services with the same name are told apart by organisation, address or phone/online, capacity, last check and how the referral travels', async () => {
   const team = await aSocialPrescribingTeam(database);
-  const inbox = await aProviderService(database, team.provider, { name: 'Little London Men’s shed', organizationName: 'Leeds Older People’s Forum', needs: ['loneliness'], delivery: ['in-person'] });
-  const byEmail = await aDirectoryService(database, { name: 'Little London Men’s shed', organizationName: 'Shed Network North', needs: ['loneliness'], capacity: 'waiting_list', expectedWaitWeeks: 6 });
+  const inbox = await aProviderService(database, team.provider, {
+    name: 'Little London Men’s shed',
+    organizationName: 'Leeds Older People’s Forum',
+    needs: ['loneliness'],
+    delivery: ['in-person'],
+  });
+  const byEmail = await aDirectoryService(database, {
+    name: 'Little London Men’s shed',
+    organizationName: 'Shed Network North',
+    needs: ['loneliness'],
+    capacity: 'waiting_list',
+    expectedWaitWeeks: 6,
+  });
   await database.pool.query('UPDATE directory_service SET email = $2 WHERE id = $1', [byEmail.id, 'shed@north.example']);
-  const onPaper = await aDirectoryService(database, { name: 'Little London Men’s shed', organizationName: 'St Luke’s <Church>', needs: ['loneliness'], lastVerifiedAt: new Date('2020-01-14T12:00:00Z'), capacity: 'full' });
-  const phoneLine = await aDirectoryService(database, { name: 'Little London shed phone friends', organizationName: 'Befriend by Phone', postcode: null, delivery: ['phone'], needs: ['loneliness'] });
+  const onPaper = await aDirectoryService(database, {
+    name: 'Little London Men’s shed',
+    organizationName: 'St Luke’s <Church>',
+    needs: ['loneliness'],
+    lastVerifiedAt: new Date('2020-01-14T12:00:00Z'),
+    capacity: 'full',
+  });
+  const phoneLine = await aDirectoryService(database, {
+    name: 'Little London shed phone friends',
+    organizationName: 'Befriend by Phone',
+    postcode: null,
+    delivery: ['phone'],
+    needs: ['loneliness'],
+  });
   const { referralId } = await anEpisodeInContact(database, team, { postcode: 'LS6 3AB' });
   const cookies = await signInAs(app, database, team.worker);
 
-  const page = await app.inject({ url: `/referrals/${referralId}/onward/new?${new URLSearchParams({ q: 'Little London shed', need: '', postcode: 'LS6 3AB', miles: '10' })}`, cookies });
+  const page = await app.inject({
+    url: `/referrals/${referralId}/onward/new?${new URLSearchParams({ q: 'Little London shed', need: '', postcode: 'LS6 3AB', miles: '10' })}`,
+    cookies,
+  });
   assert.equal(page.statusCode, 200);
   const first = choiceOf(page.body, inbox.id);
   assert.match(first, /Little London Men’s shed<\/strong>, Leeds Older People’s Forum/);
@@ -55,7 +87,10 @@ test('services with the same name are told apart by organisation, address or pho
   const phone = choiceOf(page.body, phoneLine.id);
   assert.match(phone, /By phone: no address/, 'a phone-only service appears, without an address');
 
-  const inPerson = await app.inject({ url: `/referrals/${referralId}/onward/new?${new URLSearchParams({ q: 'Little London shed', need: '', postcode: 'LS6 3AB', miles: '10', method: 'in-person' })}`, cookies });
+  const inPerson = await app.inject({
+    url: `/referrals/${referralId}/onward/new?${new URLSearchParams({ q: 'Little London shed', need: '', postcode: 'LS6 3AB', miles: '10', method: 'in-person' })}`,
+    cookies,
+  });
   assert.doesNotMatch(inPerson.body, new RegExp(phoneLine.id), 'the delivery filter applies');
   assert.match(inPerson.body, new RegExp(inbox.id));
 });
@@ -63,7 +98,10 @@ test('services with the same name are told apart by organisation, address or pho
 test('the picker searches by words and pages through every match', async () => {
   const team = await aSocialPrescribingTeam(database);
   const made = [];
-  for (let i = 0; i < 12; i++) made.push(await aDirectoryService(database, { name: `Quillwort walking group ${String(i).padStart(2, '0')}`, needs: ['physical-activity'] }));
+  for (let i = 0; i < 12; i++)
+    made.push(
+      await aDirectoryService(database, { name: `Quillwort walking group ${String(i).padStart(2, '0')}`, needs: ['physical-activity'] }),
+    );
   const { referralId } = await anEpisodeInContact(database, team, { postcode: 'LS6 3AB' });
   const cookies = await signInAs(app, database, team.worker);
   const search = { q: 'Quillwort', need: '', postcode: 'LS6 3AB', miles: '10' };
@@ -79,7 +117,10 @@ test('the picker searches by words and pages through every match', async () => {
   assert.equal(onSecond.length, 2);
   assert.deepEqual([...onFirst, ...onSecond].map((s) => s.id).sort(), made.map((s) => s.id).sort(), 'every match on one page or the other');
 
-  const none = await app.inject({ url: `/referrals/${referralId}/onward/new?${new URLSearchParams({ ...search, q: 'Quillwort', need: 'money' })}`, cookies });
+  const none = await app.inject({
+    url: `/referrals/${referralId}/onward/new?${new URLSearchParams({ ...search, q: 'Quillwort', need: 'money' })}`,
+    cookies,
+  });
   assert.match(none.body, /No services match/);
 });
 
@@ -106,13 +147,22 @@ test('a full or waiting-list service asks to confirm before anything is saved; a
   assert.match(notTaking.body, /Shuttered Café is not taking referrals at the moment/);
   assert.equal(await countRows(database, 'onward_referral', team.tenantId), 0, 'nothing saved');
 
-  assert.equal((await post(cookies, url, { serviceId: full.id, kind: 'refer', consent: 'yes', confirmCapacity: 'yes', need: '' })).statusCode, 303);
+  assert.equal(
+    (await post(cookies, url, { serviceId: full.id, kind: 'refer', consent: 'yes', confirmCapacity: 'yes', need: '' })).statusCode,
+    303,
+  );
   assert.equal((await post(cookies, url, { serviceId: waiting.id, kind: 'signpost', confirmCapacity: 'yes', need: '' })).statusCode, 303);
   assert.equal(await countRows(database, 'onward_referral', team.tenantId), 2);
 
   const support = await app.inject({ url: `/referrals/${referralId}/support`, cookies });
-  const organisation = (await database.pool.query<{ name: string }>('SELECT name FROM directory_organization WHERE id = $1', [full.organization_id])).rows[0]!.name;
-  assert.match(support.body, new RegExp(`Brimful Allotments<span class="nhsuk-caption-m nhsuk-caption--bottom">${organisation}</span>`), 'the support page names the organisation');
+  const organisation = (
+    await database.pool.query<{ name: string }>('SELECT name FROM directory_organization WHERE id = $1', [full.organization_id])
+  ).rows[0]!.name;
+  assert.match(
+    support.body,
+    new RegExp(`Brimful Allotments<span class="nhsuk-caption-m nhsuk-caption--bottom">${organisation}</span>`),
+    'the support page names the organisation',
+  );
   const responses = await app.inject({ url: '/follow-ups', cookies });
   assert.match(responses.body, new RegExp(`Brimful Allotments, ${organisation}: Sent`), 'the follow-ups list names the organisation');
 });

@@ -12,19 +12,39 @@ import { signInAs } from '../support/session.ts';
 
 let database: Database;
 let app: FastifyInstance;
-before(async () => { database = await freshDatabase(); app = await testApp(database); });
-after(async () => { await app.close(); await database.close(); });
+before(async () => {
+  database = await freshDatabase();
+  app = await testApp(database);
+});
+after(async () => {
+  await app.close();
+  await database.close();
+});
 
 const post = (cookies: Record<string, string>, url: string, form: Record<string, string | string[]>) => postForm(app, cookies, url, form);
 
 test('the provider sees the referral exactly as shared, and none of the personâ€™s other referrals, notes or concerns', async () => {
   const team = await aSocialPrescribingTeam(database);
   const service = await aProviderService(database, team.provider, { name: 'Allotment Angels' });
-  const { referralId, personId } = await anEpisodeInContact(database, team, { givenName: 'Priscilla', familyName: 'Sharedonly', interpreterLanguage: 'Urdu' });
+  const { referralId, personId } = await anEpisodeInContact(database, team, {
+    givenName: 'Priscilla',
+    familyName: 'Sharedonly',
+    interpreterLanguage: 'Urdu',
+  });
   await recordAssessment(database.pool, team.worker, referralId, anAssessment({ risks: 'Unshared risk text' }));
   await raiseConcern(database.pool, team.worker, referralId, 'Unshared safeguarding text');
-  await aReferral(database, team.lead, { person: { givenName: 'Priscilla', familyName: 'Sharedonly', nhsNumber: null }, personChoice: personId, referral: { context: 'Unshared second referral context' } });
-  const sent = await createOnwardReferral(database.pool, team.worker, referralId, { kind: 'refer', serviceId: service.id, consent: true, share: ['accessibility'], note: 'Unshared note' });
+  await aReferral(database, team.lead, {
+    person: { givenName: 'Priscilla', familyName: 'Sharedonly', nhsNumber: null },
+    personChoice: personId,
+    referral: { context: 'Unshared second referral context' },
+  });
+  const sent = await createOnwardReferral(database.pool, team.worker, referralId, {
+    kind: 'refer',
+    serviceId: service.id,
+    consent: true,
+    share: ['accessibility'],
+    note: 'Unshared note',
+  });
 
   const cookies = await signInAs(app, database, team.provider);
   const inbox = await app.inject({ url: '/provider/inbox', cookies });
@@ -33,7 +53,15 @@ test('the provider sees the referral exactly as shared, and none of the personâ€
   const page = await app.inject({ url: `/provider/referrals/${sent.id}`, cookies });
   assert.equal(page.statusCode, 200);
   assert.match(page.body, /Interpreter: Urdu/, 'accessibility was ticked');
-  for (const hidden of ['Unshared note', 'Unshared risk text', 'Unshared safeguarding text', 'Unshared second referral context', 'Getting out of the house', referralId, personId]) {
+  for (const hidden of [
+    'Unshared note',
+    'Unshared risk text',
+    'Unshared safeguarding text',
+    'Unshared second referral context',
+    'Getting out of the house',
+    referralId,
+    personId,
+  ]) {
     assert.ok(!page.body.includes(hidden), `"${hidden}" is not shown to the provider`);
   }
   // The person's record and referral pages are not theirs to open.
@@ -51,7 +79,11 @@ test('a provider declines with a reason from the list; without one the page says
   const missing = await post(cookies, `/provider/referrals/${sent.id}/respond`, { to: 'declined', reason: '' });
   assert.equal(missing.statusCode, 400);
   assert.match(missing.body, /Select why the referral was declined/);
-  const declined = await post(cookies, `/provider/referrals/${sent.id}/respond`, { to: 'declined', reason: 'full', detail: 'Full until March' });
+  const declined = await post(cookies, `/provider/referrals/${sent.id}/respond`, {
+    to: 'declined',
+    reason: 'full',
+    detail: 'Full until March',
+  });
   assert.equal(declined.statusCode, 303);
   const again = await post(cookies, `/provider/referrals/${sent.id}/respond`, { to: 'accepted' });
   assert.equal(again.statusCode, 409);
@@ -81,8 +113,13 @@ test('closed referrals page 20 at a time while new and accepted ones are listed 
   const cookies = await signInAs(app, database, team.provider);
   const sentIds: string[] = [];
   for (let i = 0; i < 25; i++) {
-    const { referralId } = await anEpisodeInContact(database, team, { givenName: `Paged${String(i).padStart(2, '0')}`, familyName: 'Closedperson' });
-    sentIds.push((await createOnwardReferral(database.pool, team.worker, referralId, { kind: 'refer', serviceId: service.id, consent: true })).id);
+    const { referralId } = await anEpisodeInContact(database, team, {
+      givenName: `Paged${String(i).padStart(2, '0')}`,
+      familyName: 'Closedperson',
+    });
+    sentIds.push(
+      (await createOnwardReferral(database.pool, team.worker, referralId, { kind: 'refer', serviceId: service.id, consent: true })).id,
+    );
   }
   // 22 declined (closed), 3 left new.
   for (const id of sentIds.slice(0, 22)) {

@@ -15,12 +15,24 @@ let ids: DemoContext['ids'] = {};
 before(async () => {
   database = await freshDatabase();
   // Capture the seed context's ids through a last seeder.
-  await seedDemo(database, [identitySeeder, referralsSeeder, { area: 'capture', async seed(context) { ids = context.ids; } }]);
+  await seedDemo(database, [
+    identitySeeder,
+    referralsSeeder,
+    {
+      area: 'capture',
+      async seed(context) {
+        ids = context.ids;
+      },
+    },
+  ]);
 });
 after(() => database.close());
 
 test('the demo has a few hundred fictional people with valid test-range NHS numbers', async () => {
-  const { rows } = await database.pool.query<{ nhsNumber: string | null }>('SELECT nhs_number AS "nhsNumber" FROM person WHERE tenant_id = $1', [ids.tenant![0]]);
+  const { rows } = await database.pool.query<{ nhsNumber: string | null }>(
+    'SELECT nhs_number AS "nhsNumber" FROM person WHERE tenant_id = $1',
+    [ids.tenant![0]],
+  );
   assert.ok(rows.length >= 300);
   const numbers = rows.map((r) => r.nhsNumber).filter((n): n is string => !!n);
   assert.ok(numbers.length > 200);
@@ -32,21 +44,35 @@ test('the demo has a few hundred fictional people with valid test-range NHS numb
 });
 
 test('demo referrals cover every state and every transition row follows the transition table', async () => {
-  const { rows } = await database.pool.query<{ status: ReferralStatus }>('SELECT DISTINCT status FROM referral WHERE tenant_id = $1', [ids.tenant![0]]);
+  const { rows } = await database.pool.query<{ status: ReferralStatus }>('SELECT DISTINCT status FROM referral WHERE tenant_id = $1', [
+    ids.tenant![0],
+  ]);
   assert.deepEqual(rows.map((r) => r.status).sort(), [...REFERRAL_STATUSES].sort());
-  const transitions = await database.pool.query<{ from: ReferralStatus | null; to: ReferralStatus }>('SELECT from_status AS "from", to_status AS "to" FROM referral_transition');
+  const transitions = await database.pool.query<{ from: ReferralStatus | null; to: ReferralStatus }>(
+    'SELECT from_status AS "from", to_status AS "to" FROM referral_transition',
+  );
   for (const t of transitions.rows) {
     if (t.from === null) assert.equal(t.to, 'received');
     else assert.ok(canTransition(t.from, t.to), `${t.from} -> ${t.to}`);
   }
   const last = await database.pool.query(
-    `SELECT count(*)::int AS n FROM referral r WHERE r.status <> (SELECT to_status FROM referral_transition t WHERE t.referral_id = r.id ORDER BY occurred_at DESC, to_status = r.status DESC LIMIT 1)`);
+    `SELECT count(*)::int AS n FROM referral r WHERE r.status <> (SELECT to_status FROM referral_transition t WHERE t.referral_id = r.id ORDER BY occurred_at DESC, to_status = r.status DESC LIMIT 1)`,
+  );
   assert.equal(last.rows[0].n, 0, 'each referral’s status is its latest transition');
 });
 
 test('the demo link worker has a caseload with contacts, and the demo lead a triage queue', async () => {
   const tenantId = ids.tenant![0]!;
-  const worker: Actor = { userId: ids['user:link_worker']![0]!, tenantId, email: 'linkworker@demo.signpost.example', name: 'Sam Okafor', roles: ['link_worker'], practiceId: null, providerOrganisationId: null, sessionId: 'demo' };
+  const worker: Actor = {
+    userId: ids['user:link_worker']![0]!,
+    tenantId,
+    email: 'linkworker@demo.signpost.example',
+    name: 'Sam Okafor',
+    roles: ['link_worker'],
+    practiceId: null,
+    providerOrganisationId: null,
+    sessionId: 'demo',
+  };
   const caseload = await referrals.caseload(database.pool, worker);
   assert.ok(caseload.rows.length > 20);
   assert.ok(caseload.rows.some((r) => r.lastContactAt));

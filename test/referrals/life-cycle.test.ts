@@ -9,7 +9,9 @@ import { anActor, aPractice } from '../support/factories.ts';
 import { aContact, aReferral, transitionRows } from '../support/referrals-factories.ts';
 
 let database: Database;
-before(async () => { database = await freshDatabase(); });
+before(async () => {
+  database = await freshDatabase();
+});
 after(() => database.close());
 
 async function team() {
@@ -26,14 +28,19 @@ test('the transition table names only known statuses and every closed status is 
   }
   for (const closed of ['discharged', 'declined', 'not_suitable', 'withdrawn'] as const) assert.deepEqual(allowedNext(closed), []);
   assert.ok(!OPEN_STATUSES.includes('discharged'));
-  assert.match(illegalTransitionMessage('received', 'discharged'), /it is "Received".*"Accepted, waiting for a link worker", "Not suitable", "Declined by the person", "Withdrawn"/);
+  assert.match(
+    illegalTransitionMessage('received', 'discharged'),
+    /it is "Received".*"Accepted, waiting for a link worker", "Not suitable", "Declined by the person", "Withdrawn"/,
+  );
 });
 
 test('an illegal transition is refused naming the current state and the allowed next steps, and nothing changes', async () => {
   const { lead } = await team();
   const made = await aReferral(database, lead);
-  await assert.rejects(referrals.transitionReferral(database.pool, lead, made.referralId, { to: 'discharged' }),
-    (error: unknown) => error instanceof RuleBroken && /it is "Received"/.test(error.message) && /"Not suitable"/.test(error.message));
+  await assert.rejects(
+    referrals.transitionReferral(database.pool, lead, made.referralId, { to: 'discharged' }),
+    (error: unknown) => error instanceof RuleBroken && /it is "Received"/.test(error.message) && /"Not suitable"/.test(error.message),
+  );
   assert.equal((await transitionRows(database, made.referralId)).length, 1);
 });
 
@@ -53,7 +60,10 @@ test('triage accepts, allocation suggests the lighter caseload, and each change 
   assert.equal(suggestion.workers.find((w) => w.userId === other.userId)!.openReferrals, 2);
   await referrals.allocateReferral(database.pool, lead, made.referralId, { linkWorkerId: worker.userId, reason: 'Lightest caseload' });
   const rows = await transitionRows(database, made.referralId);
-  assert.deepEqual(rows.map((r) => r.toStatus), ['received', 'triaged', 'allocated']);
+  assert.deepEqual(
+    rows.map((r) => r.toStatus),
+    ['received', 'triaged', 'allocated'],
+  );
   assert.equal(rows[2]!.byUserId, lead.userId);
   assert.equal(rows[2]!.reason, 'Lightest caseload');
 });
@@ -77,16 +87,26 @@ test('reallocation keeps the status and the history of who had it', async () => 
   const view = await referrals.getReferral(database.pool, lead, made.referralId);
   assert.equal(view.referral.status, 'allocated');
   assert.equal(view.referral.assignedTo, other.userId);
-  assert.deepEqual(view.allocations.map((a) => a.linkWorkerName), [worker.name, other.name]);
+  assert.deepEqual(
+    view.allocations.map((a) => a.linkWorkerName),
+    [worker.name, other.name],
+  );
   assert.equal(view.allocations[1]!.previousLinkWorkerName, worker.name);
-  await assert.rejects(referrals.allocateReferral(database.pool, lead, made.referralId, { linkWorkerId: other.userId }), /already allocated/);
+  await assert.rejects(
+    referrals.allocateReferral(database.pool, lead, made.referralId, { linkWorkerId: other.userId }),
+    /already allocated/,
+  );
 });
 
 test('not suitable needs a reason and where the person was redirected', async () => {
   const { lead } = await team();
   const made = await aReferral(database, lead);
   await assert.rejects(referrals.transitionReferral(database.pool, lead, made.referralId, { to: 'not_suitable' }), InvalidInput);
-  await referrals.transitionReferral(database.pool, lead, made.referralId, { to: 'not_suitable', notSuitableReason: 'Needs urgent mental health care', redirectedTo: 'Crisis team' });
+  await referrals.transitionReferral(database.pool, lead, made.referralId, {
+    to: 'not_suitable',
+    notSuitableReason: 'Needs urgent mental health care',
+    redirectedTo: 'Crisis team',
+  });
   const view = await referrals.getReferral(database.pool, lead, made.referralId);
   assert.equal(view.referral.status, 'not_suitable');
   assert.equal(view.referral.redirectedTo, 'Crisis team');
@@ -104,7 +124,10 @@ test('a stale version is refused on a transition', async () => {
   const made = await aReferral(database, lead);
   const opened = (await referrals.getReferral(database.pool, lead, made.referralId)).referral.version;
   await referrals.acceptReferral(database.pool, lead, made.referralId, opened);
-  await assert.rejects(referrals.transitionReferral(database.pool, lead, made.referralId, { to: 'withdrawn', reason: 'Duplicate', version: opened }), /changed since you opened it/);
+  await assert.rejects(
+    referrals.transitionReferral(database.pool, lead, made.referralId, { to: 'withdrawn', reason: 'Duplicate', version: opened }),
+    /changed since you opened it/,
+  );
 });
 
 test('failed attempts offer "unable to contact" at the tenant’s number, which writes to the referrer through the outbox', async () => {
@@ -115,7 +138,10 @@ test('failed attempts offer "unable to contact" at the tenant’s number, which 
   let result = await referrals.recordContact(database.pool, worker, made.referralId, aContact());
   assert.equal(result.failedAttempts, 1);
   assert.equal(result.offerUnableToContact, false);
-  await assert.rejects(referrals.markUnableToContact(database.pool, worker, made.referralId, {}), /after 3 failed attempts. 1 has been recorded/);
+  await assert.rejects(
+    referrals.markUnableToContact(database.pool, worker, made.referralId, {}),
+    /after 3 failed attempts. 1 has been recorded/,
+  );
   await referrals.recordContact(database.pool, worker, made.referralId, aContact({ mode: 'text_email' }));
   result = await referrals.recordContact(database.pool, worker, made.referralId, aContact());
   assert.equal(result.offerUnableToContact, true);
@@ -123,7 +149,10 @@ test('failed attempts offer "unable to contact" at the tenant’s number, which 
   assert.equal(done.status, 'unable_to_contact');
   assert.equal(done.letterQueued, true);
   // The referrer also heard of the allocation (a status-change notification); the letter is the other one.
-  const { rows } = await database.pool.query(`SELECT recipient, template, personalisation FROM notification WHERE tenant_id = $1 AND template <> 'referral_status_changed'`, [lead.tenantId]);
+  const { rows } = await database.pool.query(
+    `SELECT recipient, template, personalisation FROM notification WHERE tenant_id = $1 AND template <> 'referral_status_changed'`,
+    [lead.tenantId],
+  );
   assert.equal(rows.length, 1);
   assert.equal(rows[0].recipient, referrer.email);
   assert.equal(rows[0].template, 'unable_to_contact');
@@ -144,7 +173,12 @@ test('a contact made moves the referral to in contact, and waiting times come fr
   const made = await aReferral(database, lead);
   await database.pool.query(`UPDATE referral SET received_at = now() - interval '6 days' WHERE id = $1`, [made.referralId]);
   await referrals.allocateReferral(database.pool, lead, made.referralId, { linkWorkerId: worker.userId });
-  const result = await referrals.recordContact(database.pool, worker, made.referralId, aContact({ outcome: 'made', approach: 'guided_conversation', minutes: 30 }));
+  const result = await referrals.recordContact(
+    database.pool,
+    worker,
+    made.referralId,
+    aContact({ outcome: 'made', approach: 'guided_conversation', minutes: 30 }),
+  );
   assert.equal(result.status, 'in_contact');
   const waiting = await referrals.referralWaitingTimes(database.pool, worker, made.referralId);
   assert.ok(waiting.toFirstContactDays! >= 5.9 && waiting.toFirstContactDays! <= 6.1, String(waiting.toFirstContactDays));
@@ -169,21 +203,33 @@ test('the caseload shows a worker their own people with days waiting, next actio
   await referrals.recordContact(database.pool, worker, mine.referralId, aContact());
   const version = (await referrals.getReferral(database.pool, worker, mine2.referralId)).referral.version;
   await referrals.setNextAction(database.pool, worker, mine2.referralId, { nextAction: 'Ring back', due: '2099-01-01', version });
-  await assert.rejects(referrals.setNextAction(database.pool, worker, mine2.referralId, { nextAction: 'Again', due: '2099-01-02', version }), /changed since you opened it/);
+  await assert.rejects(
+    referrals.setNextAction(database.pool, worker, mine2.referralId, { nextAction: 'Again', due: '2099-01-02', version }),
+    /changed since you opened it/,
+  );
   // A due date cannot be set in the past; the action falls overdue as time passes.
   await database.pool.query(`UPDATE referral SET next_action_due = '2020-01-01' WHERE id = $1`, [mine2.referralId]);
   const own = await referrals.caseload(database.pool, worker, { sort: 'name' });
-  assert.deepEqual(own.rows.map((r) => r.familyName), ['Alpha', 'Beta']);
+  assert.deepEqual(
+    own.rows.map((r) => r.familyName),
+    ['Alpha', 'Beta'],
+  );
   assert.equal(own.overdue, 1);
   assert.ok(own.rows[0]!.lastContactAt);
   assert.equal(own.rows[1]!.nextAction, 'Ring back');
   const overdueOnly = await referrals.caseload(database.pool, worker, { overdueOnly: true });
-  assert.deepEqual(overdueOnly.rows.map((r) => r.id), [mine2.referralId]);
+  assert.deepEqual(
+    overdueOnly.rows.map((r) => r.id),
+    [mine2.referralId],
+  );
   await assert.rejects(referrals.caseload(database.pool, worker, { worker: other.userId }), Forbidden);
   const all = await referrals.caseload(database.pool, lead, { worker: 'all' });
   assert.equal(all.rows.length, 3);
   const theirsOnly = await referrals.caseload(database.pool, lead, { worker: other.userId });
-  assert.deepEqual(theirsOnly.rows.map((r) => r.id), [theirs.referralId]);
+  assert.deepEqual(
+    theirsOnly.rows.map((r) => r.id),
+    [theirs.referralId],
+  );
 });
 
 test('a referrer sees their own and their practice’s referrals with status only', async () => {
@@ -215,8 +261,11 @@ test('a long caseload comes in pages of 50 while the total and overdue count cov
   const { lead, worker } = await team();
   const { generateBatch, insertBatch } = await import('../../src/referrals/bulk.ts');
   const { DemoRandom } = await import('../../src/demo/random.ts');
-  const batch = generateBatch(new DemoRandom(7), { tenantId: lead.tenantId, practices: [], linkWorkers: [worker.userId], leadId: lead.userId, referrerId: null },
-    { people: 55, referralsPerPerson: 1, nhsOffset: 800_000 + (process.pid % 1000) * 60, statuses: ['allocated'] });
+  const batch = generateBatch(
+    new DemoRandom(7),
+    { tenantId: lead.tenantId, practices: [], linkWorkers: [worker.userId], leadId: lead.userId, referrerId: null },
+    { people: 55, referralsPerPerson: 1, nhsOffset: 800_000 + (process.pid % 1000) * 60, statuses: ['allocated'] },
+  );
   await insertBatch(database.pool, batch);
   const first = await referrals.caseload(database.pool, worker);
   const second = await referrals.caseload(database.pool, worker, { page: 2 });

@@ -37,9 +37,22 @@ after(async () => {
 
 function selfReferral(overrides: Record<string, string | string[]> = {}) {
   return {
-    givenName: 'Robin', familyName: 'Public', 'dateOfBirth[day]': '3', 'dateOfBirth[month]': '9', 'dateOfBirth[year]': '1958',
-    postcode: 'LS6 3AB', phone: '07700 900456', email: 'robin@example.com', contactChannels: ['email', 'phone'], safeToLeaveMessage: 'yes',
-    reasons: ['loneliness'], context: 'I would like to meet people.', consentToRefer: 'yes', consentToShare: 'yes', website: '', ...overrides,
+    givenName: 'Robin',
+    familyName: 'Public',
+    'dateOfBirth[day]': '3',
+    'dateOfBirth[month]': '9',
+    'dateOfBirth[year]': '1958',
+    postcode: 'LS6 3AB',
+    phone: '07700 900456',
+    email: 'robin@example.com',
+    contactChannels: ['email', 'phone'],
+    safeToLeaveMessage: 'yes',
+    reasons: ['loneliness'],
+    context: 'I would like to meet people.',
+    consentToRefer: 'yes',
+    consentToShare: 'yes',
+    website: '',
+    ...overrides,
   };
 }
 
@@ -53,20 +66,33 @@ async function sendSelfReferral(form: Record<string, string | string[]>): Promis
 }
 
 async function referralByReference(reference: string) {
-  const { rows } = await database.pool.query<{ id: string; personId: string }>('SELECT id, person_id AS "personId" FROM referral WHERE reference = $1', [reference]);
+  const { rows } = await database.pool.query<{ id: string; personId: string }>(
+    'SELECT id, person_id AS "personId" FROM referral WHERE reference = $1',
+    [reference],
+  );
   return rows[0]!;
 }
 
 async function matchRow(referralId: string) {
-  const { rows } = await database.pool.query<{ reason: string; nhsNumber: string | null; decision: string | null; matchedPersonId: string | null; submittedPersonId: string }>(
+  const { rows } = await database.pool.query<{
+    reason: string;
+    nhsNumber: string | null;
+    decision: string | null;
+    matchedPersonId: string | null;
+    submittedPersonId: string;
+  }>(
     `SELECT reason, nhs_number AS "nhsNumber", decision, matched_person_id AS "matchedPersonId", submitted_person_id AS "submittedPersonId"
-       FROM referral_match WHERE referral_id = $1`, [referralId]);
+       FROM referral_match WHERE referral_id = $1`,
+    [referralId],
+  );
   return rows[0];
 }
 
 async function personRow(personId: string) {
   const { rows } = await database.pool.query<{ nhsNumber: string | null; awaitingMatch: boolean; mergedIntoId: string | null }>(
-    'SELECT nhs_number AS "nhsNumber", awaiting_match AS "awaitingMatch", merged_into_id AS "mergedIntoId" FROM person WHERE id = $1', [personId]);
+    'SELECT nhs_number AS "nhsNumber", awaiting_match AS "awaitingMatch", merged_into_id AS "mergedIntoId" FROM person WHERE id = $1',
+    [personId],
+  );
   return rows[0]!;
 }
 
@@ -83,7 +109,9 @@ const snapshot = async (personId: string) => {
   const page = await referrals.getPerson(database.pool, worker, personId);
   return {
     referrals: page.referrals.map((r) => r.id).sort(),
-    consents: page.consents.map((c) => ({ id: c.id, kind: c.kind, withdrawn: c.withdrawnAt !== null })).sort((a, b) => a.id.localeCompare(b.id)),
+    consents: page.consents
+      .map((c) => ({ id: c.id, kind: c.kind, withdrawn: c.withdrawnAt !== null }))
+      .sort((a, b) => a.id.localeCompare(b.id)),
     person: { given: page.person.givenName, family: page.person.familyName, born: page.person.dateOfBirth, version: page.person.version },
   };
 };
@@ -91,7 +119,12 @@ const snapshot = async (personId: string) => {
 let strangerReference = '';
 
 test('a self-referral with a known NHS number but another name and date of birth leaves that record alone and waits to be matched', async () => {
-  const known = await aPersonWhoWithdrewConsent({ nhsNumber: '9990002029', givenName: 'Margaret', familyName: 'Knownperson', dateOfBirth: '1950-01-01' });
+  const known = await aPersonWhoWithdrewConsent({
+    nhsNumber: '9990002029',
+    givenName: 'Margaret',
+    familyName: 'Knownperson',
+    dateOfBirth: '1950-01-01',
+  });
   const before = await snapshot(known.personId);
   assert.equal(before.consents.length, 3);
   assert.ok(before.consents.every((c) => c.withdrawn));
@@ -101,12 +134,21 @@ test('a self-referral with a known NHS number but another name and date of birth
   assert.deepEqual(await snapshot(known.personId), before, 'the known person’s referrals, consents and details are unchanged');
   const referral = await referralByReference(strangerReference);
   assert.notEqual(referral.personId, known.personId);
-  assert.deepEqual(await matchRow(referral.id), { reason: 'self_referral', nhsNumber: '9990002029', decision: null, matchedPersonId: null, submittedPersonId: referral.personId });
+  assert.deepEqual(await matchRow(referral.id), {
+    reason: 'self_referral',
+    nhsNumber: '9990002029',
+    decision: null,
+    matchedPersonId: null,
+    submittedPersonId: referral.personId,
+  });
   // The held record carries no NHS number (the known person holds it) and the consents given online.
   assert.deepEqual(await personRow(referral.personId), { nhsNumber: null, awaitingMatch: true, mergedIntoId: null });
   const held = await referrals.getPerson(database.pool, worker, referral.personId);
-  assert.deepEqual(held.consents.map((c) => [c.kind, c.recordedByDescription, c.withdrawnAt]).sort(),
-    [['contact', 'The person, online', null], ['refer', 'The person, online', null], ['share', 'The person, online', null]]);
+  assert.deepEqual(held.consents.map((c) => [c.kind, c.recordedByDescription, c.withdrawnAt]).sort(), [
+    ['contact', 'The person, online', null],
+    ['refer', 'The person, online', null],
+    ['share', 'The person, online', null],
+  ]);
 
   const triage = await app.inject({ url: '/triage', cookies: leadCookies });
   assert.match(triage.body, new RegExp(`${strangerReference}[\\s\\S]*?Needs matching[\\s\\S]*?/triage/${referral.id}/match`));
@@ -114,7 +156,10 @@ test('a self-referral with a known NHS number but another name and date of birth
 
 test('a held referral cannot be accepted or allocated until matched, and the referral page says why', async () => {
   const referral = await referralByReference(strangerReference);
-  await assert.rejects(referrals.acceptReferral(database.pool, lead, referral.id), (e) => e instanceof RuleBroken && /Match this referral/.test(e.message));
+  await assert.rejects(
+    referrals.acceptReferral(database.pool, lead, referral.id),
+    (e) => e instanceof RuleBroken && /Match this referral/.test(e.message),
+  );
   await assert.rejects(referrals.allocateReferral(database.pool, lead, referral.id, { linkWorkerId: worker.userId }), RuleBroken);
   const page = await app.inject({ url: `/referrals/${referral.id}`, cookies: leadCookies });
   assert.match(page.body, /id="needs-matching"/);
@@ -136,7 +181,17 @@ test('the lead sees what agrees and differs; "the same person" attaches the refe
   const nhsNumber = aTestNhsNumber();
   const known = await aPersonWhoWithdrewConsent({ nhsNumber, givenName: 'Petra', familyName: 'Sameperson', dateOfBirth: '1961-02-03' });
   const before = await snapshot(known.personId);
-  const reference = await sendSelfReferral(selfReferral({ nhsNumber, givenName: 'petra', familyName: 'Same-Person', 'dateOfBirth[day]': '3', 'dateOfBirth[month]': '2', 'dateOfBirth[year]': '1961', email: 'KNOWN@example.com' }));
+  const reference = await sendSelfReferral(
+    selfReferral({
+      nhsNumber,
+      givenName: 'petra',
+      familyName: 'Same-Person',
+      'dateOfBirth[day]': '3',
+      'dateOfBirth[month]': '2',
+      'dateOfBirth[year]': '1961',
+      email: 'KNOWN@example.com',
+    }),
+  );
   const referral = await referralByReference(reference);
 
   const url = `/triage/${referral.id}/match`;
@@ -171,17 +226,31 @@ test('the lead sees what agrees and differs; "the same person" attaches the refe
 
   const workerCookies = await signInAs(app, database, worker);
   const referralPage = await app.inject({ url: `/referrals/${referral.id}`, cookies: workerCookies });
-  assert.match(referralPage.body, /id="submitted-consents">With this referral the person agreed to the referral; [\s\S]*?confirm them with the person/);
+  assert.match(
+    referralPage.body,
+    /id="submitted-consents">With this referral the person agreed to the referral; [\s\S]*?confirm them with the person/,
+  );
   // The link worker confirms with the person, then records what they agreed to on the record.
   const consentsUrl = `/referrals/${referral.id}/confirmed-consents`;
   assert.equal((await postForm(app, workerCookies, consentsUrl, {}, `/referrals/${referral.id}`)).statusCode, 400);
   const confirmed = await postForm(app, workerCookies, consentsUrl, { consents: ['refer', 'contact'] }, `/referrals/${referral.id}`);
   assert.equal(confirmed.statusCode, 303);
   const withConfirmed = await referrals.getPerson(database.pool, worker, known.personId);
-  assert.deepEqual(withConfirmed.consents.filter((c) => !c.withdrawnAt).map((c) => [c.kind, c.recordedByName]).sort(),
-    [['contact', worker.name], ['refer', worker.name]]);
+  assert.deepEqual(
+    withConfirmed.consents
+      .filter((c) => !c.withdrawnAt)
+      .map((c) => [c.kind, c.recordedByName])
+      .sort(),
+    [
+      ['contact', worker.name],
+      ['refer', worker.name],
+    ],
+  );
   assert.equal((await postForm(app, workerCookies, consentsUrl, { consents: 'share' }, `/referrals/${referral.id}`)).statusCode, 409);
-  assert.match((await app.inject({ url: `/referrals/${referral.id}`, cookies: workerCookies })).body, /id="consents-confirmed">Confirmed with the person by/);
+  assert.match(
+    (await app.inject({ url: `/referrals/${referral.id}`, cookies: workerCookies })).body,
+    /id="consents-confirmed">Confirmed with the person by/,
+  );
   // Decided once: a second decision (another lead, an old tab) is refused.
   const again = await postForm(app, leadCookies, url, { choice: 'new' }, url);
   assert.equal(again.statusCode, 409);
@@ -214,7 +283,9 @@ test('"a different person" keeps a new record; an NHS number held by another rec
 
   // With no clash the submitted NHS number goes onto the new record; a corrected one replaces it.
   const free = aTestNhsNumber();
-  const fresh = await referralByReference(await sendSelfReferral(selfReferral({ nhsNumber: free, givenName: 'Nobody', familyName: 'Knownyet' })));
+  const fresh = await referralByReference(
+    await sendSelfReferral(selfReferral({ nhsNumber: free, givenName: 'Nobody', familyName: 'Knownyet' })),
+  );
   const freshUrl = `/triage/${fresh.id}/match`;
   assert.match((await app.inject({ url: freshUrl, cookies: leadCookies })).body, /id="no-candidates"/);
   assert.equal((await postForm(app, leadCookies, freshUrl, { choice: 'new', nhsNumber: '999 000 2029' }, freshUrl)).statusCode, 303);
@@ -223,12 +294,25 @@ test('"a different person" keeps a new record; an NHS number held by another rec
 
 test('a staff referral whose NHS number is on a record with another name is a mismatch: said so, never attached, sent for a lead to match', async () => {
   const nhsNumber = aTestNhsNumber();
-  const known = await aReferral(database, worker, { person: { nhsNumber, givenName: 'Quentin', familyName: 'Holder', dateOfBirth: '1944-04-04' } });
+  const known = await aReferral(database, worker, {
+    person: { nhsNumber, givenName: 'Quentin', familyName: 'Holder', dateOfBirth: '1944-04-04' },
+  });
   const before = await snapshot(known.personId);
   const cookies = await signInAs(app, database, referrer);
-  const first = await postForm(app, cookies, '/referrals/new', {
-    givenName: 'Ursula', familyName: 'Typo', 'dateOfBirth[day]': '4', 'dateOfBirth[month]': '4', 'dateOfBirth[year]': '1944', nhsNumber,
-  }, '/referrals/new');
+  const first = await postForm(
+    app,
+    cookies,
+    '/referrals/new',
+    {
+      givenName: 'Ursula',
+      familyName: 'Typo',
+      'dateOfBirth[day]': '4',
+      'dateOfBirth[month]': '4',
+      'dateOfBirth[year]': '1944',
+      nhsNumber,
+    },
+    '/referrals/new',
+  );
   const base = (first.headers.location as string).replace(/\/reason$/, '');
   await postForm(app, cookies, `${base}/reason`, { source: 'gp', reasons: 'loneliness' }, `${base}/reason`);
   await postForm(app, cookies, `${base}/consent`, { consentToRefer: 'yes', consentToShare: 'yes' }, `${base}/consent`);
@@ -252,8 +336,13 @@ test('a staff referral whose NHS number is on a record with another name is a mi
   assert.equal((await matchRow(referral.id))?.nhsNumber, nhsNumber);
 
   // The intake itself refuses the attachment too, whatever page sent it.
-  await assert.rejects(aReferral(database, worker, { person: { nhsNumber, givenName: 'Ursula', familyName: 'Typo', dateOfBirth: '1944-04-04' }, personChoice: known.personId }),
-    (e) => e instanceof InvalidInput && /different name or date of birth/.test(e.message));
+  await assert.rejects(
+    aReferral(database, worker, {
+      person: { nhsNumber, givenName: 'Ursula', familyName: 'Typo', dateOfBirth: '1944-04-04' },
+      personChoice: known.personId,
+    }),
+    (e) => e instanceof InvalidInput && /different name or date of birth/.test(e.message),
+  );
   // And the lead sees it with the record that holds the number.
   const matchPage = await app.inject({ url: `/triage/${referral.id}/match`, cookies: leadCookies });
   assert.match(matchPage.body, /entered an NHS number that is on a record with a different name/);
@@ -262,11 +351,24 @@ test('a staff referral whose NHS number is on a record with another name is a mi
 
 test('a true duplicate (same NHS number, same name and date of birth) is still offered to choose on check your answers', async () => {
   const nhsNumber = aTestNhsNumber();
-  const known = await aReferral(database, worker, { person: { nhsNumber, givenName: 'Tabitha', familyName: 'Twice', dateOfBirth: '1977-07-07' } });
+  const known = await aReferral(database, worker, {
+    person: { nhsNumber, givenName: 'Tabitha', familyName: 'Twice', dateOfBirth: '1977-07-07' },
+  });
   const cookies = await signInAs(app, database, worker);
-  const first = await postForm(app, cookies, '/referrals/new', {
-    givenName: 'TABITHA', familyName: 'Twice', 'dateOfBirth[day]': '7', 'dateOfBirth[month]': '7', 'dateOfBirth[year]': '1977', nhsNumber,
-  }, '/referrals/new');
+  const first = await postForm(
+    app,
+    cookies,
+    '/referrals/new',
+    {
+      givenName: 'TABITHA',
+      familyName: 'Twice',
+      'dateOfBirth[day]': '7',
+      'dateOfBirth[month]': '7',
+      'dateOfBirth[year]': '1977',
+      nhsNumber,
+    },
+    '/referrals/new',
+  );
   const base = (first.headers.location as string).replace(/\/reason$/, '');
   await postForm(app, cookies, `${base}/reason`, { source: 'gp', reasons: 'loneliness' }, `${base}/reason`);
   await postForm(app, cookies, `${base}/consent`, { consentToRefer: 'yes', consentToShare: 'yes' }, `${base}/consent`);
@@ -281,14 +383,24 @@ test('a true duplicate (same NHS number, same name and date of birth) is still o
 test('a held record cannot be merged or edited by hand, and another tenant’s lead cannot open the match page', async () => {
   const reference = await sendSelfReferral(selfReferral({ givenName: 'Held', familyName: 'Record' }));
   const referral = await referralByReference(reference);
-  const other = await aReferral(database, worker, { person: { nhsNumber: null, givenName: 'Held', familyName: 'Record', dateOfBirth: '1958-09-03' } });
+  const other = await aReferral(database, worker, {
+    person: { nhsNumber: null, givenName: 'Held', familyName: 'Record', dateOfBirth: '1958-09-03' },
+  });
   await assert.rejects(referrals.mergePeople(database.pool, worker, other.personId, referral.personId), RuleBroken);
   const held = await referrals.getPerson(database.pool, worker, referral.personId);
-  await assert.rejects(referrals.updatePerson(database.pool, worker, referral.personId, held.person.version, { ...held.person, nhsNumber: aTestNhsNumber() }),
-    (e) => e instanceof RuleBroken && /waiting for a lead to match/.test(e.message));
+  await assert.rejects(
+    referrals.updatePerson(database.pool, worker, referral.personId, held.person.version, { ...held.person, nhsNumber: aTestNhsNumber() }),
+    (e) => e instanceof RuleBroken && /waiting for a lead to match/.test(e.message),
+  );
   const stranger = await anActor(database, { roles: ['lead'] });
   const strangerCookies = await signInAs(app, database, stranger);
   assert.equal((await app.inject({ url: `/triage/${referral.id}/match`, cookies: strangerCookies })).statusCode, 404);
-  const garbled = await postForm(app, leadCookies, `/triage/${referral.id}/match`, { choice: 'not-a-person' }, `/triage/${referral.id}/match`);
+  const garbled = await postForm(
+    app,
+    leadCookies,
+    `/triage/${referral.id}/match`,
+    { choice: 'not-a-person' },
+    `/triage/${referral.id}/match`,
+  );
   assert.equal(garbled.statusCode, 400);
 });

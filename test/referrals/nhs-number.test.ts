@@ -2,11 +2,22 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { compactNhsNumber, EXAMPLE_NHS_NUMBER, formatNhsNumber, isValidNhsNumber, nhsCheckDigit, testRangeNhsNumbers } from '../../src/referrals/nhs-number.ts';
+import {
+  compactNhsNumber,
+  EXAMPLE_NHS_NUMBER,
+  formatNhsNumber,
+  isValidNhsNumber,
+  nhsCheckDigit,
+  testRangeNhsNumbers,
+} from '../../src/referrals/nhs-number.ts';
 import { checkNhsNumber } from '../../src/referrals/schema.ts';
 
-const vectors = readFileSync('/work/shared/data/nhs-number/nhs-number-test-vectors.csv', 'utf8').trim().split('\n').slice(1)
-  .map((line) => /^("?)([^",]*)\1,(true|false)/.exec(line)!).map((m) => ({ input: m[2]!, valid: m[3] === 'true' }));
+const vectors = readFileSync('/work/shared/data/nhs-number/nhs-number-test-vectors.csv', 'utf8')
+  .trim()
+  .split('\n')
+  .slice(1)
+  .map((line) => /^("?)([^",]*)\1,(true|false)/.exec(line)!)
+  .map((m) => ({ input: m[2]!, valid: m[3] === 'true' }));
 
 test('every published NHS number test vector is judged as the vector says', () => {
   assert.ok(vectors.length > 20);
@@ -15,7 +26,10 @@ test('every published NHS number test vector is judged as the vector says', () =
 });
 
 test('the example the forms give is a published valid test number, and the old example 999 123 4567 is not', () => {
-  assert.ok(vectors.some((v) => v.valid && compactNhsNumber(v.input) === compactNhsNumber(EXAMPLE_NHS_NUMBER)), 'the example is among the valid vectors');
+  assert.ok(
+    vectors.some((v) => v.valid && compactNhsNumber(v.input) === compactNhsNumber(EXAMPLE_NHS_NUMBER)),
+    'the example is among the valid vectors',
+  );
   assert.deepEqual(checkNhsNumber(EXAMPLE_NHS_NUMBER), { value: compactNhsNumber(EXAMPLE_NHS_NUMBER) });
   assert.match(checkNhsNumber('999 123 4567').message ?? '', /not a real NHS number/);
   assert.match(checkNhsNumber('12345').message ?? '', new RegExp(EXAMPLE_NHS_NUMBER));

@@ -25,23 +25,67 @@ after(async () => {
   await database.close();
 });
 
-const odd: unknown[] = [5, true, null, ['a', 'b'], { nested: 'x' }, 'x'.repeat(20_000), '\u0000', '<script>alert(1)</script>', '2024-02-30', '-1', '1e9'];
+const odd: unknown[] = [
+  5,
+  true,
+  null,
+  ['a', 'b'],
+  { nested: 'x' },
+  'x'.repeat(20_000),
+  '\u0000',
+  '<script>alert(1)</script>',
+  '2024-02-30',
+  '-1',
+  '1e9',
+];
 
 test('odd shapes of input to referral forms get a 4xx with a message and change nothing, never a 500', async () => {
   const made = await aReferral(database, lead);
   const session = await formSession(app, '/referrals/new', cookies);
   const token = session.token!;
-  const urls = ['/referrals/new', '/refer-yourself', '/refer-yourself/send', `/referrals/${made.referralId}/contacts`, `/referrals/${made.referralId}/allocate`,
-    `/referrals/${made.referralId}/not-suitable`, `/referrals/${made.referralId}/status`, `/referrals/${made.referralId}/next-action`,
-    `/people/${made.personId}/edit`, `/people/${made.personId}/merge`];
-  const fields = ['givenName', 'familyName', 'dateOfBirth[day]', 'dateOfBirth[year]', 'nhsNumber', 'postcode', 'email', 'phone', 'contactChannels', 'reasons',
-    'consentToRefer', 'answers', 'outcome', 'mode', 'minutes', 'approach', 'linkWorkerId', 'status', 'version', 'due', 'duplicateId', 'website'];
+  const urls = [
+    '/referrals/new',
+    '/refer-yourself',
+    '/refer-yourself/send',
+    `/referrals/${made.referralId}/contacts`,
+    `/referrals/${made.referralId}/allocate`,
+    `/referrals/${made.referralId}/not-suitable`,
+    `/referrals/${made.referralId}/status`,
+    `/referrals/${made.referralId}/next-action`,
+    `/people/${made.personId}/edit`,
+    `/people/${made.personId}/merge`,
+  ];
+  const fields = [
+    'givenName',
+    'familyName',
+    'dateOfBirth[day]',
+    'dateOfBirth[year]',
+    'nhsNumber',
+    'postcode',
+    'email',
+    'phone',
+    'contactChannels',
+    'reasons',
+    'consentToRefer',
+    'answers',
+    'outcome',
+    'mode',
+    'minutes',
+    'approach',
+    'linkWorkerId',
+    'status',
+    'version',
+    'due',
+    'duplicateId',
+    'website',
+  ];
   const referralsBefore = await countRows(database, 'referral', lead.tenantId);
   let calls = 0;
   const statuses = new Set<number>();
   const asForm = (value: unknown) => {
     const form = new URLSearchParams({ _csrf: token });
-    for (const field of fields) for (const one of [value].flat()) form.append(field, typeof one === 'object' ? JSON.stringify(one) : String(one));
+    for (const field of fields)
+      for (const one of [value].flat()) form.append(field, typeof one === 'object' ? JSON.stringify(one) : String(one));
     return form.toString();
   };
   for (const url of urls) {
@@ -51,9 +95,23 @@ test('odd shapes of input to referral forms get a 4xx with a message and change 
       // A form route takes forms only: JSON is refused before it is read.
       // Each request from an address of its own, so the public form's rate limit never answers first.
       const remoteAddress = `10.9.${Math.floor(calls / 200)}.${calls % 200}`;
-      const json = await app.inject({ method: 'POST', url, remoteAddress, cookies: session.cookies, payload: JSON.stringify(body), headers: { 'content-type': 'application/json', accept: 'text/html' } });
+      const json = await app.inject({
+        method: 'POST',
+        url,
+        remoteAddress,
+        cookies: session.cookies,
+        payload: JSON.stringify(body),
+        headers: { 'content-type': 'application/json', accept: 'text/html' },
+      });
       assert.equal(json.statusCode, 415, `${url} with JSON`);
-      const res = await app.inject({ method: 'POST', url, remoteAddress, cookies: session.cookies, payload: asForm(value), headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' } });
+      const res = await app.inject({
+        method: 'POST',
+        url,
+        remoteAddress,
+        cookies: session.cookies,
+        payload: asForm(value),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      });
       calls++;
       statuses.add(res.statusCode);
       assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${url} with ${JSON.stringify(value).slice(0, 40)}: ${res.statusCode}`);
@@ -68,7 +126,13 @@ test('odd shapes of input to referral forms get a 4xx with a message and change 
 });
 
 test('unknown ids in paths are 404 pages, not errors', async () => {
-  for (const url of ['/referrals/00000000-0000-4000-8000-000000000000', '/referrals/nope/allocate', '/people/123', '/people/00000000-0000-4000-8000-000000000000/merge', '/referrals/new/not-a-draft/person']) {
+  for (const url of [
+    '/referrals/00000000-0000-4000-8000-000000000000',
+    '/referrals/nope/allocate',
+    '/people/123',
+    '/people/00000000-0000-4000-8000-000000000000/merge',
+    '/referrals/new/not-a-draft/person',
+  ]) {
     const res = await app.inject({ url, cookies });
     assert.equal(res.statusCode, 404, url);
   }

@@ -11,7 +11,9 @@ import { aPersonInput, aReferral, aReferralInput, countRows } from '../support/r
 // audit event that closes each) leaves nothing of the action behind.
 
 let database: Database;
-before(async () => { database = await freshDatabase(); });
+before(async () => {
+  database = await freshDatabase();
+});
 after(() => database.close());
 
 async function failingAudit(action: string) {
@@ -24,7 +26,10 @@ test('an intake that fails at its last write leaves no person and no referral', 
   const referrals = await countRows(database, 'referral', referrer.tenantId);
   const remove = await failingAudit('referral.create');
   try {
-    await assert.rejects(submitStaffReferral(database.pool, referrer, { person: aPersonInput(), referral: aReferralInput(), personChoice: 'new' }), /injected failure/);
+    await assert.rejects(
+      submitStaffReferral(database.pool, referrer, { person: aPersonInput(), referral: aReferralInput(), personChoice: 'new' }),
+      /injected failure/,
+    );
   } finally {
     await remove();
   }
@@ -43,13 +48,23 @@ test('an allocation that fails at its last write leaves the referral waiting, un
   } finally {
     await remove();
   }
-  const { rows } = await database.pool.query<{ status: string; assignedTo: string | null }>('SELECT status, assigned_to AS "assignedTo" FROM referral WHERE id = $1', [referralId]);
+  const { rows } = await database.pool.query<{ status: string; assignedTo: string | null }>(
+    'SELECT status, assigned_to AS "assignedTo" FROM referral WHERE id = $1',
+    [referralId],
+  );
   assert.deepEqual(rows[0], { status: 'received', assignedTo: null });
   assert.equal((await database.pool.query('SELECT 1 FROM referral_allocation WHERE referral_id = $1', [referralId])).rowCount, 0);
-  assert.equal((await database.pool.query(`SELECT 1 FROM referral_transition WHERE referral_id = $1 AND to_status <> 'received'`, [referralId])).rowCount, 0);
+  assert.equal(
+    (await database.pool.query(`SELECT 1 FROM referral_transition WHERE referral_id = $1 AND to_status <> 'received'`, [referralId]))
+      .rowCount,
+    0,
+  );
 
   await allocateReferral(database.pool, lead, referralId, { linkWorkerId: worker.userId });
-  assert.equal((await database.pool.query<{ status: string }>('SELECT status FROM referral WHERE id = $1', [referralId])).rows[0]!.status, 'allocated');
+  assert.equal(
+    (await database.pool.query<{ status: string }>('SELECT status FROM referral WHERE id = $1', [referralId])).rows[0]!.status,
+    'allocated',
+  );
 });
 
 test('a merge that fails at its last write leaves both records and their referrals as they were', async () => {
@@ -63,9 +78,16 @@ test('a merge that fails at its last write leaves both records and their referra
     await remove();
   }
   const { rows } = await database.pool.query<{ id: string; mergedInto: string | null }>(
-    'SELECT id, merged_into_id AS "mergedInto" FROM person WHERE id = ANY($1::uuid[]) ORDER BY id', [[a.personId, b.personId]]);
-  assert.deepEqual(rows.map((r) => r.mergedInto), [null, null]);
-  const owner = await database.pool.query<{ personId: string }>('SELECT person_id AS "personId" FROM referral WHERE id = $1', [b.referralId]);
+    'SELECT id, merged_into_id AS "mergedInto" FROM person WHERE id = ANY($1::uuid[]) ORDER BY id',
+    [[a.personId, b.personId]],
+  );
+  assert.deepEqual(
+    rows.map((r) => r.mergedInto),
+    [null, null],
+  );
+  const owner = await database.pool.query<{ personId: string }>('SELECT person_id AS "personId" FROM referral WHERE id = $1', [
+    b.referralId,
+  ]);
   assert.equal(owner.rows[0]!.personId, b.personId, 'the referral stays with its own record');
 
   const moved = await mergePeople(database.pool, worker, a.personId, b.personId);

@@ -9,7 +9,9 @@ import { aPersonInput, aReferral, aTestNhsNumber, countRows } from '../support/r
 import { auditEvents } from '../support/identity-factories.ts';
 
 let database: Database;
-before(async () => { database = await freshDatabase(); });
+before(async () => {
+  database = await freshDatabase();
+});
 after(() => database.close());
 
 test('a referral creates the person, the referral, its first transition, consents and audit events', async () => {
@@ -33,7 +35,12 @@ test('the same NHS number is found as a duplicate before saving, and a second re
   const worker = await anActor(database, { roles: ['link_worker'] });
   const nhsNumber = aTestNhsNumber();
   const first = await aReferral(database, worker, { person: { nhsNumber, givenName: 'Morag', familyName: 'Quinn' } });
-  const found = await referrals.findDuplicates(database.pool, worker, { nhsNumber, givenName: 'Completely', familyName: 'Different', dateOfBirth: '2001-01-01' });
+  const found = await referrals.findDuplicates(database.pool, worker, {
+    nhsNumber,
+    givenName: 'Completely',
+    familyName: 'Different',
+    dateOfBirth: '2001-01-01',
+  });
   assert.equal(found.length, 1);
   assert.equal(found[0]!.id, first.personId);
   assert.equal(found[0]!.matchedOn, 'nhs_number');
@@ -44,13 +51,33 @@ test('the same NHS number is found as a duplicate before saving, and a second re
 
 test('a close name with the same date of birth is a likely duplicate; a different date of birth is not', async () => {
   const worker = await anActor(database, { roles: ['link_worker'] });
-  const first = await aReferral(database, worker, { person: { nhsNumber: null, givenName: 'Jonathan', familyName: 'Smith', dateOfBirth: '1962-07-19' } });
-  const close = await referrals.findDuplicates(database.pool, worker, { nhsNumber: null, givenName: 'Jonathon', familyName: 'Smyth', dateOfBirth: '1962-07-19' });
-  assert.deepEqual(close.map((c) => c.id), [first.personId]);
+  const first = await aReferral(database, worker, {
+    person: { nhsNumber: null, givenName: 'Jonathan', familyName: 'Smith', dateOfBirth: '1962-07-19' },
+  });
+  const close = await referrals.findDuplicates(database.pool, worker, {
+    nhsNumber: null,
+    givenName: 'Jonathon',
+    familyName: 'Smyth',
+    dateOfBirth: '1962-07-19',
+  });
+  assert.deepEqual(
+    close.map((c) => c.id),
+    [first.personId],
+  );
   assert.equal(close[0]!.matchedOn, 'name_and_date_of_birth');
-  const otherDob = await referrals.findDuplicates(database.pool, worker, { nhsNumber: null, givenName: 'Jonathan', familyName: 'Smith', dateOfBirth: '1962-07-20' });
+  const otherDob = await referrals.findDuplicates(database.pool, worker, {
+    nhsNumber: null,
+    givenName: 'Jonathan',
+    familyName: 'Smith',
+    dateOfBirth: '1962-07-20',
+  });
   assert.equal(otherDob.length, 0);
-  const farName = await referrals.findDuplicates(database.pool, worker, { nhsNumber: null, givenName: 'Priya', familyName: 'Kaur', dateOfBirth: '1962-07-19' });
+  const farName = await referrals.findDuplicates(database.pool, worker, {
+    nhsNumber: null,
+    givenName: 'Priya',
+    familyName: 'Kaur',
+    dateOfBirth: '1962-07-19',
+  });
   assert.equal(farName.length, 0);
 });
 
@@ -75,7 +102,10 @@ test('merging two records keeps every referral and the audit trail of both', asy
   assert.equal(page.person.nhsNumber, bNhs, 'the survivor takes the NHS number it lacked');
   assert.deepEqual(page.mergedFrom, [b.personId]);
   const trail = await referrals.personAuditTrail(database.pool, worker, a.personId);
-  assert.ok(trail.some((e) => e.personId === b.personId && e.action === 'person.create'), 'events recorded against the merged record are kept');
+  assert.ok(
+    trail.some((e) => e.personId === b.personId && e.action === 'person.create'),
+    'events recorded against the merged record are kept',
+  );
   assert.ok(trail.some((e) => e.action === 'person.merge'));
   await assert.rejects(referrals.mergePeople(database.pool, worker, a.personId, b.personId), NotFound);
 });
@@ -94,7 +124,8 @@ test('a second save of a person from a stale form is refused as changed since op
   await referrals.updatePerson(database.pool, worker, made.personId, person.version, aPersonInput({ nhsNumber: null, givenName: 'First' }));
   await assert.rejects(
     referrals.updatePerson(database.pool, worker, made.personId, person.version, aPersonInput({ nhsNumber: null, givenName: 'Second' })),
-    (error: unknown) => error instanceof RuleBroken && /changed since you opened it/.test(error.message));
+    (error: unknown) => error instanceof RuleBroken && /changed since you opened it/.test(error.message),
+  );
   assert.equal((await referrals.getPerson(database.pool, worker, made.personId)).person.givenName, 'First');
 });
 

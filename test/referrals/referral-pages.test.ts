@@ -32,23 +32,46 @@ after(async () => {
   await database.close();
 });
 
-async function post(url: string, form: Record<string, string | string[]>, cookies: Record<string, string> = {}, formUrl = url, remoteAddress?: string) {
+async function post(
+  url: string,
+  form: Record<string, string | string[]>,
+  cookies: Record<string, string> = {},
+  formUrl = url,
+  remoteAddress?: string,
+) {
   const session = await formSession(app, formUrl, cookies);
   const params = new URLSearchParams();
   params.append('_csrf', session.token ?? '');
   if (!('formToken' in form)) params.append('formToken', newFormToken());
   for (const [key, value] of Object.entries(form)) for (const v of [value].flat()) params.append(key, v);
   return app.inject({
-    method: 'POST', url, payload: params.toString(), cookies: session.cookies,
-    headers: { 'content-type': 'application/x-www-form-urlencoded' }, ...(remoteAddress ? { remoteAddress } : {}),
+    method: 'POST',
+    url,
+    payload: params.toString(),
+    cookies: session.cookies,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    ...(remoteAddress ? { remoteAddress } : {}),
   });
 }
 
 function selfReferral(overrides: Record<string, string | string[]> = {}) {
   return {
-    givenName: 'Robin', familyName: 'Public', 'dateOfBirth[day]': '3', 'dateOfBirth[month]': '9', 'dateOfBirth[year]': '1958',
-    postcode: 'ls6 3ab', phone: '07700 900456', email: 'robin@example.com', contactChannels: ['email', 'phone'], safeToLeaveMessage: 'yes',
-    reasons: ['loneliness', 'gardening'], context: 'I would like to meet people.', consentToRefer: 'yes', consentToShare: 'yes', website: '', ...overrides,
+    givenName: 'Robin',
+    familyName: 'Public',
+    'dateOfBirth[day]': '3',
+    'dateOfBirth[month]': '9',
+    'dateOfBirth[year]': '1958',
+    postcode: 'ls6 3ab',
+    phone: '07700 900456',
+    email: 'robin@example.com',
+    contactChannels: ['email', 'phone'],
+    safeToLeaveMessage: 'yes',
+    reasons: ['loneliness', 'gardening'],
+    context: 'I would like to meet people.',
+    consentToRefer: 'yes',
+    consentToShare: 'yes',
+    website: '',
+    ...overrides,
   };
 }
 
@@ -81,26 +104,35 @@ test('a self-referral is checked, then saved with a reference, and a confirmatio
   const reference = /id="reference">(SP-[0-9A-Z]{8})</.exec(res.body)?.[1];
   assert.ok(reference);
   assert.equal(await countRows(database, 'referral', tenantId), before + 1);
-  const { rows } = await database.pool.query(`SELECT r.source, r.channel, p.postcode FROM referral r JOIN person p ON p.id = r.person_id WHERE r.reference = $1`, [reference]);
+  const { rows } = await database.pool.query(
+    `SELECT r.source, r.channel, p.postcode FROM referral r JOIN person p ON p.id = r.person_id WHERE r.reference = $1`,
+    [reference],
+  );
   assert.deepEqual(rows[0], { source: 'self', channel: 'self', postcode: 'LS6 3AB' });
-  const sent = await database.pool.query(`SELECT recipient, template FROM notification WHERE personalisation->>'reference' = $1`, [reference]);
+  const sent = await database.pool.query(`SELECT recipient, template FROM notification WHERE personalisation->>'reference' = $1`, [
+    reference,
+  ]);
   assert.deepEqual(sent.rows, [{ recipient: 'robin@example.com', template: 'self_referral_confirmation' }]);
 });
 
-test('a self-referral for someone already known looks exactly the same and is held for a lead, not added to their record', ownFirstTenant, async () => {
-  const nhsNumber = aTestNhsNumber();
-  const known = await aReferral(database, worker, { person: { nhsNumber } });
-  const people = await countRows(database, 'person', tenantId);
-  const unknown = await sendSelfReferral(selfReferral({ nhsNumber: aTestNhsNumber() }), '10.0.0.3');
-  const existing = await sendSelfReferral(selfReferral({ nhsNumber }), '10.0.0.3');
-  assert.equal(existing.statusCode, unknown.statusCode);
-  const strip = (body: string) => body.replace(/SP-[0-9A-Z]{8}/g, '').replace(/nonce="[^"]+"|nonce-[^']+|value="[^"]+"/g, '');
-  assert.equal(strip(existing.body), strip(unknown.body));
-  // Each submission is held on a record of its own until a lead matches it.
-  assert.equal(await countRows(database, 'person', tenantId), people + 2);
-  const page = await referrals.getPerson(database.pool, worker, known.personId);
-  assert.equal(page.referrals.length, 1);
-});
+test(
+  'a self-referral for someone already known looks exactly the same and is held for a lead, not added to their record',
+  ownFirstTenant,
+  async () => {
+    const nhsNumber = aTestNhsNumber();
+    const known = await aReferral(database, worker, { person: { nhsNumber } });
+    const people = await countRows(database, 'person', tenantId);
+    const unknown = await sendSelfReferral(selfReferral({ nhsNumber: aTestNhsNumber() }), '10.0.0.3');
+    const existing = await sendSelfReferral(selfReferral({ nhsNumber }), '10.0.0.3');
+    assert.equal(existing.statusCode, unknown.statusCode);
+    const strip = (body: string) => body.replace(/SP-[0-9A-Z]{8}/g, '').replace(/nonce="[^"]+"|nonce-[^']+|value="[^"]+"/g, '');
+    assert.equal(strip(existing.body), strip(unknown.body));
+    // Each submission is held on a record of its own until a lead matches it.
+    assert.equal(await countRows(database, 'person', tenantId), people + 2);
+    const page = await referrals.getPerson(database.pool, worker, known.personId);
+    assert.equal(page.referrals.length, 1);
+  },
+);
 
 test('bad self-referral answers re-show the form with an error summary and save nothing', async () => {
   const before = await countRows(database, 'referral', tenantId);
@@ -141,10 +173,20 @@ test('self-referrals are rate limited per address', async () => {
 
 test('a GP referrer goes through the question pages, check your answers and confirmation, and then sees the status', async () => {
   const cookies = await signInAs(app, database, referrer);
-  const first = await post('/referrals/new', {
-    givenName: 'Gwen', familyName: 'Referred', 'dateOfBirth[day]': '1', 'dateOfBirth[month]': '2', 'dateOfBirth[year]': '1949', nhsNumber: aTestNhsNumber(),
-    phone: '07700 900789', contactChannels: 'phone',
-  }, cookies);
+  const first = await post(
+    '/referrals/new',
+    {
+      givenName: 'Gwen',
+      familyName: 'Referred',
+      'dateOfBirth[day]': '1',
+      'dateOfBirth[month]': '2',
+      'dateOfBirth[year]': '1949',
+      nhsNumber: aTestNhsNumber(),
+      phone: '07700 900789',
+      contactChannels: 'phone',
+    },
+    cookies,
+  );
   assert.equal(first.statusCode, 303);
   const reasonUrl = first.headers.location as string;
   assert.match(reasonUrl, /^\/referrals\/new\/[0-9a-f-]+\/reason$/);
@@ -176,7 +218,18 @@ test('a GP referrer goes through the question pages, check your answers and conf
 
 test('invalid NHS number and future date of birth on the staff person page are refused with the error summary', async () => {
   const cookies = await signInAs(app, database, worker);
-  const res = await post('/referrals/new', { givenName: 'A', familyName: 'B', nhsNumber: '943 476 5918', 'dateOfBirth[day]': '1', 'dateOfBirth[month]': '1', 'dateOfBirth[year]': '2999' }, cookies);
+  const res = await post(
+    '/referrals/new',
+    {
+      givenName: 'A',
+      familyName: 'B',
+      nhsNumber: '943 476 5918',
+      'dateOfBirth[day]': '1',
+      'dateOfBirth[month]': '1',
+      'dateOfBirth[year]': '2999',
+    },
+    cookies,
+  );
   assert.equal(res.statusCode, 400);
   assert.match(res.body, /nhsuk-error-summary/);
   assert.match(res.body, /href="#nhsNumber"/);
@@ -186,8 +239,14 @@ test('invalid NHS number and future date of birth on the staff person page are r
 
 test('the check page shows a likely duplicate and asks which record before saving', async () => {
   const cookies = await signInAs(app, database, worker);
-  const existing = await aReferral(database, worker, { person: { nhsNumber: null, givenName: 'Bartholomew', familyName: 'Finch', dateOfBirth: '1944-04-04' } });
-  const first = await post('/referrals/new', { givenName: 'Bartholemew', familyName: 'Finch', 'dateOfBirth[day]': '4', 'dateOfBirth[month]': '4', 'dateOfBirth[year]': '1944' }, cookies);
+  const existing = await aReferral(database, worker, {
+    person: { nhsNumber: null, givenName: 'Bartholomew', familyName: 'Finch', dateOfBirth: '1944-04-04' },
+  });
+  const first = await post(
+    '/referrals/new',
+    { givenName: 'Bartholemew', familyName: 'Finch', 'dateOfBirth[day]': '4', 'dateOfBirth[month]': '4', 'dateOfBirth[year]': '1944' },
+    cookies,
+  );
   const base = (first.headers.location as string).replace(/\/reason$/, '');
   await post(`${base}/reason`, { source: 'hospital', channel: 'letter', reasons: 'loneliness' }, cookies);
   await post(`${base}/consent`, { consentToRefer: 'yes', consentToShare: 'no' }, cookies);
@@ -211,20 +270,40 @@ test('a lead triages and allocates through the pages, and the link worker record
   const allocatePage = await app.inject({ url: `/referrals/${made.referralId}/allocate`, cookies: leadCookies });
   assert.match(allocatePage.body, /\(suggested\)/);
   const allocateVersion = /name="version" value="(\d+)"/.exec(allocatePage.body)![1]!;
-  const allocated = await post(`/referrals/${made.referralId}/allocate`, { linkWorkerId: worker.userId, version: allocateVersion }, leadCookies, `/referrals/${made.referralId}/allocate`);
+  const allocated = await post(
+    `/referrals/${made.referralId}/allocate`,
+    { linkWorkerId: worker.userId, version: allocateVersion },
+    leadCookies,
+    `/referrals/${made.referralId}/allocate`,
+  );
   assert.equal(allocated.statusCode, 303);
   const cookies = await signInAs(app, database, worker);
   const formUrl = `/referrals/${made.referralId}/contacts/new`;
-  const bad = await post(`/referrals/${made.referralId}/contacts`, { outcome: 'made', mode: 'carrier-pigeon', minutes: 'lots' }, cookies, formUrl);
+  const bad = await post(
+    `/referrals/${made.referralId}/contacts`,
+    { outcome: 'made', mode: 'carrier-pigeon', minutes: 'lots' },
+    cookies,
+    formUrl,
+  );
   assert.equal(bad.statusCode, 400);
   assert.match(bad.body, /Select how you tried to make contact/);
   for (let i = 0; i < 3; i++) {
-    const res = await post(`/referrals/${made.referralId}/contacts`, { outcome: 'attempted', mode: 'phone', minutes: '2' }, cookies, formUrl);
+    const res = await post(
+      `/referrals/${made.referralId}/contacts`,
+      { outcome: 'attempted', mode: 'phone', minutes: '2' },
+      cookies,
+      formUrl,
+    );
     assert.equal(res.statusCode, 303);
   }
   const page = await app.inject({ url: `/referrals/${made.referralId}`, cookies });
   assert.match(page.body, /No contact after 3 attempts/);
-  const done = await post(`/referrals/${made.referralId}/unable-to-contact`, { version: /name="version" value="(\d+)"/.exec(page.body)![1]! }, cookies, `/referrals/${made.referralId}`);
+  const done = await post(
+    `/referrals/${made.referralId}/unable-to-contact`,
+    { version: /name="version" value="(\d+)"/.exec(page.body)![1]! },
+    cookies,
+    `/referrals/${made.referralId}`,
+  );
   assert.equal(done.statusCode, 303);
   assert.equal((await referrals.getReferral(database.pool, worker, made.referralId)).referral.status, 'unable_to_contact');
 });
@@ -262,7 +341,14 @@ test('the caseload page lists the worker’s people with the overdue count, and 
   const edit = await app.inject({ url: `/people/${made.personId}/edit`, cookies });
   assert.equal(edit.statusCode, 200);
   const version = /name="version" value="(\d+)"/.exec(edit.body)![1]!;
-  const form = { givenName: 'Cass', familyName: 'Changed', 'dateOfBirth[day]': '4', 'dateOfBirth[month]': '5', 'dateOfBirth[year]': '1970', version };
+  const form = {
+    givenName: 'Cass',
+    familyName: 'Changed',
+    'dateOfBirth[day]': '4',
+    'dateOfBirth[month]': '5',
+    'dateOfBirth[year]': '1970',
+    version,
+  };
   assert.equal((await post(`/people/${made.personId}/edit`, form, cookies)).statusCode, 303);
   const second = await post(`/people/${made.personId}/edit`, { ...form, familyName: 'Overwritten' }, cookies);
   assert.equal(second.statusCode, 409);

@@ -18,20 +18,47 @@ before(async () => {
   tenantId = (await aTenant(database, { name: 'Answers PCN' })).id;
   app = await testApp(database);
 });
-after(async () => { await app.close(); await database.close(); });
+after(async () => {
+  await app.close();
+  await database.close();
+});
 
 async function post(url: string, form: Record<string, string | string[]>, remoteAddress: string) {
   const session = await formSession(app, '/refer-yourself');
   const params = new URLSearchParams({ _csrf: session.token ?? '', formToken: newFormToken() });
   for (const [key, value] of Object.entries(form)) for (const v of [value].flat()) params.append(key, v);
-  return app.inject({ method: 'POST', url, payload: params.toString(), cookies: session.cookies, headers: { 'content-type': 'application/x-www-form-urlencoded' }, remoteAddress });
+  return app.inject({
+    method: 'POST',
+    url,
+    payload: params.toString(),
+    cookies: session.cookies,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    remoteAddress,
+  });
 }
 
 const answers = (overrides: Record<string, string | string[]> = {}) => ({
-  givenName: 'Robin', familyName: 'Public', preferredName: 'Rob', 'dateOfBirth[day]': '3', 'dateOfBirth[month]': '9', 'dateOfBirth[year]': '1958',
-  nhsNumber: '999 000 0018', postcode: 'ls6 3ab', address: '1 Test Street, Leeds', phone: '07700 900456', email: 'robin@example.com',
-  contactChannels: ['sms', 'email'], safeToLeaveMessage: 'no', interpreterLanguage: 'Polish', communication: ['largePrint'],
-  reasons: ['loneliness', 'gardening'], context: 'I would like to meet people.', consentToRefer: 'yes', consentToShare: 'yes', consentToResearch: 'no', website: '',
+  givenName: 'Robin',
+  familyName: 'Public',
+  preferredName: 'Rob',
+  'dateOfBirth[day]': '3',
+  'dateOfBirth[month]': '9',
+  'dateOfBirth[year]': '1958',
+  nhsNumber: '999 000 0018',
+  postcode: 'ls6 3ab',
+  address: '1 Test Street, Leeds',
+  phone: '07700 900456',
+  email: 'robin@example.com',
+  contactChannels: ['sms', 'email'],
+  safeToLeaveMessage: 'no',
+  interpreterLanguage: 'Polish',
+  communication: ['largePrint'],
+  reasons: ['loneliness', 'gardening'],
+  context: 'I would like to meet people.',
+  consentToRefer: 'yes',
+  consentToShare: 'yes',
+  consentToResearch: 'no',
+  website: '',
   ...overrides,
 });
 
@@ -39,14 +66,32 @@ const checked = (body: string, name: string, value: string) =>
   new RegExp(`<input[^>]*name="${name.replace(/[[\]]/g, '\\$&')}"[^>]*value="${value}"[^>]*checked`).test(body);
 
 function assertEveryAnswerKept(body: string) {
-  for (const [name, value] of [['givenName', 'Robin'], ['preferredName', 'Rob'], ['dateOfBirth[day]', '3'], ['dateOfBirth[year]', '1958'], ['nhsNumber', '999 000 0018'],
-    ['postcode', 'ls6 3ab'], ['phone', '07700 900456'], ['email', 'robin@example.com'], ['interpreterLanguage', 'Polish']]) {
+  for (const [name, value] of [
+    ['givenName', 'Robin'],
+    ['preferredName', 'Rob'],
+    ['dateOfBirth[day]', '3'],
+    ['dateOfBirth[year]', '1958'],
+    ['nhsNumber', '999 000 0018'],
+    ['postcode', 'ls6 3ab'],
+    ['phone', '07700 900456'],
+    ['email', 'robin@example.com'],
+    ['interpreterLanguage', 'Polish'],
+  ]) {
     assert.match(body, new RegExp(`name="${name.replace(/[[\]]/g, '\\$&')}"[^>]*value="${value}"`), `${name} is kept`);
   }
   assert.match(body, />1 Test Street, Leeds</, 'the address is kept');
   assert.match(body, />I would like to meet people\.</, 'what they told us is kept');
-  for (const [name, value] of [['contactChannels', 'sms'], ['contactChannels', 'email'], ['safeToLeaveMessage', 'no'], ['communication', 'largePrint'],
-    ['reasons', 'loneliness'], ['reasons', 'gardening'], ['consentToRefer', 'yes'], ['consentToShare', 'yes'], ['consentToResearch', 'no']]) {
+  for (const [name, value] of [
+    ['contactChannels', 'sms'],
+    ['contactChannels', 'email'],
+    ['safeToLeaveMessage', 'no'],
+    ['communication', 'largePrint'],
+    ['reasons', 'loneliness'],
+    ['reasons', 'gardening'],
+    ['consentToRefer', 'yes'],
+    ['consentToShare', 'yes'],
+    ['consentToResearch', 'no'],
+  ]) {
     assert.ok(checked(body, name, value), `${name}=${value} is still ticked`);
   }
   assert.ok(!checked(body, 'contactChannels', 'phone'), 'an option not chosen stays unticked');
@@ -74,7 +119,11 @@ test('the check page shows the ways to get in touch and a Change for every answe
   assert.ok(changes.includes('contactChannels') && changes.includes('dateOfBirth-day') && changes.includes('reasons'), changes.join(', '));
   assert.equal(changes.length, (check.body.match(/nhsuk-summary-list__row/g) ?? []).length, 'one Change per answer');
 
-  const carried = /name="answers" value="([^"]+)"/.exec(check.body)![1]!.replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/&#39;/g, '\'');
+  const carried = /name="answers" value="([^"]+)"/
+    .exec(check.body)![1]!
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&')
+    .replace(/&#39;/g, "'");
   const back = await post('/refer-yourself/change', { answers: carried }, '10.1.0.2');
   assert.equal(back.statusCode, 200);
   assert.match(back.body, /Ask for support from a link worker/);

@@ -38,7 +38,9 @@ test('reminder emails and referrer status emails reach the Notify endpoint throu
   await allocateReferral(database.pool, team.lead, referralId, { linkWorkerId: team.worker.userId });
   for (let i = 0; i < 3; i++) await recordContact(database.pool, team.worker, referralId, aContact());
 
-  const handlers = new Map([REMINDER_SCAN_KIND, TENANT_FAN_OUT, SEND_NOTIFICATION, CHECK_NOTIFICATION_STATUS].map((k) => [k, registeredHandlers().get(k)!]));
+  const handlers = new Map(
+    [REMINDER_SCAN_KIND, TENANT_FAN_OUT, SEND_NOTIFICATION, CHECK_NOTIFICATION_STATUS].map((k) => [k, registeredHandlers().get(k)!]),
+  );
   const schedules = registeredRecurringJobs().filter((s) => s.name === REMINDER_SCAN);
   // Monday 6:59 in the far future; the scan runs at 7:00 and again at 8:00.
   const clock = new TestClock(new Date('2031-01-06T06:59:00Z'));
@@ -46,7 +48,12 @@ test('reminder emails and referrer status emails reach the Notify endpoint throu
   await worker.drain();
   const statusEmails = stub.received.filter((n) => n.templateId === TEMPLATES.referral_status_changed && n.recipient === gp.email);
   assert.equal(statusEmails.length, 1);
-  assert.deepEqual(statusEmails[0]!.personalisation, { reference, referrer_name: gp.name, status: 'Allocated', previous_status: 'Accepted, waiting for a link worker' });
+  assert.deepEqual(statusEmails[0]!.personalisation, {
+    reference,
+    referrer_name: gp.name,
+    status: 'Allocated',
+    previous_status: 'Accepted, waiting for a link worker',
+  });
 
   clock.advance(60);
   await worker.drain();
@@ -59,6 +66,8 @@ test('reminder emails and referrer status emails reach the Notify endpoint throu
   assert.equal(reminders[0]!.recipient, team.worker.email);
   assert.deepEqual(reminders[0]!.personalisation, { count: '2', reminders: 'reminders', link: '/caseload' });
   const { rows } = await database.pool.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM job WHERE kind = $1 AND tenant_id = $2 AND state = 'succeeded'`, [REMINDER_SCAN_KIND, team.tenantId]);
+    `SELECT count(*)::int AS n FROM job WHERE kind = $1 AND tenant_id = $2 AND state = 'succeeded'`,
+    [REMINDER_SCAN_KIND, team.tenantId],
+  );
   assert.equal(rows[0]!.n, 2, 'the scan ran twice');
 });

@@ -18,7 +18,9 @@ import { signInAs } from '../support/session.ts';
 import { TestClock } from '../jobs/support.ts';
 
 let database: Database;
-before(async () => { database = await freshDatabase(); });
+before(async () => {
+  database = await freshDatabase();
+});
 after(() => database.close());
 
 const DAY = 86_400;
@@ -29,7 +31,9 @@ function scan(actor: Actor, clock: TestClock) {
 
 async function openReminders(referralId: string) {
   const { rows } = await database.pool.query<{ kind: string; key: string; resolved: boolean }>(
-    `SELECT kind, reminder_key AS key, resolved_at IS NOT NULL AS resolved FROM reminder WHERE referral_id = $1 ORDER BY created_at, reminder_key`, [referralId]);
+    `SELECT kind, reminder_key AS key, resolved_at IS NOT NULL AS resolved FROM reminder WHERE referral_id = $1 ORDER BY created_at, reminder_key`,
+    [referralId],
+  );
   return rows;
 }
 
@@ -40,7 +44,9 @@ async function receivedAt(referralId: string): Promise<Date> {
 
 async function notifications(tenantId: string, template: string) {
   const { rows } = await database.pool.query<{ recipient: string; personalisation: Record<string, string>; idempotency_key: string }>(
-    'SELECT recipient, personalisation, idempotency_key FROM notification WHERE tenant_id = $1 AND template = $2 ORDER BY created_at', [tenantId, template]);
+    'SELECT recipient, personalisation, idempotency_key FROM notification WHERE tenant_id = $1 AND template = $2 ORDER BY created_at',
+    [tenantId, template],
+  );
   return rows;
 }
 
@@ -50,7 +56,11 @@ test('a follow-up reminder appears when the next action falls due, is written on
   const clock = new TestClock(new Date());
   const due = localDate(new Date(clock.now().getTime() + 2 * DAY * 1000));
   const { referral } = await getReferral(database.pool, team.worker, referralId);
-  await setNextAction(database.pool, team.worker, referralId, { nextAction: 'Ring about the walking group', due, version: referral.version });
+  await setNextAction(database.pool, team.worker, referralId, {
+    nextAction: 'Ring about the walking group',
+    due,
+    version: referral.version,
+  });
 
   assert.equal((await scan(team.worker, clock)).created, 0, 'nothing before the due date');
   assert.deepEqual(await openReminders(referralId), []);
@@ -73,7 +83,10 @@ test('a follow-up reminder appears when the next action falls due, is written on
   await setNextAction(database.pool, team.worker, referralId, { nextAction: 'Ring again', due: later, version: now.version });
   const cleared = await scan(team.worker, clock);
   assert.equal(cleared.resolved, 1);
-  assert.deepEqual((await openReminders(referralId)).map((r) => r.resolved), [true]);
+  assert.deepEqual(
+    (await openReminders(referralId)).map((r) => r.resolved),
+    [true],
+  );
 });
 
 test('a goal review reminder appears on its review date and resolves when the goal is achieved', async () => {
@@ -88,11 +101,16 @@ test('a goal review reminder appears on its review date and resolves when the go
   clock.advance(DAY);
   await scan(team.worker, clock);
   await scan(team.worker, clock);
-  assert.deepEqual((await openReminders(referralId)).filter((r) => r.kind === 'plan_review'),
-    [{ kind: 'plan_review', key: `plan-review:${goalId}:${review}`, resolved: false }]);
+  assert.deepEqual(
+    (await openReminders(referralId)).filter((r) => r.kind === 'plan_review'),
+    [{ kind: 'plan_review', key: `plan-review:${goalId}:${review}`, resolved: false }],
+  );
   await updateGoalProgress(database.pool, team.worker, goalId, { progress: 'achieved' });
   await scan(team.worker, clock);
-  assert.deepEqual((await openReminders(referralId)).filter((r) => r.kind === 'plan_review').map((r) => r.resolved), [true]);
+  assert.deepEqual(
+    (await openReminders(referralId)).filter((r) => r.kind === 'plan_review').map((r) => r.resolved),
+    [true],
+  );
 });
 
 test('a referral waiting past the tenant’s target without first contact is flagged, by the default of 10 working days or the tenant’s own', async () => {
@@ -109,16 +127,25 @@ test('a referral waiting past the tenant’s target without first contact is fla
 
   // A tenant with a target of 2 working days flags a referral after 2 working days.
   const other = await aSocialPrescribingTeam(database);
-  await database.pool.query(`UPDATE tenant SET settings = settings || '{"firstContactTargetWorkingDays": 2}' WHERE id = $1`, [other.tenantId]);
+  await database.pool.query(`UPDATE tenant SET settings = settings || '{"firstContactTargetWorkingDays": 2}' WHERE id = $1`, [
+    other.tenantId,
+  ]);
   const { referralId: quick } = await aReferral(database, other.lead);
   await allocateReferral(database.pool, other.lead, quick, { linkWorkerId: other.worker.userId });
   const otherClock = new TestClock(new Date(addWorkingDays(await receivedAt(quick), 2).getTime() + 3_600_000));
   await scan(other.worker, otherClock);
-  assert.deepEqual((await openReminders(quick)).map((r) => r.kind), ['waiting']);
+  assert.deepEqual(
+    (await openReminders(quick)).map((r) => r.kind),
+    ['waiting'],
+  );
 
   await recordContact(database.pool, other.worker, quick, aContact({ outcome: 'made' }));
   await scan(other.worker, otherClock);
-  assert.deepEqual((await openReminders(quick)).map((r) => r.resolved), [true], 'first contact clears it');
+  assert.deepEqual(
+    (await openReminders(quick)).map((r) => r.resolved),
+    [true],
+    'first contact clears it',
+  );
 });
 
 test('the unable to contact prompt appears after the tenant’s number of failed attempts and clears once contact is made', async () => {
@@ -132,10 +159,15 @@ test('the unable to contact prompt appears after the tenant’s number of failed
   await recordContact(database.pool, team.worker, referralId, aContact());
   await scan(team.worker, clock);
   await scan(team.worker, clock);
-  assert.deepEqual(await openReminders(referralId), [{ kind: 'unable_to_contact', key: `unable-to-contact:${referralId}`, resolved: false }]);
+  assert.deepEqual(await openReminders(referralId), [
+    { kind: 'unable_to_contact', key: `unable-to-contact:${referralId}`, resolved: false },
+  ]);
   await recordContact(database.pool, team.worker, referralId, aContact({ outcome: 'made' }));
   await scan(team.worker, clock);
-  assert.deepEqual((await openReminders(referralId)).map((r) => r.resolved), [true]);
+  assert.deepEqual(
+    (await openReminders(referralId)).map((r) => r.resolved),
+    [true],
+  );
 });
 
 test('the caseload shows a reminder count and a marker on each affected row, and hides a reminder as soon as its condition clears', async () => {
@@ -175,7 +207,10 @@ test('a referral nobody has been allocated yet shows its waiting reminder on the
   // Back-date one referral past the 10 working-day target; the other arrived today.
   await database.pool.query(`UPDATE referral SET received_at = received_at - interval '20 days' WHERE id = $1`, [waiting]);
   await scan(team.lead, new TestClock(new Date()));
-  assert.deepEqual((await openReminders(waiting)).map((r) => r.kind), ['waiting']);
+  assert.deepEqual(
+    (await openReminders(waiting)).map((r) => r.kind),
+    ['waiting'],
+  );
 
   const app = await testApp(database);
   try {
@@ -183,8 +218,14 @@ test('a referral nobody has been allocated yet shows its waiting reminder on the
     const page = await app.inject({ url: '/triage', cookies });
     assert.equal(page.statusCode, 200);
     const rows = page.body.split('<tr class="nhsuk-table__row">');
-    assert.match(rows.find((r) => r.includes('Wren Waiting'))!, /data-reminder="waiting">Waiting past target for first contact/);
-    assert.doesNotMatch(rows.find((r) => r.includes('Nell Newcomer'))!, /data-reminder=/);
+    assert.match(
+      rows.find((r) => r.includes('Wren Waiting'))!,
+      /data-reminder="waiting">Waiting past target for first contact/,
+    );
+    assert.doesNotMatch(
+      rows.find((r) => r.includes('Nell Newcomer'))!,
+      /data-reminder=/,
+    );
   } finally {
     await app.close();
   }
@@ -209,7 +250,9 @@ test('the reminder scan is a weekday tenant scan: the worker runs it once per te
   // Years after the referral came in, it is also waiting far past the first-contact target.
   assert.deepEqual((await openReminders(referralId)).map((r) => r.kind).sort(), ['unable_to_contact', 'waiting']);
   const { rows } = await database.pool.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM job WHERE kind = $1 AND tenant_id = $2 AND state = 'succeeded'`, [REMINDER_SCAN_KIND, team.tenantId]);
+    `SELECT count(*)::int AS n FROM job WHERE kind = $1 AND tenant_id = $2 AND state = 'succeeded'`,
+    [REMINDER_SCAN_KIND, team.tenantId],
+  );
   assert.equal(rows[0]!.n, 1, 'one scan for this tenant');
 });
 
@@ -230,12 +273,19 @@ test('a link worker with many new reminders gets one email a day saying how many
   clock.advance(3600);
   assert.equal((await scan(team.worker, clock)).created, 1, 'a new reminder later the same day');
   let emails = await notifications(team.tenantId, 'link_worker_reminders');
-  assert.deepEqual(emails.map((e) => e.personalisation.count), ['3'], 'but no second email that day');
+  assert.deepEqual(
+    emails.map((e) => e.personalisation.count),
+    ['3'],
+    'but no second email that day',
+  );
   const { referralId: tomorrow } = await aReferral(database, team.lead);
   await allocateReferral(database.pool, team.lead, tomorrow, { linkWorkerId: team.worker.userId });
   for (let a = 0; a < 3; a++) await recordContact(database.pool, team.worker, tomorrow, aContact());
   clock.advance(DAY);
   await scan(team.worker, clock);
   emails = await notifications(team.tenantId, 'link_worker_reminders');
-  assert.deepEqual(emails.map((e) => e.personalisation.count), ['3', '1']);
+  assert.deepEqual(
+    emails.map((e) => e.personalisation.count),
+    ['3', '1'],
+  );
 });

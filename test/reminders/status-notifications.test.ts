@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Database } from '../../src/db/database.ts';
-import { allocateReferral, getPerson, markUnableToContact, recordContact, transitionReferral, withdrawConsent } from '../../src/referrals/service.ts';
+import {
+  allocateReferral,
+  getPerson,
+  markUnableToContact,
+  recordContact,
+  transitionReferral,
+  withdrawConsent,
+} from '../../src/referrals/service.ts';
 // The app loads this module through server.ts; it registers the status-change listener.
 import '../../src/reminders/service.ts';
 import { freshDatabase } from '../support/database.ts';
@@ -10,12 +17,22 @@ import { aSocialPrescribingTeam } from '../support/plans-factories.ts';
 import { aContact, aReferral } from '../support/referrals-factories.ts';
 
 let database: Database;
-before(async () => { database = await freshDatabase(); });
+before(async () => {
+  database = await freshDatabase();
+});
 after(() => database.close());
 
 async function notificationsFor(tenantId: string) {
-  const { rows } = await database.pool.query<{ channel: string; recipient: string; template: string; personalisation: Record<string, string>; key: string }>(
-    `SELECT channel, recipient, template, personalisation, idempotency_key AS key FROM notification WHERE tenant_id = $1 ORDER BY created_at, idempotency_key`, [tenantId]);
+  const { rows } = await database.pool.query<{
+    channel: string;
+    recipient: string;
+    template: string;
+    personalisation: Record<string, string>;
+    key: string;
+  }>(
+    `SELECT channel, recipient, template, personalisation, idempotency_key AS key FROM notification WHERE tenant_id = $1 ORDER BY created_at, idempotency_key`,
+    [tenantId],
+  );
   return rows;
 }
 
@@ -29,11 +46,14 @@ test('the referrer is told when their referral is allocated and when contact is 
   await recordContact(database.pool, team.worker, referralId, aContact({ outcome: 'made' }));
 
   const sent = (await notificationsFor(team.tenantId)).filter((n) => n.recipient === gp.email);
-  assert.deepEqual(sent.map((n) => [n.template, n.personalisation.status ?? null]), [
-    ['referral_status_changed', 'Allocated'],
-    ['unable_to_contact', null],
-    ['referral_status_changed', 'In contact'],
-  ]);
+  assert.deepEqual(
+    sent.map((n) => [n.template, n.personalisation.status ?? null]),
+    [
+      ['referral_status_changed', 'Allocated'],
+      ['unable_to_contact', null],
+      ['referral_status_changed', 'In contact'],
+    ],
+  );
   assert.equal(sent[0]!.personalisation.reference, reference);
   assert.equal(sent[0]!.key, `referral-status:${referralId}:allocated`);
   assert.ok(!JSON.stringify(sent[0]!.personalisation).includes('Example'), 'the status email names no person');
@@ -57,15 +77,20 @@ test('a referral declined by the person tells the referrer; a lead who referred 
 test('a person who referred themself hears a link worker is allocated on the channel they chose, and nothing once they withdraw consent', async () => {
   const team = await aSocialPrescribingTeam(database);
   const texted = await aReferral(database, team.lead, {
-    person: { email: null, phone: '07700 900456', contactChannels: ['sms', 'phone'] }, referral: { source: 'self', channel: 'self' },
+    person: { email: null, phone: '07700 900456', contactChannels: ['sms', 'phone'] },
+    referral: { source: 'self', channel: 'self' },
   });
   await allocateReferral(database.pool, team.lead, texted.referralId, { linkWorkerId: team.worker.userId });
   const sms = (await notificationsFor(team.tenantId)).filter((n) => n.template === 'self_referral_allocated');
-  assert.deepEqual(sms.map((n) => [n.channel, n.recipient]), [['sms', '07700 900456']]);
+  assert.deepEqual(
+    sms.map((n) => [n.channel, n.recipient]),
+    [['sms', '07700 900456']],
+  );
   assert.ok(!(await notificationsFor(team.tenantId)).some((n) => n.template === 'referral_status_changed'), 'no referrer to tell');
 
   const withdrawn = await aReferral(database, team.lead, {
-    person: { email: 'sam@example.com', contactChannels: ['email'] }, referral: { source: 'self', channel: 'self' },
+    person: { email: 'sam@example.com', contactChannels: ['email'] },
+    referral: { source: 'self', channel: 'self' },
   });
   const person = await getPerson(database.pool, team.lead, withdrawn.personId);
   const contactConsent = person.consents.find((c) => c.kind === 'contact')!;
@@ -74,8 +99,13 @@ test('a person who referred themself hears a link worker is allocated on the cha
   assert.equal((await notificationsFor(team.tenantId)).filter((n) => n.template === 'self_referral_allocated').length, 1);
 
   const noChannel = await aReferral(database, team.lead, {
-    person: { email: 'pat@example.com', phone: null, contactChannels: ['letter'] }, referral: { source: 'self', channel: 'self' },
+    person: { email: 'pat@example.com', phone: null, contactChannels: ['letter'] },
+    referral: { source: 'self', channel: 'self' },
   });
   await allocateReferral(database.pool, team.lead, noChannel.referralId, { linkWorkerId: team.worker.userId });
-  assert.equal((await notificationsFor(team.tenantId)).filter((n) => n.template === 'self_referral_allocated').length, 1, 'a person who asked for letters gets no email');
+  assert.equal(
+    (await notificationsFor(team.tenantId)).filter((n) => n.template === 'self_referral_allocated').length,
+    1,
+    'a person who asked for letters gets no email',
+  );
 });

@@ -7,11 +7,26 @@ import { APPROACH_CODES } from '../../src/reporting/approaches.ts';
 import { simulateCases, TRUE_EFFECTS, type SimulatedCase } from '../../src/reporting/simulation.ts';
 import { leastSquares, pairedChange } from '../../src/reporting/statistics.ts';
 
-const NEED_CODES = ['loneliness', 'money', 'mental-wellbeing', 'physical-activity', 'bereavement', 'housing', 'long-term-conditions', 'carers'];
+const NEED_CODES = [
+  'loneliness',
+  'money',
+  'mental-wellbeing',
+  'physical-activity',
+  'bereavement',
+  'housing',
+  'long-term-conditions',
+  'carers',
+];
 
 const asCase = (c: SimulatedCase): OutcomeCase => ({
-  baseline: c.baseline, followUp: c.followUp, approaches: c.approaches, contacts: c.contacts,
-  ageBand: c.ageBand, sex: c.sex, imdQuintile: String(c.imdQuintile), needs: c.needs,
+  baseline: c.baseline,
+  followUp: c.followUp,
+  approaches: c.approaches,
+  contacts: c.contacts,
+  ageBand: c.ageBand,
+  sex: c.sex,
+  imdQuintile: String(c.imdQuintile),
+  needs: c.needs,
 });
 
 test('over 100 generated services the 95% intervals cover each true approach effect at least 90 times, and the plain before-and-after figure is biased', () => {
@@ -20,7 +35,9 @@ test('over 100 generated services the 95% intervals cover each true approach eff
   let naiveWarmHandoverGap = 0;
   const sets = 100;
   for (let s = 0; s < sets; s++) {
-    const cases = simulateCases(new DemoRandom(1000 + s), 2000).filter((c) => c.followedUp).map(asCase);
+    const cases = simulateCases(new DemoRandom(1000 + s), 2000)
+      .filter((c) => c.followedUp)
+      .map(asCase);
     const analysis = approachEffects(cases, APPROACH_CODES, NEED_CODES);
     assert.equal(analysis.refusal, null);
     for (const effect of analysis.effects) {
@@ -30,7 +47,8 @@ test('over 100 generated services the 95% intervals cover each true approach eff
       }
     }
     // Signposting alone does nothing, yet those who had only signposting "improve".
-    naiveSignpostingChange += pairedChange(cases.filter((c) => c.approaches.length === 1 && c.approaches[0] === 'signposting'))!.change.estimate / sets;
+    naiveSignpostingChange +=
+      pairedChange(cases.filter((c) => c.approaches.length === 1 && c.approaches[0] === 'signposting'))!.change.estimate / sets;
     const withIt = pairedChange(cases.filter((c) => c.approaches.includes('warm_handover')))!.change.estimate;
     const without = pairedChange(cases.filter((c) => !c.approaches.includes('warm_handover')))!.change.estimate;
     naiveWarmHandoverGap += (withIt - without) / sets;
@@ -43,8 +61,16 @@ test('over 100 generated services the 95% intervals cover each true approach eff
 });
 
 test('an approach with fewer than 30 people is not estimated and says why; everyone else still is', () => {
-  const cases = simulateCases(new DemoRandom(7), 600).filter((c) => c.followedUp).map(asCase)
-    .map((c, i) => ({ ...c, approaches: i < 20 ? [...c.approaches.filter((a) => a !== 'group_session'), 'group_session'] : c.approaches.filter((a) => a !== 'group_session') }));
+  const cases = simulateCases(new DemoRandom(7), 600)
+    .filter((c) => c.followedUp)
+    .map(asCase)
+    .map((c, i) => ({
+      ...c,
+      approaches:
+        i < 20
+          ? [...c.approaches.filter((a) => a !== 'group_session'), 'group_session']
+          : c.approaches.filter((a) => a !== 'group_session'),
+    }));
   const analysis = approachEffects(cases, APPROACH_CODES, NEED_CODES);
   const group = analysis.effects.find((e) => e.approach === 'group_session')!;
   assert.equal(group.adjusted, null);
@@ -53,7 +79,9 @@ test('an approach with fewer than 30 people is not estimated and says why; every
 });
 
 test('an approach nobody had is dropped and named; too few paired measures refuses the whole model', () => {
-  const cases = simulateCases(new DemoRandom(8), 400).filter((c) => c.followedUp).map(asCase)
+  const cases = simulateCases(new DemoRandom(8), 400)
+    .filter((c) => c.followedUp)
+    .map(asCase)
     .map((c) => ({ ...c, approaches: c.approaches.filter((a) => a !== 'practical_help') }));
   const analysis = approachEffects(cases, APPROACH_CODES, NEED_CODES);
   assert.ok(analysis.dropped.includes('approach:practical_help'));
@@ -65,8 +93,11 @@ test('an approach nobody had is dropped and named; too few paired measures refus
 
 test('columns that can be worked out from others refuse the fit instead of guessing', () => {
   const y = Array.from({ length: 50 }, (_, i) => i % 7);
-  const a = y.map((_, i) => (i % 2));
-  const result = leastSquares(y, [{ name: 'a', values: a }, { name: 'not a', values: a.map((v) => 1 - v) }]);
+  const a = y.map((_, i) => i % 2);
+  const result = leastSquares(y, [
+    { name: 'a', values: a },
+    { name: 'not a', values: a.map((v) => 1 - v) },
+  ]);
   assert.equal(result.ok, false);
   assert.match((result as { reason: string }).reason, /cannot be fitted/);
 });

@@ -24,14 +24,27 @@ let seedMs = 0;
 before(async () => {
   database = await freshDatabase();
   const started = performance.now();
-  await seedDemo(database, [identitySeeder, referralsSeeder, reportingSeeder, { area: 'capture', async seed(context) { ids = context.ids; } }]);
+  await seedDemo(database, [
+    identitySeeder,
+    referralsSeeder,
+    reportingSeeder,
+    {
+      area: 'capture',
+      async seed(context) {
+        ids = context.ids;
+      },
+    },
+  ]);
   seedMs = performance.now() - started;
   const tenantId = ids.tenant![0]!;
   lead = demoActor(tenantId, ids['user:lead']![0]!, 'lead', 'Priya Desai');
   commissioner = demoActor(tenantId, ids['user:commissioner']![0]!, 'commissioner', 'Helen Brooks');
   app = await testApp(database);
 });
-after(async () => { await app.close(); await database.close(); });
+after(async () => {
+  await app.close();
+  await database.close();
+});
 
 const now = new Date();
 
@@ -40,7 +53,9 @@ test('the demo’s reports have figures from the start: one refresh per demo ten
   assert.equal(demoSeeders.at(-1), reportingSeeder, 'the reporting seeder runs last');
   for (const tenantId of [ids.tenant![0]!, ids.otherTenant![0]!]) {
     const { rows } = await database.pool.query<{ trigger: string; row_count: number; referrals: number }>(
-      `SELECT trigger, row_count, (SELECT count(*)::int FROM referral WHERE tenant_id = $1) AS referrals FROM reporting_refresh WHERE tenant_id = $1`, [tenantId]);
+      `SELECT trigger, row_count, (SELECT count(*)::int FROM referral WHERE tenant_id = $1) AS referrals FROM reporting_refresh WHERE tenant_id = $1`,
+      [tenantId],
+    );
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!.trigger, 'demo');
     assert.ok(rows[0]!.row_count > 0);
@@ -80,7 +95,13 @@ test('the demo gives every approach, practice and deprivation quintile an estima
 test('each page renders for a lead and a commissioner with charts, their tables and text alternatives, and no inline styles', async () => {
   for (const actor of [lead, commissioner]) {
     const cookies = await signInAs(app, database, actor);
-    for (const url of ['/reports', '/reports/outcomes', '/reports/approaches?measure=ons4_anxiety', '/reports/practices', '/reports/inequalities']) {
+    for (const url of [
+      '/reports',
+      '/reports/outcomes',
+      '/reports/approaches?measure=ons4_anxiety',
+      '/reports/practices',
+      '/reports/inequalities',
+    ]) {
       const response = await app.inject({ method: 'GET', url, cookies });
       assert.equal(response.statusCode, 200, url);
       const svgs = response.body.match(/<svg[^>]*>/g) ?? [];
@@ -97,10 +118,19 @@ test('each page renders for a lead and a commissioner with charts, their tables 
 
 test('a referral’s outcomes page draws each score over time with the meaningful-change band, as a text alternative too', async () => {
   const { rows } = await database.pool.query<{ referral_id: string }>(
-    `SELECT referral_id FROM outcome_administration WHERE tenant_id = $1 AND instrument = 'swemwbs' AND timepoint = 'discharge' LIMIT 1`, [lead.tenantId]);
-  const response = await app.inject({ method: 'GET', url: `/referrals/${rows[0]!.referral_id}/outcomes`, cookies: await signInAs(app, database, lead) });
+    `SELECT referral_id FROM outcome_administration WHERE tenant_id = $1 AND instrument = 'swemwbs' AND timepoint = 'discharge' LIMIT 1`,
+    [lead.tenantId],
+  );
+  const response = await app.inject({
+    method: 'GET',
+    url: `/referrals/${rows[0]!.referral_id}/outcomes`,
+    cookies: await signInAs(app, database, lead),
+  });
   assert.equal(response.statusCode, 200);
-  assert.match(response.body, /<figcaption>SWEMWBS mental wellbeing over time .*shaded band runs from the baseline to a meaningful improvement/);
+  assert.match(
+    response.body,
+    /<figcaption>SWEMWBS mental wellbeing over time .*shaded band runs from the baseline to a meaningful improvement/,
+  );
   assert.match(response.body, /aria-label="SWEMWBS mental wellbeing: Baseline [^"]*Discharge [^"]*A meaningful improvement would reach/);
   assert.match(response.body, /<figcaption>ONS4: anxiety yesterday over time/);
   assert.match(response.body, /UCLA 3-item loneliness over time .*no validated threshold/);
@@ -111,12 +141,31 @@ test('an admin enters a practice’s registered patients; the inequalities page 
   const admin = demoActor(lead.tenantId, ids['user:admin']![0]!, 'admin', 'Martin Hale');
   const cookies = await signInAs(app, database, admin);
   const practiceId = ids.practices![1]!;
-  const bad = await postForm(app, cookies, '/admin/practices/population', { practiceId, listSize: 'lots', 'quintile-1': '5' }, '/admin/practices');
+  const bad = await postForm(
+    app,
+    cookies,
+    '/admin/practices/population',
+    { practiceId, listSize: 'lots', 'quintile-1': '5' },
+    '/admin/practices',
+  );
   assert.equal(bad.statusCode, 400);
   assert.match(bad.body, /as a whole number, like 9500/);
   assert.match(bad.body, /for all five IMD quintiles, or for none/);
-  const saved = await postForm(app, cookies, '/admin/practices/population',
-    { practiceId, listSize: '9,500', 'quintile-1': '3000', 'quintile-2': '2500', 'quintile-3': '2000', 'quintile-4': '1200', 'quintile-5': '800' }, '/admin/practices');
+  const saved = await postForm(
+    app,
+    cookies,
+    '/admin/practices/population',
+    {
+      practiceId,
+      listSize: '9,500',
+      'quintile-1': '3000',
+      'quintile-2': '2500',
+      'quintile-3': '2000',
+      'quintile-4': '1200',
+      'quintile-5': '800',
+    },
+    '/admin/practices',
+  );
   assert.equal(saved.statusCode, 303);
   const figures = (await inequalitiesReport(database.pool, commissioner, {}, now)).figures!;
   const line = figures.practiceRates.find((l) => l.label.startsWith('Aire Valley'))!;

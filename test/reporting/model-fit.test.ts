@@ -14,14 +14,33 @@ import { dummies, indicators, leastSquares, pairedChange, type Column } from '..
 // model functions to the code they replaced (bench/_evidence-reference.ts), so a later speed-up
 // cannot quietly change a figure.
 
-const NEED_CODES = ['loneliness', 'money', 'mental-wellbeing', 'physical-activity', 'bereavement', 'housing', 'long-term-conditions', 'carers'];
+const NEED_CODES = [
+  'loneliness',
+  'money',
+  'mental-wellbeing',
+  'physical-activity',
+  'bereavement',
+  'housing',
+  'long-term-conditions',
+  'carers',
+];
 
 function generated(seed: number, n: number): (OutcomeCase & { style: string; worker: string })[] {
   const random = new DemoRandom(seed);
-  return simulateCases(random, n).filter((c) => c.followedUp).map((c) => ({
-    baseline: c.baseline, followUp: c.followUp, approaches: c.approaches, contacts: c.contacts,
-    ageBand: c.ageBand, sex: c.sex, imdQuintile: String(c.imdQuintile), needs: c.needs, style: c.style, worker: `worker ${random.int(1, 6)}`,
-  }));
+  return simulateCases(random, n)
+    .filter((c) => c.followedUp)
+    .map((c) => ({
+      baseline: c.baseline,
+      followUp: c.followUp,
+      approaches: c.approaches,
+      contacts: c.contacts,
+      ageBand: c.ageBand,
+      sex: c.sex,
+      imdQuintile: String(c.imdQuintile),
+      needs: c.needs,
+      style: c.style,
+      worker: `worker ${random.int(1, 6)}`,
+    }));
 }
 
 const dense = (column: Column, n: number): number[] => {
@@ -39,13 +58,30 @@ test('the one-pass fit gives the coefficients and standard errors of least squar
   const n = cases.length;
   const meanBaseline = cases.reduce((s, c) => s + c.baseline, 0) / n;
   const columns: Column[] = [
-    ...indicators('approach', APPROACH_CODES, cases.map((c) => c.approaches)),
+    ...indicators(
+      'approach',
+      APPROACH_CODES,
+      cases.map((c) => c.approaches),
+    ),
     { name: 'contacts', values: cases.map((c) => c.contacts) },
     { name: 'baseline', values: cases.map((c) => c.baseline - meanBaseline) },
-    ...dummies('age', cases.map((c) => c.ageBand)),
-    ...dummies('sex', cases.map((c) => c.sex)),
-    ...dummies('imd', cases.map((c) => c.imdQuintile)),
-    ...indicators('need', NEED_CODES, cases.map((c) => c.needs)),
+    ...dummies(
+      'age',
+      cases.map((c) => c.ageBand),
+    ),
+    ...dummies(
+      'sex',
+      cases.map((c) => c.sex),
+    ),
+    ...dummies(
+      'imd',
+      cases.map((c) => c.imdQuintile),
+    ),
+    ...indicators(
+      'need',
+      NEED_CODES,
+      cases.map((c) => c.needs),
+    ),
   ];
   const y = cases.map((c) => c.followUp);
   const result = leastSquares(y, columns);
@@ -57,7 +93,9 @@ test('the one-pass fit gives the coefficients and standard errors of least squar
   const denseColumns = columns.map((c) => dense(c, n));
   const x = new Matrix(cases.map((_, i) => [1, ...denseColumns.map((values) => values[i]!)]));
   const beta = solve(x, Matrix.columnVector(y)).to1DArray();
-  const residuals = Matrix.columnVector(y).sub(x.mmul(Matrix.columnVector(beta))).to1DArray();
+  const residuals = Matrix.columnVector(y)
+    .sub(x.mmul(Matrix.columnVector(beta)))
+    .to1DArray();
   const sigma2 = residuals.reduce((s, r) => s + r * r, 0) / (n - beta.length);
   const covariance = inverse(x.transpose().mmul(x)).mul(sigma2);
   assert.equal(fit.df, n - beta.length);
@@ -70,13 +108,25 @@ test('the one-pass fit gives the coefficients and standard errors of least squar
 test('an indicator named twice for a person counts once, and a term nobody has is dropped, as in the dense fit', () => {
   const cases = generated(32, 800);
   const sets = cases.map((c, i) => (i % 7 === 0 ? [...c.approaches, c.approaches[0]!] : c.approaches));
-  const columns = [...indicators('approach', [...APPROACH_CODES, 'nobody_had_this'], sets), ...dummies('sex', cases.map((c) => c.sex))];
-  const result = leastSquares(cases.map((c) => c.followUp), columns);
+  const columns = [
+    ...indicators('approach', [...APPROACH_CODES, 'nobody_had_this'], sets),
+    ...dummies(
+      'sex',
+      cases.map((c) => c.sex),
+    ),
+  ];
+  const result = leastSquares(
+    cases.map((c) => c.followUp),
+    columns,
+  );
   assert.ok(result.ok);
   assert.deepEqual(result.fit.dropped, ['approach:nobody_had_this']);
   const first = columns[0]!;
   assert.ok('ones' in first);
-  assert.deepEqual(dense(first, cases.length), sets.map((s) => (s.includes(APPROACH_CODES[0]!) ? 1 : 0)));
+  assert.deepEqual(
+    dense(first, cases.length),
+    sets.map((s) => (s.includes(APPROACH_CODES[0]!) ? 1 : 0)),
+  );
 });
 
 test('approach effects, practice and link worker changes and group changes without deprivation are the same, to the last bit, as the models they replaced', () => {
@@ -88,7 +138,10 @@ test('approach effects, practice and link worker changes and group changes witho
     const quintiles = cases.map((c) => c.imdQuintile);
     assert.deepEqual(groupChanges(cases, styles, NEED_CODES), referenceGroupChanges(cases, styles, NEED_CODES));
     assert.deepEqual(groupChanges(cases, workers, NEED_CODES), referenceGroupChanges(cases, workers, NEED_CODES));
-    assert.deepEqual(groupChanges(cases, quintiles, NEED_CODES, { imdIsTheGroup: true }), referenceGroupChanges(cases, quintiles, NEED_CODES, { imdIsTheGroup: true }));
+    assert.deepEqual(
+      groupChanges(cases, quintiles, NEED_CODES, { imdIsTheGroup: true }),
+      referenceGroupChanges(cases, quintiles, NEED_CODES, { imdIsTheGroup: true }),
+    );
   }
 });
 
@@ -106,6 +159,9 @@ test('a small group is refused with its reason and a too-small service refuses t
 test('the paired change in plain loops is the counted-pairs arithmetic with every count 1', () => {
   const cases = generated(44, 1000);
   const expected = referenceApproachEffects(cases, APPROACH_CODES, NEED_CODES).effects.map((e) => e.naive);
-  assert.deepEqual(approachEffects(cases, APPROACH_CODES, NEED_CODES).effects.map((e) => e.naive), expected);
+  assert.deepEqual(
+    approachEffects(cases, APPROACH_CODES, NEED_CODES).effects.map((e) => e.naive),
+    expected,
+  );
   assert.equal(pairedChange(cases.slice(0, 1)), undefined);
 });

@@ -42,34 +42,73 @@ before(async () => {
   researcher = await anActor(database, { tenantId: tenant.id, roles: ['researcher'] });
   practiceA = (await aPractice(database, tenant.id, { name: 'Ash Tree Surgery' })).id;
   const practiceB = (await aPractice(database, tenant.id, { name: 'Beech Surgery' })).id;
-  const remember = (r: { givenName: string; familyName: string; nhsNumber: string }) => identities.push(r.givenName, r.familyName, r.nhsNumber);
+  const remember = (r: { givenName: string; familyName: string; nhsNumber: string }) =>
+    identities.push(r.givenName, r.familyName, r.nhsNumber);
   for (let i = 1; i <= 6; i++) {
     const received = `2026-09-0${i}T09:00:00Z`;
-    remember(await aReportedReferral(database, tenant.id, {
-      givenName: `Gwendolyn${i}`, familyName: `Gpreferred${i}`, practiceId: practiceA, source: 'gp', ethnicity: 'A', deprivationDecile: 1, receivedAt: received,
-      transitions: [{ to: 'triaged', at: at(received, 0.1) }, { to: 'allocated', at: at(received, 0.2) }, { to: 'in_contact', at: at(received, i) }],
-      onward: [{ kind: 'refer', status: i <= 5 ? 'completed' : 'sent' }],
-    }));
+    remember(
+      await aReportedReferral(database, tenant.id, {
+        givenName: `Gwendolyn${i}`,
+        familyName: `Gpreferred${i}`,
+        practiceId: practiceA,
+        source: 'gp',
+        ethnicity: 'A',
+        deprivationDecile: 1,
+        receivedAt: received,
+        transitions: [
+          { to: 'triaged', at: at(received, 0.1) },
+          { to: 'allocated', at: at(received, 0.2) },
+          { to: 'in_contact', at: at(received, i) },
+        ],
+        onward: [{ kind: 'refer', status: i <= 5 ? 'completed' : 'sent' }],
+      }),
+    );
   }
   for (const [i, days] of [3, 10].entries()) {
     const received = `2026-10-0${i + 1}T09:00:00Z`;
-    remember(await aReportedReferral(database, tenant.id, {
-      givenName: `Selina${i}`, familyName: `Selfreferred${i}`, practiceId: practiceB, source: 'self', receivedAt: received,
-      transitions: [{ to: 'triaged', at: at(received, 0.1) }, { to: 'allocated', at: at(received, 0.2) }, { to: 'in_contact', at: at(received, days) },
-        { to: 'assessed', at: at(received, days + 1) }, { to: 'discharged', at: at(received, days + 20) }],
-      discharge: { reason: 'goals_met', at: at(received, days + 20) },
-    }));
+    remember(
+      await aReportedReferral(database, tenant.id, {
+        givenName: `Selina${i}`,
+        familyName: `Selfreferred${i}`,
+        practiceId: practiceB,
+        source: 'self',
+        receivedAt: received,
+        transitions: [
+          { to: 'triaged', at: at(received, 0.1) },
+          { to: 'allocated', at: at(received, 0.2) },
+          { to: 'in_contact', at: at(received, days) },
+          { to: 'assessed', at: at(received, days + 1) },
+          { to: 'discharged', at: at(received, days + 20) },
+        ],
+        discharge: { reason: 'goals_met', at: at(received, days + 20) },
+      }),
+    );
   }
   const hospital = '2026-10-05T09:00:00Z';
-  remember(await aReportedReferral(database, tenant.id, {
-    givenName: 'Horatio', familyName: 'Hospitalsent', practiceId: practiceB, source: 'hospital', receivedAt: hospital,
-    transitions: [{ to: 'triaged', at: at(hospital, 0.1) }, { to: 'allocated', at: at(hospital, 0.2) }, { to: 'in_contact', at: at(hospital, 5) }],
-  }));
+  remember(
+    await aReportedReferral(database, tenant.id, {
+      givenName: 'Horatio',
+      familyName: 'Hospitalsent',
+      practiceId: practiceB,
+      source: 'hospital',
+      receivedAt: hospital,
+      transitions: [
+        { to: 'triaged', at: at(hospital, 0.1) },
+        { to: 'allocated', at: at(hospital, 0.2) },
+        { to: 'in_contact', at: at(hospital, 5) },
+      ],
+    }),
+  );
   const other = await aTenant(database, { name: 'Elsewhere PCN' });
   otherPractice = (await aPractice(database, other.id)).id;
-  remember(await aReportedReferral(database, other.id, { givenName: 'Otto', familyName: 'Othertenant', receivedAt: '2026-09-10T09:00:00Z' }));
+  remember(
+    await aReportedReferral(database, other.id, { givenName: 'Otto', familyName: 'Othertenant', receivedAt: '2026-09-10T09:00:00Z' }),
+  );
 });
-after(async () => { await app.close(); await database.close(); });
+after(async () => {
+  await app.close();
+  await database.close();
+});
 
 async function get(actor: Actor, url: string) {
   return app.inject({ url, cookies: await signInAs(app, database, actor) });
@@ -78,8 +117,11 @@ async function get(actor: Actor, url: string) {
 async function postRefresh(actor: Actor) {
   const session = await formSession(app, '/reports', await signInAs(app, database, actor));
   return app.inject({
-    method: 'POST', url: '/reports/refresh', cookies: session.cookies,
-    headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `_csrf=${encodeURIComponent(session.token ?? '')}`,
+    method: 'POST',
+    url: '/reports/refresh',
+    cookies: session.cookies,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: `_csrf=${encodeURIComponent(session.token ?? '')}`,
   });
 }
 
@@ -88,7 +130,13 @@ function runRefreshJobs() {
   return new JobWorker({ pool: database.pool, handlers, schedules: [] }).drain();
 }
 
-const unescape = (html: string) => html.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/&#39;/g, "'").replace(/&quot;/g, '"');
+const unescape = (html: string) =>
+  html
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"');
 
 /** The text of one row's count in one table of the dashboard. */
 function cell(html: string, tableId: string, label: string): string | undefined {
@@ -115,7 +163,10 @@ test('“Refresh now” queues one refresh however often it is pressed, and the 
   assert.equal(first.statusCode, 303);
   assert.equal(first.headers.location, '/reports?requested=1');
   assert.equal((await postRefresh(lead)).statusCode, 303);
-  const queued = await database.pool.query(`SELECT count(*)::int AS n FROM job WHERE kind = $1 AND tenant_id = $2 AND state = 'queued'`, [REPORTING_REFRESH_KIND, lead.tenantId]);
+  const queued = await database.pool.query(`SELECT count(*)::int AS n FROM job WHERE kind = $1 AND tenant_id = $2 AND state = 'queued'`, [
+    REPORTING_REFRESH_KIND,
+    lead.tenantId,
+  ]);
   assert.equal(queued.rows[0].n, 1);
   assert.match((await get(lead, '/reports?requested=1')).body, /A refresh has been asked for/);
   assert.equal(await runRefreshJobs(), 1);
@@ -175,10 +226,19 @@ test('the CSV download holds the same suppressed figures, and viewing and downlo
   assert.match(String(csv.headers['content-disposition']), /attachment; filename="signpost-referrals-2026-09-to-2026-10.csv"/);
   const lines = csv.body.split('\r\n');
   assert.equal(lines[0], 'table,category,value');
-  for (const expected of ['Referrals,Total,9', 'Referrals received by month,September 2026,[c]', 'Referrals received by month,October 2026,<5',
-    'Referrals by source,GP,6', 'Days to first contact,Median,4', 'Social prescriptions,Onward referrals attended,5', 'Days to first contact,90th percentile,6.8', 'Referrals by current status,Discharged,<5',
-    'Referrals by deprivation (IMD quintile of the person’s area),1: most deprived 20% (deciles 1 and 2),6', 'Filter,Practice,All practices',
-    'Referrals,SNOMED CT code,871731000000106 Referral to social prescribing service']) {
+  for (const expected of [
+    'Referrals,Total,9',
+    'Referrals received by month,September 2026,[c]',
+    'Referrals received by month,October 2026,<5',
+    'Referrals by source,GP,6',
+    'Days to first contact,Median,4',
+    'Social prescriptions,Onward referrals attended,5',
+    'Days to first contact,90th percentile,6.8',
+    'Referrals by current status,Discharged,<5',
+    'Referrals by deprivation (IMD quintile of the person’s area),1: most deprived 20% (deciles 1 and 2),6',
+    'Filter,Practice,All practices',
+    'Referrals,SNOMED CT code,871731000000106 Referral to social prescribing service',
+  ]) {
     assert.ok(lines.includes(expected), `the CSV has "${expected}"`);
   }
   assert.ok(!lines.some((l) => !l.startsWith('Days to first contact,Median') && /,[1-4]$/.test(l)), 'no count from 1 to 4');
@@ -186,20 +246,29 @@ test('the CSV download holds the same suppressed figures, and viewing and downlo
   assert.ok(events.some((e) => e.action === 'report.view' && e.userId === commissioner.userId && e.entityId === 'referrals'));
   assert.ok(events.some((e) => e.action === 'report.download' && e.reason === 'practice=all from=2026-09 to=2026-10'));
   assert.ok(events.some((e) => e.action === 'report.refresh-request' && e.userId === lead.userId));
-  const { rows } = await database.pool.query(`SELECT count(*)::int AS n FROM audit_event WHERE action LIKE 'report.%' AND person_id IS NOT NULL`);
+  const { rows } = await database.pool.query(
+    `SELECT count(*)::int AS n FROM audit_event WHERE action LIKE 'report.%' AND person_id IS NOT NULL`,
+  );
   assert.equal(rows[0].n, 0, 'no report event names a person');
 });
 
 test('no name or NHS number of anyone counted ever appears in a reporting response', async () => {
   const responses = [
-    await get(lead, '/reports'), await get(lead, september), await get(commissioner, `${september}&practice=${practiceA}`),
-    await get(researcher, '/reports/summary.csv?from=2026-09&to=2026-10'), await get(lead, '/reports?from=2026-13'),
+    await get(lead, '/reports'),
+    await get(lead, september),
+    await get(commissioner, `${september}&practice=${practiceA}`),
+    await get(researcher, '/reports/summary.csv?from=2026-09&to=2026-10'),
+    await get(lead, '/reports?from=2026-13'),
   ];
   // The pages must really show figures (the last is a refused filter), or the check proves nothing.
-  assert.deepEqual(responses.map((res) => res.statusCode), [200, 200, 200, 200, 400]);
+  assert.deepEqual(
+    responses.map((res) => res.statusCode),
+    [200, 200, 200, 200, 400],
+  );
   assert.match(responses[1]!.body, /Referrals received/);
   for (const res of responses) {
-    for (const text of identities) assert.ok(!res.body.includes(text), `"${text}" is not in ${res.statusCode} ${res.headers['content-type']}`);
+    for (const text of identities)
+      assert.ok(!res.body.includes(text), `"${text}" is not in ${res.statusCode} ${res.headers['content-type']}`);
   }
 });
 
@@ -233,8 +302,19 @@ test('bad filters are refused with a message and a 400, never a 500, on the page
 test('without months the dashboard covers the 12 months to this month in London', () => {
   const practices = [practiceA];
   // 23:30 UTC on 31 March 2026 is already April in London.
-  assert.deepEqual(checkReportFilter({}, practices, new Date('2026-03-31T23:30:00Z')), { practiceId: null, from: '2025-05', to: '2026-04' });
-  assert.deepEqual(checkReportFilter({ to: '2026-01' }, practices, new Date('2026-11-24T12:00:00Z')), { practiceId: null, from: '2025-02', to: '2026-01' });
-  assert.deepEqual(checkReportFilter({ from: '2026-06', practice: practiceA.toUpperCase() }, practices, new Date('2026-11-24T12:00:00Z')),
-    { practiceId: practiceA, from: '2026-06', to: '2026-11' });
+  assert.deepEqual(checkReportFilter({}, practices, new Date('2026-03-31T23:30:00Z')), {
+    practiceId: null,
+    from: '2025-05',
+    to: '2026-04',
+  });
+  assert.deepEqual(checkReportFilter({ to: '2026-01' }, practices, new Date('2026-11-24T12:00:00Z')), {
+    practiceId: null,
+    from: '2025-02',
+    to: '2026-01',
+  });
+  assert.deepEqual(checkReportFilter({ from: '2026-06', practice: practiceA.toUpperCase() }, practices, new Date('2026-11-24T12:00:00Z')), {
+    practiceId: practiceA,
+    from: '2026-06',
+    to: '2026-11',
+  });
 });

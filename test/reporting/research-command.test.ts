@@ -48,9 +48,21 @@ before(async () => {
     tenantId = (await aTenant(database, { name: 'Command Research PCN' })).id;
     const practiceId = (await aPractice(database, tenantId)).id;
     for (let i = 0; i < 5; i++) {
-      await aResearchPerson(database, tenantId, { givenName: `Cornelius${i}`, familyName: `Commandline${i}`, dateOfBirth: '1948-08-08', sex: 'male', ethnicity: 'A', deprivationDecile: 5, practiceId });
+      await aResearchPerson(database, tenantId, {
+        givenName: `Cornelius${i}`,
+        familyName: `Commandline${i}`,
+        dateOfBirth: '1948-08-08',
+        sex: 'male',
+        ethnicity: 'A',
+        deprivationDecile: 5,
+        practiceId,
+      });
     }
-    await createProject(database.pool, null, tenantId, { name: 'Command line study', purpose: 'Checking the command', approvalReference: 'REC 26/CL/0001' });
+    await createProject(database.pool, null, tenantId, {
+      name: 'Command line study',
+      purpose: 'Checking the command',
+      approvalReference: 'REC 26/CL/0001',
+    });
   });
 });
 after(async () => {
@@ -67,11 +79,22 @@ test('export research writes every file of the extract into the folder, and the 
   const res = signpost(['export', 'research', '--project', 'command LINE study', '--out', out]);
   assert.equal(res.status, 0, res.stderr);
   assert.match(res.stdout, /5 of 5 people with consent released \(0 generalised, 0 suppressed\)/);
-  for (const name of ['referrals.csv', 'contacts.csv', 'outcome_measures.csv', 'onward_referrals.csv', 'data_dictionary.csv', 'data_dictionary.md', 'manifest.json']) {
+  for (const name of [
+    'referrals.csv',
+    'contacts.csv',
+    'outcome_measures.csv',
+    'onward_referrals.csv',
+    'data_dictionary.csv',
+    'data_dictionary.md',
+    'manifest.json',
+  ]) {
     assert.ok(existsSync(path.join(out, name)), name);
   }
   assert.equal(csvRows(readFileSync(path.join(out, 'referrals.csv'), 'utf8')).length, 5);
-  const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as { project: { name: string }; rowCounts: Record<string, number> };
+  const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as {
+    project: { name: string };
+    rowCounts: Record<string, number>;
+  };
   assert.equal(manifest.project.name, 'Command line study');
   assert.equal(manifest.rowCounts['contacts.csv'], 5);
   assert.ok(!readFileSync(path.join(out, 'referrals.csv'), 'utf8').includes('Commandline'));
@@ -97,10 +120,29 @@ test('export research names the problem in one line for an unknown project or no
 
 test('export research takes the filters of the page, lists them in the manifest, and names a bad one', async () => {
   const out = path.join(work, 'filtered');
-  const res = signpost(['export', 'research', '--project', 'Command line study', '--out', out, '--from', '2026-09', '--to', '2026-09', '--need', 'loneliness']);
+  const res = signpost([
+    'export',
+    'research',
+    '--project',
+    'Command line study',
+    '--out',
+    out,
+    '--from',
+    '2026-09',
+    '--to',
+    '2026-09',
+    '--need',
+    'loneliness',
+  ]);
   assert.equal(res.status, 0, res.stderr);
-  assert.match(res.stdout, /Filters: received 2026-09 to 2026-09; practice: all practices, and referrals with no practice; need: loneliness/);
-  const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as { filters: Record<string, string>; rowCounts: Record<string, number> };
+  assert.match(
+    res.stdout,
+    /Filters: received 2026-09 to 2026-09; practice: all practices, and referrals with no practice; need: loneliness/,
+  );
+  const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as {
+    filters: Record<string, string>;
+    rowCounts: Record<string, number>;
+  };
   assert.equal(manifest.filters.received_from, '2026-09');
   assert.equal(manifest.rowCounts['referrals.csv'], 5);
   const none = signpost(['export', 'research', '--project', 'Command line study', '--out', path.join(work, 'none'), '--from', '2027-01']);

@@ -11,13 +11,25 @@ import { getExtract, getProject, listProjects } from '../../src/reporting/resear
 import { freshDatabase } from '../support/database.ts';
 
 let database: Database;
-before(async () => { database = await freshDatabase(); });
+before(async () => {
+  database = await freshDatabase();
+});
 after(() => database.close());
 
 test('the demo researcher has a project with an extract that has rows after k-anonymity, from demo people who agreed to research', async () => {
   assert.ok(demoSeeders.indexOf(researchSeeder) < demoSeeders.indexOf(reportingSeeder));
   let ids: DemoContext['ids'] = {};
-  await seedDemo(database, [identitySeeder, referralsSeeder, researchSeeder, { area: 'capture', async seed(context) { ids = context.ids; } }]);
+  await seedDemo(database, [
+    identitySeeder,
+    referralsSeeder,
+    researchSeeder,
+    {
+      area: 'capture',
+      async seed(context) {
+        ids = context.ids;
+      },
+    },
+  ]);
   const researcher = demoActor(ids.tenant![0]!, ids['user:researcher']![0]!, 'researcher', 'Dr Li Wei');
   const projects = await listProjects(database.pool, researcher);
   assert.equal(projects.length, 1);
@@ -33,7 +45,9 @@ test('the demo researcher has a project with an extract that has rows after k-an
   const { rows } = await database.pool.query<{ with: number; without: number }>(
     `SELECT count(*) FILTER (WHERE EXISTS (SELECT 1 FROM consent c WHERE c.person_id = p.id AND c.kind = 'research'))::int AS with,
             count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM consent c WHERE c.person_id = p.id AND c.kind = 'research'))::int AS without
-       FROM person p WHERE p.tenant_id = $1 AND p.merged_into_id IS NULL AND NOT p.awaiting_match`, [ids.tenant![0]]);
+       FROM person p WHERE p.tenant_id = $1 AND p.merged_into_id IS NULL AND NOT p.awaiting_match`,
+    [ids.tenant![0]],
+  );
   assert.equal(k.peopleWithConsent, rows[0]!.with);
   assert.ok(rows[0]!.without > 0, 'some demo people did not agree to research');
 });

@@ -43,19 +43,55 @@ before(async () => {
   researcher = await anActor(database, { tenantId, roles: ['researcher'] });
   const worker = await anActor(database, { tenantId, roles: ['link_worker'] });
   const women = { dateOfBirth: '1959-03-10', sex: 'female', ethnicity: 'A', deprivationDecile: 2, practiceId: practiceA };
-  for (let i = 0; i < 6; i++) released.push(await aResearchPerson(database, tenantId, { givenName: `Winifred${i}`, familyName: `Wolstenholme${i}`, ...women }));
+  for (let i = 0; i < 6; i++)
+    released.push(await aResearchPerson(database, tenantId, { givenName: `Winifred${i}`, familyName: `Wolstenholme${i}`, ...women }));
   for (let i = 0; i < 3; i++) {
-    generalised.push(await aResearchPerson(database, tenantId, { givenName: `Ambrose${i}`, familyName: `Atherton${i}`, dateOfBirth: '1955-01-01', sex: 'male', ethnicity: 'B', deprivationDecile: 3, practiceId: practiceA }));
+    generalised.push(
+      await aResearchPerson(database, tenantId, {
+        givenName: `Ambrose${i}`,
+        familyName: `Atherton${i}`,
+        dateOfBirth: '1955-01-01',
+        sex: 'male',
+        ethnicity: 'B',
+        deprivationDecile: 3,
+        practiceId: practiceA,
+      }),
+    );
   }
   for (let i = 0; i < 2; i++) {
-    generalised.push(await aResearchPerson(database, tenantId, { givenName: `Bartholomew${i}`, familyName: `Blenkinsop${i}`, dateOfBirth: '1950-05-05', sex: 'male', ethnicity: 'C', deprivationDecile: 4, practiceId: practiceA }));
+    generalised.push(
+      await aResearchPerson(database, tenantId, {
+        givenName: `Bartholomew${i}`,
+        familyName: `Blenkinsop${i}`,
+        dateOfBirth: '1950-05-05',
+        sex: 'male',
+        ethnicity: 'C',
+        deprivationDecile: 4,
+        practiceId: practiceA,
+      }),
+    );
   }
-  suppressed = await aResearchPerson(database, tenantId, { givenName: 'Quillon', familyName: 'Quartermaine', dateOfBirth: '1995-02-02', sex: 'intersex', ethnicity: 'R', deprivationDecile: 9, practiceId: practiceB, postcode: 'LS1 4AP' });
+  suppressed = await aResearchPerson(database, tenantId, {
+    givenName: 'Quillon',
+    familyName: 'Quartermaine',
+    dateOfBirth: '1995-02-02',
+    sex: 'intersex',
+    ethnicity: 'R',
+    deprivationDecile: 9,
+    practiceId: practiceB,
+    postcode: 'LS1 4AP',
+  });
   withoutConsent = await aResearchPerson(database, tenantId, { givenName: 'Norberta', familyName: 'Noconsent', consent: 'none', ...women });
   withdrawn = await aResearchPerson(database, tenantId, { givenName: 'Wilhelmina', familyName: 'Withdrew', ...women });
-  const { rows } = await database.pool.query<{ id: string }>(`SELECT id FROM consent WHERE person_id = $1 AND kind = 'research'`, [withdrawn.personId]);
+  const { rows } = await database.pool.query<{ id: string }>(`SELECT id FROM consent WHERE person_id = $1 AND kind = 'research'`, [
+    withdrawn.personId,
+  ]);
   await withdrawConsent(database.pool, worker, withdrawn.personId, rows[0]!.id, 'Changed their mind');
-  projectId = await createProject(database.pool, researcher, tenantId, { name: 'Allotments and wellbeing', purpose: 'Whether gardening groups help', approvalReference: 'REC 26/YH/0101' });
+  projectId = await createProject(database.pool, researcher, tenantId, {
+    name: 'Allotments and wellbeing',
+    purpose: 'Whether gardening groups help',
+    approvalReference: 'REC 26/YH/0101',
+  });
   first = await generateExtract(database.pool, researcher, tenantId, projectId, new Date('2026-11-02T09:00:00Z'));
 });
 after(() => database.close());
@@ -71,14 +107,34 @@ test('people without a research consent, or who withdrew it, are in no file; eve
     }
   }
   assert.equal(first.manifest.kAnonymity.peopleWithConsent, 12, 'the person without consent and the one who withdrew are not counted');
-  assert.deepEqual(first.manifest.rowCounts, { 'referrals.csv': 11, 'contacts.csv': 11, 'outcome_measures.csv': 11, 'onward_referrals.csv': 11 });
+  assert.deepEqual(first.manifest.rowCounts, {
+    'referrals.csv': 11,
+    'contacts.csv': 11,
+    'outcome_measures.csv': 11,
+    'onward_referrals.csv': 11,
+  });
 });
 
 test('no cell of any file holds a name, NHS number, postcode, email, phone number, free text, date of birth, full date or raw id', async () => {
   const everyone = [...released, ...generalised, suppressed, withoutConsent, withdrawn];
   const forbidden = everyone.flatMap((p) => [p.givenName, p.familyName, p.nhsNumber, p.email, p.phone, p.notes, p.dateOfBirth]);
-  forbidden.push('free text never leaves', 'LS6 3AB', 'LS6', 'LS1 4AP', 'lives alone', 'Dog in the house', 'Note for the service', 'Hyde Park Allotment Friends', 'Street, Leeds', 'Alder Surgery', 'Birch Surgery');
-  const { rows } = await database.pool.query<{ id: string }>(`SELECT id::text FROM practice WHERE tenant_id = $1 UNION ALL SELECT id::text FROM app_user`, [tenantId]);
+  forbidden.push(
+    'free text never leaves',
+    'LS6 3AB',
+    'LS6',
+    'LS1 4AP',
+    'lives alone',
+    'Dog in the house',
+    'Note for the service',
+    'Hyde Park Allotment Friends',
+    'Street, Leeds',
+    'Alder Surgery',
+    'Birch Surgery',
+  );
+  const { rows } = await database.pool.query<{ id: string }>(
+    `SELECT id::text FROM practice WHERE tenant_id = $1 UNION ALL SELECT id::text FROM app_user`,
+    [tenantId],
+  );
   forbidden.push(...rows.map((r) => r.id), tenantId, projectId);
   const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
   const fullDate = /\d{4}-\d{2}-\d{2}/;
@@ -111,16 +167,25 @@ test('every combination of quasi-identifiers is shared by at least 5 people; sma
   const sizes = new Map<string, number>();
   for (const row of byPerson.values()) sizes.set(combinationOf(row), (sizes.get(combinationOf(row)) ?? 0) + 1);
   for (const [combination, size] of sizes) assert.ok(size >= 5, `${combination} is shared by ${size}`);
-  const levels = [...byPerson.values()].map((r) => `${r.generalisation_level} ${r.age_band} ${r.sex} ${r.ethnic_category} ${r.ethnic_group} ${r.imd_decile} ${r.imd_quintile}`).sort();
-  assert.deepEqual(levels, [
-    ...Array(6).fill('0 65-69 female A White 2 1'),
-    ...Array(5).fill('1 70-79 male withheld White withheld 2'),
-  ]);
+  const levels = [...byPerson.values()]
+    .map((r) => `${r.generalisation_level} ${r.age_band} ${r.sex} ${r.ethnic_category} ${r.ethnic_group} ${r.imd_decile} ${r.imd_quintile}`)
+    .sort();
+  assert.deepEqual(levels, [...Array(6).fill('0 65-69 female A White 2 1'), ...Array(5).fill('1 70-79 male withheld White withheld 2')]);
   const k = first.manifest.kAnonymity;
-  assert.deepEqual({ released: k.peopleReleased, generalised: k.peopleGeneralised, suppressed: k.peopleSuppressed, smallest: k.smallestGroup },
-    { released: 11, generalised: 5, suppressed: 1, smallest: 5 });
-  assert.deepEqual(k.peopleByLevel.map((l) => l.people), [6, 5, 0, 0, 0]);
-  assert.deepEqual(first.manifest.rowsSuppressed, { 'referrals.csv': 1, 'contacts.csv': 1, 'outcome_measures.csv': 1, 'onward_referrals.csv': 1 });
+  assert.deepEqual(
+    { released: k.peopleReleased, generalised: k.peopleGeneralised, suppressed: k.peopleSuppressed, smallest: k.smallestGroup },
+    { released: 11, generalised: 5, suppressed: 1, smallest: 5 },
+  );
+  assert.deepEqual(
+    k.peopleByLevel.map((l) => l.people),
+    [6, 5, 0, 0, 0],
+  );
+  assert.deepEqual(first.manifest.rowsSuppressed, {
+    'referrals.csv': 1,
+    'contacts.csv': 1,
+    'outcome_measures.csv': 1,
+    'onward_referrals.csv': 1,
+  });
 });
 
 test('k-anonymity holds for any population: every released combination has at least k people, and everyone is released or suppressed once', () => {
@@ -131,27 +196,43 @@ test('k-anonymity holds for any population: every released combination has at le
     imdDecile: fc.option(fc.integer({ min: 1, max: 10 }), { nil: null }),
     practice: fc.constantFrom('p1', 'p2', 'p3', null),
   });
-  fc.assert(fc.property(fc.array(person, { maxLength: 120 }), fc.integer({ min: 2, max: 6 }), (people, k) => {
-    const result = kAnonymise(new Map(people.map((p, i) => [i, p])), k);
-    assert.equal(result.released.size + result.suppressed.length, people.length);
-    const sizes = new Map<string, number>();
-    for (const shown of result.released.values()) {
-      const key = combinationOf(shown as unknown as Record<string, string>);
-      sizes.set(key, (sizes.get(key) ?? 0) + 1);
-    }
-    for (const size of sizes.values()) assert.ok(size >= k);
-    assert.equal(result.byLevel.reduce((a, b) => a + b, 0), result.released.size);
-    assert.equal(result.byLevel.length, LEVELS.length);
-  }), { numRuns: 300, seed: 20261207 });
+  fc.assert(
+    fc.property(fc.array(person, { maxLength: 120 }), fc.integer({ min: 2, max: 6 }), (people, k) => {
+      const result = kAnonymise(new Map(people.map((p, i) => [i, p])), k);
+      assert.equal(result.released.size + result.suppressed.length, people.length);
+      const sizes = new Map<string, number>();
+      for (const shown of result.released.values()) {
+        const key = combinationOf(shown as unknown as Record<string, string>);
+        sizes.set(key, (sizes.get(key) ?? 0) + 1);
+      }
+      for (const size of sizes.values()) assert.ok(size >= k);
+      assert.equal(
+        result.byLevel.reduce((a, b) => a + b, 0),
+        result.released.size,
+      );
+      assert.equal(result.byLevel.length, LEVELS.length);
+    }),
+    { numRuns: 300, seed: 20261207 },
+  );
 });
 
 test('a person keeps their pseudonym across extracts of one project and gets another in a different project', async () => {
   const again = await generateExtract(database.pool, researcher, tenantId, projectId, new Date('2026-11-03T09:00:00Z'));
-  const people = (extract: GeneratedExtract) => rowsOf(extract, 'referrals.csv').map((r) => r.person_pseudonym).sort();
-  const referrals = (extract: GeneratedExtract) => rowsOf(extract, 'referrals.csv').map((r) => r.referral_pseudonym).sort();
+  const people = (extract: GeneratedExtract) =>
+    rowsOf(extract, 'referrals.csv')
+      .map((r) => r.person_pseudonym)
+      .sort();
+  const referrals = (extract: GeneratedExtract) =>
+    rowsOf(extract, 'referrals.csv')
+      .map((r) => r.referral_pseudonym)
+      .sort();
   assert.deepEqual(people(again), people(first));
   assert.deepEqual(referrals(again), referrals(first));
-  const otherProject = await createProject(database.pool, researcher, tenantId, { name: 'Another study', purpose: 'Something else', approvalReference: 'IRAS 123456' });
+  const otherProject = await createProject(database.pool, researcher, tenantId, {
+    name: 'Another study',
+    purpose: 'Something else',
+    approvalReference: 'IRAS 123456',
+  });
   const other = await generateExtract(database.pool, researcher, tenantId, otherProject, new Date('2026-11-03T09:00:00Z'));
   assert.equal(people(other).length, people(first).length);
   const shared = people(other).filter((p) => people(first).includes(p));
@@ -170,7 +251,13 @@ test('generating and downloading an extract are audited, naming the project and 
   assert.ok(generated);
   assert.equal(generated.userId, researcher.userId);
   assert.match(generated.reason!, new RegExp(`project ${projectId}: 11 people released, 5 generalised, 1 suppressed`));
-  assert.deepEqual(events.filter((e) => e.action === 'research.download').map((e) => [e.reason, e.requestId]), [['zip', 'req-zip'], ['contacts.csv', 'req-csv']]);
+  assert.deepEqual(
+    events.filter((e) => e.action === 'research.download').map((e) => [e.reason, e.requestId]),
+    [
+      ['zip', 'req-zip'],
+      ['contacts.csv', 'req-csv'],
+    ],
+  );
   const { rows } = await database.pool.query(`SELECT 1 FROM audit_event WHERE action LIKE 'research.%' AND person_id IS NOT NULL`);
   assert.equal(rows.length, 0);
   const entries = unzip(zip.body as Buffer);
@@ -183,9 +270,13 @@ test('the data dictionary describes every column of every file, in CSV and Markd
   const markdown = files(first).get('data_dictionary.md')!;
   for (const name of ['referrals.csv', 'contacts.csv', 'outcome_measures.csv', 'onward_referrals.csv']) {
     const header = files(first).get(name)!.split('\r\n')[0]!.split(',');
-    assert.deepEqual(dictionary.filter((d) => d.file === name).map((d) => d.column), header);
+    assert.deepEqual(
+      dictionary.filter((d) => d.file === name).map((d) => d.column),
+      header,
+    );
     for (const column of header) assert.ok(markdown.includes(`| \`${column}\` |`), `${column} is in the Markdown dictionary`);
-    for (const d of dictionary.filter((d) => d.file === name)) assert.ok(d.meaning && d.coding, `${name} ${d.column} has a meaning and coding`);
+    for (const d of dictionary.filter((d) => d.file === name))
+      assert.ok(d.meaning && d.coding, `${name} ${d.column} has a meaning and coding`);
   }
   const manifest = JSON.parse(files(first).get('manifest.json')!) as typeof first.manifest;
   assert.equal(manifest.project.approvalReference, 'REC 26/YH/0101');

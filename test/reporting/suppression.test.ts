@@ -43,7 +43,10 @@ function possibleValues(shown: Record<string, Shown>, lines: readonly Line[], ca
       return;
     }
     const [lo, hi] = ranges[i]!;
-    for (let v = lo; v <= hi; v++) { value[hidden[i]!] = v; walk(i + 1); }
+    for (let v = lo; v <= hi; v++) {
+      value[hidden[i]!] = v;
+      walk(i + 1);
+    }
   };
   walk(0);
   return possible;
@@ -63,7 +66,10 @@ function checkProtected(cells: Record<string, number>, lines: readonly Line[], s
   if (!possible) return false;
   for (const [id, values] of possible) {
     assert.ok(values.has(cells[id]!), `${label}: the truth is among the possibilities for ${id}`);
-    assert.ok(values.size >= 2, `${label}: ${id} (${cells[id]}) can be worked out from what is shown: ${JSON.stringify(Object.fromEntries(Object.entries(shown).map(([k, v]) => [k, v.text])))}`);
+    assert.ok(
+      values.size >= 2,
+      `${label}: ${id} (${cells[id]}) can be worked out from what is shown: ${JSON.stringify(Object.fromEntries(Object.entries(shown).map(([k, v]) => [k, v.text])))}`,
+    );
   }
   return true;
 }
@@ -76,8 +82,12 @@ test('a single table: no count under 5 is shown, and no hidden count can be work
     const { cells, total } = suppressTable(counts);
     const named: Record<string, number> = { total: counts.reduce((s, n) => s + n, 0) };
     const shown: Record<string, Shown> = { total };
-    counts.forEach((n, j) => { named[`c${j}`] = n; shown[`c${j}`] = cells[j]!; });
-    if (checkProtected(named, [{ total: 'total', members: counts.map((_, j) => `c${j}`) }], shown, `table ${JSON.stringify(counts)}`)) checked++;
+    counts.forEach((n, j) => {
+      named[`c${j}`] = n;
+      shown[`c${j}`] = cells[j]!;
+    });
+    if (checkProtected(named, [{ total: 'total', members: counts.map((_, j) => `c${j}`) }], shown, `table ${JSON.stringify(counts)}`))
+      checked++;
   }
   assert.ok(checked > CASES * 0.9, `most cases were small enough to enumerate (${checked})`);
 });
@@ -104,15 +114,27 @@ test('linked tables: two breakdowns of the same referrals and a breakdown of one
 });
 
 test('tables with no count under 5 are shown whole, and the classic cases hide the next smallest count', () => {
-  assert.deepEqual(suppressTable([12, 30, 7]).cells.map((c) => c.text), ['12', '30', '7']);
+  assert.deepEqual(
+    suppressTable([12, 30, 7]).cells.map((c) => c.text),
+    ['12', '30', '7'],
+  );
   assert.equal(suppressTable([12, 30, 7]).total.text, '49');
   // One count under 5 beside a total: the next smallest (7) is hidden too.
-  assert.deepEqual(suppressTable([3, 30, 7]).cells.map((c) => c.text), ['<5', '30', '[c]']);
+  assert.deepEqual(
+    suppressTable([3, 30, 7]).cells.map((c) => c.text),
+    ['<5', '30', '[c]'],
+  );
   assert.equal(suppressTable([3, 30, 7]).total.text, '40');
   // Two counts under 5 that still cannot be told apart: nothing more is hidden.
-  assert.deepEqual(suppressTable([2, 3, 30]).cells.map((c) => c.text), ['<5', '<5', '30']);
+  assert.deepEqual(
+    suppressTable([2, 3, 30]).cells.map((c) => c.text),
+    ['<5', '<5', '30'],
+  );
   // Two zeros: the reader would know both are 0, so the next smallest is hidden.
-  assert.deepEqual(suppressTable([0, 0, 30, 9]).cells.map((c) => c.text), ['<5', '<5', '30', '[c]']);
+  assert.deepEqual(
+    suppressTable([0, 0, 30, 9]).cells.map((c) => c.text),
+    ['<5', '<5', '30', '[c]'],
+  );
   // A total under 5 is itself "<5".
   assert.equal(suppressTable([1, 2]).total.text, '<5');
   // Six in one row and two zeros: the zeros could still be 0 or 1 each, so the total stays.

@@ -40,14 +40,26 @@ export async function formSession(app: FastifyInstance, url: string, cookies: Re
  * Posts a urlencoded form as a signed-in browser would: with a CSRF token and cookie from a page
  * (the sign-in page unless `tokenPage` says otherwise). A value may repeat (checkboxes).
  */
-export async function postForm(app: FastifyInstance, cookies: Record<string, string>, url: string, form: Record<string, string | string[]>, tokenPage = '/sign-in') {
+export async function postForm(
+  app: FastifyInstance,
+  cookies: Record<string, string>,
+  url: string,
+  form: Record<string, string | string[]>,
+  tokenPage = '/sign-in',
+) {
   const session = await formSession(app, tokenPage, cookies);
   const body = new URLSearchParams();
   for (const [key, value] of Object.entries(form)) for (const one of [value].flat()) body.append(key, one);
   body.append('_csrf', session.token ?? '');
   // A fresh form each time, as if the page had been opened again; pass `formToken` to repeat one.
   if (!('formToken' in form)) body.append('formToken', newFormToken());
-  return app.inject({ method: 'POST', url, cookies: session.cookies, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: body.toString() });
+  return app.inject({
+    method: 'POST',
+    url,
+    cookies: session.cookies,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: body.toString(),
+  });
 }
 
 /** A token like the one a form page mints, for posts made without opening the page. */

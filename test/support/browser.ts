@@ -13,8 +13,16 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      '--disable-dev-shm-usage',
+    ],
   });
 }
 
@@ -30,7 +38,7 @@ export interface BrowserRig {
 
 /** The app on a free loopback port over its own database, and a browser to drive it. */
 export async function startBrowserRig(options: { database?: Database; env?: Record<string, string> } = {}): Promise<BrowserRig> {
-  const database = options.database ?? await freshDatabase();
+  const database = options.database ?? (await freshDatabase());
   const app = await testApp(database, options.env);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
@@ -38,7 +46,10 @@ export async function startBrowserRig(options: { database?: Database; env?: Reco
   const browser = await launchChromium();
   const baseUrl = `http://127.0.0.1:${port}`;
   return {
-    app, database, browser, baseUrl,
+    app,
+    database,
+    browser,
+    baseUrl,
     async newPage() {
       const context = await browser.newContext({ baseURL: baseUrl });
       const page = await context.newPage();
@@ -56,13 +67,18 @@ export async function startBrowserRig(options: { database?: Database; env?: Reco
 export async function assertAccessible(page: Page): Promise<void> {
   // Judge the page as it rests: colours read mid-transition (a header link easing after the
   // phone-width menu is laid out) are neither the before nor the after a person sees.
-  await page.evaluate(() => Promise.all(document.getAnimations()
-    .filter((a) => a.effect?.getComputedTiming().endTime !== Infinity)
-    .map((a) => a.finished.catch(() => undefined))));
-  const results = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'])
-    .analyze();
-  const problems = results.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((a) => a.effect?.getComputedTiming().endTime !== Infinity)
+        .map((a) => a.finished.catch(() => undefined)),
+    ),
+  );
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa']).analyze();
+  const problems = results.violations.map(
+    (v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  );
   assert.deepEqual(problems, [], `accessibility violations on ${page.url()}`);
 }
 

@@ -23,9 +23,17 @@ function withDatabaseName(url: string, name: string): string {
 
 /** The worker nodes registered in the coordinator's own database. */
 async function workerUrls(coordinatorUrl: string): Promise<string[]> {
-  const rows = await onServer(coordinatorUrl, async (client) => (await client.query<{ nodename: string; nodeport: number }>(
-    `SELECT nodename, nodeport FROM pg_dist_node WHERE groupid <> 0 AND noderole = 'primary' ORDER BY nodeport`)).rows);
-  if (rows.length === 0) throw new Error(`No Citus workers are registered at ${coordinatorUrl}; start the cluster with scripts/citus-test.sh`);
+  const rows = await onServer(
+    coordinatorUrl,
+    async (client) =>
+      (
+        await client.query<{ nodename: string; nodeport: number }>(
+          `SELECT nodename, nodeport FROM pg_dist_node WHERE groupid <> 0 AND noderole = 'primary' ORDER BY nodeport`,
+        )
+      ).rows,
+  );
+  if (rows.length === 0)
+    throw new Error(`No Citus workers are registered at ${coordinatorUrl}; start the cluster with scripts/citus-test.sh`);
   return rows.map((row) => {
     const url = new URL(coordinatorUrl);
     url.hostname = row.nodename;

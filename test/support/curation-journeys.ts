@@ -10,7 +10,11 @@ import { signInInBrowser } from './session.ts';
 // each file stays within the runner's time limit): a curator gives every part of a new service, and
 // a provider proposes changes and a new service that a curator approves. Axe checks each page once.
 
-export interface Width { name: string; width: number; height: number }
+export interface Width {
+  name: string;
+  width: number;
+  height: number;
+}
 export const DESKTOP: Width = { name: 'desktop', width: 1280, height: 900 };
 export const PHONE: Width = { name: 'phone', width: 375, height: 800 };
 
@@ -33,14 +37,18 @@ export async function curatorGivesEveryPart(rig: BrowserRig, size: Width, curato
   await assertAccessible(page);
   await page.getByRole('button', { name: 'Add the service' }).click();
   await assertAccessible(page);
-  assert.match(await page.locator('.nhsuk-error-summary').textContent() ?? '', /Enter the name of the service/);
+  assert.match((await page.locator('.nhsuk-error-summary').textContent()) ?? '', /Enter the name of the service/);
   await page.getByLabel('Name of the service').fill(name);
   await page.getByLabel('Organisation that runs it').fill(`Age Friendly Leeds ${size.name}`);
   await page.getByLabel('What it is').fill('A hot lunch and company.');
   await save(page, 'Add the service', /saved=created/);
   const serviceUrl = page.url().replace(/\?.*$/, '');
 
-  await page.getByRole('link', { name: 'Change regular sessions' }).or(page.getByRole('link', { name: 'Change opening times' })).first().click();
+  await page
+    .getByRole('link', { name: 'Change regular sessions' })
+    .or(page.getByRole('link', { name: 'Change opening times' }))
+    .first()
+    .click();
   await assertAccessible(page);
   await page.locator('#freq-0').selectOption('WEEKLY');
   await page.locator('#day-0').selectOption('WE');
@@ -69,7 +77,7 @@ export async function curatorGivesEveryPart(rig: BrowserRig, size: Width, curato
   await page.getByLabel('Postcode').fill('ZZ9 9ZZ');
   await page.getByRole('button', { name: 'Add the place' }).click();
   await assertAccessible(page);
-  assert.match(await page.locator('.nhsuk-error-summary').textContent() ?? '', /We could not find ZZ9 9ZZ/);
+  assert.match((await page.locator('.nhsuk-error-summary').textContent()) ?? '', /We could not find ZZ9 9ZZ/);
   await page.getByLabel('Postcode').fill('LS6 3AB');
   await page.getByLabel('Step-free access for wheelchair users').check();
   await save(page, 'Add the place', /saved=edit/);
@@ -104,20 +112,43 @@ export async function curatorGivesEveryPart(rig: BrowserRig, size: Width, curato
   await save(page, 'Save changes', /saved=edit/);
   await assertAccessible(page);
   const hub = await mainText(page);
-  for (const expected of ['First Monday of the month, 18:00 to 20:00', 'Closed 24 December 2099 to 27 December 2099: Christmas', 'Burley Community Hall', '0113 496 0456 (Bookings)', 'Punjabi', '60 and over', 'Burley', 'Loneliness and isolation']) {
+  for (const expected of [
+    'First Monday of the month, 18:00 to 20:00',
+    'Closed 24 December 2099 to 27 December 2099: Christmas',
+    'Burley Community Hall',
+    '0113 496 0456 (Bookings)',
+    'Punjabi',
+    '60 and over',
+    'Burley',
+    'Loneliness and isolation',
+  ]) {
     assert.ok(hub.includes(expected), `the service's page in curation shows ${expected}`);
   }
 
   await visit(page, serviceUrl.replace(/\/curation\/services\/([^/]+)\/edit$/, '/services/$1'));
   const publicPage = await mainText(page);
-  for (const expected of ['Holiday closures', 'Closed 24 December 2099 to 27 December 2099: Christmas', 'Every Wednesday, 12:00 to 14:00', 'First Monday of the month', 'Burley Community Hall', 'Ring to book a place at the table.', 'Punjabi']) {
+  for (const expected of [
+    'Holiday closures',
+    'Closed 24 December 2099 to 27 December 2099: Christmas',
+    'Every Wednesday, 12:00 to 14:00',
+    'First Monday of the month',
+    'Burley Community Hall',
+    'Ring to book a place at the table.',
+    'Punjabi',
+  ]) {
     assert.ok(publicPage.includes(expected), `the public page shows ${expected}`);
   }
   await context.close();
 }
 
 export async function providerProposesAndCuratorApproves(rig: BrowserRig, size: Width, tenantId: string, curatorEmail: string) {
-  const service = await aDirectoryService(rig.database, { name: `Chair Yoga ${size.name}`, postcode: null, byday: 'FR', opensAt: '10:00', closesAt: '11:00' });
+  const service = await aDirectoryService(rig.database, {
+    name: `Chair Yoga ${size.name}`,
+    postcode: null,
+    byday: 'FR',
+    opensAt: '10:00',
+    closesAt: '11:00',
+  });
   const providerOrganisation = await aProviderOrganisation(rig.database, tenantId, { directoryOrganizationId: service.organization_id! });
   const email = `provider-${size.name}@yoga.example`;
   await aUserWithPassword(rig.database, { tenantId, roles: ['provider'], email, providerOrganisationId: providerOrganisation.id });

@@ -44,17 +44,41 @@ export async function aDirectoryService(database: Database, o: ServiceOverrides 
     status: o.status ?? 'active',
     ...(o.minimumAge !== undefined ? { minimum_age: o.minimumAge } : {}),
     ...(o.maximumAge !== undefined ? { maximum_age: o.maximumAge } : {}),
-    organization: { id: organizationId, name: o.organizationName ?? `Test organisation ${organizationId.slice(0, 8)}`, description: 'A test organisation.' },
-    service_at_locations: point ? [{
-      id: randomUUID(),
-      location: {
-        id: randomUUID(), location_type: 'physical', name: 'Test venue', latitude: point.latitude, longitude: point.longitude,
-        addresses: [{ id: randomUUID(), address_1: '1 Test Street', city: 'Leeds', state_province: 'West Yorkshire', postal_code: point.postcode, country: 'GB', address_type: 'physical' }],
-        accessibility: (o.accessibility ?? []).map((description) => ({ id: randomUUID(), description })),
-        ...o.location,
-      },
-    }] : [],
-    schedules: o.byday ? [{ id: randomUUID(), freq: 'WEEKLY', byday: o.byday, opens_at: o.opensAt ?? '10:00', closes_at: o.closesAt ?? '12:00' }] : [],
+    organization: {
+      id: organizationId,
+      name: o.organizationName ?? `Test organisation ${organizationId.slice(0, 8)}`,
+      description: 'A test organisation.',
+    },
+    service_at_locations: point
+      ? [
+          {
+            id: randomUUID(),
+            location: {
+              id: randomUUID(),
+              location_type: 'physical',
+              name: 'Test venue',
+              latitude: point.latitude,
+              longitude: point.longitude,
+              addresses: [
+                {
+                  id: randomUUID(),
+                  address_1: '1 Test Street',
+                  city: 'Leeds',
+                  state_province: 'West Yorkshire',
+                  postal_code: point.postcode,
+                  country: 'GB',
+                  address_type: 'physical',
+                },
+              ],
+              accessibility: (o.accessibility ?? []).map((description) => ({ id: randomUUID(), description })),
+              ...o.location,
+            },
+          },
+        ]
+      : [],
+    schedules: o.byday
+      ? [{ id: randomUUID(), freq: 'WEEKLY', byday: o.byday, opens_at: o.opensAt ?? '10:00', closes_at: o.closesAt ?? '12:00' }]
+      : [],
     cost_options: o.cost !== undefined ? [{ id: randomUUID(), option: 'Standard', amount: o.cost }] : [],
     languages: (o.languages ?? []).map((name) => ({ id: randomUUID(), name })),
     attributes: [
@@ -62,9 +86,13 @@ export async function aDirectoryService(database: Database, o: ServiceOverrides 
       ...(o.delivery ?? []).map((d) => ({ id: randomUUID(), taxonomy_term_id: deliveryTermId(d) })),
     ],
   };
-  await withTransaction(database.pool, (tx) => writeDirectoryService(tx, service, {
-    // A factory service stands for one a provider has kept up to date; an import's unknown capacity is tested on its own.
-    capacity: o.capacity ?? 'taking_referrals', expectedWaitWeeks: o.expectedWaitWeeks, lastVerifiedAt: o.lastVerifiedAt === undefined ? new Date() : o.lastVerifiedAt,
-  }));
+  await withTransaction(database.pool, (tx) =>
+    writeDirectoryService(tx, service, {
+      // A factory service stands for one a provider has kept up to date; an import's unknown capacity is tested on its own.
+      capacity: o.capacity ?? 'taking_referrals',
+      expectedWaitWeeks: o.expectedWaitWeeks,
+      lastVerifiedAt: o.lastVerifiedAt === undefined ? new Date() : o.lastVerifiedAt,
+    }),
+  );
   return service;
 }

@@ -71,13 +71,17 @@ export interface MeshSandbox {
 function portInUse(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
   });
 }
 
 export async function startMeshSandbox(port: number): Promise<MeshSandbox> {
-  if (await portInUse(port)) throw new Error(`Port ${port} is already in use (a MESH sandbox left from an earlier run?); the tests need a fresh one there`);
+  if (await portInUse(port))
+    throw new Error(`Port ${port} is already in use (a MESH sandbox left from an earlier run?); the tests need a fresh one there`);
   const venv = await cachedVenv();
   const data = mkdtempSync(path.join(tmpdir(), 'signpost-mesh-run-'));
   symlinkSync(venv, path.join(data, 'venv'));
@@ -91,7 +95,9 @@ export async function startMeshSandbox(port: number): Promise<MeshSandbox> {
       if (!Number.isInteger(pid) || pid <= 1) throw new Error(`The MESH sandbox's pid file holds no process id: ${data}/pid`);
       try {
         process.kill(pid);
-      } catch { /* already gone */ }
+      } catch {
+        /* already gone */
+      }
       for (let i = 0; i < 50; i++) {
         try {
           process.kill(pid, 0);

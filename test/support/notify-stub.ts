@@ -71,7 +71,9 @@ function recipientError(type: string, body: Record<string, unknown>): string | u
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) && !email.endsWith('@simulator.notify')) return 'email_address Not a valid email address';
   }
   if (type === 'sms') {
-    const digits = String(body.phone_number ?? '').replace(/[\s()-]/g, '').replace(/^\+44/, '0');
+    const digits = String(body.phone_number ?? '')
+      .replace(/[\s()-]/g, '')
+      .replace(/^\+44/, '0');
     if (!/^07\d{9}$/.test(digits)) return 'phone_number Not a UK mobile number';
   }
   if (type === 'letter') {
@@ -83,10 +85,15 @@ function recipientError(type: string, body: Record<string, unknown>): string | u
 
 function view(n: StubNotification) {
   return {
-    id: n.id, reference: n.reference ?? null, type: n.type, status: n.status,
-    email_address: n.type === 'email' ? n.recipient : null, phone_number: n.type === 'sms' ? n.recipient : null,
+    id: n.id,
+    reference: n.reference ?? null,
+    type: n.type,
+    status: n.status,
+    email_address: n.type === 'email' ? n.recipient : null,
+    phone_number: n.type === 'sms' ? n.recipient : null,
     template: { id: n.templateId, version: 1, uri: `/v2/template/${n.templateId}` },
-    body: JSON.stringify(n.personalisation), created_at: n.createdAt,
+    body: JSON.stringify(n.personalisation),
+    created_at: n.createdAt,
   };
 }
 
@@ -124,12 +131,16 @@ export async function startNotifyStub(): Promise<NotifyStub> {
       }
       const type = post[1] as StubNotification['type'];
       const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as Record<string, unknown>;
-      if (!/^[0-9a-f-]{36}$/.test(String(body.template_id ?? ''))) return problem(res, 400, 'ValidationError', 'template_id is not a valid UUID');
+      if (!/^[0-9a-f-]{36}$/.test(String(body.template_id ?? '')))
+        return problem(res, 400, 'ValidationError', 'template_id is not a valid UUID');
       const invalid = recipientError(type, body);
       if (invalid) return problem(res, 400, 'ValidationError', invalid);
       const recipient = type === 'email' ? String(body.email_address) : type === 'sms' ? String(body.phone_number) : undefined;
       const notification: StubNotification = {
-        id: randomUUID(), type, templateId: String(body.template_id), recipient,
+        id: randomUUID(),
+        type,
+        templateId: String(body.template_id),
+        recipient,
         personalisation: (body.personalisation ?? {}) as Record<string, string>,
         reference: body.reference as string | undefined,
         status: SIMULATED_STATUS[(recipient ?? '').replace(/\s/g, '')] ?? 'delivered',
@@ -139,7 +150,8 @@ export async function startNotifyStub(): Promise<NotifyStub> {
       for (const wake of waiters.splice(0)) wake();
       if (holding) await new Promise<void>((resolve) => held.push(resolve));
       return send(res, 201, {
-        id: notification.id, reference: notification.reference ?? null,
+        id: notification.id,
+        reference: notification.reference ?? null,
         content: { body: JSON.stringify(notification.personalisation), subject: 'Signpost' },
         uri: `${stub.url}/v2/notifications/${notification.id}`,
         template: { id: notification.templateId, version: 1, uri: `/v2/template/${notification.templateId}` },
@@ -169,14 +181,25 @@ export async function startNotifyStub(): Promise<NotifyStub> {
     apiKey: `signpost_test-${serviceId}-${secret}`,
     received,
     requests,
-    failNext(count, status = 500) { failures = count; failureStatus = status; },
-    hold() { holding = true; },
-    release() { holding = false; for (const resolve of held.splice(0)) resolve(); },
+    failNext(count, status = 500) {
+      failures = count;
+      failureStatus = status;
+    },
+    hold() {
+      holding = true;
+    },
+    release() {
+      holding = false;
+      for (const resolve of held.splice(0)) resolve();
+    },
     async waitForReceived(count, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       while (received.length < count) {
         if (Date.now() > deadline) throw new Error(`Notify stub received ${received.length} of ${count} notifications in time`);
-        await new Promise<void>((resolve) => { waiters.push(resolve); setTimeout(resolve, 100); });
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 100);
+        });
       }
     },
     async close() {

@@ -16,16 +16,22 @@ function compile(schema: object, extra: Record<string, object> = {}): ValidateFu
   return ajv.compile(schema);
 }
 
-const openapi = readJson(path.join(profile, 'schema', 'openapi.json')) as { components: { schemas: { Page: object } }; paths: Record<string, { get: { responses: Record<string, { content: Record<string, { schema: object }> }> } }> };
+const openapi = readJson(path.join(profile, 'schema', 'openapi.json')) as {
+  components: { schemas: { Page: object } };
+  paths: Record<string, { get: { responses: Record<string, { content: Record<string, { schema: object }> }> } }>;
+};
 const pageSchema = openapi.components.schemas.Page;
 
 function pageOf(item: object, extra: Record<string, object> = {}): ValidateFunction {
-  return compile({
-    allOf: [pageSchema],
-    type: 'object',
-    required: ['total_items', 'total_pages', 'page_number', 'size', 'first_page', 'last_page', 'empty', 'contents'],
-    properties: { contents: { type: 'array', items: item } },
-  }, extra);
+  return compile(
+    {
+      allOf: [pageSchema],
+      type: 'object',
+      required: ['total_items', 'total_pages', 'page_number', 'size', 'first_page', 'last_page', 'empty', 'contents'],
+      properties: { contents: { type: 'array', items: item } },
+    },
+    extra,
+  );
 }
 
 const compiled = (name: string) => readJson(path.join(profile, 'schema', 'compiled', `${name}.json`));

@@ -20,6 +20,8 @@ export async function anAssessedEpisode(database: Database, team: { lead: Actor;
 /** The links in the outbox for a tenant, newest last, with the token each carries. */
 export async function outcomeLinksSent(database: Database, tenantId: string) {
   const { rows } = await database.pool.query<{ channel: string; recipient: string; personalisation: Record<string, string> }>(
-    `SELECT channel, recipient, personalisation FROM notification WHERE tenant_id = $1 AND template = 'outcome_measure_link' ORDER BY created_at`, [tenantId]);
+    `SELECT channel, recipient, personalisation FROM notification WHERE tenant_id = $1 AND template = 'outcome_measure_link' ORDER BY created_at`,
+    [tenantId],
+  );
   return rows.map((r) => ({ ...r, link: r.personalisation.link!, token: r.personalisation.link!.split('/outcomes/complete/')[1]! }));
 }

@@ -26,7 +26,9 @@ if (backends.includes('postgres') || backends.includes('citus')) {
   try {
     await admin.connect();
   } catch (error) {
-    console.error(`The PostgreSQL pass needs a server at ${serverUrl} (set TEST_DATABASE_URL), but it could not connect: ${(error as Error).message}`);
+    console.error(
+      `The PostgreSQL pass needs a server at ${serverUrl} (set TEST_DATABASE_URL), but it could not connect: ${(error as Error).message}`,
+    );
     process.exit(2);
   }
   const name = postgresTemplateName();

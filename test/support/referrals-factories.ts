@@ -15,17 +15,44 @@ export function aTestNhsNumber(): string {
 
 export function aPersonInput(overrides: Partial<PersonInput> = {}): PersonInput {
   return {
-    nhsNumber: aTestNhsNumber(), givenName: 'Alex', familyName: 'Example', preferredName: null, dateOfBirth: '1970-05-04', sex: null,
-    genderIdentity: null, ethnicity: null, postcode: null, address: null, phone: '07700 900123', email: null, contactChannels: ['phone'],
-    safeToLeaveMessage: true, interpreterLanguage: null, largePrint: false, easyRead: false, bsl: false, otherCommunicationNeeds: null,
-    practiceId: null, ...overrides,
+    nhsNumber: aTestNhsNumber(),
+    givenName: 'Alex',
+    familyName: 'Example',
+    preferredName: null,
+    dateOfBirth: '1970-05-04',
+    sex: null,
+    genderIdentity: null,
+    ethnicity: null,
+    postcode: null,
+    address: null,
+    phone: '07700 900123',
+    email: null,
+    contactChannels: ['phone'],
+    safeToLeaveMessage: true,
+    interpreterLanguage: null,
+    largePrint: false,
+    easyRead: false,
+    bsl: false,
+    otherCommunicationNeeds: null,
+    practiceId: null,
+    ...overrides,
   };
 }
 
 export function aReferralInput(overrides: Partial<ReferralInput> = {}): ReferralInput {
   return {
-    source: 'gp', channel: 'web', referrerName: null, referrerOrganisation: null, referrerEmail: null, reasons: ['loneliness'], context: 'Lives alone.',
-    urgency: 'routine', consentToRefer: true, consentToShare: true, risk: null, ...overrides,
+    source: 'gp',
+    channel: 'web',
+    referrerName: null,
+    referrerOrganisation: null,
+    referrerEmail: null,
+    reasons: ['loneliness'],
+    context: 'Lives alone.',
+    urgency: 'routine',
+    consentToRefer: true,
+    consentToShare: true,
+    risk: null,
+    ...overrides,
   };
 }
 
@@ -34,10 +61,18 @@ export function aContact(overrides: Partial<ContactInput> = {}): ContactInput {
 }
 
 /** A referral as staff would make it, through the one intake function. */
-export async function aReferral(database: Database, actor: Actor, options: { person?: Partial<PersonInput>; referral?: Partial<ReferralInput>; personChoice?: string } = {}): Promise<IntakeResult> {
-  return withTenant(database.pool, actor.tenantId, (tx) => intakeReferral(tx, actor.tenantId, actor, {
-    person: aPersonInput(options.person), referral: aReferralInput(options.referral), personChoice: options.personChoice ?? 'new',
-  }));
+export async function aReferral(
+  database: Database,
+  actor: Actor,
+  options: { person?: Partial<PersonInput>; referral?: Partial<ReferralInput>; personChoice?: string } = {},
+): Promise<IntakeResult> {
+  return withTenant(database.pool, actor.tenantId, (tx) =>
+    intakeReferral(tx, actor.tenantId, actor, {
+      person: aPersonInput(options.person),
+      referral: aReferralInput(options.referral),
+      personChoice: options.personChoice ?? 'new',
+    }),
+  );
 }
 
 export async function countRows(database: Database, table: string, tenantId: string): Promise<number> {
@@ -46,8 +81,15 @@ export async function countRows(database: Database, table: string, tenantId: str
 }
 
 export async function transitionRows(database: Database, referralId: string) {
-  const { rows } = await database.pool.query<{ fromStatus: string | null; toStatus: string; byUserId: string | null; reason: string | null }>(
+  const { rows } = await database.pool.query<{
+    fromStatus: string | null;
+    toStatus: string;
+    byUserId: string | null;
+    reason: string | null;
+  }>(
     `SELECT from_status AS "fromStatus", to_status AS "toStatus", by_user_id AS "byUserId", reason FROM referral_transition
-      WHERE referral_id = $1 ORDER BY occurred_at, id`, [referralId]);
+      WHERE referral_id = $1 ORDER BY occurred_at, id`,
+    [referralId],
+  );
   return rows;
 }

@@ -8,7 +8,11 @@ import { createSession, SESSION_COOKIE } from '../../src/identity/sessions.ts';
  * Cookies that make `app.inject` requests arrive as `actor`: a real session row in the actor's
  * tenant, so the same hook that serves browsers loads the actor. Pass them as `cookies`.
  */
-export async function signInAs(app: FastifyInstance, database: Database, actor: Pick<Actor, 'userId' | 'tenantId'>): Promise<Record<string, string>> {
+export async function signInAs(
+  app: FastifyInstance,
+  database: Database,
+  actor: Pick<Actor, 'userId' | 'tenantId'>,
+): Promise<Record<string, string>> {
   const session = await createSession(database.pool, actor.userId, actor.tenantId);
   return { [SESSION_COOKIE]: app.signCookie(session.token) };
 }

@@ -21,8 +21,12 @@ before(async () => {
   // Routes that exist only in this test, to exercise forms, JSON bodies and failures.
   app.get('/test/form', { config: { policy: publicAccess } }, async (_req, reply) => ({ token: reply.generateCsrf() }));
   app.post('/test/form', { config: { policy: publicAccess } }, async () => ({ saved: true }));
-  app.post('/api/test/json', { config: { policy: publicAccess, csrf: false, accepts: ['application/json'] } }, async (req) => ({ got: req.body }));
-  app.get('/test/boom', { config: { policy: publicAccess } }, async () => { throw new Error('secret internals: SELECT * FROM person'); });
+  app.post('/api/test/json', { config: { policy: publicAccess, csrf: false, accepts: ['application/json'] } }, async (req) => ({
+    got: req.body,
+  }));
+  app.get('/test/boom', { config: { policy: publicAccess } }, async () => {
+    throw new Error('secret internals: SELECT * FROM person');
+  });
   await app.ready();
 });
 after(async () => {
@@ -89,7 +93,12 @@ test('ready is 503 with a reason when the database cannot be reached', async () 
 });
 
 test('a form post without its CSRF token is refused with a clear page and the handler never runs', async () => {
-  const res = await app.inject({ method: 'POST', url: '/test/form', payload: 'a=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/test/form',
+    payload: 'a=1',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
   assert.equal(res.statusCode, 403);
   assert.match(res.body, /This form has expired/);
   assert.doesNotMatch(res.body, /"saved"/);
@@ -100,21 +109,34 @@ test('a form post with the token from a rendered page is accepted', async () => 
   session.token = session.page.json().token;
   assert.ok(session.token);
   const res = await app.inject({
-    method: 'POST', url: '/test/form', cookies: session.cookies,
-    payload: `a=1&_csrf=${encodeURIComponent(session.token!)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    method: 'POST',
+    url: '/test/form',
+    cookies: session.cookies,
+    payload: `a=1&_csrf=${encodeURIComponent(session.token!)}`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
   });
   assert.equal(res.statusCode, 200);
   assert.deepEqual(res.json(), { saved: true });
 });
 
 test('malformed JSON gets a 400 JSON problem, not a 500', async () => {
-  const res = await app.inject({ method: 'POST', url: '/api/test/json', payload: '{"broken": ', headers: { 'content-type': 'application/json' } });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/test/json',
+    payload: '{"broken": ',
+    headers: { 'content-type': 'application/json' },
+  });
   assert.equal(res.statusCode, 400);
   assert.match(res.json().message, /could not read/i);
 });
 
 test('an oversized body is refused with 413', async () => {
-  const res = await app.inject({ method: 'POST', url: '/api/test/json', payload: JSON.stringify({ text: 'x'.repeat(2 * 1024 * 1024) }), headers: { 'content-type': 'application/json' } });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/test/json',
+    payload: JSON.stringify({ text: 'x'.repeat(2 * 1024 * 1024) }),
+    headers: { 'content-type': 'application/json' },
+  });
   assert.equal(res.statusCode, 413);
 });
 
@@ -124,7 +146,10 @@ test('an unexpected error shows a reference id and never the internals', async (
   const reference = /id="error-reference">([^<]+)</.exec(res.body)?.[1];
   assert.match(reference ?? '', /^[0-9a-f-]{36}$/);
   assert.doesNotMatch(res.body, /secret internals|SELECT|at .*\.ts/);
-  assert.ok(logLines.some((line) => line.includes(reference!) && line.includes('unexpected error')), 'the log keeps the detail under the same reference');
+  assert.ok(
+    logLines.some((line) => line.includes(reference!) && line.includes('unexpected error')),
+    'the log keeps the detail under the same reference',
+  );
 });
 
 test('logs carry request ids but not query strings that may hold personal data', async () => {

@@ -44,8 +44,15 @@ test('a NUL anywhere in a path, query or form is a 400 saying it cannot be saved
     await postFrom('/refer-yourself', '/refer-yourself', {}, { givenName: 'Nul\u0000', familyName: 'Person' }),
   ];
   const staffCalls = [
-    await postFrom(`/referrals/${made.referralId}/contacts/new`, `/referrals/${made.referralId}/contacts`, worker, { outcome: 'attempted', mode: 'phone', notes: 'rang\u0000' }),
-    await postFrom(`/referrals/${made.referralId}`, `/referrals/${made.referralId}/next-action`, worker, { nextAction: 'Ring\u0000', version: '0' }),
+    await postFrom(`/referrals/${made.referralId}/contacts/new`, `/referrals/${made.referralId}/contacts`, worker, {
+      outcome: 'attempted',
+      mode: 'phone',
+      notes: 'rang\u0000',
+    }),
+    await postFrom(`/referrals/${made.referralId}`, `/referrals/${made.referralId}/next-action`, worker, {
+      nextAction: 'Ring\u0000',
+      version: '0',
+    }),
     await app.inject({ url: `/caseload?sort=%00`, cookies: worker }),
   ];
   for (const res of [...publicCalls, ...staffCalls]) {
@@ -62,7 +69,12 @@ test('a form route takes only form bodies: JSON or text is a 415 with a message,
     ['text/plain', 'consentToRefer=yes'],
     ['multipart/form-data; boundary=x', '--x\r\ncontent-disposition: form-data; name="a"\r\n\r\nb\r\n--x--'],
   ] as const) {
-    const res = await app.inject({ method: 'POST', url: '/refer-yourself', headers: { 'content-type': type, accept: 'text/html' }, payload });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/refer-yourself',
+      headers: { 'content-type': type, accept: 'text/html' },
+      payload,
+    });
     assert.equal(res.statusCode, 415, type);
     assert.match(res.body, /takes a form/);
   }
@@ -70,7 +82,10 @@ test('a form route takes only form bodies: JSON or text is a 415 with a message,
 
 test('a field sent twice where one is expected is a 400 naming it, and nothing is saved', async () => {
   const made = await aReferral(database, team.worker);
-  const res = await postFrom(`/referrals/${made.referralId}/contacts/new`, `/referrals/${made.referralId}/contacts`, worker, { outcome: ['attempted', 'made'], mode: 'phone' });
+  const res = await postFrom(`/referrals/${made.referralId}/contacts/new`, `/referrals/${made.referralId}/contacts`, worker, {
+    outcome: ['attempted', 'made'],
+    mode: 'phone',
+  });
   assert.equal(res.statusCode, 400);
   assert.match(res.body, /Outcome was sent more than once/);
   assert.equal(await countRows(database, 'contact', team.lead.tenantId), 0);
@@ -80,11 +95,20 @@ test('an edit without a valid version is refused with a 400 and changes nothing'
   const made = await aReferral(database, team.worker);
   const url = `/referrals/${made.referralId}`;
   for (const version of [undefined, '', '-1', '1.5', 'x'.repeat(100_000), '99999999999', ['0', '0']]) {
-    const res = await postFrom(url, `${url}/status`, lead, { status: 'withdrawn', reason: 'Test', ...(version === undefined ? {} : { version }) });
+    const res = await postFrom(url, `${url}/status`, lead, {
+      status: 'withdrawn',
+      reason: 'Test',
+      ...(version === undefined ? {} : { version }),
+    });
     assert.equal(res.statusCode, 400, String(version).slice(0, 20));
   }
   const person = await postFrom(`/people/${made.personId}/edit`, `/people/${made.personId}/edit`, worker, {
-    givenName: 'Changed', familyName: 'Name', 'dateOfBirth[day]': '1', 'dateOfBirth[month]': '2', 'dateOfBirth[year]': '1960', version: '-1',
+    givenName: 'Changed',
+    familyName: 'Name',
+    'dateOfBirth[day]': '1',
+    'dateOfBirth[month]': '2',
+    'dateOfBirth[year]': '1960',
+    version: '-1',
   });
   assert.equal(person.statusCode, 400);
   const after = await referrals.getReferral(database.pool, team.lead, made.referralId);
@@ -102,14 +126,20 @@ test('text past a field’s limit is refused with a message naming the field and
   const long = await postFrom(url, url, lead, { notSuitableReason: 'r'.repeat(501), redirectedTo: 'Elsewhere', version });
   assert.equal(long.statusCode, 400);
   assert.match(long.body, /Reason must be 500 characters or fewer/);
-  const redirected = await postFrom(url, url, lead, { notSuitableReason: 'Needs specialist help', redirectedTo: 'x'.repeat(100_000), version });
+  const redirected = await postFrom(url, url, lead, {
+    notSuitableReason: 'Needs specialist help',
+    redirectedTo: 'x'.repeat(100_000),
+    version,
+  });
   assert.equal(redirected.statusCode, 400);
   assert.match(redirected.body, /Where you redirected them must be 200 characters or fewer/);
   assert.equal((await referrals.getReferral(database.pool, team.lead, made.referralId)).referral.status, 'received');
 
   const person = await referrals.personPage(database.pool, team.worker, made.personId);
   const consent = person.consents[0]!;
-  const withdraw = await postFrom(`/people/${made.personId}`, `/people/${made.personId}/consents/${consent.id}/withdraw`, worker, { reason: 'w'.repeat(501) });
+  const withdraw = await postFrom(`/people/${made.personId}`, `/people/${made.personId}/consents/${consent.id}/withdraw`, worker, {
+    reason: 'w'.repeat(501),
+  });
   assert.equal(withdraw.statusCode, 400);
   assert.match(withdraw.body, /Reason for withdrawing consent must be 500 characters or fewer/);
   const after = await referrals.personPage(database.pool, team.worker, made.personId);
@@ -121,27 +151,49 @@ test('the same safeguarding form sent five times makes one concern, and each rep
   const page = `/referrals/${episode.referralId}/safeguarding`;
   const session = await formSession(app, page, worker);
   assert.ok(session.formToken, 'the form carries a one-time token');
-  const send = () => app.inject({ method: 'POST', url: page, cookies: session.cookies, ...asForm({ _csrf: session.token!, formToken: session.formToken!, concern: 'Says a neighbour takes her pension' }) });
+  const send = () =>
+    app.inject({
+      method: 'POST',
+      url: page,
+      cookies: session.cookies,
+      ...asForm({ _csrf: session.token!, formToken: session.formToken!, concern: 'Says a neighbour takes her pension' }),
+    });
   const answers = await Promise.all([send(), send(), send(), send(), send()]);
   for (const res of answers) assert.equal(res.statusCode, 303, res.body.slice(0, 200));
   assert.deepEqual(new Set(answers.map((r) => r.headers.location)).size, 1);
-  const { rows } = await database.pool.query('SELECT count(*)::int AS n FROM safeguarding_concern WHERE referral_id = $1', [episode.referralId]);
+  const { rows } = await database.pool.query('SELECT count(*)::int AS n FROM safeguarding_concern WHERE referral_id = $1', [
+    episode.referralId,
+  ]);
   assert.equal(rows[0].n, 1);
   // A new form (a fresh token) makes a second concern.
-  const again = await app.inject({ method: 'POST', url: page, cookies: session.cookies, ...asForm({ _csrf: session.token!, formToken: newFormToken(), concern: 'A second, different concern' }) });
+  const again = await app.inject({
+    method: 'POST',
+    url: page,
+    cookies: session.cookies,
+    ...asForm({ _csrf: session.token!, formToken: newFormToken(), concern: 'A second, different concern' }),
+  });
   assert.equal(again.statusCode, 303);
-  const { rows: after } = await database.pool.query('SELECT count(*)::int AS n FROM safeguarding_concern WHERE referral_id = $1', [episode.referralId]);
+  const { rows: after } = await database.pool.query('SELECT count(*)::int AS n FROM safeguarding_concern WHERE referral_id = $1', [
+    episode.referralId,
+  ]);
   assert.equal(after[0].n, 2);
 });
 
 test('a refused form can be corrected and sent again with the same token; a post without a token is refused', async () => {
   const made = await anEpisodeInContact(database, team, { givenName: 'Corrie', familyName: 'Again' });
-  const contacts = async () => (await database.pool.query('SELECT count(*)::int AS n FROM contact WHERE referral_id = $1', [made.referralId])).rows[0].n as number;
+  const contacts = async () =>
+    (await database.pool.query('SELECT count(*)::int AS n FROM contact WHERE referral_id = $1', [made.referralId])).rows[0].n as number;
   const before = await contacts();
   const form = `/referrals/${made.referralId}/contacts/new`;
   const url = `/referrals/${made.referralId}/contacts`;
   const session = await formSession(app, form, worker);
-  const post = (fields: Record<string, string>) => app.inject({ method: 'POST', url, cookies: session.cookies, ...asForm({ _csrf: session.token!, formToken: session.formToken!, ...fields }) });
+  const post = (fields: Record<string, string>) =>
+    app.inject({
+      method: 'POST',
+      url,
+      cookies: session.cookies,
+      ...asForm({ _csrf: session.token!, formToken: session.formToken!, ...fields }),
+    });
   const bad = await post({ outcome: 'attempted', mode: 'carrier-pigeon' });
   assert.equal(bad.statusCode, 400);
   assert.ok(bad.body.includes(`name="formToken" value="${session.formToken}"`), 'the re-shown form keeps its token');
@@ -149,21 +201,40 @@ test('a refused form can be corrected and sent again with the same token; a post
   assert.equal((await post({ outcome: 'attempted', mode: 'phone' })).statusCode, 303);
   assert.equal(await contacts(), before + 1);
   const params = new URLSearchParams({ _csrf: session.token!, outcome: 'attempted', mode: 'phone' });
-  const tokenless = await app.inject({ method: 'POST', url, cookies: session.cookies, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: params.toString() });
+  const tokenless = await app.inject({
+    method: 'POST',
+    url,
+    cookies: session.cookies,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: params.toString(),
+  });
   assert.equal(tokenless.statusCode, 400);
   assert.match(tokenless.body, /This form is out of date/);
   assert.equal(await contacts(), before + 1);
   // Only hashes are kept, under the tenant.
-  const { rows } = await database.pool.query('SELECT tenant_id, token_hash FROM form_submission WHERE token_hash = $1 OR tenant_id = $2', [session.formToken, team.lead.tenantId]);
+  const { rows } = await database.pool.query('SELECT tenant_id, token_hash FROM form_submission WHERE token_hash = $1 OR tenant_id = $2', [
+    session.formToken,
+    team.lead.tenantId,
+  ]);
   assert.ok(rows.length >= 1);
   assert.ok(rows.every((r) => r.tenant_id === team.lead.tenantId && /^[0-9a-f]{64}$/.test(r.token_hash)));
 });
 
 test('a CSRF token in the query string is not accepted', async () => {
   const session = await formSession(app, '/account', worker);
-  const res = await app.inject({ method: 'POST', url: `/sign-out/everywhere?_csrf=${encodeURIComponent(session.token!)}`, cookies: session.cookies, ...asForm({}) });
+  const res = await app.inject({
+    method: 'POST',
+    url: `/sign-out/everywhere?_csrf=${encodeURIComponent(session.token!)}`,
+    cookies: session.cookies,
+    ...asForm({}),
+  });
   assert.equal(res.statusCode, 403);
-  const inBody = await app.inject({ method: 'POST', url: '/sign-out/everywhere', cookies: session.cookies, ...asForm({ _csrf: session.token! }) });
+  const inBody = await app.inject({
+    method: 'POST',
+    url: '/sign-out/everywhere',
+    cookies: session.cookies,
+    ...asForm({ _csrf: session.token! }),
+  });
   assert.equal(inBody.statusCode, 303);
   worker = await signInAs(app, database, team.worker);
 });

@@ -38,32 +38,211 @@ const BATCH = 80;
  * - audit_event, audit_chain_head: reads of a person's record and refused attempts are audited;
  * - work_list_seen: opening a work list (responses, new allocations) marks it seen, a GET that writes.
  */
-const IGNORED_TABLES = new Set(['sign_in_throttle', 'rate_limit_counter', 'audit_event', 'audit_chain_head', 'schema_migration', 'work_list_seen']);
+const IGNORED_TABLES = new Set([
+  'sign_in_throttle',
+  'rate_limit_counter',
+  'audit_event',
+  'audit_chain_head',
+  'schema_migration',
+  'work_list_seen',
+]);
 const IGNORED_COLUMNS: Record<string, string[]> = { user_session: ['last_seen_at'] };
 
 /** Field names the forms read, plus names no form uses. */
 const FIELD_NAMES = [
-  'action', 'address', 'answer', 'answers', 'approach', 'attended', 'barrierNotes', 'barriers', 'capacity', 'change', 'channel', 'communication', 'concern',
-  'confirm', 'consent', 'consentToRefer', 'consentToShare', 'contactChannels', 'context', 'current', 'date', 'dateOfBirth', 'dateOfBirth[day]',
-  'dateOfBirth[month]', 'dateOfBirth[year]', 'delivery', 'description', 'detail', 'details', 'due', 'duplicateId', 'email', 'ethnicity',
-  'expectedWaitWeeks', 'familyName', 'fees', 'firstSessionDate', 'from', 'genderIdentity', 'givenName', 'goal', 'instrument', 'interpreterLanguage',
-  'kind', 'linkWorkerId', 'minutes', 'mode', 'name', 'need', 'nextAction', 'nhsNumber', 'notSuitableReason', 'note', 'notes', 'odsCode',
-  'otherCommunicationNeeds', 'outcome', 'page', 'password', 'person', 'personChoice', 'phone', 'place', 'postcode', 'practiceId', 'preferredName',
-  'progress', 'providerOrganisationId', 'q', 'reason', 'reasons', 'redirectedTo', 'reference', 'referrerEmail', 'referrerName', 'referrerOrganisation',
-  'replyEmail', 'reviewDate', 'risk', 'risks', 'roles', 'safeToLeaveMessage', 'serviceId', 'sessionDate', 'sessionsAttended', 'sessionsOffered', 'sex',
-  'share', 'sort', 'source', 'status', 'steps', 'strengths', 'summary', 'tenant', 'time', 'timepoint', 'to', 'token', 'url', 'urgency', 'user', 'version',
-  'website', 'whatMatters', 'whoDoesWhat', 'worker', 'returnTo', 'miles', 'openNow', 'age', 'language', 'day', 'cost', 'wheelchair', 'hearingLoop',
-  '__proto__', 'constructor', 'prototype', '__proto__[polluted]', 'constructor[prototype][polluted]', 'a[b][c][d]', '', ' ', 'x'.repeat(300),
+  'action',
+  'address',
+  'answer',
+  'answers',
+  'approach',
+  'attended',
+  'barrierNotes',
+  'barriers',
+  'capacity',
+  'change',
+  'channel',
+  'communication',
+  'concern',
+  'confirm',
+  'consent',
+  'consentToRefer',
+  'consentToShare',
+  'contactChannels',
+  'context',
+  'current',
+  'date',
+  'dateOfBirth',
+  'dateOfBirth[day]',
+  'dateOfBirth[month]',
+  'dateOfBirth[year]',
+  'delivery',
+  'description',
+  'detail',
+  'details',
+  'due',
+  'duplicateId',
+  'email',
+  'ethnicity',
+  'expectedWaitWeeks',
+  'familyName',
+  'fees',
+  'firstSessionDate',
+  'from',
+  'genderIdentity',
+  'givenName',
+  'goal',
+  'instrument',
+  'interpreterLanguage',
+  'kind',
+  'linkWorkerId',
+  'minutes',
+  'mode',
+  'name',
+  'need',
+  'nextAction',
+  'nhsNumber',
+  'notSuitableReason',
+  'note',
+  'notes',
+  'odsCode',
+  'otherCommunicationNeeds',
+  'outcome',
+  'page',
+  'password',
+  'person',
+  'personChoice',
+  'phone',
+  'place',
+  'postcode',
+  'practiceId',
+  'preferredName',
+  'progress',
+  'providerOrganisationId',
+  'q',
+  'reason',
+  'reasons',
+  'redirectedTo',
+  'reference',
+  'referrerEmail',
+  'referrerName',
+  'referrerOrganisation',
+  'replyEmail',
+  'reviewDate',
+  'risk',
+  'risks',
+  'roles',
+  'safeToLeaveMessage',
+  'serviceId',
+  'sessionDate',
+  'sessionsAttended',
+  'sessionsOffered',
+  'sex',
+  'share',
+  'sort',
+  'source',
+  'status',
+  'steps',
+  'strengths',
+  'summary',
+  'tenant',
+  'time',
+  'timepoint',
+  'to',
+  'token',
+  'url',
+  'urgency',
+  'user',
+  'version',
+  'website',
+  'whatMatters',
+  'whoDoesWhat',
+  'worker',
+  'returnTo',
+  'miles',
+  'openNow',
+  'age',
+  'language',
+  'day',
+  'cost',
+  'wheelchair',
+  'hearingLoop',
+  '__proto__',
+  'constructor',
+  'prototype',
+  '__proto__[polluted]',
+  'constructor[prototype][polluted]',
+  'a[b][c][d]',
+  '',
+  ' ',
+  'x'.repeat(300),
 ];
 
 const NASTY = [
-  '', ' ', '\u0000', 'a\u0000b', '\u202Eevil\u202C', 'zero\u200Bwidth\uFEFF', '😀👍🏽🏳️‍🌈', '𝕳𝖊𝖑𝖑𝖔', 'Ω≈ç√∫', '\uD800', 'ﷺ', 'a\r\nSet-Cookie: x=1',
-  "' OR '1'='1", "'; DROP TABLE referral; --", '" OR ""="', '1; SELECT pg_sleep(10)', '$1', '%s%n', '\\', '../../etc/passwd',
-  '<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', 'javascript:alert(1)', '{{7*7}}', '{% raw %}', '${7*7}',
-  '2024-02-30', '0000-00-00', '99999-12-31', '1900-01-01', '2026-13-40', 'yesterday', '31/12/2026', '25:61',
-  '-1', '0', '-0', '1e309', '9'.repeat(40), 'NaN', 'Infinity', '0x10', '1.5', '2147483648', '-2147483649',
-  '00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff', 'not-a-uuid', '123', 'SP-AAAAAAAA',
-  'yes', 'no', 'true', 'null', 'undefined', '[]', '{}', 'made', 'attempted', 'phone', 'refer', 'signpost', 'admin', 'lead', 'link_worker',
+  '',
+  ' ',
+  '\u0000',
+  'a\u0000b',
+  '\u202Eevil\u202C',
+  'zero\u200Bwidth\uFEFF',
+  '😀👍🏽🏳️‍🌈',
+  '𝕳𝖊𝖑𝖑𝖔',
+  'Ω≈ç√∫',
+  '\uD800',
+  'ﷺ',
+  'a\r\nSet-Cookie: x=1',
+  "' OR '1'='1",
+  "'; DROP TABLE referral; --",
+  '" OR ""="',
+  '1; SELECT pg_sleep(10)',
+  '$1',
+  '%s%n',
+  '\\',
+  '../../etc/passwd',
+  '<script>alert(1)</script>',
+  '"><img src=x onerror=alert(1)>',
+  'javascript:alert(1)',
+  '{{7*7}}',
+  '{% raw %}',
+  '${7*7}',
+  '2024-02-30',
+  '0000-00-00',
+  '99999-12-31',
+  '1900-01-01',
+  '2026-13-40',
+  'yesterday',
+  '31/12/2026',
+  '25:61',
+  '-1',
+  '0',
+  '-0',
+  '1e309',
+  '9'.repeat(40),
+  'NaN',
+  'Infinity',
+  '0x10',
+  '1.5',
+  '2147483648',
+  '-2147483649',
+  '00000000-0000-0000-0000-000000000000',
+  'ffffffff-ffff-ffff-ffff-ffffffffffff',
+  'not-a-uuid',
+  '123',
+  'SP-AAAAAAAA',
+  'yes',
+  'no',
+  'true',
+  'null',
+  'undefined',
+  '[]',
+  '{}',
+  'made',
+  'attempted',
+  'phone',
+  'refer',
+  'signpost',
+  'admin',
+  'lead',
+  'link_worker',
 ];
 
 type Caller = Role | 'otherTenant' | 'anonymous';
@@ -94,8 +273,8 @@ before(async () => {
   app = await testApp(database);
   ({ world, areas } = await buildMatrixWorld(app, database));
   csrf = await formSession(app, '/sign-in');
-  for (const role of ROLES) cookiesFor.set(role, { ...csrf.cookies, ...await signInAs(app, database, world.home.users[role]!) });
-  cookiesFor.set('otherTenant', { ...csrf.cookies, ...await signInAs(app, database, world.other.everyRole) });
+  for (const role of ROLES) cookiesFor.set(role, { ...csrf.cookies, ...(await signInAs(app, database, world.home.users[role]!)) });
+  cookiesFor.set('otherTenant', { ...csrf.cookies, ...(await signInAs(app, database, world.other.everyRole)) });
   cookiesFor.set('anonymous', { ...csrf.cookies });
   if (process.env.FUZZ_PROGRESS) console.error(`fuzz: world built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 });
@@ -109,10 +288,12 @@ async function checksums(): Promise<Map<string, string>> {
   const { rows: tables } = await database.pool.query<{ name: string }>(
     `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`,
   );
-  const parts = tables.filter((t) => !IGNORED_TABLES.has(t.name)).map((t) => {
-    const drop = (IGNORED_COLUMNS[t.name] ?? []).map((c) => ` - '${c}'`).join('');
-    return `SELECT '${t.name}' AS name, coalesce(md5(string_agg(md5((to_jsonb(x)${drop})::text), '' ORDER BY md5((to_jsonb(x)${drop})::text))), '') AS sum FROM "${t.name}" x`;
-  });
+  const parts = tables
+    .filter((t) => !IGNORED_TABLES.has(t.name))
+    .map((t) => {
+      const drop = (IGNORED_COLUMNS[t.name] ?? []).map((c) => ` - '${c}'`).join('');
+      return `SELECT '${t.name}' AS name, coalesce(md5(string_agg(md5((to_jsonb(x)${drop})::text), '' ORDER BY md5((to_jsonb(x)${drop})::text))), '') AS sum FROM "${t.name}" x`;
+    });
   const { rows } = await database.pool.query<{ name: string; sum: string }>(parts.join(' UNION ALL '));
   return new Map(rows.map((r) => [r.name, r.sum]));
 }
@@ -135,7 +316,21 @@ const planArbitrary: fc.Arbitrary<Plan> = fc.record({
   pathMode: fc.nat(9),
   pathValue: nastyValue,
   fields: fc.array(fc.tuple(fc.constantFrom(...FIELD_NAMES), fc.array(nastyValue, { minLength: 1, maxLength: 3 })), { maxLength: 8 }),
-  bodyKind: fc.constantFrom<Plan['bodyKind']>('form', 'form', 'form', 'form', 'form', 'form', 'json', 'truncated-json', 'nested-json', 'proto-json', 'text', 'multipart', 'none'),
+  bodyKind: fc.constantFrom<Plan['bodyKind']>(
+    'form',
+    'form',
+    'form',
+    'form',
+    'form',
+    'form',
+    'json',
+    'truncated-json',
+    'nested-json',
+    'proto-json',
+    'text',
+    'multipart',
+    'none',
+  ),
   csrf: fc.boolean(),
   formToken: fc.boolean(),
   query: fc.array(fc.tuple(fc.constantFrom(...FIELD_NAMES), nastyValue), { maxLength: 4 }),
@@ -180,7 +375,9 @@ function formBody(plan: Plan, token: boolean): string {
 }
 
 function jsonBody(plan: Plan): string {
-  const body: Record<string, unknown> = Object.fromEntries(plan.fields.map(([name, values]) => [name, values.length === 1 ? values[0] : values]));
+  const body: Record<string, unknown> = Object.fromEntries(
+    plan.fields.map(([name, values]) => [name, values.length === 1 ? values[0] : values]),
+  );
   if (plan.csrf) body._csrf = csrf.token;
   return JSON.stringify(body);
 }
@@ -197,18 +394,48 @@ async function send(target: Target, plan: Plan): Promise<{ res: LightMyRequestRe
     // Most requests carry a valid CSRF token, so they reach the route rather than stopping at the check.
     plan.csrf = plan.csrf || plan.address % 5 !== 0;
     switch (plan.bodyKind) {
-      case 'form': headers['content-type'] = 'application/x-www-form-urlencoded'; payload = formBody(plan, plan.formToken); break;
-      case 'json': headers['content-type'] = 'application/json'; payload = jsonBody(plan); break;
-      case 'truncated-json': headers['content-type'] = 'application/json'; payload = jsonBody(plan).slice(0, -3); break;
-      case 'nested-json': headers['content-type'] = 'application/json'; payload = `${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}`; break;
-      case 'proto-json': headers['content-type'] = 'application/json'; payload = `{"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}},"_csrf":${JSON.stringify(csrf.token)}}`; break;
-      case 'text': headers['content-type'] = 'text/plain'; payload = formBody(plan, true); break;
-      case 'multipart': headers['content-type'] = 'multipart/form-data; boundary=x'; payload = `--x\r\ncontent-disposition: form-data; name="a"\r\n\r\n${plan.pathValue}\r\n--x--`; break;
-      case 'none': payload = undefined; break;
+      case 'form':
+        headers['content-type'] = 'application/x-www-form-urlencoded';
+        payload = formBody(plan, plan.formToken);
+        break;
+      case 'json':
+        headers['content-type'] = 'application/json';
+        payload = jsonBody(plan);
+        break;
+      case 'truncated-json':
+        headers['content-type'] = 'application/json';
+        payload = jsonBody(plan).slice(0, -3);
+        break;
+      case 'nested-json':
+        headers['content-type'] = 'application/json';
+        payload = `${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}`;
+        break;
+      case 'proto-json':
+        headers['content-type'] = 'application/json';
+        payload = `{"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}},"_csrf":${JSON.stringify(csrf.token)}}`;
+        break;
+      case 'text':
+        headers['content-type'] = 'text/plain';
+        payload = formBody(plan, true);
+        break;
+      case 'multipart':
+        headers['content-type'] = 'multipart/form-data; boundary=x';
+        payload = `--x\r\ncontent-disposition: form-data; name="a"\r\n\r\n${plan.pathValue}\r\n--x--`;
+        break;
+      case 'none':
+        payload = undefined;
+        break;
     }
     if (plan.csrf) headers['x-csrf-token'] = plan.address % 2 === 0 ? (csrf.token ?? '') : 'not-the-token';
   }
-  const res = await app.inject({ method: target.method as 'GET', url, cookies, remoteAddress, headers, ...(payload !== undefined ? { payload } : {}) });
+  const res = await app.inject({
+    method: target.method as 'GET',
+    url,
+    cookies,
+    remoteAddress,
+    headers,
+    ...(payload !== undefined ? { payload } : {}),
+  });
   const label = `${target.method} ${url.slice(0, 300)} as ${caller} (${headers['content-type'] ?? 'no body'}) body ${JSON.stringify((payload ?? '').slice(0, 300))}`;
   return { res, label };
 }
@@ -225,7 +452,9 @@ test('no generated request gets a 5xx, and no refused request changes any table'
   let checked = 0;
 
   for (let start = 0; start < plans.length && failures.length < 5; start += BATCH) {
-    const batch = plans.slice(start, start + BATCH).map((plan, n) => ({ plan: { ...plan }, original: plan, target: routes[plan.route % routes.length]!, index: start + n }));
+    const batch = plans
+      .slice(start, start + BATCH)
+      .map((plan, n) => ({ plan: { ...plan }, original: plan, target: routes[plan.route % routes.length]!, index: start + n }));
     const before = await checksums();
     let allRefused = true;
     for (const item of batch) {
@@ -254,7 +483,8 @@ test('no generated request gets a 5xx, and no refused request changes any table'
         break;
       }
     }
-    if (!named) failures.push(`FUZZ_SEED=${SEED} requests #${start}-#${start + batch.length - 1} were all refused but changed ${changed.join(', ')}`);
+    if (!named)
+      failures.push(`FUZZ_SEED=${SEED} requests #${start}-#${start + batch.length - 1} were all refused but changed ${changed.join(', ')}`);
   }
 
   const polluted = ({} as Record<string, unknown>).polluted;
@@ -263,9 +493,14 @@ test('no generated request gets a 5xx, and no refused request changes any table'
   const seconds = (Date.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuAtStart);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  const summary = [...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}: ${n}`).join(', ');
+  const summary = [...statuses]
+    .sort(([a], [b]) => a - b)
+    .map(([s, n]) => `${s}: ${n}`)
+    .join(', ');
   // Shown in the test output so the budget can be watched.
-  console.log(`fuzz: ${plans.length} requests over ${routes.length} routes in ${seconds.toFixed(1)} s (${cpuSeconds.toFixed(1)} s of this process's CPU; seed ${SEED}); ${checked} checked unchanged; ${summary}`);
+  console.log(
+    `fuzz: ${plans.length} requests over ${routes.length} routes in ${seconds.toFixed(1)} s (${cpuSeconds.toFixed(1)} s of this process's CPU; seed ${SEED}); ${checked} checked unchanged; ${summary}`,
+  );
   // The generated input reached the routes, not just the CSRF check or the content-type gate.
   assert.ok((statuses.get(400) ?? 0) > plans.length / 20, summary);
   assert.ok((statuses.get(415) ?? 0) > 0, summary);

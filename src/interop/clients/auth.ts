@@ -15,7 +15,12 @@ export function setUpApiClientAuth(app: FastifyInstance): void {
   app.addHook('onResponse', async (req, reply) => {
     if (!req.apiClient) return;
     try {
-      await auditCall(app.database.pool, req.apiClient, { method: req.method, route: req.routeOptions.url ?? req.url.split('?')[0]!, status: reply.statusCode, requestId: req.id });
+      await auditCall(app.database.pool, req.apiClient, {
+        method: req.method,
+        route: req.routeOptions.url ?? req.url.split('?')[0]!,
+        status: reply.statusCode,
+        requestId: req.id,
+      });
     } catch (err) {
       req.log.error({ err }, 'could not audit an API call');
     }

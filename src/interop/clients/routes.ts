@@ -15,11 +15,21 @@ const adminOnly = rolePolicy('admin', 'admin');
 const TokenForm = Type.Object({
   grant_type: Type.Optional(Type.String({ description: 'client_credentials' })),
   client_assertion_type: Type.Optional(Type.String({ description: clients.ASSERTION_TYPE })),
-  client_assertion: Type.Optional(Type.String({ description: 'A JWT signed with the system’s private key (RS384 or ES384): iss and sub the client id, aud the token URL, exp at most 5 minutes ahead, a new jti' })),
-  scope: Type.Optional(Type.String({ description: 'Space-separated SMART system scopes, e.g. system/ServiceRequest.write system/Task.read' })),
+  client_assertion: Type.Optional(
+    Type.String({
+      description:
+        'A JWT signed with the system’s private key (RS384 or ES384): iss and sub the client id, aud the token URL, exp at most 5 minutes ahead, a new jti',
+    }),
+  ),
+  scope: Type.Optional(
+    Type.String({ description: 'Space-separated SMART system scopes, e.g. system/ServiceRequest.write system/Task.read' }),
+  ),
 });
 const TokenAnswer = Type.Object({
-  access_token: Type.String(), token_type: Type.Literal('bearer'), expires_in: Type.Integer(), scope: Type.String(),
+  access_token: Type.String(),
+  token_type: Type.Literal('bearer'),
+  expires_in: Type.Integer(),
+  scope: Type.String(),
 });
 const OAuthProblem = Type.Object({ error: Type.String(), error_description: Type.String() });
 
@@ -41,55 +51,101 @@ export const apiClientRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(async (oauth) => {
     oauth.setErrorHandler((err: FastifyError, req, reply) => {
       // Refusals raised before the handler (a NUL in the form, say) are DomainErrors with a 4xx status.
-      const status = err instanceof DomainError ? err.status : err.statusCode ?? 500;
+      const status = err instanceof DomainError ? err.status : (err.statusCode ?? 500);
       if (status >= 500) {
         req.log.error({ err }, 'unexpected error');
         return reply.code(500).send({ error: 'server_error', error_description: `Something went wrong. Reference: ${req.id}` });
       }
-      return reply.code(status).send(status === 429
-        ? { error: 'temporarily_unavailable', error_description: 'Too many token requests from this system. Wait a minute and try again.' }
-        : { error: 'invalid_request', error_description: 'The request could not be read: send a form (application/x-www-form-urlencoded) with grant_type, client_assertion_type, client_assertion and scope.' });
+      return reply.code(status).send(
+        status === 429
+          ? {
+              error: 'temporarily_unavailable',
+              error_description: 'Too many token requests from this system. Wait a minute and try again.',
+            }
+          : {
+              error: 'invalid_request',
+              error_description:
+                'The request could not be read: send a form (application/x-www-form-urlencoded) with grant_type, client_assertion_type, client_assertion and scope.',
+            },
+      );
     });
-    oauth.post('/oauth/token', {
-      schema: {
-        summary: 'Exchange a signed JWT assertion for a bearer token (SMART backend services)',
-        tags: ['Authentication'],
-        consumes: ['application/x-www-form-urlencoded'],
-        body: TokenForm,
-        response: { 200: TokenAnswer, 400: OAuthProblem, 401: OAuthProblem, 429: OAuthProblem },
+    oauth.post(
+      '/oauth/token',
+      {
+        schema: {
+          summary: 'Exchange a signed JWT assertion for a bearer token (SMART backend services)',
+          tags: ['Authentication'],
+          consumes: ['application/x-www-form-urlencoded'],
+          body: TokenForm,
+          response: { 200: TokenAnswer, 400: OAuthProblem, 401: OAuthProblem, 429: OAuthProblem },
+        },
+        config: {
+          policy: publicAccess,
+          csrf: false,
+          // Per system (the client id the assertion claims), once the form is parsed.
+          rateLimit: {
+            max: 30,
+            timeWindow: '1 minute',
+            hook: 'preHandler',
+            keyGenerator: (req) =>
+              clients.claimedClientId((req.body as { client_assertion?: unknown } | undefined)?.client_assertion) ?? req.ip,
+          },
+        },
       },
-      config: {
-        policy: publicAccess, csrf: false,
-        // Per system (the client id the assertion claims), once the form is parsed.
-        rateLimit: { max: 30, timeWindow: '1 minute', hook: 'preHandler', keyGenerator: (req) => clients.claimedClientId((req.body as { client_assertion?: unknown } | undefined)?.client_assertion) ?? req.ip },
+      async (req, reply) => {
+        reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+        try {
+          return await clients.issueToken(pool, req.body as clients.TokenRequest, tokenUrl(app.config.baseUrl), { requestId: req.id });
+        } catch (error) {
+          if (!(error instanceof clients.OAuthError)) throw error;
+          return reply.code(error.status).send({ error: error.error, error_description: error.description });
+        }
       },
-    }, async (req, reply) => {
-      reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-      try {
-        return await clients.issueToken(pool, req.body as clients.TokenRequest, tokenUrl(app.config.baseUrl), { requestId: req.id });
-      } catch (error) {
-        if (!(error instanceof clients.OAuthError)) throw error;
-        return reply.code(error.status).send({ error: error.error, error_description: error.description });
-      }
-    });
+    );
   });
 
-  async function showClients(reply: FastifyReply, actor: Actor, status = 200, values: Record<string, string> = {}, errors: { field: string; message: string }[] = [], created?: string) {
+  async function showClients(
+    reply: FastifyReply,
+    actor: Actor,
+    status = 200,
+    values: Record<string, string> = {},
+    errors: { field: string; message: string }[] = [],
+    created?: string,
+  ) {
     const [list, { practices }] = await Promise.all([clients.listClients(pool, actor), practicesAndOrganisations(pool, actor)]);
-    return renderForm(reply, status, 'interop/clients/views/api-clients.njk', {
-      clients: list, values, created, tokenUrl: tokenUrl(app.config.baseUrl), resources: SCOPE_RESOURCES,
-      practiceItems: [{ value: '', text: 'None (a system used by several practices)' }, ...practices.map((p) => ({ value: p.id, text: `${p.name} (${p.odsCode})`, selected: p.id === values.practiceId }))],
-    }, errors);
+    return renderForm(
+      reply,
+      status,
+      'interop/clients/views/api-clients.njk',
+      {
+        clients: list,
+        values,
+        created,
+        tokenUrl: tokenUrl(app.config.baseUrl),
+        resources: SCOPE_RESOURCES,
+        practiceItems: [
+          { value: '', text: 'None (a system used by several practices)' },
+          ...practices.map((p) => ({ value: p.id, text: `${p.name} (${p.odsCode})`, selected: p.id === values.practiceId })),
+        ],
+      },
+      errors,
+    );
   }
 
   app.get('/admin/api-clients', { config: { policy: adminOnly } }, async (req, reply) => {
-    const created = typeof (req.query as { created?: unknown }).created === 'string' ? (req.query as { created: string }).created : undefined;
+    const created =
+      typeof (req.query as { created?: unknown }).created === 'string' ? (req.query as { created: string }).created : undefined;
     return showClients(reply, signedIn(req.actor), 200, {}, [], created);
   });
 
   app.post('/admin/api-clients', { config: { policy: adminOnly, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req.actor);
-    const values = { name: field(req.body, 'name'), scopes: field(req.body, 'scopes'), jwks: field(req.body, 'jwks'), practiceId: field(req.body, 'practiceId') };
+    const values = {
+      name: field(req.body, 'name'),
+      scopes: field(req.body, 'scopes'),
+      jwks: field(req.body, 'jwks'),
+      practiceId: field(req.body, 'practiceId'),
+    };
     try {
       const id = await clients.registerClient(pool, actor, values, { requestId: req.id });
       return reply.redirect(`/admin/api-clients?created=${id}`, 303);
@@ -99,8 +155,12 @@ export const apiClientRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   });
 
-  app.post('/admin/api-clients/:clientId/revoke', { schema: { params: Type.Object({ clientId: Type.String({ maxLength: 100 }) }) }, config: { policy: adminOnly } }, async (req, reply) => {
-    await clients.revokeClient(pool, signedIn(req.actor), req.params.clientId, { requestId: req.id });
-    return reply.redirect('/admin/api-clients', 303);
-  });
+  app.post(
+    '/admin/api-clients/:clientId/revoke',
+    { schema: { params: Type.Object({ clientId: Type.String({ maxLength: 100 }) }) }, config: { policy: adminOnly } },
+    async (req, reply) => {
+      await clients.revokeClient(pool, signedIn(req.actor), req.params.clientId, { requestId: req.id });
+      return reply.redirect('/admin/api-clients', 303);
+    },
+  );
 };

@@ -4,7 +4,14 @@
  * scopes it was granted; a route names the one it needs.
  */
 export const SCOPE_RESOURCES = [
-  'Patient', 'ServiceRequest', 'Task', 'DocumentReference', 'HealthcareService', 'Location', 'Questionnaire', 'QuestionnaireResponse',
+  'Patient',
+  'ServiceRequest',
+  'Task',
+  'DocumentReference',
+  'HealthcareService',
+  'Location',
+  'Questionnaire',
+  'QuestionnaireResponse',
 ] as const;
 
 export type ScopeAccess = 'read' | 'write';

@@ -44,19 +44,40 @@ export interface ClientInput {
 /** The pasted key: a JWKS or one JWK, public RSA or EC keys only, each usable by jose. */
 async function checkKeys(text: string, errors: FieldError[]): Promise<{ keys: JWK[] } | undefined> {
   const field = 'jwks';
-  if (!text.trim()) { errors.push({ field, message: 'Paste the system’s public key as a JWK or JWKS' }); return undefined; }
+  if (!text.trim()) {
+    errors.push({ field, message: 'Paste the system’s public key as a JWK or JWKS' });
+    return undefined;
+  }
   let parsed: unknown;
-  try { parsed = JSON.parse(text); } catch { errors.push({ field, message: 'The public key must be JSON: a JWK like {"kty":"RSA",...} or a JWKS like {"keys":[...]}' }); return undefined; }
-  const set = parsed && typeof parsed === 'object' && Array.isArray((parsed as { keys?: unknown }).keys)
-    ? (parsed as { keys: unknown[] }).keys
-    : [parsed];
-  if (set.length === 0 || set.length > 10) { errors.push({ field, message: 'The key set must hold from 1 to 10 keys' }); return undefined; }
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    errors.push({ field, message: 'The public key must be JSON: a JWK like {"kty":"RSA",...} or a JWKS like {"keys":[...]}' });
+    return undefined;
+  }
+  const set =
+    parsed && typeof parsed === 'object' && Array.isArray((parsed as { keys?: unknown }).keys)
+      ? (parsed as { keys: unknown[] }).keys
+      : [parsed];
+  if (set.length === 0 || set.length > 10) {
+    errors.push({ field, message: 'The key set must hold from 1 to 10 keys' });
+    return undefined;
+  }
   const keys: JWK[] = [];
   for (const key of set) {
-    if (!key || typeof key !== 'object') { errors.push({ field, message: 'Each key must be a JSON object' }); return undefined; }
+    if (!key || typeof key !== 'object') {
+      errors.push({ field, message: 'Each key must be a JSON object' });
+      return undefined;
+    }
     const jwk = key as JWK;
-    if (jwk.d !== undefined || jwk.p !== undefined) { errors.push({ field, message: 'That is a private key. Paste only the public key; the private key never leaves the calling system' }); return undefined; }
-    if (jwk.kty !== 'RSA' && jwk.kty !== 'EC') { errors.push({ field, message: 'Keys must be RSA (for RS384) or EC P-384 (for ES384)' }); return undefined; }
+    if (jwk.d !== undefined || jwk.p !== undefined) {
+      errors.push({ field, message: 'That is a private key. Paste only the public key; the private key never leaves the calling system' });
+      return undefined;
+    }
+    if (jwk.kty !== 'RSA' && jwk.kty !== 'EC') {
+      errors.push({ field, message: 'Keys must be RSA (for RS384) or EC P-384 (for ES384)' });
+      return undefined;
+    }
     try {
       await importJWK(jwk, jwk.alg ?? (jwk.kty === 'RSA' ? 'RS384' : 'ES384'));
     } catch {
@@ -68,7 +89,12 @@ async function checkKeys(text: string, errors: FieldError[]): Promise<{ keys: JW
   return { keys };
 }
 
-export async function registerClient(pool: pg.Pool, actor: Actor, input: ClientInput, context: { requestId?: string } = {}): Promise<string> {
+export async function registerClient(
+  pool: pg.Pool,
+  actor: Actor,
+  input: ClientInput,
+  context: { requestId?: string } = {},
+): Promise<string> {
   requireAdmin(actor);
   const errors: FieldError[] = [];
   const name = input.name.trim();
@@ -77,14 +103,26 @@ export async function registerClient(pool: pg.Pool, actor: Actor, input: ClientI
   const scopes = parseScopes(input.scopes);
   if (scopes.length === 0) errors.push({ field: 'scopes', message: 'Enter at least one scope, like system/ServiceRequest.write' });
   const unknown = scopes.filter((s) => !isKnownScope(s));
-  if (unknown.length) errors.push({ field: 'scopes', message: `These are not scopes Signpost knows: ${unknown.join(', ')}. Use system/<Resource>.read or .write` });
+  if (unknown.length)
+    errors.push({
+      field: 'scopes',
+      message: `These are not scopes Signpost knows: ${unknown.join(', ')}. Use system/<Resource>.read or .write`,
+    });
   const practiceId = input.practiceId.trim() || null;
   if (practiceId && !UUID.test(practiceId)) errors.push({ field: 'practiceId', message: 'Select a practice from the list' });
   const jwks = await checkKeys(input.jwks, errors);
   if (errors.length || !jwks) throw new InvalidInput(errors);
   return withTenant(pool, actor.tenantId, async (tx) => {
     const id = await q.insertClient(tx, actor.tenantId, { name, scopes, jwks, practiceId, createdBy: actor.userId });
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'api-client.create', entityType: 'api_client', entityId: id, reason: scopes.join(' '), requestId: context.requestId });
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'api-client.create',
+      entityType: 'api_client',
+      entityId: id,
+      reason: scopes.join(' '),
+      requestId: context.requestId,
+    });
     return id;
   });
 }
@@ -99,9 +137,16 @@ export async function revokeClient(pool: pg.Pool, actor: Actor, clientId: string
   requireAdmin(actor);
   if (!UUID.test(clientId)) throw new NotFound('system');
   await withTenant(pool, actor.tenantId, async (tx) => {
-    if (!await q.findClient(tx, actor.tenantId, clientId)) throw new NotFound('system');
+    if (!(await q.findClient(tx, actor.tenantId, clientId))) throw new NotFound('system');
     await q.revokeClient(tx, actor.tenantId, clientId, actor.userId);
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'api-client.revoke', entityType: 'api_client', entityId: clientId, requestId: context.requestId });
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'api-client.revoke',
+      entityType: 'api_client',
+      entityId: clientId,
+      requestId: context.requestId,
+    });
   });
 }
 
@@ -110,7 +155,11 @@ export async function revokeClient(pool: pg.Pool, actor: Actor, clientId: string
 
 /** An OAuth 2.0 error response (RFC 6749 section 5.2). */
 export class OAuthError extends Error {
-  constructor(readonly status: 400 | 401, readonly error: string, readonly description: string) {
+  constructor(
+    readonly status: 400 | 401,
+    readonly error: string,
+    readonly description: string,
+  ) {
     super(description);
   }
 }
@@ -140,18 +189,31 @@ export function claimedClientId(assertion: unknown): string | undefined {
   }
 }
 
-export async function issueToken(pool: pg.Pool, request: TokenRequest, tokenUrl: string, context: { requestId?: string; now?: Date } = {}): Promise<TokenResponse> {
+export async function issueToken(
+  pool: pg.Pool,
+  request: TokenRequest,
+  tokenUrl: string,
+  context: { requestId?: string; now?: Date } = {},
+): Promise<TokenResponse> {
   const now = context.now ?? new Date();
-  if (request.grant_type !== 'client_credentials') throw new OAuthError(400, 'unsupported_grant_type', 'grant_type must be client_credentials.');
-  if (request.client_assertion_type !== ASSERTION_TYPE) throw new OAuthError(400, 'invalid_request', `client_assertion_type must be ${ASSERTION_TYPE}.`);
-  if (!request.client_assertion) throw new OAuthError(400, 'invalid_request', 'client_assertion is missing: send a JWT signed with the system’s private key.');
+  if (request.grant_type !== 'client_credentials')
+    throw new OAuthError(400, 'unsupported_grant_type', 'grant_type must be client_credentials.');
+  if (request.client_assertion_type !== ASSERTION_TYPE)
+    throw new OAuthError(400, 'invalid_request', `client_assertion_type must be ${ASSERTION_TYPE}.`);
+  if (!request.client_assertion)
+    throw new OAuthError(400, 'invalid_request', 'client_assertion is missing: send a JWT signed with the system’s private key.');
   const requested = parseScopes(request.scope ?? '');
   if (requested.length === 0) throw new OAuthError(400, 'invalid_scope', 'Ask for at least one scope, like system/ServiceRequest.write.');
 
   let claims: ReturnType<typeof decodeJwt>;
-  try { claims = decodeJwt(request.client_assertion); } catch { throw new OAuthError(401, 'invalid_client', 'client_assertion is not a JWT.'); }
+  try {
+    claims = decodeJwt(request.client_assertion);
+  } catch {
+    throw new OAuthError(401, 'invalid_client', 'client_assertion is not a JWT.');
+  }
   const clientId = claims.iss;
-  if (typeof clientId !== 'string' || !UUID.test(clientId)) throw new OAuthError(401, 'invalid_client', 'The assertion’s iss must be the client id Signpost gave the system.');
+  if (typeof clientId !== 'string' || !UUID.test(clientId))
+    throw new OAuthError(401, 'invalid_client', 'The assertion’s iss must be the client id Signpost gave the system.');
   if (claims.sub !== clientId) throw new OAuthError(401, 'invalid_client', 'The assertion’s sub must equal its iss (the client id).');
   const tenantId = await q.clientTenant(pool, clientId);
   if (!tenantId) throw new OAuthError(401, 'invalid_client', 'No system is registered with that client id.');
@@ -161,36 +223,70 @@ export async function issueToken(pool: pg.Pool, request: TokenRequest, tokenUrl:
     if (!client || client.revokedAt) throw new OAuthError(401, 'invalid_client', 'This system’s registration has been revoked.');
     try {
       await jwtVerify(request.client_assertion!, createLocalJWKSet(client.jwks as never), {
-        algorithms: ASSERTION_ALGORITHMS, issuer: clientId, subject: clientId, audience: tokenUrl, currentDate: now,
-        clockTolerance: CLOCK_SKEW_SECONDS, requiredClaims: ['exp', 'jti'],
+        algorithms: ASSERTION_ALGORITHMS,
+        issuer: clientId,
+        subject: clientId,
+        audience: tokenUrl,
+        currentDate: now,
+        clockTolerance: CLOCK_SKEW_SECONDS,
+        requiredClaims: ['exp', 'jti'],
       });
     } catch (error) {
       throw assertionProblem(error, tokenUrl);
     }
     const exp = claims.exp!;
     if (exp - now.getTime() / 1000 > ASSERTION_MAX_SECONDS + CLOCK_SKEW_SECONDS) {
-      throw new OAuthError(400, 'invalid_grant', `The assertion’s exp is too far ahead: it may be at most ${ASSERTION_MAX_SECONDS / 60} minutes after now.`);
+      throw new OAuthError(
+        400,
+        'invalid_grant',
+        `The assertion’s exp is too far ahead: it may be at most ${ASSERTION_MAX_SECONDS / 60} minutes after now.`,
+      );
     }
-    if (!await q.useAssertion(tx, tenantId, clientId, String(claims.jti), new Date(exp * 1000 + CLOCK_SKEW_SECONDS * 1000), now)) {
-      throw new OAuthError(400, 'invalid_grant', 'This assertion’s jti was used before. Sign a new assertion with a new jti for each token request.');
+    if (!(await q.useAssertion(tx, tenantId, clientId, String(claims.jti), new Date(exp * 1000 + CLOCK_SKEW_SECONDS * 1000), now))) {
+      throw new OAuthError(
+        400,
+        'invalid_grant',
+        'This assertion’s jti was used before. Sign a new assertion with a new jti for each token request.',
+      );
     }
     const refused = requested.filter((s) => !covers(client.scopes, s));
-    if (refused.length) throw new OAuthError(400, 'invalid_scope', `This system is not registered for: ${refused.join(' ')}. It may ask for: ${client.scopes.join(' ')}.`);
+    if (refused.length)
+      throw new OAuthError(
+        400,
+        'invalid_scope',
+        `This system is not registered for: ${refused.join(' ')}. It may ask for: ${client.scopes.join(' ')}.`,
+      );
 
     const token = newToken();
-    await q.insertToken(tx, tenantId, { tokenHash: hashToken(token), clientId, scopes: requested, issuedAt: now, expiresAt: new Date(now.getTime() + TOKEN_SECONDS * 1000) });
-    await recordAudit(tx, { actor: { userId: clientId, roles: [] }, tenantId, action: 'api-client.token', entityType: 'api_client', entityId: clientId, reason: requested.join(' '), requestId: context.requestId });
+    await q.insertToken(tx, tenantId, {
+      tokenHash: hashToken(token),
+      clientId,
+      scopes: requested,
+      issuedAt: now,
+      expiresAt: new Date(now.getTime() + TOKEN_SECONDS * 1000),
+    });
+    await recordAudit(tx, {
+      actor: { userId: clientId, roles: [] },
+      tenantId,
+      action: 'api-client.token',
+      entityType: 'api_client',
+      entityId: clientId,
+      reason: requested.join(' '),
+      requestId: context.requestId,
+    });
     return { access_token: token, token_type: 'bearer', expires_in: TOKEN_SECONDS, scope: requested.join(' ') };
   });
 }
 
 function assertionProblem(error: unknown, tokenUrl: string): OAuthError {
-  if (error instanceof joseErrors.JWTExpired) return new OAuthError(400, 'invalid_grant', 'The assertion has expired. Sign a new one (exp at most 5 minutes ahead).');
+  if (error instanceof joseErrors.JWTExpired)
+    return new OAuthError(400, 'invalid_grant', 'The assertion has expired. Sign a new one (exp at most 5 minutes ahead).');
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     if (error.claim === 'aud') return new OAuthError(401, 'invalid_client', `The assertion’s aud must be the token URL, ${tokenUrl}.`);
     return new OAuthError(400, 'invalid_grant', `The assertion’s ${error.claim} claim is missing or wrong.`);
   }
-  if (error instanceof joseErrors.JOSEAlgNotAllowed) return new OAuthError(401, 'invalid_client', `The assertion must be signed with ${ASSERTION_ALGORITHMS.join(' or ')}.`);
+  if (error instanceof joseErrors.JOSEAlgNotAllowed)
+    return new OAuthError(401, 'invalid_client', `The assertion must be signed with ${ASSERTION_ALGORITHMS.join(' or ')}.`);
   if (error instanceof joseErrors.JWKSNoMatchingKey || error instanceof joseErrors.JWSSignatureVerificationFailed) {
     return new OAuthError(401, 'invalid_client', 'The assertion’s signature does not match the public key registered for this system.');
   }
@@ -210,11 +306,22 @@ export async function authenticateBearer(pool: pg.Pool, token: string, now = new
 }
 
 /** Every call a system makes is in the audit trail, under the client id as its user. */
-export async function auditCall(pool: pg.Pool, client: ApiClientActor, call: { method: string; route: string; status: number; requestId: string }): Promise<void> {
-  await withTenant(pool, client.tenantId, (tx) => recordAudit(tx, {
-    actor: { userId: client.clientId, roles: [] }, tenantId: client.tenantId, action: 'api-client.call', entityType: 'api_client', entityId: client.clientId,
-    reason: `${call.method} ${call.route} ${call.status}`, requestId: call.requestId,
-  }));
+export async function auditCall(
+  pool: pg.Pool,
+  client: ApiClientActor,
+  call: { method: string; route: string; status: number; requestId: string },
+): Promise<void> {
+  await withTenant(pool, client.tenantId, (tx) =>
+    recordAudit(tx, {
+      actor: { userId: client.clientId, roles: [] },
+      tenantId: client.tenantId,
+      action: 'api-client.call',
+      entityType: 'api_client',
+      entityId: client.clientId,
+      reason: `${call.method} ${call.route} ${call.status}`,
+      requestId: call.requestId,
+    }),
+  );
 }
 
 export function hasScope(client: ApiClientActor | undefined, scope: string): boolean {

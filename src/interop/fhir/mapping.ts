@@ -25,7 +25,9 @@ export const TASK_PROFILE = 'http://hl7.org/fhir/us/sdoh-clinicalcare/StructureD
 export const UK_CORE_PATIENT = 'https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient';
 /** Gravity's code for what came of a referral (its temporary code system, as in its examples). */
 export const RESULTING_ACTIVITY = {
-  system: 'http://hl7.org/fhir/us/sdoh-clinicalcare/CodeSystem/SDOHCC-CodeSystemTemporaryCodes', code: 'resulting-activity', display: 'Resulting Activity',
+  system: 'http://hl7.org/fhir/us/sdoh-clinicalcare/CodeSystem/SDOHCC-CodeSystemTemporaryCodes',
+  code: 'resulting-activity',
+  display: 'Resulting Activity',
 };
 
 const coding = (c: SnomedConcept) => ({ system: SNOMED_SYSTEM, code: c.code, display: c.display });
@@ -116,7 +118,10 @@ export function serviceRequest(r: ReferralForFhir): Json {
       { url: CONSENT_TO_REFER, valueBoolean: r.consentToRefer },
       { url: CONSENT_TO_SHARE, valueBoolean: r.consentToShare },
     ],
-    identifier: [...r.identifiers.map((i) => ({ ...(i.system ? { system: i.system } : {}), value: i.value })), { system: REFERENCE_SYSTEM, value: r.reference }],
+    identifier: [
+      ...r.identifiers.map((i) => ({ ...(i.system ? { system: i.system } : {}), value: i.value })),
+      { system: REFERENCE_SYSTEM, value: r.reference },
+    ],
     status: serviceRequestStatus(r.status),
     intent: 'order',
     category: [{ coding: [coding(SNOMED.socialServiceProcedure)] }],
@@ -191,13 +196,11 @@ export interface PersonForFhir {
 const GENDER: Record<string, string> = { female: 'female', male: 'male', intersex: 'other', not_stated: 'unknown' };
 
 export function patient(p: PersonForFhir): Json {
-  const telecom = [
-    ...(p.phone ? [{ system: 'phone', value: p.phone }] : []),
-    ...(p.email ? [{ system: 'email', value: p.email }] : []),
-  ];
-  const address = p.postcode || p.address
-    ? [{ ...(p.address ? { line: p.address.split(/\n|, /).filter(Boolean) } : {}), ...(p.postcode ? { postalCode: p.postcode } : {}) }]
-    : [];
+  const telecom = [...(p.phone ? [{ system: 'phone', value: p.phone }] : []), ...(p.email ? [{ system: 'email', value: p.email }] : [])];
+  const address =
+    p.postcode || p.address
+      ? [{ ...(p.address ? { line: p.address.split(/\n|, /).filter(Boolean) } : {}), ...(p.postcode ? { postalCode: p.postcode } : {}) }]
+      : [];
   return {
     resourceType: 'Patient',
     id: p.id,
@@ -226,7 +229,16 @@ export function documentReference(d: DischargeForFhir, pdf: Buffer): Json {
     subject: { reference: `Patient/${d.personId}` },
     date: d.dischargedAt.toISOString(),
     description: `${d.title}. Reason: ${d.reason}.`,
-    content: [{ attachment: { contentType: 'application/pdf', data: pdf.toString('base64'), title: `${d.title}.pdf`, creation: d.dischargedAt.toISOString() } }],
+    content: [
+      {
+        attachment: {
+          contentType: 'application/pdf',
+          data: pdf.toString('base64'),
+          title: `${d.title}.pdf`,
+          creation: d.dischargedAt.toISOString(),
+        },
+      },
+    ],
     context: {
       event: d.snomed.map((c) => ({ coding: [coding(c)], text: c.display })),
       related: [{ reference: `ServiceRequest/${d.referralId}` }],
@@ -237,8 +249,19 @@ export function documentReference(d: DischargeForFhir, pdf: Buffer): Json {
 // ---------------------------------------------------------------------------------------------
 // Bundles and problems
 
-export function operationOutcome(issues: { code: string; diagnostics: string; expression?: string[] }[], severity: 'error' | 'information' = 'error'): Json {
-  return { resourceType: 'OperationOutcome', issue: issues.map((i) => ({ severity, code: i.code, diagnostics: i.diagnostics, ...(i.expression ? { expression: i.expression } : {}) })) };
+export function operationOutcome(
+  issues: { code: string; diagnostics: string; expression?: string[] }[],
+  severity: 'error' | 'information' = 'error',
+): Json {
+  return {
+    resourceType: 'OperationOutcome',
+    issue: issues.map((i) => ({
+      severity,
+      code: i.code,
+      diagnostics: i.diagnostics,
+      ...(i.expression ? { expression: i.expression } : {}),
+    })),
+  };
 }
 
 export function searchset(base: string, resources: Json[], page: { total: number; self: string; next?: string }): Json {
@@ -247,7 +270,11 @@ export function searchset(base: string, resources: Json[], page: { total: number
     type: 'searchset',
     total: page.total,
     link: [{ relation: 'self', url: page.self }, ...(page.next ? [{ relation: 'next', url: page.next }] : [])],
-    entry: resources.map((resource) => ({ fullUrl: `${base}/${String(resource.resourceType)}/${String(resource.id)}`, resource, search: { mode: 'match' } })),
+    entry: resources.map((resource) => ({
+      fullUrl: `${base}/${String(resource.resourceType)}/${String(resource.id)}`,
+      resource,
+      search: { mode: 'match' },
+    })),
   };
 }
 
@@ -256,12 +283,25 @@ export function searchset(base: string, resources: Json[], page: { total: number
 
 /** The form field a FHIR element fills, to point an OperationOutcome at the element. */
 export const FIELD_EXPRESSIONS: Record<string, string> = {
-  nhsNumber: 'Patient.identifier', givenName: 'Patient.name.given', familyName: 'Patient.name.family', dateOfBirth: 'Patient.birthDate',
-  sex: 'Patient.gender', postcode: 'Patient.address.postalCode', address: 'Patient.address.line', phone: 'Patient.telecom',
-  email: 'Patient.telecom', contactChannels: 'Patient.telecom', personChoice: 'Patient.identifier', reasons: 'ServiceRequest.reasonCode',
-  context: 'ServiceRequest.note', urgency: 'ServiceRequest.priority', referrerName: 'ServiceRequest.requester',
-  referrerOrganisation: 'ServiceRequest.requester', consentToRefer: `ServiceRequest.extension('${CONSENT_TO_REFER}')`,
-  consentToShare: `ServiceRequest.extension('${CONSENT_TO_SHARE}')`, risk: 'ServiceRequest.note',
+  nhsNumber: 'Patient.identifier',
+  givenName: 'Patient.name.given',
+  familyName: 'Patient.name.family',
+  dateOfBirth: 'Patient.birthDate',
+  sex: 'Patient.gender',
+  postcode: 'Patient.address.postalCode',
+  address: 'Patient.address.line',
+  phone: 'Patient.telecom',
+  email: 'Patient.telecom',
+  contactChannels: 'Patient.telecom',
+  personChoice: 'Patient.identifier',
+  reasons: 'ServiceRequest.reasonCode',
+  context: 'ServiceRequest.note',
+  urgency: 'ServiceRequest.priority',
+  referrerName: 'ServiceRequest.requester',
+  referrerOrganisation: 'ServiceRequest.requester',
+  consentToRefer: `ServiceRequest.extension('${CONSENT_TO_REFER}')`,
+  consentToShare: `ServiceRequest.extension('${CONSENT_TO_SHARE}')`,
+  risk: 'ServiceRequest.note',
 };
 
 export class FhirInputError extends Error {
@@ -314,21 +354,34 @@ function extensionBoolean(r: Json, url: string): boolean | undefined {
  */
 export function serviceRequestFields(sr: Json): Record<string, unknown> {
   const issues: { diagnostics: string; expression?: string[] }[] = [];
-  if (sr.status !== 'active') issues.push({ diagnostics: `ServiceRequest.status must be "active" for a new referral (got "${str(sr.status)}").`, expression: ['ServiceRequest.status'] });
-  if (sr.intent !== 'order') issues.push({ diagnostics: `ServiceRequest.intent must be "order" (got "${str(sr.intent)}").`, expression: ['ServiceRequest.intent'] });
+  if (sr.status !== 'active')
+    issues.push({
+      diagnostics: `ServiceRequest.status must be "active" for a new referral (got "${str(sr.status)}").`,
+      expression: ['ServiceRequest.status'],
+    });
+  if (sr.intent !== 'order')
+    issues.push({ diagnostics: `ServiceRequest.intent must be "order" (got "${str(sr.intent)}").`, expression: ['ServiceRequest.intent'] });
   const reasons: string[] = [];
   for (const reason of arr(sr.reasonCode)) {
-    const codes = arr(reason.coding).filter((c) => c.system === NEED_SYSTEM).map((c) => str(c.code));
+    const codes = arr(reason.coding)
+      .filter((c) => c.system === NEED_SYSTEM)
+      .map((c) => str(c.code));
     if (codes.length === 0) {
-      issues.push({ diagnostics: `Each ServiceRequest.reasonCode needs a coding from ${NEED_SYSTEM}: one of ${NEEDS.map((n) => n.code).join(', ')}.`, expression: ['ServiceRequest.reasonCode'] });
+      issues.push({
+        diagnostics: `Each ServiceRequest.reasonCode needs a coding from ${NEED_SYSTEM}: one of ${NEEDS.map((n) => n.code).join(', ')}.`,
+        expression: ['ServiceRequest.reasonCode'],
+      });
     }
     reasons.push(...codes);
   }
   const priority = str(sr.priority) || 'routine';
-  if (!URGENCY_FROM_PRIORITY[priority]) issues.push({ diagnostics: 'ServiceRequest.priority must be routine, urgent, asap or stat.', expression: ['ServiceRequest.priority'] });
+  if (!URGENCY_FROM_PRIORITY[priority])
+    issues.push({ diagnostics: 'ServiceRequest.priority must be routine, urgent, asap or stat.', expression: ['ServiceRequest.priority'] });
   if (issues.length) throw new FhirInputError(issues);
   const requester = (sr.requester && typeof sr.requester === 'object' ? sr.requester : {}) as Json;
-  const notes = arr(sr.note).map((n) => str(n.text)).filter(Boolean);
+  const notes = arr(sr.note)
+    .map((n) => str(n.text))
+    .filter(Boolean);
   const refer = extensionBoolean(sr, CONSENT_TO_REFER);
   const share = extensionBoolean(sr, CONSENT_TO_SHARE);
   return {

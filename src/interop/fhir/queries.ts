@@ -7,9 +7,19 @@ import type { DischargeForFhir, OnwardForFhir, PersonForFhir, ReferralForFhir } 
 // the sending system (fhir_referral), because the other areas' services are written for signed-in
 // staff and would audit and authorise a person, not a system. Writes go through those services.
 
-export async function insertFhirReferral(db: Db, tenantId: string, referralId: string, clientId: string, identifiers: unknown[]): Promise<void> {
-  await db.query(`INSERT INTO fhir_referral (tenant_id, referral_id, client_id, identifiers) VALUES ($1, $2, $3, $4)`,
-    [tenantId, referralId, clientId, JSON.stringify(identifiers)]);
+export async function insertFhirReferral(
+  db: Db,
+  tenantId: string,
+  referralId: string,
+  clientId: string,
+  identifiers: unknown[],
+): Promise<void> {
+  await db.query(`INSERT INTO fhir_referral (tenant_id, referral_id, client_id, identifiers) VALUES ($1, $2, $3, $4)`, [
+    tenantId,
+    referralId,
+    clientId,
+    JSON.stringify(identifiers),
+  ]);
 }
 
 export interface ReferralFilter {
@@ -24,7 +34,14 @@ type ReferralFhirRow = ReferralForFhir & { total: number };
 const LAST_UPDATED = 'greatest(r.status_changed_at, o.last_changed, d.discharged_at)';
 
 /** The referrals a system sent, oldest change first, with the total matching. */
-export async function referralsOfClient(db: Db, tenantId: string, clientId: string, f: ReferralFilter, limit: number, offset: number): Promise<ReferralFhirRow[]> {
+export async function referralsOfClient(
+  db: Db,
+  tenantId: string,
+  clientId: string,
+  f: ReferralFilter,
+  limit: number,
+  offset: number,
+): Promise<ReferralFhirRow[]> {
   const { rows } = await db.query<ReferralFhirRow>(
     `SELECT r.id, r.reference, r.person_id AS "personId", p.given_name AS "givenName", p.family_name AS "familyName", r.status, r.reasons, r.context,
             r.urgency, r.consent_to_refer AS "consentToRefer", r.consent_to_share AS "consentToShare", r.referrer_name AS "referrerName",
@@ -47,12 +64,18 @@ export async function referralsOfClient(db: Db, tenantId: string, clientId: stri
         AND ($6::text IS NULL OR r.reference = $6::text)
       ORDER BY "lastUpdated", r.id
       LIMIT $7 OFFSET $8`,
-    [tenantId, clientId, f.ids ?? null, f.updatedAfter ?? null, f.personId ?? null, f.reference ?? null, limit, offset]);
+    [tenantId, clientId, f.ids ?? null, f.updatedAfter ?? null, f.personId ?? null, f.reference ?? null, limit, offset],
+  );
   return rows;
 }
 
 /** The ids of the referrals a system sent, optionally only these ids or this person's. */
-export async function referralIdsOfClient(db: Db, tenantId: string, clientId: string, f: { ids?: string[] | null; personId?: string | null }): Promise<string[]> {
+export async function referralIdsOfClient(
+  db: Db,
+  tenantId: string,
+  clientId: string,
+  f: { ids?: string[] | null; personId?: string | null },
+): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(
     `SELECT r.id
        FROM fhir_referral f
@@ -60,7 +83,8 @@ export async function referralIdsOfClient(db: Db, tenantId: string, clientId: st
       WHERE f.tenant_id = $1 AND f.client_id = $2
         AND ($3::uuid[] IS NULL OR r.id = ANY($3::uuid[]))
         AND ($4::uuid IS NULL OR r.person_id = $4::uuid)`,
-    [tenantId, clientId, f.ids ?? null, f.personId ?? null]);
+    [tenantId, clientId, f.ids ?? null, f.personId ?? null],
+  );
   return rows.map((r) => r.id);
 }
 
@@ -68,7 +92,8 @@ export async function onwardOf(db: Db, tenantId: string, referralIds: string[]):
   const { rows } = await db.query<OnwardForFhir & { referralId: string }>(
     `SELECT id, referral_id AS "referralId", kind, service_id AS "serviceId", service_name AS "serviceName", organisation_name AS "organisationName", status, need
        FROM onward_referral WHERE tenant_id = $1 AND referral_id = ANY($2::uuid[]) AND status <> 'draft' ORDER BY created_at, id`,
-    [tenantId, referralIds]);
+    [tenantId, referralIds],
+  );
   return rows;
 }
 
@@ -81,7 +106,14 @@ export interface DischargeFilter {
 }
 
 /** Discharge summaries of the referrals a system sent. */
-export async function dischargesOfClient(db: Db, tenantId: string, clientId: string, f: DischargeFilter, limit: number, offset: number): Promise<DischargeFhirRow[]> {
+export async function dischargesOfClient(
+  db: Db,
+  tenantId: string,
+  clientId: string,
+  f: DischargeFilter,
+  limit: number,
+  offset: number,
+): Promise<DischargeFhirRow[]> {
   const { rows } = await db.query<DischargeFhirRow>(
     `SELECT d.id, d.referral_id AS "referralId", r.person_id AS "personId", d.discharged_at AS "dischargedAt", d.document, d.reason,
             count(*) OVER ()::int AS total
@@ -94,7 +126,8 @@ export async function dischargesOfClient(db: Db, tenantId: string, clientId: str
         AND ($5::uuid[] IS NULL OR d.referral_id = ANY($5::uuid[]))
       ORDER BY d.discharged_at, d.id
       LIMIT $6 OFFSET $7`,
-    [tenantId, clientId, f.id ?? null, f.personId ?? null, f.referralIds ?? null, limit, offset]);
+    [tenantId, clientId, f.id ?? null, f.personId ?? null, f.referralIds ?? null, limit, offset],
+  );
   return rows;
 }
 
@@ -104,7 +137,14 @@ export interface PatientFilter {
 }
 
 /** People with at least one referral the system sent. */
-export async function patientsOfClient(db: Db, tenantId: string, clientId: string, f: PatientFilter, limit: number, offset: number): Promise<(PersonForFhir & { total: number })[]> {
+export async function patientsOfClient(
+  db: Db,
+  tenantId: string,
+  clientId: string,
+  f: PatientFilter,
+  limit: number,
+  offset: number,
+): Promise<(PersonForFhir & { total: number })[]> {
   const { rows } = await db.query<PersonForFhir & { total: number }>(
     `SELECT p.id, p.nhs_number AS "nhsNumber", p.given_name AS "givenName", p.family_name AS "familyName", p.preferred_name AS "preferredName",
             to_char(p.date_of_birth, 'YYYY-MM-DD') AS "dateOfBirth", p.sex, p.postcode, p.address, p.phone, p.email, p.updated_at AS "updatedAt",
@@ -117,6 +157,7 @@ export async function patientsOfClient(db: Db, tenantId: string, clientId: strin
         AND ($4::text IS NULL OR p.nhs_number = $4::text)
       ORDER BY p.created_at, p.id
       LIMIT $5 OFFSET $6`,
-    [tenantId, clientId, f.id ?? null, f.nhsNumber ?? null, limit, offset]);
+    [tenantId, clientId, f.id ?? null, f.nhsNumber ?? null, limit, offset],
+  );
   return rows;
 }

@@ -11,16 +11,29 @@ import type { Found, Page } from './service.ts';
 // directory's ORUK functions, so the same rules decide what is public), the places they are
 // delivered as Location, and the outcome measures as Questionnaire. Neither is tenant data; any system with the read scope may see them.
 
-const addressText = (a: { address_1?: string | null; city?: string | null; postal_code?: string | null }) => [a.address_1, a.city, a.postal_code].filter(Boolean).join(', ');
+const addressText = (a: { address_1?: string | null; city?: string | null; postal_code?: string | null }) =>
+  [a.address_1, a.city, a.postal_code].filter(Boolean).join(', ');
 
 /** A directory service, referring to the Locations where it is delivered. */
 export function healthcareService(s: OrukService): Json {
   const phones = (s.phones ?? []).map((p) => ({ system: 'phone', value: p.number }));
-  const telecom = [...phones, ...(s.email ? [{ system: 'email', value: s.email }] : []), ...(s.url ? [{ system: 'url', value: s.url }] : [])];
+  const telecom = [
+    ...phones,
+    ...(s.email ? [{ system: 'email', value: s.email }] : []),
+    ...(s.url ? [{ system: 'url', value: s.url }] : []),
+  ];
   const locations = (s.service_at_locations ?? []).flatMap((sal) => {
     const l = sal.location;
     if (!l) return [];
-    const where = [l.name, ...(l.addresses ?? []).filter((a) => a.postal_code || a.address_1).slice(0, 1).map(addressText)].filter(Boolean).join(', ');
+    const where = [
+      l.name,
+      ...(l.addresses ?? [])
+        .filter((a) => a.postal_code || a.address_1)
+        .slice(0, 1)
+        .map(addressText),
+    ]
+      .filter(Boolean)
+      .join(', ');
     return [{ reference: `Location/${l.id}`, ...(where ? { display: where } : {}) }];
   });
   return {
@@ -38,15 +51,18 @@ export function healthcareService(s: OrukService): Json {
 
 export async function searchHealthcareServices(pool: pg.Pool, search: { name?: string }, page: Page): Promise<Found> {
   // The directory pages by page number; FHIR offsets from next links are always whole pages.
-  const result = await orukServices(pool, {
-    page: String(Math.floor(page.offset / page.count) + 1), per_page: String(page.count), full: 'true', ...(search.name ? { search: search.name } : {}),
-  }) as { total_items: number; contents: OrukService[] };
+  const result = (await orukServices(pool, {
+    page: String(Math.floor(page.offset / page.count) + 1),
+    per_page: String(page.count),
+    full: 'true',
+    ...(search.name ? { search: search.name } : {}),
+  })) as { total_items: number; contents: OrukService[] };
   return { resources: result.contents.map(healthcareService), total: result.total_items };
 }
 
 export async function readHealthcareService(pool: pg.Pool, id: string): Promise<Json> {
   try {
-    return healthcareService(await orukService(pool, id) as OrukService);
+    return healthcareService((await orukService(pool, id)) as OrukService);
   } catch (error) {
     if (error instanceof NotFound) throw new NotFound('HealthcareService');
     throw error;
@@ -125,7 +141,10 @@ export function questionnaire(code: InstrumentCode): Json {
       text: `${item.text} (${item.options.map((o) => `${o.value} ${o.label}`).join('; ')})`,
       type: 'integer',
       required: true,
-      extension: [{ url: MIN_VALUE, valueInteger: def.min }, { url: MAX_VALUE, valueInteger: def.max }],
+      extension: [
+        { url: MIN_VALUE, valueInteger: def.min },
+        { url: MAX_VALUE, valueInteger: def.max },
+      ],
     })),
   };
 }

@@ -14,7 +14,8 @@ import * as fhir from './service.ts';
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
 /** Documented shapes for the OpenAPI document: every body is a FHIR resource of this type. */
-const resourceSchema = (type: string) => Type.Object({ resourceType: Type.Literal(type) }, { additionalProperties: true, description: `A FHIR R4 ${type}` });
+const resourceSchema = (type: string) =>
+  Type.Object({ resourceType: Type.Literal(type) }, { additionalProperties: true, description: `A FHIR R4 ${type}` });
 const Outcome = resourceSchema('OperationOutcome');
 const errors = { 400: Outcome, 401: Outcome, 403: Outcome, 404: Outcome, 409: Outcome, 429: Outcome };
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64, description: 'The logical id' }) });
@@ -40,13 +41,26 @@ function client(req: FastifyRequest): ApiClientActor {
   return req.apiClient!;
 }
 
-const ISSUE_CODES: Record<number, string> = { 400: 'invalid', 401: 'login', 403: 'forbidden', 404: 'not-found', 405: 'not-supported', 409: 'business-rule', 413: 'too-costly', 415: 'not-supported', 422: 'processing', 429: 'throttled' };
+const ISSUE_CODES: Record<number, string> = {
+  400: 'invalid',
+  401: 'login',
+  403: 'forbidden',
+  404: 'not-found',
+  405: 'not-supported',
+  409: 'business-rule',
+  413: 'too-costly',
+  415: 'not-supported',
+  422: 'processing',
+  429: 'throttled',
+};
 
 /** Search parameters each search takes; anything else is refused so a typo never widens a search. */
 function checkParams(query: Record<string, unknown>, allowed: string[]): void {
   for (const [name, value] of Object.entries(query)) {
     if (!allowed.includes(name) && !['_count', '_offset', '_format'].includes(name)) {
-      throw new FhirInputError([{ diagnostics: `Unknown search parameter "${name}". This search takes: ${[...allowed, '_count'].join(', ')}.` }]);
+      throw new FhirInputError([
+        { diagnostics: `Unknown search parameter "${name}". This search takes: ${[...allowed, '_count'].join(', ')}.` },
+      ]);
     }
     if (Array.isArray(value)) throw new FhirInputError([{ diagnostics: `Give "${name}" once.` }]);
   }
@@ -57,7 +71,8 @@ function checkParams(query: Record<string, unknown>, allowed: string[]): void {
 
 function pageOf(query: Record<string, unknown>): fhir.Page {
   const count = query._count === undefined ? fhir.DEFAULT_COUNT : Number(query._count);
-  if (!Number.isInteger(count) || count < 1 || count > fhir.MAX_COUNT) throw new FhirInputError([{ diagnostics: `_count must be from 1 to ${fhir.MAX_COUNT}.` }]);
+  if (!Number.isInteger(count) || count < 1 || count > fhir.MAX_COUNT)
+    throw new FhirInputError([{ diagnostics: `_count must be from 1 to ${fhir.MAX_COUNT}.` }]);
   const offset = query._offset === undefined ? 0 : Number(query._offset);
   return { count, offset: Number.isInteger(offset) && offset >= 0 ? offset : 0 };
 }
@@ -67,7 +82,8 @@ function referenceId(value: unknown, type: string, parameter: string): string | 
   if (value === undefined) return undefined;
   const text = String(value);
   const match = new RegExp(`^(?:.*/)?(?:${type}/)?([A-Za-z0-9.-]{1,64})$`).exec(text);
-  if (!match || (text.includes('/') && !text.includes(`${type}/`))) throw new FhirInputError([{ diagnostics: `${parameter} must be ${type}/<id>.` }]);
+  if (!match || (text.includes('/') && !text.includes(`${type}/`)))
+    throw new FhirInputError([{ diagnostics: `${parameter} must be ${type}/<id>.` }]);
   return match[1];
 }
 
@@ -94,9 +110,14 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const params = new URLSearchParams(Object.entries(req.query as Record<string, string>).filter(([k]) => k !== '_offset'));
     params.set('_count', String(page.count));
     const link = (offset: number) => `${base}${path}?${params.toString()}${offset ? `&_offset=${offset}` : ''}`;
-    return send(reply, searchset(base, found.resources, {
-      total: found.total, self: link(page.offset), next: page.offset + page.count < found.total ? link(page.offset + page.count) : undefined,
-    }));
+    return send(
+      reply,
+      searchset(base, found.resources, {
+        total: found.total,
+        self: link(page.offset),
+        next: page.offset + page.count < found.total ? link(page.offset + page.count) : undefined,
+      }),
+    );
   };
 
   // A call without a live token is refused before its body is read or checked.
@@ -107,7 +128,18 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   });
 
-  app.setNotFoundHandler((req, reply) => send(reply, operationOutcome([{ code: 'not-supported', diagnostics: `Signpost does not serve ${req.method} ${req.url.split('?')[0]}. See ${base}/metadata for what it does.` }]), 404));
+  app.setNotFoundHandler((req, reply) =>
+    send(
+      reply,
+      operationOutcome([
+        {
+          code: 'not-supported',
+          diagnostics: `Signpost does not serve ${req.method} ${req.url.split('?')[0]}. See ${base}/metadata for what it does.`,
+        },
+      ]),
+      404,
+    ),
+  );
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof InvalidInput) err = fhir.asFhirInputError(err) as never;
@@ -121,8 +153,10 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (status < 500) {
       const diagnostics = err.validation
         ? `The request is not valid: ${err.validation.map((v) => `${v.instancePath || 'body'} ${v.message ?? ''}`.trim()).join('; ')}.`
-        : err.code?.startsWith('FST_ERR_CTP') ? 'The body could not be read: send FHIR JSON (application/fhir+json).'
-          : status === 429 ? 'Too many calls from this system. Wait a minute and try again.'
+        : err.code?.startsWith('FST_ERR_CTP')
+          ? 'The body could not be read: send FHIR JSON (application/fhir+json).'
+          : status === 429
+            ? 'Too many calls from this system. Wait a minute and try again.'
             : err.message;
       return send(reply, operationOutcome([{ code: ISSUE_CODES[status] ?? 'invalid', diagnostics }]), status);
     }
@@ -130,202 +164,434 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return send(reply, operationOutcome([{ code: 'exception', diagnostics: `Something went wrong. Reference: ${req.id}` }]), 500);
   });
 
-  app.get('/metadata', {
-    schema: { summary: 'What this FHIR server supports, and where to get a token', tags: ['FHIR'], response: { 200: resourceSchema('CapabilityStatement') } },
-    config: { policy: publicAccess, csrf: false },
-  }, async (_req, reply) => send(reply, capabilityStatement(base, tokenUrl(app.config.baseUrl), { version: '0.1.0' })));
+  app.get(
+    '/metadata',
+    {
+      schema: {
+        summary: 'What this FHIR server supports, and where to get a token',
+        tags: ['FHIR'],
+        response: { 200: resourceSchema('CapabilityStatement') },
+      },
+      config: { policy: publicAccess, csrf: false },
+    },
+    async (_req, reply) => send(reply, capabilityStatement(base, tokenUrl(app.config.baseUrl), { version: '0.1.0' })),
+  );
 
   // Referrals in
-  app.post('/', {
-    schema: { summary: 'A transaction Bundle of a Patient and a ServiceRequest: a new referral', tags: ['FHIR'], body: FhirBody, response: { 200: resourceSchema('Bundle'), ...errors } },
-    config: needs('system/ServiceRequest.write'),
-  }, async (req, reply) => {
-    const input = fhir.referralFromBundle(req.body);
-    const created = await fhir.createReferral(pool, client(req), input, { requestId: req.id });
-    // The transaction-response holds the two entries posted, then the Task that tracks the referral.
-    const entry = (resource: Json) => ({
-      fullUrl: `${base}/${String(resource.resourceType)}/${String(resource.id)}`, resource,
-      response: { status: '201 Created', location: `${String(resource.resourceType)}/${String(resource.id)}/_history/1` },
-    });
-    const order = (req.body as unknown as { entry: { resource?: { resourceType?: string } }[] }).entry.map((e) => e.resource?.resourceType);
-    const posted = order.map((type) => (type === 'Patient' ? created.patient : created.serviceRequest));
-    return send(reply, { resourceType: 'Bundle', type: 'transaction-response', entry: [...posted, created.task].map(entry) });
-  });
+  app.post(
+    '/',
+    {
+      schema: {
+        summary: 'A transaction Bundle of a Patient and a ServiceRequest: a new referral',
+        tags: ['FHIR'],
+        body: FhirBody,
+        response: { 200: resourceSchema('Bundle'), ...errors },
+      },
+      config: needs('system/ServiceRequest.write'),
+    },
+    async (req, reply) => {
+      const input = fhir.referralFromBundle(req.body);
+      const created = await fhir.createReferral(pool, client(req), input, { requestId: req.id });
+      // The transaction-response holds the two entries posted, then the Task that tracks the referral.
+      const entry = (resource: Json) => ({
+        fullUrl: `${base}/${String(resource.resourceType)}/${String(resource.id)}`,
+        resource,
+        response: { status: '201 Created', location: `${String(resource.resourceType)}/${String(resource.id)}/_history/1` },
+      });
+      const order = (req.body as unknown as { entry: { resource?: { resourceType?: string } }[] }).entry.map(
+        (e) => e.resource?.resourceType,
+      );
+      const posted = order.map((type) => (type === 'Patient' ? created.patient : created.serviceRequest));
+      return send(reply, { resourceType: 'Bundle', type: 'transaction-response', entry: [...posted, created.task].map(entry) });
+    },
+  );
 
-  app.post('/ServiceRequest', {
-    schema: { summary: 'A new referral: a ServiceRequest with its Patient contained', tags: ['FHIR'], body: FhirBody, response: { 201: resourceSchema('ServiceRequest'), ...errors } },
-    config: needs('system/ServiceRequest.write'),
-  }, async (req, reply) => {
-    const created = await fhir.createReferral(pool, client(req), fhir.referralFromServiceRequest(req.body), { requestId: req.id });
-    const id = String(created.serviceRequest.id);
-    reply.header('location', `${base}/ServiceRequest/${id}/_history/1`).header('link', `<${base}/Task/${id}>; rel="related"`);
-    return send(reply, created.serviceRequest, 201);
-  });
+  app.post(
+    '/ServiceRequest',
+    {
+      schema: {
+        summary: 'A new referral: a ServiceRequest with its Patient contained',
+        tags: ['FHIR'],
+        body: FhirBody,
+        response: { 201: resourceSchema('ServiceRequest'), ...errors },
+      },
+      config: needs('system/ServiceRequest.write'),
+    },
+    async (req, reply) => {
+      const created = await fhir.createReferral(pool, client(req), fhir.referralFromServiceRequest(req.body), { requestId: req.id });
+      const id = String(created.serviceRequest.id);
+      reply.header('location', `${base}/ServiceRequest/${id}/_history/1`).header('link', `<${base}/Task/${id}>; rel="related"`);
+      return send(reply, created.serviceRequest, 201);
+    },
+  );
 
   // ServiceRequest and Task reads
   for (const type of ['ServiceRequest', 'Task'] as const) {
-    const Search = Type.Object({
-      ...Paging,
-      _id: Type.Optional(Type.String()),
-      patient: Type.Optional(Type.String()),
-      _lastUpdated: Type.Optional(Type.String({ description: 'gt<instant> or ge<instant>' })),
-      ...(type === 'Task' ? { 'based-on': Type.Optional(Type.String({ description: 'ServiceRequest/<id>' })) } : { identifier: Type.Optional(Type.String()) }),
-    }, { additionalProperties: true });
-    app.get(`/${type}`, {
-      schema: { summary: `Search ${type}s of referrals this system sent`, tags: ['FHIR'], querystring: Search, response: { 200: resourceSchema('Bundle'), ...errors } },
-      config: needs(`system/${type}.read`),
-    }, async (req, reply) => {
-      const query = req.query as Record<string, unknown>;
-      checkParams(query, type === 'Task' ? ['_id', 'based-on', 'patient', '_lastUpdated'] : ['_id', 'identifier', 'patient', '_lastUpdated']);
-      const page = pageOf(query);
-      const reference = query.identifier === undefined ? undefined : fhir.referenceFromToken(String(query.identifier)) ?? 'none';
-      const found = reference === 'none' ? { resources: [], total: 0 } : await fhir.searchReferrals(pool, client(req), type, {
-        id: query._id === undefined ? undefined : String(query._id),
-        basedOn: referenceId(query['based-on'], 'ServiceRequest', 'based-on'),
-        patient: referenceId(query.patient, 'Patient', 'patient'),
-        lastUpdatedAfter: lastUpdated(query._lastUpdated),
-        reference,
-      }, page, { requestId: req.id });
-      return sendPage(req, reply, found, page);
-    });
-    app.get(`/${type}/:id`, {
-      schema: { summary: `Read a ${type}`, tags: ['FHIR'], params: IdParams, response: { 200: resourceSchema(type), ...errors } },
-      config: needs(`system/${type}.read`),
-    }, async (req, reply) => send(reply, await fhir.readReferral(pool, client(req), type, req.params.id, { requestId: req.id })));
+    const Search = Type.Object(
+      {
+        ...Paging,
+        _id: Type.Optional(Type.String()),
+        patient: Type.Optional(Type.String()),
+        _lastUpdated: Type.Optional(Type.String({ description: 'gt<instant> or ge<instant>' })),
+        ...(type === 'Task'
+          ? { 'based-on': Type.Optional(Type.String({ description: 'ServiceRequest/<id>' })) }
+          : { identifier: Type.Optional(Type.String()) }),
+      },
+      { additionalProperties: true },
+    );
+    app.get(
+      `/${type}`,
+      {
+        schema: {
+          summary: `Search ${type}s of referrals this system sent`,
+          tags: ['FHIR'],
+          querystring: Search,
+          response: { 200: resourceSchema('Bundle'), ...errors },
+        },
+        config: needs(`system/${type}.read`),
+      },
+      async (req, reply) => {
+        const query = req.query as Record<string, unknown>;
+        checkParams(
+          query,
+          type === 'Task' ? ['_id', 'based-on', 'patient', '_lastUpdated'] : ['_id', 'identifier', 'patient', '_lastUpdated'],
+        );
+        const page = pageOf(query);
+        const reference = query.identifier === undefined ? undefined : (fhir.referenceFromToken(String(query.identifier)) ?? 'none');
+        const found =
+          reference === 'none'
+            ? { resources: [], total: 0 }
+            : await fhir.searchReferrals(
+                pool,
+                client(req),
+                type,
+                {
+                  id: query._id === undefined ? undefined : String(query._id),
+                  basedOn: referenceId(query['based-on'], 'ServiceRequest', 'based-on'),
+                  patient: referenceId(query.patient, 'Patient', 'patient'),
+                  lastUpdatedAfter: lastUpdated(query._lastUpdated),
+                  reference,
+                },
+                page,
+                { requestId: req.id },
+              );
+        return sendPage(req, reply, found, page);
+      },
+    );
+    app.get(
+      `/${type}/:id`,
+      {
+        schema: { summary: `Read a ${type}`, tags: ['FHIR'], params: IdParams, response: { 200: resourceSchema(type), ...errors } },
+        config: needs(`system/${type}.read`),
+      },
+      async (req, reply) => send(reply, await fhir.readReferral(pool, client(req), type, req.params.id, { requestId: req.id })),
+    );
   }
 
   // The referrer cancels
-  app.put('/Task/:id', {
-    schema: { summary: 'Cancel a referral this system sent: the Task with status "cancelled" and statusReason.text', tags: ['FHIR'], params: IdParams, body: FhirBody, response: { 200: resourceSchema('Task'), ...errors } },
-    config: needs('system/Task.write'),
-  }, async (req, reply) => send(reply, await fhir.cancelTask(pool, client(req), req.params.id, fhir.taskChangeFromPut(req.params.id, req.body), { requestId: req.id })));
+  app.put(
+    '/Task/:id',
+    {
+      schema: {
+        summary: 'Cancel a referral this system sent: the Task with status "cancelled" and statusReason.text',
+        tags: ['FHIR'],
+        params: IdParams,
+        body: FhirBody,
+        response: { 200: resourceSchema('Task'), ...errors },
+      },
+      config: needs('system/Task.write'),
+    },
+    async (req, reply) =>
+      send(
+        reply,
+        await fhir.cancelTask(pool, client(req), req.params.id, fhir.taskChangeFromPut(req.params.id, req.body), { requestId: req.id }),
+      ),
+  );
 
-  app.patch('/Task/:id', {
-    schema: { summary: 'Cancel a referral with a JSON Patch of /status and /statusReason', tags: ['FHIR'], params: IdParams, response: { 200: resourceSchema('Task'), ...errors } },
-    config: needs('system/Task.write'),
-  }, async (req, reply) => send(reply, await fhir.cancelTask(pool, client(req), req.params.id, fhir.taskChangeFromPatch(req.body), { requestId: req.id })));
+  app.patch(
+    '/Task/:id',
+    {
+      schema: {
+        summary: 'Cancel a referral with a JSON Patch of /status and /statusReason',
+        tags: ['FHIR'],
+        params: IdParams,
+        response: { 200: resourceSchema('Task'), ...errors },
+      },
+      config: needs('system/Task.write'),
+    },
+    async (req, reply) =>
+      send(reply, await fhir.cancelTask(pool, client(req), req.params.id, fhir.taskChangeFromPatch(req.body), { requestId: req.id })),
+  );
 
   // Patients
-  app.get('/Patient', {
-    schema: { summary: 'Search Patients this system referred, by NHS number', tags: ['FHIR'], querystring: Type.Object({ ...Paging, _id: Type.Optional(Type.String()), identifier: Type.Optional(Type.String({ description: 'https://fhir.nhs.uk/Id/nhs-number|<NHS number>' })) }, { additionalProperties: true }), response: { 200: resourceSchema('Bundle'), ...errors } },
-    config: needs('system/Patient.read'),
-  }, async (req, reply) => {
-    const query = req.query as Record<string, unknown>;
-    checkParams(query, ['_id', 'identifier']);
-    const page = pageOf(query);
-    const nhsNumber = query.identifier === undefined ? undefined : fhir.nhsNumberFromToken(String(query.identifier)) ?? null;
-    const found = await fhir.searchPatients(pool, client(req), { id: query._id === undefined ? undefined : String(query._id), nhsNumber }, page, { requestId: req.id });
-    return sendPage(req, reply, found, page);
-  });
-  app.get('/Patient/:id', {
-    schema: { summary: 'Read a Patient', tags: ['FHIR'], params: IdParams, response: { 200: resourceSchema('Patient'), ...errors } },
-    config: needs('system/Patient.read'),
-  }, async (req, reply) => send(reply, await fhir.readPatient(pool, client(req), req.params.id, { requestId: req.id })));
+  app.get(
+    '/Patient',
+    {
+      schema: {
+        summary: 'Search Patients this system referred, by NHS number',
+        tags: ['FHIR'],
+        querystring: Type.Object(
+          {
+            ...Paging,
+            _id: Type.Optional(Type.String()),
+            identifier: Type.Optional(Type.String({ description: 'https://fhir.nhs.uk/Id/nhs-number|<NHS number>' })),
+          },
+          { additionalProperties: true },
+        ),
+        response: { 200: resourceSchema('Bundle'), ...errors },
+      },
+      config: needs('system/Patient.read'),
+    },
+    async (req, reply) => {
+      const query = req.query as Record<string, unknown>;
+      checkParams(query, ['_id', 'identifier']);
+      const page = pageOf(query);
+      const nhsNumber = query.identifier === undefined ? undefined : (fhir.nhsNumberFromToken(String(query.identifier)) ?? null);
+      const found = await fhir.searchPatients(
+        pool,
+        client(req),
+        { id: query._id === undefined ? undefined : String(query._id), nhsNumber },
+        page,
+        { requestId: req.id },
+      );
+      return sendPage(req, reply, found, page);
+    },
+  );
+  app.get(
+    '/Patient/:id',
+    {
+      schema: { summary: 'Read a Patient', tags: ['FHIR'], params: IdParams, response: { 200: resourceSchema('Patient'), ...errors } },
+      config: needs('system/Patient.read'),
+    },
+    async (req, reply) => send(reply, await fhir.readPatient(pool, client(req), req.params.id, { requestId: req.id })),
+  );
 
   // Discharge summaries
-  app.get('/DocumentReference', {
-    schema: { summary: 'Search discharge summaries of referrals this system sent', tags: ['FHIR'], querystring: Type.Object({ ...Paging, _id: Type.Optional(Type.String()), patient: Type.Optional(Type.String()), related: Type.Optional(Type.String()) }, { additionalProperties: true }), response: { 200: resourceSchema('Bundle'), ...errors } },
-    config: needs('system/DocumentReference.read'),
-  }, async (req, reply) => {
-    const query = req.query as Record<string, unknown>;
-    checkParams(query, ['_id', 'patient', 'related']);
-    const page = pageOf(query);
-    const found = await fhir.searchDocuments(pool, client(req), {
-      id: query._id === undefined ? undefined : String(query._id),
-      patient: referenceId(query.patient, 'Patient', 'patient'), related: referenceId(query.related, 'ServiceRequest', 'related'),
-    }, page, { requestId: req.id });
-    return sendPage(req, reply, found, page);
-  });
-  app.get('/DocumentReference/:id', {
-    schema: { summary: 'Read a discharge summary (PDF attached)', tags: ['FHIR'], params: IdParams, response: { 200: resourceSchema('DocumentReference'), ...errors } },
-    config: needs('system/DocumentReference.read'),
-  }, async (req, reply) => send(reply, await fhir.readDocument(pool, client(req), req.params.id, { requestId: req.id })));
+  app.get(
+    '/DocumentReference',
+    {
+      schema: {
+        summary: 'Search discharge summaries of referrals this system sent',
+        tags: ['FHIR'],
+        querystring: Type.Object(
+          { ...Paging, _id: Type.Optional(Type.String()), patient: Type.Optional(Type.String()), related: Type.Optional(Type.String()) },
+          { additionalProperties: true },
+        ),
+        response: { 200: resourceSchema('Bundle'), ...errors },
+      },
+      config: needs('system/DocumentReference.read'),
+    },
+    async (req, reply) => {
+      const query = req.query as Record<string, unknown>;
+      checkParams(query, ['_id', 'patient', 'related']);
+      const page = pageOf(query);
+      const found = await fhir.searchDocuments(
+        pool,
+        client(req),
+        {
+          id: query._id === undefined ? undefined : String(query._id),
+          patient: referenceId(query.patient, 'Patient', 'patient'),
+          related: referenceId(query.related, 'ServiceRequest', 'related'),
+        },
+        page,
+        { requestId: req.id },
+      );
+      return sendPage(req, reply, found, page);
+    },
+  );
+  app.get(
+    '/DocumentReference/:id',
+    {
+      schema: {
+        summary: 'Read a discharge summary (PDF attached)',
+        tags: ['FHIR'],
+        params: IdParams,
+        response: { 200: resourceSchema('DocumentReference'), ...errors },
+      },
+      config: needs('system/DocumentReference.read'),
+    },
+    async (req, reply) => send(reply, await fhir.readDocument(pool, client(req), req.params.id, { requestId: req.id })),
+  );
 
   // Outcome measures recorded on referrals this system sent
-  app.get('/QuestionnaireResponse', {
-    schema: {
-      summary: 'Search outcome measures recorded on referrals this system sent', tags: ['FHIR'],
-      querystring: Type.Object({
-        ...Paging,
-        _id: Type.Optional(Type.String()),
-        subject: Type.Optional(Type.String({ description: 'Patient/<id>' })),
-        patient: Type.Optional(Type.String({ description: 'Patient/<id>' })),
-        'based-on': Type.Optional(Type.String({ description: 'ServiceRequest/<id>' })),
-      }, { additionalProperties: true }),
-      response: { 200: resourceSchema('Bundle'), ...errors },
+  app.get(
+    '/QuestionnaireResponse',
+    {
+      schema: {
+        summary: 'Search outcome measures recorded on referrals this system sent',
+        tags: ['FHIR'],
+        querystring: Type.Object(
+          {
+            ...Paging,
+            _id: Type.Optional(Type.String()),
+            subject: Type.Optional(Type.String({ description: 'Patient/<id>' })),
+            patient: Type.Optional(Type.String({ description: 'Patient/<id>' })),
+            'based-on': Type.Optional(Type.String({ description: 'ServiceRequest/<id>' })),
+          },
+          { additionalProperties: true },
+        ),
+        response: { 200: resourceSchema('Bundle'), ...errors },
+      },
+      config: needs('system/QuestionnaireResponse.read'),
     },
-    config: needs('system/QuestionnaireResponse.read'),
-  }, async (req, reply) => {
-    const query = req.query as Record<string, unknown>;
-    checkParams(query, ['_id', 'subject', 'patient', 'based-on']);
-    const page = pageOf(query);
-    const subject = referenceId(query.subject, 'Patient', 'subject');
-    const patient = referenceId(query.patient, 'Patient', 'patient');
-    // Both name the same person; two different people match nothing.
-    const person = subject !== undefined && patient !== undefined && subject !== patient ? 'none' : subject ?? patient;
-    const found = person === 'none' ? { resources: [], total: 0 } : await fhir.searchOutcomeResponses(pool, client(req), {
-      id: query._id === undefined ? undefined : String(query._id), patient: person, basedOn: referenceId(query['based-on'], 'ServiceRequest', 'based-on'),
-    }, page, { requestId: req.id });
-    return sendPage(req, reply, found, page);
-  });
-  app.get('/QuestionnaireResponse/:id', {
-    schema: { summary: 'Read an outcome measure recorded on a referral this system sent', tags: ['FHIR'], params: IdParams, response: { 200: resourceSchema('QuestionnaireResponse'), ...errors } },
-    config: needs('system/QuestionnaireResponse.read'),
-  }, async (req, reply) => send(reply, await fhir.readOutcomeResponse(pool, client(req), req.params.id, { requestId: req.id })));
+    async (req, reply) => {
+      const query = req.query as Record<string, unknown>;
+      checkParams(query, ['_id', 'subject', 'patient', 'based-on']);
+      const page = pageOf(query);
+      const subject = referenceId(query.subject, 'Patient', 'subject');
+      const patient = referenceId(query.patient, 'Patient', 'patient');
+      // Both name the same person; two different people match nothing.
+      const person = subject !== undefined && patient !== undefined && subject !== patient ? 'none' : (subject ?? patient);
+      const found =
+        person === 'none'
+          ? { resources: [], total: 0 }
+          : await fhir.searchOutcomeResponses(
+              pool,
+              client(req),
+              {
+                id: query._id === undefined ? undefined : String(query._id),
+                patient: person,
+                basedOn: referenceId(query['based-on'], 'ServiceRequest', 'based-on'),
+              },
+              page,
+              { requestId: req.id },
+            );
+      return sendPage(req, reply, found, page);
+    },
+  );
+  app.get(
+    '/QuestionnaireResponse/:id',
+    {
+      schema: {
+        summary: 'Read an outcome measure recorded on a referral this system sent',
+        tags: ['FHIR'],
+        params: IdParams,
+        response: { 200: resourceSchema('QuestionnaireResponse'), ...errors },
+      },
+      config: needs('system/QuestionnaireResponse.read'),
+    },
+    async (req, reply) => send(reply, await fhir.readOutcomeResponse(pool, client(req), req.params.id, { requestId: req.id })),
+  );
 
   // Shared reference data: the directory and the outcome measures
-  app.get('/HealthcareService', {
-    schema: { summary: 'Search directory services', tags: ['FHIR'], querystring: Type.Object({ ...Paging, name: Type.Optional(Type.String({ maxLength: 200, description: 'Words in the name or description' })) }, { additionalProperties: true }), response: { 200: resourceSchema('Bundle'), ...errors } },
-    config: needs('system/HealthcareService.read'),
-  }, async (req, reply) => {
-    const query = req.query as Record<string, unknown>;
-    checkParams(query, ['name']);
-    const page = pageOf(query);
-    const found = await reference.searchHealthcareServices(pool, { name: query.name === undefined ? undefined : String(query.name) }, page);
-    return sendPage(req, reply, found, page);
-  });
-  app.get('/HealthcareService/:id', {
-    schema: { summary: 'Read a directory service', tags: ['FHIR'], params: IdParams, response: { 200: resourceSchema('HealthcareService'), ...errors } },
-    config: needs('system/HealthcareService.read'),
-  }, async (req, reply) => send(reply, await reference.readHealthcareService(pool, req.params.id)));
-
-  app.get('/Location', {
-    schema: {
-      summary: 'Search the places directory services are delivered', tags: ['FHIR'],
-      querystring: Type.Object({
-        ...Paging,
-        name: Type.Optional(Type.String({ maxLength: 200, description: 'Part of the name' })),
-        'address-postalcode': Type.Optional(Type.String({ maxLength: 16, description: 'A postcode (LS6 3AB) or its outward code (LS6)' })),
-      }, { additionalProperties: true }),
-      response: { 200: resourceSchema('Bundle'), ...errors },
+  app.get(
+    '/HealthcareService',
+    {
+      schema: {
+        summary: 'Search directory services',
+        tags: ['FHIR'],
+        querystring: Type.Object(
+          { ...Paging, name: Type.Optional(Type.String({ maxLength: 200, description: 'Words in the name or description' })) },
+          { additionalProperties: true },
+        ),
+        response: { 200: resourceSchema('Bundle'), ...errors },
+      },
+      config: needs('system/HealthcareService.read'),
     },
-    config: needs('system/Location.read'),
-  }, async (req, reply) => {
-    const query = req.query as Record<string, unknown>;
-    checkParams(query, ['name', 'address-postalcode']);
-    const page = pageOf(query);
-    const found = await reference.searchLocationResources(pool, {
-      name: query.name === undefined ? undefined : String(query.name),
-      postcode: query['address-postalcode'] === undefined ? undefined : String(query['address-postalcode']),
-    }, page);
-    return sendPage(req, reply, found, page);
-  });
-  app.get('/Location/:id', {
-    schema: { summary: 'Read a place directory services are delivered', tags: ['FHIR'], params: IdParams, response: { 200: resourceSchema('Location'), ...errors } },
-    config: needs('system/Location.read'),
-  }, async (req, reply) => send(reply, await reference.readLocation(pool, req.params.id)));
+    async (req, reply) => {
+      const query = req.query as Record<string, unknown>;
+      checkParams(query, ['name']);
+      const page = pageOf(query);
+      const found = await reference.searchHealthcareServices(
+        pool,
+        { name: query.name === undefined ? undefined : String(query.name) },
+        page,
+      );
+      return sendPage(req, reply, found, page);
+    },
+  );
+  app.get(
+    '/HealthcareService/:id',
+    {
+      schema: {
+        summary: 'Read a directory service',
+        tags: ['FHIR'],
+        params: IdParams,
+        response: { 200: resourceSchema('HealthcareService'), ...errors },
+      },
+      config: needs('system/HealthcareService.read'),
+    },
+    async (req, reply) => send(reply, await reference.readHealthcareService(pool, req.params.id)),
+  );
 
-  app.get('/Questionnaire', {
-    schema: { summary: 'The outcome measures Signpost records', tags: ['FHIR'], querystring: Type.Object(Paging, { additionalProperties: true }), response: { 200: resourceSchema('Bundle'), ...errors } },
-    config: needs('system/Questionnaire.read'),
-  }, async (req, reply) => {
-    const query = req.query as Record<string, unknown>;
-    checkParams(query, []);
-    const page = pageOf(query);
-    return sendPage(req, reply, reference.searchQuestionnaires(page), page);
-  });
-  app.get('/Questionnaire/:id', {
-    schema: { summary: 'Read an outcome measure (swemwbs, ons4, ucla3)', tags: ['FHIR'], params: IdParams, response: { 200: resourceSchema('Questionnaire'), ...errors } },
-    config: needs('system/Questionnaire.read'),
-  }, async (req, reply) => send(reply, reference.readQuestionnaire(req.params.id)));
+  app.get(
+    '/Location',
+    {
+      schema: {
+        summary: 'Search the places directory services are delivered',
+        tags: ['FHIR'],
+        querystring: Type.Object(
+          {
+            ...Paging,
+            name: Type.Optional(Type.String({ maxLength: 200, description: 'Part of the name' })),
+            'address-postalcode': Type.Optional(
+              Type.String({ maxLength: 16, description: 'A postcode (LS6 3AB) or its outward code (LS6)' }),
+            ),
+          },
+          { additionalProperties: true },
+        ),
+        response: { 200: resourceSchema('Bundle'), ...errors },
+      },
+      config: needs('system/Location.read'),
+    },
+    async (req, reply) => {
+      const query = req.query as Record<string, unknown>;
+      checkParams(query, ['name', 'address-postalcode']);
+      const page = pageOf(query);
+      const found = await reference.searchLocationResources(
+        pool,
+        {
+          name: query.name === undefined ? undefined : String(query.name),
+          postcode: query['address-postalcode'] === undefined ? undefined : String(query['address-postalcode']),
+        },
+        page,
+      );
+      return sendPage(req, reply, found, page);
+    },
+  );
+  app.get(
+    '/Location/:id',
+    {
+      schema: {
+        summary: 'Read a place directory services are delivered',
+        tags: ['FHIR'],
+        params: IdParams,
+        response: { 200: resourceSchema('Location'), ...errors },
+      },
+      config: needs('system/Location.read'),
+    },
+    async (req, reply) => send(reply, await reference.readLocation(pool, req.params.id)),
+  );
+
+  app.get(
+    '/Questionnaire',
+    {
+      schema: {
+        summary: 'The outcome measures Signpost records',
+        tags: ['FHIR'],
+        querystring: Type.Object(Paging, { additionalProperties: true }),
+        response: { 200: resourceSchema('Bundle'), ...errors },
+      },
+      config: needs('system/Questionnaire.read'),
+    },
+    async (req, reply) => {
+      const query = req.query as Record<string, unknown>;
+      checkParams(query, []);
+      const page = pageOf(query);
+      return sendPage(req, reply, reference.searchQuestionnaires(page), page);
+    },
+  );
+  app.get(
+    '/Questionnaire/:id',
+    {
+      schema: {
+        summary: 'Read an outcome measure (swemwbs, ons4, ucla3)',
+        tags: ['FHIR'],
+        params: IdParams,
+        response: { 200: resourceSchema('Questionnaire'), ...errors },
+      },
+      config: needs('system/Questionnaire.read'),
+    },
+    async (req, reply) => send(reply, reference.readQuestionnaire(req.params.id)),
+  );
 };

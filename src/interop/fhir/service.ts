@@ -11,12 +11,25 @@ import { intakeReferral, personChoiceForSystem, withdrawReferralForSystem } from
 import { InvalidInput, NotFound, type FieldError } from '../../web/errors.ts';
 import type { ApiClientActor } from '../clients/service.ts';
 import {
-  documentReference, FhirInputError, FIELD_EXPRESSIONS, NHS_NUMBER_SYSTEM, patient, patientFields, REFERENCE_SYSTEM, senderIdentifiers,
-  serviceRequest, serviceRequestFields, task, type DischargeForFhir, type Json,
+  documentReference,
+  FhirInputError,
+  FIELD_EXPRESSIONS,
+  NHS_NUMBER_SYSTEM,
+  patient,
+  patientFields,
+  REFERENCE_SYSTEM,
+  senderIdentifiers,
+  serviceRequest,
+  serviceRequestFields,
+  task,
+  type DischargeForFhir,
+  type Json,
 } from './mapping.ts';
 import * as q from './queries.ts';
 
-interface RequestContext { requestId?: string }
+interface RequestContext {
+  requestId?: string;
+}
 
 export const DEFAULT_COUNT = 20;
 export const MAX_COUNT = 100;
@@ -33,7 +46,10 @@ export interface Found {
 
 /** Form-check errors as FHIR issues pointing at the element that carried the value. */
 function fieldIssues(errors: FieldError[]) {
-  return errors.map((e) => ({ diagnostics: e.message, expression: FIELD_EXPRESSIONS[e.field] ? [FIELD_EXPRESSIONS[e.field]!] : undefined }));
+  return errors.map((e) => ({
+    diagnostics: e.message,
+    expression: FIELD_EXPRESSIONS[e.field] ? [FIELD_EXPRESSIONS[e.field]!] : undefined,
+  }));
 }
 
 export function asFhirInputError(error: InvalidInput): FhirInputError {
@@ -54,40 +70,58 @@ export interface FhirReferralIn {
 
 /** A ServiceRequest posted on its own carries its Patient as a contained resource. */
 export function referralFromServiceRequest(body: unknown): FhirReferralIn {
-  if (!isObject(body) || body.resourceType !== 'ServiceRequest') throw new FhirInputError([{ diagnostics: 'Send a ServiceRequest resource (resourceType "ServiceRequest").' }]);
+  if (!isObject(body) || body.resourceType !== 'ServiceRequest')
+    throw new FhirInputError([{ diagnostics: 'Send a ServiceRequest resource (resourceType "ServiceRequest").' }]);
   const subject = isObject(body.subject) ? String(body.subject.reference ?? '') : '';
   const contained = Array.isArray(body.contained) ? body.contained.filter(isObject) : [];
   const found = subject.startsWith('#') ? contained.find((r) => r.resourceType === 'Patient' && `#${String(r.id)}` === subject) : undefined;
   if (!found) {
-    throw new FhirInputError([{
-      diagnostics: 'ServiceRequest.subject must reference a contained Patient (subject.reference "#<id>" with the Patient in ServiceRequest.contained), or post a transaction Bundle of the Patient and the ServiceRequest to /fhir.',
-      expression: ['ServiceRequest.subject'],
-    }]);
+    throw new FhirInputError([
+      {
+        diagnostics:
+          'ServiceRequest.subject must reference a contained Patient (subject.reference "#<id>" with the Patient in ServiceRequest.contained), or post a transaction Bundle of the Patient and the ServiceRequest to /fhir.',
+        expression: ['ServiceRequest.subject'],
+      },
+    ]);
   }
   return { patient: found, serviceRequest: body };
 }
 
 /** A transaction Bundle of exactly one Patient and one ServiceRequest whose subject is that Patient. */
 export function referralFromBundle(body: unknown): FhirReferralIn {
-  if (!isObject(body) || body.resourceType !== 'Bundle') throw new FhirInputError([{ diagnostics: 'Send a Bundle resource (resourceType "Bundle").' }]);
-  if (body.type !== 'transaction') throw new FhirInputError([{ diagnostics: `Bundle.type must be "transaction" (got "${String(body.type)}").`, expression: ['Bundle.type'] }]);
+  if (!isObject(body) || body.resourceType !== 'Bundle')
+    throw new FhirInputError([{ diagnostics: 'Send a Bundle resource (resourceType "Bundle").' }]);
+  if (body.type !== 'transaction')
+    throw new FhirInputError([
+      { diagnostics: `Bundle.type must be "transaction" (got "${String(body.type)}").`, expression: ['Bundle.type'] },
+    ]);
   const entries = Array.isArray(body.entry) ? body.entry.filter(isObject) : [];
   const patients = entries.filter((e) => isObject(e.resource) && e.resource.resourceType === 'Patient');
   const requests = entries.filter((e) => isObject(e.resource) && e.resource.resourceType === 'ServiceRequest');
   const others = entries.length - patients.length - requests.length;
   if (patients.length !== 1 || requests.length !== 1 || others > 0) {
-    throw new FhirInputError([{ diagnostics: 'The Bundle must hold exactly one Patient and one ServiceRequest (and nothing else).', expression: ['Bundle.entry'] }]);
+    throw new FhirInputError([
+      { diagnostics: 'The Bundle must hold exactly one Patient and one ServiceRequest (and nothing else).', expression: ['Bundle.entry'] },
+    ]);
   }
   for (const entry of [...patients, ...requests]) {
     const request = isObject(entry.request) ? entry.request : {};
-    if (request.method !== 'POST') throw new FhirInputError([{ diagnostics: 'Each Bundle.entry.request.method must be POST.', expression: ['Bundle.entry.request.method'] }]);
+    if (request.method !== 'POST')
+      throw new FhirInputError([
+        { diagnostics: 'Each Bundle.entry.request.method must be POST.', expression: ['Bundle.entry.request.method'] },
+      ]);
   }
   const patientEntry = patients[0]!;
   const sr = requests[0]!.resource as Json;
   const subject = isObject(sr.subject) ? String(sr.subject.reference ?? '') : '';
   const fullUrl = String(patientEntry.fullUrl ?? '');
   if (!fullUrl || subject !== fullUrl) {
-    throw new FhirInputError([{ diagnostics: `ServiceRequest.subject.reference must be the Patient entry's fullUrl (${fullUrl || 'the Patient entry has no fullUrl'}).`, expression: ['ServiceRequest.subject'] }]);
+    throw new FhirInputError([
+      {
+        diagnostics: `ServiceRequest.subject.reference must be the Patient entry's fullUrl (${fullUrl || 'the Patient entry has no fullUrl'}).`,
+        expression: ['ServiceRequest.subject'],
+      },
+    ]);
   }
   return { patient: patientEntry.resource as Json, serviceRequest: sr };
 }
@@ -103,7 +137,12 @@ export interface CreatedReferral {
  * the same checks (the FHIR elements are read into the form's fields). The person is matched by
  * NHS number as other machine intake is. One transaction: a failure creates nothing.
  */
-export async function createReferral(pool: pg.Pool, client: ApiClientActor, input: FhirReferralIn, context: RequestContext = {}): Promise<CreatedReferral> {
+export async function createReferral(
+  pool: pg.Pool,
+  client: ApiClientActor,
+  input: FhirReferralIn,
+  context: RequestContext = {},
+): Promise<CreatedReferral> {
   const srFields = serviceRequestFields(input.serviceRequest);
   const personChecked = checkPerson(patientFields(input.patient));
   const reasonChecked = checkReferralReason({ ...srFields, referrerOrganisation: client.name });
@@ -117,9 +156,18 @@ export async function createReferral(pool: pg.Pool, client: ApiClientActor, inpu
   const person = { ...personChecked.value, practiceId: client.practiceId };
   const referral = { ...reasonChecked.value, ...consentChecked.value };
   return withTenant(pool, client.tenantId, async (tx) => {
-    const result = await intakeReferral(tx, client.tenantId, null, {
-      person, referral, personChoice: await personChoiceForSystem(tx, client.tenantId, person), consentRecordedByDescription: `The referrer, through ${client.name}`,
-    }, context);
+    const result = await intakeReferral(
+      tx,
+      client.tenantId,
+      null,
+      {
+        person,
+        referral,
+        personChoice: await personChoiceForSystem(tx, client.tenantId, person),
+        consentRecordedByDescription: `The referrer, through ${client.name}`,
+      },
+      context,
+    );
     await q.insertFhirReferral(tx, client.tenantId, result.referralId, client.clientId, senderIdentifiers(input.serviceRequest));
     const [tracked] = await tasksFor(tx, client, { ids: [result.referralId] }, { count: 1, offset: 0 });
     const [patientRow] = await q.patientsOfClient(tx, client.tenantId, client.clientId, { id: result.personId }, 1, 0);
@@ -134,13 +182,19 @@ async function tasksFor(tx: Db, client: ApiClientActor, filter: q.ReferralFilter
   const rows = await q.referralsOfClient(tx, client.tenantId, client.clientId, filter, page.count, page.offset);
   const ids = rows.map((r) => r.id);
   const onward = ids.length ? await q.onwardOf(tx, client.tenantId, ids) : [];
-  const discharges = ids.length ? await q.dischargesOfClient(tx, client.tenantId, client.clientId, { referralIds: ids }, ids.length, 0) : [];
+  const discharges = ids.length
+    ? await q.dischargesOfClient(tx, client.tenantId, client.clientId, { referralIds: ids }, ids.length, 0)
+    : [];
   return rows.map((r) => {
     const d = discharges.find((x) => x.referralId === r.id);
     return {
       row: r,
       serviceRequest: serviceRequest(r),
-      task: task(r, onward.filter((o) => o.referralId === r.id), d ? dischargeForFhir(d) : undefined),
+      task: task(
+        r,
+        onward.filter((o) => o.referralId === r.id),
+        d ? dischargeForFhir(d) : undefined,
+      ),
     };
   });
 }
@@ -149,9 +203,24 @@ function dischargeForFhir(d: q.DischargeFhirRow): DischargeForFhir {
   return { ...d, snomed: d.document.snomed, title: `Social prescribing discharge summary ${d.document.referral.reference}` };
 }
 
-async function auditPeople(tx: Db, client: ApiClientActor, action: string, entityType: string, rows: { id: string; personId: string }[], context: RequestContext) {
+async function auditPeople(
+  tx: Db,
+  client: ApiClientActor,
+  action: string,
+  entityType: string,
+  rows: { id: string; personId: string }[],
+  context: RequestContext,
+) {
   for (const row of rows) {
-    await recordAudit(tx, { actor: { userId: client.clientId, roles: [] }, tenantId: client.tenantId, action, entityType, entityId: row.id, personId: row.personId, requestId: context.requestId });
+    await recordAudit(tx, {
+      actor: { userId: client.clientId, roles: [] },
+      tenantId: client.tenantId,
+      action,
+      entityType,
+      entityId: row.id,
+      personId: row.personId,
+      requestId: context.requestId,
+    });
   }
 }
 
@@ -167,20 +236,45 @@ export interface ReferralSearch {
 function referralFilter(s: ReferralSearch): q.ReferralFilter | undefined {
   const ids = [s.id, s.basedOn].filter((x): x is string => !!x);
   if (ids.some((id) => !isUuid(id)) || (s.patient && !isUuid(s.patient))) return undefined;
-  return { ids: ids.length ? ids : null, updatedAfter: s.lastUpdatedAfter ?? null, personId: s.patient ?? null, reference: s.reference ?? null };
+  return {
+    ids: ids.length ? ids : null,
+    updatedAfter: s.lastUpdatedAfter ?? null,
+    personId: s.patient ?? null,
+    reference: s.reference ?? null,
+  };
 }
 
-export async function searchReferrals(pool: pg.Pool, client: ApiClientActor, as: 'Task' | 'ServiceRequest', search: ReferralSearch, page: Page, context: RequestContext = {}): Promise<Found> {
+export async function searchReferrals(
+  pool: pg.Pool,
+  client: ApiClientActor,
+  as: 'Task' | 'ServiceRequest',
+  search: ReferralSearch,
+  page: Page,
+  context: RequestContext = {},
+): Promise<Found> {
   const filter = referralFilter(search);
   if (!filter) return { resources: [], total: 0 };
   return withTenant(pool, client.tenantId, async (tx) => {
     const found = await tasksFor(tx, client, filter, page);
-    await auditPeople(tx, client, `fhir.${as}.read`, 'referral', found.map((f) => f.row), context);
+    await auditPeople(
+      tx,
+      client,
+      `fhir.${as}.read`,
+      'referral',
+      found.map((f) => f.row),
+      context,
+    );
     return { resources: found.map((f) => (as === 'Task' ? f.task : f.serviceRequest)), total: found[0]?.row.total ?? 0 };
   });
 }
 
-export async function readReferral(pool: pg.Pool, client: ApiClientActor, as: 'Task' | 'ServiceRequest', id: string, context: RequestContext = {}): Promise<Json> {
+export async function readReferral(
+  pool: pg.Pool,
+  client: ApiClientActor,
+  as: 'Task' | 'ServiceRequest',
+  id: string,
+  context: RequestContext = {},
+): Promise<Json> {
   const found = await searchReferrals(pool, client, as, { id }, { count: 1, offset: 0 }, context);
   if (!found.resources[0]) throw new NotFound(as);
   return found.resources[0];
@@ -191,14 +285,32 @@ export async function readReferral(pool: pg.Pool, client: ApiClientActor, as: 'T
  * withdraws the referral through the life cycle (refused once it is closed). Nothing else about
  * the Task may be changed by the referrer.
  */
-export async function cancelTask(pool: pg.Pool, client: ApiClientActor, id: string, change: { status: unknown; reason: unknown }, context: RequestContext = {}): Promise<Json> {
+export async function cancelTask(
+  pool: pg.Pool,
+  client: ApiClientActor,
+  id: string,
+  change: { status: unknown; reason: unknown },
+  context: RequestContext = {},
+): Promise<Json> {
   if (!isUuid(id)) throw new NotFound('Task');
   if (change.status !== 'cancelled') {
-    throw new FhirInputError([{ diagnostics: 'A referrer may only cancel its referral: set Task.status to "cancelled" with the reason in Task.statusReason.text. Signpost moves the Task through its other statuses.', expression: ['Task.status'] }]);
+    throw new FhirInputError([
+      {
+        diagnostics:
+          'A referrer may only cancel its referral: set Task.status to "cancelled" with the reason in Task.statusReason.text. Signpost moves the Task through its other statuses.',
+        expression: ['Task.status'],
+      },
+    ]);
   }
   const reason = typeof change.reason === 'string' ? change.reason.trim() : '';
-  if (!reason) throw new FhirInputError([{ diagnostics: 'Say why the referral is cancelled in Task.statusReason.text.', expression: ['Task.statusReason'] }]);
-  if (reason.length > 1000) throw new FhirInputError([{ diagnostics: 'Task.statusReason.text must be 1000 characters or fewer.', expression: ['Task.statusReason'] }]);
+  if (!reason)
+    throw new FhirInputError([
+      { diagnostics: 'Say why the referral is cancelled in Task.statusReason.text.', expression: ['Task.statusReason'] },
+    ]);
+  if (reason.length > 1000)
+    throw new FhirInputError([
+      { diagnostics: 'Task.statusReason.text must be 1000 characters or fewer.', expression: ['Task.statusReason'] },
+    ]);
   return withTenant(pool, client.tenantId, async (tx) => {
     const [owned] = await q.referralsOfClient(tx, client.tenantId, client.clientId, { ids: [id] }, 1, 0);
     if (!owned) throw new NotFound('Task');
@@ -210,17 +322,22 @@ export async function cancelTask(pool: pg.Pool, client: ApiClientActor, id: stri
 
 /** What a PUT Task body or a JSON Patch asks for: only status and statusReason are read. */
 export function taskChangeFromPut(id: string, body: unknown): { status: unknown; reason: unknown } {
-  if (!isObject(body) || body.resourceType !== 'Task') throw new FhirInputError([{ diagnostics: 'Send the Task resource (resourceType "Task").' }]);
+  if (!isObject(body) || body.resourceType !== 'Task')
+    throw new FhirInputError([{ diagnostics: 'Send the Task resource (resourceType "Task").' }]);
   if (body.id !== id) throw new FhirInputError([{ diagnostics: `Task.id must match the id in the URL (${id}).`, expression: ['Task.id'] }]);
   return { status: body.status, reason: isObject(body.statusReason) ? body.statusReason.text : undefined };
 }
 
 export function taskChangeFromPatch(body: unknown): { status: unknown; reason: unknown } {
-  if (!Array.isArray(body)) throw new FhirInputError([{ diagnostics: 'Send a JSON Patch (an array of operations) with content type application/json-patch+json.' }]);
+  if (!Array.isArray(body))
+    throw new FhirInputError([
+      { diagnostics: 'Send a JSON Patch (an array of operations) with content type application/json-patch+json.' },
+    ]);
   let status: unknown;
   let reason: unknown;
   for (const op of body as unknown[]) {
-    if (!isObject(op) || !['replace', 'add'].includes(String(op.op))) throw new FhirInputError([{ diagnostics: 'Only "replace" or "add" operations on /status and /statusReason are accepted.' }]);
+    if (!isObject(op) || !['replace', 'add'].includes(String(op.op)))
+      throw new FhirInputError([{ diagnostics: 'Only "replace" or "add" operations on /status and /statusReason are accepted.' }]);
     if (op.path === '/status') status = op.value;
     else if (op.path === '/statusReason') reason = isObject(op.value) ? op.value.text : undefined;
     else if (op.path === '/statusReason/text') reason = op.value;
@@ -234,22 +351,42 @@ export function taskChangeFromPatch(body: unknown): { status: unknown; reason: u
 
 /** `https://fhir.nhs.uk/Id/nhs-number|<n>` (or a bare number) to the 10 digits, or undefined. */
 export function nhsNumberFromToken(token: string): string | undefined {
-  const [system, value] = token.includes('|') ? token.split('|', 2) as [string, string] : [NHS_NUMBER_SYSTEM, token];
+  const [system, value] = token.includes('|') ? (token.split('|', 2) as [string, string]) : [NHS_NUMBER_SYSTEM, token];
   if (system !== NHS_NUMBER_SYSTEM && system !== '') return undefined;
   return compactNhsNumber(value);
 }
 
 /** `<REFERENCE_SYSTEM>|SP-...` to the reference, or undefined. */
 export function referenceFromToken(token: string): string | undefined {
-  const [system, value] = token.includes('|') ? token.split('|', 2) as [string, string] : [REFERENCE_SYSTEM, token];
+  const [system, value] = token.includes('|') ? (token.split('|', 2) as [string, string]) : [REFERENCE_SYSTEM, token];
   return system === REFERENCE_SYSTEM && /^SP-[0-9A-Z]{8}$/.test(value) ? value : undefined;
 }
 
-export async function searchPatients(pool: pg.Pool, client: ApiClientActor, search: { id?: string; nhsNumber?: string | null }, page: Page, context: RequestContext = {}): Promise<Found> {
+export async function searchPatients(
+  pool: pg.Pool,
+  client: ApiClientActor,
+  search: { id?: string; nhsNumber?: string | null },
+  page: Page,
+  context: RequestContext = {},
+): Promise<Found> {
   if ((search.id && !isUuid(search.id)) || search.nhsNumber === null) return { resources: [], total: 0 };
   return withTenant(pool, client.tenantId, async (tx) => {
-    const rows = await q.patientsOfClient(tx, client.tenantId, client.clientId, { id: search.id ?? null, nhsNumber: search.nhsNumber ?? null }, page.count, page.offset);
-    await auditPeople(tx, client, 'fhir.Patient.read', 'person', rows.map((r) => ({ id: r.id, personId: r.id })), context);
+    const rows = await q.patientsOfClient(
+      tx,
+      client.tenantId,
+      client.clientId,
+      { id: search.id ?? null, nhsNumber: search.nhsNumber ?? null },
+      page.count,
+      page.offset,
+    );
+    await auditPeople(
+      tx,
+      client,
+      'fhir.Patient.read',
+      'person',
+      rows.map((r) => ({ id: r.id, personId: r.id })),
+      context,
+    );
     return { resources: rows.map(patient), total: rows[0]?.total ?? 0 };
   });
 }
@@ -260,10 +397,23 @@ export async function readPatient(pool: pg.Pool, client: ApiClientActor, id: str
   return found.resources[0];
 }
 
-export async function searchDocuments(pool: pg.Pool, client: ApiClientActor, search: { id?: string; patient?: string; related?: string }, page: Page, context: RequestContext = {}): Promise<Found> {
+export async function searchDocuments(
+  pool: pg.Pool,
+  client: ApiClientActor,
+  search: { id?: string; patient?: string; related?: string },
+  page: Page,
+  context: RequestContext = {},
+): Promise<Found> {
   if ([search.id, search.patient, search.related].some((v) => v !== undefined && !isUuid(v))) return { resources: [], total: 0 };
   const rows = await withTenant(pool, client.tenantId, async (tx) => {
-    const found = await q.dischargesOfClient(tx, client.tenantId, client.clientId, { id: search.id, personId: search.patient, referralIds: search.related ? [search.related] : null }, page.count, page.offset);
+    const found = await q.dischargesOfClient(
+      tx,
+      client.tenantId,
+      client.clientId,
+      { id: search.id, personId: search.patient, referralIds: search.related ? [search.related] : null },
+      page.count,
+      page.offset,
+    );
     await auditPeople(tx, client, 'fhir.DocumentReference.read', 'discharge', found, context);
     return found;
   });
@@ -291,11 +441,26 @@ export interface OutcomeResponseSearch {
  * Outcome measures recorded on referrals this system sent, as QuestionnaireResponse based on the
  * referral's ServiceRequest. Each one read is audited against its person.
  */
-export async function searchOutcomeResponses(pool: pg.Pool, client: ApiClientActor, search: OutcomeResponseSearch, page: Page, context: RequestContext = {}): Promise<Found> {
+export async function searchOutcomeResponses(
+  pool: pg.Pool,
+  client: ApiClientActor,
+  search: OutcomeResponseSearch,
+  page: Page,
+  context: RequestContext = {},
+): Promise<Found> {
   if ([search.id, search.patient, search.basedOn].some((v) => v !== undefined && !isUuid(v))) return { resources: [], total: 0 };
   return withTenant(pool, client.tenantId, async (tx) => {
-    const referralIds = await q.referralIdsOfClient(tx, client.tenantId, client.clientId, { ids: search.basedOn ? [search.basedOn] : null, personId: search.patient ?? null });
-    const { administrations, total } = await administrationsOfReferrals(tx, client.tenantId, { referralIds, id: search.id ?? null, personId: search.patient ?? null }, page.count, page.offset);
+    const referralIds = await q.referralIdsOfClient(tx, client.tenantId, client.clientId, {
+      ids: search.basedOn ? [search.basedOn] : null,
+      personId: search.patient ?? null,
+    });
+    const { administrations, total } = await administrationsOfReferrals(
+      tx,
+      client.tenantId,
+      { referralIds, id: search.id ?? null, personId: search.patient ?? null },
+      page.count,
+      page.offset,
+    );
     await auditPeople(tx, client, 'fhir.QuestionnaireResponse.read', 'outcome_administration', administrations, context);
     return {
       resources: administrations.map((a) => ({ ...questionnaireResponse(a), basedOn: [{ reference: `ServiceRequest/${a.referralId}` }] })),

@@ -50,7 +50,11 @@ export interface MeshDownload {
 
 /** MESH answered with an error status; `retryable` is false when sending the same again cannot help. */
 export class MeshError extends Error {
-  constructor(message: string, readonly status: number | undefined, readonly retryable: boolean) {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    readonly retryable: boolean,
+  ) {
     super(message);
   }
 }
@@ -67,14 +71,24 @@ function meshTimestamp(at: Date): string {
  * secret, of `mailbox:nonce:count:password:timestamp` (the MESH API's definition). A fresh nonce
  * per request, so a count of 1 each time.
  */
-export function meshAuthorization(mailbox: Pick<MeshMailbox, 'mailboxId' | 'password' | 'sharedKey'>, at = new Date(), nonce: string = randomUUID()): string {
+export function meshAuthorization(
+  mailbox: Pick<MeshMailbox, 'mailboxId' | 'password' | 'sharedKey'>,
+  at = new Date(),
+  nonce: string = randomUUID(),
+): string {
   const count = '1';
   const timestamp = meshTimestamp(at);
-  const hmac = createHmac('sha256', mailbox.sharedKey).update(`${mailbox.mailboxId}:${nonce}:${count}:${mailbox.password}:${timestamp}`).digest('hex');
+  const hmac = createHmac('sha256', mailbox.sharedKey)
+    .update(`${mailbox.mailboxId}:${nonce}:${count}:${mailbox.password}:${timestamp}`)
+    .digest('hex');
   return `NHSMESH ${mailbox.mailboxId}:${nonce}:${count}:${timestamp}:${hmac}`;
 }
 
-interface Answer { status: number; headers: http.IncomingHttpHeaders; body: Buffer }
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
 
 export class MeshClient {
   private readonly agent: http.Agent;
@@ -84,14 +98,15 @@ export class MeshClient {
     this.base = new URL(mailbox.url);
     // No keep-alive: a socket the server closed while idle would fail the next request (ECONNRESET),
     // and a send is not safe to repeat blindly; MESH sees a few requests a minute at most.
-    this.agent = this.base.protocol === 'https:'
-      ? new https.Agent({
-        keepAlive: false,
-        cert: mailbox.clientCertPath ? readFileSync(mailbox.clientCertPath) : undefined,
-        key: mailbox.clientKeyPath ? readFileSync(mailbox.clientKeyPath) : undefined,
-        ca: mailbox.caCertPath ? readFileSync(mailbox.caCertPath) : undefined,
-      })
-      : new http.Agent({ keepAlive: false });
+    this.agent =
+      this.base.protocol === 'https:'
+        ? new https.Agent({
+            keepAlive: false,
+            cert: mailbox.clientCertPath ? readFileSync(mailbox.clientCertPath) : undefined,
+            key: mailbox.clientKeyPath ? readFileSync(mailbox.clientKeyPath) : undefined,
+            ca: mailbox.caCertPath ? readFileSync(mailbox.caCertPath) : undefined,
+          })
+        : new http.Agent({ keepAlive: false });
   }
 
   close(): void {
@@ -103,23 +118,31 @@ export class MeshClient {
     const send = url.protocol === 'https:' ? https.request : http.request;
     const timeout = this.mailbox.timeoutMs ?? 30_000;
     return new Promise<Answer>((resolve, reject) => {
-      const req = send(url, {
-        method, agent: this.agent, timeout,
-        headers: {
-          authorization: meshAuthorization(this.mailbox),
-          accept: 'application/vnd.mesh.v2+json',
-          'mex-clientversion': 'Signpost',
-          ...headers,
-          ...(body ? { 'content-length': String(body.length) } : {}),
+      const req = send(
+        url,
+        {
+          method,
+          agent: this.agent,
+          timeout,
+          headers: {
+            authorization: meshAuthorization(this.mailbox),
+            accept: 'application/vnd.mesh.v2+json',
+            'mex-clientversion': 'Signpost',
+            ...headers,
+            ...(body ? { 'content-length': String(body.length) } : {}),
+          },
         },
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      });
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+          res.on('error', reject);
+        },
+      );
       req.on('timeout', () => req.destroy(new Error(`MESH did not answer within ${timeout} ms`)));
-      req.on('error', (error: NodeJS.ErrnoException) => reject(new MeshError(`MESH could not be reached: ${error.code ?? error.message}`, undefined, true)));
+      req.on('error', (error: NodeJS.ErrnoException) =>
+        reject(new MeshError(`MESH could not be reached: ${error.code ?? error.message}`, undefined, true)),
+      );
       req.end(body);
     });
   }
@@ -128,8 +151,10 @@ export class MeshClient {
     let detail = answer.body.toString('utf8').slice(0, 300);
     try {
       const parsed = JSON.parse(detail) as { detail?: unknown; errorDescription?: string };
-      detail = typeof parsed.detail === 'string' ? parsed.detail : parsed.errorDescription ?? JSON.stringify(parsed.detail ?? parsed);
-    } catch { /* not JSON: keep the text */ }
+      detail = typeof parsed.detail === 'string' ? parsed.detail : (parsed.errorDescription ?? JSON.stringify(parsed.detail ?? parsed));
+    } catch {
+      /* not JSON: keep the text */
+    }
     // 429 and 5xx may pass; 4xx (a refused address, bad authorisation) will not by itself.
     const retryable = answer.status === 429 || answer.status >= 500;
     throw new MeshError(`MESH refused to ${what} (HTTP ${answer.status}): ${detail}`, answer.status, retryable);
@@ -154,8 +179,12 @@ export class MeshClient {
     if (first.status !== 202 && first.status !== 200) this.fail('accept the message', first);
     const messageId = (JSON.parse(first.body.toString('utf8')) as { message_id: string }).message_id;
     for (let n = 2; n <= chunks; n++) {
-      const part = await this.request('POST', `/outbox/${encodeURIComponent(messageId)}/${n}`,
-        { 'content-type': 'application/octet-stream', 'mex-chunk-range': `${n}:${chunks}` }, message.body.subarray((n - 1) * size, n * size));
+      const part = await this.request(
+        'POST',
+        `/outbox/${encodeURIComponent(messageId)}/${n}`,
+        { 'content-type': 'application/octet-stream', 'mex-chunk-range': `${n}:${chunks}` },
+        message.body.subarray((n - 1) * size, n * size),
+      );
       if (part.status !== 202 && part.status !== 200) this.fail(`accept chunk ${n} of ${chunks}`, part);
     }
     return messageId;
@@ -193,8 +222,14 @@ export class MeshClient {
       return Array.isArray(value) ? value[0] : value || undefined;
     };
     return {
-      messageId, body: Buffer.concat(parts), from: header('mex-from'), workflowId: header('mex-workflowid'), localId: header('mex-localid'),
-      messageType: header('mex-messagetype'), linkedMessageId: header('mex-linkedmsgid'), statusSuccess: header('mex-statussuccess'),
+      messageId,
+      body: Buffer.concat(parts),
+      from: header('mex-from'),
+      workflowId: header('mex-workflowid'),
+      localId: header('mex-localid'),
+      messageType: header('mex-messagetype'),
+      linkedMessageId: header('mex-linkedmsgid'),
+      statusSuccess: header('mex-statussuccess'),
       statusDescription: header('mex-statusdescription'),
     };
   }

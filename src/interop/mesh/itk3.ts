@@ -53,15 +53,23 @@ const GENDER: Record<string, string> = { female: 'female', male: 'male', interse
 const escapeXhtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function narrative(lines: string[]) {
-  return { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml">${lines.map((l) => `<p>${escapeXhtml(l)}</p>`).join('')}</div>` };
+  return {
+    status: 'generated',
+    div: `<div xmlns="http://www.w3.org/1999/xhtml">${lines.map((l) => `<p>${escapeXhtml(l)}</p>`).join('')}</div>`,
+  };
 }
 
 export type FhirResource = Record<string, unknown> & { resourceType: string; id: string };
 
 export function buildItk3Message(input: Itk3Input): FhirResource {
   const id = {
-    bundle: randomUUID(), patient: randomUUID(), sender: randomUUID(), recipient: randomUUID(), practitioner: randomUUID(),
-    composition: randomUUID(), documentReference: randomUUID(),
+    bundle: randomUUID(),
+    patient: randomUUID(),
+    sender: randomUUID(),
+    recipient: randomUUID(),
+    practitioner: randomUUID(),
+    composition: randomUUID(),
+    documentReference: randomUUID(),
   };
   const ref = (uuid: string) => ({ reference: `urn:uuid:${uuid}` });
   const when = input.at.toISOString();
@@ -70,19 +78,22 @@ export function buildItk3Message(input: Itk3Input): FhirResource {
   const authorParts = input.author.trim().split(/\s+/);
 
   const header: FhirResource = {
-    resourceType: 'MessageHeader', id: input.trackingId,
+    resourceType: 'MessageHeader',
+    id: input.trackingId,
     meta: { profile: [ITK.headerProfile] },
-    extension: [{
-      url: ITK.handling,
-      extension: [
-        { url: 'BusAckRequested', valueBoolean: true },
-        { url: 'InfAckRequested', valueBoolean: true },
-        { url: 'RecipientType', valueCoding: { system: ITK.recipientTypeSystem, code: 'FA', display: 'For Action' } },
-        { url: 'MessageDefinition', valueReference: { reference: ITK.messageDefinition } },
-        { url: 'SenderReference', valueString: `urn:uuid:${input.dischargeId}` },
-        { url: 'LocalExtension', valueString: 'None' },
-      ],
-    }],
+    extension: [
+      {
+        url: ITK.handling,
+        extension: [
+          { url: 'BusAckRequested', valueBoolean: true },
+          { url: 'InfAckRequested', valueBoolean: true },
+          { url: 'RecipientType', valueCoding: { system: ITK.recipientTypeSystem, code: 'FA', display: 'For Action' } },
+          { url: 'MessageDefinition', valueReference: { reference: ITK.messageDefinition } },
+          { url: 'SenderReference', valueString: `urn:uuid:${input.dischargeId}` },
+          { url: 'LocalExtension', valueString: 'None' },
+        ],
+      },
+    ],
     event: { system: ITK.eventSystem, code: 'ITK007C', display: 'ITK GP Connect Send Document' },
     destination: [{ endpoint: input.recipient.mailboxId, receiver: ref(id.recipient) }],
     sender: ref(id.sender),
@@ -91,7 +102,9 @@ export function buildItk3Message(input: Itk3Input): FhirResource {
     focus: [ref(id.composition)],
   };
   const patient: FhirResource = {
-    resourceType: 'Patient', id: id.patient, meta: { profile: [ITK.patientProfile] },
+    resourceType: 'Patient',
+    id: id.patient,
+    meta: { profile: [ITK.patientProfile] },
     identifier: [{ system: NHS_NUMBER_SYSTEM, value: input.patient.nhsNumber }],
     name: [{ use: 'official', family: input.patient.familyName, given: [input.patient.givenName] }],
     gender: GENDER[input.patient.sex ?? ''] ?? 'unknown',
@@ -99,17 +112,23 @@ export function buildItk3Message(input: Itk3Input): FhirResource {
     generalPractitioner: [ref(id.recipient)],
   };
   const organization = (uuid: string, org: { odsCode: string; name: string; phone?: string }, profile: string): FhirResource => ({
-    resourceType: 'Organization', id: uuid, meta: { profile: [profile] },
+    resourceType: 'Organization',
+    id: uuid,
+    meta: { profile: [profile] },
     identifier: [{ system: ITK.odsSystem, value: org.odsCode }],
     name: org.name,
     ...(org.phone ? { telecom: [{ system: 'phone', value: org.phone }] } : {}),
   });
   const practitioner: FhirResource = {
-    resourceType: 'Practitioner', id: id.practitioner, meta: { profile: [ITK.practitionerProfile] },
+    resourceType: 'Practitioner',
+    id: id.practitioner,
+    meta: { profile: [ITK.practitionerProfile] },
     name: [{ use: 'official', text: input.author, family: authorParts.at(-1), given: authorParts.slice(0, -1) }],
   };
   const documentReference: FhirResource = {
-    resourceType: 'DocumentReference', id: id.documentReference, meta: { profile: [ITK.documentReferenceProfile] },
+    resourceType: 'DocumentReference',
+    id: id.documentReference,
+    meta: { profile: [ITK.documentReferenceProfile] },
     identifier: [{ system: ITK.uuidSystem, value: input.dischargeId }],
     status: 'current',
     type: { text: title },
@@ -118,10 +137,22 @@ export function buildItk3Message(input: Itk3Input): FhirResource {
     indexed: when,
     author: [ref(id.practitioner), ref(id.sender)],
     custodian: ref(id.sender),
-    content: [{ attachment: { contentType: 'application/pdf', language: 'en-GB', data: input.pdf.toString('base64'), title: `${title}.pdf`, creation: when } }],
+    content: [
+      {
+        attachment: {
+          contentType: 'application/pdf',
+          language: 'en-GB',
+          data: input.pdf.toString('base64'),
+          title: `${title}.pdf`,
+          creation: when,
+        },
+      },
+    ],
   };
   const composition: FhirResource = {
-    resourceType: 'Composition', id: id.composition, meta: { profile: [ITK.compositionProfile] },
+    resourceType: 'Composition',
+    id: id.composition,
+    meta: { profile: [ITK.compositionProfile] },
     identifier: { system: ITK.uuidSystem, value: input.dischargeId },
     status: 'final',
     // No SNOMED CT document type is verified for a social prescribing discharge: text only.
@@ -131,16 +162,30 @@ export function buildItk3Message(input: Itk3Input): FhirResource {
     author: [ref(id.practitioner)],
     title,
     custodian: ref(id.sender),
-    ...(d.snomed.length ? { event: [{ code: d.snomed.map((c) => ({ coding: [{ system: SNOMED_SYSTEM, code: c.code, display: c.display }] })) }] } : {}),
+    ...(d.snomed.length
+      ? { event: [{ code: d.snomed.map((c) => ({ coding: [{ system: SNOMED_SYSTEM, code: c.code, display: c.display }] })) }] }
+      : {}),
     section: [
-      { title: 'Discharge summary (PDF)', text: narrative([`${title} for ${d.demographics.name}, attached as a PDF.`]), entry: [ref(id.documentReference)] },
+      {
+        title: 'Discharge summary (PDF)',
+        text: narrative([`${title} for ${d.demographics.name}, attached as a PDF.`]),
+        entry: [ref(id.documentReference)],
+      },
       ...documentSections(d).map((s) => ({ title: s.heading, text: narrative(s.lines.length ? s.lines : ['None recorded.']) })),
     ],
   };
-  const entries = [header, patient, organization(id.sender, input.sender, ITK.headerOrganizationProfile),
-    organization(id.recipient, input.recipient, ITK.organizationProfile), practitioner, composition, documentReference];
+  const entries = [
+    header,
+    patient,
+    organization(id.sender, input.sender, ITK.headerOrganizationProfile),
+    organization(id.recipient, input.recipient, ITK.organizationProfile),
+    practitioner,
+    composition,
+    documentReference,
+  ];
   return {
-    resourceType: 'Bundle', id: id.bundle,
+    resourceType: 'Bundle',
+    id: id.bundle,
     meta: { profile: [ITK.bundleProfile], lastUpdated: when },
     identifier: { system: ITK.uuidSystem, value: id.bundle },
     type: 'message',
@@ -170,22 +215,35 @@ export function readItk3Response(body: Buffer): Itk3Response | undefined {
   }
   if (bundle?.resourceType !== 'Bundle' || !Array.isArray(bundle.entry)) return undefined;
   const resources = bundle.entry.map((e) => e.resource ?? {});
-  const header = resources.find((r) => r.resourceType === 'MessageHeader') as { response?: { identifier?: string; code?: string } } | undefined;
+  const header = resources.find((r) => r.resourceType === 'MessageHeader') as
+    { response?: { identifier?: string; code?: string } } | undefined;
   const answers = header?.response?.identifier;
   const code = header?.response?.code;
   if (!answers || !code) return undefined;
-  const outcome = resources.find((r) => r.resourceType === 'OperationOutcome') as {
-    issue?: { severity?: string; diagnostics?: string; details?: { text?: string; coding?: { system?: string; code?: string; display?: string }[] } }[];
-  } | undefined;
+  const outcome = resources.find((r) => r.resourceType === 'OperationOutcome') as
+    | {
+        issue?: {
+          severity?: string;
+          diagnostics?: string;
+          details?: { text?: string; coding?: { system?: string; code?: string; display?: string }[] };
+        }[];
+      }
+    | undefined;
   const issue = outcome?.issue?.[0];
   const coding = issue?.details?.coding?.find((c) => c.system === ITK.responseCodeSystem) ?? issue?.details?.coding?.[0];
   const itkCode = coding?.code;
   const numeric = Number(itkCode);
   const positive = code === 'ok';
-  const reason = positive ? undefined : [coding?.display ?? issue?.details?.text, issue?.diagnostics].filter(Boolean).join(': ') || `The practice's system answered "${code}"`;
+  const reason = positive
+    ? undefined
+    : [coding?.display ?? issue?.details?.text, issue?.diagnostics].filter(Boolean).join(': ') ||
+      `The practice's system answered "${code}"`;
   return {
     answers: answers.replace(/^urn:uuid:/, ''),
     kind: Number.isFinite(numeric) && numeric >= 30000 && numeric < 40000 ? 'business' : 'infrastructure',
-    responseCode: code, positive, itkCode, reason: reason?.slice(0, 1000),
+    responseCode: code,
+    positive,
+    itkCode,
+    reason: reason?.slice(0, 1000),
   };
 }

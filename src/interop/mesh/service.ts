@@ -38,8 +38,14 @@ export function gpRecordTransportConfigured(): boolean {
 
 function mailboxOf(mesh: MeshConfig, overrides: Partial<MeshMailbox> = {}): MeshMailbox {
   return {
-    url: mesh.url, mailboxId: mesh.mailboxId, password: mesh.password, sharedKey: mesh.sharedKey,
-    clientCertPath: mesh.clientCertPath, clientKeyPath: mesh.clientKeyPath, caCertPath: mesh.caCertPath, ...overrides,
+    url: mesh.url,
+    mailboxId: mesh.mailboxId,
+    password: mesh.password,
+    sharedKey: mesh.sharedKey,
+    clientCertPath: mesh.clientCertPath,
+    clientKeyPath: mesh.clientKeyPath,
+    caCertPath: mesh.caCertPath,
+    ...overrides,
   };
 }
 
@@ -51,16 +57,28 @@ function mailboxOf(mesh: MeshConfig, overrides: Partial<MeshMailbox> = {}): Mesh
 export async function queueGpRecordSend(tx: Db, tenantId: string, discharge: { dischargeId: string; referralId: string }): Promise<void> {
   if (!configured) return;
   const to = await q.recipientOfReferral(tx, tenantId, discharge.referralId);
-  const reason = !to?.nhsNumber ? 'The person has no NHS number on their record, so the practice could not match the summary to their record.'
-    : !to.odsCode ? 'The person has no GP practice on their record.'
-      : !to.mailbox ? `${to.practiceName} (${to.odsCode}) has no MESH mailbox in the practice list.`
+  const reason = !to?.nhsNumber
+    ? 'The person has no NHS number on their record, so the practice could not match the summary to their record.'
+    : !to.odsCode
+      ? 'The person has no GP practice on their record.'
+      : !to.mailbox
+        ? `${to.practiceName} (${to.odsCode}) has no MESH mailbox in the practice list.`
         : null;
   const id = await q.insertMessage(tx, tenantId, {
-    ...discharge, state: reason ? 'not_sent' : 'queued', reason,
-    practiceOdsCode: to?.odsCode ?? null, practiceName: to?.practiceName ?? null, toMailbox: to?.mailbox ?? null,
+    ...discharge,
+    state: reason ? 'not_sent' : 'queued',
+    reason,
+    practiceOdsCode: to?.odsCode ?? null,
+    practiceName: to?.practiceName ?? null,
+    toMailbox: to?.mailbox ?? null,
   });
   if (id && !reason) {
-    await scheduleJob(tx, { kind: SEND_TO_GP_RECORD, tenantId, payload: { messageId: id }, idempotencyKey: `${SEND_TO_GP_RECORD}:${id}:0` });
+    await scheduleJob(tx, {
+      kind: SEND_TO_GP_RECORD,
+      tenantId,
+      payload: { messageId: id },
+      idempotencyKey: `${SEND_TO_GP_RECORD}:${id}:0`,
+    });
   }
 }
 
@@ -77,11 +95,16 @@ export async function resendToGpRecord(pool: pg.Pool, actor: Actor, referralId: 
     if (!dischargeId) throw new NotFound('discharge summary');
     if (!configured) throw new RuleBroken('Sending to GP records is not set up for this service (MESH is not configured).');
     const message = await q.lockMessageOfReferral(tx, actor.tenantId, referralId);
-    if (message && !['not_sent', 'failed', 'rejected'].includes(message.state)) throw new RuleBroken('This summary is already on its way to the GP record.');
+    if (message && !['not_sent', 'failed', 'rejected'].includes(message.state))
+      throw new RuleBroken('This summary is already on its way to the GP record.');
     const to = await q.recipientOfReferral(tx, actor.tenantId, referralId);
-    const reason = !to?.nhsNumber ? 'The person still has no NHS number on their record.'
-      : !to.odsCode ? 'The person still has no GP practice on their record.'
-        : !to.mailbox ? `${to.practiceName} (${to.odsCode}) still has no MESH mailbox in the practice list.` : null;
+    const reason = !to?.nhsNumber
+      ? 'The person still has no NHS number on their record.'
+      : !to.odsCode
+        ? 'The person still has no GP practice on their record.'
+        : !to.mailbox
+          ? `${to.practiceName} (${to.odsCode}) still has no MESH mailbox in the practice list.`
+          : null;
     if (reason) throw new RuleBroken(`${reason} Put that right first, then send it again.`);
     const recipient = { practiceOdsCode: to!.odsCode, practiceName: to!.practiceName, toMailbox: to!.mailbox };
     let messageId = message?.id;
@@ -91,8 +114,20 @@ export async function resendToGpRecord(pool: pg.Pool, actor: Actor, referralId: 
     } else {
       messageId = await q.insertMessage(tx, actor.tenantId, { dischargeId, referralId, state: 'queued', reason: null, ...recipient });
     }
-    await scheduleJob(tx, { kind: SEND_TO_GP_RECORD, tenantId: actor.tenantId, payload: { messageId: messageId! }, idempotencyKey: `${SEND_TO_GP_RECORD}:${messageId}:${Date.now()}` });
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'gp-record.resend', entityType: 'discharge', entityId: dischargeId, requestId });
+    await scheduleJob(tx, {
+      kind: SEND_TO_GP_RECORD,
+      tenantId: actor.tenantId,
+      payload: { messageId: messageId! },
+      idempotencyKey: `${SEND_TO_GP_RECORD}:${messageId}:${Date.now()}`,
+    });
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'gp-record.resend',
+      entityType: 'discharge',
+      entityId: dischargeId,
+      requestId,
+    });
   });
 }
 
@@ -110,13 +145,20 @@ export async function gpRecordStatus(pool: pg.Pool, actor: Actor, referralId: st
   if (!UUID.test(referralId)) throw new NotFound('referral');
   const message = await withTenant(pool, actor.tenantId, (tx) => q.messageOfReferral(tx, actor.tenantId, referralId));
   return {
-    referralId, configured: configured !== undefined, message,
+    referralId,
+    configured: configured !== undefined,
+    message,
     // A summary written before MESH was set up (no message) may be sent now too.
-    canResend: configured !== undefined && (!message || ['not_sent', 'failed', 'rejected'].includes(message.state)) && hasRole(actor, 'link_worker', 'lead'),
+    canResend:
+      configured !== undefined &&
+      (!message || ['not_sent', 'failed', 'rejected'].includes(message.state)) &&
+      hasRole(actor, 'link_worker', 'lead'),
   };
 }
 
-interface SendPayload { messageId: string }
+interface SendPayload {
+  messageId: string;
+}
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -136,40 +178,64 @@ export function sendToGpRecordHandler(mesh: MeshConfig, options: Partial<MeshMai
       const row = await withTenant(job.pool, tenantId, async (tx) => {
         const found = await q.lockMessageForSending(tx, tenantId, job.payload.messageId);
         if (!found || !['queued', 'sending'].includes(found.state)) return undefined;
-        if (found.state === 'queued') await q.updateMessage(tx, tenantId, found.id, { state: 'sending', reason: found.reason, countAttempt: true });
+        if (found.state === 'queued')
+          await q.updateMessage(tx, tenantId, found.id, { state: 'sending', reason: found.reason, countAttempt: true });
         return found;
       });
       if (!row) return;
       if (row.state === 'sending') {
         const earlier = await client.trackByLocalId(row.trackingId).catch(() => undefined);
         if (earlier) {
-          await withTenant(job.pool, tenantId, (tx) => q.updateMessage(tx, tenantId, row.id, { state: 'sent', meshMessageId: earlier, sentAt: job.clock.now() }));
+          await withTenant(job.pool, tenantId, (tx) =>
+            q.updateMessage(tx, tenantId, row.id, { state: 'sent', meshMessageId: earlier, sentAt: job.clock.now() }),
+          );
           return;
         }
       }
       if (!row.nhsNumber || !row.toMailbox || !row.practiceOdsCode) {
-        await withTenant(job.pool, tenantId, (tx) => q.updateMessage(tx, tenantId, row.id, { state: 'not_sent', reason: 'The NHS number or the practice mailbox is missing.' }));
+        await withTenant(job.pool, tenantId, (tx) =>
+          q.updateMessage(tx, tenantId, row.id, { state: 'not_sent', reason: 'The NHS number or the practice mailbox is missing.' }),
+        );
         return;
       }
       const bundle = buildItk3Message({
-        trackingId: row.trackingId, dischargeId: row.dischargeId, document: row.document, pdf: await dischargePdf(row.document),
-        patient: { nhsNumber: row.nhsNumber, givenName: row.givenName, familyName: row.familyName, dateOfBirth: row.dateOfBirth, sex: row.sex },
+        trackingId: row.trackingId,
+        dischargeId: row.dischargeId,
+        document: row.document,
+        pdf: await dischargePdf(row.document),
+        patient: {
+          nhsNumber: row.nhsNumber,
+          givenName: row.givenName,
+          familyName: row.familyName,
+          dateOfBirth: row.dateOfBirth,
+          sex: row.sex,
+        },
         sender: { odsCode: mesh.senderOdsCode, name: row.tenantName, phone: mesh.senderPhone, mailboxId: mesh.mailboxId },
         recipient: { odsCode: row.practiceOdsCode, name: row.practiceName ?? row.practiceOdsCode, mailboxId: row.toMailbox },
-        author: row.document.supportOffered.linkWorker, at: job.clock.now(),
+        author: row.document.supportOffered.linkWorker,
+        at: job.clock.now(),
       });
       try {
         const meshMessageId = await client.send({
-          to: row.toMailbox, workflowId: SEND_DOCUMENT_WORKFLOW, body: Buffer.from(JSON.stringify(bundle)), localId: row.trackingId,
-          subject: 'Social prescribing discharge summary', fileName: `${row.trackingId}.json`, contentType: 'application/fhir+json',
+          to: row.toMailbox,
+          workflowId: SEND_DOCUMENT_WORKFLOW,
+          body: Buffer.from(JSON.stringify(bundle)),
+          localId: row.trackingId,
+          subject: 'Social prescribing discharge summary',
+          fileName: `${row.trackingId}.json`,
+          contentType: 'application/fhir+json',
         });
-        await withTenant(job.pool, tenantId, (tx) => q.updateMessage(tx, tenantId, row.id, { state: 'sent', meshMessageId, sentAt: job.clock.now() }));
+        await withTenant(job.pool, tenantId, (tx) =>
+          q.updateMessage(tx, tenantId, row.id, { state: 'sent', meshMessageId, sentAt: job.clock.now() }),
+        );
         job.log.info({ messageId: row.id, meshMessageId }, 'discharge summary sent to the practice over MESH');
       } catch (error) {
         const lastTry = job.attempt >= job.maxAttempts;
         const permanent = error instanceof MeshError && !error.retryable;
         const reason = describe(error);
-        await withTenant(job.pool, tenantId, (tx) => q.updateMessage(tx, tenantId, row.id, { state: permanent || lastTry ? 'failed' : 'queued', reason }));
+        await withTenant(job.pool, tenantId, (tx) =>
+          q.updateMessage(tx, tenantId, row.id, { state: permanent || lastTry ? 'failed' : 'queued', reason }),
+        );
         if (permanent) throw new PermanentJobError(reason);
         throw error;
       }
@@ -184,7 +250,12 @@ export function sendToGpRecordHandler(mesh: MeshConfig, options: Partial<MeshMai
  * tracking id, recorded once, moves the message on, and only then is acknowledged to MESH (so a
  * crash part way leaves it in the inbox for the next poll). Anything else is left for a person.
  */
-export async function pollGpRecordInbox(pool: pg.Pool, mesh: MeshConfig, log: JobLog, options: Partial<MeshMailbox> = {}): Promise<{ processed: number; left: number }> {
+export async function pollGpRecordInbox(
+  pool: pg.Pool,
+  mesh: MeshConfig,
+  log: JobLog,
+  options: Partial<MeshMailbox> = {},
+): Promise<{ processed: number; left: number }> {
   const client = new MeshClient(mailboxOf(mesh, options));
   let processed = 0;
   let left = 0;
@@ -196,7 +267,10 @@ export async function pollGpRecordInbox(pool: pg.Pool, mesh: MeshConfig, log: Jo
       const trackingId = report ? download.localId : response?.answers;
       const tenantId = trackingId && UUID.test(trackingId) ? await q.tenantOfTracking(pool, trackingId) : undefined;
       if (!tenantId || (!report && !response)) {
-        log.warn({ meshMessageId, workflowId: download.workflowId, messageType: download.messageType }, 'MESH inbox message is not an acknowledgement of a summary we sent; left in the inbox');
+        log.warn(
+          { meshMessageId, workflowId: download.workflowId, messageType: download.messageType },
+          'MESH inbox message is not an acknowledgement of a summary we sent; left in the inbox',
+        );
         left++;
         continue;
       }
@@ -206,13 +280,21 @@ export async function pollGpRecordInbox(pool: pg.Pool, mesh: MeshConfig, log: Jo
         if (report) {
           // MESH itself could not deliver it (the mailbox closed, the message expired unread).
           if (download.statusSuccess !== 'SUCCESS') {
-            await q.updateMessage(tx, tenantId, message.id, { state: 'failed', reason: `MESH could not deliver it: ${download.statusDescription ?? 'no reason given'}` });
+            await q.updateMessage(tx, tenantId, message.id, {
+              state: 'failed',
+              reason: `MESH could not deliver it: ${download.statusDescription ?? 'no reason given'}`,
+            });
           }
           return;
         }
         const ack = response!;
         const fresh = await q.insertAcknowledgement(tx, tenantId, {
-          messageId: message.id, meshMessageId, kind: ack.kind, responseCode: ack.responseCode, itkCode: ack.itkCode ?? null, reason: ack.reason ?? null,
+          messageId: message.id,
+          meshMessageId,
+          kind: ack.kind,
+          responseCode: ack.responseCode,
+          itkCode: ack.itkCode ?? null,
+          reason: ack.reason ?? null,
         });
         if (!fresh) return;
         if (!ack.positive) {
@@ -222,7 +304,13 @@ export async function pollGpRecordInbox(pool: pg.Pool, mesh: MeshConfig, log: Jo
         } else if (['sending', 'sent', 'queued'].includes(message.state)) {
           await q.updateMessage(tx, tenantId, message.id, { state: 'delivered', reason: null });
         }
-        await recordAudit(tx, { tenantId, action: `gp-record.${ack.kind}-ack`, entityType: 'discharge', entityId: message.dischargeId, reason: ack.positive ? 'ok' : ack.reason ?? ack.responseCode });
+        await recordAudit(tx, {
+          tenantId,
+          action: `gp-record.${ack.kind}-ack`,
+          entityType: 'discharge',
+          entityId: message.dischargeId,
+          reason: ack.positive ? 'ok' : (ack.reason ?? ack.responseCode),
+        });
       });
       await client.acknowledge(meshMessageId);
       processed++;
@@ -238,10 +326,14 @@ export function registerGpRecordJobs(mesh: MeshConfig | undefined, options: Part
   configureGpRecordTransport(mesh);
   if (!mesh) return;
   registerJobHandler(SEND_TO_GP_RECORD, sendToGpRecordHandler(mesh, options), { maxAttempts: 8, backoffSeconds: 60 });
-  registerJobHandler(POLL_GP_RECORD_INBOX, async (job) => {
-    const { processed, left } = await pollGpRecordInbox(job.pool, mesh, job.log, options);
-    if (processed || left) job.log.info({ processed, left }, 'MESH inbox read');
-  }, { maxAttempts: 1 });
+  registerJobHandler(
+    POLL_GP_RECORD_INBOX,
+    async (job) => {
+      const { processed, left } = await pollGpRecordInbox(job.pool, mesh, job.log, options);
+      if (processed || left) job.log.info({ processed, left }, 'MESH inbox read');
+    },
+    { maxAttempts: 1 },
+  );
   registerRecurringJob({ name: 'gp-record-inbox', cron: '* * * * *', kind: POLL_GP_RECORD_INBOX });
 }
 
@@ -256,7 +348,14 @@ const STATE_LABELS: Record<q.GpRecordState, { tag: string; colour: string }> = {
   not_sent: { tag: 'Not sent electronically', colour: 'grey' },
 };
 
-const londonDateTime = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+const londonDateTime = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London',
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
 
 /** Words for the page: a tag, what happened in order, and what to do; no HTML. */
 export function describeGpRecordStatus(status: GpRecordStatus) {
@@ -264,19 +363,26 @@ export function describeGpRecordStatus(status: GpRecordStatus) {
   if (!m) {
     return {
       tag: { text: 'Not sent electronically', classes: 'nhsuk-tag--grey' },
-      lines: [status.configured
-        ? 'This summary was not sent to the GP record electronically: it was written before sending to GP records was set up.'
-        : 'This summary was not sent to the GP record electronically: sending to GP records (MESH) is not set up for this service. Share the summary page or its PDF with the practice.'],
-      reason: null as string | null, canResend: status.canResend, referralId: status.referralId, resendLabel: 'Send to the GP record',
+      lines: [
+        status.configured
+          ? 'This summary was not sent to the GP record electronically: it was written before sending to GP records was set up.'
+          : 'This summary was not sent to the GP record electronically: sending to GP records (MESH) is not set up for this service. Share the summary page or its PDF with the practice.',
+      ],
+      reason: null as string | null,
+      canResend: status.canResend,
+      referralId: status.referralId,
+      resendLabel: 'Send to the GP record',
     };
   }
   const label = STATE_LABELS[m.state];
   const practice = m.practiceName ? `${m.practiceName}${m.practiceOdsCode ? ` (${m.practiceOdsCode})` : ''}` : 'the practice';
   const lines: string[] = [];
   if (m.state === 'queued' || m.state === 'sending') {
-    lines.push(m.attempts > 0 && m.reason
-      ? `Not yet sent to ${practice}: the last try failed and it will be tried again automatically.`
-      : `Not yet sent to ${practice}: it is waiting to be sent.`);
+    lines.push(
+      m.attempts > 0 && m.reason
+        ? `Not yet sent to ${practice}: the last try failed and it will be tried again automatically.`
+        : `Not yet sent to ${practice}: it is waiting to be sent.`,
+    );
   } else if (m.state === 'not_sent') {
     lines.push('This summary was not sent to the GP record electronically. Share the summary page or its PDF with the practice.');
   } else if (m.state === 'failed') {
@@ -285,12 +391,21 @@ export function describeGpRecordStatus(status: GpRecordStatus) {
   if (m.sentAt) lines.push(`Sent to ${practice}'s MESH mailbox on ${londonDateTime.format(m.sentAt)}.`);
   for (const a of m.acknowledgements) {
     const when = londonDateTime.format(a.receivedAt);
-    if (a.kind === 'infrastructure') lines.push(a.responseCode === 'ok' ? `Delivered to the practice's system on ${when}.` : `The practice's system could not take it (${when}).`);
-    else lines.push(a.responseCode === 'ok' ? `Accepted into the GP record by the practice on ${when}.` : `Rejected by the practice on ${when}.`);
+    if (a.kind === 'infrastructure')
+      lines.push(
+        a.responseCode === 'ok' ? `Delivered to the practice's system on ${when}.` : `The practice's system could not take it (${when}).`,
+      );
+    else
+      lines.push(
+        a.responseCode === 'ok' ? `Accepted into the GP record by the practice on ${when}.` : `Rejected by the practice on ${when}.`,
+      );
   }
   return {
-    tag: { text: label.tag, classes: `nhsuk-tag--${label.colour}` }, lines,
+    tag: { text: label.tag, classes: `nhsuk-tag--${label.colour}` },
+    lines,
     reason: m.state === 'accepted' || m.state === 'delivered' || m.state === 'sent' ? null : m.reason,
-    canResend: status.canResend, referralId: status.referralId, resendLabel: 'Send to the GP record again',
+    canResend: status.canResend,
+    referralId: status.referralId,
+    resendLabel: 'Send to the GP record again',
   };
 }

@@ -47,11 +47,46 @@ export interface Level {
 }
 
 export const LEVELS: readonly Level[] = [
-  { level: 0, description: 'as recorded: 5-year age band, ethnic category, IMD decile, practice', ageYears: 5, ethnicity: 'category', imd: 'decile', practice: 'shown' },
-  { level: 1, description: '10-year age band, top-level ethnic group, IMD quintile', ageYears: 10, ethnicity: 'group', imd: 'quintile', practice: 'shown' },
-  { level: 2, description: '20-year age band, top-level ethnic group, IMD quintile', ageYears: 20, ethnicity: 'group', imd: 'quintile', practice: 'shown' },
-  { level: 3, description: '20-year age band, top-level ethnic group, IMD quintile, practice withheld', ageYears: 20, ethnicity: 'group', imd: 'quintile', practice: 'withheld' },
-  { level: 4, description: '20-year age band and sex only; ethnic group, IMD and practice withheld', ageYears: 20, ethnicity: 'withheld', imd: 'withheld', practice: 'withheld' },
+  {
+    level: 0,
+    description: 'as recorded: 5-year age band, ethnic category, IMD decile, practice',
+    ageYears: 5,
+    ethnicity: 'category',
+    imd: 'decile',
+    practice: 'shown',
+  },
+  {
+    level: 1,
+    description: '10-year age band, top-level ethnic group, IMD quintile',
+    ageYears: 10,
+    ethnicity: 'group',
+    imd: 'quintile',
+    practice: 'shown',
+  },
+  {
+    level: 2,
+    description: '20-year age band, top-level ethnic group, IMD quintile',
+    ageYears: 20,
+    ethnicity: 'group',
+    imd: 'quintile',
+    practice: 'shown',
+  },
+  {
+    level: 3,
+    description: '20-year age band, top-level ethnic group, IMD quintile, practice withheld',
+    ageYears: 20,
+    ethnicity: 'group',
+    imd: 'quintile',
+    practice: 'withheld',
+  },
+  {
+    level: 4,
+    description: '20-year age band and sex only; ethnic group, IMD and practice withheld',
+    ageYears: 20,
+    ethnicity: 'withheld',
+    imd: 'withheld',
+    practice: 'withheld',
+  },
 ];
 
 /** The oldest band is open-ended, so a very old age is never shown on its own. */
@@ -86,7 +121,15 @@ export function release(person: QuasiIdentifiers, level: Level): ReleasedIdentif
 }
 
 /** The quasi-identifier columns whose combination must be shared by at least K people. */
-export const QUASI_IDENTIFIER_COLUMNS = ['age_band', 'sex', 'ethnic_category', 'ethnic_group', 'imd_decile', 'imd_quintile', 'practice'] as const;
+export const QUASI_IDENTIFIER_COLUMNS = [
+  'age_band',
+  'sex',
+  'ethnic_category',
+  'ethnic_group',
+  'imd_decile',
+  'imd_quintile',
+  'practice',
+] as const;
 
 export function combinationOf(row: Record<string, string>): string {
   return JSON.stringify(QUASI_IDENTIFIER_COLUMNS.map((c) => row[c] ?? ''));
@@ -137,7 +180,9 @@ export function kAnonymise<Id>(people: ReadonlyMap<Id, QuasiIdentifiers>, k = K)
     sizes.set(key, (sizes.get(key) ?? 0) + 1);
   }
   return {
-    released, suppressed: remaining, byLevel,
+    released,
+    suppressed: remaining,
+    byLevel,
     generalised: released.size - byLevel[0]!,
     smallestGroup: sizes.size ? Math.min(...sizes.values()) : 0,
   };

@@ -21,14 +21,21 @@ export const exportResearchCommand: Command = {
     'open), --practice those of one practice and --need those naming that need; the manifest lists the filters.',
   ].join('\n'),
   options: {
-    project: { type: 'string' }, tenant: { type: 'string' }, out: { type: 'string' },
-    from: { type: 'string' }, to: { type: 'string' }, practice: { type: 'string' }, need: { type: 'string' },
+    project: { type: 'string' },
+    tenant: { type: 'string' },
+    out: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    practice: { type: 'string' },
+    need: { type: 'string' },
   },
   async run({ values }) {
     const name = String(values.project ?? '').trim();
     if (!name) throw new UsageError(`Give --project.\n\n${this.usage}`);
     const now = new Date();
-    const out = path.resolve(typeof values.out === 'string' && values.out ? values.out : `research-extract-${now.toISOString().slice(0, 10)}`);
+    const out = path.resolve(
+      typeof values.out === 'string' && values.out ? values.out : `research-extract-${now.toISOString().slice(0, 10)}`,
+    );
     const extract = await withDatabase(async (database) => {
       await migrate(database.pool);
       const tenant = typeof values.tenant === 'string' ? await findTenantByName(database.pool, values.tenant) : undefined;
@@ -51,6 +58,12 @@ export const exportResearchCommand: Command = {
     console.log(`Wrote ${extract.files.map((f) => f.name).join(', ')} to ${out}.`);
     const f = extract.manifest.filters;
     console.log(`Filters: received ${f.received_from} to ${f.received_to}; practice: ${f.practice}; need: ${f.need}.`);
-    console.log(`${k.peopleReleased} of ${k.peopleWithConsent} people with consent released (${k.peopleGeneralised} generalised, ${k.peopleSuppressed} suppressed); rows: ${Object.entries(extract.manifest.rowCounts).map(([f, n]) => `${f} ${n}`).join(', ')}.`);
+    console.log(
+      `${k.peopleReleased} of ${k.peopleWithConsent} people with consent released (${k.peopleGeneralised} generalised, ${k.peopleSuppressed} suppressed); rows: ${Object.entries(
+        extract.manifest.rowCounts,
+      )
+        .map(([f, n]) => `${f} ${n}`)
+        .join(', ')}.`,
+    );
   },
 };

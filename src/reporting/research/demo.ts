@@ -24,9 +24,17 @@ export const researchSeeder: DemoSeeder = {
     if (!tenantId || !workerId || !researcherId) return;
     const pool = context.database.pool;
     const now = Date.now();
-    const cohort = generateBatch(random, {
-      tenantId, practices: (ids.practices ?? []).slice(0, 1), linkWorkers: ids.linkWorkers ?? [], leadId: ids['user:lead']?.[0] ?? null, referrerId: ids['user:referrer']?.[0] ?? null,
-    }, { people: 90, referralsPerPerson: 1.1, nhsOffset: 700_000 });
+    const cohort = generateBatch(
+      random,
+      {
+        tenantId,
+        practices: (ids.practices ?? []).slice(0, 1),
+        linkWorkers: ids.linkWorkers ?? [],
+        leadId: ids['user:lead']?.[0] ?? null,
+        referrerId: ids['user:referrer']?.[0] ?? null,
+      },
+      { people: 90, referralsPerPerson: 1.1, nhsOffset: 700_000 },
+    );
     for (const person of cohort.people) {
       const age = random.chance(0.7) ? random.int(62, 77) : random.int(42, 57);
       person.dateOfBirth = new Date(now - (age * 365.25 + random.int(30, 330)) * DAY).toISOString().slice(0, 10);
@@ -43,7 +51,8 @@ export const researchSeeder: DemoSeeder = {
     const researcher = demoActor(tenantId, researcherId, 'researcher', 'Dr Li Wei');
     const projectId = await createProject(pool, researcher, tenantId, {
       name: 'Loneliness and social prescribing in Leeds (demo)',
-      purpose: 'Does link worker support reduce loneliness (UCLA 3-item) and raise wellbeing (SWEMWBS) over six months, and does that differ by area deprivation?',
+      purpose:
+        'Does link worker support reduce loneliness (UCLA 3-item) and raise wellbeing (SWEMWBS) over six months, and does that differ by area deprivation?',
       approvalReference: 'REC 26/YH/0000 (demo)',
     });
     await generateExtract(pool, researcher, tenantId, projectId, new Date());

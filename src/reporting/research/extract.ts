@@ -82,8 +82,10 @@ export function ageOn(dateOfBirth: string, on: string): number {
  */
 function answersText(instrument: string, answers: Record<string, unknown>): string {
   const items = isInstrumentCode(instrument) ? INSTRUMENTS[instrument].items : [];
-  return items.filter((item) => typeof answers?.[item.id] === 'number' && Number.isFinite(answers[item.id]))
-    .map((item) => `${item.id}=${String(answers[item.id])}`).join(';');
+  return items
+    .filter((item) => typeof answers?.[item.id] === 'number' && Number.isFinite(answers[item.id]))
+    .map((item) => `${item.id}=${String(answers[item.id])}`)
+    .join(';');
 }
 
 const byFirstColumn = (a: string[], b: string[]) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0);
@@ -99,7 +101,13 @@ function table(name: ExtractTable, rows: Record<string, string>[]): string {
  * IMD deciles, and k-anonymous over the quasi-identifiers, with a data dictionary and manifest.
  * The people in `source` are already only those with an active consent to research.
  */
-export function buildExtract(source: ExtractSource, key: Buffer, project: ExtractProject, generatedAt: Date, chosen: Record<string, string> = {}): BuiltExtract {
+export function buildExtract(
+  source: ExtractSource,
+  key: Buffer,
+  project: ExtractProject,
+  generatedAt: Date,
+  chosen: Record<string, string> = {},
+): BuiltExtract {
   const p = (id: string) => pseudonym(key, id);
   const firstReceived = new Map<string, Date>();
   for (const r of source.referrals) {
@@ -130,28 +138,65 @@ export function buildExtract(source: ExtractSource, key: Buffer, project: Extrac
   const suppressedRows = <T extends { personId: string }>(rows: T[]) => rows.filter((r) => !released.has(r.personId)).length;
 
   const referrals = keep(source.referrals).map((r) => ({
-    person_pseudonym: p(r.personId), referral_pseudonym: p(r.id), ...released.get(r.personId)!,
-    received_month: month(r.receivedAt), source: r.source, channel: r.channel, urgency: r.urgency, needs: [...r.reasons].sort().join(';'),
-    status: r.status, status_month: month(r.statusChangedAt), first_contact_month: month(r.firstContactAt), days_to_first_contact: daysBetween(r.receivedAt, r.firstContactAt),
-    discharge_month: month(r.dischargedAt), discharge_reason: r.dischargeReason ?? '', days_to_discharge: daysBetween(r.receivedAt, r.dischargedAt),
+    person_pseudonym: p(r.personId),
+    referral_pseudonym: p(r.id),
+    ...released.get(r.personId)!,
+    received_month: month(r.receivedAt),
+    source: r.source,
+    channel: r.channel,
+    urgency: r.urgency,
+    needs: [...r.reasons].sort().join(';'),
+    status: r.status,
+    status_month: month(r.statusChangedAt),
+    first_contact_month: month(r.firstContactAt),
+    days_to_first_contact: daysBetween(r.receivedAt, r.firstContactAt),
+    discharge_month: month(r.dischargedAt),
+    discharge_reason: r.dischargeReason ?? '',
+    days_to_discharge: daysBetween(r.receivedAt, r.dischargedAt),
   }));
   const contacts = keep(source.contacts).map((c) => ({
-    contact_pseudonym: p(c.id), referral_pseudonym: p(c.referralId), person_pseudonym: p(c.personId),
-    contact_month: month(c.occurredAt), outcome: c.outcome, mode: c.mode, minutes: c.minutes === null ? '' : String(c.minutes), approach: c.approach ?? '',
+    contact_pseudonym: p(c.id),
+    referral_pseudonym: p(c.referralId),
+    person_pseudonym: p(c.personId),
+    contact_month: month(c.occurredAt),
+    outcome: c.outcome,
+    mode: c.mode,
+    minutes: c.minutes === null ? '' : String(c.minutes),
+    approach: c.approach ?? '',
   }));
   const measures = keep(source.measures).map((m) => ({
-    measure_pseudonym: p(m.id), referral_pseudonym: p(m.referralId), person_pseudonym: p(m.personId),
-    instrument: m.instrument, timepoint: m.timepoint, completed_month: month(m.completedAt), mode: m.mode,
-    raw_score: m.rawScore === null ? '' : String(m.rawScore), metric_score: m.metricScore ?? '', answers: answersText(m.instrument, m.answers),
+    measure_pseudonym: p(m.id),
+    referral_pseudonym: p(m.referralId),
+    person_pseudonym: p(m.personId),
+    instrument: m.instrument,
+    timepoint: m.timepoint,
+    completed_month: month(m.completedAt),
+    mode: m.mode,
+    raw_score: m.rawScore === null ? '' : String(m.rawScore),
+    metric_score: m.metricScore ?? '',
+    answers: answersText(m.instrument, m.answers),
   }));
   const onward = keep(source.onward).map((o) => ({
-    onward_referral_pseudonym: p(o.id), referral_pseudonym: p(o.referralId), person_pseudonym: p(o.personId),
-    kind: o.kind, delivery: o.delivery, need: o.need ?? '', status: o.status, created_month: month(o.createdAt), sent_month: month(o.sentAt),
-    responded_month: month(o.respondedAt), first_session_month: month(o.firstSessionDate), decline_reason: o.declineReason ?? '', stop_reason: o.stopReason ?? '',
+    onward_referral_pseudonym: p(o.id),
+    referral_pseudonym: p(o.referralId),
+    person_pseudonym: p(o.personId),
+    kind: o.kind,
+    delivery: o.delivery,
+    need: o.need ?? '',
+    status: o.status,
+    created_month: month(o.createdAt),
+    sent_month: month(o.sentAt),
+    responded_month: month(o.respondedAt),
+    first_session_month: month(o.firstSessionDate),
+    decline_reason: o.declineReason ?? '',
+    stop_reason: o.stopReason ?? '',
   }));
 
   const rowCounts: Record<ExtractTable, number> = {
-    'referrals.csv': referrals.length, 'contacts.csv': contacts.length, 'outcome_measures.csv': measures.length, 'onward_referrals.csv': onward.length,
+    'referrals.csv': referrals.length,
+    'contacts.csv': contacts.length,
+    'outcome_measures.csv': measures.length,
+    'onward_referrals.csv': onward.length,
   };
   const manifest: Manifest = {
     project,
@@ -159,12 +204,15 @@ export function buildExtract(source: ExtractSource, key: Buffer, project: Extrac
     files: EXTRACT_TABLES.map((name) => ({ name, rows: rowCounts[name] })),
     rowCounts,
     rowsSuppressed: {
-      'referrals.csv': suppressedRows(source.referrals), 'contacts.csv': suppressedRows(source.contacts),
-      'outcome_measures.csv': suppressedRows(source.measures), 'onward_referrals.csv': suppressedRows(source.onward),
+      'referrals.csv': suppressedRows(source.referrals),
+      'contacts.csv': suppressedRows(source.contacts),
+      'outcome_measures.csv': suppressedRows(source.measures),
+      'onward_referrals.csv': suppressedRows(source.onward),
     },
     filters: {
       consent: 'People with an active (not withdrawn) consent to research when the extract was generated',
-      records: 'Live person records (records merged into another are counted as that one); every referral of those people that the filters below choose, with its contacts, outcome measures and onward referrals',
+      records:
+        'Live person records (records merged into another are counted as that one); every referral of those people that the filters below choose, with its contacts, outcome measures and onward referrals',
       ...chosen,
     },
     kAnonymity: {
@@ -177,7 +225,8 @@ export function buildExtract(source: ExtractSource, key: Buffer, project: Extrac
       peopleByLevel: LEVELS.map((l) => ({ level: l.level, description: l.description, people: anonymity.byLevel[l.level] ?? 0 })),
       smallestGroup: anonymity.smallestGroup,
     },
-    pseudonymisation: 'HMAC-SHA-256 of each record id with a secret key held by the service for this project (first 16 hex characters); stable across this project\'s extracts, unlinkable across projects',
+    pseudonymisation:
+      "HMAC-SHA-256 of each record id with a secret key held by the service for this project (first 16 hex characters); stable across this project's extracts, unlinkable across projects",
     dates: 'Calendar months (YYYY-MM) in London time; ages in bands; postcodes replaced by IMD deciles',
   };
   return {

@@ -26,19 +26,26 @@ const PROJECT_COLUMNS = `p.id, p.name, p.purpose, p.approval_reference AS "appro
 export async function listProjects(db: Db, tenantId: string): Promise<ProjectRow[]> {
   const { rows } = await db.query<ProjectRow>(
     `SELECT ${PROJECT_COLUMNS} FROM research_project p
-      WHERE p.tenant_id = $1 ORDER BY p.created_at DESC, p.name`, [tenantId]);
+      WHERE p.tenant_id = $1 ORDER BY p.created_at DESC, p.name`,
+    [tenantId],
+  );
   return rows;
 }
 
 export async function findProject(db: Db, tenantId: string, projectId: string): Promise<ProjectRow | undefined> {
   const { rows } = await db.query<ProjectRow>(
     `SELECT ${PROJECT_COLUMNS} FROM research_project p
-      WHERE p.tenant_id = $1 AND p.id = $2`, [tenantId, projectId]);
+      WHERE p.tenant_id = $1 AND p.id = $2`,
+    [tenantId, projectId],
+  );
   return rows[0];
 }
 
 export async function findProjectIdByName(db: Db, tenantId: string, name: string): Promise<string | undefined> {
-  const { rows } = await db.query<{ id: string }>('SELECT id FROM research_project WHERE tenant_id = $1 AND lower(name) = lower($2)', [tenantId, name]);
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM research_project WHERE tenant_id = $1 AND lower(name) = lower($2)', [
+    tenantId,
+    name,
+  ]);
   return rows[0]?.id;
 }
 
@@ -46,19 +53,29 @@ export async function findProjectIdByName(db: Db, tenantId: string, name: string
 export async function projectsNamed(db: Db, name: string): Promise<{ tenantId: string; tenantName: string; projectId: string }[]> {
   const { rows } = await db.query<{ tenantId: string; tenantName: string; projectId: string }>(
     `SELECT p.tenant_id AS "tenantId", t.name AS "tenantName", p.id AS "projectId"
-       FROM research_project p JOIN tenant t ON t.id = p.tenant_id WHERE lower(p.name) = lower($1) ORDER BY t.created_at`, [name]);
+       FROM research_project p JOIN tenant t ON t.id = p.tenant_id WHERE lower(p.name) = lower($1) ORDER BY t.created_at`,
+    [name],
+  );
   return rows;
 }
 
 export async function projectKey(db: Db, tenantId: string, projectId: string): Promise<Buffer | undefined> {
-  const { rows } = await db.query<{ key: Buffer }>('SELECT pseudonym_key AS key FROM research_project WHERE tenant_id = $1 AND id = $2', [tenantId, projectId]);
+  const { rows } = await db.query<{ key: Buffer }>('SELECT pseudonym_key AS key FROM research_project WHERE tenant_id = $1 AND id = $2', [
+    tenantId,
+    projectId,
+  ]);
   return rows[0]?.key;
 }
 
-export async function insertProject(db: Db, tenantId: string, p: { name: string; purpose: string; approvalReference: string; key: Buffer; createdBy: string | null }): Promise<string> {
+export async function insertProject(
+  db: Db,
+  tenantId: string,
+  p: { name: string; purpose: string; approvalReference: string; key: Buffer; createdBy: string | null },
+): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO research_project (tenant_id, name, purpose, approval_reference, pseudonym_key, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-    [tenantId, p.name, p.purpose, p.approvalReference, p.key, p.createdBy]);
+    [tenantId, p.name, p.purpose, p.approvalReference, p.key, p.createdBy],
+  );
   return rows[0]!.id;
 }
 
@@ -75,42 +92,64 @@ const EXTRACT_COLUMNS = `e.id, e.project_id AS "projectId", e.generated_at AS "g
 export async function listExtracts(db: Db, tenantId: string, projectId: string): Promise<ExtractRow[]> {
   const { rows } = await db.query<ExtractRow>(
     `SELECT ${EXTRACT_COLUMNS} FROM research_extract e LEFT JOIN app_user u ON u.id = e.generated_by
-      WHERE e.tenant_id = $1 AND e.project_id = $2 ORDER BY e.generated_at DESC`, [tenantId, projectId]);
+      WHERE e.tenant_id = $1 AND e.project_id = $2 ORDER BY e.generated_at DESC`,
+    [tenantId, projectId],
+  );
   return rows;
 }
 
 export async function findExtract(db: Db, tenantId: string, projectId: string, extractId: string): Promise<ExtractRow | undefined> {
   const { rows } = await db.query<ExtractRow>(
     `SELECT ${EXTRACT_COLUMNS} FROM research_extract e LEFT JOIN app_user u ON u.id = e.generated_by
-      WHERE e.tenant_id = $1 AND e.project_id = $2 AND e.id = $3`, [tenantId, projectId, extractId]);
+      WHERE e.tenant_id = $1 AND e.project_id = $2 AND e.id = $3`,
+    [tenantId, projectId, extractId],
+  );
   return rows[0];
 }
 
-export async function insertExtract(db: Db, tenantId: string, e: { projectId: string; generatedAt: Date; generatedBy: string | null; manifest: unknown; files: { name: string; content: string }[] }): Promise<string> {
+export async function insertExtract(
+  db: Db,
+  tenantId: string,
+  e: { projectId: string; generatedAt: Date; generatedBy: string | null; manifest: unknown; files: { name: string; content: string }[] },
+): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO research_extract (tenant_id, project_id, generated_at, generated_by, manifest) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-    [tenantId, e.projectId, e.generatedAt, e.generatedBy, JSON.stringify(e.manifest)]);
+    [tenantId, e.projectId, e.generatedAt, e.generatedBy, JSON.stringify(e.manifest)],
+  );
   const id = rows[0]!.id;
   if (e.files.length) {
     await db.query(
       `INSERT INTO research_extract_file (tenant_id, extract_id, name, content) VALUES ${valuesList(e.files.length, 4)}`,
-      e.files.flatMap((f) => [tenantId, id, f.name, f.content]));
+      e.files.flatMap((f) => [tenantId, id, f.name, f.content]),
+    );
   }
   return id;
 }
 
-export async function extractFiles(db: Db, tenantId: string, extractId: string, name: string | null): Promise<{ name: string; content: string }[]> {
+export async function extractFiles(
+  db: Db,
+  tenantId: string,
+  extractId: string,
+  name: string | null,
+): Promise<{ name: string; content: string }[]> {
   const { rows } = await db.query<{ name: string; content: string }>(
     `SELECT name, content FROM research_extract_file WHERE tenant_id = $1 AND extract_id = $2 AND ($3::text IS NULL OR name = $3) ORDER BY name`,
-    [tenantId, extractId, name]);
+    [tenantId, extractId, name],
+  );
   return rows;
 }
 
-export interface PracticeRow { id: string; name: string; odsCode: string }
+export interface PracticeRow {
+  id: string;
+  name: string;
+  odsCode: string;
+}
 
 /** The tenant's practices, for an extract's practice filter. */
 export async function practicesOf(db: Db, tenantId: string): Promise<PracticeRow[]> {
-  const { rows } = await db.query<PracticeRow>('SELECT id, name, ods_code AS "odsCode" FROM practice WHERE tenant_id = $1 ORDER BY name', [tenantId]);
+  const { rows } = await db.query<PracticeRow>('SELECT id, name, ods_code AS "odsCode" FROM practice WHERE tenant_id = $1 ORDER BY name', [
+    tenantId,
+  ]);
   return rows;
 }
 
@@ -138,7 +177,8 @@ export async function consentingPeople(db: Db, tenantId: string): Promise<Source
        FROM person p
       WHERE p.tenant_id = $1 AND p.merged_into_id IS NULL AND NOT p.awaiting_match
         AND EXISTS (SELECT 1 FROM consent c WHERE c.tenant_id = p.tenant_id AND c.person_id = p.id AND c.kind = 'research' AND c.withdrawn_at IS NULL)`,
-    [tenantId]);
+    [tenantId],
+  );
   return rows;
 }
 
@@ -169,23 +209,44 @@ export async function referralsOf(db: Db, tenantId: string, personIds: string[])
               (SELECT d.discharged_at FROM discharge d WHERE d.tenant_id = r.tenant_id AND d.referral_id = r.id),
               (SELECT max(t.occurred_at) FROM referral_transition t WHERE t.tenant_id = r.tenant_id AND t.referral_id = r.id AND t.to_status = 'discharged')) END AS "dischargedAt"
        FROM referral r
-      WHERE r.tenant_id = $1 AND r.person_id = ANY($2::uuid[])`, [tenantId, personIds]);
+      WHERE r.tenant_id = $1 AND r.person_id = ANY($2::uuid[])`,
+    [tenantId, personIds],
+  );
   return rows;
 }
 
-export interface SourceContact { id: string; referralId: string; personId: string; occurredAt: Date; outcome: string; mode: string; minutes: number | null; approach: string | null }
+export interface SourceContact {
+  id: string;
+  referralId: string;
+  personId: string;
+  occurredAt: Date;
+  outcome: string;
+  mode: string;
+  minutes: number | null;
+  approach: string | null;
+}
 
 export async function contactsOf(db: Db, tenantId: string, personIds: string[]): Promise<SourceContact[]> {
   const { rows } = await db.query<SourceContact>(
     `SELECT c.id, c.referral_id AS "referralId", r.person_id AS "personId", c.occurred_at AS "occurredAt", c.outcome, c.mode, c.minutes, c.approach
        FROM contact c JOIN referral r ON r.tenant_id = c.tenant_id AND r.id = c.referral_id
-      WHERE c.tenant_id = $1 AND r.person_id = ANY($2::uuid[])`, [tenantId, personIds]);
+      WHERE c.tenant_id = $1 AND r.person_id = ANY($2::uuid[])`,
+    [tenantId, personIds],
+  );
   return rows;
 }
 
 export interface SourceMeasure {
-  id: string; referralId: string; personId: string; instrument: string; timepoint: string; completedAt: Date; mode: string;
-  rawScore: number | null; metricScore: string | null; answers: Record<string, unknown>;
+  id: string;
+  referralId: string;
+  personId: string;
+  instrument: string;
+  timepoint: string;
+  completedAt: Date;
+  mode: string;
+  rawScore: number | null;
+  metricScore: string | null;
+  answers: Record<string, unknown>;
 }
 
 export async function measuresOf(db: Db, tenantId: string, personIds: string[]): Promise<SourceMeasure[]> {
@@ -193,13 +254,26 @@ export async function measuresOf(db: Db, tenantId: string, personIds: string[]):
     `SELECT o.id, o.referral_id AS "referralId", r.person_id AS "personId", o.instrument, o.timepoint, o.completed_at AS "completedAt", o.mode,
             o.raw_score AS "rawScore", o.metric_score::text AS "metricScore", o.answers
        FROM outcome_administration o JOIN referral r ON r.tenant_id = o.tenant_id AND r.id = o.referral_id
-      WHERE o.tenant_id = $1 AND r.person_id = ANY($2::uuid[])`, [tenantId, personIds]);
+      WHERE o.tenant_id = $1 AND r.person_id = ANY($2::uuid[])`,
+    [tenantId, personIds],
+  );
   return rows;
 }
 
 export interface SourceOnward {
-  id: string; referralId: string; personId: string; kind: string; delivery: string; need: string | null; status: string;
-  createdAt: Date; sentAt: Date | null; respondedAt: Date | null; firstSessionDate: string | null; declineReason: string | null; stopReason: string | null;
+  id: string;
+  referralId: string;
+  personId: string;
+  kind: string;
+  delivery: string;
+  need: string | null;
+  status: string;
+  createdAt: Date;
+  sentAt: Date | null;
+  respondedAt: Date | null;
+  firstSessionDate: string | null;
+  declineReason: string | null;
+  stopReason: string | null;
 }
 
 export async function onwardReferralsOf(db: Db, tenantId: string, personIds: string[]): Promise<SourceOnward[]> {
@@ -208,7 +282,9 @@ export async function onwardReferralsOf(db: Db, tenantId: string, personIds: str
             o.sent_at AS "sentAt", o.responded_at AS "respondedAt", to_char(o.first_session_date, 'YYYY-MM-DD') AS "firstSessionDate",
             o.decline_reason AS "declineReason", o.stop_reason AS "stopReason"
        FROM onward_referral o JOIN referral r ON r.tenant_id = o.tenant_id AND r.id = o.referral_id
-      WHERE o.tenant_id = $1 AND r.person_id = ANY($2::uuid[])`, [tenantId, personIds]);
+      WHERE o.tenant_id = $1 AND r.person_id = ANY($2::uuid[])`,
+    [tenantId, personIds],
+  );
   return rows;
 }
 
@@ -216,7 +292,10 @@ export async function onwardReferralsOf(db: Db, tenantId: string, personIds: str
 // Demo
 
 export async function livePeople(db: Db, tenantId: string): Promise<string[]> {
-  const { rows } = await db.query<{ id: string }>('SELECT id FROM person WHERE tenant_id = $1 AND merged_into_id IS NULL ORDER BY created_at, id', [tenantId]);
+  const { rows } = await db.query<{ id: string }>(
+    'SELECT id FROM person WHERE tenant_id = $1 AND merged_into_id IS NULL ORDER BY created_at, id',
+    [tenantId],
+  );
   return rows.map((r) => r.id);
 }
 
@@ -224,7 +303,9 @@ export async function livePeople(db: Db, tenantId: string): Promise<string[]> {
 export async function insertResearchConsents(db: Db, tenantId: string, personIds: string[], recordedBy: string): Promise<void> {
   for (let start = 0; start < personIds.length; start += 500) {
     const batch = personIds.slice(start, start + 500);
-    await db.query(`INSERT INTO consent (tenant_id, person_id, kind, recorded_by) VALUES ${valuesList(batch.length, 4)}`,
-      batch.flatMap((personId) => [tenantId, personId, 'research', recordedBy]));
+    await db.query(
+      `INSERT INTO consent (tenant_id, person_id, kind, recorded_by) VALUES ${valuesList(batch.length, 4)}`,
+      batch.flatMap((personId) => [tenantId, personId, 'research', recordedBy]),
+    );
   }
 }

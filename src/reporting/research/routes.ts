@@ -12,7 +12,11 @@ const researchers = rolePolicy('researcher', 'researcher');
 
 const ProjectParams = Type.Object({ projectId: Type.String({ maxLength: 100 }) });
 const ExtractParams = Type.Object({ projectId: Type.String({ maxLength: 100 }), extractId: Type.String({ maxLength: 100 }) });
-const FileParams = Type.Object({ projectId: Type.String({ maxLength: 100 }), extractId: Type.String({ maxLength: 100 }), file: Type.String({ maxLength: 100 }) });
+const FileParams = Type.Object({
+  projectId: Type.String({ maxLength: 100 }),
+  extractId: Type.String({ maxLength: 100 }),
+  file: Type.String({ maxLength: 100 }),
+});
 // Generous limits: the service's checks give the messages a person can act on.
 const ProjectForm = Type.Object({
   name: Type.Optional(Type.String({ maxLength: 5000 })),
@@ -23,8 +27,12 @@ const ProjectForm = Type.Object({
 const PAGES = 'reporting/research/views';
 /** The manifest's filters as the extract page names them; extracts made before filters have only the first two. */
 const FILTER_LABELS: [string, string][] = [
-  ['received_from', 'Referrals received from'], ['received_to', 'Referrals received to'], ['practice', 'Practice'], ['need', 'Need'],
-  ['consent', 'Consent'], ['records', 'Records'],
+  ['received_from', 'Referrals received from'],
+  ['received_to', 'Referrals received to'],
+  ['practice', 'Practice'],
+  ['need', 'Need'],
+  ['consent', 'Consent'],
+  ['records', 'Records'],
 ];
 
 /** Research projects and their pseudonymised extracts, for researchers only. */
@@ -34,80 +42,152 @@ export const researchRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/research', { config: { policy: researchers } }, async (req, reply) => {
     const projects = await service.listProjects(pool, signedIn(req));
     return view(reply, 200, `${PAGES}/projects.njk`, {
-      projects: projects.map((p) => ({ ...p, created: formatDateTime(p.createdAt), lastExtract: p.lastExtractAt ? formatDateTime(p.lastExtractAt) : 'None yet' })),
+      projects: projects.map((p) => ({
+        ...p,
+        created: formatDateTime(p.createdAt),
+        lastExtract: p.lastExtractAt ? formatDateTime(p.lastExtractAt) : 'None yet',
+      })),
     });
   });
 
-  app.get('/research/projects/new', { config: { policy: researchers } }, async (_req, reply) => view(reply, 200, `${PAGES}/new-project.njk`, { values: {} }));
+  app.get('/research/projects/new', { config: { policy: researchers } }, async (_req, reply) =>
+    view(reply, 200, `${PAGES}/new-project.njk`, { values: {} }),
+  );
 
-  app.post('/research/projects', { schema: { body: ProjectForm }, config: { policy: researchers, oncePerForm: true } }, async (req, reply) => {
-    const actor = signedIn(req);
-    try {
-      const id = await service.createProject(pool, actor, actor.tenantId, req.body, ctx(req));
-      return reply.redirect(`/research/projects/${id}`, 303);
-    } catch (error) {
-      const shown = asFieldErrors(error, 'name');
-      if (!shown) throw error;
-      return view(reply, shown.status, `${PAGES}/new-project.njk`, { values: req.body }, shown.errors);
-    }
-  });
+  app.post(
+    '/research/projects',
+    { schema: { body: ProjectForm }, config: { policy: researchers, oncePerForm: true } },
+    async (req, reply) => {
+      const actor = signedIn(req);
+      try {
+        const id = await service.createProject(pool, actor, actor.tenantId, req.body, ctx(req));
+        return reply.redirect(`/research/projects/${id}`, 303);
+      } catch (error) {
+        const shown = asFieldErrors(error, 'name');
+        if (!shown) throw error;
+        return view(reply, shown.status, `${PAGES}/new-project.njk`, { values: req.body }, shown.errors);
+      }
+    },
+  );
 
-  async function showProject(reply: FastifyReply, actor: Actor, projectId: string, status = 200, values: Record<string, string> = {}, errors: { field: string; message: string }[] = []) {
+  async function showProject(
+    reply: FastifyReply,
+    actor: Actor,
+    projectId: string,
+    status = 200,
+    values: Record<string, string> = {},
+    errors: { field: string; message: string }[] = [],
+  ) {
     const { project, extracts } = await service.getProject(pool, actor, projectId);
     const practices = await service.extractPractices(pool, actor, actor.tenantId);
-    return view(reply, status, `${PAGES}/project.njk`, {
-      project: { ...project, created: formatDateTime(project.createdAt) }, values,
-      practiceItems: [{ value: '', text: 'All practices' }, ...practices.map((p) => ({ value: p.id, text: `${p.name} (${p.odsCode})`, selected: p.id === values.practice }))],
-      needItems: [{ value: '', text: 'Any need' }, ...NEEDS.map((n) => ({ value: n.code, text: n.label, selected: n.code === values.need }))],
-      extracts: extracts.map((e) => ({ ...e, generated: formatDateTime(e.generatedAt), figures: (e.manifest as unknown as service.Manifest).kAnonymity })),
-    }, errors);
+    return view(
+      reply,
+      status,
+      `${PAGES}/project.njk`,
+      {
+        project: { ...project, created: formatDateTime(project.createdAt) },
+        values,
+        practiceItems: [
+          { value: '', text: 'All practices' },
+          ...practices.map((p) => ({ value: p.id, text: `${p.name} (${p.odsCode})`, selected: p.id === values.practice })),
+        ],
+        needItems: [
+          { value: '', text: 'Any need' },
+          ...NEEDS.map((n) => ({ value: n.code, text: n.label, selected: n.code === values.need })),
+        ],
+        extracts: extracts.map((e) => ({
+          ...e,
+          generated: formatDateTime(e.generatedAt),
+          figures: (e.manifest as unknown as service.Manifest).kAnonymity,
+        })),
+      },
+      errors,
+    );
   }
 
   app.get('/research/projects/:projectId', { schema: { params: ProjectParams }, config: { policy: researchers } }, async (req, reply) =>
-    showProject(reply, signedIn(req), req.params.projectId));
+    showProject(reply, signedIn(req), req.params.projectId),
+  );
 
-  app.post('/research/projects/:projectId/extracts', { schema: { params: ProjectParams }, config: { policy: researchers, oncePerForm: true } }, async (req, reply) => {
-    const actor = signedIn(req);
-    const filter = { from: field(req.body, 'from'), to: field(req.body, 'to'), practice: field(req.body, 'practice'), need: field(req.body, 'need') };
-    try {
-      const extract = await service.generateExtract(pool, actor, actor.tenantId, req.params.projectId, new Date(), ctx(req), filter);
-      return reply.redirect(`/research/projects/${extract.projectId}/extracts/${extract.extractId}`, 303);
-    } catch (error) {
-      const shown = asFieldErrors(error, 'from');
-      if (!shown) throw error;
-      return showProject(reply, actor, req.params.projectId, shown.status, filter, shown.errors);
-    }
-  });
+  app.post(
+    '/research/projects/:projectId/extracts',
+    { schema: { params: ProjectParams }, config: { policy: researchers, oncePerForm: true } },
+    async (req, reply) => {
+      const actor = signedIn(req);
+      const filter = {
+        from: field(req.body, 'from'),
+        to: field(req.body, 'to'),
+        practice: field(req.body, 'practice'),
+        need: field(req.body, 'need'),
+      };
+      try {
+        const extract = await service.generateExtract(pool, actor, actor.tenantId, req.params.projectId, new Date(), ctx(req), filter);
+        return reply.redirect(`/research/projects/${extract.projectId}/extracts/${extract.extractId}`, 303);
+      } catch (error) {
+        const shown = asFieldErrors(error, 'from');
+        if (!shown) throw error;
+        return showProject(reply, actor, req.params.projectId, shown.status, filter, shown.errors);
+      }
+    },
+  );
 
-  app.get('/research/projects/:projectId/extracts/:extractId', { schema: { params: ExtractParams }, config: { policy: researchers } }, async (req, reply) => {
-    const { project, extract, practiceName } = await service.getExtract(pool, signedIn(req), req.params.projectId, req.params.extractId);
-    const base = `/research/projects/${project.id}/extracts/${extract.id}`;
-    return view(reply, 200, `${PAGES}/extract.njk`, {
-      project, extract, generated: formatDateTime(extract.generatedAt), manifest: extract.manifest, base,
-      filters: FILTER_LABELS.filter(([key]) => extract.manifest.filters[key] !== undefined).map(([key, label]) => ({
-        key: { text: label },
-        // The files name a chosen practice only by pseudonym; this page, inside Signpost, names it too.
-        value: { text: key === 'practice' && practiceName ? `${practiceName}: ${extract.manifest.filters[key]}` : extract.manifest.filters[key] },
-      })),
-      files: service.EXTRACT_FILES.map((name) => ({ name, href: `${base}/files/${name}`, rows: extract.manifest.rowCounts[name as keyof service.Manifest['rowCounts']] })),
-    });
-  });
+  app.get(
+    '/research/projects/:projectId/extracts/:extractId',
+    { schema: { params: ExtractParams }, config: { policy: researchers } },
+    async (req, reply) => {
+      const { project, extract, practiceName } = await service.getExtract(pool, signedIn(req), req.params.projectId, req.params.extractId);
+      const base = `/research/projects/${project.id}/extracts/${extract.id}`;
+      return view(reply, 200, `${PAGES}/extract.njk`, {
+        project,
+        extract,
+        generated: formatDateTime(extract.generatedAt),
+        manifest: extract.manifest,
+        base,
+        filters: FILTER_LABELS.filter(([key]) => extract.manifest.filters[key] !== undefined).map(([key, label]) => ({
+          key: { text: label },
+          // The files name a chosen practice only by pseudonym; this page, inside Signpost, names it too.
+          value: {
+            text: key === 'practice' && practiceName ? `${practiceName}: ${extract.manifest.filters[key]}` : extract.manifest.filters[key],
+          },
+        })),
+        files: service.EXTRACT_FILES.map((name) => ({
+          name,
+          href: `${base}/files/${name}`,
+          rows: extract.manifest.rowCounts[name as keyof service.Manifest['rowCounts']],
+        })),
+      });
+    },
+  );
 
-  app.get('/research/projects/:projectId/extracts/:extractId/extract.zip', { schema: { params: ExtractParams }, config: { policy: researchers } }, async (req, reply) => {
-    const file = await service.downloadExtract(pool, signedIn(req), req.params.projectId, req.params.extractId, null, ctx(req));
-    return reply.type('application/zip')
-      .header('content-disposition', `attachment; filename="research-extract-${req.params.extractId.slice(0, 8)}.zip"`)
-      .header('cache-control', 'no-store')
-      .send(file.body);
-  });
+  app.get(
+    '/research/projects/:projectId/extracts/:extractId/extract.zip',
+    { schema: { params: ExtractParams }, config: { policy: researchers } },
+    async (req, reply) => {
+      const file = await service.downloadExtract(pool, signedIn(req), req.params.projectId, req.params.extractId, null, ctx(req));
+      return reply
+        .type('application/zip')
+        .header('content-disposition', `attachment; filename="research-extract-${req.params.extractId.slice(0, 8)}.zip"`)
+        .header('cache-control', 'no-store')
+        .send(file.body);
+    },
+  );
 
-  app.get('/research/projects/:projectId/extracts/:extractId/files/:file', { schema: { params: FileParams }, config: { policy: researchers } }, async (req, reply) => {
-    const name = req.params.file as service.ExtractFile;
-    const file = await service.downloadExtract(pool, signedIn(req), req.params.projectId, req.params.extractId, name, ctx(req));
-    const type = name.endsWith('.csv') ? 'text/csv; charset=utf-8' : name.endsWith('.json') ? 'application/json; charset=utf-8' : 'text/markdown; charset=utf-8';
-    return reply.type(type)
-      .header('content-disposition', `attachment; filename="${file.name}"`)
-      .header('cache-control', 'no-store')
-      .send(file.body);
-  });
+  app.get(
+    '/research/projects/:projectId/extracts/:extractId/files/:file',
+    { schema: { params: FileParams }, config: { policy: researchers } },
+    async (req, reply) => {
+      const name = req.params.file as service.ExtractFile;
+      const file = await service.downloadExtract(pool, signedIn(req), req.params.projectId, req.params.extractId, name, ctx(req));
+      const type = name.endsWith('.csv')
+        ? 'text/csv; charset=utf-8'
+        : name.endsWith('.json')
+          ? 'application/json; charset=utf-8'
+          : 'text/markdown; charset=utf-8';
+      return reply
+        .type(type)
+        .header('content-disposition', `attachment; filename="${file.name}"`)
+        .header('cache-control', 'no-store')
+        .send(file.body);
+    },
+  );
 };

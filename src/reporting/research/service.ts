@@ -8,13 +8,23 @@ import { hasRole, type Actor } from '../../identity/actor.ts';
 import { recordAudit } from '../../identity/audit.ts';
 import { Forbidden, InvalidInput, NotFound, type FieldError } from '../../web/errors.ts';
 import { londonMonth } from '../service.ts';
-import { buildExtract, EXTRACT_FILES, pseudonym, type BuiltExtract, type ExtractFile, type ExtractSource, type Manifest } from './extract.ts';
+import {
+  buildExtract,
+  EXTRACT_FILES,
+  pseudonym,
+  type BuiltExtract,
+  type ExtractFile,
+  type ExtractSource,
+  type Manifest,
+} from './extract.ts';
 import * as q from './queries.ts';
 import { zipFiles } from './zip.ts';
 
 export { EXTRACT_FILES, type ExtractFile, type Manifest } from './extract.ts';
 
-interface RequestContext { requestId?: string }
+interface RequestContext {
+  requestId?: string;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -32,7 +42,11 @@ export interface ProjectInput {
   approvalReference?: string;
 }
 
-export interface CheckedProject { name: string; purpose: string; approvalReference: string }
+export interface CheckedProject {
+  name: string;
+  purpose: string;
+  approvalReference: string;
+}
 
 /** The project form: a name, what the research is for, and the approval it runs under. */
 export function checkProject(input: ProjectInput): CheckedProject {
@@ -44,8 +58,10 @@ export function checkProject(input: ProjectInput): CheckedProject {
   else if (name.length > 120) errors.push({ field: 'name', message: 'The name must be 120 characters or fewer' });
   if (!purpose) errors.push({ field: 'purpose', message: 'Enter what the research is for' });
   else if (purpose.length > 2000) errors.push({ field: 'purpose', message: 'The purpose must be 2,000 characters or fewer' });
-  if (!approvalReference) errors.push({ field: 'approvalReference', message: 'Enter the approval reference, for example the REC reference or IRAS ID' });
-  else if (approvalReference.length > 100) errors.push({ field: 'approvalReference', message: 'The approval reference must be 100 characters or fewer' });
+  if (!approvalReference)
+    errors.push({ field: 'approvalReference', message: 'Enter the approval reference, for example the REC reference or IRAS ID' });
+  else if (approvalReference.length > 100)
+    errors.push({ field: 'approvalReference', message: 'The approval reference must be 100 characters or fewer' });
   if (errors.length) throw new InvalidInput(errors);
   return { name, purpose, approvalReference };
 }
@@ -56,7 +72,13 @@ export async function listProjects(pool: pg.Pool, actor: Actor): Promise<q.Proje
 }
 
 /** Creates a project with its own random pseudonymisation key, which never leaves the database. */
-export async function createProject(pool: pg.Pool, actor: Actor | null, tenantId: string, input: ProjectInput, context: RequestContext = {}): Promise<string> {
+export async function createProject(
+  pool: pg.Pool,
+  actor: Actor | null,
+  tenantId: string,
+  input: ProjectInput,
+  context: RequestContext = {},
+): Promise<string> {
   if (actor) requireResearcher(actor, tenantId);
   const project = checkProject(input);
   return withTenant(pool, tenantId, async (tx) => {
@@ -64,12 +86,24 @@ export async function createProject(pool: pg.Pool, actor: Actor | null, tenantId
       throw new InvalidInput([{ field: 'name', message: 'A project with this name already exists. Choose another name' }]);
     }
     const id = await q.insertProject(tx, tenantId, { ...project, key: randomBytes(32), createdBy: actor?.userId ?? null });
-    await recordAudit(tx, { actor: actor ?? undefined, tenantId, action: 'research.project-create', entityType: 'research_project', entityId: id, reason: `approval ${project.approvalReference}`, requestId: context.requestId });
+    await recordAudit(tx, {
+      actor: actor ?? undefined,
+      tenantId,
+      action: 'research.project-create',
+      entityType: 'research_project',
+      entityId: id,
+      reason: `approval ${project.approvalReference}`,
+      requestId: context.requestId,
+    });
     return id;
   });
 }
 
-export async function getProject(pool: pg.Pool, actor: Actor, projectId: string): Promise<{ project: q.ProjectRow; extracts: q.ExtractRow[] }> {
+export async function getProject(
+  pool: pg.Pool,
+  actor: Actor,
+  projectId: string,
+): Promise<{ project: q.ProjectRow; extracts: q.ExtractRow[] }> {
   requireResearcher(actor);
   checkId(projectId, 'project');
   return withTenant(pool, actor.tenantId, async (tx) => {
@@ -123,11 +157,14 @@ export function checkExtractFilter(input: ExtractFilterInput, practices: readonl
   if (from && to && from > to) errors.push({ field: 'to', message: 'The last month must be the same as or after the first month' });
   const practiceText = (input.practice ?? '').trim().toLowerCase();
   const practice = practiceText
-    ? practices.find((p) => p.id === practiceText) ?? practices.find((p) => p.odsCode.toLowerCase() === practiceText) ?? practices.find((p) => p.name.toLowerCase() === practiceText) ?? null
+    ? (practices.find((p) => p.id === practiceText) ??
+      practices.find((p) => p.odsCode.toLowerCase() === practiceText) ??
+      practices.find((p) => p.name.toLowerCase() === practiceText) ??
+      null)
     : null;
   if (practiceText && !practice) errors.push({ field: 'practice', message: 'Select a practice from the list' });
   const needText = (input.need ?? '').trim();
-  const need = needText ? NEEDS.find((n) => n.code === needText) ?? null : null;
+  const need = needText ? (NEEDS.find((n) => n.code === needText) ?? null) : null;
   if (needText && !need) errors.push({ field: 'need', message: 'Select a need from the list' });
   if (errors.length) throw new InvalidInput(errors);
   return { from, to, practice, need: need ? { code: need.code, label: need.label } : null };
@@ -140,8 +177,11 @@ export function checkExtractFilter(input: ExtractFilterInput, practices: readonl
  * page and audit name it (`named`).
  */
 export function filterDescription(filter: ExtractFilter, key: Buffer | null): Record<string, string> {
-  const practice = !filter.practice ? 'all practices, and referrals with no practice'
-    : key ? `${PRACTICE_PREFIX}${pseudonym(key, filter.practice.id)} (the referral’s practice; the practice column uses the same pseudonyms)` : `${filter.practice.name} (${filter.practice.odsCode})`;
+  const practice = !filter.practice
+    ? 'all practices, and referrals with no practice'
+    : key
+      ? `${PRACTICE_PREFIX}${pseudonym(key, filter.practice.id)} (the referral’s practice; the practice column uses the same pseudonyms)`
+      : `${filter.practice.name} (${filter.practice.odsCode})`;
   return {
     received_from: filter.from ?? 'no limit (earliest referral)',
     received_to: filter.to ?? 'no limit (latest referral)',
@@ -169,12 +209,22 @@ async function readSource(tx: Db, tenantId: string, filter: ExtractFilter): Prom
   const consenting = await q.consentingPeople(tx, tenantId);
   const matches = (r: q.SourceReferral) => {
     const month = londonMonth(r.receivedAt);
-    return (!filter.from || month >= filter.from) && (!filter.to || month <= filter.to)
-      && (!filter.practice || r.practiceId === filter.practice.id) && (!filter.need || r.reasons.includes(filter.need.code));
+    return (
+      (!filter.from || month >= filter.from) &&
+      (!filter.to || month <= filter.to) &&
+      (!filter.practice || r.practiceId === filter.practice.id) &&
+      (!filter.need || r.reasons.includes(filter.need.code))
+    );
   };
   // Only the referrals the filters choose, and only their contacts, measures and onward
   // referrals; people with none of those referrals are not in the extract at all.
-  const referrals = (await q.referralsOf(tx, tenantId, consenting.map((p) => p.id))).filter(matches);
+  const referrals = (
+    await q.referralsOf(
+      tx,
+      tenantId,
+      consenting.map((p) => p.id),
+    )
+  ).filter(matches);
   const chosen = new Set(referrals.map((r) => r.id));
   const inChosen = <T extends { referralId: string }>(rows: T[]) => rows.filter((r) => chosen.has(r.referralId));
   const withReferral = new Set(referrals.map((r) => r.personId));
@@ -187,7 +237,9 @@ async function readSource(tx: Db, tenantId: string, filter: ExtractFilter): Prom
     if (found?.imdDecile) imdFromPostcode.set(person.id, found.imdDecile);
   }
   return {
-    people, imdFromPostcode, referrals,
+    people,
+    imdFromPostcode,
+    referrals,
     contacts: inChosen(await q.contactsOf(tx, tenantId, ids)),
     measures: inChosen(await q.measuresOf(tx, tenantId, ids)),
     onward: inChosen(await q.onwardReferralsOf(tx, tenantId, ids)),
@@ -203,8 +255,15 @@ export interface GeneratedExtract extends BuiltExtract {
  * Generates, checks and stores an extract for a project, and audits it (who, which project, the
  * figures; never a person). `actor` is null for the command line.
  */
-export async function generateExtract(pool: pg.Pool, actor: Actor | null, tenantId: string, projectId: string, now: Date,
-  context: RequestContext = {}, filterInput: ExtractFilterInput = {}): Promise<GeneratedExtract> {
+export async function generateExtract(
+  pool: pg.Pool,
+  actor: Actor | null,
+  tenantId: string,
+  projectId: string,
+  now: Date,
+  context: RequestContext = {},
+  filterInput: ExtractFilterInput = {},
+): Promise<GeneratedExtract> {
   if (actor) requireResearcher(actor, tenantId);
   checkId(projectId, 'project');
   return withTenant(pool, tenantId, async (tx) => {
@@ -212,20 +271,46 @@ export async function generateExtract(pool: pg.Pool, actor: Actor | null, tenant
     const key = await q.projectKey(tx, tenantId, projectId);
     if (!project || !key) throw new NotFound('project');
     const filter = checkExtractFilter(filterInput, await q.practicesOf(tx, tenantId));
-    const built = buildExtract(await readSource(tx, tenantId, filter), key, { name: project.name, purpose: project.purpose, approvalReference: project.approvalReference },
-      now, filterDescription(filter, key));
-    const extractId = await q.insertExtract(tx, tenantId, { projectId, generatedAt: now, generatedBy: actor?.userId ?? null, manifest: built.manifest, files: built.files });
+    const built = buildExtract(
+      await readSource(tx, tenantId, filter),
+      key,
+      { name: project.name, purpose: project.purpose, approvalReference: project.approvalReference },
+      now,
+      filterDescription(filter, key),
+    );
+    const extractId = await q.insertExtract(tx, tenantId, {
+      projectId,
+      generatedAt: now,
+      generatedBy: actor?.userId ?? null,
+      manifest: built.manifest,
+      files: built.files,
+    });
     const k = built.manifest.kAnonymity;
     await recordAudit(tx, {
-      actor: actor ?? undefined, tenantId, action: 'research.extract', entityType: 'research_extract', entityId: extractId,
-      reason: `project ${projectId}${actor ? '' : ' (command line)'}: ${k.peopleReleased} people released, ${k.peopleGeneralised} generalised, ${k.peopleSuppressed} suppressed; rows ${Object.entries(built.manifest.rowCounts).map(([f, n]) => `${f}=${n}`).join(' ')}; filters ${Object.entries(filterDescription(filter, null)).map(([f, v]) => `${f}=${v}`).join('; ')}`,
+      actor: actor ?? undefined,
+      tenantId,
+      action: 'research.extract',
+      entityType: 'research_extract',
+      entityId: extractId,
+      reason: `project ${projectId}${actor ? '' : ' (command line)'}: ${k.peopleReleased} people released, ${k.peopleGeneralised} generalised, ${k.peopleSuppressed} suppressed; rows ${Object.entries(
+        built.manifest.rowCounts,
+      )
+        .map(([f, n]) => `${f}=${n}`)
+        .join(' ')}; filters ${Object.entries(filterDescription(filter, null))
+        .map(([f, v]) => `${f}=${v}`)
+        .join('; ')}`,
       requestId: context.requestId,
     });
     return { ...built, extractId, projectId };
   });
 }
 
-export async function getExtract(pool: pg.Pool, actor: Actor, projectId: string, extractId: string): Promise<{ project: q.ProjectRow; extract: q.ExtractRow & { manifest: Manifest }; practiceName: string | null }> {
+export async function getExtract(
+  pool: pg.Pool,
+  actor: Actor,
+  projectId: string,
+  extractId: string,
+): Promise<{ project: q.ProjectRow; extract: q.ExtractRow & { manifest: Manifest }; practiceName: string | null }> {
   requireResearcher(actor);
   checkId(projectId, 'project');
   checkId(extractId, 'extract');
@@ -235,12 +320,23 @@ export async function getExtract(pool: pg.Pool, actor: Actor, projectId: string,
     const key = await q.projectKey(tx, actor.tenantId, projectId);
     if (!project || !extract || !key) throw new NotFound('extract');
     const manifest = extract.manifest as unknown as Manifest;
-    return { project, extract: extract as q.ExtractRow & { manifest: Manifest }, practiceName: practiceNamed(manifest.filters.practice, key, await q.practicesOf(tx, actor.tenantId)) };
+    return {
+      project,
+      extract: extract as q.ExtractRow & { manifest: Manifest },
+      practiceName: practiceNamed(manifest.filters.practice, key, await q.practicesOf(tx, actor.tenantId)),
+    };
   });
 }
 
 /** One file of an extract, or (`file` null) all of them as a zip; each download is audited. */
-export async function downloadExtract(pool: pg.Pool, actor: Actor, projectId: string, extractId: string, file: ExtractFile | null, context: RequestContext = {}): Promise<{ name: string; body: Buffer | string }> {
+export async function downloadExtract(
+  pool: pg.Pool,
+  actor: Actor,
+  projectId: string,
+  extractId: string,
+  file: ExtractFile | null,
+  context: RequestContext = {},
+): Promise<{ name: string; body: Buffer | string }> {
   requireResearcher(actor);
   checkId(projectId, 'project');
   checkId(extractId, 'extract');
@@ -250,16 +346,31 @@ export async function downloadExtract(pool: pg.Pool, actor: Actor, projectId: st
     if (!extract) throw new NotFound('extract');
     const files = await q.extractFiles(tx, actor.tenantId, extractId, file);
     if (!files.length) throw new NotFound('file');
-    await recordAudit(tx, { actor, tenantId: actor.tenantId, action: 'research.download', entityType: 'research_extract', entityId: extractId, reason: file ?? 'zip', requestId: context.requestId });
+    await recordAudit(tx, {
+      actor,
+      tenantId: actor.tenantId,
+      action: 'research.download',
+      entityType: 'research_extract',
+      entityId: extractId,
+      reason: file ?? 'zip',
+      requestId: context.requestId,
+    });
     if (file) return { name: file, body: files[0]!.content };
     return { name: 'extract.zip', body: zipFiles(files) };
   });
 }
 
 /** For the command line: the project of that name, in the named tenant or the only tenant that has one. */
-export async function findProjectForCommand(pool: pg.Pool, name: string, tenant: { id: string } | undefined): Promise<{ tenantId: string; projectId: string } | { problem: string }> {
+export async function findProjectForCommand(
+  pool: pg.Pool,
+  name: string,
+  tenant: { id: string } | undefined,
+): Promise<{ tenantId: string; projectId: string } | { problem: string }> {
   const found = (await q.projectsNamed(pool, name)).filter((p) => !tenant || p.tenantId === tenant.id);
   if (found.length === 0) return { problem: `No research project called "${name}"${tenant ? ' in that tenant' : ''}.` };
-  if (found.length > 1) return { problem: `More than one tenant has a project called "${name}" (${found.map((p) => p.tenantName).join(', ')}). Give --tenant.` };
+  if (found.length > 1)
+    return {
+      problem: `More than one tenant has a project called "${name}" (${found.map((p) => p.tenantName).join(', ')}). Give --tenant.`,
+    };
   return { tenantId: found[0]!.tenantId, projectId: found[0]!.projectId };
 }

@@ -23,8 +23,12 @@ if (container && items.length) {
       alt: `${index + 1}. ${link.textContent}`,
       riseOnHover: true,
     }).addTo(map);
-    pin.on('click', () => { window.location.href = link.href; });
-    pin.on('keypress', (event) => { if (event.originalEvent.key === 'Enter') window.location.href = link.href; });
+    pin.on('click', () => {
+      window.location.href = link.href;
+    });
+    pin.on('keypress', (event) => {
+      if (event.originalEvent.key === 'Enter') window.location.href = link.href;
+    });
   });
   const { originLatitude, originLongitude } = container.dataset;
   if (originLatitude && originLongitude) {

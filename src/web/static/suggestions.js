@@ -19,22 +19,29 @@ for (const input of document.querySelectorAll('input[data-suggest]')) {
   let timer;
   let latest = 0;
   const show = (suggestions) => {
-    list.replaceChildren(...suggestions.map((s) => {
-      const item = document.createElement('li');
-      const link = document.createElement('a');
-      link.href = s.href;
-      link.textContent = s.text;
-      item.append(link);
-      if (s.kind === 'need') item.append(' (services that help with this)');
-      return item;
-    }));
+    list.replaceChildren(
+      ...suggestions.map((s) => {
+        const item = document.createElement('li');
+        const link = document.createElement('a');
+        link.href = s.href;
+        link.textContent = s.text;
+        item.append(link);
+        if (s.kind === 'need') item.append(' (services that help with this)');
+        return item;
+      }),
+    );
     list.hidden = suggestions.length === 0;
-    status.textContent = suggestions.length ? `${suggestions.length} suggestion${suggestions.length === 1 ? '' : 's'} below the search box` : '';
+    status.textContent = suggestions.length
+      ? `${suggestions.length} suggestion${suggestions.length === 1 ? '' : 's'} below the search box`
+      : '';
   };
   input.addEventListener('input', () => {
     clearTimeout(timer);
     const words = input.value.trim();
-    if (words.length < 2) { show([]); return; }
+    if (words.length < 2) {
+      show([]);
+      return;
+    }
     timer = setTimeout(async () => {
       const asked = ++latest;
       try {
@@ -46,5 +53,7 @@ for (const input of document.querySelectorAll('input[data-suggest]')) {
       }
     }, DELAY_MS);
   });
-  input.addEventListener('keydown', (event) => { if (event.key === 'Escape') show([]); });
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') show([]);
+  });
 }

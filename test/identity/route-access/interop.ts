@@ -18,7 +18,12 @@ export const access: AreaAccess = {
     { method: 'GET', url: '/admin/api-clients', expect: onlyRoles(['admin']) },
     // An empty form: the name, scopes and key are missing.
     { method: 'POST', url: '/admin/api-clients', expect: onlyRoles(['admin'], { ok: 400 }) },
-    { method: 'POST', url: '/admin/api-clients/:clientId/revoke', path: (w) => `/admin/api-clients/${w.ids.apiClient}/revoke`, expect: onlyRoles(['admin'], { ok: 303, otherTenant: 404 }) },
+    {
+      method: 'POST',
+      url: '/admin/api-clients/:clientId/revoke',
+      path: (w) => `/admin/api-clients/${w.ids.apiClient}/revoke`,
+      expect: onlyRoles(['admin'], { ok: 303, otherTenant: 404 }),
+    },
     { method: 'GET', url: '/api/openapi.json', expect: everyone(200) },
     { method: 'GET', url: '/docs', expect: everyone(200) },
     { method: 'GET', url: '/fhir/metadata', expect: everyone(200) },
@@ -39,7 +44,12 @@ export const access: AreaAccess = {
     { method: 'GET', url: '/fhir/Location', expect: systemsOnly },
     { method: 'GET', url: '/fhir/Location/:id', path: (w) => `/fhir/Location/${w.ids.apiClient}`, expect: systemsOnly },
     { method: 'GET', url: '/fhir/QuestionnaireResponse', expect: systemsOnly },
-    { method: 'GET', url: '/fhir/QuestionnaireResponse/:id', path: (w) => `/fhir/QuestionnaireResponse/${w.ids.apiClient}`, expect: systemsOnly },
+    {
+      method: 'GET',
+      url: '/fhir/QuestionnaireResponse/:id',
+      path: (w) => `/fhir/QuestionnaireResponse/${w.ids.apiClient}`,
+      expect: systemsOnly,
+    },
     { method: 'GET', url: '/fhir/Questionnaire', expect: systemsOnly },
     { method: 'GET', url: '/fhir/Questionnaire/:id', path: () => '/fhir/Questionnaire/swemwbs', expect: systemsOnly },
   ],

@@ -21,7 +21,17 @@ export const access: AreaAccess = {
     { method: 'GET', url: '/admin/jobs', expect: onlyRoles(['admin']) },
     // The admin's retry and cancel take turns on one job: each is allowed (303) or, once the
     // other has changed its state, refused as a broken rule (409).
-    { method: 'POST', url: '/admin/jobs/:jobId/retry', path: (w) => `/admin/jobs/${w.ids.homeJob}/retry`, expect: onlyRoles(['admin'], { ok: [303, 409], otherTenant: 404 }) },
-    { method: 'POST', url: '/admin/jobs/:jobId/cancel', path: (w) => `/admin/jobs/${w.ids.homeJob}/cancel`, expect: onlyRoles(['admin'], { ok: [303, 409], otherTenant: 404 }) },
+    {
+      method: 'POST',
+      url: '/admin/jobs/:jobId/retry',
+      path: (w) => `/admin/jobs/${w.ids.homeJob}/retry`,
+      expect: onlyRoles(['admin'], { ok: [303, 409], otherTenant: 404 }),
+    },
+    {
+      method: 'POST',
+      url: '/admin/jobs/:jobId/cancel',
+      path: (w) => `/admin/jobs/${w.ids.homeJob}/cancel`,
+      expect: onlyRoles(['admin'], { ok: [303, 409], otherTenant: 404 }),
+    },
   ],
 };

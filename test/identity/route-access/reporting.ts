@@ -12,9 +12,15 @@ const readers = ['lead', 'commissioner', 'researcher'] as const;
 export const access: AreaAccess = {
   area: 'reporting',
   async setUp(world) {
-    for (const [tenant, name] of [[world.home, 'Hometown'], [world.other, 'Otherbury']] as const) {
+    for (const [tenant, name] of [
+      [world.home, 'Hometown'],
+      [world.other, 'Otherbury'],
+    ] as const) {
       const person = await aReportedReferral(world.database, tenant.tenantId, {
-        givenName: `${name}reportee`, familyName: `${name}-Reported`, practiceId: tenant.practiceId, receivedAt: new Date().toISOString(),
+        givenName: `${name}reportee`,
+        familyName: `${name}-Reported`,
+        practiceId: tenant.practiceId,
+        receivedAt: new Date().toISOString(),
       });
       await withTenant(world.database.pool, tenant.tenantId, (tx) => refreshReporting(tx, tenant.tenantId, new Date(), 'manual'));
       (tenant === world.home ? world.markers.home : world.markers.other).push(`${name}reportee`, person.nhsNumber);
@@ -23,10 +29,18 @@ export const access: AreaAccess = {
   routes: [
     { method: 'GET', url: '/reports', expect: onlyRoles(readers) },
     // The home tenant's practice is not one of the other tenant's: refused as bad input there.
-    { method: 'GET', url: '/reports/summary.csv', path: (w) => `/reports/summary.csv?practice=${w.home.practiceId}`, expect: onlyRoles(readers, { otherTenant: 400 }) },
+    {
+      method: 'GET',
+      url: '/reports/summary.csv',
+      path: (w) => `/reports/summary.csv?practice=${w.home.practiceId}`,
+      expect: onlyRoles(readers, { otherTenant: 400 }),
+    },
     { method: 'POST', url: '/reports/refresh', expect: onlyRoles(['lead'], { ok: 303 }) },
     // Outcomes, approaches, practice profiles and inequalities: leads and commissioners.
-    ...['/reports/outcomes', '/reports/approaches', '/reports/practices', '/reports/inequalities'].map((url) => (
-      { method: 'GET' as const, url, expect: onlyRoles(['lead', 'commissioner']) })),
+    ...['/reports/outcomes', '/reports/approaches', '/reports/practices', '/reports/inequalities'].map((url) => ({
+      method: 'GET' as const,
+      url,
+      expect: onlyRoles(['lead', 'commissioner']),
+    })),
   ],
 };

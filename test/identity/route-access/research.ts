@@ -11,8 +11,15 @@ const extractPath = (w: MatrixWorld) => `/research/projects/${w.ids.researchProj
 export const access: AreaAccess = {
   area: 'research',
   async setUp(world) {
-    for (const [tenant, researcher, name] of [[world.home, world.home.users.researcher!, 'Hometown Matrix Study'], [world.other, world.other.everyRole, 'Otherbury Matrix Study']] as const) {
-      const projectId = await createProject(world.database.pool, researcher, tenant.tenantId, { name, purpose: 'Matrix', approvalReference: `REC ${name}` });
+    for (const [tenant, researcher, name] of [
+      [world.home, world.home.users.researcher!, 'Hometown Matrix Study'],
+      [world.other, world.other.everyRole, 'Otherbury Matrix Study'],
+    ] as const) {
+      const projectId = await createProject(world.database.pool, researcher, tenant.tenantId, {
+        name,
+        purpose: 'Matrix',
+        approvalReference: `REC ${name}`,
+      });
       const extract = await generateExtract(world.database.pool, researcher, tenant.tenantId, projectId, new Date());
       if (tenant === world.home) {
         world.ids.researchProject = projectId;
@@ -26,18 +33,39 @@ export const access: AreaAccess = {
     { method: 'GET', url: '/research', expect: onlyRoles(researchers) },
     { method: 'GET', url: '/research/projects/new', expect: onlyRoles(researchers) },
     {
-      method: 'POST', url: '/research/projects', form: () => ({ name: 'Matrix new project', purpose: 'Access check', approvalReference: 'IRAS 1' }),
+      method: 'POST',
+      url: '/research/projects',
+      form: () => ({ name: 'Matrix new project', purpose: 'Access check', approvalReference: 'IRAS 1' }),
       expect: onlyRoles(researchers, { ok: 303 }),
     },
-    { method: 'GET', url: '/research/projects/:projectId', path: (w) => `/research/projects/${w.ids.researchProject}`, expect: onlyRoles(researchers, { otherTenant: 404 }) },
     {
-      method: 'POST', url: '/research/projects/:projectId/extracts', path: (w) => `/research/projects/${w.ids.researchProject}/extracts`,
+      method: 'GET',
+      url: '/research/projects/:projectId',
+      path: (w) => `/research/projects/${w.ids.researchProject}`,
+      expect: onlyRoles(researchers, { otherTenant: 404 }),
+    },
+    {
+      method: 'POST',
+      url: '/research/projects/:projectId/extracts',
+      path: (w) => `/research/projects/${w.ids.researchProject}/extracts`,
       expect: onlyRoles(researchers, { ok: 303, otherTenant: 404 }),
     },
-    { method: 'GET', url: '/research/projects/:projectId/extracts/:extractId', path: extractPath, expect: onlyRoles(researchers, { otherTenant: 404 }) },
-    { method: 'GET', url: '/research/projects/:projectId/extracts/:extractId/extract.zip', path: (w) => `${extractPath(w)}/extract.zip`, expect: onlyRoles(researchers, { otherTenant: 404 }) },
     {
-      method: 'GET', url: '/research/projects/:projectId/extracts/:extractId/files/:file', path: (w) => `${extractPath(w)}/files/referrals.csv`,
+      method: 'GET',
+      url: '/research/projects/:projectId/extracts/:extractId',
+      path: extractPath,
+      expect: onlyRoles(researchers, { otherTenant: 404 }),
+    },
+    {
+      method: 'GET',
+      url: '/research/projects/:projectId/extracts/:extractId/extract.zip',
+      path: (w) => `${extractPath(w)}/extract.zip`,
+      expect: onlyRoles(researchers, { otherTenant: 404 }),
+    },
+    {
+      method: 'GET',
+      url: '/research/projects/:projectId/extracts/:extractId/files/:file',
+      path: (w) => `${extractPath(w)}/files/referrals.csv`,
       expect: onlyRoles(researchers, { otherTenant: 404 }),
     },
   ],

@@ -22,33 +22,80 @@ export const access: AreaAccess = {
     world.ids.spReferral = episode.referralId;
     world.ids.concern = await raiseConcern(world.database.pool, team.worker, episode.referralId, 'Homeconcern text');
     world.ids.goal = await addGoal(world.database.pool, team.worker, episode.referralId, { goal: 'Homegoal allotment weekly' });
-    world.ids.onward = (await createOnwardReferral(world.database.pool, team.worker, episode.referralId, { kind: 'refer', serviceId: service.id, consent: true })).id;
+    world.ids.onward = (
+      await createOnwardReferral(world.database.pool, team.worker, episode.referralId, {
+        kind: 'refer',
+        serviceId: service.id,
+        consent: true,
+      })
+    ).id;
     // Sent to another organisation in the same tenant: the home provider user must get a 404.
     const elsewhere = await anActor(world.database, { tenantId: world.home.tenantId, roles: ['provider'] });
     const elsewhereService = await aProviderService(world.database, elsewhere, { name: 'Homeservice Elsewhere' });
-    world.ids.otherOrganisationOnward = (await createOnwardReferral(world.database.pool, team.worker, episode.referralId, { kind: 'refer', serviceId: elsewhereService.id, consent: true })).id;
+    world.ids.otherOrganisationOnward = (
+      await createOnwardReferral(world.database.pool, team.worker, episode.referralId, {
+        kind: 'refer',
+        serviceId: elsewhereService.id,
+        consent: true,
+      })
+    ).id;
 
-    const discharged = await aReferral(world.database, home.referrer!, { person: { givenName: 'Hugo', familyName: 'Homeperson-Discharged' } });
+    const discharged = await aReferral(world.database, home.referrer!, {
+      person: { givenName: 'Hugo', familyName: 'Homeperson-Discharged' },
+    });
     await allocateReferral(world.database.pool, team.lead, discharged.referralId, { linkWorkerId: team.worker.userId });
     await recordContact(world.database.pool, team.worker, discharged.referralId, aContact({ outcome: 'made' }));
-    world.ids.discharge = await dischargeReferral(world.database.pool, team.worker, discharged.referralId, { reason: 'person_chose_to_end', summary: 'Homesummary of support' });
+    world.ids.discharge = await dischargeReferral(world.database.pool, team.worker, discharged.referralId, {
+      reason: 'person_chose_to_end',
+      summary: 'Homesummary of support',
+    });
     world.ids.dischargedReferral = discharged.referralId;
 
     const otherTeam = { lead: world.other.everyRole, worker: world.other.everyRole };
     const otherService = await aProviderService(world.database, world.other.everyRole, { name: 'Otherservice Walking Group' });
     const otherEpisode = await anEpisodeInContact(world.database, otherTeam, { givenName: 'Olga', familyName: 'Otherperson-Social' });
-    await createOnwardReferral(world.database.pool, world.other.everyRole, otherEpisode.referralId, { kind: 'refer', serviceId: otherService.id, consent: true });
-    world.markers.home.push('Homeperson-Social', 'Homeconcern text', 'Homegoal allotment weekly', 'Homeperson-Discharged', 'Homesummary of support');
+    await createOnwardReferral(world.database.pool, world.other.everyRole, otherEpisode.referralId, {
+      kind: 'refer',
+      serviceId: otherService.id,
+      consent: true,
+    });
+    world.markers.home.push(
+      'Homeperson-Social',
+      'Homeconcern text',
+      'Homegoal allotment weekly',
+      'Homeperson-Discharged',
+      'Homesummary of support',
+    );
     world.markers.other.push('Otherperson-Social');
   },
   routes: [
     { method: 'GET', url: '/referrals/:referralId/support', path: (w) => `/referrals/${w.ids.spReferral}/support`, expect: onHome() },
     { method: 'GET', url: '/referrals/:referralId/assessment', path: (w) => `/referrals/${w.ids.spReferral}/assessment`, expect: onHome() },
-    { method: 'POST', url: '/referrals/:referralId/assessment', path: (w) => `/referrals/${w.ids.spReferral}/assessment`, expect: onHome(400) },
-    { method: 'GET', url: '/referrals/:referralId/safeguarding', path: (w) => `/referrals/${w.ids.spReferral}/safeguarding`, expect: onHome() },
-    { method: 'POST', url: '/referrals/:referralId/safeguarding', path: (w) => `/referrals/${w.ids.spReferral}/safeguarding`, expect: onHome(400) },
+    {
+      method: 'POST',
+      url: '/referrals/:referralId/assessment',
+      path: (w) => `/referrals/${w.ids.spReferral}/assessment`,
+      expect: onHome(400),
+    },
+    {
+      method: 'GET',
+      url: '/referrals/:referralId/safeguarding',
+      path: (w) => `/referrals/${w.ids.spReferral}/safeguarding`,
+      expect: onHome(),
+    },
+    {
+      method: 'POST',
+      url: '/referrals/:referralId/safeguarding',
+      path: (w) => `/referrals/${w.ids.spReferral}/safeguarding`,
+      expect: onHome(400),
+    },
     { method: 'GET', url: '/safeguarding', expect: onlyRoles(['lead']) },
-    { method: 'POST', url: '/safeguarding/:concernId/action', path: (w) => `/safeguarding/${w.ids.concern}/action`, expect: onlyRoles(['lead'], { ok: 400, otherTenant: 404 }) },
+    {
+      method: 'POST',
+      url: '/safeguarding/:concernId/action',
+      path: (w) => `/safeguarding/${w.ids.concern}/action`,
+      expect: onlyRoles(['lead'], { ok: 400, otherTenant: 404 }),
+    },
     { method: 'POST', url: '/referrals/:referralId/goals', path: (w) => `/referrals/${w.ids.spReferral}/goals`, expect: onHome(400) },
     { method: 'POST', url: '/goals/:goalId/progress', path: (w) => `/goals/${w.ids.goal}/progress`, expect: onHome(400) },
     { method: 'GET', url: '/referrals/:referralId/plan', path: (w) => `/referrals/${w.ids.spReferral}/plan`, expect: onHome() },
@@ -56,24 +103,74 @@ export const access: AreaAccess = {
     { method: 'GET', url: '/referrals/:referralId/onward/new', path: (w) => `/referrals/${w.ids.spReferral}/onward/new`, expect: onHome() },
     { method: 'POST', url: '/referrals/:referralId/onward', path: (w) => `/referrals/${w.ids.spReferral}/onward`, expect: onHome(400) },
     // Sent through Signpost: only the provider answers it, so a link worker's answer is refused.
-    { method: 'POST', url: '/onward-referrals/:onwardId/response', path: (w) => `/onward-referrals/${w.ids.onward}/response`, expect: onHome(409) },
-    { method: 'POST', url: '/onward-referrals/:onwardId/follow-up', path: (w) => `/onward-referrals/${w.ids.onward}/follow-up`, expect: onHome(400) },
+    {
+      method: 'POST',
+      url: '/onward-referrals/:onwardId/response',
+      path: (w) => `/onward-referrals/${w.ids.onward}/response`,
+      expect: onHome(409),
+    },
+    {
+      method: 'POST',
+      url: '/onward-referrals/:onwardId/follow-up',
+      path: (w) => `/onward-referrals/${w.ids.onward}/follow-up`,
+      expect: onHome(400),
+    },
     { method: 'GET', url: '/onward-referrals/:onwardId/letter', path: (w) => `/onward-referrals/${w.ids.onward}/letter`, expect: onHome() },
     { method: 'GET', url: '/responses', expect: onlyRoles(staff) },
     { method: 'GET', url: '/follow-ups', expect: onlyRoles(staff) },
     { method: 'GET', url: '/provider/inbox', expect: onlyRoles(['provider']) },
     { method: 'GET', url: '/provider/referrals/:onwardId', path: (w) => `/provider/referrals/${w.ids.onward}`, expect: forProvider(200) },
-    { method: 'POST', url: '/provider/referrals/:onwardId/respond', path: (w) => `/provider/referrals/${w.ids.onward}/respond`, expect: forProvider(400) },
+    {
+      method: 'POST',
+      url: '/provider/referrals/:onwardId/respond',
+      path: (w) => `/provider/referrals/${w.ids.onward}/respond`,
+      expect: forProvider(400),
+    },
     // Cross-organisation: a referral sent to another provider organisation is a 404 for this one.
-    { method: 'POST', url: '/provider/referrals/:onwardId/attendance', path: (w) => `/provider/referrals/${w.ids.otherOrganisationOnward}/attendance`, expect: forProvider(404) },
+    {
+      method: 'POST',
+      url: '/provider/referrals/:onwardId/attendance',
+      path: (w) => `/provider/referrals/${w.ids.otherOrganisationOnward}/attendance`,
+      expect: forProvider(404),
+    },
     { method: 'GET', url: '/referrals/:referralId/discharge', path: (w) => `/referrals/${w.ids.spReferral}/discharge`, expect: onHome() },
-    { method: 'POST', url: '/referrals/:referralId/discharge', path: (w) => `/referrals/${w.ids.spReferral}/discharge`, expect: onHome(400) },
-    { method: 'POST', url: '/referrals/:referralId/discharge/check', path: (w) => `/referrals/${w.ids.spReferral}/discharge/check`, expect: onHome(400) },
-    { method: 'POST', url: '/referrals/:referralId/discharge/change', path: (w) => `/referrals/${w.ids.spReferral}/discharge/change`, expect: onHome() },
+    {
+      method: 'POST',
+      url: '/referrals/:referralId/discharge',
+      path: (w) => `/referrals/${w.ids.spReferral}/discharge`,
+      expect: onHome(400),
+    },
+    {
+      method: 'POST',
+      url: '/referrals/:referralId/discharge/check',
+      path: (w) => `/referrals/${w.ids.spReferral}/discharge/check`,
+      expect: onHome(400),
+    },
+    {
+      method: 'POST',
+      url: '/referrals/:referralId/discharge/change',
+      path: (w) => `/referrals/${w.ids.spReferral}/discharge/change`,
+      expect: onHome(),
+    },
     // The matrix's app has no MESH: staff on the home tenant are told it is not set up.
-    { method: 'POST', url: '/referrals/:referralId/gp-record/send', path: (w) => `/referrals/${w.ids.dischargedReferral}/gp-record/send`, expect: onHome(409) },
-    { method: 'GET', url: '/discharge-summaries/:dischargeId', path: (w) => `/discharge-summaries/${w.ids.discharge}`, expect: onlyRoles(['referrer', ...staff], { otherTenant: 404 }) },
-    { method: 'GET', url: '/discharge-summaries/:dischargeId/pdf', path: (w) => `/discharge-summaries/${w.ids.discharge}/pdf`, expect: onlyRoles(['referrer', ...staff], { otherTenant: 404 }) },
+    {
+      method: 'POST',
+      url: '/referrals/:referralId/gp-record/send',
+      path: (w) => `/referrals/${w.ids.dischargedReferral}/gp-record/send`,
+      expect: onHome(409),
+    },
+    {
+      method: 'GET',
+      url: '/discharge-summaries/:dischargeId',
+      path: (w) => `/discharge-summaries/${w.ids.discharge}`,
+      expect: onlyRoles(['referrer', ...staff], { otherTenant: 404 }),
+    },
+    {
+      method: 'GET',
+      url: '/discharge-summaries/:dischargeId/pdf',
+      path: (w) => `/discharge-summaries/${w.ids.discharge}/pdf`,
+      expect: onlyRoles(['referrer', ...staff], { otherTenant: 404 }),
+    },
     { method: 'GET', url: '/my-referrals/discharge-summaries', expect: onlyRoles(['referrer']) },
   ],
 };

@@ -65,10 +65,13 @@ export function everyone(status: Expected): Record<Caller, Expected> {
  * (303 to the sign-in page; 401 on JSON APIs). The other tenant's caller holds every role, so it
  * gets `ok` on lists of its own tenant, and should get `otherTenant` (404) on a home record.
  */
-export function onlyRoles(allowed: readonly Role[], options: { ok?: Expected; denied?: Expected; anonymous?: Expected; otherTenant?: Expected } = {}): Record<Caller, Expected> {
+export function onlyRoles(
+  allowed: readonly Role[],
+  options: { ok?: Expected; denied?: Expected; anonymous?: Expected; otherTenant?: Expected } = {},
+): Record<Caller, Expected> {
   const ok = options.ok ?? 200;
   const result = {} as Record<Caller, Expected>;
-  for (const role of ROLES) result[role] = allowed.includes(role) ? ok : options.denied ?? 403;
+  for (const role of ROLES) result[role] = allowed.includes(role) ? ok : (options.denied ?? 403);
   result.otherTenant = options.otherTenant ?? ok;
   result.anonymous = options.anonymous ?? 303;
   return result;
