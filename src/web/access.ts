@@ -54,7 +54,8 @@ export function guardRoutes(app: FastifyInstance): void {
       route.preValidation = [app.csrfProtection, ...existing];
     }
   });
-  app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
+  // Before validation: a visitor who may not use a route hears that, not what its form expects.
+  app.addHook('preValidation', async (req: FastifyRequest, reply: FastifyReply) => {
     const policy = req.routeOptions.config.policy;
     if (!policy) return; // the 404 handler
     const decision = decide(policy, req.actor, req);

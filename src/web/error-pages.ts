@@ -58,6 +58,10 @@ function describe(err: FastifyError | DomainError): Problem | undefined {
   if (status === 429) {
     return { status, title: TITLES[429]!, messages: [{ text: 'You have tried too many times. Wait a few minutes and try again.' }] };
   }
+  // An address whose ids are not ids names no record: the page people expect is "not found".
+  if (fastifyError.validation && fastifyError.validationContext === 'params') {
+    return { status: 404, title: TITLES[404]!, messages: [{ text: 'Check the address. The page may have moved or been removed.' }] };
+  }
   if (fastifyError.validation) {
     const detail = fastifyError.validation
       .map((v) => {
