@@ -7,7 +7,7 @@ import { openDatabase } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { withTenant } from '../src/db/transaction.ts';
 import { seedDemo } from '../src/demo/seed.ts';
-import { importServices } from '../src/directory/import.ts';
+import { importServices } from '../src/directory/import/service.ts';
 import { scanReminders } from '../src/reminders/service.ts';
 import { buildApp } from '../src/server.ts';
 

@@ -10,14 +10,15 @@
 // (the framework's floor), the dense-area search (no words, 10 miles of central London) single
 // caller, and the load average.
 //   npm run bench -- directory [services] [pglite-services]      (defaults 100000 and 10000)
-//   BENCH_BACKEND=postgres|pglite to run one; BENCH_SECONDS (default 10); BENCH_PORT (default any).
+//   BENCH_BACKEND=postgres|pglite to run one; BENCH_SECONDS (default 10); BENCH_PORT (default any);
+//   BENCH_DATABASE=<name> to keep the loaded PostgreSQL database and measure it again later.
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../src/config.ts';
 import type { Database } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
-import * as q from '../src/directory/queries.ts';
+import * as orukq from '../src/directory/oruk/queries.ts';
 import { load } from './_directory-data.ts';
-import { searchParameters, searchSql } from '../src/directory/search-queries.ts';
+import { searchParameters, searchSql } from '../src/directory/search/queries.ts';
 import { needTermId } from '../src/directory/taxonomy.ts';
 import { lookupPostcode } from '../src/geo/postcodes.ts';
 import { buildApp } from '../src/server.ts';
@@ -59,9 +60,15 @@ async function benchApp(db: Database): Promise<{ app: FastifyInstance; url: stri
 }
 
 async function run(backend: string, db: Database, count: number) {
-  console.log(`\n${backend}: migrating and loading ${count} services`);
   await migrate(db.pool);
-  await load(db, count);
+  // A kept database (BENCH_DATABASE) that already holds this many services is measured as it is.
+  const already = Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM directory_service')).rows[0]!.n);
+  if (already === count) console.log(`\n${backend}: ${count} services already loaded`);
+  else if (already > 0) throw new Error(`The database holds ${already} services, not ${count}: use another BENCH_DATABASE`);
+  else {
+    console.log(`\n${backend}: loading ${count} services`);
+    await load(db, count);
+  }
   const { app, url } = await benchApp(db);
   try {
     const searchPath = `/services?q=${SEARCH.q}&postcode=${encodeURIComponent(SEARCH.postcode)}&need=${SEARCH.need}`;
@@ -101,8 +108,8 @@ async function run(backend: string, db: Database, count: number) {
     }));
     const orukEndpoint = await cannon(`ORUK /services paging (${PER_PAGE} per page)`, url, { ...load, requests: orukPaths });
     const orukRaw = await direct('  raw ORUK page SQL (ids + one-to-one fields)', CONNECTIONS, SECONDS, async (i) => {
-      const { ids } = await q.listServiceIds(db.pool, { limit: PER_PAGE, offset: (pageOf(i % orukPaths.length) - 1) * PER_PAGE });
-      return q.readServiceSummaries(db.pool, ids);
+      const { ids } = await orukq.listServiceIds(db.pool, { limit: PER_PAGE, offset: (pageOf(i % orukPaths.length) - 1) * PER_PAGE });
+      return orukq.readServiceSummaries(db.pool, ids);
     });
     const single = await measured(() => cannon('search page, single caller', `${url}${searchPath}`, { connections: 1, seconds: SECONDS }));
     console.log('');

@@ -5,7 +5,7 @@ import { parseCommandArgs, UsageError, type Command } from './cli/command.ts';
 import { migrateCommand, seedCommand, serveCommand } from './cli/core-commands.ts';
 import { auditVerifyCommand, tenantAddCommand, tenantAddressCommand, userAddCommand } from './identity/commands.ts';
 import { jobsCommand, workerCommand } from './jobs/commands.ts';
-import { directoryCommands } from './directory/commands.ts';
+import { directoryCommands } from './directory/import/commands.ts';
 import { BackupRefused } from './operations/backup.ts';
 import { backupCommand, restoreCommand } from './operations/commands.ts';
 import { exportResearchCommand } from './reporting/research/commands.ts';

@@ -15,10 +15,12 @@ import type {
   OrukServiceAtLocation,
   OrukTaxonomy,
   OrukTaxonomyTerm,
-} from './oruk-types.ts';
+} from './oruk/types.ts';
 import { lgaAttributeId, lgaServiceTypesForTerm, lgaTermId, stableId } from './taxonomy.ts';
 
-// Every statement of the directory's records (not search: see search-queries.ts).
+// The directory's records: services, organisations, locations and taxonomies, written and read whole.
+// Search (search/queries.ts), the ORUK lists (oruk/queries.ts), curation (curation/queries.ts) and
+// import state (import/queries.ts) keep their own statements.
 
 /** Drops null, undefined and empty-array properties: ORUK fields are typed, never null. */
 export function compact<T extends object>(value: T): T {
@@ -403,25 +405,6 @@ export async function writeService(
   if (options.refreshSearch !== false) await refreshSearch(db, [service.id]);
 }
 
-/** The import hash of each of these services that exists (null when something else wrote it last). */
-export async function importHashes(db: Db, ids: string[]): Promise<Map<string, string | null>> {
-  const { rows } = await db.query<{ id: string; hash: string | null }>(
-    'SELECT id, import_hash AS hash FROM directory_service WHERE id = ANY ($1::text[])',
-    [ids],
-  );
-  return new Map(rows.map((r) => [r.id, r.hash]));
-}
-
-/** Records, for a batch of imported services, the hash of what the feed gave and what no column holds. */
-export async function saveImportState(db: Db, rows: Array<{ id: string; hash: string; extra: unknown }>) {
-  if (rows.length === 0) return;
-  await db.query(
-    `UPDATE directory_service s SET import_hash = x.hash, hsds_extra = x.extra
-       FROM unnest($1::text[], $2::text[], $3::jsonb[]) AS x(id, hash, extra) WHERE s.id = x.id`,
-    [rows.map((r) => r.id), rows.map((r) => r.hash), rows.map((r) => (r.extra === undefined ? null : JSON.stringify(r.extra)))],
-  );
-}
-
 /** What an imported record said that no column holds (see hsds-extra.ts). */
 export async function readServiceExtra(db: Db, id: string): Promise<unknown> {
   const { rows } = await db.query<{ extra: unknown }>('SELECT hsds_extra AS extra FROM directory_service WHERE id = $1', [id]);
@@ -437,31 +420,10 @@ export async function serviceExists(db: Db, id: string): Promise<boolean> {
   return rows.length > 0;
 }
 
-export interface ServiceCuration {
-  id: string;
-  organizationId: string | null;
-  status: string;
-  capacity: 'unknown' | 'taking_referrals' | 'waiting_list' | 'full';
-  expectedWaitWeeks: number | null;
-  lastVerifiedAt: Date | null;
-  lastVerifiedBy: string | null;
-  sourceFeed: string | null;
-}
-
-export async function findServiceCuration(db: Db, id: string): Promise<ServiceCuration | undefined> {
-  const { rows } = await db.query<ServiceCuration>(
-    `SELECT id, organization_id AS "organizationId", status, capacity, expected_wait_weeks AS "expectedWaitWeeks",
-            last_verified_at AS "lastVerifiedAt", last_verified_by AS "lastVerifiedBy", source_feed AS "sourceFeed"
-       FROM directory_service WHERE id = $1`,
-    [id],
-  );
-  return rows[0];
-}
-
-const termSelect = `t.id, t.code, t.name, t.description, t.parent_id, t.taxonomy_id, t.term_uri, tx.name AS taxonomy,
+export const termSelect = `t.id, t.code, t.name, t.description, t.parent_id, t.taxonomy_id, t.term_uri, tx.name AS taxonomy,
   tx.description AS taxonomy_description, tx.uri AS taxonomy_uri, tx.version AS taxonomy_version`;
 
-function termJson(row: Record<string, unknown>): OrukTaxonomyTerm {
+export function termJson(row: Record<string, unknown>): OrukTaxonomyTerm {
   return compact({
     // HSDS calls the term's own code `code`, the ORUK profile `term`: both are given.
     id: row.id as string,
@@ -575,39 +537,6 @@ export async function readLocation(db: Db, id: string): Promise<OrukLocation | u
   }) as OrukLocation;
 }
 
-export interface LocationFilter {
-  /** Part of the name, any case. */
-  name?: string;
-  /** A full postcode, without spaces (`LS63AB`). */
-  postcode?: string;
-  /** An outward code (`LS6`): everything before a postcode's three-character inward code. */
-  outcode?: string;
-}
-
-/**
- * A page of locations where at least one active service is delivered, by name, with the total.
- * Stored postcodes are compared without spaces and case, as feeds write them every way.
- */
-export async function listLocationIds(db: Db, f: LocationFilter, limit: number, offset: number): Promise<{ ids: string[]; total: number }> {
-  const { rows } = await db.query<{ id: string; total: number }>(
-    `SELECT l.id, count(*) OVER ()::int AS total
-       FROM directory_location l
-      WHERE EXISTS (SELECT 1 FROM directory_service_at_location sal JOIN directory_service s ON s.id = sal.service_id
-                     WHERE sal.location_id = l.id AND s.status = 'active')
-        AND ($1::text IS NULL OR strpos(lower(l.name), lower($1::text)) > 0)
-        AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM directory_address a WHERE a.location_id = l.id
-                                          AND upper(replace(a.postal_code, ' ', '')) = $2::text))
-        AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM directory_address a WHERE a.location_id = l.id
-                                          AND left(upper(replace(a.postal_code, ' ', '')), -3) = $3::text))
-      ORDER BY l.name NULLS LAST, l.id
-      LIMIT $4 OFFSET $5`,
-    [f.name ?? null, f.postcode ?? null, f.outcode ?? null, limit, offset],
-  );
-  // A page past the last has no row to carry the window count: ask for the first row's.
-  if (rows.length === 0 && offset > 0) return { ids: [], total: (await listLocationIds(db, f, 1, 0)).total };
-  return { ids: rows.map((r) => r.id), total: rows[0]?.total ?? 0 };
-}
-
 /** One service fully nested, as the ORUK /services/{id} endpoint and the exports give it. */
 export async function readService(db: Db, id: string): Promise<OrukService | undefined> {
   const { rows } = await db.query(
@@ -717,251 +646,9 @@ export async function readService(db: Db, id: string): Promise<OrukService | und
   }) as OrukService;
 }
 
-export interface ServicePageOptions {
-  limit: number;
-  offset: number;
-  search?: string;
-  taxonomyTermId?: string;
-  taxonomyId?: string;
-  organizationId?: string;
-  modifiedAfter?: string;
-  minimumAge?: number;
-  maximumAge?: number;
-  day?: string;
-  startTime?: string;
-  endTime?: string;
-  includeInactive?: boolean;
-  /** Only services of this capacity (a capacity term is not an attribute row: see curation.ts). */
-  capacity?: string;
-}
-
-const SERVICE_LIST_WHERE = `
-      WHERE ($1::boolean OR s.status = 'active')
-        AND ($2::text IS NULL OR s.search_document @@ websearch_to_tsquery('english', $2) OR $2 <% s.name)
-        AND ($3::text IS NULL OR s.term_ids @> ARRAY[$3::text])
-        AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM directory_attribute a JOIN directory_taxonomy_term t ON t.id = a.taxonomy_term_id
-                                         WHERE a.link_id = s.id AND t.taxonomy_id = $4))
-        AND ($5::text IS NULL OR s.organization_id = $5)
-        AND ($6::timestamptz IS NULL OR s.last_modified >= $6)
-        AND ($7::numeric IS NULL OR s.maximum_age IS NULL OR s.maximum_age >= $7)
-        AND ($8::numeric IS NULL OR s.minimum_age IS NULL OR s.minimum_age <= $8)
-        AND ($9::text IS NULL AND $10::time IS NULL AND $11::time IS NULL OR EXISTS (SELECT 1 FROM directory_schedule sc WHERE sc.service_id = s.id
-              AND ($9::text IS NULL OR sc.byday ~ ('(^|,)' || $9 || '($|,)'))
-              AND ($10::time IS NULL OR sc.closes_at IS NULL OR sc.closes_at > $10)
-              AND ($11::time IS NULL OR sc.opens_at IS NULL OR sc.opens_at < $11)))
-        AND ($14::text IS NULL OR s.capacity = $14)`;
-
-/**
- * A page of services in id order for the ORUK API and exports, with the total count. The count is
- * its own index-only query: a window count would read every matching row on every page.
- */
-export async function listServiceIds(db: Db, o: ServicePageOptions): Promise<{ ids: string[]; total: number }> {
-  const filters = [
-    o.includeInactive ?? false,
-    o.search ?? null,
-    o.taxonomyTermId ?? null,
-    o.taxonomyId ?? null,
-    o.organizationId ?? null,
-    o.modifiedAfter ?? null,
-    o.minimumAge ?? null,
-    o.maximumAge ?? null,
-    o.day ?? null,
-    o.startTime ?? null,
-    o.endTime ?? null,
-  ];
-  const capacity = o.capacity ?? null;
-  const [{ rows }, count] = await Promise.all([
-    db.query<{ id: string }>(`SELECT s.id FROM directory_service s ${SERVICE_LIST_WHERE} ORDER BY s.id LIMIT $12 OFFSET $13`, [
-      ...filters,
-      o.limit,
-      o.offset,
-      capacity,
-    ]),
-    // $12 and $13 are unused by the count; they keep the parameter numbers of the WHERE clause.
-    db.query<{ total: number }>(
-      `SELECT count(*) AS total FROM directory_service s ${SERVICE_LIST_WHERE} AND $12::int IS NULL AND $13::int IS NULL`,
-      [...filters, null, null, capacity],
-    ),
-  ]);
-  return { ids: rows.map((r) => r.id), total: count.rows[0]!.total };
-}
-
-/**
- * A page of ORUK service_at_locations with their total: with an origin, nearest first (within
- * `radiusMetres` when given). Term filters match attributes and the capacity every service carries.
- */
-export async function listServiceAtLocationIds(
-  db: Db,
-  o: Omit<ServicePageOptions, 'includeInactive'> & {
-    origin?: { latitude: number; longitude: number };
-    radiusMetres?: number;
-  },
-): Promise<{ rows: Array<{ id: string; distance: number | null }>; total: number }> {
-  const { rows } = await db.query<{ id: string; distance: number | null; total: number }>(
-    `SELECT sal.id,
-            CASE WHEN $14::float8 IS NULL OR l.latitude IS NULL THEN NULL
-                 ELSE earth_distance(ll_to_earth($14::float8, $15::float8), ll_to_earth(l.latitude, l.longitude)) END AS distance,
-            count(*) OVER () AS total
-       FROM directory_service_at_location sal
-       JOIN directory_service s ON s.id = sal.service_id
-       JOIN directory_location l ON l.id = sal.location_id
-      WHERE s.status = 'active'
-        AND ($3::text IS NULL OR s.search_document @@ websearch_to_tsquery('english', $3::text) OR $3::text <% s.name)
-        AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM directory_attribute a WHERE a.link_id = s.id AND a.taxonomy_term_id = $4::text))
-        AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM directory_attribute a JOIN directory_taxonomy_term t ON t.id = a.taxonomy_term_id
-                                         WHERE a.link_id = s.id AND t.taxonomy_id = $5::text))
-        AND ($6::text IS NULL OR s.organization_id = $6::text)
-        AND ($7::timestamptz IS NULL OR s.last_modified >= $7::timestamptz)
-        AND ($8::numeric IS NULL OR s.maximum_age IS NULL OR s.maximum_age >= $8::numeric)
-        AND ($9::numeric IS NULL OR s.minimum_age IS NULL OR s.minimum_age <= $9::numeric)
-        AND ($10::text IS NULL AND $11::time IS NULL AND $12::time IS NULL OR EXISTS (SELECT 1 FROM directory_schedule sc WHERE sc.service_id = s.id
-              AND ($10::text IS NULL OR sc.byday ~ ('(^|,)' || $10::text || '($|,)'))
-              AND ($11::time IS NULL OR sc.closes_at IS NULL OR sc.closes_at > $11::time)
-              AND ($12::time IS NULL OR sc.opens_at IS NULL OR sc.opens_at < $12::time)))
-        AND ($14::float8 IS NULL OR $13::float8 IS NULL
-             OR earth_box(ll_to_earth($14::float8, $15::float8), $13::float8) @> ll_to_earth(l.latitude, l.longitude)
-                AND earth_distance(ll_to_earth($14::float8, $15::float8), ll_to_earth(l.latitude, l.longitude)) <= $13::float8)
-        AND ($16::text IS NULL OR s.capacity = $16::text)
-      ORDER BY distance NULLS LAST, sal.id
-      LIMIT $1 OFFSET $2`,
-    [
-      o.limit,
-      o.offset,
-      o.search ?? null,
-      o.taxonomyTermId ?? null,
-      o.taxonomyId ?? null,
-      o.organizationId ?? null,
-      o.modifiedAfter ?? null,
-      o.minimumAge ?? null,
-      o.maximumAge ?? null,
-      o.day ?? null,
-      o.startTime ?? null,
-      o.endTime ?? null,
-      o.radiusMetres ?? null,
-      o.origin?.latitude ?? null,
-      o.origin?.longitude ?? null,
-      o.capacity ?? null,
-    ],
-  );
-  // A page past the last has no row to carry the window count: ask for the first row's.
-  if (rows.length === 0 && o.offset > 0) return { rows, total: (await listServiceAtLocationIds(db, { ...o, limit: 1, offset: 0 })).total };
-  return { rows, total: Number(rows[0]?.total ?? 0) };
-}
-
-/** The one-to-one fields of services (ORUK list items), in the order given. */
-export async function readServiceSummaries(db: Db, ids: string[]): Promise<OrukService[]> {
-  if (ids.length === 0) return [];
-  const { rows } = await db.query(
-    `SELECT s.id, s.organization_id, s.name, s.description, s.url, s.email, s.status, s.fees, s.accreditations, s.minimum_age, s.maximum_age,
-            to_char(s.assured_date, 'YYYY-MM-DD') AS assured_date, s.assurer_email, s.alert,
-            to_char(s.last_modified AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_modified,
-            o.id AS org_id, o.name AS org_name, o.description AS org_description, o.email AS org_email, o.website AS org_website,
-            o.logo AS org_logo, o.uri AS org_uri, o.parent_organization_id AS org_parent
-       FROM directory_service s LEFT JOIN directory_organization o ON o.id = s.organization_id
-      WHERE s.id = ANY ($1::text[])`,
-    [ids],
-  );
-  const byId = new Map(rows.map((r) => [r.id as string, r]));
-  return ids.flatMap((id) => {
-    const r = byId.get(id);
-    if (!r) return [];
-    const organization = r.org_id
-      ? compact({
-          id: r.org_id,
-          name: r.org_name,
-          description: r.org_description ?? '',
-          email: r.org_email,
-          website: r.org_website,
-          logo: r.org_logo,
-          uri: r.org_uri,
-          parent_organization_id: r.org_parent,
-        })
-      : undefined;
-    return [
-      compact({
-        id: r.id,
-        organization_id: r.organization_id,
-        name: r.name,
-        description: r.description,
-        url: r.url,
-        email: r.email,
-        status: r.status,
-        fees: r.fees,
-        accreditations: r.accreditations,
-        minimum_age: r.minimum_age,
-        maximum_age: r.maximum_age,
-        assured_date: r.assured_date,
-        assurer_email: r.assurer_email,
-        alert: r.alert,
-        last_modified: r.last_modified,
-        organization,
-      }) as OrukService,
-    ];
-  });
-}
-
-/** A page of organisations in id order; `search` matches the name (words or a close spelling). */
-export async function listOrganizations(db: Db, limit: number, offset: number, search?: string) {
-  const where = `WHERE ($1::text IS NULL OR o.name ILIKE '%' || $1 || '%' OR $1 <% o.name)`;
-  const { rows } = await db.query<{ id: string }>(`SELECT o.id FROM directory_organization o ${where} ORDER BY o.id LIMIT $2 OFFSET $3`, [
-    search ?? null,
-    limit,
-    offset,
-  ]);
-  const count = await db.query<{ c: number }>(`SELECT count(*)::int AS c FROM directory_organization o ${where}`, [search ?? null]);
-  const orgs: OrukOrganization[] = [];
-  for (const r of rows) orgs.push((await readOrganization(db, r.id))!);
-  return { orgs, total: count.rows[0]!.c };
-}
-
-export async function organizationServiceIds(db: Db, organizationId: string): Promise<string[]> {
-  const { rows } = await db.query<{ id: string }>('SELECT id FROM directory_service WHERE organization_id = $1 ORDER BY id', [
-    organizationId,
-  ]);
-  return rows.map((r) => r.id);
-}
-
-/** A page of taxonomies in id order; `search` matches the name or description. */
-export async function listTaxonomies(db: Db, limit: number, offset: number, search?: string) {
-  const where = `WHERE ($1::text IS NULL OR name ILIKE '%' || $1 || '%' OR description ILIKE '%' || $1 || '%')`;
-  const { rows } = await db.query(
-    `SELECT id, name, description, uri, version FROM directory_taxonomy ${where} ORDER BY id LIMIT $2 OFFSET $3`,
-    [search ?? null, limit, offset],
-  );
-  const count = await db.query<{ c: number }>(`SELECT count(*)::int AS c FROM directory_taxonomy ${where}`, [search ?? null]);
-  return { items: rows.map((r) => compact({ ...r, description: r.description ?? '' }) as OrukTaxonomy), total: count.rows[0]!.c };
-}
-
 export async function readTaxonomy(db: Db, id: string): Promise<OrukTaxonomy | undefined> {
   const { rows } = await db.query('SELECT id, name, description, uri, version FROM directory_taxonomy WHERE id = $1', [id]);
   return rows[0] ? (compact({ ...rows[0], description: rows[0].description ?? '' }) as OrukTaxonomy) : undefined;
-}
-
-export interface TermFilters {
-  taxonomyId?: string;
-  /** Only the children of this term. */
-  parentId?: string;
-  /** Only terms without a parent. */
-  topOnly?: boolean;
-  /** Words in the name, code or description. */
-  search?: string;
-}
-
-const TERM_WHERE = `WHERE ($1::text IS NULL OR t.taxonomy_id = $1)
-    AND ($2::text IS NULL OR t.parent_id = $2)
-    AND (NOT $3::boolean OR t.parent_id IS NULL OR t.parent_id = '')
-    AND ($4::text IS NULL OR t.name ILIKE '%' || $4 || '%' OR t.code ILIKE '%' || $4 || '%' OR t.description ILIKE '%' || $4 || '%')`;
-
-/** A page of taxonomy terms in id order. */
-export async function listTaxonomyTerms(db: Db, limit: number, offset: number, f: TermFilters = {}) {
-  const filters = [f.taxonomyId ?? null, f.parentId ?? null, f.topOnly ?? false, f.search ?? null];
-  const { rows } = await db.query(
-    `SELECT ${termSelect} FROM directory_taxonomy_term t LEFT JOIN directory_taxonomy tx ON tx.id = t.taxonomy_id
-      ${TERM_WHERE} ORDER BY t.id LIMIT $5 OFFSET $6`,
-    [...filters, limit, offset],
-  );
-  const count = await db.query<{ c: number }>(`SELECT count(*)::int AS c FROM directory_taxonomy_term t ${TERM_WHERE}`, filters);
-  return { items: rows.map((r) => termJson(r)), total: count.rows[0]!.c };
 }
 
 export async function readTaxonomyTerm(db: Db, id: string): Promise<OrukTaxonomyTerm | undefined> {
@@ -970,101 +657,6 @@ export async function readTaxonomyTerm(db: Db, id: string): Promise<OrukTaxonomy
     [id],
   );
   return rows[0] ? termJson(rows[0]) : undefined;
-}
-
-export async function findServiceAtLocation(db: Db, id: string): Promise<{ serviceId: string; locationId: string } | undefined> {
-  const { rows } = await db.query<{ serviceId: string; locationId: string }>(
-    'SELECT service_id AS "serviceId", location_id AS "locationId" FROM directory_service_at_location WHERE id = $1',
-    [id],
-  );
-  return rows[0];
-}
-
-/** Queues a public suggestion; the same one already open (sent twice) is returned, not repeated. */
-export async function insertChangeRequest(db: Db, serviceId: string, r: { kind: string; details: string; replyEmail?: string }) {
-  const params = [serviceId, r.kind, r.details, r.replyEmail ?? null];
-  const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO directory_change_request (service_id, kind, details, reply_email) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (service_id, kind, md5(details), coalesce(reply_email, '')) WHERE status = 'open' AND kind IN ('suggestion', 'problem')
-     DO NOTHING RETURNING id`,
-    params,
-  );
-  if (rows[0]) return rows[0];
-  const existing = await db.query<{ id: string }>(
-    `SELECT id FROM directory_change_request
-      WHERE status = 'open' AND service_id = $1 AND kind = $2 AND md5(details) = md5($3) AND coalesce(reply_email, '') = coalesce($4, '')`,
-    params,
-  );
-  return existing.rows[0]!;
-}
-
-export interface ChangeRequestRow {
-  id: string;
-  /** Null for a proposed new service until it is accepted. */
-  serviceId: string | null;
-  serviceName: string;
-  kind: 'suggestion' | 'problem' | 'edit' | 'new-service';
-  details: string;
-  replyEmail: string | null;
-  status: string;
-  decisionReason: string | null;
-  createdAt: Date;
-  /** A provider's proposal: the part changed and its checked value. */
-  proposal: { section: string; value: unknown } | null;
-  diff: Record<string, { from: string | null; to: string | null }> | null;
-  proposedByOrganizationId: string | null;
-}
-
-const changeRequestSelect = `SELECT cr.id, cr.service_id AS "serviceId",
-       coalesce(s.name, cr.proposal -> 'value' ->> 'name', 'A new service') AS "serviceName", cr.kind, cr.details,
-       cr.reply_email AS "replyEmail", cr.status, cr.decision_reason AS "decisionReason", cr.created_at AS "createdAt",
-       cr.proposal, cr.diff, cr.proposed_by_organization_id AS "proposedByOrganizationId"
-  FROM directory_change_request cr LEFT JOIN directory_service s ON s.id = cr.service_id`;
-
-export async function listOpenChangeRequests(db: Db): Promise<ChangeRequestRow[]> {
-  const { rows } = await db.query<ChangeRequestRow>(`${changeRequestSelect} WHERE cr.status = 'open' ORDER BY cr.created_at, cr.id`);
-  return rows;
-}
-
-export async function findChangeRequest(db: Db, id: string): Promise<ChangeRequestRow | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
-  const { rows } = await db.query<ChangeRequestRow>(`${changeRequestSelect} WHERE cr.id = $1`, [id]);
-  return rows[0];
-}
-
-/** A provider's proposed change to a service, or a proposed new service (no service id), for a curator to decide. */
-export async function insertProposal(
-  db: Db,
-  p: {
-    serviceId: string | null;
-    kind: 'edit' | 'new-service';
-    details: string;
-    proposal: object;
-    diff: object;
-    proposedBy: string;
-    organizationId: string | null;
-  },
-): Promise<{ id: string }> {
-  const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO directory_change_request (service_id, kind, details, proposal, diff, proposed_by, proposed_by_organization_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-    [p.serviceId, p.kind, p.details, JSON.stringify(p.proposal), JSON.stringify(p.diff), p.proposedBy, p.organizationId],
-  );
-  return rows[0]!;
-}
-
-/** Open proposals a provider organisation has made, newest first, so its users see what awaits review. */
-export async function listOpenProposalsOfOrganization(db: Db, organizationId: string): Promise<ChangeRequestRow[]> {
-  const { rows } = await db.query<ChangeRequestRow>(
-    `${changeRequestSelect} WHERE cr.status = 'open' AND cr.proposed_by_organization_id = $1 ORDER BY cr.created_at DESC, cr.id`,
-    [organizationId],
-  );
-  return rows;
-}
-
-/** Records the service an accepted new-service proposal created. */
-export async function setChangeRequestService(db: Db, id: string, serviceId: string) {
-  await db.query('UPDATE directory_change_request SET service_id = $2 WHERE id = $1', [id, serviceId]);
 }
 
 /** HSDS 3 application_process ("how to apply"), kept beside the ORUK fields. */
@@ -1102,85 +694,6 @@ export async function findOrganizationByName(db: Db, name: string): Promise<{ id
   return rows[0];
 }
 
-export async function decideChangeRequest(db: Db, id: string, status: 'accepted' | 'rejected', reason: string | null, userId: string) {
-  await db.query(
-    `UPDATE directory_change_request SET status = $2, decision_reason = $3, decided_by = $4, decided_at = now() WHERE id = $1`,
-    [id, status, reason, userId],
-  );
-}
-
-export async function markVerified(db: Db, serviceId: string, userId: string, email: string) {
-  await db.query(
-    `UPDATE directory_service SET last_verified_at = now(), last_verified_by = $2, assured_date = current_date, assurer_email = $3
-      WHERE id = $1`,
-    [serviceId, userId, email],
-  );
-}
-
-export async function updateCapacity(db: Db, serviceId: string, capacity: string, expectedWaitWeeks: number | null) {
-  await db.query(`UPDATE directory_service SET capacity = $2, expected_wait_weeks = $3, last_modified = now() WHERE id = $1`, [
-    serviceId,
-    capacity,
-    expectedWaitWeeks,
-  ]);
-}
-
-export async function recordRevision(
-  db: Db,
-  r: { serviceId: string; userId: string | null; role: string | null; action: string; diff: object },
-) {
-  await db.query(
-    `INSERT INTO directory_service_revision (service_id, changed_by, changed_by_role, action, diff) VALUES ($1, $2, $3, $4, $5)`,
-    [r.serviceId, r.userId, r.role, r.action, JSON.stringify(r.diff)],
-  );
-}
-
-export async function listRevisions(db: Db, serviceId: string) {
-  const { rows } = await db.query<{
-    action: string;
-    diff: Record<string, { from: unknown; to: unknown }>;
-    changedBy: string | null;
-    changedAt: Date;
-  }>(
-    `SELECT action, diff, changed_by AS "changedBy", changed_at AS "changedAt" FROM directory_service_revision
-      WHERE service_id = $1 ORDER BY id`,
-    [serviceId],
-  );
-  return rows;
-}
-
-/** Active services not verified since `before`, oldest first. */
-export async function listStaleServices(db: Db, before: Date, limit = 200) {
-  const { rows } = await db.query<{ id: string; name: string; organizationName: string | null; lastVerifiedAt: Date | null }>(
-    `SELECT s.id, s.name, o.name AS "organizationName", s.last_verified_at AS "lastVerifiedAt"
-       FROM directory_service s LEFT JOIN directory_organization o ON o.id = s.organization_id
-      WHERE s.status = 'active' AND (s.last_verified_at IS NULL OR s.last_verified_at < $1)
-      ORDER BY s.last_verified_at NULLS FIRST, s.name LIMIT $2`,
-    [before, limit],
-  );
-  return rows;
-}
-
-/** Active services of these organisations not verified since `before` (for freshness reminders). */
-export async function listStaleServicesOfOrganizations(db: Db, organizationIds: string[], before: Date) {
-  const { rows } = await db.query<{ id: string; name: string; organizationId: string; lastVerifiedAt: Date | null }>(
-    `SELECT s.id, s.name, s.organization_id AS "organizationId", s.last_verified_at AS "lastVerifiedAt"
-       FROM directory_service s
-      WHERE s.organization_id = ANY($1::text[]) AND s.status = 'active' AND (s.last_verified_at IS NULL OR s.last_verified_at < $2)
-      ORDER BY s.organization_id, s.name`,
-    [organizationIds, before],
-  );
-  return rows;
-}
-
-export async function servicesOfOrganization(db: Db, organizationId: string) {
-  const { rows } = await db.query<{ id: string; name: string; status: string; capacity: string }>(
-    `SELECT id, name, status, capacity FROM directory_service WHERE organization_id = $1 ORDER BY name`,
-    [organizationId],
-  );
-  return rows;
-}
-
 export async function allServiceIds(db: Db): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>('SELECT id FROM directory_service ORDER BY id');
   return rows.map((r) => r.id);
@@ -1200,62 +713,5 @@ export async function allTaxonomyTerms(db: Db) {
 
 export async function allTaxonomies(db: Db) {
   const { rows } = await db.query('SELECT id, name, description, uri, version FROM directory_taxonomy ORDER BY id');
-  return rows;
-}
-
-export async function setLastVerified(db: Db, serviceId: string, at: Date | null) {
-  await db.query('UPDATE directory_service SET last_verified_at = $2 WHERE id = $1', [serviceId, at]);
-}
-
-/**
- * The directory organisation a provider organisation speaks for. Runs inside the actor's tenant
- * transaction, so row-level security confines it to their own tenant.
- */
-export async function providerDirectoryOrganization(db: Db, providerOrganisationId: string): Promise<string | null> {
-  const { rows } = await db.query<{ id: string | null }>(
-    'SELECT directory_organization_id AS id FROM provider_organisation WHERE id = $1',
-    [providerOrganisationId],
-  );
-  return rows[0]?.id ?? null;
-}
-
-/** Demo only: the provider organisations the identity seeder made, to list them in the directory. */
-export async function providerOrganisationNames(db: Db, ids: string[]): Promise<Array<{ id: string; name: string }>> {
-  const { rows } = await db.query<{ id: string; name: string }>(
-    'SELECT id, name FROM provider_organisation WHERE id = ANY ($1::uuid[]) ORDER BY name',
-    [ids],
-  );
-  return rows;
-}
-
-export async function linkProviderOrganisation(db: Db, providerOrganisationId: string, directoryOrganizationId: string) {
-  await db.query('UPDATE provider_organisation SET directory_organization_id = $2 WHERE id = $1', [
-    providerOrganisationId,
-    directoryOrganizationId,
-  ]);
-}
-
-export interface ServiceCardRow {
-  id: string;
-  organizationId: string | null;
-  email: string | null;
-  lastVerifiedAt: Date | null;
-  addresses: string[];
-  termIds: string[];
-}
-
-/** For a page of search results at once: where each service runs, its email, last check and its terms. */
-export async function listServiceCards(db: Db, ids: string[]): Promise<ServiceCardRow[]> {
-  if (ids.length === 0) return [];
-  const { rows } = await db.query<ServiceCardRow>(
-    `SELECT s.id, s.organization_id AS "organizationId", s.email, s.last_verified_at AS "lastVerifiedAt",
-            coalesce((SELECT array_agg(concat_ws(', ', nullif(a.address_1, ''), nullif(a.city, ''), nullif(a.postal_code, '')) ORDER BY sal.id, a.id)
-                        FROM directory_service_at_location sal JOIN directory_address a ON a.location_id = sal.location_id
-                       WHERE sal.service_id = s.id), '{}') AS addresses,
-            coalesce((SELECT array_agg(at.taxonomy_term_id ORDER BY at.id) FROM directory_attribute at
-                       WHERE at.link_id = s.id AND at.link_entity = 'service'), '{}') AS "termIds"
-       FROM directory_service s WHERE s.id = ANY($1::text[])`,
-    [ids],
-  );
   return rows;
 }

@@ -2,9 +2,11 @@ import type { Db } from '../db/database.ts';
 import { InvalidInput, NotFound, type FieldError } from '../web/errors.ts';
 import { lookupPostcode, normalisePostcodeOrOutcode, type PostcodeLocation } from '../geo/postcodes.ts';
 import { findNeed, isNeedCode, NEEDS } from './needs.ts';
-import { withExtra } from './hsds-extra.ts';
+import { withExtra } from './oruk/hsds-extra.ts';
 import * as q from './queries.ts';
-import * as sq from './search-queries.ts';
+import * as orukq from './oruk/queries.ts';
+import * as curationq from './curation/queries.ts';
+import * as sq from './search/queries.ts';
 import {
   CAPACITIES,
   DELIVERY_METHODS,
@@ -15,8 +17,8 @@ import {
   needTermId,
   type Capacity,
 } from './taxonomy.ts';
-import type { OrukService } from './oruk-types.ts';
-import { closureInWords, isClosure, scheduleInWords } from './curation-sections.ts';
+import type { OrukService } from './oruk/types.ts';
+import { closureInWords, isClosure, scheduleInWords } from './curation/sections.ts';
 
 export const PAGE_SIZE = 20;
 export const DISTANCE_CHOICES_MILES = [1, 3, 5, 10, 25, 50] as const;
@@ -250,7 +252,7 @@ export async function findServicesForNeed(db: Db, input: { need: string; postcod
  * statement rather than a full record per service.
  */
 export async function serviceCards(db: Db, ids: string[]) {
-  const rows = await q.listServiceCards(db, ids);
+  const rows = await sq.listServiceCards(db, ids);
   return rows.map((r) => ({
     id: r.id,
     organizationId: r.organizationId,
@@ -283,7 +285,7 @@ export interface ServiceSummary {
 
 export async function getServiceSummary(db: Db, id: string): Promise<ServiceSummary | undefined> {
   const service = await q.readService(db, id);
-  const curation = await q.findServiceCuration(db, id);
+  const curation = await curationq.findServiceCuration(db, id);
   if (!service || !curation) return undefined;
   return {
     id,
@@ -308,7 +310,7 @@ export async function getServiceSummary(db: Db, id: string): Promise<ServiceSumm
 export async function getServiceDetail(db: Db, id: string, now = new Date(), freshnessMonths = DEFAULT_FRESHNESS_MONTHS) {
   // What the feed said beyond our columns (how to apply, transport, fees description) helps a person too.
   const service = withExtra(await q.readService(db, id), await q.readServiceExtra(db, id));
-  const curation = await q.findServiceCuration(db, id);
+  const curation = await curationq.findServiceCuration(db, id);
   if (!service || !curation || service.status === 'defunct') throw new NotFound('service');
   const termIds = (service.attributes ?? []).map((a) => a.taxonomy_term?.id ?? '');
   const locations = (service.service_at_locations ?? []).flatMap((sal) => (sal.location ? [sal.location] : []));
@@ -377,7 +379,7 @@ export function checkChangeSuggestion(body: {
 
 export async function suggestChange(db: Db, serviceId: string, suggestion: ChangeSuggestion): Promise<{ id: string }> {
   if (!(await q.serviceExists(db, serviceId))) throw new NotFound('service');
-  return q.insertChangeRequest(db, serviceId, suggestion);
+  return curationq.insertChangeRequest(db, serviceId, suggestion);
 }
 
 export { NEEDS, DELIVERY_METHODS, CAPACITIES, capacityForTerm };
@@ -391,7 +393,7 @@ export async function staleServicesOfOrganizations(db: Db, organizationIds: stri
   if (organizationIds.length === 0) return [];
   const before = new Date(now);
   before.setMonth(before.getMonth() - months);
-  return q.listStaleServicesOfOrganizations(db, organizationIds, before);
+  return curationq.listStaleServicesOfOrganizations(db, organizationIds, before);
 }
 
 /** One suggestion as a person types: a need to filter by, or a service name to search for. */
@@ -438,7 +440,7 @@ export async function searchLocations(db: Db, search: { name?: string; postcode?
       throw new InvalidInput([{ field: 'postcode', message: 'Enter a UK postcode, like LS6 3AB, or its first half, like LS6.' }]);
     postcode = normal.includes(' ') ? { postcode: normal.replace(' ', '') } : { outcode: normal };
   }
-  const { ids, total } = await q.listLocationIds(db, { name: search.name, ...postcode }, limit, offset);
+  const { ids, total } = await orukq.listLocationIds(db, { name: search.name, ...postcode }, limit, offset);
   const locations = [];
   for (const id of ids) {
     const location = await q.readLocation(db, id);

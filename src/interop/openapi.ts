@@ -1,6 +1,6 @@
 import fastifySwagger from '@fastify/swagger';
 import type { FastifyInstance, FastifyPluginAsync, FastifySchema, RouteOptions } from 'fastify';
-import { ALLOWED } from '../directory/oruk.ts';
+import { ALLOWED } from '../directory/oruk/service.ts';
 import { publicAccess, type Policy } from '../identity/policy.ts';
 import { SCOPE_RESOURCES } from './clients/scopes.ts';
 

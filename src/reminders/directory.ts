@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { OrukFeed } from '../config.ts';
 import { withTenant } from '../db/transaction.ts';
-import { importServices, readOrukFeed } from '../directory/import.ts';
+import { importServices, readOrukFeed } from '../directory/import/service.ts';
 import { DEFAULT_FRESHNESS_MONTHS, staleServicesOfOrganizations } from '../directory/service.ts';
 import { queueNotification } from '../jobs/outbox.ts';
 import { PermanentJobError, registerRecurringJob, unregisterRecurringJob, type JobContext } from '../jobs/service.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
-import { readDirectoryService } from '../../src/directory/curation.ts';
+import { readDirectoryService } from '../../src/directory/curation/service.ts';
 import { searchDirectory } from '../../src/directory/service.ts';
 import { lookupPostcode } from '../../src/geo/postcodes.ts';
 import { asForm, formSession, testApp } from '../support/app.ts';

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
 import { withTenant } from '../../src/db/transaction.ts';
-import { decideChangeRequest, editService, freshnessQueue, verifyService, type ServiceEdit } from '../../src/directory/curation.ts';
+import { decideChangeRequest, editService, freshnessQueue, verifyService, type ServiceEdit } from '../../src/directory/curation/service.ts';
 import { getServiceSummary, searchDirectory, suggestChange } from '../../src/directory/service.ts';
 import { Forbidden, InvalidInput } from '../../src/web/errors.ts';
 import { asForm, formSession, testApp } from '../support/app.ts';

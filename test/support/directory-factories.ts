@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '../../src/db/database.ts';
 import { withTransaction } from '../../src/db/transaction.ts';
 import { lookupPostcode } from '../../src/geo/postcodes.ts';
-import { writeDirectoryService } from '../../src/directory/curation.ts';
-import type { OrukLocation, OrukService } from '../../src/directory/oruk-types.ts';
+import { writeDirectoryService } from '../../src/directory/curation/service.ts';
+import type { OrukLocation, OrukService } from '../../src/directory/oruk/types.ts';
 import { deliveryTermId, needTermId, type Capacity } from '../../src/directory/taxonomy.ts';
 
 export interface ServiceOverrides {

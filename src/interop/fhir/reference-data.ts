@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { orukService, orukServices } from '../../directory/oruk.ts';
-import type { OrukAddress, OrukLocation, OrukService } from '../../directory/oruk-types.ts';
+import { orukService, orukServices } from '../../directory/oruk/service.ts';
+import type { OrukAddress, OrukLocation, OrukService } from '../../directory/oruk/types.ts';
 import { directoryLocation, searchLocations } from '../../directory/service.ts';
 import { INSTRUMENTS, type InstrumentCode } from '../../outcomes/instruments.ts';
 import { InvalidInput, NotFound } from '../../web/errors.ts';

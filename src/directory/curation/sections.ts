@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../db/database.ts';
-import { lookupPostcode, normalisePostcode } from '../geo/postcodes.ts';
-import { field, fields } from '../web/forms.ts';
-import { InvalidInput, type FieldError } from '../web/errors.ts';
-import { findNeed, isNeedCode, NEEDS } from './needs.ts';
-import type { OrukAccessibility, OrukAttribute, OrukLocation, OrukSchedule, OrukService } from './oruk-types.ts';
-import * as q from './queries.ts';
+import type { Db } from '../../db/database.ts';
+import { lookupPostcode, normalisePostcode } from '../../geo/postcodes.ts';
+import { field, fields } from '../../web/forms.ts';
+import { InvalidInput, type FieldError } from '../../web/errors.ts';
+import { findNeed, isNeedCode, NEEDS } from '../needs.ts';
+import type { OrukAccessibility, OrukAttribute, OrukLocation, OrukSchedule, OrukService } from '../oruk/types.ts';
+import * as q from '../queries.ts';
 import {
   CAPACITY_TAXONOMY_ID,
   DELIVERY_METHODS,
@@ -17,7 +17,7 @@ import {
   lgaAttributeId,
   needCodeForTerm,
   needTermId,
-} from './taxonomy.ts';
+} from '../taxonomy.ts';
 
 // The parts of a service curation edits beyond its name, contact and capacity. Each part reads a
 // form into a checked value (a 400 naming the field, nothing saved), applies that value to the full

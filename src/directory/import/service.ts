@@ -3,13 +3,14 @@ import { isDeepStrictEqual } from 'node:util';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
-import type { Db } from '../db/database.ts';
-import { withSavepoint, withTransaction } from '../db/transaction.ts';
-import { parseCsv } from '../geo/csv.ts';
-import { readDirectoryService, writeDirectoryService } from './curation.ts';
-import { missingFrom, withExtra } from './hsds-extra.ts';
-import { refusal, repairService } from './import-repair.ts';
-import { importHashes, readOrganization, refreshSearch, saveImportState, upsertOrganization } from './queries.ts';
+import type { Db } from '../../db/database.ts';
+import { withSavepoint, withTransaction } from '../../db/transaction.ts';
+import { parseCsv } from '../../geo/csv.ts';
+import { readDirectoryService, writeDirectoryService } from '../curation/service.ts';
+import { missingFrom, withExtra } from '../oruk/hsds-extra.ts';
+import { refusal, repairService } from './repair.ts';
+import { readOrganization, refreshSearch, upsertOrganization } from '../queries.ts';
+import { importHashes, saveImportState } from './queries.ts';
 import type {
   OrukAddress,
   OrukAttribute,
@@ -26,7 +27,7 @@ import type {
   OrukServiceArea,
   OrukServiceAtLocation,
   OrukTaxonomyTerm,
-} from './oruk-types.ts';
+} from '../oruk/types.ts';
 
 export interface ImportReport {
   added: string[];

@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.ts';
+import type { Db } from '../../db/database.ts';
 
 /** Everything one directory search can ask; the pages, the ORUK API and link workers share it. */
 export interface SearchFilters {
@@ -277,4 +277,28 @@ export async function suggestServiceNames(db: Db, text: string, limit: number): 
     [text, text.replace(/[\\%_]/g, (c) => `\\${c}`), limit],
   );
   return rows.map((r) => r.name);
+}
+export interface ServiceCardRow {
+  id: string;
+  organizationId: string | null;
+  email: string | null;
+  lastVerifiedAt: Date | null;
+  addresses: string[];
+  termIds: string[];
+}
+
+/** For a page of search results at once: where each service runs, its email, last check and its terms. */
+export async function listServiceCards(db: Db, ids: string[]): Promise<ServiceCardRow[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await db.query<ServiceCardRow>(
+    `SELECT s.id, s.organization_id AS "organizationId", s.email, s.last_verified_at AS "lastVerifiedAt",
+            coalesce((SELECT array_agg(concat_ws(', ', nullif(a.address_1, ''), nullif(a.city, ''), nullif(a.postal_code, '')) ORDER BY sal.id, a.id)
+                        FROM directory_service_at_location sal JOIN directory_address a ON a.location_id = sal.location_id
+                       WHERE sal.service_id = s.id), '{}') AS addresses,
+            coalesce((SELECT array_agg(at.taxonomy_term_id ORDER BY at.id) FROM directory_attribute at
+                       WHERE at.link_id = s.id AND at.link_entity = 'service'), '{}') AS "termIds"
+       FROM directory_service s WHERE s.id = ANY($1::text[])`,
+    [ids],
+  );
+  return rows;
 }

@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
-import { withDatabase } from '../cli/core-commands.ts';
-import { UsageError, type Command } from '../cli/command.ts';
-import { migrate } from '../db/migrate.ts';
-import { importPostcodes } from '../geo/import.ts';
-import { exportHsdsCsv, exportOruk } from './export.ts';
-import { ImportSourceError, importServices, readHsdsCsv, readOrukFeed, type OrukFeed, type ImportReport } from './import.ts';
+import { withDatabase } from '../../cli/core-commands.ts';
+import { UsageError, type Command } from '../../cli/command.ts';
+import { migrate } from '../../db/migrate.ts';
+import { importPostcodes } from '../../geo/import.ts';
+import { exportHsdsCsv, exportOruk } from '../oruk/export.ts';
+import { ImportSourceError, importServices, readHsdsCsv, readOrukFeed, type OrukFeed, type ImportReport } from './service.ts';
 
 function printReport(report: ImportReport): number {
   const prefix = report.dryRun ? 'Dry run (nothing was saved): would have ' : '';

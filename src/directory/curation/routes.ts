@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { withTenant } from '../db/transaction.ts';
-import { hasRole } from '../identity/actor.ts';
-import { rolePolicy } from '../identity/policy.ts';
-import { InvalidInput } from '../web/errors.ts';
-import { bodyValues } from '../web/forms.ts';
-import * as curation from './curation.ts';
+import { withTenant } from '../../db/transaction.ts';
+import { hasRole } from '../../identity/actor.ts';
+import { rolePolicy } from '../../identity/policy.ts';
+import { InvalidInput } from '../../web/errors.ts';
+import { bodyValues } from '../../web/forms.ts';
+import * as curation from './service.ts';
 import {
   DAYS,
   SECTIONS,
@@ -16,8 +16,8 @@ import {
   locationFormValues,
   locationsOf,
   type EditableService,
-} from './curation-sections.ts';
-import { getServiceDetail, DELIVERY_METHODS, NEEDS } from './service.ts';
+} from './sections.ts';
+import { getServiceDetail, DELIVERY_METHODS, NEEDS } from '../service.ts';
 
 const curators = rolePolicy('directory curators', 'curator');
 const editors = rolePolicy('directory curators and providers', 'curator', 'provider');

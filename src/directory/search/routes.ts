@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { publicAccess } from '../identity/policy.ts';
-import { InvalidInput } from '../web/errors.ts';
+import { publicAccess } from '../../identity/policy.ts';
+import { InvalidInput } from '../../web/errors.ts';
 import {
   checkChangeSuggestion,
   DAY_NAMES,
@@ -13,7 +13,7 @@ import {
   suggestChange,
   suggestSearches,
   type DirectorySearchInput,
-} from './service.ts';
+} from '../service.ts';
 
 const Text = Type.Optional(Type.String({ maxLength: 500 }));
 

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import { publicAccess } from '../identity/policy.ts';
-import * as oruk from './oruk.ts';
+import { publicAccess } from '../../identity/policy.ts';
+import * as oruk from './service.ts';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 // An open machine feed: no cookies, no key, any origin.

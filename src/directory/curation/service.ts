@@ -1,13 +1,14 @@
-import type { Db } from '../db/database.ts';
-import type { Actor } from '../identity/actor.ts';
-import { hasRole } from '../identity/actor.ts';
-import { recordAudit } from '../identity/audit.ts';
-import { Forbidden, InvalidInput, NotFound, RuleBroken, type FieldError } from '../web/errors.ts';
+import type { Db } from '../../db/database.ts';
+import type { Actor } from '../../identity/actor.ts';
+import { hasRole } from '../../identity/actor.ts';
+import { recordAudit } from '../../identity/audit.ts';
+import { Forbidden, InvalidInput, NotFound, RuleBroken, type FieldError } from '../../web/errors.ts';
 import { randomUUID } from 'node:crypto';
-import { field } from '../web/forms.ts';
-import type { OrukService } from './oruk-types.ts';
-import { withExtra } from './hsds-extra.ts';
-import * as q from './queries.ts';
+import { field } from '../../web/forms.ts';
+import type { OrukService } from '../oruk/types.ts';
+import { withExtra } from '../oruk/hsds-extra.ts';
+import * as q from '../queries.ts';
+import * as curationq from './queries.ts';
 import {
   applyLocation,
   checkLocation,
@@ -17,9 +18,9 @@ import {
   sectionAt,
   type EditableService,
   type LocationValue,
-} from './curation-sections.ts';
-import { CAPACITY_TAXONOMY_ID, capacityForTerm, capacityTermId, stableId, type Capacity } from './taxonomy.ts';
-import { DEFAULT_FRESHNESS_MONTHS } from './service.ts';
+} from './sections.ts';
+import { CAPACITY_TAXONOMY_ID, capacityForTerm, capacityTermId, stableId, type Capacity } from '../taxonomy.ts';
+import { DEFAULT_FRESHNESS_MONTHS } from '../service.ts';
 
 export interface WriteOptions {
   sourceFeed?: string;
@@ -60,7 +61,7 @@ export async function writeDirectoryService(
       refreshSearch: options.refreshSearch,
     },
   );
-  if (options.lastVerifiedAt !== undefined) await q.setLastVerified(db, service.id, options.lastVerifiedAt);
+  if (options.lastVerifiedAt !== undefined) await curationq.setLastVerified(db, service.id, options.lastVerifiedAt);
 }
 
 /**
@@ -70,7 +71,7 @@ export async function writeDirectoryService(
 export async function readDirectoryService(db: Db, id: string, options: { extra?: boolean } = {}): Promise<OrukService | undefined> {
   const stored = await q.readService(db, id);
   const service = stored && options.extra !== false ? withExtra(stored, await q.readServiceExtra(db, id)) : stored;
-  const curation = await q.findServiceCuration(db, id);
+  const curation = await curationq.findServiceCuration(db, id);
   if (!service || !curation) return undefined;
   const term = await q.readTaxonomyTerm(db, capacityTermId(curation.capacity));
   return {
@@ -136,7 +137,7 @@ export function checkServiceEdit(
 
 /** Refuses (403) anyone who may not edit this service; NotFound when it does not exist. */
 export async function assertMayEditService(db: Db, actor: Actor, serviceId: string): Promise<void> {
-  const curationRow = await q.findServiceCuration(db, serviceId);
+  const curationRow = await curationq.findServiceCuration(db, serviceId);
   if (!curationRow) throw new NotFound('service');
   await assertMayEdit(db, actor, curationRow.organizationId);
 }
@@ -145,7 +146,7 @@ export async function assertMayEditService(db: Db, actor: Actor, serviceId: stri
 async function assertMayEdit(db: Db, actor: Actor, organizationId: string | null): Promise<void> {
   if (hasRole(actor, 'curator')) return;
   if (hasRole(actor, 'provider') && actor.providerOrganisationId && organizationId) {
-    const own = await q.providerDirectoryOrganization(db, actor.providerOrganisationId);
+    const own = await curationq.providerDirectoryOrganization(db, actor.providerOrganisationId);
     if (own && own === organizationId) return;
   }
   throw new Forbidden('You can only change services your organisation runs.');
@@ -164,7 +165,7 @@ function diffOf(before: Record<string, unknown>, after: Record<string, unknown>)
 /** Edits a service, records the field-by-field difference and audits it. Run in the actor's tenant transaction. */
 export async function editService(db: Db, actor: Actor, serviceId: string, edit: ServiceEdit): Promise<{ changed: string[] }> {
   const service = await q.readService(db, serviceId);
-  const curation = await q.findServiceCuration(db, serviceId);
+  const curation = await curationq.findServiceCuration(db, serviceId);
   if (!service || !curation) throw new NotFound('service');
   await assertMayEdit(db, actor, curation.organizationId);
   if (edit.status === 'defunct' && !hasRole(actor, 'curator'))
@@ -196,7 +197,7 @@ export async function editService(db: Db, actor: Actor, serviceId: string, edit:
     { capacity: edit.capacity, expectedWaitWeeks: edit.expectedWaitWeeks },
   );
   const role = hasRole(actor, 'curator') ? 'curator' : 'provider';
-  await q.recordRevision(db, { serviceId, userId: actor.userId, role, action: 'edit', diff });
+  await curationq.recordRevision(db, { serviceId, userId: actor.userId, role, action: 'edit', diff });
   await recordAudit(db, {
     actor,
     tenantId: actor.tenantId,
@@ -211,10 +212,10 @@ export async function editService(db: Db, actor: Actor, serviceId: string, edit:
 /** A curator confirms the entry is correct: assured date and last verified move to today. */
 export async function verifyService(db: Db, actor: Actor, serviceId: string): Promise<void> {
   if (!hasRole(actor, 'curator')) throw new Forbidden();
-  const curation = await q.findServiceCuration(db, serviceId);
+  const curation = await curationq.findServiceCuration(db, serviceId);
   if (!curation) throw new NotFound('service');
-  await q.markVerified(db, serviceId, actor.userId, actor.email);
-  await q.recordRevision(db, {
+  await curationq.markVerified(db, serviceId, actor.userId, actor.email);
+  await curationq.recordRevision(db, {
     serviceId,
     userId: actor.userId,
     role: 'curator',
@@ -232,7 +233,7 @@ export async function verifyService(db: Db, actor: Actor, serviceId: string): Pr
 
 export async function listChangeRequests(db: Db, actor: Actor) {
   if (!hasRole(actor, 'curator')) throw new Forbidden();
-  return q.listOpenChangeRequests(db);
+  return curationq.listOpenChangeRequests(db);
 }
 
 /** The whole service as curation edits it; undefined when it does not exist. */
@@ -244,7 +245,7 @@ export async function readEditableService(db: Db, serviceId: string): Promise<Ed
 
 /** The service a curator or provider may edit, checked; NotFound or Forbidden otherwise. */
 export async function editableServiceFor(db: Db, actor: Actor, serviceId: string): Promise<EditableService> {
-  const curationRow = await q.findServiceCuration(db, serviceId);
+  const curationRow = await curationq.findServiceCuration(db, serviceId);
   const service = curationRow ? await readEditableService(db, serviceId) : undefined;
   if (!curationRow || !service || service.status === 'defunct') throw new NotFound('service');
   await assertMayEdit(db, actor, curationRow.organizationId);
@@ -285,7 +286,7 @@ function applyPart(service: EditableService, change: { section: string; value: u
 
 /** Writes the whole service as edited, keeping its capacity and giving it a new modified time. */
 async function persist(db: Db, edited: EditableService): Promise<void> {
-  const curationRow = await q.findServiceCuration(db, edited.id);
+  const curationRow = await curationq.findServiceCuration(db, edited.id);
   const { application_process: applicationProcess, ...service } = edited;
   await writeDirectoryService(
     db,
@@ -329,7 +330,7 @@ export async function changePart(
   if (changed.length === 0) return { outcome: 'nochange', changed };
   if (hasRole(actor, 'curator')) {
     await persist(db, applyPart(service, change));
-    await q.recordRevision(db, { serviceId, userId: actor.userId, role: 'curator', action: 'edit', diff });
+    await curationq.recordRevision(db, { serviceId, userId: actor.userId, role: 'curator', action: 'edit', diff });
     await recordAudit(db, {
       actor,
       tenantId: actor.tenantId,
@@ -340,7 +341,7 @@ export async function changePart(
     });
     return { outcome: 'saved', changed };
   }
-  const request = await q.insertProposal(db, {
+  const request = await curationq.insertProposal(db, {
     serviceId,
     kind: 'edit',
     details: `${change.title}: ${changed.join(', ')}`.slice(0, 2000),
@@ -392,7 +393,7 @@ export async function checkNewService(db: Db, actor: Actor, body: unknown): Prom
       if (found) ({ id: organizationId, name: organizationName } = found);
     }
   } else {
-    organizationId = actor.providerOrganisationId ? await q.providerDirectoryOrganization(db, actor.providerOrganisationId) : null;
+    organizationId = actor.providerOrganisationId ? await curationq.providerDirectoryOrganization(db, actor.providerOrganisationId) : null;
     if (!organizationId)
       throw new Forbidden('Your organisation is not linked to a directory entry yet. Ask a directory curator to link it.');
     organizationName = (await q.readOrganization(db, organizationId))?.name ?? '';
@@ -424,7 +425,7 @@ async function createService(db: Db, actor: Actor, v: NewService, proposedBy: st
     last_modified: new Date().toISOString(),
   });
   const diff = Object.fromEntries(Object.entries(newServiceInWords(v)).map(([k, to]) => [k, { from: null, to }]));
-  await q.recordRevision(db, {
+  await curationq.recordRevision(db, {
     serviceId: id,
     userId: proposedBy ?? actor.userId,
     role: proposedBy ? 'provider' : 'curator',
@@ -451,7 +452,7 @@ export async function addService(
   const value = await checkNewService(db, actor, body);
   if (hasRole(actor, 'curator')) return { outcome: 'created', serviceId: await createService(db, actor, value, null) };
   const diff = Object.fromEntries(Object.entries(newServiceInWords(value)).map(([k, to]) => [k, { from: null, to }]));
-  const request = await q.insertProposal(db, {
+  const request = await curationq.insertProposal(db, {
     serviceId: null,
     kind: 'new-service',
     details: `New service: ${value.name}`.slice(0, 2000),
@@ -474,13 +475,13 @@ export async function addService(
 /** Open changes a provider's organisation has proposed, so they can see what awaits review. */
 export async function proposalsOfProvider(db: Db, actor: Actor) {
   if (!actor.providerOrganisationId) return [];
-  const organizationId = await q.providerDirectoryOrganization(db, actor.providerOrganisationId);
-  return organizationId ? q.listOpenProposalsOfOrganization(db, organizationId) : [];
+  const organizationId = await curationq.providerDirectoryOrganization(db, actor.providerOrganisationId);
+  return organizationId ? curationq.listOpenProposalsOfOrganization(db, organizationId) : [];
 }
 
 export async function getChangeRequest(db: Db, actor: Actor, id: string) {
   if (!hasRole(actor, 'curator')) throw new Forbidden();
-  const request = await q.findChangeRequest(db, id);
+  const request = await curationq.findChangeRequest(db, id);
   if (!request) throw new NotFound('change request');
   return request;
 }
@@ -506,7 +507,7 @@ export async function decideChangeRequest(
     const proposal = request.proposal;
     if (request.kind === 'new-service') {
       serviceId = await createService(db, actor, proposal.value as NewService, null);
-      await q.setChangeRequestService(db, id, serviceId);
+      await curationq.setChangeRequestService(db, id, serviceId);
     } else {
       // Applied to the service as it is now, so changes made since to other parts stay.
       const service = serviceId ? await readEditableService(db, serviceId) : undefined;
@@ -515,7 +516,7 @@ export async function decideChangeRequest(
       const diff = differenceOf(describeService(service), describeService(edited));
       if (Object.keys(diff).length) {
         await persist(db, edited);
-        await q.recordRevision(db, { serviceId: service.id, userId: actor.userId, role: 'curator', action: 'edit', diff });
+        await curationq.recordRevision(db, { serviceId: service.id, userId: actor.userId, role: 'curator', action: 'edit', diff });
         await recordAudit(db, {
           actor,
           tenantId: actor.tenantId,
@@ -527,9 +528,9 @@ export async function decideChangeRequest(
       }
     }
   }
-  await q.decideChangeRequest(db, id, decision.outcome, reason || null, actor.userId);
+  await curationq.decideChangeRequest(db, id, decision.outcome, reason || null, actor.userId);
   if (serviceId)
-    await q.recordRevision(db, {
+    await curationq.recordRevision(db, {
       serviceId,
       userId: actor.userId,
       role: 'curator',
@@ -551,16 +552,16 @@ export async function freshnessQueue(db: Db, actor: Actor, months = DEFAULT_FRES
   if (!hasRole(actor, 'curator')) throw new Forbidden();
   const before = new Date(now);
   before.setMonth(before.getMonth() - months);
-  return q.listStaleServices(db, before);
+  return curationq.listStaleServices(db, before);
 }
 
 /** The services a provider user may edit (their organisation's), or every service's org for curators. */
 export async function servicesForProvider(db: Db, actor: Actor) {
   if (!actor.providerOrganisationId) return { organizationId: null, services: [] };
-  const organizationId = await q.providerDirectoryOrganization(db, actor.providerOrganisationId);
-  return { organizationId, services: organizationId ? await q.servicesOfOrganization(db, organizationId) : [] };
+  const organizationId = await curationq.providerDirectoryOrganization(db, actor.providerOrganisationId);
+  return { organizationId, services: organizationId ? await curationq.servicesOfOrganization(db, organizationId) : [] };
 }
 
 export async function revisionsOf(db: Db, serviceId: string) {
-  return q.listRevisions(db, serviceId);
+  return curationq.listRevisions(db, serviceId);
 }

@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Db } from '../db/database.ts';
-import { csvField } from '../geo/csv.ts';
-import { readDirectoryService } from './curation.ts';
-import type { OrukPage, OrukService } from './oruk-types.ts';
-import * as q from './queries.ts';
+import type { Db } from '../../db/database.ts';
+import { csvField } from '../../geo/csv.ts';
+import { readDirectoryService } from '../curation/service.ts';
+import type { OrukPage, OrukService } from './types.ts';
+import * as q from '../queries.ts';
 
 /** Every service (whatever its status), fully nested, as one ORUK page. */
 export async function exportOruk(db: Db): Promise<OrukPage<OrukService>> {

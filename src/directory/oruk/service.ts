@@ -1,10 +1,11 @@
-import type { Db } from '../db/database.ts';
-import { lookupPostcode, normalisePostcodeOrOutcode } from '../geo/postcodes.ts';
-import { InvalidInput, NotFound, type FieldError } from '../web/errors.ts';
-import { readDirectoryService } from './curation.ts';
-import type { OrukPage, OrukService } from './oruk-types.ts';
-import * as q from './queries.ts';
-import { CAPACITY_TAXONOMY_ID, capacityForTerm } from './taxonomy.ts';
+import type { Db } from '../../db/database.ts';
+import { lookupPostcode, normalisePostcodeOrOutcode } from '../../geo/postcodes.ts';
+import { InvalidInput, NotFound, type FieldError } from '../../web/errors.ts';
+import { readDirectoryService } from '../curation/service.ts';
+import type { OrukPage, OrukService } from './types.ts';
+import * as q from '../queries.ts';
+import * as orukq from './queries.ts';
+import { CAPACITY_TAXONOMY_ID, capacityForTerm } from '../taxonomy.ts';
 
 // The Open Referral UK 3.0 API: query checking, paging and shaping. Routes only pass the query in.
 
@@ -237,14 +238,14 @@ export async function orukServices(db: Db, query: Query) {
   const minimal = r.boolean('minimal');
   r.done();
   return listing<Partial<OrukService>>(paging, async (limit, offset) => {
-    const { ids, total } = await q.listServiceIds(db, { ...filters, limit, offset });
+    const { ids, total } = await orukq.listServiceIds(db, { ...filters, limit, offset });
     if (minimal) {
-      const summaries = await q.readServiceSummaries(db, ids);
+      const summaries = await orukq.readServiceSummaries(db, ids);
       return { items: summaries.map((s) => ({ id: s.id, last_modified: s.last_modified })), total };
     }
     const items: OrukService[] = [];
     if (full) for (const id of ids) items.push((await readDirectoryService(db, id))!);
-    else items.push(...(await q.readServiceSummaries(db, ids)));
+    else items.push(...(await orukq.readServiceSummaries(db, ids)));
     return { items, total };
   });
 }
@@ -261,7 +262,7 @@ export async function orukTaxonomies(db: Db, query: Query) {
   const paging = r.paging();
   const search = r.text('search');
   r.done();
-  return listing(paging, (limit, offset) => q.listTaxonomies(db, limit, offset, search));
+  return listing(paging, (limit, offset) => orukq.listTaxonomies(db, limit, offset, search));
 }
 
 export async function orukTaxonomy(db: Db, id: string) {
@@ -283,7 +284,7 @@ export async function orukTaxonomyTerms(db: Db, query: Query) {
   if (filters.topOnly && filters.parentId)
     r.errors.push({ field: 'top_only', message: '"top_only=true" lists terms without a parent, so it cannot go with "parent_id".' });
   r.done();
-  return listing(paging, (limit, offset) => q.listTaxonomyTerms(db, limit, offset, filters));
+  return listing(paging, (limit, offset) => orukq.listTaxonomyTerms(db, limit, offset, filters));
 }
 
 export async function orukTaxonomyTerm(db: Db, id: string) {
@@ -293,9 +294,9 @@ export async function orukTaxonomyTerm(db: Db, id: string) {
 }
 
 async function serviceAtLocationItem(db: Db, id: string, full: boolean) {
-  const link = await q.findServiceAtLocation(db, id);
+  const link = await orukq.findServiceAtLocation(db, id);
   if (!link) return undefined;
-  const service = full ? await readDirectoryService(db, link.serviceId) : (await q.readServiceSummaries(db, [link.serviceId]))[0];
+  const service = full ? await readDirectoryService(db, link.serviceId) : (await orukq.readServiceSummaries(db, [link.serviceId]))[0];
   if (!service) return undefined;
   const fullService = full ? service : await readDirectoryService(db, link.serviceId);
   const sal = fullService?.service_at_locations?.find((s) => s.id === id);
@@ -326,7 +327,7 @@ export async function orukServiceAtLocations(db: Db, query: Query) {
     if (!origin) throw new InvalidInput([{ field: 'postcode', message: `We could not find the postcode "${postcode}".` }]);
   }
   return listing(paging, async (limit, offset) => {
-    const { rows, total } = await q.listServiceAtLocationIds(db, { ...filters, origin, radiusMetres: proximity, limit, offset });
+    const { rows, total } = await orukq.listServiceAtLocationIds(db, { ...filters, origin, radiusMetres: proximity, limit, offset });
     const items = [];
     for (const row of rows) {
       const item = await serviceAtLocationItem(db, row.id, full);
@@ -342,7 +343,7 @@ export async function orukServiceAtLocations(db: Db, query: Query) {
  * pair (with its full location and the pair's schedules).
  */
 export async function orukServiceAtLocation(db: Db, id: string) {
-  const link = await q.findServiceAtLocation(db, id);
+  const link = await orukq.findServiceAtLocation(db, id);
   const service = link ? await readDirectoryService(db, link.serviceId) : undefined;
   if (!link || !service) throw new NotFound('service at location');
   return q.compact({
@@ -361,7 +362,7 @@ export async function orukOrganizations(db: Db, query: Query) {
   const fullService = r.boolean('full_service');
   r.done();
   return listing(paging, async (limit, offset) => {
-    const { orgs, total } = await q.listOrganizations(db, limit, offset, search);
+    const { orgs, total } = await orukq.listOrganizations(db, limit, offset, search);
     if (!full && !fullService) return { items: orgs, total };
     const items = [];
     for (const org of orgs) items.push({ ...org, services: await organizationServices(db, org.id, fullService) });
@@ -370,8 +371,8 @@ export async function orukOrganizations(db: Db, query: Query) {
 }
 
 async function organizationServices(db: Db, organizationId: string, full: boolean): Promise<OrukService[]> {
-  const ids = await q.organizationServiceIds(db, organizationId);
-  if (!full) return q.readServiceSummaries(db, ids);
+  const ids = await orukq.organizationServiceIds(db, organizationId);
+  if (!full) return orukq.readServiceSummaries(db, ids);
   const services: OrukService[] = [];
   for (const id of ids) services.push((await readDirectoryService(db, id))!);
   return services;
