@@ -170,6 +170,10 @@ test('curation pages: providers see and save their own services, curators review
   const dashboard = await app.inject({ url: '/curation', cookies: curatorCookies });
   assert.match(dashboard.body, new RegExp(`/curation/change-requests/${request.id}`));
   const reqUrl = `/curation/change-requests/${request.id}`;
+  // An address whose id is not an id names no change request.
+  const malformed = await app.inject({ url: '/curation/change-requests/not-an-id', cookies: curatorCookies });
+  assert.equal(malformed.statusCode, 404);
+  assert.match(malformed.body, /Page not found/);
   const form = await formSession(app, reqUrl, curatorCookies);
   const noReason = await app.inject({
     method: 'POST',

@@ -345,6 +345,10 @@ test('unknown parameters and bad values get a 400 JSON message and nothing else'
   }
   const unknown = await get('/api/oruk/services?colour=blue');
   assert.match(String(unknown.body.message), /Unknown parameter "colour"/);
+  // The route's schema lets a repeat through to the API's own message.
+  const repeated = await get('/api/oruk/services?page=1&page=2');
+  assert.equal(repeated.status, 400);
+  assert.match(String(repeated.body.message), /Give "page" once/);
 });
 
 test('format=ndjson refuses more than it may give at once, and asks for a narrower query or pages', async () => {

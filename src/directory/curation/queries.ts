@@ -70,7 +70,6 @@ export async function listOpenChangeRequests(db: Db): Promise<ChangeRequestRow[]
 }
 
 export async function findChangeRequest(db: Db, id: string): Promise<ChangeRequestRow | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
   const { rows } = await db.query<ChangeRequestRow>(`${changeRequestSelect} WHERE cr.id = $1`, [id]);
   return rows[0];
 }

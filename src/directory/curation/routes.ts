@@ -6,6 +6,7 @@ import { hasRole } from '../../identity/actor.ts';
 import { rolePolicy } from '../../identity/policy.ts';
 import { InvalidInput } from '../../web/errors.ts';
 import { bodyValues } from '../../web/forms.ts';
+import { FormBody, IdParams as ChangeRequestParams, TextQuery } from '../../web/schemas.ts';
 import * as curation from './service.ts';
 import {
   DAYS,
@@ -21,7 +22,12 @@ import { getServiceDetail, DELIVERY_METHODS, NEEDS } from '../service.ts';
 
 const curators = rolePolicy('directory curators', 'curator');
 const editors = rolePolicy('directory curators and providers', 'curator', 'provider');
+// Directory ids are the publishers' own strings (imported feeds), not UUIDs.
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+const Saved = TextQuery('saved');
+// Part, place and new-service forms carry rows of fields (sessions, phones, places) that each
+// section's check reads through web/forms.ts and answers with its own messages.
+const PartForm = FormBody({});
 const Field = Type.Optional(Type.String({ maxLength: 6000 }));
 const EditBody = Type.Object({
   name: Field,
@@ -39,6 +45,7 @@ const LocationParams = Type.Object({
   locationId: Type.String({ minLength: 1, maxLength: 100 }),
 });
 const DecisionBody = Type.Object({ outcome: Field, reason: Field, _csrf: Field });
+const ChangeRequestId = ChangeRequestParams('id');
 
 /** Every part of the service in words, each with the page that changes it. */
 function hubOf(service: EditableService) {
@@ -93,7 +100,7 @@ export const curationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const pool = app.database.pool;
   const months = app.config.directoryFreshnessMonths;
 
-  app.get('/curation', { config: { policy: editors } }, async (req, reply) => {
+  app.get('/curation', { schema: { querystring: Saved }, config: { policy: editors } }, async (req, reply) => {
     const actor = req.actor!;
     const data = await withTenant(pool, actor.tenantId, async (tx) => ({
       isCurator: hasRole(actor, 'curator'),
@@ -102,7 +109,7 @@ export const curationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       own: await curation.servicesForProvider(tx, actor),
       proposals: await curation.proposalsOfProvider(tx, actor),
     }));
-    return reply.view('directory/views/curation/index.njk', { ...data, months, saved: (req.query as { saved?: string }).saved });
+    return reply.view('directory/views/curation/index.njk', { ...data, months, saved: req.query.saved });
   });
 
   app.get('/curation/freshness', { config: { policy: curators } }, async (req, reply) => {
@@ -111,36 +118,40 @@ export const curationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return reply.view('directory/views/curation/freshness.njk', { stale, months });
   });
 
-  app.get('/curation/services/:id/edit', { schema: { params: IdParams }, config: { policy: editors } }, async (req, reply) => {
-    const actor = req.actor!;
-    const { detail, revisions, editable } = await withTenant(pool, actor.tenantId, async (tx) => {
-      const found = await getServiceDetail(tx, req.params.id);
-      await curation.assertMayEditService(tx, actor, req.params.id);
-      return {
-        detail: found,
-        revisions: await curation.revisionsOf(tx, req.params.id),
-        editable: await curation.editableServiceFor(tx, actor, req.params.id),
-      };
-    });
-    const s = detail.service;
-    return reply.view('directory/views/curation/edit.njk', {
-      detail,
-      revisions,
-      isCurator: hasRole(actor, 'curator'),
-      ...hubOf(editable),
-      saved: (req.query as { saved?: string }).saved,
-      values: {
-        name: s.name,
-        description: s.description ?? '',
-        email: s.email ?? '',
-        url: s.url ?? '',
-        fees: s.fees ?? '',
-        status: s.status,
-        capacity: detail.capacity,
-        expectedWaitWeeks: detail.expectedWaitWeeks ?? '',
-      },
-    });
-  });
+  app.get(
+    '/curation/services/:id/edit',
+    { schema: { params: IdParams, querystring: Saved }, config: { policy: editors } },
+    async (req, reply) => {
+      const actor = req.actor!;
+      const { detail, revisions, editable } = await withTenant(pool, actor.tenantId, async (tx) => {
+        const found = await getServiceDetail(tx, req.params.id);
+        await curation.assertMayEditService(tx, actor, req.params.id);
+        return {
+          detail: found,
+          revisions: await curation.revisionsOf(tx, req.params.id),
+          editable: await curation.editableServiceFor(tx, actor, req.params.id),
+        };
+      });
+      const s = detail.service;
+      return reply.view('directory/views/curation/edit.njk', {
+        detail,
+        revisions,
+        isCurator: hasRole(actor, 'curator'),
+        ...hubOf(editable),
+        saved: req.query.saved,
+        values: {
+          name: s.name,
+          description: s.description ?? '',
+          email: s.email ?? '',
+          url: s.url ?? '',
+          fees: s.fees ?? '',
+          status: s.status,
+          capacity: detail.capacity,
+          expectedWaitWeeks: detail.expectedWaitWeeks ?? '',
+        },
+      });
+    },
+  );
 
   app.post(
     '/curation/services/:id/edit',
@@ -182,7 +193,7 @@ export const curationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return reply.view('directory/views/curation/new-service.njk', { values: {}, isCurator: hasRole(req.actor!, 'curator') });
   });
 
-  app.post('/curation/services/new', { config: { policy: editors, oncePerForm: true } }, async (req, reply) => {
+  app.post('/curation/services/new', { schema: { body: PartForm }, config: { policy: editors, oncePerForm: true } }, async (req, reply) => {
     const actor = req.actor!;
     try {
       const result = await withTenant(pool, actor.tenantId, (tx) => curation.addService(tx, actor, req.body));
@@ -211,7 +222,7 @@ export const curationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     });
     app.post(
       `/curation/services/:id/${section.path}`,
-      { schema: { params: IdParams }, config: { policy: editors, oncePerForm: true } },
+      { schema: { params: IdParams, body: PartForm }, config: { policy: editors, oncePerForm: true } },
       async (req, reply) => {
         const actor = req.actor!;
         try {
@@ -291,16 +302,16 @@ export const curationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     };
   app.post(
     '/curation/services/:id/locations/new',
-    { schema: { params: IdParams }, config: { policy: editors, oncePerForm: true } },
+    { schema: { params: IdParams, body: PartForm }, config: { policy: editors, oncePerForm: true } },
     savePlace(true),
   );
   app.post(
     '/curation/services/:id/locations/:locationId',
-    { schema: { params: LocationParams }, config: { policy: editors, oncePerForm: true } },
+    { schema: { params: LocationParams, body: PartForm }, config: { policy: editors, oncePerForm: true } },
     savePlace(false),
   );
 
-  app.get('/curation/change-requests/:id', { schema: { params: IdParams }, config: { policy: curators } }, async (req, reply) => {
+  app.get('/curation/change-requests/:id', { schema: { params: ChangeRequestId }, config: { policy: curators } }, async (req, reply) => {
     const actor = req.actor!;
     const request = await withTenant(pool, actor.tenantId, (tx) => curation.getChangeRequest(tx, actor, req.params.id));
     return reply.view('directory/views/curation/change-request.njk', { request, values: {} });
@@ -308,7 +319,7 @@ export const curationRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/curation/change-requests/:id',
-    { schema: { params: IdParams, body: DecisionBody }, config: { policy: curators } },
+    { schema: { params: ChangeRequestId, body: DecisionBody }, config: { policy: curators } },
     async (req, reply) => {
       const actor = req.actor!;
       try {
