@@ -162,6 +162,19 @@ function diffOf(before: Record<string, unknown>, after: Record<string, unknown>)
   return diff;
 }
 
+/** A saved edit: its revision (the diff, for the service's history) and its audit event. */
+async function recordEdit(db: Db, actor: Actor, serviceId: string, role: 'curator' | 'provider', diff: Record<string, unknown>) {
+  await curationq.recordRevision(db, { serviceId, userId: actor.userId, role, action: 'edit', diff });
+  await recordAudit(db, {
+    actor,
+    tenantId: actor.tenantId,
+    action: 'directory.service-edit',
+    entityType: 'directory_service',
+    entityId: serviceId,
+    reason: Object.keys(diff).join(', '),
+  });
+}
+
 /** Edits a service, records the field-by-field difference and audits it. Run in the actor's tenant transaction. */
 export async function editService(db: Db, actor: Actor, serviceId: string, edit: ServiceEdit): Promise<{ changed: string[] }> {
   const service = await q.readService(db, serviceId);
@@ -196,16 +209,7 @@ export async function editService(db: Db, actor: Actor, serviceId: string, edit:
     },
     { capacity: edit.capacity, expectedWaitWeeks: edit.expectedWaitWeeks },
   );
-  const role = hasRole(actor, 'curator') ? 'curator' : 'provider';
-  await curationq.recordRevision(db, { serviceId, userId: actor.userId, role, action: 'edit', diff });
-  await recordAudit(db, {
-    actor,
-    tenantId: actor.tenantId,
-    action: 'directory.service-edit',
-    entityType: 'directory_service',
-    entityId: serviceId,
-    reason: Object.keys(diff).join(', '),
-  });
+  await recordEdit(db, actor, serviceId, hasRole(actor, 'curator') ? 'curator' : 'provider', diff);
   return { changed: Object.keys(diff) };
 }
 
@@ -330,15 +334,7 @@ export async function changePart(
   if (changed.length === 0) return { outcome: 'nochange', changed };
   if (hasRole(actor, 'curator')) {
     await persist(db, applyPart(service, change));
-    await curationq.recordRevision(db, { serviceId, userId: actor.userId, role: 'curator', action: 'edit', diff });
-    await recordAudit(db, {
-      actor,
-      tenantId: actor.tenantId,
-      action: 'directory.service-edit',
-      entityType: 'directory_service',
-      entityId: serviceId,
-      reason: changed.join(', '),
-    });
+    await recordEdit(db, actor, serviceId, 'curator', diff);
     return { outcome: 'saved', changed };
   }
   const request = await curationq.insertProposal(db, {

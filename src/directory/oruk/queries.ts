@@ -71,13 +71,9 @@ const SERVICE_LIST_WHERE = `
               AND ($11::time IS NULL OR sc.opens_at IS NULL OR sc.opens_at < $11)))
         AND ($14::text IS NULL OR s.capacity = $14)`;
 
-/**
- * A page of services in id order for the ORUK API and exports, with the total count. The count is
- * its own index-only query: a window count would read every matching row on every page.
- */
-export async function listServiceIds(db: Db, o: ServicePageOptions): Promise<{ ids: string[]; total: number }> {
-  const filters = [
-    o.includeInactive ?? false,
+/** The service filters' values, in the order both lists number their parameters. */
+function serviceFilterValues(o: ServicePageOptions) {
+  return [
     o.search ?? null,
     o.taxonomyTermId ?? null,
     o.taxonomyId ?? null,
@@ -89,6 +85,14 @@ export async function listServiceIds(db: Db, o: ServicePageOptions): Promise<{ i
     o.startTime ?? null,
     o.endTime ?? null,
   ];
+}
+
+/**
+ * A page of services in id order for the ORUK API and exports, with the total count. The count is
+ * its own index-only query: a window count would read every matching row on every page.
+ */
+export async function listServiceIds(db: Db, o: ServicePageOptions): Promise<{ ids: string[]; total: number }> {
+  const filters = [o.includeInactive ?? false, ...serviceFilterValues(o)];
   const capacity = o.capacity ?? null;
   const [{ rows }, count] = await Promise.all([
     db.query<{ id: string }>(`SELECT s.id FROM directory_service s ${SERVICE_LIST_WHERE} ORDER BY s.id LIMIT $12 OFFSET $13`, [
@@ -147,16 +151,7 @@ export async function listServiceAtLocationIds(
     [
       o.limit,
       o.offset,
-      o.search ?? null,
-      o.taxonomyTermId ?? null,
-      o.taxonomyId ?? null,
-      o.organizationId ?? null,
-      o.modifiedAfter ?? null,
-      o.minimumAge ?? null,
-      o.maximumAge ?? null,
-      o.day ?? null,
-      o.startTime ?? null,
-      o.endTime ?? null,
+      ...serviceFilterValues(o),
       o.radiusMetres ?? null,
       o.origin?.latitude ?? null,
       o.origin?.longitude ?? null,
