@@ -1,8 +1,9 @@
 import { findNeed, NEEDS } from '../directory/needs.ts';
-import { ETHNIC_CATEGORIES, ethnicCategoryLabel } from './ethnicity.ts';
+import { ETHNIC_CATEGORIES, ethnicCategoryLabel } from '../people/ethnicity.ts';
 import { STATUS_LABELS, type ReferralStatus } from './lifecycle.ts';
-import { EXAMPLE_NHS_NUMBER, formatNhsNumber } from './nhs-number.ts';
-import { APPROACHES, CHANNELS, CONTACT_CHANNELS, CONTACT_MODES, SEXES, SOURCES, URGENCIES, type PersonInput } from './schema.ts';
+import { EXAMPLE_NHS_NUMBER, formatNhsNumber } from '../people/nhs-number.ts';
+import { APPROACHES, CHANNELS, CONTACT_MODES, SOURCES, URGENCIES } from './schema.ts';
+import { CONTACT_CHANNELS, SEXES, type PersonInput } from '../people/schema.ts';
 
 // Turns rows into what the pages show: dates in words, codes as labels, option lists for the
 // nhsuk macros. No logic of the domain lives here.

@@ -3,9 +3,8 @@ import type pg from 'pg';
 import type { Db } from '../db/database.ts';
 import { withSavepoint, withTenant } from '../db/transaction.ts';
 import { findNeed } from '../directory/needs.ts';
-import { lookupPostcode } from '../geo/postcodes.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
-import { auditEventsAboutPeople, recordAudit } from '../identity/audit.ts';
+import { recordAudit } from '../identity/audit.ts';
 import { queueNotification } from '../jobs/outbox.ts';
 import { localDate } from '../geo/calendar.ts';
 import { remindersFor } from '../reminders/caseload.ts';
@@ -20,12 +19,15 @@ import {
   STATUS_LABELS,
   type ReferralStatus,
 } from './lifecycle.ts';
-import { identityDifferences } from './matching.ts';
+import { identityDifferences } from '../people/matching.ts';
+import { checkNhsNumber, type PersonInput } from '../people/schema.ts';
+import * as people from '../people/service.ts';
+import type { PersonReferral, ReferralsOfPeople, TimelineEntry } from '../people/service.ts';
 import * as q from './queries.ts';
+import { isUuid, type ContactInput, type ReferralInput } from './schema.ts';
 
 /** A referral as other areas receive it (transition listeners, notifications). */
 export type { ReferralRow } from './queries.ts';
-import { checkNhsNumber, isUuid, type ContactInput, type PersonInput, type ReferralInput } from './schema.ts';
 
 export { STATUS_LABELS, allowedNext } from './lifecycle.ts';
 
@@ -34,14 +36,8 @@ export interface RequestContext {
   requestId?: string;
 }
 
-export const STALE_RECORD_MESSAGE =
-  'This record changed since you opened it. Reload the page to see the latest version, then make your change again.';
-
 /** Failed contact attempts before "unable to contact" is offered, unless the tenant sets its own. */
 export const DEFAULT_UNABLE_TO_CONTACT_ATTEMPTS = 3;
-
-/** Trigram similarity of full names, with the same date of birth, above which we call it a likely duplicate. */
-export const NAME_SIMILARITY_THRESHOLD = 0.3;
 
 function requireStaff(actor: Actor) {
   if (!hasRole(actor, 'link_worker', 'lead')) throw new Forbidden();
@@ -55,10 +51,6 @@ function requireReferrer(actor: Actor) {
   if (!hasRole(actor, 'referrer', 'link_worker', 'lead')) throw new Forbidden();
 }
 
-function checkId(id: string, what: string) {
-  if (!isUuid(id)) throw new NotFound(what);
-}
-
 const REFERENCE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 /** SP- and 8 characters from Crockford's base 32 (no I, L, O or U to misread). */
@@ -68,243 +60,9 @@ export function newReference(): string {
   return out;
 }
 
-async function deprivationFor(db: Db, postcode: string | null): Promise<number | null> {
-  if (!postcode) return null;
-  const found = await lookupPostcode(db, postcode);
-  return found?.imdDecile ?? null;
-}
-
 async function unableToContactThreshold(db: Db, tenantId: string): Promise<number> {
   const value = (await q.tenantSettings(db, tenantId)).unableToContactAttempts;
   return typeof value === 'number' && Number.isInteger(value) && value >= 1 ? value : DEFAULT_UNABLE_TO_CONTACT_ATTEMPTS;
-}
-
-// ---------------------------------------------------------------------------------------------
-// People
-
-export async function findDuplicates(
-  pool: pg.Pool,
-  actor: Actor,
-  person: Pick<PersonInput, 'nhsNumber' | 'givenName' | 'familyName' | 'dateOfBirth'>,
-) {
-  requireReferrer(actor);
-  return withTenant(pool, actor.tenantId, (tx) => q.findDuplicates(tx, actor.tenantId, person, NAME_SIMILARITY_THRESHOLD));
-}
-
-export const NHS_NUMBER_MISMATCH_MESSAGE =
-  'This NHS number is on a record with a different name or date of birth. Correct the NHS number, or send the referral for a lead to match.';
-
-/**
- * What "check your answers" offers for a staff referral. A record with the same NHS number and
- * the same name and date of birth, or no NHS number and a close name with the same date of birth,
- * is a likely duplicate to choose. A record with the same NHS number but another name or date of
- * birth is a mismatch: only which fields differ is said (the other person's details are not
- * shown), and nothing can be attached to it from here.
- */
-export async function checkForExistingRecords(
-  pool: pg.Pool,
-  actor: Actor,
-  person: Pick<PersonInput, 'nhsNumber' | 'givenName' | 'familyName' | 'dateOfBirth'>,
-) {
-  const duplicates = await findDuplicates(pool, actor, person);
-  const sameNhsNumber = duplicates.find((d) => d.matchedOn === 'nhs_number');
-  const differences = sameNhsNumber ? identityDifferences(person, sameNhsNumber) : [];
-  if (differences.length) return { duplicates: [], mismatch: { differences } };
-  return { duplicates, mismatch: undefined };
-}
-
-/**
- * Whose record a referral from a GP system joins. The NHS number comes from the GP record, so a
- * live record with that number and the same name and date of birth is the person; the same number
- * with another name or date of birth is held for a lead to match, as on the staff form.
- */
-export async function personChoiceForSystem(
-  tx: Db,
-  tenantId: string,
-  person: Pick<PersonInput, 'nhsNumber' | 'givenName' | 'familyName' | 'dateOfBirth'>,
-): Promise<IntakeInput['personChoice']> {
-  if (!person.nhsNumber) return 'new';
-  const sameNumber = (await q.findDuplicates(tx, tenantId, person, NAME_SIMILARITY_THRESHOLD)).find((d) => d.matchedOn === 'nhs_number');
-  if (!sameNumber) return 'new';
-  return identityDifferences(person, sameNumber).length ? 'unmatched' : sameNumber.id;
-}
-
-export async function getPerson(pool: pg.Pool, actor: Actor, personId: string, context: RequestContext = {}) {
-  requireStaff(actor);
-  checkId(personId, 'person');
-  return withTenant(pool, actor.tenantId, async (tx) => {
-    const person = await q.findPerson(tx, actor.tenantId, personId);
-    if (!person) throw new NotFound('person');
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
-      action: 'person.view',
-      entityType: 'person',
-      entityId: personId,
-      personId,
-      requestId: context.requestId,
-    });
-    const ids = await q.mergedPersonIds(tx, actor.tenantId, personId);
-    const referrals = await q.referralsOfPeople(tx, actor.tenantId, ids);
-    const consents = await q.consentsOf(tx, actor.tenantId, personId);
-    return { person, referrals, consents, mergedFrom: ids.filter((id) => id !== personId) };
-  });
-}
-
-export const HELD_RECORD_MESSAGE =
-  'This record holds the details sent with a referral that is waiting for a lead to match it at triage. Match it there first.';
-
-export async function updatePerson(
-  pool: pg.Pool,
-  actor: Actor,
-  personId: string,
-  version: number | undefined,
-  input: PersonInput,
-  context: RequestContext = {},
-) {
-  requireStaff(actor);
-  checkId(personId, 'person');
-  return withTenant(pool, actor.tenantId, async (tx) => {
-    const current = await q.findPerson(tx, actor.tenantId, personId);
-    if (!current || current.mergedIntoId) throw new NotFound('person');
-    if (current.awaitingMatch) throw new RuleBroken(HELD_RECORD_MESSAGE);
-    if (version === undefined || version !== current.version) throw new RuleBroken(STALE_RECORD_MESSAGE);
-    if (input.nhsNumber && input.nhsNumber !== current.nhsNumber) {
-      const other = await q.findLivePersonByNhsNumber(tx, actor.tenantId, input.nhsNumber);
-      if (other && other.id !== personId) {
-        throw new InvalidInput([
-          { field: 'nhsNumber', message: 'Another record already has this NHS number. Merge the two records instead.' },
-        ]);
-      }
-    }
-    const next = await q.updatePerson(tx, actor.tenantId, personId, version, input, await deprivationFor(tx, input.postcode));
-    if (next === undefined) throw new RuleBroken(STALE_RECORD_MESSAGE);
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
-      action: 'person.update',
-      entityType: 'person',
-      entityId: personId,
-      personId,
-      requestId: context.requestId,
-    });
-    return { version: next };
-  });
-}
-
-/**
- * Merges `duplicateId` into `survivorId`: every referral and consent moves to the survivor, and
- * the duplicate stays (marked merged) so the audit events that name it still resolve; the person
- * audit trail reads both.
- */
-export async function mergePeople(pool: pg.Pool, actor: Actor, survivorId: string, duplicateId: string, context: RequestContext = {}) {
-  requireStaff(actor);
-  checkId(survivorId, 'person');
-  checkId(duplicateId, 'person');
-  if (survivorId === duplicateId) throw new RuleBroken('Choose two different records to merge.');
-  return withTenant(pool, actor.tenantId, async (tx) => {
-    const survivor = await q.findPerson(tx, actor.tenantId, survivorId);
-    const duplicate = await q.findPerson(tx, actor.tenantId, duplicateId);
-    if (!survivor || survivor.mergedIntoId || !duplicate || duplicate.mergedIntoId) throw new NotFound('person');
-    if (survivor.awaitingMatch || duplicate.awaitingMatch) throw new RuleBroken(HELD_RECORD_MESSAGE);
-    if (survivor.nhsNumber && duplicate.nhsNumber && survivor.nhsNumber !== duplicate.nhsNumber) {
-      throw new RuleBroken('These records have different NHS numbers, so they are different people. They cannot be merged.');
-    }
-    const moved = await q.moveReferralsAndConsents(tx, actor.tenantId, duplicateId, survivorId);
-    await q.markMerged(tx, actor.tenantId, duplicateId, survivorId);
-    if (!survivor.nhsNumber && duplicate.nhsNumber) await q.setNhsNumberIfMissing(tx, actor.tenantId, survivorId, duplicate.nhsNumber);
-    const reason = `Merged record ${duplicateId} into ${survivorId}: ${moved.referrals} referral(s), ${moved.consents} consent(s) moved`;
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
-      action: 'person.merge',
-      entityType: 'person',
-      entityId: survivorId,
-      personId: survivorId,
-      reason,
-      requestId: context.requestId,
-    });
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
-      action: 'person.merged-away',
-      entityType: 'person',
-      entityId: duplicateId,
-      personId: duplicateId,
-      reason,
-      requestId: context.requestId,
-    });
-    return moved;
-  });
-}
-
-/** Every audit event about this person, including those recorded against records merged into it. */
-export async function personAuditTrail(pool: pg.Pool, actor: Actor, personId: string) {
-  requireStaff(actor);
-  checkId(personId, 'person');
-  return withTenant(pool, actor.tenantId, async (tx) => {
-    const ids = await q.mergedPersonIds(tx, actor.tenantId, personId);
-    return auditEventsAboutPeople(tx, actor.tenantId, ids);
-  });
-}
-
-export async function withdrawConsent(
-  pool: pg.Pool,
-  actor: Actor,
-  personId: string,
-  consentId: string,
-  reason: string | null,
-  context: RequestContext = {},
-) {
-  requireStaff(actor);
-  checkId(personId, 'person');
-  checkId(consentId, 'consent');
-  await withTenant(pool, actor.tenantId, async (tx) => {
-    if (!(await q.withdrawConsent(tx, actor.tenantId, consentId, personId, actor.userId, reason))) throw new NotFound('consent');
-    await q.withdrawOtherResearchConsents(tx, actor.tenantId, personId, consentId, actor.userId, reason);
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
-      action: 'consent.withdraw',
-      entityType: 'consent',
-      entityId: consentId,
-      personId,
-      reason,
-      requestId: context.requestId,
-    });
-  });
-}
-
-/**
- * Records the person's consent to the use of their pseudonymised records in approved research
- * (asked on the person page when it was not asked at intake). Refused while one is active.
- */
-export async function recordResearchConsent(pool: pg.Pool, actor: Actor, personId: string, context: RequestContext = {}) {
-  requireStaff(actor);
-  checkId(personId, 'person');
-  await withTenant(pool, actor.tenantId, async (tx) => {
-    const person = await q.findPerson(tx, actor.tenantId, personId);
-    if (!person || person.mergedIntoId) throw new NotFound('person');
-    if (await q.hasActiveConsent(tx, actor.tenantId, personId, 'research'))
-      throw new RuleBroken('Consent to research is already recorded for this person.');
-    const consentId = await q.insertConsent(tx, actor.tenantId, {
-      personId,
-      referralId: null,
-      kind: 'research',
-      recordedBy: actor.userId,
-      recordedByDescription: null,
-    });
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
-      action: 'consent.record',
-      entityType: 'consent',
-      entityId: consentId,
-      personId,
-      reason: 'research',
-      requestId: context.requestId,
-    });
-  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -349,8 +107,9 @@ export async function intakeReferral(
   let personId: string | undefined;
   const held = input.personChoice === 'unmatched';
   if (!held && input.personChoice !== 'new') {
-    checkId(input.personChoice, 'person');
-    const existing = await q.findPerson(tx, tenantId, input.personChoice);
+    // The record chosen on a form: an id that is not one names no record.
+    if (!isUuid(input.personChoice)) throw new NotFound('person');
+    const existing = await people.findPersonWithin(tx, tenantId, input.personChoice);
     if (!existing || existing.mergedIntoId || existing.awaitingMatch) throw new NotFound('person');
     if (input.person.nhsNumber && existing.nhsNumber && existing.nhsNumber !== input.person.nhsNumber) {
       throw new InvalidInput([
@@ -358,11 +117,11 @@ export async function intakeReferral(
       ]);
     }
     if (input.person.nhsNumber && existing.nhsNumber === input.person.nhsNumber && identityDifferences(input.person, existing).length) {
-      throw new InvalidInput([{ field: 'personChoice', message: NHS_NUMBER_MISMATCH_MESSAGE }]);
+      throw new InvalidInput([{ field: 'personChoice', message: people.NHS_NUMBER_MISMATCH_MESSAGE }]);
     }
     personId = existing.id;
-    if (!existing.nhsNumber && input.person.nhsNumber) await q.setNhsNumberIfMissing(tx, tenantId, personId, input.person.nhsNumber);
-  } else if (!held && input.person.nhsNumber && (await q.findLivePersonByNhsNumber(tx, tenantId, input.person.nhsNumber))) {
+    if (!existing.nhsNumber && input.person.nhsNumber) await people.setNhsNumberIfMissing(tx, tenantId, personId, input.person.nhsNumber);
+  } else if (!held && input.person.nhsNumber && (await people.livePersonWithNhsNumber(tx, tenantId, input.person.nhsNumber))) {
     throw new InvalidInput([
       { field: 'personChoice', message: 'A record with this NHS number already exists. Choose it instead of creating a new one.' },
     ]);
@@ -371,7 +130,7 @@ export async function intakeReferral(
   if (!personId) {
     // A held record carries no NHS number (another live record may hold it); the referral_match row keeps the submitted one.
     const person = held ? { ...input.person, nhsNumber: null } : input.person;
-    personId = await q.insertPerson(tx, tenantId, person, await deprivationFor(tx, input.person.postcode), held);
+    personId = await people.createPersonWithin(tx, tenantId, person, held);
   }
 
   const referrerIsPracticeStaff = actor && hasRole(actor, 'referrer') && actor.practiceId;
@@ -415,13 +174,25 @@ export async function intakeReferral(
   });
   const recordedBy = actor?.userId ?? null;
   const description = actor ? null : (input.consentRecordedByDescription ?? 'The person, online');
-  await q.insertConsent(tx, tenantId, { personId, referralId, kind: 'refer', recordedBy, recordedByDescription: description });
+  await people.recordConsentWithin(tx, tenantId, { personId, referralId, kind: 'refer', recordedBy, recordedByDescription: description });
   if (input.referral.consentToShare)
-    await q.insertConsent(tx, tenantId, { personId, referralId, kind: 'share', recordedBy, recordedByDescription: description });
+    await people.recordConsentWithin(tx, tenantId, { personId, referralId, kind: 'share', recordedBy, recordedByDescription: description });
   if (input.person.contactChannels.length > 0)
-    await q.insertConsent(tx, tenantId, { personId, referralId, kind: 'contact', recordedBy, recordedByDescription: description });
-  if (input.referral.consentToResearch && !(await q.hasActiveConsent(tx, tenantId, personId, 'research'))) {
-    await q.insertConsent(tx, tenantId, { personId, referralId, kind: 'research', recordedBy, recordedByDescription: description });
+    await people.recordConsentWithin(tx, tenantId, {
+      personId,
+      referralId,
+      kind: 'contact',
+      recordedBy,
+      recordedByDescription: description,
+    });
+  if (input.referral.consentToResearch && !(await people.hasActiveConsent(tx, tenantId, personId, 'research'))) {
+    await people.recordConsentWithin(tx, tenantId, {
+      personId,
+      referralId,
+      kind: 'research',
+      recordedBy,
+      recordedByDescription: description,
+    });
   }
   if (createdPerson) {
     await recordAudit(tx, {
@@ -517,7 +288,6 @@ export async function startDraft(pool: pg.Pool, actor: Actor, answers: Record<st
 
 export async function getDraft(pool: pg.Pool, actor: Actor, draftId: string): Promise<Record<string, unknown>> {
   requireReferrer(actor);
-  checkId(draftId, 'referral');
   const answers = await withTenant(pool, actor.tenantId, (tx) => q.findDraft(tx, actor.tenantId, actor.userId, draftId));
   if (!answers) throw new NotFound('referral');
   return answers;
@@ -525,7 +295,6 @@ export async function getDraft(pool: pg.Pool, actor: Actor, draftId: string): Pr
 
 export async function saveDraft(pool: pg.Pool, actor: Actor, draftId: string, answers: Record<string, unknown>): Promise<void> {
   requireReferrer(actor);
-  checkId(draftId, 'referral');
   await withTenant(pool, actor.tenantId, (tx) => q.updateDraft(tx, actor.tenantId, actor.userId, draftId, answers));
 }
 
@@ -537,17 +306,12 @@ export async function submitDraft(
   context: RequestContext = {},
 ): Promise<IntakeResult> {
   requireReferrer(actor);
-  checkId(draftId, 'referral');
   return withTenant(pool, actor.tenantId, async (tx) => {
     if (!(await q.findDraft(tx, actor.tenantId, actor.userId, draftId))) throw new NotFound('referral');
     const result = await intakeReferral(tx, actor.tenantId, actor, input, context);
     await q.deleteDraft(tx, actor.tenantId, draftId);
     return result;
   });
-}
-
-export async function practices(pool: pg.Pool, actor: Actor) {
-  return withTenant(pool, actor.tenantId, (tx) => q.practicesOf(tx, actor.tenantId));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -607,10 +371,11 @@ async function applyTransition(
 }
 
 async function lockReferral(tx: Db, actor: Actor, referralId: string, version: number | undefined): Promise<q.ReferralRow> {
-  checkId(referralId, 'referral');
+  // Other areas pass ids from their own addresses: an id that is not one names no referral.
+  if (!isUuid(referralId)) throw new NotFound('referral');
   const referral = await q.findReferral(tx, actor.tenantId, referralId, { lock: true });
   if (!referral) throw new NotFound('referral');
-  if (version !== undefined && version !== referral.version) throw new RuleBroken(STALE_RECORD_MESSAGE);
+  if (version !== undefined && version !== referral.version) throw new RuleBroken(people.STALE_RECORD_MESSAGE);
   return referral;
 }
 
@@ -684,15 +449,6 @@ export async function transitionWithin(
   return { status: referral.status, version: referral.version };
 }
 
-/** A person's details for work written in the caller's transaction (not audited as a view). */
-export async function personWithin(tx: Db, actor: Actor, personId: string) {
-  requireStaff(actor);
-  checkId(personId, 'person');
-  const person = await q.findPerson(tx, actor.tenantId, personId);
-  if (!person) throw new NotFound('person');
-  return person;
-}
-
 /**
  * Discharges a referral inside the caller's transaction, so the discharge record written beside it
  * and the life-cycle move commit together or not at all.
@@ -718,7 +474,6 @@ export async function withdrawReferralForSystem(
   system: { clientId: string; name: string },
   context: RequestContext = {},
 ) {
-  checkId(referralId, 'referral');
   if (!reason.trim()) throw new InvalidInput([{ field: 'reason', message: 'Enter why the referral was withdrawn' }]);
   const referral = await q.findReferral(tx, tenantId, referralId, { lock: true });
   if (!referral) throw new NotFound('referral');
@@ -760,7 +515,6 @@ export async function suggestAllocation(
   referralId: string,
 ): Promise<AllocationSuggestion & { referral: q.ReferralRow }> {
   requireLead(actor);
-  checkId(referralId, 'referral');
   return withTenant(pool, actor.tenantId, async (tx) => {
     const referral = await q.findReferral(tx, actor.tenantId, referralId);
     if (!referral) throw new NotFound('referral');
@@ -909,7 +663,8 @@ export async function bulkTriage(pool: pg.Pool, actor: Actor, request: BulkTriag
 
 export async function getReferral(pool: pg.Pool, actor: Actor, referralId: string, context: RequestContext = {}) {
   requireStaff(actor);
-  checkId(referralId, 'referral');
+  // Other areas pass ids from their own addresses: an id that is not one names no referral.
+  if (!isUuid(referralId)) throw new NotFound('referral');
   return withTenant(pool, actor.tenantId, async (tx) => {
     const referral = await q.findReferral(tx, actor.tenantId, referralId);
     if (!referral) throw new NotFound('referral');
@@ -932,7 +687,7 @@ export async function getReferral(pool: pg.Pool, actor: Actor, referralId: strin
     // the link worker confirms them with the person.
     const submittedConsents =
       match?.decision === 'same_person'
-        ? (await q.consentsOf(tx, actor.tenantId, match.submittedPersonId)).filter((c) => c.referralId === referralId)
+        ? (await people.consentsOf(tx, actor.tenantId, match.submittedPersonId)).filter((c) => c.referralId === referralId)
         : [];
     return {
       referral,
@@ -970,7 +725,6 @@ export function waitingTimes(receivedAt: Date, transitions: { toStatus: string; 
 /** Waiting times for one referral, read from its transitions. */
 export async function referralWaitingTimes(pool: pg.Pool, actor: Actor, referralId: string): Promise<WaitingTimes> {
   requireStaff(actor);
-  checkId(referralId, 'referral');
   return withTenant(pool, actor.tenantId, async (tx) => {
     const referral = await q.findReferral(tx, actor.tenantId, referralId);
     if (!referral) throw new NotFound('referral');
@@ -1005,7 +759,7 @@ export async function setNextAction(
       input.version === undefined ||
       !(await q.updateNextAction(tx, actor.tenantId, referralId, input.version, nextAction || null, due))
     ) {
-      throw new RuleBroken(STALE_RECORD_MESSAGE);
+      throw new RuleBroken(people.STALE_RECORD_MESSAGE);
     }
     await recordAudit(tx, {
       actor,
@@ -1173,22 +927,21 @@ export async function triageQueue(pool: pg.Pool, actor: Actor, context: RequestC
 /** A held referral beside every existing record that may be the same person, detail by detail. */
 export async function matchPage(pool: pg.Pool, actor: Actor, referralId: string, context: RequestContext = {}) {
   requireLead(actor);
-  checkId(referralId, 'referral');
   return withTenant(pool, actor.tenantId, async (tx) => {
     const referral = await q.findReferral(tx, actor.tenantId, referralId);
     const match = referral && (await q.findReferralMatch(tx, actor.tenantId, referralId));
     if (!referral || !match) throw new NotFound('referral');
-    const held = await q.findPerson(tx, actor.tenantId, match.submittedPersonId);
+    const held = await people.findPersonWithin(tx, actor.tenantId, match.submittedPersonId);
     if (!held) throw new NotFound('referral');
     const submitted = { ...held, nhsNumber: match.nhsNumber };
-    const found = match.decision ? [] : await q.findDuplicates(tx, actor.tenantId, submitted, NAME_SIMILARITY_THRESHOLD);
-    const candidates: q.PersonRow[] = [];
+    const found = match.decision ? [] : await people.duplicatesWithin(tx, actor.tenantId, submitted);
+    const candidates: people.PersonRow[] = [];
     for (const duplicate of found) {
-      const record = await q.findPerson(tx, actor.tenantId, duplicate.id);
+      const record = await people.findPersonWithin(tx, actor.tenantId, duplicate.id);
       if (record) candidates.push(record);
     }
-    const clash = match.nhsNumber ? await q.findLivePersonByNhsNumber(tx, actor.tenantId, match.nhsNumber) : undefined;
-    const consents = (await q.consentsOf(tx, actor.tenantId, match.submittedPersonId)).filter((c) => c.referralId === referralId);
+    const clash = match.nhsNumber ? await people.livePersonWithNhsNumber(tx, actor.tenantId, match.nhsNumber) : undefined;
+    const consents = (await people.consentsOf(tx, actor.tenantId, match.submittedPersonId)).filter((c) => c.referralId === referralId);
     await recordAudit(tx, {
       actor,
       tenantId: actor.tenantId,
@@ -1242,7 +995,6 @@ export async function resolveMatch(
   context: RequestContext = {},
 ) {
   requireLead(actor);
-  checkId(referralId, 'referral');
   if (input.choice !== 'new' && !isUuid(input.choice)) {
     throw new InvalidInput([
       { field: 'choice', message: 'Select whether this is the same person as a record shown, or a different person' },
@@ -1269,10 +1021,10 @@ export async function resolveMatch(
     if (input.choice === 'new') {
       let nhsNumber = match.nhsNumber;
       let note = '';
-      if (nhsNumber && (await q.findLivePersonByNhsNumber(tx, actor.tenantId, nhsNumber))) {
+      if (nhsNumber && (await people.livePersonWithNhsNumber(tx, actor.tenantId, nhsNumber))) {
         const typed = checkNhsNumber(input.nhsNumber?.trim() ?? nhsNumber);
         if (typed.message) throw new InvalidInput([{ field: 'nhsNumber', message: typed.message }]);
-        if (typed.value && (await q.findLivePersonByNhsNumber(tx, actor.tenantId, typed.value))) {
+        if (typed.value && (await people.livePersonWithNhsNumber(tx, actor.tenantId, typed.value))) {
           throw new InvalidInput([
             {
               field: 'nhsNumber',
@@ -1284,18 +1036,18 @@ export async function resolveMatch(
         nhsNumber = typed.value;
         note = nhsNumber ? ', NHS number corrected' : ', NHS number cleared (it is on another record)';
       }
-      await q.confirmNewPerson(tx, actor.tenantId, heldId, nhsNumber);
+      await people.confirmNewPerson(tx, actor.tenantId, heldId, nhsNumber);
       await q.recordMatchDecision(tx, actor.tenantId, referralId, 'different_person', heldId, actor.userId);
       await audit('referral.match', heldId, `Different person: kept as a new record${note}`);
       return { decision: 'different_person' as const, personId: heldId };
     }
 
-    const existing = await q.findPerson(tx, actor.tenantId, input.choice);
+    const existing = await people.findPersonWithin(tx, actor.tenantId, input.choice);
     if (!existing || existing.mergedIntoId || existing.awaitingMatch || existing.id === heldId) throw new NotFound('person');
     await q.moveReferral(tx, actor.tenantId, referralId, existing.id);
-    await q.mergeHeldPerson(tx, actor.tenantId, heldId, existing.id);
-    if (!existing.nhsNumber && match.nhsNumber && !(await q.findLivePersonByNhsNumber(tx, actor.tenantId, match.nhsNumber))) {
-      await q.setNhsNumberIfMissing(tx, actor.tenantId, existing.id, match.nhsNumber);
+    await people.mergeHeldPerson(tx, actor.tenantId, heldId, existing.id);
+    if (!existing.nhsNumber && match.nhsNumber && !(await people.livePersonWithNhsNumber(tx, actor.tenantId, match.nhsNumber))) {
+      await people.setNhsNumberIfMissing(tx, actor.tenantId, existing.id, match.nhsNumber);
     }
     await q.recordMatchDecision(tx, actor.tenantId, referralId, 'same_person', existing.id, actor.userId);
     const reason = `Same person: referral ${referral.reference} attached; the record's consents unchanged`;
@@ -1329,12 +1081,12 @@ export async function confirmSubmittedConsents(
         'consents',
       );
     const submitted = new Set(
-      (await q.consentsOf(tx, actor.tenantId, match.submittedPersonId)).filter((c) => c.referralId === referralId).map((c) => c.kind),
+      (await people.consentsOf(tx, actor.tenantId, match.submittedPersonId)).filter((c) => c.referralId === referralId).map((c) => c.kind),
     );
     const confirmed = CONSENT_KINDS.filter((kind) => kinds.includes(kind) && submitted.has(kind));
     if (!confirmed.length) throw new InvalidInput([{ field: 'consents', message: 'Select what the person confirmed they agree to' }]);
     for (const kind of confirmed) {
-      await q.insertConsent(tx, actor.tenantId, {
+      await people.recordConsentWithin(tx, actor.tenantId, {
         personId: referral.personId,
         referralId,
         kind,
@@ -1485,7 +1237,6 @@ export async function referrerPage(
  */
 export async function referralForReferrer(pool: pg.Pool, actor: Actor, referralId: string, context: RequestContext = {}) {
   if (!hasRole(actor, 'referrer')) throw new Forbidden();
-  checkId(referralId, 'referral');
   return withTenant(pool, actor.tenantId, async (tx) => {
     const referral = await q.referralForReferrer(tx, actor.tenantId, referralId, actor.userId, actor.practiceId);
     if (!referral) throw new NotFound('referral');
@@ -1530,108 +1281,62 @@ export async function teamOverview(pool: pg.Pool, actor: Actor) {
   }));
 }
 
-// ---------------------------------------------------------------------------------------------
-// Person timeline
-
-export interface TimelineEntry {
-  at: Date;
-  kind: string;
-  title: string;
-  detail?: string;
-  referralId?: string;
-  href?: string;
+/** The referrals' entries on the person page's timeline: each received, moved, allocated and contacted. */
+async function referralTimeline(tx: Db, tenantId: string, referrals: PersonReferral[]): Promise<TimelineEntry[]> {
+  const referralIds = referrals.map((r) => r.id);
+  const entries: TimelineEntry[] = [];
+  for (const r of referrals) {
+    entries.push({
+      at: r.receivedAt,
+      kind: 'referral',
+      title: `Referral ${r.reference} received`,
+      detail: r.reasons.map((c) => findNeed(c)?.label ?? c).join(', '),
+      referralId: r.id,
+      href: `/referrals/${r.id}`,
+    });
+  }
+  for (const t of await q.transitionsOf(tx, tenantId, referralIds)) {
+    if (t.fromStatus === null) continue;
+    entries.push({
+      at: t.occurredAt,
+      kind: 'transition',
+      title: `${STATUS_LABELS[t.fromStatus]} → ${STATUS_LABELS[t.toStatus]}`,
+      detail: [t.reason, t.byUserName ? `by ${t.byUserName}` : ''].filter(Boolean).join(' · '),
+      referralId: t.referralId,
+    });
+  }
+  for (const a of await q.allocationsOf(tx, tenantId, referralIds)) {
+    entries.push({
+      at: a.allocatedAt,
+      kind: 'allocation',
+      title: a.previousLinkWorkerName
+        ? `Reallocated from ${a.previousLinkWorkerName} to ${a.linkWorkerName}`
+        : `Allocated to ${a.linkWorkerName}`,
+      detail: [a.reason, a.allocatedByName ? `by ${a.allocatedByName}` : ''].filter(Boolean).join(' · '),
+      referralId: a.referralId,
+    });
+  }
+  for (const c of await q.contactsOf(tx, tenantId, referralIds)) {
+    entries.push({
+      at: c.occurredAt,
+      kind: 'contact',
+      title: c.outcome === 'made' ? 'Contact made' : 'Contact attempted',
+      detail: [
+        c.mode.replace(/_/g, ' '),
+        c.minutes !== null ? `${c.minutes} minutes` : '',
+        c.recordedByName ? `by ${c.recordedByName}` : '',
+      ]
+        .filter(Boolean)
+        .join(' · '),
+      referralId: c.referralId,
+    });
+  }
+  return entries;
 }
 
-/** Another area (assessments, plans, social prescriptions, outcomes) adds its entries here. */
-export type TimelineSource = (tx: Db, tenantId: string, personIds: string[], referralIds: string[]) => Promise<TimelineEntry[]>;
-
-const timelineSources: TimelineSource[] = [];
-
-export function registerTimelineSource(source: TimelineSource): void {
-  timelineSources.push(source);
-}
-
-/** The person page: their record and everything that happened, newest first. */
-export async function personPage(pool: pg.Pool, actor: Actor, personId: string, context: RequestContext = {}) {
-  const page = await getPerson(pool, actor, personId, context);
-  const referralIds = page.referrals.map((r) => r.id);
-  const timeline = await withTenant(pool, actor.tenantId, async (tx) => {
-    const entries: TimelineEntry[] = [];
-    for (const r of page.referrals) {
-      entries.push({
-        at: r.receivedAt,
-        kind: 'referral',
-        title: `Referral ${r.reference} received`,
-        detail: r.reasons.map((c) => findNeed(c)?.label ?? c).join(', '),
-        referralId: r.id,
-        href: `/referrals/${r.id}`,
-      });
-    }
-    for (const t of await q.transitionsOf(tx, actor.tenantId, referralIds)) {
-      if (t.fromStatus === null) continue;
-      entries.push({
-        at: t.occurredAt,
-        kind: 'transition',
-        title: `${STATUS_LABELS[t.fromStatus]} → ${STATUS_LABELS[t.toStatus]}`,
-        detail: [t.reason, t.byUserName ? `by ${t.byUserName}` : ''].filter(Boolean).join(' · '),
-        referralId: t.referralId,
-      });
-    }
-    for (const a of await q.allocationsOf(tx, actor.tenantId, referralIds)) {
-      entries.push({
-        at: a.allocatedAt,
-        kind: 'allocation',
-        title: a.previousLinkWorkerName
-          ? `Reallocated from ${a.previousLinkWorkerName} to ${a.linkWorkerName}`
-          : `Allocated to ${a.linkWorkerName}`,
-        detail: [a.reason, a.allocatedByName ? `by ${a.allocatedByName}` : ''].filter(Boolean).join(' · '),
-        referralId: a.referralId,
-      });
-    }
-    for (const c of await q.contactsOf(tx, actor.tenantId, referralIds)) {
-      entries.push({
-        at: c.occurredAt,
-        kind: 'contact',
-        title: c.outcome === 'made' ? 'Contact made' : 'Contact attempted',
-        detail: [
-          c.mode.replace(/_/g, ' '),
-          c.minutes !== null ? `${c.minutes} minutes` : '',
-          c.recordedByName ? `by ${c.recordedByName}` : '',
-        ]
-          .filter(Boolean)
-          .join(' · '),
-        referralId: c.referralId,
-      });
-    }
-    for (const c of page.consents) {
-      entries.push({
-        at: c.recordedAt,
-        kind: 'consent',
-        title: `Consent recorded: ${c.kind}`,
-        detail: c.recordedByName ?? c.recordedByDescription ?? undefined,
-      });
-      if (c.withdrawnAt)
-        entries.push({ at: c.withdrawnAt, kind: 'consent', title: `Consent withdrawn: ${c.kind}`, detail: c.withdrawnReason ?? undefined });
-    }
-    const ids = [personId, ...page.mergedFrom];
-    for (const source of timelineSources) entries.push(...(await source(tx, actor.tenantId, ids, referralIds)));
-    return entries.sort((a, b) => b.at.getTime() - a.at.getTime());
-  });
-  return { ...page, timeline };
-}
-
-/**
- * How a person may be sent a message: email if they chose it and gave an address, else SMS if
- * they chose it and gave a number; nothing if they withdrew consent to contact or to refer.
- */
-export async function personChannel(
-  tx: Db,
-  tenantId: string,
-  personId: string,
-): Promise<{ channel: 'email' | 'sms'; recipient: string } | undefined> {
-  const person = await q.personContact(tx, tenantId, personId);
-  if (!person || person.contactWithdrawn) return undefined;
-  if (person.contactChannels.includes('email') && person.email) return { channel: 'email', recipient: person.email };
-  if (person.contactChannels.includes('sms') && person.phone) return { channel: 'sms', recipient: person.phone };
-  return undefined;
-}
+/** The referrals area's part of a person's record (see people/service.ts), set in wiring.ts. */
+export const referralsOfPeople: ReferralsOfPeople = {
+  list: (tx, tenantId, personIds) => q.referralsOfPeople(tx, tenantId, personIds),
+  timeline: referralTimeline,
+  move: (tx, tenantId, fromPersonId, toPersonId) => q.movePersonReferrals(tx, tenantId, fromPersonId, toPersonId),
+};
