@@ -21,6 +21,15 @@ export interface RequestContext {
   requestId?: string;
 }
 
+export const STALE_RECORD_MESSAGE =
+  'This record changed since you opened it. Reload the page to see the latest version, then make your change again.';
+
+async function deprivationFor(db: Db, postcode: string | null): Promise<number | null> {
+  if (!postcode) return null;
+  const found = await lookupPostcode(db, postcode);
+  return found?.imdDecile ?? null;
+}
+
 function requireStaff(actor: Actor) {
   if (!hasRole(actor, 'link_worker', 'lead')) throw new Forbidden();
 }
@@ -355,15 +364,6 @@ export async function personChannel(
 
 export async function practices(pool: pg.Pool, actor: Actor) {
   return withTenant(pool, actor.tenantId, (tx) => q.practicesOf(tx, actor.tenantId));
-}
-
-export const STALE_RECORD_MESSAGE =
-  'This record changed since you opened it. Reload the page to see the latest version, then make your change again.';
-
-async function deprivationFor(db: Db, postcode: string | null): Promise<number | null> {
-  if (!postcode) return null;
-  const found = await lookupPostcode(db, postcode);
-  return found?.imdDecile ?? null;
 }
 
 /** Bulk loading of people and consents for the demo and the benchmark. */
