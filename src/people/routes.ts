@@ -8,6 +8,7 @@ import { FormBody, IdParams, TextQuery } from '../web/schemas.ts';
 import { formatNhsNumber } from './nhs-number.ts';
 import { checkPerson, Field, PersonFields } from './schema.ts';
 import * as service from './service.ts';
+import * as personPresent from './present.ts';
 
 const PersonParams = IdParams('personId');
 
@@ -25,7 +26,7 @@ export const peopleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (page.person.mergedIntoId) return reply.redirect(`/people/${page.person.mergedIntoId}`, 303);
       return render(reply, 200, 'people/views/person.njk', {
         p: page.person,
-        personRows: present.personRows(page.person, page.person.practiceName, `/people/${personId}/edit`),
+        personRows: personPresent.personRows(page.person, page.person.practiceName, `/people/${personId}/edit`),
         referrals: page.referrals.map((r) => ({
           ...r,
           received: present.formatDate(r.receivedAt),
@@ -54,7 +55,7 @@ export const peopleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   ) => {
     const actor = signedIn(req);
     const { person } = await service.getPerson(pool, actor, personId, ctx(req));
-    const shown = values ?? { ...present.personFormValues(person), version: String(person.version) };
+    const shown = values ?? { ...personPresent.personFormValues(person), version: String(person.version) };
     const practices = await service.practices(pool, actor);
     return render(
       reply,
@@ -65,7 +66,7 @@ export const peopleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         values: shown,
         back: `/people/${personId}`,
         editing: true,
-        ...present.personFormItems(shown, practices),
+        ...personPresent.personFormItems(shown, practices),
       },
       errors,
     );

@@ -11,6 +11,7 @@ import * as present from '../present.ts';
 import { checkConsent, checkReferralReason, ConsentFields, ReasonFields, text, type ReferralInput } from '../schema.ts';
 import * as service from '../service.ts';
 import { asFieldErrors, ctx, referrers, render, signedIn } from './pages.ts';
+import * as personPresent from '../../people/present.ts';
 
 const DraftParams = IdParams('draftId');
 
@@ -33,7 +34,7 @@ export const intakeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       reply,
       status,
       'people/views/person-page.njk',
-      { action, values, back: '/', ...present.personFormItems(values, practices), isReferrer: actor.roles.includes('referrer') },
+      { action, values, back: '/', ...personPresent.personFormItems(values, practices), isReferrer: actor.roles.includes('referrer') },
       errors,
     );
   };
@@ -74,7 +75,7 @@ export const intakeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const action = `/referrals/new/${draftId}/${name}`;
       const extra =
         name === 'person'
-          ? present.personFormItems(values, await people.practices(pool, actor))
+          ? personPresent.personFormItems(values, await people.practices(pool, actor))
           : name === 'reason'
             ? present.reasonFormItems(values)
             : {};
@@ -187,13 +188,13 @@ export const intakeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       'check-page.njk',
       {
         draftId,
-        personRows: present.personRows(input.person, practiceName, `${base}/person`),
+        personRows: personPresent.personRows(input.person, practiceName, `${base}/person`),
         referralRows,
         duplicates,
         choiceItems,
         mismatch: mismatch && {
           ...mismatch,
-          text: present.differencesText(mismatch.differences),
+          text: personPresent.differencesText(mismatch.differences),
           nhsNumber: formatNhsNumber(input.person.nhsNumber),
         },
       },

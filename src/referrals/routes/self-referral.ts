@@ -9,6 +9,7 @@ import * as present from '../present.ts';
 import { checkConsent, checkReferralReason, ConsentFields, ReasonFields, text } from '../schema.ts';
 import * as service from '../service.ts';
 import { ctx, render } from './pages.ts';
+import * as personPresent from '../../people/present.ts';
 
 /** Self-referral is public: a honeypot plus these per-address limits keep spam out. */
 export const SELF_REFERRAL_RATE_LIMIT = { max: 10, timeWindow: '1 hour' };
@@ -37,7 +38,7 @@ export const selfReferralRoutes: FastifyPluginAsyncTypebox = async (app) => {
       'self-referral.njk',
       {
         values,
-        ...present.personFormItems(values, []),
+        ...personPresent.personFormItems(values, []),
         ...present.reasonFormItems(values, { public: true }),
       },
       errors,

@@ -10,6 +10,7 @@ import * as present from '../present.ts';
 import { checkVersion, text } from '../schema.ts';
 import * as service from '../service.ts';
 import { asFieldErrors, ctx, leads, render, signedIn } from './pages.ts';
+import * as personPresent from '../../people/present.ts';
 
 const ReferralParams = IdParams('referralId');
 
@@ -122,7 +123,7 @@ export const triageRoutes: FastifyPluginAsyncTypebox = async (app) => {
             ? `Matched to ${match.matchedPersonName} by ${match.decidedByName ?? 'a lead'}.`
             : `Kept as a new person by ${match.decidedByName ?? 'a lead'}.`,
         submittedRows: [
-          ...present
+          ...personPresent
             .personRows(submitted, null)
             .filter((row) =>
               ['Name', 'NHS number', 'Date of birth', 'Postcode', 'Address', 'Phone', 'Email', 'How to contact'].includes(row.key.text),
@@ -136,7 +137,7 @@ export const triageRoutes: FastifyPluginAsyncTypebox = async (app) => {
             { header: 'Detail', text: d.label },
             { header: 'In the referral', text: d.submitted },
             { header: 'On this record', text: d.record },
-            { header: 'Same?', html: present.agreementTag(d.agreement) },
+            { header: 'Same?', html: personPresent.agreementTag(d.agreement) },
           ]),
         })),
         choiceItems: page.candidates.map((record) => ({
