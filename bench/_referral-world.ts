@@ -14,7 +14,7 @@ import { createSession, SESSION_COOKIE } from '../src/identity/sessions.ts';
 import { generateBatch, insertBatch, type BulkTenant } from '../src/referrals/bulk.ts';
 import { buildApp } from '../src/server.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { testRangeNhsNumbers } from '../src/referrals/nhs-number.ts';
+import { testRangeNhsNumbers } from '../src/people/nhs-number.ts';
 import * as referrals from '../src/referrals/service.ts';
 import { cannon, reportLine, type Run } from './_load.ts';
 

@@ -7,7 +7,7 @@
 import { migrate } from '../src/db/migrate.ts';
 import type { Database } from '../src/db/database.ts';
 import type { Actor } from '../src/identity/actor.ts';
-import { formatNhsNumber } from '../src/referrals/nhs-number.ts';
+import { formatNhsNumber } from '../src/people/nhs-number.ts';
 import { onEachBackend } from './_backends.ts';
 import { cannon, reportLine, type Run } from './_load.ts';
 import { benchApp, cookieFor, load } from './_referral-world.ts';

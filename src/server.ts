@@ -13,6 +13,7 @@ import { jobRoutes } from './jobs/routes.ts';
 import { directoryRoutes } from './directory/search/routes.ts';
 import { orukRoutes } from './directory/oruk/routes.ts';
 import { curationRoutes } from './directory/curation/routes.ts';
+import { peopleRoutes } from './people/routes.ts';
 import { referralRoutes } from './referrals/routes.ts';
 import { assessmentRoutes } from './assessment/routes.ts';
 import { planRoutes } from './plans/routes.ts';
@@ -190,6 +191,7 @@ export async function buildApp({ config, database, logStream }: AppDependencies)
   await app.register(orukRoutes);
   await app.register(curationRoutes);
   await app.register(referralRoutes);
+  await app.register(peopleRoutes);
   await app.register(assessmentRoutes);
   await app.register(planRoutes);
   await app.register(providerRoutes);

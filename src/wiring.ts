@@ -15,9 +15,10 @@ import { registerGpRecordJobs } from './interop/mesh/service.ts';
 import { outcomeReminderSource } from './outcomes/reminders.ts';
 import { outcomeTimelineSource } from './outcomes/timeline.ts';
 import { ONWARD_NUDGE_KIND, ONWARD_NUDGE_SCAN, onwardNudgeScan } from './plans/nudges.ts';
+import { registerReferralsOfPeople, registerTimelineSource } from './people/service.ts';
 import { planTimelineSource } from './plans/timeline.ts';
 import { notifyStatusChange } from './referrals/notifications.ts';
-import { registerTimelineSource, registerTransitionListener } from './referrals/service.ts';
+import { referralsOfPeople, registerTransitionListener } from './referrals/service.ts';
 import {
   FEED_IMPORT_KIND,
   FRESHNESS_SCAN,
@@ -39,7 +40,9 @@ export function wireAreas(): void {
   // When a referral changes state: the referrer (or the person who referred themself) is told.
   registerTransitionListener(notifyStatusChange);
 
-  // The person page's timeline, beside the referrals area's own contacts and status changes.
+  // The person page: their referrals (listed, on the timeline, and moved when two records merge),
+  // then what other areas add to the timeline.
+  registerReferralsOfPeople(referralsOfPeople);
   registerTimelineSource(planTimelineSource);
   registerTimelineSource(outcomeTimelineSource);
   registerTimelineSource((tx, tenantId, personIds) => appointmentTimeline(tx, tenantId, personIds));

@@ -10,7 +10,7 @@ import { addDays, localDate, mondayOf } from '../geo/calendar.ts';
 import { hasRole } from '../identity/actor.ts';
 import { ALLOCATED_STATUSES } from '../referrals/lifecycle.ts';
 import { CONTACT_MODES } from '../referrals/schema.ts';
-import { personChannel } from '../referrals/service.ts';
+import { personChannel } from '../people/service.ts';
 import { Forbidden, InvalidInput, NotFound, RuleBroken, type FieldError } from '../web/errors.ts';
 import { appointmentCalendar } from './icalendar.ts';
 import * as q from './queries.ts';

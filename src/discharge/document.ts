@@ -1,7 +1,7 @@
 import type { SnomedConcept } from '../interop/snomed.ts';
 import { formatDate } from '../referrals/present.ts';
-import { formatNhsNumber } from '../referrals/nhs-number.ts';
-import { SEXES } from '../referrals/schema.ts';
+import { formatNhsNumber } from '../people/nhs-number.ts';
+import { SEXES } from '../people/schema.ts';
 
 /**
  * The discharge summary, kept as written at discharge. Its sections are named after the PRSB

@@ -19,7 +19,8 @@ import {
 import { tenantLetterhead } from '../identity/service.ts';
 import { ONS4_SHORT, outcomesForReferral } from '../outcomes/service.ts';
 import { INSTRUMENT_CODES, INSTRUMENTS } from '../outcomes/instruments.ts';
-import { dischargeWithin, getPerson, referrerView } from '../referrals/service.ts';
+import { dischargeWithin, referrerView } from '../referrals/service.ts';
+import { getPerson } from '../people/service.ts';
 import { Forbidden, InvalidInput, NotFound, RuleBroken, type FieldError } from '../web/errors.ts';
 import { DISCHARGE_REASONS, type DischargeDocument } from './document.ts';
 import * as q from './queries.ts';

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { anySignedIn } from '../identity/policy.ts';
 import { ctx, formatDate, signedIn, view } from '../plans/form.ts';
 import { ONWARD_LABELS } from '../plans/service.ts';
@@ -8,7 +8,7 @@ import { navigationFor } from '../web/navigation.ts';
 import { homeFor } from './service.ts';
 
 /** The staff home page: each role's work at a glance, the first page after sign-in. */
-export const homeRoutes: FastifyPluginAsync = async (app) => {
+export const homeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const pool = app.database.pool;
 
   app.get('/home', { config: { policy: anySignedIn } }, async (req, reply) => {

@@ -6,7 +6,7 @@ import type { Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
 import { hashToken, newToken } from '../identity/sessions.ts';
 import { queueNotification } from '../jobs/outbox.ts';
-import { personChannel } from '../referrals/service.ts';
+import { personChannel } from '../people/service.ts';
 import { resolveReminders } from '../reminders/service.ts';
 import { InvalidInput, RuleBroken, type FieldError } from '../web/errors.ts';
 import { INSTRUMENTS, isInstrumentCode, isTimepoint, TIMEPOINT_LABELS, type InstrumentCode, type Timepoint } from './instruments.ts';

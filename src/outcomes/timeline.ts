@@ -1,4 +1,4 @@
-import type { TimelineSource } from '../referrals/service.ts';
+import type { TimelineSource } from '../people/service.ts';
 import { outcomeTimeline } from './service.ts';
 
 /** Each outcome measure with its score, for the person page. */

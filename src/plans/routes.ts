@@ -5,7 +5,7 @@ import { DELIVERY_METHODS, DISTANCE_CHOICES_MILES } from '../directory/service.t
 import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
 import { dischargeOfReferral } from '../discharge/service.ts';
-import { getPerson } from '../referrals/service.ts';
+import { getPerson } from '../people/service.ts';
 import { InvalidInput, type FieldError } from '../web/errors.ts';
 import { asFieldErrors, bodyValues, ctx, field, fields, formatDate, signedIn, view } from './form.ts';
 import { sectionsPdf } from '../discharge/pdf.ts';

@@ -16,7 +16,8 @@ import type { Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
 import { queueNotification } from '../jobs/outbox.ts';
 import { isWorking, latestAssessmentWithin, loadEpisode, lockEpisode, requireStaff } from '../assessment/service.ts';
-import { personWithin, transitionWithin } from '../referrals/service.ts';
+import { transitionWithin } from '../referrals/service.ts';
+import { personWithin } from '../people/service.ts';
 import { InvalidInput, NotFound, RuleBroken, type FieldError } from '../web/errors.ts';
 import {
   canMove,

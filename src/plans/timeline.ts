@@ -1,6 +1,6 @@
 import { assessmentTimeline } from '../assessment/service.ts';
 import { dischargeTimeline } from '../discharge/service.ts';
-import type { TimelineSource } from '../referrals/service.ts';
+import type { TimelineSource } from '../people/service.ts';
 import { planTimeline } from './service.ts';
 
 /** Assessments, safeguarding, goals, social prescriptions and discharges, for the person page. */

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import type { DemoRandom } from '../demo/random.ts';
 import { NEEDS } from '../directory/needs.ts';
-import { ETHNIC_CATEGORIES } from './ethnicity.ts';
+import { ETHNIC_CATEGORIES } from '../people/ethnicity.ts';
 import type { ReferralStatus } from './lifecycle.ts';
-import { testRangeNhsNumbers } from './nhs-number.ts';
-import * as q from './queries.ts';
+import { testRangeNhsNumbers } from '../people/nhs-number.ts';
+import * as people from '../people/service.ts';
+import * as q from './bulk-queries.ts';
 import { newReference } from './service.ts';
 
 // Fictional people and referrals in every state, with backdated transitions and contacts, for
@@ -166,12 +167,12 @@ const DEFAULT_STATUSES: ReferralStatus[] = [
 ];
 
 export interface BulkBatch {
-  people: q.BulkPerson[];
+  people: people.BulkPerson[];
   referrals: q.BulkReferral[];
   transitions: q.BulkTransition[];
   allocations: q.BulkAllocation[];
   contacts: q.BulkContact[];
-  consents: q.BulkConsent[];
+  consents: people.BulkConsent[];
 }
 
 /** Builds rows in memory; `insertBatch` writes them. */
@@ -381,10 +382,10 @@ function* chunks<T>(rows: T[], size: number): Generator<T[]> {
 
 /** Writes a batch as the database owner (bypassing row-level security), in chunks. */
 export async function insertBatch(db: Db, batch: BulkBatch, chunkSize = 2000): Promise<void> {
-  for (const rows of chunks(batch.people, chunkSize)) await q.bulkInsertPeople(db, rows);
+  for (const rows of chunks(batch.people, chunkSize)) await people.bulkInsertPeople(db, rows);
   for (const rows of chunks(batch.referrals, chunkSize)) await q.bulkInsertReferrals(db, rows);
   for (const rows of chunks(batch.transitions, chunkSize)) await q.bulkInsertTransitions(db, rows);
   for (const rows of chunks(batch.allocations, chunkSize)) await q.bulkInsertAllocations(db, rows);
   for (const rows of chunks(batch.contacts, chunkSize)) await q.bulkInsertContacts(db, rows);
-  for (const rows of chunks(batch.consents, chunkSize)) await q.bulkInsertConsents(db, rows);
+  for (const rows of chunks(batch.consents, chunkSize)) await people.bulkInsertConsents(db, rows);
 }

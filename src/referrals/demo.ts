@@ -1,8 +1,8 @@
 import { withTenant, withTransaction } from '../db/transaction.ts';
 import type { DemoSeeder } from '../demo/seed.ts';
 import { generateBatch, insertBatch } from './bulk.ts';
-import type { BulkPerson } from './queries.ts';
-import type { PersonInput } from './schema.ts';
+import type { BulkPerson } from '../people/service.ts';
+import type { PersonInput } from '../people/schema.ts';
 import { intakeReferral } from './service.ts';
 
 /** A self-referral as the public form would send it, with these details. */

@@ -1,7 +1,8 @@
 import type { Db } from '../db/database.ts';
 import type { Actor } from '../identity/actor.ts';
 import { queueNotification } from '../jobs/outbox.ts';
-import { personChannel, STATUS_LABELS, type ReferralRow } from './service.ts';
+import { STATUS_LABELS, type ReferralRow } from './service.ts';
+import { personChannel } from '../people/service.ts';
 
 // Referral status notifications: registered as a transition listener in src/wiring.ts.
 

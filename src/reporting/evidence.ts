@@ -4,7 +4,7 @@ import { withTenant } from '../db/transaction.ts';
 import { NEEDS } from '../directory/needs.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
-import { ETHNIC_CATEGORIES } from '../referrals/ethnicity.ts';
+import { ETHNIC_CATEGORIES } from '../people/ethnicity.ts';
 import { Forbidden, InvalidInput } from '../web/errors.ts';
 import { approachEffects, groupChanges, type ApproachAnalysis, type GroupAnalysis, type OutcomeCase } from './analysis.ts';
 import { approachLabel, APPROACH_CODES } from './approaches.ts';

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { withTenant } from '../db/transaction.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
-import { ETHNIC_CATEGORIES } from '../referrals/ethnicity.ts';
+import { ETHNIC_CATEGORIES } from '../people/ethnicity.ts';
 import { Forbidden, InvalidInput, NotFound, type FieldError } from '../web/errors.ts';
 import * as q from './queries.ts';
 

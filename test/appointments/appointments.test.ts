@@ -4,7 +4,7 @@ import { bookAppointment, cancelAppointment, APPOINTMENT_REMINDER_KIND } from '.
 import type { Database } from '../../src/db/database.ts';
 import { registeredHandlers } from '../../src/jobs/queue.ts';
 import { JobWorker } from '../../src/jobs/worker.ts';
-import { getPerson, personPage, withdrawConsent } from '../../src/referrals/service.ts';
+import { getPerson, personPage, withdrawConsent } from '../../src/people/service.ts';
 import { localDate } from '../../src/geo/calendar.ts';
 import { asForm, formSession, testApp } from '../support/app.ts';
 import { freshDatabase } from '../support/database.ts';

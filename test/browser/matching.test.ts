@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { Actor } from '../../src/identity/actor.ts';
 import * as referrals from '../../src/referrals/service.ts';
+import * as people from '../../src/people/service.ts';
 import { assertAccessible, startBrowserRig, visit, type BrowserRig } from '../support/browser.ts';
 import { freshDatabase } from '../support/database.ts';
 import { aTenant } from '../support/factories.ts';
@@ -24,8 +25,8 @@ before(async () => {
   known = await aReferral(database, lead, {
     person: { nhsNumber, givenName: 'Margaret', familyName: 'Knownperson', dateOfBirth: '1950-01-01', postcode: 'LS6 3AB' },
   });
-  for (const consent of (await referrals.getPerson(database.pool, lead, known.personId)).consents) {
-    await referrals.withdrawConsent(database.pool, lead, known.personId, consent.id, 'Asked us to stop');
+  for (const consent of (await people.getPerson(database.pool, lead, known.personId)).consents) {
+    await people.withdrawConsent(database.pool, lead, known.personId, consent.id, 'Asked us to stop');
   }
   rig = await startBrowserRig({ database });
 });

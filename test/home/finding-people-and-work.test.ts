@@ -7,7 +7,7 @@ import { addDays, localDate } from '../../src/geo/calendar.ts';
 import type { Actor } from '../../src/identity/actor.ts';
 import { createOnwardReferral } from '../../src/plans/service.ts';
 import { providerRespond } from '../../src/providers/service.ts';
-import { formatNhsNumber } from '../../src/referrals/nhs-number.ts';
+import { formatNhsNumber } from '../../src/people/nhs-number.ts';
 import { allocateReferral } from '../../src/referrals/service.ts';
 import { postForm, testApp } from '../support/app.ts';
 import { freshDatabase } from '../support/database.ts';

@@ -11,7 +11,7 @@ import {
   sendOutcomeLink,
 } from '../../src/outcomes/service.ts';
 import '../../src/outcomes/timeline.ts';
-import { getPerson, personPage, withdrawConsent } from '../../src/referrals/service.ts';
+import { getPerson, personPage, withdrawConsent } from '../../src/people/service.ts';
 import { Forbidden, InvalidInput, NotFound, RuleBroken } from '../../src/web/errors.ts';
 import { anActor } from '../support/factories.ts';
 import { auditEvents } from '../support/identity-factories.ts';

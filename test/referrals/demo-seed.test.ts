@@ -5,7 +5,7 @@ import { seedDemo, type DemoContext } from '../../src/demo/seed.ts';
 import { identitySeeder } from '../../src/identity/demo.ts';
 import { canTransition, REFERRAL_STATUSES, type ReferralStatus } from '../../src/referrals/lifecycle.ts';
 import { referralsSeeder } from '../../src/referrals/demo.ts';
-import { isValidNhsNumber } from '../../src/referrals/nhs-number.ts';
+import { isValidNhsNumber } from '../../src/people/nhs-number.ts';
 import * as referrals from '../../src/referrals/service.ts';
 import type { Actor } from '../../src/identity/actor.ts';
 import { freshDatabase } from '../support/database.ts';

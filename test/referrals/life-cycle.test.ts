@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import type { Database } from '../../src/db/database.ts';
 import { allowedNext, illegalTransitionMessage, OPEN_STATUSES, REFERRAL_STATUSES, TRANSITIONS } from '../../src/referrals/lifecycle.ts';
 import * as referrals from '../../src/referrals/service.ts';
+import * as people from '../../src/people/service.ts';
 import { Forbidden, InvalidInput, RuleBroken } from '../../src/web/errors.ts';
 import { freshDatabase } from '../support/database.ts';
 import { anActor, aPractice } from '../support/factories.ts';
@@ -250,7 +251,7 @@ test('the person timeline lists referral, transitions, allocation, contacts and 
   const made = await aReferral(database, lead);
   await referrals.allocateReferral(database.pool, lead, made.referralId, { linkWorkerId: worker.userId });
   await referrals.recordContact(database.pool, worker, made.referralId, aContact({ outcome: 'made', approach: 'signposting' }));
-  const page = await referrals.personPage(database.pool, worker, made.personId);
+  const page = await people.personPage(database.pool, worker, made.personId);
   const kinds = new Set(page.timeline.map((e) => e.kind));
   for (const kind of ['referral', 'transition', 'allocation', 'contact', 'consent']) assert.ok(kinds.has(kind), kind);
   for (let i = 1; i < page.timeline.length; i++) assert.ok(page.timeline[i - 1]!.at.getTime() >= page.timeline[i]!.at.getTime());

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Database } from '../../src/db/database.ts';
-import { allocateReferral, mergePeople, submitStaffReferral } from '../../src/referrals/service.ts';
+import { allocateReferral, submitStaffReferral } from '../../src/referrals/service.ts';
+import { mergePeople } from '../../src/people/service.ts';
 import { freshDatabase } from '../support/database.ts';
 import { anActor } from '../support/factories.ts';
 import { failingInsert } from '../support/failures.ts';

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
 import type { Actor } from '../../src/identity/actor.ts';
 import * as referrals from '../../src/referrals/service.ts';
+import * as people from '../../src/people/service.ts';
 import { formSession, newFormToken, testApp } from '../support/app.ts';
 import { freshDatabase, onCitus } from '../support/database.ts';
 import { anActor, aPractice, aTenant } from '../support/factories.ts';
@@ -121,15 +122,15 @@ test(
   async () => {
     const nhsNumber = aTestNhsNumber();
     const known = await aReferral(database, worker, { person: { nhsNumber } });
-    const people = await countRows(database, 'person', tenantId);
+    const peopleBefore = await countRows(database, 'person', tenantId);
     const unknown = await sendSelfReferral(selfReferral({ nhsNumber: aTestNhsNumber() }), '10.0.0.3');
     const existing = await sendSelfReferral(selfReferral({ nhsNumber }), '10.0.0.3');
     assert.equal(existing.statusCode, unknown.statusCode);
     const strip = (body: string) => body.replace(/SP-[0-9A-Z]{8}/g, '').replace(/nonce="[^"]+"|nonce-[^']+|value="[^"]+"/g, '');
     assert.equal(strip(existing.body), strip(unknown.body));
     // Each submission is held on a record of its own until a lead matches it.
-    assert.equal(await countRows(database, 'person', tenantId), people + 2);
-    const page = await referrals.getPerson(database.pool, worker, known.personId);
+    assert.equal(await countRows(database, 'person', tenantId), peopleBefore + 2);
+    const page = await people.getPerson(database.pool, worker, known.personId);
     assert.equal(page.referrals.length, 1);
   },
 );
@@ -258,7 +259,7 @@ test('the check page shows a likely duplicate and asks which record before savin
   assert.match(unanswered.body, /Select the existing record/);
   const sent = await post(`${base}/check`, { personChoice: existing.personId }, cookies);
   assert.equal(sent.statusCode, 303);
-  assert.equal((await referrals.getPerson(database.pool, worker, existing.personId)).referrals.length, 2);
+  assert.equal((await people.getPerson(database.pool, worker, existing.personId)).referrals.length, 2);
 });
 
 test('a lead triages and allocates through the pages, and the link worker records contacts until unable to contact', async () => {

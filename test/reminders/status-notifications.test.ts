@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Database } from '../../src/db/database.ts';
-import {
-  allocateReferral,
-  getPerson,
-  markUnableToContact,
-  recordContact,
-  transitionReferral,
-  withdrawConsent,
-} from '../../src/referrals/service.ts';
+import { allocateReferral, markUnableToContact, recordContact, transitionReferral } from '../../src/referrals/service.ts';
+import { getPerson, withdrawConsent } from '../../src/people/service.ts';
 // The app loads this module through server.ts; it registers the status-change listener.
 import '../../src/reminders/service.ts';
 import { freshDatabase } from '../support/database.ts';

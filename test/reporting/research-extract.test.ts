@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import type { Database } from '../../src/db/database.ts';
 import type { Actor } from '../../src/identity/actor.ts';
-import { withdrawConsent } from '../../src/referrals/service.ts';
+import { withdrawConsent } from '../../src/people/service.ts';
 import { combinationOf, kAnonymise, LEVELS, type QuasiIdentifiers } from '../../src/reporting/research/anonymity.ts';
 import { pseudonym } from '../../src/reporting/research/extract.ts';
 import { createProject, downloadExtract, generateExtract, type GeneratedExtract } from '../../src/reporting/research/service.ts';

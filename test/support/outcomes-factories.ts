@@ -2,7 +2,7 @@ import type { Database } from '../../src/db/database.ts';
 import type { Actor } from '../../src/identity/actor.ts';
 import { recordAssessment } from '../../src/assessment/service.ts';
 import { INSTRUMENTS, type InstrumentCode } from '../../src/outcomes/instruments.ts';
-import type { PersonInput } from '../../src/referrals/schema.ts';
+import type { PersonInput } from '../../src/people/schema.ts';
 import { anAssessment, anEpisodeInContact } from './plans-factories.ts';
 
 /** Form fields `item-<id>` for an instrument, from answers in question order. */

@@ -1,7 +1,7 @@
 import type { Database } from '../../src/db/database.ts';
 import type { Actor } from '../../src/identity/actor.ts';
 import { allocateReferral, recordContact } from '../../src/referrals/service.ts';
-import type { PersonInput } from '../../src/referrals/schema.ts';
+import type { PersonInput } from '../../src/people/schema.ts';
 import { anActor } from './factories.ts';
 import { aDirectoryService, type ServiceOverrides } from './directory-factories.ts';
 import { aContact, aReferral } from './referrals-factories.ts';

@@ -1,9 +1,10 @@
 import type { Database } from '../../src/db/database.ts';
 import { withTenant } from '../../src/db/transaction.ts';
 import type { Actor } from '../../src/identity/actor.ts';
-import { testRangeNhsNumbers } from '../../src/referrals/nhs-number.ts';
+import { testRangeNhsNumbers } from '../../src/people/nhs-number.ts';
 import { intakeReferral, type IntakeResult } from '../../src/referrals/service.ts';
-import type { ContactInput, PersonInput, ReferralInput } from '../../src/referrals/schema.ts';
+import type { ContactInput, ReferralInput } from '../../src/referrals/schema.ts';
+import type { PersonInput } from '../../src/people/schema.ts';
 
 // Each call takes a fresh number from a block of the 999 test range chosen per process, so test
 // files running side by side on one server never collide.

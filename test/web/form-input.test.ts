@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
 import * as referrals from '../../src/referrals/service.ts';
+import * as people from '../../src/people/service.ts';
 import { asForm, formSession, newFormToken, testApp } from '../support/app.ts';
 import { freshDatabase } from '../support/database.ts';
 import { aSocialPrescribingTeam, anEpisodeInContact } from '../support/plans-factories.ts';
@@ -113,7 +114,7 @@ test('an edit without a valid version is refused with a 400 and changes nothing'
   assert.equal(person.statusCode, 400);
   const after = await referrals.getReferral(database.pool, team.lead, made.referralId);
   assert.equal(after.referral.status, 'received');
-  assert.notEqual((await referrals.getPerson(database.pool, team.worker, made.personId)).person.givenName, 'Changed');
+  assert.notEqual((await people.getPerson(database.pool, team.worker, made.personId)).person.givenName, 'Changed');
 });
 
 test('text past a field’s limit is refused with a message naming the field and its limit, and the page counts characters', async () => {
@@ -135,14 +136,14 @@ test('text past a field’s limit is refused with a message naming the field and
   assert.match(redirected.body, /Where you redirected them must be 200 characters or fewer/);
   assert.equal((await referrals.getReferral(database.pool, team.lead, made.referralId)).referral.status, 'received');
 
-  const person = await referrals.personPage(database.pool, team.worker, made.personId);
+  const person = await people.personPage(database.pool, team.worker, made.personId);
   const consent = person.consents[0]!;
   const withdraw = await postFrom(`/people/${made.personId}`, `/people/${made.personId}/consents/${consent.id}/withdraw`, worker, {
     reason: 'w'.repeat(501),
   });
   assert.equal(withdraw.statusCode, 400);
   assert.match(withdraw.body, /Reason for withdrawing consent must be 500 characters or fewer/);
-  const after = await referrals.personPage(database.pool, team.worker, made.personId);
+  const after = await people.personPage(database.pool, team.worker, made.personId);
   assert.equal(after.consents.find((c) => c.id === consent.id)!.withdrawnAt, null);
 });
 

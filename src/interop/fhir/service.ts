@@ -5,9 +5,11 @@ import { dischargePdf } from '../../discharge/pdf.ts';
 import { recordAudit } from '../../identity/audit.ts';
 import { questionnaireResponse } from '../../outcomes/fhir.ts';
 import { administrationsOfReferrals } from '../../outcomes/service.ts';
-import { checkConsent, checkPerson, checkReferralReason, isUuid } from '../../referrals/schema.ts';
-import { compactNhsNumber } from '../../referrals/nhs-number.ts';
-import { intakeReferral, personChoiceForSystem, withdrawReferralForSystem } from '../../referrals/service.ts';
+import { checkConsent, checkReferralReason, isUuid } from '../../referrals/schema.ts';
+import { checkPerson } from '../../people/schema.ts';
+import { compactNhsNumber } from '../../people/nhs-number.ts';
+import { intakeReferral, withdrawReferralForSystem } from '../../referrals/service.ts';
+import { personChoiceForSystem } from '../../people/service.ts';
 import { InvalidInput, NotFound, type FieldError } from '../../web/errors.ts';
 import type { ApiClientActor } from '../clients/service.ts';
 import {

@@ -1,4 +1,4 @@
-import { ETHNIC_CATEGORIES } from '../../referrals/ethnicity.ts';
+import { ETHNIC_CATEGORIES } from '../../people/ethnicity.ts';
 
 /**
  * k-anonymity over the quasi-identifiers of the people in a research extract: age band, sex,

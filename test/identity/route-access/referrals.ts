@@ -1,6 +1,3 @@
-import type { Database } from '../../../src/db/database.ts';
-import { withTenant } from '../../../src/db/transaction.ts';
-import type { Actor } from '../../../src/identity/actor.ts';
 import * as referrals from '../../../src/referrals/service.ts';
 import { aReferral, aTestNhsNumber } from '../../support/referrals-factories.ts';
 import { everyone, onlyRoles, type AreaAccess, type Caller, type Expected } from './types.ts';
@@ -13,14 +10,7 @@ function draftOwnerOnly(ok: Expected): Record<Caller, Expected> {
   return { ...onlyRoles(intake, { ok, otherTenant: 404 }), link_worker: 404, lead: 404 };
 }
 
-async function personIdOf(database: Database, actor: Actor, referralId: string) {
-  return withTenant(database.pool, actor.tenantId, async (tx) => {
-    const { rows } = await tx.query<{ personId: string }>('SELECT person_id AS "personId" FROM referral WHERE id = $1', [referralId]);
-    return rows[0]!.personId;
-  });
-}
-
-/** Referral intake (staff and public), triage, allocation, caseload, contacts and people. */
+/** Referral intake (staff and public), triage, allocation, caseload and contacts. */
 export const access: AreaAccess = {
   area: 'referrals',
   async setUp(world) {
@@ -29,16 +19,12 @@ export const access: AreaAccess = {
     const nhsNumber = aTestNhsNumber();
     const shown = await aReferral(world.database, lead, { person: { nhsNumber, givenName: 'Hermione', familyName: 'Homeperson-Matrix' } });
     world.ids.referral = shown.referralId;
-    world.ids.person = shown.personId;
     world.ids.acceptReferral = (
       await aReferral(world.database, lead, { person: { givenName: 'Hester', familyName: 'Homeperson-Accept' } })
     ).referralId;
     world.ids.statusReferral = (
       await aReferral(world.database, lead, { person: { givenName: 'Horace', familyName: 'Homeperson-Status' } })
     ).referralId;
-    const consented = await aReferral(world.database, lead, { person: { givenName: 'Hilda', familyName: 'Homeperson-Consent' } });
-    world.ids.consentPerson = await personIdOf(world.database, lead, consented.referralId);
-    world.ids.consent = (await referrals.getPerson(world.database.pool, lead, world.ids.consentPerson)).consents[0]!.id;
     // A complete draft by the home referrer whose person matches an existing record, so sending
     // it without choosing a record is refused (400) and the draft stays for every caller.
     world.ids.draft = await referrals.startDraft(world.database.pool, home.referrer!, {
@@ -68,14 +54,7 @@ export const access: AreaAccess = {
       const { rows } = await world.database.pool.query<{ version: number }>('SELECT version FROM referral WHERE id = $1', [world.ids[key]]);
       world.ids[`${key}Version`] = String(rows[0]!.version);
     }
-    world.markers.home.push(
-      'Homeperson-Matrix',
-      'Homeperson-Accept',
-      'Homeperson-Status',
-      'Homeperson-Consent',
-      'Homeperson-Held',
-      'Homeperson-Referred',
-    );
+    world.markers.home.push('Homeperson-Matrix', 'Homeperson-Accept', 'Homeperson-Status', 'Homeperson-Held', 'Homeperson-Referred');
     world.markers.other.push('Otherperson-Matrix');
   },
   routes: [
@@ -240,46 +219,6 @@ export const access: AreaAccess = {
       url: '/referrals/:referralId/contacts',
       path: (w) => `/referrals/${w.ids.referral}/contacts`,
       expect: onlyRoles(staff, { ok: 400, otherTenant: 404 }),
-    },
-    { method: 'GET', url: '/people/:personId', path: (w) => `/people/${w.ids.person}`, expect: onlyRoles(staff, { otherTenant: 404 }) },
-    {
-      method: 'GET',
-      url: '/people/:personId/edit',
-      path: (w) => `/people/${w.ids.person}/edit`,
-      expect: onlyRoles(staff, { otherTenant: 404 }),
-    },
-    {
-      method: 'POST',
-      url: '/people/:personId/edit',
-      path: (w) => `/people/${w.ids.person}/edit`,
-      expect: onlyRoles(staff, { ok: 400, otherTenant: 404 }),
-    },
-    {
-      method: 'GET',
-      url: '/people/:personId/merge',
-      path: (w) => `/people/${w.ids.person}/merge`,
-      expect: onlyRoles(staff, { otherTenant: 404 }),
-    },
-    {
-      method: 'POST',
-      url: '/people/:personId/merge',
-      path: (w) => `/people/${w.ids.person}/merge`,
-      expect: onlyRoles(staff, { ok: 400, otherTenant: 404 }),
-    },
-    // The first member of staff records research consent (303); a second active one is refused (409).
-    {
-      method: 'POST',
-      url: '/people/:personId/consents/research',
-      path: (w) => `/people/${w.ids.person}/consents/research`,
-      expect: onlyRoles(staff, { ok: [303, 409], otherTenant: 404 }),
-    },
-    // The link worker withdraws it (303); it is then no longer there to withdraw (404).
-    {
-      method: 'POST',
-      url: '/people/:personId/consents/:consentId/withdraw',
-      path: (w) => `/people/${w.ids.consentPerson}/consents/${w.ids.consent}/withdraw`,
-      form: () => ({ reason: 'Asked us to stop' }),
-      expect: onlyRoles(staff, { ok: [303, 404], otherTenant: 404 }),
     },
   ],
 };

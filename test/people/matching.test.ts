@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
 import type { Actor } from '../../src/identity/actor.ts';
 import * as referrals from '../../src/referrals/service.ts';
+import * as people from '../../src/people/service.ts';
 import { InvalidInput, RuleBroken } from '../../src/web/errors.ts';
 import { postForm, testApp } from '../support/app.ts';
 import { freshDatabase } from '../support/database.ts';
@@ -99,14 +100,14 @@ async function personRow(personId: string) {
 /** A known person whose link worker recorded every consent as withdrawn. */
 async function aPersonWhoWithdrewConsent(person: { nhsNumber: string; givenName: string; familyName: string; dateOfBirth: string }) {
   const made = await aReferral(database, worker, { person: { ...person, email: 'known@example.com', contactChannels: ['email'] } });
-  for (const consent of (await referrals.getPerson(database.pool, worker, made.personId)).consents) {
-    await referrals.withdrawConsent(database.pool, worker, made.personId, consent.id, 'Asked us to stop');
+  for (const consent of (await people.getPerson(database.pool, worker, made.personId)).consents) {
+    await people.withdrawConsent(database.pool, worker, made.personId, consent.id, 'Asked us to stop');
   }
   return made;
 }
 
 const snapshot = async (personId: string) => {
-  const page = await referrals.getPerson(database.pool, worker, personId);
+  const page = await people.getPerson(database.pool, worker, personId);
   return {
     referrals: page.referrals.map((r) => r.id).sort(),
     consents: page.consents
@@ -143,7 +144,7 @@ test('a self-referral with a known NHS number but another name and date of birth
   });
   // The held record carries no NHS number (the known person holds it) and the consents given online.
   assert.deepEqual(await personRow(referral.personId), { nhsNumber: null, awaitingMatch: true, mergedIntoId: null });
-  const held = await referrals.getPerson(database.pool, worker, referral.personId);
+  const held = await people.getPerson(database.pool, worker, referral.personId);
   assert.deepEqual(held.consents.map((c) => [c.kind, c.recordedByDescription, c.withdrawnAt]).sort(), [
     ['contact', 'The person, online', null],
     ['refer', 'The person, online', null],
@@ -235,7 +236,7 @@ test('the lead sees what agrees and differs; "the same person" attaches the refe
   assert.equal((await postForm(app, workerCookies, consentsUrl, {}, `/referrals/${referral.id}`)).statusCode, 400);
   const confirmed = await postForm(app, workerCookies, consentsUrl, { consents: ['refer', 'contact'] }, `/referrals/${referral.id}`);
   assert.equal(confirmed.statusCode, 303);
-  const withConfirmed = await referrals.getPerson(database.pool, worker, known.personId);
+  const withConfirmed = await people.getPerson(database.pool, worker, known.personId);
   assert.deepEqual(
     withConfirmed.consents
       .filter((c) => !c.withdrawnAt)
@@ -377,7 +378,7 @@ test('a true duplicate (same NHS number, same name and date of birth) is still o
   assert.doesNotMatch(check.body, /nhs-number-mismatch/);
   const sent = await postForm(app, cookies, `${base}/check`, { personChoice: known.personId }, `${base}/check`);
   assert.equal(sent.statusCode, 303);
-  assert.equal((await referrals.getPerson(database.pool, worker, known.personId)).referrals.length, 2);
+  assert.equal((await people.getPerson(database.pool, worker, known.personId)).referrals.length, 2);
 });
 
 test('a held record cannot be merged or edited by hand, and another tenant’s lead cannot open the match page', async () => {
@@ -386,10 +387,10 @@ test('a held record cannot be merged or edited by hand, and another tenant’s l
   const other = await aReferral(database, worker, {
     person: { nhsNumber: null, givenName: 'Held', familyName: 'Record', dateOfBirth: '1958-09-03' },
   });
-  await assert.rejects(referrals.mergePeople(database.pool, worker, other.personId, referral.personId), RuleBroken);
-  const held = await referrals.getPerson(database.pool, worker, referral.personId);
+  await assert.rejects(people.mergePeople(database.pool, worker, other.personId, referral.personId), RuleBroken);
+  const held = await people.getPerson(database.pool, worker, referral.personId);
   await assert.rejects(
-    referrals.updatePerson(database.pool, worker, referral.personId, held.person.version, { ...held.person, nhsNumber: aTestNhsNumber() }),
+    people.updatePerson(database.pool, worker, referral.personId, held.person.version, { ...held.person, nhsNumber: aTestNhsNumber() }),
     (e) => e instanceof RuleBroken && /waiting for a lead to match/.test(e.message),
   );
   const stranger = await anActor(database, { roles: ['lead'] });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Database } from '../../src/db/database.ts';
-import * as referrals from '../../src/referrals/service.ts';
+import * as people from '../../src/people/service.ts';
 import { InvalidInput, NotFound, RuleBroken } from '../../src/web/errors.ts';
 import { freshDatabase } from '../support/database.ts';
 import { anActor, aTenant } from '../support/factories.ts';
@@ -18,7 +18,7 @@ test('a referral creates the person, the referral, its first transition, consent
   const worker = await anActor(database, { roles: ['link_worker'] });
   const made = await aReferral(database, worker, { person: { postcode: 'LS6 3AB' } });
   assert.match(made.reference, /^SP-[0-9A-Z]{8}$/);
-  const page = await referrals.getPerson(database.pool, worker, made.personId);
+  const page = await people.getPerson(database.pool, worker, made.personId);
   assert.equal(page.person.postcode, 'LS6 3AB');
   // From the offline postcode and deprivation data: LS6 3AB has a known LSOA and IMD decile.
   assert.ok(page.person.deprivationDecile! >= 1 && page.person.deprivationDecile! <= 10, String(page.person.deprivationDecile));
@@ -35,7 +35,7 @@ test('the same NHS number is found as a duplicate before saving, and a second re
   const worker = await anActor(database, { roles: ['link_worker'] });
   const nhsNumber = aTestNhsNumber();
   const first = await aReferral(database, worker, { person: { nhsNumber, givenName: 'Morag', familyName: 'Quinn' } });
-  const found = await referrals.findDuplicates(database.pool, worker, {
+  const found = await people.findDuplicates(database.pool, worker, {
     nhsNumber,
     givenName: 'Completely',
     familyName: 'Different',
@@ -54,7 +54,7 @@ test('a close name with the same date of birth is a likely duplicate; a differen
   const first = await aReferral(database, worker, {
     person: { nhsNumber: null, givenName: 'Jonathan', familyName: 'Smith', dateOfBirth: '1962-07-19' },
   });
-  const close = await referrals.findDuplicates(database.pool, worker, {
+  const close = await people.findDuplicates(database.pool, worker, {
     nhsNumber: null,
     givenName: 'Jonathon',
     familyName: 'Smyth',
@@ -65,14 +65,14 @@ test('a close name with the same date of birth is a likely duplicate; a differen
     [first.personId],
   );
   assert.equal(close[0]!.matchedOn, 'name_and_date_of_birth');
-  const otherDob = await referrals.findDuplicates(database.pool, worker, {
+  const otherDob = await people.findDuplicates(database.pool, worker, {
     nhsNumber: null,
     givenName: 'Jonathan',
     familyName: 'Smith',
     dateOfBirth: '1962-07-20',
   });
   assert.equal(otherDob.length, 0);
-  const farName = await referrals.findDuplicates(database.pool, worker, {
+  const farName = await people.findDuplicates(database.pool, worker, {
     nhsNumber: null,
     givenName: 'Priya',
     familyName: 'Kaur',
@@ -86,7 +86,7 @@ test('choosing the existing record attaches the new referral to it', async () =>
   const first = await aReferral(database, worker, { person: { nhsNumber: null } });
   const second = await aReferral(database, worker, { person: { nhsNumber: null }, personChoice: first.personId });
   assert.equal(second.personId, first.personId);
-  const page = await referrals.getPerson(database.pool, worker, first.personId);
+  const page = await people.getPerson(database.pool, worker, first.personId);
   assert.equal(page.referrals.length, 2);
 });
 
@@ -94,46 +94,46 @@ test('merging two records keeps every referral and the audit trail of both', asy
   const worker = await anActor(database, { roles: ['link_worker'] });
   const a = await aReferral(database, worker, { person: { nhsNumber: null, givenName: 'Ann', familyName: 'Lee' } });
   const b = await aReferral(database, worker, { person: { givenName: 'Anne', familyName: 'Lee' } });
-  const bNhs = (await referrals.getPerson(database.pool, worker, b.personId)).person.nhsNumber;
-  const moved = await referrals.mergePeople(database.pool, worker, a.personId, b.personId);
+  const bNhs = (await people.getPerson(database.pool, worker, b.personId)).person.nhsNumber;
+  const moved = await people.mergePeople(database.pool, worker, a.personId, b.personId);
   assert.equal(moved.referrals, 1);
-  const page = await referrals.getPerson(database.pool, worker, a.personId);
+  const page = await people.getPerson(database.pool, worker, a.personId);
   assert.deepEqual(page.referrals.map((r) => r.id).sort(), [a.referralId, b.referralId].sort());
   assert.equal(page.person.nhsNumber, bNhs, 'the survivor takes the NHS number it lacked');
   assert.deepEqual(page.mergedFrom, [b.personId]);
-  const trail = await referrals.personAuditTrail(database.pool, worker, a.personId);
+  const trail = await people.personAuditTrail(database.pool, worker, a.personId);
   assert.ok(
     trail.some((e) => e.personId === b.personId && e.action === 'person.create'),
     'events recorded against the merged record are kept',
   );
   assert.ok(trail.some((e) => e.action === 'person.merge'));
-  await assert.rejects(referrals.mergePeople(database.pool, worker, a.personId, b.personId), NotFound);
+  await assert.rejects(people.mergePeople(database.pool, worker, a.personId, b.personId), NotFound);
 });
 
 test('records with different NHS numbers cannot be merged', async () => {
   const worker = await anActor(database, { roles: ['link_worker'] });
   const a = await aReferral(database, worker);
   const b = await aReferral(database, worker);
-  await assert.rejects(referrals.mergePeople(database.pool, worker, a.personId, b.personId), /different NHS numbers/);
+  await assert.rejects(people.mergePeople(database.pool, worker, a.personId, b.personId), /different NHS numbers/);
 });
 
 test('a second save of a person from a stale form is refused as changed since opened, not overwritten', async () => {
   const worker = await anActor(database, { roles: ['link_worker'] });
   const made = await aReferral(database, worker, { person: { nhsNumber: null } });
-  const { person } = await referrals.getPerson(database.pool, worker, made.personId);
-  await referrals.updatePerson(database.pool, worker, made.personId, person.version, aPersonInput({ nhsNumber: null, givenName: 'First' }));
+  const { person } = await people.getPerson(database.pool, worker, made.personId);
+  await people.updatePerson(database.pool, worker, made.personId, person.version, aPersonInput({ nhsNumber: null, givenName: 'First' }));
   await assert.rejects(
-    referrals.updatePerson(database.pool, worker, made.personId, person.version, aPersonInput({ nhsNumber: null, givenName: 'Second' })),
+    people.updatePerson(database.pool, worker, made.personId, person.version, aPersonInput({ nhsNumber: null, givenName: 'Second' })),
     (error: unknown) => error instanceof RuleBroken && /changed since you opened it/.test(error.message),
   );
-  assert.equal((await referrals.getPerson(database.pool, worker, made.personId)).person.givenName, 'First');
+  assert.equal((await people.getPerson(database.pool, worker, made.personId)).person.givenName, 'First');
 });
 
 test('another tenant’s person is not found, by row-level security as well as by the query', async () => {
   const worker = await anActor(database, { roles: ['link_worker'] });
   const made = await aReferral(database, worker);
   const stranger = await anActor(database, { tenantId: (await aTenant(database)).id, roles: ['link_worker', 'lead'] });
-  await assert.rejects(referrals.getPerson(database.pool, stranger, made.personId), NotFound);
+  await assert.rejects(people.getPerson(database.pool, stranger, made.personId), NotFound);
   const { rows } = await database.pool.query('SELECT count(*)::int AS n FROM person WHERE id = $1', [made.personId]);
   assert.equal(rows[0].n, 1);
 });
@@ -141,10 +141,10 @@ test('another tenant’s person is not found, by row-level security as well as b
 test('withdrawing a consent records when and by whom, and it shows as withdrawn', async () => {
   const worker = await anActor(database, { roles: ['link_worker'] });
   const made = await aReferral(database, worker);
-  const share = (await referrals.getPerson(database.pool, worker, made.personId)).consents.find((c) => c.kind === 'share')!;
-  await referrals.withdrawConsent(database.pool, worker, made.personId, share.id, 'Changed their mind');
-  const after = (await referrals.getPerson(database.pool, worker, made.personId)).consents.find((c) => c.id === share.id)!;
+  const share = (await people.getPerson(database.pool, worker, made.personId)).consents.find((c) => c.kind === 'share')!;
+  await people.withdrawConsent(database.pool, worker, made.personId, share.id, 'Changed their mind');
+  const after = (await people.getPerson(database.pool, worker, made.personId)).consents.find((c) => c.id === share.id)!;
   assert.ok(after.withdrawnAt);
   assert.equal(after.withdrawnByName, worker.name);
-  await assert.rejects(referrals.withdrawConsent(database.pool, worker, made.personId, share.id, null), NotFound);
+  await assert.rejects(people.withdrawConsent(database.pool, worker, made.personId, share.id, null), NotFound);
 });

@@ -9,8 +9,8 @@ import {
   isValidNhsNumber,
   nhsCheckDigit,
   testRangeNhsNumbers,
-} from '../../src/referrals/nhs-number.ts';
-import { checkNhsNumber } from '../../src/referrals/schema.ts';
+} from '../../src/people/nhs-number.ts';
+import { checkNhsNumber } from '../../src/people/schema.ts';
 
 const vectors = readFileSync('/work/shared/data/nhs-number/nhs-number-test-vectors.csv', 'utf8')
   .trim()

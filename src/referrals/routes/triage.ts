@@ -1,0 +1,284 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { compareDetails } from '../../people/matching.ts';
+import { formatNhsNumber } from '../../people/nhs-number.ts';
+import { Field } from '../../people/schema.ts';
+import type { FieldError } from '../../web/errors.ts';
+import { bodyValues, field, fields, LIMITS } from '../../web/forms.ts';
+import { FormBody, IdParams, TextQuery } from '../../web/schemas.ts';
+import * as present from '../present.ts';
+import { checkVersion, text } from '../schema.ts';
+import * as service from '../service.ts';
+import { asFieldErrors, ctx, leads, render, signedIn } from './pages.ts';
+import * as personPresent from '../../people/present.ts';
+
+const ReferralParams = IdParams('referralId');
+
+/** Triage: the queue, accepting or allocating several at once, matching held referrals, not suitable, allocation. */
+export const triageRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const pool = app.database.pool;
+
+  const showTriage = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    status = 200,
+    values: Record<string, unknown> = {},
+    errors: FieldError[] = [],
+  ) => {
+    const actor = signedIn(req);
+    const search = field(req.query, 'q', { max: service.SEARCH_MAX_LENGTH, label: 'Search' });
+    const rows = await service.triageQueue(pool, actor, { ...ctx(req), search });
+    const { caseloads } = await service.teamOverview(pool, actor);
+    const selected = new Set(Array.isArray(values.referralIds) ? values.referralIds : [values.referralIds]);
+    const done = field(req.query, 'done');
+    const count = Number(field(req.query, 'count')) || 0;
+    // The summary's "select at least one" link goes to the first box in the table.
+    const firstBox = rows[0] ? `referral-${rows[0].id}` : 'q';
+    return render(
+      reply,
+      status,
+      'triage.njk',
+      {
+        search,
+        values,
+        notice: (done === 'accepted' || done === 'allocated') && count > 0 ? `${count} referral${count === 1 ? '' : 's'} ${done}.` : '',
+        rows: rows.map((r) => ({
+          ...r,
+          received: present.formatDate(r.receivedAt),
+          urgencyTag: present.urgencyTag(r.urgency),
+          statusTag: present.statusTag(r.status),
+          reasonsText: r.reasons.map(present.needLabel).join(', '),
+          selected: selected.has(r.id),
+        })),
+        workerItems: [
+          { value: '', text: 'Choose a link worker' },
+          ...caseloads.map((w) => ({
+            value: w.userId,
+            text: `${w.name} (${w.openReferrals} open)`,
+            selected: values.linkWorkerId === w.userId,
+          })),
+        ],
+      },
+      errors.map((e) => (e.field === 'referralIds' ? { ...e, field: firstBox } : e)),
+    );
+  };
+
+  app.get('/triage', { schema: { querystring: TextQuery('q', 'done', 'count') }, config: { policy: leads } }, async (req, reply) =>
+    showTriage(req, reply),
+  );
+
+  app.post(
+    '/triage/bulk',
+    { schema: { body: FormBody({ action: Field, referralIds: Field, linkWorkerId: Field }) }, config: { policy: leads } },
+    async (req, reply) => {
+      const body = bodyValues(req.body);
+      const action = field(req.body, 'action', { max: 20, label: 'Action' });
+      try {
+        const done = await service.bulkTriage(
+          pool,
+          signedIn(req),
+          {
+            action,
+            referralIds: fields(req.body, 'referralIds', { max: 36, label: 'Selected referrals' }),
+            linkWorkerId: field(req.body, 'linkWorkerId', { max: 36, label: 'Link worker' }),
+          },
+          ctx(req),
+        );
+        return reply.redirect(`/triage?done=${action === 'accept' ? 'accepted' : 'allocated'}&count=${done.count}`, 303);
+      } catch (error) {
+        const shown = asFieldErrors(error, 'referralIds');
+        if (!shown) throw error;
+        return showTriage(req, reply, shown.status, body, shown.errors);
+      }
+    },
+  );
+
+  const showMatch = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    referralId: string,
+    status = 200,
+    values: Record<string, unknown> = {},
+    errors: FieldError[] = [],
+  ) => {
+    const page = await service.matchPage(pool, signedIn(req), referralId, ctx(req));
+    const { submitted, match } = page;
+    const born = (p: { dateOfBirth: string }) => `born ${present.formatDate(p.dateOfBirth)}`;
+    return render(
+      reply,
+      status,
+      'match.njk',
+      {
+        r: page.referral,
+        values,
+        nhsNumberHeldElsewhere: page.nhsNumberHeldElsewhere,
+        submittedNhsNumber: formatNhsNumber(match.nhsNumber),
+        reasonText:
+          match.reason === 'self_referral'
+            ? 'The person referred themself online.'
+            : 'The referrer entered an NHS number that is on a record with a different name or date of birth.',
+        decided: !!match.decision,
+        decidedText:
+          match.decision === 'same_person'
+            ? `Matched to ${match.matchedPersonName} by ${match.decidedByName ?? 'a lead'}.`
+            : `Kept as a new person by ${match.decidedByName ?? 'a lead'}.`,
+        submittedRows: [
+          ...personPresent
+            .personRows(submitted, null)
+            .filter((row) =>
+              ['Name', 'NHS number', 'Date of birth', 'Postcode', 'Address', 'Phone', 'Email', 'How to contact'].includes(row.key.text),
+            ),
+          { key: { text: 'Consent given with it' }, value: { text: present.consentStatements(page.consents) } },
+        ],
+        candidates: page.candidates.map((record) => ({
+          id: record.id,
+          caption: `${record.givenName} ${record.familyName}, ${born(record)}`,
+          rows: compareDetails(submitted, record, present.formatDate).map((d) => [
+            { header: 'Detail', text: d.label },
+            { header: 'In the referral', text: d.submitted },
+            { header: 'On this record', text: d.record },
+            { header: 'Same?', html: personPresent.agreementTag(d.agreement) },
+          ]),
+        })),
+        choiceItems: page.candidates.map((record) => ({
+          value: record.id,
+          checked: values.choice === record.id,
+          text: `The same person as ${record.givenName} ${record.familyName}, ${born(record)}`,
+          hint: {
+            text: 'The referral joins this record. Its consents stay as they are; the link worker confirms with the person what they agreed to.',
+          },
+        })),
+      },
+      errors,
+    );
+  };
+  app.get('/triage/:referralId/match', { schema: { params: ReferralParams }, config: { policy: leads } }, async (req, reply) =>
+    showMatch(req, reply, req.params.referralId),
+  );
+  app.post(
+    '/triage/:referralId/match',
+    { schema: { params: ReferralParams, body: FormBody({ choice: Field, nhsNumber: Field }) }, config: { policy: leads } },
+    async (req, reply) => {
+      const { referralId } = req.params;
+      const body = bodyValues(req.body);
+      const nhsNumber = typeof body.nhsNumber === 'string' ? body.nhsNumber : undefined;
+      try {
+        await service.resolveMatch(pool, signedIn(req), referralId, { choice: text(body, 'choice'), nhsNumber }, ctx(req));
+      } catch (error) {
+        const shown = asFieldErrors(error, 'choice');
+        if (!shown) throw error;
+        return showMatch(req, reply, referralId, shown.status, body, shown.errors);
+      }
+      return reply.redirect(`/referrals/${referralId}?done=matched`, 303);
+    },
+  );
+
+  const showNotSuitable = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    referralId: string,
+    status = 200,
+    values: Record<string, unknown> = {},
+    errors: FieldError[] = [],
+  ) => {
+    const view = await service.getReferral(pool, signedIn(req), referralId, ctx(req));
+    return render(reply, status, 'not-suitable.njk', { r: view.referral, values }, errors);
+  };
+  app.get('/referrals/:referralId/not-suitable', { schema: { params: ReferralParams }, config: { policy: leads } }, async (req, reply) =>
+    showNotSuitable(req, reply, req.params.referralId),
+  );
+  app.post(
+    '/referrals/:referralId/not-suitable',
+    {
+      schema: { params: ReferralParams, body: FormBody({ notSuitableReason: Field, redirectedTo: Field, version: Field }) },
+      config: { policy: leads },
+    },
+    async (req, reply) => {
+      const { referralId } = req.params;
+      const body = bodyValues(req.body);
+      try {
+        await service.transitionReferral(
+          pool,
+          signedIn(req),
+          referralId,
+          {
+            to: 'not_suitable',
+            notSuitableReason: text(body, 'notSuitableReason', { max: LIMITS.shortReason, label: 'Reason' }),
+            redirectedTo: text(body, 'redirectedTo', { max: LIMITS.organisationName, label: 'Where you redirected them' }),
+            version: checkVersion(body),
+          },
+          ctx(req),
+        );
+      } catch (error) {
+        const shown = asFieldErrors(error, 'notSuitableReason');
+        if (!shown) throw error;
+        return showNotSuitable(req, reply, referralId, shown.status, body, shown.errors);
+      }
+      return reply.redirect('/triage', 303);
+    },
+  );
+
+  const showAllocate = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    referralId: string,
+    status = 200,
+    values: Record<string, unknown> = {},
+    errors: FieldError[] = [],
+  ) => {
+    const suggestion = await service.suggestAllocation(pool, signedIn(req), referralId);
+    const chosen = typeof values.linkWorkerId === 'string' ? values.linkWorkerId : suggestion.suggestedUserId;
+    return render(
+      reply,
+      status,
+      'allocate.njk',
+      {
+        r: suggestion.referral,
+        values,
+        workerItems: suggestion.workers
+          .filter((w) => w.userId !== suggestion.referral.assignedTo)
+          .map((w) => ({
+            value: w.userId,
+            checked: w.userId === chosen,
+            text: `${w.name}${w.suggested ? ' (suggested)' : ''}`,
+            hint: {
+              text: `${w.openReferrals} open referral${w.openReferrals === 1 ? '' : 's'}${w.samePractice ? `, ${w.samePractice} from this person’s practice` : ''}`,
+            },
+          })),
+      },
+      errors,
+    );
+  };
+  app.get('/referrals/:referralId/allocate', { schema: { params: ReferralParams }, config: { policy: leads } }, async (req, reply) =>
+    showAllocate(req, reply, req.params.referralId),
+  );
+  app.post(
+    '/referrals/:referralId/allocate',
+    {
+      schema: { params: ReferralParams, body: FormBody({ linkWorkerId: Field, reason: Field, version: Field }) },
+      config: { policy: leads },
+    },
+    async (req, reply) => {
+      const { referralId } = req.params;
+      const body = bodyValues(req.body);
+      try {
+        await service.allocateReferral(
+          pool,
+          signedIn(req),
+          referralId,
+          {
+            linkWorkerId: text(body, 'linkWorkerId', { max: 36, label: 'Link worker' }),
+            reason: text(body, 'reason', { max: LIMITS.shortReason, label: 'Reason' }),
+            version: checkVersion(body),
+          },
+          ctx(req),
+        );
+      } catch (error) {
+        const shown = asFieldErrors(error, 'linkWorkerId');
+        if (!shown) throw error;
+        return showAllocate(req, reply, referralId, shown.status, body, shown.errors);
+      }
+      return reply.redirect(`/referrals/${referralId}?done=allocated`, 303);
+    },
+  );
+};
