@@ -1,21 +1,15 @@
 import type pg from 'pg';
-import { loadEpisode, assessmentsForReferral, requireStaff } from '../assessment/service.ts';
+import { loadEpisode, assessmentsForReferral, requireStaff, type RequestContext } from '../assessment/service.ts';
 import { withTenant } from '../db/transaction.ts';
 import { findNeed } from '../directory/needs.ts';
+import { getServiceSummary } from '../directory/service.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
 import { queueGpRecordSend } from '../interop/mesh/service.ts';
 import { SNOMED, type SnomedConcept } from '../interop/snomed.ts';
 import { queueNotification } from '../jobs/outbox.ts';
-import {
-  ONWARD_LABELS,
-  OPEN_ONWARD,
-  openOnwardWithin,
-  planForReferral,
-  progressLabel,
-  serviceSummary,
-  stopOnwardAtDischarge,
-} from '../plans/service.ts';
+import { planForReferral, progressLabel } from '../plans/service.ts';
+import { ONWARD_LABELS, OPEN_ONWARD, openOnwardWithin, stopOnwardAtDischarge } from '../social-prescriptions/service.ts';
 import { tenantLetterhead } from '../identity/service.ts';
 import { ONS4_SHORT, outcomesForReferral } from '../outcomes/service.ts';
 import { INSTRUMENT_CODES, INSTRUMENTS } from '../outcomes/instruments.ts';
@@ -26,10 +20,6 @@ import * as q from './queries.ts';
 
 export { DISCHARGE_REASONS, documentLetterhead, documentSections, type DischargeDocument } from './document.ts';
 export { dischargePdf } from './pdf.ts';
-
-interface RequestContext {
-  requestId?: string;
-}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -193,7 +183,7 @@ async function codesFor(pool: pg.Pool, referred: Plan['onward']): Promise<Snomed
     if (o.need) add(findNeed(o.need)?.snomed);
     else {
       // No need was chosen when referring: the needs the service meets say what kind of referral it was.
-      const service = await serviceSummary(pool, o.serviceId);
+      const service = await withTenant(pool, null, (tx) => getServiceSummary(tx, o.serviceId));
       for (const need of service?.needs ?? []) add(findNeed(need)?.snomed);
     }
   }

@@ -2,8 +2,8 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
 import { asFieldErrors, ctx, field, formatDate, signedIn, view } from '../plans/form.ts';
-import { DECLINE_REASONS, ONWARD_LABELS, ONWARD_TRANSITIONS, STOP_REASONS, type SharedDetails } from '../plans/service.ts';
 import { InvalidInput, type FieldError } from '../web/errors.ts';
+import { DECLINE_REASONS, ONWARD_LABELS, ONWARD_TRANSITIONS, STOP_REASONS, type SharedDetails } from './service.ts';
 import * as service from './service.ts';
 
 const providers = rolePolicy('provider', 'provider');
@@ -21,7 +21,8 @@ function sharedRows(s: SharedDetails) {
   return rows;
 }
 
-export const providerRoutes: FastifyPluginAsync = async (app) => {
+/** The provider's side: the inbox of referrals sent to their organisation, and their responses. */
+export const providerInboxRoutes: FastifyPluginAsync = async (app) => {
   const pool = app.database.pool;
 
   app.get('/provider/inbox', { config: { policy: providers } }, async (req, reply) => {
@@ -33,7 +34,7 @@ export const providerRoutes: FastifyPluginAsync = async (app) => {
       href: `/provider/inbox?closedPage=${page}#closed`,
       labelText: `Page ${page} of ${closed.pages}`,
     });
-    return view(reply, 200, 'providers/views/inbox.njk', {
+    return view(reply, 200, 'social-prescriptions/views/inbox.njk', {
       groups: groups.map((g) => ({
         ...g,
         rows: g.rows.map((o) => ({
@@ -67,7 +68,7 @@ export const providerRoutes: FastifyPluginAsync = async (app) => {
     return view(
       reply,
       status,
-      'providers/views/referral.njk',
+      'social-prescriptions/views/provider-referral.njk',
       {
         o,
         s: o.shared,
