@@ -617,14 +617,7 @@ export async function onwardProgress(tx: Db, tenantId: string, onwardId: string)
   };
 }
 
-/** The referral's onward referrals still open, inside the caller's transaction (discharge re-checks them). */
-export async function openOnwardWithin(tx: Db, actor: Actor, referralId: string): Promise<Array<{ id: string; serviceName: string }>> {
-  requireStaff(actor);
-  return (await q.onwardOf(tx, actor.tenantId, [referralId]))
-    .filter((o) => o.kind === 'refer' && OPEN_ONWARD.includes(o.status))
-    .map((o) => ({ id: o.id, serviceName: o.serviceName }));
-}
-
+/** Stops an open onward referral because the person is being discharged, inside the discharge's transaction. */
 export async function stopOnwardAtDischarge(tx: Db, actor: Actor, onwardId: string, context: RequestContext = {}) {
   const onward = await q.findOnward(tx, actor.tenantId, onwardId, { lock: true });
   if (!onward) throw new NotFound('referral to a service');
