@@ -1,12 +1,17 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
 import { sectionsPdf } from '../discharge/pdf.ts';
 import { asFieldErrors, bodyValues, ctx, field, formatDate, signedIn, view } from './form.ts';
 import * as plans from './service.ts';
 import { supportPage } from './support-page.ts';
+import { FormBody, IdParams, Text, TextQuery } from '../web/schemas.ts';
 
 const staff = rolePolicy('link worker or lead', 'link_worker', 'lead');
+
+const ReferralParams = IdParams('referralId');
+const GoalForm = FormBody({ goal: Text(), steps: Text(), whoDoesWhat: Text(), reviewDate: Text() });
+const ProgressForm = FormBody({ progress: Text(), note: Text() });
 
 // The plan is the person's: it speaks to them, not in the statuses staff work with.
 const PLAN_SERVICE_WORDING: Record<string, string> = {
@@ -58,59 +63,71 @@ async function printablePlan(pool: import('pg').Pool, actor: Actor, referralId: 
   return { r, goals, services, sections };
 }
 
-export const planRoutes: FastifyPluginAsync = async (app) => {
+export const planRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const pool = app.database.pool;
 
-  app.get('/referrals/:referralId/support', { config: { policy: staff } }, async (req, reply) => {
-    const { referralId } = req.params as { referralId: string };
-    return supportPage(pool, reply, signedIn(req), referralId, 200, field(req.query, 'done'));
-  });
+  app.get(
+    '/referrals/:referralId/support',
+    { schema: { params: ReferralParams, querystring: TextQuery('done') }, config: { policy: staff } },
+    async (req, reply) => {
+      const { referralId } = req.params;
+      return supportPage(pool, reply, signedIn(req), referralId, 200, field(req.query, 'done'));
+    },
+  );
 
-  app.post('/referrals/:referralId/goals', { config: { policy: staff, oncePerForm: true } }, async (req, reply) => {
-    const actor = signedIn(req);
-    const { referralId } = req.params as { referralId: string };
-    try {
-      await plans.addGoal(
+  app.post(
+    '/referrals/:referralId/goals',
+    { schema: { params: ReferralParams, body: GoalForm }, config: { policy: staff, oncePerForm: true } },
+    async (req, reply) => {
+      const actor = signedIn(req);
+      const { referralId } = req.params;
+      try {
+        await plans.addGoal(
+          pool,
+          actor,
+          referralId,
+          {
+            goal: field(req.body, 'goal'),
+            steps: field(req.body, 'steps'),
+            whoDoesWhat: field(req.body, 'whoDoesWhat'),
+            reviewDate: field(req.body, 'reviewDate'),
+          },
+          ctx(req),
+        );
+      } catch (error) {
+        const shown = asFieldErrors(error, 'goal');
+        if (!shown) throw error;
+        return supportPage(pool, reply, actor, referralId, shown.status, '', bodyValues(req.body), shown.errors);
+      }
+      return reply.redirect(`/referrals/${referralId}/support?done=goal#plan`, 303);
+    },
+  );
+
+  app.post(
+    '/goals/:goalId/progress',
+    { schema: { params: IdParams('goalId'), body: ProgressForm }, config: { policy: staff, oncePerForm: true } },
+    async (req, reply) => {
+      const actor = signedIn(req);
+      const { goalId } = req.params;
+      const { referralId } = await plans.updateGoalProgress(
         pool,
         actor,
-        referralId,
-        {
-          goal: field(req.body, 'goal'),
-          steps: field(req.body, 'steps'),
-          whoDoesWhat: field(req.body, 'whoDoesWhat'),
-          reviewDate: field(req.body, 'reviewDate'),
-        },
+        goalId,
+        { progress: field(req.body, 'progress'), note: field(req.body, 'note') },
         ctx(req),
       );
-    } catch (error) {
-      const shown = asFieldErrors(error, 'goal');
-      if (!shown) throw error;
-      return supportPage(pool, reply, actor, referralId, shown.status, '', bodyValues(req.body), shown.errors);
-    }
-    return reply.redirect(`/referrals/${referralId}/support?done=goal#plan`, 303);
-  });
+      return reply.redirect(`/referrals/${referralId}/support?done=progress#plan`, 303);
+    },
+  );
 
-  app.post('/goals/:goalId/progress', { config: { policy: staff, oncePerForm: true } }, async (req, reply) => {
-    const actor = signedIn(req);
-    const { goalId } = req.params as { goalId: string };
-    const { referralId } = await plans.updateGoalProgress(
-      pool,
-      actor,
-      goalId,
-      { progress: field(req.body, 'progress'), note: field(req.body, 'note') },
-      ctx(req),
-    );
-    return reply.redirect(`/referrals/${referralId}/support?done=progress#plan`, 303);
-  });
-
-  app.get('/referrals/:referralId/plan', { config: { policy: staff } }, async (req, reply) => {
-    const { referralId } = req.params as { referralId: string };
+  app.get('/referrals/:referralId/plan', { schema: { params: ReferralParams }, config: { policy: staff } }, async (req, reply) => {
+    const { referralId } = req.params;
     const plan = await printablePlan(pool, signedIn(req), referralId);
     return view(reply, 200, 'plans/views/printable-plan.njk', plan);
   });
 
-  app.get('/referrals/:referralId/plan.pdf', { config: { policy: staff } }, async (req, reply) => {
-    const { referralId } = req.params as { referralId: string };
+  app.get('/referrals/:referralId/plan.pdf', { schema: { params: ReferralParams }, config: { policy: staff } }, async (req, reply) => {
+    const { referralId } = req.params;
     const plan = await printablePlan(pool, signedIn(req), referralId);
     const pdf = await sectionsPdf(`My plan: ${plan.r.givenName} ${plan.r.familyName}`, plan.sections);
     return reply

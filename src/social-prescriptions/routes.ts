@@ -1,4 +1,5 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { loadEpisode } from '../assessment/service.ts';
 import { NEEDS } from '../directory/needs.ts';
 import { DELIVERY_METHODS, DISTANCE_CHOICES_MILES } from '../directory/service.ts';
@@ -8,6 +9,7 @@ import { asFieldErrors, bodyValues, ctx, field, fields, formatDate, signedIn, vi
 import { supportPage } from '../plans/support-page.ts';
 import { getPerson } from '../referrals/service.ts';
 import { InvalidInput, type FieldError } from '../web/errors.ts';
+import { FormBody, IdParams, Text, TextOrList, TextQuery } from '../web/schemas.ts';
 import * as prescriptions from './service.ts';
 
 const staff = rolePolicy('link worker or lead', 'link_worker', 'lead');
@@ -16,8 +18,30 @@ const staff = rolePolicy('link worker or lead', 'link_worker', 'lead');
 const PICKER_MILES = 10;
 const PICKER_PAGE_SIZE = 10;
 
+const ReferralParams = IdParams('referralId');
+const OnwardParams = IdParams('onwardId');
+const PickerQuery = TextQuery('q', 'need', 'postcode', 'miles', 'method', 'page');
+// The referral form carries the picker's search too, so a refused post shows the same results.
+const OnwardForm = FormBody({
+  serviceId: Text(),
+  kind: Text(),
+  need: Text(),
+  share: TextOrList(),
+  consent: Text(),
+  note: Text(),
+  delivery: Text(),
+  confirmCapacity: Text(),
+  q: Text(),
+  postcode: Text(),
+  miles: Text(),
+  method: Text(),
+  page: Text(),
+});
+const ResponseForm = FormBody({ to: Text(), reason: Text(), detail: Text() });
+const FollowUpForm = FormBody({ answer: Text() });
+
 /** The link worker's side: choosing a service, referring or signposting, recording responses, the responses page. */
-export const socialPrescriptionRoutes: FastifyPluginAsync = async (app) => {
+export const socialPrescriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const pool = app.database.pool;
 
   /** The search as the picker asks it: from the search form's query, or carried through a post. */
@@ -136,101 +160,117 @@ export const socialPrescriptionRoutes: FastifyPluginAsync = async (app) => {
     );
   };
 
-  app.get('/referrals/:referralId/onward/new', { config: { policy: staff } }, async (req, reply) => {
-    const { referralId } = req.params as { referralId: string };
-    return onwardPage(reply, signedIn(req), referralId, req.query, 0, {});
-  });
+  app.get(
+    '/referrals/:referralId/onward/new',
+    { schema: { params: ReferralParams, querystring: PickerQuery }, config: { policy: staff } },
+    async (req, reply) => {
+      const { referralId } = req.params;
+      return onwardPage(reply, signedIn(req), referralId, req.query, 0, {});
+    },
+  );
 
-  app.post('/referrals/:referralId/onward', { config: { policy: staff, oncePerForm: true } }, async (req, reply) => {
-    const actor = signedIn(req);
-    const { referralId } = req.params as { referralId: string };
-    const body = req.body;
-    try {
-      if (!field(body, 'serviceId')) {
-        throw new InvalidInput([{ field: 'serviceId', message: 'Select a service' }]);
+  app.post(
+    '/referrals/:referralId/onward',
+    { schema: { params: ReferralParams, body: OnwardForm }, config: { policy: staff, oncePerForm: true } },
+    async (req, reply) => {
+      const actor = signedIn(req);
+      const { referralId } = req.params;
+      const body = req.body;
+      try {
+        if (!field(body, 'serviceId')) {
+          throw new InvalidInput([{ field: 'serviceId', message: 'Select a service' }]);
+        }
+        const result = await prescriptions.createOnwardReferral(
+          pool,
+          actor,
+          referralId,
+          {
+            kind: field(body, 'kind'),
+            serviceId: field(body, 'serviceId'),
+            need: field(body, 'need') || null,
+            share: fields(body, 'share'),
+            consent: field(body, 'consent') === 'yes',
+            note: field(body, 'note'),
+            delivery: field(body, 'delivery') || null,
+            confirmCapacity: field(body, 'confirmCapacity') === 'yes',
+          },
+          ctx(req),
+        );
+        if (result.delivery === 'print') return reply.redirect(`/onward-referrals/${result.id}/letter`, 303);
+        return reply.redirect(
+          `/referrals/${referralId}/support?done=${result.status === 'signposted' ? 'signposted' : 'sent'}#prescriptions`,
+          303,
+        );
+      } catch (error) {
+        const shown = asFieldErrors(error, 'serviceId');
+        if (!shown) throw error;
+        return onwardPage(reply, actor, referralId, body, shown.status, bodyValues(body), shown.errors);
       }
-      const result = await prescriptions.createOnwardReferral(
-        pool,
-        actor,
-        referralId,
-        {
-          kind: field(body, 'kind'),
-          serviceId: field(body, 'serviceId'),
-          need: field(body, 'need') || null,
-          share: fields(body, 'share'),
-          consent: field(body, 'consent') === 'yes',
-          note: field(body, 'note'),
-          delivery: field(body, 'delivery') || null,
-          confirmCapacity: field(body, 'confirmCapacity') === 'yes',
-        },
-        ctx(req),
-      );
-      if (result.delivery === 'print') return reply.redirect(`/onward-referrals/${result.id}/letter`, 303);
-      return reply.redirect(
-        `/referrals/${referralId}/support?done=${result.status === 'signposted' ? 'signposted' : 'sent'}#prescriptions`,
-        303,
-      );
-    } catch (error) {
-      const shown = asFieldErrors(error, 'serviceId');
-      if (!shown) throw error;
-      return onwardPage(reply, actor, referralId, body, shown.status, bodyValues(body), shown.errors);
-    }
-  });
+    },
+  );
 
-  app.post('/onward-referrals/:onwardId/response', { config: { policy: staff } }, async (req, reply) => {
-    const actor = signedIn(req);
-    const { onwardId } = req.params as { onwardId: string };
-    const onward = await prescriptions.getOnward(pool, actor, onwardId);
-    try {
-      await prescriptions.recordOnwardResponse(
-        pool,
-        actor,
-        onwardId,
-        { to: field(req.body, 'to'), reason: field(req.body, 'reason'), detail: field(req.body, 'detail') },
-        ctx(req),
-      );
-    } catch (error) {
-      const shown = asFieldErrors(error, 'to');
-      if (!shown) throw error;
-      return supportPage(
-        pool,
-        reply,
-        actor,
-        onward.referralId,
-        shown.status,
-        '',
-        {},
-        shown.errors.map((e) => ({ ...e, field: `${e.field}-${onwardId}` })),
-      );
-    }
-    return reply.redirect(`/referrals/${onward.referralId}/support?done=response#prescriptions`, 303);
-  });
+  app.post(
+    '/onward-referrals/:onwardId/response',
+    { schema: { params: OnwardParams, body: ResponseForm }, config: { policy: staff } },
+    async (req, reply) => {
+      const actor = signedIn(req);
+      const { onwardId } = req.params;
+      const onward = await prescriptions.getOnward(pool, actor, onwardId);
+      try {
+        await prescriptions.recordOnwardResponse(
+          pool,
+          actor,
+          onwardId,
+          { to: field(req.body, 'to'), reason: field(req.body, 'reason'), detail: field(req.body, 'detail') },
+          ctx(req),
+        );
+      } catch (error) {
+        const shown = asFieldErrors(error, 'to');
+        if (!shown) throw error;
+        return supportPage(
+          pool,
+          reply,
+          actor,
+          onward.referralId,
+          shown.status,
+          '',
+          {},
+          shown.errors.map((e) => ({ ...e, field: `${e.field}-${onwardId}` })),
+        );
+      }
+      return reply.redirect(`/referrals/${onward.referralId}/support?done=response#prescriptions`, 303);
+    },
+  );
 
-  app.post('/onward-referrals/:onwardId/follow-up', { config: { policy: staff, oncePerForm: true } }, async (req, reply) => {
-    const actor = signedIn(req);
-    const { onwardId } = req.params as { onwardId: string };
-    const onward = await prescriptions.getOnward(pool, actor, onwardId);
-    try {
-      await prescriptions.recordFollowUp(pool, actor, onwardId, field(req.body, 'answer'), ctx(req));
-    } catch (error) {
-      const shown = asFieldErrors(error, 'answer');
-      if (!shown) throw error;
-      return supportPage(
-        pool,
-        reply,
-        actor,
-        onward.referralId,
-        shown.status,
-        '',
-        {},
-        shown.errors.map((e) => ({ ...e, field: `${e.field}-${onwardId}` })),
-      );
-    }
-    return reply.redirect(`/referrals/${onward.referralId}/support?done=follow-up#prescriptions`, 303);
-  });
+  app.post(
+    '/onward-referrals/:onwardId/follow-up',
+    { schema: { params: OnwardParams, body: FollowUpForm }, config: { policy: staff, oncePerForm: true } },
+    async (req, reply) => {
+      const actor = signedIn(req);
+      const { onwardId } = req.params;
+      const onward = await prescriptions.getOnward(pool, actor, onwardId);
+      try {
+        await prescriptions.recordFollowUp(pool, actor, onwardId, field(req.body, 'answer'), ctx(req));
+      } catch (error) {
+        const shown = asFieldErrors(error, 'answer');
+        if (!shown) throw error;
+        return supportPage(
+          pool,
+          reply,
+          actor,
+          onward.referralId,
+          shown.status,
+          '',
+          {},
+          shown.errors.map((e) => ({ ...e, field: `${e.field}-${onwardId}` })),
+        );
+      }
+      return reply.redirect(`/referrals/${onward.referralId}/support?done=follow-up#prescriptions`, 303);
+    },
+  );
 
-  app.get('/onward-referrals/:onwardId/letter', { config: { policy: staff } }, async (req, reply) => {
-    const onward = await prescriptions.getOnward(pool, signedIn(req), (req.params as { onwardId: string }).onwardId);
+  app.get('/onward-referrals/:onwardId/letter', { schema: { params: OnwardParams }, config: { policy: staff } }, async (req, reply) => {
+    const onward = await prescriptions.getOnward(pool, signedIn(req), req.params.onwardId);
     if (onward.kind !== 'refer') return reply.redirect(`/referrals/${onward.referralId}/support`, 303);
     return view(reply, 200, 'social-prescriptions/views/letter.njk', { o: onward, s: onward.shared, sent: formatDate(onward.sentAt) });
   });
