@@ -590,47 +590,7 @@ export async function recordFollowUp(pool: pg.Pool, actor: Actor, onwardId: stri
   });
 }
 
-// ---------------------------------------------------------------------------------------------
-// What the provider inbox reads, inside its transaction (it checks the organisation and audits)
-
-/** Onward referrals sent through Signpost to a provider organisation, in these statuses; a page of them if asked. */
-export async function onwardSentToOrganisation(
-  tx: Db,
-  tenantId: string,
-  organisationId: string,
-  statuses: readonly string[],
-  page?: { limit: number; offset: number },
-) {
-  return q.onwardForProvider(tx, tenantId, organisationId, statuses, page);
-}
-
-/** One onward referral if it was sent to this organisation, locked when the provider will change it. */
-export async function onwardOfOrganisation(tx: Db, tenantId: string, onwardId: string, organisationId: string, lock: boolean) {
-  return q.findOnward(tx, tenantId, onwardId, { providerOrganisationId: organisationId, lock });
-}
-
-/** An onward referral's attendance and its steps, for the provider's view of it. */
-export async function onwardProgress(tx: Db, tenantId: string, onwardId: string) {
-  return {
-    attendance: await q.attendanceOf(tx, tenantId, [onwardId]),
-    transitions: await q.onwardTransitionsOf(tx, tenantId, { onwardIds: [onwardId] }),
-  };
-}
-
-/** Stops an open onward referral because the person is being discharged, inside the discharge's transaction. */
-export async function stopOnwardAtDischarge(tx: Db, actor: Actor, onwardId: string, context: RequestContext = {}) {
-  const onward = await q.findOnward(tx, actor.tenantId, onwardId, { lock: true });
-  if (!onward) throw new NotFound('referral to a service');
-  await moveOnward(
-    tx,
-    actor,
-    onward,
-    { to: 'stopped', reason: 'other', detail: 'Support from the link worker ended (discharged)' },
-    null,
-    context,
-  );
-}
-
+/** One onward referral, for the link worker's pages. */
 export async function getOnward(pool: pg.Pool, actor: Actor, onwardId: string) {
   requireStaff(actor);
   return withTenant(pool, actor.tenantId, async (tx) => {
@@ -639,6 +599,9 @@ export async function getOnward(pool: pg.Pool, actor: Actor, onwardId: string) {
     return onward;
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Responses from services
 
 /** How far back the responses page and its header count look. */
 export const RESPONSES_DAYS = 30;
@@ -686,7 +649,21 @@ export async function newResponseCount(tx: Db, actor: Actor, now: Date): Promise
 }
 
 // ---------------------------------------------------------------------------------------------
-// What plans and discharge read, inside their transaction
+// What plans and discharge ask, inside their transaction
+
+/** Stops an open onward referral because the person is being discharged, inside the discharge's transaction. */
+export async function stopOnwardAtDischarge(tx: Db, actor: Actor, onwardId: string, context: RequestContext = {}) {
+  const onward = await q.findOnward(tx, actor.tenantId, onwardId, { lock: true });
+  if (!onward) throw new NotFound('referral to a service');
+  await moveOnward(
+    tx,
+    actor,
+    onward,
+    { to: 'stopped', reason: 'other', detail: 'Support from the link worker ended (discharged)' },
+    null,
+    context,
+  );
+}
 
 /** A referral's onward referrals, each with its attendance and steps, for the plan and the discharge summary. */
 export async function onwardOfReferralWithin(tx: Db, actor: Actor, referralId: string) {
@@ -732,6 +709,30 @@ export async function onwardTimeline(tx: Db, tenantId: string, personIds: string
 
 // ---------------------------------------------------------------------------------------------
 // The provider inbox: what a community organisation sees of the referrals sent to it
+
+/** Onward referrals sent through Signpost to a provider organisation, in these statuses; a page of them if asked. */
+async function onwardSentToOrganisation(
+  tx: Db,
+  tenantId: string,
+  organisationId: string,
+  statuses: readonly string[],
+  page?: { limit: number; offset: number },
+) {
+  return q.onwardForProvider(tx, tenantId, organisationId, statuses, page);
+}
+
+/** One onward referral if it was sent to this organisation, locked when the provider will change it. */
+async function onwardOfOrganisation(tx: Db, tenantId: string, onwardId: string, organisationId: string, lock: boolean) {
+  return q.findOnward(tx, tenantId, onwardId, { providerOrganisationId: organisationId, lock });
+}
+
+/** An onward referral's attendance and its steps, for the provider's view of it. */
+async function onwardProgress(tx: Db, tenantId: string, onwardId: string) {
+  return {
+    attendance: await q.attendanceOf(tx, tenantId, [onwardId]),
+    transitions: await q.onwardTransitionsOf(tx, tenantId, { onwardIds: [onwardId] }),
+  };
+}
 
 function providerOrganisation(actor: Actor): string {
   if (!hasRole(actor, 'provider') || !actor.providerOrganisationId) throw new Forbidden();
