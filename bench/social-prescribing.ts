@@ -10,8 +10,8 @@ import { DemoRandom } from '../src/demo/random.ts';
 import { dischargePdf, type DischargeDocument } from '../src/discharge/service.ts';
 import { sectionsPdf } from '../src/discharge/pdf.ts';
 import type { Actor } from '../src/identity/actor.ts';
-import { onwardNudgeScan } from '../src/plans/nudges.ts';
-import { providerInbox } from '../src/providers/service.ts';
+import { onwardNudgeScan } from '../src/social-prescriptions/nudges.ts';
+import { providerInbox } from '../src/social-prescriptions/service.ts';
 import { generateBatch, insertBatch } from '../src/referrals/bulk.ts';
 
 const ONWARD = Number(process.argv[2] ?? 5000);

@@ -63,7 +63,7 @@ export TEST_DATABASE_URL=$COORDINATOR TEST_BACKEND=citus
 
 files=(test/citus/*.test.ts
   test/referrals/life-cycle.test.ts test/referrals/referral-pages.test.ts
-  test/plans/social-prescriptions.test.ts test/providers/provider-inbox.test.ts
+  test/social-prescriptions/social-prescriptions.test.ts test/social-prescriptions/provider-inbox.test.ts
   test/outcomes/service.test.ts test/directory/search.test.ts)
 status=0
 node --import tsx --test --test-reporter=spec --test-concurrency=1 --test-timeout=300000 "${files[@]}" || status=$?

@@ -14,7 +14,6 @@ import { registerJobHandler, registerRecurringJob, registerTenantScan, TENANT_FA
 import { registerGpRecordJobs } from './interop/mesh/service.ts';
 import { outcomeReminderSource } from './outcomes/reminders.ts';
 import { outcomeTimelineSource } from './outcomes/timeline.ts';
-import { ONWARD_NUDGE_KIND, ONWARD_NUDGE_SCAN, onwardNudgeScan } from './plans/nudges.ts';
 import { registerReferralsOfPeople, registerTimelineSource } from './people/service.ts';
 import { planTimelineSource } from './plans/timeline.ts';
 import { notifyStatusChange } from './referrals/notifications.ts';
@@ -29,6 +28,7 @@ import {
 } from './reminders/directory.ts';
 import { registerReminderSource, REMINDER_SCAN, REMINDER_SCAN_KIND, reminderScanJob } from './reminders/service.ts';
 import { REPORTING_NIGHTLY_SCAN, REPORTING_REFRESH_KIND, refreshJob } from './reporting/service.ts';
+import { ONWARD_NUDGE_KIND, ONWARD_NUDGE_SCAN, onwardNudgeScan } from './social-prescriptions/nudges.ts';
 
 let wired = false;
 

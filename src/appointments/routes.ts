@@ -1,18 +1,22 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
 import { asFieldErrors, bodyValues, ctx, field, signedIn, view } from '../plans/form.ts';
 import { addDays, isIsoDate, localDate } from '../geo/calendar.ts';
 import { InvalidInput, type FieldError } from '../web/errors.ts';
+import { FormBody, IdParams, Text, TextQuery } from '../web/schemas.ts';
 import * as appointments from './service.ts';
 
 const staff = rolePolicy('link worker or lead', 'link_worker', 'lead');
 const linkWorkers = rolePolicy('link worker', 'link_worker');
 
+const ReferralParams = IdParams('referralId');
+
 const CHANNEL_TEXT = { email: 'an email', sms: 'a text message' } as const;
 
 /** Booking, listing and cancelling a referral's appointments with the person. */
-export const appointmentRoutes: FastifyPluginAsync = async (app) => {
+export const appointmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const pool = app.database.pool;
 
   const page = async (
@@ -75,51 +79,66 @@ export const appointmentRoutes: FastifyPluginAsync = async (app) => {
     );
   };
 
-  app.get('/referrals/:referralId/appointments', { config: { policy: staff } }, async (req, reply) => {
-    const { referralId } = req.params as { referralId: string };
-    return page(reply, signedIn(req), referralId, req.query);
-  });
+  app.get(
+    '/referrals/:referralId/appointments',
+    { schema: { params: ReferralParams, querystring: TextQuery('booked', 'reminder', 'cancelled') }, config: { policy: staff } },
+    async (req, reply) => {
+      const { referralId } = req.params;
+      return page(reply, signedIn(req), referralId, req.query);
+    },
+  );
 
-  app.post('/referrals/:referralId/appointments', { config: { policy: staff, oncePerForm: true } }, async (req, reply) => {
-    const actor = signedIn(req);
-    const { referralId } = req.params as { referralId: string };
-    const input = {
-      date: field(req.body, 'date'),
-      time: field(req.body, 'time'),
-      mode: field(req.body, 'mode'),
-      place: field(req.body, 'place'),
-    };
-    try {
-      const booked = await appointments.bookAppointment(pool, actor, referralId, input, ctx(req));
-      return reply.redirect(
-        `/referrals/${referralId}/appointments?booked=${booked.id}&reminder=${booked.reminder?.channel ?? 'none'}`,
-        303,
-      );
-    } catch (error) {
-      const shown = asFieldErrors(error, 'date');
-      if (!shown) throw error;
-      return page(reply, actor, referralId, {}, shown.status, bodyValues(req.body), shown.errors);
-    }
-  });
+  app.post(
+    '/referrals/:referralId/appointments',
+    {
+      schema: { params: ReferralParams, body: FormBody({ date: Text(), time: Text(), mode: Text(), place: Text() }) },
+      config: { policy: staff, oncePerForm: true },
+    },
+    async (req, reply) => {
+      const actor = signedIn(req);
+      const { referralId } = req.params;
+      const input = {
+        date: field(req.body, 'date'),
+        time: field(req.body, 'time'),
+        mode: field(req.body, 'mode'),
+        place: field(req.body, 'place'),
+      };
+      try {
+        const booked = await appointments.bookAppointment(pool, actor, referralId, input, ctx(req));
+        return reply.redirect(
+          `/referrals/${referralId}/appointments?booked=${booked.id}&reminder=${booked.reminder?.channel ?? 'none'}`,
+          303,
+        );
+      } catch (error) {
+        const shown = asFieldErrors(error, 'date');
+        if (!shown) throw error;
+        return page(reply, actor, referralId, {}, shown.status, bodyValues(req.body), shown.errors);
+      }
+    },
+  );
 
-  app.post('/referrals/:referralId/appointments/:appointmentId/cancel', { config: { policy: staff } }, async (req, reply) => {
-    const actor = signedIn(req);
-    const { referralId, appointmentId } = req.params as { referralId: string; appointmentId: string };
-    try {
-      await appointments.cancelAppointment(pool, actor, referralId, appointmentId, field(req.body, 'reason'), ctx(req));
-    } catch (error) {
-      const shown = asFieldErrors(error, `cancel-${appointmentId}`);
-      if (!shown) throw error;
-      return page(reply, actor, referralId, {}, shown.status, {}, shown.errors);
-    }
-    return reply.redirect(`/referrals/${referralId}/appointments?cancelled=yes`, 303);
-  });
+  app.post(
+    '/referrals/:referralId/appointments/:appointmentId/cancel',
+    { schema: { params: IdParams('referralId', 'appointmentId'), body: FormBody({ reason: Text() }) }, config: { policy: staff } },
+    async (req, reply) => {
+      const actor = signedIn(req);
+      const { referralId, appointmentId } = req.params;
+      try {
+        await appointments.cancelAppointment(pool, actor, referralId, appointmentId, field(req.body, 'reason'), ctx(req));
+      } catch (error) {
+        const shown = asFieldErrors(error, `cancel-${appointmentId}`);
+        if (!shown) throw error;
+        return page(reply, actor, referralId, {}, shown.status, {}, shown.errors);
+      }
+      return reply.redirect(`/referrals/${referralId}/appointments?cancelled=yes`, 303);
+    },
+  );
 
   const DAY_HEADING = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: 'long', day: 'numeric', month: 'long' });
   const WEEK_OF = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' });
   const asDate = (iso: string) => new Date(`${iso}T00:00:00Z`);
 
-  app.get('/appointments', { config: { policy: linkWorkers } }, async (req, reply) => {
+  app.get('/appointments', { schema: { querystring: TextQuery('week') }, config: { policy: linkWorkers } }, async (req, reply) => {
     const today = localDate(new Date());
     const week = field(req.query, 'week', { max: 10, label: 'Week' }) || today;
     if (!isIsoDate(week)) throw new InvalidInput([{ field: 'week', message: 'Enter the week as a date, like 2026-12-07' }]);

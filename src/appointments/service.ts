@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Db } from '../db/database.ts';
 import { withTenant } from '../db/transaction.ts';
-import { loadEpisode } from '../assessment/episode.ts';
+import { loadEpisode, type RequestContext } from '../assessment/episode.ts';
 import type { Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
 import { queueNotification } from '../jobs/outbox.ts';
@@ -34,8 +34,6 @@ const LATEST_MONTHS_AHEAD = 12;
 
 export const APPOINTMENT_REMINDER_KIND = 'appointments.remind';
 export const APPOINTMENT_REMINDER_TEMPLATE = 'appointment_reminder' as const;
-
-type RequestContext = { requestId?: string };
 
 export interface BookingInput {
   date: string;

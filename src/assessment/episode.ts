@@ -4,6 +4,11 @@ import type { Db } from '../db/database.ts';
 import { getReferral, lockReferralForWork } from '../referrals/service.ts';
 import { Forbidden } from '../web/errors.ts';
 
+/** What a service records of the request that asked it to act: its id goes on the audit rows. */
+export interface RequestContext {
+  requestId?: string;
+}
+
 /** Assessment, plan, social prescriptions and discharge are link worker and lead work. */
 export function requireStaff(actor: Actor) {
   if (!hasRole(actor, 'link_worker', 'lead')) throw new Forbidden();
@@ -16,7 +21,7 @@ export const WORKING_STATUSES = ['in_contact', 'assessed', 'active_plan'] as con
  * The referral (the episode of support) a piece of work hangs off, read through the referrals
  * area's service so its tenant check and audit apply. Another tenant's referral is a 404.
  */
-export async function loadEpisode(pool: pg.Pool, actor: Actor, referralId: string, context: { requestId?: string } = {}) {
+export async function loadEpisode(pool: pg.Pool, actor: Actor, referralId: string, context: RequestContext = {}) {
   requireStaff(actor);
   return getReferral(pool, actor, referralId, context);
 }

@@ -7,11 +7,11 @@ import { recordAudit } from '../identity/audit.ts';
 import { queueNotification } from '../jobs/outbox.ts';
 import { transitionReferral } from '../referrals/service.ts';
 import { Forbidden, InvalidInput, NotFound, RuleBroken, type FieldError } from '../web/errors.ts';
-import { isWorking, loadEpisode, requireStaff } from './episode.ts';
+import { isWorking, loadEpisode, requireStaff, type RequestContext } from './episode.ts';
 import * as q from './queries.ts';
 
 export type { AssessmentRow, ConcernRow, NeedRating } from './queries.ts';
-export { loadEpisode, lockEpisode, requireStaff, isWorking } from './episode.ts';
+export { loadEpisode, lockEpisode, requireStaff, isWorking, type RequestContext } from './episode.ts';
 
 export const NEED_RATINGS = [
   { code: 'none', label: 'No need' },
@@ -36,10 +36,6 @@ export interface AssessmentInput {
   barriers?: string[];
   barrierNotes?: string | null;
   risks?: string | null;
-}
-
-interface RequestContext {
-  requestId?: string;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

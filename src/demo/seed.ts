@@ -4,7 +4,7 @@ import { withTransaction } from '../db/transaction.ts';
 import { identitySeeder } from '../identity/demo.ts';
 import { directorySeeder } from '../directory/seed.ts';
 import { referralsSeeder } from '../referrals/demo.ts';
-import { socialPrescribingSeeder } from '../plans/demo.ts';
+import { socialPrescribingSeeder } from '../social-prescriptions/demo.ts';
 import { remindersSeeder } from '../reminders/demo.ts';
 import { reportingSeeder } from '../reporting/demo.ts';
 import { outcomesSeeder } from '../outcomes/demo.ts';

@@ -1,8 +1,10 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
 import { asFieldErrors, bodyValues, ctx, field, formatDate, signedIn, view } from '../plans/form.ts';
 import type { FieldError } from '../web/errors.ts';
+import { FormBody, IdParams, Text } from '../web/schemas.ts';
 import { describeGpRecordStatus, gpRecordStatus } from '../interop/mesh/service.ts';
 import * as service from './service.ts';
 
@@ -13,6 +15,23 @@ const referrers = rolePolicy('referrer', 'referrer');
 /** Outcome rows a form may carry: every instrument's lines recorded, and a few typed in. */
 const MAX_OUTCOME_ROWS = 12;
 const ONWARD_CHOICE = /^onward-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const ReferralParams = IdParams('referralId');
+const DischargeParams = IdParams('dischargeId');
+// The choice for each referral to a service still open comes as `onward-<its id>`, read by readAnswers.
+const DischargeForm = FormBody({
+  reason: Text(),
+  summary: Text(),
+  reasonNote: Text(),
+  checked: Text(),
+  ...Object.fromEntries(
+    Array.from({ length: MAX_OUTCOME_ROWS }, (_, i) => [
+      [`outcomeMeasure${i}`, Text()],
+      [`outcomeBefore${i}`, Text()],
+      [`outcomeAfter${i}`, Text()],
+    ]).flat(),
+  ),
+});
 
 /** The answers on the discharge form, read through the one way in for form fields. */
 function readAnswers(body: unknown): service.DischargeInput {
@@ -46,7 +65,7 @@ function hiddenFields(input: service.DischargeInput) {
   ];
 }
 
-export const dischargeRoutes: FastifyPluginAsync = async (app) => {
+export const dischargeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const pool = app.database.pool;
 
   const formPage = async (
@@ -123,44 +142,56 @@ export const dischargeRoutes: FastifyPluginAsync = async (app) => {
     });
   };
 
-  app.get('/referrals/:referralId/discharge', { config: { policy: staff } }, async (req, reply) => {
-    const { referralId } = req.params as { referralId: string };
+  app.get('/referrals/:referralId/discharge', { schema: { params: ReferralParams }, config: { policy: staff } }, async (req, reply) => {
+    const { referralId } = req.params;
     return formPage(reply, signedIn(req), referralId, 200, undefined);
   });
 
-  app.post('/referrals/:referralId/discharge/check', { config: { policy: staff } }, async (req, reply) => {
-    const { referralId } = req.params as { referralId: string };
-    return checkPage(reply, signedIn(req), referralId, req.body);
-  });
+  app.post(
+    '/referrals/:referralId/discharge/check',
+    { schema: { params: ReferralParams, body: DischargeForm }, config: { policy: staff } },
+    async (req, reply) => {
+      const { referralId } = req.params;
+      return checkPage(reply, signedIn(req), referralId, req.body);
+    },
+  );
 
-  app.post('/referrals/:referralId/discharge/change', { config: { policy: staff } }, async (req, reply) => {
-    const { referralId } = req.params as { referralId: string };
-    return formPage(reply, signedIn(req), referralId, 200, bodyValues(req.body));
-  });
+  app.post(
+    '/referrals/:referralId/discharge/change',
+    { schema: { params: ReferralParams, body: DischargeForm }, config: { policy: staff } },
+    async (req, reply) => {
+      const { referralId } = req.params;
+      return formPage(reply, signedIn(req), referralId, 200, bodyValues(req.body));
+    },
+  );
 
-  app.post('/referrals/:referralId/discharge', { config: { policy: staff, oncePerForm: true } }, async (req, reply) => {
-    const actor = signedIn(req);
-    const { referralId } = req.params as { referralId: string };
-    const body = req.body;
-    // The summary goes only from the check page, where the link worker has read it as the GP will.
-    if (field(body, 'checked') !== 'yes') {
-      return formPage(reply, actor, referralId, 400, bodyValues(body), [
-        { field: 'reason', message: 'Check the summary before you send it: select Continue, then read it through' },
-      ]);
-    }
-    let id: string;
-    try {
-      id = await service.dischargeReferral(pool, actor, referralId, readAnswers(body), ctx(req));
-    } catch (error) {
-      const shown = asFieldErrors(error, 'reason');
-      if (!shown) throw error;
-      return formPage(reply, actor, referralId, shown.status, bodyValues(body), shown.errors);
-    }
-    return reply.redirect(`/discharge-summaries/${id}`, 303);
-  });
+  app.post(
+    '/referrals/:referralId/discharge',
+    { schema: { params: ReferralParams, body: DischargeForm }, config: { policy: staff, oncePerForm: true } },
+    async (req, reply) => {
+      const actor = signedIn(req);
+      const { referralId } = req.params;
+      const body = req.body;
+      // The summary goes only from the check page, where the link worker has read it as the GP will.
+      if (field(body, 'checked') !== 'yes') {
+        return formPage(reply, actor, referralId, 400, bodyValues(body), [
+          { field: 'reason', message: 'Check the summary before you send it: select Continue, then read it through' },
+        ]);
+      }
+      let id: string;
+      try {
+        id = await service.dischargeReferral(pool, actor, referralId, readAnswers(body), ctx(req));
+      } catch (error) {
+        const shown = asFieldErrors(error, 'reason');
+        if (!shown) throw error;
+        return formPage(reply, actor, referralId, shown.status, bodyValues(body), shown.errors);
+      }
+      return reply.redirect(`/discharge-summaries/${id}`, 303);
+    },
+  );
 
-  app.get('/discharge-summaries/:dischargeId', { config: { policy: readers } }, async (req, reply) => {
-    const { dischargeId } = req.params as { dischargeId: string };
+  app.get('/discharge-summaries/:dischargeId', { schema: { params: DischargeParams }, config: { policy: readers } }, async (req, reply) => {
+    const { dischargeId } = req.params;
     const discharge = await service.getDischargeSummary(pool, signedIn(req), dischargeId, ctx(req));
     const gpRecordView = describeGpRecordStatus(await gpRecordStatus(pool, signedIn(req), discharge.referralId));
     return view(reply, 200, 'discharge/views/summary.njk', {
@@ -173,16 +204,20 @@ export const dischargeRoutes: FastifyPluginAsync = async (app) => {
     });
   });
 
-  app.get('/discharge-summaries/:dischargeId/pdf', { config: { policy: readers } }, async (req, reply) => {
-    const { dischargeId } = req.params as { dischargeId: string };
-    const discharge = await service.getDischargeSummary(pool, signedIn(req), dischargeId, ctx(req));
-    const pdf = await service.dischargePdf(discharge.document);
-    return reply
-      .type('application/pdf')
-      .header('content-disposition', `inline; filename="discharge-${discharge.document.referral.reference}.pdf"`)
-      .header('cache-control', 'no-store')
-      .send(pdf);
-  });
+  app.get(
+    '/discharge-summaries/:dischargeId/pdf',
+    { schema: { params: DischargeParams }, config: { policy: readers } },
+    async (req, reply) => {
+      const { dischargeId } = req.params;
+      const discharge = await service.getDischargeSummary(pool, signedIn(req), dischargeId, ctx(req));
+      const pdf = await service.dischargePdf(discharge.document);
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', `inline; filename="discharge-${discharge.document.referral.reference}.pdf"`)
+        .header('cache-control', 'no-store')
+        .send(pdf);
+    },
+  );
 
   app.get('/my-referrals/discharge-summaries', { config: { policy: referrers } }, async (req, reply) => {
     const rows = await service.referrerDischarges(pool, signedIn(req), ctx(req));

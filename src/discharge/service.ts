@@ -1,36 +1,35 @@
 import type pg from 'pg';
-import { loadEpisode, assessmentsForReferral, requireStaff } from '../assessment/service.ts';
+import {
+  assessmentsForReferral,
+  isWorking,
+  latestAssessmentWithin,
+  loadEpisode,
+  lockEpisode,
+  requireStaff,
+  type RequestContext,
+} from '../assessment/service.ts';
+import type { Db } from '../db/database.ts';
 import { withTenant } from '../db/transaction.ts';
 import { findNeed } from '../directory/needs.ts';
+import { getServiceSummary } from '../directory/service.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
 import { queueGpRecordSend } from '../interop/mesh/service.ts';
 import { SNOMED, type SnomedConcept } from '../interop/snomed.ts';
 import { queueNotification } from '../jobs/outbox.ts';
-import {
-  ONWARD_LABELS,
-  OPEN_ONWARD,
-  openOnwardWithin,
-  planForReferral,
-  progressLabel,
-  serviceSummary,
-  stopOnwardAtDischarge,
-} from '../plans/service.ts';
+import { planForReferral, planWithin, progressLabel } from '../plans/service.ts';
+import { ONWARD_LABELS, OPEN_ONWARD, stopOnwardAtDischarge } from '../social-prescriptions/service.ts';
 import { tenantLetterhead } from '../identity/service.ts';
 import { ONS4_SHORT, outcomesForReferral } from '../outcomes/service.ts';
 import { INSTRUMENT_CODES, INSTRUMENTS } from '../outcomes/instruments.ts';
-import { dischargeWithin, referrerView } from '../referrals/service.ts';
-import { getPerson } from '../people/service.ts';
+import { contactsWithin, dischargeWithin, referrerView, type ReferralRow } from '../referrals/service.ts';
+import { getPerson, personWithin } from '../people/service.ts';
 import { Forbidden, InvalidInput, NotFound, RuleBroken, type FieldError } from '../web/errors.ts';
 import { DISCHARGE_REASONS, type DischargeDocument } from './document.ts';
 import * as q from './queries.ts';
 
 export { DISCHARGE_REASONS, documentLetterhead, documentSections, type DischargeDocument } from './document.ts';
 export { dischargePdf } from './pdf.ts';
-
-interface RequestContext {
-  requestId?: string;
-}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -49,7 +48,7 @@ const day = (at: Date | string) => new Date(at).toISOString().slice(0, 10);
 /** Onward referrals a discharge must decide on: still waiting for, or in the middle of, a service. */
 const PENDING: readonly string[] = OPEN_ONWARD;
 
-type Plan = Awaited<ReturnType<typeof planForReferral>>;
+type Plan = Awaited<ReturnType<typeof planWithin>>;
 
 /** What the record says about the reasons a link worker may give. */
 function recordFacts(plan: Plan) {
@@ -184,7 +183,7 @@ export async function dischargeRecord(pool: pg.Pool, actor: Actor, referralId: s
 }
 
 /** The SNOMED CT codes that apply: the referral to social prescribing, and each onward referral's need's code. */
-async function codesFor(pool: pg.Pool, referred: Plan['onward']): Promise<SnomedConcept[]> {
+async function codesFor(tx: Db, referred: Plan['onward']): Promise<SnomedConcept[]> {
   const codes: SnomedConcept[] = [SNOMED.referralToSocialPrescribing];
   const add = (code: SnomedConcept | undefined) => {
     if (code && !codes.some((c) => c.code === code.code)) codes.push(code);
@@ -194,33 +193,41 @@ async function codesFor(pool: pg.Pool, referred: Plan['onward']): Promise<Snomed
     if (o.need) add(findNeed(o.need)?.snomed);
     else {
       // No need was chosen when referring: the needs the service meets say what kind of referral it was.
-      const service = await serviceSummary(pool, o.serviceId);
+      const service = await getServiceSummary(tx, o.serviceId);
       for (const need of service?.needs ?? []) add(findNeed(need)?.snomed);
     }
   }
   return codes;
 }
 
-/** Checks the answers against the record and builds the summary exactly as it will be sent. */
-async function prepareDischarge(pool: pg.Pool, actor: Actor, referralId: string, input: DischargeInput, context: RequestContext) {
-  const episode = await loadEpisode(pool, actor, referralId, context);
-  const r = episode.referral;
-  if (!['in_contact', 'assessed', 'active_plan'].includes(r.status)) {
+function checkDischargeable(r: ReferralRow) {
+  if (!isWorking(r.status)) {
     throw new RuleBroken(
       `Only a referral the person is being supported on can be discharged. This one is "${r.status.replace(/_/g, ' ')}".`,
     );
   }
-  const plan = await planForReferral(pool, actor, referralId, context);
-  const checked = checkDischarge(input, recordFacts(plan));
-  if (checked.errors.length) throw new InvalidInput(checked.errors);
-  const { person } = await getPerson(pool, actor, r.personId, context);
-  const assessment = (await assessmentsForReferral(pool, actor, referralId))[0];
-  const letterhead = await withTenant(pool, actor.tenantId, (tx) => tenantLetterhead(tx, actor.tenantId));
-  const made = episode.contacts.filter((c) => c.outcome === 'made');
+}
+
+/** Everything the summary is made from. */
+interface SummaryRecord {
+  referral: ReferralRow;
+  reasons: string[];
+  contacts: Array<{ outcome: string; occurredAt: Date }>;
+  plan: Plan;
+  person: Awaited<ReturnType<typeof personWithin>>;
+  assessment: Awaited<ReturnType<typeof latestAssessmentWithin>>;
+  letterhead: Awaited<ReturnType<typeof tenantLetterhead>>;
+  snomed: SnomedConcept[];
+}
+
+/** The summary exactly as it will be sent, from the record and the checked answers. */
+function summaryDocument(actor: Actor, record: SummaryRecord, checked: ReturnType<typeof checkDischarge>): DischargeDocument {
+  const { referral: r, plan, person, assessment, letterhead, snomed } = record;
+  const made = record.contacts.filter((c) => c.outcome === 'made');
   const firstContact = made.map((c) => c.occurredAt).sort((a, b) => a.getTime() - b.getTime())[0];
   const referred = plan.onward.filter((o) => o.kind === 'refer');
   const named = (o: Plan['onward'][number]) => `${o.serviceName}${o.organisationName ? `, ${o.organisationName}` : ''}`;
-  const document: DischargeDocument = {
+  return {
     service: letterhead,
     demographics: {
       name: `${person.givenName} ${person.familyName}`,
@@ -234,7 +241,7 @@ async function prepareDischarge(pool: pg.Pool, actor: Actor, referralId: string,
       reference: r.reference,
       received: day(r.receivedAt),
       referredBy: r.referrerName ?? r.referrerUserName ?? null,
-      reasons: episode.reasons.map((x) => x.label),
+      reasons: record.reasons,
     },
     needsAndConcerns: {
       whatMatters: assessment?.whatMatters ?? null,
@@ -273,9 +280,41 @@ async function prepareDischarge(pool: pg.Pool, actor: Actor, referralId: string,
       reasonNote: checked.reasonNote,
       stillOpen: referred.filter((o) => checked.keep.includes(o.id)).map((o) => `${named(o)} (${ONWARD_LABELS[o.status]})`),
     },
-    snomed: await codesFor(pool, referred),
+    snomed,
   };
-  return { r, checked, document };
+}
+
+/**
+ * The summary for the "check your answers" page, from reads made for this page (each audited as a
+ * view); nothing is saved. The discharge itself reads the record again inside its transaction.
+ */
+async function prepareDischarge(pool: pg.Pool, actor: Actor, referralId: string, input: DischargeInput, context: RequestContext) {
+  const episode = await loadEpisode(pool, actor, referralId, context);
+  const r = episode.referral;
+  checkDischargeable(r);
+  const plan = await planForReferral(pool, actor, referralId, context);
+  const checked = checkDischarge(input, recordFacts(plan));
+  if (checked.errors.length) throw new InvalidInput(checked.errors);
+  const { person } = await getPerson(pool, actor, r.personId, context);
+  const assessment = (await assessmentsForReferral(pool, actor, referralId))[0];
+  const { letterhead, snomed } = await withTenant(pool, actor.tenantId, async (tx) => ({
+    letterhead: await tenantLetterhead(tx, actor.tenantId),
+    snomed: await codesFor(
+      tx,
+      plan.onward.filter((o) => o.kind === 'refer'),
+    ),
+  }));
+  const record = {
+    referral: r,
+    reasons: episode.reasons.map((x) => x.label),
+    contacts: episode.contacts,
+    plan,
+    person,
+    assessment,
+    letterhead,
+    snomed,
+  };
+  return summaryDocument(actor, record, checked);
 }
 
 /** The summary as the GP will get it, for the "check your answers" page; nothing is saved. */
@@ -286,7 +325,7 @@ export async function previewDischarge(
   input: DischargeInput,
   context: RequestContext = {},
 ): Promise<DischargeDocument> {
-  return (await prepareDischarge(pool, actor, referralId, input, context)).document;
+  return prepareDischarge(pool, actor, referralId, input, context);
 }
 
 /**
@@ -302,20 +341,43 @@ export async function dischargeReferral(
   input: DischargeInput,
   context: RequestContext = {},
 ) {
-  const { r, checked, document } = await prepareDischarge(pool, actor, referralId, input, context);
-  // The life-cycle move (checked by the referrals area), the stops and the summary share one
-  // transaction: a referral is never discharged without its summary.
+  requireStaff(actor);
+  // One transaction, the referral locked before anything is read: the summary stored is the record
+  // as it stands when the discharge commits, and its reads write no view audit rows.
   return withTenant(pool, actor.tenantId, async (tx) => {
-    await dischargeWithin(tx, actor, referralId, checked.reason!.label, context);
-    // With the referral now locked: a referral to a service made after the form was filled in
-    // has had no decision, so nothing is discharged until the link worker has seen it.
-    const decided = new Set([...checked.stop, ...checked.keep]);
-    const unseen = (await openOnwardWithin(tx, actor, referralId)).filter((o) => !decided.has(o.id));
+    const r = await lockEpisode(tx, actor, referralId);
+    checkDischargeable(r);
+    const plan = await planWithin(tx, actor, referralId);
+    const facts = recordFacts(plan);
+    // A referral to a service the answers say nothing about was made after the check page was
+    // shown: nothing is discharged until the link worker has seen it.
+    const answered = (o: { id: string }) => !!input.onward && Object.hasOwn(input.onward, o.id);
+    const checked = checkDischarge(input, { ...facts, pending: facts.pending.filter(answered) });
+    if (checked.errors.length) throw new InvalidInput(checked.errors);
+    const unseen = facts.pending.filter((o) => !answered(o));
     if (unseen.length) {
       throw new RuleBroken(
         `A referral to ${unseen.map((o) => o.serviceName).join(' and ')} was made while you were discharging. Nothing was saved: check the summary again.`,
       );
     }
+    const document = summaryDocument(
+      actor,
+      {
+        referral: r,
+        reasons: r.reasons.map((code) => findNeed(code)?.label ?? code),
+        contacts: await contactsWithin(tx, actor, referralId),
+        plan,
+        person: await personWithin(tx, actor, r.personId),
+        assessment: await latestAssessmentWithin(tx, actor, referralId),
+        letterhead: await tenantLetterhead(tx, actor.tenantId),
+        snomed: await codesFor(
+          tx,
+          plan.onward.filter((o) => o.kind === 'refer'),
+        ),
+      },
+      checked,
+    );
+    await dischargeWithin(tx, actor, referralId, checked.reason!.label, context);
     for (const onwardId of checked.stop) await stopOnwardAtDischarge(tx, actor, onwardId, context);
     const id = await q.insertDischarge(tx, actor.tenantId, {
       referralId,
@@ -400,7 +462,7 @@ export async function dischargeOfReferral(pool: pg.Pool, actor: Actor, referralI
 }
 
 /** For the person timeline (called inside its transaction). */
-export async function dischargeTimeline(tx: import('../db/database.ts').Db, tenantId: string, referralIds: string[]) {
+export async function dischargeTimeline(tx: Db, tenantId: string, referralIds: string[]) {
   return (await q.dischargesOf(tx, tenantId, referralIds)).map((d) => ({
     at: d.dischargedAt,
     kind: 'discharge',

@@ -5,8 +5,8 @@ import { withTenant } from '../db/transaction.ts';
 import { referrerDischarges } from '../discharge/service.ts';
 import { localDate } from '../geo/calendar.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
-import { myFollowUps, newResponseCount, unseenResponses } from '../plans/service.ts';
-import { providerInbox } from '../providers/service.ts';
+import { myFollowUps } from '../plans/service.ts';
+import { newResponseCount, providerInbox, unseenResponses } from '../social-prescriptions/service.ts';
 import { newAllocationCount, newAllocations, referrerPage, teamOverview } from '../referrals/service.ts';
 
 // The staff home page gathers each role's work from the areas that own it; it holds no data of

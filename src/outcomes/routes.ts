@@ -1,8 +1,11 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import { Type } from 'typebox';
 import type { Actor } from '../identity/actor.ts';
 import { publicAccess, rolePolicy } from '../identity/policy.ts';
 import { asFieldErrors, bodyValues, ctx, field, formatDate, signedIn, view } from '../plans/form.ts';
 import type { FieldError } from '../web/errors.ts';
+import { FormBody, IdParams, Text, TextQuery } from '../web/schemas.ts';
 import {
   INSTRUMENT_CODES,
   INSTRUMENTS,
@@ -17,6 +20,17 @@ import * as outcomes from './service.ts';
 import { outcomeCharts } from './charts.ts';
 
 const staff = rolePolicy('link worker or lead', 'link_worker', 'lead');
+
+const ReferralParams = IdParams('referralId');
+/** The person's link: its token is the key, checked against its hash (an unknown one is a 404 page). */
+const LinkParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) });
+// The answers come as `item-<question id>`; "change" re-opens the questions from the check page.
+const AnswersForm = FormBody({
+  instrument: Text(),
+  timepoint: Text(),
+  change: Text(),
+  ...Object.fromEntries(INSTRUMENT_CODES.flatMap((code) => INSTRUMENTS[code].items.map((item) => [`item-${item.id}`, Text()] as const))),
+});
 
 /** Like /refer-yourself: the public link pages are limited per address, so tokens cannot be guessed at speed. */
 export const OUTCOME_LINK_RATE_LIMIT = { max: 30, timeWindow: '1 hour' };
@@ -67,7 +81,7 @@ function errorsOn(errors: FieldError[]) {
   return fieldErrors;
 }
 
-export const outcomeRoutes: FastifyPluginAsync = async (app) => {
+export const outcomeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const pool = app.database.pool;
 
   const listPage = async (
@@ -191,145 +205,168 @@ export const outcomeRoutes: FastifyPluginAsync = async (app) => {
     );
   };
 
-  app.get('/referrals/:referralId/outcomes', { config: { policy: staff } }, async (req, reply) => {
-    const { referralId } = req.params as { referralId: string };
-    return listPage(reply, signedIn(req), referralId, req.query);
-  });
+  app.get(
+    '/referrals/:referralId/outcomes',
+    { schema: { params: ReferralParams, querystring: TextQuery('saved', 'sent') }, config: { policy: staff } },
+    async (req, reply) => {
+      const { referralId } = req.params;
+      return listPage(reply, signedIn(req), referralId, req.query);
+    },
+  );
 
-  app.get('/referrals/:referralId/outcomes/new', { config: { policy: staff } }, async (req, reply) => {
-    const actor = signedIn(req);
-    const { referralId } = req.params as { referralId: string };
-    const values = { instrument: field(req.query, 'instrument'), timepoint: field(req.query, 'timepoint') };
-    try {
-      const { referral, choice } = await outcomes.startAdministration(pool, actor, referralId, values, ctx(req));
-      return questionsPage(reply, 200, {
-        r: referral,
-        ...choice,
-        action: `/referrals/${referralId}/outcomes/check`,
-        publicPage: false,
-        values: {},
-        errors: [],
-      });
-    } catch (error) {
-      const shown = asFieldErrors(error, 'instrument');
-      if (!shown) throw error;
-      return listPage(reply, actor, referralId, {}, shown.status, values, shown.errors);
-    }
-  });
-
-  // Check answers: scores them without saving; "change" re-opens the questions with the answers kept.
-  app.post('/referrals/:referralId/outcomes/check', { config: { policy: staff } }, async (req, reply) => {
-    const actor = signedIn(req);
-    const { referralId } = req.params as { referralId: string };
-    const values = bodyValues(req.body);
-    const input = { instrument: field(req.body, 'instrument'), timepoint: field(req.body, 'timepoint'), answers: answersOf(req.body) };
-    let started;
-    try {
-      started = await outcomes.startAdministration(pool, actor, referralId, input, ctx(req));
-    } catch (error) {
-      const shown = asFieldErrors(error, 'instrument');
-      if (!shown) throw error;
-      return listPage(
-        reply,
-        actor,
-        referralId,
-        {},
-        shown.status,
-        { instrument: input.instrument, timepoint: input.timepoint },
-        shown.errors,
-      );
-    }
-    const questions = {
-      r: started.referral,
-      ...started.choice,
-      action: `/referrals/${referralId}/outcomes/check`,
-      publicPage: false,
-      values,
-    };
-    if (field(req.body, 'change')) return questionsPage(reply, 200, { ...questions, errors: [] });
-    try {
-      const { answers, score } = outcomes.checkAnswers(started.choice.instrument, input.answers);
-      const def = INSTRUMENTS[started.choice.instrument];
-      return view(reply, 200, 'outcomes/views/check.njk', {
-        r: started.referral,
-        ...started.choice,
-        name: def.name,
-        shortName: def.shortName,
-        timepointLabel: TIMEPOINT_LABELS[started.choice.timepoint],
-        rows: def.items.map((item, n) => ({
-          key: { text: `${n + 1}. ${item.text}` },
-          value: { text: item.options.find((o) => o.value === answers[item.id])?.label ?? '' },
-        })),
-        scoreText: outcomes.scoreText({ instrument: started.choice.instrument, score, answers }),
-        hidden: Object.entries(input.answers).filter(([key]) => def.items.some((i) => `item-${i.id}` === key)),
-      });
-    } catch (error) {
-      const shown = asFieldErrors(error, 'form');
-      if (!shown) throw error;
-      return questionsPage(reply, shown.status, { ...questions, errors: shown.errors });
-    }
-  });
-
-  app.post('/referrals/:referralId/outcomes', { config: { policy: staff, oncePerForm: true } }, async (req, reply) => {
-    const actor = signedIn(req);
-    const { referralId } = req.params as { referralId: string };
-    const input = { instrument: field(req.body, 'instrument'), timepoint: field(req.body, 'timepoint'), answers: answersOf(req.body) };
-    try {
-      const saved = await outcomes.recordAdministration(pool, actor, referralId, input, ctx(req));
-      return reply.redirect(`/referrals/${referralId}/outcomes?saved=${saved.id}#saved`, 303);
-    } catch (error) {
-      const shown = asFieldErrors(error, 'instrument');
-      if (!shown) throw error;
-      if (
-        shown.status === 400 &&
-        isInstrumentCode(input.instrument) &&
-        shown.errors.every((e) => e.field.startsWith('item-') || e.field === 'form')
-      ) {
-        const { referral } = await outcomes.startAdministration(pool, actor, referralId, input, ctx(req));
-        return questionsPage(reply, 400, {
+  app.get(
+    '/referrals/:referralId/outcomes/new',
+    { schema: { params: ReferralParams, querystring: TextQuery('instrument', 'timepoint') }, config: { policy: staff } },
+    async (req, reply) => {
+      const actor = signedIn(req);
+      const { referralId } = req.params;
+      const values = { instrument: field(req.query, 'instrument'), timepoint: field(req.query, 'timepoint') };
+      try {
+        const { referral, choice } = await outcomes.startAdministration(pool, actor, referralId, values, ctx(req));
+        return questionsPage(reply, 200, {
           r: referral,
-          instrument: input.instrument,
-          timepoint: input.timepoint as Timepoint,
+          ...choice,
           action: `/referrals/${referralId}/outcomes/check`,
           publicPage: false,
-          values: bodyValues(req.body),
-          errors: shown.errors,
+          values: {},
+          errors: [],
         });
+      } catch (error) {
+        const shown = asFieldErrors(error, 'instrument');
+        if (!shown) throw error;
+        return listPage(reply, actor, referralId, {}, shown.status, values, shown.errors);
       }
-      return listPage(
-        reply,
-        actor,
-        referralId,
-        {},
-        shown.status,
-        { instrument: input.instrument, timepoint: input.timepoint },
-        shown.errors,
-      );
-    }
-  });
+    },
+  );
 
-  app.post('/referrals/:referralId/outcome-links', { config: { policy: staff, oncePerForm: true } }, async (req, reply) => {
-    const actor = signedIn(req);
-    const { referralId } = req.params as { referralId: string };
-    const input = { instrument: field(req.body, 'instrument'), timepoint: field(req.body, 'timepoint') };
-    try {
-      const sent = await outcomes.sendOutcomeLink(pool, actor, referralId, input, { ...ctx(req), baseUrl: app.config.baseUrl });
-      return reply.redirect(`/referrals/${referralId}/outcomes?sent=${sent.channel}#links`, 303);
-    } catch (error) {
-      const shown = asFieldErrors(error, 'instrument');
-      if (!shown) throw error;
-      return listPage(
-        reply,
-        actor,
-        referralId,
-        {},
-        shown.status,
-        {},
-        shown.errors.map((e) => ({ ...e, field: `link-${e.field}` })),
-        input,
-      );
-    }
-  });
+  // Check answers: scores them without saving; "change" re-opens the questions with the answers kept.
+  app.post(
+    '/referrals/:referralId/outcomes/check',
+    { schema: { params: ReferralParams, body: AnswersForm }, config: { policy: staff } },
+    async (req, reply) => {
+      const actor = signedIn(req);
+      const { referralId } = req.params;
+      const values = bodyValues(req.body);
+      const input = { instrument: field(req.body, 'instrument'), timepoint: field(req.body, 'timepoint'), answers: answersOf(req.body) };
+      let started;
+      try {
+        started = await outcomes.startAdministration(pool, actor, referralId, input, ctx(req));
+      } catch (error) {
+        const shown = asFieldErrors(error, 'instrument');
+        if (!shown) throw error;
+        return listPage(
+          reply,
+          actor,
+          referralId,
+          {},
+          shown.status,
+          { instrument: input.instrument, timepoint: input.timepoint },
+          shown.errors,
+        );
+      }
+      const questions = {
+        r: started.referral,
+        ...started.choice,
+        action: `/referrals/${referralId}/outcomes/check`,
+        publicPage: false,
+        values,
+      };
+      if (field(req.body, 'change')) return questionsPage(reply, 200, { ...questions, errors: [] });
+      try {
+        const { answers, score } = outcomes.checkAnswers(started.choice.instrument, input.answers);
+        const def = INSTRUMENTS[started.choice.instrument];
+        return view(reply, 200, 'outcomes/views/check.njk', {
+          r: started.referral,
+          ...started.choice,
+          name: def.name,
+          shortName: def.shortName,
+          timepointLabel: TIMEPOINT_LABELS[started.choice.timepoint],
+          rows: def.items.map((item, n) => ({
+            key: { text: `${n + 1}. ${item.text}` },
+            value: { text: item.options.find((o) => o.value === answers[item.id])?.label ?? '' },
+          })),
+          scoreText: outcomes.scoreText({ instrument: started.choice.instrument, score, answers }),
+          hidden: Object.entries(input.answers).filter(([key]) => def.items.some((i) => `item-${i.id}` === key)),
+        });
+      } catch (error) {
+        const shown = asFieldErrors(error, 'form');
+        if (!shown) throw error;
+        return questionsPage(reply, shown.status, { ...questions, errors: shown.errors });
+      }
+    },
+  );
+
+  app.post(
+    '/referrals/:referralId/outcomes',
+    { schema: { params: ReferralParams, body: AnswersForm }, config: { policy: staff, oncePerForm: true } },
+    async (req, reply) => {
+      const actor = signedIn(req);
+      const { referralId } = req.params;
+      const input = { instrument: field(req.body, 'instrument'), timepoint: field(req.body, 'timepoint'), answers: answersOf(req.body) };
+      try {
+        const saved = await outcomes.recordAdministration(pool, actor, referralId, input, ctx(req));
+        return reply.redirect(`/referrals/${referralId}/outcomes?saved=${saved.id}#saved`, 303);
+      } catch (error) {
+        const shown = asFieldErrors(error, 'instrument');
+        if (!shown) throw error;
+        if (
+          shown.status === 400 &&
+          isInstrumentCode(input.instrument) &&
+          shown.errors.every((e) => e.field.startsWith('item-') || e.field === 'form')
+        ) {
+          const { referral } = await outcomes.startAdministration(pool, actor, referralId, input, ctx(req));
+          return questionsPage(reply, 400, {
+            r: referral,
+            instrument: input.instrument,
+            timepoint: input.timepoint as Timepoint,
+            action: `/referrals/${referralId}/outcomes/check`,
+            publicPage: false,
+            values: bodyValues(req.body),
+            errors: shown.errors,
+          });
+        }
+        return listPage(
+          reply,
+          actor,
+          referralId,
+          {},
+          shown.status,
+          { instrument: input.instrument, timepoint: input.timepoint },
+          shown.errors,
+        );
+      }
+    },
+  );
+
+  app.post(
+    '/referrals/:referralId/outcome-links',
+    {
+      schema: { params: ReferralParams, body: FormBody({ instrument: Text(), timepoint: Text() }) },
+      config: { policy: staff, oncePerForm: true },
+    },
+    async (req, reply) => {
+      const actor = signedIn(req);
+      const { referralId } = req.params;
+      const input = { instrument: field(req.body, 'instrument'), timepoint: field(req.body, 'timepoint') };
+      try {
+        const sent = await outcomes.sendOutcomeLink(pool, actor, referralId, input, { ...ctx(req), baseUrl: app.config.baseUrl });
+        return reply.redirect(`/referrals/${referralId}/outcomes?sent=${sent.channel}#links`, 303);
+      } catch (error) {
+        const shown = asFieldErrors(error, 'instrument');
+        if (!shown) throw error;
+        return listPage(
+          reply,
+          actor,
+          referralId,
+          {},
+          shown.status,
+          {},
+          shown.errors.map((e) => ({ ...e, field: `link-${e.field}` })),
+          input,
+        );
+      }
+    },
+  );
 
   // -------------------------------------------------------------------------------------------
   // The person's own page, reached from the link in their email or text message. No sign-in:
@@ -347,9 +384,9 @@ export const outcomeRoutes: FastifyPluginAsync = async (app) => {
 
   app.get(
     '/outcomes/complete/:token',
-    { logLevel: quiet, config: { policy: publicAccess, rateLimit: OUTCOME_LINK_RATE_LIMIT } },
+    { schema: { params: LinkParams }, logLevel: quiet, config: { policy: publicAccess, rateLimit: OUTCOME_LINK_RATE_LIMIT } },
     async (req, reply) => {
-      const { token } = req.params as { token: string };
+      const { token } = req.params;
       const link = await outcomes.openOutcomeLink(pool, token);
       if (link.state !== 'open') return gonePage(reply, link.state);
       reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
@@ -367,9 +404,13 @@ export const outcomeRoutes: FastifyPluginAsync = async (app) => {
 
   app.post(
     '/outcomes/complete/:token',
-    { logLevel: quiet, config: { policy: publicAccess, rateLimit: OUTCOME_LINK_RATE_LIMIT } },
+    {
+      schema: { params: LinkParams, body: AnswersForm },
+      logLevel: quiet,
+      config: { policy: publicAccess, rateLimit: OUTCOME_LINK_RATE_LIMIT },
+    },
     async (req, reply) => {
-      const { token } = req.params as { token: string };
+      const { token } = req.params;
       reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
       try {
         const done = await outcomes.completeOutcomeLink(pool, token, answersOf(req.body), ctx(req));

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { isWorking, loadEpisode } from '../assessment/service.ts';
+import { isWorking, loadEpisode, type RequestContext } from '../assessment/service.ts';
 import type { Db } from '../db/database.ts';
 import { withTenant } from '../db/transaction.ts';
 import type { Actor } from '../identity/actor.ts';
@@ -14,10 +14,6 @@ import * as q from './queries.ts';
 import { changeFromBaseline, scoreAnswers, ScoringError, type Change, type Score } from './scoring.ts';
 
 export type { AdministrationRow, LinkRow } from './queries.ts';
-
-interface RequestContext {
-  requestId?: string;
-}
 
 /** Days a link to complete a measure stays open. */
 export const LINK_TTL_DAYS = 14;

@@ -113,6 +113,12 @@ export async function transitionWithin(
   return { status: referral.status, version: referral.version };
 }
 
+/** A referral's contacts inside the caller's transaction (a discharge summary counts them), with no view audit row. */
+export async function contactsWithin(tx: Db, actor: Actor, referralId: string) {
+  requireStaff(actor);
+  return q.contactsOf(tx, actor.tenantId, [referralId]);
+}
+
 /**
  * Discharges a referral inside the caller's transaction, so the discharge record written beside it
  * and the life-cycle move commit together or not at all.

@@ -5,7 +5,7 @@ import type { Database } from '../../src/db/database.ts';
 import { seedDemo } from '../../src/demo/seed.ts';
 import { directorySeeder } from '../../src/directory/seed.ts';
 import { identitySeeder } from '../../src/identity/demo.ts';
-import { socialPrescribingSeeder } from '../../src/plans/demo.ts';
+import { socialPrescribingSeeder } from '../../src/social-prescriptions/demo.ts';
 import { referralsSeeder } from '../../src/referrals/demo.ts';
 import { freshDatabase } from '../support/database.ts';
 

@@ -5,8 +5,7 @@ import { bookAppointment, cancelAppointment } from '../../src/appointments/servi
 import type { Database } from '../../src/db/database.ts';
 import { addDays, localDate } from '../../src/geo/calendar.ts';
 import type { Actor } from '../../src/identity/actor.ts';
-import { createOnwardReferral } from '../../src/plans/service.ts';
-import { providerRespond } from '../../src/providers/service.ts';
+import { createOnwardReferral, providerRespond } from '../../src/social-prescriptions/service.ts';
 import { formatNhsNumber } from '../../src/people/nhs-number.ts';
 import { allocateReferral } from '../../src/referrals/service.ts';
 import { postForm, testApp } from '../support/app.ts';

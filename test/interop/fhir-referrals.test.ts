@@ -14,7 +14,7 @@ import type { FastifyInstance } from 'fastify';
 import { Client } from 'fhir-kit-client';
 import type { Database } from '../../src/db/database.ts';
 import { dischargeReferral } from '../../src/discharge/service.ts';
-import { createOnwardReferral } from '../../src/plans/service.ts';
+import { createOnwardReferral } from '../../src/social-prescriptions/service.ts';
 import { acceptReferral, allocateReferral, recordContact, triageQueue } from '../../src/referrals/service.ts';
 import { freshDatabase } from '../support/database.ts';
 import { aPractice } from '../support/factories.ts';

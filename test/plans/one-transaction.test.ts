@@ -3,7 +3,8 @@ import { after, before, test } from 'node:test';
 import type { Database } from '../../src/db/database.ts';
 import { dischargeReferral } from '../../src/discharge/service.ts';
 import { recordAssessment } from '../../src/assessment/service.ts';
-import { addGoal, createOnwardReferral } from '../../src/plans/service.ts';
+import { addGoal } from '../../src/plans/service.ts';
+import { createOnwardReferral } from '../../src/social-prescriptions/service.ts';
 import { backend, freshDatabase } from '../support/database.ts';
 import { failingInsert } from '../support/failures.ts';
 import { aProviderService, aSocialPrescribingTeam, anAssessment, anEpisodeInContact } from '../support/plans-factories.ts';
@@ -143,5 +144,52 @@ test(
         assert.equal(open, 0, 'no referral to a service is left open that the discharge did not decide about');
       else assert.equal(open, 1);
     }
+  },
+);
+
+test('a discharge reads the record it summarises without auditing views of its own reads', async () => {
+  const referralId = await anAssessedEpisode();
+  await addGoal(database.pool, team.worker, referralId, { goal: 'Go to the lunch club' });
+  const viewsBefore = await viewAudits();
+  await dischargeReferral(database.pool, team.worker, referralId, { reason: 'person_chose_to_end', summary: 'Chose to stop for now.' });
+  assert.equal(await statusOf(referralId), 'discharged');
+  assert.equal(await viewAudits(), viewsBefore, 'a discharge writes no view audit rows');
+});
+
+test(
+  'a change committed while a discharge waits for the referral shows in the stored summary',
+  { skip: backend === 'pglite' && 'needs two connections at once: checked on PostgreSQL' },
+  async () => {
+    const referralId = await anAssessedEpisode();
+    const goalId = await addGoal(database.pool, team.worker, referralId, { goal: 'Join the Tuesday choir' });
+    const personId = (
+      await database.pool.query<{ personId: string }>('SELECT person_id AS "personId" FROM referral WHERE id = $1', [referralId])
+    ).rows[0]!.personId;
+    // Hold the referral's row, so the discharge is under way but cannot yet write, then change the
+    // record the summary is made from and let the discharge go on.
+    const holder = await database.pool.connect();
+    await holder.query('BEGIN');
+    await holder.query('SELECT 1 FROM referral WHERE id = $1 FOR UPDATE', [referralId]);
+    const discharge = dischargeReferral(database.pool, team.worker, referralId, {
+      reason: 'person_chose_to_end',
+      summary: 'Chose to stop for now.',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await holder.query(`UPDATE plan_goal SET progress = 'achieved' WHERE id = $1`, [goalId]);
+    await holder.query(`UPDATE person SET family_name = 'Renamed-While-Waiting' WHERE id = $1`, [personId]);
+    await holder.query('COMMIT');
+    holder.release();
+    const dischargeId = await discharge;
+    const { document } = (
+      await database.pool.query<{ document: { demographics: { name: string }; supportOffered: { goals: { progress: string }[] } } }>(
+        'SELECT document FROM discharge WHERE id = $1',
+        [dischargeId],
+      )
+    ).rows[0]!;
+    assert.match(document.demographics.name, /Renamed-While-Waiting$/);
+    assert.deepEqual(
+      document.supportOffered.goals.map((g) => g.progress),
+      ['Achieved'],
+    );
   },
 );

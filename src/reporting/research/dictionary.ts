@@ -2,7 +2,7 @@ import { NEEDS } from '../../directory/needs.ts';
 import { DISCHARGE_REASONS } from '../../discharge/service.ts';
 import { csvField } from '../../geo/csv.ts';
 import { INSTRUMENTS } from '../../outcomes/instruments.ts';
-import { DECLINE_REASONS, ONWARD_LABELS, STOP_REASONS } from '../../plans/lifecycle.ts';
+import { DECLINE_REASONS, ONWARD_LABELS, STOP_REASONS } from '../../social-prescriptions/lifecycle.ts';
 import { ETHNIC_CATEGORIES } from '../../people/ethnicity.ts';
 import { labels } from '../../referrals/present.ts';
 import { K, LEVELS } from './anonymity.ts';

@@ -1,6 +1,7 @@
 import { dischargeReferral } from '../../../src/discharge/service.ts';
 import { raiseConcern } from '../../../src/assessment/service.ts';
-import { addGoal, createOnwardReferral } from '../../../src/plans/service.ts';
+import { addGoal } from '../../../src/plans/service.ts';
+import { createOnwardReferral } from '../../../src/social-prescriptions/service.ts';
 import { allocateReferral, recordContact } from '../../../src/referrals/service.ts';
 import { aProviderService, anEpisodeInContact } from '../../support/plans-factories.ts';
 import { anActor } from '../../support/factories.ts';

@@ -1,12 +1,18 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
 import { asFieldErrors, ctx, field, formatDate, signedIn, view } from '../plans/form.ts';
-import { DECLINE_REASONS, ONWARD_LABELS, ONWARD_TRANSITIONS, STOP_REASONS, type SharedDetails } from '../plans/service.ts';
 import { InvalidInput, type FieldError } from '../web/errors.ts';
+import { FormBody, IdParams, Text, TextQuery } from '../web/schemas.ts';
+import { DECLINE_REASONS, ONWARD_LABELS, ONWARD_TRANSITIONS, STOP_REASONS, type SharedDetails } from './service.ts';
 import * as service from './service.ts';
 
 const providers = rolePolicy('provider', 'provider');
+
+const OnwardParams = IdParams('onwardId');
+const RespondForm = FormBody({ to: Text(), reason: Text(), detail: Text(), firstSessionDate: Text() });
+const AttendanceForm = FormBody({ sessionDate: Text(), attended: Text(), sessionsAttended: Text(), sessionsOffered: Text(), note: Text() });
 
 /** Exactly what the link worker shared: name and contact always, the rest only when ticked. */
 function sharedRows(s: SharedDetails) {
@@ -21,10 +27,11 @@ function sharedRows(s: SharedDetails) {
   return rows;
 }
 
-export const providerRoutes: FastifyPluginAsync = async (app) => {
+/** The provider's side: the inbox of referrals sent to their organisation, and their responses. */
+export const providerInboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const pool = app.database.pool;
 
-  app.get('/provider/inbox', { config: { policy: providers } }, async (req, reply) => {
+  app.get('/provider/inbox', { schema: { querystring: TextQuery('closedPage') }, config: { policy: providers } }, async (req, reply) => {
     const raw = field(req.query, 'closedPage');
     if (raw && !/^\d{1,5}$/.test(raw))
       throw new InvalidInput([{ field: 'closedPage', message: 'That page of closed referrals does not exist' }]);
@@ -33,7 +40,7 @@ export const providerRoutes: FastifyPluginAsync = async (app) => {
       href: `/provider/inbox?closedPage=${page}#closed`,
       labelText: `Page ${page} of ${closed.pages}`,
     });
-    return view(reply, 200, 'providers/views/inbox.njk', {
+    return view(reply, 200, 'social-prescriptions/views/inbox.njk', {
       groups: groups.map((g) => ({
         ...g,
         rows: g.rows.map((o) => ({
@@ -67,7 +74,7 @@ export const providerRoutes: FastifyPluginAsync = async (app) => {
     return view(
       reply,
       status,
-      'providers/views/referral.njk',
+      'social-prescriptions/views/provider-referral.njk',
       {
         o,
         s: o.shared,
@@ -93,62 +100,74 @@ export const providerRoutes: FastifyPluginAsync = async (app) => {
     );
   };
 
-  app.get('/provider/referrals/:onwardId', { config: { policy: providers } }, async (req, reply) => {
-    const { onwardId } = req.params as { onwardId: string };
-    return detailPage(reply, signedIn(req), onwardId, 200, field(req.query, 'done'));
-  });
+  app.get(
+    '/provider/referrals/:onwardId',
+    { schema: { params: OnwardParams, querystring: TextQuery('done') }, config: { policy: providers } },
+    async (req, reply) => {
+      const { onwardId } = req.params;
+      return detailPage(reply, signedIn(req), onwardId, 200, field(req.query, 'done'));
+    },
+  );
 
-  app.post('/provider/referrals/:onwardId/respond', { config: { policy: providers } }, async (req, reply) => {
-    const actor = signedIn(req);
-    const { onwardId } = req.params as { onwardId: string };
-    try {
-      await service.providerRespond(
-        pool,
-        actor,
-        onwardId,
-        {
-          to: field(req.body, 'to'),
-          reason: field(req.body, 'reason'),
-          detail: field(req.body, 'detail'),
-          firstSessionDate: field(req.body, 'firstSessionDate') || null,
-        },
-        ctx(req),
-      );
-    } catch (error) {
-      const shown = asFieldErrors(error, 'to');
-      if (!shown) throw error;
-      return detailPage(reply, actor, onwardId, shown.status, '', shown.errors);
-    }
-    return reply.redirect(`/provider/referrals/${onwardId}?done=response`, 303);
-  });
+  app.post(
+    '/provider/referrals/:onwardId/respond',
+    { schema: { params: OnwardParams, body: RespondForm }, config: { policy: providers } },
+    async (req, reply) => {
+      const actor = signedIn(req);
+      const { onwardId } = req.params;
+      try {
+        await service.providerRespond(
+          pool,
+          actor,
+          onwardId,
+          {
+            to: field(req.body, 'to'),
+            reason: field(req.body, 'reason'),
+            detail: field(req.body, 'detail'),
+            firstSessionDate: field(req.body, 'firstSessionDate') || null,
+          },
+          ctx(req),
+        );
+      } catch (error) {
+        const shown = asFieldErrors(error, 'to');
+        if (!shown) throw error;
+        return detailPage(reply, actor, onwardId, shown.status, '', shown.errors);
+      }
+      return reply.redirect(`/provider/referrals/${onwardId}?done=response`, 303);
+    },
+  );
 
-  app.post('/provider/referrals/:onwardId/attendance', { config: { policy: providers, oncePerForm: true } }, async (req, reply) => {
-    const actor = signedIn(req);
-    const { onwardId } = req.params as { onwardId: string };
-    const count = (name: string) => {
-      const v = field(req.body, name);
-      return /^\d{1,3}$/.test(v) ? Number(v) : null;
-    };
-    const attended = field(req.body, 'attended');
-    try {
-      await service.providerAttendance(
-        pool,
-        actor,
-        onwardId,
-        {
-          sessionDate: field(req.body, 'sessionDate') || null,
-          attended: attended === 'yes' ? true : attended === 'no' ? false : null,
-          sessionsAttended: count('sessionsAttended'),
-          sessionsOffered: count('sessionsOffered'),
-          note: field(req.body, 'note'),
-        },
-        ctx(req),
-      );
-    } catch (error) {
-      const shown = asFieldErrors(error, 'attended');
-      if (!shown) throw error;
-      return detailPage(reply, actor, onwardId, shown.status, '', shown.errors);
-    }
-    return reply.redirect(`/provider/referrals/${onwardId}?done=attendance`, 303);
-  });
+  app.post(
+    '/provider/referrals/:onwardId/attendance',
+    { schema: { params: OnwardParams, body: AttendanceForm }, config: { policy: providers, oncePerForm: true } },
+    async (req, reply) => {
+      const actor = signedIn(req);
+      const { onwardId } = req.params;
+      const count = (name: string) => {
+        const v = field(req.body, name);
+        return /^\d{1,3}$/.test(v) ? Number(v) : null;
+      };
+      const attended = field(req.body, 'attended');
+      try {
+        await service.providerAttendance(
+          pool,
+          actor,
+          onwardId,
+          {
+            sessionDate: field(req.body, 'sessionDate') || null,
+            attended: attended === 'yes' ? true : attended === 'no' ? false : null,
+            sessionsAttended: count('sessionsAttended'),
+            sessionsOffered: count('sessionsOffered'),
+            note: field(req.body, 'note'),
+          },
+          ctx(req),
+        );
+      } catch (error) {
+        const shown = asFieldErrors(error, 'attended');
+        if (!shown) throw error;
+        return detailPage(reply, actor, onwardId, shown.status, '', shown.errors);
+      }
+      return reply.redirect(`/provider/referrals/${onwardId}?done=attendance`, 303);
+    },
+  );
 };

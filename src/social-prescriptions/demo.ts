@@ -5,9 +5,9 @@ import { withTenant } from '../db/transaction.ts';
 import { dischargeReferral, recordedOutcomes } from '../discharge/service.ts';
 import { getServiceSummary } from '../directory/service.ts';
 import { samplePostcodes } from '../geo/postcodes.ts';
-import { providerAttendance, providerRespond } from '../providers/service.ts';
 import { allocateReferral, intakeReferral, recordContact } from '../referrals/service.ts';
-import { addGoal, createOnwardReferral, updateGoalProgress } from './service.ts';
+import { addGoal, updateGoalProgress } from '../plans/service.ts';
+import { createOnwardReferral, providerAttendance, providerRespond } from './service.ts';
 
 const PEOPLE = [
   { givenName: 'Maureen', familyName: 'Hollis (demo)', dateOfBirth: '1948-03-12', reasons: ['loneliness', 'gardening'] },

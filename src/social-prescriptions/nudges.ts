@@ -1,7 +1,7 @@
 import { withTenant } from '../db/transaction.ts';
 import { queueNotification } from '../jobs/outbox.ts';
 import type { JobContext } from '../jobs/service.ts';
-import { addWorkingDays, isoDate } from './service.ts';
+import { addWorkingDays } from './lifecycle.ts';
 import * as q from './queries.ts';
 
 export const ONWARD_NUDGE_SCAN = 'social-prescribing.nudges';
@@ -57,7 +57,7 @@ export async function onwardNudgeScan(job: JobContext): Promise<void> {
         await q.markNudged(tx, tenantId, o.id, 'worker', now);
       }
     }
-    const askOnOrBefore = isoDate(new Date(now.getTime() - FOLLOW_UP_DAYS * 86_400_000));
+    const askOnOrBefore = new Date(now.getTime() - FOLLOW_UP_DAYS * 86_400_000).toISOString().slice(0, 10);
     for (const o of await q.dueFollowUps(tx, tenantId, askOnOrBefore)) {
       const channels = o.shared.contactChannels ?? [];
       const sms = channels.includes('sms') && o.shared.phone;

@@ -3,17 +3,16 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { raiseConcern, recordAssessment, recordConcernAction, openSafeguardingTasks } from '../../src/assessment/service.ts';
 import type { Database } from '../../src/db/database.ts';
-import { onwardNudgeScan } from '../../src/plans/nudges.ts';
+import { onwardNudgeScan } from '../../src/social-prescriptions/nudges.ts';
+import { addGoal, planForReferral, updateGoalProgress } from '../../src/plans/service.ts';
 import {
-  addGoal,
   createOnwardReferral,
-  planForReferral,
   recordOnwardResponse,
-  updateGoalProgress,
   getOnward,
   recordFollowUp,
-} from '../../src/plans/service.ts';
-import { providerAttendance, providerRespond } from '../../src/providers/service.ts';
+  providerAttendance,
+  providerRespond,
+} from '../../src/social-prescriptions/service.ts';
 import { getReferral } from '../../src/referrals/service.ts';
 import { InvalidInput, RuleBroken } from '../../src/web/errors.ts';
 import { freshDatabase } from '../support/database.ts';

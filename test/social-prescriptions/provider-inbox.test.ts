@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { raiseConcern, recordAssessment } from '../../src/assessment/service.ts';
 import type { Database } from '../../src/db/database.ts';
-import { createOnwardReferral } from '../../src/plans/service.ts';
+import { createOnwardReferral } from '../../src/social-prescriptions/service.ts';
 import { postForm, testApp } from '../support/app.ts';
 import { freshDatabase } from '../support/database.ts';
 import { aProviderService, aSocialPrescribingTeam, anAssessment, anEpisodeInContact } from '../support/plans-factories.ts';

@@ -5,8 +5,8 @@ import { seedDemo, type DemoContext } from '../../src/demo/seed.ts';
 import { directorySeeder } from '../../src/directory/seed.ts';
 import type { Actor } from '../../src/identity/actor.ts';
 import { identitySeeder } from '../../src/identity/demo.ts';
-import { socialPrescribingSeeder } from '../../src/plans/demo.ts';
-import { providerInbox } from '../../src/providers/service.ts';
+import { socialPrescribingSeeder } from '../../src/social-prescriptions/demo.ts';
+import { providerInbox } from '../../src/social-prescriptions/service.ts';
 import { referrerDischarges } from '../../src/discharge/service.ts';
 import { freshDatabase } from '../support/database.ts';
 

@@ -1,0 +1,290 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import { loadEpisode } from '../assessment/service.ts';
+import { NEEDS } from '../directory/needs.ts';
+import { DELIVERY_METHODS, DISTANCE_CHOICES_MILES } from '../directory/service.ts';
+import type { Actor } from '../identity/actor.ts';
+import { rolePolicy } from '../identity/policy.ts';
+import { asFieldErrors, bodyValues, ctx, field, fields, formatDate, signedIn, view } from '../plans/form.ts';
+import { supportPage } from '../plans/support-page.ts';
+import { getPerson } from '../people/service.ts';
+import { InvalidInput, type FieldError } from '../web/errors.ts';
+import { FormBody, IdParams, Text, TextOrList, TextQuery } from '../web/schemas.ts';
+import * as prescriptions from './service.ts';
+
+const staff = rolePolicy('link worker or lead', 'link_worker', 'lead');
+
+/** The picker's default radius and page size: a page of choices a link worker can read through. */
+const PICKER_MILES = 10;
+const PICKER_PAGE_SIZE = 10;
+
+const ReferralParams = IdParams('referralId');
+const OnwardParams = IdParams('onwardId');
+const PickerQuery = TextQuery('q', 'need', 'postcode', 'miles', 'method', 'page');
+// The referral form carries the picker's search too, so a refused post shows the same results.
+const OnwardForm = FormBody({
+  serviceId: Text(),
+  kind: Text(),
+  need: Text(),
+  share: TextOrList(),
+  consent: Text(),
+  note: Text(),
+  delivery: Text(),
+  confirmCapacity: Text(),
+  q: Text(),
+  postcode: Text(),
+  miles: Text(),
+  method: Text(),
+  page: Text(),
+});
+const ResponseForm = FormBody({ to: Text(), reason: Text(), detail: Text() });
+const FollowUpForm = FormBody({ answer: Text() });
+
+/** The link worker's side: choosing a service, referring or signposting, recording responses, the responses page. */
+export const socialPrescriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const pool = app.database.pool;
+
+  /** The search as the picker asks it: from the search form's query, or carried through a post. */
+  const pickerSearch = (source: unknown, fallbackNeed: string, fallbackPostcode: string) => {
+    const searched = !!source && typeof source === 'object' && Object.hasOwn(source, 'need');
+    const milesText = field(source, 'miles');
+    const pageText = field(source, 'page');
+    return {
+      q: field(source, 'q'),
+      need: searched ? field(source, 'need') : fallbackNeed,
+      postcode: searched ? field(source, 'postcode') : fallbackPostcode,
+      miles: (DISTANCE_CHOICES_MILES as readonly number[]).includes(Number(milesText)) ? Number(milesText) : PICKER_MILES,
+      method: field(source, 'method'),
+      page: /^\d{1,4}$/.test(pageText) && Number(pageText) > 0 ? Number(pageText) : 1,
+    };
+  };
+
+  const onwardPage = async (
+    reply: FastifyReply,
+    actor: Actor,
+    referralId: string,
+    source: unknown,
+    status: number,
+    values: Record<string, unknown>,
+    errors: FieldError[] = [],
+  ) => {
+    const { referral: r } = await loadEpisode(pool, actor, referralId);
+    const { person } = await getPerson(pool, actor, r.personId);
+    const search = pickerSearch(source, r.reasons[0] ?? '', person.postcode ?? '');
+    let found: Awaited<ReturnType<typeof prescriptions.findServicesToRefer>> | undefined;
+    const searchErrors: FieldError[] = [];
+    try {
+      found = await prescriptions.findServicesToRefer(pool, actor, {
+        q: search.q || undefined,
+        need: search.need || undefined,
+        postcode: search.postcode || undefined,
+        miles: search.miles,
+        delivery: search.method || undefined,
+        page: search.page,
+        pageSize: PICKER_PAGE_SIZE,
+        freshnessMonths: app.config.directoryFreshnessMonths,
+      });
+    } catch (error) {
+      const shown = asFieldErrors(error, 'q');
+      if (!shown) throw error;
+      searchErrors.push(...shown.errors.map((e) => ({ ...e, field: e.field === 'delivery' ? 'method' : e.field })));
+    }
+    const chosen = String(values.serviceId ?? '');
+    const pageHref = (page: number) =>
+      `/referrals/${r.id}/onward/new?${new URLSearchParams({ q: search.q, need: search.need, postcode: search.postcode, miles: String(search.miles), method: search.method, page: String(page) })}#results`;
+    const confirming = errors.some((e) => e.field === 'confirmCapacity') || values.confirmCapacity === 'yes';
+    return view(
+      reply,
+      status || (searchErrors.length ? 400 : 200),
+      'social-prescriptions/views/onward.njk',
+      {
+        r,
+        values,
+        search,
+        found,
+        confirming,
+        needItems: [
+          { value: '', text: 'Any need' },
+          ...NEEDS.map((n) => ({ value: n.code, text: n.label, selected: n.code === search.need })),
+        ],
+        milesItems: DISTANCE_CHOICES_MILES.map((m) => ({
+          value: String(m),
+          text: `Within ${m} mile${m === 1 ? '' : 's'}`,
+          selected: m === search.miles,
+        })),
+        methodItems: [
+          { value: '', text: 'Any way' },
+          ...DELIVERY_METHODS.map((d) => ({ value: d.code, text: d.label, selected: d.code === search.method })),
+        ],
+        choices: (found?.choices ?? []).map((s) => ({
+          ...s,
+          checked: s.id === chosen,
+          where: s.where ?? `${s.deliveryMethods.filter((m) => m !== 'In person').join(' or ') || 'Phone or online'}: no address`,
+          distance: s.distanceMiles !== null ? `${s.distanceMiles} miles away` : null,
+          capacityText:
+            s.capacity === 'waiting_list' && s.expectedWaitWeeks
+              ? `${s.capacityLabel}: about ${s.expectedWaitWeeks} week${s.expectedWaitWeeks === 1 ? '' : 's'}`
+              : s.capacityLabel,
+          warn: prescriptions.needsCapacityConfirmation(s.capacity),
+          verified: s.lastVerifiedAt ? `Last checked ${formatDate(s.lastVerifiedAt)}` : 'Never checked',
+          routeText: prescriptions.ROUTE_TEXT[s.route],
+        })),
+        pages:
+          found && found.pageCount > 1
+            ? {
+                previous:
+                  found.page > 1
+                    ? { href: pageHref(found.page - 1), labelText: `Page ${found.page - 1} of ${found.pageCount}` }
+                    : undefined,
+                next:
+                  found.page < found.pageCount
+                    ? { href: pageHref(found.page + 1), labelText: `Page ${found.page + 1} of ${found.pageCount}` }
+                    : undefined,
+              }
+            : undefined,
+        kindItems: [
+          { value: 'refer', text: 'Refer: send the person’s details to the service', checked: values.kind === 'refer' },
+          { value: 'signpost', text: 'Signpost: give the person the details to contact them', checked: values.kind === 'signpost' },
+        ],
+        shareItems: prescriptions.SHARE_FIELDS.map((f) => ({
+          value: f.code,
+          text: f.label,
+          checked: fields(values, 'share').includes(f.code),
+        })),
+        deliveryItems: [
+          { value: 'email', text: 'By secure email to the service', checked: values.delivery === 'email' },
+          { value: 'print', text: 'Print it to post or hand over', checked: values.delivery === 'print' },
+        ],
+      },
+      [...searchErrors, ...errors],
+    );
+  };
+
+  app.get(
+    '/referrals/:referralId/onward/new',
+    { schema: { params: ReferralParams, querystring: PickerQuery }, config: { policy: staff } },
+    async (req, reply) => {
+      const { referralId } = req.params;
+      return onwardPage(reply, signedIn(req), referralId, req.query, 0, {});
+    },
+  );
+
+  app.post(
+    '/referrals/:referralId/onward',
+    { schema: { params: ReferralParams, body: OnwardForm }, config: { policy: staff, oncePerForm: true } },
+    async (req, reply) => {
+      const actor = signedIn(req);
+      const { referralId } = req.params;
+      const body = req.body;
+      try {
+        if (!field(body, 'serviceId')) {
+          throw new InvalidInput([{ field: 'serviceId', message: 'Select a service' }]);
+        }
+        const result = await prescriptions.createOnwardReferral(
+          pool,
+          actor,
+          referralId,
+          {
+            kind: field(body, 'kind'),
+            serviceId: field(body, 'serviceId'),
+            need: field(body, 'need') || null,
+            share: fields(body, 'share'),
+            consent: field(body, 'consent') === 'yes',
+            note: field(body, 'note'),
+            delivery: field(body, 'delivery') || null,
+            confirmCapacity: field(body, 'confirmCapacity') === 'yes',
+          },
+          ctx(req),
+        );
+        if (result.delivery === 'print') return reply.redirect(`/onward-referrals/${result.id}/letter`, 303);
+        return reply.redirect(
+          `/referrals/${referralId}/support?done=${result.status === 'signposted' ? 'signposted' : 'sent'}#prescriptions`,
+          303,
+        );
+      } catch (error) {
+        const shown = asFieldErrors(error, 'serviceId');
+        if (!shown) throw error;
+        return onwardPage(reply, actor, referralId, body, shown.status, bodyValues(body), shown.errors);
+      }
+    },
+  );
+
+  app.post(
+    '/onward-referrals/:onwardId/response',
+    { schema: { params: OnwardParams, body: ResponseForm }, config: { policy: staff } },
+    async (req, reply) => {
+      const actor = signedIn(req);
+      const { onwardId } = req.params;
+      const onward = await prescriptions.getOnward(pool, actor, onwardId);
+      try {
+        await prescriptions.recordOnwardResponse(
+          pool,
+          actor,
+          onwardId,
+          { to: field(req.body, 'to'), reason: field(req.body, 'reason'), detail: field(req.body, 'detail') },
+          ctx(req),
+        );
+      } catch (error) {
+        const shown = asFieldErrors(error, 'to');
+        if (!shown) throw error;
+        return supportPage(
+          pool,
+          reply,
+          actor,
+          onward.referralId,
+          shown.status,
+          '',
+          {},
+          shown.errors.map((e) => ({ ...e, field: `${e.field}-${onwardId}` })),
+        );
+      }
+      return reply.redirect(`/referrals/${onward.referralId}/support?done=response#prescriptions`, 303);
+    },
+  );
+
+  app.post(
+    '/onward-referrals/:onwardId/follow-up',
+    { schema: { params: OnwardParams, body: FollowUpForm }, config: { policy: staff, oncePerForm: true } },
+    async (req, reply) => {
+      const actor = signedIn(req);
+      const { onwardId } = req.params;
+      const onward = await prescriptions.getOnward(pool, actor, onwardId);
+      try {
+        await prescriptions.recordFollowUp(pool, actor, onwardId, field(req.body, 'answer'), ctx(req));
+      } catch (error) {
+        const shown = asFieldErrors(error, 'answer');
+        if (!shown) throw error;
+        return supportPage(
+          pool,
+          reply,
+          actor,
+          onward.referralId,
+          shown.status,
+          '',
+          {},
+          shown.errors.map((e) => ({ ...e, field: `${e.field}-${onwardId}` })),
+        );
+      }
+      return reply.redirect(`/referrals/${onward.referralId}/support?done=follow-up#prescriptions`, 303);
+    },
+  );
+
+  app.get('/onward-referrals/:onwardId/letter', { schema: { params: OnwardParams }, config: { policy: staff } }, async (req, reply) => {
+    const onward = await prescriptions.getOnward(pool, signedIn(req), req.params.onwardId);
+    if (onward.kind !== 'refer') return reply.redirect(`/referrals/${onward.referralId}/support`, 303);
+    return view(reply, 200, 'social-prescriptions/views/letter.njk', { o: onward, s: onward.shared, sent: formatDate(onward.sentAt) });
+  });
+
+  app.get('/responses', { config: { policy: staff } }, async (req, reply) => {
+    const rows = await prescriptions.responsesPage(pool, signedIn(req), new Date(), ctx(req));
+    return view(reply, 200, 'social-prescriptions/views/responses.njk', {
+      newCount: rows.filter((t) => t.isNew).length,
+      rows: rows.map((t) => ({
+        ...t,
+        when: formatDate(t.occurredAt),
+        label: prescriptions.ONWARD_LABELS[t.toStatus],
+        by: t.byDescription ?? t.byUserName,
+      })),
+    });
+  });
+};
