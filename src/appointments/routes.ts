@@ -5,7 +5,7 @@ import { rolePolicy } from '../identity/policy.ts';
 import { asFieldErrors, bodyValues, ctx, field, signedIn, view } from '../plans/form.ts';
 import { addDays, isIsoDate, localDate } from '../geo/calendar.ts';
 import { InvalidInput, type FieldError } from '../web/errors.ts';
-import { FormBody, IdParams, Text, TextQuery } from '../web/schemas.ts';
+import { FormBody, IdParams, TextQuery, FormField } from '../web/schemas.ts';
 import * as appointments from './service.ts';
 
 const staff = rolePolicy('link worker or lead', 'link_worker', 'lead');
@@ -91,7 +91,7 @@ export const appointmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/referrals/:referralId/appointments',
     {
-      schema: { params: ReferralParams, body: FormBody({ date: Text(), time: Text(), mode: Text(), place: Text() }) },
+      schema: { params: ReferralParams, body: FormBody({ date: FormField, time: FormField, mode: FormField, place: FormField }) },
       config: { policy: staff, oncePerForm: true },
     },
     async (req, reply) => {
@@ -119,7 +119,7 @@ export const appointmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/referrals/:referralId/appointments/:appointmentId/cancel',
-    { schema: { params: IdParams('referralId', 'appointmentId'), body: FormBody({ reason: Text() }) }, config: { policy: staff } },
+    { schema: { params: IdParams('referralId', 'appointmentId'), body: FormBody({ reason: FormField }) }, config: { policy: staff } },
     async (req, reply) => {
       const actor = signedIn(req);
       const { referralId, appointmentId } = req.params;

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { NEEDS } from '../directory/needs.ts';
 import { rolePolicy } from '../identity/policy.ts';
 import { asFieldErrors, bodyValues, ctx, field, fields, formatDate, signedIn, view } from '../plans/form.ts';
-import { FormBody, IdParams, Text, TextOrList } from '../web/schemas.ts';
+import { FormBody, IdParams, TextOrList, FormField } from '../web/schemas.ts';
 import * as service from './service.ts';
 
 const staff = rolePolicy('link worker or lead', 'link_worker', 'lead');
@@ -11,12 +11,12 @@ const leads = rolePolicy('lead', 'lead');
 const ReferralParams = IdParams('referralId');
 // A rating and a note for each need: `need-<code>` and `note-<code>`.
 const AssessmentForm = FormBody({
-  whatMatters: Text(),
-  ...Object.fromEntries(NEEDS.flatMap((n) => [[`need-${n.code}`, Text()] as const, [`note-${n.code}`, Text()] as const])),
-  strengths: Text(),
+  whatMatters: FormField,
+  ...Object.fromEntries(NEEDS.flatMap((n) => [[`need-${n.code}`, FormField] as const, [`note-${n.code}`, FormField] as const])),
+  strengths: FormField,
   barriers: TextOrList(),
-  barrierNotes: Text(),
-  risks: Text(),
+  barrierNotes: FormField,
+  risks: FormField,
 });
 
 export const assessmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -93,7 +93,7 @@ export const assessmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/referrals/:referralId/safeguarding',
-    { schema: { params: ReferralParams, body: FormBody({ concern: Text() }) }, config: { policy: staff, oncePerForm: true } },
+    { schema: { params: ReferralParams, body: FormBody({ concern: FormField }) }, config: { policy: staff, oncePerForm: true } },
     async (req, reply) => {
       const actor = signedIn(req);
       const { referralId } = req.params;
@@ -122,7 +122,7 @@ export const assessmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/safeguarding/:concernId/action',
-    { schema: { params: IdParams('concernId'), body: FormBody({ action: Text() }) }, config: { policy: leads, oncePerForm: true } },
+    { schema: { params: IdParams('concernId'), body: FormBody({ action: FormField }) }, config: { policy: leads, oncePerForm: true } },
     async (req, reply) => {
       const actor = signedIn(req);
       const { concernId } = req.params;

@@ -4,7 +4,7 @@ import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
 import { asFieldErrors, bodyValues, ctx, field, formatDate, signedIn, view } from '../plans/form.ts';
 import type { FieldError } from '../web/errors.ts';
-import { FormBody, IdParams, Text } from '../web/schemas.ts';
+import { FormBody, IdParams, FormField } from '../web/schemas.ts';
 import { describeGpRecordStatus, gpRecordStatus } from '../interop/mesh/service.ts';
 import * as service from './service.ts';
 
@@ -20,15 +20,15 @@ const ReferralParams = IdParams('referralId');
 const DischargeParams = IdParams('dischargeId');
 // The choice for each referral to a service still open comes as `onward-<its id>`, read by readAnswers.
 const DischargeForm = FormBody({
-  reason: Text(),
-  summary: Text(),
-  reasonNote: Text(),
-  checked: Text(),
+  reason: FormField,
+  summary: FormField,
+  reasonNote: FormField,
+  checked: FormField,
   ...Object.fromEntries(
     Array.from({ length: MAX_OUTCOME_ROWS }, (_, i) => [
-      [`outcomeMeasure${i}`, Text()],
-      [`outcomeBefore${i}`, Text()],
-      [`outcomeAfter${i}`, Text()],
+      [`outcomeMeasure${i}`, FormField],
+      [`outcomeBefore${i}`, FormField],
+      [`outcomeAfter${i}`, FormField],
     ]).flat(),
   ),
 });

@@ -5,7 +5,7 @@ import type { Actor } from '../identity/actor.ts';
 import { publicAccess, rolePolicy } from '../identity/policy.ts';
 import { asFieldErrors, bodyValues, ctx, field, formatDate, signedIn, view } from '../plans/form.ts';
 import type { FieldError } from '../web/errors.ts';
-import { FormBody, IdParams, Text, TextQuery } from '../web/schemas.ts';
+import { FormBody, IdParams, TextQuery, FormField } from '../web/schemas.ts';
 import {
   INSTRUMENT_CODES,
   INSTRUMENTS,
@@ -26,10 +26,10 @@ const ReferralParams = IdParams('referralId');
 const LinkParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) });
 // The answers come as `item-<question id>`; "change" re-opens the questions from the check page.
 const AnswersForm = FormBody({
-  instrument: Text(),
-  timepoint: Text(),
-  change: Text(),
-  ...Object.fromEntries(INSTRUMENT_CODES.flatMap((code) => INSTRUMENTS[code].items.map((item) => [`item-${item.id}`, Text()] as const))),
+  instrument: FormField,
+  timepoint: FormField,
+  change: FormField,
+  ...Object.fromEntries(INSTRUMENT_CODES.flatMap((code) => INSTRUMENTS[code].items.map((item) => [`item-${item.id}`, FormField] as const))),
 });
 
 /** Like /refer-yourself: the public link pages are limited per address, so tokens cannot be guessed at speed. */
@@ -341,7 +341,7 @@ export const outcomeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/referrals/:referralId/outcome-links',
     {
-      schema: { params: ReferralParams, body: FormBody({ instrument: Text(), timepoint: Text() }) },
+      schema: { params: ReferralParams, body: FormBody({ instrument: FormField, timepoint: FormField }) },
       config: { policy: staff, oncePerForm: true },
     },
     async (req, reply) => {

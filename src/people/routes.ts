@@ -4,9 +4,9 @@ import * as present from '../referrals/present.ts';
 import { asFieldErrors, ctx, render, signedIn, staff } from '../referrals/routes/pages.ts';
 import type { FieldError } from '../web/errors.ts';
 import { bodyValues, field as text, LIMITS, version as checkVersion } from '../web/forms.ts';
-import { FormBody, IdParams, TextQuery } from '../web/schemas.ts';
+import { FormBody, IdParams, TextQuery, FormField } from '../web/schemas.ts';
 import { formatNhsNumber } from './nhs-number.ts';
-import { checkPerson, Field, PersonFields } from './schema.ts';
+import { checkPerson, PersonFields } from './schema.ts';
 import * as service from './service.ts';
 import * as personPresent from './present.ts';
 
@@ -76,7 +76,7 @@ export const peopleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
   app.post(
     '/people/:personId/edit',
-    { schema: { params: PersonParams, body: FormBody({ ...PersonFields, version: Field }) }, config: { policy: staff } },
+    { schema: { params: PersonParams, body: FormBody({ ...PersonFields, version: FormField }) }, config: { policy: staff } },
     async (req, reply) => {
       const { personId } = req.params;
       const values = bodyValues(req.body);
@@ -119,7 +119,7 @@ export const peopleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
   app.post(
     '/people/:personId/merge',
-    { schema: { params: PersonParams, body: FormBody({ duplicateId: Field }) }, config: { policy: staff } },
+    { schema: { params: PersonParams, body: FormBody({ duplicateId: FormField }) }, config: { policy: staff } },
     async (req, reply) => {
       const { personId } = req.params;
       const duplicateId = text(req.body, 'duplicateId');
@@ -148,7 +148,7 @@ export const peopleRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/people/:personId/consents/:consentId/withdraw',
-    { schema: { params: IdParams('personId', 'consentId'), body: FormBody({ reason: Field }) }, config: { policy: staff } },
+    { schema: { params: IdParams('personId', 'consentId'), body: FormBody({ reason: FormField }) }, config: { policy: staff } },
     async (req, reply) => {
       const { personId, consentId } = req.params;
       await service.withdrawConsent(

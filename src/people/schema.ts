@@ -2,7 +2,7 @@ import { normalisePostcode } from '../geo/postcodes.ts';
 import { isUuid } from '../identity/users.ts';
 import type { FieldError } from '../web/errors.ts';
 import { field as text, fields as list } from '../web/forms.ts';
-import { TextOrList } from '../web/schemas.ts';
+import { FormField } from '../web/schemas.ts';
 import { findEthnicCategory } from './ethnicity.ts';
 import { compactNhsNumber, EXAMPLE_NHS_NUMBER, isValidNhsNumber } from './nhs-number.ts';
 
@@ -168,34 +168,27 @@ export function checkPerson(body: unknown, options: { requireContact?: boolean }
   };
 }
 
-/**
- * A field of a form these checks read, in a route's body schema: text, or text sent more than once,
- * up to the body limit. The check names what is wrong in words: too long for that field, or sent
- * twice where one answer is expected.
- */
-export const Field = TextOrList(1024 * 1024);
-
 /** The person's details as the person form posts them; staff and public forms share the names. */
 export const PersonFields = {
-  nhsNumber: Field,
-  givenName: Field,
-  familyName: Field,
-  preferredName: Field,
-  dateOfBirth: Field,
-  'dateOfBirth[day]': Field,
-  'dateOfBirth[month]': Field,
-  'dateOfBirth[year]': Field,
-  sex: Field,
-  genderIdentity: Field,
-  ethnicity: Field,
-  postcode: Field,
-  address: Field,
-  phone: Field,
-  email: Field,
-  contactChannels: Field,
-  safeToLeaveMessage: Field,
-  interpreterLanguage: Field,
-  communication: Field,
-  otherCommunicationNeeds: Field,
-  practiceId: Field,
+  nhsNumber: FormField,
+  givenName: FormField,
+  familyName: FormField,
+  preferredName: FormField,
+  dateOfBirth: FormField,
+  'dateOfBirth[day]': FormField,
+  'dateOfBirth[month]': FormField,
+  'dateOfBirth[year]': FormField,
+  sex: FormField,
+  genderIdentity: FormField,
+  ethnicity: FormField,
+  postcode: FormField,
+  address: FormField,
+  phone: FormField,
+  email: FormField,
+  contactChannels: FormField,
+  safeToLeaveMessage: FormField,
+  interpreterLanguage: FormField,
+  communication: FormField,
+  otherCommunicationNeeds: FormField,
+  practiceId: FormField,
 };

@@ -5,13 +5,13 @@ import { sectionsPdf } from '../discharge/pdf.ts';
 import { asFieldErrors, bodyValues, ctx, field, formatDate, signedIn, view } from './form.ts';
 import * as plans from './service.ts';
 import { supportPage } from './support-page.ts';
-import { FormBody, IdParams, Text, TextQuery } from '../web/schemas.ts';
+import { FormBody, IdParams, TextQuery, FormField } from '../web/schemas.ts';
 
 const staff = rolePolicy('link worker or lead', 'link_worker', 'lead');
 
 const ReferralParams = IdParams('referralId');
-const GoalForm = FormBody({ goal: Text(), steps: Text(), whoDoesWhat: Text(), reviewDate: Text() });
-const ProgressForm = FormBody({ progress: Text(), note: Text() });
+const GoalForm = FormBody({ goal: FormField, steps: FormField, whoDoesWhat: FormField, reviewDate: FormField });
+const ProgressForm = FormBody({ progress: FormField, note: FormField });
 
 // The plan is the person's: it speaks to them, not in the statuses staff work with.
 const PLAN_SERVICE_WORDING: Record<string, string> = {

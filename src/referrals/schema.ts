@@ -1,7 +1,8 @@
+import { FormField } from '../web/schemas.ts';
 import { isNeedCode } from '../directory/needs.ts';
 import type { FieldError } from '../web/errors.ts';
 import { field as text, fields as list, version as checkVersion } from '../web/forms.ts';
-import { EMAIL, Field, optional, tooLong, type Checked } from '../people/schema.ts';
+import { EMAIL, optional, tooLong, type Checked } from '../people/schema.ts';
 
 // The shapes a referral takes on its way in, and the checks that give a person a message they
 // can act on. Form bodies arrive as loose strings; these turn them into typed input.
@@ -204,18 +205,18 @@ export { checkVersion };
 
 /** The reason for the referral as its form posts it (the staff question page and the public form). */
 export const ReasonFields = {
-  source: Field,
-  channel: Field,
-  referrerName: Field,
-  referrerOrganisation: Field,
-  referrerEmail: Field,
-  reasons: Field,
-  context: Field,
-  urgency: Field,
+  source: FormField,
+  channel: FormField,
+  referrerName: FormField,
+  referrerOrganisation: FormField,
+  referrerEmail: FormField,
+  reasons: FormField,
+  context: FormField,
+  urgency: FormField,
 };
 
 /** The consents and known risks as their form posts them. */
-export const ConsentFields = { consentToRefer: Field, consentToShare: Field, consentToResearch: Field, risk: Field };
+export const ConsentFields = { consentToRefer: FormField, consentToShare: FormField, consentToResearch: FormField, risk: FormField };
 
 /** A contact as its form posts it. */
-export const ContactFields = { outcome: Field, mode: Field, minutes: Field, approach: Field, notes: Field };
+export const ContactFields = { outcome: FormField, mode: FormField, minutes: FormField, approach: FormField, notes: FormField };

@@ -4,15 +4,21 @@ import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
 import { asFieldErrors, ctx, field, formatDate, signedIn, view } from '../plans/form.ts';
 import { InvalidInput, type FieldError } from '../web/errors.ts';
-import { FormBody, IdParams, Text, TextQuery } from '../web/schemas.ts';
+import { FormBody, IdParams, TextQuery, FormField } from '../web/schemas.ts';
 import { DECLINE_REASONS, ONWARD_LABELS, ONWARD_TRANSITIONS, STOP_REASONS, type SharedDetails } from './service.ts';
 import * as service from './service.ts';
 
 const providers = rolePolicy('provider', 'provider');
 
 const OnwardParams = IdParams('onwardId');
-const RespondForm = FormBody({ to: Text(), reason: Text(), detail: Text(), firstSessionDate: Text() });
-const AttendanceForm = FormBody({ sessionDate: Text(), attended: Text(), sessionsAttended: Text(), sessionsOffered: Text(), note: Text() });
+const RespondForm = FormBody({ to: FormField, reason: FormField, detail: FormField, firstSessionDate: FormField });
+const AttendanceForm = FormBody({
+  sessionDate: FormField,
+  attended: FormField,
+  sessionsAttended: FormField,
+  sessionsOffered: FormField,
+  note: FormField,
+});
 
 /** Exactly what the link worker shared: name and contact always, the rest only when ticked. */
 function sharedRows(s: SharedDetails) {

@@ -9,7 +9,7 @@ import { asFieldErrors, bodyValues, ctx, field, fields, formatDate, signedIn, vi
 import { supportPage } from '../plans/support-page.ts';
 import { getPerson } from '../people/service.ts';
 import { InvalidInput, type FieldError } from '../web/errors.ts';
-import { FormBody, IdParams, Text, TextOrList, TextQuery } from '../web/schemas.ts';
+import { FormBody, IdParams, TextOrList, TextQuery, FormField } from '../web/schemas.ts';
 import * as prescriptions from './service.ts';
 
 const staff = rolePolicy('link worker or lead', 'link_worker', 'lead');
@@ -23,22 +23,22 @@ const OnwardParams = IdParams('onwardId');
 const PickerQuery = TextQuery('q', 'need', 'postcode', 'miles', 'method', 'page');
 // The referral form carries the picker's search too, so a refused post shows the same results.
 const OnwardForm = FormBody({
-  serviceId: Text(),
-  kind: Text(),
-  need: Text(),
+  serviceId: FormField,
+  kind: FormField,
+  need: FormField,
   share: TextOrList(),
-  consent: Text(),
-  note: Text(),
-  delivery: Text(),
-  confirmCapacity: Text(),
-  q: Text(),
-  postcode: Text(),
-  miles: Text(),
-  method: Text(),
-  page: Text(),
+  consent: FormField,
+  note: FormField,
+  delivery: FormField,
+  confirmCapacity: FormField,
+  q: FormField,
+  postcode: FormField,
+  miles: FormField,
+  method: FormField,
+  page: FormField,
 });
-const ResponseForm = FormBody({ to: Text(), reason: Text(), detail: Text() });
-const FollowUpForm = FormBody({ answer: Text() });
+const ResponseForm = FormBody({ to: FormField, reason: FormField, detail: FormField });
+const FollowUpForm = FormBody({ answer: FormField });
 
 /** The link worker's side: choosing a service, referring or signposting, recording responses, the responses page. */
 export const socialPrescriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {

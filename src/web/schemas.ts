@@ -25,6 +25,13 @@ export function TextOrList(max: number = MAX_FIELD_LENGTH) {
 }
 
 /**
+ * A field of a form, in a route's body schema: text, or text sent more than once, up to the body
+ * limit. The form's check (web/forms.ts) names what is wrong in words: too long for that field, or
+ * sent twice where one answer is expected; a generic schema message would not.
+ */
+export const FormField = TextOrList(1024 * 1024);
+
+/**
  * A form body: the named fields, plus the CSRF and one-time form tokens every form carries.
  * Unknown fields are allowed and ignored, as browsers send what a page's form holds.
  */

@@ -2,11 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import type { Actor } from '../../identity/actor.ts';
 import { formatNhsNumber } from '../../people/nhs-number.ts';
-import { checkPerson, Field, PersonFields, type PersonInput } from '../../people/schema.ts';
+import { checkPerson, PersonFields, type PersonInput } from '../../people/schema.ts';
 import * as people from '../../people/service.ts';
 import { NotFound, type FieldError } from '../../web/errors.ts';
 import { bodyValues } from '../../web/forms.ts';
-import { FormBody, IdParams, TextQuery } from '../../web/schemas.ts';
+import { FormBody, IdParams, TextQuery, FormField } from '../../web/schemas.ts';
 import * as present from '../present.ts';
 import { checkConsent, checkReferralReason, ConsentFields, ReasonFields, text, type ReferralInput } from '../schema.ts';
 import * as service from '../service.ts';
@@ -212,7 +212,7 @@ export const intakeRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/referrals/new/:draftId/check',
-    { schema: { params: DraftParams, body: FormBody({ personChoice: Field }) }, config: { policy: referrers, oncePerForm: true } },
+    { schema: { params: DraftParams, body: FormBody({ personChoice: FormField }) }, config: { policy: referrers, oncePerForm: true } },
     async (req, reply) => {
       const actor = signedIn(req);
       const { draftId } = req.params;

@@ -3,10 +3,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TSchema } from 'typebox';
 import type { Actor } from '../../identity/actor.ts';
 import { describeGpRecordStatus, gpRecordStatus } from '../../interop/mesh/service.ts';
-import { Field } from '../../people/schema.ts';
+
 import { InvalidInput, type FieldError } from '../../web/errors.ts';
 import { bodyValues, LIMITS } from '../../web/forms.ts';
-import { FormBody, IdParams, TextQuery } from '../../web/schemas.ts';
+import { FormBody, IdParams, TextQuery, FormField } from '../../web/schemas.ts';
 import { ALLOCATED_STATUSES, OPEN_STATUSES, STATUS_LABELS } from '../lifecycle.ts';
 import * as present from '../present.ts';
 import { checkContact, checkVersion, ContactFields, list, text } from '../schema.ts';
@@ -126,7 +126,7 @@ export const referralPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   referralAction(
     'accept',
     leads,
-    { version: Field },
+    { version: FormField },
     (actor, id, body, req) => service.acceptReferral(pool, actor, id, checkVersion(body), ctx(req)),
     'accepted',
   );
@@ -135,7 +135,7 @@ export const referralPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   referralAction(
     'status',
     staff,
-    { status: Field, reason: Field, version: Field },
+    { status: FormField, reason: FormField, version: FormField },
     async (actor, id, body, req) => {
       const to = text(body, 'status');
       if (to !== 'declined' && to !== 'withdrawn') {
@@ -155,21 +155,21 @@ export const referralPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   referralAction(
     'confirmed-consents',
     staff,
-    { consents: Field },
+    { consents: FormField },
     (actor, id, body, req) => service.confirmSubmittedConsents(pool, actor, id, list(body, 'consents'), ctx(req)),
     'consents',
   );
   referralAction(
     'unable-to-contact',
     staff,
-    { version: Field },
+    { version: FormField },
     (actor, id, body, req) => service.markUnableToContact(pool, actor, id, { version: checkVersion(body) }, ctx(req)),
     'unable-to-contact',
   );
   referralAction(
     'next-action',
     staff,
-    { nextAction: Field, due: Field, version: Field },
+    { nextAction: FormField, due: FormField, version: FormField },
     (actor, id, body, req) =>
       service.setNextAction(
         pool,

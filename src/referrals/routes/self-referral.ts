@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { publicAccess } from '../../identity/policy.ts';
-import { checkPerson, Field, PersonFields } from '../../people/schema.ts';
+import { checkPerson, PersonFields } from '../../people/schema.ts';
 import { NotFound, type FieldError } from '../../web/errors.ts';
 import { bodyValues } from '../../web/forms.ts';
-import { FormBody, TextQuery } from '../../web/schemas.ts';
+import { FormBody, TextQuery, FormField } from '../../web/schemas.ts';
 import * as present from '../present.ts';
 import { checkConsent, checkReferralReason, ConsentFields, ReasonFields, text } from '../schema.ts';
 import * as service from '../service.ts';
@@ -16,9 +16,9 @@ export const SELF_REFERRAL_RATE_LIMIT = { max: 10, timeWindow: '1 hour' };
 const SELF_REFERRAL_CHECK_RATE_LIMIT = { max: 30, timeWindow: '1 hour' };
 
 // The public form: the person's details, the reason and consents, and a field only bots fill.
-const SelfReferralBody = FormBody({ ...PersonFields, ...ReasonFields, ...ConsentFields, website: Field });
+const SelfReferralBody = FormBody({ ...PersonFields, ...ReasonFields, ...ConsentFields, website: FormField });
 // "Check your answers" carries the answers as the form posted them.
-const AnswersBody = FormBody({ answers: Field });
+const AnswersBody = FormBody({ answers: FormField });
 
 /** The public self-referral: plain English, no account, never says whether a person is known. */
 export const selfReferralRoutes: FastifyPluginAsyncTypebox = async (app) => {

@@ -2,10 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { compareDetails } from '../../people/matching.ts';
 import { formatNhsNumber } from '../../people/nhs-number.ts';
-import { Field } from '../../people/schema.ts';
+
 import type { FieldError } from '../../web/errors.ts';
 import { bodyValues, field, fields, LIMITS } from '../../web/forms.ts';
-import { FormBody, IdParams, TextQuery } from '../../web/schemas.ts';
+import { FormBody, IdParams, TextQuery, FormField } from '../../web/schemas.ts';
 import * as present from '../present.ts';
 import { checkVersion, text } from '../schema.ts';
 import * as service from '../service.ts';
@@ -69,7 +69,7 @@ export const triageRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/triage/bulk',
-    { schema: { body: FormBody({ action: Field, referralIds: Field, linkWorkerId: Field }) }, config: { policy: leads } },
+    { schema: { body: FormBody({ action: FormField, referralIds: FormField, linkWorkerId: FormField }) }, config: { policy: leads } },
     async (req, reply) => {
       const body = bodyValues(req.body);
       const action = field(req.body, 'action', { max: 20, label: 'Action' });
@@ -157,7 +157,7 @@ export const triageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
   app.post(
     '/triage/:referralId/match',
-    { schema: { params: ReferralParams, body: FormBody({ choice: Field, nhsNumber: Field }) }, config: { policy: leads } },
+    { schema: { params: ReferralParams, body: FormBody({ choice: FormField, nhsNumber: FormField }) }, config: { policy: leads } },
     async (req, reply) => {
       const { referralId } = req.params;
       const body = bodyValues(req.body);
@@ -190,7 +190,7 @@ export const triageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/referrals/:referralId/not-suitable',
     {
-      schema: { params: ReferralParams, body: FormBody({ notSuitableReason: Field, redirectedTo: Field, version: Field }) },
+      schema: { params: ReferralParams, body: FormBody({ notSuitableReason: FormField, redirectedTo: FormField, version: FormField }) },
       config: { policy: leads },
     },
     async (req, reply) => {
@@ -255,7 +255,7 @@ export const triageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/referrals/:referralId/allocate',
     {
-      schema: { params: ReferralParams, body: FormBody({ linkWorkerId: Field, reason: Field, version: Field }) },
+      schema: { params: ReferralParams, body: FormBody({ linkWorkerId: FormField, reason: FormField, version: FormField }) },
       config: { policy: leads },
     },
     async (req, reply) => {
