@@ -5,15 +5,15 @@ import { rolePolicy } from '../identity/policy.ts';
 import { asFieldErrors, ctx, signedIn, view } from '../plans/form.ts';
 import * as evidence from './evidence.ts';
 import { MEASURE_CODES, MEASURES } from './measures.ts';
+import { FormBody, Text, TextQuery } from '../web/schemas.ts';
 import * as service from './service.ts';
 
 const readers = rolePolicy('lead, commissioner or researcher', ...service.READERS);
 const leads = rolePolicy('lead', 'lead');
 const evidenceReaders = rolePolicy('lead or commissioner', ...evidence.EVIDENCE_READERS);
 
-const text = Type.Optional(Type.String({ maxLength: 100 }));
-const ReportQuery = Type.Object({ practice: text, from: text, to: text, requested: Type.Optional(Type.Literal('1')) });
-const EvidenceQuery = Type.Object({ practice: text, from: text, to: text, measure: text });
+const ReportQuery = Type.Object({ practice: Text(100), from: Text(100), to: Text(100), requested: Type.Optional(Type.Literal('1')) });
+const EvidenceQuery = TextQuery('practice', 'from', 'to', 'measure');
 
 /** The evidence pages: one template each, all built by a function of the same shape. */
 const EVIDENCE_PAGES = [
@@ -123,7 +123,7 @@ export const reportingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       .send(service.reportCsv(report));
   });
 
-  app.post('/reports/refresh', { config: { policy: leads } }, async (req, reply) => {
+  app.post('/reports/refresh', { schema: { body: FormBody({}) }, config: { policy: leads } }, async (req, reply) => {
     await service.requestRefresh(pool, signedIn(req), ctx(req));
     return reply.redirect('/reports?requested=1', 303);
   });
