@@ -449,6 +449,16 @@ export interface ProfileFigures {
   approaches: { code: string; label: string }[];
 }
 
+/** A group's baseline-adjusted change as shown, or why it is not shown. */
+function adjustedChange(changes: GroupAnalysis, group: string): { adjusted: string | null; adjustedNote: string | null } {
+  const change = changes.groups.find((g) => g.group === group);
+  if (change?.adjusted) return { adjusted: intervalText(change.adjusted), adjustedNote: null };
+  return {
+    adjusted: null,
+    adjustedNote: change?.refusal ?? changes.refusal ?? `Fewer than ${MINIMUM_PAIRED} people with paired measures.`,
+  };
+}
+
 function profileLines(rows: q.ProfileRow[], label: (key: string | null) => string, changes: GroupAnalysis): ProfileLine[] {
   const cells: Record<string, number> = {};
   rows.forEach((r, i) => {
@@ -458,7 +468,6 @@ function profileLines(rows: q.ProfileRow[], label: (key: string | null) => strin
   });
   const shown = suppressCounts(cells, []);
   return rows.map((r, i) => {
-    const change = changes.groups.find((g) => g.group === (r.key ?? 'none'));
     const enough = r.contacted >= SMALL_NUMBER;
     return {
       label: label(r.key),
@@ -473,10 +482,7 @@ function profileLines(rows: q.ProfileRow[], label: (key: string | null) => strin
         code,
         share: enough && (r.approaches[code] ?? 0) >= SMALL_NUMBER ? percent(r.approaches[code]!, r.contacted) : null,
       })),
-      adjusted: change?.adjusted ? intervalText(change.adjusted) : null,
-      adjustedNote: change?.adjusted
-        ? null
-        : (change?.refusal ?? changes.refusal ?? `Fewer than ${MINIMUM_PAIRED} people with paired measures.`),
+      ...adjustedChange(changes, r.key ?? 'none'),
     };
   });
 }
@@ -635,7 +641,6 @@ function engagementLines(
   const shown = suppressCounts(cells, lines);
   return categories.map(([code, label]) => {
     const s = (k: (typeof kinds)[number]) => shown[`${prefix}:${k}:${code}`]!;
-    const change = changes.groups.find((g) => g.group === code);
     return {
       label,
       referrals: s('referrals'),
@@ -647,10 +652,7 @@ function engagementLines(
       attendedShare: percent(s('attendedOnward').value, s('referrals').value),
       discharged: s('discharged'),
       goalsMet: s('goalsMet'),
-      adjusted: change?.adjusted ? intervalText(change.adjusted) : null,
-      adjustedNote: change?.adjusted
-        ? null
-        : (change?.refusal ?? changes.refusal ?? `Fewer than ${MINIMUM_PAIRED} people with paired measures.`),
+      ...adjustedChange(changes, code),
     };
   });
 }

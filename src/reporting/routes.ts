@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
+import type { Actor } from '../identity/actor.ts';
 import { hasRole } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
 import { asFieldErrors, ctx, signedIn, view } from '../plans/form.ts';
@@ -32,6 +34,21 @@ export const reportingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // Figures from the read replica when there is one; audit rows and refresh requests on the primary.
   const pools = { pool, reads: app.database.reads };
 
+  /** A filter the checks refuse: the page again with their messages, and the practices to choose from. */
+  async function showRefusedFilter(
+    reply: FastifyReply,
+    actor: Actor,
+    error: unknown,
+    template: string,
+    selectedPractice: string,
+    data: Record<string, unknown>,
+  ) {
+    const shown = asFieldErrors(error);
+    if (!shown) throw error;
+    const practices = await service.reportPractices(pool, actor);
+    return view(reply, shown.status, template, { ...data, practiceItems: practiceItems(practices, selectedPractice) }, shown.errors);
+  }
+
   app.get('/reports', { schema: { querystring: ReportQuery }, config: { policy: readers } }, async (req, reply) => {
     const actor = signedIn(req);
     const { requested, ...query } = req.query;
@@ -60,16 +77,7 @@ export const reportingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         practiceItems: practiceItems(report.practices, report.filter.practiceId ?? ''),
       });
     } catch (error) {
-      const shown = asFieldErrors(error);
-      if (!shown) throw error;
-      const practices = await service.reportPractices(pool, actor);
-      return view(
-        reply,
-        shown.status,
-        'reporting/views/dashboard.njk',
-        { ...page, practiceItems: practiceItems(practices, query.practice ?? '') },
-        shown.errors,
-      );
+      return showRefusedFilter(reply, actor, error, 'reporting/views/dashboard.njk', query.practice ?? '', page);
     }
   });
 
@@ -94,21 +102,11 @@ export const reportingRoutes: FastifyPluginAsyncTypebox = async (app) => {
           measureItems: measureItems(report.measure.code),
         });
       } catch (error) {
-        const shown = asFieldErrors(error);
-        if (!shown) throw error;
-        const practices = await service.reportPractices(pool, actor);
-        return view(
-          reply,
-          shown.status,
-          page.template,
-          {
-            ...common,
-            values: query,
-            practiceItems: practiceItems(practices, query.practice ?? ''),
-            measureItems: measureItems(query.measure ?? 'swemwbs'),
-          },
-          shown.errors,
-        );
+        return showRefusedFilter(reply, actor, error, page.template, query.practice ?? '', {
+          ...common,
+          values: query,
+          measureItems: measureItems(query.measure ?? 'swemwbs'),
+        });
       }
     });
   }
