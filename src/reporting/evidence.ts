@@ -12,15 +12,7 @@ import { barChart, forestPlot, horizontalBarChart, shareGrid, spreadChart, type 
 import { POPULATION_DIMENSIONS } from './population.ts';
 import { improvedMeaningfully, isMeasureCode, MEASURE_CODES, MEASURES, type Measure } from './measures.ts';
 import * as q from './queries.ts';
-import {
-  checkReportFilter,
-  monthsBetween,
-  reportingPools,
-  reportPractices,
-  type ReportFilter,
-  type ReportingPools,
-  type ReportQuery,
-} from './service.ts';
+import { monthsBetween, practicesAndFilter, reportingPools, type ReportFilter, type ReportingPools, type ReportQuery } from './service.ts';
 import { countedPairedChange, MINIMUM_PAIRED, type Interval, type PairedChange } from './statistics.ts';
 import { SMALL_NUMBER, suppressCounts, type Line, type Shown } from './suppression.ts';
 
@@ -76,12 +68,7 @@ async function openPage<T>(
 ): Promise<EvidencePage & { figures: T | null }> {
   if (!hasRole(actor, ...EVIDENCE_READERS)) throw new Forbidden();
   const { pool, reads } = reportingPools(db);
-  const practices = await reportPractices(pool, actor);
-  const filter = checkReportFilter(
-    query,
-    practices.map((p) => p.id),
-    now,
-  );
+  const { practices, filter } = await practicesAndFilter(pool, actor, query, now);
   const measureCode = (query.measure ?? '').trim() || 'swemwbs';
   if (!isMeasureCode(measureCode)) throw new InvalidInput([{ field: 'measure', message: 'Select an outcome measure from the list' }]);
   await withTenant(pool, actor.tenantId, (tx) =>
