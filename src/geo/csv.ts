@@ -1,39 +1,26 @@
 /** Splits one CSV record into fields (RFC 4180 quoting, as ONS and HSDS CSVs use). */
 export function parseCsvLine(line: string): string[] {
-  const fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (quoted) {
-      if (ch === '"') {
-        if (line[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      fields.push(field);
-      field = '';
-    } else field += ch;
-  }
-  fields.push(field);
-  return fields;
+  return csvRecords(line)[0] ?? [''];
 }
 
 /** Parses a whole CSV text, allowing quoted fields that span lines; the first row is the header. */
 export function parseCsv(text: string): Array<Record<string, string>> {
+  const [header, ...rest] = csvRecords(text.replace(/^\uFEFF/, ''));
+  if (!header) return [];
+  return rest.map((values) => Object.fromEntries(header.map((name, i) => [name.trim(), values[i] ?? ''])));
+}
+
+/** The records of CSV text, each a list of fields; a quoted field may span lines, and blank lines are skipped. */
+function csvRecords(text: string): string[][] {
   const records: string[][] = [];
   let row: string[] = [];
   let field = '';
   let quoted = false;
-  const body = text.replace(/^\uFEFF/, '');
-  for (let i = 0; i < body.length; i++) {
-    const ch = body[i]!;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
     if (quoted) {
       if (ch === '"') {
-        if (body[i + 1] === '"') {
+        if (text[i + 1] === '"') {
           field += '"';
           i++;
         } else quoted = false;
@@ -43,7 +30,7 @@ export function parseCsv(text: string): Array<Record<string, string>> {
       row.push(field);
       field = '';
     } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && body[i + 1] === '\n') i++;
+      if (ch === '\r' && text[i + 1] === '\n') i++;
       row.push(field);
       field = '';
       if (row.length > 1 || row[0] !== '') records.push(row);
@@ -54,9 +41,7 @@ export function parseCsv(text: string): Array<Record<string, string>> {
     row.push(field);
     records.push(row);
   }
-  const [header, ...rest] = records;
-  if (!header) return [];
-  return rest.map((values) => Object.fromEntries(header.map((name, i) => [name.trim(), values[i] ?? ''])));
+  return records;
 }
 
 /** Quotes a value for CSV output when it needs it. */

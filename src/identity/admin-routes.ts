@@ -1,4 +1,5 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   POPULATION_DIMENSIONS,
   POPULATION_FIELDS,
@@ -13,8 +14,26 @@ import { anySignedIn, publicAccess, rolePolicy } from './policy.ts';
 import * as q from './queries.ts';
 import * as users from './users.ts';
 import { field, fields, renderForm, ROLE_NAMES } from './web.ts';
+import { FormBody, IdParams, Text, TextOrList, TextQuery } from '../web/schemas.ts';
 
 const adminOnly = rolePolicy('admin', 'admin');
+
+const UserParams = IdParams('userId');
+const PracticeParams = IdParams('practiceId');
+const RoleFields = { roles: TextOrList(), practiceId: Text(), providerOrganisationId: Text() };
+const InviteForm = FormBody({ ...RoleFields, email: Text(), name: Text() });
+const RolesForm = FormBody(RoleFields);
+const NoFields = FormBody({});
+const PracticeForm = FormBody({ odsCode: Text(), name: Text(), meshMailboxId: Text() });
+const MeshMailboxForm = FormBody({ mailboxPracticeId: Text(), practiceMeshMailboxId: Text() });
+const populationFields = Object.fromEntries(POPULATION_FIELDS.map((name) => [name, Text()]));
+const PopulationForm = FormBody(populationFields);
+const PopulationWithPracticeForm = FormBody({ ...populationFields, practiceId: Text() });
+const AuditQuery = TextQuery('user', 'person', 'from', 'to');
+const PasswordForm = FormBody({ current: Text(), password: Text(), confirm: Text() });
+const TokenQuery = TextQuery('token');
+const SetPasswordForm = FormBody({ token: Text(), password: Text(), confirm: Text() });
+const EmailForm = FormBody({ email: Text() });
 
 function signedIn(actor: Actor | undefined): Actor {
   if (!actor) throw new Forbidden();
@@ -51,7 +70,7 @@ const withNames = <T extends { roles: Role[] }>(list: T[]) =>
   list.map((u) => ({ ...u, roleNames: u.roles.map((r) => ROLE_NAMES[r] ?? r) }));
 
 /** Users, roles, the audit trail and (in demo mode) the outbox, for a tenant's admins. */
-export const adminRoutes: FastifyPluginAsync = async (app) => {
+export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const pool = app.database.pool;
 
   app.get('/admin/users', { config: { policy: adminOnly } }, async (req, reply) => {
@@ -68,25 +87,29 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
     });
   });
 
-  app.post('/admin/users/invite', { config: { policy: adminOnly, oncePerForm: true } }, async (req, reply) => {
-    const actor = signedIn(req.actor);
-    const input = { ...roleChoiceFrom(req.body), email: field(req.body, 'email'), name: field(req.body, 'name') };
-    try {
-      await users.inviteUser(pool, actor, input, { baseUrl: app.config.baseUrl, requestId: req.id });
-    } catch (error) {
-      if (!(error instanceof InvalidInput) && !(error instanceof DomainError && error.status === 409)) throw error;
-      const { practices, organisations } = await users.practicesAndOrganisations(pool, actor);
-      const errors = error instanceof InvalidInput ? error.errors : [{ field: error.field ?? 'email', message: error.message }];
-      return renderForm(
-        reply,
-        error.status,
-        'identity/views/invite.njk',
-        { values: { email: input.email, name: input.name }, ...roleFieldItems(input, practices, organisations) },
-        errors,
-      );
-    }
-    return reply.redirect('/admin/users', 303);
-  });
+  app.post(
+    '/admin/users/invite',
+    { schema: { body: InviteForm }, config: { policy: adminOnly, oncePerForm: true } },
+    async (req, reply) => {
+      const actor = signedIn(req.actor);
+      const input = { ...roleChoiceFrom(req.body), email: field(req.body, 'email'), name: field(req.body, 'name') };
+      try {
+        await users.inviteUser(pool, actor, input, { baseUrl: app.config.baseUrl, requestId: req.id });
+      } catch (error) {
+        if (!(error instanceof InvalidInput) && !(error instanceof DomainError && error.status === 409)) throw error;
+        const { practices, organisations } = await users.practicesAndOrganisations(pool, actor);
+        const errors = error instanceof InvalidInput ? error.errors : [{ field: error.field ?? 'email', message: error.message }];
+        return renderForm(
+          reply,
+          error.status,
+          'identity/views/invite.njk',
+          { values: { email: input.email, name: input.name }, ...roleFieldItems(input, practices, organisations) },
+          errors,
+        );
+      }
+      return reply.redirect('/admin/users', 303);
+    },
+  );
 
   async function showUser(
     reply: FastifyReply,
@@ -101,29 +124,37 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
     return renderForm(reply, status, 'identity/views/user.njk', { user, ...roleFieldItems(current, practices, organisations) }, errors);
   }
 
-  app.get('/admin/users/:userId', { config: { policy: adminOnly } }, async (req, reply) => {
-    return showUser(reply, signedIn(req.actor), (req.params as { userId: string }).userId);
+  app.get('/admin/users/:userId', { schema: { params: UserParams }, config: { policy: adminOnly } }, async (req, reply) => {
+    return showUser(reply, signedIn(req.actor), req.params.userId);
   });
 
-  app.post('/admin/users/:userId/roles', { config: { policy: adminOnly } }, async (req, reply) => {
-    const actor = signedIn(req.actor);
-    const { userId } = req.params as { userId: string };
-    const choice = roleChoiceFrom(req.body);
-    try {
-      await users.changeRoles(pool, actor, userId, choice, req.id);
-    } catch (error) {
-      if (error instanceof InvalidInput) return showUser(reply, actor, userId, 400, choice, error.errors);
-      if (error instanceof DomainError && error.status === 409)
-        return showUser(reply, actor, userId, 409, choice, [{ field: 'roles', message: error.message }]);
-      throw error;
-    }
-    return reply.redirect('/admin/users', 303);
-  });
+  app.post(
+    '/admin/users/:userId/roles',
+    { schema: { params: UserParams, body: RolesForm }, config: { policy: adminOnly } },
+    async (req, reply) => {
+      const actor = signedIn(req.actor);
+      const { userId } = req.params;
+      const choice = roleChoiceFrom(req.body);
+      try {
+        await users.changeRoles(pool, actor, userId, choice, req.id);
+      } catch (error) {
+        if (error instanceof InvalidInput) return showUser(reply, actor, userId, 400, choice, error.errors);
+        if (error instanceof DomainError && error.status === 409)
+          return showUser(reply, actor, userId, 409, choice, [{ field: 'roles', message: error.message }]);
+        throw error;
+      }
+      return reply.redirect('/admin/users', 303);
+    },
+  );
 
-  app.post('/admin/users/:userId/deactivate', { config: { policy: adminOnly } }, async (req, reply) => {
-    await users.deactivateUser(pool, signedIn(req.actor), (req.params as { userId: string }).userId, req.id);
-    return reply.redirect('/admin/users', 303);
-  });
+  app.post(
+    '/admin/users/:userId/deactivate',
+    { schema: { params: UserParams, body: NoFields }, config: { policy: adminOnly } },
+    async (req, reply) => {
+      await users.deactivateUser(pool, signedIn(req.actor), req.params.userId, req.id);
+      return reply.redirect('/admin/users', 303);
+    },
+  );
 
   async function showPractices(
     reply: FastifyReply,
@@ -152,11 +183,11 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
     );
   }
 
-  app.get('/admin/practices', { config: { policy: adminOnly } }, async (req, reply) =>
+  app.get('/admin/practices', { schema: { querystring: TextQuery('saved') }, config: { policy: adminOnly } }, async (req, reply) =>
     showPractices(reply, signedIn(req.actor), 200, {}, [], field(req.query, 'saved')),
   );
 
-  app.post('/admin/practices', { config: { policy: adminOnly, oncePerForm: true } }, async (req, reply) => {
+  app.post('/admin/practices', { schema: { body: PracticeForm }, config: { policy: adminOnly, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req.actor);
     const values = { odsCode: field(req.body, 'odsCode'), name: field(req.body, 'name'), meshMailboxId: field(req.body, 'meshMailboxId') };
     try {
@@ -168,7 +199,7 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
     return reply.redirect('/admin/practices', 303);
   });
 
-  app.post('/admin/practices/mesh-mailbox', { config: { policy: adminOnly } }, async (req, reply) => {
+  app.post('/admin/practices/mesh-mailbox', { schema: { body: MeshMailboxForm }, config: { policy: adminOnly } }, async (req, reply) => {
     const actor = signedIn(req.actor);
     const values = {
       mailboxPracticeId: field(req.body, 'mailboxPracticeId'),
@@ -231,21 +262,27 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
     return reply.redirect(`/admin/practices?saved=${encodeURIComponent(practiceId)}#registered-patients`, 303);
   }
 
-  app.get('/admin/practices/:practiceId/population', { config: { policy: adminOnly } }, async (req, reply) =>
-    showPopulation(reply, signedIn(req.actor), (req.params as { practiceId: string }).practiceId),
+  app.get(
+    '/admin/practices/:practiceId/population',
+    { schema: { params: PracticeParams }, config: { policy: adminOnly } },
+    async (req, reply) => showPopulation(reply, signedIn(req.actor), req.params.practiceId),
   );
 
-  app.post('/admin/practices/:practiceId/population', { config: { policy: adminOnly } }, async (req, reply) =>
-    savePopulation(req, reply, (req.params as { practiceId: string }).practiceId, true),
+  app.post(
+    '/admin/practices/:practiceId/population',
+    { schema: { params: PracticeParams, body: PopulationForm }, config: { policy: adminOnly } },
+    async (req, reply) => savePopulation(req, reply, req.params.practiceId, true),
   );
 
   // The form's first home, kept for anything that still posts the practice in the body.
-  app.post('/admin/practices/population', { config: { policy: adminOnly } }, async (req, reply) =>
-    savePopulation(req, reply, field(req.body, 'practiceId'), false),
+  app.post(
+    '/admin/practices/population',
+    { schema: { body: PopulationWithPracticeForm }, config: { policy: adminOnly } },
+    async (req, reply) => savePopulation(req, reply, field(req.body, 'practiceId'), false),
   );
 
-  app.get('/admin/audit', { config: { policy: adminOnly } }, async (req, reply) => {
-    const query = req.query as Record<string, unknown>;
+  app.get('/admin/audit', { schema: { querystring: AuditQuery }, config: { policy: adminOnly } }, async (req, reply) => {
+    const query = req.query;
     const filter = {
       user: field(query, 'user'),
       person: field(query, 'person').trim(),
@@ -273,7 +310,7 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
 };
 
 /** The signed-in person's own account, and the links sent by email. */
-export const accountRoutes: FastifyPluginAsync = async (app) => {
+export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const pool = app.database.pool;
 
   async function showAccount(
@@ -294,35 +331,39 @@ export const accountRoutes: FastifyPluginAsync = async (app) => {
     );
   }
 
-  app.get('/account', { config: { policy: anySignedIn } }, async (req, reply) => {
-    const notice = (req.query as Record<string, unknown>).passwordChanged !== undefined ? 'Your password has been changed.' : undefined;
+  app.get('/account', { schema: { querystring: TextQuery('passwordChanged') }, config: { policy: anySignedIn } }, async (req, reply) => {
+    const notice = req.query.passwordChanged !== undefined ? 'Your password has been changed.' : undefined;
     return showAccount(reply, signedIn(req.actor), 200, [], notice);
   });
 
-  app.post('/account/password', { config: { policy: anySignedIn, rateLimit: { max: 10, timeWindow: '1 minute' } } }, async (req, reply) => {
-    const actor = signedIn(req.actor);
-    try {
-      await users.changeOwnPassword(
-        pool,
-        actor,
-        field(req.body, 'current'),
-        field(req.body, 'password'),
-        field(req.body, 'confirm'),
-        req.id,
-      );
-    } catch (error) {
-      if (error instanceof InvalidInput) return showAccount(reply, actor, 400, error.errors);
-      throw error;
-    }
-    return reply.redirect('/account?passwordChanged', 303);
-  });
+  app.post(
+    '/account/password',
+    { schema: { body: PasswordForm }, config: { policy: anySignedIn, rateLimit: { max: 10, timeWindow: '1 minute' } } },
+    async (req, reply) => {
+      const actor = signedIn(req.actor);
+      try {
+        await users.changeOwnPassword(
+          pool,
+          actor,
+          field(req.body, 'current'),
+          field(req.body, 'password'),
+          field(req.body, 'confirm'),
+          req.id,
+        );
+      } catch (error) {
+        if (error instanceof InvalidInput) return showAccount(reply, actor, 400, error.errors);
+        throw error;
+      }
+      return reply.redirect('/account?passwordChanged', 303);
+    },
+  );
 
   const linkPages = [
     { path: '/invitation', purpose: 'invitation' as const, title: 'Set your password', done: '/sign-in?passwordSet' },
     { path: '/reset-password', purpose: 'password_reset' as const, title: 'Choose a new password', done: '/sign-in?passwordSet' },
   ];
   for (const page of linkPages) {
-    app.get(page.path, { config: { policy: publicAccess } }, async (req, reply) => {
+    app.get(page.path, { schema: { querystring: TokenQuery }, config: { policy: publicAccess } }, async (req, reply) => {
       const token = field(req.query, 'token');
       const found = await users.findToken(pool, token, page.purpose);
       if (!found) return linkGone(reply);
@@ -335,25 +376,29 @@ export const accountRoutes: FastifyPluginAsync = async (app) => {
         fieldErrors: {},
       });
     });
-    app.post(page.path, { config: { policy: publicAccess, rateLimit: { max: 10, timeWindow: '1 minute' } } }, async (req, reply) => {
-      const token = field(req.body, 'token');
-      try {
-        await users.setPasswordWithToken(pool, token, page.purpose, field(req.body, 'password'), field(req.body, 'confirm'), req.id);
-      } catch (error) {
-        if (error instanceof NotFound) return linkGone(reply);
-        if (!(error instanceof InvalidInput)) throw error;
-        const found = await users.findToken(pool, token, page.purpose);
-        if (!found) return linkGone(reply);
-        return renderForm(
-          reply,
-          400,
-          'identity/views/set-password.njk',
-          { title: page.title, action: page.path, token, name: found.name, email: found.email },
-          error.errors,
-        );
-      }
-      return reply.redirect(page.done, 303);
-    });
+    app.post(
+      page.path,
+      { schema: { body: SetPasswordForm }, config: { policy: publicAccess, rateLimit: { max: 10, timeWindow: '1 minute' } } },
+      async (req, reply) => {
+        const token = field(req.body, 'token');
+        try {
+          await users.setPasswordWithToken(pool, token, page.purpose, field(req.body, 'password'), field(req.body, 'confirm'), req.id);
+        } catch (error) {
+          if (error instanceof NotFound) return linkGone(reply);
+          if (!(error instanceof InvalidInput)) throw error;
+          const found = await users.findToken(pool, token, page.purpose);
+          if (!found) return linkGone(reply);
+          return renderForm(
+            reply,
+            400,
+            'identity/views/set-password.njk',
+            { title: page.title, action: page.path, token, name: found.name, email: found.email },
+            error.errors,
+          );
+        }
+        return reply.redirect(page.done, 303);
+      },
+    );
   }
 
   app.get('/forgotten-password', { config: { policy: publicAccess } }, async (_req, reply) => {
@@ -362,7 +407,7 @@ export const accountRoutes: FastifyPluginAsync = async (app) => {
 
   app.post(
     '/forgotten-password',
-    { config: { policy: publicAccess, rateLimit: { max: 5, timeWindow: '1 minute' } } },
+    { schema: { body: EmailForm }, config: { policy: publicAccess, rateLimit: { max: 5, timeWindow: '1 minute' } } },
     async (req, reply) => {
       const email = field(req.body, 'email');
       try {

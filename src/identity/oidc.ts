@@ -6,7 +6,7 @@ import type { Config, OidcClientKey } from '../config.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { recordAudit } from './audit.ts';
 import * as q from './queries.ts';
-import { createSession } from './sessions.ts';
+import { startSession } from './service.ts';
 
 /** What must survive the round trip to the identity provider, kept in a signed short-lived cookie. */
 export interface OidcPending {
@@ -180,20 +180,7 @@ export async function finishOidc(
   }
   return withTransaction(pool, async (tx) => {
     await q.linkOidcSubject(tx, user.id, subject);
-    if (context.previousSessionHash) await q.endSession(tx, context.previousSessionHash, 'replaced by sign-in');
-    const only = tenants.length === 1 ? tenants[0]! : undefined;
-    const session = await createSession(tx, user.id, only?.id ?? null);
-    if (only) {
-      await recordAudit(tx, {
-        tenantId: only.id,
-        actor: { userId: user.id, roles: only.roles },
-        action: 'sign-in.success',
-        entityType: 'user',
-        entityId: user.id,
-        reason: 'single sign-on',
-        requestId: context.requestId,
-      });
-    }
-    return { ok: true as const, sessionToken: session.token, tenants, returnTo: pending.returnTo };
+    const sessionToken = await startSession(tx, user.id, tenants, { ...context, reason: 'single sign-on' });
+    return { ok: true as const, sessionToken, tenants, returnTo: pending.returnTo };
   });
 }

@@ -233,29 +233,26 @@ export interface MemberRow {
 }
 
 /** Users with a role in the current tenant (row-level security decides which tenant). */
-export async function listMembers(db: Db): Promise<MemberRow[]> {
-  const { rows } = await db.query<MemberRow>(
-    `SELECT u.id, u.email, u.name, u.active, u.password_hash IS NOT NULL AS "hasPassword",
-            array_agg(m.role ORDER BY m.role) AS roles,
-            (array_agg(m.practice_id) FILTER (WHERE m.practice_id IS NOT NULL))[1] AS "practiceId",
-            (array_agg(m.provider_organisation_id) FILTER (WHERE m.provider_organisation_id IS NOT NULL))[1] AS "providerOrganisationId"
-       FROM role_membership m JOIN app_user u ON u.id = m.user_id
-      GROUP BY u.id ORDER BY u.name, u.email`,
-  );
-  return rows;
+export function listMembers(db: Db): Promise<MemberRow[]> {
+  return members(db, null);
 }
 
 export async function findMember(db: Db, userId: string): Promise<MemberRow | undefined> {
+  return (await members(db, userId))[0];
+}
+
+async function members(db: Db, userId: string | null): Promise<MemberRow[]> {
   const { rows } = await db.query<MemberRow>(
     `SELECT u.id, u.email, u.name, u.active, u.password_hash IS NOT NULL AS "hasPassword",
             array_agg(m.role ORDER BY m.role) AS roles,
             (array_agg(m.practice_id) FILTER (WHERE m.practice_id IS NOT NULL))[1] AS "practiceId",
             (array_agg(m.provider_organisation_id) FILTER (WHERE m.provider_organisation_id IS NOT NULL))[1] AS "providerOrganisationId"
        FROM role_membership m JOIN app_user u ON u.id = m.user_id
-      WHERE u.id = $1 GROUP BY u.id`,
+      WHERE ($1::uuid IS NULL OR u.id = $1)
+      GROUP BY u.id ORDER BY u.name, u.email`,
     [userId],
   );
-  return rows[0];
+  return rows;
 }
 
 export async function listPractices(db: Db): Promise<{ id: string; name: string; odsCode: string; meshMailboxId: string | null }[]> {

@@ -110,22 +110,39 @@ export async function signIn(
       ],
     };
   }
-  return withTransaction(pool, async (tx) => {
-    // A new session id on every sign-in: whatever session the browser had before is ended.
-    if (input.previousSessionHash) await q.endSession(tx, input.previousSessionHash, 'replaced by sign-in');
-    const only = tenants.length === 1 ? tenants[0]! : undefined;
-    const session = await createSession(tx, user.id, only?.id ?? null);
-    if (only) {
-      await recordAudit(tx, {
-        tenantId: only.id,
-        actor: { userId: user.id, roles: only.roles },
-        action: 'sign-in.success',
-        entityType: 'user',
-        entityId: user.id,
-        requestId: input.requestId,
-      });
-    }
-    return { ok: true as const, userId: user.id, sessionToken: session.token, tenants, deviceId: device?.deviceId ?? newDeviceId() };
+  const sessionToken = await withTransaction(pool, (tx) =>
+    startSession(tx, user.id, tenants, { previousSessionHash: input.previousSessionHash, requestId: input.requestId }),
+  );
+  return { ok: true as const, userId: user.id, sessionToken, tenants, deviceId: device?.deviceId ?? newDeviceId() };
+}
+
+/**
+ * The session of a sign-in that passed its checks (password or single sign-on), in the caller's
+ * transaction; returns its token. A user with one tenant is signed in to it at once; others choose.
+ */
+export async function startSession(
+  tx: Db,
+  userId: string,
+  tenants: q.TenantChoice[],
+  context: { previousSessionHash?: string; requestId?: string; reason?: string },
+): Promise<string> {
+  // A new session id on every sign-in: whatever session the browser had before is ended.
+  if (context.previousSessionHash) await q.endSession(tx, context.previousSessionHash, 'replaced by sign-in');
+  const only = tenants.length === 1 ? tenants[0]! : undefined;
+  const session = await createSession(tx, userId, only?.id ?? null);
+  if (only) await recordSignIn(tx, userId, only, context);
+  return session.token;
+}
+
+function recordSignIn(tx: Db, userId: string, tenant: q.TenantChoice, context: { requestId?: string; reason?: string }) {
+  return recordAudit(tx, {
+    tenantId: tenant.id,
+    actor: { userId, roles: tenant.roles },
+    action: 'sign-in.success',
+    entityType: 'user',
+    entityId: userId,
+    reason: context.reason,
+    requestId: context.requestId,
   });
 }
 
@@ -141,14 +158,7 @@ export async function chooseTenant(
   if (!chosen) throw new InvalidInput([{ field: 'tenant', message: 'Select the service you want to work in' }]);
   await withTransaction(pool, async (tx) => {
     await q.setSessionTenant(tx, session.id, chosen.id);
-    await recordAudit(tx, {
-      tenantId: chosen.id,
-      actor: { userId: session.userId, roles: chosen.roles },
-      action: 'sign-in.success',
-      entityType: 'user',
-      entityId: session.userId,
-      requestId,
-    });
+    await recordSignIn(tx, session.userId, chosen, { requestId });
   });
 }
 

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { Db } from '../db/database.ts';
 import { setTenant, withTenant, withTransaction } from '../db/transaction.ts';
 import { queueNotification } from '../jobs/outbox.ts';
 import { Forbidden, InvalidInput, NotFound, RuleBroken, type FieldError } from '../web/errors.ts';
@@ -36,6 +37,19 @@ function checkRoleChoice(choice: RoleChoice, practices: { id: string }[], organi
     errors.push({ field: 'providerOrganisationId', message: 'Select the organisation this provider user works for' });
   }
   return errors;
+}
+
+/** A membership per chosen role; only a referrer has a practice, only a provider user an organisation. */
+async function grantRoles(tx: Db, tenantId: string, userId: string, choice: RoleChoice): Promise<void> {
+  for (const role of choice.roles) {
+    await q.insertMembership(tx, {
+      tenantId,
+      userId,
+      role,
+      practiceId: role === 'referrer' ? choice.practiceId : null,
+      providerOrganisationId: role === 'provider' ? choice.providerOrganisationId : null,
+    });
+  }
 }
 
 export async function listUsers(pool: pg.Pool, actor: Actor) {
@@ -96,15 +110,7 @@ export async function inviteUser(
       throw new RuleBroken('This person already has access to this service. Change their roles instead.', 'email');
     }
     const userId = existing?.id ?? (await q.insertUser(tx, { email, name, passwordHash: null }));
-    for (const role of input.roles) {
-      await q.insertMembership(tx, {
-        tenantId: actor.tenantId,
-        userId,
-        role,
-        practiceId: role === 'referrer' ? input.practiceId : null,
-        providerOrganisationId: role === 'provider' ? input.providerOrganisationId : null,
-      });
-    }
+    await grantRoles(tx, actor.tenantId, userId, input);
     const serviceName = (await q.tenantName(tx, actor.tenantId)) ?? 'Signpost';
     if (existing?.passwordHash) {
       // Someone who can already sign in just needs to know they have access here now.
@@ -168,15 +174,7 @@ export async function changeRoles(pool: pg.Pool, actor: Actor, userId: string, c
       throw new RuleBroken('You cannot remove your own admin role. Ask another admin to do it.', 'roles');
     }
     await q.deleteMemberships(tx, actor.tenantId, userId, choice.roles);
-    for (const role of choice.roles) {
-      await q.insertMembership(tx, {
-        tenantId: actor.tenantId,
-        userId,
-        role,
-        practiceId: role === 'referrer' ? choice.practiceId : null,
-        providerOrganisationId: role === 'provider' ? choice.providerOrganisationId : null,
-      });
-    }
+    await grantRoles(tx, actor.tenantId, userId, choice);
     await recordAudit(tx, {
       tenantId: actor.tenantId,
       actor,

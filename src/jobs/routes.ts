@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { withTenant } from '../db/transaction.ts';
 import { rolePolicy } from '../identity/policy.ts';
 import { Forbidden } from '../web/errors.ts';
+import { FormBody } from '../web/schemas.ts';
 import { cancelJob, JOB_STATES, jobsOverview, retryJob } from './service.ts';
 
 const adminOnly = rolePolicy('admin', 'admin');
@@ -15,12 +16,10 @@ const STATE_NAMES: Record<string, string> = {
   cancelled: 'Cancelled',
 };
 
-const ListQuery = Type.Object({ state: Type.Optional(Type.Union(JOB_STATES.map((s) => Type.Literal(s)))) });
+const ListQuery = Type.Object({ state: Type.Optional(Type.Enum(JOB_STATES)) });
+// Jobs are numbered, not uuids.
 const JobParams = Type.Object({ jobId: Type.String({ pattern: '^[0-9]{1,15}$' }) });
-const ActionBody = Type.Object(
-  { returnState: Type.Optional(Type.Union(JOB_STATES.map((s) => Type.Literal(s)))) },
-  { additionalProperties: true },
-);
+const ActionBody = FormBody({ returnState: Type.Optional(Type.Enum(JOB_STATES)) });
 
 /** Background jobs for a tenant's admins: what is waiting, what failed and why; retry or cancel. */
 export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {

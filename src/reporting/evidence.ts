@@ -12,15 +12,7 @@ import { barChart, forestPlot, horizontalBarChart, shareGrid, spreadChart, type 
 import { POPULATION_DIMENSIONS } from './population.ts';
 import { improvedMeaningfully, isMeasureCode, MEASURE_CODES, MEASURES, type Measure } from './measures.ts';
 import * as q from './queries.ts';
-import {
-  checkReportFilter,
-  monthsBetween,
-  reportingPools,
-  reportPractices,
-  type ReportFilter,
-  type ReportingPools,
-  type ReportQuery,
-} from './service.ts';
+import { monthsBetween, practicesAndFilter, reportingPools, type ReportFilter, type ReportingPools, type ReportQuery } from './service.ts';
 import { countedPairedChange, MINIMUM_PAIRED, type Interval, type PairedChange } from './statistics.ts';
 import { SMALL_NUMBER, suppressCounts, type Line, type Shown } from './suppression.ts';
 
@@ -76,12 +68,7 @@ async function openPage<T>(
 ): Promise<EvidencePage & { figures: T | null }> {
   if (!hasRole(actor, ...EVIDENCE_READERS)) throw new Forbidden();
   const { pool, reads } = reportingPools(db);
-  const practices = await reportPractices(pool, actor);
-  const filter = checkReportFilter(
-    query,
-    practices.map((p) => p.id),
-    now,
-  );
+  const { practices, filter } = await practicesAndFilter(pool, actor, query, now);
   const measureCode = (query.measure ?? '').trim() || 'swemwbs';
   if (!isMeasureCode(measureCode)) throw new InvalidInput([{ field: 'measure', message: 'Select an outcome measure from the list' }]);
   await withTenant(pool, actor.tenantId, (tx) =>
@@ -449,6 +436,16 @@ export interface ProfileFigures {
   approaches: { code: string; label: string }[];
 }
 
+/** A group's baseline-adjusted change as shown, or why it is not shown. */
+function adjustedChange(changes: GroupAnalysis, group: string): { adjusted: string | null; adjustedNote: string | null } {
+  const change = changes.groups.find((g) => g.group === group);
+  if (change?.adjusted) return { adjusted: intervalText(change.adjusted), adjustedNote: null };
+  return {
+    adjusted: null,
+    adjustedNote: change?.refusal ?? changes.refusal ?? `Fewer than ${MINIMUM_PAIRED} people with paired measures.`,
+  };
+}
+
 function profileLines(rows: q.ProfileRow[], label: (key: string | null) => string, changes: GroupAnalysis): ProfileLine[] {
   const cells: Record<string, number> = {};
   rows.forEach((r, i) => {
@@ -458,7 +455,6 @@ function profileLines(rows: q.ProfileRow[], label: (key: string | null) => strin
   });
   const shown = suppressCounts(cells, []);
   return rows.map((r, i) => {
-    const change = changes.groups.find((g) => g.group === (r.key ?? 'none'));
     const enough = r.contacted >= SMALL_NUMBER;
     return {
       label: label(r.key),
@@ -473,10 +469,7 @@ function profileLines(rows: q.ProfileRow[], label: (key: string | null) => strin
         code,
         share: enough && (r.approaches[code] ?? 0) >= SMALL_NUMBER ? percent(r.approaches[code]!, r.contacted) : null,
       })),
-      adjusted: change?.adjusted ? intervalText(change.adjusted) : null,
-      adjustedNote: change?.adjusted
-        ? null
-        : (change?.refusal ?? changes.refusal ?? `Fewer than ${MINIMUM_PAIRED} people with paired measures.`),
+      ...adjustedChange(changes, r.key ?? 'none'),
     };
   });
 }
@@ -635,7 +628,6 @@ function engagementLines(
   const shown = suppressCounts(cells, lines);
   return categories.map(([code, label]) => {
     const s = (k: (typeof kinds)[number]) => shown[`${prefix}:${k}:${code}`]!;
-    const change = changes.groups.find((g) => g.group === code);
     return {
       label,
       referrals: s('referrals'),
@@ -647,10 +639,7 @@ function engagementLines(
       attendedShare: percent(s('attendedOnward').value, s('referrals').value),
       discharged: s('discharged'),
       goalsMet: s('goalsMet'),
-      adjusted: change?.adjusted ? intervalText(change.adjusted) : null,
-      adjustedNote: change?.adjusted
-        ? null
-        : (change?.refusal ?? changes.refusal ?? `Fewer than ${MINIMUM_PAIRED} people with paired measures.`),
+      ...adjustedChange(changes, code),
     };
   });
 }

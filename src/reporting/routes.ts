@@ -1,19 +1,21 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
+import type { Actor } from '../identity/actor.ts';
 import { hasRole } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
 import { asFieldErrors, ctx, signedIn, view } from '../plans/form.ts';
 import * as evidence from './evidence.ts';
 import { MEASURE_CODES, MEASURES } from './measures.ts';
+import { FormBody, Text, TextQuery } from '../web/schemas.ts';
 import * as service from './service.ts';
 
 const readers = rolePolicy('lead, commissioner or researcher', ...service.READERS);
 const leads = rolePolicy('lead', 'lead');
 const evidenceReaders = rolePolicy('lead or commissioner', ...evidence.EVIDENCE_READERS);
 
-const text = Type.Optional(Type.String({ maxLength: 100 }));
-const ReportQuery = Type.Object({ practice: text, from: text, to: text, requested: Type.Optional(Type.Literal('1')) });
-const EvidenceQuery = Type.Object({ practice: text, from: text, to: text, measure: text });
+const ReportQuery = Type.Object({ practice: Text(100), from: Text(100), to: Text(100), requested: Type.Optional(Type.Literal('1')) });
+const EvidenceQuery = TextQuery('practice', 'from', 'to', 'measure');
 
 /** The evidence pages: one template each, all built by a function of the same shape. */
 const EVIDENCE_PAGES = [
@@ -31,6 +33,21 @@ export const reportingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const pool = app.database.pool;
   // Figures from the read replica when there is one; audit rows and refresh requests on the primary.
   const pools = { pool, reads: app.database.reads };
+
+  /** A filter the checks refuse: the page again with their messages, and the practices to choose from. */
+  async function showRefusedFilter(
+    reply: FastifyReply,
+    actor: Actor,
+    error: unknown,
+    template: string,
+    selectedPractice: string,
+    data: Record<string, unknown>,
+  ) {
+    const shown = asFieldErrors(error);
+    if (!shown) throw error;
+    const practices = await service.reportPractices(pool, actor);
+    return view(reply, shown.status, template, { ...data, practiceItems: practiceItems(practices, selectedPractice) }, shown.errors);
+  }
 
   app.get('/reports', { schema: { querystring: ReportQuery }, config: { policy: readers } }, async (req, reply) => {
     const actor = signedIn(req);
@@ -60,16 +77,7 @@ export const reportingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         practiceItems: practiceItems(report.practices, report.filter.practiceId ?? ''),
       });
     } catch (error) {
-      const shown = asFieldErrors(error);
-      if (!shown) throw error;
-      const practices = await service.reportPractices(pool, actor);
-      return view(
-        reply,
-        shown.status,
-        'reporting/views/dashboard.njk',
-        { ...page, practiceItems: practiceItems(practices, query.practice ?? '') },
-        shown.errors,
-      );
+      return showRefusedFilter(reply, actor, error, 'reporting/views/dashboard.njk', query.practice ?? '', page);
     }
   });
 
@@ -94,21 +102,11 @@ export const reportingRoutes: FastifyPluginAsyncTypebox = async (app) => {
           measureItems: measureItems(report.measure.code),
         });
       } catch (error) {
-        const shown = asFieldErrors(error);
-        if (!shown) throw error;
-        const practices = await service.reportPractices(pool, actor);
-        return view(
-          reply,
-          shown.status,
-          page.template,
-          {
-            ...common,
-            values: query,
-            practiceItems: practiceItems(practices, query.practice ?? ''),
-            measureItems: measureItems(query.measure ?? 'swemwbs'),
-          },
-          shown.errors,
-        );
+        return showRefusedFilter(reply, actor, error, page.template, query.practice ?? '', {
+          ...common,
+          values: query,
+          measureItems: measureItems(query.measure ?? 'swemwbs'),
+        });
       }
     });
   }
@@ -123,7 +121,7 @@ export const reportingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       .send(service.reportCsv(report));
   });
 
-  app.post('/reports/refresh', { config: { policy: leads } }, async (req, reply) => {
+  app.post('/reports/refresh', { schema: { body: FormBody({}) }, config: { policy: leads } }, async (req, reply) => {
     await service.requestRefresh(pool, signedIn(req), ctx(req));
     return reply.redirect('/reports?requested=1', 303);
   });

@@ -158,6 +158,24 @@ export function monthsBetween(from: string, to: string): string[] {
  * Checks the dashboard's filters: a practice of the tenant (or all), and a range of months
  * ('YYYY-MM'); without a range, the last 12 months up to `now`.
  */
+/** The tenant's practices, and the report's filter checked against them. */
+export async function practicesAndFilter(
+  pool: pg.Pool,
+  actor: Actor,
+  query: ReportQuery,
+  now: Date,
+): Promise<{ practices: { id: string; name: string }[]; filter: ReportFilter }> {
+  const practices = await reportPractices(pool, actor);
+  return {
+    practices,
+    filter: checkReportFilter(
+      query,
+      practices.map((p) => p.id),
+      now,
+    ),
+  };
+}
+
 export function checkReportFilter(query: ReportQuery, practiceIds: readonly string[], now: Date): ReportFilter {
   const errors: FieldError[] = [];
   const practice = (query.practice ?? '').trim();
@@ -318,12 +336,7 @@ export async function reportDashboard(
 ): Promise<Report> {
   requireReader(actor);
   const { pool, reads } = reportingPools(db);
-  const practices = await reportPractices(pool, actor);
-  const filter = checkReportFilter(
-    query,
-    practices.map((p) => p.id),
-    now,
-  );
+  const { practices, filter } = await practicesAndFilter(pool, actor, query, now);
   await withTenant(pool, actor.tenantId, (tx) =>
     recordAudit(tx, {
       actor,

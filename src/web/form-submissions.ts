@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { withTenant } from '../db/transaction.ts';
 import { DomainError, RuleBroken } from './errors.ts';
-import { field } from './forms.ts';
+import { field, postedValue } from './forms.ts';
 import * as q from './queries.ts';
 
 declare module 'fastify' {
@@ -34,7 +34,7 @@ export function formTokenFor(req: FastifyRequest): { toString(): string } {
   return {
     toString: () => {
       if (token) return token;
-      const posted = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>)[FORM_TOKEN_FIELD] : undefined;
+      const posted = postedValue(req.body, FORM_TOKEN_FIELD);
       token = typeof posted === 'string' && FORM_TOKEN.test(posted) ? posted : randomBytes(18).toString('base64url');
       return token;
     },

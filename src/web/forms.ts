@@ -39,7 +39,8 @@ export function characters(max: number): string {
   return `${max.toLocaleString('en-GB')} characters`;
 }
 
-function raw(body: unknown, name: string): unknown {
+/** A field as posted, unchecked (for hooks that run before the route's schema); undefined when absent. */
+export function postedValue(body: unknown, name: string): unknown {
   if (!body || typeof body !== 'object' || !Object.hasOwn(body, name)) return undefined;
   return (body as Body)[name];
 }
@@ -53,7 +54,7 @@ function refuse(name: string, message: string): never {
  * past its limit is a 400 naming the field.
  */
 export function field(body: unknown, name: string, limit?: Limit, options: { trim?: boolean } = {}): string {
-  const value = raw(body, name);
+  const value = postedValue(body, name);
   if (value === undefined || value === null) return '';
   const label = limit?.label ?? labelFor(name);
   if (Array.isArray(value)) refuse(name, `${label} was sent more than once. Reload the page and try again`);
@@ -66,7 +67,7 @@ export function field(body: unknown, name: string, limit?: Limit, options: { tri
 
 /** A checkbox group: zero, one or many values, each text within the limit. */
 export function fields(body: unknown, name: string, limit?: Limit): string[] {
-  const value = raw(body, name);
+  const value = postedValue(body, name);
   if (value === undefined || value === null) return [];
   const values = Array.isArray(value) ? value : [value];
   const label = limit?.label ?? labelFor(name);

@@ -6,7 +6,7 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { Config } from '../config.ts';
 import { databaseRateLimitStore } from '../identity/rate-limit-store.ts';
-import { setUpFormInput } from './forms.ts';
+import { postedValue, setUpFormInput } from './forms.ts';
 import { setUpPublicCaching, templateBootScriptHash } from './http-cache.ts';
 import { nhsukDist } from './views.ts';
 import path from 'node:path';
@@ -46,8 +46,7 @@ export async function setUpSecurity(app: FastifyInstance, config: Config): Promi
     cookieKey: 'signpost_csrf',
     cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', path: '/', secure },
     getToken: (req) => {
-      const body = req.body as Record<string, unknown> | undefined;
-      const fromBody = body && typeof body === 'object' ? body._csrf : undefined;
+      const fromBody = postedValue(req.body, '_csrf');
       // Never from the query string: a token in a URL ends up in logs, history and Referer headers.
       return String(fromBody ?? req.headers['x-csrf-token'] ?? '');
     },

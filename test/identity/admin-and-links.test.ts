@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
 import { formSession, newFormToken, testApp } from '../support/app.ts';
+import { hashToken } from '../../src/identity/sessions.ts';
 import { freshDatabase } from '../support/database.ts';
 import { aPractice, aTenant } from '../support/factories.ts';
 import { aMembership, aUserWithPassword, auditEvents, TEST_PASSWORD } from '../support/identity-factories.ts';
@@ -100,11 +101,12 @@ test('an expired invitation link is refused', async () => {
   const cookies = await signInAs(app, database, admin);
   await post('/admin/users/invite', cookies, { name: 'Late Larry', email: 'larry@example.nhs.uk', roles: 'commissioner' });
   const link = await latestLink(tenant.id, 'invitation');
-  // Only this tenant's invitation: other tests in the file keep their links.
-  const expired = await database.pool.query(
-    `UPDATE user_token SET expires_at = now() - interval '1 second' WHERE tenant_id = $1 AND purpose = 'invitation'`,
-    [tenant.id],
-  );
+  assert.equal((await app.inject({ url: link })).statusCode, 200, 'the link works before it expires');
+  // Only the token under test: other tests in the file keep their links.
+  const token = new URL(link, 'http://localhost').searchParams.get('token')!;
+  const expired = await database.pool.query(`UPDATE user_token SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+    hashToken(token),
+  ]);
   assert.equal(expired.rowCount, 1);
   assert.equal((await app.inject({ url: link })).statusCode, 404);
 });

@@ -134,3 +134,17 @@ test('odd searches and token requests are refused with a message, never a 500', 
     { numRuns: 60 },
   );
 });
+
+test('a malformed id in a FHIR address is a 404 OperationOutcome, and a bad search parameter a 400 one', async () => {
+  const get = (url: string) => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+  for (const url of ['/fhir/Patient/not%20an%20id', `/fhir/Task/${'a'.repeat(65)}`, '/fhir/Location/x%2Fy']) {
+    const res = await get(url);
+    assert.equal(res.statusCode, 404, url);
+    assert.equal(res.json().resourceType, 'OperationOutcome');
+    assert.equal(res.json().issue[0].code, 'not-found');
+  }
+  const search = await get('/fhir/Patient?_count=many');
+  assert.equal(search.statusCode, 400);
+  assert.equal(search.json().resourceType, 'OperationOutcome');
+  assert.equal(search.json().issue[0].code, 'invalid');
+});

@@ -1,6 +1,7 @@
 import { DomainError } from '../../web/errors.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyError, FastifyReply } from 'fastify';
+import { FormBody, IdParams, Text, TextQuery } from '../../web/schemas.ts';
 import { Type } from 'typebox';
 import type { Actor } from '../../identity/actor.ts';
 import { publicAccess, rolePolicy } from '../../identity/policy.ts';
@@ -12,17 +13,19 @@ import { SCOPE_RESOURCES } from './scopes.ts';
 
 const adminOnly = rolePolicy('admin', 'admin');
 
+// Limits far above any good request: the service's checks give the OAuth error that says what is wrong.
 const TokenForm = Type.Object({
-  grant_type: Type.Optional(Type.String({ description: 'client_credentials' })),
-  client_assertion_type: Type.Optional(Type.String({ description: clients.ASSERTION_TYPE })),
+  grant_type: Type.Optional(Type.String({ maxLength: 100, description: 'client_credentials' })),
+  client_assertion_type: Type.Optional(Type.String({ maxLength: 200, description: clients.ASSERTION_TYPE })),
   client_assertion: Type.Optional(
     Type.String({
+      maxLength: 8000,
       description:
         'A JWT signed with the system’s private key (RS384 or ES384): iss and sub the client id, aud the token URL, exp at most 5 minutes ahead, a new jti',
     }),
   ),
   scope: Type.Optional(
-    Type.String({ description: 'Space-separated SMART system scopes, e.g. system/ServiceRequest.write system/Task.read' }),
+    Type.String({ maxLength: 2000, description: 'Space-separated SMART system scopes, e.g. system/ServiceRequest.write system/Task.read' }),
   ),
 });
 const TokenAnswer = Type.Object({
@@ -32,6 +35,7 @@ const TokenAnswer = Type.Object({
   scope: Type.String(),
 });
 const OAuthProblem = Type.Object({ error: Type.String(), error_description: Type.String() });
+const ClientForm = FormBody({ name: Text(), scopes: Text(), jwks: Text(), practiceId: Text() });
 
 function signedIn(actor: Actor | undefined): Actor {
   if (!actor) throw new Forbidden();
@@ -48,7 +52,7 @@ export const apiClientRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   // The token endpoint answers every refusal, including a malformed form or too many requests,
   // as OAuth JSON: its callers are systems, never a browser.
-  await app.register(async (oauth) => {
+  const tokenEndpoint: FastifyPluginAsyncTypebox = async (oauth) => {
     oauth.setErrorHandler((err: FastifyError, req, reply) => {
       // Refusals raised before the handler (a NUL in the form, say) are DomainErrors with a 4xx status.
       const status = err instanceof DomainError ? err.status : (err.statusCode ?? 500);
@@ -87,22 +91,22 @@ export const apiClientRoutes: FastifyPluginAsyncTypebox = async (app) => {
             max: 30,
             timeWindow: '1 minute',
             hook: 'preHandler',
-            keyGenerator: (req) =>
-              clients.claimedClientId((req.body as { client_assertion?: unknown } | undefined)?.client_assertion) ?? req.ip,
+            keyGenerator: (req) => clients.claimedClientId(field(req.body, 'client_assertion')) ?? req.ip,
           },
         },
       },
       async (req, reply) => {
         reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
         try {
-          return await clients.issueToken(pool, req.body as clients.TokenRequest, tokenUrl(app.config.baseUrl), { requestId: req.id });
+          return await clients.issueToken(pool, req.body, tokenUrl(app.config.baseUrl), { requestId: req.id });
         } catch (error) {
           if (!(error instanceof clients.OAuthError)) throw error;
           return reply.code(error.status).send({ error: error.error, error_description: error.description });
         }
       },
     );
-  });
+  };
+  await app.register(tokenEndpoint);
 
   async function showClients(
     reply: FastifyReply,
@@ -132,13 +136,11 @@ export const apiClientRoutes: FastifyPluginAsyncTypebox = async (app) => {
     );
   }
 
-  app.get('/admin/api-clients', { config: { policy: adminOnly } }, async (req, reply) => {
-    const created =
-      typeof (req.query as { created?: unknown }).created === 'string' ? (req.query as { created: string }).created : undefined;
-    return showClients(reply, signedIn(req.actor), 200, {}, [], created);
+  app.get('/admin/api-clients', { schema: { querystring: TextQuery('created') }, config: { policy: adminOnly } }, async (req, reply) => {
+    return showClients(reply, signedIn(req.actor), 200, {}, [], req.query.created);
   });
 
-  app.post('/admin/api-clients', { config: { policy: adminOnly, oncePerForm: true } }, async (req, reply) => {
+  app.post('/admin/api-clients', { schema: { body: ClientForm }, config: { policy: adminOnly, oncePerForm: true } }, async (req, reply) => {
     const actor = signedIn(req.actor);
     const values = {
       name: field(req.body, 'name'),
@@ -157,7 +159,7 @@ export const apiClientRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/admin/api-clients/:clientId/revoke',
-    { schema: { params: Type.Object({ clientId: Type.String({ maxLength: 100 }) }) }, config: { policy: adminOnly } },
+    { schema: { params: IdParams('clientId'), body: FormBody({}) }, config: { policy: adminOnly } },
     async (req, reply) => {
       await clients.revokeClient(pool, signedIn(req.actor), req.params.clientId, { requestId: req.id });
       return reply.redirect('/admin/api-clients', 303);

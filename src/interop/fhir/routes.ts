@@ -18,13 +18,34 @@ const resourceSchema = (type: string) =>
   Type.Object({ resourceType: Type.Literal(type) }, { additionalProperties: true, description: `A FHIR R4 ${type}` });
 const Outcome = resourceSchema('OperationOutcome');
 const errors = { 400: Outcome, 401: Outcome, 403: Outcome, 404: Outcome, 409: Outcome, 429: Outcome };
-const IdParams = Type.Object({ id: Type.String({ maxLength: 64, description: 'The logical id' }) });
+// FHIR R4 id: [A-Za-z0-9\-\.]{1,64}. Anything else names no resource, so it is a 404 like an unknown id.
+const ResourceIdParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9.-]{1,64}$', description: 'The logical id' }) });
 const Paging = {
   _count: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$', description: 'Results per page, 1 to 100 (default 20)' })),
   _offset: Type.Optional(Type.String({ pattern: '^[0-9]{1,7}$', description: 'Where the page starts (from next links)' })),
   _format: Type.Optional(Type.String({ description: 'json (the only format)' })),
 };
 const FhirBody = Type.Object({ resourceType: Type.String() }, { additionalProperties: true });
+const TransactionBundle = Type.Object(
+  {
+    resourceType: Type.String(),
+    entry: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { resource: Type.Optional(Type.Object({ resourceType: Type.Optional(Type.String()) }, { additionalProperties: true })) },
+          { additionalProperties: true },
+        ),
+      ),
+    ),
+  },
+  { additionalProperties: true, description: 'A FHIR R4 Bundle of type transaction' },
+);
+const JsonPatch = Type.Array(
+  Type.Object({ op: Type.String(), path: Type.String(), value: Type.Optional(Type.Unknown()) }, { additionalProperties: true }),
+  { description: 'A JSON Patch (RFC 6902): replace /status and /statusReason' },
+);
+// A search's query: its schema types the parameters it names, and checkParams refuses any other.
+type Query = Record<string, string | undefined>;
 
 /** The per-system limit on calls, keyed by the client id behind the bearer token. */
 const perSystem = { max: 300, timeWindow: '1 minute', keyGenerator: (req: FastifyRequest) => req.apiClient?.clientId ?? req.ip };
@@ -55,7 +76,7 @@ const ISSUE_CODES: Record<number, string> = {
 };
 
 /** Search parameters each search takes; anything else is refused so a typo never widens a search. */
-function checkParams(query: Record<string, unknown>, allowed: string[]): void {
+function checkParams(query: Query, allowed: string[]): void {
   for (const [name, value] of Object.entries(query)) {
     if (!allowed.includes(name) && !['_count', '_offset', '_format'].includes(name)) {
       throw new FhirInputError([
@@ -64,12 +85,12 @@ function checkParams(query: Record<string, unknown>, allowed: string[]): void {
     }
     if (Array.isArray(value)) throw new FhirInputError([{ diagnostics: `Give "${name}" once.` }]);
   }
-  if (query._format !== undefined && !['json', 'application/json', 'application/fhir+json'].includes(String(query._format))) {
+  if (query._format !== undefined && !['json', 'application/json', 'application/fhir+json'].includes(query._format)) {
     throw new FhirInputError([{ diagnostics: '_format must be json: Signpost serves FHIR JSON only.' }]);
   }
 }
 
-function pageOf(query: Record<string, unknown>): fhir.Page {
+function pageOf(query: Query): fhir.Page {
   const count = query._count === undefined ? fhir.DEFAULT_COUNT : Number(query._count);
   if (!Number.isInteger(count) || count < 1 || count > fhir.MAX_COUNT)
     throw new FhirInputError([{ diagnostics: `_count must be from 1 to ${fhir.MAX_COUNT}.` }]);
@@ -105,9 +126,10 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   const send = (reply: FastifyReply, resource: Json, status = 200) => reply.code(status).type(FHIR_JSON).send(JSON.stringify(resource));
 
-  const sendPage = (req: FastifyRequest, reply: FastifyReply, found: fhir.Found, page: fhir.Page) => {
+  const sendPage = (req: FastifyRequest, query: Query, reply: FastifyReply, found: fhir.Found, page: fhir.Page) => {
     const path = req.url.split('?')[0]!.replace(/^\/fhir/, '');
-    const params = new URLSearchParams(Object.entries(req.query as Record<string, string>).filter(([k]) => k !== '_offset'));
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(query)) if (name !== '_offset' && value !== undefined) params.set(name, value);
     params.set('_count', String(page.count));
     const link = (offset: number) => `${base}${path}?${params.toString()}${offset ? `&_offset=${offset}` : ''}`;
     return send(
@@ -149,6 +171,10 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (err instanceof DomainError) {
       return send(reply, operationOutcome([{ code: ISSUE_CODES[err.status] ?? 'processing', diagnostics: err.message }]), err.status);
     }
+    if (err.validation && err.validationContext === 'params') {
+      const diagnostics = `There is no ${req.url.split('?')[0]!.replace(/^\/fhir\//, '')}: a FHIR id is 1 to 64 letters, digits, "-" or ".".`;
+      return send(reply, operationOutcome([{ code: 'not-found', diagnostics }]), 404);
+    }
     const status = err.statusCode ?? 500;
     if (status < 500) {
       const diagnostics = err.validation
@@ -184,7 +210,7 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'A transaction Bundle of a Patient and a ServiceRequest: a new referral',
         tags: ['FHIR'],
-        body: FhirBody,
+        body: TransactionBundle,
         response: { 200: resourceSchema('Bundle'), ...errors },
       },
       config: needs('system/ServiceRequest.write'),
@@ -198,9 +224,7 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
         resource,
         response: { status: '201 Created', location: `${String(resource.resourceType)}/${String(resource.id)}/_history/1` },
       });
-      const order = (req.body as unknown as { entry: { resource?: { resourceType?: string } }[] }).entry.map(
-        (e) => e.resource?.resourceType,
-      );
+      const order = (req.body.entry ?? []).map((e) => e.resource?.resourceType);
       const posted = order.map((type) => (type === 'Patient' ? created.patient : created.serviceRequest));
       return send(reply, { resourceType: 'Bundle', type: 'transaction-response', entry: [...posted, created.task].map(entry) });
     },
@@ -251,13 +275,14 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
         config: needs(`system/${type}.read`),
       },
       async (req, reply) => {
-        const query = req.query as Record<string, unknown>;
+        // One handler for both types: each schema names its own search parameters.
+        const query: Query = req.query;
         checkParams(
           query,
           type === 'Task' ? ['_id', 'based-on', 'patient', '_lastUpdated'] : ['_id', 'identifier', 'patient', '_lastUpdated'],
         );
         const page = pageOf(query);
-        const reference = query.identifier === undefined ? undefined : (fhir.referenceFromToken(String(query.identifier)) ?? 'none');
+        const reference = query.identifier === undefined ? undefined : (fhir.referenceFromToken(query.identifier) ?? 'none');
         const found =
           reference === 'none'
             ? { resources: [], total: 0 }
@@ -266,7 +291,7 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
                 client(req),
                 type,
                 {
-                  id: query._id === undefined ? undefined : String(query._id),
+                  id: query._id,
                   basedOn: referenceId(query['based-on'], 'ServiceRequest', 'based-on'),
                   patient: referenceId(query.patient, 'Patient', 'patient'),
                   lastUpdatedAfter: lastUpdated(query._lastUpdated),
@@ -275,13 +300,13 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
                 page,
                 { requestId: req.id },
               );
-        return sendPage(req, reply, found, page);
+        return sendPage(req, query, reply, found, page);
       },
     );
     app.get(
       `/${type}/:id`,
       {
-        schema: { summary: `Read a ${type}`, tags: ['FHIR'], params: IdParams, response: { 200: resourceSchema(type), ...errors } },
+        schema: { summary: `Read a ${type}`, tags: ['FHIR'], params: ResourceIdParams, response: { 200: resourceSchema(type), ...errors } },
         config: needs(`system/${type}.read`),
       },
       async (req, reply) => send(reply, await fhir.readReferral(pool, client(req), type, req.params.id, { requestId: req.id })),
@@ -295,7 +320,7 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Cancel a referral this system sent: the Task with status "cancelled" and statusReason.text',
         tags: ['FHIR'],
-        params: IdParams,
+        params: ResourceIdParams,
         body: FhirBody,
         response: { 200: resourceSchema('Task'), ...errors },
       },
@@ -314,7 +339,8 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Cancel a referral with a JSON Patch of /status and /statusReason',
         tags: ['FHIR'],
-        params: IdParams,
+        params: ResourceIdParams,
+        body: JsonPatch,
         response: { 200: resourceSchema('Task'), ...errors },
       },
       config: needs('system/Task.write'),
@@ -343,24 +369,23 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: needs('system/Patient.read'),
     },
     async (req, reply) => {
-      const query = req.query as Record<string, unknown>;
+      const query = req.query;
       checkParams(query, ['_id', 'identifier']);
       const page = pageOf(query);
-      const nhsNumber = query.identifier === undefined ? undefined : (fhir.nhsNumberFromToken(String(query.identifier)) ?? null);
-      const found = await fhir.searchPatients(
-        pool,
-        client(req),
-        { id: query._id === undefined ? undefined : String(query._id), nhsNumber },
-        page,
-        { requestId: req.id },
-      );
-      return sendPage(req, reply, found, page);
+      const nhsNumber = query.identifier === undefined ? undefined : (fhir.nhsNumberFromToken(query.identifier) ?? null);
+      const found = await fhir.searchPatients(pool, client(req), { id: query._id, nhsNumber }, page, { requestId: req.id });
+      return sendPage(req, query, reply, found, page);
     },
   );
   app.get(
     '/Patient/:id',
     {
-      schema: { summary: 'Read a Patient', tags: ['FHIR'], params: IdParams, response: { 200: resourceSchema('Patient'), ...errors } },
+      schema: {
+        summary: 'Read a Patient',
+        tags: ['FHIR'],
+        params: ResourceIdParams,
+        response: { 200: resourceSchema('Patient'), ...errors },
+      },
       config: needs('system/Patient.read'),
     },
     async (req, reply) => send(reply, await fhir.readPatient(pool, client(req), req.params.id, { requestId: req.id })),
@@ -382,21 +407,21 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: needs('system/DocumentReference.read'),
     },
     async (req, reply) => {
-      const query = req.query as Record<string, unknown>;
+      const query = req.query;
       checkParams(query, ['_id', 'patient', 'related']);
       const page = pageOf(query);
       const found = await fhir.searchDocuments(
         pool,
         client(req),
         {
-          id: query._id === undefined ? undefined : String(query._id),
+          id: query._id,
           patient: referenceId(query.patient, 'Patient', 'patient'),
           related: referenceId(query.related, 'ServiceRequest', 'related'),
         },
         page,
         { requestId: req.id },
       );
-      return sendPage(req, reply, found, page);
+      return sendPage(req, query, reply, found, page);
     },
   );
   app.get(
@@ -405,7 +430,7 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Read a discharge summary (PDF attached)',
         tags: ['FHIR'],
-        params: IdParams,
+        params: ResourceIdParams,
         response: { 200: resourceSchema('DocumentReference'), ...errors },
       },
       config: needs('system/DocumentReference.read'),
@@ -435,7 +460,7 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: needs('system/QuestionnaireResponse.read'),
     },
     async (req, reply) => {
-      const query = req.query as Record<string, unknown>;
+      const query = req.query;
       checkParams(query, ['_id', 'subject', 'patient', 'based-on']);
       const page = pageOf(query);
       const subject = referenceId(query.subject, 'Patient', 'subject');
@@ -449,14 +474,14 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
               pool,
               client(req),
               {
-                id: query._id === undefined ? undefined : String(query._id),
+                id: query._id,
                 patient: person,
                 basedOn: referenceId(query['based-on'], 'ServiceRequest', 'based-on'),
               },
               page,
               { requestId: req.id },
             );
-      return sendPage(req, reply, found, page);
+      return sendPage(req, query, reply, found, page);
     },
   );
   app.get(
@@ -465,7 +490,7 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Read an outcome measure recorded on a referral this system sent',
         tags: ['FHIR'],
-        params: IdParams,
+        params: ResourceIdParams,
         response: { 200: resourceSchema('QuestionnaireResponse'), ...errors },
       },
       config: needs('system/QuestionnaireResponse.read'),
@@ -489,15 +514,11 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: needs('system/HealthcareService.read'),
     },
     async (req, reply) => {
-      const query = req.query as Record<string, unknown>;
+      const query = req.query;
       checkParams(query, ['name']);
       const page = pageOf(query);
-      const found = await reference.searchHealthcareServices(
-        pool,
-        { name: query.name === undefined ? undefined : String(query.name) },
-        page,
-      );
-      return sendPage(req, reply, found, page);
+      const found = await reference.searchHealthcareServices(pool, { name: query.name }, page);
+      return sendPage(req, query, reply, found, page);
     },
   );
   app.get(
@@ -506,7 +527,7 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Read a directory service',
         tags: ['FHIR'],
-        params: IdParams,
+        params: ResourceIdParams,
         response: { 200: resourceSchema('HealthcareService'), ...errors },
       },
       config: needs('system/HealthcareService.read'),
@@ -535,18 +556,18 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: needs('system/Location.read'),
     },
     async (req, reply) => {
-      const query = req.query as Record<string, unknown>;
+      const query = req.query;
       checkParams(query, ['name', 'address-postalcode']);
       const page = pageOf(query);
       const found = await reference.searchLocationResources(
         pool,
         {
-          name: query.name === undefined ? undefined : String(query.name),
-          postcode: query['address-postalcode'] === undefined ? undefined : String(query['address-postalcode']),
+          name: query.name,
+          postcode: query['address-postalcode'],
         },
         page,
       );
-      return sendPage(req, reply, found, page);
+      return sendPage(req, query, reply, found, page);
     },
   );
   app.get(
@@ -555,7 +576,7 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Read a place directory services are delivered',
         tags: ['FHIR'],
-        params: IdParams,
+        params: ResourceIdParams,
         response: { 200: resourceSchema('Location'), ...errors },
       },
       config: needs('system/Location.read'),
@@ -575,10 +596,10 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: needs('system/Questionnaire.read'),
     },
     async (req, reply) => {
-      const query = req.query as Record<string, unknown>;
+      const query = req.query;
       checkParams(query, []);
       const page = pageOf(query);
-      return sendPage(req, reply, reference.searchQuestionnaires(page), page);
+      return sendPage(req, query, reply, reference.searchQuestionnaires(page), page);
     },
   );
   app.get(
@@ -587,7 +608,7 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Read an outcome measure (swemwbs, ons4, ucla3)',
         tags: ['FHIR'],
-        params: IdParams,
+        params: ResourceIdParams,
         response: { 200: resourceSchema('Questionnaire'), ...errors },
       },
       config: needs('system/Questionnaire.read'),

@@ -20,9 +20,10 @@ export interface GpRecordMessageRow {
   updatedAt: Date;
 }
 
-const COLUMNS = `id, discharge_id AS "dischargeId", referral_id AS "referralId", tracking_id AS "trackingId", state,
-  practice_ods_code AS "practiceOdsCode", practice_name AS "practiceName", to_mailbox AS "toMailbox",
-  mesh_message_id AS "meshMessageId", attempts, reason, created_at AS "createdAt", sent_at AS "sentAt", updated_at AS "updatedAt"`;
+/** A message's columns, read from `gp_record_message m`. */
+const COLUMNS = `m.id, m.discharge_id AS "dischargeId", m.referral_id AS "referralId", m.tracking_id AS "trackingId", m.state,
+  m.practice_ods_code AS "practiceOdsCode", m.practice_name AS "practiceName", m.to_mailbox AS "toMailbox",
+  m.mesh_message_id AS "meshMessageId", m.attempts, m.reason, m.created_at AS "createdAt", m.sent_at AS "sentAt", m.updated_at AS "updatedAt"`;
 
 /** The person's registered practice (else the practice the referral came from), with its MESH mailbox. */
 export async function recipientOfReferral(db: Db, tenantId: string, referralId: string) {
@@ -77,10 +78,7 @@ export async function lockMessageForSending(db: Db, tenantId: string, id: string
       tenantName: string;
     }
   >(
-    `SELECT m.id, m.discharge_id AS "dischargeId", m.referral_id AS "referralId", m.tracking_id AS "trackingId", m.state,
-            m.practice_ods_code AS "practiceOdsCode", m.practice_name AS "practiceName", m.to_mailbox AS "toMailbox",
-            m.mesh_message_id AS "meshMessageId", m.attempts, m.reason, m.created_at AS "createdAt", m.sent_at AS "sentAt", m.updated_at AS "updatedAt",
-            d.document, p.given_name AS "givenName", p.family_name AS "familyName", p.nhs_number AS "nhsNumber",
+    `SELECT ${COLUMNS}, d.document, p.given_name AS "givenName", p.family_name AS "familyName", p.nhs_number AS "nhsNumber",
             to_char(p.date_of_birth, 'YYYY-MM-DD') AS "dateOfBirth", p.sex, t.name AS "tenantName"
        FROM gp_record_message m
        JOIN discharge d ON d.tenant_id = m.tenant_id AND d.id = m.discharge_id
@@ -123,7 +121,7 @@ export async function tenantOfTracking(db: Db, trackingId: string): Promise<stri
 
 export async function lockMessageByTracking(db: Db, tenantId: string, trackingId: string): Promise<GpRecordMessageRow | undefined> {
   const { rows } = await db.query<GpRecordMessageRow>(
-    `SELECT ${COLUMNS} FROM gp_record_message WHERE tenant_id = $1 AND tracking_id = $2 FOR UPDATE`,
+    `SELECT ${COLUMNS} FROM gp_record_message m WHERE m.tenant_id = $1 AND m.tracking_id = $2 FOR UPDATE`,
     [tenantId, trackingId],
   );
   return rows[0];
@@ -163,7 +161,7 @@ export async function messageOfReferral(
   referralId: string,
 ): Promise<(GpRecordMessageRow & { acknowledgements: AcknowledgementRow[] }) | undefined> {
   const { rows } = await db.query<GpRecordMessageRow>(
-    `SELECT ${COLUMNS} FROM gp_record_message WHERE tenant_id = $1 AND referral_id = $2 ORDER BY created_at DESC LIMIT 1`,
+    `SELECT ${COLUMNS} FROM gp_record_message m WHERE m.tenant_id = $1 AND m.referral_id = $2 ORDER BY m.created_at DESC LIMIT 1`,
     [tenantId, referralId],
   );
   const message = rows[0];
@@ -178,7 +176,7 @@ export async function messageOfReferral(
 
 export async function lockMessageOfReferral(db: Db, tenantId: string, referralId: string): Promise<GpRecordMessageRow | undefined> {
   const { rows } = await db.query<GpRecordMessageRow>(
-    `SELECT ${COLUMNS} FROM gp_record_message WHERE tenant_id = $1 AND referral_id = $2 FOR UPDATE`,
+    `SELECT ${COLUMNS} FROM gp_record_message m WHERE m.tenant_id = $1 AND m.referral_id = $2 FOR UPDATE`,
     [tenantId, referralId],
   );
   return rows[0];

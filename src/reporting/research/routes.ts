@@ -6,23 +6,22 @@ import { NEEDS } from '../../directory/needs.ts';
 import type { Actor } from '../../identity/actor.ts';
 import { asFieldErrors, ctx, field, signedIn, view } from '../../plans/form.ts';
 import { formatDateTime } from '../../referrals/present.ts';
+import { FormBody, Id, IdParams, Text } from '../../web/schemas.ts';
 import * as service from './service.ts';
 
 const researchers = rolePolicy('researcher', 'researcher');
 
-const ProjectParams = Type.Object({ projectId: Type.String({ maxLength: 100 }) });
-const ExtractParams = Type.Object({ projectId: Type.String({ maxLength: 100 }), extractId: Type.String({ maxLength: 100 }) });
+const ProjectParams = IdParams('projectId');
+const ExtractParams = IdParams('projectId', 'extractId');
+// Only the files an extract holds: any other name is a 404.
 const FileParams = Type.Object({
-  projectId: Type.String({ maxLength: 100 }),
-  extractId: Type.String({ maxLength: 100 }),
-  file: Type.String({ maxLength: 100 }),
+  projectId: Id,
+  extractId: Id,
+  file: Type.Enum(service.EXTRACT_FILES),
 });
 // Generous limits: the service's checks give the messages a person can act on.
-const ProjectForm = Type.Object({
-  name: Type.Optional(Type.String({ maxLength: 5000 })),
-  purpose: Type.Optional(Type.String({ maxLength: 20000 })),
-  approvalReference: Type.Optional(Type.String({ maxLength: 5000 })),
-});
+const ProjectForm = FormBody({ name: Text(5000), purpose: Text(20000), approvalReference: Text(5000) });
+const ExtractForm = FormBody({ from: Text(), to: Text(), practice: Text(), need: Text() });
 
 const PAGES = 'reporting/research/views';
 /** The manifest's filters as the extract page names them; extracts made before filters have only the first two. */
@@ -111,7 +110,7 @@ export const researchRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/research/projects/:projectId/extracts',
-    { schema: { params: ProjectParams }, config: { policy: researchers, oncePerForm: true } },
+    { schema: { params: ProjectParams, body: ExtractForm }, config: { policy: researchers, oncePerForm: true } },
     async (req, reply) => {
       const actor = signedIn(req);
       const filter = {
@@ -176,7 +175,7 @@ export const researchRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/research/projects/:projectId/extracts/:extractId/files/:file',
     { schema: { params: FileParams }, config: { policy: researchers } },
     async (req, reply) => {
-      const name = req.params.file as service.ExtractFile;
+      const name = req.params.file;
       const file = await service.downloadExtract(pool, signedIn(req), req.params.projectId, req.params.extractId, name, ctx(req));
       const type = name.endsWith('.csv')
         ? 'text/csv; charset=utf-8'

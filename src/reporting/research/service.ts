@@ -26,14 +26,8 @@ interface RequestContext {
   requestId?: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function requireResearcher(actor: Actor, tenantId = actor.tenantId): void {
   if (!hasRole(actor, 'researcher') || actor.tenantId !== tenantId) throw new Forbidden();
-}
-
-function checkId(id: string, what: string): void {
-  if (!UUID.test(id)) throw new NotFound(what);
 }
 
 export interface ProjectInput {
@@ -105,7 +99,6 @@ export async function getProject(
   projectId: string,
 ): Promise<{ project: q.ProjectRow; extracts: q.ExtractRow[] }> {
   requireResearcher(actor);
-  checkId(projectId, 'project');
   return withTenant(pool, actor.tenantId, async (tx) => {
     const project = await q.findProject(tx, actor.tenantId, projectId);
     if (!project) throw new NotFound('project');
@@ -265,7 +258,6 @@ export async function generateExtract(
   filterInput: ExtractFilterInput = {},
 ): Promise<GeneratedExtract> {
   if (actor) requireResearcher(actor, tenantId);
-  checkId(projectId, 'project');
   return withTenant(pool, tenantId, async (tx) => {
     const project = await q.findProject(tx, tenantId, projectId);
     const key = await q.projectKey(tx, tenantId, projectId);
@@ -312,8 +304,6 @@ export async function getExtract(
   extractId: string,
 ): Promise<{ project: q.ProjectRow; extract: q.ExtractRow & { manifest: Manifest }; practiceName: string | null }> {
   requireResearcher(actor);
-  checkId(projectId, 'project');
-  checkId(extractId, 'extract');
   return withTenant(pool, actor.tenantId, async (tx) => {
     const project = await q.findProject(tx, actor.tenantId, projectId);
     const extract = project ? await q.findExtract(tx, actor.tenantId, projectId, extractId) : undefined;
@@ -338,8 +328,6 @@ export async function downloadExtract(
   context: RequestContext = {},
 ): Promise<{ name: string; body: Buffer | string }> {
   requireResearcher(actor);
-  checkId(projectId, 'project');
-  checkId(extractId, 'extract');
   if (file !== null && !EXTRACT_FILES.includes(file)) throw new NotFound('file');
   return withTenant(pool, actor.tenantId, async (tx) => {
     const extract = await q.findExtract(tx, actor.tenantId, projectId, extractId);
