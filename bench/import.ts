@@ -17,7 +17,7 @@ import { migrate } from '../src/db/migrate.ts';
 import { importServices, readOrukSource } from '../src/directory/import/service.ts';
 import { refusal, repairService } from '../src/directory/import/repair.ts';
 import type { OrukService } from '../src/directory/oruk/types.ts';
-import { NEEDS } from '../src/directory/needs.ts';
+import { NEEDS } from '../src/vocabulary/needs.ts';
 import { needTermId } from '../src/directory/taxonomy.ts';
 import { onEachBackend } from './_backends.ts';
 

@@ -12,7 +12,7 @@ import { migrate } from '../src/db/migrate.ts';
 import { withTenant, withTransaction } from '../src/db/transaction.ts';
 import { DemoRandom } from '../src/demo/random.ts';
 import { generateBatch, insertBatch } from '../src/referrals/bulk.ts';
-import { localDate } from '../src/geo/calendar.ts';
+import { localDate } from '../src/calendar/london.ts';
 import { remindersFor, scanReminders } from '../src/reminders/service.ts';
 import { onEachBackend } from './_backends.ts';
 

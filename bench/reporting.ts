@@ -27,7 +27,7 @@ import { approachEffects, groupChanges, type OutcomeCase } from '../src/reportin
 import { APPROACH_CODES } from '../src/reporting/approaches.ts';
 import { pairedOutcomeRows } from '../src/reporting/queries.ts';
 import { checkReportFilter, refreshReporting } from '../src/reporting/service.ts';
-import { NEEDS } from '../src/directory/needs.ts';
+import { NEEDS } from '../src/vocabulary/needs.ts';
 import { referenceApproachEffects, referenceGroupChanges } from './_evidence-reference.ts';
 import { buildApp } from '../src/server.ts';
 import { serverUrl } from './_backends.ts';

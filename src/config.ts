@@ -5,6 +5,7 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TEMPLATE_KEYS } from './jobs/templates.ts';
+import { isUuid } from './db/ids.ts';
 
 /** Everything Signpost reads from its environment, typed and checked once at start-up. */
 export interface Config {
@@ -189,7 +190,7 @@ function readNotifyTemplates(env: Env): Record<string, string> {
         `names no Signpost message; the templates are ${[...TEMPLATE_KEYS].map((k) => k.toUpperCase()).join(', ')}`,
       );
     }
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) {
+    if (!isUuid(value)) {
       throw new ConfigError(name, 'must be a GOV.UK Notify template id (a UUID)');
     }
     templates[match[1]!.toLowerCase()] = value.toLowerCase();
@@ -209,7 +210,7 @@ function readJobLockSeconds(env: Env): number {
 function readSelfReferralTenant(env: Env): string | undefined {
   const raw = env.SELF_REFERRAL_TENANT;
   if (!raw) return undefined;
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(raw)) {
+  if (!isUuid(raw)) {
     throw new ConfigError('SELF_REFERRAL_TENANT', 'must be a tenant id (a UUID)');
   }
   return raw.toLowerCase();

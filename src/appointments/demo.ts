@@ -1,6 +1,6 @@
 import { demoLinkWorker } from '../demo/actors.ts';
 import type { DemoSeeder } from '../demo/seed.ts';
-import { localDate } from '../geo/calendar.ts';
+import { localDate } from '../calendar/london.ts';
 import { bookAppointment } from './service.ts';
 
 const DAY = 86_400_000;

@@ -1,12 +1,12 @@
 import type pg from 'pg';
 import type { Db } from '../db/database.ts';
 import { withTenant } from '../db/transaction.ts';
-import { loadEpisode, type RequestContext } from '../assessment/episode.ts';
+import { loadEpisode } from '../assessment/episode.ts';
 import type { Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
 import { queueNotification } from '../jobs/outbox.ts';
 import { scheduleJob, type JobContext } from '../jobs/service.ts';
-import { addDays, localDate, mondayOf } from '../geo/calendar.ts';
+import { addDays, localDate, mondayOf } from '../calendar/london.ts';
 import { hasRole } from '../identity/actor.ts';
 import { ALLOCATED_STATUSES } from '../referrals/lifecycle.ts';
 import { CONTACT_MODES } from '../referrals/schema.ts';
@@ -14,6 +14,8 @@ import { personChannel } from '../people/service.ts';
 import { Forbidden, InvalidInput, NotFound, RuleBroken, type FieldError } from '../web/errors.ts';
 import { appointmentCalendar } from './icalendar.ts';
 import * as q from './queries.ts';
+import type { RequestContext } from '../identity/audit.ts';
+import { isUuid } from '../db/ids.ts';
 
 export type { AppointmentRow, AppointmentMode } from './queries.ts';
 
@@ -150,7 +152,7 @@ export async function cancelAppointment(
   const { referral } = await loadEpisode(pool, actor, referralId, context);
   if (reason.length > 500) throw new InvalidInput([{ field: 'reason', message: 'The reason must be 500 characters or fewer' }]);
   await withTenant(pool, actor.tenantId, async (tx) => {
-    const appointment = /^[0-9a-f-]{36}$/i.test(appointmentId) ? await q.findAppointment(tx, actor.tenantId, appointmentId) : undefined;
+    const appointment = isUuid(appointmentId) ? await q.findAppointment(tx, actor.tenantId, appointmentId) : undefined;
     if (!appointment || appointment.referralId !== referralId) throw new NotFound('appointment');
     if (!(await q.cancelAppointment(tx, actor.tenantId, appointmentId, actor.userId, reason || null))) {
       throw new RuleBroken('This appointment was already cancelled.');

@@ -3,11 +3,7 @@ import { hasRole, type Actor } from '../identity/actor.ts';
 import type { Db } from '../db/database.ts';
 import { getReferral, lockReferralForWork } from '../referrals/service.ts';
 import { Forbidden } from '../web/errors.ts';
-
-/** What a service records of the request that asked it to act: its id goes on the audit rows. */
-export interface RequestContext {
-  requestId?: string;
-}
+import type { RequestContext } from '../identity/audit.ts';
 
 /** Assessment, plan, social prescriptions and discharge are link worker and lead work. */
 export function requireStaff(actor: Actor) {

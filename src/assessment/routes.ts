@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { NEEDS } from '../directory/needs.ts';
+import { NEEDS } from '../vocabulary/needs.ts';
 import { rolePolicy } from '../identity/policy.ts';
-import { asFieldErrors, bodyValues, ctx, field, fields, formatDate, signedIn, view } from '../plans/form.ts';
+import { asFieldErrors, ctx, signedIn, view } from '../web/pages.ts';
+import { bodyValues, field, fields } from '../web/forms.ts';
+import { formatDate } from '../calendar/format.ts';
 import { FormBody, IdParams, TextOrList, FormField } from '../web/schemas.ts';
 import * as service from './service.ts';
 

@@ -1,17 +1,19 @@
 import type pg from 'pg';
 import type { Db } from '../db/database.ts';
 import { withTenant } from '../db/transaction.ts';
-import { findNeed, NEEDS } from '../directory/needs.ts';
+import { findNeed, NEEDS } from '../vocabulary/needs.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
 import { queueNotification } from '../jobs/outbox.ts';
 import { transitionReferral } from '../referrals/service.ts';
 import { Forbidden, InvalidInput, NotFound, RuleBroken, type FieldError } from '../web/errors.ts';
-import { isWorking, loadEpisode, requireStaff, type RequestContext } from './episode.ts';
+import { isWorking, loadEpisode, requireStaff } from './episode.ts';
 import * as q from './queries.ts';
+import type { RequestContext } from '../identity/audit.ts';
+import { isUuid } from '../db/ids.ts';
 
 export type { AssessmentRow, ConcernRow, NeedRating } from './queries.ts';
-export { loadEpisode, lockEpisode, requireStaff, isWorking, type RequestContext } from './episode.ts';
+export { loadEpisode, lockEpisode, requireStaff, isWorking } from './episode.ts';
 
 export const NEED_RATINGS = [
   { code: 'none', label: 'No need' },
@@ -38,10 +40,8 @@ export interface AssessmentInput {
   risks?: string | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function checkId(id: string, what: string) {
-  if (!UUID.test(id)) throw new NotFound(what);
+  if (!isUuid(id)) throw new NotFound(what);
 }
 
 function optional(value: string | null | undefined, field: string, max: number, what: string, errors: FieldError[]): string | null {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Db } from './database.ts';
+import { isUuid } from './ids.ts';
 
 /** The non-superuser role every tenant query runs as, so row-level security applies. */
 export const APP_ROLE = 'signpost_app';
@@ -20,7 +21,6 @@ export async function withTransaction<T>(pool: pg.Pool, work: (tx: Db) => Promis
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HEX = /^[0-9a-f]*$/i;
 
 /** A value bound for `SET LOCAL`; thrown before any SQL is sent when it is not of the expected shape. */
@@ -34,7 +34,7 @@ export class UnsafeSettingValue extends Error {}
  * no bind parameter, so the value is checked to be a UUID before it is written into the statement.
  */
 export function tenantSetting(tenantId: string | null): string {
-  if (tenantId !== null && !UUID.test(tenantId)) throw new UnsafeSettingValue('A tenant id must be a UUID');
+  if (tenantId !== null && !isUuid(tenantId)) throw new UnsafeSettingValue('A tenant id must be a UUID');
   return `SET LOCAL app.tenant_id = '${tenantId ?? ''}'`;
 }
 

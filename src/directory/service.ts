@@ -1,7 +1,7 @@
 import type { Db } from '../db/database.ts';
 import { InvalidInput, NotFound, type FieldError } from '../web/errors.ts';
 import { lookupPostcode, normalisePostcodeOrOutcode, type PostcodeLocation } from '../geo/postcodes.ts';
-import { findNeed, isNeedCode, NEEDS } from './needs.ts';
+import { findNeed, isNeedCode, NEEDS } from '../vocabulary/needs.ts';
 import { withExtra } from './oruk/hsds-extra.ts';
 import * as q from './queries.ts';
 import * as orukq from './oruk/queries.ts';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { NEEDS } from './needs.ts';
+import { NEEDS } from '../vocabulary/needs.ts';
 
 /** The same md5-derived UUID that migration 0021 computes with md5(key)::uuid. */
 export function stableId(key: string): string {

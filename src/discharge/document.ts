@@ -1,5 +1,5 @@
 import type { SnomedConcept } from '../interop/snomed.ts';
-import { formatDate } from '../referrals/present.ts';
+import { formatDate } from '../calendar/format.ts';
 import { formatNhsNumber } from '../people/nhs-number.ts';
 import { SEXES } from '../people/schema.ts';
 

@@ -6,11 +6,10 @@ import {
   loadEpisode,
   lockEpisode,
   requireStaff,
-  type RequestContext,
 } from '../assessment/service.ts';
 import type { Db } from '../db/database.ts';
 import { withTenant } from '../db/transaction.ts';
-import { findNeed } from '../directory/needs.ts';
+import { findNeed } from '../vocabulary/needs.ts';
 import { getServiceSummary } from '../directory/service.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
@@ -27,11 +26,11 @@ import { getPerson, personWithin } from '../people/service.ts';
 import { Forbidden, InvalidInput, NotFound, RuleBroken, type FieldError } from '../web/errors.ts';
 import { DISCHARGE_REASONS, type DischargeDocument } from './document.ts';
 import * as q from './queries.ts';
+import type { RequestContext } from '../identity/audit.ts';
+import { isUuid } from '../db/ids.ts';
 
 export { DISCHARGE_REASONS, documentLetterhead, documentSections, type DischargeDocument } from './document.ts';
 export { dischargePdf } from './pdf.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface DischargeInput {
   reason: string;
@@ -420,7 +419,7 @@ export async function dischargeReferral(
  * made the referral or works at its practice (the same rule as their referrals view).
  */
 export async function getDischargeSummary(pool: pg.Pool, actor: Actor, dischargeId: string, context: RequestContext = {}) {
-  if (!UUID.test(dischargeId)) throw new NotFound('discharge summary');
+  if (!isUuid(dischargeId)) throw new NotFound('discharge summary');
   if (!hasRole(actor, 'link_worker', 'lead', 'referrer')) throw new Forbidden();
   const discharge = await withTenant(pool, actor.tenantId, (tx) => q.findDischarge(tx, actor.tenantId, dischargeId));
   if (!discharge) throw new NotFound('discharge summary');
@@ -457,7 +456,7 @@ export async function referrerDischarges(pool: pg.Pool, actor: Actor, context: R
 
 export async function dischargeOfReferral(pool: pg.Pool, actor: Actor, referralId: string) {
   requireStaff(actor);
-  if (!UUID.test(referralId)) throw new NotFound('referral');
+  if (!isUuid(referralId)) throw new NotFound('referral');
   return (await withTenant(pool, actor.tenantId, (tx) => q.dischargesOf(tx, actor.tenantId, [referralId])))[0];
 }
 

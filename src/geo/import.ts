@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import type pg from 'pg';
 import { withTransaction } from '../db/transaction.ts';
-import { parseCsvLine } from './csv.ts';
+import { parseCsvLine } from '../csv.ts';
 import { normalisePostcode } from './postcodes.ts';
 import * as q from './queries.ts';
 

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { anySignedIn } from '../identity/policy.ts';
-import { ctx, formatDate, signedIn, view } from '../plans/form.ts';
+import { ctx, signedIn, view } from '../web/pages.ts';
+import { formatDate } from '../calendar/format.ts';
 import { ONWARD_LABELS } from '../social-prescriptions/service.ts';
 import { needLabel, statusTag, urgencyTag } from '../referrals/present.ts';
 import { describeWhen, APPOINTMENT_MODES } from '../appointments/service.ts';

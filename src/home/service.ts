@@ -3,11 +3,12 @@ import { openSafeguardingTasks } from '../assessment/service.ts';
 import { appointmentsOn } from '../appointments/service.ts';
 import { withTenant } from '../db/transaction.ts';
 import { referrerDischarges } from '../discharge/service.ts';
-import { localDate } from '../geo/calendar.ts';
+import { localDate } from '../calendar/london.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
 import { myFollowUps } from '../plans/service.ts';
 import { newResponseCount, providerInbox, unseenResponses } from '../social-prescriptions/service.ts';
 import { newAllocationCount, newAllocations, referrerPage, teamOverview } from '../referrals/service.ts';
+import type { RequestContext } from '../identity/audit.ts';
 
 // The staff home page gathers each role's work from the areas that own it; it holds no data of
 // its own. Every list is short (the first few, with a link to the whole list).
@@ -15,10 +16,6 @@ import { newAllocationCount, newAllocations, referrerPage, teamOverview } from '
 const FIRST = 5;
 /** A discharge summary counts as new on the referrer's home page for this long. */
 const NEW_SUMMARY_DAYS = 14;
-
-interface RequestContext {
-  requestId?: string;
-}
 
 async function linkWorkerHome(pool: pg.Pool, actor: Actor, now: Date, today: string) {
   const followUps = (await myFollowUps(pool, actor, today)).filter((f) => f.overdue);

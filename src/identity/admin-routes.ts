@@ -13,7 +13,8 @@ import { ROLES, type Actor, type Role } from './actor.ts';
 import { anySignedIn, publicAccess, rolePolicy } from './policy.ts';
 import * as q from './queries.ts';
 import * as users from './users.ts';
-import { field, fields, renderForm, ROLE_NAMES } from './web.ts';
+import { field, fields, ROLE_NAMES } from './web.ts';
+import { view } from '../web/pages.ts';
 import { FormBody, IdParams, Text, TextOrList, TextQuery } from '../web/schemas.ts';
 
 const adminOnly = rolePolicy('admin', 'admin');
@@ -99,7 +100,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (!(error instanceof InvalidInput) && !(error instanceof DomainError && error.status === 409)) throw error;
         const { practices, organisations } = await users.practicesAndOrganisations(pool, actor);
         const errors = error instanceof InvalidInput ? error.errors : [{ field: error.field ?? 'email', message: error.message }];
-        return renderForm(
+        return view(
           reply,
           error.status,
           'identity/views/invite.njk',
@@ -121,7 +122,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   ) {
     const { user, practices, organisations } = await users.getUser(pool, actor, userId);
     const current = choice ?? { roles: user.roles, practiceId: user.practiceId, providerOrganisationId: user.providerOrganisationId };
-    return renderForm(reply, status, 'identity/views/user.njk', { user, ...roleFieldItems(current, practices, organisations) }, errors);
+    return view(reply, status, 'identity/views/user.njk', { user, ...roleFieldItems(current, practices, organisations) }, errors);
   }
 
   app.get('/admin/users/:userId', { schema: { params: UserParams }, config: { policy: adminOnly } }, async (req, reply) => {
@@ -174,13 +175,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }));
     const saved = populations.find((p) => p.practiceId === savedWhat);
     const notice = savedWhat === 'mesh-mailbox' ? 'The practice’s MESH mailbox was saved.' : '';
-    return renderForm(
-      reply,
-      status,
-      'identity/views/practices.njk',
-      { practices, organisations, values, populations, saved, notice },
-      errors,
-    );
+    return view(reply, status, 'identity/views/practices.njk', { practices, organisations, values, populations, saved, notice }, errors);
   }
 
   app.get('/admin/practices', { schema: { querystring: TextQuery('saved') }, config: { policy: adminOnly } }, async (req, reply) =>
@@ -236,7 +231,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     errors: { field: string; message: string }[] = [],
   ) {
     const practice = await practicePopulation(pool, actor, practiceId);
-    return renderForm(
+    return view(
       reply,
       status,
       'identity/views/practice-population.njk',
@@ -294,7 +289,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       { value: '', text: 'Anyone' },
       ...result.users.map((u) => ({ value: u.id, text: `${u.name} (${u.email})`, selected: u.id === filter.user })),
     ];
-    return renderForm(
+    return view(
       reply,
       result.errors.length ? 400 : 200,
       'identity/views/audit.njk',
@@ -322,7 +317,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
   ) {
     const tenants = await q.tenantsOfUser(pool, actor.userId);
     const tenantName = tenants.find((t) => t.id === actor.tenantId)?.name ?? '';
-    return renderForm(
+    return view(
       reply,
       status,
       'identity/views/account.njk',
@@ -388,7 +383,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
           if (!(error instanceof InvalidInput)) throw error;
           const found = await users.findToken(pool, token, page.purpose);
           if (!found) return linkGone(reply);
-          return renderForm(
+          return view(
             reply,
             400,
             'identity/views/set-password.njk',
@@ -414,7 +409,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
         await users.requestPasswordReset(pool, email, { baseUrl: app.config.baseUrl, requestId: req.id });
       } catch (error) {
         if (error instanceof InvalidInput)
-          return renderForm(reply, 400, 'identity/views/forgotten-password.njk', { values: { email } }, error.errors);
+          return view(reply, 400, 'identity/views/forgotten-password.njk', { values: { email } }, error.errors);
         throw error;
       }
       return reply.view('identity/views/message.njk', {

@@ -2,6 +2,11 @@ import type { Db } from '../db/database.ts';
 import type { Actor } from './actor.ts';
 import * as q from './queries.ts';
 
+/** What a request tells the audit about itself: its id, to join audit rows to the log line. */
+export interface RequestContext {
+  requestId?: string;
+}
+
 /** One audit event: who (from the actor), what, which record, why. */
 export interface AuditEntry {
   actor?: Pick<Actor, 'userId' | 'roles'> | undefined;

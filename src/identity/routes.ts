@@ -7,7 +7,8 @@ import { anySignedIn, publicAccess } from './policy.ts';
 import * as service from './service.ts';
 import { knownDevices, rememberDevice } from './devices.ts';
 import { clearSessionCookie, setSessionCookie } from './sessions.ts';
-import { field, renderForm, ROLE_NAMES, safeReturnTo } from './web.ts';
+import { field, ROLE_NAMES, safeReturnTo } from './web.ts';
+import { view } from '../web/pages.ts';
 import { accountRoutes, adminRoutes } from './admin-routes.ts';
 // Registers the nightly clean-up of old sessions and links with the job worker.
 import { finishOidc, loadClientSigningKey, OIDC_COOKIE, OIDC_COOKIE_SECONDS, oidcClient, startOidc, type OidcPending } from './oidc.ts';
@@ -60,7 +61,7 @@ export const signInRoutes: FastifyPluginAsyncTypebox = async (app) => {
         knownDevices: knownDevices(req),
       });
       if (!outcome.ok) {
-        return renderForm(
+        return view(
           reply,
           outcome.status,
           'identity/views/sign-in.njk',
@@ -98,7 +99,7 @@ export const signInRoutes: FastifyPluginAsyncTypebox = async (app) => {
       } catch (error) {
         if (!(error instanceof InvalidInput)) throw error;
         const tenants = await service.tenantsFor(pool, userId);
-        return renderForm(reply, 400, 'identity/views/choose-tenant.njk', { returnTo, tenants: withRoleNames(tenants) }, error.errors);
+        return view(reply, 400, 'identity/views/choose-tenant.njk', { returnTo, tenants: withRoleNames(tenants) }, error.errors);
       }
       return reply.redirect(returnTo ?? '/home', 303);
     },

@@ -8,12 +8,10 @@ import { recordAudit } from './audit.ts';
 import { checkNewPassword, hashPassword, verifyPassword } from './passwords.ts';
 import * as q from './queries.ts';
 import { hashToken, newToken } from './sessions.ts';
+import { isUuid } from '../db/ids.ts';
 
 export const INVITATION_TTL_SECONDS = 7 * 24 * 60 * 60;
 export const RESET_TTL_SECONDS = 60 * 60;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (value: string) => UUID.test(value);
 
 function requireAdmin(actor: Actor) {
   if (!actor.roles.includes('admin')) throw new Forbidden();

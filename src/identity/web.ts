@@ -1,5 +1,3 @@
-import type { FastifyReply } from 'fastify';
-import type { FieldError } from '../web/errors.ts';
 import { field as formField, fields } from '../web/forms.ts';
 import type { Role } from './actor.ts';
 
@@ -21,17 +19,6 @@ export function safeReturnTo(value: unknown): string | undefined {
   if ([...value].some((c) => c.charCodeAt(0) < 0x20 || c === '\\')) return undefined;
   if (value.startsWith('/sign-in') || value.startsWith('/sign-out')) return undefined;
   return value;
-}
-
-/** The layout's error summary plus a message per field for the nhsuk macros. */
-export function formErrors(errors: FieldError[]) {
-  const fieldErrors: Record<string, string> = {};
-  for (const e of errors) fieldErrors[e.field] ??= e.message;
-  return { errors: errors.map((e) => ({ text: e.message, href: `#${e.field}` })), fieldErrors };
-}
-
-export function renderForm(reply: FastifyReply, status: number, view: string, data: Record<string, unknown>, errors: FieldError[]) {
-  return reply.code(status).view(view, { ...data, ...formErrors(errors) });
 }
 
 /** A field exactly as typed (passwords keep their spaces); strings or a 400, as every form. */

@@ -1,4 +1,4 @@
-import { localDate } from '../geo/calendar.ts';
+import { localDate } from '../calendar/london.ts';
 import type { ReminderSource } from '../reminders/service.ts';
 import * as q from './queries.ts';
 import { reviewWeeks } from './service.ts';

@@ -3,7 +3,9 @@ import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { Actor } from '../identity/actor.ts';
 import { publicAccess, rolePolicy } from '../identity/policy.ts';
-import { asFieldErrors, bodyValues, ctx, field, formatDate, signedIn, view } from '../plans/form.ts';
+import { asFieldErrors, ctx, signedIn, view } from '../web/pages.ts';
+import { bodyValues, field } from '../web/forms.ts';
+import { formatDate } from '../calendar/format.ts';
 import type { FieldError } from '../web/errors.ts';
 import { FormBody, IdParams, TextQuery, FormField } from '../web/schemas.ts';
 import {

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { isWorking, loadEpisode, type RequestContext } from '../assessment/service.ts';
+import { isWorking, loadEpisode } from '../assessment/service.ts';
 import type { Db } from '../db/database.ts';
 import { withTenant } from '../db/transaction.ts';
 import type { Actor } from '../identity/actor.ts';
@@ -12,6 +12,7 @@ import { InvalidInput, RuleBroken, type FieldError } from '../web/errors.ts';
 import { INSTRUMENTS, isInstrumentCode, isTimepoint, TIMEPOINT_LABELS, type InstrumentCode, type Timepoint } from './instruments.ts';
 import * as q from './queries.ts';
 import { changeFromBaseline, scoreAnswers, ScoringError, type Change, type Score } from './scoring.ts';
+import type { RequestContext } from '../identity/audit.ts';
 
 export type { AdministrationRow, LinkRow } from './queries.ts';
 

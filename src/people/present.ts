@@ -1,4 +1,5 @@
-import { formatDate, optionItems, asList, str } from '../referrals/present.ts';
+import { optionItems, asList, str } from '../referrals/present.ts';
+import { formatDate } from '../calendar/format.ts';
 import { ETHNIC_CATEGORIES, ethnicCategoryLabel } from './ethnicity.ts';
 import { EXAMPLE_NHS_NUMBER, formatNhsNumber } from './nhs-number.ts';
 import { CONTACT_CHANNELS, SEXES, type PersonInput } from './schema.ts';

@@ -9,6 +9,7 @@ import { formatNhsNumber } from './nhs-number.ts';
 import { checkPerson, PersonFields } from './schema.ts';
 import * as service from './service.ts';
 import * as personPresent from './present.ts';
+import { formatDate, formatDateTime } from '../calendar/format.ts';
 
 const PersonParams = IdParams('personId');
 
@@ -29,16 +30,16 @@ export const peopleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         personRows: personPresent.personRows(page.person, page.person.practiceName, `/people/${personId}/edit`),
         referrals: page.referrals.map((r) => ({
           ...r,
-          received: present.formatDate(r.receivedAt),
+          received: formatDate(r.receivedAt),
           statusTag: present.statusTag(r.status),
         })),
         consents: page.consents.map((c) => ({
           ...c,
-          recorded: present.formatDateTime(c.recordedAt),
-          withdrawn: present.formatDateTime(c.withdrawnAt),
+          recorded: formatDateTime(c.recordedAt),
+          withdrawn: formatDateTime(c.withdrawnAt),
         })),
         hasResearchConsent: page.consents.some((c) => c.kind === 'research' && !c.withdrawnAt),
-        timeline: page.timeline.map((e) => ({ ...e, when: present.formatDateTime(e.at) })),
+        timeline: page.timeline.map((e) => ({ ...e, when: formatDateTime(e.at) })),
         mergedFrom: page.mergedFrom,
         notice: text(req.query, 'done'),
       });
@@ -105,7 +106,7 @@ export const peopleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         p: person,
         items: candidates.map((d) => ({
           value: d.id,
-          text: `${d.givenName} ${d.familyName}, born ${present.formatDate(d.dateOfBirth)}`,
+          text: `${d.givenName} ${d.familyName}, born ${formatDate(d.dateOfBirth)}`,
           hint: {
             text: [d.nhsNumber ? `NHS number ${formatNhsNumber(d.nhsNumber)}` : 'No NHS number', d.postcode].filter(Boolean).join(' · '),
           },

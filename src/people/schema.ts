@@ -1,10 +1,11 @@
 import { normalisePostcode } from '../geo/postcodes.ts';
-import { isUuid } from '../identity/users.ts';
+
 import type { FieldError } from '../web/errors.ts';
 import { field as text, fields as list } from '../web/forms.ts';
 import { FormField } from '../web/schemas.ts';
 import { findEthnicCategory } from './ethnicity.ts';
 import { compactNhsNumber, EXAMPLE_NHS_NUMBER, isValidNhsNumber } from './nhs-number.ts';
+import { isUuid } from '../db/ids.ts';
 
 // The shape a person's details take on their way in, and the checks that give a person a message
 // they can act on. Staff forms, the public self-referral and FHIR intake share them.

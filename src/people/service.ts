@@ -4,22 +4,19 @@ import { withTenant } from '../db/transaction.ts';
 import { lookupPostcode } from '../geo/postcodes.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
 import { auditEventsAboutPeople, recordAudit } from '../identity/audit.ts';
-import { isUuid } from '../identity/users.ts';
+
 import type { ReferralStatus } from '../referrals/lifecycle.ts';
 import { InvalidInput, NotFound, RuleBroken, Forbidden } from '../web/errors.ts';
 import { identityDifferences } from './matching.ts';
 import * as q from './queries.ts';
 import type { PersonInput } from './schema.ts';
+import type { RequestContext } from '../identity/audit.ts';
+import { isUuid } from '../db/ids.ts';
 
 // People: a person's record, their consents, likely duplicates and merging two records of the same
 // person. Other areas ask here, never the person tables.
 
 export type { BulkConsent, BulkPerson, ConsentRow, DuplicateCandidate, PersonRow } from './queries.ts';
-
-/** Where an action came from, for the audit trail. */
-export interface RequestContext {
-  requestId?: string;
-}
 
 export const STALE_RECORD_MESSAGE =
   'This record changed since you opened it. Reload the page to see the latest version, then make your change again.';

@@ -1,15 +1,16 @@
 import type pg from 'pg';
-import { isWorking, loadEpisode, lockEpisode, requireStaff, type RequestContext } from '../assessment/service.ts';
+import { isWorking, loadEpisode, lockEpisode, requireStaff } from '../assessment/service.ts';
 import type { Db } from '../db/database.ts';
 import { withTenant } from '../db/transaction.ts';
 import { getServiceDetail } from '../directory/service.ts';
-import { isIsoDate, localDate } from '../geo/calendar.ts';
+import { isIsoDate, localDate } from '../calendar/london.ts';
 import type { Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
 import { transitionWithin } from '../referrals/service.ts';
 import { onwardFollowUpsWithin, onwardOfReferralWithin } from '../social-prescriptions/service.ts';
 import { InvalidInput, NotFound, RuleBroken, type FieldError } from '../web/errors.ts';
 import * as q from './queries.ts';
+import type { RequestContext } from '../identity/audit.ts';
 
 export type { GoalRow } from './queries.ts';
 

@@ -1,12 +1,13 @@
 import type { FastifyReply } from 'fastify';
 import type pg from 'pg';
 import { assessmentsForReferral, concernsForPeople } from '../assessment/service.ts';
-import { findNeed } from '../directory/needs.ts';
+import { findNeed } from '../vocabulary/needs.ts';
 import { dischargeOfReferral } from '../discharge/service.ts';
 import type { Actor } from '../identity/actor.ts';
 import * as prescriptions from '../social-prescriptions/service.ts';
 import type { FieldError } from '../web/errors.ts';
-import { formatDate, view } from './form.ts';
+import { view } from '../web/pages.ts';
+import { formatDate } from '../calendar/format.ts';
 import { GOAL_PROGRESS, planForReferral, progressLabel } from './service.ts';
 
 const DELIVERY_TEXT: Record<string, string> = {

@@ -5,9 +5,11 @@ import type { Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
 import { InvalidInput, NotFound, RuleBroken } from '../web/errors.ts';
 import { ALLOCATED_STATUSES, OPEN_STATUSES, STATUS_LABELS } from './lifecycle.ts';
-import { isUuid } from './schema.ts';
-import { type RequestContext, requireLead, MATCH_FIRST_MESSAGE, applyTransition, lockReferral } from './transitions.ts';
+
+import { requireLead, MATCH_FIRST_MESSAGE, applyTransition, lockReferral } from './transitions.ts';
 import * as q from './queries.ts';
+import type { RequestContext } from '../identity/audit.ts';
+import { isUuid } from '../db/ids.ts';
 
 // Triage decisions: who a referral is allocated to, one at a time or several from the queue.
 

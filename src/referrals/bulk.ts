@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import type { DemoRandom } from '../demo/random.ts';
-import { NEEDS } from '../directory/needs.ts';
+import { NEEDS } from '../vocabulary/needs.ts';
 import { ETHNIC_CATEGORIES } from '../people/ethnicity.ts';
 import type { ReferralStatus } from './lifecycle.ts';
 import { testRangeNhsNumbers } from '../people/nhs-number.ts';

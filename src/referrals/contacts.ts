@@ -6,8 +6,9 @@ import { queueNotification } from '../jobs/outbox.ts';
 import { RuleBroken } from '../web/errors.ts';
 import { ALLOCATED_STATUSES, canTransition, illegalTransitionMessage, STATUS_LABELS } from './lifecycle.ts';
 import type { ContactInput } from './schema.ts';
-import { type RequestContext, requireStaff, unableToContactThreshold, applyTransition, lockReferral } from './transitions.ts';
+import { requireStaff, unableToContactThreshold, applyTransition, lockReferral } from './transitions.ts';
 import * as q from './queries.ts';
+import type { RequestContext } from '../identity/audit.ts';
 
 // Contacts with the person, attempted or made, and "unable to contact" after enough attempts.
 

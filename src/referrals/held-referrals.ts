@@ -5,9 +5,11 @@ import { recordAudit } from '../identity/audit.ts';
 import { checkNhsNumber } from '../people/schema.ts';
 import * as people from '../people/service.ts';
 import { InvalidInput, NotFound, RuleBroken } from '../web/errors.ts';
-import { isUuid } from './schema.ts';
-import { type RequestContext, requireStaff, requireLead, lockReferral } from './transitions.ts';
+
+import { requireStaff, requireLead, lockReferral } from './transitions.ts';
 import * as q from './queries.ts';
+import type { RequestContext } from '../identity/audit.ts';
+import { isUuid } from '../db/ids.ts';
 
 // Referrals held for a lead to say whose they are (every public self-referral, and a staff
 // referral whose NHS number is on a record with another name or date of birth), and the consents

@@ -9,10 +9,12 @@ import { identityDifferences } from '../people/matching.ts';
 import type { PersonInput } from '../people/schema.ts';
 import * as people from '../people/service.ts';
 import { InvalidInput, NotFound } from '../web/errors.ts';
-import { isUuid, type ReferralInput } from './schema.ts';
-import { type RequestContext, requireReferrer } from './transitions.ts';
+import { type ReferralInput } from './schema.ts';
+import { requireReferrer } from './transitions.ts';
 import * as q from './queries.ts';
 import * as drafts from './intake-queries.ts';
+import type { RequestContext } from '../identity/audit.ts';
+import { isUuid } from '../db/ids.ts';
 
 // The one way a referral comes in (staff forms, the public self-referral, FHIR), and the staff
 // form's drafts until "check your answers".

@@ -1,32 +1,12 @@
-import { findNeed, NEEDS } from '../directory/needs.ts';
+import { findNeed, NEEDS } from '../vocabulary/needs.ts';
 import { STATUS_LABELS, type ReferralStatus } from './lifecycle.ts';
 import { formatNhsNumber } from '../people/nhs-number.ts';
 import { APPROACHES, CHANNELS, CONTACT_MODES, SOURCES, URGENCIES } from './schema.ts';
 import { CONTACT_CHANNELS, type PersonInput } from '../people/schema.ts';
+import { formatDate } from '../calendar/format.ts';
 
 // Turns rows into what the pages show: dates in words, codes as labels, option lists for the
 // nhsuk macros. No logic of the domain lives here.
-
-const DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' });
-const DATE_TIME = new Intl.DateTimeFormat('en-GB', {
-  day: 'numeric',
-  month: 'short',
-  year: 'numeric',
-  hour: '2-digit',
-  minute: '2-digit',
-  timeZone: 'Europe/London',
-});
-
-/** "24 November 2026" in London time; a bare YYYY-MM-DD is that calendar date. */
-export function formatDate(value: Date | string | null | undefined): string {
-  if (!value) return '';
-  const date = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T12:00:00Z`) : new Date(value);
-  return Number.isNaN(date.getTime()) ? '' : DATE.format(date);
-}
-
-export function formatDateTime(value: Date | null | undefined): string {
-  return value ? DATE_TIME.format(value) : '';
-}
 
 const STATUS_TAG: Partial<Record<ReferralStatus, string>> = {
   received: 'nhsuk-tag--blue',

@@ -1,5 +1,5 @@
 import { FormField } from '../web/schemas.ts';
-import { isNeedCode } from '../directory/needs.ts';
+import { isNeedCode } from '../vocabulary/needs.ts';
 import type { FieldError } from '../web/errors.ts';
 import { field as text, fields as list, version as checkVersion } from '../web/forms.ts';
 import { EMAIL, optional, tooLong, type Checked } from '../people/schema.ts';
@@ -72,12 +72,6 @@ export interface ReferralInput {
 
 /** Form fields through the one forms module: strings or a 400, trimmed, within limits. */
 export { text, list };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
 
 /** The referral's reason page: source, referrer, needs, context, urgency. */
 export function checkReferralReason(

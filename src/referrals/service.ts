@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import type { Db } from '../db/database.ts';
 import { withTenant } from '../db/transaction.ts';
-import { findNeed } from '../directory/needs.ts';
-import { localDate } from '../geo/calendar.ts';
+import { findNeed } from '../vocabulary/needs.ts';
+import { localDate } from '../calendar/london.ts';
 import type { Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
 import * as people from '../people/service.ts';
@@ -10,8 +10,8 @@ import type { PersonReferral, ReferralsOfPeople, TimelineEntry } from '../people
 import { InvalidInput, NotFound, RuleBroken } from '../web/errors.ts';
 import { markUnableToContact } from './contacts.ts';
 import { allowedNext, canTransition, illegalTransitionMessage, isReferralStatus, STATUS_LABELS, type ReferralStatus } from './lifecycle.ts';
-import { isUuid } from './schema.ts';
-import { type RequestContext, requireStaff, requireLead, unableToContactThreshold, applyTransition, lockReferral } from './transitions.ts';
+
+import { requireStaff, requireLead, unableToContactThreshold, applyTransition, lockReferral } from './transitions.ts';
 import * as q from './queries.ts';
 
 // The referrals area's service, the one other areas call: a referral's life cycle, the referral
@@ -25,9 +25,10 @@ export {
   DEFAULT_UNABLE_TO_CONTACT_ATTEMPTS,
   MATCH_FIRST_MESSAGE,
   registerTransitionListener,
-  type RequestContext,
   type TransitionListener,
 } from './transitions.ts';
+import type { RequestContext } from '../identity/audit.ts';
+import { isUuid } from '../db/ids.ts';
 export * from './intake.ts';
 export * from './allocation.ts';
 export * from './contacts.ts';

@@ -4,17 +4,14 @@ import { recordAudit } from '../identity/audit.ts';
 import * as people from '../people/service.ts';
 import { Forbidden, NotFound, RuleBroken } from '../web/errors.ts';
 import { canTransition, illegalTransitionMessage, type ReferralStatus } from './lifecycle.ts';
-import { isUuid } from './schema.ts';
+
 import * as q from './queries.ts';
+import type { RequestContext } from '../identity/audit.ts';
+import { isUuid } from '../db/ids.ts';
 
 // Who may act on a referral, and a referral moving along its life cycle inside a transaction:
 // locked, checked against the transition table, written as a row, audited, and heard by the
 // listeners other areas register (wiring.ts).
-
-/** Where an action came from, for the audit trail. */
-export interface RequestContext {
-  requestId?: string;
-}
 
 /** Failed contact attempts before "unable to contact" is offered, unless the tenant sets its own. */
 export const DEFAULT_UNABLE_TO_CONTACT_ATTEMPTS = 3;

@@ -1,16 +1,18 @@
 import type pg from 'pg';
 import type { Db } from '../db/database.ts';
 import { withTenant } from '../db/transaction.ts';
-import { localDate } from '../geo/calendar.ts';
+import { localDate } from '../calendar/london.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
 import { remindersFor } from '../reminders/caseload.ts';
 import { Forbidden, InvalidInput, NotFound } from '../web/errors.ts';
 import { OPEN_STATUSES, type ReferralStatus } from './lifecycle.ts';
-import { isUuid } from './schema.ts';
-import { type RequestContext, requireStaff, requireLead } from './transitions.ts';
+
+import { requireStaff, requireLead } from './transitions.ts';
 import * as q from './worklist-queries.ts';
 import * as referrals from './queries.ts';
+import type { RequestContext } from '../identity/audit.ts';
+import { isUuid } from '../db/ids.ts';
 
 // The lists of work: the triage queue, caseloads, the referrer's own referrals, new allocations.
 

@@ -5,7 +5,7 @@ import { importServices, readOrukFeed } from '../directory/import/service.ts';
 import { DEFAULT_FRESHNESS_MONTHS, staleServicesOfOrganizations } from '../directory/service.ts';
 import { queueNotification } from '../jobs/outbox.ts';
 import { PermanentJobError, registerRecurringJob, unregisterRecurringJob, type JobContext } from '../jobs/service.ts';
-import { localDate } from '../geo/calendar.ts';
+import { localDate } from '../calendar/london.ts';
 import * as q from './queries.ts';
 
 export const FRESHNESS_SCAN = 'directory.freshness';

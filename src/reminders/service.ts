@@ -3,7 +3,7 @@ import { withTenant } from '../db/transaction.ts';
 import { queueNotification } from '../jobs/outbox.ts';
 import type { JobContext } from '../jobs/service.ts';
 import { DEFAULT_UNABLE_TO_CONTACT_ATTEMPTS } from '../referrals/service.ts';
-import { addWorkingDays, localDate } from '../geo/calendar.ts';
+import { addWorkingDays, localDate } from '../calendar/london.ts';
 import * as q from './queries.ts';
 
 export { remindersFor } from './caseload.ts';

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Db } from '../db/database.ts';
 import { withTenant } from '../db/transaction.ts';
-import { NEEDS } from '../directory/needs.ts';
+import { NEEDS } from '../vocabulary/needs.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
 import { ETHNIC_CATEGORIES } from '../people/ethnicity.ts';
@@ -15,6 +15,7 @@ import * as q from './queries.ts';
 import { monthsBetween, practicesAndFilter, reportingPools, type ReportFilter, type ReportingPools, type ReportQuery } from './service.ts';
 import { countedPairedChange, MINIMUM_PAIRED, type Interval, type PairedChange } from './statistics.ts';
 import { SMALL_NUMBER, suppressCounts, type Line, type Shown } from './suppression.ts';
+import type { RequestContext } from '../identity/audit.ts';
 
 // The evidence pages: outcomes, which approaches help, practice and link worker profiles, and
 // inequalities. Everything is read from the reporting read models as of their last refresh;
@@ -22,10 +23,6 @@ import { SMALL_NUMBER, suppressCounts, type Line, type Shown } from './suppressi
 
 /** Leads and commissioners see these pages; link worker profiles are for leads only. */
 export const EVIDENCE_READERS = ['lead', 'commissioner'] as const;
-
-interface RequestContext {
-  requestId?: string;
-}
 
 export interface EvidenceQuery extends ReportQuery {
   measure?: string;

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { Actor } from '../identity/actor.ts';
 import { hasRole } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
-import { asFieldErrors, ctx, signedIn, view } from '../plans/form.ts';
+import { asFieldErrors, ctx, signedIn, view } from '../web/pages.ts';
 import * as evidence from './evidence.ts';
 import { MEASURE_CODES, MEASURES } from './measures.ts';
 import { FormBody, Text, TextQuery } from '../web/schemas.ts';

@@ -2,10 +2,10 @@ import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { Db } from '../db/database.ts';
 import { withTenant } from '../db/transaction.ts';
-import { NEEDS } from '../directory/needs.ts';
+import { NEEDS } from '../vocabulary/needs.ts';
 import { DISCHARGE_REASONS } from '../discharge/service.ts';
-import { localDate } from '../geo/calendar.ts';
-import { csvField } from '../geo/csv.ts';
+import { localDate } from '../calendar/london.ts';
+import { csvField } from '../csv.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
 import { SNOMED } from '../interop/snomed.ts';
 import { recordAudit } from '../identity/audit.ts';
@@ -17,15 +17,13 @@ import { practices as tenantPractices } from '../people/service.ts';
 import { Forbidden, InvalidInput, type FieldError } from '../web/errors.ts';
 import * as q from './queries.ts';
 import { suppressCounts, type Line, type Shown } from './suppression.ts';
+import type { RequestContext } from '../identity/audit.ts';
+import { isUuid } from '../db/ids.ts';
 
 export { SMALL_TEXT, SECONDARY_TEXT } from './suppression.ts';
 
 export const REPORTING_REFRESH_KIND = 'reporting.refresh';
 export const REPORTING_NIGHTLY_SCAN = 'reporting.nightly-refresh';
-
-interface RequestContext {
-  requestId?: string;
-}
 
 export type RefreshTrigger = 'nightly' | 'manual' | 'demo';
 
@@ -134,7 +132,6 @@ export interface ReportFilter {
 }
 
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const MAX_MONTHS = 60;
 
 /** 'YYYY-MM' of a moment in London. */
@@ -179,7 +176,7 @@ export async function practicesAndFilter(
 export function checkReportFilter(query: ReportQuery, practiceIds: readonly string[], now: Date): ReportFilter {
   const errors: FieldError[] = [];
   const practice = (query.practice ?? '').trim();
-  if (practice && (!UUID.test(practice) || !practiceIds.includes(practice.toLowerCase()))) {
+  if (practice && (!isUuid(practice) || !practiceIds.includes(practice.toLowerCase()))) {
     errors.push({ field: 'practice', message: 'Select a practice from the list' });
   }
   const month = (value: string | undefined, field: 'from' | 'to', label: string) => {

@@ -82,4 +82,4 @@ export const SHARE_FIELDS = [
 ] as const;
 
 // Working days (weekends and bank holidays in England and Wales left out) are counted by the calendar in src/geo.
-export { addWorkingDays } from '../geo/calendar.ts';
+export { addWorkingDays } from '../calendar/london.ts';

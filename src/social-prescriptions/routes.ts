@@ -1,11 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { loadEpisode } from '../assessment/service.ts';
-import { NEEDS } from '../directory/needs.ts';
+import { NEEDS } from '../vocabulary/needs.ts';
 import { DELIVERY_METHODS, DISTANCE_CHOICES_MILES } from '../directory/service.ts';
 import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
-import { asFieldErrors, bodyValues, ctx, field, fields, formatDate, signedIn, view } from '../plans/form.ts';
+import { asFieldErrors, ctx, signedIn, view } from '../web/pages.ts';
+import { bodyValues, field, fields } from '../web/forms.ts';
+import { formatDate } from '../calendar/format.ts';
 import { supportPage } from '../plans/support-page.ts';
 import { getPerson } from '../people/service.ts';
 import { InvalidInput, type FieldError } from '../web/errors.ts';

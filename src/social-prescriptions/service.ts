@@ -1,8 +1,8 @@
 import type pg from 'pg';
-import { isWorking, latestAssessmentWithin, lockEpisode, requireStaff, type RequestContext } from '../assessment/service.ts';
+import { isWorking, latestAssessmentWithin, lockEpisode, requireStaff } from '../assessment/service.ts';
 import type { Db } from '../db/database.ts';
 import { withTenant } from '../db/transaction.ts';
-import { findNeed } from '../directory/needs.ts';
+import { findNeed } from '../vocabulary/needs.ts';
 import {
   getServiceSummary,
   searchDirectory,
@@ -11,7 +11,7 @@ import {
   type DirectorySearchOutcome,
 } from '../directory/service.ts';
 import type { Capacity } from '../directory/taxonomy.ts';
-import { isIsoDate, localDate } from '../geo/calendar.ts';
+import { isIsoDate, localDate } from '../calendar/london.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
 import { queueNotification } from '../jobs/outbox.ts';
@@ -29,6 +29,7 @@ import {
   type OnwardStatus,
 } from './lifecycle.ts';
 import * as q from './queries.ts';
+import type { RequestContext } from '../identity/audit.ts';
 
 // Social prescriptions: onward referrals to community services and signposting, made by link
 // workers and answered by providers in their inbox. This area owns the onward referral tables;

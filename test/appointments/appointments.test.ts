@@ -5,7 +5,7 @@ import type { Database } from '../../src/db/database.ts';
 import { registeredHandlers } from '../../src/jobs/queue.ts';
 import { JobWorker } from '../../src/jobs/worker.ts';
 import { getPerson, personPage, withdrawConsent } from '../../src/people/service.ts';
-import { localDate } from '../../src/geo/calendar.ts';
+import { localDate } from '../../src/calendar/london.ts';
 import { asForm, formSession, testApp } from '../support/app.ts';
 import { freshDatabase } from '../support/database.ts';
 import { aSocialPrescribingTeam, anEpisodeInContact } from '../support/plans-factories.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { allocateReferral, recordContact } from '../../src/referrals/service.ts';
-import { localDate } from '../../src/geo/calendar.ts';
+import { localDate } from '../../src/calendar/london.ts';
 import { assertAccessible, startBrowserRig, visit, type BrowserRig } from '../support/browser.ts';
 import { freshDatabase } from '../support/database.ts';
 import { aTenant } from '../support/factories.ts';

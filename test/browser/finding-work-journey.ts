@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { bookAppointment } from '../../src/appointments/service.ts';
-import { addDays, localDate } from '../../src/geo/calendar.ts';
+import { addDays, localDate } from '../../src/calendar/london.ts';
 import type { Actor } from '../../src/identity/actor.ts';
 import { createOnwardReferral, providerRespond } from '../../src/social-prescriptions/service.ts';
 import { formatNhsNumber } from '../../src/people/nhs-number.ts';

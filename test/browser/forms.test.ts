@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { Actor } from '../../src/identity/actor.ts';
-import { localDate } from '../../src/geo/calendar.ts';
+import { localDate } from '../../src/calendar/london.ts';
 import { addGoal } from '../../src/plans/service.ts';
 import { getReferral } from '../../src/referrals/service.ts';
 import { assertFits, startBrowserRig, visitFitting as go, type BrowserRig } from '../support/browser.ts';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Actor } from '../../src/identity/actor.ts';
-import { localDate } from '../../src/geo/calendar.ts';
+import { localDate } from '../../src/calendar/london.ts';
 import { addGoal } from '../../src/plans/service.ts';
 import { createOnwardReferral } from '../../src/social-prescriptions/service.ts';
 import { setNextAction, getReferral } from '../../src/referrals/service.ts';

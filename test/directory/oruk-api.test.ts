@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
 import type { OrukService } from '../../src/directory/oruk/types.ts';
 import { upsertTaxonomyTerm } from '../../src/directory/queries.ts';
-import { NEEDS } from '../../src/directory/needs.ts';
+import { NEEDS } from '../../src/vocabulary/needs.ts';
 import { LGA_SERVICE_TYPES, LGA_TAXONOMY_ID, lgaTermId, NEEDS_TAXONOMY_ID, needTermId, stableId } from '../../src/directory/taxonomy.ts';
 import { withTransaction } from '../../src/db/transaction.ts';
 import { NDJSON_MAX } from '../../src/directory/oruk/service.ts';

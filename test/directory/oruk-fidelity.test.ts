@@ -7,7 +7,7 @@ import type { Database } from '../../src/db/database.ts';
 import { exportHsdsCsv, exportOruk } from '../../src/directory/oruk/export.ts';
 import { importServices, readHsdsCsv, readOrukSource } from '../../src/directory/import/service.ts';
 import { readOrganization } from '../../src/directory/queries.ts';
-import { parseCsv } from '../../src/geo/csv.ts';
+import { parseCsv } from '../../src/csv.ts';
 import { testApp } from '../support/app.ts';
 import { freshDatabase } from '../support/database.ts';
 import { openReferralDir, orukValidators, validationProblems } from '../support/oruk-schemas.ts';

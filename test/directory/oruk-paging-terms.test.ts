@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
 import { refreshSearch } from '../../src/directory/queries.ts';
 import type { OrukService } from '../../src/directory/oruk/types.ts';
-import { NEEDS } from '../../src/directory/needs.ts';
+import { NEEDS } from '../../src/vocabulary/needs.ts';
 import { CAPACITIES, CAPACITY_TAXONOMY_ID, capacityTermId, deliveryTermId, needTermId } from '../../src/directory/taxonomy.ts';
 import { testApp } from '../support/app.ts';
 import { freshDatabase } from '../support/database.ts';

@@ -1,7 +1,7 @@
 // Touches no database: runs once, in the PGlite pass (scripts/test.mjs).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { addWorkingDays, bankHolidays, isWorkingDay } from '../../src/geo/calendar.ts';
+import { addWorkingDays, bankHolidays, isWorkingDay } from '../../src/calendar/london.ts';
 
 test('bank holidays of England and Wales, substitute days included', () => {
   const y2026 = bankHolidays(2026);

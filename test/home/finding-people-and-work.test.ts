@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { bookAppointment, cancelAppointment } from '../../src/appointments/service.ts';
 import type { Database } from '../../src/db/database.ts';
-import { addDays, localDate } from '../../src/geo/calendar.ts';
+import { addDays, localDate } from '../../src/calendar/london.ts';
 import type { Actor } from '../../src/identity/actor.ts';
 import { createOnwardReferral, providerRespond } from '../../src/social-prescriptions/service.ts';
 import { formatNhsNumber } from '../../src/people/nhs-number.ts';

@@ -6,7 +6,7 @@ import type { Actor } from '../../src/identity/actor.ts';
 import '../../src/outcomes/reminders.ts';
 import { completeOutcomeLink, recordAdministration, sendOutcomeLink } from '../../src/outcomes/service.ts';
 import { describeReminder, remindersFor } from '../../src/reminders/caseload.ts';
-import { localDate } from '../../src/geo/calendar.ts';
+import { localDate } from '../../src/calendar/london.ts';
 import { scanReminders } from '../../src/reminders/service.ts';
 import { TestClock } from '../jobs/support.ts';
 import { freshDatabase } from '../support/database.ts';

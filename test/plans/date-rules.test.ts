@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
-import { localDate } from '../../src/geo/calendar.ts';
+import { localDate } from '../../src/calendar/london.ts';
 import { createOnwardReferral, providerRespond } from '../../src/social-prescriptions/service.ts';
 import { getReferral } from '../../src/referrals/service.ts';
 import { postForm, testApp } from '../support/app.ts';

@@ -7,8 +7,8 @@ import { registeredHandlers, registeredRecurringJobs, TENANT_FAN_OUT } from '../
 import { JobWorker } from '../../src/jobs/worker.ts';
 import { addGoal, updateGoalProgress } from '../../src/plans/service.ts';
 import { allocateReferral, getReferral, recordContact, setNextAction } from '../../src/referrals/service.ts';
-import { addWorkingDays } from '../../src/geo/calendar.ts';
-import { localDate } from '../../src/geo/calendar.ts';
+import { addWorkingDays } from '../../src/calendar/london.ts';
+import { localDate } from '../../src/calendar/london.ts';
 import { REMINDER_SCAN, REMINDER_SCAN_KIND, scanReminders } from '../../src/reminders/service.ts';
 import { testApp } from '../support/app.ts';
 import { freshDatabase } from '../support/database.ts';

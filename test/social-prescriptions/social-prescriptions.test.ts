@@ -1,4 +1,4 @@
-import { addWorkingDays } from '../../src/geo/calendar.ts';
+import { addWorkingDays } from '../../src/calendar/london.ts';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { raiseConcern, recordAssessment, recordConcernAction, openSafeguardingTasks } from '../../src/assessment/service.ts';

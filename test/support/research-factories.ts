@@ -1,6 +1,6 @@
 import { inflateRawSync } from 'node:zlib';
 import type { Database } from '../../src/db/database.ts';
-import { parseCsv } from '../../src/geo/csv.ts';
+import { parseCsv } from '../../src/csv.ts';
 import { aReportedReferral } from './reporting-factories.ts';
 
 // People for research extract tests: one referral each with a contact (with notes), a SWEMWBS

@@ -3,7 +3,7 @@ import type { Db } from '../../db/database.ts';
 import { lookupPostcode, normalisePostcode } from '../../geo/postcodes.ts';
 import { field, fields } from '../../web/forms.ts';
 import { InvalidInput, type FieldError } from '../../web/errors.ts';
-import { findNeed, isNeedCode, NEEDS } from '../needs.ts';
+import { findNeed, isNeedCode, NEEDS } from '../../vocabulary/needs.ts';
 import type { OrukAccessibility, OrukAttribute, OrukLocation, OrukSchedule, OrukService } from '../oruk/types.ts';
 import * as q from '../queries.ts';
 import {

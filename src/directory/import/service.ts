@@ -5,7 +5,7 @@ import path from 'node:path';
 import type pg from 'pg';
 import type { Db } from '../../db/database.ts';
 import { withSavepoint, withTransaction } from '../../db/transaction.ts';
-import { parseCsv } from '../../geo/csv.ts';
+import { parseCsv } from '../../csv.ts';
 import { readDirectoryService, writeDirectoryService } from '../curation/service.ts';
 import { missingFrom, withExtra } from '../oruk/hsds-extra.ts';
 import { refusal, repairService } from './repair.ts';

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../../db/database.ts';
-import { csvField } from '../../geo/csv.ts';
+import { csvField } from '../../csv.ts';
 import { readDirectoryService } from '../curation/service.ts';
 import type { OrukPage, OrukService } from './types.ts';
 import * as q from '../queries.ts';

@@ -6,7 +6,8 @@ import { Type } from 'typebox';
 import type { Actor } from '../../identity/actor.ts';
 import { publicAccess, rolePolicy } from '../../identity/policy.ts';
 import { practicesAndOrganisations } from '../../identity/users.ts';
-import { field, renderForm } from '../../identity/web.ts';
+import { field } from '../../identity/web.ts';
+import { view } from '../../web/pages.ts';
 import { Forbidden, InvalidInput } from '../../web/errors.ts';
 import * as clients from './service.ts';
 import { SCOPE_RESOURCES } from './scopes.ts';
@@ -117,7 +118,7 @@ export const apiClientRoutes: FastifyPluginAsyncTypebox = async (app) => {
     created?: string,
   ) {
     const [list, { practices }] = await Promise.all([clients.listClients(pool, actor), practicesAndOrganisations(pool, actor)]);
-    return renderForm(
+    return view(
       reply,
       status,
       'interop/clients/views/api-clients.njk',

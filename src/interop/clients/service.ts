@@ -7,6 +7,7 @@ import { hashToken, newToken } from '../../identity/sessions.ts';
 import { Forbidden, InvalidInput, NotFound, type FieldError } from '../../web/errors.ts';
 import * as q from './queries.ts';
 import { covers, isKnownScope, parseScopes } from './scopes.ts';
+import { isUuid } from '../../db/ids.ts';
 
 /** A system calling with a bearer token: one tenant, the scopes its token was granted. */
 export interface ApiClientActor {
@@ -24,8 +25,6 @@ export const ASSERTION_MAX_SECONDS = 300;
 const CLOCK_SKEW_SECONDS = 30;
 export const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 export const ASSERTION_ALGORITHMS = ['RS384', 'ES384'];
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function requireAdmin(actor: Actor) {
   if (!hasRole(actor, 'admin')) throw new Forbidden();
@@ -109,7 +108,7 @@ export async function registerClient(
       message: `These are not scopes Signpost knows: ${unknown.join(', ')}. Use system/<Resource>.read or .write`,
     });
   const practiceId = input.practiceId.trim() || null;
-  if (practiceId && !UUID.test(practiceId)) errors.push({ field: 'practiceId', message: 'Select a practice from the list' });
+  if (practiceId && !isUuid(practiceId)) errors.push({ field: 'practiceId', message: 'Select a practice from the list' });
   const jwks = await checkKeys(input.jwks, errors);
   if (errors.length || !jwks) throw new InvalidInput(errors);
   return withTenant(pool, actor.tenantId, async (tx) => {
@@ -135,7 +134,7 @@ export async function listClients(pool: pg.Pool, actor: Actor) {
 /** Revoked at once: its tokens are deleted, so the next call with one fails. */
 export async function revokeClient(pool: pg.Pool, actor: Actor, clientId: string, context: { requestId?: string } = {}): Promise<void> {
   requireAdmin(actor);
-  if (!UUID.test(clientId)) throw new NotFound('system');
+  if (!isUuid(clientId)) throw new NotFound('system');
   await withTenant(pool, actor.tenantId, async (tx) => {
     if (!(await q.findClient(tx, actor.tenantId, clientId))) throw new NotFound('system');
     await q.revokeClient(tx, actor.tenantId, clientId, actor.userId);
@@ -183,7 +182,7 @@ export function claimedClientId(assertion: unknown): string | undefined {
   if (typeof assertion !== 'string') return undefined;
   try {
     const iss = decodeJwt(assertion).iss;
-    return typeof iss === 'string' && UUID.test(iss) ? iss : undefined;
+    return typeof iss === 'string' && isUuid(iss) ? iss : undefined;
   } catch {
     return undefined;
   }
@@ -212,7 +211,7 @@ export async function issueToken(
     throw new OAuthError(401, 'invalid_client', 'client_assertion is not a JWT.');
   }
   const clientId = claims.iss;
-  if (typeof clientId !== 'string' || !UUID.test(clientId))
+  if (typeof clientId !== 'string' || !isUuid(clientId))
     throw new OAuthError(401, 'invalid_client', 'The assertion’s iss must be the client id Signpost gave the system.');
   if (claims.sub !== clientId) throw new OAuthError(401, 'invalid_client', 'The assertion’s sub must equal its iss (the client id).');
   const tenantId = await q.clientTenant(pool, clientId);

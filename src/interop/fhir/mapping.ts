@@ -1,4 +1,4 @@
-import { findNeed, NEEDS } from '../../directory/needs.ts';
+import { findNeed, NEEDS } from '../../vocabulary/needs.ts';
 import { STATUS_LABELS, type ReferralStatus } from '../../referrals/lifecycle.ts';
 import { SNOMED, type SnomedConcept } from '../snomed.ts';
 

@@ -5,7 +5,7 @@ import { dischargePdf } from '../../discharge/pdf.ts';
 import { recordAudit } from '../../identity/audit.ts';
 import { questionnaireResponse } from '../../outcomes/fhir.ts';
 import { administrationsOfReferrals } from '../../outcomes/service.ts';
-import { checkConsent, checkReferralReason, isUuid } from '../../referrals/schema.ts';
+import { checkConsent, checkReferralReason } from '../../referrals/schema.ts';
 import { checkPerson } from '../../people/schema.ts';
 import { compactNhsNumber } from '../../people/nhs-number.ts';
 import { intakeReferral, withdrawReferralForSystem } from '../../referrals/service.ts';
@@ -28,10 +28,8 @@ import {
   type Json,
 } from './mapping.ts';
 import * as q from './queries.ts';
-
-interface RequestContext {
-  requestId?: string;
-}
+import type { RequestContext } from '../../identity/audit.ts';
+import { isUuid } from '../../db/ids.ts';
 
 export const DEFAULT_COUNT = 20;
 export const MAX_COUNT = 100;

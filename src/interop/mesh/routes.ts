@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { rolePolicy } from '../../identity/policy.ts';
-import { signedIn } from '../../plans/form.ts';
+import { signedIn } from '../../web/pages.ts';
 import { FormBody, IdParams } from '../../web/schemas.ts';
 import { resendToGpRecord } from './service.ts';
 

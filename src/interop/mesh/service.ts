@@ -12,6 +12,7 @@ import { Forbidden, NotFound, RuleBroken } from '../../web/errors.ts';
 import { MeshClient, MeshError, type MeshMailbox } from './client.ts';
 import { buildItk3Message, readItk3Response, SEND_DOCUMENT_WORKFLOW } from './itk3.ts';
 import * as q from './queries.ts';
+import { isUuid } from '../../db/ids.ts';
 
 export { MeshClient, meshAuthorization, MeshError } from './client.ts';
 export { buildItk3Message, readItk3Response, SEND_DOCUMENT_ACK_WORKFLOW, SEND_DOCUMENT_WORKFLOW, ITK } from './itk3.ts';
@@ -19,8 +20,6 @@ export type { GpRecordState } from './queries.ts';
 
 export const SEND_TO_GP_RECORD = 'gp-record.send';
 export const POLL_GP_RECORD_INBOX = 'gp-record.poll-inbox';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Whether this process sends discharge summaries over MESH: set once at start-up from the
@@ -89,7 +88,7 @@ export async function queueGpRecordSend(tx: Db, tenantId: string, discharge: { d
  */
 export async function resendToGpRecord(pool: pg.Pool, actor: Actor, referralId: string, requestId?: string): Promise<void> {
   if (!hasRole(actor, 'link_worker', 'lead')) throw new Forbidden();
-  if (!UUID.test(referralId)) throw new NotFound('referral');
+  if (!isUuid(referralId)) throw new NotFound('referral');
   await withTenant(pool, actor.tenantId, async (tx) => {
     const dischargeId = await q.dischargeIdOfReferral(tx, actor.tenantId, referralId);
     if (!dischargeId) throw new NotFound('discharge summary');
@@ -142,7 +141,7 @@ export interface GpRecordStatus {
 /** Where the referral's discharge summary has got to on its way into the GP record. */
 export async function gpRecordStatus(pool: pg.Pool, actor: Actor, referralId: string): Promise<GpRecordStatus> {
   if (!hasRole(actor, 'link_worker', 'lead', 'referrer')) throw new Forbidden();
-  if (!UUID.test(referralId)) throw new NotFound('referral');
+  if (!isUuid(referralId)) throw new NotFound('referral');
   const message = await withTenant(pool, actor.tenantId, (tx) => q.messageOfReferral(tx, actor.tenantId, referralId));
   return {
     referralId,
@@ -265,7 +264,7 @@ export async function pollGpRecordInbox(
       const report = download.messageType === 'REPORT';
       const response = report ? undefined : readItk3Response(download.body);
       const trackingId = report ? download.localId : response?.answers;
-      const tenantId = trackingId && UUID.test(trackingId) ? await q.tenantOfTracking(pool, trackingId) : undefined;
+      const tenantId = trackingId && isUuid(trackingId) ? await q.tenantOfTracking(pool, trackingId) : undefined;
       if (!tenantId || (!report && !response)) {
         log.warn(
           { meshMessageId, workflowId: download.workflowId, messageType: download.messageType },

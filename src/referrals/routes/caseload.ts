@@ -6,6 +6,7 @@ import * as present from '../present.ts';
 import { text } from '../schema.ts';
 import * as service from '../service.ts';
 import { ctx, render, signedIn, staff } from './pages.ts';
+import { formatDate } from '../../calendar/format.ts';
 
 /** A link worker's caseload, or a lead's view of everyone's, filtered, sorted and a page at a time. */
 export const caseloadRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -47,9 +48,9 @@ export const caseloadRoutes: FastifyPluginAsyncTypebox = async (app) => {
           ...r,
           statusTag: present.statusTag(r.status),
           urgencyTag: present.urgencyTag(r.urgency),
-          due: present.formatDate(r.nextActionDue),
+          due: formatDate(r.nextActionDue),
           lastContact: r.lastContactAt
-            ? `${present.formatDate(r.lastContactAt)} (${r.lastContactOutcome === 'made' ? 'spoke' : 'attempt'})`
+            ? `${formatDate(r.lastContactAt)} (${r.lastContactOutcome === 'made' ? 'spoke' : 'attempt'})`
             : 'None yet',
           reminders: result.reminders.get(r.id) ?? [],
         })),

@@ -12,6 +12,7 @@ import { checkConsent, checkReferralReason, ConsentFields, ReasonFields, text, t
 import * as service from '../service.ts';
 import { asFieldErrors, ctx, referrers, render, signedIn } from './pages.ts';
 import * as personPresent from '../../people/present.ts';
+import { formatDate } from '../../calendar/format.ts';
 
 const DraftParams = IdParams('draftId');
 
@@ -169,7 +170,7 @@ export const intakeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       ...duplicates.map((d) => ({
         value: d.id,
         checked: choice === d.id,
-        text: `${d.givenName} ${d.familyName}, born ${present.formatDate(d.dateOfBirth)}`,
+        text: `${d.givenName} ${d.familyName}, born ${formatDate(d.dateOfBirth)}`,
         hint: {
           text: [
             d.nhsNumber ? `NHS number ${formatNhsNumber(d.nhsNumber)}` : 'No NHS number',

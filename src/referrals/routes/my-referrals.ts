@@ -7,6 +7,7 @@ import { STATUS_LABELS } from '../lifecycle.ts';
 import * as present from '../present.ts';
 import * as service from '../service.ts';
 import { ctx, referrerOnly, render, signedIn } from './pages.ts';
+import { formatDate } from '../../calendar/format.ts';
 
 /** The referrer's own referrals: the list, and where each one has got to. */
 export const myReferralRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -33,10 +34,10 @@ export const myReferralRoutes: FastifyPluginAsyncTypebox = async (app) => {
           : undefined,
       rows: result.rows.map((r) => ({
         ...r,
-        received: present.formatDate(r.receivedAt),
-        changed: present.formatDate(r.statusChangedAt),
+        received: formatDate(r.receivedAt),
+        changed: formatDate(r.statusChangedAt),
         statusTag: present.statusTag(r.status),
-        born: present.formatDate(r.dateOfBirth),
+        born: formatDate(r.dateOfBirth),
       })),
     });
   });
@@ -58,11 +59,11 @@ export const myReferralRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summaryId: summary?.id,
         rows: [
           { key: { text: 'Name' }, value: { text: `${r.givenName} ${r.familyName}` } },
-          { key: { text: 'Date of birth' }, value: { text: present.formatDate(r.dateOfBirth) } },
+          { key: { text: 'Date of birth' }, value: { text: formatDate(r.dateOfBirth) } },
           { key: { text: 'NHS number' }, value: { text: r.nhsNumber ? formatNhsNumber(r.nhsNumber) : 'Not given' } },
           {
             key: { text: 'Sent' },
-            value: { text: `${present.formatDate(r.receivedAt)}${r.referrerUserName ? ` by ${r.referrerUserName}` : ''}` },
+            value: { text: `${formatDate(r.receivedAt)}${r.referrerUserName ? ` by ${r.referrerUserName}` : ''}` },
           },
           { key: { text: 'Reasons' }, value: { text: present.reasonsText(r.reasons) } },
           {
@@ -72,7 +73,7 @@ export const myReferralRoutes: FastifyPluginAsyncTypebox = async (app) => {
           { key: { text: 'Link worker' }, value: { text: r.assignedToName ?? 'Not allocated yet' } },
           ...(r.status === 'not_suitable' ? [{ key: { text: 'Redirected to' }, value: { text: r.redirectedTo ?? 'Not recorded' } }] : []),
         ],
-        steps: [...transitions].reverse().map((t) => ({ label: STATUS_LABELS[t.toStatus], when: present.formatDate(t.occurredAt) })),
+        steps: [...transitions].reverse().map((t) => ({ label: STATUS_LABELS[t.toStatus], when: formatDate(t.occurredAt) })),
       });
     },
   );

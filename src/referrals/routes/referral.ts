@@ -12,6 +12,7 @@ import * as present from '../present.ts';
 import { checkContact, checkVersion, ContactFields, list, text } from '../schema.ts';
 import * as service from '../service.ts';
 import { asFieldErrors, ctx, leads, render, signedIn, staff } from './pages.ts';
+import { formatDate, formatDateTime } from '../../calendar/format.ts';
 
 const ReferralParams = IdParams('referralId');
 
@@ -48,8 +49,8 @@ export const referralPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
         gpRecordView,
         statusTag: present.statusTag(r.status),
         urgencyTag: present.urgencyTag(r.urgency),
-        received: present.formatDateTime(r.receivedAt),
-        nextDue: present.formatDate(r.nextActionDue),
+        received: formatDateTime(r.receivedAt),
+        nextDue: formatDate(r.nextActionDue),
         reasonsText: present.reasonsText(r.reasons),
         source: present.labels.SOURCES[r.source],
         channel: present.labels.CHANNELS[r.channel],
@@ -61,7 +62,7 @@ export const referralPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
           checked: list(values, 'consents').includes(c.kind),
         })),
         consentsConfirmed: view.match?.consentsConfirmedAt
-          ? `Confirmed with the person by ${view.match.consentsConfirmedByName ?? 'a link worker'}, ${present.formatDateTime(view.match.consentsConfirmedAt)}.`
+          ? `Confirmed with the person by ${view.match.consentsConfirmedByName ?? 'a link worker'}, ${formatDateTime(view.match.consentsConfirmedAt)}.`
           : '',
         canAccept: isLead && r.status === 'received' && !needsMatching,
         canAllocate:
@@ -74,17 +75,17 @@ export const referralPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
           .map((s) => ({ value: s, text: STATUS_LABELS[s], checked: values.status === s })),
         contacts: view.contacts.map((c) => ({
           ...c,
-          when: present.formatDateTime(c.occurredAt),
+          when: formatDateTime(c.occurredAt),
           modeLabel: present.labels.CONTACT_MODES[c.mode],
           approachLabel: c.approach ? present.labels.APPROACHES[c.approach] : '',
         })),
         transitions: [...view.transitions].reverse().map((t) => ({
           ...t,
-          when: present.formatDateTime(t.occurredAt),
+          when: formatDateTime(t.occurredAt),
           fromLabel: t.fromStatus ? STATUS_LABELS[t.fromStatus] : '',
           toLabel: STATUS_LABELS[t.toStatus],
         })),
-        allocations: [...view.allocations].reverse().map((a) => ({ ...a, when: present.formatDateTime(a.allocatedAt) })),
+        allocations: [...view.allocations].reverse().map((a) => ({ ...a, when: formatDateTime(a.allocatedAt) })),
         nextActionValues: { nextAction: values.nextAction ?? r.nextAction ?? '', due: values.due ?? r.nextActionDue ?? '' },
       },
       errors,

@@ -11,6 +11,7 @@ import { checkVersion, text } from '../schema.ts';
 import * as service from '../service.ts';
 import { asFieldErrors, ctx, leads, render, signedIn } from './pages.ts';
 import * as personPresent from '../../people/present.ts';
+import { formatDate } from '../../calendar/format.ts';
 
 const ReferralParams = IdParams('referralId');
 
@@ -44,7 +45,7 @@ export const triageRoutes: FastifyPluginAsyncTypebox = async (app) => {
         notice: (done === 'accepted' || done === 'allocated') && count > 0 ? `${count} referral${count === 1 ? '' : 's'} ${done}.` : '',
         rows: rows.map((r) => ({
           ...r,
-          received: present.formatDate(r.receivedAt),
+          received: formatDate(r.receivedAt),
           urgencyTag: present.urgencyTag(r.urgency),
           statusTag: present.statusTag(r.status),
           reasonsText: r.reasons.map(present.needLabel).join(', '),
@@ -103,7 +104,7 @@ export const triageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   ) => {
     const page = await service.matchPage(pool, signedIn(req), referralId, ctx(req));
     const { submitted, match } = page;
-    const born = (p: { dateOfBirth: string }) => `born ${present.formatDate(p.dateOfBirth)}`;
+    const born = (p: { dateOfBirth: string }) => `born ${formatDate(p.dateOfBirth)}`;
     return render(
       reply,
       status,
@@ -133,7 +134,7 @@ export const triageRoutes: FastifyPluginAsyncTypebox = async (app) => {
         candidates: page.candidates.map((record) => ({
           id: record.id,
           caption: `${record.givenName} ${record.familyName}, ${born(record)}`,
-          rows: compareDetails(submitted, record, present.formatDate).map((d) => [
+          rows: compareDetails(submitted, record, formatDate).map((d) => [
             { header: 'Detail', text: d.label },
             { header: 'In the referral', text: d.submitted },
             { header: 'On this record', text: d.record },

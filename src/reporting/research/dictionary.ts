@@ -1,6 +1,6 @@
-import { NEEDS } from '../../directory/needs.ts';
+import { NEEDS } from '../../vocabulary/needs.ts';
 import { DISCHARGE_REASONS } from '../../discharge/service.ts';
-import { csvField } from '../../geo/csv.ts';
+import { csvField } from '../../csv.ts';
 import { INSTRUMENTS } from '../../outcomes/instruments.ts';
 import { DECLINE_REASONS, ONWARD_LABELS, STOP_REASONS } from '../../social-prescriptions/lifecycle.ts';
 import { ETHNIC_CATEGORIES } from '../../people/ethnicity.ts';

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { localDate } from '../../geo/calendar.ts';
+import { localDate } from '../../calendar/london.ts';
 import { INSTRUMENTS, isInstrumentCode } from '../../outcomes/instruments.ts';
 import { K, kAnonymise, LEVELS, QUASI_IDENTIFIER_COLUMNS, type QuasiIdentifiers } from './anonymity.ts';
 import { columnsOf, csvLine, dictionaryCsv, dictionaryMarkdown, EXTRACT_TABLES, type ExtractTable } from './dictionary.ts';

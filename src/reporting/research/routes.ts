@@ -2,10 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { rolePolicy } from '../../identity/policy.ts';
-import { NEEDS } from '../../directory/needs.ts';
+import { NEEDS } from '../../vocabulary/needs.ts';
 import type { Actor } from '../../identity/actor.ts';
-import { asFieldErrors, ctx, field, signedIn, view } from '../../plans/form.ts';
-import { formatDateTime } from '../../referrals/present.ts';
+import { asFieldErrors, ctx, signedIn, view } from '../../web/pages.ts';
+import { field } from '../../web/forms.ts';
+import { formatDateTime } from '../../calendar/format.ts';
 import { FormBody, Id, IdParams, Text } from '../../web/schemas.ts';
 import * as service from './service.ts';
 

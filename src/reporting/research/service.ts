@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { Db } from '../../db/database.ts';
 import { withTenant } from '../../db/transaction.ts';
 import { lookupPostcode } from '../../geo/postcodes.ts';
-import { NEEDS } from '../../directory/needs.ts';
+import { NEEDS } from '../../vocabulary/needs.ts';
 import { hasRole, type Actor } from '../../identity/actor.ts';
 import { recordAudit } from '../../identity/audit.ts';
 import { Forbidden, InvalidInput, NotFound, type FieldError } from '../../web/errors.ts';
@@ -19,12 +19,9 @@ import {
 } from './extract.ts';
 import * as q from './queries.ts';
 import { zipFiles } from './zip.ts';
+import type { RequestContext } from '../../identity/audit.ts';
 
 export { EXTRACT_FILES, type ExtractFile, type Manifest } from './extract.ts';
-
-interface RequestContext {
-  requestId?: string;
-}
 
 function requireResearcher(actor: Actor, tenantId = actor.tenantId): void {
   if (!hasRole(actor, 'researcher') || actor.tenantId !== tenantId) throw new Forbidden();

@@ -1,5 +1,5 @@
 import { bookAppointment } from '../../../src/appointments/service.ts';
-import { localDate } from '../../../src/geo/calendar.ts';
+import { localDate } from '../../../src/calendar/london.ts';
 import { anEpisodeInContact } from '../../support/plans-factories.ts';
 import { onlyRoles, type AreaAccess } from './types.ts';
 
