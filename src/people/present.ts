@@ -1,4 +1,4 @@
-import { optionItems, asList, str } from '../referrals/present.ts';
+import { optionItems, asList, str } from '../web/pages.ts';
 import { formatDate } from '../calendar/format.ts';
 import { ETHNIC_CATEGORIES, ethnicCategoryLabel } from './ethnicity.ts';
 import { EXAMPLE_NHS_NUMBER, formatNhsNumber } from './nhs-number.ts';
@@ -35,18 +35,26 @@ export function personFormItems(values: Record<string, unknown>, practices: { id
   };
 }
 
-/** "check your answers" rows for a person. */
-export function personRows(p: PersonInput & { deprivationDecile?: number | null }, practiceName: string | null, changeHref?: string) {
-  const change = changeHref ? { items: [{ href: changeHref, text: 'Change', visuallyHiddenText: 'details' }] } : undefined;
-  const communication = [
+/**
+ * A person's communication needs as one line ("Interpreter: Polish, Large print"); the public form
+ * spells out British Sign Language where staff pages say BSL.
+ */
+export function communicationNeedsInWords(p: PersonInput, bsl = 'BSL'): string {
+  return [
     p.interpreterLanguage ? `Interpreter: ${p.interpreterLanguage}` : '',
     p.largePrint ? 'Large print' : '',
     p.easyRead ? 'Easy read' : '',
-    p.bsl ? 'BSL' : '',
+    p.bsl ? bsl : '',
     p.otherCommunicationNeeds ?? '',
   ]
     .filter(Boolean)
     .join(', ');
+}
+
+/** "check your answers" rows for a person. */
+export function personRows(p: PersonInput & { deprivationDecile?: number | null }, practiceName: string | null, changeHref?: string) {
+  const change = changeHref ? { items: [{ href: changeHref, text: 'Change', visuallyHiddenText: 'details' }] } : undefined;
+  const communication = communicationNeedsInWords(p, 'BSL');
   const rows = [
     { key: { text: 'Name' }, value: { text: `${p.givenName} ${p.familyName}${p.preferredName ? ` (prefers ${p.preferredName})` : ''}` } },
     { key: { text: 'NHS number' }, value: { text: formatNhsNumber(p.nhsNumber) || 'Not given' } },

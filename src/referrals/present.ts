@@ -1,6 +1,8 @@
 import { findNeed, NEEDS } from '../vocabulary/needs.ts';
 import { STATUS_LABELS, type ReferralStatus } from './lifecycle.ts';
 import { formatNhsNumber } from '../people/nhs-number.ts';
+import { asList, optionItems, str } from '../web/pages.ts';
+import { communicationNeedsInWords } from '../people/present.ts';
 import { APPROACHES, CHANNELS, CONTACT_MODES, SOURCES, URGENCIES } from './schema.ts';
 import { CONTACT_CHANNELS, type PersonInput } from '../people/schema.ts';
 import { formatDate } from '../calendar/format.ts';
@@ -42,24 +44,6 @@ export function reasonsText(codes: string[]): string {
     })
     .join(', ');
 }
-
-type Items = { value: string; text: string; checked?: boolean; selected?: boolean; hint?: { text: string } }[];
-
-export function optionItems(
-  map: Record<string, string>,
-  chosen: string | string[] | undefined,
-  key: 'checked' | 'selected' = 'checked',
-): Items {
-  const picked = Array.isArray(chosen) ? chosen : chosen ? [chosen] : [];
-  return Object.entries(map).map(([value, text]) => ({ value, text, [key]: picked.includes(value) }));
-}
-
-export function asList(value: unknown): string[] {
-  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
-  return typeof value === 'string' && value ? [value] : [];
-}
-
-export const str = (value: unknown) => (typeof value === 'string' ? value : '');
 
 export function reasonFormItems(values: Record<string, unknown>, options: { public?: boolean } = {}) {
   const reasons = asList(values.reasons);
@@ -120,15 +104,7 @@ export function selfReferralRows(
   p: PersonInput,
   r: { reasons: string[]; context: string | null; consentToShare: boolean; consentToResearch?: boolean },
 ) {
-  const communication = [
-    p.interpreterLanguage ? `Interpreter: ${p.interpreterLanguage}` : '',
-    p.largePrint ? 'Large print' : '',
-    p.easyRead ? 'Easy read' : '',
-    p.bsl ? 'British Sign Language (BSL) interpreter' : '',
-    p.otherCommunicationNeeds ?? '',
-  ]
-    .filter(Boolean)
-    .join(', ');
+  const communication = communicationNeedsInWords(p, 'British Sign Language (BSL) interpreter');
   const row = (key: string, value: string, field: string, change: string): AnswerRow => ({ key, value, field, change });
   return {
     personRows: [

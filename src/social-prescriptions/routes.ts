@@ -211,36 +211,53 @@ export const socialPrescriptionRoutes: FastifyPluginAsyncTypebox = async (app) =
     },
   );
 
+  /**
+   * Records something about one referral to a service from the support page: back to that page
+   * when done, or the page again with the refusal beside that referral's form.
+   */
+  const recordOnTheSupportPage = async (
+    reply: FastifyReply,
+    actor: Actor,
+    onwardId: string,
+    firstField: string,
+    done: string,
+    record: () => Promise<unknown>,
+  ) => {
+    const onward = await prescriptions.getOnward(pool, actor, onwardId);
+    try {
+      await record();
+    } catch (error) {
+      const shown = asFieldErrors(error, firstField);
+      if (!shown) throw error;
+      return supportPage(
+        pool,
+        reply,
+        actor,
+        onward.referralId,
+        shown.status,
+        '',
+        {},
+        shown.errors.map((e) => ({ ...e, field: `${e.field}-${onwardId}` })),
+      );
+    }
+    return reply.redirect(`/referrals/${onward.referralId}/support?done=${done}#prescriptions`, 303);
+  };
+
   app.post(
     '/onward-referrals/:onwardId/response',
     { schema: { params: OnwardParams, body: ResponseForm }, config: { policy: staff } },
     async (req, reply) => {
       const actor = signedIn(req);
       const { onwardId } = req.params;
-      const onward = await prescriptions.getOnward(pool, actor, onwardId);
-      try {
-        await prescriptions.recordOnwardResponse(
+      return recordOnTheSupportPage(reply, actor, onwardId, 'to', 'response', () =>
+        prescriptions.recordOnwardResponse(
           pool,
           actor,
           onwardId,
           { to: field(req.body, 'to'), reason: field(req.body, 'reason'), detail: field(req.body, 'detail') },
           ctx(req),
-        );
-      } catch (error) {
-        const shown = asFieldErrors(error, 'to');
-        if (!shown) throw error;
-        return supportPage(
-          pool,
-          reply,
-          actor,
-          onward.referralId,
-          shown.status,
-          '',
-          {},
-          shown.errors.map((e) => ({ ...e, field: `${e.field}-${onwardId}` })),
-        );
-      }
-      return reply.redirect(`/referrals/${onward.referralId}/support?done=response#prescriptions`, 303);
+        ),
+      );
     },
   );
 
@@ -250,24 +267,9 @@ export const socialPrescriptionRoutes: FastifyPluginAsyncTypebox = async (app) =
     async (req, reply) => {
       const actor = signedIn(req);
       const { onwardId } = req.params;
-      const onward = await prescriptions.getOnward(pool, actor, onwardId);
-      try {
-        await prescriptions.recordFollowUp(pool, actor, onwardId, field(req.body, 'answer'), ctx(req));
-      } catch (error) {
-        const shown = asFieldErrors(error, 'answer');
-        if (!shown) throw error;
-        return supportPage(
-          pool,
-          reply,
-          actor,
-          onward.referralId,
-          shown.status,
-          '',
-          {},
-          shown.errors.map((e) => ({ ...e, field: `${e.field}-${onwardId}` })),
-        );
-      }
-      return reply.redirect(`/referrals/${onward.referralId}/support?done=follow-up#prescriptions`, 303);
+      return recordOnTheSupportPage(reply, actor, onwardId, 'answer', 'follow-up', () =>
+        prescriptions.recordFollowUp(pool, actor, onwardId, field(req.body, 'answer'), ctx(req)),
+      );
     },
   );
 

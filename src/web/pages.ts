@@ -41,3 +41,23 @@ export function view(
 ) {
   return reply.code(status).view(template, { ...data, ...formErrors(errors, dateInputs) });
 }
+
+// Option lists and values for the nhsuk macros (radios, checkboxes, selects).
+
+export type Items = { value: string; text: string; checked?: boolean; selected?: boolean; hint?: { text: string } }[];
+
+export function optionItems(
+  map: Record<string, string>,
+  chosen: string | string[] | undefined,
+  key: 'checked' | 'selected' = 'checked',
+): Items {
+  const picked = Array.isArray(chosen) ? chosen : chosen ? [chosen] : [];
+  return Object.entries(map).map(([value, text]) => ({ value, text, [key]: picked.includes(value) }));
+}
+
+export function asList(value: unknown): string[] {
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
+  return typeof value === 'string' && value ? [value] : [];
+}
+
+export const str = (value: unknown) => (typeof value === 'string' ? value : '');
