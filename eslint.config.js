@@ -61,7 +61,7 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/**/*queries.ts', 'src/db/**'],
+    ignores: ['src/**/queries.ts', 'src/db/**'],
     rules: { 'no-restricted-syntax': ['error', envOnlyInConfig, sqlOnlyInQueries] },
   },
   {

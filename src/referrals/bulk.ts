@@ -6,7 +6,7 @@ import { ETHNIC_CATEGORIES } from '../people/ethnicity.ts';
 import type { ReferralStatus } from './lifecycle.ts';
 import { testRangeNhsNumbers } from '../people/nhs-number.ts';
 import * as people from '../people/service.ts';
-import * as q from './bulk-queries.ts';
+import * as q from './queries.ts';
 import { newReference } from './service.ts';
 
 // Fictional people and referrals in every state, with backdated transitions and contacts, for

@@ -12,7 +12,6 @@ import { InvalidInput, NotFound } from '../web/errors.ts';
 import { type ReferralInput } from './schema.ts';
 import { requireReferrer } from './transitions.ts';
 import * as q from './queries.ts';
-import * as drafts from './intake-queries.ts';
 import type { RequestContext } from '../identity/audit.ts';
 import { isUuid } from '../db/ids.ts';
 
@@ -236,24 +235,24 @@ export async function submitSelfReferral(
 
 /** The tenant public self-referrals land in: the configured one, or the first tenant created. */
 export async function selfReferralTenant(pool: pg.Pool, configured: string | undefined): Promise<string | undefined> {
-  return configured ?? drafts.firstTenantId(pool);
+  return configured ?? q.firstTenantId(pool);
 }
 
 export async function startDraft(pool: pg.Pool, actor: Actor, answers: Record<string, unknown>): Promise<string> {
   requireReferrer(actor);
-  return withTenant(pool, actor.tenantId, (tx) => drafts.insertDraft(tx, actor.tenantId, actor.userId, answers));
+  return withTenant(pool, actor.tenantId, (tx) => q.insertDraft(tx, actor.tenantId, actor.userId, answers));
 }
 
 export async function getDraft(pool: pg.Pool, actor: Actor, draftId: string): Promise<Record<string, unknown>> {
   requireReferrer(actor);
-  const answers = await withTenant(pool, actor.tenantId, (tx) => drafts.findDraft(tx, actor.tenantId, actor.userId, draftId));
+  const answers = await withTenant(pool, actor.tenantId, (tx) => q.findDraft(tx, actor.tenantId, actor.userId, draftId));
   if (!answers) throw new NotFound('referral');
   return answers;
 }
 
 export async function saveDraft(pool: pg.Pool, actor: Actor, draftId: string, answers: Record<string, unknown>): Promise<void> {
   requireReferrer(actor);
-  await withTenant(pool, actor.tenantId, (tx) => drafts.updateDraft(tx, actor.tenantId, actor.userId, draftId, answers));
+  await withTenant(pool, actor.tenantId, (tx) => q.updateDraft(tx, actor.tenantId, actor.userId, draftId, answers));
 }
 
 export async function submitDraft(
@@ -265,9 +264,9 @@ export async function submitDraft(
 ): Promise<IntakeResult> {
   requireReferrer(actor);
   return withTenant(pool, actor.tenantId, async (tx) => {
-    if (!(await drafts.findDraft(tx, actor.tenantId, actor.userId, draftId))) throw new NotFound('referral');
+    if (!(await q.findDraft(tx, actor.tenantId, actor.userId, draftId))) throw new NotFound('referral');
     const result = await intakeReferral(tx, actor.tenantId, actor, input, context);
-    await drafts.deleteDraft(tx, actor.tenantId, draftId);
+    await q.deleteDraft(tx, actor.tenantId, draftId);
     return result;
   });
 }

@@ -9,8 +9,7 @@ import { Forbidden, InvalidInput, NotFound } from '../web/errors.ts';
 import { OPEN_STATUSES, type ReferralStatus } from './lifecycle.ts';
 
 import { requireStaff, requireLead } from './transitions.ts';
-import * as q from './worklist-queries.ts';
-import * as referrals from './queries.ts';
+import * as q from './queries.ts';
 import type { RequestContext } from '../identity/audit.ts';
 import { isUuid } from '../db/ids.ts';
 
@@ -106,7 +105,7 @@ export async function caseload(pool: pg.Pool, actor: Actor, filter: CaseloadFilt
       offset: (page - 1) * CASELOAD_PAGE_SIZE,
       search: personSearch(filter.search),
     });
-    const workers = isLead ? await referrals.linkWorkerLoads(tx, actor.tenantId, OPEN_STATUSES, null) : [];
+    const workers = isLead ? await q.linkWorkerLoads(tx, actor.tenantId, OPEN_STATUSES, null) : [];
     const reminders = await remindersFor(
       tx,
       actor.tenantId,
@@ -195,7 +194,7 @@ export async function referrerPage(
 export async function referralForReferrer(pool: pg.Pool, actor: Actor, referralId: string, context: RequestContext = {}) {
   if (!hasRole(actor, 'referrer')) throw new Forbidden();
   return withTenant(pool, actor.tenantId, async (tx) => {
-    const referral = await referrals.referralForReferrer(tx, actor.tenantId, referralId, actor.userId, actor.practiceId);
+    const referral = await q.referralForReferrer(tx, actor.tenantId, referralId, actor.userId, actor.practiceId);
     if (!referral) throw new NotFound('referral');
     await recordAudit(tx, {
       actor,
@@ -206,7 +205,7 @@ export async function referralForReferrer(pool: pg.Pool, actor: Actor, referralI
       personId: referral.personId,
       requestId: context.requestId,
     });
-    const transitions = (await referrals.transitionsOf(tx, actor.tenantId, [referralId])).map((t) => ({
+    const transitions = (await q.transitionsOf(tx, actor.tenantId, [referralId])).map((t) => ({
       toStatus: t.toStatus,
       occurredAt: t.occurredAt,
     }));
@@ -234,6 +233,6 @@ export async function teamOverview(pool: pg.Pool, actor: Actor) {
   requireLead(actor);
   return withTenant(pool, actor.tenantId, async (tx) => ({
     triage: await q.triageCounts(tx, actor.tenantId),
-    caseloads: await referrals.linkWorkerLoads(tx, actor.tenantId, OPEN_STATUSES, null),
+    caseloads: await q.linkWorkerLoads(tx, actor.tenantId, OPEN_STATUSES, null),
   }));
 }
