@@ -38,7 +38,8 @@ export interface SimulatedCase {
   followedUp: boolean;
 }
 
-const NEED_CODES = [
+/** The needs simulated referrals carry (the models' need terms). */
+export const SIMULATED_NEED_CODES = [
   'loneliness',
   'money',
   'mental-wellbeing',
@@ -98,8 +99,8 @@ export interface CaseAttributes {
 
 /** Attributes of a made-up person: one or two needs, an IMD quintile, an age band and a sex. */
 export function randomAttributes(random: DemoRandom): CaseAttributes {
-  const needs = [random.pick(NEED_CODES)];
-  if (random.chance(0.4)) needs.push(random.pick(NEED_CODES));
+  const needs = [random.pick(SIMULATED_NEED_CODES)];
+  if (random.chance(0.4)) needs.push(random.pick(SIMULATED_NEED_CODES));
   return {
     needs: [...new Set(needs)],
     imdQuintile: random.int(1, 5),

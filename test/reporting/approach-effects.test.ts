@@ -4,19 +4,8 @@ import { test } from 'node:test';
 import { DemoRandom } from '../../src/demo/random.ts';
 import { approachEffects, type OutcomeCase } from '../../src/reporting/analysis.ts';
 import { APPROACH_CODES } from '../../src/reporting/approaches.ts';
-import { simulateCases, TRUE_EFFECTS, type SimulatedCase } from '../../src/reporting/simulation.ts';
+import { SIMULATED_NEED_CODES, simulateCases, TRUE_EFFECTS, type SimulatedCase } from '../../src/reporting/simulation.ts';
 import { leastSquares, pairedChange } from '../../src/reporting/statistics.ts';
-
-const NEED_CODES = [
-  'loneliness',
-  'money',
-  'mental-wellbeing',
-  'physical-activity',
-  'bereavement',
-  'housing',
-  'long-term-conditions',
-  'carers',
-];
 
 const asCase = (c: SimulatedCase): OutcomeCase => ({
   baseline: c.baseline,
@@ -38,7 +27,7 @@ test('over 100 generated services the 95% intervals cover each true approach eff
     const cases = simulateCases(new DemoRandom(1000 + s), 2000)
       .filter((c) => c.followedUp)
       .map(asCase);
-    const analysis = approachEffects(cases, APPROACH_CODES, NEED_CODES);
+    const analysis = approachEffects(cases, APPROACH_CODES, SIMULATED_NEED_CODES);
     assert.equal(analysis.refusal, null);
     for (const effect of analysis.effects) {
       assert.ok(effect.adjusted, `${effect.approach} estimated in set ${s}`);
@@ -71,7 +60,7 @@ test('an approach with fewer than 30 people is not estimated and says why; every
           ? [...c.approaches.filter((a) => a !== 'group_session'), 'group_session']
           : c.approaches.filter((a) => a !== 'group_session'),
     }));
-  const analysis = approachEffects(cases, APPROACH_CODES, NEED_CODES);
+  const analysis = approachEffects(cases, APPROACH_CODES, SIMULATED_NEED_CODES);
   const group = analysis.effects.find((e) => e.approach === 'group_session')!;
   assert.equal(group.adjusted, null);
   assert.match(group.refusal!, /Only 20 people .* at least 30/);
@@ -83,10 +72,10 @@ test('an approach nobody had is dropped and named; too few paired measures refus
     .filter((c) => c.followedUp)
     .map(asCase)
     .map((c) => ({ ...c, approaches: c.approaches.filter((a) => a !== 'practical_help') }));
-  const analysis = approachEffects(cases, APPROACH_CODES, NEED_CODES);
+  const analysis = approachEffects(cases, APPROACH_CODES, SIMULATED_NEED_CODES);
   assert.ok(analysis.dropped.includes('approach:practical_help'));
   assert.match(analysis.effects.find((e) => e.approach === 'practical_help')!.refusal!, /Only 0 people/);
-  const few = approachEffects(cases.slice(0, 29), APPROACH_CODES, NEED_CODES);
+  const few = approachEffects(cases.slice(0, 29), APPROACH_CODES, SIMULATED_NEED_CODES);
   assert.match(few.refusal!, /Only 29 people .* at least 30/);
   assert.ok(few.effects.every((e) => e.adjusted === null));
 });

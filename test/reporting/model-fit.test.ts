@@ -6,24 +6,13 @@ import { referenceApproachEffects, referenceGroupChanges } from '../../bench/_ev
 import { DemoRandom } from '../../src/demo/random.ts';
 import { approachEffects, groupChanges, type OutcomeCase } from '../../src/reporting/analysis.ts';
 import { APPROACH_CODES } from '../../src/reporting/approaches.ts';
-import { simulateCases } from '../../src/reporting/simulation.ts';
+import { SIMULATED_NEED_CODES, simulateCases } from '../../src/reporting/simulation.ts';
 import { dummies, indicators, leastSquares, pairedChange, type Column } from '../../src/reporting/statistics.ts';
 
 // The models fit from sparse rows in one pass (src/reporting/statistics.ts). These tests hold
 // that fit to a straightforward one (the whole design matrix, solved by ml-matrix's QR) and the
 // model functions to the code they replaced (bench/_evidence-reference.ts), so a later speed-up
 // cannot quietly change a figure.
-
-const NEED_CODES = [
-  'loneliness',
-  'money',
-  'mental-wellbeing',
-  'physical-activity',
-  'bereavement',
-  'housing',
-  'long-term-conditions',
-  'carers',
-];
 
 function generated(seed: number, n: number): (OutcomeCase & { style: string; worker: string })[] {
   const random = new DemoRandom(seed);
@@ -79,7 +68,7 @@ test('the one-pass fit gives the coefficients and standard errors of least squar
     ),
     ...indicators(
       'need',
-      NEED_CODES,
+      SIMULATED_NEED_CODES,
       cases.map((c) => c.needs),
     ),
   ];
@@ -132,15 +121,18 @@ test('an indicator named twice for a person counts once, and a term nobody has i
 test('approach effects, practice and link worker changes and group changes without deprivation are the same, to the last bit, as the models they replaced', () => {
   for (const seed of [41, 42]) {
     const cases = generated(seed, 5000);
-    assert.deepEqual(approachEffects(cases, APPROACH_CODES, NEED_CODES), referenceApproachEffects(cases, APPROACH_CODES, NEED_CODES));
+    assert.deepEqual(
+      approachEffects(cases, APPROACH_CODES, SIMULATED_NEED_CODES),
+      referenceApproachEffects(cases, APPROACH_CODES, SIMULATED_NEED_CODES),
+    );
     const styles = cases.map((c) => c.style);
     const workers = cases.map((c) => c.worker);
     const quintiles = cases.map((c) => c.imdQuintile);
-    assert.deepEqual(groupChanges(cases, styles, NEED_CODES), referenceGroupChanges(cases, styles, NEED_CODES));
-    assert.deepEqual(groupChanges(cases, workers, NEED_CODES), referenceGroupChanges(cases, workers, NEED_CODES));
+    assert.deepEqual(groupChanges(cases, styles, SIMULATED_NEED_CODES), referenceGroupChanges(cases, styles, SIMULATED_NEED_CODES));
+    assert.deepEqual(groupChanges(cases, workers, SIMULATED_NEED_CODES), referenceGroupChanges(cases, workers, SIMULATED_NEED_CODES));
     assert.deepEqual(
-      groupChanges(cases, quintiles, NEED_CODES, { imdIsTheGroup: true }),
-      referenceGroupChanges(cases, quintiles, NEED_CODES, { imdIsTheGroup: true }),
+      groupChanges(cases, quintiles, SIMULATED_NEED_CODES, { imdIsTheGroup: true }),
+      referenceGroupChanges(cases, quintiles, SIMULATED_NEED_CODES, { imdIsTheGroup: true }),
     );
   }
 });
@@ -148,19 +140,22 @@ test('approach effects, practice and link worker changes and group changes witho
 test('a small group is refused with its reason and a too-small service refuses the model, as before', () => {
   const cases = generated(43, 400);
   const groups = cases.map((_, i) => (i < 12 ? 'tiny' : i % 2 ? 'a' : 'b'));
-  const changes = groupChanges(cases, groups, NEED_CODES);
-  assert.deepEqual(changes, referenceGroupChanges(cases, groups, NEED_CODES));
+  const changes = groupChanges(cases, groups, SIMULATED_NEED_CODES);
+  assert.deepEqual(changes, referenceGroupChanges(cases, groups, SIMULATED_NEED_CODES));
   assert.match(changes.groups.find((g) => g.group === 'tiny')!.refusal!, /Only 12 people/);
   const few = cases.slice(0, 20);
-  assert.deepEqual(approachEffects(few, APPROACH_CODES, NEED_CODES), referenceApproachEffects(few, APPROACH_CODES, NEED_CODES));
-  assert.match(approachEffects(few, APPROACH_CODES, NEED_CODES).refusal!, /Only 20 people/);
+  assert.deepEqual(
+    approachEffects(few, APPROACH_CODES, SIMULATED_NEED_CODES),
+    referenceApproachEffects(few, APPROACH_CODES, SIMULATED_NEED_CODES),
+  );
+  assert.match(approachEffects(few, APPROACH_CODES, SIMULATED_NEED_CODES).refusal!, /Only 20 people/);
 });
 
 test('the paired change in plain loops is the counted-pairs arithmetic with every count 1', () => {
   const cases = generated(44, 1000);
-  const expected = referenceApproachEffects(cases, APPROACH_CODES, NEED_CODES).effects.map((e) => e.naive);
+  const expected = referenceApproachEffects(cases, APPROACH_CODES, SIMULATED_NEED_CODES).effects.map((e) => e.naive);
   assert.deepEqual(
-    approachEffects(cases, APPROACH_CODES, NEED_CODES).effects.map((e) => e.naive),
+    approachEffects(cases, APPROACH_CODES, SIMULATED_NEED_CODES).effects.map((e) => e.naive),
     expected,
   );
   assert.equal(pairedChange(cases.slice(0, 1)), undefined);
