@@ -4,7 +4,7 @@ import type { Browser } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
 import { testApp } from '../support/app.ts';
-import { assertAccessible, launchChromium, visit } from '../support/browser.ts';
+import { assertAccessible, closeContexts, sharedChromium, visit } from '../support/browser.ts';
 import { freshDatabase } from '../support/database.ts';
 import { aPractice, aTenant } from '../support/factories.ts';
 import { aMembership, aUserWithPassword, TEST_PASSWORD } from '../support/identity-factories.ts';
@@ -32,13 +32,13 @@ before(async () => {
     OIDC_CLIENT_SECRET: provider.clientSecret,
   });
   await app.listen({ port, host: '127.0.0.1' });
-  browser = await launchChromium();
+  browser = await sharedChromium();
   const tenant = await aTenant(database, { name: 'Browser PCN' });
   tenantId = tenant.id;
   await aPractice(database, tenant.id, { name: 'Browser Surgery' });
 });
 after(async () => {
-  await browser.close();
+  await closeContexts();
   await app.close();
   await provider.close();
   await database.close();

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { openPglite, type Database } from '../../src/db/database.ts';
-import { migrate } from '../../src/db/migrate.ts';
 import { verifyPassword } from '../../src/identity/passwords.ts';
 import { backend, freshDatabase } from '../support/database.ts';
+import { pgliteTemplatePath } from '../support/template.ts';
 
 // The commands run as a separate process, as an operator would run them: on the PostgreSQL pass
 // against this file's database, on the PGlite pass against an embedded database on disk.
@@ -35,7 +35,9 @@ before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'signpost-cli-'));
     env = { ...base, PGLITE_DIR: dir };
     delete env.DATABASE_URL;
-    await withDb((database) => migrate(database.pool));
+    // The migrated template, written to disk as an operator's data directory.
+    const prepared = await openPglite(dir, { loadDataDir: new Blob([readFileSync(pgliteTemplatePath())]) });
+    await prepared.close();
   }
   await withDb(async (database) => {
     const { rows } = await database.pool.query<{ id: string }>(`INSERT INTO tenant (name) VALUES ('Command Line PCN') RETURNING id`);

@@ -5,11 +5,12 @@ import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/database.ts';
 import { testApp } from './app.ts';
 import { freshDatabase } from './database.ts';
+import { inQueue, whenQueueEnds } from './queue-end.ts';
 
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Debian's Chromium, headless, with nothing reaching out to the network on its own. */
-export async function launchChromium(): Promise<Browser> {
+function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath,
     headless: true,
@@ -24,6 +25,34 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-dev-shm-usage',
     ],
   });
+}
+
+let shared: Promise<Browser> | undefined;
+
+/**
+ * The browser of this process. Files queued in one worker process share it, each with contexts
+ * of its own (fresh cookies and storage), so Chromium starts once a worker rather than once a
+ * file. `closeContexts` puts a file's contexts away when it ends.
+ */
+export function sharedChromium(): Promise<Browser> {
+  if (!shared) {
+    shared = launchChromium();
+    const browser = shared;
+    whenQueueEnds(async () => (await browser).close());
+  }
+  return shared;
+}
+
+/** Closes every context a file opened; outside a queue of files, the browser too. */
+export async function closeContexts(): Promise<void> {
+  if (!shared) return;
+  const browser = await shared;
+  if (!inQueue()) {
+    shared = undefined;
+    await browser.close();
+    return;
+  }
+  await Promise.all(browser.contexts().map((context) => context.close()));
 }
 
 export interface BrowserRig {
@@ -43,7 +72,7 @@ export async function startBrowserRig(options: { database?: Database; env?: Reco
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  const browser = await launchChromium();
+  const browser = await sharedChromium();
   const baseUrl = `http://127.0.0.1:${port}`;
   return {
     app,
@@ -56,7 +85,7 @@ export async function startBrowserRig(options: { database?: Database; env?: Reco
       return { context, page };
     },
     async close() {
-      await browser.close();
+      await closeContexts();
       await app.close();
       await database.close();
     },
@@ -75,7 +104,14 @@ export async function assertAccessible(page: Page): Promise<void> {
         .map((a) => a.finished.catch(() => undefined)),
     ),
   );
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa']).analyze();
+  // Legacy mode runs axe in the page itself. The default runs each frame apart and then joins
+  // the results in a new blank page, a renderer process of its own: about 1 s a check, for
+  // frames the app never uses (it serves no iframes, let alone cross-origin ones).
+  const results = await new AxeBuilder({ page })
+    .options({ resultTypes: ['violations'] }) // before withTags, which adds to the options
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'])
+    .setLegacyMode()
+    .analyze();
   const problems = results.violations.map(
     (v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
   );

@@ -2,6 +2,7 @@ import { appendFileSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { describe } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { endQueue, runningInQueue } from './queue-end.ts';
 
 // One of the suite's worker processes (see scripts/test.mjs). It takes test files from a shared
 // queue one at a time and runs each as its own suite, so its hooks, database and app are its own,
@@ -24,6 +25,7 @@ function claimNext(): string | undefined {
   return undefined;
 }
 
+runningInQueue();
 for (let file = claimNext(); file; file = claimNext()) {
   const started = Date.now();
   // The time limit is per file here; the worker process as a whole runs until the queue is empty.
@@ -32,3 +34,4 @@ for (let file = claimNext(); file; file = claimNext()) {
   });
   appendFileSync(path.join(queue, 'timings.jsonl'), `${JSON.stringify({ file, seconds: (Date.now() - started) / 1000 })}\n`);
 }
+await endQueue();
