@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startBrowserRig, visit, type BrowserRig } from '../support/browser.ts';
+import { assertAccessible, startBrowserRig, visit, type BrowserRig } from '../support/browser.ts';
 
 let rig: BrowserRig;
 before(async () => {
@@ -32,5 +32,28 @@ test('the 404 page is styled and accessible', async () => {
   const { page, context } = await rig.newPage();
   assert.equal(await visit(page, '/no-such-page'), 404);
   assert.equal(await page.locator('h1').textContent(), 'Page not found');
+  await context.close();
+});
+
+test('the accessibility check itself fails a page with WCAG failures, naming each one', async () => {
+  const { page, context } = await rig.newPage();
+  await page.goto('/');
+  // A served page, spoiled in place: an image without a text alternative, a field without a
+  // label, and pale grey text on white.
+  await page.evaluate(() => {
+    const main = document.querySelector('main')!;
+    main.insertAdjacentHTML('beforeend', '<img src="/favicon.ico"><input type="text" name="unlabelled"><p class="faint">Faint words</p>');
+    // Set through the CSSOM: the content security policy refuses inline style attributes.
+    const faint = document.querySelector<HTMLElement>('main p.faint')!;
+    faint.style.color = '#dddddd';
+    faint.style.backgroundColor = '#ffffff';
+  });
+  await assert.rejects(assertAccessible(page), (error: Error) => {
+    for (const rule of ['image-alt', 'label', 'color-contrast']) assert.match(error.message, new RegExp(`${rule} \\(`));
+    return true;
+  });
+  // A page put right passes again without a new injection of axe.
+  await page.evaluate(() => document.querySelectorAll('main img, main input[name=unlabelled], main p.faint').forEach((el) => el.remove()));
+  await assertAccessible(page);
   await context.close();
 });
