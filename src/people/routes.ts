@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import * as present from '../referrals/present.ts';
-import { asFieldErrors, ctx, render, signedIn, staff } from '../referrals/routes/pages.ts';
-import type { FieldError } from '../web/errors.ts';
+import { ctx, render, signedIn, staff } from '../referrals/routes/pages.ts';
+import { attempt, firstVisit, invalidForm, type FormState } from '../web/pages.ts';
 import { bodyValues, field as text, LIMITS, version as checkVersion } from '../web/forms.ts';
 import { FormBody, IdParams, TextQuery, FormField } from '../web/schemas.ts';
 import { formatNhsNumber } from './nhs-number.ts';
@@ -50,17 +50,16 @@ export const peopleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     req: FastifyRequest,
     reply: FastifyReply,
     personId: string,
-    status = 200,
-    values?: Record<string, unknown>,
-    errors: FieldError[] = [],
+    // Drawn first from the record as it stands.
+    form?: FormState,
   ) => {
     const actor = signedIn(req);
     const { person } = await service.getPerson(pool, actor, personId, ctx(req));
-    const shown = values ?? { ...personPresent.personFormValues(person), version: String(person.version) };
+    const shown = form?.values ?? { ...personPresent.personFormValues(person), version: String(person.version) };
     const practices = await service.practices(pool, actor);
     return render(
       reply,
-      status,
+      form?.status ?? 200,
       'people/views/person-page.njk',
       {
         action: `/people/${personId}/edit`,
@@ -69,7 +68,7 @@ export const peopleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         editing: true,
         ...personPresent.personFormItems(shown, practices),
       },
-      errors,
+      form?.errors,
     );
   };
   app.get('/people/:personId/edit', { schema: { params: PersonParams }, config: { policy: staff } }, async (req, reply) =>
@@ -82,19 +81,17 @@ export const peopleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { personId } = req.params;
       const values = bodyValues(req.body);
       const checked = checkPerson(values);
-      if (!checked.ok) return showEdit(req, reply, personId, 400, values, checked.errors);
-      try {
-        await service.updatePerson(pool, signedIn(req), personId, checkVersion(values), checked.value, ctx(req));
-      } catch (error) {
-        const shown = asFieldErrors(error, 'givenName');
-        if (!shown) throw error;
-        return showEdit(req, reply, personId, shown.status, values, shown.errors);
-      }
+      if (!checked.ok) return showEdit(req, reply, personId, invalidForm(checked.errors, values));
+      const saved = await attempt(
+        () => service.updatePerson(pool, signedIn(req), personId, checkVersion(values), checked.value, ctx(req)),
+        { field: 'givenName', values },
+      );
+      if (!saved.ok) return showEdit(req, reply, personId, saved.form);
       return reply.redirect(`/people/${personId}?done=saved`, 303);
     },
   );
 
-  const showMerge = async (req: FastifyRequest, reply: FastifyReply, personId: string, status = 200, errors: FieldError[] = []) => {
+  const showMerge = async (req: FastifyRequest, reply: FastifyReply, personId: string, { status, errors }: FormState = firstVisit()) => {
     const actor = signedIn(req);
     const { person } = await service.getPerson(pool, actor, personId, ctx(req));
     const candidates = (await service.findDuplicates(pool, actor, person)).filter((d) => d.id !== personId);
@@ -125,14 +122,16 @@ export const peopleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { personId } = req.params;
       const duplicateId = text(req.body, 'duplicateId');
       if (!duplicateId)
-        return showMerge(req, reply, personId, 400, [{ field: 'duplicateId', message: 'Select the record to merge into this one' }]);
-      try {
-        await service.mergePeople(pool, signedIn(req), personId, duplicateId, ctx(req));
-      } catch (error) {
-        const shown = asFieldErrors(error, 'duplicateId');
-        if (!shown) throw error;
-        return showMerge(req, reply, personId, shown.status, shown.errors);
-      }
+        return showMerge(
+          req,
+          reply,
+          personId,
+          invalidForm([{ field: 'duplicateId', message: 'Select the record to merge into this one' }]),
+        );
+      const merged = await attempt(() => service.mergePeople(pool, signedIn(req), personId, duplicateId, ctx(req)), {
+        field: 'duplicateId',
+      });
+      if (!merged.ok) return showMerge(req, reply, personId, merged.form);
       return reply.redirect(`/people/${personId}?done=merged`, 303);
     },
   );

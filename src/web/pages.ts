@@ -30,6 +30,36 @@ export function asFieldErrors(error: unknown, field = 'form'): { status: number;
   return undefined;
 }
 
+/** How a form page is drawn: on a first visit (200, nothing posted), or again after a refused post. */
+export interface FormState {
+  status: number;
+  values: Record<string, unknown>;
+  errors: FieldError[];
+}
+
+export const firstVisit = (values: Record<string, unknown> = {}): FormState => ({ status: 200, values, errors: [] });
+
+/** A form page drawn again because what was posted failed the page's own checks. */
+export const invalidForm = (errors: FieldError[], values: Record<string, unknown> = {}): FormState => ({ status: 400, values, errors });
+
+/**
+ * A form's action, run. A refusal its page can show comes back as the page to draw again: the
+ * refusal's status and errors (a rule broken names `field`) with `values` filled in; anything else
+ * goes to the error handler.
+ */
+export async function attempt<T>(
+  action: () => Promise<T>,
+  refused: { field?: string; values?: Record<string, unknown> } = {},
+): Promise<{ ok: true; value: T } | { ok: false; form: FormState }> {
+  try {
+    return { ok: true, value: await action() };
+  } catch (error) {
+    const shown = asFieldErrors(error, refused.field);
+    if (!shown) throw error;
+    return { ok: false, form: { ...shown, values: refused.values ?? {} } };
+  }
+}
+
 /** A page with its form's errors (none by default). */
 export function view(
   reply: FastifyReply,

@@ -4,13 +4,14 @@ import type { Actor } from '../../identity/actor.ts';
 import { formatNhsNumber } from '../../people/nhs-number.ts';
 import { checkPerson, PersonFields, type PersonInput } from '../../people/schema.ts';
 import * as people from '../../people/service.ts';
-import { NotFound, type FieldError } from '../../web/errors.ts';
+import { NotFound } from '../../web/errors.ts';
+import { attempt, firstVisit, invalidForm, str, type FormState } from '../../web/pages.ts';
 import { bodyValues } from '../../web/forms.ts';
 import { FormBody, IdParams, TextQuery, FormField } from '../../web/schemas.ts';
 import * as present from '../present.ts';
 import { checkConsent, checkReferralReason, ConsentFields, ReasonFields, text, type ReferralInput } from '../schema.ts';
 import * as service from '../service.ts';
-import { asFieldErrors, ctx, referrers, render, signedIn } from './pages.ts';
+import { ctx, referrers, render, signedIn } from './pages.ts';
 import * as personPresent from '../../people/present.ts';
 import { formatDate } from '../../calendar/format.ts';
 
@@ -22,27 +23,40 @@ type Draft = { person?: Record<string, unknown>; reason?: Record<string, unknown
 export const intakeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const pool = app.database.pool;
 
-  const personPage = async (
+  const pages = {
+    person: { view: 'people/views/person-page.njk', check: (v: unknown) => checkPerson(v), next: 'reason', fields: PersonFields },
+    reason: { view: 'reason-page.njk', check: (v: unknown) => checkReferralReason(v), next: 'consent', fields: ReasonFields },
+    consent: { view: 'consent-page.njk', check: (v: unknown) => checkConsent(v), next: 'check', fields: ConsentFields },
+  } as const;
+
+  /** A question page of a draft; the person's details come first, before there is a draft. */
+  const questionPage = async (
     reply: FastifyReply,
     actor: Actor,
-    status: number,
-    action: string,
-    values: Record<string, unknown>,
-    errors: FieldError[] = [],
+    name: keyof typeof pages,
+    draftId: string | undefined,
+    { status, values, errors }: FormState,
   ) => {
-    const practices = await people.practices(pool, actor);
+    const action = draftId ? `/referrals/new/${draftId}/${name}` : '/referrals/new';
+    const extra =
+      name === 'person'
+        ? personPresent.personFormItems(values, await people.practices(pool, actor))
+        : name === 'reason'
+          ? present.reasonFormItems(values)
+          : {};
+    const back = name === 'person' ? '/' : name === 'reason' ? `/referrals/new/${draftId}/person` : `/referrals/new/${draftId}/reason`;
     return render(
       reply,
       status,
-      'people/views/person-page.njk',
-      { action, values, back: '/', ...personPresent.personFormItems(values, practices), isReferrer: actor.roles.includes('referrer') },
+      pages[name].view,
+      { action, values, back, draftId, ...extra, isReferrer: actor.roles.includes('referrer') },
       errors,
     );
   };
 
   app.get('/referrals/new', { config: { policy: referrers } }, async (req, reply) => {
     const actor = signedIn(req);
-    return personPage(reply, actor, 200, '/referrals/new', { practiceId: actor.practiceId ?? '' });
+    return questionPage(reply, actor, 'person', undefined, firstVisit({ practiceId: actor.practiceId ?? '' }));
   });
 
   app.post(
@@ -52,49 +66,19 @@ export const intakeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const actor = signedIn(req);
       const values = bodyValues(req.body);
       const checked = checkPerson(values);
-      if (!checked.ok) return personPage(reply, actor, 400, '/referrals/new', values, checked.errors);
+      if (!checked.ok) return questionPage(reply, actor, 'person', undefined, invalidForm(checked.errors, values));
       const draftId = await service.startDraft(pool, actor, { person: values });
       return reply.redirect(`/referrals/new/${draftId}/reason`, 303);
     },
   );
 
-  const pages = {
-    person: { view: 'people/views/person-page.njk', check: (v: unknown) => checkPerson(v), next: 'reason', fields: PersonFields },
-    reason: { view: 'reason-page.njk', check: (v: unknown) => checkReferralReason(v), next: 'consent', fields: ReasonFields },
-    consent: { view: 'consent-page.njk', check: (v: unknown) => checkConsent(v), next: 'check', fields: ConsentFields },
-  } as const;
-
   for (const [name, page] of Object.entries(pages) as [keyof typeof pages, (typeof pages)[keyof typeof pages]][]) {
-    const show = async (
-      reply: FastifyReply,
-      actor: Actor,
-      draftId: string,
-      status: number,
-      values: Record<string, unknown>,
-      errors: FieldError[] = [],
-    ) => {
-      const action = `/referrals/new/${draftId}/${name}`;
-      const extra =
-        name === 'person'
-          ? personPresent.personFormItems(values, await people.practices(pool, actor))
-          : name === 'reason'
-            ? present.reasonFormItems(values)
-            : {};
-      const back = name === 'person' ? '/' : name === 'reason' ? `/referrals/new/${draftId}/person` : `/referrals/new/${draftId}/reason`;
-      return render(
-        reply,
-        status,
-        page.view,
-        { action, values, back, draftId, ...extra, isReferrer: actor.roles.includes('referrer') },
-        errors,
-      );
-    };
     app.get(`/referrals/new/:draftId/${name}`, { schema: { params: DraftParams }, config: { policy: referrers } }, async (req, reply) => {
       const actor = signedIn(req);
       const { draftId } = req.params;
       const draft = (await service.getDraft(pool, actor, draftId)) as Draft;
       const values = draft[name] ?? (name === 'reason' && actor.roles.includes('referrer') ? { source: 'gp' } : {});
-      return show(reply, actor, draftId, 200, values);
+      return questionPage(reply, actor, name, draftId, firstVisit(values));
     });
     app.post(
       `/referrals/new/:draftId/${name}`,
@@ -105,7 +89,7 @@ export const intakeRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const draft = (await service.getDraft(pool, actor, draftId)) as Draft;
         const values = bodyValues(req.body);
         const checked = page.check(values);
-        if (!checked.ok) return show(reply, actor, draftId, 400, values, checked.errors);
+        if (!checked.ok) return questionPage(reply, actor, name, draftId, invalidForm(checked.errors, values));
         await service.saveDraft(pool, actor, draftId, { ...draft, [name]: values });
         const complete = { ...draft, [name]: values };
         const next = complete.person && complete.reason && complete.consent ? 'check' : page.next;
@@ -130,10 +114,9 @@ export const intakeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     actor: Actor,
     draftId: string,
     input: { person: PersonInput; referral: ReferralInput },
-    status = 200,
-    errors: FieldError[] = [],
-    choice = '',
+    { status, values, errors }: FormState = firstVisit(),
   ) => {
+    const choice = str(values.personChoice);
     const { duplicates, mismatch } = await people.checkForExistingRecords(pool, actor, input.person);
     const practices = await people.practices(pool, actor);
     const practiceName = practices.find((p) => p.id === input.person.practiceId)?.name ?? null;
@@ -222,25 +205,33 @@ export const intakeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { duplicates, mismatch } = await people.checkForExistingRecords(pool, actor, input.person);
       const choice = text(req.body, 'personChoice') || (duplicates.length === 0 && !mismatch ? 'new' : '');
       if (mismatch && choice !== 'unmatched')
-        return showCheck(reply, actor, draftId, input, 400, [{ field: 'personChoice', message: people.NHS_NUMBER_MISMATCH_MESSAGE }]);
-      if (!choice)
-        return showCheck(reply, actor, draftId, input, 400, [
-          { field: 'personChoice', message: 'Select the existing record for this person, or create a new one' },
-        ]);
-      if (!mismatch && choice !== 'new' && !duplicates.some((d) => d.id === choice)) {
-        return showCheck(reply, actor, draftId, input, 400, [{ field: 'personChoice', message: 'Select a record from the list' }]);
-      }
-      try {
-        const result = await service.submitDraft(pool, actor, draftId, { ...input, personChoice: choice }, ctx(req));
-        return reply.redirect(
-          `/referrals/sent?reference=${encodeURIComponent(result.reference)}${choice === 'unmatched' ? '&held=yes' : ''}`,
-          303,
+        return showCheck(
+          reply,
+          actor,
+          draftId,
+          input,
+          invalidForm([{ field: 'personChoice', message: people.NHS_NUMBER_MISMATCH_MESSAGE }]),
         );
-      } catch (error) {
-        const shown = asFieldErrors(error, 'personChoice');
-        if (!shown) throw error;
-        return showCheck(reply, actor, draftId, input, shown.status, shown.errors, choice);
+      if (!choice)
+        return showCheck(
+          reply,
+          actor,
+          draftId,
+          input,
+          invalidForm([{ field: 'personChoice', message: 'Select the existing record for this person, or create a new one' }]),
+        );
+      if (!mismatch && choice !== 'new' && !duplicates.some((d) => d.id === choice)) {
+        return showCheck(reply, actor, draftId, input, invalidForm([{ field: 'personChoice', message: 'Select a record from the list' }]));
       }
+      const sent = await attempt(() => service.submitDraft(pool, actor, draftId, { ...input, personChoice: choice }, ctx(req)), {
+        field: 'personChoice',
+        values: { personChoice: choice },
+      });
+      if (!sent.ok) return showCheck(reply, actor, draftId, input, sent.form);
+      return reply.redirect(
+        `/referrals/sent?reference=${encodeURIComponent(sent.value.reference)}${choice === 'unmatched' ? '&held=yes' : ''}`,
+        303,
+      );
     },
   );
 

@@ -4,17 +4,17 @@ import type { TSchema } from 'typebox';
 import type { Actor } from '../../identity/actor.ts';
 import { describeGpRecordStatus, gpRecordStatus } from '../../interop/mesh/service.ts';
 
-import { InvalidInput, type FieldError } from '../../web/errors.ts';
+import { InvalidInput } from '../../web/errors.ts';
+import { attempt, firstVisit, invalidForm, type FormState } from '../../web/pages.ts';
+import type { Policy } from '../../identity/policy.ts';
 import { bodyValues, LIMITS } from '../../web/forms.ts';
-import { FormBody, IdParams, TextQuery, FormField } from '../../web/schemas.ts';
+import { FormBody, TextQuery, FormField } from '../../web/schemas.ts';
 import { ALLOCATED_STATUSES, OPEN_STATUSES, STATUS_LABELS } from '../lifecycle.ts';
 import * as present from '../present.ts';
 import { checkContact, checkVersion, ContactFields, list, text } from '../schema.ts';
 import * as service from '../service.ts';
-import { asFieldErrors, ctx, leads, render, signedIn, staff } from './pages.ts';
+import { ctx, leads, ReferralParams, referralStep, render, signedIn, staff } from './pages.ts';
 import { formatDate, formatDateTime } from '../../calendar/format.ts';
-
-const ReferralParams = IdParams('referralId');
 
 /** The referral page, the steps taken from it (accept, close, next action, consents) and contacts. */
 export const referralPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -24,9 +24,7 @@ export const referralPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
     req: FastifyRequest,
     reply: FastifyReply,
     referralId: string,
-    status = 200,
-    errors: FieldError[] = [],
-    values: Record<string, unknown> = {},
+    { status, values, errors }: FormState = firstVisit(),
   ) => {
     const actor = signedIn(req);
     const view = await service.getReferral(pool, actor, referralId, ctx(req));
@@ -100,29 +98,19 @@ export const referralPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   const referralAction = (
     path: string,
-    policy: typeof staff,
-    form: Record<string, TSchema>,
+    policy: Policy,
+    body: Record<string, TSchema>,
     act: (actor: Actor, referralId: string, body: Record<string, unknown>, req: FastifyRequest) => Promise<unknown>,
     done: string,
-  ) => {
-    app.post(
-      `/referrals/:referralId/${path}`,
-      { schema: { params: ReferralParams, body: FormBody(form) }, config: { policy } },
-      async (req, reply) => {
-        const actor = signedIn(req);
-        const { referralId } = req.params;
-        const body = bodyValues(req.body);
-        try {
-          await act(actor, referralId, body, req);
-        } catch (error) {
-          const shown = asFieldErrors(error);
-          if (!shown) throw error;
-          return showReferral(req, reply, referralId, shown.status, shown.errors, body);
-        }
-        return reply.redirect(`/referrals/${referralId}?done=${done}`, 303);
-      },
-    );
-  };
+  ) =>
+    referralStep(app, `/referrals/:referralId/${path}`, {
+      policy,
+      body,
+      page: showReferral,
+      field: 'status',
+      act,
+      next: (referralId) => `/referrals/${referralId}?done=${done}`,
+    });
 
   referralAction(
     'accept',
@@ -190,9 +178,7 @@ export const referralPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
     req: FastifyRequest,
     reply: FastifyReply,
     referralId: string,
-    status = 200,
-    values: Record<string, unknown> = {},
-    errors: FieldError[] = [],
+    { status, values, errors }: FormState = firstVisit(),
   ) => {
     const view = await service.getReferral(pool, signedIn(req), referralId, ctx(req));
     return render(reply, status, 'contact.njk', { r: view.referral, values, ...present.contactFormItems(values) }, errors);
@@ -207,14 +193,12 @@ export const referralPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { referralId } = req.params;
       const body = bodyValues(req.body);
       const checked = checkContact(body);
-      if (!checked.ok) return showContact(req, reply, referralId, 400, body, checked.errors);
-      try {
-        await service.recordContact(pool, signedIn(req), referralId, checked.value, ctx(req));
-      } catch (error) {
-        const shown = asFieldErrors(error, 'outcome');
-        if (!shown) throw error;
-        return showContact(req, reply, referralId, shown.status, body, shown.errors);
-      }
+      if (!checked.ok) return showContact(req, reply, referralId, invalidForm(checked.errors, body));
+      const done = await attempt(() => service.recordContact(pool, signedIn(req), referralId, checked.value, ctx(req)), {
+        field: 'outcome',
+        values: body,
+      });
+      if (!done.ok) return showContact(req, reply, referralId, done.form);
       return reply.redirect(`/referrals/${referralId}?done=contact`, 303);
     },
   );

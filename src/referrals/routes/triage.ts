@@ -3,29 +3,21 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { compareDetails } from '../../people/matching.ts';
 import { formatNhsNumber } from '../../people/nhs-number.ts';
 
-import type { FieldError } from '../../web/errors.ts';
+import { attempt, firstVisit, type FormState } from '../../web/pages.ts';
 import { bodyValues, field, fields, LIMITS } from '../../web/forms.ts';
-import { FormBody, IdParams, TextQuery, FormField } from '../../web/schemas.ts';
+import { FormBody, TextQuery, FormField } from '../../web/schemas.ts';
 import * as present from '../present.ts';
 import { checkVersion, text } from '../schema.ts';
 import * as service from '../service.ts';
-import { asFieldErrors, ctx, leads, render, signedIn } from './pages.ts';
+import { ctx, leads, ReferralParams, referralStep, render, signedIn } from './pages.ts';
 import * as personPresent from '../../people/present.ts';
 import { formatDate } from '../../calendar/format.ts';
-
-const ReferralParams = IdParams('referralId');
 
 /** Triage: the queue, accepting or allocating several at once, matching held referrals, not suitable, allocation. */
 export const triageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const pool = app.database.pool;
 
-  const showTriage = async (
-    req: FastifyRequest,
-    reply: FastifyReply,
-    status = 200,
-    values: Record<string, unknown> = {},
-    errors: FieldError[] = [],
-  ) => {
+  const showTriage = async (req: FastifyRequest, reply: FastifyReply, { status, values, errors }: FormState = firstVisit()) => {
     const actor = signedIn(req);
     const search = field(req.query, 'q', { max: service.SEARCH_MAX_LENGTH, label: 'Search' });
     const rows = await service.triageQueue(pool, actor, { ...ctx(req), search });
@@ -72,25 +64,23 @@ export const triageRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/triage/bulk',
     { schema: { body: FormBody({ action: FormField, referralIds: FormField, linkWorkerId: FormField }) }, config: { policy: leads } },
     async (req, reply) => {
-      const body = bodyValues(req.body);
       const action = field(req.body, 'action', { max: 20, label: 'Action' });
-      try {
-        const done = await service.bulkTriage(
-          pool,
-          signedIn(req),
-          {
-            action,
-            referralIds: fields(req.body, 'referralIds', { max: 36, label: 'Selected referrals' }),
-            linkWorkerId: field(req.body, 'linkWorkerId', { max: 36, label: 'Link worker' }),
-          },
-          ctx(req),
-        );
-        return reply.redirect(`/triage?done=${action === 'accept' ? 'accepted' : 'allocated'}&count=${done.count}`, 303);
-      } catch (error) {
-        const shown = asFieldErrors(error, 'referralIds');
-        if (!shown) throw error;
-        return showTriage(req, reply, shown.status, body, shown.errors);
-      }
+      const done = await attempt(
+        () =>
+          service.bulkTriage(
+            pool,
+            signedIn(req),
+            {
+              action,
+              referralIds: fields(req.body, 'referralIds', { max: 36, label: 'Selected referrals' }),
+              linkWorkerId: field(req.body, 'linkWorkerId', { max: 36, label: 'Link worker' }),
+            },
+            ctx(req),
+          ),
+        { field: 'referralIds', values: bodyValues(req.body) },
+      );
+      if (!done.ok) return showTriage(req, reply, done.form);
+      return reply.redirect(`/triage?done=${action === 'accept' ? 'accepted' : 'allocated'}&count=${done.value.count}`, 303);
     },
   );
 
@@ -98,9 +88,7 @@ export const triageRoutes: FastifyPluginAsyncTypebox = async (app) => {
     req: FastifyRequest,
     reply: FastifyReply,
     referralId: string,
-    status = 200,
-    values: Record<string, unknown> = {},
-    errors: FieldError[] = [],
+    { status, values, errors }: FormState = firstVisit(),
   ) => {
     const page = await service.matchPage(pool, signedIn(req), referralId, ctx(req));
     const { submitted, match } = page;
@@ -156,31 +144,27 @@ export const triageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/triage/:referralId/match', { schema: { params: ReferralParams }, config: { policy: leads } }, async (req, reply) =>
     showMatch(req, reply, req.params.referralId),
   );
-  app.post(
-    '/triage/:referralId/match',
-    { schema: { params: ReferralParams, body: FormBody({ choice: FormField, nhsNumber: FormField }) }, config: { policy: leads } },
-    async (req, reply) => {
-      const { referralId } = req.params;
-      const body = bodyValues(req.body);
-      const nhsNumber = typeof body.nhsNumber === 'string' ? body.nhsNumber : undefined;
-      try {
-        await service.resolveMatch(pool, signedIn(req), referralId, { choice: text(body, 'choice'), nhsNumber }, ctx(req));
-      } catch (error) {
-        const shown = asFieldErrors(error, 'choice');
-        if (!shown) throw error;
-        return showMatch(req, reply, referralId, shown.status, body, shown.errors);
-      }
-      return reply.redirect(`/referrals/${referralId}?done=matched`, 303);
-    },
-  );
+  referralStep(app, '/triage/:referralId/match', {
+    policy: leads,
+    body: { choice: FormField, nhsNumber: FormField },
+    page: showMatch,
+    field: 'choice',
+    act: (actor, referralId, body, req) =>
+      service.resolveMatch(
+        pool,
+        actor,
+        referralId,
+        { choice: text(body, 'choice'), nhsNumber: typeof body.nhsNumber === 'string' ? body.nhsNumber : undefined },
+        ctx(req),
+      ),
+    next: (referralId) => `/referrals/${referralId}?done=matched`,
+  });
 
   const showNotSuitable = async (
     req: FastifyRequest,
     reply: FastifyReply,
     referralId: string,
-    status = 200,
-    values: Record<string, unknown> = {},
-    errors: FieldError[] = [],
+    { status, values, errors }: FormState = firstVisit(),
   ) => {
     const view = await service.getReferral(pool, signedIn(req), referralId, ctx(req));
     return render(reply, status, 'not-suitable.njk', { r: view.referral, values }, errors);
@@ -188,44 +172,32 @@ export const triageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/referrals/:referralId/not-suitable', { schema: { params: ReferralParams }, config: { policy: leads } }, async (req, reply) =>
     showNotSuitable(req, reply, req.params.referralId),
   );
-  app.post(
-    '/referrals/:referralId/not-suitable',
-    {
-      schema: { params: ReferralParams, body: FormBody({ notSuitableReason: FormField, redirectedTo: FormField, version: FormField }) },
-      config: { policy: leads },
-    },
-    async (req, reply) => {
-      const { referralId } = req.params;
-      const body = bodyValues(req.body);
-      try {
-        await service.transitionReferral(
-          pool,
-          signedIn(req),
-          referralId,
-          {
-            to: 'not_suitable',
-            notSuitableReason: text(body, 'notSuitableReason', { max: LIMITS.shortReason, label: 'Reason' }),
-            redirectedTo: text(body, 'redirectedTo', { max: LIMITS.organisationName, label: 'Where you redirected them' }),
-            version: checkVersion(body),
-          },
-          ctx(req),
-        );
-      } catch (error) {
-        const shown = asFieldErrors(error, 'notSuitableReason');
-        if (!shown) throw error;
-        return showNotSuitable(req, reply, referralId, shown.status, body, shown.errors);
-      }
-      return reply.redirect('/triage', 303);
-    },
-  );
+  referralStep(app, '/referrals/:referralId/not-suitable', {
+    policy: leads,
+    body: { notSuitableReason: FormField, redirectedTo: FormField, version: FormField },
+    page: showNotSuitable,
+    field: 'notSuitableReason',
+    act: (actor, referralId, body, req) =>
+      service.transitionReferral(
+        pool,
+        actor,
+        referralId,
+        {
+          to: 'not_suitable',
+          notSuitableReason: text(body, 'notSuitableReason', { max: LIMITS.shortReason, label: 'Reason' }),
+          redirectedTo: text(body, 'redirectedTo', { max: LIMITS.organisationName, label: 'Where you redirected them' }),
+          version: checkVersion(body),
+        },
+        ctx(req),
+      ),
+    next: () => '/triage',
+  });
 
   const showAllocate = async (
     req: FastifyRequest,
     reply: FastifyReply,
     referralId: string,
-    status = 200,
-    values: Record<string, unknown> = {},
-    errors: FieldError[] = [],
+    { status, values, errors }: FormState = firstVisit(),
   ) => {
     const suggestion = await service.suggestAllocation(pool, signedIn(req), referralId);
     const chosen = typeof values.linkWorkerId === 'string' ? values.linkWorkerId : suggestion.suggestedUserId;
@@ -253,33 +225,23 @@ export const triageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/referrals/:referralId/allocate', { schema: { params: ReferralParams }, config: { policy: leads } }, async (req, reply) =>
     showAllocate(req, reply, req.params.referralId),
   );
-  app.post(
-    '/referrals/:referralId/allocate',
-    {
-      schema: { params: ReferralParams, body: FormBody({ linkWorkerId: FormField, reason: FormField, version: FormField }) },
-      config: { policy: leads },
-    },
-    async (req, reply) => {
-      const { referralId } = req.params;
-      const body = bodyValues(req.body);
-      try {
-        await service.allocateReferral(
-          pool,
-          signedIn(req),
-          referralId,
-          {
-            linkWorkerId: text(body, 'linkWorkerId', { max: 36, label: 'Link worker' }),
-            reason: text(body, 'reason', { max: LIMITS.shortReason, label: 'Reason' }),
-            version: checkVersion(body),
-          },
-          ctx(req),
-        );
-      } catch (error) {
-        const shown = asFieldErrors(error, 'linkWorkerId');
-        if (!shown) throw error;
-        return showAllocate(req, reply, referralId, shown.status, body, shown.errors);
-      }
-      return reply.redirect(`/referrals/${referralId}?done=allocated`, 303);
-    },
-  );
+  referralStep(app, '/referrals/:referralId/allocate', {
+    policy: leads,
+    body: { linkWorkerId: FormField, reason: FormField, version: FormField },
+    page: showAllocate,
+    field: 'linkWorkerId',
+    act: (actor, referralId, body, req) =>
+      service.allocateReferral(
+        pool,
+        actor,
+        referralId,
+        {
+          linkWorkerId: text(body, 'linkWorkerId', { max: 36, label: 'Link worker' }),
+          reason: text(body, 'reason', { max: LIMITS.shortReason, label: 'Reason' }),
+          version: checkVersion(body),
+        },
+        ctx(req),
+      ),
+    next: (referralId) => `/referrals/${referralId}?done=allocated`,
+  });
 };
