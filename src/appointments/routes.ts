@@ -2,10 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
-import { asFieldErrors, ctx, signedIn, view } from '../web/pages.ts';
+import { attempt, ctx, firstVisit, signedIn, view, type FormState } from '../web/pages.ts';
 import { bodyValues, field } from '../web/forms.ts';
 import { addDays, isIsoDate, localDate } from '../calendar/london.ts';
-import { InvalidInput, type FieldError } from '../web/errors.ts';
+import { InvalidInput } from '../web/errors.ts';
 import { FormBody, IdParams, TextQuery, FormField } from '../web/schemas.ts';
 import * as appointments from './service.ts';
 
@@ -25,9 +25,7 @@ export const appointmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     actor: Actor,
     referralId: string,
     query: unknown,
-    status = 200,
-    values: Record<string, unknown> = {},
-    errors: FieldError[] = [],
+    { status, values, errors }: FormState = firstVisit(),
   ) => {
     const {
       referral,
@@ -104,17 +102,13 @@ export const appointmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         mode: field(req.body, 'mode'),
         place: field(req.body, 'place'),
       };
-      try {
-        const booked = await appointments.bookAppointment(pool, actor, referralId, input, ctx(req));
-        return reply.redirect(
-          `/referrals/${referralId}/appointments?booked=${booked.id}&reminder=${booked.reminder?.channel ?? 'none'}`,
-          303,
-        );
-      } catch (error) {
-        const shown = asFieldErrors(error, 'date');
-        if (!shown) throw error;
-        return page(reply, actor, referralId, {}, shown.status, bodyValues(req.body), shown.errors);
-      }
+      const booked = await attempt(() => appointments.bookAppointment(pool, actor, referralId, input, ctx(req)), {
+        field: 'date',
+        values: bodyValues(req.body),
+      });
+      if (!booked.ok) return page(reply, actor, referralId, {}, booked.form);
+      const { id, reminder } = booked.value;
+      return reply.redirect(`/referrals/${referralId}/appointments?booked=${id}&reminder=${reminder?.channel ?? 'none'}`, 303);
     },
   );
 
@@ -124,13 +118,11 @@ export const appointmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req, reply) => {
       const actor = signedIn(req);
       const { referralId, appointmentId } = req.params;
-      try {
-        await appointments.cancelAppointment(pool, actor, referralId, appointmentId, field(req.body, 'reason'), ctx(req));
-      } catch (error) {
-        const shown = asFieldErrors(error, `cancel-${appointmentId}`);
-        if (!shown) throw error;
-        return page(reply, actor, referralId, {}, shown.status, {}, shown.errors);
-      }
+      const cancelled = await attempt(
+        () => appointments.cancelAppointment(pool, actor, referralId, appointmentId, field(req.body, 'reason'), ctx(req)),
+        { field: `cancel-${appointmentId}` },
+      );
+      if (!cancelled.ok) return page(reply, actor, referralId, {}, cancelled.form);
       return reply.redirect(`/referrals/${referralId}/appointments?cancelled=yes`, 303);
     },
   );

@@ -2,10 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
-import { asFieldErrors, ctx, signedIn, view } from '../web/pages.ts';
+import { attempt, ctx, firstVisit, invalidForm, signedIn, view, type FormState } from '../web/pages.ts';
 import { bodyValues, field } from '../web/forms.ts';
 import { formatDate } from '../calendar/format.ts';
-import type { FieldError } from '../web/errors.ts';
 import { FormBody, IdParams, FormField } from '../web/schemas.ts';
 import { describeGpRecordStatus, gpRecordStatus } from '../interop/mesh/service.ts';
 import * as service from './service.ts';
@@ -70,18 +69,11 @@ function hiddenFields(input: service.DischargeInput) {
 export const dischargeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const pool = app.database.pool;
 
-  const formPage = async (
-    reply: FastifyReply,
-    actor: Actor,
-    referralId: string,
-    status: number,
-    values: Record<string, unknown> | undefined,
-    errors: FieldError[] = [],
-  ) => {
+  const formPage = async (reply: FastifyReply, actor: Actor, referralId: string, form?: FormState) => {
     const record = await service.dischargeRecord(pool, actor, referralId);
     // First visit: the outcome rows are what was recorded, and one empty row for a measure taken elsewhere.
     const shown: Record<string, unknown> =
-      values ??
+      form?.values ??
       Object.fromEntries(
         record.outcomes.flatMap((o, i) => [
           [`outcomeMeasure${i}`, o.measure],
@@ -101,7 +93,7 @@ export const dischargeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       : 'no attendance at a service';
     return view(
       reply,
-      status,
+      form?.status ?? 200,
       'discharge/views/discharge.njk',
       {
         r: record.referral,
@@ -119,20 +111,18 @@ export const dischargeRoutes: FastifyPluginAsyncTypebox = async (app) => {
         })),
         outcomeRows: Array.from({ length: rowCount }, (_, i) => i),
       },
-      errors,
+      form?.errors,
     );
   };
 
   const checkPage = async (reply: FastifyReply, actor: Actor, referralId: string, body: unknown) => {
     const input = readAnswers(body);
-    let document: service.DischargeDocument;
-    try {
-      document = await service.previewDischarge(pool, actor, referralId, input);
-    } catch (error) {
-      const shown = asFieldErrors(error, 'reason');
-      if (!shown) throw error;
-      return formPage(reply, actor, referralId, shown.status, bodyValues(body), shown.errors);
-    }
+    const preview = await attempt(() => service.previewDischarge(pool, actor, referralId, input), {
+      field: 'reason',
+      values: bodyValues(body),
+    });
+    if (!preview.ok) return formPage(reply, actor, referralId, preview.form);
+    const document = preview.value;
     const reason = service.DISCHARGE_REASONS.find((x) => x.code === input.reason)!;
     return view(reply, 200, 'discharge/views/check.njk', {
       r: { id: referralId },
@@ -146,7 +136,7 @@ export const dischargeRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/referrals/:referralId/discharge', { schema: { params: ReferralParams }, config: { policy: staff } }, async (req, reply) => {
     const { referralId } = req.params;
-    return formPage(reply, signedIn(req), referralId, 200, undefined);
+    return formPage(reply, signedIn(req), referralId);
   });
 
   app.post(
@@ -163,7 +153,7 @@ export const dischargeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { params: ReferralParams, body: DischargeForm }, config: { policy: staff } },
     async (req, reply) => {
       const { referralId } = req.params;
-      return formPage(reply, signedIn(req), referralId, 200, bodyValues(req.body));
+      return formPage(reply, signedIn(req), referralId, firstVisit(bodyValues(req.body)));
     },
   );
 
@@ -176,19 +166,15 @@ export const dischargeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const body = req.body;
       // The summary goes only from the check page, where the link worker has read it as the GP will.
       if (field(body, 'checked') !== 'yes') {
-        return formPage(reply, actor, referralId, 400, bodyValues(body), [
-          { field: 'reason', message: 'Check the summary before you send it: select Continue, then read it through' },
-        ]);
+        const errors = [{ field: 'reason', message: 'Check the summary before you send it: select Continue, then read it through' }];
+        return formPage(reply, actor, referralId, invalidForm(errors, bodyValues(body)));
       }
-      let id: string;
-      try {
-        id = await service.dischargeReferral(pool, actor, referralId, readAnswers(body), ctx(req));
-      } catch (error) {
-        const shown = asFieldErrors(error, 'reason');
-        if (!shown) throw error;
-        return formPage(reply, actor, referralId, shown.status, bodyValues(body), shown.errors);
-      }
-      return reply.redirect(`/discharge-summaries/${id}`, 303);
+      const discharged = await attempt(() => service.dischargeReferral(pool, actor, referralId, readAnswers(body), ctx(req)), {
+        field: 'reason',
+        values: bodyValues(body),
+      });
+      if (!discharged.ok) return formPage(reply, actor, referralId, discharged.form);
+      return reply.redirect(`/discharge-summaries/${discharged.value}`, 303);
     },
   );
 

@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { Actor } from '../identity/actor.ts';
 import { publicAccess, rolePolicy } from '../identity/policy.ts';
-import { asFieldErrors, ctx, signedIn, view } from '../web/pages.ts';
+import { attempt, ctx, firstVisit, formErrors, signedIn, view, type FormState } from '../web/pages.ts';
 import { bodyValues, field } from '../web/forms.ts';
 import { formatDate } from '../calendar/format.ts';
 import type { FieldError } from '../web/errors.ts';
@@ -77,12 +77,6 @@ function choiceItems(values: Values) {
   };
 }
 
-function errorsOn(errors: FieldError[]) {
-  const fieldErrors: Record<string, string> = {};
-  for (const e of errors) fieldErrors[e.field] ??= e.message;
-  return fieldErrors;
-}
-
 export const outcomeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const pool = app.database.pool;
 
@@ -91,9 +85,7 @@ export const outcomeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     actor: Actor,
     referralId: string,
     query: unknown,
-    status = 200,
-    values: Values = {},
-    errors: FieldError[] = [],
+    { status, values, errors }: FormState = firstVisit(),
     linkValues: Values = {},
   ) => {
     const page = await outcomes.outcomesForReferral(pool, actor, referralId, { requestId: reply.request.id });
@@ -165,7 +157,7 @@ export const outcomeRoutes: FastifyPluginAsyncTypebox = async (app) => {
               ? 'Expired'
               : `Waiting, open until ${formatDate(l.expiresAt)}`,
         })),
-        linkFieldErrors: errorsOn(linkErrors),
+        linkFieldErrors: formErrors(linkErrors).fieldErrors,
       },
       errors,
     );
@@ -185,7 +177,7 @@ export const outcomeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       serviceName?: string;
     },
   ) => {
-    const fieldErrors = errorsOn(data.errors);
+    const { fieldErrors } = formErrors(data.errors);
     const def = INSTRUMENTS[data.instrument];
     return view(
       reply,
@@ -223,21 +215,19 @@ export const outcomeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const actor = signedIn(req);
       const { referralId } = req.params;
       const values = { instrument: field(req.query, 'instrument'), timepoint: field(req.query, 'timepoint') };
-      try {
-        const { referral, choice } = await outcomes.startAdministration(pool, actor, referralId, values, ctx(req));
-        return questionsPage(reply, 200, {
-          r: referral,
-          ...choice,
-          action: `/referrals/${referralId}/outcomes/check`,
-          publicPage: false,
-          values: {},
-          errors: [],
-        });
-      } catch (error) {
-        const shown = asFieldErrors(error, 'instrument');
-        if (!shown) throw error;
-        return listPage(reply, actor, referralId, {}, shown.status, values, shown.errors);
-      }
+      const started = await attempt(() => outcomes.startAdministration(pool, actor, referralId, values, ctx(req)), {
+        field: 'instrument',
+        values,
+      });
+      if (!started.ok) return listPage(reply, actor, referralId, {}, started.form);
+      return questionsPage(reply, 200, {
+        r: started.value.referral,
+        ...started.value.choice,
+        action: `/referrals/${referralId}/outcomes/check`,
+        publicPage: false,
+        values: {},
+        errors: [],
+      });
     },
   );
 
@@ -250,22 +240,12 @@ export const outcomeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { referralId } = req.params;
       const values = bodyValues(req.body);
       const input = { instrument: field(req.body, 'instrument'), timepoint: field(req.body, 'timepoint'), answers: answersOf(req.body) };
-      let started;
-      try {
-        started = await outcomes.startAdministration(pool, actor, referralId, input, ctx(req));
-      } catch (error) {
-        const shown = asFieldErrors(error, 'instrument');
-        if (!shown) throw error;
-        return listPage(
-          reply,
-          actor,
-          referralId,
-          {},
-          shown.status,
-          { instrument: input.instrument, timepoint: input.timepoint },
-          shown.errors,
-        );
-      }
+      const start = await attempt(() => outcomes.startAdministration(pool, actor, referralId, input, ctx(req)), {
+        field: 'instrument',
+        values: { instrument: input.instrument, timepoint: input.timepoint },
+      });
+      if (!start.ok) return listPage(reply, actor, referralId, {}, start.form);
+      const started = start.value;
       const questions = {
         r: started.referral,
         ...started.choice,
@@ -274,27 +254,23 @@ export const outcomeRoutes: FastifyPluginAsyncTypebox = async (app) => {
         values,
       };
       if (field(req.body, 'change')) return questionsPage(reply, 200, { ...questions, errors: [] });
-      try {
-        const { answers, score } = outcomes.checkAnswers(started.choice.instrument, input.answers);
-        const def = INSTRUMENTS[started.choice.instrument];
-        return view(reply, 200, 'outcomes/views/check.njk', {
-          r: started.referral,
-          ...started.choice,
-          name: def.name,
-          shortName: def.shortName,
-          timepointLabel: TIMEPOINT_LABELS[started.choice.timepoint],
-          rows: def.items.map((item, n) => ({
-            key: { text: `${n + 1}. ${item.text}` },
-            value: { text: item.options.find((o) => o.value === answers[item.id])?.label ?? '' },
-          })),
-          scoreText: outcomes.scoreText({ instrument: started.choice.instrument, score, answers }),
-          hidden: Object.entries(input.answers).filter(([key]) => def.items.some((i) => `item-${i.id}` === key)),
-        });
-      } catch (error) {
-        const shown = asFieldErrors(error, 'form');
-        if (!shown) throw error;
-        return questionsPage(reply, shown.status, { ...questions, errors: shown.errors });
-      }
+      const checked = await attempt(async () => outcomes.checkAnswers(started.choice.instrument, input.answers), { field: 'form' });
+      if (!checked.ok) return questionsPage(reply, checked.form.status, { ...questions, errors: checked.form.errors });
+      const { answers, score } = checked.value;
+      const def = INSTRUMENTS[started.choice.instrument];
+      return view(reply, 200, 'outcomes/views/check.njk', {
+        r: started.referral,
+        ...started.choice,
+        name: def.name,
+        shortName: def.shortName,
+        timepointLabel: TIMEPOINT_LABELS[started.choice.timepoint],
+        rows: def.items.map((item, n) => ({
+          key: { text: `${n + 1}. ${item.text}` },
+          value: { text: item.options.find((o) => o.value === answers[item.id])?.label ?? '' },
+        })),
+        scoreText: outcomes.scoreText({ instrument: started.choice.instrument, score, answers }),
+        hidden: Object.entries(input.answers).filter(([key]) => def.items.some((i) => `item-${i.id}` === key)),
+      });
     },
   );
 
@@ -305,38 +281,26 @@ export const outcomeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const actor = signedIn(req);
       const { referralId } = req.params;
       const input = { instrument: field(req.body, 'instrument'), timepoint: field(req.body, 'timepoint'), answers: answersOf(req.body) };
-      try {
-        const saved = await outcomes.recordAdministration(pool, actor, referralId, input, ctx(req));
-        return reply.redirect(`/referrals/${referralId}/outcomes?saved=${saved.id}#saved`, 303);
-      } catch (error) {
-        const shown = asFieldErrors(error, 'instrument');
-        if (!shown) throw error;
-        if (
-          shown.status === 400 &&
-          isInstrumentCode(input.instrument) &&
-          shown.errors.every((e) => e.field.startsWith('item-') || e.field === 'form')
-        ) {
-          const { referral } = await outcomes.startAdministration(pool, actor, referralId, input, ctx(req));
-          return questionsPage(reply, 400, {
-            r: referral,
-            instrument: input.instrument,
-            timepoint: input.timepoint as Timepoint,
-            action: `/referrals/${referralId}/outcomes/check`,
-            publicPage: false,
-            values: bodyValues(req.body),
-            errors: shown.errors,
-          });
-        }
-        return listPage(
-          reply,
-          actor,
-          referralId,
-          {},
-          shown.status,
-          { instrument: input.instrument, timepoint: input.timepoint },
-          shown.errors,
-        );
+      const saved = await attempt(() => outcomes.recordAdministration(pool, actor, referralId, input, ctx(req)), {
+        field: 'instrument',
+        values: { instrument: input.instrument, timepoint: input.timepoint },
+      });
+      if (saved.ok) return reply.redirect(`/referrals/${referralId}/outcomes?saved=${saved.value.id}#saved`, 303);
+      const { status, errors } = saved.form;
+      // Only the answers were wrong: back to the questions, answers kept.
+      if (status === 400 && isInstrumentCode(input.instrument) && errors.every((e) => e.field.startsWith('item-') || e.field === 'form')) {
+        const { referral } = await outcomes.startAdministration(pool, actor, referralId, input, ctx(req));
+        return questionsPage(reply, 400, {
+          r: referral,
+          instrument: input.instrument,
+          timepoint: input.timepoint as Timepoint,
+          action: `/referrals/${referralId}/outcomes/check`,
+          publicPage: false,
+          values: bodyValues(req.body),
+          errors,
+        });
       }
+      return listPage(reply, actor, referralId, {}, saved.form);
     },
   );
 
@@ -350,23 +314,13 @@ export const outcomeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const actor = signedIn(req);
       const { referralId } = req.params;
       const input = { instrument: field(req.body, 'instrument'), timepoint: field(req.body, 'timepoint') };
-      try {
-        const sent = await outcomes.sendOutcomeLink(pool, actor, referralId, input, { ...ctx(req), baseUrl: app.config.baseUrl });
-        return reply.redirect(`/referrals/${referralId}/outcomes?sent=${sent.channel}#links`, 303);
-      } catch (error) {
-        const shown = asFieldErrors(error, 'instrument');
-        if (!shown) throw error;
-        return listPage(
-          reply,
-          actor,
-          referralId,
-          {},
-          shown.status,
-          {},
-          shown.errors.map((e) => ({ ...e, field: `link-${e.field}` })),
-          input,
-        );
-      }
+      const sent = await attempt(
+        () => outcomes.sendOutcomeLink(pool, actor, referralId, input, { ...ctx(req), baseUrl: app.config.baseUrl }),
+        { field: 'instrument' },
+      );
+      if (sent.ok) return reply.redirect(`/referrals/${referralId}/outcomes?sent=${sent.value.channel}#links`, 303);
+      const errors = sent.form.errors.map((e) => ({ ...e, field: `link-${e.field}` }));
+      return listPage(reply, actor, referralId, {}, { ...sent.form, errors }, input);
     },
   );
 
@@ -414,28 +368,26 @@ export const outcomeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req, reply) => {
       const { token } = req.params;
       reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
-      try {
-        const done = await outcomes.completeOutcomeLink(pool, token, answersOf(req.body), ctx(req));
+      const completed = await attempt(() => outcomes.completeOutcomeLink(pool, token, answersOf(req.body), ctx(req)), { field: 'form' });
+      if (completed.ok) {
+        const done = completed.value;
         if (done.state !== 'open') return gonePage(reply, done.state);
         return reply.view('outcomes/views/thank-you.njk', {
           serviceName: done.serviceName,
           shortName: INSTRUMENTS[done.instrument].shortName,
         });
-      } catch (error) {
-        const shown = asFieldErrors(error, 'form');
-        if (!shown) throw error;
-        const link = await outcomes.openOutcomeLink(pool, token);
-        if (link.state !== 'open') return gonePage(reply, link.state);
-        return questionsPage(reply, shown.status, {
-          instrument: link.instrument,
-          timepoint: link.timepoint,
-          action: `/outcomes/complete/${token}`,
-          publicPage: true,
-          values: bodyValues(req.body),
-          errors: shown.errors,
-          serviceName: link.serviceName,
-        });
       }
+      const link = await outcomes.openOutcomeLink(pool, token);
+      if (link.state !== 'open') return gonePage(reply, link.state);
+      return questionsPage(reply, completed.form.status, {
+        instrument: link.instrument,
+        timepoint: link.timepoint,
+        action: `/outcomes/complete/${token}`,
+        publicPage: true,
+        values: bodyValues(req.body),
+        errors: completed.form.errors,
+        serviceName: link.serviceName,
+      });
     },
   );
 };
