@@ -14,6 +14,11 @@ export interface Config {
   /** A PostgreSQL server; when unset Signpost runs on embedded PGlite under `pgliteDir`. */
   databaseUrl: string | undefined;
   pgliteDir: string;
+  /**
+   * The embedded database's shared buffers (PGLITE_SHARED_BUFFERS, e.g. 16MB or 256MB); unset keeps
+   * PostgreSQL's 128 MB. Ignored with DATABASE_URL, whose server has its own setting.
+   */
+  pgliteSharedBuffers: string | undefined;
   /** A streaming replica of DATABASE_URL for read-only work (DATABASE_READ_URL); unset sends everything to the primary. */
   databaseReadUrl: string | undefined;
   /** A replica further behind than this is skipped in favour of the primary (REPLICA_MAX_LAG_SECONDS, default 10). */
@@ -205,6 +210,18 @@ function readJobLockSeconds(env: Env): number {
     throw new ConfigError('JOB_LOCK_SECONDS', `must be a whole number of seconds from 1 to 86400 (got "${raw}")`);
   }
   return seconds;
+}
+
+function readPgliteSharedBuffers(env: Env): string | undefined {
+  const raw = env.PGLITE_SHARED_BUFFERS?.trim();
+  if (!raw) return undefined;
+  const match = /^(\d+)(kB|MB|GB)$/.exec(raw);
+  const megabytes = match ? Number(match[1]) / (match[2] === 'kB' ? 1024 : match[2] === 'GB' ? 1 / 1024 : 1) : NaN;
+  // PostgreSQL refuses less than 128 kB; past 1 GB the embedded database's 32-bit memory runs out.
+  if (!(megabytes >= 0.125 && megabytes <= 1024)) {
+    throw new ConfigError('PGLITE_SHARED_BUFFERS', `must be a size from 128kB to 1GB, such as 16MB or 256MB (got "${raw}")`);
+  }
+  return raw;
 }
 
 function readSelfReferralTenant(env: Env): string | undefined {
@@ -479,6 +496,7 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     databaseUrl,
     pgliteDir,
+    pgliteSharedBuffers: readPgliteSharedBuffers(env),
     databaseReadUrl,
     replicaMaxLagSeconds: readReplicaLag(env),
     demo,

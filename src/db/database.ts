@@ -73,12 +73,16 @@ export function isOnDisk(dataDir: string): boolean {
  * held until close, so a second process (a server, a command) is refused instead of corrupting it.
  * `loadDataDir` fills an empty directory from a `dumpDataDir` archive (restore).
  */
-export async function openPglite(dataDir: string, options: { loadDataDir?: Blob; extensions?: Extensions } = {}): Promise<Database> {
+export async function openPglite(
+  dataDir: string,
+  options: { loadDataDir?: Blob; extensions?: Extensions; sharedBuffers?: string } = {},
+): Promise<Database> {
   const lock = isOnDisk(dataDir) ? lockDataDir(dataDir.replace(/^file:\/\//, '')) : undefined;
   try {
     const pglite = await PGlite.create(dataDir, {
       extensions: { ...pgliteExtensions, ...options.extensions },
       loadDataDir: options.loadDataDir,
+      ...(options.sharedBuffers ? { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${options.sharedBuffers}`] } : {}),
     });
     return pgliteDatabase(pglite, lock);
   } catch (error) {
@@ -118,10 +122,11 @@ export function withReadReplica(database: Database, readUrl: string, maxLagSecon
 export async function openDatabase(options: {
   databaseUrl?: string;
   pgliteDir: string;
+  pgliteSharedBuffers?: string;
   databaseReadUrl?: string;
   replicaMaxLagSeconds?: number;
 }): Promise<Database> {
-  if (!options.databaseUrl) return openPglite(options.pgliteDir);
+  if (!options.databaseUrl) return openPglite(options.pgliteDir, { sharedBuffers: options.pgliteSharedBuffers });
   const database = openPostgres(options.databaseUrl);
   return options.databaseReadUrl ? withReadReplica(database, options.databaseReadUrl, options.replicaMaxLagSeconds ?? 10) : database;
 }

@@ -5,6 +5,7 @@ import { lookupPostcode, samplePostcodes } from '../geo/postcodes.ts';
 import type { OrukService } from './oruk/types.ts';
 import * as curationq from './curation/queries.ts';
 import { writeDirectoryService } from './curation/service.ts';
+import { refreshSearch } from './queries.ts';
 import { capacityTermId, deliveryTermId, needTermId, stableId, type Capacity } from './taxonomy.ts';
 
 export interface Template {
@@ -412,11 +413,13 @@ export const directorySeeder: DemoSeeder = {
                 email: service.email ?? null,
               },
             },
-            { capacity, expectedWaitWeeks: wait, sourceFeed: 'demo', lastVerifiedAt: verifiedAt },
+            { capacity, expectedWaitWeeks: wait, sourceFeed: 'demo', lastVerifiedAt: verifiedAt, refreshSearch: false },
           );
           ids.push(service.id);
         }
       }
+      // One refresh of every search document, as an import does, rather than one per service.
+      await refreshSearch(tx, ids);
     });
     context.ids.directoryOrganizations = organizations.map((o) => o.id);
     context.ids.directoryServices = ids;

@@ -5,7 +5,8 @@ import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { DataDirLocked, LOCK_FILE, lockDataDir, type LockOwner } from '../../src/db/data-dir-lock.ts';
-import { openPglite } from '../../src/db/database.ts';
+import { loadConfig } from '../../src/config.ts';
+import { openDatabase, openPglite } from '../../src/db/database.ts';
 import { backend } from '../support/database.ts';
 import { pgliteTemplatePath } from '../support/template.ts';
 
@@ -125,7 +126,18 @@ test(
       await database.close();
     }
     assert.equal(existsSync(path.join(dir, LOCK_FILE)), false);
-    const again = await openPglite(dir);
-    await again.close();
+    // The operator's shared buffers reach the embedded database; unset, PostgreSQL's default stays.
+    const small = await openDatabase(loadConfig({ PGLITE_DIR: dir, PGLITE_SHARED_BUFFERS: '16MB' }));
+    try {
+      assert.equal((await small.pool.query<{ shared_buffers: string }>('SHOW shared_buffers')).rows[0]!.shared_buffers, '16MB');
+    } finally {
+      await small.close();
+    }
+    const again = await openDatabase(loadConfig({ PGLITE_DIR: dir }));
+    try {
+      assert.equal((await again.pool.query<{ shared_buffers: string }>('SHOW shared_buffers')).rows[0]!.shared_buffers, '128MB');
+    } finally {
+      await again.close();
+    }
   },
 );
