@@ -1,7 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { NEEDS } from '../vocabulary/needs.ts';
 import { rolePolicy } from '../identity/policy.ts';
-import { asFieldErrors, ctx, signedIn, view } from '../web/pages.ts';
+import type { FastifyReply } from 'fastify';
+import type { Actor } from '../identity/actor.ts';
+import type { RequestContext } from '../identity/audit.ts';
+import { attempt, ctx, firstVisit, signedIn, view, type FormState } from '../web/pages.ts';
 import { bodyValues, field, fields } from '../web/forms.ts';
 import { formatDate } from '../calendar/format.ts';
 import { FormBody, IdParams, TextOrList, FormField } from '../web/schemas.ts';
@@ -25,12 +28,10 @@ export const assessmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const pool = app.database.pool;
 
   const assessmentPage = async (
-    reply: import('fastify').FastifyReply,
-    actor: import('../identity/actor.ts').Actor,
+    reply: FastifyReply,
+    actor: Actor,
     referralId: string,
-    status: number,
-    values: Record<string, unknown>,
-    errors: import('../web/errors.ts').FieldError[] = [],
+    { status, values, errors }: FormState = firstVisit(),
   ) => {
     const episode = await service.loadEpisode(pool, actor, referralId);
     return view(
@@ -53,7 +54,7 @@ export const assessmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/referrals/:referralId/assessment', { schema: { params: ReferralParams }, config: { policy: staff } }, async (req, reply) => {
     const { referralId } = req.params;
-    return assessmentPage(reply, signedIn(req), referralId, 200, {});
+    return assessmentPage(reply, signedIn(req), referralId);
   });
 
   app.post(
@@ -63,35 +64,43 @@ export const assessmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const actor = signedIn(req);
       const { referralId } = req.params;
       const body = req.body;
-      try {
-        await service.recordAssessment(
-          pool,
-          actor,
-          referralId,
-          {
-            whatMatters: field(body, 'whatMatters'),
-            needs: NEEDS.map((n) => ({ need: n.code, rating: field(body, `need-${n.code}`), notes: field(body, `note-${n.code}`) })),
-            strengths: field(body, 'strengths'),
-            barriers: fields(body, 'barriers'),
-            barrierNotes: field(body, 'barrierNotes'),
-            risks: field(body, 'risks'),
-          },
-          ctx(req),
-        );
-      } catch (error) {
-        const shown = asFieldErrors(error, 'whatMatters');
-        if (!shown) throw error;
-        return assessmentPage(reply, actor, referralId, shown.status, bodyValues(body), shown.errors);
-      }
+      const recorded = await attempt(
+        () =>
+          service.recordAssessment(
+            pool,
+            actor,
+            referralId,
+            {
+              whatMatters: field(body, 'whatMatters'),
+              needs: NEEDS.map((n) => ({ need: n.code, rating: field(body, `need-${n.code}`), notes: field(body, `note-${n.code}`) })),
+              strengths: field(body, 'strengths'),
+              barriers: fields(body, 'barriers'),
+              barrierNotes: field(body, 'barrierNotes'),
+              risks: field(body, 'risks'),
+            },
+            ctx(req),
+          ),
+        { field: 'whatMatters', values: bodyValues(body) },
+      );
+      if (!recorded.ok) return assessmentPage(reply, actor, referralId, recorded.form);
       return reply.redirect(`/referrals/${referralId}/support?done=assessment`, 303);
     },
   );
 
-  app.get('/referrals/:referralId/safeguarding', { schema: { params: ReferralParams }, config: { policy: staff } }, async (req, reply) => {
-    const { referralId } = req.params;
-    const episode = await service.loadEpisode(pool, signedIn(req), referralId, ctx(req));
-    return view(reply, 200, 'assessment/views/safeguarding.njk', { r: episode.referral, values: {} });
-  });
+  const safeguardingPage = async (
+    reply: FastifyReply,
+    actor: Actor,
+    referralId: string,
+    { status, values, errors }: FormState,
+    context: RequestContext = {},
+  ) => {
+    const episode = await service.loadEpisode(pool, actor, referralId, context);
+    return view(reply, status, 'assessment/views/safeguarding.njk', { r: episode.referral, values }, errors);
+  };
+
+  app.get('/referrals/:referralId/safeguarding', { schema: { params: ReferralParams }, config: { policy: staff } }, async (req, reply) =>
+    safeguardingPage(reply, signedIn(req), req.params.referralId, firstVisit(), ctx(req)),
+  );
 
   app.post(
     '/referrals/:referralId/safeguarding',
@@ -99,28 +108,27 @@ export const assessmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req, reply) => {
       const actor = signedIn(req);
       const { referralId } = req.params;
-      try {
-        await service.raiseConcern(pool, actor, referralId, field(req.body, 'concern'), ctx(req));
-      } catch (error) {
-        const shown = asFieldErrors(error, 'concern');
-        if (!shown) throw error;
-        const episode = await service.loadEpisode(pool, actor, referralId);
-        return view(
-          reply,
-          shown.status,
-          'assessment/views/safeguarding.njk',
-          { r: episode.referral, values: bodyValues(req.body) },
-          shown.errors,
-        );
-      }
+      const raised = await attempt(() => service.raiseConcern(pool, actor, referralId, field(req.body, 'concern'), ctx(req)), {
+        field: 'concern',
+        values: bodyValues(req.body),
+      });
+      if (!raised.ok) return safeguardingPage(reply, actor, referralId, raised.form);
       return reply.redirect(`/referrals/${referralId}/support?done=safeguarding`, 303);
     },
   );
 
-  app.get('/safeguarding', { config: { policy: leads } }, async (req, reply) => {
-    const tasks = await service.openSafeguardingTasks(pool, signedIn(req));
-    return view(reply, 200, 'assessment/views/tasks.njk', { tasks: tasks.map((t) => ({ ...t, raised: formatDate(t.raisedAt) })) });
-  });
+  const tasksPage = async (reply: FastifyReply, actor: Actor, { status, errors }: FormState = firstVisit()) => {
+    const tasks = await service.openSafeguardingTasks(pool, actor);
+    return view(
+      reply,
+      status,
+      'assessment/views/tasks.njk',
+      { tasks: tasks.map((t) => ({ ...t, raised: formatDate(t.raisedAt) })) },
+      errors,
+    );
+  };
+
+  app.get('/safeguarding', { config: { policy: leads } }, async (req, reply) => tasksPage(reply, signedIn(req)));
 
   app.post(
     '/safeguarding/:concernId/action',
@@ -128,22 +136,16 @@ export const assessmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req, reply) => {
       const actor = signedIn(req);
       const { concernId } = req.params;
-      try {
-        const { referralId } = await service.recordConcernAction(pool, actor, concernId, field(req.body, 'action'), ctx(req));
-        return reply.redirect(`/referrals/${referralId}/support?done=safeguarding-action`, 303);
-      } catch (error) {
-        const shown = asFieldErrors(error, `action-${concernId}`);
-        if (!shown) throw error;
-        const tasks = await service.openSafeguardingTasks(pool, actor);
-        const errors = shown.errors.map((e) => ({ ...e, field: e.field === 'action' ? `action-${concernId}` : e.field }));
-        return view(
-          reply,
-          shown.status,
-          'assessment/views/tasks.njk',
-          { tasks: tasks.map((t) => ({ ...t, raised: formatDate(t.raisedAt) })) },
-          errors,
-        );
-      }
+      const actioned = await attempt(() => service.recordConcernAction(pool, actor, concernId, field(req.body, 'action'), ctx(req)), {
+        field: `action-${concernId}`,
+      });
+      if (actioned.ok) return reply.redirect(`/referrals/${actioned.value.referralId}/support?done=safeguarding-action`, 303);
+      const { status, errors } = actioned.form;
+      return tasksPage(reply, actor, {
+        status,
+        values: {},
+        errors: errors.map((e) => ({ ...e, field: e.field === 'action' ? `action-${concernId}` : e.field })),
+      });
     },
   );
 };

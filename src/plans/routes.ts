@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
 import { sectionsPdf } from '../discharge/pdf.ts';
-import { asFieldErrors, ctx, signedIn, view } from '../web/pages.ts';
+import { attempt, ctx, firstVisit, signedIn, view } from '../web/pages.ts';
 import { bodyValues, field } from '../web/forms.ts';
 import { formatDate } from '../calendar/format.ts';
 import * as plans from './service.ts';
@@ -73,7 +73,7 @@ export const planRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { params: ReferralParams, querystring: TextQuery('done') }, config: { policy: staff } },
     async (req, reply) => {
       const { referralId } = req.params;
-      return supportPage(pool, reply, signedIn(req), referralId, 200, field(req.query, 'done'));
+      return supportPage(pool, reply, signedIn(req), referralId, firstVisit(), field(req.query, 'done'));
     },
   );
 
@@ -83,24 +83,23 @@ export const planRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req, reply) => {
       const actor = signedIn(req);
       const { referralId } = req.params;
-      try {
-        await plans.addGoal(
-          pool,
-          actor,
-          referralId,
-          {
-            goal: field(req.body, 'goal'),
-            steps: field(req.body, 'steps'),
-            whoDoesWhat: field(req.body, 'whoDoesWhat'),
-            reviewDate: field(req.body, 'reviewDate'),
-          },
-          ctx(req),
-        );
-      } catch (error) {
-        const shown = asFieldErrors(error, 'goal');
-        if (!shown) throw error;
-        return supportPage(pool, reply, actor, referralId, shown.status, '', bodyValues(req.body), shown.errors);
-      }
+      const added = await attempt(
+        () =>
+          plans.addGoal(
+            pool,
+            actor,
+            referralId,
+            {
+              goal: field(req.body, 'goal'),
+              steps: field(req.body, 'steps'),
+              whoDoesWhat: field(req.body, 'whoDoesWhat'),
+              reviewDate: field(req.body, 'reviewDate'),
+            },
+            ctx(req),
+          ),
+        { field: 'goal', values: bodyValues(req.body) },
+      );
+      if (!added.ok) return supportPage(pool, reply, actor, referralId, added.form);
       return reply.redirect(`/referrals/${referralId}/support?done=goal#plan`, 303);
     },
   );

@@ -5,8 +5,7 @@ import { findNeed } from '../vocabulary/needs.ts';
 import { dischargeOfReferral } from '../discharge/service.ts';
 import type { Actor } from '../identity/actor.ts';
 import * as prescriptions from '../social-prescriptions/service.ts';
-import type { FieldError } from '../web/errors.ts';
-import { view } from '../web/pages.ts';
+import { firstVisit, view, type FormState } from '../web/pages.ts';
 import { formatDate } from '../calendar/format.ts';
 import { GOAL_PROGRESS, planForReferral, progressLabel } from './service.ts';
 
@@ -26,10 +25,8 @@ export async function supportPage(
   reply: FastifyReply,
   actor: Actor,
   referralId: string,
-  status: number,
-  notice: string,
-  values: Record<string, unknown> = {},
-  errors: FieldError[] = [],
+  { status, values, errors }: FormState = firstVisit(),
+  notice = '',
 ) {
   const plan = await planForReferral(pool, actor, referralId);
   const r = plan.episode.referral;

@@ -2,10 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
-import { asFieldErrors, ctx, signedIn, view } from '../web/pages.ts';
+import { attempt, ctx, firstVisit, signedIn, view, type FormState } from '../web/pages.ts';
 import { field } from '../web/forms.ts';
 import { formatDate } from '../calendar/format.ts';
-import { InvalidInput, type FieldError } from '../web/errors.ts';
+import { InvalidInput } from '../web/errors.ts';
 import { FormBody, IdParams, TextQuery, FormField } from '../web/schemas.ts';
 import { DECLINE_REASONS, ONWARD_LABELS, ONWARD_TRANSITIONS, STOP_REASONS, type SharedDetails } from './service.ts';
 import * as service from './service.ts';
@@ -73,9 +73,8 @@ export const providerInboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
     reply: FastifyReply,
     actor: Actor,
     onwardId: string,
-    status: number,
-    notice: string,
-    errors: FieldError[] = [],
+    { status, errors }: FormState = firstVisit(),
+    notice = '',
   ) => {
     const o = await service.providerReferral(pool, actor, onwardId);
     const next = ONWARD_TRANSITIONS[o.status];
@@ -113,7 +112,7 @@ export const providerInboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { params: OnwardParams, querystring: TextQuery('done') }, config: { policy: providers } },
     async (req, reply) => {
       const { onwardId } = req.params;
-      return detailPage(reply, signedIn(req), onwardId, 200, field(req.query, 'done'));
+      return detailPage(reply, signedIn(req), onwardId, firstVisit(), field(req.query, 'done'));
     },
   );
 
@@ -123,24 +122,23 @@ export const providerInboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req, reply) => {
       const actor = signedIn(req);
       const { onwardId } = req.params;
-      try {
-        await service.providerRespond(
-          pool,
-          actor,
-          onwardId,
-          {
-            to: field(req.body, 'to'),
-            reason: field(req.body, 'reason'),
-            detail: field(req.body, 'detail'),
-            firstSessionDate: field(req.body, 'firstSessionDate') || null,
-          },
-          ctx(req),
-        );
-      } catch (error) {
-        const shown = asFieldErrors(error, 'to');
-        if (!shown) throw error;
-        return detailPage(reply, actor, onwardId, shown.status, '', shown.errors);
-      }
+      const responded = await attempt(
+        () =>
+          service.providerRespond(
+            pool,
+            actor,
+            onwardId,
+            {
+              to: field(req.body, 'to'),
+              reason: field(req.body, 'reason'),
+              detail: field(req.body, 'detail'),
+              firstSessionDate: field(req.body, 'firstSessionDate') || null,
+            },
+            ctx(req),
+          ),
+        { field: 'to' },
+      );
+      if (!responded.ok) return detailPage(reply, actor, onwardId, responded.form);
       return reply.redirect(`/provider/referrals/${onwardId}?done=response`, 303);
     },
   );
@@ -156,25 +154,24 @@ export const providerInboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
         return /^\d{1,3}$/.test(v) ? Number(v) : null;
       };
       const attended = field(req.body, 'attended');
-      try {
-        await service.providerAttendance(
-          pool,
-          actor,
-          onwardId,
-          {
-            sessionDate: field(req.body, 'sessionDate') || null,
-            attended: attended === 'yes' ? true : attended === 'no' ? false : null,
-            sessionsAttended: count('sessionsAttended'),
-            sessionsOffered: count('sessionsOffered'),
-            note: field(req.body, 'note'),
-          },
-          ctx(req),
-        );
-      } catch (error) {
-        const shown = asFieldErrors(error, 'attended');
-        if (!shown) throw error;
-        return detailPage(reply, actor, onwardId, shown.status, '', shown.errors);
-      }
+      const recorded = await attempt(
+        () =>
+          service.providerAttendance(
+            pool,
+            actor,
+            onwardId,
+            {
+              sessionDate: field(req.body, 'sessionDate') || null,
+              attended: attended === 'yes' ? true : attended === 'no' ? false : null,
+              sessionsAttended: count('sessionsAttended'),
+              sessionsOffered: count('sessionsOffered'),
+              note: field(req.body, 'note'),
+            },
+            ctx(req),
+          ),
+        { field: 'attended' },
+      );
+      if (!recorded.ok) return detailPage(reply, actor, onwardId, recorded.form);
       return reply.redirect(`/provider/referrals/${onwardId}?done=attendance`, 303);
     },
   );

@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { TSchema } from 'typebox';
 import { loadEpisode } from '../assessment/service.ts';
 import { NEEDS } from '../vocabulary/needs.ts';
 import { DELIVERY_METHODS, DISTANCE_CHOICES_MILES } from '../directory/service.ts';
 import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
-import { asFieldErrors, ctx, signedIn, view } from '../web/pages.ts';
+import { attempt, ctx, firstVisit, signedIn, view, type FormState } from '../web/pages.ts';
 import { bodyValues, field, fields } from '../web/forms.ts';
 import { formatDate } from '../calendar/format.ts';
 import { supportPage } from '../plans/support-page.ts';
@@ -39,8 +40,6 @@ const OnwardForm = FormBody({
   method: FormField,
   page: FormField,
 });
-const ResponseForm = FormBody({ to: FormField, reason: FormField, detail: FormField });
-const FollowUpForm = FormBody({ answer: FormField });
 
 /** The link worker's side: choosing a service, referring or signposting, recording responses, the responses page. */
 export const socialPrescriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -66,38 +65,38 @@ export const socialPrescriptionRoutes: FastifyPluginAsyncTypebox = async (app) =
     actor: Actor,
     referralId: string,
     source: unknown,
-    status: number,
-    values: Record<string, unknown>,
-    errors: FieldError[] = [],
+    // Drawn first with no status of its own: a search the directory refuses makes it a 400.
+    form?: FormState,
   ) => {
+    const { values, errors } = form ?? firstVisit();
     const { referral: r } = await loadEpisode(pool, actor, referralId);
     const { person } = await getPerson(pool, actor, r.personId);
     const search = pickerSearch(source, r.reasons[0] ?? '', person.postcode ?? '');
     let found: Awaited<ReturnType<typeof prescriptions.findServicesToRefer>> | undefined;
     const searchErrors: FieldError[] = [];
-    try {
-      found = await prescriptions.findServicesToRefer(pool, actor, {
-        q: search.q || undefined,
-        need: search.need || undefined,
-        postcode: search.postcode || undefined,
-        miles: search.miles,
-        delivery: search.method || undefined,
-        page: search.page,
-        pageSize: PICKER_PAGE_SIZE,
-        freshnessMonths: app.config.directoryFreshnessMonths,
-      });
-    } catch (error) {
-      const shown = asFieldErrors(error, 'q');
-      if (!shown) throw error;
-      searchErrors.push(...shown.errors.map((e) => ({ ...e, field: e.field === 'delivery' ? 'method' : e.field })));
-    }
+    const searched = await attempt(
+      () =>
+        prescriptions.findServicesToRefer(pool, actor, {
+          q: search.q || undefined,
+          need: search.need || undefined,
+          postcode: search.postcode || undefined,
+          miles: search.miles,
+          delivery: search.method || undefined,
+          page: search.page,
+          pageSize: PICKER_PAGE_SIZE,
+          freshnessMonths: app.config.directoryFreshnessMonths,
+        }),
+      { field: 'q' },
+    );
+    if (searched.ok) found = searched.value;
+    else searchErrors.push(...searched.form.errors.map((e) => ({ ...e, field: e.field === 'delivery' ? 'method' : e.field })));
     const chosen = String(values.serviceId ?? '');
     const pageHref = (page: number) =>
       `/referrals/${r.id}/onward/new?${new URLSearchParams({ q: search.q, need: search.need, postcode: search.postcode, miles: String(search.miles), method: search.method, page: String(page) })}#results`;
     const confirming = errors.some((e) => e.field === 'confirmCapacity') || values.confirmCapacity === 'yes';
     return view(
       reply,
-      status || (searchErrors.length ? 400 : 200),
+      form?.status ?? (searchErrors.length ? 400 : 200),
       'social-prescriptions/views/onward.njk',
       {
         r,
@@ -167,7 +166,7 @@ export const socialPrescriptionRoutes: FastifyPluginAsyncTypebox = async (app) =
     { schema: { params: ReferralParams, querystring: PickerQuery }, config: { policy: staff } },
     async (req, reply) => {
       const { referralId } = req.params;
-      return onwardPage(reply, signedIn(req), referralId, req.query, 0, {});
+      return onwardPage(reply, signedIn(req), referralId, req.query);
     },
   );
 
@@ -178,100 +177,91 @@ export const socialPrescriptionRoutes: FastifyPluginAsyncTypebox = async (app) =
       const actor = signedIn(req);
       const { referralId } = req.params;
       const body = req.body;
-      try {
-        if (!field(body, 'serviceId')) {
-          throw new InvalidInput([{ field: 'serviceId', message: 'Select a service' }]);
-        }
-        const result = await prescriptions.createOnwardReferral(
-          pool,
-          actor,
-          referralId,
-          {
-            kind: field(body, 'kind'),
-            serviceId: field(body, 'serviceId'),
-            need: field(body, 'need') || null,
-            share: fields(body, 'share'),
-            consent: field(body, 'consent') === 'yes',
-            note: field(body, 'note'),
-            delivery: field(body, 'delivery') || null,
-            confirmCapacity: field(body, 'confirmCapacity') === 'yes',
-          },
-          ctx(req),
-        );
-        if (result.delivery === 'print') return reply.redirect(`/onward-referrals/${result.id}/letter`, 303);
-        return reply.redirect(
-          `/referrals/${referralId}/support?done=${result.status === 'signposted' ? 'signposted' : 'sent'}#prescriptions`,
-          303,
-        );
-      } catch (error) {
-        const shown = asFieldErrors(error, 'serviceId');
-        if (!shown) throw error;
-        return onwardPage(reply, actor, referralId, body, shown.status, bodyValues(body), shown.errors);
-      }
+      const created = await attempt(
+        async () => {
+          if (!field(body, 'serviceId')) {
+            throw new InvalidInput([{ field: 'serviceId', message: 'Select a service' }]);
+          }
+          return prescriptions.createOnwardReferral(
+            pool,
+            actor,
+            referralId,
+            {
+              kind: field(body, 'kind'),
+              serviceId: field(body, 'serviceId'),
+              need: field(body, 'need') || null,
+              share: fields(body, 'share'),
+              consent: field(body, 'consent') === 'yes',
+              note: field(body, 'note'),
+              delivery: field(body, 'delivery') || null,
+              confirmCapacity: field(body, 'confirmCapacity') === 'yes',
+            },
+            ctx(req),
+          );
+        },
+        { field: 'serviceId', values: bodyValues(body) },
+      );
+      if (!created.ok) return onwardPage(reply, actor, referralId, body, created.form);
+      const result = created.value;
+      if (result.delivery === 'print') return reply.redirect(`/onward-referrals/${result.id}/letter`, 303);
+      return reply.redirect(
+        `/referrals/${referralId}/support?done=${result.status === 'signposted' ? 'signposted' : 'sent'}#prescriptions`,
+        303,
+      );
     },
   );
 
   /**
-   * Records something about one referral to a service from the support page: back to that page
-   * when done, or the page again with the refusal beside that referral's form.
+   * Records something about one referral to a service, posted from the support page: back to that
+   * page when done, or the page again with the refusal beside that referral's form.
    */
-  const recordOnTheSupportPage = async (
-    reply: FastifyReply,
-    actor: Actor,
-    onwardId: string,
-    firstField: string,
-    done: string,
-    record: () => Promise<unknown>,
-  ) => {
-    const onward = await prescriptions.getOnward(pool, actor, onwardId);
-    try {
-      await record();
-    } catch (error) {
-      const shown = asFieldErrors(error, firstField);
-      if (!shown) throw error;
-      return supportPage(
+  const onwardStep = (
+    path: string,
+    step: {
+      body: Record<string, TSchema>;
+      oncePerForm?: true;
+      field: string;
+      done: string;
+      record: (actor: Actor, onwardId: string, body: unknown, req: FastifyRequest) => Promise<unknown>;
+    },
+  ) =>
+    app.post(
+      path,
+      { schema: { params: OnwardParams, body: FormBody(step.body) }, config: { policy: staff, oncePerForm: step.oncePerForm } },
+      async (req, reply) => {
+        const actor = signedIn(req);
+        const { onwardId } = req.params;
+        const onward = await prescriptions.getOnward(pool, actor, onwardId);
+        const recorded = await attempt(() => step.record(actor, onwardId, req.body, req), { field: step.field });
+        if (!recorded.ok) {
+          const errors = recorded.form.errors.map((e) => ({ ...e, field: `${e.field}-${onwardId}` }));
+          return supportPage(pool, reply, actor, onward.referralId, { ...recorded.form, errors });
+        }
+        return reply.redirect(`/referrals/${onward.referralId}/support?done=${step.done}#prescriptions`, 303);
+      },
+    );
+
+  onwardStep('/onward-referrals/:onwardId/response', {
+    body: { to: FormField, reason: FormField, detail: FormField },
+    field: 'to',
+    done: 'response',
+    record: (actor, onwardId, body, req) =>
+      prescriptions.recordOnwardResponse(
         pool,
-        reply,
         actor,
-        onward.referralId,
-        shown.status,
-        '',
-        {},
-        shown.errors.map((e) => ({ ...e, field: `${e.field}-${onwardId}` })),
-      );
-    }
-    return reply.redirect(`/referrals/${onward.referralId}/support?done=${done}#prescriptions`, 303);
-  };
+        onwardId,
+        { to: field(body, 'to'), reason: field(body, 'reason'), detail: field(body, 'detail') },
+        ctx(req),
+      ),
+  });
 
-  app.post(
-    '/onward-referrals/:onwardId/response',
-    { schema: { params: OnwardParams, body: ResponseForm }, config: { policy: staff } },
-    async (req, reply) => {
-      const actor = signedIn(req);
-      const { onwardId } = req.params;
-      return recordOnTheSupportPage(reply, actor, onwardId, 'to', 'response', () =>
-        prescriptions.recordOnwardResponse(
-          pool,
-          actor,
-          onwardId,
-          { to: field(req.body, 'to'), reason: field(req.body, 'reason'), detail: field(req.body, 'detail') },
-          ctx(req),
-        ),
-      );
-    },
-  );
-
-  app.post(
-    '/onward-referrals/:onwardId/follow-up',
-    { schema: { params: OnwardParams, body: FollowUpForm }, config: { policy: staff, oncePerForm: true } },
-    async (req, reply) => {
-      const actor = signedIn(req);
-      const { onwardId } = req.params;
-      return recordOnTheSupportPage(reply, actor, onwardId, 'answer', 'follow-up', () =>
-        prescriptions.recordFollowUp(pool, actor, onwardId, field(req.body, 'answer'), ctx(req)),
-      );
-    },
-  );
+  onwardStep('/onward-referrals/:onwardId/follow-up', {
+    body: { answer: FormField },
+    oncePerForm: true,
+    field: 'answer',
+    done: 'follow-up',
+    record: (actor, onwardId, body, req) => prescriptions.recordFollowUp(pool, actor, onwardId, field(body, 'answer'), ctx(req)),
+  });
 
   app.get('/onward-referrals/:onwardId/letter', { schema: { params: OnwardParams }, config: { policy: staff } }, async (req, reply) => {
     const onward = await prescriptions.getOnward(pool, signedIn(req), req.params.onwardId);

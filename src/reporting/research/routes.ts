@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { rolePolicy } from '../../identity/policy.ts';
 import { NEEDS } from '../../vocabulary/needs.ts';
 import type { Actor } from '../../identity/actor.ts';
-import { asFieldErrors, ctx, signedIn, view } from '../../web/pages.ts';
+import { attempt, ctx, firstVisit, signedIn, view, type FormState } from '../../web/pages.ts';
 import { field } from '../../web/forms.ts';
 import { formatDateTime } from '../../calendar/format.ts';
 import { FormBody, Id, IdParams, Text } from '../../web/schemas.ts';
@@ -50,34 +50,26 @@ export const researchRoutes: FastifyPluginAsyncTypebox = async (app) => {
     });
   });
 
-  app.get('/research/projects/new', { config: { policy: researchers } }, async (_req, reply) =>
-    view(reply, 200, `${PAGES}/new-project.njk`, { values: {} }),
-  );
+  const newProjectPage = (reply: FastifyReply, { status, values, errors }: FormState = firstVisit()) =>
+    view(reply, status, `${PAGES}/new-project.njk`, { values }, errors);
+
+  app.get('/research/projects/new', { config: { policy: researchers } }, async (_req, reply) => newProjectPage(reply));
 
   app.post(
     '/research/projects',
     { schema: { body: ProjectForm }, config: { policy: researchers, oncePerForm: true } },
     async (req, reply) => {
       const actor = signedIn(req);
-      try {
-        const id = await service.createProject(pool, actor, actor.tenantId, req.body, ctx(req));
-        return reply.redirect(`/research/projects/${id}`, 303);
-      } catch (error) {
-        const shown = asFieldErrors(error, 'name');
-        if (!shown) throw error;
-        return view(reply, shown.status, `${PAGES}/new-project.njk`, { values: req.body }, shown.errors);
-      }
+      const created = await attempt(() => service.createProject(pool, actor, actor.tenantId, req.body, ctx(req)), {
+        field: 'name',
+        values: req.body,
+      });
+      if (!created.ok) return newProjectPage(reply, created.form);
+      return reply.redirect(`/research/projects/${created.value}`, 303);
     },
   );
 
-  async function showProject(
-    reply: FastifyReply,
-    actor: Actor,
-    projectId: string,
-    status = 200,
-    values: Record<string, string> = {},
-    errors: { field: string; message: string }[] = [],
-  ) {
+  async function showProject(reply: FastifyReply, actor: Actor, projectId: string, { status, values, errors }: FormState = firstVisit()) {
     const { project, extracts } = await service.getProject(pool, actor, projectId);
     const practices = await service.extractPractices(pool, actor, actor.tenantId);
     return view(
@@ -120,14 +112,13 @@ export const researchRoutes: FastifyPluginAsyncTypebox = async (app) => {
         practice: field(req.body, 'practice'),
         need: field(req.body, 'need'),
       };
-      try {
-        const extract = await service.generateExtract(pool, actor, actor.tenantId, req.params.projectId, new Date(), ctx(req), filter);
-        return reply.redirect(`/research/projects/${extract.projectId}/extracts/${extract.extractId}`, 303);
-      } catch (error) {
-        const shown = asFieldErrors(error, 'from');
-        if (!shown) throw error;
-        return showProject(reply, actor, req.params.projectId, shown.status, filter, shown.errors);
-      }
+      const generated = await attempt(
+        () => service.generateExtract(pool, actor, actor.tenantId, req.params.projectId, new Date(), ctx(req), filter),
+        { field: 'from', values: filter },
+      );
+      if (!generated.ok) return showProject(reply, actor, req.params.projectId, generated.form);
+      const { projectId, extractId } = generated.value;
+      return reply.redirect(`/research/projects/${projectId}/extracts/${extractId}`, 303);
     },
   );
 
