@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
-import { attempt, ctx, firstVisit, signedIn, view, type FormState } from '../web/pages.ts';
+import { attempt, ctx, firstVisit, pageLinks, signedIn, view, type FormState } from '../web/pages.ts';
 import { field } from '../web/forms.ts';
 import { formatDate } from '../calendar/format.ts';
 import { InvalidInput } from '../web/errors.ts';
@@ -44,10 +44,6 @@ export const providerInboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (raw && !/^\d{1,5}$/.test(raw))
       throw new InvalidInput([{ field: 'closedPage', message: 'That page of closed referrals does not exist' }]);
     const { groups, closed } = await service.providerInbox(pool, signedIn(req), { closedPage: raw ? Number(raw) : 1, ...ctx(req) });
-    const pageLink = (page: number) => ({
-      href: `/provider/inbox?closedPage=${page}#closed`,
-      labelText: `Page ${page} of ${closed.pages}`,
-    });
     return view(reply, 200, 'social-prescriptions/views/inbox.njk', {
       groups: groups.map((g) => ({
         ...g,
@@ -60,12 +56,7 @@ export const providerInboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
         })),
       })),
       closedPages:
-        closed.pages > 1
-          ? {
-              previous: closed.page > 1 ? pageLink(closed.page - 1) : undefined,
-              next: closed.page < closed.pages ? pageLink(closed.page + 1) : undefined,
-            }
-          : undefined,
+        closed.pages > 1 ? pageLinks(closed.page, closed.pages, (page) => `/provider/inbox?closedPage=${page}#closed`) : undefined,
     });
   });
 

@@ -6,7 +6,7 @@ import { NEEDS } from '../vocabulary/needs.ts';
 import { DELIVERY_METHODS, DISTANCE_CHOICES_MILES } from '../directory/service.ts';
 import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
-import { attempt, ctx, firstVisit, signedIn, view, type FormState } from '../web/pages.ts';
+import { attempt, ctx, firstVisit, pageLinks, signedIn, view, type FormState } from '../web/pages.ts';
 import { bodyValues, field, fields } from '../web/forms.ts';
 import { formatDate } from '../calendar/format.ts';
 import { supportPage } from '../plans/support-page.ts';
@@ -130,19 +130,7 @@ export const socialPrescriptionRoutes: FastifyPluginAsyncTypebox = async (app) =
           verified: s.lastVerifiedAt ? `Last checked ${formatDate(s.lastVerifiedAt)}` : 'Never checked',
           routeText: prescriptions.ROUTE_TEXT[s.route],
         })),
-        pages:
-          found && found.pageCount > 1
-            ? {
-                previous:
-                  found.page > 1
-                    ? { href: pageHref(found.page - 1), labelText: `Page ${found.page - 1} of ${found.pageCount}` }
-                    : undefined,
-                next:
-                  found.page < found.pageCount
-                    ? { href: pageHref(found.page + 1), labelText: `Page ${found.page + 1} of ${found.pageCount}` }
-                    : undefined,
-              }
-            : undefined,
+        pages: found && found.pageCount > 1 ? pageLinks(found.page, found.pageCount, pageHref) : undefined,
         kindItems: [
           { value: 'refer', text: 'Refer: send the person’s details to the service', checked: values.kind === 'refer' },
           { value: 'signpost', text: 'Signpost: give the person the details to contact them', checked: values.kind === 'signpost' },

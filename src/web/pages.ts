@@ -72,6 +72,12 @@ export function view(
   return reply.code(status).view(template, { ...data, ...formErrors(errors, dateInputs) });
 }
 
+/** Previous and next links for the nhsuk pagination macro ("Page 2 of 5"); none past either end. */
+export function pageLinks(page: number, pages: number, href: (page: number) => string) {
+  const link = (to: number) => ({ href: href(to), labelText: `Page ${to} of ${pages}` });
+  return { previous: page > 1 ? link(page - 1) : undefined, next: page < pages ? link(page + 1) : undefined };
+}
+
 // Option lists and values for the nhsuk macros (radios, checkboxes, selects).
 
 export type Items = { value: string; text: string; checked?: boolean; selected?: boolean; hint?: { text: string } }[];

@@ -6,6 +6,7 @@ import * as present from '../present.ts';
 import { text } from '../schema.ts';
 import * as service from '../service.ts';
 import { ctx, render, signedIn, staff } from './pages.ts';
+import { pageLinks } from '../../web/pages.ts';
 import { formatDate } from '../../calendar/format.ts';
 
 /** A link worker's caseload, or a lead's view of everyone's, filtered, sorted and a page at a time. */
@@ -38,12 +39,7 @@ export const caseloadRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return render(reply, 200, 'caseload.njk', {
         ...result,
         filter,
-        previous:
-          result.page > 1 ? { href: pageLink(result.page - 1), labelText: `Page ${result.page - 1} of ${result.pages}` } : undefined,
-        next:
-          result.page < result.pages
-            ? { href: pageLink(result.page + 1), labelText: `Page ${result.page + 1} of ${result.pages}` }
-            : undefined,
+        ...pageLinks(result.page, result.pages, pageLink),
         rows: result.rows.map((r) => ({
           ...r,
           statusTag: present.statusTag(r.status),

@@ -7,6 +7,7 @@ import { STATUS_LABELS } from '../lifecycle.ts';
 import * as present from '../present.ts';
 import * as service from '../service.ts';
 import { ctx, referrerOnly, render, signedIn } from './pages.ts';
+import { pageLinks } from '../../web/pages.ts';
 import { formatDate } from '../../calendar/format.ts';
 
 /** The referrer's own referrals: the list, and where each one has got to. */
@@ -27,11 +28,7 @@ export const myReferralRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return render(reply, 200, 'my-referrals.njk', {
       ...result,
       search,
-      previous: result.page > 1 ? { href: pageLink(result.page - 1), labelText: `Page ${result.page - 1} of ${result.pages}` } : undefined,
-      next:
-        result.page < result.pages
-          ? { href: pageLink(result.page + 1), labelText: `Page ${result.page + 1} of ${result.pages}` }
-          : undefined,
+      ...pageLinks(result.page, result.pages, pageLink),
       rows: result.rows.map((r) => ({
         ...r,
         received: formatDate(r.receivedAt),

@@ -29,13 +29,15 @@ export type ReferralPage = (req: FastifyRequest, reply: FastifyReply, referralId
 
 /**
  * A step on one referral, posted from a form on `page`: it runs, then goes on to `next`; refused, it
- * draws `page` again with what was posted and why (a rule broken is shown on `field`).
+ * draws `page` again with what was posted and why (a rule broken is shown on `field`). With
+ * `pageHere`, the page itself is drawn at the same address.
  */
 export function referralStep(
   app: Parameters<FastifyPluginAsyncTypebox>[0],
   path: string,
   step: {
     policy: Policy;
+    pageHere?: true;
     body: Record<string, TSchema>;
     page: ReferralPage;
     field: string;
@@ -43,6 +45,11 @@ export function referralStep(
     next: (referralId: string) => string;
   },
 ) {
+  if (step.pageHere) {
+    app.get(path, { schema: { params: ReferralParams }, config: { policy: step.policy } }, async (req, reply) =>
+      step.page(req, reply, req.params.referralId),
+    );
+  }
   app.post(
     path,
     {

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { TSchema } from 'typebox';
 import type { Actor } from '../../identity/actor.ts';
 import { describeGpRecordStatus, gpRecordStatus } from '../../interop/mesh/service.ts';
 
 import { InvalidInput } from '../../web/errors.ts';
-import { attempt, firstVisit, invalidForm, type FormState } from '../../web/pages.ts';
+import { attempt, firstVisit, invalidForm } from '../../web/pages.ts';
 import type { Policy } from '../../identity/policy.ts';
 import { bodyValues, LIMITS } from '../../web/forms.ts';
 import { FormBody, TextQuery, FormField } from '../../web/schemas.ts';
@@ -13,19 +13,14 @@ import { ALLOCATED_STATUSES, OPEN_STATUSES, STATUS_LABELS } from '../lifecycle.t
 import * as present from '../present.ts';
 import { checkContact, checkVersion, ContactFields, list, text } from '../schema.ts';
 import * as service from '../service.ts';
-import { ctx, leads, ReferralParams, referralStep, render, signedIn, staff } from './pages.ts';
+import { ctx, leads, ReferralParams, referralStep, render, signedIn, staff, type ReferralPage } from './pages.ts';
 import { formatDate, formatDateTime } from '../../calendar/format.ts';
 
 /** The referral page, the steps taken from it (accept, close, next action, consents) and contacts. */
 export const referralPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const pool = app.database.pool;
 
-  const showReferral = async (
-    req: FastifyRequest,
-    reply: FastifyReply,
-    referralId: string,
-    { status, values, errors }: FormState = firstVisit(),
-  ) => {
+  const showReferral: ReferralPage = async (req, reply, referralId, { status, values, errors } = firstVisit()) => {
     const actor = signedIn(req);
     const view = await service.getReferral(pool, actor, referralId, ctx(req));
     const r = view.referral;
@@ -174,12 +169,7 @@ export const referralPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
     'next-action',
   );
 
-  const showContact = async (
-    req: FastifyRequest,
-    reply: FastifyReply,
-    referralId: string,
-    { status, values, errors }: FormState = firstVisit(),
-  ) => {
+  const showContact: ReferralPage = async (req, reply, referralId, { status, values, errors } = firstVisit()) => {
     const view = await service.getReferral(pool, signedIn(req), referralId, ctx(req));
     return render(reply, status, 'contact.njk', { r: view.referral, values, ...present.contactFormItems(values) }, errors);
   };

@@ -9,7 +9,7 @@ import { FormBody, TextQuery, FormField } from '../../web/schemas.ts';
 import * as present from '../present.ts';
 import { checkVersion, text } from '../schema.ts';
 import * as service from '../service.ts';
-import { ctx, leads, ReferralParams, referralStep, render, signedIn } from './pages.ts';
+import { ctx, leads, referralStep, render, signedIn, type ReferralPage } from './pages.ts';
 import * as personPresent from '../../people/present.ts';
 import { formatDate } from '../../calendar/format.ts';
 
@@ -84,12 +84,7 @@ export const triageRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  const showMatch = async (
-    req: FastifyRequest,
-    reply: FastifyReply,
-    referralId: string,
-    { status, values, errors }: FormState = firstVisit(),
-  ) => {
+  const showMatch: ReferralPage = async (req, reply, referralId, { status, values, errors } = firstVisit()) => {
     const page = await service.matchPage(pool, signedIn(req), referralId, ctx(req));
     const { submitted, match } = page;
     const born = (p: { dateOfBirth: string }) => `born ${formatDate(p.dateOfBirth)}`;
@@ -141,11 +136,9 @@ export const triageRoutes: FastifyPluginAsyncTypebox = async (app) => {
       errors,
     );
   };
-  app.get('/triage/:referralId/match', { schema: { params: ReferralParams }, config: { policy: leads } }, async (req, reply) =>
-    showMatch(req, reply, req.params.referralId),
-  );
   referralStep(app, '/triage/:referralId/match', {
     policy: leads,
+    pageHere: true,
     body: { choice: FormField, nhsNumber: FormField },
     page: showMatch,
     field: 'choice',
@@ -160,20 +153,13 @@ export const triageRoutes: FastifyPluginAsyncTypebox = async (app) => {
     next: (referralId) => `/referrals/${referralId}?done=matched`,
   });
 
-  const showNotSuitable = async (
-    req: FastifyRequest,
-    reply: FastifyReply,
-    referralId: string,
-    { status, values, errors }: FormState = firstVisit(),
-  ) => {
+  const showNotSuitable: ReferralPage = async (req, reply, referralId, { status, values, errors } = firstVisit()) => {
     const view = await service.getReferral(pool, signedIn(req), referralId, ctx(req));
     return render(reply, status, 'not-suitable.njk', { r: view.referral, values }, errors);
   };
-  app.get('/referrals/:referralId/not-suitable', { schema: { params: ReferralParams }, config: { policy: leads } }, async (req, reply) =>
-    showNotSuitable(req, reply, req.params.referralId),
-  );
   referralStep(app, '/referrals/:referralId/not-suitable', {
     policy: leads,
+    pageHere: true,
     body: { notSuitableReason: FormField, redirectedTo: FormField, version: FormField },
     page: showNotSuitable,
     field: 'notSuitableReason',
@@ -193,12 +179,7 @@ export const triageRoutes: FastifyPluginAsyncTypebox = async (app) => {
     next: () => '/triage',
   });
 
-  const showAllocate = async (
-    req: FastifyRequest,
-    reply: FastifyReply,
-    referralId: string,
-    { status, values, errors }: FormState = firstVisit(),
-  ) => {
+  const showAllocate: ReferralPage = async (req, reply, referralId, { status, values, errors } = firstVisit()) => {
     const suggestion = await service.suggestAllocation(pool, signedIn(req), referralId);
     const chosen = typeof values.linkWorkerId === 'string' ? values.linkWorkerId : suggestion.suggestedUserId;
     return render(
@@ -222,11 +203,9 @@ export const triageRoutes: FastifyPluginAsyncTypebox = async (app) => {
       errors,
     );
   };
-  app.get('/referrals/:referralId/allocate', { schema: { params: ReferralParams }, config: { policy: leads } }, async (req, reply) =>
-    showAllocate(req, reply, req.params.referralId),
-  );
   referralStep(app, '/referrals/:referralId/allocate', {
     policy: leads,
+    pageHere: true,
     body: { linkWorkerId: FormField, reason: FormField, version: FormField },
     page: showAllocate,
     field: 'linkWorkerId',
