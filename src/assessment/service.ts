@@ -231,37 +231,30 @@ export async function concernsForPeople(pool: pg.Pool, actor: Actor, personIds: 
 
 /** For the person timeline (called inside its transaction). */
 export async function assessmentTimeline(tx: import('../db/database.ts').Db, tenantId: string, personIds: string[]) {
+  // Each entry links to the support page of its referral.
+  const entry = (at: Date, kind: string, title: string, byName: string | null, referralId: string) => ({
+    at,
+    kind,
+    title,
+    detail: byName ? `by ${byName}` : undefined,
+    referralId,
+    href: `/referrals/${referralId}/support`,
+  });
   const entries = [];
   for (const a of await q.assessmentsOfPeople(tx, tenantId, personIds)) {
-    entries.push({
-      at: a.assessedAt,
-      kind: 'assessment',
-      title: 'What matters assessment recorded',
-      detail: a.assessedByName ? `by ${a.assessedByName}` : undefined,
-      referralId: a.referralId,
-      href: `/referrals/${a.referralId}/support`,
-    });
+    entries.push(entry(a.assessedAt, 'assessment', 'What matters assessment recorded', a.assessedByName, a.referralId));
   }
   for (const c of await q.concernsOfPeople(tx, tenantId, personIds)) {
-    // `alert` puts an open concern at the top of the person page as a warning.
-    entries.push({
-      at: c.raisedAt,
-      kind: 'safeguarding',
-      title: c.actionedAt ? 'Safeguarding concern raised' : 'Safeguarding concern raised: open, waiting for the lead',
-      detail: c.raisedByName ? `by ${c.raisedByName}` : undefined,
-      referralId: c.referralId,
-      href: `/referrals/${c.referralId}/support`,
-      ...(c.actionedAt ? {} : { alert: 'Open safeguarding concern' }),
-    });
-    if (c.actionedAt)
+    if (c.actionedAt) {
+      entries.push(entry(c.raisedAt, 'safeguarding', 'Safeguarding concern raised', c.raisedByName, c.referralId));
+      entries.push(entry(c.actionedAt, 'safeguarding', 'Safeguarding action recorded', c.actionedByName, c.referralId));
+    } else {
+      // `alert` puts an open concern at the top of the person page as a warning.
       entries.push({
-        at: c.actionedAt,
-        kind: 'safeguarding',
-        title: 'Safeguarding action recorded',
-        detail: c.actionedByName ? `by ${c.actionedByName}` : undefined,
-        referralId: c.referralId,
-        href: `/referrals/${c.referralId}/support`,
+        ...entry(c.raisedAt, 'safeguarding', 'Safeguarding concern raised: open, waiting for the lead', c.raisedByName, c.referralId),
+        alert: 'Open safeguarding concern',
       });
+    }
   }
   return entries;
 }

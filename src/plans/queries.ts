@@ -18,15 +18,7 @@ const GOAL_COLUMNS = `id, referral_id AS "referralId", person_id AS "personId", 
 export async function insertGoal(
   db: Db,
   tenantId: string,
-  g: {
-    referralId: string;
-    personId: string;
-    goal: string;
-    steps: string | null;
-    whoDoesWhat: string | null;
-    reviewDate: string | null;
-    createdBy: string;
-  },
+  g: Pick<GoalRow, 'referralId' | 'personId' | 'goal' | 'steps' | 'whoDoesWhat' | 'reviewDate'> & { createdBy: string },
 ): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO plan_goal (tenant_id, referral_id, person_id, goal, steps, who_does_what, review_date, created_by)

@@ -224,6 +224,9 @@ export function generateBatch(random: DemoRandom, tenant: BulkTenant, options: B
       const worker = tenant.linkWorkers.length ? random.pick(tenant.linkWorkers) : null;
       const source = random.pick(SOURCES);
       let allocatedAt: number | undefined;
+      // Every contact is the worker's, on this referral.
+      const contact = (c: Omit<q.BulkContact, 'tenantId' | 'referralId' | 'recordedBy'>) =>
+        batch.contacts.push({ tenantId: tenant.tenantId, referralId, ...c, recordedBy: worker });
       for (let s = 0; s < path.length; s++) {
         if (s > 0) at = Math.min(now - 60_000, at + (span / steps) * DAY * (0.5 + random.next()));
         const to = path[s]!;
@@ -266,64 +269,49 @@ export function generateBatch(random: DemoRandom, tenant: BulkTenant, options: B
         }
         if (to === 'unable_to_contact' && allocatedAt !== undefined) {
           for (let a = 1; a <= 3; a++) {
-            batch.contacts.push({
-              tenantId: tenant.tenantId,
-              referralId,
+            contact({
               outcome: 'attempted',
               mode: 'phone',
               minutes: 2,
               approach: null,
               at: new Date(allocatedAt + ((at - allocatedAt) * a) / 4),
-              recordedBy: worker,
             });
           }
         }
         if (to === 'in_contact' && allocatedAt !== undefined) {
           if (random.chance(0.5))
-            batch.contacts.push({
-              tenantId: tenant.tenantId,
-              referralId,
+            contact({
               outcome: 'attempted',
               mode: 'phone',
               minutes: 1,
               approach: null,
               at: new Date((allocatedAt + at) / 2),
-              recordedBy: worker,
             });
-          batch.contacts.push({
-            tenantId: tenant.tenantId,
-            referralId,
+          contact({
             outcome: 'made',
             mode: random.pick(MODES),
             minutes: random.int(10, 60),
             approach: random.pick(APPROACHES),
             at: new Date(at),
-            recordedBy: worker,
           });
         }
         if ((to === 'assessed' || to === 'active_plan') && worker) {
-          batch.contacts.push({
-            tenantId: tenant.tenantId,
-            referralId,
+          contact({
             outcome: 'made',
             mode: random.pick(MODES),
             minutes: random.int(20, 90),
             approach: random.pick(APPROACHES),
             at: new Date(at),
-            recordedBy: worker,
           });
         }
       }
       if (status === 'allocated' && allocatedAt !== undefined && random.chance(0.5)) {
-        batch.contacts.push({
-          tenantId: tenant.tenantId,
-          referralId,
+        contact({
           outcome: 'attempted',
           mode: 'phone',
           minutes: 2,
           approach: null,
           at: new Date(Math.min(now - 60_000, allocatedAt + DAY)),
-          recordedBy: worker,
         });
       }
       const open = ['allocated', 'in_contact', 'assessed', 'active_plan'].includes(status);

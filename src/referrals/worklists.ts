@@ -42,25 +42,33 @@ export function personSearch(text: string | undefined): q.PersonSearch | null {
   };
 }
 
+/** Reminders due today on the listed referrals, by referral. */
+function remindersToday(tx: Db, actor: Actor, rows: { id: string }[]) {
+  return remindersFor(
+    tx,
+    actor.tenantId,
+    rows.map((r) => r.id),
+    localDate(new Date()),
+  );
+}
+
+/** A list was read: who read it, how many rows and (for a caseload) whose. */
+function auditList(
+  tx: Db,
+  actor: Actor,
+  context: RequestContext,
+  list: { action: string; entityType: string; entityId?: string | null; reason: string },
+) {
+  return recordAudit(tx, { actor, tenantId: actor.tenantId, ...list, requestId: context.requestId });
+}
+
 export async function triageQueue(pool: pg.Pool, actor: Actor, context: RequestContext & { search?: string } = {}) {
   requireLead(actor);
   return withTenant(pool, actor.tenantId, async (tx) => {
     const rows = await q.triageQueue(tx, actor.tenantId, personSearch(context.search));
     // Referrals waiting past the first-contact target before anyone is allocated show it here.
-    const reminders = await remindersFor(
-      tx,
-      actor.tenantId,
-      rows.map((r) => r.id),
-      localDate(new Date()),
-    );
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
-      action: 'triage.view',
-      entityType: 'referral',
-      reason: `${rows.length} referrals listed`,
-      requestId: context.requestId,
-    });
+    const reminders = await remindersToday(tx, actor, rows);
+    await auditList(tx, actor, context, { action: 'triage.view', entityType: 'referral', reason: `${rows.length} referrals listed` });
     return rows.map((row) => ({ ...row, reminders: reminders.get(row.id) ?? [] }));
   });
 }
@@ -106,20 +114,12 @@ export async function caseload(pool: pg.Pool, actor: Actor, filter: CaseloadFilt
       search: personSearch(filter.search),
     });
     const workers = isLead ? await q.linkWorkerLoads(tx, actor.tenantId, OPEN_STATUSES, null) : [];
-    const reminders = await remindersFor(
-      tx,
-      actor.tenantId,
-      rows.map((r) => r.id),
-      localDate(new Date()),
-    );
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    const reminders = await remindersToday(tx, actor, rows);
+    await auditList(tx, actor, context, {
       action: 'caseload.view',
       entityType: 'caseload',
       entityId: assignedTo,
       reason: `${rows.length} referrals listed (page ${page})`,
-      requestId: context.requestId,
     });
     const total = rows[0]?.total ?? 0;
     return {
@@ -143,13 +143,10 @@ export async function referrerView(pool: pg.Pool, actor: Actor, context: Request
   if (!hasRole(actor, 'referrer')) throw new Forbidden();
   return withTenant(pool, actor.tenantId, async (tx) => {
     const rows = await q.referrerReferrals(tx, actor.tenantId, actor.userId, actor.practiceId);
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await auditList(tx, actor, context, {
       action: 'referrer-view.view',
       entityType: 'referral',
       reason: `${rows.length} referrals listed`,
-      requestId: context.requestId,
     });
     return rows;
   });
@@ -173,13 +170,10 @@ export async function referrerPage(
       limit: REFERRER_PAGE_SIZE,
       offset: (page - 1) * REFERRER_PAGE_SIZE,
     });
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await auditList(tx, actor, context, {
       action: 'referrer-view.view',
       entityType: 'referral',
       reason: `${rows.length} referrals listed (page ${page})`,
-      requestId: context.requestId,
     });
     const total = rows[0]?.total ?? 0;
     return { rows, total, page, pages: Math.max(1, Math.ceil(total / REFERRER_PAGE_SIZE)) };
