@@ -8,6 +8,7 @@ import { withSavepoint, withTransaction } from '../../db/transaction.ts';
 import { parseCsv } from '../../csv.ts';
 import { readDirectoryService, writeDirectoryService } from '../curation/service.ts';
 import { missingFrom, withExtra } from '../oruk/hsds-extra.ts';
+import { HSDS_TABLES } from '../oruk/tables.ts';
 import { refusal, repairService } from './repair.ts';
 import { readOrganization, refreshSearch, upsertOrganization } from '../queries.ts';
 import { importHashes, saveImportState } from './queries.ts';
@@ -423,6 +424,8 @@ function readTable(folder: string, names: string[]): Row[] {
 const orNull = (value: string | undefined) => (value === undefined || value === '' ? null : value);
 const num = (value: string | undefined) =>
   value === undefined || value === '' ? null : Number.isFinite(Number(value)) ? Number(value) : (value as unknown as number);
+/** A table's HSDS columns but those the record says another way: typed as numbers, or by where it sits. */
+const columns = (table: string, except: string[]) => HSDS_TABLES[table]!.filter((column) => !except.includes(column));
 const pick = (row: Row, fields: string[]) => Object.fromEntries(fields.filter((f) => orNull(row[f]) !== null).map((f) => [f, row[f]]));
 
 // Tables only HSDS 1.x and 2.0 CSV have; their data lives elsewhere in HSDS 3 (addresses.csv, schedules.csv...).
@@ -540,18 +543,7 @@ export function readHsdsCsv(folder: string): unknown[] {
   // The attributes and metadata of any object, found by its id (HSDS: link_id, resource_id); the
   // column naming the object is left out, as its place in the record says it.
   function described(id: string, attributes: 'attributes' | 'none' = 'attributes') {
-    const notes = (metadataByResource.get(id) ?? []).map((m) =>
-      pick(m, [
-        'id',
-        'resource_type',
-        'last_action_date',
-        'last_action_type',
-        'field_name',
-        'previous_value',
-        'replacement_value',
-        'updated_by',
-      ]),
-    );
+    const notes = (metadataByResource.get(id) ?? []).map((m) => pick(m, columns('metadata.csv', ['resource_id'])));
     return { ...(attributes === 'attributes' ? some('attributes', attributesOf(id)) : {}), ...some('metadata', notes) };
   }
   function attributesOf(id: string): OrukAttribute[] {
@@ -583,26 +575,10 @@ export function readHsdsCsv(folder: string): unknown[] {
   });
   // Only a service's own schedules carry service_at_location_id (Signpost keeps it); listed under the pair or a location, the place says it.
   const schedule = (x: Row, own: boolean) => ({
-    ...(pick(x, [
-      'id',
-      ...(own ? ['service_at_location_id'] : []),
-      'freq',
-      'byday',
-      'bymonthday',
-      'dtstart',
-      'valid_from',
-      'valid_to',
-      'opens_at',
-      'closes_at',
-      'description',
-      'schedule_link',
-      'attending_type',
-      'notes',
-      'until',
-      'wkst',
-      'byweekno',
-      'byyearday',
-    ]) as unknown as { id: string }),
+    ...(pick(
+      x,
+      columns('schedules.csv', ['service_id', 'location_id', ...(own ? [] : ['service_at_location_id']), 'interval', 'timezone', 'count']),
+    ) as unknown as { id: string }),
     ...(orNull(x.interval) !== null ? { interval: num(x.interval) } : {}),
     ...(orNull(x.count) !== null ? { count: num(x.count) } : {}),
     // HSDS 3.0 types the timezone as a number (an offset from UTC).
@@ -613,33 +589,12 @@ export function readHsdsCsv(folder: string): unknown[] {
     const l = locations.get(id);
     if (!l) return undefined;
     return {
-      ...(pick(l, [
-        'id',
-        'location_type',
-        'url',
-        'name',
-        'alternate_name',
-        'description',
-        'transportation',
-        'external_identifier',
-        'external_identifier_type',
-      ]) as unknown as OrukLocation),
+      ...(pick(l, columns('locations.csv', ['organization_id', 'latitude', 'longitude'])) as unknown as OrukLocation),
       location_type: l.location_type || 'physical',
       ...(orNull(l.latitude) !== null ? { latitude: num(l.latitude) } : {}),
       ...(orNull(l.longitude) !== null ? { longitude: num(l.longitude) } : {}),
       addresses: (addressesByLocation.get(id) ?? []).map((a) => ({
-        ...(pick(a, [
-          'id',
-          'attention',
-          'address_1',
-          'address_2',
-          'city',
-          'region',
-          'state_province',
-          'postal_code',
-          'country',
-          'address_type',
-        ]) as unknown as OrukAddress),
+        ...(pick(a, columns('addresses.csv', ['location_id'])) as unknown as OrukAddress),
         ...described(a.id!),
       })),
       accessibility: (accessByLocation.get(id) ?? []).map((a) => ({
@@ -659,19 +614,7 @@ export function readHsdsCsv(folder: string): unknown[] {
     };
   };
   const fullOrganization = (org: Row) => ({
-    ...(pick(org, [
-      'id',
-      'name',
-      'alternate_name',
-      'email',
-      'website',
-      'tax_status',
-      'tax_id',
-      'legal_status',
-      'logo',
-      'uri',
-      'parent_organization_id',
-    ]) as { id: string; name: string }),
+    ...(pick(org, columns('organizations.csv', ['description', 'year_incorporated'])) as { id: string; name: string }),
     ...(orNull(org.year_incorporated) !== null ? { year_incorporated: num(org.year_incorporated) } : {}),
     description: org.description ?? '',
     // A CSV folder is a whole dump, so these lists are complete (and replace what is stored).
@@ -700,29 +643,7 @@ export function readHsdsCsv(folder: string): unknown[] {
       const org = s.organization_id ? organizations.get(s.organization_id) : undefined;
       const programRow = s.program_id ? programs.get(s.program_id) : undefined;
       const service: OrukService = {
-        ...(pick(s, [
-          'id',
-          'organization_id',
-          'program_id',
-          'name',
-          'alternate_name',
-          'description',
-          'url',
-          'email',
-          'status',
-          'interpretation_services',
-          'application_process',
-          'fees_description',
-          'wait_time',
-          'fees',
-          'accreditations',
-          'eligibility_description',
-          'assured_date',
-          'assurer_email',
-          'licenses',
-          'alert',
-          'last_modified',
-        ]) as unknown as OrukService),
+        ...(pick(s, columns('services.csv', ['minimum_age', 'maximum_age'])) as unknown as OrukService),
         ...(orNull(s.minimum_age) !== null ? { minimum_age: num(s.minimum_age) } : {}),
         ...(orNull(s.maximum_age) !== null ? { maximum_age: num(s.maximum_age) } : {}),
         ...(org ? { organization: fullOrganization(org) } : {}),

@@ -4,6 +4,7 @@ import type { Db } from '../../db/database.ts';
 import { csvField } from '../../csv.ts';
 import { readDirectoryService } from '../curation/service.ts';
 import type { OrukPage, OrukService } from './types.ts';
+import { HSDS_TABLES } from './tables.ts';
 import * as q from '../queries.ts';
 
 /** Every service (whatever its status), fully nested, as one ORUK page. */
@@ -23,140 +24,6 @@ export async function exportOruk(db: Db): Promise<OrukPage<OrukService>> {
   };
 }
 
-// HSDS 3.0 tabular form (schema/compiled/tabular.json): one table per object, each row naming the
-// objects it is listed under by their ids (a phone listed under a contact and a location has both).
-const TABLES: Record<string, string[]> = {
-  'organizations.csv': [
-    'id',
-    'name',
-    'alternate_name',
-    'description',
-    'email',
-    'website',
-    'tax_status',
-    'tax_id',
-    'year_incorporated',
-    'legal_status',
-    'logo',
-    'uri',
-    'parent_organization_id',
-  ],
-  'services.csv': [
-    'id',
-    'organization_id',
-    'program_id',
-    'name',
-    'alternate_name',
-    'description',
-    'url',
-    'email',
-    'status',
-    'interpretation_services',
-    'application_process',
-    'fees_description',
-    'wait_time',
-    'fees',
-    'accreditations',
-    'eligibility_description',
-    'minimum_age',
-    'maximum_age',
-    'assured_date',
-    'assurer_email',
-    'licenses',
-    'alert',
-    'last_modified',
-  ],
-  'locations.csv': [
-    'id',
-    'location_type',
-    'url',
-    'organization_id',
-    'name',
-    'alternate_name',
-    'description',
-    'transportation',
-    'latitude',
-    'longitude',
-    'external_identifier',
-    'external_identifier_type',
-  ],
-  'addresses.csv': [
-    'id',
-    'location_id',
-    'attention',
-    'address_1',
-    'address_2',
-    'city',
-    'region',
-    'state_province',
-    'postal_code',
-    'country',
-    'address_type',
-  ],
-  'service_at_location.csv': ['id', 'service_id', 'location_id', 'description'],
-  'schedules.csv': [
-    'id',
-    'service_id',
-    'location_id',
-    'service_at_location_id',
-    'freq',
-    'interval',
-    'byday',
-    'bymonthday',
-    'dtstart',
-    'valid_from',
-    'valid_to',
-    'opens_at',
-    'closes_at',
-    'description',
-    'schedule_link',
-    'attending_type',
-    'notes',
-    'timezone',
-    'until',
-    'count',
-    'wkst',
-    'byweekno',
-    'byyearday',
-  ],
-  'cost_options.csv': ['id', 'service_id', 'option', 'currency', 'amount', 'amount_description', 'valid_from', 'valid_to'],
-  'languages.csv': ['id', 'service_id', 'location_id', 'phone_id', 'name', 'code', 'note'],
-  'contacts.csv': ['id', 'organization_id', 'service_id', 'service_at_location_id', 'location_id', 'name', 'title', 'department', 'email'],
-  'phones.csv': [
-    'id',
-    'location_id',
-    'service_id',
-    'organization_id',
-    'contact_id',
-    'service_at_location_id',
-    'number',
-    'extension',
-    'type',
-    'description',
-  ],
-  // `accessibility` is the ORUK profile's own column.
-  'accessibility.csv': ['id', 'location_id', 'description', 'details', 'url', 'accessibility'],
-  'taxonomies.csv': ['id', 'name', 'description', 'uri', 'version'],
-  'taxonomy_terms.csv': ['id', 'code', 'name', 'description', 'parent_id', 'taxonomy', 'language', 'taxonomy_id', 'term_uri'],
-  'attributes.csv': ['id', 'link_id', 'link_type', 'link_entity', 'taxonomy_term_id', 'value'],
-  'service_areas.csv': ['id', 'service_id', 'name', 'description', 'service_area', 'extent', 'extent_type', 'uri'],
-  'funding.csv': ['id', 'organization_id', 'service_id', 'source'],
-  'organization_identifiers.csv': ['id', 'organization_id', 'identifier_scheme', 'identifier_type', 'identifier'],
-  'programs.csv': ['id', 'organization_id', 'name', 'alternate_name', 'description'],
-  'required_documents.csv': ['id', 'service_id', 'document', 'uri'],
-  'metadata.csv': [
-    'id',
-    'resource_id',
-    'resource_type',
-    'last_action_date',
-    'last_action_type',
-    'field_name',
-    'previous_value',
-    'replacement_value',
-    'updated_by',
-  ],
-};
-
 type Item = { id: string; [key: string]: unknown };
 const list = (value: unknown): Item[] =>
   Array.isArray(value) ? value.filter((x): x is Item => !!x && typeof x === 'object' && typeof x.id === 'string') : [];
@@ -166,7 +33,9 @@ const list = (value: unknown): Item[] =>
  * ORUK export (a page of services), it includes organisations that have no services.
  */
 export async function exportHsdsCsv(db: Db, folder: string): Promise<Record<string, number>> {
-  const rows: Record<string, Map<string, Record<string, unknown>>> = Object.fromEntries(Object.keys(TABLES).map((t) => [t, new Map()]));
+  const rows: Record<string, Map<string, Record<string, unknown>>> = Object.fromEntries(
+    Object.keys(HSDS_TABLES).map((t) => [t, new Map()]),
+  );
   // One row per id; a record met twice (funding of both a service and its organisation) is merged.
   const add = (table: string, row: object) => {
     const id = String((row as { id: unknown }).id);
@@ -293,7 +162,7 @@ export async function exportHsdsCsv(db: Db, folder: string): Promise<Record<stri
   }
   mkdirSync(folder, { recursive: true });
   const counts: Record<string, number> = {};
-  for (const [table, columns] of Object.entries(TABLES)) {
+  for (const [table, columns] of Object.entries(HSDS_TABLES)) {
     const lines = [columns.join(','), ...[...rows[table]!.values()].map((row) => columns.map((c) => csvField(row[c])).join(','))];
     writeFileSync(path.join(folder, table), `${lines.join('\n')}\n`);
     counts[table] = rows[table]!.size;
