@@ -26,6 +26,13 @@ export function parseCommandArgs(command: Command, argv: string[]) {
   }
 }
 
+/** The command's first argument (a file, folder or address); without one, its usage. */
+export function firstArgument(positionals: string[], usage: string): string {
+  const argument = positionals[0];
+  if (!argument) throw new UsageError(usage);
+  return argument;
+}
+
 /** Reads all of standard input (for passwords piped in, never passed as arguments). */
 export async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];

@@ -89,6 +89,12 @@ async function openPage<T>(
   });
 }
 
+/** An evidence page as the routes call it: `openPage` around the figures `build` adds up. */
+function evidencePage<T>(entityId: string, build: (tx: Db, actor: Actor, page: EvidencePage, filter: q.FactFilter) => Promise<T>) {
+  return (db: pg.Pool | ReportingPools, actor: Actor, query: EvidenceQuery, now: Date, context: RequestContext = {}) =>
+    openPage(db, actor, query, now, entityId, context, (tx, page, filter) => build(tx, actor, page, filter));
+}
+
 const asCase = (r: q.OutcomeRow): OutcomeCase => ({
   baseline: r.baseline,
   followUp: r.followUp,
@@ -248,72 +254,64 @@ export function attritionTables(measure: Measure, counts: AttritionCounts): Attr
  * d_z, and the share who improved by the measure's meaningful change. Attrition by group for
  * the chosen measure.
  */
-export async function outcomesReport(
-  db: pg.Pool | ReportingPools,
-  actor: Actor,
-  query: EvidenceQuery,
-  now: Date,
-  context: RequestContext = {},
-) {
-  return openPage(db, actor, query, now, 'outcomes', context, async (tx, page, filter): Promise<OutcomesFigures> => {
-    const summaries: MeasureSummary[] = [];
-    // Counted pairs, not people: a few hundred rows whatever the size of the service.
-    const pairCounts = await q.outcomePairCounts(tx, actor.tenantId, filter);
-    for (const code of MEASURE_CODES) {
-      const measure = MEASURES[code];
-      const rows = pairCounts.filter((r) => r.measure === code);
-      const pairs = rows.filter((r) => r.followUp !== null).map((r) => ({ baseline: r.baseline, followUp: r.followUp!, n: r.n }));
-      const baselines = rows.reduce((s, r) => s + r.n, 0);
-      const followedUp = pairs.reduce((s, p) => s + p.n, 0);
-      const improvedCount = pairs.reduce((s, p) => s + (improvedMeaningfully(measure, p.baseline, p.followUp) ? p.n : 0), 0);
-      const enough = followedUp >= MINIMUM_PAIRED;
-      const cells = {
-        baselines,
-        followedUp,
-        lost: baselines - followedUp,
-        improved: improvedCount,
-        notImproved: followedUp - improvedCount,
-      };
-      const shown = suppressCounts(cells, [
-        { total: 'baselines', members: ['followedUp', 'lost'] },
-        { total: 'followedUp', members: ['improved', 'notImproved'] },
-      ]);
-      const hasThreshold = measure.points !== null || measure.bands !== null;
-      summaries.push({
-        measure,
-        baselines: shown.baselines!,
-        followedUp: shown.followedUp!,
-        lost: shown.lost!,
-        change: enough ? countedPairedChange(pairs)! : null,
-        improved: enough && hasThreshold ? shown.improved! : null,
-        improvedShare: enough && hasThreshold ? percent(shown.improved!.value, followedUp) : null,
-        notShown: enough ? null : `Fewer than ${MINIMUM_PAIRED} people have a baseline and a follow-up, so no change is shown.`,
-      });
-    }
-    const charted = summaries.filter((s) => s.change && s.change.sdChange > 0);
-    const better = (s: MeasureSummary) => (s.measure.higherIsBetter ? 1 : -1);
-    const rows: ForestRow[] = charted.map((s) => {
-      const c = s.change!;
-      const scale = better(s) / c.sdChange;
-      const [lower, upper] = [c.change.lower * scale, c.change.upper * scale].sort((a, b) => a - b) as [number, number];
-      return { label: s.measure.label, series: 'Change', estimate: c.change.estimate * scale, lower, upper };
+export const outcomesReport = evidencePage('outcomes', async (tx, actor, page, filter): Promise<OutcomesFigures> => {
+  const summaries: MeasureSummary[] = [];
+  // Counted pairs, not people: a few hundred rows whatever the size of the service.
+  const pairCounts = await q.outcomePairCounts(tx, actor.tenantId, filter);
+  for (const code of MEASURE_CODES) {
+    const measure = MEASURES[code];
+    const rows = pairCounts.filter((r) => r.measure === code);
+    const pairs = rows.filter((r) => r.followUp !== null).map((r) => ({ baseline: r.baseline, followUp: r.followUp!, n: r.n }));
+    const baselines = rows.reduce((s, r) => s + r.n, 0);
+    const followedUp = pairs.reduce((s, p) => s + p.n, 0);
+    const improvedCount = pairs.reduce((s, p) => s + (improvedMeaningfully(measure, p.baseline, p.followUp) ? p.n : 0), 0);
+    const enough = followedUp >= MINIMUM_PAIRED;
+    const cells = {
+      baselines,
+      followedUp,
+      lost: baselines - followedUp,
+      improved: improvedCount,
+      notImproved: followedUp - improvedCount,
+    };
+    const shown = suppressCounts(cells, [
+      { total: 'baselines', members: ['followedUp', 'lost'] },
+      { total: 'followedUp', members: ['improved', 'notImproved'] },
+    ]);
+    const hasThreshold = measure.points !== null || measure.bands !== null;
+    summaries.push({
+      measure,
+      baselines: shown.baselines!,
+      followedUp: shown.followedUp!,
+      lost: shown.lost!,
+      change: enough ? countedPairedChange(pairs)! : null,
+      improved: enough && hasThreshold ? shown.improved! : null,
+      improvedShare: enough && hasThreshold ? percent(shown.improved!.value, followedUp) : null,
+      notShown: enough ? null : `Fewer than ${MINIMUM_PAIRED} people have a baseline and a follow-up, so no change is shown.`,
     });
-    const chart = rows.length
-      ? forestPlot(rows, {
-          caption:
-            'Change from baseline to follow-up on each measure, in standard deviations of the change (Cohen’s d_z), with 95% confidence intervals; to the right is better whichever way the measure runs',
-          description: `Standardised change per measure, better to the right: ${rows.map((r) => `${r.label} ${fixed(r.estimate, 2)} (${fixed(r.lower, 2)} to ${fixed(r.upper, 2)})`).join('; ')}.`,
-          xLabel: 'Standardised change (d_z), better →',
-          series: ['Change'],
-        })
-      : null;
-    const attrition = attritionTables(page.measure, {
-      byGroup: await q.attritionCounts(tx, actor.tenantId, filter, page.measure.code),
-      byNeed: await q.attritionByNeed(tx, actor.tenantId, filter, page.measure.code),
-    });
-    return { summaries, attrition, chart };
+  }
+  const charted = summaries.filter((s) => s.change && s.change.sdChange > 0);
+  const better = (s: MeasureSummary) => (s.measure.higherIsBetter ? 1 : -1);
+  const rows: ForestRow[] = charted.map((s) => {
+    const c = s.change!;
+    const scale = better(s) / c.sdChange;
+    const [lower, upper] = [c.change.lower * scale, c.change.upper * scale].sort((a, b) => a - b) as [number, number];
+    return { label: s.measure.label, series: 'Change', estimate: c.change.estimate * scale, lower, upper };
   });
-}
+  const chart = rows.length
+    ? forestPlot(rows, {
+        caption:
+          'Change from baseline to follow-up on each measure, in standard deviations of the change (Cohen’s d_z), with 95% confidence intervals; to the right is better whichever way the measure runs',
+        description: `Standardised change per measure, better to the right: ${rows.map((r) => `${r.label} ${fixed(r.estimate, 2)} (${fixed(r.lower, 2)} to ${fixed(r.upper, 2)})`).join('; ')}.`,
+        xLabel: 'Standardised change (d_z), better →',
+        series: ['Change'],
+      })
+    : null;
+  const attrition = attritionTables(page.measure, {
+    byGroup: await q.attritionCounts(tx, actor.tenantId, filter, page.measure.code),
+    byNeed: await q.attritionByNeed(tx, actor.tenantId, filter, page.measure.code),
+  });
+  return { summaries, attrition, chart };
+});
 
 // ---------------------------------------------------------------------------------------------
 // Approaches
@@ -353,59 +351,51 @@ function termLabel(term: string): string {
  * 95% interval, the number of people behind it and a sentence, beside the plain before-and-after
  * change of the people who had it.
  */
-export async function approachesReport(
-  db: pg.Pool | ReportingPools,
-  actor: Actor,
-  query: EvidenceQuery,
-  now: Date,
-  context: RequestContext = {},
-) {
-  return openPage(db, actor, query, now, 'approaches', context, async (tx, page, filter): Promise<ApproachFigures> => {
-    const measure = page.measure;
-    const profile = await q.profiles(tx, actor.tenantId, filter, 'practice');
-    const withContact = profile.reduce((s, p) => s + p.contacted, 0);
-    const byApproach = Object.fromEntries(APPROACH_CODES.map((code) => [code, profile.reduce((s, p) => s + (p.approaches[code] ?? 0), 0)]));
-    const counts = suppressCounts({ withContact, ...Object.fromEntries(APPROACH_CODES.map((c) => [`a:${c}`, byApproach[c]!])) }, []);
-    const cases = (await q.pairedOutcomeRows(tx, actor.tenantId, filter, measure.code)).map(asCase);
-    const analysis = approachEffects(cases, APPROACH_CODES, NEED_CODES);
-    const table: ApproachRow[] = analysis.effects.map((e) => {
-      const shownCount = counts[`a:${e.approach}`]!;
-      return {
-        code: e.approach,
-        label: approachLabel(e.approach),
-        referrals: shownCount,
-        share: percent(shownCount.value, counts.withContact!.value),
-        people: e.people,
-        adjusted: e.adjusted ? intervalText(e.adjusted) : null,
-        naive: e.naive && e.people >= MINIMUM_PAIRED ? intervalText(e.naive.change) : null,
-        sentence: e.adjusted
-          ? differenceSentence(measure, `People whose support included ${approachLabel(e.approach).toLowerCase()}`, e.adjusted)
-          : (e.refusal ?? ''),
-      };
-    });
-    const forest: ForestRow[] = [];
-    for (const e of analysis.effects) {
-      if (!e.adjusted) continue;
-      forest.push({ label: approachLabel(e.approach), series: 'Adjusted difference', ...e.adjusted });
-      if (e.naive) forest.push({ label: approachLabel(e.approach), series: 'Before and after', ...e.naive.change });
-    }
-    const chart = forest.length
-      ? forestPlot(forest, {
-          caption: `Approaches and ${measure.label}: the baseline-adjusted difference (filled circles) beside the plain before-and-after change of the people who had each approach (open diamonds), in points with 95% confidence intervals`,
-          description: `Forest plot. ${analysis.effects
-            .filter((e) => e.adjusted)
-            .map(
-              (e) =>
-                `${approachLabel(e.approach)}: adjusted ${intervalText(e.adjusted!)}${e.naive ? `, before and after ${intervalText(e.naive.change)}` : ''}`,
-            )
-            .join('; ')}.`,
-          xLabel: `${measure.label}, points (${measure.higherIsBetter ? 'higher' : 'lower'} is better)`,
-          series: ['Adjusted difference', 'Before and after'],
-        })
-      : null;
-    return { withContact: counts.withContact!, analysis, rows: table, dropped: analysis.dropped.map(termLabel), chart };
+export const approachesReport = evidencePage('approaches', async (tx, actor, page, filter): Promise<ApproachFigures> => {
+  const measure = page.measure;
+  const profile = await q.profiles(tx, actor.tenantId, filter, 'practice');
+  const withContact = profile.reduce((s, p) => s + p.contacted, 0);
+  const byApproach = Object.fromEntries(APPROACH_CODES.map((code) => [code, profile.reduce((s, p) => s + (p.approaches[code] ?? 0), 0)]));
+  const counts = suppressCounts({ withContact, ...Object.fromEntries(APPROACH_CODES.map((c) => [`a:${c}`, byApproach[c]!])) }, []);
+  const cases = (await q.pairedOutcomeRows(tx, actor.tenantId, filter, measure.code)).map(asCase);
+  const analysis = approachEffects(cases, APPROACH_CODES, NEED_CODES);
+  const table: ApproachRow[] = analysis.effects.map((e) => {
+    const shownCount = counts[`a:${e.approach}`]!;
+    return {
+      code: e.approach,
+      label: approachLabel(e.approach),
+      referrals: shownCount,
+      share: percent(shownCount.value, counts.withContact!.value),
+      people: e.people,
+      adjusted: e.adjusted ? intervalText(e.adjusted) : null,
+      naive: e.naive && e.people >= MINIMUM_PAIRED ? intervalText(e.naive.change) : null,
+      sentence: e.adjusted
+        ? differenceSentence(measure, `People whose support included ${approachLabel(e.approach).toLowerCase()}`, e.adjusted)
+        : (e.refusal ?? ''),
+    };
   });
-}
+  const forest: ForestRow[] = [];
+  for (const e of analysis.effects) {
+    if (!e.adjusted) continue;
+    forest.push({ label: approachLabel(e.approach), series: 'Adjusted difference', ...e.adjusted });
+    if (e.naive) forest.push({ label: approachLabel(e.approach), series: 'Before and after', ...e.naive.change });
+  }
+  const chart = forest.length
+    ? forestPlot(forest, {
+        caption: `Approaches and ${measure.label}: the baseline-adjusted difference (filled circles) beside the plain before-and-after change of the people who had each approach (open diamonds), in points with 95% confidence intervals`,
+        description: `Forest plot. ${analysis.effects
+          .filter((e) => e.adjusted)
+          .map(
+            (e) =>
+              `${approachLabel(e.approach)}: adjusted ${intervalText(e.adjusted!)}${e.naive ? `, before and after ${intervalText(e.naive.change)}` : ''}`,
+          )
+          .join('; ')}.`,
+        xLabel: `${measure.label}, points (${measure.higherIsBetter ? 'higher' : 'lower'} is better)`,
+        series: ['Adjusted difference', 'Before and after'],
+      })
+    : null;
+  return { withContact: counts.withContact!, analysis, rows: table, dropped: analysis.dropped.map(termLabel), chart };
+});
 
 // ---------------------------------------------------------------------------------------------
 // Practice and link worker profiles
@@ -477,79 +467,71 @@ function profileLines(rows: q.ProfileRow[], label: (key: string | null) => strin
  * baseline-adjusted change on the chosen measure with its interval. A commissioner sees one
  * tenant (one service): services are compared practice by practice.
  */
-export async function practicesReport(
-  db: pg.Pool | ReportingPools,
-  actor: Actor,
-  query: EvidenceQuery,
-  now: Date,
-  context: RequestContext = {},
-) {
-  return openPage(db, actor, query, now, 'practices', context, async (tx, page, filter): Promise<ProfileFigures> => {
-    const measure = page.measure;
-    const names = new Map(page.practices.map((p) => [p.id, p.name]));
-    const practiceName = (key: string | null) => (key ? (names.get(key) ?? 'A practice no longer listed') : NO_PRACTICE);
-    const paired = await q.pairedOutcomeRows(tx, actor.tenantId, filter, measure.code);
-    const cases = paired.map(asCase);
-    const practiceChanges = groupChanges(
+export const practicesReport = evidencePage('practices', async (tx, actor, page, filter): Promise<ProfileFigures> => {
+  const measure = page.measure;
+  const names = new Map(page.practices.map((p) => [p.id, p.name]));
+  const practiceName = (key: string | null) => (key ? (names.get(key) ?? 'A practice no longer listed') : NO_PRACTICE);
+  const paired = await q.pairedOutcomeRows(tx, actor.tenantId, filter, measure.code);
+  const cases = paired.map(asCase);
+  const practiceChanges = groupChanges(
+    cases,
+    paired.map((r) => r.practiceId ?? 'none'),
+    NEED_CODES,
+  );
+  const practiceProfiles = (await q.profiles(tx, actor.tenantId, filter, 'practice')).sort((a, b) =>
+    practiceName(a.key).localeCompare(practiceName(b.key)),
+  );
+  const practices = profileLines(practiceProfiles, practiceName, practiceChanges);
+  let linkWorkers: ProfileLine[] | null = null;
+  let linkWorkerChart: Chart | null = null;
+  const workerNames = await q.linkWorkerNames(tx, actor.tenantId);
+  const workerName = (key: string | null) => (key ? (workerNames.get(key) ?? 'A former link worker') : 'Not allocated');
+  if (hasRole(actor, 'lead')) {
+    const workerChanges = groupChanges(
       cases,
-      paired.map((r) => r.practiceId ?? 'none'),
+      paired.map((r) => r.linkWorkerId ?? 'none'),
       NEED_CODES,
     );
-    const practiceProfiles = (await q.profiles(tx, actor.tenantId, filter, 'practice')).sort((a, b) =>
-      practiceName(a.key).localeCompare(practiceName(b.key)),
+    const workerProfiles = (await q.profiles(tx, actor.tenantId, filter, 'linkWorker')).sort((a, b) =>
+      workerName(a.key).localeCompare(workerName(b.key)),
     );
-    const practices = profileLines(practiceProfiles, practiceName, practiceChanges);
-    let linkWorkers: ProfileLine[] | null = null;
-    let linkWorkerChart: Chart | null = null;
-    const workerNames = await q.linkWorkerNames(tx, actor.tenantId);
-    const workerName = (key: string | null) => (key ? (workerNames.get(key) ?? 'A former link worker') : 'Not allocated');
-    if (hasRole(actor, 'lead')) {
-      const workerChanges = groupChanges(
-        cases,
-        paired.map((r) => r.linkWorkerId ?? 'none'),
-        NEED_CODES,
-      );
-      const workerProfiles = (await q.profiles(tx, actor.tenantId, filter, 'linkWorker')).sort((a, b) =>
-        workerName(a.key).localeCompare(workerName(b.key)),
-      );
-      linkWorkers = profileLines(workerProfiles, workerName, workerChanges);
-      linkWorkerChart = changeForest(workerChanges, (k) => workerName(k === 'none' ? null : k), measure, 'link worker');
-    }
-    const mixCells = practices.flatMap((p) =>
-      p.mix.map((m) => ({
-        row: p.label,
-        column: approachLabel(m.code),
-        share: m.share === null ? null : Number(m.share.replace('%', '')) / 100,
-      })),
-    );
-    const mixChart = practices.length
-      ? shareGrid(mixCells, {
-          caption: 'The mix of approaches in each practice: the share of people contacted whose support included each approach',
-          description: `Approach mix by practice. ${practices
-            .map(
-              (p) =>
-                `${p.label}: ${
-                  p.mix
-                    .filter((m) => m.share)
-                    .map((m) => `${approachLabel(m.code)} ${m.share}`)
-                    .join(', ') || 'too few to show'
-                }`,
-            )
-            .join('. ')}.`,
-          rows: practices.map((p) => p.label),
-          columns: APPROACH_CODES.map(approachLabel),
-        })
-      : null;
-    return {
-      practices,
-      linkWorkers,
-      mixChart,
-      linkWorkerChart,
-      approaches: APPROACH_CODES.map((code) => ({ code, label: approachLabel(code) })),
-      changeChart: changeForest(practiceChanges, (k) => practiceName(k === 'none' ? null : k), measure, 'practice'),
-    };
-  });
-}
+    linkWorkers = profileLines(workerProfiles, workerName, workerChanges);
+    linkWorkerChart = changeForest(workerChanges, (k) => workerName(k === 'none' ? null : k), measure, 'link worker');
+  }
+  const mixCells = practices.flatMap((p) =>
+    p.mix.map((m) => ({
+      row: p.label,
+      column: approachLabel(m.code),
+      share: m.share === null ? null : Number(m.share.replace('%', '')) / 100,
+    })),
+  );
+  const mixChart = practices.length
+    ? shareGrid(mixCells, {
+        caption: 'The mix of approaches in each practice: the share of people contacted whose support included each approach',
+        description: `Approach mix by practice. ${practices
+          .map(
+            (p) =>
+              `${p.label}: ${
+                p.mix
+                  .filter((m) => m.share)
+                  .map((m) => `${approachLabel(m.code)} ${m.share}`)
+                  .join(', ') || 'too few to show'
+              }`,
+          )
+          .join('. ')}.`,
+        rows: practices.map((p) => p.label),
+        columns: APPROACH_CODES.map(approachLabel),
+      })
+    : null;
+  return {
+    practices,
+    linkWorkers,
+    mixChart,
+    linkWorkerChart,
+    approaches: APPROACH_CODES.map((code) => ({ code, label: approachLabel(code) })),
+    changeChart: changeForest(practiceChanges, (k) => practiceName(k === 'none' ? null : k), measure, 'practice'),
+  };
+});
 
 function changeForest(changes: GroupAnalysis, label: (key: string) => string, measure: Measure, what: string): Chart | null {
   const rows: ForestRow[] = changes.groups
@@ -646,112 +628,104 @@ function engagementLines(
  * entered their population; engagement and baseline-adjusted change by IMD quintile and ethnic
  * group.
  */
-export async function inequalitiesReport(
-  db: pg.Pool | ReportingPools,
-  actor: Actor,
-  query: EvidenceQuery,
-  now: Date,
-  context: RequestContext = {},
-) {
-  return openPage(db, actor, query, now, 'inequalities', context, async (tx, page, filter): Promise<InequalityFigures> => {
-    const measure = page.measure;
-    const months = monthsBetween(page.filter.from, page.filter.to).length;
-    const populations = (await q.practicePopulations(tx, actor.tenantId)).filter(
-      (p) => !page.filter.practiceId || p.practiceId === page.filter.practiceId,
-    );
-    const byPractice = await q.engagementBy(tx, actor.tenantId, filter, 'practice');
-    const referralCells = suppressCounts(
-      Object.fromEntries(populations.map((p) => [p.practiceId, byPractice.find((r) => r.key === p.practiceId)?.referrals ?? 0])),
-      [],
-    );
-    const practiceRates: RateLine[] = populations.map((p) => {
-      const shown = referralCells[p.practiceId]!;
-      return {
-        label: p.name,
-        referrals: shown,
-        population: p.listSize,
-        perThousand: p.listSize && shown.value !== null ? fixed((1000 * shown.value) / p.listSize) : null,
-      };
-    });
-    // By group, relative to the registered population of the practices that entered it: only
-    // their referrals count, so the rate compares like with like.
-    const groupRates: InequalityFigures['groupRates'] = [];
-    for (const dimension of POPULATION_DIMENSIONS) {
-      const entered = populations.filter((p) => p.population.some((x) => x.dimension === dimension.code));
-      if (!entered.length) continue;
-      const ids = new Set(entered.map((p) => p.practiceId));
-      const referrals = (await q.referralsByPracticeAnd(tx, actor.tenantId, filter, dimension.code)).filter((r) => ids.has(r.practiceId));
-      const counts: Record<string, number> = {};
-      const population: Record<string, number> = {};
-      for (const c of dimension.categories) {
-        counts[c.code] = referrals.filter((r) => r.key === c.code).reduce((s, r) => s + r.referrals, 0);
-        population[c.code] = entered.reduce(
-          (s, p) => s + (p.population.find((x) => x.dimension === dimension.code && x.category === c.code)?.people ?? 0),
-          0,
-        );
-      }
-      const unplaced = referrals.filter((r) => !dimension.categories.some((c) => c.code === r.key)).reduce((s, r) => s + r.referrals, 0);
-      const shown = suppressCounts({ ...counts, unplaced }, []);
-      groupRates.push({
-        dimension: dimension.code,
-        caption: `Referrals per 1,000 registered patients ${dimension.by} (${entered.map((p) => p.name).join(', ')})`,
-        rows: dimension.categories.map((c) => ({
-          label: dimension.code === 'imd_quintile' ? QUINTILE_LABELS[c.code]! : c.label,
-          referrals: shown[c.code]!,
-          population: population[c.code] || null,
-          perThousand:
-            population[c.code] && shown[c.code]!.value !== null ? fixed((1000 * shown[c.code]!.value!) / population[c.code]!) : null,
-        })),
-        unplaced: shown.unplaced!,
-      });
-    }
-    const paired = await q.pairedOutcomeRows(tx, actor.tenantId, filter, measure.code);
-    const cases = paired.map(asCase);
-    const imdChanges = groupChanges(
-      cases,
-      paired.map((r) => r.imdQuintile),
-      NEED_CODES,
-      { imdIsTheGroup: true },
-    );
-    const ethnicChanges = groupChanges(
-      cases,
-      paired.map((r) => r.ethnicGroup),
-      NEED_CODES,
-    );
-    const byImd = engagementLines(
-      'imd',
-      await q.engagementBy(tx, actor.tenantId, filter, 'imdQuintile'),
-      Object.entries(QUINTILE_LABELS),
-      imdChanges,
-    );
-    const byEthnicGroup = engagementLines(
-      'eth',
-      await q.engagementBy(tx, actor.tenantId, filter, 'ethnicGroup'),
-      ETHNIC_GROUPS.map((g) => [g, g]),
-      ethnicChanges,
-    );
-    const rated = practiceRates.filter((r) => r.perThousand !== null);
+export const inequalitiesReport = evidencePage('inequalities', async (tx, actor, page, filter): Promise<InequalityFigures> => {
+  const measure = page.measure;
+  const months = monthsBetween(page.filter.from, page.filter.to).length;
+  const populations = (await q.practicePopulations(tx, actor.tenantId)).filter(
+    (p) => !page.filter.practiceId || p.practiceId === page.filter.practiceId,
+  );
+  const byPractice = await q.engagementBy(tx, actor.tenantId, filter, 'practice');
+  const referralCells = suppressCounts(
+    Object.fromEntries(populations.map((p) => [p.practiceId, byPractice.find((r) => r.key === p.practiceId)?.referrals ?? 0])),
+    [],
+  );
+  const practiceRates: RateLine[] = populations.map((p) => {
+    const shown = referralCells[p.practiceId]!;
     return {
-      months,
-      practiceRates,
-      groupRates,
-      byImd,
-      byEthnicGroup,
-      rateChart: rated.length
-        ? horizontalBarChart(
-            rated.map((r) => ({ label: r.label, value: Number(r.perThousand) })),
-            {
-              caption: `Referrals in these ${months} months per 1,000 registered patients, by practice`,
-              description: `Referral rate per 1,000 registered patients: ${rated.map((r) => `${r.label} ${r.perThousand}`).join('; ')}.`,
-              xLabel: 'Referrals per 1,000 patients',
-            },
-          )
-        : null,
-      imdChart: changeForest(imdChanges, (k) => QUINTILE_LABELS[k] ?? k, measure, 'IMD quintile'),
-      ethnicChart: changeForest(ethnicChanges, (k) => k, measure, 'ethnic group'),
+      label: p.name,
+      referrals: shown,
+      population: p.listSize,
+      perThousand: p.listSize && shown.value !== null ? fixed((1000 * shown.value) / p.listSize) : null,
     };
   });
-}
+  // By group, relative to the registered population of the practices that entered it: only
+  // their referrals count, so the rate compares like with like.
+  const groupRates: InequalityFigures['groupRates'] = [];
+  for (const dimension of POPULATION_DIMENSIONS) {
+    const entered = populations.filter((p) => p.population.some((x) => x.dimension === dimension.code));
+    if (!entered.length) continue;
+    const ids = new Set(entered.map((p) => p.practiceId));
+    const referrals = (await q.referralsByPracticeAnd(tx, actor.tenantId, filter, dimension.code)).filter((r) => ids.has(r.practiceId));
+    const counts: Record<string, number> = {};
+    const population: Record<string, number> = {};
+    for (const c of dimension.categories) {
+      counts[c.code] = referrals.filter((r) => r.key === c.code).reduce((s, r) => s + r.referrals, 0);
+      population[c.code] = entered.reduce(
+        (s, p) => s + (p.population.find((x) => x.dimension === dimension.code && x.category === c.code)?.people ?? 0),
+        0,
+      );
+    }
+    const unplaced = referrals.filter((r) => !dimension.categories.some((c) => c.code === r.key)).reduce((s, r) => s + r.referrals, 0);
+    const shown = suppressCounts({ ...counts, unplaced }, []);
+    groupRates.push({
+      dimension: dimension.code,
+      caption: `Referrals per 1,000 registered patients ${dimension.by} (${entered.map((p) => p.name).join(', ')})`,
+      rows: dimension.categories.map((c) => ({
+        label: dimension.code === 'imd_quintile' ? QUINTILE_LABELS[c.code]! : c.label,
+        referrals: shown[c.code]!,
+        population: population[c.code] || null,
+        perThousand:
+          population[c.code] && shown[c.code]!.value !== null ? fixed((1000 * shown[c.code]!.value!) / population[c.code]!) : null,
+      })),
+      unplaced: shown.unplaced!,
+    });
+  }
+  const paired = await q.pairedOutcomeRows(tx, actor.tenantId, filter, measure.code);
+  const cases = paired.map(asCase);
+  const imdChanges = groupChanges(
+    cases,
+    paired.map((r) => r.imdQuintile),
+    NEED_CODES,
+    { imdIsTheGroup: true },
+  );
+  const ethnicChanges = groupChanges(
+    cases,
+    paired.map((r) => r.ethnicGroup),
+    NEED_CODES,
+  );
+  const byImd = engagementLines(
+    'imd',
+    await q.engagementBy(tx, actor.tenantId, filter, 'imdQuintile'),
+    Object.entries(QUINTILE_LABELS),
+    imdChanges,
+  );
+  const byEthnicGroup = engagementLines(
+    'eth',
+    await q.engagementBy(tx, actor.tenantId, filter, 'ethnicGroup'),
+    ETHNIC_GROUPS.map((g) => [g, g]),
+    ethnicChanges,
+  );
+  const rated = practiceRates.filter((r) => r.perThousand !== null);
+  return {
+    months,
+    practiceRates,
+    groupRates,
+    byImd,
+    byEthnicGroup,
+    rateChart: rated.length
+      ? horizontalBarChart(
+          rated.map((r) => ({ label: r.label, value: Number(r.perThousand) })),
+          {
+            caption: `Referrals in these ${months} months per 1,000 registered patients, by practice`,
+            description: `Referral rate per 1,000 registered patients: ${rated.map((r) => `${r.label} ${r.perThousand}`).join('; ')}.`,
+            xLabel: 'Referrals per 1,000 patients',
+          },
+        )
+      : null,
+    imdChart: changeForest(imdChanges, (k) => QUINTILE_LABELS[k] ?? k, measure, 'IMD quintile'),
+    ethnicChart: changeForest(ethnicChanges, (k) => k, measure, 'ethnic group'),
+  };
+});
 
 // ---------------------------------------------------------------------------------------------
 // Charts for the dashboard

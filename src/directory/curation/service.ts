@@ -337,24 +337,39 @@ export async function changePart(
     await recordEdit(db, actor, serviceId, 'curator', diff);
     return { outcome: 'saved', changed };
   }
-  const request = await curationq.insertProposal(db, {
-    serviceId,
-    kind: 'edit',
-    details: `${change.title}: ${changed.join(', ')}`.slice(0, 2000),
-    proposal: { section: change.section, value: change.value },
-    diff,
-    proposedBy: actor.userId,
-    organizationId: service.organization_id ?? null,
-  });
+  const requestId = await propose(
+    db,
+    actor,
+    {
+      serviceId,
+      kind: 'edit',
+      details: `${change.title}: ${changed.join(', ')}`,
+      proposal: { section: change.section, value: change.value },
+      diff,
+      organizationId: service.organization_id ?? null,
+    },
+    changed.join(', '),
+  );
+  return { outcome: 'proposed', changed, requestId };
+}
+
+/** A change put to a curator to approve, audited as proposed by the actor; its request's id. */
+async function propose(
+  db: Db,
+  actor: Actor,
+  request: Omit<Parameters<typeof curationq.insertProposal>[1], 'proposedBy'>,
+  reason: string,
+): Promise<string> {
+  const { id } = await curationq.insertProposal(db, { ...request, details: request.details.slice(0, 2000), proposedBy: actor.userId });
   await recordAudit(db, {
     actor,
     tenantId: actor.tenantId,
     action: 'directory.change-propose',
     entityType: 'directory_change_request',
-    entityId: request.id,
-    reason: changed.join(', '),
+    entityId: id,
+    reason,
   });
-  return { outcome: 'proposed', changed, requestId: request.id };
+  return id;
 }
 
 /** What a new service starts with; the rest is added part by part once it exists. */
@@ -448,24 +463,20 @@ export async function addService(
   const value = await checkNewService(db, actor, body);
   if (hasRole(actor, 'curator')) return { outcome: 'created', serviceId: await createService(db, actor, value, null) };
   const diff = Object.fromEntries(Object.entries(newServiceInWords(value)).map(([k, to]) => [k, { from: null, to }]));
-  const request = await curationq.insertProposal(db, {
-    serviceId: null,
-    kind: 'new-service',
-    details: `New service: ${value.name}`.slice(0, 2000),
-    proposal: { section: 'new-service', value },
-    diff,
-    proposedBy: actor.userId,
-    organizationId: value.organizationId,
-  });
-  await recordAudit(db, {
+  const requestId = await propose(
+    db,
     actor,
-    tenantId: actor.tenantId,
-    action: 'directory.change-propose',
-    entityType: 'directory_change_request',
-    entityId: request.id,
-    reason: 'new service',
-  });
-  return { outcome: 'proposed', requestId: request.id };
+    {
+      serviceId: null,
+      kind: 'new-service',
+      details: `New service: ${value.name}`,
+      proposal: { section: 'new-service', value },
+      diff,
+      organizationId: value.organizationId,
+    },
+    'new service',
+  );
+  return { outcome: 'proposed', requestId };
 }
 
 /** Open changes a provider's organisation has proposed, so they can see what awaits review. */

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { withDatabase } from '../../cli/core-commands.ts';
-import { UsageError, type Command } from '../../cli/command.ts';
+import { firstArgument, UsageError, type Command } from '../../cli/command.ts';
 import { migrate } from '../../db/migrate.ts';
 import { importPostcodes } from '../../geo/import.ts';
 import { exportHsdsCsv, exportOruk } from '../oruk/export.ts';
@@ -46,8 +46,7 @@ export const importOrukCommand: Command = {
     'Usage: signpost import oruk <url | file.json | folder> [--dry-run]\n\nReads services, organisations (with or without their services) and service_at_locations with their service. Re-running with the same feed changes nothing. Reports added, changed, unchanged and invalid records, each value repaired or left out (with the record id), ids given twice, and a total_items that disagrees with the rows received; exits 2 when any record was invalid. Only a record without an id, name, status or organisation is refused. Re-importing an unchanged feed writes nothing.',
   options: dryRunOption,
   async run({ values, positionals }) {
-    const source = positionals[0];
-    if (!source) throw new UsageError(this.usage);
+    const source = firstArgument(positionals, this.usage);
     return runImport(
       () => readOrukFeed(source, (line) => console.log(line)),
       source.startsWith('http') ? source : `file:${source}`,
@@ -63,8 +62,7 @@ export const importHsdsCsvCommand: Command = {
     'Usage: signpost import hsds-csv <folder> [--dry-run]\n\nHSDS 3.0 CSV; a folder of HSDS 1.x or 2.0 CSV is refused, naming the version found. Reports added, changed, unchanged and invalid records and each value repaired; exits 2 when any record was invalid.',
   options: dryRunOption,
   async run({ values, positionals }) {
-    const folder = positionals[0];
-    if (!folder) throw new UsageError(this.usage);
+    const folder = firstArgument(positionals, this.usage);
     return runImport(() => ({ records: readHsdsCsv(folder), notes: [], unread: [] }), `csv:${folder}`, values['dry-run'] === true);
   },
 };
@@ -76,8 +74,7 @@ export const importPostcodesCommand: Command = {
     'Usage: signpost import postcodes <file.csv | file.csv.gz> [--dry-run]\n\nNeeds the pcds (or pcd), lat and long columns, and lsoa21 and/or lsoa11. Streams the file; re-running changes nothing.',
   options: dryRunOption,
   async run({ values, positionals }) {
-    const file = positionals[0];
-    if (!file) throw new UsageError(this.usage);
+    const file = firstArgument(positionals, this.usage);
     const started = Date.now();
     const report = await withDatabase(async (database) => {
       await migrate(database.pool);
@@ -118,8 +115,7 @@ export const exportHsdsCsvCommand: Command = {
   summary: 'Export the directory as HSDS CSV files into a folder',
   usage: 'Usage: signpost export hsds-csv <folder>\n\nWrites every HSDS table, organisations without services included.',
   async run({ positionals }) {
-    const folder = positionals[0];
-    if (!folder) throw new UsageError(this.usage);
+    const folder = firstArgument(positionals, this.usage);
     const counts = await withDatabase(async (database) => {
       await migrate(database.pool);
       return exportHsdsCsv(database.pool, folder);
