@@ -154,10 +154,14 @@ export function buildExtract(
     discharge_reason: r.dischargeReason ?? '',
     days_to_discharge: daysBetween(r.receivedAt, r.dischargedAt),
   }));
+  // A record of one referral: its own pseudonym, then its referral's and its person's.
+  const ofReferral = (column: string, row: { id: string; referralId: string; personId: string }) => ({
+    [column]: p(row.id),
+    referral_pseudonym: p(row.referralId),
+    person_pseudonym: p(row.personId),
+  });
   const contacts = keep(source.contacts).map((c) => ({
-    contact_pseudonym: p(c.id),
-    referral_pseudonym: p(c.referralId),
-    person_pseudonym: p(c.personId),
+    ...ofReferral('contact_pseudonym', c),
     contact_month: month(c.occurredAt),
     outcome: c.outcome,
     mode: c.mode,
@@ -165,9 +169,7 @@ export function buildExtract(
     approach: c.approach ?? '',
   }));
   const measures = keep(source.measures).map((m) => ({
-    measure_pseudonym: p(m.id),
-    referral_pseudonym: p(m.referralId),
-    person_pseudonym: p(m.personId),
+    ...ofReferral('measure_pseudonym', m),
     instrument: m.instrument,
     timepoint: m.timepoint,
     completed_month: month(m.completedAt),
@@ -177,9 +179,7 @@ export function buildExtract(
     answers: answersText(m.instrument, m.answers),
   }));
   const onward = keep(source.onward).map((o) => ({
-    onward_referral_pseudonym: p(o.id),
-    referral_pseudonym: p(o.referralId),
-    person_pseudonym: p(o.personId),
+    ...ofReferral('onward_referral_pseudonym', o),
     kind: o.kind,
     delivery: o.delivery,
     need: o.need ?? '',

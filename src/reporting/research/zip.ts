@@ -16,31 +16,28 @@ export function zipFiles(files: { name: string; content: string }[], at = new Da
     const data = Buffer.from(file.content, 'utf8');
     const packed = deflateRawSync(data);
     const crc = crc32(data);
+    // The fields a local header and its central directory entry share, in the same order.
+    const describeFile = (header: Buffer, at: number) => {
+      header.writeUInt16LE(0x0800, at); // names are UTF-8
+      header.writeUInt16LE(8, at + 2); // deflate
+      header.writeUInt16LE(dosTime, at + 4);
+      header.writeUInt16LE(dosDate, at + 6);
+      header.writeUInt32LE(crc, at + 8);
+      header.writeUInt32LE(packed.length, at + 12);
+      header.writeUInt32LE(data.length, at + 16);
+      header.writeUInt16LE(name.length, at + 20);
+    };
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4); // version needed: 2.0 (deflate)
-    local.writeUInt16LE(0x0800, 6); // names are UTF-8
-    local.writeUInt16LE(8, 8); // deflate
-    local.writeUInt16LE(dosTime, 10);
-    local.writeUInt16LE(dosDate, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(packed.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(name.length, 26);
+    describeFile(local, 6);
     local.writeUInt16LE(0, 28);
     locals.push(local, name, packed);
     const entry = Buffer.alloc(46);
     entry.writeUInt32LE(0x02014b50, 0);
     entry.writeUInt16LE(20, 4);
     entry.writeUInt16LE(20, 6);
-    entry.writeUInt16LE(0x0800, 8);
-    entry.writeUInt16LE(8, 10);
-    entry.writeUInt16LE(dosTime, 12);
-    entry.writeUInt16LE(dosDate, 14);
-    entry.writeUInt32LE(crc, 16);
-    entry.writeUInt32LE(packed.length, 20);
-    entry.writeUInt32LE(data.length, 24);
-    entry.writeUInt16LE(name.length, 28);
+    describeFile(entry, 8);
     entry.writeUInt32LE(offset, 42);
     central.push(entry, name);
     offset += local.length + name.length + packed.length;
