@@ -31,6 +31,7 @@ import { isUuid } from '../db/ids.ts';
 
 export { DISCHARGE_REASONS, documentLetterhead, documentSections, type DischargeDocument } from './document.ts';
 export { dischargePdf } from './pdf.ts';
+export type { DischargeRow } from './queries.ts';
 
 export interface DischargeInput {
   reason: string;
@@ -470,4 +471,33 @@ export async function dischargeTimeline(tx: Db, tenantId: string, referralIds: s
     referralId: d.referralId,
     href: `/discharge-summaries/${d.id}`,
   }));
+}
+
+/** A discharge inside the caller's transaction (sending its summary to the GP record), with no view audit row. */
+export async function dischargeRecordWithin(tx: Db, tenantId: string, dischargeId: string) {
+  return q.findDischarge(tx, tenantId, dischargeId);
+}
+
+/** A referral's discharge inside the caller's transaction, with no view audit row. */
+export async function dischargeOfReferralWithin(tx: Db, tenantId: string, referralId: string) {
+  return (await q.dischargesOf(tx, tenantId, [referralId]))[0];
+}
+
+// A system's reads (a GP system over FHIR, of the referrals it sent): the caller scopes them to
+// those referrals and audits them as the system's.
+
+/** When each referral was discharged, where that is after `after` (null: any time). */
+export async function dischargeChangesForSystem(tx: Db, tenantId: string, referralIds: string[], after: Date | null = null) {
+  return referralIds.length ? q.dischargeTimes(tx, tenantId, referralIds, after) : [];
+}
+
+/** The discharges of these referrals (or the one with this id), oldest first, a page at a time; each row carries the total. */
+export async function dischargesForSystem(
+  tx: Db,
+  tenantId: string,
+  referralIds: string[],
+  page: { id?: string | null; count: number; offset: number },
+) {
+  if (!referralIds.length) return [];
+  return q.dischargesPage(tx, tenantId, referralIds, page.id ?? null, page.count, page.offset);
 }

@@ -216,6 +216,16 @@ export async function deleteMemberships(db: Db, tenantId: string, userId: string
   ]);
 }
 
+/** Whether an active user holds the role in the tenant. */
+export async function activeUserHoldsRole(db: Db, tenantId: string, userId: string, role: Role): Promise<boolean> {
+  const { rows } = await db.query(
+    `SELECT 1 FROM role_membership m JOIN app_user u ON u.id = m.user_id AND u.active
+      WHERE m.tenant_id = $1 AND m.user_id = $2 AND m.role = $3`,
+    [tenantId, userId, role],
+  );
+  return rows.length > 0;
+}
+
 export async function countMembershipsAnywhere(db: Db, userId: string): Promise<number> {
   const { rows } = await db.query<{ n: number }>('SELECT count(*) AS n FROM role_membership WHERE user_id = $1', [userId]);
   return rows[0]!.n;
@@ -255,9 +265,24 @@ async function members(db: Db, userId: string | null): Promise<MemberRow[]> {
   return rows;
 }
 
-export async function listPractices(db: Db): Promise<{ id: string; name: string; odsCode: string; meshMailboxId: string | null }[]> {
-  const { rows } = await db.query<{ id: string; name: string; odsCode: string; meshMailboxId: string | null }>(
+export interface PracticeRow {
+  id: string;
+  name: string;
+  odsCode: string;
+  meshMailboxId: string | null;
+}
+
+export async function listPractices(db: Db): Promise<PracticeRow[]> {
+  const { rows } = await db.query<PracticeRow>(
     'SELECT id, name, ods_code AS "odsCode", mesh_mailbox_id AS "meshMailboxId" FROM practice ORDER BY name',
+  );
+  return rows;
+}
+
+export async function findPractices(db: Db, tenantId: string, practiceIds: string[]): Promise<PracticeRow[]> {
+  const { rows } = await db.query<PracticeRow>(
+    'SELECT id, name, ods_code AS "odsCode", mesh_mailbox_id AS "meshMailboxId" FROM practice WHERE tenant_id = $1 AND id = ANY($2::uuid[])',
+    [tenantId, practiceIds],
   );
   return rows;
 }
@@ -350,25 +375,6 @@ export async function searchAudit(
         AND ($4::date IS NULL OR e.occurred_at < $4::date + 1)
       ORDER BY e.seq DESC LIMIT $5`,
     [filter.userId ?? null, filter.personId ?? null, filter.from ?? null, filter.to ?? null, filter.limit],
-  );
-  return rows;
-}
-
-export interface OutboxRow {
-  id: string;
-  channel: string;
-  recipient: string;
-  template: string;
-  personalisation: Record<string, string>;
-  state: string;
-  createdAt: Date;
-}
-
-export async function listOutbox(db: Db, limit: number): Promise<OutboxRow[]> {
-  const { rows } = await db.query<OutboxRow>(
-    `SELECT id, channel, recipient, template, personalisation, state, created_at AS "createdAt"
-       FROM notification ORDER BY created_at DESC LIMIT $1`,
-    [limit],
   );
   return rows;
 }

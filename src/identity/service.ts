@@ -264,6 +264,16 @@ function checkUserFields(user: {
   return errors;
 }
 
+/** Whether the user holds the role in the tenant and may sign in (a lead allocating to a link worker). */
+export async function holdsRole(db: Db, tenantId: string, userId: string, role: Role): Promise<boolean> {
+  return q.activeUserHoldsRole(db, tenantId, userId, role);
+}
+
+/** The tenant's practices with these ids, each with its ODS code and MESH mailbox (inside the caller's transaction). */
+export async function practicesWithin(db: Db, tenantId: string, practiceIds: string[]) {
+  return practiceIds.length ? q.findPractices(db, tenantId, practiceIds) : [];
+}
+
 /** The tenant whose name matches, for the command line. */
 export async function findTenantByName(pool: pg.Pool, nameOrId: string): Promise<{ id: string; name: string } | undefined> {
   return q.findTenantByNameOrId(pool, nameOrId);

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Db } from '../db/database.ts';
 import { setTenant, withTenant, withTransaction } from '../db/transaction.ts';
-import { queueNotification } from '../jobs/outbox.ts';
+import { latestNotifications, queueNotification } from '../jobs/outbox.ts';
 import { Forbidden, InvalidInput, NotFound, RuleBroken, type FieldError } from '../web/errors.ts';
 import { ROLES, type Actor, type Role } from './actor.ts';
 import { recordAudit } from './audit.ts';
@@ -361,7 +361,7 @@ export async function searchAuditTrail(pool: pg.Pool, actor: Actor, filter: { us
 
 export async function outbox(pool: pg.Pool, actor: Actor) {
   requireAdmin(actor);
-  return withTenant(pool, actor.tenantId, (tx) => q.listOutbox(tx, 100));
+  return withTenant(pool, actor.tenantId, (tx) => latestNotifications(tx, actor.tenantId, 100));
 }
 
 const MESH_MAILBOX_MESSAGE = 'MESH mailbox ID must be 3 to 20 letters and numbers, like A12345OT001';

@@ -39,3 +39,8 @@ export async function queueNotification(db: Db, notification: NewNotification): 
   }
   return id;
 }
+
+/** The tenant's latest notifications, newest first (the admins' outbox page), inside the caller's transaction. */
+export async function latestNotifications(db: Db, tenantId: string, limit: number) {
+  return q.listNotifications(db, tenantId, limit);
+}

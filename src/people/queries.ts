@@ -1,3 +1,4 @@
+import { bulkInsert, type BulkColumns } from '../db/bulk-insert.ts';
 import type { Db } from '../db/database.ts';
 import type { PersonInput } from './schema.ts';
 
@@ -97,6 +98,28 @@ export async function findPerson(db: Db, tenantId: string, id: string): Promise<
     [tenantId, id],
   );
   return rows[0];
+}
+
+/** Of these people, the live records (or the one with this id or NHS number), oldest first, a page at a time with the total. */
+export async function livePeoplePage(
+  db: Db,
+  tenantId: string,
+  personIds: string[],
+  f: { id: string | null; nhsNumber: string | null },
+  limit: number,
+  offset: number,
+): Promise<(PersonRow & { total: number })[]> {
+  const { rows } = await db.query<PersonRow & { total: number }>(
+    `SELECT ${PERSON_COLUMNS}, count(*) OVER ()::int AS total
+       FROM person p LEFT JOIN practice pr ON pr.tenant_id = p.tenant_id AND pr.id = p.practice_id
+      WHERE p.tenant_id = $1 AND p.id = ANY($2::uuid[]) AND p.merged_into_id IS NULL
+        AND ($3::uuid IS NULL OR p.id = $3::uuid)
+        AND ($4::text IS NULL OR p.nhs_number = $4::text)
+      ORDER BY p.created_at, p.id
+      LIMIT $5 OFFSET $6`,
+    [tenantId, personIds, f.id, f.nhsNumber, limit, offset],
+  );
+  return rows;
 }
 
 export async function findLivePersonByNhsNumber(db: Db, tenantId: string, nhsNumber: string): Promise<{ id: string } | undefined> {
@@ -308,8 +331,8 @@ export interface PersonContact {
   contactWithdrawn: boolean;
 }
 
-// Bulk loading for the demo and the benchmark: one statement per table per chunk, through unnest.
-// Array columns travel as comma-joined text and are split in SQL.
+// Bulk loading for the demo and the benchmark: one statement per table per chunk
+// (src/db/bulk-insert.ts).
 
 export interface BulkPerson {
   tenantId: string;
@@ -339,49 +362,39 @@ export interface BulkConsent {
   description: string | null;
 }
 
-const column = <T, K extends keyof T>(rows: T[], key: K) => rows.map((r) => r[key]);
+const PERSON_COLUMNS_IN_BULK: BulkColumns<BulkPerson> = {
+  tenant_id: { type: 'uuid', from: 'tenantId' },
+  id: { type: 'uuid', from: 'id' },
+  nhs_number: { type: 'text', from: 'nhsNumber' },
+  given_name: { type: 'text', from: 'givenName' },
+  family_name: { type: 'text', from: 'familyName' },
+  date_of_birth: { type: 'date', from: 'dateOfBirth' },
+  sex: { type: 'text', from: 'sex' },
+  ethnicity: { type: 'text', from: 'ethnicity' },
+  postcode: { type: 'text', from: 'postcode' },
+  deprivation_decile: { type: 'int', from: 'deprivationDecile' },
+  phone: { type: 'text', from: 'phone' },
+  email: { type: 'text', from: 'email' },
+  // Channels travel comma-joined; none is an empty list, not a list holding an empty name.
+  contact_channels: {
+    type: 'text',
+    from: 'contactChannels',
+    as: "CASE WHEN contact_channels = '' THEN '{}'::text[] ELSE string_to_array(contact_channels, ',') END",
+  },
+  practice_id: { type: 'uuid', from: 'practiceId' },
+  created_at: { type: 'timestamptz', from: 'createdAt' },
+  updated_at: { type: 'timestamptz', from: 'createdAt' },
+};
 
-export async function bulkInsertPeople(db: Db, rows: BulkPerson[]): Promise<void> {
-  if (!rows.length) return;
-  await db.query(
-    `INSERT INTO person (tenant_id, id, nhs_number, given_name, family_name, date_of_birth, sex, ethnicity, postcode, deprivation_decile, phone, email,
-       contact_channels, practice_id, created_at, updated_at)
-     SELECT t, i, n, g, f, d::date, s, e, pc, dd, ph, em, CASE WHEN cc = '' THEN '{}'::text[] ELSE string_to_array(cc, ',') END, pr, ca, ca
-       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int[], $11::text[],
-                   $12::text[], $13::text[], $14::uuid[], $15::timestamptz[]) AS x(t, i, n, g, f, d, s, e, pc, dd, ph, em, cc, pr, ca)`,
-    [
-      column(rows, 'tenantId'),
-      column(rows, 'id'),
-      column(rows, 'nhsNumber'),
-      column(rows, 'givenName'),
-      column(rows, 'familyName'),
-      column(rows, 'dateOfBirth'),
-      column(rows, 'sex'),
-      column(rows, 'ethnicity'),
-      column(rows, 'postcode'),
-      column(rows, 'deprivationDecile'),
-      column(rows, 'phone'),
-      column(rows, 'email'),
-      column(rows, 'contactChannels'),
-      column(rows, 'practiceId'),
-      column(rows, 'createdAt'),
-    ],
-  );
-}
+const CONSENT_COLUMNS_IN_BULK: BulkColumns<BulkConsent> = {
+  tenant_id: { type: 'uuid', from: 'tenantId' },
+  person_id: { type: 'uuid', from: 'personId' },
+  referral_id: { type: 'uuid', from: 'referralId' },
+  kind: { type: 'text', from: 'kind' },
+  recorded_at: { type: 'timestamptz', from: 'at' },
+  recorded_by: { type: 'uuid', from: 'recordedBy' },
+  recorded_by_description: { type: 'text', from: 'description' },
+};
 
-export async function bulkInsertConsents(db: Db, rows: BulkConsent[]): Promise<void> {
-  if (!rows.length) return;
-  await db.query(
-    `INSERT INTO consent (tenant_id, person_id, referral_id, kind, recorded_at, recorded_by, recorded_by_description)
-     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[], $6::uuid[], $7::text[])`,
-    [
-      column(rows, 'tenantId'),
-      column(rows, 'personId'),
-      column(rows, 'referralId'),
-      column(rows, 'kind'),
-      column(rows, 'at'),
-      column(rows, 'recordedBy'),
-      column(rows, 'description'),
-    ],
-  );
-}
+export const bulkInsertPeople = (db: Db, rows: BulkPerson[]) => bulkInsert(db, 'person', PERSON_COLUMNS_IN_BULK, rows);
+export const bulkInsertConsents = (db: Db, rows: BulkConsent[]) => bulkInsert(db, 'consent', CONSENT_COLUMNS_IN_BULK, rows);

@@ -363,6 +363,22 @@ export async function practices(pool: pg.Pool, actor: Actor) {
   return withTenant(pool, actor.tenantId, (tx) => q.practicesOf(tx, actor.tenantId));
 }
 
+/**
+ * The people of the referrals a system sent (a GP system over FHIR), live records only, oldest
+ * first, a page at a time; each row carries the total. The caller scopes them to the people of
+ * those referrals and audits the read as the system's.
+ */
+export async function peopleForSystem(
+  tx: Db,
+  tenantId: string,
+  personIds: string[],
+  search: { id?: string | null; nhsNumber?: string | null; count: number; offset: number },
+) {
+  if (!personIds.length) return [];
+  const filter = { id: search.id ?? null, nhsNumber: search.nhsNumber ?? null };
+  return q.livePeoplePage(tx, tenantId, personIds, filter, search.count, search.offset);
+}
+
 /** Bulk loading of people and consents for the demo and the benchmark. */
 export { bulkInsertConsents, bulkInsertPeople } from './queries.ts';
 

@@ -3,6 +3,7 @@ import type { Db } from '../db/database.ts';
 import { withTenant } from '../db/transaction.ts';
 import type { Actor } from '../identity/actor.ts';
 import { recordAudit } from '../identity/audit.ts';
+import { holdsRole } from '../identity/service.ts';
 import { InvalidInput, NotFound, RuleBroken } from '../web/errors.ts';
 import { ALLOCATED_STATUSES, OPEN_STATUSES, STATUS_LABELS } from './lifecycle.ts';
 
@@ -59,7 +60,7 @@ export async function allocateReferral(
   if (!isUuid(input.linkWorkerId)) throw new InvalidInput([{ field: 'linkWorkerId', message: 'Select a link worker' }]);
   return withTenant(pool, actor.tenantId, async (tx) => {
     const referral = await lockReferral(tx, actor, referralId, input.version);
-    if (!(await q.isLinkWorker(tx, actor.tenantId, input.linkWorkerId)))
+    if (!(await holdsRole(tx, actor.tenantId, input.linkWorkerId, 'link_worker')))
       throw new InvalidInput([{ field: 'linkWorkerId', message: 'Select a link worker from the list' }]);
     await allocateWithin(tx, actor, referral, input.linkWorkerId, input.reason?.trim() || null, context);
     return { status: referral.status };
@@ -131,7 +132,7 @@ export async function bulkTriage(pool: pg.Pool, actor: Actor, request: BulkTriag
     errors.push({ field: 'linkWorkerId', message: 'Select a link worker to allocate the referrals to' });
   if (errors.length) throw new InvalidInput(errors);
   return withTenant(pool, actor.tenantId, async (tx) => {
-    if (request.action === 'allocate' && !(await q.isLinkWorker(tx, actor.tenantId, request.linkWorkerId!))) {
+    if (request.action === 'allocate' && !(await holdsRole(tx, actor.tenantId, request.linkWorkerId!, 'link_worker'))) {
       throw new InvalidInput([{ field: 'linkWorkerId', message: 'Select a link worker from the list' }]);
     }
     const refused: { field: string; message: string }[] = [];

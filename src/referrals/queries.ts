@@ -1,3 +1,4 @@
+import { bulkInsert, type BulkColumns } from '../db/bulk-insert.ts';
 import type { Db } from '../db/database.ts';
 import type { ReferralStatus } from './lifecycle.ts';
 import type { ContactInput, ReferralInput } from './schema.ts';
@@ -325,15 +326,6 @@ export async function linkWorkerLoads(
   return rows;
 }
 
-export async function isLinkWorker(db: Db, tenantId: string, userId: string): Promise<boolean> {
-  const { rows } = await db.query(
-    `SELECT 1 FROM role_membership m JOIN app_user u ON u.id = m.user_id AND u.active
-      WHERE m.tenant_id = $1 AND m.user_id = $2 AND m.role = 'link_worker'`,
-    [tenantId, userId],
-  );
-  return rows.length > 0;
-}
-
 export async function insertContact(db: Db, tenantId: string, referralId: string, c: ContactInput, recordedBy: string): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO contact (tenant_id, referral_id, outcome, mode, minutes, approach, notes, recorded_by)
@@ -410,6 +402,58 @@ export async function referralForReferrer(
     [tenantId, referralId, userId, practiceId],
   );
   return rows[0];
+}
+
+// ---- Referrals a system sent ----
+
+// A system (a GP system over FHIR) reads the referrals it sent. The caller names them: the ids come
+// from the interop area's record of what each system sent.
+
+export interface ReferralChange {
+  id: string;
+  personId: string;
+  statusChangedAt: Date;
+  /** Whether the status changed after the time asked about (always, when none was). */
+  changedSince: boolean;
+}
+
+/**
+ * Of these referrals, the person's and the one with this reference (null: any), with when each
+ * last changed status. The comparison with `since` is made here, to the microsecond.
+ */
+export async function referralChangesAmong(
+  db: Db,
+  tenantId: string,
+  referralIds: string[],
+  f: { personId: string | null; reference: string | null; since: Date | null },
+): Promise<ReferralChange[]> {
+  const { rows } = await db.query<ReferralChange>(
+    `SELECT id, person_id AS "personId", status_changed_at AS "statusChangedAt",
+            ($5::timestamptz IS NULL OR status_changed_at > $5::timestamptz) AS "changedSince"
+       FROM referral
+      WHERE tenant_id = $1 AND id = ANY($2::uuid[])
+        AND ($3::uuid IS NULL OR person_id = $3::uuid)
+        AND ($4::text IS NULL OR reference = $4::text)`,
+    [tenantId, referralIds, f.personId, f.reference, f.since],
+  );
+  return rows;
+}
+
+export interface ReferralWithReason extends ReferralRow {
+  /** The latest step's reason: why it was declined, not suitable, withdrawn. */
+  statusReason: string | null;
+}
+
+export async function referralsWithReason(db: Db, tenantId: string, referralIds: string[]): Promise<ReferralWithReason[]> {
+  const { rows } = await db.query<ReferralWithReason>(
+    `SELECT ${REFERRAL_COLUMNS},
+            (SELECT t.reason FROM referral_transition t WHERE t.tenant_id = r.tenant_id AND t.referral_id = r.id
+              ORDER BY t.occurred_at DESC, t.id DESC LIMIT 1) AS "statusReason"
+       FROM ${REFERRAL_FROM}
+      WHERE r.tenant_id = $1 AND r.id = ANY($2::uuid[])`,
+    [tenantId, referralIds],
+  );
+  return rows;
 }
 
 // ---- Work lists ----
@@ -689,10 +733,8 @@ export async function firstTenantId(db: Db): Promise<string | undefined> {
 
 // ---- Bulk loading ----
 
-// Bulk loading of referrals for the demo and the benchmark: one statement per table per chunk,
-// through unnest. Array columns travel as comma-joined text and are split in SQL.
-
-const column = <T, K extends keyof T>(rows: T[], key: K) => rows.map((r) => r[key]);
+// Bulk loading of referrals for the demo and the benchmark: one statement per table per chunk
+// (src/db/bulk-insert.ts). Reasons travel as comma-joined text and are split in SQL.
 
 export interface BulkReferral {
   tenantId: string;
@@ -745,80 +787,63 @@ export interface BulkContact {
   recordedBy: string | null;
 }
 
-export async function bulkInsertReferrals(db: Db, rows: BulkReferral[]): Promise<void> {
-  if (!rows.length) return;
-  await db.query(
-    `INSERT INTO referral (tenant_id, id, reference, person_id, source, channel, referrer_user_id, practice_id, reasons, context, urgency, consent_to_refer,
-       consent_to_share, status, assigned_to, next_action, next_action_due, not_suitable_reason, redirected_to, received_at, status_changed_at)
-     SELECT t, i, ref, p, s, ch, ru, pr, string_to_array(rs, ','), cx, u, true, true, st, a, na, nd::date, ns, rd, ra, sc
-       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::uuid[], $8::uuid[], $9::text[], $10::text[], $11::text[],
-                   $12::text[], $13::uuid[], $14::text[], $15::text[], $16::text[], $17::text[], $18::timestamptz[], $19::timestamptz[])
-            AS x(t, i, ref, p, s, ch, ru, pr, rs, cx, u, st, a, na, nd, ns, rd, ra, sc)`,
-    [
-      column(rows, 'tenantId'),
-      column(rows, 'id'),
-      column(rows, 'reference'),
-      column(rows, 'personId'),
-      column(rows, 'source'),
-      column(rows, 'channel'),
-      column(rows, 'referrerUserId'),
-      column(rows, 'practiceId'),
-      column(rows, 'reasons'),
-      column(rows, 'context'),
-      column(rows, 'urgency'),
-      column(rows, 'status'),
-      column(rows, 'assignedTo'),
-      column(rows, 'nextAction'),
-      column(rows, 'nextActionDue'),
-      column(rows, 'notSuitableReason'),
-      column(rows, 'redirectedTo'),
-      column(rows, 'receivedAt'),
-      column(rows, 'statusChangedAt'),
-    ],
-  );
-}
+const REFERRAL_COLUMNS_IN_BULK: BulkColumns<BulkReferral> = {
+  tenant_id: { type: 'uuid', from: 'tenantId' },
+  id: { type: 'uuid', from: 'id' },
+  reference: { type: 'text', from: 'reference' },
+  person_id: { type: 'uuid', from: 'personId' },
+  source: { type: 'text', from: 'source' },
+  channel: { type: 'text', from: 'channel' },
+  referrer_user_id: { type: 'uuid', from: 'referrerUserId' },
+  practice_id: { type: 'uuid', from: 'practiceId' },
+  reasons: { type: 'text', from: 'reasons', as: "string_to_array(reasons, ',')" },
+  context: { type: 'text', from: 'context' },
+  urgency: { type: 'text', from: 'urgency' },
+  consent_to_refer: { type: 'boolean', from: () => true },
+  consent_to_share: { type: 'boolean', from: () => true },
+  status: { type: 'text', from: 'status' },
+  assigned_to: { type: 'uuid', from: 'assignedTo' },
+  next_action: { type: 'text', from: 'nextAction' },
+  next_action_due: { type: 'date', from: 'nextActionDue' },
+  not_suitable_reason: { type: 'text', from: 'notSuitableReason' },
+  redirected_to: { type: 'text', from: 'redirectedTo' },
+  received_at: { type: 'timestamptz', from: 'receivedAt' },
+  status_changed_at: { type: 'timestamptz', from: 'statusChangedAt' },
+};
 
-export async function bulkInsertTransitions(db: Db, rows: BulkTransition[]): Promise<void> {
-  if (!rows.length) return;
-  await db.query(
-    `INSERT INTO referral_transition (tenant_id, referral_id, from_status, to_status, occurred_at, by_user_id, reason)
-     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::uuid[], $7::text[])`,
-    [
-      column(rows, 'tenantId'),
-      column(rows, 'referralId'),
-      column(rows, 'from'),
-      column(rows, 'to'),
-      column(rows, 'at'),
-      column(rows, 'byUserId'),
-      column(rows, 'reason'),
-    ],
-  );
-}
+const TRANSITION_COLUMNS_IN_BULK: BulkColumns<BulkTransition> = {
+  tenant_id: { type: 'uuid', from: 'tenantId' },
+  referral_id: { type: 'uuid', from: 'referralId' },
+  from_status: { type: 'text', from: 'from' },
+  to_status: { type: 'text', from: 'to' },
+  occurred_at: { type: 'timestamptz', from: 'at' },
+  by_user_id: { type: 'uuid', from: 'byUserId' },
+  reason: { type: 'text', from: 'reason' },
+};
 
-export async function bulkInsertAllocations(db: Db, rows: BulkAllocation[]): Promise<void> {
-  if (!rows.length) return;
-  await db.query(
-    `INSERT INTO referral_allocation (tenant_id, referral_id, link_worker_id, allocated_by, allocated_at)
-     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[])`,
-    [column(rows, 'tenantId'), column(rows, 'referralId'), column(rows, 'linkWorkerId'), column(rows, 'allocatedBy'), column(rows, 'at')],
-  );
-}
+const ALLOCATION_COLUMNS_IN_BULK: BulkColumns<BulkAllocation> = {
+  tenant_id: { type: 'uuid', from: 'tenantId' },
+  referral_id: { type: 'uuid', from: 'referralId' },
+  link_worker_id: { type: 'uuid', from: 'linkWorkerId' },
+  allocated_by: { type: 'uuid', from: 'allocatedBy' },
+  allocated_at: { type: 'timestamptz', from: 'at' },
+};
 
-export async function bulkInsertContacts(db: Db, rows: BulkContact[]): Promise<void> {
-  if (!rows.length) return;
-  await db.query(
-    `INSERT INTO contact (tenant_id, referral_id, outcome, mode, minutes, approach, occurred_at, recorded_by, created_at)
-     SELECT t, r, o, m, mi, ap, at, rb, at FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[], $7::timestamptz[], $8::uuid[])
-       AS x(t, r, o, m, mi, ap, at, rb)`,
-    [
-      column(rows, 'tenantId'),
-      column(rows, 'referralId'),
-      column(rows, 'outcome'),
-      column(rows, 'mode'),
-      column(rows, 'minutes'),
-      column(rows, 'approach'),
-      column(rows, 'at'),
-      column(rows, 'recordedBy'),
-    ],
-  );
-}
+const CONTACT_COLUMNS_IN_BULK: BulkColumns<BulkContact> = {
+  tenant_id: { type: 'uuid', from: 'tenantId' },
+  referral_id: { type: 'uuid', from: 'referralId' },
+  outcome: { type: 'text', from: 'outcome' },
+  mode: { type: 'text', from: 'mode' },
+  minutes: { type: 'int', from: 'minutes' },
+  approach: { type: 'text', from: 'approach' },
+  occurred_at: { type: 'timestamptz', from: 'at' },
+  recorded_by: { type: 'uuid', from: 'recordedBy' },
+  created_at: { type: 'timestamptz', from: 'at' },
+};
+
+export const bulkInsertReferrals = (db: Db, rows: BulkReferral[]) => bulkInsert(db, 'referral', REFERRAL_COLUMNS_IN_BULK, rows);
+export const bulkInsertTransitions = (db: Db, rows: BulkTransition[]) =>
+  bulkInsert(db, 'referral_transition', TRANSITION_COLUMNS_IN_BULK, rows);
+export const bulkInsertAllocations = (db: Db, rows: BulkAllocation[]) =>
+  bulkInsert(db, 'referral_allocation', ALLOCATION_COLUMNS_IN_BULK, rows);
+export const bulkInsertContacts = (db: Db, rows: BulkContact[]) => bulkInsert(db, 'contact', CONTACT_COLUMNS_IN_BULK, rows);

@@ -19,7 +19,7 @@ import * as q from './queries.ts';
 // and the lists of work in the files named for them, all exported from here.
 
 /** A referral as other areas receive it (transition listeners, notifications). */
-export type { ReferralRow } from './queries.ts';
+export type { ReferralRow, ReferralWithReason } from './queries.ts';
 export { STATUS_LABELS, allowedNext } from './lifecycle.ts';
 export {
   DEFAULT_UNABLE_TO_CONTACT_ATTEMPTS,
@@ -163,6 +163,35 @@ export async function withdrawReferralForSystem(
     requestId: context.requestId,
   });
   return { status: 'withdrawn' as const };
+}
+
+/**
+ * Of the referrals a system sent, those matching its search, with when each last changed status.
+ * A system's reads: the caller scopes them to the referrals the system sent and audits them as the
+ * system's, so no person's view is audited here.
+ */
+export async function referralChangesForSystem(
+  tx: Db,
+  tenantId: string,
+  referralIds: string[],
+  filter: { personId?: string | null; reference?: string | null; since?: Date | null } = {},
+) {
+  if (!referralIds.length) return [];
+  return q.referralChangesAmong(tx, tenantId, referralIds, {
+    personId: filter.personId ?? null,
+    reference: filter.reference ?? null,
+    since: filter.since ?? null,
+  });
+}
+
+/** The referrals a system sent, as a page of its search shows them (see referralChangesForSystem). */
+export async function referralsForSystem(tx: Db, tenantId: string, referralIds: string[]) {
+  return referralIds.length ? q.referralsWithReason(tx, tenantId, referralIds) : [];
+}
+
+/** A referral inside the caller's transaction, with no view audit row (where its discharge summary is sent). */
+export async function referralRecordWithin(tx: Db, tenantId: string, referralId: string) {
+  return q.findReferral(tx, tenantId, referralId);
 }
 
 /** Triage: the lead accepts the referral for the service. */

@@ -680,6 +680,20 @@ export async function onwardOfReferralWithin(tx: Db, actor: Actor, referralId: s
   }));
 }
 
+// A system's reads (a GP system over FHIR, of the referrals it sent): the caller scopes them to
+// those referrals and audits them as the system's. A draft was never sent, so a system never sees one.
+
+/** When each referral's social prescriptions last changed, where that is after `after` (null: any time). */
+export async function onwardChangesForSystem(tx: Db, tenantId: string, referralIds: string[], after: Date | null = null) {
+  return referralIds.length ? q.onwardLastChanges(tx, tenantId, referralIds, after) : [];
+}
+
+/** The social prescriptions sent on these referrals, oldest first. */
+export async function sentOnwardForSystem(tx: Db, tenantId: string, referralIds: string[]) {
+  if (!referralIds.length) return [];
+  return (await q.onwardOf(tx, tenantId, referralIds)).filter((o) => o.status !== 'draft');
+}
+
 /** Onward referrals still open for the follow-ups page: one link worker's, or everyone's when `createdBy` is null. */
 export async function onwardFollowUpsWithin(tx: Db, tenantId: string, createdBy: string | null, limit: number) {
   return (await q.onwardFollowUps(tx, tenantId, createdBy, limit)).map((r) => ({

@@ -7,12 +7,11 @@ export interface ApiClientRow {
   scopes: string[];
   jwks: { keys: Record<string, unknown>[] };
   practiceId: string | null;
-  practiceName: string | null;
   createdAt: Date;
   revokedAt: Date | null;
 }
 
-const CLIENT_COLUMNS = `c.id, c.tenant_id AS "tenantId", c.name, c.scopes, c.jwks, c.practice_id AS "practiceId", p.name AS "practiceName",
+const CLIENT_COLUMNS = `c.id, c.tenant_id AS "tenantId", c.name, c.scopes, c.jwks, c.practice_id AS "practiceId",
   c.created_at AS "createdAt", c.revoked_at AS "revokedAt"`;
 
 export async function clientTenant(db: Db, clientId: string): Promise<string | undefined> {
@@ -38,17 +37,16 @@ export async function insertClient(
 }
 
 export async function findClient(db: Db, tenantId: string, clientId: string): Promise<ApiClientRow | undefined> {
-  const { rows } = await db.query<ApiClientRow>(
-    `SELECT ${CLIENT_COLUMNS} FROM api_client c LEFT JOIN practice p ON p.tenant_id = c.tenant_id AND p.id = c.practice_id
-      WHERE c.tenant_id = $1 AND c.id = $2`,
-    [tenantId, clientId],
-  );
+  const { rows } = await db.query<ApiClientRow>(`SELECT ${CLIENT_COLUMNS} FROM api_client c WHERE c.tenant_id = $1 AND c.id = $2`, [
+    tenantId,
+    clientId,
+  ]);
   return rows[0];
 }
 
 export async function listClients(db: Db, tenantId: string): Promise<ApiClientRow[]> {
   const { rows } = await db.query<ApiClientRow>(
-    `SELECT ${CLIENT_COLUMNS} FROM api_client c LEFT JOIN practice p ON p.tenant_id = c.tenant_id AND p.id = c.practice_id
+    `SELECT ${CLIENT_COLUMNS} FROM api_client c
       WHERE c.tenant_id = $1 ORDER BY c.revoked_at IS NOT NULL, c.created_at DESC`,
     [tenantId],
   );

@@ -3,6 +3,7 @@ import { createLocalJWKSet, decodeJwt, errors as joseErrors, importJWK, jwtVerif
 import { withTenant } from '../../db/transaction.ts';
 import { hasRole, type Actor } from '../../identity/actor.ts';
 import { recordAudit } from '../../identity/audit.ts';
+import { practicesWithin } from '../../identity/service.ts';
 import { hashToken, newToken } from '../../identity/sessions.ts';
 import { Forbidden, InvalidInput, NotFound, type FieldError } from '../../web/errors.ts';
 import * as q from './queries.ts';
@@ -128,7 +129,12 @@ export async function registerClient(
 
 export async function listClients(pool: pg.Pool, actor: Actor) {
   requireAdmin(actor);
-  return withTenant(pool, actor.tenantId, (tx) => q.listClients(tx, actor.tenantId));
+  return withTenant(pool, actor.tenantId, async (tx) => {
+    const clients = await q.listClients(tx, actor.tenantId);
+    const practiceIds = [...new Set(clients.flatMap((c) => (c.practiceId ? [c.practiceId] : [])))];
+    const practices = await practicesWithin(tx, actor.tenantId, practiceIds);
+    return clients.map((c) => ({ ...c, practiceName: practices.find((p) => p.id === c.practiceId)?.name ?? null }));
+  });
 }
 
 /** Revoked at once: its tokens are deleted, so the next call with one fails. */

@@ -1,6 +1,10 @@
 import { findNeed, NEEDS } from '../../vocabulary/needs.ts';
 import { STATUS_LABELS, type ReferralStatus } from '../../referrals/lifecycle.ts';
 import { SNOMED, type SnomedConcept } from '../snomed.ts';
+import type { DischargeRow } from '../../discharge/service.ts';
+import type { PersonRow } from '../../people/service.ts';
+import type { ReferralWithReason } from '../../referrals/service.ts';
+import type { OnwardRow } from '../../social-prescriptions/service.ts';
 
 // FHIR R4 shapes for Signpost's referrals, following the closed-loop referral pattern of HL7
 // Gravity SDOH Clinical Care (STU 3.0.0): the referrer's ServiceRequest, and a Task
@@ -57,47 +61,39 @@ export function serviceRequestStatus(status: ReferralStatus): string {
 const PRIORITY: Record<string, string> = { routine: 'routine', soon: 'urgent', urgent: 'asap' };
 const URGENCY_FROM_PRIORITY: Record<string, string> = { routine: 'routine', urgent: 'soon', asap: 'urgent', stat: 'urgent' };
 
-export interface ReferralForFhir {
-  id: string;
-  reference: string;
-  personId: string;
-  givenName: string;
-  familyName: string;
-  status: ReferralStatus;
-  reasons: string[];
-  context: string | null;
-  urgency: string;
-  consentToRefer: boolean;
-  consentToShare: boolean;
-  referrerName: string | null;
-  referrerOrganisation: string | null;
-  receivedAt: Date;
+/** A referral as its ServiceRequest and Task show it: the referrals area's row, with what FHIR adds. */
+export type ReferralForFhir = Pick<
+  ReferralWithReason,
+  | 'id'
+  | 'reference'
+  | 'personId'
+  | 'givenName'
+  | 'familyName'
+  | 'status'
+  | 'reasons'
+  | 'context'
+  | 'urgency'
+  | 'consentToRefer'
+  | 'consentToShare'
+  | 'referrerName'
+  | 'referrerOrganisation'
+  | 'receivedAt'
+  | 'statusReason'
+> & {
+  /** The latest change to the referral, its social prescriptions or its discharge. */
   lastUpdated: Date;
-  /** The latest transition's reason: why it was declined, not suitable, withdrawn. */
-  statusReason: string | null;
+  /** ServiceRequest.identifier as the sending system gave it. */
   identifiers: { system?: string; value: string }[];
   tenantName: string;
-}
+};
 
-export interface OnwardForFhir {
-  id: string;
-  kind: 'refer' | 'signpost';
-  serviceId: string;
-  serviceName: string;
-  organisationName: string | null;
-  status: string;
-  need: string | null;
-}
+export type OnwardForFhir = Pick<OnwardRow, 'id' | 'kind' | 'serviceId' | 'serviceName' | 'organisationName' | 'status' | 'need'>;
 
-export interface DischargeForFhir {
-  id: string;
-  referralId: string;
+export type DischargeForFhir = Pick<DischargeRow, 'id' | 'referralId' | 'dischargedAt' | 'reason'> & {
   personId: string;
-  dischargedAt: Date;
-  reason: string;
   snomed: SnomedConcept[];
   title: string;
-}
+};
 
 function meta(lastUpdated: Date, profile?: string): Json {
   return { lastUpdated: lastUpdated.toISOString(), ...(profile ? { profile: [profile] } : {}) };
@@ -178,20 +174,21 @@ export function task(r: ReferralForFhir, onward: OnwardForFhir[], discharge: Dis
   };
 }
 
-export interface PersonForFhir {
-  id: string;
-  nhsNumber: string | null;
-  givenName: string;
-  familyName: string;
-  preferredName: string | null;
-  dateOfBirth: string;
-  sex: string | null;
-  postcode: string | null;
-  address: string | null;
-  phone: string | null;
-  email: string | null;
-  updatedAt: Date;
-}
+export type PersonForFhir = Pick<
+  PersonRow,
+  | 'id'
+  | 'nhsNumber'
+  | 'givenName'
+  | 'familyName'
+  | 'preferredName'
+  | 'dateOfBirth'
+  | 'sex'
+  | 'postcode'
+  | 'address'
+  | 'phone'
+  | 'email'
+  | 'updatedAt'
+>;
 
 const GENDER: Record<string, string> = { female: 'female', male: 'male', intersex: 'other', not_stated: 'unknown' };
 

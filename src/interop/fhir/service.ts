@@ -24,20 +24,24 @@ import {
   serviceRequest,
   serviceRequestFields,
   task,
-  type DischargeForFhir,
   type Json,
 } from './mapping.ts';
 import * as q from './queries.ts';
+import {
+  sentDischargesPage,
+  sentPeoplePage,
+  sentReferralIds,
+  sentReferralsPage,
+  type Page,
+  type ReferralFilter,
+} from './sent-referrals.ts';
 import type { RequestContext } from '../../identity/audit.ts';
 import { isUuid } from '../../db/ids.ts';
 
+export type { Page } from './sent-referrals.ts';
+
 export const DEFAULT_COUNT = 20;
 export const MAX_COUNT = 100;
-
-export interface Page {
-  count: number;
-  offset: number;
-}
 
 export interface Found {
   resources: Json[];
@@ -169,38 +173,23 @@ export async function createReferral(
       context,
     );
     await q.insertFhirReferral(tx, client.tenantId, result.referralId, client.clientId, senderIdentifiers(input.serviceRequest));
-    const [tracked] = await tasksFor(tx, client, { ids: [result.referralId] }, { count: 1, offset: 0 });
-    const [patientRow] = await q.patientsOfClient(tx, client.tenantId, client.clientId, { id: result.personId }, 1, 0);
-    return { patient: patient(patientRow!), serviceRequest: tracked!.serviceRequest, task: tracked!.task };
+    const [tracked] = (await tasksFor(tx, client, { ids: [result.referralId] }, { count: 1, offset: 0 })).tracked;
+    const { people } = await sentPeoplePage(tx, client, { id: result.personId }, { count: 1, offset: 0 });
+    return { patient: patient(people[0]!), serviceRequest: tracked!.serviceRequest, task: tracked!.task };
   });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Tasks and ServiceRequests out
 
-async function tasksFor(tx: Db, client: ApiClientActor, filter: q.ReferralFilter, page: Page) {
-  const rows = await q.referralsOfClient(tx, client.tenantId, client.clientId, filter, page.count, page.offset);
-  const ids = rows.map((r) => r.id);
-  const onward = ids.length ? await q.onwardOf(tx, client.tenantId, ids) : [];
-  const discharges = ids.length
-    ? await q.dischargesOfClient(tx, client.tenantId, client.clientId, { referralIds: ids }, ids.length, 0)
-    : [];
-  return rows.map((r) => {
-    const d = discharges.find((x) => x.referralId === r.id);
-    return {
-      row: r,
-      serviceRequest: serviceRequest(r),
-      task: task(
-        r,
-        onward.filter((o) => o.referralId === r.id),
-        d ? dischargeForFhir(d) : undefined,
-      ),
-    };
-  });
-}
-
-function dischargeForFhir(d: q.DischargeFhirRow): DischargeForFhir {
-  return { ...d, snomed: d.document.snomed, title: `Social prescribing discharge summary ${d.document.referral.reference}` };
+async function tasksFor(tx: Db, client: ApiClientActor, filter: ReferralFilter, page: Page) {
+  const { referrals, total } = await sentReferralsPage(tx, client, filter, page);
+  const tracked = referrals.map((r) => ({
+    referral: r.referral,
+    serviceRequest: serviceRequest(r.referral),
+    task: task(r.referral, r.onward, r.discharge),
+  }));
+  return { tracked, total };
 }
 
 async function auditPeople(
@@ -233,7 +222,7 @@ export interface ReferralSearch {
 }
 
 /** Filters as the read model takes them; an id that cannot exist matches nothing. */
-function referralFilter(s: ReferralSearch): q.ReferralFilter | undefined {
+function referralFilter(s: ReferralSearch): ReferralFilter | undefined {
   const ids = [s.id, s.basedOn].filter((x): x is string => !!x);
   if (ids.some((id) => !isUuid(id)) || (s.patient && !isUuid(s.patient))) return undefined;
   return {
@@ -255,16 +244,16 @@ export async function searchReferrals(
   const filter = referralFilter(search);
   if (!filter) return { resources: [], total: 0 };
   return withTenant(pool, client.tenantId, async (tx) => {
-    const found = await tasksFor(tx, client, filter, page);
+    const { tracked, total } = await tasksFor(tx, client, filter, page);
     await auditPeople(
       tx,
       client,
       `fhir.${as}.read`,
       'referral',
-      found.map((f) => f.row),
+      tracked.map((f) => f.referral),
       context,
     );
-    return { resources: found.map((f) => (as === 'Task' ? f.task : f.serviceRequest)), total: found[0]?.row.total ?? 0 };
+    return { resources: tracked.map((f) => (as === 'Task' ? f.task : f.serviceRequest)), total };
   });
 }
 
@@ -312,10 +301,10 @@ export async function cancelTask(
       { diagnostics: 'Task.statusReason.text must be 1000 characters or fewer.', expression: ['Task.statusReason'] },
     ]);
   return withTenant(pool, client.tenantId, async (tx) => {
-    const [owned] = await q.referralsOfClient(tx, client.tenantId, client.clientId, { ids: [id] }, 1, 0);
+    const [owned] = await sentReferralIds(tx, client, { ids: [id] });
     if (!owned) throw new NotFound('Task');
     await withdrawReferralForSystem(tx, client.tenantId, id, reason, { clientId: client.clientId, name: client.name }, context);
-    const [found] = await tasksFor(tx, client, { ids: [id] }, { count: 1, offset: 0 });
+    const [found] = (await tasksFor(tx, client, { ids: [id] }, { count: 1, offset: 0 })).tracked;
     return found!.task;
   });
 }
@@ -371,14 +360,7 @@ export async function searchPatients(
 ): Promise<Found> {
   if ((search.id && !isUuid(search.id)) || search.nhsNumber === null) return { resources: [], total: 0 };
   return withTenant(pool, client.tenantId, async (tx) => {
-    const rows = await q.patientsOfClient(
-      tx,
-      client.tenantId,
-      client.clientId,
-      { id: search.id ?? null, nhsNumber: search.nhsNumber ?? null },
-      page.count,
-      page.offset,
-    );
+    const { people: rows, total } = await sentPeoplePage(tx, client, { id: search.id, nhsNumber: search.nhsNumber }, page);
     await auditPeople(
       tx,
       client,
@@ -387,7 +369,7 @@ export async function searchPatients(
       rows.map((r) => ({ id: r.id, personId: r.id })),
       context,
     );
-    return { resources: rows.map(patient), total: rows[0]?.total ?? 0 };
+    return { resources: rows.map(patient), total };
   });
 }
 
@@ -405,21 +387,14 @@ export async function searchDocuments(
   context: RequestContext = {},
 ): Promise<Found> {
   if ([search.id, search.patient, search.related].some((v) => v !== undefined && !isUuid(v))) return { resources: [], total: 0 };
-  const rows = await withTenant(pool, client.tenantId, async (tx) => {
-    const found = await q.dischargesOfClient(
-      tx,
-      client.tenantId,
-      client.clientId,
-      { id: search.id, personId: search.patient, referralIds: search.related ? [search.related] : null },
-      page.count,
-      page.offset,
-    );
-    await auditPeople(tx, client, 'fhir.DocumentReference.read', 'discharge', found, context);
+  const { discharges, total } = await withTenant(pool, client.tenantId, async (tx) => {
+    const found = await sentDischargesPage(tx, client, search, page);
+    await auditPeople(tx, client, 'fhir.DocumentReference.read', 'discharge', found.discharges, context);
     return found;
   });
   const resources = [];
-  for (const row of rows) resources.push(documentReference(dischargeForFhir(row), await dischargePdf(row.document)));
-  return { resources, total: rows[0]?.total ?? 0 };
+  for (const d of discharges) resources.push(documentReference(d, await dischargePdf(d.document)));
+  return { resources, total };
 }
 
 export async function readDocument(pool: pg.Pool, client: ApiClientActor, id: string, context: RequestContext = {}): Promise<Json> {
@@ -450,10 +425,7 @@ export async function searchOutcomeResponses(
 ): Promise<Found> {
   if ([search.id, search.patient, search.basedOn].some((v) => v !== undefined && !isUuid(v))) return { resources: [], total: 0 };
   return withTenant(pool, client.tenantId, async (tx) => {
-    const referralIds = await q.referralIdsOfClient(tx, client.tenantId, client.clientId, {
-      ids: search.basedOn ? [search.basedOn] : null,
-      personId: search.patient ?? null,
-    });
+    const referralIds = await sentReferralIds(tx, client, { ids: search.basedOn ? [search.basedOn] : null, personId: search.patient });
     const { administrations, total } = await administrationsOfReferrals(
       tx,
       client.tenantId,

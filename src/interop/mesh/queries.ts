@@ -1,5 +1,4 @@
 import type { Db } from '../../db/database.ts';
-import type { DischargeDocument } from '../../discharge/service.ts';
 
 export type GpRecordState = 'queued' | 'sending' | 'sent' | 'delivered' | 'accepted' | 'rejected' | 'failed' | 'not_sent';
 
@@ -25,24 +24,6 @@ const COLUMNS = `m.id, m.discharge_id AS "dischargeId", m.referral_id AS "referr
   m.practice_ods_code AS "practiceOdsCode", m.practice_name AS "practiceName", m.to_mailbox AS "toMailbox",
   m.mesh_message_id AS "meshMessageId", m.attempts, m.reason, m.created_at AS "createdAt", m.sent_at AS "sentAt", m.updated_at AS "updatedAt"`;
 
-/** The person's registered practice (else the practice the referral came from), with its MESH mailbox. */
-export async function recipientOfReferral(db: Db, tenantId: string, referralId: string) {
-  const { rows } = await db.query<{
-    nhsNumber: string | null;
-    odsCode: string | null;
-    practiceName: string | null;
-    mailbox: string | null;
-  }>(
-    `SELECT p.nhs_number AS "nhsNumber", pr.ods_code AS "odsCode", pr.name AS "practiceName", pr.mesh_mailbox_id AS mailbox
-       FROM referral r
-       JOIN person p ON p.tenant_id = r.tenant_id AND p.id = r.person_id
-       LEFT JOIN practice pr ON pr.tenant_id = r.tenant_id AND pr.id = COALESCE(p.practice_id, r.practice_id)
-      WHERE r.tenant_id = $1 AND r.id = $2`,
-    [tenantId, referralId],
-  );
-  return rows[0];
-}
-
 export async function insertMessage(
   db: Db,
   tenantId: string,
@@ -65,29 +46,20 @@ export async function insertMessage(
   return rows[0]?.id;
 }
 
-/** A message and everything its ITK3 message is built from, locked for the sender. */
-export async function lockMessageForSending(db: Db, tenantId: string, id: string) {
-  const { rows } = await db.query<
-    GpRecordMessageRow & {
-      document: DischargeDocument;
-      givenName: string;
-      familyName: string;
-      nhsNumber: string | null;
-      dateOfBirth: string;
-      sex: string | null;
-      tenantName: string;
-    }
-  >(
-    `SELECT ${COLUMNS}, d.document, p.given_name AS "givenName", p.family_name AS "familyName", p.nhs_number AS "nhsNumber",
-            to_char(p.date_of_birth, 'YYYY-MM-DD') AS "dateOfBirth", p.sex, t.name AS "tenantName"
-       FROM gp_record_message m
-       JOIN discharge d ON d.tenant_id = m.tenant_id AND d.id = m.discharge_id
-       JOIN referral r ON r.tenant_id = m.tenant_id AND r.id = m.referral_id
-       JOIN person p ON p.tenant_id = r.tenant_id AND p.id = r.person_id
-       JOIN tenant t ON t.id = m.tenant_id
-      WHERE m.tenant_id = $1 AND m.id = $2
-      FOR UPDATE OF m`,
-    [tenantId, id],
+// A message is found by its id, by the tracking id its acknowledgements carry, or by its referral
+// (a discharge, and so a message, per referral).
+const MESSAGE_KEYS = { id: 'm.id', trackingId: 'm.tracking_id', referralId: 'm.referral_id' } as const;
+
+/** A message, locked until the transaction ends. */
+export async function lockMessage(
+  db: Db,
+  tenantId: string,
+  by: keyof typeof MESSAGE_KEYS,
+  value: string,
+): Promise<GpRecordMessageRow | undefined> {
+  const { rows } = await db.query<GpRecordMessageRow>(
+    `SELECT ${COLUMNS} FROM gp_record_message m WHERE m.tenant_id = $1 AND ${MESSAGE_KEYS[by]} = $2 FOR UPDATE`,
+    [tenantId, value],
   );
   return rows[0];
 }
@@ -117,14 +89,6 @@ export async function updateMessage(
 export async function tenantOfTracking(db: Db, trackingId: string): Promise<string | undefined> {
   const { rows } = await db.query<{ tenantId: string | null }>('SELECT gp_record_message_tenant($1::uuid) AS "tenantId"', [trackingId]);
   return rows[0]?.tenantId ?? undefined;
-}
-
-export async function lockMessageByTracking(db: Db, tenantId: string, trackingId: string): Promise<GpRecordMessageRow | undefined> {
-  const { rows } = await db.query<GpRecordMessageRow>(
-    `SELECT ${COLUMNS} FROM gp_record_message m WHERE m.tenant_id = $1 AND m.tracking_id = $2 FOR UPDATE`,
-    [tenantId, trackingId],
-  );
-  return rows[0];
 }
 
 export async function insertAcknowledgement(
@@ -174,14 +138,6 @@ export async function messageOfReferral(
   return { ...message, acknowledgements: acks.rows };
 }
 
-export async function lockMessageOfReferral(db: Db, tenantId: string, referralId: string): Promise<GpRecordMessageRow | undefined> {
-  const { rows } = await db.query<GpRecordMessageRow>(
-    `SELECT ${COLUMNS} FROM gp_record_message m WHERE m.tenant_id = $1 AND m.referral_id = $2 FOR UPDATE`,
-    [tenantId, referralId],
-  );
-  return rows[0];
-}
-
 export async function updateRecipient(
   db: Db,
   tenantId: string,
@@ -192,12 +148,4 @@ export async function updateRecipient(
     `UPDATE gp_record_message SET practice_ods_code = $3, practice_name = $4, to_mailbox = $5, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
     [tenantId, id, r.practiceOdsCode, r.practiceName, r.toMailbox],
   );
-}
-
-export async function dischargeIdOfReferral(db: Db, tenantId: string, referralId: string): Promise<string | undefined> {
-  const { rows } = await db.query<{ id: string }>('SELECT id FROM discharge WHERE tenant_id = $1 AND referral_id = $2', [
-    tenantId,
-    referralId,
-  ]);
-  return rows[0]?.id;
 }

@@ -2,7 +2,10 @@ import type pg from 'pg';
 import type { MeshConfig } from '../../config.ts';
 import type { Db } from '../../db/database.ts';
 import { withTenant } from '../../db/transaction.ts';
-import { dischargePdf } from '../../discharge/service.ts';
+import { dischargeOfReferralWithin, dischargePdf, dischargeRecordWithin } from '../../discharge/service.ts';
+import { practicesWithin, tenantLetterhead } from '../../identity/service.ts';
+import { findPersonWithin } from '../../people/service.ts';
+import { referralRecordWithin } from '../../referrals/service.ts';
 import { hasRole, type Actor } from '../../identity/actor.ts';
 import { recordAudit } from '../../identity/audit.ts';
 import { PermanentJobError, registerJobHandler, registerRecurringJob, scheduleJob, type JobContext } from '../../jobs/service.ts';
@@ -48,6 +51,40 @@ function mailboxOf(mesh: MeshConfig, overrides: Partial<MeshMailbox> = {}): Mesh
   };
 }
 
+/** The person's registered practice (else the practice the referral came from), with its MESH mailbox. */
+async function recipientOfReferral(tx: Db, tenantId: string, referralId: string) {
+  const referral = await referralRecordWithin(tx, tenantId, referralId);
+  if (!referral) return undefined;
+  const practiceId = referral.personPracticeId ?? referral.practiceId;
+  const [practice] = await practicesWithin(tx, tenantId, practiceId ? [practiceId] : []);
+  return {
+    nhsNumber: referral.nhsNumber,
+    odsCode: practice?.odsCode ?? null,
+    practiceName: practice?.name ?? null,
+    mailbox: practice?.meshMailboxId ?? null,
+  };
+}
+
+/** A message locked for the sender, with everything its ITK3 message is built from. */
+async function lockMessageForSending(tx: Db, tenantId: string, messageId: string) {
+  const message = await q.lockMessage(tx, tenantId, 'id', messageId);
+  if (!message) return undefined;
+  const discharge = await dischargeRecordWithin(tx, tenantId, message.dischargeId);
+  const referral = await referralRecordWithin(tx, tenantId, message.referralId);
+  const person = referral ? await findPersonWithin(tx, tenantId, referral.personId) : undefined;
+  if (!discharge || !person) return undefined;
+  return {
+    ...message,
+    document: discharge.document,
+    givenName: person.givenName,
+    familyName: person.familyName,
+    nhsNumber: person.nhsNumber,
+    dateOfBirth: person.dateOfBirth,
+    sex: person.sex,
+    tenantName: (await tenantLetterhead(tx, tenantId)).name,
+  };
+}
+
 /**
  * The hook the discharge calls inside its own transaction: records that the summary is to go to
  * the GP record and schedules the job that sends it, or records why it cannot go electronically
@@ -55,7 +92,7 @@ function mailboxOf(mesh: MeshConfig, overrides: Partial<MeshMailbox> = {}): Mesh
  */
 export async function queueGpRecordSend(tx: Db, tenantId: string, discharge: { dischargeId: string; referralId: string }): Promise<void> {
   if (!configured) return;
-  const to = await q.recipientOfReferral(tx, tenantId, discharge.referralId);
+  const to = await recipientOfReferral(tx, tenantId, discharge.referralId);
   const reason = !to?.nhsNumber
     ? 'The person has no NHS number on their record, so the practice could not match the summary to their record.'
     : !to.odsCode
@@ -90,13 +127,13 @@ export async function resendToGpRecord(pool: pg.Pool, actor: Actor, referralId: 
   if (!hasRole(actor, 'link_worker', 'lead')) throw new Forbidden();
   if (!isUuid(referralId)) throw new NotFound('referral');
   await withTenant(pool, actor.tenantId, async (tx) => {
-    const dischargeId = await q.dischargeIdOfReferral(tx, actor.tenantId, referralId);
+    const dischargeId = (await dischargeOfReferralWithin(tx, actor.tenantId, referralId))?.id;
     if (!dischargeId) throw new NotFound('discharge summary');
     if (!configured) throw new RuleBroken('Sending to GP records is not set up for this service (MESH is not configured).');
-    const message = await q.lockMessageOfReferral(tx, actor.tenantId, referralId);
+    const message = await q.lockMessage(tx, actor.tenantId, 'referralId', referralId);
     if (message && !['not_sent', 'failed', 'rejected'].includes(message.state))
       throw new RuleBroken('This summary is already on its way to the GP record.');
-    const to = await q.recipientOfReferral(tx, actor.tenantId, referralId);
+    const to = await recipientOfReferral(tx, actor.tenantId, referralId);
     const reason = !to?.nhsNumber
       ? 'The person still has no NHS number on their record.'
       : !to.odsCode
@@ -175,7 +212,7 @@ export function sendToGpRecordHandler(mesh: MeshConfig, options: Partial<MeshMai
     const client = new MeshClient(mailboxOf(mesh, options));
     try {
       const row = await withTenant(job.pool, tenantId, async (tx) => {
-        const found = await q.lockMessageForSending(tx, tenantId, job.payload.messageId);
+        const found = await lockMessageForSending(tx, tenantId, job.payload.messageId);
         if (!found || !['queued', 'sending'].includes(found.state)) return undefined;
         if (found.state === 'queued')
           await q.updateMessage(tx, tenantId, found.id, { state: 'sending', reason: found.reason, countAttempt: true });
@@ -274,7 +311,7 @@ export async function pollGpRecordInbox(
         continue;
       }
       await withTenant(pool, tenantId, async (tx) => {
-        const message = await q.lockMessageByTracking(tx, tenantId, trackingId!);
+        const message = await q.lockMessage(tx, tenantId, 'trackingId', trackingId!);
         if (!message) return;
         if (report) {
           // MESH itself could not deliver it (the mailbox closed, the message expired unread).
