@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor, Role } from '../identity/actor.ts';
+import type { PersonInput } from '../people/schema.ts';
 
 /**
  * A demo user acting through the areas' own services while the demo is seeded, as if signed in:
@@ -24,4 +25,28 @@ export function demoLinkWorker(ids: Record<string, string[]>): Actor | undefined
   const tenantId = ids.tenant?.[0];
   const workerId = ids.linkWorkers?.[0];
   return tenantId && workerId ? demoActor(tenantId, workerId, 'link_worker', 'Sam Okafor') : undefined;
+}
+
+/** A demo person known by these details alone: nothing else recorded, no communication needs. */
+export function demoPerson(
+  details: Pick<
+    PersonInput,
+    'nhsNumber' | 'givenName' | 'familyName' | 'dateOfBirth' | 'postcode' | 'phone' | 'contactChannels' | 'practiceId'
+  >,
+): PersonInput {
+  return {
+    preferredName: null,
+    sex: null,
+    genderIdentity: null,
+    ethnicity: null,
+    address: null,
+    email: null,
+    safeToLeaveMessage: true,
+    interpreterLanguage: null,
+    largePrint: false,
+    easyRead: false,
+    bsl: false,
+    otherCommunicationNeeds: null,
+    ...details,
+  };
 }

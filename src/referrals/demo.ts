@@ -1,5 +1,6 @@
 import { withTenant, withTransaction } from '../db/transaction.ts';
 import type { DemoSeeder } from '../demo/seed.ts';
+import { demoPerson } from '../demo/actors.ts';
 import { generateBatch, insertBatch } from './bulk.ts';
 import type { BulkPerson } from '../people/service.ts';
 import type { PersonInput } from '../people/schema.ts';
@@ -7,24 +8,7 @@ import { intakeReferral } from './service.ts';
 
 /** A self-referral as the public form would send it, with these details. */
 function selfReferred(person: Pick<BulkPerson, 'nhsNumber' | 'givenName' | 'familyName' | 'dateOfBirth' | 'postcode'>): PersonInput {
-  return {
-    ...person,
-    preferredName: null,
-    sex: null,
-    genderIdentity: null,
-    ethnicity: null,
-    address: null,
-    phone: '07700 900999',
-    email: null,
-    contactChannels: ['phone'],
-    safeToLeaveMessage: true,
-    interpreterLanguage: null,
-    largePrint: false,
-    easyRead: false,
-    bsl: false,
-    otherCommunicationNeeds: null,
-    practiceId: null,
-  };
+  return demoPerson({ ...person, phone: '07700 900999', contactChannels: ['phone'], practiceId: null });
 }
 
 /**

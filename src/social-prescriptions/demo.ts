@@ -1,5 +1,5 @@
 import { raiseConcern, recordAssessment } from '../assessment/service.ts';
-import { demoActor } from '../demo/actors.ts';
+import { demoActor, demoPerson } from '../demo/actors.ts';
 import type { DemoSeeder } from '../demo/seed.ts';
 import { withTenant } from '../db/transaction.ts';
 import { dischargeReferral, recordedOutcomes } from '../discharge/service.ts';
@@ -60,28 +60,16 @@ export const socialPrescribingSeeder: DemoSeeder = {
     for (const [i, p] of PEOPLE.entries()) {
       const intake = await withTenant(pool, tenantId, (tx) =>
         intakeReferral(tx, tenantId, referrer, {
-          person: {
+          person: demoPerson({
             nhsNumber: null,
             givenName: p.givenName,
             familyName: p.familyName,
-            preferredName: null,
             dateOfBirth: p.dateOfBirth,
-            sex: null,
-            genderIdentity: null,
-            ethnicity: null,
             postcode: postcodes[i % postcodes.length] ?? null,
-            address: null,
             phone: '07700 900' + String(200 + i),
-            email: null,
             contactChannels: ['phone', 'sms'],
-            safeToLeaveMessage: true,
-            interpreterLanguage: null,
-            largePrint: false,
-            easyRead: false,
-            bsl: false,
-            otherCommunicationNeeds: null,
             practiceId,
-          },
+          }),
           referral: {
             source: 'gp',
             channel: 'web',
