@@ -132,6 +132,21 @@ export interface ReportFilter {
 }
 
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
+
+/**
+ * A month a filter was given as YYYY-MM (years 2000 to 2100); undefined when left empty, or when
+ * it is not a month, which adds a message for `field` to `errors`.
+ */
+export function checkMonth(value: string | undefined, field: 'from' | 'to', label: string, errors: FieldError[]): string | undefined {
+  const text = (value ?? '').trim();
+  if (!text) return undefined;
+  const match = MONTH.exec(text);
+  if (!match || Number(match[1]) < 2000 || Number(match[1]) > 2100) {
+    errors.push({ field, message: `Enter the ${label} month as a year and month, for example 2026-04` });
+    return undefined;
+  }
+  return text;
+}
 export const MAX_MONTHS = 60;
 
 /** 'YYYY-MM' of a moment in London. */
@@ -179,18 +194,8 @@ export function checkReportFilter(query: ReportQuery, practiceIds: readonly stri
   if (practice && (!isUuid(practice) || !practiceIds.includes(practice.toLowerCase()))) {
     errors.push({ field: 'practice', message: 'Select a practice from the list' });
   }
-  const month = (value: string | undefined, field: 'from' | 'to', label: string) => {
-    const text = (value ?? '').trim();
-    if (!text) return undefined;
-    const match = MONTH.exec(text);
-    if (!match || Number(match[1]) < 2000 || Number(match[1]) > 2100) {
-      errors.push({ field, message: `Enter the ${label} month as a year and month, for example 2026-04` });
-      return undefined;
-    }
-    return text;
-  };
-  const to = month(query.to, 'to', 'end') ?? londonMonth(now);
-  const fromGiven = month(query.from, 'from', 'start');
+  const to = checkMonth(query.to, 'to', 'end', errors) ?? londonMonth(now);
+  const fromGiven = checkMonth(query.from, 'from', 'start', errors);
   const from = fromGiven ?? addMonths(to, -11);
   if (!errors.length && from > to) errors.push({ field: 'from', message: 'The start month must be the same as or before the end month' });
   if (!errors.length && monthsBetween(from, to).length > MAX_MONTHS) {

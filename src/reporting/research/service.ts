@@ -7,7 +7,7 @@ import { NEEDS } from '../../vocabulary/needs.ts';
 import { hasRole, type Actor } from '../../identity/actor.ts';
 import { recordAudit } from '../../identity/audit.ts';
 import { Forbidden, InvalidInput, NotFound, type FieldError } from '../../web/errors.ts';
-import { londonMonth } from '../service.ts';
+import { checkMonth, londonMonth } from '../service.ts';
 import {
   buildExtract,
   EXTRACT_FILES,
@@ -124,26 +124,14 @@ export interface ExtractFilter {
 
 export const NO_FILTER: ExtractFilter = { from: null, to: null, practice: null, need: null };
 
-const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
-
 /**
  * Checks an extract's filters against the tenant's practices and the need codes. Each is optional:
  * months received from and to (either may be left open), one practice, one need.
  */
 export function checkExtractFilter(input: ExtractFilterInput, practices: readonly q.PracticeRow[]): ExtractFilter {
   const errors: FieldError[] = [];
-  const month = (value: string | undefined, field: 'from' | 'to', label: string): string | null => {
-    const text = (value ?? '').trim();
-    if (!text) return null;
-    const match = MONTH.exec(text);
-    if (!match || Number(match[1]) < 2000 || Number(match[1]) > 2100) {
-      errors.push({ field, message: `Enter the ${label} month as a year and month, for example 2026-04` });
-      return null;
-    }
-    return text;
-  };
-  const from = month(input.from, 'from', 'first');
-  const to = month(input.to, 'to', 'last');
+  const from = checkMonth(input.from, 'from', 'first', errors) ?? null;
+  const to = checkMonth(input.to, 'to', 'last', errors) ?? null;
   if (from && to && from > to) errors.push({ field: 'to', message: 'The last month must be the same as or after the first month' });
   const practiceText = (input.practice ?? '').trim().toLowerCase();
   const practice = practiceText
