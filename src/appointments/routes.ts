@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
-import { attempt, ctx, firstVisit, signedIn, view, type FormState } from '../web/pages.ts';
+import { attempt, ctx, firstVisit, type FormState, sendFile, signedIn, view } from '../web/pages.ts';
 import { bodyValues, field } from '../web/forms.ts';
 import { addDays, isIsoDate, localDate } from '../calendar/london.ts';
 import { InvalidInput } from '../web/errors.ts';
@@ -170,10 +170,6 @@ export const appointmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       now: new Date(),
       ...ctx(req),
     });
-    return reply
-      .type('text/calendar; charset=utf-8')
-      .header('content-disposition', 'attachment; filename="signpost-appointments.ics"')
-      .header('cache-control', 'no-store')
-      .send(file);
+    return sendFile(reply, { type: 'text/calendar; charset=utf-8', disposition: 'attachment', name: 'signpost-appointments.ics' }, file);
   });
 };

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
-import { attempt, ctx, firstVisit, invalidForm, signedIn, view, type FormState } from '../web/pages.ts';
+import { attempt, ctx, firstVisit, type FormState, invalidForm, sendFile, signedIn, view } from '../web/pages.ts';
 import { bodyValues, field } from '../web/forms.ts';
 import { formatDate } from '../calendar/format.ts';
 import { FormBody, IdParams, FormField } from '../web/schemas.ts';
@@ -199,11 +199,11 @@ export const dischargeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { dischargeId } = req.params;
       const discharge = await service.getDischargeSummary(pool, signedIn(req), dischargeId, ctx(req));
       const pdf = await service.dischargePdf(discharge.document);
-      return reply
-        .type('application/pdf')
-        .header('content-disposition', `inline; filename="discharge-${discharge.document.referral.reference}.pdf"`)
-        .header('cache-control', 'no-store')
-        .send(pdf);
+      return sendFile(
+        reply,
+        { type: 'application/pdf', disposition: 'inline', name: `discharge-${discharge.document.referral.reference}.pdf` },
+        pdf,
+      );
     },
   );
 

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
 import { sectionsPdf } from '../discharge/pdf.ts';
-import { attempt, ctx, firstVisit, signedIn, view } from '../web/pages.ts';
+import { attempt, ctx, firstVisit, sendFile, signedIn, view } from '../web/pages.ts';
 import { bodyValues, field } from '../web/forms.ts';
 import { formatDate } from '../calendar/format.ts';
 import * as plans from './service.ts';
@@ -131,11 +131,7 @@ export const planRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { referralId } = req.params;
     const plan = await printablePlan(pool, signedIn(req), referralId);
     const pdf = await sectionsPdf(`My plan: ${plan.r.givenName} ${plan.r.familyName}`, plan.sections);
-    return reply
-      .type('application/pdf')
-      .header('content-disposition', `inline; filename="plan-${plan.r.reference}.pdf"`)
-      .header('cache-control', 'no-store')
-      .send(pdf);
+    return sendFile(reply, { type: 'application/pdf', disposition: 'inline', name: `plan-${plan.r.reference}.pdf` }, pdf);
   });
 
   app.get('/follow-ups', { config: { policy: staff } }, async (req, reply) => {

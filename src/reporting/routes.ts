@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { Actor } from '../identity/actor.ts';
 import { hasRole } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
-import { asFieldErrors, ctx, signedIn, view } from '../web/pages.ts';
+import { asFieldErrors, ctx, sendFile, signedIn, view } from '../web/pages.ts';
 import * as evidence from './evidence.ts';
 import { MEASURE_CODES, MEASURES } from './measures.ts';
 import { FormBody, Text, TextQuery } from '../web/schemas.ts';
@@ -114,11 +114,15 @@ export const reportingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/reports/summary.csv', { schema: { querystring: ReportQuery }, config: { policy: readers } }, async (req, reply) => {
     const { requested: _requested, ...query } = req.query;
     const report = await service.reportDashboard(pools, signedIn(req), query, new Date(), { ...ctx(req), download: true });
-    return reply
-      .type('text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="signpost-referrals-${report.filter.from}-to-${report.filter.to}.csv"`)
-      .header('cache-control', 'no-store')
-      .send(service.reportCsv(report));
+    return sendFile(
+      reply,
+      {
+        type: 'text/csv; charset=utf-8',
+        disposition: 'attachment',
+        name: `signpost-referrals-${report.filter.from}-to-${report.filter.to}.csv`,
+      },
+      service.reportCsv(report),
+    );
   });
 
   app.post('/reports/refresh', { schema: { body: FormBody({}) }, config: { policy: leads } }, async (req, reply) => {

@@ -72,6 +72,22 @@ export function view(
   return reply.code(status).view(template, { ...data, ...formErrors(errors, dateInputs) });
 }
 
+/**
+ * A file made for the person asking: `inline` opens in the browser (a PDF to read or print),
+ * `attachment` is saved. Never cached: it holds records.
+ */
+export function sendFile(
+  reply: FastifyReply,
+  file: { type: string; disposition: 'inline' | 'attachment'; name: string },
+  body: string | Buffer | Uint8Array,
+) {
+  return reply
+    .type(file.type)
+    .header('content-disposition', `${file.disposition}; filename="${file.name}"`)
+    .header('cache-control', 'no-store')
+    .send(body);
+}
+
 /** Previous and next links for the nhsuk pagination macro ("Page 2 of 5"); none past either end. */
 export function pageLinks(page: number, pages: number, href: (page: number) => string) {
   const link = (to: number) => ({ href: href(to), labelText: `Page ${to} of ${pages}` });

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { rolePolicy } from '../../identity/policy.ts';
 import { NEEDS } from '../../vocabulary/needs.ts';
 import type { Actor } from '../../identity/actor.ts';
-import { attempt, ctx, firstVisit, signedIn, view, type FormState } from '../../web/pages.ts';
+import { attempt, ctx, firstVisit, type FormState, sendFile, signedIn, view } from '../../web/pages.ts';
 import { field } from '../../web/forms.ts';
 import { formatDateTime } from '../../calendar/format.ts';
 import { FormBody, Id, IdParams, Text } from '../../web/schemas.ts';
@@ -155,11 +155,11 @@ export const researchRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { params: ExtractParams }, config: { policy: researchers } },
     async (req, reply) => {
       const file = await service.downloadExtract(pool, signedIn(req), req.params.projectId, req.params.extractId, null, ctx(req));
-      return reply
-        .type('application/zip')
-        .header('content-disposition', `attachment; filename="research-extract-${req.params.extractId.slice(0, 8)}.zip"`)
-        .header('cache-control', 'no-store')
-        .send(file.body);
+      return sendFile(
+        reply,
+        { type: 'application/zip', disposition: 'attachment', name: `research-extract-${req.params.extractId.slice(0, 8)}.zip` },
+        file.body,
+      );
     },
   );
 
@@ -174,11 +174,7 @@ export const researchRoutes: FastifyPluginAsyncTypebox = async (app) => {
         : name.endsWith('.json')
           ? 'application/json; charset=utf-8'
           : 'text/markdown; charset=utf-8';
-      return reply
-        .type(type)
-        .header('content-disposition', `attachment; filename="${file.name}"`)
-        .header('cache-control', 'no-store')
-        .send(file.body);
+      return sendFile(reply, { type, disposition: 'attachment', name: file.name }, file.body);
     },
   );
 };
