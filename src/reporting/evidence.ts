@@ -473,30 +473,33 @@ export const practicesReport = evidencePage('practices', async (tx, actor, page,
   const practiceName = (key: string | null) => (key ? (names.get(key) ?? 'A practice no longer listed') : NO_PRACTICE);
   const paired = await q.pairedOutcomeRows(tx, actor.tenantId, filter, measure.code);
   const cases = paired.map(asCase);
-  const practiceChanges = groupChanges(
-    cases,
-    paired.map((r) => r.practiceId ?? 'none'),
-    NEED_CODES,
+  // Each practice's (or link worker's) profile, in name order, with its change on the measure.
+  const linesBy = async (dimension: 'practice' | 'linkWorker', keys: (string | null)[], name: (key: string | null) => string) => {
+    const changes = groupChanges(
+      cases,
+      keys.map((key) => key ?? 'none'),
+      NEED_CODES,
+    );
+    const profiles = (await q.profiles(tx, actor.tenantId, filter, dimension)).sort((a, b) => name(a.key).localeCompare(name(b.key)));
+    return { changes, lines: profileLines(profiles, name, changes) };
+  };
+  const { changes: practiceChanges, lines: practices } = await linesBy(
+    'practice',
+    paired.map((r) => r.practiceId),
+    practiceName,
   );
-  const practiceProfiles = (await q.profiles(tx, actor.tenantId, filter, 'practice')).sort((a, b) =>
-    practiceName(a.key).localeCompare(practiceName(b.key)),
-  );
-  const practices = profileLines(practiceProfiles, practiceName, practiceChanges);
   let linkWorkers: ProfileLine[] | null = null;
   let linkWorkerChart: Chart | null = null;
   const workerNames = await q.linkWorkerNames(tx, actor.tenantId);
   const workerName = (key: string | null) => (key ? (workerNames.get(key) ?? 'A former link worker') : 'Not allocated');
   if (hasRole(actor, 'lead')) {
-    const workerChanges = groupChanges(
-      cases,
-      paired.map((r) => r.linkWorkerId ?? 'none'),
-      NEED_CODES,
+    const workers = await linesBy(
+      'linkWorker',
+      paired.map((r) => r.linkWorkerId),
+      workerName,
     );
-    const workerProfiles = (await q.profiles(tx, actor.tenantId, filter, 'linkWorker')).sort((a, b) =>
-      workerName(a.key).localeCompare(workerName(b.key)),
-    );
-    linkWorkers = profileLines(workerProfiles, workerName, workerChanges);
-    linkWorkerChart = changeForest(workerChanges, (k) => workerName(k === 'none' ? null : k), measure, 'link worker');
+    linkWorkers = workers.lines;
+    linkWorkerChart = changeForest(workers.changes, (k) => workerName(k === 'none' ? null : k), measure, 'link worker');
   }
   const mixCells = practices.flatMap((p) =>
     p.mix.map((m) => ({
