@@ -77,14 +77,15 @@ async function run(backend: string, db: Database, count: number) {
       `  search page: ${/(\d+) services? found/.exec(check)?.[1] ?? '?'} services found for "${SEARCH.q}" near ${SEARCH.postcode} (need ${SEARCH.need})`,
     );
     const origin = (await lookupPostcode(db.pool, SEARCH.postcode))!;
-    const params = searchParameters({
+    const search = {
       text: SEARCH.q,
       origin,
       radiusMetres: 10 * 1609.344,
       needTermId: needTermId(SEARCH.need),
       limit: 20,
       offset: 0,
-    });
+    };
+    const params = searchParameters(search);
     const pages = Math.ceil(count / PER_PAGE);
 
     const load = { connections: CONNECTIONS, seconds: SECONDS };
@@ -93,7 +94,9 @@ async function run(backend: string, db: Database, count: number) {
     const measured = async (work: () => Promise<Run>) => withCpu(dbName, work);
     const staticPage = await measured(() => cannon('static page (home, no database)', `${url}/`, load));
     const searchEndpoint = await measured(() => cannon('search page (words + postcode + need)', `${url}${searchPath}`, load));
-    const searchRaw = await measured(() => direct('  raw search SQL', CONNECTIONS, SECONDS, () => db.pool.query(searchSql(true), params)));
+    const searchRaw = await measured(() =>
+      direct('  raw search SQL', CONNECTIONS, SECONDS, () => db.pool.query(searchSql(search), params)),
+    );
     const densePath = `/services?postcode=${encodeURIComponent(DENSE.postcode)}&miles=${DENSE.miles}`;
     const dense = await (await fetch(`${url}${densePath}`)).text();
     console.log(

@@ -61,18 +61,24 @@ export const LOW_COST_LIMIT = 5;
 
 // One statement: full text (weighted document, English stemming, websearch syntax) OR fuzzy name
 // (pg_trgm word similarity, so "mindfullness" finds "Mindfulness"), filters as nullable
-// parameters read from the service row, and a score blending relevance with distance (relevance
-// halves at 5 km). With an origin, candidates come from the GiST earthdistance index on service
-// points (plus services with no location, such as phone lines), so only nearby rows are read.
-// The tsquery is written as a scalar subquery so it is an InitPlan: parsed once per statement
-// rather than once per candidate row.
-const FILTERS = `
-     s.status = 'active'
-     AND ($1::text IS NULL OR s.search_document @@ (SELECT websearch_to_tsquery('english', $1::text)) OR ($17::boolean AND $1::text <% s.name))
-     AND ($5::text IS NULL OR s.term_ids @> ARRAY[$5::text])
-     AND ($6::text IS NULL OR s.term_ids @> ARRAY[$6::text])
-     AND ($14::text IS NULL OR s.term_ids @> ARRAY[$14::text])
-     AND ($7::numeric IS NULL OR NOT EXISTS (SELECT 1 FROM directory_cost_option c WHERE c.service_id = s.id AND c.amount > $7::numeric))
+// parameters, and a score blending relevance with distance (relevance halves at 5 km). With an
+// origin, candidates come from the service points near it (plus services with no location, such
+// as phone lines), so only nearby rows are read. The tsquery is written as a scalar subquery so it
+// is an InitPlan: parsed once per statement rather than once per candidate row.
+const QUERY = `(SELECT websearch_to_tsquery('english', $1::text))`;
+
+/** The words and terms asked for, on a row holding a search document, name and term ids. */
+function wordsAndTerms(row: string): string {
+  return `
+     ($1::text IS NULL OR ${row}.search_document @@ ${QUERY} OR ($17::boolean AND $1::text <% ${row}.name))
+     AND ($5::text IS NULL OR ${row}.term_ids @> ARRAY[$5::text])
+     AND ($6::text IS NULL OR ${row}.term_ids @> ARRAY[$6::text])
+     AND ($14::text IS NULL OR ${row}.term_ids @> ARRAY[$14::text])`;
+}
+
+// The filters only the service row and its records can answer.
+const SERVICE_FILTERS = `
+     ($7::numeric IS NULL OR NOT EXISTS (SELECT 1 FROM directory_cost_option c WHERE c.service_id = s.id AND c.amount > $7::numeric))
      AND ($8::text IS NULL AND $9::time IS NULL OR EXISTS (
            SELECT 1 FROM directory_schedule sc WHERE sc.service_id = s.id
               AND ($8::text IS NULL OR sc.byday ~ ('(^|,)' || $8::text || '($|,)'))
@@ -88,28 +94,107 @@ const FILTERS = `
      AND ($13::text IS NULL OR EXISTS (SELECT 1 FROM directory_language lg WHERE lg.service_id = s.id
                                         AND (lower(lg.name) = lower($13::text) OR lower(lg.code) = lower($13::text))))`;
 
-const MATCHED_COLUMNS = `s.id, s.name, s.description, s.organization_name, s.max_cost, s.sessions, s.status, s.capacity, s.expected_wait_weeks, s.last_verified_at,
-         CASE WHEN $1::text IS NULL THEN 1.0
-              ELSE ts_rank_cd(s.search_document, (SELECT websearch_to_tsquery('english', $1::text)), 1) + word_similarity($1::text, s.name) END AS relevance`;
+const FILTERS = `s.status = 'active' AND ${wordsAndTerms('s')} AND ${SERVICE_FILTERS}`;
 
-// Near a place: each service's nearest point in the box, then only the CANDIDATE_CAP nearest of
-// them go on to the service row's filters, ranking and count.
-const NEAR = `
-WITH nearby AS (
-  SELECT service_id, distance, latitude, longitude
-    FROM (SELECT DISTINCT ON (p.service_id) p.service_id, p.latitude, p.longitude,
-                 earth_distance(ll_to_earth($2::float8, $3::float8), ll_to_earth(p.latitude, p.longitude)) AS distance
-            FROM directory_service_point p
-           WHERE earth_box(ll_to_earth($2::float8, $3::float8), $4::float8) @> ll_to_earth(p.latitude, p.longitude)
-             AND ($1::text IS NULL OR p.search_document @@ (SELECT websearch_to_tsquery('english', $1::text)) OR ($17::boolean AND $1::text <% p.name))
-             AND ($5::text IS NULL OR p.term_ids @> ARRAY[$5::text])
-             AND ($6::text IS NULL OR p.term_ids @> ARRAY[$6::text])
-             AND ($14::text IS NULL OR p.term_ids @> ARRAY[$14::text])
-           ORDER BY p.service_id, distance) near
+function relevance(row: string): string {
+  return `CASE WHEN $1::text IS NULL THEN 1.0
+              ELSE ts_rank_cd(${row}.search_document, ${QUERY}, 1) + word_similarity($1::text, ${row}.name) END`;
+}
+
+const MATCHED_COLUMNS = `s.id, s.name, s.description, s.organization_name, s.max_cost, s.sessions, s.status, s.capacity, s.expected_wait_weeks, s.last_verified_at,
+         ${relevance('s')} AS relevance`;
+
+// Near a place. The place's position, the box around its circle and the keys to read are
+// functions of the parameters alone, so they are worked out once, as the statement is planned.
+// Positions, boxes and distances are earthdistance's ll_to_earth, earth_box and earth_distance to
+// the last bit, made cheaper (migration 0280).
+const ORIGIN = `directory_search_position($2::float8, $3::float8)`;
+const DISTANCE = `directory_search_metres(${ORIGIN}, directory_search_position(p.latitude, p.longitude))`;
+const IN_BOX = `directory_search_position(p.latitude, p.longitude) <@ directory_search_box($2::float8, $3::float8, $4::float8)`;
+
+/** The service points meeting `where` and the words and terms asked for, with their distance. */
+function pointsWhere(where: string): string {
+  return `
+    SELECT p.service_id, p.latitude, p.longitude, p.search_document, p.name, ${DISTANCE} AS distance
+      FROM directory_service_point p
+     WHERE ${where} AND ${wordsAndTerms('p')}`;
+}
+
+// Each service's nearest point among those given, then only the CANDIDATE_CAP nearest of them.
+// Services are told apart by their ids' bytes (COLLATE "C"), which is all DISTINCT ON needs.
+function nearestServices(points: string): string {
+  return `
+  SELECT service_id, distance, latitude, longitude, search_document, name
+    FROM (SELECT DISTINCT ON (p.service_id COLLATE "C") p.service_id, p.latitude, p.longitude, p.search_document, p.name, p.distance
+            FROM (${points}) p
+           ORDER BY p.service_id COLLATE "C", p.distance) near
    WHERE distance <= $4::float8
    ORDER BY distance
-   LIMIT $18
-), candidates AS (
+   LIMIT $18`;
+}
+
+// With words, or a need or type: the points under the search's keys (its words, else its term, in
+// the cells reaching the circle), an exact index read of the few that can match. A fuzzy search,
+// or a query the keys cannot serve, reads the box instead. The keys come from a function of the
+// parameters in FROM, which the planner works out once and folds in as a constant, dropping the
+// branch that is not needed.
+const KEYED = `
+WITH nearby AS (${nearestServices(`
+    SELECT place.* FROM directory_search_near_keys(CASE WHEN $17::boolean THEN NULL ELSE $1::text END, coalesce($5::text, $6::text),
+                                                   CASE WHEN $5::text IS NOT NULL THEN $6::text END, $2::float8, $3::float8, $4::float8) k (keys),
+    LATERAL (${pointsWhere(`directory_search_point_keys(p.latitude, p.longitude, p.search_document, p.term_ids) && k.keys[1:1]
+       AND directory_search_point_keys(p.latitude, p.longitude, p.search_document, p.term_ids) && k.keys[2:2]`)}
+    UNION ALL ${pointsWhere(`k.keys IS NULL AND ${IN_BOX}`)}) place`)}
+)`;
+
+// Without words or a term: the points of the box nearest first from the position index
+// (K-nearest), stopping after twice the cap. That answer is complete when it ran out of points or
+// passed the radius, or found CANDIDATE_CAP services (a service with several locations can take
+// more than one of those places); otherwise the whole box is read, as with words.
+const NEAREST = `
+WITH reached AS (${pointsWhere(IN_BOX)}
+     ORDER BY directory_search_position(p.latitude, p.longitude) <-> ${ORIGIN}
+     LIMIT 2 * $18::int
+), reached_nearby AS (${nearestServices('SELECT * FROM reached')}
+), complete AS (
+  SELECT (SELECT count(*) FROM reached) < 2 * $18::int OR (SELECT max(distance) FROM reached) > $4::float8
+         OR (SELECT count(*) FROM reached_nearby) >= $18::int AS complete
+), nearby AS (
+  SELECT * FROM reached_nearby WHERE (SELECT complete FROM complete)
+  UNION ALL
+  SELECT * FROM (${nearestServices(pointsWhere(`NOT (SELECT complete FROM complete) AND ${IN_BOX}`))}) whole_box
+)`;
+
+// With no filter that only the service row can answer, the nearby services are ranked and counted
+// from their points (which carry the service's own search document and name), with the services
+// that have no location, and only the page shown is read from the service rows.
+const RANKED_NEARBY = `, ranked AS (
+  SELECT n.service_id AS id, n.name, n.distance, n.latitude, n.longitude, ${relevance('n')} AS relevance
+    FROM nearby n
+  UNION ALL
+  SELECT s.id, s.name, NULL::float8, NULL::float8, NULL::float8, ${relevance('s')}
+    FROM directory_service s
+   WHERE s.status = 'active' AND NOT s.has_location AND ${wordsAndTerms('s')}
+), page AS (
+  SELECT r.id, r.name, r.distance, r.latitude, r.longitude, r.relevance / (1 + coalesce(r.distance, $4::float8) / 5000.0) AS score,
+         count(*) OVER () AS total
+    FROM ranked r
+   -- This form is only for searches without those filters (searchSql picks it).
+   WHERE $7::numeric IS NULL AND $8::text IS NULL AND $9::time IS NULL AND $10::numeric IS NULL
+     AND NOT $11::boolean AND NOT $12::boolean AND $13::text IS NULL
+   ORDER BY score DESC, r.distance NULLS LAST, r.name, r.id
+   LIMIT $15 OFFSET $16
+)
+SELECT s.id, s.name, s.description, s.organization_name AS "organizationName", s.status, s.capacity,
+       s.expected_wait_weeks AS "expectedWaitWeeks", s.last_verified_at AS "lastVerifiedAt", page.distance,
+       s.max_cost AS "maxCost", s.sessions, page.latitude, page.longitude, page.score, page.total,
+       (SELECT count(*) >= $18 FROM nearby) AS capped
+  FROM page JOIN directory_service s ON s.id = page.id
+ ORDER BY page.score DESC, page.distance NULLS LAST, page.name, page.id`;
+
+// With such a filter, every nearby service (and those with no location) meets the service row's
+// filters before ranking and counting.
+const MATCHED_NEARBY = `, candidates AS (
   SELECT service_id AS id, distance, latitude, longitude FROM nearby
   UNION ALL
   SELECT s.id, NULL::float8, NULL::float8, NULL::float8 FROM directory_service s WHERE s.status = 'active' AND NOT s.has_location
@@ -141,9 +226,19 @@ SELECT m.id, m.name, m.description, m.organization_name AS "organizationName", m
  ORDER BY score DESC, m.distance NULLS LAST, m.name, m.id
  LIMIT $15 OFFSET $16`;
 
-/** The search statement: near an origin, or anywhere. */
-export function searchSql(nearOrigin: boolean): string {
-  return (nearOrigin ? NEAR : ANYWHERE) + RANKED;
+/**
+ * The search statement for these filters: near an origin (reading the nearest points when there
+ * are no words or term to look up; ranking from the points when no filter needs the service row),
+ * or anywhere.
+ */
+export function searchSql(f: SearchFilters): string {
+  if (!f.origin) return ANYWHERE + RANKED;
+  const nearby = f.text || f.needTermId || f.taxonomyTermId || f.fuzzy ? KEYED : NEAREST;
+  // Cost, day, time, age, wheelchair, hearing loop and language ($7 to $13), as the statement gets them.
+  const serviceFilters = searchParameters(f)
+    .slice(6, 13)
+    .some((value) => value !== null && value !== false);
+  return nearby + (serviceFilters ? MATCHED_NEARBY + RANKED : RANKED_NEARBY);
 }
 
 export function searchParameters(f: SearchFilters): unknown[] {
@@ -177,9 +272,9 @@ export async function searchServices(
   db: Db,
   filters: SearchFilters,
 ): Promise<{ rows: SearchRow[]; total: number; capped: boolean; fuzzy: boolean }> {
-  const { rows } = await db.query<SearchRow>(searchSql(!!filters.origin), searchParameters({ ...filters, fuzzy: false }));
+  const { rows } = await db.query<SearchRow>(searchSql({ ...filters, fuzzy: false }), searchParameters({ ...filters, fuzzy: false }));
   if (rows.length === 0 && filters.text && filters.offset === 0) {
-    const fuzzy = await db.query<SearchRow>(searchSql(!!filters.origin), searchParameters({ ...filters, fuzzy: true }));
+    const fuzzy = await db.query<SearchRow>(searchSql({ ...filters, fuzzy: true }), searchParameters({ ...filters, fuzzy: true }));
     return { rows: fuzzy.rows, total: Number(fuzzy.rows[0]?.total ?? 0), capped: fuzzy.rows[0]?.capped ?? false, fuzzy: true };
   }
   return { rows, total: Number(rows[0]?.total ?? 0), capped: rows[0]?.capped ?? false, fuzzy: false };
