@@ -1,4 +1,4 @@
-import { bulkInsert, type BulkColumns } from '../db/bulk-insert.ts';
+import { bulkInsert, bulkTable, type BulkRow } from '../db/bulk-insert.ts';
 import type { Db } from '../db/database.ts';
 import type { PersonInput } from './schema.ts';
 
@@ -334,67 +334,41 @@ export interface PersonContact {
 // Bulk loading for the demo and the benchmark: one statement per table per chunk
 // (src/db/bulk-insert.ts).
 
-export interface BulkPerson {
-  tenantId: string;
-  id: string;
-  nhsNumber: string | null;
-  givenName: string;
-  familyName: string;
-  dateOfBirth: string;
-  sex: string | null;
-  ethnicity: string | null;
-  postcode: string | null;
-  deprivationDecile: number | null;
-  phone: string | null;
-  email: string | null;
-  contactChannels: string;
-  practiceId: string | null;
-  createdAt: Date;
-}
-
-export interface BulkConsent {
-  tenantId: string;
-  personId: string;
-  referralId: string;
-  kind: string;
-  at: Date;
-  recordedBy: string | null;
-  description: string | null;
-}
-
-const PERSON_COLUMNS_IN_BULK: BulkColumns<BulkPerson> = {
-  tenant_id: { type: 'uuid', from: 'tenantId' },
-  id: { type: 'uuid', from: 'id' },
-  nhs_number: { type: 'text', from: 'nhsNumber' },
-  given_name: { type: 'text', from: 'givenName' },
-  family_name: { type: 'text', from: 'familyName' },
-  date_of_birth: { type: 'date', from: 'dateOfBirth' },
-  sex: { type: 'text', from: 'sex' },
-  ethnicity: { type: 'text', from: 'ethnicity' },
-  postcode: { type: 'text', from: 'postcode' },
-  deprivation_decile: { type: 'int', from: 'deprivationDecile' },
-  phone: { type: 'text', from: 'phone' },
-  email: { type: 'text', from: 'email' },
+const PEOPLE_IN_BULK = bulkTable('person', {
+  tenant_id: 'uuid',
+  id: 'uuid',
+  nhs_number: 'text?',
+  given_name: 'text',
+  family_name: 'text',
+  date_of_birth: 'date',
+  sex: 'text?',
+  ethnicity: 'text?',
+  postcode: 'text?',
+  deprivation_decile: 'int?',
+  phone: 'text?',
+  email: 'text?',
   // Channels travel comma-joined; none is an empty list, not a list holding an empty name.
   contact_channels: {
     type: 'text',
-    from: 'contactChannels',
     as: "CASE WHEN contact_channels = '' THEN '{}'::text[] ELSE string_to_array(contact_channels, ',') END",
   },
-  practice_id: { type: 'uuid', from: 'practiceId' },
-  created_at: { type: 'timestamptz', from: 'createdAt' },
-  updated_at: { type: 'timestamptz', from: 'createdAt' },
-};
+  practice_id: 'uuid?',
+  created_at: 'timestamptz',
+  updated_at: { as: 'created_at' },
+});
 
-const CONSENT_COLUMNS_IN_BULK: BulkColumns<BulkConsent> = {
-  tenant_id: { type: 'uuid', from: 'tenantId' },
-  person_id: { type: 'uuid', from: 'personId' },
-  referral_id: { type: 'uuid', from: 'referralId' },
-  kind: { type: 'text', from: 'kind' },
-  recorded_at: { type: 'timestamptz', from: 'at' },
-  recorded_by: { type: 'uuid', from: 'recordedBy' },
-  recorded_by_description: { type: 'text', from: 'description' },
-};
+const CONSENTS_IN_BULK = bulkTable('consent', {
+  tenant_id: 'uuid',
+  person_id: 'uuid',
+  referral_id: 'uuid',
+  kind: 'text',
+  recorded_at: { type: 'timestamptz', field: 'at' },
+  recorded_by: 'uuid?',
+  recorded_by_description: { type: 'text?', field: 'description' },
+});
 
-export const bulkInsertPeople = (db: Db, rows: BulkPerson[]) => bulkInsert(db, 'person', PERSON_COLUMNS_IN_BULK, rows);
-export const bulkInsertConsents = (db: Db, rows: BulkConsent[]) => bulkInsert(db, 'consent', CONSENT_COLUMNS_IN_BULK, rows);
+export type BulkPerson = BulkRow<typeof PEOPLE_IN_BULK>;
+export type BulkConsent = BulkRow<typeof CONSENTS_IN_BULK>;
+
+export const bulkInsertPeople = (db: Db, rows: BulkPerson[]) => bulkInsert(db, PEOPLE_IN_BULK, rows);
+export const bulkInsertConsents = (db: Db, rows: BulkConsent[]) => bulkInsert(db, CONSENTS_IN_BULK, rows);

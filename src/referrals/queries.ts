@@ -1,4 +1,4 @@
-import { bulkInsert, type BulkColumns } from '../db/bulk-insert.ts';
+import { bulkInsert, bulkTable, type BulkRow } from '../db/bulk-insert.ts';
 import type { Db } from '../db/database.ts';
 import type { ReferralStatus } from './lifecycle.ts';
 import type { ContactInput, ReferralInput } from './schema.ts';
@@ -736,114 +736,66 @@ export async function firstTenantId(db: Db): Promise<string | undefined> {
 // Bulk loading of referrals for the demo and the benchmark: one statement per table per chunk
 // (src/db/bulk-insert.ts). Reasons travel as comma-joined text and are split in SQL.
 
-export interface BulkReferral {
-  tenantId: string;
-  id: string;
-  reference: string;
-  personId: string;
-  source: string;
-  channel: string;
-  referrerUserId: string | null;
-  practiceId: string | null;
-  reasons: string;
-  context: string | null;
-  urgency: string;
-  status: string;
-  assignedTo: string | null;
-  nextAction: string | null;
-  nextActionDue: string | null;
-  notSuitableReason: string | null;
-  redirectedTo: string | null;
-  receivedAt: Date;
-  statusChangedAt: Date;
-}
+const REFERRALS_IN_BULK = bulkTable('referral', {
+  tenant_id: 'uuid',
+  id: 'uuid',
+  reference: 'text',
+  person_id: 'uuid',
+  source: 'text',
+  channel: 'text',
+  referrer_user_id: 'uuid?',
+  practice_id: 'uuid?',
+  reasons: { type: 'text', as: "string_to_array(reasons, ',')" },
+  context: 'text?',
+  urgency: 'text',
+  consent_to_refer: { as: 'true' },
+  consent_to_share: { as: 'true' },
+  status: 'text',
+  assigned_to: 'uuid?',
+  next_action: 'text?',
+  next_action_due: 'date?',
+  not_suitable_reason: 'text?',
+  redirected_to: 'text?',
+  received_at: 'timestamptz',
+  status_changed_at: 'timestamptz',
+});
 
-export interface BulkTransition {
-  tenantId: string;
-  referralId: string;
-  from: string | null;
-  to: string;
-  at: Date;
-  byUserId: string | null;
-  reason: string | null;
-}
+const TRANSITIONS_IN_BULK = bulkTable('referral_transition', {
+  tenant_id: 'uuid',
+  referral_id: 'uuid',
+  from_status: { type: 'text?', field: 'from' },
+  to_status: { type: 'text', field: 'to' },
+  occurred_at: { type: 'timestamptz', field: 'at' },
+  by_user_id: 'uuid?',
+  reason: 'text?',
+});
 
-export interface BulkAllocation {
-  tenantId: string;
-  referralId: string;
-  linkWorkerId: string;
-  allocatedBy: string | null;
-  at: Date;
-}
+const ALLOCATIONS_IN_BULK = bulkTable('referral_allocation', {
+  tenant_id: 'uuid',
+  referral_id: 'uuid',
+  link_worker_id: 'uuid',
+  allocated_by: 'uuid?',
+  allocated_at: { type: 'timestamptz', field: 'at' },
+});
 
-export interface BulkContact {
-  tenantId: string;
-  referralId: string;
-  outcome: string;
-  mode: string;
-  minutes: number | null;
-  approach: string | null;
-  at: Date;
-  recordedBy: string | null;
-}
+const CONTACTS_IN_BULK = bulkTable('contact', {
+  tenant_id: 'uuid',
+  referral_id: 'uuid',
+  outcome: 'text',
+  mode: 'text',
+  minutes: 'int?',
+  approach: 'text?',
+  occurred_at: { type: 'timestamptz', field: 'at' },
+  recorded_by: 'uuid?',
+  created_at: { as: 'occurred_at' },
+});
 
-const REFERRAL_COLUMNS_IN_BULK: BulkColumns<BulkReferral> = {
-  tenant_id: { type: 'uuid', from: 'tenantId' },
-  id: { type: 'uuid', from: 'id' },
-  reference: { type: 'text', from: 'reference' },
-  person_id: { type: 'uuid', from: 'personId' },
-  source: { type: 'text', from: 'source' },
-  channel: { type: 'text', from: 'channel' },
-  referrer_user_id: { type: 'uuid', from: 'referrerUserId' },
-  practice_id: { type: 'uuid', from: 'practiceId' },
-  reasons: { type: 'text', from: 'reasons', as: "string_to_array(reasons, ',')" },
-  context: { type: 'text', from: 'context' },
-  urgency: { type: 'text', from: 'urgency' },
-  consent_to_refer: { type: 'boolean', from: () => true },
-  consent_to_share: { type: 'boolean', from: () => true },
-  status: { type: 'text', from: 'status' },
-  assigned_to: { type: 'uuid', from: 'assignedTo' },
-  next_action: { type: 'text', from: 'nextAction' },
-  next_action_due: { type: 'date', from: 'nextActionDue' },
-  not_suitable_reason: { type: 'text', from: 'notSuitableReason' },
-  redirected_to: { type: 'text', from: 'redirectedTo' },
-  received_at: { type: 'timestamptz', from: 'receivedAt' },
-  status_changed_at: { type: 'timestamptz', from: 'statusChangedAt' },
-};
+export type BulkReferral = BulkRow<typeof REFERRALS_IN_BULK>;
+export type BulkTransition = BulkRow<typeof TRANSITIONS_IN_BULK>;
+export type BulkAllocation = BulkRow<typeof ALLOCATIONS_IN_BULK>;
+export type BulkContact = BulkRow<typeof CONTACTS_IN_BULK>;
 
-const TRANSITION_COLUMNS_IN_BULK: BulkColumns<BulkTransition> = {
-  tenant_id: { type: 'uuid', from: 'tenantId' },
-  referral_id: { type: 'uuid', from: 'referralId' },
-  from_status: { type: 'text', from: 'from' },
-  to_status: { type: 'text', from: 'to' },
-  occurred_at: { type: 'timestamptz', from: 'at' },
-  by_user_id: { type: 'uuid', from: 'byUserId' },
-  reason: { type: 'text', from: 'reason' },
-};
-
-const ALLOCATION_COLUMNS_IN_BULK: BulkColumns<BulkAllocation> = {
-  tenant_id: { type: 'uuid', from: 'tenantId' },
-  referral_id: { type: 'uuid', from: 'referralId' },
-  link_worker_id: { type: 'uuid', from: 'linkWorkerId' },
-  allocated_by: { type: 'uuid', from: 'allocatedBy' },
-  allocated_at: { type: 'timestamptz', from: 'at' },
-};
-
-const CONTACT_COLUMNS_IN_BULK: BulkColumns<BulkContact> = {
-  tenant_id: { type: 'uuid', from: 'tenantId' },
-  referral_id: { type: 'uuid', from: 'referralId' },
-  outcome: { type: 'text', from: 'outcome' },
-  mode: { type: 'text', from: 'mode' },
-  minutes: { type: 'int', from: 'minutes' },
-  approach: { type: 'text', from: 'approach' },
-  occurred_at: { type: 'timestamptz', from: 'at' },
-  recorded_by: { type: 'uuid', from: 'recordedBy' },
-  created_at: { type: 'timestamptz', from: 'at' },
-};
-
-export const bulkInsertReferrals = (db: Db, rows: BulkReferral[]) => bulkInsert(db, 'referral', REFERRAL_COLUMNS_IN_BULK, rows);
-export const bulkInsertTransitions = (db: Db, rows: BulkTransition[]) =>
-  bulkInsert(db, 'referral_transition', TRANSITION_COLUMNS_IN_BULK, rows);
-export const bulkInsertAllocations = (db: Db, rows: BulkAllocation[]) =>
-  bulkInsert(db, 'referral_allocation', ALLOCATION_COLUMNS_IN_BULK, rows);
-export const bulkInsertContacts = (db: Db, rows: BulkContact[]) => bulkInsert(db, 'contact', CONTACT_COLUMNS_IN_BULK, rows);
+export const bulkInsertReferrals = (db: Db, rows: BulkReferral[]) => bulkInsert(db, REFERRALS_IN_BULK, rows);
+export const bulkInsertTransitions = (db: Db, rows: BulkTransition[]) => bulkInsert(db, TRANSITIONS_IN_BULK, rows);
+export const bulkInsertAllocations = (db: Db, rows: BulkAllocation[]) => bulkInsert(db, ALLOCATIONS_IN_BULK, rows);
+export const bulkInsertContacts = (db: Db, rows: BulkContact[]) => bulkInsert(db, CONTACTS_IN_BULK, rows);

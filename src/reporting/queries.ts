@@ -1,3 +1,4 @@
+import { bulkInsert, bulkTable, type BulkRow } from '../db/bulk-insert.ts';
 import type { Db } from '../db/database.ts';
 import { valuesList } from '../db/transaction.ts';
 
@@ -558,85 +559,50 @@ export async function linkWorkerNames(db: Db, tenantId: string): Promise<Map<str
 // generated referrals, written in bulk as the database owner. Nothing in the running service
 // writes these tables from here.
 
-export interface BulkAdministration {
-  tenantId: string;
-  referralId: string;
-  personId: string;
-  instrument: string;
-  timepoint: string;
-  completedAt: Date;
-  completedBy: string;
-  rawScore: number | null;
-  metricScore: number | null;
-  answers: string;
-}
+const ADMINISTRATIONS_IN_BULK = bulkTable('outcome_administration', {
+  tenant_id: 'uuid',
+  referral_id: 'uuid',
+  person_id: 'uuid',
+  instrument: 'text',
+  timepoint: 'text',
+  completed_at: 'timestamptz',
+  completed_by: 'uuid',
+  mode: { as: "'with_link_worker'" },
+  raw_score: 'int?',
+  metric_score: 'numeric?',
+  answers: { type: 'text', as: 'answers::jsonb' },
+  created_at: { as: 'completed_at' },
+});
 
-export async function bulkInsertAdministrations(db: Db, rows: BulkAdministration[]): Promise<void> {
-  if (!rows.length) return;
-  const column = <K extends keyof BulkAdministration>(key: K) => rows.map((r) => r[key]);
-  await db.query(
-    `INSERT INTO outcome_administration (tenant_id, referral_id, person_id, instrument, timepoint, completed_at, completed_by, mode, raw_score, metric_score, answers, created_at)
-     SELECT t, r, p, i, tp, c, b, 'with_link_worker', rs, ms, a::jsonb, c
-       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::uuid[], $8::int[], $9::numeric[], $10::text[])
-            AS x(t, r, p, i, tp, c, b, rs, ms, a)`,
-    [
-      column('tenantId'),
-      column('referralId'),
-      column('personId'),
-      column('instrument'),
-      column('timepoint'),
-      column('completedAt'),
-      column('completedBy'),
-      column('rawScore'),
-      column('metricScore'),
-      column('answers'),
-    ],
-  );
-}
+const DISCHARGES_IN_BULK = bulkTable('discharge', {
+  tenant_id: 'uuid',
+  referral_id: 'uuid',
+  reason: 'text',
+  summary: { as: "'Support ended (demo).'" },
+  document: { as: "'{}'::jsonb" },
+  discharged_by: { type: 'uuid?', field: 'by' },
+  discharged_at: { type: 'timestamptz', field: 'at' },
+});
 
-export interface BulkDischarge {
-  tenantId: string;
-  referralId: string;
-  reason: string;
-  at: Date;
-  by: string | null;
-}
+const ONWARD_REFERRALS_IN_BULK = bulkTable('onward_referral', {
+  tenant_id: 'uuid',
+  referral_id: 'uuid',
+  person_id: 'uuid',
+  kind: { as: "'refer'" },
+  delivery: { as: "'email'" },
+  service_id: { as: "'demo-' || md5(service_name)" },
+  service_name: 'text',
+  status: 'text',
+  consent_recorded_at: { type: 'timestamptz', field: 'at' },
+});
 
-export async function bulkInsertDischarges(db: Db, rows: BulkDischarge[]): Promise<void> {
-  if (!rows.length) return;
-  await db.query(
-    `INSERT INTO discharge (tenant_id, referral_id, reason, summary, document, discharged_by, discharged_at)
-     SELECT t, r, reason, 'Support ended (demo).', '{}'::jsonb, b, at
-       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::timestamptz[]) AS x(t, r, reason, b, at)`,
-    [rows.map((r) => r.tenantId), rows.map((r) => r.referralId), rows.map((r) => r.reason), rows.map((r) => r.by), rows.map((r) => r.at)],
-  );
-}
+export type BulkAdministration = BulkRow<typeof ADMINISTRATIONS_IN_BULK>;
+export type BulkDischarge = BulkRow<typeof DISCHARGES_IN_BULK>;
+export type BulkOnward = BulkRow<typeof ONWARD_REFERRALS_IN_BULK>;
 
-export interface BulkOnward {
-  tenantId: string;
-  referralId: string;
-  personId: string;
-  serviceName: string;
-  status: string;
-  at: Date;
-}
-
-export async function bulkInsertOnwardReferrals(db: Db, rows: BulkOnward[]): Promise<void> {
-  if (!rows.length) return;
-  await db.query(
-    `INSERT INTO onward_referral (tenant_id, referral_id, person_id, kind, delivery, service_id, service_name, status, consent_recorded_at)
-     SELECT t, r, p, 'refer', 'email', 'demo-' || md5(s), s, st, at
-       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[]) AS x(t, r, p, s, st, at)`,
-    [
-      rows.map((r) => r.tenantId),
-      rows.map((r) => r.referralId),
-      rows.map((r) => r.personId),
-      rows.map((r) => r.serviceName),
-      rows.map((r) => r.status),
-      rows.map((r) => r.at),
-    ],
-  );
-}
+export const bulkInsertAdministrations = (db: Db, rows: BulkAdministration[]) => bulkInsert(db, ADMINISTRATIONS_IN_BULK, rows);
+export const bulkInsertDischarges = (db: Db, rows: BulkDischarge[]) => bulkInsert(db, DISCHARGES_IN_BULK, rows);
+export const bulkInsertOnwardReferrals = (db: Db, rows: BulkOnward[]) => bulkInsert(db, ONWARD_REFERRALS_IN_BULK, rows);
 
 export type PopulationDimensionCode = 'imd_quintile' | 'age_band' | 'sex' | 'ethnic_group';
 
