@@ -8,13 +8,13 @@ import {
   populationValues,
   setPracticePopulation,
 } from '../reporting/population.ts';
-import { DomainError, Forbidden, InvalidInput, NotFound } from '../web/errors.ts';
+import { InvalidInput, NotFound } from '../web/errors.ts';
 import { ROLES, type Actor, type Role } from './actor.ts';
 import { anySignedIn, publicAccess, rolePolicy } from './policy.ts';
 import * as q from './queries.ts';
 import * as users from './users.ts';
 import { field, fields, ROLE_NAMES } from './web.ts';
-import { view } from '../web/pages.ts';
+import { attempt, firstVisit, signedIn, view, type FormState } from '../web/pages.ts';
 import { FormBody, IdParams, Text, TextOrList, TextQuery } from '../web/schemas.ts';
 
 const adminOnly = rolePolicy('admin', 'admin');
@@ -35,11 +35,6 @@ const PasswordForm = FormBody({ current: Text(), password: Text(), confirm: Text
 const TokenQuery = TextQuery('token');
 const SetPasswordForm = FormBody({ token: Text(), password: Text(), confirm: Text() });
 const EmailForm = FormBody({ email: Text() });
-
-function signedIn(actor: Actor | undefined): Actor {
-  if (!actor) throw new Forbidden();
-  return actor;
-}
 
 function roleFieldItems(
   choice: users.RoleChoice,
@@ -67,6 +62,8 @@ function roleChoiceFrom(body: unknown): users.RoleChoice {
   };
 }
 
+const NO_ROLES: users.RoleChoice = { roles: [], practiceId: null, providerOrganisationId: null };
+
 const withNames = <T extends { roles: Role[] }>(list: T[]) =>
   list.map((u) => ({ ...u, roleNames: u.roles.map((r) => ROLE_NAMES[r] ?? r) }));
 
@@ -75,75 +72,57 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const pool = app.database.pool;
 
   app.get('/admin/users', { config: { policy: adminOnly } }, async (req, reply) => {
-    const { users: list } = await users.listUsers(pool, signedIn(req.actor));
+    const { users: list } = await users.listUsers(pool, signedIn(req));
     return reply.view('identity/views/users.njk', { users: withNames(list) });
   });
 
-  app.get('/admin/users/invite', { config: { policy: adminOnly } }, async (req, reply) => {
-    const { practices, organisations } = await users.practicesAndOrganisations(pool, signedIn(req.actor));
-    return reply.view('identity/views/invite.njk', {
-      values: {},
-      fieldErrors: {},
-      ...roleFieldItems({ roles: [], practiceId: null, providerOrganisationId: null }, practices, organisations),
-    });
-  });
+  async function showInvite(reply: FastifyReply, actor: Actor, choice: users.RoleChoice = NO_ROLES, form: FormState = firstVisit()) {
+    const { practices, organisations } = await users.practicesAndOrganisations(pool, actor);
+    const items = roleFieldItems(choice, practices, organisations);
+    return view(reply, form.status, 'identity/views/invite.njk', { values: form.values, ...items }, form.errors);
+  }
+
+  app.get('/admin/users/invite', { config: { policy: adminOnly } }, async (req, reply) => showInvite(reply, signedIn(req)));
 
   app.post(
     '/admin/users/invite',
     { schema: { body: InviteForm }, config: { policy: adminOnly, oncePerForm: true } },
     async (req, reply) => {
-      const actor = signedIn(req.actor);
+      const actor = signedIn(req);
       const input = { ...roleChoiceFrom(req.body), email: field(req.body, 'email'), name: field(req.body, 'name') };
-      try {
-        await users.inviteUser(pool, actor, input, { baseUrl: app.config.baseUrl, requestId: req.id });
-      } catch (error) {
-        if (!(error instanceof InvalidInput) && !(error instanceof DomainError && error.status === 409)) throw error;
-        const { practices, organisations } = await users.practicesAndOrganisations(pool, actor);
-        const errors = error instanceof InvalidInput ? error.errors : [{ field: error.field ?? 'email', message: error.message }];
-        return view(
-          reply,
-          error.status,
-          'identity/views/invite.njk',
-          { values: { email: input.email, name: input.name }, ...roleFieldItems(input, practices, organisations) },
-          errors,
-        );
-      }
+      const invited = await attempt(() => users.inviteUser(pool, actor, input, { baseUrl: app.config.baseUrl, requestId: req.id }), {
+        field: 'email',
+        values: { email: input.email, name: input.name },
+      });
+      if (!invited.ok) return showInvite(reply, actor, input, invited.form);
       return reply.redirect('/admin/users', 303);
     },
   );
 
-  async function showUser(
-    reply: FastifyReply,
-    actor: Actor,
-    userId: string,
-    status = 200,
-    choice?: users.RoleChoice,
-    errors: { field: string; message: string }[] = [],
-  ) {
+  async function showUser(reply: FastifyReply, actor: Actor, userId: string, refused?: { form: FormState; choice: users.RoleChoice }) {
     const { user, practices, organisations } = await users.getUser(pool, actor, userId);
-    const current = choice ?? { roles: user.roles, practiceId: user.practiceId, providerOrganisationId: user.providerOrganisationId };
+    const current = refused?.choice ?? {
+      roles: user.roles,
+      practiceId: user.practiceId,
+      providerOrganisationId: user.providerOrganisationId,
+    };
+    const { status, errors } = refused?.form ?? firstVisit();
     return view(reply, status, 'identity/views/user.njk', { user, ...roleFieldItems(current, practices, organisations) }, errors);
   }
 
   app.get('/admin/users/:userId', { schema: { params: UserParams }, config: { policy: adminOnly } }, async (req, reply) => {
-    return showUser(reply, signedIn(req.actor), req.params.userId);
+    return showUser(reply, signedIn(req), req.params.userId);
   });
 
   app.post(
     '/admin/users/:userId/roles',
     { schema: { params: UserParams, body: RolesForm }, config: { policy: adminOnly } },
     async (req, reply) => {
-      const actor = signedIn(req.actor);
+      const actor = signedIn(req);
       const { userId } = req.params;
       const choice = roleChoiceFrom(req.body);
-      try {
-        await users.changeRoles(pool, actor, userId, choice, req.id);
-      } catch (error) {
-        if (error instanceof InvalidInput) return showUser(reply, actor, userId, 400, choice, error.errors);
-        if (error instanceof DomainError && error.status === 409)
-          return showUser(reply, actor, userId, 409, choice, [{ field: 'roles', message: error.message }]);
-        throw error;
-      }
+      const changed = await attempt(() => users.changeRoles(pool, actor, userId, choice, req.id), { field: 'roles' });
+      if (!changed.ok) return showUser(reply, actor, userId, { form: changed.form, choice });
       return reply.redirect('/admin/users', 303);
     },
   );
@@ -152,19 +131,12 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/admin/users/:userId/deactivate',
     { schema: { params: UserParams, body: NoFields }, config: { policy: adminOnly } },
     async (req, reply) => {
-      await users.deactivateUser(pool, signedIn(req.actor), req.params.userId, req.id);
+      await users.deactivateUser(pool, signedIn(req), req.params.userId, req.id);
       return reply.redirect('/admin/users', 303);
     },
   );
 
-  async function showPractices(
-    reply: FastifyReply,
-    actor: Actor,
-    status = 200,
-    values: Record<string, string> = {},
-    errors: { field: string; message: string }[] = [],
-    savedWhat = '',
-  ) {
+  async function showPractices(reply: FastifyReply, actor: Actor, { status, values, errors }: FormState = firstVisit(), savedWhat = '') {
     const { practices, organisations } = await users.practicesAndOrganisations(pool, actor);
     // List sizes and populations feed the referral rates on the inequalities report.
     const populations = (await practicePopulations(pool, actor)).map((p) => ({
@@ -179,80 +151,53 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   app.get('/admin/practices', { schema: { querystring: TextQuery('saved') }, config: { policy: adminOnly } }, async (req, reply) =>
-    showPractices(reply, signedIn(req.actor), 200, {}, [], field(req.query, 'saved')),
+    showPractices(reply, signedIn(req), firstVisit(), field(req.query, 'saved')),
   );
 
   app.post('/admin/practices', { schema: { body: PracticeForm }, config: { policy: adminOnly, oncePerForm: true } }, async (req, reply) => {
-    const actor = signedIn(req.actor);
+    const actor = signedIn(req);
     const values = { odsCode: field(req.body, 'odsCode'), name: field(req.body, 'name'), meshMailboxId: field(req.body, 'meshMailboxId') };
-    try {
-      await users.addPractice(pool, actor, values, req.id);
-    } catch (error) {
-      if (error instanceof InvalidInput) return showPractices(reply, actor, 400, values, error.errors);
-      throw error;
-    }
+    const added = await attempt(() => users.addPractice(pool, actor, values, req.id), { values });
+    if (!added.ok) return showPractices(reply, actor, added.form);
     return reply.redirect('/admin/practices', 303);
   });
 
   app.post('/admin/practices/mesh-mailbox', { schema: { body: MeshMailboxForm }, config: { policy: adminOnly } }, async (req, reply) => {
-    const actor = signedIn(req.actor);
+    const actor = signedIn(req);
     const values = {
       mailboxPracticeId: field(req.body, 'mailboxPracticeId'),
       practiceMeshMailboxId: field(req.body, 'practiceMeshMailboxId'),
     };
-    try {
-      await users.setPracticeMeshMailbox(
-        pool,
-        actor,
-        { practiceId: values.mailboxPracticeId, meshMailboxId: values.practiceMeshMailboxId },
-        req.id,
-      );
-    } catch (error) {
-      if (error instanceof InvalidInput) {
-        return showPractices(
-          reply,
-          actor,
-          400,
-          values,
-          error.errors.map((e) => (e.field === 'meshMailboxId' ? { ...e, field: 'practiceMeshMailboxId' } : e)),
-        );
-      }
-      throw error;
+    const mailbox = { practiceId: values.mailboxPracticeId, meshMailboxId: values.practiceMeshMailboxId };
+    const saved = await attempt(() => users.setPracticeMeshMailbox(pool, actor, mailbox, req.id), { values });
+    if (!saved.ok) {
+      // The practices page has two mailbox fields: this form's is named for it.
+      const errors = saved.form.errors.map((e) => (e.field === 'meshMailboxId' ? { ...e, field: 'practiceMeshMailboxId' } : e));
+      return showPractices(reply, actor, { ...saved.form, errors });
     }
     return reply.redirect('/admin/practices?saved=mesh-mailbox#mesh-mailboxes', 303);
   });
 
-  async function showPopulation(
-    reply: FastifyReply,
-    actor: Actor,
-    practiceId: string,
-    status = 200,
-    typed?: Record<string, string>,
-    errors: { field: string; message: string }[] = [],
-  ) {
+  async function showPopulation(reply: FastifyReply, actor: Actor, practiceId: string, refused?: FormState) {
     const practice = await practicePopulation(pool, actor, practiceId);
-    return view(
-      reply,
-      status,
-      'identity/views/practice-population.njk',
-      { practice, dimensions: POPULATION_DIMENSIONS, values: typed ?? populationValues(practice) },
-      errors,
-    );
+    const { status, values, errors } = refused ?? firstVisit(populationValues(practice));
+    return view(reply, status, 'identity/views/practice-population.njk', { practice, dimensions: POPULATION_DIMENSIONS, values }, errors);
   }
 
   async function savePopulation(req: FastifyRequest, reply: FastifyReply, practiceId: string, inPath: boolean) {
-    const actor = signedIn(req.actor);
+    const actor = signedIn(req);
     // A practice in the address that is not this tenant's is not found, whatever the form holds.
     if (inPath) await practicePopulation(pool, actor, practiceId);
     const values: Record<string, string> = Object.fromEntries(POPULATION_FIELDS.map((name) => [name, field(req.body, name)]));
-    try {
-      await setPracticePopulation(pool, actor, { practiceId, listSize: values.listSize, counts: values }, req.id);
-    } catch (error) {
-      if (!(error instanceof InvalidInput)) throw error;
+    const saved = await attempt(
+      () => setPracticePopulation(pool, actor, { practiceId, listSize: values.listSize, counts: values }, req.id),
+      {
+        values,
+      },
+    );
+    if (!saved.ok) {
       const known = (await practicePopulations(pool, actor)).some((p) => p.practiceId === practiceId);
-      return known
-        ? showPopulation(reply, actor, practiceId, 400, values, error.errors)
-        : showPractices(reply, actor, 400, values, error.errors);
+      return known ? showPopulation(reply, actor, practiceId, saved.form) : showPractices(reply, actor, saved.form);
     }
     return reply.redirect(`/admin/practices?saved=${encodeURIComponent(practiceId)}#registered-patients`, 303);
   }
@@ -260,7 +205,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/admin/practices/:practiceId/population',
     { schema: { params: PracticeParams }, config: { policy: adminOnly } },
-    async (req, reply) => showPopulation(reply, signedIn(req.actor), req.params.practiceId),
+    async (req, reply) => showPopulation(reply, signedIn(req), req.params.practiceId),
   );
 
   app.post(
@@ -284,7 +229,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       from: field(query, 'from'),
       to: field(query, 'to'),
     };
-    const result = await users.searchAuditTrail(pool, signedIn(req.actor), filter);
+    const result = await users.searchAuditTrail(pool, signedIn(req), filter);
     const userItems = [
       { value: '', text: 'Anyone' },
       ...result.users.map((u) => ({ value: u.id, text: `${u.name} (${u.email})`, selected: u.id === filter.user })),
@@ -300,7 +245,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/admin/outbox', { config: { policy: adminOnly } }, async (req, reply) => {
     if (!app.config.demo) throw new NotFound('page');
-    return reply.view('identity/views/outbox.njk', { messages: await users.outbox(pool, signedIn(req.actor)) });
+    return reply.view('identity/views/outbox.njk', { messages: await users.outbox(pool, signedIn(req)) });
   });
 };
 
@@ -308,13 +253,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
 export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const pool = app.database.pool;
 
-  async function showAccount(
-    reply: FastifyReply,
-    actor: Actor,
-    status = 200,
-    errors: { field: string; message: string }[] = [],
-    notice?: string,
-  ) {
+  async function showAccount(reply: FastifyReply, actor: Actor, { status, errors }: FormState = firstVisit(), notice?: string) {
     const tenants = await q.tenantsOfUser(pool, actor.userId);
     const tenantName = tenants.find((t) => t.id === actor.tenantId)?.name ?? '';
     return view(
@@ -328,27 +267,18 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/account', { schema: { querystring: TextQuery('passwordChanged') }, config: { policy: anySignedIn } }, async (req, reply) => {
     const notice = req.query.passwordChanged !== undefined ? 'Your password has been changed.' : undefined;
-    return showAccount(reply, signedIn(req.actor), 200, [], notice);
+    return showAccount(reply, signedIn(req), firstVisit(), notice);
   });
 
   app.post(
     '/account/password',
     { schema: { body: PasswordForm }, config: { policy: anySignedIn, rateLimit: { max: 10, timeWindow: '1 minute' } } },
     async (req, reply) => {
-      const actor = signedIn(req.actor);
-      try {
-        await users.changeOwnPassword(
-          pool,
-          actor,
-          field(req.body, 'current'),
-          field(req.body, 'password'),
-          field(req.body, 'confirm'),
-          req.id,
-        );
-      } catch (error) {
-        if (error instanceof InvalidInput) return showAccount(reply, actor, 400, error.errors);
-        throw error;
-      }
+      const actor = signedIn(req);
+      const changed = await attempt(() =>
+        users.changeOwnPassword(pool, actor, field(req.body, 'current'), field(req.body, 'password'), field(req.body, 'confirm'), req.id),
+      );
+      if (!changed.ok) return showAccount(reply, actor, changed.form);
       return reply.redirect('/account?passwordChanged', 303);
     },
   );
@@ -396,22 +326,20 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
     );
   }
 
-  app.get('/forgotten-password', { config: { policy: publicAccess } }, async (_req, reply) => {
-    return reply.view('identity/views/forgotten-password.njk', { values: {}, fieldErrors: {} });
-  });
+  const forgottenPasswordPage = (reply: FastifyReply, { status, values, errors }: FormState = firstVisit()) =>
+    view(reply, status, 'identity/views/forgotten-password.njk', { values }, errors);
+
+  app.get('/forgotten-password', { config: { policy: publicAccess } }, async (_req, reply) => forgottenPasswordPage(reply));
 
   app.post(
     '/forgotten-password',
     { schema: { body: EmailForm }, config: { policy: publicAccess, rateLimit: { max: 5, timeWindow: '1 minute' } } },
     async (req, reply) => {
       const email = field(req.body, 'email');
-      try {
-        await users.requestPasswordReset(pool, email, { baseUrl: app.config.baseUrl, requestId: req.id });
-      } catch (error) {
-        if (error instanceof InvalidInput)
-          return view(reply, 400, 'identity/views/forgotten-password.njk', { values: { email } }, error.errors);
-        throw error;
-      }
+      const requested = await attempt(() => users.requestPasswordReset(pool, email, { baseUrl: app.config.baseUrl, requestId: req.id }), {
+        values: { email },
+      });
+      if (!requested.ok) return forgottenPasswordPage(reply, requested.form);
       return reply.view('identity/views/message.njk', {
         title: 'Check your email',
         paragraphs: [
