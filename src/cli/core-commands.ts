@@ -18,6 +18,14 @@ export async function withDatabase<T>(work: (database: Database) => Promise<T>):
   }
 }
 
+/** `withDatabase` with the schema brought up to date first, for a command that reads or writes the service's tables. */
+export function withMigratedDatabase<T>(work: (database: Database) => Promise<T>): Promise<T> {
+  return withDatabase(async (database) => {
+    await migrate(database.pool);
+    return work(database);
+  });
+}
+
 function accountList(accounts: DemoAccount[]): string {
   if (accounts.length === 0) return '';
   return [
@@ -81,8 +89,7 @@ export const seedCommand: Command = {
   summary: 'Load the fictional demo service into an empty database',
   usage: 'Usage: signpost seed\n\nDoes nothing if demo data was already loaded.',
   async run() {
-    const result = await withDatabase(async (database) => {
-      await migrate(database.pool);
+    const result = await withMigratedDatabase(async (database) => {
       const { seedDemo } = await import('../demo/seed.ts');
       return seedDemo(database);
     });

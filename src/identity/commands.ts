@@ -1,10 +1,16 @@
 import { readStdin, UsageError, type Command } from '../cli/command.ts';
-import { withDatabase } from '../cli/core-commands.ts';
-import { migrate } from '../db/migrate.ts';
+import { withDatabase, withMigratedDatabase } from '../cli/core-commands.ts';
+import type { Database } from '../db/database.ts';
 import { DomainError, InvalidInput } from '../web/errors.ts';
 import { ROLES, type Role } from './actor.ts';
 import { verifyAuditChains } from './audit.ts';
 import { addTenant, addUser, findPracticeIdByOdsCode, findProviderOrganisationId, findTenantByName, setTenantAddress } from './service.ts';
+
+async function tenantNamed(database: Database, name: string) {
+  const tenant = await findTenantByName(database.pool, name);
+  if (!tenant) throw new UsageError(`No tenant called "${name}".`);
+  return tenant;
+}
 
 export const userAddCommand: Command = {
   name: 'user add',
@@ -34,10 +40,8 @@ export const userAddCommand: Command = {
     const unknown = roles.filter((r) => !ROLES.includes(r));
     if (unknown.length) throw new UsageError(`Unknown role ${unknown.join(', ')}. Roles: ${ROLES.join(', ')}.`);
     const password = (await readStdin()).replace(/\r?\n$/, '');
-    return withDatabase(async (database) => {
-      await migrate(database.pool);
-      const tenant = await findTenantByName(database.pool, tenantName);
-      if (!tenant) throw new UsageError(`No tenant called "${tenantName}".`);
+    return withMigratedDatabase(async (database) => {
+      const tenant = await tenantNamed(database, tenantName);
       let practiceId: string | undefined;
       let providerOrganisationId: string | undefined;
       if (values.practice) {
@@ -72,8 +76,7 @@ export const tenantAddCommand: Command = {
     const name = String(values.name ?? '').trim();
     if (!name) throw new UsageError(`Give --name.\n\n${this.usage}`);
     if (name.length > 200) throw new UsageError('The name must be 200 characters or fewer.');
-    return withDatabase(async (database) => {
-      await migrate(database.pool);
+    return withMigratedDatabase(async (database) => {
       if (await findTenantByName(database.pool, name)) throw new UsageError(`A tenant called "${name}" already exists.`);
       const id = await addTenant(database.pool, name);
       console.log(`Created tenant "${name}" (${id}).`);
@@ -92,10 +95,8 @@ export const tenantAddressCommand: Command = {
     const address = String(values.address ?? '').trim();
     if (!tenant || !address) throw new UsageError(`Give --tenant and --address.\n\n${this.usage}`);
     if (address.length > 500) throw new UsageError('The address must be 500 characters or fewer.');
-    return withDatabase(async (database) => {
-      await migrate(database.pool);
-      const found = await findTenantByName(database.pool, tenant);
-      if (!found) throw new UsageError(`No tenant called "${tenant}".`);
+    return withMigratedDatabase(async (database) => {
+      const found = await tenantNamed(database, tenant);
       await setTenantAddress(database.pool, found.id, address);
       console.log(`The address of "${found.name}" is now: ${address}`);
       return 0;

@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import { withDatabase } from '../../cli/core-commands.ts';
+import { withMigratedDatabase } from '../../cli/core-commands.ts';
 import { firstArgument, UsageError, type Command } from '../../cli/command.ts';
-import { migrate } from '../../db/migrate.ts';
 import { importPostcodes } from '../../geo/import.ts';
 import { exportHsdsCsv, exportOruk } from '../oruk/export.ts';
 import { ImportSourceError, importServices, readHsdsCsv, readOrukFeed, type OrukFeed, type ImportReport } from './service.ts';
@@ -26,8 +25,7 @@ function printReport(report: ImportReport): number {
 async function runImport(read: () => Promise<OrukFeed> | OrukFeed, sourceFeed: string, dryRun: boolean): Promise<number> {
   try {
     const feed = await read();
-    const report = await withDatabase(async (database) => {
-      await migrate(database.pool);
+    const report = await withMigratedDatabase(async (database) => {
       return importServices(database.pool, feed.records, { sourceFeed, dryRun, notes: feed.notes, unread: feed.unread });
     });
     return printReport(report);
@@ -76,8 +74,7 @@ export const importPostcodesCommand: Command = {
   async run({ values, positionals }) {
     const file = firstArgument(positionals, this.usage);
     const started = Date.now();
-    const report = await withDatabase(async (database) => {
-      await migrate(database.pool);
+    const report = await withMigratedDatabase(async (database) => {
       try {
         return await importPostcodes(database.pool, file, { dryRun: values['dry-run'] === true });
       } catch (error) {
@@ -98,8 +95,7 @@ export const exportOrukCommand: Command = {
     'Usage: signpost export oruk [--out file.json]\n\nWrites one page with every service fully nested (standard output without --out).',
   options: { out: { type: 'string' } },
   async run({ values }) {
-    const page = await withDatabase(async (database) => {
-      await migrate(database.pool);
+    const page = await withMigratedDatabase(async (database) => {
       return exportOruk(database.pool);
     });
     const json = JSON.stringify(page, null, 2);
@@ -116,8 +112,7 @@ export const exportHsdsCsvCommand: Command = {
   usage: 'Usage: signpost export hsds-csv <folder>\n\nWrites every HSDS table, organisations without services included.',
   async run({ positionals }) {
     const folder = firstArgument(positionals, this.usage);
-    const counts = await withDatabase(async (database) => {
-      await migrate(database.pool);
+    const counts = await withMigratedDatabase(async (database) => {
       return exportHsdsCsv(database.pool, folder);
     });
     console.log(

@@ -1,8 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError, type Command } from '../../cli/command.ts';
-import { withDatabase } from '../../cli/core-commands.ts';
-import { migrate } from '../../db/migrate.ts';
+import { withMigratedDatabase } from '../../cli/core-commands.ts';
 import { findTenantByName } from '../../identity/service.ts';
 import { InvalidInput } from '../../web/errors.ts';
 import { findProjectForCommand, generateExtract } from './service.ts';
@@ -36,8 +35,7 @@ export const exportResearchCommand: Command = {
     const out = path.resolve(
       typeof values.out === 'string' && values.out ? values.out : `research-extract-${now.toISOString().slice(0, 10)}`,
     );
-    const extract = await withDatabase(async (database) => {
-      await migrate(database.pool);
+    const extract = await withMigratedDatabase(async (database) => {
       const tenant = typeof values.tenant === 'string' ? await findTenantByName(database.pool, values.tenant) : undefined;
       if (typeof values.tenant === 'string' && !tenant) throw new UsageError(`No tenant called "${values.tenant}".`);
       const found = await findProjectForCommand(database.pool, name, tenant);
