@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { Type, type TSchema } from 'typebox';
 import { apiScopePolicy, publicAccess } from '../../identity/policy.ts';
 import { BearerTokenRequired } from '../../web/access.ts';
 import { DomainError, InvalidInput } from '../../web/errors.ts';
@@ -249,68 +249,74 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  // ServiceRequest and Task reads
-  for (const type of ['ServiceRequest', 'Task'] as const) {
-    const Search = Type.Object(
-      {
-        ...Paging,
-        _id: Type.Optional(Type.String()),
-        patient: Type.Optional(Type.String()),
-        _lastUpdated: Type.Optional(Type.String({ description: 'gt<instant> or ge<instant>' })),
-        ...(type === 'Task'
-          ? { 'based-on': Type.Optional(Type.String({ description: 'ServiceRequest/<id>' })) }
-          : { identifier: Type.Optional(Type.String()) }),
-      },
-      { additionalProperties: true },
-    );
+  /** A search: the parameters it takes (any other is refused), paged, answered as a searchset Bundle. */
+  function searchRoute(
+    type: string,
+    summary: string,
+    parameters: Record<string, TSchema>,
+    search: (req: FastifyRequest, query: Query, page: fhir.Page) => Promise<fhir.Found> | fhir.Found,
+  ) {
     app.get(
       `/${type}`,
       {
         schema: {
-          summary: `Search ${type}s of referrals this system sent`,
+          summary,
           tags: ['FHIR'],
-          querystring: Search,
+          querystring: Type.Object({ ...Paging, ...parameters }, { additionalProperties: true }),
           response: { 200: resourceSchema('Bundle'), ...errors },
         },
         config: needs(`system/${type}.read`),
       },
       async (req, reply) => {
-        // One handler for both types: each schema names its own search parameters.
-        const query: Query = req.query;
-        checkParams(
-          query,
-          type === 'Task' ? ['_id', 'based-on', 'patient', '_lastUpdated'] : ['_id', 'identifier', 'patient', '_lastUpdated'],
-        );
+        const query = req.query as Query;
+        checkParams(query, Object.keys(parameters));
         const page = pageOf(query);
-        const reference = query.identifier === undefined ? undefined : (fhir.referenceFromToken(query.identifier) ?? 'none');
-        const found =
-          reference === 'none'
-            ? { resources: [], total: 0 }
-            : await fhir.searchReferrals(
-                pool,
-                client(req),
-                type,
-                {
-                  id: query._id,
-                  basedOn: referenceId(query['based-on'], 'ServiceRequest', 'based-on'),
-                  patient: referenceId(query.patient, 'Patient', 'patient'),
-                  lastUpdatedAfter: lastUpdated(query._lastUpdated),
-                  reference,
-                },
-                page,
-                { requestId: req.id },
-              );
-        return sendPage(req, query, reply, found, page);
+        return sendPage(req, query, reply, await search(req, query, page), page);
       },
     );
+  }
+
+  /** A read of one resource by its id. */
+  function readRoute(type: string, summary: string, read: (req: FastifyRequest, id: string) => Promise<Json> | Json) {
     app.get(
       `/${type}/:id`,
       {
-        schema: { summary: `Read a ${type}`, tags: ['FHIR'], params: ResourceIdParams, response: { 200: resourceSchema(type), ...errors } },
+        schema: { summary, tags: ['FHIR'], params: ResourceIdParams, response: { 200: resourceSchema(type), ...errors } },
         config: needs(`system/${type}.read`),
       },
-      async (req, reply) => send(reply, await fhir.readReferral(pool, client(req), type, req.params.id, { requestId: req.id })),
+      async (req, reply) => send(reply, await read(req, req.params.id)),
     );
+  }
+
+  const none: fhir.Found = { resources: [], total: 0 };
+
+  // ServiceRequest and Task reads
+  for (const type of ['ServiceRequest', 'Task'] as const) {
+    searchRoute(
+      type,
+      `Search ${type}s of referrals this system sent`,
+      {
+        _id: Type.Optional(Type.String()),
+        ...(type === 'Task'
+          ? { 'based-on': Type.Optional(Type.String({ description: 'ServiceRequest/<id>' })) }
+          : { identifier: Type.Optional(Type.String()) }),
+        patient: Type.Optional(Type.String()),
+        _lastUpdated: Type.Optional(Type.String({ description: 'gt<instant> or ge<instant>' })),
+      },
+      async (req, query, page) => {
+        const reference = query.identifier === undefined ? undefined : (fhir.referenceFromToken(query.identifier) ?? 'none');
+        if (reference === 'none') return none;
+        const filter = {
+          id: query._id,
+          basedOn: referenceId(query['based-on'], 'ServiceRequest', 'based-on'),
+          patient: referenceId(query.patient, 'Patient', 'patient'),
+          lastUpdatedAfter: lastUpdated(query._lastUpdated),
+          reference,
+        };
+        return fhir.searchReferrals(pool, client(req), type, filter, page, { requestId: req.id });
+      },
+    );
+    readRoute(type, `Read a ${type}`, (req, id) => fhir.readReferral(pool, client(req), type, id, { requestId: req.id }));
   }
 
   // The referrer cancels
@@ -350,269 +356,81 @@ export const fhirRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   // Patients
-  app.get(
-    '/Patient',
+  searchRoute(
+    'Patient',
+    'Search Patients this system referred, by NHS number',
     {
-      schema: {
-        summary: 'Search Patients this system referred, by NHS number',
-        tags: ['FHIR'],
-        querystring: Type.Object(
-          {
-            ...Paging,
-            _id: Type.Optional(Type.String()),
-            identifier: Type.Optional(Type.String({ description: 'https://fhir.nhs.uk/Id/nhs-number|<NHS number>' })),
-          },
-          { additionalProperties: true },
-        ),
-        response: { 200: resourceSchema('Bundle'), ...errors },
-      },
-      config: needs('system/Patient.read'),
+      _id: Type.Optional(Type.String()),
+      identifier: Type.Optional(Type.String({ description: 'https://fhir.nhs.uk/Id/nhs-number|<NHS number>' })),
     },
-    async (req, reply) => {
-      const query = req.query;
-      checkParams(query, ['_id', 'identifier']);
-      const page = pageOf(query);
+    (req, query, page) => {
       const nhsNumber = query.identifier === undefined ? undefined : (fhir.nhsNumberFromToken(query.identifier) ?? null);
-      const found = await fhir.searchPatients(pool, client(req), { id: query._id, nhsNumber }, page, { requestId: req.id });
-      return sendPage(req, query, reply, found, page);
+      return fhir.searchPatients(pool, client(req), { id: query._id, nhsNumber }, page, { requestId: req.id });
     },
   );
-  app.get(
-    '/Patient/:id',
-    {
-      schema: {
-        summary: 'Read a Patient',
-        tags: ['FHIR'],
-        params: ResourceIdParams,
-        response: { 200: resourceSchema('Patient'), ...errors },
-      },
-      config: needs('system/Patient.read'),
-    },
-    async (req, reply) => send(reply, await fhir.readPatient(pool, client(req), req.params.id, { requestId: req.id })),
-  );
+  readRoute('Patient', 'Read a Patient', (req, id) => fhir.readPatient(pool, client(req), id, { requestId: req.id }));
 
   // Discharge summaries
-  app.get(
-    '/DocumentReference',
-    {
-      schema: {
-        summary: 'Search discharge summaries of referrals this system sent',
-        tags: ['FHIR'],
-        querystring: Type.Object(
-          { ...Paging, _id: Type.Optional(Type.String()), patient: Type.Optional(Type.String()), related: Type.Optional(Type.String()) },
-          { additionalProperties: true },
-        ),
-        response: { 200: resourceSchema('Bundle'), ...errors },
-      },
-      config: needs('system/DocumentReference.read'),
-    },
-    async (req, reply) => {
-      const query = req.query;
-      checkParams(query, ['_id', 'patient', 'related']);
-      const page = pageOf(query);
-      const found = await fhir.searchDocuments(
-        pool,
-        client(req),
-        {
-          id: query._id,
-          patient: referenceId(query.patient, 'Patient', 'patient'),
-          related: referenceId(query.related, 'ServiceRequest', 'related'),
-        },
-        page,
-        { requestId: req.id },
-      );
-      return sendPage(req, query, reply, found, page);
+  searchRoute(
+    'DocumentReference',
+    'Search discharge summaries of referrals this system sent',
+    { _id: Type.Optional(Type.String()), patient: Type.Optional(Type.String()), related: Type.Optional(Type.String()) },
+    (req, query, page) => {
+      const filter = {
+        id: query._id,
+        patient: referenceId(query.patient, 'Patient', 'patient'),
+        related: referenceId(query.related, 'ServiceRequest', 'related'),
+      };
+      return fhir.searchDocuments(pool, client(req), filter, page, { requestId: req.id });
     },
   );
-  app.get(
-    '/DocumentReference/:id',
-    {
-      schema: {
-        summary: 'Read a discharge summary (PDF attached)',
-        tags: ['FHIR'],
-        params: ResourceIdParams,
-        response: { 200: resourceSchema('DocumentReference'), ...errors },
-      },
-      config: needs('system/DocumentReference.read'),
-    },
-    async (req, reply) => send(reply, await fhir.readDocument(pool, client(req), req.params.id, { requestId: req.id })),
+  readRoute('DocumentReference', 'Read a discharge summary (PDF attached)', (req, id) =>
+    fhir.readDocument(pool, client(req), id, { requestId: req.id }),
   );
 
   // Outcome measures recorded on referrals this system sent
-  app.get(
-    '/QuestionnaireResponse',
+  searchRoute(
+    'QuestionnaireResponse',
+    'Search outcome measures recorded on referrals this system sent',
     {
-      schema: {
-        summary: 'Search outcome measures recorded on referrals this system sent',
-        tags: ['FHIR'],
-        querystring: Type.Object(
-          {
-            ...Paging,
-            _id: Type.Optional(Type.String()),
-            subject: Type.Optional(Type.String({ description: 'Patient/<id>' })),
-            patient: Type.Optional(Type.String({ description: 'Patient/<id>' })),
-            'based-on': Type.Optional(Type.String({ description: 'ServiceRequest/<id>' })),
-          },
-          { additionalProperties: true },
-        ),
-        response: { 200: resourceSchema('Bundle'), ...errors },
-      },
-      config: needs('system/QuestionnaireResponse.read'),
+      _id: Type.Optional(Type.String()),
+      subject: Type.Optional(Type.String({ description: 'Patient/<id>' })),
+      patient: Type.Optional(Type.String({ description: 'Patient/<id>' })),
+      'based-on': Type.Optional(Type.String({ description: 'ServiceRequest/<id>' })),
     },
-    async (req, reply) => {
-      const query = req.query;
-      checkParams(query, ['_id', 'subject', 'patient', 'based-on']);
-      const page = pageOf(query);
+    (req, query, page) => {
       const subject = referenceId(query.subject, 'Patient', 'subject');
       const patient = referenceId(query.patient, 'Patient', 'patient');
       // Both name the same person; two different people match nothing.
-      const person = subject !== undefined && patient !== undefined && subject !== patient ? 'none' : (subject ?? patient);
-      const found =
-        person === 'none'
-          ? { resources: [], total: 0 }
-          : await fhir.searchOutcomeResponses(
-              pool,
-              client(req),
-              {
-                id: query._id,
-                patient: person,
-                basedOn: referenceId(query['based-on'], 'ServiceRequest', 'based-on'),
-              },
-              page,
-              { requestId: req.id },
-            );
-      return sendPage(req, query, reply, found, page);
+      if (subject !== undefined && patient !== undefined && subject !== patient) return none;
+      const filter = { id: query._id, patient: subject ?? patient, basedOn: referenceId(query['based-on'], 'ServiceRequest', 'based-on') };
+      return fhir.searchOutcomeResponses(pool, client(req), filter, page, { requestId: req.id });
     },
   );
-  app.get(
-    '/QuestionnaireResponse/:id',
-    {
-      schema: {
-        summary: 'Read an outcome measure recorded on a referral this system sent',
-        tags: ['FHIR'],
-        params: ResourceIdParams,
-        response: { 200: resourceSchema('QuestionnaireResponse'), ...errors },
-      },
-      config: needs('system/QuestionnaireResponse.read'),
-    },
-    async (req, reply) => send(reply, await fhir.readOutcomeResponse(pool, client(req), req.params.id, { requestId: req.id })),
+  readRoute('QuestionnaireResponse', 'Read an outcome measure recorded on a referral this system sent', (req, id) =>
+    fhir.readOutcomeResponse(pool, client(req), id, { requestId: req.id }),
   );
 
   // Shared reference data: the directory and the outcome measures
-  app.get(
-    '/HealthcareService',
-    {
-      schema: {
-        summary: 'Search directory services',
-        tags: ['FHIR'],
-        querystring: Type.Object(
-          { ...Paging, name: Type.Optional(Type.String({ maxLength: 200, description: 'Words in the name or description' })) },
-          { additionalProperties: true },
-        ),
-        response: { 200: resourceSchema('Bundle'), ...errors },
-      },
-      config: needs('system/HealthcareService.read'),
-    },
-    async (req, reply) => {
-      const query = req.query;
-      checkParams(query, ['name']);
-      const page = pageOf(query);
-      const found = await reference.searchHealthcareServices(pool, { name: query.name }, page);
-      return sendPage(req, query, reply, found, page);
-    },
+  searchRoute(
+    'HealthcareService',
+    'Search directory services',
+    { name: Type.Optional(Type.String({ maxLength: 200, description: 'Words in the name or description' })) },
+    (_req, query, page) => reference.searchHealthcareServices(pool, { name: query.name }, page),
   );
-  app.get(
-    '/HealthcareService/:id',
-    {
-      schema: {
-        summary: 'Read a directory service',
-        tags: ['FHIR'],
-        params: ResourceIdParams,
-        response: { 200: resourceSchema('HealthcareService'), ...errors },
-      },
-      config: needs('system/HealthcareService.read'),
-    },
-    async (req, reply) => send(reply, await reference.readHealthcareService(pool, req.params.id)),
-  );
+  readRoute('HealthcareService', 'Read a directory service', (_req, id) => reference.readHealthcareService(pool, id));
 
-  app.get(
-    '/Location',
+  searchRoute(
+    'Location',
+    'Search the places directory services are delivered',
     {
-      schema: {
-        summary: 'Search the places directory services are delivered',
-        tags: ['FHIR'],
-        querystring: Type.Object(
-          {
-            ...Paging,
-            name: Type.Optional(Type.String({ maxLength: 200, description: 'Part of the name' })),
-            'address-postalcode': Type.Optional(
-              Type.String({ maxLength: 16, description: 'A postcode (LS6 3AB) or its outward code (LS6)' }),
-            ),
-          },
-          { additionalProperties: true },
-        ),
-        response: { 200: resourceSchema('Bundle'), ...errors },
-      },
-      config: needs('system/Location.read'),
+      name: Type.Optional(Type.String({ maxLength: 200, description: 'Part of the name' })),
+      'address-postalcode': Type.Optional(Type.String({ maxLength: 16, description: 'A postcode (LS6 3AB) or its outward code (LS6)' })),
     },
-    async (req, reply) => {
-      const query = req.query;
-      checkParams(query, ['name', 'address-postalcode']);
-      const page = pageOf(query);
-      const found = await reference.searchLocationResources(
-        pool,
-        {
-          name: query.name,
-          postcode: query['address-postalcode'],
-        },
-        page,
-      );
-      return sendPage(req, query, reply, found, page);
-    },
+    (_req, query, page) => reference.searchLocationResources(pool, { name: query.name, postcode: query['address-postalcode'] }, page),
   );
-  app.get(
-    '/Location/:id',
-    {
-      schema: {
-        summary: 'Read a place directory services are delivered',
-        tags: ['FHIR'],
-        params: ResourceIdParams,
-        response: { 200: resourceSchema('Location'), ...errors },
-      },
-      config: needs('system/Location.read'),
-    },
-    async (req, reply) => send(reply, await reference.readLocation(pool, req.params.id)),
-  );
+  readRoute('Location', 'Read a place directory services are delivered', (_req, id) => reference.readLocation(pool, id));
 
-  app.get(
-    '/Questionnaire',
-    {
-      schema: {
-        summary: 'The outcome measures Signpost records',
-        tags: ['FHIR'],
-        querystring: Type.Object(Paging, { additionalProperties: true }),
-        response: { 200: resourceSchema('Bundle'), ...errors },
-      },
-      config: needs('system/Questionnaire.read'),
-    },
-    async (req, reply) => {
-      const query = req.query;
-      checkParams(query, []);
-      const page = pageOf(query);
-      return sendPage(req, query, reply, reference.searchQuestionnaires(page), page);
-    },
-  );
-  app.get(
-    '/Questionnaire/:id',
-    {
-      schema: {
-        summary: 'Read an outcome measure (swemwbs, ons4, ucla3)',
-        tags: ['FHIR'],
-        params: ResourceIdParams,
-        response: { 200: resourceSchema('Questionnaire'), ...errors },
-      },
-      config: needs('system/Questionnaire.read'),
-    },
-    async (req, reply) => send(reply, reference.readQuestionnaire(req.params.id)),
-  );
+  searchRoute('Questionnaire', 'The outcome measures Signpost records', {}, (_req, _query, page) => reference.searchQuestionnaires(page));
+  readRoute('Questionnaire', 'Read an outcome measure (swemwbs, ons4, ucla3)', (_req, id) => reference.readQuestionnaire(id));
 };
