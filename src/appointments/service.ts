@@ -3,7 +3,7 @@ import type { Db } from '../db/database.ts';
 import { withTenant } from '../db/transaction.ts';
 import { loadEpisode } from '../assessment/episode.ts';
 import type { Actor } from '../identity/actor.ts';
-import { recordAudit } from '../identity/audit.ts';
+import { recordAudit, recordAuditBy } from '../identity/audit.ts';
 import { queueNotification } from '../jobs/outbox.ts';
 import { scheduleJob, type JobContext } from '../jobs/service.ts';
 import { addDays, localDate, mondayOf } from '../calendar/london.ts';
@@ -157,15 +157,12 @@ export async function cancelAppointment(
     if (!(await q.cancelAppointment(tx, actor.tenantId, appointmentId, actor.userId, reason || null))) {
       throw new RuleBroken('This appointment was already cancelled.');
     }
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'appointment.cancel',
       entityType: 'appointment',
       entityId: appointmentId,
       personId: referral.personId,
       reason: reason || undefined,
-      requestId: context.requestId,
     });
   });
 }
@@ -283,13 +280,10 @@ export async function appointmentWeek(pool: pg.Pool, actor: Actor, date: string,
   const monday = mondayOf(date);
   const rows = await withTenant(pool, actor.tenantId, async (tx) => {
     const found = await q.appointmentsOfWorker(tx, actor.tenantId, actor.userId, monday, addDays(monday, 7), { includeCancelled: false });
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'appointments.week',
       entityType: 'appointment',
       reason: `${found.length} appointments in the week of ${monday}`,
-      requestId: context.requestId,
     });
     return found;
   });

@@ -3,7 +3,7 @@ import type { Db } from '../db/database.ts';
 import { withTenant } from '../db/transaction.ts';
 import { findNeed, NEEDS } from '../vocabulary/needs.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
-import { recordAudit } from '../identity/audit.ts';
+import { recordAuditBy } from '../identity/audit.ts';
 import { queueNotification } from '../jobs/outbox.ts';
 import { transitionReferral } from '../referrals/service.ts';
 import { Forbidden, InvalidInput, NotFound, RuleBroken, type FieldError } from '../web/errors.ts';
@@ -120,14 +120,11 @@ export async function recordAssessment(
       personId: episode.referral.personId,
       assessedBy: actor.userId,
     });
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'assessment.create',
       entityType: 'assessment',
       entityId: assessmentId,
       personId: episode.referral.personId,
-      requestId: context.requestId,
     });
     return assessmentId;
   });
@@ -168,14 +165,11 @@ export async function raiseConcern(pool: pg.Pool, actor: Actor, referralId: stri
       concern: text,
       raisedBy: actor.userId,
     });
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'safeguarding.raise',
       entityType: 'safeguarding_concern',
       entityId: id,
       personId: episode.referral.personId,
-      requestId: context.requestId,
     });
     for (const email of await q.leadEmails(tx, actor.tenantId)) {
       // No personal details in the email: the lead signs in to read it.
@@ -205,14 +199,11 @@ export async function recordConcernAction(pool: pg.Pool, actor: Actor, concernId
     if (note.length > 4000) throw new InvalidInput([{ field: 'action', message: 'The action taken must be 4000 characters or fewer' }]);
     if (concern.actionedAt) throw new RuleBroken('The action on this concern has already been recorded.');
     await q.recordAction(tx, actor.tenantId, concernId, note, actor.userId);
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'safeguarding.action',
       entityType: 'safeguarding_concern',
       entityId: concernId,
       personId: concern.personId,
-      requestId: context.requestId,
     });
     return { referralId: concern.referralId };
   });

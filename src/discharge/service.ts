@@ -12,7 +12,7 @@ import { withTenant } from '../db/transaction.ts';
 import { findNeed } from '../vocabulary/needs.ts';
 import { getServiceSummary } from '../directory/service.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
-import { recordAudit } from '../identity/audit.ts';
+import { recordAuditBy } from '../identity/audit.ts';
 import { queueGpRecordSend } from '../interop/mesh/service.ts';
 import { SNOMED, type SnomedConcept } from '../interop/snomed.ts';
 import { queueNotification } from '../jobs/outbox.ts';
@@ -390,15 +390,12 @@ export async function dischargeReferral(
     });
     // With MESH configured, the summary also goes to the GP record (GP Connect Send Document).
     await queueGpRecordSend(tx, actor.tenantId, { dischargeId: id, referralId });
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'discharge.create',
       entityType: 'discharge',
       entityId: id,
       personId: r.personId,
       reason: checked.reason!.code,
-      requestId: context.requestId,
     });
     const recipient = r.referrerEmail ?? r.referrerUserEmail;
     if (recipient && r.source !== 'self') {
@@ -429,13 +426,10 @@ export async function getDischargeSummary(pool: pg.Pool, actor: Actor, discharge
     if (!visible.some((v) => v.id === discharge.referralId)) throw new NotFound('discharge summary');
   }
   await withTenant(pool, actor.tenantId, (tx) =>
-    recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    recordAuditBy(tx, actor, context, {
       action: 'discharge.view',
       entityType: 'discharge',
       entityId: dischargeId,
-      requestId: context.requestId,
     }),
   );
   return discharge;

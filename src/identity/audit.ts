@@ -39,6 +39,16 @@ export async function recordAudit(db: Db, entry: AuditEntry): Promise<void> {
   });
 }
 
+/** An event of what the actor did in their own tenant, during the request `context`. */
+export function recordAuditBy(
+  db: Db,
+  actor: Pick<Actor, 'userId' | 'roles' | 'tenantId'>,
+  context: RequestContext,
+  event: Omit<AuditEntry, 'actor' | 'tenantId' | 'requestId'>,
+): Promise<void> {
+  return recordAudit(db, { ...event, actor, tenantId: actor.tenantId, requestId: context.requestId });
+}
+
 export interface BrokenLink {
   chain: string;
   seq: number;

@@ -4,7 +4,7 @@ import { setTenant, withTenant, withTransaction } from '../db/transaction.ts';
 import { latestNotifications, queueNotification } from '../jobs/outbox.ts';
 import { Forbidden, InvalidInput, NotFound, RuleBroken, type FieldError } from '../web/errors.ts';
 import { ROLES, type Actor, type Role } from './actor.ts';
-import { recordAudit } from './audit.ts';
+import { recordAudit, recordAuditBy } from './audit.ts';
 import { checkNewPassword, hashPassword, verifyPassword } from './passwords.ts';
 import * as q from './queries.ts';
 import { hashToken, newToken } from './sessions.ts';
@@ -146,14 +146,11 @@ export async function inviteUser(
         secretKeys: ['link'],
       });
     }
-    await recordAudit(tx, {
-      tenantId: actor.tenantId,
-      actor,
+    await recordAuditBy(tx, actor, context, {
       action: 'user.invite',
       entityType: 'user',
       entityId: userId,
       reason: `roles: ${input.roles.join(', ')}`,
-      requestId: context.requestId,
     });
     return userId;
   });

@@ -3,7 +3,7 @@ import { isWorking, loadEpisode } from '../assessment/service.ts';
 import type { Db } from '../db/database.ts';
 import { withTenant } from '../db/transaction.ts';
 import type { Actor } from '../identity/actor.ts';
-import { recordAudit } from '../identity/audit.ts';
+import { recordAudit, recordAuditBy } from '../identity/audit.ts';
 import { hashToken, newToken } from '../identity/sessions.ts';
 import { queueNotification } from '../jobs/outbox.ts';
 import { personChannel } from '../people/service.ts';
@@ -96,14 +96,11 @@ export async function outcomesForReferral(pool: pg.Pool, actor: Actor, referralI
   return withTenant(pool, actor.tenantId, async (tx) => {
     const administrations = withScores(await q.administrationsOfReferral(tx, actor.tenantId, referralId));
     const links = await q.linksOfReferral(tx, actor.tenantId, referralId);
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'outcome.view',
       entityType: 'referral',
       entityId: referralId,
       personId: episode.referral.personId,
-      requestId: context.requestId,
     });
     return {
       referral: episode.referral,
@@ -214,15 +211,13 @@ export async function recordAdministration(
       { completedBy: actor.userId, mode: 'with_link_worker' },
       now,
     );
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'outcome.record',
       entityType: 'outcome_administration',
       entityId: administrationId,
       personId: episode.referral.personId,
-      reason: `${choice.instrument} ${choice.timepoint}, with link worker`,
-      requestId: context.requestId,
+      reason: `${choice.instrument} ${choice.timepoint},
+      with link worker`,
     });
     return administrationId;
   });
@@ -282,15 +277,12 @@ export async function sendOutcomeLink(
       idempotencyKey: `outcome-link:${linkId}`,
       secretKeys: ['link'],
     });
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'outcome.link.send',
       entityType: 'outcome_link',
       entityId: linkId,
       personId: episode.referral.personId,
       reason: `${choice.instrument} ${choice.timepoint} by ${reach.channel}`,
-      requestId: context.requestId,
     });
     return { linkId, channel: reach.channel };
   });

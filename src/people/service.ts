@@ -3,7 +3,7 @@ import type { Db } from '../db/database.ts';
 import { withTenant } from '../db/transaction.ts';
 import { lookupPostcode } from '../geo/postcodes.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
-import { auditEventsAboutPeople, recordAudit } from '../identity/audit.ts';
+import { auditEventsAboutPeople, recordAuditBy } from '../identity/audit.ts';
 
 import type { ReferralStatus } from '../referrals/lifecycle.ts';
 import { InvalidInput, NotFound, RuleBroken, Forbidden } from '../web/errors.ts';
@@ -123,14 +123,11 @@ export async function getPerson(pool: pg.Pool, actor: Actor, personId: string, c
   return withTenant(pool, actor.tenantId, async (tx) => {
     const person = await q.findPerson(tx, actor.tenantId, personId);
     if (!person) throw new NotFound('person');
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'person.view',
       entityType: 'person',
       entityId: personId,
       personId,
-      requestId: context.requestId,
     });
     const ids = await q.mergedPersonIds(tx, actor.tenantId, personId);
     const referrals = await referralsOf().list(tx, actor.tenantId, ids);
@@ -166,14 +163,11 @@ export async function updatePerson(
     }
     const next = await q.updatePerson(tx, actor.tenantId, personId, version, input, await deprivationFor(tx, input.postcode));
     if (next === undefined) throw new RuleBroken(STALE_RECORD_MESSAGE);
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'person.update',
       entityType: 'person',
       entityId: personId,
       personId,
-      requestId: context.requestId,
     });
     return { version: next };
   });
@@ -204,25 +198,19 @@ export async function mergePeople(pool: pg.Pool, actor: Actor, survivorId: strin
     await q.markMerged(tx, actor.tenantId, duplicateId, survivorId);
     if (!survivor.nhsNumber && duplicate.nhsNumber) await q.setNhsNumberIfMissing(tx, actor.tenantId, survivorId, duplicate.nhsNumber);
     const reason = `Merged record ${duplicateId} into ${survivorId}: ${moved.referrals} referral(s), ${moved.consents} consent(s) moved`;
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'person.merge',
       entityType: 'person',
       entityId: survivorId,
       personId: survivorId,
       reason,
-      requestId: context.requestId,
     });
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'person.merged-away',
       entityType: 'person',
       entityId: duplicateId,
       personId: duplicateId,
       reason,
-      requestId: context.requestId,
     });
     return moved;
   });
@@ -249,15 +237,12 @@ export async function withdrawConsent(
   await withTenant(pool, actor.tenantId, async (tx) => {
     if (!(await q.withdrawConsent(tx, actor.tenantId, consentId, personId, actor.userId, reason))) throw new NotFound('consent');
     await q.withdrawOtherResearchConsents(tx, actor.tenantId, personId, consentId, actor.userId, reason);
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'consent.withdraw',
       entityType: 'consent',
       entityId: consentId,
       personId,
       reason,
-      requestId: context.requestId,
     });
   });
 }
@@ -280,15 +265,12 @@ export async function recordResearchConsent(pool: pg.Pool, actor: Actor, personI
       recordedBy: actor.userId,
       recordedByDescription: null,
     });
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'consent.record',
       entityType: 'consent',
       entityId: consentId,
       personId,
       reason: 'research',
-      requestId: context.requestId,
     });
   });
 }

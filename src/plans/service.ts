@@ -5,7 +5,7 @@ import { withTenant } from '../db/transaction.ts';
 import { getServiceDetail } from '../directory/service.ts';
 import { isIsoDate, localDate } from '../calendar/london.ts';
 import type { Actor } from '../identity/actor.ts';
-import { recordAudit } from '../identity/audit.ts';
+import { recordAuditBy } from '../identity/audit.ts';
 import { transitionWithin } from '../referrals/service.ts';
 import { onwardFollowUpsWithin, onwardOfReferralWithin } from '../social-prescriptions/service.ts';
 import { InvalidInput, NotFound, RuleBroken, type FieldError } from '../web/errors.ts';
@@ -80,14 +80,11 @@ export async function addGoal(
       createdBy: actor.userId,
     });
     await q.insertProgress(tx, actor.tenantId, { goalId, from: null, to: 'not_started', note: null, byUserId: actor.userId });
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'plan.goal.create',
       entityType: 'plan_goal',
       entityId: goalId,
       personId: referral.personId,
-      requestId: context.requestId,
     });
     if (referral.status === 'assessed') await transitionWithin(tx, actor, referral, 'active_plan', 'Personal plan agreed', context);
     return goalId;
@@ -114,15 +111,12 @@ export async function updateGoalProgress(
       throw new RuleBroken(`The goal is already "${progressLabel(goal.progress)}".`, `progress-${goalId}`);
     await q.setGoalProgress(tx, actor.tenantId, goalId, input.progress);
     await q.insertProgress(tx, actor.tenantId, { goalId, from: goal.progress, to: input.progress, note, byUserId: actor.userId });
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'plan.goal.progress',
       entityType: 'plan_goal',
       entityId: goalId,
       personId: goal.personId,
       reason: `${goal.progress} -> ${input.progress}`,
-      requestId: context.requestId,
     });
     return { referralId: goal.referralId };
   });

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Db } from '../db/database.ts';
 import { withTenant } from '../db/transaction.ts';
 import type { Actor } from '../identity/actor.ts';
-import { recordAudit } from '../identity/audit.ts';
+import { recordAuditBy } from '../identity/audit.ts';
 import { holdsRole } from '../identity/service.ts';
 import { InvalidInput, NotFound, RuleBroken } from '../web/errors.ts';
 import { ALLOCATED_STATUSES, OPEN_STATUSES, STATUS_LABELS } from './lifecycle.ts';
@@ -90,15 +90,12 @@ async function allocateWithin(
     allocatedBy: actor.userId,
     reason,
   });
-  await recordAudit(tx, {
-    actor,
-    tenantId: actor.tenantId,
+  await recordAuditBy(tx, actor, context, {
     action: previous ? 'referral.reallocate' : 'referral.allocate',
     entityType: 'referral',
     entityId: referral.id,
     personId: referral.personId,
     reason: `to ${linkWorkerId}${reason ? `: ${reason}` : ''}`,
-    requestId: context.requestId,
   });
 }
 

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { withTenant } from '../db/transaction.ts';
 import type { Actor } from '../identity/actor.ts';
-import { recordAudit } from '../identity/audit.ts';
+import { recordAuditBy } from '../identity/audit.ts';
 import { queueNotification } from '../jobs/outbox.ts';
 import { RuleBroken } from '../web/errors.ts';
 import { ALLOCATED_STATUSES, canTransition, illegalTransitionMessage, STATUS_LABELS } from './lifecycle.ts';
@@ -25,15 +25,12 @@ export async function recordContact(pool: pg.Pool, actor: Actor, referralId: str
       throw new RuleBroken(`Contacts can be recorded once the referral is allocated. It is "${STATUS_LABELS[referral.status]}".`);
     }
     const contactId = await q.insertContact(tx, actor.tenantId, referral.id, input, actor.userId);
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'contact.create',
       entityType: 'contact',
       entityId: contactId,
       personId: referral.personId,
       reason: input.outcome,
-      requestId: context.requestId,
     });
     if (input.outcome === 'made' && (referral.status === 'allocated' || referral.status === 'unable_to_contact')) {
       await applyTransition(tx, actor, referral, 'in_contact', 'First contact made', {}, context);

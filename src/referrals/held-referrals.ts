@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { withTenant } from '../db/transaction.ts';
 import type { Actor } from '../identity/actor.ts';
-import { recordAudit } from '../identity/audit.ts';
+import { recordAuditBy } from '../identity/audit.ts';
 import { checkNhsNumber } from '../people/schema.ts';
 import * as people from '../people/service.ts';
 import { InvalidInput, NotFound, RuleBroken } from '../web/errors.ts';
@@ -33,26 +33,20 @@ export async function matchPage(pool: pg.Pool, actor: Actor, referralId: string,
     }
     const clash = match.nhsNumber ? await people.livePersonWithNhsNumber(tx, actor.tenantId, match.nhsNumber) : undefined;
     const consents = (await people.consentsOf(tx, actor.tenantId, match.submittedPersonId)).filter((c) => c.referralId === referralId);
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'referral.match-view',
       entityType: 'referral',
       entityId: referralId,
       personId: match.submittedPersonId,
       reason: `${candidates.length} possible record(s) shown`,
-      requestId: context.requestId,
     });
     for (const c of candidates) {
-      await recordAudit(tx, {
-        actor,
-        tenantId: actor.tenantId,
+      await recordAuditBy(tx, actor, context, {
         action: 'person.view',
         entityType: 'person',
         entityId: c.id,
         personId: c.id,
         reason: `Compared with referral ${referral.reference}`,
-        requestId: context.requestId,
       });
     }
     return { referral, match, submitted, candidates, nhsNumberHeldElsewhere: !!clash, consents };
@@ -98,15 +92,12 @@ export async function resolveMatch(
     if (match.decision) throw new RuleBroken(ALREADY_MATCHED_MESSAGE, 'choice');
     const heldId = match.submittedPersonId;
     const audit = (action: string, personId: string, reason: string) =>
-      recordAudit(tx, {
-        actor,
-        tenantId: actor.tenantId,
+      recordAuditBy(tx, actor, context, {
         action,
         entityType: 'referral',
         entityId: referralId,
         personId,
         reason,
-        requestId: context.requestId,
       });
 
     if (input.choice === 'new') {
@@ -186,15 +177,12 @@ export async function confirmSubmittedConsents(
       });
     }
     await q.markConsentsConfirmed(tx, actor.tenantId, referralId, actor.userId);
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'consent.confirm',
       entityType: 'referral',
       entityId: referralId,
       personId: referral.personId,
       reason: `Confirmed with the person: ${confirmed.join(', ')}`,
-      requestId: context.requestId,
     });
     return confirmed;
   });

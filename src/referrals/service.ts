@@ -4,7 +4,7 @@ import { withTenant } from '../db/transaction.ts';
 import { findNeed } from '../vocabulary/needs.ts';
 import { localDate } from '../calendar/london.ts';
 import type { Actor } from '../identity/actor.ts';
-import { recordAudit } from '../identity/audit.ts';
+import { recordAudit, recordAuditBy } from '../identity/audit.ts';
 import * as people from '../people/service.ts';
 import type { PersonReferral, ReferralsOfPeople, TimelineEntry } from '../people/service.ts';
 import { InvalidInput, NotFound, RuleBroken } from '../web/errors.ts';
@@ -207,14 +207,11 @@ export async function getReferral(pool: pg.Pool, actor: Actor, referralId: strin
   return withTenant(pool, actor.tenantId, async (tx) => {
     const referral = await q.findReferral(tx, actor.tenantId, referralId);
     if (!referral) throw new NotFound('referral');
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'referral.view',
       entityType: 'referral',
       entityId: referralId,
       personId: referral.personId,
-      requestId: context.requestId,
     });
     const transitions = await q.transitionsOf(tx, actor.tenantId, [referralId]);
     const contacts = await q.contactsOf(tx, actor.tenantId, [referralId]);
@@ -300,14 +297,11 @@ export async function setNextAction(
     ) {
       throw new RuleBroken(people.STALE_RECORD_MESSAGE);
     }
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'referral.next-action',
       entityType: 'referral',
       entityId: referralId,
       personId: referral.personId,
-      requestId: context.requestId,
     });
   });
 }

@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
-import { recordAudit } from '../identity/audit.ts';
+import { recordAuditBy } from '../identity/audit.ts';
 import * as people from '../people/service.ts';
 import { Forbidden, NotFound, RuleBroken } from '../web/errors.ts';
 import { canTransition, illegalTransitionMessage, type ReferralStatus } from './lifecycle.ts';
@@ -61,15 +61,12 @@ export async function applyTransition(
   }
   await q.setStatus(tx, actor.tenantId, referral.id, to, extra);
   await q.insertTransition(tx, actor.tenantId, { referralId: referral.id, from: referral.status, to, byUserId: actor.userId, reason });
-  await recordAudit(tx, {
-    actor,
-    tenantId: actor.tenantId,
+  await recordAuditBy(tx, actor, context, {
     action: 'referral.transition',
     entityType: 'referral',
     entityId: referral.id,
     personId: referral.personId,
     reason: `${referral.status} -> ${to}${reason ? `: ${reason}` : ''}`,
-    requestId: context.requestId,
   });
   const from = referral.status;
   referral.status = to;

@@ -3,7 +3,7 @@ import type { Db } from '../db/database.ts';
 import { withTenant } from '../db/transaction.ts';
 import { localDate } from '../calendar/london.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
-import { recordAudit } from '../identity/audit.ts';
+import { recordAuditBy } from '../identity/audit.ts';
 import { remindersFor } from '../reminders/caseload.ts';
 import { Forbidden, InvalidInput, NotFound } from '../web/errors.ts';
 import { OPEN_STATUSES, type ReferralStatus } from './lifecycle.ts';
@@ -52,23 +52,13 @@ function remindersToday(tx: Db, actor: Actor, rows: { id: string }[]) {
   );
 }
 
-/** A list was read: who read it, how many rows and (for a caseload) whose. */
-function auditList(
-  tx: Db,
-  actor: Actor,
-  context: RequestContext,
-  list: { action: string; entityType: string; entityId?: string | null; reason: string },
-) {
-  return recordAudit(tx, { actor, tenantId: actor.tenantId, ...list, requestId: context.requestId });
-}
-
 export async function triageQueue(pool: pg.Pool, actor: Actor, context: RequestContext & { search?: string } = {}) {
   requireLead(actor);
   return withTenant(pool, actor.tenantId, async (tx) => {
     const rows = await q.triageQueue(tx, actor.tenantId, personSearch(context.search));
     // Referrals waiting past the first-contact target before anyone is allocated show it here.
     const reminders = await remindersToday(tx, actor, rows);
-    await auditList(tx, actor, context, { action: 'triage.view', entityType: 'referral', reason: `${rows.length} referrals listed` });
+    await recordAuditBy(tx, actor, context, { action: 'triage.view', entityType: 'referral', reason: `${rows.length} referrals listed` });
     return rows.map((row) => ({ ...row, reminders: reminders.get(row.id) ?? [] }));
   });
 }
@@ -115,7 +105,7 @@ export async function caseload(pool: pg.Pool, actor: Actor, filter: CaseloadFilt
     });
     const workers = isLead ? await q.linkWorkerLoads(tx, actor.tenantId, OPEN_STATUSES, null) : [];
     const reminders = await remindersToday(tx, actor, rows);
-    await auditList(tx, actor, context, {
+    await recordAuditBy(tx, actor, context, {
       action: 'caseload.view',
       entityType: 'caseload',
       entityId: assignedTo,
@@ -143,7 +133,7 @@ export async function referrerView(pool: pg.Pool, actor: Actor, context: Request
   if (!hasRole(actor, 'referrer')) throw new Forbidden();
   return withTenant(pool, actor.tenantId, async (tx) => {
     const rows = await q.referrerReferrals(tx, actor.tenantId, actor.userId, actor.practiceId);
-    await auditList(tx, actor, context, {
+    await recordAuditBy(tx, actor, context, {
       action: 'referrer-view.view',
       entityType: 'referral',
       reason: `${rows.length} referrals listed`,
@@ -170,7 +160,7 @@ export async function referrerPage(
       limit: REFERRER_PAGE_SIZE,
       offset: (page - 1) * REFERRER_PAGE_SIZE,
     });
-    await auditList(tx, actor, context, {
+    await recordAuditBy(tx, actor, context, {
       action: 'referrer-view.view',
       entityType: 'referral',
       reason: `${rows.length} referrals listed (page ${page})`,
@@ -190,14 +180,11 @@ export async function referralForReferrer(pool: pg.Pool, actor: Actor, referralI
   return withTenant(pool, actor.tenantId, async (tx) => {
     const referral = await q.referralForReferrer(tx, actor.tenantId, referralId, actor.userId, actor.practiceId);
     if (!referral) throw new NotFound('referral');
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'referrer-view.referral',
       entityType: 'referral',
       entityId: referralId,
       personId: referral.personId,
-      requestId: context.requestId,
     });
     const transitions = (await q.transitionsOf(tx, actor.tenantId, [referralId])).map((t) => ({
       toStatus: t.toStatus,

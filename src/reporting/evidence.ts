@@ -3,7 +3,7 @@ import type { Db } from '../db/database.ts';
 import { withTenant } from '../db/transaction.ts';
 import { NEEDS } from '../vocabulary/needs.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
-import { recordAudit } from '../identity/audit.ts';
+import { recordAuditBy } from '../identity/audit.ts';
 import { ETHNIC_CATEGORIES } from '../people/ethnicity.ts';
 import { Forbidden, InvalidInput } from '../web/errors.ts';
 import { approachEffects, groupChanges, type ApproachAnalysis, type GroupAnalysis, type OutcomeCase } from './analysis.ts';
@@ -69,14 +69,11 @@ async function openPage<T>(
   const measureCode = (query.measure ?? '').trim() || 'swemwbs';
   if (!isMeasureCode(measureCode)) throw new InvalidInput([{ field: 'measure', message: 'Select an outcome measure from the list' }]);
   await withTenant(pool, actor.tenantId, (tx) =>
-    recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    recordAuditBy(tx, actor, context, {
       action: 'report.view',
       entityType: 'report',
       entityId,
       reason: `practice=${filter.practiceId ?? 'all'} from=${filter.from} to=${filter.to} measure=${measureCode}`,
-      requestId: context.requestId,
     }),
   );
   return withTenant(reads, actor.tenantId, async (tx) => {

@@ -8,7 +8,7 @@ import { localDate } from '../calendar/london.ts';
 import { csvField } from '../csv.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
 import { SNOMED } from '../interop/snomed.ts';
-import { recordAudit } from '../identity/audit.ts';
+import { recordAudit, recordAuditBy } from '../identity/audit.ts';
 import { scheduleJob, type JobContext } from '../jobs/service.ts';
 import { ETHNIC_CATEGORIES } from '../people/ethnicity.ts';
 import { SOURCES } from '../referrals/schema.ts';
@@ -103,13 +103,10 @@ export async function requestRefresh(pool: pg.Pool, actor: Actor, context: Reque
       payload: {},
       idempotencyKey: `reporting-refresh:${actor.tenantId}:after:${latest ? latest.refreshedAt.toISOString() : 'never'}`,
     });
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'report.refresh-request',
       entityType: 'report',
       entityId: 'referrals',
-      requestId: context.requestId,
     });
     return { queued: id !== undefined };
   });

@@ -13,7 +13,7 @@ import {
 import type { Capacity } from '../directory/taxonomy.ts';
 import { isIsoDate, localDate } from '../calendar/london.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
-import { recordAudit } from '../identity/audit.ts';
+import { recordAudit, recordAuditBy } from '../identity/audit.ts';
 import { queueNotification } from '../jobs/outbox.ts';
 import { personWithin } from '../people/service.ts';
 import { Forbidden, InvalidInput, NotFound, RuleBroken, type FieldError } from '../web/errors.ts';
@@ -269,15 +269,12 @@ export async function createOnwardReferral(
         byUserId: actor.userId,
         byDescription: null,
       });
-      await recordAudit(tx, {
-        actor,
-        tenantId: actor.tenantId,
+      await recordAuditBy(tx, actor, context, {
         action: 'onward.signpost',
         entityType: 'onward_referral',
         entityId: id,
         personId,
         reason: service.name,
-        requestId: context.requestId,
       });
       return { id, status: 'signposted' as OnwardStatus, delivery: 'signposted' };
     }
@@ -327,15 +324,13 @@ export async function createOnwardReferral(
       byUserId: actor.userId,
       byDescription: null,
     });
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'onward.send',
       entityType: 'onward_referral',
       entityId: id,
       personId,
-      reason: `${service.name} (${delivery}); shared: name, contact${share.length ? `, ${share.join(', ')}` : ''}`,
-      requestId: context.requestId,
+      reason: `${service.name} (${delivery}); shared: name,
+      contact${share.length ? `, ${share.join(', ')}` : ''}`,
     });
     if (delivery === 'signpost' && provider?.email) {
       // The provider signs in to read it; the email names no person.
@@ -435,15 +430,12 @@ export async function moveOnward(
     byUserId: actor.userId,
     byDescription,
   });
-  await recordAudit(tx, {
-    actor,
-    tenantId: actor.tenantId,
+  await recordAuditBy(tx, actor, context, {
     action: 'onward.transition',
     entityType: 'onward_referral',
     entityId: onward.id,
     personId: onward.personId,
     reason: `${onward.status} -> ${to}${reasonText ? `: ${reasonText}` : ''}`,
-    requestId: context.requestId,
   });
   if (onward.createdByEmail && onward.createdBy !== actor.userId) {
     await queueNotification(tx, {
@@ -547,14 +539,11 @@ export async function recordAttendance(
     note: input.note?.trim() || null,
     userId: actor.userId,
   });
-  await recordAudit(tx, {
-    actor,
-    tenantId: actor.tenantId,
+  await recordAuditBy(tx, actor, context, {
     action: 'onward.attendance',
     entityType: 'onward_referral',
     entityId: onward.id,
     personId: onward.personId,
-    requestId: context.requestId,
   });
   if (onward.status === 'accepted' && input.attended) {
     await moveOnward(
@@ -578,14 +567,11 @@ export async function recordFollowUp(pool: pg.Pool, actor: Actor, onwardId: stri
     const onward = await q.findOnward(tx, actor.tenantId, onwardId, { lock: true });
     if (!onward || onward.kind !== 'refer') throw new NotFound('referral to a service');
     await q.recordFollowUpAnswer(tx, actor.tenantId, onwardId, text);
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'onward.follow-up',
       entityType: 'onward_referral',
       entityId: onwardId,
       personId: onward.personId,
-      requestId: context.requestId,
     });
     return { referralId: onward.referralId };
   });
@@ -619,13 +605,10 @@ export async function responsesPage(pool: pg.Pool, actor: Actor, now: Date, cont
     const seenAt = await q.listSeenAt(tx, actor.tenantId, actor.userId, 'responses');
     const rows = await q.responsesTo(tx, actor.tenantId, actor.userId, since, 200);
     await q.markListSeen(tx, actor.tenantId, actor.userId, 'responses', now);
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'responses.view',
       entityType: 'onward_referral',
       reason: `${rows.length} responses listed`,
-      requestId: context.requestId,
     });
     return rows.map((r) => ({ ...r, isNew: !seenAt || r.occurredAt > seenAt }));
   });
@@ -810,14 +793,11 @@ async function ownOnward(tx: Db, actor: Actor, onwardId: string, context: Reques
   const organisationId = providerOrganisation(actor);
   const onward = await onwardOfOrganisation(tx, actor.tenantId, onwardId, organisationId, lock);
   if (!onward) {
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'provider.refused',
       entityType: 'onward_referral',
       entityId: onwardId,
       reason: 'not sent to this organisation',
-      requestId: context.requestId,
     });
     return undefined;
   }
@@ -844,14 +824,11 @@ async function asProvider<T>(
 
 export async function providerReferral(pool: pg.Pool, actor: Actor, onwardId: string, context: RequestContext = {}) {
   return asProvider(pool, actor, onwardId, context, false, async (tx, onward) => {
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'provider.view',
       entityType: 'onward_referral',
       entityId: onward.id,
       personId: onward.personId,
-      requestId: context.requestId,
     });
     const { attendance, transitions } = await onwardProgress(tx, actor.tenantId, onward.id);
     // Only what was shared leaves this function: no person id, referral id or the worker's notes.

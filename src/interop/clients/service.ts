@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { createLocalJWKSet, decodeJwt, errors as joseErrors, importJWK, jwtVerify, type JWK } from 'jose';
 import { withTenant } from '../../db/transaction.ts';
 import { hasRole, type Actor } from '../../identity/actor.ts';
-import { recordAudit } from '../../identity/audit.ts';
+import { recordAudit, recordAuditBy } from '../../identity/audit.ts';
 import { practicesWithin } from '../../identity/service.ts';
 import { hashToken, newToken } from '../../identity/sessions.ts';
 import { Forbidden, InvalidInput, NotFound, type FieldError } from '../../web/errors.ts';
@@ -114,14 +114,11 @@ export async function registerClient(
   if (errors.length || !jwks) throw new InvalidInput(errors);
   return withTenant(pool, actor.tenantId, async (tx) => {
     const id = await q.insertClient(tx, actor.tenantId, { name, scopes, jwks, practiceId, createdBy: actor.userId });
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'api-client.create',
       entityType: 'api_client',
       entityId: id,
       reason: scopes.join(' '),
-      requestId: context.requestId,
     });
     return id;
   });
@@ -144,13 +141,10 @@ export async function revokeClient(pool: pg.Pool, actor: Actor, clientId: string
   await withTenant(pool, actor.tenantId, async (tx) => {
     if (!(await q.findClient(tx, actor.tenantId, clientId))) throw new NotFound('system');
     await q.revokeClient(tx, actor.tenantId, clientId, actor.userId);
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'api-client.revoke',
       entityType: 'api_client',
       entityId: clientId,
-      requestId: context.requestId,
     });
   });
 }

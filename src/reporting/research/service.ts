@@ -5,7 +5,7 @@ import { withTenant } from '../../db/transaction.ts';
 import { lookupPostcode } from '../../geo/postcodes.ts';
 import { NEEDS } from '../../vocabulary/needs.ts';
 import { hasRole, type Actor } from '../../identity/actor.ts';
-import { recordAudit } from '../../identity/audit.ts';
+import { recordAudit, recordAuditBy } from '../../identity/audit.ts';
 import { Forbidden, InvalidInput, NotFound, type FieldError } from '../../web/errors.ts';
 import { checkMonth, londonMonth } from '../service.ts';
 import {
@@ -319,14 +319,11 @@ export async function downloadExtract(
     if (!extract) throw new NotFound('extract');
     const files = await q.extractFiles(tx, actor.tenantId, extractId, file);
     if (!files.length) throw new NotFound('file');
-    await recordAudit(tx, {
-      actor,
-      tenantId: actor.tenantId,
+    await recordAuditBy(tx, actor, context, {
       action: 'research.download',
       entityType: 'research_extract',
       entityId: extractId,
       reason: file ?? 'zip',
-      requestId: context.requestId,
     });
     if (file) return { name: file, body: files[0]!.content };
     return { name: 'extract.zip', body: zipFiles(files) };
