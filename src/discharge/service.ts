@@ -426,11 +426,7 @@ export async function getDischargeSummary(pool: pg.Pool, actor: Actor, discharge
     if (!visible.some((v) => v.id === discharge.referralId)) throw new NotFound('discharge summary');
   }
   await withTenant(pool, actor.tenantId, (tx) =>
-    recordAuditBy(tx, actor, context, {
-      action: 'discharge.view',
-      entityType: 'discharge',
-      entityId: dischargeId,
-    }),
+    recordAuditBy(tx, actor, context, { action: 'discharge.view', entityType: 'discharge', entityId: dischargeId }),
   );
   return discharge;
 }

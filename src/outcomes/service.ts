@@ -216,8 +216,7 @@ export async function recordAdministration(
       entityType: 'outcome_administration',
       entityId: administrationId,
       personId: episode.referral.personId,
-      reason: `${choice.instrument} ${choice.timepoint},
-      with link worker`,
+      reason: `${choice.instrument} ${choice.timepoint}, with link worker`,
     });
     return administrationId;
   });

@@ -123,12 +123,7 @@ export async function getPerson(pool: pg.Pool, actor: Actor, personId: string, c
   return withTenant(pool, actor.tenantId, async (tx) => {
     const person = await q.findPerson(tx, actor.tenantId, personId);
     if (!person) throw new NotFound('person');
-    await recordAuditBy(tx, actor, context, {
-      action: 'person.view',
-      entityType: 'person',
-      entityId: personId,
-      personId,
-    });
+    await recordAuditBy(tx, actor, context, { action: 'person.view', entityType: 'person', entityId: personId, personId });
     const ids = await q.mergedPersonIds(tx, actor.tenantId, personId);
     const referrals = await referralsOf().list(tx, actor.tenantId, ids);
     const consents = await q.consentsOf(tx, actor.tenantId, personId);
@@ -163,12 +158,7 @@ export async function updatePerson(
     }
     const next = await q.updatePerson(tx, actor.tenantId, personId, version, input, await deprivationFor(tx, input.postcode));
     if (next === undefined) throw new RuleBroken(STALE_RECORD_MESSAGE);
-    await recordAuditBy(tx, actor, context, {
-      action: 'person.update',
-      entityType: 'person',
-      entityId: personId,
-      personId,
-    });
+    await recordAuditBy(tx, actor, context, { action: 'person.update', entityType: 'person', entityId: personId, personId });
     return { version: next };
   });
 }
@@ -237,13 +227,7 @@ export async function withdrawConsent(
   await withTenant(pool, actor.tenantId, async (tx) => {
     if (!(await q.withdrawConsent(tx, actor.tenantId, consentId, personId, actor.userId, reason))) throw new NotFound('consent');
     await q.withdrawOtherResearchConsents(tx, actor.tenantId, personId, consentId, actor.userId, reason);
-    await recordAuditBy(tx, actor, context, {
-      action: 'consent.withdraw',
-      entityType: 'consent',
-      entityId: consentId,
-      personId,
-      reason,
-    });
+    await recordAuditBy(tx, actor, context, { action: 'consent.withdraw', entityType: 'consent', entityId: consentId, personId, reason });
   });
 }
 

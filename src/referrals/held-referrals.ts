@@ -92,13 +92,7 @@ export async function resolveMatch(
     if (match.decision) throw new RuleBroken(ALREADY_MATCHED_MESSAGE, 'choice');
     const heldId = match.submittedPersonId;
     const audit = (action: string, personId: string, reason: string) =>
-      recordAuditBy(tx, actor, context, {
-        action,
-        entityType: 'referral',
-        entityId: referralId,
-        personId,
-        reason,
-      });
+      recordAuditBy(tx, actor, context, { action, entityType: 'referral', entityId: referralId, personId, reason });
 
     if (input.choice === 'new') {
       let nhsNumber = match.nhsNumber;

@@ -103,11 +103,7 @@ export async function requestRefresh(pool: pg.Pool, actor: Actor, context: Reque
       payload: {},
       idempotencyKey: `reporting-refresh:${actor.tenantId}:after:${latest ? latest.refreshedAt.toISOString() : 'never'}`,
     });
-    await recordAuditBy(tx, actor, context, {
-      action: 'report.refresh-request',
-      entityType: 'report',
-      entityId: 'referrals',
-    });
+    await recordAuditBy(tx, actor, context, { action: 'report.refresh-request', entityType: 'report', entityId: 'referrals' });
     return { queued: id !== undefined };
   });
 }

@@ -329,8 +329,7 @@ export async function createOnwardReferral(
       entityType: 'onward_referral',
       entityId: id,
       personId,
-      reason: `${service.name} (${delivery}); shared: name,
-      contact${share.length ? `, ${share.join(', ')}` : ''}`,
+      reason: `${service.name} (${delivery}); shared: name, contact${share.length ? `, ${share.join(', ')}` : ''}`,
     });
     if (delivery === 'signpost' && provider?.email) {
       // The provider signs in to read it; the email names no person.

@@ -141,11 +141,7 @@ export async function revokeClient(pool: pg.Pool, actor: Actor, clientId: string
   await withTenant(pool, actor.tenantId, async (tx) => {
     if (!(await q.findClient(tx, actor.tenantId, clientId))) throw new NotFound('system');
     await q.revokeClient(tx, actor.tenantId, clientId, actor.userId);
-    await recordAuditBy(tx, actor, context, {
-      action: 'api-client.revoke',
-      entityType: 'api_client',
-      entityId: clientId,
-    });
+    await recordAuditBy(tx, actor, context, { action: 'api-client.revoke', entityType: 'api_client', entityId: clientId });
   });
 }
 
