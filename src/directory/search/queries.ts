@@ -148,15 +148,19 @@ WITH nearby AS (${nearestServices(`
     UNION ALL ${pointsWhere(`k.keys IS NULL AND ${IN_BOX}`)}) place`)}
 )`;
 
-// Without words or a term: the points of the box nearest first from the position index
-// (K-nearest), stopping after twice the cap. That answer is complete when it ran out of points or
-// passed the radius, or found CANDIDATE_CAP services (a service with several locations can take
-// more than one of those places); otherwise the whole box is read, as with words.
+// Without words or a term: the nearest points first from the position index (K-nearest), twice
+// the cap of them whatever they hold, so the scan stops there (with the box as a condition the
+// planner would rather read the whole box and sort it). That answer is complete when it ran out of
+// points or passed the radius, or found CANDIDATE_CAP services meeting the filters (a service with
+// several locations can take more than one of those places); otherwise the whole box is read, as
+// with words.
 const NEAREST = `
-WITH reached AS (${pointsWhere(IN_BOX)}
-     ORDER BY directory_search_position(p.latitude, p.longitude) <-> ${ORIGIN}
-     LIMIT 2 * $18::int
-), reached_nearby AS (${nearestServices('SELECT * FROM reached')}
+WITH reached AS (
+  SELECT p.service_id, p.latitude, p.longitude, p.search_document, p.name, p.term_ids, ${DISTANCE} AS distance
+    FROM directory_service_point p
+   ORDER BY directory_search_position(p.latitude, p.longitude) <-> ${ORIGIN}
+   LIMIT 2 * $18::int
+), reached_nearby AS (${nearestServices(`SELECT * FROM reached p WHERE ${wordsAndTerms('p')}`)}
 ), complete AS (
   SELECT (SELECT count(*) FROM reached) < 2 * $18::int OR (SELECT max(distance) FROM reached) > $4::float8
          OR (SELECT count(*) FROM reached_nearby) >= $18::int AS complete
