@@ -276,6 +276,11 @@ export interface TimelineEntry {
   href?: string;
 }
 
+/** An entry's detail: the parts it has (what, why, by whom), joined by middle dots. */
+export function timelineDetail(...parts: (string | null | undefined)[]): string {
+  return parts.filter(Boolean).join(' · ');
+}
+
 /** Another area (assessments, plans, social prescriptions, outcomes) adds its entries here. */
 export type TimelineSource = (tx: Db, tenantId: string, personIds: string[], referralIds: string[]) => Promise<TimelineEntry[]>;
 

@@ -326,7 +326,7 @@ async function referralTimeline(tx: Db, tenantId: string, referrals: PersonRefer
       at: t.occurredAt,
       kind: 'transition',
       title: `${STATUS_LABELS[t.fromStatus]} → ${STATUS_LABELS[t.toStatus]}`,
-      detail: [t.reason, t.byUserName ? `by ${t.byUserName}` : ''].filter(Boolean).join(' · '),
+      detail: people.timelineDetail(t.reason, t.byUserName && `by ${t.byUserName}`),
       referralId: t.referralId,
     });
   }
@@ -337,7 +337,7 @@ async function referralTimeline(tx: Db, tenantId: string, referrals: PersonRefer
       title: a.previousLinkWorkerName
         ? `Reallocated from ${a.previousLinkWorkerName} to ${a.linkWorkerName}`
         : `Allocated to ${a.linkWorkerName}`,
-      detail: [a.reason, a.allocatedByName ? `by ${a.allocatedByName}` : ''].filter(Boolean).join(' · '),
+      detail: people.timelineDetail(a.reason, a.allocatedByName && `by ${a.allocatedByName}`),
       referralId: a.referralId,
     });
   }
@@ -346,13 +346,11 @@ async function referralTimeline(tx: Db, tenantId: string, referrals: PersonRefer
       at: c.occurredAt,
       kind: 'contact',
       title: c.outcome === 'made' ? 'Contact made' : 'Contact attempted',
-      detail: [
+      detail: people.timelineDetail(
         c.mode.replace(/_/g, ' '),
         c.minutes !== null ? `${c.minutes} minutes` : '',
-        c.recordedByName ? `by ${c.recordedByName}` : '',
-      ]
-        .filter(Boolean)
-        .join(' · '),
+        c.recordedByName && `by ${c.recordedByName}`,
+      ),
       referralId: c.referralId,
     });
   }

@@ -15,7 +15,7 @@ import { isIsoDate, localDate } from '../calendar/london.ts';
 import { hasRole, type Actor } from '../identity/actor.ts';
 import { recordAudit, recordAuditBy } from '../identity/audit.ts';
 import { queueNotification } from '../jobs/outbox.ts';
-import { personWithin } from '../people/service.ts';
+import { personWithin, timelineDetail } from '../people/service.ts';
 import { Forbidden, InvalidInput, NotFound, RuleBroken, type FieldError } from '../web/errors.ts';
 import {
   canMove,
@@ -696,7 +696,7 @@ export async function onwardTimeline(tx: Db, tenantId: string, personIds: string
       at: t.occurredAt,
       kind: 'onward',
       title,
-      detail: [t.reason, t.byUserName ? `by ${t.byUserName}` : t.byDescription].filter(Boolean).join(' · ') || undefined,
+      detail: timelineDetail(t.reason, t.byUserName ? `by ${t.byUserName}` : t.byDescription) || undefined,
       referralId: t.referralId,
       href: `/referrals/${t.referralId}/support`,
     });
