@@ -11,6 +11,7 @@ import { fanOutToTenants } from './jobs/fan-out.ts';
 import { pruneJobs, PRUNE_JOBS } from './jobs/maintenance.ts';
 import { notifySettings, registerNotificationJobs } from './jobs/notify.ts';
 import { registerJobHandler, registerRecurringJob, registerTenantScan, TENANT_FAN_OUT } from './jobs/queue.ts';
+import { touchSentReferral } from './interop/fhir/sent-referrals.ts';
 import { registerGpRecordJobs } from './interop/mesh/service.ts';
 import { outcomeReminderSource } from './outcomes/reminders.ts';
 import { outcomeTimelineSource } from './outcomes/timeline.ts';
@@ -29,6 +30,7 @@ import {
 import { registerReminderSource, REMINDER_SCAN, REMINDER_SCAN_KIND, reminderScanJob } from './reminders/service.ts';
 import { REPORTING_NIGHTLY_SCAN, REPORTING_REFRESH_KIND, refreshJob } from './reporting/service.ts';
 import { ONWARD_NUDGE_KIND, ONWARD_NUDGE_SCAN, onwardNudgeScan } from './social-prescriptions/nudges.ts';
+import { registerOnwardChangeListener } from './social-prescriptions/service.ts';
 
 let wired = false;
 
@@ -39,6 +41,10 @@ export function wireAreas(): void {
 
   // When a referral changes state: the referrer (or the person who referred themself) is told.
   registerTransitionListener(notifyStatusChange);
+  // A system that sent the referral over FHIR sees it change (its Task's lastUpdated), as does a
+  // change to one of its social prescriptions; both are recorded in the same transaction.
+  registerTransitionListener((tx, _actor, referral) => touchSentReferral(tx, referral.tenantId, referral.id));
+  registerOnwardChangeListener(touchSentReferral);
 
   // The person page: their referrals (listed, on the timeline, and moved when two records merge),
   // then what other areas add to the timeline.

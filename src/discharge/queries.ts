@@ -45,22 +45,6 @@ export async function dischargesOf(db: Db, tenantId: string, referralIds: string
   return rows;
 }
 
-/** When each referral was discharged, where that is after `after` (null: any time). */
-export async function dischargeTimes(
-  db: Db,
-  tenantId: string,
-  referralIds: string[],
-  after: Date | null,
-): Promise<{ referralId: string; dischargedAt: Date }[]> {
-  const { rows } = await db.query<{ referralId: string; dischargedAt: Date }>(
-    `SELECT referral_id AS "referralId", discharged_at AS "dischargedAt"
-       FROM discharge
-      WHERE tenant_id = $1 AND referral_id = ANY($2::uuid[]) AND ($3::timestamptz IS NULL OR discharged_at > $3::timestamptz)`,
-    [tenantId, referralIds, after],
-  );
-  return rows;
-}
-
 /** The discharges of these referrals (or the one with this id among them), oldest first, a page at a time with the total. */
 export async function dischargesPage(
   db: Db,

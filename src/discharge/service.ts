@@ -476,11 +476,6 @@ export async function dischargeOfReferralWithin(tx: Db, tenantId: string, referr
 // A system's reads (a GP system over FHIR, of the referrals it sent): the caller scopes them to
 // those referrals and audits them as the system's.
 
-/** When each referral was discharged, where that is after `after` (null: any time). */
-export async function dischargeChangesForSystem(tx: Db, tenantId: string, referralIds: string[], after: Date | null = null) {
-  return referralIds.length ? q.dischargeTimes(tx, tenantId, referralIds, after) : [];
-}
-
 /** The discharges of these referrals (or the one with this id), oldest first, a page at a time; each row carries the total. */
 export async function dischargesForSystem(
   tx: Db,

@@ -424,14 +424,14 @@ export interface ReferralChange {
 export async function referralChangesAmong(
   db: Db,
   tenantId: string,
-  referralIds: string[],
+  referralIds: string[] | null,
   f: { personId: string | null; reference: string | null; since: Date | null },
 ): Promise<ReferralChange[]> {
   const { rows } = await db.query<ReferralChange>(
     `SELECT id, person_id AS "personId", status_changed_at AS "statusChangedAt",
             ($5::timestamptz IS NULL OR status_changed_at > $5::timestamptz) AS "changedSince"
        FROM referral
-      WHERE tenant_id = $1 AND id = ANY($2::uuid[])
+      WHERE tenant_id = $1 AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[]))
         AND ($3::uuid IS NULL OR person_id = $3::uuid)
         AND ($4::text IS NULL OR reference = $4::text)`,
     [tenantId, referralIds, f.personId, f.reference, f.since],

@@ -184,6 +184,17 @@ export async function referralChangesForSystem(
   });
 }
 
+/** The ids of a person's referrals, or of the one with this reference: a system's search narrowed by them. */
+export async function referralIdsForSystem(tx: Db, tenantId: string, filter: { personId?: string | null; reference?: string | null }) {
+  if (!filter.personId && !filter.reference) throw new Error('referralIdsForSystem needs a person or a reference');
+  const found = await q.referralChangesAmong(tx, tenantId, null, {
+    personId: filter.personId ?? null,
+    reference: filter.reference ?? null,
+    since: null,
+  });
+  return found.map((r) => r.id);
+}
+
 /** The referrals a system sent, as a page of its search shows them (see referralChangesForSystem). */
 export async function referralsForSystem(tx: Db, tenantId: string, referralIds: string[]) {
   return referralIds.length ? q.referralsWithReason(tx, tenantId, referralIds) : [];

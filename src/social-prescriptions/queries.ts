@@ -180,24 +180,6 @@ export async function onwardOf(db: Db, tenantId: string, referralIds: string[]):
   return rows;
 }
 
-/** When each referral's sent social prescriptions last changed, where that is after `after` (null: any time). */
-export async function onwardLastChanges(
-  db: Db,
-  tenantId: string,
-  referralIds: string[],
-  after: Date | null,
-): Promise<{ referralId: string; changedAt: Date }[]> {
-  const { rows } = await db.query<{ referralId: string; changedAt: Date }>(
-    `SELECT referral_id AS "referralId", max(status_changed_at) AS "changedAt"
-       FROM onward_referral
-      WHERE tenant_id = $1 AND referral_id = ANY($2::uuid[]) AND status <> 'draft'
-        AND ($3::timestamptz IS NULL OR status_changed_at > $3::timestamptz)
-      GROUP BY referral_id`,
-    [tenantId, referralIds, after],
-  );
-  return rows;
-}
-
 export async function onwardOfPeople(db: Db, tenantId: string, personIds: string[]): Promise<OnwardRow[]> {
   const { rows } = await db.query<OnwardRow>(
     `SELECT ${ONWARD_COLUMNS} FROM ${ONWARD_FROM} WHERE o.tenant_id = $1 AND o.person_id = ANY($2::uuid[])`,

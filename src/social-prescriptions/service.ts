@@ -190,6 +190,21 @@ async function sharedSnapshot(
   return shared;
 }
 
+/** Told, in the same transaction, when a social prescription on a referral is sent or changes status after (see wiring.ts). */
+export type OnwardChangeListener = (tx: Db, tenantId: string, referralId: string) => Promise<void>;
+
+const onwardChangeListeners: OnwardChangeListener[] = [];
+
+export function registerOnwardChangeListener(listener: OnwardChangeListener): void {
+  onwardChangeListeners.push(listener);
+}
+
+/** A social prescription's step, recorded; past draft, the listeners hear of it. */
+async function recordOnwardTransition(tx: Db, tenantId: string, referralId: string, step: Parameters<typeof q.insertOnwardTransition>[2]) {
+  await q.insertOnwardTransition(tx, tenantId, step);
+  if (step.to !== 'draft') for (const listener of onwardChangeListeners) await listener(tx, tenantId, referralId);
+}
+
 /**
  * Signposts (gives the person the details, recorded) or refers to a directory service. A referral
  * needs the person's consent, an active service, and no open referral to the same service; it is
@@ -261,7 +276,7 @@ export async function createOnwardReferral(
         userId: actor.userId,
         note,
       });
-      await q.insertOnwardTransition(tx, actor.tenantId, {
+      await recordOnwardTransition(tx, actor.tenantId, referralId, {
         onwardId: id,
         from: null,
         to: 'signposted',
@@ -305,7 +320,7 @@ export async function createOnwardReferral(
       userId: actor.userId,
       note,
     });
-    await q.insertOnwardTransition(tx, actor.tenantId, {
+    await recordOnwardTransition(tx, actor.tenantId, referralId, {
       onwardId: id,
       from: null,
       to: 'draft',
@@ -316,7 +331,7 @@ export async function createOnwardReferral(
     await q.updateOnwardStatus(tx, actor.tenantId, id, 'sent', { sent: true });
     const how =
       delivery === 'signpost' ? 'Sent through Signpost' : delivery === 'email' ? 'Sent by secure email' : 'Printed to send on paper';
-    await q.insertOnwardTransition(tx, actor.tenantId, {
+    await recordOnwardTransition(tx, actor.tenantId, referralId, {
       onwardId: id,
       from: 'draft',
       to: 'sent',
@@ -421,7 +436,7 @@ export async function moveOnward(
   }
   if (errors.length) throw new InvalidInput(errors);
   await q.updateOnwardStatus(tx, actor.tenantId, onward.id, to, extra);
-  await q.insertOnwardTransition(tx, actor.tenantId, {
+  await recordOnwardTransition(tx, actor.tenantId, onward.referralId, {
     onwardId: onward.id,
     from: onward.status,
     to,
@@ -664,11 +679,6 @@ export async function onwardOfReferralWithin(tx: Db, actor: Actor, referralId: s
 
 // A system's reads (a GP system over FHIR, of the referrals it sent): the caller scopes them to
 // those referrals and audits them as the system's. A draft was never sent, so a system never sees one.
-
-/** When each referral's social prescriptions last changed, where that is after `after` (null: any time). */
-export async function onwardChangesForSystem(tx: Db, tenantId: string, referralIds: string[], after: Date | null = null) {
-  return referralIds.length ? q.onwardLastChanges(tx, tenantId, referralIds, after) : [];
-}
 
 /** The social prescriptions sent on these referrals, oldest first. */
 export async function sentOnwardForSystem(tx: Db, tenantId: string, referralIds: string[]) {

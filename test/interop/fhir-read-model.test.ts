@@ -1,20 +1,21 @@
 /**
- * What a system sees of the referrals it sent is gathered from the areas that own it (referrals,
- * people, social prescriptions, discharge). These tests set the times of each change by hand and
- * check the filters, the order, the pages and the totals against one query over all those tables,
- * the definition of a referral's lastUpdated: the latest of its status change, a change to one of
- * its sent social prescriptions and its discharge.
+ * What a system sees of the referrals it sent. The interop area records when each one last changed
+ * as the system sees it (its status, a sent social prescription's status, its discharge) in the
+ * same transaction as the change; the rest is asked of the areas that own it. These tests make
+ * real changes through the services and check the filters, the order, the pages and the totals
+ * against one query over all the owners' tables, the definition of a referral's lastUpdated: the
+ * latest of its status change, a change to one of its sent social prescriptions and its discharge.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Database } from '../../src/db/database.ts';
 import { withTenant } from '../../src/db/transaction.ts';
 import type { ApiClientActor } from '../../src/interop/clients/service.ts';
-import { createReferral, referralFromBundle } from '../../src/interop/fhir/service.ts';
+import { cancelTask, createReferral, referralFromBundle } from '../../src/interop/fhir/service.ts';
 import { sentDischargesPage, sentPeoplePage, sentReferralsPage, type ReferralFilter } from '../../src/interop/fhir/sent-referrals.ts';
 import { freshDatabase } from '../support/database.ts';
 import { aProviderService, aSocialPrescribingTeam } from '../support/plans-factories.ts';
-import { createOnwardReferral } from '../../src/social-prescriptions/service.ts';
+import { createOnwardReferral, providerRespond } from '../../src/social-prescriptions/service.ts';
 import { acceptReferral, allocateReferral, recordContact } from '../../src/referrals/service.ts';
 import { aContact } from '../support/referrals-factories.ts';
 import { aReferralBundle, aSystem } from './support.ts';
@@ -22,10 +23,9 @@ import { aReferralBundle, aSystem } from './support.ts';
 let database: Database;
 let system: ApiClientActor;
 let other: ApiClientActor;
-const T0 = new Date('2025-03-03T09:00:00Z');
-const at = (hours: number, micros = 0) =>
-  `${new Date(T0.getTime() + hours * 3_600_000).toISOString().slice(0, 19)}.${String(micros).padStart(6, '0')}Z`;
 const referral: Record<string, { id: string; personId: string; reference: string }> = {};
+/** When the last steps happened, for polls after each. */
+const moments: Record<string, Date> = {};
 
 async function asSystem(actor: ApiClientActor, name: string, family: string) {
   const created = await createReferral(database.pool, actor, referralFromBundle(aReferralBundle({ family })));
@@ -36,6 +36,15 @@ async function asSystem(actor: ApiClientActor, name: string, family: string) {
 }
 
 const sql = (text: string, values: unknown[]) => database.pool.query(text, values);
+/**
+ * The database's time now, once its clock has moved on: the embedded database's clock may count
+ * whole milliseconds, and a change in the same millisecond would not be after this moment.
+ */
+async function aMoment(): Promise<Date> {
+  const moment = (await sql('SELECT clock_timestamp() AS now', [])).rows[0]!.now as Date;
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  return moment;
+}
 
 before(async () => {
   database = await freshDatabase();
@@ -49,32 +58,32 @@ before(async () => {
   for (const name of ['a', 'b', 'c', 'd', 'e']) await asSystem(system, name, `Readmodel${name}`);
   await asSystem(other, 'f', 'Readmodelf');
   const service = await aProviderService(database, team.provider, { name: 'Hometown Walking Group', needs: ['loneliness'] });
+  const onward: Record<string, string> = {};
   for (const name of ['b', 'c']) {
     await acceptReferral(database.pool, team.lead, referral[name]!.id);
     await allocateReferral(database.pool, team.lead, referral[name]!.id, { linkWorkerId: team.worker.userId });
     await recordContact(database.pool, team.worker, referral[name]!.id, aContact({ outcome: 'made' }));
-    await createOnwardReferral(database.pool, team.worker, referral[name]!.id, {
+    const sent = await createOnwardReferral(database.pool, team.worker, referral[name]!.id, {
       kind: 'refer',
       serviceId: service.id,
       consent: true,
       need: 'loneliness',
     });
+    onward[name] = sent.id;
   }
-  const times: [string, string][] = [
-    ['a', at(1)],
-    ['b', at(0)],
-    ['c', at(2)],
-    ['d', at(4)],
-    ['e', at(7, 100)],
-    ['f', at(3)],
-  ];
-  for (const [name, time] of times) await sql('UPDATE referral SET status_changed_at = $2 WHERE id = $1', [referral[name]!.id, time]);
-  await sql('UPDATE onward_referral SET status_changed_at = $2 WHERE referral_id = $1', [referral.b!.id, at(3)]);
-  // A draft was never sent: its change does not count.
-  await sql(`UPDATE onward_referral SET status = 'draft', status_changed_at = $2 WHERE referral_id = $1`, [referral.c!.id, at(5)]);
+  // a's status changes after all that; then only b's social prescription changes (b's status does
+  // not); then the system itself cancels d.
+  await aMoment();
+  await acceptReferral(database.pool, team.lead, referral.a!.id);
+  moments.beforeOnward = await aMoment();
+  await providerRespond(database.pool, team.provider, onward.b!, { to: 'accepted' });
+  moments.beforeCancel = await aMoment();
+  await cancelTask(database.pool, system, referral.d!.id, { status: 'cancelled', reason: 'Seen by the practice nurse instead' });
+  // Discharge summaries for the people and documents searches, dated before every change above,
+  // so they leave each referral's lastUpdated as it was.
   for (const [name, time] of [
-    ['d', at(6)],
-    ['a', at(0, 500)],
+    ['d', '2025-03-03T15:00:00Z'],
+    ['a', '2025-03-03T09:00:00.0005Z'],
   ] as const) {
     const document = { snomed: [], referral: { reference: referral[name]!.reference } };
     await sql(
@@ -125,13 +134,15 @@ async function actualReferrals(client: ApiClientActor, f: ReferralFilter, count:
 test('referrals a system sent are ordered, filtered, paged and counted by their latest change, whichever area it was in', async () => {
   const filters: ReferralFilter[] = [
     {},
-    { updatedAfter: new Date(at(2.5)) },
-    { updatedAfter: new Date(at(7)) },
-    { updatedAfter: new Date(at(9)) },
+    { updatedAfter: moments.beforeOnward },
+    { updatedAfter: moments.beforeCancel },
+    { updatedAfter: new Date(Date.now() + 3_600_000) },
     { personId: referral.a!.personId },
     { reference: referral.b!.reference },
+    { personId: referral.f!.personId },
     { ids: [referral.c!.id, referral.f!.id] },
-    { ids: [referral.d!.id], updatedAfter: new Date(at(5)) },
+    { ids: [referral.b!.id, referral.c!.id], updatedAfter: moments.beforeOnward },
+    { ids: [referral.b!.id], personId: referral.a!.personId },
   ];
   for (const f of filters) {
     for (const [count, offset] of [
@@ -148,16 +159,15 @@ test('referrals a system sent are ordered, filtered, paged and counted by their 
       );
     }
   }
-  const all = await actualReferrals(system, {}, 100, 0);
   assert.deepEqual(
-    all.ids,
-    ['a', 'c', 'b', 'd', 'e'].map((n) => referral[n]!.id),
-    'a (status at 1h) before c (2h; its draft ignored), b (its social prescription at 3h), d (discharged at 6h), e',
+    (await actualReferrals(system, {}, 100, 0)).ids,
+    ['e', 'c', 'a', 'b', 'd'].map((n) => referral[n]!.id),
+    'e (only received), c (its social prescription sent), a (accepted later), b (its social prescription accepted), d (cancelled by the system)',
   );
   assert.deepEqual(
-    (await actualReferrals(system, { updatedAfter: new Date(at(7)) }, 100, 0)).ids,
-    [referral.e!.id],
-    'compared to the microsecond',
+    (await actualReferrals(system, { updatedAfter: moments.beforeOnward }, 100, 0)).ids,
+    [referral.b!.id, referral.d!.id],
+    "a poll after b's social prescription was accepted finds b, whose own status did not change, and d",
   );
   assert.deepEqual((await actualReferrals(other, {}, 100, 0)).ids, [referral.f!.id], 'another system sees only its own');
 });

@@ -1,9 +1,9 @@
 import type { Db } from '../../db/database.ts';
-import { dischargeChangesForSystem, dischargesForSystem, type DischargeDocument } from '../../discharge/service.ts';
+import { dischargesForSystem, type DischargeDocument } from '../../discharge/service.ts';
 import { tenantLetterhead } from '../../identity/service.ts';
 import { peopleForSystem } from '../../people/service.ts';
-import { referralChangesForSystem, referralsForSystem } from '../../referrals/service.ts';
-import { onwardChangesForSystem, sentOnwardForSystem } from '../../social-prescriptions/service.ts';
+import { referralChangesForSystem, referralIdsForSystem, referralsForSystem } from '../../referrals/service.ts';
+import { sentOnwardForSystem } from '../../social-prescriptions/service.ts';
 import type { ApiClientActor } from '../clients/service.ts';
 import type { DischargeForFhir, OnwardForFhir, ReferralForFhir } from './mapping.ts';
 import * as q from './queries.ts';
@@ -44,13 +44,11 @@ export async function sentReferralIds(
   return (await referralChangesForSystem(tx, system.tenantId, ids, { personId: filter.personId })).map((r) => r.id);
 }
 
-const byTimeThenId = (a: { lastUpdated: Date; id: string }, b: { lastUpdated: Date; id: string }) =>
-  a.lastUpdated.getTime() - b.lastUpdated.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-
 /**
  * A page of the referrals a system sent that match the filter, the least recently changed first,
- * with the total matching. A referral changes when its status does, when one of its social
- * prescriptions does and when it is discharged; the latest of these is its lastUpdated.
+ * with the total matching. A referral changes when its status does, when one of its sent social
+ * prescriptions does and when it is discharged; this area records the latest of these as it
+ * happens (touchSentReferral), so the page and its order come from its own table and an index.
  */
 export async function sentReferralsPage(
   tx: Db,
@@ -59,50 +57,41 @@ export async function sentReferralsPage(
   page: Page,
 ): Promise<{ referrals: TrackedReferral[]; total: number }> {
   const { tenantId } = system;
-  const sent = await q.referralsSentBy(tx, tenantId, system.clientId, filter.ids ?? null);
-  const since = filter.updatedAfter ?? null;
-  const changes = await referralChangesForSystem(
+  let ids = filter.ids ?? null;
+  if (filter.personId || filter.reference) {
+    const matching = new Set(await referralIdsForSystem(tx, tenantId, { personId: filter.personId, reference: filter.reference }));
+    ids = ids ? ids.filter((id) => matching.has(id)) : [...matching];
+  }
+  const shown = await q.sentReferralChanges(
     tx,
     tenantId,
-    sent.map((s) => s.referralId),
-    { personId: filter.personId, reference: filter.reference, since },
+    system.clientId,
+    { ids, since: filter.updatedAfter ?? null },
+    page.count,
+    page.offset,
   );
-  const ids = changes.map((c) => c.id);
-  // Only changes after `since` come back, and each was compared in the database, to the microsecond.
-  const later = [
-    ...(await onwardChangesForSystem(tx, tenantId, ids, since)).map((o) => ({ referralId: o.referralId, at: o.changedAt })),
-    ...(await dischargeChangesForSystem(tx, tenantId, ids, since)).map((d) => ({ referralId: d.referralId, at: d.dischargedAt })),
-  ];
-  const latest = new Map<string, Date>();
-  for (const { referralId, at } of later) {
-    const known = latest.get(referralId);
-    if (!known || at > known) latest.set(referralId, at);
-  }
-  const matching = changes
-    .filter((c) => c.changedSince || latest.has(c.id))
-    .map((c) => {
-      const other = latest.get(c.id);
-      return { id: c.id, lastUpdated: other && other > c.statusChangedAt ? other : c.statusChangedAt };
-    })
-    .sort(byTimeThenId);
-  const shown = matching.slice(page.offset, page.offset + page.count);
-  const shownIds = shown.map((m) => m.id);
   // A page past the end says a total of 0, as the other searches do.
   if (!shown.length) return { referrals: [], total: 0 };
+  const shownIds = shown.map((m) => m.referralId);
   const rows = await referralsForSystem(tx, tenantId, shownIds);
   const onward = await sentOnwardForSystem(tx, tenantId, shownIds);
   const discharges = await dischargesForSystem(tx, tenantId, shownIds, { count: shownIds.length, offset: 0 });
   const tenantName = (await tenantLetterhead(tx, tenantId)).name;
-  const referrals = shown.map(({ id, lastUpdated }) => {
-    const row = rows.find((r) => r.id === id)!;
-    const discharge = discharges.find((d) => d.referralId === id);
+  const referrals = shown.map(({ referralId, identifiers, lastChanged }) => {
+    const row = rows.find((r) => r.id === referralId)!;
+    const discharge = discharges.find((d) => d.referralId === referralId);
     return {
-      referral: { ...row, lastUpdated, tenantName, identifiers: sent.find((s) => s.referralId === id)!.identifiers },
-      onward: onward.filter((o) => o.referralId === id),
+      referral: { ...row, lastUpdated: lastChanged, tenantName, identifiers },
+      onward: onward.filter((o) => o.referralId === referralId),
       discharge: discharge ? dischargeForFhir({ ...discharge, personId: row.personId }) : undefined,
     };
   });
-  return { referrals, total: matching.length };
+  return { referrals, total: shown[0]!.total };
+}
+
+/** Records, in the caller's transaction, that a referral changed as the system that sent it sees it. */
+export async function touchSentReferral(tx: Db, tenantId: string, referralId: string): Promise<void> {
+  await q.touchSentReferral(tx, tenantId, referralId);
 }
 
 /** The people of the referrals a system sent, oldest record first, with the total matching. */

@@ -31,6 +31,7 @@ import {
   sentDischargesPage,
   sentPeoplePage,
   sentReferralIds,
+  touchSentReferral,
   sentReferralsPage,
   type Page,
   type ReferralFilter,
@@ -304,6 +305,7 @@ export async function cancelTask(
     const [owned] = await sentReferralIds(tx, client, { ids: [id] });
     if (!owned) throw new NotFound('Task');
     await withdrawReferralForSystem(tx, client.tenantId, id, reason, { clientId: client.clientId, name: client.name }, context);
+    await touchSentReferral(tx, client.tenantId, id);
     const [found] = (await tasksFor(tx, client, { ids: [id] }, { count: 1, offset: 0 })).tracked;
     return found!.task;
   });
