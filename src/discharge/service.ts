@@ -377,7 +377,7 @@ export async function dischargeReferral(
       },
       checked,
     );
-    await dischargeWithin(tx, actor, referralId, checked.reason!.label, context);
+    await dischargeWithin(tx, actor, r, checked.reason!.label, context);
     for (const onwardId of checked.stop) await stopOnwardAtDischarge(tx, actor, onwardId, context);
     const id = await q.insertDischarge(tx, actor.tenantId, {
       referralId,

@@ -121,12 +121,11 @@ export async function contactsWithin(tx: Db, actor: Actor, referralId: string) {
 }
 
 /**
- * Discharges a referral inside the caller's transaction, so the discharge record written beside it
- * and the life-cycle move commit together or not at all.
+ * Discharges a referral the caller locked in its transaction (`lockReferralForWork`), so the
+ * discharge record written beside it and the life-cycle move commit together or not at all.
  */
-export async function dischargeWithin(tx: Db, actor: Actor, referralId: string, reason: string, context: RequestContext = {}) {
+export async function dischargeWithin(tx: Db, actor: Actor, referral: q.ReferralRow, reason: string, context: RequestContext = {}) {
   requireStaff(actor);
-  const referral = await lockReferral(tx, actor, referralId, undefined);
   await applyTransition(tx, actor, referral, 'discharged', reason, {}, context);
   return { status: referral.status, version: referral.version };
 }
