@@ -1,7 +1,7 @@
 import type { Db } from '../../db/database.ts';
-import { dischargesForSystem, type DischargeDocument } from '../../discharge/service.ts';
+import { dischargeRecordWithin, dischargesForSystem, type DischargeDocument } from '../../discharge/service.ts';
 import { tenantLetterhead } from '../../identity/service.ts';
-import { peopleForSystem } from '../../people/service.ts';
+import { livePersonWithNhsNumber, peopleForSystem } from '../../people/service.ts';
 import { referralChangesForSystem, referralIdsForSystem, referralsForSystem } from '../../referrals/service.ts';
 import { sentOnwardForSystem } from '../../social-prescriptions/service.ts';
 import type { ApiClientActor } from '../clients/service.ts';
@@ -39,9 +39,8 @@ export async function sentReferralIds(
   system: ApiClientActor,
   filter: { ids?: string[] | null; personId?: string | null },
 ): Promise<string[]> {
-  const ids = (await q.referralsSentBy(tx, system.tenantId, system.clientId, filter.ids ?? null)).map((s) => s.referralId);
-  if (!filter.personId) return ids;
-  return (await referralChangesForSystem(tx, system.tenantId, ids, { personId: filter.personId })).map((r) => r.id);
+  if (filter.personId) return (await sentReferralsOf(tx, system, { ids: filter.ids ?? null, personId: filter.personId })).map((r) => r.id);
+  return (await q.referralsSentBy(tx, system.tenantId, system.clientId, filter.ids ?? null)).map((s) => s.referralId);
 }
 
 /**
@@ -94,11 +93,34 @@ export async function touchSentReferral(tx: Db, tenantId: string, referralId: st
   await q.touchSentReferral(tx, tenantId, referralId);
 }
 
+/** Only the ids in both lists; `null` stands for any id. */
+const within = (ids: string[] | null, more: string[]) => (ids ? ids.filter((id) => more.includes(id)) : more);
+
+/**
+ * The referrals a system sent, with their people: narrowed first by what the search names (these
+ * referral ids, this person), so a search by id or patient reads a few rows, not every referral
+ * the system ever sent.
+ */
+async function sentReferralsOf(tx: Db, system: ApiClientActor, narrow: { ids: string[] | null; personId?: string | null }) {
+  const ids = narrow.personId
+    ? within(narrow.ids, await referralIdsForSystem(tx, system.tenantId, { personId: narrow.personId }))
+    : narrow.ids;
+  if (ids && !ids.length) return [];
+  const sent = (await q.referralsSentBy(tx, system.tenantId, system.clientId, ids)).map((s) => s.referralId);
+  return referralChangesForSystem(tx, system.tenantId, sent, {});
+}
+
 /** The people of the referrals a system sent, oldest record first, with the total matching. */
 export async function sentPeoplePage(tx: Db, system: ApiClientActor, search: { id?: string; nhsNumber?: string | null }, page: Page) {
-  const ids = (await q.referralsSentBy(tx, system.tenantId, system.clientId, null)).map((s) => s.referralId);
-  const referrals = await referralChangesForSystem(tx, system.tenantId, ids, { personId: search.id });
+  let personId = search.id ?? null;
+  if (search.nhsNumber) {
+    const holder = await livePersonWithNhsNumber(tx, system.tenantId, search.nhsNumber);
+    if (!holder || (personId && personId !== holder.id)) return { people: [], total: 0 };
+    personId = holder.id;
+  }
+  const referrals = await sentReferralsOf(tx, system, { ids: null, personId });
   const personIds = [...new Set(referrals.map((r) => r.personId))];
+  if (!personIds.length) return { people: [], total: 0 };
   const people = await peopleForSystem(tx, system.tenantId, personIds, { ...search, ...page });
   return { people, total: people[0]?.total ?? 0 };
 }
@@ -110,10 +132,13 @@ export async function sentDischargesPage(
   search: { id?: string; patient?: string; related?: string },
   page: Page,
 ): Promise<{ discharges: (DischargeForFhir & { document: DischargeDocument })[]; total: number }> {
-  const ids = (await q.referralsSentBy(tx, system.tenantId, system.clientId, search.related ? [search.related] : null)).map(
-    (s) => s.referralId,
-  );
-  const referrals = await referralChangesForSystem(tx, system.tenantId, ids, { personId: search.patient });
+  let ids = search.related ? [search.related] : null;
+  if (search.id) {
+    const discharge = await dischargeRecordWithin(tx, system.tenantId, search.id);
+    ids = within(ids, discharge ? [discharge.referralId] : []);
+  }
+  const referrals = await sentReferralsOf(tx, system, { ids, personId: search.patient });
+  if (!referrals.length) return { discharges: [], total: 0 };
   const rows = await dischargesForSystem(
     tx,
     system.tenantId,
