@@ -96,6 +96,9 @@ const WCAG_22_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag
 
 /** Fails on any WCAG 2.2 A or AA violation on the page as it stands. */
 export async function assertAccessible(page: Page): Promise<void> {
+  // A click that follows a link returns once the next page has begun to load: judge it once its
+  // styles are in (before, a phone-width table overflows and links show the browser's colours).
+  await page.waitForLoadState('load');
   // Judge the page as it rests: colours read mid-transition (a header link easing after the
   // phone-width menu is laid out) are neither the before nor the after a person sees.
   await page.evaluate(() =>
