@@ -143,6 +143,20 @@ test('a malformed id in a FHIR address is a 404 OperationOutcome, and a bad sear
     assert.equal(res.json().resourceType, 'OperationOutcome');
     assert.equal(res.json().issue[0].code, 'not-found');
   }
+  // An empty search parameter narrows nothing: the search answers, it does not fail (with a
+  // referral the system sent, so there is someone to find).
+  const sent = await app.inject({
+    method: 'POST',
+    url: '/fhir',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' },
+    payload: JSON.stringify(aReferralBundle()),
+  });
+  assert.equal(sent.statusCode, 200, sent.body.slice(0, 300));
+  for (const url of ['/fhir/Patient?_id=', '/fhir/DocumentReference?_id=', '/fhir/Task?_id=', '/fhir/ServiceRequest?_id=']) {
+    const res = await get(url);
+    assert.equal(res.statusCode, 200, url);
+    assert.equal(res.json().resourceType, 'Bundle', url);
+  }
   const search = await get('/fhir/Patient?_count=many');
   assert.equal(search.statusCode, 400);
   assert.equal(search.json().resourceType, 'OperationOutcome');

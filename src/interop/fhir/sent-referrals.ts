@@ -112,7 +112,9 @@ async function sentReferralsOf(tx: Db, system: ApiClientActor, narrow: { ids: st
 
 /** The people of the referrals a system sent, oldest record first, with the total matching. */
 export async function sentPeoplePage(tx: Db, system: ApiClientActor, search: { id?: string; nhsNumber?: string | null }, page: Page) {
-  let personId = search.id ?? null;
+  // An empty _id names no one in particular: the search is not narrowed by it.
+  const id = search.id || undefined;
+  let personId = id ?? null;
   if (search.nhsNumber) {
     const holder = await livePersonWithNhsNumber(tx, system.tenantId, search.nhsNumber);
     if (!holder || (personId && personId !== holder.id)) return { people: [], total: 0 };
@@ -121,7 +123,7 @@ export async function sentPeoplePage(tx: Db, system: ApiClientActor, search: { i
   const referrals = await sentReferralsOf(tx, system, { ids: null, personId });
   const personIds = [...new Set(referrals.map((r) => r.personId))];
   if (!personIds.length) return { people: [], total: 0 };
-  const people = await peopleForSystem(tx, system.tenantId, personIds, { ...search, ...page });
+  const people = await peopleForSystem(tx, system.tenantId, personIds, { id, nhsNumber: search.nhsNumber, ...page });
   return { people, total: people[0]?.total ?? 0 };
 }
 
@@ -132,9 +134,10 @@ export async function sentDischargesPage(
   search: { id?: string; patient?: string; related?: string },
   page: Page,
 ): Promise<{ discharges: (DischargeForFhir & { document: DischargeDocument })[]; total: number }> {
+  const id = search.id || undefined;
   let ids = search.related ? [search.related] : null;
-  if (search.id) {
-    const discharge = await dischargeRecordWithin(tx, system.tenantId, search.id);
+  if (id) {
+    const discharge = await dischargeRecordWithin(tx, system.tenantId, id);
     ids = within(ids, discharge ? [discharge.referralId] : []);
   }
   const referrals = await sentReferralsOf(tx, system, { ids, personId: search.patient });
@@ -143,7 +146,7 @@ export async function sentDischargesPage(
     tx,
     system.tenantId,
     referrals.map((r) => r.id),
-    { id: search.id, ...page },
+    { id, ...page },
   );
   const discharges = rows.map((d) => dischargeForFhir({ ...d, personId: referrals.find((r) => r.id === d.referralId)!.personId }));
   return { discharges, total: rows[0]?.total ?? 0 };
