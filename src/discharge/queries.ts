@@ -1,3 +1,4 @@
+import { bulkInsert, bulkTable, type BulkRow } from '../db/bulk-insert.ts';
 import type { Db } from '../db/database.ts';
 import type { DischargeDocument } from './document.ts';
 
@@ -64,3 +65,19 @@ export async function dischargesPage(
   );
   return rows;
 }
+
+// Demo and benchmark data only: fictional discharges for generated referrals, written in bulk.
+
+const DISCHARGES_IN_BULK = bulkTable('discharge', {
+  tenant_id: 'uuid',
+  referral_id: 'uuid',
+  reason: 'text',
+  summary: { as: "'Support ended (demo).'" },
+  document: { as: "'{}'::jsonb" },
+  discharged_by: { type: 'uuid?', field: 'by' },
+  discharged_at: { type: 'timestamptz', field: 'at' },
+});
+
+export type BulkDischarge = BulkRow<typeof DISCHARGES_IN_BULK>;
+
+export const bulkInsertDischarges = (db: Db, rows: BulkDischarge[]) => bulkInsert(db, DISCHARGES_IN_BULK, rows);

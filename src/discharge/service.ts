@@ -486,3 +486,6 @@ export async function dischargesForSystem(
   if (!referralIds.length) return [];
   return q.dischargesPage(tx, tenantId, referralIds, page.id ?? null, page.count, page.offset);
 }
+
+/** Bulk loading of discharges for the demo and the benchmarks. */
+export { bulkInsertDischarges, type BulkDischarge } from './queries.ts';

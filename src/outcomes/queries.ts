@@ -1,3 +1,4 @@
+import { bulkInsert, bulkTable, type BulkRow } from '../db/bulk-insert.ts';
 import type { Db } from '../db/database.ts';
 import { setDigestSetting } from '../db/transaction.ts';
 import type { ReminderCondition } from '../reminders/service.ts';
@@ -226,3 +227,24 @@ export async function reviewsDue(db: Db, tenantId: string, weeks: number, today:
   );
   return rows;
 }
+
+// Demo and benchmark data only: fictional outcome measures for generated referrals, written in bulk.
+
+const ADMINISTRATIONS_IN_BULK = bulkTable('outcome_administration', {
+  tenant_id: 'uuid',
+  referral_id: 'uuid',
+  person_id: 'uuid',
+  instrument: 'text',
+  timepoint: 'text',
+  completed_at: 'timestamptz',
+  completed_by: 'uuid',
+  mode: { as: "'with_link_worker'" },
+  raw_score: 'int?',
+  metric_score: 'numeric?',
+  answers: { type: 'text', as: 'answers::jsonb' },
+  created_at: { as: 'completed_at' },
+});
+
+export type BulkAdministration = BulkRow<typeof ADMINISTRATIONS_IN_BULK>;
+
+export const bulkInsertAdministrations = (db: Db, rows: BulkAdministration[]) => bulkInsert(db, ADMINISTRATIONS_IN_BULK, rows);

@@ -424,3 +424,6 @@ export function reviewWeeks(settings: Record<string, unknown>): number {
   const value = settings.outcomeReviewWeeks;
   return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 104 ? value : DEFAULT_OUTCOME_REVIEW_WEEKS;
 }
+
+/** Bulk loading of outcome measures for the demo and the benchmarks. */
+export { bulkInsertAdministrations, type BulkAdministration } from './queries.ts';

@@ -2,7 +2,9 @@ import type { Db } from '../db/database.ts';
 import type { DemoRandom } from '../demo/random.ts';
 import { INSTRUMENTS, SWEMWBS_METRIC } from '../outcomes/instruments.ts';
 import { generateBatch, insertBatch, type BulkBatch } from '../referrals/bulk.ts';
-import * as q from './queries.ts';
+import { bulkInsertDischarges, type BulkDischarge } from '../discharge/service.ts';
+import { bulkInsertAdministrations, type BulkAdministration } from '../outcomes/service.ts';
+import { bulkInsertOnwardReferrals, type BulkOnward } from '../social-prescriptions/service.ts';
 import { normal, simulateCase, type PracticeStyle, type SimulatedCase } from './simulation.ts';
 
 // Fictional referrals with contacts, outcome measures, discharges and onward referrals whose
@@ -25,9 +27,9 @@ export interface EvidenceTenant {
 
 export interface EvidenceData {
   batch: BulkBatch;
-  administrations: q.BulkAdministration[];
-  discharges: q.BulkDischarge[];
-  onward: q.BulkOnward[];
+  administrations: BulkAdministration[];
+  discharges: BulkDischarge[];
+  onward: BulkOnward[];
   /** The simulated truth behind each referral, by referral id. */
   cases: Map<string, SimulatedCase>;
 }
@@ -235,7 +237,7 @@ export function evidenceData(
 export async function insertEvidenceData(db: Db, data: EvidenceData, chunkSize = 1000): Promise<void> {
   await insertBatch(db, data.batch, chunkSize);
   for (let i = 0; i < data.administrations.length; i += chunkSize)
-    await q.bulkInsertAdministrations(db, data.administrations.slice(i, i + chunkSize));
-  for (let i = 0; i < data.discharges.length; i += chunkSize) await q.bulkInsertDischarges(db, data.discharges.slice(i, i + chunkSize));
-  for (let i = 0; i < data.onward.length; i += chunkSize) await q.bulkInsertOnwardReferrals(db, data.onward.slice(i, i + chunkSize));
+    await bulkInsertAdministrations(db, data.administrations.slice(i, i + chunkSize));
+  for (let i = 0; i < data.discharges.length; i += chunkSize) await bulkInsertDischarges(db, data.discharges.slice(i, i + chunkSize));
+  for (let i = 0; i < data.onward.length; i += chunkSize) await bulkInsertOnwardReferrals(db, data.onward.slice(i, i + chunkSize));
 }

@@ -1,4 +1,3 @@
-import { bulkInsert, bulkTable, type BulkRow } from '../db/bulk-insert.ts';
 import type { Db } from '../db/database.ts';
 import { valuesList } from '../db/transaction.ts';
 
@@ -553,56 +552,6 @@ export async function linkWorkerNames(db: Db, tenantId: string): Promise<Map<str
   );
   return new Map(rows.map((r) => [r.id, r.name]));
 }
-
-// ---------------------------------------------------------------------------------------------
-// Demo and benchmark data only: fictional outcome measures, discharges and onward referrals for
-// generated referrals, written in bulk as the database owner. Nothing in the running service
-// writes these tables from here.
-
-const ADMINISTRATIONS_IN_BULK = bulkTable('outcome_administration', {
-  tenant_id: 'uuid',
-  referral_id: 'uuid',
-  person_id: 'uuid',
-  instrument: 'text',
-  timepoint: 'text',
-  completed_at: 'timestamptz',
-  completed_by: 'uuid',
-  mode: { as: "'with_link_worker'" },
-  raw_score: 'int?',
-  metric_score: 'numeric?',
-  answers: { type: 'text', as: 'answers::jsonb' },
-  created_at: { as: 'completed_at' },
-});
-
-const DISCHARGES_IN_BULK = bulkTable('discharge', {
-  tenant_id: 'uuid',
-  referral_id: 'uuid',
-  reason: 'text',
-  summary: { as: "'Support ended (demo).'" },
-  document: { as: "'{}'::jsonb" },
-  discharged_by: { type: 'uuid?', field: 'by' },
-  discharged_at: { type: 'timestamptz', field: 'at' },
-});
-
-const ONWARD_REFERRALS_IN_BULK = bulkTable('onward_referral', {
-  tenant_id: 'uuid',
-  referral_id: 'uuid',
-  person_id: 'uuid',
-  kind: { as: "'refer'" },
-  delivery: { as: "'email'" },
-  service_id: { as: "'demo-' || md5(service_name)" },
-  service_name: 'text',
-  status: 'text',
-  consent_recorded_at: { type: 'timestamptz', field: 'at' },
-});
-
-export type BulkAdministration = BulkRow<typeof ADMINISTRATIONS_IN_BULK>;
-export type BulkDischarge = BulkRow<typeof DISCHARGES_IN_BULK>;
-export type BulkOnward = BulkRow<typeof ONWARD_REFERRALS_IN_BULK>;
-
-export const bulkInsertAdministrations = (db: Db, rows: BulkAdministration[]) => bulkInsert(db, ADMINISTRATIONS_IN_BULK, rows);
-export const bulkInsertDischarges = (db: Db, rows: BulkDischarge[]) => bulkInsert(db, DISCHARGES_IN_BULK, rows);
-export const bulkInsertOnwardReferrals = (db: Db, rows: BulkOnward[]) => bulkInsert(db, ONWARD_REFERRALS_IN_BULK, rows);
 
 export type PopulationDimensionCode = 'imd_quintile' | 'age_band' | 'sex' | 'ethnic_group';
 

@@ -1,3 +1,4 @@
+import { bulkInsert, bulkTable, type BulkRow } from '../db/bulk-insert.ts';
 import type { Db } from '../db/database.ts';
 import type { OnwardStatus } from './lifecycle.ts';
 
@@ -469,3 +470,21 @@ export async function markListSeen(db: Db, tenantId: string, userId: string, lis
     [tenantId, userId, list, at],
   );
 }
+
+// Demo and benchmark data only: fictional onward referrals for generated referrals, written in bulk.
+
+const ONWARD_REFERRALS_IN_BULK = bulkTable('onward_referral', {
+  tenant_id: 'uuid',
+  referral_id: 'uuid',
+  person_id: 'uuid',
+  kind: { as: "'refer'" },
+  delivery: { as: "'email'" },
+  service_id: { as: "'demo-' || md5(service_name)" },
+  service_name: 'text',
+  status: 'text',
+  consent_recorded_at: { type: 'timestamptz', field: 'at' },
+});
+
+export type BulkOnward = BulkRow<typeof ONWARD_REFERRALS_IN_BULK>;
+
+export const bulkInsertOnwardReferrals = (db: Db, rows: BulkOnward[]) => bulkInsert(db, ONWARD_REFERRALS_IN_BULK, rows);

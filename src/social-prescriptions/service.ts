@@ -878,3 +878,6 @@ export async function providerAttendance(
     return { status: onward.status };
   });
 }
+
+/** Bulk loading of onward referrals for the demo and the benchmarks. */
+export { bulkInsertOnwardReferrals, type BulkOnward } from './queries.ts';
