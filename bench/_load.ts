@@ -31,6 +31,8 @@ export interface Run {
   seconds: number;
   /** Milliseconds, one per completed request or query. */
   latencies: number[];
+  /** HTTP runs: CPU milliseconds of the load generator itself, which shares the machine's cores. */
+  generatorCpuMs?: number;
 }
 
 export interface LoadWorkerInput {
@@ -42,6 +44,8 @@ export interface LoadWorkerOutput {
   latencies: number[];
   statuses: Array<[number, number]>;
   seconds: number;
+  /** CPU milliseconds the load generator's own thread used. */
+  generatorCpuMs?: number;
   error?: string;
 }
 
@@ -57,7 +61,13 @@ export async function cannon(label: string, url: string, options: LoadOptions): 
   if (result.error) throw new Error(`${label}: ${result.error}`);
   const wrong = result.statuses.filter(([status]) => status !== (options.expect ?? 200));
   if (wrong.length) console.log(`  ! ${label}: unexpected statuses ${wrong.map(([s, n]) => `${s} x${n}`).join(', ')}`);
-  return { label, requests: result.latencies.length, seconds: result.seconds, latencies: result.latencies };
+  return {
+    label,
+    requests: result.latencies.length,
+    seconds: result.seconds,
+    latencies: result.latencies,
+    generatorCpuMs: result.generatorCpuMs,
+  };
 }
 
 /** The same work as an endpoint does, called directly `connections` at a time for `seconds`. */

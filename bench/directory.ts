@@ -16,6 +16,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../src/config.ts';
 import type { Database } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
+import { queryPlannedOnce } from '../src/db/planned-once.ts';
 import * as orukq from '../src/directory/oruk/queries.ts';
 import { load } from './_directory-data.ts';
 import { searchParameters, searchSql } from '../src/directory/search/queries.ts';
@@ -40,6 +41,7 @@ function cpuLine(run: Run, cpu: CpuSample): string {
   const per = (ms: number) => (ms / Math.max(1, run.requests)).toFixed(2);
   return (
     `${' '.repeat(10)}   CPU per request: node ${per(cpu.node)} ms, postgres ${per(cpu.postgres)} ms, total ${per(cpu.node + cpu.postgres)} ms` +
+    (run.generatorCpuMs === undefined ? '' : `, load generator ${per(run.generatorCpuMs)} ms`) +
     `   (load average ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')})`
@@ -95,7 +97,10 @@ async function run(backend: string, db: Database, count: number) {
     const staticPage = await measured(() => cannon('static page (home, no database)', `${url}/`, load));
     const searchEndpoint = await measured(() => cannon('search page (words + postcode + need)', `${url}${searchPath}`, load));
     const searchRaw = await measured(() =>
-      direct('  raw search SQL', CONNECTIONS, SECONDS, () => db.pool.query(searchSql(search), params)),
+      direct('  raw search SQL, planned once', CONNECTIONS, SECONDS, () => queryPlannedOnce(db.pool, searchSql(search), params)),
+    );
+    const searchRawPlanned = await measured(() =>
+      direct('  raw search SQL, planned each time', CONNECTIONS, SECONDS, () => db.pool.query(searchSql(search), params)),
     );
     const densePath = `/services?postcode=${encodeURIComponent(DENSE.postcode)}&miles=${DENSE.miles}`;
     const dense = await (await fetch(`${url}${densePath}`)).text();
@@ -122,6 +127,10 @@ async function run(backend: string, db: Database, count: number) {
     console.log(cpuLine(searchEndpoint.result, searchEndpoint.cpu));
     console.log(
       `${' '.repeat(10)}   raw SQL CPU per query: node ${(searchRaw.cpu.node / searchRaw.result.requests).toFixed(2)} ms, postgres ${(searchRaw.cpu.postgres / searchRaw.result.requests).toFixed(2)} ms`,
+    );
+    reportLine(backend, searchRawPlanned.result);
+    console.log(
+      `${' '.repeat(10)}   raw SQL CPU per query: node ${(searchRawPlanned.cpu.node / searchRawPlanned.result.requests).toFixed(2)} ms, postgres ${(searchRawPlanned.cpu.postgres / searchRawPlanned.result.requests).toFixed(2)} ms`,
     );
     reportLine(backend, single.result);
     console.log(cpuLine(single.result, single.cpu));

@@ -145,9 +145,9 @@ function shorten(text: string | null, length = 180): string {
   return `${text.slice(0, text.lastIndexOf(' ', length)).trimEnd()}…`;
 }
 
-/** "Tuesday 10:00 to 12:00" for the soonest weekly session on or after now. */
-export function nextSessionText(schedules: Array<Omit<sq.ScheduleRow, 'serviceId'>>, now = new Date()): string | null {
-  const today = DAYS.indexOf(londonNow(now).day as (typeof DAYS)[number]);
+/** "Tuesday 10:00 to 12:00" for the soonest weekly session on or after today (MO..SU, in London). */
+function nextSessionText(schedules: Array<Omit<sq.ScheduleRow, 'serviceId'>>, todayInLondon: string): string | null {
+  const today = DAYS.indexOf(todayInLondon as (typeof DAYS)[number]);
   let best: { offset: number; text: string } | undefined;
   for (const s of schedules) {
     const days = (s.byday ?? '')
@@ -187,7 +187,8 @@ export async function searchDirectory(db: Db, input: DirectorySearchInput): Prom
     postcodeNotFound = !location;
   }
   const now = input.now ?? new Date();
-  const open = input.openNow ? londonNow(now) : undefined;
+  const london = londonNow(now);
+  const open = input.openNow ? london : undefined;
   const text = input.q?.trim() || undefined;
   const { rows, total, capped } = await sq.searchServices(db, {
     text,
@@ -213,7 +214,7 @@ export async function searchDirectory(db: Db, input: DirectorySearchInput): Prom
       organizationName: r.organizationName,
       shortDescription: shorten(r.description),
       distanceMiles: r.distance === null ? null : Math.round((r.distance / METRES_PER_MILE) * 10) / 10,
-      nextSession: nextSessionText(r.sessions, now),
+      nextSession: nextSessionText(r.sessions, london.day),
       cost: describeCost(r.maxCost),
       capacity: r.capacity,
       capacityLabel: CAPACITIES.find((c) => c.code === r.capacity)!.label,
