@@ -3,10 +3,10 @@ import type { Db } from '../db/database.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { lookupPostcode, samplePostcodes } from '../geo/postcodes.ts';
 import type { OrukService } from './oruk/types.ts';
-import * as curationq from './curation/queries.ts';
 import { writeDirectoryService } from './curation/service.ts';
 import { refreshSearch } from './queries.ts';
 import { capacityTermId, deliveryTermId, needTermId, stableId, type Capacity } from './taxonomy.ts';
+import { linkProviderOrganisation, providerOrganisationNames } from '../identity/provider-organisations.ts';
 
 export interface Template {
   name: string;
@@ -390,14 +390,14 @@ export const directorySeeder: DemoSeeder = {
     const ids: string[] = [];
     await withTransaction(context.database.pool, async (tx) => {
       // The demo's provider organisations run directory services too, so provider users can edit them.
-      const providers = await curationq.providerOrganisationNames(tx, context.ids.providerOrganisations ?? []);
+      const providers = await providerOrganisationNames(tx, context.ids.providerOrganisations ?? []);
       let n = 0;
       for (let o = 0; o < 60; o++) {
         const provider = providers[o];
         const name = provider?.name ?? `${context.random.pick(AREAS)} ${context.random.pick(ORG_KINDS)} ${o + 1}`;
         const org = { id: stableId(`demo:organization:${o}`), name };
         organizations.push(org);
-        if (provider) await curationq.linkProviderOrganisation(tx, provider.id, org.id);
+        if (provider) await linkProviderOrganisation(tx, provider.id, org.id);
         const count = context.random.int(3, 7);
         for (let i = 0; i < count; i++) {
           const { service, capacity, wait, verifiedMonthsAgo } = await demoService(context, tx, n++, org, postcodes);

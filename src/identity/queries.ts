@@ -541,3 +541,87 @@ export async function tenantLetterhead(db: Db, tenantId: string): Promise<{ name
 export async function setTenantAddress(db: Db, tenantId: string, address: string | null): Promise<void> {
   await db.query('UPDATE tenant SET postal_address = $2 WHERE id = $1', [tenantId, address]);
 }
+
+// Provider organisations: the community organisations whose staff use the provider inbox, and the
+// directory organisation each speaks for. Other areas ask for them through provider-organisations.ts.
+
+export interface ProviderWithDirectoryEntry {
+  id: string;
+  name: string;
+  email: string;
+  directoryOrganizationId: string;
+}
+
+/** The tenant's provider organisations that are linked to a directory organisation and have an email. */
+export async function providersWithDirectoryEntries(db: Db, tenantId: string): Promise<ProviderWithDirectoryEntry[]> {
+  const { rows } = await db.query<ProviderWithDirectoryEntry>(
+    `SELECT id, name, email, directory_organization_id AS "directoryOrganizationId" FROM provider_organisation
+      WHERE tenant_id = $1 AND directory_organization_id IS NOT NULL AND email IS NOT NULL`,
+    [tenantId],
+  );
+  return rows;
+}
+
+export async function providerOrganisationForDirectory(
+  db: Db,
+  tenantId: string,
+  directoryOrganizationId: string,
+): Promise<{ id: string; name: string; email: string | null } | undefined> {
+  const { rows } = await db.query<{ id: string; name: string; email: string | null }>(
+    `SELECT id, name, email FROM provider_organisation WHERE tenant_id = $1 AND directory_organization_id = $2 ORDER BY created_at LIMIT 1`,
+    [tenantId, directoryOrganizationId],
+  );
+  return rows[0];
+}
+
+/** The tenant's provider organisations (their Signpost inboxes) for these directory organisations. */
+export async function providerOrganisationsForDirectory(
+  db: Db,
+  tenantId: string,
+  directoryOrganizationIds: string[],
+): Promise<Array<{ id: string; directoryOrganizationId: string }>> {
+  if (directoryOrganizationIds.length === 0) return [];
+  const { rows } = await db.query<{ id: string; directoryOrganizationId: string }>(
+    `SELECT DISTINCT ON (directory_organization_id) id, directory_organization_id AS "directoryOrganizationId"
+       FROM provider_organisation WHERE tenant_id = $1 AND directory_organization_id = ANY($2::text[])
+      ORDER BY directory_organization_id, created_at`,
+    [tenantId, directoryOrganizationIds],
+  );
+  return rows;
+}
+
+export async function providerOrganisationEmail(db: Db, tenantId: string, id: string): Promise<string | null> {
+  const { rows } = await db.query<{ email: string | null }>('SELECT email FROM provider_organisation WHERE tenant_id = $1 AND id = $2', [
+    tenantId,
+    id,
+  ]);
+  return rows[0]?.email ?? null;
+}
+
+/**
+ * The directory organisation a provider organisation speaks for. Runs inside the actor's tenant
+ * transaction, so row-level security confines it to their own tenant.
+ */
+export async function providerDirectoryOrganization(db: Db, providerOrganisationId: string): Promise<string | null> {
+  const { rows } = await db.query<{ id: string | null }>(
+    'SELECT directory_organization_id AS id FROM provider_organisation WHERE id = $1',
+    [providerOrganisationId],
+  );
+  return rows[0]?.id ?? null;
+}
+
+/** Demo only: the provider organisations the identity seeder made, to list them in the directory. */
+export async function providerOrganisationNames(db: Db, ids: string[]): Promise<Array<{ id: string; name: string }>> {
+  const { rows } = await db.query<{ id: string; name: string }>(
+    'SELECT id, name FROM provider_organisation WHERE id = ANY ($1::uuid[]) ORDER BY name',
+    [ids],
+  );
+  return rows;
+}
+
+export async function linkProviderOrganisation(db: Db, providerOrganisationId: string, directoryOrganizationId: string) {
+  await db.query('UPDATE provider_organisation SET directory_organization_id = $2 WHERE id = $1', [
+    providerOrganisationId,
+    directoryOrganizationId,
+  ]);
+}

@@ -6,7 +6,7 @@ import { DEFAULT_FRESHNESS_MONTHS, staleServicesOfOrganizations } from '../direc
 import { queueNotification } from '../jobs/outbox.ts';
 import { PermanentJobError, registerRecurringJob, unregisterRecurringJob, type JobContext } from '../jobs/service.ts';
 import { localDate } from '../calendar/london.ts';
-import * as q from './queries.ts';
+import { providersWithDirectoryEntries } from '../identity/provider-organisations.ts';
 
 export const FRESHNESS_SCAN = 'directory.freshness';
 export const FRESHNESS_SCAN_KIND = 'directory.freshness-scan';
@@ -35,7 +35,7 @@ export async function freshnessScan(job: JobContext): Promise<void> {
   const tenantId = job.tenantId!;
   const now = job.clock.now();
   await withTenant(job.pool, tenantId, async (tx) => {
-    const providers = await q.providersWithDirectoryEntries(tx, tenantId);
+    const providers = await providersWithDirectoryEntries(tx, tenantId);
     if (providers.length === 0) return;
     const stale = await staleServicesOfOrganizations(
       tx,

@@ -168,20 +168,3 @@ export async function tenantSettings(db: Db, tenantId: string): Promise<Record<s
   const { rows } = await db.query<{ settings: Record<string, unknown> }>('SELECT settings FROM tenant WHERE id = $1', [tenantId]);
   return rows[0]?.settings ?? {};
 }
-
-export interface ProviderWithDirectoryEntry {
-  id: string;
-  name: string;
-  email: string;
-  directoryOrganizationId: string;
-}
-
-/** The tenant's provider organisations that are linked to a directory organisation and have an email. */
-export async function providersWithDirectoryEntries(db: Db, tenantId: string): Promise<ProviderWithDirectoryEntry[]> {
-  const { rows } = await db.query<ProviderWithDirectoryEntry>(
-    `SELECT id, name, email, directory_organization_id AS "directoryOrganizationId" FROM provider_organisation
-      WHERE tenant_id = $1 AND directory_organization_id IS NOT NULL AND email IS NOT NULL`,
-    [tenantId],
-  );
-  return rows;
-}

@@ -3,6 +3,7 @@ import { queueNotification } from '../jobs/outbox.ts';
 import type { JobContext } from '../jobs/service.ts';
 import { addWorkingDays } from './lifecycle.ts';
 import * as q from './queries.ts';
+import { providerOrganisationEmail } from '../identity/provider-organisations.ts';
 
 export const ONWARD_NUDGE_SCAN = 'social-prescribing.nudges';
 
@@ -31,7 +32,7 @@ export async function onwardNudgeScan(job: JobContext): Promise<void> {
     const providerCutoff = subtractWorkingDays(now, PROVIDER_NUDGE_WORKING_DAYS);
     const workerCutoff = subtractWorkingDays(now, WORKER_NUDGE_WORKING_DAYS);
     for (const o of await q.unansweredSent(tx, tenantId, providerCutoff)) {
-      const providerEmail = o.providerOrganisationId ? await q.providerOrganisationEmail(tx, tenantId, o.providerOrganisationId) : null;
+      const providerEmail = o.providerOrganisationId ? await providerOrganisationEmail(tx, tenantId, o.providerOrganisationId) : null;
       if (providerEmail && !o.nudgedProviderAt) {
         await queueNotification(tx, {
           tenantId,

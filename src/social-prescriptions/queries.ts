@@ -60,42 +60,6 @@ const ONWARD_FROM = `onward_referral o
   LEFT JOIN provider_organisation po ON po.tenant_id = o.tenant_id AND po.id = o.provider_organisation_id
   LEFT JOIN app_user cu ON cu.id = o.created_by`;
 
-export async function providerOrganisationForDirectory(
-  db: Db,
-  tenantId: string,
-  directoryOrganizationId: string,
-): Promise<{ id: string; name: string; email: string | null } | undefined> {
-  const { rows } = await db.query<{ id: string; name: string; email: string | null }>(
-    `SELECT id, name, email FROM provider_organisation WHERE tenant_id = $1 AND directory_organization_id = $2 ORDER BY created_at LIMIT 1`,
-    [tenantId, directoryOrganizationId],
-  );
-  return rows[0];
-}
-
-/** The tenant's provider organisations (their Signpost inboxes) for these directory organisations. */
-export async function providerOrganisationsForDirectory(
-  db: Db,
-  tenantId: string,
-  directoryOrganizationIds: string[],
-): Promise<Array<{ id: string; directoryOrganizationId: string }>> {
-  if (directoryOrganizationIds.length === 0) return [];
-  const { rows } = await db.query<{ id: string; directoryOrganizationId: string }>(
-    `SELECT DISTINCT ON (directory_organization_id) id, directory_organization_id AS "directoryOrganizationId"
-       FROM provider_organisation WHERE tenant_id = $1 AND directory_organization_id = ANY($2::text[])
-      ORDER BY directory_organization_id, created_at`,
-    [tenantId, directoryOrganizationIds],
-  );
-  return rows;
-}
-
-export async function providerOrganisationEmail(db: Db, tenantId: string, id: string): Promise<string | null> {
-  const { rows } = await db.query<{ email: string | null }>('SELECT email FROM provider_organisation WHERE tenant_id = $1 AND id = $2', [
-    tenantId,
-    id,
-  ]);
-  return rows[0]?.email ?? null;
-}
-
 export async function hasOpenOnward(
   db: Db,
   tenantId: string,

@@ -30,6 +30,7 @@ import {
 } from './lifecycle.ts';
 import * as q from './queries.ts';
 import type { RequestContext } from '../identity/audit.ts';
+import { providerOrganisationForDirectory, providerOrganisationsForDirectory } from '../identity/provider-organisations.ts';
 
 // Social prescriptions: onward referrals to community services and signposting, made by link
 // workers and answered by providers in their inbox. This area owns the onward referral tables;
@@ -128,7 +129,7 @@ export async function findServicesToRefer(
     };
   });
   const organisationIds = [...new Set(cards.flatMap((c) => (c.organizationId ? [c.organizationId] : [])))];
-  const inboxes = await withTenant(pool, actor.tenantId, (tx) => q.providerOrganisationsForDirectory(tx, actor.tenantId, organisationIds));
+  const inboxes = await withTenant(pool, actor.tenantId, (tx) => providerOrganisationsForDirectory(tx, actor.tenantId, organisationIds));
   const choices = outcome.results.map((r): ServiceChoice => {
     const card = cards.find((c) => c.id === r.id);
     const onSignpost = !!card?.organizationId && inboxes.some((p) => p.directoryOrganizationId === card.organizationId);
@@ -300,7 +301,7 @@ export async function createOnwardReferral(
       );
     }
     const provider = service.organizationId
-      ? await q.providerOrganisationForDirectory(tx, actor.tenantId, service.organizationId)
+      ? await providerOrganisationForDirectory(tx, actor.tenantId, service.organizationId)
       : undefined;
     const delivery = provider ? 'signpost' : input.delivery === 'print' || !service.email ? 'print' : 'email';
     const id = await q.insertOnward(tx, actor.tenantId, {

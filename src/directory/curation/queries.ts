@@ -191,31 +191,3 @@ export async function servicesOfOrganization(db: Db, organizationId: string) {
 export async function setLastVerified(db: Db, serviceId: string, at: Date | null) {
   await db.query('UPDATE directory_service SET last_verified_at = $2 WHERE id = $1', [serviceId, at]);
 }
-
-/**
- * The directory organisation a provider organisation speaks for. Runs inside the actor's tenant
- * transaction, so row-level security confines it to their own tenant.
- */
-export async function providerDirectoryOrganization(db: Db, providerOrganisationId: string): Promise<string | null> {
-  const { rows } = await db.query<{ id: string | null }>(
-    'SELECT directory_organization_id AS id FROM provider_organisation WHERE id = $1',
-    [providerOrganisationId],
-  );
-  return rows[0]?.id ?? null;
-}
-
-/** Demo only: the provider organisations the identity seeder made, to list them in the directory. */
-export async function providerOrganisationNames(db: Db, ids: string[]): Promise<Array<{ id: string; name: string }>> {
-  const { rows } = await db.query<{ id: string; name: string }>(
-    'SELECT id, name FROM provider_organisation WHERE id = ANY ($1::uuid[]) ORDER BY name',
-    [ids],
-  );
-  return rows;
-}
-
-export async function linkProviderOrganisation(db: Db, providerOrganisationId: string, directoryOrganizationId: string) {
-  await db.query('UPDATE provider_organisation SET directory_organization_id = $2 WHERE id = $1', [
-    providerOrganisationId,
-    directoryOrganizationId,
-  ]);
-}

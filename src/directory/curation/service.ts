@@ -21,6 +21,7 @@ import {
 } from './sections.ts';
 import { CAPACITY_TAXONOMY_ID, capacityForTerm, capacityTermId, stableId, type Capacity } from '../taxonomy.ts';
 import { DEFAULT_FRESHNESS_MONTHS } from '../service.ts';
+import { providerDirectoryOrganization } from '../../identity/provider-organisations.ts';
 
 export interface WriteOptions {
   sourceFeed?: string;
@@ -146,7 +147,7 @@ export async function assertMayEditService(db: Db, actor: Actor, serviceId: stri
 async function assertMayEdit(db: Db, actor: Actor, organizationId: string | null): Promise<void> {
   if (hasRole(actor, 'curator')) return;
   if (hasRole(actor, 'provider') && actor.providerOrganisationId && organizationId) {
-    const own = await curationq.providerDirectoryOrganization(db, actor.providerOrganisationId);
+    const own = await providerDirectoryOrganization(db, actor.providerOrganisationId);
     if (own && own === organizationId) return;
   }
   throw new Forbidden('You can only change services your organisation runs.');
@@ -404,7 +405,7 @@ export async function checkNewService(db: Db, actor: Actor, body: unknown): Prom
       if (found) ({ id: organizationId, name: organizationName } = found);
     }
   } else {
-    organizationId = actor.providerOrganisationId ? await curationq.providerDirectoryOrganization(db, actor.providerOrganisationId) : null;
+    organizationId = actor.providerOrganisationId ? await providerDirectoryOrganization(db, actor.providerOrganisationId) : null;
     if (!organizationId)
       throw new Forbidden('Your organisation is not linked to a directory entry yet. Ask a directory curator to link it.');
     organizationName = (await q.readOrganization(db, organizationId))?.name ?? '';
@@ -482,7 +483,7 @@ export async function addService(
 /** Open changes a provider's organisation has proposed, so they can see what awaits review. */
 export async function proposalsOfProvider(db: Db, actor: Actor) {
   if (!actor.providerOrganisationId) return [];
-  const organizationId = await curationq.providerDirectoryOrganization(db, actor.providerOrganisationId);
+  const organizationId = await providerDirectoryOrganization(db, actor.providerOrganisationId);
   return organizationId ? curationq.listOpenProposalsOfOrganization(db, organizationId) : [];
 }
 
@@ -565,7 +566,7 @@ export async function freshnessQueue(db: Db, actor: Actor, months = DEFAULT_FRES
 /** The services a provider user may edit (their organisation's), or every service's org for curators. */
 export async function servicesForProvider(db: Db, actor: Actor) {
   if (!actor.providerOrganisationId) return { organizationId: null, services: [] };
-  const organizationId = await curationq.providerDirectoryOrganization(db, actor.providerOrganisationId);
+  const organizationId = await providerDirectoryOrganization(db, actor.providerOrganisationId);
   return { organizationId, services: organizationId ? await curationq.servicesOfOrganization(db, organizationId) : [] };
 }
 
