@@ -3,9 +3,8 @@ import { NEEDS } from '../vocabulary/needs.ts';
 import { rolePolicy } from '../identity/policy.ts';
 import type { FastifyReply } from 'fastify';
 import type { Actor } from '../identity/actor.ts';
-import type { RequestContext } from '../identity/audit.ts';
-import { attempt, ctx, firstVisit, signedIn, view, type FormState } from '../web/pages.ts';
-import { bodyValues, field, fields } from '../web/forms.ts';
+import { attempt, ctx, firstVisit, formStep, signedIn, view, type FormState, type RecordPage } from '../web/pages.ts';
+import { field, fields } from '../web/forms.ts';
 import { formatDate } from '../calendar/format.ts';
 import { FormBody, IdParams, TextOrList, FormField } from '../web/schemas.ts';
 import * as service from './service.ts';
@@ -13,27 +12,21 @@ import * as service from './service.ts';
 const staff = rolePolicy('link worker or lead', 'link_worker', 'lead');
 const leads = rolePolicy('lead', 'lead');
 
-const ReferralParams = IdParams('referralId');
 // A rating and a note for each need: `need-<code>` and `note-<code>`.
-const AssessmentForm = FormBody({
+const AssessmentFields = {
   whatMatters: FormField,
   ...Object.fromEntries(NEEDS.flatMap((n) => [[`need-${n.code}`, FormField] as const, [`note-${n.code}`, FormField] as const])),
   strengths: FormField,
   barriers: TextOrList(),
   barrierNotes: FormField,
   risks: FormField,
-});
+};
 
 export const assessmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const pool = app.database.pool;
 
-  const assessmentPage = async (
-    reply: FastifyReply,
-    actor: Actor,
-    referralId: string,
-    { status, values, errors }: FormState = firstVisit(),
-  ) => {
-    const episode = await service.loadEpisode(pool, actor, referralId);
+  const assessmentPage: RecordPage = async (req, reply, referralId, { status, values, errors } = firstVisit()) => {
+    const episode = await service.loadEpisode(pool, signedIn(req), referralId);
     return view(
       reply,
       status,
@@ -52,70 +45,47 @@ export const assessmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     );
   };
 
-  app.get('/referrals/:referralId/assessment', { schema: { params: ReferralParams }, config: { policy: staff } }, async (req, reply) => {
-    const { referralId } = req.params;
-    return assessmentPage(reply, signedIn(req), referralId);
+  formStep(app, '/referrals/:referralId/assessment', {
+    policy: staff,
+    oncePerForm: true,
+    pageHere: true,
+    body: AssessmentFields,
+    page: assessmentPage,
+    field: 'whatMatters',
+    act: (actor, referralId, body, req) =>
+      service.recordAssessment(
+        pool,
+        actor,
+        referralId,
+        {
+          whatMatters: field(body, 'whatMatters'),
+          needs: NEEDS.map((n) => ({ need: n.code, rating: field(body, `need-${n.code}`), notes: field(body, `note-${n.code}`) })),
+          strengths: field(body, 'strengths'),
+          barriers: fields(body, 'barriers'),
+          barrierNotes: field(body, 'barrierNotes'),
+          risks: field(body, 'risks'),
+        },
+        ctx(req),
+      ),
+    next: (referralId) => `/referrals/${referralId}/support?done=assessment`,
   });
 
-  app.post(
-    '/referrals/:referralId/assessment',
-    { schema: { params: ReferralParams, body: AssessmentForm }, config: { policy: staff, oncePerForm: true } },
-    async (req, reply) => {
-      const actor = signedIn(req);
-      const { referralId } = req.params;
-      const body = req.body;
-      const recorded = await attempt(
-        () =>
-          service.recordAssessment(
-            pool,
-            actor,
-            referralId,
-            {
-              whatMatters: field(body, 'whatMatters'),
-              needs: NEEDS.map((n) => ({ need: n.code, rating: field(body, `need-${n.code}`), notes: field(body, `note-${n.code}`) })),
-              strengths: field(body, 'strengths'),
-              barriers: fields(body, 'barriers'),
-              barrierNotes: field(body, 'barrierNotes'),
-              risks: field(body, 'risks'),
-            },
-            ctx(req),
-          ),
-        { field: 'whatMatters', values: bodyValues(body) },
-      );
-      if (!recorded.ok) return assessmentPage(reply, actor, referralId, recorded.form);
-      return reply.redirect(`/referrals/${referralId}/support?done=assessment`, 303);
-    },
-  );
-
-  const safeguardingPage = async (
-    reply: FastifyReply,
-    actor: Actor,
-    referralId: string,
-    { status, values, errors }: FormState,
-    context: RequestContext = {},
-  ) => {
-    const episode = await service.loadEpisode(pool, actor, referralId, context);
+  const safeguardingPage: RecordPage = async (req, reply, referralId, form) => {
+    const { status, values, errors } = form ?? firstVisit();
+    const episode = await service.loadEpisode(pool, signedIn(req), referralId, form ? {} : ctx(req));
     return view(reply, status, 'assessment/views/safeguarding.njk', { r: episode.referral, values }, errors);
   };
 
-  app.get('/referrals/:referralId/safeguarding', { schema: { params: ReferralParams }, config: { policy: staff } }, async (req, reply) =>
-    safeguardingPage(reply, signedIn(req), req.params.referralId, firstVisit(), ctx(req)),
-  );
-
-  app.post(
-    '/referrals/:referralId/safeguarding',
-    { schema: { params: ReferralParams, body: FormBody({ concern: FormField }) }, config: { policy: staff, oncePerForm: true } },
-    async (req, reply) => {
-      const actor = signedIn(req);
-      const { referralId } = req.params;
-      const raised = await attempt(() => service.raiseConcern(pool, actor, referralId, field(req.body, 'concern'), ctx(req)), {
-        field: 'concern',
-        values: bodyValues(req.body),
-      });
-      if (!raised.ok) return safeguardingPage(reply, actor, referralId, raised.form);
-      return reply.redirect(`/referrals/${referralId}/support?done=safeguarding`, 303);
-    },
-  );
+  formStep(app, '/referrals/:referralId/safeguarding', {
+    policy: staff,
+    oncePerForm: true,
+    pageHere: true,
+    body: { concern: FormField },
+    page: safeguardingPage,
+    field: 'concern',
+    act: (actor, referralId, body, req) => service.raiseConcern(pool, actor, referralId, field(body, 'concern'), ctx(req)),
+    next: (referralId) => `/referrals/${referralId}/support?done=safeguarding`,
+  });
 
   const tasksPage = async (reply: FastifyReply, actor: Actor, { status, errors }: FormState = firstVisit()) => {
     const tasks = await service.openSafeguardingTasks(pool, actor);

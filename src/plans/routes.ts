@@ -2,17 +2,16 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
 import { sectionsPdf } from '../discharge/pdf.ts';
-import { attempt, ctx, firstVisit, sendFile, signedIn, view } from '../web/pages.ts';
-import { bodyValues, field } from '../web/forms.ts';
+import { ctx, firstVisit, formStep, recordPage, sendFile, signedIn, view } from '../web/pages.ts';
+import { field } from '../web/forms.ts';
 import { formatDate } from '../calendar/format.ts';
 import * as plans from './service.ts';
 import { supportPage } from './support-page.ts';
-import { FormBody, IdParams, TextQuery, FormField } from '../web/schemas.ts';
+import { FormBody, IdParams, FormField } from '../web/schemas.ts';
 
 const staff = rolePolicy('link worker or lead', 'link_worker', 'lead');
 
-const ReferralParams = IdParams('referralId');
-const GoalForm = FormBody({ goal: FormField, steps: FormField, whoDoesWhat: FormField, reviewDate: FormField });
+const GoalFields = { goal: FormField, steps: FormField, whoDoesWhat: FormField, reviewDate: FormField };
 const ProgressForm = FormBody({ progress: FormField, note: FormField });
 
 // The plan is the person's: it speaks to them, not in the statuses staff work with.
@@ -68,41 +67,33 @@ async function printablePlan(pool: import('pg').Pool, actor: Actor, referralId: 
 export const planRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const pool = app.database.pool;
 
-  app.get(
-    '/referrals/:referralId/support',
-    { schema: { params: ReferralParams, querystring: TextQuery('done') }, config: { policy: staff } },
-    async (req, reply) => {
-      const { referralId } = req.params;
-      return supportPage(pool, reply, signedIn(req), referralId, firstVisit(), field(req.query, 'done'));
-    },
-  );
+  recordPage(app, '/referrals/:referralId/support', {
+    policy: staff,
+    query: ['done'],
+    page: (req, reply, referralId) => supportPage(pool, reply, signedIn(req), referralId, firstVisit(), field(req.query, 'done')),
+  });
 
-  app.post(
-    '/referrals/:referralId/goals',
-    { schema: { params: ReferralParams, body: GoalForm }, config: { policy: staff, oncePerForm: true } },
-    async (req, reply) => {
-      const actor = signedIn(req);
-      const { referralId } = req.params;
-      const added = await attempt(
-        () =>
-          plans.addGoal(
-            pool,
-            actor,
-            referralId,
-            {
-              goal: field(req.body, 'goal'),
-              steps: field(req.body, 'steps'),
-              whoDoesWhat: field(req.body, 'whoDoesWhat'),
-              reviewDate: field(req.body, 'reviewDate'),
-            },
-            ctx(req),
-          ),
-        { field: 'goal', values: bodyValues(req.body) },
-      );
-      if (!added.ok) return supportPage(pool, reply, actor, referralId, added.form);
-      return reply.redirect(`/referrals/${referralId}/support?done=goal#plan`, 303);
-    },
-  );
+  formStep(app, '/referrals/:referralId/goals', {
+    policy: staff,
+    oncePerForm: true,
+    body: GoalFields,
+    page: (req, reply, referralId, form) => supportPage(pool, reply, signedIn(req), referralId, form),
+    field: 'goal',
+    act: (actor, referralId, body, req) =>
+      plans.addGoal(
+        pool,
+        actor,
+        referralId,
+        {
+          goal: field(body, 'goal'),
+          steps: field(body, 'steps'),
+          whoDoesWhat: field(body, 'whoDoesWhat'),
+          reviewDate: field(body, 'reviewDate'),
+        },
+        ctx(req),
+      ),
+    next: (referralId) => `/referrals/${referralId}/support?done=goal#plan`,
+  });
 
   app.post(
     '/goals/:goalId/progress',
@@ -121,17 +112,19 @@ export const planRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  app.get('/referrals/:referralId/plan', { schema: { params: ReferralParams }, config: { policy: staff } }, async (req, reply) => {
-    const { referralId } = req.params;
-    const plan = await printablePlan(pool, signedIn(req), referralId);
-    return view(reply, 200, 'plans/views/printable-plan.njk', plan);
+  recordPage(app, '/referrals/:referralId/plan', {
+    policy: staff,
+    page: async (req, reply, referralId) =>
+      view(reply, 200, 'plans/views/printable-plan.njk', await printablePlan(pool, signedIn(req), referralId)),
   });
 
-  app.get('/referrals/:referralId/plan.pdf', { schema: { params: ReferralParams }, config: { policy: staff } }, async (req, reply) => {
-    const { referralId } = req.params;
-    const plan = await printablePlan(pool, signedIn(req), referralId);
-    const pdf = await sectionsPdf(`My plan: ${plan.r.givenName} ${plan.r.familyName}`, plan.sections);
-    return sendFile(reply, { type: 'application/pdf', disposition: 'inline', name: `plan-${plan.r.reference}.pdf` }, pdf);
+  recordPage(app, '/referrals/:referralId/plan.pdf', {
+    policy: staff,
+    page: async (req, reply, referralId) => {
+      const plan = await printablePlan(pool, signedIn(req), referralId);
+      const pdf = await sectionsPdf(`My plan: ${plan.r.givenName} ${plan.r.familyName}`, plan.sections);
+      return sendFile(reply, { type: 'application/pdf', disposition: 'inline', name: `plan-${plan.r.reference}.pdf` }, pdf);
+    },
   });
 
   app.get('/follow-ups', { config: { policy: staff } }, async (req, reply) => {

@@ -1,6 +1,11 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { TSchema } from 'typebox';
 import type { Actor } from '../identity/actor.ts';
+import type { Policy } from '../identity/policy.ts';
 import { DomainError, Forbidden, InvalidInput, type FieldError } from './errors.ts';
+import { bodyValues } from './forms.ts';
+import { FormBody, IdParams, TextQuery } from './schemas.ts';
 
 export function signedIn(req: FastifyRequest): Actor {
   if (!req.actor) throw new Forbidden();
@@ -58,6 +63,62 @@ export async function attempt<T>(
     if (!shown) throw error;
     return { ok: false, form: { ...shown, values: refused.values ?? {} } };
   }
+}
+
+/** A page about one record (its id from the address) with a form on it: first drawn, or drawn again after a refused post. */
+export type RecordPage = (req: FastifyRequest, reply: FastifyReply, id: string, form?: FormState) => Promise<unknown>;
+
+/** The id in an address whose one parameter names a record (`/referrals/:referralId/support`). */
+function recordAddress(path: string) {
+  const names = [...path.matchAll(/:(\w+)/g)].map((m) => m[1]);
+  if (names.length !== 1) throw new Error(`This address should name one record: ${path}`);
+  const [name] = names;
+  return { params: IdParams(name), idOf: (req: FastifyRequest) => (req.params as Record<string, string>)[name] };
+}
+
+/** `page` drawn at `path`, with the text `query` fields it reads (`?done=...`) allowed in the address. */
+export function recordPage(
+  app: Parameters<FastifyPluginAsyncTypebox>[0],
+  path: string,
+  step: { policy: Policy; query?: string[]; page: RecordPage },
+) {
+  const { params, idOf } = recordAddress(path);
+  const schema = step.query ? { params, querystring: TextQuery(...step.query) } : { params };
+  app.get(path, { schema, config: { policy: step.policy } }, async (req, reply) => step.page(req, reply, idOf(req)));
+}
+
+/**
+ * A step on one record, posted from a form on `page` to `path` (whose one parameter is the record's
+ * id): it runs, then goes on to `next`; refused, it draws `page` again with what was posted and why
+ * (a rule broken is shown on `field`). With `pageHere`, the page itself is drawn at the same address.
+ */
+export function formStep<T>(
+  app: Parameters<FastifyPluginAsyncTypebox>[0],
+  path: string,
+  step: {
+    policy: Policy;
+    oncePerForm?: true;
+    pageHere?: true;
+    body: Record<string, TSchema>;
+    page: RecordPage;
+    field: string;
+    act: (actor: Actor, id: string, body: Record<string, unknown>, req: FastifyRequest) => Promise<T>;
+    next: (id: string, done: T) => string;
+  },
+) {
+  const { params, idOf } = recordAddress(path);
+  if (step.pageHere) recordPage(app, path, step);
+  app.post(
+    path,
+    { schema: { params, body: FormBody(step.body) }, config: { policy: step.policy, oncePerForm: step.oncePerForm } },
+    async (req, reply) => {
+      const id = idOf(req);
+      const body = bodyValues(req.body);
+      const done = await attempt(() => step.act(signedIn(req), id, body, req), { field: step.field, values: body });
+      if (!done.ok) return step.page(req, reply, id, done.form);
+      return reply.redirect(step.next(id, done.value), 303);
+    },
+  );
 }
 
 /** A page with its form's errors (none by default). */

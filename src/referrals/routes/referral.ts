@@ -5,7 +5,7 @@ import type { Actor } from '../../identity/actor.ts';
 import { describeGpRecordStatus, gpRecordStatus } from '../../interop/mesh/service.ts';
 
 import { InvalidInput } from '../../web/errors.ts';
-import { attempt, firstVisit, invalidForm } from '../../web/pages.ts';
+import { attempt, firstVisit, formStep, invalidForm, type RecordPage } from '../../web/pages.ts';
 import type { Policy } from '../../identity/policy.ts';
 import { bodyValues, LIMITS } from '../../web/forms.ts';
 import { FormBody, TextQuery, FormField } from '../../web/schemas.ts';
@@ -13,14 +13,14 @@ import { ALLOCATED_STATUSES, OPEN_STATUSES, STATUS_LABELS } from '../lifecycle.t
 import * as present from '../present.ts';
 import { checkContact, checkVersion, ContactFields, list, text } from '../schema.ts';
 import * as service from '../service.ts';
-import { ctx, leads, ReferralParams, referralStep, render, signedIn, staff, type ReferralPage } from './pages.ts';
+import { ctx, leads, ReferralParams, render, signedIn, staff } from './pages.ts';
 import { formatDate, formatDateTime } from '../../calendar/format.ts';
 
 /** The referral page, the steps taken from it (accept, close, next action, consents) and contacts. */
 export const referralPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const pool = app.database.pool;
 
-  const showReferral: ReferralPage = async (req, reply, referralId, { status, values, errors } = firstVisit()) => {
+  const showReferral: RecordPage = async (req, reply, referralId, { status, values, errors } = firstVisit()) => {
     const actor = signedIn(req);
     const view = await service.getReferral(pool, actor, referralId, ctx(req));
     const r = view.referral;
@@ -98,7 +98,7 @@ export const referralPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
     act: (actor: Actor, referralId: string, body: Record<string, unknown>, req: FastifyRequest) => Promise<unknown>,
     done: string,
   ) =>
-    referralStep(app, `/referrals/:referralId/${path}`, {
+    formStep(app, `/referrals/:referralId/${path}`, {
       policy,
       body,
       page: showReferral,
@@ -169,7 +169,7 @@ export const referralPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
     'next-action',
   );
 
-  const showContact: ReferralPage = async (req, reply, referralId, { status, values, errors } = firstVisit()) => {
+  const showContact: RecordPage = async (req, reply, referralId, { status, values, errors } = firstVisit()) => {
     const view = await service.getReferral(pool, signedIn(req), referralId, ctx(req));
     return render(reply, status, 'contact.njk', { r: view.referral, values, ...present.contactFormItems(values) }, errors);
   };

@@ -3,13 +3,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { compareDetails } from '../../people/matching.ts';
 import { formatNhsNumber } from '../../people/nhs-number.ts';
 
-import { attempt, firstVisit, type FormState } from '../../web/pages.ts';
+import { attempt, firstVisit, formStep, type FormState, type RecordPage } from '../../web/pages.ts';
 import { bodyValues, field, fields, LIMITS } from '../../web/forms.ts';
 import { FormBody, TextQuery, FormField } from '../../web/schemas.ts';
 import * as present from '../present.ts';
 import { checkVersion, text } from '../schema.ts';
 import * as service from '../service.ts';
-import { ctx, leads, referralStep, render, signedIn, type ReferralPage } from './pages.ts';
+import { ctx, leads, render, signedIn } from './pages.ts';
 import * as personPresent from '../../people/present.ts';
 import { formatDate } from '../../calendar/format.ts';
 
@@ -84,7 +84,7 @@ export const triageRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  const showMatch: ReferralPage = async (req, reply, referralId, { status, values, errors } = firstVisit()) => {
+  const showMatch: RecordPage = async (req, reply, referralId, { status, values, errors } = firstVisit()) => {
     const page = await service.matchPage(pool, signedIn(req), referralId, ctx(req));
     const { submitted, match } = page;
     const born = (p: { dateOfBirth: string }) => `born ${formatDate(p.dateOfBirth)}`;
@@ -136,7 +136,7 @@ export const triageRoutes: FastifyPluginAsyncTypebox = async (app) => {
       errors,
     );
   };
-  referralStep(app, '/triage/:referralId/match', {
+  formStep(app, '/triage/:referralId/match', {
     policy: leads,
     pageHere: true,
     body: { choice: FormField, nhsNumber: FormField },
@@ -153,11 +153,11 @@ export const triageRoutes: FastifyPluginAsyncTypebox = async (app) => {
     next: (referralId) => `/referrals/${referralId}?done=matched`,
   });
 
-  const showNotSuitable: ReferralPage = async (req, reply, referralId, { status, values, errors } = firstVisit()) => {
+  const showNotSuitable: RecordPage = async (req, reply, referralId, { status, values, errors } = firstVisit()) => {
     const view = await service.getReferral(pool, signedIn(req), referralId, ctx(req));
     return render(reply, status, 'not-suitable.njk', { r: view.referral, values }, errors);
   };
-  referralStep(app, '/referrals/:referralId/not-suitable', {
+  formStep(app, '/referrals/:referralId/not-suitable', {
     policy: leads,
     pageHere: true,
     body: { notSuitableReason: FormField, redirectedTo: FormField, version: FormField },
@@ -179,7 +179,7 @@ export const triageRoutes: FastifyPluginAsyncTypebox = async (app) => {
     next: () => '/triage',
   });
 
-  const showAllocate: ReferralPage = async (req, reply, referralId, { status, values, errors } = firstVisit()) => {
+  const showAllocate: RecordPage = async (req, reply, referralId, { status, values, errors } = firstVisit()) => {
     const suggestion = await service.suggestAllocation(pool, signedIn(req), referralId);
     const chosen = typeof values.linkWorkerId === 'string' ? values.linkWorkerId : suggestion.suggestedUserId;
     return render(
@@ -203,7 +203,7 @@ export const triageRoutes: FastifyPluginAsyncTypebox = async (app) => {
       errors,
     );
   };
-  referralStep(app, '/referrals/:referralId/allocate', {
+  formStep(app, '/referrals/:referralId/allocate', {
     policy: leads,
     pageHere: true,
     body: { linkWorkerId: FormField, reason: FormField, version: FormField },
