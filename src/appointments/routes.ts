@@ -1,9 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
-import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
-import { attempt, ctx, firstVisit, type FormState, sendFile, signedIn, view } from '../web/pages.ts';
-import { bodyValues, field } from '../web/forms.ts';
+import { attempt, ctx, firstVisit, formStep, recordPage, sendFile, signedIn, view, type RecordPage } from '../web/pages.ts';
+import { field } from '../web/forms.ts';
 import { addDays, isIsoDate, localDate } from '../calendar/london.ts';
 import { InvalidInput } from '../web/errors.ts';
 import { FormBody, IdParams, TextQuery, FormField } from '../web/schemas.ts';
@@ -12,26 +10,21 @@ import * as appointments from './service.ts';
 const staff = rolePolicy('link worker or lead', 'link_worker', 'lead');
 const linkWorkers = rolePolicy('link worker', 'link_worker');
 
-const ReferralParams = IdParams('referralId');
-
 const CHANNEL_TEXT = { email: 'an email', sms: 'a text message' } as const;
 
 /** Booking, listing and cancelling a referral's appointments with the person. */
 export const appointmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const pool = app.database.pool;
 
-  const page = async (
-    reply: FastifyReply,
-    actor: Actor,
-    referralId: string,
-    query: unknown,
-    { status, values, errors }: FormState = firstVisit(),
-  ) => {
+  // A refused post draws the page without the notices its address may carry.
+  const page: RecordPage = async (req, reply, referralId, form) => {
+    const { status, values, errors } = form ?? firstVisit();
+    const query = form ? {} : req.query;
     const {
       referral,
       appointments: rows,
       canBook,
-    } = await appointments.appointmentsForReferral(pool, actor, referralId, { requestId: reply.request.id });
+    } = await appointments.appointmentsForReferral(pool, signedIn(req), referralId, { requestId: req.id });
     const now = Date.now();
     const describe = (a: appointments.AppointmentRow) => {
       const when = appointments.describeWhen(a.startsAt);
@@ -78,39 +71,24 @@ export const appointmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     );
   };
 
-  app.get(
-    '/referrals/:referralId/appointments',
-    { schema: { params: ReferralParams, querystring: TextQuery('booked', 'reminder', 'cancelled') }, config: { policy: staff } },
-    async (req, reply) => {
-      const { referralId } = req.params;
-      return page(reply, signedIn(req), referralId, req.query);
-    },
-  );
+  recordPage(app, '/referrals/:referralId/appointments', { policy: staff, query: ['booked', 'reminder', 'cancelled'], page });
 
-  app.post(
-    '/referrals/:referralId/appointments',
-    {
-      schema: { params: ReferralParams, body: FormBody({ date: FormField, time: FormField, mode: FormField, place: FormField }) },
-      config: { policy: staff, oncePerForm: true },
-    },
-    async (req, reply) => {
-      const actor = signedIn(req);
-      const { referralId } = req.params;
-      const input = {
-        date: field(req.body, 'date'),
-        time: field(req.body, 'time'),
-        mode: field(req.body, 'mode'),
-        place: field(req.body, 'place'),
-      };
-      const booked = await attempt(() => appointments.bookAppointment(pool, actor, referralId, input, ctx(req)), {
-        field: 'date',
-        values: bodyValues(req.body),
-      });
-      if (!booked.ok) return page(reply, actor, referralId, {}, booked.form);
-      const { id, reminder } = booked.value;
-      return reply.redirect(`/referrals/${referralId}/appointments?booked=${id}&reminder=${reminder?.channel ?? 'none'}`, 303);
-    },
-  );
+  formStep(app, '/referrals/:referralId/appointments', {
+    policy: staff,
+    oncePerForm: true,
+    body: { date: FormField, time: FormField, mode: FormField, place: FormField },
+    page,
+    field: 'date',
+    act: (actor, referralId, body, req) =>
+      appointments.bookAppointment(
+        pool,
+        actor,
+        referralId,
+        { date: field(body, 'date'), time: field(body, 'time'), mode: field(body, 'mode'), place: field(body, 'place') },
+        ctx(req),
+      ),
+    next: (referralId, { id, reminder }) => `/referrals/${referralId}/appointments?booked=${id}&reminder=${reminder?.channel ?? 'none'}`,
+  });
 
   app.post(
     '/referrals/:referralId/appointments/:appointmentId/cancel',
@@ -122,7 +100,7 @@ export const appointmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         () => appointments.cancelAppointment(pool, actor, referralId, appointmentId, field(req.body, 'reason'), ctx(req)),
         { field: `cancel-${appointmentId}` },
       );
-      if (!cancelled.ok) return page(reply, actor, referralId, {}, cancelled.form);
+      if (!cancelled.ok) return page(req, reply, referralId, cancelled.form);
       return reply.redirect(`/referrals/${referralId}/appointments?cancelled=yes`, 303);
     },
   );

@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
-import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
-import { attempt, ctx, firstVisit, type FormState, invalidForm, sendFile, signedIn, view } from '../web/pages.ts';
+import { attempt, ctx, firstVisit, formStep, recordPage, sendFile, signedIn, view, type RecordPage } from '../web/pages.ts';
+import { InvalidInput } from '../web/errors.ts';
 import { bodyValues, field } from '../web/forms.ts';
 import { formatDate } from '../calendar/format.ts';
-import { FormBody, IdParams, FormField } from '../web/schemas.ts';
+import { IdParams, FormField } from '../web/schemas.ts';
 import { describeGpRecordStatus, gpRecordStatus } from '../interop/mesh/service.ts';
 import * as service from './service.ts';
 
@@ -17,10 +16,9 @@ const referrers = rolePolicy('referrer', 'referrer');
 const MAX_OUTCOME_ROWS = 12;
 const ONWARD_CHOICE = /^onward-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-const ReferralParams = IdParams('referralId');
 const DischargeParams = IdParams('dischargeId');
 // The choice for each referral to a service still open comes as `onward-<its id>`, read by readAnswers.
-const DischargeForm = FormBody({
+const DischargeFields = {
   reason: FormField,
   summary: FormField,
   reasonNote: FormField,
@@ -32,7 +30,7 @@ const DischargeForm = FormBody({
       [`outcomeAfter${i}`, FormField],
     ]).flat(),
   ),
-});
+};
 
 /** The answers on the discharge form, read through the one way in for form fields. */
 function readAnswers(body: unknown): service.DischargeInput {
@@ -69,8 +67,8 @@ function hiddenFields(input: service.DischargeInput) {
 export const dischargeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const pool = app.database.pool;
 
-  const formPage = async (reply: FastifyReply, actor: Actor, referralId: string, form?: FormState) => {
-    const record = await service.dischargeRecord(pool, actor, referralId);
+  const formPage: RecordPage = async (req, reply, referralId, form) => {
+    const record = await service.dischargeRecord(pool, signedIn(req), referralId);
     // First visit: the outcome rows are what was recorded, and one empty row for a measure taken elsewhere.
     const shown: Record<string, unknown> =
       form?.values ??
@@ -115,13 +113,13 @@ export const dischargeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     );
   };
 
-  const checkPage = async (reply: FastifyReply, actor: Actor, referralId: string, body: unknown) => {
-    const input = readAnswers(body);
-    const preview = await attempt(() => service.previewDischarge(pool, actor, referralId, input), {
+  const checkPage: RecordPage = async (req, reply, referralId) => {
+    const input = readAnswers(req.body);
+    const preview = await attempt(() => service.previewDischarge(pool, signedIn(req), referralId, input), {
       field: 'reason',
-      values: bodyValues(body),
+      values: bodyValues(req.body),
     });
-    if (!preview.ok) return formPage(reply, actor, referralId, preview.form);
+    if (!preview.ok) return formPage(req, reply, referralId, preview.form);
     const document = preview.value;
     const reason = service.DISCHARGE_REASONS.find((x) => x.code === input.reason)!;
     return view(reply, 200, 'discharge/views/check.njk', {
@@ -134,49 +132,33 @@ export const dischargeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     });
   };
 
-  app.get('/referrals/:referralId/discharge', { schema: { params: ReferralParams }, config: { policy: staff } }, async (req, reply) => {
-    const { referralId } = req.params;
-    return formPage(reply, signedIn(req), referralId);
+  recordPage(app, '/referrals/:referralId/discharge', { policy: staff, page: formPage });
+
+  recordPage(app, '/referrals/:referralId/discharge/check', { policy: staff, body: DischargeFields, page: checkPage });
+
+  recordPage(app, '/referrals/:referralId/discharge/change', {
+    policy: staff,
+    body: DischargeFields,
+    page: (req, reply, referralId) => formPage(req, reply, referralId, firstVisit(bodyValues(req.body))),
   });
 
-  app.post(
-    '/referrals/:referralId/discharge/check',
-    { schema: { params: ReferralParams, body: DischargeForm }, config: { policy: staff } },
-    async (req, reply) => {
-      const { referralId } = req.params;
-      return checkPage(reply, signedIn(req), referralId, req.body);
-    },
-  );
-
-  app.post(
-    '/referrals/:referralId/discharge/change',
-    { schema: { params: ReferralParams, body: DischargeForm }, config: { policy: staff } },
-    async (req, reply) => {
-      const { referralId } = req.params;
-      return formPage(reply, signedIn(req), referralId, firstVisit(bodyValues(req.body)));
-    },
-  );
-
-  app.post(
-    '/referrals/:referralId/discharge',
-    { schema: { params: ReferralParams, body: DischargeForm }, config: { policy: staff, oncePerForm: true } },
-    async (req, reply) => {
-      const actor = signedIn(req);
-      const { referralId } = req.params;
-      const body = req.body;
+  formStep(app, '/referrals/:referralId/discharge', {
+    policy: staff,
+    oncePerForm: true,
+    body: DischargeFields,
+    page: formPage,
+    field: 'reason',
+    act: async (actor, referralId, body, req) => {
       // The summary goes only from the check page, where the link worker has read it as the GP will.
       if (field(body, 'checked') !== 'yes') {
-        const errors = [{ field: 'reason', message: 'Check the summary before you send it: select Continue, then read it through' }];
-        return formPage(reply, actor, referralId, invalidForm(errors, bodyValues(body)));
+        throw new InvalidInput([
+          { field: 'reason', message: 'Check the summary before you send it: select Continue, then read it through' },
+        ]);
       }
-      const discharged = await attempt(() => service.dischargeReferral(pool, actor, referralId, readAnswers(body), ctx(req)), {
-        field: 'reason',
-        values: bodyValues(body),
-      });
-      if (!discharged.ok) return formPage(reply, actor, referralId, discharged.form);
-      return reply.redirect(`/discharge-summaries/${discharged.value}`, 303);
+      return service.dischargeReferral(pool, actor, referralId, readAnswers(body), ctx(req));
     },
-  );
+    next: (_referralId, dischargeId) => `/discharge-summaries/${dischargeId}`,
+  });
 
   app.get('/discharge-summaries/:dischargeId', { schema: { params: DischargeParams }, config: { policy: readers } }, async (req, reply) => {
     const { dischargeId } = req.params;

@@ -1,26 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
-import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
-import { attempt, ctx, firstVisit, pageLinks, signedIn, view, type FormState } from '../web/pages.ts';
+import { ctx, firstVisit, formStep, pageLinks, recordPage, signedIn, view, type RecordPage } from '../web/pages.ts';
 import { field } from '../web/forms.ts';
 import { formatDate } from '../calendar/format.ts';
 import { InvalidInput } from '../web/errors.ts';
-import { FormBody, IdParams, TextQuery, FormField } from '../web/schemas.ts';
+import { TextQuery, FormField } from '../web/schemas.ts';
 import { DECLINE_REASONS, ONWARD_LABELS, ONWARD_TRANSITIONS, STOP_REASONS, type SharedDetails } from './service.ts';
 import * as service from './service.ts';
 
 const providers = rolePolicy('provider', 'provider');
-
-const OnwardParams = IdParams('onwardId');
-const RespondForm = FormBody({ to: FormField, reason: FormField, detail: FormField, firstSessionDate: FormField });
-const AttendanceForm = FormBody({
-  sessionDate: FormField,
-  attended: FormField,
-  sessionsAttended: FormField,
-  sessionsOffered: FormField,
-  note: FormField,
-});
 
 /** Exactly what the link worker shared: name and contact always, the rest only when ticked. */
 function sharedRows(s: SharedDetails) {
@@ -60,14 +48,10 @@ export const providerInboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
     });
   });
 
-  const detailPage = async (
-    reply: FastifyReply,
-    actor: Actor,
-    onwardId: string,
-    { status, errors }: FormState = firstVisit(),
-    notice = '',
-  ) => {
-    const o = await service.providerReferral(pool, actor, onwardId);
+  const detailPage: RecordPage = async (req, reply, onwardId, form) => {
+    const { status, errors } = form ?? firstVisit();
+    const notice = form ? '' : field(req.query, 'done');
+    const o = await service.providerReferral(pool, signedIn(req), onwardId);
     const next = ONWARD_TRANSITIONS[o.status];
     return view(
       reply,
@@ -98,72 +82,55 @@ export const providerInboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
     );
   };
 
-  app.get(
-    '/provider/referrals/:onwardId',
-    { schema: { params: OnwardParams, querystring: TextQuery('done') }, config: { policy: providers } },
-    async (req, reply) => {
-      const { onwardId } = req.params;
-      return detailPage(reply, signedIn(req), onwardId, firstVisit(), field(req.query, 'done'));
-    },
-  );
+  recordPage(app, '/provider/referrals/:onwardId', { policy: providers, query: ['done'], page: detailPage });
 
-  app.post(
-    '/provider/referrals/:onwardId/respond',
-    { schema: { params: OnwardParams, body: RespondForm }, config: { policy: providers } },
-    async (req, reply) => {
-      const actor = signedIn(req);
-      const { onwardId } = req.params;
-      const responded = await attempt(
-        () =>
-          service.providerRespond(
-            pool,
-            actor,
-            onwardId,
-            {
-              to: field(req.body, 'to'),
-              reason: field(req.body, 'reason'),
-              detail: field(req.body, 'detail'),
-              firstSessionDate: field(req.body, 'firstSessionDate') || null,
-            },
-            ctx(req),
-          ),
-        { field: 'to' },
-      );
-      if (!responded.ok) return detailPage(reply, actor, onwardId, responded.form);
-      return reply.redirect(`/provider/referrals/${onwardId}?done=response`, 303);
-    },
-  );
+  formStep(app, '/provider/referrals/:onwardId/respond', {
+    policy: providers,
+    body: { to: FormField, reason: FormField, detail: FormField, firstSessionDate: FormField },
+    page: detailPage,
+    field: 'to',
+    act: (actor, onwardId, body, req) =>
+      service.providerRespond(
+        pool,
+        actor,
+        onwardId,
+        {
+          to: field(body, 'to'),
+          reason: field(body, 'reason'),
+          detail: field(body, 'detail'),
+          firstSessionDate: field(body, 'firstSessionDate') || null,
+        },
+        ctx(req),
+      ),
+    next: (onwardId) => `/provider/referrals/${onwardId}?done=response`,
+  });
 
-  app.post(
-    '/provider/referrals/:onwardId/attendance',
-    { schema: { params: OnwardParams, body: AttendanceForm }, config: { policy: providers, oncePerForm: true } },
-    async (req, reply) => {
-      const actor = signedIn(req);
-      const { onwardId } = req.params;
+  formStep(app, '/provider/referrals/:onwardId/attendance', {
+    policy: providers,
+    oncePerForm: true,
+    body: { sessionDate: FormField, attended: FormField, sessionsAttended: FormField, sessionsOffered: FormField, note: FormField },
+    page: detailPage,
+    field: 'attended',
+    act: (actor, onwardId, body, req) => {
       const count = (name: string) => {
-        const v = field(req.body, name);
+        const v = field(body, name);
         return /^\d{1,3}$/.test(v) ? Number(v) : null;
       };
-      const attended = field(req.body, 'attended');
-      const recorded = await attempt(
-        () =>
-          service.providerAttendance(
-            pool,
-            actor,
-            onwardId,
-            {
-              sessionDate: field(req.body, 'sessionDate') || null,
-              attended: attended === 'yes' ? true : attended === 'no' ? false : null,
-              sessionsAttended: count('sessionsAttended'),
-              sessionsOffered: count('sessionsOffered'),
-              note: field(req.body, 'note'),
-            },
-            ctx(req),
-          ),
-        { field: 'attended' },
+      const attended = field(body, 'attended');
+      return service.providerAttendance(
+        pool,
+        actor,
+        onwardId,
+        {
+          sessionDate: field(body, 'sessionDate') || null,
+          attended: attended === 'yes' ? true : attended === 'no' ? false : null,
+          sessionsAttended: count('sessionsAttended'),
+          sessionsOffered: count('sessionsOffered'),
+          note: field(body, 'note'),
+        },
+        ctx(req),
       );
-      if (!recorded.ok) return detailPage(reply, actor, onwardId, recorded.form);
-      return reply.redirect(`/provider/referrals/${onwardId}?done=attendance`, 303);
     },
-  );
+    next: (onwardId) => `/provider/referrals/${onwardId}?done=attendance`,
+  });
 };

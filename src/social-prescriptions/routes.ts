@@ -1,18 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { TSchema } from 'typebox';
 import { loadEpisode } from '../assessment/service.ts';
 import { NEEDS } from '../vocabulary/needs.ts';
 import { DELIVERY_METHODS, DISTANCE_CHOICES_MILES } from '../directory/service.ts';
 import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
-import { attempt, ctx, firstVisit, pageLinks, signedIn, view, type FormState } from '../web/pages.ts';
-import { bodyValues, field, fields } from '../web/forms.ts';
+import { attempt, ctx, firstVisit, formStep, pageLinks, recordPage, signedIn, view, type RecordPage } from '../web/pages.ts';
+import { field, fields } from '../web/forms.ts';
 import { formatDate } from '../calendar/format.ts';
 import { supportPage } from '../plans/support-page.ts';
 import { getPerson } from '../people/service.ts';
 import { InvalidInput, type FieldError } from '../web/errors.ts';
-import { FormBody, IdParams, TextOrList, TextQuery, FormField } from '../web/schemas.ts';
+import { FormBody, IdParams, TextOrList, FormField } from '../web/schemas.ts';
 import * as prescriptions from './service.ts';
 
 const staff = rolePolicy('link worker or lead', 'link_worker', 'lead');
@@ -21,11 +21,10 @@ const staff = rolePolicy('link worker or lead', 'link_worker', 'lead');
 const PICKER_MILES = 10;
 const PICKER_PAGE_SIZE = 10;
 
-const ReferralParams = IdParams('referralId');
 const OnwardParams = IdParams('onwardId');
-const PickerQuery = TextQuery('q', 'need', 'postcode', 'miles', 'method', 'page');
+const PICKER_QUERY = ['q', 'need', 'postcode', 'miles', 'method', 'page'];
 // The referral form carries the picker's search too, so a refused post shows the same results.
-const OnwardForm = FormBody({
+const OnwardFields = {
   serviceId: FormField,
   kind: FormField,
   need: FormField,
@@ -39,7 +38,7 @@ const OnwardForm = FormBody({
   miles: FormField,
   method: FormField,
   page: FormField,
-});
+};
 
 /** The link worker's side: choosing a service, referring or signposting, recording responses, the responses page. */
 export const socialPrescriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -60,18 +59,13 @@ export const socialPrescriptionRoutes: FastifyPluginAsyncTypebox = async (app) =
     };
   };
 
-  const onwardPage = async (
-    reply: FastifyReply,
-    actor: Actor,
-    referralId: string,
-    source: unknown,
-    // Drawn first with no status of its own: a search the directory refuses makes it a 400.
-    form?: FormState,
-  ) => {
+  // Drawn first with no status of its own: a search the directory refuses makes it a 400.
+  const onwardPage: RecordPage = async (req, reply, referralId, form) => {
+    const actor = signedIn(req);
     const { values, errors } = form ?? firstVisit();
     const { referral: r } = await loadEpisode(pool, actor, referralId);
     const { person } = await getPerson(pool, actor, r.personId);
-    const search = pickerSearch(source, r.reasons[0] ?? '', person.postcode ?? '');
+    const search = pickerSearch(form ? req.body : req.query, r.reasons[0] ?? '', person.postcode ?? '');
     let found: Awaited<ReturnType<typeof prescriptions.findServicesToRefer>> | undefined;
     const searchErrors: FieldError[] = [];
     const searched = await attempt(
@@ -149,55 +143,40 @@ export const socialPrescriptionRoutes: FastifyPluginAsyncTypebox = async (app) =
     );
   };
 
-  app.get(
-    '/referrals/:referralId/onward/new',
-    { schema: { params: ReferralParams, querystring: PickerQuery }, config: { policy: staff } },
-    async (req, reply) => {
-      const { referralId } = req.params;
-      return onwardPage(reply, signedIn(req), referralId, req.query);
-    },
-  );
+  recordPage(app, '/referrals/:referralId/onward/new', { policy: staff, query: PICKER_QUERY, page: onwardPage });
 
-  app.post(
-    '/referrals/:referralId/onward',
-    { schema: { params: ReferralParams, body: OnwardForm }, config: { policy: staff, oncePerForm: true } },
-    async (req, reply) => {
-      const actor = signedIn(req);
-      const { referralId } = req.params;
-      const body = req.body;
-      const created = await attempt(
-        async () => {
-          if (!field(body, 'serviceId')) {
-            throw new InvalidInput([{ field: 'serviceId', message: 'Select a service' }]);
-          }
-          return prescriptions.createOnwardReferral(
-            pool,
-            actor,
-            referralId,
-            {
-              kind: field(body, 'kind'),
-              serviceId: field(body, 'serviceId'),
-              need: field(body, 'need') || null,
-              share: fields(body, 'share'),
-              consent: field(body, 'consent') === 'yes',
-              note: field(body, 'note'),
-              delivery: field(body, 'delivery') || null,
-              confirmCapacity: field(body, 'confirmCapacity') === 'yes',
-            },
-            ctx(req),
-          );
+  formStep(app, '/referrals/:referralId/onward', {
+    policy: staff,
+    oncePerForm: true,
+    body: OnwardFields,
+    page: onwardPage,
+    field: 'serviceId',
+    act: async (actor, referralId, body, req) => {
+      if (!field(body, 'serviceId')) {
+        throw new InvalidInput([{ field: 'serviceId', message: 'Select a service' }]);
+      }
+      return prescriptions.createOnwardReferral(
+        pool,
+        actor,
+        referralId,
+        {
+          kind: field(body, 'kind'),
+          serviceId: field(body, 'serviceId'),
+          need: field(body, 'need') || null,
+          share: fields(body, 'share'),
+          consent: field(body, 'consent') === 'yes',
+          note: field(body, 'note'),
+          delivery: field(body, 'delivery') || null,
+          confirmCapacity: field(body, 'confirmCapacity') === 'yes',
         },
-        { field: 'serviceId', values: bodyValues(body) },
-      );
-      if (!created.ok) return onwardPage(reply, actor, referralId, body, created.form);
-      const result = created.value;
-      if (result.delivery === 'print') return reply.redirect(`/onward-referrals/${result.id}/letter`, 303);
-      return reply.redirect(
-        `/referrals/${referralId}/support?done=${result.status === 'signposted' ? 'signposted' : 'sent'}#prescriptions`,
-        303,
+        ctx(req),
       );
     },
-  );
+    next: (referralId, created) =>
+      created.delivery === 'print'
+        ? `/onward-referrals/${created.id}/letter`
+        : `/referrals/${referralId}/support?done=${created.status === 'signposted' ? 'signposted' : 'sent'}#prescriptions`,
+  });
 
   /**
    * Records something about one referral to a service, posted from the support page: back to that

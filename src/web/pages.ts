@@ -76,15 +76,24 @@ function recordAddress(path: string) {
   return { params: IdParams(name), idOf: (req: FastifyRequest) => (req.params as Record<string, string>)[name] };
 }
 
-/** `page` drawn at `path`, with the text `query` fields it reads (`?done=...`) allowed in the address. */
+/**
+ * `page` drawn at `path`, with the text `query` fields it reads (`?done=...`) allowed in the address.
+ * With `body`, it is drawn from a posted form that changes nothing (check your answers).
+ */
 export function recordPage(
   app: Parameters<FastifyPluginAsyncTypebox>[0],
   path: string,
-  step: { policy: Policy; query?: string[]; page: RecordPage },
+  step: { policy: Policy; query?: string[]; body?: Record<string, TSchema>; page: RecordPage },
 ) {
   const { params, idOf } = recordAddress(path);
-  const schema = step.query ? { params, querystring: TextQuery(...step.query) } : { params };
-  app.get(path, { schema, config: { policy: step.policy } }, async (req, reply) => step.page(req, reply, idOf(req)));
+  const draw = async (req: FastifyRequest, reply: FastifyReply) => step.page(req, reply, idOf(req));
+  if (step.body) app.post(path, { schema: { params, body: FormBody(step.body) }, config: { policy: step.policy } }, draw);
+  else
+    app.get(
+      path,
+      { schema: step.query ? { params, querystring: TextQuery(...step.query) } : { params }, config: { policy: step.policy } },
+      draw,
+    );
 }
 
 /**
@@ -107,7 +116,7 @@ export function formStep<T>(
   },
 ) {
   const { params, idOf } = recordAddress(path);
-  if (step.pageHere) recordPage(app, path, step);
+  if (step.pageHere) recordPage(app, path, { policy: step.policy, page: step.page });
   app.post(
     path,
     { schema: { params, body: FormBody(step.body) }, config: { policy: step.policy, oncePerForm: step.oncePerForm } },
