@@ -164,6 +164,12 @@ export function pageLinks(page: number, pages: number, href: (page: number) => s
   return { previous: page > 1 ? link(page - 1) : undefined, next: page < pages ? link(page + 1) : undefined };
 }
 
+/** `pageLinks` for a list filtered by its address's query: empty filters are left out, the page number comes last. */
+export function filteredPageLinks(path: string, filters: Record<string, string | undefined>, list: { page: number; pages: number }) {
+  const kept = Object.entries(filters).filter((entry): entry is [string, string] => !!entry[1]);
+  return pageLinks(list.page, list.pages, (page) => `${path}?${new URLSearchParams([...kept, ['page', String(page)]]).toString()}`);
+}
+
 // Option lists and values for the nhsuk macros (radios, checkboxes, selects).
 
 export type Items = { value: string; text: string; checked?: boolean; selected?: boolean; hint?: { text: string } }[];

@@ -6,7 +6,7 @@ import * as present from '../present.ts';
 import { text } from '../schema.ts';
 import * as service from '../service.ts';
 import { ctx, render, signedIn, staff } from './pages.ts';
-import { pageLinks } from '../../web/pages.ts';
+import { filteredPageLinks } from '../../web/pages.ts';
 import { formatDate } from '../../calendar/format.ts';
 
 /** A link worker's caseload, or a lead's view of everyone's, filtered, sorted and a page at a time. */
@@ -27,19 +27,20 @@ export const caseloadRoutes: FastifyPluginAsyncTypebox = async (app) => {
         search: field(query, 'q', { max: service.SEARCH_MAX_LENGTH, label: 'Search' }),
       };
       const result = await service.caseload(pool, signedIn(req), filter, ctx(req));
-      const pageLink = (page: number) =>
-        `/caseload?${new URLSearchParams({
-          ...(filter.worker ? { worker: filter.worker } : {}),
-          ...(filter.status ? { status: filter.status } : {}),
-          ...(filter.overdueOnly ? { overdue: 'yes' } : {}),
-          ...(filter.search ? { q: filter.search } : {}),
-          sort: result.sort,
-          page: String(page),
-        }).toString()}`;
       return render(reply, 200, 'caseload.njk', {
         ...result,
         filter,
-        ...pageLinks(result.page, result.pages, pageLink),
+        ...filteredPageLinks(
+          '/caseload',
+          {
+            worker: filter.worker,
+            status: filter.status,
+            overdue: filter.overdueOnly ? 'yes' : undefined,
+            q: filter.search,
+            sort: result.sort,
+          },
+          result,
+        ),
         rows: result.rows.map((r) => ({
           ...r,
           statusTag: present.statusTag(r.status),

@@ -7,7 +7,7 @@ import { STATUS_LABELS } from '../lifecycle.ts';
 import * as present from '../present.ts';
 import * as service from '../service.ts';
 import { ctx, referrerOnly, render, signedIn } from './pages.ts';
-import { pageLinks } from '../../web/pages.ts';
+import { filteredPageLinks } from '../../web/pages.ts';
 import { formatDate } from '../../calendar/format.ts';
 
 /** The referrer's own referrals: the list, and where each one has got to. */
@@ -23,12 +23,10 @@ export const myReferralRoutes: FastifyPluginAsyncTypebox = async (app) => {
       { search, page: /^\d{1,5}$/.test(pageText) ? Number(pageText) : 1 },
       ctx(req),
     );
-    const pageLink = (page: number) =>
-      `/my-referrals?${new URLSearchParams({ ...(search ? { q: search } : {}), page: String(page) }).toString()}`;
     return render(reply, 200, 'my-referrals.njk', {
       ...result,
       search,
-      ...pageLinks(result.page, result.pages, pageLink),
+      ...filteredPageLinks('/my-referrals', { q: search }, result),
       rows: result.rows.map((r) => ({
         ...r,
         received: formatDate(r.receivedAt),
