@@ -13,8 +13,8 @@ import { ROLES, type Actor, type Role } from './actor.ts';
 import { anySignedIn, publicAccess, rolePolicy } from './policy.ts';
 import * as q from './queries.ts';
 import * as users from './users.ts';
-import { field, fields, ROLE_NAMES } from './web.ts';
-import { attempt, firstVisit, signedIn, view, type FormState } from '../web/pages.ts';
+import { field, fields, practiceChoices, ROLE_NAMES } from './web.ts';
+import { attempt, firstVisit, selectItems, signedIn, view, type FormState } from '../web/pages.ts';
 import { FormBody, IdParams, Text, TextOrList, TextQuery } from '../web/schemas.ts';
 
 const adminOnly = rolePolicy('admin', 'admin');
@@ -43,14 +43,12 @@ function roleFieldItems(
 ) {
   return {
     roleItems: ROLES.map((role) => ({ value: role, text: ROLE_NAMES[role], checked: choice.roles.includes(role) })),
-    practiceItems: [
-      { value: '', text: 'None' },
-      ...practices.map((p) => ({ value: p.id, text: `${p.name} (${p.odsCode})`, selected: p.id === choice.practiceId })),
-    ],
-    organisationItems: [
-      { value: '', text: 'None' },
-      ...organisations.map((o) => ({ value: o.id, text: o.name, selected: o.id === choice.providerOrganisationId })),
-    ],
+    practiceItems: selectItems('None', practiceChoices(practices), choice.practiceId),
+    organisationItems: selectItems(
+      'None',
+      organisations.map((o) => ({ value: o.id, text: o.name })),
+      choice.providerOrganisationId,
+    ),
   };
 }
 
@@ -230,10 +228,11 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       to: field(query, 'to'),
     };
     const result = await users.searchAuditTrail(pool, signedIn(req), filter);
-    const userItems = [
-      { value: '', text: 'Anyone' },
-      ...result.users.map((u) => ({ value: u.id, text: `${u.name} (${u.email})`, selected: u.id === filter.user })),
-    ];
+    const userItems = selectItems(
+      'Anyone',
+      result.users.map((u) => ({ value: u.id, text: `${u.name} (${u.email})` })),
+      filter.user,
+    );
     return view(
       reply,
       result.errors.length ? 400 : 200,

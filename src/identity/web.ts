@@ -12,6 +12,10 @@ export const ROLE_NAMES: Record<Role, string> = {
   admin: 'Administrator',
 };
 
+/** Practices as a select offers them: "Name (ODS code)". */
+export const practiceChoices = (practices: { id: string; name: string; odsCode: string }[]) =>
+  practices.map((p) => ({ value: p.id, text: `${p.name} (${p.odsCode})` }));
+
 /** A local path to go back to after sign-in; anything else (other sites, `//host`) is dropped. */
 export function safeReturnTo(value: unknown): string | undefined {
   if (typeof value !== 'string' || value.length === 0 || value.length > 2000) return undefined;

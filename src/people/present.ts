@@ -1,4 +1,5 @@
-import { optionItems, asList, str } from '../web/pages.ts';
+import { optionItems, asList, selectItems, str } from '../web/pages.ts';
+import { practiceChoices } from '../identity/web.ts';
 import { formatDate } from '../calendar/format.ts';
 import { ETHNIC_CATEGORIES, ethnicCategoryLabel } from './ethnicity.ts';
 import { EXAMPLE_NHS_NUMBER, formatNhsNumber } from './nhs-number.ts';
@@ -13,10 +14,11 @@ export function personFormItems(values: Record<string, unknown>, practices: { id
   const communication = asList(values.communication);
   return {
     sexItems: [{ value: '', text: 'Not recorded' }, ...optionItems(SEXES, str(values.sex), 'selected')],
-    ethnicityItems: [
-      { value: '', text: 'Not recorded' },
-      ...ETHNIC_CATEGORIES.map((c) => ({ value: c.code, text: ethnicCategoryLabel(c.code), selected: c.code === values.ethnicity })),
-    ],
+    ethnicityItems: selectItems(
+      'Not recorded',
+      ETHNIC_CATEGORIES.map((c) => ({ value: c.code, text: ethnicCategoryLabel(c.code) })),
+      values.ethnicity,
+    ),
     channelItems: optionItems(CONTACT_CHANNELS, asList(values.contactChannels)),
     safeItems: [
       { value: 'yes', text: 'Yes', checked: values.safeToLeaveMessage === 'yes' },
@@ -27,10 +29,7 @@ export function personFormItems(values: Record<string, unknown>, practices: { id
       { value: 'easyRead', text: 'Easy read', checked: communication.includes('easyRead') },
       { value: 'bsl', text: 'British Sign Language (BSL) interpreter', checked: communication.includes('bsl') },
     ],
-    practiceItems: [
-      { value: '', text: 'Not known' },
-      ...practices.map((p) => ({ value: p.id, text: `${p.name} (${p.odsCode})`, selected: p.id === values.practiceId })),
-    ],
+    practiceItems: selectItems('Not known', practiceChoices(practices), values.practiceId),
     exampleNhsNumber: EXAMPLE_NHS_NUMBER,
   };
 }

@@ -2,11 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { TSchema } from 'typebox';
 import { loadEpisode } from '../assessment/service.ts';
-import { NEEDS } from '../vocabulary/needs.ts';
+import { NEED_CHOICES } from '../vocabulary/needs.ts';
 import { DELIVERY_METHODS, DISTANCE_CHOICES_MILES } from '../directory/service.ts';
 import type { Actor } from '../identity/actor.ts';
 import { rolePolicy } from '../identity/policy.ts';
-import { attempt, ctx, firstVisit, formStep, pageLinks, recordPage, signedIn, view, type RecordPage } from '../web/pages.ts';
+import { attempt, ctx, firstVisit, formStep, pageLinks, recordPage, selectItems, signedIn, view, type RecordPage } from '../web/pages.ts';
 import { field, fields } from '../web/forms.ts';
 import { formatDate } from '../calendar/format.ts';
 import { supportPage } from '../plans/support-page.ts';
@@ -98,19 +98,17 @@ export const socialPrescriptionRoutes: FastifyPluginAsyncTypebox = async (app) =
         search,
         found,
         confirming,
-        needItems: [
-          { value: '', text: 'Any need' },
-          ...NEEDS.map((n) => ({ value: n.code, text: n.label, selected: n.code === search.need })),
-        ],
+        needItems: selectItems('Any need', NEED_CHOICES, search.need),
         milesItems: DISTANCE_CHOICES_MILES.map((m) => ({
           value: String(m),
           text: `Within ${m} mile${m === 1 ? '' : 's'}`,
           selected: m === search.miles,
         })),
-        methodItems: [
-          { value: '', text: 'Any way' },
-          ...DELIVERY_METHODS.map((d) => ({ value: d.code, text: d.label, selected: d.code === search.method })),
-        ],
+        methodItems: selectItems(
+          'Any way',
+          DELIVERY_METHODS.map((d) => ({ value: d.code, text: d.label })),
+          search.method,
+        ),
         choices: (found?.choices ?? []).map((s) => ({
           ...s,
           checked: s.id === chosen,

@@ -138,6 +138,9 @@ export const NEEDS: readonly Need[] = [
   },
 ];
 
+/** The needs as a select offers them. */
+export const NEED_CHOICES = NEEDS.map((need) => ({ value: need.code, text: need.label }));
+
 const byCode = new Map(NEEDS.map((need) => [need.code, need]));
 
 export function findNeed(code: string): Need | undefined {

@@ -183,6 +183,11 @@ export function optionItems(
   return Object.entries(map).map(([value, text]) => ({ value, text, [key]: picked.includes(value) }));
 }
 
+/** A select's options: the first with no value ("None", "Any need"), then `choices`, the one whose value is `chosen` selected. */
+export function selectItems(first: string, choices: { value: string; text: string }[], chosen: unknown): Items {
+  return [{ value: '', text: first }, ...choices.map((c) => ({ ...c, selected: c.value === chosen }))];
+}
+
 export function asList(value: unknown): string[] {
   if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
   return typeof value === 'string' && value ? [value] : [];

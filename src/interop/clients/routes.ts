@@ -6,8 +6,8 @@ import { Type } from 'typebox';
 import type { Actor } from '../../identity/actor.ts';
 import { publicAccess, rolePolicy } from '../../identity/policy.ts';
 import { practicesAndOrganisations } from '../../identity/users.ts';
-import { field } from '../../identity/web.ts';
-import { view } from '../../web/pages.ts';
+import { field, practiceChoices } from '../../identity/web.ts';
+import { selectItems, view } from '../../web/pages.ts';
 import { Forbidden, InvalidInput } from '../../web/errors.ts';
 import * as clients from './service.ts';
 import { SCOPE_RESOURCES } from './scopes.ts';
@@ -128,10 +128,7 @@ export const apiClientRoutes: FastifyPluginAsyncTypebox = async (app) => {
         created,
         tokenUrl: tokenUrl(app.config.baseUrl),
         resources: SCOPE_RESOURCES,
-        practiceItems: [
-          { value: '', text: 'None (a system used by several practices)' },
-          ...practices.map((p) => ({ value: p.id, text: `${p.name} (${p.odsCode})`, selected: p.id === values.practiceId })),
-        ],
+        practiceItems: selectItems('None (a system used by several practices)', practiceChoices(practices), values.practiceId),
       },
       errors,
     );

@@ -6,7 +6,7 @@ import * as present from '../present.ts';
 import { text } from '../schema.ts';
 import * as service from '../service.ts';
 import { ctx, render, signedIn, staff } from './pages.ts';
-import { filteredPageLinks } from '../../web/pages.ts';
+import { filteredPageLinks, selectItems } from '../../web/pages.ts';
 import { formatDate } from '../../calendar/format.ts';
 
 /** A link worker's caseload, or a lead's view of everyone's, filtered, sorted and a page at a time. */
@@ -52,10 +52,11 @@ export const caseloadRoutes: FastifyPluginAsyncTypebox = async (app) => {
           reminders: result.reminders.get(r.id) ?? [],
         })),
         needingAttention: result.reminders.size,
-        statusItems: [
-          { value: '', text: 'Any open status' },
-          ...OPEN_STATUSES.map((s) => ({ value: s, text: STATUS_LABELS[s], selected: s === result.status })),
-        ],
+        statusItems: selectItems(
+          'Any open status',
+          OPEN_STATUSES.map((s) => ({ value: s, text: STATUS_LABELS[s] })),
+          result.status,
+        ),
         sortItems: [
           ['waiting', 'Longest waiting'],
           ['due', 'Next action due'],

@@ -2,9 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { rolePolicy } from '../../identity/policy.ts';
-import { NEEDS } from '../../vocabulary/needs.ts';
+import { NEED_CHOICES } from '../../vocabulary/needs.ts';
+import { practiceChoices } from '../../identity/web.ts';
 import type { Actor } from '../../identity/actor.ts';
-import { attempt, ctx, firstVisit, type FormState, sendFile, signedIn, view } from '../../web/pages.ts';
+import { attempt, ctx, firstVisit, type FormState, selectItems, sendFile, signedIn, view } from '../../web/pages.ts';
 import { field } from '../../web/forms.ts';
 import { formatDateTime } from '../../calendar/format.ts';
 import { FormBody, Id, IdParams, Text } from '../../web/schemas.ts';
@@ -79,14 +80,8 @@ export const researchRoutes: FastifyPluginAsyncTypebox = async (app) => {
       {
         project: { ...project, created: formatDateTime(project.createdAt) },
         values,
-        practiceItems: [
-          { value: '', text: 'All practices' },
-          ...practices.map((p) => ({ value: p.id, text: `${p.name} (${p.odsCode})`, selected: p.id === values.practice })),
-        ],
-        needItems: [
-          { value: '', text: 'Any need' },
-          ...NEEDS.map((n) => ({ value: n.code, text: n.label, selected: n.code === values.need })),
-        ],
+        practiceItems: selectItems('All practices', practiceChoices(practices), values.practice),
+        needItems: selectItems('Any need', NEED_CHOICES, values.need),
         extracts: extracts.map((e) => ({
           ...e,
           generated: formatDateTime(e.generatedAt),
