@@ -14,7 +14,7 @@ import { anySignedIn, publicAccess, rolePolicy } from './policy.ts';
 import * as q from './queries.ts';
 import * as users from './users.ts';
 import { field, fields, practiceChoices, ROLE_NAMES } from './web.ts';
-import { attempt, firstVisit, selectItems, signedIn, view, type FormState } from '../web/pages.ts';
+import { attempt, firstVisit, formStep, recordPage, selectItems, signedIn, view, type FormState, type RecordPage } from '../web/pages.ts';
 import { FormBody, IdParams, Text, TextOrList, TextQuery } from '../web/schemas.ts';
 
 const adminOnly = rolePolicy('admin', 'admin');
@@ -23,7 +23,6 @@ const UserParams = IdParams('userId');
 const PracticeParams = IdParams('practiceId');
 const RoleFields = { roles: TextOrList(), practiceId: Text(), providerOrganisationId: Text() };
 const InviteForm = FormBody({ ...RoleFields, email: Text(), name: Text() });
-const RolesForm = FormBody(RoleFields);
 const NoFields = FormBody({});
 const PracticeForm = FormBody({ odsCode: Text(), name: Text(), meshMailboxId: Text() });
 const MeshMailboxForm = FormBody({ mailboxPracticeId: Text(), practiceMeshMailboxId: Text() });
@@ -97,33 +96,26 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  async function showUser(reply: FastifyReply, actor: Actor, userId: string, refused?: { form: FormState; choice: users.RoleChoice }) {
-    const { user, practices, organisations } = await users.getUser(pool, actor, userId);
-    const current = refused?.choice ?? {
-      roles: user.roles,
-      practiceId: user.practiceId,
-      providerOrganisationId: user.providerOrganisationId,
-    };
-    const { status, errors } = refused?.form ?? firstVisit();
+  // Refused, the page shows the roles as they were posted.
+  const userPage: RecordPage = async (req, reply, userId, form) => {
+    const { user, practices, organisations } = await users.getUser(pool, signedIn(req), userId);
+    const current = form
+      ? roleChoiceFrom(form.values)
+      : { roles: user.roles, practiceId: user.practiceId, providerOrganisationId: user.providerOrganisationId };
+    const { status, errors } = form ?? firstVisit();
     return view(reply, status, 'identity/views/user.njk', { user, ...roleFieldItems(current, practices, organisations) }, errors);
-  }
+  };
 
-  app.get('/admin/users/:userId', { schema: { params: UserParams }, config: { policy: adminOnly } }, async (req, reply) => {
-    return showUser(reply, signedIn(req), req.params.userId);
+  recordPage(app, '/admin/users/:userId', { policy: adminOnly, page: userPage });
+
+  formStep(app, '/admin/users/:userId/roles', {
+    policy: adminOnly,
+    body: RoleFields,
+    page: userPage,
+    field: 'roles',
+    act: (actor, userId, body, req) => users.changeRoles(pool, actor, userId, roleChoiceFrom(body), req.id),
+    next: () => '/admin/users',
   });
-
-  app.post(
-    '/admin/users/:userId/roles',
-    { schema: { params: UserParams, body: RolesForm }, config: { policy: adminOnly } },
-    async (req, reply) => {
-      const actor = signedIn(req);
-      const { userId } = req.params;
-      const choice = roleChoiceFrom(req.body);
-      const changed = await attempt(() => users.changeRoles(pool, actor, userId, choice, req.id), { field: 'roles' });
-      if (!changed.ok) return showUser(reply, actor, userId, { form: changed.form, choice });
-      return reply.redirect('/admin/users', 303);
-    },
-  );
 
   app.post(
     '/admin/users/:userId/deactivate',

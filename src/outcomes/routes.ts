@@ -1,9 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { Actor } from '../identity/actor.ts';
 import { publicAccess, rolePolicy } from '../identity/policy.ts';
-import { attempt, ctx, firstVisit, formErrors, signedIn, view, type FormState } from '../web/pages.ts';
+import { attempt, ctx, firstVisit, formErrors, recordPage, signedIn, view, type FormState } from '../web/pages.ts';
 import { bodyValues, field } from '../web/forms.ts';
 import { formatDate } from '../calendar/format.ts';
 import type { FieldError } from '../web/errors.ts';
@@ -80,15 +79,11 @@ function choiceItems(values: Values) {
 export const outcomeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const pool = app.database.pool;
 
-  const listPage = async (
-    reply: FastifyReply,
-    actor: Actor,
-    referralId: string,
-    query: unknown,
-    { status, values, errors }: FormState = firstVisit(),
-    linkValues: Values = {},
-  ) => {
-    const page = await outcomes.outcomesForReferral(pool, actor, referralId, { requestId: reply.request.id });
+  // A refused post draws the page without the notices its address may carry.
+  const listPage = async (req: FastifyRequest, reply: FastifyReply, referralId: string, form?: FormState, linkValues: Values = {}) => {
+    const { status, values, errors } = form ?? firstVisit();
+    const query = form ? {} : req.query;
+    const page = await outcomes.outcomesForReferral(pool, signedIn(req), referralId, { requestId: req.id });
     const saved = page.administrations.find((a) => a.id === field(query, 'saved'));
     const now = Date.now();
     const groups = INSTRUMENT_CODES.map((code) => ({
@@ -199,14 +194,7 @@ export const outcomeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     );
   };
 
-  app.get(
-    '/referrals/:referralId/outcomes',
-    { schema: { params: ReferralParams, querystring: TextQuery('saved', 'sent') }, config: { policy: staff } },
-    async (req, reply) => {
-      const { referralId } = req.params;
-      return listPage(reply, signedIn(req), referralId, req.query);
-    },
-  );
+  recordPage(app, '/referrals/:referralId/outcomes', { policy: staff, query: ['saved', 'sent'], page: listPage });
 
   app.get(
     '/referrals/:referralId/outcomes/new',
@@ -219,7 +207,7 @@ export const outcomeRoutes: FastifyPluginAsyncTypebox = async (app) => {
         field: 'instrument',
         values,
       });
-      if (!started.ok) return listPage(reply, actor, referralId, {}, started.form);
+      if (!started.ok) return listPage(req, reply, referralId, started.form);
       return questionsPage(reply, 200, {
         r: started.value.referral,
         ...started.value.choice,
@@ -244,7 +232,7 @@ export const outcomeRoutes: FastifyPluginAsyncTypebox = async (app) => {
         field: 'instrument',
         values: { instrument: input.instrument, timepoint: input.timepoint },
       });
-      if (!start.ok) return listPage(reply, actor, referralId, {}, start.form);
+      if (!start.ok) return listPage(req, reply, referralId, start.form);
       const started = start.value;
       const questions = {
         r: started.referral,
@@ -300,7 +288,7 @@ export const outcomeRoutes: FastifyPluginAsyncTypebox = async (app) => {
           errors,
         });
       }
-      return listPage(reply, actor, referralId, {}, saved.form);
+      return listPage(req, reply, referralId, saved.form);
     },
   );
 
@@ -320,7 +308,7 @@ export const outcomeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       );
       if (sent.ok) return reply.redirect(`/referrals/${referralId}/outcomes?sent=${sent.value.channel}#links`, 303);
       const errors = sent.form.errors.map((e) => ({ ...e, field: `link-${e.field}` }));
-      return listPage(reply, actor, referralId, {}, { ...sent.form, errors }, input);
+      return listPage(req, reply, referralId, { ...sent.form, errors }, input);
     },
   );
 
