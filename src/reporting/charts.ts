@@ -41,15 +41,20 @@ export interface Bar {
   value: number;
 }
 
+/** A chart with one column per label along the bottom (months), the labels slanted so a year of them fits. */
+const columns = (labels: string[]) => ({
+  width: 640,
+  marginBottom: 60,
+  marginLeft: 50,
+  x: { label: null, domain: labels, tickRotate: -35 },
+});
+
 /** Vertical bars, e.g. referrals per month. Hidden (suppressed) values are left out by the caller. */
 export function barChart(bars: readonly Bar[], options: { caption: string; description: string; yLabel: string }): Chart {
   return render(
     {
-      width: 640,
+      ...columns(bars.map((b) => b.label)),
       height: 260,
-      marginBottom: 60,
-      marginLeft: 50,
-      x: { label: null, domain: bars.map((b) => b.label), tickRotate: -35 },
       y: { label: options.yLabel, grid: true },
       marks: [Plot.barY(bars, { x: 'label', y: 'value', fill: NHS_BLUE }), Plot.ruleY([0])],
     },
@@ -86,11 +91,8 @@ export interface Spread {
 export function spreadChart(rows: readonly Spread[], options: { caption: string; description: string; yLabel: string }): Chart {
   return render(
     {
-      width: 640,
+      ...columns(rows.map((r) => r.label)),
       height: 280,
-      marginBottom: 60,
-      marginLeft: 50,
-      x: { label: null, domain: rows.map((r) => r.label), tickRotate: -35 },
       y: { label: options.yLabel, grid: true, zero: true },
       marks: [
         Plot.ruleX(rows, { x: 'label', y1: 'p25', y2: 'p75', stroke: NHS_BLUE, strokeWidth: 10 }),
