@@ -68,26 +68,19 @@ export async function exportHsdsCsv(db: Db, folder: string): Promise<Record<stri
       described('contact', c);
     }
   };
-  const schedules = (value: unknown, owner: Record<string, string>) => {
+  // Records listed under another (a schedule under its service): a row each, pointing at that owner.
+  const owned = (table: string, entity: string, value: unknown, owner: Record<string, string>) => {
     for (const x of list(value)) {
-      add('schedules.csv', { ...x, ...owner });
-      described('schedule', x);
+      add(table, { ...x, ...owner });
+      described(entity, x);
     }
   };
+  const schedules = (value: unknown, owner: Record<string, string>) => owned('schedules.csv', 'schedule', value, owner);
   const location = (l: Item, owner: Record<string, string>) => {
     add('locations.csv', { ...l, ...owner });
-    for (const a of list(l.addresses)) {
-      add('addresses.csv', { ...a, location_id: l.id });
-      described('address', a);
-    }
-    for (const a of list(l.accessibility)) {
-      add('accessibility.csv', { ...a, location_id: l.id });
-      described('accessibility', a);
-    }
-    for (const x of list(l.languages)) {
-      add('languages.csv', { ...x, location_id: l.id });
-      described('language', x);
-    }
+    owned('addresses.csv', 'address', l.addresses, { location_id: l.id });
+    owned('accessibility.csv', 'accessibility', l.accessibility, { location_id: l.id });
+    owned('languages.csv', 'language', l.languages, { location_id: l.id });
     phones(l.phones, { location_id: l.id });
     contacts(l.contacts, { location_id: l.id });
     schedules(l.schedules, { location_id: l.id });
@@ -95,18 +88,9 @@ export async function exportHsdsCsv(db: Db, folder: string): Promise<Record<stri
   };
   const organization = (o: Item) => {
     add('organizations.csv', o);
-    for (const x of list(o.organization_identifiers)) {
-      add('organization_identifiers.csv', { ...x, organization_id: o.id });
-      described('organization_identifier', x);
-    }
-    for (const f of list(o.funding)) {
-      add('funding.csv', { ...f, organization_id: o.id });
-      described('funding', f);
-    }
-    for (const p of list(o.programs)) {
-      add('programs.csv', { ...p, organization_id: o.id });
-      described('program', p);
-    }
+    owned('organization_identifiers.csv', 'organization_identifier', o.organization_identifiers, { organization_id: o.id });
+    owned('funding.csv', 'funding', o.funding, { organization_id: o.id });
+    owned('programs.csv', 'program', o.programs, { organization_id: o.id });
     phones(o.phones, { organization_id: o.id });
     contacts(o.contacts, { organization_id: o.id });
     for (const l of list(o.locations)) location(l, { organization_id: o.id });
@@ -122,18 +106,9 @@ export async function exportHsdsCsv(db: Db, folder: string): Promise<Record<stri
       add('programs.csv', program);
       described('program', program);
     }
-    for (const a of list(s.service_areas)) {
-      add('service_areas.csv', { ...a, service_id: s.id });
-      described('service_area', a);
-    }
-    for (const f of list(s.funding)) {
-      add('funding.csv', { ...f, service_id: s.id });
-      described('funding', f);
-    }
-    for (const d of list(s.required_documents)) {
-      add('required_documents.csv', { ...d, service_id: s.id });
-      described('required_document', d);
-    }
+    owned('service_areas.csv', 'service_area', s.service_areas, { service_id: s.id });
+    owned('funding.csv', 'funding', s.funding, { service_id: s.id });
+    owned('required_documents.csv', 'required_document', s.required_documents, { service_id: s.id });
     const org = s.organization as Item | undefined;
     add('services.csv', { ...s, organization_id: org?.id ?? s.organization_id });
     // What the feed said of the organisation beyond our columns (legal status, phones...) came with the service.
@@ -148,14 +123,8 @@ export async function exportHsdsCsv(db: Db, folder: string): Promise<Record<stri
       if (l) location(l, {});
     }
     schedules(s.schedules, { service_id: s.id });
-    for (const x of list(s.cost_options)) {
-      add('cost_options.csv', { ...x, service_id: s.id });
-      described('cost_option', x);
-    }
-    for (const x of list(s.languages)) {
-      add('languages.csv', { ...x, service_id: s.id });
-      described('language', x);
-    }
+    owned('cost_options.csv', 'cost_option', s.cost_options, { service_id: s.id });
+    owned('languages.csv', 'language', s.languages, { service_id: s.id });
     contacts(s.contacts, { service_id: s.id });
     phones(s.phones, { service_id: s.id });
     described('service', s);
