@@ -83,17 +83,16 @@ function recordAddress(path: string) {
 export function recordPage(
   app: Parameters<FastifyPluginAsyncTypebox>[0],
   path: string,
-  step: { policy: Policy; query?: string[]; body?: Record<string, TSchema>; page: RecordPage },
+  options: { policy: Policy; query?: string[]; body?: Record<string, TSchema>; page: RecordPage },
 ) {
   const { params, idOf } = recordAddress(path);
-  const draw = async (req: FastifyRequest, reply: FastifyReply) => step.page(req, reply, idOf(req));
-  if (step.body) app.post(path, { schema: { params, body: FormBody(step.body) }, config: { policy: step.policy } }, draw);
-  else
-    app.get(
-      path,
-      { schema: step.query ? { params, querystring: TextQuery(...step.query) } : { params }, config: { policy: step.policy } },
-      draw,
-    );
+  const draw = async (req: FastifyRequest, reply: FastifyReply) => options.page(req, reply, idOf(req));
+  const config = { policy: options.policy };
+  if (options.body) {
+    app.post(path, { schema: { params, body: FormBody(options.body) }, config }, draw);
+  } else {
+    app.get(path, { schema: options.query ? { params, querystring: TextQuery(...options.query) } : { params }, config }, draw);
+  }
 }
 
 /**
