@@ -342,11 +342,9 @@ export async function expireOtherTokens(db: Db, userId: string, purpose: string)
   await db.query('UPDATE user_token SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL', [userId, purpose]);
 }
 
-export interface AuditRow {
-  seq: number;
-  occurredAt: Date;
+/** What an audit event records: written by insertAuditEvent, read back by searchAudit. */
+interface AuditEventFields {
   userId: string | null;
-  userName: string | null;
   roles: string[];
   action: string;
   entityType: string;
@@ -354,6 +352,12 @@ export interface AuditRow {
   personId: string | null;
   reason: string | null;
   requestId: string | null;
+}
+
+export interface AuditRow extends AuditEventFields {
+  seq: number;
+  occurredAt: Date;
+  userName: string | null;
   /** The name of the user the event is about, when it is about a user. */
   subjectName: string | null;
 }
@@ -396,20 +400,7 @@ export async function insertPractice(
 // ---------------------------------------------------------------------------------------------
 // Audit log
 
-export async function insertAuditEvent(
-  db: Db,
-  e: {
-    tenantId: string | null;
-    userId: string | null;
-    roles: string[];
-    action: string;
-    entityType: string;
-    entityId: string | null;
-    personId: string | null;
-    reason: string | null;
-    requestId: string | null;
-  },
-): Promise<void> {
+export async function insertAuditEvent(db: Db, e: AuditEventFields & { tenantId: string | null }): Promise<void> {
   await db.query(
     `INSERT INTO audit_event (tenant_id, user_id, roles, action, entity_type, entity_id, person_id, reason, request_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
