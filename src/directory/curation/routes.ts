@@ -6,7 +6,7 @@ import { hasRole } from '../../identity/actor.ts';
 import { rolePolicy } from '../../identity/policy.ts';
 import { InvalidInput } from '../../web/errors.ts';
 import { bodyValues } from '../../web/forms.ts';
-import { FormBody, IdParams as ChangeRequestParams, TextQuery } from '../../web/schemas.ts';
+import { FormBody, IdParams as ChangeRequestParams, Text, TextQuery } from '../../web/schemas.ts';
 import * as curation from './service.ts';
 import {
   DAYS,
@@ -28,7 +28,7 @@ const Saved = TextQuery('saved');
 // Part, place and new-service forms carry rows of fields (sessions, phones, places) that each
 // section's check reads through web/forms.ts and answers with its own messages.
 const PartForm = FormBody({});
-const Field = Type.Optional(Type.String({ maxLength: 6000 }));
+const Field = Text(6000);
 const EditBody = Type.Object({
   name: Field,
   description: Field,
