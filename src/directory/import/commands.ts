@@ -35,58 +35,61 @@ async function runImport(read: () => Promise<OrukFeed> | OrukFeed, sourceFeed: s
   }
 }
 
-const dryRunOption = { 'dry-run': { type: 'boolean' as const } };
+/** `signpost import <what> <source> [--dry-run]`: `load` is given the source and whether to save nothing. */
+function importCommand(
+  command: Pick<Command, 'name' | 'summary' | 'usage'>,
+  load: (source: string, dryRun: boolean) => Promise<number | void>,
+): Command {
+  return {
+    ...command,
+    options: { 'dry-run': { type: 'boolean' } },
+    run: ({ values, positionals }) => load(firstArgument(positionals, command.usage), values['dry-run'] === true),
+  };
+}
 
-export const importOrukCommand: Command = {
-  name: 'import oruk',
-  summary: 'Import services from an Open Referral UK feed (API URL, JSON file or folder)',
-  usage:
-    'Usage: signpost import oruk <url | file.json | folder> [--dry-run]\n\nReads services, organisations (with or without their services) and service_at_locations with their service. Re-running with the same feed changes nothing. Reports added, changed, unchanged and invalid records, each value repaired or left out (with the record id), ids given twice, and a total_items that disagrees with the rows received; exits 2 when any record was invalid. Only a record without an id, name, status or organisation is refused. Re-importing an unchanged feed writes nothing.',
-  options: dryRunOption,
-  async run({ values, positionals }) {
-    const source = firstArgument(positionals, this.usage);
-    return runImport(
-      () => readOrukFeed(source, (line) => console.log(line)),
-      source.startsWith('http') ? source : `file:${source}`,
-      values['dry-run'] === true,
-    );
+export const importOrukCommand = importCommand(
+  {
+    name: 'import oruk',
+    summary: 'Import services from an Open Referral UK feed (API URL, JSON file or folder)',
+    usage:
+      'Usage: signpost import oruk <url | file.json | folder> [--dry-run]\n\nReads services, organisations (with or without their services) and service_at_locations with their service. Re-running with the same feed changes nothing. Reports added, changed, unchanged and invalid records, each value repaired or left out (with the record id), ids given twice, and a total_items that disagrees with the rows received; exits 2 when any record was invalid. Only a record without an id, name, status or organisation is refused. Re-importing an unchanged feed writes nothing.',
   },
-};
+  (source, dryRun) =>
+    runImport(() => readOrukFeed(source, (line) => console.log(line)), source.startsWith('http') ? source : `file:${source}`, dryRun),
+);
 
-export const importHsdsCsvCommand: Command = {
-  name: 'import hsds-csv',
-  summary: 'Import services from a folder of HSDS CSV files',
-  usage:
-    'Usage: signpost import hsds-csv <folder> [--dry-run]\n\nHSDS 3.0 CSV; a folder of HSDS 1.x or 2.0 CSV is refused, naming the version found. Reports added, changed, unchanged and invalid records and each value repaired; exits 2 when any record was invalid.',
-  options: dryRunOption,
-  async run({ values, positionals }) {
-    const folder = firstArgument(positionals, this.usage);
-    return runImport(() => ({ records: readHsdsCsv(folder), notes: [], unread: [] }), `csv:${folder}`, values['dry-run'] === true);
+export const importHsdsCsvCommand = importCommand(
+  {
+    name: 'import hsds-csv',
+    summary: 'Import services from a folder of HSDS CSV files',
+    usage:
+      'Usage: signpost import hsds-csv <folder> [--dry-run]\n\nHSDS 3.0 CSV; a folder of HSDS 1.x or 2.0 CSV is refused, naming the version found. Reports added, changed, unchanged and invalid records and each value repaired; exits 2 when any record was invalid.',
   },
-};
+  (folder, dryRun) => runImport(() => ({ records: readHsdsCsv(folder), notes: [], unread: [] }), `csv:${folder}`, dryRun),
+);
 
-export const importPostcodesCommand: Command = {
-  name: 'import postcodes',
-  summary: 'Load the ONS Postcode Directory or NSPL CSV for exact distances and deprivation',
-  usage:
-    'Usage: signpost import postcodes <file.csv | file.csv.gz> [--dry-run]\n\nNeeds the pcds (or pcd), lat and long columns, and lsoa21 and/or lsoa11. Streams the file; re-running changes nothing.',
-  options: dryRunOption,
-  async run({ values, positionals }) {
-    const file = firstArgument(positionals, this.usage);
+export const importPostcodesCommand = importCommand(
+  {
+    name: 'import postcodes',
+    summary: 'Load the ONS Postcode Directory or NSPL CSV for exact distances and deprivation',
+    usage:
+      'Usage: signpost import postcodes <file.csv | file.csv.gz> [--dry-run]\n\nNeeds the pcds (or pcd), lat and long columns, and lsoa21 and/or lsoa11. Streams the file; re-running changes nothing.',
+  },
+  async (file, dryRun) => {
     const started = Date.now();
     const report = await withMigratedDatabase(async (database) => {
       try {
-        return await importPostcodes(database.pool, file, { dryRun: values['dry-run'] === true });
+        return await importPostcodes(database.pool, file, { dryRun });
       } catch (error) {
         throw new UsageError((error as Error).message);
       }
     });
     console.log(
-      `${values['dry-run'] ? 'Dry run (nothing was saved): ' : ''}Read ${report.read} rows in ${((Date.now() - started) / 1000).toFixed(1)} s: loaded ${report.loaded}, unchanged ${report.unchanged}, rejected ${report.rejected}.`,
+      `${dryRun ? 'Dry run (nothing was saved): ' : ''}Read ${report.read} rows in ${((Date.now() - started) / 1000).toFixed(1)} s: loaded ${report.loaded}, unchanged ${report.unchanged}, rejected ${report.rejected}.`,
     );
     for (const example of report.examples) console.log(`  line ${example.line}: ${example.reason}`);
   },
-};
+);
 
 export const exportOrukCommand: Command = {
   name: 'export oruk',
