@@ -3,8 +3,10 @@
 //   - the public search page: words + postcode + one filter (need), rendered HTML;
 //   - ORUK /api/oruk/services paging (random pages of 50);
 // and, in the same run with the same pool and concurrency, the raw SQL of each, so the
-// endpoint/raw ratio shows what the web layer costs. The load generator runs in a worker thread
-// (bench/_load.ts), off the server's event loop. PostgreSQL (TEST_DATABASE_URL) then PGlite.
+// endpoint/raw ratio shows what the web layer costs; the search's SQL both as the app sends it
+// (planned once per connection, src/db/planned-once.ts) and planned on every call. The load
+// generator runs in a worker thread (bench/_load.ts), off the server's event loop, and its own CPU
+// a request is printed too. PostgreSQL (TEST_DATABASE_URL) then PGlite.
 // Beside each run: CPU per request of the Node server thread and of the PostgreSQL backends
 // (from /proc; on PGlite the database runs on the Node thread, so "node" is both), a static page
 // (the framework's floor), the dense-area search (no words, 10 miles of central London) single

@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Db } from './database.ts';
 
+const GENERIC_PLANS = 'SET plan_cache_mode = force_generic_plan';
+const PLANS_AS_BEFORE = 'RESET plan_cache_mode';
+
 const names = new Map<string, string>();
 
 /** One prepared statement name per statement text (node-postgres refuses one name for two texts). */
@@ -25,30 +28,27 @@ function statementName(text: string): string {
  */
 export async function queryPlannedOnce<R extends pg.QueryResultRow>(db: Db, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
   const statement = { name: statementName(text), text, values };
-  // Inside a transaction a failure rolls the setting back with everything else.
-  if (!(db instanceof pg.Pool)) return inGenericMode(db as pg.ClientBase, statement);
+  if (!(db instanceof pg.Pool)) {
+    // Inside a transaction: if the statement fails the transaction is aborted, and its rollback
+    // puts the setting back with everything else.
+    const tx = db as pg.ClientBase;
+    await tx.query(GENERIC_PLANS);
+    const result = await tx.query<R>(statement);
+    await tx.query(PLANS_AS_BEFORE);
+    return result;
+  }
   const client = await db.connect();
   let putBack = false;
   try {
-    await client.query('SET plan_cache_mode = force_generic_plan');
+    await client.query(GENERIC_PLANS);
     try {
       return await client.query<R>(statement);
     } finally {
-      await client.query('RESET plan_cache_mode');
+      await client.query(PLANS_AS_BEFORE);
       putBack = true;
     }
   } finally {
     // A connection whose setting could not be put back is closed, never handed to other work.
     client.release(putBack ? undefined : true);
   }
-}
-
-async function inGenericMode<R extends pg.QueryResultRow>(
-  client: pg.ClientBase,
-  statement: { name: string; text: string; values: unknown[] },
-): Promise<pg.QueryResult<R>> {
-  await client.query('SET plan_cache_mode = force_generic_plan');
-  const result = await client.query<R>(statement);
-  await client.query('RESET plan_cache_mode');
-  return result;
 }

@@ -92,6 +92,16 @@ test('a field sent twice where one is expected is a 400 naming it, and nothing i
   assert.equal(await countRows(database, 'contact', team.lead.tenantId), 0);
 });
 
+test('on the booking form a field sent twice is shown beside that field, with the answers kept and nothing booked', async () => {
+  const { referralId } = await anEpisodeInContact(database, team, { givenName: 'Twice', familyName: 'Sent' });
+  const url = `/referrals/${referralId}/appointments`;
+  const res = await postFrom(url, url, worker, { date: ['2030-01-01', '2030-01-02'], time: '10:00', mode: 'group', place: 'Hall' });
+  assert.equal(res.statusCode, 400);
+  assert.match(res.body, /href="#date">\s*Date was sent more than once/);
+  assert.match(res.body, /value="Hall"/, 'the other answers are kept');
+  assert.equal(await countRows(database, 'appointment', team.lead.tenantId), 0);
+});
+
 test('an edit without a valid version is refused with a 400 and changes nothing', async () => {
   const made = await aReferral(database, team.worker);
   const url = `/referrals/${made.referralId}`;

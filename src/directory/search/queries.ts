@@ -232,19 +232,32 @@ SELECT m.id, m.name, m.description, m.organization_name AS "organizationName", m
  ORDER BY score DESC, m.distance NULLS LAST, m.name, m.id
  LIMIT $15 OFFSET $16`;
 
+// Each statement is written once, so every search of a shape sends the same string: its prepared
+// statement is found by its text, and the text is not rebuilt per search.
+const STATEMENTS = {
+  anywhere: ANYWHERE + RANKED,
+  keyed: KEYED + RANKED_NEARBY,
+  keyedWithServiceFilters: KEYED + MATCHED_NEARBY + RANKED,
+  nearest: NEAREST + RANKED_NEARBY,
+  nearestWithServiceFilters: NEAREST + MATCHED_NEARBY + RANKED,
+};
+
 /**
- * The search statement for these filters: near an origin (reading the nearest points when there
- * are no words or term to look up; ranking from the points when no filter needs the service row),
- * or anywhere.
+ * The search statement for these filters and their parameters: near an origin (reading the nearest
+ * points when there are no words or term to look up; ranking from the points when no filter needs
+ * the service row), or anywhere.
  */
-export function searchSql(f: SearchFilters): string {
-  if (!f.origin) return ANYWHERE + RANKED;
-  const nearby = f.text || f.needTermId || f.taxonomyTermId || f.fuzzy ? KEYED : NEAREST;
+function statementFor(f: SearchFilters, params: unknown[]): string {
+  if (!f.origin) return STATEMENTS.anywhere;
+  const keyed = !!(f.text || f.needTermId || f.taxonomyTermId || f.fuzzy);
   // Cost, day, time, age, wheelchair, hearing loop and language ($7 to $13), as the statement gets them.
-  const serviceFilters = searchParameters(f)
-    .slice(6, 13)
-    .some((value) => value !== null && value !== false);
-  return nearby + (serviceFilters ? MATCHED_NEARBY + RANKED : RANKED_NEARBY);
+  const serviceFilters = params.slice(6, 13).some((value) => value !== null && value !== false);
+  if (keyed) return serviceFilters ? STATEMENTS.keyedWithServiceFilters : STATEMENTS.keyed;
+  return serviceFilters ? STATEMENTS.nearestWithServiceFilters : STATEMENTS.nearest;
+}
+
+export function searchSql(f: SearchFilters): string {
+  return statementFor(f, searchParameters(f));
 }
 
 export function searchParameters(f: SearchFilters): unknown[] {
@@ -276,8 +289,8 @@ export function searchParameters(f: SearchFilters): unknown[] {
  * connection. Anywhere, the plan must see the values: a generic one read every service.
  */
 function runSearch(db: Db, filters: SearchFilters) {
-  const sql = searchSql(filters);
   const params = searchParameters(filters);
+  const sql = statementFor(filters, params);
   return filters.origin ? queryPlannedOnce<SearchRow>(db, sql, params) : db.query<SearchRow>(sql, params);
 }
 
