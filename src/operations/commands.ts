@@ -74,7 +74,7 @@ migrations the backup predates. Refuses a target that already holds a database u
 embedded, the old data directory is kept beside it as <PGLITE_DIR>.replaced-<time>; on a server,
 the backup's tables replace the existing ones in one transaction.`;
 
-const restored = (migrations: string[]) =>
+const reportMigrationsApplied = (migrations: string[]) =>
   console.log(
     migrations.length
       ? `Applied ${migrations.length} migration(s) the backup predates: ${migrations.join(', ')}`
@@ -88,11 +88,11 @@ export const restoreCommand = backupFileCommand({
   async server(database, databaseUrl, file, options) {
     const { migrations } = await restoreServer(database, databaseUrl, file, options);
     console.log(`Restored ${file} into the PostgreSQL database.`);
-    restored(migrations);
+    reportMigrationsApplied(migrations);
   },
   async embedded(pgliteDir, file, options) {
     const result = await restorePglite(pgliteDir, file, options);
     console.log(`Restored ${file} into ${pgliteDir}.${result.replacedTo ? ` The database it replaced is in ${result.replacedTo}.` : ''}`);
-    restored(result.migrations);
+    reportMigrationsApplied(result.migrations);
   },
 });
